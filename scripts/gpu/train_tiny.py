@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Tiny, real HF Trainer job used to record examples and to run the gate end to end on a GPU.
+
+It fine-tunes a random-init Llama (byte-level vocabulary, ~3.4M parameters) on Python's own
+standard-library sources (text every machine with Python has, no download), writes exactly what
+TorchAcc's run_clm.py writes (train/eval/all_results.json, trainer_state.json) plus
+eval_losses.jsonl (one held-out document per line: {"id", "loss", "tokens"}).
+
+Variants (one flag each) make the arms of the calibration matrix:
+  --compile            torch.compile (the "accelerated backend" stand-in: must PASS)
+  --lr-scale 0.8       a real regression (wrong learning rate: must FAIL)
+  --diverge-step K     from step K the LR is multiplied by 1e4 (divergence; early abort must stop it)
+  --nan-step K         at step K a weight is overwritten with NaN (a kernel writing NaN)
+  --data-seed S        a different data order (noise-floor calibration)
+"""
+import argparse, json, math, os, sys, sysconfig, time
+
+import torch
+from torch.utils.data import Dataset
+from transformers import (LlamaConfig, LlamaForCausalLM, Trainer, TrainerCallback,
+                          TrainingArguments, default_data_collator)
+
+p = argparse.ArgumentParser()
+p.add_argument("--output_dir", required=True)
+p.add_argument("--max_steps", type=int, default=400)
+p.add_argument("--logging_steps", type=int, default=5)
+p.add_argument("--batch_size", type=int, default=16)
+p.add_argument("--block", type=int, default=256)
+p.add_argument("--lr", type=float, default=1e-3)
+p.add_argument("--lr-scale", type=float, default=1.0)
+p.add_argument("--seed", type=int, default=42)
+p.add_argument("--data-seed", type=int, default=None)
+p.add_argument("--compile", action="store_true")
+p.add_argument("--diverge-step", type=int, default=0)
+p.add_argument("--nan-step", type=int, default=0)
+p.add_argument("--model", default=None, help="optional init checkpoint dir (the 'original model')")
+p.add_argument("--save-init", default=None, help="write the random init here and exit")
+args = p.parse_args()
+
+
+def corpus():
+    root = sysconfig.get_paths()["stdlib"]
+    files = []
+    for d, _, names in os.walk(root):
+        if "site-packages" in d or "test" in d.split(os.sep):
+            continue
+        files += [os.path.join(d, n) for n in names if n.endswith(".py")]
+    files.sort()
+    return root, files
+
+
+class Blocks(Dataset):
+    def __init__(self, ids, block):
+        n = len(ids) // block
+        self.t = torch.tensor(ids[: n * block], dtype=torch.long).view(n, block)
+
+    def __len__(self):
+        return self.t.shape[0]
+
+    def __getitem__(self, i):
+        x = self.t[i]
+        return {"input_ids": x, "labels": x}
+
+
+root, files = corpus()
+train_ids, eval_docs, budget = [], [], 6_000_000
+for i, f in enumerate(files):
+    data = open(f, "rb").read()
+    if i % 20 == 0:
+        if len(eval_docs) < 120 and len(data) >= args.block:
+            doc = data[: args.block * 4]
+            eval_docs.append((os.path.relpath(f, root), list(doc[: len(doc) // args.block * args.block])))
+    elif len(train_ids) < budget:
+        train_ids += list(data) + [0]
+train_ds = Blocks(train_ids, args.block)
+eval_ids = [t for _, d in eval_docs for t in d]
+eval_ds = Blocks(eval_ids, args.block)
+
+cfg = LlamaConfig(vocab_size=256, hidden_size=256, intermediate_size=1024, num_hidden_layers=4,
+                  num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=args.block,
+                  bos_token_id=1, eos_token_id=2, pad_token_id=0)
+torch.manual_seed(0)  # same initial weights for every arm: the gate's precondition
+if args.model:
+    model = LlamaForCausalLM.from_pretrained(args.model)
+else:
+    model = LlamaForCausalLM(cfg)
+if args.save_init:
+    model.save_pretrained(args.save_init)
+    sys.exit(0)
+
+
+class Faults(TrainerCallback):
+    def on_step_begin(self, a, state, control, **kw):
+        if args.diverge_step and state.global_step == args.diverge_step:
+            sch = kw["lr_scheduler"]
+            sch.base_lrs = [b * 1e4 for b in sch.base_lrs]
+            print(f"[fault] step {state.global_step}: learning rate x1e4", flush=True)
+        if args.nan_step and state.global_step == args.nan_step:
+            with torch.no_grad():
+                next(kw["model"].parameters()).view(-1)[:16] = float("nan")
+            print(f"[fault] step {state.global_step}: NaN written into a weight", flush=True)
+
+
+targs = TrainingArguments(
+    output_dir=args.output_dir, max_steps=args.max_steps, per_device_train_batch_size=args.batch_size,
+    per_device_eval_batch_size=args.batch_size, learning_rate=args.lr * args.lr_scale,
+    warmup_steps=30, lr_scheduler_type="linear", weight_decay=0.0, max_grad_norm=1.0,
+    logging_strategy="steps", logging_steps=args.logging_steps, save_strategy="no", eval_strategy="no",
+    bf16=True, torch_compile=args.compile, seed=args.seed, data_seed=args.data_seed,
+    report_to="none", dataloader_num_workers=0, disable_tqdm=False)
+trainer = Trainer(model=model, args=targs, train_dataset=train_ds, eval_dataset=eval_ds,
+                  data_collator=default_data_collator, callbacks=[Faults()])
+result = trainer.train()
+metrics = dict(result.metrics)
+metrics["train_samples"] = len(train_ds)
+trainer.save_model()
+trainer.log_metrics("train", metrics)
+trainer.save_metrics("train", metrics)
+trainer.save_state()
+
+em = trainer.evaluate()
+try:
+    em["perplexity"] = math.exp(em["eval_loss"])
+except (OverflowError, ValueError):
+    em["perplexity"] = float("inf")
+em["eval_samples"] = len(eval_ds)
+trainer.log_metrics("eval", em)
+trainer.save_metrics("eval", em)
+
+# Per-document held-out losses (the format accuracy-gate reads for the paired eval-loss check).
+model = trainer.model.eval()
+dev = next(model.parameters()).device
+with open(os.path.join(args.output_dir, "eval_losses.jsonl"), "w") as fh, torch.no_grad():
+    for name, doc in eval_docs:
+        x = torch.tensor(doc, dtype=torch.long, device=dev).view(-1, args.block)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            out = model(input_ids=x, labels=x)
+        tokens = x.numel() - x.shape[0]
+        fh.write(json.dumps({"id": name, "loss": float(out.loss), "tokens": tokens}) + "\n")
+print(f"done: {args.output_dir}", flush=True)

@@ -1,0 +1,74 @@
+// The verdict policy: every bound of DESIGN.md "Verdicts and default policy", configurable per check
+// (config key `checks`, same names in kebab-case). Relative bounds are fractions: 0.005 = 0.5 %.
+
+export interface RelativeBounds {
+  enabled: boolean;
+  /** PASS when the relative difference is <= pass. */
+  pass: number;
+  /** FAIL when the relative difference is > fail; between is INCONCLUSIVE. */
+  fail: number;
+}
+
+export interface CurvePolicy extends RelativeBounds {
+  /** Fraction of the aligned points skipped at the start (warm-up). */
+  warmupFraction: number;
+  /** EMA smoothing factor applied to both curves before comparing (1 = no smoothing). */
+  emaAlpha: number;
+  /** Points allowed beyond a bound; 'auto' = min(max(floor(N/100), 1), 50) (Megatron's allowance). */
+  outliers: 'auto' | number;
+}
+
+export interface TailPolicy extends RelativeBounds {
+  /** Fraction of the aligned points at the end whose mean signed relative gap is gated. */
+  fraction: number;
+}
+
+export interface MtBenchPolicy {
+  enabled: boolean;
+  /** Non-inferiority margin Z in score points: PASS if CI lower bound > -Z, FAIL if CI upper bound < -Z. */
+  margin: number;
+  confidence: number;
+  resamples: number;
+  /** Seed of the bootstrap RNG: the same inputs always give the same verdict. */
+  seed: number;
+  /** Baseline average below this is "not informative: at the floor" (reported, not gated). */
+  floor: number;
+}
+
+export interface SpeedPolicy {
+  enabled: boolean;
+  /** Warn (never fail) when candidate/baseline throughput is below this ratio. */
+  warnBelow: number;
+  /** Fraction of the step times skipped at the start (warm-up, compilation). */
+  warmupFraction: number;
+}
+
+export interface Policy {
+  trainLoss: RelativeBounds;
+  lossCurve: CurvePolicy;
+  lossTail: TailPolicy;
+  evalLoss: RelativeBounds;
+  mtbench: MtBenchPolicy;
+  speed: SpeedPolicy;
+}
+
+export const DEFAULT_POLICY: Policy = {
+  trainLoss: { enabled: true, pass: 0.005, fail: 0.01 },
+  lossCurve: { enabled: true, pass: 0.01, fail: 0.02, warmupFraction: 0.05, emaAlpha: 0.1, outliers: 'auto' },
+  lossTail: { enabled: true, pass: 0.005, fail: 0.01, fraction: 0.1 },
+  evalLoss: { enabled: true, pass: 0.005, fail: 0.01 },
+  mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 10_000, seed: 20241205, floor: 3.0 },
+  speed: { enabled: true, warnBelow: 1.0, warmupFraction: 0.05 },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
+export type PolicyOverrides = DeepPartial<Policy>;
+
+/** The default policy with overrides applied (overrides were validated by the config schema). */
+export function resolvePolicy(overrides: PolicyOverrides = {}): Policy {
+  const out = structuredClone(DEFAULT_POLICY) as Policy;
+  for (const key of Object.keys(out) as (keyof Policy)[]) {
+    Object.assign(out[key], overrides[key] ?? {});
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+// The data that flows from readers through checks to reports. Pure types: no I/O here.
+
+export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid'] as const;
+/** A gate verdict. `invalid` is an infrastructure verdict (crash, missing/malformed data), not a product one. */
+export type Verdict = (typeof VERDICTS)[number];
+/** A check's verdict: a gate verdict, or `info` when the check is reported but does not gate. */
+export type CheckVerdict = Verdict | 'info';
+
+export type ArmRole = 'baseline' | 'candidate';
+export type Role = 'original' | ArmRole;
+export const ARM_ROLES: readonly ArmRole[] = ['baseline', 'candidate'];
+export const ROLES: readonly Role[] = ['original', 'baseline', 'candidate'];
+
+/** One logged training point (a `log_history` entry that has `loss`, or a `{'loss': ...}` log line). */
+export interface LossPoint {
+  step: number;
+  /** May be NaN/±Infinity: the Trainer writes bare NaN and the checks must see it. */
+  loss: number;
+  gradNorm?: number;
+  learningRate?: number;
+  epoch?: number;
+}
+
+/** What one training arm produced, read from an HF Trainer output dir and/or its training log. */
+export interface TrainingRun {
+  /** The dir or log file it was read from, for messages. */
+  source: string;
+  /** Files actually read, most authoritative first. */
+  files: string[];
+  /** HF `train_loss`: mean loss over the whole run (not the final loss). */
+  trainLoss?: number;
+  /** Seconds (`train_runtime`). */
+  trainRuntime?: number;
+  stepsPerSecond?: number;
+  samplesPerSecond?: number;
+  globalStep?: number;
+  maxSteps?: number;
+  epoch?: number;
+  evalLoss?: number;
+  perplexity?: number;
+  /** Per-step loss points ordered by step (empty when nothing was logged). */
+  curve: LossPoint[];
+  /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
+  stepTimes?: number[];
+  /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
+  notes: string[];
+}
+
+/** One MT-Bench single-mode judgment that counts (score != -1). */
+export interface JudgmentItem {
+  questionId: number;
+  turn: number;
+  score: number;
+}
+
+export interface CategoryScore {
+  average: number;
+  n: number;
+}
+
+/** One model id's MT-Bench result, computed exactly as FastChat `show_result` does. */
+export interface MtBenchScores {
+  modelId: string;
+  /** The judge model, from `judge[0]` (e.g. "gpt-4"). */
+  judge?: string;
+  /** Mean of all non -1 rows of the model, both turns pooled (FastChat's "Average"). null if no rows. */
+  average: number | null;
+  turn1: number | null;
+  turn2: number | null;
+  /** Rows counted in `average` (duplicates included, as FastChat counts them). */
+  n: number;
+  /** Rows with score == -1 (parse or API failure), left out of every mean. */
+  dropped: number;
+  /** Extra rows for a (question, turn) already seen (re-runs appending to the same file). */
+  duplicates: number;
+  /** Per question category (from question.jsonl), turns pooled. */
+  perCategory: Record<string, CategoryScore>;
+  /** The rows counted, in file order. */
+  items: JudgmentItem[];
+}
+
+/** A problem with an input that makes the result unusable (→ INVALID). */
+export interface Problem {
+  /** File, stage or key the problem is about. */
+  source: string;
+  message: string;
+}
+
+export interface CheckBounds {
+  /** Pass when the statistic is at or inside this bound. */
+  pass?: number;
+  /** Fail when the statistic is beyond this bound; between pass and fail is the grey band. */
+  fail?: number;
+}
+
+export interface CheckResult {
+  /** Stable id: train-loss, loss-curve, loss-tail, eval-loss, mtbench, speed, finite, ... */
+  id: string;
+  /** Human title, e.g. "Whole-run train loss". */
+  title: string;
+  verdict: CheckVerdict;
+  /** The headline statistic the bounds apply to (e.g. relative difference), null when not computable. */
+  value: number | null;
+  /** How `value` is shown: relative (as %), absolute, ratio (x). */
+  unit: 'relative' | 'absolute' | 'ratio' | 'score';
+  bounds: CheckBounds;
+  /** Every other number the check used (baseline, candidate, CI, counts ...). */
+  numbers: Record<string, number | string | null>;
+  /** One line: why it decided. */
+  reason: string;
+  /** A non-gating warning (e.g. speedup below 1.0). */
+  warning?: string;
+}
+
+/** One stage of a `run` (absent for `compare`). */
+export interface StageRecord {
+  id: string;
+  /** Human name, e.g. "Train Torch (baseline)". */
+  title: string;
+  status: 'ok' | 'failed' | 'skipped' | 'cached' | 'aborted' | 'cancelled' | 'timeout';
+  /** Why it failed or was skipped, one line. */
+  reason?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  startedAt?: string;
+  seconds?: number;
+  /** Log file name inside the result dir. */
+  log?: string;
+}
+
+export interface ArmLabels {
+  baseline: string;
+  candidate: string;
+}
+
+/** Everything the checks decided from, plus their results. The reports render this. */
+export interface GateResult {
+  verdict: Verdict;
+  /** One line, e.g. "FAIL: loss curve gap 3.1 % > 2 %". */
+  headline: string;
+  checks: CheckResult[];
+  labels: ArmLabels;
+  training: Partial<Record<ArmRole, TrainingRun>>;
+  mtbench: Partial<Record<Role, MtBenchScores>>;
+  /** Inputs that were missing or malformed. Non-empty makes the verdict at least INVALID. */
+  problems: Problem[];
+  stages: StageRecord[];
+  /** Early abort of the candidate, when it happened. */
+  earlyAbort?: { step: number; reason: string };
+}
