@@ -2,9 +2,12 @@
 // ESM output for node20 (GitHub runs node24; a user's CLI may be node20). Bundled CommonJS
 // dependencies call require() at run time, so each bundle defines it from import.meta.url.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
-rmSync('dist', { recursive: true, force: true });
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+// No `rm -rf dist` first: the three outputs are always rewritten, and a process running a bundle
+// (a test, a CLI) never sees the folder vanish mid-build.
 const banner = {
   js: "import { createRequire as __gateCreateRequire } from 'node:module'; const require = __gateCreateRequire(import.meta.url);",
 };
@@ -24,4 +27,5 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   charset: 'utf8',
+  define: { __GATE_VERSION__: JSON.stringify(version) },
 });

@@ -1,3 +1,127 @@
-export async function main(_argv: string[]): Promise<number> {
-  return 0;
+// The command-line front end: parses argv (commander), calls the engine, maps verdicts and errors
+// to exit codes. Contract: DESIGN.md "CLI contract".
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../constants.js';
+import { ConfigError, GateError, ParseError, UsageError, describeParseError, errorMessage } from '../errors.js';
+import type { Verdict } from '../model.js';
+import { streamLog } from '../log.js';
+import { compareCommand } from './compare.js';
+import { runCommand } from './run.js';
+import { demoCommand } from './demo.js';
+import { VERSION } from '../version.js';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+};
+
+export function exitCodeFor(verdict: Verdict): ExitCode {
+  switch (verdict) {
+    case 'pass':
+      return ExitCode.Pass;
+    case 'fail':
+      return ExitCode.Fail;
+    case 'inconclusive':
+      return ExitCode.Inconclusive;
+    case 'invalid':
+      return ExitCode.Invalid;
+  }
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let code: number = ExitCode.Pass;
+  const log = streamLog(io.stderr);
+  const program = new Command('accuracy-gate')
+    .description('Gate an accelerated training backend (TorchAcc) on accuracy parity with native PyTorch.')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('compare')
+    .description('Step 5 onward on existing outputs: read both training runs (and MT-Bench judgments), check, report.')
+    .requiredOption('--baseline-run <dir>', 'baseline (torch native) HF Trainer output dir')
+    .requiredOption('--candidate-run <dir>', 'candidate (TorchAcc) HF Trainer output dir')
+    .option('--original-run <dir>', 'original model dir (its basename picks its MT-Bench model id)')
+    .option('--mtbench <file>', 'FastChat single-mode judgment JSONL (repeatable)', collect, [])
+    .option('--questions <file>', 'MT-Bench question.jsonl, for per-category means')
+    .option('--baseline-model-id <id>', 'MT-Bench model id of the baseline checkpoint')
+    .option('--candidate-model-id <id>', 'MT-Bench model id of the candidate checkpoint')
+    .option('--original-model-id <id>', 'MT-Bench model id of the original model')
+    .option('--baseline-log <file>', 'baseline training log (fallback when the run dir lacks JSON files)')
+    .option('--candidate-log <file>', 'candidate training log (fallback)')
+    .option('--config <file>', 'gate config (labels, check bounds)')
+    .option('--out <dir>', 'write the result files (summary.json, result.log, report.md, junit.xml) into this dir')
+    .action(async (opts) => {
+      code = exitCodeFor((await compareCommand(opts, io, log)).verdict);
+    });
+
+  program
+    .command('run')
+    .description("The whole job: train both arms, evaluate, compare, report (the seed's five steps).")
+    .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)')
+    .option('--model-dir <dir>', 'original model dir (overrides the config)')
+    .option('--out <dir>', 'result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/')
+    .addOption(
+      new Option('--stages <list>', 'comma-separated subset: train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate,compare'),
+    )
+    .option('--workdir <dir>', 'working directory (overrides the config)')
+    .option('--write-cache', 'store the baseline and original-model results in the cache (only from trusted code: your default branch)')
+    .option('--verbose', "echo every stage's output (the logs in the result dir always have it)")
+    .action(async (opts) => {
+      code = exitCodeFor((await runCommand(opts, io, log)).verdict);
+    });
+
+  program
+    .command('demo')
+    .description('The whole job on the embedded example (recorded GPU runs replayed by stand-in processes); no GPU needed.')
+    .addOption(new Option('--scenario <name>', 'which candidate to replay').choices(['pass', 'regression', 'diverge']).default('pass'))
+    .option('--out <dir>', 'result root', 'accuracy-gate-demo')
+    .option('--speed <factor>', 'replay speed-up over the recorded wall time', '4')
+    .option('--verbose', "echo every stage's output")
+    .action(async (opts) => {
+      code = exitCodeFor((await demoCommand(opts, io, log)).verdict);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.Usage;
+    }
+    return code;
+  } catch (e) {
+    return errorExit(e, io);
+  }
+}
+
+function errorExit(e: unknown, io: CliIo): number {
+  if (e instanceof CommanderError) {
+    // Help and version are not errors; commander already printed its one-line message otherwise.
+    return e.exitCode === 0 ? ExitCode.Pass : ExitCode.Usage;
+  }
+  if (e instanceof ConfigError) {
+    // The message already names file:line and key, one problem per line.
+    io.stderr(`${e.message.split('\n').map((l) => `accuracy-gate: config error: ${l}`).join('\n')}\n`);
+    return ExitCode.Usage;
+  }
+  if (e instanceof UsageError) {
+    io.stderr(`accuracy-gate: ${e.message}\n`);
+    return ExitCode.Usage;
+  }
+  if (e instanceof ParseError) {
+    io.stderr(`accuracy-gate: INVALID: ${describeParseError(e)}\n`);
+    return ExitCode.Invalid;
+  }
+  const kind = e instanceof GateError ? '' : 'internal error: ';
+  io.stderr(`accuracy-gate: INVALID: ${kind}${errorMessage(e)}\n`);
+  return ExitCode.Invalid;
 }

@@ -1,0 +1,113 @@
+// The GitHub side effects after a run. None of them may lose the verdict: each failure becomes a
+// warning, and the step's result is decided by the verdict alone.
+import * as core from '@actions/core';
+import * as path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { Outputs, SUMMARY_LIMIT } from '../constants.js';
+import type { GateResult } from '../model.js';
+import { errorMessage } from '../errors.js';
+import type { ActionSettings } from './inputs.js';
+import type { EventInfo } from './event.js';
+import type { RunGateOutcome } from '../pipeline/run-gate.js';
+import { REPORT_FILES } from '../engine/result-dir.js';
+import { renderReportMarkdown } from '../report/report-md.js';
+import { commentMarker } from '../report/marker.js';
+import { createOctokit } from '../github/octokit-client.js';
+import { CommentError, createCommentClient } from '../github/comment-client.js';
+import { artifactUnavailableReason, createArtifactUploader, sanitizeArtifactName } from '../github/artifact-uploader.js';
+import { coreLog } from './core-log.js';
+
+export function runUrl(event: EventInfo): string | undefined {
+  if (!event.repository || !event.runId) return undefined;
+  return `${event.serverUrl}/${event.repository.owner}/${event.repository.repo}/actions/runs/${event.runId}`;
+}
+
+export async function writeJobSummary(result: GateResult, outcome: RunGateOutcome, artifactUrl?: string): Promise<void> {
+  const body = renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }, { limit: SUMMARY_LIMIT - 1024 });
+  await core.summary.addRaw(body).write();
+  if (artifactUrl) {
+    try {
+      writeFileSync(path.join(outcome.resultDir, REPORT_FILES.report), renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }));
+    } catch {
+      // The copy in the artifact keeps the report without the artifact link.
+    }
+  }
+}
+
+export function defaultArtifactName(gateName: string, settings: ActionSettings, env: NodeJS.ProcessEnv): string {
+  const stages = settings.stages.length === 6 ? '' : `-${settings.stages.join('+')}`;
+  return sanitizeArtifactName(`accuracy-gate-${gateName}-${env.GITHUB_JOB ?? 'job'}${stages}-attempt${env.GITHUB_RUN_ATTEMPT ?? '1'}`);
+}
+
+async function uploadArtifact(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome): Promise<{ id?: number; url?: string }> {
+  const unavailable = artifactUnavailableReason(process.env);
+  if (unavailable) {
+    core.notice(`result artifact not uploaded: ${unavailable}. The result dir is ${outcome.resultDir}`);
+    return {};
+  }
+  const name = settings.artifactName ? sanitizeArtifactName(settings.artifactName) : defaultArtifactName(outcome.reportContext.gateName, settings, process.env);
+  try {
+    const art = outcome.artifact;
+    const res = await createArtifactUploader().upload(name, outcome.resultDir, {
+      retentionDays: settings.artifactRetentionDays,
+      include: art.include.length ? art.include : undefined,
+      exclude: art.exclude.length ? art.exclude : undefined,
+    });
+    core.info(`uploaded artifact ${name} (id ${res.id}, ${res.files} files, ${res.size} bytes; left out ${res.skipped.length}: ${res.skipped.slice(0, 5).join(', ')})`);
+    const run = runUrl(event);
+    return { id: res.id, url: run ? `${run}/artifacts/${res.id}` : undefined };
+  } catch (e) {
+    core.warning(`result artifact upload failed (the verdict stands; the result dir is ${outcome.resultDir} on the runner): ${errorMessage(e)}`);
+    return {};
+  }
+}
+
+function wantsComment(settings: ActionSettings, verdict: string): boolean {
+  if (settings.comment === 'never') return false;
+  if (settings.comment === 'on-failure') return verdict !== 'pass';
+  return true;
+}
+
+async function comment(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, artifactUrl?: string): Promise<string | undefined> {
+  if (!event.prNumber || !event.repository || !wantsComment(settings, outcome.result.verdict)) return undefined;
+  if (!settings.token) {
+    core.warning('PR comment not posted: no github-token');
+    return undefined;
+  }
+  const ctx = { ...outcome.reportContext, artifactUrl };
+  const body = renderReportMarkdown(outcome.result, ctx);
+  try {
+    const octokit = createOctokit(settings.token, { baseUrl: process.env.GITHUB_API_URL, log: coreLog() });
+    const res = await createCommentClient(octokit).upsert(
+      { owner: event.repository.owner, repo: event.repository.repo, issueNumber: event.prNumber },
+      commentMarker(ctx.gateName),
+      body,
+    );
+    core.info(`PR comment ${res.action}: ${res.url}`);
+    return res.url;
+  } catch (e) {
+    const why =
+      e instanceof CommentError && e.forbidden
+        ? 'the token is read-only here (a fork PR, or the workflow lacks `permissions: pull-requests: write`)'
+        : errorMessage(e);
+    core.warning(`PR comment not posted: ${why}. The report is in the job summary and the artifact.`);
+    return undefined;
+  }
+}
+
+export async function publish(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome): Promise<void> {
+  const { result } = outcome;
+  core.setOutput(Outputs.Verdict, result.verdict);
+  core.setOutput(Outputs.ResultDir, outcome.resultDir);
+  core.setOutput(Outputs.SummaryJson, path.join(outcome.resultDir, REPORT_FILES.summary));
+  const artifact = await uploadArtifact(settings, event, outcome);
+  core.setOutput(Outputs.ArtifactId, artifact.id !== undefined ? String(artifact.id) : '');
+  try {
+    await writeJobSummary(result, outcome, artifact.url);
+  } catch (e) {
+    core.warning(`job summary not written: ${errorMessage(e)}`);
+  }
+  const url = await comment(settings, event, outcome, artifact.url);
+  core.setOutput(Outputs.CommentUrl, url ?? '');
+  if (outcome.writeError) core.error(outcome.writeError);
+}

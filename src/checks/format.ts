@@ -1,0 +1,68 @@
+// How numbers appear in reasons and headlines. Two significant digits for relative values keeps
+// one-line reasons readable ("3.4 %", "0.0047 %") without hiding a tiny but non-zero gap.
+
+import type { CheckBounds, CheckResult, CheckVerdict } from '../model.js';
+
+/** 0.034 → "3.4 %", 0.02 → "2 %", 4.7e-5 → "0.0047 %". */
+export function pct(x: number | null): string {
+  if (x === null || Number.isNaN(x)) return 'n/a';
+  if (!Number.isFinite(x)) return x > 0 ? '∞ %' : '-∞ %';
+  if (x === 0) return '0 %';
+  return `${+(x * 100).toPrecision(2)} %`;
+}
+
+/** Like pct, with an explicit sign: "+0.5 %", "-1.2 %". */
+export function signedPct(x: number | null): string {
+  const s = pct(x);
+  return x !== null && x > 0 && Number.isFinite(x) ? `+${s}` : s;
+}
+
+/** A score or loss, up to `digits` decimals, trailing zeros kept short: 1.1125 → "1.11". */
+export function num(x: number | null | undefined, digits = 2): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return x.toFixed(digits);
+}
+
+/** A ratio: 1.124 → "1.12x". */
+export function ratio(x: number | null): string {
+  return x === null || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(2)}x`;
+}
+
+/** A finite number, or null (JSON has no NaN, and `numbers` ends up in summary.json). */
+export function finiteOrNull(x: number | null | undefined): number | null {
+  return x === null || x === undefined || !Number.isFinite(x) ? null : x;
+}
+
+/** PASS at or inside `pass`, FAIL beyond `fail`, INCONCLUSIVE between (the grey band). */
+export function band(value: number, bounds: { pass: number; fail: number }): CheckVerdict {
+  if (Number.isNaN(value)) return 'invalid';
+  if (value > bounds.fail) return 'fail';
+  if (value > bounds.pass) return 'inconclusive';
+  return 'pass';
+}
+
+/** One CheckResult with `numbers` cleaned of NaN/Infinity. */
+export function result(
+  fields: Omit<CheckResult, 'numbers' | 'bounds'> & {
+    bounds?: CheckBounds;
+    numbers?: Record<string, number | string | null | undefined>;
+  },
+): CheckResult {
+  const numbers: Record<string, number | string | null> = {};
+  for (const [k, v] of Object.entries(fields.numbers ?? {})) {
+    numbers[k] = typeof v === 'string' ? v : finiteOrNull(v);
+  }
+  const out: CheckResult = {
+    id: fields.id,
+    title: fields.title,
+    verdict: fields.verdict,
+    value: fields.value !== null && Number.isFinite(fields.value) ? fields.value : null,
+    unit: fields.unit,
+    bounds: fields.bounds ?? {},
+    numbers,
+    reason: fields.reason,
+  };
+  if (fields.warning) out.warning = fields.warning;
+  return out;
+}

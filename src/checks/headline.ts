@@ -1,0 +1,93 @@
+// The overall verdict and the one-line headline ("FAIL: loss curve gap 3.4 % > 2 % (Torch vs
+// TorchAcc)"). The headline names the deciding check first; reports show the rest.
+
+import type { ArmLabels, CheckResult, Problem, Verdict } from '../model.js';
+import { num, pct, signedPct } from './format.js';
+
+/** Short names used in headlines. */
+const SHORT: Record<string, string> = {
+  finite: 'finite losses',
+  'train-loss': 'train loss diff',
+  'loss-curve': 'loss curve gap',
+  'loss-tail': 'loss tail offset',
+  'eval-loss': 'eval loss diff',
+  mtbench: 'MT-Bench',
+  speed: 'speed',
+};
+
+function compare(c: CheckResult, show: (x: number | null) => string): string {
+  const { pass, fail } = c.bounds;
+  if (c.verdict === 'fail' && fail !== undefined) return `${show(c.value)} > ${show(fail)}`;
+  if (c.verdict === 'inconclusive' && pass !== undefined && fail !== undefined) {
+    return `${show(c.value)} in the grey band (${show(pass)} – ${show(fail)}]`;
+  }
+  if (c.verdict === 'pass' && pass !== undefined) return `${show(c.value)} <= ${show(pass)}`;
+  return show(c.value);
+}
+
+/** One short phrase for a check, for the headline. */
+export function phrase(c: CheckResult): string {
+  const short = SHORT[c.id] ?? c.id;
+  if (c.verdict === 'invalid' || c.value === null) return `${short}: ${c.reason}`;
+  if (c.id === 'finite') {
+    if (c.verdict === 'pass') return 'losses finite';
+    const step = c.numbers.candidateFirstBadStep;
+    return `training diverged: ${c.numbers.candidateFirstBad}${step !== null ? ` at step ${step}` : ''}`;
+  }
+  if (c.id === 'mtbench') {
+    const ci = `CI ${num(c.numbers.ciLower as number | null)} .. ${num(c.numbers.ciUpper as number | null)}`;
+    const margin = num(c.bounds.pass ?? null);
+    if (c.verdict === 'fail') return `MT-Bench diff ${num(c.value)} (${ci}) < ${margin}`;
+    if (c.verdict === 'inconclusive') return `MT-Bench diff ${num(c.value)} (${ci}) straddles ${margin}`;
+    if (c.verdict === 'info') return `MT-Bench not gated (baseline ${num(c.numbers.baselineAverage as number | null)} at the floor)`;
+    return `MT-Bench diff ${num(c.value)} (${ci}) > ${margin}`;
+  }
+  return `${short} ${compare(c, c.id === 'loss-tail' ? signedPct : pct)}`;
+}
+
+/** FAIL > INVALID > INCONCLUSIVE > PASS; 'info' checks never gate. */
+export function overallVerdict(checks: CheckResult[], problems: Problem[], earlyAbort: boolean): Verdict {
+  if (earlyAbort || checks.some((c) => c.verdict === 'fail')) return 'fail';
+  const gating = checks.filter((c) => c.verdict !== 'info');
+  // Nothing gated is not a pass: "never silently a pass" (DESIGN.md).
+  if (problems.length > 0 || gating.length === 0 || gating.some((c) => c.verdict === 'invalid')) return 'invalid';
+  if (gating.some((c) => c.verdict === 'inconclusive')) return 'inconclusive';
+  return 'pass';
+}
+
+function more(n: number, what: string): string {
+  return n > 0 ? `; ${n} more ${what}` : '';
+}
+
+export function makeHeadline(
+  verdict: Verdict,
+  checks: CheckResult[],
+  problems: Problem[],
+  labels: ArmLabels,
+  earlyAbort?: { step: number; reason: string },
+): string {
+  const by = (v: string): CheckResult[] => checks.filter((c) => c.verdict === v);
+  let body: string;
+  if (earlyAbort) {
+    body = `candidate stopped early at step ${earlyAbort.step}: ${earlyAbort.reason}`;
+  } else if (verdict === 'fail') {
+    const failed = by('fail');
+    body = `${phrase(failed[0])}${more(failed.length - 1, 'failing check(s)')}`;
+  } else if (verdict === 'invalid') {
+    const invalid = by('invalid');
+    const total = invalid.length + problems.length;
+    if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
+    else if (invalid.length > 0) body = phrase(invalid[0]);
+    else body = 'no check could run';
+    body += more(total - 1, 'problem(s)');
+  } else if (verdict === 'inconclusive') {
+    const grey = by('inconclusive');
+    body = `${phrase(grey[0])}${more(grey.length - 1, 'inconclusive check(s)')}`;
+  } else {
+    const passed = by('pass');
+    const key = passed.filter((c) => c.id === 'train-loss' || c.id === 'loss-curve');
+    const shown = (key.length > 0 ? key : passed.slice(0, 1)).map(phrase).join(', ');
+    body = `${passed.length} check(s) pass; ${shown}`;
+  }
+  return `${verdict.toUpperCase()}: ${body} (${labels.baseline} vs ${labels.candidate})`;
+}

@@ -1,0 +1,52 @@
+// The checks' entry point: data + policy in, verdict + headline + CheckResults out. Pure: no fs,
+// no process, no @actions. Every check returns a result (INVALID with a reason) rather than throw.
+
+import type { ArmLabels, ArmRole, CheckResult, MtBenchScores, Problem, Role, TrainingRun, Verdict } from '../model.js';
+import type { Policy } from './policy.js';
+import { checkLossCurve, checkLossTail } from './curve.js';
+import { checkFinite } from './finite.js';
+import { makeHeadline, overallVerdict } from './headline.js';
+import { checkMtBench } from './mtbench.js';
+import { checkEvalLoss, checkTrainLoss } from './scalar.js';
+import { checkSpeed } from './speed.js';
+
+export interface CheckInputs {
+  labels: ArmLabels;
+  training: Partial<Record<ArmRole, TrainingRun>>;
+  mtbench: Partial<Record<Role, MtBenchScores>>;
+  /** Unusable inputs found by readers/runner; non-empty makes the verdict at least INVALID. */
+  problems: Problem[];
+  /** The candidate was stopped early by the runner: the verdict is FAIL. */
+  earlyAbort?: { step: number; reason: string };
+}
+
+export interface ChecksOutcome {
+  verdict: Verdict;
+  headline: string;
+  checks: CheckResult[];
+}
+
+/** Run every enabled check, in the order reports show them, and decide the overall verdict. */
+export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
+  const { training } = inputs;
+  const aborted = inputs.earlyAbort !== undefined;
+  const all: (CheckResult | null)[] = [
+    checkFinite(training),
+    policy.trainLoss.enabled ? checkTrainLoss(training, policy.trainLoss) : null,
+    policy.lossCurve.enabled ? checkLossCurve(training, policy.lossCurve, aborted) : null,
+    policy.lossTail.enabled ? checkLossTail(training, policy.lossTail, aborted) : null,
+    policy.evalLoss.enabled ? checkEvalLoss(training, policy.evalLoss) : null,
+    policy.mtbench.enabled ? checkMtBench(inputs.mtbench, policy.mtbench) : null,
+    policy.speed.enabled ? checkSpeed(training, policy.speed) : null,
+  ];
+  const checks = all.filter((c): c is CheckResult => c !== null);
+  const verdict = overallVerdict(checks, inputs.problems, aborted);
+  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort);
+  return { verdict, headline, checks };
+}
+
+export { outlierAllowance } from './curve.js';
+export { findDivergence, type Divergence } from './finite.js';
+export { bootstrapMeanCi, type BootstrapCi } from './bootstrap.js';
+export { pairDifferences, type PairedDifferences } from './mtbench.js';
+export { createRng, Rng } from './rng.js';

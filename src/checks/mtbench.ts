@@ -1,0 +1,165 @@
+// `mtbench`: non-inferiority of the candidate's MT-Bench score (parity-methods.md 3.5, 5.5).
+// Judgments are paired by (question, turn); the unit of resampling is the question, because its
+// two turns share a conversation and are not independent. A pair judged on one side only is a
+// data problem (INVALID), never silently dropped: dropping items changes the mean being compared.
+
+import type { CheckResult, JudgmentItem, MtBenchScores, Role } from '../model.js';
+import type { MtBenchPolicy } from './policy.js';
+import { bootstrapMeanCi } from './bootstrap.js';
+import { num, result } from './format.js';
+import { mean } from './stats.js';
+
+const HEAD = { id: 'mtbench', title: 'MT-Bench (paired by question, bootstrap CI)', unit: 'score' as const };
+
+/** Turn numbers are small (1, 2); a numeric key avoids building a string per row. */
+const TURN_SLOTS = 64;
+
+/** Mean score per (question, turn); duplicate rows (re-runs appending to the file) are averaged. */
+function perPair(items: JudgmentItem[]): Map<number, number> {
+  const sums = new Map<number, { s: number; n: number }>();
+  for (const it of items) {
+    const key = it.questionId * TURN_SLOTS + it.turn;
+    const acc = sums.get(key);
+    if (acc) {
+      acc.s += it.score;
+      acc.n++;
+    } else sums.set(key, { s: it.score, n: 1 });
+  }
+  const out = new Map<number, number>();
+  for (const [k, { s, n }] of sums) out.set(k, s / n);
+  return out;
+}
+
+function averageOf(scores: MtBenchScores): number | null {
+  if (scores.average !== null) return scores.average;
+  return scores.items.length > 0 ? mean(scores.items.map((i) => i.score)) : null;
+}
+
+export interface PairedDifferences {
+  /** d_q per question, ordered by question id (so row order never changes the CI). */
+  perQuestion: Float64Array;
+  questionIds: number[];
+  pairs: number;
+  /** (question, turn) pairs judged on the baseline side only, and on the candidate side only. */
+  baselineOnly: number;
+  candidateOnly: number;
+}
+
+/** Pair the two sides and average (cand - base) over each question's turns. */
+export function pairDifferences(baseline: JudgmentItem[], candidate: JudgmentItem[]): PairedDifferences {
+  const b = perPair(baseline);
+  const c = perPair(candidate);
+  let baselineOnly = 0;
+  let candidateOnly = 0;
+  const byQuestion = new Map<number, { s: number; n: number }>();
+  for (const [key, bv] of b) {
+    const cv = c.get(key);
+    if (cv === undefined) {
+      baselineOnly++;
+      continue;
+    }
+    const q = Math.floor(key / TURN_SLOTS);
+    const acc = byQuestion.get(q) ?? { s: 0, n: 0 };
+    acc.s += cv - bv;
+    acc.n++;
+    byQuestion.set(q, acc);
+  }
+  for (const key of c.keys()) if (!b.has(key)) candidateOnly++;
+  const questionIds = [...byQuestion.keys()].sort((x, y) => x - y);
+  const perQuestion = new Float64Array(questionIds.length);
+  let pairs = 0;
+  questionIds.forEach((q, i) => {
+    const { s, n } = byQuestion.get(q)!;
+    perQuestion[i] = s / n;
+    pairs += n;
+  });
+  return { perQuestion, questionIds, pairs, baselineOnly, candidateOnly };
+}
+
+/** null when neither arm has MT-Bench scores (evaluation not configured or not run). */
+export function checkMtBench(mtbench: Partial<Record<Role, MtBenchScores>>, policy: MtBenchPolicy): CheckResult | null {
+  const { baseline, candidate, original } = mtbench;
+  if (!baseline && !candidate) return null;
+  const margin = policy.margin;
+  const bounds = { pass: -margin, fail: -margin };
+  const head = { ...HEAD, bounds };
+  const originalAverage = original ? averageOf(original) : null;
+  if (!baseline || !candidate) {
+    const missing = !baseline ? 'baseline' : 'candidate';
+    return result({
+      ...head,
+      verdict: 'invalid',
+      value: null,
+      numbers: { originalAverage },
+      reason: `no MT-Bench scores for the ${missing}`,
+    });
+  }
+  const baseAvg = averageOf(baseline);
+  const candAvg = averageOf(candidate);
+  const d = pairDifferences(baseline.items, candidate.items);
+  const numbers: Record<string, number | string | null> = {
+    baselineAverage: baseAvg,
+    candidateAverage: candAvg,
+    originalAverage,
+    pairs: d.pairs,
+    questions: d.perQuestion.length,
+    baselineOnly: d.baselineOnly,
+    candidateOnly: d.candidateOnly,
+    baselineDropped: baseline.dropped,
+    candidateDropped: candidate.dropped,
+  };
+  const nonFinite = [...baseline.items, ...candidate.items].filter((i) => !Number.isFinite(i.score)).length;
+  if (nonFinite > 0) {
+    return result({ ...head, verdict: 'invalid', value: null, numbers, reason: `${nonFinite} judgment score(s) are not finite` });
+  }
+  if (d.baselineOnly > 0 || d.candidateOnly > 0) {
+    const parts: string[] = [];
+    if (d.baselineOnly > 0) parts.push(`${d.baselineOnly} judgments missing on the candidate side only`);
+    if (d.candidateOnly > 0) parts.push(`${d.candidateOnly} judgments missing on the baseline side only`);
+    return result({ ...head, verdict: 'invalid', value: null, numbers, reason: `${parts.join('; ')} (re-judge them)` });
+  }
+  if (d.perQuestion.length < 2) {
+    return result({
+      ...head,
+      verdict: 'invalid',
+      value: null,
+      numbers,
+      reason: `${d.perQuestion.length} paired question(s): too few for a confidence interval`,
+    });
+  }
+  const ci = bootstrapMeanCi(d.perQuestion, policy.resamples, policy.confidence, policy.seed);
+  let better = 0;
+  let worse = 0;
+  for (const x of d.perQuestion) {
+    if (x > 0) better++;
+    else if (x < 0) worse++;
+  }
+  Object.assign(numbers, {
+    meanDiff: ci.mean,
+    ciLower: ci.lower,
+    ciUpper: ci.upper,
+    confidence: ci.confidence,
+    resamples: ci.resamples,
+    seed: policy.seed,
+    questionsBetter: better,
+    questionsWorse: worse,
+    questionsTied: d.perQuestion.length - better - worse,
+  });
+  const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
+  const ciText = `mean difference ${num(ci.mean)} (${conf} CI ${num(ci.lower)} .. ${num(ci.upper)}, ${d.pairs} pairs, ${d.perQuestion.length} questions)`;
+  const common = { ...head, value: ci.mean, numbers };
+  if (baseAvg !== null && baseAvg < policy.floor) {
+    return result({
+      ...common,
+      verdict: 'info',
+      reason: `not informative: baseline ${num(baseAvg)} is at the floor (< ${num(policy.floor, 1)}); ${ciText}`,
+    });
+  }
+  if (ci.lower > -margin) {
+    return result({ ...common, verdict: 'pass', reason: `${ciText}: lower bound > -${num(margin)}` });
+  }
+  if (ci.upper < -margin) {
+    return result({ ...common, verdict: 'fail', reason: `${ciText}: upper bound < -${num(margin)} (candidate worse)` });
+  }
+  return result({ ...common, verdict: 'inconclusive', reason: `${ciText}: the CI straddles -${num(margin)}` });
+}

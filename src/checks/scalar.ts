@@ -1,0 +1,83 @@
+// `train-loss` and `eval-loss`: one number per run, relative |cand - base| / base against the
+// policy's pass/fail bounds. Divergence (see finite.ts) short-circuits both.
+
+import type { ArmRole, CheckResult, TrainingRun } from '../model.js';
+import type { RelativeBounds } from './policy.js';
+import { divergenceVerdict } from './finite.js';
+import { band, num, pct, result } from './format.js';
+import { relDiff } from './stats.js';
+
+type Training = Partial<Record<ArmRole, TrainingRun>>;
+
+interface ScalarSpec {
+  id: string;
+  title: string;
+  /** The HF key, for messages ("train_loss"). */
+  key: string;
+  pick: (run: TrainingRun) => number | undefined;
+}
+
+function compareScalar(spec: ScalarSpec, training: Training, bounds: RelativeBounds): CheckResult {
+  const base = training.baseline ? spec.pick(training.baseline) : undefined;
+  const cand = training.candidate ? spec.pick(training.candidate) : undefined;
+  const value = base !== undefined && cand !== undefined ? relDiff(cand, base) : null;
+  const common = {
+    id: spec.id,
+    title: spec.title,
+    unit: 'relative' as const,
+    bounds: { pass: bounds.pass, fail: bounds.fail },
+    value,
+    numbers: { baseline: base ?? null, candidate: cand ?? null, absDiff: value === null ? null : cand! - base! },
+  };
+  const missing = (['baseline', 'candidate'] as const).filter((role) => {
+    const v = role === 'baseline' ? base : cand;
+    return v === undefined;
+  });
+  if (missing.length > 0) {
+    const why = missing
+      .map((role) => (training[role] ? `${role} has no ${spec.key}` : `${role} training run is missing`))
+      .join('; ');
+    return result({ ...common, verdict: 'invalid', reason: why });
+  }
+  const diverged = divergenceVerdict(training);
+  if (diverged) return result({ ...common, verdict: diverged.verdict, reason: diverged.reason });
+  if (!Number.isFinite(base!)) {
+    return result({ ...common, verdict: 'invalid', reason: `baseline ${spec.key} is ${base}` });
+  }
+  if (!Number.isFinite(cand!)) {
+    return result({ ...common, verdict: 'fail', reason: `candidate ${spec.key} is ${cand}` });
+  }
+  if (base === 0) {
+    return result({ ...common, verdict: 'invalid', reason: `baseline ${spec.key} is 0: no relative difference` });
+  }
+  const verdict = band(value!, bounds);
+  const how =
+    verdict === 'pass'
+      ? `<= ${pct(bounds.pass)}`
+      : verdict === 'fail'
+        ? `> ${pct(bounds.fail)}`
+        : `in the grey band (${pct(bounds.pass)} – ${pct(bounds.fail)}]`;
+  return result({
+    ...common,
+    verdict,
+    reason: `${spec.key} ${num(base, 4)} vs ${num(cand, 4)}: relative difference ${pct(value)} ${how}`,
+  });
+}
+
+export function checkTrainLoss(training: Training, bounds: RelativeBounds): CheckResult {
+  return compareScalar(
+    { id: 'train-loss', title: 'Whole-run train loss', key: 'train_loss', pick: (r) => r.trainLoss },
+    training,
+    bounds,
+  );
+}
+
+/** null when neither run has an eval loss (evaluation not configured). */
+export function checkEvalLoss(training: Training, bounds: RelativeBounds): CheckResult | null {
+  if (training.baseline?.evalLoss === undefined && training.candidate?.evalLoss === undefined) return null;
+  return compareScalar(
+    { id: 'eval-loss', title: 'Held-out eval loss', key: 'eval_loss', pick: (r) => r.evalLoss },
+    training,
+    bounds,
+  );
+}

@@ -1,0 +1,67 @@
+// `speed`: reported, never gating (DESIGN.md). HF's train_steps_per_second includes start-up and
+// compilation, so when both logs give per-step times we also report the ratio of median step times
+// after warm-up, which is what an accelerator actually changes.
+
+import type { ArmRole, CheckResult, TrainingRun } from '../model.js';
+import type { SpeedPolicy } from './policy.js';
+import { num, ratio, result } from './format.js';
+import { median } from './stats.js';
+
+type Training = Partial<Record<ArmRole, TrainingRun>>;
+
+function medianAfterWarmup(times: number[] | undefined, warmupFraction: number): number | null {
+  if (!times || times.length === 0) return null;
+  const skip = Math.min(Math.ceil(times.length * warmupFraction), times.length - 1);
+  const m = median(times.slice(skip));
+  return Number.isFinite(m) && m > 0 ? m : null;
+}
+
+function positive(x: number | undefined): number | null {
+  return x !== undefined && Number.isFinite(x) && x > 0 ? x : null;
+}
+
+/** null when neither throughput nor step times are available on both sides. */
+export function checkSpeed(training: Training, policy: SpeedPolicy): CheckResult | null {
+  const base = training.baseline;
+  const cand = training.candidate;
+  if (!base || !cand) return null;
+  const baseSps = positive(base.stepsPerSecond);
+  const candSps = positive(cand.stepsPerSecond);
+  const throughput = baseSps !== null && candSps !== null ? candSps / baseSps : null;
+  const baseMedian = medianAfterWarmup(base.stepTimes, policy.warmupFraction);
+  const candMedian = medianAfterWarmup(cand.stepTimes, policy.warmupFraction);
+  const stepTime = baseMedian !== null && candMedian !== null ? baseMedian / candMedian : null;
+  if (throughput === null && stepTime === null) return null;
+  // Throughput first: it is what the seed's table prints and what every run has.
+  const value = throughput ?? stepTime!;
+  const parts: string[] = [];
+  if (throughput !== null) {
+    parts.push(`speedup ${ratio(throughput)} (${num(candSps)} vs ${num(baseSps)} steps/s)`);
+  }
+  if (stepTime !== null) {
+    parts.push(
+      `median step time ${num(candMedian! * 1000, 1)} vs ${num(baseMedian! * 1000, 1)} ms after warm-up: ${ratio(stepTime)}`,
+    );
+  }
+  const slow = value < policy.warnBelow;
+  return result({
+    id: 'speed',
+    title: 'Speed (candidate / baseline)',
+    verdict: 'info',
+    value,
+    unit: 'ratio',
+    bounds: { pass: policy.warnBelow },
+    numbers: {
+      speedup: throughput,
+      baselineStepsPerSecond: baseSps,
+      candidateStepsPerSecond: candSps,
+      stepTimeSpeedup: stepTime,
+      baselineMedianStepTime: baseMedian,
+      candidateMedianStepTime: candMedian,
+      baselineRuntime: base.trainRuntime ?? null,
+      candidateRuntime: cand.trainRuntime ?? null,
+    },
+    reason: parts.join('; '),
+    warning: slow ? `candidate is slower than the baseline: ${ratio(value)} < ${ratio(policy.warnBelow)}` : undefined,
+  });
+}

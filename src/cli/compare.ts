@@ -1,0 +1,55 @@
+// `accuracy-gate compare`: steps 5 onward on existing outputs.
+import * as path from 'node:path';
+import type { GateResult } from '../model.js';
+import type { Log } from '../log.js';
+import type { CliIo } from './main.js';
+import { loadConfig } from '../config/load-config.js';
+import { configHash } from '../config/config-hash.js';
+import { loadCompareInputs } from '../engine/load-inputs.js';
+import { decide } from '../engine/decide.js';
+import { renderAll, writeReports } from '../engine/result-dir.js';
+import { baseProvenance } from '../engine/provenance.js';
+
+export interface CompareFlags {
+  baselineRun: string;
+  candidateRun: string;
+  originalRun?: string;
+  mtbench: string[];
+  questions?: string;
+  baselineModelId?: string;
+  candidateModelId?: string;
+  originalModelId?: string;
+  baselineLog?: string;
+  candidateLog?: string;
+  config?: string;
+  out?: string;
+}
+
+export async function compareCommand(flags: CompareFlags, io: CliIo, log: Log): Promise<GateResult> {
+  const started = new Date();
+  // Without --config, compare uses the built-in labels and bounds (a missing default file is fine).
+  const { config, source } = loadConfig(flags.config, process.cwd());
+  const inputs = loadCompareInputs({
+    labels: { baseline: config.arms.baseline.label, candidate: config.arms.candidate.label },
+    runs: { baseline: flags.baselineRun, candidate: flags.candidateRun },
+    logs: { baseline: flags.baselineLog, candidate: flags.candidateLog },
+    originalRun: flags.originalRun,
+    mtbenchFiles: flags.mtbench,
+    questions: flags.questions,
+    modelIds: { baseline: flags.baselineModelId, candidate: flags.candidateModelId, original: flags.originalModelId },
+  });
+  const result = decide(inputs, config.checks);
+  const reports = renderAll(result, {
+    gateName: config.name,
+    resultDir: flags.out ?? '(not written: pass --out DIR)',
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    provenance: { ...baseProvenance(), config: source, 'config-hash': configHash(config) },
+  });
+  if (flags.out) {
+    writeReports(path.resolve(flags.out), reports);
+    log.info(`result files written to ${flags.out}`);
+  }
+  io.stdout(reports.resultLog);
+  return result;
+}

@@ -1,0 +1,91 @@
+// `accuracy-gate run`: the whole job on this machine (a GPU box, or the demo's stand-ins).
+import type { GateResult } from '../model.js';
+import type { Log } from '../log.js';
+import type { CliIo } from './main.js';
+import type { GateConfig } from '../config/types.js';
+import { loadConfig } from '../config/load-config.js';
+import { configHash } from '../config/config-hash.js';
+import { parseStages, type StageId } from '../pipeline/stages.js';
+import { createProcessRunner } from '../pipeline/process-runner.js';
+import { createCancelController } from '../pipeline/cancel.js';
+import { runGate } from '../pipeline/run-gate.js';
+import { baseProvenance } from '../engine/provenance.js';
+
+export interface RunFlags {
+  config?: string;
+  modelDir?: string;
+  out?: string;
+  stages?: string;
+  workdir?: string;
+  writeCache?: boolean;
+  verbose?: boolean;
+}
+
+export interface LocalRun {
+  config: GateConfig;
+  configSource: string;
+  stages: StageId[];
+  modelDir?: string;
+  out?: string;
+  allowCacheWrite: boolean;
+  synthetic?: boolean;
+  verbose?: boolean;
+}
+
+/** Runs the gate in this process with signal handling: SIGINT/SIGTERM stop every stage, the result dir is still written. */
+export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateResult> {
+  const cancel = createCancelController();
+  const runner = createProcessRunner({ graceMs: 3000 });
+  const onSignal = (sig: NodeJS.Signals) => cancel.cancel(`received ${sig}`);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcome = await runGate(
+      {
+        config: r.config,
+        configSource: r.configSource,
+        baseDir: process.cwd(),
+        stages: r.stages,
+        resultRoot: r.out,
+        modelDir: r.modelDir,
+        allowCacheWrite: r.allowCacheWrite,
+        synthetic: r.synthetic,
+        provenance: { ...baseProvenance(), 'config-hash': configHash(r.config) },
+      },
+      {
+        runner,
+        log,
+        env: process.env,
+        secrets: [],
+        now: () => new Date(),
+        cancel,
+        heartbeatMs: 60_000,
+        echo: r.verbose ? (line) => io.stderr(`${line}\n`) : undefined,
+      },
+    );
+    io.stdout(outcome.reports.resultLog);
+    log.info(`result dir: ${outcome.resultDir}`);
+    return outcome.result;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function runCommand(flags: RunFlags, io: CliIo, log: Log): Promise<GateResult> {
+  const { config, source } = loadConfig(flags.config, process.cwd());
+  if (flags.workdir) config.workdir = flags.workdir;
+  return runLocal(
+    {
+      config,
+      configSource: source,
+      stages: parseStages(flags.stages),
+      modelDir: flags.modelDir,
+      out: flags.out,
+      allowCacheWrite: !!flags.writeCache,
+      verbose: flags.verbose,
+    },
+    io,
+    log,
+  );
+}

@@ -1,0 +1,122 @@
+// The built-in configuration: TorchAcc's benchmarks/accuracy flow (run.sh's steps, file names and
+// labels), used when the repository has no .github/accuracy-gate.yml. BUILTIN_YAML is the same
+// configuration as a file (a test checks that parsing it gives BUILTIN_CONFIG): a starting point
+// for users and the example the docs show.
+
+import { resolvePolicy } from '../checks/policy.js';
+import type { GateConfig } from './types.js';
+
+export const DEFAULT_NAME = 'accuracy-gate';
+/** run.sh's default model dir (it clones Llama-3.2-1B there; the gate does not). */
+export const DEFAULT_MODEL = './Llama-3.2-1B';
+export const DEFAULT_WORKDIR = '.';
+export const DEFAULT_RESULT_DIR = 'result';
+export const DEFAULT_TRAIN_TIMEOUT_MINUTES = 360;
+export const DEFAULT_EVAL_TIMEOUT_MINUTES = 240;
+export const DEFAULT_CACHE_DIR = '~/.cache/accuracy-gate';
+/** Shown as `source` when no config file was read. */
+export const BUILTIN_SOURCE = 'built-in default';
+
+const FASTCHAT_DATA = 'FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench';
+const FINGERPRINT = "python -c 'import torch, transformers; print(torch.__version__, transformers.__version__)'";
+
+export const BUILTIN_YAML = `# accuracy-gate: TorchAcc's benchmarks/accuracy flow (the built-in default).
+name: ${DEFAULT_NAME}
+model: ${DEFAULT_MODEL}
+workdir: benchmarks/accuracy
+result-dir: result
+arms:
+  baseline:
+    label: Torch
+    slug: torch
+    train: bash ./llama.sh {model} 0 {output}
+    output: torch_ckpt
+    timeout-minutes: ${DEFAULT_TRAIN_TIMEOUT_MINUTES}
+  candidate:
+    label: TorchAcc
+    slug: acc
+    train: bash ./llama.sh {model} 1 {output}
+    output: acc_ckpt
+    timeout-minutes: ${DEFAULT_TRAIN_TIMEOUT_MINUTES}
+evaluations:
+  mtbench:
+    run: bash ./fastchat.sh {checkpoint}
+    targets: [original, baseline, candidate]
+    judgments: ${FASTCHAT_DATA}/model_judgment/gpt-4_single.jsonl
+    questions: ${FASTCHAT_DATA}/question.jsonl
+    model-id: auto   # fastchat.sh names the model <dirname>_<timestamp> itself
+    timeout-minutes: ${DEFAULT_EVAL_TIMEOUT_MINUTES}
+  eval-loss:
+    enabled: true
+early-abort:
+  enabled: true
+  bound: 0.1
+  consecutive: 3
+cache:
+  enabled: false
+  dir: ${DEFAULT_CACHE_DIR}
+  fingerprint: "${FINGERPRINT.replace(/"/g, '\\"')}"
+  files: [run_clm.py, llama.sh, llama_fsdp_torch.json]
+  write-on: default-branch
+parallel: false
+`;
+
+export const BUILTIN_CONFIG: GateConfig = deepFreeze({
+  name: DEFAULT_NAME,
+  model: DEFAULT_MODEL,
+  workdir: 'benchmarks/accuracy',
+  resultDir: DEFAULT_RESULT_DIR,
+  arms: {
+    baseline: {
+      role: 'baseline',
+      label: 'Torch',
+      slug: 'torch',
+      train: 'bash ./llama.sh {model} 0 {output}',
+      env: {},
+      timeoutMinutes: DEFAULT_TRAIN_TIMEOUT_MINUTES,
+      output: 'torch_ckpt',
+    },
+    candidate: {
+      role: 'candidate',
+      label: 'TorchAcc',
+      slug: 'acc',
+      train: 'bash ./llama.sh {model} 1 {output}',
+      env: {},
+      timeoutMinutes: DEFAULT_TRAIN_TIMEOUT_MINUTES,
+      output: 'acc_ckpt',
+    },
+  },
+  evaluations: {
+    mtbench: {
+      enabled: true,
+      run: 'bash ./fastchat.sh {checkpoint}',
+      targets: ['original', 'baseline', 'candidate'],
+      judgments: `${FASTCHAT_DATA}/model_judgment/gpt-4_single.jsonl`,
+      questions: `${FASTCHAT_DATA}/question.jsonl`,
+      modelId: 'auto',
+      timeoutMinutes: DEFAULT_EVAL_TIMEOUT_MINUTES,
+      env: {},
+    },
+    evalLoss: { enabled: true },
+  },
+  checks: resolvePolicy(),
+  earlyAbort: { enabled: true, bound: 0.1, consecutive: 3 },
+  cache: {
+    enabled: false,
+    dir: DEFAULT_CACHE_DIR,
+    fingerprint: FINGERPRINT,
+    files: ['run_clm.py', 'llama.sh', 'llama_fsdp_torch.json'],
+    writeOn: 'default-branch',
+  },
+  parallel: false,
+  artifact: { include: [], exclude: [] },
+});
+
+// Frozen so that a caller cannot change the default for everyone; loadConfig hands out copies.
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,160 @@
+// parseConfig: YAML text → validated GateConfig. Pure (no I/O). Every problem becomes one
+// ConfigError whose message lines read "<file>:<line>: <dotted.key>: <what is wrong>".
+
+import { posix } from 'node:path';
+import { resolvePolicy, type PolicyOverrides } from '../checks/policy.js';
+import { ConfigError } from '../errors.js';
+import type { ArmRole, Role } from '../model.js';
+import { crossCheckIssues } from './cross-checks.js';
+import {
+  DEFAULT_CACHE_DIR,
+  DEFAULT_EVAL_TIMEOUT_MINUTES,
+  DEFAULT_MODEL,
+  DEFAULT_NAME,
+  DEFAULT_RESULT_DIR,
+  DEFAULT_TRAIN_TIMEOUT_MINUTES,
+  DEFAULT_WORKDIR,
+} from './defaults.js';
+import { BUILTIN_CONFIG } from './defaults.js';
+import { schemaIssues, type Issue } from './schema-check.js';
+import type { ArmConfig, CacheWriteOn, Command, GateConfig, MtBenchConfig } from './types.js';
+import { formatPath, isSyntaxProblem, readYaml, type KeyPath } from './yaml-source.js';
+
+/** At most this many problems are listed in one error (the first decides its key and line). */
+const MAX_LISTED = 10;
+
+// What the schema guarantees about the shape; values are checked, only their presence is optional.
+type Raw = Record<string, any>;
+
+export function parseConfig(text: string, file: string): GateConfig {
+  const source = readYaml(text);
+  if (isSyntaxProblem(source)) {
+    throw new ConfigError(`${file}:${source.line}: ${source.message}`, file, undefined, source.line);
+  }
+  // An empty file is an empty mapping: every default applies.
+  const data = source.data ?? {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(`${file}:1: the file must be a mapping of keys (name, model, arms, ...)`, file, undefined, 1);
+  }
+  let issues = schemaIssues(data);
+  let config: GateConfig | undefined;
+  if (issues.length === 0) {
+    config = build(data as Raw);
+    issues = crossCheckIssues(config, data as Raw);
+  }
+  if (issues.length > 0 || !config) throw toError(issues, file, source.lineOf);
+  return config;
+}
+
+function toError(issues: Issue[], file: string, lineOf: (path: KeyPath) => number): ConfigError {
+  // File order reads best; sort is stable, so problems on one line keep the validator's order.
+  const located = issues.map((i) => ({ ...i, line: lineOf(i.path) })).sort((a, b) => a.line - b.line);
+  const lines = located.slice(0, MAX_LISTED).map((i) => `${file}:${i.line}: ${i.text}`);
+  if (located.length > MAX_LISTED) lines.push(`... and ${located.length - MAX_LISTED} more problems`);
+  const first = located[0];
+  return new ConfigError(lines.join('\n'), file, formatPath(first.path), first.line);
+}
+
+function build(raw: Raw): GateConfig {
+  const evaluations = (raw.evaluations ?? {}) as Raw;
+  const cache = (raw.cache ?? {}) as Raw;
+  const abort = (raw['early-abort'] ?? {}) as Raw;
+  return {
+    name: raw.name ?? DEFAULT_NAME,
+    model: raw.model ?? DEFAULT_MODEL,
+    workdir: raw.workdir ?? DEFAULT_WORKDIR,
+    resultDir: raw['result-dir'] ?? DEFAULT_RESULT_DIR,
+    // Without arms (e.g. a file that only tunes checks for `compare`), TorchAcc's arms apply.
+    arms: raw.arms
+      ? { baseline: arm(raw.arms.baseline, 'baseline'), candidate: arm(raw.arms.candidate, 'candidate') }
+      : structuredClone(BUILTIN_CONFIG.arms),
+    evaluations: {
+      ...(evaluations.mtbench ? { mtbench: mtbench(evaluations.mtbench) } : {}),
+      evalLoss: { enabled: evaluations['eval-loss']?.enabled ?? true },
+    },
+    checks: resolvePolicy(policyOverrides(raw.checks ?? {})),
+    earlyAbort: { enabled: abort.enabled ?? true, bound: abort.bound ?? 0.1, consecutive: abort.consecutive ?? 3 },
+    cache: {
+      enabled: cache.enabled ?? false,
+      dir: cache.dir ?? DEFAULT_CACHE_DIR,
+      ...(cache.fingerprint !== undefined ? { fingerprint: cache.fingerprint as string } : {}),
+      files: cache.files ?? [],
+      writeOn: (cache['write-on'] ?? 'default-branch') as CacheWriteOn,
+    },
+    parallel: raw.parallel ?? false,
+    artifact: { include: raw.artifact?.include ?? [], exclude: raw.artifact?.exclude ?? [] },
+  };
+}
+
+function arm(raw: Raw, role: ArmRole): ArmConfig {
+  const label: string = raw.label ?? (role === 'baseline' ? 'Baseline' : 'Candidate');
+  const slug: string = raw.slug ?? slugOf(label, role);
+  return {
+    role,
+    label,
+    slug,
+    train: command(raw.train),
+    env: env(raw.env),
+    timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_TRAIN_TIMEOUT_MINUTES,
+    ...(raw.gpus !== undefined ? { gpus: gpus(raw.gpus) } : {}),
+    output: raw.output ?? `${slug}_ckpt`,
+  };
+}
+
+function mtbench(raw: Raw): MtBenchConfig {
+  return {
+    enabled: raw.enabled ?? true,
+    run: command(raw.run),
+    targets: (raw.targets ?? ['original', 'baseline', 'candidate']) as Role[],
+    judgments: raw.judgments,
+    questions: raw.questions ?? defaultQuestions(raw.judgments),
+    modelId: raw['model-id'] ?? 'auto',
+    timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
+    env: env(raw.env),
+  };
+}
+
+/** FastChat keeps data/<bench>/question.jsonl two levels above data/<bench>/model_judgment/<judge>_single.jsonl. */
+function defaultQuestions(judgments: string): string {
+  return posix.join(posix.dirname(posix.dirname(judgments.replace(/\\/g, '/'))), 'question.jsonl');
+}
+
+/** "TorchAcc" → "torchacc", "Torch (eager)" → "torch-eager": a safe file-name stem. */
+export function slugOf(label: string, fallback: string): string {
+  const slug = label
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|-+$/g, '');
+  return slug || fallback;
+}
+
+// A block scalar (`train: |`) ends with a newline that means nothing to bash; argv stays verbatim.
+function command(raw: string | string[]): Command {
+  return typeof raw === 'string' ? raw.replace(/\s+$/, '') : [...raw];
+}
+
+// YAML reads `NPROC_PER_NODE: 4` as a number; the environment only holds strings.
+function env(raw: Record<string, string | number | boolean> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw ?? {})) out[k] = String(v);
+  return out;
+}
+
+/** "0, 1" / 0 / [0, 1] → "0,1" (the CUDA_VISIBLE_DEVICES form). */
+function gpus(raw: string | number | number[]): string {
+  if (Array.isArray(raw)) return raw.join(',');
+  return String(raw)
+    .split(',')
+    .map((s) => s.trim())
+    .join(',');
+}
+
+// `checks` keys and their fields are the kebab-case spelling of Policy's (train-loss → trainLoss).
+function policyOverrides(raw: Raw): PolicyOverrides {
+  const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [check, fields] of Object.entries(raw)) {
+    out[camel(check)] = Object.fromEntries(Object.entries(fields as Raw).map(([k, v]) => [camel(k), v]));
+  }
+  return out as PolicyOverrides;
+}

@@ -1,0 +1,105 @@
+// The resolved gate configuration: what `parseConfig` returns after validation and defaults.
+// Field names are the camelCase form of the YAML keys (`timeout-minutes` → `timeoutMinutes`).
+
+import type { Policy } from '../checks/policy.js';
+import type { ArmRole, Role } from '../model.js';
+
+/** A command: a shell string (run with `bash -c`) or an argv list (run without a shell). */
+export type Command = string | string[];
+
+export interface ArmConfig {
+  role: ArmRole;
+  /** Shown in tables and log names' titles, e.g. "Torch", "TorchAcc". */
+  label: string;
+  /** File-name stem: `<slug>_training.log`, `<slug>_model_eval.log`. Never "original". */
+  slug: string;
+  /** Training command; placeholders {model} {output} {arm} {result_dir}. */
+  train: Command;
+  /** Extra environment for this arm's stages (values already strings). */
+  env: Record<string, string>;
+  timeoutMinutes: number;
+  /** CUDA_VISIBLE_DEVICES for this arm's stages, normalised ("0,1,2,3"); absent = inherit. */
+  gpus?: string;
+  /** Trainer output dir: relative to the run's result dir (`<result-dir>/<ts>/`), or absolute. */
+  output: string;
+}
+
+export interface MtBenchConfig {
+  enabled: boolean;
+  /** Evaluation command, run once per target; placeholders {checkpoint} {model_id} and the rest. */
+  run: Command;
+  targets: Role[];
+  /** FastChat judgment JSONL (append-only, shared across runs); relative to workdir or absolute. */
+  judgments: string;
+  /**
+   * FastChat question.jsonl, for per-category means; relative to workdir or absolute. Default:
+   * FastChat's layout, `question.jsonl` two levels above the judgment file (may not exist).
+   */
+  questions: string;
+  /**
+   * 'auto': find the id among the judgment rows appended while the stage ran (fastchat.sh picks
+   * `<dirname>_<timestamp>` itself). Otherwise a template ({arm} {slug} {run_id}) whose
+   * expansion is passed to the command as {model_id}.
+   */
+  modelId: string;
+  timeoutMinutes: number;
+  env: Record<string, string>;
+}
+
+export interface EvalLossConfig {
+  /** Read eval_results.json / eval_losses.jsonl from the arm outputs when present. */
+  enabled: boolean;
+}
+
+export interface EvaluationsConfig {
+  /** Absent when the file has no `evaluations.mtbench`. */
+  mtbench?: MtBenchConfig;
+  evalLoss: EvalLossConfig;
+}
+
+export interface EarlyAbortConfig {
+  enabled: boolean;
+  /** Relative gap between candidate and baseline loss at the same step that counts as a miss. */
+  bound: number;
+  /** Stop the candidate after this many consecutive logged points beyond `bound`. */
+  consecutive: number;
+}
+
+export type CacheWriteOn = 'default-branch' | 'always' | 'never';
+
+export interface CacheConfig {
+  enabled: boolean;
+  /** May start with `~/` (see expandHome). */
+  dir: string;
+  /** Shell command (bash -c, as written: no placeholders) whose stdout joins the cache key. */
+  fingerprint?: string;
+  /** Files (relative to workdir) whose contents join the cache key. */
+  files: string[];
+  writeOn: CacheWriteOn;
+}
+
+export interface ArtifactConfig {
+  /** Globs relative to the run's result dir, added even when left out by default (e.g. weights). */
+  include: string[];
+  /** Globs relative to the run's result dir, left out of the artifact. */
+  exclude: string[];
+}
+
+export interface GateConfig {
+  /** Comment marker and artifact name; [A-Za-z0-9._-]+. */
+  name: string;
+  /** Original checkpoint dir, relative to workdir or absolute (default ./Llama-3.2-1B, as run.sh). */
+  model: string;
+  /** Where commands run, relative to the repository / working directory. */
+  workdir: string;
+  /** Each run writes `<resultDir>/<YYYYmmdd_HHMMSS>/`; relative to workdir, never outside it. */
+  resultDir: string;
+  arms: Record<ArmRole, ArmConfig>;
+  evaluations: EvaluationsConfig;
+  checks: Policy;
+  earlyAbort: EarlyAbortConfig;
+  cache: CacheConfig;
+  /** Run independent stages concurrently (only allowed when the arms have disjoint gpus). */
+  parallel: boolean;
+  artifact: ArtifactConfig;
+}

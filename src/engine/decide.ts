@@ -1,0 +1,19 @@
+// Inputs + policy → GateResult. Pure.
+import type { GateResult, StageRecord } from '../model.js';
+import type { Policy } from '../checks/policy.js';
+import { runChecks, type CheckInputs } from '../checks/index.js';
+
+export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[] = []): GateResult {
+  const { verdict, headline, checks } = runChecks(inputs, policy);
+  return {
+    verdict,
+    headline,
+    checks,
+    labels: inputs.labels,
+    training: inputs.training,
+    mtbench: inputs.mtbench,
+    problems: inputs.problems,
+    stages,
+    earlyAbort: inputs.earlyAbort,
+  };
+}

@@ -1,0 +1,50 @@
+// Writes the reports of a GateResult into a result directory.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { GateResult } from '../model.js';
+import { renderResultLog } from '../report/result-log.js';
+import { buildSummary } from '../report/summary.js';
+import { renderReportMarkdown } from '../report/report-md.js';
+import { renderJunit } from '../report/junit.js';
+import type { ReportContext } from '../report/context.js';
+
+export const REPORT_FILES = {
+  resultLog: 'result.log',
+  summary: 'summary.json',
+  report: 'report.md',
+  junit: 'junit.xml',
+} as const;
+
+/** `YYYYmmdd_HHMMSS` in local time, as the seed's `date +%Y%m%d_%H%M%S`. */
+export function timestampName(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export interface RenderedReports {
+  resultLog: string;
+  summary: string;
+  report: string;
+  junit: string;
+}
+
+export function renderAll(result: GateResult, ctx: ReportContext): RenderedReports {
+  return {
+    resultLog: renderResultLog(result, ctx),
+    summary: `${JSON.stringify(buildSummary(result, ctx), null, 2)}\n`,
+    report: renderReportMarkdown(result, ctx),
+    junit: renderJunit(result, ctx),
+  };
+}
+
+/** Writes the four report files; throws (with the path) when the disk refuses. */
+export function writeReports(dir: string, reports: RenderedReports): string[] {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [key, name] of Object.entries(REPORT_FILES) as [keyof RenderedReports, string][]) {
+    const file = path.join(dir, name);
+    writeFileSync(file, reports[key]);
+    written.push(file);
+  }
+  return written;
+}

@@ -1,0 +1,132 @@
+// Cache hits and writes for the stages that do not depend on the PR: the baseline arm (training and
+// its evaluation) and the original model's evaluation.
+import * as path from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import type { GateResult, Role } from '../model.js';
+import { errorMessage } from '../errors.js';
+import { childEnv } from './child-env.js';
+import { cacheKey, createCacheStore, restoreFromCache, runFingerprint, type CacheStore } from './cache.js';
+import type { RunContext } from './context.js';
+import { record } from './context.js';
+import { armOutputDir } from './train-stage.js';
+import { evalStage, stageTitle, trainLogName, trainStage } from './stages.js';
+
+export interface CacheUse {
+  /** The baseline's training (and its evaluation, when configured) came from the cache. */
+  hit: boolean;
+  /** Evaluation targets restored from the cache. */
+  evaluated: Role[];
+  key?: string;
+  originalKey?: string;
+  store?: CacheStore;
+}
+
+function keys(ctx: RunContext): { baseline: string; original: string } {
+  const { config } = ctx;
+  const fingerprint = runFingerprint(config.cache.fingerprint, ctx.workdir, childEnv(ctx.deps.env, {}, ctx.deps.secrets));
+  const mt = config.evaluations.mtbench;
+  const evalSpec = mt ? { run: mt.run, modelId: mt.modelId, judgments: mt.judgments, env: mt.env } : null;
+  const common = { modelDir: ctx.model, files: config.cache.files, fingerprint, cwd: ctx.workdir };
+  const b = config.arms.baseline;
+  const baseline = cacheKey({
+    ...common,
+    kind: 'baseline',
+    spec: { train: b.train, env: b.env, output: b.output, slug: b.slug, eval: mt?.targets.includes('baseline') ? evalSpec : null },
+  });
+  const original = cacheKey({ ...common, kind: 'original', spec: { eval: evalSpec } });
+  return { baseline: baseline.key, original: original.key };
+}
+
+export function restoreBaseline(ctx: RunContext, _allowWrite: boolean): CacheUse {
+  const { config } = ctx;
+  const use: CacheUse = { hit: false, evaluated: [] };
+  if (!config.cache.enabled) return use;
+  try {
+    const k = keys(ctx);
+    use.key = k.baseline;
+    use.originalKey = k.original;
+    use.store = createCacheStore(config.cache.dir);
+  } catch (e) {
+    ctx.deps.log.warn(`cache disabled for this run: ${errorMessage(e)}`);
+    return use;
+  }
+  const store = use.store;
+  const mt = config.evaluations.mtbench;
+  const wantBaselineEval = !!mt?.targets.includes('baseline') && ctx.stages.includes('eval-baseline');
+  const b = ctx.stages.includes('train-baseline') ? store.get(use.key!) : undefined;
+  if (b && (!wantBaselineEval || existsSync(path.join(b.path, 'mtbench-baseline.jsonl')))) {
+    const output = armOutputDir(ctx, 'baseline');
+    const log = path.join(ctx.dir, trainLogName(config.arms.baseline));
+    restoreFromCache(b.path, 'train', output);
+    restoreFromCache(b.path, 'training.log', log);
+    ctx.outputs.baseline = output;
+    ctx.trainLogs.baseline = log;
+    ctx.trained.baseline = true;
+    use.hit = true;
+    const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ''})`;
+    record(ctx, { id: 'train-baseline', title: stageTitle(trainStage('baseline'), config.arms), status: 'cached', reason: why, log: path.basename(log) });
+    ctx.cacheHits.push('train-baseline');
+    if (wantBaselineEval) {
+      restoreRows(ctx, 'baseline', path.join(b.path, 'mtbench-baseline.jsonl'), b.meta.data.modelId as string);
+      record(ctx, { id: 'eval-baseline', title: stageTitle(evalStage('baseline'), config.arms), status: 'cached', reason: why });
+      use.evaluated.push('baseline');
+      ctx.cacheHits.push('eval-baseline');
+    }
+  }
+  if (mt?.targets.includes('original') && ctx.stages.includes('eval-original')) {
+    const o = store.get(use.originalKey!);
+    if (o && existsSync(path.join(o.path, 'mtbench-original.jsonl'))) {
+      restoreRows(ctx, 'original', path.join(o.path, 'mtbench-original.jsonl'), o.meta.data.modelId as string);
+      record(ctx, { id: 'eval-original', title: stageTitle('eval-original', config.arms), status: 'cached', reason: `reused from cache ${use.originalKey}` });
+      use.evaluated.push('original');
+      ctx.cacheHits.push('eval-original');
+    }
+  }
+  return use;
+}
+
+function restoreRows(ctx: RunContext, role: Role, file: string, modelId: string): void {
+  ctx.judgmentLines[role] = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  ctx.modelIds[role] = modelId;
+}
+
+/** Writes the entries this run can vouch for: only after a non-failing run (the caller checks the branch). */
+export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse): void {
+  if (!use.store || !use.key || result.verdict === 'fail' || result.verdict === 'invalid') return;
+  const commit = ctx.deps.env.GITHUB_SHA;
+  const createdAt = ctx.deps.now().toISOString();
+  const write = (key: string, files: Record<string, string>, data: Record<string, unknown>, what: string) => {
+    try {
+      const wrote = use.store!.put({ key, parts: {}, createdAt, commit, data }, files);
+      ctx.deps.log.info(wrote ? `cache: stored ${what} as ${key}` : `cache: ${key} already stored by another run`);
+    } catch (e) {
+      ctx.deps.log.warn(`cache: could not store ${what}: ${errorMessage(e)}`);
+    }
+  };
+  const mt = ctx.config.evaluations.mtbench;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'accuracy-gate-cache-'));
+  const tmpRows = (role: Role) => {
+    const lines = ctx.judgmentLines[role];
+    if (!lines) return undefined;
+    const file = path.join(tmp, `${role}.jsonl`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  };
+  try {
+    const trainedHere = ctx.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
+    if (trainedHere && ctx.outputs.baseline && ctx.trainLogs.baseline) {
+      const needsEval = !!mt?.targets.includes('baseline');
+      const rows = needsEval ? tmpRows('baseline') : undefined;
+      if (!needsEval || rows) {
+        const files: Record<string, string> = { train: ctx.outputs.baseline, 'training.log': ctx.trainLogs.baseline };
+        if (rows) files['mtbench-baseline.jsonl'] = rows;
+        write(use.key, files, { modelId: ctx.modelIds.baseline }, 'the baseline');
+      }
+    }
+    const origRows = ctx.records.some((r) => r.id === 'eval-original' && r.status === 'ok') ? tmpRows('original') : undefined;
+    if (origRows && use.originalKey) write(use.originalKey, { 'mtbench-original.jsonl': origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

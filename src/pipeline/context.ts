@@ -1,0 +1,57 @@
+// What every stage of one `run` shares: the resolved paths, the dependencies and the bookkeeping.
+import type { GateConfig } from '../config/types.js';
+import type { ArmRole, Problem, Role, StageRecord } from '../model.js';
+import type { Log } from '../log.js';
+import type { ProcessRunner } from './process-runner.js';
+import type { CancelSignal } from './cancel.js';
+import type { StageId } from './stages.js';
+
+export interface RunDeps {
+  runner: ProcessRunner;
+  log: Log;
+  /** The parent's environment; children get a scrubbed copy. */
+  env: NodeJS.ProcessEnv;
+  /** Token values that must never reach a child. */
+  secrets: string[];
+  now: () => Date;
+  cancel: CancelSignal;
+  /** At least one progress line per interval while a stage runs. */
+  heartbeatMs: number;
+  /** Echo each child output line to the console (the log file always gets everything). */
+  echo?: (line: string) => void;
+}
+
+export interface RunContext {
+  config: GateConfig;
+  deps: RunDeps;
+  stages: StageId[];
+  /** Commands run here. */
+  workdir: string;
+  /** This run's result dir: <result-root>/<YYYYmmdd_HHMMSS>. */
+  dir: string;
+  runId: string;
+  /** The original model dir. */
+  model: string;
+  records: StageRecord[];
+  problems: Problem[];
+  /** Each arm's trainer output dir (inside `dir`, or found from an earlier partial run). */
+  outputs: Partial<Record<ArmRole, string>>;
+  /** Each arm's training log. */
+  trainLogs: Partial<Record<ArmRole, string>>;
+  /** Arms whose training finished well enough to evaluate. */
+  trained: Partial<Record<ArmRole, boolean>>;
+  /** MT-Bench model id per evaluated target. */
+  modelIds: Partial<Record<Role, string>>;
+  /** Raw judgment lines of this run, per target. */
+  judgmentLines: Partial<Record<Role, string[]>>;
+  earlyAbort?: { step: number; reason: string };
+  /** Stages restored from the cache (reported as such). */
+  cacheHits: string[];
+}
+
+export function record(ctx: RunContext, rec: StageRecord): void {
+  ctx.records.push(rec);
+  const line = `${rec.title}: ${rec.status}${rec.reason ? ` (${rec.reason})` : ''}${rec.seconds !== undefined ? ` in ${rec.seconds.toFixed(1)} s` : ''}`;
+  if (rec.status === 'failed' || rec.status === 'timeout') ctx.deps.log.error(line);
+  else ctx.deps.log.info(line);
+}

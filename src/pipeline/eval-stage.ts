@@ -1,0 +1,123 @@
+// Steps 3 and 4: MT-Bench per target. The judgment file is append-only and shared across runs, so
+// each stage records the file size first and reads only the rows appended while it ran.
+import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Role } from '../model.js';
+import { parseJudgments } from '../readers/mtbench.js';
+import { errorMessage } from '../errors.js';
+import type { RunContext } from './context.js';
+import { record } from './context.js';
+import { execStage, notRun } from './stage-exec.js';
+import { evalLogName, evalStage, stageTitle } from './stages.js';
+
+function sizeOf(file: string): number {
+  return existsSync(file) ? statSync(file).size : 0;
+}
+
+/** The text appended to `file` after `offset` bytes (a file that shrank was rewritten: read it all). */
+export function readAppended(file: string, offset: number): string {
+  if (!existsSync(file)) return '';
+  const size = statSync(file).size;
+  const start = size < offset ? 0 : offset;
+  const buf = Buffer.alloc(size - start);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, start);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.toString('utf8');
+}
+
+/** `{arm}`, `{slug}`, `{label}`, `{run_id}` in a model-id template. */
+export function modelIdFor(template: string, ctx: RunContext, role: Role): string {
+  const arm = role === 'original' ? undefined : ctx.config.arms[role];
+  const slug = arm?.slug ?? path.basename(ctx.model);
+  return template
+    .replaceAll('{arm}', role)
+    .replaceAll('{slug}', slug)
+    .replaceAll('{label}', arm?.label ?? 'original')
+    .replaceAll('{run_id}', ctx.runId);
+}
+
+export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
+  const mt = ctx.config.evaluations.mtbench;
+  if (!mt) return;
+  const id = evalStage(role);
+  const title = stageTitle(id, ctx.config.arms);
+  const armRole = role === 'original' ? undefined : role;
+  if (ctx.deps.cancel.cancelled) {
+    record(ctx, notRun(ctx, id, title, 'cancelled before it started'));
+    return;
+  }
+  if (armRole && !ctx.trained[armRole]) {
+    const why = armRole === 'candidate' && ctx.earlyAbort ? 'the candidate was stopped early' : `${ctx.config.arms[armRole].label} training did not finish`;
+    record(ctx, notRun(ctx, id, title, why));
+    return;
+  }
+  const checkpoint = armRole ? (ctx.outputs[armRole] as string) : ctx.model;
+  const judgments = path.resolve(ctx.workdir, mt.judgments);
+  const offset = sizeOf(judgments);
+  const auto = mt.modelId === 'auto';
+  const modelId = auto ? '' : modelIdFor(mt.modelId, ctx, role);
+  const logName = evalLogName(role, armRole ? ctx.config.arms[armRole] : undefined);
+
+  const { outcome, record: rec } = await ctx.deps.log.group(title, () =>
+    execStage(ctx, {
+      id,
+      title,
+      command: mt.run,
+      placeholders: { model: ctx.model, output: checkpoint, checkpoint, model_id: modelId, arm: role, result_dir: ctx.dir },
+      env: mt.env,
+      timeoutMinutes: mt.timeoutMinutes,
+      logName,
+    }),
+  );
+  record(ctx, rec);
+  if (outcome.status !== 'ok') {
+    ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
+    return;
+  }
+  collectRows(ctx, role, judgments, offset, modelId);
+}
+
+/** Keeps exactly this run's rows of `role`: by the given model id, or the one new id appended. */
+function collectRows(ctx: RunContext, role: Role, file: string, offset: number, modelId: string): void {
+  let text: string;
+  try {
+    text = readAppended(file, offset);
+  } catch (e) {
+    ctx.problems.push({ source: file, message: `cannot read judgments: ${errorMessage(e)}` });
+    return;
+  }
+  let rows;
+  try {
+    rows = parseJudgments(text, file);
+  } catch (e) {
+    ctx.problems.push({ source: file, message: `judgments appended by this run are malformed: ${errorMessage(e)}` });
+    return;
+  }
+  let id = modelId;
+  if (!id) {
+    const ids = [...new Set(rows.map((r) => r.model))];
+    if (ids.length !== 1) {
+      ctx.problems.push({
+        source: file,
+        message:
+          ids.length === 0
+            ? `the ${role} evaluation appended no judgments to ${file}`
+            : `the ${role} evaluation appended rows of several models (${ids.join(', ')}): set evaluations.mtbench.model-id`,
+      });
+      return;
+    }
+    id = ids[0] as string;
+  }
+  const lines = text.split('\n');
+  const mine = rows.filter((r) => r.model === id).map((r) => lines[r.line - 1] as string);
+  if (mine.length === 0) {
+    ctx.problems.push({ source: file, message: `no judgments for model id ${id} were appended by the ${role} evaluation` });
+    return;
+  }
+  ctx.modelIds[role] = id;
+  ctx.judgmentLines[role] = mine;
+}

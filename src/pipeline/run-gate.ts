@@ -1,0 +1,209 @@
+// The whole job: the seed's five steps as stages, then compare and the result dir. One function
+// serves the CLI (`run`, `demo`) and the action.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { GateConfig } from '../config/types.js';
+import type { ArmRole, GateResult, Role } from '../model.js';
+import { ROLES } from '../model.js';
+import { errorMessage } from '../errors.js';
+import { decide } from '../engine/decide.js';
+import { loadTraining } from '../engine/load-inputs.js';
+import { renderAll, timestampName, writeReports, type RenderedReports } from '../engine/result-dir.js';
+import { parseJudgments, parseQuestions, scoreModel } from '../readers/mtbench.js';
+import { readFileSync } from 'node:fs';
+import type { RunContext, RunDeps } from './context.js';
+import { trainArm } from './train-stage.js';
+import { evaluate } from './eval-stage.js';
+import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
+import { findEarlierOutputs, writeRunManifest } from './manifest.js';
+import { trainStage, evalStage, type StageId } from './stages.js';
+import type { ReportContext } from '../report/context.js';
+
+export interface RunGateOptions {
+  config: GateConfig;
+  configSource: string;
+  /** Base for the config's relative `workdir`. */
+  baseDir: string;
+  stages: StageId[];
+  /** Overrides the config's result-dir (relative to baseDir). */
+  resultRoot?: string;
+  /** Overrides the config's model. */
+  modelDir?: string;
+  /** Cache writes happen only on the default branch (never from PR code). */
+  allowCacheWrite: boolean;
+  synthetic?: boolean;
+  provenance: Record<string, string>;
+  runUrl?: string;
+}
+
+export interface RunGateOutcome {
+  result: GateResult;
+  resultDir: string;
+  reports: RenderedReports;
+  /** What the reports were rendered with (the action re-renders with the artifact link). */
+  reportContext: ReportContext;
+  /** The config's artifact include/exclude globs. */
+  artifact: { include: string[]; exclude: string[] };
+  /** Set when the result files could not be written (full or read-only disk). */
+  writeError?: string;
+}
+
+function makeResultDir(root: string, now: Date): { dir: string; runId: string } {
+  let runId = timestampName(now);
+  let dir = path.join(root, runId);
+  for (let i = 2; existsSync(dir); i++) dir = path.join(root, `${runId}_${i}`);
+  runId = path.basename(dir);
+  return { dir, runId };
+}
+
+export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunGateOutcome> {
+  const { config } = opts;
+  const started = deps.now();
+  const workdir = path.resolve(opts.baseDir, config.workdir);
+  const root = opts.resultRoot ? path.resolve(opts.baseDir, opts.resultRoot) : path.resolve(workdir, config.resultDir);
+  const { dir, runId } = makeResultDir(root, started);
+  mkdirSync(dir, { recursive: true });
+  const ctx: RunContext = {
+    config,
+    deps,
+    stages: opts.stages,
+    workdir,
+    dir,
+    runId,
+    model: path.resolve(workdir, opts.modelDir ?? config.model),
+    records: [],
+    problems: [],
+    outputs: {},
+    trainLogs: {},
+    trained: {},
+    modelIds: {},
+    judgmentLines: {},
+    cacheHits: [],
+  };
+  deps.log.info(`accuracy-gate ${config.name}: result dir ${dir}`);
+  const cancelNote = (reason: string) => deps.log.error(`cancelled (${reason}): stopping every stage, keeping what was produced`);
+  deps.cancel.onCancel((reason) => {
+    cancelNote(reason);
+    void deps.runner.cancelAll(reason);
+  });
+
+  const want = (s: StageId) => opts.stages.includes(s);
+  const cache: CacheUse = restoreBaseline(ctx, opts.allowCacheWrite);
+
+  // Training: in the seed's order, or both arms at once when they have disjoint GPUs.
+  const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+  if (config.parallel && trainRoles.length === 2) {
+    await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));
+  } else {
+    for (const r of trainRoles) await trainArm(ctx, r);
+  }
+  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+
+  for (const role of config.evaluations.mtbench?.targets ?? []) {
+    if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
+    await evaluate(ctx, role);
+  }
+  if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
+
+  const result = want('compare') ? compareStage(ctx) : partialResult(ctx);
+  if (want('compare') && opts.allowCacheWrite && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
+  writeRunManifest(ctx);
+
+  const reportCtx: ReportContext = {
+    gateName: config.name,
+    resultDir: path.relative(process.cwd(), dir) || dir,
+    startedAt: started.toISOString(),
+    finishedAt: deps.now().toISOString(),
+    runUrl: opts.runUrl,
+    provenance: {
+      ...opts.provenance,
+      config: opts.configSource,
+      ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
+      ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
+    },
+    synthetic: opts.synthetic,
+  };
+  const reports = renderAll(result, reportCtx);
+  let writeError: string | undefined;
+  try {
+    writeReports(dir, reports);
+    const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []);
+    if (mine.length) writeFileSync(path.join(dir, 'mtbench_judgments.jsonl'), `${mine.join('\n')}\n`);
+  } catch (e) {
+    writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
+    deps.log.error(writeError);
+  }
+  return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+}
+
+/** Step 5: read what the stages produced and decide. */
+function compareStage(ctx: RunContext): GateResult {
+  const training: GateResult['training'] = {};
+  for (const role of ['baseline', 'candidate'] as ArmRole[]) {
+    const out = ctx.outputs[role];
+    if (!out) {
+      ctx.problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
+      continue;
+    }
+    // A failed training stage is already a problem; its (missing) output needs no second one.
+    const failed = ctx.records.some((r) => r.id === `train-${role}` && ['failed', 'timeout', 'cancelled'].includes(r.status));
+    if (failed && !existsSync(out)) continue;
+    const aborted = role === 'candidate' && ctx.earlyAbort;
+    // An aborted candidate has only its live log; read what it has.
+    const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems);
+    if (run) training[role] = run;
+  }
+  const mtbench: GateResult['mtbench'] = {};
+  const mt = ctx.config.evaluations.mtbench;
+  if (mt) {
+    let questions: Map<number, string> | undefined;
+    const qfile = path.resolve(ctx.workdir, mt.questions);
+    if (existsSync(qfile)) {
+      try {
+        questions = parseQuestions(readFileSync(qfile, 'utf8'), qfile);
+      } catch (e) {
+        ctx.problems.push({ source: qfile, message: errorMessage(e) });
+      }
+    }
+    for (const role of mt.targets as Role[]) {
+      const lines = ctx.judgmentLines[role];
+      const id = ctx.modelIds[role];
+      if (!lines || !id) continue;
+      try {
+        mtbench[role] = scoreModel(parseJudgments(`${lines.join('\n')}\n`, `${role} judgments`), id, questions);
+      } catch (e) {
+        ctx.problems.push({ source: `${role} judgments`, message: errorMessage(e) });
+      }
+    }
+  }
+  return decide(
+    { labels: labelsOf(ctx.config), training, mtbench, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
+    ctx.config.checks,
+    ctx.records,
+  );
+}
+
+function labelsOf(config: GateConfig) {
+  return { baseline: config.arms.baseline.label, candidate: config.arms.candidate.label };
+}
+
+/** A run without the compare stage (one job of a split workflow): its verdict is about its stages. */
+function partialResult(ctx: RunContext): GateResult {
+  const bad = ctx.records.filter((r) => r.status !== 'ok' && r.status !== 'cached' && r.status !== 'skipped');
+  const verdict = bad.length || ctx.problems.length ? 'invalid' : 'pass';
+  const done = ctx.records.map((r) => r.id).join(', ') || 'none';
+  return {
+    verdict,
+    headline:
+      verdict === 'pass'
+        ? `stages done (${done}); no comparison in this job (compare not selected)`
+        : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join('; ') || ctx.problems[0]?.message}`,
+    checks: [],
+    labels: labelsOf(ctx.config),
+    training: {},
+    mtbench: {},
+    problems: ctx.problems,
+    stages: ctx.records,
+    earlyAbort: ctx.earlyAbort,
+  };
+}

@@ -1,0 +1,90 @@
+// One funnel for every stage's child process: scrubbed env, own process group, log file, live
+// progress (heartbeat), cancellation, and the StageRecord that reports it.
+import * as path from 'node:path';
+import type { StageRecord } from '../model.js';
+import { expandCommand, type Placeholders } from '../config/placeholders.js';
+import { childEnv } from './child-env.js';
+import { createHeartbeat } from './heartbeat.js';
+import { LogTracker, type LogEvent } from '../readers/log-lines.js';
+import type { RunningStage, StageOutcome } from './process-runner.js';
+import type { RunContext } from './context.js';
+import type { StageId } from './stages.js';
+
+export interface StageRun {
+  id: StageId;
+  title: string;
+  command: string | string[];
+  placeholders: Placeholders;
+  env: Record<string, string>;
+  gpus?: string;
+  timeoutMinutes?: number;
+  logName: string;
+  /** Sees every parsed log event; may call `stage.abort(reason)`. */
+  onEvent?: (event: LogEvent, stage: RunningStage) => void;
+}
+
+export interface StageResult {
+  outcome: StageOutcome;
+  record: StageRecord;
+  logFile: string;
+}
+
+export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResult> {
+  const { deps } = ctx;
+  const logFile = path.join(ctx.dir, s.logName);
+  const expanded = expandCommand(s.command, s.placeholders);
+  // Unbuffered Python keeps stdout and stderr (tqdm) in order, so live loss points get their step.
+  const extra: Record<string, string> = { PYTHONUNBUFFERED: '1', ...s.env, ...expanded.env };
+  if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
+  const env = childEnv(deps.env, extra, deps.secrets);
+  const tracker = new LogTracker();
+  const heartbeat = createHeartbeat({ stage: s.id, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
+  const startedAt = deps.now();
+  let running: RunningStage | undefined;
+  const onLine = (line: string) => {
+    deps.echo?.(line);
+    for (const ev of tracker.feed(line)) {
+      if (ev.kind === 'progress') heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
+      else if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
+      if (running) s.onEvent?.(ev, running);
+    }
+  };
+  const timer = setInterval(() => heartbeat.tick(), Math.min(1000, deps.heartbeatMs));
+  try {
+    running = deps.runner.start({
+      id: s.id,
+      command: expanded.command,
+      cwd: ctx.workdir,
+      env,
+      logFile,
+      timeoutMs: s.timeoutMinutes ? s.timeoutMinutes * 60_000 : undefined,
+      onLine,
+    });
+    const outcome = await running.done;
+    // A loss line is held until the next progress redraw; release the last one.
+    for (const ev of tracker.flush()) {
+      if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
+      s.onEvent?.(ev, running);
+    }
+    const record: StageRecord = {
+      id: s.id,
+      title: s.title,
+      status: outcome.status === 'ok' ? 'ok' : outcome.status,
+      reason: outcome.status === 'ok' ? undefined : outcome.reason,
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      startedAt: startedAt.toISOString(),
+      seconds: outcome.durationMs / 1000,
+      log: s.logName,
+    };
+    return { outcome, record, logFile };
+  } finally {
+    clearInterval(timer);
+    heartbeat.stop();
+  }
+}
+
+/** A stage that did not run: skipped for a reason, or cancelled before it started. */
+export function notRun(ctx: RunContext, id: StageId, title: string, reason: string): StageRecord {
+  return { id, title, status: ctx.deps.cancel.cancelled ? 'cancelled' : 'skipped', reason };
+}

@@ -1,0 +1,86 @@
+// Steps 1 and 2: train one arm (or restore the baseline from the cache), watching its live loss.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ArmRole, LossPoint } from '../model.js';
+import { readTrainerOutput } from '../readers/trainer-output.js';
+import { createEarlyAbort } from './early-abort.js';
+import type { RunContext } from './context.js';
+import { record } from './context.js';
+import { execStage, notRun } from './stage-exec.js';
+import { stageTitle, trainLogName, trainStage } from './stages.js';
+
+export function armOutputDir(ctx: RunContext, role: ArmRole): string {
+  const arm = ctx.config.arms[role];
+  return path.join(ctx.dir, arm.output ?? `${arm.slug}_ckpt`);
+}
+
+/** The baseline's logged curve, for early abort (undefined when it is not readable). */
+function baselineCurve(ctx: RunContext): LossPoint[] | undefined {
+  const dir = ctx.outputs.baseline;
+  if (!dir || !ctx.trained.baseline) return undefined;
+  try {
+    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline } : undefined);
+    return run.curve.length > 0 ? run.curve : undefined;
+  } catch {
+    return undefined; // the compare stage reports why the baseline is unreadable
+  }
+}
+
+export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
+  const id = trainStage(role);
+  const arm = ctx.config.arms[role];
+  const title = stageTitle(id, ctx.config.arms);
+  if (ctx.deps.cancel.cancelled) {
+    record(ctx, notRun(ctx, id, title, 'cancelled before it started'));
+    return;
+  }
+  const output = armOutputDir(ctx, role);
+  ctx.outputs[role] = output;
+  ctx.trainLogs[role] = path.join(ctx.dir, trainLogName(arm));
+
+  const early = ctx.config.earlyAbort;
+  const curve = role === 'candidate' && early.enabled ? baselineCurve(ctx) : undefined;
+  const monitor = curve
+    ? createEarlyAbort({
+        baseline: curve,
+        bound: early.bound,
+        consecutive: early.consecutive,
+        emaAlpha: ctx.config.checks.lossCurve.emaAlpha,
+        warmupFraction: ctx.config.checks.lossCurve.warmupFraction,
+      })
+    : undefined;
+  if (role === 'candidate' && early.enabled && !curve) {
+    ctx.deps.log.info('early abort: no baseline curve to compare with; only NaN/Inf losses stop the candidate');
+  }
+  const nanOnly = role === 'candidate' && early.enabled && !curve ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
+  const watcher = monitor ?? nanOnly;
+
+  const { outcome, record: rec } = await ctx.deps.log.group(title, () =>
+    execStage(ctx, {
+      id,
+      title,
+      command: arm.train,
+      placeholders: { model: ctx.model, output, checkpoint: output, model_id: '', arm: role, result_dir: ctx.dir },
+      env: arm.env,
+      gpus: arm.gpus,
+      timeoutMinutes: arm.timeoutMinutes,
+      logName: trainLogName(arm),
+      onEvent: (ev, stage) => {
+        if (!watcher || ev.kind !== 'loss' || ctx.earlyAbort) return;
+        const decision = watcher.observe(ev.point);
+        if (decision.abort) {
+          ctx.earlyAbort = { step: decision.step, reason: decision.reason };
+          ctx.deps.log.error(`early abort of ${arm.label} at step ${decision.step}: ${decision.reason}`);
+          stage.abort(`early abort at step ${decision.step}: ${decision.reason}`);
+        }
+      },
+    }),
+  );
+  record(ctx, rec);
+  ctx.trained[role] = outcome.status === 'ok' && existsSync(output);
+  if (outcome.status === 'ok' && !existsSync(output)) {
+    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
+  } else if (outcome.status !== 'ok' && outcome.status !== 'aborted') {
+    ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
+  }
+}

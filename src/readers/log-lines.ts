@@ -1,0 +1,209 @@
+// Reads what the HF Trainer prints while it trains: tqdm progress bars and the Python-dict repr of
+// each `Trainer.log` call (per-step loss, final metrics). Pure: strings in, events out.
+// Both print styles are handled: transformers 4.x floats (`{'loss': 2.1234, ...}`) and 5.x
+// 4-significant-digit strings (`{'loss': '2.123', ...}`), see reference/seed-formats.md §3.4.
+
+import type { LossPoint } from '../model.js';
+import { parsePyDict } from './py-dict.js';
+
+export type LogEvent =
+  | { kind: 'loss'; point: LossPoint }
+  | {
+      kind: 'progress';
+      step: number;
+      total: number;
+      elapsedSeconds: number;
+      remainingSeconds?: number;
+      stepsPerSecond?: number;
+      /** tqdm's `desc` ("Writing model shards"), absent for the Trainer's own train and eval bars. */
+      desc?: string;
+    }
+  | { kind: 'metrics'; values: Record<string, number> };
+
+export type ProgressEvent = Extract<LogEvent, { kind: 'progress' }>;
+
+// `{desc: }NN%|bar| n/total [elapsed<remaining, rate unit]`. The rate part is optional because tqdm
+// prints `?it/s` before the first update and custom units we do not read.
+const PROGRESS =
+  /(\d{1,3})%\|[^|]*\|\s*(\d+)\/(\d+)\s*\[(\d+(?::\d\d){1,2})<(\?|\d+(?::\d\d){1,2})(?:,\s*(?:(\d+(?:\.\d+)?)\s*(it\/s|s\/it))?)?/;
+
+/** Events in one line, in the order they appear. A physical line may hold several `\r` segments. */
+export function parseLogLine(line: string): LogEvent[] {
+  const events: LogEvent[] = [];
+  for (const segment of line.split('\r')) parseSegment(segment, events);
+  return events;
+}
+
+function parseSegment(segment: string, events: LogEvent[]): void {
+  if (segment.length === 0) return;
+  const progress = segment.indexOf('%|') >= 0 ? parseProgress(segment) : undefined;
+  const brace = segment.indexOf('{');
+  const dict = brace >= 0 ? parseDictEvent(segment, brace) : undefined;
+  if (progress && dict) {
+    // Keep stream order when a prefix-less writer put both on one segment.
+    if (progress.at < brace) events.push(progress.event, dict);
+    else events.push(dict, progress.event);
+  } else if (progress) events.push(progress.event);
+  else if (dict) events.push(dict);
+}
+
+function parseProgress(segment: string): { event: ProgressEvent; at: number } | undefined {
+  const m = PROGRESS.exec(segment);
+  if (!m) return undefined;
+  const event: ProgressEvent = {
+    kind: 'progress',
+    step: Number(m[2]),
+    total: Number(m[3]),
+    elapsedSeconds: clockSeconds(m[4]),
+  };
+  if (m[5] !== '?') event.remainingSeconds = clockSeconds(m[5]);
+  if (m[6] !== undefined) {
+    const rate = Number(m[6]);
+    // tqdm flips to s/it when slower than 1 it/s; 0 would be a rounding artefact, not a rate.
+    if (rate > 0) event.stepsPerSecond = m[7] === 'it/s' ? rate : 1 / rate;
+  }
+  const before = segment.slice(0, m.index).trim();
+  if (before.endsWith(':')) {
+    const desc = before.slice(0, -1).trim();
+    if (desc) event.desc = desc;
+  }
+  return { event, at: m.index };
+}
+
+/** "MM:SS" or "H:MM:SS" → seconds. */
+function clockSeconds(clock: string): number {
+  let seconds = 0;
+  for (const part of clock.split(':')) seconds = seconds * 60 + Number(part);
+  return seconds;
+}
+
+function parseDictEvent(segment: string, brace: number): LogEvent | undefined {
+  const values = parsePyDict(segment, brace);
+  if (!values) return undefined;
+  const keys = Object.keys(values);
+  if (keys.length === 0) return undefined;
+  if ('loss' in values) {
+    const point: LossPoint = { step: 0, loss: values.loss };
+    if ('grad_norm' in values) point.gradNorm = values.grad_norm;
+    if ('learning_rate' in values) point.learningRate = values.learning_rate;
+    if ('epoch' in values) point.epoch = values.epoch;
+    return { kind: 'loss', point };
+  }
+  return { kind: 'metrics', values };
+}
+
+/** Partial lines longer than this are emitted as they are, so a newline-free stream cannot grow memory. */
+const MAX_PARTIAL = 1 << 20;
+
+/**
+ * Splits a stream into lines on `\n`, `\r` (tqdm redraws) and `\r\n` (one break), keeping the
+ * unfinished last line between pushes. Chunks must be decoded text (use a StringDecoder for bytes).
+ */
+export class LineSplitter {
+  private partial = '';
+  /** The previous chunk ended in `\r`: a `\n` opening the next chunk belongs to the same break. */
+  private pendingCr = false;
+
+  push(chunk: string): string[] {
+    const lines: string[] = [];
+    let start = 0;
+    let i = 0;
+    if (this.pendingCr && chunk.charCodeAt(0) === 10) start = i = 1;
+    this.pendingCr = false;
+    for (; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      lines.push(this.partial + chunk.slice(start, i));
+      this.partial = '';
+      if (c === 13) {
+        if (i + 1 === chunk.length) this.pendingCr = true;
+        else if (chunk.charCodeAt(i + 1) === 10) i++;
+      }
+      start = i + 1;
+    }
+    this.partial += chunk.slice(start);
+    if (this.partial.length > MAX_PARTIAL) {
+      lines.push(this.partial);
+      this.partial = '';
+    }
+    return lines;
+  }
+
+  /** The unfinished last line, if any (end of stream). */
+  flush(): string[] {
+    const rest = this.partial;
+    this.partial = '';
+    this.pendingCr = false;
+    return rest ? [rest] : [];
+  }
+}
+
+/**
+ * Fills the step of loss points. Log dicts carry no step. The Trainer prints them with
+ * `training_bar.write()`, and tqdm redraws the training bar right after the written line, so the
+ * bar that FOLLOWS a dict shows the step it was logged at; the bar before it lags behind
+ * (tqdm redraws at most every 0.1 s). Checked on every examples/recorded/* log: the following bar
+ * matches trainer_state.json's steps, the preceding one never does. So a loss event is held until
+ * the next training-bar event (normally the very next line) and returned just before it.
+ * Without that redraw (another loss dict, a metrics dict, or flush() comes first) the step is the
+ * last training-bar step seen; in a log with no progress bar at all, the ordinal of the loss line.
+ */
+export class LogTracker {
+  /** Total of the training bar: the first bar without a desc (later eval bars have other totals). */
+  trainingTotal: number | undefined;
+  /** Latest training-bar step seen. */
+  lastStep = 0;
+  private pending: LossPoint | undefined;
+  private losses = 0;
+
+  feed(line: string): LogEvent[] {
+    const out: LogEvent[] = [];
+    for (const event of parseLogLine(line)) {
+      if (event.kind === 'progress') {
+        if (this.isTrainingBar(event)) {
+          this.lastStep = event.step;
+          this.release(out, event.step);
+        }
+        out.push(event);
+      } else {
+        this.release(out, this.fallbackStep());
+        if (event.kind === 'loss') {
+          this.losses++;
+          this.pending = event.point;
+        } else out.push(event);
+      }
+    }
+    return out;
+  }
+
+  /** Releases a loss still waiting for its bar redraw (end of stream). */
+  flush(): LogEvent[] {
+    const out: LogEvent[] = [];
+    this.release(out, this.fallbackStep());
+    return out;
+  }
+
+  /** Whether steps come from a progress bar (false: loss-line ordinals). */
+  get stepsFromProgress(): boolean {
+    return this.trainingTotal !== undefined;
+  }
+
+  private isTrainingBar(event: ProgressEvent): boolean {
+    if (event.desc !== undefined) return false;
+    // The bar redrawn right after a loss dict is the training bar by construction; before the
+    // first dict, the first desc-less bar is the best guess (loader bars carry a desc).
+    if (this.trainingTotal === undefined || this.pending) this.trainingTotal = event.total;
+    return event.total === this.trainingTotal;
+  }
+
+  private fallbackStep(): number {
+    return this.trainingTotal === undefined ? this.losses : this.lastStep;
+  }
+
+  private release(out: LogEvent[], step: number): void {
+    if (!this.pending) return;
+    this.pending.step = step;
+    out.push({ kind: 'loss', point: this.pending });
+    this.pending = undefined;
+  }
+}

@@ -1,0 +1,177 @@
+// The sections of report.html, each a pure function to an HTML fragment ('' when it has nothing to
+// show). Numbers are formatted by format.ts, exactly as report.md and result.log show them.
+
+import { ROLES, type CheckResult, type CheckVerdict, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
+import type { ReportContext } from './context.js';
+import {
+  formatBounds,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatRatio,
+  formatValue,
+  relativeDelta,
+  verdictWord,
+} from './format.js';
+import { mtbenchBars, roleName, stageTimeline, stepTimeHistogram } from './html-svg.js';
+import { esc, safeUrl } from './html-text.js';
+
+export function badge(v: CheckVerdict | StageRecord['status']): string {
+  return `<span class="badge b-${esc(v)}">${esc(verdictWord(v))}</span>`;
+}
+
+const table = (head: string[], rows: string[][], cls = ''): string =>
+  `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>` +
+  rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('') +
+  '</tbody></table>';
+
+export function headerSection(r: GateResult, ctx: ReportContext): string {
+  const parts = [
+    `<header class="head v-${r.verdict}"><div class="verdict">${esc(verdictWord(r.verdict))}</div>`,
+    `<div><h1>accuracy gate <span class="gate">${esc(ctx.gateName)}</span></h1>`,
+    `<p class="headline" id="headline">${esc(r.headline)}</p>`,
+    `<p class="meta">${esc(r.labels.baseline)} (baseline) vs ${esc(r.labels.candidate)} (candidate) · ${esc(ctx.startedAt)} → ${esc(ctx.finishedAt)}</p></div></header>`,
+  ];
+  if (r.earlyAbort) {
+    parts.push(`<p class="alert abort">${esc(r.labels.candidate)} was stopped early at step ${r.earlyAbort.step}: ${esc(r.earlyAbort.reason)}</p>`);
+  }
+  return parts.join('');
+}
+
+export function problemsSection(r: GateResult): string {
+  if (r.problems.length === 0) return '';
+  const items = r.problems.map((p) => `<li><b>${esc(p.source)}</b>: ${esc(p.message)}</li>`).join('');
+  return `<section id="problems" class="problems"><h2>Problems</h2><ul>${items}</ul></section>`;
+}
+
+function checkRow(c: CheckResult): string[] {
+  const why = esc(c.reason) + (c.warning ? `<div class="warn">⚠ ${esc(c.warning)}</div>` : '');
+  return [`${esc(c.title)} <span class="muted">(${esc(c.id)})</span>`, badge(c.verdict), esc(formatValue(c.value, c.unit)), esc(formatBounds(c.bounds, c.unit)), why];
+}
+
+export function checksSection(r: GateResult): string {
+  const body = r.checks.length
+    ? table(['Check', 'Verdict', 'Value', 'Bounds (pass / fail)', 'Why'], r.checks.map(checkRow), 'checks')
+    : '<p class="muted">No check could run.</p>';
+  return `<section id="checks"><h2>Checks</h2>${body}</section>`;
+}
+
+export function trainingSection(r: GateResult): string {
+  const b = r.training.baseline;
+  const c = r.training.candidate;
+  if (!b && !c) return '';
+  const v = (x: number | undefined) => esc(formatNumber(x, 7));
+  const rel = (x?: number, y?: number) => esc(formatPercent(relativeDelta(x, y)));
+  const runtime = (x: number | undefined) => v(x) + (x !== undefined && x >= 60 ? ` <span class="muted">(${esc(formatDuration(x))})</span>` : '');
+  const rows: string[][] = [
+    ['Train loss', v(b?.trainLoss), v(c?.trainLoss), rel(b?.trainLoss, c?.trainLoss)],
+    ['Train runtime (s)', runtime(b?.trainRuntime), runtime(c?.trainRuntime), rel(b?.trainRuntime, c?.trainRuntime)],
+  ];
+  const bs = b?.stepsPerSecond;
+  const cs = c?.stepsPerSecond;
+  const speedup = bs !== undefined && cs !== undefined && bs !== 0 ? ` (${formatRatio(cs / bs)})` : '';
+  rows.push(['Train steps per second', v(bs), v(cs), rel(bs, cs) + esc(speedup)]);
+  const optional: [string, number | undefined, number | undefined][] = [
+    ['Steps', b?.globalStep, c?.globalStep],
+    ['Eval loss', b?.evalLoss, c?.evalLoss],
+    ['Perplexity', b?.perplexity, c?.perplexity],
+  ];
+  for (const [name, x, y] of optional) if (x !== undefined || y !== undefined) rows.push([name, v(x), v(y), rel(x, y)]);
+  rows.push(['Loss points logged', String(b?.curve.length ?? 0), String(c?.curve.length ?? 0), '']);
+  const notes = (['baseline', 'candidate'] as const).flatMap((role) =>
+    (r.training[role]?.notes ?? []).map((n) => `<li>${esc(r.labels[role])}: ${esc(n)}</li>`),
+  );
+  const head = ['Metric', `${esc(r.labels.baseline)} (baseline)`, `${esc(r.labels.candidate)} (candidate)`, 'Δ'];
+  return (
+    `<section id="training"><h2>Training</h2>${table(head, rows, 'numbers')}` +
+    (notes.length ? `<ul class="notes">${notes.join('')}</ul>` : '') +
+    '</section>'
+  );
+}
+
+/** The MT-Bench check's confidence interval, one sentence, or '' when it has none. */
+function ciText(c: CheckResult | undefined): string {
+  if (!c) return '';
+  const lo = c.numbers.ciLower ?? c.numbers.ci_low;
+  const hi = c.numbers.ciUpper ?? c.numbers.ci_high;
+  const conf = c.numbers.confidence;
+  const confText = typeof conf === 'number' ? `${formatNumber(conf * 100, 3)} %` : '95 %';
+  const ci =
+    typeof lo === 'number' && typeof hi === 'number'
+      ? `Candidate − baseline: mean ${esc(formatNumber(c.value, 4))}, ${confText} CI [${esc(formatNumber(lo, 4))}, ${esc(formatNumber(hi, 4))}] (question-clustered bootstrap). `
+      : '';
+  return `<p class="ci" id="mtbench-ci">${badge(c.verdict)} ${ci}${esc(c.reason)}</p>`;
+}
+
+export function mtbenchSection(r: GateResult): string {
+  const roles = ROLES.filter((role) => r.mtbench[role]);
+  if (roles.length === 0) return '';
+  const scores = roles.map((role) => r.mtbench[role] as MtBenchScores);
+  const row = (label: string, cell: (s: MtBenchScores) => string) => [label, ...scores.map(cell)];
+  const rows = [
+    row('<b>Average</b>', (s) => `<b>${esc(formatNumber(s.average, 5))}</b>`),
+    row('Turn 1', (s) => esc(formatNumber(s.turn1, 5))),
+    row('Turn 2', (s) => esc(formatNumber(s.turn2, 5))),
+    row('Judgments counted', (s) => String(s.n)),
+    row('Dropped (score -1)', (s) => String(s.dropped)),
+    row('Duplicates', (s) => String(s.duplicates)),
+    row('Model id', (s) => `<code>${esc(s.modelId)}</code>`),
+    row('Judge', (s) => esc(s.judge ?? 'n/a')),
+  ];
+  return (
+    `<section id="mtbench"><h2>MT-Bench</h2>${ciText(r.checks.find((c) => c.id === 'mtbench'))}` +
+    `<figure>${mtbenchBars(r)}</figure>${table(['', ...roles.map((role) => esc(roleName(r, role)))], rows, 'numbers')}</section>`
+  );
+}
+
+export function speedSection(r: GateResult): string {
+  const check = r.checks.find((c) => c.id === 'speed');
+  const hist = stepTimeHistogram(r);
+  if (!check && !hist) return '';
+  const line = check
+    ? `<p>${badge(check.verdict)} Speedup <b id="speedup">${esc(formatValue(check.value, check.unit))}</b>: ${esc(check.reason)}${check.warning ? ` <span class="warn">⚠ ${esc(check.warning)}</span>` : ''}</p>`
+    : '';
+  const figure = hist ? `<h3>Step time distribution</h3><figure>${hist}</figure>` : '<p class="muted">No per-step times in the logs (no tqdm progress lines).</p>';
+  return `<section id="speed"><h2>Speed</h2>${line}${figure}</section>`;
+}
+
+export function stagesSection(r: GateResult): string {
+  if (r.stages.length === 0) return '';
+  const rows = r.stages.map((s) => [
+    esc(s.title),
+    badge(s.status),
+    s.startedAt ? esc(s.startedAt) : '',
+    s.seconds === undefined ? '' : esc(formatDuration(s.seconds)),
+    s.signal ? esc(s.signal) : s.exitCode === undefined || s.exitCode === null ? '' : String(s.exitCode),
+    s.log ? `<code>${esc(s.log)}</code>` : '',
+    s.reason ? esc(s.reason) : '',
+  ]);
+  return (
+    `<section id="stages"><h2>Stages</h2><figure>${stageTimeline(r)}</figure>` +
+    `${table(['Stage', 'Status', 'Started', 'Time', 'Exit', 'Log', 'Why'], rows, 'stages')}</section>`
+  );
+}
+
+export function provenanceSection(r: GateResult, ctx: ReportContext): string {
+  const link = (text: string, url: string | undefined) => {
+    const u = safeUrl(url);
+    return u ? `<a href="${esc(u)}">${esc(text)}</a>` : undefined;
+  };
+  const rows: string[][] = [
+    ['Gate', esc(ctx.gateName)],
+    ['Result dir', `<code>${esc(ctx.resultDir)}</code>`],
+    ['Started', esc(ctx.startedAt)],
+    ['Finished', esc(ctx.finishedAt)],
+    ['Labels', `${esc(r.labels.baseline)} (baseline), ${esc(r.labels.candidate)} (candidate)`],
+  ];
+  const run = link('workflow run', ctx.runUrl);
+  const artifact = link('result artifact', ctx.artifactUrl);
+  if (run) rows.push(['Workflow run', run]);
+  if (artifact) rows.push(['Artifact', artifact]);
+  for (const role of ['baseline', 'candidate'] as const) {
+    const t = r.training[role];
+    if (t) rows.push([`${esc(r.labels[role])} files`, t.files.map((f) => `<code>${esc(f)}</code>`).join('<br>')]);
+  }
+  for (const [k, v] of Object.entries(ctx.provenance)) rows.push([esc(k), esc(v)]);
+  return `<section id="provenance"><h2>Provenance</h2>${table(['Key', 'Value'], rows, 'kv')}</section>`;
+}

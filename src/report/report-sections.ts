@@ -1,0 +1,215 @@
+// The sections of report.md. Each takes a byte budget and returns its Markdown (ending in "\n"),
+// shrunk to fit, or '' when nothing useful fits. Untrusted text goes through mdText.
+
+import { ROLES, type CheckVerdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
+import type { ReportContext } from './context.js';
+import {
+  byteSize,
+  clip,
+  formatBounds,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatRatio,
+  formatValue,
+  relativeDelta,
+} from './format.js';
+import { fitRows, mdLink, mdText, tableHead, tableRow } from './markdown.js';
+import { LINE_COLOURS, lossChart } from './mermaid.js';
+
+export type Section = (budget: number) => string;
+
+export const BADGE: Record<CheckVerdict, string> = {
+  pass: '✅ PASS',
+  fail: '❌ FAIL',
+  inconclusive: '⚠️ INCONCLUSIVE',
+  invalid: '🚫 INVALID',
+  info: 'ℹ️ INFO',
+};
+
+const STAGE_BADGE: Record<StageRecord['status'], string> = {
+  ok: '✅ ok',
+  failed: '❌ failed',
+  skipped: '⏭️ skipped',
+  cached: '♻️ cached',
+  aborted: '⛔ aborted',
+  cancelled: '🚫 cancelled',
+  timeout: '⏱️ timeout',
+};
+
+/** Only the first line of a section is allowed to be cut mid-way; the rest is all or nothing. */
+function ifFits(text: string, budget: number): string {
+  return byteSize(text) <= budget ? text : '';
+}
+
+export function headerSection(r: GateResult, ctx: ReportContext): Section {
+  return (budget) => {
+    const synthetic = ctx.synthetic ? ' (synthetic example)' : '';
+    const parts = [`## ${BADGE[r.verdict]} · accuracy gate ${mdText(ctx.gateName, 100)}${synthetic}\n`];
+    if (ctx.synthetic) parts.push('\n> **Synthetic example**: demo data, not a real training run.\n');
+    parts.push(`\n**${mdText(r.headline, 1000)}**\n`);
+    if (r.earlyAbort) {
+      parts.push(`\n> ${mdText(r.labels.candidate, 80)} was stopped early at step ${r.earlyAbort.step}: ${mdText(r.earlyAbort.reason, 500)}\n`);
+    }
+    return ifFits(parts.join(''), budget) || ifFits(parts[0], budget);
+  };
+}
+
+export function checksSection(r: GateResult): Section {
+  const rows = r.checks.map((c) => {
+    const why = mdText(c.reason, 300) + (c.warning ? ` ⚠️ ${mdText(c.warning, 200)}` : '');
+    return tableRow([
+      `${mdText(c.title, 100)} (${mdText(c.id, 60)})`,
+      BADGE[c.verdict],
+      formatValue(c.value, c.unit),
+      formatBounds(c.bounds, c.unit),
+      why,
+    ]);
+  });
+  const prefix = `### Checks\n\n${tableHead(['Check', 'Verdict', 'Value', 'Bounds (pass / fail)', 'Why'])}`;
+  return (budget) => (rows.length ? fitRows(prefix, rows, '', budget, 'Checks table') : '');
+}
+
+export function trainingSection(r: GateResult): Section {
+  return (budget) => {
+    const b = r.training.baseline;
+    const c = r.training.candidate;
+    const v = (x: number | undefined) => formatNumber(x, 7);
+    const rel = (x?: number, y?: number) => formatPercent(relativeDelta(x, y));
+    const rows = [
+      tableRow(['Train loss', v(b?.trainLoss), v(c?.trainLoss), rel(b?.trainLoss, c?.trainLoss)]),
+      tableRow(['Train runtime (s)', v(b?.trainRuntime), v(c?.trainRuntime), rel(b?.trainRuntime, c?.trainRuntime)]),
+    ];
+    const bs = b?.stepsPerSecond;
+    const cs = c?.stepsPerSecond;
+    const speedup = bs !== undefined && cs !== undefined && bs !== 0 ? cs / bs : undefined;
+    rows.push(
+      tableRow([
+        'Train steps per second',
+        v(b?.stepsPerSecond),
+        v(c?.stepsPerSecond),
+        speedup === undefined ? 'n/a' : `${rel(b?.stepsPerSecond, c?.stepsPerSecond)} (${formatRatio(speedup)})`,
+      ]),
+    );
+    if (b?.globalStep !== undefined || c?.globalStep !== undefined) {
+      rows.push(tableRow(['Steps', v(b?.globalStep), v(c?.globalStep), rel(b?.globalStep, c?.globalStep)]));
+    }
+    if (b?.evalLoss !== undefined || c?.evalLoss !== undefined) {
+      rows.push(tableRow(['Eval loss', v(b?.evalLoss), v(c?.evalLoss), rel(b?.evalLoss, c?.evalLoss)]));
+    }
+    if (b?.perplexity !== undefined || c?.perplexity !== undefined) {
+      rows.push(tableRow(['Perplexity', v(b?.perplexity), v(c?.perplexity), rel(b?.perplexity, c?.perplexity)]));
+    }
+    const mb = r.mtbench.baseline?.average;
+    const mc = r.mtbench.candidate?.average;
+    if (r.mtbench.baseline || r.mtbench.candidate) {
+      const diff = mb !== null && mb !== undefined && mc !== null && mc !== undefined ? mc - mb : null;
+      const delta = diff === null ? 'n/a' : `${diff > 0 ? '+' : ''}${formatNumber(diff, 4)} points`;
+      rows.push(tableRow(['MT-Bench score', v(mb ?? undefined), v(mc ?? undefined), delta]));
+    }
+    const head = tableHead(['Metric', mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), 'Δ']);
+    const original = r.mtbench.original;
+    const tail = original ? `\nOriginal model MT-Bench score: ${formatNumber(original.average, 7)}\n` : '';
+    return fitRows(`### Training and evaluation\n\n${head}`, rows, tail, budget, 'Numbers table');
+  };
+}
+
+/** FastChat's category order (show_result_by_category); unknown categories follow alphabetically. */
+const CATEGORY_ORDER = ['writing', 'roleplay', 'reasoning', 'math', 'coding', 'extraction', 'stem', 'humanities'];
+
+export function mtbenchSection(r: GateResult): Section {
+  return (budget) => {
+    const roles = ROLES.filter((role) => r.mtbench[role]);
+    if (roles.length === 0) return '';
+    const scores = roles.map((role) => r.mtbench[role] as MtBenchScores);
+    const name = (role: Role) => (role === 'original' ? 'Original' : mdText(r.labels[role], 80));
+    const row = (label: string, cell: (s: MtBenchScores) => string) => tableRow([label, ...scores.map(cell)]);
+    const rows = [
+      row('**Average**', (s) => `**${formatNumber(s.average, 5)}**`),
+      row('Turn 1', (s) => formatNumber(s.turn1, 5)),
+      row('Turn 2', (s) => formatNumber(s.turn2, 5)),
+      row('Judgments counted', (s) => String(s.n)),
+      row('Dropped (score -1)', (s) => String(s.dropped)),
+      row('Duplicates', (s) => String(s.duplicates)),
+      row('Model id', (s) => mdText(s.modelId, 80)),
+      row('Judge', (s) => mdText(s.judge ?? 'n/a', 40)),
+    ];
+    const categories = [...new Set(scores.flatMap((s) => Object.keys(s.perCategory)))].sort((a, b) => {
+      const ia = CATEGORY_ORDER.indexOf(a);
+      const ib = CATEGORY_ORDER.indexOf(b);
+      if (ia >= 0 && ib >= 0) return ia - ib;
+      if (ia >= 0 || ib >= 0) return ia >= 0 ? -1 : 1;
+      return a < b ? -1 : a > b ? 1 : 0;
+    });
+    for (const cat of categories) {
+      rows.push(
+        row(mdText(cat, 60), (s) => {
+          const cs = s.perCategory[cat];
+          return cs ? `${formatNumber(cs.average, 5)} (n=${cs.n})` : 'n/a';
+        }),
+      );
+    }
+    const prefix = `### MT-Bench\n\n${tableHead(['', ...roles.map(name)])}`;
+    return fitRows(prefix, rows, '', budget, 'MT-Bench table');
+  };
+}
+
+export function chartSection(r: GateResult, maxPoints = 60): Section {
+  return (budget) => {
+    const chart = lossChart(r, maxPoints);
+    if (!chart) return '';
+    const ordinal = ['first', 'second'];
+    const legend = chart.lines
+      .map((role, i) => `${ordinal[i]} line (${LINE_COLOURS[i]}): ${mdText(r.labels[role], 80)} (${role})`)
+      .join('; ');
+    const notes = chart.notes.map((n) => `- ${mdText(n, 300)}\n`).join('');
+    const text =
+      `### Loss curves\n\n\`\`\`mermaid\n${chart.source}\n\`\`\`\n\n` +
+      `Legend: ${legend}. x axis: step (${chart.points} points, bucket means when downsampled).\n` +
+      (notes ? `\n${notes}` : '');
+    return ifFits(text, budget);
+  };
+}
+
+export function stagesSection(r: GateResult): Section {
+  const rows = r.stages.map((s) => {
+    const exit = s.signal ? mdText(s.signal, 20) : s.exitCode === undefined || s.exitCode === null ? '' : String(s.exitCode);
+    return tableRow([
+      mdText(s.title, 100),
+      STAGE_BADGE[s.status],
+      s.seconds === undefined ? '' : formatDuration(s.seconds),
+      exit,
+      s.log ? mdText(s.log, 100) : '',
+      s.reason ? mdText(s.reason, 300) : '',
+    ]);
+  });
+  const prefix = `### Stages\n\n${tableHead(['Stage', 'Status', 'Time', 'Exit', 'Log', 'Why'])}`;
+  return (budget) => (rows.length ? fitRows(prefix, rows, '', budget, 'Stages table') : '');
+}
+
+export function problemsSection(r: GateResult): Section {
+  const rows = r.problems.map((p) => `- **${mdText(p.source, 200)}**: ${mdText(p.message, 500)}\n`);
+  return (budget) => (rows.length ? fitRows('### Problems\n\n', rows, '', budget, 'Problems list') : '');
+}
+
+export function provenanceSection(r: GateResult, ctx: ReportContext): Section {
+  const rows = [
+    tableRow(['Result dir', mdText(ctx.resultDir, 300)]),
+    tableRow(['Started', mdText(ctx.startedAt, 60)]),
+    tableRow(['Finished', mdText(ctx.finishedAt, 60)]),
+    tableRow(['Labels', `${mdText(r.labels.baseline, 80)} (baseline), ${mdText(r.labels.candidate, 80)} (candidate)`]),
+    ...Object.entries(ctx.provenance).map(([k, v]) => tableRow([mdText(k, 100), mdText(v, 300)])),
+  ];
+  const prefix = `<details><summary>Provenance</summary>\n\n${tableHead(['Key', 'Value'])}`;
+  return (budget) => fitRows(prefix, rows, '\n</details>\n', budget, 'Provenance');
+}
+
+export function linksSection(ctx: ReportContext): Section {
+  return (budget) => {
+    const links = [mdLink('Workflow run', ctx.runUrl), mdLink('Result artifact', ctx.artifactUrl)].filter(
+      (l): l is string => l !== undefined,
+    );
+    const dir = `result dir ${mdText(clip(ctx.resultDir, 200))}`;
+    return ifFits(`${[...links, dir].join(' · ')}\n`, budget) || ifFits(`${dir}\n`, budget);
+  };
+}

@@ -1,0 +1,108 @@
+// result.log: the seed's table (TorchAcc benchmarks/accuracy/run.sh), same labels and layout, so
+// anything that parsed the seed's file with `\s+=\s+` still works; the gate's verdict is appended
+// below it in the same `key = value` shape.
+
+import type { GateResult, MtBenchScores, StageRecord } from '../model.js';
+import type { ReportContext } from './context.js';
+import { verdictWord } from './format.js';
+
+const WIDTH = 58;
+const TRAINING_HEADER = '==================== Training Results ====================';
+const EVALUATION_HEADER = '=================== Evaluation Results ===================';
+const CLOSING = '='.repeat(WIDTH);
+
+function header(title: string): string {
+  const inner = ` ${title} `;
+  const left = Math.floor((WIDTH - inner.length) / 2);
+  return '='.repeat(Math.max(left, 3)) + inner + '='.repeat(Math.max(WIDTH - left - inner.length, 3));
+}
+
+/** One line, whatever the input holds (a newline would break the `key = value` shape). */
+function oneLine(s: string): string {
+  return s.replace(/[\r\n\t]+/g, ' ').trim();
+}
+
+/** Training numbers exactly as JavaScript prints them: the values HF wrote, unrounded. */
+function raw(v: number | undefined): string {
+  return v === undefined ? 'n/a' : String(v);
+}
+
+/**
+ * MT-Bench averages as the seed showed them: it scraped FastChat's pandas table, which prints
+ * 6 decimals with trailing zeros dropped (175/159 → 1.100629). summary.json keeps full precision.
+ */
+function score(s: MtBenchScores | undefined): string {
+  const v = s?.average;
+  if (v === null || v === undefined) return 'n/a';
+  if (!Number.isFinite(v)) return String(v);
+  return String(Number(v.toFixed(6)));
+}
+
+function stageReason(s: StageRecord): string {
+  const parts: string[] = [];
+  const reason = s.reason ? oneLine(s.reason) : '';
+  if (reason) parts.push(reason);
+  // The reason often already says "exit code 1"; say it once.
+  const add = (text: string) => {
+    if (!reason.includes(text)) parts.push(text);
+  };
+  if (s.exitCode !== undefined && s.exitCode !== null) add(`exit code ${s.exitCode}`);
+  if (s.signal) add(`signal ${s.signal}`);
+  if (s.log) parts.push(`log ${oneLine(s.log)}`);
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
+export function renderResultLog(r: GateResult, ctx: ReportContext): string {
+  const b = oneLine(r.labels.baseline);
+  const c = oneLine(r.labels.candidate);
+  const base = r.training.baseline;
+  const cand = r.training.candidate;
+  const training: [string, string][] = [
+    [`${b} train loss`, raw(base?.trainLoss)],
+    [`${c} train loss`, raw(cand?.trainLoss)],
+    [`${b} train runtime (s)`, raw(base?.trainRuntime)],
+    [`${c} train runtime (s)`, raw(cand?.trainRuntime)],
+    [`${b} train steps per second`, raw(base?.stepsPerSecond)],
+    [`${c} train steps per second`, raw(cand?.stepsPerSecond)],
+  ];
+  const evaluation: [string, string][] = [
+    ['Original Model Score', score(r.mtbench.original)],
+    [`${b} Model Score`, score(r.mtbench.baseline)],
+    [`${c} Model Score`, score(r.mtbench.candidate)],
+  ];
+  const details: [string, string] = ['More details can be found in', oneLine(ctx.resultDir)];
+
+  const verdict: [string, string][] = [['Verdict', verdictWord(r.verdict)]];
+  if (ctx.synthetic) verdict.push(['Data', 'synthetic example (demo data, not a real run)']);
+  for (const check of r.checks) {
+    const warning = check.warning ? ` [warning: ${oneLine(check.warning)}]` : '';
+    verdict.push([`check ${check.id}`, `${verdictWord(check.verdict)} (${oneLine(check.reason)})${warning}`]);
+  }
+  for (const stage of r.stages) {
+    if (stage.status === 'ok' || stage.status === 'cached') continue;
+    verdict.push([`stage ${stage.id}`, `${verdictWord(stage.status)}${stageReason(stage)}`]);
+  }
+  if (r.earlyAbort) {
+    verdict.push(['early abort', `step ${r.earlyAbort.step} (${oneLine(r.earlyAbort.reason)})`]);
+  }
+  for (const p of r.problems) verdict.push([`problem ${oneLine(p.source)}`, oneLine(p.message)]);
+
+  // The seed padded every label to the longest one so that the "=" signs line up.
+  const width = Math.max(...[...training, ...evaluation, details].map(([k]) => k.length));
+  const line = ([k, v]: [string, string]) => `${k.padEnd(width)} = ${v}`;
+  return [
+    TRAINING_HEADER,
+    ...training.map(line),
+    '',
+    EVALUATION_HEADER,
+    ...evaluation.map(line),
+    '',
+    line(details),
+    CLOSING,
+    '',
+    header('Gate Verdict'),
+    ...verdict.map(line),
+    CLOSING,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,216 @@
+// summary.json: the machine-readable result (schema: docs/summary.schema.json). snake_case keys as
+// HF's own result files use. JSON has no NaN/Infinity, so non-finite numbers are written as the
+// strings "NaN", "Infinity", "-Infinity" (a diverged loss must survive the trip, not become null).
+// Every role key is always present (`present: false`, nulls) so consumers never test for absence.
+
+import {
+  ARM_ROLES,
+  ROLES,
+  type ArmLabels,
+  type ArmRole,
+  type CheckResult,
+  type CheckVerdict,
+  type GateResult,
+  type MtBenchScores,
+  type Problem,
+  type Role,
+  type StageRecord,
+  type TrainingRun,
+  type Verdict,
+} from '../model.js';
+import type { ReportContext } from './context.js';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+
+export interface SummaryCheck {
+  id: string;
+  title: string;
+  verdict: CheckVerdict;
+  value: JsonNumber | null;
+  unit: CheckResult['unit'];
+  bounds: { pass?: JsonNumber; fail?: JsonNumber };
+  numbers: Record<string, JsonNumber | string | null>;
+  reason: string;
+  warning?: string;
+}
+
+export interface SummaryTraining {
+  present: boolean;
+  train_loss: JsonNumber | null;
+  train_runtime: JsonNumber | null;
+  train_steps_per_second: JsonNumber | null;
+  train_samples_per_second: JsonNumber | null;
+  eval_loss: JsonNumber | null;
+  perplexity: JsonNumber | null;
+  global_step: JsonNumber | null;
+  max_steps: JsonNumber | null;
+  epoch: JsonNumber | null;
+  /** Logged loss points (count). */
+  points: number;
+  /** The last logged loss, when any. */
+  final_loss: JsonNumber | null;
+  source: string | null;
+  files: string[];
+  notes: string[];
+}
+
+export interface SummaryMtBench {
+  present: boolean;
+  average: JsonNumber | null;
+  turn1: JsonNumber | null;
+  turn2: JsonNumber | null;
+  n: number;
+  dropped: number;
+  duplicates: number;
+  per_category: Record<string, { average: JsonNumber; n: number }>;
+  model_id: string | null;
+  judge: string | null;
+}
+
+export interface SummaryStage {
+  id: string;
+  title: string;
+  status: StageRecord['status'];
+  reason: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  started_at: string | null;
+  seconds: JsonNumber | null;
+  log: string | null;
+}
+
+export interface SummaryJson {
+  schema_version: typeof SUMMARY_SCHEMA_VERSION;
+  gate: string;
+  verdict: Verdict;
+  headline: string;
+  synthetic: boolean;
+  checks: SummaryCheck[];
+  labels: ArmLabels;
+  training: Record<ArmRole, SummaryTraining>;
+  evaluations: { mtbench: Record<Role, SummaryMtBench> };
+  stages: SummaryStage[];
+  problems: Problem[];
+  early_abort: { step: number; reason: string } | null;
+  result_dir: string;
+  started_at: string;
+  finished_at: string;
+  provenance: Record<string, string>;
+}
+
+/** A number as JSON can hold it: non-finite values become their names. */
+export function toJsonNumber(v: number): JsonNumber;
+export function toJsonNumber(v: number | null | undefined): JsonNumber | null;
+export function toJsonNumber(v: number | null | undefined): JsonNumber | null {
+  if (v === null || v === undefined) return null;
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return v;
+}
+
+function check(c: CheckResult): SummaryCheck {
+  const bounds: SummaryCheck['bounds'] = {};
+  if (c.bounds.pass !== undefined) bounds.pass = toJsonNumber(c.bounds.pass);
+  if (c.bounds.fail !== undefined) bounds.fail = toJsonNumber(c.bounds.fail);
+  const numbers: SummaryCheck['numbers'] = {};
+  for (const [k, v] of Object.entries(c.numbers)) numbers[k] = typeof v === 'number' ? toJsonNumber(v) : v;
+  const out: SummaryCheck = {
+    id: c.id,
+    title: c.title,
+    verdict: c.verdict,
+    value: toJsonNumber(c.value),
+    unit: c.unit,
+    bounds,
+    numbers,
+    reason: c.reason,
+  };
+  if (c.warning !== undefined) out.warning = c.warning;
+  return out;
+}
+
+function training(t: TrainingRun | undefined): SummaryTraining {
+  const last = t?.curve.length ? t.curve[t.curve.length - 1] : undefined;
+  return {
+    present: t !== undefined,
+    train_loss: toJsonNumber(t?.trainLoss),
+    train_runtime: toJsonNumber(t?.trainRuntime),
+    train_steps_per_second: toJsonNumber(t?.stepsPerSecond),
+    train_samples_per_second: toJsonNumber(t?.samplesPerSecond),
+    eval_loss: toJsonNumber(t?.evalLoss),
+    perplexity: toJsonNumber(t?.perplexity),
+    global_step: toJsonNumber(t?.globalStep),
+    max_steps: toJsonNumber(t?.maxSteps),
+    epoch: toJsonNumber(t?.epoch),
+    points: t?.curve.length ?? 0,
+    final_loss: toJsonNumber(last?.loss),
+    source: t?.source ?? null,
+    files: t ? [...t.files] : [],
+    notes: t ? [...t.notes] : [],
+  };
+}
+
+function mtbench(s: MtBenchScores | undefined): SummaryMtBench {
+  const perCategory: SummaryMtBench['per_category'] = {};
+  for (const [name, cat] of Object.entries(s?.perCategory ?? {})) {
+    perCategory[name] = { average: toJsonNumber(cat.average), n: cat.n };
+  }
+  return {
+    present: s !== undefined,
+    average: toJsonNumber(s?.average),
+    turn1: toJsonNumber(s?.turn1),
+    turn2: toJsonNumber(s?.turn2),
+    n: s?.n ?? 0,
+    dropped: s?.dropped ?? 0,
+    duplicates: s?.duplicates ?? 0,
+    per_category: perCategory,
+    model_id: s?.modelId ?? null,
+    judge: s?.judge ?? null,
+  };
+}
+
+function stage(s: StageRecord): SummaryStage {
+  return {
+    id: s.id,
+    title: s.title,
+    status: s.status,
+    reason: s.reason ?? null,
+    exit_code: s.exitCode ?? null,
+    signal: s.signal ?? null,
+    started_at: s.startedAt ?? null,
+    seconds: toJsonNumber(s.seconds),
+    log: s.log ?? null,
+  };
+}
+
+export function buildSummary(r: GateResult, ctx: ReportContext): SummaryJson {
+  const trainingOut = {} as Record<ArmRole, SummaryTraining>;
+  for (const role of ARM_ROLES) trainingOut[role] = training(r.training[role]);
+  const mtbenchOut = {} as Record<Role, SummaryMtBench>;
+  for (const role of ROLES) mtbenchOut[role] = mtbench(r.mtbench[role]);
+  return {
+    schema_version: SUMMARY_SCHEMA_VERSION,
+    gate: ctx.gateName,
+    verdict: r.verdict,
+    headline: r.headline,
+    synthetic: ctx.synthetic ?? false,
+    checks: r.checks.map(check),
+    labels: { baseline: r.labels.baseline, candidate: r.labels.candidate },
+    training: trainingOut,
+    evaluations: { mtbench: mtbenchOut },
+    stages: r.stages.map(stage),
+    problems: r.problems.map((p) => ({ source: p.source, message: p.message })),
+    early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
+    result_dir: ctx.resultDir,
+    started_at: ctx.startedAt,
+    finished_at: ctx.finishedAt,
+    provenance: { ...ctx.provenance },
+  };
+}
+
+/** summary.json's text: two-space indent, trailing newline. */
+export function renderSummaryJson(r: GateResult, ctx: ReportContext): string {
+  return `${JSON.stringify(buildSummary(r, ctx), null, 2)}\n`;
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { checkMtBench, pairDifferences } from '../../src/checks/mtbench.js';
+import { DEFAULT_POLICY } from '../../src/checks/policy.js';
+import type { JudgmentItem } from '../../src/model.js';
+import { loadJudgments, MTBENCH_FIXTURES, scoresFromItems } from './load-recorded.js';
+import { judgments, pseudoScore } from './make-run.js';
+
+const POLICY = DEFAULT_POLICY.mtbench;
+const clamp = (x: number) => Math.min(10, Math.max(1, x));
+const base = judgments((q, t) => clamp(pseudoScore(q, t) + 3));
+
+function check(b: JudgmentItem[], c: JudgmentItem[], policy = POLICY) {
+  return checkMtBench({ baseline: scoresFromItems('base', b), candidate: scoresFromItems('cand', c) }, policy)!;
+}
+
+describe('mtbench pairing', () => {
+  it('d_q is the mean over the turns of (cand - base); duplicates are averaged first', () => {
+    const b: JudgmentItem[] = [
+      { questionId: 1, turn: 1, score: 5 },
+      { questionId: 1, turn: 2, score: 7 },
+      { questionId: 2, turn: 1, score: 4 },
+      { questionId: 2, turn: 1, score: 6 }, // duplicate row: the pair's baseline is 5
+    ];
+    const c: JudgmentItem[] = [
+      { questionId: 2, turn: 1, score: 8 },
+      { questionId: 1, turn: 2, score: 4 },
+      { questionId: 1, turn: 1, score: 6 },
+    ];
+    const d = pairDifferences(b, c);
+    expect(d.questionIds).toEqual([1, 2]);
+    expect([...d.perQuestion]).toEqual([(1 + -3) / 2, 3]);
+    expect(d.pairs).toBe(3);
+    expect(d.baselineOnly).toBe(0);
+  });
+});
+
+describe('mtbench check', () => {
+  it('identical scores PASS with a zero-width CI at 0', () => {
+    const r = check(base, base);
+    expect(r.verdict).toBe('pass');
+    expect(r.numbers).toMatchObject({ meanDiff: 0, ciLower: 0, ciUpper: 0, pairs: 160, questions: 80 });
+  });
+
+  it('candidate = baseline - 2 on every item FAILs', () => {
+    const r = check(base, base.map((i) => ({ ...i, score: i.score - 2 })));
+    expect(r.verdict).toBe('fail');
+    expect(r.value).toBe(-2);
+    expect(r.reason).toBe('mean difference -2.00 (95 % CI -2.00 .. -2.00, 160 pairs, 80 questions): upper bound < -0.50 (candidate worse)');
+  });
+
+  it('a noisy difference straddling the margin is INCONCLUSIVE; a small one PASSes', () => {
+    // Half the questions -2, half +1: mean -0.5, CI straddles -0.5.
+    const straddle = check(base, base.map((i) => ({ ...i, score: i.score + (i.questionId % 2 === 0 ? -2 : 1) })));
+    expect(straddle.verdict).toBe('inconclusive');
+    expect(straddle.numbers.ciLower as number).toBeLessThan(-0.5);
+    expect(straddle.numbers.ciUpper as number).toBeGreaterThan(-0.5);
+    expect(straddle.value).toBeCloseTo(-0.5, 12);
+    const small = check(base, base.map((i) => ({ ...i, score: i.score + (i.questionId % 2 === 0 ? -1 : 1) })));
+    expect(small.verdict).toBe('pass');
+    expect(small.numbers).toMatchObject({ questionsBetter: 40, questionsWorse: 40, questionsTied: 0 });
+  });
+
+  it('the same inputs give the same CI, whatever the row order', () => {
+    const cand = judgments((q, t) => clamp(pseudoScore(q * 3, t) + 2));
+    const a = check(base, cand);
+    const b = check([...base].reverse(), [...cand].reverse());
+    expect(b.numbers.ciLower).toBe(a.numbers.ciLower);
+    expect(b.numbers.ciUpper).toBe(a.numbers.ciUpper);
+    expect(a.numbers.ciLower).not.toBe(a.numbers.ciUpper);
+    const otherSeed = check(base, cand, { ...POLICY, seed: 1 });
+    expect(otherSeed.numbers.ciLower).not.toBe(a.numbers.ciLower);
+  });
+
+  it('a baseline below the floor is info ("not informative"), the original is reported, not gated', () => {
+    const low = judgments((q) => (q % 10 === 0 ? 2 : 1)); // average 1.1
+    const r = checkMtBench(
+      {
+        original: scoresFromItems('orig', judgments(() => 1.5)),
+        baseline: scoresFromItems('base', low),
+        candidate: scoresFromItems('cand', low.map((i) => ({ ...i, score: 1 }))),
+      },
+      POLICY,
+    )!;
+    expect(r.verdict).toBe('info');
+    expect(r.reason).toMatch(/^not informative: baseline 1.10 is at the floor \(< 3.0\); mean difference -0.10/);
+    expect(r.numbers).toMatchObject({ originalAverage: 1.5, baselineAverage: 1.1, candidateAverage: 1 });
+  });
+
+  it('judgments missing on one side only are INVALID, never dropped', () => {
+    const r = check(base, base.slice(0, 150));
+    expect(r.verdict).toBe('invalid');
+    expect(r.reason).toBe('10 judgments missing on the candidate side only (re-judge them)');
+    const other = check(base.slice(2), base);
+    expect(other.reason).toBe('2 judgments missing on the baseline side only (re-judge them)');
+  });
+
+  it('no scores at all → no check; one arm only → INVALID', () => {
+    expect(checkMtBench({}, POLICY)).toBeNull();
+    expect(checkMtBench({ original: scoresFromItems('o', base) }, POLICY)).toBeNull();
+    expect(checkMtBench({ baseline: scoresFromItems('b', base) }, POLICY)).toMatchObject({
+      verdict: 'invalid',
+      reason: 'no MT-Bench scores for the candidate',
+    });
+  });
+
+  it('real GPT-4 judgments: gemini-1.5-flash (baseline) vs test_ar (candidate)', () => {
+    const dir = `${MTBENCH_FIXTURES}/real-gemini-vs-test_ar`;
+    const gemini = loadJudgments(`${dir}/gpt-4_single.jsonl`, 'gemini-1.5-flash');
+    const testAr = loadJudgments(`${dir}/test_ar.jsonl`, 'test_ar');
+    expect(gemini.average).toBeCloseTo(8.76875, 12);
+    expect(testAr.average).toBeCloseTo(6.325, 12);
+    const r = checkMtBench({ baseline: gemini, candidate: testAr }, POLICY)!;
+    expect(r.verdict).toBe('fail');
+    expect(r.value).toBeCloseTo(-2.44375, 12);
+    expect(r.numbers).toMatchObject({ pairs: 160, questions: 80, questionsBetter: 12, questionsWorse: 58, questionsTied: 10 });
+    // Seeded bootstrap: these are exact regression values for seed 20241205, B = 10,000.
+    expect(r.numbers.ciLower).toBeCloseTo(-3.075, 12);
+    expect(r.numbers.ciUpper).toBeCloseTo(-1.8375, 12);
+    // The other way round the candidate is far better: PASS.
+    const reversed = checkMtBench({ baseline: testAr, candidate: gemini }, POLICY)!;
+    expect(reversed.verdict).toBe('pass');
+    expect(reversed.numbers.ciLower as number).toBeGreaterThan(1.5);
+  });
+});

@@ -1,0 +1,183 @@
+// `node dist/cli.js run` with real child processes: the recorded GPU runs replayed by the demo's
+// stand-in trainer, plus crashing, hanging and signal-ignoring commands.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { ExitCode } from '../../src/constants.js';
+import { RECORDED, ROOT, isRunning, runCli, tempDir } from '../helpers/cli.js';
+
+const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
+const replay = (name: string, speed = 20) => [process.execPath, REPLAY, '--run', path.join(RECORDED, name), '--output', '{output}', '--speed', String(speed)];
+
+type Train = string | string[];
+type Arm = Train | { train: Train; [key: string]: unknown };
+const armOf = (a: Arm) => (typeof a === 'string' || Array.isArray(a) ? { train: a } : a);
+
+function writeConfig(dir: string, arms: { baseline: Arm; candidate: Arm }, extra: Record<string, unknown> = {}): string {
+  const file = path.join(dir, 'gate.yml');
+  // The "original model": its identity (file names, sizes, small files) is part of the cache key.
+  mkdirSync(path.join(dir, 'model'), { recursive: true });
+  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
+  writeFileSync(
+    file,
+    stringify({
+      name: 'int-test',
+      model: path.join(dir, 'model'),
+      workdir: dir,
+      'result-dir': 'result',
+      arms: {
+        baseline: { label: 'Torch', slug: 'torch', ...armOf(arms.baseline) },
+        candidate: { label: 'TorchAcc', slug: 'acc', ...armOf(arms.candidate) },
+      },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+function onlyResultDir(dir: string): string {
+  const root = path.join(dir, 'result');
+  const runs = readdirSync(root).filter((n) => /^\d{8}_\d{6}/.test(n));
+  expect(runs).toHaveLength(1);
+  return path.join(root, runs[0] as string);
+}
+
+const summaryOf = (resultDir: string) => JSON.parse(readFileSync(path.join(resultDir, 'summary.json'), 'utf8'));
+
+describe('accuracy-gate run', () => {
+  it('PASS: eager baseline vs torch.compile candidate, seed file names', async () => {
+    const dir = tempDir('run-pass-');
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Pass);
+    const res = onlyResultDir(dir);
+    for (const f of ['torch_training.log', 'acc_training.log', 'result.log', 'summary.json', 'report.md', 'junit.xml', 'torch_ckpt/trainer_state.json', 'acc_ckpt/train_results.json']) {
+      expect(existsSync(path.join(res, f)), f).toBe(true);
+    }
+    expect(readFileSync(path.join(res, 'torch_training.log'), 'utf8')).toContain("{'loss': '5.31'");
+    expect(summaryOf(res).verdict).toBe('pass');
+    expect(r.stdout).toContain('==================== Training Results ====================');
+  });
+
+  it('FAIL by divergence: the candidate is stopped early and not evaluated', async () => {
+    const dir = tempDir('run-diverge-');
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('diverge', 4) }, { 'early-abort': { enabled: true, bound: 0.1, consecutive: 3 } });
+    const t0 = Date.now();
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Fail);
+    const res = onlyResultDir(dir);
+    const s = summaryOf(res);
+    expect(s.verdict).toBe('fail');
+    expect(s.early_abort.step).toBeGreaterThanOrEqual(150);
+    expect(s.early_abort.step).toBeLessThan(200);
+    const stage = s.stages.find((x: { id: string }) => x.id === 'train-candidate');
+    expect(stage.status).toBe('aborted');
+    // The recorded run lasts ~11 s (4x replay ≈ 2.7 s); the abort comes at ~40 % of it.
+    const log = readFileSync(path.join(res, 'acc_training.log'), 'utf8');
+    expect(log).not.toContain('400/400');
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('a crashing candidate: INVALID, its log kept, result.log says which stage failed', async () => {
+    const dir = tempDir('run-crash-');
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: 'echo "Traceback: CUDA error: out of memory" >&2; exit 3' });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Invalid);
+    const res = onlyResultDir(dir);
+    expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('CUDA error: out of memory');
+    const resultLog = readFileSync(path.join(res, 'result.log'), 'utf8');
+    expect(resultLog).toMatch(/Train TorchAcc \(candidate\).*(failed|exit)/i);
+    expect(resultLog).toMatch(/code 3/);
+  });
+
+  it('a hang hits timeout-minutes: the stage times out, INVALID', async () => {
+    const dir = tempDir('run-hang-');
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: { train: 'echo started; sleep 600', 'timeout-minutes': 0.03 } });
+    const t0 = Date.now();
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Invalid);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    const s = summaryOf(onlyResultDir(dir));
+    expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate').status).toBe('timeout');
+  });
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${sig} mid-training: every process gone (also TERM-ignoring grandchildren), logs and result dir kept`, async () => {
+      const dir = tempDir('run-signal-');
+      const pids = path.join(dir, 'pids');
+      const stubborn = `trap '' TERM; (trap '' TERM; sleep 300) & echo $! >> ${pids}; echo $$ >> ${pids}; echo "step 1 of many"; sleep 300 & wait`;
+      const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: stubborn });
+      let sent = false;
+      let stderr = '';
+      const r = await runCli(['run', '--config', cfg], {
+        onStderr: (text) => (stderr = text),
+        onSpawn: (child) => {
+          // Signal once the candidate's process tree is up (both PIDs recorded).
+          const poll = setInterval(() => {
+            const ready = stderr.includes('Train TorchAcc') && existsSync(pids) && readFileSync(pids, 'utf8').trim().split('\n').length >= 2;
+            if (ready) {
+              clearInterval(poll);
+              sent = true;
+              child.kill(sig);
+            }
+          }, 100);
+          child.on('close', () => clearInterval(poll));
+        },
+      });
+      expect(sent).toBe(true);
+      expect(r.code).not.toBe(0);
+      for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) {
+        expect(isRunning(pid), `pid ${pid} still running`).toBe(false);
+      }
+      const res = onlyResultDir(dir);
+      expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('step 1 of many');
+      const s = summaryOf(res);
+      expect(s.verdict).toBe('invalid');
+      expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate').status).toBe('cancelled');
+    });
+  }
+
+  it('cache: a second run reuses the baseline and does not train it again', async () => {
+    const dir = tempDir('run-cache-');
+    const count = path.join(dir, 'baseline-runs');
+    // A string command (bash -c): {output} is substituted shell-quoted.
+    const baseline = `echo run >> ${count} && ${process.execPath} ${REPLAY} --run ${path.join(RECORDED, 'eager')} --output {output} --speed 20`;
+    const cfg = writeConfig(
+      dir,
+      { baseline, candidate: replay('compile') },
+      { cache: { enabled: true, dir: path.join(dir, 'cache'), fingerprint: 'echo torch-2.11 H200' } },
+    );
+    const first = await runCli(['run', '--config', cfg, '--write-cache']);
+    expect(first.code).toBe(ExitCode.Pass);
+    const second = await runCli(['run', '--config', cfg]);
+    expect(second.code).toBe(ExitCode.Pass);
+    const roots = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+    expect(roots).toHaveLength(2);
+    const s = summaryOf(path.join(dir, 'result', roots[1] as string));
+    expect(s.stages.find((x: { id: string }) => x.id === 'train-baseline').status).toBe('cached');
+    expect(s.training.baseline.train_loss).toBe(1.8807736468315124);
+    // A changed fingerprint (e.g. a new torch) is a miss.
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('torch-2.11', 'torch-2.12'));
+    const third = await runCli(['run', '--config', cfg]);
+    const roots3 = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+    const s3 = summaryOf(path.join(dir, 'result', roots3.at(-1) as string));
+    expect(third.code).toBe(ExitCode.Pass);
+    expect(s3.stages.find((x: { id: string }) => x.id === 'train-baseline').status).toBe('ok');
+    expect(readFileSync(count, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('demo: the whole job on the embedded example passes and says the MT-Bench data is synthetic', async () => {
+    const dir = tempDir('demo-');
+    const r = await runCli(['demo', '--out', dir, '--speed', '20']);
+    expect(r.code).toBe(ExitCode.Pass);
+    const res = readdirSync(dir).filter((n) => /^\d{8}_\d{6}/.test(n));
+    expect(res).toHaveLength(1);
+    const s = summaryOf(path.join(dir, res[0] as string));
+    expect(s.synthetic).toBe(true);
+    expect(s.evaluations.mtbench.original.n).toBe(160);
+    expect(r.stdout).toMatch(/Original Model Score\s+= \d/);
+    const report = readFileSync(path.join(dir, res[0] as string, 'report.md'), 'utf8');
+    expect(report.toLowerCase()).toContain('synthetic');
+  });
+});
