@@ -17802,6 +17802,9 @@ var DEFAULT_POLICY = {
   lossCurve: { enabled: true, pass: 0.01, fail: 0.02, warmupFraction: 0.05, emaAlpha: 0.1, outliers: "auto" },
   lossTail: { enabled: true, pass: 5e-3, fail: 0.01, fraction: 0.1 },
   evalLoss: { enabled: true, pass: 5e-3, fail: 0.01 },
+  evalLossDocs: { enabled: true, pass: 5e-3, fail: 0.01, confidence: 0.95, resamples: 1e4, seed: 20241205 },
+  lmEval: { enabled: true, margin: 0.01, confidence: 0.95, resamples: 1e4, seed: 20241205 },
+  custom: { enabled: true, confidence: 0.95, resamples: 1e4, seed: 20241205 },
   mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 1e4, seed: 20241205, floor: 3 },
   speed: { enabled: true, warnBelow: 1, warmupFraction: 0.05 }
 };
@@ -19099,10 +19102,10 @@ function sha256(text) {
 
 // src/engine/load-inputs.ts
 import * as path from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync as existsSync2 } from "node:fs";
 
 // src/readers/trainer-output.ts
-import { statSync as statSync2 } from "node:fs";
+import { existsSync, statSync as statSync2 } from "node:fs";
 import { basename, join as join2 } from "node:path";
 
 // src/readers/tolerant-json.ts
@@ -19789,8 +19792,9 @@ var TRAIN_FIELDS = [
   ["epoch", "epoch"]
 ];
 function readTrainerOutput(dir, opts = {}) {
-  checkDir(dir);
-  const run = { source: dir, files: [], curve: [], notes: [] };
+  const logOnly = opts.log !== void 0 && isFile(opts.log) && !existsSync(dir);
+  if (!logOnly) checkDir(dir);
+  const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join2(dir, "training.log");
   const read = (name, parse) => {
     const path12 = join2(dir, name);
@@ -19975,7 +19979,7 @@ function problemOf(e, source) {
 }
 function loadTraining(dir, log, problems) {
   try {
-    return readTrainerOutput(dir, log && existsSync(log) ? { log } : void 0);
+    return readTrainerOutput(dir, log && existsSync2(log) ? { log } : void 0);
   } catch (e) {
     problems.push(problemOf(e, dir));
     return void 0;
@@ -21217,9 +21221,10 @@ function series(curve, grid, label, notes) {
   return values.map((v) => v === void 0 ? previous : previous = v);
 }
 function num2(v) {
-  const s = String(Number(v.toPrecision(5)));
+  const rounded = Number(v.toPrecision(5));
+  const s = String(rounded);
   if (!s.includes("e")) return s;
-  return Math.abs(v) < 1 ? "0" : v.toFixed(0);
+  return Math.abs(v) < 1 ? "0" : BigInt(rounded).toString();
 }
 function lossChart(r, maxPoints = 60) {
   const curves = ARM_ROLES.map((role) => ({ role, curve: r.training[role]?.curve ?? [] }));
@@ -22158,12 +22163,12 @@ function createCancelController() {
 }
 
 // src/pipeline/run-gate.ts
-import { existsSync as existsSync7, mkdirSync as mkdirSync5, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync8, mkdirSync as mkdirSync5, writeFileSync as writeFileSync6 } from "node:fs";
 import * as path10 from "node:path";
 import { readFileSync as readFileSync8 } from "node:fs";
 
 // src/pipeline/train-stage.ts
-import { existsSync as existsSync2 } from "node:fs";
+import { existsSync as existsSync3 } from "node:fs";
 import * as path5 from "node:path";
 
 // src/pipeline/early-abort.ts
@@ -22461,8 +22466,8 @@ async function trainArm(ctx, role) {
     })
   );
   record(ctx, rec);
-  ctx.trained[role] = outcome.status === "ok" && existsSync2(output);
-  if (outcome.status === "ok" && !existsSync2(output)) {
+  ctx.trained[role] = outcome.status === "ok" && existsSync3(output);
+  if (outcome.status === "ok" && !existsSync3(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status !== "ok" && outcome.status !== "aborted") {
     ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
@@ -22470,13 +22475,13 @@ async function trainArm(ctx, role) {
 }
 
 // src/pipeline/eval-stage.ts
-import { existsSync as existsSync3, openSync, readSync, closeSync, statSync as statSync4 } from "node:fs";
+import { existsSync as existsSync4, openSync, readSync, closeSync, statSync as statSync4 } from "node:fs";
 import * as path6 from "node:path";
 function sizeOf(file) {
-  return existsSync3(file) ? statSync4(file).size : 0;
+  return existsSync4(file) ? statSync4(file).size : 0;
 }
 function readAppended(file, offset) {
-  if (!existsSync3(file)) return "";
+  if (!existsSync4(file)) return "";
   const size = statSync4(file).size;
   const start = size < offset ? 0 : offset;
   const buf = Buffer.alloc(size - start);
@@ -22572,7 +22577,7 @@ function collectRows(ctx, role, file, offset, modelId) {
 
 // src/pipeline/cache-stages.ts
 import * as path8 from "node:path";
-import { existsSync as existsSync5, mkdtempSync, readFileSync as readFileSync6, rmSync as rmSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync6, mkdtempSync, readFileSync as readFileSync6, rmSync as rmSync2, writeFileSync as writeFileSync4 } from "node:fs";
 import * as os3 from "node:os";
 
 // src/pipeline/cache.ts
@@ -22580,7 +22585,7 @@ import { createHash as createHash2 } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
-  existsSync as existsSync4,
+  existsSync as existsSync5,
   mkdirSync as mkdirSync4,
   readdirSync as readdirSync2,
   readFileSync as readFileSync5,
@@ -22598,7 +22603,7 @@ function hashFile(h, file) {
 }
 function modelIdentity(dir) {
   const h = createHash2("sha256");
-  if (!existsSync4(dir)) return "missing";
+  if (!existsSync5(dir)) return "missing";
   const walk = (d, rel) => {
     for (const name of readdirSync2(d).sort()) {
       const full = path7.join(d, name);
@@ -22627,7 +22632,7 @@ function cacheKey(p) {
   for (const f of [...p.files].sort()) {
     const full = path7.resolve(p.cwd, f);
     fh.update(`${f}\0`);
-    if (existsSync4(full) && statSync5(full).isFile()) hashFile(fh, full);
+    if (existsSync5(full) && statSync5(full).isFile()) hashFile(fh, full);
     else fh.update("missing");
   }
   parts.files = fh.digest("hex").slice(0, 16);
@@ -22657,7 +22662,7 @@ function createCacheStore(dir) {
     get(key) {
       const entry = path7.join(root, key);
       const metaFile = path7.join(entry, "meta.json");
-      if (!existsSync4(metaFile)) return void 0;
+      if (!existsSync5(metaFile)) return void 0;
       try {
         const meta = JSON.parse(readFileSync5(metaFile, "utf8"));
         return meta.key === key ? { path: entry, meta } : void 0;
@@ -22671,16 +22676,16 @@ function createCacheStore(dir) {
       try {
         mkdirSync4(tmp);
         for (const [name, src] of Object.entries(files)) {
-          if (existsSync4(src)) copySmall(src, path7.join(tmp, name));
+          if (existsSync5(src)) copySmall(src, path7.join(tmp, name));
         }
         writeFileSync3(path7.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
 `);
         const final = path7.join(root, meta.key);
-        if (existsSync4(final)) return false;
+        if (existsSync5(final)) return false;
         renameSync2(tmp, final);
         return true;
       } catch (e) {
-        if (existsSync4(path7.join(root, meta.key))) return false;
+        if (existsSync5(path7.join(root, meta.key))) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
         rmSync(tmp, { recursive: true, force: true });
@@ -22690,7 +22695,7 @@ function createCacheStore(dir) {
 }
 function restoreFromCache(entryPath, name, dest) {
   const src = path7.join(entryPath, name);
-  if (!existsSync4(src)) return false;
+  if (!existsSync5(src)) return false;
   mkdirSync4(path7.dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
   return true;
@@ -22729,7 +22734,7 @@ function restoreBaseline(ctx, _allowWrite) {
   const mt = config.evaluations.mtbench;
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync5(path8.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync6(path8.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
     const log = path8.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
@@ -22750,7 +22755,7 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync5(path8.join(o.path, "mtbench-original.jsonl"))) {
+    if (o && existsSync6(path8.join(o.path, "mtbench-original.jsonl"))) {
       restoreRows(ctx, "original", path8.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
       use.evaluated.push("original");
@@ -22804,7 +22809,7 @@ function saveBaseline(ctx, result3, use) {
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync6, readdirSync as readdirSync3, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
+import { existsSync as existsSync7, readdirSync as readdirSync3, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
 import * as path9 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx) {
@@ -22829,12 +22834,12 @@ function writeRunManifest(ctx) {
   }
 }
 function readManifests(root, skip) {
-  if (!existsSync6(root)) return [];
+  if (!existsSync7(root)) return [];
   const out = [];
   for (const name of readdirSync3(root)) {
     const dir = path9.join(root, name);
     const file = path9.join(dir, MANIFEST);
-    if (dir === skip || !existsSync6(file)) continue;
+    if (dir === skip || !existsSync7(file)) continue;
     try {
       out.push({ dir, m: JSON.parse(readFileSync7(file, "utf8")) });
     } catch {
@@ -22869,7 +22874,7 @@ function findEarlierOutputs(ctx, root, needsArm) {
 function makeResultDir(root, now) {
   let runId = timestampName(now);
   let dir = path10.join(root, runId);
-  for (let i = 2; existsSync7(dir); i++) dir = path10.join(root, `${runId}_${i}`);
+  for (let i = 2; existsSync8(dir); i++) dir = path10.join(root, `${runId}_${i}`);
   runId = path10.basename(dir);
   return { dir, runId };
 }
@@ -22956,7 +22961,7 @@ function compareStage(ctx) {
       continue;
     }
     const failed = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
-    if (failed && !existsSync7(out)) continue;
+    if (failed && !existsSync8(out)) continue;
     const aborted = role === "candidate" && ctx.earlyAbort;
     const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems);
     if (run) training2[role] = run;
@@ -22966,7 +22971,7 @@ function compareStage(ctx) {
   if (mt) {
     let questions;
     const qfile = path10.resolve(ctx.workdir, mt.questions);
-    if (existsSync7(qfile)) {
+    if (existsSync8(qfile)) {
       try {
         questions = parseQuestions(readFileSync8(qfile, "utf8"), qfile);
       } catch (e) {
@@ -23071,7 +23076,7 @@ async function runCommand(flags, io, log) {
 
 // src/cli/demo.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync8 } from "node:fs";
+import { existsSync as existsSync9 } from "node:fs";
 import * as path11 from "node:path";
 import { fileURLToPath } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "lr-0.8", diverge: "diverge" };
@@ -23079,7 +23084,7 @@ function examplesDir() {
   let dir = path11.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const candidate = path11.join(dir, "examples", "demo");
-    if (existsSync8(candidate)) return path11.join(dir, "examples");
+    if (existsSync9(candidate)) return path11.join(dir, "examples");
     dir = path11.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");

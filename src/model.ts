@@ -79,6 +79,70 @@ export interface MtBenchScores {
   items: JudgmentItem[];
 }
 
+/** One held-out document's loss: a line of the trainer's `eval_losses.jsonl`. */
+export interface DocLoss {
+  id: string;
+  /** Mean loss over the document's tokens; may be NaN (a diverged model) and must stay NaN. */
+  loss: number;
+  tokens: number;
+}
+
+/** One arm's per-document held-out losses. */
+export interface EvalDocLosses {
+  /** The file read. */
+  source: string;
+  docs: DocLoss[];
+}
+
+/** One task (or group) of an lm-evaluation-harness results file. */
+export interface LmEvalTask {
+  task: string;
+  alias?: string;
+  /** "<metric>,<filter>" → value, e.g. {"acc,none": 0.71, "acc_norm,none": 0.74}; stderr keys excluded. */
+  metrics: Record<string, number>;
+  /** "<metric>,<filter>" → its stderr; null where lm-eval wrote "N/A" (not computable). */
+  stderr: Record<string, number | null>;
+  /** `n-shot` of the task, when written. */
+  nShot?: number;
+  /** `higher_is_better` of the task: metric name (no filter) → bool. */
+  higherIsBetter?: Record<string, boolean>;
+  /** The results file this task was read from. */
+  file: string;
+  /** Per-document values from `samples_<task>_<date>.jsonl` (--log_samples): "<metric>,<filter>" → doc_id → value. */
+  samples?: Record<string, Record<string, number>>;
+  samplesFile?: string;
+}
+
+/** One arm's lm-evaluation-harness results (every matched results file merged, newest wins per task). */
+export interface LmEvalResults {
+  files: string[];
+  tasks: Record<string, LmEvalTask>;
+}
+
+/** One metric a user's script wrote (`metrics.json`). */
+export interface CustomMetric {
+  name: string;
+  value: number;
+  higherIsBetter: boolean;
+  /** How much worse the candidate may be: absolute, or a fraction of the baseline when `relative`. */
+  tolerance: number;
+  relative: boolean;
+  /** Per-item values, paired by index across the arms (optional). */
+  samples?: number[];
+}
+
+export interface CustomMetrics {
+  source: string;
+  metrics: CustomMetric[];
+}
+
+/** The evaluations besides MT-Bench, per arm; each absent when not configured or not found. */
+export interface EvaluationInputs {
+  evalDocs?: Partial<Record<ArmRole, EvalDocLosses>>;
+  lmEval?: Partial<Record<ArmRole, LmEvalResults>>;
+  custom?: Partial<Record<ArmRole, CustomMetrics>>;
+}
+
 /** A problem with an input that makes the result unusable (→ INVALID). */
 export interface Problem {
   /** File, stage or key the problem is about. */
@@ -147,4 +211,8 @@ export interface GateResult {
   stages: StageRecord[];
   /** Early abort of the candidate, when it happened. */
   earlyAbort?: { step: number; reason: string };
+  /** Per-document eval losses, lm-evaluation-harness results and custom metrics, when read. */
+  evalDocs?: EvaluationInputs['evalDocs'];
+  lmEval?: EvaluationInputs['lmEval'];
+  custom?: EvaluationInputs['custom'];
 }

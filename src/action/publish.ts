@@ -45,14 +45,25 @@ async function uploadArtifact(settings: ActionSettings, event: EventInfo, outcom
     core.notice(`result artifact not uploaded: ${unavailable}. The result dir is ${outcome.resultDir}`);
     return {};
   }
-  const name = settings.artifactName ? sanitizeArtifactName(settings.artifactName) : defaultArtifactName(outcome.reportContext.gateName, settings, process.env);
-  try {
-    const art = outcome.artifact;
-    const res = await createArtifactUploader().upload(name, outcome.resultDir, {
+  let name = settings.artifactName ? sanitizeArtifactName(settings.artifactName) : defaultArtifactName(outcome.reportContext.gateName, settings, process.env);
+  const art = outcome.artifact;
+  const upload = (n: string) =>
+    createArtifactUploader().upload(n, outcome.resultDir, {
       retentionDays: settings.artifactRetentionDays,
       include: art.include.length ? art.include : undefined,
       exclude: art.exclude.length ? art.exclude : undefined,
     });
+  try {
+    let res;
+    try {
+      res = await upload(name);
+    } catch (e) {
+      // Artifact names are unique per workflow run: a default name can collide when the gate runs
+      // twice in one job or in matrix jobs; pick a fresh one. A name the user chose stays theirs.
+      if (settings.artifactName || !/already exists|conflict|409/i.test(errorMessage(e))) throw e;
+      name = `${name}-${Date.now().toString(36)}`;
+      res = await upload(name);
+    }
     core.info(`uploaded artifact ${name} (id ${res.id}, ${res.files} files, ${res.size} bytes; left out ${res.skipped.length}: ${res.skipped.slice(0, 5).join(', ')})`);
     const run = runUrl(event);
     return { id: res.id, url: run ? `${run}/artifacts/${res.id}` : undefined };

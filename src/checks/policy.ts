@@ -35,6 +35,31 @@ export interface MtBenchPolicy {
   floor: number;
 }
 
+/** `eval-loss-docs`: relative bounds on the token-weighted mean, plus the paired bootstrap. */
+export interface EvalLossDocsPolicy extends RelativeBounds {
+  confidence: number;
+  resamples: number;
+  seed: number;
+}
+
+/** `lm-eval:<task>`: non-inferiority of accuracy, margin in accuracy units (0.01 = 1 point). */
+export interface LmEvalPolicy {
+  enabled: boolean;
+  /** PASS if the CI lower bound of (cand - base) > -margin, FAIL if its upper bound < -margin. */
+  margin: number;
+  confidence: number;
+  resamples: number;
+  seed: number;
+}
+
+/** `metric:<name>`: tolerances come from the metrics file; this sets the paired bootstrap. */
+export interface CustomPolicy {
+  enabled: boolean;
+  confidence: number;
+  resamples: number;
+  seed: number;
+}
+
 export interface SpeedPolicy {
   enabled: boolean;
   /** Warn (never fail) when candidate/baseline throughput is below this ratio. */
@@ -48,6 +73,9 @@ export interface Policy {
   lossCurve: CurvePolicy;
   lossTail: TailPolicy;
   evalLoss: RelativeBounds;
+  evalLossDocs: EvalLossDocsPolicy;
+  lmEval: LmEvalPolicy;
+  custom: CustomPolicy;
   mtbench: MtBenchPolicy;
   speed: SpeedPolicy;
 }
@@ -57,6 +85,9 @@ export const DEFAULT_POLICY: Policy = {
   lossCurve: { enabled: true, pass: 0.01, fail: 0.02, warmupFraction: 0.05, emaAlpha: 0.1, outliers: 'auto' },
   lossTail: { enabled: true, pass: 0.005, fail: 0.01, fraction: 0.1 },
   evalLoss: { enabled: true, pass: 0.005, fail: 0.01 },
+  evalLossDocs: { enabled: true, pass: 0.005, fail: 0.01, confidence: 0.95, resamples: 10_000, seed: 20241205 },
+  lmEval: { enabled: true, margin: 0.01, confidence: 0.95, resamples: 10_000, seed: 20241205 },
+  custom: { enabled: true, confidence: 0.95, resamples: 10_000, seed: 20241205 },
   mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 10_000, seed: 20241205, floor: 3.0 },
   speed: { enabled: true, warnBelow: 1.0, warmupFraction: 0.05 },
 };

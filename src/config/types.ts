@@ -49,12 +49,49 @@ export interface MtBenchConfig {
 export interface EvalLossConfig {
   /** Read eval_results.json / eval_losses.jsonl from the arm outputs when present. */
   enabled: boolean;
+  /**
+   * Per-document losses (JSONL `{"id", "loss", "tokens"}`), a path template ({arm} {output}
+   * {result_dir}); relative paths are relative to the arm's output dir. Read when present.
+   */
+  documents: string;
+}
+
+/** lm-evaluation-harness: an optional command per trained arm, then its results files are read. */
+export interface LmEvalConfig {
+  enabled: boolean;
+  /** Run once per trained arm (placeholders as MT-Bench's, without {model_id}); absent = results exist already. */
+  run?: Command;
+  /** Glob of the results JSON files (path template, relative to the arm's output dir): `*`, `?`, `**`. */
+  results: string;
+  /** Tasks to gate; absent = every top-level task (or group) of the results. */
+  tasks?: string[];
+  /** task → metric name (e.g. "acc" or "acc,none"); default the first of acc_norm, acc the task has. */
+  metrics: Record<string, string>;
+  /** Non-inferiority margin in accuracy units (0.01 = 1 point); the same as checks.lm-eval.margin. */
+  margin: number;
+  timeoutMinutes: number;
+  env: Record<string, string>;
+}
+
+/** Any metric a script writes: `[{name, value, higher_is_better, tolerance, relative?, samples?}]`. */
+export interface CustomEvalConfig {
+  enabled: boolean;
+  /** Run once per trained arm (placeholders as lm-eval's); absent = the file exists already. */
+  run?: Command;
+  /** The metrics file (path template, relative to the arm's output dir). */
+  file: string;
+  timeoutMinutes: number;
+  env: Record<string, string>;
 }
 
 export interface EvaluationsConfig {
   /** Absent when the file has no `evaluations.mtbench`. */
   mtbench?: MtBenchConfig;
   evalLoss: EvalLossConfig;
+  /** Absent when the file has no `evaluations.lm-eval`. */
+  lmEval?: LmEvalConfig;
+  /** Absent when the file has no `evaluations.custom`. */
+  custom?: CustomEvalConfig;
 }
 
 export interface EarlyAbortConfig {

@@ -43,11 +43,6 @@ export class CommentError extends GateError {
   }
 }
 
-/** The hidden marker for a gate name; `--` would end the HTML comment early, so it is replaced. */
-export function commentMarker(gateName: string): string {
-  return `<!-- accuracy-gate: ${gateName.replace(/--+/g, '-').replace(/[\r\n]/g, ' ').trim()} -->`;
-}
-
 /**
  * The body actually posted: marker guaranteed present (first, if it had to be added or the tail
  * was cut) and at most `limit` UTF-16 units (GitHub counts characters, never more than units).

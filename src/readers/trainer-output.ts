@@ -2,7 +2,7 @@
 // eval_results.json, trainer_state.json, plus the training log as the fallback TorchAcc's own
 // scripts use. Pure parsers for each file; `readTrainerOutput` is the only function touching fs.
 
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ParseError } from '../errors.js';
 import type { LossPoint, TrainingRun } from '../model.js';
@@ -129,8 +129,10 @@ const TRAIN_FIELDS: ReadonlyArray<readonly [MetricField, string]> = [
  * Curve: trainer_state.json, else the log. A malformed file is a ParseError, never skipped.
  */
 export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = {}): TrainingRun {
-  checkDir(dir);
-  const run: TrainingRun = { source: dir, files: [], curve: [], notes: [] };
+  // A run stopped early (or killed) has no output dir yet; its log alone still has the curve.
+  const logOnly = opts.log !== undefined && isFile(opts.log) && !existsSync(dir);
+  if (!logOnly) checkDir(dir);
+  const run: TrainingRun = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join(dir, 'training.log');
   const read = <T>(name: string, parse: (text: string, file: string) => T): T | undefined => {
     const path = join(dir, name);

@@ -73,10 +73,13 @@ function series(curve: LossPoint[], grid: Bucket[], label: string, notes: string
   return values.map((v) => (v === undefined ? (previous as number) : (previous = v)));
 }
 
+/** Five significant digits, never in exponent form: Mermaid's grammar has none ("3.5e+22" is a syntax error). */
 function num(v: number): string {
-  const s = String(Number(v.toPrecision(5)));
+  const rounded = Number(v.toPrecision(5));
+  const s = String(rounded);
   if (!s.includes('e')) return s;
-  return Math.abs(v) < 1 ? '0' : v.toFixed(0);
+  // Tiny values are 0 at this precision; from 1e21 on toFixed() switches to exponent form too.
+  return Math.abs(v) < 1 ? '0' : BigInt(rounded).toString();
 }
 
 /** The chart with its bookkeeping; undefined when neither arm has a finite loss point. */

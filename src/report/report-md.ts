@@ -22,7 +22,6 @@ import {
   type Section,
 } from './report-sections.js';
 
-export { commentMarker } from './marker.js';
 
 export interface ReportOptions {
   /** Upper bound in UTF-8 bytes (which also bounds characters); the result is strictly smaller. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMMENT_LIMIT } from '../../src/constants.js';
-import { CommentError, commentMarker, composeBody, createCommentClient } from '../../src/github/comment-client.js';
+import { CommentError, composeBody, createCommentClient } from '../../src/github/comment-client.js';
+import { commentMarker } from '../../src/report/marker.js';
 import { createOctokit } from '../../src/github/octokit-client.js';
 import { memoryLog } from '../../src/log.js';
 import { BOT, primaryRateLimit, secondaryRateLimit, startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
@@ -31,11 +32,7 @@ afterEach(async () => {
   await api.close();
 });
 
-describe('commentMarker / composeBody', () => {
-  it('builds a hidden marker that cannot end the HTML comment early', () => {
-    expect(commentMarker('a--b\nc')).toBe('<!-- accuracy-gate: a-b c -->');
-  });
-
+describe('composeBody', () => {
   it('adds the marker when missing and keeps a body that already has it', () => {
     expect(composeBody(MARKER, 'hello')).toBe(`${MARKER}\nhello`);
     expect(composeBody(MARKER, `x ${MARKER} y`)).toBe(`x ${MARKER} y`);

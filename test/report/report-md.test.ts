@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { COMMENT_LIMIT } from '../../src/constants.js';
 import type { CheckResult, GateResult } from '../../src/model.js';
-import { commentMarker, renderReportMarkdown } from '../../src/report/report-md.js';
+import { renderReportMarkdown } from '../../src/report/report-md.js';
+import { commentMarker } from '../../src/report/marker.js';
 import { CTX, curve, failResult, invalidResult, passResult } from './results.js';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');

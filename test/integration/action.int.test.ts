@@ -1,0 +1,195 @@
+// The bundled action (dist/index.js + dist/post.js) run as GitHub's runner runs it, against local
+// servers that speak GitHub's REST API and the artifact service's protocol.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
+import { readZip, runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
+import { RECORDED, ROOT } from '../helpers/cli.js';
+import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
+
+const TOKEN = 'ghs_0123456789abcdefTOKEN';
+const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
+
+let github: FakeGitHubApi;
+let artifacts: FakeArtifactService;
+
+beforeAll(async () => {
+  github = await startGitHubApiServer();
+  artifacts = await startArtifactServer();
+});
+afterAll(async () => {
+  await github.close();
+  await artifacts.close();
+});
+
+/** A workspace whose gate replays recorded GPU runs; the candidate also dumps its environment. */
+function workspace(job: RunnerJob, candidate = 'compile'): string {
+  const env = path.join(job.dir, 'candidate-env.txt');
+  const touched = path.join(job.dir, 'training-started');
+  const cfg = path.join(job.workspace, '.github', 'accuracy-gate.yml');
+  const replay = (run: string) => `touch ${touched}; ${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed 25`;
+  writeFileSync(path.join(job.workspace, 'model.json'), '{}');
+  const text = stringify({
+    name: 'torchacc-llama',
+    model: job.workspace,
+    'result-dir': 'result',
+    arms: {
+      baseline: { label: 'Torch', slug: 'torch', train: replay('eager') },
+      // A fake weight file the artifact must leave out, and the environment the child saw.
+      candidate: { label: 'TorchAcc', slug: 'acc', train: `env > ${env}; ${replay(candidate)} && head -c 2048 /dev/zero > {output}/model.safetensors` },
+    },
+  });
+  mkdirSync(path.dirname(cfg), { recursive: true });
+  writeFileSync(cfg, text);
+  return cfg;
+}
+
+function inputs(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    config: '',
+    'model-dir': '',
+    'working-directory': '.',
+    'github-token': TOKEN,
+    comment: 'always',
+    'artifact-name': '',
+    'artifact-retention-days': '',
+    'fail-on': 'fail',
+    stages: 'all',
+    'allow-fork-prs': 'false',
+    ...extra,
+  };
+}
+
+function githubEnv(): Record<string, string> {
+  return { GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl };
+}
+
+describe('the action on a pull_request', () => {
+  it('PASS: outputs, job summary, one sticky comment, artifact without weights, children never see tokens', async () => {
+    const job = newJob();
+    workspace(job);
+    const before = artifacts.artifacts.length;
+    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 7 }), inputs: inputs(), env: githubEnv() });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.verdict).toBe('pass');
+    expect(existsSync(run.outputs['summary-json'] as string)).toBe(true);
+    expect(JSON.parse(readFileSync(run.outputs['summary-json'] as string, 'utf8')).verdict).toBe('pass');
+    expect(run.outputs['artifact-id']).toMatch(/^\d+$/);
+    expect(run.outputs['comment-url']).toMatch(/^https?:\/\//);
+    expect(run.summary).toContain('PASS');
+    expect(run.stdout).toContain(`::add-mask::${TOKEN}`);
+
+    const comments = github.comments('acme', 'torchacc', 7);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain('<!-- accuracy-gate:torchacc-llama -->');
+    expect(comments[0]?.body).toContain('/actions/runs/4242/artifacts/');
+
+    const art = artifacts.artifacts.slice(before).find((a) => a.finalized);
+    expect(art).toBeDefined();
+    const names = readZip(artifacts.blob(art!)!).map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(['summary.json', 'result.log', 'report.md', 'junit.xml', 'torch_training.log', 'acc_ckpt/trainer_state.json']));
+    expect(names.some((n) => n.endsWith('.safetensors'))).toBe(false);
+
+    const childEnv = readFileSync(path.join(job.dir, 'candidate-env.txt'), 'utf8');
+    expect(childEnv).not.toContain(TOKEN);
+    expect(childEnv).not.toMatch(/^(INPUT_|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|ACTIONS_ID_TOKEN_REQUEST_)/m);
+    expect(childEnv).toMatch(/^GATE_OUTPUT=/m);
+
+    // The post step finds nothing left to kill.
+    const post = await runAction('post', job, { event: 'pull_request', payload: pullRequestEvent(), inputs: inputs(), state: run.state });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toMatch(/no leftover processes/);
+  });
+
+  it('a second run on the same PR updates the comment instead of adding one', async () => {
+    const job = newJob();
+    workspace(job);
+    const pr = 8;
+    const first = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: pr }), inputs: inputs(), env: githubEnv() });
+    const second = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: pr }), inputs: inputs(), env: githubEnv() });
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    const comments = github.comments('acme', 'torchacc', pr);
+    expect(comments).toHaveLength(1);
+    expect(second.outputs['comment-url']).toBe(first.outputs['comment-url']);
+  });
+
+  it('FAIL: the step fails, with an error annotation per failing check', async () => {
+    const job = newJob();
+    workspace(job, 'diverge');
+    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 9 }), inputs: inputs(), env: githubEnv() });
+    expect(run.code).toBe(1);
+    expect(run.outputs.verdict).toBe('fail');
+    expect(run.stdout).toMatch(/::error title=accuracy-gate%3A finite::Finite losses.*grad_norm NaN at step 160/);
+    expect(github.comments('acme', 'torchacc', 9)[0]?.body).toContain('FAIL');
+  });
+
+  it('a fork PR is refused before any command runs', async () => {
+    const job = newJob();
+    workspace(job);
+    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 10, fork: true }), inputs: inputs(), env: githubEnv() });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/refusing to run: this pull request comes from a fork \(mallory\/torchacc\)/);
+    expect(run.stdout).toMatch(/allow-fork-prs/);
+    expect(existsSync(path.join(job.dir, 'training-started'))).toBe(false);
+    expect(github.comments('acme', 'torchacc', 10)).toHaveLength(0);
+  });
+
+  it('a read-only token (403) leaves the exit status to the verdict, with a warning', async () => {
+    const job = newJob();
+    workspace(job);
+    github.readOnly = true;
+    try {
+      const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 11 }), inputs: inputs(), env: githubEnv() });
+      expect(run.code).toBe(0);
+      expect(run.outputs.verdict).toBe('pass');
+      expect(run.outputs['comment-url']).toBe('');
+      expect(run.stdout).toMatch(/::warning::PR comment not posted: the token is read-only/);
+      expect(run.summary).toContain('PASS');
+    } finally {
+      github.readOnly = false;
+    }
+  });
+
+  it('PR title and branch with shell syntax are never executed', async () => {
+    const job = newJob();
+    workspace(job);
+    const pwned = path.join(job.dir, 'pwned');
+    const payload = pullRequestEvent({ number: 12, title: `x$(touch ${pwned})\`touch ${pwned}\``, branch: `feat;touch ${pwned}` });
+    const run = await runAction('index', job, { event: 'pull_request', payload, inputs: inputs(), env: githubEnv() });
+    expect(run.code).toBe(0);
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it('outside GitHub (no artifact runtime) the upload is skipped with a notice, not an error', async () => {
+    const job = newJob();
+    workspace(job);
+    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 13 }), inputs: inputs(), env: { GITHUB_API_URL: github.url } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/::notice::result artifact not uploaded/);
+    expect(run.outputs['artifact-id']).toBe('');
+  });
+});
+
+describe('the action on schedule and workflow_dispatch', () => {
+  it('schedule: no comment, artifact and summary still written', async () => {
+    const job = newJob();
+    workspace(job);
+    const requests = github.requests.length;
+    const run = await runAction('index', job, { event: 'schedule', payload: { repository: { full_name: 'acme/torchacc', default_branch: 'main' } }, inputs: inputs(), env: githubEnv() });
+    expect(run.code).toBe(0);
+    expect(github.requests.length).toBe(requests);
+    expect(run.outputs['artifact-id']).toMatch(/^\d+$/);
+    expect(run.summary).toContain('PASS');
+  });
+
+  it('workflow_dispatch with bad inputs fails with a message naming the input', async () => {
+    const job = newJob();
+    workspace(job);
+    const run = await runAction('index', job, { event: 'workflow_dispatch', payload: {}, inputs: inputs({ 'fail-on': 'sometimes' }), env: githubEnv() });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::error::input fail-on: "sometimes" is not one of fail, inconclusive/);
+  });
+});
