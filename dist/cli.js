@@ -1199,7 +1199,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path12 = __require("node:path");
+    var path16 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2212,9 +2212,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path12.resolve(baseDir, baseName);
+          const localBin = path16.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path12.extname(baseName))) return void 0;
+          if (sourceExt.includes(path16.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2232,17 +2232,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path12.resolve(
-            path12.dirname(resolvedScriptPath),
+          executableDir = path16.resolve(
+            path16.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path12.basename(
+            const legacyName = path16.basename(
               this._scriptPath,
-              path12.extname(this._scriptPath)
+              path16.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2253,7 +2253,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path12.extname(executableFile));
+        launchWithNode = sourceExt.includes(path16.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -3168,7 +3168,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path12.basename(filename, path12.extname(filename));
+        this._name = path16.basename(filename, path16.extname(filename));
         return this;
       }
       /**
@@ -3182,9 +3182,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path13) {
-        if (path13 === void 0) return this._executableDir;
-        this._executableDir = path13;
+      executableDir(path17) {
+        if (path17 === void 0) return this._executableDir;
+        this._executableDir = path17;
         return this;
       }
       /**
@@ -3539,17 +3539,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path12) {
-      const ctrl = callVisitor(key, node, visitor, path12);
+    function visit_(key, node, visitor, path16) {
+      const ctrl = callVisitor(key, node, visitor, path16);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visit_(key, ctrl, visitor, path12);
+        replaceNode(key, path16, ctrl);
+        return visit_(key, ctrl, visitor, path16);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path12 = Object.freeze(path12.concat(node));
+          path16 = Object.freeze(path16.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path12);
+            const ci = visit_(i, node.items[i], visitor, path16);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3560,13 +3560,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path12 = Object.freeze(path12.concat(node));
-          const ck = visit_("key", node.key, visitor, path12);
+          path16 = Object.freeze(path16.concat(node));
+          const ck = visit_("key", node.key, visitor, path16);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path12);
+          const cv = visit_("value", node.value, visitor, path16);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3587,17 +3587,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path12) {
-      const ctrl = await callVisitor(key, node, visitor, path12);
+    async function visitAsync_(key, node, visitor, path16) {
+      const ctrl = await callVisitor(key, node, visitor, path16);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visitAsync_(key, ctrl, visitor, path12);
+        replaceNode(key, path16, ctrl);
+        return visitAsync_(key, ctrl, visitor, path16);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path12 = Object.freeze(path12.concat(node));
+          path16 = Object.freeze(path16.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path12);
+            const ci = await visitAsync_(i, node.items[i], visitor, path16);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3608,13 +3608,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path12 = Object.freeze(path12.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path12);
+          path16 = Object.freeze(path16.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path16);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path12);
+          const cv = await visitAsync_("value", node.value, visitor, path16);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3641,23 +3641,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path12) {
+    function callVisitor(key, node, visitor, path16) {
       if (typeof visitor === "function")
-        return visitor(key, node, path12);
+        return visitor(key, node, path16);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path12);
+        return visitor.Map?.(key, node, path16);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path12);
+        return visitor.Seq?.(key, node, path16);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path12);
+        return visitor.Pair?.(key, node, path16);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path12);
+        return visitor.Scalar?.(key, node, path16);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path12);
+        return visitor.Alias?.(key, node, path16);
       return void 0;
     }
-    function replaceNode(key, path12, node) {
-      const parent = path12[path12.length - 1];
+    function replaceNode(key, path16, node) {
+      const parent = path16[path16.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -4269,10 +4269,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path12, value) {
+    function collectionFromPath(schema, path16, value) {
       let v = value;
-      for (let i = path12.length - 1; i >= 0; --i) {
-        const k = path12[i];
+      for (let i = path16.length - 1; i >= 0; --i) {
+        const k = path16[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4291,7 +4291,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path12) => path12 == null || typeof path12 === "object" && !!path12[Symbol.iterator]().next().done;
+    var isEmptyPath = (path16) => path16 == null || typeof path16 === "object" && !!path16[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4321,11 +4321,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path12, value) {
-        if (isEmptyPath(path12))
+      addIn(path16, value) {
+        if (isEmptyPath(path16))
           this.add(value);
         else {
-          const [key, ...rest] = path12;
+          const [key, ...rest] = path16;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -4339,8 +4339,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        const [key, ...rest] = path12;
+      deleteIn(path16) {
+        const [key, ...rest] = path16;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -4354,8 +4354,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        const [key, ...rest] = path12;
+      getIn(path16, keepScalar) {
+        const [key, ...rest] = path16;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -4373,8 +4373,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path12) {
-        const [key, ...rest] = path12;
+      hasIn(path16) {
+        const [key, ...rest] = path16;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -4384,8 +4384,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
-        const [key, ...rest] = path12;
+      setIn(path16, value) {
+        const [key, ...rest] = path16;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -6900,9 +6900,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path12, value) {
+      addIn(path16, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path12, value);
+          this.contents.addIn(path16, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -6977,14 +6977,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        if (Collection.isEmptyPath(path12)) {
+      deleteIn(path16) {
+        if (Collection.isEmptyPath(path16)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path12) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path16) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -6999,10 +6999,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        if (Collection.isEmptyPath(path12))
+      getIn(path16, keepScalar) {
+        if (Collection.isEmptyPath(path16))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path12, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path16, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7013,10 +7013,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path12) {
-        if (Collection.isEmptyPath(path12))
+      hasIn(path16) {
+        if (Collection.isEmptyPath(path16))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path12) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path16) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7033,13 +7033,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
-        if (Collection.isEmptyPath(path12)) {
+      setIn(path16, value) {
+        if (Collection.isEmptyPath(path16)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path12), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path16), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path12, value);
+          this.contents.setIn(path16, value);
         }
       }
       /**
@@ -7425,10 +7425,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -7442,7 +7442,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep) {
+          if (!keyProps.anchor && !keyProps.tag && !sep2) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map.comment)
@@ -7466,7 +7466,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep ?? [], {
+        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -7482,7 +7482,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -7573,7 +7573,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep = "";
+        let sep2 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -7587,13 +7587,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep + cb;
-              sep = "";
+                comment += sep2 + cb;
+              sep2 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep += source;
+                sep2 += source;
               hasSpace = true;
               break;
             default:
@@ -7636,18 +7636,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep && !value) {
+          if (!props.anchor && !props.tag && !sep2 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -7701,8 +7701,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+        if (!isMap2 && !sep2 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -7714,7 +7714,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep ?? [], {
+          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -7725,8 +7725,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep)
-                for (const st of sep) {
+              if (sep2)
+                for (const st of sep2) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -7743,7 +7743,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -7923,7 +7923,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep = "";
+      let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -7940,24 +7940,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep === " ")
-            sep = "\n";
-          else if (!prevMoreIndented && sep === "\n")
-            sep = "\n\n";
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          if (sep2 === " ")
+            sep2 = "\n";
+          else if (!prevMoreIndented && sep2 === "\n")
+            sep2 = "\n\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep === "\n")
+          if (sep2 === "\n")
             value += "\n";
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          value += sep + content;
-          sep = " ";
+          value += sep2 + content;
+          sep2 = " ";
           prevMoreIndented = false;
         }
       }
@@ -8140,25 +8140,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep = " ";
+      let sep2 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep === "\n")
-            res += sep;
+          if (sep2 === "\n")
+            res += sep2;
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          res += sep + lm;
-          sep = " ";
+          res += sep2 + lm;
+          sep2 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep + (match?.[1] ?? "");
+      return res + sep2 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -8968,14 +8968,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep, value }) {
+    function stringifyItem({ start, key, sep: sep2, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep)
-        for (const st of sep)
+      if (sep2)
+        for (const st of sep2)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -9000,9 +9000,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path12) => {
+    visit.itemAtPath = (cst, path16) => {
       let item = cst;
-      for (const [field, index] of path12) {
+      for (const [field, index] of path16) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -9011,23 +9011,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path12) => {
-      const parent = visit.itemAtPath(cst, path12.slice(0, -1));
-      const field = path12[path12.length - 1][0];
+    visit.parentCollection = (cst, path16) => {
+      const parent = visit.itemAtPath(cst, path16.slice(0, -1));
+      const field = path16[path16.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path12, item, visitor) {
-      let ctrl = visitor(item, path12);
+    function _visit(path16, item, visitor) {
+      let ctrl = visitor(item, path16);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path12.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path16.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9038,10 +9038,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path12);
+            ctrl = ctrl(item, path16);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path12) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path16) : ctrl;
     }
     exports.visit = visit;
   }
@@ -10142,18 +10142,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep;
+          let sep2;
           if (scalar.end) {
-            sep = scalar.end;
-            sep.push(this.sourceToken);
+            sep2 = scalar.end;
+            sep2.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep = [this.sourceToken];
+            sep2 = [this.sourceToken];
           const map = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep }]
+            items: [{ start, key: scalar, sep: sep2 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
@@ -10306,15 +10306,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep = it.sep;
-                  sep.push(this.sourceToken);
+                  const sep2 = it.sep;
+                  sep2.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep }]
+                    items: [{ start: start2, key, sep: sep2 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -10508,13 +10508,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep = fc.end.splice(1, fc.end.length);
-            sep.push(this.sourceToken);
+            const sep2 = fc.end.splice(1, fc.end.length);
+            sep2.push(this.sourceToken);
             const map = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep }]
+              items: [{ start, key: fc, sep: sep2 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map;
@@ -13743,7 +13743,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve9.call(this, root, ref);
+      let _sch = resolve11.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -13770,7 +13770,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve9(root, ref) {
+    function resolve11(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -14021,8 +14021,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path12) {
-      let input = path12;
+    function removeDotSegments(path16) {
+      let input = path16;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -14096,11 +14096,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path12) {
-      if (path12 === "" || path12[0] === "/") {
-        return removeDotSegments(path12);
+    function removeDotSegmentsRelative(path16) {
+      if (path16 === "" || path16[0] === "/") {
+        return removeDotSegments(path16);
       }
-      const segments = path12.split("/");
+      const segments = path16.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -14463,8 +14463,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path12 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path12 && path12 !== "/" ? path12 : void 0;
+        const path16 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path16 && path16 !== "/" ? path16 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -14634,7 +14634,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve9(baseURI, relativeURI, options) {
+    function resolve11(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -15025,7 +15025,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve9,
+      resolve: resolve11,
       resolveComponent,
       equal,
       serialize,
@@ -17790,7 +17790,7 @@ function streamLog(write = (s) => process.stderr.write(s)) {
 }
 
 // src/cli/compare.ts
-import * as path3 from "node:path";
+import * as path7 from "node:path";
 
 // src/config/load-config.ts
 import { readFileSync } from "node:fs";
@@ -17824,6 +17824,9 @@ var DEFAULT_RESULT_DIR = "result";
 var DEFAULT_TRAIN_TIMEOUT_MINUTES = 360;
 var DEFAULT_EVAL_TIMEOUT_MINUTES = 240;
 var DEFAULT_CACHE_DIR = "~/.cache/accuracy-gate";
+var DEFAULT_EVAL_DOCUMENTS = "eval_losses.jsonl";
+var DEFAULT_LM_EVAL_RESULTS = "lm_eval/**/results*.json";
+var DEFAULT_CUSTOM_FILE = "metrics.json";
 var BUILTIN_SOURCE = "built-in default";
 var FASTCHAT_DATA = "FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench";
 var FINGERPRINT = "python -c 'import torch, transformers; print(torch.__version__, transformers.__version__)'";
@@ -17855,6 +17858,7 @@ evaluations:
     timeout-minutes: ${DEFAULT_EVAL_TIMEOUT_MINUTES}
   eval-loss:
     enabled: true
+    documents: ${DEFAULT_EVAL_DOCUMENTS}
 early-abort:
   enabled: true
   bound: 0.1
@@ -17903,7 +17907,7 @@ var BUILTIN_CONFIG = deepFreeze({
       timeoutMinutes: DEFAULT_EVAL_TIMEOUT_MINUTES,
       env: {}
     },
-    evalLoss: { enabled: true }
+    evalLoss: { enabled: true, documents: DEFAULT_EVAL_DOCUMENTS }
   },
   checks: resolvePolicy(),
   earlyAbort: { enabled: true, bound: 0.1, consecutive: 3 },
@@ -18153,14 +18157,14 @@ function readYaml(text) {
   } catch (e) {
     return { line: 1, message: `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   }
-  return { data, lineOf: (path12) => lineOfPath(doc, lineCounter, path12) };
+  return { data, lineOf: (path16) => lineOfPath(doc, lineCounter, path16) };
 }
 function isSyntaxProblem(x) {
   return "message" in x;
 }
-function formatPath(path12) {
+function formatPath(path16) {
   let out = "";
-  for (const seg of path12) {
+  for (const seg of path16) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -18170,10 +18174,10 @@ function firstLine(message) {
   const first = message.split("\n")[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, "").trim();
 }
-function lineOfPath(doc, counter, path12) {
+function lineOfPath(doc, counter, path16) {
   let node = doc.contents;
   let line = 1;
-  for (const seg of path12) {
+  for (const seg of path16) {
     if ((0, import_yaml.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
@@ -18199,12 +18203,18 @@ var BOUNDED_CHECKS = [
   ["train-loss", "trainLoss"],
   ["loss-curve", "lossCurve"],
   ["loss-tail", "lossTail"],
-  ["eval-loss", "evalLoss"]
+  ["eval-loss", "evalLoss"],
+  ["eval-loss-docs", "evalLossDocs"]
 ];
+var EVALUATOR_CONTEXT = {
+  allowed: ["model", "output", "checkpoint", "arm", "result_dir"],
+  what: "an lm-eval or custom evaluation command"
+};
+var PATH_CONTEXT = { allowed: ["arm", "slug", "output", "result_dir"], what: "an evaluation file path" };
 function crossCheckIssues(config, raw2) {
   const issues = [];
-  const add = (path12, message) => {
-    issues.push({ path: path12, text: `${formatPath(path12)}: ${message}` });
+  const add = (path16, message) => {
+    issues.push({ path: path16, text: `${formatPath(path16)}: ${message}` });
   };
   const reserved = new Set(Object.values(PLACEHOLDER_ENV));
   for (const role of ARM_ROLES) {
@@ -18238,6 +18248,7 @@ function crossCheckIssues(config, raw2) {
       if (problem) add(["evaluations", "mtbench", "model-id"], problem);
     }
   }
+  evaluatorIssues(config, raw2, add, reserved);
   for (const [key, field] of BOUNDED_CHECKS) {
     const { pass, fail } = config.checks[field];
     if (fail < pass) {
@@ -18265,9 +18276,45 @@ function crossCheckIssues(config, raw2) {
   }
   return issues;
 }
-function checkCommand(add, path12, cmd, ctx) {
+function evaluatorIssues(config, raw2, add, reserved) {
+  const { evalLoss, lmEval: lmEval2, custom: custom2 } = config.evaluations;
+  checkPath(add, ["evaluations", "eval-loss", "documents"], evalLoss.documents);
+  for (const [key, ev] of [["lm-eval", lmEval2], ["custom", custom2]]) {
+    if (!ev) continue;
+    if (ev.run !== void 0) checkCommand(add, ["evaluations", key, "run"], ev.run, EVALUATOR_CONTEXT);
+    for (const name of Object.keys(ev.env)) {
+      if (reserved.has(name)) add(["evaluations", key, "env", name], "is set by the gate (from a placeholder); use another name");
+    }
+  }
+  if (lmEval2) {
+    checkPath(add, ["evaluations", "lm-eval", "results"], lmEval2.results);
+    const written = raw2.evaluations?.["lm-eval"]?.margin;
+    const policy = raw2.checks?.["lm-eval"]?.margin;
+    if (written !== void 0 && policy !== void 0 && written !== policy) {
+      add(["evaluations", "lm-eval", "margin"], `${written} differs from checks.lm-eval.margin (${policy}); set only one of them`);
+    }
+    if (lmEval2.tasks) {
+      for (const task of Object.keys(lmEval2.metrics)) {
+        if (!lmEval2.tasks.includes(task)) add(["evaluations", "lm-eval", "metrics", task], `names a task that is not in evaluations.lm-eval.tasks (${lmEval2.tasks.join(", ")})`);
+      }
+    }
+  }
+  if (custom2) checkPath(add, ["evaluations", "custom", "file"], custom2.file);
+}
+function checkPath(add, path16, template) {
+  const problem = commandProblem([template], PATH_CONTEXT);
+  if (problem) {
+    add(path16, problem.message);
+    return;
+  }
+  const perArm = /\{(arm|slug|output)\}/.test(template);
+  if (!perArm && (isAbsolutePath(template) || template.startsWith("{result_dir}"))) {
+    add(path16, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+  }
+}
+function checkCommand(add, path16, cmd, ctx) {
   const problem = commandProblem(cmd, ctx);
-  if (problem) add(problem.index === void 0 ? path12 : [...path12, problem.index], problem.message);
+  if (problem) add(problem.index === void 0 ? path16 : [...path16, problem.index], problem.message);
 }
 function normal(p) {
   return posix2.normalize(p.replace(/\\/g, "/")).replace(/\/+$/, "");
@@ -18400,11 +18447,105 @@ var config_schema_default = {
         "eval-loss": {
           type: "object",
           additionalProperties: false,
-          description: "HF eval loss: read eval_results.json / eval_losses.jsonl from the arm outputs when present.",
+          description: "HF eval loss: read eval_results.json (check eval-loss) and the per-document losses (check eval-loss-docs) from the arm outputs when present.",
           properties: {
             enabled: {
               type: "boolean",
               default: true
+            },
+            documents: {
+              type: "string",
+              minLength: 1,
+              default: "eval_losses.jsonl",
+              description: `Per-document held-out losses, JSONL lines {"id": str, "loss": number, "tokens": int}. Relative to the arm's output dir; may use {arm}, {slug}, {output}, {result_dir}. Read when present (docs/evaluators.md).`
+            }
+          }
+        },
+        "lm-eval": {
+          type: "object",
+          additionalProperties: false,
+          description: "lm-evaluation-harness: the command (optional) runs once per trained arm, then each arm's results JSON (and, with --log_samples, its samples_<task>_<date>.jsonl) is read. One check lm-eval:<task> per task. Configured results must exist on both arms.",
+          properties: {
+            enabled: {
+              type: "boolean",
+              default: true,
+              description: "Run and read lm-eval."
+            },
+            run: {
+              $ref: "#/definitions/command",
+              description: 'Evaluation command run per trained arm, e.g. "lm_eval --model hf --model_args pretrained={checkpoint} --tasks hellaswag,arc_easy --output_path {output}/lm_eval --log_samples". Placeholders {model} {output} {checkpoint} {arm} {result_dir}.'
+            },
+            results: {
+              type: "string",
+              minLength: 1,
+              default: "lm_eval/**/results*.json",
+              description: "Glob of the results files (* and ? within a name, ** across dirs). Relative to the arm's output dir (or absolute); may use {arm} (baseline or candidate), {slug}, {output} (the arm's output dir) and {result_dir}. lm-eval writes <output_path>/<model>/results_<date>.json; several files are merged, the newest file winning per task."
+            },
+            tasks: {
+              type: "array",
+              minItems: 1,
+              uniqueItems: true,
+              items: {
+                type: "string",
+                minLength: 1
+              },
+              description: "Tasks (or groups) to gate. Default: every top-level task or group of the results."
+            },
+            metrics: {
+              type: "object",
+              default: {},
+              additionalProperties: {
+                type: "string",
+                minLength: 1
+              },
+              "x-expected": "a mapping of task names to metric names",
+              description: 'task → metric, e.g. {hellaswag: acc_norm} or {gsm8k: "exact_match,strict-match"}. Default: acc_norm, else acc (filter none).'
+            },
+            margin: {
+              type: "number",
+              minimum: 0,
+              default: 0.01,
+              description: "Non-inferiority margin in accuracy units (0.01 = 1 point): PASS if the CI lower bound of candidate - baseline > -margin, FAIL if the upper bound < -margin. Same as checks.lm-eval.margin (set one of them)."
+            },
+            "timeout-minutes": {
+              type: "number",
+              exclusiveMinimum: 0,
+              default: 240,
+              description: "Time limit of each lm-eval stage."
+            },
+            env: {
+              $ref: "#/definitions/env"
+            }
+          }
+        },
+        custom: {
+          type: "object",
+          additionalProperties: false,
+          description: 'Any metric a script writes: a JSON list [{"name", "value", "higher_is_better", "tolerance", "relative"?, "samples"?}] (or {"metrics": [...]}) per arm. One check metric:<name> per metric. The file must exist on both arms.',
+          properties: {
+            enabled: {
+              type: "boolean",
+              default: true,
+              description: "Run and read the custom metrics."
+            },
+            run: {
+              $ref: "#/definitions/command",
+              description: 'Command run per trained arm that writes the file, e.g. "python eval_code.py --model {checkpoint} --out {output}/metrics.json". Placeholders {model} {output} {checkpoint} {arm} {result_dir}.'
+            },
+            file: {
+              type: "string",
+              minLength: 1,
+              default: "metrics.json",
+              description: "The metrics file. Relative to the arm's output dir (or absolute); may use {arm} (baseline or candidate), {slug}, {output} (the arm's output dir) and {result_dir}."
+            },
+            "timeout-minutes": {
+              type: "number",
+              exclusiveMinimum: 0,
+              default: 240,
+              description: "Time limit of each custom evaluation stage."
+            },
+            env: {
+              $ref: "#/definitions/env"
             }
           }
         }
@@ -18546,6 +18687,112 @@ var config_schema_default = {
               minimum: 0,
               default: 0.01,
               description: "FAIL when the relative difference is above this; must be >= pass."
+            }
+          }
+        },
+        "eval-loss-docs": {
+          type: "object",
+          additionalProperties: false,
+          description: "Per-document eval loss: token-weighted mean loss per arm, relative difference (cand - base) / base with a paired bootstrap CI over documents. PASS if the estimate <= pass and the CI upper bound <= fail; FAIL if the estimate > fail or the CI lower bound > pass; else INCONCLUSIVE.",
+          properties: {
+            enabled: {
+              type: "boolean",
+              default: true,
+              description: "Run this check."
+            },
+            pass: {
+              type: "number",
+              minimum: 0,
+              default: 5e-3,
+              description: "PASS bound of the relative difference (fraction: 0.005 = 0.5 %)."
+            },
+            fail: {
+              type: "number",
+              minimum: 0,
+              default: 0.01,
+              description: "FAIL bound of the relative difference; must be >= pass."
+            },
+            confidence: {
+              type: "number",
+              exclusiveMinimum: 0,
+              exclusiveMaximum: 1,
+              default: 0.95
+            },
+            resamples: {
+              type: "integer",
+              minimum: 100,
+              default: 1e4
+            },
+            seed: {
+              type: "integer",
+              minimum: 0,
+              maximum: 4294967295,
+              default: 20241205,
+              description: "Bootstrap RNG seed: the same inputs always give the same verdict."
+            }
+          }
+        },
+        "lm-eval": {
+          type: "object",
+          additionalProperties: false,
+          description: "lm-evaluation-harness accuracy, non-inferiority: paired bootstrap over documents when both arms logged samples, else the unpaired stderr.",
+          properties: {
+            enabled: {
+              type: "boolean",
+              default: true
+            },
+            margin: {
+              type: "number",
+              minimum: 0,
+              default: 0.01,
+              description: "Margin in accuracy units (0.01 = 1 point); evaluations.lm-eval.margin sets the same value."
+            },
+            confidence: {
+              type: "number",
+              exclusiveMinimum: 0,
+              exclusiveMaximum: 1,
+              default: 0.95
+            },
+            resamples: {
+              type: "integer",
+              minimum: 100,
+              default: 1e4
+            },
+            seed: {
+              type: "integer",
+              minimum: 0,
+              maximum: 4294967295,
+              default: 20241205,
+              description: "Bootstrap RNG seed."
+            }
+          }
+        },
+        custom: {
+          type: "object",
+          additionalProperties: false,
+          description: "Custom metrics: the tolerance comes from the metrics file; these set the paired bootstrap used when both arms give samples.",
+          properties: {
+            enabled: {
+              type: "boolean",
+              default: true
+            },
+            confidence: {
+              type: "number",
+              exclusiveMinimum: 0,
+              exclusiveMaximum: 1,
+              default: 0.95
+            },
+            resamples: {
+              type: "integer",
+              minimum: 100,
+              default: 1e4
+            },
+            seed: {
+              type: "integer",
+              minimum: 0,
+              maximum: 4294967295,
+              default: 20241205,
+              description: "Bootstrap RNG seed."
             }
           }
         },
@@ -18825,30 +19072,30 @@ function schemaIssues(data) {
   const missing = [];
   for (const e of validate.errors ?? []) {
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
-    const path12 = typedPath(e.instancePath, data);
+    const path16 = typedPath(e.instancePath, data);
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
       const known = Object.keys(e.parentSchema.properties ?? {});
       const guess = suggest(key, known);
-      const full = formatPath([...path12, key]);
+      const full = formatPath([...path16, key]);
       issue = {
-        path: [...path12, key],
+        path: [...path16, key],
         text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known.join(", ")})`
       };
-      if (guess) typos.set(formatPath(path12), guess);
+      if (guess) typos.set(formatPath(path16), guess);
     } else if (e.keyword === "required") {
       const key = String(e.params.missingProperty);
-      issue = { path: [...path12, key], text: `${formatPath([...path12, key])}: is required` };
-      missing.push({ parent: path12, key, issue });
+      issue = { path: [...path16, key], text: `${formatPath([...path16, key])}: is required` };
+      missing.push({ parent: path16, key, issue });
     } else if (e.keyword === "propertyNames") {
       const key = String(e.params.propertyName);
       issue = {
-        path: [...path12, key],
-        text: `${formatPath([...path12, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
+        path: [...path16, key],
+        text: `${formatPath([...path16, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
       };
     } else {
-      issue = { path: path12, text: `${formatPath(path12) || "(top level)"}: ${describe(e)}` };
+      issue = { path: path16, text: `${formatPath(path16) || "(top level)"}: ${describe(e)}` };
     }
     const id = formatPath(issue.path);
     if (seen.has(id)) continue;
@@ -18955,6 +19202,9 @@ function toError(issues, file, lineOf) {
 }
 function build(raw2) {
   const evaluations = raw2.evaluations ?? {};
+  const checks = resolvePolicy(policyOverrides(raw2.checks ?? {}));
+  const lmMargin = evaluations["lm-eval"]?.margin;
+  if (lmMargin !== void 0 && raw2.checks?.["lm-eval"]?.margin === void 0) checks.lmEval.margin = lmMargin;
   const cache = raw2.cache ?? {};
   const abort = raw2["early-abort"] ?? {};
   return {
@@ -18966,9 +19216,14 @@ function build(raw2) {
     arms: raw2.arms ? { baseline: arm(raw2.arms.baseline, "baseline"), candidate: arm(raw2.arms.candidate, "candidate") } : structuredClone(BUILTIN_CONFIG.arms),
     evaluations: {
       ...evaluations.mtbench ? { mtbench: mtbench(evaluations.mtbench) } : {},
-      evalLoss: { enabled: evaluations["eval-loss"]?.enabled ?? true }
+      evalLoss: {
+        enabled: evaluations["eval-loss"]?.enabled ?? true,
+        documents: evaluations["eval-loss"]?.documents ?? DEFAULT_EVAL_DOCUMENTS
+      },
+      ...evaluations["lm-eval"] ? { lmEval: lmEval(evaluations["lm-eval"], checks.lmEval.margin) } : {},
+      ...evaluations.custom ? { custom: custom(evaluations.custom) } : {}
     },
-    checks: resolvePolicy(policyOverrides(raw2.checks ?? {})),
+    checks,
     earlyAbort: { enabled: abort.enabled ?? true, bound: abort.bound ?? 0.1, consecutive: abort.consecutive ?? 3 },
     cache: {
       enabled: cache.enabled ?? false,
@@ -19007,6 +19262,27 @@ function mtbench(raw2) {
     env: env(raw2.env)
   };
 }
+function lmEval(raw2, margin) {
+  return {
+    enabled: raw2.enabled ?? true,
+    ...raw2.run !== void 0 ? { run: command(raw2.run) } : {},
+    results: raw2.results ?? DEFAULT_LM_EVAL_RESULTS,
+    ...raw2.tasks !== void 0 ? { tasks: [...raw2.tasks] } : {},
+    metrics: { ...raw2.metrics ?? {} },
+    margin,
+    timeoutMinutes: raw2["timeout-minutes"] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
+    env: env(raw2.env)
+  };
+}
+function custom(raw2) {
+  return {
+    enabled: raw2.enabled ?? true,
+    ...raw2.run !== void 0 ? { run: command(raw2.run) } : {},
+    file: raw2.file ?? DEFAULT_CUSTOM_FILE,
+    timeoutMinutes: raw2["timeout-minutes"] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
+    env: env(raw2.env)
+  };
+}
 function defaultQuestions(judgments) {
   return posix3.join(posix3.dirname(posix3.dirname(judgments.replace(/\\/g, "/"))), "question.jsonl");
 }
@@ -19036,15 +19312,15 @@ function policyOverrides(raw2) {
 }
 
 // src/config/load-config.ts
-function loadConfig(path12, cwd) {
-  const file = resolve(cwd, path12 ?? DEFAULT_CONFIG_PATH);
+function loadConfig(path16, cwd) {
+  const file = resolve(cwd, path16 ?? DEFAULT_CONFIG_PATH);
   const shown = displayPath(file, cwd);
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" && path12 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE };
+    if (code === "ENOENT" && path16 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE };
     const why = code === "ENOENT" ? "config file not found" : code === "EISDIR" ? "is a directory, not a config file" : errorMessage(e);
     throw new ConfigError(`${shown}: ${why}`, shown);
   }
@@ -19101,8 +19377,8 @@ function sha256(text) {
 }
 
 // src/engine/load-inputs.ts
-import * as path from "node:path";
-import { existsSync as existsSync2 } from "node:fs";
+import * as path5 from "node:path";
+import { existsSync as existsSync4 } from "node:fs";
 
 // src/readers/trainer-output.ts
 import { existsSync, statSync as statSync2 } from "node:fs";
@@ -19369,26 +19645,26 @@ function expectObject(value, where, what = "the top level") {
 function wrongType(where, key, expected, value) {
   return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value)}`, where.file, where.line, key);
 }
-function optionalNumber(obj, key, where, path12 = key) {
+function optionalNumber(obj, key, where, path16 = key) {
   if (!(key in obj)) return void 0;
   const value = obj[key];
-  if (typeof value !== "number") throw wrongType(where, path12, "a number", value);
+  if (typeof value !== "number") throw wrongType(where, path16, "a number", value);
   return value;
 }
-function requiredNumber(obj, key, where, path12 = key) {
-  const value = optionalNumber(obj, key, where, path12);
-  if (value === void 0) throw new ParseError(`missing key "${path12}"`, where.file, where.line, path12);
+function requiredNumber(obj, key, where, path16 = key) {
+  const value = optionalNumber(obj, key, where, path16);
+  if (value === void 0) throw new ParseError(`missing key "${path16}"`, where.file, where.line, path16);
   return value;
 }
-function requiredInteger(obj, key, where, path12 = key) {
-  const value = requiredNumber(obj, key, where, path12);
-  if (!Number.isInteger(value)) throw wrongType(where, path12, "an integer", value);
+function requiredInteger(obj, key, where, path16 = key) {
+  const value = requiredNumber(obj, key, where, path16);
+  if (!Number.isInteger(value)) throw wrongType(where, path16, "an integer", value);
   return value;
 }
-function requiredString(obj, key, where, path12 = key) {
-  if (!(key in obj)) throw new ParseError(`missing key "${path12}"`, where.file, where.line, path12);
+function requiredString(obj, key, where, path16 = key) {
+  if (!(key in obj)) throw new ParseError(`missing key "${path16}"`, where.file, where.line, path16);
   const value = obj[key];
-  if (typeof value !== "string") throw wrongType(where, path12, "a string", value);
+  if (typeof value !== "string") throw wrongType(where, path16, "a string", value);
   return value;
 }
 function forEachJsonlLine(text, each) {
@@ -19411,16 +19687,16 @@ function parseJsonLine(line, lineNo, isLast, file) {
 
 // src/readers/files.ts
 import { readFileSync as readFileSync2, statSync } from "node:fs";
-function readText(path12) {
+function readText(path16) {
   try {
-    return readFileSync2(path12, "utf8");
+    return readFileSync2(path16, "utf8");
   } catch (e) {
-    throw new ParseError(fsReason(e), path12);
+    throw new ParseError(fsReason(e), path16);
   }
 }
-function isFile(path12) {
+function isFile(path16) {
   try {
-    return statSync(path12).isFile();
+    return statSync(path16).isFile();
   } catch {
     return false;
   }
@@ -19751,24 +20027,24 @@ function parseTrainerState(text, file) {
   const history = obj.log_history;
   if (!Array.isArray(history)) throw new ParseError('"log_history" should be an array', file, void 0, "log_history");
   history.forEach((entry, i) => {
-    const path12 = `log_history[${i}].`;
-    if (!isObject(entry)) throw new ParseError(`"${path12.slice(0, -1)}" should be an object`, file, void 0, path12.slice(0, -1));
-    if ("loss" in entry) state.curve.push(lossPoint(entry, where, path12));
-    else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path12);
+    const path16 = `log_history[${i}].`;
+    if (!isObject(entry)) throw new ParseError(`"${path16.slice(0, -1)}" should be an object`, file, void 0, path16.slice(0, -1));
+    if ("loss" in entry) state.curve.push(lossPoint(entry, where, path16));
+    else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path16);
   });
   if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step);
   return state;
 }
-function lossPoint(entry, where, path12) {
+function lossPoint(entry, where, path16) {
   const point = {
-    step: requiredInteger(entry, "step", where, path12 + "step"),
-    loss: requiredNumber(entry, "loss", where, path12 + "loss")
+    step: requiredInteger(entry, "step", where, path16 + "step"),
+    loss: requiredNumber(entry, "loss", where, path16 + "loss")
   };
-  const gradNorm = optionalNumber(entry, "grad_norm", where, path12 + "grad_norm");
+  const gradNorm = optionalNumber(entry, "grad_norm", where, path16 + "grad_norm");
   if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  const learningRate = optionalNumber(entry, "learning_rate", where, path12 + "learning_rate");
+  const learningRate = optionalNumber(entry, "learning_rate", where, path16 + "learning_rate");
   if (learningRate !== void 0) point.learningRate = learningRate;
-  const epoch = optionalNumber(entry, "epoch", where, path12 + "epoch");
+  const epoch = optionalNumber(entry, "epoch", where, path16 + "epoch");
   if (epoch !== void 0) point.epoch = epoch;
   return point;
 }
@@ -19797,10 +20073,10 @@ function readTrainerOutput(dir, opts = {}) {
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join2(dir, "training.log");
   const read = (name, parse) => {
-    const path12 = join2(dir, name);
-    if (!isFile(path12)) return void 0;
-    run.files.push(path12);
-    return parse(readText(path12), path12);
+    const path16 = join2(dir, name);
+    if (!isFile(path16)) return void 0;
+    run.files.push(path16);
+    return parse(readText(path16), path16);
   };
   const trainResults = read("train_results.json", parseResultsJson);
   const allResults = read("all_results.json", parseResultsJson);
@@ -19864,13 +20140,13 @@ function readTrainerOutput(dir, opts = {}) {
   return run;
 }
 function checkDir(dir) {
-  let isDir;
+  let isDir2;
   try {
-    isDir = statSync2(dir).isDirectory();
+    isDir2 = statSync2(dir).isDirectory();
   } catch {
     throw new ParseError("output directory not found", dir);
   }
-  if (!isDir) throw new ParseError("not a directory", dir);
+  if (!isDir2) throw new ParseError("not a directory", dir);
 }
 
 // src/readers/mtbench.ts
@@ -19967,26 +20243,400 @@ function mean(values) {
   }
   return sum / values.length;
 }
-function readJudgmentsFile(path12) {
-  return parseJudgments(readText(path12), path12);
+function readJudgmentsFile(path16) {
+  return parseJudgments(readText(path16), path16);
 }
 
 // src/engine/load-inputs.ts
 import { readFileSync as readFileSync3 } from "node:fs";
+
+// src/engine/load-evaluations.ts
+import { existsSync as existsSync3, statSync as statSync3 } from "node:fs";
+import * as path4 from "node:path";
+
+// src/readers/custom-metrics.ts
+function requiredBoolean(obj, key, file, at) {
+  if (!(key in obj)) throw new ParseError(`missing key "${at}.${key}"`, file, void 0, `${at}.${key}`);
+  const v = obj[key];
+  if (typeof v !== "boolean") throw new ParseError(`"${at}.${key}" should be true or false, got ${describeValue(v)}`, file, void 0, `${at}.${key}`);
+  return v;
+}
+function metricAt(raw2, i, file, listKey) {
+  const at = `${listKey}[${i}]`;
+  const obj = expectObject(raw2, { file }, at);
+  const where = { file };
+  const name = requiredString(obj, "name", where, `${at}.name`);
+  if (name.trim() === "") throw new ParseError(`"${at}.name" should not be empty`, file, void 0, `${at}.name`);
+  const tolerance = requiredNumber(obj, "tolerance", where, `${at}.tolerance`);
+  if (!(tolerance >= 0) || !Number.isFinite(tolerance)) {
+    throw new ParseError(`"${at}.tolerance" should be a finite number >= 0, got ${tolerance}`, file, void 0, `${at}.tolerance`);
+  }
+  const metric = {
+    name,
+    value: requiredNumber(obj, "value", where, `${at}.value`),
+    higherIsBetter: requiredBoolean(obj, "higher_is_better", file, at),
+    tolerance,
+    relative: "relative" in obj ? requiredBoolean(obj, "relative", file, at) : false
+  };
+  if ("samples" in obj && obj.samples !== null) {
+    const s = obj.samples;
+    if (!Array.isArray(s)) throw new ParseError(`"${at}.samples" should be a list of numbers, got ${describeValue(s)}`, file, void 0, `${at}.samples`);
+    metric.samples = s.map((v, j) => {
+      if (typeof v !== "number") throw new ParseError(`"${at}.samples[${j}]" should be a number, got ${describeValue(v)}`, file, void 0, `${at}.samples[${j}]`);
+      return v;
+    });
+  }
+  return metric;
+}
+function parseCustomMetrics(text, file) {
+  const top = parseTolerantJson(text, file);
+  let list;
+  let listKey = "";
+  if (Array.isArray(top)) list = top;
+  else if (isObject(top) && Array.isArray(top.metrics)) {
+    list = top.metrics;
+    listKey = "metrics";
+  } else {
+    throw new ParseError(`should be a list of metrics or {"metrics": [...]}, got ${describeValue(top)}`, file);
+  }
+  const metrics = list.map((m, i) => metricAt(m, i, file, listKey));
+  if (metrics.length === 0) throw new ParseError("no metrics in the file", file);
+  const seen = /* @__PURE__ */ new Set();
+  for (const m of metrics) {
+    if (seen.has(m.name)) throw new ParseError(`metric "${m.name}" is listed twice`, file, void 0, "name");
+    seen.add(m.name);
+  }
+  return { source: file, metrics };
+}
+function readCustomMetrics(file) {
+  return parseCustomMetrics(readText(file), file);
+}
+
+// src/readers/eval-losses.ts
+function parseEvalLosses(text, file) {
+  const rows = [];
+  forEachJsonlLine(text, (line, lineNo, isLast) => {
+    const where = { file, line: lineNo };
+    const obj = expectObject(parseJsonLine(line, lineNo, isLast, file), where, "the line");
+    const tokens = requiredInteger(obj, "tokens", where);
+    if (tokens < 0) throw new ParseError(`"tokens" should not be negative, got ${tokens}`, file, lineNo, "tokens");
+    rows.push({ id: requiredString(obj, "id", where), loss: requiredNumber(obj, "loss", where), tokens });
+  });
+  if (rows.length === 0) throw new ParseError("empty file", file);
+  return rows;
+}
+function readEvalLosses(path16) {
+  return parseEvalLosses(readText(path16), path16);
+}
+
+// src/readers/find-files.ts
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+var MAX_DEPTH = 12;
+function hasWildcard(segment) {
+  return /[*?]/.test(segment);
+}
+function segmentRegExp(segment) {
+  let out = "";
+  for (const ch of segment.replace(/\*+/g, "*")) {
+    if (ch === "*") out += "[^/]*";
+    else if (ch === "?") out += "[^/]";
+    else out += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return out;
+}
+function globRegExp(glob) {
+  const segments = glob.split("/").filter((s) => s !== "" && s !== ".");
+  let body = "";
+  segments.forEach((seg, i) => {
+    const last = i === segments.length - 1;
+    if (seg === "**") body += last ? ".*" : "(?:[^/]+/)*";
+    else body += segmentRegExp(seg) + (last ? "" : "/");
+  });
+  return new RegExp(`^${body}$`);
+}
+function findFiles(baseDir, pattern) {
+  const abs = path.resolve(baseDir, pattern);
+  const segments = abs.split(path.sep);
+  const firstWild = segments.findIndex(hasWildcard);
+  if (firstWild === -1) return isFile(abs) ? [abs] : [];
+  const root = segments.slice(0, firstWild).join(path.sep) || path.sep;
+  const rest = segments.slice(firstWild).join("/");
+  const re = globRegExp(rest);
+  const depth = rest.includes("**") ? MAX_DEPTH : rest.split("/").length;
+  const out = [];
+  const walk = (dir, rel, level) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      const child = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (level < depth) walk(child, childRel, level + 1);
+      } else if (re.test(childRel) && (e.isFile() || e.isSymbolicLink() && isFile(child))) {
+        out.push(child);
+      }
+    }
+  };
+  walk(root, "", 1);
+  return out.sort();
+}
+
+// src/readers/lm-eval-samples.ts
+import { existsSync as existsSync2, readdirSync as readdirSync2 } from "node:fs";
+import * as path2 from "node:path";
+var NOT_METRICS = /* @__PURE__ */ new Set([
+  "doc_id",
+  "doc",
+  "target",
+  "arguments",
+  "resps",
+  "filtered_resps",
+  "filter",
+  "metrics",
+  "doc_hash",
+  "prompt_hash",
+  "target_hash",
+  "task_name"
+]);
+function parseLmEvalSamples(text, file) {
+  const out = {};
+  forEachJsonlLine(text, (line, lineNo, isLast) => {
+    const where = { file, line: lineNo };
+    const obj = expectObject(parseJsonLine(line, lineNo, isLast, file), where, "the line");
+    const rawId = obj.doc_id;
+    if (typeof rawId !== "number" && typeof rawId !== "string") {
+      throw new ParseError(`"doc_id" should be a number or a string, got ${describeValue(rawId)}`, file, lineNo, "doc_id");
+    }
+    const docId = String(rawId);
+    const filter = typeof obj.filter === "string" ? obj.filter : "none";
+    const names = Array.isArray(obj.metrics) ? obj.metrics.filter((m) => typeof m === "string") : Object.keys(obj).filter((k) => !NOT_METRICS.has(k));
+    for (const name of names) {
+      const v = obj[name];
+      const value = typeof v === "number" ? v : typeof v === "boolean" ? Number(v) : void 0;
+      if (value === void 0) continue;
+      const key = `${name},${filter}`;
+      const perDoc = out[key] ??= {};
+      if (docId in perDoc) {
+        throw new ParseError(`doc_id ${docId} appears twice for metric ${name}, filter ${filter}`, file, lineNo, "doc_id");
+      }
+      perDoc[docId] = value;
+    }
+  });
+  return out;
+}
+function readLmEvalSamples(file) {
+  return parseLmEvalSamples(readText(file), file);
+}
+function findSamplesFile(resultsFile, task, dateId) {
+  const dir = path2.dirname(resultsFile);
+  if (dateId) {
+    const exact = path2.join(dir, `samples_${task}_${dateId}.jsonl`);
+    return existsSync2(exact) ? exact : void 0;
+  }
+  let names;
+  try {
+    names = readdirSync2(dir);
+  } catch {
+    return void 0;
+  }
+  const prefix = `samples_${task}_`;
+  const dated = names.filter((n) => n.startsWith(prefix) && /^[^_]+\.jsonl$/.test(n.slice(prefix.length))).sort();
+  if (dated.length) return path2.join(dir, dated[dated.length - 1]);
+  const plain = path2.join(dir, `samples_${task}.jsonl`);
+  return existsSync2(plain) ? plain : void 0;
+}
+
+// src/readers/lm-eval.ts
+import * as path3 from "node:path";
+function dateIdOf(file) {
+  const stem = path3.basename(file).replace(/\.json$/, "");
+  const i = stem.lastIndexOf("_");
+  const id = i >= 0 ? stem.slice(i + 1) : "";
+  return /^\d{4}-\d\d-\d\dT/.test(id) ? id : void 0;
+}
+function splitKey(key) {
+  const comma = key.indexOf(",");
+  let metric = comma >= 0 ? key.slice(0, comma) : key;
+  const filter = comma >= 0 ? key.slice(comma + 1) : "none";
+  const stderr = metric.endsWith("_stderr");
+  if (stderr) metric = metric.slice(0, -"_stderr".length);
+  return { metric, filter, stderr };
+}
+function parseTask(task, raw2, file) {
+  const obj = expectObject(raw2, { file }, `results.${task}`);
+  const out = { task, metrics: {}, stderr: {}, file };
+  for (const [key, value] of Object.entries(obj)) {
+    if (key === "alias") {
+      if (typeof value === "string") out.alias = value.replace(/^[\s-]+/, "");
+      continue;
+    }
+    if (key === "samples" || key === "name") continue;
+    const { metric, filter, stderr } = splitKey(key);
+    const id = `${metric},${filter}`;
+    if (stderr) {
+      if (typeof value === "number") out.stderr[id] = value;
+      else if (value === "N/A" || value === null) out.stderr[id] = null;
+      else throw new ParseError(`"${key}" should be a number or "N/A", got ${describeValue(value)}`, file, void 0, `results.${task}.${key}`);
+    } else if (typeof value === "number") {
+      out.metrics[id] = value;
+    } else if (value !== "N/A" && value !== null && typeof value !== "string") {
+      throw new ParseError(`"${key}" should be a number, got ${describeValue(value)}`, file, void 0, `results.${task}.${key}`);
+    }
+  }
+  return out;
+}
+function parseLmEvalResults(text, file) {
+  const top = expectObject(parseTolerantJson(text, file), { file });
+  if (!isObject(top.results)) {
+    throw new ParseError(
+      `not an lm-evaluation-harness results file: no "results" object (got ${describeValue(top.results)})`,
+      file,
+      void 0,
+      "results"
+    );
+  }
+  const tasks = {};
+  const order = [];
+  const sections = [top.results, isObject(top.groups) ? top.groups : {}];
+  for (const section of sections) {
+    for (const [task, raw2] of Object.entries(section)) {
+      if (tasks[task]) continue;
+      tasks[task] = parseTask(task, raw2, file);
+      order.push(task);
+    }
+  }
+  const nShot = isObject(top["n-shot"]) ? top["n-shot"] : {};
+  const hib = isObject(top.higher_is_better) ? top.higher_is_better : {};
+  for (const [task, t] of Object.entries(tasks)) {
+    if (typeof nShot[task] === "number") t.nShot = nShot[task];
+    const h = hib[task];
+    if (isObject(h)) {
+      t.higherIsBetter = Object.fromEntries(Object.entries(h).filter(([, v]) => typeof v === "boolean"));
+    }
+  }
+  const subtasks = /* @__PURE__ */ new Set();
+  if (isObject(top.group_subtasks)) {
+    for (const list of Object.values(top.group_subtasks)) if (Array.isArray(list)) for (const s of list) subtasks.add(String(s));
+  }
+  const dateId = dateIdOf(file);
+  return { file, ...dateId ? { dateId } : {}, tasks, topLevel: order.filter((t) => !subtasks.has(t)) };
+}
+function readLmEvalResults(files, withSamples) {
+  if (files.length === 0) throw new Error("no lm-eval results files");
+  const parsed = files.map((f) => parseLmEvalResults(readText(f), f));
+  parsed.sort((a, b) => (a.dateId ?? "").localeCompare(b.dateId ?? "") || a.file.localeCompare(b.file));
+  const tasks = {};
+  const topLevel = [];
+  for (const p of parsed) {
+    for (const [name, task] of Object.entries(p.tasks)) tasks[name] = task;
+    for (const t of p.topLevel) if (!topLevel.includes(t)) topLevel.push(t);
+  }
+  const sub = new Set(parsed.flatMap((p) => Object.keys(p.tasks).filter((t) => !p.topLevel.includes(t))));
+  const top = topLevel.filter((t) => !sub.has(t));
+  for (const name of withSamples ?? top) {
+    const task = tasks[name];
+    if (!task) continue;
+    const samples = findSamplesFile(task.file, task.task, dateIdOf(task.file));
+    if (!samples) continue;
+    task.samples = readLmEvalSamples(samples);
+    task.samplesFile = samples;
+  }
+  return { files: parsed.map((p) => p.file), tasks, topLevel: top };
+}
+
+// src/engine/load-evaluations.ts
+function armPath(template, v) {
+  const expanded = template.replace(
+    /\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (m, name) => name === void 0 ? m[0] : v[name] ?? m
+  );
+  return path4.resolve(v.output, expanded);
+}
+function isDir(p) {
+  try {
+    return statSync3(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function loadEvaluations(outputs, config, problems, resultDir) {
+  const out = {};
+  const { evalLoss, lmEval: lmEval2, custom: custom2 } = config.evaluations;
+  const evalDocs2 = {};
+  const lm = {};
+  const metrics = {};
+  const selection = lmEval2 ? { ...lmEval2.tasks ? { tasks: lmEval2.tasks } : {}, metrics: lmEval2.metrics } : void 0;
+  for (const role of ["baseline", "candidate"]) {
+    const dir = outputs[role];
+    if (!dir || !isDir(dir)) continue;
+    const output = path4.resolve(dir);
+    const v = { arm: role, slug: config.arms[role].slug, output, result_dir: resultDir ?? path4.dirname(output) };
+    const label = `${config.arms[role].label} (${role})`;
+    if (evalLoss.enabled && config.checks.evalLossDocs.enabled) {
+      const file = armPath(evalLoss.documents, v);
+      if (isFile(file)) {
+        try {
+          evalDocs2[role] = { source: file, docs: readEvalLosses(file) };
+        } catch (e) {
+          problems.push(problemOf(e, file));
+        }
+      }
+    }
+    if (lmEval2?.enabled && config.checks.lmEval.enabled) {
+      const glob = armPath(lmEval2.results, v);
+      const files = findFiles(output, glob);
+      if (files.length === 0) {
+        problems.push({ source: glob, message: `no lm-eval results for ${label}: nothing matches evaluations.lm-eval.results "${lmEval2.results}" in ${output}` });
+      } else {
+        try {
+          lm[role] = readLmEvalResults(files, lmEval2.tasks);
+        } catch (e) {
+          problems.push(problemOf(e, files.join(", ")));
+        }
+      }
+    }
+    if (custom2?.enabled && config.checks.custom.enabled) {
+      const file = armPath(custom2.file, v);
+      if (!existsSync3(file)) {
+        problems.push({ source: file, message: `no custom metrics for ${label}: ${file} (evaluations.custom.file) not found` });
+      } else {
+        try {
+          metrics[role] = readCustomMetrics(file);
+        } catch (e) {
+          problems.push(problemOf(e, file));
+        }
+      }
+    }
+  }
+  if (evalDocs2.baseline || evalDocs2.candidate) out.evalDocs = evalDocs2;
+  if (lm.baseline || lm.candidate) {
+    out.lmEval = lm;
+    out.lmEvalSelection = selection;
+  }
+  if (metrics.baseline || metrics.candidate) out.custom = metrics;
+  return out;
+}
+
+// src/engine/load-inputs.ts
 function problemOf(e, source) {
   if (e instanceof ParseError) return { source: e.file, message: describeParseError(e) };
   return { source, message: errorMessage(e) };
 }
 function loadTraining(dir, log, problems) {
   try {
-    return readTrainerOutput(dir, log && existsSync2(log) ? { log } : void 0);
+    return readTrainerOutput(dir, log && existsSync4(log) ? { log } : void 0);
   } catch (e) {
     problems.push(problemOf(e, dir));
     return void 0;
   }
 }
 function pickModelId(rows, dir) {
-  const prefix = `${path.basename(path.resolve(dir))}_`;
+  const prefix = `${path5.basename(path5.resolve(dir))}_`;
   const ids = [...new Set(rows.map((r) => r.model))].filter((m) => m.startsWith(prefix));
   ids.sort();
   return ids.at(-1);
@@ -20025,7 +20675,7 @@ function loadMtBench(src, problems) {
       if (role !== "original" || dir) {
         problems.push({
           source: where,
-          message: `no MT-Bench model id for ${role}: pass --${role}-model-id (no id starting with "${dir ? path.basename(dir) : role}_" in ${where})`
+          message: `no MT-Bench model id for ${role}: pass --${role}-model-id (no id starting with "${dir ? path5.basename(dir) : role}_" in ${where})`
         });
       }
       continue;
@@ -20048,7 +20698,8 @@ function loadCompareInputs(src) {
     if (run) training2[role] = run;
   }
   const mtbench3 = loadMtBench(src, problems);
-  return { labels: src.labels, training: training2, mtbench: mtbench3, problems };
+  const evaluations = loadEvaluations(src.runs, src.config ?? BUILTIN_CONFIG, problems);
+  return { labels: src.labels, training: training2, mtbench: mtbench3, problems, ...evaluations };
 }
 
 // src/checks/align.ts
@@ -20427,80 +21078,6 @@ function checkLossTail(training2, policy, earlyAbort = false) {
   });
 }
 
-// src/checks/headline.ts
-var SHORT = {
-  finite: "finite losses",
-  "train-loss": "train loss diff",
-  "loss-curve": "loss curve gap",
-  "loss-tail": "loss tail offset",
-  "eval-loss": "eval loss diff",
-  mtbench: "MT-Bench",
-  speed: "speed"
-};
-function compare(c, show2) {
-  const { pass, fail } = c.bounds;
-  if (c.verdict === "fail" && fail !== void 0) return `${show2(c.value)} > ${show2(fail)}`;
-  if (c.verdict === "inconclusive" && pass !== void 0 && fail !== void 0) {
-    return `${show2(c.value)} in the grey band (${show2(pass)} – ${show2(fail)}]`;
-  }
-  if (c.verdict === "pass" && pass !== void 0) return `${show2(c.value)} <= ${show2(pass)}`;
-  return show2(c.value);
-}
-function phrase(c) {
-  const short = SHORT[c.id] ?? c.id;
-  if (c.verdict === "invalid" || c.value === null) return `${short}: ${c.reason}`;
-  if (c.id === "finite") {
-    if (c.verdict === "pass") return "losses finite";
-    const step = c.numbers.candidateFirstBadStep;
-    return `training diverged: ${c.numbers.candidateFirstBad}${step !== null ? ` at step ${step}` : ""}`;
-  }
-  if (c.id === "mtbench") {
-    const ci = `CI ${num(c.numbers.ciLower)} .. ${num(c.numbers.ciUpper)}`;
-    const margin = num(c.bounds.pass ?? null);
-    if (c.verdict === "fail") return `MT-Bench diff ${num(c.value)} (${ci}) < ${margin}`;
-    if (c.verdict === "inconclusive") return `MT-Bench diff ${num(c.value)} (${ci}) straddles ${margin}`;
-    if (c.verdict === "info") return `MT-Bench not gated (baseline ${num(c.numbers.baselineAverage)} at the floor)`;
-    return `MT-Bench diff ${num(c.value)} (${ci}) > ${margin}`;
-  }
-  return `${short} ${compare(c, c.id === "loss-tail" ? signedPct : pct)}`;
-}
-function overallVerdict(checks, problems, earlyAbort) {
-  if (earlyAbort || checks.some((c) => c.verdict === "fail")) return "fail";
-  const gating = checks.filter((c) => c.verdict !== "info");
-  if (problems.length > 0 || gating.length === 0 || gating.some((c) => c.verdict === "invalid")) return "invalid";
-  if (gating.some((c) => c.verdict === "inconclusive")) return "inconclusive";
-  return "pass";
-}
-function more(n, what) {
-  return n > 0 ? `; ${n} more ${what}` : "";
-}
-function makeHeadline(verdict, checks, problems, labels, earlyAbort) {
-  const by = (v) => checks.filter((c) => c.verdict === v);
-  let body;
-  if (earlyAbort) {
-    body = `candidate stopped early at step ${earlyAbort.step}: ${earlyAbort.reason}`;
-  } else if (verdict === "fail") {
-    const failed = by("fail");
-    body = `${phrase(failed[0])}${more(failed.length - 1, "failing check(s)")}`;
-  } else if (verdict === "invalid") {
-    const invalid = by("invalid");
-    const total = invalid.length + problems.length;
-    if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
-    else if (invalid.length > 0) body = phrase(invalid[0]);
-    else body = "no check could run";
-    body += more(total - 1, "problem(s)");
-  } else if (verdict === "inconclusive") {
-    const grey = by("inconclusive");
-    body = `${phrase(grey[0])}${more(grey.length - 1, "inconclusive check(s)")}`;
-  } else {
-    const passed = by("pass");
-    const key = passed.filter((c) => c.id === "train-loss" || c.id === "loss-curve");
-    const shown = (key.length > 0 ? key : passed.slice(0, 1)).map(phrase).join(", ");
-    body = `${passed.length} check(s) pass; ${shown}`;
-  }
-  return `${verdict.toUpperCase()}: ${body} (${labels.baseline} vs ${labels.candidate})`;
-}
-
 // src/checks/rng.ts
 var TWO_POW_32 = 4294967296;
 var GOLDEN = 1831565813;
@@ -20575,8 +21152,389 @@ function bootstrapMeanCi(values, resamples, confidence, seed) {
   };
 }
 
+// src/checks/custom.ts
+function show2(x, relative4) {
+  return relative4 ? pct(x) : num(x, 4);
+}
+function checkMetric(name, custom2, policy) {
+  const b = custom2.baseline?.metrics.find((m) => m.name === name);
+  const c = custom2.candidate?.metrics.find((m) => m.name === name);
+  const def = b ?? c;
+  const head = {
+    id: `metric:${name}`,
+    title: `Metric ${name}`,
+    unit: def.relative ? "relative" : "absolute",
+    bounds: { pass: def.tolerance, fail: def.tolerance }
+  };
+  const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
+  if (!b || !c) return invalid(`metric ${name} is missing from the ${!b ? "baseline" : "candidate"}'s metrics file`);
+  if (b.higherIsBetter !== c.higherIsBetter || b.tolerance !== c.tolerance || b.relative !== c.relative) {
+    return invalid(`the arms' metrics files define ${name} differently (higher_is_better, tolerance or relative)`);
+  }
+  const numbers = {
+    baseline: b.value,
+    candidate: c.value,
+    tolerance: b.tolerance,
+    higherIsBetter: b.higherIsBetter ? "true" : "false",
+    relative: b.relative ? "true" : "false"
+  };
+  if (!Number.isFinite(b.value)) return invalid(`the baseline's ${name} is ${b.value}`, numbers);
+  if (!Number.isFinite(c.value)) return result({ ...head, verdict: "fail", value: null, numbers, reason: `the candidate's ${name} is ${c.value}` });
+  if (b.relative && b.value === 0) return invalid(`the baseline's ${name} is 0: no relative difference`, numbers);
+  const sign = b.higherIsBetter ? 1 : -1;
+  const scale = b.relative ? Math.abs(b.value) : 1;
+  const worse = sign * (b.value - c.value) / scale;
+  numbers.worseBy = worse;
+  const tol = b.tolerance;
+  const dir = b.higherIsBetter ? "higher is better" : "lower is better";
+  const text = `${name} ${num(b.value, 4)} vs ${num(c.value, 4)} (${dir}): worse by ${show2(worse, b.relative)}`;
+  const common = { ...head, value: worse, numbers };
+  if (b.samples && c.samples) {
+    if (b.samples.length !== c.samples.length) {
+      return invalid(`${name}: ${b.samples.length} baseline samples vs ${c.samples.length} candidate samples; paired samples need equal lengths`, numbers);
+    }
+    if (b.samples.length < 2) return invalid(`${name}: ${b.samples.length} paired sample(s): too few for a confidence interval`, numbers);
+    if (b.samples.some((x) => !Number.isFinite(x))) return invalid(`${name}: a baseline sample is not finite`, numbers);
+    if (c.samples.some((x) => !Number.isFinite(x))) return result({ ...common, verdict: "fail", value: null, reason: `${name}: a candidate sample is not finite` });
+    const d = Float64Array.from(b.samples, (x, i) => sign * (x - c.samples[i]) / scale);
+    const ci = bootstrapMeanCi(d, policy.resamples, policy.confidence, policy.seed);
+    Object.assign(numbers, { samples: d.length, meanWorseBy: ci.mean, ciLower: ci.lower, ciUpper: ci.upper, confidence: ci.confidence, resamples: ci.resamples, seed: policy.seed });
+    const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
+    const ciText = `${text}; per-sample mean ${show2(ci.mean, b.relative)} (${conf} CI ${show2(ci.lower, b.relative)} .. ${show2(ci.upper, b.relative)}, ${d.length} paired samples)`;
+    const paired = { ...common, value: ci.mean };
+    if (ci.upper <= tol) return result({ ...paired, verdict: "pass", reason: `${ciText}: upper bound <= tolerance ${show2(tol, b.relative)}` });
+    if (ci.lower > tol) return result({ ...paired, verdict: "fail", reason: `${ciText}: lower bound > tolerance ${show2(tol, b.relative)}` });
+    return result({ ...paired, verdict: "inconclusive", reason: `${ciText}: the CI straddles the tolerance ${show2(tol, b.relative)}` });
+  }
+  const note2 = b.samples || c.samples ? ` (samples on the ${b.samples ? "baseline" : "candidate"} only: not paired)` : "";
+  if (worse > tol) return result({ ...common, verdict: "fail", reason: `${text} > tolerance ${show2(tol, b.relative)}${note2}` });
+  return result({ ...common, verdict: "pass", reason: `${text} <= tolerance ${show2(tol, b.relative)}${note2}` });
+}
+function checkCustom(custom2, policy) {
+  if (!custom2 || !custom2.baseline && !custom2.candidate) return [];
+  const names = [];
+  for (const role of ["baseline", "candidate"]) for (const m of custom2[role]?.metrics ?? []) if (!names.includes(m.name)) names.push(m.name);
+  return names.map((n) => checkMetric(n, custom2, policy));
+}
+
+// src/checks/eval-loss-docs.ts
+var HEAD = { id: "eval-loss-docs", title: "Held-out eval loss per document (paired bootstrap)", unit: "relative" };
+var NAMED = 3;
+function few(ids) {
+  const shown = ids.slice(0, NAMED).map((id) => JSON.stringify(id)).join(", ");
+  return ids.length > NAMED ? `${shown} and ${ids.length - NAMED} more` : shown;
+}
+function byId(docs) {
+  const map = /* @__PURE__ */ new Map();
+  const duplicates = [];
+  for (const d of docs) {
+    if (map.has(d.id)) duplicates.push(d.id);
+    else map.set(d.id, d);
+  }
+  return { map, duplicates };
+}
+function weightedMean(docs) {
+  let s = 0;
+  let w = 0;
+  for (const d of docs) {
+    s += d.loss * d.tokens;
+    w += d.tokens;
+  }
+  return s / w;
+}
+function checkEvalLossDocs(evalDocs2, policy) {
+  const base = evalDocs2?.baseline;
+  const cand = evalDocs2?.candidate;
+  if (!base && !cand) return null;
+  const bounds2 = { pass: policy.pass, fail: policy.fail };
+  const head = { ...HEAD, bounds: bounds2 };
+  const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
+  if (!base || !cand) return invalid(`no per-document eval losses for the ${!base ? "baseline" : "candidate"} (found for the other arm only)`);
+  const b = byId(base.docs);
+  const c = byId(cand.docs);
+  for (const [role, side] of [["baseline", b], ["candidate", c]]) {
+    if (side.duplicates.length) return invalid(`the ${role} lists document(s) ${few(side.duplicates)} twice`);
+  }
+  const baseOnly = [...b.map.keys()].filter((id) => !c.map.has(id));
+  const candOnly = [...c.map.keys()].filter((id) => !b.map.has(id));
+  const counts = { baselineDocuments: b.map.size, candidateDocuments: c.map.size, baselineOnly: baseOnly.length, candidateOnly: candOnly.length };
+  if (baseOnly.length || candOnly.length) {
+    const parts = [];
+    if (baseOnly.length) parts.push(`${baseOnly.length} document(s) only in the baseline (${few(baseOnly)})`);
+    if (candOnly.length) parts.push(`${candOnly.length} only in the candidate (${few(candOnly)})`);
+    return invalid(`the arms evaluated different documents: ${parts.join("; ")}`, counts);
+  }
+  const ids = [...b.map.keys()].sort();
+  const bs = ids.map((id) => b.map.get(id));
+  const cs = ids.map((id) => c.map.get(id));
+  const tokenMismatch = ids.filter((_, i) => bs[i].tokens !== cs[i].tokens);
+  if (tokenMismatch.length) {
+    return invalid(`token counts differ for ${tokenMismatch.length} document(s) (${few(tokenMismatch)}): not the same eval data or tokenizer`, counts);
+  }
+  const badBase = bs.filter((d2) => !Number.isFinite(d2.loss)).map((d2) => d2.id);
+  if (badBase.length) return invalid(`the baseline's loss is not finite for ${few(badBase)}`, counts);
+  const tokens = bs.reduce((s, d2) => s + d2.tokens, 0);
+  if (ids.length < 2 || tokens === 0) return invalid(`${ids.length} document(s) with ${tokens} tokens: too few for a confidence interval`, counts);
+  const baseMean = weightedMean(bs);
+  if (baseMean === 0) return invalid("the baseline mean loss is 0: no relative difference", counts);
+  const badCand = cs.filter((d2) => !Number.isFinite(d2.loss)).map((d2) => d2.id);
+  const numbers = { baselineMean: baseMean, documents: ids.length, tokens };
+  if (badCand.length) {
+    Object.assign(numbers, { candidateMean: NaN, nonFiniteDocuments: badCand.length });
+    return result({ ...head, verdict: "fail", value: null, numbers, reason: `the candidate's eval loss is ${cs.find((d2) => !Number.isFinite(d2.loss)).loss} for ${badCand.length} of ${ids.length} documents (${few(badCand)})` });
+  }
+  const candMean = weightedMean(cs);
+  const rel = (candMean - baseMean) / baseMean;
+  const scale = tokens / ids.length * baseMean;
+  const d = Float64Array.from(ids, (_, i) => bs[i].tokens * (cs[i].loss - bs[i].loss) / scale);
+  const ci = bootstrapMeanCi(d, policy.resamples, policy.confidence, policy.seed);
+  let worse = 0;
+  let better = 0;
+  for (let i = 0; i < ids.length; i++) {
+    if (cs[i].loss > bs[i].loss) worse++;
+    else if (cs[i].loss < bs[i].loss) better++;
+  }
+  Object.assign(numbers, {
+    candidateMean: candMean,
+    baselinePerplexity: Math.exp(baseMean),
+    candidatePerplexity: Math.exp(candMean),
+    relDiff: rel,
+    ciLower: ci.lower,
+    ciUpper: ci.upper,
+    confidence: ci.confidence,
+    resamples: ci.resamples,
+    seed: policy.seed,
+    documentsWorse: worse,
+    documentsBetter: better
+  });
+  const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
+  const what = `mean loss ${num(baseMean, 4)} vs ${num(candMean, 4)}: ${signedPct(rel)} (${conf} CI ${signedPct(ci.lower)} .. ${signedPct(ci.upper)}, ${ids.length} documents)`;
+  const common = { ...head, value: rel, numbers };
+  if (rel > policy.fail) return result({ ...common, verdict: "fail", reason: `${what}: estimate > ${pct(policy.fail)}` });
+  if (ci.lower > policy.pass) return result({ ...common, verdict: "fail", reason: `${what}: CI lower bound > ${pct(policy.pass)}` });
+  if (rel <= policy.pass && ci.upper <= policy.fail) {
+    return result({ ...common, verdict: "pass", reason: `${what}: estimate <= ${pct(policy.pass)}, CI upper bound <= ${pct(policy.fail)}` });
+  }
+  const why = rel > policy.pass ? `estimate in the grey band (${pct(policy.pass)} – ${pct(policy.fail)}]` : `CI upper bound > ${pct(policy.fail)}`;
+  return result({ ...common, verdict: "inconclusive", reason: `${what}: ${why}` });
+}
+
+// src/checks/normal.ts
+var A = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+var B = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+var C = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+var D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+var LOW = 0.02425;
+function normalQuantile(p) {
+  if (!(p > 0 && p < 1)) return NaN;
+  if (p < LOW) {
+    const q2 = Math.sqrt(-2 * Math.log(p));
+    return (((((C[0] * q2 + C[1]) * q2 + C[2]) * q2 + C[3]) * q2 + C[4]) * q2 + C[5]) / ((((D[0] * q2 + D[1]) * q2 + D[2]) * q2 + D[3]) * q2 + 1);
+  }
+  if (p > 1 - LOW) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1);
+}
+function twoSidedZ(confidence) {
+  return normalQuantile(0.5 + confidence / 2);
+}
+
+// src/checks/lm-eval.ts
+var DEFAULT_METRICS = ["acc_norm,none", "acc,none"];
+var NAMED2 = 3;
+function selectedTasks(lm, selection) {
+  if (selection?.tasks) return [...selection.tasks];
+  const out = [];
+  for (const role of ["baseline", "candidate"]) for (const t of lm[role]?.topLevel ?? []) if (!out.includes(t)) out.push(t);
+  return out;
+}
+function pickMetric(task, selection) {
+  const wanted = selection?.metrics[task.task];
+  const keys2 = Object.keys(task.metrics);
+  if (wanted === void 0) return DEFAULT_METRICS.find((m) => m in task.metrics);
+  if (wanted.includes(",")) return wanted in task.metrics ? wanted : void 0;
+  if (`${wanted},none` in task.metrics) return `${wanted},none`;
+  const filtered = keys2.filter((k) => k.startsWith(`${wanted},`));
+  return filtered.length === 1 ? filtered[0] : void 0;
+}
+function few2(ids) {
+  const shown = ids.slice(0, NAMED2).join(", ");
+  return ids.length > NAMED2 ? `${shown} and ${ids.length - NAMED2} more` : shown;
+}
+function sortIds(ids) {
+  return ids.sort((a, b) => {
+    const x = Number(a);
+    const y = Number(b);
+    const nx = a.trim() !== "" && Number.isFinite(x);
+    const ny = b.trim() !== "" && Number.isFinite(y);
+    if (nx && ny) return x - y;
+    if (nx !== ny) return nx ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+function checkTask(name, lm, selection, policy) {
+  const margin = policy.margin;
+  const head = { id: `lm-eval:${name}`, title: `lm-eval ${name}`, unit: "absolute", bounds: { pass: -margin, fail: -margin } };
+  const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
+  const base = lm.baseline?.tasks[name];
+  const cand = lm.candidate?.tasks[name];
+  if (!base || !cand) {
+    const missing = [!base ? "baseline" : "", !cand ? "candidate" : ""].filter(Boolean).join(" and ");
+    return invalid(`task ${name} is not in the ${missing} lm-eval results`);
+  }
+  const key = pickMetric(base, selection);
+  if (!key) {
+    const asked = selection?.metrics[name];
+    const have = Object.keys(base.metrics).join(", ") || "none";
+    return invalid(asked ? `task ${name} has no metric ${asked} (available: ${have})` : `task ${name} has no acc_norm or acc; set evaluations.lm-eval.metrics.${name} (available: ${have})`);
+  }
+  const metric = key.slice(0, key.indexOf(","));
+  if (!(key in cand.metrics)) return invalid(`the candidate's task ${name} has no ${key}`);
+  const higher = base.higherIsBetter?.[metric] !== false;
+  const b = base.metrics[key];
+  const c = cand.metrics[key];
+  const numbers = { metric: key, baseline: b, candidate: c, higherIsBetter: higher ? "true" : "false", margin };
+  if (!Number.isFinite(b)) return invalid(`the baseline's ${name} ${key} is ${b}`, numbers);
+  if (!Number.isFinite(c)) return result({ ...head, verdict: "fail", value: null, numbers, reason: `the candidate's ${name} ${key} is ${c}` });
+  const sign = higher ? 1 : -1;
+  const bs = base.samples?.[key];
+  const cs = cand.samples?.[key];
+  let ci;
+  let how;
+  if (bs && cs) {
+    const baseOnly = Object.keys(bs).filter((id) => !(id in cs));
+    const candOnly = Object.keys(cs).filter((id) => !(id in bs));
+    if (baseOnly.length || candOnly.length) {
+      const parts = [];
+      if (baseOnly.length) parts.push(`${baseOnly.length} doc(s) only in the baseline (doc_id ${few2(baseOnly)})`);
+      if (candOnly.length) parts.push(`${candOnly.length} only in the candidate (doc_id ${few2(candOnly)})`);
+      return invalid(`${name}: the arms' samples cover different documents: ${parts.join("; ")} (same --limit?)`, numbers);
+    }
+    const ids = sortIds(Object.keys(bs));
+    if (ids.length < 2) return invalid(`${name}: ${ids.length} paired document(s): too few for a confidence interval`, numbers);
+    const d = Float64Array.from(ids, (id) => sign * (cs[id] - bs[id]));
+    if (d.some((x) => !Number.isFinite(x))) return invalid(`${name}: a per-document ${metric} is not finite`, numbers);
+    const boot = bootstrapMeanCi(d, policy.resamples, policy.confidence, policy.seed);
+    ci = boot;
+    let better = 0;
+    let worse = 0;
+    for (const x of d) {
+      if (x > 0) better++;
+      else if (x < 0) worse++;
+    }
+    Object.assign(numbers, { method: "paired", documents: ids.length, documentsBetter: better, documentsWorse: worse, resamples: boot.resamples, seed: policy.seed });
+    how = `paired over ${ids.length} documents`;
+  } else {
+    const seB = base.stderr[key];
+    const seC = cand.stderr[key];
+    Object.assign(numbers, { baselineStderr: seB ?? null, candidateStderr: seC ?? null });
+    if (typeof seB !== "number" || typeof seC !== "number" || !Number.isFinite(seB) || !Number.isFinite(seC)) {
+      return invalid(`${name}: no stderr for ${key} on the ${typeof seB === "number" ? "candidate" : "baseline"} ("N/A" or missing) and no per-document samples on both arms (run lm_eval with --log_samples)`, numbers);
+    }
+    const diff = sign * (c - b);
+    const half = twoSidedZ(policy.confidence) * Math.sqrt(seB * seB + seC * seC);
+    ci = { mean: diff, lower: diff - half, upper: diff + half };
+    Object.assign(numbers, { method: "unpaired" });
+    how = bs || cs ? `unpaired stderr (samples on the ${bs ? "baseline" : "candidate"} only)` : "unpaired stderr";
+  }
+  Object.assign(numbers, { diff: ci.mean, ciLower: ci.lower, ciUpper: ci.upper, confidence: policy.confidence });
+  const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
+  const dir = higher ? "" : " (lower is better: sign flipped)";
+  const text = `${name} ${key} ${num(b, 4)} vs ${num(c, 4)}: difference ${num(ci.mean, 4)}${dir} (${conf} CI ${num(ci.lower, 4)} .. ${num(ci.upper, 4)}, ${how})`;
+  const common = { ...head, value: ci.mean, numbers };
+  if (ci.lower > -margin) return result({ ...common, verdict: "pass", reason: `${text}: lower bound > -${margin}` });
+  if (ci.upper < -margin) return result({ ...common, verdict: "fail", reason: `${text}: upper bound < -${margin} (candidate worse)` });
+  return result({ ...common, verdict: "inconclusive", reason: `${text}: the CI straddles -${margin}` });
+}
+function checkLmEval(lm, selection, policy) {
+  if (!lm || !lm.baseline && !lm.candidate) return [];
+  const tasks = selectedTasks(lm, selection);
+  if (tasks.length === 0) {
+    return [result({ id: "lm-eval", title: "lm-eval", unit: "absolute", verdict: "invalid", value: null, reason: "the lm-eval results hold no task" })];
+  }
+  return tasks.map((t) => checkTask(t, lm, selection, policy));
+}
+
+// src/checks/headline.ts
+var SHORT = {
+  finite: "finite losses",
+  "train-loss": "train loss diff",
+  "loss-curve": "loss curve gap",
+  "loss-tail": "loss tail offset",
+  "eval-loss": "eval loss diff",
+  "eval-loss-docs": "eval loss per document",
+  mtbench: "MT-Bench",
+  speed: "speed"
+};
+var CI_CHECKS = /^(eval-loss-docs$|lm-eval:|metric:)/;
+function compare(c, show3) {
+  const { pass, fail } = c.bounds;
+  if (c.verdict === "fail" && fail !== void 0) return `${show3(c.value)} > ${show3(fail)}`;
+  if (c.verdict === "inconclusive" && pass !== void 0 && fail !== void 0) {
+    return `${show3(c.value)} in the grey band (${show3(pass)} – ${show3(fail)}]`;
+  }
+  if (c.verdict === "pass" && pass !== void 0) return `${show3(c.value)} <= ${show3(pass)}`;
+  return show3(c.value);
+}
+function phrase(c) {
+  const short = SHORT[c.id] ?? c.id;
+  if (c.verdict === "invalid" || c.value === null) return `${short}: ${c.reason}`;
+  if (c.id === "finite") {
+    if (c.verdict === "pass") return "losses finite";
+    const step = c.numbers.candidateFirstBadStep;
+    return `training diverged: ${c.numbers.candidateFirstBad}${step !== null ? ` at step ${step}` : ""}`;
+  }
+  if (c.id === "mtbench") {
+    const ci = `CI ${num(c.numbers.ciLower)} .. ${num(c.numbers.ciUpper)}`;
+    const margin = num(c.bounds.pass ?? null);
+    if (c.verdict === "fail") return `MT-Bench diff ${num(c.value)} (${ci}) < ${margin}`;
+    if (c.verdict === "inconclusive") return `MT-Bench diff ${num(c.value)} (${ci}) straddles ${margin}`;
+    if (c.verdict === "info") return `MT-Bench not gated (baseline ${num(c.numbers.baselineAverage)} at the floor)`;
+    return `MT-Bench diff ${num(c.value)} (${ci}) > ${margin}`;
+  }
+  if (CI_CHECKS.test(c.id)) return `${short}: ${c.reason}`;
+  return `${short} ${compare(c, c.id === "loss-tail" ? signedPct : pct)}`;
+}
+function overallVerdict(checks, problems, earlyAbort) {
+  if (earlyAbort || checks.some((c) => c.verdict === "fail")) return "fail";
+  const gating = checks.filter((c) => c.verdict !== "info");
+  if (problems.length > 0 || gating.length === 0 || gating.some((c) => c.verdict === "invalid")) return "invalid";
+  if (gating.some((c) => c.verdict === "inconclusive")) return "inconclusive";
+  return "pass";
+}
+function more(n, what) {
+  return n > 0 ? `; ${n} more ${what}` : "";
+}
+function makeHeadline(verdict, checks, problems, labels, earlyAbort) {
+  const by = (v) => checks.filter((c) => c.verdict === v);
+  let body;
+  if (earlyAbort) {
+    body = `candidate stopped early at step ${earlyAbort.step}: ${earlyAbort.reason}`;
+  } else if (verdict === "fail") {
+    const failed = by("fail");
+    body = `${phrase(failed[0])}${more(failed.length - 1, "failing check(s)")}`;
+  } else if (verdict === "invalid") {
+    const invalid = by("invalid");
+    const total = invalid.length + problems.length;
+    if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
+    else if (invalid.length > 0) body = phrase(invalid[0]);
+    else body = "no check could run";
+    body += more(total - 1, "problem(s)");
+  } else if (verdict === "inconclusive") {
+    const grey = by("inconclusive");
+    body = `${phrase(grey[0])}${more(grey.length - 1, "inconclusive check(s)")}`;
+  } else {
+    const passed = by("pass");
+    const key = passed.filter((c) => c.id === "train-loss" || c.id === "loss-curve");
+    const shown = (key.length > 0 ? key : passed.slice(0, 1)).map(phrase).join(", ");
+    body = `${passed.length} check(s) pass; ${shown}`;
+  }
+  return `${verdict.toUpperCase()}: ${body} (${labels.baseline} vs ${labels.candidate})`;
+}
+
 // src/checks/mtbench.ts
-var HEAD = { id: "mtbench", title: "MT-Bench (paired by question, bootstrap CI)", unit: "score" };
+var HEAD2 = { id: "mtbench", title: "MT-Bench (paired by question, bootstrap CI)", unit: "score" };
 var TURN_SLOTS = 64;
 function perPair(items) {
   const sums = /* @__PURE__ */ new Map();
@@ -20630,7 +21588,7 @@ function checkMtBench(mtbench3, policy) {
   if (!baseline && !candidate) return null;
   const margin = policy.margin;
   const bounds2 = { pass: -margin, fail: -margin };
-  const head = { ...HEAD, bounds: bounds2 };
+  const head = { ...HEAD2, bounds: bounds2 };
   const originalAverage = original ? averageOf(original) : null;
   if (!baseline || !candidate) {
     const missing = !baseline ? "baseline" : "candidate";
@@ -20832,6 +21790,9 @@ function runChecks(inputs, policy) {
     policy.lossCurve.enabled ? checkLossCurve(training2, policy.lossCurve, aborted) : null,
     policy.lossTail.enabled ? checkLossTail(training2, policy.lossTail, aborted) : null,
     policy.evalLoss.enabled ? checkEvalLoss(training2, policy.evalLoss) : null,
+    policy.evalLossDocs.enabled ? checkEvalLossDocs(inputs.evalDocs, policy.evalLossDocs) : null,
+    ...policy.lmEval.enabled ? checkLmEval(inputs.lmEval, inputs.lmEvalSelection, policy.lmEval) : [],
+    ...policy.custom.enabled ? checkCustom(inputs.custom, policy.custom) : [],
     policy.mtbench.enabled ? checkMtBench(inputs.mtbench, policy.mtbench) : null,
     policy.speed.enabled ? checkSpeed(training2, policy.speed) : null
   ];
@@ -20853,13 +21814,17 @@ function decide(inputs, policy, stages = []) {
     mtbench: inputs.mtbench,
     problems: inputs.problems,
     stages,
-    earlyAbort: inputs.earlyAbort
+    earlyAbort: inputs.earlyAbort,
+    // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
+    ...inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {},
+    ...inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {},
+    ...inputs.custom ? { custom: inputs.custom } : {}
   };
 }
 
 // src/engine/result-dir.ts
 import { mkdirSync, writeFileSync } from "node:fs";
-import * as path2 from "node:path";
+import * as path6 from "node:path";
 
 // src/report/format.ts
 function nonFinite(v) {
@@ -21027,6 +21992,51 @@ function renderResultLog(r, ctx) {
   ].join("\n");
 }
 
+// src/report/summary-evaluations.ts
+function evalDocs(e) {
+  if (!e) return { present: false, mean: null, n: 0, tokens: 0, source: null };
+  let s = 0;
+  let w = 0;
+  for (const d of e.docs) {
+    s += d.loss * d.tokens;
+    w += d.tokens;
+  }
+  return { present: true, mean: toJsonNumber(w > 0 ? s / w : NaN), n: e.docs.length, tokens: w, source: e.source };
+}
+function otherEvaluations(r) {
+  const out = {
+    eval_loss_docs: {},
+    lm_eval: {},
+    custom: {}
+  };
+  for (const role of ARM_ROLES) {
+    out.eval_loss_docs[role] = evalDocs(r.evalDocs?.[role]);
+    const tasks = {};
+    for (const [name, task] of Object.entries(r.lmEval?.[role]?.tasks ?? {})) {
+      const metric = pickMetric(task, r.lmEvalSelection) ?? null;
+      tasks[name] = {
+        metric,
+        value: metric === null ? null : toJsonNumber(task.metrics[metric]),
+        stderr: metric === null ? null : toJsonNumber(task.stderr[metric] ?? null),
+        samples: metric === null ? 0 : Object.keys(task.samples?.[metric] ?? {}).length
+      };
+    }
+    out.lm_eval[role] = tasks;
+    const metrics = {};
+    for (const m of r.custom?.[role]?.metrics ?? []) {
+      metrics[m.name] = {
+        value: toJsonNumber(m.value),
+        higher_is_better: m.higherIsBetter,
+        tolerance: toJsonNumber(m.tolerance),
+        relative: m.relative,
+        samples: m.samples?.length ?? 0
+      };
+    }
+    out.custom[role] = metrics;
+  }
+  return out;
+}
+
 // src/report/summary.ts
 var SUMMARY_SCHEMA_VERSION = 1;
 function toJsonNumber(v) {
@@ -21120,7 +22130,7 @@ function buildSummary(r, ctx) {
     checks: r.checks.map(check),
     labels: { baseline: r.labels.baseline, candidate: r.labels.candidate },
     training: trainingOut,
-    evaluations: { mtbench: mtbenchOut },
+    evaluations: { mtbench: mtbenchOut, ...otherEvaluations(r) },
     stages: r.stages.map(stage),
     problems: r.problems.map((p) => ({ source: p.source, message: p.message })),
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
@@ -21344,8 +22354,8 @@ function trainingSection(r) {
     const mc = r.mtbench.candidate?.average;
     if (r.mtbench.baseline || r.mtbench.candidate) {
       const diff = mb !== null && mb !== void 0 && mc !== null && mc !== void 0 ? mc - mb : null;
-      const delta = diff === null ? "n/a" : `${diff > 0 ? "+" : ""}${formatNumber(diff, 4)} points`;
-      rows.push(tableRow(["MT-Bench score", v(mb ?? void 0), v(mc ?? void 0), delta]));
+      const delta2 = diff === null ? "n/a" : `${diff > 0 ? "+" : ""}${formatNumber(diff, 4)} points`;
+      rows.push(tableRow(["MT-Bench score", v(mb ?? void 0), v(mc ?? void 0), delta2]));
     }
     const head = tableHead(["Metric", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), "Δ"]);
     const original = r.mtbench.original;
@@ -21364,7 +22374,7 @@ function mtbenchSection(r) {
     if (roles.length === 0) return "";
     const scores = roles.map((role) => r.mtbench[role]);
     const name = (role) => role === "original" ? "Original" : mdText(r.labels[role], 80);
-    const row = (label, cell) => tableRow([label, ...scores.map(cell)]);
+    const row = (label, cell2) => tableRow([label, ...scores.map(cell2)]);
     const rows = [
       row("**Average**", (s) => `**${formatNumber(s.average, 5)}**`),
       row("Turn 1", (s) => formatNumber(s.turn1, 5)),
@@ -21463,6 +22473,46 @@ function linksSection(ctx) {
   };
 }
 
+// src/report/evaluations-section.ts
+function cell(v, sig = 6) {
+  if (v === null || v === void 0) return "n/a";
+  return typeof v === "number" ? formatNumber(v, sig) : v;
+}
+function delta(b, c) {
+  if (typeof b !== "number" || typeof c !== "number") return "n/a";
+  const d = c - b;
+  return `${d > 0 ? "+" : ""}${formatNumber(d, 4)}`;
+}
+function otherEvaluationsSection(r) {
+  const o = otherEvaluations(r);
+  const rows = [];
+  const docs = o.eval_loss_docs;
+  if (docs.baseline.present || docs.candidate.present) {
+    const n = docs.baseline.present ? docs.baseline.n : docs.candidate.n;
+    rows.push(tableRow([`Eval loss per document (token-weighted mean, ${n} docs)`, cell(docs.baseline.mean), cell(docs.candidate.mean), delta(docs.baseline.mean, docs.candidate.mean)]));
+  }
+  const tasks = [.../* @__PURE__ */ new Set([...Object.keys(o.lm_eval.baseline), ...Object.keys(o.lm_eval.candidate)])];
+  for (const t of tasks) {
+    const b = o.lm_eval.baseline[t];
+    const c = o.lm_eval.candidate[t];
+    const metric = b?.metric ?? c?.metric;
+    if (!metric) continue;
+    const show3 = (x) => x ? `${cell(x.value)}${typeof x.stderr === "number" ? ` ± ${formatNumber(x.stderr, 2)}` : ""}` : "n/a";
+    rows.push(tableRow([`lm-eval ${mdText(t, 80)} (${mdText(metric, 60)})`, show3(b), show3(c), delta(b?.value, c?.value)]));
+  }
+  const names = [.../* @__PURE__ */ new Set([...Object.keys(o.custom.baseline), ...Object.keys(o.custom.candidate)])];
+  for (const name of names) {
+    const b = o.custom.baseline[name];
+    const c = o.custom.candidate[name];
+    const dir = (b ?? c).higher_is_better ? "higher is better" : "lower is better";
+    rows.push(tableRow([`${mdText(name, 80)} (${dir})`, cell(b?.value), cell(c?.value), delta(b?.value, c?.value)]));
+  }
+  const head = tableHead(["Evaluation", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), "Δ"]);
+  return (budget) => rows.length ? fitRows(`### Other evaluations
+
+${head}`, rows, "", budget, "Other evaluations table") : "";
+}
+
 // src/report/report-md.ts
 var RESERVE = 3e3;
 function renderReportMarkdown(r, ctx, opts = {}) {
@@ -21475,6 +22525,7 @@ function renderReportMarkdown(r, ctx, opts = {}) {
     { name: "checks", render: checksSection(r), reserve: RESERVE },
     { name: "training", render: trainingSection(r), reserve: RESERVE },
     { name: "mtbench", render: mtbenchSection(r), reserve: RESERVE },
+    { name: "evaluations", render: otherEvaluationsSection(r), reserve: RESERVE },
     { name: "chart", render: chartSection(r, opts.chartPoints), reserve: RESERVE },
     { name: "stages", render: stagesSection(r), reserve: RESERVE },
     { name: "problems", render: problemsSection(r), reserve: RESERVE },
@@ -21482,7 +22533,7 @@ function renderReportMarkdown(r, ctx, opts = {}) {
     { name: "links", render: linksSection(ctx), reserve: 600 }
   ];
   const byName = new Map(parts.map((p) => [p.name, p]));
-  const priority = ["header", "links", "training", "checks", "stages", "problems", "chart", "mtbench", "provenance"];
+  const priority = ["header", "links", "training", "checks", "stages", "problems", "evaluations", "chart", "mtbench", "provenance"];
   for (const p of parts) if (p.reserve > 0) p.reserve = Math.min(p.reserve, byteSize(p.render(Infinity)) + 1);
   const reserved = parts.reduce((sum, p) => sum + p.reserve, 0);
   if (reserved > budget / 2) for (const p of parts) p.reserve = Math.floor(p.reserve * budget / 2 / reserved);
@@ -21642,7 +22693,7 @@ function writeReports(dir, reports) {
   mkdirSync(dir, { recursive: true });
   const written = [];
   for (const [key, name] of Object.entries(REPORT_FILES)) {
-    const file = path2.join(dir, name);
+    const file = path6.join(dir, name);
     writeFileSync(file, reports[key]);
     written.push(file);
   }
@@ -21686,7 +22737,8 @@ async function compareCommand(flags, io, log) {
     originalRun: flags.originalRun,
     mtbenchFiles: flags.mtbench,
     questions: flags.questions,
-    modelIds: { baseline: flags.baselineModelId, candidate: flags.candidateModelId, original: flags.originalModelId }
+    modelIds: { baseline: flags.baselineModelId, candidate: flags.candidateModelId, original: flags.originalModelId },
+    config
   });
   const result3 = decide(inputs, config.checks);
   const reports = renderAll(result3, {
@@ -21697,7 +22749,7 @@ async function compareCommand(flags, io, log) {
     provenance: { ...baseProvenance(), config: source, "config-hash": configHash(config) }
   });
   if (flags.out) {
-    writeReports(path3.resolve(flags.out), reports);
+    writeReports(path7.resolve(flags.out), reports);
     log.info(`result files written to ${flags.out}`);
   }
   io.stdout(reports.resultLog);
@@ -21758,13 +22810,13 @@ function parseStages(list, source = "--stages") {
 
 // src/pipeline/process-runner.ts
 import { spawn } from "node:child_process";
-import { appendFileSync, createWriteStream, mkdirSync as mkdirSync3, statSync as statSync3 } from "node:fs";
+import { appendFileSync, createWriteStream, mkdirSync as mkdirSync3, statSync as statSync4 } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { dirname } from "node:path";
+import { dirname as dirname3 } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 
 // src/pipeline/process-registry.ts
-import { mkdirSync as mkdirSync2, readdirSync, readFileSync as readFileSync4, renameSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdirSync as mkdirSync2, readdirSync as readdirSync3, readFileSync as readFileSync4, renameSync, writeFileSync as writeFileSync2 } from "node:fs";
 function isSignallable(pgid) {
   return Number.isInteger(pgid) && pgid > 1;
 }
@@ -21791,7 +22843,7 @@ function groupAlive(pgid) {
 function procGroupMembers(pgid) {
   let entries;
   try {
-    entries = readdirSync("/proc");
+    entries = readdirSync3("/proc");
   } catch {
     return void 0;
   }
@@ -22005,27 +23057,27 @@ function checkStart(spec) {
     return "empty command";
   }
   try {
-    if (!statSync3(spec.cwd).isDirectory()) return `working directory ${spec.cwd} is not a directory`;
+    if (!statSync4(spec.cwd).isDirectory()) return `working directory ${spec.cwd} is not a directory`;
   } catch {
     return `working directory ${spec.cwd} does not exist`;
   }
   return void 0;
 }
-function openLog(path12, notes) {
+function openLog(path16, notes) {
   try {
-    mkdirSync3(dirname(path12), { recursive: true });
-    const log = createWriteStream(path12, { flags: "a" });
-    log.on("error", (e) => notes.push(`log file ${path12} not written: ${errorMessage(e)}`));
+    mkdirSync3(dirname3(path16), { recursive: true });
+    const log = createWriteStream(path16, { flags: "a" });
+    log.on("error", (e) => notes.push(`log file ${path16} not written: ${errorMessage(e)}`));
     return log;
   } catch (e) {
-    notes.push(`log file ${path12} not written: ${errorMessage(e)}`);
+    notes.push(`log file ${path16} not written: ${errorMessage(e)}`);
     return void 0;
   }
 }
-function note(path12, text) {
+function note(path16, text) {
   try {
-    mkdirSync3(dirname(path12), { recursive: true });
-    appendFileSync(path12, `[accuracy-gate] ${text}
+    mkdirSync3(dirname3(path16), { recursive: true });
+    appendFileSync(path16, `[accuracy-gate] ${text}
 `);
   } catch {
   }
@@ -22163,13 +23215,13 @@ function createCancelController() {
 }
 
 // src/pipeline/run-gate.ts
-import { existsSync as existsSync8, mkdirSync as mkdirSync5, writeFileSync as writeFileSync6 } from "node:fs";
-import * as path10 from "node:path";
+import { existsSync as existsSync10, mkdirSync as mkdirSync5, writeFileSync as writeFileSync6 } from "node:fs";
+import * as path14 from "node:path";
 import { readFileSync as readFileSync8 } from "node:fs";
 
 // src/pipeline/train-stage.ts
-import { existsSync as existsSync3 } from "node:fs";
-import * as path5 from "node:path";
+import { existsSync as existsSync5 } from "node:fs";
+import * as path9 from "node:path";
 
 // src/pipeline/early-abort.ts
 function createEarlyAbort(opts) {
@@ -22232,7 +23284,7 @@ function record(ctx, rec) {
 }
 
 // src/pipeline/stage-exec.ts
-import * as path4 from "node:path";
+import * as path8 from "node:path";
 
 // src/pipeline/child-env.ts
 var SCRUBBED_NAMES = /* @__PURE__ */ new Set([
@@ -22349,7 +23401,7 @@ function clock(seconds2, hours = false) {
 // src/pipeline/stage-exec.ts
 async function execStage(ctx, s) {
   const { deps } = ctx;
-  const logFile = path4.join(ctx.dir, s.logName);
+  const logFile = path8.join(ctx.dir, s.logName);
   const expanded = expandCommand(s.command, s.placeholders);
   const extra = { PYTHONUNBUFFERED: "1", ...s.env, ...expanded.env };
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
@@ -22406,7 +23458,7 @@ function notRun(ctx, id, title, reason) {
 // src/pipeline/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
-  return path5.join(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
+  return path9.join(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
 }
 function baselineCurve(ctx) {
   const dir = ctx.outputs.baseline;
@@ -22428,7 +23480,7 @@ async function trainArm(ctx, role) {
   }
   const output = armOutputDir(ctx, role);
   ctx.outputs[role] = output;
-  ctx.trainLogs[role] = path5.join(ctx.dir, trainLogName(arm2));
+  ctx.trainLogs[role] = path9.join(ctx.dir, trainLogName(arm2));
   const early = ctx.config.earlyAbort;
   const curve = role === "candidate" && early.enabled ? baselineCurve(ctx) : void 0;
   const monitor = curve ? createEarlyAbort({
@@ -22466,8 +23518,8 @@ async function trainArm(ctx, role) {
     })
   );
   record(ctx, rec);
-  ctx.trained[role] = outcome.status === "ok" && existsSync3(output);
-  if (outcome.status === "ok" && !existsSync3(output)) {
+  ctx.trained[role] = outcome.status === "ok" && existsSync5(output);
+  if (outcome.status === "ok" && !existsSync5(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status !== "ok" && outcome.status !== "aborted") {
     ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
@@ -22475,14 +23527,14 @@ async function trainArm(ctx, role) {
 }
 
 // src/pipeline/eval-stage.ts
-import { existsSync as existsSync4, openSync, readSync, closeSync, statSync as statSync4 } from "node:fs";
-import * as path6 from "node:path";
+import { existsSync as existsSync6, openSync, readSync, closeSync, statSync as statSync5 } from "node:fs";
+import * as path10 from "node:path";
 function sizeOf(file) {
-  return existsSync4(file) ? statSync4(file).size : 0;
+  return existsSync6(file) ? statSync5(file).size : 0;
 }
 function readAppended(file, offset) {
-  if (!existsSync4(file)) return "";
-  const size = statSync4(file).size;
+  if (!existsSync6(file)) return "";
+  const size = statSync5(file).size;
   const start = size < offset ? 0 : offset;
   const buf = Buffer.alloc(size - start);
   const fd = openSync(file, "r");
@@ -22495,7 +23547,7 @@ function readAppended(file, offset) {
 }
 function modelIdFor(template, ctx, role) {
   const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
-  const slug = arm2?.slug ?? path6.basename(ctx.model);
+  const slug = arm2?.slug ?? path10.basename(ctx.model);
   return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
 }
 async function evaluate(ctx, role) {
@@ -22514,7 +23566,7 @@ async function evaluate(ctx, role) {
     return;
   }
   const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
-  const judgments = path6.resolve(ctx.workdir, mt.judgments);
+  const judgments = path10.resolve(ctx.workdir, mt.judgments);
   const offset = sizeOf(judgments);
   const auto = mt.modelId === "auto";
   const modelId = auto ? "" : modelIdFor(mt.modelId, ctx, role);
@@ -22575,9 +23627,56 @@ function collectRows(ctx, role, file, offset, modelId) {
   ctx.judgmentLines[role] = mine;
 }
 
+// src/pipeline/evaluator-stage.ts
+function configured(ctx) {
+  const { lmEval: lmEval2, custom: custom2 } = ctx.config.evaluations;
+  const out = [];
+  if (lmEval2?.enabled && lmEval2.run !== void 0) {
+    out.push({ name: "lm-eval", title: "lm-eval", run: lmEval2.run, env: lmEval2.env, timeoutMinutes: lmEval2.timeoutMinutes });
+  }
+  if (custom2?.enabled && custom2.run !== void 0) {
+    out.push({ name: "custom", title: "Custom evaluation", run: custom2.run, env: custom2.env, timeoutMinutes: custom2.timeoutMinutes });
+  }
+  return out;
+}
+async function runEvaluators(ctx, role) {
+  if (!ctx.stages.includes(evalStage(role))) return;
+  const arm2 = ctx.config.arms[role];
+  for (const ev of configured(ctx)) {
+    const id = `eval-${ev.name}-${role}`;
+    const title = `${ev.title} of ${arm2.label} (${role})`;
+    if (ctx.deps.cancel.cancelled) {
+      record(ctx, notRun(ctx, id, title, "cancelled before it started"));
+      continue;
+    }
+    const output = ctx.outputs[role];
+    if (!ctx.trained[role] || !output) {
+      const why = role === "candidate" && ctx.earlyAbort ? "the candidate was stopped early" : `${arm2.label} training did not finish`;
+      record(ctx, notRun(ctx, id, title, why));
+      continue;
+    }
+    const logName = `${arm2.slug}_${ev.name}_eval.log`;
+    const { outcome, record: rec } = await ctx.deps.log.group(
+      title,
+      () => execStage(ctx, {
+        id,
+        title,
+        command: ev.run,
+        placeholders: { model: ctx.model, output, checkpoint: output, model_id: "", arm: role, result_dir: ctx.dir },
+        env: ev.env,
+        gpus: arm2.gpus,
+        timeoutMinutes: ev.timeoutMinutes,
+        logName
+      })
+    );
+    record(ctx, rec);
+    if (outcome.status !== "ok") ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
+  }
+}
+
 // src/pipeline/cache-stages.ts
-import * as path8 from "node:path";
-import { existsSync as existsSync6, mkdtempSync, readFileSync as readFileSync6, rmSync as rmSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import * as path12 from "node:path";
+import { existsSync as existsSync8, mkdtempSync, readFileSync as readFileSync6, rmSync as rmSync2, writeFileSync as writeFileSync4 } from "node:fs";
 import * as os3 from "node:os";
 
 // src/pipeline/cache.ts
@@ -22585,17 +23684,17 @@ import { createHash as createHash2 } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
-  existsSync as existsSync5,
+  existsSync as existsSync7,
   mkdirSync as mkdirSync4,
-  readdirSync as readdirSync2,
+  readdirSync as readdirSync4,
   readFileSync as readFileSync5,
   renameSync as renameSync2,
   rmSync,
-  statSync as statSync5,
+  statSync as statSync6,
   writeFileSync as writeFileSync3
 } from "node:fs";
 import * as os2 from "node:os";
-import * as path7 from "node:path";
+import * as path11 from "node:path";
 var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
 var MAX_CACHED_FILE = 64 * 1024 * 1024;
 function hashFile(h, file) {
@@ -22603,12 +23702,12 @@ function hashFile(h, file) {
 }
 function modelIdentity(dir) {
   const h = createHash2("sha256");
-  if (!existsSync5(dir)) return "missing";
+  if (!existsSync7(dir)) return "missing";
   const walk = (d, rel) => {
-    for (const name of readdirSync2(d).sort()) {
-      const full = path7.join(d, name);
-      const st = statSync5(full);
-      const r = path7.join(rel, name);
+    for (const name of readdirSync4(d).sort()) {
+      const full = path11.join(d, name);
+      const st = statSync6(full);
+      const r = path11.join(rel, name);
       if (st.isDirectory()) {
         if (name === ".git") continue;
         walk(full, r);
@@ -22630,9 +23729,9 @@ function cacheKey(p) {
   };
   const fh = createHash2("sha256");
   for (const f of [...p.files].sort()) {
-    const full = path7.resolve(p.cwd, f);
+    const full = path11.resolve(p.cwd, f);
     fh.update(`${f}\0`);
-    if (existsSync5(full) && statSync5(full).isFile()) hashFile(fh, full);
+    if (existsSync7(full) && statSync6(full).isFile()) hashFile(fh, full);
     else fh.update("missing");
   }
   parts.files = fh.digest("hex").slice(0, 16);
@@ -22644,25 +23743,25 @@ function runFingerprint(command2, cwd, env2) {
   return execFileSync("bash", ["-c", command2], { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
 }
 function expandHome(p) {
-  return p === "~" || p.startsWith("~/") ? path7.join(os2.homedir(), p.slice(1)) : p;
+  return p === "~" || p.startsWith("~/") ? path11.join(os2.homedir(), p.slice(1)) : p;
 }
 function copySmall(src, dest) {
-  const st = statSync5(src);
+  const st = statSync6(src);
   if (st.isDirectory()) {
     mkdirSync4(dest, { recursive: true });
-    for (const name of readdirSync2(src)) copySmall(path7.join(src, name), path7.join(dest, name));
+    for (const name of readdirSync4(src)) copySmall(path11.join(src, name), path11.join(dest, name));
   } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
     cpSync(src, dest);
   }
 }
 function createCacheStore(dir) {
-  const root = path7.resolve(expandHome(dir));
+  const root = path11.resolve(expandHome(dir));
   return {
     dir: root,
     get(key) {
-      const entry = path7.join(root, key);
-      const metaFile = path7.join(entry, "meta.json");
-      if (!existsSync5(metaFile)) return void 0;
+      const entry = path11.join(root, key);
+      const metaFile = path11.join(entry, "meta.json");
+      if (!existsSync7(metaFile)) return void 0;
       try {
         const meta = JSON.parse(readFileSync5(metaFile, "utf8"));
         return meta.key === key ? { path: entry, meta } : void 0;
@@ -22672,20 +23771,20 @@ function createCacheStore(dir) {
     },
     put(meta, files) {
       mkdirSync4(root, { recursive: true });
-      const tmp = path7.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
+      const tmp = path11.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
       try {
         mkdirSync4(tmp);
         for (const [name, src] of Object.entries(files)) {
-          if (existsSync5(src)) copySmall(src, path7.join(tmp, name));
+          if (existsSync7(src)) copySmall(src, path11.join(tmp, name));
         }
-        writeFileSync3(path7.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
+        writeFileSync3(path11.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
 `);
-        const final = path7.join(root, meta.key);
-        if (existsSync5(final)) return false;
+        const final = path11.join(root, meta.key);
+        if (existsSync7(final)) return false;
         renameSync2(tmp, final);
         return true;
       } catch (e) {
-        if (existsSync5(path7.join(root, meta.key))) return false;
+        if (existsSync7(path11.join(root, meta.key))) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
         rmSync(tmp, { recursive: true, force: true });
@@ -22694,9 +23793,9 @@ function createCacheStore(dir) {
   };
 }
 function restoreFromCache(entryPath, name, dest) {
-  const src = path7.join(entryPath, name);
-  if (!existsSync5(src)) return false;
-  mkdirSync4(path7.dirname(dest), { recursive: true });
+  const src = path11.join(entryPath, name);
+  if (!existsSync7(src)) return false;
+  mkdirSync4(path11.dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
   return true;
 }
@@ -22734,9 +23833,9 @@ function restoreBaseline(ctx, _allowWrite) {
   const mt = config.evaluations.mtbench;
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync6(path8.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync8(path12.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
-    const log = path8.join(ctx.dir, trainLogName(config.arms.baseline));
+    const log = path12.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
     restoreFromCache(b.path, "training.log", log);
     ctx.outputs.baseline = output;
@@ -22744,10 +23843,10 @@ function restoreBaseline(ctx, _allowWrite) {
     ctx.trained.baseline = true;
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ""})`;
-    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path8.basename(log) });
+    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path12.basename(log) });
     ctx.cacheHits.push("train-baseline");
     if (wantBaselineEval) {
-      restoreRows(ctx, "baseline", path8.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
+      restoreRows(ctx, "baseline", path12.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
       record(ctx, { id: "eval-baseline", title: stageTitle(evalStage("baseline"), config.arms), status: "cached", reason: why });
       use.evaluated.push("baseline");
       ctx.cacheHits.push("eval-baseline");
@@ -22755,8 +23854,8 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync6(path8.join(o.path, "mtbench-original.jsonl"))) {
-      restoreRows(ctx, "original", path8.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
+    if (o && existsSync8(path12.join(o.path, "mtbench-original.jsonl"))) {
+      restoreRows(ctx, "original", path12.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
       use.evaluated.push("original");
       ctx.cacheHits.push("eval-original");
@@ -22781,11 +23880,11 @@ function saveBaseline(ctx, result3, use) {
     }
   };
   const mt = ctx.config.evaluations.mtbench;
-  const tmp = mkdtempSync(path8.join(os3.tmpdir(), "accuracy-gate-cache-"));
+  const tmp = mkdtempSync(path12.join(os3.tmpdir(), "accuracy-gate-cache-"));
   const tmpRows = (role) => {
     const lines = ctx.judgmentLines[role];
     if (!lines) return void 0;
-    const file = path8.join(tmp, `${role}.jsonl`);
+    const file = path12.join(tmp, `${role}.jsonl`);
     writeFileSync4(file, `${lines.join("\n")}
 `);
     return file;
@@ -22809,15 +23908,15 @@ function saveBaseline(ctx, result3, use) {
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync7, readdirSync as readdirSync3, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
-import * as path9 from "node:path";
+import { existsSync as existsSync9, readdirSync as readdirSync5, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
+import * as path13 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx) {
-  const rel = (p) => path9.relative(ctx.dir, p);
+  const rel = (p) => path13.relative(ctx.dir, p);
   const m = { runId: ctx.runId, finishedAt: ctx.deps.now().toISOString(), stages: ctx.records, arms: {}, mtbench: {} };
   for (const role of ["baseline", "candidate"]) {
     const out = ctx.outputs[role];
-    if (ctx.trained[role] && out && path9.resolve(out).startsWith(path9.resolve(ctx.dir))) {
+    if (ctx.trained[role] && out && path13.resolve(out).startsWith(path13.resolve(ctx.dir))) {
       const log = ctx.trainLogs[role];
       m.arms[role] = { output: rel(out), log: log ? rel(log) : void 0 };
     }
@@ -22828,18 +23927,18 @@ function writeRunManifest(ctx) {
     if (id && lines) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileSync5(path9.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileSync5(path13.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
 }
 function readManifests(root, skip) {
-  if (!existsSync7(root)) return [];
+  if (!existsSync9(root)) return [];
   const out = [];
-  for (const name of readdirSync3(root)) {
-    const dir = path9.join(root, name);
-    const file = path9.join(dir, MANIFEST);
-    if (dir === skip || !existsSync7(file)) continue;
+  for (const name of readdirSync5(root)) {
+    const dir = path13.join(root, name);
+    const file = path13.join(dir, MANIFEST);
+    if (dir === skip || !existsSync9(file)) continue;
     try {
       out.push({ dir, m: JSON.parse(readFileSync7(file, "utf8")) });
     } catch {
@@ -22854,8 +23953,8 @@ function findEarlierOutputs(ctx, root, needsArm) {
     const hit = earlier.find((e) => e.m.arms[role]);
     if (!hit) continue;
     const a = hit.m.arms[role];
-    ctx.outputs[role] = path9.join(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path9.join(hit.dir, a.log);
+    ctx.outputs[role] = path13.join(hit.dir, a.output);
+    if (a.log) ctx.trainLogs[role] = path13.join(hit.dir, a.log);
     ctx.trained[role] = true;
     ctx.deps.log.info(`${ctx.config.arms[role].label}: using the training output of earlier run ${hit.m.runId} (${hit.dir})`);
   }
@@ -22873,16 +23972,16 @@ function findEarlierOutputs(ctx, root, needsArm) {
 // src/pipeline/run-gate.ts
 function makeResultDir(root, now) {
   let runId = timestampName(now);
-  let dir = path10.join(root, runId);
-  for (let i = 2; existsSync8(dir); i++) dir = path10.join(root, `${runId}_${i}`);
-  runId = path10.basename(dir);
+  let dir = path14.join(root, runId);
+  for (let i = 2; existsSync10(dir); i++) dir = path14.join(root, `${runId}_${i}`);
+  runId = path14.basename(dir);
   return { dir, runId };
 }
 async function runGate(opts, deps) {
   const { config } = opts;
   const started = deps.now();
-  const workdir = path10.resolve(opts.baseDir, config.workdir);
-  const root = opts.resultRoot ? path10.resolve(opts.baseDir, opts.resultRoot) : path10.resolve(workdir, config.resultDir);
+  const workdir = path14.resolve(opts.baseDir, config.workdir);
+  const root = opts.resultRoot ? path14.resolve(opts.baseDir, opts.resultRoot) : path14.resolve(workdir, config.resultDir);
   const { dir, runId } = makeResultDir(root, started);
   mkdirSync5(dir, { recursive: true });
   const ctx = {
@@ -22892,7 +23991,7 @@ async function runGate(opts, deps) {
     workdir,
     dir,
     runId,
-    model: path10.resolve(workdir, opts.modelDir ?? config.model),
+    model: path14.resolve(workdir, opts.modelDir ?? config.model),
     records: [],
     problems: [],
     outputs: {},
@@ -22921,13 +24020,14 @@ async function runGate(opts, deps) {
     if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
     await evaluate(ctx, role);
   }
+  for (const role of ["baseline", "candidate"]) await runEvaluators(ctx, role);
   if (deps.cancel.cancelled) ctx.problems.push({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
   const result3 = want("compare") ? compareStage(ctx) : partialResult(ctx);
   if (want("compare") && opts.allowCacheWrite && config.cache.enabled && !cache.hit) saveBaseline(ctx, result3, cache);
   writeRunManifest(ctx);
   const reportCtx = {
     gateName: config.name,
-    resultDir: path10.relative(process.cwd(), dir) || dir,
+    resultDir: path14.relative(process.cwd(), dir) || dir,
     startedAt: started.toISOString(),
     finishedAt: deps.now().toISOString(),
     runUrl: opts.runUrl,
@@ -22944,7 +24044,7 @@ async function runGate(opts, deps) {
   try {
     writeReports(dir, reports);
     const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []);
-    if (mine.length) writeFileSync6(path10.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
+    if (mine.length) writeFileSync6(path14.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
 `);
   } catch (e) {
     writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
@@ -22961,7 +24061,7 @@ function compareStage(ctx) {
       continue;
     }
     const failed = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
-    if (failed && !existsSync8(out)) continue;
+    if (failed && !existsSync10(out)) continue;
     const aborted = role === "candidate" && ctx.earlyAbort;
     const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems);
     if (run) training2[role] = run;
@@ -22970,8 +24070,8 @@ function compareStage(ctx) {
   const mt = ctx.config.evaluations.mtbench;
   if (mt) {
     let questions;
-    const qfile = path10.resolve(ctx.workdir, mt.questions);
-    if (existsSync8(qfile)) {
+    const qfile = path14.resolve(ctx.workdir, mt.questions);
+    if (existsSync10(qfile)) {
       try {
         questions = parseQuestions(readFileSync8(qfile, "utf8"), qfile);
       } catch (e) {
@@ -22990,8 +24090,9 @@ function compareStage(ctx) {
       }
     }
   }
+  const evaluations = loadEvaluations(ctx.outputs, ctx.config, ctx.problems, ctx.dir);
   return decide(
-    { labels: labelsOf(ctx.config), training: training2, mtbench: mtbench3, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
+    { labels: labelsOf(ctx.config), training: training2, mtbench: mtbench3, problems: ctx.problems, earlyAbort: ctx.earlyAbort, ...evaluations },
     ctx.config.checks,
     ctx.records
   );
@@ -23076,25 +24177,25 @@ async function runCommand(flags, io, log) {
 
 // src/cli/demo.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync9 } from "node:fs";
-import * as path11 from "node:path";
+import { existsSync as existsSync11 } from "node:fs";
+import * as path15 from "node:path";
 import { fileURLToPath } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "lr-0.8", diverge: "diverge" };
 function examplesDir() {
-  let dir = path11.dirname(fileURLToPath(import.meta.url));
+  let dir = path15.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path11.join(dir, "examples", "demo");
-    if (existsSync9(candidate)) return path11.join(dir, "examples");
-    dir = path11.dirname(dir);
+    const candidate = path15.join(dir, "examples", "demo");
+    if (existsSync11(candidate)) return path15.join(dir, "examples");
+    dir = path15.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");
 }
 function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
-  const replay = (run) => [node, path11.join(examples, "demo", "replay-train.mjs"), "--run", path11.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
+  const replay = (run) => [node, path15.join(examples, "demo", "replay-train.mjs"), "--run", path15.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
   return (0, import_yaml2.stringify)({
     name: `demo-${scenario}`,
-    model: path11.join(examples, "demo", "Tiny-Llama-init"),
+    model: path15.join(examples, "demo", "Tiny-Llama-init"),
     "result-dir": ".",
     arms: {
       baseline: { label: "Torch", slug: "torch", train: replay("eager"), "timeout-minutes": 10 },
@@ -23102,7 +24203,7 @@ function demoConfigYaml(examples, scenario, speed) {
     },
     evaluations: {
       mtbench: {
-        run: [node, path11.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
+        run: [node, path15.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
         targets: ["original", "baseline", "candidate"],
         judgments: "fastchat/model_judgment/gpt-4_single.jsonl",
         questions: "fastchat/question.jsonl",
@@ -23117,8 +24218,8 @@ async function demoCommand(flags, io, log) {
   if (!(Number(flags.speed) > 0)) throw new UsageError(`--speed must be a positive number (got "${flags.speed}")`);
   const examples = examplesDir();
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), "demo config (built in)");
-  config.workdir = path11.resolve(flags.out);
-  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path11.join(examples, "recorded")}; MT-Bench scores are synthetic`);
+  config.workdir = path15.resolve(flags.out);
+  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path15.join(examples, "recorded")}; MT-Bench scores are synthetic`);
   return runLocal(
     { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
     io,

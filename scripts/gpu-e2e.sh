@@ -14,9 +14,10 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 WORK=/tmp/gate-e2e
 rm -rf "$WORK" && mkdir -p "$WORK"
-TRAIN="$ROOT/scripts/gpu/train_tiny.py"
+# TRAIN can point at a stand-in for a dry run of this script on a machine without a GPU.
+TRAIN=${TRAIN:-"$ROOT/scripts/gpu/train_tiny.py"}
 log() { echo "[e2e $(date +%T)] $*" | tee -a "$OUTDIR/e2e.log"; }
-log "node $(node --version); $(python3 -c 'import torch,transformers;print("torch",torch.__version__,"transformers",transformers.__version__,torch.cuda.get_device_name(0))')"
+log "node $(node --version); $(python3 -c 'import torch,transformers;print("torch",torch.__version__,"transformers",transformers.__version__,torch.cuda.get_device_name(0))' 2>&1 | tail -1)"
 
 # The "original model": the random init every arm starts from.
 python3 "$TRAIN" --output_dir "$WORK/unused" --save-init "$WORK/Tiny-Llama-init" >/dev/null 2>&1 || { log "init failed"; exit 1; }

@@ -117,6 +117,16 @@ export interface LmEvalTask {
 export interface LmEvalResults {
   files: string[];
   tasks: Record<string, LmEvalTask>;
+  /** Tasks and groups that are no group's subtask (`group_subtasks`), in file order: the default selection. */
+  topLevel: string[];
+}
+
+/** Which lm-eval tasks and metrics are gated (config `evaluations.lm-eval`). */
+export interface LmEvalSelection {
+  /** Absent: every top-level task of the results. */
+  tasks?: string[];
+  /** task → metric ("acc" or "acc,none"); absent tasks use acc_norm, else acc. */
+  metrics: Record<string, string>;
 }
 
 /** One metric a user's script wrote (`metrics.json`). */
@@ -140,6 +150,7 @@ export interface CustomMetrics {
 export interface EvaluationInputs {
   evalDocs?: Partial<Record<ArmRole, EvalDocLosses>>;
   lmEval?: Partial<Record<ArmRole, LmEvalResults>>;
+  lmEvalSelection?: LmEvalSelection;
   custom?: Partial<Record<ArmRole, CustomMetrics>>;
 }
 
@@ -214,5 +225,6 @@ export interface GateResult {
   /** Per-document eval losses, lm-evaluation-harness results and custom metrics, when read. */
   evalDocs?: EvaluationInputs['evalDocs'];
   lmEval?: EvaluationInputs['lmEval'];
+  lmEvalSelection?: EvaluationInputs['lmEvalSelection'];
   custom?: EvaluationInputs['custom'];
 }

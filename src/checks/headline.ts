@@ -11,9 +11,13 @@ const SHORT: Record<string, string> = {
   'loss-curve': 'loss curve gap',
   'loss-tail': 'loss tail offset',
   'eval-loss': 'eval loss diff',
+  'eval-loss-docs': 'eval loss per document',
   mtbench: 'MT-Bench',
   speed: 'speed',
 };
+
+/** eval-loss-docs, lm-eval:<task>, metric:<name>. */
+const CI_CHECKS = /^(eval-loss-docs$|lm-eval:|metric:)/;
 
 function compare(c: CheckResult, show: (x: number | null) => string): string {
   const { pass, fail } = c.bounds;
@@ -42,6 +46,8 @@ export function phrase(c: CheckResult): string {
     if (c.verdict === 'info') return `MT-Bench not gated (baseline ${num(c.numbers.baselineAverage as number | null)} at the floor)`;
     return `MT-Bench diff ${num(c.value)} (${ci}) > ${margin}`;
   }
+  // CI-based checks decide on more than the value against one bound: their reason says how.
+  if (CI_CHECKS.test(c.id)) return `${short}: ${c.reason}`;
   return `${short} ${compare(c, c.id === 'loss-tail' ? signedPct : pct)}`;
 }
 

@@ -1,16 +1,20 @@
 // The checks' entry point: data + policy in, verdict + headline + CheckResults out. Pure: no fs,
 // no process, no @actions. Every check returns a result (INVALID with a reason) rather than throw.
 
-import type { ArmLabels, ArmRole, CheckResult, MtBenchScores, Problem, Role, TrainingRun, Verdict } from '../model.js';
+import type { ArmLabels, ArmRole, CheckResult, EvaluationInputs, MtBenchScores, Problem, Role, TrainingRun, Verdict } from '../model.js';
 import type { Policy } from './policy.js';
 import { checkLossCurve, checkLossTail } from './curve.js';
+import { checkCustom } from './custom.js';
+import { checkEvalLossDocs } from './eval-loss-docs.js';
 import { checkFinite } from './finite.js';
+import { checkLmEval } from './lm-eval.js';
 import { makeHeadline, overallVerdict } from './headline.js';
 import { checkMtBench } from './mtbench.js';
 import { checkEvalLoss, checkTrainLoss } from './scalar.js';
 import { checkSpeed } from './speed.js';
 
-export interface CheckInputs {
+/** `evalDocs`, `lmEval` (+ `lmEvalSelection`) and `custom`: optional, absent when not configured or not found. */
+export interface CheckInputs extends EvaluationInputs {
   labels: ArmLabels;
   training: Partial<Record<ArmRole, TrainingRun>>;
   mtbench: Partial<Record<Role, MtBenchScores>>;
@@ -36,6 +40,9 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
     policy.lossCurve.enabled ? checkLossCurve(training, policy.lossCurve, aborted) : null,
     policy.lossTail.enabled ? checkLossTail(training, policy.lossTail, aborted) : null,
     policy.evalLoss.enabled ? checkEvalLoss(training, policy.evalLoss) : null,
+    policy.evalLossDocs.enabled ? checkEvalLossDocs(inputs.evalDocs, policy.evalLossDocs) : null,
+    ...(policy.lmEval.enabled ? checkLmEval(inputs.lmEval, inputs.lmEvalSelection, policy.lmEval) : []),
+    ...(policy.custom.enabled ? checkCustom(inputs.custom, policy.custom) : []),
     policy.mtbench.enabled ? checkMtBench(inputs.mtbench, policy.mtbench) : null,
     policy.speed.enabled ? checkSpeed(training, policy.speed) : null,
   ];
@@ -50,3 +57,6 @@ export { findDivergence, type Divergence } from './finite.js';
 export { bootstrapMeanCi, type BootstrapCi } from './bootstrap.js';
 export { pairDifferences, type PairedDifferences } from './mtbench.js';
 export { createRng, Rng } from './rng.js';
+export { checkEvalLossDocs } from './eval-loss-docs.js';
+export { checkLmEval, pickMetric as pickLmEvalMetric, selectedTasks as lmEvalTasks } from './lm-eval.js';
+export { checkCustom } from './custom.js';

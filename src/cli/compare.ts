@@ -37,6 +37,7 @@ export async function compareCommand(flags: CompareFlags, io: CliIo, log: Log): 
     mtbenchFiles: flags.mtbench,
     questions: flags.questions,
     modelIds: { baseline: flags.baselineModelId, candidate: flags.candidateModelId, original: flags.originalModelId },
+    config,
   });
   const result = decide(inputs, config.checks);
   const reports = renderAll(result, {

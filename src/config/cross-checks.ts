@@ -23,7 +23,17 @@ const BOUNDED_CHECKS = [
   ['loss-curve', 'lossCurve'],
   ['loss-tail', 'lossTail'],
   ['eval-loss', 'evalLoss'],
+  ['eval-loss-docs', 'evalLossDocs'],
 ] as const;
+
+/** lm-eval and custom commands: MT-Bench's placeholders except {model_id} (they have no model id). */
+const EVALUATOR_CONTEXT: CommandContext = {
+  allowed: ['model', 'output', 'checkpoint', 'arm', 'result_dir'],
+  what: 'an lm-eval or custom evaluation command',
+};
+
+/** Where an evaluator's files are: a path template with these names (engine/evaluator-paths.ts expands it). */
+export const PATH_CONTEXT: CommandContext = { allowed: ['arm', 'slug', 'output', 'result_dir'], what: 'an evaluation file path' };
 
 /** Problems of a config that passed the schema; `raw` is the file's data (to know what was written). */
 export function crossCheckIssues(config: GateConfig, raw: Raw): Issue[] {
@@ -66,6 +76,8 @@ export function crossCheckIssues(config: GateConfig, raw: Raw): Issue[] {
     }
   }
 
+  evaluatorIssues(config, raw, add, reserved);
+
   for (const [key, field] of BOUNDED_CHECKS) {
     const { pass, fail } = config.checks[field];
     if (fail < pass) {
@@ -94,6 +106,45 @@ export function crossCheckIssues(config: GateConfig, raw: Raw): Issue[] {
     }
   }
   return issues;
+}
+
+function evaluatorIssues(config: GateConfig, raw: Raw, add: (path: KeyPath, message: string) => void, reserved: Set<string>): void {
+  const { evalLoss, lmEval, custom } = config.evaluations;
+  checkPath(add, ['evaluations', 'eval-loss', 'documents'], evalLoss.documents);
+  for (const [key, ev] of [['lm-eval', lmEval], ['custom', custom]] as const) {
+    if (!ev) continue;
+    if (ev.run !== undefined) checkCommand(add, ['evaluations', key, 'run'], ev.run, EVALUATOR_CONTEXT);
+    for (const name of Object.keys(ev.env)) {
+      if (reserved.has(name)) add(['evaluations', key, 'env', name], 'is set by the gate (from a placeholder); use another name');
+    }
+  }
+  if (lmEval) {
+    checkPath(add, ['evaluations', 'lm-eval', 'results'], lmEval.results);
+    const written = raw.evaluations?.['lm-eval']?.margin;
+    const policy = raw.checks?.['lm-eval']?.margin;
+    if (written !== undefined && policy !== undefined && written !== policy) {
+      add(['evaluations', 'lm-eval', 'margin'], `${written} differs from checks.lm-eval.margin (${policy}); set only one of them`);
+    }
+    if (lmEval.tasks) {
+      for (const task of Object.keys(lmEval.metrics)) {
+        if (!lmEval.tasks.includes(task)) add(['evaluations', 'lm-eval', 'metrics', task], `names a task that is not in evaluations.lm-eval.tasks (${lmEval.tasks.join(', ')})`);
+      }
+    }
+  }
+  if (custom) checkPath(add, ['evaluations', 'custom', 'file'], custom.file);
+}
+
+/** A path template: known placeholders only, and one file per arm (a shared absolute path is a mistake). */
+function checkPath(add: (path: KeyPath, message: string) => void, path: KeyPath, template: string): void {
+  const problem = commandProblem([template], PATH_CONTEXT);
+  if (problem) {
+    add(path, problem.message);
+    return;
+  }
+  const perArm = /\{(arm|slug|output)\}/.test(template);
+  if (!perArm && (isAbsolutePath(template) || template.startsWith('{result_dir}'))) {
+    add(path, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+  }
 }
 
 function checkCommand(add: (path: KeyPath, message: string) => void, path: KeyPath, cmd: Command, ctx: CommandContext): void {

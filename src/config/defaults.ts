@@ -14,6 +14,14 @@ export const DEFAULT_RESULT_DIR = 'result';
 export const DEFAULT_TRAIN_TIMEOUT_MINUTES = 360;
 export const DEFAULT_EVAL_TIMEOUT_MINUTES = 240;
 export const DEFAULT_CACHE_DIR = '~/.cache/accuracy-gate';
+/** The trainer's per-document eval losses (scripts/gpu/train_tiny.py writes them; docs/evaluators.md). */
+export const DEFAULT_EVAL_DOCUMENTS = 'eval_losses.jsonl';
+/**
+ * lm-eval --output_path <output>/lm_eval writes lm_eval/<model>/results_<date>.json (and with a
+ * .json output path, lm_eval/results_<date>.json): `**` covers both.
+ */
+export const DEFAULT_LM_EVAL_RESULTS = 'lm_eval/**/results*.json';
+export const DEFAULT_CUSTOM_FILE = 'metrics.json';
 /** Shown as `source` when no config file was read. */
 export const BUILTIN_SOURCE = 'built-in default';
 
@@ -48,6 +56,7 @@ evaluations:
     timeout-minutes: ${DEFAULT_EVAL_TIMEOUT_MINUTES}
   eval-loss:
     enabled: true
+    documents: ${DEFAULT_EVAL_DOCUMENTS}
 early-abort:
   enabled: true
   bound: 0.1
@@ -97,7 +106,7 @@ export const BUILTIN_CONFIG: GateConfig = deepFreeze({
       timeoutMinutes: DEFAULT_EVAL_TIMEOUT_MINUTES,
       env: {},
     },
-    evalLoss: { enabled: true },
+    evalLoss: { enabled: true, documents: DEFAULT_EVAL_DOCUMENTS },
   },
   checks: resolvePolicy(),
   earlyAbort: { enabled: true, bound: 0.1, consecutive: 3 },

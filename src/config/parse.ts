@@ -8,7 +8,10 @@ import type { ArmRole, Role } from '../model.js';
 import { crossCheckIssues } from './cross-checks.js';
 import {
   DEFAULT_CACHE_DIR,
+  DEFAULT_CUSTOM_FILE,
+  DEFAULT_EVAL_DOCUMENTS,
   DEFAULT_EVAL_TIMEOUT_MINUTES,
+  DEFAULT_LM_EVAL_RESULTS,
   DEFAULT_MODEL,
   DEFAULT_NAME,
   DEFAULT_RESULT_DIR,
@@ -17,7 +20,7 @@ import {
 } from './defaults.js';
 import { BUILTIN_CONFIG } from './defaults.js';
 import { schemaIssues, type Issue } from './schema-check.js';
-import type { ArmConfig, CacheWriteOn, Command, GateConfig, MtBenchConfig } from './types.js';
+import type { ArmConfig, CacheWriteOn, Command, CustomEvalConfig, GateConfig, LmEvalConfig, MtBenchConfig } from './types.js';
 import { formatPath, isSyntaxProblem, readYaml, type KeyPath } from './yaml-source.js';
 
 /** At most this many problems are listed in one error (the first decides its key and line). */
@@ -57,6 +60,11 @@ function toError(issues: Issue[], file: string, lineOf: (path: KeyPath) => numbe
 
 function build(raw: Raw): GateConfig {
   const evaluations = (raw.evaluations ?? {}) as Raw;
+  const checks = resolvePolicy(policyOverrides(raw.checks ?? {}));
+  // One margin, two places to write it: evaluations.lm-eval.margin (next to the tasks) applies
+  // unless checks.lm-eval.margin is written (a conflict between the two is a cross-check issue).
+  const lmMargin = evaluations['lm-eval']?.margin;
+  if (lmMargin !== undefined && raw.checks?.['lm-eval']?.margin === undefined) checks.lmEval.margin = lmMargin;
   const cache = (raw.cache ?? {}) as Raw;
   const abort = (raw['early-abort'] ?? {}) as Raw;
   return {
@@ -70,9 +78,14 @@ function build(raw: Raw): GateConfig {
       : structuredClone(BUILTIN_CONFIG.arms),
     evaluations: {
       ...(evaluations.mtbench ? { mtbench: mtbench(evaluations.mtbench) } : {}),
-      evalLoss: { enabled: evaluations['eval-loss']?.enabled ?? true },
+      evalLoss: {
+        enabled: evaluations['eval-loss']?.enabled ?? true,
+        documents: evaluations['eval-loss']?.documents ?? DEFAULT_EVAL_DOCUMENTS,
+      },
+      ...(evaluations['lm-eval'] ? { lmEval: lmEval(evaluations['lm-eval'], checks.lmEval.margin) } : {}),
+      ...(evaluations.custom ? { custom: custom(evaluations.custom) } : {}),
     },
-    checks: resolvePolicy(policyOverrides(raw.checks ?? {})),
+    checks,
     earlyAbort: { enabled: abort.enabled ?? true, bound: abort.bound ?? 0.1, consecutive: abort.consecutive ?? 3 },
     cache: {
       enabled: cache.enabled ?? false,
@@ -109,6 +122,29 @@ function mtbench(raw: Raw): MtBenchConfig {
     judgments: raw.judgments,
     questions: raw.questions ?? defaultQuestions(raw.judgments),
     modelId: raw['model-id'] ?? 'auto',
+    timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
+    env: env(raw.env),
+  };
+}
+
+function lmEval(raw: Raw, margin: number): LmEvalConfig {
+  return {
+    enabled: raw.enabled ?? true,
+    ...(raw.run !== undefined ? { run: command(raw.run) } : {}),
+    results: raw.results ?? DEFAULT_LM_EVAL_RESULTS,
+    ...(raw.tasks !== undefined ? { tasks: [...(raw.tasks as string[])] } : {}),
+    metrics: { ...((raw.metrics ?? {}) as Record<string, string>) },
+    margin,
+    timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
+    env: env(raw.env),
+  };
+}
+
+function custom(raw: Raw): CustomEvalConfig {
+  return {
+    enabled: raw.enabled ?? true,
+    ...(raw.run !== undefined ? { run: command(raw.run) } : {}),
+    file: raw.file ?? DEFAULT_CUSTOM_FILE,
     timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
     env: env(raw.env),
   };

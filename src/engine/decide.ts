@@ -15,5 +15,9 @@ export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[
     problems: inputs.problems,
     stages,
     earlyAbort: inputs.earlyAbort,
+    // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
+    ...(inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {}),
+    ...(inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {}),
+    ...(inputs.custom ? { custom: inputs.custom } : {}),
   };
 }

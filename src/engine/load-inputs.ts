@@ -8,6 +8,9 @@ import { readTrainerOutput } from '../readers/trainer-output.js';
 import { parseQuestions, readJudgmentsFile, scoreModel, type JudgmentRow } from '../readers/mtbench.js';
 import { readFileSync } from 'node:fs';
 import type { CheckInputs } from '../checks/index.js';
+import { BUILTIN_CONFIG } from '../config/defaults.js';
+import type { GateConfig } from '../config/types.js';
+import { loadEvaluations } from './load-evaluations.js';
 
 export interface CompareSources {
   labels: ArmLabels;
@@ -19,6 +22,8 @@ export interface CompareSources {
   mtbenchFiles: string[];
   questions?: string;
   modelIds: Partial<Record<Role, string>>;
+  /** Where the evaluations besides MT-Bench are (evaluations.*); default the built-in config. */
+  config?: GateConfig;
 }
 
 export function problemOf(e: unknown, source: string): Problem {
@@ -107,5 +112,6 @@ export function loadCompareInputs(src: CompareSources): CheckInputs {
     if (run) training[role] = run;
   }
   const mtbench = loadMtBench(src, problems);
-  return { labels: src.labels, training, mtbench, problems };
+  const evaluations = loadEvaluations(src.runs, src.config ?? BUILTIN_CONFIG, problems);
+  return { labels: src.labels, training, mtbench, problems, ...evaluations };
 }

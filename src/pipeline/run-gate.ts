@@ -14,6 +14,8 @@ import { readFileSync } from 'node:fs';
 import type { RunContext, RunDeps } from './context.js';
 import { trainArm } from './train-stage.js';
 import { evaluate } from './eval-stage.js';
+import { runEvaluators } from './evaluator-stage.js';
+import { loadEvaluations } from '../engine/load-evaluations.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
 import { findEarlierOutputs, writeRunManifest } from './manifest.js';
 import { trainStage, evalStage, type StageId } from './stages.js';
@@ -103,6 +105,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
     await evaluate(ctx, role);
   }
+  for (const role of ['baseline', 'candidate'] as const) await runEvaluators(ctx, role);
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   const result = want('compare') ? compareStage(ctx) : partialResult(ctx);
@@ -176,8 +179,9 @@ function compareStage(ctx: RunContext): GateResult {
       }
     }
   }
+  const evaluations = loadEvaluations(ctx.outputs, ctx.config, ctx.problems, ctx.dir);
   return decide(
-    { labels: labelsOf(ctx.config), training, mtbench, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
+    { labels: labelsOf(ctx.config), training, mtbench, problems: ctx.problems, earlyAbort: ctx.earlyAbort, ...evaluations },
     ctx.config.checks,
     ctx.records,
   );

@@ -40,6 +40,8 @@ export const CLIENT_JS = String.raw`(function () {
           ctx.fillRect(left, u.bbox.top, Math.min(x, left + u.bbox.width) - left, u.bbox.height);
           ctx.fillStyle = 'rgba(55,65,81,0.9)';
           ctx.font = Math.round(11 * devicePixelRatio) + 'px system-ui, sans-serif';
+          ctx.textAlign = 'left';
+          ctx.textBaseline = 'alphabetic';
           ctx.fillText('warm-up (not gated)', left + 4 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio);
           ctx.restore();
         }],
@@ -59,6 +61,8 @@ export const CLIENT_JS = String.raw`(function () {
             ctx.stroke();
             ctx.fillStyle = colour;
             ctx.font = 'bold ' + Math.round(11 * pr) + 'px system-ui, sans-serif';
+            ctx.textAlign = 'left'; // uPlot leaves whatever its last axis label used
+            ctx.textBaseline = 'alphabetic';
             var text = m.label, w = ctx.measureText(text).width;
             var tx = x + 4 * pr + w > u.bbox.left + u.bbox.width ? x - 4 * pr - w : x + 4 * pr;
             ctx.fillText(text, tx, u.bbox.top + (14 + 14 * i) * pr);

@@ -98,9 +98,9 @@ function ciText(c: CheckResult | undefined): string {
   const confText = typeof conf === 'number' ? `${formatNumber(conf * 100, 3)} %` : '95 %';
   const ci =
     typeof lo === 'number' && typeof hi === 'number'
-      ? `Candidate − baseline: mean ${esc(formatNumber(c.value, 4))}, ${confText} CI [${esc(formatNumber(lo, 4))}, ${esc(formatNumber(hi, 4))}] (question-clustered bootstrap). `
+      ? `<b>Candidate − baseline: mean ${esc(formatNumber(c.value, 4))}, ${confText} CI [${esc(formatNumber(lo, 4))}, ${esc(formatNumber(hi, 4))}]</b> (paired by question and turn, question-clustered bootstrap)<br>`
       : '';
-  return `<p class="ci" id="mtbench-ci">${badge(c.verdict)} ${ci}${esc(c.reason)}</p>`;
+  return `<p class="ci" id="mtbench-ci">${badge(c.verdict)} ${ci}<span class="muted">${esc(c.reason)}</span></p>`;
 }
 
 export function mtbenchSection(r: GateResult): string {

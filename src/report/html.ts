@@ -38,18 +38,18 @@ function chartsSection(r: GateResult, data: ChartData): string {
     return '<section id="curves"><h2>Loss curves</h2><p class="muted">Neither arm logged a loss point.</p></section>';
   }
   const { points } = data.loss;
-  const sampled = (downsampled: boolean, n: string) =>
-    downsampled ? ` Downsampled for drawing to ${MAX_CHART_POINTS.toLocaleString('en-US')} points (each bucket's min and max) from ${n}.` : '';
+  const sampled = (downsampled: boolean, shown: number, n: string) =>
+    downsampled ? ` Drawn from ${shown} points (each bucket's min and max) of ${n}.` : '';
   const notes = data.markers.map((m) => `<li>${esc(m.detail)}</li>`);
   const nonFinite = [data.loss.baseline, data.loss.candidate].some((cells) => cells.some((c) => typeof c === 'string'));
   if (nonFinite) notes.push('<li>A line breaks where its loss is not finite (NaN or Infinity cannot be drawn).</li>');
   const pass = data.bounds.pass;
   const band = pass !== null ? ` The green band is the loss-curve check's pass bound, ±${esc(formatNumber(pass * 100, 3))} % of ${esc(r.labels.baseline)}.` : '';
-  const hint = 'Hover for values, drag to zoom into a step range, double-click to zoom out.';
+  const hint = 'Hover for values; drag across to zoom into steps (drag up or down to zoom into values); double-click to zoom out; click a legend entry to hide its line.';
   const noscript = '<noscript><p class="muted">The interactive charts need JavaScript.</p></noscript>';
   const parts = [
     '<section id="curves"><h2>Loss curves</h2>',
-    `<p class="hint">${hint}${band}${esc(sampled(data.loss.downsampled, `${points.baseline} + ${points.candidate} logged points`))}</p>`,
+    `<p class="hint">${hint}${band}${esc(sampled(data.loss.downsampled, data.loss.x.length, `${points.baseline} + ${points.candidate} logged points`))}</p>`,
     `<div id="loss-chart" class="uplot-box">${noscript}</div>`,
   ];
   if (notes.length) parts.push(`<ul class="notes">${notes.join('')}</ul>`);
@@ -58,7 +58,7 @@ function chartsSection(r: GateResult, data: ChartData): string {
     const lines = fail !== null ? `; dashed red: the fail bound ±${esc(formatNumber(fail * 100, 3))} %` : '';
     parts.push(
       '<h3>Relative gap (candidate − baseline) / baseline</h3>',
-      `<p class="hint">At the ${data.gap.points} steps both arms logged. The check gates the smoothed gap after warm-up (shaded)${lines}.${esc(sampled(data.gap.downsampled, `${data.gap.points} points`))}</p>`,
+      `<p class="hint">At the ${data.gap.points} steps both arms logged. The check gates the smoothed gap after warm-up (shaded)${lines}.${esc(sampled(data.gap.downsampled, data.gap.x.length, `${data.gap.points} points`))}</p>`,
       `<div id="gap-chart" class="uplot-box">${noscript}</div>`,
     );
   }
@@ -100,7 +100,8 @@ export function renderReportHtml(r: GateResult, ctx: ReportContext, assets: Html
     '<html lang="en">',
     '<head>',
     '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">`,
+    // Only constants and base64 hashes: nothing to escape.
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="color-scheme" content="light">',
     `<title>${esc(title)}</title>`,

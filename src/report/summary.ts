@@ -19,6 +19,7 @@ import {
   type Verdict,
 } from '../model.js';
 import type { ReportContext } from './context.js';
+import { otherEvaluations, type SummaryOtherEvaluations } from './summary-evaluations.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -90,7 +91,7 @@ export interface SummaryJson {
   checks: SummaryCheck[];
   labels: ArmLabels;
   training: Record<ArmRole, SummaryTraining>;
-  evaluations: { mtbench: Record<Role, SummaryMtBench> };
+  evaluations: { mtbench: Record<Role, SummaryMtBench> } & SummaryOtherEvaluations;
   stages: SummaryStage[];
   problems: Problem[];
   early_abort: { step: number; reason: string } | null;
@@ -199,7 +200,7 @@ export function buildSummary(r: GateResult, ctx: ReportContext): SummaryJson {
     checks: r.checks.map(check),
     labels: { baseline: r.labels.baseline, candidate: r.labels.candidate },
     training: trainingOut,
-    evaluations: { mtbench: mtbenchOut },
+    evaluations: { mtbench: mtbenchOut, ...otherEvaluations(r) },
     stages: r.stages.map(stage),
     problems: r.problems.map((p) => ({ source: p.source, message: p.message })),
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,

@@ -14,7 +14,9 @@ if (!HAS_CHROMIUM) console.warn(`browser tests skipped: ${CHROMIUM} not found (a
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const RECORDED = path.join(ROOT, 'examples', 'recorded');
+/** Real FastChat judgments, shared outside the repo (never copied into it). */
 export const MTBENCH = path.resolve(ROOT, '..', 'shared', 'fixtures', 'mtbench');
+export const HAS_MTBENCH = existsSync(path.join(MTBENCH, 'real-gemini-vs-test_ar'));
 /** Kept after the run for people to look at (test/_temp is gitignored). */
 export const SCREENSHOTS = path.join(ROOT, 'test', '_temp', 'screenshots');
 
