@@ -83,9 +83,17 @@ function checkTask(name: string, lm: LmEval, selection: LmEvalSelection | undefi
   const sign = higher ? 1 : -1;
   const bs = base.samples?.[key];
   const cs = cand.samples?.[key];
+  // Pairing is only valid for a metric that is the mean of its per-document values (acc,
+  // exact_match); a corpus metric logs other per-document terms (perplexity logs a log-likelihood).
+  const meanOf = (v: Record<string, number>, expected: number) => {
+    const xs = Object.values(v);
+    const m = xs.reduce((a, x) => a + x, 0) / xs.length;
+    return xs.length > 0 && Math.abs(m - expected) <= 1e-6 * Math.max(1, Math.abs(expected));
+  };
+  const pairable = !!bs && !!cs && meanOf(bs, b) && meanOf(cs, c);
   let ci: { mean: number; lower: number; upper: number };
   let how: string;
-  if (bs && cs) {
+  if (bs && cs && pairable) {
     const baseOnly = Object.keys(bs).filter((id) => !(id in cs));
     const candOnly = Object.keys(cs).filter((id) => !(id in bs));
     if (baseOnly.length || candOnly.length) {
@@ -119,7 +127,12 @@ function checkTask(name: string, lm: LmEval, selection: LmEvalSelection | undefi
     const half = twoSidedZ(policy.confidence) * Math.sqrt(seB * seB + seC * seC);
     ci = { mean: diff, lower: diff - half, upper: diff + half };
     Object.assign(numbers, { method: 'unpaired' });
-    how = bs || cs ? `unpaired stderr (samples on the ${bs ? 'baseline' : 'candidate'} only)` : 'unpaired stderr';
+    how =
+      bs && cs
+        ? `unpaired stderr (the per-document ${metric} values do not average to the reported ${metric}: not a mean, cannot pair)`
+        : bs || cs
+          ? `unpaired stderr (samples on the ${bs ? 'baseline' : 'candidate'} only)`
+          : 'unpaired stderr';
   }
   Object.assign(numbers, { diff: ci.mean, ciLower: ci.lower, ciUpper: ci.upper, confidence: policy.confidence });
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;

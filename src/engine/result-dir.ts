@@ -7,12 +7,15 @@ import { buildSummary } from '../report/summary.js';
 import { renderReportMarkdown } from '../report/report-md.js';
 import { renderJunit } from '../report/junit.js';
 import type { ReportContext } from '../report/context.js';
+import { renderReportHtml } from '../report/html.js';
+import { htmlAssets } from '../report/html-assets.js';
 
 export const REPORT_FILES = {
   resultLog: 'result.log',
   summary: 'summary.json',
   report: 'report.md',
   junit: 'junit.xml',
+  html: 'report.html',
 } as const;
 
 /** `YYYYmmdd_HHMMSS` in local time, as the seed's `date +%Y%m%d_%H%M%S`. */
@@ -26,6 +29,7 @@ export interface RenderedReports {
   summary: string;
   report: string;
   junit: string;
+  html: string;
 }
 
 export function renderAll(result: GateResult, ctx: ReportContext): RenderedReports {
@@ -34,6 +38,7 @@ export function renderAll(result: GateResult, ctx: ReportContext): RenderedRepor
     summary: `${JSON.stringify(buildSummary(result, ctx), null, 2)}\n`,
     report: renderReportMarkdown(result, ctx),
     junit: renderJunit(result, ctx),
+    html: renderReportHtml(result, ctx, htmlAssets()),
   };
 }
 

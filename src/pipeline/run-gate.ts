@@ -114,7 +114,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 
   const reportCtx: ReportContext = {
     gateName: config.name,
-    resultDir: path.relative(process.cwd(), dir) || dir,
+    resultDir: displayPath(dir),
     startedAt: started.toISOString(),
     finishedAt: deps.now().toISOString(),
     runUrl: opts.runUrl,
@@ -210,4 +210,10 @@ function partialResult(ctx: RunContext): GateResult {
     stages: ctx.records,
     earlyAbort: ctx.earlyAbort,
   };
+}
+
+/** Relative to the current directory when inside it (as the seed prints ./result/<ts>), else absolute. */
+function displayPath(dir: string): string {
+  const rel = path.relative(process.cwd(), dir);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
 }
