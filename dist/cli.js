@@ -1199,7 +1199,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path16 = __require("node:path");
+    var path18 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2212,9 +2212,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path16.resolve(baseDir, baseName);
+          const localBin = path18.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path16.extname(baseName))) return void 0;
+          if (sourceExt.includes(path18.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2232,17 +2232,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path16.resolve(
-            path16.dirname(resolvedScriptPath),
+          executableDir = path18.resolve(
+            path18.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path16.basename(
+            const legacyName = path18.basename(
               this._scriptPath,
-              path16.extname(this._scriptPath)
+              path18.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2253,7 +2253,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path16.extname(executableFile));
+        launchWithNode = sourceExt.includes(path18.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -3168,7 +3168,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path16.basename(filename, path16.extname(filename));
+        this._name = path18.basename(filename, path18.extname(filename));
         return this;
       }
       /**
@@ -3182,9 +3182,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path17) {
-        if (path17 === void 0) return this._executableDir;
-        this._executableDir = path17;
+      executableDir(path19) {
+        if (path19 === void 0) return this._executableDir;
+        this._executableDir = path19;
         return this;
       }
       /**
@@ -3539,17 +3539,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path16) {
-      const ctrl = callVisitor(key, node, visitor, path16);
+    function visit_(key, node, visitor, path18) {
+      const ctrl = callVisitor(key, node, visitor, path18);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path16, ctrl);
-        return visit_(key, ctrl, visitor, path16);
+        replaceNode(key, path18, ctrl);
+        return visit_(key, ctrl, visitor, path18);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path16 = Object.freeze(path16.concat(node));
+          path18 = Object.freeze(path18.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path16);
+            const ci = visit_(i, node.items[i], visitor, path18);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3560,13 +3560,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path16 = Object.freeze(path16.concat(node));
-          const ck = visit_("key", node.key, visitor, path16);
+          path18 = Object.freeze(path18.concat(node));
+          const ck = visit_("key", node.key, visitor, path18);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path16);
+          const cv = visit_("value", node.value, visitor, path18);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3587,17 +3587,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path16) {
-      const ctrl = await callVisitor(key, node, visitor, path16);
+    async function visitAsync_(key, node, visitor, path18) {
+      const ctrl = await callVisitor(key, node, visitor, path18);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path16, ctrl);
-        return visitAsync_(key, ctrl, visitor, path16);
+        replaceNode(key, path18, ctrl);
+        return visitAsync_(key, ctrl, visitor, path18);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path16 = Object.freeze(path16.concat(node));
+          path18 = Object.freeze(path18.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path16);
+            const ci = await visitAsync_(i, node.items[i], visitor, path18);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3608,13 +3608,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path16 = Object.freeze(path16.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path16);
+          path18 = Object.freeze(path18.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path18);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path16);
+          const cv = await visitAsync_("value", node.value, visitor, path18);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3641,23 +3641,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path16) {
+    function callVisitor(key, node, visitor, path18) {
       if (typeof visitor === "function")
-        return visitor(key, node, path16);
+        return visitor(key, node, path18);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path16);
+        return visitor.Map?.(key, node, path18);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path16);
+        return visitor.Seq?.(key, node, path18);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path16);
+        return visitor.Pair?.(key, node, path18);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path16);
+        return visitor.Scalar?.(key, node, path18);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path16);
+        return visitor.Alias?.(key, node, path18);
       return void 0;
     }
-    function replaceNode(key, path16, node) {
-      const parent = path16[path16.length - 1];
+    function replaceNode(key, path18, node) {
+      const parent = path18[path18.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -4269,10 +4269,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path16, value) {
+    function collectionFromPath(schema, path18, value) {
       let v = value;
-      for (let i = path16.length - 1; i >= 0; --i) {
-        const k = path16[i];
+      for (let i = path18.length - 1; i >= 0; --i) {
+        const k = path18[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4291,7 +4291,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path16) => path16 == null || typeof path16 === "object" && !!path16[Symbol.iterator]().next().done;
+    var isEmptyPath = (path18) => path18 == null || typeof path18 === "object" && !!path18[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4321,11 +4321,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path16, value) {
-        if (isEmptyPath(path16))
+      addIn(path18, value) {
+        if (isEmptyPath(path18))
           this.add(value);
         else {
-          const [key, ...rest] = path16;
+          const [key, ...rest] = path18;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -4339,8 +4339,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path16) {
-        const [key, ...rest] = path16;
+      deleteIn(path18) {
+        const [key, ...rest] = path18;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -4354,8 +4354,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path16, keepScalar) {
-        const [key, ...rest] = path16;
+      getIn(path18, keepScalar) {
+        const [key, ...rest] = path18;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -4373,8 +4373,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path16) {
-        const [key, ...rest] = path16;
+      hasIn(path18) {
+        const [key, ...rest] = path18;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -4384,8 +4384,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path16, value) {
-        const [key, ...rest] = path16;
+      setIn(path18, value) {
+        const [key, ...rest] = path18;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -6900,9 +6900,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path16, value) {
+      addIn(path18, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path16, value);
+          this.contents.addIn(path18, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -6977,14 +6977,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path16) {
-        if (Collection.isEmptyPath(path16)) {
+      deleteIn(path18) {
+        if (Collection.isEmptyPath(path18)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path16) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path18) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -6999,10 +6999,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path16, keepScalar) {
-        if (Collection.isEmptyPath(path16))
+      getIn(path18, keepScalar) {
+        if (Collection.isEmptyPath(path18))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path16, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path18, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7013,10 +7013,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path16) {
-        if (Collection.isEmptyPath(path16))
+      hasIn(path18) {
+        if (Collection.isEmptyPath(path18))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path16) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path18) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7033,13 +7033,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path16, value) {
-        if (Collection.isEmptyPath(path16)) {
+      setIn(path18, value) {
+        if (Collection.isEmptyPath(path18)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path16), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path18), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path16, value);
+          this.contents.setIn(path18, value);
         }
       }
       /**
@@ -9000,9 +9000,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path16) => {
+    visit.itemAtPath = (cst, path18) => {
       let item = cst;
-      for (const [field, index] of path16) {
+      for (const [field, index] of path18) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -9011,23 +9011,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path16) => {
-      const parent = visit.itemAtPath(cst, path16.slice(0, -1));
-      const field = path16[path16.length - 1][0];
+    visit.parentCollection = (cst, path18) => {
+      const parent = visit.itemAtPath(cst, path18.slice(0, -1));
+      const field = path18[path18.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path16, item, visitor) {
-      let ctrl = visitor(item, path16);
+    function _visit(path18, item, visitor) {
+      let ctrl = visitor(item, path18);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path16.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path18.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9038,10 +9038,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path16);
+            ctrl = ctrl(item, path18);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path16) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path18) : ctrl;
     }
     exports.visit = visit;
   }
@@ -13743,7 +13743,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve11.call(this, root, ref);
+      let _sch = resolve12.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -13770,7 +13770,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve11(root, ref) {
+    function resolve12(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -14021,8 +14021,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path16) {
-      let input = path16;
+    function removeDotSegments(path18) {
+      let input = path18;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -14096,11 +14096,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path16) {
-      if (path16 === "" || path16[0] === "/") {
-        return removeDotSegments(path16);
+    function removeDotSegmentsRelative(path18) {
+      if (path18 === "" || path18[0] === "/") {
+        return removeDotSegments(path18);
       }
-      const segments = path16.split("/");
+      const segments = path18.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -14463,8 +14463,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path16 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path16 && path16 !== "/" ? path16 : void 0;
+        const path18 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path18 && path18 !== "/" ? path18 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -14634,7 +14634,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve11(baseURI, relativeURI, options) {
+    function resolve12(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -15025,7 +15025,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve11,
+      resolve: resolve12,
       resolveComponent,
       equal,
       serialize,
@@ -17802,7 +17802,7 @@ var DEFAULT_POLICY = {
   lossCurve: { enabled: true, pass: 0.01, fail: 0.02, warmupFraction: 0.05, emaAlpha: 0.1, outliers: "auto" },
   lossTail: { enabled: true, pass: 5e-3, fail: 0.01, fraction: 0.1 },
   evalLoss: { enabled: true, pass: 5e-3, fail: 0.01 },
-  evalLossDocs: { enabled: true, pass: 5e-3, fail: 0.01, confidence: 0.95, resamples: 1e4, seed: 20241205 },
+  evalLossDocs: { enabled: true, pass: 5e-3, fail: 0.01, minDocuments: 50, confidence: 0.95, resamples: 1e4, seed: 20241205 },
   lmEval: { enabled: true, margin: 0.01, confidence: 0.95, resamples: 1e4, seed: 20241205 },
   custom: { enabled: true, confidence: 0.95, resamples: 1e4, seed: 20241205 },
   mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 1e4, seed: 20241205, floor: 3 },
@@ -17824,6 +17824,8 @@ var DEFAULT_RESULT_DIR = "result";
 var DEFAULT_TRAIN_TIMEOUT_MINUTES = 360;
 var DEFAULT_EVAL_TIMEOUT_MINUTES = 240;
 var DEFAULT_CACHE_DIR = "~/.cache/accuracy-gate";
+var DEFAULT_LOCK_FILE = "~/.cache/accuracy-gate/gpu.lock";
+var DEFAULT_LOCK_TIMEOUT_MINUTES = 720;
 var DEFAULT_EVAL_DOCUMENTS = "eval_losses.jsonl";
 var DEFAULT_LM_EVAL_RESULTS = "lm_eval/**/results*.json";
 var DEFAULT_CUSTOM_FILE = "metrics.json";
@@ -17869,6 +17871,10 @@ cache:
   fingerprint: "${FINGERPRINT.replace(/"/g, '\\"')}"
   files: [run_clm.py, llama.sh, llama_fsdp_torch.json]
   write-on: default-branch
+lock:
+  enabled: true
+  file: ${DEFAULT_LOCK_FILE}
+  timeout-minutes: ${DEFAULT_LOCK_TIMEOUT_MINUTES}
 parallel: false
 `;
 var BUILTIN_CONFIG = deepFreeze({
@@ -17919,6 +17925,7 @@ var BUILTIN_CONFIG = deepFreeze({
     writeOn: "default-branch"
   },
   parallel: false,
+  lock: { enabled: true, file: DEFAULT_LOCK_FILE, timeoutMinutes: DEFAULT_LOCK_TIMEOUT_MINUTES },
   artifact: { include: [], exclude: [] }
 });
 function deepFreeze(value) {
@@ -17940,6 +17947,7 @@ var ARM_ROLES = ["baseline", "candidate"];
 var ROLES = ["original", "baseline", "candidate"];
 
 // src/config/paths.ts
+import { homedir } from "node:os";
 import { join, posix, win32 } from "node:path";
 function escapeProblem(p, base = "the working directory") {
   if (isAbsolutePath(p)) return `must be a relative path inside ${base}, not an absolute one`;
@@ -17949,6 +17957,11 @@ function escapeProblem(p, base = "the working directory") {
 }
 function isAbsolutePath(p) {
   return posix.isAbsolute(p) || win32.isAbsolute(p);
+}
+function expandHome(p, home = homedir()) {
+  if (p === "~") return home;
+  if (p.startsWith("~/")) return join(home, p.slice(2));
+  return p;
 }
 
 // src/config/suggest.ts
@@ -18157,14 +18170,14 @@ function readYaml(text) {
   } catch (e) {
     return { line: 1, message: `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   }
-  return { data, lineOf: (path16) => lineOfPath(doc, lineCounter, path16) };
+  return { data, lineOf: (path18) => lineOfPath(doc, lineCounter, path18) };
 }
 function isSyntaxProblem(x) {
   return "message" in x;
 }
-function formatPath(path16) {
+function formatPath(path18) {
   let out = "";
-  for (const seg of path16) {
+  for (const seg of path18) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -18174,10 +18187,10 @@ function firstLine(message) {
   const first = message.split("\n")[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, "").trim();
 }
-function lineOfPath(doc, counter, path16) {
+function lineOfPath(doc, counter, path18) {
   let node = doc.contents;
   let line = 1;
-  for (const seg of path16) {
+  for (const seg of path18) {
     if ((0, import_yaml.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
@@ -18213,8 +18226,8 @@ var EVALUATOR_CONTEXT = {
 var PATH_CONTEXT = { allowed: ["arm", "slug", "output", "result_dir"], what: "an evaluation file path" };
 function crossCheckIssues(config, raw2) {
   const issues = [];
-  const add = (path16, message) => {
-    issues.push({ path: path16, text: `${formatPath(path16)}: ${message}` });
+  const add = (path18, message) => {
+    issues.push({ path: path18, text: `${formatPath(path18)}: ${message}` });
   };
   const reserved = new Set(Object.values(PLACEHOLDER_ENV));
   for (const role of ARM_ROLES) {
@@ -18301,20 +18314,20 @@ function evaluatorIssues(config, raw2, add, reserved) {
   }
   if (custom2) checkPath(add, ["evaluations", "custom", "file"], custom2.file);
 }
-function checkPath(add, path16, template) {
+function checkPath(add, path18, template) {
   const problem = commandProblem([template], PATH_CONTEXT);
   if (problem) {
-    add(path16, problem.message);
+    add(path18, problem.message);
     return;
   }
   const perArm = /\{(arm|slug|output)\}/.test(template);
   if (!perArm && (isAbsolutePath(template) || template.startsWith("{result_dir}"))) {
-    add(path16, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+    add(path18, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
   }
 }
-function checkCommand(add, path16, cmd, ctx) {
+function checkCommand(add, path18, cmd, ctx) {
   const problem = commandProblem(cmd, ctx);
-  if (problem) add(problem.index === void 0 ? path16 : [...path16, problem.index], problem.message);
+  if (problem) add(problem.index === void 0 ? path18 : [...path18, problem.index], problem.message);
 }
 function normal(p) {
   return posix2.normalize(p.replace(/\\/g, "/")).replace(/\/+$/, "");
@@ -18712,6 +18725,12 @@ var config_schema_default = {
               default: 0.01,
               description: "FAIL bound of the relative difference; must be >= pass."
             },
+            "min-documents": {
+              type: "integer",
+              minimum: 2,
+              default: 50,
+              description: "Paired documents needed to gate; below this the check is reported (info), not gated. The scalar eval-loss check still gates."
+            },
             confidence: {
               type: "number",
               exclusiveMinimum: 0,
@@ -18925,6 +18944,29 @@ var config_schema_default = {
         }
       }
     },
+    lock: {
+      type: "object",
+      additionalProperties: false,
+      description: "One gate at a time on this machine's GPUs: training and evaluation run under an exclusive lock file; a second gate waits for it.",
+      properties: {
+        enabled: {
+          type: "boolean",
+          default: true
+        },
+        file: {
+          type: "string",
+          minLength: 1,
+          default: "~/.cache/accuracy-gate/gpu.lock",
+          description: "The lock file, shared by every gate on the machine; may start with ~/; relative to workdir otherwise."
+        },
+        "timeout-minutes": {
+          type: "number",
+          exclusiveMinimum: 0,
+          default: 720,
+          description: "Give up waiting for the lock after this long (the run is INVALID, nothing trained)."
+        }
+      }
+    },
     parallel: {
       type: "boolean",
       default: false,
@@ -19072,30 +19114,30 @@ function schemaIssues(data) {
   const missing = [];
   for (const e of validate.errors ?? []) {
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
-    const path16 = typedPath(e.instancePath, data);
+    const path18 = typedPath(e.instancePath, data);
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
       const known = Object.keys(e.parentSchema.properties ?? {});
       const guess = suggest(key, known);
-      const full = formatPath([...path16, key]);
+      const full = formatPath([...path18, key]);
       issue = {
-        path: [...path16, key],
+        path: [...path18, key],
         text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known.join(", ")})`
       };
-      if (guess) typos.set(formatPath(path16), guess);
+      if (guess) typos.set(formatPath(path18), guess);
     } else if (e.keyword === "required") {
       const key = String(e.params.missingProperty);
-      issue = { path: [...path16, key], text: `${formatPath([...path16, key])}: is required` };
-      missing.push({ parent: path16, key, issue });
+      issue = { path: [...path18, key], text: `${formatPath([...path18, key])}: is required` };
+      missing.push({ parent: path18, key, issue });
     } else if (e.keyword === "propertyNames") {
       const key = String(e.params.propertyName);
       issue = {
-        path: [...path16, key],
-        text: `${formatPath([...path16, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
+        path: [...path18, key],
+        text: `${formatPath([...path18, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
       };
     } else {
-      issue = { path: path16, text: `${formatPath(path16) || "(top level)"}: ${describe(e)}` };
+      issue = { path: path18, text: `${formatPath(path18) || "(top level)"}: ${describe(e)}` };
     }
     const id = formatPath(issue.path);
     if (seen.has(id)) continue;
@@ -19207,6 +19249,7 @@ function build(raw2) {
   if (lmMargin !== void 0 && raw2.checks?.["lm-eval"]?.margin === void 0) checks.lmEval.margin = lmMargin;
   const cache = raw2.cache ?? {};
   const abort = raw2["early-abort"] ?? {};
+  const lock = raw2.lock ?? {};
   return {
     name: raw2.name ?? DEFAULT_NAME,
     model: raw2.model ?? DEFAULT_MODEL,
@@ -19233,6 +19276,11 @@ function build(raw2) {
       writeOn: cache["write-on"] ?? "default-branch"
     },
     parallel: raw2.parallel ?? false,
+    lock: {
+      enabled: lock.enabled ?? true,
+      file: lock.file ?? DEFAULT_LOCK_FILE,
+      timeoutMinutes: lock["timeout-minutes"] ?? DEFAULT_LOCK_TIMEOUT_MINUTES
+    },
     artifact: { include: raw2.artifact?.include ?? [], exclude: raw2.artifact?.exclude ?? [] }
   };
 }
@@ -19312,15 +19360,15 @@ function policyOverrides(raw2) {
 }
 
 // src/config/load-config.ts
-function loadConfig(path16, cwd) {
-  const file = resolve(cwd, path16 ?? DEFAULT_CONFIG_PATH);
+function loadConfig(path18, cwd) {
+  const file = resolve(cwd, path18 ?? DEFAULT_CONFIG_PATH);
   const shown = displayPath(file, cwd);
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" && path16 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE };
+    if (code === "ENOENT" && path18 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE };
     const why = code === "ENOENT" ? "config file not found" : code === "EISDIR" ? "is a directory, not a config file" : errorMessage(e);
     throw new ConfigError(`${shown}: ${why}`, shown);
   }
@@ -19645,26 +19693,26 @@ function expectObject(value, where, what = "the top level") {
 function wrongType(where, key, expected, value) {
   return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value)}`, where.file, where.line, key);
 }
-function optionalNumber(obj, key, where, path16 = key) {
+function optionalNumber(obj, key, where, path18 = key) {
   if (!(key in obj)) return void 0;
   const value = obj[key];
-  if (typeof value !== "number") throw wrongType(where, path16, "a number", value);
+  if (typeof value !== "number") throw wrongType(where, path18, "a number", value);
   return value;
 }
-function requiredNumber(obj, key, where, path16 = key) {
-  const value = optionalNumber(obj, key, where, path16);
-  if (value === void 0) throw new ParseError(`missing key "${path16}"`, where.file, where.line, path16);
+function requiredNumber(obj, key, where, path18 = key) {
+  const value = optionalNumber(obj, key, where, path18);
+  if (value === void 0) throw new ParseError(`missing key "${path18}"`, where.file, where.line, path18);
   return value;
 }
-function requiredInteger(obj, key, where, path16 = key) {
-  const value = requiredNumber(obj, key, where, path16);
-  if (!Number.isInteger(value)) throw wrongType(where, path16, "an integer", value);
+function requiredInteger(obj, key, where, path18 = key) {
+  const value = requiredNumber(obj, key, where, path18);
+  if (!Number.isInteger(value)) throw wrongType(where, path18, "an integer", value);
   return value;
 }
-function requiredString(obj, key, where, path16 = key) {
-  if (!(key in obj)) throw new ParseError(`missing key "${path16}"`, where.file, where.line, path16);
+function requiredString(obj, key, where, path18 = key) {
+  if (!(key in obj)) throw new ParseError(`missing key "${path18}"`, where.file, where.line, path18);
   const value = obj[key];
-  if (typeof value !== "string") throw wrongType(where, path16, "a string", value);
+  if (typeof value !== "string") throw wrongType(where, path18, "a string", value);
   return value;
 }
 function forEachJsonlLine(text, each) {
@@ -19686,17 +19734,18 @@ function parseJsonLine(line, lineNo, isLast, file) {
 }
 
 // src/readers/files.ts
-import { readFileSync as readFileSync2, statSync } from "node:fs";
-function readText(path16) {
+import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+function readText(path18) {
   try {
-    return readFileSync2(path16, "utf8");
+    return readFileSync2(path18, "utf8");
   } catch (e) {
-    throw new ParseError(fsReason(e), path16);
+    throw new ParseError(fsReason(e), path18);
   }
 }
-function isFile(path16) {
+function isFile(path18) {
   try {
-    return statSync(path16).isFile();
+    return statSync(path18).isFile();
   } catch {
     return false;
   }
@@ -19707,6 +19756,33 @@ function fsReason(e) {
   if (code === "EISDIR") return "is a directory, not a file";
   if (code === "EACCES") return "permission denied";
   return `cannot read: ${e.message}`;
+}
+var CHUNK = 1 << 20;
+function readTextChunks(path18, onText) {
+  let fd;
+  try {
+    fd = openSync(path18, "r");
+  } catch (e) {
+    throw new ParseError(fsReason(e), path18);
+  }
+  try {
+    const buf = Buffer.alloc(CHUNK);
+    const decoder = new StringDecoder("utf8");
+    for (; ; ) {
+      let n;
+      try {
+        n = readSync(fd, buf, 0, CHUNK, null);
+      } catch (e) {
+        throw new ParseError(fsReason(e), path18);
+      }
+      if (n === 0) break;
+      onText(decoder.write(buf.subarray(0, n)));
+    }
+    const rest = decoder.end();
+    if (rest) onText(rest);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // src/readers/py-dict.ts
@@ -19943,56 +20019,92 @@ var LogTracker = class {
 
 // src/readers/training-log.ts
 var FINAL_KEYS = ["train_runtime", "train_loss"];
-function parseTrainingLog(text) {
-  const splitter = new LineSplitter();
-  const tracker = new LogTracker();
-  const events = [];
-  for (const line of splitter.push(text)) events.push(...tracker.feed(line));
-  for (const line of splitter.flush()) events.push(...tracker.feed(line));
-  events.push(...tracker.flush());
-  const log = {
-    curve: [],
-    finalMetricsCount: 0,
-    stepTimes: stepTimesFrom(events, tracker.trainingTotal),
-    stepsFromProgress: tracker.stepsFromProgress,
-    // 5.x quotes every float; one quoted loss is enough to know the style.
-    roundedStrings: /\{'loss': '/.test(text)
-  };
-  for (const event of events) {
-    if (event.kind === "loss") log.curve.push(event.point);
+var MAX_STEP_TIMES = 1e5;
+var BarTimes = class {
+  previousStep;
+  times = [];
+  stride = 1;
+  seen = 0;
+  add(time) {
+    if (this.seen++ % this.stride !== 0) return;
+    this.times.push(time);
+    if (this.times.length >= MAX_STEP_TIMES) {
+      this.times = this.times.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
+    }
+  }
+};
+var TrainingLogReader = class {
+  splitter = new LineSplitter();
+  tracker = new LogTracker();
+  curve = [];
+  finalMetrics;
+  finalMetricsCount = 0;
+  roundedStrings = false;
+  afterDict = false;
+  /**
+   * Step times per bar total: which total is the training bar's is only known at the end (an eval
+   * bar may come first), so each total keeps its own times and the training bar's are kept.
+   */
+  bars = /* @__PURE__ */ new Map();
+  push(text) {
+    for (const line of this.splitter.push(text)) this.line(line);
+  }
+  finish() {
+    for (const line of this.splitter.flush()) this.line(line);
+    for (const event of this.tracker.flush()) this.event(event);
+    const total = this.tracker.trainingTotal;
+    const log = {
+      curve: this.curve,
+      finalMetricsCount: this.finalMetricsCount,
+      stepTimes: total !== void 0 ? this.bars.get(total)?.times ?? [] : [],
+      stepsFromProgress: this.tracker.stepsFromProgress,
+      roundedStrings: this.roundedStrings
+    };
+    if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
+    if (total !== void 0) {
+      log.total = total;
+      log.lastStep = this.tracker.lastStep;
+    }
+    return log;
+  }
+  line(line) {
+    if (!this.roundedStrings && line.includes("{'loss': '")) this.roundedStrings = true;
+    for (const event of this.tracker.feed(line)) this.event(event);
+  }
+  event(event) {
+    if (event.kind === "loss") this.curve.push(event.point);
     else if (event.kind === "metrics" && FINAL_KEYS.some((k) => k in event.values)) {
-      log.finalMetrics = event.values;
-      log.finalMetricsCount++;
+      this.finalMetrics = event.values;
+      this.finalMetricsCount++;
     }
+    this.stepTime(event);
   }
-  if (tracker.trainingTotal !== void 0) {
-    log.total = tracker.trainingTotal;
-    log.lastStep = tracker.lastStep;
-  }
-  return log;
-}
-function stepTimesFrom(events, trainingTotal) {
-  const times = [];
-  let previousStep;
-  let afterDict = false;
-  for (const event of events) {
+  /**
+   * Per-step durations from the training bar's rate field. Δelapsed/Δstep is useless at tqdm's 1 s
+   * clock resolution, so each redraw contributes 1 / rate. Left out: the first redraw of a run, the
+   * redraw tqdm makes right after a written dict (it repeats the previous rate), redraws that do
+   * not advance (the closing 100% lines, whose rate is the whole-run average) and other bars.
+   */
+  stepTime(event) {
     if (event.kind !== "progress") {
-      afterDict = true;
-      continue;
+      this.afterDict = true;
+      return;
     }
-    const redraw = afterDict;
-    afterDict = false;
-    if (event.desc !== void 0 || event.total !== trainingTotal) continue;
-    if (previousStep === void 0 || event.step < previousStep) {
-      previousStep = event.step;
-      continue;
+    const redraw = this.afterDict;
+    this.afterDict = false;
+    if (event.desc !== void 0) return;
+    let bar = this.bars.get(event.total);
+    if (!bar) this.bars.set(event.total, bar = new BarTimes());
+    if (bar.previousStep === void 0 || event.step < bar.previousStep) {
+      bar.previousStep = event.step;
+      return;
     }
-    const advanced = event.step > previousStep;
-    previousStep = event.step;
-    if (advanced && !redraw && event.stepsPerSecond !== void 0) times.push(1 / event.stepsPerSecond);
+    const advanced = event.step > bar.previousStep;
+    bar.previousStep = event.step;
+    if (advanced && !redraw && event.stepsPerSecond !== void 0) bar.add(1 / event.stepsPerSecond);
   }
-  return times;
-}
+};
 
 // src/readers/trainer-output.ts
 var METRIC_KEYS = [
@@ -20027,24 +20139,40 @@ function parseTrainerState(text, file) {
   const history = obj.log_history;
   if (!Array.isArray(history)) throw new ParseError('"log_history" should be an array', file, void 0, "log_history");
   history.forEach((entry, i) => {
-    const path16 = `log_history[${i}].`;
-    if (!isObject(entry)) throw new ParseError(`"${path16.slice(0, -1)}" should be an object`, file, void 0, path16.slice(0, -1));
-    if ("loss" in entry) state.curve.push(lossPoint(entry, where, path16));
-    else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path16);
+    const fast = isObject(entry) ? fastLossPoint(entry) : void 0;
+    if (fast) {
+      state.curve.push(fast);
+      return;
+    }
+    const path18 = `log_history[${i}].`;
+    if (!isObject(entry)) throw new ParseError(`"${path18.slice(0, -1)}" should be an object`, file, void 0, path18.slice(0, -1));
+    if ("loss" in entry) state.curve.push(lossPoint(entry, where, path18));
+    else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path18);
   });
   if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step);
   return state;
 }
-function lossPoint(entry, where, path16) {
-  const point = {
-    step: requiredInteger(entry, "step", where, path16 + "step"),
-    loss: requiredNumber(entry, "loss", where, path16 + "loss")
-  };
-  const gradNorm = optionalNumber(entry, "grad_norm", where, path16 + "grad_norm");
+var optionalNum = (v) => v === void 0 || typeof v === "number";
+function fastLossPoint(entry) {
+  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry;
+  if (typeof loss !== "number" || typeof step !== "number" || !Number.isInteger(step)) return void 0;
+  if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
+  const point = { step, loss };
   if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  const learningRate = optionalNumber(entry, "learning_rate", where, path16 + "learning_rate");
   if (learningRate !== void 0) point.learningRate = learningRate;
-  const epoch = optionalNumber(entry, "epoch", where, path16 + "epoch");
+  if (epoch !== void 0) point.epoch = epoch;
+  return point;
+}
+function lossPoint(entry, where, path18) {
+  const point = {
+    step: requiredInteger(entry, "step", where, path18 + "step"),
+    loss: requiredNumber(entry, "loss", where, path18 + "loss")
+  };
+  const gradNorm = optionalNumber(entry, "grad_norm", where, path18 + "grad_norm");
+  if (gradNorm !== void 0) point.gradNorm = gradNorm;
+  const learningRate = optionalNumber(entry, "learning_rate", where, path18 + "learning_rate");
+  if (learningRate !== void 0) point.learningRate = learningRate;
+  const epoch = optionalNumber(entry, "epoch", where, path18 + "epoch");
   if (epoch !== void 0) point.epoch = epoch;
   return point;
 }
@@ -20073,10 +20201,10 @@ function readTrainerOutput(dir, opts = {}) {
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join2(dir, "training.log");
   const read = (name, parse) => {
-    const path16 = join2(dir, name);
-    if (!isFile(path16)) return void 0;
-    run.files.push(path16);
-    return parse(readText(path16), path16);
+    const path18 = join2(dir, name);
+    if (!isFile(path18)) return void 0;
+    run.files.push(path18);
+    return parse(readText(path18), path18);
   };
   const trainResults = read("train_results.json", parseResultsJson);
   const allResults = read("all_results.json", parseResultsJson);
@@ -20085,7 +20213,9 @@ function readTrainerOutput(dir, opts = {}) {
   let log;
   if (isFile(logPath)) {
     run.files.push(logPath);
-    log = parseTrainingLog(readText(logPath));
+    const reader = new TrainingLogReader();
+    readTextChunks(logPath, (text) => reader.push(text));
+    log = reader.finish();
   } else if (opts.log !== void 0) run.notes.push(`training log ${logPath} not found`);
   if (run.files.length === 0) {
     const looked = ["train_results.json", "all_results.json", "eval_results.json", "trainer_state.json", basename(logPath)];
@@ -20243,8 +20373,8 @@ function mean(values) {
   }
   return sum / values.length;
 }
-function readJudgmentsFile(path16) {
-  return parseJudgments(readText(path16), path16);
+function readJudgmentsFile(path18) {
+  return parseJudgments(readText(path18), path18);
 }
 
 // src/engine/load-inputs.ts
@@ -20325,8 +20455,8 @@ function parseEvalLosses(text, file) {
   if (rows.length === 0) throw new ParseError("empty file", file);
   return rows;
 }
-function readEvalLosses(path16) {
-  return parseEvalLosses(readText(path16), path16);
+function readEvalLosses(path18) {
+  return parseEvalLosses(readText(path18), path18);
 }
 
 // src/readers/find-files.ts
@@ -21310,6 +21440,9 @@ function checkEvalLossDocs(evalDocs2, policy) {
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
   const what = `mean loss ${num(baseMean, 4)} vs ${num(candMean, 4)}: ${signedPct(rel)} (${conf} CI ${signedPct(ci.lower)} .. ${signedPct(ci.upper)}, ${ids.length} documents)`;
   const common = { ...head, value: rel, numbers };
+  if (ids.length < policy.minDocuments) {
+    return result({ ...common, verdict: "info", reason: `${what}: not gated, ${ids.length} documents < ${policy.minDocuments}` });
+  }
   if (rel > policy.fail) return result({ ...common, verdict: "fail", reason: `${what}: estimate > ${pct(policy.fail)}` });
   if (ci.lower > policy.pass) return result({ ...common, verdict: "fail", reason: `${what}: CI lower bound > ${pct(policy.pass)}` });
   if (rel <= policy.pass && ci.upper <= policy.fail) {
@@ -21400,9 +21533,15 @@ function checkTask(name, lm, selection, policy) {
   const sign = higher ? 1 : -1;
   const bs = base.samples?.[key];
   const cs = cand.samples?.[key];
+  const meanOf = (v, expected) => {
+    const xs = Object.values(v);
+    const m = xs.reduce((a, x) => a + x, 0) / xs.length;
+    return xs.length > 0 && Math.abs(m - expected) <= 1e-6 * Math.max(1, Math.abs(expected));
+  };
+  const pairable = !!bs && !!cs && meanOf(bs, b) && meanOf(cs, c);
   let ci;
   let how;
-  if (bs && cs) {
+  if (bs && cs && pairable) {
     const baseOnly = Object.keys(bs).filter((id) => !(id in cs));
     const candOnly = Object.keys(cs).filter((id) => !(id in bs));
     if (baseOnly.length || candOnly.length) {
@@ -21436,7 +21575,7 @@ function checkTask(name, lm, selection, policy) {
     const half = twoSidedZ(policy.confidence) * Math.sqrt(seB * seB + seC * seC);
     ci = { mean: diff, lower: diff - half, upper: diff + half };
     Object.assign(numbers, { method: "unpaired" });
-    how = bs || cs ? `unpaired stderr (samples on the ${bs ? "baseline" : "candidate"} only)` : "unpaired stderr";
+    how = bs && cs ? `unpaired stderr (the per-document ${metric} values do not average to the reported ${metric}: not a mean, cannot pair)` : bs || cs ? `unpaired stderr (samples on the ${bs ? "baseline" : "candidate"} only)` : "unpaired stderr";
   }
   Object.assign(numbers, { diff: ci.mean, ciLower: ci.lower, ciUpper: ci.upper, confidence: policy.confidence });
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
@@ -22185,6 +22324,26 @@ function commentMarker(gateName) {
   return `<!-- accuracy-gate:${safe} -->`;
 }
 
+// src/report/trend.ts
+var TREND_HEADERS = ["Date", "Verdict", "Commit", "Baseline train loss", "Candidate train loss", "Curve gap", "Baseline eval loss", "Speedup"];
+function trendRows(r, max = 14) {
+  const h = (r.history ?? []).slice(-max).reverse();
+  return h.map((e) => [
+    e.date.slice(0, 16).replace("T", " "),
+    verdictWord(e.verdict),
+    e.commit ? e.commit.slice(0, 10) : "",
+    formatNumber(e.baseline.trainLoss, 6),
+    formatNumber(e.candidate.trainLoss, 6),
+    formatPercent(e.checks["loss-curve"] ?? null),
+    formatNumber(e.baseline.evalLoss, 6),
+    e.baseline.stepsPerSecond && e.candidate.stepsPerSecond ? `${(e.candidate.stepsPerSecond / e.baseline.stepsPerSecond).toFixed(3)}x` : ""
+  ]);
+}
+function trendSeries(r, max = 60) {
+  const h = (r.history ?? []).slice(-max);
+  return { dates: h.map((e) => e.date.slice(0, 10)), baseline: h.map((e) => e.baseline.trainLoss), candidate: h.map((e) => e.candidate.trainLoss) };
+}
+
 // src/report/mermaid.ts
 var LINE_COLOURS = ["blue", "red"];
 var PALETTE = "#2563eb, #dc2626";
@@ -22472,6 +22631,14 @@ function linksSection(ctx) {
 `, budget);
   };
 }
+function trendSection(r) {
+  const rows = trendRows(r).map((cells) => tableRow(cells.map((c) => mdText(c, 80))));
+  if (rows.length === 0) return () => "";
+  const prefix = `<details><summary>Nightly trend (last ${rows.length} recorded runs)</summary>
+
+${tableHead(TREND_HEADERS)}`;
+  return (budget) => fitRows(prefix, rows, "\n</details>\n", budget, "Nightly trend");
+}
 
 // src/report/evaluations-section.ts
 function cell(v, sig = 6) {
@@ -22529,11 +22696,12 @@ function renderReportMarkdown(r, ctx, opts = {}) {
     { name: "chart", render: chartSection(r, opts.chartPoints), reserve: RESERVE },
     { name: "stages", render: stagesSection(r), reserve: RESERVE },
     { name: "problems", render: problemsSection(r), reserve: RESERVE },
+    { name: "trend", render: trendSection(r), reserve: 1e3 },
     { name: "provenance", render: provenanceSection(r, ctx), reserve: 1e3 },
     { name: "links", render: linksSection(ctx), reserve: 600 }
   ];
   const byName = new Map(parts.map((p) => [p.name, p]));
-  const priority = ["header", "links", "training", "checks", "stages", "problems", "evaluations", "chart", "mtbench", "provenance"];
+  const priority = ["header", "links", "training", "checks", "stages", "problems", "evaluations", "chart", "mtbench", "trend", "provenance"];
   for (const p of parts) if (p.reserve > 0) p.reserve = Math.min(p.reserve, byteSize(p.render(Infinity)) + 1);
   const reserved = parts.reduce((sum, p) => sum + p.reserve, 0);
   if (reserved > budget / 2) for (const p of parts) p.reserve = Math.floor(p.reserve * budget / 2 / reserved);
@@ -22856,6 +23024,12 @@ function cell2(v) {
   return v > 0 ? "Infinity" : "-Infinity";
 }
 function byStep2(points) {
+  let ordered = true;
+  for (let i = 0; i < points.length && ordered; i++) {
+    const p = points[i];
+    ordered = Number.isFinite(p.step) && (i === 0 || p.step > points[i - 1].step);
+  }
+  if (ordered) return points;
   const last = /* @__PURE__ */ new Map();
   for (const p of points) if (Number.isFinite(p.step)) last.set(p.step, p.value);
   return [...last].map(([step, value]) => ({ step, value })).sort((a, b) => a.step - b.step);
@@ -22918,11 +23092,11 @@ function gapData(base, cand, alpha, warmupSkipped, maxPoints) {
   const bv = both.map((p) => b.get(p.step));
   const cv = both.map((p) => p.value);
   const raw2 = both.map((p, i) => ({ step: p.step, value: signedRelDiff(cv[i], bv[i]) }));
-  let finite = bv.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(cv[i]));
-  if (finite < 0) finite = both.length;
-  const sb = ema(bv.slice(0, finite), alpha);
-  const sc = ema(cv.slice(0, finite), alpha);
-  const smooth = both.slice(0, finite).map((p, i) => ({ step: p.step, value: signedRelDiff(sc[i], sb[i]) }));
+  let finite2 = bv.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(cv[i]));
+  if (finite2 < 0) finite2 = both.length;
+  const sb = ema(bv.slice(0, finite2), alpha);
+  const sc = ema(cv.slice(0, finite2), alpha);
+  const smooth = both.slice(0, finite2).map((p, i) => ({ step: p.step, value: signedRelDiff(sc[i], sb[i]) }));
   const grid = downsample([raw2, smooth], maxPoints);
   const warmupEnd = warmupSkipped !== null && warmupSkipped > 0 && warmupSkipped < both.length ? both[warmupSkipped].step : null;
   return { x: grid.x, raw: grid.series[0], smooth: grid.series[1], downsampled: grid.downsampled, points: both.length, warmupEnd };
@@ -23321,6 +23495,25 @@ function provenanceSection2(r, ctx) {
   for (const [k, v] of Object.entries(ctx.provenance)) rows.push([esc(k), esc(v)]);
   return `<section id="provenance"><h2>Provenance</h2>${table(["Key", "Value"], rows, "kv")}</section>`;
 }
+function trendSection2(r) {
+  const rows = trendRows(r);
+  if (rows.length === 0) return "";
+  const series2 = trendSeries(r);
+  const values = [...series2.baseline, ...series2.candidate].filter((v) => v !== null && Number.isFinite(v));
+  let svg = "";
+  if (values.length >= 2) {
+    const [w, h, pad] = [640, 160, 30];
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const span = hi - lo || Math.abs(hi) * 0.01 || 1;
+    const n = series2.dates.length;
+    const x = (i) => pad + (n === 1 ? 0 : i * (w - 2 * pad) / (n - 1));
+    const y = (v) => h - pad - (v - lo) * (h - 2 * pad) / span;
+    const line = (vs, colour) => `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${vs.map((v, i) => v === null ? "" : `${x(i).toFixed(1)},${y(v).toFixed(1)}`).filter(Boolean).join(" ")}"/>`;
+    svg = `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="train loss per recorded run"><text x="${pad}" y="14" font-size="11">train loss per recorded run (${esc(series2.dates[0] ?? "")} .. ${esc(series2.dates[n - 1] ?? "")}); blue: ${esc(r.labels.baseline)}, red: ${esc(r.labels.candidate)}</text><text x="2" y="${pad + 4}" font-size="10">${esc(formatNumber(hi, 5))}</text><text x="2" y="${h - pad}" font-size="10">${esc(formatNumber(lo, 5))}</text>` + line(series2.baseline, "#2563eb") + line(series2.candidate, "#dc2626") + "</svg>";
+  }
+  return `<section id="trend"><h2>Nightly trend</h2><figure>${svg}</figure>${table(TREND_HEADERS, rows.map((c) => c.map(esc)), "trend")}</section>`;
+}
 
 // src/report/html-style.ts
 var PAGE_CSS = `
@@ -23412,6 +23605,7 @@ function renderReportHtml(r, ctx, assets, opts = {}) {
     mtbenchSection2(r),
     speedSection(r),
     stagesSection2(r),
+    trendSection2(r),
     provenanceSection2(r, ctx)
   ].filter(Boolean);
   return [
@@ -23615,7 +23809,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync, createWriteStream, mkdirSync as mkdirSync3, statSync as statSync4 } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname as dirname3 } from "node:path";
-import { StringDecoder } from "node:string_decoder";
+import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 
 // src/pipeline/process-registry.ts
 import { mkdirSync as mkdirSync2, readdirSync as readdirSync3, readFileSync as readFileSync5, renameSync, writeFileSync as writeFileSync2 } from "node:fs";
@@ -23662,6 +23856,15 @@ function procGroupMembers(pgid) {
     if (Number(fields[2]) === pgid) out.push({ pid: Number(name), state: fields[0] });
   }
   return out;
+}
+function procStartTime(pid) {
+  try {
+    const stat = readFileSync5(`/proc/${pid}/stat`, "utf8");
+    const value = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    return Number.isFinite(value) ? value : void 0;
+  } catch {
+    return void 0;
+  }
 }
 var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function waitGroupGone(pgid, ms, pollMs = 25) {
@@ -23865,21 +24068,21 @@ function checkStart(spec) {
   }
   return void 0;
 }
-function openLog(path16, notes) {
+function openLog(path18, notes) {
   try {
-    mkdirSync3(dirname3(path16), { recursive: true });
-    const log = createWriteStream(path16, { flags: "a" });
-    log.on("error", (e) => notes.push(`log file ${path16} not written: ${errorMessage(e)}`));
+    mkdirSync3(dirname3(path18), { recursive: true });
+    const log = createWriteStream(path18, { flags: "a" });
+    log.on("error", (e) => notes.push(`log file ${path18} not written: ${errorMessage(e)}`));
     return log;
   } catch (e) {
-    notes.push(`log file ${path16} not written: ${errorMessage(e)}`);
+    notes.push(`log file ${path18} not written: ${errorMessage(e)}`);
     return void 0;
   }
 }
-function note(path16, text) {
+function note(path18, text) {
   try {
-    mkdirSync3(dirname3(path16), { recursive: true });
-    appendFileSync(path16, `[accuracy-gate] ${text}
+    mkdirSync3(dirname3(path18), { recursive: true });
+    appendFileSync(path18, `[accuracy-gate] ${text}
 `);
   } catch {
   }
@@ -23959,7 +24162,7 @@ function formatDuration2(ms) {
 }
 var MAX_LINE = 64 * 1024;
 function createLineSplitter(emit) {
-  const decoder = new StringDecoder("utf8");
+  const decoder = new StringDecoder2("utf8");
   let partial = "";
   let afterCR = false;
   const feed = (text) => {
@@ -24017,9 +24220,9 @@ function createCancelController() {
 }
 
 // src/pipeline/run-gate.ts
-import { existsSync as existsSync10, mkdirSync as mkdirSync5, writeFileSync as writeFileSync6 } from "node:fs";
-import * as path14 from "node:path";
-import { readFileSync as readFileSync9 } from "node:fs";
+import { existsSync as existsSync11, mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
+import * as path16 from "node:path";
+import { readFileSync as readFileSync11 } from "node:fs";
 
 // src/pipeline/train-stage.ts
 import { existsSync as existsSync5 } from "node:fs";
@@ -24329,7 +24532,7 @@ async function trainArm(ctx, role) {
 }
 
 // src/pipeline/eval-stage.ts
-import { existsSync as existsSync6, openSync, readSync, closeSync, statSync as statSync5 } from "node:fs";
+import { existsSync as existsSync6, openSync as openSync2, readSync as readSync2, closeSync as closeSync2, statSync as statSync5 } from "node:fs";
 import * as path10 from "node:path";
 function sizeOf(file) {
   return existsSync6(file) ? statSync5(file).size : 0;
@@ -24339,11 +24542,11 @@ function readAppended(file, offset) {
   const size = statSync5(file).size;
   const start = size < offset ? 0 : offset;
   const buf = Buffer.alloc(size - start);
-  const fd = openSync(file, "r");
+  const fd = openSync2(file, "r");
   try {
-    readSync(fd, buf, 0, buf.length, start);
+    readSync2(fd, buf, 0, buf.length, start);
   } finally {
-    closeSync(fd);
+    closeSync2(fd);
   }
   return buf.toString("utf8");
 }
@@ -24544,7 +24747,7 @@ function runFingerprint(command2, cwd, env2) {
   if (!command2) return "";
   return execFileSync("bash", ["-c", command2], { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
 }
-function expandHome(p) {
+function expandHome2(p) {
   return p === "~" || p.startsWith("~/") ? path11.join(os2.homedir(), p.slice(1)) : p;
 }
 function copySmall(src, dest) {
@@ -24557,7 +24760,7 @@ function copySmall(src, dest) {
   }
 }
 function createCacheStore(dir) {
-  const root = path11.resolve(expandHome(dir));
+  const root = path11.resolve(expandHome2(dir));
   return {
     dir: root,
     get(key) {
@@ -24709,16 +24912,188 @@ function saveBaseline(ctx, result3, use) {
   }
 }
 
-// src/pipeline/manifest.ts
-import { existsSync as existsSync9, readdirSync as readdirSync5, readFileSync as readFileSync8, writeFileSync as writeFileSync5 } from "node:fs";
+// src/pipeline/gpu-lock.ts
+import { randomBytes } from "node:crypto";
+import { linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync3, unlinkSync, writeFileSync as writeFileSync5 } from "node:fs";
+import * as os4 from "node:os";
 import * as path13 from "node:path";
+function holderDead(h) {
+  if (h.host !== os4.hostname()) return false;
+  if (h.pid === process.pid) return false;
+  try {
+    process.kill(h.pid, 0);
+  } catch (e) {
+    if (e.code !== "EPERM") return true;
+  }
+  const start = procStartTime(h.pid);
+  if (start === void 0) return false;
+  if (h.pidStart !== void 0 && start !== h.pidStart) return true;
+  return zombie(h.pid);
+}
+function zombie(pid) {
+  try {
+    const stat = readFileSync8(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
+function readHolder(file) {
+  try {
+    const h = JSON.parse(readFileSync8(file, "utf8"));
+    return h && typeof h.pid === "number" && typeof h.token === "string" ? h : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function tryCreate(file, holder) {
+  const tmp = `${file}.${process.pid}.${holder.token}.tmp`;
+  writeFileSync5(tmp, `${JSON.stringify(holder)}
+`);
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if (e.code === "EEXIST") return false;
+    throw e;
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+    }
+  }
+}
+function breakStale(file, stale) {
+  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
+  try {
+    renameSync3(file, aside);
+  } catch {
+    return;
+  }
+  const moved = readHolder(aside);
+  if (moved && moved.token !== stale.token) {
+    try {
+      linkSync(aside, file);
+    } catch {
+    }
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+  }
+}
+function describe2(h, file) {
+  if (!h) return `(unreadable holder) in ${file}`;
+  return `pid ${h.pid}${h.host !== os4.hostname() ? ` on ${h.host}` : ""}${h.what ? ` (${h.what})` : ""} since ${h.since}`;
+}
+async function acquireGpuLock(opts) {
+  const started = Date.now();
+  const pollMs = opts.pollMs ?? 1e3;
+  const holder = {
+    pid: process.pid,
+    host: os4.hostname(),
+    since: (/* @__PURE__ */ new Date()).toISOString(),
+    token: randomBytes(8).toString("hex"),
+    ...procStartTime(process.pid) !== void 0 ? { pidStart: procStartTime(process.pid) } : {},
+    ...opts.what ? { what: opts.what } : {}
+  };
+  mkdirSync5(path13.dirname(opts.file), { recursive: true });
+  let lastLine = -Infinity;
+  let unreadableSince;
+  let wake;
+  opts.cancel?.onCancel(() => wake?.());
+  const sleep2 = (ms) => new Promise((resolve12) => {
+    const timer = setTimeout(resolve12, ms);
+    wake = () => {
+      clearTimeout(timer);
+      resolve12();
+    };
+  });
+  for (; ; ) {
+    if (opts.cancel?.cancelled) return { ok: false, reason: "cancelled while waiting for the GPU lock", cancelled: true };
+    holder.since = (/* @__PURE__ */ new Date()).toISOString();
+    if (tryCreate(opts.file, holder)) {
+      const waitedMs = Date.now() - started;
+      return { ok: true, waitedMs, release: () => releaseGpuLock(opts.file, holder.token) };
+    }
+    const current = readHolder(opts.file);
+    if (current && holderDead(current)) {
+      opts.log(`GPU lock ${opts.file}: breaking the stale lock of ${describe2(current, opts.file)} (that process is gone)`);
+      breakStale(opts.file, current);
+      continue;
+    }
+    if (!current) {
+      unreadableSince ??= Date.now();
+      if (Date.now() - unreadableSince > 1e4) {
+        opts.log(`GPU lock ${opts.file}: removing an unreadable lock file`);
+        breakStale(opts.file, { pid: 0, host: "", since: "", token: "" });
+        unreadableSince = void 0;
+        continue;
+      }
+    } else unreadableSince = void 0;
+    const waited = Date.now() - started;
+    if (waited >= opts.timeoutMs) {
+      return {
+        ok: false,
+        cancelled: false,
+        reason: `gave up after ${Math.round(waited / 6e4)} min waiting for the GPU lock ${opts.file} held by ${describe2(current, opts.file)}`
+      };
+    }
+    if (waited - lastLine >= opts.heartbeatMs) {
+      lastLine = waited;
+      opts.log(`waiting for the GPU lock held by ${describe2(current, opts.file)} (${opts.file}; waited ${Math.round(waited / 1e3)} s)`);
+    }
+    await sleep2(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
+  }
+}
+function releaseGpuLock(file, token) {
+  try {
+    if (readHolder(file)?.token === token) unlinkSync(file);
+  } catch {
+  }
+}
+async function lockGpus(ctx) {
+  const { lock } = ctx.config;
+  const none = { ok: true, release: () => {
+  } };
+  if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
+  const file = path13.resolve(ctx.workdir, expandHome(lock.file));
+  const { log } = ctx.deps;
+  let attempt;
+  try {
+    attempt = await acquireGpuLock({
+      file,
+      timeoutMs: lock.timeoutMinutes * 6e4,
+      heartbeatMs: ctx.deps.heartbeatMs,
+      log: (line) => log.info(line),
+      cancel: ctx.deps.cancel,
+      what: `gate ${ctx.config.name}, run ${ctx.runId}`
+    });
+  } catch (e) {
+    log.warn(`GPU lock ${file} not taken (${errorMessage(e)}); running without it`);
+    return none;
+  }
+  if (attempt.ok) {
+    if (attempt.waitedMs >= 1e3) log.info(`GPU lock ${file} taken after waiting ${Math.round(attempt.waitedMs / 1e3)} s`);
+    return { ok: true, release: attempt.release };
+  }
+  if (attempt.cancelled) return none;
+  log.error(attempt.reason);
+  ctx.problems.push({ source: "gpu-lock", message: attempt.reason });
+  return { ok: false, release: () => {
+  } };
+}
+
+// src/pipeline/manifest.ts
+import { existsSync as existsSync9, readdirSync as readdirSync5, readFileSync as readFileSync9, writeFileSync as writeFileSync6 } from "node:fs";
+import * as path14 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx) {
-  const rel = (p) => path13.relative(ctx.dir, p);
+  const rel = (p) => path14.relative(ctx.dir, p);
   const m = { runId: ctx.runId, finishedAt: ctx.deps.now().toISOString(), stages: ctx.records, arms: {}, mtbench: {} };
   for (const role of ["baseline", "candidate"]) {
     const out = ctx.outputs[role];
-    if (ctx.trained[role] && out && path13.resolve(out).startsWith(path13.resolve(ctx.dir))) {
+    if (ctx.trained[role] && out && path14.resolve(out).startsWith(path14.resolve(ctx.dir))) {
       const log = ctx.trainLogs[role];
       m.arms[role] = { output: rel(out), log: log ? rel(log) : void 0 };
     }
@@ -24729,7 +25104,7 @@ function writeRunManifest(ctx) {
     if (id && lines) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileSync5(path13.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileSync6(path14.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
@@ -24738,11 +25113,11 @@ function readManifests(root, skip) {
   if (!existsSync9(root)) return [];
   const out = [];
   for (const name of readdirSync5(root)) {
-    const dir = path13.join(root, name);
-    const file = path13.join(dir, MANIFEST);
+    const dir = path14.join(root, name);
+    const file = path14.join(dir, MANIFEST);
     if (dir === skip || !existsSync9(file)) continue;
     try {
-      out.push({ dir, m: JSON.parse(readFileSync8(file, "utf8")) });
+      out.push({ dir, m: JSON.parse(readFileSync9(file, "utf8")) });
     } catch {
     }
   }
@@ -24755,8 +25130,8 @@ function findEarlierOutputs(ctx, root, needsArm) {
     const hit = earlier.find((e) => e.m.arms[role]);
     if (!hit) continue;
     const a = hit.m.arms[role];
-    ctx.outputs[role] = path13.join(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path13.join(hit.dir, a.log);
+    ctx.outputs[role] = path14.join(hit.dir, a.output);
+    if (a.log) ctx.trainLogs[role] = path14.join(hit.dir, a.log);
     ctx.trained[role] = true;
     ctx.deps.log.info(`${ctx.config.arms[role].label}: using the training output of earlier run ${hit.m.runId} (${hit.dir})`);
   }
@@ -24771,21 +25146,127 @@ function findEarlierOutputs(ctx, root, needsArm) {
   }
 }
 
+// src/history/history.ts
+import { appendFileSync as appendFileSync2, existsSync as existsSync10, mkdirSync as mkdirSync6, readFileSync as readFileSync10, renameSync as renameSync4, writeFileSync as writeFileSync7 } from "node:fs";
+import * as path15 from "node:path";
+var finite = (v) => typeof v === "number" && Number.isFinite(v) ? v : null;
+function historyEntry(r, provenance, date) {
+  const arm2 = (role) => {
+    const t = r.training[role];
+    return { trainLoss: finite(t?.trainLoss), evalLoss: finite(t?.evalLoss), stepsPerSecond: finite(t?.stepsPerSecond) };
+  };
+  const checks = {};
+  for (const c of r.checks) if (c.id !== "baseline-drift") checks[c.id] = finite(c.value);
+  return {
+    date: date.toISOString(),
+    verdict: r.verdict,
+    commit: provenance.commit,
+    ref: provenance.ref,
+    event: provenance.event,
+    runId: provenance["run-id"],
+    labels: r.labels,
+    baseline: arm2("baseline"),
+    candidate: arm2("candidate"),
+    checks,
+    mtbench: {
+      original: r.mtbench.original?.average ?? null,
+      baseline: r.mtbench.baseline?.average ?? null,
+      candidate: r.mtbench.candidate?.average ?? null
+    },
+    baselineCacheKey: provenance["baseline-cache-key"]
+  };
+}
+function readHistory(file) {
+  if (!existsSync10(file)) return [];
+  const out = [];
+  for (const line of readFileSync10(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const e = JSON.parse(line);
+      if (e && typeof e.date === "string" && e.baseline) out.push(e);
+    } catch {
+    }
+  }
+  return out;
+}
+function appendHistory(file, entry, keep = 365) {
+  mkdirSync6(path15.dirname(file), { recursive: true });
+  appendFileSync2(file, `${JSON.stringify(entry)}
+`);
+  const all = readHistory(file);
+  if (all.length <= keep) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync7(tmp, all.slice(-keep).map((e) => JSON.stringify(e)).join("\n") + "\n");
+  renameSync4(tmp, file);
+}
+function median2(xs) {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+function baselineDriftCheck(history, r, bound, window = 14) {
+  const recent = history.slice(-window);
+  const base = r.training.baseline;
+  if (recent.length < 3 || !base) return void 0;
+  const numbers = { nights: recent.length };
+  const drifts = [];
+  let worst = null;
+  for (const [key, label, value] of [
+    ["trainLoss", "train_loss", finite(base.trainLoss)],
+    ["evalLoss", "eval_loss", finite(base.evalLoss)]
+  ]) {
+    const med = median2(recent.map((e) => e.baseline[key]).filter((v) => v !== null));
+    numbers[`${label}_median`] = med;
+    numbers[label] = value;
+    if (med === null || value === null || med === 0) continue;
+    const rel = (value - med) / Math.abs(med);
+    numbers[`${label}_drift`] = rel;
+    if (worst === null || Math.abs(rel) > Math.abs(worst)) worst = rel;
+    if (Math.abs(rel) > bound) drifts.push(`${label} ${value.toPrecision(5)} vs median ${med.toPrecision(5)} (${(rel * 100).toFixed(2)} %)`);
+  }
+  if (worst === null) return void 0;
+  const reason = drifts.length ? `the baseline moved against the last ${recent.length} recorded runs: ${drifts.join("; ")}` : `the baseline matches the last ${recent.length} recorded runs (largest drift ${(worst * 100).toFixed(3)} % <= ${(bound * 100).toFixed(2)} %)`;
+  return {
+    id: "baseline-drift",
+    title: "Baseline drift vs history",
+    verdict: "info",
+    value: worst,
+    unit: "relative",
+    bounds: { pass: bound },
+    numbers,
+    reason,
+    warning: drifts.length ? "baseline drift: a toolchain, driver or hardware change? The comparison itself is still paired." : void 0
+  };
+}
+
 // src/pipeline/run-gate.ts
 function makeResultDir(root, now) {
-  let runId = timestampName(now);
-  let dir = path14.join(root, runId);
-  for (let i = 2; existsSync10(dir); i++) dir = path14.join(root, `${runId}_${i}`);
-  runId = path14.basename(dir);
-  return { dir, runId };
+  const stamp = timestampName(now);
+  let dir = path16.join(root, stamp);
+  try {
+    mkdirSync7(root, { recursive: true });
+    for (let i = 2; ; i++) {
+      try {
+        mkdirSync7(dir);
+        break;
+      } catch (e) {
+        if (e.code !== "EEXIST") throw e;
+        dir = path16.join(root, `${stamp}_${i}`);
+      }
+    }
+  } catch (e) {
+    return { dir, runId: path16.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
+  }
+  return { dir, runId: path16.basename(dir) };
 }
 async function runGate(opts, deps) {
   const { config } = opts;
   const started = deps.now();
-  const workdir = path14.resolve(opts.baseDir, config.workdir);
-  const root = opts.resultRoot ? path14.resolve(opts.baseDir, opts.resultRoot) : path14.resolve(workdir, config.resultDir);
-  const { dir, runId } = makeResultDir(root, started);
-  mkdirSync5(dir, { recursive: true });
+  const workdir = path16.resolve(opts.baseDir, config.workdir);
+  const root = opts.resultRoot ? path16.resolve(opts.baseDir, opts.resultRoot) : path16.resolve(workdir, config.resultDir);
+  const { dir, runId, error: dirError } = makeResultDir(root, started);
+  if (dirError) deps.log.error(`${dirError}; the stages run and the verdict is reported, but their logs and the result files are lost`);
   const ctx = {
     config,
     deps,
@@ -24793,7 +25274,7 @@ async function runGate(opts, deps) {
     workdir,
     dir,
     runId,
-    model: path14.resolve(workdir, opts.modelDir ?? config.model),
+    model: path16.resolve(workdir, opts.modelDir ?? config.model),
     records: [],
     problems: [],
     outputs: {},
@@ -24811,20 +25292,15 @@ async function runGate(opts, deps) {
   });
   const want = (s) => opts.stages.includes(s);
   const cache = restoreBaseline(ctx, opts.allowCacheWrite);
-  const trainRoles = ["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit));
-  if (config.parallel && trainRoles.length === 2) {
-    await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));
-  } else {
-    for (const r of trainRoles) await trainArm(ctx, r);
+  const gpus2 = await lockGpus(ctx);
+  try {
+    if (gpus2.ok) await gpuStages(ctx, root, cache);
+  } finally {
+    gpus2.release();
   }
-  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === "baseline" && cache.hit));
-  for (const role of config.evaluations.mtbench?.targets ?? []) {
-    if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
-    await evaluate(ctx, role);
-  }
-  for (const role of ["baseline", "candidate"]) await runEvaluators(ctx, role);
   if (deps.cancel.cancelled) ctx.problems.push({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
   const result3 = want("compare") ? compareStage(ctx) : partialResult(ctx);
+  if (opts.history && want("compare")) addHistory(result3, opts.history.file, config, deps);
   if (want("compare") && opts.allowCacheWrite && config.cache.enabled && !cache.hit) saveBaseline(ctx, result3, cache);
   writeRunManifest(ctx);
   const reportCtx = {
@@ -24846,13 +25322,33 @@ async function runGate(opts, deps) {
   try {
     writeReports(dir, reports);
     const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []);
-    if (mine.length) writeFileSync6(path14.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
+    if (mine.length) writeFileSync8(path16.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
 `);
+    if (opts.history?.record && want("compare")) {
+      appendHistory(opts.history.file, historyEntry(result3, reportCtx.provenance, started));
+      deps.log.info(`history: recorded this run in ${opts.history.file}`);
+    }
   } catch (e) {
     writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
     deps.log.error(writeError);
   }
   return { result: result3, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+}
+async function gpuStages(ctx, root, cache) {
+  const { config } = ctx;
+  const want = (s) => ctx.stages.includes(s);
+  const trainRoles = ["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit));
+  if (config.parallel && trainRoles.length === 2) {
+    await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));
+  } else {
+    for (const r of trainRoles) await trainArm(ctx, r);
+  }
+  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === "baseline" && cache.hit));
+  for (const role of config.evaluations.mtbench?.targets ?? []) {
+    if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
+    await evaluate(ctx, role);
+  }
+  for (const role of ["baseline", "candidate"]) await runEvaluators(ctx, role);
 }
 function compareStage(ctx) {
   const training2 = {};
@@ -24863,7 +25359,7 @@ function compareStage(ctx) {
       continue;
     }
     const failed = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
-    if (failed && !existsSync10(out)) continue;
+    if (failed && !existsSync11(out)) continue;
     const aborted = role === "candidate" && ctx.earlyAbort;
     const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems);
     if (run) training2[role] = run;
@@ -24872,10 +25368,10 @@ function compareStage(ctx) {
   const mt = ctx.config.evaluations.mtbench;
   if (mt) {
     let questions;
-    const qfile = path14.resolve(ctx.workdir, mt.questions);
-    if (existsSync10(qfile)) {
+    const qfile = path16.resolve(ctx.workdir, mt.questions);
+    if (existsSync11(qfile)) {
       try {
-        questions = parseQuestions(readFileSync9(qfile, "utf8"), qfile);
+        questions = parseQuestions(readFileSync11(qfile, "utf8"), qfile);
       } catch (e) {
         ctx.problems.push({ source: qfile, message: errorMessage(e) });
       }
@@ -24919,8 +25415,21 @@ function partialResult(ctx) {
   };
 }
 function displayPath2(dir) {
-  const rel = path14.relative(process.cwd(), dir);
-  return rel && !rel.startsWith("..") && !path14.isAbsolute(rel) ? rel : dir;
+  const rel = path16.relative(process.cwd(), dir);
+  return rel && !rel.startsWith("..") && !path16.isAbsolute(rel) ? rel : dir;
+}
+function addHistory(result3, file, config, deps) {
+  try {
+    const past = readHistory(file);
+    result3.history = past;
+    const drift = baselineDriftCheck(past, result3, config.checks.trainLoss.pass);
+    if (drift) {
+      result3.checks.push(drift);
+      if (drift.warning) deps.log.warn(`${drift.reason}: ${drift.warning}`);
+    }
+  } catch (e) {
+    deps.log.warn(`history ${file} not read: ${errorMessage(e)}`);
+  }
 }
 
 // src/cli/run.ts
@@ -24941,6 +25450,7 @@ async function runLocal(r, io, log) {
         modelDir: r.modelDir,
         allowCacheWrite: r.allowCacheWrite,
         synthetic: r.synthetic,
+        history: r.history,
         provenance: { ...baseProvenance(), "config-hash": configHash(r.config) }
       },
       {
@@ -24966,6 +25476,7 @@ async function runLocal(r, io, log) {
 async function runCommand(flags, io, log) {
   const { config, source } = loadConfig(flags.config, process.cwd());
   if (flags.workdir) config.workdir = flags.workdir;
+  if (flags.recordHistory && !flags.history) throw new UsageError("--record-history needs --history FILE");
   return runLocal(
     {
       config,
@@ -24974,7 +25485,8 @@ async function runCommand(flags, io, log) {
       modelDir: flags.modelDir,
       out: flags.out,
       allowCacheWrite: !!flags.writeCache,
-      verbose: flags.verbose
+      verbose: flags.verbose,
+      history: flags.history ? { file: flags.history, record: !!flags.recordHistory } : void 0
     },
     io,
     log
@@ -24983,25 +25495,25 @@ async function runCommand(flags, io, log) {
 
 // src/cli/demo.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync11 } from "node:fs";
-import * as path15 from "node:path";
+import { existsSync as existsSync12 } from "node:fs";
+import * as path17 from "node:path";
 import { fileURLToPath } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "lr-0.8", diverge: "diverge" };
 function examplesDir() {
-  let dir = path15.dirname(fileURLToPath(import.meta.url));
+  let dir = path17.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path15.join(dir, "examples", "demo");
-    if (existsSync11(candidate)) return path15.join(dir, "examples");
-    dir = path15.dirname(dir);
+    const candidate = path17.join(dir, "examples", "demo");
+    if (existsSync12(candidate)) return path17.join(dir, "examples");
+    dir = path17.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");
 }
 function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
-  const replay = (run) => [node, path15.join(examples, "demo", "replay-train.mjs"), "--run", path15.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
+  const replay = (run) => [node, path17.join(examples, "demo", "replay-train.mjs"), "--run", path17.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
   return (0, import_yaml2.stringify)({
     name: `demo-${scenario}`,
-    model: path15.join(examples, "demo", "Tiny-Llama-init"),
+    model: path17.join(examples, "demo", "Tiny-Llama-init"),
     "result-dir": ".",
     arms: {
       baseline: { label: "Torch", slug: "torch", train: replay("eager"), "timeout-minutes": 10 },
@@ -25009,7 +25521,7 @@ function demoConfigYaml(examples, scenario, speed) {
     },
     evaluations: {
       mtbench: {
-        run: [node, path15.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
+        run: [node, path17.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
         targets: ["original", "baseline", "candidate"],
         judgments: "fastchat/model_judgment/gpt-4_single.jsonl",
         questions: "fastchat/question.jsonl",
@@ -25024,8 +25536,8 @@ async function demoCommand(flags, io, log) {
   if (!(Number(flags.speed) > 0)) throw new UsageError(`--speed must be a positive number (got "${flags.speed}")`);
   const examples = examplesDir();
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), "demo config (built in)");
-  config.workdir = path15.resolve(flags.out);
-  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path15.join(examples, "recorded")}; MT-Bench scores are synthetic`);
+  config.workdir = path17.resolve(flags.out);
+  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path17.join(examples, "recorded")}; MT-Bench scores are synthetic`);
   return runLocal(
     { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
     io,
@@ -25060,7 +25572,7 @@ async function main(argv, io = defaultIo) {
   });
   program2.command("run").description("The whole job: train both arms, evaluate, compare, report (the seed's five steps).").option("--config <file>", "gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)").option("--model-dir <dir>", "original model dir (overrides the config)").option("--out <dir>", "result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/").addOption(
     new Option("--stages <list>", "comma-separated subset: train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate,compare")
-  ).option("--workdir <dir>", "working directory (overrides the config)").option("--write-cache", "store the baseline and original-model results in the cache (only from trusted code: your default branch)").option("--verbose", "echo every stage's output (the logs in the result dir always have it)").action(async (opts) => {
+  ).option("--workdir <dir>", "working directory (overrides the config)").option("--history <file>", "nightly history (JSONL): show the trend and check the baseline for drift").option("--record-history", "append this run to --history (for scheduled runs of trusted code)").option("--write-cache", "store the baseline and original-model results in the cache (only from trusted code: your default branch)").option("--verbose", "echo every stage's output (the logs in the result dir always have it)").action(async (opts) => {
     code = exitCodeFor((await runCommand(opts, io, log)).verdict);
   });
   program2.command("demo").description("The whole job on the embedded example (recorded GPU runs replayed by stand-in processes); no GPU needed.").addOption(new Option("--scenario <name>", "which candidate to replay").choices(["pass", "regression", "diverge"]).default("pass")).option("--out <dir>", "result root", "accuracy-gate-demo").option("--speed <factor>", "replay speed-up over the recorded wall time", "4").option("--verbose", "echo every stage's output").action(async (opts) => {

@@ -1,4 +1,5 @@
 // The data that flows from readers through checks to reports. Pure types: no I/O here.
+import type { HistoryEntry } from './history/history.js';
 
 export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid'] as const;
 /** A gate verdict. `invalid` is an infrastructure verdict (crash, missing/malformed data), not a product one. */
@@ -227,4 +228,6 @@ export interface GateResult {
   lmEval?: EvaluationInputs['lmEval'];
   lmEvalSelection?: EvaluationInputs['lmEvalSelection'];
   custom?: EvaluationInputs['custom'];
+  /** Earlier recorded runs (nightly history), oldest first, for the trend in the reports. */
+  history?: HistoryEntry[];
 }

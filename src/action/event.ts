@@ -48,7 +48,8 @@ export function readEvent(env: NodeJS.ProcessEnv): EventInfo {
     isFork: !!pr && headRepo !== base,
     headRepo,
     defaultBranch,
-    onDefaultBranch: !pr && !!defaultBranch && ref === `refs/heads/${defaultBranch}`,
+    // A schedule always runs the default branch's workflow, and its payload names no repository.
+    onDefaultBranch: !pr && (name === 'schedule' || (!!defaultBranch && ref === `refs/heads/${defaultBranch}`)),
     runId: env.GITHUB_RUN_ID,
     runAttempt: env.GITHUB_RUN_ATTEMPT,
     serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',

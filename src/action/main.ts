@@ -16,7 +16,14 @@ import { createProcessRegistry } from '../pipeline/process-registry.js';
 import { createCancelController } from '../pipeline/cancel.js';
 import { runGate, type RunGateOutcome } from '../pipeline/run-gate.js';
 import { baseProvenance } from '../engine/provenance.js';
+import { expandHome } from '../pipeline/cache.js';
+import type { GateConfig } from '../config/types.js';
 import { publish, runUrl } from './publish.js';
+
+/** The nightly history lives beside the cache, on the self-hosted runner's persistent disk. */
+function historyFile(config: GateConfig): string {
+  return path.join(expandHome(config.cache.dir), 'history', `${config.name}.jsonl`);
+}
 
 export async function run(): Promise<void> {
   try {
@@ -66,6 +73,9 @@ async function gate(settings: ActionSettings, event: EventInfo): Promise<RunGate
         allowCacheWrite: event.onDefaultBranch,
         provenance: { ...baseProvenance(), 'config-hash': configHash(config) },
         runUrl: runUrl(event),
+        // The trend is shown on every run; only trusted runs (nightly, dispatch or push on the
+        // default branch) are recorded, so a PR can never rewrite the history it is judged by.
+        history: { file: historyFile(config), record: event.onDefaultBranch && event.name !== 'pull_request' },
       },
       {
         runner,

@@ -37,6 +37,8 @@ export interface MtBenchPolicy {
 
 /** `eval-loss-docs`: relative bounds on the token-weighted mean, plus the paired bootstrap. */
 export interface EvalLossDocsPolicy extends RelativeBounds {
+  /** Below this many paired documents the CI is too wide to prove parity: reported, not gated. */
+  minDocuments: number;
   confidence: number;
   resamples: number;
   seed: number;
@@ -85,7 +87,7 @@ export const DEFAULT_POLICY: Policy = {
   lossCurve: { enabled: true, pass: 0.01, fail: 0.02, warmupFraction: 0.05, emaAlpha: 0.1, outliers: 'auto' },
   lossTail: { enabled: true, pass: 0.005, fail: 0.01, fraction: 0.1 },
   evalLoss: { enabled: true, pass: 0.005, fail: 0.01 },
-  evalLossDocs: { enabled: true, pass: 0.005, fail: 0.01, confidence: 0.95, resamples: 10_000, seed: 20241205 },
+  evalLossDocs: { enabled: true, pass: 0.005, fail: 0.01, minDocuments: 50, confidence: 0.95, resamples: 10_000, seed: 20241205 },
   lmEval: { enabled: true, margin: 0.01, confidence: 0.95, resamples: 10_000, seed: 20241205 },
   custom: { enabled: true, confidence: 0.95, resamples: 10_000, seed: 20241205 },
   mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 10_000, seed: 20241205, floor: 3.0 },

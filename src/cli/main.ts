@@ -74,6 +74,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       new Option('--stages <list>', 'comma-separated subset: train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate,compare'),
     )
     .option('--workdir <dir>', 'working directory (overrides the config)')
+    .option('--history <file>', 'nightly history (JSONL): show the trend and check the baseline for drift')
+    .option('--record-history', 'append this run to --history (for scheduled runs of trusted code)')
     .option('--write-cache', 'store the baseline and original-model results in the cache (only from trusted code: your default branch)')
     .option('--verbose', "echo every stage's output (the logs in the result dir always have it)")
     .action(async (opts) => {

@@ -9,6 +9,7 @@ import { parseStages, type StageId } from '../pipeline/stages.js';
 import { createProcessRunner } from '../pipeline/process-runner.js';
 import { createCancelController } from '../pipeline/cancel.js';
 import { runGate } from '../pipeline/run-gate.js';
+import { UsageError } from '../errors.js';
 import { baseProvenance } from '../engine/provenance.js';
 
 export interface RunFlags {
@@ -19,6 +20,8 @@ export interface RunFlags {
   workdir?: string;
   writeCache?: boolean;
   verbose?: boolean;
+  history?: string;
+  recordHistory?: boolean;
 }
 
 export interface LocalRun {
@@ -30,6 +33,7 @@ export interface LocalRun {
   allowCacheWrite: boolean;
   synthetic?: boolean;
   verbose?: boolean;
+  history?: { file: string; record: boolean };
 }
 
 /** Runs the gate in this process with signal handling: SIGINT/SIGTERM stop every stage, the result dir is still written. */
@@ -50,6 +54,7 @@ export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateRe
         modelDir: r.modelDir,
         allowCacheWrite: r.allowCacheWrite,
         synthetic: r.synthetic,
+        history: r.history,
         provenance: { ...baseProvenance(), 'config-hash': configHash(r.config) },
       },
       {
@@ -75,6 +80,7 @@ export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateRe
 export async function runCommand(flags: RunFlags, io: CliIo, log: Log): Promise<GateResult> {
   const { config, source } = loadConfig(flags.config, process.cwd());
   if (flags.workdir) config.workdir = flags.workdir;
+  if (flags.recordHistory && !flags.history) throw new UsageError('--record-history needs --history FILE');
   return runLocal(
     {
       config,
@@ -84,6 +90,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, log: Log): Promise<
       out: flags.out,
       allowCacheWrite: !!flags.writeCache,
       verbose: flags.verbose,
+      history: flags.history ? { file: flags.history, record: !!flags.recordHistory } : undefined,
     },
     io,
     log,

@@ -14,6 +14,10 @@ export const DEFAULT_RESULT_DIR = 'result';
 export const DEFAULT_TRAIN_TIMEOUT_MINUTES = 360;
 export const DEFAULT_EVAL_TIMEOUT_MINUTES = 240;
 export const DEFAULT_CACHE_DIR = '~/.cache/accuracy-gate';
+/** Shared by every gate on the machine, whatever its cache dir. */
+export const DEFAULT_LOCK_FILE = '~/.cache/accuracy-gate/gpu.lock';
+/** Two gates of 6 h training each, queued: the second waits at most 12 h. */
+export const DEFAULT_LOCK_TIMEOUT_MINUTES = 720;
 /** The trainer's per-document eval losses (scripts/gpu/train_tiny.py writes them; docs/evaluators.md). */
 export const DEFAULT_EVAL_DOCUMENTS = 'eval_losses.jsonl';
 /**
@@ -67,6 +71,10 @@ cache:
   fingerprint: "${FINGERPRINT.replace(/"/g, '\\"')}"
   files: [run_clm.py, llama.sh, llama_fsdp_torch.json]
   write-on: default-branch
+lock:
+  enabled: true
+  file: ${DEFAULT_LOCK_FILE}
+  timeout-minutes: ${DEFAULT_LOCK_TIMEOUT_MINUTES}
 parallel: false
 `;
 
@@ -118,6 +126,7 @@ export const BUILTIN_CONFIG: GateConfig = deepFreeze({
     writeOn: 'default-branch',
   },
   parallel: false,
+  lock: { enabled: true, file: DEFAULT_LOCK_FILE, timeoutMinutes: DEFAULT_LOCK_TIMEOUT_MINUTES },
   artifact: { include: [], exclude: [] },
 });
 

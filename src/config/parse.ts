@@ -12,6 +12,8 @@ import {
   DEFAULT_EVAL_DOCUMENTS,
   DEFAULT_EVAL_TIMEOUT_MINUTES,
   DEFAULT_LM_EVAL_RESULTS,
+  DEFAULT_LOCK_FILE,
+  DEFAULT_LOCK_TIMEOUT_MINUTES,
   DEFAULT_MODEL,
   DEFAULT_NAME,
   DEFAULT_RESULT_DIR,
@@ -67,6 +69,7 @@ function build(raw: Raw): GateConfig {
   if (lmMargin !== undefined && raw.checks?.['lm-eval']?.margin === undefined) checks.lmEval.margin = lmMargin;
   const cache = (raw.cache ?? {}) as Raw;
   const abort = (raw['early-abort'] ?? {}) as Raw;
+  const lock = (raw.lock ?? {}) as Raw;
   return {
     name: raw.name ?? DEFAULT_NAME,
     model: raw.model ?? DEFAULT_MODEL,
@@ -95,6 +98,11 @@ function build(raw: Raw): GateConfig {
       writeOn: (cache['write-on'] ?? 'default-branch') as CacheWriteOn,
     },
     parallel: raw.parallel ?? false,
+    lock: {
+      enabled: lock.enabled ?? true,
+      file: lock.file ?? DEFAULT_LOCK_FILE,
+      timeoutMinutes: lock['timeout-minutes'] ?? DEFAULT_LOCK_TIMEOUT_MINUTES,
+    },
     artifact: { include: raw.artifact?.include ?? [], exclude: raw.artifact?.exclude ?? [] },
   };
 }

@@ -115,6 +115,15 @@ export interface CacheConfig {
   writeOn: CacheWriteOn;
 }
 
+/** The exclusive lock a run holds around its training and evaluation stages (src/pipeline/gpu-lock.ts). */
+export interface LockConfig {
+  enabled: boolean;
+  /** May start with `~/`; relative to workdir otherwise. */
+  file: string;
+  /** Give up waiting after this long. */
+  timeoutMinutes: number;
+}
+
 export interface ArtifactConfig {
   /** Globs relative to the run's result dir, added even when left out by default (e.g. weights). */
   include: string[];
@@ -138,5 +147,7 @@ export interface GateConfig {
   cache: CacheConfig;
   /** Run independent stages concurrently (only allowed when the arms have disjoint gpus). */
   parallel: boolean;
+  /** One gate at a time on the machine's GPUs. */
+  lock: LockConfig;
   artifact: ArtifactConfig;
 }

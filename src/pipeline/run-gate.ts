@@ -17,9 +17,11 @@ import { evaluate } from './eval-stage.js';
 import { runEvaluators } from './evaluator-stage.js';
 import { loadEvaluations } from '../engine/load-evaluations.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
+import { lockGpus } from './gpu-lock.js';
 import { findEarlierOutputs, writeRunManifest } from './manifest.js';
 import { trainStage, evalStage, type StageId } from './stages.js';
 import type { ReportContext } from '../report/context.js';
+import { appendHistory, baselineDriftCheck, historyEntry, readHistory } from '../history/history.js';
 
 export interface RunGateOptions {
   config: GateConfig;
@@ -36,6 +38,8 @@ export interface RunGateOptions {
   synthetic?: boolean;
   provenance: Record<string, string>;
   runUrl?: string;
+  /** Nightly history: shown as a trend with a baseline-drift check; appended to when `record`. */
+  history?: { file: string; record: boolean };
 }
 
 export interface RunGateOutcome {
@@ -50,12 +54,30 @@ export interface RunGateOutcome {
   writeError?: string;
 }
 
-function makeResultDir(root: string, now: Date): { dir: string; runId: string } {
-  let runId = timestampName(now);
-  let dir = path.join(root, runId);
-  for (let i = 2; existsSync(dir); i++) dir = path.join(root, `${runId}_${i}`);
-  runId = path.basename(dir);
-  return { dir, runId };
+/**
+ * Creates `<root>/<YYYYmmdd_HHMMSS>[_n]` with a non-recursive mkdir, which fails when the dir
+ * exists: two gates started in the same second (two jobs on one runner) never share a dir. On a
+ * disk that refuses (read-only, full), the path is still returned with the reason: the run goes
+ * on, and the verdict is reported without its files.
+ */
+function makeResultDir(root: string, now: Date): { dir: string; runId: string; error?: string } {
+  const stamp = timestampName(now);
+  let dir = path.join(root, stamp);
+  try {
+    mkdirSync(root, { recursive: true });
+    for (let i = 2; ; i++) {
+      try {
+        mkdirSync(dir);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        dir = path.join(root, `${stamp}_${i}`);
+      }
+    }
+  } catch (e) {
+    return { dir, runId: path.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
+  }
+  return { dir, runId: path.basename(dir) };
 }
 
 export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunGateOutcome> {
@@ -63,8 +85,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const started = deps.now();
   const workdir = path.resolve(opts.baseDir, config.workdir);
   const root = opts.resultRoot ? path.resolve(opts.baseDir, opts.resultRoot) : path.resolve(workdir, config.resultDir);
-  const { dir, runId } = makeResultDir(root, started);
-  mkdirSync(dir, { recursive: true });
+  const { dir, runId, error: dirError } = makeResultDir(root, started);
+  if (dirError) deps.log.error(`${dirError}; the stages run and the verdict is reported, but their logs and the result files are lost`);
   const ctx: RunContext = {
     config,
     deps,
@@ -92,23 +114,17 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const want = (s: StageId) => opts.stages.includes(s);
   const cache: CacheUse = restoreBaseline(ctx, opts.allowCacheWrite);
 
-  // Training: in the seed's order, or both arms at once when they have disjoint GPUs.
-  const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
-  if (config.parallel && trainRoles.length === 2) {
-    await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));
-  } else {
-    for (const r of trainRoles) await trainArm(ctx, r);
+  // One gate at a time on this machine's GPUs, from the first training to the last evaluation.
+  const gpus = await lockGpus(ctx);
+  try {
+    if (gpus.ok) await gpuStages(ctx, root, cache);
+  } finally {
+    gpus.release();
   }
-  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
-
-  for (const role of config.evaluations.mtbench?.targets ?? []) {
-    if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
-    await evaluate(ctx, role);
-  }
-  for (const role of ['baseline', 'candidate'] as const) await runEvaluators(ctx, role);
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   const result = want('compare') ? compareStage(ctx) : partialResult(ctx);
+  if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
   writeRunManifest(ctx);
 
@@ -132,11 +148,35 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     writeReports(dir, reports);
     const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []);
     if (mine.length) writeFileSync(path.join(dir, 'mtbench_judgments.jsonl'), `${mine.join('\n')}\n`);
+    if (opts.history?.record && want('compare')) {
+      appendHistory(opts.history.file, historyEntry(result, reportCtx.provenance, started));
+      deps.log.info(`history: recorded this run in ${opts.history.file}`);
+    }
   } catch (e) {
     writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
     deps.log.error(writeError);
   }
   return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+}
+
+/** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
+async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promise<void> {
+  const { config } = ctx;
+  const want = (s: StageId) => ctx.stages.includes(s);
+  // Training: in the seed's order, or both arms at once when they have disjoint GPUs.
+  const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+  if (config.parallel && trainRoles.length === 2) {
+    await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));
+  } else {
+    for (const r of trainRoles) await trainArm(ctx, r);
+  }
+  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+
+  for (const role of config.evaluations.mtbench?.targets ?? []) {
+    if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
+    await evaluate(ctx, role);
+  }
+  for (const role of ['baseline', 'candidate'] as const) await runEvaluators(ctx, role);
 }
 
 /** Step 5: read what the stages produced and decide. */
@@ -216,4 +256,19 @@ function partialResult(ctx: RunContext): GateResult {
 function displayPath(dir: string): string {
   const rel = path.relative(process.cwd(), dir);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+}
+
+/** Shows the recorded trend and checks the baseline for drift against it (never gating). */
+function addHistory(result: GateResult, file: string, config: GateConfig, deps: RunDeps): void {
+  try {
+    const past = readHistory(file);
+    result.history = past;
+    const drift = baselineDriftCheck(past, result, config.checks.trainLoss.pass);
+    if (drift) {
+      result.checks.push(drift);
+      if (drift.warning) deps.log.warn(`${drift.reason}: ${drift.warning}`);
+    }
+  } catch (e) {
+    deps.log.warn(`history ${file} not read: ${errorMessage(e)}`);
+  }
 }

@@ -1,6 +1,7 @@
 // The readers' only file-system access: read a whole text file, or say precisely why not.
 
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { ParseError } from '../errors.js';
 
 /** The file's text, or a ParseError saying it is missing or unreadable. */
@@ -27,4 +28,37 @@ export function fsReason(e: unknown): string {
   if (code === 'EISDIR') return 'is a directory, not a file';
   if (code === 'EACCES') return 'permission denied';
   return `cannot read: ${(e as Error).message}`;
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Hands the file's text to `onText` in pieces of about 1 MiB (UTF-8 decoded across the cuts), so
+ * a file of any size is read in bounded memory; a ParseError says why a file cannot be read.
+ */
+export function readTextChunks(path: string, onText: (text: string) => void): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new ParseError(fsReason(e), path);
+  }
+  try {
+    const buf = Buffer.alloc(CHUNK);
+    const decoder = new StringDecoder('utf8');
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, CHUNK, null);
+      } catch (e) {
+        throw new ParseError(fsReason(e), path);
+      }
+      if (n === 0) break;
+      onText(decoder.write(buf.subarray(0, n)));
+    }
+    const rest = decoder.end();
+    if (rest) onText(rest);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -7,9 +7,9 @@ import { basename, join } from 'node:path';
 import { ParseError } from '../errors.js';
 import type { LossPoint, TrainingRun } from '../model.js';
 import { expectObject, isObject, optionalNumber, requiredInteger, requiredNumber, type JsonObject, type Where } from './fields.js';
-import { isFile, readText } from './files.js';
+import { isFile, readText, readTextChunks } from './files.js';
 import { parseTolerantJson } from './tolerant-json.js';
-import { parseTrainingLog, type TrainingLog } from './training-log.js';
+import { TrainingLogReader, type TrainingLog } from './training-log.js';
 
 /** The scalar metrics a results file (or the trainer_state summary entry) may hold. */
 export interface ResultsMetrics {
@@ -72,6 +72,12 @@ export function parseTrainerState(text: string, file: string): TrainerState {
   const history = obj.log_history;
   if (!Array.isArray(history)) throw new ParseError('"log_history" should be an array', file, undefined, 'log_history');
   history.forEach((entry, i) => {
+    // The well-typed common case without building error paths (100k-step histories).
+    const fast = isObject(entry) ? fastLossPoint(entry) : undefined;
+    if (fast) {
+      state.curve.push(fast);
+      return;
+    }
     const path = `log_history[${i}].`;
     if (!isObject(entry)) throw new ParseError(`"${path.slice(0, -1)}" should be an object`, file, undefined, path.slice(0, -1));
     if ('loss' in entry) state.curve.push(lossPoint(entry, where, path));
@@ -79,6 +85,20 @@ export function parseTrainerState(text: string, file: string): TrainerState {
   });
   if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step); // stable: resumed runs keep order
   return state;
+}
+
+const optionalNum = (v: unknown) => v === undefined || typeof v === 'number';
+
+/** A loss entry whose fields all have the right types, or undefined (then lossPoint says what is wrong). */
+function fastLossPoint(entry: JsonObject): LossPoint | undefined {
+  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry;
+  if (typeof loss !== 'number' || typeof step !== 'number' || !Number.isInteger(step)) return undefined;
+  if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return undefined;
+  const point: LossPoint = { step, loss };
+  if (gradNorm !== undefined) point.gradNorm = gradNorm as number;
+  if (learningRate !== undefined) point.learningRate = learningRate as number;
+  if (epoch !== undefined) point.epoch = epoch as number;
+  return point;
 }
 
 function lossPoint(entry: JsonObject, where: Where, path: string): LossPoint {
@@ -147,7 +167,10 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   let log: TrainingLog | undefined;
   if (isFile(logPath)) {
     run.files.push(logPath);
-    log = parseTrainingLog(readText(logPath));
+    // Read in chunks: tqdm redraws make logs of gigabytes, more than one string may hold.
+    const reader = new TrainingLogReader();
+    readTextChunks(logPath, (text) => reader.push(text));
+    log = reader.finish();
   } else if (opts.log !== undefined) run.notes.push(`training log ${logPath} not found`);
   if (run.files.length === 0) {
     const looked = ['train_results.json', 'all_results.json', 'eval_results.json', 'trainer_state.json', basename(logPath)];

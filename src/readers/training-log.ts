@@ -1,5 +1,7 @@
 // A whole training log (stdout+stderr of the train command) read into what the trainer-output
 // reader falls back on: the loss curve, the final metrics dict, and per-step times from tqdm.
+// Incremental: a log of any size (tqdm redraws make multi-GB logs) is read in chunks, and only
+// what is kept (one point per logged loss, one time per step) grows with it.
 
 import type { LossPoint } from '../model.js';
 import { LineSplitter, LogTracker, type LogEvent } from './log-lines.js';
@@ -10,7 +12,10 @@ export interface TrainingLog {
   finalMetrics?: Record<string, number>;
   /** How many final metrics dicts the log holds (more than one: re-runs appended to one log). */
   finalMetricsCount: number;
-  /** Seconds per step, one per advancing training-bar redraw after the first (1 / tqdm rate). */
+  /**
+   * Seconds per step, one per advancing training-bar redraw after the first (1 / tqdm rate); an
+   * evenly spaced subsample when there are more than MAX_STEP_TIMES.
+   */
   stepTimes: number[];
   /** Last training-bar step and its total, when the log has a progress bar. */
   lastStep?: number;
@@ -24,61 +29,112 @@ export interface TrainingLog {
 /** Keys that only the end-of-training summary dict has. */
 const FINAL_KEYS = ['train_runtime', 'train_loss'];
 
-export function parseTrainingLog(text: string): TrainingLog {
-  const splitter = new LineSplitter();
-  const tracker = new LogTracker();
-  const events: LogEvent[] = [];
-  for (const line of splitter.push(text)) events.push(...tracker.feed(line));
-  for (const line of splitter.flush()) events.push(...tracker.feed(line));
-  events.push(...tracker.flush());
+/**
+ * Step times kept per log at most: a real run has one per step (TorchAcc's Llama fine-tune: ~15k),
+ * but a log of redraws can hold millions. Beyond this, every other kept time is dropped and only
+ * every 2nd (4th, ...) new one is taken: an evenly spaced subsample, in order, so the median after
+ * warm-up stays representative and memory stays bounded.
+ */
+export const MAX_STEP_TIMES = 100_000;
 
-  const log: TrainingLog = {
-    curve: [],
-    finalMetricsCount: 0,
-    stepTimes: stepTimesFrom(events, tracker.trainingTotal),
-    stepsFromProgress: tracker.stepsFromProgress,
-    // 5.x quotes every float; one quoted loss is enough to know the style.
-    roundedStrings: /\{'loss': '/.test(text),
-  };
-  for (const event of events) {
-    if (event.kind === 'loss') log.curve.push(event.point);
-    else if (event.kind === 'metrics' && FINAL_KEYS.some((k) => k in event.values)) {
-      log.finalMetrics = event.values;
-      log.finalMetricsCount++;
+/** One bar's step times (see TrainingLogReader.stepTime). */
+class BarTimes {
+  previousStep: number | undefined;
+  times: number[] = [];
+  private stride = 1;
+  private seen = 0;
+
+  add(time: number): void {
+    if (this.seen++ % this.stride !== 0) return;
+    this.times.push(time);
+    if (this.times.length >= MAX_STEP_TIMES) {
+      this.times = this.times.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
     }
   }
-  if (tracker.trainingTotal !== undefined) {
-    log.total = tracker.trainingTotal;
-    log.lastStep = tracker.lastStep;
-  }
-  return log;
 }
 
-/**
- * Per-step durations from the training bar's rate field. Δelapsed/Δstep is useless at tqdm's 1 s
- * clock resolution, so each redraw contributes 1 / rate. Left out: the first redraw of a run, the
- * redraw tqdm makes right after a written dict (it repeats the previous rate), redraws that do
- * not advance (the closing 100% lines, whose rate is the whole-run average) and other bars.
- */
-function stepTimesFrom(events: readonly LogEvent[], trainingTotal: number | undefined): number[] {
-  const times: number[] = [];
-  let previousStep: number | undefined;
-  let afterDict = false;
-  for (const event of events) {
-    if (event.kind !== 'progress') {
-      afterDict = true;
-      continue;
-    }
-    const redraw = afterDict;
-    afterDict = false;
-    if (event.desc !== undefined || event.total !== trainingTotal) continue;
-    if (previousStep === undefined || event.step < previousStep) {
-      previousStep = event.step; // a (re)started run: its first bar has no meaningful rate
-      continue;
-    }
-    const advanced = event.step > previousStep;
-    previousStep = event.step;
-    if (advanced && !redraw && event.stepsPerSecond !== undefined) times.push(1 / event.stepsPerSecond);
+/** Reads a training log pushed in pieces of text (any split); `finish()` gives the result. */
+export class TrainingLogReader {
+  private readonly splitter = new LineSplitter();
+  private readonly tracker = new LogTracker();
+  private readonly curve: LossPoint[] = [];
+  private finalMetrics: Record<string, number> | undefined;
+  private finalMetricsCount = 0;
+  private roundedStrings = false;
+  private afterDict = false;
+  /**
+   * Step times per bar total: which total is the training bar's is only known at the end (an eval
+   * bar may come first), so each total keeps its own times and the training bar's are kept.
+   */
+  private readonly bars = new Map<number, BarTimes>();
+
+  push(text: string): void {
+    for (const line of this.splitter.push(text)) this.line(line);
   }
-  return times;
+
+  finish(): TrainingLog {
+    for (const line of this.splitter.flush()) this.line(line);
+    for (const event of this.tracker.flush()) this.event(event);
+    const total = this.tracker.trainingTotal;
+    const log: TrainingLog = {
+      curve: this.curve,
+      finalMetricsCount: this.finalMetricsCount,
+      stepTimes: total !== undefined ? (this.bars.get(total)?.times ?? []) : [],
+      stepsFromProgress: this.tracker.stepsFromProgress,
+      roundedStrings: this.roundedStrings,
+    };
+    if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
+    if (total !== undefined) {
+      log.total = total;
+      log.lastStep = this.tracker.lastStep;
+    }
+    return log;
+  }
+
+  private line(line: string): void {
+    // 5.x quotes every float; one quoted loss is enough to know the style.
+    if (!this.roundedStrings && line.includes("{'loss': '")) this.roundedStrings = true;
+    for (const event of this.tracker.feed(line)) this.event(event);
+  }
+
+  private event(event: LogEvent): void {
+    if (event.kind === 'loss') this.curve.push(event.point);
+    else if (event.kind === 'metrics' && FINAL_KEYS.some((k) => k in event.values)) {
+      this.finalMetrics = event.values;
+      this.finalMetricsCount++;
+    }
+    this.stepTime(event);
+  }
+
+  /**
+   * Per-step durations from the training bar's rate field. Δelapsed/Δstep is useless at tqdm's 1 s
+   * clock resolution, so each redraw contributes 1 / rate. Left out: the first redraw of a run, the
+   * redraw tqdm makes right after a written dict (it repeats the previous rate), redraws that do
+   * not advance (the closing 100% lines, whose rate is the whole-run average) and other bars.
+   */
+  private stepTime(event: LogEvent): void {
+    if (event.kind !== 'progress') {
+      this.afterDict = true;
+      return;
+    }
+    const redraw = this.afterDict;
+    this.afterDict = false;
+    if (event.desc !== undefined) return;
+    let bar = this.bars.get(event.total);
+    if (!bar) this.bars.set(event.total, (bar = new BarTimes()));
+    if (bar.previousStep === undefined || event.step < bar.previousStep) {
+      bar.previousStep = event.step; // a (re)started run: its first bar has no meaningful rate
+      return;
+    }
+    const advanced = event.step > bar.previousStep;
+    bar.previousStep = event.step;
+    if (advanced && !redraw && event.stepsPerSecond !== undefined) bar.add(1 / event.stepsPerSecond);
+  }
+}
+
+export function parseTrainingLog(text: string): TrainingLog {
+  const reader = new TrainingLogReader();
+  reader.push(text);
+  return reader.finish();
 }

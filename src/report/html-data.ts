@@ -37,6 +37,13 @@ export function cell(v: number): Cell {
 
 /** Sorted by step; a repeated step (a resumed run logging again) keeps its last value. */
 function byStep(points: readonly Point[]): Point[] {
+  // Logged curves are almost always strictly increasing already: skip the map and the sort.
+  let ordered = true;
+  for (let i = 0; i < points.length && ordered; i++) {
+    const p = points[i] as Point;
+    ordered = Number.isFinite(p.step) && (i === 0 || p.step > (points[i - 1] as Point).step);
+  }
+  if (ordered) return points as Point[];
   const last = new Map<number, number>();
   for (const p of points) if (Number.isFinite(p.step)) last.set(p.step, p.value);
   return [...last].map(([step, value]) => ({ step, value })).sort((a, b) => a.step - b.step);

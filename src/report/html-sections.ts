@@ -15,6 +15,7 @@ import {
 } from './format.js';
 import { mtbenchBars, roleName, stageTimeline, stepTimeHistogram } from './html-svg.js';
 import { esc, safeUrl } from './html-text.js';
+import { TREND_HEADERS, trendRows, trendSeries } from './trend.js';
 
 export function badge(v: CheckVerdict | StageRecord['status']): string {
   return `<span class="badge b-${esc(v)}">${esc(verdictWord(v))}</span>`;
@@ -174,4 +175,35 @@ export function provenanceSection(r: GateResult, ctx: ReportContext): string {
   }
   for (const [k, v] of Object.entries(ctx.provenance)) rows.push([esc(k), esc(v)]);
   return `<section id="provenance"><h2>Provenance</h2>${table(['Key', 'Value'], rows, 'kv')}</section>`;
+}
+
+/** The nightly trend: train loss of both arms over the recorded runs (SVG) and the last runs' table. */
+export function trendSection(r: GateResult): string {
+  const rows = trendRows(r);
+  if (rows.length === 0) return '';
+  const series = trendSeries(r);
+  const values = [...series.baseline, ...series.candidate].filter((v): v is number => v !== null && Number.isFinite(v));
+  let svg = '';
+  if (values.length >= 2) {
+    const [w, h, pad] = [640, 160, 30];
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const span = hi - lo || Math.abs(hi) * 0.01 || 1;
+    const n = series.dates.length;
+    const x = (i: number) => pad + (n === 1 ? 0 : (i * (w - 2 * pad)) / (n - 1));
+    const y = (v: number) => h - pad - ((v - lo) * (h - 2 * pad)) / span;
+    const line = (vs: (number | null)[], colour: string) =>
+      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${vs
+        .map((v, i) => (v === null ? '' : `${x(i).toFixed(1)},${y(v).toFixed(1)}`))
+        .filter(Boolean)
+        .join(' ')}"/>`;
+    svg =
+      `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="train loss per recorded run">` +
+      `<text x="${pad}" y="14" font-size="11">train loss per recorded run (${esc(series.dates[0] ?? '')} .. ${esc(series.dates[n - 1] ?? '')}); blue: ${esc(r.labels.baseline)}, red: ${esc(r.labels.candidate)}</text>` +
+      `<text x="2" y="${pad + 4}" font-size="10">${esc(formatNumber(hi, 5))}</text><text x="2" y="${h - pad}" font-size="10">${esc(formatNumber(lo, 5))}</text>` +
+      line(series.baseline, '#2563eb') +
+      line(series.candidate, '#dc2626') +
+      '</svg>';
+  }
+  return `<section id="trend"><h2>Nightly trend</h2><figure>${svg}</figure>${table(TREND_HEADERS, rows.map((c) => c.map(esc)), 'trend')}</section>`;
 }

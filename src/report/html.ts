@@ -16,6 +16,7 @@ import {
   provenanceSection,
   speedSection,
   stagesSection,
+  trendSection,
   trainingSection,
 } from './html-sections.js';
 import { PAGE_CSS } from './html-style.js';
@@ -93,6 +94,7 @@ export function renderReportHtml(r: GateResult, ctx: ReportContext, assets: Html
     mtbenchSection(r),
     speedSection(r),
     stagesSection(r),
+    trendSection(r),
     provenanceSection(r, ctx),
   ].filter(Boolean);
   return [

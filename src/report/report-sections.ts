@@ -3,6 +3,7 @@
 
 import { ROLES, type CheckVerdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
 import type { ReportContext } from './context.js';
+import { TREND_HEADERS, trendRows } from './trend.js';
 import {
   byteSize,
   clip,
@@ -212,4 +213,11 @@ export function linksSection(ctx: ReportContext): Section {
     const dir = `result dir ${mdText(clip(ctx.resultDir, 200))}`;
     return ifFits(`${[...links, dir].join(' · ')}\n`, budget) || ifFits(`${dir}\n`, budget);
   };
+}
+
+export function trendSection(r: GateResult): Section {
+  const rows = trendRows(r).map((cells) => tableRow(cells.map((c) => mdText(c, 80))));
+  if (rows.length === 0) return () => '';
+  const prefix = `<details><summary>Nightly trend (last ${rows.length} recorded runs)</summary>\n\n${tableHead(TREND_HEADERS)}`;
+  return (budget) => fitRows(prefix, rows, '\n</details>\n', budget, 'Nightly trend');
 }

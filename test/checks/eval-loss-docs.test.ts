@@ -9,7 +9,9 @@ import type { DocLoss, EvalDocLosses } from '../../src/model.js';
 import { readEvalLosses } from '../../src/readers/eval-losses.js';
 import { RECORDED } from './load-recorded.js';
 
-const P = DEFAULT_POLICY.evalLossDocs;
+// The recorded runs have 24 held-out documents: gate them here to test the statistics (the default
+// minimum of 50 reports them, tested below).
+const P = { ...DEFAULT_POLICY.evalLossDocs, minDocuments: 2 };
 
 function recorded(run: string): EvalDocLosses {
   const file = join(RECORDED, run, 'eval_losses.jsonl');
@@ -46,6 +48,13 @@ describe('eval-loss-docs on the recorded GPU runs (baseline: eager)', () => {
     expect(r.reason).toMatch(/\+0\.29 % \(95 % CI -0\.37 % \.\. \+1\.1 %, 24 documents\): CI upper bound > 1 %/);
     // The token-weighted means equal HF's eval_loss of the same run to 1e-6 (eval_results.json).
     expect(r.numbers.candidateMean as number).toBeCloseTo(1.7438291311264038, 6);
+  });
+
+  it('with the default minimum (50 documents), 24 documents are reported, not gated', () => {
+    const r = checkEvalLossDocs({ baseline: recorded('eager'), candidate: recorded('compile') }, DEFAULT_POLICY.evalLossDocs)!;
+    expect(r.verdict).toBe('info');
+    expect(r.reason).toMatch(/24 documents\): not gated, 24 documents < 50$/);
+    expect(r.numbers.ciUpper as number).toBeCloseTo(0.01059, 4);
   });
 
   it('eager vs lr-0.8: the candidate loss is lower (-0.33 %), so the one-sided check PASSES', () => {

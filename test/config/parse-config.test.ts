@@ -127,13 +127,16 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
         timeoutMinutes: 30,
         env: { OPENAI_API_BASE: 'http://127.0.0.1:8000' },
       },
-      evalLoss: { enabled: false },
+      evalLoss: { enabled: false, documents: 'eval_losses.jsonl' },
     });
     expect(c.checks).toEqual({
       trainLoss: { enabled: true, pass: 0.004, fail: 0.008 },
       lossCurve: { enabled: true, pass: 0.01, fail: 0.02, warmupFraction: 0.1, emaAlpha: 0.2, outliers: 3 },
       lossTail: { enabled: true, pass: 0.005, fail: 0.01, fraction: 0.2 },
       evalLoss: { enabled: false, pass: 0.005, fail: 0.01 },
+      evalLossDocs: DEFAULT_POLICY.evalLossDocs,
+      lmEval: DEFAULT_POLICY.lmEval,
+      custom: DEFAULT_POLICY.custom,
       mtbench: { enabled: true, margin: 0.25, confidence: 0.9, resamples: 2000, seed: 7, floor: 2.5 },
       speed: { enabled: true, warnBelow: 0.95, warmupFraction: 0.1 },
     });
@@ -162,7 +165,7 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
       output: 'baseline_ckpt',
     });
     expect(c.arms.candidate.slug).toBe('candidate');
-    expect(c.evaluations).toEqual({ evalLoss: { enabled: true } });
+    expect(c.evaluations).toEqual({ evalLoss: { enabled: true, documents: 'eval_losses.jsonl' } });
     expect(c.checks).toEqual(DEFAULT_POLICY);
     expect(c.earlyAbort).toEqual({ enabled: true, bound: 0.1, consecutive: 3 });
     expect(c.cache).toEqual({ enabled: false, dir: '~/.cache/accuracy-gate', files: [], writeOn: 'default-branch' });
@@ -294,8 +297,8 @@ describe('unknown keys', () => {
   });
 
   it('list the known keys when nothing is close', () => {
-    expect(errorOf(`${ARMS}evaluations:\n  lm-eval: {}\n`).message).toBe(
-      `${FILE}:7: unknown key evaluations.lm-eval (expected one of: mtbench, eval-loss)`,
+    expect(errorOf(`${ARMS}evaluations:\n  humaneval: {}\n`).message).toBe(
+      `${FILE}:7: unknown key evaluations.humaneval (expected one of: mtbench, eval-loss, lm-eval, custom)`,
     );
   });
 });

@@ -1,0 +1,112 @@
+// npm run bench: (1) the engine on a synthetic 100k-step run pair + 1,600 judgments (target < 1 s,
+// < 200 MB); (2) the runner on a scaled simulated workload: wall time vs the seed's sequential
+// pipeline, with and without the cache and with parallel arms; time-to-fail of a diverging
+// candidate as a fraction of its full training time. Prints tables; exits non-zero on a missed target.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gate-bench-run-'));
+let failed = false;
+
+// (1) Engine.
+const bundle = path.join(tmp, 'engine.mjs');
+await build({
+  entryPoints: [path.join(root, 'bench', 'engine.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: bundle,
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+const data = path.join(tmp, 'engine-data');
+mkdirSync(data);
+const gen = spawnSync(process.execPath, [bundle, '--generate', data], { encoding: 'utf8' });
+if (gen.status !== 0) throw new Error(gen.stderr);
+const runs = [];
+for (let i = 0; i < 3; i++) {
+  const r = spawnSync(process.execPath, [bundle, data], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  runs.push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
+}
+const best = runs.sort((a, b) => a.totalMs - b.totalMs)[0];
+const peak = Math.max(...runs.map((r) => r.maxRssMb));
+console.log('\n== engine: read + check + report (best of 3; peak RSS of the whole process)');
+console.log(`steps per arm ${best.steps}, judgments ${best.judgments}, verdict ${best.verdict}`);
+console.log(`read ${best.readMs.toFixed(0)} ms, check ${best.checkMs.toFixed(0)} ms, report ${best.reportMs.toFixed(0)} ms: total ${best.totalMs.toFixed(0)} ms (target < 1000 ms)`);
+console.log(`peak RSS ${peak.toFixed(0)} MB (target < 200 MB)`);
+if (best.totalMs >= 1000 || peak >= 200) failed = true;
+
+// (2) Runner on a scaled workload: the seed's README timings / 1000 (train 2552.8 s and 2272.1 s;
+// MT-Bench per model assumed 600 s: generation + 160 judge calls).
+const SCALE = 1000;
+const T = { trainBase: 2552.8 / SCALE, trainCand: 2272.1 / SCALE, evalEach: 600 / SCALE };
+const recorded = path.join(root, 'examples', 'recorded');
+const cli = path.join(root, 'dist', 'cli.js');
+const work = path.join(tmp, 'work');
+mkdirSync(path.join(work, 'model'), { recursive: true });
+writeFileSync(path.join(work, 'model', 'config.json'), '{}');
+// A stand-in trainer: sleeps its scaled time, then writes the recorded HF outputs.
+const train = (secs, run) => `sleep ${secs.toFixed(3)} && mkdir -p {output} && cp ${path.join(recorded, run)}/*.json* {output}/`;
+const evalCmd = `sleep ${T.evalEach.toFixed(3)} && ${process.execPath} ${path.join(root, 'examples', 'demo', 'replay-mtbench.mjs')} --checkpoint {checkpoint} --role {arm} --judgments j/gpt-4_single.jsonl --questions j/question.jsonl > /dev/null`;
+function config(name, extra = {}) {
+  const cfg = {
+    name,
+    model: path.join(work, 'model'),
+    workdir: work,
+    'result-dir': `result-${name}`,
+    arms: {
+      baseline: { train: train(T.trainBase, 'eager'), gpus: '0' },
+      candidate: { train: extra.candidate ?? train(T.trainCand, 'compile'), gpus: '1' },
+    },
+    evaluations: { mtbench: { run: evalCmd, judgments: 'j/gpt-4_single.jsonl', questions: 'j/question.jsonl', 'model-id': 'auto' } },
+    cache: { enabled: true, dir: path.join(work, extra.cacheDir ?? 'cache'), fingerprint: 'echo bench' },
+    parallel: !!extra.parallel,
+  };
+  const file = path.join(work, `${name}.json`);
+  writeFileSync(file, JSON.stringify(cfg)); // JSON is YAML
+  return file;
+}
+function timed(args) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: work });
+  return { secs: (performance.now() - t0) / 1000, code: r.status, stderr: r.stderr };
+}
+const seedSequential = T.trainBase + T.trainCand + 3 * T.evalEach;
+const rows = [];
+const cold = timed(['run', '--config', config('cold'), '--write-cache']);
+rows.push(['gate, sequential, cold cache (stores the baseline)', cold]);
+const warm = timed(['run', '--config', config('warm')]);
+rows.push(['gate, sequential, cache hit (baseline + original eval reused)', warm]);
+const par = timed(['run', '--config', config('parallel', { parallel: true, cacheDir: 'cache-empty' })]);
+rows.push(['gate, parallel arms (disjoint GPUs), cold cache', par]);
+console.log(`\n== runner on a scaled workload (seed timings / ${SCALE}): seed's sequential pipeline = ${seedSequential.toFixed(2)} s of stage time`);
+for (const [what, r] of rows) console.log(`${what.padEnd(64)} ${r.secs.toFixed(2)} s (${((r.secs / seedSequential) * 100).toFixed(0)} % of the seed), exit ${r.code}`);
+if (rows.some(([, r]) => r.code !== 0)) {
+  failed = true;
+  for (const [, r] of rows) if (r.code !== 0) console.log(r.stderr.slice(-2000));
+}
+
+// Time-to-fail: the recorded diverging run replayed over the candidate's scaled training time.
+const speed = 11.0 / T.trainCand; // the recorded run's tqdm clock ends near 11 s
+const replay = (run) => [process.execPath, path.join(root, 'examples', 'demo', 'replay-train.mjs'), '--run', path.join(recorded, run), '--output', '{output}', '--speed', speed.toFixed(3)];
+const divCfg = config('diverge', { candidate: replay('diverge') });
+const full = config('full', { candidate: replay('eager') });
+const fullRun = timed(['run', '--config', full, '--stages', 'train-candidate']);
+const div = timed(['run', '--config', divCfg, '--stages', 'train-baseline,train-candidate,compare']);
+const stageSecs = (name) => {
+  const root2 = path.join(work, `result-${name}`);
+  const last = readdirSync(root2).filter((n) => /^\d{8}/.test(n)).sort().at(-1);
+  const s = JSON.parse(readFileSync(path.join(root2, last, 'summary.json'), 'utf8'));
+  return { stage: s.stages.find((x) => x.id === 'train-candidate'), abort: s.early_abort, verdict: s.verdict };
+};
+const f = stageSecs('full');
+const d = stageSecs('diverge');
+console.log('\n== time-to-fail of a diverging candidate (early abort)');
+console.log(`full candidate training ${f.stage.seconds.toFixed(2)} s; diverging candidate stopped at step ${d.abort?.step} after ${d.stage.seconds.toFixed(2)} s = ${((d.stage.seconds / f.stage.seconds) * 100).toFixed(0)} % of its full time (verdict ${d.verdict}, exit ${div.code})`);
+if (div.code !== 1 || !d.abort) failed = true;
+process.exitCode = failed ? 1 : 0;

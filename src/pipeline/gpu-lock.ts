@@ -1,0 +1,238 @@
+// One gate at a time on the GPUs of a machine: two jobs of a self-hosted runner (or a job and a
+// local `run`) that train at once would share the GPUs, run out of memory, or skew each other's
+// timings. The lock is a file created atomically (link of a complete temp file, so no reader ever
+// sees it half written) holding the holder's pid, host and start time. A holder that died without
+// releasing it (SIGKILL, a crashed runner) is detected by its pid and process start time, and its
+// lock is broken; the post step needs to do nothing.
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { errorMessage } from '../errors.js';
+import { expandHome } from '../config/paths.js';
+import type { CancelSignal } from './cancel.js';
+import type { RunContext } from './context.js';
+import { procStartTime } from './process-registry.js';
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** ISO time the lock was taken. */
+  since: string;
+  /** The holder's start time in clock ticks (/proc/<pid>/stat), to tell a reused pid apart. */
+  pidStart?: number;
+  /** What holds it (gate name and run), for the waiting line. */
+  what?: string;
+  /** Unique per acquisition: release removes only its own lock. */
+  token: string;
+}
+
+export interface GpuLockOptions {
+  file: string;
+  /** Give up after this long (ms). */
+  timeoutMs: number;
+  /** Repeat the waiting line this often (ms). */
+  heartbeatMs: number;
+  /** How often to look at the lock while waiting (ms). Default 1000. */
+  pollMs?: number;
+  log: (line: string) => void;
+  cancel?: CancelSignal;
+  what?: string;
+}
+
+export type LockAttempt =
+  | { ok: true; release: () => void; waitedMs: number }
+  | { ok: false; reason: string; cancelled: boolean };
+
+/** Whether the holder recorded in a lock file is certainly gone (same host, pid dead or reused). */
+export function holderDead(h: LockHolder): boolean {
+  if (h.host !== os.hostname()) return false; // another machine (a shared home): cannot tell
+  if (h.pid === process.pid) return false;
+  try {
+    process.kill(h.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return true;
+  }
+  const start = procStartTime(h.pid);
+  if (start === undefined) return false; // no /proc: trust kill(0)
+  if (h.pidStart !== undefined && start !== h.pidStart) return true;
+  return zombie(h.pid);
+}
+
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+export function readHolder(file: string): LockHolder | undefined {
+  try {
+    const h = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
+    return h && typeof h.pid === 'number' && typeof h.token === 'string' ? h : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creates the lock file with `holder` in it; false when it exists. Throws on other errors. */
+function tryCreate(file: string, holder: LockHolder): boolean {
+  const tmp = `${file}.${process.pid}.${holder.token}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(holder)}\n`);
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Removes a dead holder's lock. Renamed away first, then checked: if another waiter broke it and
+ * took the lock in between, what we moved is a live lock, and it is put back.
+ */
+function breakStale(file: string, stale: LockHolder): void {
+  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return; // someone else broke it first
+  }
+  const moved = readHolder(aside);
+  if (moved && moved.token !== stale.token) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // a third taker holds it now; theirs stands
+    }
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    // gone
+  }
+}
+
+function describe(h: LockHolder | undefined, file: string): string {
+  if (!h) return `(unreadable holder) in ${file}`;
+  return `pid ${h.pid}${h.host !== os.hostname() ? ` on ${h.host}` : ''}${h.what ? ` (${h.what})` : ''} since ${h.since}`;
+}
+
+/** Waits for the lock (polling, with a heartbeat line), or gives up on timeout or cancel. */
+export async function acquireGpuLock(opts: GpuLockOptions): Promise<LockAttempt> {
+  const started = Date.now();
+  const pollMs = opts.pollMs ?? 1000;
+  const holder: LockHolder = {
+    pid: process.pid,
+    host: os.hostname(),
+    since: new Date().toISOString(),
+    token: randomBytes(8).toString('hex'),
+    ...(procStartTime(process.pid) !== undefined ? { pidStart: procStartTime(process.pid) } : {}),
+    ...(opts.what ? { what: opts.what } : {}),
+  };
+  mkdirSync(path.dirname(opts.file), { recursive: true });
+  let lastLine = -Infinity;
+  let unreadableSince: number | undefined;
+  // One cancel hook for the whole wait, which may last hours of polls.
+  let wake: (() => void) | undefined;
+  opts.cancel?.onCancel(() => wake?.());
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  for (;;) {
+    if (opts.cancel?.cancelled) return { ok: false, reason: 'cancelled while waiting for the GPU lock', cancelled: true };
+    holder.since = new Date().toISOString();
+    if (tryCreate(opts.file, holder)) {
+      const waitedMs = Date.now() - started;
+      return { ok: true, waitedMs, release: () => releaseGpuLock(opts.file, holder.token) };
+    }
+    const current = readHolder(opts.file);
+    if (current && holderDead(current)) {
+      opts.log(`GPU lock ${opts.file}: breaking the stale lock of ${describe(current, opts.file)} (that process is gone)`);
+      breakStale(opts.file, current);
+      continue;
+    }
+    // A file we cannot read for long is not a lock anyone maintains (a foreign or damaged file).
+    if (!current) {
+      unreadableSince ??= Date.now();
+      if (Date.now() - unreadableSince > 10_000) {
+        opts.log(`GPU lock ${opts.file}: removing an unreadable lock file`);
+        breakStale(opts.file, { pid: 0, host: '', since: '', token: '' });
+        unreadableSince = undefined;
+        continue;
+      }
+    } else unreadableSince = undefined;
+    const waited = Date.now() - started;
+    if (waited >= opts.timeoutMs) {
+      return {
+        ok: false,
+        cancelled: false,
+        reason: `gave up after ${Math.round(waited / 60_000)} min waiting for the GPU lock ${opts.file} held by ${describe(current, opts.file)}`,
+      };
+    }
+    if (waited - lastLine >= opts.heartbeatMs) {
+      lastLine = waited;
+      opts.log(`waiting for the GPU lock held by ${describe(current, opts.file)} (${opts.file}; waited ${Math.round(waited / 1000)} s)`);
+    }
+    await sleep(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
+  }
+}
+
+/** Removes the lock if it is still ours (idempotent; never throws). */
+export function releaseGpuLock(file: string, token: string): void {
+  try {
+    if (readHolder(file)?.token === token) unlinkSync(file);
+  } catch {
+    // The next taker sees a dead holder and breaks it.
+  }
+}
+
+/**
+ * The lock around a run's GPU stages (training and evaluation), as the config's `lock` says. Not
+ * taken for a compare-only run. A lock that cannot be created (an unwritable home) is warned about
+ * and the run goes on without it; a timeout is a problem of the run (INVALID, stages not run).
+ */
+export async function lockGpus(ctx: RunContext): Promise<{ ok: boolean; release: () => void }> {
+  const { lock } = ctx.config;
+  const none = { ok: true, release: () => {} };
+  if (!lock.enabled || !ctx.stages.some((s) => s !== 'compare')) return none;
+  const file = path.resolve(ctx.workdir, expandHome(lock.file));
+  const { log } = ctx.deps;
+  let attempt: LockAttempt;
+  try {
+    attempt = await acquireGpuLock({
+      file,
+      timeoutMs: lock.timeoutMinutes * 60_000,
+      heartbeatMs: ctx.deps.heartbeatMs,
+      log: (line) => log.info(line),
+      cancel: ctx.deps.cancel,
+      what: `gate ${ctx.config.name}, run ${ctx.runId}`,
+    });
+  } catch (e) {
+    log.warn(`GPU lock ${file} not taken (${errorMessage(e)}); running without it`);
+    return none;
+  }
+  if (attempt.ok) {
+    if (attempt.waitedMs >= 1000) log.info(`GPU lock ${file} taken after waiting ${Math.round(attempt.waitedMs / 1000)} s`);
+    return { ok: true, release: attempt.release };
+  }
+  // Cancelled while waiting: the stages see the cancel and record themselves as not started.
+  if (attempt.cancelled) return none;
+  log.error(attempt.reason);
+  ctx.problems.push({ source: 'gpu-lock', message: attempt.reason });
+  return { ok: false, release: () => {} };
+}
