@@ -128,6 +128,8 @@ trainer.log_metrics("eval", em)
 trainer.save_metrics("eval", em)
 
 # Per-document held-out losses (the format accuracy-gate reads for the paired eval-loss check).
+if not trainer.is_world_process_zero():  # under torchrun only rank 0 writes, as HF does
+    sys.exit(0)
 model = trainer.model.eval()
 dev = next(model.parameters()).device
 with open(os.path.join(args.output_dir, "eval_losses.jsonl"), "w") as fh, torch.no_grad():

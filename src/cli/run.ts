@@ -69,7 +69,7 @@ export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateRe
       },
     );
     io.stdout(outcome.reports.resultLog);
-    log.info(`result dir: ${outcome.resultDir}`);
+    log.info(outcome.writeError ? `result dir: ${outcome.resultDir} (not written: see the error above)` : `result dir: ${outcome.resultDir}`);
     return outcome.result;
   } finally {
     process.off('SIGINT', onSignal);

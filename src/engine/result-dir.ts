@@ -1,5 +1,5 @@
 // Writes the reports of a GateResult into a result directory.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateResult } from '../model.js';
 import { renderResultLog } from '../report/result-log.js';
@@ -42,13 +42,23 @@ export function renderAll(result: GateResult, ctx: ReportContext): RenderedRepor
   };
 }
 
-/** Writes the four report files; throws (with the path) when the disk refuses. */
+/**
+ * Writes the report files; throws (with the path) when the disk refuses. Each file is written
+ * to a temp name and renamed, so a full disk leaves whole files or none, never half a summary.json.
+ */
 export function writeReports(dir: string, reports: RenderedReports): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const [key, name] of Object.entries(REPORT_FILES) as [keyof RenderedReports, string][]) {
     const file = path.join(dir, name);
-    writeFileSync(file, reports[key]);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, reports[key]);
+      renameSync(tmp, file);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
     written.push(file);
   }
   return written;

@@ -153,8 +153,9 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       deps.log.info(`history: recorded this run in ${opts.history.file}`);
     }
   } catch (e) {
-    writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
-    deps.log.error(writeError);
+    // Said once: a result dir that could not be created was reported when the run began.
+    writeError = dirError ?? `could not write the result files to ${dir}: ${errorMessage(e)}`;
+    if (!dirError) deps.log.error(writeError);
   }
   return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
 }
