@@ -20462,10 +20462,8 @@ function readEvalLosses(path18) {
 // src/readers/find-files.ts
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
-var MAX_DEPTH = 12;
-function hasWildcard(segment) {
-  return /[*?]/.test(segment);
-}
+
+// src/glob.ts
 function segmentRegExp(segment) {
   let out = "";
   for (const ch of segment.replace(/\*+/g, "*")) {
@@ -20475,15 +20473,23 @@ function segmentRegExp(segment) {
   }
   return out;
 }
-function globRegExp(glob) {
-  const segments = glob.split("/").filter((s) => s !== "" && s !== ".");
+function globBody(segments) {
   let body = "";
   segments.forEach((seg, i) => {
     const last = i === segments.length - 1;
     if (seg === "**") body += last ? ".*" : "(?:[^/]+/)*";
     else body += segmentRegExp(seg) + (last ? "" : "/");
   });
-  return new RegExp(`^${body}$`);
+  return body;
+}
+
+// src/readers/find-files.ts
+var MAX_DEPTH = 12;
+function hasWildcard(segment) {
+  return /[*?]/.test(segment);
+}
+function globRegExp(glob) {
+  return new RegExp(`^${globBody(glob.split("/").filter((s) => s !== "" && s !== "."))}$`);
 }
 function findFiles(baseDir, pattern) {
   const abs = path.resolve(baseDir, pattern);
@@ -21962,7 +21968,7 @@ function decide(inputs, policy, stages = []) {
 }
 
 // src/engine/result-dir.ts
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path6 from "node:path";
 
 // src/report/format.ts
@@ -22359,7 +22365,7 @@ function buckets(steps, max) {
   return out;
 }
 function series(curve, grid, label, notes) {
-  const points = curve.filter((p) => Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
+  const points = sortedSteps(curve);
   const lastStep = points.length ? points[points.length - 1].step : -Infinity;
   const values = [];
   let j = 0;
@@ -22395,12 +22401,34 @@ function num2(v) {
   if (!s.includes("e")) return s;
   return Math.abs(v) < 1 ? "0" : BigInt(rounded).toString();
 }
+function sortedSteps(curve) {
+  let ordered = true;
+  for (let i = 0; i < curve.length && ordered; i++) {
+    const p = curve[i];
+    ordered = Number.isFinite(p.step) && (i === 0 || p.step >= curve[i - 1].step);
+  }
+  return ordered ? curve : curve.filter((p) => Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
+}
+function unionSteps(curves) {
+  let out = [];
+  for (const pts of curves) {
+    const merged = [];
+    let i = 0;
+    for (const p of pts) {
+      while (i < out.length && out[i] < p.step) merged.push(out[i++]);
+      if (i < out.length && out[i] === p.step) i++;
+      if (merged.at(-1) !== p.step) merged.push(p.step);
+    }
+    while (i < out.length) merged.push(out[i++]);
+    out = merged;
+  }
+  return out;
+}
 function lossChart(r, maxPoints = 60) {
   const curves = ARM_ROLES.map((role) => ({ role, curve: r.training[role]?.curve ?? [] }));
-  const stepSet = /* @__PURE__ */ new Set();
-  for (const { curve } of curves) for (const p of curve) if (Number.isFinite(p.step)) stepSet.add(p.step);
-  if (stepSet.size === 0) return void 0;
-  const grid = buckets([...stepSet].sort((a, b) => a - b), maxPoints);
+  const steps = unionSteps(curves.map(({ curve }) => sortedSteps(curve)));
+  if (steps.length === 0) return void 0;
+  const grid = buckets(steps, maxPoints);
   const notes = [];
   const lines = [];
   for (const { role, curve } of curves) {
@@ -23050,9 +23078,31 @@ function bucketCells(pts, from, to, first, last) {
   }
   return lo <= hi ? [pts[lo].value, pts[hi].value] : [pts[hi].value, pts[lo].value];
 }
+function mergeSteps(sorted) {
+  let out = [];
+  for (const pts of sorted) {
+    const merged = [];
+    let i = 0;
+    let j = 0;
+    while (i < out.length || j < pts.length) {
+      const a = i < out.length ? out[i] : Infinity;
+      const b = j < pts.length ? pts[j].step : Infinity;
+      if (a <= b) {
+        merged.push(a);
+        i++;
+        if (a === b) j++;
+      } else {
+        merged.push(b);
+        j++;
+      }
+    }
+    out = merged;
+  }
+  return out;
+}
 function downsample(curves, maxPoints = MAX_CHART_POINTS) {
   const sorted = curves.map(byStep2);
-  const steps = [...new Set(sorted.flatMap((pts) => pts.map((p) => p.step)))].sort((a, b) => a - b);
+  const steps = mergeSteps(sorted);
   if (steps.length <= Math.max(2, maxPoints)) {
     const index = new Map(steps.map((s, i) => [s, i]));
     const series3 = sorted.map((pts) => {
@@ -23086,11 +23136,24 @@ function numberOr(v, fallback) {
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 function gapData(base, cand, alpha, warmupSkipped, maxPoints) {
-  const b = new Map(byStep2(base).map((p) => [p.step, p.value]));
-  const both = byStep2(cand).filter((p) => b.has(p.step));
+  const sb0 = byStep2(base);
+  const sc0 = byStep2(cand);
+  const both = [];
+  const bv = [];
+  const cv = [];
+  for (let i = 0, j = 0; i < sb0.length && j < sc0.length; ) {
+    const pb = sb0[i];
+    const pc = sc0[j];
+    if (pb.step === pc.step) {
+      both.push(pc);
+      bv.push(pb.value);
+      cv.push(pc.value);
+      i++;
+      j++;
+    } else if (pb.step < pc.step) i++;
+    else j++;
+  }
   if (both.length === 0) return null;
-  const bv = both.map((p) => b.get(p.step));
-  const cv = both.map((p) => p.value);
   const raw2 = both.map((p, i) => ({ step: p.step, value: signedRelDiff(cv[i], bv[i]) }));
   let finite2 = bv.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(cv[i]));
   if (finite2 < 0) finite2 = both.length;
@@ -23690,7 +23753,14 @@ function writeReports(dir, reports) {
   const written = [];
   for (const [key, name] of Object.entries(REPORT_FILES)) {
     const file = path6.join(dir, name);
-    writeFileSync(file, reports[key]);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, reports[key]);
+      renameSync(tmp, file);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
     written.push(file);
   }
   return written;
@@ -23745,8 +23815,12 @@ async function compareCommand(flags, io, log) {
     provenance: { ...baseProvenance(), config: source, "config-hash": configHash(config) }
   });
   if (flags.out) {
-    writeReports(path7.resolve(flags.out), reports);
-    log.info(`result files written to ${flags.out}`);
+    try {
+      writeReports(path7.resolve(flags.out), reports);
+      log.info(`result files written to ${flags.out}`);
+    } catch (e) {
+      log.error(`could not write the result files to ${flags.out}: ${errorMessage(e)}`);
+    }
   }
   io.stdout(reports.resultLog);
   return result3;
@@ -23812,7 +23886,7 @@ import { dirname as dirname3 } from "node:path";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 
 // src/pipeline/process-registry.ts
-import { mkdirSync as mkdirSync2, readdirSync as readdirSync3, readFileSync as readFileSync5, renameSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdirSync as mkdirSync2, readdirSync as readdirSync3, readFileSync as readFileSync5, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
 function isSignallable(pgid) {
   return Number.isInteger(pgid) && pgid > 1;
 }
@@ -24681,7 +24755,7 @@ async function runEvaluators(ctx, role) {
 
 // src/pipeline/cache-stages.ts
 import * as path12 from "node:path";
-import { existsSync as existsSync8, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync8, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync3, writeFileSync as writeFileSync4 } from "node:fs";
 import * as os3 from "node:os";
 
 // src/pipeline/cache.ts
@@ -24693,8 +24767,8 @@ import {
   mkdirSync as mkdirSync4,
   readdirSync as readdirSync4,
   readFileSync as readFileSync6,
-  renameSync as renameSync2,
-  rmSync,
+  renameSync as renameSync3,
+  rmSync as rmSync2,
   statSync as statSync6,
   writeFileSync as writeFileSync3
 } from "node:fs";
@@ -24786,13 +24860,13 @@ function createCacheStore(dir) {
 `);
         const final = path11.join(root, meta.key);
         if (existsSync7(final)) return false;
-        renameSync2(tmp, final);
+        renameSync3(tmp, final);
         return true;
       } catch (e) {
         if (existsSync7(path11.join(root, meta.key))) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
-        rmSync(tmp, { recursive: true, force: true });
+        rmSync2(tmp, { recursive: true, force: true });
       }
     }
   };
@@ -24908,13 +24982,13 @@ function saveBaseline(ctx, result3, use) {
     const origRows = ctx.records.some((r) => r.id === "eval-original" && r.status === "ok") ? tmpRows("original") : void 0;
     if (origRows && use.originalKey) write(use.originalKey, { "mtbench-original.jsonl": origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
   } finally {
-    rmSync2(tmp, { recursive: true, force: true });
+    rmSync3(tmp, { recursive: true, force: true });
   }
 }
 
 // src/pipeline/gpu-lock.ts
 import { randomBytes } from "node:crypto";
-import { linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync3, unlinkSync, writeFileSync as writeFileSync5 } from "node:fs";
+import { linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync5 } from "node:fs";
 import * as os4 from "node:os";
 import * as path13 from "node:path";
 function holderDead(h) {
@@ -24966,7 +25040,7 @@ function tryCreate(file, holder) {
 function breakStale(file, stale) {
   const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
   try {
-    renameSync3(file, aside);
+    renameSync4(file, aside);
   } catch {
     return;
   }
@@ -25147,7 +25221,7 @@ function findEarlierOutputs(ctx, root, needsArm) {
 }
 
 // src/history/history.ts
-import { appendFileSync as appendFileSync2, existsSync as existsSync10, mkdirSync as mkdirSync6, readFileSync as readFileSync10, renameSync as renameSync4, writeFileSync as writeFileSync7 } from "node:fs";
+import { appendFileSync as appendFileSync2, existsSync as existsSync10, mkdirSync as mkdirSync6, readFileSync as readFileSync10, renameSync as renameSync5, writeFileSync as writeFileSync7 } from "node:fs";
 import * as path15 from "node:path";
 var finite = (v) => typeof v === "number" && Number.isFinite(v) ? v : null;
 function historyEntry(r, provenance, date) {
@@ -25197,7 +25271,7 @@ function appendHistory(file, entry, keep = 365) {
   if (all.length <= keep) return;
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync7(tmp, all.slice(-keep).map((e) => JSON.stringify(e)).join("\n") + "\n");
-  renameSync4(tmp, file);
+  renameSync5(tmp, file);
 }
 function median2(xs) {
   if (xs.length === 0) return null;
@@ -25329,8 +25403,8 @@ async function runGate(opts, deps) {
       deps.log.info(`history: recorded this run in ${opts.history.file}`);
     }
   } catch (e) {
-    writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
-    deps.log.error(writeError);
+    writeError = dirError ?? `could not write the result files to ${dir}: ${errorMessage(e)}`;
+    if (!dirError) deps.log.error(writeError);
   }
   return { result: result3, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
 }
@@ -25466,7 +25540,7 @@ async function runLocal(r, io, log) {
       }
     );
     io.stdout(outcome.reports.resultLog);
-    log.info(`result dir: ${outcome.resultDir}`);
+    log.info(outcome.writeError ? `result dir: ${outcome.resultDir} (not written: see the error above)` : `result dir: ${outcome.resultDir}`);
     return outcome.result;
   } finally {
     process.off("SIGINT", onSignal);
@@ -25529,7 +25603,9 @@ function demoConfigYaml(examples, scenario, speed) {
         "timeout-minutes": 5
       }
     },
-    "early-abort": { enabled: true, bound: 0.1, consecutive: 3 }
+    "early-abort": { enabled: true, bound: 0.1, consecutive: 3 },
+    // Stand-in processes use no GPU: the demo never waits for (or blocks) a real gate's lock.
+    lock: { enabled: false }
   });
 }
 async function demoCommand(flags, io, log) {

@@ -9,6 +9,7 @@ import { loadCompareInputs } from '../engine/load-inputs.js';
 import { decide } from '../engine/decide.js';
 import { renderAll, writeReports } from '../engine/result-dir.js';
 import { baseProvenance } from '../engine/provenance.js';
+import { errorMessage } from '../errors.js';
 
 export interface CompareFlags {
   baselineRun: string;
@@ -48,8 +49,13 @@ export async function compareCommand(flags: CompareFlags, io: CliIo, log: Log): 
     provenance: { ...baseProvenance(), config: source, 'config-hash': configHash(config) },
   });
   if (flags.out) {
-    writeReports(path.resolve(flags.out), reports);
-    log.info(`result files written to ${flags.out}`);
+    // A disk that refuses (read-only, full) loses the files, never the verdict: it is printed below.
+    try {
+      writeReports(path.resolve(flags.out), reports);
+      log.info(`result files written to ${flags.out}`);
+    } catch (e) {
+      log.error(`could not write the result files to ${flags.out}: ${errorMessage(e)}`);
+    }
   }
   io.stdout(reports.resultLog);
   return result;

@@ -55,6 +55,8 @@ export function demoConfigYaml(examples: string, scenario: DemoFlags['scenario']
       },
     },
     'early-abort': { enabled: true, bound: 0.1, consecutive: 3 },
+    // Stand-in processes use no GPU: the demo never waits for (or blocks) a real gate's lock.
+    lock: { enabled: false },
   });
 }
 

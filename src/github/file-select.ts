@@ -1,5 +1,6 @@
 // Which files of a result dir go into the artifact. A tiny glob matcher (no dependency for ~30
 // lines) and a walk that never leaves the root through a symlink.
+import { globBody } from '../glob.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -33,24 +34,8 @@ export function globToRegExp(glob: string): RegExp {
   let g = glob.trim().replace(/\\/g, '/').replace(/^\.\//, '');
   const anchored = g.replace(/\/+$/, '').includes('/');
   g = g.replace(/^\/+/, '').replace(/\/+$/, '');
-  const segments = g.split('/').filter((s) => s !== '');
-  let body = '';
-  segments.forEach((seg, i) => {
-    const last = i === segments.length - 1;
-    if (seg === '**') body += last ? '.*' : '(?:[^/]+/)*';
-    else body += segmentToRegExp(seg) + (last ? '' : '/');
-  });
+  const body = globBody(g.split('/').filter((s) => s !== ''));
   return new RegExp(`^${anchored ? '' : '(?:.*/)?'}${body}(?:/.*)?$`);
-}
-
-function segmentToRegExp(seg: string): string {
-  let out = '';
-  for (const ch of seg.replace(/\*+/g, '*')) {
-    if (ch === '*') out += '[^/]*';
-    else if (ch === '?') out += '[^/]';
-    else out += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return out;
 }
 
 export interface Selection {

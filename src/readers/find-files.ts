@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { isFile } from './files.js';
+import { globBody } from '../glob.js';
 
 /** A walk stops this many dirs below the glob's fixed prefix (a `**` over a checkpoint tree must end). */
 const MAX_DEPTH = 12;
@@ -14,26 +15,9 @@ function hasWildcard(segment: string): boolean {
   return /[*?]/.test(segment);
 }
 
-function segmentRegExp(segment: string): string {
-  let out = '';
-  for (const ch of segment.replace(/\*+/g, '*')) {
-    if (ch === '*') out += '[^/]*';
-    else if (ch === '?') out += '[^/]';
-    else out += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return out;
-}
-
 /** The RegExp of a relative POSIX glob, anchored at both ends. */
 export function globRegExp(glob: string): RegExp {
-  const segments = glob.split('/').filter((s) => s !== '' && s !== '.');
-  let body = '';
-  segments.forEach((seg, i) => {
-    const last = i === segments.length - 1;
-    if (seg === '**') body += last ? '.*' : '(?:[^/]+/)*';
-    else body += segmentRegExp(seg) + (last ? '' : '/');
-  });
-  return new RegExp(`^${body}$`);
+  return new RegExp(`^${globBody(glob.split('/').filter((s) => s !== '' && s !== '.'))}$`);
 }
 
 /**

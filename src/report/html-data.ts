@@ -73,9 +73,33 @@ function bucketCells(pts: Point[], from: number, to: number, first: number, last
  * the steps are cut into maxPoints/2 buckets of consecutive steps, each drawn at its first and last
  * step with the series' min and max there: a spike survives, unlike with bucket means.
  */
+/** The union of the series' steps, ascending: a merge of already sorted series (no Set, no sort). */
+function mergeSteps(sorted: readonly Point[][]): number[] {
+  let out: number[] = [];
+  for (const pts of sorted) {
+    const merged: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < out.length || j < pts.length) {
+      const a = i < out.length ? (out[i] as number) : Infinity;
+      const b = j < pts.length ? (pts[j] as Point).step : Infinity;
+      if (a <= b) {
+        merged.push(a);
+        i++;
+        if (a === b) j++;
+      } else {
+        merged.push(b);
+        j++;
+      }
+    }
+    out = merged;
+  }
+  return out;
+}
+
 export function downsample(curves: readonly (readonly Point[])[], maxPoints = MAX_CHART_POINTS): Grid {
   const sorted = curves.map(byStep);
-  const steps = [...new Set(sorted.flatMap((pts) => pts.map((p) => p.step)))].sort((a, b) => a - b);
+  const steps = mergeSteps(sorted);
   if (steps.length <= Math.max(2, maxPoints)) {
     const index = new Map(steps.map((s, i) => [s, i]));
     const series = sorted.map((pts) => {
@@ -143,11 +167,25 @@ function numberOr(v: number | string | null | undefined, fallback: number | null
 
 /** The gap series at the steps both arms logged; the smoothed one stops at the first non-finite loss. */
 function gapData(base: Point[], cand: Point[], alpha: number, warmupSkipped: number | null, maxPoints: number): ChartData['gap'] {
-  const b = new Map(byStep(base).map((p) => [p.step, p.value]));
-  const both = byStep(cand).filter((p) => b.has(p.step));
+  // Align by step with two cursors over the sorted curves.
+  const sb0 = byStep(base);
+  const sc0 = byStep(cand);
+  const both: Point[] = [];
+  const bv: number[] = [];
+  const cv: number[] = [];
+  for (let i = 0, j = 0; i < sb0.length && j < sc0.length; ) {
+    const pb = sb0[i] as Point;
+    const pc = sc0[j] as Point;
+    if (pb.step === pc.step) {
+      both.push(pc);
+      bv.push(pb.value);
+      cv.push(pc.value);
+      i++;
+      j++;
+    } else if (pb.step < pc.step) i++;
+    else j++;
+  }
   if (both.length === 0) return null;
-  const bv = both.map((p) => b.get(p.step) as number);
-  const cv = both.map((p) => p.value);
   const raw = both.map((p, i) => ({ step: p.step, value: signedRelDiff(cv[i], bv[i]) }));
   let finite = bv.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(cv[i]));
   if (finite < 0) finite = both.length;

@@ -40,7 +40,7 @@ function buckets(steps: number[], max: number): Bucket[] {
 
 /** One line's value per bucket: the mean loss of its points there; stops at the first non-finite loss. */
 function series(curve: LossPoint[], grid: Bucket[], label: string, notes: string[]): number[] {
-  const points = curve.filter((p) => Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
+  const points = sortedSteps(curve);
   const lastStep = points.length ? points[points.length - 1].step : -Infinity;
   const values: (number | undefined)[] = [];
   let j = 0;
@@ -82,13 +82,39 @@ function num(v: number): string {
   return Math.abs(v) < 1 ? '0' : BigInt(rounded).toString();
 }
 
+/** Finite-step points in step order; a curve that is already ordered is returned as is (100k-step runs). */
+function sortedSteps(curve: LossPoint[]): LossPoint[] {
+  let ordered = true;
+  for (let i = 0; i < curve.length && ordered; i++) {
+    const p = curve[i] as LossPoint;
+    ordered = Number.isFinite(p.step) && (i === 0 || p.step >= (curve[i - 1] as LossPoint).step);
+  }
+  return ordered ? curve : curve.filter((p) => Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
+}
+
+/** Distinct steps of ordered curves, ascending (a merge: no Set, no sort). */
+function unionSteps(curves: LossPoint[][]): number[] {
+  let out: number[] = [];
+  for (const pts of curves) {
+    const merged: number[] = [];
+    let i = 0;
+    for (const p of pts) {
+      while (i < out.length && (out[i] as number) < p.step) merged.push(out[i++] as number);
+      if (i < out.length && out[i] === p.step) i++;
+      if (merged.at(-1) !== p.step) merged.push(p.step);
+    }
+    while (i < out.length) merged.push(out[i++] as number);
+    out = merged;
+  }
+  return out;
+}
+
 /** The chart with its bookkeeping; undefined when neither arm has a finite loss point. */
 export function lossChart(r: GateResult, maxPoints = 60): LossChart | undefined {
   const curves = ARM_ROLES.map((role) => ({ role, curve: r.training[role]?.curve ?? [] }));
-  const stepSet = new Set<number>();
-  for (const { curve } of curves) for (const p of curve) if (Number.isFinite(p.step)) stepSet.add(p.step);
-  if (stepSet.size === 0) return undefined;
-  const grid = buckets([...stepSet].sort((a, b) => a - b), maxPoints);
+  const steps = unionSteps(curves.map(({ curve }) => sortedSteps(curve)));
+  if (steps.length === 0) return undefined;
+  const grid = buckets(steps, maxPoints);
 
   const notes: string[] = [];
   const lines: { role: ArmRole; values: number[] }[] = [];

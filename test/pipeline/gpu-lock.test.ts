@@ -1,0 +1,110 @@
+// The GPU lock on real files and real processes: one holder at a time, a dead holder's lock
+// broken, waiting with a heartbeat line, giving up on timeout, stopping on cancel.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireGpuLock, holderDead, readHolder, type LockHolder } from '../../src/pipeline/gpu-lock.js';
+import { createCancelController } from '../../src/pipeline/cancel.js';
+import { procStartTime } from '../../src/pipeline/process-registry.js';
+
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gpu-lock-'));
+  file = join(dir, 'locks', 'gpu.lock');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const opts = (lines: string[] = [], extra = {}) => ({ file, timeoutMs: 10_000, heartbeatMs: 60_000, pollMs: 20, log: (l: string) => lines.push(l), ...extra });
+
+/** A process that has exited: its pid is free (or reused by a newcomer with another start time). */
+async function deadPid(): Promise<number> {
+  const child = spawn('true');
+  await new Promise((r) => child.on('exit', r));
+  return child.pid!;
+}
+
+describe('acquireGpuLock', () => {
+  it('takes a free lock at once, writes its holder, and release removes it (twice is harmless)', async () => {
+    const a = await acquireGpuLock(opts([], { what: 'gate x, run 1' }));
+    expect(a.ok).toBe(true);
+    const h = readHolder(file)!;
+    expect(h).toMatchObject({ pid: process.pid, host: hostname(), what: 'gate x, run 1' });
+    expect(h.pidStart).toBe(procStartTime(process.pid));
+    expect(Date.parse(h.since)).toBeGreaterThan(Date.now() - 5000);
+    if (!a.ok) return;
+    a.release();
+    expect(existsSync(file)).toBe(false);
+    a.release();
+    expect(readdirSync(join(dir, 'locks'))).toEqual([]); // no temp files left
+  });
+
+  it('a second taker waits, says for whom, and gets the lock once the first releases it', async () => {
+    const first = await acquireGpuLock(opts([], { what: 'gate A' }));
+    const lines: string[] = [];
+    const t0 = Date.now();
+    const second = acquireGpuLock(opts(lines));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lines[0]).toMatch(new RegExp(`^waiting for the GPU lock held by pid ${process.pid} \\(gate A\\) since \\d{4}-`));
+    expect(lines).toHaveLength(1); // one line per heartbeat, not per poll
+    if (first.ok) first.release();
+    const got = await second;
+    expect(got.ok).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    if (got.ok) expect(got.waitedMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('breaks the lock of a holder that died (pid gone) and takes it', async () => {
+    const pid = await deadPid();
+    const stale: LockHolder = { pid, host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 'dead' };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(stale));
+    const lines: string[] = [];
+    const got = await acquireGpuLock(opts(lines));
+    expect(got.ok).toBe(true);
+    expect(lines.join('\n')).toMatch(new RegExp(`breaking the stale lock of pid ${pid} since 2026-01-01`));
+    expect(readHolder(file)?.pid).toBe(process.pid);
+  });
+
+  it('a live pid with another start time is a reused pid: stale; another host: never judged', async () => {
+    const live: LockHolder = { pid: process.ppid, host: hostname(), since: 'x', token: 't' };
+    expect(holderDead(live)).toBe(false); // alive, no start time recorded
+    expect(holderDead({ ...live, pid: process.ppid, pidStart: (procStartTime(process.ppid) ?? 0) + 1 })).toBe(true);
+    expect(holderDead({ ...live, pid: process.ppid, pidStart: procStartTime(process.ppid) })).toBe(false);
+    expect(holderDead({ ...live, pid: await deadPid(), host: 'another-machine' })).toBe(false);
+  });
+
+  it('gives up after the timeout, naming the holder', async () => {
+    const first = await acquireGpuLock(opts([], { what: 'gate A' }));
+    const got = await acquireGpuLock(opts([], { timeoutMs: 200 }));
+    expect(got.ok).toBe(false);
+    if (!got.ok) {
+      expect(got.cancelled).toBe(false);
+      expect(got.reason).toMatch(new RegExp(`waiting for the GPU lock .*gpu\\.lock held by pid ${process.pid} \\(gate A\\)`));
+    }
+    if (first.ok) first.release();
+  });
+
+  it('stops waiting at once on cancel', async () => {
+    const first = await acquireGpuLock(opts());
+    const cancel = createCancelController();
+    const t0 = Date.now();
+    const waiting = acquireGpuLock(opts([], { pollMs: 5000, cancel }));
+    setTimeout(() => cancel.cancel('SIGINT'), 100);
+    const got = await waiting;
+    expect(got).toMatchObject({ ok: false, cancelled: true });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(readHolder(file)?.pid).toBe(process.pid); // the holder's lock is untouched
+    if (first.ok) first.release();
+  });
+
+  it('release leaves a lock alone that is no longer ours', async () => {
+    const a = await acquireGpuLock(opts());
+    const other: LockHolder = { pid: process.pid, host: hostname(), since: 'y', token: 'someone-else' };
+    writeFileSync(file, JSON.stringify(other));
+    if (a.ok) a.release();
+    expect(JSON.parse(readFileSync(file, 'utf8')).token).toBe('someone-else');
+  });
+});
