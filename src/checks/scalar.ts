@@ -15,6 +15,11 @@ interface ScalarSpec {
   /** The HF key, for messages ("train_loss"). */
   key: string;
   pick: (run: TrainingRun) => number | undefined;
+  /**
+   * Gate only a candidate that is worse (higher loss), as parity-methods.md 5.4 does for held-out
+   * eval loss: a lower eval loss passes, with a warning when it is lower by more than the fail bound.
+   */
+  oneSided?: boolean;
 }
 
 function compareScalar(spec: ScalarSpec, training: Training, bounds: RelativeBounds): CheckResult {
@@ -50,6 +55,17 @@ function compareScalar(spec: ScalarSpec, training: Training, bounds: RelativeBou
   if (base === 0) {
     return result({ ...common, verdict: 'invalid', reason: `baseline ${spec.key} is 0: no relative difference` });
   }
+  const signed = (cand! - base!) / Math.abs(base!);
+  if (spec.oneSided && signed < 0) {
+    const better = -signed > bounds.fail;
+    return result({
+      ...common,
+      value: signed,
+      verdict: 'pass',
+      reason: `${spec.key} ${num(base, 4)} vs ${num(cand, 4)}: the candidate is lower by ${pct(-signed)} (only a higher ${spec.key} is gated)`,
+      warning: better ? `candidate ${spec.key} is lower by ${pct(-signed)} > ${pct(bounds.fail)}: not parity either; check that both arms ran the same setup` : undefined,
+    });
+  }
   const verdict = band(value!, bounds);
   const how =
     verdict === 'pass'
@@ -76,7 +92,7 @@ export function checkTrainLoss(training: Training, bounds: RelativeBounds): Chec
 export function checkEvalLoss(training: Training, bounds: RelativeBounds): CheckResult | null {
   if (training.baseline?.evalLoss === undefined && training.candidate?.evalLoss === undefined) return null;
   return compareScalar(
-    { id: 'eval-loss', title: 'Held-out eval loss', key: 'eval_loss', pick: (r) => r.evalLoss },
+    { id: 'eval-loss', title: 'Held-out eval loss', key: 'eval_loss', pick: (r) => r.evalLoss, oneSided: true },
     training,
     bounds,
   );

@@ -91,7 +91,7 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     expect(c['loss-tail'].value).toBeCloseTo(-0.0050688, 6);
     expect(c['loss-tail'].warning).toBeUndefined();
     expect(c['eval-loss']).toMatchObject({ verdict: 'pass' });
-    expect(c['eval-loss'].value).toBeCloseTo(0.0033266, 6);
+    expect(c['eval-loss'].value).toBeCloseTo(-0.0033266, 6); // signed: the candidate is lower, so only a higher one is gated;
     expect(out.headline).toBe(
       'INCONCLUSIVE: train loss diff 0.58 % in the grey band (0.5 % – 1 %]; 1 more inconclusive check(s) (eager vs lr-0.8)',
     );
@@ -111,7 +111,7 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     expect(c['loss-tail']).toMatchObject({ verdict: 'fail' });
     expect(c['loss-tail'].value).toBeCloseTo(0.0123423, 6);
     expect(c['eval-loss']).toMatchObject({ verdict: 'pass' });
-    expect(c['eval-loss'].value).toBeCloseTo(0.0019189, 6);
+    expect(c['eval-loss'].value).toBeCloseTo(-0.0019189, 6);
     expect(out.headline).toBe('FAIL: loss curve gap 2.9 % > 2 %; 1 more failing check(s) (eager vs data-seed-2)');
   });
 
