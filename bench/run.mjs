@@ -12,6 +12,11 @@ const root = path.resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gate-bench-run-'));
 let failed = false;
 
+// This machine's speed, to read the numbers against: a plain JS loop and a bare read + JSON.parse
+// of one 15 MB trainer_state.json (the floor under the reader).
+const ref = spawnSync(process.execPath, ['-e', 'const t=performance.now();let x=0;for(let i=0;i<1e8;i++)x+=i;console.log(performance.now()-t)'], { encoding: 'utf8' });
+const loopMs = Number(ref.stdout.trim());
+
 // (1) Engine.
 const bundle = path.join(tmp, 'engine.mjs');
 await build({
@@ -39,6 +44,8 @@ console.log('\n== engine: read + check + report (best of 3; peak RSS of the whol
 console.log(`steps per arm ${best.steps}, judgments ${best.judgments}, verdict ${best.verdict}`);
 console.log(`read ${best.readMs.toFixed(0)} ms, check ${best.checkMs.toFixed(0)} ms, report ${best.reportMs.toFixed(0)} ms: total ${best.totalMs.toFixed(0)} ms (target < 1000 ms)`);
 console.log(`peak RSS ${peak.toFixed(0)} MB (target < 200 MB)`);
+const floor = spawnSync(process.execPath, ['-e', `const fs=require('fs');const t=performance.now();for(const a of ['torch_ckpt','acc_ckpt'])JSON.parse(fs.readFileSync(${JSON.stringify(data)}+'/'+a+'/trainer_state.json','utf8'));console.log(performance.now()-t)`], { encoding: 'utf8' });
+console.log(`this machine: a 1e8-iteration JS loop takes ${loopMs.toFixed(0)} ms; bare readFileSync + JSON.parse of both trainer_state files ${Number(floor.stdout).toFixed(0)} ms (the floor under "read")`);
 if (best.totalMs >= 1000 || peak >= 200) failed = true;
 
 // (2) Runner on a scaled workload: the seed's README timings / 1000 (train 2552.8 s and 2272.1 s;
