@@ -13743,7 +13743,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve12.call(this, root, ref);
+      let _sch = resolve13.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -13770,7 +13770,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve12(root, ref) {
+    function resolve13(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -14634,7 +14634,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve12(baseURI, relativeURI, options) {
+    function resolve13(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -15025,7 +15025,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve12,
+      resolve: resolve13,
       resolveComponent,
       equal,
       serialize,
@@ -18940,7 +18940,7 @@ var config_schema_default = {
             "never"
           ],
           default: "default-branch",
-          description: "When a run may write the cache."
+          description: "When a run may write the cache: default-branch (the action writes only on runs of the default branch; the CLI only with --write-cache), always (the action also writes on pushes and dispatches of other branches; never from a pull request), never."
         }
       }
     },
@@ -19757,7 +19757,7 @@ function fsReason(e) {
   if (code === "EACCES") return "permission denied";
   return `cannot read: ${e.message}`;
 }
-var CHUNK = 1 << 20;
+var CHUNK = 1 << 16;
 function readTextChunks(path18, onText) {
   let fd;
   try {
@@ -21847,6 +21847,17 @@ function compareScalar(spec, training2, bounds2) {
   if (base === 0) {
     return result({ ...common, verdict: "invalid", reason: `baseline ${spec.key} is 0: no relative difference` });
   }
+  const signed = (cand - base) / Math.abs(base);
+  if (spec.oneSided && signed < 0) {
+    const better = -signed > bounds2.fail;
+    return result({
+      ...common,
+      value: signed,
+      verdict: "pass",
+      reason: `${spec.key} ${num(base, 4)} vs ${num(cand, 4)}: the candidate is lower by ${pct(-signed)} (only a higher ${spec.key} is gated)`,
+      warning: better ? `candidate ${spec.key} is lower by ${pct(-signed)} > ${pct(bounds2.fail)}: not parity either; check that both arms ran the same setup` : void 0
+    });
+  }
   const verdict = band(value, bounds2);
   const how = verdict === "pass" ? `<= ${pct(bounds2.pass)}` : verdict === "fail" ? `> ${pct(bounds2.fail)}` : `in the grey band (${pct(bounds2.pass)} – ${pct(bounds2.fail)}]`;
   return result({
@@ -21865,7 +21876,7 @@ function checkTrainLoss(training2, bounds2) {
 function checkEvalLoss(training2, bounds2) {
   if (training2.baseline?.evalLoss === void 0 && training2.candidate?.evalLoss === void 0) return null;
   return compareScalar(
-    { id: "eval-loss", title: "Held-out eval loss", key: "eval_loss", pick: (r) => r.evalLoss },
+    { id: "eval-loss", title: "Held-out eval loss", key: "eval_loss", pick: (r) => r.evalLoss, oneSided: true },
     training2,
     bounds2
   );
@@ -21968,7 +21979,7 @@ function decide(inputs, policy, stages = []) {
 }
 
 // src/engine/result-dir.ts
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync as existsSync5, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path6 from "node:path";
 
 // src/report/format.ts
@@ -22080,7 +22091,7 @@ function stageReason(s) {
   const add = (text) => {
     if (!reason.includes(text)) parts.push(text);
   };
-  if (s.exitCode !== void 0 && s.exitCode !== null) add(`exit code ${s.exitCode}`);
+  if (s.exitCode !== void 0 && s.exitCode !== null && !reason.includes(`code ${s.exitCode}`)) add(`exit code ${s.exitCode}`);
   if (s.signal) add(`signal ${s.signal}`);
   if (s.log) parts.push(`log ${oneLine(s.log)}`);
   return parts.length ? ` (${parts.join("; ")})` : "";
@@ -23748,8 +23759,17 @@ function renderAll(result3, ctx) {
     html: renderReportHtml(result3, ctx, htmlAssets())
   };
 }
+function makeDirs(dir) {
+  const parent = path6.dirname(dir);
+  if (parent !== dir && !existsSync5(parent)) makeDirs(parent);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if (e.code !== "EEXIST") throw e;
+  }
+}
 function writeReports(dir, reports) {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const written = [];
   for (const [key, name] of Object.entries(REPORT_FILES)) {
     const file = path6.join(dir, name);
@@ -23882,7 +23902,7 @@ function parseStages(list, source = "--stages") {
 import { spawn } from "node:child_process";
 import { appendFileSync, createWriteStream, mkdirSync as mkdirSync3, statSync as statSync4 } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { dirname as dirname3 } from "node:path";
+import { dirname as dirname4 } from "node:path";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 
 // src/pipeline/process-registry.ts
@@ -24144,7 +24164,7 @@ function checkStart(spec) {
 }
 function openLog(path18, notes) {
   try {
-    mkdirSync3(dirname3(path18), { recursive: true });
+    mkdirSync3(dirname4(path18), { recursive: true });
     const log = createWriteStream(path18, { flags: "a" });
     log.on("error", (e) => notes.push(`log file ${path18} not written: ${errorMessage(e)}`));
     return log;
@@ -24155,7 +24175,7 @@ function openLog(path18, notes) {
 }
 function note(path18, text) {
   try {
-    mkdirSync3(dirname3(path18), { recursive: true });
+    mkdirSync3(dirname4(path18), { recursive: true });
     appendFileSync(path18, `[accuracy-gate] ${text}
 `);
   } catch {
@@ -24294,12 +24314,12 @@ function createCancelController() {
 }
 
 // src/pipeline/run-gate.ts
-import { existsSync as existsSync11, mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
+import { existsSync as existsSync12, mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
 import * as path16 from "node:path";
 import { readFileSync as readFileSync11 } from "node:fs";
 
 // src/pipeline/train-stage.ts
-import { existsSync as existsSync5 } from "node:fs";
+import { existsSync as existsSync6 } from "node:fs";
 import * as path9 from "node:path";
 
 // src/pipeline/early-abort.ts
@@ -24537,11 +24557,16 @@ function notRun(ctx, id, title, reason) {
 // src/pipeline/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
-  return path9.join(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
+  return path9.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
 }
 function baselineCurve(ctx) {
   const dir = ctx.outputs.baseline;
   if (!dir || !ctx.trained.baseline) return void 0;
+  try {
+    const state = readTrainerOutput(dir);
+    if (state.curve.length > 0) return state.curve;
+  } catch {
+  }
   try {
     const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline } : void 0);
     return run.curve.length > 0 ? run.curve : void 0;
@@ -24597,8 +24622,8 @@ async function trainArm(ctx, role) {
     })
   );
   record(ctx, rec);
-  ctx.trained[role] = outcome.status === "ok" && existsSync5(output);
-  if (outcome.status === "ok" && !existsSync5(output)) {
+  ctx.trained[role] = outcome.status === "ok" && existsSync6(output);
+  if (outcome.status === "ok" && !existsSync6(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status !== "ok" && outcome.status !== "aborted") {
     ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
@@ -24606,13 +24631,13 @@ async function trainArm(ctx, role) {
 }
 
 // src/pipeline/eval-stage.ts
-import { existsSync as existsSync6, openSync as openSync2, readSync as readSync2, closeSync as closeSync2, statSync as statSync5 } from "node:fs";
+import { existsSync as existsSync7, openSync as openSync2, readSync as readSync2, closeSync as closeSync2, statSync as statSync5 } from "node:fs";
 import * as path10 from "node:path";
 function sizeOf(file) {
-  return existsSync6(file) ? statSync5(file).size : 0;
+  return existsSync7(file) ? statSync5(file).size : 0;
 }
 function readAppended(file, offset) {
-  if (!existsSync6(file)) return "";
+  if (!existsSync7(file)) return "";
   const size = statSync5(file).size;
   const start = size < offset ? 0 : offset;
   const buf = Buffer.alloc(size - start);
@@ -24755,7 +24780,7 @@ async function runEvaluators(ctx, role) {
 
 // src/pipeline/cache-stages.ts
 import * as path12 from "node:path";
-import { existsSync as existsSync8, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync9, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync3, writeFileSync as writeFileSync4 } from "node:fs";
 import * as os3 from "node:os";
 
 // src/pipeline/cache.ts
@@ -24763,7 +24788,7 @@ import { createHash as createHash3 } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
-  existsSync as existsSync7,
+  existsSync as existsSync8,
   mkdirSync as mkdirSync4,
   readdirSync as readdirSync4,
   readFileSync as readFileSync6,
@@ -24781,7 +24806,7 @@ function hashFile(h, file) {
 }
 function modelIdentity(dir) {
   const h = createHash3("sha256");
-  if (!existsSync7(dir)) return "missing";
+  if (!existsSync8(dir)) return "missing";
   const walk = (d, rel) => {
     for (const name of readdirSync4(d).sort()) {
       const full = path11.join(d, name);
@@ -24810,7 +24835,7 @@ function cacheKey(p) {
   for (const f2 of [...p.files].sort()) {
     const full = path11.resolve(p.cwd, f2);
     fh.update(`${f2}\0`);
-    if (existsSync7(full) && statSync6(full).isFile()) hashFile(fh, full);
+    if (existsSync8(full) && statSync6(full).isFile()) hashFile(fh, full);
     else fh.update("missing");
   }
   parts.files = fh.digest("hex").slice(0, 16);
@@ -24840,7 +24865,7 @@ function createCacheStore(dir) {
     get(key) {
       const entry = path11.join(root, key);
       const metaFile = path11.join(entry, "meta.json");
-      if (!existsSync7(metaFile)) return void 0;
+      if (!existsSync8(metaFile)) return void 0;
       try {
         const meta = JSON.parse(readFileSync6(metaFile, "utf8"));
         return meta.key === key ? { path: entry, meta } : void 0;
@@ -24854,16 +24879,16 @@ function createCacheStore(dir) {
       try {
         mkdirSync4(tmp);
         for (const [name, src] of Object.entries(files)) {
-          if (existsSync7(src)) copySmall(src, path11.join(tmp, name));
+          if (existsSync8(src)) copySmall(src, path11.join(tmp, name));
         }
         writeFileSync3(path11.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
 `);
         const final = path11.join(root, meta.key);
-        if (existsSync7(final)) return false;
+        if (existsSync8(final)) return false;
         renameSync3(tmp, final);
         return true;
       } catch (e) {
-        if (existsSync7(path11.join(root, meta.key))) return false;
+        if (existsSync8(path11.join(root, meta.key))) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
         rmSync2(tmp, { recursive: true, force: true });
@@ -24873,7 +24898,7 @@ function createCacheStore(dir) {
 }
 function restoreFromCache(entryPath, name, dest) {
   const src = path11.join(entryPath, name);
-  if (!existsSync7(src)) return false;
+  if (!existsSync8(src)) return false;
   mkdirSync4(path11.dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
   return true;
@@ -24912,7 +24937,7 @@ function restoreBaseline(ctx, _allowWrite) {
   const mt = config.evaluations.mtbench;
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync8(path12.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync9(path12.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
     const log = path12.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
@@ -24933,7 +24958,7 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync8(path12.join(o.path, "mtbench-original.jsonl"))) {
+    if (o && existsSync9(path12.join(o.path, "mtbench-original.jsonl"))) {
       restoreRows(ctx, "original", path12.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
       use.evaluated.push("original");
@@ -25076,11 +25101,11 @@ async function acquireGpuLock(opts) {
   let unreadableSince;
   let wake;
   opts.cancel?.onCancel(() => wake?.());
-  const sleep2 = (ms) => new Promise((resolve12) => {
-    const timer = setTimeout(resolve12, ms);
+  const sleep2 = (ms) => new Promise((resolve13) => {
+    const timer = setTimeout(resolve13, ms);
     wake = () => {
       clearTimeout(timer);
-      resolve12();
+      resolve13();
     };
   });
   for (; ; ) {
@@ -25110,7 +25135,7 @@ async function acquireGpuLock(opts) {
       return {
         ok: false,
         cancelled: false,
-        reason: `gave up after ${Math.round(waited / 6e4)} min waiting for the GPU lock ${opts.file} held by ${describe2(current, opts.file)}`
+        reason: `gave up after ${formatDuration2(waited)} waiting for the GPU lock ${opts.file} held by ${describe2(current, opts.file)}`
       };
     }
     if (waited - lastLine >= opts.heartbeatMs) {
@@ -25159,7 +25184,7 @@ async function lockGpus(ctx) {
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync9, readdirSync as readdirSync5, readFileSync as readFileSync9, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync10, readdirSync as readdirSync5, readFileSync as readFileSync9, writeFileSync as writeFileSync6 } from "node:fs";
 import * as path14 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx) {
@@ -25184,12 +25209,12 @@ function writeRunManifest(ctx) {
   }
 }
 function readManifests(root, skip) {
-  if (!existsSync9(root)) return [];
+  if (!existsSync10(root)) return [];
   const out = [];
   for (const name of readdirSync5(root)) {
     const dir = path14.join(root, name);
     const file = path14.join(dir, MANIFEST);
-    if (dir === skip || !existsSync9(file)) continue;
+    if (dir === skip || !existsSync10(file)) continue;
     try {
       out.push({ dir, m: JSON.parse(readFileSync9(file, "utf8")) });
     } catch {
@@ -25221,7 +25246,7 @@ function findEarlierOutputs(ctx, root, needsArm) {
 }
 
 // src/history/history.ts
-import { appendFileSync as appendFileSync2, existsSync as existsSync10, mkdirSync as mkdirSync6, readFileSync as readFileSync10, renameSync as renameSync5, writeFileSync as writeFileSync7 } from "node:fs";
+import { appendFileSync as appendFileSync2, existsSync as existsSync11, mkdirSync as mkdirSync6, readFileSync as readFileSync10, renameSync as renameSync5, writeFileSync as writeFileSync7 } from "node:fs";
 import * as path15 from "node:path";
 var finite = (v) => typeof v === "number" && Number.isFinite(v) ? v : null;
 function historyEntry(r, provenance, date) {
@@ -25251,7 +25276,7 @@ function historyEntry(r, provenance, date) {
   };
 }
 function readHistory(file) {
-  if (!existsSync10(file)) return [];
+  if (!existsSync11(file)) return [];
   const out = [];
   for (const line of readFileSync10(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
@@ -25319,7 +25344,7 @@ function makeResultDir(root, now) {
   const stamp = timestampName(now);
   let dir = path16.join(root, stamp);
   try {
-    mkdirSync7(root, { recursive: true });
+    makeDirs(root);
     for (let i = 2; ; i++) {
       try {
         mkdirSync7(dir);
@@ -25375,7 +25400,7 @@ async function runGate(opts, deps) {
   if (deps.cancel.cancelled) ctx.problems.push({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
   const result3 = want("compare") ? compareStage(ctx) : partialResult(ctx);
   if (opts.history && want("compare")) addHistory(result3, opts.history.file, config, deps);
-  if (want("compare") && opts.allowCacheWrite && config.cache.enabled && !cache.hit) saveBaseline(ctx, result3, cache);
+  if (want("compare") && opts.allowCacheWrite && config.cache.writeOn !== "never" && config.cache.enabled && !cache.hit) saveBaseline(ctx, result3, cache);
   writeRunManifest(ctx);
   const reportCtx = {
     gateName: config.name,
@@ -25433,7 +25458,7 @@ function compareStage(ctx) {
       continue;
     }
     const failed = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
-    if (failed && !existsSync11(out)) continue;
+    if (failed && !existsSync12(out)) continue;
     const aborted = role === "candidate" && ctx.earlyAbort;
     const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems);
     if (run) training2[role] = run;
@@ -25443,7 +25468,7 @@ function compareStage(ctx) {
   if (mt) {
     let questions;
     const qfile = path16.resolve(ctx.workdir, mt.questions);
-    if (existsSync11(qfile)) {
+    if (existsSync12(qfile)) {
       try {
         questions = parseQuestions(readFileSync11(qfile, "utf8"), qfile);
       } catch (e) {
@@ -25569,7 +25594,7 @@ async function runCommand(flags, io, log) {
 
 // src/cli/demo.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync12 } from "node:fs";
+import { existsSync as existsSync13 } from "node:fs";
 import * as path17 from "node:path";
 import { fileURLToPath } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "lr-0.8", diverge: "diverge" };
@@ -25577,7 +25602,7 @@ function examplesDir() {
   let dir = path17.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const candidate = path17.join(dir, "examples", "demo");
-    if (existsSync12(candidate)) return path17.join(dir, "examples");
+    if (existsSync13(candidate)) return path17.join(dir, "examples");
     dir = path17.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");

@@ -70,7 +70,9 @@ async function gate(settings: ActionSettings, event: EventInfo): Promise<RunGate
         baseDir: workspace,
         stages: settings.stages,
         modelDir: settings.modelDir,
-        allowCacheWrite: event.onDefaultBranch,
+        // Never from a pull request (its code is untrusted); `write-on: always` also lets pushes and
+        // dispatches of other branches write, `never` stops every write (run-gate checks it).
+        allowCacheWrite: !event.prNumber && !event.name.startsWith('pull_request') && (event.onDefaultBranch || config.cache.writeOn === 'always'),
         provenance: { ...baseProvenance(), 'config-hash': configHash(config) },
         runUrl: runUrl(event),
         // The trend is shown on every run; only trusted runs (nightly, dispatch or push on the
@@ -111,7 +113,9 @@ function fail(e: unknown): void {
   core.setOutput(Outputs.Verdict, 'invalid');
   if (e instanceof ConfigError) {
     core.error(e.message, { title: 'accuracy-gate: config', file: e.file, startLine: e.line });
-    core.setFailed(`config error: ${e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : ''}${e.message}`);
+    // parseConfig's messages already start with "file:line: "; say where only when they do not.
+    const where = e.file ? `${e.file}${e.line ? `:${e.line}` : ''}` : '';
+    core.setFailed(`config error: ${where && !e.message.startsWith(where) ? `${where}: ` : ''}${e.message}`);
   } else if (e instanceof ParseError) {
     core.setFailed(`INVALID: ${describeParseError(e)}`);
   } else if (e instanceof UsageError) {

@@ -1,5 +1,5 @@
 // Writes the reports of a GateResult into a result directory.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateResult } from '../model.js';
 import { renderResultLog } from '../report/result-log.js';
@@ -43,11 +43,25 @@ export function renderAll(result: GateResult, ctx: ReportContext): RenderedRepor
 }
 
 /**
+ * `mkdir -p`, one level at a time: node's recursive mkdir reports a read-only file system as
+ * ENOENT; the level that fails gives the real reason (EROFS, EACCES, ENOSPC).
+ */
+export function makeDirs(dir: string): void {
+  const parent = path.dirname(dir);
+  if (parent !== dir && !existsSync(parent)) makeDirs(parent);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
+/**
  * Writes the report files; throws (with the path) when the disk refuses. Each file is written
  * to a temp name and renamed, so a full disk leaves whole files or none, never half a summary.json.
  */
 export function writeReports(dir: string, reports: RenderedReports): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const written: string[] = [];
   for (const [key, name] of Object.entries(REPORT_FILES) as [keyof RenderedReports, string][]) {
     const file = path.join(dir, name);

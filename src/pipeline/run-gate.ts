@@ -8,7 +8,7 @@ import { ROLES } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { decide } from '../engine/decide.js';
 import { loadTraining } from '../engine/load-inputs.js';
-import { renderAll, timestampName, writeReports, type RenderedReports } from '../engine/result-dir.js';
+import { makeDirs, renderAll, timestampName, writeReports, type RenderedReports } from '../engine/result-dir.js';
 import { parseJudgments, parseQuestions, scoreModel } from '../readers/mtbench.js';
 import { readFileSync } from 'node:fs';
 import type { RunContext, RunDeps } from './context.js';
@@ -64,7 +64,7 @@ function makeResultDir(root: string, now: Date): { dir: string; runId: string; e
   const stamp = timestampName(now);
   let dir = path.join(root, stamp);
   try {
-    mkdirSync(root, { recursive: true });
+    makeDirs(root);
     for (let i = 2; ; i++) {
       try {
         mkdirSync(dir);
@@ -125,7 +125,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 
   const result = want('compare') ? compareStage(ctx) : partialResult(ctx);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
-  if (want('compare') && opts.allowCacheWrite && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
+  if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
   writeRunManifest(ctx);
 
   const reportCtx: ReportContext = {

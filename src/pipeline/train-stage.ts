@@ -11,13 +11,22 @@ import { stageTitle, trainLogName, trainStage } from './stages.js';
 
 export function armOutputDir(ctx: RunContext, role: ArmRole): string {
   const arm = ctx.config.arms[role];
-  return path.join(ctx.dir, arm.output ?? `${arm.slug}_ckpt`);
+  // resolve, not join: an absolute `output` (outside the result dir) is allowed and kept as is.
+  return path.resolve(ctx.dir, arm.output ?? `${arm.slug}_ckpt`);
 }
 
 /** The baseline's logged curve, for early abort (undefined when it is not readable). */
 function baselineCurve(ctx: RunContext): LossPoint[] | undefined {
   const dir = ctx.outputs.baseline;
   if (!dir || !ctx.trained.baseline) return undefined;
+  try {
+    // trainer_state.json has the curve: reading the log too (it may be gigabytes) would only delay
+    // the candidate. The log is read when it is the only source.
+    const state = readTrainerOutput(dir);
+    if (state.curve.length > 0) return state.curve;
+  } catch {
+    // no trainer_state.json or results files: try the log below
+  }
   try {
     const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline } : undefined);
     return run.curve.length > 0 ? run.curve : undefined;

@@ -46,7 +46,8 @@ function stageReason(s: StageRecord): string {
   const add = (text: string) => {
     if (!reason.includes(text)) parts.push(text);
   };
-  if (s.exitCode !== undefined && s.exitCode !== null) add(`exit code ${s.exitCode}`);
+  // "exited with code 1" already says it too.
+  if (s.exitCode !== undefined && s.exitCode !== null && !reason.includes(`code ${s.exitCode}`)) add(`exit code ${s.exitCode}`);
   if (s.signal) add(`signal ${s.signal}`);
   if (s.log) parts.push(`log ${oneLine(s.log)}`);
   return parts.length ? ` (${parts.join('; ')})` : '';

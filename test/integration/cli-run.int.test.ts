@@ -167,6 +167,15 @@ describe('accuracy-gate run', () => {
     expect(readFileSync(count, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it("cache write-on: never stops every write, even with --write-cache", async () => {
+    const dir = tempDir('run-nocache-');
+    const cache = path.join(dir, 'cache');
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') }, { cache: { enabled: true, dir: cache, fingerprint: 'echo x', 'write-on': 'never' }, lock: { enabled: false } });
+    const r = await runCli(['run', '--config', cfg, '--write-cache']);
+    expect(r.code).toBe(ExitCode.Pass);
+    expect(existsSync(cache) ? readdirSync(cache).filter((n) => n.startsWith('baseline-')) : []).toEqual([]);
+  });
+
   it('demo: the whole job on the embedded example passes and says the MT-Bench data is synthetic', async () => {
     const dir = tempDir('demo-');
     const r = await runCli(['demo', '--out', dir, '--speed', '20']);

@@ -1,0 +1,250 @@
+// The fault matrix (docs/reliability.md) through the bundled action: dist/index.js and
+// dist/post.js run as GitHub's runner runs them, against the local GitHub and artifact servers.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
+import { runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
+import { RECORDED, ROOT, isRunning } from '../helpers/cli.js';
+import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
+import { createProcessRegistry } from '../../src/pipeline/process-registry.js';
+import { canMakeReadOnly, readOnlyDir } from '../helpers/disk.js';
+
+const TOKEN = 'ghs_faultsTOKEN0123456789abcdef';
+const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
+const replay = (run: string, speed = 25) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed ${speed}`;
+
+let github: FakeGitHubApi;
+let artifacts: FakeArtifactService;
+beforeAll(async () => {
+  github = await startGitHubApiServer();
+  artifacts = await startArtifactServer();
+});
+afterAll(async () => {
+  await github.close();
+  await artifacts.close();
+});
+
+/** .github/accuracy-gate.yml in the job's workspace; the GPU lock is private to the job. */
+function workspace(job: RunnerJob, arms: { baseline?: string | object; candidate?: string | object } = {}, extra: Record<string, unknown> = {}): void {
+  const arm = (a: string | object) => (typeof a === 'string' ? { train: a } : a);
+  // The model dir outside the workspace: its identity (file names, sizes) is part of the cache key.
+  const model = path.join(job.dir, 'model');
+  mkdirSync(model, { recursive: true });
+  writeFileSync(path.join(model, 'config.json'), '{"model_type": "llama"}\n');
+  const cfg = path.join(job.workspace, '.github', 'accuracy-gate.yml');
+  mkdirSync(path.dirname(cfg), { recursive: true });
+  writeFileSync(
+    cfg,
+    stringify({
+      name: 'faults',
+      model,
+      'result-dir': 'result',
+      arms: {
+        baseline: { label: 'Torch', slug: 'torch', ...arm(arms.baseline ?? replay('eager')) },
+        candidate: { label: 'TorchAcc', slug: 'acc', ...arm(arms.candidate ?? replay('eager')) },
+      },
+      lock: { file: path.join(job.dir, 'gpu.lock') },
+      ...extra,
+    }),
+  );
+}
+
+function inputs(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    config: '',
+    'model-dir': '',
+    'working-directory': '.',
+    'github-token': TOKEN,
+    comment: 'always',
+    'artifact-name': '',
+    'artifact-retention-days': '',
+    'fail-on': 'fail',
+    stages: 'all',
+    'allow-fork-prs': 'false',
+    ...extra,
+  };
+}
+
+const githubEnv = (): Record<string, string> => ({ GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl });
+const pushEvent = { ref: 'refs/heads/main', repository: { full_name: 'acme/torchacc', default_branch: 'main' } };
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+describe('cancellation (action)', () => {
+  it('SIGINT mid-training, SIGTERM 7.5 s later: every process gone in < 10 s, result dir and job summary written', async () => {
+    const job = newJob();
+    const pids = path.join(job.dir, 'pids');
+    const stubborn = `trap '' TERM; (trap '' TERM; sleep 300) & echo $! >> ${pids}; echo $$ >> ${pids}; echo "step 1 of many"; sleep 300 & wait`;
+    workspace(job, { candidate: stubborn });
+    let sigintAt = 0;
+    let exitedAt = 0;
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 31 }),
+      inputs: inputs(),
+      env: githubEnv(),
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (!existsSync(pids) || readFileSync(pids, 'utf8').trim().split('\n').length < 2) return;
+          clearInterval(poll);
+          sigintAt = Date.now();
+          child.kill('SIGINT'); // the runner signals the node process only
+          const term = setTimeout(() => child.kill('SIGTERM'), 7500);
+          child.on('exit', () => {
+            exitedAt = Date.now();
+            clearTimeout(term);
+          });
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    expect(sigintAt).toBeGreaterThan(0);
+    expect(exitedAt - sigintAt).toBeLessThan(10_000);
+    expect(run.code).toBe(1);
+    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) expect(isRunning(pid), `pid ${pid} still running`).toBe(false);
+    expect(run.outputs.verdict).toBe('invalid');
+    const res = run.outputs['result-dir'] as string;
+    expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('step 1 of many');
+    expect(readFileSync(path.join(res, 'result.log'), 'utf8')).toMatch(/stage train-candidate\s+= CANCELLED \(cancelled \(the runner sent SIGINT/);
+    expect(existsSync(path.join(res, 'torch_ckpt', 'trainer_state.json'))).toBe(true);
+    expect(run.summary).toMatch(/INVALID/);
+    expect(run.summary).toMatch(/cancelled/);
+    // The post step finds nothing left.
+    const post = await runAction('post', job, { event: 'pull_request', payload: pullRequestEvent(), inputs: inputs(), state: run.state });
+    expect(post.stdout).toMatch(/post: no leftover processes/);
+  });
+
+  it('post kills a process group the main step left alive (recorded in its pid file)', async () => {
+    const job = newJob();
+    // A leftover as a crashed main step leaves it: a detached group that ignores SIGTERM.
+    const child = spawn('bash', ['-c', "trap '' TERM; sleep 300 & echo $!; wait"], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const grandchild = Number(await new Promise<string>((r) => child.stdout!.once('data', (d) => r(String(d).trim()))));
+    const pgid = child.pid!;
+    const pidFile = path.join(job.dir, 'accuracy-gate-12345.pids.json');
+    createProcessRegistry(pidFile).add(pgid, 'train-candidate');
+    expect(isRunning(grandchild)).toBe(true);
+    const t0 = Date.now();
+    const post = await runAction('post', job, { event: 'pull_request', payload: pullRequestEvent(), inputs: inputs(), state: { 'pid-file': pidFile } });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain(`::warning::post: killed 1 leftover process group(s): ${pgid}`);
+    expect(isRunning(grandchild)).toBe(false);
+    expect(isRunning(pgid)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+});
+
+describe('security (action)', () => {
+  function cacheEntries(dir: string): string[] {
+    return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('baseline-')) : [];
+  }
+
+  it('the cache is written only from the default branch: never from a PR, even if its config asks', async () => {
+    const job = newJob();
+    const cache = path.join(job.dir, 'cache');
+    workspace(job, {}, { cache: { enabled: true, dir: cache, fingerprint: 'echo torch-2.11', 'write-on': 'always' } });
+    const pr = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 32 }), inputs: inputs(), env: githubEnv() });
+    expect(pr.code, pr.stdout).toBe(0);
+    expect(cacheEntries(cache)).toEqual([]);
+    const push = await runAction('index', job, { event: 'push', payload: pushEvent, inputs: inputs(), env: githubEnv() });
+    expect(push.code, push.stdout).toBe(0);
+    expect(push.stdout).toMatch(/cache: stored the baseline as baseline-/);
+    expect(cacheEntries(cache)).toHaveLength(1);
+    // The next PR reads what the default branch wrote.
+    const next = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 33 }), inputs: inputs(), env: githubEnv() });
+    const s = JSON.parse(readFileSync(next.outputs['summary-json'] as string, 'utf8'));
+    expect(s.stages.find((x: { id: string }) => x.id === 'train-baseline').status).toBe('cached');
+  });
+
+  it('tokens are masked in the log and absent from every stage log and result file', async () => {
+    const job = newJob();
+    const runtime = runtimeToken();
+    // The candidate prints its whole environment into its stage log.
+    workspace(job, { candidate: `env; echo "token=[$GITHUB_TOKEN]"; ${replay('eager')}` });
+    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 34 }), inputs: inputs(), env: { ...githubEnv(), GITHUB_TOKEN: TOKEN } });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain(`::add-mask::${TOKEN}`);
+    expect(run.stdout.split('\n').filter((l) => l.includes(TOKEN))).toEqual([`::add-mask::${TOKEN}`]);
+    const res = run.outputs['result-dir'] as string;
+    const files = filesUnder(res);
+    expect(files.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['acc_training.log', 'torch_training.log', 'summary.json', 'report.md', 'result.log']));
+    expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('token=[]');
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      expect(text.includes(TOKEN), f).toBe(false);
+      expect(text.includes(runtime), f).toBe(false);
+    }
+    expect(run.summary.includes(TOKEN)).toBe(false);
+    expect(github.comments('acme', 'torchacc', 34)[0]?.body.includes(TOKEN)).toBe(false);
+  });
+
+  it('a result-dir escaping the workspace: config error before anything runs', async () => {
+    const job = newJob();
+    const marker = path.join(job.dir, 'trained');
+    workspace(job, { baseline: `touch ${marker}`, candidate: `touch ${marker}` }, { 'result-dir': '../../outside' });
+    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 35 }), inputs: inputs(), env: githubEnv() });
+    expect(run.code).toBe(1);
+    expect(run.outputs.verdict).toBe('invalid');
+    expect(run.stdout).toMatch(/::error title=accuracy-gate%3A config,file=\.github\/accuracy-gate\.yml,line=\d+::.*result-dir: must not leave the working directory/);
+    expect(run.stdout).toMatch(/^::error::config error: \.github\/accuracy-gate\.yml:\d+: result-dir: must not leave/m);
+    expect(existsSync(marker)).toBe(false);
+    expect(github.comments('acme', 'torchacc', 35)).toHaveLength(0);
+  });
+});
+
+describe('GitHub faults (action)', () => {
+  it('the comment API answers 401 and the artifact upload stalls: warnings, the verdict and job summary stand', async () => {
+    const job = newJob();
+    workspace(job);
+    github.fail('listComments', { status: 401 }); // not retried: one request
+    artifacts.fail('stageBlock', { hang: true }); // the upload gives up after this one
+    const t0 = Date.now();
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 37 }),
+      inputs: inputs(),
+      env: { ...githubEnv(), ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS: '500' },
+    });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.verdict).toBe('pass');
+    expect(run.outputs['artifact-id']).toBe('');
+    expect(run.outputs['comment-url']).toBe('');
+    expect(run.stdout).toMatch(/::warning::result artifact upload failed \(the verdict stands; the result dir is .*\): .*stalled/);
+    expect(run.stdout).toMatch(/::warning::PR comment not posted: .*401.*The report is in the job summary and the artifact\./);
+    expect(run.summary).toMatch(/PASS/);
+    expect(github.comments('acme', 'torchacc', 37)).toHaveLength(0);
+    // Each fault was used up (none leaks into the next test).
+    expect(github.requests.filter((r) => r.route === 'listComments' && r.outcome === 401)).toHaveLength(1);
+    expect(artifacts.requests.filter((r) => r.outcome === 'hung')).toHaveLength(1);
+    expect(existsSync(path.join(run.outputs['result-dir'] as string, 'summary.json'))).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+});
+
+describe('disk faults (action)', () => {
+  it.skipIf(!canMakeReadOnly)('result dir on a read-only location: one error, the verdict in the job summary, outputs and comment', async () => {
+    const job = newJob();
+    expect(readOnlyDir(path.join(job.workspace, 'ro'))).toBe(true);
+    const outside = (slug: string) => ({ train: replay('eager'), output: path.join(job.dir, 'outputs', `${slug}_ckpt`) });
+    workspace(job, { baseline: outside('torch'), candidate: outside('acc') }, { 'result-dir': 'ro/result' });
+    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 36 }), inputs: inputs(), env: githubEnv() });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.verdict).toBe('pass');
+    expect(run.summary).toMatch(/PASS/);
+    expect(github.comments('acme', 'torchacc', 36)[0]?.body).toMatch(/PASS/);
+    // The same one line in the log (when it happened) and as the step's error annotation.
+    const why = /could not create the result dir .*\/ro\/result\/\d{8}_\d{6}: (EROFS: read-only file system|EACCES: permission denied)/;
+    const lines = run.stdout.split('\n');
+    expect(lines.filter((l) => /^error: /.test(l))).toEqual([expect.stringMatching(why)]);
+    expect(lines.filter((l) => /^::error/.test(l))).toEqual([expect.stringMatching(why)]);
+    expect(run.stdout).not.toMatch(/at .*\.js:\d+/);
+  });
+});

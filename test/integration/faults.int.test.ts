@@ -1,0 +1,511 @@
+// The fault matrix (docs/reliability.md) through the bundled CLI: `node dist/cli.js` with real
+// child processes, real files, real signals. Each test is one row of the matrix.
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ExitCode } from '../../src/constants.js';
+import { FIXTURES, RECORDED, ROOT, isRunning, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { canMakeReadOnly, canMount, mountTmpfs, readOnlyDir } from '../helpers/disk.js';
+
+const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
+const NOISY = path.join(ROOT, 'test', 'fixtures', 'faults', 'noisy-train.mjs');
+const JUDGMENTS = path.join(FIXTURES, 'mtbench', 'real-gemini-vs-test_ar');
+/** A bash command line that replays a recorded GPU run ({output} is substituted shell-quoted). */
+const replay = (run: string, speed = 20) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed ${speed}`;
+
+interface Stage {
+  id: string;
+  status: string;
+  reason: string | null;
+  started_at: string | null;
+  seconds: number | null;
+}
+
+/** A gate config in `dir`: the two arms, a GPU lock private to the test, and `extra` keys. */
+function writeConfig(dir: string, arms: { baseline: string | object; candidate: string | object }, extra: Record<string, unknown> = {}): string {
+  const arm = (a: string | object) => (typeof a === 'string' ? { train: a } : a);
+  mkdirSync(path.join(dir, 'model'), { recursive: true });
+  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
+  const file = path.join(dir, 'gate.yml');
+  writeFileSync(
+    file,
+    stringify({
+      name: 'faults',
+      model: path.join(dir, 'model'),
+      workdir: dir,
+      'result-dir': 'result',
+      arms: { baseline: { label: 'Torch', slug: 'torch', ...arm(arms.baseline) }, candidate: { label: 'TorchAcc', slug: 'acc', ...arm(arms.candidate) } },
+      lock: { file: path.join(dir, 'gpu.lock') },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+function runDirs(dir: string, root = 'result'): string[] {
+  const r = path.join(dir, root);
+  return existsSync(r) ? readdirSync(r).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().map((n) => path.join(r, n)) : [];
+}
+
+function onlyRunDir(dir: string): string {
+  const dirs = runDirs(dir);
+  expect(dirs).toHaveLength(1);
+  return dirs[0] as string;
+}
+
+const read = (file: string) => readFileSync(file, 'utf8');
+const summaryOf = (runDir: string) => JSON.parse(read(path.join(runDir, 'summary.json')));
+const stageOf = (s: { stages: Stage[] }, id: string) => s.stages.find((x) => x.id === id);
+const checkOf = (s: { checks: { id: string; verdict: string; reason: string }[] }, id: string) => s.checks.find((c) => c.id === id);
+const errorLines = (stderr: string) => stderr.split('\n').filter((l) => /^error: /.test(l));
+
+describe('training faults (run)', () => {
+  it('training exits 0 but writes no output dir: INVALID, naming the dir', async () => {
+    const dir = tempDir('fault-nooutput-');
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: 'echo "training done (but saved nothing)"' });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Invalid);
+    const res = onlyRunDir(dir);
+    const s = summaryOf(res);
+    expect(s.verdict).toBe('invalid');
+    const missing = path.join(res, 'acc_ckpt');
+    expect(s.problems.map((p: { message: string }) => p.message)).toContain(`training exited 0 but wrote no output dir ${missing}`);
+    expect(read(path.join(res, 'result.log'))).toContain(`training exited 0 but wrote no output dir ${missing}`);
+    expect(stageOf(s, 'train-candidate')?.status).toBe('ok');
+  });
+
+  it("the baseline crashes, the candidate trains: INVALID; the candidate's outputs and both logs kept", async () => {
+    const dir = tempDir('fault-onearm-');
+    const crash = 'echo "loading shards"; echo "RuntimeError: NCCL error: unhandled system error" >&2; exit 1';
+    const cfg = writeConfig(dir, { baseline: crash, candidate: replay('compile') });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Invalid);
+    const res = onlyRunDir(dir);
+    expect(read(path.join(res, 'torch_training.log'))).toContain('NCCL error: unhandled system error');
+    expect(read(path.join(res, 'acc_training.log'))).toContain("{'loss': ");
+    for (const f of ['trainer_state.json', 'train_results.json', 'all_results.json']) expect(existsSync(path.join(res, 'acc_ckpt', f)), f).toBe(true);
+    const s = summaryOf(res);
+    expect(stageOf(s, 'train-baseline')).toMatchObject({ status: 'failed', reason: 'exited with code 1' });
+    expect(stageOf(s, 'train-candidate')?.status).toBe('ok');
+    // The good arm is kept for a later `compare` or a re-run of the baseline alone.
+    expect(JSON.parse(read(path.join(res, 'run.json'))).arms).toEqual({ candidate: { output: 'acc_ckpt', log: 'acc_training.log' } });
+    expect(s.training.candidate.train_loss).toBe(1.878218834400177);
+    expect(read(path.join(res, 'result.log'))).toMatch(/^stage train-baseline\s+= FAILED \(exited with code 1; log torch_training\.log\)$/m);
+  });
+
+  it('a segfaulting training command: the stage reason names SIGSEGV in result.log', async () => {
+    const dir = tempDir('fault-segv-');
+    // Python dying of a segfault under a wrapper script: bash reports 139 (128 + SIGSEGV).
+    const segv = `echo "step 1/400"; ulimit -c 0; ${process.execPath} -e "process.kill(process.pid, 'SIGSEGV')"; exit $?`;
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: segv });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Invalid);
+    const res = onlyRunDir(dir);
+    const stage = stageOf(summaryOf(res), 'train-candidate');
+    expect(stage?.status).toBe('failed');
+    expect(stage?.reason).toBe('segmentation fault (SIGSEGV) (exit code 139)');
+    expect(read(path.join(res, 'result.log'))).toMatch(/stage train-candidate\s+= FAILED \(segmentation fault \(SIGSEGV\) \(exit code 139\); log acc_training\.log\)/);
+    expect(read(path.join(res, 'acc_training.log'))).toContain('step 1/400');
+  });
+
+  it('a 200 MB training log is streamed with bounded memory: peak RSS of the gate < 256 MB', async () => {
+    const dir = tempDir('fault-biglog-');
+    const noisy = (mb: number) => `${process.execPath} ${NOISY} ${mb} ${path.join(RECORDED, 'eager')} {output}`;
+    const cfg = writeConfig(dir, { baseline: noisy(200), candidate: noisy(0) });
+    let peakKb = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const r = await runCli(['run', '--config', cfg], {
+      onSpawn: (child) => {
+        // VmHWM is the peak so far: the last sample before the exit is the peak of the whole run.
+        timer = setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+) kB/.exec(read(`/proc/${child.pid}/status`));
+            if (m) peakKb = Math.max(peakKb, Number(m[1]));
+          } catch {
+            // exited between two samples
+          }
+        }, 100);
+      },
+    });
+    clearInterval(timer);
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    const res = onlyRunDir(dir);
+    expect(statSync(path.join(res, 'torch_training.log')).size).toBeGreaterThan(200_000_000);
+    const s = summaryOf(res);
+    // The log was read to the end after training: its step times give the speed check.
+    expect(checkOf(s, 'speed')?.reason).toMatch(/median step time/);
+    expect(peakKb).toBeGreaterThan(0);
+    expect(peakKb / 1024).toBeLessThan(256);
+  }, 60_000);
+});
+
+describe('data faults (compare)', () => {
+  /** Copies of a recorded run under the names the seed's fastchat.sh derives model ids from. */
+  function runs(candidate = 'eager'): { dir: string; baseline: string; candidate: string } {
+    const dir = tempDir('fault-data-');
+    const baseline = path.join(dir, 'torch_ckpt');
+    const cand = path.join(dir, 'acc_ckpt');
+    cpSync(path.join(RECORDED, 'eager'), baseline, { recursive: true });
+    cpSync(path.join(RECORDED, candidate), cand, { recursive: true });
+    return { dir, baseline, candidate: cand };
+  }
+
+  async function compare(r: { dir: string; baseline: string; candidate: string }, extra: string[] = []): Promise<CliResult & { summary: any; out: string }> {
+    const out = path.join(r.dir, 'out');
+    const res = await runCli(['compare', '--baseline-run', r.baseline, '--candidate-run', r.candidate, '--out', out, ...extra]);
+    expect(res.stderr).not.toMatch(/at .*\.js:\d+/); // never a stack trace
+    return { ...res, out, summary: JSON.parse(read(path.join(out, 'summary.json'))) };
+  }
+
+  it('an empty trainer_state.json: INVALID naming the file', async () => {
+    const r = runs();
+    writeFileSync(path.join(r.candidate, 'trainer_state.json'), '');
+    const c = await compare(r);
+    expect(c.code).toBe(ExitCode.Invalid);
+    const file = path.join(r.candidate, 'trainer_state.json');
+    expect(c.summary.problems).toContainEqual({ source: file, message: `${file}:1: empty file` });
+    expect(c.stdout).toContain(`${file}:1: empty file`);
+  });
+
+  it('a garbage train_results.json: INVALID naming file:line', async () => {
+    const r = runs();
+    writeFileSync(path.join(r.candidate, 'train_results.json'), '{\n  "train_loss": 1.87,\n  <html>502 Bad Gateway</html>\n');
+    const c = await compare(r);
+    expect(c.code).toBe(ExitCode.Invalid);
+    expect(JSON.stringify(c.summary.problems)).toContain(`${path.join(r.candidate, 'train_results.json')}:3`);
+    expect(c.stdout).toContain(`${path.join(r.candidate, 'train_results.json')}:3`);
+  });
+
+  it.each(['NaN', 'Infinity'])('a bare %s train_loss: FAIL (the candidate diverged), not INVALID', async (bad) => {
+    const r = runs();
+    for (const f of ['train_results.json', 'all_results.json']) {
+      const file = path.join(r.candidate, f);
+      writeFileSync(file, read(file).replace(/"train_loss": [0-9.e-]+/, `"train_loss": ${bad}`));
+    }
+    const c = await compare(r);
+    expect(c.code).toBe(ExitCode.Fail);
+    expect(c.summary.verdict).toBe('fail');
+    expect(checkOf(c.summary, 'finite')).toMatchObject({ verdict: 'fail' });
+    expect(checkOf(c.summary, 'finite')?.reason).toContain(`train_loss ${bad}`);
+    expect(c.summary.problems).toEqual([]);
+  });
+
+  it('curves logged at different steps: INVALID with the reason', async () => {
+    const r = runs();
+    const file = path.join(r.candidate, 'trainer_state.json');
+    const state = JSON.parse(read(file));
+    state.log_history = state.log_history.filter((e: { loss?: number; step: number }) => e.loss === undefined || e.step % 10 === 0);
+    writeFileSync(file, JSON.stringify(state));
+    const c = await compare(r);
+    expect(c.code).toBe(ExitCode.Invalid);
+    expect(checkOf(c.summary, 'loss-curve')).toMatchObject({
+      verdict: 'invalid',
+      reason: expect.stringMatching(/logging steps differ: baseline 80 points every 5 steps \(5\.\.400\), candidate 40 points every 10 steps \(10\.\.400\)/),
+    });
+  });
+
+  describe('MT-Bench judgments', () => {
+    const rows = read(path.join(JUDGMENTS, 'gpt-4_single.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
+    const other = read(path.join(JUDGMENTS, 'test_ar.jsonl')).trim().split('\n');
+    const questions = path.join(FIXTURES, 'mtbench', 'question.jsonl');
+    const RUN = '20241205_223009';
+    /** Real FastChat rows (gemini-1.5-flash) relabelled as this run's model ids, fastchat.sh style. */
+    const as = (model: string, patch: (r: any, i: number) => object = () => ({})) => rows.map((r, i) => JSON.stringify({ ...r, model, ...patch(r, i) }));
+    const MEAN = rows.reduce((a, r) => a + r.score, 0) / rows.length;
+
+    async function judged(lines: string[], extra: string[] = []) {
+      const r = runs();
+      const file = path.join(r.dir, 'gpt-4_single.jsonl');
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      return { file, ...(await compare(r, ['--mtbench', file, '--questions', questions, ...extra])) };
+    }
+
+    it('a garbage line: INVALID naming file:line', async () => {
+      const lines = [...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`)];
+      lines.splice(49, 0, 'Traceback (most recent call last):');
+      const c = await judged(lines);
+      expect(c.code).toBe(ExitCode.Invalid);
+      expect(c.summary.problems[0].message).toBe(`${c.file}:50: column 1: unexpected "Traceback (m"`);
+    });
+
+    it('duplicate rows are counted; -1 scores dropped and counted; the verdict stands', async () => {
+      // A re-run appended 10 rows again; the judge failed (-1) on question 81 turn 1 for both arms.
+      const minus = (r: any) => (r.question_id === 81 && r.turn === 1 ? { score: -1 } : {});
+      const base = as(`torch_ckpt_${RUN}`, minus);
+      const c = await judged([...base, ...base.slice(100, 110), ...as(`acc_ckpt_${RUN}`, minus)]);
+      expect(c.code).toBe(ExitCode.Pass);
+      const mt = c.summary.evaluations.mtbench;
+      expect(mt.baseline).toMatchObject({ duplicates: 10, dropped: 1, n: 169 });
+      expect(mt.candidate).toMatchObject({ duplicates: 0, dropped: 1, n: 159 });
+      expect(checkOf(c.summary, 'mtbench')?.verdict).toBe('pass');
+    });
+
+    it('a -1 on one side only leaves that judgment missing there: INVALID, not silently dropped', async () => {
+      const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`, (r) => (r.question_id === 81 && r.turn === 1 ? { score: -1 } : {}))]);
+      expect(c.code).toBe(ExitCode.Invalid);
+      expect(checkOf(c.summary, 'mtbench')?.reason).toMatch(/^1 judgments missing on the candidate side only/);
+    });
+
+    it('only one side judged: INVALID', async () => {
+      const c = await judged(as(`torch_ckpt_${RUN}`));
+      expect(c.code).toBe(ExitCode.Invalid);
+      expect(c.summary.problems.map((p: { message: string }) => p.message).join('\n')).toMatch(/no MT-Bench model id for candidate/);
+      expect(checkOf(c.summary, 'mtbench')).toMatchObject({ verdict: 'invalid', reason: 'no MT-Bench scores for the candidate' });
+    });
+
+    it('a judge that crashed half-way (100 of 160 rows): INVALID, judgments missing on one side', async () => {
+      const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`).slice(0, 100)]);
+      expect(c.code).toBe(ExitCode.Invalid);
+      expect(checkOf(c.summary, 'mtbench')?.reason).toMatch(/^60 judgments missing on the candidate side only/);
+    });
+
+    it('rows of older runs and of other models in the same file are ignored: only this run counts', async () => {
+      const lines = [
+        ...as('torch_ckpt_20240101_000000', () => ({ score: 1 })), // last month's baseline
+        ...other, // another model judged into the same file
+        ...as(`torch_ckpt_${RUN}`),
+        ...as('acc_ckpt_20240101_000000', () => ({ score: 10 })),
+        ...as(`acc_ckpt_${RUN}`),
+      ];
+      const c = await judged(lines);
+      expect(c.code).toBe(ExitCode.Pass);
+      const mt = c.summary.evaluations.mtbench;
+      expect([mt.baseline.model_id, mt.baseline.n, mt.baseline.average]).toEqual([`torch_ckpt_${RUN}`, 160, MEAN]);
+      expect([mt.candidate.model_id, mt.candidate.n, mt.candidate.average]).toEqual([`acc_ckpt_${RUN}`, 160, MEAN]);
+    });
+  });
+});
+
+describe('cancellation (run)', () => {
+  it('SIGINT during evaluation, SIGTERM 7.5 s later (as the runner does): all gone in < 10 s, partial result dir', async () => {
+    const dir = tempDir('fault-cancel-eval-');
+    const pids = path.join(dir, 'pids');
+    // An MT-Bench stand-in that ignores SIGTERM, with a grandchild that does too (a judge client).
+    const judge = `trap '' TERM; echo $$ >> ${pids}; (trap '' TERM; sleep 300) & echo $! >> ${pids}; echo "judging 80 questions"; wait`;
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('eager') }, {
+      evaluations: { mtbench: { run: judge, targets: ['original', 'baseline', 'candidate'], judgments: 'judgments.jsonl', 'timeout-minutes': 10 } },
+    });
+    let stderr = '';
+    let sigintAt = 0;
+    let exitedAt = 0;
+    const r = await runCli(['run', '--config', cfg], {
+      onStderr: (text) => (stderr = text),
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (!stderr.includes('Evaluate the original model') || !existsSync(pids) || read(pids).trim().split('\n').length < 2) return;
+          clearInterval(poll);
+          sigintAt = Date.now();
+          child.kill('SIGINT');
+          const term = setTimeout(() => child.kill('SIGTERM'), 7500);
+          child.on('exit', () => {
+            exitedAt = Date.now();
+            clearTimeout(term);
+          });
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    expect(sigintAt).toBeGreaterThan(0);
+    expect(exitedAt - sigintAt).toBeLessThan(10_000);
+    expect(r.code).toBe(ExitCode.Invalid);
+    for (const pid of read(pids).trim().split('\n').map(Number)) expect(isRunning(pid), `pid ${pid} still running`).toBe(false);
+    const res = onlyRunDir(dir);
+    const s = summaryOf(res);
+    expect(stageOf(s, 'train-baseline')?.status).toBe('ok');
+    expect(stageOf(s, 'eval-original')?.status).toBe('cancelled');
+    expect(stageOf(s, 'eval-baseline')).toMatchObject({ status: 'cancelled', reason: 'cancelled before it started' });
+    expect(read(path.join(res, 'result.log'))).toMatch(/stage eval-original\s+= CANCELLED \(cancelled \(received SIGINT\)/);
+    expect(read(path.join(res, 'original_model_eval.log'))).toContain('judging 80 questions');
+    expect(existsSync(path.join(res, 'torch_ckpt', 'trainer_state.json'))).toBe(true);
+  });
+});
+
+describe('concurrency: two gates on one runner', () => {
+  it('one cache dir, one GPU lock: training never overlaps, both finish, one complete cache entry', async () => {
+    const dir = tempDir('fault-concurrent-');
+    const cache = path.join(dir, 'cache');
+    const cfg = writeConfig(dir, { baseline: replay('eager', 8), candidate: replay('eager', 8) }, { cache: { enabled: true, dir: cache, fingerprint: 'echo torch-2.11' } });
+    const both = await Promise.all([runCli(['run', '--config', cfg, '--write-cache']), runCli(['run', '--config', cfg, '--write-cache'])]);
+    for (const r of both) expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    // Started in the same second: still two result dirs.
+    const dirs = runDirs(dir);
+    expect(dirs).toHaveLength(2);
+    // Exactly one of them waited, and said for whom.
+    const waited = both.filter((r) => /waiting for the GPU lock held by pid \d+ \(gate faults, run \d{8}_\d{6}(_\d+)?\) since /.test(r.stderr));
+    expect(waited).toHaveLength(1);
+    // The GPU stages of the two runs never overlap in time.
+    const windows = dirs.map((d) => {
+      const stages = (summaryOf(d).stages as Stage[]).filter((x) => x.started_at && x.seconds !== null);
+      expect(stages.map((x) => x.id)).toEqual(['train-baseline', 'train-candidate']);
+      const start = Math.min(...stages.map((x) => Date.parse(x.started_at!)));
+      const end = Math.max(...stages.map((x) => Date.parse(x.started_at!) + x.seconds! * 1000));
+      return { start, end };
+    });
+    windows.sort((a, b) => a.start - b.start);
+    expect(windows[1]!.start).toBeGreaterThanOrEqual(windows[0]!.end - 5); // ms rounding of startedAt
+    // One complete, readable entry; no temp dirs left.
+    const entries = readdirSync(cache);
+    expect(entries.filter((e) => e.startsWith('baseline-'))).toHaveLength(1);
+    expect(entries.filter((e) => e.startsWith('.tmp-'))).toEqual([]);
+    const entry = path.join(cache, entries.find((e) => e.startsWith('baseline-'))!);
+    expect(JSON.parse(read(path.join(entry, 'meta.json'))).key).toBe(path.basename(entry));
+    expect(JSON.parse(read(path.join(entry, 'train', 'trainer_state.json'))).global_step).toBe(400);
+    expect(read(path.join(entry, 'training.log'))).toContain("{'loss': '5.31'");
+    // A third run reuses it.
+    const third = await runCli(['run', '--config', cfg]);
+    expect(third.code).toBe(ExitCode.Pass);
+    expect(stageOf(summaryOf(runDirs(dir)[2]!), 'train-baseline')?.status).toBe('cached');
+    expect(existsSync(path.join(dir, 'gpu.lock'))).toBe(false);
+  });
+});
+
+describe('the GPU lock (run)', () => {
+  it('a gate killed with SIGKILL while holding the lock: the next gate breaks the stale lock and runs', async () => {
+    const dir = tempDir('fault-stale-lock-');
+    const pids = path.join(dir, 'pids');
+    const cfg = writeConfig(dir, { baseline: `echo $$ >> ${pids}; sleep 300`, candidate: replay('eager') });
+    let killedPid = 0;
+    let stderr = '';
+    await runCli(['run', '--config', cfg], {
+      onStderr: (text) => (stderr = text),
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (!stderr.includes('Train Torch') || !existsSync(pids)) return;
+          clearInterval(poll);
+          killedPid = child.pid!;
+          child.kill('SIGKILL'); // no handler runs: the lock file stays behind
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    // Its training lives on in its own group (the action's post step would kill it); end it here.
+    for (const pid of read(pids).trim().split('\n').map(Number)) process.kill(-pid, 'SIGKILL');
+    expect(JSON.parse(read(path.join(dir, 'gpu.lock'))).pid).toBe(killedPid);
+    writeConfig(dir, { baseline: replay('eager'), candidate: replay('eager') });
+    const next = await runCli(['run', '--config', cfg]);
+    expect(next.code, next.stderr).toBe(ExitCode.Pass);
+    expect(next.stderr).toMatch(new RegExp(`breaking the stale lock of pid ${killedPid} \\(gate faults, run [0-9_]+\\) since .* \\(that process is gone\\)`));
+    expect(existsSync(path.join(dir, 'gpu.lock'))).toBe(false);
+  });
+
+  it('a lock that is never released: gives up after lock.timeout-minutes, INVALID naming the holder, nothing trained', async () => {
+    const dir = tempDir('fault-lock-timeout-');
+    const marker = path.join(dir, 'trained');
+    const cfg = writeConfig(dir, { baseline: `touch ${marker}`, candidate: `touch ${marker}` }, { lock: { file: path.join(dir, 'gpu.lock'), 'timeout-minutes': 0.02 } });
+    // Held by a live process of this machine (this test runner): never stale.
+    const holder = { pid: process.pid, host: os.hostname(), since: '2026-01-01T00:00:00.000Z', what: 'a long nightly', token: 'held' };
+    writeFileSync(path.join(dir, 'gpu.lock'), JSON.stringify(holder));
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Invalid);
+    expect(existsSync(marker)).toBe(false);
+    const s = summaryOf(onlyRunDir(dir));
+    expect(s.problems).toContainEqual({
+      source: 'gpu-lock',
+      message: expect.stringMatching(new RegExp(`^gave up after 1\\.\\d s waiting for the GPU lock .*gpu\\.lock held by pid ${process.pid} \\(a long nightly\\) since 2026-01-01T00:00:00\\.000Z$`)),
+    });
+    expect(JSON.parse(read(path.join(dir, 'gpu.lock'))).token).toBe('held');
+  });
+
+  it('SIGINT while waiting for the lock: stops waiting at once, stages recorded as cancelled, the holder unharmed', async () => {
+    const dir = tempDir('fault-lock-cancel-');
+    const slow = `sleep 4; ${replay('eager')}`;
+    const cfg = writeConfig(dir, { baseline: slow, candidate: replay('eager') });
+    const holder = runCli(['run', '--config', cfg]);
+    while (!existsSync(path.join(dir, 'gpu.lock'))) await new Promise((r) => setTimeout(r, 50));
+    let sigintAt = 0;
+    let stderr = '';
+    const waiter = await runCli(['run', '--config', cfg], {
+      onStderr: (text) => (stderr = text),
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (!stderr.includes('waiting for the GPU lock held by pid')) return;
+          clearInterval(poll);
+          sigintAt = Date.now();
+          child.kill('SIGINT');
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    const waitedFor = Date.now() - sigintAt;
+    expect(sigintAt).toBeGreaterThan(0);
+    expect(waitedFor).toBeLessThan(2500);
+    expect(waiter.code).toBe(ExitCode.Invalid);
+    const first = await holder;
+    expect(first.code, first.stderr).toBe(ExitCode.Pass);
+    const [a, b] = runDirs(dir).map((d) => summaryOf(d));
+    const cancelled = [a, b].find((s) => s.verdict === 'invalid');
+    expect(stageOf(cancelled, 'train-baseline')).toMatchObject({ status: 'cancelled', reason: 'cancelled before it started' });
+    expect(cancelled.problems).toContainEqual({ source: 'runner', message: 'cancelled: received SIGINT' });
+  });
+});
+
+describe('security (run)', () => {
+  it.each([
+    ['result-dir', { 'result-dir': '../../outside' }, /result-dir: must not leave the working directory/],
+    ['artifact.include', { artifact: { include: ['../../.ssh/*'] } }, /artifact\.include\[0\]: must not leave the working directory/],
+    ['artifact.exclude', { artifact: { exclude: ['/etc/*'] } }, /artifact\.exclude\[0\]: must be a relative path inside the working directory/],
+  ])('%s escaping the workspace: config error (exit 2) before anything runs', async (_key, extra, message) => {
+    const dir = tempDir('fault-escape-');
+    const marker = path.join(dir, 'trained');
+    const cfg = writeConfig(dir, { baseline: `touch ${marker}`, candidate: `touch ${marker}` }, extra);
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/^accuracy-gate: config error: .*gate\.yml:\d+: /);
+    expect(existsSync(marker)).toBe(false);
+    expect(runDirs(dir)).toEqual([]);
+  });
+});
+
+describe('disk faults', () => {
+  /** Arms whose trainer outputs go outside the result dir (absolute `output`), so training works. */
+  const outsideArms = (dir: string, baseline = replay('eager')) => ({
+    baseline: { train: baseline, output: path.join(dir, 'outputs', 'torch_ckpt') },
+    candidate: { train: replay('eager'), output: path.join(dir, 'outputs', 'acc_ckpt') },
+  });
+
+  it.skipIf(!canMakeReadOnly)('result dir on a read-only location: one clear error line, the verdict still on stdout', async () => {
+    const dir = tempDir('fault-readonly-');
+    expect(readOnlyDir(path.join(dir, 'ro'))).toBe(true);
+    const cfg = writeConfig(dir, outsideArms(dir), { 'result-dir': 'ro/result' });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Pass);
+    expect(r.stdout).toMatch(/^Verdict\s+= PASS$/m);
+    const errors = errorLines(r.stderr);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^error: could not create the result dir .*\/ro\/result\/\d{8}_\d{6}: (EROFS: read-only file system|EACCES: permission denied)/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(r.stderr).toMatch(/result dir: .* \(not written: see the error above\)/);
+  });
+
+  it.skipIf(!canMakeReadOnly)('compare --out on a read-only location: one clear error line, the verdict still on stdout', async () => {
+    const dir = tempDir('fault-readonly-compare-');
+    expect(readOnlyDir(path.join(dir, 'ro'))).toBe(true);
+    const eager = path.join(RECORDED, 'eager');
+    const r = await runCli(['compare', '--baseline-run', eager, '--candidate-run', eager, '--out', path.join(dir, 'ro', 'out')]);
+    expect(r.code).toBe(ExitCode.Pass);
+    expect(r.stdout).toMatch(/^Verdict\s+= PASS$/m);
+    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^error: could not write the result files to .*\/ro\/out: (EROFS|EACCES)/)]);
+  });
+
+  it.skipIf(!canMount)('a full disk (64 KiB tmpfs) under the result dir: one clear error line, the verdict on stdout, no half-written file', async () => {
+    const dir = tempDir('fault-full-');
+    expect(mountTmpfs(path.join(dir, 'full'), 'size=64k')).toBe(true);
+    // The baseline prints 1 MB before training: its log fills the disk.
+    const chatty = `head -c 1000000 /dev/zero | tr '\\0' 'x'; echo; ${replay('eager')}`;
+    const cfg = writeConfig(dir, outsideArms(dir, chatty), { 'result-dir': 'full/result' });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Pass);
+    expect(r.stdout).toMatch(/^Verdict\s+= PASS$/m);
+    const errors = errorLines(r.stderr);
+    expect(errors).toEqual([expect.stringMatching(/^error: could not write the result files to .*\/full\/result\/\d{8}_\d{6}: ENOSPC: no space left on device/)]);
+    const res = runDirs(dir, 'full/result')[0]!;
+    // Whatever was written is whole: never a truncated summary.json, never a temp file.
+    for (const name of readdirSync(res)) {
+      expect(name).not.toMatch(/\.tmp$/);
+      if (name === 'summary.json') expect(() => JSON.parse(read(path.join(res, name)))).not.toThrow();
+    }
+  });
+});
