@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
@@ -239,6 +239,9 @@ describe('htmlAssets', () => {
   it('bundled by esbuild (as scripts/build.mjs does), embeds uPlot: the bundle works with no node_modules around', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'gate-html-bundle-'));
     try {
+      // Inside the repo so the entry's imports resolve the project's packages; test/_temp is
+      // gitignored and absent in a fresh clone.
+      mkdirSync(path.join(ROOT, 'test', '_temp'), { recursive: true });
       const entry = path.join(ROOT, 'test', '_temp', `html-entry-${process.pid}.ts`);
       writeFileSync(
         entry,
