@@ -19736,9 +19736,11 @@ function parseJsonLine(line, lineNo, isLast, file) {
 // src/readers/files.ts
 import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+import { isAscii } from "node:buffer";
 function readText(path18) {
   try {
-    return readFileSync2(path18, "utf8");
+    const buf = readFileSync2(path18);
+    return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
   } catch (e) {
     throw new ParseError(fsReason(e), path18);
   }

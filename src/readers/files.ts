@@ -2,12 +2,16 @@
 
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { isAscii } from 'node:buffer';
 import { ParseError } from '../errors.js';
 
 /** The file's text, or a ParseError saying it is missing or unreadable. */
 export function readText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    const buf = readFileSync(path);
+    // Trainer JSON is almost always ASCII: a latin1 decode of ASCII is exact and several times
+    // faster than UTF-8 decoding (a 100k-step trainer_state.json is ~15 MB).
+    return isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
   } catch (e) {
     throw new ParseError(fsReason(e), path);
   }
