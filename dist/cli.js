@@ -25599,7 +25599,7 @@ var import_yaml2 = __toESM(require_dist(), 1);
 import { existsSync as existsSync13 } from "node:fs";
 import * as path17 from "node:path";
 import { fileURLToPath } from "node:url";
-var CANDIDATE_RUN = { pass: "compile", regression: "lr-0.8", diverge: "diverge" };
+var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
 function examplesDir() {
   let dir = path17.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {

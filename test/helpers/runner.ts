@@ -71,7 +71,8 @@ export function runAction(
   writeFileSync(job.eventFile, JSON.stringify(opts.payload));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
+    // A home of its own: `~/.cache/accuracy-gate` (cache, history, GPU lock) stays in the job's dir.
+    HOME: job.dir,
     GITHUB_ACTIONS: 'true',
     CI: 'true',
     GITHUB_EVENT_NAME: opts.event,

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** A workspace whose gate replays recorded GPU runs; the candidate also dumps its environment. */
-function workspace(job: RunnerJob, candidate = 'compile'): string {
+function workspace(job: RunnerJob, candidate = 'compile', extra: Record<string, unknown> = {}): string {
   const env = path.join(job.dir, 'candidate-env.txt');
   const touched = path.join(job.dir, 'training-started');
   const cfg = path.join(job.workspace, '.github', 'accuracy-gate.yml');
@@ -40,6 +40,7 @@ function workspace(job: RunnerJob, candidate = 'compile'): string {
       // A fake weight file the artifact must leave out, and the environment the child saw.
       candidate: { label: 'TorchAcc', slug: 'acc', train: `env > ${env}; ${replay(candidate)} && head -c 2048 /dev/zero > {output}/model.safetensors` },
     },
+    ...extra,
   });
   mkdirSync(path.dirname(cfg), { recursive: true });
   writeFileSync(cfg, text);
@@ -191,5 +192,25 @@ describe('the action on schedule and workflow_dispatch', () => {
     const run = await runAction('index', job, { event: 'workflow_dispatch', payload: {}, inputs: inputs({ 'fail-on': 'sometimes' }), env: githubEnv() });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::input fail-on: "sometimes" is not one of fail, inconclusive/);
+  });
+});
+
+describe('nightly history through the action', () => {
+  it('scheduled runs are recorded beside the cache; a PR run shows the trend but never records', async () => {
+    const job = newJob();
+    const cacheDir = path.join(job.dir, 'cache');
+    workspace(job, 'compile', { cache: { enabled: false, dir: cacheDir }, lock: { enabled: false } });
+    const history = path.join(cacheDir, 'history', 'torchacc-llama.jsonl');
+    const nightly = { repository: { full_name: 'acme/torchacc' } }; // schedule payloads name no default branch
+    for (let i = 0; i < 3; i++) {
+      const run = await runAction('index', job, { event: 'schedule', payload: nightly, inputs: inputs({ comment: 'never' }), env: { GITHUB_API_URL: github.url } });
+      expect(run.code, run.stdout).toBe(0);
+    }
+    expect(readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(3);
+    const pr = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 21 }), inputs: inputs(), env: { GITHUB_API_URL: github.url } });
+    expect(pr.code).toBe(0);
+    expect(readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(github.comments('acme', 'torchacc', 21)[0]?.body).toContain('Nightly trend (last 3 recorded runs)');
+    expect(pr.summary).toContain('Nightly trend');
   });
 });

@@ -189,4 +189,15 @@ describe('accuracy-gate run', () => {
     const report = readFileSync(path.join(dir, res[0] as string, 'report.md'), 'utf8');
     expect(report.toLowerCase()).toContain('synthetic');
   });
+
+  for (const [scenario, failing] of [['regression', 'loss-curve'], ['diverge', 'finite']] as const) {
+    it(`demo --scenario ${scenario}: FAIL (exit 1) on ${failing}`, async () => {
+      const dir = tempDir(`demo-${scenario}-`);
+      const r = await runCli(['demo', '--scenario', scenario, '--out', dir, '--speed', '20']);
+      expect(r.code).toBe(ExitCode.Fail);
+      const res = readdirSync(dir).filter((n) => /^\d{8}_\d{6}/.test(n));
+      const s = summaryOf(path.join(dir, res[0] as string));
+      expect(s.checks.find((c: { id: string }) => c.id === failing).verdict).toBe('fail');
+    });
+  }
 });
