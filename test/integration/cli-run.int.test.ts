@@ -200,4 +200,21 @@ describe('accuracy-gate run', () => {
       expect(s.checks.find((c: { id: string }) => c.id === failing).verdict).toBe('fail');
     });
   }
+
+  it('split stages (the matrix workflow): each arm in its own run, then compare finds both by run.json', async () => {
+    const dir = tempDir('run-split-');
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') }, { lock: { enabled: false } });
+    const base = await runCli(['run', '--config', cfg, '--stages', 'train-baseline']);
+    expect(base.code).toBe(ExitCode.Pass);
+    const cand = await runCli(['run', '--config', cfg, '--stages', 'train-candidate']);
+    expect(cand.code).toBe(ExitCode.Pass);
+    const cmp = await runCli(['run', '--config', cfg, '--stages', 'compare']);
+    expect(cmp.code, cmp.stderr).toBe(ExitCode.Pass);
+    const runs = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+    expect(runs).toHaveLength(3);
+    const s = summaryOf(path.join(dir, 'result', runs[2] as string));
+    expect(s.training.baseline.train_loss).toBe(1.8807736468315124);
+    expect(s.training.candidate.train_loss).toBe(1.878218834400177);
+    expect(cmp.stderr).toMatch(/using the training output of earlier run/);
+  });
 });
