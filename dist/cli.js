@@ -20282,6 +20282,7 @@ function checkDir(dir) {
 }
 
 // src/readers/mtbench.ts
+import { closeSync as closeSync2, openSync as openSync2, readSync as readSync2, statSync as statSync3 } from "node:fs";
 function parseQuestions(text, file) {
   const categories = /* @__PURE__ */ new Map();
   forEachJsonlLine(text, (line, lineNo, isLast) => {
@@ -20378,12 +20379,46 @@ function mean(values) {
 function readJudgmentsFile(path18) {
   return parseJudgments(readText(path18), path18);
 }
+function fileSize(path18) {
+  try {
+    return statSync3(path18).size;
+  } catch (e) {
+    if (e.code === "ENOENT") return 0;
+    throw new ParseError(fsReason(e), path18);
+  }
+}
+function readAppendedText(path18, byteOffset) {
+  const size = fileSize(path18);
+  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path18);
+  if (size < byteOffset) {
+    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path18);
+  }
+  const fd = openSync2(path18, "r");
+  try {
+    const buf = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync2(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    const head = buf.subarray(0, Math.min(byteOffset, got));
+    if (byteOffset > 0 && head[head.length - 1] !== 10) {
+      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path18);
+    }
+    let firstLine2 = 1;
+    for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) firstLine2++;
+    return { text: buf.subarray(head.length, got).toString("utf8"), firstLine: firstLine2 };
+  } finally {
+    closeSync2(fd);
+  }
+}
 
 // src/engine/load-inputs.ts
 import { readFileSync as readFileSync3 } from "node:fs";
 
 // src/engine/load-evaluations.ts
-import { existsSync as existsSync3, statSync as statSync3 } from "node:fs";
+import { existsSync as existsSync3, statSync as statSync4 } from "node:fs";
 import * as path4 from "node:path";
 
 // src/readers/custom-metrics.ts
@@ -20697,7 +20732,7 @@ function armPath(template, v) {
 }
 function isDir(p) {
   try {
-    return statSync3(p).isDirectory();
+    return statSync4(p).isDirectory();
   } catch {
     return false;
   }
@@ -23902,7 +23937,7 @@ function parseStages(list, source = "--stages") {
 
 // src/pipeline/process-runner.ts
 import { spawn } from "node:child_process";
-import { appendFileSync, createWriteStream, mkdirSync as mkdirSync3, statSync as statSync4 } from "node:fs";
+import { appendFileSync, createWriteStream, mkdirSync as mkdirSync3, statSync as statSync5 } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname as dirname4 } from "node:path";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
@@ -24158,7 +24193,7 @@ function checkStart(spec) {
     return "empty command";
   }
   try {
-    if (!statSync4(spec.cwd).isDirectory()) return `working directory ${spec.cwd} is not a directory`;
+    if (!statSync5(spec.cwd).isDirectory()) return `working directory ${spec.cwd} is not a directory`;
   } catch {
     return `working directory ${spec.cwd} does not exist`;
   }
@@ -24316,7 +24351,7 @@ function createCancelController() {
 }
 
 // src/pipeline/run-gate.ts
-import { existsSync as existsSync12, mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
+import { existsSync as existsSync11, mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
 import * as path16 from "node:path";
 import { readFileSync as readFileSync11 } from "node:fs";
 
@@ -24633,24 +24668,7 @@ async function trainArm(ctx, role) {
 }
 
 // src/pipeline/eval-stage.ts
-import { existsSync as existsSync7, openSync as openSync2, readSync as readSync2, closeSync as closeSync2, statSync as statSync5 } from "node:fs";
 import * as path10 from "node:path";
-function sizeOf(file) {
-  return existsSync7(file) ? statSync5(file).size : 0;
-}
-function readAppended(file, offset) {
-  if (!existsSync7(file)) return "";
-  const size = statSync5(file).size;
-  const start = size < offset ? 0 : offset;
-  const buf = Buffer.alloc(size - start);
-  const fd = openSync2(file, "r");
-  try {
-    readSync2(fd, buf, 0, buf.length, start);
-  } finally {
-    closeSync2(fd);
-  }
-  return buf.toString("utf8");
-}
 function modelIdFor(template, ctx, role) {
   const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
   const slug = arm2?.slug ?? path10.basename(ctx.model);
@@ -24673,7 +24691,13 @@ async function evaluate(ctx, role) {
   }
   const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
   const judgments = path10.resolve(ctx.workdir, mt.judgments);
-  const offset = sizeOf(judgments);
+  let offset;
+  try {
+    offset = fileSize(judgments);
+  } catch (e) {
+    ctx.problems.push({ source: judgments, message: `cannot read judgments: ${errorMessage(e)}` });
+    offset = 0;
+  }
   const auto = mt.modelId === "auto";
   const modelId = auto ? "" : modelIdFor(mt.modelId, ctx, role);
   const logName = evalLogName(role, armRole ? ctx.config.arms[armRole] : void 0);
@@ -24698,17 +24722,13 @@ async function evaluate(ctx, role) {
 }
 function collectRows(ctx, role, file, offset, modelId) {
   let text;
-  try {
-    text = readAppended(file, offset);
-  } catch (e) {
-    ctx.problems.push({ source: file, message: `cannot read judgments: ${errorMessage(e)}` });
-    return;
-  }
+  let firstLine2;
   let rows;
   try {
-    rows = parseJudgments(text, file);
+    ({ text, firstLine: firstLine2 } = readAppendedText(file, offset));
+    rows = parseJudgments(text, file, firstLine2);
   } catch (e) {
-    ctx.problems.push({ source: file, message: `judgments appended by this run are malformed: ${errorMessage(e)}` });
+    ctx.problems.push({ source: file, message: `the ${role} evaluation's judgments: ${errorMessage(e)}` });
     return;
   }
   let id = modelId;
@@ -24724,7 +24744,7 @@ function collectRows(ctx, role, file, offset, modelId) {
     id = ids[0];
   }
   const lines = text.split("\n");
-  const mine = rows.filter((r) => r.model === id).map((r) => lines[r.line - 1]);
+  const mine = rows.filter((r) => r.model === id).map((r) => lines[r.line - firstLine2]);
   if (mine.length === 0) {
     ctx.problems.push({ source: file, message: `no judgments for model id ${id} were appended by the ${role} evaluation` });
     return;
@@ -24782,7 +24802,7 @@ async function runEvaluators(ctx, role) {
 
 // src/pipeline/cache-stages.ts
 import * as path12 from "node:path";
-import { existsSync as existsSync9, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync8, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync3, writeFileSync as writeFileSync4 } from "node:fs";
 import * as os3 from "node:os";
 
 // src/pipeline/cache.ts
@@ -24790,7 +24810,7 @@ import { createHash as createHash3 } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
-  existsSync as existsSync8,
+  existsSync as existsSync7,
   mkdirSync as mkdirSync4,
   readdirSync as readdirSync4,
   readFileSync as readFileSync6,
@@ -24808,7 +24828,7 @@ function hashFile(h, file) {
 }
 function modelIdentity(dir) {
   const h = createHash3("sha256");
-  if (!existsSync8(dir)) return "missing";
+  if (!existsSync7(dir)) return "missing";
   const walk = (d, rel) => {
     for (const name of readdirSync4(d).sort()) {
       const full = path11.join(d, name);
@@ -24837,7 +24857,7 @@ function cacheKey(p) {
   for (const f2 of [...p.files].sort()) {
     const full = path11.resolve(p.cwd, f2);
     fh.update(`${f2}\0`);
-    if (existsSync8(full) && statSync6(full).isFile()) hashFile(fh, full);
+    if (existsSync7(full) && statSync6(full).isFile()) hashFile(fh, full);
     else fh.update("missing");
   }
   parts.files = fh.digest("hex").slice(0, 16);
@@ -24867,7 +24887,7 @@ function createCacheStore(dir) {
     get(key) {
       const entry = path11.join(root, key);
       const metaFile = path11.join(entry, "meta.json");
-      if (!existsSync8(metaFile)) return void 0;
+      if (!existsSync7(metaFile)) return void 0;
       try {
         const meta = JSON.parse(readFileSync6(metaFile, "utf8"));
         return meta.key === key ? { path: entry, meta } : void 0;
@@ -24881,16 +24901,16 @@ function createCacheStore(dir) {
       try {
         mkdirSync4(tmp);
         for (const [name, src] of Object.entries(files)) {
-          if (existsSync8(src)) copySmall(src, path11.join(tmp, name));
+          if (existsSync7(src)) copySmall(src, path11.join(tmp, name));
         }
         writeFileSync3(path11.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
 `);
         const final = path11.join(root, meta.key);
-        if (existsSync8(final)) return false;
+        if (existsSync7(final)) return false;
         renameSync3(tmp, final);
         return true;
       } catch (e) {
-        if (existsSync8(path11.join(root, meta.key))) return false;
+        if (existsSync7(path11.join(root, meta.key))) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
         rmSync2(tmp, { recursive: true, force: true });
@@ -24900,7 +24920,7 @@ function createCacheStore(dir) {
 }
 function restoreFromCache(entryPath, name, dest) {
   const src = path11.join(entryPath, name);
-  if (!existsSync8(src)) return false;
+  if (!existsSync7(src)) return false;
   mkdirSync4(path11.dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
   return true;
@@ -24939,7 +24959,7 @@ function restoreBaseline(ctx, _allowWrite) {
   const mt = config.evaluations.mtbench;
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync9(path12.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync8(path12.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
     const log = path12.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
@@ -24960,7 +24980,7 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync9(path12.join(o.path, "mtbench-original.jsonl"))) {
+    if (o && existsSync8(path12.join(o.path, "mtbench-original.jsonl"))) {
       restoreRows(ctx, "original", path12.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
       use.evaluated.push("original");
@@ -25186,7 +25206,7 @@ async function lockGpus(ctx) {
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync10, readdirSync as readdirSync5, readFileSync as readFileSync9, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync9, readdirSync as readdirSync5, readFileSync as readFileSync9, writeFileSync as writeFileSync6 } from "node:fs";
 import * as path14 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx) {
@@ -25211,12 +25231,12 @@ function writeRunManifest(ctx) {
   }
 }
 function readManifests(root, skip) {
-  if (!existsSync10(root)) return [];
+  if (!existsSync9(root)) return [];
   const out = [];
   for (const name of readdirSync5(root)) {
     const dir = path14.join(root, name);
     const file = path14.join(dir, MANIFEST);
-    if (dir === skip || !existsSync10(file)) continue;
+    if (dir === skip || !existsSync9(file)) continue;
     try {
       out.push({ dir, m: JSON.parse(readFileSync9(file, "utf8")) });
     } catch {
@@ -25248,7 +25268,7 @@ function findEarlierOutputs(ctx, root, needsArm) {
 }
 
 // src/history/history.ts
-import { appendFileSync as appendFileSync2, existsSync as existsSync11, mkdirSync as mkdirSync6, readFileSync as readFileSync10, renameSync as renameSync5, writeFileSync as writeFileSync7 } from "node:fs";
+import { appendFileSync as appendFileSync2, existsSync as existsSync10, mkdirSync as mkdirSync6, readFileSync as readFileSync10, renameSync as renameSync5, writeFileSync as writeFileSync7 } from "node:fs";
 import * as path15 from "node:path";
 var finite = (v) => typeof v === "number" && Number.isFinite(v) ? v : null;
 function historyEntry(r, provenance, date) {
@@ -25278,7 +25298,7 @@ function historyEntry(r, provenance, date) {
   };
 }
 function readHistory(file) {
-  if (!existsSync11(file)) return [];
+  if (!existsSync10(file)) return [];
   const out = [];
   for (const line of readFileSync10(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
@@ -25460,7 +25480,7 @@ function compareStage(ctx) {
       continue;
     }
     const failed = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
-    if (failed && !existsSync12(out)) continue;
+    if (failed && !existsSync11(out)) continue;
     const aborted = role === "candidate" && ctx.earlyAbort;
     const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems);
     if (run) training2[role] = run;
@@ -25470,7 +25490,7 @@ function compareStage(ctx) {
   if (mt) {
     let questions;
     const qfile = path16.resolve(ctx.workdir, mt.questions);
-    if (existsSync12(qfile)) {
+    if (existsSync11(qfile)) {
       try {
         questions = parseQuestions(readFileSync11(qfile, "utf8"), qfile);
       } catch (e) {
@@ -25596,7 +25616,7 @@ async function runCommand(flags, io, log) {
 
 // src/cli/demo.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync13 } from "node:fs";
+import { existsSync as existsSync12 } from "node:fs";
 import * as path17 from "node:path";
 import { fileURLToPath } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
@@ -25604,7 +25624,7 @@ function examplesDir() {
   let dir = path17.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const candidate = path17.join(dir, "examples", "demo");
-    if (existsSync13(candidate)) return path17.join(dir, "examples");
+    if (existsSync12(candidate)) return path17.join(dir, "examples");
     dir = path17.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");

@@ -1,33 +1,13 @@
 // Steps 3 and 4: MT-Bench per target. The judgment file is append-only and shared across runs, so
 // each stage records the file size first and reads only the rows appended while it ran.
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Role } from '../model.js';
-import { parseJudgments } from '../readers/mtbench.js';
+import { fileSize, parseJudgments, readAppendedText } from '../readers/mtbench.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { execStage, notRun } from './stage-exec.js';
 import { evalLogName, evalStage, stageTitle } from './stages.js';
-
-function sizeOf(file: string): number {
-  return existsSync(file) ? statSync(file).size : 0;
-}
-
-/** The text appended to `file` after `offset` bytes (a file that shrank was rewritten: read it all). */
-export function readAppended(file: string, offset: number): string {
-  if (!existsSync(file)) return '';
-  const size = statSync(file).size;
-  const start = size < offset ? 0 : offset;
-  const buf = Buffer.alloc(size - start);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, buf, 0, buf.length, start);
-  } finally {
-    closeSync(fd);
-  }
-  return buf.toString('utf8');
-}
 
 /** `{arm}`, `{slug}`, `{label}`, `{run_id}` in a model-id template. */
 export function modelIdFor(template: string, ctx: RunContext, role: Role): string {
@@ -57,7 +37,13 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
   }
   const checkpoint = armRole ? (ctx.outputs[armRole] as string) : ctx.model;
   const judgments = path.resolve(ctx.workdir, mt.judgments);
-  const offset = sizeOf(judgments);
+  let offset: number;
+  try {
+    offset = fileSize(judgments);
+  } catch (e) {
+    ctx.problems.push({ source: judgments, message: `cannot read judgments: ${errorMessage(e)}` });
+    offset = 0;
+  }
   const auto = mt.modelId === 'auto';
   const modelId = auto ? '' : modelIdFor(mt.modelId, ctx, role);
   const logName = evalLogName(role, armRole ? ctx.config.arms[armRole] : undefined);
@@ -84,17 +70,13 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
 /** Keeps exactly this run's rows of `role`: by the given model id, or the one new id appended. */
 function collectRows(ctx: RunContext, role: Role, file: string, offset: number, modelId: string): void {
   let text: string;
-  try {
-    text = readAppended(file, offset);
-  } catch (e) {
-    ctx.problems.push({ source: file, message: `cannot read judgments: ${errorMessage(e)}` });
-    return;
-  }
+  let firstLine: number;
   let rows;
   try {
-    rows = parseJudgments(text, file);
+    ({ text, firstLine } = readAppendedText(file, offset));
+    rows = parseJudgments(text, file, firstLine);
   } catch (e) {
-    ctx.problems.push({ source: file, message: `judgments appended by this run are malformed: ${errorMessage(e)}` });
+    ctx.problems.push({ source: file, message: `the ${role} evaluation's judgments: ${errorMessage(e)}` });
     return;
   }
   let id = modelId;
@@ -113,7 +95,7 @@ function collectRows(ctx: RunContext, role: Role, file: string, offset: number, 
     id = ids[0] as string;
   }
   const lines = text.split('\n');
-  const mine = rows.filter((r) => r.model === id).map((r) => lines[r.line - 1] as string);
+  const mine = rows.filter((r) => r.model === id).map((r) => lines[r.line - firstLine] as string);
   if (mine.length === 0) {
     ctx.problems.push({ source: file, message: `no judgments for model id ${id} were appended by the ${role} evaluation` });
     return;

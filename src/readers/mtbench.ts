@@ -156,11 +156,11 @@ export function fileSize(path: string): number {
 }
 
 /**
- * Only the rows appended after `byteOffset` (a `fileSize` taken before the stage), with their
- * real line numbers. A file now shorter than the offset was replaced, and an offset inside a line
- * means the size was taken mid-write: both are ParseErrors, because the selection would be wrong.
+ * The text appended after `byteOffset` (a `fileSize` taken before the stage) and the line number it
+ * starts at. A file now shorter than the offset was replaced, and an offset inside a line means the
+ * size was taken mid-write: both are ParseErrors, because the selection would be wrong.
  */
-export function readJudgmentsSince(path: string, byteOffset: number): JudgmentRow[] {
+export function readAppendedText(path: string, byteOffset: number): { text: string; firstLine: number } {
   const size = fileSize(path);
   if (size === 0 && byteOffset === 0) throw new ParseError('file not found or empty', path);
   if (size < byteOffset) {
@@ -181,8 +181,14 @@ export function readJudgmentsSince(path: string, byteOffset: number): JudgmentRo
     }
     let firstLine = 1;
     for (let i = head.indexOf(0x0a); i !== -1; i = head.indexOf(0x0a, i + 1)) firstLine++;
-    return parseJudgments(buf.subarray(head.length, got).toString('utf8'), path, firstLine);
+    return { text: buf.subarray(head.length, got).toString('utf8'), firstLine };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Only the rows appended after `byteOffset`, with their real line numbers (see readAppendedText). */
+export function readJudgmentsSince(path: string, byteOffset: number): JudgmentRow[] {
+  const { text, firstLine } = readAppendedText(path, byteOffset);
+  return parseJudgments(text, path, firstLine);
 }
