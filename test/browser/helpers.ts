@@ -1,5 +1,5 @@
 // Headless Chromium for the browser tests (playwright-core drives the system's Chromium; no
-// browser download). The tests skip, saying why, where /usr/bin/chromium is absent; CI installs it.
+// browser download). The tests skip, saying why, where no Chromium is found; .ci/run installs it.
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -8,9 +8,10 @@ import { decide } from '../../src/engine/decide.js';
 import { loadCompareInputs } from '../../src/engine/load-inputs.js';
 import type { GateResult } from '../../src/model.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; CHROMIUM_PATH points elsewhere (e.g. google-chrome on GitHub's ubuntu runners). */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) console.warn(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)`);
+if (!HAS_CHROMIUM) console.warn(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const RECORDED = path.join(ROOT, 'examples', 'recorded');
