@@ -12,6 +12,12 @@ Variants (one flag each) make the arms of the calibration matrix:
   --diverge-step K     from step K the LR is multiplied by 1e4 (divergence; early abort must stop it)
   --nan-step K         at step K a weight is overwritten with NaN (a kernel writing NaN)
   --data-seed S        a different data order (noise-floor calibration)
+  --disable-tqdm       HF's disable_tqdm=True: logs printed by PrinterCallback, no progress bar
+  --grad-ckpt          gradient checkpointing (a parity candidate)
+  --attn eager|sdpa    attention implementation (a parity candidate when it differs from the baseline's)
+  --pure-bf16          bf16 weights and optimizer state, no fp32 master weights (a real regression)
+  --save-steps K       save a checkpoint every K steps (for a resumed run)
+  --resume DIR         resume from this checkpoint dir (HF's resume_from_checkpoint)
 """
 import argparse, json, math, os, sys, sysconfig, time
 
@@ -33,6 +39,12 @@ p.add_argument("--data-seed", type=int, default=None)
 p.add_argument("--compile", action="store_true")
 p.add_argument("--diverge-step", type=int, default=0)
 p.add_argument("--nan-step", type=int, default=0)
+p.add_argument("--disable-tqdm", action="store_true")
+p.add_argument("--grad-ckpt", action="store_true")
+p.add_argument("--attn", default=None, choices=["eager", "sdpa"])
+p.add_argument("--pure-bf16", action="store_true")
+p.add_argument("--save-steps", type=int, default=0)
+p.add_argument("--resume", default=None)
 p.add_argument("--model", default=None, help="optional init checkpoint dir (the 'original model')")
 p.add_argument("--save-init", default=None, help="write the random init here and exit")
 args = p.parse_args()
@@ -84,6 +96,11 @@ if args.model:
     model = LlamaForCausalLM.from_pretrained(args.model)
 else:
     model = LlamaForCausalLM(cfg)
+if args.attn:
+    model.set_attn_implementation(args.attn)
+print(f"attention implementation: {model.config._attn_implementation}", flush=True)
+if args.pure_bf16:
+    model = model.to(torch.bfloat16)
 if args.save_init:
     model.save_pretrained(args.save_init)
     sys.exit(0)
@@ -105,12 +122,13 @@ targs = TrainingArguments(
     output_dir=args.output_dir, max_steps=args.max_steps, per_device_train_batch_size=args.batch_size,
     per_device_eval_batch_size=args.batch_size, learning_rate=args.lr * args.lr_scale,
     warmup_steps=30, lr_scheduler_type="linear", weight_decay=0.0, max_grad_norm=1.0,
-    logging_strategy="steps", logging_steps=args.logging_steps, save_strategy="no", eval_strategy="no",
-    bf16=True, torch_compile=args.compile, seed=args.seed, data_seed=args.data_seed,
-    report_to="none", dataloader_num_workers=0, disable_tqdm=False)
+    logging_strategy="steps", logging_steps=args.logging_steps, save_strategy="steps" if args.save_steps else "no", save_steps=args.save_steps or 500,
+    eval_strategy="no", gradient_checkpointing=args.grad_ckpt,
+    bf16=not args.pure_bf16, torch_compile=args.compile, seed=args.seed, data_seed=args.data_seed,
+    report_to="none", dataloader_num_workers=0, disable_tqdm=args.disable_tqdm)
 trainer = Trainer(model=model, args=targs, train_dataset=train_ds, eval_dataset=eval_ds,
                   data_collator=default_data_collator, callbacks=[Faults()])
-result = trainer.train()
+result = trainer.train(resume_from_checkpoint=args.resume)
 metrics = dict(result.metrics)
 metrics["train_samples"] = len(train_ds)
 trainer.save_model()
