@@ -74,6 +74,29 @@ class Blocks(Dataset):
         return {"input_ids": x, "labels": x}
 
 
+
+def save_byte_tokenizer(path):
+    """A tokenizer whose ids are the bytes themselves (what this script trains on), saved so that
+    AutoTokenizer (and so FastChat's gen_model_answer) can load the model dir."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+    # GPT-2's reversible byte -> printable-unicode table, which the ByteLevel pre-tokenizer uses.
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\xa1"), ord("\xac") + 1)) + list(range(ord("\xae"), ord("\xff") + 1))
+    chars, extra = {}, 0
+    for b in range(256):
+        if b in printable:
+            chars[b] = chr(b)
+        else:
+            chars[b] = chr(256 + extra)
+            extra += 1
+    vocab = {chars[b]: b for b in range(256)}
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    tok.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token=chars[0], bos_token=chars[1], eos_token=chars[2])
+    fast.save_pretrained(path)
+
+
 root, files = corpus()
 train_ids, eval_docs, budget = [], [], 6_000_000
 for i, f in enumerate(files):
@@ -103,6 +126,7 @@ if args.pure_bf16:
     model = model.to(torch.bfloat16)
 if args.save_init:
     model.save_pretrained(args.save_init)
+    save_byte_tokenizer(args.save_init)
     sys.exit(0)
 
 
