@@ -9,7 +9,11 @@ export function writeFileAtomic(file: string, text: string): void {
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Nothing to remove where nothing could be created (a file in the way: ENOTDIR).
+    }
     // Name the file the user knows, not the temp name beside it.
     if (e instanceof Error) e.message = e.message.split(tmp).join(file);
     throw e;

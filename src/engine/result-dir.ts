@@ -74,6 +74,16 @@ export function writeReports(dir: string, reports: RenderedReports): string[] {
 }
 
 /**
+ * The result of a run whose result files could not be written: INVALID (exit 4), keeping what the
+ * comparison gave in the reason. A verdict nobody can look up later is not a gate result, and a
+ * job must not pass without its record.
+ */
+export function unrecordedResult(result: GateResult, why: string): GateResult {
+  const problem = { source: 'result-dir', message: `${why} (the comparison itself gave ${result.verdict.toUpperCase()})` };
+  return { ...result, verdict: 'invalid', headline: `INVALID: ${problem.message}`, problems: [...result.problems, problem] };
+}
+
+/**
  * Creates `<root>/<YYYYmmdd_HHMMSS>[_n]` with a non-recursive mkdir, which fails when the dir
  * exists: two gates started in the same second (two jobs on one runner) never share a dir. On a
  * disk that refuses (read-only, a file in the way), the path is still returned with the reason.

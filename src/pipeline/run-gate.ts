@@ -8,7 +8,7 @@ import { ROLES } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { decide } from '../engine/decide.js';
 import { loadTraining } from '../engine/load-inputs.js';
-import { displayPath, makeResultDir, renderAll, writeReports, type RenderedReports } from '../engine/result-dir.js';
+import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
 import { UsageError } from '../errors.js';
@@ -142,8 +142,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       deps.log.error(writeError);
       // A verdict nobody can look up later is not a gate result: INVALID (exit 4), saying what
       // the comparison gave, so that the job fails instead of passing without its record.
-      reports = renderAll(unrecorded(result, writeError), reportCtx);
-      return { result: unrecorded(result, writeError), resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+      reports = renderAll(unrecordedResult(result, writeError), reportCtx);
+      return { result: unrecordedResult(result, writeError), resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
     }
   }
   if (!writeError && opts.history?.record && want('compare')) {
@@ -250,12 +250,6 @@ function partialResult(ctx: RunContext): GateResult {
     stages: ctx.records,
     earlyAbort: ctx.earlyAbort,
   };
-}
-
-/** The result of a run whose result files could not be written. */
-function unrecorded(result: GateResult, why: string): GateResult {
-  const problem = { source: 'result-dir', message: `${why} (the comparison itself gave ${result.verdict.toUpperCase()})` };
-  return { ...result, verdict: 'invalid', headline: `INVALID: ${problem.message}`, problems: [...result.problems, problem] };
 }
 
 /**
