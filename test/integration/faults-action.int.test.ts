@@ -186,15 +186,15 @@ describe('security (action)', () => {
     expect(github.comments('acme', 'torchacc', 34)[0]?.body.includes(TOKEN)).toBe(false);
   });
 
-  it('a result-dir escaping the workspace: config error before anything runs', async () => {
+  it('artifact globs escaping the workspace: config error before anything runs', async () => {
     const job = newJob();
     const marker = path.join(job.dir, 'trained');
-    workspace(job, { baseline: `touch ${marker}`, candidate: `touch ${marker}` }, { 'result-dir': '../../outside' });
+    workspace(job, { baseline: `touch ${marker}`, candidate: `touch ${marker}` }, { artifact: { include: ['../../.ssh/*'] } });
     const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 35 }), inputs: inputs(), env: githubEnv() });
     expect(run.code).toBe(1);
     expect(run.outputs.verdict).toBe('invalid');
-    expect(run.stdout).toMatch(/::error title=accuracy-gate%3A config,file=\.github\/accuracy-gate\.yml,line=\d+::.*result-dir: must not leave the working directory/);
-    expect(run.stdout).toMatch(/^::error::config error: \.github\/accuracy-gate\.yml:\d+: result-dir: must not leave/m);
+    expect(run.stdout).toMatch(/::error title=accuracy-gate%3A config,file=\.github\/accuracy-gate\.yml,line=\d+::.*artifact\.include\[0\]: must not leave the working directory/);
+    expect(run.stdout).toMatch(/^::error::config error: \.github\/accuracy-gate\.yml:\d+: artifact\.include\[0\]: must not leave/m);
     expect(existsSync(marker)).toBe(false);
     expect(github.comments('acme', 'torchacc', 35)).toHaveLength(0);
   });
