@@ -102,6 +102,8 @@ function attempted(m: RunManifest, stage: StageId): boolean {
  */
 export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (role: ArmRole) => boolean): void {
   const earlier = readManifests(root, ctx.dir);
+  // When each arm's training was done: judgments of an older run are of another checkpoint.
+  const trainedAt: Partial<Record<ArmRole, number>> = {};
   const pick = (stage: StageId, what: string) => {
     const i = earlier.findIndex((e) => 'm' in e && attempted(e.m, stage));
     const hit = i >= 0 ? (earlier[i] as { dir: string; m: RunManifest; time: number }) : undefined;
@@ -130,6 +132,7 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
       ctx.problems.push({ source: trainStage(role), message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}` });
       continue;
     }
+    trainedAt[role] = hit.time;
     ctx.outputs[role] = path.resolve(hit.dir, a.output);
     if (a.log) ctx.trainLogs[role] = path.resolve(hit.dir, a.log);
     ctx.trained[role] = true;
@@ -137,9 +140,21 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
   }
   for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
     if (ctx.stages.includes(evalStage(role)) || ctx.judgmentLines[role]) continue;
+    if (role !== 'original' && ctx.stages.includes(trainStage(role))) {
+      ctx.deps.log.warn(`MT-Bench ${role}: trained in this run but ${evalStage(role)} not selected; earlier runs' judgments are of another checkpoint and are not used`);
+      continue;
+    }
     const found = pick(evalStage(role), `the MT-Bench evaluation of the ${role}`);
     if (!found) continue;
     const { hit, why } = found;
+    const armTime = role === 'original' ? undefined : trainedAt[role];
+    if (armTime !== undefined && hit.time < armTime) {
+      ctx.problems.push({
+        source: evalStage(role),
+        message: `the newest MT-Bench evaluation of the ${role} (run ${hit.m.runId}) is older than its training (run ${ctx.fromRun[role]}): it judged another checkpoint; rerun ${evalStage(role)}`,
+      });
+      continue;
+    }
     const e = hit.m.mtbench[role];
     ctx.fromRun[`${role}-eval`] = hit.m.runId;
     if (!e) {

@@ -105,6 +105,28 @@ describe('split stages never mix runs', () => {
     );
   });
 
+  it("judgments older than the arm's training (candidate retrained alone): INVALID, never another checkpoint's scores", async () => {
+    const dir = tempDir('split-stale-');
+    const judgments = 'fastchat/model_judgment/gpt-4_single.jsonl';
+    const mtbench = {
+      run: [process.execPath, MTBENCH, '--checkpoint', '{checkpoint}', '--role', '{arm}', '--judgments', judgments, '--questions', 'fastchat/question.jsonl'],
+      targets: ['original', 'baseline', 'candidate'],
+      judgments,
+      questions: 'fastchat/question.jsonl',
+      'model-id': 'auto',
+    };
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') }, { evaluations: { mtbench } });
+    expect((await runCli(['run', '--config', cfg, '--stages', 'train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate'])).code).toBe(ExitCode.Pass);
+    const evaluated = runs(path.join(dir, 'result'))[0] as string;
+    expect((await runCli(['run', '--config', cfg, '--stages', 'train-candidate'])).code).toBe(ExitCode.Pass);
+    const retrained = runs(path.join(dir, 'result'))[1] as string;
+    const cmp = await runCli(['run', '--config', cfg, '--stages', 'compare']);
+    expect(cmp.code, cmp.stderr).toBe(ExitCode.Invalid);
+    expect(read(path.join(newest(path.join(dir, 'result')), 'result.log'))).toContain(
+      `the newest MT-Bench evaluation of the candidate (run ${evaluated}) is older than its training (run ${retrained})`,
+    );
+  });
+
   it("the matrix workflow's downloaded arm dirs: PASS, and every report says which run each arm came from", async () => {
     const dir = tempDir('split-matrix-');
     const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') });
