@@ -15,6 +15,8 @@ export const MANIFEST = 'run.json';
 
 export interface RunManifest {
   runId: string;
+  /** The gate's name (config `name`): two gates sharing a result root never take each other's arms. */
+  gate?: string;
   /** Absent in run.json files of older versions. */
   startedAt?: string;
   /** Absent while the run goes on, and in the run.json of a run that was killed. */
@@ -37,6 +39,7 @@ export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boo
   };
   const m: RunManifest = {
     runId: ctx.runId,
+    gate: ctx.config.name,
     startedAt: startedAt.toISOString(),
     ...(finished ? { finishedAt: ctx.deps.now().toISOString() } : {}),
     planned: ctx.stages,
@@ -101,17 +104,20 @@ function attempted(m: RunManifest, stage: StageId): boolean {
  * run.json that cannot be read, newer than the run chosen, makes the choice unknowable: INVALID.
  */
 export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (role: ArmRole) => boolean): void {
-  const earlier = readManifests(root, ctx.dir);
+  const earlier = readManifests(root, ctx.dir).filter((e) => !('m' in e) || e.m.gate === undefined || e.m.gate === ctx.config.name);
   // When each arm's training was done: judgments of an older run are of another checkpoint.
   const trainedAt: Partial<Record<ArmRole, number>> = {};
+  const saidTorn = new Set<string>();
   const pick = (stage: StageId, what: string) => {
     const i = earlier.findIndex((e) => 'm' in e && attempted(e.m, stage));
     const hit = i >= 0 ? (earlier[i] as { dir: string; m: RunManifest; time: number }) : undefined;
     const torn = earlier.slice(0, i >= 0 ? i : earlier.length).find((e) => 'unreadable' in e);
     if (torn) {
+      if (saidTorn.has(torn.dir)) return undefined;
+      saidTorn.add(torn.dir);
       ctx.problems.push({
         source: path.join(torn.dir, MANIFEST),
-        message: `run.json of run ${path.basename(torn.dir)} is unreadable (${'unreadable' in torn ? torn.unreadable : ''}); it may be the newest run of ${what}, so no run is chosen: remove ${torn.dir} or rerun the stage`,
+        message: `run.json of run ${path.basename(torn.dir)} is unreadable (${'unreadable' in torn ? torn.unreadable : ''}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`,
       });
       return undefined;
     }
