@@ -5,13 +5,12 @@ import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, GateResult, Role } from '../model.js';
 import { ROLES } from '../model.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 import { decide } from '../engine/decide.js';
 import { loadTraining } from '../engine/load-inputs.js';
 import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
-import { UsageError } from '../errors.js';
 import { parseJudgments, parseQuestions, scoreModel } from '../readers/mtbench.js';
 import { readFileSync } from 'node:fs';
 import type { RunContext, RunDeps } from './context.js';
@@ -95,7 +94,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   });
 
   const want = (s: StageId) => opts.stages.includes(s);
-  const cache: CacheUse = restoreBaseline(ctx, opts.allowCacheWrite);
+  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
 
   // One gate at a time on this machine's GPUs, from the first training to the last evaluation.
   if (!dirError) {
@@ -142,8 +141,9 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       deps.log.error(writeError);
       // A verdict nobody can look up later is not a gate result: INVALID (exit 4), saying what
       // the comparison gave, so that the job fails instead of passing without its record.
-      reports = renderAll(unrecordedResult(result, writeError), reportCtx);
-      return { result: unrecordedResult(result, writeError), resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+      const unrecorded = unrecordedResult(result, writeError);
+      reports = renderAll(unrecorded, reportCtx);
+      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
     }
   }
   if (!writeError && opts.history?.record && want('compare')) {
