@@ -1,9 +1,8 @@
 // Whole-file writes and torn-line-safe appends on real files.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendLine, writeFileAtomic } from '../src/atomic-file.js';
-import { locateBuiltinWorkdir } from '../src/config/defaults.js';
 import { tempDir } from './helpers/cli.js';
 
 describe('writeFileAtomic', () => {
@@ -43,26 +42,5 @@ describe('appendLine', () => {
     writeFileSync(file, '');
     appendLine(file, 'a');
     expect(readFileSync(file, 'utf8')).toBe('a\n');
-  });
-});
-
-describe('locateBuiltinWorkdir', () => {
-  const checkout = () => {
-    const repo = tempDir('torchacc-');
-    const bench = path.join(repo, 'benchmarks', 'accuracy');
-    mkdirSync(bench, { recursive: true });
-    for (const f of ['run.sh', 'llama.sh', 'fastchat.sh']) writeFileSync(path.join(bench, f), '#!/bin/bash\n');
-    return { repo, bench };
-  };
-  it('from the repository root and from benchmarks/accuracy: the same dir', () => {
-    const { repo, bench } = checkout();
-    expect(locateBuiltinWorkdir(repo)).toEqual({ workdir: bench });
-    expect(locateBuiltinWorkdir(bench)).toEqual({ workdir: bench });
-  });
-  it('elsewhere: an error naming both places', () => {
-    const { repo } = checkout();
-    const r = locateBuiltinWorkdir(path.join(repo, 'benchmarks'));
-    expect('error' in r && r.error).toContain(`neither in ${path.join(repo, 'benchmarks', 'benchmarks', 'accuracy')} nor in ${path.join(repo, 'benchmarks')}`);
-    expect(existsSync(path.join(repo, 'benchmarks', 'benchmarks'))).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { resolvePolicy } from '../checks/policy.js';
+import { DEFAULT_CONFIG_PATH } from '../constants.js';
 import type { GateConfig } from './types.js';
 
 export const DEFAULT_NAME = 'accuracy-gate';
@@ -144,7 +145,14 @@ export const BUILTIN_CONFIG: GateConfig = deepFreeze({
 export function locateBuiltinWorkdir(base: string, exists: (p: string) => boolean = existsSync): { workdir: string } | { error: string } {
   const tried = [path.resolve(base, BUILTIN_WORKDIR), path.resolve(base)];
   for (const dir of tried) {
-    if (BUILTIN_SCRIPTS.every((s) => exists(path.join(dir, s)))) return { workdir: dir };
+    if (!BUILTIN_SCRIPTS.every((s) => exists(path.join(dir, s)))) continue;
+    // Started inside benchmarks/accuracy of a repository that has its own config: running the
+    // built-in flow instead would silently ignore it.
+    const own = path.resolve(dir, '..', '..', DEFAULT_CONFIG_PATH);
+    if (dir === tried[1] && exists(own)) {
+      return { error: `this repository has a config, ${own}, which is not read from here: run from ${path.resolve(dir, '..', '..')} or pass --config ${own}` };
+    }
+    return { workdir: dir };
   }
   return {
     error:
