@@ -124,14 +124,16 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     if (!hit) return undefined;
     const rec = hit.m.stages.find((r) => r.id === stage);
     const why = rec ? `${rec.status}${rec.reason ? `: ${rec.reason}` : ''}` : hit.m.finishedAt ? 'no record of the stage' : 'the run did not finish (killed, or still running)';
-    return { hit, why };
+    // A run that took the stage from the cache says so; the run that adopts it says it too.
+    const cached = rec?.status === 'cached' ? `; that run ${rec.reason ?? 'restored it from the cache'}` : '';
+    return { hit, why, cached };
   };
   for (const role of ['baseline', 'candidate'] as const) {
     if (!needsArm(role) || ctx.outputs[role]) continue;
     const label = `the ${role} (${ctx.config.arms[role].label})`;
     const found = pick(trainStage(role), label);
     if (!found) continue;
-    const { hit, why } = found;
+    const { hit, why, cached } = found;
     const a = hit.m.arms[role];
     ctx.fromRun[role] = hit.m.runId;
     if (!a) {
@@ -142,7 +144,7 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     ctx.outputs[role] = path.resolve(hit.dir, a.output);
     if (a.log) ctx.trainLogs[role] = path.resolve(hit.dir, a.log);
     ctx.trained[role] = true;
-    adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]})`);
+    adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached})`);
   }
   for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
     if (ctx.stages.includes(evalStage(role)) || ctx.judgmentLines[role]) continue;
@@ -152,7 +154,7 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     }
     const found = pick(evalStage(role), `the MT-Bench evaluation of the ${role}`);
     if (!found) continue;
-    const { hit, why } = found;
+    const { hit, why, cached } = found;
     const armTime = role === 'original' ? undefined : trainedAt[role];
     if (armTime !== undefined && hit.time < armTime) {
       ctx.problems.push({
@@ -169,7 +171,7 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     }
     ctx.modelIds[role] = e.modelId;
     ctx.judgmentLines[role] = e.lines;
-    adopt(ctx, `MT-Bench ${role} judgments: run ${hit.m.runId} (model id ${e.modelId})`);
+    adopt(ctx, `MT-Bench ${role} judgments: run ${hit.m.runId} (model id ${e.modelId}${cached})`);
   }
 }
 

@@ -127,6 +127,19 @@ describe('split stages never mix runs', () => {
     );
   });
 
+  it('an arm that its run took from the cache: the compare run says both (which run, and that it was the cache)', async () => {
+    const dir = tempDir('split-cache-');
+    const cache = { enabled: true, dir: path.join(dir, 'cache'), fingerprint: 'echo torch-2.11 H200' };
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') }, { cache });
+    expect((await runCli(['run', '--config', cfg, '--write-cache'])).code).toBe(ExitCode.Pass);
+    expect((await runCli(['run', '--config', cfg, '--stages', 'train-baseline'])).code).toBe(ExitCode.Pass);
+    const cachedRun = runs(path.join(dir, 'result'))[1] as string;
+    const cmp = await runCli(['run', '--config', cfg, '--stages', 'compare']);
+    expect(cmp.code, cmp.stderr).toBe(ExitCode.Pass);
+    const reused = summaryOf(newest(path.join(dir, 'result'))).provenance.reused;
+    expect(reused).toMatch(new RegExp(`Torch \\(baseline\\) training: run ${cachedRun} \\(.*; that run reused from cache [0-9a-f]+`));
+  });
+
   it("the matrix workflow's downloaded arm dirs: PASS, and every report says which run each arm came from", async () => {
     const dir = tempDir('split-matrix-');
     const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') });
