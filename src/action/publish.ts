@@ -2,7 +2,7 @@
 // warning, and the step's result is decided by the verdict alone.
 import * as core from '@actions/core';
 import * as path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-file.js';
 import { Outputs, SUMMARY_LIMIT } from '../constants.js';
 import type { GateResult } from '../model.js';
 import { errorMessage } from '../errors.js';
@@ -27,7 +27,7 @@ export async function writeJobSummary(result: GateResult, outcome: RunGateOutcom
   await core.summary.addRaw(body).write();
   if (artifactUrl) {
     try {
-      writeFileSync(path.join(outcome.resultDir, REPORT_FILES.report), renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }));
+      writeFileAtomic(path.join(outcome.resultDir, REPORT_FILES.report), renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }));
     } catch {
       // The copy in the artifact keeps the report without the artifact link.
     }

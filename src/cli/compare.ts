@@ -7,7 +7,8 @@ import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
 import { loadCompareInputs } from '../engine/load-inputs.js';
 import { decide } from '../engine/decide.js';
-import { renderAll, writeReports } from '../engine/result-dir.js';
+import { renderAll, unrecordedResult, writeReports } from '../engine/result-dir.js';
+import { renderResultLog } from '../report/result-log.js';
 import { baseProvenance } from '../engine/provenance.js';
 import { errorMessage } from '../errors.js';
 
@@ -41,20 +42,25 @@ export async function compareCommand(flags: CompareFlags, io: CliIo, log: Log): 
     config,
   });
   const result = decide(inputs, config.checks);
-  const reports = renderAll(result, {
+  const reportCtx = {
     gateName: config.name,
     resultDir: flags.out ?? '(not written: pass --out DIR)',
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     provenance: { ...baseProvenance(), config: source, 'config-hash': configHash(config) },
-  });
+  };
+  const reports = renderAll(result, reportCtx);
   if (flags.out) {
-    // A disk that refuses (read-only, full) loses the files, never the verdict: it is printed below.
     try {
       writeReports(path.resolve(flags.out), reports);
       log.info(`result files written to ${flags.out}`);
     } catch (e) {
-      log.error(`could not write the result files to ${flags.out}: ${errorMessage(e)}`);
+      // The files are lost, so the result is INVALID (exit 4); what the comparison gave is kept in its reason.
+      const why = `could not write the result files to ${path.resolve(flags.out)}: ${errorMessage(e)}`;
+      log.error(why);
+      const unrecorded = unrecordedResult(result, why);
+      io.stdout(renderResultLog(unrecorded, reportCtx));
+      return unrecorded;
     }
   }
   io.stdout(reports.resultLog);

@@ -86,8 +86,9 @@ export function crossCheckIssues(config: GateConfig, raw: Raw): Issue[] {
     }
   }
 
-  const resultDirProblem = escapeProblem(config.resultDir);
-  if (resultDirProblem) add(['result-dir'], resultDirProblem);
+  // result-dir may be anywhere (absolute: a self-hosted runner's scratch volume): the config is the
+  // repository's own file, and a change that can edit it can edit the training command too. What
+  // must stay inside is what gets uploaded (the artifact globs below).
   for (const list of ['include', 'exclude'] as const) {
     config.artifact[list].forEach((glob, i) => {
       const problem = escapeProblem(glob);

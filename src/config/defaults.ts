@@ -3,13 +3,20 @@
 // configuration as a file (a test checks that parsing it gives BUILTIN_CONFIG): a starting point
 // for users and the example the docs show.
 
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { resolvePolicy } from '../checks/policy.js';
+import { DEFAULT_CONFIG_PATH } from '../constants.js';
 import type { GateConfig } from './types.js';
 
 export const DEFAULT_NAME = 'accuracy-gate';
 /** run.sh's default model dir (it clones Llama-3.2-1B there; the gate does not). */
 export const DEFAULT_MODEL = './Llama-3.2-1B';
 export const DEFAULT_WORKDIR = '.';
+/** Where TorchAcc keeps run.sh, llama.sh and fastchat.sh, from its repository root. */
+export const BUILTIN_WORKDIR = 'benchmarks/accuracy';
+/** The scripts the built-in flow runs: a directory holding them is TorchAcc's benchmarks/accuracy. */
+export const BUILTIN_SCRIPTS = ['llama.sh', 'fastchat.sh'] as const;
 export const DEFAULT_RESULT_DIR = 'result';
 export const DEFAULT_TRAIN_TIMEOUT_MINUTES = 360;
 export const DEFAULT_EVAL_TIMEOUT_MINUTES = 240;
@@ -81,7 +88,7 @@ parallel: false
 export const BUILTIN_CONFIG: GateConfig = deepFreeze({
   name: DEFAULT_NAME,
   model: DEFAULT_MODEL,
-  workdir: 'benchmarks/accuracy',
+  workdir: BUILTIN_WORKDIR,
   resultDir: DEFAULT_RESULT_DIR,
   arms: {
     baseline: {
@@ -129,6 +136,30 @@ export const BUILTIN_CONFIG: GateConfig = deepFreeze({
   lock: { enabled: true, file: DEFAULT_LOCK_FILE, timeoutMinutes: DEFAULT_LOCK_TIMEOUT_MINUTES },
   artifact: { include: [], exclude: [] },
 });
+
+/**
+ * The directory the built-in flow runs in: TorchAcc users start run.sh inside benchmarks/accuracy,
+ * others from the repository root, so both are looked at (the root's benchmarks/accuracy first).
+ * `error` says where the scripts were looked for when neither place has them.
+ */
+export function locateBuiltinWorkdir(base: string, exists: (p: string) => boolean = existsSync): { workdir: string } | { error: string } {
+  const tried = [path.resolve(base, BUILTIN_WORKDIR), path.resolve(base)];
+  for (const dir of tried) {
+    if (!BUILTIN_SCRIPTS.every((s) => exists(path.join(dir, s)))) continue;
+    // Started inside benchmarks/accuracy of a repository that has its own config: running the
+    // built-in flow instead would silently ignore it.
+    const own = path.resolve(dir, '..', '..', DEFAULT_CONFIG_PATH);
+    if (dir === tried[1] && exists(own)) {
+      return { error: `this repository has a config, ${own}, which is not read from here: run from ${path.resolve(dir, '..', '..')} or pass --config ${own}` };
+    }
+    return { workdir: dir };
+  }
+  return {
+    error:
+      `no config file, and the built-in TorchAcc flow's scripts (${BUILTIN_SCRIPTS.join(', ')}) are neither in ${tried[0]} nor in ${tried[1]}: ` +
+      `run from TorchAcc's repository root or from its ${BUILTIN_WORKDIR}, or write .github/accuracy-gate.yml (--config FILE)`,
+  };
+}
 
 // Frozen so that a caller cannot change the default for everyone; loadConfig hands out copies.
 function deepFreeze<T>(value: T): T {

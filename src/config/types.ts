@@ -138,7 +138,7 @@ export interface GateConfig {
   model: string;
   /** Where commands run, relative to the repository / working directory. */
   workdir: string;
-  /** Each run writes `<resultDir>/<YYYYmmdd_HHMMSS>/`; relative to workdir, never outside it. */
+  /** Each run writes `<resultDir>/<YYYYmmdd_HHMMSS>/`; relative to workdir, or absolute. */
   resultDir: string;
   arms: Record<ArmRole, ArmConfig>;
   evaluations: EvaluationsConfig;

@@ -1,6 +1,8 @@
 // Writes the reports of a GateResult into a result directory.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
+import { errorMessage } from '../errors.js';
 import type { GateResult } from '../model.js';
 import { renderResultLog } from '../report/result-log.js';
 import { buildSummary } from '../report/summary.js';
@@ -65,15 +67,49 @@ export function writeReports(dir: string, reports: RenderedReports): string[] {
   const written: string[] = [];
   for (const [key, name] of Object.entries(REPORT_FILES) as [keyof RenderedReports, string][]) {
     const file = path.join(dir, name);
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, reports[key]);
-      renameSync(tmp, file);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
+    writeFileAtomic(file, reports[key]);
     written.push(file);
   }
   return written;
+}
+
+/**
+ * The result of a run whose result files could not be written: INVALID (exit 4), keeping what the
+ * comparison gave in the reason. A verdict nobody can look up later is not a gate result, and a
+ * job must not pass without its record.
+ */
+export function unrecordedResult(result: GateResult, why: string): GateResult {
+  const problem = { source: 'result-dir', message: `${why} (the comparison itself gave ${result.verdict.toUpperCase()})` };
+  return { ...result, verdict: 'invalid', headline: `INVALID: ${problem.message}`, problems: [...result.problems, problem] };
+}
+
+/**
+ * Creates `<root>/<YYYYmmdd_HHMMSS>[_n]` with a non-recursive mkdir, which fails when the dir
+ * exists: two gates started in the same second (two jobs on one runner) never share a dir. On a
+ * disk that refuses (read-only, a file in the way), the path is still returned with the reason.
+ */
+export function makeResultDir(root: string, now: Date): { dir: string; runId: string; error?: string } {
+  const stamp = timestampName(now);
+  let dir = path.join(root, stamp);
+  try {
+    makeDirs(root);
+    for (let i = 2; ; i++) {
+      try {
+        mkdirSync(dir);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        dir = path.join(root, `${stamp}_${i}`);
+      }
+    }
+  } catch (e) {
+    return { dir, runId: path.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
+  }
+  return { dir, runId: path.basename(dir) };
+}
+
+/** Relative to the current directory when inside it (as run.sh prints ./result/<ts>), else absolute. */
+export function displayPath(dir: string): string {
+  const rel = path.relative(process.cwd(), dir);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
 }

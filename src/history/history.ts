@@ -2,8 +2,9 @@
 // JSONL file on the runner's persistent disk, next to the cache. The report shows the last nights'
 // trend, and a drift check compares this run's baseline with the history's baselines: a baseline
 // that moves while its code did not points at the toolchain or the hardware.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { appendLine, writeFileAtomic } from '../atomic-file.js';
 import type { CheckResult, GateResult, Verdict } from '../model.js';
 
 export interface HistoryEntry {
@@ -74,15 +75,16 @@ export function readHistory(file: string): HistoryEntry[] {
   return out;
 }
 
-/** Appends one entry; keeps the newest `keep` entries (rewritten atomically when trimming). */
+/**
+ * Appends one entry on a line of its own (never glued onto a torn last line, which would lose
+ * both); keeps the newest `keep` entries (rewritten atomically when trimming).
+ */
 export function appendHistory(file: string, entry: HistoryEntry, keep = 365): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify(entry)}\n`);
+  appendLine(file, JSON.stringify(entry));
   const all = readHistory(file);
   if (all.length <= keep) return;
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, all.slice(-keep).map((e) => JSON.stringify(e)).join('\n') + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, all.slice(-keep).map((e) => JSON.stringify(e)).join('\n') + '\n');
 }
 
 function median(xs: number[]): number | null {

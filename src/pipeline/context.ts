@@ -47,6 +47,13 @@ export interface RunContext {
   earlyAbort?: { step: number; reason: string };
   /** Stages restored from the cache (reported as such). */
   cacheHits: string[];
+  /**
+   * The run whose output an arm (`baseline`, `candidate`) or an evaluation (`<role>-eval`) comes
+   * from, when another run's: its output, or its failure, stands for this run's.
+   */
+  fromRun: Record<string, string>;
+  /** Outputs taken from other runs or the cache, one line each: every report states them. */
+  reused: string[];
 }
 
 export function record(ctx: RunContext, rec: StageRecord): void {

@@ -1,84 +1,181 @@
-// run.json: what one run produced, with paths relative to its result dir, so that a later job (the
-// `compare` job of a split workflow, after downloading the arms' artifacts) can pick them up.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// run.json: what one run was asked to do and what it produced, with paths relative to its result
+// dir, so that a later job (the `compare` job of a split workflow, after downloading the arms'
+// artifacts) can pick them up. Written when the run starts (no `finishedAt` yet) and again when it
+// ends, each time whole (temp + rename): a run killed on the way leaves a run.json that says so.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
+import { errorMessage } from '../errors.js';
 import type { ArmRole, Role, StageRecord } from '../model.js';
 import { ROLES } from '../model.js';
 import type { RunContext } from './context.js';
+import { evalStage, trainStage, type StageId } from './stages.js';
 
 export const MANIFEST = 'run.json';
 
 export interface RunManifest {
   runId: string;
-  finishedAt: string;
+  /** The gate's name (config `name`): two gates sharing a result root never take each other's arms. */
+  gate?: string;
+  /** Absent in run.json files of older versions. */
+  startedAt?: string;
+  /** Absent while the run goes on, and in the run.json of a run that was killed. */
+  finishedAt?: string;
+  /** The stages the run was asked for (absent in older versions: then its stage records say). */
+  planned?: StageId[];
   stages: StageRecord[];
-  /** Trainer output dir and training log per arm that trained well. */
+  /** Trainer output dir (relative to the run's dir, or absolute) and training log per arm that trained well. */
   arms: Partial<Record<ArmRole, { output: string; log?: string }>>;
   /** MT-Bench model id and judgment lines per evaluated target. */
   mtbench: Partial<Record<Role, { modelId: string; lines: string[] }>>;
+  /** What this run took from other runs or the cache (as its reports state it). */
+  reused?: string[];
 }
 
-export function writeRunManifest(ctx: RunContext): void {
-  const rel = (p: string) => path.relative(ctx.dir, p);
-  const m: RunManifest = { runId: ctx.runId, finishedAt: ctx.deps.now().toISOString(), stages: ctx.records, arms: {}, mtbench: {} };
+export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boolean): void {
+  const inside = (p: string) => {
+    const rel = path.relative(ctx.dir, p);
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
+  };
+  const m: RunManifest = {
+    runId: ctx.runId,
+    gate: ctx.config.name,
+    startedAt: startedAt.toISOString(),
+    ...(finished ? { finishedAt: ctx.deps.now().toISOString() } : {}),
+    planned: ctx.stages,
+    stages: ctx.records,
+    arms: {},
+    mtbench: {},
+    reused: ctx.reused,
+  };
   for (const role of ['baseline', 'candidate'] as const) {
     const out = ctx.outputs[role];
-    if (ctx.trained[role] && out && path.resolve(out).startsWith(path.resolve(ctx.dir))) {
+    // Only this run's own arms: an arm it adopted is listed by the run that trained it.
+    if (ctx.trained[role] && out && !ctx.fromRun[role]) {
       const log = ctx.trainLogs[role];
-      m.arms[role] = { output: rel(out), log: log ? rel(log) : undefined };
+      m.arms[role] = { output: inside(out), log: log ? inside(log) : undefined };
     }
   }
   for (const role of ROLES) {
     const id = ctx.modelIds[role];
     const lines = ctx.judgmentLines[role];
-    if (id && lines) m.mtbench[role] = { modelId: id, lines };
+    if (id && lines && !ctx.fromRun[`${role}-eval`]) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileSync(path.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}\n`);
+    writeFileAtomic(path.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}\n`);
   } catch {
     // The reports' own write reports the disk problem.
   }
 }
 
-function readManifests(root: string, skip: string): { dir: string; m: RunManifest }[] {
+type Found = { dir: string; m: RunManifest; time: number } | { dir: string; unreadable: string; time: number };
+
+/** Every run.json under `root` (but `skip`'s), newest first: by start time, else by the file's time. */
+function readManifests(root: string, skip: string): Found[] {
   if (!existsSync(root)) return [];
-  const out: { dir: string; m: RunManifest }[] = [];
+  const out: Found[] = [];
   for (const name of readdirSync(root)) {
     const dir = path.join(root, name);
     const file = path.join(dir, MANIFEST);
     if (dir === skip || !existsSync(file)) continue;
+    const mtime = statSync(file).mtimeMs;
     try {
-      out.push({ dir, m: JSON.parse(readFileSync(file, 'utf8')) as RunManifest });
-    } catch {
-      // A damaged manifest is ignored: the compare stage reports what is still missing.
+      const m = JSON.parse(readFileSync(file, 'utf8')) as RunManifest;
+      if (!m || typeof m.runId !== 'string' || !Array.isArray(m.stages)) throw new Error('not a run.json of accuracy-gate');
+      const t = Date.parse(m.startedAt ?? m.finishedAt ?? '');
+      out.push({ dir, m, time: Number.isFinite(t) ? t : mtime });
+    } catch (e) {
+      out.push({ dir, unreadable: errorMessage(e), time: mtime });
     }
   }
-  return out.sort((a, b) => b.m.finishedAt.localeCompare(a.m.finishedAt));
+  return out.sort((a, b) => b.time - a.time);
+}
+
+/** Whether a run was asked for a stage (older run.json files: it has a record of it). */
+function attempted(m: RunManifest, stage: StageId): boolean {
+  return m.planned ? m.planned.includes(stage) : m.stages.some((r) => r.id === stage);
 }
 
 /**
- * For arms this run did not train (stage not selected) and targets it did not evaluate, adopt the
- * newest earlier run under the same result root that has them.
+ * For arms this run did not train (stage not selected) and targets it did not evaluate: the
+ * newest earlier run under the same result root that was asked for that stage. That run's output
+ * is used when the stage succeeded there; otherwise the run is INVALID with the reason. An older
+ * run is never reached for: a failed candidate must not be replaced by last week's good one. A
+ * run.json that cannot be read, newer than the run chosen, makes the choice unknowable: INVALID.
  */
 export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (role: ArmRole) => boolean): void {
-  const earlier = readManifests(root, ctx.dir);
+  const earlier = readManifests(root, ctx.dir).filter((e) => !('m' in e) || e.m.gate === undefined || e.m.gate === ctx.config.name);
+  // When each arm's training was done: judgments of an older run are of another checkpoint.
+  const trainedAt: Partial<Record<ArmRole, number>> = {};
+  const saidTorn = new Set<string>();
+  const pick = (stage: StageId, what: string) => {
+    const i = earlier.findIndex((e) => 'm' in e && attempted(e.m, stage));
+    const hit = i >= 0 ? (earlier[i] as { dir: string; m: RunManifest; time: number }) : undefined;
+    const torn = earlier.slice(0, i >= 0 ? i : earlier.length).find((e) => 'unreadable' in e);
+    if (torn) {
+      if (saidTorn.has(torn.dir)) return undefined;
+      saidTorn.add(torn.dir);
+      ctx.problems.push({
+        source: path.join(torn.dir, MANIFEST),
+        message: `run.json of run ${path.basename(torn.dir)} is unreadable (${'unreadable' in torn ? torn.unreadable : ''}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`,
+      });
+      return undefined;
+    }
+    if (!hit) return undefined;
+    const rec = hit.m.stages.find((r) => r.id === stage);
+    const why = rec ? `${rec.status}${rec.reason ? `: ${rec.reason}` : ''}` : hit.m.finishedAt ? 'no record of the stage' : 'the run did not finish (killed, or still running)';
+    // A run that took the stage from the cache says so; the run that adopts it says it too.
+    const cached = rec?.status === 'cached' ? `; that run ${rec.reason ?? 'restored it from the cache'}` : '';
+    return { hit, why, cached };
+  };
   for (const role of ['baseline', 'candidate'] as const) {
     if (!needsArm(role) || ctx.outputs[role]) continue;
-    const hit = earlier.find((e) => e.m.arms[role]);
-    if (!hit) continue;
-    const a = hit.m.arms[role]!;
-    ctx.outputs[role] = path.join(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path.join(hit.dir, a.log);
+    const label = `the ${role} (${ctx.config.arms[role].label})`;
+    const found = pick(trainStage(role), label);
+    if (!found) continue;
+    const { hit, why, cached } = found;
+    const a = hit.m.arms[role];
+    ctx.fromRun[role] = hit.m.runId;
+    if (!a) {
+      ctx.problems.push({ source: trainStage(role), message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}` });
+      continue;
+    }
+    trainedAt[role] = hit.time;
+    ctx.outputs[role] = path.resolve(hit.dir, a.output);
+    if (a.log) ctx.trainLogs[role] = path.resolve(hit.dir, a.log);
     ctx.trained[role] = true;
-    ctx.deps.log.info(`${ctx.config.arms[role].label}: using the training output of earlier run ${hit.m.runId} (${hit.dir})`);
+    adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached})`);
   }
   for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
-    if (ctx.stages.includes(`eval-${role}` as never) || ctx.judgmentLines[role]) continue;
-    const hit = earlier.find((e) => e.m.mtbench[role]);
-    if (!hit) continue;
-    const e = hit.m.mtbench[role]!;
+    if (ctx.stages.includes(evalStage(role)) || ctx.judgmentLines[role]) continue;
+    if (role !== 'original' && ctx.stages.includes(trainStage(role))) {
+      ctx.deps.log.warn(`MT-Bench ${role}: trained in this run but ${evalStage(role)} not selected; earlier runs' judgments are of another checkpoint and are not used`);
+      continue;
+    }
+    const found = pick(evalStage(role), `the MT-Bench evaluation of the ${role}`);
+    if (!found) continue;
+    const { hit, why, cached } = found;
+    const armTime = role === 'original' ? undefined : trainedAt[role];
+    if (armTime !== undefined && hit.time < armTime) {
+      ctx.problems.push({
+        source: evalStage(role),
+        message: `the newest MT-Bench evaluation of the ${role} (run ${hit.m.runId}) is older than its training (run ${ctx.fromRun[role]}): it judged another checkpoint; rerun ${evalStage(role)}`,
+      });
+      continue;
+    }
+    const e = hit.m.mtbench[role];
+    ctx.fromRun[`${role}-eval`] = hit.m.runId;
+    if (!e) {
+      ctx.problems.push({ source: evalStage(role), message: `the MT-Bench evaluation of the ${role} in run ${hit.m.runId} failed (${why}); an older run's judgments are not used instead: rerun ${evalStage(role)}` });
+      continue;
+    }
     ctx.modelIds[role] = e.modelId;
     ctx.judgmentLines[role] = e.lines;
-    ctx.deps.log.info(`MT-Bench ${role}: using the judgments of earlier run ${hit.m.runId}`);
+    adopt(ctx, `MT-Bench ${role} judgments: run ${hit.m.runId} (model id ${e.modelId}${cached})`);
   }
+}
+
+function adopt(ctx: RunContext, what: string): void {
+  ctx.reused.push(what);
+  ctx.deps.log.info(`reused: ${what}`);
 }

@@ -1,14 +1,16 @@
 // The whole job: the seed's five steps as stages, then compare and the result dir. One function
 // serves the CLI (`run`, `demo`) and the action.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, GateResult, Role } from '../model.js';
 import { ROLES } from '../model.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 import { decide } from '../engine/decide.js';
 import { loadTraining } from '../engine/load-inputs.js';
-import { makeDirs, renderAll, timestampName, writeReports, type RenderedReports } from '../engine/result-dir.js';
+import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
 import { parseJudgments, parseQuestions, scoreModel } from '../readers/mtbench.js';
 import { readFileSync } from 'node:fs';
 import type { RunContext, RunDeps } from './context.js';
@@ -54,39 +56,15 @@ export interface RunGateOutcome {
   writeError?: string;
 }
 
-/**
- * Creates `<root>/<YYYYmmdd_HHMMSS>[_n]` with a non-recursive mkdir, which fails when the dir
- * exists: two gates started in the same second (two jobs on one runner) never share a dir. On a
- * disk that refuses (read-only, full), the path is still returned with the reason: the run goes
- * on, and the verdict is reported without its files.
- */
-function makeResultDir(root: string, now: Date): { dir: string; runId: string; error?: string } {
-  const stamp = timestampName(now);
-  let dir = path.join(root, stamp);
-  try {
-    makeDirs(root);
-    for (let i = 2; ; i++) {
-      try {
-        mkdirSync(dir);
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        dir = path.join(root, `${stamp}_${i}`);
-      }
-    }
-  } catch (e) {
-    return { dir, runId: path.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
-  }
-  return { dir, runId: path.basename(dir) };
-}
-
 export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunGateOutcome> {
   const { config } = opts;
   const started = deps.now();
-  const workdir = path.resolve(opts.baseDir, config.workdir);
+  const workdir = resolveWorkdir(opts, deps);
   const root = opts.resultRoot ? path.resolve(opts.baseDir, opts.resultRoot) : path.resolve(workdir, config.resultDir);
   const { dir, runId, error: dirError } = makeResultDir(root, started);
-  if (dirError) deps.log.error(`${dirError}; the stages run and the verdict is reported, but their logs and the result files are lost`);
+  // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
+  // file are lost are worth less than the minute it takes to fix the path.
+  if (dirError) deps.log.error(`${dirError}; no stage is run`);
   const ctx: RunContext = {
     config,
     deps,
@@ -103,7 +81,11 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     modelIds: {},
     judgmentLines: {},
     cacheHits: [],
+    fromRun: {},
+    reused: [],
   };
+  if (dirError) ctx.problems.push({ source: 'result-dir', message: `${dirError}; no stage was run` });
+  else writeRunManifest(ctx, started, false);
   deps.log.info(`accuracy-gate ${config.name}: result dir ${dir}`);
   const cancelNote = (reason: string) => deps.log.error(`cancelled (${reason}): stopping every stage, keeping what was produced`);
   deps.cancel.onCancel((reason) => {
@@ -112,21 +94,24 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   });
 
   const want = (s: StageId) => opts.stages.includes(s);
-  const cache: CacheUse = restoreBaseline(ctx, opts.allowCacheWrite);
+  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
 
   // One gate at a time on this machine's GPUs, from the first training to the last evaluation.
-  const gpus = await lockGpus(ctx);
-  try {
-    if (gpus.ok) await gpuStages(ctx, root, cache);
-  } finally {
-    gpus.release();
+  if (!dirError) {
+    const gpus = await lockGpus(ctx);
+    try {
+      if (gpus.ok) await gpuStages(ctx, root, cache);
+    } finally {
+      gpus.release();
+    }
   }
+  for (const r of ctx.records) if (r.status === 'cached' && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
-  const result = want('compare') ? compareStage(ctx) : partialResult(ctx);
+  const result = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
-  writeRunManifest(ctx);
+  if (!dirError) writeRunManifest(ctx, started, true);
 
   const reportCtx: ReportContext = {
     gateName: config.name,
@@ -137,25 +122,37 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     provenance: {
       ...opts.provenance,
       config: opts.configSource,
+      workdir,
+      ...(ctx.reused.length ? { reused: ctx.reused.join('; ') } : {}),
       ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
     },
     synthetic: opts.synthetic,
   };
-  const reports = renderAll(result, reportCtx);
-  let writeError: string | undefined;
-  try {
-    writeReports(dir, reports);
-    const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []);
-    if (mine.length) writeFileSync(path.join(dir, 'mtbench_judgments.jsonl'), `${mine.join('\n')}\n`);
-    if (opts.history?.record && want('compare')) {
+  let reports = renderAll(result, reportCtx);
+  let writeError = dirError;
+  if (!dirError) {
+    try {
+      writeReports(dir, reports);
+      const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []);
+      if (mine.length) writeFileAtomic(path.join(dir, 'mtbench_judgments.jsonl'), `${mine.join('\n')}\n`);
+    } catch (e) {
+      writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
+      deps.log.error(writeError);
+      // A verdict nobody can look up later is not a gate result: INVALID (exit 4), saying what
+      // the comparison gave, so that the job fails instead of passing without its record.
+      const unrecorded = unrecordedResult(result, writeError);
+      reports = renderAll(unrecorded, reportCtx);
+      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+    }
+  }
+  if (!writeError && opts.history?.record && want('compare')) {
+    try {
       appendHistory(opts.history.file, historyEntry(result, reportCtx.provenance, started));
       deps.log.info(`history: recorded this run in ${opts.history.file}`);
+    } catch (e) {
+      deps.log.warn(`history ${opts.history.file} not written: ${errorMessage(e)}`);
     }
-  } catch (e) {
-    // Said once: a result dir that could not be created was reported when the run began.
-    writeError = dirError ?? `could not write the result files to ${dir}: ${errorMessage(e)}`;
-    if (!dirError) deps.log.error(writeError);
   }
   return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
 }
@@ -185,6 +182,8 @@ function compareStage(ctx: RunContext): GateResult {
   const training: GateResult['training'] = {};
   for (const role of ['baseline', 'candidate'] as ArmRole[]) {
     const out = ctx.outputs[role];
+    // An arm that failed in the run it was taken from is already a problem.
+    if (!out && ctx.fromRun[role]) continue;
     if (!out) {
       ctx.problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
       continue;
@@ -253,10 +252,16 @@ function partialResult(ctx: RunContext): GateResult {
   };
 }
 
-/** Relative to the current directory when inside it (as the seed prints ./result/<ts>), else absolute. */
-function displayPath(dir: string): string {
-  const rel = path.relative(process.cwd(), dir);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+/**
+ * The config's workdir; for the built-in flow, wherever TorchAcc's scripts are (the repository
+ * root's benchmarks/accuracy, or the current directory when run.sh's users start it there).
+ */
+function resolveWorkdir(opts: RunGateOptions, deps: RunDeps): string {
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path.resolve(opts.baseDir, opts.config.workdir);
+  const found = locateBuiltinWorkdir(opts.baseDir);
+  if ('error' in found) throw new UsageError(found.error);
+  deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
+  return found.workdir;
 }
 
 /** Shows the recorded trend and checks the baseline for drift against it (never gating). */

@@ -79,6 +79,12 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
     const warning = check.warning ? ` [warning: ${oneLine(check.warning)}]` : '';
     verdict.push([`check ${check.id}`, `${verdictWord(check.verdict)} (${oneLine(check.reason)})${warning}`]);
   }
+  // Where the inputs came from when not from this run's own stages (the cache, another run),
+  // and where the commands ran: a reader of result.log alone must see both.
+  for (const key of ['workdir', 'reused'] as const) {
+    const v = ctx.provenance[key];
+    if (v) verdict.push([key, oneLine(v)]);
+  }
   for (const stage of r.stages) {
     if (stage.status === 'ok' || stage.status === 'cached') continue;
     verdict.push([`stage ${stage.id}`, `${verdictWord(stage.status)}${stageReason(stage)}`]);

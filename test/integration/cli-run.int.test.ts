@@ -215,6 +215,7 @@ describe('accuracy-gate run', () => {
     const s = summaryOf(path.join(dir, 'result', runs[2] as string));
     expect(s.training.baseline.train_loss).toBe(1.8807736468315124);
     expect(s.training.candidate.train_loss).toBe(1.878218834400177);
-    expect(cmp.stderr).toMatch(/using the training output of earlier run/);
+    expect(cmp.stderr).toContain(`reused: Torch (baseline) training: run ${runs[0]}`);
+    expect(cmp.stderr).toContain(`reused: TorchAcc (candidate) training: run ${runs[1]}`);
   });
 });
