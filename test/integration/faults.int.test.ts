@@ -209,7 +209,7 @@ describe('data faults (compare)', () => {
   describe('MT-Bench judgments', () => {
     const rows = read(path.join(JUDGMENTS, 'gpt-4_single.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
     const other = read(path.join(JUDGMENTS, 'test_ar.jsonl')).trim().split('\n');
-    const questions = path.join(FIXTURES, 'mtbench', 'question.jsonl');
+    const questions = path.join(FIXTURES, 'mtbench', 'question_categories.jsonl');
     const RUN = '20241205_223009';
     /** Real FastChat rows (gemini-1.5-flash) relabelled as this run's model ids, fastchat.sh style. */
     const as = (model: string, patch: (r: any, i: number) => object = () => ({})) => rows.map((r, i) => JSON.stringify({ ...r, model, ...patch(r, i) }));

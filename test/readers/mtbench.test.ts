@@ -1,6 +1,7 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.js';
 import {
@@ -15,9 +16,9 @@ import {
   scoreModel,
 } from '../../src/readers/mtbench.js';
 
-// Real FastChat GPT-4 judgments, shared by the project (read in place, never copied into the repo).
-const FIXTURES = process.env.MTBENCH_FIXTURES ?? '/work/shared/fixtures/mtbench';
-const QUESTIONS = join(FIXTURES, 'question.jsonl');
+// Real FastChat GPT-4 judgments, numbers only (test/fixtures/mtbench/README.md says where from).
+const FIXTURES = fileURLToPath(new URL('../fixtures/mtbench/', import.meta.url));
+const QUESTIONS = join(FIXTURES, 'question_categories.jsonl');
 const GEMINI = join(FIXTURES, 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl');
 const TEST_AR = join(FIXTURES, 'real-gemini-vs-test_ar', 'test_ar.jsonl');
 
@@ -46,7 +47,7 @@ function thrown(fn: () => unknown): ParseError {
 const row = (o: Record<string, unknown>) =>
   JSON.stringify({ question_id: 81, model: 'm', judge: ['gpt-4', 'single-v1'], user_prompt: 'p', judgment: 'j [[5]]', score: 5, turn: 1, tstamp: 1.5, ...o });
 
-describe.skipIf(!existsSync(FIXTURES))('MT-Bench on the real FastChat fixtures', () => {
+describe('MT-Bench on the real FastChat fixtures', () => {
   it('reads question.jsonl: 80 questions, 10 per category', () => {
     const questions = readQuestionsFile(QUESTIONS);
     expect(questions.size).toBe(80);
@@ -127,6 +128,16 @@ describe.skipIf(!existsSync(FIXTURES))('MT-Bench on the real FastChat fixtures',
     );
     expect(readJudgmentsSince(path, 0)).toHaveLength(320);
     expect(readJudgmentsSince(path, fileSize(path))).toEqual([]);
+  });
+});
+
+describe('MT-Bench row shapes', () => {
+  it("reads FastChat's full rows and rows without the judge's text alike", () => {
+    const full = row({ question_id: 81, turn: 1, score: 8 });
+    const numbersOnly = JSON.stringify({ question_id: 81, model: 'm', judge: ['gpt-4', 'single-v1'], score: 8, turn: 1 });
+    const [a, b] = parseJudgments(`${full}\n${numbersOnly}\n`, 'j.jsonl');
+    expect({ ...a, line: 0 }).toEqual({ ...b, line: 0 });
+    expect(b).toEqual({ questionId: 81, model: 'm', turn: 1, score: 8, judge: ['gpt-4', 'single-v1'], line: 2 });
   });
 });
 
