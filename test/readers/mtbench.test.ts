@@ -219,9 +219,25 @@ describe('MT-Bench malformed input', () => {
   });
 
   it('questions: bad lines and an empty file', () => {
-    const e = thrown(() => parseQuestions('{"question_id": 81, "category": "writing"}\n{"question_id": 82}\n', 'q.jsonl'));
-    expect([e.line, e.message]).toEqual([2, 'missing key "category"']);
+    const e = thrown(() => parseQuestions('{"question_id": 81, "category": "writing"}\n{"question_id": 82, "category": 3}\n', 'q.jsonl'));
+    expect([e.line, e.message]).toEqual([2, '"category" should be a string, got number 3']);
+    expect(thrown(() => parseQuestions('{"category": "writing"}\n', 'q.jsonl')).message).toBe('missing key "question_id"');
     expect(thrown(() => parseQuestions('\n', 'q.jsonl')).message).toBe('empty file');
+  });
+
+  it('a question without a category is "uncategorized" in the per-category table, not an error', () => {
+    // A custom bench's question.jsonl, as gen_model_answer.py reads it: category is optional there.
+    const q = parseQuestions(
+      [
+        '{"question_id": 81, "category": "writing", "turns": ["Compose a blog post.", "Rewrite it."]}',
+        '{"question_id": 82, "turns": ["Draft an email.", "Shorten it."]}',
+        '{"question_id": 83, "category": null, "turns": ["Plan a trip.", "Cut the budget."]}',
+      ].join('\n') + '\n',
+      'question.jsonl',
+    );
+    expect([...q]).toEqual([[81, 'writing'], [82, 'uncategorized'], [83, 'uncategorized']]);
+    const rows = parseJudgments([81, 82, 83].map((id, i) => row({ question_id: id, score: 4 + i })).join('\n'), 'j.jsonl');
+    expect(scoreModel(rows, 'm', q).perCategory).toEqual({ writing: { average: 4, n: 1 }, uncategorized: { average: 5.5, n: 2 } });
   });
 
   it('file helpers: missing file, shrunk file, offset inside a line', () => {
