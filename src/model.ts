@@ -245,4 +245,6 @@ export interface GateResult {
   custom?: EvaluationInputs['custom'];
   /** Earlier recorded runs (nightly history), oldest first, for the trend in the reports. */
   history?: HistoryEntry[];
+  /** Facts about the inputs that do not change the verdict but a reader must see (every report shows them). */
+  warnings?: string[];
 }

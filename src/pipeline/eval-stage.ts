@@ -102,4 +102,5 @@ function collectRows(ctx: RunContext, role: Role, file: string, offset: number, 
   }
   ctx.modelIds[role] = id;
   ctx.judgmentLines[role] = mine;
+  ctx.deps.log.info(`MT-Bench model id for ${role}: ${id} (${modelId ? 'evaluations.mtbench.model-id' : 'the one id appended'}, ${mine.length} rows)`);
 }

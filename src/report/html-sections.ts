@@ -39,6 +39,12 @@ export function headerSection(r: GateResult, ctx: ReportContext): string {
   return parts.join('');
 }
 
+export function warningsSection(r: GateResult): string {
+  if (!r.warnings?.length) return '';
+  const items = r.warnings.map((w) => `<li>${esc(w)}</li>`).join('');
+  return `<section id="warnings" class="problems"><h2>Warnings</h2><ul>${items}</ul></section>`;
+}
+
 export function problemsSection(r: GateResult): string {
   if (r.problems.length === 0) return '';
   const items = r.problems.map((p) => `<li><b>${esc(p.source)}</b>: ${esc(p.message)}</li>`).join('');
