@@ -10,6 +10,7 @@ import {
   formatPercent,
   formatRatio,
   formatValue,
+  pickText,
   relativeDelta,
   verdictWord,
 } from './format.js';
@@ -122,7 +123,7 @@ export function mtbenchSection(r: GateResult): string {
     row('Judgments counted', (s) => String(s.n)),
     row('Dropped (score -1)', (s) => String(s.dropped)),
     row('Duplicates', (s) => String(s.duplicates)),
-    row('Model id', (s) => `<code>${esc(s.modelId)}</code>`),
+    row('Model id', (s) => `<code>${esc(s.modelId)}</code>${esc(pickText(s))}`),
     row('Judge', (s) => esc(s.judge ?? 'n/a')),
   ];
   return (
