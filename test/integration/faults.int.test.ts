@@ -302,6 +302,26 @@ describe('data faults (compare)', () => {
       expect(cats.writing.n).toBe(18);
     });
 
+    it("ids that only start with a dir's name are another model's: Llama-3.2-1B_torch_… (llama.sh's dir names), acc_ckpt_fp8_…", async () => {
+      const r = runs();
+      const model = path.join(r.dir, 'Llama-3.2-1B');
+      mkdirSync(model);
+      const file = path.join(r.dir, 'gpt-4_single.jsonl');
+      const lines = [
+        ...as(`Llama-3.2-1B_${RUN}`, () => ({ score: 1 })), // fastchat.sh on the model dir
+        ...as(`Llama-3.2-1B_torch_${RUN}_20241206_010000`), // fastchat.sh on a llama.sh output dir named after the model
+        ...as(`torch_ckpt_${RUN}`),
+        ...as(`acc_ckpt_${RUN}`),
+        ...as('acc_ckpt_fp8_20241206_000000', () => ({ score: 10 })), // another experiment's dir, judged later
+      ];
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const c = await compare(r, ['--mtbench', file, '--questions', questions, '--original-run', model]);
+      expect(c.code).toBe(ExitCode.Pass);
+      const mt = c.summary.evaluations.mtbench;
+      expect([mt.original.model_id, mt.original.average]).toEqual([`Llama-3.2-1B_${RUN}`, 1]);
+      expect([mt.candidate.model_id, mt.candidate.average]).toEqual([`acc_ckpt_${RUN}`, MEAN]);
+    });
+
     it('the picked model ids are said on the console, in result.log and summary.json', async () => {
       const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`)]);
       const mt = c.summary.evaluations.mtbench;
