@@ -189,6 +189,8 @@ function pickIds(
       const pa = out[a];
       const pb = out[b];
       if (!pa || !pb || pa.id !== pb.id || (pa.idPick.how === 'given' && pb.idPick.how === 'given')) continue;
+      // One dir for both (a run compared with itself): the same id is right, and a warning says so.
+      if (dirs[a] && dirs[b] && sameDir(dirs[a], dirs[b])) continue;
       const candidates = [...new Set([...(pa.idPick.candidates ?? [pa.id]), ...(pb.idPick.candidates ?? [pb.id])])];
       problems.push({
         source: where,
@@ -201,10 +203,7 @@ function pickIds(
   return out;
 }
 
-/** Both arms read from one directory compare a run with itself: PASS says nothing then. */
-export function sameDirWarning(runs: Partial<Record<ArmRole, string>>): string[] {
-  const { baseline, candidate } = runs;
-  if (!baseline || !candidate) return [];
+function sameDir(a: string, b: string): boolean {
   const real = (p: string) => {
     try {
       return realpathSync(p);
@@ -212,7 +211,13 @@ export function sameDirWarning(runs: Partial<Record<ArmRole, string>>): string[]
       return path.resolve(p);
     }
   };
-  if (real(baseline) !== real(candidate)) return [];
+  return real(a) === real(b);
+}
+
+/** Both arms read from one directory compare a run with itself: PASS says nothing then. */
+export function sameDirWarning(runs: Partial<Record<ArmRole, string>>): string[] {
+  const { baseline, candidate } = runs;
+  if (!baseline || !candidate || !sameDir(baseline, candidate)) return [];
   return [`the baseline and the candidate are the same directory (${path.resolve(baseline)}): this compares a run with itself`];
 }
 
@@ -229,5 +234,7 @@ export function loadCompareInputs(src: CompareSources): CheckInputs {
   const mtbench = loadMtBench(src, problems);
   const evaluations = loadEvaluations(src.runs, src.config ?? BUILTIN_CONFIG, problems);
   const warnings = sameDirWarning(src.runs);
+  const [b, c] = [mtbench.baseline?.modelId, mtbench.candidate?.modelId];
+  if (b !== undefined && b === c) warnings.push(`both arms' MT-Bench scores are read from the same model id (${b})`);
   return { labels: src.labels, training, mtbench, problems, ...evaluations, ...(warnings.length ? { warnings } : {}) };
 }

@@ -168,9 +168,14 @@ describe('data faults (compare)', () => {
 
   it('the same directory for both arms: a warning in every report (console, result.log, report.md, report.html, summary.json)', async () => {
     const r = runs();
-    const c = await compare({ ...r, candidate: r.baseline });
+    // With MT-Bench too: both arms take the dir's one fastchat.sh id (not "ambiguous": it is one dir).
+    const file = path.join(r.dir, 'gpt-4_single.jsonl');
+    const real = read(path.join(FIXTURES, 'mtbench', 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl')).trim().split('\n');
+    writeFileSync(file, real.map((l) => JSON.stringify({ ...JSON.parse(l), model: 'torch_ckpt_20241205_223009' })).join('\n') + '\n');
+    const c = await compare({ ...r, candidate: r.baseline }, ['--mtbench', file]);
+    expect(c.code).toBe(ExitCode.Pass);
     const said = `the baseline and the candidate are the same directory (${r.baseline}): this compares a run with itself`;
-    expect(c.summary.warnings).toEqual([said]);
+    expect(c.summary.warnings).toEqual([said, "both arms' MT-Bench scores are read from the same model id (torch_ckpt_20241205_223009)"]);
     expect(c.stderr).toContain(`warning: ${said}`);
     expect(c.stdout).toContain(`warning                         = ${said}`);
     expect(read(path.join(c.out, 'result.log'))).toContain(said);
