@@ -215,7 +215,7 @@ function compareStage(ctx: RunContext): GateResult {
       if (!lines || !id) continue;
       try {
         const scores = scoreModel(parseJudgments(`${lines.join('\n')}\n`, `${role} judgments`), id, questions);
-        const rule = `the one model id the ${role} evaluation appended to ${mt.judgments}`;
+        const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
         mtbench[role] = { ...scores, idPick: mt.modelId === 'auto' ? { how: 'picked', rule } : { how: 'given' } };
       } catch (e) {
         ctx.problems.push({ source: `${role} judgments`, message: errorMessage(e) });
