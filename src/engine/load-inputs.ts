@@ -86,9 +86,9 @@ export function runWindow(dir: string): { from: number; to?: number } | undefine
  * The model id of a target when none was given. TorchAcc's fastchat.sh names it exactly
  * `<basename(dir)>_<YYYYmmdd_HHMMSS>`; anything else with that prefix (llama.sh's default output dir
  * `Llama-3.2-1B_torch_…` next to the model `Llama-3.2-1B`) is another model. Newest by the parsed
- * timestamp within the run's window (a re-evaluation of the same checkpoint supersedes the first).
+ * timestamp within `window` when given (a re-evaluation of the same checkpoint supersedes the first).
  */
-export function pickModelId(rows: JudgmentRow[], dir: string, window = runWindow(dir)): IdPick {
+export function pickModelId(rows: JudgmentRow[], dir: string, window?: { from: number; to?: number }): IdPick {
   const base = path.basename(path.resolve(dir));
   const prefix = `${base}_`;
   const ids = [...new Set(rows.map((r) => r.model))].filter((m) => m.startsWith(prefix));
@@ -170,7 +170,9 @@ function pickIds(
       if (role !== 'original') problems.push({ source: where, message: `no MT-Bench model id for ${role}: pass --${role}-model-id` });
       continue;
     }
-    const pick = pickModelId(rows, dir, role === 'original' ? (runWindow(dir) ?? armWindow) : runWindow(dir));
+    let pick = pickModelId(rows, dir, runWindow(dir) ?? (role === 'original' ? armWindow : undefined));
+    // The original is reported, not gated: an evaluation from before the arms' run still shows (the rule says so).
+    if (!pick.id && role === 'original' && !runWindow(dir)) pick = pickModelId(rows, dir);
     if (!pick.id) {
       const base = path.basename(path.resolve(dir));
       const near = pick.others.length ? `; not of that form, so not this dir's: ${pick.others.slice(0, 5).join(', ')}` : '';

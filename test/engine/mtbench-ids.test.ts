@@ -103,6 +103,23 @@ describe('MT-Bench model-id pick', () => {
     });
   });
 
+  it("the original model evaluated before the arms' run (not gated): its newest id is still shown", () => {
+    const { root, file } = tree(['Llama-3.2-1B', 'result/20250101_100000/torch_ckpt', 'result/20250101_100000/acc_ckpt'], [
+      ...as('Llama-3.2-1B_20241201_080000', 2),
+      ...as('torch_ckpt_20250101_131500'),
+      ...as('acc_ckpt_20250101_133000'),
+    ]);
+    const problems: Problem[] = [];
+    const runs = { baseline: join(root, 'result/20250101_100000/torch_ckpt'), candidate: join(root, 'result/20250101_100000/acc_ckpt') };
+    const mt = loadMtBench({ labels: { baseline: 'T', candidate: 'A' }, runs, originalRun: join(root, 'Llama-3.2-1B'), mtbenchFiles: [file], modelIds: {} }, problems);
+    expect(problems).toEqual([]);
+    expect([mt.original?.modelId, mt.original?.average, mt.original?.idPick?.rule]).toEqual([
+      'Llama-3.2-1B_20241201_080000',
+      2,
+      'the id Llama-3.2-1B_<YYYYmmdd_HHMMSS>',
+    ]);
+  });
+
   it('two arms whose dirs have the same name: INVALID naming the candidates, not one score for both', () => {
     const { root, file } = tree(['a/ckpt', 'b/ckpt'], [...as('ckpt_20250101_120000'), ...as('ckpt_20250102_120000')]);
     const inputs = loadCompareInputs({
