@@ -78,6 +78,21 @@ export interface MtBenchScores {
   perCategory: Record<string, CategoryScore>;
   /** The rows counted, in file order. */
   items: JudgmentItem[];
+  /** The (question, turn) of each score -1 row, in file order (absent: none known). */
+  droppedPairs?: { questionId: number; turn: number }[];
+  /** Every judge model (`judge[0]`) of the rows, in order of appearance (absent: not read). */
+  judges?: string[];
+  /** How the model id was chosen: given by the user/config, or picked from the judgment rows. */
+  idPick?: ModelIdPick;
+}
+
+/** How an MT-Bench model id was chosen, for the reports ("picked ... of 2: a, b"). */
+export interface ModelIdPick {
+  how: 'given' | 'picked';
+  /** What it was picked from: the ids that matched, newest last. */
+  candidates?: string[];
+  /** One line: the rule that picked it. */
+  rule?: string;
 }
 
 /** One held-out document's loss: a line of the trainer's `eval_losses.jsonl`. */
@@ -230,4 +245,6 @@ export interface GateResult {
   custom?: EvaluationInputs['custom'];
   /** Earlier recorded runs (nightly history), oldest first, for the trend in the reports. */
   history?: HistoryEntry[];
+  /** Facts about the inputs that do not change the verdict but a reader must see (every report shows them). */
+  warnings?: string[];
 }

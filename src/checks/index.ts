@@ -22,6 +22,8 @@ export interface CheckInputs extends EvaluationInputs {
   problems: Problem[];
   /** The candidate was stopped early by the runner: the verdict is FAIL. */
   earlyAbort?: { step: number; reason: string };
+  /** Shown in every report, never change the verdict (e.g. both arms read from one directory). */
+  warnings?: string[];
 }
 
 export interface ChecksOutcome {

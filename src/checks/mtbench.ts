@@ -1,7 +1,9 @@
 // `mtbench`: non-inferiority of the candidate's MT-Bench score (parity-methods.md 3.5, 5.5).
 // Judgments are paired by (question, turn); the unit of resampling is the question, because its
-// two turns share a conversation and are not independent. A pair judged on one side only is a
-// data problem (INVALID), never silently dropped: dropping items changes the mean being compared.
+// two turns share a conversation and are not independent. A (question, turn) without a counted
+// score on one side (FastChat's -1, which show_result drops, or never judged) is left out of the
+// paired test and reported; past `maxMissing` of the pairs on one side the data is too incomplete
+// to compare (INVALID). Judgments of different judges are never compared.
 
 import type { CheckResult, JudgmentItem, MtBenchScores, Role } from '../model.js';
 import type { MtBenchPolicy } from './policy.js';
@@ -76,6 +78,51 @@ export function pairDifferences(baseline: JudgmentItem[], candidate: JudgmentIte
   return { perQuestion, questionIds, pairs, baselineOnly, candidateOnly };
 }
 
+/** (question, turn) keys with a counted score, and with only -1 rows. */
+function keysOf(s: MtBenchScores): { counted: Set<number>; dropped: Set<number> } {
+  const counted = new Set(s.items.map((i) => i.questionId * TURN_SLOTS + i.turn));
+  const dropped = new Set((s.droppedPairs ?? []).map((i) => i.questionId * TURN_SLOTS + i.turn).filter((k) => !counted.has(k)));
+  return { counted, dropped };
+}
+
+export interface MissingPairs {
+  /** Every (question, turn) either side has a row for, -1 rows included. */
+  total: number;
+  /** Per side: pairs without a counted score, and how many of those were judged -1. */
+  baseline: { missing: number; minusOne: number };
+  candidate: { missing: number; minusOne: number };
+}
+
+export function missingPairs(baseline: MtBenchScores, candidate: MtBenchScores): MissingPairs {
+  const b = keysOf(baseline);
+  const c = keysOf(candidate);
+  const all = new Set([...b.counted, ...b.dropped, ...c.counted, ...c.dropped]);
+  const side = (k: { counted: Set<number>; dropped: Set<number> }) => {
+    let missing = 0;
+    for (const key of all) if (!k.counted.has(key)) missing++;
+    return { missing, minusOne: k.dropped.size };
+  };
+  return { total: all.size, baseline: side(b), candidate: side(c) };
+}
+
+const pct = (x: number) => `${+(x * 100).toPrecision(3)} %`;
+
+function describeMissing(role: string, m: { missing: number; minusOne: number }, total: number): string {
+  const never = m.missing - m.minusOne;
+  const parts = [m.minusOne ? `${m.minusOne} judged -1` : '', never ? `${never} not judged` : ''].filter(Boolean);
+  return `${m.missing} of ${total} (question, turn) pairs missing on the ${role} side (${parts.join(', ')})`;
+}
+
+/** A reason when the two sides were judged by different judge models (or one side by several). */
+function judgeMismatch(baseline: MtBenchScores, candidate: MtBenchScores): string | undefined {
+  const b = baseline.judges ?? [];
+  const c = candidate.judges ?? [];
+  // A side whose rows name no judge cannot be checked; say nothing rather than guess.
+  if (b.length === 0 || c.length === 0) return undefined;
+  if (b.length === 1 && c.length === 1 && b[0] === c[0]) return undefined;
+  return `different judges: baseline ${b.join(' + ')}, candidate ${c.join(' + ')} (scores of different judges are not comparable; judge both with one)`;
+}
+
 /** null when neither arm has MT-Bench scores (evaluation not configured or not run). */
 export function checkMtBench(mtbench: Partial<Record<Role, MtBenchScores>>, policy: MtBenchPolicy): CheckResult | null {
   const { baseline, candidate, original } = mtbench;
@@ -112,12 +159,29 @@ export function checkMtBench(mtbench: Partial<Record<Role, MtBenchScores>>, poli
   if (nonFinite > 0) {
     return result({ ...head, verdict: 'invalid', value: null, numbers, reason: `${nonFinite} judgment score(s) are not finite` });
   }
-  if (d.baselineOnly > 0 || d.candidateOnly > 0) {
-    const parts: string[] = [];
-    if (d.baselineOnly > 0) parts.push(`${d.baselineOnly} judgments missing on the candidate side only`);
-    if (d.candidateOnly > 0) parts.push(`${d.candidateOnly} judgments missing on the baseline side only`);
-    return result({ ...head, verdict: 'invalid', value: null, numbers, reason: `${parts.join('; ')} (re-judge them)` });
+  const judges = judgeMismatch(baseline, candidate);
+  if (judges) return result({ ...head, verdict: 'invalid', value: null, numbers, reason: judges });
+  const m = missingPairs(baseline, candidate);
+  Object.assign(numbers, {
+    pairsJudged: m.total,
+    baselineMissing: m.baseline.missing,
+    candidateMissing: m.candidate.missing,
+    maxMissing: policy.maxMissing,
+  });
+  const sides = (['baseline', 'candidate'] as const).filter((r) => m[r].missing > 0);
+  const over = sides.filter((r) => m[r].missing > policy.maxMissing * m.total);
+  if (over.length > 0) {
+    const what = over.map((r) => `${describeMissing(r, m[r], m.total)}: ${pct(m[r].missing / m.total)}`).join('; ');
+    return result({
+      ...head,
+      verdict: 'invalid',
+      value: null,
+      numbers,
+      reason: `${what}, more than checks.mtbench.max-missing ${pct(policy.maxMissing)} (re-judge them)`,
+    });
   }
+  // Within the limit: compared on the pairs both sides have, and said in every report.
+  const leftOut = sides.length ? `left out of the paired test: ${sides.map((r) => describeMissing(r, m[r], m.total)).join('; ')}` : undefined;
   if (d.perQuestion.length < 2) {
     return result({
       ...head,
@@ -147,7 +211,7 @@ export function checkMtBench(mtbench: Partial<Record<Role, MtBenchScores>>, poli
   });
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
   const ciText = `mean difference ${num(ci.mean)} (${conf} CI ${num(ci.lower)} .. ${num(ci.upper)}, ${d.pairs} pairs, ${d.perQuestion.length} questions)`;
-  const common = { ...head, value: ci.mean, numbers };
+  const common = { ...head, value: ci.mean, numbers, ...(leftOut ? { warning: leftOut } : {}) };
   if (baseAvg !== null && baseAvg < policy.floor) {
     return result({
       ...common,

@@ -33,6 +33,11 @@ export interface MtBenchPolicy {
   seed: number;
   /** Baseline average below this is "not informative: at the floor" (reported, not gated). */
   floor: number;
+  /**
+   * Largest share of (question, turn) pairs that may be missing on one side (FastChat's score -1,
+   * or never judged) before the check is INVALID; the missing pairs are left out of the paired test.
+   */
+  maxMissing: number;
 }
 
 /** `eval-loss-docs`: relative bounds on the token-weighted mean, plus the paired bootstrap. */
@@ -90,7 +95,7 @@ export const DEFAULT_POLICY: Policy = {
   evalLossDocs: { enabled: true, pass: 0.005, fail: 0.01, minDocuments: 50, confidence: 0.95, resamples: 10_000, seed: 20241205 },
   lmEval: { enabled: true, margin: 0.01, confidence: 0.95, resamples: 10_000, seed: 20241205 },
   custom: { enabled: true, confidence: 0.95, resamples: 10_000, seed: 20241205 },
-  mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 10_000, seed: 20241205, floor: 3.0 },
+  mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 10_000, seed: 20241205, floor: 3.0, maxMissing: 0.05 },
   speed: { enabled: true, warnBelow: 1.0, warmupFraction: 0.05 },
 };
 

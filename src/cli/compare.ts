@@ -42,6 +42,7 @@ export async function compareCommand(flags: CompareFlags, io: CliIo, log: Log): 
     config,
   });
   const result = decide(inputs, config.checks);
+  for (const w of result.warnings ?? []) log.warn(w);
   const reportCtx = {
     gateName: config.name,
     resultDir: flags.out ?? '(not written: pass --out DIR)',

@@ -15,6 +15,7 @@ export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[
     problems: inputs.problems,
     stages,
     earlyAbort: inputs.earlyAbort,
+    ...(inputs.warnings?.length ? { warnings: [...inputs.warnings] } : {}),
     // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
     ...(inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {}),
     ...(inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {}),

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import type { Role } from '../model.js';
 import { fileSize, parseJudgments, readAppendedText } from '../readers/mtbench.js';
+import { pickModelId } from '../engine/load-inputs.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
@@ -47,6 +48,7 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
   const auto = mt.modelId === 'auto';
   const modelId = auto ? '' : modelIdFor(mt.modelId, ctx, role);
   const logName = evalLogName(role, armRole ? ctx.config.arms[armRole] : undefined);
+  const startedStamp = localStamp(new Date());
 
   const { outcome, record: rec } = await ctx.deps.log.group(title, () =>
     execStage(ctx, {
@@ -64,11 +66,17 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
     ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
     return;
   }
-  collectRows(ctx, role, judgments, offset, modelId);
+  collectRows(ctx, role, judgments, offset, modelId, { dir: checkpoint, since: startedStamp });
+}
+
+/** `date +%Y%m%d%H%M%S` as a number, in the local time zone fastchat.sh's `date` uses too. */
+function localStamp(d: Date): number {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return Number(`${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
 }
 
 /** Keeps exactly this run's rows of `role`: by the given model id, or the one new id appended. */
-function collectRows(ctx: RunContext, role: Role, file: string, offset: number, modelId: string): void {
+function collectRows(ctx: RunContext, role: Role, file: string, offset: number, modelId: string, stage: { dir: string; since: number }): void {
   let text: string;
   let firstLine: number;
   let rows;
@@ -81,7 +89,13 @@ function collectRows(ctx: RunContext, role: Role, file: string, offset: number, 
   }
   let id = modelId;
   if (!id) {
-    const ids = [...new Set(rows.map((r) => r.model))];
+    let ids = [...new Set(rows.map((r) => r.model))];
+    if (ids.length > 1) {
+      // Another process judged into the shared file meanwhile: fastchat.sh's own id for this
+      // checkpoint is exactly <basename>_<YYYYmmdd_HHMMSS>, stamped after this stage started.
+      const pick = pickModelId(rows, stage.dir, { from: stage.since });
+      if (pick.candidates.length === 1) ids = pick.candidates;
+    }
     if (ids.length !== 1) {
       ctx.problems.push({
         source: file,
@@ -102,4 +116,5 @@ function collectRows(ctx: RunContext, role: Role, file: string, offset: number, 
   }
   ctx.modelIds[role] = id;
   ctx.judgmentLines[role] = mine;
+  ctx.deps.log.info(`MT-Bench model id for ${role}: ${id} (${modelId ? 'evaluations.mtbench.model-id' : 'the one id appended'}, ${mine.length} rows)`);
 }

@@ -213,7 +213,9 @@ function compareStage(ctx: RunContext): GateResult {
       const id = ctx.modelIds[role];
       if (!lines || !id) continue;
       try {
-        mtbench[role] = scoreModel(parseJudgments(`${lines.join('\n')}\n`, `${role} judgments`), id, questions);
+        const scores = scoreModel(parseJudgments(`${lines.join('\n')}\n`, `${role} judgments`), id, questions);
+        const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
+        mtbench[role] = { ...scores, idPick: mt.modelId === 'auto' ? { how: 'picked', rule } : { how: 'given' } };
       } catch (e) {
         ctx.problems.push({ source: `${role} judgments`, message: errorMessage(e) });
       }

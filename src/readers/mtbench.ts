@@ -20,13 +20,17 @@ export interface JudgmentRow {
   line: number;
 }
 
-/** question_id → category. */
+/** The category of a question whose line has none (a custom bench): shown, not an error. */
+export const UNCATEGORIZED = 'uncategorized';
+
+/** question_id → category (UNCATEGORIZED where the line has no `category` or a null one). */
 export function parseQuestions(text: string, file: string): Map<number, string> {
   const categories = new Map<number, string>();
   forEachJsonlLine(text, (line, lineNo, isLast) => {
     const where = { file, line: lineNo };
     const obj = expectObject(parseJsonLine(line, lineNo, isLast, file), where, 'the line');
-    categories.set(requiredInteger(obj, 'question_id', where), requiredString(obj, 'category', where));
+    const id = requiredInteger(obj, 'question_id', where);
+    categories.set(id, obj.category === undefined || obj.category === null ? UNCATEGORIZED : requiredString(obj, 'category', where));
   });
   if (categories.size === 0) throw new ParseError('empty file', file);
   return categories;
@@ -83,6 +87,7 @@ export function scoreModel(
     const list = present.length ? present.join(', ') : 'none';
     throw new ParseError(`no judgments for model id ${modelId} in ${file} (models present: ${list})`, file);
   }
+  // FastChat writes -1 when it cannot parse the judge's reply (or the API call failed): show_result drops them.
   const counted = mine.filter((r) => r.score !== -1);
   const seen = new Set<string>();
   let duplicates = 0;
@@ -104,6 +109,8 @@ export function scoreModel(
   const perCategory: Record<string, CategoryScore> = {};
   for (const [category, scores] of byCategory) perCategory[category] = { average: mean(scores) as number, n: scores.length };
   const items: JudgmentItem[] = counted.map((r) => ({ questionId: r.questionId, turn: r.turn, score: r.score }));
+  const droppedPairs = mine.filter((r) => r.score === -1).map((r) => ({ questionId: r.questionId, turn: r.turn }));
+  const judges = [...new Set(mine.flatMap((r) => (r.judge ? [r.judge[0]] : [])))];
   const scores: MtBenchScores = {
     modelId,
     average: mean(counted.map((r) => r.score)),
@@ -114,9 +121,10 @@ export function scoreModel(
     duplicates,
     perCategory,
     items,
+    droppedPairs,
+    judges,
   };
-  const judge = mine.find((r) => r.judge)?.judge;
-  if (judge) scores.judge = judge[0];
+  if (judges[0] !== undefined) scores.judge = judges[0];
   return scores;
 }
 

@@ -1,6 +1,6 @@
 // Number and text formatting shared by the reports. Pure; no locale (reports must be byte-stable).
 
-import type { CheckBounds, CheckResult } from '../model.js';
+import type { CheckBounds, CheckResult, MtBenchScores } from '../model.js';
 
 /** NaN and the infinities are named the way JavaScript (and Python's json) spell them. */
 function nonFinite(v: number): string {
@@ -107,4 +107,10 @@ export function clip(s: string, max: number): string {
   let cut = s.slice(0, Math.max(0, max - 1));
   if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
   return `${cut}…`;
+}
+
+/** " (given)" or " (picked: <rule>)": which id was read is always said (a wrong pick is a wrong score). */
+export function pickText(s: MtBenchScores): string {
+  if (!s.idPick) return '';
+  return s.idPick.how === 'given' ? ' (given)' : ` (picked: ${s.idPick.rule ?? 'from the judgment rows'})`;
 }

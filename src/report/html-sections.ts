@@ -10,6 +10,7 @@ import {
   formatPercent,
   formatRatio,
   formatValue,
+  pickText,
   relativeDelta,
   verdictWord,
 } from './format.js';
@@ -37,6 +38,12 @@ export function headerSection(r: GateResult, ctx: ReportContext): string {
     parts.push(`<p class="alert abort">${esc(r.labels.candidate)} was stopped early at step ${r.earlyAbort.step}: ${esc(r.earlyAbort.reason)}</p>`);
   }
   return parts.join('');
+}
+
+export function warningsSection(r: GateResult): string {
+  if (!r.warnings?.length) return '';
+  const items = r.warnings.map((w) => `<li>${esc(w)}</li>`).join('');
+  return `<section id="warnings" class="problems"><h2>Warnings</h2><ul>${items}</ul></section>`;
 }
 
 export function problemsSection(r: GateResult): string {
@@ -116,7 +123,7 @@ export function mtbenchSection(r: GateResult): string {
     row('Judgments counted', (s) => String(s.n)),
     row('Dropped (score -1)', (s) => String(s.dropped)),
     row('Duplicates', (s) => String(s.duplicates)),
-    row('Model id', (s) => `<code>${esc(s.modelId)}</code>`),
+    row('Model id', (s) => `<code>${esc(s.modelId)}</code>${esc(pickText(s))}`),
     row('Judge', (s) => esc(s.judge ?? 'n/a')),
   ];
   return (

@@ -13,6 +13,7 @@ import {
   headerSection,
   mtbenchSection,
   problemsSection,
+  warningsSection,
   provenanceSection,
   speedSection,
   stagesSection,
@@ -87,6 +88,7 @@ export function renderReportHtml(r: GateResult, ctx: ReportContext, assets: Html
   const body = [
     synthetic,
     headerSection(r, ctx),
+    warningsSection(r),
     problemsSection(r),
     checksSection(r),
     chartsSection(r, data),

@@ -13,6 +13,7 @@ import {
   formatPercent,
   formatRatio,
   formatValue,
+  pickText,
   relativeDelta,
 } from './format.js';
 import { fitRows, mdLink, mdText, tableHead, tableRow } from './markdown.js';
@@ -49,6 +50,7 @@ export function headerSection(r: GateResult, ctx: ReportContext): Section {
     const parts = [`## ${BADGE[r.verdict]} · accuracy gate ${mdText(ctx.gateName, 100)}${synthetic}\n`];
     if (ctx.synthetic) parts.push('\n> **Synthetic example**: demo data, not a real training run.\n');
     parts.push(`\n**${mdText(r.headline, 1000)}**\n`);
+    for (const w of r.warnings ?? []) parts.push(`\n> ⚠️ **Warning**: ${mdText(w, 500)}\n`);
     if (r.earlyAbort) {
       parts.push(`\n> ${mdText(r.labels.candidate, 80)} was stopped early at step ${r.earlyAbort.step}: ${mdText(r.earlyAbort.reason, 500)}\n`);
     }
@@ -132,7 +134,7 @@ export function mtbenchSection(r: GateResult): Section {
       row('Judgments counted', (s) => String(s.n)),
       row('Dropped (score -1)', (s) => String(s.dropped)),
       row('Duplicates', (s) => String(s.duplicates)),
-      row('Model id', (s) => mdText(s.modelId, 80)),
+      row('Model id', (s) => mdText(`${s.modelId}${pickText(s)}`, 300)),
       row('Judge', (s) => mdText(s.judge ?? 'n/a', 40)),
     ];
     const categories = [...new Set(scores.flatMap((s) => Object.keys(s.perCategory)))].sort((a, b) => {

@@ -2,9 +2,9 @@
 // anything that parsed the seed's file with `\s+=\s+` still works; the gate's verdict is appended
 // below it in the same `key = value` shape.
 
-import type { GateResult, MtBenchScores, StageRecord } from '../model.js';
+import { ROLES, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
 import type { ReportContext } from './context.js';
-import { verdictWord } from './format.js';
+import { pickText, verdictWord } from './format.js';
 
 const WIDTH = 58;
 const TRAINING_HEADER = '==================== Training Results ====================';
@@ -75,6 +75,11 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
 
   const verdict: [string, string][] = [['Verdict', verdictWord(r.verdict)]];
   if (ctx.synthetic) verdict.push(['Data', 'synthetic example (demo data, not a real run)']);
+  for (const w of r.warnings ?? []) verdict.push(['warning', oneLine(w)]);
+  for (const role of ROLES) {
+    const s = r.mtbench[role];
+    if (s) verdict.push([`MT-Bench model id ${role === 'original' ? 'Original' : oneLine(r.labels[role])}`, oneLine(`${s.modelId}${pickText(s)}`)]);
+  }
   for (const check of r.checks) {
     const warning = check.warning ? ` [warning: ${oneLine(check.warning)}]` : '';
     verdict.push([`check ${check.id}`, `${verdictWord(check.verdict)} (${oneLine(check.reason)})${warning}`]);

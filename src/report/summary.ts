@@ -67,7 +67,15 @@ export interface SummaryMtBench {
   duplicates: number;
   per_category: Record<string, { average: JsonNumber; n: number }>;
   model_id: string | null;
+  /** "given" (flag or config) or "picked" from the judgment rows; null when absent. */
+  model_id_source: 'given' | 'picked' | null;
+  /** How a picked id was chosen, one line; null when given or absent. */
+  model_id_rule: string | null;
+  /** The ids a pick chose from, oldest first ([] when given or absent). */
+  model_id_candidates: string[];
   judge: string | null;
+  /** Every judge model of the rows (a side judged by two is INVALID). */
+  judges: string[];
 }
 
 export interface SummaryStage {
@@ -94,6 +102,8 @@ export interface SummaryJson {
   evaluations: { mtbench: Record<Role, SummaryMtBench> } & SummaryOtherEvaluations;
   stages: SummaryStage[];
   problems: Problem[];
+  /** Facts that do not change the verdict but must be seen (e.g. both arms read from one directory). */
+  warnings: string[];
   early_abort: { step: number; reason: string } | null;
   result_dir: string;
   started_at: string;
@@ -168,7 +178,11 @@ function mtbench(s: MtBenchScores | undefined): SummaryMtBench {
     duplicates: s?.duplicates ?? 0,
     per_category: perCategory,
     model_id: s?.modelId ?? null,
+    model_id_source: s?.idPick?.how ?? null,
+    model_id_rule: s?.idPick?.rule ?? null,
+    model_id_candidates: [...(s?.idPick?.candidates ?? [])],
     judge: s?.judge ?? null,
+    judges: [...(s?.judges ?? (s?.judge ? [s.judge] : []))],
   };
 }
 
@@ -203,6 +217,7 @@ export function buildSummary(r: GateResult, ctx: ReportContext): SummaryJson {
     evaluations: { mtbench: mtbenchOut, ...otherEvaluations(r) },
     stages: r.stages.map(stage),
     problems: r.problems.map((p) => ({ source: p.source, message: p.message })),
+    warnings: [...(r.warnings ?? [])],
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,

@@ -15,9 +15,8 @@ if (!HAS_CHROMIUM) console.warn(`browser tests skipped: ${CHROMIUM} not found (a
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const RECORDED = path.join(ROOT, 'examples', 'recorded');
-/** Real FastChat judgments, shared outside the repo (never copied into it). */
-export const MTBENCH = path.resolve(ROOT, '..', 'shared', 'fixtures', 'mtbench');
-export const HAS_MTBENCH = existsSync(path.join(MTBENCH, 'real-gemini-vs-test_ar'));
+/** Real FastChat judgments, numbers only (test/fixtures/mtbench/README.md). */
+export const MTBENCH = path.join(ROOT, 'test', 'fixtures', 'mtbench');
 /** Kept after the run for people to look at (test/_temp is gitignored). */
 export const SCREENSHOTS = path.join(ROOT, 'test', '_temp', 'screenshots');
 
@@ -66,7 +65,7 @@ export function recordedResult(baseline: string, candidate: string, withMtBench 
     labels: { baseline, candidate },
     runs: { baseline: path.join(RECORDED, baseline), candidate: path.join(RECORDED, candidate) },
     mtbenchFiles: withMtBench ? [path.join(dir, 'gpt-4_single.jsonl'), path.join(dir, 'test_ar.jsonl')] : [],
-    questions: path.join(MTBENCH, 'question.jsonl'),
+    questions: path.join(MTBENCH, 'question_categories.jsonl'),
     modelIds: { baseline: 'gemini-1.5-flash', candidate: 'test_ar' },
   });
   return decide(inputs, DEFAULT_POLICY);

@@ -11,7 +11,7 @@ import type { GateResult } from '../../src/model.js';
 import { htmlAssets } from '../../src/report/html-assets.js';
 import { renderReportHtml } from '../../src/report/html.js';
 import { CTX, curve, failResult, invalidResult, passResult } from '../report/results.js';
-import { HAS_CHROMIUM, HAS_MTBENCH, launch, recordedResult, screenshotPath, watch, type Watched } from './helpers.js';
+import { HAS_CHROMIUM, launch, recordedResult, screenshotPath, watch, type Watched } from './helpers.js';
 
 const BLUE: [number, number, number] = [37, 99, 235];
 const RED: [number, number, number] = [220, 38, 38];
@@ -113,7 +113,7 @@ describe.skipIf(!HAS_CHROMIUM)('report.html in Chromium', () => {
     write('pass', passResult(), true);
     write('fail', failResult());
     write('invalid', invalidResult());
-    write('recorded', recordedResult('eager', 'compile', HAS_MTBENCH));
+    write('recorded', recordedResult('eager', 'compile', true));
     write('hostile', hostileResult(), false, { ...CTX, runUrl: 'javascript:window.__pwned=3', provenance: { [HOSTILE]: HOSTILE } });
     write('big', bigResult());
     browser = await launch();
@@ -200,11 +200,11 @@ describe.skipIf(!HAS_CHROMIUM)('report.html in Chromium', () => {
     expectClean('invalid', w);
   });
 
-  it('recorded eager vs compile (with real MT-Bench judgments where shared): gap chart, step-time histogram, bars', async () => {
+  it('recorded eager vs compile (with real MT-Bench judgments): gap chart, step-time histogram, bars', async () => {
     const { page, w } = await open('recorded');
     expect(await pixels(page, 'gap-chart', RED)).toBeGreaterThan(200);
     await expect(page.locator('svg.step-hist rect.bar').count()).resolves.toBeGreaterThan(5);
-    if (HAS_MTBENCH) await expect(page.locator('svg.mtbench-bars rect.bar').count()).resolves.toBe(18); // 9 groups x 2 models
+    await expect(page.locator('svg.mtbench-bars rect.bar').count()).resolves.toBe(18); // 9 groups x 2 models
     const data = JSON.parse((await page.locator('#gate-data').textContent())!) as { gap: { warmupEnd: number | null } };
     expect(data.gap.warmupEnd).toBe(25); // 4 of 80 points skipped by the check: the shaded range
     await shoot(page, 'report-recorded');

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { JudgmentItem, LossPoint, MtBenchScores, TrainingRun } from '../../src/model.js';
 
 export const RECORDED = fileURLToPath(new URL('../../examples/recorded/', import.meta.url));
-export const MTBENCH_FIXTURES = '/work/shared/fixtures/mtbench';
+/** Real FastChat judgments, numbers only (test/fixtures/mtbench/README.md). */
+export const MTBENCH_FIXTURES = fileURLToPath(new URL('../fixtures/mtbench/', import.meta.url));
 
 const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 

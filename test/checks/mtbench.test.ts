@@ -4,6 +4,8 @@ import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import type { JudgmentItem } from '../../src/model.js';
 import { loadJudgments, MTBENCH_FIXTURES, scoresFromItems } from './load-recorded.js';
 import { judgments, pseudoScore } from './make-run.js';
+import { parseJudgments, scoreModel } from '../../src/readers/mtbench.js';
+import { readFileSync } from 'node:fs';
 
 const POLICY = DEFAULT_POLICY.mtbench;
 const clamp = (x: number) => Math.min(10, Math.max(1, x));
@@ -86,12 +88,18 @@ describe('mtbench check', () => {
     expect(r.numbers).toMatchObject({ originalAverage: 1.5, baselineAverage: 1.1, candidateAverage: 1 });
   });
 
-  it('judgments missing on one side only are INVALID, never dropped', () => {
-    const r = check(base, base.slice(0, 150));
+  it('judgments missing on one side beyond checks.mtbench.max-missing are INVALID; within it they are left out and said', () => {
+    const r = check(base, base.slice(0, 150)); // 10 of 160 = 6.25 % > 5 %
     expect(r.verdict).toBe('invalid');
-    expect(r.reason).toBe('10 judgments missing on the candidate side only (re-judge them)');
-    const other = check(base.slice(2), base);
-    expect(other.reason).toBe('2 judgments missing on the baseline side only (re-judge them)');
+    expect(r.reason).toBe(
+      '10 of 160 (question, turn) pairs missing on the candidate side (10 not judged): 6.25 %, more than checks.mtbench.max-missing 5 % (re-judge them)',
+    );
+    const other = check(base.slice(2), base); // 2 of 160
+    expect(other.verdict).toBe('pass');
+    expect(other.warning).toBe('left out of the paired test: 2 of 160 (question, turn) pairs missing on the baseline side (2 not judged)');
+    expect(other.numbers).toMatchObject({ pairs: 158, pairsJudged: 160, baselineMissing: 2, candidateMissing: 0 });
+    expect(check(base, base.slice(0, 152)).verdict).toBe('pass'); // 8 of 160 = 5 %: at the limit, not past it
+    expect(check(base, base.slice(2), { ...POLICY, maxMissing: 0 }).verdict).toBe('invalid');
   });
 
   it('no scores at all → no check; one arm only → INVALID', () => {
@@ -120,5 +128,59 @@ describe('mtbench check', () => {
     const reversed = checkMtBench({ baseline: testAr, candidate: gemini }, POLICY)!;
     expect(reversed.verdict).toBe('pass');
     expect(reversed.numbers.ciLower as number).toBeGreaterThan(1.5);
+  });
+
+  describe('FastChat score -1 rows and judges (real rows, numbers only)', () => {
+    // The committed gemini-1.5-flash rows, relabelled as fastchat.sh ids: both arms score the same.
+    const lines = readFileSync(`${MTBENCH_FIXTURES}/real-gemini-vs-test_ar/gpt-4_single.jsonl`, 'utf8').trimEnd().split('\n');
+    const arm = (model: string, patch: (r: any, i: number) => object = () => ({})) =>
+      lines.map((l, i) => {
+        const r = JSON.parse(l);
+        return JSON.stringify({ ...r, model, ...patch(r, i) });
+      });
+    const scored = (text: string[]) => {
+      const rows = parseJudgments(`${text.join('\n')}\n`, 'gpt-4_single.jsonl');
+      return {
+        baseline: scoreModel(rows, 'torch_ckpt_20241205_223009'),
+        candidate: scoreModel(rows, 'acc_ckpt_20241205_223009'),
+      };
+    };
+    const minusOne = (n: number) => (_r: unknown, i: number) => (i < n ? { score: -1 } : {});
+
+    it("one -1 on the candidate (TorchAcc's README: 175/159): dropped as FastChat does, the pair left out, the verdict stands", () => {
+      const s = scored([...arm('torch_ckpt_20241205_223009'), ...arm('acc_ckpt_20241205_223009', minusOne(1))]);
+      expect([s.candidate.n, s.candidate.dropped]).toEqual([159, 1]);
+      // python3: (1403 - 10) / 159, the first row (question 141 turn 2) scored 10
+      expect(s.candidate.average).toBe(1393 / 159);
+      const r = checkMtBench(s, POLICY)!;
+      expect(r.verdict).toBe('pass');
+      expect(r.value).toBe(0);
+      expect(r.reason).toMatch(/, 159 pairs, 80 questions\): lower bound > -0.50$/);
+      expect(r.warning).toBe('left out of the paired test: 1 of 160 (question, turn) pairs missing on the candidate side (1 judged -1)');
+      expect(r.numbers).toMatchObject({ candidateDropped: 1, baselineDropped: 0, candidateMissing: 1, baselineMissing: 0 });
+    });
+
+    it('-1 on the same pair on both sides: left out of both; past the limit per side: INVALID naming the share', () => {
+      const both = checkMtBench(scored([...arm('torch_ckpt_20241205_223009', minusOne(3)), ...arm('acc_ckpt_20241205_223009', minusOne(3))]), POLICY)!;
+      expect(both.verdict).toBe('pass');
+      expect(both.numbers).toMatchObject({ pairs: 157, pairsJudged: 160, baselineMissing: 3, candidateMissing: 3 });
+      const many = checkMtBench(scored([...arm('torch_ckpt_20241205_223009'), ...arm('acc_ckpt_20241205_223009', minusOne(9))]), POLICY)!;
+      expect(many.verdict).toBe('invalid');
+      expect(many.reason).toBe(
+        '9 of 160 (question, turn) pairs missing on the candidate side (9 judged -1): 5.63 %, more than checks.mtbench.max-missing 5 % (re-judge them)',
+      );
+    });
+
+    it('different judges for the two arms (gpt-4 vs gpt-3.5-turbo): INVALID with the reason', () => {
+      const other = (r: any) => ({ judge: ['gpt-3.5-turbo', r.judge[1]] });
+      const r = checkMtBench(scored([...arm('torch_ckpt_20241205_223009'), ...arm('acc_ckpt_20241205_223009', other)]), POLICY)!;
+      expect(r.verdict).toBe('invalid');
+      expect(r.reason).toBe('different judges: baseline gpt-4, candidate gpt-3.5-turbo (scores of different judges are not comparable; judge both with one)');
+      const mixed = checkMtBench(
+        scored([...arm('torch_ckpt_20241205_223009'), ...arm('acc_ckpt_20241205_223009', (r, i) => (i % 2 ? other(r) : {}))]),
+        POLICY,
+      )!;
+      expect(mixed.reason).toMatch(/^different judges: baseline gpt-4, candidate gpt-4 \+ gpt-3.5-turbo/);
+    });
   });
 });

@@ -137,7 +137,7 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
       evalLossDocs: DEFAULT_POLICY.evalLossDocs,
       lmEval: DEFAULT_POLICY.lmEval,
       custom: DEFAULT_POLICY.custom,
-      mtbench: { enabled: true, margin: 0.25, confidence: 0.9, resamples: 2000, seed: 7, floor: 2.5 },
+      mtbench: { enabled: true, margin: 0.25, confidence: 0.9, resamples: 2000, seed: 7, floor: 2.5, maxMissing: 0.05 },
       speed: { enabled: true, warnBelow: 0.95, warmupFraction: 0.1 },
     });
     expect(c.earlyAbort).toEqual({ enabled: false, bound: 0.2, consecutive: 5 });

@@ -7,7 +7,8 @@ import * as os from 'node:os';
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const RECORDED = path.join(ROOT, 'examples', 'recorded');
-export const FIXTURES = path.resolve(ROOT, '..', 'shared', 'fixtures');
+/** Committed test data (test/fixtures/mtbench/README.md says where the MT-Bench numbers come from). */
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 
 export interface CliResult {
   code: number | null;

@@ -60,6 +60,28 @@ describe('accuracy-gate run', () => {
     expect(r.stdout).toContain('==================== Training Results ====================');
   });
 
+  it("MT-Bench with model-id auto while another model is judged into the same file: fastchat.sh's id for the checkpoint is taken, and said", async () => {
+    const dir = tempDir('run-mt-shared-');
+    const mt = path.join(ROOT, 'examples', 'demo', 'replay-mtbench.mjs');
+    const judge = (checkpoint: string) => `${process.execPath} ${mt} --checkpoint ${checkpoint} --role {arm} --judgments fastchat/gpt-4_single.jsonl --questions fastchat/question.jsonl`;
+    // The stage's own evaluation, and a neighbour's (another experiment sharing the FastChat clone).
+    mkdirSync(path.join(dir, 'other', 'neighbour_ckpt'), { recursive: true });
+    const run = `${judge('{checkpoint}')} && ${judge(path.join(dir, 'other', 'neighbour_ckpt'))}`;
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('eager-rerun') }, {
+      evaluations: { mtbench: { run, targets: ['baseline', 'candidate'], judgments: 'fastchat/gpt-4_single.jsonl', questions: 'fastchat/question.jsonl', 'model-id': 'auto' } },
+      lock: { enabled: false },
+    });
+    const r = await runCli(['run', '--config', cfg]);
+    const s = summaryOf(onlyResultDir(dir));
+    expect(s.problems).toEqual([]);
+    expect(r.code).toBe(ExitCode.Pass);
+    const base = s.evaluations.mtbench.baseline;
+    expect(base.model_id).toMatch(/^torch_ckpt_\d{8}_\d{6}$/);
+    expect([base.n, base.model_id_source]).toEqual([160, 'picked']);
+    expect(r.stderr + r.stdout).toContain(`MT-Bench model id for baseline: ${base.model_id}`);
+    expect(r.stdout).toMatch(new RegExp(`MT-Bench model id Torch +?= ${base.model_id} \\(picked: `));
+  });
+
   it('FAIL by divergence: the candidate is stopped early and not evaluated', async () => {
     const dir = tempDir('run-diverge-');
     const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('diverge', 4) }, { 'early-abort': { enabled: true, bound: 0.1, consecutive: 3 } });

@@ -58,7 +58,14 @@ function onlyRunDir(dir: string): string {
 const read = (file: string) => readFileSync(file, 'utf8');
 const summaryOf = (runDir: string) => JSON.parse(read(path.join(runDir, 'summary.json')));
 const stageOf = (s: { stages: Stage[] }, id: string) => s.stages.find((x) => x.id === id);
-const checkOf = (s: { checks: { id: string; verdict: string; reason: string }[] }, id: string) => s.checks.find((c) => c.id === id);
+interface SummaryCheck {
+  id: string;
+  verdict: string;
+  reason: string;
+  warning?: string;
+  numbers?: Record<string, unknown>;
+}
+const checkOf = (s: { checks: SummaryCheck[] }, id: string) => s.checks.find((c) => c.id === id);
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => /^error: /.test(l));
 
 describe('training faults (run)', () => {
@@ -159,6 +166,25 @@ describe('data faults (compare)', () => {
     return { ...res, out, summary: JSON.parse(read(path.join(out, 'summary.json'))) };
   }
 
+  it('the same directory for both arms: a warning in every report (console, result.log, report.md, report.html, summary.json)', async () => {
+    const r = runs();
+    // With MT-Bench too: both arms take the dir's one fastchat.sh id (not "ambiguous": it is one dir).
+    const file = path.join(r.dir, 'gpt-4_single.jsonl');
+    const real = read(path.join(FIXTURES, 'mtbench', 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl')).trim().split('\n');
+    writeFileSync(file, real.map((l) => JSON.stringify({ ...JSON.parse(l), model: 'torch_ckpt_20241205_223009' })).join('\n') + '\n');
+    const c = await compare({ ...r, candidate: r.baseline }, ['--mtbench', file]);
+    expect(c.code).toBe(ExitCode.Pass);
+    const said = `the baseline and the candidate are the same directory (${r.baseline}): this compares a run with itself`;
+    expect(c.summary.warnings).toEqual([said, "both arms' MT-Bench scores are read from the same model id (torch_ckpt_20241205_223009)"]);
+    expect(c.stderr).toContain(`warning: ${said}`);
+    expect(c.stdout).toContain(`warning                         = ${said}`);
+    expect(read(path.join(c.out, 'result.log'))).toContain(said);
+    expect(read(path.join(c.out, 'report.md'))).toContain(`> ⚠️ **Warning**: ${said.replace(/([\\`*_[\]|~#])/g, '\\$1')}`); // Markdown-escaped
+    expect(read(path.join(c.out, 'report.html'))).toContain('<section id="warnings"');
+    // Different dirs: no warning.
+    expect((await compare(r)).summary.warnings).toEqual([]);
+  });
+
   it('an empty trainer_state.json: INVALID naming the file', async () => {
     const r = runs();
     writeFileSync(path.join(r.candidate, 'trainer_state.json'), '');
@@ -209,7 +235,7 @@ describe('data faults (compare)', () => {
   describe('MT-Bench judgments', () => {
     const rows = read(path.join(JUDGMENTS, 'gpt-4_single.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
     const other = read(path.join(JUDGMENTS, 'test_ar.jsonl')).trim().split('\n');
-    const questions = path.join(FIXTURES, 'mtbench', 'question.jsonl');
+    const questions = path.join(FIXTURES, 'mtbench', 'question_categories.jsonl');
     const RUN = '20241205_223009';
     /** Real FastChat rows (gemini-1.5-flash) relabelled as this run's model ids, fastchat.sh style. */
     const as = (model: string, patch: (r: any, i: number) => object = () => ({})) => rows.map((r, i) => JSON.stringify({ ...r, model, ...patch(r, i) }));
@@ -242,10 +268,72 @@ describe('data faults (compare)', () => {
       expect(checkOf(c.summary, 'mtbench')?.verdict).toBe('pass');
     });
 
-    it('a -1 on one side only leaves that judgment missing there: INVALID, not silently dropped', async () => {
+    it("a -1 on one side only (TorchAcc's README: 175/159): dropped as FastChat does, counted, that pair left out, said in every report", async () => {
       const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`, (r) => (r.question_id === 81 && r.turn === 1 ? { score: -1 } : {}))]);
+      expect(c.code).toBe(ExitCode.Pass);
+      const mt = c.summary.evaluations.mtbench;
+      expect([mt.candidate.n, mt.candidate.dropped]).toEqual([159, 1]);
+      const check = checkOf(c.summary, 'mtbench');
+      expect(check?.verdict).toBe('pass');
+      expect(check?.numbers).toMatchObject({ pairs: 159, candidateMissing: 1, baselineMissing: 0 });
+      const said = 'left out of the paired test: 1 of 160 (question, turn) pairs missing on the candidate side (1 judged -1)';
+      expect(check?.warning).toBe(said);
+      expect(c.stdout).toContain(said);
+      expect(read(path.join(c.out, 'report.md'))).toContain(said);
+    });
+
+    it('-1 rows past checks.mtbench.max-missing (10 of 160 on one side): INVALID naming the share and the key', async () => {
+      const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`, (_r, i) => (i < 10 ? { score: -1 } : {}))]);
       expect(c.code).toBe(ExitCode.Invalid);
-      expect(checkOf(c.summary, 'mtbench')?.reason).toMatch(/^1 judgments missing on the candidate side only/);
+      expect(checkOf(c.summary, 'mtbench')?.reason).toBe(
+        '10 of 160 (question, turn) pairs missing on the candidate side (10 judged -1): 6.25 %, more than checks.mtbench.max-missing 5 % (re-judge them)',
+      );
+    });
+
+    it('the arms judged by different judges (gpt-4 vs gpt-3.5-turbo): INVALID with the reason', async () => {
+      const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`, (r) => ({ judge: ['gpt-3.5-turbo', r.judge[1]] }))]);
+      expect(c.code).toBe(ExitCode.Invalid);
+      expect(checkOf(c.summary, 'mtbench')?.reason).toMatch(/^different judges: baseline gpt-4, candidate gpt-3.5-turbo/);
+      expect(c.summary.evaluations.mtbench.candidate.judges).toEqual(['gpt-3.5-turbo']);
+    });
+
+    it('a question.jsonl question without a category: "uncategorized" in the table, the verdict stands', async () => {
+      const q = path.join(tempDir('fault-q-'), 'question.jsonl');
+      writeFileSync(q, read(questions).replace('{"question_id": 81, "category": "writing"}', '{"question_id": 81, "turns": ["Compose a blog post.", "Rewrite it."]}'));
+      const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`)], ['--questions', q]);
+      expect(c.code).toBe(ExitCode.Pass);
+      const cats = c.summary.evaluations.mtbench.baseline.per_category;
+      expect(cats.uncategorized.n).toBe(2);
+      expect(cats.writing.n).toBe(18);
+    });
+
+    it("ids that only start with a dir's name are another model's: Llama-3.2-1B_torch_… (llama.sh's dir names), acc_ckpt_fp8_…", async () => {
+      const r = runs();
+      const model = path.join(r.dir, 'Llama-3.2-1B');
+      mkdirSync(model);
+      const file = path.join(r.dir, 'gpt-4_single.jsonl');
+      const lines = [
+        ...as(`Llama-3.2-1B_${RUN}`, () => ({ score: 1 })), // fastchat.sh on the model dir
+        ...as(`Llama-3.2-1B_torch_${RUN}_20241206_010000`), // fastchat.sh on a llama.sh output dir named after the model
+        ...as(`torch_ckpt_${RUN}`),
+        ...as(`acc_ckpt_${RUN}`),
+        ...as('acc_ckpt_fp8_20241206_000000', () => ({ score: 10 })), // another experiment's dir, judged later
+      ];
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const c = await compare(r, ['--mtbench', file, '--questions', questions, '--original-run', model]);
+      expect(c.code).toBe(ExitCode.Pass);
+      const mt = c.summary.evaluations.mtbench;
+      expect([mt.original.model_id, mt.original.average]).toEqual([`Llama-3.2-1B_${RUN}`, 1]);
+      expect([mt.candidate.model_id, mt.candidate.average]).toEqual([`acc_ckpt_${RUN}`, MEAN]);
+    });
+
+    it('the picked model ids are said on the console, in result.log and summary.json', async () => {
+      const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`)]);
+      const mt = c.summary.evaluations.mtbench;
+      expect([mt.baseline.model_id, mt.baseline.model_id_source, mt.baseline.model_id_candidates]).toEqual([`torch_ckpt_${RUN}`, 'picked', [`torch_ckpt_${RUN}`]]);
+      const line = `MT-Bench model id Torch         = torch_ckpt_${RUN} (picked: the id torch_ckpt_<YYYYmmdd_HHMMSS>)`;
+      expect(c.stdout).toContain(line);
+      expect(read(path.join(c.out, 'result.log'))).toContain(line);
     });
 
     it('only one side judged: INVALID', async () => {
@@ -258,7 +346,9 @@ describe('data faults (compare)', () => {
     it('a judge that crashed half-way (100 of 160 rows): INVALID, judgments missing on one side', async () => {
       const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`).slice(0, 100)]);
       expect(c.code).toBe(ExitCode.Invalid);
-      expect(checkOf(c.summary, 'mtbench')?.reason).toMatch(/^60 judgments missing on the candidate side only/);
+      expect(checkOf(c.summary, 'mtbench')?.reason).toBe(
+        '60 of 160 (question, turn) pairs missing on the candidate side (60 not judged): 37.5 %, more than checks.mtbench.max-missing 5 % (re-judge them)',
+      );
     });
 
     it('rows of older runs and of other models in the same file are ignored: only this run counts', async () => {

@@ -1,6 +1,7 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.js';
 import {
@@ -15,9 +16,9 @@ import {
   scoreModel,
 } from '../../src/readers/mtbench.js';
 
-// Real FastChat GPT-4 judgments, shared by the project (read in place, never copied into the repo).
-const FIXTURES = process.env.MTBENCH_FIXTURES ?? '/work/shared/fixtures/mtbench';
-const QUESTIONS = join(FIXTURES, 'question.jsonl');
+// Real FastChat GPT-4 judgments, numbers only (test/fixtures/mtbench/README.md says where from).
+const FIXTURES = fileURLToPath(new URL('../fixtures/mtbench/', import.meta.url));
+const QUESTIONS = join(FIXTURES, 'question_categories.jsonl');
 const GEMINI = join(FIXTURES, 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl');
 const TEST_AR = join(FIXTURES, 'real-gemini-vs-test_ar', 'test_ar.jsonl');
 
@@ -46,7 +47,7 @@ function thrown(fn: () => unknown): ParseError {
 const row = (o: Record<string, unknown>) =>
   JSON.stringify({ question_id: 81, model: 'm', judge: ['gpt-4', 'single-v1'], user_prompt: 'p', judgment: 'j [[5]]', score: 5, turn: 1, tstamp: 1.5, ...o });
 
-describe.skipIf(!existsSync(FIXTURES))('MT-Bench on the real FastChat fixtures', () => {
+describe('MT-Bench on the real FastChat fixtures', () => {
   it('reads question.jsonl: 80 questions, 10 per category', () => {
     const questions = readQuestionsFile(QUESTIONS);
     expect(questions.size).toBe(80);
@@ -130,6 +131,16 @@ describe.skipIf(!existsSync(FIXTURES))('MT-Bench on the real FastChat fixtures',
   });
 });
 
+describe('MT-Bench row shapes', () => {
+  it("reads FastChat's full rows and rows without the judge's text alike", () => {
+    const full = row({ question_id: 81, turn: 1, score: 8 });
+    const numbersOnly = JSON.stringify({ question_id: 81, model: 'm', judge: ['gpt-4', 'single-v1'], score: 8, turn: 1 });
+    const [a, b] = parseJudgments(`${full}\n${numbersOnly}\n`, 'j.jsonl');
+    expect({ ...a, line: 0 }).toEqual({ ...b, line: 0 });
+    expect(b).toEqual({ questionId: 81, model: 'm', turn: 1, score: 8, judge: ['gpt-4', 'single-v1'], line: 2 });
+  });
+});
+
 describe('MT-Bench scoring rules', () => {
   const rows = parseJudgments(
     [
@@ -208,9 +219,25 @@ describe('MT-Bench malformed input', () => {
   });
 
   it('questions: bad lines and an empty file', () => {
-    const e = thrown(() => parseQuestions('{"question_id": 81, "category": "writing"}\n{"question_id": 82}\n', 'q.jsonl'));
-    expect([e.line, e.message]).toEqual([2, 'missing key "category"']);
+    const e = thrown(() => parseQuestions('{"question_id": 81, "category": "writing"}\n{"question_id": 82, "category": 3}\n', 'q.jsonl'));
+    expect([e.line, e.message]).toEqual([2, '"category" should be a string, got number 3']);
+    expect(thrown(() => parseQuestions('{"category": "writing"}\n', 'q.jsonl')).message).toBe('missing key "question_id"');
     expect(thrown(() => parseQuestions('\n', 'q.jsonl')).message).toBe('empty file');
+  });
+
+  it('a question without a category is "uncategorized" in the per-category table, not an error', () => {
+    // A custom bench's question.jsonl, as gen_model_answer.py reads it: category is optional there.
+    const q = parseQuestions(
+      [
+        '{"question_id": 81, "category": "writing", "turns": ["Compose a blog post.", "Rewrite it."]}',
+        '{"question_id": 82, "turns": ["Draft an email.", "Shorten it."]}',
+        '{"question_id": 83, "category": null, "turns": ["Plan a trip.", "Cut the budget."]}',
+      ].join('\n') + '\n',
+      'question.jsonl',
+    );
+    expect([...q]).toEqual([[81, 'writing'], [82, 'uncategorized'], [83, 'uncategorized']]);
+    const rows = parseJudgments([81, 82, 83].map((id, i) => row({ question_id: id, score: 4 + i })).join('\n'), 'j.jsonl');
+    expect(scoreModel(rows, 'm', q).perCategory).toEqual({ writing: { average: 4, n: 1 }, uncategorized: { average: 5.5, n: 2 } });
   });
 
   it('file helpers: missing file, shrunk file, offset inside a line', () => {

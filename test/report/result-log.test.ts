@@ -49,6 +49,9 @@ describe('renderResultLog', () => {
 
 ====================== Gate Verdict ======================
 Verdict                         = PASS
+MT-Bench model id Original      = Llama-3.2-1B_20241205_223009
+MT-Bench model id Torch         = torch_ckpt_20241205_230101
+MT-Bench model id TorchAcc      = acc_ckpt_20241205_233502
 check train-loss                = PASS (relative difference +0.00472 % <= 0.5 %)
 check loss-curve                = PASS (max smoothed gap 0.01 % <= 1 % (0 outliers of 1 allowed))
 check mtbench                   = INFO (not informative: at the floor (baseline 1.1125 < 3))
@@ -91,6 +94,7 @@ early abort                     = step 200 (loss is NaN at step 150)
     const text = renderResultLog(invalidResult(), CTX);
     expect(text.split('\n').slice(16).join('\n')).toBe(`====================== Gate Verdict ======================
 Verdict                         = INVALID
+MT-Bench model id Original      = Llama-3.2-1B_x
 check train-loss                = INVALID (TorchAcc train_loss missing)
 stage train-candidate           = FAILED (exit code 1; log acc_training.log)
 problem runs/acc/train_results.json = file not found
@@ -99,6 +103,21 @@ problem runs/acc/training.log   = no final metrics dict ({'train_runtime': ...})
 `);
     expect(text).toContain('Original Model Score            = 1.4625\n');
     expect(text).toContain('TorchAcc train loss             = n/a\n');
+  });
+
+  it('says which MT-Bench model ids were read and how each was chosen', () => {
+    const r = passResult();
+    r.mtbench.original!.idPick = { how: 'given' };
+    r.mtbench.baseline!.idPick = {
+      how: 'picked',
+      candidates: ['torch_ckpt_20241205_230101'],
+      rule: 'the id torch_ckpt_<YYYYmmdd_HHMMSS> written from 20241205_223009 (the run dir\'s time)',
+    };
+    const lines = renderResultLog(r, CTX).split('\n');
+    expect(lines).toContain('MT-Bench model id Original      = Llama-3.2-1B_20241205_223009 (given)');
+    expect(lines).toContain(
+      "MT-Bench model id Torch         = torch_ckpt_20241205_230101 (picked: the id torch_ckpt_<YYYYmmdd_HHMMSS> written from 20241205_223009 (the run dir's time))",
+    );
   });
 
   it('aligns on the longest label when labels are longer than the seed\'s', () => {

@@ -36,6 +36,25 @@ describe('buildSummary', () => {
     expect((json as SummaryJson).synthetic).toBe(true);
   });
 
+  it('warnings, how each MT-Bench id was chosen and the judges are in summary.json, and validate', () => {
+    const r = passResult();
+    r.warnings = ['the baseline and the candidate are the same directory (/runs/torch_ckpt): this compares a run with itself'];
+    r.mtbench.baseline!.idPick = { how: 'picked', candidates: ['torch_ckpt_20241205_230101'], rule: 'the id torch_ckpt_<YYYYmmdd_HHMMSS>' };
+    r.mtbench.baseline!.judges = ['gpt-4'];
+    r.mtbench.candidate!.idPick = { how: 'given' };
+    const json = roundTrip(buildSummary(r, CTX)) as SummaryJson;
+    expect(validate(json)).toBe(true);
+    expect(json.warnings).toEqual(r.warnings);
+    expect(json.evaluations.mtbench.baseline).toMatchObject({
+      model_id_source: 'picked',
+      model_id_rule: 'the id torch_ckpt_<YYYYmmdd_HHMMSS>',
+      model_id_candidates: ['torch_ckpt_20241205_230101'],
+      judges: ['gpt-4'],
+    });
+    expect(json.evaluations.mtbench.candidate).toMatchObject({ model_id_source: 'given', model_id_rule: null, model_id_candidates: [] });
+    expect(buildSummary(passResult(), CTX).warnings).toEqual([]);
+  });
+
   it('the schema rejects a bad verdict, a missing role, a bare null for a count and an unknown key', () => {
     const good = roundTrip(buildSummary(passResult(), CTX)) as Record<string, unknown>;
     expect(validate({ ...good, verdict: 'PASS' })).toBe(false);
