@@ -1,5 +1,4 @@
 // The data that flows from readers through checks to reports. Pure types: no I/O here.
-import type { HistoryEntry } from './history/history.js';
 
 export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid'] as const;
 /** A gate verdict. `invalid` is an infrastructure verdict (crash, missing/malformed data), not a product one. */
@@ -247,4 +246,28 @@ export interface GateResult {
   history?: HistoryEntry[];
   /** Facts about the inputs that do not change the verdict but a reader must see (every report shows them). */
   warnings?: string[];
+}
+
+/** One recorded run in the nightly history (history/history.ts). */
+export interface HistoryEntry {
+  date: string;
+  verdict: Verdict;
+  commit?: string;
+  ref?: string;
+  event?: string;
+  runId?: string;
+  labels: { baseline: string; candidate: string };
+  baseline: ArmNumbers;
+  candidate: ArmNumbers;
+  /** Headline statistics of the gating checks (relative gaps, CI bounds). */
+  checks: Record<string, number | null>;
+  mtbench?: { original?: number | null; baseline?: number | null; candidate?: number | null };
+  /** Where the baseline came from (a cache key means it was not retrained). */
+  baselineCacheKey?: string;
+}
+
+export interface ArmNumbers {
+  trainLoss: number | null;
+  evalLoss: number | null;
+  stepsPerSecond: number | null;
 }

@@ -16,7 +16,7 @@ import { createProcessRegistry } from '../pipeline/process-registry.js';
 import { createCancelController } from '../pipeline/cancel.js';
 import { runGate, type RunGateOutcome } from '../pipeline/run-gate.js';
 import { baseProvenance } from '../engine/provenance.js';
-import { expandHome } from '../pipeline/cache.js';
+import { expandHome } from '../config/paths.js';
 import type { GateConfig } from '../config/types.js';
 import { publish, runUrl } from './publish.js';
 

@@ -46,6 +46,11 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
+/** The number when it is finite, else null (what JSON and the history keep). */
+export function finiteOrNull(v: number | undefined | null): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
 export function median(xs: ArrayLike<number>): number {
   return quantileSorted(Float64Array.from(xs).sort(), 0.5);
 }

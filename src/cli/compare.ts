@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { GateResult } from '../model.js';
 import type { Log } from '../log.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
 import { loadCompareInputs } from '../engine/load-inputs.js';

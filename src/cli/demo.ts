@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { GateResult } from '../model.js';
 import type { Log } from '../log.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 import { parseConfig } from '../config/load-config.js';
 import { STAGE_IDS } from '../pipeline/stages.js';
 import { UsageError } from '../errors.js';

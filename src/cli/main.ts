@@ -9,16 +9,7 @@ import { compareCommand } from './compare.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
 import { VERSION } from '../version.js';
-
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
-
-const defaultIo: CliIo = {
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-};
+import { defaultIo, type CliIo } from './io.js';
 
 export function exitCodeFor(verdict: Verdict): ExitCode {
   switch (verdict) {

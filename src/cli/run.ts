@@ -1,7 +1,7 @@
 // `accuracy-gate run`: the whole job on this machine (a GPU box, or the demo's stand-ins).
 import type { GateResult } from '../model.js';
 import type { Log } from '../log.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 import type { GateConfig } from '../config/types.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';

@@ -2,16 +2,16 @@
 // lm-evaluation-harness results (+ samples) and custom metrics. Like load-inputs, an fs edge that
 // never throws: a malformed file becomes a Problem naming file:line (→ INVALID). A configured
 // evaluator (lm-eval, custom) whose files are missing is a Problem too; eval losses are optional.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, CustomMetrics, EvalDocLosses, EvaluationInputs, LmEvalResults, Problem } from '../model.js';
 import { readCustomMetrics } from '../readers/custom-metrics.js';
 import { readEvalLosses } from '../readers/eval-losses.js';
-import { isFile } from '../readers/files.js';
+import { isDir, isFile } from '../readers/files.js';
 import { findFiles } from '../readers/find-files.js';
 import { readLmEvalResults } from '../readers/lm-eval.js';
-import { problemOf } from './load-inputs.js';
+import { problemOf } from './problem.js';
 
 /** The names a file path template may use (config cross-checks allow exactly these). */
 export interface PathValues {
@@ -27,14 +27,6 @@ export function armPath(template: string, v: PathValues): string {
     name === undefined ? m[0] : (v[name as keyof PathValues] ?? m),
   );
   return path.resolve(v.output, expanded);
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -3,7 +3,6 @@
 import * as path from 'node:path';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import type { ArmLabels, ArmRole, ModelIdPick, MtBenchScores, Problem, Role, TrainingRun } from '../model.js';
-import { ParseError, describeParseError, errorMessage } from '../errors.js';
 import { readTrainerOutput } from '../readers/trainer-output.js';
 import { parseQuestions, readJudgmentsFile, scoreModel, type JudgmentRow } from '../readers/mtbench.js';
 import { readFileSync } from 'node:fs';
@@ -11,6 +10,7 @@ import type { CheckInputs } from '../checks/index.js';
 import { BUILTIN_CONFIG } from '../config/defaults.js';
 import type { GateConfig } from '../config/types.js';
 import { loadEvaluations } from './load-evaluations.js';
+import { problemOf } from './problem.js';
 
 export interface CompareSources {
   labels: ArmLabels;
@@ -24,11 +24,6 @@ export interface CompareSources {
   modelIds: Partial<Record<Role, string>>;
   /** Where the evaluations besides MT-Bench are (evaluations.*); default the built-in config. */
   config?: GateConfig;
-}
-
-export function problemOf(e: unknown, source: string): Problem {
-  if (e instanceof ParseError) return { source: e.file, message: describeParseError(e) };
-  return { source, message: errorMessage(e) };
 }
 
 export function loadTraining(dir: string, log: string | undefined, problems: Problem[]): TrainingRun | undefined {

@@ -3,6 +3,7 @@
 import { globBody } from '../glob.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDir } from '../readers/files.js';
 
 /**
  * Weights and optimizer state stay out of the artifact unless asked for (pass `exclude: []`):
@@ -90,13 +91,5 @@ function isUploadable(entry: fs.Dirent, abs: string, realRoot: string): boolean 
     return target.startsWith(realRoot + path.sep) && fs.statSync(target).isFile();
   } catch {
     return false; // dangling link
-  }
-}
-
-function isDir(abs: string): boolean {
-  try {
-    return fs.statSync(abs).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -1,36 +1,12 @@
 // Nightly history: one line per recorded run (scheduled, dispatched or default-branch runs) in a
 // JSONL file on the runner's persistent disk, next to the cache. The report shows the last nights'
-// trend, and a drift check compares this run's baseline with the history's baselines: a baseline
-// that moves while its code did not points at the toolchain or the hardware.
+// trend, and a drift check (checks/baseline-drift.ts) compares this run's baseline with the
+// history's baselines.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { appendLine, writeFileAtomic } from '../atomic-file.js';
-import type { CheckResult, GateResult, Verdict } from '../model.js';
-
-export interface HistoryEntry {
-  date: string;
-  verdict: Verdict;
-  commit?: string;
-  ref?: string;
-  event?: string;
-  runId?: string;
-  labels: { baseline: string; candidate: string };
-  baseline: ArmNumbers;
-  candidate: ArmNumbers;
-  /** Headline statistics of the gating checks (relative gaps, CI bounds). */
-  checks: Record<string, number | null>;
-  mtbench?: { original?: number | null; baseline?: number | null; candidate?: number | null };
-  /** Where the baseline came from (a cache key means it was not retrained). */
-  baselineCacheKey?: string;
-}
-
-export interface ArmNumbers {
-  trainLoss: number | null;
-  evalLoss: number | null;
-  stepsPerSecond: number | null;
-}
-
-const finite = (v: number | undefined | null): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+import type { ArmNumbers, GateResult, HistoryEntry } from '../model.js';
+import { finiteOrNull as finite } from '../checks/stats.js';
 
 export function historyEntry(r: GateResult, provenance: Record<string, string>, date: Date): HistoryEntry {
   const arm = (role: 'baseline' | 'candidate'): ArmNumbers => {
@@ -85,52 +61,4 @@ export function appendHistory(file: string, entry: HistoryEntry, keep = 365): vo
   const all = readHistory(file);
   if (all.length <= keep) return;
   writeFileAtomic(file, all.slice(-keep).map((e) => JSON.stringify(e)).join('\n') + '\n');
-}
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-/**
- * Baseline drift: this run's baseline train/eval loss vs the median of the last `window` recorded
- * baselines. Reported, never gating (verdict info), with a warning beyond `bound` (relative).
- */
-export function baselineDriftCheck(history: HistoryEntry[], r: GateResult, bound: number, window = 14): CheckResult | undefined {
-  const recent = history.slice(-window);
-  const base = r.training.baseline;
-  if (recent.length < 3 || !base) return undefined;
-  const numbers: Record<string, number | null> = { nights: recent.length };
-  const drifts: string[] = [];
-  let worst: number | null = null;
-  for (const [key, label, value] of [
-    ['trainLoss', 'train_loss', finite(base.trainLoss)],
-    ['evalLoss', 'eval_loss', finite(base.evalLoss)],
-  ] as const) {
-    const med = median(recent.map((e) => e.baseline[key]).filter((v): v is number => v !== null));
-    numbers[`${label}_median`] = med;
-    numbers[label] = value;
-    if (med === null || value === null || med === 0) continue;
-    const rel = (value - med) / Math.abs(med);
-    numbers[`${label}_drift`] = rel;
-    if (worst === null || Math.abs(rel) > Math.abs(worst)) worst = rel;
-    if (Math.abs(rel) > bound) drifts.push(`${label} ${value.toPrecision(5)} vs median ${med.toPrecision(5)} (${(rel * 100).toFixed(2)} %)`);
-  }
-  if (worst === null) return undefined;
-  const reason = drifts.length
-    ? `the baseline moved against the last ${recent.length} recorded runs: ${drifts.join('; ')}`
-    : `the baseline matches the last ${recent.length} recorded runs (largest drift ${(worst * 100).toFixed(3)} % <= ${(bound * 100).toFixed(2)} %)`;
-  return {
-    id: 'baseline-drift',
-    title: 'Baseline drift vs history',
-    verdict: 'info',
-    value: worst,
-    unit: 'relative',
-    bounds: { pass: bound },
-    numbers,
-    reason,
-    warning: drifts.length ? 'baseline drift: a toolchain, driver or hardware change? The comparison itself is still paired.' : undefined,
-  };
 }

@@ -15,9 +15,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { errorMessage } from '../errors.js';
+import { expandHome } from '../config/paths.js';
 
 /** Small output files worth keeping (trainer JSON, logs, per-document losses); weights are never cached. */
 const SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
@@ -108,10 +108,6 @@ export interface CacheStore {
   get(key: string): { path: string; meta: CacheEntryMeta } | undefined;
   /** Copies `files` (dest name → source path; dirs copied without weights) into a new entry. Returns false if another writer won. */
   put(meta: CacheEntryMeta, files: Record<string, string>): boolean;
-}
-
-export function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
 }
 
 function copySmall(src: string, dest: string): void {

@@ -23,7 +23,8 @@ import { lockGpus } from './gpu-lock.js';
 import { findEarlierOutputs, writeRunManifest } from './manifest.js';
 import { trainStage, evalStage, type StageId } from './stages.js';
 import type { ReportContext } from '../report/context.js';
-import { appendHistory, baselineDriftCheck, historyEntry, readHistory } from '../history/history.js';
+import { appendHistory, historyEntry, readHistory } from '../history/history.js';
+import { baselineDriftCheck } from '../checks/baseline-drift.js';
 
 export interface RunGateOptions {
   config: GateConfig;

@@ -26,6 +26,15 @@ export function isFile(path: string): boolean {
   }
 }
 
+/** Whether a directory exists at `path` (following links). */
+export function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export function fsReason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'file not found';

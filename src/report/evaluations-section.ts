@@ -6,7 +6,7 @@ import type { GateResult } from '../model.js';
 import { formatNumber } from './format.js';
 import { fitRows, mdText, tableHead, tableRow } from './markdown.js';
 import type { Section } from './report-sections.js';
-import type { JsonNumber } from './summary.js';
+import type { JsonNumber } from './json-number.js';
 import { otherEvaluations } from './summary-evaluations.js';
 
 function cell(v: JsonNumber | null | undefined, sig = 6): string {

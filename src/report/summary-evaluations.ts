@@ -4,7 +4,7 @@
 
 import { pickLmEvalMetric } from '../checks/index.js';
 import { ARM_ROLES, type ArmRole, type EvalDocLosses, type GateResult } from '../model.js';
-import { toJsonNumber, type JsonNumber } from './summary.js';
+import { toJsonNumber, type JsonNumber } from './json-number.js';
 
 export interface SummaryEvalDocs {
   present: boolean;

@@ -19,11 +19,10 @@ import {
   type Verdict,
 } from '../model.js';
 import type { ReportContext } from './context.js';
+import { toJsonNumber, type JsonNumber } from './json-number.js';
 import { otherEvaluations, type SummaryOtherEvaluations } from './summary-evaluations.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
-
-export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 
 export interface SummaryCheck {
   id: string;
@@ -112,16 +111,6 @@ export interface SummaryJson {
 }
 
 /** A number as JSON can hold it: non-finite values become their names. */
-export function toJsonNumber(v: number): JsonNumber;
-export function toJsonNumber(v: number | null | undefined): JsonNumber | null;
-export function toJsonNumber(v: number | null | undefined): JsonNumber | null {
-  if (v === null || v === undefined) return null;
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return 'Infinity';
-  if (v === -Infinity) return '-Infinity';
-  return v;
-}
-
 function check(c: CheckResult): SummaryCheck {
   const bounds: SummaryCheck['bounds'] = {};
   if (c.bounds.pass !== undefined) bounds.pass = toJsonNumber(c.bounds.pass);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { appendHistory, baselineDriftCheck, historyEntry, readHistory, type HistoryEntry } from '../../src/history/history.js';
+import { appendHistory, historyEntry, readHistory } from '../../src/history/history.js';
+import { baselineDriftCheck } from '../../src/checks/baseline-drift.js';
+import type { HistoryEntry } from '../../src/model.js';
 import type { GateResult } from '../../src/model.js';
 import { tempDir } from '../helpers/cli.js';
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { buildSummary, renderSummaryJson, toJsonNumber, type SummaryJson } from '../../src/report/summary.js';
+import { buildSummary, renderSummaryJson, type SummaryJson } from '../../src/report/summary.js';
+import { toJsonNumber } from '../../src/report/json-number.js';
 import { CTX, failResult, invalidResult, passResult } from './results.js';
 
 const schemaPath = fileURLToPath(new URL('../../docs/summary.schema.json', import.meta.url));
