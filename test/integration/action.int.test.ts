@@ -154,14 +154,25 @@ describe('the action on a pull_request', () => {
     }
   });
 
-  it('PR title and branch with shell syntax are never executed', async () => {
+  it('a PR title with shell syntax, passed as model-dir into {model} of a bash command, arrives as text and runs nothing', async () => {
+    // The workflow writes `model-dir: ${{ github.event.pull_request.title }}`: GitHub substitutes
+    // the title into the input, the gate substitutes the input into {model} of a bash command
+    // line. Each shape below executes `touch` if that quoting fails.
     const job = newJob();
-    workspace(job);
     const pwned = path.join(job.dir, 'pwned');
-    const payload = pullRequestEvent({ number: 12, title: `x$(touch ${pwned})\`touch ${pwned}\``, branch: `feat;touch ${pwned}` });
-    const run = await runAction('index', job, { event: 'pull_request', payload, inputs: inputs(), env: githubEnv() });
-    expect(run.code).toBe(0);
+    const seen = path.join(job.dir, 'models-seen');
+    const title = `x$(touch ${pwned}) \`touch ${pwned}\` "; touch ${pwned}; " '; touch ${pwned}; ' ~ * $HOME`;
+    const payload = pullRequestEvent({ number: 12, title, branch: `feat;touch ${pwned}` }) as { pull_request: { title: string } };
+    const cfg = workspace(job);
+    const text = readFileSync(cfg, 'utf8').replace(/train: (.*)/g, (_, cmd: string) => `train: printf '%s\\n' {model} >> ${seen}; ${cmd}`);
+    writeFileSync(cfg, text);
+    const modelDir = path.resolve(job.workspace, payload.pull_request.title);
+    mkdirSync(modelDir, { recursive: true });
+    const run = await runAction('index', job, { event: 'pull_request', payload, inputs: inputs({ 'model-dir': payload.pull_request.title }), env: githubEnv() });
+    expect(run.code, run.stdout).toBe(0);
     expect(existsSync(pwned)).toBe(false);
+    // Both training commands ran and received the title, byte for byte, as one argument.
+    expect(readFileSync(seen, 'utf8')).toBe(`${modelDir}\n${modelDir}\n`);
   });
 
   it('outside GitHub (no artifact runtime) the upload is skipped with a notice, not an error', async () => {
