@@ -1,5 +1,5 @@
 // npm run bench: (1) the engine on a synthetic 100k-step run pair + 1,600 judgments (target < 1 s,
-// < 200 MB); (2) the runner on a scaled simulated workload: wall time vs the seed's sequential
+// < 200 MB); (2) the runner on a scaled simulated workload: wall time vs run.sh's sequential
 // pipeline, with and without the cache and with parallel arms; time-to-fail of a diverging
 // candidate as a fraction of its full training time. Prints tables; exits non-zero on a missed target.
 import { build } from 'esbuild';
@@ -48,7 +48,7 @@ const floor = spawnSync(process.execPath, ['-e', `const fs=require('fs');const t
 console.log(`this machine: a 1e8-iteration JS loop takes ${loopMs.toFixed(0)} ms; bare readFileSync + JSON.parse of both trainer_state files ${Number(floor.stdout).toFixed(0)} ms (the floor under "read")`);
 if (best.totalMs >= 1000 || peak >= 200) failed = true;
 
-// (2) Runner on a scaled workload: the seed's README timings / 1000 (train 2552.8 s and 2272.1 s;
+// (2) Runner on a scaled workload: the timings in TorchAcc's benchmarks/accuracy README / 1000 (train 2552.8 s and 2272.1 s;
 // MT-Bench per model assumed 600 s: generation + 160 judge calls).
 const SCALE = 1000;
 const T = { trainBase: 2552.8 / SCALE, trainCand: 2272.1 / SCALE, evalEach: 600 / SCALE };
@@ -91,8 +91,8 @@ const warm = timed(['run', '--config', config('warm')]);
 rows.push(['gate, sequential, cache hit (baseline + original eval reused)', warm]);
 const par = timed(['run', '--config', config('parallel', { parallel: true, cacheDir: 'cache-empty' })]);
 rows.push(['gate, parallel arms (disjoint GPUs), cold cache', par]);
-console.log(`\n== runner on a scaled workload (seed timings / ${SCALE}): seed's sequential pipeline = ${seedSequential.toFixed(2)} s of stage time`);
-for (const [what, r] of rows) console.log(`${what.padEnd(64)} ${r.secs.toFixed(2)} s (${((r.secs / seedSequential) * 100).toFixed(0)} % of the seed), exit ${r.code}`);
+console.log(`\n== runner on a scaled workload (run.sh timings / ${SCALE}): run.sh's sequential pipeline = ${seedSequential.toFixed(2)} s of stage time`);
+for (const [what, r] of rows) console.log(`${what.padEnd(64)} ${r.secs.toFixed(2)} s (${((r.secs / seedSequential) * 100).toFixed(0)} % of run.sh), exit ${r.code}`);
 if (rows.some(([, r]) => r.code !== 0)) {
   failed = true;
   for (const [, r] of rows) if (r.code !== 0) console.log(r.stderr.slice(-2000));

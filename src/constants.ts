@@ -1,6 +1,6 @@
 // Each name written once; code and tests use these.
 
-/** CLI exit codes (DESIGN.md, CLI contract). */
+/** CLI exit codes (README, "CLI"): outside scripts depend on them. */
 export enum ExitCode {
   Pass = 0,
   Fail = 1,

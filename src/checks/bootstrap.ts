@@ -1,6 +1,6 @@
 // Percentile bootstrap CI of a mean. Used question-clustered for MT-Bench: the caller passes one
 // value per question (d_q, already averaged over its turns), so resampling questions keeps both
-// turns of a question together (parity-methods.md 3.5).
+// turns of a question together (docs/policy.md, MT-Bench).
 
 import { createRng } from './rng.js';
 import { mean, quantileSorted } from './stats.js';

@@ -1,4 +1,4 @@
-// `loss-curve` and `loss-tail`: per-step comparison of the two loss curves (parity-methods.md 5.3).
+// `loss-curve` and `loss-tail`: per-step comparison of the two loss curves (docs/policy.md, loss bounds).
 // The curve check gates the smoothed max gap after warm-up with Megatron's outlier allowance; the
 // tail check gates a small consistent offset at the end, which a max-gap check tolerates.
 

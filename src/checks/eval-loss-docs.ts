@@ -1,4 +1,4 @@
-// `eval-loss-docs`: held-out loss per document, paired (parity-methods.md 3.7, 5.4). Each arm's
+// `eval-loss-docs`: held-out loss per document, paired (docs/policy.md, eval loss). Each arm's
 // token-weighted mean loss; the statistic is (cand - base) / base, one-sided (a lower candidate
 // loss is never a failure). PASS if it is <= pass and the paired bootstrap CI's upper bound <=
 // fail; FAIL if it is > fail or the CI's lower bound > pass; else INCONCLUSIVE.

@@ -55,7 +55,7 @@ export function phrase(c: CheckResult): string {
 export function overallVerdict(checks: CheckResult[], problems: Problem[], earlyAbort: boolean): Verdict {
   if (earlyAbort || checks.some((c) => c.verdict === 'fail')) return 'fail';
   const gating = checks.filter((c) => c.verdict !== 'info');
-  // Nothing gated is not a pass: "never silently a pass" (DESIGN.md).
+  // Nothing gated is not a pass: "never silently a pass" (docs/policy.md).
   if (problems.length > 0 || gating.length === 0 || gating.some((c) => c.verdict === 'invalid')) return 'invalid';
   if (gating.some((c) => c.verdict === 'inconclusive')) return 'inconclusive';
   return 'pass';

@@ -1,4 +1,4 @@
-// `lm-eval:<task>`: non-inferiority of an lm-evaluation-harness accuracy (parity-methods.md 3.7,
+// `lm-eval:<task>`: non-inferiority of an lm-evaluation-harness accuracy (docs/evaluators.md,
 // 5.4: "3-5 log-likelihood tasks, paired per item, margin 1 accuracy point"). The statistic is
 // candidate - baseline in the metric's own units (accuracy 0.01 = 1 point), sign-flipped for a
 // metric whose higher_is_better is false, so positive always means "candidate better".

@@ -1,4 +1,4 @@
-// `mtbench`: non-inferiority of the candidate's MT-Bench score (parity-methods.md 3.5, 5.5).
+// `mtbench`: non-inferiority of the candidate's MT-Bench score (docs/policy.md, MT-Bench).
 // Judgments are paired by (question, turn); the unit of resampling is the question, because its
 // two turns share a conversation and are not independent. A (question, turn) without a counted
 // score on one side (FastChat's -1, which show_result drops, or never judged) is left out of the

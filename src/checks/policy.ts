@@ -1,4 +1,4 @@
-// The verdict policy: every bound of DESIGN.md "Verdicts and default policy", configurable per check
+// The verdict policy: every bound of docs/policy.md, configurable per check
 // (config key `checks`, same names in kebab-case). Relative bounds are fractions: 0.005 = 0.5 %.
 
 export interface RelativeBounds {

@@ -1,5 +1,5 @@
 // A small seeded PRNG for the bootstrap. Math.random cannot be seeded, and the gate must give the
-// same verdict for the same inputs on every run (DESIGN.md), so we carry our own generator.
+// same verdict for the same inputs on every run (docs/policy.md), so we carry our own generator.
 // mulberry32 (Tommy Ettinger, public domain): 32-bit state, period 2^32, passes PractRand to a few
 // GB — far more than 10,000 resamples x a few hundred questions need.
 

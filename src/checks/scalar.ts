@@ -16,7 +16,7 @@ interface ScalarSpec {
   key: string;
   pick: (run: TrainingRun) => number | undefined;
   /**
-   * Gate only a candidate that is worse (higher loss), as parity-methods.md 5.4 does for held-out
+   * Gate only a candidate that is worse (higher loss), as docs/policy.md does for held-out
    * eval loss: a lower eval loss passes, with a warning when it is lower by more than the fail bound.
    */
   oneSided?: boolean;

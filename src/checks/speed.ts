@@ -1,4 +1,4 @@
-// `speed`: reported, never gating (DESIGN.md). HF's train_steps_per_second includes start-up and
+// `speed`: reported, never gating (docs/policy.md). HF's train_steps_per_second includes start-up and
 // compilation, so when both logs give per-step times we also report the ratio of median step times
 // after warm-up, which is what an accelerator actually changes.
 
@@ -32,7 +32,7 @@ export function checkSpeed(training: Training, policy: SpeedPolicy): CheckResult
   const candMedian = medianAfterWarmup(cand.stepTimes, policy.warmupFraction);
   const stepTime = baseMedian !== null && candMedian !== null ? baseMedian / candMedian : null;
   if (throughput === null && stepTime === null) return null;
-  // Throughput first: it is what the seed's table prints and what every run has.
+  // Throughput first: it is what run.sh's table prints and what every run has.
   const value = throughput ?? stepTime!;
   const parts: string[] = [];
   if (throughput !== null) {

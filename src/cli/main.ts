@@ -1,5 +1,5 @@
 // The command-line front end: parses argv (commander), calls the engine, maps verdicts and errors
-// to exit codes. Contract: DESIGN.md "CLI contract".
+// to exit codes (README, "CLI").
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../constants.js';
 import { ConfigError, GateError, ParseError, UsageError, describeParseError, errorMessage } from '../errors.js';
@@ -57,7 +57,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   program
     .command('run')
-    .description("The whole job: train both arms, evaluate, compare, report (the seed's five steps).")
+    .description("The whole job: train both arms, evaluate, compare, report (run.sh's steps: train both arms, MT-Bench on the original model and both checkpoints).")
     .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)')
     .option('--model-dir <dir>', 'original model dir (overrides the config)')
     .option('--out <dir>', 'result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/')

@@ -20,7 +20,7 @@ export const REPORT_FILES = {
   html: 'report.html',
 } as const;
 
-/** `YYYYmmdd_HHMMSS` in local time, as the seed's `date +%Y%m%d_%H%M%S`. */
+/** `YYYYmmdd_HHMMSS` in local time, as run.sh's `date +%Y%m%d_%H%M%S`. */
 export function timestampName(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;

@@ -1,4 +1,4 @@
-// The whole job: the seed's five steps as stages, then compare and the result dir. One function
+// The whole job: run.sh's steps as stages, then compare and the result dir. One function
 // serves the CLI (`run`, `demo`) and the action.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -162,7 +162,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promise<void> {
   const { config } = ctx;
   const want = (s: StageId) => ctx.stages.includes(s);
-  // Training: in the seed's order, or both arms at once when they have disjoint GPUs.
+  // Training: in run.sh's order, or both arms at once when they have disjoint GPUs.
   const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
   if (config.parallel && trainRoles.length === 2) {
     await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));

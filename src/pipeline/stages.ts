@@ -1,4 +1,4 @@
-// The seed's five steps as named stages, and the files each one writes (names from the arm slugs,
+// run.sh's steps (TorchAcc's benchmarks/accuracy) as named stages, and the files each one writes (names from the arm slugs,
 // so the built-in TorchAcc config reproduces torch_training.log, acc_model_eval.log, ...).
 import { UsageError } from '../errors.js';
 import type { ArmRole, Role } from '../model.js';

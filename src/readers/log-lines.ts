@@ -1,7 +1,7 @@
 // Reads what the HF Trainer prints while it trains: tqdm progress bars and the Python-dict repr of
 // each `Trainer.log` call (per-step loss, final metrics). Pure: strings in, events out.
 // Both print styles are handled: transformers 4.x floats (`{'loss': 2.1234, ...}`) and 5.x
-// 4-significant-digit strings (`{'loss': '2.123', ...}`), see reference/seed-formats.md §3.4.
+// 4-significant-digit strings (`{'loss': '2.123', ...}`), see docs/formats.md §4.
 
 import type { LossPoint } from '../model.js';
 import { parsePyDict } from './py-dict.js';

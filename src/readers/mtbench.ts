@@ -1,5 +1,5 @@
 // FastChat MT-Bench single-mode judgments (`model_judgment/<judge>_single.jsonl`) and questions
-// (`question.jsonl`), reference/seed-formats.md §2.4–2.5. The judgment file is append-only and
+// (`question.jsonl`), docs/formats.md §2. The judgment file is append-only and
 // shared across runs, so rows are selected by model id, and the means reproduce FastChat
 // show_result exactly: score -1 rows dropped, duplicates kept, Average = all rows pooled.
 

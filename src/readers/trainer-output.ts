@@ -1,4 +1,4 @@
-// An HF Trainer output dir (reference/seed-formats.md §3): train_results.json, all_results.json,
+// An HF Trainer output dir (docs/formats.md §3): train_results.json, all_results.json,
 // eval_results.json, trainer_state.json, plus the training log as the fallback TorchAcc's own
 // scripts use. Pure parsers for each file; `readTrainerOutput` is the only function touching fs.
 

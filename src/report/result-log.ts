@@ -1,5 +1,5 @@
-// result.log: the seed's table (TorchAcc benchmarks/accuracy/run.sh), same labels and layout, so
-// anything that parsed the seed's file with `\s+=\s+` still works; the gate's verdict is appended
+// result.log: the table of TorchAcc's accuracy benchmark (benchmarks/accuracy/run.sh), same labels and layout, so
+// anything that parsed run.sh's file with `\s+=\s+` still works; the gate's verdict is appended
 // below it in the same `key = value` shape.
 
 import { ROLES, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
@@ -28,7 +28,7 @@ function raw(v: number | undefined): string {
 }
 
 /**
- * MT-Bench averages as the seed showed them: it scraped FastChat's pandas table, which prints
+ * MT-Bench averages as run.sh showed them: it scraped FastChat's pandas table, which prints
  * 6 decimals with trailing zeros dropped (175/159 → 1.100629). summary.json keeps full precision.
  */
 function score(s: MtBenchScores | undefined): string {
@@ -99,7 +99,7 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
   }
   for (const p of r.problems) verdict.push([`problem ${oneLine(p.source)}`, oneLine(p.message)]);
 
-  // The seed padded every label to the longest one so that the "=" signs line up.
+  // run.sh padded every label to the longest one so that the "=" signs line up.
   const width = Math.max(...[...training, ...evaluation, details].map(([k]) => k.length));
   const line = ([k, v]: [string, string]) => `${k.padEnd(width)} = ${v}`;
   return [

@@ -48,7 +48,7 @@ describe('finite', () => {
 });
 
 describe('train-loss and eval-loss', () => {
-  it('relative difference against pass / fail bounds (the seed example passes)', () => {
+  it('relative difference against pass / fail bounds (the benchmarks/accuracy README example passes)', () => {
     const seed = checkTrainLoss(
       { baseline: run(curve(10), { trainLoss: 2.091632914827291 }), candidate: run(curve(10), { trainLoss: 2.0917317353245495 }) },
       DEFAULT_POLICY.trainLoss,

@@ -8,7 +8,7 @@ const pair = (base: number, cand: number) => ({
   candidate: run(curve(40), { trainLoss: cand, evalLoss: cand }),
 });
 
-describe('eval-loss is one-sided (parity-methods 5.4), train-loss two-sided', () => {
+describe('eval-loss is one-sided (docs/policy.md), train-loss two-sided', () => {
   it('a higher candidate eval loss is gated by the bounds', () => {
     expect(checkEvalLoss(pair(2, 2.004), DEFAULT_POLICY.evalLoss)?.verdict).toBe('pass');
     expect(checkEvalLoss(pair(2, 2.014), DEFAULT_POLICY.evalLoss)?.verdict).toBe('inconclusive');

@@ -149,7 +149,7 @@ describe('training faults (run)', () => {
 });
 
 describe('data faults (compare)', () => {
-  /** Copies of a recorded run under the names the seed's fastchat.sh derives model ids from. */
+  /** Copies of a recorded run under the names fastchat.sh derives model ids from. */
   function runs(candidate = 'eager'): { dir: string; baseline: string; candidate: string } {
     const dir = tempDir('fault-data-');
     const baseline = path.join(dir, 'torch_ckpt');

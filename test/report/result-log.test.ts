@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderResultLog } from '../../src/report/result-log.js';
 import { CTX, failResult, invalidResult, passResult } from './results.js';
 
-// DESIGN.md's copy of the seed's README sample (TorchAcc benchmarks/accuracy).
+// The README sample of TorchAcc's accuracy benchmark (benchmarks/accuracy).
 const SEED_SAMPLE = `==================== Training Results ====================
 Torch train loss                = 2.091632914827291
 TorchAcc train loss             = 2.0917317353245495
@@ -22,7 +22,7 @@ More details can be found in    = ./result/20241205_223009
 const collapse = (line: string) => line.replace(/\s+/g, ' ').trim();
 
 describe('renderResultLog', () => {
-  it('reproduces the seed sample in its first 15 lines (whitespace runs collapsed), and byte for byte', () => {
+  it('reproduces the benchmarks/accuracy README sample in its first 15 lines (whitespace runs collapsed), and byte for byte', () => {
     const lines = renderResultLog(passResult(), CTX).split('\n');
     const sample = SEED_SAMPLE.split('\n');
     expect(sample).toHaveLength(15);
@@ -31,7 +31,7 @@ describe('renderResultLog', () => {
     expect(lines.slice(0, 15)).toEqual(sample);
   });
 
-  it('keeps the seed parse working: every value line splits on \\s+=\\s+', () => {
+  it("keeps run.sh's parse working: every value line splits on \\s+=\\s+", () => {
     const text = renderResultLog(passResult(), CTX);
     const values = Object.fromEntries(
       text
@@ -120,7 +120,7 @@ problem runs/acc/training.log   = no final metrics dict ({'train_runtime': ...})
     );
   });
 
-  it('aligns on the longest label when labels are longer than the seed\'s', () => {
+  it('aligns on the longest label when labels are longer than run.sh\'s', () => {
     const r = passResult();
     r.labels = { baseline: 'eager', candidate: 'torch.compile' };
     const lines = renderResultLog(r, CTX).split('\n');
@@ -138,7 +138,7 @@ problem runs/acc/training.log   = no final metrics dict ({'train_runtime': ...})
     expect(text).toContain('Data                            = synthetic example (demo data, not a real run)\n');
   });
 
-  it('prints MT-Bench averages as the seed scraped them (6 decimals), and non-finite ones by name', () => {
+  it('prints MT-Bench averages as run.sh scraped them (6 decimals), and non-finite ones by name', () => {
     const r = passResult();
     (r.mtbench.baseline as { average: number | null }).average = 1 / 3;
     (r.mtbench.candidate as { average: number | null }).average = null;

@@ -49,7 +49,7 @@ const relative = (id: string, title: string, verdict: CheckResult['verdict'], va
   reason,
 });
 
-/** The seed's README sample as a GateResult: PASS, MT-Bench for three roles. */
+/** The benchmarks/accuracy README sample as a GateResult: PASS, MT-Bench for three roles. */
 export function passResult(): GateResult {
   const cats = { writing: 1.9, roleplay: 1.5, reasoning: 1.2, math: 1.05, coding: 1.1, extraction: 1.0, stem: 1.3, humanities: 1.4 };
   return {
