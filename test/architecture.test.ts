@@ -1,0 +1,76 @@
+// The layering the README's "Layout" describes, checked on the import statements of src/: which
+// folder may import which, and the size limit of a module. .ci/run's madge check covers circles
+// between files; this covers the direction between folders, which madge does not know.
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+const SRC = path.resolve(import.meta.dirname, '..', 'src');
+const MAX_LINES = 300;
+/** Modules over the limit, each with the work that splits it; an entry that is no longer over fails. */
+const OVER_LIMIT: Record<string, string> = {
+  'pipeline/process-runner.ts': 'split by responsibility (issue 11)',
+};
+
+/**
+ * What each folder may import besides itself and the shared leaves (model, errors, constants, log,
+ * glob, version). Lower layers never import higher ones: readers and checks know nothing of
+ * processes, the pipeline nothing of GitHub, and only the two front ends (action, cli) wire it all.
+ */
+const MAY_IMPORT: Record<string, string[]> = {
+  readers: [],
+  checks: [],
+  report: ['checks'],
+  config: ['checks'],
+  history: ['checks'],
+  engine: ['readers', 'checks', 'config', 'report'],
+  pipeline: ['readers', 'checks', 'config', 'report', 'engine', 'history'],
+  github: ['readers'],
+  cli: ['readers', 'checks', 'config', 'report', 'engine', 'history', 'pipeline'],
+  action: ['readers', 'checks', 'config', 'report', 'engine', 'history', 'pipeline', 'github'],
+};
+const LEAVES = ['model.ts', 'errors.ts', 'constants.ts', 'log.ts', 'glob.ts', 'version.ts'];
+const ENTRIES: Record<string, string> = { 'index.ts': 'action', 'post.ts': 'action', 'cli.ts': 'cli' };
+
+function modules(dir = SRC): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return modules(full);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path.relative(SRC, full)] : [];
+  });
+}
+const top = (rel: string) => (rel.includes(path.sep) ? rel.split(path.sep)[0]! : rel);
+
+describe('src/ layering', () => {
+  const files = modules();
+
+  it('every folder and top-level file is known to the layering', () => {
+    for (const f of files) {
+      const t = top(f);
+      if (f.includes(path.sep)) expect(Object.keys(MAY_IMPORT), `folder src/${t}`).toContain(t);
+      else expect([...LEAVES, ...Object.keys(ENTRIES)], `module src/${f}`).toContain(f);
+    }
+  });
+
+  it('imports go downward only', () => {
+    const wrong: string[] = [];
+    for (const f of files) {
+      const from = f.includes(path.sep) ? top(f) : (ENTRIES[f] ?? f);
+      const text = readFileSync(path.join(SRC, f), 'utf8');
+      for (const m of text.matchAll(/^(?:import|export)[^'"]*?from\s+'(\.[^']+)'/gm)) {
+        const target = path.relative(SRC, path.resolve(path.dirname(path.join(SRC, f)), m[1]!)).replace(/\.js$/, '.ts');
+        const to = top(target);
+        if (to === from || LEAVES.includes(to) || (MAY_IMPORT[from] ?? []).includes(to)) continue;
+        if (ENTRIES[f] === to) continue;
+        wrong.push(`src/${f} imports src/${target} (${from} may not import ${to})`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it(`no module is over ${MAX_LINES} lines`, () => {
+    const over = files.filter((f) => readFileSync(path.join(SRC, f), 'utf8').split('\n').length - 1 > MAX_LINES);
+    expect(over.filter((f) => !(f in OVER_LIMIT)), 'modules over the limit').toEqual([]);
+    for (const f of Object.keys(OVER_LIMIT)) expect(over, `${f} is no longer over the limit: drop it from OVER_LIMIT`).toContain(f);
+  });
+});
