@@ -1,5 +1,5 @@
 // Headless Chromium for the browser tests (playwright-core drives the system's Chromium; no
-// browser download). The tests skip, saying why, where no Chromium is found; .ci/run installs it.
+// browser download). A missing Chromium is a failure, not a skip; .ci/run installs it.
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,8 +10,15 @@ import type { GateResult } from '../../src/model.js';
 
 /** Debian's Chromium; CHROMIUM_PATH points elsewhere (e.g. google-chrome on GitHub's ubuntu runners). */
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-export const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) console.warn(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium, or set CHROMIUM_PATH)`);
+/**
+ * Whether the browser tests run. A missing browser fails them (CI must not pass by skipping):
+ * skipping takes SKIP_BROWSER_TESTS=1, said out loud.
+ */
+export const HAS_CHROMIUM = process.env.SKIP_BROWSER_TESTS !== '1';
+if (!HAS_CHROMIUM) console.warn('browser tests skipped: SKIP_BROWSER_TESTS=1');
+else if (!existsSync(CHROMIUM)) {
+  throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium, set CHROMIUM_PATH, or set SKIP_BROWSER_TESTS=1 to skip the browser tests`);
+}
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const RECORDED = path.join(ROOT, 'examples', 'recorded');
