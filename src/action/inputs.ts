@@ -1,9 +1,9 @@
 // The only place that reads action inputs. Validates with messages that name the input.
-import * as core from '@actions/core';
 import { Inputs } from '../constants.js';
 import { UsageError } from '../errors.js';
 import type { Verdict } from '../model.js';
 import { parseStages, type StageId } from '../pipeline/stages.js';
+import { coreIo, type ActionIo } from './action-io.js';
 
 export type CommentMode = 'always' | 'on-failure' | 'never';
 
@@ -38,8 +38,13 @@ export function parseFailOn(value: string): Verdict[] {
   return out;
 }
 
-export function getInputs(): ActionSettings {
-  const retention = core.getInput(Inputs.ArtifactRetentionDays);
+// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them.
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+
+export function getInputs(io: Pick<ActionIo, 'getInput'> = coreIo()): ActionSettings {
+  const input = (name: Inputs) => io.getInput(name);
+  const retention = input(Inputs.ArtifactRetentionDays);
   let artifactRetentionDays: number | undefined;
   if (retention) {
     artifactRetentionDays = Number(retention);
@@ -47,23 +52,19 @@ export function getInputs(): ActionSettings {
       throw new UsageError(`input ${Inputs.ArtifactRetentionDays}: "${retention}" is not a whole number of days from 1 to 90`);
     }
   }
-  let allowForkPrs = false;
-  try {
-    allowForkPrs = core.getBooleanInput(Inputs.AllowForkPrs);
-  } catch {
-    const raw = core.getInput(Inputs.AllowForkPrs);
-    if (raw) throw new UsageError(`input ${Inputs.AllowForkPrs}: "${raw}" is not true or false`);
-  }
+  const fork = input(Inputs.AllowForkPrs);
+  if (fork && !TRUE.includes(fork) && !FALSE.includes(fork)) throw new UsageError(`input ${Inputs.AllowForkPrs}: "${fork}" is not true or false`);
+  const allowForkPrs = TRUE.includes(fork);
   return {
-    config: core.getInput(Inputs.Config) || undefined,
-    modelDir: core.getInput(Inputs.ModelDir) || undefined,
-    workingDirectory: core.getInput(Inputs.WorkingDirectory) || '.',
-    token: core.getInput(Inputs.GithubToken),
-    comment: oneOf(Inputs.Comment, core.getInput(Inputs.Comment) || 'always', ['always', 'on-failure', 'never'] as const),
-    artifactName: core.getInput(Inputs.ArtifactName) || undefined,
+    config: input(Inputs.Config) || undefined,
+    modelDir: input(Inputs.ModelDir) || undefined,
+    workingDirectory: input(Inputs.WorkingDirectory) || '.',
+    token: input(Inputs.GithubToken),
+    comment: oneOf(Inputs.Comment, input(Inputs.Comment) || 'always', ['always', 'on-failure', 'never'] as const),
+    artifactName: input(Inputs.ArtifactName) || undefined,
     artifactRetentionDays,
-    failOn: parseFailOn(core.getInput(Inputs.FailOn) || 'fail'),
-    stages: parseStages(core.getInput(Inputs.Stages) || 'all', `input ${Inputs.Stages}`),
+    failOn: parseFailOn(input(Inputs.FailOn) || 'fail'),
+    stages: parseStages(input(Inputs.Stages) || 'all', `input ${Inputs.Stages}`),
     allowForkPrs,
   };
 }

@@ -39,6 +39,25 @@ export function defaultArtifactName(gateName: string, settings: ActionSettings, 
   return sanitizeArtifactName(`accuracy-gate-${gateName}-${env.GITHUB_JOB ?? 'job'}${stages}-attempt${env.GITHUB_RUN_ATTEMPT ?? '1'}`);
 }
 
+/**
+ * Artifact names are unique per workflow run: a default name can collide when the gate runs twice
+ * in one job or in matrix jobs; it then gets a fresh suffix, once. A name the user chose stays theirs.
+ */
+export async function uploadUnderFreeName<T>(
+  name: string,
+  userChosen: boolean,
+  upload: (name: string) => Promise<T>,
+  suffix: () => string = () => Date.now().toString(36),
+): Promise<{ name: string; res: T }> {
+  try {
+    return { name, res: await upload(name) };
+  } catch (e) {
+    if (userChosen || !/already exists|conflict|409/i.test(errorMessage(e))) throw e;
+    const fresh = `${name}-${suffix()}`;
+    return { name: fresh, res: await upload(fresh) };
+  }
+}
+
 async function uploadArtifact(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome): Promise<{ id?: number; url?: string }> {
   const unavailable = artifactUnavailableReason(process.env);
   if (unavailable) {
@@ -54,16 +73,9 @@ async function uploadArtifact(settings: ActionSettings, event: EventInfo, outcom
       exclude: art.exclude.length ? art.exclude : undefined,
     });
   try {
-    let res;
-    try {
-      res = await upload(name);
-    } catch (e) {
-      // Artifact names are unique per workflow run: a default name can collide when the gate runs
-      // twice in one job or in matrix jobs; pick a fresh one. A name the user chose stays theirs.
-      if (settings.artifactName || !/already exists|conflict|409/i.test(errorMessage(e))) throw e;
-      name = `${name}-${Date.now().toString(36)}`;
-      res = await upload(name);
-    }
+    const uploaded = await uploadUnderFreeName(name, !!settings.artifactName, upload);
+    const res = uploaded.res;
+    name = uploaded.name;
     core.info(`uploaded artifact ${name} (id ${res.id}, ${res.files} files, ${res.size} bytes; left out ${res.skipped.length}: ${res.skipped.slice(0, 5).join(', ')})`);
     const run = runUrl(event);
     return { id: res.id, url: run ? `${run}/artifacts/${res.id}` : undefined };
@@ -73,7 +85,7 @@ async function uploadArtifact(settings: ActionSettings, event: EventInfo, outcom
   }
 }
 
-function wantsComment(settings: ActionSettings, verdict: string): boolean {
+export function wantsComment(settings: ActionSettings, verdict: string): boolean {
   if (settings.comment === 'never') return false;
   if (settings.comment === 'on-failure') return verdict !== 'pass';
   return true;

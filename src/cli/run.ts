@@ -6,9 +6,7 @@ import type { GateConfig } from '../config/types.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
 import { parseStages, type StageId } from '../pipeline/stages.js';
-import { createProcessRunner } from '../pipeline/process-runner.js';
-import { createCancelController } from '../pipeline/cancel.js';
-import { runGate } from '../pipeline/run-gate.js';
+import { runSession } from '../pipeline/session.js';
 import { UsageError } from '../errors.js';
 import { baseProvenance } from '../engine/provenance.js';
 
@@ -38,43 +36,30 @@ export interface LocalRun {
 
 /** Runs the gate in this process with signal handling: SIGINT/SIGTERM stop every stage, the result dir is still written. */
 export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateResult> {
-  const cancel = createCancelController();
-  const runner = createProcessRunner({ graceMs: 3000 });
-  const onSignal = (sig: NodeJS.Signals) => cancel.cancel(`received ${sig}`);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    const outcome = await runGate(
-      {
-        config: r.config,
-        configSource: r.configSource,
-        baseDir: process.cwd(),
-        stages: r.stages,
-        resultRoot: r.out,
-        modelDir: r.modelDir,
-        allowCacheWrite: r.allowCacheWrite,
-        synthetic: r.synthetic,
-        history: r.history,
-        provenance: { ...baseProvenance(), 'config-hash': configHash(r.config) },
-      },
-      {
-        runner,
-        log,
-        env: process.env,
-        secrets: [],
-        now: () => new Date(),
-        cancel,
-        heartbeatMs: 60_000,
-        echo: r.verbose ? (line) => io.stderr(`${line}\n`) : undefined,
-      },
-    );
-    io.stdout(outcome.reports.resultLog);
-    log.info(outcome.writeError ? `result dir: ${outcome.resultDir} (not written: see the error above)` : `result dir: ${outcome.resultDir}`);
-    return outcome.result;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const outcome = await runSession(
+    {
+      config: r.config,
+      configSource: r.configSource,
+      baseDir: process.cwd(),
+      stages: r.stages,
+      resultRoot: r.out,
+      modelDir: r.modelDir,
+      allowCacheWrite: r.allowCacheWrite,
+      synthetic: r.synthetic,
+      history: r.history,
+      provenance: { ...baseProvenance(), 'config-hash': configHash(r.config) },
+    },
+    {
+      log,
+      env: process.env,
+      secrets: [],
+      echo: r.verbose ? (line) => io.stderr(`${line}\n`) : undefined,
+      onSignal: (sig) => `received ${sig}`,
+    },
+  );
+  io.stdout(outcome.reports.resultLog);
+  log.info(outcome.writeError ? `result dir: ${outcome.resultDir} (not written: see the error above)` : `result dir: ${outcome.resultDir}`);
+  return outcome.result;
 }
 
 export async function runCommand(flags: RunFlags, io: CliIo, log: Log): Promise<GateResult> {

@@ -1,0 +1,38 @@
+// Everything the action's main step needs from the runner, behind one interface (as Log and CliIo
+// are for the engine and the CLI): inputs, outputs, state, the step's result, log commands and the
+// environment. coreIo() is the real one (@actions/core); tests pass a recording fake.
+import * as core from '@actions/core';
+
+export interface AnnotationRef {
+  title?: string;
+  file?: string;
+  startLine?: number;
+}
+
+export interface ActionIo {
+  /** The step's environment (GITHUB_*, RUNNER_TEMP, ...). */
+  env: NodeJS.ProcessEnv;
+  /** An input as the runner passed it, trimmed; '' when unset. */
+  getInput(name: string): string;
+  setOutput(name: string, value: string): void;
+  setFailed(message: string): void;
+  setSecret(value: string): void;
+  saveState(name: string, value: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string, ref?: AnnotationRef): void;
+}
+
+export function coreIo(env: NodeJS.ProcessEnv = process.env): ActionIo {
+  return {
+    env,
+    getInput: (name) => core.getInput(name),
+    setOutput: (name, value) => core.setOutput(name, value),
+    setFailed: (message) => core.setFailed(message),
+    setSecret: (value) => core.setSecret(value),
+    saveState: (name, value) => core.saveState(name, value),
+    info: (message) => core.info(message),
+    warning: (message) => core.warning(message),
+    error: (message, ref) => core.error(message, ref),
+  };
+}

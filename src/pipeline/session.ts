@@ -1,0 +1,49 @@
+// One gate run in this process, as both front ends start it (action/main.ts, cli/run.ts): a
+// cancel controller that SIGINT/SIGTERM trigger, the process runner, the clock and the heartbeat.
+// A signal stops every stage tree and runGate still writes the partial result dir.
+import type { Log } from '../log.js';
+import { createCancelController } from './cancel.js';
+import { createProcessRunner } from './process-runner.js';
+import type { ProcessRegistry } from './process-registry.js';
+import { runGate, type RunGateOptions, type RunGateOutcome } from './run-gate.js';
+
+/** SIGTERM to SIGKILL for a stage's process group: inside the runner's 7.5 s between its SIGINT and SIGTERM. */
+export const STAGE_GRACE_MS = 3000;
+/** How often a silent stage says it is still running. */
+export const HEARTBEAT_MS = 60_000;
+
+export interface SessionWiring {
+  log: Log;
+  env: NodeJS.ProcessEnv;
+  /** Token values that must never reach a child. */
+  secrets: string[];
+  /** Echo of each stage output line (verbose CLI, the action's step log). */
+  echo?: (line: string) => void;
+  /** Where started process groups are recorded (the action's post step kills leftovers). */
+  registry?: ProcessRegistry;
+  /** The cancel reason for a signal; also the place for a front end's own reaction. */
+  onSignal: (sig: NodeJS.Signals) => string;
+}
+
+export async function runSession(options: RunGateOptions, w: SessionWiring): Promise<RunGateOutcome> {
+  const cancel = createCancelController();
+  const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry });
+  const onSignal = (sig: NodeJS.Signals) => cancel.cancel(w.onSignal(sig));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await runGate(options, {
+      runner,
+      log: w.log,
+      env: w.env,
+      secrets: w.secrets,
+      now: () => new Date(),
+      cancel,
+      heartbeatMs: HEARTBEAT_MS,
+      echo: w.echo,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,191 @@
+// The action's decisions, with the runner behind a recording ActionIo: no child process, no
+// @actions/core, milliseconds each. The end-to-end runs are in test/integration/action*.int.test.ts.
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ActionIo, AnnotationRef } from '../../src/action/action-io.js';
+import { finish, run } from '../../src/action/main.js';
+import { getInputs, type ActionSettings } from '../../src/action/inputs.js';
+import { uploadUnderFreeName, wantsComment } from '../../src/action/publish.js';
+import { trustPolicy } from '../../src/action/trust.js';
+import type { EventInfo } from '../../src/action/event.js';
+import { ANNOTATION_LIMIT } from '../../src/constants.js';
+import { failResult, passResult } from '../report/results.js';
+import { tempDir } from '../helpers/cli.js';
+
+interface Recorded {
+  outputs: Record<string, string>;
+  failed: string[];
+  errors: { message: string; ref?: AnnotationRef }[];
+  warnings: string[];
+  infos: string[];
+  state: Record<string, string>;
+  secrets: string[];
+}
+
+function fakeIo(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): ActionIo & { rec: Recorded } {
+  const rec: Recorded = { outputs: {}, failed: [], errors: [], warnings: [], infos: [], state: {}, secrets: [] };
+  return {
+    rec,
+    env,
+    getInput: (name) => (inputs[name] ?? '').trim(),
+    setOutput: (name, value) => void (rec.outputs[name] = value),
+    setFailed: (m) => void rec.failed.push(m),
+    setSecret: (v) => void rec.secrets.push(v),
+    saveState: (name, value) => void (rec.state[name] = value),
+    info: (m) => void rec.infos.push(m),
+    warning: (m) => void rec.warnings.push(m),
+    error: (message, ref) => void rec.errors.push({ message, ref }),
+  };
+}
+
+const settings = (extra: Partial<ActionSettings> = {}): ActionSettings => ({
+  workingDirectory: '.',
+  token: '',
+  comment: 'always',
+  failOn: ['invalid', 'fail'],
+  stages: [],
+  allowForkPrs: false,
+  ...extra,
+});
+
+const event = (extra: Partial<EventInfo>): EventInfo => ({
+  name: 'push',
+  repository: { owner: 'acme', repo: 'torchacc' },
+  isFork: false,
+  onDefaultBranch: false,
+  serverUrl: 'https://github.com',
+  ...extra,
+});
+
+function forkEvent(): string {
+  const file = path.join(tempDir('event-'), 'event.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      pull_request: { number: 5, head: { repo: { full_name: 'mallory/torchacc' } }, base: { repo: { full_name: 'acme/torchacc' } } },
+      repository: { full_name: 'acme/torchacc', default_branch: 'main' },
+    }),
+  );
+  return file;
+}
+
+describe('fork refusal', () => {
+  it('a fork PR is refused before anything runs: verdict invalid, the step fails, no state for the post step', async () => {
+    // A config that does not exist: reaching loadConfig would fail differently.
+    const io = fakeIo({ config: 'missing.yml', 'github-token': 'ghs_x' }, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: forkEvent(), GITHUB_REPOSITORY: 'acme/torchacc' });
+    await run(io);
+    expect(io.rec.outputs.verdict).toBe('invalid');
+    expect(io.rec.failed).toHaveLength(1);
+    expect(io.rec.failed[0]).toMatch(/^refusing to run: this pull request comes from a fork \(mallory\/torchacc\)/);
+    expect(io.rec.failed[0]).toContain('allow-fork-prs');
+    expect(io.rec.state).toEqual({});
+    expect(io.rec.secrets).toEqual(['ghs_x']);
+  });
+
+  it('allow-fork-prs: true lets it through to the config (here: missing, a config error)', async () => {
+    const io = fakeIo({ config: 'missing.yml', 'allow-fork-prs': 'true' }, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: forkEvent(), GITHUB_WORKSPACE: tempDir('ws-') });
+    await run(io);
+    expect(io.rec.outputs.verdict).toBe('invalid');
+    expect(io.rec.failed[0]).not.toMatch(/refusing/);
+    expect(io.rec.failed[0]).toMatch(/missing\.yml/);
+  });
+
+  it('allow-fork-prs takes YAML booleans only', () => {
+    expect(getInputs(fakeIo({ 'allow-fork-prs': 'True' })).allowForkPrs).toBe(true);
+    expect(getInputs(fakeIo({ 'allow-fork-prs': 'FALSE' })).allowForkPrs).toBe(false);
+    expect(getInputs(fakeIo({})).allowForkPrs).toBe(false);
+    expect(() => getInputs(fakeIo({ 'allow-fork-prs': 'yes' }))).toThrow('input allow-fork-prs: "yes" is not true or false');
+  });
+});
+
+describe('annotation budget and the step result', () => {
+  it('at most ANNOTATION_LIMIT - 1 annotations (the step failure is the last), checks before problems', () => {
+    const r = failResult();
+    const check = r.checks.find((c) => c.verdict === 'fail')!;
+    r.checks = Array.from({ length: 12 }, (_, i) => ({ ...check, id: `c${i}`, title: `Check ${i}` }));
+    r.problems = [{ source: 'x.json', message: 'unreadable' }];
+    const io = fakeIo({});
+    finish(settings(), r, io);
+    expect(io.rec.errors).toHaveLength(ANNOTATION_LIMIT - 1);
+    expect(io.rec.errors.every((e) => e.ref?.title?.startsWith('accuracy-gate: c'))).toBe(true);
+    expect(io.rec.failed).toEqual([r.headline]);
+  });
+
+  it('problems fill the budget the failing checks leave', () => {
+    const r = failResult();
+    const failing = r.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'invalid').length;
+    r.problems = Array.from({ length: 20 }, (_, i) => ({ source: `f${i}`, message: 'bad' }));
+    const io = fakeIo({});
+    finish(settings(), r, io);
+    expect(io.rec.errors).toHaveLength(ANNOTATION_LIMIT - 1);
+    expect(io.rec.errors.filter((e) => e.ref?.title === 'accuracy-gate: f0')).toHaveLength(failing < ANNOTATION_LIMIT - 1 ? 1 : 0);
+  });
+
+  it('fail-on decides the step: INCONCLUSIVE warns by default and fails with fail,inconclusive', () => {
+    const r = passResult();
+    r.verdict = 'inconclusive';
+    const lenient = fakeIo({});
+    finish(settings(), r, lenient);
+    expect(lenient.rec.failed).toEqual([]);
+    expect(lenient.rec.warnings).toEqual([r.headline]);
+    const strict = fakeIo({});
+    finish(settings({ failOn: ['invalid', 'fail', 'inconclusive'] }), r, strict);
+    expect(strict.rec.failed).toEqual([r.headline]);
+  });
+
+  it('PASS fails nothing and annotates nothing', () => {
+    const io = fakeIo({});
+    finish(settings(), passResult(), io);
+    expect(io.rec.failed).toEqual([]);
+    expect(io.rec.errors).toEqual([]);
+  });
+});
+
+describe('comment policy', () => {
+  it('always, on-failure (any verdict but PASS), never', () => {
+    for (const v of ['pass', 'fail', 'inconclusive', 'invalid']) {
+      expect(wantsComment(settings({ comment: 'always' }), v)).toBe(true);
+      expect(wantsComment(settings({ comment: 'never' }), v)).toBe(false);
+      expect(wantsComment(settings({ comment: 'on-failure' }), v)).toBe(v !== 'pass');
+    }
+  });
+});
+
+describe('artifact name retry', () => {
+  const conflict = () => Promise.reject(new Error('Conflict: an artifact with this name already exists on the workflow run'));
+
+  it('a default name that collides gets a fresh suffix, once', async () => {
+    const tried: string[] = [];
+    const out = await uploadUnderFreeName('accuracy-gate-x-gate-attempt1', false, (n) => (tried.push(n), tried.length === 1 ? conflict() : Promise.resolve(7)), () => 'k1');
+    expect(out).toEqual({ name: 'accuracy-gate-x-gate-attempt1-k1', res: 7 });
+    expect(tried).toEqual(['accuracy-gate-x-gate-attempt1', 'accuracy-gate-x-gate-attempt1-k1']);
+  });
+
+  it("a name the user chose is never changed, and other errors are not retried", async () => {
+    const tried: string[] = [];
+    await expect(uploadUnderFreeName('mine', true, (n) => (tried.push(n), conflict()))).rejects.toThrow(/already exists/);
+    await expect(uploadUnderFreeName('dflt', false, (n) => (tried.push(n), Promise.reject(new Error('ECONNRESET'))))).rejects.toThrow('ECONNRESET');
+    expect(tried).toEqual(['mine', 'dflt']);
+  });
+
+  it('a second collision is an error, not a loop', async () => {
+    let calls = 0;
+    await expect(uploadUnderFreeName('d', false, () => (calls++, conflict()))).rejects.toThrow(/already exists/);
+    expect(calls).toBe(2);
+  });
+});
+
+describe('trust policy: one place decides cache writes and history', () => {
+  it('pull requests never write; the default branch does; write-on widens or stops cache writes only', () => {
+    const pr = event({ name: 'pull_request', prNumber: 3 });
+    const target = event({ name: 'pull_request_target', prNumber: 3 });
+    const main = event({ name: 'push', onDefaultBranch: true });
+    const nightly = event({ name: 'schedule', onDefaultBranch: true });
+    const branch = event({ name: 'workflow_dispatch', onDefaultBranch: false });
+    for (const e of [pr, target]) expect(trustPolicy(e, 'always')).toEqual({ trusted: false, cacheWrite: false, recordHistory: false });
+    for (const e of [main, nightly]) expect(trustPolicy(e, 'default-branch')).toEqual({ trusted: true, cacheWrite: true, recordHistory: true });
+    expect(trustPolicy(branch, 'default-branch')).toEqual({ trusted: true, cacheWrite: false, recordHistory: false });
+    expect(trustPolicy(branch, 'always')).toEqual({ trusted: true, cacheWrite: true, recordHistory: false });
+  });
+});
