@@ -18,7 +18,11 @@ export interface ActionIo {
   setFailed(message: string): void;
   setSecret(value: string): void;
   saveState(name: string, value: string): void;
+  getState(name: string): string;
+  /** Appends to the job summary (GITHUB_STEP_SUMMARY). */
+  writeSummary(markdown: string): Promise<void>;
   info(message: string): void;
+  notice(message: string): void;
   warning(message: string): void;
   error(message: string, ref?: AnnotationRef): void;
 }
@@ -31,7 +35,10 @@ export function coreIo(env: NodeJS.ProcessEnv = process.env): ActionIo {
     setFailed: (message) => core.setFailed(message),
     setSecret: (value) => core.setSecret(value),
     saveState: (name, value) => core.saveState(name, value),
+    getState: (name) => core.getState(name),
+    writeSummary: async (markdown) => void (await core.summary.addRaw(markdown).write()),
     info: (message) => core.info(message),
+    notice: (message) => core.notice(message),
     warning: (message) => core.warning(message),
     error: (message, ref) => core.error(message, ref),
   };

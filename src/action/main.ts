@@ -39,7 +39,7 @@ export async function run(io: ActionIo = coreIo()): Promise<void> {
       return;
     }
     const outcome = await gate(settings, event, io);
-    await publish(settings, event, outcome);
+    await publish(settings, event, outcome, io);
     finish(settings, outcome.result, io);
   } catch (e) {
     fail(e, io);

@@ -1,6 +1,5 @@
 // The GitHub side effects after a run. None of them may lose the verdict: each failure becomes a
 // warning, and the step's result is decided by the verdict alone.
-import * as core from '@actions/core';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { Outputs, SUMMARY_LIMIT } from '../constants.js';
@@ -16,15 +15,16 @@ import { createOctokit } from '../github/octokit-client.js';
 import { CommentError, createCommentClient } from '../github/comment-client.js';
 import { artifactUnavailableReason, createArtifactUploader, sanitizeArtifactName } from '../github/artifact-uploader.js';
 import { coreLog } from './core-log.js';
+import type { ActionIo } from './action-io.js';
 
 export function runUrl(event: EventInfo): string | undefined {
   if (!event.repository || !event.runId) return undefined;
   return `${event.serverUrl}/${event.repository.owner}/${event.repository.repo}/actions/runs/${event.runId}`;
 }
 
-export async function writeJobSummary(result: GateResult, outcome: RunGateOutcome, artifactUrl?: string): Promise<void> {
+export async function writeJobSummary(io: ActionIo, result: GateResult, outcome: RunGateOutcome, artifactUrl?: string): Promise<void> {
   const body = renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }, { limit: SUMMARY_LIMIT - 1024 });
-  await core.summary.addRaw(body).write();
+  await io.writeSummary(body);
   if (artifactUrl) {
     try {
       writeFileAtomic(path.join(outcome.resultDir, REPORT_FILES.report), renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }));
@@ -58,13 +58,13 @@ export async function uploadUnderFreeName<T>(
   }
 }
 
-async function uploadArtifact(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome): Promise<{ id?: number; url?: string }> {
-  const unavailable = artifactUnavailableReason(process.env);
+async function uploadArtifact(io: ActionIo, settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome): Promise<{ id?: number; url?: string }> {
+  const unavailable = artifactUnavailableReason(io.env);
   if (unavailable) {
-    core.notice(`result artifact not uploaded: ${unavailable}. The result dir is ${outcome.resultDir}`);
+    io.notice(`result artifact not uploaded: ${unavailable}. The result dir is ${outcome.resultDir}`);
     return {};
   }
-  let name = settings.artifactName ? sanitizeArtifactName(settings.artifactName) : defaultArtifactName(outcome.reportContext.gateName, settings, process.env);
+  let name = settings.artifactName ? sanitizeArtifactName(settings.artifactName) : defaultArtifactName(outcome.reportContext.gateName, settings, io.env);
   const art = outcome.artifact;
   const upload = (n: string) =>
     createArtifactUploader().upload(n, outcome.resultDir, {
@@ -76,11 +76,11 @@ async function uploadArtifact(settings: ActionSettings, event: EventInfo, outcom
     const uploaded = await uploadUnderFreeName(name, !!settings.artifactName, upload);
     const res = uploaded.res;
     name = uploaded.name;
-    core.info(`uploaded artifact ${name} (id ${res.id}, ${res.files} files, ${res.size} bytes; left out ${res.skipped.length}: ${res.skipped.slice(0, 5).join(', ')})`);
+    io.info(`uploaded artifact ${name} (id ${res.id}, ${res.files} files, ${res.size} bytes; left out ${res.skipped.length}: ${res.skipped.slice(0, 5).join(', ')})`);
     const run = runUrl(event);
     return { id: res.id, url: run ? `${run}/artifacts/${res.id}` : undefined };
   } catch (e) {
-    core.warning(`result artifact upload failed (the verdict stands; the result dir is ${outcome.resultDir} on the runner): ${errorMessage(e)}`);
+    io.warning(`result artifact upload failed (the verdict stands; the result dir is ${outcome.resultDir} on the runner): ${errorMessage(e)}`);
     return {};
   }
 }
@@ -91,46 +91,46 @@ export function wantsComment(settings: ActionSettings, verdict: string): boolean
   return true;
 }
 
-async function comment(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, artifactUrl?: string): Promise<string | undefined> {
+async function comment(io: ActionIo, settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, artifactUrl?: string): Promise<string | undefined> {
   if (!event.prNumber || !event.repository || !wantsComment(settings, outcome.result.verdict)) return undefined;
   if (!settings.token) {
-    core.warning('PR comment not posted: no github-token');
+    io.warning('PR comment not posted: no github-token');
     return undefined;
   }
   const ctx = { ...outcome.reportContext, artifactUrl };
   const body = renderReportMarkdown(outcome.result, ctx);
   try {
-    const octokit = createOctokit(settings.token, { baseUrl: process.env.GITHUB_API_URL, log: coreLog() });
+    const octokit = createOctokit(settings.token, { baseUrl: io.env.GITHUB_API_URL, log: coreLog() });
     const res = await createCommentClient(octokit).upsert(
       { owner: event.repository.owner, repo: event.repository.repo, issueNumber: event.prNumber },
       commentMarker(ctx.gateName),
       body,
     );
-    core.info(`PR comment ${res.action}: ${res.url}`);
+    io.info(`PR comment ${res.action}: ${res.url}`);
     return res.url;
   } catch (e) {
     const why =
       e instanceof CommentError && e.forbidden
         ? 'the token is read-only here (a fork PR, or the workflow lacks `permissions: pull-requests: write`)'
         : errorMessage(e);
-    core.warning(`PR comment not posted: ${why}. The report is in the job summary and the artifact.`);
+    io.warning(`PR comment not posted: ${why}. The report is in the job summary and the artifact.`);
     return undefined;
   }
 }
 
-export async function publish(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome): Promise<void> {
+export async function publish(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, io: ActionIo): Promise<void> {
   const { result } = outcome;
-  core.setOutput(Outputs.Verdict, result.verdict);
-  core.setOutput(Outputs.ResultDir, outcome.resultDir);
-  core.setOutput(Outputs.SummaryJson, path.join(outcome.resultDir, REPORT_FILES.summary));
-  const artifact = await uploadArtifact(settings, event, outcome);
-  core.setOutput(Outputs.ArtifactId, artifact.id !== undefined ? String(artifact.id) : '');
+  io.setOutput(Outputs.Verdict, result.verdict);
+  io.setOutput(Outputs.ResultDir, outcome.resultDir);
+  io.setOutput(Outputs.SummaryJson, path.join(outcome.resultDir, REPORT_FILES.summary));
+  const artifact = await uploadArtifact(io, settings, event, outcome);
+  io.setOutput(Outputs.ArtifactId, artifact.id !== undefined ? String(artifact.id) : '');
   try {
-    await writeJobSummary(result, outcome, artifact.url);
+    await writeJobSummary(io, result, outcome, artifact.url);
   } catch (e) {
-    core.warning(`job summary not written: ${errorMessage(e)}`);
+    io.warning(`job summary not written: ${errorMessage(e)}`);
   }
-  const url = await comment(settings, event, outcome, artifact.url);
-  core.setOutput(Outputs.CommentUrl, url ?? '');
-  if (outcome.writeError) core.error(outcome.writeError);
+  const url = await comment(io, settings, event, outcome, artifact.url);
+  io.setOutput(Outputs.CommentUrl, url ?? '');
+  if (outcome.writeError) io.error(outcome.writeError);
 }

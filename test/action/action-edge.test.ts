@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import type { ActionIo, AnnotationRef } from '../../src/action/action-io.js';
 import { finish, run } from '../../src/action/main.js';
 import { getInputs, type ActionSettings } from '../../src/action/inputs.js';
-import { uploadUnderFreeName, wantsComment } from '../../src/action/publish.js';
+import { publish, uploadUnderFreeName, wantsComment } from '../../src/action/publish.js';
 import { trustPolicy } from '../../src/action/trust.js';
 import type { EventInfo } from '../../src/action/event.js';
 import { ANNOTATION_LIMIT } from '../../src/constants.js';
-import { failResult, passResult } from '../report/results.js';
+import { CTX, failResult, passResult } from '../report/results.js';
 import { tempDir } from '../helpers/cli.js';
 
 interface Recorded {
@@ -21,10 +21,12 @@ interface Recorded {
   infos: string[];
   state: Record<string, string>;
   secrets: string[];
+  summary: string[];
+  notices: string[];
 }
 
 function fakeIo(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): ActionIo & { rec: Recorded } {
-  const rec: Recorded = { outputs: {}, failed: [], errors: [], warnings: [], infos: [], state: {}, secrets: [] };
+  const rec: Recorded = { outputs: {}, failed: [], errors: [], warnings: [], infos: [], state: {}, secrets: [], summary: [], notices: [] };
   return {
     rec,
     env,
@@ -33,6 +35,9 @@ function fakeIo(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): Ac
     setFailed: (m) => void rec.failed.push(m),
     setSecret: (v) => void rec.secrets.push(v),
     saveState: (name, value) => void (rec.state[name] = value),
+    getState: (name) => rec.state[name] ?? '',
+    writeSummary: async (m) => void rec.summary.push(m),
+    notice: (m) => void rec.notices.push(m),
     info: (m) => void rec.infos.push(m),
     warning: (m) => void rec.warnings.push(m),
     error: (message, ref) => void rec.errors.push({ message, ref }),
@@ -187,5 +192,20 @@ describe('trust policy: one place decides cache writes and history', () => {
     for (const e of [main, nightly]) expect(trustPolicy(e, 'default-branch')).toEqual({ trusted: true, cacheWrite: true, recordHistory: true });
     expect(trustPolicy(branch, 'default-branch')).toEqual({ trusted: true, cacheWrite: false, recordHistory: false });
     expect(trustPolicy(branch, 'always')).toEqual({ trusted: true, cacheWrite: true, recordHistory: false });
+  });
+});
+
+describe('publish', () => {
+  it('outside GitHub (no artifact runtime): outputs, a notice, the job summary, no comment on a push', async () => {
+    const dir = tempDir('result-');
+    const result = passResult();
+    const outcome = { result, resultDir: dir, reportContext: CTX, artifact: { include: [], exclude: [] } } as unknown as Parameters<typeof publish>[2];
+    const io = fakeIo({});
+    await publish(settings({ token: 'ghs_x' }), event({ name: 'push' }), outcome, io);
+    expect(io.rec.outputs).toEqual({ verdict: 'pass', 'result-dir': dir, 'summary-json': path.join(dir, 'summary.json'), 'artifact-id': '', 'comment-url': '' });
+    expect(io.rec.notices[0]).toMatch(/^result artifact not uploaded: /);
+    expect(io.rec.summary).toHaveLength(1);
+    expect(io.rec.summary[0]).toContain('PASS');
+    expect(io.rec.warnings).toEqual([]);
   });
 });
