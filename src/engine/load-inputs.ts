@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import type { ArmLabels, ArmRole, ModelIdPick, MtBenchScores, Problem, Role, TrainingRun } from '../model.js';
 import { readTrainerOutput } from '../readers/trainer-output.js';
-import { parseQuestions, readJudgmentsFile, scoreModel, type JudgmentRow } from '../readers/mtbench.js';
-import { readFileSync } from 'node:fs';
+import { readJudgmentsFile, readQuestionsFile, scoreModel, type JudgmentRow } from '../readers/mtbench.js';
 import type { CheckInputs } from '../checks/index.js';
 import { BUILTIN_CONFIG } from '../config/defaults.js';
 import type { GateConfig } from '../config/types.js';
@@ -107,7 +106,7 @@ export function loadMtBench(src: CompareSources, problems: Problem[]): Partial<R
   let questions: Map<number, string> | undefined;
   if (src.questions) {
     try {
-      questions = parseQuestions(readFileSync(src.questions, 'utf8'), src.questions);
+      questions = readQuestionsFile(src.questions);
     } catch (e) {
       problems.push(problemOf(e, src.questions));
     }
