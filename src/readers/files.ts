@@ -1,4 +1,4 @@
-// The readers' only file-system access: read a whole text file, or say precisely why not.
+// The readers' shared file access: read a whole text file, or say precisely why not.
 
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
