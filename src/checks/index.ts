@@ -53,12 +53,3 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
   const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort);
   return { verdict, headline, checks };
 }
-
-export { outlierAllowance } from './curve.js';
-export { findDivergence, type Divergence } from './finite.js';
-export { bootstrapMeanCi, type BootstrapCi } from './bootstrap.js';
-export { pairDifferences, type PairedDifferences } from './mtbench.js';
-export { createRng, Rng } from './rng.js';
-export { checkEvalLossDocs } from './eval-loss-docs.js';
-export { checkLmEval, pickMetric as pickLmEvalMetric, selectedTasks as lmEvalTasks } from './lm-eval.js';
-export { checkCustom } from './custom.js';

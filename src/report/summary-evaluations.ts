@@ -2,7 +2,7 @@
 // custom metrics, per arm. Like the rest of summary.json, every role key is always present, and
 // non-finite numbers are written as their names (toJsonNumber).
 
-import { pickLmEvalMetric } from '../checks/index.js';
+import { pickMetric as pickLmEvalMetric } from '../checks/lm-eval.js';
 import { ARM_ROLES, type ArmRole, type EvalDocLosses, type GateResult } from '../model.js';
 import { toJsonNumber, type JsonNumber } from './json-number.js';
 
