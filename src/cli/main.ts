@@ -57,7 +57,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   program
     .command('run')
-    .description("The whole job: train both arms, evaluate, compare, report (run.sh's steps: train both arms, MT-Bench on the original model and both checkpoints).")
+    .description("The whole job, as TorchAcc's benchmarks/accuracy run.sh: train both arms, MT-Bench on the original model and both checkpoints, compare, report.")
     .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)')
     .option('--model-dir <dir>', 'original model dir (overrides the config)')
     .option('--out <dir>', 'result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/')
