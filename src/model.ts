@@ -262,8 +262,12 @@ export interface HistoryEntry {
   /** Headline statistics of the gating checks (relative gaps, CI bounds). */
   checks: Record<string, number | null>;
   mtbench?: { original?: number | null; baseline?: number | null; candidate?: number | null };
-  /** Where the baseline came from (a cache key means it was not retrained). */
+  /** The key of the baseline's inputs (commands, model, files, fingerprint); set whenever the cache is on. */
   baselineCacheKey?: string;
+  /** The baseline was restored from the cache, not retrained: no new A/A evidence (`calibrate --history`). */
+  baselineCached?: boolean;
+  /** configHash of the job: the inputs' identity when the cache (and its key) is off. */
+  configHash?: string;
 }
 
 export interface ArmNumbers {

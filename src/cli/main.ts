@@ -8,6 +8,7 @@ import { streamLog } from '../log.js';
 import { compareCommand } from './compare.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
+import { calibrateCommand } from './calibrate.js';
 import { VERSION } from '../version.js';
 import { defaultIo, type CliIo } from './io.js';
 
@@ -82,6 +83,24 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--verbose', "echo every stage's output")
     .action(async (opts) => {
       code = exitCodeFor((await demoCommand(opts, io, log)).verdict);
+    });
+
+  program
+    .command('calibrate')
+    .description("A/A runs of one configuration → each check's noise, false-alarm rates, suggested bounds, the smallest regression that FAILs, a checks: snippet.")
+    .option('--runs <dirs...>', 'trainer output dirs of the same configuration (A/A: reruns, other data seeds), at least 2')
+    .option('--repeat <k>', 'train the baseline arm K times (cache off) through the pipeline and calibrate on those')
+    .option('--history <file>', "nightly history (JSONL): its baselines with unchanged inputs")
+    .option('--mtbench <file>', 'FastChat single-mode judgment JSONL (repeatable), with --model-ids', collect, [])
+    .option('--model-ids <ids...>', 'MT-Bench model ids of A/A checkpoints, at least 2')
+    .option('--config <file>', 'gate config (current bounds; for --repeat the baseline arm)')
+    .option('--out <dir>', 'calibration root; writes <out>/<YYYYmmdd_HHMMSS>/calibration.{md,json}, checks.yml', 'calibration')
+    .option('--pass-factor <c1>', 'suggested pass bound = c1 x the largest A/A value (default 1.5)')
+    .option('--fail-factor <c2>', 'suggested fail bound = c2 x the largest A/A value (default 3)')
+    .option('--verbose', "echo every stage's output (--repeat)")
+    .action(async (opts) => {
+      await calibrateCommand(opts, io, log);
+      code = ExitCode.Pass;
     });
 
   try {

@@ -32,6 +32,8 @@ export function historyEntry(r: GateResult, provenance: Record<string, string>, 
       candidate: r.mtbench.candidate?.average ?? null,
     },
     baselineCacheKey: provenance['baseline-cache-key'],
+    baselineCached: (provenance['cache-hits'] ?? '').split(', ').includes('train-baseline'),
+    configHash: provenance['config-hash'],
   };
 }
 

@@ -1,0 +1,94 @@
+// `calibrate --repeat K`: the baseline arm trained K times through the gate's own pipeline
+// (runGate, the same process runner, stage logs and result dirs as `run`), with the cache off so
+// each repeat really trains. The repeats land in `<calibration dir>/runs/<timestamp>/`.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { GateConfig } from '../config/types.js';
+import type { Log } from '../log.js';
+import type { MtBenchScores } from '../model.js';
+import { GateError } from '../errors.js';
+import { configHash } from '../config/config-hash.js';
+import { baseProvenance } from '../engine/provenance.js';
+import { createCancelController } from '../pipeline/cancel.js';
+import { createProcessRunner } from '../pipeline/process-runner.js';
+import { MANIFEST, type RunManifest } from '../pipeline/manifest.js';
+import { runGate } from '../pipeline/run-gate.js';
+import type { StageId } from '../pipeline/stages.js';
+import { parseJudgments, scoreModel } from '../readers/mtbench.js';
+
+export interface Repeated {
+  /** Trainer output dir of each repeat. */
+  dirs: string[];
+  /** MT-Bench scores of each repeat's checkpoint, when the config evaluates the baseline. */
+  mtbench: MtBenchScores[];
+}
+
+/** Env var each repeat's commands get (1..K): a script may derive its data seed from it. */
+export const REPEAT_ENV = 'ACCURACY_GATE_REPEAT';
+
+/** The config as a repeat runs it: cache off, and an output dir of its own in each result dir. */
+export function repeatConfig(config: GateConfig, i: number): GateConfig {
+  const c = structuredClone(config);
+  c.cache.enabled = false;
+  const arm = c.arms.baseline;
+  // An absolute output would be one dir overwritten K times.
+  if (path.isAbsolute(arm.output)) arm.output = `${arm.slug}_ckpt`;
+  arm.env = { ...arm.env, [REPEAT_ENV]: String(i) };
+  if (c.evaluations.mtbench) c.evaluations.mtbench.env = { ...c.evaluations.mtbench.env, [REPEAT_ENV]: String(i) };
+  return c;
+}
+
+export async function repeatBaseline(
+  config: GateConfig,
+  configSource: string,
+  k: number,
+  root: string,
+  log: Log,
+  echo?: (line: string) => void,
+): Promise<Repeated> {
+  const cancel = createCancelController();
+  const runner = createProcessRunner({ graceMs: 3000 });
+  const onSignal = (sig: NodeJS.Signals) => cancel.cancel(`received ${sig}`);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const evalBaseline = !!config.evaluations.mtbench?.enabled && config.evaluations.mtbench.targets.includes('baseline');
+  const stages: StageId[] = evalBaseline ? ['train-baseline', 'eval-baseline'] : ['train-baseline'];
+  const out: Repeated = { dirs: [], mtbench: [] };
+  try {
+    for (let i = 1; i <= k; i++) {
+      log.info(`calibrate: repeat ${i} of ${k} (${stages.join(', ')})`);
+      const c = repeatConfig(config, i);
+      const outcome = await runGate(
+        {
+          config: c,
+          configSource,
+          baseDir: process.cwd(),
+          stages,
+          resultRoot: root,
+          allowCacheWrite: false,
+          provenance: { ...baseProvenance(), 'config-hash': configHash(c) },
+        },
+        { runner, log, env: process.env, secrets: [], now: () => new Date(), cancel, heartbeatMs: 60_000, echo },
+      );
+      if (outcome.result.verdict !== 'pass') {
+        throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
+      }
+      const manifest = JSON.parse(readFileSync(path.join(outcome.resultDir, MANIFEST), 'utf8')) as RunManifest;
+      const arm = manifest.arms.baseline;
+      if (!arm) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path.join(outcome.resultDir, MANIFEST)}`);
+      out.dirs.push(path.resolve(outcome.resultDir, arm.output));
+      const mt = manifest.mtbench.baseline;
+      if (evalBaseline && mt) {
+        const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
+        const scores = scoreModel(parseJudgments(`${mt.lines.join('\n')}\n`, where), mt.modelId, undefined, where);
+        // A fixed model-id template gives every repeat the same id: tell them apart in the table.
+        if (out.mtbench.some((m) => m.modelId === scores.modelId)) scores.modelId = `repeat-${i}:${scores.modelId}`;
+        out.mtbench.push(scores);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return out;
+}
