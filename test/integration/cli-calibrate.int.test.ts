@@ -1,0 +1,90 @@
+// `node dist/cli.js calibrate` as a user runs it: on the recorded GPU runs, by repeating the
+// baseline through the pipeline (the demo's replaying trainer), and with bad input.
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { ExitCode } from '../../src/constants.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+
+const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
+const rec = (name: string) => path.join(RECORDED, name);
+
+function onlyDir(root: string): string {
+  const names = readdirSync(root).filter((n) => /^\d{8}_\d{6}/.test(n));
+  expect(names).toHaveLength(1);
+  return path.join(root, names[0] as string);
+}
+
+/** The YAML after the table: from the snippet's first comment line to the end. */
+const snippetOf = (stdout: string) => stdout.slice(stdout.indexOf('# Suggested by accuracy-gate calibrate'));
+
+describe('accuracy-gate calibrate', () => {
+  it('on the recorded runs (eager, eager-rerun, data-seed-2): table, files and a pasteable snippet', async () => {
+    const out = tempDir('cal-out-');
+    const r = await runCli(['calibrate', '--runs', rec('eager'), rec('eager-rerun'), rec('data-seed-2'), '--out', out]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(ExitCode.Pass);
+    expect(r.stdout).toContain('3 A/A runs (eager, eager-rerun, data-seed-2)');
+    // data-seed-2 moves the curve by ~3 % (gap #2) against eager either way round: 4 of 6 ordered pairs FAIL today.
+    expect(r.stdout).toMatch(/loss-curve\s+3 %\s+\S+ -> \S+\s+1 % \/ 2 %\s+4\/6\s+0\/6/);
+    expect(r.stdout).toMatch(/train-loss\s+0\.81 %/);
+    expect(r.stdout).toMatch(/probability 2\/\(N\+1\) = 50 %/);
+    expect(r.stdout).toMatch(/eval-loss-docs: not gated with these inputs: .*24 documents < 50/);
+    const snippet = snippetOf(r.stdout);
+    const config = parseConfig(snippet, 'snippet');
+    const dir = onlyDir(out);
+    const json = JSON.parse(readFileSync(path.join(dir, 'calibration.json'), 'utf8'));
+    const curve = json.checks.find((c: { id: string }) => c.id === 'loss-curve');
+    expect(config.checks.lossCurve.pass).toBeGreaterThanOrEqual(1.5 * curve.noise.largest);
+    expect(config.checks.lossCurve.fail).toBeGreaterThanOrEqual(3 * curve.noise.largest);
+    expect(json.runs).toEqual(['eager', 'eager-rerun', 'data-seed-2']);
+    expect(json.checks.find((c: { id: string }) => c.id === 'train-loss').observations).toHaveLength(6);
+    expect(readFileSync(path.join(dir, 'calibration.md'), 'utf8')).toContain('| train-loss |');
+    expect(readFileSync(path.join(dir, 'checks.yml'), 'utf8')).toBe(snippet);
+  });
+
+  it('--repeat K trains the baseline K times through the pipeline (cache off) and calibrates on them', async () => {
+    const dir = tempDir('cal-repeat-');
+    mkdirSync(path.join(dir, 'model'));
+    writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
+    // Repeat 2 replays another data order; the others the eager run: the script picks by ACCURACY_GATE_REPEAT.
+    const train = `node ${REPLAY} --run ${RECORDED}/$([ "$ACCURACY_GATE_REPEAT" = 2 ] && echo data-seed-2 || echo eager) --output {output} --speed 40`;
+    const cfg = path.join(dir, 'gate.yml');
+    writeFileSync(cfg, stringify({ name: 'cal', model: path.join(dir, 'model'), workdir: dir, arms: { baseline: { train }, candidate: { train: 'false' } }, cache: { enabled: true, dir: path.join(dir, 'cache') } }));
+    const r = await runCli(['calibrate', '--repeat', '3', '--config', cfg, '--out', path.join(dir, 'cal')], { cwd: dir, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    expect(r.stdout).toContain('3 A/A runs (repeat-1, repeat-2, repeat-3)');
+    expect(r.stdout).toMatch(/loss-curve\s+3 %/);
+    const calDir = onlyDir(path.join(dir, 'cal'));
+    const runs = readdirSync(path.join(calDir, 'runs'));
+    expect(runs).toHaveLength(3);
+    for (const run of runs) expect(readFileSync(path.join(calDir, 'runs', run, 'baseline_training.log'), 'utf8')).toContain("'loss'");
+    // Cache off for the repeats: nothing stored.
+    expect(() => readdirSync(path.join(dir, 'cache'))).toThrow();
+  });
+
+  it('bad input: one line naming what is wrong, exit 2', async () => {
+    const bad = tempDir('cal-bad-');
+    mkdirSync(path.join(bad, 'broken'));
+    writeFileSync(path.join(bad, 'broken', 'trainer_state.json'), '{"log_history": [ {"loss": 1.2, "step": 5}, \n');
+    const cases: [string[], RegExp][] = [
+      [['calibrate', '--runs', rec('eager')], /--runs needs at least 2 trainer output dirs/],
+      [['calibrate'], /exactly one of --runs DIR DIR \.\.\., --repeat K, --history FILE/],
+      [['calibrate', '--runs', rec('eager'), path.join(bad, 'missing')], /missing: not a directory/],
+      [['calibrate', '--runs', rec('eager'), path.join(bad, 'broken')], /broken[/\\]trainer_state\.json/],
+      [['calibrate', '--runs', rec('eager'), rec('eager-rerun'), '--pass-factor', '0.5'], /--pass-factor must be a number >= 1/],
+      [['calibrate', '--runs', rec('eager'), rec('eager-rerun'), '--mtbench', path.join(bad, 'j.jsonl')], /--mtbench needs --model-ids/],
+      [['calibrate', '--history', path.join(bad, 'none.jsonl')], /none\.jsonl: history file not found/],
+      [['calibrate', '--repeat', '1'], /--repeat must be a whole number >= 2/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args, { cwd: bad });
+      expect(r.code, args.join(' ')).toBe(ExitCode.Usage);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
