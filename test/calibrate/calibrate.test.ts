@@ -13,7 +13,7 @@ import { historyRuns } from '../../src/calibrate/history-runs.js';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import { BUILTIN_CONFIG } from '../../src/config/defaults.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import type { HistoryEntry } from '../../src/history/history.js';
+import { historyEntry, type HistoryEntry } from '../../src/history/history.js';
 import type { MtBenchScores } from '../../src/model.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -234,5 +234,13 @@ describe('calibrate --history: baselines with unchanged inputs', () => {
     const cal = calibrate({ runs: sel.runs, mtbench: [] }, DEFAULT_POLICY, DEFAULT_FACTORS);
     expect(cal.checks.map((c) => c.id)).toEqual(['train-loss', 'eval-loss']);
     expect(cal.checks[0].noise!.largest).toBeCloseTo(0.0012 / 1.88, 12);
+  });
+
+  it('a recorded entry says whether its baseline came from the cache, and its config hash', () => {
+    const run = { source: 'x', files: [], curve: [], notes: [], trainLoss: 1.88 };
+    const r = { verdict: 'pass' as const, headline: '', checks: [], labels: { baseline: 'Torch', candidate: 'TorchAcc' }, training: { baseline: run, candidate: run }, mtbench: {}, problems: [], stages: [] };
+    const cached = historyEntry(r, { 'cache-hits': 'train-baseline, eval-original', 'config-hash': 'abc', 'baseline-cache-key': 'k' }, new Date());
+    expect(cached).toMatchObject({ baselineCached: true, configHash: 'abc', baselineCacheKey: 'k' });
+    expect(historyEntry(r, { 'cache-hits': 'eval-original' }, new Date()).baselineCached).toBe(false);
   });
 });

@@ -65,6 +65,23 @@ describe('accuracy-gate calibrate', () => {
     expect(() => readdirSync(path.join(dir, 'cache'))).toThrow();
   });
 
+  it('--history: the nightly baselines with unchanged inputs', async () => {
+    const dir = tempDir('cal-hist-');
+    const file = path.join(dir, 'history.jsonl');
+    const line = (date: string, trainLoss: number, extra: object) =>
+      JSON.stringify({ date, verdict: 'pass', labels: { baseline: 'Torch', candidate: 'TorchAcc' }, baseline: { trainLoss, evalLoss: trainLoss - 0.14, stepsPerSecond: 34 }, candidate: { trainLoss, evalLoss: null, stepsPerSecond: 40 }, checks: {}, ...extra });
+    writeFileSync(
+      file,
+      [line('2026-11-24T02:00:00Z', 1.8808, { baselineCacheKey: 'k', baselineCached: false }), line('2026-11-25T02:00:00Z', 1.8808, { baselineCacheKey: 'k', baselineCached: true }), line('2026-11-26T02:00:00Z', 1.8817, { baselineCacheKey: 'k', baselineCached: false }), line('2026-11-27T02:00:00Z', 1.8799, { baselineCacheKey: 'k', baselineCached: false })].join('\n') + '\n',
+    );
+    const r = await runCli(['calibrate', '--history', file, '--out', path.join(dir, 'cal')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    expect(r.stdout).toContain('3 A/A runs');
+    expect(r.stdout).toMatch(/note: history entries left out: 1 whose baseline came from the cache/);
+    expect(r.stdout).toMatch(/train-loss\s+0\.096 %/);
+    expect(parseConfig(snippetOf(r.stdout), 'snippet').checks.trainLoss.pass).toBe(0.0015);
+  });
+
   it('bad input: one line naming what is wrong, exit 2', async () => {
     const bad = tempDir('cal-bad-');
     mkdirSync(path.join(bad, 'broken'));
