@@ -45,6 +45,45 @@ describe('accuracy-gate calibrate', () => {
     expect(readFileSync(path.join(dir, 'checks.yml'), 'utf8')).toBe(snippet);
   });
 
+  it('the H200 calibration matrix (docs/calibration.md): data-order A/A widens the bounds until regressions pass', async () => {
+    const cal = path.join(RECORDED, 'calibration');
+    const seeds = [1, 2, 3, 4, 5, 6].map((k) => path.join(cal, `aa-seed-${k}`));
+    const same = ['aa-seed-1', 'par-compile', 'par-attn-eager', 'par-grad-ckpt'].map((n) => path.join(cal, n));
+    const largest = async (runs: string[], out: string) => {
+      const r = await runCli(['calibrate', '--runs', ...runs, '--out', out]);
+      expect(r.code, r.stderr).toBe(ExitCode.Pass);
+      const json = JSON.parse(readFileSync(path.join(onlyDir(out), 'calibration.json'), 'utf8'));
+      const by = (id: string) => json.checks.find((c: { id: string }) => c.id === id).noise.largest;
+      return { snippet: path.join(onlyDir(out), 'checks.yml'), values: ['train-loss', 'loss-curve', 'loss-tail', 'eval-loss'].map((id) => +(by(id) * 100).toPrecision(2)) };
+    };
+    const a = await largest(seeds, tempDir('cal-a-'));
+    const b = await largest(same, tempDir('cal-b-'));
+    expect(a.values).toEqual([2.4, 5.2, 4.8, 3]);
+    expect(b.values).toEqual([0.26, 0.62, 0.22, 0.68]);
+    const verdict = async (candidate: string, config?: string) =>
+      (await runCli(['compare', '--baseline-run', seeds[0], '--candidate-run', path.join(cal, candidate), ...(config ? ['--config', config] : [])])).code;
+    expect(await verdict('reg-pure-bf16')).toBe(ExitCode.Fail);
+    expect(await verdict('reg-pure-bf16', a.snippet)).toBe(ExitCode.Pass);
+    expect(await verdict('reg-pure-bf16', b.snippet)).toBe(ExitCode.Fail);
+    expect(await verdict('reg-lr-0.9', b.snippet)).toBe(ExitCode.Inconclusive);
+    expect(await verdict('aa-seed-2', b.snippet)).toBe(ExitCode.Fail);
+  });
+
+  it('--mtbench: real FastChat judgment files (two models, so not an A/A set: the reading path and the rule)', async () => {
+    const d = path.join(ROOT, 'test', 'fixtures', 'mtbench', 'real-gemini-vs-test_ar');
+    const out = tempDir('cal-mt-');
+    const r = await runCli(['calibrate', '--runs', rec('eager'), rec('eager-rerun'), '--mtbench', path.join(d, 'gpt-4_single.jsonl'), '--mtbench', path.join(d, 'test_ar.jsonl'), '--model-ids', 'gemini-1.5-flash', 'test_ar', '--out', out]);
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    const json = JSON.parse(readFileSync(path.join(onlyDir(out), 'calibration.json'), 'utf8'));
+    const mt = json.checks.find((c: { id: string }) => c.id === 'mtbench');
+    expect(mt.observations).toHaveLength(2);
+    const below = Math.max(...mt.observations.map((o: { ciLower: number }) => -o.ciLower));
+    expect(mt.noise.largest).toBe(below);
+    expect(mt.suggested.bounds.pass).toBeGreaterThanOrEqual(1.5 * below);
+    expect(r.stdout).toMatch(/2 MT-Bench-judged checkpoints: .*record at least 3/);
+    expect(parseConfig(snippetOf(r.stdout), 'snippet').checks.mtbench.margin).toBe(mt.suggested.bounds.pass);
+  });
+
   it('--repeat K trains the baseline K times through the pipeline (cache off) and calibrates on them', async () => {
     const dir = tempDir('cal-repeat-');
     mkdirSync(path.join(dir, 'model'));
