@@ -13,7 +13,8 @@ import { historyRuns } from '../../src/calibrate/history-runs.js';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import { BUILTIN_CONFIG } from '../../src/config/defaults.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { historyEntry, type HistoryEntry } from '../../src/history/history.js';
+import { historyEntry } from '../../src/history/history.js';
+import type { HistoryEntry } from '../../src/model.js';
 import type { MtBenchScores } from '../../src/model.js';
 import { tempDir } from '../helpers/cli.js';
 
