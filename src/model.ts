@@ -29,6 +29,8 @@ export interface TrainingRun {
   files: string[];
   /** HF `train_loss`: mean loss over the whole run (not the final loss). */
   trainLoss?: number;
+  /** Why `trainLoss` is not usable although HF wrote one (a resumed run's bookkeeping). */
+  trainLossProblem?: string;
   /** Seconds (`train_runtime`). */
   trainRuntime?: number;
   stepsPerSecond?: number;
@@ -40,6 +42,11 @@ export interface TrainingRun {
   perplexity?: number;
   /** Per-step loss points ordered by step (empty when nothing was logged). */
   curve: LossPoint[];
+  /**
+   * Set when the curve was read from a log whose loss steps cannot be established: the points'
+   * steps are then ordinals and must not be compared (the reason says why).
+   */
+  stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */

@@ -38,6 +38,11 @@ function prepare(
   if (diverged) {
     return result({ ...common, verdict: diverged.verdict, reason: `${diverged.reason}: the curves are not comparable` });
   }
+  // Divergence is decided above from the values alone; comparing needs the true steps.
+  const unplaced = (['baseline', 'candidate'] as const)
+    .filter((role) => training[role]!.stepsUnknown !== undefined)
+    .map((role) => `${role} loss steps cannot be established (${training[role]!.source}): ${training[role]!.stepsUnknown}`);
+  if (unplaced.length > 0) return result({ ...common, verdict: 'invalid', reason: unplaced.join('; ') });
   const outcome = alignCurves(training.baseline!.curve, training.candidate!.curve, earlyAbort);
   if (!outcome.ok) return result({ ...common, verdict: 'invalid', reason: outcome.reason });
   const n = outcome.aligned.steps.length;

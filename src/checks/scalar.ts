@@ -40,7 +40,11 @@ function compareScalar(spec: ScalarSpec, training: Training, bounds: RelativeBou
   });
   if (missing.length > 0) {
     const why = missing
-      .map((role) => (training[role] ? `${role} has no ${spec.key}` : `${role} training run is missing`))
+      .map((role) => {
+        const run = training[role];
+        if (!run) return `${role} training run is missing`;
+        return spec.key === 'train_loss' && run.trainLossProblem ? `${role}: ${run.trainLossProblem}` : `${role} has no ${spec.key}`;
+      })
       .join('; ');
     return result({ ...common, verdict: 'invalid', reason: why });
   }

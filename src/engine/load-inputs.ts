@@ -5,6 +5,7 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import type { ArmLabels, ArmRole, ModelIdPick, MtBenchScores, Problem, Role, TrainingRun } from '../model.js';
 import { readTrainerOutput } from '../readers/trainer-output.js';
 import { readJudgmentsFile, readQuestionsFile, scoreModel, type JudgmentRow } from '../readers/mtbench.js';
+import { hintsFromCurve, type StepHints } from '../readers/step-placement.js';
 import type { CheckInputs } from '../checks/index.js';
 import { BUILTIN_CONFIG } from '../config/defaults.js';
 import type { GateConfig } from '../config/types.js';
@@ -25,9 +26,9 @@ export interface CompareSources {
   config?: GateConfig;
 }
 
-export function loadTraining(dir: string, log: string | undefined, problems: Problem[]): TrainingRun | undefined {
+export function loadTraining(dir: string, log: string | undefined, problems: Problem[], hints?: StepHints): TrainingRun | undefined {
   try {
-    return readTrainerOutput(dir, log && existsSync(log) ? { log } : undefined);
+    return readTrainerOutput(dir, { ...(log && existsSync(log) ? { log } : {}), ...(hints ? { hints } : {}) });
   } catch (e) {
     problems.push(problemOf(e, dir));
     return undefined;
@@ -221,11 +222,17 @@ export function sameDirWarning(runs: Partial<Record<ArmRole, string>>): string[]
 export function loadCompareInputs(src: CompareSources): CheckInputs {
   const problems: Problem[] = [];
   const training: Partial<Record<ArmRole, TrainingRun>> = {};
-  for (const role of ['baseline', 'candidate'] as const) {
+  // An arm with a trainer_state.json first: its logged steps place the other arm's log-only curve.
+  const hasState = (role: ArmRole) => !!src.runs[role] && existsSync(path.join(src.runs[role]!, 'trainer_state.json'));
+  const order: ArmRole[] = hasState('candidate') && !hasState('baseline') ? ['candidate', 'baseline'] : ['baseline', 'candidate'];
+  let hints: StepHints | undefined;
+  for (const role of order) {
     const dir = src.runs[role];
     if (!dir) continue;
-    const run = loadTraining(dir, src.logs?.[role], problems);
-    if (run) training[role] = run;
+    const run = loadTraining(dir, src.logs?.[role], problems, hints);
+    if (!run) continue;
+    training[role] = run;
+    if (hasState(role) && run.curve.length > 0) hints = hintsFromCurve(run.curve, run.maxSteps);
   }
   const mtbench = loadMtBench(src, problems);
   const evaluations = loadEvaluations(src.runs, src.config ?? BUILTIN_CONFIG, problems);

@@ -6,6 +6,7 @@ import { expandCommand, type Placeholders } from '../config/placeholders.js';
 import { childEnv } from './child-env.js';
 import { createHeartbeat } from './heartbeat.js';
 import { LogTracker, type LogEvent } from '../readers/log-lines.js';
+import type { StepHints } from '../readers/step-placement.js';
 import type { RunningStage, StageOutcome } from './process-runner.js';
 import type { RunContext } from './context.js';
 import type { StageId } from './stages.js';
@@ -19,6 +20,8 @@ export interface StageRun {
   gpus?: string;
   timeoutMinutes?: number;
   logName: string;
+  /** The logging grid the loss dicts of this stage's log are placed on (see step-placement.ts). */
+  stepHints?: StepHints;
   /** Sees every parsed log event; may call `stage.abort(reason)`. */
   onEvent?: (event: LogEvent, stage: RunningStage) => void;
 }
@@ -33,11 +36,12 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   const { deps } = ctx;
   const logFile = path.join(ctx.dir, s.logName);
   const expanded = expandCommand(s.command, s.placeholders);
-  // Unbuffered Python keeps stdout and stderr (tqdm) in order, so live loss points get their step.
+  // Unbuffered Python writes each loss dict when it is logged (live early abort); the runner reads
+  // stdout and stderr through one pipe, so tqdm's redraws keep their place next to the dicts.
   const extra: Record<string, string> = { PYTHONUNBUFFERED: '1', ...s.env, ...expanded.env };
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
   const env = childEnv(deps.env, extra, deps.secrets);
-  const tracker = new LogTracker();
+  const tracker = new LogTracker(s.stepHints);
   const heartbeat = createHeartbeat({ stage: s.id, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
   const startedAt = deps.now();
   let running: RunningStage | undefined;

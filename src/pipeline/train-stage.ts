@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { ArmRole, LossPoint } from '../model.js';
 import { readTrainerOutput } from '../readers/trainer-output.js';
 import { createEarlyAbort } from './early-abort.js';
+import { hintsFromCurve } from '../readers/step-placement.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { execStage, notRun } from './stage-exec.js';
@@ -23,13 +24,15 @@ function baselineCurve(ctx: RunContext): LossPoint[] | undefined {
     // trainer_state.json has the curve: reading the log too (it may be gigabytes) would only delay
     // the candidate. The log is read when it is the only source.
     const state = readTrainerOutput(dir);
-    if (state.curve.length > 0) return state.curve;
+    if (state.curve.length > 0 && state.stepsUnknown === undefined) return state.curve;
   } catch {
     // no trainer_state.json or results files: try the log below
   }
   try {
     const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline } : undefined);
-    return run.curve.length > 0 ? run.curve : undefined;
+    // A curve whose steps are ordinals cannot be compared with the candidate's steps.
+    if (run.stepsUnknown !== undefined) ctx.deps.log.info(`early abort: the baseline's loss steps cannot be established (${run.stepsUnknown})`);
+    return run.curve.length > 0 && run.stepsUnknown === undefined ? run.curve : undefined;
   } catch {
     return undefined; // the compare stage reports why the baseline is unreadable
   }
@@ -63,6 +66,9 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
   }
   const nanOnly = role === 'candidate' && early.enabled && !curve ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
   const watcher = monitor ?? nanOnly;
+  // Points whose steps the candidate's log cannot establish still go through the NaN/Inf rules.
+  const unplacedWatcher = monitor ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
+  let unplacedSaid = false;
 
   const { outcome, record: rec } = await ctx.deps.log.group(title, () =>
     execStage(ctx, {
@@ -74,9 +80,14 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       gpus: arm.gpus,
       timeoutMinutes: arm.timeoutMinutes,
       logName: trainLogName(arm),
+      stepHints: curve ? hintsFromCurve(curve) : undefined,
       onEvent: (ev, stage) => {
         if (!watcher || ev.kind !== 'loss' || ctx.earlyAbort) return;
-        const decision = watcher.observe(ev.point);
+        if (ev.unplaced !== undefined && monitor && !unplacedSaid) {
+          unplacedSaid = true;
+          ctx.deps.log.info(`early abort: ${arm.label}'s loss steps cannot be established (${ev.unplaced}); the curve is no longer compared, only NaN/Inf losses stop it`);
+        }
+        const decision = (ev.unplaced !== undefined ? unplacedWatcher : undefined)?.observe(ev.point) ?? watcher.observe(ev.point);
         if (decision.abort) {
           ctx.earlyAbort = { step: decision.step, reason: decision.reason };
           ctx.deps.log.error(`early abort of ${arm.label} at step ${decision.step}: ${decision.reason}`);

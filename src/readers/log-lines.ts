@@ -5,9 +5,11 @@
 
 import type { LossPoint } from '../model.js';
 import { parsePyDict } from './py-dict.js';
+import { StepPlacer, type StepHints } from './step-placement.js';
 
 export type LogEvent =
-  | { kind: 'loss'; point: LossPoint }
+  /** `unplaced`: why the step is not established (the step is then an ordinal, not comparable). */
+  | { kind: 'loss'; point: LossPoint; unplaced?: string }
   | {
       kind: 'progress';
       step: number;
@@ -138,39 +140,60 @@ export class LineSplitter {
   }
 }
 
+/** torchrun's per-rank prefixes: `[rank0]:` and, with --tee/--redirects, `[default0]:`. */
+const RANK_PREFIX = /^\[(?:rank|default)(\d+)\]:/;
+
 /**
- * Fills the step of loss points. Log dicts carry no step. The Trainer prints them with
- * `training_bar.write()`, and tqdm redraws the training bar right after the written line, so the
- * bar that FOLLOWS a dict shows the step it was logged at; the bar before it lags behind
- * (tqdm redraws at most every 0.1 s). Checked on every examples/recorded/* log: the following bar
- * matches trainer_state.json's steps, the preceding one never does. So a loss event is held until
- * the next training-bar event (normally the very next line) and returned just before it.
- * Without that redraw (another loss dict, a metrics dict, or flush() comes first) the step is the
- * last training-bar step seen; in a log with no progress bar at all, the ordinal of the loss line.
+ * Fills the step of loss points (see step-placement.ts: the logging grid and the dict order decide,
+ * the epoch cross-checks). Log dicts carry no step. The Trainer prints them with
+ * `training_bar.write()`, after which tqdm redraws the bar with the current step, so a loss event
+ * is held until the next training-bar event (normally the very next line) and that bar is given to
+ * the placer as the redraw "after" it; the one before lags. Without a bar the grid alone decides.
+ * When the steps cannot be established, loss events still come (NaN checks need them) but carry
+ * `unplaced` with the reason and an ordinal step that must not be compared.
  */
 export class LogTracker {
   /** Total of the training bar: the first bar without a desc (later eval bars have other totals). */
   trainingTotal: number | undefined;
   /** Latest training-bar step seen. */
   lastStep = 0;
+  private readonly placer: StepPlacer;
   private pending: LossPoint | undefined;
+  private barBefore: number | undefined;
   private losses = 0;
+  /** The rank whose dicts are read when several ranks print (multi-node PrinterCallback). */
+  private rank: string | undefined;
+
+  constructor(hints: StepHints = {}) {
+    this.placer = new StepPlacer(hints);
+  }
 
   feed(line: string): LogEvent[] {
     const out: LogEvent[] = [];
+    const rank = RANK_PREFIX.exec(line)?.[1];
+    if (line.indexOf('{') < 0 && line.indexOf('%|') < 0) {
+      this.placer.header(line);
+      return out;
+    }
     for (const event of parseLogLine(line)) {
       if (event.kind === 'progress') {
         if (this.isTrainingBar(event)) {
           this.lastStep = event.step;
           this.release(out, event.step);
+          this.barBefore = event.step;
         }
         out.push(event);
       } else {
-        this.release(out, this.fallbackStep());
+        this.release(out, undefined);
         if (event.kind === 'loss') {
+          if (rank !== undefined && (this.rank ??= rank) !== rank) continue;
           this.losses++;
           this.pending = event.point;
-        } else out.push(event);
+        } else {
+          // After the end-of-training dict, a loss dict belongs to another run appended to the log.
+          if ('train_runtime' in event.values) this.placer.restart();
+          out.push(event);
+        }
       }
     }
     return out;
@@ -179,13 +202,23 @@ export class LogTracker {
   /** Releases a loss still waiting for its bar redraw (end of stream). */
   flush(): LogEvent[] {
     const out: LogEvent[] = [];
-    this.release(out, this.fallbackStep());
+    this.release(out, undefined);
     return out;
   }
 
-  /** Whether steps come from a progress bar (false: loss-line ordinals). */
+  /** Whether the log has a training progress bar. */
   get stepsFromProgress(): boolean {
     return this.trainingTotal !== undefined;
+  }
+
+  /** Why the loss steps cannot be established, once that is so. */
+  get stepsUnknown(): string | undefined {
+    return this.placer.unknown;
+  }
+
+  /** How the steps were established ("logging interval and the order of the loss dicts"). */
+  get stepsHow(): string | undefined {
+    return this.placer.how;
   }
 
   private isTrainingBar(event: ProgressEvent): boolean {
@@ -196,14 +229,17 @@ export class LogTracker {
     return event.total === this.trainingTotal;
   }
 
-  private fallbackStep(): number {
-    return this.trainingTotal === undefined ? this.losses : this.lastStep;
-  }
-
-  private release(out: LogEvent[], step: number): void {
+  private release(out: LogEvent[], after: number | undefined): void {
     if (!this.pending) return;
-    this.pending.step = step;
-    out.push({ kind: 'loss', point: this.pending });
+    const point = this.pending;
     this.pending = undefined;
+    const step = this.placer.place(point.epoch, { after, before: this.barBefore });
+    if (step !== undefined) {
+      point.step = step;
+      out.push({ kind: 'loss', point });
+    } else {
+      point.step = this.losses;
+      out.push({ kind: 'loss', point, unplaced: this.placer.unknown ?? 'steps unknown' });
+    }
   }
 }

@@ -4,7 +4,9 @@
 // `np.float64(1.5)`. Anything else (nested values, broken syntax) is "not a log dict".
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const WRAPPED = /^[A-Za-z_][\w.]*\((.*)\)$/;
+// `np.float64(1.5)`, and `tensor(2.1, device='cuda:0')` (transformers 4.38 + DeepSpeed logged the
+// grad norm as a tensor): the value is the first argument.
+const WRAPPED = /^[A-Za-z_][\w.]*\(\s*([^,()]*?)\s*(?:,[^()]*)?\)$/;
 
 /** A number from Python's float/int repr (also nan, inf, -inf), or undefined. */
 export function pyNumber(text: string): number | undefined {
@@ -71,16 +73,24 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
-/** End of an unquoted scalar: up to `,` or `}` outside parentheses; stops at nesting. */
+/**
+ * End of an unquoted scalar: up to `,` or `}` outside parentheses; stops at nesting. Inside a
+ * call's parentheses quoted arguments are skipped (`device='cuda:0'`).
+ */
 function scalarEnd(text: string, i: number): number {
   let depth = 0;
   let j = i;
   for (; j < text.length; j++) {
     const c = text[j];
     if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (depth === 0 && (c === ',' || c === '}')) break;
-    else if (c === '[' || c === '{' || c === "'" || c === '"') return i;
+    else if (c === ')') {
+      if (--depth < 0) return i;
+    } else if (depth === 0 && (c === ',' || c === '}')) break;
+    else if (depth > 0 && (c === "'" || c === '"')) {
+      const quoted = readQuoted(text, j);
+      if (!quoted) return i;
+      j = quoted.end - 1;
+    } else if (c === '[' || c === '{' || c === "'" || c === '"') return i;
   }
   return j < text.length ? j : i;
 }

@@ -9,7 +9,9 @@ import type { LossPoint, TrainingRun } from '../model.js';
 import { expectObject, isObject, optionalNumber, requiredInteger, requiredNumber, type JsonObject, type Where } from './fields.js';
 import { isFile, readText, readTextChunks } from './files.js';
 import { parseTolerantJson } from './tolerant-json.js';
+import type { StepHints } from './step-placement.js';
 import { TrainingLogReader, type TrainingLog } from './training-log.js';
+import { checkWholeRunLoss } from './whole-run-loss.js';
 
 /** The scalar metrics a results file (or the trainer_state summary entry) may hold. */
 export interface ResultsMetrics {
@@ -133,6 +135,8 @@ function logMetrics(log: TrainingLog): ResultsMetrics {
 export interface ReadTrainerOutputOptions {
   /** The training log; default `training.log` in the dir. */
   log?: string;
+  /** The logging grid as the other arm's trainer_state.json has it, to place the log's loss dicts. */
+  hints?: StepHints;
 }
 
 const TRAIN_FIELDS: ReadonlyArray<readonly [MetricField, string]> = [
@@ -168,7 +172,7 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   if (isFile(logPath)) {
     run.files.push(logPath);
     // Read in chunks: tqdm redraws make logs of gigabytes, more than one string may hold.
-    const reader = new TrainingLogReader();
+    const reader = new TrainingLogReader(opts.hints);
     readTextChunks(logPath, (text) => reader.push(text));
     log = reader.finish();
   } else if (opts.log !== undefined) run.notes.push(`training log ${logPath} not found`);
@@ -222,9 +226,23 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   else if (log && log.curve.length > 0) {
     run.curve = log.curve;
     const why = state ? 'trainer_state.json has no loss entries' : 'no trainer_state.json';
-    const steps = log.stepsFromProgress ? '' : '; the log has no progress bar, so steps are loss-line ordinals';
-    run.notes.push(`loss curve read from ${logName} (${why}${steps})`);
+    if (log.stepsUnknown !== undefined) {
+      run.stepsUnknown = log.stepsUnknown;
+      run.notes.push(`loss curve read from ${logName} (${why}), but its steps cannot be established: ${log.stepsUnknown}`);
+    } else run.notes.push(`loss curve read from ${logName} (${why}; steps from ${log.stepsHow ?? 'the progress bar'})`);
   } else run.notes.push('no loss curve: nothing logged a per-step loss');
+
+  if (run.trainLoss !== undefined && run.curve.length > 0 && run.stepsUnknown === undefined) {
+    const whole = checkWholeRunLoss(run.curve, run.trainLoss, run.globalStep);
+    if (whole.kind === 'replaced') {
+      run.trainLoss = whole.loss;
+      run.notes.push(whole.note);
+    } else if (whole.kind === 'unknown') {
+      delete run.trainLoss;
+      run.trainLossProblem = whole.problem;
+      run.notes.push(whole.problem);
+    }
+  }
 
   if (log && log.stepTimes.length > 0) run.stepTimes = log.stepTimes;
   return run;

@@ -5,6 +5,7 @@
 
 import type { LossPoint } from '../model.js';
 import { LineSplitter, LogTracker, type LogEvent } from './log-lines.js';
+import type { StepHints } from './step-placement.js';
 
 export interface TrainingLog {
   curve: LossPoint[];
@@ -20,8 +21,12 @@ export interface TrainingLog {
   /** Last training-bar step and its total, when the log has a progress bar. */
   lastStep?: number;
   total?: number;
-  /** Loss steps come from the progress bar (false: no bar, steps are loss-line ordinals). */
+  /** The log has a training progress bar. */
   stepsFromProgress: boolean;
+  /** Why the loss steps cannot be established (the curve's steps are then ordinals); see step-placement.ts. */
+  stepsUnknown?: string;
+  /** How the loss steps were established. */
+  stepsHow?: string;
   /** The dicts hold 4-significant-digit strings (transformers 5.x print style). */
   roundedStrings: boolean;
 }
@@ -57,7 +62,7 @@ class BarTimes {
 /** Reads a training log pushed in pieces of text (any split); `finish()` gives the result. */
 export class TrainingLogReader {
   private readonly splitter = new LineSplitter();
-  private readonly tracker = new LogTracker();
+  private readonly tracker: LogTracker;
   private readonly curve: LossPoint[] = [];
   private finalMetrics: Record<string, number> | undefined;
   private finalMetricsCount = 0;
@@ -68,6 +73,11 @@ export class TrainingLogReader {
    * bar may come first), so each total keeps its own times and the training bar's are kept.
    */
   private readonly bars = new Map<number, BarTimes>();
+
+  /** `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json). */
+  constructor(hints: StepHints = {}) {
+    this.tracker = new LogTracker(hints);
+  }
 
   push(text: string): void {
     for (const line of this.splitter.push(text)) this.line(line);
@@ -85,6 +95,8 @@ export class TrainingLogReader {
       roundedStrings: this.roundedStrings,
     };
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
+    if (this.tracker.stepsUnknown !== undefined) log.stepsUnknown = this.tracker.stepsUnknown;
+    if (this.tracker.stepsHow !== undefined) log.stepsHow = this.tracker.stepsHow;
     if (total !== undefined) {
       log.total = total;
       log.lastStep = this.tracker.lastStep;
@@ -133,8 +145,8 @@ export class TrainingLogReader {
   }
 }
 
-export function parseTrainingLog(text: string): TrainingLog {
-  const reader = new TrainingLogReader();
+export function parseTrainingLog(text: string, hints: StepHints = {}): TrainingLog {
+  const reader = new TrainingLogReader(hints);
   reader.push(text);
   return reader.finish();
 }

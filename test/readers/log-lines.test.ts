@@ -174,12 +174,17 @@ describe('LogTracker', () => {
     expect(t.lastStep).toBe(15);
   });
 
-  it('releases a loss still waiting at flush, at the last bar step', () => {
-    const t = new LogTracker();
-    t.feed(' 50%|█████     | 50/100 [00:05<00:05, 10.0it/s]');
+  it('releases a loss still waiting at flush: on the grid when it is known, unplaced when only a lagging bar is there', () => {
+    const t = new LogTracker({ loggingSteps: 50 });
+    t.feed(' 49%|████▉     | 49/100 [00:05<00:05, 10.0it/s]');
     expect(t.feed("{'loss': 1.5}")).toEqual([]);
     expect(t.flush()).toEqual([{ kind: 'loss', point: { step: 50, loss: 1.5 } }]);
     expect(t.flush()).toEqual([]);
+    const bare = new LogTracker();
+    bare.feed(' 49%|████▉     | 49/100 [00:05<00:05, 10.0it/s]');
+    bare.feed("{'loss': 1.5}");
+    const [e] = bare.flush();
+    expect(e.kind === 'loss' && e.unplaced).toMatch(/no progress bar was redrawn right after the first loss dict/);
   });
 
   it('numbers loss lines by ordinal when the log has no progress bar (disable_tqdm)', () => {

@@ -41,19 +41,22 @@ function same4(a: number | undefined, b: number | undefined): boolean {
 }
 
 /** A transformers 4.x style log (reference §3.4): float dicts, tqdm bars redrawn after each dict. */
-function log4x(steps: number, every: number, final: string): string {
+function log4x(steps: number, every: number, final: string, base = 2.0916): string {
   let text = '';
   const bar = (n: number, rate: string) => `\r${String(Math.round((100 * n) / steps)).padStart(3)}%|█   | ${n}/${steps} [00:0${Math.min(n, 9)}<00:10, ${rate}]`;
   text += bar(0, '?it/s').replace(/<00:10, \?it\/s\]/, '<?, ?it/s]');
   for (let s = 1; s <= steps; s++) {
     text += bar(s, s === 1 ? ' 1.50s/it' : ' 2.00it/s');
     if (s % every === 0) {
-      text += `\r${' '.repeat(40)}\r{'loss': ${(3 - s / 100).toFixed(4)}, 'grad_norm': 1.7, 'learning_rate': 4.5e-05, 'epoch': ${(s / steps).toFixed(2)}}\n`;
+      text += `\r${' '.repeat(40)}\r{'loss': ${loss4x(s, base)}, 'grad_norm': 1.7, 'learning_rate': 4.5e-05, 'epoch': ${(s / steps).toFixed(2)}}\n`;
       text += bar(s, ' 2.00it/s');
     }
   }
   return `${text}\r${' '.repeat(40)}\r${final}\n\r${bar(steps, ' 2.00it/s')}\n***** train metrics *****\n  train_loss               =     2.0916\n  train_runtime            = 0:42:32.82\n`;
 }
+
+/** Logged losses whose whole-run mean is `base`, as train_loss is (HF's `_total_loss_scalar / global_step`). */
+const loss4x = (s: number, base: number) => Number((base + ((s / 5) % 2 ? 0.0001 : -0.0001)).toFixed(4));
 
 const FINAL_4X =
   "{'train_runtime': 2552.8252, 'train_samples_per_second': 45.3, 'train_steps_per_second': 5.785, 'train_loss': 2.091632914827291, 'epoch': 2.0}";
@@ -137,7 +140,7 @@ describe('readTrainerOutput on examples/recorded', () => {
     expect(fromLog.files).toEqual([join(dir, 'training.log')]);
     expect(fromLog.notes).toEqual([
       "train_loss, train_runtime, train_steps_per_second, train_samples_per_second, epoch read from training.log's final metrics dict (no JSON file had them, rounded to 4 significant digits by the transformers 5.x print style)",
-      'loss curve read from training.log (no trainer_state.json)',
+      'loss curve read from training.log (no trainer_state.json; steps from logging interval seen on the progress bar)',
     ]);
   });
 });
@@ -156,24 +159,24 @@ describe('readTrainerOutput precedence and fallbacks', () => {
 
   it('takes each scalar from train_results → all_results → trainer_state → log, eval from eval_results → all_results', () => {
     const dir = tempDir({
-      'train_results.json': '{"train_loss": 1.0}',
-      'all_results.json': '{"train_loss": 2.0, "train_runtime": 20.0, "eval_loss": 3.0, "perplexity": 20.1}',
+      'train_results.json': '{"train_loss": 2.26}',
+      'all_results.json': '{"train_loss": 2.27, "train_runtime": 20.0, "eval_loss": 3.0, "perplexity": 20.1}',
       'eval_results.json': '{"eval_loss": 3.5}',
-      'trainer_state.json': state(4.0),
+      'trainer_state.json': state(2.28),
       'training.log': log4x(10, 5, FINAL_4X),
     });
     let run = readTrainerOutput(dir);
-    expect([run.trainLoss, run.trainRuntime, run.stepsPerSecond, run.samplesPerSecond, run.evalLoss, run.perplexity]).toEqual([1, 20, 0.25, 45.3, 3.5, 20.1]);
+    expect([run.trainLoss, run.trainRuntime, run.stepsPerSecond, run.samplesPerSecond, run.evalLoss, run.perplexity]).toEqual([2.26, 20, 0.25, 45.3, 3.5, 20.1]);
     expect(run.notes).toEqual(["train_samples_per_second, epoch read from training.log's final metrics dict (no JSON file had them)"]);
     expect(run.curve.map((p) => p.loss)).toEqual([2.5, 2.0]);
     expect(run.curve[0].gradNorm).toBeNaN();
     rmSync(join(dir, 'train_results.json'));
     rmSync(join(dir, 'eval_results.json'));
     run = readTrainerOutput(dir);
-    expect([run.trainLoss, run.evalLoss]).toEqual([2, 3]);
+    expect([run.trainLoss, run.evalLoss]).toEqual([2.27, 3]);
     rmSync(join(dir, 'all_results.json'));
     run = readTrainerOutput(dir);
-    expect([run.trainLoss, run.trainRuntime, run.evalLoss]).toEqual([4, 40, undefined]);
+    expect([run.trainLoss, run.trainRuntime, run.evalLoss]).toEqual([2.28, 40, undefined]);
     rmSync(join(dir, 'trainer_state.json'));
     run = readTrainerOutput(dir);
     expect([run.trainLoss, run.trainRuntime, run.stepsPerSecond]).toEqual([2.091632914827291, 2552.8252, 5.785]);
@@ -183,7 +186,7 @@ describe('readTrainerOutput precedence and fallbacks', () => {
     const dir = tempDir({ 'training.log': log4x(20, 5, FINAL_4X) });
     const run = readTrainerOutput(dir);
     expect(run.trainLoss).toBe(2.091632914827291);
-    expect(run.curve).toEqual([5, 10, 15, 20].map((s) => ({ step: s, loss: Number((3 - s / 100).toFixed(4)), gradNorm: 1.7, learningRate: 4.5e-5, epoch: Number((s / 20).toFixed(2)) })));
+    expect(run.curve).toEqual([5, 10, 15, 20].map((s) => ({ step: s, loss: loss4x(s, 2.0916), gradNorm: 1.7, learningRate: 4.5e-5, epoch: Number((s / 20).toFixed(2)) })));
     expect(run.stepTimes).toEqual([1.5, ...Array(19).fill(0.5)]);
     expect(run.notes[0]).toBe(
       "train_loss, train_runtime, train_steps_per_second, train_samples_per_second, epoch read from training.log's final metrics dict (no JSON file had them)",
@@ -192,7 +195,7 @@ describe('readTrainerOutput precedence and fallbacks', () => {
 
   it('uses the last final metrics dict when re-runs were appended to one log, and says so', () => {
     const second = FINAL_4X.replace('2.091632914827291', '2.2');
-    const dir = tempDir({ 'train.log': log4x(10, 5, FINAL_4X) + log4x(10, 5, second) });
+    const dir = tempDir({ 'train.log': log4x(10, 5, FINAL_4X) + log4x(10, 5, second, 2.2) });
     const run = readTrainerOutput(dir, { log: join(dir, 'train.log') });
     expect(run.trainLoss).toBe(2.2);
     expect(run.notes).toContain('train.log holds 2 final metrics dicts (re-runs appended to one log?); used the last');
@@ -200,13 +203,13 @@ describe('readTrainerOutput precedence and fallbacks', () => {
 
   it('reads the log given in opts.log, and notes a missing one', () => {
     const logDir = tempDir({ 'torch_training.log': log4x(10, 5, FINAL_4X) });
-    const dir = tempDir({ 'trainer_state.json': state(4.0) });
+    const dir = tempDir({ 'trainer_state.json': state(2.25) });
     const run = readTrainerOutput(dir, { log: join(logDir, 'torch_training.log') });
     expect(run.files).toEqual([join(dir, 'trainer_state.json'), join(logDir, 'torch_training.log')]);
     expect(run.stepTimes).toHaveLength(10);
     const without = readTrainerOutput(dir, { log: join(logDir, 'nope.log') });
     expect(without.notes).toContain(`training log ${join(logDir, 'nope.log')} not found`);
-    expect(without.trainLoss).toBe(4);
+    expect(without.trainLoss).toBe(2.25);
   });
 
   it('notes missing keys and a run that stopped before max_steps', () => {

@@ -1,0 +1,254 @@
+// Places each logged loss dict at its global step. A dict carries no step; what is certain is the
+// logging grid (HF logs when global_step % logging_steps == 0, plus step 1 with
+// logging_first_step) and the order of the dicts. So the k-th dict of a run is the k-th grid step
+// after the run's start, and its `epoch` (global_step / updates per epoch) cross-checks that.
+// A progress bar only helps where the grid is not known yet: it is read from a redraw that may lag
+// (tqdm's mininterval) or race its dict, so it never moves a point off the grid. When nothing
+// establishes the steps, the placer says so and places nothing: misplaced points would be compared
+// with the other arm's real steps (false FAILs, missed divergences).
+
+/** What is known about the grid before the log is read (the other arm's trainer_state.json). */
+export interface StepHints {
+  /** Logged steps of the other arm, ascending: the grid itself. */
+  steps?: readonly number[];
+  loggingSteps?: number;
+  maxSteps?: number;
+  loggingFirstStep?: boolean;
+  /** Optimizer steps per epoch (step / epoch of the other arm's points), to find where a resumed log starts. */
+  stepsPerEpoch?: number;
+}
+
+/** Steps per epoch from (step, epoch) points: the last point with an epoch has the most digits. */
+export function stepsPerEpochOf(points: ReadonlyArray<{ step: number; epoch?: number }>): number | undefined {
+  for (let i = points.length - 1; i >= 0; i--) {
+    const { step, epoch } = points[i];
+    if (epoch !== undefined && epoch > 0 && step > 0) return step / epoch;
+  }
+  return undefined;
+}
+
+/** Hints from a curve whose steps are certain (a trainer_state.json's log_history). */
+export function hintsFromCurve(curve: ReadonlyArray<{ step: number; epoch?: number }>, maxSteps?: number): StepHints {
+  const hints: StepHints = { steps: curve.map((p) => p.step) };
+  const perEpoch = stepsPerEpochOf(curve);
+  if (perEpoch !== undefined) hints.stepsPerEpoch = perEpoch;
+  if (maxSteps !== undefined && maxSteps > 0) hints.maxSteps = maxSteps;
+  return hints;
+}
+
+// Header lines HF prints at INFO (run_clm.py turns it on): the TrainingArguments repr (one
+// `key=value,` per line) and the "***** Running training *****" block.
+const HEADER: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray, p: StepPlacer) => void]> = [
+  [/(?:^|[\s:(])logging_steps=(\d+(?:\.\d+)?),?\s*$/, (m, p) => p.stated('loggingSteps', Number(m[1]))],
+  [/(?:^|[\s:(])max_steps=(-?\d+),?\s*$/, (m, p) => p.stated('maxSteps', Number(m[1]))],
+  [/(?:^|[\s:(])logging_first_step=(True|False),?\s*$/, (m, p) => p.stated('loggingFirstStep', m[1] === 'True')],
+  [/Total optimization steps = ([\d,]+)/, (m, p) => p.stated('maxSteps', Number(m[1].replace(/,/g, '')))],
+  [/Continuing training from global step (\d+)/, (m, p) => p.resumedAt(Number(m[1]))],
+  [/\*{5} Running training \*{5}/, (_m, p) => p.restart()],
+];
+
+/**
+ * Half a unit of the last printed digit of `x`: a 4.x loss rounded to 4 decimals, a 5.x 4-digit
+ * string, a 2-decimal epoch. Python's float repr and JS's shortest form agree, except that Python
+ * prints a whole float as `2.0`.
+ */
+export function printHalfUnit(x: number): number {
+  const [mantissa, exponent] = String(x).split('e');
+  const decimals = Math.max(mantissa.includes('.') || exponent ? 0 : 1, (mantissa.split('.')[1] ?? '').length) - Number(exponent ?? 0);
+  return 0.5 * 10 ** -decimals;
+}
+
+export class StepPlacer {
+  private readonly hints: StepHints;
+  private loggingSteps: number | undefined;
+  private maxSteps: number | undefined;
+  private loggingFirstStep: boolean | undefined;
+  /** Where the current run started (0, or the step it resumed from). */
+  private start = 0;
+  private previous: number | undefined;
+  /** First two bar-placed steps of a run without a known grid, to infer the interval. */
+  private barSteps: number[] = [];
+  /** Steps per epoch consistent with every point so far. */
+  private perEpoch: [number, number] = [0, Infinity];
+  /** Why steps cannot be established, once that is so. */
+  unknown: string | undefined;
+  /** How the steps were established, for notes. */
+  how: string | undefined;
+  placed = 0;
+
+  constructor(hints: StepHints = {}) {
+    this.hints = hints;
+  }
+
+  /** Reads a header line of the log; most lines are not. */
+  header(line: string): void {
+    if (line.length > 300 || !/steps|step =|Running training|first_step/.test(line)) return;
+    for (const [re, apply] of HEADER) {
+      const m = re.exec(line);
+      if (m) apply(m, this);
+    }
+  }
+
+  stated(key: 'loggingSteps' | 'maxSteps' | 'loggingFirstStep', value: number | boolean): void {
+    if (key === 'loggingFirstStep') this.loggingFirstStep = value as boolean;
+    else if (key === 'maxSteps') {
+      if ((value as number) > 0) this.maxSteps = value as number;
+    } else if ((value as number) >= 1) this.loggingSteps = value as number; // < 1 is a ratio of max_steps
+    else if ((value as number) > 0) this.ratio = value as number;
+  }
+
+  private ratio: number | undefined;
+
+  resumedAt(step: number): void {
+    this.restart();
+    this.start = step;
+  }
+
+  /** A new training run in the same log (a final metrics dict came before, or a new header). */
+  restart(): void {
+    this.start = 0;
+    this.previous = undefined;
+    this.barSteps = [];
+    this.perEpoch = [0, Infinity];
+  }
+
+  /**
+   * The step of the next loss dict. `bar`: the training bar's step in the redraw right after the
+   * dict (tqdm redraws after each written line), and in the last redraw before it (which lags).
+   */
+  place(epoch: number | undefined, bar: { after?: number; before?: number } = {}): number | undefined {
+    if (this.unknown !== undefined) return undefined;
+    const step = this.next(epoch, bar);
+    if (step === undefined) return undefined;
+    if (epoch !== undefined && !this.epochAgrees(step, epoch)) return undefined;
+    this.previous = step;
+    this.placed++;
+    return step;
+  }
+
+  private interval(): number | undefined {
+    const l = this.hints.loggingSteps ?? this.loggingSteps;
+    if (l !== undefined) return l;
+    const max = this.hints.maxSteps ?? this.maxSteps;
+    if (this.ratio !== undefined && max !== undefined) return Math.ceil(max * this.ratio);
+    return undefined;
+  }
+
+  private firstStep(): boolean {
+    return this.hints.loggingFirstStep ?? this.loggingFirstStep ?? false;
+  }
+
+  /** The first grid step after `after`, or undefined when no grid is known. */
+  private gridAfter(after: number): number | undefined {
+    const steps = this.hints.steps;
+    if (steps && steps.length > 0) {
+      for (const s of steps) if (s > after) return s; // linear: called once per dict, grids are short
+      const l = this.interval() ?? (steps.length >= 2 ? steps[steps.length - 1] - steps[steps.length - 2] : undefined);
+      if (l === undefined) return undefined;
+      const last = steps[steps.length - 1];
+      return last + Math.max(1, Math.ceil((after - last + 1) / l)) * l;
+    }
+    const l = this.interval() ?? this.barInterval();
+    if (l === undefined) return undefined;
+    if (after < 1 && (this.firstStep() || this.barSteps[0] === 1)) return 1;
+    return (Math.floor(after / l) + 1) * l;
+  }
+
+  /** The interval seen on the bar at the first two dicts (1 then L with logging_first_step). */
+  private barInterval(): number | undefined {
+    const [a, b] = this.barSteps;
+    if (b === undefined) return undefined;
+    return a === 1 && b !== 2 ? b : b - a;
+  }
+
+  private next(epoch: number | undefined, bar: { after?: number; before?: number }): number | undefined {
+    const max = this.hints.maxSteps ?? this.maxSteps;
+    if (this.previous === undefined) return this.first(epoch, bar);
+    const grid = this.gridAfter(this.previous);
+    if (grid === undefined) {
+      // No grid yet: the bar redrawn right after the second dict of a run fixes the interval.
+      const after = bar.after;
+      if (after === undefined || after <= this.previous) return this.fail('the log states no logging interval and the progress bar does not show one');
+      this.barSteps.push(after);
+      this.how = 'logging interval seen on the progress bar';
+      const l = this.barInterval()!;
+      if (!(l >= 1)) return this.fail(`progress bar steps ${this.barSteps.join(', ')} give no logging interval`);
+      return after;
+    }
+    if (max !== undefined && grid > max) return this.fail(`more loss dicts than the logging grid has up to max_steps ${max}`);
+    return grid;
+  }
+
+  private first(epoch: number | undefined, bar: { after?: number; before?: number }): number | undefined {
+    const fresh = this.gridAfter(this.start);
+    const perEpoch = this.hints.stepsPerEpoch;
+    if (fresh === undefined) {
+      // Nothing but the bar: its redraw right after the first dict, checked against the next dict's.
+      if (bar.after === undefined || bar.after <= this.start) {
+        return this.fail(
+          bar.after === undefined && bar.before === undefined
+            ? "the log has no progress bar and states no logging interval (give the other arm's trainer_state.json, or log at INFO so the TrainingArguments are printed)"
+            : 'the log states no logging interval and no progress bar was redrawn right after the first loss dict',
+        );
+      }
+      this.barSteps = [bar.after];
+      this.how = 'logging interval seen on the progress bar';
+      return bar.after;
+    }
+    this.how ??= this.hints.steps ? "the other arm's logged steps and the order of the loss dicts" : 'logging interval and the order of the loss dicts';
+    if (this.start > 0) return fresh; // the log said where it resumed
+    // A resumed run without the header line: its first dict's epoch (or bar) is far past the
+    // grid's start. A bar may race its dict by a few steps, so only a bar far beyond counts.
+    const l = this.interval() ?? this.gridSpacing(fresh);
+    const byEpoch = epoch !== undefined && perEpoch !== undefined;
+    const barStep = bar.after ?? bar.before;
+    const guess = byEpoch ? epoch * perEpoch : barStep !== undefined && barStep > fresh + 2 * l ? barStep : undefined;
+    if (guess === undefined || guess <= fresh + l / 2) return fresh;
+    const near = this.nearestGrid(guess);
+    if (near !== undefined && Math.abs(near - guess) <= l / 4 + 1) {
+      this.how += `, resumed near step ${near} (its ${byEpoch ? 'epoch' : 'progress bar'})`;
+      return near;
+    }
+    return this.fail(`the first loss dict is near step ${Math.round(guess)}, which is not on the logging grid`);
+  }
+
+  private gridSpacing(first: number): number {
+    const second = this.gridAfter(first);
+    return second === undefined ? first : second - first;
+  }
+
+  private nearestGrid(x: number): number | undefined {
+    let prev = 0;
+    for (let s = this.gridAfter(0); s !== undefined; s = this.gridAfter(s)) {
+      if (s >= x) return s - x <= x - prev || prev === 0 ? s : prev;
+      prev = s;
+      if (s > 1e9) break;
+    }
+    return prev || undefined;
+  }
+
+  /**
+   * HF's epoch is global_step / (updates per epoch), up to about one update per epoch where an
+   * epoch ends in a partial gradient accumulation. Every point narrows the range of updates per
+   * epoch that fits all points; an empty range means a point is off its true step.
+   */
+  private epochAgrees(step: number, epoch: number): boolean {
+    if (!(epoch > 0) || !Number.isFinite(epoch)) return true;
+    const l = this.interval() ?? this.barInterval() ?? step;
+    const slack = l / 4 + Math.ceil(epoch);
+    const u = printHalfUnit(epoch);
+    const lo = Math.max(this.perEpoch[0], (step - slack) / (epoch + u));
+    const hi = epoch - u > 0 ? Math.min(this.perEpoch[1], (step + slack) / (epoch - u)) : this.perEpoch[1];
+    if (lo > hi) {
+      this.fail(`the loss dict placed at step ${step} has epoch ${epoch}, which does not fit the earlier dicts' epochs (a dict missing from the log, or a resumed run?)`);
+      return false;
+    }
+    this.perEpoch = [lo, hi];
+    return true;
+  }
+
+  private fail(reason: string): undefined {
+    this.unknown = reason;
+    return undefined;
+  }
+}

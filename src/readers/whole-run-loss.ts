@@ -1,0 +1,71 @@
+// Cross-checks HF's `train_loss` against the logged curve. HF computes train_loss as
+// `_total_loss_scalar / global_step`, and `_total_loss_scalar` starts at 0 in every process: after a
+// resume from a checkpoint it sums only the steps trained since, yet is divided by all steps. Each
+// logged loss is the mean over its logging interval, so sum(loss_k * (step_k - step_{k-1})) / step
+// is the whole-run mean that train_loss is meant to be. Pure.
+import type { LossPoint } from '../model.js';
+import { printHalfUnit as halfUnit } from './step-placement.js';
+
+export type WholeRunLoss =
+  | { kind: 'agrees' }
+  /** train_loss disagrees with the curve beyond print rounding: use `loss` (the curve's) and say `note`. */
+  | { kind: 'replaced'; loss: number; note: string }
+  /** Neither is usable as the whole-run loss. */
+  | { kind: 'unknown'; problem: string };
+
+
+
+/**
+ * `trainLoss`: HF's value; `globalStep`: the run's last step (trainer_state's global_step or the
+ * bar's last step). The curve must be sorted by step with its steps established.
+ */
+export function checkWholeRunLoss(points: readonly LossPoint[], trainLoss: number, globalStep: number | undefined): WholeRunLoss {
+  // Re-runs appended to one log repeat steps: the last run's point counts, as in the curve checks.
+  const byStep = new Map<number, LossPoint>();
+  for (const p of points) byStep.set(p.step, p);
+  const curve = [...byStep.values()].sort((a, b) => a.step - b.step);
+  if (curve.length < 2 || !Number.isFinite(trainLoss) || curve.some((p) => !Number.isFinite(p.loss))) return { kind: 'agrees' };
+  const first = curve[0].step;
+  const interval = curve[1].step - curve[0].step;
+  // A curve that starts past its first interval lacks the steps before it (a resumed run's own log,
+  // or a history that starts mid-way): there is no whole-run mean to check train_loss with.
+  const fromStart = first === 1 || first <= interval;
+  const last = curve[curve.length - 1].step;
+  const steps = Math.max(globalStep ?? last, last);
+  if (!fromStart) {
+    const stated = `train_loss ${trainLoss} cannot be checked: the logged curve starts at step ${first}, not at the start of training`;
+    return curve.length >= 2 && trainLoss < 0.75 * mean(curve)
+      ? { kind: 'unknown', problem: `${stated}, and train_loss is far below the logged losses (a run resumed from a checkpoint: HF's train_loss then sums only the steps after the resume but divides by all ${steps} steps)` }
+      : { kind: 'agrees' };
+  }
+  let sum = 0;
+  let rounding = 0;
+  let previous = 0;
+  for (const p of curve) {
+    const width = p.step - previous;
+    sum += p.loss * width;
+    rounding += halfUnit(p.loss) * width;
+    previous = p.step;
+  }
+  const curveMean = sum / last;
+  // Steps after the last logged one are not in the curve: their mean may be anything from 0 to
+  // twice the last logged loss before the two disagree for sure.
+  const tail = steps - last;
+  const lastLoss = curve[curve.length - 1].loss;
+  const tolerance = rounding / steps + halfUnit(trainLoss) + 1e-9 * Math.abs(curveMean) + (tail * Math.abs(lastLoss)) / steps;
+  const expected = sum / steps + (tail * Math.abs(lastLoss)) / steps;
+  if (Math.abs(trainLoss - expected) <= tolerance) return { kind: 'agrees' };
+  return {
+    kind: 'replaced',
+    loss: curveMean,
+    note:
+      `train_loss ${trainLoss} disagrees with the logged curve's whole-run mean ${curveMean.toPrecision(6)} beyond print rounding ` +
+      `(a run resumed from a checkpoint? HF's train_loss then sums only the steps after the resume): the curve's mean is used`,
+  };
+}
+
+function mean(curve: readonly LossPoint[]): number {
+  let s = 0;
+  for (const p of curve) s += p.loss;
+  return s / curve.length;
+}
