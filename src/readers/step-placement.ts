@@ -82,7 +82,7 @@ export class StepPlacer {
 
   /** Reads a header line of the log; most lines are not. */
   header(line: string): void {
-    if (line.length > 300 || !/steps|step =|Running training|first_step/.test(line)) return;
+    if (line.length > 300 || !/step|Running training/.test(line)) return;
     for (const [re, apply] of HEADER) {
       const m = re.exec(line);
       if (m) apply(m, this);
@@ -172,8 +172,13 @@ export class StepPlacer {
       this.barSteps.push(after);
       this.how = 'logging interval seen on the progress bar';
       const l = this.barInterval()!;
-      if (!(l >= 1)) return this.fail(`progress bar steps ${this.barSteps.join(', ')} give no logging interval`);
+      const [b1, b2] = this.barSteps;
+      if (!(l >= 1) || !((b1 === 1 || b1 % l === 0) && b2 % l === 0)) return this.fail(`progress bar steps ${this.barSteps.join(', ')} give no logging interval (a bar redrawn out of order?)`);
       return after;
+    }
+    // A grid seen only on the bar holds only while every redraw after a dict stays on it.
+    if (this.barSteps.length > 0 && bar.after !== undefined && bar.after !== grid) {
+      return this.fail(`the progress bar redrawn after a loss dict shows step ${bar.after}, off the grid of every ${this.barInterval()} steps the first dicts showed (a bar redrawn out of order?)`);
     }
     if (max !== undefined && grid > max) return this.fail(`more loss dicts than the logging grid has up to max_steps ${max}`);
     return grid;
