@@ -282,6 +282,20 @@ describe('process runner: output', () => {
     expect(inOrder).toBe(true);
   });
 
+  it.each([
+    ['a shell string', (cmd: string) => cmd],
+    ['an argv command', (cmd: string) => ['bash', '-c', cmd]],
+  ] as const)('%s: stdout and stderr come through one pipe, in the order the child wrote them', async (_name, make) => {
+    // tqdm redraws on stderr right after a loss dict on stdout; two pipes let the reader see either first.
+    const lines: string[] = [];
+    const cmd = 'for i in $(seq 1 300); do echo "{\'loss\': $i}"; printf \'\\r %s/300 [00:01<00:01, 9.0it/s]\\r\' $i >&2; done';
+    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec(make(cmd), { onLine: (l) => lines.push(l) }))).done;
+    expect(o.status).toBe('ok');
+    const expected = Array.from({ length: 300 }, (_, i) => [`{'loss': ${i + 1}}`, ` ${i + 1}/300 [00:01<00:01, 9.0it/s]`]).flat();
+    expect(lines).toEqual(expected);
+    expect(readLog()).toBe(Array.from({ length: 300 }, (_, i) => `{'loss': ${i + 1}}\n\r ${i + 1}/300 [00:01<00:01, 9.0it/s]\r`).join(''));
+  });
+
   it('appends to an existing log (a re-run keeps the earlier output)', async () => {
     const runner = createProcessRunner({ graceMs: GRACE });
     await track(runner.start(spec('echo first'))).done;

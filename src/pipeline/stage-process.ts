@@ -1,0 +1,140 @@
+// One stage's child process from spawn to the outcome: its own process group, output to the log,
+// and the whole group ended on timeout, abort or cancellation (torchrun's workers included).
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { errorMessage } from '../errors.js';
+import { checkStart, childCommand, findProgram } from './child-command.js';
+import { groupAlive, terminateGroup, type ProcessRegistry } from './process-registry.js';
+import type { StageOutcome, StageSpec } from './process-runner.js';
+import { describeSpawnError, formatDuration, outcomeOf, result, type StopCause } from './stage-outcome.js';
+import { note, openLog, readOutput, within } from './stage-output.js';
+
+export interface LiveStage {
+  pgid: number;
+  done: Promise<StageOutcome>;
+  stop(cause: StopCause): void;
+}
+
+/** A stage that ends before it starts, with the reason in its log. */
+function notStarted(logFile: string, reason: string): LiveStage {
+  note(logFile, reason.startsWith('cannot start') ? reason : `cannot start: ${reason}`);
+  return { pgid: 0, done: Promise.resolve(result({ status: 'failed', reason })), stop: () => {} };
+}
+
+function startChild(spec: StageSpec): ChildProcess | { problem: string } {
+  const command = childCommand(spec.command);
+  // /bin/sh would only exit 127 for a program it cannot find: say what spawn would have said.
+  const missing = findProgram(command.program, spec.cwd, spec.env.PATH);
+  if (missing) return { problem: describeSpawnError(command.program, Object.assign(new Error(missing), { code: missing })) };
+  try {
+    return spawn(command.file, command.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    return { problem: `cannot start ${command.program}: ${errorMessage(e)}` };
+  }
+}
+
+export function runStage(spec: StageSpec, graceMs: number, registry: ProcessRegistry | undefined, echo: ((line: string) => void) | undefined): LiveStage {
+  const startedAt = Date.now();
+  const notes: string[] = [];
+  const startProblem = checkStart(spec.command, spec.cwd);
+  if (startProblem) return notStarted(spec.logFile, startProblem);
+  const child = startChild(spec);
+  if ('problem' in child) return notStarted(spec.logFile, child.problem);
+  const program = childCommand(spec.command).program;
+  const log = openLog(spec.logFile, notes);
+  const pgid = child.pid ?? 0;
+  if (pgid > 0) {
+    try {
+      registry?.add(pgid, spec.id);
+    } catch (e) {
+      notes.push(`process registry not written: ${errorMessage(e)}`);
+    }
+  }
+
+  let finished = false;
+  let exit: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
+  let spawnError: Error | undefined;
+  let stopCause: StopCause | undefined;
+  let killing: Promise<unknown> | undefined;
+  let resolveDone!: (o: StageOutcome) => void;
+  const done = new Promise<StageOutcome>((r) => (resolveDone = r));
+
+  let lineError: string | undefined;
+  const onLine = (line: string): void => {
+    try {
+      spec.onLine?.(line);
+      echo?.(line);
+    } catch (e) {
+      lineError ??= errorMessage(e);
+    }
+  };
+  const output = readOutput([child.stdout, child.stderr].filter((s): s is Readable => !!s), log, onLine);
+
+  const killGroup = (): Promise<unknown> => (killing ??= terminateGroup(pgid, graceMs));
+  const timer =
+    spec.timeoutMs !== undefined && spec.timeoutMs > 0
+      ? setTimeout(() => stop({ kind: 'timeout', reason: `timed out after ${formatDuration(spec.timeoutMs!)}` }), spec.timeoutMs)
+      : undefined;
+
+  function stop(cause: StopCause): void {
+    if (finished) return;
+    // Once the child has exited on its own, its exit code is the outcome; only leftovers go.
+    if (!exit && !spawnError) stopCause ??= cause;
+    if (pgid > 0) void killGroup();
+  }
+
+  async function finish(): Promise<void> {
+    if (finished) return;
+    finished = true;
+    if (timer) clearTimeout(timer);
+    if (pgid > 0) {
+      if (killing) await killing;
+      // Grandchildren may outlive the child (torchrun workers, a backgrounded job) and hold the
+      // pipes: give them the grace period, then end the group. A group that is gone but whose
+      // pipes stay open (a process that left the group) is cut off below.
+      await within(output.closed, graceMs);
+      if (groupAlive(pgid)) {
+        if (!stopCause) notes.push('processes left running in its group were killed');
+        killing = undefined;
+        await killGroup();
+      }
+    }
+    if (!(await within(output.closed, Math.max(2000, graceMs)))) {
+      notes.push('output pipes still open after the group ended; log cut off');
+      output.destroy();
+    }
+    output.end();
+    if (log && !log.destroyed) {
+      // The log says why it ends where it ends: a stopped stage's output just stops otherwise.
+      if (spawnError) log.write(`\n[accuracy-gate] ${describeSpawnError(program, spawnError)}\n`);
+      else if (stopCause) log.write(`\n[accuracy-gate] ${outcomeOf({ stopCause, file: program, notes: [], durationMs: 0 }).reason}\n`);
+      await new Promise<void>((r) => {
+        log.once('error', () => r());
+        log.end(() => r());
+      });
+    }
+    if (pgid > 0) {
+      try {
+        registry?.remove(pgid);
+      } catch {
+        // the post step will find a dead group there and skip it
+      }
+    }
+    if (lineError) notes.push(`line handler failed: ${lineError}`);
+    resolveDone(outcomeOf({ exit, spawnError, stopCause, file: program, notes, durationMs: (exit?.at ?? Date.now()) - startedAt }));
+  }
+
+  child.on('error', (e) => {
+    // Only a failed spawn reaches here (we never use child.kill): no 'exit' may follow.
+    if (exit || spawnError) return;
+    spawnError = e;
+    void finish();
+  });
+  child.on('exit', (code, signal) => {
+    if (spawnError) return;
+    exit = { code, signal, at: Date.now() };
+    void finish();
+  });
+
+  return { pgid, done, stop };
+}
