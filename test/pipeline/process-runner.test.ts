@@ -289,7 +289,11 @@ describe('process runner: output', () => {
     // tqdm redraws on stderr right after a loss dict on stdout; two pipes let the reader see either first.
     const lines: string[] = [];
     const cmd = 'for i in $(seq 1 300); do echo "{\'loss\': $i}"; printf \'\\r %s/300 [00:01<00:01, 9.0it/s]\\r\' $i >&2; done';
-    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec(make(cmd), { onLine: (l) => lines.push(l) }))).done;
+    const onLine = (l: string) => {
+      // A gate process that is descheduled for a moment: both pipes fill up meanwhile.
+      if (lines.push(l) === 1) for (const t = Date.now(); Date.now() - t < 300; );
+    };
+    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec(make(cmd), { onLine }))).done;
     expect(o.status).toBe('ok');
     const expected = Array.from({ length: 300 }, (_, i) => [`{'loss': ${i + 1}}`, ` ${i + 1}/300 [00:01<00:01, 9.0it/s]`]).flat();
     expect(lines).toEqual(expected);
