@@ -8,6 +8,7 @@ import { ExitCode } from '../../src/constants.js';
 import { RECORDED, ROOT, isRunning, runCli, tempDir } from '../helpers/cli.js';
 
 const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
+const PRINTER = path.join(ROOT, 'test', 'fixtures', 'faults', 'printer-train.mjs');
 const replay = (name: string, speed = 20) => [process.execPath, REPLAY, '--run', path.join(RECORDED, name), '--output', '{output}', '--speed', String(speed)];
 
 type Train = string | string[];
@@ -99,6 +100,30 @@ describe('accuracy-gate run', () => {
     const log = readFileSync(path.join(res, 'acc_training.log'), 'utf8');
     expect(log).not.toContain('400/400');
     expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('early abort with a candidate that prints no progress bar (disable_tqdm=True): placed on the baseline grid, no false abort, PASS', async () => {
+    const dir = tempDir('run-notqdm-');
+    const printer = (name: string) => [process.execPath, PRINTER, path.join(RECORDED, name), '{output}', '2'];
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: printer('eager-rerun') }, { 'early-abort': { enabled: true, bound: 0.1, consecutive: 3 } });
+    const r = await runCli(['run', '--config', cfg]);
+    const s = summaryOf(onlyResultDir(dir));
+    expect(s.early_abort ?? null).toBeNull();
+    expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate').status).toBe('ok');
+    expect(r.code).toBe(ExitCode.Pass);
+  });
+
+  it('early abort with a diverging candidate that prints no progress bar: stopped at step 160', async () => {
+    const dir = tempDir('run-notqdm-diverge-');
+    const cfg = writeConfig(
+      dir,
+      { baseline: replay('eager'), candidate: [process.execPath, PRINTER, path.join(RECORDED, 'diverge'), '{output}', '20'] },
+      { 'early-abort': { enabled: true, bound: 0.1, consecutive: 3 } },
+    );
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code).toBe(ExitCode.Fail);
+    const s = summaryOf(onlyResultDir(dir));
+    expect(s.early_abort.step).toBe(160);
   });
 
   it('a crashing candidate: INVALID, its log kept, result.log says which stage failed', async () => {

@@ -28,6 +28,14 @@ describe('parseLogLine', () => {
     expect(b.kind === 'loss' && b.point).toEqual({ step: 0, loss: Infinity, gradNorm: NaN, learningRate: -Infinity, epoch: 0.5 });
   });
 
+  it("reads a grad norm logged as a tensor (transformers 4.38 + DeepSpeed): tensor(2.1, device='cuda:0')", () => {
+    expect(parseLogLine("{'loss': 1.2345, 'grad_norm': tensor(2.1, device='cuda:0'), 'learning_rate': 4.5e-05, 'epoch': 0.05}")).toEqual([
+      { kind: 'loss', point: { step: 0, loss: 1.2345, gradNorm: 2.1, learningRate: 4.5e-5, epoch: 0.05 } },
+    ]);
+    const [nan] = parseLogLine("[rank0]:{'loss': 1.5, 'grad_norm': tensor(nan, device='cuda:0', dtype=torch.bfloat16)}");
+    expect(nan.kind === 'loss' && Number.isNaN(nan.point.gradNorm)).toBe(true);
+  });
+
   it('reads numpy 2 scalar reprs', () => {
     expect(parseLogLine("{'loss': np.float64(2.5), 'epoch': np.float32(0.5)}")).toEqual([{ kind: 'loss', point: { step: 0, loss: 2.5, epoch: 0.5 } }]);
   });
@@ -187,11 +195,20 @@ describe('LogTracker', () => {
     expect(e.kind === 'loss' && e.unplaced).toMatch(/no progress bar was redrawn right after the first loss dict/);
   });
 
-  it('numbers loss lines by ordinal when the log has no progress bar (disable_tqdm)', () => {
+  it('without a progress bar or a grid (disable_tqdm, nothing else known): the loss events say their steps are unknown', () => {
     const t = new LogTracker();
     const events = ["{'loss': 3.0}", "{'loss': 2.0}", "{'train_runtime': 5.0, 'train_loss': 2.5}"].flatMap((l) => t.feed(l));
     events.push(...t.flush());
     expect(events.map((e) => (e.kind === 'loss' ? e.point.step : e.kind))).toEqual([1, 2, 'metrics']);
+    expect(events.every((e) => e.kind !== 'loss' || /no progress bar and states no logging interval/.test(e.unplaced ?? ''))).toBe(true);
     expect(t.stepsFromProgress).toBe(false);
+    expect(t.stepsUnknown).toBeDefined();
+  });
+
+  it('without a progress bar, on a known grid: the k-th dict is at the k-th grid step', () => {
+    const t = new LogTracker({ loggingSteps: 100 });
+    const events = ["{'loss': 3.0, 'epoch': 0.5}", "[rank0]:{'loss': 2.0, 'epoch': 1.0}", "{'loss': 1.5, 'epoch': 1.5}"].flatMap((l) => t.feed(l));
+    events.push(...t.flush());
+    expect(events.map((e) => (e.kind === 'loss' ? [e.point.step, e.unplaced] : e.kind))).toEqual([[100, undefined], [200, undefined], [300, undefined]]);
   });
 });
