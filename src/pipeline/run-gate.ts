@@ -7,7 +7,7 @@ import type { ArmRole, GateResult, Role } from '../model.js';
 import { ROLES } from '../model.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { decide } from '../engine/decide.js';
-import { hintsFromCurve } from '../readers/step-placement.js';
+import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-placement.js';
 import { loadTraining } from '../engine/load-inputs.js';
 import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -197,7 +197,8 @@ function compareStage(ctx: RunContext): GateResult {
     // An aborted candidate has only its live log; read what it has.
     const base = training.baseline;
     // The baseline's logged steps place a candidate read from its log (an aborted one has no trainer_state.json).
-    const hints = role === 'candidate' && base && base.stepsUnknown === undefined && base.curve.length > 0 ? hintsFromCurve(base.curve, base.maxSteps) : undefined;
+    const other = role === 'candidate' && base && base.stepsUnknown === undefined && base.curve.length > 0 ? hintsFromCurve(base.curve, base.maxSteps) : undefined;
+    const hints = mergeHints(hintsFromCommand(ctx.config.arms[role].train), other);
     const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems, hints);
     if (run) training[role] = run;
   }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ArmRole, LossPoint } from '../model.js';
 import { readTrainerOutput } from '../readers/trainer-output.js';
 import { createEarlyAbort } from './early-abort.js';
-import { hintsFromCurve } from '../readers/step-placement.js';
+import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-placement.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { execStage, notRun } from './stage-exec.js';
@@ -80,7 +80,8 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       gpus: arm.gpus,
       timeoutMinutes: arm.timeoutMinutes,
       logName: trainLogName(arm),
-      stepHints: curve ? hintsFromCurve(curve) : undefined,
+      // The baseline's logged steps, unless the candidate's own command states another interval.
+      stepHints: mergeHints(hintsFromCommand(arm.train), curve ? hintsFromCurve(curve) : undefined),
       onEvent: (ev, stage) => {
         if (!watcher || ev.kind !== 'loss' || ctx.earlyAbort) return;
         if (ev.unplaced !== undefined && monitor && !unplacedSaid) {

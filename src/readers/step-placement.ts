@@ -36,6 +36,36 @@ export function hintsFromCurve(curve: ReadonlyArray<{ step: number; epoch?: numb
   return hints;
 }
 
+/**
+ * What a training command states itself (`--logging_steps 100`, `--max_steps=400`,
+ * `--logging_first_step`): HF's argument parser takes both spellings. A script wrapper
+ * (`bash llama.sh`) states nothing here; its log's header lines may.
+ */
+export function hintsFromCommand(command: string | readonly string[]): StepHints {
+  const text = typeof command === 'string' ? command : command.join(' ');
+  const hints: StepHints = {};
+  const value = (key: string) => new RegExp(`--${key}(?:=|\\s+)['"]?(\\d+(?:\\.\\d+)?)\\b`).exec(text)?.[1];
+  const logging = value('logging_steps');
+  if (logging !== undefined && Number(logging) >= 1) hints.loggingSteps = Number(logging);
+  const max = value('max_steps');
+  if (max !== undefined && Number(max) > 0) hints.maxSteps = Number(max);
+  const first = /--logging_first_step(?:[=\s]+['"]?(\w+))?/.exec(text);
+  if (first) hints.loggingFirstStep = first[1] === undefined || /^(true|1|yes)$/i.test(first[1]);
+  return hints;
+}
+
+/**
+ * The run's own statements win over the other arm's grid: a candidate that logs every 10 steps
+ * is not placed on a baseline grid of every 5 (its curve check then says the steps differ).
+ */
+export function mergeHints(own: StepHints, other: StepHints | undefined): StepHints {
+  if (!other) return own;
+  const steps = other.steps ?? [];
+  const spacing = steps.length >= 2 ? steps[steps.length - 1] - steps[steps.length - 2] : undefined;
+  if (own.loggingSteps !== undefined && spacing !== undefined && spacing !== own.loggingSteps) return own;
+  return { ...other, ...own };
+}
+
 // Header lines HF prints at INFO (run_clm.py turns it on): the TrainingArguments repr (one
 // `key=value,` per line) and the "***** Running training *****" block.
 const HEADER: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray, p: StepPlacer) => void]> = [

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkLossCurve, checkLossTail } from '../../src/checks/curve.js';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import type { TrainingRun } from '../../src/model.js';
-import { hintsFromCurve } from '../../src/readers/step-placement.js';
+import { hintsFromCommand, hintsFromCurve, mergeHints } from '../../src/readers/step-placement.js';
 import { parseTrainingLog } from '../../src/readers/training-log.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { hfLog, readState, type HfLogStyle } from '../helpers/hf-log.js';
@@ -151,5 +151,34 @@ describe('resumed runs', () => {
   it('a resumed PrinterCallback log placed as if fresh is caught by its epochs', () => {
     const log = parseTrainingLog(hfLog(state, { version: 5, tqdm: 'off', header: true, resumeFrom: 200 }));
     expect(log.stepsUnknown).toMatch(/does not fit the earlier dicts' epochs/);
+  });
+});
+
+describe('what the training command states', () => {
+  it('reads --logging_steps / --max_steps / --logging_first_step in both spellings, from a string or argv', () => {
+    expect(hintsFromCommand('torchrun --nproc_per_node 8 run_clm.py --logging_steps 100 --max_steps=400 --bf16=true')).toEqual({ loggingSteps: 100, maxSteps: 400 });
+    expect(hintsFromCommand(['python3', 'train.py', '--logging_steps=5', '--logging_first_step'])).toEqual({ loggingSteps: 5, loggingFirstStep: true });
+    expect(hintsFromCommand('bash llama.sh ./model 1')).toEqual({});
+    expect(hintsFromCommand('python3 run_clm.py --logging_steps 0.1 --max_steps -1')).toEqual({});
+  });
+
+  it("places a PrinterCallback log by the command's interval alone, and its own interval wins over the other arm's grid", () => {
+    const state = readState(join(RECORDED, 'eager'));
+    const log = parseTrainingLog(hfLog(state, { version: 4, tqdm: 'off' }), hintsFromCommand('python3 train.py --logging_steps 5 --max_steps 400'));
+    expect(log.curve.map((p) => p.step)).toEqual(eager.curve.map((p) => p.step));
+    expect(mergeHints({ loggingSteps: 10 }, eagerHints)).toEqual({ loggingSteps: 10 });
+    expect(mergeHints({ loggingSteps: 5 }, eagerHints)).toEqual({ ...eagerHints, loggingSteps: 5 });
+  });
+});
+
+describe('several ranks print their dicts (PrinterCallback prints on every node\'s local rank 0)', () => {
+  it('reads one rank only', () => {
+    const state = readState(join(RECORDED, 'eager'));
+    const a = hfLog(state, { version: 5, tqdm: 'off', prefix: '[rank0]:' }).split('\n');
+    const b = hfLog(state, { version: 5, tqdm: 'off', prefix: '[rank8]:' }).split('\n');
+    const merged = a.flatMap((line, i) => [line, b[i] ?? '']).join('\n');
+    const log = parseTrainingLog(merged, eagerHints);
+    expect(log.stepsUnknown).toBeUndefined();
+    expect(log.curve.map((p) => p.step)).toEqual(eager.curve.map((p) => p.step));
   });
 });
