@@ -64,7 +64,8 @@ function parseProgress(segment: string): { event: ProgressEvent; at: number } | 
     // tqdm flips to s/it when slower than 1 it/s; 0 would be a rounding artefact, not a rate.
     if (rate > 0) event.stepsPerSecond = m[7] === 'it/s' ? rate : 1 / rate;
   }
-  const before = segment.slice(0, m.index).trim();
+  // torchrun's `[rank0]:` / `[default0]:` prefix is not a desc.
+  const before = segment.slice(0, m.index).replace(/^\s*\[(?:rank|default)\d+\]:/, '').trim();
   if (before.endsWith(':')) {
     const desc = before.slice(0, -1).trim();
     if (desc) event.desc = desc;

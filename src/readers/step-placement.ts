@@ -206,8 +206,10 @@ export class StepPlacer {
       if (!(l >= 1) || !((b1 === 1 || b1 % l === 0) && b2 % l === 0)) return this.fail(`progress bar steps ${this.barSteps.join(', ')} give no logging interval (a bar redrawn out of order?)`);
       return after;
     }
-    // A grid seen only on the bar holds only while every redraw after a dict stays on it.
-    if (this.barSteps.length > 0 && bar.after !== undefined && bar.after !== grid) {
+    // A grid seen only on the bar holds only while no redraw after a dict is past the dict's grid
+    // step (the counter never runs ahead of a dict logged before it). One behind it is a stale
+    // redraw from the other stream (torchrun's --tee tails stdout and stderr separately).
+    if (this.barSteps.length > 0 && bar.after !== undefined && bar.after > grid) {
       return this.fail(`the progress bar redrawn after a loss dict shows step ${bar.after}, off the grid of every ${this.barInterval()} steps the first dicts showed (a bar redrawn out of order?)`);
     }
     if (max !== undefined && grid > max) return this.fail(`more loss dicts than the logging grid has up to max_steps ${max}`);

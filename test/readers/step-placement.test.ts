@@ -2,7 +2,7 @@
 // like: logs written the way the HF Trainer writes them (PrinterCallback with disable_tqdm=True,
 // tqdm on, lagging or racing, 4.x floats and 5.x strings, torchrun prefixes, tensor grad norms)
 // from every recorded run's trainer_state.json, and the recorded logs themselves.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,19 @@ import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { hfLog, readState, type HfLogStyle } from '../helpers/hf-log.js';
 
 const RECORDED = fileURLToPath(new URL('../../examples/recorded/', import.meta.url));
-/** Every recorded HF output dir (a trainer_state.json and a training.log), notqdm-* recordings included. */
-const RUNS = readdirSync(RECORDED).filter((d) => existsSync(join(RECORDED, d, 'trainer_state.json')) && existsSync(join(RECORDED, d, 'training.log')));
+const isRun = (d: string) => existsSync(join(RECORDED, d, 'trainer_state.json')) && existsSync(join(RECORDED, d, 'training.log'));
+/**
+ * Every recorded HF output dir (a trainer_state.json and a training.log), one level down too
+ * (calibration/: real PrinterCallback logs, a resumed run, torchrun), with the baseline it pairs with.
+ */
+const RUNS: Array<[string, string]> = readdirSync(RECORDED).flatMap((d): Array<[string, string]> => {
+  if (isRun(d)) return [[d, 'eager']];
+  if (!existsSync(join(RECORDED, d)) || !statSync(join(RECORDED, d)).isDirectory()) return [];
+  const inner = readdirSync(join(RECORDED, d)).map((e) => `${d}/${e}`).filter(isRun);
+  return inner.map((r) => [r, inner.find((x) => x.endsWith('/aa-seed-1')) ?? r]);
+});
+/** The resumed recording: its log holds only the steps after its checkpoint at 200. */
+const resumedFrom = (run: string) => (run.endsWith('/resumed') ? 200 : 0);
 
 const STYLES: Record<string, HfLogStyle> = {
   '5.x, tqdm off (PrinterCallback)': { version: 5, tqdm: 'off' },
@@ -46,15 +57,15 @@ function logOnly(text: string): string {
 const eager = readTrainerOutput(join(RECORDED, 'eager'));
 const eagerHints = hintsFromCurve(eager.curve, eager.maxSteps);
 
-function curveChecks(candidate: TrainingRun) {
-  const training = { baseline: eager, candidate };
+function curveChecks(candidate: TrainingRun, baseline = eager) {
+  const training = { baseline, candidate };
   return [checkLossCurve(training, DEFAULT_POLICY.lossCurve), checkLossTail(training, DEFAULT_POLICY.lossTail)];
 }
 
 /** Same verdicts, and gaps equal within what 4-digit printing can move them. */
-function expectSameChecks(logOnlyRun: TrainingRun, full: TrainingRun): void {
-  const a = curveChecks(logOnlyRun);
-  const b = curveChecks(full);
+function expectSameChecks(logOnlyRun: TrainingRun, full: TrainingRun, baseline = eager): void {
+  const a = curveChecks(logOnlyRun, baseline);
+  const b = curveChecks(full, baseline);
   for (let i = 0; i < a.length; i++) {
     expect(a[i].verdict, `${a[i].id}: ${a[i].reason}`).toBe(b[i].verdict);
     if (b[i].value === null || !Number.isFinite(b[i].value!)) expect(a[i].value).toBe(b[i].value);
@@ -62,20 +73,32 @@ function expectSameChecks(logOnlyRun: TrainingRun, full: TrainingRun): void {
   }
 }
 
-describe.each(RUNS)('log-only copy of %s', (run) => {
+describe.each(RUNS)('log-only copy of %s', (run, baselineRun) => {
   const dir = join(RECORDED, run);
   const state = readState(dir);
   const full = readTrainerOutput(dir);
+  const baseline = readTrainerOutput(join(RECORDED, baselineRun));
+  const hints = hintsFromCurve(baseline.curve, baseline.maxSteps);
+  const recorded = readFileSync(join(dir, 'training.log'), 'utf8');
+  const from = resumedFrom(run);
 
-  it('the recorded training.log alone: same steps and the same curve checks as trainer_state.json', () => {
-    const only = readTrainerOutput(logOnly(readFileSync(join(dir, 'training.log'), 'utf8')));
+  it('the recorded training.log alone, placed with the baseline’s trainer_state.json: same steps and the same curve checks', () => {
+    const only = readTrainerOutput(logOnly(recorded), { hints });
     expect(only.stepsUnknown).toBeUndefined();
-    expect(only.curve.map((p) => p.step)).toEqual(full.curve.map((p) => p.step));
-    expectSameChecks(only, full);
+    expect(only.curve.map((p) => p.step)).toEqual(full.curve.map((p) => p.step).filter((s) => s > from));
+    if (from === 0) expectSameChecks(only, full, baseline);
+  });
+
+  it('the recorded training.log with nothing else: the right steps, or "cannot be established" and an INVALID curve check', () => {
+    const only = readTrainerOutput(logOnly(recorded));
+    if (only.stepsUnknown === undefined) expect(only.curve.map((p) => p.step)).toEqual(full.curve.map((p) => p.step).filter((s) => s > from));
+    else expect(curveChecks(only, baseline)[0]).toMatchObject({ verdict: 'invalid', reason: expect.stringContaining('cannot be established') });
+    // A training bar (the Trainer's: no desc, total = max_steps) always establishes them.
+    if (new RegExp(`\\| \\d+/${state.max_steps} \\[`).test(recorded)) expect(only.stepsUnknown).toBeUndefined();
   });
 
   it.each(Object.entries(STYLES))('%s, placed with the baseline’s trainer_state.json: same steps, same curve checks', (_name, style) => {
-    const only = readTrainerOutput(logOnly(hfLog(state, style)), { hints: eagerHints });
+    const only = readTrainerOutput(logOnly(hfLog(state, style)), { hints });
     expect(only.stepsUnknown).toBeUndefined();
     expect(only.curve.map((p) => p.step)).toEqual(full.curve.map((p) => p.step));
     only.curve.forEach((p, i) => {
@@ -83,7 +106,7 @@ describe.each(RUNS)('log-only copy of %s', (run) => {
       if (Number.isFinite(q.loss)) expect(Math.abs(p.loss - q.loss)).toBeLessThanOrEqual(5e-4 * Math.max(1, Math.abs(q.loss)));
       if (q.gradNorm !== undefined && Number.isFinite(q.gradNorm)) expect(Math.abs(p.gradNorm! - q.gradNorm)).toBeLessThanOrEqual(5e-4 * Math.max(1, q.gradNorm));
     });
-    expectSameChecks(only, full);
+    expectSameChecks(only, full, baseline);
   });
 
   it.each(Object.entries(STYLES))('%s, nothing but the log: the right steps, or "cannot be established" — never misplaced', (_name, style) => {
