@@ -3,7 +3,7 @@
 // writes them (the recorded tqdm logs; PrinterCallback with disable_tqdm=True; lagging bars), for
 // every recorded A/A and parity pair: zero false aborts; a diverging run is still stopped within
 // one logging interval of its first anomalous logged point.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -92,5 +92,33 @@ describe('early abort when the candidate log cannot be placed', () => {
     const nan = watch(hfLog(state('nan'), { version: 5, tqdm: 'off' }), {});
     expect(nan.decision).toMatchObject({ abort: true });
     expect(nan.decision!.reason).toContain('grad_norm is NaN');
+  });
+});
+
+describe('early abort on the real calibration recordings (disable_tqdm=True, torchrun --tee; baseline aa-seed-1)', () => {
+  const CAL = join(RECORDED, 'calibration');
+  const base = readTrainerOutput(join(CAL, 'aa-seed-1')).curve;
+  const calHints = hintsFromCurve(base);
+  const watchCal = (run: string) => {
+    const monitor = createEarlyAbort({ ...monitorOptions, baseline: base });
+    const tracker = new LogTracker(calHints);
+    const splitter = new LineSplitter();
+    const text = readFileSync(join(CAL, run, 'training.log'), 'utf8');
+    const events = [...splitter.push(text), ...splitter.flush()].flatMap((l) => tracker.feed(l)).concat(tracker.flush());
+    let placed = 0;
+    for (const ev of events) {
+      if (ev.kind !== 'loss') continue;
+      expect(ev.unplaced, run).toBeUndefined();
+      placed++;
+      const d = monitor.observe(ev.point);
+      if (d.abort) return { decision: d, placed };
+    }
+    return { placed };
+  };
+  const AA = ['aa-seed-1', 'aa-seed-2', 'aa-seed-3', 'aa-seed-4', 'aa-seed-5', 'aa-seed-6', 'par-compile', 'par-grad-ckpt', 'par-attn-eager', 'torchrun', 'torchrun-tqdm', 'resumed'];
+  it.each(AA.filter((r) => existsSync(join(CAL, r))))('%s: never aborts, every point placed on the grid', (run) => {
+    const w = watchCal(run);
+    expect(w.decision).toBeUndefined();
+    expect(w.placed).toBe(run === 'resumed' ? 40 : 80);
   });
 });

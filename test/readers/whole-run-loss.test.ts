@@ -11,10 +11,13 @@ import { checkTrainLoss } from '../../src/checks/scalar.js';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { checkWholeRunLoss } from '../../src/readers/whole-run-loss.js';
+import { hintsFromCurve } from '../../src/readers/step-placement.js';
 import { readState, type HfState } from '../helpers/hf-log.js';
 
 const RECORDED = fileURLToPath(new URL('../../examples/recorded/', import.meta.url));
-const RUNS = readdirSync(RECORDED).filter((d) => existsSync(join(RECORDED, d, 'trainer_state.json')));
+const isRun = (d: string) => existsSync(join(RECORDED, d, 'trainer_state.json'));
+const CALIBRATION = existsSync(join(RECORDED, 'calibration')) ? readdirSync(join(RECORDED, 'calibration')).map((d) => `calibration/${d}`) : [];
+const RUNS = [...readdirSync(RECORDED), ...CALIBRATION].filter((d) => isRun(d) && d !== 'calibration/resumed');
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -67,6 +70,24 @@ describe('train_loss of a resumed run', () => {
     copyFileSync(join(RECORDED, name, 'training.log'), join(dir, 'training.log'));
     const only = readTrainerOutput(dir);
     expect(only.notes.join('\n')).not.toMatch(/disagrees|cannot be checked/);
+  });
+
+  it('the recorded resumed run (calibration/resumed, HF train_loss 0.706): full copy uses the curve mean and PASSes against aa-seed-1; its log alone is INVALID with the reason', () => {
+    const dir = join(RECORDED, 'calibration', 'resumed');
+    if (!existsSync(dir)) return;
+    const base = readTrainerOutput(join(RECORDED, 'calibration', 'aa-seed-1'));
+    const full = readTrainerOutput(dir);
+    expect(full.trainLoss).toBeGreaterThan(1.2);
+    expect(full.notes.join('\n')).toMatch(/train_loss 0\.7057\d* disagrees with the logged curve's whole-run mean/);
+    expect(checkTrainLoss({ baseline: base, candidate: full }, DEFAULT_POLICY.trainLoss).verdict).not.toBe('fail');
+    const logDir = mkdtempSync(join(tmpdir(), 'ag-resumed-log-'));
+    temps.push(logDir);
+    copyFileSync(join(dir, 'training.log'), join(logDir, 'training.log'));
+    const only = readTrainerOutput(logDir, { hints: hintsFromCurve(base.curve, base.maxSteps) });
+    expect(only.curve[0]?.step).toBe(205);
+    const check = checkTrainLoss({ baseline: base, candidate: only }, DEFAULT_POLICY.trainLoss);
+    expect(check.verdict).toBe('invalid');
+    expect(check.reason).toMatch(/starts at step 205.*resumed from a checkpoint/);
   });
 
   it('counts the unlogged last steps as unknown, within 0..2x the last logged loss', () => {
