@@ -28,6 +28,21 @@ describe('compare on recorded GPU runs', () => {
     expect(ids).toEqual(expect.arrayContaining(['train-loss', 'loss-curve', 'loss-tail', 'eval-loss', 'finite']));
   });
 
+  it.each(['aa-seed-2', 'par-compile', 'reg-lr-0.8'])(
+    'a log-only candidate (calibration/%s training.log, PrinterCallback, no progress bar): the same loss-curve and loss-tail verdicts as its full copy',
+    async (name) => {
+      const full = await compare(run('calibration/aa-seed-1'), run(`calibration/${name}`));
+      const dir = tempDir('log-only-');
+      cpSync(path.join(run(`calibration/${name}`), 'training.log'), path.join(dir, 'training.log'));
+      const only = await compare(run('calibration/aa-seed-1'), dir);
+      const pick = (r: typeof full, id: string) => r.summary.checks.find((c: { id: string }) => c.id === id);
+      for (const id of ['loss-curve', 'loss-tail']) {
+        expect(pick(only, id).verdict, pick(only, id).reason).toBe(pick(full, id).verdict);
+        expect(Math.abs(pick(only, id).value - pick(full, id).value)).toBeLessThan(2e-3);
+      }
+    },
+  );
+
   it('eager vs a diverging run: FAIL, exit 1', async () => {
     const r = await compare(run('eager'), run('diverge'));
     expect(r.code).toBe(ExitCode.Fail);
