@@ -93,6 +93,8 @@ export class StepPlacer {
   private loggingSteps: number | undefined;
   private maxSteps: number | undefined;
   private loggingFirstStep: boolean | undefined;
+  /** logging_steps below 1: a ratio of max_steps (HF rounds the product up). */
+  private ratio: number | undefined;
   /** Where the current run started (0, or the step it resumed from). */
   private start = 0;
   private previous: number | undefined;
@@ -104,7 +106,6 @@ export class StepPlacer {
   unknown: string | undefined;
   /** How the steps were established, for notes. */
   how: string | undefined;
-  placed = 0;
 
   constructor(hints: StepHints = {}) {
     this.hints = hints;
@@ -126,8 +127,6 @@ export class StepPlacer {
     } else if ((value as number) >= 1) this.loggingSteps = value as number; // < 1 is a ratio of max_steps
     else if ((value as number) > 0) this.ratio = value as number;
   }
-
-  private ratio: number | undefined;
 
   resumedAt(step: number): void {
     this.restart();
@@ -152,7 +151,6 @@ export class StepPlacer {
     if (step === undefined) return undefined;
     if (epoch !== undefined && !this.epochAgrees(step, epoch)) return undefined;
     this.previous = step;
-    this.placed++;
     return step;
   }
 
