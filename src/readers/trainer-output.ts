@@ -40,6 +40,8 @@ const METRIC_KEYS: ReadonlyArray<readonly [string, MetricField]> = [
 export interface TrainerState {
   globalStep: number;
   maxSteps?: number;
+  /** The resolved logging interval (4.3x+ write it). */
+  loggingSteps?: number;
   epoch?: number;
   /** log_history entries that have `loss`, ordered by step. */
   curve: LossPoint[];
@@ -68,6 +70,8 @@ export function parseTrainerState(text: string, file: string): TrainerState {
   const state: TrainerState = { globalStep: requiredInteger(obj, 'global_step', where), curve: [] };
   const maxSteps = optionalNumber(obj, 'max_steps', where);
   if (maxSteps !== undefined) state.maxSteps = maxSteps;
+  const loggingSteps = optionalNumber(obj, 'logging_steps', where);
+  if (loggingSteps !== undefined) state.loggingSteps = loggingSteps;
   const epoch = optionalNumber(obj, 'epoch', where);
   if (epoch !== undefined) state.epoch = epoch;
   if (!('log_history' in obj)) throw new ParseError('missing key "log_history"', file, undefined, 'log_history');
@@ -233,7 +237,8 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   } else run.notes.push('no loss curve: nothing logged a per-step loss');
 
   if (run.trainLoss !== undefined && run.curve.length > 0 && run.stepsUnknown === undefined) {
-    const whole = checkWholeRunLoss(run.curve, run.trainLoss, run.globalStep);
+    const interval = state && state.curve.length > 0 ? state.loggingSteps : opts.hints?.loggingSteps;
+    const whole = checkWholeRunLoss(run.curve, run.trainLoss, run.globalStep, interval);
     if (whole.kind === 'replaced') {
       run.trainLoss = whole.loss;
       run.notes.push(whole.note);

@@ -19,7 +19,7 @@ export type WholeRunLoss =
  * `trainLoss`: HF's value; `globalStep`: the run's last step (trainer_state's global_step or the
  * bar's last step). The curve must be sorted by step with its steps established.
  */
-export function checkWholeRunLoss(points: readonly LossPoint[], trainLoss: number, globalStep: number | undefined): WholeRunLoss {
+export function checkWholeRunLoss(points: readonly LossPoint[], trainLoss: number, globalStep: number | undefined, loggingSteps?: number): WholeRunLoss {
   // Re-runs appended to one log repeat steps: the last run's point counts, as in the curve checks.
   const byStep = new Map<number, LossPoint>();
   for (const p of points) byStep.set(p.step, p);
@@ -55,6 +55,9 @@ export function checkWholeRunLoss(points: readonly LossPoint[], trainLoss: numbe
   const tolerance = rounding / steps + halfUnit(trainLoss) + 1e-9 * Math.abs(curveMean) + (tail * Math.abs(lastLoss)) / steps;
   const expected = sum / steps + (tail * Math.abs(lastLoss)) / steps;
   if (Math.abs(trainLoss - expected) <= tolerance) return { kind: 'agrees' };
+  // Only a curve with every logging interval in it sums to the whole-run loss: one with gaps (a
+  // history that lost entries) only approximates it, and must not replace HF's number.
+  if (!complete(curve, loggingSteps)) return { kind: 'agrees' };
   return {
     kind: 'replaced',
     loss: curveMean,
@@ -68,4 +71,14 @@ function mean(curve: readonly LossPoint[]): number {
   let s = 0;
   for (const p of curve) s += p.loss;
   return s / curve.length;
+}
+
+/** Every step on one grid from its start: spacing d throughout (after an optional first point at step 1), d = logging_steps when known. */
+function complete(curve: readonly LossPoint[], loggingSteps: number | undefined): boolean {
+  const from = curve[0].step === 1 && curve.length > 2 && curve[1].step !== 2 ? 1 : 0;
+  const d = curve[from + 1].step - curve[from].step;
+  if (loggingSteps !== undefined && d !== loggingSteps) return false;
+  if (curve[from].step !== d && !(from === 0 && curve[0].step === 1 && d === 1)) return false;
+  for (let i = from + 1; i < curve.length; i++) if (curve[i].step - curve[i - 1].step !== d) return false;
+  return true;
 }

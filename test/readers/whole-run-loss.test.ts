@@ -90,6 +90,12 @@ describe('train_loss of a resumed run', () => {
     expect(check.reason).toMatch(/starts at step 205.*resumed from a checkpoint/);
   });
 
+  it('a curve with gaps (a history that lost every other entry) only approximates the mean: HF\'s train_loss is kept', () => {
+    const curve = [10, 20, 30, 40].map((step) => ({ step, loss: step === 20 ? 3 : 2 }));
+    expect(checkWholeRunLoss(curve, 2.4, 40, 5).kind).toBe('agrees');
+    expect(checkWholeRunLoss(curve, 2.4, 40, 10).kind).toBe('replaced');
+  });
+
   it('counts the unlogged last steps as unknown, within 0..2x the last logged loss', () => {
     const curve = [5, 10, 15, 20].map((step) => ({ step, loss: 2 }));
     expect(checkWholeRunLoss(curve, 2, 22).kind).toBe('agrees');
