@@ -33,10 +33,24 @@ export function checkWholeRunLoss(points: readonly LossPoint[], trainLoss: numbe
   const last = curve[curve.length - 1].step;
   const steps = Math.max(globalStep ?? last, last);
   if (!fromStart) {
-    const stated = `train_loss ${trainLoss} cannot be checked: the logged curve starts at step ${first}, not at the start of training`;
-    return curve.length >= 2 && trainLoss < 0.75 * mean(curve)
-      ? { kind: 'unknown', problem: `${stated}, and train_loss is far below the logged losses (a run resumed from a checkpoint: HF's train_loss then sums only the steps after the resume but divides by all ${steps} steps)` }
-      : { kind: 'agrees' };
+    // HF's bookkeeping after a resume: train_loss * global_step = the loss summed over the steps
+    // after the resume, i.e. over this curve (its first interval's width is known to one interval).
+    let after = 0;
+    let slack = Math.abs(curve[0].loss) * interval;
+    let previous = first - interval;
+    for (const p of curve) {
+      after += p.loss * (p.step - previous);
+      slack += halfUnit(p.loss) * (p.step - previous);
+      previous = p.step;
+    }
+    slack += halfUnit(trainLoss) * steps + (steps - last) * Math.abs(curve[curve.length - 1].loss);
+    if (Math.abs(trainLoss * steps - after) > slack) return { kind: 'agrees' };
+    return {
+      kind: 'unknown',
+      problem:
+        `train_loss ${trainLoss} is not the whole-run loss: the logged curve starts at step ${first}, and train_loss x ${steps} steps is the loss summed over ` +
+        `the logged steps only (a run resumed from a checkpoint: HF's train_loss then sums only the steps after the resume but divides by all ${steps} steps)`,
+    };
   }
   let sum = 0;
   let rounding = 0;
@@ -65,12 +79,6 @@ export function checkWholeRunLoss(points: readonly LossPoint[], trainLoss: numbe
       `train_loss ${trainLoss} disagrees with the logged curve's whole-run mean ${curveMean.toPrecision(6)} beyond print rounding ` +
       `(a run resumed from a checkpoint? HF's train_loss then sums only the steps after the resume): the curve's mean is used`,
   };
-}
-
-function mean(curve: readonly LossPoint[]): number {
-  let s = 0;
-  for (const p of curve) s += p.loss;
-  return s / curve.length;
 }
 
 /** Every step on one grid from its start: spacing d throughout (after an optional first point at step 1), d = logging_steps when known. */

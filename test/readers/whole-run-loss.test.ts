@@ -59,7 +59,7 @@ describe('train_loss of a resumed run', () => {
     expect(run.trainLoss).toBeUndefined();
     const check = checkTrainLoss({ baseline: eager, candidate: run }, DEFAULT_POLICY.trainLoss);
     expect(check.verdict).toBe('invalid');
-    expect(check.reason).toMatch(/candidate: train_loss .* cannot be checked: the logged curve starts at step 205.*resumed from a checkpoint/);
+    expect(check.reason).toMatch(/candidate: train_loss .* is not the whole-run loss: the logged curve starts at step 205.*resumed from a checkpoint/);
   });
 
   it.each(RUNS)('%s (not resumed): train_loss agrees with its curve, full copy and log-only copy alike', (name) => {
@@ -94,6 +94,12 @@ describe('train_loss of a resumed run', () => {
     const curve = [10, 20, 30, 40].map((step) => ({ step, loss: step === 20 ? 3 : 2 }));
     expect(checkWholeRunLoss(curve, 2.4, 40, 5).kind).toBe('agrees');
     expect(checkWholeRunLoss(curve, 2.4, 40, 10).kind).toBe('replaced');
+  });
+
+  it('a curve that starts mid-way: INVALID only when train_loss has the resume signature, else HF\'s value stands', () => {
+    const curve = [25, 30, 35, 40].map((step) => ({ step, loss: 2 }));
+    expect(checkWholeRunLoss(curve, (2 * 20) / 40, 40).kind).toBe('unknown'); // steps 21..40 summed, divided by 40
+    expect(checkWholeRunLoss(curve, 2.3, 40).kind).toBe('agrees'); // a whole-run mean; the log just lost its start
   });
 
   it('counts the unlogged last steps as unknown, within 0..2x the last logged loss', () => {
