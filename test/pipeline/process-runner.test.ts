@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -115,6 +115,14 @@ describe('process runner: exits', () => {
     expect(o.exitCode).toBeNull();
     expect(o.reason).toBe('cannot start no-such-binary-xyz: command not found (ENOENT)');
     expect(readLog()).toContain('command not found');
+  });
+
+  it('a program that is not executable fails with EACCES, as spawn would say (the one-pipe wrapper does not hide it)', async () => {
+    const file = join(dir, 'not-executable.sh');
+    writeFileSync(file, 'echo hi\n', { mode: 0o644 });
+    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec([file]))).done;
+    expect(o.status).toBe('failed');
+    expect(o.reason).toBe(`cannot start ${file}: permission denied (EACCES)`);
   });
 
   it('a missing working directory fails before spawning, naming the directory', async () => {
