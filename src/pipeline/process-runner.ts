@@ -5,41 +5,13 @@
 // The parts: child-command.ts (what is spawned: one pipe for stdout+stderr), stage-process.ts
 // (one child's life), stage-output.ts (log file and lines), stage-outcome.ts (what its end means).
 import type { ProcessRegistry } from './process-registry.js';
-import { runStage, type LiveStage } from './stage-process.js';
-import { cancelReason, result, type StopCause } from './stage-outcome.js';
+import { runStage, type LiveStage, type StageSpec } from './stage-process.js';
+import { cancelReason, result, type StageOutcome } from './stage-outcome.js';
 import { note } from './stage-output.js';
 
 export { describeExitCode, describeSignal, formatDuration } from './stage-outcome.js';
-
-export interface StageSpec {
-  id: string;
-  /** A string runs under `bash -c` (placeholders already shell-quoted); an array is argv, no shell. */
-  command: string | string[];
-  cwd: string;
-  /** The complete environment (already scrubbed, see childEnv). */
-  env: Record<string, string>;
-  /** stdout and stderr (through one pipe, in the child's order) are appended here as raw bytes (\r kept). */
-  logFile: string;
-  timeoutMs?: number;
-  /** Each output line as it arrives, split on \n and \r (tqdm redraws with \r); empty lines skipped. */
-  onLine?: (line: string) => void;
-}
-
-export type StageStatus = 'ok' | 'failed' | 'timeout' | 'cancelled' | 'aborted';
-
-export interface StageOutcome {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  cancelled: boolean;
-  /** The abort reason, when abort() stopped it. */
-  aborted?: string;
-  /** Start to exit of the direct child. */
-  durationMs: number;
-  status: StageStatus;
-  /** One line: "exited with code 3", "killed by SIGKILL (out of memory?)", "timed out after 30 min", ... */
-  reason: string;
-}
+export type { StageOutcome, StageStatus } from './stage-outcome.js';
+export type { StageSpec } from './stage-process.js';
 
 export interface RunningStage {
   /** The process group id (= the child's pid); 0 when the process never started. */

@@ -1,7 +1,22 @@
 // What a stage's end means, in one line: an exit code, a signal, a timeout, a cancel, an abort.
 // Pure: the process runner hands in what happened and gets the StageOutcome back.
 import { constants as osConstants } from 'node:os';
-import type { StageOutcome, StageStatus } from './process-runner.js';
+
+export type StageStatus = 'ok' | 'failed' | 'timeout' | 'cancelled' | 'aborted';
+
+export interface StageOutcome {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  /** The abort reason, when abort() stopped it. */
+  aborted?: string;
+  /** Start to exit of the direct child. */
+  durationMs: number;
+  status: StageStatus;
+  /** One line: "exited with code 3", "killed by SIGKILL (out of memory?)", "timed out after 30 min", ... */
+  reason: string;
+}
 
 /** Why the runner stopped a stage itself. */
 export type StopCause = { kind: 'timeout' | 'cancelled' | 'aborted'; reason: string };

@@ -5,9 +5,22 @@ import type { Readable } from 'node:stream';
 import { errorMessage } from '../errors.js';
 import { checkStart, childCommand, findProgram } from './child-command.js';
 import { groupAlive, terminateGroup, type ProcessRegistry } from './process-registry.js';
-import type { StageOutcome, StageSpec } from './process-runner.js';
-import { describeSpawnError, formatDuration, outcomeOf, result, type StopCause } from './stage-outcome.js';
+import { describeSpawnError, formatDuration, outcomeOf, result, type StageOutcome, type StopCause } from './stage-outcome.js';
 import { note, openLog, readOutput, within } from './stage-output.js';
+
+export interface StageSpec {
+  id: string;
+  /** A string runs under `bash -c` (placeholders already shell-quoted); an array is argv, no shell. */
+  command: string | string[];
+  cwd: string;
+  /** The complete environment (already scrubbed, see childEnv). */
+  env: Record<string, string>;
+  /** stdout and stderr (through one pipe, in the child's order) are appended here as raw bytes (\r kept). */
+  logFile: string;
+  timeoutMs?: number;
+  /** Each output line as it arrives, split on \n and \r (tqdm redraws with \r); empty lines skipped. */
+  onLine?: (line: string) => void;
+}
 
 export interface LiveStage {
   pgid: number;

@@ -200,8 +200,11 @@ describe('process runner: stopping groups', () => {
   it('cancelAll stops two running stages; a stage started afterwards never runs', async () => {
     const runner = createProcessRunner({ graceMs: GRACE });
     const a = track(runner.start(spec('sleep 30', { id: 'a', logFile: join(dir, 'a.log') })));
-    const b = track(runner.start(spec(stubborn, { id: 'b', logFile: join(dir, 'b.log') })));
+    const lines: string[] = [];
+    const b = track(runner.start(spec(stubborn, { id: 'b', logFile: join(dir, 'b.log'), onLine: (l) => lines.push(l) })));
     expect(runner.running().sort()).toEqual([a.pgid, b.pgid].sort());
+    // A TERM that lands before bash has set its trap ends it with TERM: wait until it ignores TERM.
+    await waitForLine(lines, 'ready');
     await runner.cancelAll('SIGINT');
     const [oa, ob] = await Promise.all([a.done, b.done]);
     expect(oa.status).toBe('cancelled');
