@@ -29,7 +29,8 @@ function baselineCurve(ctx: RunContext): LossPoint[] | undefined {
     // no trainer_state.json or results files: try the log below
   }
   try {
-    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline } : undefined);
+    const hints = hintsFromCommand(ctx.config.arms.baseline.train);
+    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints } : { hints });
     // A curve whose steps are ordinals cannot be compared with the candidate's steps.
     if (run.stepsUnknown !== undefined) ctx.deps.log.info(`early abort: the baseline's loss steps cannot be established (${run.stepsUnknown})`);
     return run.curve.length > 0 && run.stepsUnknown === undefined ? run.curve : undefined;
