@@ -8,9 +8,7 @@ import * as path from 'node:path';
 const SRC = path.resolve(import.meta.dirname, '..', 'src');
 const MAX_LINES = 300;
 /** Modules over the limit, each with the work that splits it; an entry that is no longer over fails. */
-const OVER_LIMIT: Record<string, string> = {
-  'pipeline/process-runner.ts': 'split by responsibility (issue 11)',
-};
+const OVER_LIMIT: Record<string, string> = {};
 
 /**
  * What each folder may import besides itself and the shared leaves (model, errors, constants, log,
