@@ -6,8 +6,8 @@ import type { ArmRole, CheckResult, TrainingRun } from '../model.js';
 import type { CurvePolicy, TailPolicy } from './policy.js';
 import { alignCurves, type Aligned } from './align.js';
 import { divergenceVerdict } from './finite.js';
-import { band, pct, result, signedPct } from './format.js';
-import { ema, pearson, relDiff, signedRelDiff } from './stats.js';
+import { band, formatPercent, pct, result } from './format.js';
+import { ema, pearson, signedRelDiff } from './stats.js';
 
 type Training = Partial<Record<ArmRole, TrainingRun>>;
 
@@ -15,7 +15,7 @@ type Training = Partial<Record<ArmRole, TrainingRun>>;
 const MIN_POINTS = 3;
 
 const CURVE = { id: 'loss-curve', title: 'Loss curve (smoothed, after warm-up)', unit: 'relative' as const };
-const TAIL = { id: 'loss-tail', title: 'Loss tail offset (candidate - baseline)', unit: 'relative' as const };
+const TAIL = { id: 'loss-tail', title: 'Loss tail offset (mean Δ at the end)', unit: 'relative' as const };
 
 /** Aligned curves, or the CheckResult that explains why there are none. */
 function prepare(
@@ -72,20 +72,23 @@ export function checkLossCurve(training: Training, policy: CurvePolicy, earlyAbo
   const k = outlierAllowance(m, policy.outliers);
   const sb = ema(base, policy.emaAlpha);
   const sc = ema(cand, policy.emaAlpha);
+  // Signed gaps Δ = (candidate − baseline) / |baseline|, the sign every report prints; the bounds
+  // apply to |Δ| (a curve that is too low is as much a mismatch as one that is too high).
   const gaps = new Float64Array(m);
-  let maxGap = -Infinity;
-  let maxAt = 0;
+  let maxGap = 0;
+  let maxAt = skip;
   let overPass = 0;
   let overFail = 0;
   for (let i = 0; i < m; i++) {
-    const g = relDiff(sc[skip + i], sb[skip + i]);
+    const g = signedRelDiff(sc[skip + i], sb[skip + i]);
     gaps[i] = g;
-    if (g > maxGap) {
+    const a = Math.abs(g);
+    if (a > Math.abs(maxGap) || i === 0) {
       maxGap = g;
       maxAt = skip + i;
     }
-    if (g > policy.pass) overPass++;
-    if (g > policy.fail) overFail++;
+    if (a > policy.pass) overPass++;
+    if (a > policy.fail) overFail++;
   }
   const bounds = { pass: policy.pass, fail: policy.fail };
   const numbers = {
@@ -110,17 +113,20 @@ export function checkLossCurve(training: Training, policy: CurvePolicy, earlyAbo
       reason: `only ${m} point(s) after warm-up, not more than the ${k} outlier(s) allowed`,
     });
   }
-  // The (k+1)-th largest gap is the statistic: more than k points beyond a bound <=> it is beyond.
-  const kth = gaps.sort()[m - k - 1];
-  const verdict = band(kth, bounds);
-  const where = `max gap ${pct(maxGap)} at step ${steps[maxAt]}`;
-  const over = (count: number, bound: number): string => `${count} of ${m} smoothed points exceed ${pct(bound)}`;
+  // The (k+1)-th largest |gap| is the statistic: more than k points beyond a bound <=> it is beyond.
+  const kthAbs = Float64Array.from(gaps, Math.abs).sort()[m - k - 1];
+  const kth = gaps.find((g) => Math.abs(g) === kthAbs) as number;
+  const verdict = band(kthAbs, bounds);
+  const d = (x: number) => formatPercent(x);
+  const b = (x: number) => `±${formatPercent(x, { signed: false })}`;
+  const gap = `gap ${d(kth)}${k > 0 ? ` (largest |Δ| once ${k} outlier point(s) are allowed)` : ''}`;
+  const where = `largest ${d(maxGap)} at step ${steps[maxAt]}`;
   const reason =
     verdict === 'fail'
-      ? `${over(overFail, policy.fail)} (${k} allowed); ${where}`
+      ? `${gap} beyond ${b(policy.fail)}: ${overFail} of ${m} smoothed points beyond; ${where}`
       : verdict === 'inconclusive'
-        ? `${over(overPass, policy.pass)} (${k} allowed), ${overFail} exceed ${pct(policy.fail)}; ${where}`
-        : `${where}; gap #${k + 1} ${pct(kth)} <= ${pct(policy.pass)} over ${m} points after warm-up (${k} outlier(s) allowed)`;
+        ? `${gap} in the grey band (${b(policy.pass)} – ${b(policy.fail)}]: ${overPass} of ${m} smoothed points beyond ${b(policy.pass)}; ${where}`
+        : `${gap} within ${b(policy.pass)} over ${m} smoothed points after warm-up; ${where}`;
   return result({ ...CURVE, verdict, value: kth, bounds, numbers: { ...numbers, gapAfterOutliers: kth }, reason });
 }
 
@@ -150,21 +156,22 @@ export function checkLossTail(training: Training, policy: TailPolicy, earlyAbort
     candidateTailMean: candSum / t,
   };
   const better = value < -policy.fail;
+  const sp = (x: number) => formatPercent(x);
   const how =
     verdict === 'fail'
-      ? `> ${signedPct(policy.fail)} (candidate worse)`
+      ? `> ${sp(policy.fail)} (candidate worse)`
       : verdict === 'inconclusive'
-        ? `in the grey band (${signedPct(policy.pass)} – ${signedPct(policy.fail)}]`
+        ? `in the grey band (${sp(policy.pass)} – ${sp(policy.fail)}]`
         : better
-          ? `<= ${signedPct(policy.pass)}; the candidate is clearly better (lower loss)`
-          : `<= ${signedPct(policy.pass)}`;
+          ? `<= ${sp(policy.pass)}; the candidate is clearly better (lower loss)`
+          : `<= ${sp(policy.pass)}`;
   return result({
     ...TAIL,
     verdict,
     value,
     bounds,
     numbers,
-    reason: `mean signed gap ${signedPct(value)} over the ${span} ${how}`,
+    reason: `mean gap Δ ${formatPercent(value)} over the ${span} ${how}`,
     warning: better
       ? `candidate loss is ${pct(-value)} lower than the baseline's at the end: better, but not parity; check the setup`
       : undefined,

@@ -3,6 +3,45 @@
 
 import type { CheckBounds, CheckResult, CheckVerdict } from '../model.js';
 
+/** NaN and the infinities are named the way JavaScript (and Python's json) spell them. */
+export function nonFinite(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  return v > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** Trim trailing zeros of a fixed or exponent mantissa: "1.2300e-5" → "1.23e-5". */
+function trimZeros(s: string): string {
+  const [mantissa, exponent] = s.split('e');
+  const m = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
+  if (exponent === undefined) return m;
+  return `${m}e${exponent.replace(/^\+/, '')}`;
+}
+
+/**
+ * A number with `sig` significant digits, never in exponent form between 1e-4 and 1e15.
+ * Integers are printed whole (step counts must not be rounded). null/undefined → "n/a".
+ */
+export function formatNumber(v: number | null | undefined, sig = 4): string {
+  if (v === null || v === undefined) return 'n/a';
+  if (!Number.isFinite(v)) return nonFinite(v);
+  if (v === 0) return '0';
+  const abs = Math.abs(v);
+  if (Number.isInteger(v) && abs < 1e15) return String(v);
+  if (abs >= 1e15 || abs < 1e-4) return trimZeros(v.toExponential(sig - 1));
+  if (abs >= 10 ** sig) return String(Math.round(v));
+  return trimZeros(v.toPrecision(sig));
+}
+
+/** A fraction as a percentage: 0.00473 → "+0.473 %". Non-finite values are named, without "%". */
+export function formatPercent(fraction: number | null | undefined, opts: { signed?: boolean; sig?: number } = {}): string {
+  if (fraction === null || fraction === undefined) return 'n/a';
+  if (!Number.isFinite(fraction)) return nonFinite(fraction);
+  const text = formatNumber(fraction * 100, opts.sig ?? 3);
+  const sign = (opts.signed ?? true) && fraction > 0 ? '+' : '';
+  return `${sign}${text} %`;
+}
+
+
 /** 0.034 → "3.4 %", 0.02 → "2 %", 4.7e-5 → "0.0047 %". */
 export function pct(x: number | null): string {
   if (x === null || Number.isNaN(x)) return 'n/a';

@@ -2,15 +2,15 @@
 // TorchAcc)"). The headline names the deciding check first; reports show the rest.
 
 import type { ArmLabels, CheckResult, Problem, Verdict } from '../model.js';
-import { num, pct, signedPct } from './format.js';
+import { formatPercent, num, ratio } from './format.js';
 
 /** Short names used in headlines. */
 const SHORT: Record<string, string> = {
   finite: 'finite losses',
-  'train-loss': 'train loss diff',
-  'loss-curve': 'loss curve gap',
-  'loss-tail': 'loss tail offset',
-  'eval-loss': 'eval loss diff',
+  'train-loss': 'train loss',
+  'loss-curve': 'loss curve',
+  'loss-tail': 'loss tail',
+  'eval-loss': 'eval loss',
   'eval-loss-docs': 'eval loss per document',
   mtbench: 'MT-Bench',
   speed: 'speed',
@@ -19,14 +19,26 @@ const SHORT: Record<string, string> = {
 /** eval-loss-docs, lm-eval:<task>, metric:<name>. */
 const CI_CHECKS = /^(eval-loss-docs$|lm-eval:|metric:)/;
 
-function compare(c: CheckResult, show: (x: number | null) => string): string {
+/** Checks whose bounds apply to |Δ|; the other relative checks gate only a positive Δ (worse). */
+const TWO_SIDED = new Set(['train-loss', 'loss-curve']);
+
+/** "Δ -2.89 % beyond ±2 %": the value exactly as the checks table prints it, then the bound it crossed. */
+function compare(c: CheckResult): string {
   const { pass, fail } = c.bounds;
-  if (c.verdict === 'fail' && fail !== undefined) return `${show(c.value)} > ${show(fail)}`;
+  const two = TWO_SIDED.has(c.id);
+  const show = (x: number) => (two ? `±${formatPercent(x, { signed: false })}` : formatPercent(x));
+  const value = formatPercent(c.value);
+  if (c.verdict === 'fail' && fail !== undefined) return `${value} ${two ? 'beyond' : '>'} ${show(fail)}`;
   if (c.verdict === 'inconclusive' && pass !== undefined && fail !== undefined) {
-    return `${show(c.value)} in the grey band (${show(pass)} – ${show(fail)}]`;
+    return `${value} in the grey band (${show(pass)} – ${show(fail)}]`;
   }
-  if (c.verdict === 'pass' && pass !== undefined) return `${show(c.value)} <= ${show(pass)}`;
-  return show(c.value);
+  if (c.verdict === 'pass' && pass !== undefined) return `${value} ${two ? 'within' : '<='} ${show(pass)}`;
+  return value;
+}
+
+/** A score difference with its sign: "+0.12", "-0.09". */
+function signed(x: number | null): string {
+  return x !== null && x > 0 ? `+${num(x)}` : num(x);
 }
 
 /** One short phrase for a check, for the headline. */
@@ -41,14 +53,16 @@ export function phrase(c: CheckResult): string {
   if (c.id === 'mtbench') {
     const ci = `CI ${num(c.numbers.ciLower as number | null)} .. ${num(c.numbers.ciUpper as number | null)}`;
     const margin = num(c.bounds.pass ?? null);
-    if (c.verdict === 'fail') return `MT-Bench diff ${num(c.value)} (${ci}) < ${margin}`;
-    if (c.verdict === 'inconclusive') return `MT-Bench diff ${num(c.value)} (${ci}) straddles ${margin}`;
+    const diff = `MT-Bench Δ ${signed(c.value)} (${ci})`;
+    if (c.verdict === 'fail') return `${diff}: CI upper bound < ${margin}`;
+    if (c.verdict === 'inconclusive') return `${diff} straddles ${margin}`;
     if (c.verdict === 'info') return `MT-Bench not gated (baseline ${num(c.numbers.baselineAverage as number | null)} at the floor)`;
-    return `MT-Bench diff ${num(c.value)} (${ci}) > ${margin}`;
+    return `${diff}: CI lower bound > ${margin}`;
   }
+  if (c.id === 'speed') return `speed: candidate ${ratio(c.value)} of baseline (${(c.value as number) < 1 ? 'slower' : 'faster'})`;
   // CI-based checks decide on more than the value against one bound: their reason says how.
-  if (CI_CHECKS.test(c.id)) return `${short}: ${c.reason}`;
-  return `${short} ${compare(c, c.id === 'loss-tail' ? signedPct : pct)}`;
+  if (CI_CHECKS.test(c.id) || c.unit !== 'relative') return `${short}: ${c.reason}`;
+  return `${short} ${c.id === 'loss-curve' ? 'gap' : 'Δ'} ${compare(c)}`;
 }
 
 /** FAIL > INVALID > INCONCLUSIVE > PASS; 'info' checks never gate. */
@@ -77,8 +91,8 @@ export function makeHeadline(
   if (earlyAbort) {
     body = `candidate stopped early at step ${earlyAbort.step}: ${earlyAbort.reason}`;
   } else if (verdict === 'fail') {
-    const failed = by('fail');
-    body = `${phrase(failed[0])}${more(failed.length - 1, 'failing check(s)')}`;
+    // Every failing check, by name: a reviewer must not have to open the table to learn what broke.
+    body = by('fail').map(phrase).join('; ');
   } else if (verdict === 'invalid') {
     const invalid = by('invalid');
     const total = invalid.length + problems.length;

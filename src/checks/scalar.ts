@@ -1,11 +1,12 @@
-// `train-loss` and `eval-loss`: one number per run, relative |cand - base| / base against the
-// policy's pass/fail bounds. Divergence (see finite.ts) short-circuits both.
+// `train-loss` and `eval-loss`: one number per run. The value is the signed relative difference
+// Δ = (candidate − baseline) / |baseline| (the sign every report prints); train-loss gates |Δ|,
+// eval-loss only a positive Δ. Divergence (see finite.ts) short-circuits both.
 
 import type { ArmRole, CheckResult, TrainingRun } from '../model.js';
 import type { RelativeBounds } from './policy.js';
 import { divergenceVerdict } from './finite.js';
-import { band, num, pct, result } from './format.js';
-import { relDiff } from './stats.js';
+import { band, formatPercent, num, pct, result } from './format.js';
+import { signedRelDiff } from './stats.js';
 
 type Training = Partial<Record<ArmRole, TrainingRun>>;
 
@@ -25,7 +26,7 @@ interface ScalarSpec {
 function compareScalar(spec: ScalarSpec, training: Training, bounds: RelativeBounds): CheckResult {
   const base = training.baseline ? spec.pick(training.baseline) : undefined;
   const cand = training.candidate ? spec.pick(training.candidate) : undefined;
-  const value = base !== undefined && cand !== undefined ? relDiff(cand, base) : null;
+  const value = base !== undefined && cand !== undefined ? signedRelDiff(cand, base) : null;
   const common = {
     id: spec.id,
     title: spec.title,
@@ -66,21 +67,27 @@ function compareScalar(spec: ScalarSpec, training: Training, bounds: RelativeBou
       ...common,
       value: signed,
       verdict: 'pass',
-      reason: `${spec.key} ${num(base, 4)} vs ${num(cand, 4)}: the candidate is lower by ${pct(-signed)} (only a higher ${spec.key} is gated)`,
+      reason: `${spec.key} ${num(base, 4)} → ${num(cand, 4)}: Δ ${formatPercent(signed)}, the candidate is lower (only a higher ${spec.key} is gated)`,
       warning: better ? `candidate ${spec.key} is lower by ${pct(-signed)} > ${pct(bounds.fail)}: not parity either; check that both arms ran the same setup` : undefined,
     });
   }
-  const verdict = band(value!, bounds);
-  const how =
-    verdict === 'pass'
-      ? `<= ${pct(bounds.pass)}`
+  const verdict = band(Math.abs(value!), bounds);
+  const bound = (b: number) => formatPercent(b, { signed: false });
+  const how = spec.oneSided
+    ? verdict === 'pass'
+      ? `<= +${bound(bounds.pass)}`
       : verdict === 'fail'
-        ? `> ${pct(bounds.fail)}`
-        : `in the grey band (${pct(bounds.pass)} – ${pct(bounds.fail)}]`;
+        ? `> +${bound(bounds.fail)} (candidate worse)`
+        : `in the grey band (+${bound(bounds.pass)} – +${bound(bounds.fail)}]`
+    : verdict === 'pass'
+      ? `|Δ| <= ${bound(bounds.pass)}`
+      : verdict === 'fail'
+        ? `|Δ| > ${bound(bounds.fail)}`
+        : `|Δ| in the grey band (${bound(bounds.pass)} – ${bound(bounds.fail)}]`;
   return result({
     ...common,
     verdict,
-    reason: `${spec.key} ${num(base, 4)} vs ${num(cand, 4)}: relative difference ${pct(value)} ${how}`,
+    reason: `${spec.key} ${num(base, 4)} → ${num(cand, 4)}: Δ ${formatPercent(value)}, ${how}`,
   });
 }
 

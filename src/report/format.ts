@@ -2,43 +2,8 @@
 
 import type { CheckBounds, CheckResult, MtBenchScores } from '../model.js';
 
-/** NaN and the infinities are named the way JavaScript (and Python's json) spell them. */
-function nonFinite(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  return v > 0 ? 'Infinity' : '-Infinity';
-}
-
-/** Trim trailing zeros of a fixed or exponent mantissa: "1.2300e-5" → "1.23e-5". */
-function trimZeros(s: string): string {
-  const [mantissa, exponent] = s.split('e');
-  const m = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
-  if (exponent === undefined) return m;
-  return `${m}e${exponent.replace(/^\+/, '')}`;
-}
-
-/**
- * A number with `sig` significant digits, never in exponent form between 1e-4 and 1e15.
- * Integers are printed whole (step counts must not be rounded). null/undefined → "n/a".
- */
-export function formatNumber(v: number | null | undefined, sig = 4): string {
-  if (v === null || v === undefined) return 'n/a';
-  if (!Number.isFinite(v)) return nonFinite(v);
-  if (v === 0) return '0';
-  const abs = Math.abs(v);
-  if (Number.isInteger(v) && abs < 1e15) return String(v);
-  if (abs >= 1e15 || abs < 1e-4) return trimZeros(v.toExponential(sig - 1));
-  if (abs >= 10 ** sig) return String(Math.round(v));
-  return trimZeros(v.toPrecision(sig));
-}
-
-/** A fraction as a percentage: 0.00473 → "+0.473 %". Non-finite values are named, without "%". */
-export function formatPercent(fraction: number | null | undefined, opts: { signed?: boolean; sig?: number } = {}): string {
-  if (fraction === null || fraction === undefined) return 'n/a';
-  if (!Number.isFinite(fraction)) return nonFinite(fraction);
-  const text = formatNumber(fraction * 100, opts.sig ?? 3);
-  const sign = (opts.signed ?? true) && fraction > 0 ? '+' : '';
-  return `${sign}${text} %`;
-}
+export { formatNumber, formatPercent } from '../checks/format.js';
+import { formatNumber, formatPercent, nonFinite } from '../checks/format.js';
 
 /** A ratio: 1.12449 → "1.124x". */
 export function formatRatio(v: number | null | undefined, digits = 3): string {
@@ -113,4 +78,48 @@ export function clip(s: string, max: number): string {
 export function pickText(s: MtBenchScores): string {
   if (!s.idPick) return '';
   return s.idPick.how === 'given' ? ' (given)' : ` (picked: ${s.idPick.rule ?? 'from the judgment rows'})`;
+}
+
+/** A speed ratio in words: 0.452 → "0.45× of baseline (slower)". */
+export function formatSpeed(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
+  const how = v < 1 ? 'slower' : v > 1 ? 'faster' : 'same speed';
+  return `${v.toFixed(2)}× of baseline (${how})`;
+}
+
+/** Checks whose bounds apply to |Δ|; the other relative ones gate only a positive Δ (worse). */
+const TWO_SIDED = new Set(['train-loss', 'loss-curve']);
+
+/** What passes and what fails, in words: "pass \|Δ\| ≤ 0.5 %, fail > 1 %", "CI lower bound > -0.5". */
+export function formatRule(c: CheckResult): string {
+  const { pass, fail } = c.bounds;
+  const p = (x: number | undefined) => (x === undefined ? '-' : formatPercent(x, { signed: false }));
+  if (c.id === 'finite') return 'every loss finite';
+  if (c.id === 'speed') return pass === undefined ? 'reported' : `reported; warns below ${pass.toFixed(2)}×`;
+  if (c.id === 'mtbench') {
+    return `pass: CI lower bound > ${formatNumber(pass, 3)}; fail: CI upper bound < ${formatNumber(fail, 3)}`;
+  }
+  if (c.unit === 'relative' && TWO_SIDED.has(c.id)) return `pass |Δ| ≤ ${p(pass)}, fail > ${p(fail)}`;
+  if (c.unit === 'relative' && (c.id === 'loss-tail' || c.id === 'eval-loss')) return `pass Δ ≤ +${p(pass)}, fail > +${p(fail)}`;
+  return formatBounds(c.bounds, c.unit);
+}
+
+/** The value column: Δ with its sign for relative checks, the ratio in words for speed. */
+export function formatCheckValue(c: CheckResult): string {
+  if (c.id === 'speed') return formatSpeed(c.value);
+  if (c.unit === 'score' && c.value !== null && c.value > 0) return `+${formatNumber(c.value, 4)}`;
+  return formatValue(c.value, c.unit);
+}
+
+/**
+ * A stage's reason without the status word the status column already shows: "aborted: early abort
+ * at step 160" beside ABORTED reads "early abort at step 160", "cancelled (received SIGINT)" beside
+ * CANCELLED reads "received SIGINT".
+ */
+export function stageWhy(status: string, reason: string | undefined): string {
+  let t = (reason ?? '').replace(/[\r\n\t]+/g, ' ').trim();
+  const word = status === 'timeout' ? 'timed out|timeout' : status;
+  t = t.replace(new RegExp(`^(${word})\\b[:,]?\\s*`, 'i'), '');
+  if (/^\([^()]*\)$/.test(t)) t = t.slice(1, -1);
+  return t;
 }

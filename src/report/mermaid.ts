@@ -1,148 +1,156 @@
-// The loss curves as a Mermaid `xychart-beta` line chart (GitHub renders ```mermaid fences).
-// xychart has no legend and no gaps: both lines share one x axis of step labels, a line simply
-// stops where its run stopped (early abort) or where its loss stops being finite (NaN cannot be
-// drawn), and the caller says under the chart which line is which.
+// The PR comment's chart: the smoothed relative loss gap Δ = (candidate − baseline) / |baseline|
+// with the loss-curve check's pass and fail bounds, as a Mermaid `xychart-beta` (GitHub renders
+// ```mermaid fences with Mermaid 11). The gap is what the check gates, so it is what a reviewer
+// needs to see; the raw curves are in report.html. xychart has no legend, no gaps in a line and
+// draws every x label, so: ≤ 12 labelled points (each the largest |Δ| of its steps), the bounds
+// as constant lines, a fixed y range with anything beyond it (a diverged run) drawn at the edge,
+// and never a NaN (Mermaid cannot draw one and GitHub shows a broken chart).
 
-import { ARM_ROLES, type ArmRole, type GateResult, type LossPoint } from '../model.js';
+import type { GateResult, LossPoint } from '../model.js';
+import { DEFAULT_POLICY } from '../checks/policy.js';
+import { ema, signedRelDiff } from '../checks/stats.js';
+import { formatNumber, formatPercent } from './format.js';
 
-/** Line colours, in series order (set through the init directive; the caption names them too). */
-export const LINE_COLOURS = ['blue', 'red'] as const;
-const PALETTE = '#2563eb, #dc2626';
+/** Line colours in series order: pass band (2 lines), fail bound (2 lines), then the gap on top. */
+export const GAP_COLOURS = { pass: '#16a34a', fail: '#dc2626', gap: '#2563eb' } as const;
+const PALETTE = [GAP_COLOURS.pass, GAP_COLOURS.pass, GAP_COLOURS.fail, GAP_COLOURS.fail, GAP_COLOURS.gap].join(', ');
 
-export interface LossChart {
+/** At most this many x labels: more run together on GitHub's ~700 px wide chart. */
+export const MAX_TICKS = 12;
+
+export interface GapChart {
   /** Mermaid source, without the ``` fences. */
   source: string;
-  /** The roles drawn, in line order (first line first). */
-  lines: ArmRole[];
-  /** Plotted points per line (≤ maxPoints). */
+  /** Plotted points (x labels), ≤ MAX_TICKS. */
   points: number;
-  /** What the chart leaves out, one sentence each (e.g. NaN from a step on). */
+  /** The y axis runs from -range to +range (a fraction: 0.05 = 5 %). */
+  range: number;
+  bounds: { pass: number; fail: number };
+  alpha: number;
+  /** First and last step shown. */
+  from: number;
+  to: number;
+  /** The drawn gap values (fractions, clipped to ±range), one per point. */
+  values: number[];
+  /** What the chart leaves out or bends, one sentence each. */
   notes: string[];
 }
 
-interface Bucket {
-  first: number;
-  last: number;
+function byStep(curve: readonly LossPoint[]): LossPoint[] {
+  const ok = curve.every((p, i) => Number.isFinite(p.step) && (i === 0 || curve[i - 1].step < p.step));
+  if (ok) return curve as LossPoint[];
+  const last = new Map<number, LossPoint>();
+  for (const p of curve) if (Number.isFinite(p.step)) last.set(p.step, p);
+  return [...last.values()].sort((a, b) => a.step - b.step);
 }
 
-/** At most `max` buckets of consecutive steps, each labelled by its last step. */
-function buckets(steps: number[], max: number): Bucket[] {
-  const n = steps.length;
-  const m = Math.min(n, Math.max(2, Math.floor(max)));
-  const out: Bucket[] = [];
-  for (let i = 0; i < m; i++) {
-    const lo = Math.floor((i * n) / m);
-    const hi = Math.floor(((i + 1) * n) / m) - 1;
-    out.push({ first: steps[lo], last: steps[hi] });
+/** The steps both arms logged, with both losses. */
+function align(base: LossPoint[], cand: LossPoint[]): { steps: number[]; b: number[]; c: number[] } {
+  const steps: number[] = [];
+  const b: number[] = [];
+  const c: number[] = [];
+  for (let i = 0, j = 0; i < base.length && j < cand.length; ) {
+    if (base[i].step === cand[j].step) {
+      steps.push(base[i].step);
+      b.push(base[i++].loss);
+      c.push(cand[j++].loss);
+    } else if (base[i].step < cand[j].step) i++;
+    else j++;
   }
-  return out;
+  return { steps, b, c };
 }
 
-/** One line's value per bucket: the mean loss of its points there; stops at the first non-finite loss. */
-function series(curve: LossPoint[], grid: Bucket[], label: string, notes: string[]): number[] {
-  const points = sortedSteps(curve);
-  const lastStep = points.length ? points[points.length - 1].step : -Infinity;
-  const values: (number | undefined)[] = [];
-  let j = 0;
-  for (const bucket of grid) {
-    if (bucket.first > lastStep) break; // the run ended before this bucket
-    let sum = 0;
-    let count = 0;
-    let bad: LossPoint | undefined;
-    while (j < points.length && points[j].step <= bucket.last) {
-      const p = points[j++];
-      if (p.step < bucket.first) continue;
-      if (!Number.isFinite(p.loss)) {
-        bad = p;
-        break;
-      }
-      sum += p.loss;
-      count++;
-    }
-    if (bad) {
-      notes.push(`${label} loss is ${String(bad.loss)} at step ${bad.step}: not plotted from there on.`);
-      break;
-    }
-    values.push(count ? sum / count : undefined);
-  }
-  // A bucket this line has no point in (different logging steps) repeats its neighbour's value.
-  const firstDefined = values.find((v) => v !== undefined);
-  // Every bucket before the first non-finite loss was empty for this line: nothing to draw.
-  if (firstDefined === undefined) return [];
-  let previous = firstDefined;
-  return values.map((v) => (v === undefined ? (previous as number) : (previous = v)));
+/** A y range that holds the fail bound with room, and the gap up to 5 fail bounds; a round number. */
+function niceRange(maxAbs: number, fail: number): number {
+  const want = Math.min(Math.max(maxAbs * 1.15, fail * 1.5), fail * 5);
+  const p = 10 ** Math.floor(Math.log10(want));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= want * 0.999) return m * p;
+  return want;
 }
 
-/** Five significant digits, never in exponent form: Mermaid's grammar has none ("3.5e+22" is a syntax error). */
-function num(v: number): string {
-  const rounded = Number(v.toPrecision(5));
-  const s = String(rounded);
-  if (!s.includes('e')) return s;
-  // Tiny values are 0 at this precision; from 1e21 on toFixed() switches to exponent form too.
-  return Math.abs(v) < 1 ? '0' : BigInt(rounded).toString();
+/** A percentage for Mermaid: plain decimal, never exponent form (Mermaid's grammar has none). */
+function pctNum(fraction: number): string {
+  const v = Number((fraction * 100).toFixed(4));
+  return Object.is(v, -0) ? '0' : String(v);
 }
 
-/** Finite-step points in step order; a curve that is already ordered is returned as is (100k-step runs). */
-function sortedSteps(curve: LossPoint[]): LossPoint[] {
-  let ordered = true;
-  for (let i = 0; i < curve.length && ordered; i++) {
-    const p = curve[i] as LossPoint;
-    ordered = Number.isFinite(p.step) && (i === 0 || p.step >= (curve[i - 1] as LossPoint).step);
-  }
-  return ordered ? curve : curve.filter((p) => Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
+function numberOr(v: number | string | null | undefined, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
 
-/** Distinct steps of ordered curves, ascending (a merge: no Set, no sort). */
-function unionSteps(curves: LossPoint[][]): number[] {
-  let out: number[] = [];
-  for (const pts of curves) {
-    const merged: number[] = [];
-    let i = 0;
-    for (const p of pts) {
-      while (i < out.length && (out[i] as number) < p.step) merged.push(out[i++] as number);
-      if (i < out.length && out[i] === p.step) i++;
-      if (merged.at(-1) !== p.step) merged.push(p.step);
-    }
-    while (i < out.length) merged.push(out[i++] as number);
-    out = merged;
-  }
-  return out;
-}
-
-/** The chart with its bookkeeping; undefined when neither arm has a finite loss point. */
-export function lossChart(r: GateResult, maxPoints = 60): LossChart | undefined {
-  const curves = ARM_ROLES.map((role) => ({ role, curve: r.training[role]?.curve ?? [] }));
-  const steps = unionSteps(curves.map(({ curve }) => sortedSteps(curve)));
+/** The chart; undefined when the arms share no logged step. */
+export function gapChart(r: GateResult, maxPoints = MAX_TICKS): GapChart | undefined {
+  const base = byStep(r.training.baseline?.curve ?? []);
+  const cand = byStep(r.training.candidate?.curve ?? []);
+  const { steps, b, c } = align(base, cand);
   if (steps.length === 0) return undefined;
-  const grid = buckets(steps, maxPoints);
-
+  const check = r.checks.find((x) => x.id === 'loss-curve');
+  const policy = DEFAULT_POLICY.lossCurve;
+  const bounds = { pass: check?.bounds.pass ?? policy.pass, fail: check?.bounds.fail ?? policy.fail };
+  const alpha = numberOr(check?.numbers.emaAlpha, policy.emaAlpha);
+  const n = steps.length;
+  // Warm-up is not gated; the check says how many points it skipped.
+  const skip = Math.min(numberOr(check?.numbers.warmupSkipped, Math.ceil(n * policy.warmupFraction)), n - 1);
   const notes: string[] = [];
-  const lines: { role: ArmRole; values: number[] }[] = [];
-  for (const { role, curve } of curves) {
-    const label = r.labels[role];
-    if (curve.length === 0) {
-      notes.push(`${label} logged no loss points.`);
-      continue;
-    }
-    const values = series(curve, grid, label, notes);
-    if (values.length === 0) notes.push(`${label} has no finite loss point to plot.`);
-    else lines.push({ role, values });
-  }
-  if (lines.length === 0) return undefined;
 
-  const shown = grid.slice(0, Math.max(...lines.map((l) => l.values.length)));
+  // Smoothed as the check smooths; from the first non-finite loss on there is no gap to compute.
+  let bad = b.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(c[i]));
+  if (bad < 0) bad = n;
+  const sb = ema(b.slice(0, bad), alpha);
+  const sc = ema(c.slice(0, bad), alpha);
+  const gaps: number[] = [];
+  for (let i = 0; i < n; i++) gaps.push(i < bad ? signedRelDiff(sc[i], sb[i]) : NaN);
+  if (bad < n) {
+    const who = Number.isFinite(b[bad]) ? r.labels.candidate : r.labels.baseline;
+    notes.push(`${who}'s loss is ${String(Number.isFinite(b[bad]) ? c[bad] : b[bad])} at step ${steps[bad]}: from there on the gap is drawn at the top edge.`);
+  }
+
+  // ≤ maxPoints buckets after warm-up, each drawn as its largest |gap| (signed), labelled by its last step.
+  const first = bad <= skip ? 0 : skip;
+  const shown = n - first;
+  const m = Math.min(shown, Math.max(2, Math.floor(maxPoints)));
+  const labels: number[] = [];
+  const raw: number[] = [];
+  for (let k = 0; k < m; k++) {
+    const lo = first + Math.floor((k * shown) / m);
+    const hi = first + Math.floor(((k + 1) * shown) / m) - 1;
+    let pick = 0;
+    for (let i = lo; i <= hi; i++) {
+      const g = Number.isFinite(gaps[i]) ? gaps[i] : Infinity;
+      if (Math.abs(g) > Math.abs(pick) || i === lo) pick = g;
+    }
+    labels.push(steps[hi]);
+    raw.push(pick);
+  }
+  const finiteMax = Math.max(0, ...raw.filter(Number.isFinite).map(Math.abs));
+  const range = niceRange(finiteMax, bounds.fail);
+  const values = raw.map((g) => Math.max(-range, Math.min(range, g)));
+  const beyond = raw.filter((g) => Number.isFinite(g) && Math.abs(g) > range);
+  if (beyond.length > 0) {
+    const worst = beyond.reduce((a, g) => (Math.abs(g) > Math.abs(a) ? g : a));
+    notes.push(`The gap reaches ${formatPercent(worst)}: the chart is clipped at ±${formatPercent(range, { signed: false })}.`);
+  }
+  if (r.earlyAbort && steps[n - 1] < (base.at(-1)?.step ?? 0)) {
+    notes.push(`${r.labels.candidate} was stopped at step ${r.earlyAbort.step}: the chart ends at its last logged step, ${steps[n - 1]}.`);
+  }
+
+  const constant = (v: number) => `    line [${values.map(() => pctNum(v)).join(', ')}]`;
   const source = [
     `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE}"}}}}%%`,
     'xychart-beta',
-    '    title "Training loss"',
-    `    x-axis "step" [${shown.map((b) => `"${b.last}"`).join(', ')}]`,
-    '    y-axis "loss"',
-    ...lines.map((l) => `    line [${l.values.map(num).join(', ')}]`),
+    '    title "Smoothed loss gap: (candidate - baseline) / baseline"',
+    `    x-axis "step" [${labels.map((s) => `"${formatNumber(s)}"`).join(', ')}]`,
+    `    y-axis "gap (%)" ${pctNum(-range)} --> ${pctNum(range)}`,
+    constant(bounds.pass),
+    constant(-bounds.pass),
+    constant(bounds.fail),
+    constant(-bounds.fail),
+    `    line [${values.map(pctNum).join(', ')}]`,
   ].join('\n');
-  return { source, lines: lines.map((l) => l.role), points: shown.length, notes };
+  return { source, points: labels.length, range, bounds, alpha, from: steps[first], to: steps[n - 1], values, notes };
 }
 
-/** Mermaid source (no fences) of both loss curves, downsampled to ≤ maxPoints x positions. */
-export function lossChartMermaid(r: GateResult, maxPoints = 60): string | undefined {
-  return lossChart(r, maxPoints)?.source;
+/** Mermaid source (no fences) of the gap chart. */
+export function gapChartMermaid(r: GateResult, maxPoints = MAX_TICKS): string | undefined {
+  return gapChart(r, maxPoints)?.source;
 }

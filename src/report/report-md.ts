@@ -60,7 +60,7 @@ export function renderReportMarkdown(r: GateResult, ctx: ReportContext, opts: Re
     { name: 'problems', render: problemsSection(r), reserve: RESERVE },
     { name: 'trend', render: trendSection(r), reserve: 1000 },
     { name: 'provenance', render: provenanceSection(r, ctx), reserve: 1000 },
-    { name: 'links', render: linksSection(ctx), reserve: 600 },
+    { name: 'links', render: linksSection(ctx, r), reserve: 600 },
   ];
   const byName = new Map(parts.map((p) => [p.name, p]));
   // Budget order: what a reviewer needs first. Each part may use what is left minus the reserves

@@ -1,23 +1,26 @@
 // The sections of report.md. Each takes a byte budget and returns its Markdown (ending in "\n"),
 // shrunk to fit, or '' when nothing useful fits. Untrusted text goes through mdText.
 
-import { ROLES, type CheckVerdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
+import { ROLES, type CheckResult, type CheckVerdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
 import type { ReportContext } from './context.js';
 import { TREND_HEADERS, trendRows } from './trend.js';
 import {
   byteSize,
   clip,
-  formatBounds,
+  formatCheckValue,
   formatDuration,
   formatNumber,
   formatPercent,
   formatRatio,
+  formatRule,
+  formatSpeed,
   formatValue,
   pickText,
   relativeDelta,
+  stageWhy,
 } from './format.js';
 import { fitRows, mdLink, mdText, tableHead, tableRow } from './markdown.js';
-import { LINE_COLOURS, lossChart } from './mermaid.js';
+import { gapChart } from './mermaid.js';
 
 export type Section = (budget: number) => string;
 
@@ -58,19 +61,52 @@ export function headerSection(r: GateResult, ctx: ReportContext): Section {
   };
 }
 
+/** Table order: what broke first, then what is undecided, then what passed; 'info' last. */
+const SEVERITY: Record<CheckVerdict, number> = { fail: 0, invalid: 1, inconclusive: 2, pass: 3, info: 4 };
+
+export function sortedChecks(r: GateResult): CheckResult[] {
+  return r.checks
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => SEVERITY[a.c.verdict] - SEVERITY[b.c.verdict] || a.i - b.i)
+    .map(({ c }) => c);
+}
+
+/**
+ * The checks to show as rows, and those an early abort left without data (INVALID only because the
+ * candidate never finished): one "not run" line says so instead of a row each. Speed means nothing
+ * for a run that was stopped, so it is left out then too.
+ */
+export function checkRows(r: GateResult): { shown: CheckResult[]; notRun: CheckResult[] } {
+  const all = sortedChecks(r);
+  if (!r.earlyAbort) return { shown: all, notRun: [] };
+  return {
+    shown: all.filter((c) => c.verdict !== 'invalid' && c.id !== 'speed'),
+    notRun: all.filter((c) => c.verdict === 'invalid' || c.id === 'speed'),
+  };
+}
+
+/** "not run: candidate stopped at step 160 (train-loss, mtbench)". */
+export function notRunLine(r: GateResult, notRun: CheckResult[]): string | undefined {
+  if (!r.earlyAbort || notRun.length === 0) return undefined;
+  return `not run: candidate stopped at step ${r.earlyAbort.step} (${notRun.map((c) => c.id).join(', ')})`;
+}
+
 export function checksSection(r: GateResult): Section {
-  const rows = r.checks.map((c) => {
+  const { shown, notRun } = checkRows(r);
+  const rows = shown.map((c) => {
     const why = mdText(c.reason, 300) + (c.warning ? ` ⚠️ ${mdText(c.warning, 200)}` : '');
     return tableRow([
       `${mdText(c.title, 100)} (${mdText(c.id, 60)})`,
       BADGE[c.verdict],
-      formatValue(c.value, c.unit),
-      formatBounds(c.bounds, c.unit),
+      mdText(formatCheckValue(c), 60),
+      mdText(formatRule(c), 100),
       why,
     ]);
   });
-  const prefix = `### Checks\n\n${tableHead(['Check', 'Verdict', 'Value', 'Bounds (pass / fail)', 'Why'])}`;
-  return (budget) => (rows.length ? fitRows(prefix, rows, '', budget, 'Checks table') : '');
+  const line = notRunLine(r, notRun);
+  const tail = line ? `\n${mdText(line[0].toUpperCase() + line.slice(1), 600)}.\n` : '';
+  const prefix = `### Checks\n\nΔ = (candidate − baseline) / baseline throughout: a positive loss Δ means the candidate's loss is higher.\n\n${tableHead(['Check', 'Verdict', 'Value', 'Rule', 'Why'])}`;
+  return (budget) => (rows.length || tail ? fitRows(prefix, rows, tail, budget, 'Checks table') : '');
 }
 
 export function trainingSection(r: GateResult): Section {
@@ -91,7 +127,7 @@ export function trainingSection(r: GateResult): Section {
         'Train steps per second',
         v(b?.stepsPerSecond),
         v(c?.stepsPerSecond),
-        speedup === undefined ? 'n/a' : `${rel(b?.stepsPerSecond, c?.stepsPerSecond)} (${formatRatio(speedup)})`,
+        speedup === undefined ? 'n/a' : `${rel(b?.stepsPerSecond, c?.stepsPerSecond)}: candidate ${formatSpeed(speedup)}`,
       ]),
     );
     if (b?.globalStep !== undefined || c?.globalStep !== undefined) {
@@ -157,18 +193,19 @@ export function mtbenchSection(r: GateResult): Section {
   };
 }
 
-export function chartSection(r: GateResult, maxPoints = 60): Section {
+export function chartSection(r: GateResult, maxPoints?: number): Section {
   return (budget) => {
-    const chart = lossChart(r, maxPoints);
+    const chart = gapChart(r, maxPoints);
     if (!chart) return '';
-    const ordinal = ['first', 'second'];
-    const legend = chart.lines
-      .map((role, i) => `${ordinal[i]} line (${LINE_COLOURS[i]}): ${mdText(r.labels[role], 80)} (${role})`)
-      .join('; ');
+    const p = (x: number) => formatPercent(x, { signed: false });
     const notes = chart.notes.map((n) => `- ${mdText(n, 300)}\n`).join('');
     const text =
-      `### Loss curves\n\n\`\`\`mermaid\n${chart.source}\n\`\`\`\n\n` +
-      `Legend: ${legend}. x axis: step (${chart.points} points, bucket means when downsampled).\n` +
+      `### Loss gap\n\n\`\`\`mermaid\n${chart.source}\n\`\`\`\n\n` +
+      `Blue: Δ = (${mdText(r.labels.candidate, 80)} − ${mdText(r.labels.baseline, 80)}) / ${mdText(r.labels.baseline, 80)}, ` +
+      `EMA-smoothed (α = ${formatNumber(chart.alpha, 3)}) as the loss-curve check does, steps ${chart.from}–${chart.to} ` +
+      `(after warm-up); each point is the largest |Δ| of the steps up to its label. ` +
+      `Green: pass band ±${p(chart.bounds.pass)}. Red: fail bound ±${p(chart.bounds.fail)}. ` +
+      `The raw loss curves are in report.html (result artifact).\n` +
       (notes ? `\n${notes}` : '');
     return ifFits(text, budget);
   };
@@ -183,7 +220,7 @@ export function stagesSection(r: GateResult): Section {
       s.seconds === undefined ? '' : formatDuration(s.seconds),
       exit,
       s.log ? mdText(s.log, 100) : '',
-      s.reason ? mdText(s.reason, 300) : '',
+      mdText(stageWhy(s.status, s.reason), 300),
     ]);
   });
   const prefix = `### Stages\n\n${tableHead(['Stage', 'Status', 'Time', 'Exit', 'Log', 'Why'])}`;
@@ -207,13 +244,28 @@ export function provenanceSection(r: GateResult, ctx: ReportContext): Section {
   return (budget) => fitRows(prefix, rows, '\n</details>\n', budget, 'Provenance');
 }
 
-export function linksSection(ctx: ReportContext): Section {
+/** A file name as inline code (no Markdown inside it); backticks and line breaks cannot occur. */
+function mdCode(s: string): string {
+  return `\`${clip(s.replace(/[`\r\n\t]+/g, ' ').trim(), 100)}\``;
+}
+
+/** Stages that did not finish (failed, timed out, aborted, cancelled) and left a log. */
+export function failedStageLogs(r: GateResult): StageRecord[] {
+  return r.stages.filter((s) => s.log && (s.status === 'failed' || s.status === 'timeout' || s.status === 'aborted' || s.status === 'cancelled'));
+}
+
+export function linksSection(ctx: ReportContext, r?: GateResult): Section {
   return (budget) => {
-    const links = [mdLink('Workflow run', ctx.runUrl), mdLink('Result artifact', ctx.artifactUrl)].filter(
+    const artifact = mdLink('Result artifact', ctx.artifactUrl);
+    const links = [mdLink('Workflow run', ctx.runUrl), artifact ? `${artifact} (report.html: interactive charts; every stage's log)` : undefined].filter(
       (l): l is string => l !== undefined,
     );
     const dir = `result dir ${mdText(clip(ctx.resultDir, 200))}`;
-    return ifFits(`${[...links, dir].join(' · ')}\n`, budget) || ifFits(`${dir}\n`, budget);
+    const failed = r ? failedStageLogs(r) : [];
+    const logs = failed.length
+      ? `\nLogs of the stages that did not finish (in the result artifact): ${failed.map((s) => `${mdText(s.title, 100)}: ${mdCode(s.log as string)}`).join('; ')}\n`
+      : '';
+    return ifFits(`${[...links, dir].join(' · ')}\n${logs}`, budget) || ifFits(`${dir}\n${logs}`, budget) || ifFits(`${dir}\n`, budget);
   };
 }
 

@@ -4,7 +4,8 @@
 
 import { ROLES, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
 import type { ReportContext } from './context.js';
-import { pickText, verdictWord } from './format.js';
+import { pickText, stageWhy, verdictWord } from './format.js';
+import { checkRows, notRunLine } from './report-sections.js';
 
 const WIDTH = 58;
 const TRAINING_HEADER = '==================== Training Results ====================';
@@ -40,7 +41,7 @@ function score(s: MtBenchScores | undefined): string {
 
 function stageReason(s: StageRecord): string {
   const parts: string[] = [];
-  const reason = s.reason ? oneLine(s.reason) : '';
+  const reason = stageWhy(s.status, s.reason);
   if (reason) parts.push(reason);
   // The reason often already says "exit code 1"; say it once.
   const add = (text: string) => {
@@ -80,10 +81,13 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
     const s = r.mtbench[role];
     if (s) verdict.push([`MT-Bench model id ${role === 'original' ? 'Original' : oneLine(r.labels[role])}`, oneLine(`${s.modelId}${pickText(s)}`)]);
   }
-  for (const check of r.checks) {
+  const { shown, notRun } = checkRows(r);
+  for (const check of shown) {
     const warning = check.warning ? ` [warning: ${oneLine(check.warning)}]` : '';
     verdict.push([`check ${check.id}`, `${verdictWord(check.verdict)} (${oneLine(check.reason)})${warning}`]);
   }
+  const notRunText = notRunLine(r, notRun);
+  if (notRunText) verdict.push(['checks not run', notRunText.replace(/^not run: /, '')]);
   // Where the inputs came from when not from this run's own stages (the cache, another run),
   // and where the commands ran: a reader of result.log alone must see both.
   for (const key of ['workdir', 'reused'] as const) {
@@ -100,15 +104,15 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
   for (const p of r.problems) verdict.push([`problem ${oneLine(p.source)}`, oneLine(p.message)]);
 
   // run.sh padded every label to the longest one so that the "=" signs line up.
-  const width = Math.max(...[...training, ...evaluation, details].map(([k]) => k.length));
+  // No MT-Bench configured (no scores, no evaluation stage): no block of "n/a" lines.
+  const evaluated = r.mtbench.original || r.mtbench.baseline || r.mtbench.candidate || r.stages.some((s) => s.id.startsWith('eval-'));
+  const width = Math.max(...[...training, ...(evaluated ? evaluation : []), details].map(([k]) => k.length));
   const line = ([k, v]: [string, string]) => `${k.padEnd(width)} = ${v}`;
   return [
     TRAINING_HEADER,
     ...training.map(line),
     '',
-    EVALUATION_HEADER,
-    ...evaluation.map(line),
-    '',
+    ...(evaluated ? [EVALUATION_HEADER, ...evaluation.map(line), ''] : []),
     line(details),
     CLOSING,
     '',

@@ -24,7 +24,7 @@ describe('loss-curve', () => {
     expect(fail.verdict).toBe('fail');
     expect(fail.value).toBeCloseTo(0.03, 9);
     expect(fail.numbers).toMatchObject({ points: 200, compared: 190, warmupSkipped: 10, outliersAllowed: 1, pointsOverFail: 190 });
-    expect(fail.reason).toMatch(/^190 of 190 smoothed points exceed 2 % \(1 allowed\); max gap 3 % at step \d+$/);
+    expect(fail.reason).toMatch(/^gap \+3 % \(largest \|Δ\| once 1 outlier point\(s\) are allowed\) beyond ±2 %: 190 of 190 smoothed points beyond; largest \+3 % at step \d+$/);
   });
 
   it('k outliers are forgiven, k + 1 are not', () => {
@@ -101,7 +101,7 @@ describe('loss-tail', () => {
     expect(worse.verdict).toBe('fail');
     expect(worse.value).toBeCloseTo(0.012, 9);
     expect(worse.numbers).toMatchObject({ points: 100, tailPoints: 10, firstTailStep: 455 });
-    expect(worse.reason).toBe('mean signed gap +1.2 % over the last 10 of 100 points (steps 455..500) > +1 % (candidate worse)');
+    expect(worse.reason).toBe('mean gap Δ +1.2 % over the last 10 of 100 points (steps 455..500) > +1 % (candidate worse)');
     expect(checkLossTail({ baseline: base, candidate: tail(0.007) }, TAIL).verdict).toBe('inconclusive');
     expect(checkLossTail({ baseline: base, candidate: tail(-0.007) }, TAIL)).toMatchObject({ verdict: 'pass' });
     const better = checkLossTail({ baseline: base, candidate: tail(-0.05) }, TAIL);

@@ -47,16 +47,16 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     expect(c['loss-curve'].numbers.pearson).toBeCloseTo(1, 12);
     expect(c.speed.verdict).toBe('info');
     expect(c.speed.value).toBeCloseTo(38.429 / 34.116, 9);
-    expect(out.headline).toMatch(/^PASS: 5 check\(s\) pass; train loss diff 0 % <= 0.5 %, loss curve gap 0 % <= 1 % \(eager vs eager-rerun\)$/);
+    expect(out.headline).toMatch(/^PASS: 5 check\(s\) pass; train loss Δ 0 % within ±0.5 %, loss curve gap 0 % within ±1 % \(eager vs eager-rerun\)$/);
   });
 
   it('eager vs compile: PASS, gaps 0.14-0.3 %; speed 0.45x warns (compile time is in the run)', () => {
     const out = compare('compile');
     expect(out.verdict).toBe('pass');
     const c = byId(out.checks);
-    expect(c['train-loss'].value).toBeCloseTo(0.0013584, 6);
-    expect(c['loss-curve'].value).toBeCloseTo(0.0028694, 6);
-    expect(c['loss-curve'].numbers.maxGap).toBeCloseTo(0.0029586, 6);
+    expect(c['train-loss'].value).toBeCloseTo(-0.0013584, 6); // signed: the candidate's loss is lower
+    expect(c['loss-curve'].value).toBeCloseTo(-0.0028694, 6);
+    expect(c['loss-curve'].numbers.maxGap).toBeCloseTo(-0.0029586, 6);
     expect(c['loss-curve'].numbers.maxGapStep).toBe(170);
     expect(c['loss-curve'].numbers.pearson).toBeCloseTo(0.99992, 5);
     expect(c['loss-tail'].value).toBeCloseTo(0.00027215, 7);
@@ -70,8 +70,8 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     const out = compare('lr-0.95');
     expect(out.verdict).toBe('pass');
     const c = byId(out.checks);
-    expect(c['train-loss'].value).toBeCloseTo(0.0020737, 6);
-    expect(c['loss-curve'].value).toBeCloseTo(0.0078176, 6);
+    expect(c['train-loss'].value).toBeCloseTo(-0.0020737, 6);
+    expect(c['loss-curve'].value).toBeCloseTo(-0.0078176, 6);
     expect(c['loss-curve'].numbers).toMatchObject({ maxGapStep: 175, pointsOverPass: 0, pointsOverFail: 0 });
     expect(c['loss-tail'].value).toBeCloseTo(0.00033178, 7);
     expect(c['eval-loss'].value).toBeCloseTo(0.0011974, 6);
@@ -93,7 +93,7 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     expect(c['eval-loss']).toMatchObject({ verdict: 'pass' });
     expect(c['eval-loss'].value).toBeCloseTo(-0.0033266, 6); // signed: the candidate is lower, so only a higher one is gated;
     expect(out.headline).toBe(
-      'INCONCLUSIVE: train loss diff 0.58 % in the grey band (0.5 % – 1 %]; 1 more inconclusive check(s) (eager vs lr-0.8)',
+      'INCONCLUSIVE: train loss Δ +0.579 % in the grey band (±0.5 % – ±1 %]; 1 more inconclusive check(s) (eager vs lr-0.8)',
     );
   });
 
@@ -102,17 +102,17 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     expect(out.verdict).toBe('fail');
     const c = byId(out.checks);
     expect(c['train-loss']).toMatchObject({ verdict: 'inconclusive' });
-    expect(c['train-loss'].value).toBeCloseTo(0.0080455, 6);
+    expect(c['train-loss'].value).toBeCloseTo(-0.0080455, 6);
     expect(c['loss-curve']).toMatchObject({ verdict: 'fail' });
-    expect(c['loss-curve'].value).toBeCloseTo(0.0289198, 6);
+    expect(c['loss-curve'].value).toBeCloseTo(-0.0289198, 6);
     expect(c['loss-curve'].numbers).toMatchObject({ maxGapStep: 310, pointsOverPass: 28, pointsOverFail: 12 });
-    expect(c['loss-curve'].numbers.maxGap).toBeCloseTo(0.0362121, 6);
+    expect(c['loss-curve'].numbers.maxGap).toBeCloseTo(-0.0362121, 6);
     expect(c['loss-curve'].numbers.pearson).toBeCloseTo(0.98794, 5);
     expect(c['loss-tail']).toMatchObject({ verdict: 'fail' });
     expect(c['loss-tail'].value).toBeCloseTo(0.0123423, 6);
     expect(c['eval-loss']).toMatchObject({ verdict: 'pass' });
     expect(c['eval-loss'].value).toBeCloseTo(-0.0019189, 6);
-    expect(out.headline).toBe('FAIL: loss curve gap 2.9 % > 2 %; 1 more failing check(s) (eager vs data-seed-2)');
+    expect(out.headline).toBe('FAIL: loss curve gap -2.89 % beyond ±2 %; loss tail Δ +1.23 % > +1 % (eager vs data-seed-2)');
   });
 
   it('eager vs nan: FAIL via finite (HF logged loss 0 and grad_norm NaN from step 160)', () => {

@@ -55,11 +55,13 @@ describe('train-loss and eval-loss', () => {
     );
     expect(seed.verdict).toBe('pass');
     expect(seed.value).toBeCloseTo(4.7246e-5, 8);
-    expect(seed.reason).toBe('train_loss 2.0916 vs 2.0917: relative difference 0.0047 % <= 0.5 %');
+    expect(seed.reason).toBe('train_loss 2.0916 → 2.0917: Δ +0.00472 %, |Δ| <= 0.5 %');
     const at = (c: number) => checkTrainLoss({ baseline: base, candidate: same({ trainLoss: c }) }, DEFAULT_POLICY.trainLoss);
     expect(at(2.015).verdict).toBe('inconclusive');
     expect(at(1.985).verdict).toBe('inconclusive');
-    expect(at(2.03)).toMatchObject({ verdict: 'fail', reason: 'train_loss 2.0000 vs 2.0300: relative difference 1.5 % > 1 %' });
+    expect(at(1.985).value).toBeCloseTo(-0.0075, 12); // signed Δ; |Δ| is gated
+    expect(at(2.03)).toMatchObject({ verdict: 'fail', reason: 'train_loss 2.0000 → 2.0300: Δ +1.5 %, |Δ| > 1 %' });
+    expect(at(1.97)).toMatchObject({ verdict: 'fail', reason: 'train_loss 2.0000 → 1.9700: Δ -1.5 %, |Δ| > 1 %' });
   });
 
   it('missing values are INVALID with the reason; a missing eval loss on both sides is no check', () => {
@@ -106,7 +108,7 @@ describe('runChecks', () => {
     const cand = run(curve(100, 5, () => 1.034), { trainLoss: 2.0, evalLoss: 1.8 });
     const out = runChecks(inputs({ training: { baseline: base, candidate: cand } }), DEFAULT_POLICY);
     expect(out.verdict).toBe('fail');
-    expect(out.headline).toBe('FAIL: loss curve gap 3.4 % > 2 %; 1 more failing check(s) (Torch vs TorchAcc)');
+    expect(out.headline).toBe('FAIL: loss curve gap +3.4 % beyond ±2 %; loss tail Δ +3.4 % > +1 % (Torch vs TorchAcc)');
   });
 
   it('problems make the verdict INVALID even when every check passes; a FAIL still wins', () => {
@@ -122,7 +124,7 @@ describe('runChecks', () => {
     const out = runChecks(inputs({ training: { baseline: base } }), DEFAULT_POLICY);
     expect(out.verdict).toBe('invalid');
     expect(ids(out.checks)).toEqual(['finite:pass', 'train-loss:invalid', 'loss-curve:invalid', 'loss-tail:invalid', 'eval-loss:invalid']);
-    expect(out.headline).toBe('INVALID: train loss diff: candidate training run is missing; 3 more problem(s) (Torch vs TorchAcc)');
+    expect(out.headline).toBe('INVALID: train loss: candidate training run is missing; 3 more problem(s) (Torch vs TorchAcc)');
   });
 
   it('an early abort is FAIL and the headline names the step; only the candidate steps are compared', () => {
@@ -138,7 +140,7 @@ describe('runChecks', () => {
   it('INCONCLUSIVE when a check is in the grey band; info checks never gate', () => {
     const out = runChecks(inputs({ training: { baseline: base, candidate: same({ trainLoss: 2.015 }) } }), DEFAULT_POLICY);
     expect(out.verdict).toBe('inconclusive');
-    expect(out.headline).toBe('INCONCLUSIVE: train loss diff 0.75 % in the grey band (0.5 % – 1 %] (Torch vs TorchAcc)');
+    expect(out.headline).toBe('INCONCLUSIVE: train loss Δ +0.75 % in the grey band (±0.5 % – ±1 %] (Torch vs TorchAcc)');
     const low = judgments(() => 1.1);
     const floor = runChecks(
       inputs({ mtbench: { baseline: scoresFromItems('b', low), candidate: scoresFromItems('c', low.map((i) => ({ ...i, score: 1 }))) } }),
@@ -155,7 +157,7 @@ describe('runChecks', () => {
       DEFAULT_POLICY,
     );
     expect(out.verdict).toBe('fail');
-    expect(out.headline).toBe('FAIL: MT-Bench diff -2.00 (CI -2.00 .. -2.00) < -0.50 (Torch vs TorchAcc)');
+    expect(out.headline).toBe('FAIL: MT-Bench Δ -2.00 (CI -2.00 .. -2.00): CI upper bound < -0.50 (Torch vs TorchAcc)');
   });
 
   it('disabled checks are not emitted; nothing gated at all is INVALID, not PASS', () => {
