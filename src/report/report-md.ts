@@ -28,7 +28,7 @@ import { otherEvaluationsSection } from './evaluations-section.js';
 export interface ReportOptions {
   /** Upper bound in UTF-8 bytes (which also bounds characters); the result is strictly smaller. */
   limit?: number;
-  /** Loss chart points (x positions), default 60. */
+  /** Gap chart points (labelled x positions), default and at most 12. */
   chartPoints?: number;
 }
 
@@ -52,10 +52,11 @@ export function renderReportMarkdown(r: GateResult, ctx: ReportContext, opts: Re
   const parts: Part[] = [
     { name: 'header', render: headerSection(r, ctx), reserve: 0 },
     { name: 'checks', render: checksSection(r), reserve: RESERVE },
+    // The gap chart right below the checks: whether the curve left the band is visible at a glance.
+    { name: 'chart', render: chartSection(r, opts.chartPoints), reserve: RESERVE },
     { name: 'training', render: trainingSection(r), reserve: RESERVE },
     { name: 'mtbench', render: mtbenchSection(r), reserve: RESERVE },
     { name: 'evaluations', render: otherEvaluationsSection(r), reserve: RESERVE },
-    { name: 'chart', render: chartSection(r, opts.chartPoints), reserve: RESERVE },
     { name: 'stages', render: stagesSection(r), reserve: RESERVE },
     { name: 'problems', render: problemsSection(r), reserve: RESERVE },
     { name: 'trend', render: trendSection(r), reserve: 1000 },

@@ -54,7 +54,8 @@ export function headerSection(r: GateResult, ctx: ReportContext): Section {
     if (ctx.synthetic) parts.push('\n> **Synthetic example**: demo data, not a real training run.\n');
     parts.push(`\n**${mdText(r.headline, 1000)}**\n`);
     for (const w of r.warnings ?? []) parts.push(`\n> ⚠️ **Warning**: ${mdText(w, 500)}\n`);
-    if (r.earlyAbort) {
+    // The headline usually says it already ("candidate stopped early at step N"); say it once.
+    if (r.earlyAbort && !r.headline.includes(`step ${r.earlyAbort.step}`)) {
       parts.push(`\n> ${mdText(r.labels.candidate, 80)} was stopped early at step ${r.earlyAbort.step}: ${mdText(r.earlyAbort.reason, 500)}\n`);
     }
     return ifFits(parts.join(''), budget) || ifFits(parts[0], budget);
