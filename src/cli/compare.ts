@@ -25,6 +25,8 @@ export interface CompareFlags {
   candidateLog?: string;
   config?: string;
   out?: string;
+  baselineLabel?: string;
+  candidateLabel?: string;
 }
 
 export async function compareCommand(flags: CompareFlags, io: CliIo, log: Log): Promise<GateResult> {
@@ -32,7 +34,7 @@ export async function compareCommand(flags: CompareFlags, io: CliIo, log: Log): 
   // Without --config, compare uses the built-in labels and bounds (a missing default file is fine).
   const { config, source } = loadConfig(flags.config, process.cwd());
   const inputs = loadCompareInputs({
-    labels: { baseline: config.arms.baseline.label, candidate: config.arms.candidate.label },
+    labels: { baseline: flags.baselineLabel ?? config.arms.baseline.label, candidate: flags.candidateLabel ?? config.arms.candidate.label },
     runs: { baseline: flags.baselineRun, candidate: flags.candidateRun },
     logs: { baseline: flags.baselineLog, candidate: flags.candidateLog },
     originalRun: flags.originalRun,

@@ -50,6 +50,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--original-model-id <id>', 'MT-Bench model id of the original model')
     .option('--baseline-log <file>', 'baseline training log (fallback when the run dir lacks JSON files)')
     .option('--candidate-log <file>', 'candidate training log (fallback)')
+    .option('--baseline-label <name>', 'name of the baseline in every report (default: the config\'s, "Torch")')
+    .option('--candidate-label <name>', 'name of the candidate in every report (default: the config\'s, "TorchAcc")')
     .option('--config <file>', 'gate config (labels, check bounds)')
     .option('--out <dir>', 'write the result files (summary.json, result.log, report.md, junit.xml) into this dir')
     .action(async (opts) => {
