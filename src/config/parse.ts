@@ -20,7 +20,8 @@ import {
   DEFAULT_TRAIN_TIMEOUT_MINUTES,
   DEFAULT_WORKDIR,
 } from './defaults.js';
-import { BUILTIN_CONFIG } from './defaults.js';
+import { BUILTIN_CONFIG, BUILTIN_YAML } from './defaults.js';
+import { parse as parseYaml } from 'yaml';
 import { schemaIssues, type Issue } from './schema-check.js';
 import type { ArmConfig, CacheWriteOn, Command, CustomEvalConfig, GateConfig, LmEvalConfig, MtBenchConfig } from './types.js';
 import { formatPath, isSyntaxProblem, readYaml, type KeyPath } from './yaml-source.js';
@@ -41,14 +42,55 @@ export function parseConfig(text: string, file: string): GateConfig {
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(`${file}:1: the file must be a mapping of keys (name, model, arms, ...)`, file, undefined, 1);
   }
-  let issues = schemaIssues(data);
+  // Validated after the merge: a key the built-in flow provides (mtbench.run) need not be repeated.
+  const effective = extendsBuiltin(data as Raw) ? mergeOver(builtinRaw(), data as Raw) : (data as Raw);
+  let issues = schemaIssues(effective);
   let config: GateConfig | undefined;
   if (issues.length === 0) {
-    config = build(data as Raw);
-    issues = crossCheckIssues(config, data as Raw);
+    config = build(effective);
+    issues = crossCheckIssues(config, effective);
   }
   if (issues.length > 0 || !config) throw toError(issues, file, source.lineOf);
   return config;
+}
+
+/**
+ * The merge rule. `extends: builtin` puts this file over TorchAcc's flow (BUILTIN_YAML);
+ * `extends: none` uses this file alone. Unsaid: a file without `arms` extends the built-in flow
+ * (it tunes checks, paths or evaluations of TorchAcc's benchmark), a file with its own arms is a
+ * flow of its own (a custom training script must not inherit fastchat.sh stages).
+ */
+export function extendsBuiltin(raw: Raw): boolean {
+  const ext = raw.extends as 'builtin' | 'none' | undefined;
+  return ext === undefined ? raw.arms === undefined : ext === 'builtin';
+}
+
+let builtinCache: Raw | undefined;
+function builtinRaw(): Raw {
+  builtinCache ??= parseYaml(BUILTIN_YAML) as Raw;
+  return structuredClone(builtinCache);
+}
+
+const isMap = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * `over` on top of `base`: mappings merge key by key; lists, strings and numbers replace. An arm
+ * given its own label gets its own slug and output dir (not the built-in "torch"/"torch_ckpt").
+ */
+export function mergeOver(base: Raw, over: Raw, path: string[] = []): Raw {
+  const out: Raw = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    if (isMap(b) && isMap(v)) {
+      let baseMap = b;
+      if (path.length === 1 && path[0] === 'arms' && v.label !== undefined) {
+        const { slug: _slug, output: _output, ...rest } = b;
+        baseMap = rest;
+      }
+      out[k] = mergeOver(baseMap, v, [...path, k]);
+    } else out[k] = v;
+  }
+  return out;
 }
 
 function toError(issues: Issue[], file: string, lineOf: (path: KeyPath) => number): ConfigError {
@@ -80,7 +122,8 @@ function build(raw: Raw): GateConfig {
       ? { baseline: arm(raw.arms.baseline, 'baseline'), candidate: arm(raw.arms.candidate, 'candidate') }
       : structuredClone(BUILTIN_CONFIG.arms),
     evaluations: {
-      ...(evaluations.mtbench ? { mtbench: mtbench(evaluations.mtbench) } : {}),
+      // `enabled: false` (e.g. over the built-in flow): no MT-Bench stages at all.
+      ...(evaluations.mtbench && evaluations.mtbench.enabled !== false ? { mtbench: mtbench(evaluations.mtbench) } : {}),
       evalLoss: {
         enabled: evaluations['eval-loss']?.enabled ?? true,
         documents: evaluations['eval-loss']?.documents ?? DEFAULT_EVAL_DOCUMENTS,

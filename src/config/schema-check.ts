@@ -38,6 +38,8 @@ export function schemaIssues(data: unknown): Issue[] {
   for (const e of validate.errors ?? []) {
     // The anyOf error itself describes every alternative; its branches' errors would only confuse.
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
+    // "must match else schema" only repeats the branch's own error (mtbench: run is required).
+    if (e.keyword === 'if') continue;
     const path = typedPath(e.instancePath, data);
     let issue: Issue;
     if (e.keyword === 'additionalProperties') {
