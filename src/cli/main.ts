@@ -9,6 +9,7 @@ import { compareCommand } from './compare.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
+import { initCommand } from './init.js';
 import { VERSION } from '../version.js';
 import { defaultIo, type CliIo } from './io.js';
 
@@ -103,6 +104,14 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .action(async (opts) => {
       await calibrateCommand(opts, io, log);
       code = ExitCode.Pass;
+    });
+
+  program
+    .command('init')
+    .description('Write a commented config (.github/accuracy-gate.yml) and a workflow for pull requests, nightly and manual runs, for the layout found here; never overwrites.')
+    .option('--dir <dir>', 'repository root', '.')
+    .action(async (opts) => {
+      await initCommand(opts, io, log);
     });
 
   try {

@@ -78,3 +78,14 @@ describe("the README's config reference block", () => {
     expect(parseConfig('', FILE).cache.enabled).toBe(false);
   });
 });
+
+describe('examples/custom-script.yml', () => {
+  it('is a valid config of its own: the two commands, no TorchAcc stages', async () => {
+    const { readFileSync } = await import('node:fs');
+    const c = parseConfig(readFileSync(new URL('../../examples/custom-script.yml', import.meta.url), 'utf8'), 'examples/custom-script.yml');
+    expect(c.evaluations.mtbench).toBeUndefined();
+    expect(c.workdir).toBe('.');
+    expect(c.arms.baseline).toMatchObject({ label: 'Eager', slug: 'eager', output: 'eager_ckpt' });
+    expect(c.arms.candidate.train).toContain('--torch_compile');
+  });
+});

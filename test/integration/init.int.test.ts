@@ -1,0 +1,96 @@
+// `accuracy-gate init` → `run` on a fresh TorchAcc-shaped repository: benchmarks/accuracy with
+// llama.sh and fastchat.sh (stand-ins that replay GPU runs recorded on an H200 and append FastChat
+// judgment rows, called exactly as TorchAcc's run.sh calls the real ones). init writes the config
+// and the workflow, refuses to overwrite either, and the gate then runs with that config as written.
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.js';
+import { BUILTIN_CONFIG } from '../../src/config/defaults.js';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+
+const DEMO = path.join(ROOT, 'examples', 'demo');
+const RECORDED = path.join(ROOT, 'examples', 'recorded');
+
+/** A TorchAcc checkout as far as the gate can tell: benchmarks/accuracy with its two scripts and the model. */
+function torchaccRepo(): string {
+  const repo = tempDir('init-torchacc-');
+  const bench = path.join(repo, 'benchmarks', 'accuracy');
+  mkdirSync(bench, { recursive: true });
+  // llama.sh <model> <use_torchacc 0|1> <output>: 0 replays the eager run, 1 the torch.compile run.
+  writeFileSync(
+    path.join(bench, 'llama.sh'),
+    `#!/bin/bash\nset -euo pipefail\nrun=eager; [ "$2" = 1 ] && run=compile\nexec "${process.execPath}" "${DEMO}/replay-train.mjs" --run "${RECORDED}/$run" --output "$3" --speed 50\n`,
+  );
+  const data = 'FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench';
+  writeFileSync(
+    path.join(bench, 'fastchat.sh'),
+    `#!/bin/bash\nset -euo pipefail\nexec "${process.execPath}" "${DEMO}/replay-mtbench.mjs" --checkpoint "$1" --role "$GATE_ARM" --judgments ${data}/model_judgment/gpt-4_single.jsonl --questions ${data}/question.jsonl\n`,
+  );
+  for (const f of ['llama.sh', 'fastchat.sh']) chmodSync(path.join(bench, f), 0o755);
+  cpSync(path.join(DEMO, 'Tiny-Llama-init'), path.join(bench, 'Llama-3.2-1B'), { recursive: true });
+  return repo;
+}
+
+describe('accuracy-gate init', () => {
+  it('TorchAcc layout: writes the config and the workflow, refuses to overwrite, and `run` then gates', async () => {
+    const repo = torchaccRepo();
+    const home = tempDir('init-home-');
+    const env = { ...process.env, HOME: home, MIT_SPIDER_TOKEN: 'x', MIT_SPIDER_URL: 'http://127.0.0.1:9', M6_TENANT: 'x' };
+    const first = await runCli(['init'], { cwd: repo, env });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain("found TorchAcc's accuracy benchmark");
+    const config = readFileSync(path.join(repo, '.github', 'accuracy-gate.yml'), 'utf8');
+    const workflow = readFileSync(path.join(repo, '.github', 'workflows', 'accuracy-gate.yml'), 'utf8');
+    expect(config).toMatch(/^# yaml-language-server: \$schema=https:\/\/raw\.githubusercontent\.com\/accuracy-gate\/accuracy-gate\/v1\//);
+    expect(config).toContain('extends: builtin');
+    // The written config is TorchAcc's flow: same arms, MT-Bench, workdir as the built-in one.
+    const parsed = parseConfig(config, '.github/accuracy-gate.yml');
+    expect(parsed.arms).toEqual(BUILTIN_CONFIG.arms);
+    expect(parsed.evaluations.mtbench).toEqual(BUILTIN_CONFIG.evaluations.mtbench);
+    expect(parsed.workdir).toBe('benchmarks/accuracy');
+    for (const trigger of ['pull_request:', 'schedule:', 'workflow_dispatch:', 'uses: accuracy-gate/accuracy-gate@v1', 'MIT_SPIDER_TOKEN']) {
+      expect(workflow).toContain(trigger);
+    }
+
+    const again = await runCli(['init'], { cwd: repo, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      'accuracy-gate: .github/accuracy-gate.yml and .github/workflows/accuracy-gate.yml already exist: init never overwrites; move them away or edit them\n',
+    );
+    expect(readFileSync(path.join(repo, '.github', 'accuracy-gate.yml'), 'utf8')).toBe(config);
+
+    const gate = await runCli(['run', '--out', 'result'], { cwd: repo, env, timeoutMs: 120_000 });
+    expect(gate.stderr).not.toMatch(/INVALID|internal error/);
+    expect(gate.code).toBe(0);
+    const root = path.join(repo, 'result'); // --out is relative to where the gate was started
+    const dir = path.join(root, readdirSync(root).find((d) => /^\d{8}_\d{6}/.test(d))!);
+    for (const f of ['torch_training.log', 'acc_training.log', 'original_model_eval.log', 'torch_model_eval.log', 'acc_model_eval.log', 'report.md']) {
+      expect(existsSync(path.join(dir, f)), f).toBe(true);
+    }
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { verdict: string; evaluations: { mtbench: Record<string, { n: number }> } };
+    expect(summary.verdict).toBe('pass');
+    expect(summary.evaluations.mtbench.candidate.n).toBe(160);
+  });
+
+  it('generic layout: a config for two commands of your own (extends: none), valid as written', async () => {
+    const repo = tempDir('init-generic-');
+    const r = await runCli(['init', '--dir', repo]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('fill in the train commands');
+    const parsed = parseConfig(readFileSync(path.join(repo, '.github', 'accuracy-gate.yml'), 'utf8'), 'gate.yml');
+    expect(parsed.evaluations.mtbench).toBeUndefined();
+    expect(parsed.arms.baseline.train).toBe('python train.py --output_dir {output}');
+    expect(readFileSync(path.join(repo, '.github', 'workflows', 'accuracy-gate.yml'), 'utf8')).not.toContain('MIT_SPIDER');
+  });
+
+  it('one existing file is enough to write nothing', async () => {
+    const repo = tempDir('init-taken-');
+    mkdirSync(path.join(repo, '.github', 'workflows'), { recursive: true });
+    writeFileSync(path.join(repo, '.github', 'workflows', 'accuracy-gate.yml'), 'mine\n');
+    const r = await runCli(['init', '--dir', repo]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('.github/workflows/accuracy-gate.yml already exists: init never overwrites');
+    expect(existsSync(path.join(repo, '.github', 'accuracy-gate.yml'))).toBe(false);
+  });
+});
