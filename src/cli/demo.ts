@@ -1,7 +1,8 @@
 // `accuracy-gate demo`: the whole job on the embedded example. Stand-in processes replay runs recorded
 // on a real GPU (examples/recorded) through the same runner; MT-Bench scores are synthetic and the
 // report says so.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -68,9 +69,30 @@ export async function demoCommand(flags: DemoFlags, io: CliIo, log: Log): Promis
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), 'demo config (built in)');
   config.workdir = path.resolve(flags.out);
   log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path.join(examples, 'recorded')}; MT-Bench scores are synthetic`);
-  return runLocal(
+  const result = await runLocal(
     { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
     io,
     log,
   );
+  pointLatest(path.resolve(flags.out), log);
+  return result;
+}
+
+/** Where the demo writes by default: outside any checkout, so that nothing shows up in git status. */
+export function defaultDemoDir(): string {
+  return path.join(os.tmpdir(), 'accuracy-gate-demo');
+}
+
+/** <out>/latest → the newest run dir (a relative symlink), so a second look needs no timestamp. */
+function pointLatest(out: string, log: Log): void {
+  try {
+    const newest = readdirSync(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
+    if (!newest) return;
+    const link = path.join(out, 'latest');
+    rmSync(link, { force: true });
+    symlinkSync(newest, link);
+    log.info(`latest run: ${link}`);
+  } catch {
+    // A file system without symlinks: the timestamped dir is all there is.
+  }
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Log } from '../log.js';
 import { UsageError } from '../errors.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 export const CONFIG_FILE = '.github/accuracy-gate.yml';
 export const WORKFLOW_FILE = '.github/workflows/accuracy-gate.yml';

@@ -7,7 +7,7 @@ import type { Verdict } from '../model.js';
 import { streamLog } from '../log.js';
 import { compareCommand } from './compare.js';
 import { runCommand } from './run.js';
-import { demoCommand } from './demo.js';
+import { defaultDemoDir, demoCommand } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
 import { initCommand } from './init.js';
 import { VERSION } from '../version.js';
@@ -40,7 +40,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   program
     .command('compare')
-    .description('Step 5 onward on existing outputs: read both training runs (and MT-Bench judgments), check, report.')
+    .description('Check and report on two finished training runs (and their MT-Bench judgments); trains nothing.')
     .requiredOption('--baseline-run <dir>', 'baseline (torch native) HF Trainer output dir')
     .requiredOption('--candidate-run <dir>', 'candidate (TorchAcc) HF Trainer output dir')
     .option('--original-run <dir>', 'original model dir (its basename picks its MT-Bench model id)')
@@ -61,7 +61,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   program
     .command('run')
-    .description("The whole job, as TorchAcc's benchmarks/accuracy run.sh: train both arms, MT-Bench on the original model and both checkpoints, compare, report.")
+    .description("The whole gate, as TorchAcc's benchmarks/accuracy run.sh: train the baseline and the candidate, MT-Bench on the original model and both checkpoints, check, report.")
     .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)')
     .option('--model-dir <dir>', 'original model dir (overrides the config)')
     .option('--out <dir>', 'result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/')
@@ -79,9 +79,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   program
     .command('demo')
-    .description('The whole job on the embedded example (recorded GPU runs replayed by stand-in processes); no GPU needed.')
+    .description('The whole gate on example runs recorded on a GPU, replayed at speed; no GPU needed. MT-Bench scores are synthetic.')
     .addOption(new Option('--scenario <name>', 'which candidate to replay').choices(['pass', 'regression', 'diverge']).default('pass'))
-    .option('--out <dir>', 'result root', 'accuracy-gate-demo')
+    .option('--out <dir>', 'result root; <dir>/latest points at the newest run', defaultDemoDir())
     .option('--speed <factor>', 'replay speed-up over the recorded wall time', '4')
     .option('--verbose', "echo every stage's output")
     .action(async (opts) => {

@@ -3,6 +3,7 @@ import type { GateResult } from '../model.js';
 import type { Log } from '../log.js';
 import type { CliIo } from './io.js';
 import type { GateConfig } from '../config/types.js';
+import { verboseEcho } from './echo.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
 import { parseStages, type StageId } from '../pipeline/stages.js';
@@ -53,7 +54,7 @@ export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateRe
       log,
       env: process.env,
       secrets: [],
-      echo: r.verbose ? (line) => io.stderr(`${line}\n`) : undefined,
+      echo: r.verbose ? verboseEcho(io.stderr) : undefined,
       onSignal: (sig) => `received ${sig}`,
     },
   );

@@ -5,6 +5,7 @@ import type { Log } from '../log.js';
 import type { ProcessRunner } from './process-runner.js';
 import type { CancelSignal } from './cancel.js';
 import type { StageId } from './stages.js';
+import { stageWhy } from '../report/format.js';
 
 export interface RunDeps {
   runner: ProcessRunner;
@@ -18,7 +19,7 @@ export interface RunDeps {
   /** At least one progress line per interval while a stage runs. */
   heartbeatMs: number;
   /** Echo each child output line to the console (the log file always gets everything). */
-  echo?: (line: string) => void;
+  echo?: (line: string, stage?: string) => void;
 }
 
 export interface RunContext {
@@ -58,7 +59,8 @@ export interface RunContext {
 
 export function record(ctx: RunContext, rec: StageRecord): void {
   ctx.records.push(rec);
-  const line = `${rec.title}: ${rec.status}${rec.reason ? ` (${rec.reason})` : ''}${rec.seconds !== undefined ? ` in ${rec.seconds.toFixed(1)} s` : ''}`;
+  const why = stageWhy(rec.status, rec.reason);
+  const line = `${rec.title}: ${rec.status}${why ? ` (${why})` : ''}${rec.seconds !== undefined ? ` in ${rec.seconds.toFixed(1)} s` : ''}`;
   if (rec.status === 'failed' || rec.status === 'timeout') ctx.deps.log.error(line);
   else ctx.deps.log.info(line);
 }

@@ -22,7 +22,8 @@ import { loadEvaluations } from '../engine/load-evaluations.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
 import { lockGpus } from './gpu-lock.js';
 import { findEarlierOutputs, writeRunManifest } from './manifest.js';
-import { trainStage, evalStage, type StageId } from './stages.js';
+import { trainStage, evalStage, stageTitle, type StageId } from './stages.js';
+import { lastRunTimes, progressLog } from './progress.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
@@ -97,6 +98,12 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 
   const want = (s: StageId) => opts.stages.includes(s);
   const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
+  // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
+  const plan = [
+    ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),
+    ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage),
+  ].map((id) => ({ title: stageTitle(id, config.arms) }));
+  ctx.deps = { ...deps, log: progressLog(deps.log, plan, lastRunTimes(root, dir)) };
 
   // One gate at a time on this machine's GPUs, from the first training to the last evaluation.
   if (!dirError) {

@@ -18,7 +18,7 @@ export interface SessionWiring {
   /** Token values that must never reach a child. */
   secrets: string[];
   /** Echo of each stage output line (verbose CLI, the action's step log). */
-  echo?: (line: string) => void;
+  echo?: (line: string, stage?: string) => void;
   /** Where started process groups are recorded (the action's post step kills leftovers). */
   registry?: ProcessRegistry;
   /** The cancel reason for a signal; also the place for a front end's own reaction. */

@@ -46,7 +46,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   const startedAt = deps.now();
   let running: RunningStage | undefined;
   const onLine = (line: string) => {
-    deps.echo?.(line);
+    deps.echo?.(line, s.id);
     for (const ev of tracker.feed(line)) {
       if (ev.kind === 'progress') heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
       else if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);

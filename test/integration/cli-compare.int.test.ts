@@ -43,6 +43,14 @@ describe('compare on recorded GPU runs', () => {
     },
   );
 
+  it('--baseline-label/--candidate-label name the arms in every report (no config file needed)', async () => {
+    const r = await compare(run('eager'), run('compile'), ['--baseline-label', 'Eager', '--candidate-label', 'Compiled']);
+    expect(r.code).toBe(ExitCode.Pass);
+    expect(r.summary.labels).toEqual({ baseline: 'Eager', candidate: 'Compiled' });
+    expect(r.stdout).toMatch(/^Eager\s+train loss\s+= 1\.8807736468315124$/m);
+    expect(readFileSync(path.join(r.out, 'report.md'), 'utf8')).toContain('| Metric | Eager | Compiled | Δ |');
+  });
+
   it('eager vs a diverging run: FAIL, exit 1', async () => {
     const r = await compare(run('eager'), run('diverge'));
     expect(r.code).toBe(ExitCode.Fail);

@@ -1,7 +1,8 @@
 // `node dist/cli.js run` with real child processes: the recorded GPU runs replayed by the demo's
 // stand-in trainer, plus crashing, hanging and signal-ignoring commands.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
@@ -235,6 +236,22 @@ describe('accuracy-gate run', () => {
     expect(r.stdout).toMatch(/Original Model Score\s+= \d/);
     const report = readFileSync(path.join(dir, res[0] as string, 'report.md'), 'utf8');
     expect(report.toLowerCase()).toContain('synthetic');
+    // <out>/latest points at the newest run; the console numbers the stages.
+    expect(readlinkSync(path.join(dir, 'latest'))).toBe(res[0]);
+    expect(r.stderr).toContain('== [1/5] Train Torch (baseline)');
+    expect(r.stderr).toMatch(/MT-Bench model id for candidate: acc_ckpt_\d{8}_\d{6} \(the one id appended, 160 rows\)/);
+    // A second run: the time left for the whole gate, from the first run's stage times.
+    const again = await runCli(['demo', '--out', dir, '--speed', '20']);
+    expect(again.stderr).toMatch(new RegExp(`== \\[1/5\\] Train Torch \\(baseline\\) · about .* left for the whole gate \\(stage times of run ${res[0]}\\)`));
+    expect(readlinkSync(path.join(dir, 'latest'))).not.toBe(res[0]);
+  });
+
+  it('demo without --out writes under the temp dir, never into the working directory', async () => {
+    const cwd = tempDir('demo-cwd-');
+    const r = await runCli(['demo', '--speed', '40'], { cwd });
+    expect(r.code).toBe(ExitCode.Pass);
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(r.stderr).toContain(`latest run: ${path.join(os.tmpdir(), 'accuracy-gate-demo', 'latest')}`);
   });
 
   for (const [scenario, failing] of [['regression', 'loss-curve'], ['diverge', 'finite']] as const) {
