@@ -4,7 +4,9 @@
 import { ROLES, type CheckResult, type CheckVerdict, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
 import type { ReportContext } from './context.js';
 import {
-  formatBounds,
+  formatCheckValue,
+  formatRule,
+  stageWhy,
   formatDuration,
   formatNumber,
   formatPercent,
@@ -16,6 +18,7 @@ import {
 } from './format.js';
 import { mtbenchBars, roleName, stageTimeline, stepTimeHistogram } from './html-svg.js';
 import { esc, safeUrl } from './html-text.js';
+import { sortedChecks } from './report-sections.js';
 import { TREND_HEADERS, trendRows, trendSeries } from './trend.js';
 
 export function badge(v: CheckVerdict | StageRecord['status']): string {
@@ -54,12 +57,12 @@ export function problemsSection(r: GateResult): string {
 
 function checkRow(c: CheckResult): string[] {
   const why = esc(c.reason) + (c.warning ? `<div class="warn">⚠ ${esc(c.warning)}</div>` : '');
-  return [`${esc(c.title)} <span class="muted">(${esc(c.id)})</span>`, badge(c.verdict), esc(formatValue(c.value, c.unit)), esc(formatBounds(c.bounds, c.unit)), why];
+  return [`${esc(c.title)} <span class="muted">(${esc(c.id)})</span>`, badge(c.verdict), esc(formatCheckValue(c)), esc(formatRule(c)), why];
 }
 
 export function checksSection(r: GateResult): string {
   const body = r.checks.length
-    ? table(['Check', 'Verdict', 'Value', 'Bounds (pass / fail)', 'Why'], r.checks.map(checkRow), 'checks')
+    ? table(['Check', 'Verdict', 'Value', 'Rule', 'Why'], sortedChecks(r).map(checkRow), 'checks')
     : '<p class="muted">No check could run.</p>';
   return `<section id="checks"><h2>Checks</h2>${body}</section>`;
 }
@@ -152,7 +155,7 @@ export function stagesSection(r: GateResult): string {
     s.seconds === undefined ? '' : esc(formatDuration(s.seconds)),
     s.signal ? esc(s.signal) : s.exitCode === undefined || s.exitCode === null ? '' : String(s.exitCode),
     s.log ? `<code>${esc(s.log)}</code>` : '',
-    s.reason ? esc(s.reason) : '',
+    esc(stageWhy(s.status, s.reason)),
   ]);
   return (
     `<section id="stages"><h2>Stages</h2><figure>${stageTimeline(r)}</figure>` +
