@@ -120,6 +120,16 @@ export function stageWhy(status: string, reason: string | undefined): string {
   let t = (reason ?? '').replace(/[\r\n\t]+/g, ' ').trim();
   const word = status === 'timeout' ? 'timed out|timeout' : status;
   t = t.replace(new RegExp(`^(${word})\\b[:,]?\\s*`, 'i'), '');
-  if (/^\([^()]*\)$/.test(t)) t = t.slice(1, -1);
+  if (t.startsWith('(') && closingParen(t) === t.length - 1) t = t.slice(1, -1);
   return t;
+}
+
+/** Index of the ")" that closes the "(" at 0, or -1. */
+function closingParen(t: string): number {
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '(') depth++;
+    else if (t[i] === ')' && --depth === 0) return i;
+  }
+  return -1;
 }

@@ -114,7 +114,7 @@ describe('cancellation (action)', () => {
     expect(run.outputs.verdict).toBe('invalid');
     const res = run.outputs['result-dir'] as string;
     expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('step 1 of many');
-    expect(readFileSync(path.join(res, 'result.log'), 'utf8')).toMatch(/stage train-candidate\s+= CANCELLED \(cancelled \(the runner sent SIGINT/);
+    expect(readFileSync(path.join(res, 'result.log'), 'utf8')).toMatch(/stage train-candidate\s+= CANCELLED \(the runner sent SIGINT/);
     expect(existsSync(path.join(res, 'torch_ckpt', 'trainer_state.json'))).toBe(true);
     expect(run.summary).toMatch(/INVALID/);
     expect(run.summary).toMatch(/cancelled/);

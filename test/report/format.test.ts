@@ -103,3 +103,15 @@ describe('markdown helpers', () => {
     expect(fitRows('H\n', wide, 'T\n', 10, 'Rows')).toBe('');
   });
 });
+
+describe('stageWhy: the status word said once', () => {
+  it('drops a leading status word and the parentheses around what is left', async () => {
+    const { stageWhy } = await import('../../src/report/format.js');
+    expect(stageWhy('cancelled', 'cancelled (received SIGINT)')).toBe('received SIGINT');
+    expect(stageWhy('cancelled', 'cancelled (the runner sent SIGINT (job cancelled or timed out))')).toBe('the runner sent SIGINT (job cancelled or timed out)');
+    expect(stageWhy('aborted', 'aborted: early abort at step 160: grad_norm is NaN')).toBe('early abort at step 160: grad_norm is NaN');
+    expect(stageWhy('failed', 'exited with code 1')).toBe('exited with code 1');
+    expect(stageWhy('cancelled', '(a) and (b)')).toBe('(a) and (b)');
+    expect(stageWhy('ok', undefined)).toBe('');
+  });
+});
