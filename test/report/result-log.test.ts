@@ -151,3 +151,25 @@ problem runs/acc/training.log   = no final metrics dict ({'train_runtime': ...})
     ]);
   });
 });
+
+describe('renderResultLog without MT-Bench, and after an early abort', () => {
+  it('no "Evaluation Results" block of n/a lines when no evaluation was configured', () => {
+    const r = { ...passResult(), mtbench: {}, stages: [] };
+    const log = renderResultLog(r, CTX);
+    expect(log).not.toContain('Evaluation Results');
+    expect(log).not.toContain('Model Score');
+    expect(log).toContain('More details can be found in');
+    // Configured but failed (an eval stage ran): the block stays, with n/a, as run.sh printed it.
+    const failed = renderResultLog({ ...r, stages: [{ id: 'eval-candidate', title: 'Evaluate TorchAcc', status: 'failed', reason: 'exited with code 1' }] }, CTX);
+    expect(failed).toMatch(/TorchAcc Model Score\s+= n\/a/);
+  });
+
+  it('the checks an early abort left without data are one "checks not run" line, not INVALID lines', () => {
+    const r = failResult();
+    r.checks.push({ id: 'mtbench', title: 'MT-Bench', verdict: 'invalid', value: null, unit: 'score', bounds: {}, numbers: {}, reason: 'no MT-Bench scores for the candidate' });
+    const log = renderResultLog(r, CTX);
+    expect(log).toMatch(/^checks not run\s+= candidate stopped at step 200 \(.*mtbench.*\)$/m);
+    expect(log).not.toMatch(/^check mtbench /m);
+    expect(log).not.toMatch(/^check speed /m);
+  });
+});
