@@ -37,6 +37,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  program.addHelpText('after', '\nStart with `accuracy-gate init` in your repository, or try `accuracy-gate demo`.\nExit codes: 0 PASS, 1 FAIL, 2 usage or config error, 3 INCONCLUSIVE, 4 INVALID.\n');
 
   program
     .command('compare')
