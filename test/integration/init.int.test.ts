@@ -25,10 +25,13 @@ function torchaccRepo(): string {
   const data = 'FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench';
   writeFileSync(
     path.join(bench, 'fastchat.sh'),
-    `#!/bin/bash\nset -euo pipefail\nexec "${process.execPath}" "${DEMO}/replay-mtbench.mjs" --checkpoint "$1" --role "$GATE_ARM" --judgments ${data}/model_judgment/gpt-4_single.jsonl --questions ${data}/question.jsonl\n`,
+    // Like TorchAcc's fastchat.sh: runs from its own dir, where FastChat_TorchAcc is checked out.
+    `#!/bin/bash\nset -euo pipefail\nckpt=$(realpath "$1")\ncd "$(dirname "$0")"\nexec "${process.execPath}" "${DEMO}/replay-mtbench.mjs" --checkpoint "$ckpt" --role "$GATE_ARM" --judgments ${data}/model_judgment/gpt-4_single.jsonl --questions ${data}/question.jsonl\n`,
   );
   for (const f of ['llama.sh', 'fastchat.sh']) chmodSync(path.join(bench, f), 0o755);
   cpSync(path.join(DEMO, 'Tiny-Llama-init'), path.join(bench, 'Llama-3.2-1B'), { recursive: true });
+  // run.sh clones the model next to itself; a checkout may keep it at the top as well.
+  cpSync(path.join(DEMO, 'Tiny-Llama-init'), path.join(repo, 'Llama-3.2-1B'), { recursive: true });
   return repo;
 }
 
@@ -48,7 +51,7 @@ describe('accuracy-gate init', () => {
     const parsed = parseConfig(config, '.github/accuracy-gate.yml');
     expect(parsed.arms).toEqual(BUILTIN_CONFIG.arms);
     expect(parsed.evaluations.mtbench).toEqual(BUILTIN_CONFIG.evaluations.mtbench);
-    expect(parsed.workdir).toBe('benchmarks/accuracy');
+    expect(parsed.workdir).toBe(BUILTIN_CONFIG.workdir);
     for (const trigger of ['pull_request:', 'schedule:', 'workflow_dispatch:', 'uses: accuracy-gate/accuracy-gate@v1', 'MIT_SPIDER_TOKEN']) {
       expect(workflow).toContain(trigger);
     }
