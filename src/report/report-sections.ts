@@ -181,16 +181,18 @@ export function mtbenchSection(r: GateResult): Section {
       if (ia >= 0 || ib >= 0) return ia >= 0 ? -1 : 1;
       return a < b ? -1 : a > b ? 1 : 0;
     });
-    for (const cat of categories) {
-      rows.push(
-        row(mdText(cat, 60), (s) => {
-          const cs = s.perCategory[cat];
-          return cs ? `${formatNumber(cs.average, 5)} (n=${cs.n})` : 'n/a';
-        }),
-      );
-    }
-    const prefix = `### MT-Bench\n\n${tableHead(['', ...roles.map(name)])}`;
-    return fitRows(prefix, rows, '', budget, 'MT-Bench table');
+    const perCategory = categories.map((cat) =>
+      row(mdText(cat, 60), (s) => {
+        const cs = s.perCategory[cat];
+        return cs ? `${formatNumber(cs.average, 5)} (n=${cs.n})` : 'n/a';
+      }),
+    );
+    const head = tableHead(['', ...roles.map(name)]);
+    const main = fitRows(`### MT-Bench\n\n${head}`, rows, '', budget, 'MT-Bench table');
+    if (perCategory.length === 0) return main;
+    // Per category: folded, so the averages stay at a glance; what does not fit is left out whole.
+    const details = fitRows(`\n<details><summary>MT-Bench per category</summary>\n\n${head}`, perCategory, '\n</details>\n', budget - byteSize(main), 'MT-Bench per category');
+    return details.startsWith('\n<details>') ? main + details : main;
   };
 }
 

@@ -144,7 +144,9 @@ describe('renderReportMarkdown', () => {
     r.labels.candidate = 'Torch|Acc';
     const md = renderReportMarkdown(r, { ...CTX, runUrl: 'javascript:alert(1)', artifactUrl: 'https://x.test/a(b)"c' });
     expect(md.match(/<!--/g)).toHaveLength(1);
-    expect(md.match(/<\/details>/g)).toHaveLength(1);
+    // Ours only (MT-Bench per category, provenance): the headline's adds none.
+    expect(md.match(/<\/details>/g)).toHaveLength(2);
+    expect(md.match(/<details>/g)).toHaveLength(2);
     expect(md).not.toContain('<script>');
     expect(md).toContain('**FAIL &lt;/details&gt;&lt;!-- accuracy-gate:other --&gt; \\[x\\](https://evil) \\| \\*bold\\***');
     expect(md).toContain('| a \\| b c &lt;script&gt;alert(1)&lt;/script&gt; &amp; \\`code\\` |');
