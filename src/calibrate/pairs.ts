@@ -47,8 +47,13 @@ function numberOf(r: CheckResult, key: string): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/** Checks whose `value` is a signed Δ gated by its magnitude: calibrated on |Δ|, what the bounds see. */
+const TWO_SIDED = new Set(['train-loss', 'loss-curve']);
+
 function observe(baseline: string, candidate: string, r: CheckResult, ci?: [string, string]): PairObservation {
-  const o: PairObservation = { baseline, candidate, verdict: r.verdict, value: r.value !== null && Number.isFinite(r.value) ? r.value : null, reason: r.reason };
+  const finite = r.value !== null && Number.isFinite(r.value) ? r.value : null;
+  const value = finite !== null && TWO_SIDED.has(r.id) ? Math.abs(finite) : finite;
+  const o: PairObservation = { baseline, candidate, verdict: r.verdict, value, reason: r.reason };
   if (ci) {
     const lo = numberOf(r, ci[0]);
     const hi = numberOf(r, ci[1]);
