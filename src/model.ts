@@ -223,6 +223,10 @@ export interface StageRecord {
   seconds?: number;
   /** Log file name inside the result dir. */
   log?: string;
+  /** A failed, timed-out or stopped stage: its log's last lines (ANSI and redraws stripped, redacted). */
+  tail?: string[];
+  /** The common cause those lines show, one short phrase ("CUDA out of memory"). */
+  cause?: string;
 }
 
 export interface ArmLabels {

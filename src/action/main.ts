@@ -19,6 +19,8 @@ import type { GateConfig } from '../config/types.js';
 import { publish, runUrl } from './publish.js';
 import { coreIo, type ActionIo } from './action-io.js';
 import { trustPolicy } from './trust.js';
+import { PreflightError } from '../pipeline/preflight.js';
+import { collectSecrets } from '../pipeline/redact.js';
 
 /** The nightly history lives beside the cache, on the self-hosted runner's persistent disk. */
 function historyFile(config: GateConfig): string {
@@ -42,13 +44,27 @@ export async function run(io: ActionIo = coreIo()): Promise<void> {
     await publish(settings, event, outcome, io);
     finish(settings, outcome.result, io);
   } catch (e) {
+    if (e instanceof PreflightError) await refused(e, io);
     fail(e, io);
+  }
+}
+
+/** Preflight refused the run: one annotation per problem, and the job summary says it. */
+async function refused(e: PreflightError, io: ActionIo): Promise<void> {
+  for (const p of e.problems.slice(0, ANNOTATION_LIMIT - 1)) io.error(p, { title: 'accuracy-gate: preflight' });
+  const list = e.problems.map((p) => `- ${p.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}`).join('\n');
+  try {
+    await io.writeSummary(`### accuracy-gate: refused before training\n\nNothing was trained: these problems would have made the run INVALID.\n\n${list}\n`);
+  } catch {
+    // the annotations and the step's failure say it
   }
 }
 
 async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): Promise<RunGateOutcome> {
   const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd(), settings.workingDirectory);
   const { config, source } = loadConfig(settings.config, workspace);
+  // The runner masks in the console only what it is told about (the files are redacted by runGate).
+  for (const v of collectSecrets(io.env, [], config.secretEnv).values) if (v !== settings.token) io.setSecret(v);
   const pidFile = path.join(io.env.RUNNER_TEMP ?? os.tmpdir(), `accuracy-gate-${process.pid}.pids.json`);
   io.saveState(State.PidFile, pidFile);
   const trust = trustPolicy(event, config.cache.writeOn);

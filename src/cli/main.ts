@@ -10,6 +10,7 @@ import { runCommand } from './run.js';
 import { defaultDemoDir, demoCommand } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
 import { initCommand } from './init.js';
+import { validateCommand } from './validate.js';
 import { VERSION } from '../version.js';
 import { defaultIo, type CliIo } from './io.js';
 
@@ -74,8 +75,21 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--record-history', 'append this run to --history (for scheduled runs of trusted code)')
     .option('--write-cache', 'store the baseline and original-model results in the cache (only from trusted code: your default branch)')
     .option('--verbose', "echo every stage's output (the logs in the result dir always have it)")
+    .option('--dry-run', 'check the config and preflight, print the plan, start nothing (as validate)')
     .action(async (opts) => {
-      code = exitCodeFor((await runCommand(opts, io, log)).verdict);
+      code = opts.dryRun ? validateCommand(opts, io, log) : exitCodeFor((await runCommand(opts, io, log)).verdict);
+    });
+
+  program
+    .command('validate')
+    .description('Check the config and everything checkable before training (commands, model dir, GPUs, disk, judge env); print the plan.')
+    .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)')
+    .option('--model-dir <dir>', 'original model dir (overrides the config)')
+    .option('--out <dir>', 'result root (overrides result-dir)')
+    .option('--stages <list>', 'comma-separated subset of the stages (default all)')
+    .option('--workdir <dir>', 'working directory (overrides the config)')
+    .action((opts) => {
+      code = validateCommand(opts, io, log);
     });
 
   program

@@ -37,6 +37,8 @@ export const DEFAULT_CUSTOM_FILE = 'metrics.json';
 export const BUILTIN_SOURCE = 'built-in default';
 
 const FASTCHAT_DATA = 'FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench';
+/** fastchat.sh's judge endpoint and credentials: the MT-Bench stages fail without them. */
+export const JUDGE_ENV = ['MIT_SPIDER_TOKEN', 'MIT_SPIDER_URL', 'M6_TENANT'];
 const FINGERPRINT = "python -c 'import torch, transformers; print(torch.__version__, transformers.__version__)'";
 
 export const BUILTIN_YAML = `# accuracy-gate: TorchAcc's benchmarks/accuracy flow (the built-in default).
@@ -65,6 +67,7 @@ evaluations:
     questions: ${FASTCHAT_DATA}/question.jsonl
     model-id: auto   # fastchat.sh names the model <dirname>_<timestamp> itself
     timeout-minutes: ${DEFAULT_EVAL_TIMEOUT_MINUTES}
+    requires-env: [${JUDGE_ENV.join(', ')}]   # fastchat.sh's judge (checked before training)
   eval-loss:
     enabled: true
     documents: ${DEFAULT_EVAL_DOCUMENTS}
@@ -120,6 +123,7 @@ export const BUILTIN_CONFIG: GateConfig = deepFreeze({
       modelId: 'auto',
       timeoutMinutes: DEFAULT_EVAL_TIMEOUT_MINUTES,
       env: {},
+      requiresEnv: [...JUDGE_ENV],
     },
     evalLoss: { enabled: true, documents: DEFAULT_EVAL_DOCUMENTS },
   },
@@ -133,6 +137,8 @@ export const BUILTIN_CONFIG: GateConfig = deepFreeze({
     writeOn: 'default-branch',
   },
   parallel: false,
+  keepGoing: false,
+  secretEnv: [],
   lock: { enabled: true, file: DEFAULT_LOCK_FILE, timeoutMinutes: DEFAULT_LOCK_TIMEOUT_MINUTES },
   artifact: { include: [], exclude: [] },
 });

@@ -141,6 +141,8 @@ function build(raw: Raw): GateConfig {
       writeOn: (cache['write-on'] ?? 'default-branch') as CacheWriteOn,
     },
     parallel: raw.parallel ?? false,
+    keepGoing: raw['keep-going'] ?? false,
+    secretEnv: [...((raw['secret-env'] ?? []) as string[])],
     lock: {
       enabled: lock.enabled ?? true,
       file: lock.file ?? DEFAULT_LOCK_FILE,
@@ -175,6 +177,7 @@ function mtbench(raw: Raw): MtBenchConfig {
     modelId: raw['model-id'] ?? 'auto',
     timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
     env: env(raw.env),
+    requiresEnv: [...((raw['requires-env'] ?? []) as string[])],
   };
 }
 
@@ -188,6 +191,7 @@ function lmEval(raw: Raw, margin: number): LmEvalConfig {
     margin,
     timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
     env: env(raw.env),
+    requiresEnv: [...((raw['requires-env'] ?? []) as string[])],
   };
 }
 
@@ -198,6 +202,7 @@ function custom(raw: Raw): CustomEvalConfig {
     file: raw.file ?? DEFAULT_CUSTOM_FILE,
     timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
     env: env(raw.env),
+    requiresEnv: [...((raw['requires-env'] ?? []) as string[])],
   };
 }
 

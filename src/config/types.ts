@@ -44,6 +44,8 @@ export interface MtBenchConfig {
   modelId: string;
   timeoutMinutes: number;
   env: Record<string, string>;
+  /** Variables this evaluation needs: checked before training, passed to its commands only. */
+  requiresEnv: string[];
 }
 
 export interface EvalLossConfig {
@@ -71,6 +73,8 @@ export interface LmEvalConfig {
   margin: number;
   timeoutMinutes: number;
   env: Record<string, string>;
+  /** Variables this evaluation needs: checked before training, passed to its commands only. */
+  requiresEnv: string[];
 }
 
 /** Any metric a script writes: `[{name, value, higher_is_better, tolerance, relative?, samples?}]`. */
@@ -82,6 +86,8 @@ export interface CustomEvalConfig {
   file: string;
   timeoutMinutes: number;
   env: Record<string, string>;
+  /** Variables this evaluation needs: checked before training, passed to its commands only. */
+  requiresEnv: string[];
 }
 
 export interface EvaluationsConfig {
@@ -147,6 +153,10 @@ export interface GateConfig {
   cache: CacheConfig;
   /** Run independent stages concurrently (only allowed when the arms have disjoint gpus). */
   parallel: boolean;
+  /** Go on after the baseline training (or the original's evaluation) failed (default: stop, the run is INVALID). */
+  keepGoing: boolean;
+  /** Variables whose values are redacted from every file the gate writes (besides secret-looking names). */
+  secretEnv: string[];
   /** One gate at a time on the machine's GPUs. */
   lock: LockConfig;
   artifact: ArtifactConfig;

@@ -22,7 +22,10 @@ export interface CommentClient {
   upsert(target: CommentTarget, marker: string, body: string): Promise<UpsertResult>;
 }
 
-type CommentOp = 'list' | 'create' | 'update' | 'delete';
+type CommentOp = 'list' | 'create' | 'update' | 'delete' | 'identify';
+
+/** Who GITHUB_TOKEN posts as (GET /user answers 403 for it: it is an installation token, not a user). */
+export const ACTIONS_BOT = 'github-actions[bot]';
 
 /** A GitHub comment call failed. `status` lets the caller tell a read-only token (403) apart. */
 export class CommentError extends GateError {
@@ -77,11 +80,24 @@ export function createCommentClient(octokit: Octokit): CommentClient {
     }
   }
 
-  const listMarked = async (t: CommentTarget, marker: string): Promise<ApiComment[]> => {
+  const listMarked = async (t: CommentTarget, marker: string, author: string): Promise<ApiComment[]> => {
     const all = await call('list', () =>
       octokit.paginate(issues.listComments, { owner: t.owner, repo: t.repo, issue_number: t.issueNumber, per_page: 100 }),
     );
-    return (all as ApiComment[]).filter((c) => (c.body ?? '').includes(marker)).sort((a, b) => a.id - b.id);
+    // The marker AND the author, as the sticky-comment actions do: a person's comment that quotes
+    // a report (marker included) is never overwritten or deleted.
+    return (all as ApiComment[]).filter((c) => (c.body ?? '').includes(marker) && c.user?.login === author).sort((a, b) => a.id - b.id);
+  };
+
+  /** The token's login: the authenticated user (a PAT), else github-actions[bot] (GET /user → 403). */
+  const identity = async (): Promise<string> => {
+    try {
+      return (await octokit.rest.users.getAuthenticated()).data.login;
+    } catch (e) {
+      const status = (e as { status?: unknown }).status;
+      if (status === 403 || status === 401 || status === 404) return ACTIONS_BOT;
+      throw toCommentError('identify', e);
+    }
   };
 
   const update = async (t: CommentTarget, id: number, body: string): Promise<ApiComment> =>
@@ -100,7 +116,8 @@ export function createCommentClient(octokit: Octokit): CommentClient {
     async upsert(t, marker, rawBody) {
       if (!marker) throw new CommentError('the comment marker is empty', 'list');
       const body = composeBody(marker, rawBody);
-      const existing = pick(await listMarked(t, marker), marker);
+      const me = await identity();
+      const existing = (await listMarked(t, marker, me))[0];
       if (existing) {
         if (existing.body === body) return { id: existing.id, url: existing.html_url, action: 'unchanged' };
         const u = await update(t, existing.id, body);
@@ -115,8 +132,8 @@ export function createCommentClient(octokit: Octokit): CommentClient {
       // Best effort: the comment is posted, so a failure while tidying up is not a failure.
       const createdResult: UpsertResult = { id: created.id, url: created.html_url, action: 'created' };
       try {
-        const author = created.user?.login;
-        const ours = (await listMarked(t, marker)).filter((c) => c.user?.login === author);
+        // The created comment names our login for sure (a GitHub App's token posts as <app>[bot]).
+        const ours = await listMarked(t, marker, created.user?.login ?? me);
         const keeper = ours[0] ?? created;
         for (const c of ours) if (c.id !== keeper.id) await remove(t, c.id);
         if (keeper.id === created.id) return createdResult;
@@ -127,19 +144,6 @@ export function createCommentClient(octokit: Octokit): CommentClient {
       }
     },
   };
-}
-
-/**
- * The comment to update: the oldest marked one written by a bot (GITHUB_TOKEN posts as
- * github-actions[bot]), else the oldest that starts with the marker (a PAT posts as a user),
- * else the oldest that contains it anywhere.
- */
-function pick(marked: ApiComment[], marker: string): ApiComment | undefined {
-  return (
-    marked.find((c) => c.user?.type === 'Bot') ??
-    marked.find((c) => (c.body ?? '').trimStart().startsWith(marker)) ??
-    marked[0]
-  );
 }
 
 function toCommentError(op: CommentOp, e: unknown): CommentError {

@@ -34,6 +34,13 @@ export interface OctokitClientOptions {
    * ones, via the throttling plugin's process-wide queues). Default true; tests turn it off.
    */
   writePacing?: boolean;
+  /** Each HTTP request gives up after this long (undici's own header timeout is 300 s). Default 10 s. */
+  requestTimeoutMs?: number;
+  /**
+   * Every request of this client, retries and rate-limit waits included, ends by this long after
+   * the client was made: a stalled proxy cannot hold the step. Default 30 s.
+   */
+  deadlineMs?: number;
   /** Where rate-limit notices go. Octokit's own request logging is dropped (too chatty for CI). */
   log?: Pick<Log, 'info' | 'warn'>;
 }
@@ -67,6 +74,7 @@ export function createOctokit(token: string, opts: OctokitClientOptions = {}): O
   };
   return new GateOctokit({
     auth: token,
+    request: { fetch: boundedFetch(opts.requestTimeoutMs ?? 10_000, opts.deadlineMs ?? 30_000) },
     baseUrl: opts.baseUrl ?? 'https://api.github.com',
     userAgent: `accuracy-gate/${VERSION}`,
     log: {
@@ -78,6 +86,20 @@ export function createOctokit(token: string, opts: OctokitClientOptions = {}): O
     retry: { doNotRetry: [...DO_NOT_RETRY], retries: opts.retries ?? 3, retryAfterBaseValue: unit },
     throttle,
   });
+}
+
+/**
+ * fetch with two bounds: a per-request timeout (a TimeoutError, which Octokit turns into a 500 the
+ * retry plugin may retry) and the client's deadline (an AbortError, which is never retried).
+ */
+function boundedFetch(requestMs: number, deadlineMs: number): typeof fetch {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`GitHub API deadline of ${deadlineMs / 1000} s passed`, 'AbortError')), deadlineMs);
+  timer.unref();
+  return (input, init) => {
+    const signals = [deadline.signal, AbortSignal.timeout(requestMs), ...(init?.signal ? [init.signal] : [])];
+    return fetch(input, { ...init, signal: AbortSignal.any(signals) });
+  };
 }
 
 /**

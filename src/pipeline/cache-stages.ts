@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import type { GateResult, Role } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { childEnv } from './child-env.js';
+import { scopedBase } from './stage-exec.js';
 import { cacheKey, createCacheStore, restoreFromCache, runFingerprint, type CacheStore } from './cache.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
@@ -22,9 +23,9 @@ export interface CacheUse {
   store?: CacheStore;
 }
 
-function keys(ctx: RunContext): { baseline: string; original: string } {
+export function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workdir' | 'model'>): { baseline: string; original: string } {
   const { config } = ctx;
-  const fingerprint = runFingerprint(config.cache.fingerprint, ctx.workdir, childEnv(ctx.deps.env, {}, ctx.deps.secrets));
+  const fingerprint = runFingerprint(config.cache.fingerprint, ctx.workdir, childEnv(scopedBase(ctx, []), {}, ctx.deps.secrets));
   const mt = config.evaluations.mtbench;
   const evalSpec = mt ? { run: mt.run, modelId: mt.modelId, judgments: mt.judgments, env: mt.env } : null;
   const common = { modelDir: ctx.model, files: config.cache.files, fingerprint, cwd: ctx.workdir };
@@ -43,7 +44,7 @@ export function restoreBaseline(ctx: RunContext, _allowWrite: boolean): CacheUse
   const use: CacheUse = { hit: false, evaluated: [] };
   if (!config.cache.enabled) return use;
   try {
-    const k = keys(ctx);
+    const k = cacheKeys(ctx);
     use.key = k.baseline;
     use.originalKey = k.original;
     use.store = createCacheStore(config.cache.dir);

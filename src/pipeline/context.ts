@@ -2,7 +2,7 @@
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, Problem, Role, StageRecord } from '../model.js';
 import type { Log } from '../log.js';
-import type { ProcessRunner } from './process-runner.js';
+import type { ProcessRunner, RunningStage } from './process-runner.js';
 import type { CancelSignal } from './cancel.js';
 import type { StageId } from './stages.js';
 import { stageWhy } from '../report/format.js';
@@ -55,6 +55,10 @@ export interface RunContext {
   fromRun: Record<string, string>;
   /** Outputs taken from other runs or the cache, one line each: every report states them. */
   reused: string[];
+  /** Values redacted from every file the gate writes (redact.ts); absent = none. */
+  secretValues?: string[];
+  /** Running training stages, so fail fast can stop the candidate when the baseline fails. */
+  running?: Partial<Record<ArmRole, RunningStage>>;
 }
 
 export function record(ctx: RunContext, rec: StageRecord): void {

@@ -57,6 +57,7 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
       command: mt.run,
       placeholders: { model: ctx.model, output: checkpoint, checkpoint, model_id: modelId, arm: role, result_dir: ctx.dir },
       env: mt.env,
+      requiresEnv: mt.requiresEnv,
       timeoutMinutes: mt.timeoutMinutes,
       logName,
     }),

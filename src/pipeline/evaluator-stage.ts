@@ -15,6 +15,7 @@ interface Evaluator {
   title: string;
   run: Command;
   env: Record<string, string>;
+  requiresEnv: string[];
   timeoutMinutes: number;
 }
 
@@ -22,10 +23,10 @@ function configured(ctx: RunContext): Evaluator[] {
   const { lmEval, custom } = ctx.config.evaluations;
   const out: Evaluator[] = [];
   if (lmEval?.enabled && lmEval.run !== undefined) {
-    out.push({ name: 'lm-eval', title: 'lm-eval', run: lmEval.run, env: lmEval.env, timeoutMinutes: lmEval.timeoutMinutes });
+    out.push({ name: 'lm-eval', title: 'lm-eval', run: lmEval.run, env: lmEval.env, requiresEnv: lmEval.requiresEnv, timeoutMinutes: lmEval.timeoutMinutes });
   }
   if (custom?.enabled && custom.run !== undefined) {
-    out.push({ name: 'custom', title: 'Custom evaluation', run: custom.run, env: custom.env, timeoutMinutes: custom.timeoutMinutes });
+    out.push({ name: 'custom', title: 'Custom evaluation', run: custom.run, env: custom.env, requiresEnv: custom.requiresEnv, timeoutMinutes: custom.timeoutMinutes });
   }
   return out;
 }
@@ -58,6 +59,7 @@ export async function runEvaluators(ctx: RunContext, role: ArmRole): Promise<voi
         command: ev.run,
         placeholders: { model: ctx.model, output, checkpoint: output, model_id: '', arm: role, result_dir: ctx.dir },
         env: ev.env,
+        requiresEnv: ev.requiresEnv,
         gpus: arm.gpus,
         timeoutMinutes: ev.timeoutMinutes,
         logName,

@@ -5,13 +5,12 @@ import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, GateResult, Role } from '../model.js';
 import { ROLES } from '../model.js';
-import { errorMessage, UsageError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { decide } from '../engine/decide.js';
 import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-placement.js';
 import { loadTraining } from '../engine/load-inputs.js';
 import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
-import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
 import { parseJudgments, parseQuestions, scoreModel } from '../readers/mtbench.js';
 import { readFileSync } from 'node:fs';
 import type { RunContext, RunDeps } from './context.js';
@@ -24,9 +23,12 @@ import { lockGpus } from './gpu-lock.js';
 import { findEarlierOutputs, writeRunManifest } from './manifest.js';
 import { trainStage, evalStage, stageTitle, type StageId } from './stages.js';
 import { lastRunTimes, progressLog } from './progress.js';
+import { BASELINE_FAILED, baselineFailed, skipAfterFailure } from './fail-fast.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
+import { refuseUnfit, runPaths } from './check-run.js';
+import { redactDeep, runSecrets, sweepDir } from './redact.js';
 
 export interface RunGateOptions {
   config: GateConfig;
@@ -62,8 +64,11 @@ export interface RunGateOutcome {
 export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunGateOutcome> {
   const { config } = opts;
   const started = deps.now();
-  const workdir = resolveWorkdir(opts, deps);
-  const root = opts.resultRoot ? path.resolve(opts.baseDir, opts.resultRoot) : path.resolve(workdir, config.resultDir);
+  const paths = runPaths(opts, deps);
+  const { workdir, root, model } = paths;
+  // Before the result dir and the first training second: a run that can only end INVALID is refused.
+  refuseUnfit(opts, deps, paths);
+  const secrets = runSecrets(deps.env, deps.secrets, config.secretEnv, (m) => deps.log.warn(m));
   const { dir, runId, error: dirError } = makeResultDir(root, started);
   // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
   // file are lost are worth less than the minute it takes to fix the path.
@@ -75,7 +80,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     workdir,
     dir,
     runId,
-    model: path.resolve(workdir, opts.modelDir ?? config.model),
+    model,
     records: [],
     problems: [],
     outputs: {},
@@ -86,6 +91,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     cacheHits: [],
     fromRun: {},
     reused: [],
+    secretValues: secrets.values,
+    running: {},
   };
   if (dirError) ctx.problems.push({ source: 'result-dir', message: `${dirError}; no stage was run` });
   else writeRunManifest(ctx, started, false);
@@ -117,12 +124,13 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   for (const r of ctx.records) if (r.status === 'cached' && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
-  const result = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
+  // Every report, the summary, the history and the comment are rendered from these: redact once here.
+  const result = redactDeep(want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx), secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
   if (!dirError) writeRunManifest(ctx, started, true);
 
-  const reportCtx: ReportContext = {
+  const reportCtx: ReportContext = redactDeep<ReportContext>({
     gateName: config.name,
     resultDir: displayPath(dir),
     startedAt: started.toISOString(),
@@ -137,13 +145,13 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
     },
     synthetic: opts.synthetic,
-  };
+  }, secrets.redact);
   let reports = renderAll(result, reportCtx);
   let writeError = dirError;
   if (!dirError) {
     try {
       writeReports(dir, reports);
-      const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []);
+      const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
       if (mine.length) writeFileAtomic(path.join(dir, 'mtbench_judgments.jsonl'), `${mine.join('\n')}\n`);
     } catch (e) {
       writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
@@ -152,6 +160,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       // the comparison gave, so that the job fails instead of passing without its record.
       const unrecorded = unrecordedResult(result, writeError);
       reports = renderAll(unrecorded, reportCtx);
+      sweep(dir, secrets.values, deps);
       return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
     }
   }
@@ -163,7 +172,17 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       deps.log.warn(`history ${opts.history.file} not written: ${errorMessage(e)}`);
     }
   }
+  if (!dirError) sweep(dir, secrets.values, deps);
   return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+}
+
+/**
+ * What the commands wrote themselves (an evaluator's results, a trainer's files) is swept too:
+ * nothing in the result dir, and so in the artifact, keeps a secret value.
+ */
+function sweep(dir: string, values: string[], deps: RunDeps): void {
+  const swept = sweepDir(dir, values);
+  if (swept.length) deps.log.warn(`redacted secret values in ${swept.length} file(s) the stages wrote: ${swept.slice(0, 5).join(', ')}`);
 }
 
 /** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
@@ -172,16 +191,19 @@ async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promis
   const want = (s: StageId) => ctx.stages.includes(s);
   // Training: in run.sh's order, or both arms at once when they have disjoint GPUs.
   const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+  // Fail fast (fail-fast.ts): a failed baseline stops the candidate and every evaluation.
   if (config.parallel && trainRoles.length === 2) {
-    await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));
+    const stopCandidate = () => baselineFailed(ctx) && ctx.running?.candidate?.abort(BASELINE_FAILED);
+    await Promise.all(trainRoles.map((r) => trainArm(ctx, r).then(() => r === 'baseline' && stopCandidate())));
   } else {
-    for (const r of trainRoles) await trainArm(ctx, r);
+    for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await trainArm(ctx, r);
   }
   findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+  if (baselineFailed(ctx)) return ctx.deps.log.error(`stopping: ${BASELINE_FAILED}`);
 
   for (const role of config.evaluations.mtbench?.targets ?? []) {
     if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
-    await evaluate(ctx, role);
+    if (!skipAfterFailure(ctx, evalStage(role))) await evaluate(ctx, role);
   }
   for (const role of ['baseline', 'candidate'] as const) await runEvaluators(ctx, role);
 }
@@ -271,13 +293,6 @@ function partialResult(ctx: RunContext): GateResult {
  * The config's workdir; for the built-in flow, wherever TorchAcc's scripts are (the repository
  * root's benchmarks/accuracy, or the current directory when run.sh's users start it there).
  */
-function resolveWorkdir(opts: RunGateOptions, deps: RunDeps): string {
-  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path.resolve(opts.baseDir, opts.config.workdir);
-  const found = locateBuiltinWorkdir(opts.baseDir);
-  if ('error' in found) throw new UsageError(found.error);
-  deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
-  return found.workdir;
-}
 
 /** Shows the recorded trend and checks the baseline for drift against it (never gating). */
 function addHistory(result: GateResult, file: string, config: GateConfig, deps: RunDeps): void {

@@ -10,6 +10,9 @@ import type { StepHints } from '../readers/step-placement.js';
 import type { RunningStage, StageOutcome } from './process-runner.js';
 import type { RunContext } from './context.js';
 import type { StageId } from './stages.js';
+import { scopedEnvNames } from './plan.js';
+import { createRedactor } from './redact.js';
+import { classifyCause, readLogTail } from './log-tail.js';
 
 export interface StageRun {
   id: StageId;
@@ -22,6 +25,10 @@ export interface StageRun {
   logName: string;
   /** The logging grid the loss dicts of this stage's log are placed on (see step-placement.ts). */
   stepHints?: StepHints;
+  /** The evaluation's requires-env: the only declared credentials this stage's command sees. */
+  requiresEnv?: string[];
+  /** Called once the process started (fail fast stops a running candidate through it). */
+  onStart?: (stage: RunningStage) => void;
   /** Sees every parsed log event; may call `stage.abort(reason)`. */
   onEvent?: (event: LogEvent, stage: RunningStage) => void;
 }
@@ -40,13 +47,14 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   // stdout and stderr through one pipe, so tqdm's redraws keep their place next to the dicts.
   const extra: Record<string, string> = { PYTHONUNBUFFERED: '1', ...s.env, ...expanded.env };
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
-  const env = childEnv(deps.env, extra, deps.secrets);
+  const env = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
   const tracker = new LogTracker(s.stepHints);
   const heartbeat = createHeartbeat({ stage: s.id, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
   const startedAt = deps.now();
   let running: RunningStage | undefined;
+  const redact = createRedactor(ctx.secretValues ?? []);
   const onLine = (line: string) => {
-    deps.echo?.(line, s.id);
+    deps.echo?.(redact(line), s.id);
     for (const ev of tracker.feed(line)) {
       if (ev.kind === 'progress') heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
       else if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
@@ -61,9 +69,11 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       cwd: ctx.workdir,
       env,
       logFile,
+      secrets: ctx.secretValues,
       timeoutMs: s.timeoutMinutes ? s.timeoutMinutes * 60_000 : undefined,
       onLine,
     });
+    s.onStart?.(running);
     const outcome = await running.done;
     // A loss line is held until the next progress redraw; release the last one.
     for (const ev of tracker.flush()) {
@@ -81,11 +91,31 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       seconds: outcome.durationMs / 1000,
       log: s.logName,
     };
+    if (outcome.status === 'failed' || outcome.status === 'timeout') {
+      // Why it failed, where people look (reports, comment, console): the log's last lines.
+      const tail = readLogTail(logFile)?.map(redact);
+      if (tail?.length) {
+        record.tail = tail;
+        const cause = classifyCause(tail);
+        if (cause) record.cause = cause;
+      }
+      deps.log.error(`${s.title} ${outcome.reason}${record.cause ? ` — ${record.cause}` : ''}; log: ${logFile}${tail?.length ? `\n${tail.slice(-10).map((l) => `  | ${l}`).join('\n')}` : ''}`);
+    }
     return { outcome, record, logFile };
   } finally {
     clearInterval(timer);
     heartbeat.stop();
   }
+}
+
+/**
+ * The parent's environment without the credentials some evaluation declares (requires-env), except
+ * those this stage declares itself: a judge's token never reaches a training command (PR code).
+ */
+export function scopedBase(ctx: Pick<RunContext, 'config' | 'deps'>, own: string[]): NodeJS.ProcessEnv {
+  const base = { ...ctx.deps.env };
+  for (const name of scopedEnvNames(ctx.config)) if (!own.includes(name)) delete base[name];
+  return base;
 }
 
 /** A stage that did not run: skipped for a reason, or cancelled before it started. */

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { errorMessage } from '../errors.js';
+import { createStreamRedactor } from './redact.js';
 
 export function openLog(path: string, notes: string[]): WriteStream | undefined {
   try {
@@ -42,17 +43,20 @@ export interface StageOutput {
  * never splice mid-line (the child writes stderr into stdout, see child-command.ts, so the second
  * pipe only carries what the shell says before that).
  */
-export function readOutput(sources: Readable[], log: WriteStream | undefined, onLine: (line: string) => void): StageOutput {
+export function readOutput(sources: Readable[], log: WriteStream | undefined, onLine: (line: string) => void, secrets?: string[]): StageOutput {
   let paused = false;
   let openPipes = sources.length;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   if (openPipes === 0) resolveClosed();
-  const splitters = sources.map((source) => {
+  // Secrets never reach the log file, not even while the stage still runs.
+  const redactors = sources.map(() => (secrets?.length ? createStreamRedactor(secrets) : undefined));
+  const splitters = sources.map((source, i) => {
     const splitter = createLineSplitter(onLine);
+    const redactor = redactors[i];
     source.on('data', (chunk: Buffer) => {
       splitter.push(chunk);
-      if (log && !log.destroyed && !log.write(chunk) && !paused) {
+      if (log && !log.destroyed && !log.write(redactor ? redactor.push(chunk) : chunk) && !paused) {
         paused = true;
         for (const s of sources) s.pause();
         log.once('drain', () => {
@@ -79,6 +83,7 @@ export function readOutput(sources: Readable[], log: WriteStream | undefined, on
     },
     end: () => {
       for (const s of splitters) s.end();
+      for (const r of redactors) if (r && log && !log.destroyed) log.write(r.end());
     },
   };
 }

@@ -18,6 +18,8 @@ export interface StageSpec {
   /** stdout and stderr (through one pipe, in the child's order) are appended here as raw bytes (\r kept). */
   logFile: string;
   timeoutMs?: number;
+  /** Values replaced by *** in the log as it is written (see redact.ts). */
+  secrets?: string[];
   /** Each output line as it arrives, split on \n and \r (tqdm redraws with \r); empty lines skipped. */
   onLine?: (line: string) => void;
 }
@@ -81,7 +83,7 @@ export function runStage(spec: StageSpec, graceMs: number, registry: ProcessRegi
       lineError ??= errorMessage(e);
     }
   };
-  const output = readOutput([child.stdout, child.stderr].filter((s): s is Readable => !!s), log, onLine);
+  const output = readOutput([child.stdout, child.stderr].filter((s): s is Readable => !!s), log, onLine, spec.secrets);
 
   const killGroup = (): Promise<unknown> => (killing ??= terminateGroup(pgid, graceMs));
   const timer =

@@ -83,6 +83,9 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       logName: trainLogName(arm),
       // The baseline's logged steps, unless the candidate's own command states another interval.
       stepHints: mergeHints(hintsFromCommand(arm.train), curve ? hintsFromCurve(curve) : undefined),
+      onStart: (stage) => {
+        if (ctx.running) ctx.running[role] = stage;
+      },
       onEvent: (ev, stage) => {
         if (!watcher || ev.kind !== 'loss' || ctx.earlyAbort) return;
         if (ev.unplaced !== undefined && monitor && !unplacedSaid) {

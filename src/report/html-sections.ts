@@ -2,6 +2,7 @@
 // show). Numbers are formatted by format.ts, exactly as report.md and result.log show them.
 
 import { ROLES, type CheckResult, type CheckVerdict, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
+import { reasonWithCause, tailsHtml } from './stage-tails.js';
 import type { ReportContext } from './context.js';
 import {
   formatCheckValue,
@@ -155,11 +156,11 @@ export function stagesSection(r: GateResult): string {
     s.seconds === undefined ? '' : esc(formatDuration(s.seconds)),
     s.signal ? esc(s.signal) : s.exitCode === undefined || s.exitCode === null ? '' : String(s.exitCode),
     s.log ? `<code>${esc(s.log)}</code>` : '',
-    esc(stageWhy(s.status, s.reason)),
+    esc(stageWhy(s.status, reasonWithCause(s))),
   ]);
   return (
     `<section id="stages"><h2>Stages</h2><figure>${stageTimeline(r)}</figure>` +
-    `${table(['Stage', 'Status', 'Started', 'Time', 'Exit', 'Log', 'Why'], rows, 'stages')}</section>`
+    `${table(['Stage', 'Status', 'Started', 'Time', 'Exit', 'Log', 'Why'], rows, 'stages')}</section>${tailsHtml(r)}`
   );
 }
 

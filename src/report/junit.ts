@@ -3,6 +3,7 @@
 // cases of their own: an INVALID gate must never look green in a JUnit viewer.
 
 import type { CheckResult, GateResult, StageRecord } from '../model.js';
+import { reasonWithCause } from './stage-tails.js';
 import type { ReportContext } from './context.js';
 import { formatBounds, formatValue, verdictWord } from './format.js';
 
@@ -76,13 +77,14 @@ function checkCase(c: CheckResult, gate: string): Case {
 
 function stageCase(s: StageRecord, gate: string): Case | undefined {
   if (s.status === 'ok' || s.status === 'cached') return undefined;
-  const why = [s.reason, s.exitCode !== undefined && s.exitCode !== null ? `exit code ${s.exitCode}` : '', s.signal ? `signal ${s.signal}` : '']
+  const why = [reasonWithCause(s), s.exitCode !== undefined && s.exitCode !== null ? `exit code ${s.exitCode}` : '', s.signal ? `signal ${s.signal}` : '']
     .filter(Boolean)
     .join('; ');
   const message = attr(`${verdictWord(s.status)}${why ? `: ${why}` : ''}`);
   const base = { name: `stage ${s.id}: ${s.title}`, classname: `${gate}.stages`, out: s.log ? `log: ${s.log}` : '' };
   if (s.status === 'skipped') return { ...base, kind: 'skipped', outcome: `<skipped message="${message}"/>` };
-  return { ...base, kind: 'error', outcome: `<error message="${message}" type="${s.status}"/>` };
+  const tail = s.tail?.length ? xmlEscape(s.tail.join('\n')) : '';
+  return { ...base, kind: 'error', outcome: tail ? `<error message="${message}" type="${s.status}">${tail}</error>` : `<error message="${message}" type="${s.status}"/>` };
 }
 
 export function renderJunit(r: GateResult, ctx: ReportContext): string {

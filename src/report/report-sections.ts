@@ -2,6 +2,7 @@
 // shrunk to fit, or '' when nothing useful fits. Untrusted text goes through mdText.
 
 import { ROLES, type CheckResult, type CheckVerdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
+import { reasonWithCause } from './stage-tails.js';
 import type { ReportContext } from './context.js';
 import { TREND_HEADERS, trendRows } from './trend.js';
 import {
@@ -223,7 +224,7 @@ export function stagesSection(r: GateResult): Section {
       s.seconds === undefined ? '' : formatDuration(s.seconds),
       exit,
       s.log ? mdText(s.log, 100) : '',
-      mdText(stageWhy(s.status, s.reason), 300),
+      mdText(stageWhy(s.status, reasonWithCause(s)), 300),
     ]);
   });
   const prefix = `### Stages\n\n${tableHead(['Stage', 'Status', 'Time', 'Exit', 'Log', 'Why'])}`;

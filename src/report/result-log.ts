@@ -3,6 +3,7 @@
 // below it in the same `key = value` shape.
 
 import { ROLES, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
+import { reasonWithCause, tailsText } from './stage-tails.js';
 import type { ReportContext } from './context.js';
 import { pickText, stageWhy, verdictWord } from './format.js';
 import { checkRows, notRunLine } from './report-sections.js';
@@ -41,7 +42,7 @@ function score(s: MtBenchScores | undefined): string {
 
 function stageReason(s: StageRecord): string {
   const parts: string[] = [];
-  const reason = stageWhy(s.status, s.reason);
+  const reason = stageWhy(s.status, reasonWithCause(s));
   if (reason) parts.push(reason);
   // The reason often already says "exit code 1"; say it once.
   const add = (text: string) => {
@@ -120,5 +121,6 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
     ...verdict.map(line),
     CLOSING,
     '',
+    ...(tailsText(r).length ? [header('Failed Stage Logs'), ...tailsText(r), CLOSING, ''] : []),
   ].join('\n');
 }

@@ -87,6 +87,10 @@ export interface SummaryStage {
   started_at: string | null;
   seconds: JsonNumber | null;
   log: string | null;
+  /** The common cause the log tail shows, one phrase. */
+  cause: string | null;
+  /** A failed or timed-out stage's last log lines (redacted). */
+  log_tail: string[] | null;
 }
 
 export interface SummaryJson {
@@ -186,6 +190,8 @@ function stage(s: StageRecord): SummaryStage {
     started_at: s.startedAt ?? null,
     seconds: toJsonNumber(s.seconds),
     log: s.log ?? null,
+    cause: s.cause ?? null,
+    log_tail: s.tail ?? null,
   };
 }
 

@@ -67,6 +67,7 @@ describe('evaluator config', () => {
       margin: 0.02,
       timeoutMinutes: 30,
       env: { HF_DATASETS_OFFLINE: '1' },
+      requiresEnv: [],
     });
     // The margin next to the tasks is the check's margin.
     expect(c.checks.lmEval.margin).toBe(0.02);
@@ -76,6 +77,7 @@ describe('evaluator config', () => {
       file: '{output}/metrics.json',
       timeoutMinutes: 240,
       env: {},
+      requiresEnv: [],
     });
   });
 
@@ -83,9 +85,9 @@ describe('evaluator config', () => {
     const c = parseConfig(`${ARMS}evaluations:\n  lm-eval: {}\n  custom: {}\n`, FILE);
     const ev = (CONFIG_SCHEMA as { properties: { evaluations: { properties: Record<string, { properties: Record<string, { default?: unknown }> }> } } })
       .properties.evaluations.properties;
-    expect(c.evaluations.lmEval).toEqual({ enabled: true, results: ev['lm-eval'].properties.results.default, metrics: {}, margin: 0.01, timeoutMinutes: ev['lm-eval'].properties['timeout-minutes'].default, env: {} });
+    expect(c.evaluations.lmEval).toEqual({ enabled: true, results: ev['lm-eval'].properties.results.default, metrics: {}, margin: 0.01, timeoutMinutes: ev['lm-eval'].properties['timeout-minutes'].default, env: {}, requiresEnv: [] });
     expect(c.evaluations.lmEval!.results).toBe('lm_eval/**/results*.json');
-    expect(c.evaluations.custom).toEqual({ enabled: true, file: ev.custom.properties.file.default, timeoutMinutes: 240, env: {} });
+    expect(c.evaluations.custom).toEqual({ enabled: true, file: ev.custom.properties.file.default, timeoutMinutes: 240, env: {}, requiresEnv: [] });
     expect(ev['eval-loss'].properties.documents.default).toBe(c.evaluations.evalLoss.documents);
   });
 

@@ -126,6 +126,7 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
         modelId: '{arm}_{run_id}',
         timeoutMinutes: 30,
         env: { OPENAI_API_BASE: 'http://127.0.0.1:8000' },
+        requiresEnv: [],
       },
       evalLoss: { enabled: false, documents: 'eval_losses.jsonl' },
     });

@@ -4,7 +4,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Route = 'listComments' | 'createComment' | 'getComment' | 'updateComment' | 'deleteComment' | 'getPull';
+export type Route = 'listComments' | 'createComment' | 'getComment' | 'updateComment' | 'deleteComment' | 'getPull' | 'getUser';
 
 export interface RecordedRequest {
   method: string;
@@ -115,6 +115,8 @@ interface Matched {
 }
 
 function match(method: string, pathname: string): Matched | undefined {
+  // GET /user: a user's token (PAT) gets its user; GITHUB_TOKEN (an installation token) gets 403.
+  if (pathname === '/user' && method === 'GET') return { route: 'getUser', owner: '', repo: '', num: 0 };
   const issueComments = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(pathname);
   if (issueComments) {
     const [, owner, repo, n] = issueComments;
@@ -330,6 +332,10 @@ export async function startGitHubApiServer(): Promise<FakeGitHubApi> {
         if (!found) return reply(404, errorBody(404));
         found.list.splice(found.idx, 1);
         return reply(204, undefined);
+      }
+      case 'getUser': {
+        if (api.actor.type === 'Bot') return reply(403, errorBody(403));
+        return reply(200, { ...api.actor, node_id: `U_${api.actor.id}` });
       }
       case 'getPull': {
         const p = pulls.get(key(o, r, num));

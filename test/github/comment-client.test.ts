@@ -106,12 +106,31 @@ describe('upsert', () => {
     expect(api.comments(T.owner, T.repo, T.issueNumber).find((c) => c.id === human.id)?.body).toBe(`I copied ${MARKER} here`);
   });
 
-  it('with a user token (no bot comment), prefers the comment that starts with the marker', async () => {
+  it('with a user token (a PAT: GET /user answers), updates only that user\'s marked comment', async () => {
     const me = { login: 'ci-user', id: 7, type: 'User' as const };
-    api.seed(T.owner, T.repo, T.issueNumber, [`see ${MARKER} above`]);
+    api.actor = me;
+    const [other] = api.seed(T.owner, T.repo, T.issueNumber, [`${MARKER}\nquoted by a reviewer`]);
     const [mine] = api.seed(T.owner, T.repo, T.issueNumber, [{ body: `${MARKER}\nreport`, user: me }]);
     const res = await client().upsert(T, MARKER, `${MARKER}\nreport 2`);
     expect(res).toMatchObject({ id: mine.id, action: 'updated' });
+    expect(api.comments(T.owner, T.repo, T.issueNumber).find((c) => c.id === other.id)?.body).toBe(`${MARKER}\nquoted by a reviewer`);
+    expect(api.requests.find((r) => r.route === 'getUser')?.outcome).toBe(200);
+  });
+
+  it("leaves a human's comment that starts with the marker alone (GITHUB_TOKEN: GET /user is 403)", async () => {
+    // A person quoting the whole report: the marker first, written by a user, not by the bot.
+    const [human] = api.seed(T.owner, T.repo, T.issueNumber, [`${MARKER}\n> quoted report\n\nWhy did this fail?`]);
+    const res = await client().upsert(T, MARKER, `${MARKER}\nreport 2`);
+    expect(res.action).toBe('created');
+    expect(res.id).not.toBe(human.id);
+    const all = api.comments(T.owner, T.repo, T.issueNumber);
+    expect(all.find((c) => c.id === human.id)?.body).toBe(`${MARKER}\n> quoted report\n\nWhy did this fail?`);
+    expect(all).toHaveLength(2);
+    expect(api.requests.find((r) => r.route === 'getUser')?.outcome).toBe(403);
+    expect(count('updateComment') + count('deleteComment')).toBe(0);
+    // The next run finds its own comment, never the human's.
+    const again = await client().upsert(T, MARKER, `${MARKER}\nreport 3`);
+    expect(again).toMatchObject({ id: res.id, action: 'updated' });
   });
 
   it('posts an over-long body truncated to what GitHub accepts', async () => {
@@ -252,5 +271,33 @@ describe('races', () => {
     expect(res).toMatchObject({ id: bots[0].id, action: 'updated' });
     expect(bots[0].body).toBe(`${MARKER}\nreport`);
     expect(api.comments(T.owner, T.repo, T.issueNumber).map((c) => c.body)).toEqual(['unrelated', `${MARKER}\nreport`]);
+  });
+});
+
+describe('bounded requests', () => {
+  it('a server that accepts and never answers: each request times out, the deadline ends them all', async () => {
+    const net = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const stalled = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
+    const { port } = stalled.address() as import('node:net').AddressInfo;
+    try {
+      const octokit = createOctokit('ghs_testtoken', { baseUrl: `http://127.0.0.1:${port}`, retryUnitMs: 1, writePacing: false, log, requestTimeoutMs: 200, deadlineMs: 1500 });
+      const t0 = Date.now();
+      const e = await rejection(createCommentClient(octokit).upsert(T, MARKER, 'report'));
+      const ms = Date.now() - t0;
+      // Tries of 200 ms each (3 retries) end well before the deadline; never undici's 300 s.
+      expect(ms).toBeLessThan(1500 + 500);
+      expect(sockets.length).toBeGreaterThanOrEqual(4);
+      expect(e.message).toMatch(/timeout|aborted/i);
+      const slow = createOctokit('ghs_testtoken', { baseUrl: `http://127.0.0.1:${port}`, retryUnitMs: 1, writePacing: false, log, requestTimeoutMs: 10_000, deadlineMs: 300 });
+      const t1 = Date.now();
+      const e2 = await rejection(createCommentClient(slow).upsert(T, MARKER, 'report'));
+      expect(Date.now() - t1).toBeLessThan(1000);
+      expect(e2.message).toContain('GitHub API deadline of 0.3 s passed');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => stalled.close(() => r()));
+    }
   });
 });

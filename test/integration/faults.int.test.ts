@@ -83,10 +83,11 @@ describe('training faults (run)', () => {
     expect(stageOf(s, 'train-candidate')?.status).toBe('ok');
   });
 
-  it("the baseline crashes, the candidate trains: INVALID; the candidate's outputs and both logs kept", async () => {
+  it("the baseline crashes, keep-going: the candidate trains: INVALID; the candidate's outputs and both logs kept", async () => {
     const dir = tempDir('fault-onearm-');
     const crash = 'echo "loading shards"; echo "RuntimeError: NCCL error: unhandled system error" >&2; exit 1';
-    const cfg = writeConfig(dir, { baseline: crash, candidate: replay('compile') });
+    // Without keep-going the candidate is not started (fail fast: test/integration/preflight.int.test.ts).
+    const cfg = writeConfig(dir, { baseline: crash, candidate: replay('compile') }, { 'keep-going': true });
     const r = await runCli(['run', '--config', cfg]);
     expect(r.code).toBe(ExitCode.Invalid);
     const res = onlyRunDir(dir);

@@ -178,6 +178,8 @@ describe('buildSummary', () => {
       started_at: null,
       seconds: null,
       log: 'acc_training.log',
+      cause: null,
+      log_tail: null,
     });
     expect(buildSummary(failResult(), CTX).early_abort).toEqual({ step: 200, reason: 'loss is NaN at step 150' });
   });

@@ -1,0 +1,42 @@
+// `accuracy-gate validate` and `run --dry-run`: the config check, preflight and the plan, without
+// starting anything. Exit 0 when the run could start, 2 when preflight found problems.
+import { ExitCode } from '../constants.js';
+import type { Log } from '../log.js';
+import type { CliIo } from './io.js';
+import { loadConfig } from '../config/load-config.js';
+import { parseStages } from '../pipeline/stages.js';
+import { checkRun } from '../pipeline/check-run.js';
+
+export interface ValidateFlags {
+  config?: string;
+  modelDir?: string;
+  out?: string;
+  stages?: string;
+  workdir?: string;
+}
+
+export function validateCommand(flags: ValidateFlags, io: CliIo, log: Log): number {
+  const { config, source } = loadConfig(flags.config, process.cwd());
+  if (flags.workdir) config.workdir = flags.workdir;
+  const check = checkRun(
+    {
+      config,
+      configSource: source,
+      baseDir: process.cwd(),
+      stages: parseStages(flags.stages),
+      resultRoot: flags.out,
+      modelDir: flags.modelDir,
+    },
+    { env: process.env, secrets: [], log },
+  );
+  io.stdout(`config: ${source} is valid\n`);
+  io.stdout(check.plan);
+  for (const w of check.warnings) log.warn(`preflight: ${w}`);
+  if (check.problems.length) {
+    for (const p of check.problems) io.stderr(`accuracy-gate: preflight: ${p}\n`);
+    io.stderr(`accuracy-gate: ${check.problems.length} problem(s): the run would be refused before training\n`);
+    return ExitCode.Usage;
+  }
+  io.stdout('preflight: ok (nothing was started)\n');
+  return ExitCode.Pass;
+}

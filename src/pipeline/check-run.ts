@@ -1,0 +1,80 @@
+// What `validate`, `run --dry-run` and the start of every run share: the resolved paths, the
+// preflight checks and the plan (with the cache's hit or miss per stage).
+import * as path from 'node:path';
+import { errorMessage, UsageError } from '../errors.js';
+import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
+import { cacheKeys } from './cache-stages.js';
+import { createCacheStore } from './cache.js';
+import type { RunDeps } from './context.js';
+import { detectGpuIds, preflight, PreflightError, type PreflightReport } from './preflight.js';
+import { renderPlan } from './plan.js';
+import type { GateConfig } from '../config/types.js';
+import type { StageId } from './stages.js';
+
+/** What the checks need of a run's options (RunGateOptions has these and more). */
+export interface CheckRunOptions {
+  config: GateConfig;
+  /** `BUILTIN_SOURCE` when no config file was read (the built-in flow finds its workdir). */
+  configSource: string;
+  /** Base for the config's relative `workdir`. */
+  baseDir: string;
+  stages: StageId[];
+  resultRoot?: string;
+  modelDir?: string;
+}
+
+export interface RunPaths {
+  workdir: string;
+  /** The result root; each run creates `<root>/<YYYYmmdd_HHMMSS>/`. */
+  root: string;
+  model: string;
+}
+
+export function runPaths(opts: Omit<CheckRunOptions, 'stages'>, deps: Pick<RunDeps, 'log'>): RunPaths {
+  const workdir = resolveWorkdir(opts, deps);
+  const root = opts.resultRoot ? path.resolve(opts.baseDir, opts.resultRoot) : path.resolve(workdir, opts.config.resultDir);
+  return { workdir, root, model: path.resolve(workdir, opts.modelDir ?? opts.config.model) };
+}
+
+export interface RunCheck extends PreflightReport {
+  plan: string;
+}
+
+/** `paths`: when the caller resolved them already (runGate: the built-in flow logs where it runs). */
+export function checkRun(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log'>, paths = runPaths(opts, deps)): RunCheck {
+  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, cacheHits: cacheLookup(opts, deps, paths, report) }) };
+}
+
+/** At the start of a run: warnings logged, problems thrown (a usage error: exit 2, nothing started). */
+export function refuseUnfit(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log'>, paths: RunPaths): void {
+  const check = checkRun(opts, deps, paths);
+  for (const w of check.warnings) deps.log.warn(`preflight: ${w}`);
+  if (check.problems.length) throw new PreflightError(check.problems);
+}
+
+/** The config's workdir; the built-in TorchAcc flow finds benchmarks/accuracy (or says why not). */
+function resolveWorkdir(opts: Omit<CheckRunOptions, 'stages'>, deps: Pick<RunDeps, 'log'>): string {
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path.resolve(opts.baseDir, opts.config.workdir);
+  const found = locateBuiltinWorkdir(opts.baseDir);
+  if ('error' in found) throw new UsageError(found.error);
+  deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
+  return found.workdir;
+}
+
+/** The stages the cache would restore, looked up without restoring anything. */
+function cacheLookup(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets'>, paths: RunPaths, report: PreflightReport): string[] | undefined {
+  const { config } = opts;
+  if (!config.cache.enabled) return undefined;
+  try {
+    const keys = cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps: deps as RunDeps });
+    const store = createCacheStore(config.cache.dir);
+    const hits: string[] = [];
+    if (store.get(keys.baseline)) hits.push('train-baseline', 'eval-baseline');
+    if (store.get(keys.original)) hits.push('eval-original');
+    return hits;
+  } catch (e) {
+    report.warnings.push(`cache: no lookup (${errorMessage(e)})`);
+    return [];
+  }
+}
