@@ -176,10 +176,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
 }
 
-/**
- * What the commands wrote themselves (an evaluator's results, a trainer's files) is swept too:
- * nothing in the result dir, and so in the artifact, keeps a secret value.
- */
+/** What the commands wrote (an evaluator's results) is swept too: no secret in the result dir, so in the artifact. */
 function sweep(dir: string, values: string[], deps: RunDeps): void {
   const swept = sweepDir(dir, values);
   if (swept.length) deps.log.warn(`redacted secret values in ${swept.length} file(s) the stages wrote: ${swept.slice(0, 5).join(', ')}`);

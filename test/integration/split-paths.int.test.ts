@@ -209,7 +209,9 @@ describe('the built-in flow where TorchAcc runs it', () => {
     it(`started in ${where === '.' ? 'the repository root' : where} with no config: finds the scripts, says where, PASS`, async () => {
       const repo = torchAccCheckout();
       const bench = path.join(repo, 'benchmarks', 'accuracy');
-      const r = await runCli(['run'], { cwd: path.join(repo, where), env: { ...process.env, HOME: repo }, timeoutMs: 120_000 });
+      // fastchat.sh's judge variables: the built-in flow refuses to start without them (preflight).
+      const judge = { MIT_SPIDER_TOKEN: 'judge-token-for-tests', MIT_SPIDER_URL: 'http://127.0.0.1:9/judge', M6_TENANT: 'tests' };
+      const r = await runCli(['run'], { cwd: path.join(repo, where), env: { ...process.env, HOME: repo, ...judge }, timeoutMs: 120_000 });
       expect(r.code, r.stderr).toBe(ExitCode.Pass);
       expect(r.stderr).toContain(`built-in TorchAcc flow: running its scripts in ${bench}`);
       const res = newest(path.join(bench, 'result'));
@@ -218,6 +220,17 @@ describe('the built-in flow where TorchAcc runs it', () => {
       expect(summaryOf(res).evaluations.mtbench.candidate.average).toBeGreaterThan(1);
     }, 150_000);
   }
+
+  it("without fastchat.sh's judge variables: exit 2 naming them before any training, no result dir", async () => {
+    const repo = torchAccCheckout();
+    const bench = path.join(repo, 'benchmarks', 'accuracy');
+    const env = { ...process.env, HOME: repo };
+    for (const k of ['MIT_SPIDER_TOKEN', 'MIT_SPIDER_URL', 'M6_TENANT']) delete env[k];
+    const r = await runCli(['run'], { cwd: bench, env });
+    expect(r.code).toBe(ExitCode.Usage);
+    for (const k of ['MIT_SPIDER_TOKEN', 'MIT_SPIDER_URL', 'M6_TENANT']) expect(r.stderr).toContain(`evaluations.mtbench.requires-env: ${k} is not set`);
+    expect(existsSync(path.join(bench, 'result'))).toBe(false);
+  });
 
   it('started elsewhere with no config: exit 2 naming both places looked at, nothing created', async () => {
     const repo = torchAccCheckout();
