@@ -224,7 +224,7 @@ describe('the built-in flow where TorchAcc runs it', () => {
   it("without fastchat.sh's judge variables: exit 2 naming them before any training, no result dir", async () => {
     const repo = torchAccCheckout();
     const bench = path.join(repo, 'benchmarks', 'accuracy');
-    const env = { ...process.env, HOME: repo };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: repo };
     for (const k of ['MIT_SPIDER_TOKEN', 'MIT_SPIDER_URL', 'M6_TENANT']) delete env[k];
     const r = await runCli(['run'], { cwd: bench, env });
     expect(r.code).toBe(ExitCode.Usage);
