@@ -38,11 +38,24 @@ export function collectSecrets(env: NodeJS.ProcessEnv, tokens: string[], secretN
 
 export type Redact = (text: string) => string;
 
-/** A run's secrets and its redactor; the variables too short to redact are named once through `warn`. */
-export function runSecrets(env: NodeJS.ProcessEnv, tokens: string[], secretNames: string[], warn: (m: string) => void): { values: string[]; redact: Redact } {
+/**
+ * A run's secrets: the values, a redactor, and `sweep(dir)` for what the commands wrote themselves
+ * (an evaluator's results) so that nothing in the result dir, and so the artifact, keeps a secret.
+ * The variables too short to redact are named once through `warn`.
+ */
+export function runSecrets(
+  env: NodeJS.ProcessEnv,
+  tokens: string[],
+  secretNames: string[],
+  warn: (m: string) => void,
+): { values: string[]; redact: Redact; sweep(dir: string): void } {
   const s = collectSecrets(env, tokens, secretNames);
   if (s.tooShort.length) warn(`not redacted (shorter than ${MIN_SECRET_LENGTH} characters, replacing them would mangle the logs): ${s.tooShort.join(', ')}`);
-  return { values: s.values, redact: createRedactor(s.values) };
+  const sweep = (dir: string) => {
+    const swept = sweepDir(dir, s.values);
+    if (swept.length) warn(`redacted secret values in ${swept.length} file(s) the stages wrote: ${swept.slice(0, 5).join(', ')}`);
+  };
+  return { values: s.values, redact: createRedactor(s.values), sweep };
 }
 
 export function createRedactor(values: string[]): Redact {

@@ -28,7 +28,7 @@ import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths } from './check-run.js';
-import { redactDeep, runSecrets, sweepDir } from './redact.js';
+import { redactDeep, runSecrets } from './redact.js';
 
 export interface RunGateOptions {
   config: GateConfig;
@@ -64,10 +64,9 @@ export interface RunGateOutcome {
 export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunGateOutcome> {
   const { config } = opts;
   const started = deps.now();
-  const paths = runPaths(opts, deps);
-  const { workdir, root, model } = paths;
+  const { workdir, root, model } = runPaths(opts, deps);
   // Before the result dir and the first training second: a run that can only end INVALID is refused.
-  refuseUnfit(opts, deps, paths);
+  refuseUnfit(opts, deps, { workdir, root, model });
   const secrets = runSecrets(deps.env, deps.secrets, config.secretEnv, (m) => deps.log.warn(m));
   const { dir, runId, error: dirError } = makeResultDir(root, started);
   // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
@@ -160,7 +159,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       // the comparison gave, so that the job fails instead of passing without its record.
       const unrecorded = unrecordedResult(result, writeError);
       reports = renderAll(unrecorded, reportCtx);
-      sweep(dir, secrets.values, deps);
+      secrets.sweep(dir);
       return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
     }
   }
@@ -172,14 +171,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       deps.log.warn(`history ${opts.history.file} not written: ${errorMessage(e)}`);
     }
   }
-  if (!dirError) sweep(dir, secrets.values, deps);
+  if (!dirError) secrets.sweep(dir);
   return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
-}
-
-/** What the commands wrote (an evaluator's results) is swept too: no secret in the result dir, so in the artifact. */
-function sweep(dir: string, values: string[], deps: RunDeps): void {
-  const swept = sweepDir(dir, values);
-  if (swept.length) deps.log.warn(`redacted secret values in ${swept.length} file(s) the stages wrote: ${swept.slice(0, 5).join(', ')}`);
 }
 
 /** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
