@@ -74,6 +74,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--record-history', 'append this run to --history (for scheduled runs of trusted code)')
     .option('--write-cache', 'store the baseline and original-model results in the cache (only from trusted code: your default branch)')
     .option('--verbose', "echo every stage's output (the logs in the result dir always have it)")
+    .option('--quick', "quick tier: stop the candidate after its first N steps and gate only that prefix (finite, loss curve, loss tail)")
+    .option('--quick-steps <n>', "N for --quick (default: the config's quick.steps, else 10 % of the baseline's max_steps)")
     .action(async (opts) => {
       code = exitCodeFor((await runCommand(opts, io, log)).verdict);
     });

@@ -102,6 +102,12 @@ export interface EarlyAbortConfig {
   consecutive: number;
 }
 
+/** The quick tier (`run --quick`): the candidate is stopped once it has logged a loss at step >= steps. */
+export interface QuickConfig {
+  /** Absent: 10 % of the baseline's max_steps. */
+  steps?: number;
+}
+
 export type CacheWriteOn = 'default-branch' | 'always' | 'never';
 
 export interface CacheConfig {
@@ -144,6 +150,7 @@ export interface GateConfig {
   evaluations: EvaluationsConfig;
   checks: Policy;
   earlyAbort: EarlyAbortConfig;
+  quick: QuickConfig;
   cache: CacheConfig;
   /** Run independent stages concurrently (only allowed when the arms have disjoint gpus). */
   parallel: boolean;

@@ -27,6 +27,7 @@ import { lastRunTimes, progressLog } from './progress.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
+import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../engine/quick.js';
 
 export interface RunGateOptions {
   config: GateConfig;
@@ -45,6 +46,8 @@ export interface RunGateOptions {
   runUrl?: string;
   /** Nightly history: shown as a trend with a baseline-drift check; appended to when `record`. */
   history?: { file: string; record: boolean };
+  /** The quick tier (`run --quick`): `steps` overrides the config's `quick.steps`. */
+  quick?: { steps?: number };
 }
 
 export interface RunGateOutcome {
@@ -71,7 +74,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const ctx: RunContext = {
     config,
     deps,
-    stages: opts.stages,
+    // The quick tier runs no evaluation stage: its gate is on the training prefix only.
+    stages: opts.quick ? opts.stages.filter((s) => !s.startsWith('eval-')) : opts.stages,
     workdir,
     dir,
     runId,
@@ -86,17 +90,19 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     cacheHits: [],
     fromRun: {},
     reused: [],
+    ...(opts.quick ? { quick: { steps: opts.quick.steps ?? config.quick.steps } } : {}),
   };
   if (dirError) ctx.problems.push({ source: 'result-dir', message: `${dirError}; no stage was run` });
   else writeRunManifest(ctx, started, false);
   deps.log.info(`accuracy-gate ${config.name}: result dir ${dir}`);
+  if (opts.quick) deps.log.info(`quick tier: the candidate is stopped after its first ${ctx.quick?.steps ?? '10 % of the baseline\'s max_steps'} steps; ${QUICK_NOT_RUN.join(', ')} are not run`);
   const cancelNote = (reason: string) => deps.log.error(`cancelled (${reason}): stopping every stage, keeping what was produced`);
   deps.cancel.onCancel((reason) => {
     cancelNote(reason);
     void deps.runner.cancelAll(reason);
   });
 
-  const want = (s: StageId) => opts.stages.includes(s);
+  const want = (s: StageId) => ctx.stages.includes(s);
   const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
   // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
   const plan = [
@@ -200,7 +206,8 @@ function compareStage(ctx: RunContext): GateResult {
     // A failed training stage is already a problem; its (missing) output needs no second one.
     const failed = ctx.records.some((r) => r.id === `train-${role}` && ['failed', 'timeout', 'cancelled'].includes(r.status));
     if (failed && !existsSync(out)) continue;
-    const aborted = role === 'candidate' && ctx.earlyAbort;
+    // A quick-tier candidate stopped by the gate wrote no results files either.
+    const aborted = role === 'candidate' && (ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
     // An aborted candidate has only its live log; read what it has.
     const base = training.baseline;
     // The baseline's logged steps place a candidate read from its log (an aborted one has no trainer_state.json).
@@ -234,12 +241,28 @@ function compareStage(ctx: RunContext): GateResult {
       }
     }
   }
+  if (ctx.quick) return quickCompare(ctx, training);
   const evaluations = loadEvaluations(ctx.outputs, ctx.config, ctx.problems, ctx.dir);
   return decide(
     { labels: labelsOf(ctx.config), training, mtbench, problems: ctx.problems, earlyAbort: ctx.earlyAbort, ...evaluations },
     ctx.config.checks,
     ctx.records,
   );
+}
+
+/** The quick tier's compare: finite and the curve checks on both runs' first N steps. */
+function quickCompare(ctx: RunContext, training: GateResult['training']): GateResult {
+  const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
+  const tier = { steps: steps ?? 0, totalSteps: totalSteps(training.baseline), notRun: QUICK_NOT_RUN };
+  if (steps === undefined) {
+    ctx.problems.push({ source: 'quick tier', message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
+  }
+  const result = decide(
+    { labels: labelsOf(ctx.config), training: quickTraining(training, steps ?? 0), mtbench: {}, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
+    quickPolicy(ctx.config.checks),
+    ctx.records,
+  );
+  return markQuick(result, tier);
 }
 
 function labelsOf(config: GateConfig) {
