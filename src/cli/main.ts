@@ -10,6 +10,7 @@ import { runCommand } from './run.js';
 import { defaultDemoDir, demoCommand } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
 import { initCommand } from './init.js';
+import { bisectCommand } from './bisect.js';
 import { VERSION } from '../version.js';
 import { defaultIo, type CliIo } from './io.js';
 
@@ -78,6 +79,18 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--quick-steps <n>', "N for --quick (default: the config's quick.steps, else 10 % of the baseline's max_steps)")
     .action(async (opts) => {
       code = exitCodeFor((await runCommand(opts, io, log)).verdict);
+    });
+
+  program
+    .command('bisect')
+    .description('Find the commit that broke the gate: --good gates PASS, --bad FAIL, the commits between are gated candidate-only.')
+    .requiredOption('--good <rev>', 'a commit that gates PASS')
+    .requiredOption('--bad <rev>', 'a later commit that gates FAIL')
+    .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow); read once, before any checkout')
+    .option('--out <dir>', 'result root; the bisect writes <out>/bisect-<YYYYmmdd_HHMMSS>/ (bisect.json and one dir per gate run)')
+    .option('--quick', 'gate each commit with the quick tier')
+    .action(async (opts) => {
+      code = await bisectCommand(opts, io, log);
     });
 
   program

@@ -178,12 +178,14 @@ async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promis
   const want = (s: StageId) => ctx.stages.includes(s);
   // Training: in run.sh's order, or both arms at once when they have disjoint GPUs.
   const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+  // Before training: a baseline from an earlier run (split stages, bisect) gives the candidate's
+  // early abort and quick tier their curve.
+  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
   if (config.parallel && trainRoles.length === 2) {
     await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));
   } else {
     for (const r of trainRoles) await trainArm(ctx, r);
   }
-  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
 
   for (const role of config.evaluations.mtbench?.targets ?? []) {
     if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
