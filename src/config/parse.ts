@@ -176,6 +176,7 @@ function mtbench(raw: Raw): MtBenchConfig {
     modelId: raw['model-id'] ?? 'auto',
     timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
     env: env(raw.env),
+    ...(raw.gpus !== undefined ? { gpus: gpus(raw.gpus) } : {}),
   };
 }
 

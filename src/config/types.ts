@@ -44,6 +44,8 @@ export interface MtBenchConfig {
   modelId: string;
   timeoutMinutes: number;
   env: Record<string, string>;
+  /** CUDA_VISIBLE_DEVICES of the original model's evaluation under `parallel` (normalised); absent = all. */
+  gpus?: string;
 }
 
 export interface EvalLossConfig {

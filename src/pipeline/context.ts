@@ -51,6 +51,8 @@ export interface RunContext {
    * `stoppedAt` the candidate's first logged step >= N, where the gate stopped it.
    */
   quick?: { steps?: number; stoppedAt?: number };
+  /** Under `parallel`: which stages overlapped ("eval-original started beside train-baseline"), for the reports. */
+  parallelNotes?: string[];
   /** Stages restored from the cache (reported as such). */
   cacheHits: string[];
   /**

@@ -15,15 +15,13 @@ import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config
 import { parseJudgments, parseQuestions, scoreModel } from '../readers/mtbench.js';
 import { readFileSync } from 'node:fs';
 import type { RunContext, RunDeps } from './context.js';
-import { trainArm } from './train-stage.js';
-import { evaluate } from './eval-stage.js';
-import { runEvaluators } from './evaluator-stage.js';
 import { loadEvaluations } from '../engine/load-evaluations.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
 import { lockGpus } from './gpu-lock.js';
-import { findEarlierOutputs, writeRunManifest } from './manifest.js';
+import { writeRunManifest } from './manifest.js';
 import { trainStage, evalStage, stageTitle, type StageId } from './stages.js';
 import { lastRunTimes, progressLog } from './progress.js';
+import { gpuStages } from './gpu-stages.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
@@ -140,6 +138,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       workdir,
       ...(ctx.reused.length ? { reused: ctx.reused.join('; ') } : {}),
       ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
+      ...(ctx.parallelNotes?.length ? { 'ran-in-parallel': ctx.parallelNotes.join('; ') } : {}),
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
     },
     synthetic: opts.synthetic,
@@ -170,28 +169,6 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     }
   }
   return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
-}
-
-/** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
-async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promise<void> {
-  const { config } = ctx;
-  const want = (s: StageId) => ctx.stages.includes(s);
-  // Training: in run.sh's order, or both arms at once when they have disjoint GPUs.
-  const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
-  // Before training: a baseline from an earlier run (split stages, bisect) gives the candidate's
-  // early abort and quick tier their curve.
-  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
-  if (config.parallel && trainRoles.length === 2) {
-    await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));
-  } else {
-    for (const r of trainRoles) await trainArm(ctx, r);
-  }
-
-  for (const role of config.evaluations.mtbench?.targets ?? []) {
-    if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
-    await evaluate(ctx, role);
-  }
-  for (const role of ['baseline', 'candidate'] as const) await runEvaluators(ctx, role);
 }
 
 /** Step 5: read what the stages produced and decide. */
