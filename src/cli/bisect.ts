@@ -5,14 +5,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Log } from '../log.js';
 import type { Verdict } from '../model.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 import { ExitCode } from '../constants.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
 import { parseStages, type StageId } from '../pipeline/stages.js';
-import { createProcessRunner } from '../pipeline/process-runner.js';
-import { createCancelController } from '../pipeline/cancel.js';
-import { runGate } from '../pipeline/run-gate.js';
+import { runSession } from '../pipeline/session.js';
 import { timestampName } from '../engine/result-dir.js';
 import { baseProvenance } from '../engine/provenance.js';
 import { errorMessage } from '../errors.js';
@@ -87,9 +85,12 @@ export async function bisectCommand(flags: BisectFlags, io: CliIo, log: Log): Pr
   const quick = !!flags.quick;
   log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? ' (quick tier)' : ''}; results under ${root}`);
 
-  const cancel = createCancelController();
-  const runner = createProcessRunner({ graceMs: 3000 });
-  const onSignal = (sig: NodeJS.Signals) => cancel.cancel(`received ${sig}`);
+  // Each gate run's session stops its stages on a signal; this flag stops the bisection itself
+  // (also when the signal comes between two runs, during a checkout).
+  const cancel = { cancelled: false };
+  const onSignal = () => {
+    cancel.cancelled = true;
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const head = currentHead(top);
@@ -100,7 +101,7 @@ export async function bisectCommand(flags: BisectFlags, io: CliIo, log: Log): Pr
     if (cancel.cancelled) return undefined;
     checkout(top, sha, true);
     log.info(`bisect: ${role} ${sha.slice(0, 12)} ${subjectOf(top, sha)}`);
-    const outcome = await runGate(
+    const outcome = await runSession(
       {
         config: structuredClone(config),
         configSource: source,
@@ -111,7 +112,7 @@ export async function bisectCommand(flags: BisectFlags, io: CliIo, log: Log): Pr
         provenance: { ...baseProvenance(), 'config-hash': configHash(config), commit: sha },
         ...(quick ? { quick: {} } : {}),
       },
-      { runner, log, env: process.env, secrets: [], now: () => new Date(), cancel, heartbeatMs: 60_000 },
+      { log, env: process.env, secrets: [], onSignal: (sig) => `received ${sig}` },
     );
     if (cancel.cancelled) return undefined;
     report.steps.push({ sha, role, verdict: outcome.result.verdict, result_dir: outcome.resultDir });

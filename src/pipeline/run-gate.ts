@@ -25,7 +25,7 @@ import { gpuStages } from './gpu-stages.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
-import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../engine/quick.js';
+import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
 export interface RunGateOptions {
   config: GateConfig;

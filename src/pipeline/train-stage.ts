@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ArmRole, LossPoint, TrainingRun } from '../model.js';
-import { defaultQuickSteps } from '../engine/quick.js';
+import { defaultQuickSteps } from '../checks/quick.js';
 import { readTrainerOutput } from '../readers/trainer-output.js';
 import { createEarlyAbort } from './early-abort.js';
 import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-placement.js';

@@ -1,7 +1,7 @@
 // The sections of report.md. Each takes a byte budget and returns its Markdown (ending in "\n"),
 // shrunk to fit, or '' when nothing useful fits. Untrusted text goes through mdText.
 
-import { quickNotRunLine } from '../engine/quick.js';
+import { quickNotRunLine } from '../checks/quick.js';
 import { ROLES, type CheckResult, type CheckVerdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
 import type { ReportContext } from './context.js';
 import { TREND_HEADERS, trendRows } from './trend.js';

@@ -2,7 +2,7 @@
 // anything that parsed run.sh's file with `\s+=\s+` still works; the gate's verdict is appended
 // below it in the same `key = value` shape.
 
-import { quickNotRunLine } from '../engine/quick.js';
+import { quickNotRunLine } from '../checks/quick.js';
 import { ROLES, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
 import type { ReportContext } from './context.js';
 import { pickText, stageWhy, verdictWord } from './format.js';

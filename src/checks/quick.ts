@@ -1,7 +1,7 @@
 // The quick tier: only the first N steps of both curves are gated (finite and the curve checks),
 // everything that needs the whole run or an evaluation is left out and said to be. Pure.
 import type { ArmRole, GateResult, QuickTier, TrainingRun } from '../model.js';
-import type { Policy } from '../checks/policy.js';
+import type { Policy } from './policy.js';
 
 /** What the quick tier never runs: the reports say so in one line. */
 export const QUICK_NOT_RUN = ['whole-run train loss', 'eval loss', 'MT-Bench', 'other evaluators'];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
 import { quickInputs } from '../../src/action/inputs.js';
-import { defaultQuickSteps, markQuick, prefixOf, quickPolicy, QUICK_NOT_RUN } from '../../src/engine/quick.js';
+import { defaultQuickSteps, markQuick, prefixOf, quickPolicy, QUICK_NOT_RUN } from '../../src/checks/quick.js';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import type { GateResult, TrainingRun } from '../../src/model.js';
 
