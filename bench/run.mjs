@@ -70,9 +70,16 @@ function config(name, extra = {}) {
       baseline: { train: train(T.trainBase, 'eager'), gpus: '0' },
       candidate: { train: extra.candidate ?? train(T.trainCand, 'compile'), gpus: '1' },
     },
-    evaluations: { mtbench: { run: evalCmd, judgments: 'j/gpt-4_single.jsonl', questions: 'j/question.jsonl', 'model-id': 'auto' } },
+    evaluations: {
+      // The DAG runs evaluations at once: each gets its model id from the gate (auto would make them take turns).
+      mtbench: extra.originalGpus
+        ? { run: `${evalCmd} --model-id {model_id}`, judgments: 'j/gpt-4_single.jsonl', questions: 'j/question.jsonl', 'model-id': '{slug}_{run_id}', gpus: extra.originalGpus }
+        : { run: evalCmd, judgments: 'j/gpt-4_single.jsonl', questions: 'j/question.jsonl', 'model-id': 'auto' },
+    },
     cache: { enabled: true, dir: path.join(work, extra.cacheDir ?? 'cache'), fingerprint: 'echo bench' },
     parallel: !!extra.parallel,
+    // Its own lock file: another gate on this machine (a test run) must not add its wait here.
+    lock: { file: path.join(work, `${name}.lock`) },
   };
   const file = path.join(work, `${name}.json`);
   writeFileSync(file, JSON.stringify(cfg)); // JSON is YAML
@@ -91,8 +98,37 @@ const warm = timed(['run', '--config', config('warm')]);
 rows.push(['gate, sequential, cache hit (baseline + original eval reused)', warm]);
 const par = timed(['run', '--config', config('parallel', { parallel: true, cacheDir: 'cache-empty' })]);
 rows.push(['gate, parallel arms (disjoint GPUs), cold cache', par]);
+// Stages as a DAG: the original model's evaluation on its own GPU beside the trainings, each arm's
+// evaluation on its arm's GPU as soon as that training ends. Its limit with these GPU sets is the
+// longer arm (training + evaluation); the fixed start-up is a run with no GPU stage.
+const dag = timed(['run', '--config', config('dag', { parallel: true, cacheDir: 'cache-empty-dag', originalGpus: '2' })]);
+rows.push(['gate, stages as a DAG on 3 GPU sets, cold cache', dag]);
+const startup = timed(['run', '--config', config('startup'), '--stages', 'compare']).secs;
+const dagLimit = Math.max(T.trainBase, T.trainCand) + T.evalEach;
+const prLimit = T.trainCand + T.evalEach;
 console.log(`\n== runner on a scaled workload (run.sh timings / ${SCALE}): run.sh's sequential pipeline = ${seedSequential.toFixed(2)} s of stage time`);
 for (const [what, r] of rows) console.log(`${what.padEnd(64)} ${r.secs.toFixed(2)} s (${((r.secs / seedSequential) * 100).toFixed(0)} % of run.sh), exit ${r.code}`);
+console.log(`fixed start-up (a run with no GPU stage): ${startup.toFixed(2)} s`);
+// The limit from the stage times this run measured (a loaded machine stretches every stage alike).
+const stagesOf = (name) => {
+  const r = path.join(work, `result-${name}`);
+  const last = readdirSync(r).filter((n) => /^\d{8}/.test(n)).sort().at(-1);
+  const st = JSON.parse(readFileSync(path.join(r, last, 'summary.json'), 'utf8')).stages.filter((x) => x.started_at && x.seconds != null && x.status !== 'cached');
+  return Object.fromEntries(st.map((x) => [x.id, { start: Date.parse(x.started_at) / 1000, secs: x.seconds }]));
+};
+const spanOf = (st) => Math.max(...Object.values(st).map((x) => x.start + x.secs)) - Math.min(...Object.values(st).map((x) => x.start));
+const ds = stagesOf('dag');
+const dagMeasuredLimit = Math.max(ds['train-baseline'].secs + ds['eval-baseline'].secs, ds['train-candidate'].secs + ds['eval-candidate'].secs, ds['eval-original'].secs);
+const ws = stagesOf('warm');
+const prMeasured = ws['train-candidate'].secs + ws['eval-candidate'].secs;
+console.log(`DAG stages: span ${spanOf(ds).toFixed(2)} s = ${(spanOf(ds) / dagMeasuredLimit).toFixed(3)} x the limit of the measured stage times (${dagMeasuredLimit.toFixed(2)} s)`);
+console.log(`cached PR gate stages: span ${spanOf(ws).toFixed(2)} s = ${(spanOf(ws) / prMeasured).toFixed(3)} x its train_candidate + eval_candidate (${prMeasured.toFixed(2)} s)`);
+const dagRatio = (dag.secs - startup) / dagLimit;
+console.log(`DAG schedule: ${dag.secs.toFixed(2)} s = ${dagRatio.toFixed(3)} x its limit ${dagLimit.toFixed(2)} s (longest arm: training + evaluation) plus start-up (target <= 1.1 x)`);
+const prRatio = (warm.secs - startup) / prLimit;
+console.log(`cached PR gate: ${warm.secs.toFixed(2)} s = ${prRatio.toFixed(3)} x (train_candidate + eval_candidate = ${prLimit.toFixed(2)} s) plus start-up (target <= 1.05 x)`);
+// Gated on the stage spans: the wall ratios carry this machine's load in the start-up.
+if (spanOf(ds) / dagMeasuredLimit > 1.1 || spanOf(ws) / prMeasured > 1.05) failed = true;
 if (rows.some(([, r]) => r.code !== 0)) {
   failed = true;
   for (const [, r] of rows) if (r.code !== 0) console.log(r.stderr.slice(-2000));

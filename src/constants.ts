@@ -21,6 +21,8 @@ export enum Inputs {
   FailOn = 'fail-on',
   Stages = 'stages',
   AllowForkPrs = 'allow-fork-prs',
+  Quick = 'quick',
+  QuickSteps = 'quick-steps',
 }
 
 /** Action outputs. */

@@ -235,6 +235,15 @@ export interface ArmLabels {
 }
 
 /** Everything the checks decided from, plus their results. The reports render this. */
+export interface QuickTier {
+  /** The last step gated (the candidate was stopped once it logged a loss at or after it). */
+  steps: number;
+  /** The baseline's max_steps (or its last step when max_steps is unknown); null when unknown. */
+  totalSteps: number | null;
+  /** What the quick tier does not run, for the reports' one line. */
+  notRun: string[];
+}
+
 export interface GateResult {
   verdict: Verdict;
   /** One line, e.g. "FAIL: loss curve gap 3.1 % > 2 %". */
@@ -248,6 +257,8 @@ export interface GateResult {
   stages: StageRecord[];
   /** Early abort of the candidate, when it happened. */
   earlyAbort?: { step: number; reason: string };
+  /** Set when this was the quick tier: only the first `steps` of the baseline's `totalSteps` were gated. */
+  quick?: QuickTier;
   /** Per-document eval losses, lm-evaluation-harness results and custom metrics, when read. */
   evalDocs?: EvaluationInputs['evalDocs'];
   lmEval?: EvaluationInputs['lmEval'];

@@ -18,7 +18,7 @@ const questions = opt('questions');
 // The original (not fine-tuned) model scores lower than both fine-tuned arms.
 const quality = Number(opt('quality', '6')) - (opt('role') === 'original' ? 1.2 : 0);
 if (!checkpoint || !judgments || !questions) {
-  console.error('usage: replay-mtbench.mjs --checkpoint DIR --judgments FILE --questions FILE [--quality Q]');
+  console.error('usage: replay-mtbench.mjs --checkpoint DIR --judgments FILE --questions FILE [--quality Q] [--model-id ID]');
   process.exit(2);
 }
 const CATEGORIES = ['writing', 'roleplay', 'reasoning', 'math', 'coding', 'extraction', 'stem', 'humanities'];
@@ -34,7 +34,8 @@ if (!existsSync(questions)) {
 const p = (n) => String(n).padStart(2, '0');
 const d = new Date();
 const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-const model = `${path.basename(path.resolve(checkpoint))}_${stamp}`;
+// --model-id: the id chosen by the gate (config model-id); else fastchat.sh's <dirname>_<timestamp>.
+const model = opt('model-id') || `${path.basename(path.resolve(checkpoint))}_${stamp}`;
 console.log('====gen start====');
 console.log(`synthetic answers for ${model}`);
 console.log('====gen done====');

@@ -20,6 +20,8 @@ export interface ActionSettings {
   failOn: Verdict[];
   stages: StageId[];
   allowForkPrs: boolean;
+  /** The quick tier (inputs quick, quick-steps); undefined = the full gate. */
+  quick?: { steps?: number };
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -56,6 +58,7 @@ export function getInputs(io: Pick<ActionIo, 'getInput'> = coreIo()): ActionSett
   if (fork && !TRUE.includes(fork) && !FALSE.includes(fork)) throw new UsageError(`input ${Inputs.AllowForkPrs}: "${fork}" is not true or false`);
   const allowForkPrs = TRUE.includes(fork);
   return {
+    quick: quickInputs(input(Inputs.Quick), input(Inputs.QuickSteps)),
     config: input(Inputs.Config) || undefined,
     modelDir: input(Inputs.ModelDir) || undefined,
     workingDirectory: input(Inputs.WorkingDirectory) || '.',
@@ -67,4 +70,19 @@ export function getInputs(io: Pick<ActionIo, 'getInput'> = coreIo()): ActionSett
     stages: parseStages(input(Inputs.Stages) || 'all', `input ${Inputs.Stages}`),
     allowForkPrs,
   };
+}
+
+/** `quick` is true/false (empty = false); `quick-steps` a whole number >= 1, only with quick. */
+export function quickInputs(quick: string, steps: string): { steps?: number } | undefined {
+  const on = quick.trim().toLowerCase();
+  if (on !== '' && on !== 'true' && on !== 'false') throw new UsageError(`input ${Inputs.Quick}: "${quick}" is not true or false`);
+  const text = steps.trim();
+  if (on !== 'true') {
+    if (text) throw new UsageError(`input ${Inputs.QuickSteps}: set, but input ${Inputs.Quick} is not true`);
+    return undefined;
+  }
+  if (!text) return {};
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`input ${Inputs.QuickSteps}: "${steps}" is not a whole number >= 1`);
+  return { steps: n };
 }

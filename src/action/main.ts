@@ -74,6 +74,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
       configSource: source,
       baseDir: workspace,
       stages: settings.stages,
+      quick: settings.quick,
       modelDir: settings.modelDir,
       allowCacheWrite: trust.cacheWrite,
       provenance: { ...baseProvenance(io.env), 'config-hash': configHash(config) },

@@ -11,6 +11,7 @@ import { defaultDemoDir, demoCommand } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
 import { initCommand } from './init.js';
 import { validateCommand } from './validate.js';
+import { bisectCommand } from './bisect.js';
 import { VERSION } from '../version.js';
 import { defaultIo, type CliIo } from './io.js';
 
@@ -76,6 +77,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--write-cache', 'store the baseline and original-model results in the cache (only from trusted code: your default branch)')
     .option('--verbose', "echo every stage's output (the logs in the result dir always have it)")
     .option('--dry-run', 'check the config and preflight, print the plan, start nothing (as validate)')
+    .option('--quick', "quick tier: stop the candidate after its first N steps and gate only that prefix (finite, loss curve, loss tail)")
+    .option('--quick-steps <n>', "N for --quick (default: the config's quick.steps, else 10 % of the baseline's max_steps)")
     .action(async (opts) => {
       code = opts.dryRun ? validateCommand(opts, io, log) : exitCodeFor((await runCommand(opts, io, log)).verdict);
     });
@@ -90,6 +93,18 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--workdir <dir>', 'working directory (overrides the config)')
     .action((opts) => {
       code = validateCommand(opts, io, log);
+    });
+
+  program
+    .command('bisect')
+    .description('Find the commit that broke the gate: --good gates PASS, --bad FAIL, the commits between are gated candidate-only.')
+    .requiredOption('--good <rev>', 'a commit that gates PASS')
+    .requiredOption('--bad <rev>', 'a later commit that gates FAIL')
+    .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow); read once, before any checkout')
+    .option('--out <dir>', 'result root; the bisect writes <out>/bisect-<YYYYmmdd_HHMMSS>/ (bisect.json and one dir per gate run)')
+    .option('--quick', 'gate each commit with the quick tier')
+    .action(async (opts) => {
+      code = await bisectCommand(opts, io, log);
     });
 
   program

@@ -21,6 +21,8 @@ export interface RunFlags {
   verbose?: boolean;
   history?: string;
   recordHistory?: boolean;
+  quick?: boolean;
+  quickSteps?: string;
 }
 
 export interface LocalRun {
@@ -33,6 +35,7 @@ export interface LocalRun {
   synthetic?: boolean;
   verbose?: boolean;
   history?: { file: string; record: boolean };
+  quick?: { steps?: number };
 }
 
 /** Runs the gate in this process with signal handling: SIGINT/SIGTERM stop every stage, the result dir is still written. */
@@ -48,6 +51,7 @@ export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateRe
       allowCacheWrite: r.allowCacheWrite,
       synthetic: r.synthetic,
       history: r.history,
+      quick: r.quick,
       provenance: { ...baseProvenance(), 'config-hash': configHash(r.config) },
     },
     {
@@ -67,6 +71,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, log: Log): Promise<
   const { config, source } = loadConfig(flags.config, process.cwd());
   if (flags.workdir) config.workdir = flags.workdir;
   if (flags.recordHistory && !flags.history) throw new UsageError('--record-history needs --history FILE');
+  if (flags.quickSteps !== undefined && !flags.quick) throw new UsageError('--quick-steps needs --quick');
   return runLocal(
     {
       config,
@@ -77,8 +82,16 @@ export async function runCommand(flags: RunFlags, io: CliIo, log: Log): Promise<
       allowCacheWrite: !!flags.writeCache,
       verbose: flags.verbose,
       history: flags.history ? { file: flags.history, record: !!flags.recordHistory } : undefined,
+      quick: flags.quick ? { ...(flags.quickSteps !== undefined ? { steps: parseQuickSteps(flags.quickSteps) } : {}) } : undefined,
     },
     io,
     log,
   );
+}
+
+/** --quick-steps N: a whole number >= 1 (the config's quick.steps has the same rule). */
+export function parseQuickSteps(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--quick-steps: expected a whole number >= 1, got "${text}"`);
+  return n;
 }

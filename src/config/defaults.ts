@@ -129,6 +129,7 @@ export const BUILTIN_CONFIG: GateConfig = deepFreeze({
   },
   checks: resolvePolicy(),
   earlyAbort: { enabled: true, bound: 0.1, consecutive: 3 },
+  quick: {},
   cache: {
     enabled: false,
     dir: DEFAULT_CACHE_DIR,

@@ -133,6 +133,7 @@ function build(raw: Raw): GateConfig {
     },
     checks,
     earlyAbort: { enabled: abort.enabled ?? true, bound: abort.bound ?? 0.1, consecutive: abort.consecutive ?? 3 },
+    quick: raw.quick?.steps !== undefined ? { steps: raw.quick.steps as number } : {},
     cache: {
       enabled: cache.enabled ?? false,
       dir: cache.dir ?? DEFAULT_CACHE_DIR,
@@ -178,6 +179,7 @@ function mtbench(raw: Raw): MtBenchConfig {
     timeoutMinutes: raw['timeout-minutes'] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
     env: env(raw.env),
     requiresEnv: [...((raw['requires-env'] ?? []) as string[])],
+    ...(raw.gpus !== undefined ? { gpus: gpus(raw.gpus) } : {}),
   };
 }
 

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import type { Command } from './types.js';
 import { suggest } from './suggest.js';
 
-export const PLACEHOLDER_NAMES = ['model', 'output', 'checkpoint', 'model_id', 'arm', 'result_dir'] as const;
+export const PLACEHOLDER_NAMES = ['model', 'output', 'checkpoint', 'model_id', 'arm', 'result_dir', 'quick_steps'] as const;
 export type PlaceholderName = (typeof PLACEHOLDER_NAMES)[number];
 
 export interface Placeholders {
@@ -24,6 +24,8 @@ export interface Placeholders {
   arm: string;
   /** This run's result dir, `<result-dir>/<YYYYmmdd_HHMMSS>`. */
   result_dir: string;
+  /** The quick tier's step count N, so a trainer can stop itself (`--max_steps`); '' in a full gate. */
+  quick_steps?: string;
 }
 
 export const PLACEHOLDER_ENV: Readonly<Record<PlaceholderName, string>> = {
@@ -33,6 +35,7 @@ export const PLACEHOLDER_ENV: Readonly<Record<PlaceholderName, string>> = {
   model_id: 'GATE_MODEL_ID',
   arm: 'GATE_ARM',
   result_dir: 'GATE_RESULT_DIR',
+  quick_steps: 'GATE_QUICK_STEPS',
 };
 
 /** Which placeholders a command may use, and what to call it in messages. */
@@ -41,22 +44,23 @@ export interface CommandContext {
   what: string;
 }
 
-export const TRAIN_CONTEXT: CommandContext = { allowed: ['model', 'output', 'arm', 'result_dir'], what: 'a training command' };
-export const EVAL_CONTEXT: CommandContext = { allowed: PLACEHOLDER_NAMES, what: 'an evaluation command' };
+export const TRAIN_CONTEXT: CommandContext = { allowed: ['model', 'output', 'arm', 'result_dir', 'quick_steps'], what: 'a training command' };
+// {quick_steps} is for trainers only: the quick tier runs no evaluation.
+export const EVAL_CONTEXT: CommandContext = { allowed: PLACEHOLDER_NAMES.filter((n) => n !== 'quick_steps'), what: 'an evaluation command' };
 
 type Segment = { text: string } | { ref: string };
 
 /** Replaces placeholders; throws ConfigError (no file/line: the caller's values are at fault) on a bad template. */
 export function expandCommand(cmd: Command, values: Placeholders): { command: Command; env: Record<string, string> } {
-  const problem = commandProblem(cmd, EVAL_CONTEXT);
+  const problem = commandProblem(cmd, { allowed: PLACEHOLDER_NAMES, what: 'a command' });
   if (problem) throw new ConfigError(problem.index === undefined ? problem.message : `argument ${problem.index}: ${problem.message}`);
-  const value = (name: string): string => values[name as PlaceholderName];
+  const value = (name: string): string => values[name as PlaceholderName] ?? '';
   const command =
     typeof cmd === 'string'
       ? render(tokenize(cmd), (name) => shellQuote(value(name)))
       : cmd.map((arg) => render(tokenize(arg), value));
   const env: Record<string, string> = {};
-  for (const name of PLACEHOLDER_NAMES) env[PLACEHOLDER_ENV[name]] = values[name];
+  for (const name of PLACEHOLDER_NAMES) env[PLACEHOLDER_ENV[name]] = values[name] ?? '';
   return { command, env };
 }
 

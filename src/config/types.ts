@@ -46,6 +46,8 @@ export interface MtBenchConfig {
   env: Record<string, string>;
   /** Variables this evaluation needs: checked before training, passed to its commands only. */
   requiresEnv: string[];
+  /** CUDA_VISIBLE_DEVICES of the original model's evaluation under `parallel` (normalised); absent = all. */
+  gpus?: string;
 }
 
 export interface EvalLossConfig {
@@ -108,6 +110,12 @@ export interface EarlyAbortConfig {
   consecutive: number;
 }
 
+/** The quick tier (`run --quick`): the candidate is stopped once it has logged a loss at step >= steps. */
+export interface QuickConfig {
+  /** Absent: 10 % of the baseline's max_steps. */
+  steps?: number;
+}
+
 export type CacheWriteOn = 'default-branch' | 'always' | 'never';
 
 export interface CacheConfig {
@@ -150,6 +158,7 @@ export interface GateConfig {
   evaluations: EvaluationsConfig;
   checks: Policy;
   earlyAbort: EarlyAbortConfig;
+  quick: QuickConfig;
   cache: CacheConfig;
   /** Run independent stages concurrently (only allowed when the arms have disjoint gpus). */
   parallel: boolean;

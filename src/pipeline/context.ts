@@ -46,6 +46,13 @@ export interface RunContext {
   /** Raw judgment lines of this run, per target. */
   judgmentLines: Partial<Record<Role, string[]>>;
   earlyAbort?: { step: number; reason: string };
+  /**
+   * The quick tier: `steps` is N once known (flag, config, or 10 % of the baseline's max_steps);
+   * `stoppedAt` the candidate's first logged step >= N, where the gate stopped it.
+   */
+  quick?: { steps?: number; stoppedAt?: number };
+  /** Under `parallel`: which stages overlapped ("eval-original started beside train-baseline"), for the reports. */
+  parallelNotes?: string[];
   /** Stages restored from the cache (reported as such). */
   cacheHits: string[];
   /**

@@ -58,6 +58,8 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
       placeholders: { model: ctx.model, output: checkpoint, checkpoint, model_id: modelId, arm: role, result_dir: ctx.dir },
       env: mt.env,
       requiresEnv: mt.requiresEnv,
+      // Under `parallel` each evaluation stays on its own GPU set (see schedule.ts); otherwise as run.sh: all.
+      ...(ctx.config.parallel ? { gpus: armRole ? ctx.config.arms[armRole].gpus : mt.gpus } : {}),
       timeoutMinutes: mt.timeoutMinutes,
       logName,
     }),

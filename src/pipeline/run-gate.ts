@@ -14,21 +14,19 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { parseJudgments, parseQuestions, scoreModel } from '../readers/mtbench.js';
 import { readFileSync } from 'node:fs';
 import type { RunContext, RunDeps } from './context.js';
-import { trainArm } from './train-stage.js';
-import { evaluate } from './eval-stage.js';
-import { runEvaluators } from './evaluator-stage.js';
 import { loadEvaluations } from '../engine/load-evaluations.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
 import { lockGpus } from './gpu-lock.js';
-import { findEarlierOutputs, writeRunManifest } from './manifest.js';
+import { writeRunManifest } from './manifest.js';
 import { trainStage, evalStage, stageTitle, type StageId } from './stages.js';
 import { lastRunTimes, progressLog } from './progress.js';
-import { BASELINE_FAILED, baselineFailed, skipAfterFailure } from './fail-fast.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths } from './check-run.js';
 import { redactDeep, runSecrets } from './redact.js';
+import { gpuStages } from './gpu-stages.js';
+import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
 export interface RunGateOptions {
   config: GateConfig;
@@ -47,6 +45,8 @@ export interface RunGateOptions {
   runUrl?: string;
   /** Nightly history: shown as a trend with a baseline-drift check; appended to when `record`. */
   history?: { file: string; record: boolean };
+  /** The quick tier (`run --quick`): `steps` overrides the config's `quick.steps`. */
+  quick?: { steps?: number };
 }
 
 export interface RunGateOutcome {
@@ -75,7 +75,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const ctx: RunContext = {
     config,
     deps,
-    stages: opts.stages,
+    // The quick tier runs no evaluation stage: its gate is on the training prefix only.
+    stages: opts.quick ? opts.stages.filter((s) => !s.startsWith('eval-')) : opts.stages,
     workdir,
     dir,
     runId,
@@ -92,17 +93,19 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     reused: [],
     secretValues: secrets.values,
     running: {},
+    ...(opts.quick ? { quick: { steps: opts.quick.steps ?? config.quick.steps } } : {}),
   };
   if (dirError) ctx.problems.push({ source: 'result-dir', message: `${dirError}; no stage was run` });
   else writeRunManifest(ctx, started, false);
   deps.log.info(`accuracy-gate ${config.name}: result dir ${dir}`);
+  if (opts.quick) deps.log.info(`quick tier: the candidate is stopped after its first ${ctx.quick?.steps ?? '10 % of the baseline\'s max_steps'} steps; ${QUICK_NOT_RUN.join(', ')} are not run`);
   const cancelNote = (reason: string) => deps.log.error(`cancelled (${reason}): stopping every stage, keeping what was produced`);
   deps.cancel.onCancel((reason) => {
     cancelNote(reason);
     void deps.runner.cancelAll(reason);
   });
 
-  const want = (s: StageId) => opts.stages.includes(s);
+  const want = (s: StageId) => ctx.stages.includes(s);
   const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
   // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
   const plan = [
@@ -141,6 +144,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       workdir,
       ...(ctx.reused.length ? { reused: ctx.reused.join('; ') } : {}),
       ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
+      ...(ctx.parallelNotes?.length ? { 'ran-in-parallel': ctx.parallelNotes.join('; ') } : {}),
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
     },
     synthetic: opts.synthetic,
@@ -175,29 +179,6 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
 }
 
-/** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
-async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promise<void> {
-  const { config } = ctx;
-  const want = (s: StageId) => ctx.stages.includes(s);
-  // Training: in run.sh's order, or both arms at once when they have disjoint GPUs.
-  const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
-  // Fail fast (fail-fast.ts): a failed baseline stops the candidate and every evaluation.
-  if (config.parallel && trainRoles.length === 2) {
-    const stopCandidate = () => baselineFailed(ctx) && ctx.running?.candidate?.abort(BASELINE_FAILED);
-    await Promise.all(trainRoles.map((r) => trainArm(ctx, r).then(() => r === 'baseline' && stopCandidate())));
-  } else {
-    for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await trainArm(ctx, r);
-  }
-  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
-  if (baselineFailed(ctx)) return ctx.deps.log.error(`stopping: ${BASELINE_FAILED}`);
-
-  for (const role of config.evaluations.mtbench?.targets ?? []) {
-    if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
-    if (!skipAfterFailure(ctx, evalStage(role))) await evaluate(ctx, role);
-  }
-  for (const role of ['baseline', 'candidate'] as const) await runEvaluators(ctx, role);
-}
-
 /** Step 5: read what the stages produced and decide. */
 function compareStage(ctx: RunContext): GateResult {
   const training: GateResult['training'] = {};
@@ -212,7 +193,8 @@ function compareStage(ctx: RunContext): GateResult {
     // A failed training stage is already a problem; its (missing) output needs no second one.
     const failed = ctx.records.some((r) => r.id === `train-${role}` && ['failed', 'timeout', 'cancelled'].includes(r.status));
     if (failed && !existsSync(out)) continue;
-    const aborted = role === 'candidate' && ctx.earlyAbort;
+    // A quick-tier candidate stopped by the gate wrote no results files either.
+    const aborted = role === 'candidate' && (ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
     // An aborted candidate has only its live log; read what it has.
     const base = training.baseline;
     // The baseline's logged steps place a candidate read from its log (an aborted one has no trainer_state.json).
@@ -246,12 +228,28 @@ function compareStage(ctx: RunContext): GateResult {
       }
     }
   }
+  if (ctx.quick) return quickCompare(ctx, training);
   const evaluations = loadEvaluations(ctx.outputs, ctx.config, ctx.problems, ctx.dir);
   return decide(
     { labels: labelsOf(ctx.config), training, mtbench, problems: ctx.problems, earlyAbort: ctx.earlyAbort, ...evaluations },
     ctx.config.checks,
     ctx.records,
   );
+}
+
+/** The quick tier's compare: finite and the curve checks on both runs' first N steps. */
+function quickCompare(ctx: RunContext, training: GateResult['training']): GateResult {
+  const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
+  const tier = { steps: steps ?? 0, totalSteps: totalSteps(training.baseline), notRun: QUICK_NOT_RUN };
+  if (steps === undefined) {
+    ctx.problems.push({ source: 'quick tier', message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
+  }
+  const result = decide(
+    { labels: labelsOf(ctx.config), training: quickTraining(training, steps ?? 0), mtbench: {}, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
+    quickPolicy(ctx.config.checks),
+    ctx.records,
+  );
+  return markQuick(result, tier);
 }
 
 function labelsOf(config: GateConfig) {

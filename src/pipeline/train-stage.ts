@@ -1,7 +1,8 @@
 // Steps 1 and 2: train one arm (or restore the baseline from the cache), watching its live loss.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ArmRole, LossPoint } from '../model.js';
+import type { ArmRole, LossPoint, TrainingRun } from '../model.js';
+import { defaultQuickSteps } from '../checks/quick.js';
 import { readTrainerOutput } from '../readers/trainer-output.js';
 import { createEarlyAbort } from './early-abort.js';
 import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-placement.js';
@@ -16,15 +17,15 @@ export function armOutputDir(ctx: RunContext, role: ArmRole): string {
   return path.resolve(ctx.dir, arm.output ?? `${arm.slug}_ckpt`);
 }
 
-/** The baseline's logged curve, for early abort (undefined when it is not readable). */
-function baselineCurve(ctx: RunContext): LossPoint[] | undefined {
+/** The baseline's run as read for early abort and the quick tier (undefined when it is not readable). */
+function baselineRun(ctx: RunContext): TrainingRun | undefined {
   const dir = ctx.outputs.baseline;
   if (!dir || !ctx.trained.baseline) return undefined;
   try {
     // trainer_state.json has the curve: reading the log too (it may be gigabytes) would only delay
     // the candidate. The log is read when it is the only source.
     const state = readTrainerOutput(dir);
-    if (state.curve.length > 0 && state.stepsUnknown === undefined) return state.curve;
+    if (state.curve.length > 0 && state.stepsUnknown === undefined) return state;
   } catch {
     // no trainer_state.json or results files: try the log below
   }
@@ -33,10 +34,22 @@ function baselineCurve(ctx: RunContext): LossPoint[] | undefined {
     const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints } : { hints });
     // A curve whose steps are ordinals cannot be compared with the candidate's steps.
     if (run.stepsUnknown !== undefined) ctx.deps.log.info(`early abort: the baseline's loss steps cannot be established (${run.stepsUnknown})`);
-    return run.curve.length > 0 && run.stepsUnknown === undefined ? run.curve : undefined;
+    return run.curve.length > 0 && run.stepsUnknown === undefined ? run : undefined;
   } catch {
     return undefined; // the compare stage reports why the baseline is unreadable
   }
+}
+
+function baselineCurve(ctx: RunContext): LossPoint[] | undefined {
+  return baselineRun(ctx)?.curve;
+}
+
+/** The quick tier's N, settled before the candidate starts: undefined = the candidate is not run. */
+function quickSteps(ctx: RunContext): number | undefined {
+  const quick = ctx.quick!;
+  quick.steps ??= defaultQuickSteps(baselineRun(ctx));
+  if (quick.steps !== undefined) ctx.deps.log.info(`quick tier: stopping the candidate once it logs a loss at step >= ${quick.steps}`);
+  return quick.steps;
 }
 
 export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
@@ -51,6 +64,11 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
   ctx.outputs[role] = output;
   ctx.trainLogs[role] = path.join(ctx.dir, trainLogName(arm));
 
+  const quickAt = role === 'candidate' && ctx.quick ? quickSteps(ctx) : undefined;
+  if (role === 'candidate' && ctx.quick && quickAt === undefined) {
+    record(ctx, notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"));
+    return;
+  }
   const early = ctx.config.earlyAbort;
   const curve = role === 'candidate' && early.enabled ? baselineCurve(ctx) : undefined;
   const monitor = curve
@@ -76,7 +94,7 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       id,
       title,
       command: arm.train,
-      placeholders: { model: ctx.model, output, checkpoint: output, model_id: '', arm: role, result_dir: ctx.dir },
+      placeholders: { model: ctx.model, output, checkpoint: output, model_id: '', arm: role, result_dir: ctx.dir, quick_steps: quickAt !== undefined ? String(quickAt) : '' },
       env: arm.env,
       gpus: arm.gpus,
       timeoutMinutes: arm.timeoutMinutes,
@@ -87,16 +105,26 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
         if (ctx.running) ctx.running[role] = stage;
       },
       onEvent: (ev, stage) => {
-        if (!watcher || ev.kind !== 'loss' || ctx.earlyAbort) return;
+        if (ev.kind !== 'loss' || ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined) return;
         if (ev.unplaced !== undefined && monitor && !unplacedSaid) {
           unplacedSaid = true;
           ctx.deps.log.info(`early abort: ${arm.label}'s loss steps cannot be established (${ev.unplaced}); the curve is no longer compared, only NaN/Inf losses stop it`);
         }
-        const decision = (ev.unplaced !== undefined ? unplacedWatcher : undefined)?.observe(ev.point) ?? watcher.observe(ev.point);
-        if (decision.abort) {
-          ctx.earlyAbort = { step: decision.step, reason: decision.reason };
-          ctx.deps.log.error(`early abort of ${arm.label} at step ${decision.step}: ${decision.reason}`);
-          stage.abort(`early abort at step ${decision.step}: ${decision.reason}`);
+        if (watcher) {
+          const decision = (ev.unplaced !== undefined ? unplacedWatcher : undefined)?.observe(ev.point) ?? watcher.observe(ev.point);
+          if (decision.abort) {
+            ctx.earlyAbort = { step: decision.step, reason: decision.reason };
+            ctx.deps.log.error(`early abort of ${arm.label} at step ${decision.step}: ${decision.reason}`);
+            stage.abort(`early abort at step ${decision.step}: ${decision.reason}`);
+            return;
+          }
+        }
+        // The gate stops the candidate itself, so any trainer works (the whole process group goes).
+        // Only on a step the log establishes: an ordinal is no step count.
+        if (quickAt !== undefined && ev.unplaced === undefined && ev.point.step >= quickAt) {
+          ctx.quick!.stoppedAt = ev.point.step;
+          ctx.deps.log.info(`quick tier: ${arm.label} logged a loss at step ${ev.point.step} (>= ${quickAt}): stopping it`);
+          stage.abort(`quick tier: stopped after step ${ev.point.step} (quick steps ${quickAt})`);
         }
       },
     }),

@@ -1,6 +1,7 @@
 // The sections of report.md. Each takes a byte budget and returns its Markdown (ending in "\n"),
 // shrunk to fit, or '' when nothing useful fits. Untrusted text goes through mdText.
 
+import { quickNotRunLine } from '../checks/quick.js';
 import { ROLES, type CheckResult, type CheckVerdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
 import { reasonWithCause } from './stage-tails.js';
 import type { ReportContext } from './context.js';
@@ -55,6 +56,7 @@ export function headerSection(r: GateResult, ctx: ReportContext): Section {
     if (ctx.synthetic) parts.push('\n> **Synthetic example**: demo data, not a real training run.\n');
     parts.push(`\n**${mdText(r.headline, 1000)}**\n`);
     for (const w of r.warnings ?? []) parts.push(`\n> ⚠️ **Warning**: ${mdText(w, 500)}\n`);
+    if (r.quick) parts.push(`\n> ${mdText(quickNotRunLine(r.quick), 500)}\n`);
     // The headline usually says it already ("candidate stopped early at step N"); say it once.
     if (r.earlyAbort && !r.headline.includes(`step ${r.earlyAbort.step}`)) {
       parts.push(`\n> ${mdText(r.labels.candidate, 80)} was stopped early at step ${r.earlyAbort.step}: ${mdText(r.earlyAbort.reason, 500)}\n`);

@@ -2,6 +2,7 @@
 // anything that parsed run.sh's file with `\s+=\s+` still works; the gate's verdict is appended
 // below it in the same `key = value` shape.
 
+import { quickNotRunLine } from '../checks/quick.js';
 import { ROLES, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
 import { reasonWithCause, tailsText } from './stage-tails.js';
 import type { ReportContext } from './context.js';
@@ -76,6 +77,7 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
   const details: [string, string] = ['More details can be found in', oneLine(ctx.resultDir)];
 
   const verdict: [string, string][] = [['Verdict', verdictWord(r.verdict)]];
+  if (r.quick) verdict.push(['Tier', quickNotRunLine(r.quick)]);
   if (ctx.synthetic) verdict.push(['Data', 'synthetic example (demo data, not a real run)']);
   for (const w of r.warnings ?? []) verdict.push(['warning', oneLine(w)]);
   for (const role of ROLES) {

@@ -108,6 +108,8 @@ export interface SummaryJson {
   /** Facts that do not change the verdict but must be seen (e.g. both arms read from one directory). */
   warnings: string[];
   early_abort: { step: number; reason: string } | null;
+  /** The quick tier (run --quick): what was gated; null for a full gate. */
+  quick: { steps: number; total_steps: number | null; not_run: string[] } | null;
   result_dir: string;
   started_at: string;
   finished_at: string;
@@ -214,6 +216,7 @@ export function buildSummary(r: GateResult, ctx: ReportContext): SummaryJson {
     problems: r.problems.map((p) => ({ source: p.source, message: p.message })),
     warnings: [...(r.warnings ?? [])],
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
+    quick: r.quick ? { steps: r.quick.steps, total_steps: r.quick.totalSteps, not_run: [...r.quick.notRun] } : null,
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,
     finished_at: ctx.finishedAt,

@@ -28,6 +28,8 @@ const CONTRACT: Record<string, string> = {
   'fail-on': 'fail',
   stages: 'all',
   'allow-fork-prs': 'false',
+  quick: 'false',
+  'quick-steps': '',
 };
 
 /** The runner's encoding of an input (what @actions/core reads). */

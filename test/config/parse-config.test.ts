@@ -373,20 +373,20 @@ describe('cross-field rules', () => {
   it('placeholders: unknown ones are named, per-command availability, quoting position', () => {
     const train = (cmd: string) => `arms:\n  baseline:\n    train: ${cmd}\n  candidate:\n    train: b\n`;
     expect(errorOf(train('"python x.py {foo}"')).message).toBe(
-      `${FILE}:3: arms.baseline.train: unknown placeholder {foo} (known: {model}, {output}, {arm}, {result_dir})`,
+      `${FILE}:3: arms.baseline.train: unknown placeholder {foo} (known: {model}, {output}, {arm}, {result_dir}, {quick_steps})`,
     );
     expect(errorOf(train('"python x.py {modle}"')).message).toBe(`${FILE}:3: arms.baseline.train: unknown placeholder {modle}; did you mean {model}?`);
     expect(errorOf(train('"python x.py {checkpoint}"')).message).toBe(
-      `${FILE}:3: arms.baseline.train: {checkpoint} is not available in a training command (available: {model}, {output}, {arm}, {result_dir})`,
+      `${FILE}:3: arms.baseline.train: {checkpoint} is not available in a training command (available: {model}, {output}, {arm}, {result_dir}, {quick_steps})`,
     );
     expect(errorOf(train(`"python x.py --out '{output}'"`)).message).toBe(
       `${FILE}:3: arms.baseline.train: {output} is inside quotes; the gate quotes the value itself: write {output} outside quotes, or use "$GATE_OUTPUT"`,
     );
     expect(errorOf(train('[python, x.py, "{oops}"]')).message).toBe(
-      `${FILE}:3: arms.baseline.train[2]: unknown placeholder {oops} (known: {model}, {output}, {arm}, {result_dir})`,
+      `${FILE}:3: arms.baseline.train[2]: unknown placeholder {oops} (known: {model}, {output}, {arm}, {result_dir}, {quick_steps})`,
     );
     expect(errorOf(train(`"awk '{print}' {output}"`)).message).toBe(
-      `${FILE}:3: arms.baseline.train: unknown placeholder {print} (known: {model}, {output}, {arm}, {result_dir})`,
+      `${FILE}:3: arms.baseline.train: unknown placeholder {print} (known: {model}, {output}, {arm}, {result_dir}, {quick_steps})`,
     );
     expect(parseConfig(train(`"awk '{{print}}' {output}"`), FILE).arms.baseline.train).toBe("awk '{{print}}' {output}");
   });

@@ -85,6 +85,7 @@ describe('string commands: shell-quoted values', () => {
       GATE_MODEL_ID: 'Llama_1',
       GATE_ARM: 'baseline',
       GATE_RESULT_DIR: 'r d',
+      GATE_QUICK_STEPS: '',
     });
     expect(bashWords(`printf '%s\\0' "$GATE_MODEL" "$GATE_RESULT_DIR"`, env)).toEqual([hostile, 'r d']);
   });
@@ -112,7 +113,7 @@ describe('string commands: positions where quoting would not protect the value a
     ['echo \\{model}', '{model} follows a backslash; remove it (the gate quotes the value itself)'],
     ['echo ${model}', `"\${model}" mixes shell and gate syntax; write {model} (quoted by the gate) or "$GATE_MODEL"`],
     ['cat <<EOF\n{model}\nEOF', '{model} follows a here-document (<<), where quoting does not apply; use "$GATE_MODEL" there'],
-    ['echo {foo}', 'unknown placeholder {foo} (known: {model}, {output}, {checkpoint}, {model_id}, {arm}, {result_dir})'],
+    ['echo {foo}', 'unknown placeholder {foo} (known: {model}, {output}, {checkpoint}, {model_id}, {arm}, {result_dir}, {quick_steps})'],
     ['echo {chekpoint}', 'unknown placeholder {chekpoint}; did you mean {checkpoint}?'],
     ["awk '{print $1}' x", `lone '{' in "awk '{print $1}' x"; write '{{' for a literal brace`],
     ['echo }', `lone '}' in "echo }"; write '}}' for a literal brace`],
@@ -149,7 +150,7 @@ describe('argv commands: verbatim values, no shell', () => {
 
   it('names the element of an unknown placeholder', () => {
     expect(() => expandCommand(['run', '{nope}'], values())).toThrow(
-      new ConfigError('argument 1: unknown placeholder {nope} (known: {model}, {output}, {checkpoint}, {model_id}, {arm}, {result_dir})'),
+      new ConfigError('argument 1: unknown placeholder {nope} (known: {model}, {output}, {checkpoint}, {model_id}, {arm}, {result_dir}, {quick_steps})'),
     );
   });
 

@@ -1,0 +1,67 @@
+// Training (steps 1-2) and evaluation (3-4), under the GPU lock: in run.sh's order, or under
+// `parallel` as a DAG on the arms' GPU sets (schedule.ts).
+import type { ArmRole, Role } from '../model.js';
+import type { RunContext } from './context.js';
+import type { CacheUse } from './cache-stages.js';
+import { trainArm } from './train-stage.js';
+import { evaluate } from './eval-stage.js';
+import { runEvaluators } from './evaluator-stage.js';
+import { findEarlierOutputs } from './manifest.js';
+import { trainStage, evalStage, type StageId } from './stages.js';
+import { describeOverlaps, runSchedule, type ScheduledTask } from './schedule.js';
+import { BASELINE_FAILED, baselineFailed, skipAfterFailure } from './fail-fast.js';
+
+/** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
+export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promise<void> {
+  const { config } = ctx;
+  const want = (s: StageId) => ctx.stages.includes(s);
+  const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+  // Before training: a baseline from an earlier run (split stages, bisect) gives the candidate's
+  // early abort and quick tier their curve.
+  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+  const evalTargets = (config.evaluations.mtbench?.targets ?? []).filter((role) => want(evalStage(role)) && !cache.evaluated.includes(role));
+  if (config.parallel) {
+    await parallelStages(ctx, trainRoles, evalTargets);
+    return;
+  }
+  // run.sh's order: both trainings, then the evaluations. Fail fast (fail-fast.ts): a failed
+  // baseline stops the candidate and every evaluation.
+  for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await trainArm(ctx, r);
+  if (baselineFailed(ctx)) return ctx.deps.log.error(`stopping: ${BASELINE_FAILED}`);
+  for (const role of evalTargets) if (!skipAfterFailure(ctx, evalStage(role))) await evaluate(ctx, role);
+  for (const role of ['baseline', 'candidate'] as const) await runEvaluators(ctx, role);
+}
+
+/**
+ * `parallel: true` (the arms on disjoint GPU sets): the stages as a DAG. The original model's
+ * evaluation needs no training and runs beside it (on evaluations.mtbench.gpus); each arm's
+ * evaluation starts when its own training ends, on the GPUs that training freed.
+ */
+async function parallelStages(ctx: RunContext, trainRoles: ArmRole[], evalTargets: Role[]): Promise<void> {
+  const { config } = ctx;
+  // model-id auto finds each evaluation's rows as the ones appended while it ran: two at once
+  // would mix them, so those evaluations take turns on the judgment file.
+  const mt = config.evaluations.mtbench;
+  const exclusive = mt?.modelId === 'auto' ? mt.judgments : undefined;
+  // Fail fast: a failed baseline stops the running candidate; no evaluation starts after it.
+  const stopCandidate = () => baselineFailed(ctx) && ctx.running?.candidate?.abort(BASELINE_FAILED);
+  const train = (r: ArmRole) => async () => {
+    await trainArm(ctx, r);
+    if (r === 'baseline') stopCandidate();
+  };
+  const tasks: ScheduledTask[] = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: train(r) }));
+  if (evalTargets.includes('original')) tasks.push({ id: 'eval-original', deps: [], gpus: mt?.gpus, exclusive, run: () => evaluate(ctx, 'original') });
+  for (const r of ['baseline', 'candidate'] as const) {
+    const run = async () => {
+      if (baselineFailed(ctx)) return;
+      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r))) await evaluate(ctx, r);
+      await runEvaluators(ctx, r);
+    };
+    tasks.push({ id: evalStage(r), deps: [trainStage(r)], gpus: config.arms[r].gpus, ...(evalTargets.includes(r) ? { exclusive } : {}), run });
+  }
+  const spans = await runSchedule(tasks);
+  const overlaps = describeOverlaps(spans);
+  ctx.deps.log.info(overlaps.length ? `parallel: ${overlaps.join('; ')}` : 'parallel: no stages overlapped');
+  ctx.parallelNotes = overlaps;
+}
+

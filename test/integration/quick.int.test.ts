@@ -1,0 +1,108 @@
+// `accuracy-gate run --quick` with real child processes: recorded GPU runs replayed by the demo's
+// stand-in trainer; the gate itself stops the candidate once it has logged a loss at step >= N.
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { ExitCode } from '../../src/constants.js';
+import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+
+const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
+const replay = (name: string, speed: number) => [process.execPath, REPLAY, '--run', path.join(RECORDED, name), '--output', '{output}', '--speed', String(speed)];
+
+function writeConfig(dir: string, baseline: string[], candidate: string[] | string, extra: Record<string, unknown> = {}): string {
+  const file = path.join(dir, 'gate.yml');
+  mkdirSync(path.join(dir, 'model'), { recursive: true });
+  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
+  writeFileSync(
+    file,
+    stringify({
+      name: 'quick-test',
+      model: path.join(dir, 'model'),
+      workdir: dir,
+      'result-dir': 'result',
+      arms: { baseline: { label: 'Torch', slug: 'torch', train: baseline }, candidate: { label: 'TorchAcc', slug: 'acc', train: candidate } },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+function resultDirs(dir: string): string[] {
+  const root = path.join(dir, 'result');
+  return readdirSync(root).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().map((n) => path.join(root, n));
+}
+
+const read = (dir: string, name: string) => readFileSync(path.join(dir, name), 'utf8');
+type Stage = { id: string; status: string; seconds?: number };
+const candidateSeconds = (s: { stages: Stage[] }) => s.stages.find((x) => x.id === 'train-candidate')?.seconds ?? NaN;
+
+describe('accuracy-gate run --quick', () => {
+  it('PASS: the torch.compile candidate is stopped at step 40 of 400 and only its prefix is gated; "quick" everywhere', async () => {
+    const dir = tempDir('quick-pass-');
+    const cfg = writeConfig(dir, replay('eager', 20), replay('compile', 20));
+    const r = await runCli(['run', '--quick', '--config', cfg]);
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    const [res] = resultDirs(dir);
+    const s = JSON.parse(read(res, 'summary.json'));
+    expect(s.quick).toEqual({ steps: 40, total_steps: 400, not_run: ['whole-run train loss', 'eval loss', 'MT-Bench', 'other evaluators'] });
+    expect(s.headline).toMatch(/^PASS: quick tier: first 40 of 400 steps; .*cannot see late divergence or evaluation scores$/);
+    expect(s.checks.map((c: { id: string }) => c.id)).toEqual(['finite', 'loss-curve', 'loss-tail']);
+    expect(s.checks.find((c: { id: string }) => c.id === 'loss-curve').numbers.points).toBeLessThanOrEqual(8);
+    // The gate stopped the candidate: its log ends long before step 400, and it wrote no results.
+    const log = read(res, 'acc_training.log');
+    expect(log).toContain("{'loss': '2.795'"); // step 40
+    expect(log).not.toContain('400/400');
+    expect(log).toContain('quick tier: stopped after step 40');
+    expect(r.stderr).toContain('quick tier');
+    expect(r.stdout).toContain('quick tier: first 40 of 400 steps; not run: whole-run train loss, eval loss, MT-Bench, other evaluators');
+    expect(read(res, 'result.log')).toContain('quick tier: first 40 of 400 steps');
+    expect(read(res, 'report.md')).toContain('quick tier: first 40 of 400 steps; not run:');
+  });
+
+  it('the quick candidate takes well under half the full candidate training (replayed eager re-run)', async () => {
+    const dir = tempDir('quick-time-');
+    const cfg = writeConfig(dir, replay('eager', 4), replay('eager-rerun', 2));
+    const full = await runCli(['run', '--config', cfg], { timeoutMs: 90_000 });
+    expect(full.code, full.stderr).toBe(ExitCode.Pass);
+    const quick = await runCli(['run', '--quick', '--config', cfg], { timeoutMs: 90_000 });
+    expect(quick.code, quick.stderr).toBe(ExitCode.Pass);
+    const [fullDir, quickDir] = resultDirs(dir);
+    const fullS = candidateSeconds(JSON.parse(read(fullDir, 'summary.json')));
+    const quickS = candidateSeconds(JSON.parse(read(quickDir, 'summary.json')));
+    expect(fullS).toBeGreaterThan(3);
+    expect(quickS).toBeLessThan(fullS / 2);
+  }, 120_000);
+
+  it('FAIL: a candidate that diverges at step 155 fails the quick tier at 200 steps (early abort off)', async () => {
+    const dir = tempDir('quick-diverge-');
+    const cfg = writeConfig(dir, replay('eager', 20), replay('diverge', 20), { 'early-abort': { enabled: false } });
+    const r = await runCli(['run', '--quick', '--quick-steps', '200', '--config', cfg]);
+    expect(r.code, r.stderr).toBe(ExitCode.Fail);
+    const [res] = resultDirs(dir);
+    const s = JSON.parse(read(res, 'summary.json'));
+    expect(s.quick.steps).toBe(200);
+    expect(s.headline).toMatch(/^FAIL: quick tier: first 200 of 400 steps; /);
+    expect(s.checks.find((c: { id: string }) => c.id === 'finite').verdict).toBe('fail');
+  });
+
+  it('{quick_steps} lets a trainer stop itself; GATE_QUICK_STEPS is exported', async () => {
+    const dir = tempDir('quick-self-');
+    const cmd = `echo steps= {quick_steps} env="$GATE_QUICK_STEPS"; exec ${replay('compile', 20).join(' ')}`;
+    const cfg = writeConfig(dir, replay('eager', 20), cmd, { quick: { steps: 25 } });
+    const r = await runCli(['run', '--quick', '--config', cfg]);
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    const [res] = resultDirs(dir);
+    expect(read(res, 'acc_training.log')).toContain('steps= 25 env=25');
+    expect(JSON.parse(read(res, 'summary.json')).quick.steps).toBe(25);
+  });
+
+  it('--quick-steps without --quick, or not a whole number: usage error (exit 2)', async () => {
+    const a = await runCli(['run', '--quick-steps', '5']);
+    expect(a.code).toBe(ExitCode.Usage);
+    expect(a.stderr).toContain('--quick-steps needs --quick');
+    const b = await runCli(['run', '--quick', '--quick-steps', '0']);
+    expect(b.code).toBe(ExitCode.Usage);
+    expect(b.stderr).toContain('--quick-steps: expected a whole number >= 1, got "0"');
+  });
+});
