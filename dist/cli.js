@@ -121,11 +121,11 @@ var require_argument = __commonJS({
       /**
        * @package
        */
-      _collectValue(value, previous) {
+      _collectValue(value2, previous) {
         if (previous === this.defaultValue || !Array.isArray(previous)) {
-          return [value];
+          return [value2];
         }
-        previous.push(value);
+        previous.push(value2);
         return previous;
       }
       /**
@@ -135,8 +135,8 @@ var require_argument = __commonJS({
        * @param {string} [description]
        * @return {Argument}
        */
-      default(value, description) {
-        this.defaultValue = value;
+      default(value2, description) {
+        this.defaultValue = value2;
         this.defaultValueDescription = description;
         return this;
       }
@@ -844,8 +844,8 @@ var require_option = __commonJS({
        * @param {string} [description]
        * @return {Option}
        */
-      default(value, description) {
-        this.defaultValue = value;
+      default(value2, description) {
+        this.defaultValue = value2;
         this.defaultValueDescription = description;
         return this;
       }
@@ -875,8 +875,8 @@ var require_option = __commonJS({
        * @param {(string | string[])} names
        * @return {Option}
        */
-      conflicts(names) {
-        this.conflictsWith = this.conflictsWith.concat(names);
+      conflicts(names2) {
+        this.conflictsWith = this.conflictsWith.concat(names2);
         return this;
       }
       /**
@@ -946,11 +946,11 @@ var require_option = __commonJS({
       /**
        * @package
        */
-      _collectValue(value, previous) {
+      _collectValue(value2, previous) {
         if (previous === this.defaultValue || !Array.isArray(previous)) {
-          return [value];
+          return [value2];
         }
-        previous.push(value);
+        previous.push(value2);
         return previous;
       }
       /**
@@ -1044,7 +1044,7 @@ var require_option = __commonJS({
             this.positiveOptions.set(option.attributeName(), option);
           }
         });
-        this.negativeOptions.forEach((value, key) => {
+        this.negativeOptions.forEach((value2, key) => {
           if (this.positiveOptions.has(key)) {
             this.dualOptions.add(key);
           }
@@ -1057,12 +1057,12 @@ var require_option = __commonJS({
        * @param {Option} option
        * @returns {boolean}
        */
-      valueFromOption(value, option) {
+      valueFromOption(value2, option) {
         const optionKey = option.attributeName();
         if (!this.dualOptions.has(optionKey)) return true;
         const preset = this.negativeOptions.get(optionKey).presetArg;
         const negativeValue = preset !== void 0 ? preset : false;
-        return option.negate === (negativeValue === value);
+        return option.negate === (negativeValue === value2);
       }
     };
     function camelcase(str) {
@@ -1199,7 +1199,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path18 = __require("node:path");
+    var path29 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -1503,8 +1503,8 @@ var require_command = __commonJS({
        * @param {string} names
        * @return {Command} `this` command for chaining
        */
-      arguments(names) {
-        names.trim().split(/ +/).forEach((detail) => {
+      arguments(names2) {
+        names2.trim().split(/ +/).forEach((detail) => {
           this.argument(detail);
         });
         return this;
@@ -1701,9 +1701,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} invalidArgumentMessage
        * @private
        */
-      _callParseArg(target, value, previous, invalidArgumentMessage) {
+      _callParseArg(target, value2, previous, invalidArgumentMessage) {
         try {
-          return target.parseArg(value, previous);
+          return target.parseArg(value2, previous);
         } catch (err) {
           if (err.code === "commander.invalidArgument") {
             const message = `${invalidArgumentMessage} ${err.message}`;
@@ -1990,8 +1990,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {object} value
        * @return {Command} `this` command for chaining
        */
-      setOptionValue(key, value) {
-        return this.setOptionValueWithSource(key, value, void 0);
+      setOptionValue(key, value2) {
+        return this.setOptionValueWithSource(key, value2, void 0);
       }
       /**
        * Store option value and where the value came from.
@@ -2001,11 +2001,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} source - expected values are default/config/env/cli/implied
        * @return {Command} `this` command for chaining
        */
-      setOptionValueWithSource(key, value, source) {
+      setOptionValueWithSource(key, value2, source) {
         if (this._storeOptionsAsProperties) {
-          this[key] = value;
+          this[key] = value2;
         } else {
-          this._optionValues[key] = value;
+          this._optionValues[key] = value2;
         }
         this._optionValueSources[key] = source;
         return this;
@@ -2212,9 +2212,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path18.resolve(baseDir, baseName);
+          const localBin = path29.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path18.extname(baseName))) return void 0;
+          if (sourceExt.includes(path29.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2232,17 +2232,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path18.resolve(
-            path18.dirname(resolvedScriptPath),
+          executableDir = path29.resolve(
+            path29.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path18.basename(
+            const legacyName = path29.basename(
               this._scriptPath,
-              path18.extname(this._scriptPath)
+              path29.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2253,7 +2253,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path18.extname(executableFile));
+        launchWithNode = sourceExt.includes(path29.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -2388,13 +2388,13 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @private
        */
       _processArguments() {
-        const myParseArg = (argument, value, previous) => {
-          let parsedValue = value;
-          if (value !== null && argument.parseArg) {
-            const invalidValueMessage = `error: command-argument value '${value}' is invalid for argument '${argument.name()}'.`;
+        const myParseArg = (argument, value2, previous) => {
+          let parsedValue = value2;
+          if (value2 !== null && argument.parseArg) {
+            const invalidValueMessage = `error: command-argument value '${value2}' is invalid for argument '${argument.name()}'.`;
             parsedValue = this._callParseArg(
               argument,
-              value,
+              value2,
               previous,
               invalidValueMessage
             );
@@ -2404,25 +2404,25 @@ Expecting one of '${allowedValues.join("', '")}'`);
         this._checkNumberOfArguments();
         const processedArgs = [];
         this.registeredArguments.forEach((declaredArg, index) => {
-          let value = declaredArg.defaultValue;
+          let value2 = declaredArg.defaultValue;
           if (declaredArg.variadic) {
             if (index < this.args.length) {
-              value = this.args.slice(index);
+              value2 = this.args.slice(index);
               if (declaredArg.parseArg) {
-                value = value.reduce((processed, v) => {
+                value2 = value2.reduce((processed, v) => {
                   return myParseArg(declaredArg, v, processed);
                 }, declaredArg.defaultValue);
               }
-            } else if (value === void 0) {
-              value = [];
+            } else if (value2 === void 0) {
+              value2 = [];
             }
           } else if (index < this.args.length) {
-            value = this.args[index];
+            value2 = this.args[index];
             if (declaredArg.parseArg) {
-              value = myParseArg(declaredArg, value, declaredArg.defaultValue);
+              value2 = myParseArg(declaredArg, value2, declaredArg.defaultValue);
             }
           }
-          processedArgs[index] = value;
+          processedArgs[index] = value2;
         });
         this.processedArgs = processedArgs;
       }
@@ -2687,15 +2687,15 @@ Expecting one of '${allowedValues.join("', '")}'`);
             const option = this._findOption(arg);
             if (option) {
               if (option.required) {
-                const value = args[i++];
-                if (value === void 0) this.optionMissingArgument(option);
-                this.emit(`option:${option.name()}`, value);
+                const value2 = args[i++];
+                if (value2 === void 0) this.optionMissingArgument(option);
+                this.emit(`option:${option.name()}`, value2);
               } else if (option.optional) {
-                let value = null;
+                let value2 = null;
                 if (i < args.length && (!maybeOption(args[i]) || negativeNumberArg(args[i]))) {
-                  value = args[i++];
+                  value2 = args[i++];
                 }
-                this.emit(`option:${option.name()}`, value);
+                this.emit(`option:${option.name()}`, value2);
               } else {
                 this.emit(`option:${option.name()}`);
               }
@@ -3168,7 +3168,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path18.basename(filename, path18.extname(filename));
+        this._name = path29.basename(filename, path29.extname(filename));
         return this;
       }
       /**
@@ -3182,9 +3182,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path19) {
-        if (path19 === void 0) return this._executableDir;
-        this._executableDir = path19;
+      executableDir(path30) {
+        if (path30 === void 0) return this._executableDir;
+        this._executableDir = path30;
         return this;
       }
       /**
@@ -3475,7 +3475,7 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isMap3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
     var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
     var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
@@ -3511,7 +3511,7 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap2;
+    exports.isMap = isMap3;
     exports.isNode = isNode;
     exports.isPair = isPair2;
     exports.isScalar = isScalar2;
@@ -3539,17 +3539,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path18) {
-      const ctrl = callVisitor(key, node, visitor, path18);
+    function visit_(key, node, visitor, path29) {
+      const ctrl = callVisitor(key, node, visitor, path29);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path18, ctrl);
-        return visit_(key, ctrl, visitor, path18);
+        replaceNode(key, path29, ctrl);
+        return visit_(key, ctrl, visitor, path29);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path18 = Object.freeze(path18.concat(node));
+          path29 = Object.freeze(path29.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path18);
+            const ci = visit_(i, node.items[i], visitor, path29);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3560,13 +3560,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path18 = Object.freeze(path18.concat(node));
-          const ck = visit_("key", node.key, visitor, path18);
+          path29 = Object.freeze(path29.concat(node));
+          const ck = visit_("key", node.key, visitor, path29);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path18);
+          const cv = visit_("value", node.value, visitor, path29);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3587,17 +3587,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path18) {
-      const ctrl = await callVisitor(key, node, visitor, path18);
+    async function visitAsync_(key, node, visitor, path29) {
+      const ctrl = await callVisitor(key, node, visitor, path29);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path18, ctrl);
-        return visitAsync_(key, ctrl, visitor, path18);
+        replaceNode(key, path29, ctrl);
+        return visitAsync_(key, ctrl, visitor, path29);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path18 = Object.freeze(path18.concat(node));
+          path29 = Object.freeze(path29.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path18);
+            const ci = await visitAsync_(i, node.items[i], visitor, path29);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3608,13 +3608,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path18 = Object.freeze(path18.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path18);
+          path29 = Object.freeze(path29.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path29);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path18);
+          const cv = await visitAsync_("value", node.value, visitor, path29);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3641,23 +3641,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path18) {
+    function callVisitor(key, node, visitor, path29) {
       if (typeof visitor === "function")
-        return visitor(key, node, path18);
+        return visitor(key, node, path29);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path18);
+        return visitor.Map?.(key, node, path29);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path18);
+        return visitor.Seq?.(key, node, path29);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path18);
+        return visitor.Pair?.(key, node, path29);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path18);
+        return visitor.Scalar?.(key, node, path29);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path18);
+        return visitor.Alias?.(key, node, path29);
       return void 0;
     }
-    function replaceNode(key, path18, node) {
-      const parent = path18[path18.length - 1];
+    function replaceNode(key, path29, node) {
+      const parent = path29[path29.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -3973,26 +3973,26 @@ var require_toJS = __commonJS({
   "node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
-    function toJS(value, arg, ctx) {
-      if (Array.isArray(value))
-        return value.map((v, i) => toJS(v, String(i), ctx));
-      if (value && typeof value.toJSON === "function") {
-        if (!ctx || !identity.hasAnchor(value))
-          return value.toJSON(arg, ctx);
+    function toJS(value2, arg, ctx) {
+      if (Array.isArray(value2))
+        return value2.map((v, i) => toJS(v, String(i), ctx));
+      if (value2 && typeof value2.toJSON === "function") {
+        if (!ctx || !identity.hasAnchor(value2))
+          return value2.toJSON(arg, ctx);
         const data = { aliasCount: 0, count: 1, res: void 0 };
-        ctx.anchors.set(value, data);
+        ctx.anchors.set(value2, data);
         ctx.onCreate = (res2) => {
           data.res = res2;
           delete ctx.onCreate;
         };
-        const res = value.toJSON(arg, ctx);
+        const res = value2.toJSON(arg, ctx);
         if (ctx.onCreate)
           ctx.onCreate(res);
         return res;
       }
-      if (typeof value === "bigint" && !ctx?.keep)
-        return Number(value);
-      return value;
+      if (typeof value2 === "bigint" && !ctx?.keep)
+        return Number(value2);
+      return value2;
     }
     exports.toJS = toJS;
   }
@@ -4164,11 +4164,11 @@ var require_Scalar = __commonJS({
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
-    var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
+    var isScalarValue = (value2) => !value2 || typeof value2 !== "function" && typeof value2 !== "object";
     var Scalar = class extends Node.NodeBase {
-      constructor(value) {
+      constructor(value2) {
         super(identity.SCALAR);
-        this.value = value;
+        this.value = value2;
       }
       toJSON(arg, ctx) {
         return ctx?.keep ? this.value : toJS.toJS(this.value, arg, ctx);
@@ -4195,7 +4195,7 @@ var require_createNode = __commonJS({
     var identity = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
-    function findTagObject(value, tagName, tags) {
+    function findTagObject(value2, tagName, tags) {
       if (tagName) {
         const match = tags.filter((t) => t.tag === tagName);
         const tagObj = match.find((t) => !t.format) ?? match[0];
@@ -4203,53 +4203,53 @@ var require_createNode = __commonJS({
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
       }
-      return tags.find((t) => t.identify?.(value) && !t.format);
+      return tags.find((t) => t.identify?.(value2) && !t.format);
     }
-    function createNode(value, tagName, ctx) {
-      if (identity.isDocument(value))
-        value = value.contents;
-      if (identity.isNode(value))
-        return value;
-      if (identity.isPair(value)) {
+    function createNode(value2, tagName, ctx) {
+      if (identity.isDocument(value2))
+        value2 = value2.contents;
+      if (identity.isNode(value2))
+        return value2;
+      if (identity.isPair(value2)) {
         const map = ctx.schema[identity.MAP].createNode?.(ctx.schema, null, ctx);
-        map.items.push(value);
+        map.items.push(value2);
         return map;
       }
-      if (value instanceof String || value instanceof Number || value instanceof Boolean || typeof BigInt !== "undefined" && value instanceof BigInt) {
-        value = value.valueOf();
+      if (value2 instanceof String || value2 instanceof Number || value2 instanceof Boolean || typeof BigInt !== "undefined" && value2 instanceof BigInt) {
+        value2 = value2.valueOf();
       }
       const { aliasDuplicateObjects, onAnchor, onTagObj, schema, sourceObjects } = ctx;
       let ref = void 0;
-      if (aliasDuplicateObjects && value && typeof value === "object") {
-        ref = sourceObjects.get(value);
+      if (aliasDuplicateObjects && value2 && typeof value2 === "object") {
+        ref = sourceObjects.get(value2);
         if (ref) {
-          ref.anchor ?? (ref.anchor = onAnchor(value));
+          ref.anchor ?? (ref.anchor = onAnchor(value2));
           return new Alias.Alias(ref.anchor);
         } else {
           ref = { anchor: null, node: null };
-          sourceObjects.set(value, ref);
+          sourceObjects.set(value2, ref);
         }
       }
       if (tagName?.startsWith("!!"))
         tagName = defaultTagPrefix + tagName.slice(2);
-      let tagObj = findTagObject(value, tagName, schema.tags);
+      let tagObj = findTagObject(value2, tagName, schema.tags);
       if (!tagObj) {
-        if (value && typeof value.toJSON === "function") {
-          value = value.toJSON();
+        if (value2 && typeof value2.toJSON === "function") {
+          value2 = value2.toJSON();
         }
-        if (!value || typeof value !== "object") {
-          const node2 = new Scalar.Scalar(value);
+        if (!value2 || typeof value2 !== "object") {
+          const node2 = new Scalar.Scalar(value2);
           if (ref)
             ref.node = node2;
           return node2;
         }
-        tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
+        tagObj = value2 instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value2) ? schema[identity.SEQ] : schema[identity.MAP];
       }
       if (onTagObj) {
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
+      const node = tagObj?.createNode ? tagObj.createNode(ctx.schema, value2, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value2, ctx) : new Scalar.Scalar(value2);
       if (tagName)
         node.tag = tagName;
       else if (!tagObj.default)
@@ -4269,10 +4269,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path18, value) {
-      let v = value;
-      for (let i = path18.length - 1; i >= 0; --i) {
-        const k = path18[i];
+    function collectionFromPath(schema, path29, value2) {
+      let v = value2;
+      for (let i = path29.length - 1; i >= 0; --i) {
+        const k = path29[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4291,7 +4291,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path18) => path18 == null || typeof path18 === "object" && !!path18[Symbol.iterator]().next().done;
+    var isEmptyPath = (path29) => path29 == null || typeof path29 === "object" && !!path29[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4321,16 +4321,16 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path18, value) {
-        if (isEmptyPath(path18))
-          this.add(value);
+      addIn(path29, value2) {
+        if (isEmptyPath(path29))
+          this.add(value2);
         else {
-          const [key, ...rest] = path18;
+          const [key, ...rest] = path29;
           const node = this.get(key, true);
           if (identity.isCollection(node))
-            node.addIn(rest, value);
+            node.addIn(rest, value2);
           else if (node === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key, collectionFromPath(this.schema, rest, value2));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
         }
@@ -4339,8 +4339,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path18) {
-        const [key, ...rest] = path18;
+      deleteIn(path29) {
+        const [key, ...rest] = path29;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -4354,8 +4354,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path18, keepScalar) {
-        const [key, ...rest] = path18;
+      getIn(path29, keepScalar) {
+        const [key, ...rest] = path29;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -4373,8 +4373,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path18) {
-        const [key, ...rest] = path18;
+      hasIn(path29) {
+        const [key, ...rest] = path29;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -4384,16 +4384,16 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path18, value) {
-        const [key, ...rest] = path18;
+      setIn(path29, value2) {
+        const [key, ...rest] = path29;
         if (rest.length === 0) {
-          this.set(key, value);
+          this.set(key, value2);
         } else {
           const node = this.get(key, true);
           if (identity.isCollection(node))
-            node.setIn(rest, value);
+            node.setIn(rest, value2);
           else if (node === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key, collectionFromPath(this.schema, rest, value2));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
         }
@@ -4588,13 +4588,13 @@ var require_stringifyString = __commonJS({
       }
       return true;
     }
-    function doubleQuotedString(value, ctx) {
-      const json = JSON.stringify(value);
+    function doubleQuotedString(value2, ctx) {
+      const json = JSON.stringify(value2);
       if (ctx.options.doubleQuotedAsJSON)
         return json;
       const { implicitKey } = ctx;
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
-      const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
+      const indent = ctx.indent || (containsDocumentMarker(value2) ? "  " : "");
       let str = "";
       let start = 0;
       for (let i = 0, ch = json[i]; ch; ch = json[++i]) {
@@ -4668,22 +4668,22 @@ var require_stringifyString = __commonJS({
       str = start ? str + json.slice(start) : json;
       return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
-    function singleQuotedString(value, ctx) {
-      if (ctx.options.singleQuote === false || ctx.implicitKey && value.includes("\n") || /[ \t]\n|\n[ \t]/.test(value))
-        return doubleQuotedString(value, ctx);
-      const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
-      const res = "'" + value.replace(/'/g, "''").replace(/\n+/g, `$&
+    function singleQuotedString(value2, ctx) {
+      if (ctx.options.singleQuote === false || ctx.implicitKey && value2.includes("\n") || /[ \t]\n|\n[ \t]/.test(value2))
+        return doubleQuotedString(value2, ctx);
+      const indent = ctx.indent || (containsDocumentMarker(value2) ? "  " : "");
+      const res = "'" + value2.replace(/'/g, "''").replace(/\n+/g, `$&
 ${indent}`) + "'";
       return ctx.implicitKey ? res : foldFlowLines.foldFlowLines(res, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
-    function quotedString(value, ctx) {
+    function quotedString(value2, ctx) {
       const { singleQuote } = ctx.options;
       let qs;
       if (singleQuote === false)
         qs = doubleQuotedString;
       else {
-        const hasDouble = value.includes('"');
-        const hasSingle = value.includes("'");
+        const hasDouble = value2.includes('"');
+        const hasSingle = value2.includes("'");
         if (hasDouble && !hasSingle)
           qs = singleQuotedString;
         else if (hasSingle && !hasDouble)
@@ -4691,7 +4691,7 @@ ${indent}`) + "'";
         else
           qs = singleQuote ? singleQuotedString : doubleQuotedString;
       }
-      return qs(value, ctx);
+      return qs(value2, ctx);
     }
     var blockEndNewlines;
     try {
@@ -4699,27 +4699,27 @@ ${indent}`) + "'";
     } catch {
       blockEndNewlines = /\n+(?!\n|$)/g;
     }
-    function blockString({ comment, type, value }, ctx, onComment, onChompKeep) {
+    function blockString({ comment, type, value: value2 }, ctx, onComment, onChompKeep) {
       const { blockQuote, commentString, lineWidth } = ctx.options;
-      if (!blockQuote || /\n[\t ]+$/.test(value)) {
-        return quotedString(value, ctx);
+      if (!blockQuote || /\n[\t ]+$/.test(value2)) {
+        return quotedString(value2, ctx);
       }
-      const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
-      if (!value)
+      const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value2) ? "  " : "");
+      const literal = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value2, lineWidth, indent.length);
+      if (!value2)
         return literal ? "|\n" : ">\n";
       let chomp;
       let endStart;
-      for (endStart = value.length; endStart > 0; --endStart) {
-        const ch = value[endStart - 1];
+      for (endStart = value2.length; endStart > 0; --endStart) {
+        const ch = value2[endStart - 1];
         if (ch !== "\n" && ch !== "	" && ch !== " ")
           break;
       }
-      let end = value.substring(endStart);
+      let end = value2.substring(endStart);
       const endNlPos = end.indexOf("\n");
       if (endNlPos === -1) {
         chomp = "-";
-      } else if (value === end || endNlPos !== end.length - 1) {
+      } else if (value2 === end || endNlPos !== end.length - 1) {
         chomp = "+";
         if (onChompKeep)
           onChompKeep();
@@ -4727,7 +4727,7 @@ ${indent}`) + "'";
         chomp = "";
       }
       if (end) {
-        value = value.slice(0, -end.length);
+        value2 = value2.slice(0, -end.length);
         if (end[end.length - 1] === "\n")
           end = end.slice(0, -1);
         end = end.replace(blockEndNewlines, `$&${indent}`);
@@ -4735,8 +4735,8 @@ ${indent}`) + "'";
       let startWithSpace = false;
       let startEnd;
       let startNlPos = -1;
-      for (startEnd = 0; startEnd < value.length; ++startEnd) {
-        const ch = value[startEnd];
+      for (startEnd = 0; startEnd < value2.length; ++startEnd) {
+        const ch = value2[startEnd];
         if (ch === " ")
           startWithSpace = true;
         else if (ch === "\n")
@@ -4744,9 +4744,9 @@ ${indent}`) + "'";
         else
           break;
       }
-      let start = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
+      let start = value2.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
       if (start) {
-        value = value.substring(start.length);
+        value2 = value2.substring(start.length);
         start = start.replace(/\n+/g, `$&${indent}`);
       }
       const indentSize = indent ? "2" : "1";
@@ -4757,7 +4757,7 @@ ${indent}`) + "'";
           onComment();
       }
       if (!literal) {
-        const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
+        const foldedValue = value2.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
         if (blockQuote !== "folded" && type !== Scalar.Scalar.BLOCK_FOLDED) {
@@ -4770,37 +4770,37 @@ ${indent}`) + "'";
           return `>${header2}
 ${indent}${body}`;
       }
-      value = value.replace(/\n+/g, `$&${indent}`);
+      value2 = value2.replace(/\n+/g, `$&${indent}`);
       return `|${header2}
-${indent}${start}${value}${end}`;
+${indent}${start}${value2}${end}`;
     }
     function plainString(item, ctx, onComment, onChompKeep) {
-      const { type, value } = item;
+      const { type, value: value2 } = item;
       const { actualString, implicitKey, indent, indentStep, inFlow } = ctx;
-      if (implicitKey && value.includes("\n") || inFlow && /[[\]{},]/.test(value)) {
-        return quotedString(value, ctx);
+      if (implicitKey && value2.includes("\n") || inFlow && /[[\]{},]/.test(value2)) {
+        return quotedString(value2, ctx);
       }
-      if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
-        return implicitKey || inFlow || !value.includes("\n") ? quotedString(value, ctx) : blockString(item, ctx, onComment, onChompKeep);
+      if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value2)) {
+        return implicitKey || inFlow || !value2.includes("\n") ? quotedString(value2, ctx) : blockString(item, ctx, onComment, onChompKeep);
       }
-      if (!implicitKey && !inFlow && type !== Scalar.Scalar.PLAIN && value.includes("\n")) {
+      if (!implicitKey && !inFlow && type !== Scalar.Scalar.PLAIN && value2.includes("\n")) {
         return blockString(item, ctx, onComment, onChompKeep);
       }
-      if (containsDocumentMarker(value)) {
+      if (containsDocumentMarker(value2)) {
         if (indent === "") {
           ctx.forceBlockIndent = true;
           return blockString(item, ctx, onComment, onChompKeep);
         } else if (implicitKey && indent === indentStep) {
-          return quotedString(value, ctx);
+          return quotedString(value2, ctx);
         }
       }
-      const str = value.replace(/\n+/g, `$&
+      const str = value2.replace(/\n+/g, `$&
 ${indent}`);
       if (actualString) {
         const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str);
         const { compat, tags } = ctx.doc.schema;
         if (tags.some(test) || compat?.some(test))
-          return quotedString(value, ctx);
+          return quotedString(value2, ctx);
       }
       return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
@@ -4973,7 +4973,7 @@ var require_stringifyPair = __commonJS({
     var Scalar = require_Scalar();
     var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
-    function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
+    function stringifyPair({ key, value: value2 }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
       let keyComment = identity.isNode(key) && key.comment || null;
       if (simpleKeys) {
@@ -4985,7 +4985,7 @@ var require_stringifyPair = __commonJS({
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key || keyComment && value2 == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -5000,12 +5000,12 @@ var require_stringifyPair = __commonJS({
         explicitKey = true;
       }
       if (ctx.inFlow) {
-        if (allNullValues || value == null) {
+        if (allNullValues || value2 == null) {
           if (keyCommentDone && onComment)
             onComment();
           return str === "" ? "?" : explicitKey ? `? ${str}` : str;
         }
-      } else if (allNullValues && !simpleKeys || value == null && explicitKey) {
+      } else if (allNullValues && !simpleKeys || value2 == null && explicitKey) {
         str = `? ${str}`;
         if (keyComment && !keyCommentDone) {
           str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
@@ -5026,26 +5026,26 @@ ${indent}:`;
           str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
-      if (identity.isNode(value)) {
-        vsb = !!value.spaceBefore;
-        vcb = value.commentBefore;
-        valueComment = value.comment;
+      if (identity.isNode(value2)) {
+        vsb = !!value2.spaceBefore;
+        vcb = value2.commentBefore;
+        valueComment = value2.comment;
       } else {
         vsb = false;
         vcb = null;
         valueComment = null;
-        if (value && typeof value === "object")
-          value = doc.createNode(value);
+        if (value2 && typeof value2 === "object")
+          value2 = doc.createNode(value2);
       }
       ctx.implicitKey = false;
-      if (!explicitKey && !keyComment && identity.isScalar(value))
+      if (!explicitKey && !keyComment && identity.isScalar(value2))
         ctx.indentAtStart = str.length + 1;
       chompKeep = false;
-      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
+      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value2) && !value2.flow && !value2.tag && !value2.anchor) {
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify2.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify2.stringify(value2, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -5061,11 +5061,11 @@ ${stringifyComment.indentComment(cs, ctx.indent)}`;
           ws += `
 ${ctx.indent}`;
         }
-      } else if (!explicitKey && identity.isCollection(value)) {
+      } else if (!explicitKey && identity.isCollection(value2)) {
         const vs0 = valueStr[0];
         const nl0 = valueStr.indexOf("\n");
         const hasNewline = nl0 !== -1;
-        const flow = ctx.inFlow ?? value.flow ?? value.items.length === 0;
+        const flow = ctx.inFlow ?? value2.flow ?? value2.items.length === 0;
         if (hasNewline || !flow) {
           let hasPropsLine = false;
           if (hasNewline && (vs0 === "&" || vs0 === "!")) {
@@ -5128,7 +5128,7 @@ var require_merge = __commonJS({
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
     var merge = {
-      identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
+      identify: (value2) => value2 === MERGE_KEY || typeof value2 === "symbol" && value2.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
       test: /^<<$/,
@@ -5138,8 +5138,8 @@ var require_merge = __commonJS({
       stringify: () => MERGE_KEY
     };
     var isMergeKey = (ctx, key) => (merge.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
-    function addMergeToJSMap(ctx, map, value) {
-      const source = resolveAliasValue(ctx, value);
+    function addMergeToJSMap(ctx, map, value2) {
+      const source = resolveAliasValue(ctx, value2);
       if (identity.isSeq(source))
         for (const it of source.items)
           mergeValue(ctx, map, it);
@@ -5149,20 +5149,20 @@ var require_merge = __commonJS({
       else
         mergeValue(ctx, map, source);
     }
-    function mergeValue(ctx, map, value) {
-      const source = resolveAliasValue(ctx, value);
+    function mergeValue(ctx, map, value2) {
+      const source = resolveAliasValue(ctx, value2);
       if (!identity.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
-      for (const [key, value2] of srcMap) {
+      for (const [key, value3] of srcMap) {
         if (map instanceof Map) {
           if (!map.has(key))
-            map.set(key, value2);
+            map.set(key, value3);
         } else if (map instanceof Set) {
           map.add(key);
         } else if (!Object.prototype.hasOwnProperty.call(map, key)) {
           Object.defineProperty(map, key, {
-            value: value2,
+            value: value3,
             writable: true,
             enumerable: true,
             configurable: true
@@ -5171,8 +5171,8 @@ var require_merge = __commonJS({
       }
       return map;
     }
-    function resolveAliasValue(ctx, value) {
-      return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+    function resolveAliasValue(ctx, value2) {
+      return ctx && identity.isAlias(value2) ? value2.resolve(ctx.doc, ctx) : value2;
     }
     exports.addMergeToJSMap = addMergeToJSMap;
     exports.isMergeKey = isMergeKey;
@@ -5189,20 +5189,20 @@ var require_addPairToJSMap = __commonJS({
     var stringify2 = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
-    function addPairToJSMap(ctx, map, { key, value }) {
+    function addPairToJSMap(ctx, map, { key, value: value2 }) {
       if (identity.isNode(key) && key.addToJSMap)
-        key.addToJSMap(ctx, map, value);
+        key.addToJSMap(ctx, map, value2);
       else if (merge.isMergeKey(ctx, key))
-        merge.addMergeToJSMap(ctx, map, value);
+        merge.addMergeToJSMap(ctx, map, value2);
       else {
         const jsKey = toJS.toJS(key, "", ctx);
         if (map instanceof Map) {
-          map.set(jsKey, toJS.toJS(value, jsKey, ctx));
+          map.set(jsKey, toJS.toJS(value2, jsKey, ctx));
         } else if (map instanceof Set) {
           map.add(jsKey);
         } else {
           const stringKey = stringifyKey(key, jsKey, ctx);
-          const jsValue = toJS.toJS(value, stringKey, ctx);
+          const jsValue = toJS.toJS(value2, stringKey, ctx);
           if (stringKey in map)
             Object.defineProperty(map, stringKey, {
               value: jsValue,
@@ -5252,24 +5252,24 @@ var require_Pair = __commonJS({
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
     var identity = require_identity();
-    function createPair(key, value, ctx) {
+    function createPair(key, value2, ctx) {
       const k = createNode.createNode(key, void 0, ctx);
-      const v = createNode.createNode(value, void 0, ctx);
+      const v = createNode.createNode(value2, void 0, ctx);
       return new Pair(k, v);
     }
     var Pair = class _Pair {
-      constructor(key, value = null) {
+      constructor(key, value2 = null) {
         Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
         this.key = key;
-        this.value = value;
+        this.value = value2;
       }
       clone(schema) {
-        let { key, value } = this;
+        let { key, value: value2 } = this;
         if (identity.isNode(key))
           key = key.clone(schema);
-        if (identity.isNode(value))
-          value = value.clone(schema);
-        return new _Pair(key, value);
+        if (identity.isNode(value2))
+          value2 = value2.clone(schema);
+        return new _Pair(key, value2);
       }
       toJSON(_, ctx) {
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
@@ -5472,17 +5472,17 @@ var require_YAMLMap = __commonJS({
       static from(schema, obj, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map = new this(schema);
-        const add = (key, value) => {
+        const add = (key, value2) => {
           if (typeof replacer === "function")
-            value = replacer.call(obj, key, value);
+            value2 = replacer.call(obj, key, value2);
           else if (Array.isArray(replacer) && !replacer.includes(key))
             return;
-          if (value !== void 0 || keepUndefined)
-            map.items.push(Pair.createPair(key, value, ctx));
+          if (value2 !== void 0 || keepUndefined)
+            map.items.push(Pair.createPair(key, value2, ctx));
         };
         if (obj instanceof Map) {
-          for (const [key, value] of obj)
-            add(key, value);
+          for (const [key, value2] of obj)
+            add(key, value2);
         } else if (obj && typeof obj === "object") {
           for (const key of Object.keys(obj))
             add(key, obj[key]);
@@ -5540,8 +5540,8 @@ var require_YAMLMap = __commonJS({
       has(key) {
         return !!findPair(this.items, key);
       }
-      set(key, value) {
-        this.add(new Pair.Pair(key, value), true);
+      set(key, value2) {
+        this.add(new Pair.Pair(key, value2), true);
       }
       /**
        * @param ctx - Conversion context, originally set in Document#toJS()
@@ -5619,8 +5619,8 @@ var require_YAMLSeq = __commonJS({
         super(identity.SEQ, schema);
         this.items = [];
       }
-      add(value) {
-        this.items.push(value);
+      add(value2) {
+        this.items.push(value2);
       }
       /**
        * Removes a value from the collection.
@@ -5661,15 +5661,15 @@ var require_YAMLSeq = __commonJS({
        * If `key` does not contain a representation of an integer, this will throw.
        * It may be wrapped in a `Scalar`.
        */
-      set(key, value) {
+      set(key, value2) {
         const idx = asItemIndex(key);
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key}.`);
         const prev = this.items[idx];
-        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
-          prev.value = value;
+        if (identity.isScalar(prev) && Scalar.isScalarValue(value2))
+          prev.value = value2;
         else
-          this.items[idx] = value;
+          this.items[idx] = value2;
       }
       toJSON(_, ctx) {
         const seq = [];
@@ -5745,7 +5745,7 @@ var require_string = __commonJS({
     "use strict";
     var stringifyString = require_stringifyString();
     var string = {
-      identify: (value) => typeof value === "string",
+      identify: (value2) => typeof value2 === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
       resolve: (str) => str,
@@ -5764,7 +5764,7 @@ var require_null = __commonJS({
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
-      identify: (value) => value == null,
+      identify: (value2) => value2 == null,
       createNode: () => new Scalar.Scalar(null),
       default: true,
       tag: "tag:yaml.org,2002:null",
@@ -5782,18 +5782,18 @@ var require_bool = __commonJS({
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
-      identify: (value) => typeof value === "boolean",
+      identify: (value2) => typeof value2 === "boolean",
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
       resolve: (str) => new Scalar.Scalar(str[0] === "t" || str[0] === "T"),
-      stringify({ source, value }, ctx) {
+      stringify({ source, value: value2 }, ctx) {
         if (source && boolTag.test.test(source)) {
           const sv = source[0] === "t" || source[0] === "T";
-          if (value === sv)
+          if (value2 === sv)
             return source;
         }
-        return value ? ctx.options.trueStr : ctx.options.falseStr;
+        return value2 ? ctx.options.trueStr : ctx.options.falseStr;
       }
     };
     exports.boolTag = boolTag;
@@ -5804,13 +5804,13 @@ var require_bool = __commonJS({
 var require_stringifyNumber = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
-    function stringifyNumber({ format, minFractionDigits, tag, value }) {
-      if (typeof value === "bigint")
-        return String(value);
-      const num3 = typeof value === "number" ? value : Number(value);
-      if (!isFinite(num3))
-        return isNaN(num3) ? ".nan" : num3 < 0 ? "-.inf" : ".inf";
-      let n = Object.is(value, -0) ? "-0" : JSON.stringify(value);
+    function stringifyNumber({ format, minFractionDigits, tag, value: value2 }) {
+      if (typeof value2 === "bigint")
+        return String(value2);
+      const num2 = typeof value2 === "number" ? value2 : Number(value2);
+      if (!isFinite(num2))
+        return isNaN(num2) ? ".nan" : num2 < 0 ? "-.inf" : ".inf";
+      let n = Object.is(value2, -0) ? "-0" : JSON.stringify(value2);
       if (!format && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n) && !n.includes("e")) {
         let i = n.indexOf(".");
         if (i < 0) {
@@ -5834,7 +5834,7 @@ var require_float = __commonJS({
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
@@ -5842,19 +5842,19 @@ var require_float = __commonJS({
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str),
       stringify(node) {
-        const num3 = Number(node.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node);
+        const num2 = Number(node.value);
+        return isFinite(num2) ? num2.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
     var float = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
@@ -5878,16 +5878,16 @@ var require_int = __commonJS({
   "node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
-    var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
+    var intIdentify = (value2) => typeof value2 === "bigint" || Number.isInteger(value2);
     var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
     function intStringify(node, radix, prefix) {
-      const { value } = node;
-      if (intIdentify(value) && value >= 0)
-        return prefix + value.toString(radix);
+      const { value: value2 } = node;
+      if (intIdentify(value2) && value2 >= 0)
+        return prefix + value2.toString(radix);
       return stringifyNumber.stringifyNumber(node);
     }
     var intOct = {
-      identify: (value) => intIdentify(value) && value >= 0,
+      identify: (value2) => intIdentify(value2) && value2 >= 0,
       default: true,
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
@@ -5904,7 +5904,7 @@ var require_int = __commonJS({
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
-      identify: (value) => intIdentify(value) && value >= 0,
+      identify: (value2) => intIdentify(value2) && value2 >= 0,
       default: true,
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
@@ -5953,20 +5953,20 @@ var require_schema2 = __commonJS({
     var Scalar = require_Scalar();
     var map = require_map();
     var seq = require_seq();
-    function intIdentify(value) {
-      return typeof value === "bigint" || Number.isInteger(value);
+    function intIdentify(value2) {
+      return typeof value2 === "bigint" || Number.isInteger(value2);
     }
-    var stringifyJSON = ({ value }) => JSON.stringify(value);
+    var stringifyJSON = ({ value: value2 }) => JSON.stringify(value2);
     var jsonScalars = [
       {
-        identify: (value) => typeof value === "string",
+        identify: (value2) => typeof value2 === "string",
         default: true,
         tag: "tag:yaml.org,2002:str",
         resolve: (str) => str,
         stringify: stringifyJSON
       },
       {
-        identify: (value) => value == null,
+        identify: (value2) => value2 == null,
         createNode: () => new Scalar.Scalar(null),
         default: true,
         tag: "tag:yaml.org,2002:null",
@@ -5975,7 +5975,7 @@ var require_schema2 = __commonJS({
         stringify: stringifyJSON
       },
       {
-        identify: (value) => typeof value === "boolean",
+        identify: (value2) => typeof value2 === "boolean",
         default: true,
         tag: "tag:yaml.org,2002:bool",
         test: /^true$|^false$/,
@@ -5988,10 +5988,10 @@ var require_schema2 = __commonJS({
         tag: "tag:yaml.org,2002:int",
         test: /^-?(?:0|[1-9][0-9]*)$/,
         resolve: (str, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str, 10),
-        stringify: ({ value }) => intIdentify(value) ? value.toString() : JSON.stringify(value)
+        stringify: ({ value: value2 }) => intIdentify(value2) ? value2.toString() : JSON.stringify(value2)
       },
       {
-        identify: (value) => typeof value === "number",
+        identify: (value2) => typeof value2 === "number",
         default: true,
         tag: "tag:yaml.org,2002:float",
         test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
@@ -6021,7 +6021,7 @@ var require_binary = __commonJS({
     var Scalar = require_Scalar();
     var stringifyString = require_stringifyString();
     var binary = {
-      identify: (value) => value instanceof Uint8Array,
+      identify: (value2) => value2 instanceof Uint8Array,
       // Buffer inherits from Uint8Array
       default: false,
       tag: "tag:yaml.org,2002:binary",
@@ -6047,10 +6047,10 @@ var require_binary = __commonJS({
           return src;
         }
       },
-      stringify({ comment, type, value }, ctx, onComment, onChompKeep) {
-        if (!value)
+      stringify({ comment, type, value: value2 }, ctx, onComment, onChompKeep) {
+        if (!value2)
           return "";
-        const buf = value;
+        const buf = value2;
         let str;
         if (typeof node_buffer.Buffer === "function") {
           str = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
@@ -6122,25 +6122,25 @@ ${cn.comment}` : item.comment;
         for (let it of iterable) {
           if (typeof replacer === "function")
             it = replacer.call(iterable, String(i++), it);
-          let key, value;
+          let key, value2;
           if (Array.isArray(it)) {
             if (it.length === 2) {
               key = it[0];
-              value = it[1];
+              value2 = it[1];
             } else
               throw new TypeError(`Expected [key, value] tuple: ${it}`);
           } else if (it && it instanceof Object) {
-            const keys2 = Object.keys(it);
-            if (keys2.length === 1) {
-              key = keys2[0];
-              value = it[key];
+            const keys = Object.keys(it);
+            if (keys.length === 1) {
+              key = keys[0];
+              value2 = it[key];
             } else {
-              throw new TypeError(`Expected tuple with one key, not ${keys2.length} keys`);
+              throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
             }
           } else {
             key = it;
           }
-          pairs2.items.push(Pair.createPair(key, value, ctx));
+          pairs2.items.push(Pair.createPair(key, value2, ctx));
         }
       return pairs2;
     }
@@ -6187,16 +6187,16 @@ var require_omap = __commonJS({
         if (ctx?.onCreate)
           ctx.onCreate(map);
         for (const pair of this.items) {
-          let key, value;
+          let key, value2;
           if (identity.isPair(pair)) {
             key = toJS.toJS(pair.key, "", ctx);
-            value = toJS.toJS(pair.value, key, ctx);
+            value2 = toJS.toJS(pair.value, key, ctx);
           } else {
             key = toJS.toJS(pair, "", ctx);
           }
           if (map.has(key))
             throw new Error("Ordered maps must not include duplicate keys");
-          map.set(key, value);
+          map.set(key, value2);
         }
         return map;
       }
@@ -6210,7 +6210,7 @@ var require_omap = __commonJS({
     YAMLOMap.tag = "tag:yaml.org,2002:omap";
     var omap = {
       collection: "seq",
-      identify: (value) => value instanceof Map,
+      identify: (value2) => value2 instanceof Map,
       nodeClass: YAMLOMap,
       default: false,
       tag: "tag:yaml.org,2002:omap",
@@ -6240,14 +6240,14 @@ var require_bool2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
-    function boolStringify({ value, source }, ctx) {
-      const boolObj = value ? trueTag : falseTag;
+    function boolStringify({ value: value2, source }, ctx) {
+      const boolObj = value2 ? trueTag : falseTag;
       if (source && boolObj.test.test(source))
         return source;
-      return value ? ctx.options.trueStr : ctx.options.falseStr;
+      return value2 ? ctx.options.trueStr : ctx.options.falseStr;
     }
     var trueTag = {
-      identify: (value) => value === true,
+      identify: (value2) => value2 === true,
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
@@ -6255,7 +6255,7 @@ var require_bool2 = __commonJS({
       stringify: boolStringify
     };
     var falseTag = {
-      identify: (value) => value === false,
+      identify: (value2) => value2 === false,
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
@@ -6274,7 +6274,7 @@ var require_float2 = __commonJS({
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
@@ -6282,19 +6282,19 @@ var require_float2 = __commonJS({
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str.replace(/_/g, "")),
       stringify(node) {
-        const num3 = Number(node.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node);
+        const num2 = Number(node.value);
+        return isFinite(num2) ? num2.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
     var float = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
@@ -6321,7 +6321,7 @@ var require_int2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
-    var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
+    var intIdentify = (value2) => typeof value2 === "bigint" || Number.isInteger(value2);
     function intResolve(str, offset, radix, { intAsBigInt }) {
       const sign = str[0];
       if (sign === "-" || sign === "+")
@@ -6346,10 +6346,10 @@ var require_int2 = __commonJS({
       return sign === "-" ? -1 * n : n;
     }
     function intStringify(node, radix, prefix) {
-      const { value } = node;
-      if (intIdentify(value)) {
-        const str = value.toString(radix);
-        return value < 0 ? "-" + prefix + str.substr(1) : prefix + str;
+      const { value: value2 } = node;
+      if (intIdentify(value2)) {
+        const str = value2.toString(radix);
+        return value2 < 0 ? "-" + prefix + str.substr(1) : prefix + str;
       }
       return stringifyNumber.stringifyNumber(node);
     }
@@ -6427,13 +6427,13 @@ var require_set = __commonJS({
         const pair = YAMLMap.findPair(this.items, key);
         return !keepPair && identity.isPair(pair) ? identity.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
-      set(key, value) {
-        if (typeof value !== "boolean")
-          throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value}`);
+      set(key, value2) {
+        if (typeof value2 !== "boolean")
+          throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value2}`);
         const prev = YAMLMap.findPair(this.items, key);
-        if (prev && !value) {
+        if (prev && !value2) {
           this.items.splice(this.items.indexOf(prev), 1);
-        } else if (!prev && value) {
+        } else if (!prev && value2) {
           this.items.push(new Pair.Pair(key));
         }
       }
@@ -6452,10 +6452,10 @@ var require_set = __commonJS({
         const { replacer } = ctx;
         const set2 = new this(schema);
         if (iterable && Symbol.iterator in Object(iterable))
-          for (let value of iterable) {
+          for (let value2 of iterable) {
             if (typeof replacer === "function")
-              value = replacer.call(iterable, value, value);
-            set2.items.push(Pair.createPair(value, null, ctx));
+              value2 = replacer.call(iterable, value2, value2);
+            set2.items.push(Pair.createPair(value2, null, ctx));
           }
         return set2;
       }
@@ -6463,7 +6463,7 @@ var require_set = __commonJS({
     YAMLSet.tag = "tag:yaml.org,2002:set";
     var set = {
       collection: "map",
-      identify: (value) => value instanceof Set,
+      identify: (value2) => value2 instanceof Set,
       nodeClass: YAMLSet,
       default: false,
       tag: "tag:yaml.org,2002:set",
@@ -6492,38 +6492,38 @@ var require_timestamp = __commonJS({
     function parseSexagesimal(str, asBigInt) {
       const sign = str[0];
       const parts = sign === "-" || sign === "+" ? str.substring(1) : str;
-      const num3 = (n) => asBigInt ? BigInt(n) : Number(n);
-      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num3(60) + num3(p), num3(0));
-      return sign === "-" ? num3(-1) * res : res;
+      const num2 = (n) => asBigInt ? BigInt(n) : Number(n);
+      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num2(60) + num2(p), num2(0));
+      return sign === "-" ? num2(-1) * res : res;
     }
     function stringifySexagesimal(node) {
-      let { value } = node;
-      let num3 = (n) => n;
-      if (typeof value === "bigint")
-        num3 = (n) => BigInt(n);
-      else if (isNaN(value) || !isFinite(value))
+      let { value: value2 } = node;
+      let num2 = (n) => n;
+      if (typeof value2 === "bigint")
+        num2 = (n) => BigInt(n);
+      else if (isNaN(value2) || !isFinite(value2))
         return stringifyNumber.stringifyNumber(node);
       let sign = "";
-      if (value < 0) {
+      if (value2 < 0) {
         sign = "-";
-        value *= num3(-1);
+        value2 *= num2(-1);
       }
-      const _60 = num3(60);
-      const parts = [value % _60];
-      if (value < 60) {
+      const _60 = num2(60);
+      const parts = [value2 % _60];
+      if (value2 < 60) {
         parts.unshift(0);
       } else {
-        value = (value - parts[0]) / _60;
-        parts.unshift(value % _60);
-        if (value >= 60) {
-          value = (value - parts[0]) / _60;
-          parts.unshift(value);
+        value2 = (value2 - parts[0]) / _60;
+        parts.unshift(value2 % _60);
+        if (value2 >= 60) {
+          value2 = (value2 - parts[0]) / _60;
+          parts.unshift(value2);
         }
       }
       return sign + parts.map((n) => String(n).padStart(2, "0")).join(":").replace(/000000\d*$/, "");
     }
     var intTime = {
-      identify: (value) => typeof value === "bigint" || Number.isInteger(value),
+      identify: (value2) => typeof value2 === "bigint" || Number.isInteger(value2),
       default: true,
       tag: "tag:yaml.org,2002:int",
       format: "TIME",
@@ -6532,7 +6532,7 @@ var require_timestamp = __commonJS({
       stringify: stringifySexagesimal
     };
     var floatTime = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       format: "TIME",
@@ -6541,7 +6541,7 @@ var require_timestamp = __commonJS({
       stringify: stringifySexagesimal
     };
     var timestamp = {
-      identify: (value) => value instanceof Date,
+      identify: (value2) => value2 instanceof Date,
       default: true,
       tag: "tag:yaml.org,2002:timestamp",
       // If the time zone is omitted, the timestamp is assumed to be specified in UTC. The time part
@@ -6564,7 +6564,7 @@ var require_timestamp = __commonJS({
         }
         return new Date(date);
       },
-      stringify: ({ value }) => value?.toISOString().replace(/(T00:00:00)?\.000Z$/, "") ?? ""
+      stringify: ({ value: value2 }) => value2?.toISOString().replace(/(T00:00:00)?\.000Z$/, "") ?? ""
     };
     exports.floatTime = floatTime;
     exports.intTime = intTime;
@@ -6681,8 +6681,8 @@ var require_tags = __commonJS({
         if (Array.isArray(customTags))
           tags = [];
         else {
-          const keys2 = Array.from(schemas.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
-          throw new Error(`Unknown schema "${schemaName}"; use one of ${keys2} or define customTags array`);
+          const keys = Array.from(schemas.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
+          throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
         }
       }
       if (Array.isArray(customTags)) {
@@ -6697,8 +6697,8 @@ var require_tags = __commonJS({
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
           const tagName = JSON.stringify(tag);
-          const keys2 = Object.keys(tagsByName).map((key) => JSON.stringify(key)).join(", ");
-          throw new Error(`Unknown custom tag ${tagName}; use one of ${keys2}`);
+          const keys = Object.keys(tagsByName).map((key) => JSON.stringify(key)).join(", ");
+          throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
         }
         if (!tags2.includes(tagObj))
           tags2.push(tagObj);
@@ -6838,7 +6838,7 @@ var require_Document = __commonJS({
     var createNode = require_createNode();
     var directives = require_directives();
     var Document = class _Document {
-      constructor(value, replacer, options) {
+      constructor(value2, replacer, options) {
         this.commentBefore = null;
         this.comment = null;
         this.errors = [];
@@ -6870,7 +6870,7 @@ var require_Document = __commonJS({
         } else
           this.directives = new directives.Directives({ version });
         this.setSchema(version, options);
-        this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
+        this.contents = value2 === void 0 ? null : this.createNode(value2, _replacer, options);
       }
       /**
        * Create a deep copy of this Document and its contents.
@@ -6895,14 +6895,14 @@ var require_Document = __commonJS({
         return copy;
       }
       /** Adds a value to the document. */
-      add(value) {
+      add(value2) {
         if (assertCollection(this.contents))
-          this.contents.add(value);
+          this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path18, value) {
+      addIn(path29, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path18, value);
+          this.contents.addIn(path29, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -6921,10 +6921,10 @@ var require_Document = __commonJS({
         }
         return new Alias.Alias(node.anchor);
       }
-      createNode(value, replacer, options) {
+      createNode(value2, replacer, options) {
         let _replacer = void 0;
         if (typeof replacer === "function") {
-          value = replacer.call({ "": value }, "", value);
+          value2 = replacer.call({ "": value2 }, "", value2);
           _replacer = replacer;
         } else if (Array.isArray(replacer)) {
           const keyToStr = (v) => typeof v === "number" || v instanceof String || v instanceof Number;
@@ -6951,7 +6951,7 @@ var require_Document = __commonJS({
           schema: this.schema,
           sourceObjects
         };
-        const node = createNode.createNode(value, tag, ctx);
+        const node = createNode.createNode(value2, tag, ctx);
         if (flow && identity.isCollection(node))
           node.flow = true;
         setAnchors();
@@ -6961,9 +6961,9 @@ var require_Document = __commonJS({
        * Convert a key and a value into a `Pair` using the current schema,
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
-      createPair(key, value, options = {}) {
+      createPair(key, value2, options = {}) {
         const k = this.createNode(key, null, options);
-        const v = this.createNode(value, null, options);
+        const v = this.createNode(value2, null, options);
         return new Pair.Pair(k, v);
       }
       /**
@@ -6977,14 +6977,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path18) {
-        if (Collection.isEmptyPath(path18)) {
+      deleteIn(path29) {
+        if (Collection.isEmptyPath(path29)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path18) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path29) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -6999,10 +6999,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path18, keepScalar) {
-        if (Collection.isEmptyPath(path18))
+      getIn(path29, keepScalar) {
+        if (Collection.isEmptyPath(path29))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path18, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path29, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7013,33 +7013,33 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path18) {
-        if (Collection.isEmptyPath(path18))
+      hasIn(path29) {
+        if (Collection.isEmptyPath(path29))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path18) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path29) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      set(key, value) {
+      set(key, value2) {
         if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, [key], value);
+          this.contents = Collection.collectionFromPath(this.schema, [key], value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.set(key, value);
+          this.contents.set(key, value2);
         }
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path18, value) {
-        if (Collection.isEmptyPath(path18)) {
-          this.contents = value;
+      setIn(path29, value2) {
+        if (Collection.isEmptyPath(path29)) {
+          this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path18), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path29), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path18, value);
+          this.contents.setIn(path29, value2);
         }
       }
       /**
@@ -7425,7 +7425,7 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key, sep: sep2, value: value2 } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
           next: key ?? sep2?.[0],
@@ -7468,7 +7468,7 @@ var require_resolve_block_map = __commonJS({
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
         const valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
-          next: value,
+          next: value2,
           offset: keyNode.range[2],
           onError,
           parentIndent: bm.indent,
@@ -7477,14 +7477,14 @@ var require_resolve_block_map = __commonJS({
         offset = valueProps.end;
         if (valueProps.found) {
           if (implicitKey) {
-            if (value?.type === "block-map" && !valueProps.hasNewline)
+            if (value2?.type === "block-map" && !valueProps.hasNewline)
               onError(offset, "BLOCK_AS_IMPLICIT_KEY", "Nested mappings are not allowed in compact mappings");
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
+          const valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
           if (ctx.schema.compat)
-            utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
+            utilFlowIndentCheck.flowIndentCheck(bm.indent, value2, onError);
           offset = valueNode.range[2];
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
@@ -7530,18 +7530,18 @@ var require_resolve_block_seq = __commonJS({
         ctx.atKey = false;
       let offset = bs.offset;
       let commentEnd = null;
-      for (const { start, value } of bs.items) {
+      for (const { start, value: value2 } of bs.items) {
         const props = resolveProps.resolveProps(start, {
           indicator: "seq-item-ind",
-          next: value,
+          next: value2,
           offset,
           onError,
           parentIndent: bs.indent,
           startOnNewline: true
         });
         if (!props.found) {
-          if (props.anchor || props.tag || value) {
-            if (value?.type === "block-seq")
+          if (props.anchor || props.tag || value2) {
+            if (value2?.type === "block-seq")
               onError(props.end, "BAD_INDENT", "All sequence items must start at the same column");
             else
               onError(offset, "MISSING_CHAR", "Sequence item without - indicator");
@@ -7552,9 +7552,9 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         }
-        const node = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        const node = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
         if (ctx.schema.compat)
-          utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
+          utilFlowIndentCheck.flowIndentCheck(bs.indent, value2, onError);
         offset = node.range[2];
         seq.items.push(node);
       }
@@ -7623,9 +7623,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -7636,7 +7636,7 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key, sep: sep2, value: value2 } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
@@ -7647,7 +7647,7 @@ var require_resolve_flow_collection = __commonJS({
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep2 && !value) {
+          if (!props.anchor && !props.tag && !sep2 && !value2) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -7661,7 +7661,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -7701,11 +7701,11 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep2 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
+        if (!isMap3 && !sep2 && !props.found) {
+          const valueNode = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
-          if (isBlock(value))
+          if (isBlock(value2))
             onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
         } else {
           ctx.atKey = true;
@@ -7717,14 +7717,14 @@ var require_resolve_flow_collection = __commonJS({
           const valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
-            next: value,
+            next: value2,
             offset: keyNode.range[2],
             onError,
             parentIndent: fc.indent,
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep2)
                 for (const st of sep2) {
                   if (st === valueProps.found)
@@ -7737,15 +7737,15 @@ var require_resolve_flow_collection = __commonJS({
               if (props.start < valueProps.found.offset - 1024)
                 onError(valueProps.found, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit flow sequence key");
             }
-          } else if (value) {
-            if ("source" in value && value.source?.[0] === ":")
-              onError(value, "MISSING_CHAR", `Missing space after : in ${fcName}`);
+          } else if (value2) {
+            if ("source" in value2 && value2.source?.[0] === ":")
+              onError(value2, "MISSING_CHAR", `Missing space after : in ${fcName}`);
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
+          const valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           if (valueNode) {
-            if (isBlock(value))
+            if (isBlock(value2))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
           } else if (valueProps.comment) {
             if (keyNode.comment)
@@ -7756,7 +7756,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -7772,7 +7772,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -7888,11 +7888,11 @@ var require_resolve_block_scalar = __commonJS({
           break;
       }
       if (chompStart === 0) {
-        const value2 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        const value3 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
         let end2 = start + header2.length;
         if (scalar.source)
           end2 += scalar.source.length;
-        return { value: value2, type, comment: header2.comment, range: [start, end2, end2] };
+        return { value: value3, type, comment: header2.comment, range: [start, end2, end2] };
       }
       let trimIndent = scalar.indent + header2.indent;
       let offset = scalar.offset + header2.length;
@@ -7922,11 +7922,11 @@ var require_resolve_block_scalar = __commonJS({
         if (lines[i][0].length > trimIndent)
           chompStart = i + 1;
       }
-      let value = "";
+      let value2 = "";
       let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
-        value += lines[i][0].slice(trimIndent) + "\n";
+        value2 += lines[i][0].slice(trimIndent) + "\n";
       for (let i = contentStart; i < chompStart; ++i) {
         let [indent, content] = lines[i];
         offset += indent.length + content.length + 1;
@@ -7940,23 +7940,23 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep2 + indent.slice(trimIndent) + content;
+          value2 += sep2 + indent.slice(trimIndent) + content;
           sep2 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
           if (sep2 === " ")
             sep2 = "\n";
           else if (!prevMoreIndented && sep2 === "\n")
             sep2 = "\n\n";
-          value += sep2 + indent.slice(trimIndent) + content;
+          value2 += sep2 + indent.slice(trimIndent) + content;
           sep2 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
           if (sep2 === "\n")
-            value += "\n";
+            value2 += "\n";
           else
             sep2 = "\n";
         } else {
-          value += sep2 + content;
+          value2 += sep2 + content;
           sep2 = " ";
           prevMoreIndented = false;
         }
@@ -7966,15 +7966,15 @@ var require_resolve_block_scalar = __commonJS({
           break;
         case "+":
           for (let i = chompStart; i < lines.length; ++i)
-            value += "\n" + lines[i][0].slice(trimIndent);
-          if (value[value.length - 1] !== "\n")
-            value += "\n";
+            value2 += "\n" + lines[i][0].slice(trimIndent);
+          if (value2[value2.length - 1] !== "\n")
+            value2 += "\n";
           break;
         default:
-          value += "\n";
+          value2 += "\n";
       }
       const end = start + header2.length + scalar.source.length;
-      return { value, type, comment: header2.comment, range: [start, end, end] };
+      return { value: value2, type, comment: header2.comment, range: [start, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -8059,20 +8059,20 @@ var require_resolve_flow_scalar = __commonJS({
     function resolveFlowScalar(scalar, strict, onError) {
       const { offset, type, source, end } = scalar;
       let _type;
-      let value;
+      let value2;
       const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
-          value = plainValue(source, _onError);
+          value2 = plainValue(source, _onError);
           break;
         case "single-quoted-scalar":
           _type = Scalar.Scalar.QUOTE_SINGLE;
-          value = singleQuotedValue(source, _onError);
+          value2 = singleQuotedValue(source, _onError);
           break;
         case "double-quoted-scalar":
           _type = Scalar.Scalar.QUOTE_DOUBLE;
-          value = doubleQuotedValue(source, _onError);
+          value2 = doubleQuotedValue(source, _onError);
           break;
         /* istanbul ignore next should not happen */
         default:
@@ -8087,7 +8087,7 @@ var require_resolve_flow_scalar = __commonJS({
       const valueEnd = offset + source.length;
       const re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
       return {
-        value,
+        value: value2,
         type: _type,
         comment: re.comment,
         range: [offset, valueEnd, re.offset]
@@ -8280,28 +8280,28 @@ var require_compose_scalar = __commonJS({
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
-      const { value, type, comment, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
+      const { value: value2, type, comment, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
         tag = ctx.schema[identity.SCALAR];
       } else if (tagName)
-        tag = findScalarTagByName(ctx.schema, value, tagName, tagToken, onError);
+        tag = findScalarTagByName(ctx.schema, value2, tagName, tagToken, onError);
       else if (token.type === "scalar")
-        tag = findScalarTagByTest(ctx, value, token, onError);
+        tag = findScalarTagByTest(ctx, value2, token, onError);
       else
         tag = ctx.schema[identity.SCALAR];
       let scalar;
       try {
-        const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
+        const res = tag.resolve(value2, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
         scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error) {
         const msg = error instanceof Error ? error.message : String(error);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
-        scalar = new Scalar.Scalar(value);
+        scalar = new Scalar.Scalar(value2);
       }
       scalar.range = range;
-      scalar.source = value;
+      scalar.source = value2;
       if (type)
         scalar.type = type;
       if (tagName)
@@ -8312,7 +8312,7 @@ var require_compose_scalar = __commonJS({
         scalar.comment = comment;
       return scalar;
     }
-    function findScalarTagByName(schema, value, tagName, tagToken, onError) {
+    function findScalarTagByName(schema, value2, tagName, tagToken, onError) {
       if (tagName === "!")
         return schema[identity.SCALAR];
       const matchWithTest = [];
@@ -8325,7 +8325,7 @@ var require_compose_scalar = __commonJS({
         }
       }
       for (const tag of matchWithTest)
-        if (tag.test?.test(value))
+        if (tag.test?.test(value2))
           return tag;
       const kt = schema.knownTags[tagName];
       if (kt && !kt.collection) {
@@ -8335,10 +8335,10 @@ var require_compose_scalar = __commonJS({
       onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
       return schema[identity.SCALAR];
     }
-    function findScalarTagByTest({ atKey, directives, schema }, value, token, onError) {
-      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity.SCALAR];
+    function findScalarTagByTest({ atKey, directives, schema }, value2, token, onError) {
+      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value2)) || schema[identity.SCALAR];
       if (schema.compat) {
-        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
+        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value2)) ?? schema[identity.SCALAR];
         if (tag.tag !== compat.tag) {
           const ts = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
@@ -8496,7 +8496,7 @@ var require_compose_doc = __commonJS({
     var composeNode = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
-    function composeDoc(options, directives, { offset, start, value, end }, onError) {
+    function composeDoc(options, directives, { offset, start, value: value2, end }, onError) {
       const opts = Object.assign({ _directives: directives }, options);
       const doc = new Document.Document(void 0, opts);
       const ctx = {
@@ -8508,7 +8508,7 @@ var require_compose_doc = __commonJS({
       };
       const props = resolveProps.resolveProps(start, {
         indicator: "doc-start",
-        next: value ?? end?.[0],
+        next: value2 ?? end?.[0],
         offset,
         onError,
         parentIndent: 0,
@@ -8516,10 +8516,10 @@ var require_compose_doc = __commonJS({
       });
       if (props.found) {
         doc.directives.docStart = true;
-        if (value && (value.type === "block-map" || value.type === "block-seq") && !props.hasNewline)
+        if (value2 && (value2.type === "block-map" || value2.type === "block-seq") && !props.hasNewline)
           onError(props.end, "MISSING_CHAR", "Block collection cannot start on same line with directives-end marker");
       }
-      doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
+      doc.contents = value2 ? composeNode.composeNode(ctx, value2, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
       const contentEnd = doc.contents.range[2];
       const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
       if (re.comment)
@@ -8767,9 +8767,9 @@ var require_cst_scalar = __commonJS({
       }
       return null;
     }
-    function createScalarToken(value, context) {
+    function createScalarToken(value2, context) {
       const { implicitKey = false, indent, inFlow = false, offset = -1, type = "PLAIN" } = context;
-      const source = stringifyString.stringifyString({ type, value }, {
+      const source = stringifyString.stringifyString({ type, value: value2 }, {
         implicitKey,
         indent: indent > 0 ? " ".repeat(indent) : "",
         inFlow,
@@ -8799,7 +8799,7 @@ var require_cst_scalar = __commonJS({
           return { type: "scalar", offset, indent, source, end };
       }
     }
-    function setScalarValue(token, value, context = {}) {
+    function setScalarValue(token, value2, context = {}) {
       let { afterKey = false, implicitKey = false, inFlow = false, type } = context;
       let indent = "indent" in token ? token.indent : null;
       if (afterKey && typeof indent === "number")
@@ -8822,7 +8822,7 @@ var require_cst_scalar = __commonJS({
           default:
             type = "PLAIN";
         }
-      const source = stringifyString.stringifyString({ type, value }, {
+      const source = stringifyString.stringifyString({ type, value: value2 }, {
         implicitKey: implicitKey || indent === null,
         indent: indent !== null && indent > 0 ? " ".repeat(indent) : "",
         inFlow,
@@ -8968,7 +8968,7 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep2, value }) {
+    function stringifyItem({ start, key, sep: sep2, value: value2 }) {
       let res = "";
       for (const st of start)
         res += st.source;
@@ -8977,8 +8977,8 @@ var require_cst_stringify = __commonJS({
       if (sep2)
         for (const st of sep2)
           res += st.source;
-      if (value)
-        res += stringifyToken(value);
+      if (value2)
+        res += stringifyToken(value2);
       return res;
     }
     exports.stringify = stringify2;
@@ -9000,9 +9000,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path18) => {
+    visit.itemAtPath = (cst, path29) => {
       let item = cst;
-      for (const [field, index] of path18) {
+      for (const [field, index] of path29) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -9011,23 +9011,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path18) => {
-      const parent = visit.itemAtPath(cst, path18.slice(0, -1));
-      const field = path18[path18.length - 1][0];
+    visit.parentCollection = (cst, path29) => {
+      const parent = visit.itemAtPath(cst, path29.slice(0, -1));
+      const field = path29[path29.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path18, item, visitor) {
-      let ctrl = visitor(item, path18);
+    function _visit(path29, item, visitor) {
+      let ctrl = visitor(item, path29);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path18.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path29.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9038,10 +9038,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path18);
+            ctrl = ctrl(item, path29);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path18) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path29) : ctrl;
     }
     exports.visit = visit;
   }
@@ -10711,7 +10711,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options));
     }
-    function stringify2(value, replacer, options) {
+    function stringify2(value2, replacer, options) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -10724,14 +10724,14 @@ var require_public_api = __commonJS({
         const indent = Math.round(options);
         options = indent < 1 ? void 0 : indent > 8 ? { indent: 8 } : { indent };
       }
-      if (value === void 0) {
+      if (value2 === void 0) {
         const { keepUndefined } = options ?? replacer ?? {};
         if (!keepUndefined)
           return void 0;
       }
-      if (identity.isDocument(value) && !_replacer)
-        return value.toString(options);
-      return new Document.Document(value, _replacer, options).toString(options);
+      if (identity.isDocument(value2) && !_replacer)
+        return value2.toString(options);
+      return new Document.Document(value2, _replacer, options).toString(options);
     }
     exports.parse = parse;
     exports.parseAllDocuments = parseAllDocuments;
@@ -10840,10 +10840,10 @@ var require_code = __commonJS({
       }
       get names() {
         var _a;
-        return (_a = this._names) !== null && _a !== void 0 ? _a : this._names = this._items.reduce((names, c) => {
+        return (_a = this._names) !== null && _a !== void 0 ? _a : this._names = this._items.reduce((names2, c) => {
           if (c instanceof Name)
-            names[c.str] = (names[c.str] || 0) + 1;
-          return names;
+            names2[c.str] = (names2[c.str] || 0) + 1;
+          return names2;
         }, {});
       }
     };
@@ -10999,8 +10999,8 @@ var require_scope = __commonJS({
         super(nameStr);
         this.prefix = prefix;
       }
-      setValue(value, { property, itemIndex }) {
-        this.value = value;
+      setValue(value2, { property, itemIndex }) {
+        this.value = value2;
         this.scopePath = (0, code_1._)`.${new code_1.Name(property)}[${itemIndex}]`;
       }
     };
@@ -11019,13 +11019,13 @@ var require_scope = __commonJS({
       name(prefix) {
         return new ValueScopeName(prefix, this._newName(prefix));
       }
-      value(nameOrPrefix, value) {
+      value(nameOrPrefix, value2) {
         var _a;
-        if (value.ref === void 0)
+        if (value2.ref === void 0)
           throw new Error("CodeGen: ref must be passed in value");
         const name = this.toName(nameOrPrefix);
         const { prefix } = name;
-        const valueKey = (_a = value.key) !== null && _a !== void 0 ? _a : value.ref;
+        const valueKey = (_a = value2.key) !== null && _a !== void 0 ? _a : value2.ref;
         let vs = this._values[prefix];
         if (vs) {
           const _name = vs.get(valueKey);
@@ -11037,8 +11037,8 @@ var require_scope = __commonJS({
         vs.set(valueKey, name);
         const s = this._scope[prefix] || (this._scope[prefix] = []);
         const itemIndex = s.length;
-        s[itemIndex] = value.ref;
-        name.setValue(value, { property: prefix, itemIndex });
+        s[itemIndex] = value2.ref;
+        name.setValue(value2, { property: prefix, itemIndex });
         return name;
       }
       getValue(prefix, keyOrRef) {
@@ -11169,11 +11169,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants) {
-        if (!names[this.name.str])
+      optimizeNames(names2, constants2) {
+        if (!names2[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants);
+          this.rhs = optimizeExpr(this.rhs, names2, constants2);
         return this;
       }
       get names() {
@@ -11190,15 +11190,15 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants) {
-        if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
+      optimizeNames(names2, constants2) {
+        if (this.lhs instanceof code_1.Name && !names2[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants);
+        this.rhs = optimizeExpr(this.rhs, names2, constants2);
         return this;
       }
       get names() {
-        const names = this.lhs instanceof code_1.Name ? {} : { ...this.lhs.names };
-        return addExprNames(names, this.rhs);
+        const names2 = this.lhs instanceof code_1.Name ? {} : { ...this.lhs.names };
+        return addExprNames(names2, this.rhs);
       }
     };
     var AssignOp = class extends Assign {
@@ -11254,8 +11254,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants) {
-        this.code = optimizeExpr(this.code, names, constants);
+      optimizeNames(names2, constants2) {
+        this.code = optimizeExpr(this.code, names2, constants2);
         return this;
       }
       get names() {
@@ -11284,20 +11284,20 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names2, constants2) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants))
+          if (n.optimizeNames(names2, constants2))
             continue;
-          subtractNames(names, n.names);
+          subtractNames(names2, n.names);
           nodes.splice(i, 1);
         }
         return nodes.length > 0 ? this : void 0;
       }
       get names() {
-        return this.nodes.reduce((names, n) => addNames(names, n.names), {});
+        return this.nodes.reduce((names2, n) => addNames(names2, n.names), {});
       }
     };
     var BlockNode = class extends ParentNode {
@@ -11342,20 +11342,20 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names2, constants2) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        if (!(super.optimizeNames(names, constants) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names2, constants2);
+        if (!(super.optimizeNames(names2, constants2) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants);
+        this.condition = optimizeExpr(this.condition, names2, constants2);
         return this;
       }
       get names() {
-        const names = super.names;
-        addExprNames(names, this.condition);
+        const names2 = super.names;
+        addExprNames(names2, this.condition);
         if (this.else)
-          addNames(names, this.else.names);
-        return names;
+          addNames(names2, this.else.names);
+        return names2;
       }
     };
     If.kind = "if";
@@ -11370,10 +11370,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names2, constants2) {
+        if (!super.optimizeNames(names2, constants2))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants);
+        this.iteration = optimizeExpr(this.iteration, names2, constants2);
         return this;
       }
       get names() {
@@ -11394,8 +11394,8 @@ var require_codegen = __commonJS({
         return `for(${varKind} ${name}=${from}; ${name}<${to}; ${name}++)` + super.render(opts);
       }
       get names() {
-        const names = addExprNames(super.names, this.from);
-        return addExprNames(names, this.to);
+        const names2 = addExprNames(super.names, this.from);
+        return addExprNames(names2, this.to);
       }
     };
     var ForIter = class extends For {
@@ -11409,10 +11409,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names2, constants2) {
+        if (!super.optimizeNames(names2, constants2))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants);
+        this.iterable = optimizeExpr(this.iterable, names2, constants2);
         return this;
       }
       get names() {
@@ -11454,20 +11454,20 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names2, constants2) {
         var _a, _b;
-        super.optimizeNames(names, constants);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
+        super.optimizeNames(names2, constants2);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names2, constants2);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names2, constants2);
         return this;
       }
       get names() {
-        const names = super.names;
+        const names2 = super.names;
         if (this.catch)
-          addNames(names, this.catch.names);
+          addNames(names2, this.catch.names);
         if (this.finally)
-          addNames(names, this.finally.names);
-        return names;
+          addNames(names2, this.finally.names);
+        return names2;
       }
     };
     var Catch = class extends BlockNode {
@@ -11508,8 +11508,8 @@ var require_codegen = __commonJS({
         return this._extScope.name(prefix);
       }
       // reserves unique name in the external scope and assigns value to it
-      scopeValue(prefixOrName, value) {
-        const name = this._extScope.value(prefixOrName, value);
+      scopeValue(prefixOrName, value2) {
+        const name = this._extScope.value(prefixOrName, value2);
         const vs = this._values[name.prefix] || (this._values[name.prefix] = /* @__PURE__ */ new Set());
         vs.add(name);
         return name;
@@ -11563,13 +11563,13 @@ var require_codegen = __commonJS({
       // returns code for object literal for the passed argument list of key-value pairs
       object(...keyValues) {
         const code = ["{"];
-        for (const [key, value] of keyValues) {
+        for (const [key, value2] of keyValues) {
           if (code.length > 1)
             code.push(",");
           code.push(key);
-          if (key !== value || this.opts.es5) {
+          if (key !== value2 || this.opts.es5) {
             code.push(":");
-            (0, code_1.addCodeArg)(code, value);
+            (0, code_1.addCodeArg)(code, value2);
           }
         }
         code.push("}");
@@ -11648,10 +11648,10 @@ var require_codegen = __commonJS({
         return this._leafNode(new Break(label));
       }
       // `return` statement
-      return(value) {
+      return(value2) {
         const node = new Return();
         this._blockNode(node);
-        this.code(value);
+        this.code(value2);
         if (node.nodes.length !== 1)
           throw new Error('CodeGen: "return" should have one node');
         return this._endBlockNode(Return);
@@ -11751,15 +11751,15 @@ var require_codegen = __commonJS({
       }
     };
     exports.CodeGen = CodeGen;
-    function addNames(names, from) {
+    function addNames(names2, from) {
       for (const n in from)
-        names[n] = (names[n] || 0) + (from[n] || 0);
-      return names;
+        names2[n] = (names2[n] || 0) + (from[n] || 0);
+      return names2;
     }
-    function addExprNames(names, from) {
-      return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
+    function addExprNames(names2, from) {
+      return from instanceof code_1._CodeOrName ? addNames(names2, from.names) : names2;
     }
-    function optimizeExpr(expr, names, constants) {
+    function optimizeExpr(expr, names2, constants2) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -11774,19 +11774,19 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants[n.str];
-        if (c === void 0 || names[n.str] !== 1)
+        const c = constants2[n.str];
+        if (c === void 0 || names2[n.str] !== 1)
           return n;
-        delete names[n.str];
+        delete names2[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names2[c.str] === 1 && constants2[c.str] !== void 0);
       }
     }
-    function subtractNames(names, from) {
+    function subtractNames(names2, from) {
       for (const n in from)
-        names[n] = (names[n] || 0) - (from[n] || 0);
+        names2[n] = (names2[n] || 0) - (from[n] || 0);
     }
     function not(x) {
       return typeof x == "boolean" || typeof x == "number" || x === null ? !x : (0, code_1._)`!${par(x)}`;
@@ -11984,7 +11984,7 @@ var require_names = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
-    var names = {
+    var names2 = {
       // validation function arguments
       data: new codegen_1.Name("data"),
       // data passed to validation function
@@ -12013,7 +12013,7 @@ var require_names = __commonJS({
       jsonLen: new codegen_1.Name("jsonLen"),
       jsonPart: new codegen_1.Name("jsonPart")
     };
-    exports.default = names;
+    exports.default = names2;
   }
 });
 
@@ -12807,7 +12807,7 @@ var require_fast_deep_equal = __commonJS({
       if (a === b) return true;
       if (a && b && typeof a == "object" && typeof b == "object") {
         if (a.constructor !== b.constructor) return false;
-        var length, i, keys2;
+        var length, i, keys;
         if (Array.isArray(a)) {
           length = a.length;
           if (length != b.length) return false;
@@ -12818,13 +12818,13 @@ var require_fast_deep_equal = __commonJS({
         if (a.constructor === RegExp) return a.source === b.source && a.flags === b.flags;
         if (a.valueOf !== Object.prototype.valueOf) return a.valueOf() === b.valueOf();
         if (a.toString !== Object.prototype.toString) return a.toString() === b.toString();
-        keys2 = Object.keys(a);
-        length = keys2.length;
+        keys = Object.keys(a);
+        length = keys.length;
         if (length !== Object.keys(b).length) return false;
         for (i = length; i-- !== 0; )
-          if (!Object.prototype.hasOwnProperty.call(b, keys2[i])) return false;
+          if (!Object.prototype.hasOwnProperty.call(b, keys[i])) return false;
         for (i = length; i-- !== 0; ) {
-          var key = keys2[i];
+          var key = keys[i];
           if (!equal(a[key], b[key])) return false;
         }
         return true;
@@ -13743,7 +13743,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve13.call(this, root, ref);
+      let _sch = resolve23.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -13770,7 +13770,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve13(root, ref) {
+    function resolve23(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -14021,8 +14021,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path18) {
-      let input = path18;
+    function removeDotSegments(path29) {
+      let input = path29;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -14096,11 +14096,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path18) {
-      if (path18 === "" || path18[0] === "/") {
-        return removeDotSegments(path18);
+    function removeDotSegmentsRelative(path29) {
+      if (path29 === "" || path29[0] === "/") {
+        return removeDotSegments(path29);
       }
-      const segments = path18.split("/");
+      const segments = path29.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -14463,8 +14463,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path18 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path18 && path18 !== "/" ? path18 : void 0;
+        const path29 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path29 && path29 !== "/" ? path29 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -14634,7 +14634,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve13(baseURI, relativeURI, options) {
+    function resolve23(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -14670,50 +14670,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative4, options, skipNormalization) {
+    function resolveComponent(base, relative5, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse(serialize(base, options), options);
-        relative4 = parse(serialize(relative4, options), options);
+        relative5 = parse(serialize(relative5, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative4.scheme) {
-        target.scheme = relative4.scheme;
-        target.userinfo = relative4.userinfo;
-        target.host = relative4.host;
-        target.port = relative4.port;
-        target.path = removeDotSegments(relative4.path || "");
-        target.query = relative4.query;
+      if (!options.tolerant && relative5.scheme) {
+        target.scheme = relative5.scheme;
+        target.userinfo = relative5.userinfo;
+        target.host = relative5.host;
+        target.port = relative5.port;
+        target.path = removeDotSegments(relative5.path || "");
+        target.query = relative5.query;
       } else {
-        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
-          target.userinfo = relative4.userinfo;
-          target.host = relative4.host;
-          target.port = relative4.port;
-          target.path = removeDotSegments(relative4.path || "");
-          target.query = relative4.query;
+        if (relative5.userinfo !== void 0 || relative5.host !== void 0 || relative5.port !== void 0) {
+          target.userinfo = relative5.userinfo;
+          target.host = relative5.host;
+          target.port = relative5.port;
+          target.path = removeDotSegments(relative5.path || "");
+          target.query = relative5.query;
         } else {
-          if (!relative4.path) {
+          if (!relative5.path) {
             target.path = base.path;
-            if (relative4.query !== void 0) {
-              target.query = relative4.query;
+            if (relative5.query !== void 0) {
+              target.query = relative5.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative4.path[0] === "/") {
-              target.path = removeDotSegments(relative4.path);
+            if (relative5.path[0] === "/") {
+              target.path = removeDotSegments(relative5.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative4.path;
+                target.path = "/" + relative5.path;
               } else if (!base.path) {
-                target.path = relative4.path;
+                target.path = relative5.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative5.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative4.query;
+            target.query = relative5.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -14721,7 +14721,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative4.fragment;
+      target.fragment = relative5.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -15013,19 +15013,19 @@ var require_fast_uri = __commonJS({
       if (typeof uri !== "string" && typeof uri !== "object") {
         return void 0;
       }
-      let value;
+      let value2;
       try {
-        value = typeof uri === "string" ? uri : serialize(uri, opts);
+        value2 = typeof uri === "string" ? uri : serialize(uri, opts);
       } catch {
         return void 0;
       }
-      const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value, opts);
+      const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value2, opts);
       return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? void 0 : normalized;
     }
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve13,
+      resolve: resolve23,
       resolveComponent,
       equal,
       serialize,
@@ -15886,13 +15886,13 @@ var require_ucs2length = __commonJS({
       const len = str.length;
       let length = 0;
       let pos = 0;
-      let value;
+      let value2;
       while (pos < len) {
         length++;
-        value = str.charCodeAt(pos++);
-        if (value >= 55296 && value <= 56319 && pos < len) {
-          value = str.charCodeAt(pos);
-          if ((value & 64512) === 56320)
+        value2 = str.charCodeAt(pos++);
+        if (value2 >= 55296 && value2 <= 56319 && pos < len) {
+          value2 = str.charCodeAt(pos);
+          if ((value2 & 64512) === 56320)
             pos++;
         }
       }
@@ -17790,11 +17790,15 @@ function streamLog(write = (s) => process.stderr.write(s)) {
 }
 
 // src/cli/compare.ts
-import * as path7 from "node:path";
+import * as path8 from "node:path";
 
 // src/config/load-config.ts
 import { readFileSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve as resolve2 } from "node:path";
+
+// src/config/defaults.ts
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 
 // src/checks/policy.ts
 var DEFAULT_POLICY = {
@@ -17805,7 +17809,7 @@ var DEFAULT_POLICY = {
   evalLossDocs: { enabled: true, pass: 5e-3, fail: 0.01, minDocuments: 50, confidence: 0.95, resamples: 1e4, seed: 20241205 },
   lmEval: { enabled: true, margin: 0.01, confidence: 0.95, resamples: 1e4, seed: 20241205 },
   custom: { enabled: true, confidence: 0.95, resamples: 1e4, seed: 20241205 },
-  mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 1e4, seed: 20241205, floor: 3 },
+  mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 1e4, seed: 20241205, floor: 3, maxMissing: 0.05 },
   speed: { enabled: true, warnBelow: 1, warmupFraction: 0.05 }
 };
 function resolvePolicy(overrides = {}) {
@@ -17820,6 +17824,8 @@ function resolvePolicy(overrides = {}) {
 var DEFAULT_NAME = "accuracy-gate";
 var DEFAULT_MODEL = "./Llama-3.2-1B";
 var DEFAULT_WORKDIR = ".";
+var BUILTIN_WORKDIR = "benchmarks/accuracy";
+var BUILTIN_SCRIPTS = ["llama.sh", "fastchat.sh"];
 var DEFAULT_RESULT_DIR = "result";
 var DEFAULT_TRAIN_TIMEOUT_MINUTES = 360;
 var DEFAULT_EVAL_TIMEOUT_MINUTES = 240;
@@ -17831,6 +17837,7 @@ var DEFAULT_LM_EVAL_RESULTS = "lm_eval/**/results*.json";
 var DEFAULT_CUSTOM_FILE = "metrics.json";
 var BUILTIN_SOURCE = "built-in default";
 var FASTCHAT_DATA = "FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench";
+var JUDGE_ENV = ["MIT_SPIDER_TOKEN", "MIT_SPIDER_URL", "M6_TENANT"];
 var FINGERPRINT = "python -c 'import torch, transformers; print(torch.__version__, transformers.__version__)'";
 var BUILTIN_YAML = `# accuracy-gate: TorchAcc's benchmarks/accuracy flow (the built-in default).
 name: ${DEFAULT_NAME}
@@ -17858,6 +17865,7 @@ evaluations:
     questions: ${FASTCHAT_DATA}/question.jsonl
     model-id: auto   # fastchat.sh names the model <dirname>_<timestamp> itself
     timeout-minutes: ${DEFAULT_EVAL_TIMEOUT_MINUTES}
+    requires-env: [${JUDGE_ENV.join(", ")}]   # fastchat.sh's judge (checked before training)
   eval-loss:
     enabled: true
     documents: ${DEFAULT_EVAL_DOCUMENTS}
@@ -17880,7 +17888,7 @@ parallel: false
 var BUILTIN_CONFIG = deepFreeze({
   name: DEFAULT_NAME,
   model: DEFAULT_MODEL,
-  workdir: "benchmarks/accuracy",
+  workdir: BUILTIN_WORKDIR,
   resultDir: DEFAULT_RESULT_DIR,
   arms: {
     baseline: {
@@ -17911,12 +17919,14 @@ var BUILTIN_CONFIG = deepFreeze({
       questions: `${FASTCHAT_DATA}/question.jsonl`,
       modelId: "auto",
       timeoutMinutes: DEFAULT_EVAL_TIMEOUT_MINUTES,
-      env: {}
+      env: {},
+      requiresEnv: [...JUDGE_ENV]
     },
     evalLoss: { enabled: true, documents: DEFAULT_EVAL_DOCUMENTS }
   },
   checks: resolvePolicy(),
   earlyAbort: { enabled: true, bound: 0.1, consecutive: 3 },
+  quick: {},
   cache: {
     enabled: false,
     dir: DEFAULT_CACHE_DIR,
@@ -17925,15 +17935,31 @@ var BUILTIN_CONFIG = deepFreeze({
     writeOn: "default-branch"
   },
   parallel: false,
+  keepGoing: false,
+  secretEnv: [],
   lock: { enabled: true, file: DEFAULT_LOCK_FILE, timeoutMinutes: DEFAULT_LOCK_TIMEOUT_MINUTES },
   artifact: { include: [], exclude: [] }
 });
-function deepFreeze(value) {
-  if (value !== null && typeof value === "object") {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
+function locateBuiltinWorkdir(base, exists = existsSync) {
+  const tried = [path.resolve(base, BUILTIN_WORKDIR), path.resolve(base)];
+  for (const dir of tried) {
+    if (!BUILTIN_SCRIPTS.every((s) => exists(path.join(dir, s)))) continue;
+    const own = path.resolve(dir, "..", "..", DEFAULT_CONFIG_PATH);
+    if (dir === tried[1] && exists(own)) {
+      return { error: `this repository has a config, ${own}, which is not read from here: run from ${path.resolve(dir, "..", "..")} or pass --config ${own}` };
+    }
+    return { workdir: dir };
   }
-  return value;
+  return {
+    error: `no config file, and the built-in TorchAcc flow's scripts (${BUILTIN_SCRIPTS.join(", ")}) are neither in ${tried[0]} nor in ${tried[1]}: run from TorchAcc's repository root or from its ${BUILTIN_WORKDIR}, or write .github/accuracy-gate.yml (--config FILE)`
+  };
+}
+function deepFreeze(value2) {
+  if (value2 !== null && typeof value2 === "object") {
+    for (const v of Object.values(value2)) deepFreeze(v);
+    Object.freeze(value2);
+  }
+  return value2;
 }
 
 // src/config/parse.ts
@@ -17948,7 +17974,7 @@ var ROLES = ["original", "baseline", "candidate"];
 
 // src/config/paths.ts
 import { homedir } from "node:os";
-import { join, posix, win32 } from "node:path";
+import { join as join2, posix, win32 } from "node:path";
 function escapeProblem(p, base = "the working directory") {
   if (isAbsolutePath(p)) return `must be a relative path inside ${base}, not an absolute one`;
   const normal2 = posix.normalize(p.replace(/\\/g, "/"));
@@ -17960,7 +17986,7 @@ function isAbsolutePath(p) {
 }
 function expandHome(p, home = homedir()) {
   if (p === "~") return home;
-  if (p.startsWith("~/")) return join(home, p.slice(2));
+  if (p.startsWith("~/")) return join2(home, p.slice(2));
   return p;
 }
 
@@ -17982,10 +18008,10 @@ function suggest(word, candidates) {
   return best;
 }
 function editDistance(a, b) {
-  const rows = a.length + 1;
+  const rows2 = a.length + 1;
   const cols = b.length + 1;
-  const d = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_2, j) => i === 0 ? j : j === 0 ? i : 0));
-  for (let i = 1; i < rows; i++) {
+  const d = Array.from({ length: rows2 }, (_, i) => Array.from({ length: cols }, (_2, j) => i === 0 ? j : j === 0 ? i : 0));
+  for (let i = 1; i < rows2; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
@@ -17998,24 +18024,25 @@ function editDistance(a, b) {
 }
 
 // src/config/placeholders.ts
-var PLACEHOLDER_NAMES = ["model", "output", "checkpoint", "model_id", "arm", "result_dir"];
+var PLACEHOLDER_NAMES = ["model", "output", "checkpoint", "model_id", "arm", "result_dir", "quick_steps"];
 var PLACEHOLDER_ENV = {
   model: "GATE_MODEL",
   output: "GATE_OUTPUT",
   checkpoint: "GATE_CHECKPOINT",
   model_id: "GATE_MODEL_ID",
   arm: "GATE_ARM",
-  result_dir: "GATE_RESULT_DIR"
+  result_dir: "GATE_RESULT_DIR",
+  quick_steps: "GATE_QUICK_STEPS"
 };
-var TRAIN_CONTEXT = { allowed: ["model", "output", "arm", "result_dir"], what: "a training command" };
-var EVAL_CONTEXT = { allowed: PLACEHOLDER_NAMES, what: "an evaluation command" };
+var TRAIN_CONTEXT = { allowed: ["model", "output", "arm", "result_dir", "quick_steps"], what: "a training command" };
+var EVAL_CONTEXT = { allowed: PLACEHOLDER_NAMES.filter((n) => n !== "quick_steps"), what: "an evaluation command" };
 function expandCommand(cmd, values) {
-  const problem = commandProblem(cmd, EVAL_CONTEXT);
+  const problem = commandProblem(cmd, { allowed: PLACEHOLDER_NAMES, what: "a command" });
   if (problem) throw new ConfigError(problem.index === void 0 ? problem.message : `argument ${problem.index}: ${problem.message}`);
-  const value = (name) => values[name];
-  const command2 = typeof cmd === "string" ? render(tokenize(cmd), (name) => shellQuote(value(name))) : cmd.map((arg) => render(tokenize(arg), value));
+  const value2 = (name) => values[name] ?? "";
+  const command2 = typeof cmd === "string" ? render(tokenize(cmd), (name) => shellQuote(value2(name))) : cmd.map((arg) => render(tokenize(arg), value2));
   const env2 = {};
-  for (const name of PLACEHOLDER_NAMES) env2[PLACEHOLDER_ENV[name]] = values[name];
+  for (const name of PLACEHOLDER_NAMES) env2[PLACEHOLDER_ENV[name]] = values[name] ?? "";
   return { command: command2, env: env2 };
 }
 function shellQuote(s) {
@@ -18052,8 +18079,8 @@ function modelIdProblem(template) {
   }
   return void 0;
 }
-function render(segments, value) {
-  return segments.map((s) => "ref" in s ? value(s.ref) : s.text).join("");
+function render(segments, value2) {
+  return segments.map((s) => "ref" in s ? value2(s.ref) : s.text).join("");
 }
 function tokenize(s) {
   const out = [];
@@ -18085,7 +18112,7 @@ function near(s, i) {
   return s.slice(Math.max(0, i - 15), i + 15).replace(/\n/g, "\\n");
 }
 function checkNames(segments, ctx) {
-  const list = (names) => names.map((n) => `{${n}}`).join(", ");
+  const list = (names2) => names2.map((n) => `{${n}}`).join(", ");
   for (const s of segments) {
     if (!("ref" in s) || ctx.allowed.includes(s.ref)) continue;
     if (PLACEHOLDER_NAMES.includes(s.ref)) {
@@ -18170,14 +18197,14 @@ function readYaml(text) {
   } catch (e) {
     return { line: 1, message: `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   }
-  return { data, lineOf: (path18) => lineOfPath(doc, lineCounter, path18) };
+  return { data, lineOf: (path29) => lineOfPath(doc, lineCounter, path29) };
 }
 function isSyntaxProblem(x) {
   return "message" in x;
 }
-function formatPath(path18) {
+function formatPath(path29) {
   let out = "";
-  for (const seg of path18) {
+  for (const seg of path29) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -18187,10 +18214,10 @@ function firstLine(message) {
   const first = message.split("\n")[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, "").trim();
 }
-function lineOfPath(doc, counter, path18) {
+function lineOfPath(doc, counter, path29) {
   let node = doc.contents;
   let line = 1;
-  for (const seg of path18) {
+  for (const seg of path29) {
     if ((0, import_yaml.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
@@ -18226,8 +18253,8 @@ var EVALUATOR_CONTEXT = {
 var PATH_CONTEXT = { allowed: ["arm", "slug", "output", "result_dir"], what: "an evaluation file path" };
 function crossCheckIssues(config, raw2) {
   const issues = [];
-  const add = (path18, message) => {
-    issues.push({ path: path18, text: `${formatPath(path18)}: ${message}` });
+  const add = (path29, message) => {
+    issues.push({ path: path29, text: `${formatPath(path29)}: ${message}` });
   };
   const reserved = new Set(Object.values(PLACEHOLDER_ENV));
   for (const role of ARM_ROLES) {
@@ -18269,8 +18296,6 @@ function crossCheckIssues(config, raw2) {
       add(["checks", key, "fail" in written ? "fail" : "pass"], `fail bound (${fail}) must be >= pass bound (${pass})`);
     }
   }
-  const resultDirProblem = escapeProblem(config.resultDir);
-  if (resultDirProblem) add(["result-dir"], resultDirProblem);
   for (const list of ["include", "exclude"]) {
     config.artifact[list].forEach((glob, i) => {
       const problem = escapeProblem(glob);
@@ -18314,24 +18339,27 @@ function evaluatorIssues(config, raw2, add, reserved) {
   }
   if (custom2) checkPath(add, ["evaluations", "custom", "file"], custom2.file);
 }
-function checkPath(add, path18, template) {
+function checkPath(add, path29, template) {
   const problem = commandProblem([template], PATH_CONTEXT);
   if (problem) {
-    add(path18, problem.message);
+    add(path29, problem.message);
     return;
   }
   const perArm = /\{(arm|slug|output)\}/.test(template);
   if (!perArm && (isAbsolutePath(template) || template.startsWith("{result_dir}"))) {
-    add(path18, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+    add(path29, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
   }
 }
-function checkCommand(add, path18, cmd, ctx) {
+function checkCommand(add, path29, cmd, ctx) {
   const problem = commandProblem(cmd, ctx);
-  if (problem) add(problem.index === void 0 ? path18 : [...path18, problem.index], problem.message);
+  if (problem) add(problem.index === void 0 ? path29 : [...path29, problem.index], problem.message);
 }
 function normal(p) {
   return posix2.normalize(p.replace(/\\/g, "/")).replace(/\/+$/, "");
 }
+
+// src/config/parse.ts
+var import_yaml2 = __toESM(require_dist(), 1);
 
 // src/config/schema-check.ts
 var import_ajv = __toESM(require_ajv(), 1);
@@ -18339,11 +18367,20 @@ var import_ajv = __toESM(require_ajv(), 1);
 // src/config/config.schema.json
 var config_schema_default = {
   $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://raw.githubusercontent.com/accuracy-gate/accuracy-gate/v1/src/config/config.schema.json",
   title: "accuracy-gate configuration",
   description: "Configuration of accuracy-gate (default path .github/accuracy-gate.yml). Every key is optional: without `arms`, the built-in TorchAcc arms (llama.sh 0/1) are used; an arm that is given needs its `train` command. Commands take the placeholders {model} {output} {checkpoint} {model_id} {arm} {result_dir}, replaced by shell-quoted values in a command string and verbatim in an argv list, and also exported as GATE_MODEL, GATE_OUTPUT, GATE_CHECKPOINT, GATE_MODEL_ID, GATE_ARM, GATE_RESULT_DIR. Write {{ and }} for literal braces.",
   type: "object",
   additionalProperties: false,
   properties: {
+    extends: {
+      type: "string",
+      enum: [
+        "builtin",
+        "none"
+      ],
+      description: `What this file is merged over. "builtin": TorchAcc's benchmarks/accuracy flow (workdir, arms, MT-Bench, cache files); mappings merge key by key, lists and values replace. "none": only this file, every other key at its own default. Default: "builtin" when the file sets no arms, "none" when it defines its own arms.`
+    },
     name: {
       type: "string",
       pattern: "^[A-Za-z0-9._-]+$",
@@ -18367,7 +18404,7 @@ var config_schema_default = {
       type: "string",
       minLength: 1,
       default: "result",
-      description: "Each run writes <result-dir>/<YYYYmmdd_HHMMSS>/. Relative to workdir; must stay inside it."
+      description: "Each run writes <result-dir>/<YYYYmmdd_HHMMSS>/. Relative to workdir, or absolute (a scratch volume of a self-hosted runner)."
     },
     arms: {
       type: "object",
@@ -18396,16 +18433,34 @@ var config_schema_default = {
         mtbench: {
           type: "object",
           additionalProperties: false,
-          required: [
-            "run",
-            "judgments"
-          ],
           description: "MT-Bench through FastChat: the command runs once per target, then the judgment rows of this run are read.",
           properties: {
             enabled: {
               type: "boolean",
               default: true,
               description: "Run the MT-Bench stages."
+            },
+            gpus: {
+              anyOf: [
+                {
+                  type: "string",
+                  pattern: "^\\s*[A-Za-z0-9-]+(\\s*,\\s*[A-Za-z0-9-]+)*\\s*$"
+                },
+                {
+                  type: "integer",
+                  minimum: 0
+                },
+                {
+                  type: "array",
+                  minItems: 1,
+                  items: {
+                    type: "integer",
+                    minimum: 0
+                  }
+                }
+              ],
+              "x-expected": 'GPU ids like "0,1,2,3" or a list of integers',
+              description: "CUDA_VISIBLE_DEVICES of the original model's evaluation when parallel is true (the arms' evaluations run on the arm's gpus); absent = it waits for the GPUs of every other stage."
             },
             run: {
               $ref: "#/definitions/command",
@@ -18450,11 +18505,37 @@ var config_schema_default = {
               type: "number",
               exclusiveMinimum: 0,
               default: 240,
-              description: "Time limit of each evaluation stage."
+              description: "Time limit of each evaluation stage. At most 35791 minutes (about 24.8 days: the longest timer Node.js can set).",
+              maximum: 35791
             },
             env: {
               $ref: "#/definitions/env"
+            },
+            "requires-env": {
+              $ref: "#/definitions/env-names",
+              description: "Environment variables this evaluation's command needs (e.g. a judge's API key). Checked before any training (missing = exit 2, nothing trained) and passed to this evaluation's commands only: training commands never see them. Their values are redacted from every file the gate writes."
             }
+          },
+          if: {
+            properties: {
+              enabled: {
+                const: false
+              }
+            },
+            required: [
+              "enabled"
+            ]
+          },
+          then: {},
+          else: {
+            properties: {
+              run: true,
+              judgments: true
+            },
+            required: [
+              "run",
+              "judgments"
+            ]
           }
         },
         "eval-loss": {
@@ -18524,10 +18605,15 @@ var config_schema_default = {
               type: "number",
               exclusiveMinimum: 0,
               default: 240,
-              description: "Time limit of each lm-eval stage."
+              description: "Time limit of each lm-eval stage. At most 35791 minutes (about 24.8 days: the longest timer Node.js can set).",
+              maximum: 35791
             },
             env: {
               $ref: "#/definitions/env"
+            },
+            "requires-env": {
+              $ref: "#/definitions/env-names",
+              description: "Environment variables this evaluation's command needs (e.g. a judge's API key). Checked before any training (missing = exit 2, nothing trained) and passed to this evaluation's commands only: training commands never see them. Their values are redacted from every file the gate writes."
             }
           }
         },
@@ -18555,10 +18641,15 @@ var config_schema_default = {
               type: "number",
               exclusiveMinimum: 0,
               default: 240,
-              description: "Time limit of each custom evaluation stage."
+              description: "Time limit of each custom evaluation stage. At most 35791 minutes (about 24.8 days: the longest timer Node.js can set).",
+              maximum: 35791
             },
             env: {
               $ref: "#/definitions/env"
+            },
+            "requires-env": {
+              $ref: "#/definitions/env-names",
+              description: "Environment variables this evaluation's command needs (e.g. a judge's API key). Checked before any training (missing = exit 2, nothing trained) and passed to this evaluation's commands only: training commands never see them. Their values are redacted from every file the gate writes."
             }
           }
         }
@@ -18740,7 +18831,8 @@ var config_schema_default = {
             resamples: {
               type: "integer",
               minimum: 100,
-              default: 1e4
+              default: 1e4,
+              maximum: 1e5
             },
             seed: {
               type: "integer",
@@ -18775,7 +18867,8 @@ var config_schema_default = {
             resamples: {
               type: "integer",
               minimum: 100,
-              default: 1e4
+              default: 1e4,
+              maximum: 1e5
             },
             seed: {
               type: "integer",
@@ -18804,7 +18897,8 @@ var config_schema_default = {
             resamples: {
               type: "integer",
               minimum: 100,
-              default: 1e4
+              default: 1e4,
+              maximum: 1e5
             },
             seed: {
               type: "integer",
@@ -18839,7 +18933,8 @@ var config_schema_default = {
             resamples: {
               type: "integer",
               minimum: 100,
-              default: 1e4
+              default: 1e4,
+              maximum: 1e5
             },
             seed: {
               type: "integer",
@@ -18853,6 +18948,13 @@ var config_schema_default = {
               minimum: 0,
               default: 3,
               description: "Baseline average below this is reported but not gated."
+            },
+            "max-missing": {
+              type: "number",
+              minimum: 0,
+              maximum: 1,
+              default: 0.05,
+              description: "Largest share of (question, turn) pairs missing on one side (score -1 as FastChat drops it, or never judged) before the check is INVALID; up to it, those pairs are left out of the paired test and reported."
             }
           }
         },
@@ -18878,6 +18980,18 @@ var config_schema_default = {
               description: "Fraction of the step times skipped at the start (warm-up, compilation)."
             }
           }
+        }
+      }
+    },
+    quick: {
+      type: "object",
+      additionalProperties: false,
+      description: "The quick tier (run --quick): gate the candidate's first steps against the baseline's.",
+      properties: {
+        steps: {
+          type: "integer",
+          minimum: 1,
+          description: "Stop the candidate once it has logged a loss at this step or later. Default: 10 % of the baseline's max_steps."
         }
       }
     },
@@ -18963,7 +19077,8 @@ var config_schema_default = {
           type: "number",
           exclusiveMinimum: 0,
           default: 720,
-          description: "Give up waiting for the lock after this long (the run is INVALID, nothing trained)."
+          description: "Give up waiting for the lock after this long (the run is INVALID, nothing trained). At most 35791 minutes (about 24.8 days: the longest timer Node.js can set).",
+          maximum: 35791
         }
       }
     },
@@ -18971,6 +19086,15 @@ var config_schema_default = {
       type: "boolean",
       default: false,
       description: "Run independent stages concurrently; needs both arms to set disjoint gpus."
+    },
+    "keep-going": {
+      type: "boolean",
+      default: false,
+      description: "Go on after the baseline training (or the original model's evaluation) failed. By default the run stops there: its result can only be INVALID, so the candidate is not trained (or is stopped, in parallel mode)."
+    },
+    "secret-env": {
+      $ref: "#/definitions/env-names",
+      description: "Environment variables whose values are secrets: replaced by *** in every file the gate writes (stage logs, reports, summary, history). Variables whose names contain TOKEN, SECRET, PASSWORD, KEY or CREDENTIAL are redacted without being listed."
     },
     artifact: {
       type: "object",
@@ -19061,7 +19185,8 @@ var config_schema_default = {
           type: "number",
           exclusiveMinimum: 0,
           default: 360,
-          description: "Time limit of the training stage."
+          description: "Time limit of the training stage. At most 35791 minutes (about 24.8 days: the longest timer Node.js can set).",
+          maximum: 35791
         },
         gpus: {
           anyOf: [
@@ -19091,6 +19216,16 @@ var config_schema_default = {
           description: "Trainer output dir, relative to the run's result dir (or absolute). Default <slug>_ckpt."
         }
       }
+    },
+    "env-names": {
+      type: "array",
+      items: {
+        type: "string",
+        pattern: "^[A-Za-z_][A-Za-z0-9_]*$"
+      },
+      default: [],
+      "x-expected": "a list of environment variable names",
+      description: "Environment variable names."
     }
   }
 };
@@ -19114,30 +19249,31 @@ function schemaIssues(data) {
   const missing = [];
   for (const e of validate.errors ?? []) {
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
-    const path18 = typedPath(e.instancePath, data);
+    if (e.keyword === "if") continue;
+    const path29 = typedPath(e.instancePath, data);
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
       const known = Object.keys(e.parentSchema.properties ?? {});
       const guess = suggest(key, known);
-      const full = formatPath([...path18, key]);
+      const full = formatPath([...path29, key]);
       issue = {
-        path: [...path18, key],
+        path: [...path29, key],
         text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known.join(", ")})`
       };
-      if (guess) typos.set(formatPath(path18), guess);
+      if (guess) typos.set(formatPath(path29), guess);
     } else if (e.keyword === "required") {
       const key = String(e.params.missingProperty);
-      issue = { path: [...path18, key], text: `${formatPath([...path18, key])}: is required` };
-      missing.push({ parent: path18, key, issue });
+      issue = { path: [...path29, key], text: `${formatPath([...path29, key])}: is required` };
+      missing.push({ parent: path29, key, issue });
     } else if (e.keyword === "propertyNames") {
       const key = String(e.params.propertyName);
       issue = {
-        path: [...path18, key],
-        text: `${formatPath([...path18, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
+        path: [...path29, key],
+        text: `${formatPath([...path29, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
       };
     } else {
-      issue = { path: path18, text: `${formatPath(path18) || "(top level)"}: ${describe(e)}` };
+      issue = { path: path29, text: `${formatPath(path29) || "(top level)"}: ${describe(e)}` };
     }
     const id = formatPath(issue.path);
     if (seen.has(id)) continue;
@@ -19226,14 +19362,40 @@ function parseConfig(text, file) {
   if (typeof data !== "object" || Array.isArray(data)) {
     throw new ConfigError(`${file}:1: the file must be a mapping of keys (name, model, arms, ...)`, file, void 0, 1);
   }
-  let issues = schemaIssues(data);
+  const effective = extendsBuiltin(data) ? mergeOver(builtinRaw(), data) : data;
+  let issues = schemaIssues(effective);
   let config;
   if (issues.length === 0) {
-    config = build(data);
-    issues = crossCheckIssues(config, data);
+    config = build(effective);
+    issues = crossCheckIssues(config, effective);
   }
   if (issues.length > 0 || !config) throw toError(issues, file, source.lineOf);
   return config;
+}
+function extendsBuiltin(raw2) {
+  const ext = raw2.extends;
+  return ext === void 0 ? raw2.arms === void 0 : ext === "builtin";
+}
+var builtinCache;
+function builtinRaw() {
+  builtinCache ??= (0, import_yaml2.parse)(BUILTIN_YAML);
+  return structuredClone(builtinCache);
+}
+var isMap2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+function mergeOver(base, over, path29 = []) {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    if (isMap2(b) && isMap2(v)) {
+      let baseMap = b;
+      if (path29.length === 1 && path29[0] === "arms" && v.label !== void 0) {
+        const { slug: _slug, output: _output, ...rest } = b;
+        baseMap = rest;
+      }
+      out[k] = mergeOver(baseMap, v, [...path29, k]);
+    } else out[k] = v;
+  }
+  return out;
 }
 function toError(issues, file, lineOf) {
   const located = issues.map((i) => ({ ...i, line: lineOf(i.path) })).sort((a, b) => a.line - b.line);
@@ -19258,7 +19420,8 @@ function build(raw2) {
     // Without arms (e.g. a file that only tunes checks for `compare`), TorchAcc's arms apply.
     arms: raw2.arms ? { baseline: arm(raw2.arms.baseline, "baseline"), candidate: arm(raw2.arms.candidate, "candidate") } : structuredClone(BUILTIN_CONFIG.arms),
     evaluations: {
-      ...evaluations.mtbench ? { mtbench: mtbench(evaluations.mtbench) } : {},
+      // `enabled: false` (e.g. over the built-in flow): no MT-Bench stages at all.
+      ...evaluations.mtbench && evaluations.mtbench.enabled !== false ? { mtbench: mtbench(evaluations.mtbench) } : {},
       evalLoss: {
         enabled: evaluations["eval-loss"]?.enabled ?? true,
         documents: evaluations["eval-loss"]?.documents ?? DEFAULT_EVAL_DOCUMENTS
@@ -19268,6 +19431,7 @@ function build(raw2) {
     },
     checks,
     earlyAbort: { enabled: abort.enabled ?? true, bound: abort.bound ?? 0.1, consecutive: abort.consecutive ?? 3 },
+    quick: raw2.quick?.steps !== void 0 ? { steps: raw2.quick.steps } : {},
     cache: {
       enabled: cache.enabled ?? false,
       dir: cache.dir ?? DEFAULT_CACHE_DIR,
@@ -19276,6 +19440,8 @@ function build(raw2) {
       writeOn: cache["write-on"] ?? "default-branch"
     },
     parallel: raw2.parallel ?? false,
+    keepGoing: raw2["keep-going"] ?? false,
+    secretEnv: [...raw2["secret-env"] ?? []],
     lock: {
       enabled: lock.enabled ?? true,
       file: lock.file ?? DEFAULT_LOCK_FILE,
@@ -19307,7 +19473,9 @@ function mtbench(raw2) {
     questions: raw2.questions ?? defaultQuestions(raw2.judgments),
     modelId: raw2["model-id"] ?? "auto",
     timeoutMinutes: raw2["timeout-minutes"] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
-    env: env(raw2.env)
+    env: env(raw2.env),
+    requiresEnv: [...raw2["requires-env"] ?? []],
+    ...raw2.gpus !== void 0 ? { gpus: gpus(raw2.gpus) } : {}
   };
 }
 function lmEval(raw2, margin) {
@@ -19319,7 +19487,8 @@ function lmEval(raw2, margin) {
     metrics: { ...raw2.metrics ?? {} },
     margin,
     timeoutMinutes: raw2["timeout-minutes"] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
-    env: env(raw2.env)
+    env: env(raw2.env),
+    requiresEnv: [...raw2["requires-env"] ?? []]
   };
 }
 function custom(raw2) {
@@ -19328,7 +19497,8 @@ function custom(raw2) {
     ...raw2.run !== void 0 ? { run: command(raw2.run) } : {},
     file: raw2.file ?? DEFAULT_CUSTOM_FILE,
     timeoutMinutes: raw2["timeout-minutes"] ?? DEFAULT_EVAL_TIMEOUT_MINUTES,
-    env: env(raw2.env)
+    env: env(raw2.env),
+    requiresEnv: [...raw2["requires-env"] ?? []]
   };
 }
 function defaultQuestions(judgments) {
@@ -19360,22 +19530,22 @@ function policyOverrides(raw2) {
 }
 
 // src/config/load-config.ts
-function loadConfig(path18, cwd) {
-  const file = resolve(cwd, path18 ?? DEFAULT_CONFIG_PATH);
+function loadConfig(path29, cwd) {
+  const file = resolve2(cwd, path29 ?? DEFAULT_CONFIG_PATH);
   const shown = displayPath(file, cwd);
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" && path18 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE };
+    if (code === "ENOENT" && path29 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE };
     const why = code === "ENOENT" ? "config file not found" : code === "EISDIR" ? "is a directory, not a config file" : errorMessage(e);
     throw new ConfigError(`${shown}: ${why}`, shown);
   }
   return { config: parseConfig(text, shown), source: shown };
 }
 function displayPath(file, cwd) {
-  const rel = relative(resolve(cwd), file);
+  const rel = relative(resolve2(cwd), file);
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
 }
 
@@ -19402,35 +19572,35 @@ function configHash(config) {
     })
   );
 }
-function canonicalJson(value) {
-  return JSON.stringify(sortKeys(value));
+function canonicalJson(value2) {
+  return JSON.stringify(sortKeys(value2));
 }
 function armPart(arm2) {
   return { train: arm2.train, env: arm2.env, gpus: arm2.gpus, output: arm2.output };
 }
-function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
+function sortKeys(value2) {
+  if (Array.isArray(value2)) return value2.map(sortKeys);
+  if (value2 !== null && typeof value2 === "object") {
     const out = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = value[key];
+    for (const key of Object.keys(value2).sort()) {
+      const v = value2[key];
       if (v !== void 0) out[key] = sortKeys(v);
     }
     return out;
   }
-  return value;
+  return value2;
 }
 function sha256(text) {
   return createHash("sha256").update(text).digest("hex");
 }
 
 // src/engine/load-inputs.ts
-import * as path5 from "node:path";
-import { existsSync as existsSync4 } from "node:fs";
+import * as path6 from "node:path";
+import { existsSync as existsSync5, readdirSync as readdirSync3, realpathSync } from "node:fs";
 
 // src/readers/trainer-output.ts
-import { existsSync, statSync as statSync2 } from "node:fs";
-import { basename, join as join2 } from "node:path";
+import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
+import { basename, join as join3 } from "node:path";
 
 // src/readers/tolerant-json.ts
 function parseTolerantJson(text, file, opts = {}) {
@@ -19467,16 +19637,16 @@ var Parser = class {
   firstLine;
   pos;
   document() {
-    let value;
+    let value2;
     try {
-      value = this.value();
+      value2 = this.value();
     } catch (e) {
       if (e instanceof RangeError) this.fail("nested too deeply", this.pos);
       throw e;
     }
     this.space();
     if (this.pos < this.text.length) this.fail("unexpected data after the JSON value", this.pos);
-    return value;
+    return value2;
   }
   value() {
     this.space();
@@ -19486,10 +19656,10 @@ var Parser = class {
     if (c === 91) return this.array();
     if (c === 34) return this.string();
     if (c === 45 || isDigit(c)) return this.number();
-    for (const [word, value] of LITERALS) {
+    for (const [word, value2] of LITERALS) {
       if (t.startsWith(word, this.pos)) {
         this.pos += word.length;
-        return value;
+        return value2;
       }
     }
     return this.unexpected();
@@ -19509,9 +19679,9 @@ var Parser = class {
       this.space();
       if (this.text.charCodeAt(this.pos) !== 58) this.unexpected("':'");
       this.pos++;
-      const value = this.value();
-      if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-      else obj[key] = value;
+      const value2 = this.value();
+      if (key === "__proto__") Object.defineProperty(obj, key, { value: value2, enumerable: true, writable: true, configurable: true });
+      else obj[key] = value2;
       this.space();
       const c = this.text.charCodeAt(this.pos);
       this.pos++;
@@ -19638,8 +19808,8 @@ var Parser = class {
     }
     this.pos = i;
     if (digits <= 16 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
-      const value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction];
-      return negative ? -value : value;
+      const value2 = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction];
+      return negative ? -value2 : value2;
     }
     return Number(t.slice(start, i));
   }
@@ -19676,44 +19846,44 @@ var LITERALS = [
 ];
 
 // src/readers/fields.ts
-function describeValue(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
-  return `${typeof value} ${String(value)}`;
+function describeValue(value2) {
+  if (value2 === null) return "null";
+  if (Array.isArray(value2)) return "an array";
+  if (typeof value2 === "object") return "an object";
+  if (typeof value2 === "string") return `the string ${JSON.stringify(value2.length > 40 ? value2.slice(0, 40) + "…" : value2)}`;
+  return `${typeof value2} ${String(value2)}`;
 }
-function isObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+function isObject(value2) {
+  return typeof value2 === "object" && value2 !== null && !Array.isArray(value2);
 }
-function expectObject(value, where, what = "the top level") {
-  if (!isObject(value)) throw new ParseError(`${what} should be a JSON object, got ${describeValue(value)}`, where.file, where.line);
-  return value;
+function expectObject(value2, where, what = "the top level") {
+  if (!isObject(value2)) throw new ParseError(`${what} should be a JSON object, got ${describeValue(value2)}`, where.file, where.line);
+  return value2;
 }
-function wrongType(where, key, expected, value) {
-  return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value)}`, where.file, where.line, key);
+function wrongType(where, key, expected, value2) {
+  return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value2)}`, where.file, where.line, key);
 }
-function optionalNumber(obj, key, where, path18 = key) {
+function optionalNumber(obj, key, where, path29 = key) {
   if (!(key in obj)) return void 0;
-  const value = obj[key];
-  if (typeof value !== "number") throw wrongType(where, path18, "a number", value);
-  return value;
+  const value2 = obj[key];
+  if (typeof value2 !== "number") throw wrongType(where, path29, "a number", value2);
+  return value2;
 }
-function requiredNumber(obj, key, where, path18 = key) {
-  const value = optionalNumber(obj, key, where, path18);
-  if (value === void 0) throw new ParseError(`missing key "${path18}"`, where.file, where.line, path18);
-  return value;
+function requiredNumber(obj, key, where, path29 = key) {
+  const value2 = optionalNumber(obj, key, where, path29);
+  if (value2 === void 0) throw new ParseError(`missing key "${path29}"`, where.file, where.line, path29);
+  return value2;
 }
-function requiredInteger(obj, key, where, path18 = key) {
-  const value = requiredNumber(obj, key, where, path18);
-  if (!Number.isInteger(value)) throw wrongType(where, path18, "an integer", value);
-  return value;
+function requiredInteger(obj, key, where, path29 = key) {
+  const value2 = requiredNumber(obj, key, where, path29);
+  if (!Number.isInteger(value2)) throw wrongType(where, path29, "an integer", value2);
+  return value2;
 }
-function requiredString(obj, key, where, path18 = key) {
-  if (!(key in obj)) throw new ParseError(`missing key "${path18}"`, where.file, where.line, path18);
-  const value = obj[key];
-  if (typeof value !== "string") throw wrongType(where, path18, "a string", value);
-  return value;
+function requiredString(obj, key, where, path29 = key) {
+  if (!(key in obj)) throw new ParseError(`missing key "${path29}"`, where.file, where.line, path29);
+  const value2 = obj[key];
+  if (typeof value2 !== "string") throw wrongType(where, path29, "a string", value2);
+  return value2;
 }
 function forEachJsonlLine(text, each) {
   const lines = text.split("\n");
@@ -19737,17 +19907,24 @@ function parseJsonLine(line, lineNo, isLast, file) {
 import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { isAscii } from "node:buffer";
-function readText(path18) {
+function readText(path29) {
   try {
-    const buf = readFileSync2(path18);
+    const buf = readFileSync2(path29);
     return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
   } catch (e) {
-    throw new ParseError(fsReason(e), path18);
+    throw new ParseError(fsReason(e), path29);
   }
 }
-function isFile(path18) {
+function isFile(path29) {
   try {
-    return statSync(path18).isFile();
+    return statSync(path29).isFile();
+  } catch {
+    return false;
+  }
+}
+function isDir(path29) {
+  try {
+    return statSync(path29).isDirectory();
   } catch {
     return false;
   }
@@ -19760,12 +19937,12 @@ function fsReason(e) {
   return `cannot read: ${e.message}`;
 }
 var CHUNK = 1 << 16;
-function readTextChunks(path18, onText) {
+function readTextChunks(path29, onText) {
   let fd;
   try {
-    fd = openSync(path18, "r");
+    fd = openSync(path29, "r");
   } catch (e) {
-    throw new ParseError(fsReason(e), path18);
+    throw new ParseError(fsReason(e), path29);
   }
   try {
     const buf = Buffer.alloc(CHUNK);
@@ -19775,7 +19952,7 @@ function readTextChunks(path18, onText) {
       try {
         n = readSync(fd, buf, 0, CHUNK, null);
       } catch (e) {
-        throw new ParseError(fsReason(e), path18);
+        throw new ParseError(fsReason(e), path29);
       }
       if (n === 0) break;
       onText(decoder.write(buf.subarray(0, n)));
@@ -19789,7 +19966,7 @@ function readTextChunks(path18, onText) {
 
 // src/readers/py-dict.ts
 var NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-var WRAPPED = /^[A-Za-z_][\w.]*\((.*)\)$/;
+var WRAPPED = /^[A-Za-z_][\w.]*\(\s*([^,()]*?)\s*(?:,[^()]*)?\)$/;
 function pyNumber(text) {
   const t = text.trim();
   if (NUMBER.test(t)) return Number(t);
@@ -19819,27 +19996,27 @@ function parsePyDict(text, start) {
     i = skipSpace(text, key.end);
     if (text[i] !== ":") return void 0;
     i = skipSpace(text, i + 1);
-    let value;
+    let value2;
     if (text[i] === "'" || text[i] === '"') {
       const quoted = readQuoted(text, i);
       if (!quoted) return void 0;
-      value = pyNumber(quoted.value);
+      value2 = pyNumber(quoted.value);
       i = quoted.end;
     } else {
       const end = scalarEnd(text, i);
       if (end === i) return void 0;
-      value = pyNumber(text.slice(i, end));
+      value2 = pyNumber(text.slice(i, end));
       i = end;
     }
-    if (value !== void 0) setOwn(values, key.value, value);
+    if (value2 !== void 0) setOwn(values, key.value, value2);
     i = skipSpace(text, i);
     if (text[i] === "}") return values;
     if (text[i] !== ",") return void 0;
     i = skipSpace(text, i + 1);
   }
 }
-function setOwn(target, key, value) {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+function setOwn(target, key, value2) {
+  Object.defineProperty(target, key, { value: value2, enumerable: true, writable: true, configurable: true });
 }
 function skipSpace(text, i) {
   while (i < text.length && (text[i] === " " || text[i] === "	")) i++;
@@ -19851,26 +20028,253 @@ function scalarEnd(text, i) {
   for (; j < text.length; j++) {
     const c = text[j];
     if (c === "(") depth++;
-    else if (c === ")") depth--;
-    else if (depth === 0 && (c === "," || c === "}")) break;
-    else if (c === "[" || c === "{" || c === "'" || c === '"') return i;
+    else if (c === ")") {
+      if (--depth < 0) return i;
+    } else if (depth === 0 && (c === "," || c === "}")) break;
+    else if (depth > 0 && (c === "'" || c === '"')) {
+      const quoted = readQuoted(text, j);
+      if (!quoted) return i;
+      j = quoted.end - 1;
+    } else if (c === "[" || c === "{" || c === "'" || c === '"') return i;
   }
   return j < text.length ? j : i;
 }
 function readQuoted(text, i) {
   const quote = text[i];
   if (quote !== "'" && quote !== '"') return void 0;
-  let value = "";
+  let value2 = "";
   for (let j = i + 1; j < text.length; j++) {
     const c = text[j];
-    if (c === quote) return { value, end: j + 1 };
+    if (c === quote) return { value: value2, end: j + 1 };
     if (c === "\\" && j + 1 < text.length) {
       j++;
-      value += text[j];
-    } else value += c;
+      value2 += text[j];
+    } else value2 += c;
   }
   return void 0;
 }
+
+// src/readers/step-placement.ts
+function stepsPerEpochOf(points) {
+  for (let i = points.length - 1; i >= 0; i--) {
+    const { step, epoch } = points[i];
+    if (epoch !== void 0 && epoch > 0 && step > 0) return step / epoch;
+  }
+  return void 0;
+}
+function hintsFromCurve(curve, maxSteps) {
+  const hints = { steps: curve.map((p) => p.step) };
+  const perEpoch = stepsPerEpochOf(curve);
+  if (perEpoch !== void 0) hints.stepsPerEpoch = perEpoch;
+  if (maxSteps !== void 0 && maxSteps > 0) hints.maxSteps = maxSteps;
+  return hints;
+}
+function hintsFromCommand(command2) {
+  const text = typeof command2 === "string" ? command2 : command2.join(" ");
+  const hints = {};
+  const value2 = (key) => new RegExp(`--${key}(?:=|\\s+)['"]?(\\d+(?:\\.\\d+)?)\\b`).exec(text)?.[1];
+  const logging = value2("logging_steps");
+  if (logging !== void 0 && Number(logging) >= 1) hints.loggingSteps = Number(logging);
+  const max = value2("max_steps");
+  if (max !== void 0 && Number(max) > 0) hints.maxSteps = Number(max);
+  const first = /--logging_first_step(?:[=\s]+['"]?(\w+))?/.exec(text);
+  if (first) hints.loggingFirstStep = first[1] === void 0 || /^(true|1|yes)$/i.test(first[1]);
+  return hints;
+}
+function mergeHints(own, other) {
+  if (!other) return own;
+  const steps = other.steps ?? [];
+  const spacing = steps.length >= 2 ? steps[steps.length - 1] - steps[steps.length - 2] : void 0;
+  if (own.loggingSteps !== void 0 && spacing !== void 0 && spacing !== own.loggingSteps) return own;
+  return { ...other, ...own };
+}
+var HEADER = [
+  [/(?:^|[\s:(])logging_steps=(\d+(?:\.\d+)?),?\s*$/, (m, p) => p.stated("loggingSteps", Number(m[1]))],
+  [/(?:^|[\s:(])max_steps=(-?\d+),?\s*$/, (m, p) => p.stated("maxSteps", Number(m[1]))],
+  [/(?:^|[\s:(])logging_first_step=(True|False),?\s*$/, (m, p) => p.stated("loggingFirstStep", m[1] === "True")],
+  [/Total optimization steps = ([\d,]+)/, (m, p) => p.stated("maxSteps", Number(m[1].replace(/,/g, "")))],
+  [/Continuing training from global step (\d+)/, (m, p) => p.resumedAt(Number(m[1]))],
+  [/\*{5} Running training \*{5}/, (_m, p) => p.restart()]
+];
+function printHalfUnit(x) {
+  const [mantissa, exponent] = String(x).split("e");
+  const decimals = Math.max(mantissa.includes(".") || exponent ? 0 : 1, (mantissa.split(".")[1] ?? "").length) - Number(exponent ?? 0);
+  return 0.5 * 10 ** -decimals;
+}
+var StepPlacer = class {
+  hints;
+  loggingSteps;
+  maxSteps;
+  loggingFirstStep;
+  /** logging_steps below 1: a ratio of max_steps (HF rounds the product up). */
+  ratio;
+  /** Where the current run started (0, or the step it resumed from). */
+  start = 0;
+  previous;
+  /** First two bar-placed steps of a run without a known grid, to infer the interval. */
+  barSteps = [];
+  /** Steps per epoch consistent with every point so far. */
+  perEpoch = [0, Infinity];
+  /** Why steps cannot be established, once that is so. */
+  unknown;
+  /** How the steps were established, for notes. */
+  how;
+  constructor(hints = {}) {
+    this.hints = hints;
+  }
+  /** Reads a header line of the log; most lines are not. */
+  header(line) {
+    if (line.length > 300 || !/step|Running training/.test(line)) return;
+    for (const [re, apply] of HEADER) {
+      const m = re.exec(line);
+      if (m) apply(m, this);
+    }
+  }
+  stated(key, value2) {
+    if (key === "loggingFirstStep") this.loggingFirstStep = value2;
+    else if (key === "maxSteps") {
+      if (value2 > 0) this.maxSteps = value2;
+    } else if (value2 >= 1) this.loggingSteps = value2;
+    else if (value2 > 0) this.ratio = value2;
+  }
+  resumedAt(step) {
+    this.restart();
+    this.start = step;
+  }
+  /** A new training run in the same log (a final metrics dict came before, or a new header). */
+  restart() {
+    this.start = 0;
+    this.previous = void 0;
+    this.barSteps = [];
+    this.perEpoch = [0, Infinity];
+  }
+  /**
+   * The step of the next loss dict. `bar`: the training bar's step in the redraw right after the
+   * dict (tqdm redraws after each written line), and in the last redraw before it (which lags).
+   */
+  place(epoch, bar = {}) {
+    if (this.unknown !== void 0) return void 0;
+    const step = this.next(epoch, bar);
+    if (step === void 0) return void 0;
+    if (epoch !== void 0 && !this.epochAgrees(step, epoch)) return void 0;
+    this.previous = step;
+    return step;
+  }
+  interval() {
+    const l = this.hints.loggingSteps ?? this.loggingSteps;
+    if (l !== void 0) return l;
+    const max = this.hints.maxSteps ?? this.maxSteps;
+    if (this.ratio !== void 0 && max !== void 0) return Math.ceil(max * this.ratio);
+    return void 0;
+  }
+  firstStep() {
+    return this.hints.loggingFirstStep ?? this.loggingFirstStep ?? false;
+  }
+  /** The first grid step after `after`, or undefined when no grid is known. */
+  gridAfter(after) {
+    const steps = this.hints.steps;
+    if (steps && steps.length > 0) {
+      for (const s of steps) if (s > after) return s;
+      const l2 = this.interval() ?? (steps.length >= 2 ? steps[steps.length - 1] - steps[steps.length - 2] : void 0);
+      if (l2 === void 0) return void 0;
+      const last = steps[steps.length - 1];
+      return last + Math.max(1, Math.ceil((after - last + 1) / l2)) * l2;
+    }
+    const l = this.interval() ?? this.barInterval();
+    if (l === void 0) return void 0;
+    if (after < 1 && (this.firstStep() || this.barSteps[0] === 1)) return 1;
+    return (Math.floor(after / l) + 1) * l;
+  }
+  /** The interval seen on the bar at the first two dicts (1 then L with logging_first_step). */
+  barInterval() {
+    const [a, b] = this.barSteps;
+    if (b === void 0) return void 0;
+    return a === 1 && b !== 2 ? b : b - a;
+  }
+  next(epoch, bar) {
+    const max = this.hints.maxSteps ?? this.maxSteps;
+    if (this.previous === void 0) return this.first(epoch, bar);
+    const grid = this.gridAfter(this.previous);
+    if (grid === void 0) {
+      const after = bar.after;
+      if (after === void 0 || after <= this.previous) return this.fail("the log states no logging interval and the progress bar does not show one");
+      this.barSteps.push(after);
+      this.how = "logging interval seen on the progress bar";
+      const l = this.barInterval();
+      const [b1, b2] = this.barSteps;
+      if (!(l >= 1) || !((b1 === 1 || b1 % l === 0) && b2 % l === 0)) return this.fail(`progress bar steps ${this.barSteps.join(", ")} give no logging interval (a bar redrawn out of order?)`);
+      return after;
+    }
+    if (this.barSteps.length > 0 && bar.after !== void 0 && bar.after > grid) {
+      return this.fail(`the progress bar redrawn after a loss dict shows step ${bar.after}, off the grid of every ${this.barInterval()} steps the first dicts showed (a bar redrawn out of order?)`);
+    }
+    if (max !== void 0 && grid > max) return this.fail(`more loss dicts than the logging grid has up to max_steps ${max}`);
+    return grid;
+  }
+  first(epoch, bar) {
+    const fresh = this.gridAfter(this.start);
+    const perEpoch = this.hints.stepsPerEpoch;
+    if (fresh === void 0) {
+      if (bar.after === void 0 || bar.after <= this.start) {
+        return this.fail(
+          bar.after === void 0 && bar.before === void 0 ? "the log has no progress bar and states no logging interval (give the other arm's trainer_state.json, or log at INFO so the TrainingArguments are printed)" : "the log states no logging interval and no progress bar was redrawn right after the first loss dict"
+        );
+      }
+      this.barSteps = [bar.after];
+      this.how = "logging interval seen on the progress bar";
+      return bar.after;
+    }
+    this.how ??= this.hints.steps ? "the other arm's logged steps and the order of the loss dicts" : "logging interval and the order of the loss dicts";
+    if (this.start > 0) return fresh;
+    const l = this.interval() ?? this.gridSpacing(fresh);
+    const byEpoch = epoch !== void 0 && perEpoch !== void 0;
+    const barStep = bar.after ?? bar.before;
+    const guess = byEpoch ? epoch * perEpoch : barStep !== void 0 && barStep > fresh + 2 * l ? barStep : void 0;
+    if (guess === void 0 || guess <= fresh + l / 2) return fresh;
+    const near2 = this.nearestGrid(guess);
+    if (near2 !== void 0 && Math.abs(near2 - guess) <= l / 4 + 1) {
+      this.how += `, resumed near step ${near2} (its ${byEpoch ? "epoch" : "progress bar"})`;
+      return near2;
+    }
+    return this.fail(`the first loss dict is near step ${Math.round(guess)}, which is not on the logging grid`);
+  }
+  gridSpacing(first) {
+    const second = this.gridAfter(first);
+    return second === void 0 ? first : second - first;
+  }
+  nearestGrid(x) {
+    let prev = 0;
+    for (let s = this.gridAfter(0); s !== void 0; s = this.gridAfter(s)) {
+      if (s >= x) return s - x <= x - prev || prev === 0 ? s : prev;
+      prev = s;
+      if (s > 1e9) break;
+    }
+    return prev || void 0;
+  }
+  /**
+   * HF's epoch is global_step / (updates per epoch), up to about one update per epoch where an
+   * epoch ends in a partial gradient accumulation. Every point narrows the range of updates per
+   * epoch that fits all points; an empty range means a point is off its true step.
+   */
+  epochAgrees(step, epoch) {
+    if (!(epoch > 0) || !Number.isFinite(epoch)) return true;
+    const l = this.interval() ?? this.barInterval() ?? step;
+    const slack = l / 4 + Math.ceil(epoch);
+    const u = printHalfUnit(epoch);
+    const lo = Math.max(this.perEpoch[0], (step - slack) / (epoch + u));
+    const hi = epoch - u > 0 ? Math.min(this.perEpoch[1], (step + slack) / (epoch - u)) : this.perEpoch[1];
+    if (lo > hi) {
+      this.fail(`the loss dict placed at step ${step} has epoch ${epoch}, which does not fit the earlier dicts' epochs (a dict missing from the log, or a resumed run?)`);
+      return false;
+    }
+    this.perEpoch = [lo, hi];
+    return true;
+  }
+  fail(reason) {
+    this.unknown = reason;
+    return void 0;
+  }
+};
 
 // src/readers/log-lines.ts
 var PROGRESS = /(\d{1,3})%\|[^|]*\|\s*(\d+)\/(\d+)\s*\[(\d+(?::\d\d){1,2})<(\?|\d+(?::\d\d){1,2})(?:,\s*(?:(\d+(?:\.\d+)?)\s*(it\/s|s\/it))?)?/;
@@ -19901,10 +20305,10 @@ function parseProgress(segment) {
   };
   if (m[5] !== "?") event.remainingSeconds = clockSeconds(m[5]);
   if (m[6] !== void 0) {
-    const rate = Number(m[6]);
-    if (rate > 0) event.stepsPerSecond = m[7] === "it/s" ? rate : 1 / rate;
+    const rate2 = Number(m[6]);
+    if (rate2 > 0) event.stepsPerSecond = m[7] === "it/s" ? rate2 : 1 / rate2;
   }
-  const before = segment.slice(0, m.index).trim();
+  const before = segment.slice(0, m.index).replace(/^\s*\[(?:rank|default)\d+\]:/, "").trim();
   if (before.endsWith(":")) {
     const desc = before.slice(0, -1).trim();
     if (desc) event.desc = desc;
@@ -19919,8 +20323,8 @@ function clockSeconds(clock2) {
 function parseDictEvent(segment, brace) {
   const values = parsePyDict(segment, brace);
   if (!values) return void 0;
-  const keys2 = Object.keys(values);
-  if (keys2.length === 0) return void 0;
+  const keys = Object.keys(values);
+  if (keys.length === 0) return void 0;
   if ("loss" in values) {
     const point = { step: 0, loss: values.loss };
     if ("grad_norm" in values) point.gradNorm = values.grad_norm;
@@ -19967,28 +20371,46 @@ var LineSplitter = class {
     return rest ? [rest] : [];
   }
 };
+var RANK_PREFIX = /^\[(?:rank|default)(\d+)\]:/;
 var LogTracker = class {
   /** Total of the training bar: the first bar without a desc (later eval bars have other totals). */
   trainingTotal;
   /** Latest training-bar step seen. */
   lastStep = 0;
+  placer;
   pending;
+  barBefore;
   losses = 0;
+  /** The rank whose dicts are read when several ranks print (multi-node PrinterCallback). */
+  rank;
+  constructor(hints = {}) {
+    this.placer = new StepPlacer(hints);
+  }
   feed(line) {
     const out = [];
+    const rank = RANK_PREFIX.exec(line)?.[1];
+    if (line.indexOf("{") < 0 && line.indexOf("%|") < 0) {
+      this.placer.header(line);
+      return out;
+    }
     for (const event of parseLogLine(line)) {
       if (event.kind === "progress") {
         if (this.isTrainingBar(event)) {
           this.lastStep = event.step;
           this.release(out, event.step);
+          this.barBefore = event.step;
         }
         out.push(event);
       } else {
-        this.release(out, this.fallbackStep());
+        this.release(out, void 0);
         if (event.kind === "loss") {
+          if (rank !== void 0 && (this.rank ??= rank) !== rank) continue;
           this.losses++;
           this.pending = event.point;
-        } else out.push(event);
+        } else {
+          if ("train_runtime" in event.values) this.placer.restart();
+          out.push(event);
+        }
       }
     }
     return out;
@@ -19996,26 +20418,38 @@ var LogTracker = class {
   /** Releases a loss still waiting for its bar redraw (end of stream). */
   flush() {
     const out = [];
-    this.release(out, this.fallbackStep());
+    this.release(out, void 0);
     return out;
   }
-  /** Whether steps come from a progress bar (false: loss-line ordinals). */
+  /** Whether the log has a training progress bar. */
   get stepsFromProgress() {
     return this.trainingTotal !== void 0;
+  }
+  /** Why the loss steps cannot be established, once that is so. */
+  get stepsUnknown() {
+    return this.placer.unknown;
+  }
+  /** How the steps were established ("logging interval and the order of the loss dicts"). */
+  get stepsHow() {
+    return this.placer.how;
   }
   isTrainingBar(event) {
     if (event.desc !== void 0) return false;
     if (this.trainingTotal === void 0 || this.pending) this.trainingTotal = event.total;
     return event.total === this.trainingTotal;
   }
-  fallbackStep() {
-    return this.trainingTotal === void 0 ? this.losses : this.lastStep;
-  }
-  release(out, step) {
+  release(out, after) {
     if (!this.pending) return;
-    this.pending.step = step;
-    out.push({ kind: "loss", point: this.pending });
+    const point = this.pending;
     this.pending = void 0;
+    const step = this.placer.place(point.epoch, { after, before: this.barBefore });
+    if (step !== void 0) {
+      point.step = step;
+      out.push({ kind: "loss", point });
+    } else {
+      point.step = this.losses;
+      out.push({ kind: "loss", point, unplaced: this.placer.unknown ?? "steps unknown" });
+    }
   }
 };
 
@@ -20038,7 +20472,7 @@ var BarTimes = class {
 };
 var TrainingLogReader = class {
   splitter = new LineSplitter();
-  tracker = new LogTracker();
+  tracker;
   curve = [];
   finalMetrics;
   finalMetricsCount = 0;
@@ -20049,6 +20483,10 @@ var TrainingLogReader = class {
    * bar may come first), so each total keeps its own times and the training bar's are kept.
    */
   bars = /* @__PURE__ */ new Map();
+  /** `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json). */
+  constructor(hints = {}) {
+    this.tracker = new LogTracker(hints);
+  }
   push(text) {
     for (const line of this.splitter.push(text)) this.line(line);
   }
@@ -20064,6 +20502,8 @@ var TrainingLogReader = class {
       roundedStrings: this.roundedStrings
     };
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
+    if (this.tracker.stepsUnknown !== void 0) log.stepsUnknown = this.tracker.stepsUnknown;
+    if (this.tracker.stepsHow !== void 0) log.stepsHow = this.tracker.stepsHow;
     if (total !== void 0) {
       log.total = total;
       log.lastStep = this.tracker.lastStep;
@@ -20108,6 +20548,64 @@ var TrainingLogReader = class {
   }
 };
 
+// src/readers/whole-run-loss.ts
+function checkWholeRunLoss(points, trainLoss, globalStep, loggingSteps) {
+  const byStep4 = /* @__PURE__ */ new Map();
+  for (const p of points) byStep4.set(p.step, p);
+  const curve = [...byStep4.values()].sort((a, b) => a.step - b.step);
+  if (curve.length < 2 || !Number.isFinite(trainLoss) || curve.some((p) => !Number.isFinite(p.loss))) return { kind: "agrees" };
+  const first = curve[0].step;
+  const interval = curve[1].step - curve[0].step;
+  const fromStart = first === 1 || first <= interval;
+  const last = curve[curve.length - 1].step;
+  const steps = Math.max(globalStep ?? last, last);
+  if (!fromStart) {
+    let after = 0;
+    let slack = Math.abs(curve[0].loss) * interval;
+    let previous2 = first - interval;
+    for (const p of curve) {
+      after += p.loss * (p.step - previous2);
+      slack += printHalfUnit(p.loss) * (p.step - previous2);
+      previous2 = p.step;
+    }
+    slack += printHalfUnit(trainLoss) * steps + (steps - last) * Math.abs(curve[curve.length - 1].loss);
+    if (Math.abs(trainLoss * steps - after) > slack) return { kind: "agrees" };
+    return {
+      kind: "unknown",
+      problem: `train_loss ${trainLoss} is not the whole-run loss: the logged curve starts at step ${first}, and train_loss x ${steps} steps is the loss summed over the logged steps only (a run resumed from a checkpoint: HF's train_loss then sums only the steps after the resume but divides by all ${steps} steps)`
+    };
+  }
+  let sum = 0;
+  let rounding = 0;
+  let previous = 0;
+  for (const p of curve) {
+    const width = p.step - previous;
+    sum += p.loss * width;
+    rounding += printHalfUnit(p.loss) * width;
+    previous = p.step;
+  }
+  const curveMean = sum / last;
+  const tail = steps - last;
+  const lastLoss = curve[curve.length - 1].loss;
+  const tolerance = rounding / steps + printHalfUnit(trainLoss) + 1e-9 * Math.abs(curveMean) + tail * Math.abs(lastLoss) / steps;
+  const expected = sum / steps + tail * Math.abs(lastLoss) / steps;
+  if (Math.abs(trainLoss - expected) <= tolerance) return { kind: "agrees" };
+  if (!complete(curve, loggingSteps)) return { kind: "agrees" };
+  return {
+    kind: "replaced",
+    loss: curveMean,
+    note: `train_loss ${trainLoss} disagrees with the logged curve's whole-run mean ${curveMean.toPrecision(6)} beyond print rounding (a run resumed from a checkpoint? HF's train_loss then sums only the steps after the resume): the curve's mean is used`
+  };
+}
+function complete(curve, loggingSteps) {
+  const from = curve[0].step === 1 && curve.length > 2 && curve[1].step !== 2 ? 1 : 0;
+  const d = curve[from + 1].step - curve[from].step;
+  if (loggingSteps !== void 0 && d !== loggingSteps) return false;
+  if (curve[from].step !== d && !(from === 0 && curve[0].step === 1 && d === 1)) return false;
+  for (let i = from + 1; i < curve.length; i++) if (curve[i].step - curve[i - 1].step !== d) return false;
+  return true;
+}
+
 // src/readers/trainer-output.ts
 var METRIC_KEYS = [
   ["train_loss", "trainLoss"],
@@ -20121,8 +20619,8 @@ var METRIC_KEYS = [
 function metricsFrom(obj, where, prefix = "") {
   const metrics = {};
   for (const [key, field] of METRIC_KEYS) {
-    const value = optionalNumber(obj, key, where, prefix + key);
-    if (value !== void 0) metrics[field] = value;
+    const value2 = optionalNumber(obj, key, where, prefix + key);
+    if (value2 !== void 0) metrics[field] = value2;
   }
   return metrics;
 }
@@ -20135,6 +20633,8 @@ function parseTrainerState(text, file) {
   const state = { globalStep: requiredInteger(obj, "global_step", where), curve: [] };
   const maxSteps = optionalNumber(obj, "max_steps", where);
   if (maxSteps !== void 0) state.maxSteps = maxSteps;
+  const loggingSteps = optionalNumber(obj, "logging_steps", where);
+  if (loggingSteps !== void 0) state.loggingSteps = loggingSteps;
   const epoch = optionalNumber(obj, "epoch", where);
   if (epoch !== void 0) state.epoch = epoch;
   if (!("log_history" in obj)) throw new ParseError('missing key "log_history"', file, void 0, "log_history");
@@ -20146,10 +20646,10 @@ function parseTrainerState(text, file) {
       state.curve.push(fast);
       return;
     }
-    const path18 = `log_history[${i}].`;
-    if (!isObject(entry)) throw new ParseError(`"${path18.slice(0, -1)}" should be an object`, file, void 0, path18.slice(0, -1));
-    if ("loss" in entry) state.curve.push(lossPoint(entry, where, path18));
-    else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path18);
+    const path29 = `log_history[${i}].`;
+    if (!isObject(entry)) throw new ParseError(`"${path29.slice(0, -1)}" should be an object`, file, void 0, path29.slice(0, -1));
+    if ("loss" in entry) state.curve.push(lossPoint(entry, where, path29));
+    else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path29);
   });
   if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step);
   return state;
@@ -20165,16 +20665,16 @@ function fastLossPoint(entry) {
   if (epoch !== void 0) point.epoch = epoch;
   return point;
 }
-function lossPoint(entry, where, path18) {
+function lossPoint(entry, where, path29) {
   const point = {
-    step: requiredInteger(entry, "step", where, path18 + "step"),
-    loss: requiredNumber(entry, "loss", where, path18 + "loss")
+    step: requiredInteger(entry, "step", where, path29 + "step"),
+    loss: requiredNumber(entry, "loss", where, path29 + "loss")
   };
-  const gradNorm = optionalNumber(entry, "grad_norm", where, path18 + "grad_norm");
+  const gradNorm = optionalNumber(entry, "grad_norm", where, path29 + "grad_norm");
   if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  const learningRate = optionalNumber(entry, "learning_rate", where, path18 + "learning_rate");
+  const learningRate = optionalNumber(entry, "learning_rate", where, path29 + "learning_rate");
   if (learningRate !== void 0) point.learningRate = learningRate;
-  const epoch = optionalNumber(entry, "epoch", where, path18 + "epoch");
+  const epoch = optionalNumber(entry, "epoch", where, path29 + "epoch");
   if (epoch !== void 0) point.epoch = epoch;
   return point;
 }
@@ -20185,8 +20685,8 @@ function isSorted(curve) {
 function logMetrics(log) {
   const metrics = {};
   for (const [key, field] of METRIC_KEYS) {
-    const value = log.finalMetrics?.[key];
-    if (value !== void 0) metrics[field] = value;
+    const value2 = log.finalMetrics?.[key];
+    if (value2 !== void 0) metrics[field] = value2;
   }
   return metrics;
 }
@@ -20198,15 +20698,15 @@ var TRAIN_FIELDS = [
   ["epoch", "epoch"]
 ];
 function readTrainerOutput(dir, opts = {}) {
-  const logOnly = opts.log !== void 0 && isFile(opts.log) && !existsSync(dir);
+  const logOnly = opts.log !== void 0 && isFile(opts.log) && !existsSync2(dir);
   if (!logOnly) checkDir(dir);
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
-  const logPath = opts.log ?? join2(dir, "training.log");
+  const logPath = opts.log ?? join3(dir, "training.log");
   const read = (name, parse) => {
-    const path18 = join2(dir, name);
-    if (!isFile(path18)) return void 0;
-    run.files.push(path18);
-    return parse(readText(path18), path18);
+    const path29 = join3(dir, name);
+    if (!isFile(path29)) return void 0;
+    run.files.push(path29);
+    return parse(readText(path29), path29);
   };
   const trainResults = read("train_results.json", parseResultsJson);
   const allResults = read("all_results.json", parseResultsJson);
@@ -20215,7 +20715,7 @@ function readTrainerOutput(dir, opts = {}) {
   let log;
   if (isFile(logPath)) {
     run.files.push(logPath);
-    const reader = new TrainingLogReader();
+    const reader = new TrainingLogReader(opts.hints);
     readTextChunks(logPath, (text) => reader.push(text));
     log = reader.finish();
   } else if (opts.log !== void 0) run.notes.push(`training log ${logPath} not found`);
@@ -20248,8 +20748,8 @@ function readTrainerOutput(dir, opts = {}) {
     run.notes.push(`${logName} holds ${log.finalMetricsCount} final metrics dicts (re-runs appended to one log?); used the last`);
   }
   for (const field of ["evalLoss", "perplexity"]) {
-    const value = evalResults?.[field] ?? allResults?.[field];
-    if (value !== void 0) run[field] = value;
+    const value2 = evalResults?.[field] ?? allResults?.[field];
+    if (value2 !== void 0) run[field] = value2;
   }
   if (state) {
     run.globalStep = state.globalStep;
@@ -20265,9 +20765,23 @@ function readTrainerOutput(dir, opts = {}) {
   else if (log && log.curve.length > 0) {
     run.curve = log.curve;
     const why = state ? "trainer_state.json has no loss entries" : "no trainer_state.json";
-    const steps = log.stepsFromProgress ? "" : "; the log has no progress bar, so steps are loss-line ordinals";
-    run.notes.push(`loss curve read from ${logName} (${why}${steps})`);
+    if (log.stepsUnknown !== void 0) {
+      run.stepsUnknown = log.stepsUnknown;
+      run.notes.push(`loss curve read from ${logName} (${why}), but its steps cannot be established: ${log.stepsUnknown}`);
+    } else run.notes.push(`loss curve read from ${logName} (${why}; steps from ${log.stepsHow ?? "the progress bar"})`);
   } else run.notes.push("no loss curve: nothing logged a per-step loss");
+  if (run.trainLoss !== void 0 && run.curve.length > 0 && run.stepsUnknown === void 0) {
+    const interval = state && state.curve.length > 0 ? state.loggingSteps : opts.hints?.loggingSteps;
+    const whole = checkWholeRunLoss(run.curve, run.trainLoss, run.globalStep, interval);
+    if (whole.kind === "replaced") {
+      run.trainLoss = whole.loss;
+      run.notes.push(whole.note);
+    } else if (whole.kind === "unknown") {
+      delete run.trainLoss;
+      run.trainLossProblem = whole.problem;
+      run.notes.push(whole.problem);
+    }
+  }
   if (log && log.stepTimes.length > 0) run.stepTimes = log.stepTimes;
   return run;
 }
@@ -20283,18 +20797,20 @@ function checkDir(dir) {
 
 // src/readers/mtbench.ts
 import { closeSync as closeSync2, openSync as openSync2, readSync as readSync2, statSync as statSync3 } from "node:fs";
+var UNCATEGORIZED = "uncategorized";
 function parseQuestions(text, file) {
   const categories = /* @__PURE__ */ new Map();
   forEachJsonlLine(text, (line, lineNo, isLast) => {
     const where = { file, line: lineNo };
     const obj = expectObject(parseJsonLine(line, lineNo, isLast, file), where, "the line");
-    categories.set(requiredInteger(obj, "question_id", where), requiredString(obj, "category", where));
+    const id = requiredInteger(obj, "question_id", where);
+    categories.set(id, obj.category === void 0 || obj.category === null ? UNCATEGORIZED : requiredString(obj, "category", where));
   });
   if (categories.size === 0) throw new ParseError("empty file", file);
   return categories;
 }
 function parseJudgments(text, file, firstLine2 = 1) {
-  const rows = [];
+  const rows2 = [];
   forEachJsonlLine(text, (line, index, isLast) => {
     const lineNo = index + firstLine2 - 1;
     const where = { file, line: lineNo };
@@ -20309,23 +20825,23 @@ function parseJudgments(text, file, firstLine2 = 1) {
     if (!Number.isFinite(row.score)) throw new ParseError(`"score" should be finite, got ${row.score}`, file, lineNo, "score");
     if (row.turn < 1) throw new ParseError(`"turn" should be 1 or more, got ${row.turn}`, file, lineNo, "turn");
     if ("judge" in obj) row.judge = judgePair(obj.judge, file, lineNo);
-    rows.push(row);
+    rows2.push(row);
   });
-  return rows;
+  return rows2;
 }
-function judgePair(value, file, line) {
-  if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
-    return [value[0], value[1]];
+function judgePair(value2, file, line) {
+  if (Array.isArray(value2) && value2.length === 2 && typeof value2[0] === "string" && typeof value2[1] === "string") {
+    return [value2[0], value2[1]];
   }
-  throw new ParseError(`"judge" should be [judge_model, prompt_name], got ${describeValue(value)}`, file, line, "judge");
+  throw new ParseError(`"judge" should be [judge_model, prompt_name], got ${describeValue(value2)}`, file, line, "judge");
 }
-function modelIds(rows) {
-  return [...new Set(rows.map((r) => r.model))];
+function modelIds(rows2) {
+  return [...new Set(rows2.map((r) => r.model))];
 }
-function scoreModel(rows, modelId, questions, file = "judgments") {
-  const mine = rows.filter((r) => r.model === modelId);
+function scoreModel(rows2, modelId, questions, file = "judgments") {
+  const mine = rows2.filter((r) => r.model === modelId);
   if (mine.length === 0) {
-    const present = modelIds(rows);
+    const present = modelIds(rows2);
     const list = present.length ? present.join(", ") : "none";
     throw new ParseError(`no judgments for model id ${modelId} in ${file} (models present: ${list})`, file);
   }
@@ -20349,6 +20865,8 @@ function scoreModel(rows, modelId, questions, file = "judgments") {
   const perCategory = {};
   for (const [category, scores2] of byCategory) perCategory[category] = { average: mean(scores2), n: scores2.length };
   const items = counted.map((r) => ({ questionId: r.questionId, turn: r.turn, score: r.score }));
+  const droppedPairs = mine.filter((r) => r.score === -1).map((r) => ({ questionId: r.questionId, turn: r.turn }));
+  const judges = [...new Set(mine.flatMap((r) => r.judge ? [r.judge[0]] : []))];
   const scores = {
     modelId,
     average: mean(counted.map((r) => r.score)),
@@ -20358,10 +20876,11 @@ function scoreModel(rows, modelId, questions, file = "judgments") {
     dropped: mine.length - counted.length,
     duplicates,
     perCategory,
-    items
+    items,
+    droppedPairs,
+    judges
   };
-  const judge = mine.find((r) => r.judge)?.judge;
-  if (judge) scores.judge = judge[0];
+  if (judges[0] !== void 0) scores.judge = judges[0];
   return scores;
 }
 function mean(values) {
@@ -20376,24 +20895,27 @@ function mean(values) {
   }
   return sum / values.length;
 }
-function readJudgmentsFile(path18) {
-  return parseJudgments(readText(path18), path18);
+function readQuestionsFile(path29) {
+  return parseQuestions(readText(path29), path29);
 }
-function fileSize(path18) {
+function readJudgmentsFile(path29) {
+  return parseJudgments(readText(path29), path29);
+}
+function fileSize(path29) {
   try {
-    return statSync3(path18).size;
+    return statSync3(path29).size;
   } catch (e) {
     if (e.code === "ENOENT") return 0;
-    throw new ParseError(fsReason(e), path18);
+    throw new ParseError(fsReason(e), path29);
   }
 }
-function readAppendedText(path18, byteOffset) {
-  const size = fileSize(path18);
-  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path18);
+function readAppendedText(path29, byteOffset) {
+  const size = fileSize(path29);
+  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path29);
   if (size < byteOffset) {
-    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path18);
+    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path29);
   }
-  const fd = openSync2(path18, "r");
+  const fd = openSync2(path29, "r");
   try {
     const buf = Buffer.alloc(size);
     let got = 0;
@@ -20404,7 +20926,7 @@ function readAppendedText(path18, byteOffset) {
     }
     const head = buf.subarray(0, Math.min(byteOffset, got));
     if (byteOffset > 0 && head[head.length - 1] !== 10) {
-      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path18);
+      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path29);
     }
     let firstLine2 = 1;
     for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) firstLine2++;
@@ -20414,12 +20936,9 @@ function readAppendedText(path18, byteOffset) {
   }
 }
 
-// src/engine/load-inputs.ts
-import { readFileSync as readFileSync3 } from "node:fs";
-
 // src/engine/load-evaluations.ts
-import { existsSync as existsSync3, statSync as statSync4 } from "node:fs";
-import * as path4 from "node:path";
+import { existsSync as existsSync4 } from "node:fs";
+import * as path5 from "node:path";
 
 // src/readers/custom-metrics.ts
 function requiredBoolean(obj, key, file, at) {
@@ -20481,24 +21000,24 @@ function readCustomMetrics(file) {
 
 // src/readers/eval-losses.ts
 function parseEvalLosses(text, file) {
-  const rows = [];
+  const rows2 = [];
   forEachJsonlLine(text, (line, lineNo, isLast) => {
     const where = { file, line: lineNo };
     const obj = expectObject(parseJsonLine(line, lineNo, isLast, file), where, "the line");
     const tokens = requiredInteger(obj, "tokens", where);
     if (tokens < 0) throw new ParseError(`"tokens" should not be negative, got ${tokens}`, file, lineNo, "tokens");
-    rows.push({ id: requiredString(obj, "id", where), loss: requiredNumber(obj, "loss", where), tokens });
+    rows2.push({ id: requiredString(obj, "id", where), loss: requiredNumber(obj, "loss", where), tokens });
   });
-  if (rows.length === 0) throw new ParseError("empty file", file);
-  return rows;
+  if (rows2.length === 0) throw new ParseError("empty file", file);
+  return rows2;
 }
-function readEvalLosses(path18) {
-  return parseEvalLosses(readText(path18), path18);
+function readEvalLosses(path29) {
+  return parseEvalLosses(readText(path29), path29);
 }
 
 // src/readers/find-files.ts
 import { readdirSync } from "node:fs";
-import * as path from "node:path";
+import * as path2 from "node:path";
 
 // src/glob.ts
 function segmentRegExp(segment) {
@@ -20529,11 +21048,11 @@ function globRegExp(glob) {
   return new RegExp(`^${globBody(glob.split("/").filter((s) => s !== "" && s !== "."))}$`);
 }
 function findFiles(baseDir, pattern) {
-  const abs = path.resolve(baseDir, pattern);
-  const segments = abs.split(path.sep);
+  const abs = path2.resolve(baseDir, pattern);
+  const segments = abs.split(path2.sep);
   const firstWild = segments.findIndex(hasWildcard);
   if (firstWild === -1) return isFile(abs) ? [abs] : [];
-  const root = segments.slice(0, firstWild).join(path.sep) || path.sep;
+  const root = segments.slice(0, firstWild).join(path2.sep) || path2.sep;
   const rest = segments.slice(firstWild).join("/");
   const re = globRegExp(rest);
   const depth = rest.includes("**") ? MAX_DEPTH : rest.split("/").length;
@@ -20547,7 +21066,7 @@ function findFiles(baseDir, pattern) {
     }
     for (const e of entries) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
-      const child = path.join(dir, e.name);
+      const child = path2.join(dir, e.name);
       if (e.isDirectory()) {
         if (level < depth) walk(child, childRel, level + 1);
       } else if (re.test(childRel) && (e.isFile() || e.isSymbolicLink() && isFile(child))) {
@@ -20560,8 +21079,8 @@ function findFiles(baseDir, pattern) {
 }
 
 // src/readers/lm-eval-samples.ts
-import { existsSync as existsSync2, readdirSync as readdirSync2 } from "node:fs";
-import * as path2 from "node:path";
+import { existsSync as existsSync3, readdirSync as readdirSync2 } from "node:fs";
+import * as path3 from "node:path";
 var NOT_METRICS = /* @__PURE__ */ new Set([
   "doc_id",
   "doc",
@@ -20587,17 +21106,17 @@ function parseLmEvalSamples(text, file) {
     }
     const docId = String(rawId);
     const filter = typeof obj.filter === "string" ? obj.filter : "none";
-    const names = Array.isArray(obj.metrics) ? obj.metrics.filter((m) => typeof m === "string") : Object.keys(obj).filter((k) => !NOT_METRICS.has(k));
-    for (const name of names) {
+    const names2 = Array.isArray(obj.metrics) ? obj.metrics.filter((m) => typeof m === "string") : Object.keys(obj).filter((k) => !NOT_METRICS.has(k));
+    for (const name of names2) {
       const v = obj[name];
-      const value = typeof v === "number" ? v : typeof v === "boolean" ? Number(v) : void 0;
-      if (value === void 0) continue;
+      const value2 = typeof v === "number" ? v : typeof v === "boolean" ? Number(v) : void 0;
+      if (value2 === void 0) continue;
       const key = `${name},${filter}`;
       const perDoc = out[key] ??= {};
       if (docId in perDoc) {
         throw new ParseError(`doc_id ${docId} appears twice for metric ${name}, filter ${filter}`, file, lineNo, "doc_id");
       }
-      perDoc[docId] = value;
+      perDoc[docId] = value2;
     }
   });
   return out;
@@ -20606,28 +21125,28 @@ function readLmEvalSamples(file) {
   return parseLmEvalSamples(readText(file), file);
 }
 function findSamplesFile(resultsFile, task, dateId) {
-  const dir = path2.dirname(resultsFile);
+  const dir = path3.dirname(resultsFile);
   if (dateId) {
-    const exact = path2.join(dir, `samples_${task}_${dateId}.jsonl`);
-    return existsSync2(exact) ? exact : void 0;
+    const exact = path3.join(dir, `samples_${task}_${dateId}.jsonl`);
+    return existsSync3(exact) ? exact : void 0;
   }
-  let names;
+  let names2;
   try {
-    names = readdirSync2(dir);
+    names2 = readdirSync2(dir);
   } catch {
     return void 0;
   }
   const prefix = `samples_${task}_`;
-  const dated = names.filter((n) => n.startsWith(prefix) && /^[^_]+\.jsonl$/.test(n.slice(prefix.length))).sort();
-  if (dated.length) return path2.join(dir, dated[dated.length - 1]);
-  const plain = path2.join(dir, `samples_${task}.jsonl`);
-  return existsSync2(plain) ? plain : void 0;
+  const dated = names2.filter((n) => n.startsWith(prefix) && /^[^_]+\.jsonl$/.test(n.slice(prefix.length))).sort();
+  if (dated.length) return path3.join(dir, dated[dated.length - 1]);
+  const plain = path3.join(dir, `samples_${task}.jsonl`);
+  return existsSync3(plain) ? plain : void 0;
 }
 
 // src/readers/lm-eval.ts
-import * as path3 from "node:path";
+import * as path4 from "node:path";
 function dateIdOf(file) {
-  const stem = path3.basename(file).replace(/\.json$/, "");
+  const stem = path4.basename(file).replace(/\.json$/, "");
   const i = stem.lastIndexOf("_");
   const id = i >= 0 ? stem.slice(i + 1) : "";
   return /^\d{4}-\d\d-\d\dT/.test(id) ? id : void 0;
@@ -20643,22 +21162,22 @@ function splitKey(key) {
 function parseTask(task, raw2, file) {
   const obj = expectObject(raw2, { file }, `results.${task}`);
   const out = { task, metrics: {}, stderr: {}, file };
-  for (const [key, value] of Object.entries(obj)) {
+  for (const [key, value2] of Object.entries(obj)) {
     if (key === "alias") {
-      if (typeof value === "string") out.alias = value.replace(/^[\s-]+/, "");
+      if (typeof value2 === "string") out.alias = value2.replace(/^[\s-]+/, "");
       continue;
     }
     if (key === "samples" || key === "name") continue;
     const { metric, filter, stderr } = splitKey(key);
     const id = `${metric},${filter}`;
     if (stderr) {
-      if (typeof value === "number") out.stderr[id] = value;
-      else if (value === "N/A" || value === null) out.stderr[id] = null;
-      else throw new ParseError(`"${key}" should be a number or "N/A", got ${describeValue(value)}`, file, void 0, `results.${task}.${key}`);
-    } else if (typeof value === "number") {
-      out.metrics[id] = value;
-    } else if (value !== "N/A" && value !== null && typeof value !== "string") {
-      throw new ParseError(`"${key}" should be a number, got ${describeValue(value)}`, file, void 0, `results.${task}.${key}`);
+      if (typeof value2 === "number") out.stderr[id] = value2;
+      else if (value2 === "N/A" || value2 === null) out.stderr[id] = null;
+      else throw new ParseError(`"${key}" should be a number or "N/A", got ${describeValue(value2)}`, file, void 0, `results.${task}.${key}`);
+    } else if (typeof value2 === "number") {
+      out.metrics[id] = value2;
+    } else if (value2 !== "N/A" && value2 !== null && typeof value2 !== "string") {
+      throw new ParseError(`"${key}" should be a number, got ${describeValue(value2)}`, file, void 0, `results.${task}.${key}`);
     }
   }
   return out;
@@ -20722,20 +21241,19 @@ function readLmEvalResults(files, withSamples) {
   return { files: parsed.map((p) => p.file), tasks, topLevel: top };
 }
 
+// src/engine/problem.ts
+function problemOf(e, source) {
+  if (e instanceof ParseError) return { source: e.file, message: describeParseError(e) };
+  return { source, message: errorMessage(e) };
+}
+
 // src/engine/load-evaluations.ts
 function armPath(template, v) {
   const expanded = template.replace(
     /\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
     (m, name) => name === void 0 ? m[0] : v[name] ?? m
   );
-  return path4.resolve(v.output, expanded);
-}
-function isDir(p) {
-  try {
-    return statSync4(p).isDirectory();
-  } catch {
-    return false;
-  }
+  return path5.resolve(v.output, expanded);
 }
 function loadEvaluations(outputs, config, problems, resultDir) {
   const out = {};
@@ -20747,8 +21265,8 @@ function loadEvaluations(outputs, config, problems, resultDir) {
   for (const role of ["baseline", "candidate"]) {
     const dir = outputs[role];
     if (!dir || !isDir(dir)) continue;
-    const output = path4.resolve(dir);
-    const v = { arm: role, slug: config.arms[role].slug, output, result_dir: resultDir ?? path4.dirname(output) };
+    const output = path5.resolve(dir);
+    const v = { arm: role, slug: config.arms[role].slug, output, result_dir: resultDir ?? path5.dirname(output) };
     const label = `${config.arms[role].label} (${role})`;
     if (evalLoss.enabled && config.checks.evalLossDocs.enabled) {
       const file = armPath(evalLoss.documents, v);
@@ -20775,7 +21293,7 @@ function loadEvaluations(outputs, config, problems, resultDir) {
     }
     if (custom2?.enabled && config.checks.custom.enabled) {
       const file = armPath(custom2.file, v);
-      if (!existsSync3(file)) {
+      if (!existsSync4(file)) {
         problems.push({ source: file, message: `no custom metrics for ${label}: ${file} (evaluations.custom.file) not found` });
       } else {
         try {
@@ -20796,23 +21314,49 @@ function loadEvaluations(outputs, config, problems, resultDir) {
 }
 
 // src/engine/load-inputs.ts
-function problemOf(e, source) {
-  if (e instanceof ParseError) return { source: e.file, message: describeParseError(e) };
-  return { source, message: errorMessage(e) };
-}
-function loadTraining(dir, log, problems) {
+function loadTraining(dir, log, problems, hints) {
   try {
-    return readTrainerOutput(dir, log && existsSync4(log) ? { log } : void 0);
+    return readTrainerOutput(dir, { ...log && existsSync5(log) ? { log } : {}, ...hints ? { hints } : {} });
   } catch (e) {
     problems.push(problemOf(e, dir));
     return void 0;
   }
 }
-function pickModelId(rows, dir) {
-  const prefix = `${path5.basename(path5.resolve(dir))}_`;
-  const ids = [...new Set(rows.map((r) => r.model))].filter((m) => m.startsWith(prefix));
-  ids.sort();
-  return ids.at(-1);
+function parseStamp(text) {
+  const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/.exec(text);
+  if (!m) return void 0;
+  const [, y, mo, d, h, mi, se] = m.map(Number);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return void 0;
+  return Number(text.replace("_", ""));
+}
+function runWindow(dir) {
+  const parent = path6.dirname(path6.resolve(dir));
+  const from = parseStamp(path6.basename(parent));
+  if (from === void 0) return void 0;
+  let to;
+  try {
+    for (const name of readdirSync3(path6.dirname(parent))) {
+      const t = parseStamp(name);
+      if (t !== void 0 && t > from && (to === void 0 || t < to)) to = t;
+    }
+  } catch {
+  }
+  return to === void 0 ? { from } : { from, to };
+}
+function pickModelId(rows2, dir, window) {
+  const base = path6.basename(path6.resolve(dir));
+  const prefix = `${base}_`;
+  const ids = [...new Set(rows2.map((r) => r.model))].filter((m) => m.startsWith(prefix));
+  const stamped = ids.map((id) => ({ id, t: parseStamp(id.slice(prefix.length)) })).filter((x) => x.t !== void 0);
+  const others = ids.filter((id) => !stamped.some((x) => x.id === id));
+  const inWindow = stamped.filter((x) => !window || x.t >= window.from && (window.to === void 0 || x.t < window.to));
+  inWindow.sort((a, b) => a.t - b.t);
+  const candidates = inWindow.map((x) => x.id);
+  const form = `${base}_<YYYYmmdd_HHMMSS>`;
+  const stamp = (t) => String(t).replace(/^(\d{8})/, "$1_");
+  const span = window ? ` written from ${stamp(window.from)}${window.to ? ` to before ${stamp(window.to)}` : ""} (the run dir's time)` : "";
+  const rule = candidates.length > 1 ? `newest of ${candidates.length} ids ${form}${span}: ${candidates.join(", ")}` : `the id ${form}${span}`;
+  return { id: candidates.at(-1), candidates, others, rule, span };
 }
 function loadMtBench(src, problems) {
   const out = {};
@@ -20820,15 +21364,15 @@ function loadMtBench(src, problems) {
   let questions;
   if (src.questions) {
     try {
-      questions = parseQuestions(readFileSync3(src.questions, "utf8"), src.questions);
+      questions = readQuestionsFile(src.questions);
     } catch (e) {
       problems.push(problemOf(e, src.questions));
     }
   }
-  const rows = [];
+  const rows2 = [];
   for (const file of src.mtbenchFiles) {
     try {
-      rows.push(...readJudgmentsFile(file));
+      rows2.push(...readJudgmentsFile(file));
     } catch (e) {
       problems.push(problemOf(e, file));
       return out;
@@ -20840,39 +21384,98 @@ function loadMtBench(src, problems) {
     candidate: src.runs.candidate
   };
   const where = src.mtbenchFiles.join(", ");
+  const picks = pickIds(rows2, dirs, src.modelIds, where, problems);
   for (const role of ["original", "baseline", "candidate"]) {
-    const explicit = src.modelIds[role];
-    const dir = dirs[role];
-    const id = explicit ?? (dir ? pickModelId(rows, dir) : void 0);
-    if (!id) {
-      if (role !== "original" || dir) {
-        problems.push({
-          source: where,
-          message: `no MT-Bench model id for ${role}: pass --${role}-model-id (no id starting with "${dir ? path5.basename(dir) : role}_" in ${where})`
-        });
-      }
-      continue;
-    }
+    const pick = picks[role];
+    if (!pick) continue;
     try {
-      out[role] = scoreModel(rows, id, questions, where);
+      out[role] = { ...scoreModel(rows2, pick.id, questions, where), idPick: pick.idPick };
     } catch (e) {
       problems.push(problemOf(e, where));
     }
   }
   return out;
 }
+function pickIds(rows2, dirs, given, where, problems) {
+  const out = {};
+  const armWindow = dirs.baseline ? runWindow(dirs.baseline) : void 0;
+  for (const role of ["original", "baseline", "candidate"]) {
+    const explicit = given[role];
+    if (explicit) {
+      out[role] = { id: explicit, idPick: { how: "given" } };
+      continue;
+    }
+    const dir = dirs[role];
+    if (!dir) {
+      if (role !== "original") problems.push({ source: where, message: `no MT-Bench model id for ${role}: pass --${role}-model-id` });
+      continue;
+    }
+    let pick = pickModelId(rows2, dir, runWindow(dir) ?? (role === "original" ? armWindow : void 0));
+    if (!pick.id && role === "original" && !runWindow(dir)) pick = pickModelId(rows2, dir);
+    if (!pick.id) {
+      const base = path6.basename(path6.resolve(dir));
+      const near2 = pick.others.length ? `; not of that form, so not this dir's: ${pick.others.slice(0, 5).join(", ")}` : "";
+      problems.push({
+        source: where,
+        message: `no MT-Bench model id for ${role}: pass --${role}-model-id (no id ${base}_<YYYYmmdd_HHMMSS> in ${where}${pick.span}${near2})`
+      });
+      continue;
+    }
+    out[role] = { id: pick.id, idPick: { how: "picked", candidates: pick.candidates, rule: pick.rule } };
+  }
+  const roles = Object.keys(out);
+  for (const [i, a] of roles.entries()) {
+    for (const b of roles.slice(i + 1)) {
+      const pa = out[a];
+      const pb = out[b];
+      if (!pa || !pb || pa.id !== pb.id || pa.idPick.how === "given" && pb.idPick.how === "given") continue;
+      if (dirs[a] && dirs[b] && sameDir(dirs[a], dirs[b])) continue;
+      const candidates = [.../* @__PURE__ */ new Set([...pa.idPick.candidates ?? [pa.id], ...pb.idPick.candidates ?? [pb.id]])];
+      problems.push({
+        source: where,
+        message: `ambiguous MT-Bench model id: ${a} and ${b} both match ${candidates.join(", ")} (their dirs have the same name): pass --${a}-model-id and --${b}-model-id`
+      });
+      delete out[a];
+      delete out[b];
+    }
+  }
+  return out;
+}
+function sameDir(a, b) {
+  const real = (p) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path6.resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+function sameDirWarning(runs) {
+  const { baseline, candidate } = runs;
+  if (!baseline || !candidate || !sameDir(baseline, candidate)) return [];
+  return [`the baseline and the candidate are the same directory (${path6.resolve(baseline)}): this compares a run with itself`];
+}
 function loadCompareInputs(src) {
   const problems = [];
   const training2 = {};
-  for (const role of ["baseline", "candidate"]) {
+  const hasState = (role) => !!src.runs[role] && existsSync5(path6.join(src.runs[role], "trainer_state.json"));
+  const order = hasState("candidate") && !hasState("baseline") ? ["candidate", "baseline"] : ["baseline", "candidate"];
+  let hints;
+  for (const role of order) {
     const dir = src.runs[role];
     if (!dir) continue;
-    const run = loadTraining(dir, src.logs?.[role], problems);
-    if (run) training2[role] = run;
+    const run = loadTraining(dir, src.logs?.[role], problems, hints);
+    if (!run) continue;
+    training2[role] = run;
+    if (hasState(role) && run.curve.length > 0) hints = hintsFromCurve(run.curve, run.maxSteps);
   }
   const mtbench3 = loadMtBench(src, problems);
   const evaluations = loadEvaluations(src.runs, src.config ?? BUILTIN_CONFIG, problems);
-  return { labels: src.labels, training: training2, mtbench: mtbench3, problems, ...evaluations };
+  const warnings = sameDirWarning(src.runs);
+  const [b, c] = [mtbench3.baseline?.modelId, mtbench3.candidate?.modelId];
+  if (b !== void 0 && b === c) warnings.push(`both arms' MT-Bench scores are read from the same model id (${b})`);
+  return { labels: src.labels, training: training2, mtbench: mtbench3, problems, ...evaluations, ...warnings.length ? { warnings } : {} };
 }
 
 // src/checks/align.ts
@@ -20931,6 +21534,33 @@ function alignCurves(base, cand, candidatePrefixOnly) {
 }
 
 // src/checks/format.ts
+function nonFinite(v) {
+  if (Number.isNaN(v)) return "NaN";
+  return v > 0 ? "Infinity" : "-Infinity";
+}
+function trimZeros(s) {
+  const [mantissa, exponent] = s.split("e");
+  const m = mantissa.includes(".") ? mantissa.replace(/0+$/, "").replace(/\.$/, "") : mantissa;
+  if (exponent === void 0) return m;
+  return `${m}e${exponent.replace(/^\+/, "")}`;
+}
+function formatNumber(v, sig = 4) {
+  if (v === null || v === void 0) return "n/a";
+  if (!Number.isFinite(v)) return nonFinite(v);
+  if (v === 0) return "0";
+  const abs = Math.abs(v);
+  if (Number.isInteger(v) && abs < 1e15) return String(v);
+  if (abs >= 1e15 || abs < 1e-4) return trimZeros(v.toExponential(sig - 1));
+  if (abs >= 10 ** sig) return String(Math.round(v));
+  return trimZeros(v.toPrecision(sig));
+}
+function formatPercent(fraction, opts = {}) {
+  if (fraction === null || fraction === void 0) return "n/a";
+  if (!Number.isFinite(fraction)) return nonFinite(fraction);
+  const text = formatNumber(fraction * 100, opts.sig ?? 3);
+  const sign = (opts.signed ?? true) && fraction > 0 ? "+" : "";
+  return `${sign}${text} %`;
+}
 function pct(x) {
   if (x === null || Number.isNaN(x)) return "n/a";
   if (!Number.isFinite(x)) return x > 0 ? "∞ %" : "-∞ %";
@@ -20952,10 +21582,10 @@ function ratio(x) {
 function finiteOrNull(x) {
   return x === null || x === void 0 || !Number.isFinite(x) ? null : x;
 }
-function band(value, bounds2) {
-  if (Number.isNaN(value)) return "invalid";
-  if (value > bounds2.fail) return "fail";
-  if (value > bounds2.pass) return "inconclusive";
+function band(value2, bounds3) {
+  if (Number.isNaN(value2)) return "invalid";
+  if (value2 > bounds3.fail) return "fail";
+  if (value2 > bounds3.pass) return "inconclusive";
   return "pass";
 }
 function result(fields) {
@@ -21070,10 +21700,6 @@ function checkFinite(training2) {
 }
 
 // src/checks/stats.ts
-function relDiff(a, b) {
-  if (a === b) return 0;
-  return Math.abs(a - b) / Math.abs(b);
-}
 function signedRelDiff(a, b) {
   if (a === b) return 0;
   return (a - b) / Math.abs(b);
@@ -21103,6 +21729,9 @@ function quantileSorted(sorted, p) {
   const hi = Math.min(lo + 1, n - 1);
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
+function finiteOrNull2(v) {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
 function median(xs) {
   return quantileSorted(Float64Array.from(xs).sort(), 0.5);
 }
@@ -21128,9 +21757,9 @@ function pearson(x, y) {
 // src/checks/curve.ts
 var MIN_POINTS = 3;
 var CURVE = { id: "loss-curve", title: "Loss curve (smoothed, after warm-up)", unit: "relative" };
-var TAIL = { id: "loss-tail", title: "Loss tail offset (candidate - baseline)", unit: "relative" };
-function prepare(head, training2, bounds2, earlyAbort) {
-  const common = { ...head, bounds: { pass: bounds2.pass, fail: bounds2.fail }, value: null };
+var TAIL = { id: "loss-tail", title: "Loss tail offset (mean Δ at the end)", unit: "relative" };
+function prepare(head, training2, bounds3, earlyAbort) {
+  const common = { ...head, bounds: { pass: bounds3.pass, fail: bounds3.fail }, value: null };
   const missing = ["baseline", "candidate"].map((role) => {
     const run = training2[role];
     if (!run) return `${role} training run is missing`;
@@ -21142,6 +21771,8 @@ function prepare(head, training2, bounds2, earlyAbort) {
   if (diverged) {
     return result({ ...common, verdict: diverged.verdict, reason: `${diverged.reason}: the curves are not comparable` });
   }
+  const unplaced = ["baseline", "candidate"].filter((role) => training2[role].stepsUnknown !== void 0).map((role) => `${role} loss steps cannot be established (${training2[role].source}): ${training2[role].stepsUnknown}`);
+  if (unplaced.length > 0) return result({ ...common, verdict: "invalid", reason: unplaced.join("; ") });
   const outcome = alignCurves(training2.baseline.curve, training2.candidate.curve, earlyAbort);
   if (!outcome.ok) return result({ ...common, verdict: "invalid", reason: outcome.reason });
   const n = outcome.aligned.steps.length;
@@ -21169,21 +21800,22 @@ function checkLossCurve(training2, policy, earlyAbort = false) {
   const sb = ema(base, policy.emaAlpha);
   const sc = ema(cand, policy.emaAlpha);
   const gaps = new Float64Array(m);
-  let maxGap = -Infinity;
-  let maxAt = 0;
+  let maxGap = 0;
+  let maxAt = skip;
   let overPass = 0;
   let overFail = 0;
   for (let i = 0; i < m; i++) {
-    const g = relDiff(sc[skip + i], sb[skip + i]);
+    const g = signedRelDiff(sc[skip + i], sb[skip + i]);
     gaps[i] = g;
-    if (g > maxGap) {
+    const a = Math.abs(g);
+    if (a > Math.abs(maxGap) || i === 0) {
       maxGap = g;
       maxAt = skip + i;
     }
-    if (g > policy.pass) overPass++;
-    if (g > policy.fail) overFail++;
+    if (a > policy.pass) overPass++;
+    if (a > policy.fail) overFail++;
   }
-  const bounds2 = { pass: policy.pass, fail: policy.fail };
+  const bounds3 = { pass: policy.pass, fail: policy.fail };
   const numbers = {
     points: n,
     compared: m,
@@ -21201,17 +21833,20 @@ function checkLossCurve(training2, policy, earlyAbort = false) {
       ...CURVE,
       verdict: "invalid",
       value: null,
-      bounds: bounds2,
+      bounds: bounds3,
       numbers,
       reason: `only ${m} point(s) after warm-up, not more than the ${k} outlier(s) allowed`
     });
   }
-  const kth = gaps.sort()[m - k - 1];
-  const verdict = band(kth, bounds2);
-  const where = `max gap ${pct(maxGap)} at step ${steps[maxAt]}`;
-  const over = (count, bound) => `${count} of ${m} smoothed points exceed ${pct(bound)}`;
-  const reason = verdict === "fail" ? `${over(overFail, policy.fail)} (${k} allowed); ${where}` : verdict === "inconclusive" ? `${over(overPass, policy.pass)} (${k} allowed), ${overFail} exceed ${pct(policy.fail)}; ${where}` : `${where}; gap #${k + 1} ${pct(kth)} <= ${pct(policy.pass)} over ${m} points after warm-up (${k} outlier(s) allowed)`;
-  return result({ ...CURVE, verdict, value: kth, bounds: bounds2, numbers: { ...numbers, gapAfterOutliers: kth }, reason });
+  const kthAbs = Float64Array.from(gaps, Math.abs).sort()[m - k - 1];
+  const kth = gaps.find((g) => Math.abs(g) === kthAbs);
+  const verdict = band(kthAbs, bounds3);
+  const d = (x) => formatPercent(x);
+  const b = (x) => `±${formatPercent(x, { signed: false })}`;
+  const gap = `gap ${d(kth)}${k > 0 ? ` (largest |Δ| once ${k} outlier point(s) are allowed)` : ""}`;
+  const where = `largest ${d(maxGap)} at step ${steps[maxAt]}`;
+  const reason = verdict === "fail" ? `${gap} beyond ${b(policy.fail)}: ${overFail} of ${m} smoothed points beyond; ${where}` : verdict === "inconclusive" ? `${gap} in the grey band (${b(policy.pass)} – ${b(policy.fail)}]: ${overPass} of ${m} smoothed points beyond ${b(policy.pass)}; ${where}` : `${gap} within ${b(policy.pass)} over ${m} smoothed points after warm-up; ${where}`;
+  return result({ ...CURVE, verdict, value: kth, bounds: bounds3, numbers: { ...numbers, gapAfterOutliers: kth }, reason });
 }
 function checkLossTail(training2, policy, earlyAbort = false) {
   const prepared = prepare(TAIL, training2, policy, earlyAbort);
@@ -21227,9 +21862,9 @@ function checkLossTail(training2, policy, earlyAbort = false) {
     baseSum += base[i];
     candSum += cand[i];
   }
-  const value = sum / t;
-  const bounds2 = { pass: policy.pass, fail: policy.fail };
-  const verdict = band(value, bounds2);
+  const value2 = sum / t;
+  const bounds3 = { pass: policy.pass, fail: policy.fail };
+  const verdict = band(value2, bounds3);
   const span = `last ${t} of ${n} points (steps ${steps[n - t]}..${steps[n - 1]})`;
   const numbers = {
     points: n,
@@ -21238,16 +21873,17 @@ function checkLossTail(training2, policy, earlyAbort = false) {
     baselineTailMean: baseSum / t,
     candidateTailMean: candSum / t
   };
-  const better = value < -policy.fail;
-  const how = verdict === "fail" ? `> ${signedPct(policy.fail)} (candidate worse)` : verdict === "inconclusive" ? `in the grey band (${signedPct(policy.pass)} – ${signedPct(policy.fail)}]` : better ? `<= ${signedPct(policy.pass)}; the candidate is clearly better (lower loss)` : `<= ${signedPct(policy.pass)}`;
+  const better = value2 < -policy.fail;
+  const sp = (x) => formatPercent(x);
+  const how = verdict === "fail" ? `> ${sp(policy.fail)} (candidate worse)` : verdict === "inconclusive" ? `in the grey band (${sp(policy.pass)} – ${sp(policy.fail)}]` : better ? `<= ${sp(policy.pass)}; the candidate is clearly better (lower loss)` : `<= ${sp(policy.pass)}`;
   return result({
     ...TAIL,
     verdict,
-    value,
-    bounds: bounds2,
+    value: value2,
+    bounds: bounds3,
     numbers,
-    reason: `mean signed gap ${signedPct(value)} over the ${span} ${how}`,
-    warning: better ? `candidate loss is ${pct(-value)} lower than the baseline's at the end: better, but not parity; check the setup` : void 0
+    reason: `mean gap Δ ${formatPercent(value2)} over the ${span} ${how}`,
+    warning: better ? `candidate loss is ${pct(-value2)} lower than the baseline's at the end: better, but not parity; check the setup` : void 0
   });
 }
 
@@ -21326,8 +21962,8 @@ function bootstrapMeanCi(values, resamples, confidence, seed) {
 }
 
 // src/checks/custom.ts
-function show2(x, relative4) {
-  return relative4 ? pct(x) : num(x, 4);
+function show2(x, relative5) {
+  return relative5 ? pct(x) : num(x, 4);
 }
 function checkMetric(name, custom2, policy) {
   const b = custom2.baseline?.metrics.find((m) => m.name === name);
@@ -21385,9 +22021,9 @@ function checkMetric(name, custom2, policy) {
 }
 function checkCustom(custom2, policy) {
   if (!custom2 || !custom2.baseline && !custom2.candidate) return [];
-  const names = [];
-  for (const role of ["baseline", "candidate"]) for (const m of custom2[role]?.metrics ?? []) if (!names.includes(m.name)) names.push(m.name);
-  return names.map((n) => checkMetric(n, custom2, policy));
+  const names2 = [];
+  for (const role of ["baseline", "candidate"]) for (const m of custom2[role]?.metrics ?? []) if (!names2.includes(m.name)) names2.push(m.name);
+  return names2.map((n) => checkMetric(n, custom2, policy));
 }
 
 // src/checks/eval-loss-docs.ts
@@ -21419,8 +22055,8 @@ function checkEvalLossDocs(evalDocs2, policy) {
   const base = evalDocs2?.baseline;
   const cand = evalDocs2?.candidate;
   if (!base && !cand) return null;
-  const bounds2 = { pass: policy.pass, fail: policy.fail };
-  const head = { ...HEAD, bounds: bounds2 };
+  const bounds3 = { pass: policy.pass, fail: policy.fail };
+  const head = { ...HEAD, bounds: bounds3 };
   const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
   if (!base || !cand) return invalid(`no per-document eval losses for the ${!base ? "baseline" : "candidate"} (found for the other arm only)`);
   const b = byId(base.docs);
@@ -21527,11 +22163,11 @@ function selectedTasks(lm, selection) {
 }
 function pickMetric(task, selection) {
   const wanted = selection?.metrics[task.task];
-  const keys2 = Object.keys(task.metrics);
+  const keys = Object.keys(task.metrics);
   if (wanted === void 0) return DEFAULT_METRICS.find((m) => m in task.metrics);
   if (wanted.includes(",")) return wanted in task.metrics ? wanted : void 0;
   if (`${wanted},none` in task.metrics) return `${wanted},none`;
-  const filtered = keys2.filter((k) => k.startsWith(`${wanted},`));
+  const filtered = keys.filter((k) => k.startsWith(`${wanted},`));
   return filtered.length === 1 ? filtered[0] : void 0;
 }
 function few2(ids) {
@@ -21641,23 +22277,30 @@ function checkLmEval(lm, selection, policy) {
 // src/checks/headline.ts
 var SHORT = {
   finite: "finite losses",
-  "train-loss": "train loss diff",
-  "loss-curve": "loss curve gap",
-  "loss-tail": "loss tail offset",
-  "eval-loss": "eval loss diff",
+  "train-loss": "train loss",
+  "loss-curve": "loss curve",
+  "loss-tail": "loss tail",
+  "eval-loss": "eval loss",
   "eval-loss-docs": "eval loss per document",
   mtbench: "MT-Bench",
   speed: "speed"
 };
 var CI_CHECKS = /^(eval-loss-docs$|lm-eval:|metric:)/;
-function compare(c, show3) {
+var TWO_SIDED = /* @__PURE__ */ new Set(["train-loss", "loss-curve"]);
+function compare(c) {
   const { pass, fail } = c.bounds;
-  if (c.verdict === "fail" && fail !== void 0) return `${show3(c.value)} > ${show3(fail)}`;
+  const two = TWO_SIDED.has(c.id);
+  const show3 = (x) => two ? `±${formatPercent(x, { signed: false })}` : formatPercent(x);
+  const value2 = formatPercent(c.value);
+  if (c.verdict === "fail" && fail !== void 0) return `${value2} ${two ? "beyond" : ">"} ${show3(fail)}`;
   if (c.verdict === "inconclusive" && pass !== void 0 && fail !== void 0) {
-    return `${show3(c.value)} in the grey band (${show3(pass)} – ${show3(fail)}]`;
+    return `${value2} in the grey band (${show3(pass)} – ${show3(fail)}]`;
   }
-  if (c.verdict === "pass" && pass !== void 0) return `${show3(c.value)} <= ${show3(pass)}`;
-  return show3(c.value);
+  if (c.verdict === "pass" && pass !== void 0) return `${value2} ${two ? "within" : "<="} ${show3(pass)}`;
+  return value2;
+}
+function signed(x) {
+  return x !== null && x > 0 ? `+${num(x)}` : num(x);
 }
 function phrase(c) {
   const short = SHORT[c.id] ?? c.id;
@@ -21670,13 +22313,15 @@ function phrase(c) {
   if (c.id === "mtbench") {
     const ci = `CI ${num(c.numbers.ciLower)} .. ${num(c.numbers.ciUpper)}`;
     const margin = num(c.bounds.pass ?? null);
-    if (c.verdict === "fail") return `MT-Bench diff ${num(c.value)} (${ci}) < ${margin}`;
-    if (c.verdict === "inconclusive") return `MT-Bench diff ${num(c.value)} (${ci}) straddles ${margin}`;
+    const diff = `MT-Bench Δ ${signed(c.value)} (${ci})`;
+    if (c.verdict === "fail") return `${diff}: CI upper bound < ${margin}`;
+    if (c.verdict === "inconclusive") return `${diff} straddles ${margin}`;
     if (c.verdict === "info") return `MT-Bench not gated (baseline ${num(c.numbers.baselineAverage)} at the floor)`;
-    return `MT-Bench diff ${num(c.value)} (${ci}) > ${margin}`;
+    return `${diff}: CI lower bound > ${margin}`;
   }
-  if (CI_CHECKS.test(c.id)) return `${short}: ${c.reason}`;
-  return `${short} ${compare(c, c.id === "loss-tail" ? signedPct : pct)}`;
+  if (c.id === "speed") return `speed: candidate ${ratio(c.value)} of baseline (${c.value < 1 ? "slower" : "faster"})`;
+  if (CI_CHECKS.test(c.id) || c.unit !== "relative") return `${short}: ${c.reason}`;
+  return `${short} ${c.id === "loss-curve" ? "gap" : "Δ"} ${compare(c)}`;
 }
 function overallVerdict(checks, problems, earlyAbort) {
   if (earlyAbort || checks.some((c) => c.verdict === "fail")) return "fail";
@@ -21694,8 +22339,7 @@ function makeHeadline(verdict, checks, problems, labels, earlyAbort) {
   if (earlyAbort) {
     body = `candidate stopped early at step ${earlyAbort.step}: ${earlyAbort.reason}`;
   } else if (verdict === "fail") {
-    const failed = by("fail");
-    body = `${phrase(failed[0])}${more(failed.length - 1, "failing check(s)")}`;
+    body = by("fail").map(phrase).join("; ");
   } else if (verdict === "invalid") {
     const invalid = by("invalid");
     const total = invalid.length + problems.length;
@@ -21765,12 +22409,41 @@ function pairDifferences(baseline, candidate) {
   });
   return { perQuestion, questionIds, pairs, baselineOnly, candidateOnly };
 }
+function keysOf(s) {
+  const counted = new Set(s.items.map((i) => i.questionId * TURN_SLOTS + i.turn));
+  const dropped = new Set((s.droppedPairs ?? []).map((i) => i.questionId * TURN_SLOTS + i.turn).filter((k) => !counted.has(k)));
+  return { counted, dropped };
+}
+function missingPairs(baseline, candidate) {
+  const b = keysOf(baseline);
+  const c = keysOf(candidate);
+  const all = /* @__PURE__ */ new Set([...b.counted, ...b.dropped, ...c.counted, ...c.dropped]);
+  const side = (k) => {
+    let missing = 0;
+    for (const key of all) if (!k.counted.has(key)) missing++;
+    return { missing, minusOne: k.dropped.size };
+  };
+  return { total: all.size, baseline: side(b), candidate: side(c) };
+}
+var pct2 = (x) => `${+(x * 100).toPrecision(3)} %`;
+function describeMissing(role, m, total) {
+  const never = m.missing - m.minusOne;
+  const parts = [m.minusOne ? `${m.minusOne} judged -1` : "", never ? `${never} not judged` : ""].filter(Boolean);
+  return `${m.missing} of ${total} (question, turn) pairs missing on the ${role} side (${parts.join(", ")})`;
+}
+function judgeMismatch(baseline, candidate) {
+  const b = baseline.judges ?? [];
+  const c = candidate.judges ?? [];
+  if (b.length === 0 || c.length === 0) return void 0;
+  if (b.length === 1 && c.length === 1 && b[0] === c[0]) return void 0;
+  return `different judges: baseline ${b.join(" + ")}, candidate ${c.join(" + ")} (scores of different judges are not comparable; judge both with one)`;
+}
 function checkMtBench(mtbench3, policy) {
   const { baseline, candidate, original } = mtbench3;
   if (!baseline && !candidate) return null;
   const margin = policy.margin;
-  const bounds2 = { pass: -margin, fail: -margin };
-  const head = { ...HEAD2, bounds: bounds2 };
+  const bounds3 = { pass: -margin, fail: -margin };
+  const head = { ...HEAD2, bounds: bounds3 };
   const originalAverage = original ? averageOf(original) : null;
   if (!baseline || !candidate) {
     const missing = !baseline ? "baseline" : "candidate";
@@ -21800,12 +22473,28 @@ function checkMtBench(mtbench3, policy) {
   if (nonFinite2 > 0) {
     return result({ ...head, verdict: "invalid", value: null, numbers, reason: `${nonFinite2} judgment score(s) are not finite` });
   }
-  if (d.baselineOnly > 0 || d.candidateOnly > 0) {
-    const parts = [];
-    if (d.baselineOnly > 0) parts.push(`${d.baselineOnly} judgments missing on the candidate side only`);
-    if (d.candidateOnly > 0) parts.push(`${d.candidateOnly} judgments missing on the baseline side only`);
-    return result({ ...head, verdict: "invalid", value: null, numbers, reason: `${parts.join("; ")} (re-judge them)` });
+  const judges = judgeMismatch(baseline, candidate);
+  if (judges) return result({ ...head, verdict: "invalid", value: null, numbers, reason: judges });
+  const m = missingPairs(baseline, candidate);
+  Object.assign(numbers, {
+    pairsJudged: m.total,
+    baselineMissing: m.baseline.missing,
+    candidateMissing: m.candidate.missing,
+    maxMissing: policy.maxMissing
+  });
+  const sides = ["baseline", "candidate"].filter((r) => m[r].missing > 0);
+  const over = sides.filter((r) => m[r].missing > policy.maxMissing * m.total);
+  if (over.length > 0) {
+    const what = over.map((r) => `${describeMissing(r, m[r], m.total)}: ${pct2(m[r].missing / m.total)}`).join("; ");
+    return result({
+      ...head,
+      verdict: "invalid",
+      value: null,
+      numbers,
+      reason: `${what}, more than checks.mtbench.max-missing ${pct2(policy.maxMissing)} (re-judge them)`
+    });
   }
+  const leftOut = sides.length ? `left out of the paired test: ${sides.map((r) => describeMissing(r, m[r], m.total)).join("; ")}` : void 0;
   if (d.perQuestion.length < 2) {
     return result({
       ...head,
@@ -21835,7 +22524,7 @@ function checkMtBench(mtbench3, policy) {
   });
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
   const ciText2 = `mean difference ${num(ci.mean)} (${conf} CI ${num(ci.lower)} .. ${num(ci.upper)}, ${d.pairs} pairs, ${d.perQuestion.length} questions)`;
-  const common = { ...head, value: ci.mean, numbers };
+  const common = { ...head, value: ci.mean, numbers, ...leftOut ? { warning: leftOut } : {} };
   if (baseAvg !== null && baseAvg < policy.floor) {
     return result({
       ...common,
@@ -21853,24 +22542,28 @@ function checkMtBench(mtbench3, policy) {
 }
 
 // src/checks/scalar.ts
-function compareScalar(spec, training2, bounds2) {
+function compareScalar(spec, training2, bounds3) {
   const base = training2.baseline ? spec.pick(training2.baseline) : void 0;
   const cand = training2.candidate ? spec.pick(training2.candidate) : void 0;
-  const value = base !== void 0 && cand !== void 0 ? relDiff(cand, base) : null;
+  const value2 = base !== void 0 && cand !== void 0 ? signedRelDiff(cand, base) : null;
   const common = {
     id: spec.id,
     title: spec.title,
     unit: "relative",
-    bounds: { pass: bounds2.pass, fail: bounds2.fail },
-    value,
-    numbers: { baseline: base ?? null, candidate: cand ?? null, absDiff: value === null ? null : cand - base }
+    bounds: { pass: bounds3.pass, fail: bounds3.fail },
+    value: value2,
+    numbers: { baseline: base ?? null, candidate: cand ?? null, absDiff: value2 === null ? null : cand - base }
   };
   const missing = ["baseline", "candidate"].filter((role) => {
     const v = role === "baseline" ? base : cand;
     return v === void 0;
   });
   if (missing.length > 0) {
-    const why = missing.map((role) => training2[role] ? `${role} has no ${spec.key}` : `${role} training run is missing`).join("; ");
+    const why = missing.map((role) => {
+      const run = training2[role];
+      if (!run) return `${role} training run is missing`;
+      return spec.key === "train_loss" && run.trainLossProblem ? `${role}: ${run.trainLossProblem}` : `${role} has no ${spec.key}`;
+    }).join("; ");
     return result({ ...common, verdict: "invalid", reason: why });
   }
   const diverged = divergenceVerdict(training2);
@@ -21884,38 +22577,39 @@ function compareScalar(spec, training2, bounds2) {
   if (base === 0) {
     return result({ ...common, verdict: "invalid", reason: `baseline ${spec.key} is 0: no relative difference` });
   }
-  const signed = (cand - base) / Math.abs(base);
-  if (spec.oneSided && signed < 0) {
-    const better = -signed > bounds2.fail;
+  const signed2 = (cand - base) / Math.abs(base);
+  if (spec.oneSided && signed2 < 0) {
+    const better = -signed2 > bounds3.fail;
     return result({
       ...common,
-      value: signed,
+      value: signed2,
       verdict: "pass",
-      reason: `${spec.key} ${num(base, 4)} vs ${num(cand, 4)}: the candidate is lower by ${pct(-signed)} (only a higher ${spec.key} is gated)`,
-      warning: better ? `candidate ${spec.key} is lower by ${pct(-signed)} > ${pct(bounds2.fail)}: not parity either; check that both arms ran the same setup` : void 0
+      reason: `${spec.key} ${num(base, 4)} → ${num(cand, 4)}: Δ ${formatPercent(signed2)}, the candidate is lower (only a higher ${spec.key} is gated)`,
+      warning: better ? `candidate ${spec.key} is lower by ${pct(-signed2)} > ${pct(bounds3.fail)}: not parity either; check that both arms ran the same setup` : void 0
     });
   }
-  const verdict = band(value, bounds2);
-  const how = verdict === "pass" ? `<= ${pct(bounds2.pass)}` : verdict === "fail" ? `> ${pct(bounds2.fail)}` : `in the grey band (${pct(bounds2.pass)} – ${pct(bounds2.fail)}]`;
+  const verdict = band(Math.abs(value2), bounds3);
+  const bound = (b) => formatPercent(b, { signed: false });
+  const how = spec.oneSided ? verdict === "pass" ? `<= +${bound(bounds3.pass)}` : verdict === "fail" ? `> +${bound(bounds3.fail)} (candidate worse)` : `in the grey band (+${bound(bounds3.pass)} – +${bound(bounds3.fail)}]` : verdict === "pass" ? `|Δ| <= ${bound(bounds3.pass)}` : verdict === "fail" ? `|Δ| > ${bound(bounds3.fail)}` : `|Δ| in the grey band (${bound(bounds3.pass)} – ${bound(bounds3.fail)}]`;
   return result({
     ...common,
     verdict,
-    reason: `${spec.key} ${num(base, 4)} vs ${num(cand, 4)}: relative difference ${pct(value)} ${how}`
+    reason: `${spec.key} ${num(base, 4)} → ${num(cand, 4)}: Δ ${formatPercent(value2)}, ${how}`
   });
 }
-function checkTrainLoss(training2, bounds2) {
+function checkTrainLoss(training2, bounds3) {
   return compareScalar(
     { id: "train-loss", title: "Whole-run train loss", key: "train_loss", pick: (r) => r.trainLoss },
     training2,
-    bounds2
+    bounds3
   );
 }
-function checkEvalLoss(training2, bounds2) {
+function checkEvalLoss(training2, bounds3) {
   if (training2.baseline?.evalLoss === void 0 && training2.candidate?.evalLoss === void 0) return null;
   return compareScalar(
     { id: "eval-loss", title: "Held-out eval loss", key: "eval_loss", pick: (r) => r.evalLoss, oneSided: true },
     training2,
-    bounds2
+    bounds3
   );
 }
 
@@ -21940,7 +22634,7 @@ function checkSpeed(training2, policy) {
   const candMedian = medianAfterWarmup(cand.stepTimes, policy.warmupFraction);
   const stepTime = baseMedian !== null && candMedian !== null ? baseMedian / candMedian : null;
   if (throughput === null && stepTime === null) return null;
-  const value = throughput ?? stepTime;
+  const value2 = throughput ?? stepTime;
   const parts = [];
   if (throughput !== null) {
     parts.push(`speedup ${ratio(throughput)} (${num(candSps)} vs ${num(baseSps)} steps/s)`);
@@ -21950,12 +22644,12 @@ function checkSpeed(training2, policy) {
       `median step time ${num(candMedian * 1e3, 1)} vs ${num(baseMedian * 1e3, 1)} ms after warm-up: ${ratio(stepTime)}`
     );
   }
-  const slow = value < policy.warnBelow;
+  const slow = value2 < policy.warnBelow;
   return result({
     id: "speed",
     title: "Speed (candidate / baseline)",
     verdict: "info",
-    value,
+    value: value2,
     unit: "ratio",
     bounds: { pass: policy.warnBelow },
     numbers: {
@@ -21969,7 +22663,7 @@ function checkSpeed(training2, policy) {
       candidateRuntime: cand.trainRuntime ?? null
     },
     reason: parts.join("; "),
-    warning: slow ? `candidate is slower than the baseline: ${ratio(value)} < ${ratio(policy.warnBelow)}` : void 0
+    warning: slow ? `candidate is slower than the baseline: ${ratio(value2)} < ${ratio(policy.warnBelow)}` : void 0
   });
 }
 
@@ -21991,16 +22685,16 @@ function runChecks(inputs, policy) {
   ];
   const checks = all.filter((c) => c !== null);
   const verdict = overallVerdict(checks, inputs.problems, aborted);
-  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort);
-  return { verdict, headline, checks };
+  const headline2 = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort);
+  return { verdict, headline: headline2, checks };
 }
 
 // src/engine/decide.ts
 function decide(inputs, policy, stages = []) {
-  const { verdict, headline, checks } = runChecks(inputs, policy);
+  const { verdict, headline: headline2, checks } = runChecks(inputs, policy);
   return {
     verdict,
-    headline,
+    headline: headline2,
     checks,
     labels: inputs.labels,
     training: inputs.training,
@@ -22008,6 +22702,7 @@ function decide(inputs, policy, stages = []) {
     problems: inputs.problems,
     stages,
     earlyAbort: inputs.earlyAbort,
+    ...inputs.warnings?.length ? { warnings: [...inputs.warnings] } : {},
     // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
     ...inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {},
     ...inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {},
@@ -22016,37 +22711,90 @@ function decide(inputs, policy, stages = []) {
 }
 
 // src/engine/result-dir.ts
-import { existsSync as existsSync5, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import * as path6 from "node:path";
+import { existsSync as existsSync7, mkdirSync } from "node:fs";
+import * as path7 from "node:path";
+
+// src/atomic-file.ts
+import { appendFileSync, closeSync as closeSync3, existsSync as existsSync6, openSync as openSync3, readSync as readSync3, renameSync, rmSync, statSync as statSync4, writeFileSync } from "node:fs";
+function writeFileAtomic(file, text) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+    }
+    if (e instanceof Error) e.message = e.message.split(tmp).join(file);
+    throw e;
+  }
+}
+function appendLine(file, line) {
+  const torn = existsSync6(file) && !endsWithNewline(file);
+  appendFileSync(file, `${torn ? "\n" : ""}${line}
+`);
+}
+function endsWithNewline(file) {
+  const size = statSync4(file).size;
+  if (size === 0) return true;
+  const fd = openSync3(file, "r");
+  try {
+    const b = Buffer.alloc(1);
+    readSync3(fd, b, 0, 1, size - 1);
+    return b[0] === 10;
+  } finally {
+    closeSync3(fd);
+  }
+}
+
+// src/checks/quick.ts
+var QUICK_NOT_RUN = ["whole-run train loss", "eval loss", "MT-Bench", "other evaluators"];
+var QUICK_BLIND = "cannot see late divergence or evaluation scores";
+function defaultQuickSteps(baseline) {
+  const total = baseline?.maxSteps;
+  return total && total > 0 ? Math.max(1, Math.round(total / 10)) : void 0;
+}
+function totalSteps(baseline) {
+  if (!baseline) return null;
+  return baseline.maxSteps ?? baseline.globalStep ?? baseline.curve.at(-1)?.step ?? null;
+}
+function prefixOf(run, limit) {
+  const curve = run.curve.filter((p) => p.step <= limit);
+  const out = { source: run.source, files: run.files, curve, notes: [...run.notes] };
+  if (run.maxSteps !== void 0) out.maxSteps = run.maxSteps;
+  if (run.stepTimes) out.stepTimes = run.stepTimes.slice(0, limit);
+  return out;
+}
+function quickTraining(training2, limit) {
+  const out = {};
+  for (const role of ["baseline", "candidate"]) {
+    const run = training2[role];
+    if (run) out[role] = prefixOf(run, limit);
+  }
+  return out;
+}
+function quickPolicy(policy) {
+  const out = structuredClone(policy);
+  for (const key of ["trainLoss", "evalLoss", "evalLossDocs", "lmEval", "custom", "mtbench", "speed"]) out[key].enabled = false;
+  return out;
+}
+function quickHeadline(headline2, q) {
+  const m = /^([A-Z]+): /.exec(headline2);
+  const head = m ? m[0] : "";
+  return `${head}${describeQuick(q)}; ${headline2.slice(head.length)}; ${QUICK_BLIND}`;
+}
+function describeQuick(q) {
+  return `quick tier: first ${q.steps} of ${q.totalSteps ?? "?"} steps`;
+}
+function quickNotRunLine(q) {
+  return `${describeQuick(q)}; not run: ${q.notRun.join(", ")}`;
+}
+function markQuick(result3, q) {
+  return { ...result3, quick: q, headline: quickHeadline(result3.headline, q) };
+}
 
 // src/report/format.ts
-function nonFinite(v) {
-  if (Number.isNaN(v)) return "NaN";
-  return v > 0 ? "Infinity" : "-Infinity";
-}
-function trimZeros(s) {
-  const [mantissa, exponent] = s.split("e");
-  const m = mantissa.includes(".") ? mantissa.replace(/0+$/, "").replace(/\.$/, "") : mantissa;
-  if (exponent === void 0) return m;
-  return `${m}e${exponent.replace(/^\+/, "")}`;
-}
-function formatNumber(v, sig = 4) {
-  if (v === null || v === void 0) return "n/a";
-  if (!Number.isFinite(v)) return nonFinite(v);
-  if (v === 0) return "0";
-  const abs = Math.abs(v);
-  if (Number.isInteger(v) && abs < 1e15) return String(v);
-  if (abs >= 1e15 || abs < 1e-4) return trimZeros(v.toExponential(sig - 1));
-  if (abs >= 10 ** sig) return String(Math.round(v));
-  return trimZeros(v.toPrecision(sig));
-}
-function formatPercent(fraction, opts = {}) {
-  if (fraction === null || fraction === void 0) return "n/a";
-  if (!Number.isFinite(fraction)) return nonFinite(fraction);
-  const text = formatNumber(fraction * 100, opts.sig ?? 3);
-  const sign = (opts.signed ?? true) && fraction > 0 ? "+" : "";
-  return `${sign}${text} %`;
-}
 function formatRatio(v, digits = 3) {
   if (v === null || v === void 0) return "n/a";
   if (!Number.isFinite(v)) return nonFinite(v);
@@ -22066,9 +22814,9 @@ function formatBound(v, unit) {
   if (v === void 0) return "-";
   return unit === "relative" ? formatPercent(v, { signed: false }) : formatValue(v, unit);
 }
-function formatBounds(bounds2, unit) {
-  if (bounds2.pass === void 0 && bounds2.fail === void 0) return "-";
-  return `${formatBound(bounds2.pass, unit)} / ${formatBound(bounds2.fail, unit)}`;
+function formatBounds(bounds3, unit) {
+  if (bounds3.pass === void 0 && bounds3.fail === void 0) return "-";
+  return `${formatBound(bounds3.pass, unit)} / ${formatBound(bounds3.fail, unit)}`;
 }
 function relativeDelta(baseline, candidate) {
   if (baseline === null || baseline === void 0 || candidate === null || candidate === void 0) return null;
@@ -22098,6 +22846,542 @@ function clip(s, max) {
   if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
   return `${cut}…`;
 }
+function pickText(s) {
+  if (!s.idPick) return "";
+  return s.idPick.how === "given" ? " (given)" : ` (picked: ${s.idPick.rule ?? "from the judgment rows"})`;
+}
+function formatSpeed(v) {
+  if (v === null || v === void 0 || !Number.isFinite(v)) return "n/a";
+  const how = v < 1 ? "slower" : v > 1 ? "faster" : "same speed";
+  return `${v.toFixed(2)}× of baseline (${how})`;
+}
+var TWO_SIDED2 = /* @__PURE__ */ new Set(["train-loss", "loss-curve"]);
+function formatRule(c) {
+  const { pass, fail } = c.bounds;
+  const p = (x) => x === void 0 ? "-" : formatPercent(x, { signed: false });
+  if (c.id === "finite") return "every loss finite";
+  if (c.id === "speed") return pass === void 0 ? "reported" : `reported; warns below ${pass.toFixed(2)}×`;
+  if (c.id === "mtbench") {
+    return `pass: CI lower bound > ${formatNumber(pass, 3)}; fail: CI upper bound < ${formatNumber(fail, 3)}`;
+  }
+  if (c.unit === "relative" && TWO_SIDED2.has(c.id)) return `pass |Δ| ≤ ${p(pass)}, fail > ${p(fail)}`;
+  if (c.unit === "relative" && (c.id === "loss-tail" || c.id === "eval-loss")) return `pass Δ ≤ +${p(pass)}, fail > +${p(fail)}`;
+  return formatBounds(c.bounds, c.unit);
+}
+function formatCheckValue(c) {
+  if (c.id === "speed") return formatSpeed(c.value);
+  if (c.unit === "score" && c.value !== null && c.value > 0) return `+${formatNumber(c.value, 4)}`;
+  return formatValue(c.value, c.unit);
+}
+function stageWhy(status, reason) {
+  let t = (reason ?? "").replace(/[\r\n\t]+/g, " ").trim();
+  const word = status === "timeout" ? "timed out|timeout" : status;
+  t = t.replace(new RegExp(`^(${word})\\b[:,]?\\s*`, "i"), "");
+  if (t.startsWith("(") && closingParen(t) === t.length - 1) t = t.slice(1, -1);
+  return t;
+}
+function closingParen(t) {
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === "(") depth++;
+    else if (t[i] === ")" && --depth === 0) return i;
+  }
+  return -1;
+}
+
+// src/report/html-text.ts
+import { createHash as createHash2 } from "node:crypto";
+function esc(s) {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+function jsonForScript(value2) {
+  return JSON.stringify(value2).replace(/</g, "\\u003c");
+}
+function scriptForHtml(js) {
+  return js.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
+}
+function styleForHtml(css) {
+  return css.replace(/<\/(style)/gi, "<\\/$1");
+}
+function scriptHash(js) {
+  return `'sha256-${createHash2("sha256").update(js, "utf8").digest("base64")}'`;
+}
+function safeUrl(url) {
+  return url && /^https?:\/\/[^\s]+$/i.test(url) ? url : void 0;
+}
+
+// src/report/markdown.ts
+function mdText(s, max = 300) {
+  return clip(s.replace(/[\r\n\t]+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#])/g, "\\$1");
+}
+function mdLink(text, url) {
+  if (!url || !/^https?:\/\/[^\s]+$/i.test(url)) return void 0;
+  const safe = url.replace(/[()<>"'` ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return `[${mdText(text)}](${safe})`;
+}
+function tableHead(headers) {
+  return `| ${headers.join(" | ")} |
+|${headers.map(() => "---").join("|")}|
+`;
+}
+function tableRow(cells) {
+  return `| ${cells.join(" | ")} |
+`;
+}
+function truncationNote(more2) {
+  return `
+_(truncated: ${more2} more ${more2 === 1 ? "row" : "rows"}; see the artifact)_
+`;
+}
+function fitRows(prefix, rows2, suffix, budget, what) {
+  const sizes = rows2.map(byteSize);
+  const fixed = byteSize(prefix) + byteSize(suffix);
+  const total = fixed + sizes.reduce((a, b) => a + b, 0);
+  if (total <= budget) return prefix + rows2.join("") + suffix;
+  const noteSize = byteSize(truncationNote(rows2.length));
+  let used = fixed + noteSize;
+  let kept = 0;
+  while (kept < rows2.length && used + sizes[kept] <= budget) used += sizes[kept++];
+  if (kept > 0) return prefix + rows2.slice(0, kept).join("") + truncationNote(rows2.length - kept) + suffix;
+  const omitted = `_${what} omitted (truncated: ${rows2.length} more ${rows2.length === 1 ? "row" : "rows"}; see the artifact)_
+`;
+  return byteSize(omitted) <= budget ? omitted : "";
+}
+
+// src/report/stage-tails.ts
+function reasonWithCause(s) {
+  const reason = s.reason ?? "";
+  if (!s.cause || reason.includes(s.cause)) return reason;
+  return reason ? `${reason} — ${s.cause}` : s.cause;
+}
+function stagesWithTails(r) {
+  return r.stages.filter((s) => s.tail && s.tail.length > 0);
+}
+function fence(lines) {
+  const longest = Math.max(2, ...lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))));
+  return "`".repeat(longest + 1);
+}
+function tailsSection(r) {
+  const stages = stagesWithTails(r);
+  if (stages.length === 0) return () => "";
+  const block = (s, lines) => {
+    const f2 = fence(lines);
+    const cause = s.cause ? `: ${esc(s.cause)}` : "";
+    return `<details><summary>Log tail of ${esc(s.title)}${cause} (${esc(s.log ?? "")})</summary>
+
+${f2}text
+${lines.join("\n")}
+${f2}
+</details>
+
+`;
+  };
+  return (budget) => {
+    const prefix = "### Why stages failed\n\n";
+    for (let keep = 30; keep >= 4; keep = Math.floor(keep / 2)) {
+      const rows2 = stages.map((s) => block(s, s.tail.slice(-keep)));
+      if (byteSize(prefix) + rows2.reduce((n, x) => n + byteSize(x), 0) <= budget) return prefix + rows2.join("");
+    }
+    return fitRows(prefix, stages.map((s) => block(s, s.tail.slice(-4))), "", budget, "Log tails");
+  };
+}
+function tailsHtml(r) {
+  const stages = stagesWithTails(r);
+  if (stages.length === 0) return "";
+  const blocks = stages.map(
+    (s) => `<details open><summary>${esc(s.title)}${s.cause ? `: <strong>${esc(s.cause)}</strong>` : ""} <code>${esc(s.log ?? "")}</code></summary><pre>${esc(s.tail.join("\n"))}</pre></details>`
+  );
+  return `<section id="tails"><h2>Why stages failed</h2>${blocks.join("")}</section>`;
+}
+function tailsText(r) {
+  const out = [];
+  for (const s of stagesWithTails(r)) {
+    out.push(`${s.title}${s.cause ? `: ${s.cause}` : ""} (last lines of ${s.log ?? "its log"})`);
+    for (const l of s.tail) out.push(`  | ${l}`);
+  }
+  return out;
+}
+
+// src/report/trend.ts
+var TREND_HEADERS = ["Date", "Verdict", "Commit", "Baseline train loss", "Candidate train loss", "Curve gap", "Baseline eval loss", "Speedup"];
+function trendRows(r, max = 14) {
+  const h = (r.history ?? []).slice(-max).reverse();
+  return h.map((e) => [
+    e.date.slice(0, 16).replace("T", " "),
+    verdictWord(e.verdict),
+    e.commit ? e.commit.slice(0, 10) : "",
+    formatNumber(e.baseline.trainLoss, 6),
+    formatNumber(e.candidate.trainLoss, 6),
+    formatPercent(e.checks["loss-curve"] ?? null),
+    formatNumber(e.baseline.evalLoss, 6),
+    e.baseline.stepsPerSecond && e.candidate.stepsPerSecond ? `${(e.candidate.stepsPerSecond / e.baseline.stepsPerSecond).toFixed(3)}x` : ""
+  ]);
+}
+function trendSeries(r, max = 60) {
+  const h = (r.history ?? []).slice(-max);
+  return { dates: h.map((e) => e.date.slice(0, 10)), baseline: h.map((e) => e.baseline.trainLoss), candidate: h.map((e) => e.candidate.trainLoss) };
+}
+
+// src/report/mermaid.ts
+var GAP_COLOURS = { pass: "#16a34a", fail: "#dc2626", gap: "#2563eb" };
+var PALETTE = [GAP_COLOURS.pass, GAP_COLOURS.pass, GAP_COLOURS.fail, GAP_COLOURS.fail, GAP_COLOURS.gap].join(", ");
+var MAX_TICKS = 12;
+function byStep2(curve) {
+  const ok = curve.every((p, i) => Number.isFinite(p.step) && (i === 0 || curve[i - 1].step < p.step));
+  if (ok) return curve;
+  const last = /* @__PURE__ */ new Map();
+  for (const p of curve) if (Number.isFinite(p.step)) last.set(p.step, p);
+  return [...last.values()].sort((a, b) => a.step - b.step);
+}
+function align(base, cand) {
+  const steps = [];
+  const b = [];
+  const c = [];
+  for (let i = 0, j = 0; i < base.length && j < cand.length; ) {
+    if (base[i].step === cand[j].step) {
+      steps.push(base[i].step);
+      b.push(base[i++].loss);
+      c.push(cand[j++].loss);
+    } else if (base[i].step < cand[j].step) i++;
+    else j++;
+  }
+  return { steps, b, c };
+}
+function niceRange(maxAbs, fail) {
+  const want = Math.min(Math.max(maxAbs * 1.15, fail * 1.5), fail * 5);
+  const p = 10 ** Math.floor(Math.log10(want));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= want * 0.999) return m * p;
+  return want;
+}
+function pctNum(fraction) {
+  const v = Number((fraction * 100).toFixed(4));
+  return Object.is(v, -0) ? "0" : String(v);
+}
+function numberOr(v, fallback) {
+  return typeof v === "number" && Number.isFinite(v) ? v : fallback;
+}
+function gapChart(r, maxPoints = MAX_TICKS) {
+  const base = byStep2(r.training.baseline?.curve ?? []);
+  const cand = byStep2(r.training.candidate?.curve ?? []);
+  const { steps, b, c } = align(base, cand);
+  if (steps.length === 0) return void 0;
+  const check2 = r.checks.find((x) => x.id === "loss-curve");
+  const policy = DEFAULT_POLICY.lossCurve;
+  const bounds3 = { pass: check2?.bounds.pass ?? policy.pass, fail: check2?.bounds.fail ?? policy.fail };
+  const alpha = numberOr(check2?.numbers.emaAlpha, policy.emaAlpha);
+  const n = steps.length;
+  const skip = Math.min(numberOr(check2?.numbers.warmupSkipped, Math.ceil(n * policy.warmupFraction)), n - 1);
+  const notes = [];
+  let bad = b.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(c[i]));
+  if (bad < 0) bad = n;
+  const sb = ema(b.slice(0, bad), alpha);
+  const sc = ema(c.slice(0, bad), alpha);
+  const gaps = [];
+  for (let i = 0; i < n; i++) gaps.push(i < bad ? signedRelDiff(sc[i], sb[i]) : NaN);
+  if (bad < n) {
+    const who = Number.isFinite(b[bad]) ? r.labels.candidate : r.labels.baseline;
+    notes.push(`${who}'s loss is ${String(Number.isFinite(b[bad]) ? c[bad] : b[bad])} at step ${steps[bad]}: from there on the gap is drawn at the top edge.`);
+  }
+  const first = bad <= skip ? 0 : skip;
+  const shown = n - first;
+  const m = Math.min(shown, Math.max(2, Math.floor(maxPoints)));
+  const labels = [];
+  const raw2 = [];
+  for (let k = 0; k < m; k++) {
+    const lo = first + Math.floor(k * shown / m);
+    const hi = first + Math.floor((k + 1) * shown / m) - 1;
+    let pick = 0;
+    for (let i = lo; i <= hi; i++) {
+      const g = Number.isFinite(gaps[i]) ? gaps[i] : Infinity;
+      if (Math.abs(g) > Math.abs(pick) || i === lo) pick = g;
+    }
+    labels.push(steps[hi]);
+    raw2.push(pick);
+  }
+  const finiteMax = Math.max(0, ...raw2.filter(Number.isFinite).map(Math.abs));
+  const range = niceRange(finiteMax, bounds3.fail);
+  const values = raw2.map((g) => Math.max(-range, Math.min(range, g)));
+  const beyond = raw2.filter((g) => Number.isFinite(g) && Math.abs(g) > range);
+  if (beyond.length > 0) {
+    const worst = beyond.reduce((a, g) => Math.abs(g) > Math.abs(a) ? g : a);
+    notes.push(`The gap reaches ${formatPercent(worst)}: the chart is clipped at ±${formatPercent(range, { signed: false })}.`);
+  }
+  if (r.earlyAbort && steps[n - 1] < (base.at(-1)?.step ?? 0)) {
+    notes.push(`${r.labels.candidate} was stopped at step ${r.earlyAbort.step}: the chart ends at its last logged step, ${steps[n - 1]}.`);
+  }
+  const constant = (v) => `    line [${values.map(() => pctNum(v)).join(", ")}]`;
+  const source = [
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE}"}}}}%%`,
+    "xychart-beta",
+    '    title "Smoothed loss gap: (candidate - baseline) / baseline"',
+    `    x-axis "step" [${labels.map((s) => `"${formatNumber(s)}"`).join(", ")}]`,
+    `    y-axis "gap (%)" ${pctNum(-range)} --> ${pctNum(range)}`,
+    constant(bounds3.pass),
+    constant(-bounds3.pass),
+    constant(bounds3.fail),
+    constant(-bounds3.fail),
+    `    line [${values.map(pctNum).join(", ")}]`
+  ].join("\n");
+  return { source, points: labels.length, range, bounds: bounds3, alpha, from: steps[first], to: steps[n - 1], values, notes };
+}
+
+// src/report/report-sections.ts
+var BADGE = {
+  pass: "✅ PASS",
+  fail: "❌ FAIL",
+  inconclusive: "⚠️ INCONCLUSIVE",
+  invalid: "🚫 INVALID",
+  info: "ℹ️ INFO"
+};
+var STAGE_BADGE = {
+  ok: "✅ ok",
+  failed: "❌ failed",
+  skipped: "⏭️ skipped",
+  cached: "♻️ cached",
+  aborted: "⛔ aborted",
+  cancelled: "🚫 cancelled",
+  timeout: "⏱️ timeout"
+};
+function ifFits(text, budget) {
+  return byteSize(text) <= budget ? text : "";
+}
+function headerSection(r, ctx) {
+  return (budget) => {
+    const synthetic = ctx.synthetic ? " (synthetic example)" : "";
+    const parts = [`## ${BADGE[r.verdict]} · accuracy gate ${mdText(ctx.gateName, 100)}${synthetic}
+`];
+    if (ctx.synthetic) parts.push("\n> **Synthetic example**: demo data, not a real training run.\n");
+    parts.push(`
+**${mdText(r.headline, 1e3)}**
+`);
+    for (const w of r.warnings ?? []) parts.push(`
+> ⚠️ **Warning**: ${mdText(w, 500)}
+`);
+    if (r.quick) parts.push(`
+> ${mdText(quickNotRunLine(r.quick), 500)}
+`);
+    if (r.earlyAbort && !r.headline.includes(`step ${r.earlyAbort.step}`)) {
+      parts.push(`
+> ${mdText(r.labels.candidate, 80)} was stopped early at step ${r.earlyAbort.step}: ${mdText(r.earlyAbort.reason, 500)}
+`);
+    }
+    return ifFits(parts.join(""), budget) || ifFits(parts[0], budget);
+  };
+}
+var SEVERITY = { fail: 0, invalid: 1, inconclusive: 2, pass: 3, info: 4 };
+function sortedChecks(r) {
+  return r.checks.map((c, i) => ({ c, i })).sort((a, b) => SEVERITY[a.c.verdict] - SEVERITY[b.c.verdict] || a.i - b.i).map(({ c }) => c);
+}
+function checkRows(r) {
+  const all = sortedChecks(r);
+  if (!r.earlyAbort) return { shown: all, notRun: [] };
+  return {
+    shown: all.filter((c) => c.verdict !== "invalid" && c.id !== "speed"),
+    notRun: all.filter((c) => c.verdict === "invalid" || c.id === "speed")
+  };
+}
+function notRunLine(r, notRun2) {
+  if (!r.earlyAbort || notRun2.length === 0) return void 0;
+  return `not run: candidate stopped at step ${r.earlyAbort.step} (${notRun2.map((c) => c.id).join(", ")})`;
+}
+function checksSection(r) {
+  const { shown, notRun: notRun2 } = checkRows(r);
+  const rows2 = shown.map((c) => {
+    const why = mdText(c.reason, 300) + (c.warning ? ` ⚠️ ${mdText(c.warning, 200)}` : "");
+    return tableRow([
+      `${mdText(c.title, 100)} (${mdText(c.id, 60)})`,
+      BADGE[c.verdict],
+      mdText(formatCheckValue(c), 60),
+      mdText(formatRule(c), 100),
+      why
+    ]);
+  });
+  const line = notRunLine(r, notRun2);
+  const tail = line ? `
+${mdText(line[0].toUpperCase() + line.slice(1), 600)}.
+` : "";
+  const prefix = `### Checks
+
+Δ = (candidate − baseline) / baseline throughout: a positive loss Δ means the candidate's loss is higher.
+
+${tableHead(["Check", "Verdict", "Value", "Rule", "Why"])}`;
+  return (budget) => rows2.length || tail ? fitRows(prefix, rows2, tail, budget, "Checks table") : "";
+}
+function trainingSection(r) {
+  return (budget) => {
+    const b = r.training.baseline;
+    const c = r.training.candidate;
+    const v = (x) => formatNumber(x, 7);
+    const rel = (x, y) => formatPercent(relativeDelta(x, y));
+    const rows2 = [
+      tableRow(["Train loss", v(b?.trainLoss), v(c?.trainLoss), rel(b?.trainLoss, c?.trainLoss)]),
+      tableRow(["Train runtime (s)", v(b?.trainRuntime), v(c?.trainRuntime), rel(b?.trainRuntime, c?.trainRuntime)])
+    ];
+    const bs = b?.stepsPerSecond;
+    const cs = c?.stepsPerSecond;
+    const speedup = bs !== void 0 && cs !== void 0 && bs !== 0 ? cs / bs : void 0;
+    rows2.push(
+      tableRow([
+        "Train steps per second",
+        v(b?.stepsPerSecond),
+        v(c?.stepsPerSecond),
+        speedup === void 0 ? "n/a" : `${rel(b?.stepsPerSecond, c?.stepsPerSecond)}: candidate ${formatSpeed(speedup)}`
+      ])
+    );
+    if (b?.globalStep !== void 0 || c?.globalStep !== void 0) {
+      rows2.push(tableRow(["Steps", v(b?.globalStep), v(c?.globalStep), rel(b?.globalStep, c?.globalStep)]));
+    }
+    if (b?.evalLoss !== void 0 || c?.evalLoss !== void 0) {
+      rows2.push(tableRow(["Eval loss", v(b?.evalLoss), v(c?.evalLoss), rel(b?.evalLoss, c?.evalLoss)]));
+    }
+    if (b?.perplexity !== void 0 || c?.perplexity !== void 0) {
+      rows2.push(tableRow(["Perplexity", v(b?.perplexity), v(c?.perplexity), rel(b?.perplexity, c?.perplexity)]));
+    }
+    const mb = r.mtbench.baseline?.average;
+    const mc = r.mtbench.candidate?.average;
+    if (r.mtbench.baseline || r.mtbench.candidate) {
+      const diff = mb !== null && mb !== void 0 && mc !== null && mc !== void 0 ? mc - mb : null;
+      const delta2 = diff === null ? "n/a" : `${diff > 0 ? "+" : ""}${formatNumber(diff, 4)} points`;
+      rows2.push(tableRow(["MT-Bench score", v(mb ?? void 0), v(mc ?? void 0), delta2]));
+    }
+    const head = tableHead(["Metric", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), "Δ"]);
+    const original = r.mtbench.original;
+    const tail = original ? `
+Original model MT-Bench score: ${formatNumber(original.average, 7)}
+` : "";
+    return fitRows(`### Training and evaluation
+
+${head}`, rows2, tail, budget, "Numbers table");
+  };
+}
+var CATEGORY_ORDER = ["writing", "roleplay", "reasoning", "math", "coding", "extraction", "stem", "humanities"];
+function mtbenchSection(r) {
+  return (budget) => {
+    const roles = ROLES.filter((role) => r.mtbench[role]);
+    if (roles.length === 0) return "";
+    const scores = roles.map((role) => r.mtbench[role]);
+    const name = (role) => role === "original" ? "Original" : mdText(r.labels[role], 80);
+    const row = (label, cell3) => tableRow([label, ...scores.map(cell3)]);
+    const rows2 = [
+      row("**Average**", (s) => `**${formatNumber(s.average, 5)}**`),
+      row("Turn 1", (s) => formatNumber(s.turn1, 5)),
+      row("Turn 2", (s) => formatNumber(s.turn2, 5)),
+      row("Judgments counted", (s) => String(s.n)),
+      row("Dropped (score -1)", (s) => String(s.dropped)),
+      row("Duplicates", (s) => String(s.duplicates)),
+      row("Model id", (s) => mdText(`${s.modelId}${pickText(s)}`, 300)),
+      row("Judge", (s) => mdText(s.judge ?? "n/a", 40))
+    ];
+    const categories = [...new Set(scores.flatMap((s) => Object.keys(s.perCategory)))].sort((a, b) => {
+      const ia = CATEGORY_ORDER.indexOf(a);
+      const ib = CATEGORY_ORDER.indexOf(b);
+      if (ia >= 0 && ib >= 0) return ia - ib;
+      if (ia >= 0 || ib >= 0) return ia >= 0 ? -1 : 1;
+      return a < b ? -1 : a > b ? 1 : 0;
+    });
+    const perCategory = categories.map(
+      (cat) => row(mdText(cat, 60), (s) => {
+        const cs = s.perCategory[cat];
+        return cs ? `${formatNumber(cs.average, 5)} (n=${cs.n})` : "n/a";
+      })
+    );
+    const head = tableHead(["", ...roles.map(name)]);
+    const main2 = fitRows(`### MT-Bench
+
+${head}`, rows2, "", budget, "MT-Bench table");
+    if (perCategory.length === 0) return main2;
+    const details2 = fitRows(`
+<details><summary>MT-Bench per category</summary>
+
+${head}`, perCategory, "\n</details>\n", budget - byteSize(main2), "MT-Bench per category");
+    return details2.startsWith("\n<details>") ? main2 + details2 : main2;
+  };
+}
+function chartSection(r, maxPoints) {
+  return (budget) => {
+    const chart = gapChart(r, maxPoints);
+    if (!chart) return "";
+    const p = (x) => formatPercent(x, { signed: false });
+    const notes = chart.notes.map((n) => `- ${mdText(n, 300)}
+`).join("");
+    const text = `### Loss gap
+
+\`\`\`mermaid
+${chart.source}
+\`\`\`
+
+Blue: Δ = (${mdText(r.labels.candidate, 80)} − ${mdText(r.labels.baseline, 80)}) / ${mdText(r.labels.baseline, 80)}, EMA-smoothed (α = ${formatNumber(chart.alpha, 3)}) as the loss-curve check does, steps ${chart.from}–${chart.to} (after warm-up); each point is the largest |Δ| of the steps up to its label. Green: pass band ±${p(chart.bounds.pass)}. Red: fail bound ±${p(chart.bounds.fail)}. The raw loss curves are in report.html (result artifact).
+` + (notes ? `
+${notes}` : "");
+    return ifFits(text, budget);
+  };
+}
+function stagesSection(r) {
+  const rows2 = r.stages.map((s) => {
+    const exit = s.signal ? mdText(s.signal, 20) : s.exitCode === void 0 || s.exitCode === null ? "" : String(s.exitCode);
+    return tableRow([
+      mdText(s.title, 100),
+      STAGE_BADGE[s.status],
+      s.seconds === void 0 ? "" : formatDuration(s.seconds),
+      exit,
+      s.log ? mdText(s.log, 100) : "",
+      mdText(stageWhy(s.status, reasonWithCause(s)), 300)
+    ]);
+  });
+  const prefix = `### Stages
+
+${tableHead(["Stage", "Status", "Time", "Exit", "Log", "Why"])}`;
+  return (budget) => rows2.length ? fitRows(prefix, rows2, "", budget, "Stages table") : "";
+}
+function problemsSection(r) {
+  const rows2 = r.problems.map((p) => `- **${mdText(p.source, 200)}**: ${mdText(p.message, 500)}
+`);
+  return (budget) => rows2.length ? fitRows("### Problems\n\n", rows2, "", budget, "Problems list") : "";
+}
+function provenanceSection(r, ctx) {
+  const rows2 = [
+    tableRow(["Result dir", mdText(ctx.resultDir, 300)]),
+    tableRow(["Started", mdText(ctx.startedAt, 60)]),
+    tableRow(["Finished", mdText(ctx.finishedAt, 60)]),
+    tableRow(["Labels", `${mdText(r.labels.baseline, 80)} (baseline), ${mdText(r.labels.candidate, 80)} (candidate)`]),
+    ...Object.entries(ctx.provenance).map(([k, v]) => tableRow([mdText(k, 100), mdText(v, 300)]))
+  ];
+  const prefix = `<details><summary>Provenance</summary>
+
+${tableHead(["Key", "Value"])}`;
+  return (budget) => fitRows(prefix, rows2, "\n</details>\n", budget, "Provenance");
+}
+function mdCode(s) {
+  return `\`${clip(s.replace(/[`\r\n\t]+/g, " ").trim(), 100)}\``;
+}
+function failedStageLogs(r) {
+  return r.stages.filter((s) => s.log && (s.status === "failed" || s.status === "timeout" || s.status === "aborted" || s.status === "cancelled"));
+}
+function linksSection(ctx, r) {
+  return (budget) => {
+    const artifact = mdLink("Result artifact", ctx.artifactUrl);
+    const links = [mdLink("Workflow run", ctx.runUrl), artifact ? `${artifact} (report.html: interactive charts; every stage's log)` : void 0].filter(
+      (l) => l !== void 0
+    );
+    const dir = `result dir ${mdText(clip(ctx.resultDir, 200))}`;
+    const failed2 = r ? failedStageLogs(r) : [];
+    const logs = failed2.length ? `
+Logs of the stages that did not finish (in the result artifact): ${failed2.map((s) => `${mdText(s.title, 100)}: ${mdCode(s.log)}`).join("; ")}
+` : "";
+    return ifFits(`${[...links, dir].join(" · ")}
+${logs}`, budget) || ifFits(`${dir}
+${logs}`, budget) || ifFits(`${dir}
+`, budget);
+  };
+}
+function trendSection(r) {
+  const rows2 = trendRows(r).map((cells) => tableRow(cells.map((c) => mdText(c, 80))));
+  if (rows2.length === 0) return () => "";
+  const prefix = `<details><summary>Nightly trend (last ${rows2.length} recorded runs)</summary>
+
+${tableHead(TREND_HEADERS)}`;
+  return (budget) => fitRows(prefix, rows2, "\n</details>\n", budget, "Nightly trend");
+}
 
 // src/report/result-log.ts
 var WIDTH = 58;
@@ -22123,7 +23407,7 @@ function score(s) {
 }
 function stageReason(s) {
   const parts = [];
-  const reason = s.reason ? oneLine(s.reason) : "";
+  const reason = stageWhy(s.status, reasonWithCause(s));
   if (reason) parts.push(reason);
   const add = (text) => {
     if (!reason.includes(text)) parts.push(text);
@@ -22153,10 +23437,23 @@ function renderResultLog(r, ctx) {
   ];
   const details2 = ["More details can be found in", oneLine(ctx.resultDir)];
   const verdict = [["Verdict", verdictWord(r.verdict)]];
+  if (r.quick) verdict.push(["Tier", quickNotRunLine(r.quick)]);
   if (ctx.synthetic) verdict.push(["Data", "synthetic example (demo data, not a real run)"]);
-  for (const check2 of r.checks) {
+  for (const w of r.warnings ?? []) verdict.push(["warning", oneLine(w)]);
+  for (const role of ROLES) {
+    const s = r.mtbench[role];
+    if (s) verdict.push([`MT-Bench model id ${role === "original" ? "Original" : oneLine(r.labels[role])}`, oneLine(`${s.modelId}${pickText(s)}`)]);
+  }
+  const { shown, notRun: notRun2 } = checkRows(r);
+  for (const check2 of shown) {
     const warning = check2.warning ? ` [warning: ${oneLine(check2.warning)}]` : "";
     verdict.push([`check ${check2.id}`, `${verdictWord(check2.verdict)} (${oneLine(check2.reason)})${warning}`]);
+  }
+  const notRunText = notRunLine(r, notRun2);
+  if (notRunText) verdict.push(["checks not run", notRunText.replace(/^not run: /, "")]);
+  for (const key of ["workdir", "reused"]) {
+    const v = ctx.provenance[key];
+    if (v) verdict.push([key, oneLine(v)]);
   }
   for (const stage2 of r.stages) {
     if (stage2.status === "ok" || stage2.status === "cached") continue;
@@ -22166,23 +23463,32 @@ function renderResultLog(r, ctx) {
     verdict.push(["early abort", `step ${r.earlyAbort.step} (${oneLine(r.earlyAbort.reason)})`]);
   }
   for (const p of r.problems) verdict.push([`problem ${oneLine(p.source)}`, oneLine(p.message)]);
-  const width = Math.max(...[...training2, ...evaluation, details2].map(([k]) => k.length));
+  const evaluated = r.mtbench.original || r.mtbench.baseline || r.mtbench.candidate || r.stages.some((s) => s.id.startsWith("eval-"));
+  const width = Math.max(...[...training2, ...evaluated ? evaluation : [], details2].map(([k]) => k.length));
   const line = ([k, v]) => `${k.padEnd(width)} = ${v}`;
   return [
     TRAINING_HEADER,
     ...training2.map(line),
     "",
-    EVALUATION_HEADER,
-    ...evaluation.map(line),
-    "",
+    ...evaluated ? [EVALUATION_HEADER, ...evaluation.map(line), ""] : [],
     line(details2),
     CLOSING,
     "",
     header("Gate Verdict"),
     ...verdict.map(line),
     CLOSING,
-    ""
+    "",
+    ...tailsText(r).length ? [header("Failed Stage Logs"), ...tailsText(r), CLOSING, ""] : []
   ].join("\n");
+}
+
+// src/report/json-number.ts
+function toJsonNumber(v) {
+  if (v === null || v === void 0) return null;
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  return v;
 }
 
 // src/report/summary-evaluations.ts
@@ -22232,17 +23538,10 @@ function otherEvaluations(r) {
 
 // src/report/summary.ts
 var SUMMARY_SCHEMA_VERSION = 1;
-function toJsonNumber(v) {
-  if (v === null || v === void 0) return null;
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "Infinity";
-  if (v === -Infinity) return "-Infinity";
-  return v;
-}
 function check(c) {
-  const bounds2 = {};
-  if (c.bounds.pass !== void 0) bounds2.pass = toJsonNumber(c.bounds.pass);
-  if (c.bounds.fail !== void 0) bounds2.fail = toJsonNumber(c.bounds.fail);
+  const bounds3 = {};
+  if (c.bounds.pass !== void 0) bounds3.pass = toJsonNumber(c.bounds.pass);
+  if (c.bounds.fail !== void 0) bounds3.fail = toJsonNumber(c.bounds.fail);
   const numbers = {};
   for (const [k, v] of Object.entries(c.numbers)) numbers[k] = typeof v === "number" ? toJsonNumber(v) : v;
   const out = {
@@ -22251,7 +23550,7 @@ function check(c) {
     verdict: c.verdict,
     value: toJsonNumber(c.value),
     unit: c.unit,
-    bounds: bounds2,
+    bounds: bounds3,
     numbers,
     reason: c.reason
   };
@@ -22293,7 +23592,11 @@ function mtbench2(s) {
     duplicates: s?.duplicates ?? 0,
     per_category: perCategory,
     model_id: s?.modelId ?? null,
-    judge: s?.judge ?? null
+    model_id_source: s?.idPick?.how ?? null,
+    model_id_rule: s?.idPick?.rule ?? null,
+    model_id_candidates: [...s?.idPick?.candidates ?? []],
+    judge: s?.judge ?? null,
+    judges: [...s?.judges ?? (s?.judge ? [s.judge] : [])]
   };
 }
 function stage(s) {
@@ -22306,7 +23609,9 @@ function stage(s) {
     signal: s.signal ?? null,
     started_at: s.startedAt ?? null,
     seconds: toJsonNumber(s.seconds),
-    log: s.log ?? null
+    log: s.log ?? null,
+    cause: s.cause ?? null,
+    log_tail: s.tail ?? null
   };
 }
 function buildSummary(r, ctx) {
@@ -22326,7 +23631,9 @@ function buildSummary(r, ctx) {
     evaluations: { mtbench: mtbenchOut, ...otherEvaluations(r) },
     stages: r.stages.map(stage),
     problems: r.problems.map((p) => ({ source: p.source, message: p.message })),
+    warnings: [...r.warnings ?? []],
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
+    quick: r.quick ? { steps: r.quick.steps, total_steps: r.quick.totalSteps, not_run: [...r.quick.notRun] } : null,
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,
     finished_at: ctx.finishedAt,
@@ -22334,386 +23641,10 @@ function buildSummary(r, ctx) {
   };
 }
 
-// src/report/markdown.ts
-function mdText(s, max = 300) {
-  return clip(s.replace(/[\r\n\t]+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#])/g, "\\$1");
-}
-function mdLink(text, url) {
-  if (!url || !/^https?:\/\/[^\s]+$/i.test(url)) return void 0;
-  const safe = url.replace(/[()<>"'` ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-  return `[${mdText(text)}](${safe})`;
-}
-function tableHead(headers) {
-  return `| ${headers.join(" | ")} |
-|${headers.map(() => "---").join("|")}|
-`;
-}
-function tableRow(cells) {
-  return `| ${cells.join(" | ")} |
-`;
-}
-function truncationNote(more2) {
-  return `
-_(truncated: ${more2} more ${more2 === 1 ? "row" : "rows"}; see the artifact)_
-`;
-}
-function fitRows(prefix, rows, suffix, budget, what) {
-  const sizes = rows.map(byteSize);
-  const fixed = byteSize(prefix) + byteSize(suffix);
-  const total = fixed + sizes.reduce((a, b) => a + b, 0);
-  if (total <= budget) return prefix + rows.join("") + suffix;
-  const noteSize = byteSize(truncationNote(rows.length));
-  let used = fixed + noteSize;
-  let kept = 0;
-  while (kept < rows.length && used + sizes[kept] <= budget) used += sizes[kept++];
-  if (kept > 0) return prefix + rows.slice(0, kept).join("") + truncationNote(rows.length - kept) + suffix;
-  const omitted = `_${what} omitted (truncated: ${rows.length} more ${rows.length === 1 ? "row" : "rows"}; see the artifact)_
-`;
-  return byteSize(omitted) <= budget ? omitted : "";
-}
-
 // src/report/marker.ts
 function commentMarker(gateName) {
   const safe = gateName.replace(/[^A-Za-z0-9._\-/:@+ ]/gu, (ch) => encodeURIComponent(ch).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).replace(/--/g, "-%2D");
   return `<!-- accuracy-gate:${safe} -->`;
-}
-
-// src/report/trend.ts
-var TREND_HEADERS = ["Date", "Verdict", "Commit", "Baseline train loss", "Candidate train loss", "Curve gap", "Baseline eval loss", "Speedup"];
-function trendRows(r, max = 14) {
-  const h = (r.history ?? []).slice(-max).reverse();
-  return h.map((e) => [
-    e.date.slice(0, 16).replace("T", " "),
-    verdictWord(e.verdict),
-    e.commit ? e.commit.slice(0, 10) : "",
-    formatNumber(e.baseline.trainLoss, 6),
-    formatNumber(e.candidate.trainLoss, 6),
-    formatPercent(e.checks["loss-curve"] ?? null),
-    formatNumber(e.baseline.evalLoss, 6),
-    e.baseline.stepsPerSecond && e.candidate.stepsPerSecond ? `${(e.candidate.stepsPerSecond / e.baseline.stepsPerSecond).toFixed(3)}x` : ""
-  ]);
-}
-function trendSeries(r, max = 60) {
-  const h = (r.history ?? []).slice(-max);
-  return { dates: h.map((e) => e.date.slice(0, 10)), baseline: h.map((e) => e.baseline.trainLoss), candidate: h.map((e) => e.candidate.trainLoss) };
-}
-
-// src/report/mermaid.ts
-var LINE_COLOURS = ["blue", "red"];
-var PALETTE = "#2563eb, #dc2626";
-function buckets(steps, max) {
-  const n = steps.length;
-  const m = Math.min(n, Math.max(2, Math.floor(max)));
-  const out = [];
-  for (let i = 0; i < m; i++) {
-    const lo = Math.floor(i * n / m);
-    const hi = Math.floor((i + 1) * n / m) - 1;
-    out.push({ first: steps[lo], last: steps[hi] });
-  }
-  return out;
-}
-function series(curve, grid, label, notes) {
-  const points = sortedSteps(curve);
-  const lastStep = points.length ? points[points.length - 1].step : -Infinity;
-  const values = [];
-  let j = 0;
-  for (const bucket of grid) {
-    if (bucket.first > lastStep) break;
-    let sum = 0;
-    let count = 0;
-    let bad;
-    while (j < points.length && points[j].step <= bucket.last) {
-      const p = points[j++];
-      if (p.step < bucket.first) continue;
-      if (!Number.isFinite(p.loss)) {
-        bad = p;
-        break;
-      }
-      sum += p.loss;
-      count++;
-    }
-    if (bad) {
-      notes.push(`${label} loss is ${String(bad.loss)} at step ${bad.step}: not plotted from there on.`);
-      break;
-    }
-    values.push(count ? sum / count : void 0);
-  }
-  const firstDefined = values.find((v) => v !== void 0);
-  if (firstDefined === void 0) return [];
-  let previous = firstDefined;
-  return values.map((v) => v === void 0 ? previous : previous = v);
-}
-function num2(v) {
-  const rounded = Number(v.toPrecision(5));
-  const s = String(rounded);
-  if (!s.includes("e")) return s;
-  return Math.abs(v) < 1 ? "0" : BigInt(rounded).toString();
-}
-function sortedSteps(curve) {
-  let ordered = true;
-  for (let i = 0; i < curve.length && ordered; i++) {
-    const p = curve[i];
-    ordered = Number.isFinite(p.step) && (i === 0 || p.step >= curve[i - 1].step);
-  }
-  return ordered ? curve : curve.filter((p) => Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
-}
-function unionSteps(curves) {
-  let out = [];
-  for (const pts of curves) {
-    const merged = [];
-    let i = 0;
-    for (const p of pts) {
-      while (i < out.length && out[i] < p.step) merged.push(out[i++]);
-      if (i < out.length && out[i] === p.step) i++;
-      if (merged.at(-1) !== p.step) merged.push(p.step);
-    }
-    while (i < out.length) merged.push(out[i++]);
-    out = merged;
-  }
-  return out;
-}
-function lossChart(r, maxPoints = 60) {
-  const curves = ARM_ROLES.map((role) => ({ role, curve: r.training[role]?.curve ?? [] }));
-  const steps = unionSteps(curves.map(({ curve }) => sortedSteps(curve)));
-  if (steps.length === 0) return void 0;
-  const grid = buckets(steps, maxPoints);
-  const notes = [];
-  const lines = [];
-  for (const { role, curve } of curves) {
-    const label = r.labels[role];
-    if (curve.length === 0) {
-      notes.push(`${label} logged no loss points.`);
-      continue;
-    }
-    const values = series(curve, grid, label, notes);
-    if (values.length === 0) notes.push(`${label} has no finite loss point to plot.`);
-    else lines.push({ role, values });
-  }
-  if (lines.length === 0) return void 0;
-  const shown = grid.slice(0, Math.max(...lines.map((l) => l.values.length)));
-  const source = [
-    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE}"}}}}%%`,
-    "xychart-beta",
-    '    title "Training loss"',
-    `    x-axis "step" [${shown.map((b) => `"${b.last}"`).join(", ")}]`,
-    '    y-axis "loss"',
-    ...lines.map((l) => `    line [${l.values.map(num2).join(", ")}]`)
-  ].join("\n");
-  return { source, lines: lines.map((l) => l.role), points: shown.length, notes };
-}
-
-// src/report/report-sections.ts
-var BADGE = {
-  pass: "✅ PASS",
-  fail: "❌ FAIL",
-  inconclusive: "⚠️ INCONCLUSIVE",
-  invalid: "🚫 INVALID",
-  info: "ℹ️ INFO"
-};
-var STAGE_BADGE = {
-  ok: "✅ ok",
-  failed: "❌ failed",
-  skipped: "⏭️ skipped",
-  cached: "♻️ cached",
-  aborted: "⛔ aborted",
-  cancelled: "🚫 cancelled",
-  timeout: "⏱️ timeout"
-};
-function ifFits(text, budget) {
-  return byteSize(text) <= budget ? text : "";
-}
-function headerSection(r, ctx) {
-  return (budget) => {
-    const synthetic = ctx.synthetic ? " (synthetic example)" : "";
-    const parts = [`## ${BADGE[r.verdict]} · accuracy gate ${mdText(ctx.gateName, 100)}${synthetic}
-`];
-    if (ctx.synthetic) parts.push("\n> **Synthetic example**: demo data, not a real training run.\n");
-    parts.push(`
-**${mdText(r.headline, 1e3)}**
-`);
-    if (r.earlyAbort) {
-      parts.push(`
-> ${mdText(r.labels.candidate, 80)} was stopped early at step ${r.earlyAbort.step}: ${mdText(r.earlyAbort.reason, 500)}
-`);
-    }
-    return ifFits(parts.join(""), budget) || ifFits(parts[0], budget);
-  };
-}
-function checksSection(r) {
-  const rows = r.checks.map((c) => {
-    const why = mdText(c.reason, 300) + (c.warning ? ` ⚠️ ${mdText(c.warning, 200)}` : "");
-    return tableRow([
-      `${mdText(c.title, 100)} (${mdText(c.id, 60)})`,
-      BADGE[c.verdict],
-      formatValue(c.value, c.unit),
-      formatBounds(c.bounds, c.unit),
-      why
-    ]);
-  });
-  const prefix = `### Checks
-
-${tableHead(["Check", "Verdict", "Value", "Bounds (pass / fail)", "Why"])}`;
-  return (budget) => rows.length ? fitRows(prefix, rows, "", budget, "Checks table") : "";
-}
-function trainingSection(r) {
-  return (budget) => {
-    const b = r.training.baseline;
-    const c = r.training.candidate;
-    const v = (x) => formatNumber(x, 7);
-    const rel = (x, y) => formatPercent(relativeDelta(x, y));
-    const rows = [
-      tableRow(["Train loss", v(b?.trainLoss), v(c?.trainLoss), rel(b?.trainLoss, c?.trainLoss)]),
-      tableRow(["Train runtime (s)", v(b?.trainRuntime), v(c?.trainRuntime), rel(b?.trainRuntime, c?.trainRuntime)])
-    ];
-    const bs = b?.stepsPerSecond;
-    const cs = c?.stepsPerSecond;
-    const speedup = bs !== void 0 && cs !== void 0 && bs !== 0 ? cs / bs : void 0;
-    rows.push(
-      tableRow([
-        "Train steps per second",
-        v(b?.stepsPerSecond),
-        v(c?.stepsPerSecond),
-        speedup === void 0 ? "n/a" : `${rel(b?.stepsPerSecond, c?.stepsPerSecond)} (${formatRatio(speedup)})`
-      ])
-    );
-    if (b?.globalStep !== void 0 || c?.globalStep !== void 0) {
-      rows.push(tableRow(["Steps", v(b?.globalStep), v(c?.globalStep), rel(b?.globalStep, c?.globalStep)]));
-    }
-    if (b?.evalLoss !== void 0 || c?.evalLoss !== void 0) {
-      rows.push(tableRow(["Eval loss", v(b?.evalLoss), v(c?.evalLoss), rel(b?.evalLoss, c?.evalLoss)]));
-    }
-    if (b?.perplexity !== void 0 || c?.perplexity !== void 0) {
-      rows.push(tableRow(["Perplexity", v(b?.perplexity), v(c?.perplexity), rel(b?.perplexity, c?.perplexity)]));
-    }
-    const mb = r.mtbench.baseline?.average;
-    const mc = r.mtbench.candidate?.average;
-    if (r.mtbench.baseline || r.mtbench.candidate) {
-      const diff = mb !== null && mb !== void 0 && mc !== null && mc !== void 0 ? mc - mb : null;
-      const delta2 = diff === null ? "n/a" : `${diff > 0 ? "+" : ""}${formatNumber(diff, 4)} points`;
-      rows.push(tableRow(["MT-Bench score", v(mb ?? void 0), v(mc ?? void 0), delta2]));
-    }
-    const head = tableHead(["Metric", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), "Δ"]);
-    const original = r.mtbench.original;
-    const tail = original ? `
-Original model MT-Bench score: ${formatNumber(original.average, 7)}
-` : "";
-    return fitRows(`### Training and evaluation
-
-${head}`, rows, tail, budget, "Numbers table");
-  };
-}
-var CATEGORY_ORDER = ["writing", "roleplay", "reasoning", "math", "coding", "extraction", "stem", "humanities"];
-function mtbenchSection(r) {
-  return (budget) => {
-    const roles = ROLES.filter((role) => r.mtbench[role]);
-    if (roles.length === 0) return "";
-    const scores = roles.map((role) => r.mtbench[role]);
-    const name = (role) => role === "original" ? "Original" : mdText(r.labels[role], 80);
-    const row = (label, cell3) => tableRow([label, ...scores.map(cell3)]);
-    const rows = [
-      row("**Average**", (s) => `**${formatNumber(s.average, 5)}**`),
-      row("Turn 1", (s) => formatNumber(s.turn1, 5)),
-      row("Turn 2", (s) => formatNumber(s.turn2, 5)),
-      row("Judgments counted", (s) => String(s.n)),
-      row("Dropped (score -1)", (s) => String(s.dropped)),
-      row("Duplicates", (s) => String(s.duplicates)),
-      row("Model id", (s) => mdText(s.modelId, 80)),
-      row("Judge", (s) => mdText(s.judge ?? "n/a", 40))
-    ];
-    const categories = [...new Set(scores.flatMap((s) => Object.keys(s.perCategory)))].sort((a, b) => {
-      const ia = CATEGORY_ORDER.indexOf(a);
-      const ib = CATEGORY_ORDER.indexOf(b);
-      if (ia >= 0 && ib >= 0) return ia - ib;
-      if (ia >= 0 || ib >= 0) return ia >= 0 ? -1 : 1;
-      return a < b ? -1 : a > b ? 1 : 0;
-    });
-    for (const cat of categories) {
-      rows.push(
-        row(mdText(cat, 60), (s) => {
-          const cs = s.perCategory[cat];
-          return cs ? `${formatNumber(cs.average, 5)} (n=${cs.n})` : "n/a";
-        })
-      );
-    }
-    const prefix = `### MT-Bench
-
-${tableHead(["", ...roles.map(name)])}`;
-    return fitRows(prefix, rows, "", budget, "MT-Bench table");
-  };
-}
-function chartSection(r, maxPoints = 60) {
-  return (budget) => {
-    const chart = lossChart(r, maxPoints);
-    if (!chart) return "";
-    const ordinal = ["first", "second"];
-    const legend2 = chart.lines.map((role, i) => `${ordinal[i]} line (${LINE_COLOURS[i]}): ${mdText(r.labels[role], 80)} (${role})`).join("; ");
-    const notes = chart.notes.map((n) => `- ${mdText(n, 300)}
-`).join("");
-    const text = `### Loss curves
-
-\`\`\`mermaid
-${chart.source}
-\`\`\`
-
-Legend: ${legend2}. x axis: step (${chart.points} points, bucket means when downsampled).
-` + (notes ? `
-${notes}` : "");
-    return ifFits(text, budget);
-  };
-}
-function stagesSection(r) {
-  const rows = r.stages.map((s) => {
-    const exit = s.signal ? mdText(s.signal, 20) : s.exitCode === void 0 || s.exitCode === null ? "" : String(s.exitCode);
-    return tableRow([
-      mdText(s.title, 100),
-      STAGE_BADGE[s.status],
-      s.seconds === void 0 ? "" : formatDuration(s.seconds),
-      exit,
-      s.log ? mdText(s.log, 100) : "",
-      s.reason ? mdText(s.reason, 300) : ""
-    ]);
-  });
-  const prefix = `### Stages
-
-${tableHead(["Stage", "Status", "Time", "Exit", "Log", "Why"])}`;
-  return (budget) => rows.length ? fitRows(prefix, rows, "", budget, "Stages table") : "";
-}
-function problemsSection(r) {
-  const rows = r.problems.map((p) => `- **${mdText(p.source, 200)}**: ${mdText(p.message, 500)}
-`);
-  return (budget) => rows.length ? fitRows("### Problems\n\n", rows, "", budget, "Problems list") : "";
-}
-function provenanceSection(r, ctx) {
-  const rows = [
-    tableRow(["Result dir", mdText(ctx.resultDir, 300)]),
-    tableRow(["Started", mdText(ctx.startedAt, 60)]),
-    tableRow(["Finished", mdText(ctx.finishedAt, 60)]),
-    tableRow(["Labels", `${mdText(r.labels.baseline, 80)} (baseline), ${mdText(r.labels.candidate, 80)} (candidate)`]),
-    ...Object.entries(ctx.provenance).map(([k, v]) => tableRow([mdText(k, 100), mdText(v, 300)]))
-  ];
-  const prefix = `<details><summary>Provenance</summary>
-
-${tableHead(["Key", "Value"])}`;
-  return (budget) => fitRows(prefix, rows, "\n</details>\n", budget, "Provenance");
-}
-function linksSection(ctx) {
-  return (budget) => {
-    const links = [mdLink("Workflow run", ctx.runUrl), mdLink("Result artifact", ctx.artifactUrl)].filter(
-      (l) => l !== void 0
-    );
-    const dir = `result dir ${mdText(clip(ctx.resultDir, 200))}`;
-    return ifFits(`${[...links, dir].join(" · ")}
-`, budget) || ifFits(`${dir}
-`, budget);
-  };
-}
-function trendSection(r) {
-  const rows = trendRows(r).map((cells) => tableRow(cells.map((c) => mdText(c, 80))));
-  if (rows.length === 0) return () => "";
-  const prefix = `<details><summary>Nightly trend (last ${rows.length} recorded runs)</summary>
-
-${tableHead(TREND_HEADERS)}`;
-  return (budget) => fitRows(prefix, rows, "\n</details>\n", budget, "Nightly trend");
 }
 
 // src/report/evaluations-section.ts
@@ -22728,11 +23659,11 @@ function delta(b, c) {
 }
 function otherEvaluationsSection(r) {
   const o = otherEvaluations(r);
-  const rows = [];
+  const rows2 = [];
   const docs = o.eval_loss_docs;
   if (docs.baseline.present || docs.candidate.present) {
     const n = docs.baseline.present ? docs.baseline.n : docs.candidate.n;
-    rows.push(tableRow([`Eval loss per document (token-weighted mean, ${n} docs)`, cell(docs.baseline.mean), cell(docs.candidate.mean), delta(docs.baseline.mean, docs.candidate.mean)]));
+    rows2.push(tableRow([`Eval loss per document (token-weighted mean, ${n} docs)`, cell(docs.baseline.mean), cell(docs.candidate.mean), delta(docs.baseline.mean, docs.candidate.mean)]));
   }
   const tasks = [.../* @__PURE__ */ new Set([...Object.keys(o.lm_eval.baseline), ...Object.keys(o.lm_eval.candidate)])];
   for (const t of tasks) {
@@ -22741,19 +23672,19 @@ function otherEvaluationsSection(r) {
     const metric = b?.metric ?? c?.metric;
     if (!metric) continue;
     const show3 = (x) => x ? `${cell(x.value)}${typeof x.stderr === "number" ? ` ± ${formatNumber(x.stderr, 2)}` : ""}` : "n/a";
-    rows.push(tableRow([`lm-eval ${mdText(t, 80)} (${mdText(metric, 60)})`, show3(b), show3(c), delta(b?.value, c?.value)]));
+    rows2.push(tableRow([`lm-eval ${mdText(t, 80)} (${mdText(metric, 60)})`, show3(b), show3(c), delta(b?.value, c?.value)]));
   }
-  const names = [.../* @__PURE__ */ new Set([...Object.keys(o.custom.baseline), ...Object.keys(o.custom.candidate)])];
-  for (const name of names) {
+  const names2 = [.../* @__PURE__ */ new Set([...Object.keys(o.custom.baseline), ...Object.keys(o.custom.candidate)])];
+  for (const name of names2) {
     const b = o.custom.baseline[name];
     const c = o.custom.candidate[name];
     const dir = (b ?? c).higher_is_better ? "higher is better" : "lower is better";
-    rows.push(tableRow([`${mdText(name, 80)} (${dir})`, cell(b?.value), cell(c?.value), delta(b?.value, c?.value)]));
+    rows2.push(tableRow([`${mdText(name, 80)} (${dir})`, cell(b?.value), cell(c?.value), delta(b?.value, c?.value)]));
   }
   const head = tableHead(["Evaluation", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), "Δ"]);
-  return (budget) => rows.length ? fitRows(`### Other evaluations
+  return (budget) => rows2.length ? fitRows(`### Other evaluations
 
-${head}`, rows, "", budget, "Other evaluations table") : "";
+${head}`, rows2, "", budget, "Other evaluations table") : "";
 }
 
 // src/report/report-md.ts
@@ -22766,18 +23697,20 @@ function renderReportMarkdown(r, ctx, opts = {}) {
   const parts = [
     { name: "header", render: headerSection(r, ctx), reserve: 0 },
     { name: "checks", render: checksSection(r), reserve: RESERVE },
+    // The gap chart right below the checks: whether the curve left the band is visible at a glance.
+    { name: "chart", render: chartSection(r, opts.chartPoints), reserve: RESERVE },
     { name: "training", render: trainingSection(r), reserve: RESERVE },
     { name: "mtbench", render: mtbenchSection(r), reserve: RESERVE },
     { name: "evaluations", render: otherEvaluationsSection(r), reserve: RESERVE },
-    { name: "chart", render: chartSection(r, opts.chartPoints), reserve: RESERVE },
     { name: "stages", render: stagesSection(r), reserve: RESERVE },
     { name: "problems", render: problemsSection(r), reserve: RESERVE },
+    { name: "tails", render: tailsSection(r), reserve: RESERVE },
     { name: "trend", render: trendSection(r), reserve: 1e3 },
     { name: "provenance", render: provenanceSection(r, ctx), reserve: 1e3 },
-    { name: "links", render: linksSection(ctx), reserve: 600 }
+    { name: "links", render: linksSection(ctx, r), reserve: 600 }
   ];
   const byName = new Map(parts.map((p) => [p.name, p]));
-  const priority = ["header", "links", "training", "checks", "stages", "problems", "evaluations", "chart", "mtbench", "trend", "provenance"];
+  const priority = ["header", "links", "training", "checks", "stages", "problems", "tails", "evaluations", "chart", "mtbench", "trend", "provenance"];
   for (const p of parts) if (p.reserve > 0) p.reserve = Math.min(p.reserve, byteSize(p.render(Infinity)) + 1);
   const reserved = parts.reduce((sum, p) => sum + p.reserve, 0);
   if (reserved > budget / 2) for (const p of parts) p.reserve = Math.floor(p.reserve * budget / 2 / reserved);
@@ -22857,11 +23790,12 @@ function checkCase(c, gate) {
 }
 function stageCase(s, gate) {
   if (s.status === "ok" || s.status === "cached") return void 0;
-  const why = [s.reason, s.exitCode !== void 0 && s.exitCode !== null ? `exit code ${s.exitCode}` : "", s.signal ? `signal ${s.signal}` : ""].filter(Boolean).join("; ");
+  const why = [reasonWithCause(s), s.exitCode !== void 0 && s.exitCode !== null ? `exit code ${s.exitCode}` : "", s.signal ? `signal ${s.signal}` : ""].filter(Boolean).join("; ");
   const message = attr(`${verdictWord(s.status)}${why ? `: ${why}` : ""}`);
   const base = { name: `stage ${s.id}: ${s.title}`, classname: `${gate}.stages`, out: s.log ? `log: ${s.log}` : "" };
   if (s.status === "skipped") return { ...base, kind: "skipped", outcome: `<skipped message="${message}"/>` };
-  return { ...base, kind: "error", outcome: `<error message="${message}" type="${s.status}"/>` };
+  const tail = s.tail?.length ? xmlEscape(s.tail.join("\n")) : "";
+  return { ...base, kind: "error", outcome: tail ? `<error message="${message}" type="${s.status}">${tail}</error>` : `<error message="${message}" type="${s.status}"/>` };
 }
 function renderJunit(r, ctx) {
   const gate = ctx.gateName;
@@ -23099,7 +24033,7 @@ function cell2(v) {
   if (Number.isNaN(v)) return "NaN";
   return v > 0 ? "Infinity" : "-Infinity";
 }
-function byStep2(points) {
+function byStep3(points) {
   let ordered = true;
   for (let i = 0; i < points.length && ordered; i++) {
     const p = points[i];
@@ -23108,7 +24042,7 @@ function byStep2(points) {
   if (ordered) return points;
   const last = /* @__PURE__ */ new Map();
   for (const p of points) if (Number.isFinite(p.step)) last.set(p.step, p.value);
-  return [...last].map(([step, value]) => ({ step, value })).sort((a, b) => a.step - b.step);
+  return [...last].map(([step, value2]) => ({ step, value: value2 })).sort((a, b) => a.step - b.step);
 }
 function bucketCells(pts, from, to, first, last) {
   if (from >= to) return [null, null];
@@ -23149,21 +24083,21 @@ function mergeSteps(sorted) {
   return out;
 }
 function downsample(curves, maxPoints = MAX_CHART_POINTS) {
-  const sorted = curves.map(byStep2);
+  const sorted = curves.map(byStep3);
   const steps = mergeSteps(sorted);
   if (steps.length <= Math.max(2, maxPoints)) {
     const index = new Map(steps.map((s, i) => [s, i]));
-    const series3 = sorted.map((pts) => {
+    const series2 = sorted.map((pts) => {
       const out = new Array(steps.length).fill(null);
       for (const p of pts) out[index.get(p.step)] = cell2(p.value);
       return out;
     });
-    return { x: steps, series: series3, downsampled: false };
+    return { x: steps, series: series2, downsampled: false };
   }
   const n = steps.length;
   const m = Math.max(1, Math.floor(maxPoints / 2));
   const x = [];
-  const series2 = sorted.map(() => []);
+  const series = sorted.map(() => []);
   const cursor = sorted.map(() => 0);
   for (let b = 0; b < m; b++) {
     const first = steps[Math.floor(b * n / m)];
@@ -23174,18 +24108,18 @@ function downsample(curves, maxPoints = MAX_CHART_POINTS) {
       let to = from;
       while (to < pts.length && pts[to].step <= last) to++;
       cursor[k] = to;
-      series2[k].push(...bucketCells(pts, from, to, first, last));
+      series[k].push(...bucketCells(pts, from, to, first, last));
     });
   }
-  return { x, series: series2, downsampled: true };
+  return { x, series, downsampled: true };
 }
 var toPoints = (curve) => (curve ?? []).map((p) => ({ step: p.step, value: p.loss }));
-function numberOr(v, fallback) {
+function numberOr2(v, fallback) {
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 function gapData(base, cand, alpha, warmupSkipped, maxPoints) {
-  const sb0 = byStep2(base);
-  const sc0 = byStep2(cand);
+  const sb0 = byStep3(base);
+  const sc0 = byStep3(cand);
   const both = [];
   const bv = [];
   const cv = [];
@@ -23203,11 +24137,11 @@ function gapData(base, cand, alpha, warmupSkipped, maxPoints) {
   }
   if (both.length === 0) return null;
   const raw2 = both.map((p, i) => ({ step: p.step, value: signedRelDiff(cv[i], bv[i]) }));
-  let finite2 = bv.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(cv[i]));
-  if (finite2 < 0) finite2 = both.length;
-  const sb = ema(bv.slice(0, finite2), alpha);
-  const sc = ema(cv.slice(0, finite2), alpha);
-  const smooth = both.slice(0, finite2).map((p, i) => ({ step: p.step, value: signedRelDiff(sc[i], sb[i]) }));
+  let finite = bv.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(cv[i]));
+  if (finite < 0) finite = both.length;
+  const sb = ema(bv.slice(0, finite), alpha);
+  const sc = ema(cv.slice(0, finite), alpha);
+  const smooth = both.slice(0, finite).map((p, i) => ({ step: p.step, value: signedRelDiff(sc[i], sb[i]) }));
   const grid = downsample([raw2, smooth], maxPoints);
   const warmupEnd = warmupSkipped !== null && warmupSkipped > 0 && warmupSkipped < both.length ? both[warmupSkipped].step : null;
   return { x: grid.x, raw: grid.series[0], smooth: grid.series[1], downsampled: grid.downsampled, points: both.length, warmupEnd };
@@ -23216,7 +24150,7 @@ function chartData(r, maxPoints = MAX_CHART_POINTS) {
   const base = toPoints(r.training.baseline?.curve);
   const cand = toPoints(r.training.candidate?.curve);
   const curveCheck = r.checks.find((c) => c.id === "loss-curve");
-  const alpha = numberOr(curveCheck?.numbers.emaAlpha, DEFAULT_POLICY.lossCurve.emaAlpha);
+  const alpha = numberOr2(curveCheck?.numbers.emaAlpha, DEFAULT_POLICY.lossCurve.emaAlpha);
   const markers = [];
   for (const role of ["baseline", "candidate"]) {
     const run = r.training[role];
@@ -23244,32 +24178,11 @@ function chartData(r, maxPoints = MAX_CHART_POINTS) {
       downsampled: grid.downsampled,
       points: { baseline: base.length, candidate: cand.length }
     } : null,
-    gap: gapData(base, cand, alpha, numberOr(curveCheck?.numbers.warmupSkipped, null), maxPoints),
+    gap: gapData(base, cand, alpha, numberOr2(curveCheck?.numbers.warmupSkipped, null), maxPoints),
     bounds: { pass: curveCheck?.bounds.pass ?? null, fail: curveCheck?.bounds.fail ?? null },
     emaAlpha: alpha,
     markers
   };
-}
-
-// src/report/html-text.ts
-import { createHash as createHash2 } from "node:crypto";
-function esc(s) {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
-function jsonForScript(value) {
-  return JSON.stringify(value).replace(/</g, "\\u003c");
-}
-function scriptForHtml(js) {
-  return js.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
-}
-function styleForHtml(css) {
-  return css.replace(/<\/(style)/gi, "<\\/$1");
-}
-function scriptHash(js) {
-  return `'sha256-${createHash2("sha256").update(js, "utf8").digest("base64")}'`;
-}
-function safeUrl(url) {
-  return url && /^https?:\/\/[^\s]+$/i.test(url) ? url : void 0;
 }
 
 // src/report/html-svg.ts
@@ -23436,18 +24349,18 @@ function stageTimeline(r) {
   const starts = r.stages.map((s) => s.startedAt ? Date.parse(s.startedAt) : NaN);
   const t0 = Math.min(...starts.filter(Number.isFinite));
   let cursor = 0;
-  const rows = r.stages.map((s, i) => {
+  const rows2 = r.stages.map((s, i) => {
     const start = Number.isFinite(starts[i]) && Number.isFinite(t0) ? (starts[i] - t0) / 1e3 : cursor;
     const secs = s.seconds !== void 0 && Number.isFinite(s.seconds) && s.seconds >= 0 ? s.seconds : void 0;
     if (secs !== void 0) cursor = Math.max(cursor, start + secs);
     return { s, start, secs };
   });
-  const total = Math.max(1, ...rows.map((row) => row.start + (row.secs ?? 0)));
+  const total = Math.max(1, ...rows2.map((row) => row.start + (row.secs ?? 0)));
   const W = 960;
   const labelW = 250;
   const rowH = 26;
   const top = 8;
-  const H = top + rows.length * rowH + 28;
+  const H = top + rows2.length * rowH + 28;
   const plotW = W - labelW - 150;
   const x = (t) => labelW + t / total * plotW;
   const parts = [
@@ -23456,9 +24369,9 @@ function stageTimeline(r) {
   ];
   const step = tickStep(total, 6);
   for (let t = 0; t <= total + 1e-9; t += step) {
-    parts.push(`<line x1="${f(x(t))}" x2="${f(x(t))}" y1="${top}" y2="${top + rows.length * rowH}" class="grid"/><text x="${f(x(t))}" y="${H - 10}" class="tick" text-anchor="middle">${esc(formatDuration(t))}</text>`);
+    parts.push(`<line x1="${f(x(t))}" x2="${f(x(t))}" y1="${top}" y2="${top + rows2.length * rowH}" class="grid"/><text x="${f(x(t))}" y="${H - 10}" class="tick" text-anchor="middle">${esc(formatDuration(t))}</text>`);
   }
-  rows.forEach(({ s, start, secs }, i) => {
+  rows2.forEach(({ s, start, secs }, i) => {
     const y = top + i * rowH;
     const title = `${s.title}: ${s.status}${secs !== void 0 ? `, ${formatDuration(secs)}` : ""}${s.reason ? ` (${s.reason})` : ""}`;
     parts.push(`<text x="${labelW - 8}" y="${y + 17}" class="lbl" text-anchor="end">${esc(clip(s.title, 34))}</text>`);
@@ -23482,7 +24395,7 @@ function stageTimeline(r) {
 function badge(v) {
   return `<span class="badge b-${esc(v)}">${esc(verdictWord(v))}</span>`;
 }
-var table = (head, rows, cls = "") => `<table${cls ? ` class="${cls}"` : ""}><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>` + rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("") + "</tbody></table>";
+var table = (head, rows2, cls = "") => `<table${cls ? ` class="${cls}"` : ""}><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>` + rows2.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("") + "</tbody></table>";
 function headerSection2(r, ctx) {
   const parts = [
     `<header class="head v-${r.verdict}"><div class="verdict">${esc(verdictWord(r.verdict))}</div>`,
@@ -23495,6 +24408,11 @@ function headerSection2(r, ctx) {
   }
   return parts.join("");
 }
+function warningsSection(r) {
+  if (!r.warnings?.length) return "";
+  const items = r.warnings.map((w) => `<li>${esc(w)}</li>`).join("");
+  return `<section id="warnings" class="problems"><h2>Warnings</h2><ul>${items}</ul></section>`;
+}
 function problemsSection2(r) {
   if (r.problems.length === 0) return "";
   const items = r.problems.map((p) => `<li><b>${esc(p.source)}</b>: ${esc(p.message)}</li>`).join("");
@@ -23502,10 +24420,10 @@ function problemsSection2(r) {
 }
 function checkRow(c) {
   const why = esc(c.reason) + (c.warning ? `<div class="warn">⚠ ${esc(c.warning)}</div>` : "");
-  return [`${esc(c.title)} <span class="muted">(${esc(c.id)})</span>`, badge(c.verdict), esc(formatValue(c.value, c.unit)), esc(formatBounds(c.bounds, c.unit)), why];
+  return [`${esc(c.title)} <span class="muted">(${esc(c.id)})</span>`, badge(c.verdict), esc(formatCheckValue(c)), esc(formatRule(c)), why];
 }
 function checksSection2(r) {
-  const body = r.checks.length ? table(["Check", "Verdict", "Value", "Bounds (pass / fail)", "Why"], r.checks.map(checkRow), "checks") : '<p class="muted">No check could run.</p>';
+  const body = r.checks.length ? table(["Check", "Verdict", "Value", "Rule", "Why"], sortedChecks(r).map(checkRow), "checks") : '<p class="muted">No check could run.</p>';
   return `<section id="checks"><h2>Checks</h2>${body}</section>`;
 }
 function trainingSection2(r) {
@@ -23515,26 +24433,26 @@ function trainingSection2(r) {
   const v = (x) => esc(formatNumber(x, 7));
   const rel = (x, y) => esc(formatPercent(relativeDelta(x, y)));
   const runtime = (x) => v(x) + (x !== void 0 && x >= 60 ? ` <span class="muted">(${esc(formatDuration(x))})</span>` : "");
-  const rows = [
+  const rows2 = [
     ["Train loss", v(b?.trainLoss), v(c?.trainLoss), rel(b?.trainLoss, c?.trainLoss)],
     ["Train runtime (s)", runtime(b?.trainRuntime), runtime(c?.trainRuntime), rel(b?.trainRuntime, c?.trainRuntime)]
   ];
   const bs = b?.stepsPerSecond;
   const cs = c?.stepsPerSecond;
   const speedup = bs !== void 0 && cs !== void 0 && bs !== 0 ? ` (${formatRatio(cs / bs)})` : "";
-  rows.push(["Train steps per second", v(bs), v(cs), rel(bs, cs) + esc(speedup)]);
+  rows2.push(["Train steps per second", v(bs), v(cs), rel(bs, cs) + esc(speedup)]);
   const optional = [
     ["Steps", b?.globalStep, c?.globalStep],
     ["Eval loss", b?.evalLoss, c?.evalLoss],
     ["Perplexity", b?.perplexity, c?.perplexity]
   ];
-  for (const [name, x, y] of optional) if (x !== void 0 || y !== void 0) rows.push([name, v(x), v(y), rel(x, y)]);
-  rows.push(["Loss points logged", String(b?.curve.length ?? 0), String(c?.curve.length ?? 0), ""]);
+  for (const [name, x, y] of optional) if (x !== void 0 || y !== void 0) rows2.push([name, v(x), v(y), rel(x, y)]);
+  rows2.push(["Loss points logged", String(b?.curve.length ?? 0), String(c?.curve.length ?? 0), ""]);
   const notes = ["baseline", "candidate"].flatMap(
     (role) => (r.training[role]?.notes ?? []).map((n) => `<li>${esc(r.labels[role])}: ${esc(n)}</li>`)
   );
   const head = ["Metric", `${esc(r.labels.baseline)} (baseline)`, `${esc(r.labels.candidate)} (candidate)`, "Δ"];
-  return `<section id="training"><h2>Training</h2>${table(head, rows, "numbers")}` + (notes.length ? `<ul class="notes">${notes.join("")}</ul>` : "") + "</section>";
+  return `<section id="training"><h2>Training</h2>${table(head, rows2, "numbers")}` + (notes.length ? `<ul class="notes">${notes.join("")}</ul>` : "") + "</section>";
 }
 function ciText(c) {
   if (!c) return "";
@@ -23550,17 +24468,17 @@ function mtbenchSection2(r) {
   if (roles.length === 0) return "";
   const scores = roles.map((role) => r.mtbench[role]);
   const row = (label, cell3) => [label, ...scores.map(cell3)];
-  const rows = [
+  const rows2 = [
     row("<b>Average</b>", (s) => `<b>${esc(formatNumber(s.average, 5))}</b>`),
     row("Turn 1", (s) => esc(formatNumber(s.turn1, 5))),
     row("Turn 2", (s) => esc(formatNumber(s.turn2, 5))),
     row("Judgments counted", (s) => String(s.n)),
     row("Dropped (score -1)", (s) => String(s.dropped)),
     row("Duplicates", (s) => String(s.duplicates)),
-    row("Model id", (s) => `<code>${esc(s.modelId)}</code>`),
+    row("Model id", (s) => `<code>${esc(s.modelId)}</code>${esc(pickText(s))}`),
     row("Judge", (s) => esc(s.judge ?? "n/a"))
   ];
-  return `<section id="mtbench"><h2>MT-Bench</h2>${ciText(r.checks.find((c) => c.id === "mtbench"))}<figure>${mtbenchBars(r)}</figure>${table(["", ...roles.map((role) => esc(roleName(r, role)))], rows, "numbers")}</section>`;
+  return `<section id="mtbench"><h2>MT-Bench</h2>${ciText(r.checks.find((c) => c.id === "mtbench"))}<figure>${mtbenchBars(r)}</figure>${table(["", ...roles.map((role) => esc(roleName(r, role)))], rows2, "numbers")}</section>`;
 }
 function speedSection(r) {
   const check2 = r.checks.find((c) => c.id === "speed");
@@ -23572,23 +24490,23 @@ function speedSection(r) {
 }
 function stagesSection2(r) {
   if (r.stages.length === 0) return "";
-  const rows = r.stages.map((s) => [
+  const rows2 = r.stages.map((s) => [
     esc(s.title),
     badge(s.status),
     s.startedAt ? esc(s.startedAt) : "",
     s.seconds === void 0 ? "" : esc(formatDuration(s.seconds)),
     s.signal ? esc(s.signal) : s.exitCode === void 0 || s.exitCode === null ? "" : String(s.exitCode),
     s.log ? `<code>${esc(s.log)}</code>` : "",
-    s.reason ? esc(s.reason) : ""
+    esc(stageWhy(s.status, reasonWithCause(s)))
   ]);
-  return `<section id="stages"><h2>Stages</h2><figure>${stageTimeline(r)}</figure>${table(["Stage", "Status", "Started", "Time", "Exit", "Log", "Why"], rows, "stages")}</section>`;
+  return `<section id="stages"><h2>Stages</h2><figure>${stageTimeline(r)}</figure>${table(["Stage", "Status", "Started", "Time", "Exit", "Log", "Why"], rows2, "stages")}</section>${tailsHtml(r)}`;
 }
 function provenanceSection2(r, ctx) {
   const link = (text, url) => {
     const u = safeUrl(url);
     return u ? `<a href="${esc(u)}">${esc(text)}</a>` : void 0;
   };
-  const rows = [
+  const rows2 = [
     ["Gate", esc(ctx.gateName)],
     ["Result dir", `<code>${esc(ctx.resultDir)}</code>`],
     ["Started", esc(ctx.startedAt)],
@@ -23597,33 +24515,33 @@ function provenanceSection2(r, ctx) {
   ];
   const run = link("workflow run", ctx.runUrl);
   const artifact = link("result artifact", ctx.artifactUrl);
-  if (run) rows.push(["Workflow run", run]);
-  if (artifact) rows.push(["Artifact", artifact]);
+  if (run) rows2.push(["Workflow run", run]);
+  if (artifact) rows2.push(["Artifact", artifact]);
   for (const role of ["baseline", "candidate"]) {
     const t = r.training[role];
-    if (t) rows.push([`${esc(r.labels[role])} files`, t.files.map((f2) => `<code>${esc(f2)}</code>`).join("<br>")]);
+    if (t) rows2.push([`${esc(r.labels[role])} files`, t.files.map((f2) => `<code>${esc(f2)}</code>`).join("<br>")]);
   }
-  for (const [k, v] of Object.entries(ctx.provenance)) rows.push([esc(k), esc(v)]);
-  return `<section id="provenance"><h2>Provenance</h2>${table(["Key", "Value"], rows, "kv")}</section>`;
+  for (const [k, v] of Object.entries(ctx.provenance)) rows2.push([esc(k), esc(v)]);
+  return `<section id="provenance"><h2>Provenance</h2>${table(["Key", "Value"], rows2, "kv")}</section>`;
 }
 function trendSection2(r) {
-  const rows = trendRows(r);
-  if (rows.length === 0) return "";
-  const series2 = trendSeries(r);
-  const values = [...series2.baseline, ...series2.candidate].filter((v) => v !== null && Number.isFinite(v));
+  const rows2 = trendRows(r);
+  if (rows2.length === 0) return "";
+  const series = trendSeries(r);
+  const values = [...series.baseline, ...series.candidate].filter((v) => v !== null && Number.isFinite(v));
   let svg = "";
   if (values.length >= 2) {
     const [w, h, pad] = [640, 160, 30];
     const lo = Math.min(...values);
     const hi = Math.max(...values);
     const span = hi - lo || Math.abs(hi) * 0.01 || 1;
-    const n = series2.dates.length;
+    const n = series.dates.length;
     const x = (i) => pad + (n === 1 ? 0 : i * (w - 2 * pad) / (n - 1));
     const y = (v) => h - pad - (v - lo) * (h - 2 * pad) / span;
     const line = (vs, colour) => `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${vs.map((v, i) => v === null ? "" : `${x(i).toFixed(1)},${y(v).toFixed(1)}`).filter(Boolean).join(" ")}"/>`;
-    svg = `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="train loss per recorded run"><text x="${pad}" y="14" font-size="11">train loss per recorded run (${esc(series2.dates[0] ?? "")} .. ${esc(series2.dates[n - 1] ?? "")}); blue: ${esc(r.labels.baseline)}, red: ${esc(r.labels.candidate)}</text><text x="2" y="${pad + 4}" font-size="10">${esc(formatNumber(hi, 5))}</text><text x="2" y="${h - pad}" font-size="10">${esc(formatNumber(lo, 5))}</text>` + line(series2.baseline, "#2563eb") + line(series2.candidate, "#dc2626") + "</svg>";
+    svg = `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="train loss per recorded run"><text x="${pad}" y="14" font-size="11">train loss per recorded run (${esc(series.dates[0] ?? "")} .. ${esc(series.dates[n - 1] ?? "")}); blue: ${esc(r.labels.baseline)}, red: ${esc(r.labels.candidate)}</text><text x="2" y="${pad + 4}" font-size="10">${esc(formatNumber(hi, 5))}</text><text x="2" y="${h - pad}" font-size="10">${esc(formatNumber(lo, 5))}</text>` + line(series.baseline, "#2563eb") + line(series.candidate, "#dc2626") + "</svg>";
   }
-  return `<section id="trend"><h2>Nightly trend</h2><figure>${svg}</figure>${table(TREND_HEADERS, rows.map((c) => c.map(esc)), "trend")}</section>`;
+  return `<section id="trend"><h2>Nightly trend</h2><figure>${svg}</figure>${table(TREND_HEADERS, rows2.map((c) => c.map(esc)), "trend")}</section>`;
 }
 
 // src/report/html-style.ts
@@ -23709,6 +24627,7 @@ function renderReportHtml(r, ctx, assets, opts = {}) {
   const body = [
     synthetic,
     headerSection2(r, ctx),
+    warningsSection(r),
     problemsSection2(r),
     checksSection2(r),
     chartsSection(r, data),
@@ -23746,7 +24665,7 @@ function renderReportHtml(r, ctx, assets, opts = {}) {
 }
 
 // src/report/html-assets.ts
-import { readFileSync as readFileSync4 } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 import { createRequire } from "node:module";
 
 // node_modules/uplot/dist/uPlot.iife.min.js
@@ -23764,7 +24683,7 @@ function embedded(imported) {
 }
 function fromNodeModules(specifier) {
   const require2 = createRequire(import.meta.url);
-  return readFileSync4(require2.resolve(specifier), "utf8");
+  return readFileSync3(require2.resolve(specifier), "utf8");
 }
 function htmlAssets() {
   cached ??= {
@@ -23797,8 +24716,8 @@ function renderAll(result3, ctx) {
   };
 }
 function makeDirs(dir) {
-  const parent = path6.dirname(dir);
-  if (parent !== dir && !existsSync5(parent)) makeDirs(parent);
+  const parent = path7.dirname(dir);
+  if (parent !== dir && !existsSync7(parent)) makeDirs(parent);
   try {
     mkdirSync(dir);
   } catch (e) {
@@ -23809,18 +24728,38 @@ function writeReports(dir, reports) {
   makeDirs(dir);
   const written = [];
   for (const [key, name] of Object.entries(REPORT_FILES)) {
-    const file = path6.join(dir, name);
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, reports[key]);
-      renameSync(tmp, file);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
+    const file = path7.join(dir, name);
+    writeFileAtomic(file, reports[key]);
     written.push(file);
   }
   return written;
+}
+function unrecordedResult(result3, why) {
+  const problem = { source: "result-dir", message: `${why} (the comparison itself gave ${result3.verdict.toUpperCase()})` };
+  return { ...result3, verdict: "invalid", headline: `INVALID: ${problem.message}`, problems: [...result3.problems, problem] };
+}
+function makeResultDir(root, now) {
+  const stamp = timestampName(now);
+  let dir = path7.join(root, stamp);
+  try {
+    makeDirs(root);
+    for (let i = 2; ; i++) {
+      try {
+        mkdirSync(dir);
+        break;
+      } catch (e) {
+        if (e.code !== "EEXIST") throw e;
+        dir = path7.join(root, `${stamp}_${i}`);
+      }
+    }
+  } catch (e) {
+    return { dir, runId: path7.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
+  }
+  return { dir, runId: path7.basename(dir) };
+}
+function displayPath2(dir) {
+  const rel = path7.relative(process.cwd(), dir);
+  return rel && !rel.startsWith("..") && !path7.isAbsolute(rel) ? rel : dir;
 }
 
 // src/engine/provenance.ts
@@ -23854,7 +24793,7 @@ async function compareCommand(flags, io, log) {
   const started = /* @__PURE__ */ new Date();
   const { config, source } = loadConfig(flags.config, process.cwd());
   const inputs = loadCompareInputs({
-    labels: { baseline: config.arms.baseline.label, candidate: config.arms.candidate.label },
+    labels: { baseline: flags.baselineLabel ?? config.arms.baseline.label, candidate: flags.candidateLabel ?? config.arms.candidate.label },
     runs: { baseline: flags.baselineRun, candidate: flags.candidateRun },
     logs: { baseline: flags.baselineLog, candidate: flags.candidateLog },
     originalRun: flags.originalRun,
@@ -23864,23 +24803,47 @@ async function compareCommand(flags, io, log) {
     config
   });
   const result3 = decide(inputs, config.checks);
-  const reports = renderAll(result3, {
+  for (const w of result3.warnings ?? []) log.warn(w);
+  const reportCtx = {
     gateName: config.name,
     resultDir: flags.out ?? "(not written: pass --out DIR)",
     startedAt: started.toISOString(),
     finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
     provenance: { ...baseProvenance(), config: source, "config-hash": configHash(config) }
-  });
+  };
+  const reports = renderAll(result3, reportCtx);
   if (flags.out) {
     try {
-      writeReports(path7.resolve(flags.out), reports);
+      writeReports(path8.resolve(flags.out), reports);
       log.info(`result files written to ${flags.out}`);
     } catch (e) {
-      log.error(`could not write the result files to ${flags.out}: ${errorMessage(e)}`);
+      const why = `could not write the result files to ${path8.resolve(flags.out)}: ${errorMessage(e)}`;
+      log.error(why);
+      const unrecorded = unrecordedResult(result3, why);
+      io.stdout(renderResultLog(unrecorded, reportCtx));
+      return unrecorded;
     }
   }
   io.stdout(reports.resultLog);
   return result3;
+}
+
+// src/cli/echo.ts
+var TQDM = /\d+%\|[^|]*\|\s*\d+\/\d+/;
+function verboseEcho(write, now = Date.now, everyMs = 1e4) {
+  const lastBar = /* @__PURE__ */ new Map();
+  return (line, stage2 = "stage") => {
+    if (line.trim() === "") return;
+    if (TQDM.test(line)) {
+      const done = /\b100%\|/.test(line);
+      const t = now();
+      const last = lastBar.get(stage2);
+      if (!done && last !== void 0 && t - last < everyMs) return;
+      lastBar.set(stage2, t);
+    }
+    write(`[${stage2}] ${line}
+`);
+  };
 }
 
 // src/pipeline/stages.ts
@@ -23935,15 +24898,70 @@ function parseStages(list, source = "--stages") {
   return out;
 }
 
-// src/pipeline/process-runner.ts
+// src/pipeline/cancel.ts
+function createCancelController() {
+  let reason;
+  const callbacks = [];
+  return {
+    get cancelled() {
+      return reason !== void 0;
+    },
+    get reason() {
+      return reason;
+    },
+    onCancel(cb) {
+      if (reason !== void 0) cb(reason);
+      else callbacks.push(cb);
+    },
+    cancel(r) {
+      if (reason !== void 0) return;
+      reason = r;
+      for (const cb of callbacks.splice(0)) cb(r);
+    }
+  };
+}
+
+// src/pipeline/stage-process.ts
 import { spawn } from "node:child_process";
-import { appendFileSync, createWriteStream, mkdirSync as mkdirSync3, statSync as statSync5 } from "node:fs";
-import { constants as osConstants } from "node:os";
-import { dirname as dirname4 } from "node:path";
-import { StringDecoder as StringDecoder2 } from "node:string_decoder";
+
+// src/pipeline/child-command.ts
+import { accessSync, constants as fsConstants, statSync as statSync5 } from "node:fs";
+import { delimiter, isAbsolute as isAbsolute3, join as join8, resolve as resolve7 } from "node:path";
+var ONE_PIPE = 'exec "$@" 2>&1';
+function childCommand(command2) {
+  if (typeof command2 === "string") return { file: "bash", args: ["-c", `exec 2>&1; ${command2}`], program: "bash" };
+  return { file: "/bin/sh", args: ["-c", ONE_PIPE, "sh", command2[0], ...command2.slice(1)], program: command2[0] };
+}
+function checkStart(command2, cwd) {
+  if (Array.isArray(command2) ? command2.length === 0 || !command2[0] : !command2.trim()) return "empty command";
+  try {
+    if (!statSync5(cwd).isDirectory()) return `working directory ${cwd} is not a directory`;
+  } catch {
+    return `working directory ${cwd} does not exist`;
+  }
+  return void 0;
+}
+function findProgram(program2, cwd, pathVar) {
+  const candidates = program2.includes("/") ? [isAbsolute3(program2) ? program2 : resolve7(cwd, program2)] : (pathVar ?? "").split(delimiter).map((d) => join8(resolve7(cwd, d || "."), program2));
+  let found;
+  for (const path29 of candidates) {
+    try {
+      if (!statSync5(path29).isFile()) continue;
+    } catch {
+      continue;
+    }
+    try {
+      accessSync(path29, fsConstants.X_OK);
+      return void 0;
+    } catch {
+      found = "EACCES";
+    }
+  }
+  return found ?? "ENOENT";
+}
 
 // src/pipeline/process-registry.ts
-import { mkdirSync as mkdirSync2, readdirSync as readdirSync3, readFileSync as readFileSync5, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdirSync as mkdirSync2, readdirSync as readdirSync4, readFileSync as readFileSync4, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
 function isSignallable(pgid) {
   return Number.isInteger(pgid) && pgid > 1;
 }
@@ -23970,7 +24988,7 @@ function groupAlive(pgid) {
 function procGroupMembers(pgid) {
   let entries;
   try {
-    entries = readdirSync3("/proc");
+    entries = readdirSync4("/proc");
   } catch {
     return void 0;
   }
@@ -23979,7 +24997,7 @@ function procGroupMembers(pgid) {
     if (!/^\d+$/.test(name)) continue;
     let stat;
     try {
-      stat = readFileSync5(`/proc/${name}/stat`, "utf8");
+      stat = readFileSync4(`/proc/${name}/stat`, "utf8");
     } catch {
       continue;
     }
@@ -23990,9 +25008,9 @@ function procGroupMembers(pgid) {
 }
 function procStartTime(pid) {
   try {
-    const stat = readFileSync5(`/proc/${pid}/stat`, "utf8");
-    const value = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
-    return Number.isFinite(value) ? value : void 0;
+    const stat = readFileSync4(`/proc/${pid}/stat`, "utf8");
+    const value2 = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    return Number.isFinite(value2) ? value2 : void 0;
   } catch {
     return void 0;
   }
@@ -24015,209 +25033,8 @@ async function terminateGroup(pgid, graceMs) {
   return { signalled: true, killed: true, gone };
 }
 
-// src/pipeline/process-runner.ts
-function createProcessRunner(opts = {}) {
-  return new Runner(opts.graceMs ?? 3e3, opts.registry, opts.echo);
-}
-var Runner = class {
-  live = /* @__PURE__ */ new Set();
-  cancelledWith;
-  graceMs;
-  registry;
-  echo;
-  constructor(graceMs, registry, echo) {
-    this.graceMs = graceMs;
-    this.registry = registry;
-    this.echo = echo;
-  }
-  running() {
-    return [...this.live].map((s) => s.pgid).filter((p) => p > 0);
-  }
-  async cancelAll(reason) {
-    this.cancelledWith = reason;
-    const all = [...this.live];
-    for (const s of all) s.stop({ kind: "cancelled", reason });
-    await Promise.all(all.map((s) => s.done));
-  }
-  start(spec) {
-    if (this.cancelledWith !== void 0) {
-      const reason = cancelReason(this.cancelledWith);
-      note(spec.logFile, `not started: ${reason}`);
-      const outcome = result2({ status: "cancelled", reason, cancelled: true });
-      return { pgid: 0, done: Promise.resolve(outcome), abort: () => {
-      } };
-    }
-    const run = runStage(spec, this.graceMs, this.registry, this.echo);
-    this.live.add(run);
-    void run.done.then(() => this.live.delete(run));
-    return { pgid: run.pgid, done: run.done, abort: (reason) => run.stop({ kind: "aborted", reason }) };
-  }
-};
-function runStage(spec, graceMs, registry, echo) {
-  const startedAt = Date.now();
-  const notes = [];
-  const startProblem = checkStart(spec);
-  if (startProblem) {
-    note(spec.logFile, `cannot start: ${startProblem}`);
-    const outcome = result2({ status: "failed", reason: startProblem });
-    return { pgid: 0, done: Promise.resolve(outcome), stop: () => {
-    } };
-  }
-  const log = openLog(spec.logFile, notes);
-  const [file, args] = typeof spec.command === "string" ? ["bash", ["-c", spec.command]] : [spec.command[0], spec.command.slice(1)];
-  let child;
-  try {
-    child = spawn(file, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  } catch (e) {
-    const reason = `cannot start ${file}: ${errorMessage(e)}`;
-    log?.end(`
-[accuracy-gate] ${reason}
-`);
-    return { pgid: 0, done: Promise.resolve(result2({ status: "failed", reason })), stop: () => {
-    } };
-  }
-  const pgid = child.pid ?? 0;
-  if (pgid > 0) {
-    try {
-      registry?.add(pgid, spec.id);
-    } catch (e) {
-      notes.push(`process registry not written: ${errorMessage(e)}`);
-    }
-  }
-  let finished = false;
-  let exit;
-  let spawnError;
-  let stopCause;
-  let killing;
-  let resolveDone;
-  const done = new Promise((r) => resolveDone = r);
-  let lineError;
-  const onLine = (line) => {
-    try {
-      spec.onLine?.(line);
-      echo?.(line);
-    } catch (e) {
-      lineError ??= errorMessage(e);
-    }
-  };
-  const sources = [child.stdout, child.stderr].filter((s) => !!s);
-  let paused = false;
-  let openPipes = sources.length;
-  let resolveClosed;
-  const closed = new Promise((r) => resolveClosed = r);
-  if (openPipes === 0) resolveClosed();
-  const splitters = sources.map((source) => {
-    const splitter = createLineSplitter(onLine);
-    source.on("data", (chunk) => {
-      splitter.push(chunk);
-      if (log && !log.destroyed && !log.write(chunk) && !paused) {
-        paused = true;
-        for (const s of sources) s.pause();
-        log.once("drain", () => {
-          paused = false;
-          for (const s of sources) s.resume();
-        });
-      }
-    });
-    source.on("error", () => {
-    });
-    source.on("close", () => {
-      if (--openPipes === 0) resolveClosed();
-    });
-    return splitter;
-  });
-  log?.on("error", () => {
-    if (paused) for (const s of sources) s.resume();
-    paused = false;
-  });
-  const killGroup = () => killing ??= terminateGroup(pgid, graceMs);
-  const timer = spec.timeoutMs !== void 0 && spec.timeoutMs > 0 ? setTimeout(() => stop({ kind: "timeout", reason: `timed out after ${formatDuration2(spec.timeoutMs)}` }), spec.timeoutMs) : void 0;
-  function stop(cause) {
-    if (finished) return;
-    if (!exit && !spawnError) stopCause ??= cause;
-    if (pgid > 0) void killGroup();
-  }
-  async function finish() {
-    if (finished) return;
-    finished = true;
-    if (timer) clearTimeout(timer);
-    if (pgid > 0) {
-      if (killing) await killing;
-      await within(closed, graceMs);
-      if (groupAlive(pgid)) {
-        if (!stopCause) notes.push("processes left running in its group were killed");
-        killing = void 0;
-        await killGroup();
-      }
-    }
-    if (!await within(closed, Math.max(2e3, graceMs))) {
-      notes.push("output pipes still open after the group ended; log cut off");
-      for (const s of sources) s.destroy();
-    }
-    for (const s of splitters) s.end();
-    if (log && !log.destroyed) {
-      if (spawnError) log.write(`
-[accuracy-gate] ${describeSpawnError(file, spawnError)}
-`);
-      else if (stopCause) log.write(`
-[accuracy-gate] ${outcomeOf({ stopCause, file, notes: [], durationMs: 0 }).reason}
-`);
-      await new Promise((r) => {
-        log.once("error", () => r());
-        log.end(() => r());
-      });
-    }
-    if (pgid > 0) {
-      try {
-        registry?.remove(pgid);
-      } catch {
-      }
-    }
-    if (lineError) notes.push(`line handler failed: ${lineError}`);
-    resolveDone(outcomeOf({ exit, spawnError, stopCause, file, notes, durationMs: (exit?.at ?? Date.now()) - startedAt }));
-  }
-  child.on("error", (e) => {
-    if (exit || spawnError) return;
-    spawnError = e;
-    void finish();
-  });
-  child.on("exit", (code, signal) => {
-    if (spawnError) return;
-    exit = { code, signal, at: Date.now() };
-    void finish();
-  });
-  return { pgid, done, stop };
-}
-function checkStart(spec) {
-  if (Array.isArray(spec.command) ? spec.command.length === 0 || !spec.command[0] : !spec.command.trim()) {
-    return "empty command";
-  }
-  try {
-    if (!statSync5(spec.cwd).isDirectory()) return `working directory ${spec.cwd} is not a directory`;
-  } catch {
-    return `working directory ${spec.cwd} does not exist`;
-  }
-  return void 0;
-}
-function openLog(path18, notes) {
-  try {
-    mkdirSync3(dirname4(path18), { recursive: true });
-    const log = createWriteStream(path18, { flags: "a" });
-    log.on("error", (e) => notes.push(`log file ${path18} not written: ${errorMessage(e)}`));
-    return log;
-  } catch (e) {
-    notes.push(`log file ${path18} not written: ${errorMessage(e)}`);
-    return void 0;
-  }
-}
-function note(path18, text) {
-  try {
-    mkdirSync3(dirname4(path18), { recursive: true });
-    appendFileSync(path18, `[accuracy-gate] ${text}
-`);
-  } catch {
-  }
-}
+// src/pipeline/stage-outcome.ts
+import { constants as osConstants } from "node:os";
 function outcomeOf(o) {
   const exitCode = o.exit?.code ?? null;
   const signal = o.exit?.signal ?? null;
@@ -24291,9 +25108,206 @@ function formatDuration2(ms) {
   const parts = [h ? `${h} h` : "", min || !h ? `${min} min` : "", sec ? `${sec} s` : ""];
   return parts.filter(Boolean).join(" ");
 }
+
+// src/pipeline/stage-output.ts
+import { appendFileSync as appendFileSync2, createWriteStream, mkdirSync as mkdirSync3 } from "node:fs";
+import { dirname as dirname5 } from "node:path";
+import { StringDecoder as StringDecoder3 } from "node:string_decoder";
+
+// src/pipeline/redact.ts
+import { readdirSync as readdirSync5, readFileSync as readFileSync5, statSync as statSync6, writeFileSync as writeFileSync3 } from "node:fs";
+import * as path9 from "node:path";
+import { StringDecoder as StringDecoder2 } from "node:string_decoder";
+var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
+var MIN_SECRET_LENGTH = 8;
+var MAX_SWEPT_FILE = 256 * 1024 * 1024;
+function collectSecrets(env2, tokens, secretNames) {
+  const values = /* @__PURE__ */ new Set();
+  const tooShort = [];
+  const add = (name, v, explicit) => {
+    if (!v) return;
+    if (!explicit && (/^[\d.eE+-]+$/.test(v) || /^(true|false|yes|no)$/i.test(v))) return;
+    if (v.length >= MIN_SECRET_LENGTH) values.add(v);
+    else if (explicit) tooShort.push(name);
+  };
+  tokens.forEach((t, i) => add(`token ${i + 1}`, t, true));
+  for (const n of secretNames) add(n, env2[n], true);
+  for (const [n, v] of Object.entries(env2)) if (SECRET_NAME.test(n)) add(n, v, false);
+  return { values: [...values].sort((a, b) => b.length - a.length), tooShort };
+}
+function runSecrets(env2, tokens, secretNames, warn) {
+  const s = collectSecrets(env2, tokens, secretNames);
+  if (s.tooShort.length) warn(`not redacted (shorter than ${MIN_SECRET_LENGTH} characters, replacing them would mangle the logs): ${s.tooShort.join(", ")}`);
+  const sweep = (dir) => {
+    const swept = sweepDir(dir, s.values);
+    if (swept.length) warn(`redacted secret values in ${swept.length} file(s) the stages wrote: ${swept.slice(0, 5).join(", ")}`);
+  };
+  return { values: s.values, redact: createRedactor(s.values), sweep };
+}
+function createRedactor(values) {
+  if (values.length === 0) return (s) => s;
+  return (s) => {
+    let out = s;
+    for (const v of values) if (out.includes(v)) out = out.split(v).join("***");
+    return out;
+  };
+}
+function redactDeep(value2, redact) {
+  if (typeof value2 === "string") return redact(value2);
+  if (Array.isArray(value2)) return value2.map((v) => redactDeep(v, redact));
+  if (value2 && typeof value2 === "object" && Object.getPrototypeOf(value2) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value2).map(([k, v]) => [k, redactDeep(v, redact)]));
+  }
+  return value2;
+}
+function redactBuffer(buf, values) {
+  let out = buf;
+  for (const v of values) {
+    const needle = Buffer.from(v, "utf8");
+    let at = out.indexOf(needle);
+    if (at < 0) continue;
+    const parts = [];
+    let from = 0;
+    while (at >= 0) {
+      parts.push(out.subarray(from, at), Buffer.from("***"));
+      from = at + needle.length;
+      at = out.indexOf(needle, from);
+    }
+    parts.push(out.subarray(from));
+    out = Buffer.concat(parts);
+  }
+  return out;
+}
+function sweepDir(dir, values) {
+  if (values.length === 0) return [];
+  const changed = [];
+  const walk = (d) => {
+    let entries;
+    try {
+      entries = readdirSync5(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path9.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        try {
+          if (statSync6(p).size > MAX_SWEPT_FILE) continue;
+          const buf = readFileSync5(p);
+          const clean = redactBuffer(buf, values);
+          if (clean !== buf) {
+            writeFileSync3(p, clean);
+            changed.push(path9.relative(dir, p));
+          }
+        } catch {
+        }
+      }
+    }
+  };
+  walk(dir);
+  return changed;
+}
+function createStreamRedactor(values) {
+  const redact = createRedactor(values);
+  const keep = Math.max(0, ...values.map((v) => v.length)) - 1;
+  let held = "";
+  const decoder = new StringDecoder2("utf8");
+  return {
+    push(chunk) {
+      const text = held + decoder.write(chunk);
+      let cut = Math.max(text.lastIndexOf("\n"), text.lastIndexOf("\r")) + 1;
+      if (text.length - cut > 4096) cut = safeCut(text, Math.max(cut, text.length - keep), values);
+      held = text.slice(cut);
+      return Buffer.from(redact(text.slice(0, cut)), "utf8");
+    },
+    end() {
+      const text = held + decoder.end();
+      held = "";
+      return Buffer.from(redact(text), "utf8");
+    }
+  };
+}
+function safeCut(text, cut, values) {
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const v of values) {
+      const at = text.indexOf(v, Math.max(0, cut - v.length + 1));
+      if (at >= 0 && at < cut && at + v.length > cut) {
+        cut = at + v.length;
+        moved = true;
+      }
+    }
+  }
+  return cut;
+}
+
+// src/pipeline/stage-output.ts
+function openLog(path29, notes) {
+  try {
+    mkdirSync3(dirname5(path29), { recursive: true });
+    const log = createWriteStream(path29, { flags: "a" });
+    log.on("error", (e) => notes.push(`log file ${path29} not written: ${errorMessage(e)}`));
+    return log;
+  } catch (e) {
+    notes.push(`log file ${path29} not written: ${errorMessage(e)}`);
+    return void 0;
+  }
+}
+function note(path29, text) {
+  try {
+    mkdirSync3(dirname5(path29), { recursive: true });
+    appendFileSync2(path29, `[accuracy-gate] ${text}
+`);
+  } catch {
+  }
+}
+function readOutput(sources, log, onLine, secrets) {
+  let paused = false;
+  let openPipes = sources.length;
+  let resolveClosed;
+  const closed = new Promise((r) => resolveClosed = r);
+  if (openPipes === 0) resolveClosed();
+  const redactors = sources.map(() => secrets?.length ? createStreamRedactor(secrets) : void 0);
+  const splitters = sources.map((source, i) => {
+    const splitter = createLineSplitter(onLine);
+    const redactor = redactors[i];
+    source.on("data", (chunk) => {
+      splitter.push(chunk);
+      if (log && !log.destroyed && !log.write(redactor ? redactor.push(chunk) : chunk) && !paused) {
+        paused = true;
+        for (const s of sources) s.pause();
+        log.once("drain", () => {
+          paused = false;
+          for (const s of sources) s.resume();
+        });
+      }
+    });
+    source.on("error", () => {
+    });
+    source.on("close", () => {
+      if (--openPipes === 0) resolveClosed();
+    });
+    return splitter;
+  });
+  log?.on("error", () => {
+    if (paused) for (const s of sources) s.resume();
+    paused = false;
+  });
+  return {
+    closed,
+    destroy: () => {
+      for (const s of sources) s.destroy();
+    },
+    end: () => {
+      for (const s of splitters) s.end();
+      for (const r of redactors) if (r && log && !log.destroyed) log.write(r.end());
+    }
+  };
+}
 var MAX_LINE = 64 * 1024;
 function createLineSplitter(emit) {
-  const decoder = new StringDecoder2("utf8");
+  const decoder = new StringDecoder3("utf8");
   let partial = "";
   let afterCR = false;
   const feed = (text) => {
@@ -24327,37 +25341,620 @@ async function within(p, ms) {
   }
 }
 
-// src/pipeline/cancel.ts
-function createCancelController() {
-  let reason;
-  const callbacks = [];
+// src/pipeline/stage-process.ts
+function notStarted(logFile, reason) {
+  note(logFile, reason.startsWith("cannot start") ? reason : `cannot start: ${reason}`);
+  return { pgid: 0, done: Promise.resolve(result2({ status: "failed", reason })), stop: () => {
+  } };
+}
+function startChild(spec) {
+  const command2 = childCommand(spec.command);
+  const missing = findProgram(command2.program, spec.cwd, spec.env.PATH);
+  if (missing) return { problem: describeSpawnError(command2.program, Object.assign(new Error(missing), { code: missing })) };
+  try {
+    return spawn(command2.file, command2.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    return { problem: `cannot start ${command2.program}: ${errorMessage(e)}` };
+  }
+}
+function runStage(spec, graceMs, registry, echo) {
+  const startedAt = Date.now();
+  const notes = [];
+  const startProblem = checkStart(spec.command, spec.cwd);
+  if (startProblem) return notStarted(spec.logFile, startProblem);
+  const child = startChild(spec);
+  if ("problem" in child) return notStarted(spec.logFile, child.problem);
+  const program2 = childCommand(spec.command).program;
+  const log = openLog(spec.logFile, notes);
+  const pgid = child.pid ?? 0;
+  if (pgid > 0) {
+    try {
+      registry?.add(pgid, spec.id);
+    } catch (e) {
+      notes.push(`process registry not written: ${errorMessage(e)}`);
+    }
+  }
+  let finished = false;
+  let exit;
+  let spawnError;
+  let stopCause;
+  let killing;
+  let resolveDone;
+  const done = new Promise((r) => resolveDone = r);
+  let lineError;
+  const onLine = (line) => {
+    try {
+      spec.onLine?.(line);
+      echo?.(line);
+    } catch (e) {
+      lineError ??= errorMessage(e);
+    }
+  };
+  const output = readOutput([child.stdout, child.stderr].filter((s) => !!s), log, onLine, spec.secrets);
+  const killGroup = () => killing ??= terminateGroup(pgid, graceMs);
+  const timer = spec.timeoutMs !== void 0 && spec.timeoutMs > 0 ? setTimeout(() => stop({ kind: "timeout", reason: `timed out after ${formatDuration2(spec.timeoutMs)}` }), spec.timeoutMs) : void 0;
+  function stop(cause) {
+    if (finished) return;
+    if (!exit && !spawnError) stopCause ??= cause;
+    if (pgid > 0) void killGroup();
+  }
+  async function finish() {
+    if (finished) return;
+    finished = true;
+    if (timer) clearTimeout(timer);
+    if (pgid > 0) {
+      if (killing) await killing;
+      await within(output.closed, graceMs);
+      if (groupAlive(pgid)) {
+        if (!stopCause) notes.push("processes left running in its group were killed");
+        killing = void 0;
+        await killGroup();
+      }
+    }
+    if (!await within(output.closed, Math.max(2e3, graceMs))) {
+      notes.push("output pipes still open after the group ended; log cut off");
+      output.destroy();
+    }
+    output.end();
+    if (log && !log.destroyed) {
+      if (spawnError) log.write(`
+[accuracy-gate] ${describeSpawnError(program2, spawnError)}
+`);
+      else if (stopCause) log.write(`
+[accuracy-gate] ${outcomeOf({ stopCause, file: program2, notes: [], durationMs: 0 }).reason}
+`);
+      await new Promise((r) => {
+        log.once("error", () => r());
+        log.end(() => r());
+      });
+    }
+    if (pgid > 0) {
+      try {
+        registry?.remove(pgid);
+      } catch {
+      }
+    }
+    if (lineError) notes.push(`line handler failed: ${lineError}`);
+    resolveDone(outcomeOf({ exit, spawnError, stopCause, file: program2, notes, durationMs: (exit?.at ?? Date.now()) - startedAt }));
+  }
+  child.on("error", (e) => {
+    if (exit || spawnError) return;
+    spawnError = e;
+    void finish();
+  });
+  child.on("exit", (code, signal) => {
+    if (spawnError) return;
+    exit = { code, signal, at: Date.now() };
+    void finish();
+  });
+  return { pgid, done, stop };
+}
+
+// src/pipeline/process-runner.ts
+function createProcessRunner(opts = {}) {
+  return new Runner(opts.graceMs ?? 3e3, opts.registry, opts.echo);
+}
+var Runner = class {
+  live = /* @__PURE__ */ new Set();
+  cancelledWith;
+  graceMs;
+  registry;
+  echo;
+  constructor(graceMs, registry, echo) {
+    this.graceMs = graceMs;
+    this.registry = registry;
+    this.echo = echo;
+  }
+  running() {
+    return [...this.live].map((s) => s.pgid).filter((p) => p > 0);
+  }
+  async cancelAll(reason) {
+    this.cancelledWith = reason;
+    const all = [...this.live];
+    for (const s of all) s.stop({ kind: "cancelled", reason });
+    await Promise.all(all.map((s) => s.done));
+  }
+  start(spec) {
+    if (this.cancelledWith !== void 0) {
+      const reason = cancelReason(this.cancelledWith);
+      note(spec.logFile, `not started: ${reason}`);
+      const outcome = result2({ status: "cancelled", reason, cancelled: true });
+      return { pgid: 0, done: Promise.resolve(outcome), abort: () => {
+      } };
+    }
+    const run = runStage(spec, this.graceMs, this.registry, this.echo);
+    this.live.add(run);
+    void run.done.then(() => this.live.delete(run));
+    return { pgid: run.pgid, done: run.done, abort: (reason) => run.stop({ kind: "aborted", reason }) };
+  }
+};
+
+// src/pipeline/run-gate.ts
+import { existsSync as existsSync15 } from "node:fs";
+import * as path22 from "node:path";
+import { readFileSync as readFileSync12 } from "node:fs";
+
+// src/pipeline/cache-stages.ts
+import * as path14 from "node:path";
+import { existsSync as existsSync10, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync3, writeFileSync as writeFileSync5 } from "node:fs";
+import * as os2 from "node:os";
+
+// src/pipeline/child-env.ts
+var SCRUBBED_NAMES = /* @__PURE__ */ new Set([
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_RESULTS_URL",
+  "ACTIONS_RUNTIME_URL",
+  "ACTIONS_CACHE_URL",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN"
+]);
+var SCRUBBED_PREFIXES = ["INPUT_", "ACTIONS_ID_TOKEN_REQUEST_"];
+function isScrubbedName(name) {
+  const upper = name.toUpperCase();
+  if (SCRUBBED_NAMES.has(upper)) return true;
+  return SCRUBBED_PREFIXES.some((p) => upper.startsWith(p));
+}
+function childEnv(base, extra, secrets = []) {
+  const secretValues = new Set(secrets.filter((s) => typeof s === "string" && s.length > 0));
+  const out = {};
+  const put = (name, value2) => {
+    if (value2 === void 0) return;
+    if (isScrubbedName(name) || secretValues.has(value2)) {
+      delete out[name];
+      return;
+    }
+    out[name] = value2;
+  };
+  for (const [name, value2] of Object.entries(base)) put(name, value2);
+  for (const [name, value2] of Object.entries(extra)) put(name, value2);
+  return out;
+}
+
+// src/pipeline/stage-exec.ts
+import * as path11 from "node:path";
+
+// src/pipeline/heartbeat.ts
+function createHeartbeat(opts) {
+  const now = opts.now ?? Date.now;
+  const startedAt = now();
+  let lastEmit = startedAt;
+  let stopped2 = false;
+  let progress;
+  let first;
+  let loss;
+  let lastNewAt = startedAt;
+  function line(t) {
+    const parts = [];
+    const step = progress?.step ?? loss?.step;
+    if (step !== void 0) {
+      const total = progress && progress.total > 0 ? progress.total : void 0;
+      parts.push(total ? `step ${step}/${total} (${Math.floor(step / total * 100)} %)` : `step ${step}`);
+      if (loss) parts.push(`loss ${formatLoss(loss.value)}`);
+      const eta = progress && total ? etaSeconds(progress, total, first, t) : void 0;
+      if (eta !== void 0) parts.push(`ETA ${clock(eta, true)}`);
+      else parts.push(`${clock((t - startedAt) / 1e3)} elapsed`);
+    } else {
+      parts.push(`no progress reported yet, ${clock((t - startedAt) / 1e3)} elapsed`);
+    }
+    if (step !== void 0 && t - lastNewAt >= opts.intervalMs) {
+      parts.push(`no new progress for ${clock((t - lastNewAt) / 1e3)}`);
+    }
+    return `[${opts.stage}] ${parts.join(", ")}`;
+  }
   return {
-    get cancelled() {
-      return reason !== void 0;
+    onProgress(step, total, elapsedSeconds) {
+      if (!Number.isFinite(step)) return;
+      const t = now();
+      if (!first || step < first.step) first = { step, at: t };
+      if (!progress || progress.step !== step || progress.total !== total) lastNewAt = t;
+      progress = { step, total, elapsed: elapsedSeconds, at: t };
     },
-    get reason() {
-      return reason;
+    onLoss(step, value2) {
+      lastNewAt = now();
+      loss = { step, value: value2 };
     },
-    onCancel(cb) {
-      if (reason !== void 0) cb(reason);
-      else callbacks.push(cb);
+    tick() {
+      if (stopped2) return void 0;
+      const t = now();
+      if (t - lastEmit < opts.intervalMs) return void 0;
+      lastEmit = t;
+      const text = line(t);
+      opts.emit(text);
+      return text;
     },
-    cancel(r) {
-      if (reason !== void 0) return;
-      reason = r;
-      for (const cb of callbacks.splice(0)) cb(r);
+    stop() {
+      stopped2 = true;
     }
   };
 }
+function etaSeconds(p, total, first, t) {
+  if (p.step >= total) return 0;
+  let perStep;
+  if (p.elapsed !== void 0 && Number.isFinite(p.elapsed) && p.step > 0) {
+    perStep = p.elapsed / p.step;
+    return Math.max(0, perStep * (total - p.step) - (t - p.at) / 1e3);
+  }
+  if (first && p.step > first.step) {
+    perStep = (p.at - first.at) / 1e3 / (p.step - first.step);
+    return Math.max(0, perStep * (total - p.step) - (t - p.at) / 1e3);
+  }
+  return void 0;
+}
+function formatLoss(x) {
+  if (!Number.isFinite(x)) return String(x).toLowerCase();
+  return Math.abs(x) >= 1e5 ? x.toExponential(3) : String(Number(x.toPrecision(4)));
+}
+function clock(seconds2, hours = false) {
+  const s = Math.max(0, Math.round(seconds2));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor(s % 3600 / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return h > 0 || hours ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
 
-// src/pipeline/run-gate.ts
-import { existsSync as existsSync11, mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
-import * as path16 from "node:path";
-import { readFileSync as readFileSync11 } from "node:fs";
+// src/pipeline/plan.ts
+import * as path10 from "node:path";
+function plannedStages(config, stages) {
+  const want = (s) => stages.includes(s);
+  const out = [];
+  for (const role of ["baseline", "candidate"]) {
+    const arm2 = config.arms[role];
+    if (!want(trainStage(role))) continue;
+    const id = trainStage(role);
+    out.push({ id, key: `arms.${role}`, title: stageTitle(id, config.arms), role, command: arm2.train, env: Object.keys(arm2.env), requiresEnv: [], gpus: arm2.gpus, timeoutMinutes: arm2.timeoutMinutes });
+  }
+  const mt = config.evaluations.mtbench;
+  if (mt?.enabled) {
+    for (const role of mt.targets) {
+      const id = evalStage(role);
+      if (!want(id)) continue;
+      out.push({ id, key: "evaluations.mtbench", title: stageTitle(id, config.arms), role, command: mt.run, env: Object.keys(mt.env), requiresEnv: mt.requiresEnv, timeoutMinutes: mt.timeoutMinutes });
+    }
+  }
+  const { lmEval: lmEval2, custom: custom2 } = config.evaluations;
+  for (const role of ["baseline", "candidate"]) {
+    if (!want(evalStage(role))) continue;
+    const arm2 = config.arms[role];
+    for (const [name, ev] of [["lm-eval", lmEval2], ["custom", custom2]]) {
+      if (!ev?.enabled || ev.run === void 0) continue;
+      out.push({
+        id: `eval-${name}-${role}`,
+        key: `evaluations.${name}`,
+        title: `${name === "lm-eval" ? "lm-eval" : "Custom evaluation"} of ${arm2.label} (${role})`,
+        role,
+        command: ev.run,
+        env: Object.keys(ev.env),
+        requiresEnv: ev.requiresEnv,
+        gpus: arm2.gpus,
+        timeoutMinutes: ev.timeoutMinutes
+      });
+    }
+  }
+  return out;
+}
+function scopedEnvNames(config) {
+  const e = config.evaluations;
+  return [.../* @__PURE__ */ new Set([...e.mtbench?.requiresEnv ?? [], ...e.lmEval?.requiresEnv ?? [], ...e.custom?.requiresEnv ?? []])];
+}
+function renderPlan(p) {
+  const runDir = path10.join(p.root, "<YYYYmmdd_HHMMSS>");
+  const lines = [`plan for ${p.config.name}: workdir ${p.workdir}, result dir ${runDir}, model ${p.model}`];
+  let n = 0;
+  for (const s of plannedStages(p.config, p.stages)) {
+    n++;
+    const arm2 = s.role === "original" ? void 0 : p.config.arms[s.role];
+    const output = arm2 ? path10.resolve(runDir, arm2.output) : p.model;
+    const values = { model: p.model, output, checkpoint: output, model_id: p.config.evaluations.mtbench?.modelId === "auto" ? "" : "<model id>", arm: s.role, result_dir: runDir };
+    let command2;
+    try {
+      const x = expandCommand(s.command, values).command;
+      command2 = typeof x === "string" ? x : x.map(shellQuote).join(" ");
+    } catch (e) {
+      command2 = `(cannot expand: ${errorMessage(e)})`;
+    }
+    const env2 = [...s.env, ...s.requiresEnv, ...Object.values(PLACEHOLDER_ENV), "PYTHONUNBUFFERED", ...s.gpus ? ["CUDA_VISIBLE_DEVICES"] : []];
+    const cache = p.cacheHits === void 0 ? "off" : p.cacheHits.includes(s.id) ? "hit (restored, not run)" : "miss";
+    lines.push(
+      `${n}. ${s.id}: ${s.title}`,
+      `   command: ${command2}`,
+      `   workdir: ${p.workdir}`,
+      `   gpus: ${s.gpus ?? "inherited"}; timeout: ${s.timeoutMinutes} min; cache: ${cache}`,
+      `   env: ${env2.join(", ")}`
+    );
+  }
+  if (p.stages.includes("compare")) lines.push(`${n + 1}. compare: read the outputs, run the checks, write the reports`);
+  if (n === 0 && !p.stages.includes("compare")) lines.push("(no stage selected)");
+  return `${lines.join("\n")}
+`;
+}
+
+// src/pipeline/log-tail.ts
+import { closeSync as closeSync4, openSync as openSync4, readSync as readSync4, fstatSync } from "node:fs";
+var TAIL_LINES = 30;
+var TAIL_BYTES = 64 * 1024;
+var MAX_LINE2 = 300;
+var ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+function tailLines(text, max = TAIL_LINES) {
+  const out = [];
+  for (const raw2 of text.replace(ANSI, "").split("\n")) {
+    const shown = raw2.split("\r").filter((p) => p.trim() !== "").pop() ?? "";
+    const line = shown.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "").trimEnd();
+    if (line.trim() === "") continue;
+    out.push(line.length > MAX_LINE2 ? `${line.slice(0, MAX_LINE2)}…` : line);
+  }
+  return out.slice(-max);
+}
+function readLogTail(file, max = TAIL_LINES) {
+  let fd;
+  try {
+    fd = openSync4(file, "r");
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, TAIL_BYTES);
+    const buf = Buffer.alloc(len);
+    readSync4(fd, buf, 0, len, size - len);
+    let text = buf.toString("utf8");
+    if (size > len) text = text.slice(text.indexOf("\n") + 1);
+    return tailLines(text, max);
+  } catch {
+    return void 0;
+  } finally {
+    if (fd !== void 0) closeSync4(fd);
+  }
+}
+var CAUSES = [
+  [/CUDA out of memory|torch\.(?:cuda\.)?OutOfMemoryError|CUDA error: out of memory/i, () => "CUDA out of memory"],
+  [/NCCL.*(?:timeout|timed out)|Watchdog caught collective operation timeout/i, () => "NCCL timeout"],
+  [/error: argument ([^:]+): invalid choice: ('[^']*')/, (m) => `invalid choice ${m[2]} for argument ${m[1]}`],
+  [/error: (unrecognized arguments: .*)/, (m) => m[1]],
+  [/\b([A-Z_][A-Z0-9_]*) (?:is not set|not set|must be set)\b/, (m) => `${m[1]} is not set`],
+  [/KeyError: '([A-Z_][A-Z0-9_]*)'/, (m) => `${m[1]} is not set`],
+  [/([^\s:'"]*): (?:command not found|No such file or directory)/, (m) => `file not found: ${m[1]}`],
+  [/No such file or directory: '([^']+)'/, (m) => `file not found: ${m[1]}`],
+  [/(?:Connection refused|Name or service not known|Temporary failure in name resolution|ConnectionError)/, () => "network error (connection refused or unknown host)"]
+];
+function classifyCause(lines) {
+  const text = lines.join("\n");
+  for (const [re, phrase2] of CAUSES) {
+    const m = text.match(re);
+    if (m) return phrase2(m);
+  }
+  let tb = -1;
+  lines.forEach((l, i) => {
+    if (l.startsWith("Traceback (most recent call last)")) tb = i;
+  });
+  if (tb >= 0) {
+    const last = lines.slice(tb + 1).find((l) => /^[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b/.test(l));
+    if (last) return last.length > 160 ? `${last.slice(0, 160)}…` : last;
+  }
+  return void 0;
+}
+
+// src/pipeline/stage-exec.ts
+async function execStage(ctx, s) {
+  const { deps } = ctx;
+  const logFile = path11.join(ctx.dir, s.logName);
+  const expanded = expandCommand(s.command, s.placeholders);
+  const extra = { PYTHONUNBUFFERED: "1", ...s.env, ...expanded.env };
+  if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
+  const env2 = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
+  const tracker = new LogTracker(s.stepHints);
+  const heartbeat = createHeartbeat({ stage: s.id, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
+  const startedAt = deps.now();
+  let running;
+  const redact = createRedactor(ctx.secretValues ?? []);
+  const onLine = (line) => {
+    deps.echo?.(redact(line), s.id);
+    for (const ev of tracker.feed(line)) {
+      if (ev.kind === "progress") heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
+      else if (ev.kind === "loss") heartbeat.onLoss(ev.point.step, ev.point.loss);
+      if (running) s.onEvent?.(ev, running);
+    }
+  };
+  const timer = setInterval(() => heartbeat.tick(), Math.min(1e3, deps.heartbeatMs));
+  try {
+    running = deps.runner.start({
+      id: s.id,
+      command: expanded.command,
+      cwd: ctx.workdir,
+      env: env2,
+      logFile,
+      secrets: ctx.secretValues,
+      timeoutMs: s.timeoutMinutes ? s.timeoutMinutes * 6e4 : void 0,
+      onLine
+    });
+    s.onStart?.(running);
+    const outcome = await running.done;
+    for (const ev of tracker.flush()) {
+      if (ev.kind === "loss") heartbeat.onLoss(ev.point.step, ev.point.loss);
+      s.onEvent?.(ev, running);
+    }
+    const record2 = {
+      id: s.id,
+      title: s.title,
+      status: outcome.status === "ok" ? "ok" : outcome.status,
+      reason: outcome.status === "ok" ? void 0 : outcome.reason,
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      startedAt: startedAt.toISOString(),
+      seconds: outcome.durationMs / 1e3,
+      log: s.logName
+    };
+    if (outcome.status === "failed" || outcome.status === "timeout") {
+      const tail = readLogTail(logFile)?.map(redact);
+      if (tail?.length) {
+        record2.tail = tail;
+        const cause = classifyCause(tail);
+        if (cause) record2.cause = cause;
+      }
+      deps.log.error(`${s.title} ${outcome.reason}${record2.cause ? ` — ${record2.cause}` : ""}; log: ${logFile}${tail?.length ? `
+${tail.slice(-10).map((l) => `  | ${l}`).join("\n")}` : ""}`);
+    }
+    return { outcome, record: record2, logFile };
+  } finally {
+    clearInterval(timer);
+    heartbeat.stop();
+  }
+}
+function scopedBase(ctx, own) {
+  const base = { ...ctx.deps.env };
+  for (const name of scopedEnvNames(ctx.config)) if (!own.includes(name)) delete base[name];
+  return base;
+}
+function notRun(ctx, id, title, reason) {
+  return { id, title, status: ctx.deps.cancel.cancelled ? "cancelled" : "skipped", reason };
+}
+
+// src/pipeline/cache.ts
+import { createHash as createHash3 } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync as existsSync8,
+  mkdirSync as mkdirSync4,
+  readdirSync as readdirSync6,
+  readFileSync as readFileSync6,
+  renameSync as renameSync3,
+  rmSync as rmSync2,
+  statSync as statSync7,
+  writeFileSync as writeFileSync4
+} from "node:fs";
+import * as path12 from "node:path";
+var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
+var MAX_CACHED_FILE = 64 * 1024 * 1024;
+function hashFile(h, file) {
+  h.update(readFileSync6(file));
+}
+function modelIdentity(dir) {
+  const h = createHash3("sha256");
+  if (!existsSync8(dir)) return "missing";
+  const walk = (d, rel) => {
+    for (const name of readdirSync6(d).sort()) {
+      const full = path12.join(d, name);
+      const st = statSync7(full);
+      const r = path12.join(rel, name);
+      if (st.isDirectory()) {
+        if (name === ".git") continue;
+        walk(full, r);
+      } else {
+        h.update(`${r}\0${st.size}\0`);
+        if (st.size <= 1024 * 1024 && SMALL_FILE.test(name)) hashFile(h, full);
+      }
+    }
+  };
+  walk(dir, "");
+  return h.digest("hex").slice(0, 16);
+}
+function cacheKey(p) {
+  const parts = {
+    kind: p.kind,
+    spec: createHash3("sha256").update(JSON.stringify(p.spec)).digest("hex").slice(0, 16),
+    model: modelIdentity(p.modelDir),
+    fingerprint: createHash3("sha256").update(p.fingerprint).digest("hex").slice(0, 16)
+  };
+  const fh = createHash3("sha256");
+  for (const f2 of [...p.files].sort()) {
+    const full = path12.resolve(p.cwd, f2);
+    fh.update(`${f2}\0`);
+    if (existsSync8(full) && statSync7(full).isFile()) hashFile(fh, full);
+    else fh.update("missing");
+  }
+  parts.files = fh.digest("hex").slice(0, 16);
+  const key = createHash3("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
+  return { key: `${p.kind}-${key}`, parts };
+}
+function runFingerprint(command2, cwd, env2) {
+  if (!command2) return "";
+  return execFileSync("bash", ["-c", command2], { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
+}
+function copySmall(src, dest) {
+  const st = statSync7(src);
+  if (st.isDirectory()) {
+    mkdirSync4(dest, { recursive: true });
+    for (const name of readdirSync6(src)) copySmall(path12.join(src, name), path12.join(dest, name));
+  } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
+    cpSync(src, dest);
+  }
+}
+function createCacheStore(dir) {
+  const root = path12.resolve(expandHome(dir));
+  return {
+    dir: root,
+    get(key) {
+      const entry = path12.join(root, key);
+      const metaFile = path12.join(entry, "meta.json");
+      if (!existsSync8(metaFile)) return void 0;
+      try {
+        const meta = JSON.parse(readFileSync6(metaFile, "utf8"));
+        return meta.key === key ? { path: entry, meta } : void 0;
+      } catch {
+        return void 0;
+      }
+    },
+    put(meta, files) {
+      mkdirSync4(root, { recursive: true });
+      const tmp = path12.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
+      try {
+        mkdirSync4(tmp);
+        for (const [name, src] of Object.entries(files)) {
+          if (existsSync8(src)) copySmall(src, path12.join(tmp, name));
+        }
+        writeFileSync4(path12.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
+`);
+        const final = path12.join(root, meta.key);
+        if (existsSync8(final)) return false;
+        renameSync3(tmp, final);
+        return true;
+      } catch (e) {
+        if (existsSync8(path12.join(root, meta.key))) return false;
+        throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
+      } finally {
+        rmSync2(tmp, { recursive: true, force: true });
+      }
+    }
+  };
+}
+function restoreFromCache(entryPath, name, dest) {
+  const src = path12.join(entryPath, name);
+  if (!existsSync8(src)) return false;
+  mkdirSync4(path12.dirname(dest), { recursive: true });
+  cpSync(src, dest, { recursive: true });
+  return true;
+}
+
+// src/pipeline/context.ts
+function record(ctx, rec) {
+  ctx.records.push(rec);
+  const why = stageWhy(rec.status, rec.reason);
+  const line = `${rec.title}: ${rec.status}${why ? ` (${why})` : ""}${rec.seconds !== void 0 ? ` in ${rec.seconds.toFixed(1)} s` : ""}`;
+  if (rec.status === "failed" || rec.status === "timeout") ctx.deps.log.error(line);
+  else ctx.deps.log.info(line);
+}
 
 // src/pipeline/train-stage.ts
-import { existsSync as existsSync6 } from "node:fs";
-import * as path9 from "node:path";
+import { existsSync as existsSync9 } from "node:fs";
+import * as path13 from "node:path";
 
 // src/pipeline/early-abort.ts
 function createEarlyAbort(opts) {
@@ -24402,214 +25999,45 @@ function createEarlyAbort(opts) {
       const gap = emaBase === 0 ? emaCand === 0 ? 0 : Infinity : (emaCand - emaBase) / Math.abs(emaBase);
       far = Math.abs(gap) > opts.bound ? far + 1 : 0;
       if (far < opts.consecutive) return { abort: false };
-      const pct2 = (x) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
+      const pct3 = (x) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
       return abort(
         p.step,
-        `smoothed loss ${emaCand.toPrecision(4)} vs baseline ${emaBase.toPrecision(4)} at step ${p.step}: gap ${pct2(gap)} beyond ±${(opts.bound * 100).toFixed(1)} % for ${far} consecutive logged points`
+        `smoothed loss ${emaCand.toPrecision(4)} vs baseline ${emaBase.toPrecision(4)} at step ${p.step}: gap ${pct3(gap)} beyond ±${(opts.bound * 100).toFixed(1)} % for ${far} consecutive logged points`
       );
     }
   };
 }
 
-// src/pipeline/context.ts
-function record(ctx, rec) {
-  ctx.records.push(rec);
-  const line = `${rec.title}: ${rec.status}${rec.reason ? ` (${rec.reason})` : ""}${rec.seconds !== void 0 ? ` in ${rec.seconds.toFixed(1)} s` : ""}`;
-  if (rec.status === "failed" || rec.status === "timeout") ctx.deps.log.error(line);
-  else ctx.deps.log.info(line);
-}
-
-// src/pipeline/stage-exec.ts
-import * as path8 from "node:path";
-
-// src/pipeline/child-env.ts
-var SCRUBBED_NAMES = /* @__PURE__ */ new Set([
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_RESULTS_URL",
-  "ACTIONS_RUNTIME_URL",
-  "ACTIONS_CACHE_URL",
-  "ACTIONS_ID_TOKEN_REQUEST_URL",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN"
-]);
-var SCRUBBED_PREFIXES = ["INPUT_", "ACTIONS_ID_TOKEN_REQUEST_"];
-function isScrubbedName(name) {
-  const upper = name.toUpperCase();
-  if (SCRUBBED_NAMES.has(upper)) return true;
-  return SCRUBBED_PREFIXES.some((p) => upper.startsWith(p));
-}
-function childEnv(base, extra, secrets = []) {
-  const secretValues = new Set(secrets.filter((s) => typeof s === "string" && s.length > 0));
-  const out = {};
-  const put = (name, value) => {
-    if (value === void 0) return;
-    if (isScrubbedName(name) || secretValues.has(value)) {
-      delete out[name];
-      return;
-    }
-    out[name] = value;
-  };
-  for (const [name, value] of Object.entries(base)) put(name, value);
-  for (const [name, value] of Object.entries(extra)) put(name, value);
-  return out;
-}
-
-// src/pipeline/heartbeat.ts
-function createHeartbeat(opts) {
-  const now = opts.now ?? Date.now;
-  const startedAt = now();
-  let lastEmit = startedAt;
-  let stopped = false;
-  let progress;
-  let first;
-  let loss;
-  let lastNewAt = startedAt;
-  function line(t) {
-    const parts = [];
-    const step = progress?.step ?? loss?.step;
-    if (step !== void 0) {
-      const total = progress && progress.total > 0 ? progress.total : void 0;
-      parts.push(total ? `step ${step}/${total} (${Math.floor(step / total * 100)} %)` : `step ${step}`);
-      if (loss) parts.push(`loss ${formatLoss(loss.value)}`);
-      const eta = progress && total ? etaSeconds(progress, total, first, t) : void 0;
-      if (eta !== void 0) parts.push(`ETA ${clock(eta, true)}`);
-      else parts.push(`${clock((t - startedAt) / 1e3)} elapsed`);
-    } else {
-      parts.push(`no progress reported yet, ${clock((t - startedAt) / 1e3)} elapsed`);
-    }
-    if (step !== void 0 && t - lastNewAt >= opts.intervalMs) {
-      parts.push(`no new progress for ${clock((t - lastNewAt) / 1e3)}`);
-    }
-    return `[${opts.stage}] ${parts.join(", ")}`;
-  }
-  return {
-    onProgress(step, total, elapsedSeconds) {
-      if (!Number.isFinite(step)) return;
-      const t = now();
-      if (!first || step < first.step) first = { step, at: t };
-      if (!progress || progress.step !== step || progress.total !== total) lastNewAt = t;
-      progress = { step, total, elapsed: elapsedSeconds, at: t };
-    },
-    onLoss(step, value) {
-      lastNewAt = now();
-      loss = { step, value };
-    },
-    tick() {
-      if (stopped) return void 0;
-      const t = now();
-      if (t - lastEmit < opts.intervalMs) return void 0;
-      lastEmit = t;
-      const text = line(t);
-      opts.emit(text);
-      return text;
-    },
-    stop() {
-      stopped = true;
-    }
-  };
-}
-function etaSeconds(p, total, first, t) {
-  if (p.step >= total) return 0;
-  let perStep;
-  if (p.elapsed !== void 0 && Number.isFinite(p.elapsed) && p.step > 0) {
-    perStep = p.elapsed / p.step;
-    return Math.max(0, perStep * (total - p.step) - (t - p.at) / 1e3);
-  }
-  if (first && p.step > first.step) {
-    perStep = (p.at - first.at) / 1e3 / (p.step - first.step);
-    return Math.max(0, perStep * (total - p.step) - (t - p.at) / 1e3);
-  }
-  return void 0;
-}
-function formatLoss(x) {
-  if (!Number.isFinite(x)) return String(x).toLowerCase();
-  return Math.abs(x) >= 1e5 ? x.toExponential(3) : String(Number(x.toPrecision(4)));
-}
-function clock(seconds2, hours = false) {
-  const s = Math.max(0, Math.round(seconds2));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor(s % 3600 / 60);
-  const ss = String(s % 60).padStart(2, "0");
-  return h > 0 || hours ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
-}
-
-// src/pipeline/stage-exec.ts
-async function execStage(ctx, s) {
-  const { deps } = ctx;
-  const logFile = path8.join(ctx.dir, s.logName);
-  const expanded = expandCommand(s.command, s.placeholders);
-  const extra = { PYTHONUNBUFFERED: "1", ...s.env, ...expanded.env };
-  if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
-  const env2 = childEnv(deps.env, extra, deps.secrets);
-  const tracker = new LogTracker();
-  const heartbeat = createHeartbeat({ stage: s.id, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
-  const startedAt = deps.now();
-  let running;
-  const onLine = (line) => {
-    deps.echo?.(line);
-    for (const ev of tracker.feed(line)) {
-      if (ev.kind === "progress") heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
-      else if (ev.kind === "loss") heartbeat.onLoss(ev.point.step, ev.point.loss);
-      if (running) s.onEvent?.(ev, running);
-    }
-  };
-  const timer = setInterval(() => heartbeat.tick(), Math.min(1e3, deps.heartbeatMs));
-  try {
-    running = deps.runner.start({
-      id: s.id,
-      command: expanded.command,
-      cwd: ctx.workdir,
-      env: env2,
-      logFile,
-      timeoutMs: s.timeoutMinutes ? s.timeoutMinutes * 6e4 : void 0,
-      onLine
-    });
-    const outcome = await running.done;
-    for (const ev of tracker.flush()) {
-      if (ev.kind === "loss") heartbeat.onLoss(ev.point.step, ev.point.loss);
-      s.onEvent?.(ev, running);
-    }
-    const record2 = {
-      id: s.id,
-      title: s.title,
-      status: outcome.status === "ok" ? "ok" : outcome.status,
-      reason: outcome.status === "ok" ? void 0 : outcome.reason,
-      exitCode: outcome.exitCode,
-      signal: outcome.signal,
-      startedAt: startedAt.toISOString(),
-      seconds: outcome.durationMs / 1e3,
-      log: s.logName
-    };
-    return { outcome, record: record2, logFile };
-  } finally {
-    clearInterval(timer);
-    heartbeat.stop();
-  }
-}
-function notRun(ctx, id, title, reason) {
-  return { id, title, status: ctx.deps.cancel.cancelled ? "cancelled" : "skipped", reason };
-}
-
 // src/pipeline/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
-  return path9.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
+  return path13.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
 }
-function baselineCurve(ctx) {
+function baselineRun(ctx) {
   const dir = ctx.outputs.baseline;
   if (!dir || !ctx.trained.baseline) return void 0;
   try {
     const state = readTrainerOutput(dir);
-    if (state.curve.length > 0) return state.curve;
+    if (state.curve.length > 0 && state.stepsUnknown === void 0) return state;
   } catch {
   }
   try {
-    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline } : void 0);
-    return run.curve.length > 0 ? run.curve : void 0;
+    const hints = hintsFromCommand(ctx.config.arms.baseline.train);
+    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints } : { hints });
+    if (run.stepsUnknown !== void 0) ctx.deps.log.info(`early abort: the baseline's loss steps cannot be established (${run.stepsUnknown})`);
+    return run.curve.length > 0 && run.stepsUnknown === void 0 ? run : void 0;
   } catch {
     return void 0;
   }
+}
+function baselineCurve(ctx) {
+  return baselineRun(ctx)?.curve;
+}
+function quickSteps(ctx) {
+  const quick = ctx.quick;
+  quick.steps ??= defaultQuickSteps(baselineRun(ctx));
+  if (quick.steps !== void 0) ctx.deps.log.info(`quick tier: stopping the candidate once it logs a loss at step >= ${quick.steps}`);
+  return quick.steps;
 }
 async function trainArm(ctx, role) {
   const id = trainStage(role);
@@ -24621,7 +26049,12 @@ async function trainArm(ctx, role) {
   }
   const output = armOutputDir(ctx, role);
   ctx.outputs[role] = output;
-  ctx.trainLogs[role] = path9.join(ctx.dir, trainLogName(arm2));
+  ctx.trainLogs[role] = path13.join(ctx.dir, trainLogName(arm2));
+  const quickAt = role === "candidate" && ctx.quick ? quickSteps(ctx) : void 0;
+  if (role === "candidate" && ctx.quick && quickAt === void 0) {
+    record(ctx, notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"));
+    return;
+  }
   const early = ctx.config.earlyAbort;
   const curve = role === "candidate" && early.enabled ? baselineCurve(ctx) : void 0;
   const monitor = curve ? createEarlyAbort({
@@ -24636,300 +26069,60 @@ async function trainArm(ctx, role) {
   }
   const nanOnly = role === "candidate" && early.enabled && !curve ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : void 0;
   const watcher = monitor ?? nanOnly;
+  const unplacedWatcher = monitor ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : void 0;
+  let unplacedSaid = false;
   const { outcome, record: rec } = await ctx.deps.log.group(
     title,
     () => execStage(ctx, {
       id,
       title,
       command: arm2.train,
-      placeholders: { model: ctx.model, output, checkpoint: output, model_id: "", arm: role, result_dir: ctx.dir },
+      placeholders: { model: ctx.model, output, checkpoint: output, model_id: "", arm: role, result_dir: ctx.dir, quick_steps: quickAt !== void 0 ? String(quickAt) : "" },
       env: arm2.env,
       gpus: arm2.gpus,
       timeoutMinutes: arm2.timeoutMinutes,
       logName: trainLogName(arm2),
+      // The baseline's logged steps, unless the candidate's own command states another interval.
+      stepHints: mergeHints(hintsFromCommand(arm2.train), curve ? hintsFromCurve(curve) : void 0),
+      onStart: (stage2) => {
+        if (ctx.running) ctx.running[role] = stage2;
+      },
       onEvent: (ev, stage2) => {
-        if (!watcher || ev.kind !== "loss" || ctx.earlyAbort) return;
-        const decision = watcher.observe(ev.point);
-        if (decision.abort) {
-          ctx.earlyAbort = { step: decision.step, reason: decision.reason };
-          ctx.deps.log.error(`early abort of ${arm2.label} at step ${decision.step}: ${decision.reason}`);
-          stage2.abort(`early abort at step ${decision.step}: ${decision.reason}`);
+        if (ev.kind !== "loss" || ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0) return;
+        if (ev.unplaced !== void 0 && monitor && !unplacedSaid) {
+          unplacedSaid = true;
+          ctx.deps.log.info(`early abort: ${arm2.label}'s loss steps cannot be established (${ev.unplaced}); the curve is no longer compared, only NaN/Inf losses stop it`);
+        }
+        if (watcher) {
+          const decision = (ev.unplaced !== void 0 ? unplacedWatcher : void 0)?.observe(ev.point) ?? watcher.observe(ev.point);
+          if (decision.abort) {
+            ctx.earlyAbort = { step: decision.step, reason: decision.reason };
+            ctx.deps.log.error(`early abort of ${arm2.label} at step ${decision.step}: ${decision.reason}`);
+            stage2.abort(`early abort at step ${decision.step}: ${decision.reason}`);
+            return;
+          }
+        }
+        if (quickAt !== void 0 && ev.unplaced === void 0 && ev.point.step >= quickAt) {
+          ctx.quick.stoppedAt = ev.point.step;
+          ctx.deps.log.info(`quick tier: ${arm2.label} logged a loss at step ${ev.point.step} (>= ${quickAt}): stopping it`);
+          stage2.abort(`quick tier: stopped after step ${ev.point.step} (quick steps ${quickAt})`);
         }
       }
     })
   );
   record(ctx, rec);
-  ctx.trained[role] = outcome.status === "ok" && existsSync6(output);
-  if (outcome.status === "ok" && !existsSync6(output)) {
+  ctx.trained[role] = outcome.status === "ok" && existsSync9(output);
+  if (outcome.status === "ok" && !existsSync9(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status !== "ok" && outcome.status !== "aborted") {
     ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
   }
 }
 
-// src/pipeline/eval-stage.ts
-import * as path10 from "node:path";
-function modelIdFor(template, ctx, role) {
-  const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
-  const slug = arm2?.slug ?? path10.basename(ctx.model);
-  return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
-}
-async function evaluate(ctx, role) {
-  const mt = ctx.config.evaluations.mtbench;
-  if (!mt) return;
-  const id = evalStage(role);
-  const title = stageTitle(id, ctx.config.arms);
-  const armRole = role === "original" ? void 0 : role;
-  if (ctx.deps.cancel.cancelled) {
-    record(ctx, notRun(ctx, id, title, "cancelled before it started"));
-    return;
-  }
-  if (armRole && !ctx.trained[armRole]) {
-    const why = armRole === "candidate" && ctx.earlyAbort ? "the candidate was stopped early" : `${ctx.config.arms[armRole].label} training did not finish`;
-    record(ctx, notRun(ctx, id, title, why));
-    return;
-  }
-  const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
-  const judgments = path10.resolve(ctx.workdir, mt.judgments);
-  let offset;
-  try {
-    offset = fileSize(judgments);
-  } catch (e) {
-    ctx.problems.push({ source: judgments, message: `cannot read judgments: ${errorMessage(e)}` });
-    offset = 0;
-  }
-  const auto = mt.modelId === "auto";
-  const modelId = auto ? "" : modelIdFor(mt.modelId, ctx, role);
-  const logName = evalLogName(role, armRole ? ctx.config.arms[armRole] : void 0);
-  const { outcome, record: rec } = await ctx.deps.log.group(
-    title,
-    () => execStage(ctx, {
-      id,
-      title,
-      command: mt.run,
-      placeholders: { model: ctx.model, output: checkpoint, checkpoint, model_id: modelId, arm: role, result_dir: ctx.dir },
-      env: mt.env,
-      timeoutMinutes: mt.timeoutMinutes,
-      logName
-    })
-  );
-  record(ctx, rec);
-  if (outcome.status !== "ok") {
-    ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
-    return;
-  }
-  collectRows(ctx, role, judgments, offset, modelId);
-}
-function collectRows(ctx, role, file, offset, modelId) {
-  let text;
-  let firstLine2;
-  let rows;
-  try {
-    ({ text, firstLine: firstLine2 } = readAppendedText(file, offset));
-    rows = parseJudgments(text, file, firstLine2);
-  } catch (e) {
-    ctx.problems.push({ source: file, message: `the ${role} evaluation's judgments: ${errorMessage(e)}` });
-    return;
-  }
-  let id = modelId;
-  if (!id) {
-    const ids = [...new Set(rows.map((r) => r.model))];
-    if (ids.length !== 1) {
-      ctx.problems.push({
-        source: file,
-        message: ids.length === 0 ? `the ${role} evaluation appended no judgments to ${file}` : `the ${role} evaluation appended rows of several models (${ids.join(", ")}): set evaluations.mtbench.model-id`
-      });
-      return;
-    }
-    id = ids[0];
-  }
-  const lines = text.split("\n");
-  const mine = rows.filter((r) => r.model === id).map((r) => lines[r.line - firstLine2]);
-  if (mine.length === 0) {
-    ctx.problems.push({ source: file, message: `no judgments for model id ${id} were appended by the ${role} evaluation` });
-    return;
-  }
-  ctx.modelIds[role] = id;
-  ctx.judgmentLines[role] = mine;
-}
-
-// src/pipeline/evaluator-stage.ts
-function configured(ctx) {
-  const { lmEval: lmEval2, custom: custom2 } = ctx.config.evaluations;
-  const out = [];
-  if (lmEval2?.enabled && lmEval2.run !== void 0) {
-    out.push({ name: "lm-eval", title: "lm-eval", run: lmEval2.run, env: lmEval2.env, timeoutMinutes: lmEval2.timeoutMinutes });
-  }
-  if (custom2?.enabled && custom2.run !== void 0) {
-    out.push({ name: "custom", title: "Custom evaluation", run: custom2.run, env: custom2.env, timeoutMinutes: custom2.timeoutMinutes });
-  }
-  return out;
-}
-async function runEvaluators(ctx, role) {
-  if (!ctx.stages.includes(evalStage(role))) return;
-  const arm2 = ctx.config.arms[role];
-  for (const ev of configured(ctx)) {
-    const id = `eval-${ev.name}-${role}`;
-    const title = `${ev.title} of ${arm2.label} (${role})`;
-    if (ctx.deps.cancel.cancelled) {
-      record(ctx, notRun(ctx, id, title, "cancelled before it started"));
-      continue;
-    }
-    const output = ctx.outputs[role];
-    if (!ctx.trained[role] || !output) {
-      const why = role === "candidate" && ctx.earlyAbort ? "the candidate was stopped early" : `${arm2.label} training did not finish`;
-      record(ctx, notRun(ctx, id, title, why));
-      continue;
-    }
-    const logName = `${arm2.slug}_${ev.name}_eval.log`;
-    const { outcome, record: rec } = await ctx.deps.log.group(
-      title,
-      () => execStage(ctx, {
-        id,
-        title,
-        command: ev.run,
-        placeholders: { model: ctx.model, output, checkpoint: output, model_id: "", arm: role, result_dir: ctx.dir },
-        env: ev.env,
-        gpus: arm2.gpus,
-        timeoutMinutes: ev.timeoutMinutes,
-        logName
-      })
-    );
-    record(ctx, rec);
-    if (outcome.status !== "ok") ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
-  }
-}
-
 // src/pipeline/cache-stages.ts
-import * as path12 from "node:path";
-import { existsSync as existsSync8, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync3, writeFileSync as writeFileSync4 } from "node:fs";
-import * as os3 from "node:os";
-
-// src/pipeline/cache.ts
-import { createHash as createHash3 } from "node:crypto";
-import { execFileSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync as existsSync7,
-  mkdirSync as mkdirSync4,
-  readdirSync as readdirSync4,
-  readFileSync as readFileSync6,
-  renameSync as renameSync3,
-  rmSync as rmSync2,
-  statSync as statSync6,
-  writeFileSync as writeFileSync3
-} from "node:fs";
-import * as os2 from "node:os";
-import * as path11 from "node:path";
-var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
-var MAX_CACHED_FILE = 64 * 1024 * 1024;
-function hashFile(h, file) {
-  h.update(readFileSync6(file));
-}
-function modelIdentity(dir) {
-  const h = createHash3("sha256");
-  if (!existsSync7(dir)) return "missing";
-  const walk = (d, rel) => {
-    for (const name of readdirSync4(d).sort()) {
-      const full = path11.join(d, name);
-      const st = statSync6(full);
-      const r = path11.join(rel, name);
-      if (st.isDirectory()) {
-        if (name === ".git") continue;
-        walk(full, r);
-      } else {
-        h.update(`${r}\0${st.size}\0`);
-        if (st.size <= 1024 * 1024 && SMALL_FILE.test(name)) hashFile(h, full);
-      }
-    }
-  };
-  walk(dir, "");
-  return h.digest("hex").slice(0, 16);
-}
-function cacheKey(p) {
-  const parts = {
-    kind: p.kind,
-    spec: createHash3("sha256").update(JSON.stringify(p.spec)).digest("hex").slice(0, 16),
-    model: modelIdentity(p.modelDir),
-    fingerprint: createHash3("sha256").update(p.fingerprint).digest("hex").slice(0, 16)
-  };
-  const fh = createHash3("sha256");
-  for (const f2 of [...p.files].sort()) {
-    const full = path11.resolve(p.cwd, f2);
-    fh.update(`${f2}\0`);
-    if (existsSync7(full) && statSync6(full).isFile()) hashFile(fh, full);
-    else fh.update("missing");
-  }
-  parts.files = fh.digest("hex").slice(0, 16);
-  const key = createHash3("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
-  return { key: `${p.kind}-${key}`, parts };
-}
-function runFingerprint(command2, cwd, env2) {
-  if (!command2) return "";
-  return execFileSync("bash", ["-c", command2], { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
-}
-function expandHome2(p) {
-  return p === "~" || p.startsWith("~/") ? path11.join(os2.homedir(), p.slice(1)) : p;
-}
-function copySmall(src, dest) {
-  const st = statSync6(src);
-  if (st.isDirectory()) {
-    mkdirSync4(dest, { recursive: true });
-    for (const name of readdirSync4(src)) copySmall(path11.join(src, name), path11.join(dest, name));
-  } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
-    cpSync(src, dest);
-  }
-}
-function createCacheStore(dir) {
-  const root = path11.resolve(expandHome2(dir));
-  return {
-    dir: root,
-    get(key) {
-      const entry = path11.join(root, key);
-      const metaFile = path11.join(entry, "meta.json");
-      if (!existsSync7(metaFile)) return void 0;
-      try {
-        const meta = JSON.parse(readFileSync6(metaFile, "utf8"));
-        return meta.key === key ? { path: entry, meta } : void 0;
-      } catch {
-        return void 0;
-      }
-    },
-    put(meta, files) {
-      mkdirSync4(root, { recursive: true });
-      const tmp = path11.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
-      try {
-        mkdirSync4(tmp);
-        for (const [name, src] of Object.entries(files)) {
-          if (existsSync7(src)) copySmall(src, path11.join(tmp, name));
-        }
-        writeFileSync3(path11.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
-`);
-        const final = path11.join(root, meta.key);
-        if (existsSync7(final)) return false;
-        renameSync3(tmp, final);
-        return true;
-      } catch (e) {
-        if (existsSync7(path11.join(root, meta.key))) return false;
-        throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
-      } finally {
-        rmSync2(tmp, { recursive: true, force: true });
-      }
-    }
-  };
-}
-function restoreFromCache(entryPath, name, dest) {
-  const src = path11.join(entryPath, name);
-  if (!existsSync7(src)) return false;
-  mkdirSync4(path11.dirname(dest), { recursive: true });
-  cpSync(src, dest, { recursive: true });
-  return true;
-}
-
-// src/pipeline/cache-stages.ts
-function keys(ctx) {
+function cacheKeys(ctx) {
   const { config } = ctx;
-  const fingerprint = runFingerprint(config.cache.fingerprint, ctx.workdir, childEnv(ctx.deps.env, {}, ctx.deps.secrets));
+  const fingerprint = runFingerprint(config.cache.fingerprint, ctx.workdir, childEnv(scopedBase(ctx, []), {}, ctx.deps.secrets));
   const mt = config.evaluations.mtbench;
   const evalSpec = mt ? { run: mt.run, modelId: mt.modelId, judgments: mt.judgments, env: mt.env } : null;
   const common = { modelDir: ctx.model, files: config.cache.files, fingerprint, cwd: ctx.workdir };
@@ -24947,7 +26140,7 @@ function restoreBaseline(ctx, _allowWrite) {
   const use = { hit: false, evaluated: [] };
   if (!config.cache.enabled) return use;
   try {
-    const k = keys(ctx);
+    const k = cacheKeys(ctx);
     use.key = k.baseline;
     use.originalKey = k.original;
     use.store = createCacheStore(config.cache.dir);
@@ -24959,9 +26152,9 @@ function restoreBaseline(ctx, _allowWrite) {
   const mt = config.evaluations.mtbench;
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync8(path12.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync10(path14.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
-    const log = path12.join(ctx.dir, trainLogName(config.arms.baseline));
+    const log = path14.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
     restoreFromCache(b.path, "training.log", log);
     ctx.outputs.baseline = output;
@@ -24969,10 +26162,10 @@ function restoreBaseline(ctx, _allowWrite) {
     ctx.trained.baseline = true;
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ""})`;
-    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path12.basename(log) });
+    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path14.basename(log) });
     ctx.cacheHits.push("train-baseline");
     if (wantBaselineEval) {
-      restoreRows(ctx, "baseline", path12.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
+      restoreRows(ctx, "baseline", path14.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
       record(ctx, { id: "eval-baseline", title: stageTitle(evalStage("baseline"), config.arms), status: "cached", reason: why });
       use.evaluated.push("baseline");
       ctx.cacheHits.push("eval-baseline");
@@ -24980,8 +26173,8 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync8(path12.join(o.path, "mtbench-original.jsonl"))) {
-      restoreRows(ctx, "original", path12.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
+    if (o && existsSync10(path14.join(o.path, "mtbench-original.jsonl"))) {
+      restoreRows(ctx, "original", path14.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
       use.evaluated.push("original");
       ctx.cacheHits.push("eval-original");
@@ -25006,12 +26199,12 @@ function saveBaseline(ctx, result3, use) {
     }
   };
   const mt = ctx.config.evaluations.mtbench;
-  const tmp = mkdtempSync(path12.join(os3.tmpdir(), "accuracy-gate-cache-"));
+  const tmp = mkdtempSync(path14.join(os2.tmpdir(), "accuracy-gate-cache-"));
   const tmpRows = (role) => {
     const lines = ctx.judgmentLines[role];
     if (!lines) return void 0;
-    const file = path12.join(tmp, `${role}.jsonl`);
-    writeFileSync4(file, `${lines.join("\n")}
+    const file = path14.join(tmp, `${role}.jsonl`);
+    writeFileSync5(file, `${lines.join("\n")}
 `);
     return file;
   };
@@ -25019,10 +26212,10 @@ function saveBaseline(ctx, result3, use) {
     const trainedHere = ctx.records.some((r) => r.id === "train-baseline" && r.status === "ok");
     if (trainedHere && ctx.outputs.baseline && ctx.trainLogs.baseline) {
       const needsEval = !!mt?.targets.includes("baseline");
-      const rows = needsEval ? tmpRows("baseline") : void 0;
-      if (!needsEval || rows) {
+      const rows2 = needsEval ? tmpRows("baseline") : void 0;
+      if (!needsEval || rows2) {
         const files = { train: ctx.outputs.baseline, "training.log": ctx.trainLogs.baseline };
-        if (rows) files["mtbench-baseline.jsonl"] = rows;
+        if (rows2) files["mtbench-baseline.jsonl"] = rows2;
         write(use.key, files, { modelId: ctx.modelIds.baseline }, "the baseline");
       }
     }
@@ -25035,11 +26228,11 @@ function saveBaseline(ctx, result3, use) {
 
 // src/pipeline/gpu-lock.ts
 import { randomBytes } from "node:crypto";
-import { linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync5 } from "node:fs";
-import * as os4 from "node:os";
-import * as path13 from "node:path";
+import { linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync6 } from "node:fs";
+import * as os3 from "node:os";
+import * as path15 from "node:path";
 function holderDead(h) {
-  if (h.host !== os4.hostname()) return false;
+  if (h.host !== os3.hostname()) return false;
   if (h.pid === process.pid) return false;
   try {
     process.kill(h.pid, 0);
@@ -25069,7 +26262,7 @@ function readHolder(file) {
 }
 function tryCreate(file, holder) {
   const tmp = `${file}.${process.pid}.${holder.token}.tmp`;
-  writeFileSync5(tmp, `${JSON.stringify(holder)}
+  writeFileSync6(tmp, `${JSON.stringify(holder)}
 `);
   try {
     linkSync(tmp, file);
@@ -25105,29 +26298,29 @@ function breakStale(file, stale) {
 }
 function describe2(h, file) {
   if (!h) return `(unreadable holder) in ${file}`;
-  return `pid ${h.pid}${h.host !== os4.hostname() ? ` on ${h.host}` : ""}${h.what ? ` (${h.what})` : ""} since ${h.since}`;
+  return `pid ${h.pid}${h.host !== os3.hostname() ? ` on ${h.host}` : ""}${h.what ? ` (${h.what})` : ""} since ${h.since}`;
 }
 async function acquireGpuLock(opts) {
   const started = Date.now();
   const pollMs = opts.pollMs ?? 1e3;
   const holder = {
     pid: process.pid,
-    host: os4.hostname(),
+    host: os3.hostname(),
     since: (/* @__PURE__ */ new Date()).toISOString(),
     token: randomBytes(8).toString("hex"),
     ...procStartTime(process.pid) !== void 0 ? { pidStart: procStartTime(process.pid) } : {},
     ...opts.what ? { what: opts.what } : {}
   };
-  mkdirSync5(path13.dirname(opts.file), { recursive: true });
+  mkdirSync5(path15.dirname(opts.file), { recursive: true });
   let lastLine = -Infinity;
   let unreadableSince;
   let wake;
   opts.cancel?.onCancel(() => wake?.());
-  const sleep2 = (ms) => new Promise((resolve13) => {
-    const timer = setTimeout(resolve13, ms);
+  const sleep2 = (ms) => new Promise((resolve23) => {
+    const timer = setTimeout(resolve23, ms);
     wake = () => {
       clearTimeout(timer);
-      resolve13();
+      resolve23();
     };
   });
   for (; ; ) {
@@ -25178,7 +26371,7 @@ async function lockGpus(ctx) {
   const none = { ok: true, release: () => {
   } };
   if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
-  const file = path13.resolve(ctx.workdir, expandHome(lock.file));
+  const file = path15.resolve(ctx.workdir, expandHome(lock.file));
   const { log } = ctx.deps;
   let attempt;
   try {
@@ -25206,78 +26399,195 @@ async function lockGpus(ctx) {
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync9, readdirSync as readdirSync5, readFileSync as readFileSync9, writeFileSync as writeFileSync6 } from "node:fs";
-import * as path14 from "node:path";
+import { existsSync as existsSync11, readdirSync as readdirSync7, readFileSync as readFileSync9, statSync as statSync8 } from "node:fs";
+import * as path16 from "node:path";
 var MANIFEST = "run.json";
-function writeRunManifest(ctx) {
-  const rel = (p) => path14.relative(ctx.dir, p);
-  const m = { runId: ctx.runId, finishedAt: ctx.deps.now().toISOString(), stages: ctx.records, arms: {}, mtbench: {} };
+function writeRunManifest(ctx, startedAt, finished) {
+  const inside = (p) => {
+    const rel = path16.relative(ctx.dir, p);
+    return rel && !rel.startsWith("..") && !path16.isAbsolute(rel) ? rel : path16.resolve(p);
+  };
+  const m = {
+    runId: ctx.runId,
+    gate: ctx.config.name,
+    startedAt: startedAt.toISOString(),
+    ...finished ? { finishedAt: ctx.deps.now().toISOString() } : {},
+    planned: ctx.stages,
+    stages: ctx.records,
+    arms: {},
+    mtbench: {},
+    reused: ctx.reused
+  };
   for (const role of ["baseline", "candidate"]) {
     const out = ctx.outputs[role];
-    if (ctx.trained[role] && out && path14.resolve(out).startsWith(path14.resolve(ctx.dir))) {
+    if (ctx.trained[role] && out && !ctx.fromRun[role]) {
       const log = ctx.trainLogs[role];
-      m.arms[role] = { output: rel(out), log: log ? rel(log) : void 0 };
+      m.arms[role] = { output: inside(out), log: log ? inside(log) : void 0 };
     }
   }
   for (const role of ROLES) {
     const id = ctx.modelIds[role];
     const lines = ctx.judgmentLines[role];
-    if (id && lines) m.mtbench[role] = { modelId: id, lines };
+    if (id && lines && !ctx.fromRun[`${role}-eval`]) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileSync6(path14.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileAtomic(path16.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
 }
 function readManifests(root, skip) {
-  if (!existsSync9(root)) return [];
+  if (!existsSync11(root)) return [];
   const out = [];
-  for (const name of readdirSync5(root)) {
-    const dir = path14.join(root, name);
-    const file = path14.join(dir, MANIFEST);
-    if (dir === skip || !existsSync9(file)) continue;
+  for (const name of readdirSync7(root)) {
+    const dir = path16.join(root, name);
+    const file = path16.join(dir, MANIFEST);
+    if (dir === skip || !existsSync11(file)) continue;
+    const mtime = statSync8(file).mtimeMs;
     try {
-      out.push({ dir, m: JSON.parse(readFileSync9(file, "utf8")) });
+      const m = JSON.parse(readFileSync9(file, "utf8"));
+      if (!m || typeof m.runId !== "string" || !Array.isArray(m.stages)) throw new Error("not a run.json of accuracy-gate");
+      const t = Date.parse(m.startedAt ?? m.finishedAt ?? "");
+      out.push({ dir, m, time: Number.isFinite(t) ? t : mtime });
+    } catch (e) {
+      out.push({ dir, unreadable: errorMessage(e), time: mtime });
+    }
+  }
+  return out.sort((a, b) => b.time - a.time);
+}
+function attempted(m, stage2) {
+  return m.planned ? m.planned.includes(stage2) : m.stages.some((r) => r.id === stage2);
+}
+function findEarlierOutputs(ctx, root, needsArm) {
+  const earlier = readManifests(root, ctx.dir).filter((e) => !("m" in e) || e.m.gate === void 0 || e.m.gate === ctx.config.name);
+  const trainedAt = {};
+  const saidTorn = /* @__PURE__ */ new Set();
+  const pick = (stage2, what) => {
+    const i = earlier.findIndex((e) => "m" in e && attempted(e.m, stage2));
+    const hit = i >= 0 ? earlier[i] : void 0;
+    const torn = earlier.slice(0, i >= 0 ? i : earlier.length).find((e) => "unreadable" in e);
+    if (torn) {
+      if (saidTorn.has(torn.dir)) return void 0;
+      saidTorn.add(torn.dir);
+      ctx.problems.push({
+        source: path16.join(torn.dir, MANIFEST),
+        message: `run.json of run ${path16.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
+      });
+      return void 0;
+    }
+    if (!hit) return void 0;
+    const rec = hit.m.stages.find((r) => r.id === stage2);
+    const why = rec ? `${rec.status}${rec.reason ? `: ${rec.reason}` : ""}` : hit.m.finishedAt ? "no record of the stage" : "the run did not finish (killed, or still running)";
+    const cached2 = rec?.status === "cached" ? `; that run ${rec.reason ?? "restored it from the cache"}` : "";
+    return { hit, why, cached: cached2 };
+  };
+  for (const role of ["baseline", "candidate"]) {
+    if (!needsArm(role) || ctx.outputs[role]) continue;
+    const label = `the ${role} (${ctx.config.arms[role].label})`;
+    const found = pick(trainStage(role), label);
+    if (!found) continue;
+    const { hit, why, cached: cached2 } = found;
+    const a = hit.m.arms[role];
+    ctx.fromRun[role] = hit.m.runId;
+    if (!a) {
+      ctx.problems.push({ source: trainStage(role), message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}` });
+      continue;
+    }
+    trainedAt[role] = hit.time;
+    ctx.outputs[role] = path16.resolve(hit.dir, a.output);
+    if (a.log) ctx.trainLogs[role] = path16.resolve(hit.dir, a.log);
+    ctx.trained[role] = true;
+    adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached2})`);
+  }
+  for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
+    if (ctx.stages.includes(evalStage(role)) || ctx.judgmentLines[role]) continue;
+    if (role !== "original" && ctx.stages.includes(trainStage(role))) {
+      ctx.deps.log.warn(`MT-Bench ${role}: trained in this run but ${evalStage(role)} not selected; earlier runs' judgments are of another checkpoint and are not used`);
+      continue;
+    }
+    const found = pick(evalStage(role), `the MT-Bench evaluation of the ${role}`);
+    if (!found) continue;
+    const { hit, why, cached: cached2 } = found;
+    const armTime = role === "original" ? void 0 : trainedAt[role];
+    if (armTime !== void 0 && hit.time < armTime) {
+      ctx.problems.push({
+        source: evalStage(role),
+        message: `the newest MT-Bench evaluation of the ${role} (run ${hit.m.runId}) is older than its training (run ${ctx.fromRun[role]}): it judged another checkpoint; rerun ${evalStage(role)}`
+      });
+      continue;
+    }
+    const e = hit.m.mtbench[role];
+    ctx.fromRun[`${role}-eval`] = hit.m.runId;
+    if (!e) {
+      ctx.problems.push({ source: evalStage(role), message: `the MT-Bench evaluation of the ${role} in run ${hit.m.runId} failed (${why}); an older run's judgments are not used instead: rerun ${evalStage(role)}` });
+      continue;
+    }
+    ctx.modelIds[role] = e.modelId;
+    ctx.judgmentLines[role] = e.lines;
+    adopt(ctx, `MT-Bench ${role} judgments: run ${hit.m.runId} (model id ${e.modelId}${cached2})`);
+  }
+}
+function adopt(ctx, what) {
+  ctx.reused.push(what);
+  ctx.deps.log.info(`reused: ${what}`);
+}
+
+// src/pipeline/progress.ts
+import { existsSync as existsSync12, readdirSync as readdirSync8, readFileSync as readFileSync10 } from "node:fs";
+import * as path17 from "node:path";
+function lastRunTimes(root, current) {
+  let names2;
+  try {
+    names2 = readdirSync8(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path17.basename(current)).sort().reverse();
+  } catch {
+    return void 0;
+  }
+  for (const name of names2) {
+    const file = path17.join(root, name, "summary.json");
+    if (!existsSync12(file)) continue;
+    try {
+      const summary = JSON.parse(readFileSync10(file, "utf8"));
+      const seconds2 = /* @__PURE__ */ new Map();
+      for (const s of summary.stages ?? []) {
+        if (s.title && s.status === "ok" && typeof s.seconds === "number") seconds2.set(s.title, s.seconds);
+      }
+      if (seconds2.size > 0) return { runId: name, seconds: seconds2 };
     } catch {
     }
   }
-  return out.sort((a, b) => b.m.finishedAt.localeCompare(a.m.finishedAt));
+  return void 0;
 }
-function findEarlierOutputs(ctx, root, needsArm) {
-  const earlier = readManifests(root, ctx.dir);
-  for (const role of ["baseline", "candidate"]) {
-    if (!needsArm(role) || ctx.outputs[role]) continue;
-    const hit = earlier.find((e) => e.m.arms[role]);
-    if (!hit) continue;
-    const a = hit.m.arms[role];
-    ctx.outputs[role] = path14.join(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path14.join(hit.dir, a.log);
-    ctx.trained[role] = true;
-    ctx.deps.log.info(`${ctx.config.arms[role].label}: using the training output of earlier run ${hit.m.runId} (${hit.dir})`);
-  }
-  for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
-    if (ctx.stages.includes(`eval-${role}`) || ctx.judgmentLines[role]) continue;
-    const hit = earlier.find((e2) => e2.m.mtbench[role]);
-    if (!hit) continue;
-    const e = hit.m.mtbench[role];
-    ctx.modelIds[role] = e.modelId;
-    ctx.judgmentLines[role] = e.lines;
-    ctx.deps.log.info(`MT-Bench ${role}: using the judgments of earlier run ${hit.m.runId}`);
-  }
+function progressLog(log, plan, times) {
+  const started = /* @__PURE__ */ new Set();
+  return {
+    ...log,
+    group: (name, fn) => {
+      const k = plan.findIndex((p) => p.title === name);
+      if (k < 0) return log.group(name, fn);
+      started.add(name);
+      let eta = "";
+      if (times) {
+        const left = plan.filter((p) => p.title === name || !started.has(p.title)).map((p) => times.seconds.get(p.title));
+        if (left.every((s) => s !== void 0)) {
+          const total = left.reduce((a, b) => a + b, 0);
+          eta = ` · about ${formatDuration(total)} left for the whole gate (stage times of run ${times.runId})`;
+        }
+      }
+      return log.group(`[${k + 1}/${plan.length}] ${name}${eta}`, fn);
+    }
+  };
 }
 
 // src/history/history.ts
-import { appendFileSync as appendFileSync2, existsSync as existsSync10, mkdirSync as mkdirSync6, readFileSync as readFileSync10, renameSync as renameSync5, writeFileSync as writeFileSync7 } from "node:fs";
-import * as path15 from "node:path";
-var finite = (v) => typeof v === "number" && Number.isFinite(v) ? v : null;
+import { existsSync as existsSync13, mkdirSync as mkdirSync6, readFileSync as readFileSync11 } from "node:fs";
+import * as path18 from "node:path";
 function historyEntry(r, provenance, date) {
   const arm2 = (role) => {
     const t = r.training[role];
-    return { trainLoss: finite(t?.trainLoss), evalLoss: finite(t?.evalLoss), stepsPerSecond: finite(t?.stepsPerSecond) };
+    return { trainLoss: finiteOrNull2(t?.trainLoss), evalLoss: finiteOrNull2(t?.evalLoss), stepsPerSecond: finiteOrNull2(t?.stepsPerSecond) };
   };
   const checks = {};
-  for (const c of r.checks) if (c.id !== "baseline-drift") checks[c.id] = finite(c.value);
+  for (const c of r.checks) if (c.id !== "baseline-drift") checks[c.id] = finiteOrNull2(c.value);
   return {
     date: date.toISOString(),
     verdict: r.verdict,
@@ -25294,13 +26604,15 @@ function historyEntry(r, provenance, date) {
       baseline: r.mtbench.baseline?.average ?? null,
       candidate: r.mtbench.candidate?.average ?? null
     },
-    baselineCacheKey: provenance["baseline-cache-key"]
+    baselineCacheKey: provenance["baseline-cache-key"],
+    baselineCached: (provenance["cache-hits"] ?? "").split(", ").includes("train-baseline"),
+    configHash: provenance["config-hash"]
   };
 }
 function readHistory(file) {
-  if (!existsSync10(file)) return [];
+  if (!existsSync13(file)) return [];
   const out = [];
-  for (const line of readFileSync10(file, "utf8").split("\n")) {
+  for (const line of readFileSync11(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
     try {
       const e = JSON.parse(line);
@@ -25311,21 +26623,14 @@ function readHistory(file) {
   return out;
 }
 function appendHistory(file, entry, keep = 365) {
-  mkdirSync6(path15.dirname(file), { recursive: true });
-  appendFileSync2(file, `${JSON.stringify(entry)}
-`);
+  mkdirSync6(path18.dirname(file), { recursive: true });
+  appendLine(file, JSON.stringify(entry));
   const all = readHistory(file);
   if (all.length <= keep) return;
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync7(tmp, all.slice(-keep).map((e) => JSON.stringify(e)).join("\n") + "\n");
-  renameSync5(tmp, file);
+  writeFileAtomic(file, all.slice(-keep).map((e) => JSON.stringify(e)).join("\n") + "\n");
 }
-function median2(xs) {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+
+// src/checks/baseline-drift.ts
 function baselineDriftCheck(history, r, bound, window = 14) {
   const recent = history.slice(-window);
   const base = r.training.baseline;
@@ -25333,18 +26638,19 @@ function baselineDriftCheck(history, r, bound, window = 14) {
   const numbers = { nights: recent.length };
   const drifts = [];
   let worst = null;
-  for (const [key, label, value] of [
-    ["trainLoss", "train_loss", finite(base.trainLoss)],
-    ["evalLoss", "eval_loss", finite(base.evalLoss)]
+  for (const [key, label, value2] of [
+    ["trainLoss", "train_loss", finiteOrNull2(base.trainLoss)],
+    ["evalLoss", "eval_loss", finiteOrNull2(base.evalLoss)]
   ]) {
-    const med = median2(recent.map((e) => e.baseline[key]).filter((v) => v !== null));
+    const past = recent.map((e) => e.baseline[key]).filter((v) => v !== null);
+    const med = past.length ? median(past) : null;
     numbers[`${label}_median`] = med;
-    numbers[label] = value;
-    if (med === null || value === null || med === 0) continue;
-    const rel = (value - med) / Math.abs(med);
+    numbers[label] = value2;
+    if (med === null || value2 === null || med === 0) continue;
+    const rel = (value2 - med) / Math.abs(med);
     numbers[`${label}_drift`] = rel;
     if (worst === null || Math.abs(rel) > Math.abs(worst)) worst = rel;
-    if (Math.abs(rel) > bound) drifts.push(`${label} ${value.toPrecision(5)} vs median ${med.toPrecision(5)} (${(rel * 100).toFixed(2)} %)`);
+    if (Math.abs(rel) > bound) drifts.push(`${label} ${value2.toPrecision(5)} vs median ${med.toPrecision(5)} (${(rel * 100).toFixed(2)} %)`);
   }
   if (worst === null) return void 0;
   const reason = drifts.length ? `the baseline moved against the last ${recent.length} recorded runs: ${drifts.join("; ")}` : `the baseline matches the last ${recent.length} recorded runs (largest drift ${(worst * 100).toFixed(3)} % <= ${(bound * 100).toFixed(2)} %)`;
@@ -25361,41 +26667,505 @@ function baselineDriftCheck(history, r, bound, window = 14) {
   };
 }
 
-// src/pipeline/run-gate.ts
-function makeResultDir(root, now) {
-  const stamp = timestampName(now);
-  let dir = path16.join(root, stamp);
+// src/pipeline/check-run.ts
+import * as path20 from "node:path";
+
+// src/pipeline/preflight.ts
+import { accessSync as accessSync2, constants, existsSync as existsSync14, readdirSync as readdirSync9, statfsSync, statSync as statSync9 } from "node:fs";
+import { spawnSync } from "node:child_process";
+import * as path19 from "node:path";
+var PreflightError = class extends UsageError {
+  constructor(problems) {
+    super(`preflight refused the run (nothing was started):
+${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = problems;
+    this.name = "PreflightError";
+  }
+  problems;
+};
+function preflight(input) {
+  const problems = [];
+  const warnings = [];
+  const planned = plannedStages(input.config, input.stages);
+  for (const s of planned) {
+    const p = commandProblem2(s.command, input.workdir, input.env);
+    if (p) problems.push(`${s.title} (${s.key}): ${p}`);
+  }
+  const missing = /* @__PURE__ */ new Map();
+  for (const s of planned) {
+    for (const name of s.requiresEnv) {
+      if (input.env[name] || s.env.includes(name)) continue;
+      const k = `${s.key}.requires-env: ${name} is not set`;
+      missing.set(k, [...missing.get(k) ?? [], s.title]);
+    }
+  }
+  for (const [k, titles] of missing) problems.push(`${k} (needed by ${titles.join(", ")})`);
+  const dedup = [...new Set(problems)];
+  const usesModel = planned.some((s) => s.id === "train-baseline" || s.id === "train-candidate" || s.id === "eval-original");
+  if (usesModel) checkModel(input.model, dedup, warnings);
+  checkGpus(input, dedup);
+  checkJudgments(input, planned, dedup);
+  checkDisk(input, planned, warnings);
+  return { problems: dedup, warnings };
+}
+function detectGpuIds(env2) {
+  if (!onPath("nvidia-smi", env2)) return void 0;
+  const r = spawnSync("nvidia-smi", ["--query-gpu=index", "--format=csv,noheader"], { encoding: "utf8", timeout: 2e4, env: env2 });
+  if (r.status !== 0 || typeof r.stdout !== "string") return void 0;
+  return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+}
+function checkModel(model, problems, warnings) {
+  let isDir2 = false;
   try {
-    makeDirs(root);
-    for (let i = 2; ; i++) {
-      try {
-        mkdirSync7(dir);
-        break;
-      } catch (e) {
-        if (e.code !== "EEXIST") throw e;
-        dir = path16.join(root, `${stamp}_${i}`);
+    isDir2 = statSync9(model).isDirectory();
+  } catch {
+    problems.push(`model: ${model} does not exist`);
+    return;
+  }
+  if (!isDir2) problems.push(`model: ${model} is not a directory`);
+  else if (!existsSync14(path19.join(model, "config.json"))) {
+    warnings.push(`model: ${model} has no config.json; it does not look like a Hugging Face checkpoint`);
+  }
+}
+function checkGpus(input, problems) {
+  if (!input.gpuIds) return;
+  const have = new Set(input.gpuIds);
+  for (const role of ["baseline", "candidate"]) {
+    const gpus2 = input.config.arms[role].gpus;
+    if (!gpus2) continue;
+    const missing = gpus2.split(",").filter((g) => /^\d+$/.test(g) && !have.has(g));
+    if (missing.length) {
+      problems.push(`arms.${role}.gpus: GPU ${missing.join(", ")} not present (nvidia-smi lists ${input.gpuIds.join(", ") || "none"})`);
+    }
+  }
+}
+function checkJudgments(input, planned, problems) {
+  const mt = input.config.evaluations.mtbench;
+  if (!mt?.enabled || !planned.some((s) => s.key === "evaluations.mtbench")) return;
+  const dir = path19.dirname(path19.resolve(input.workdir, mt.judgments));
+  const existing = nearestExisting(dir);
+  try {
+    accessSync2(existing, constants.W_OK);
+  } catch {
+    problems.push(`evaluations.mtbench.judgments: ${existing === dir ? dir : `${existing} (the nearest existing parent of ${dir})`} is not writable`);
+  }
+}
+function checkDisk(input, planned, warnings) {
+  const trains = planned.filter((s) => s.id === "train-baseline" || s.id === "train-candidate").length;
+  if (trains === 0) return;
+  const need = dirBytes(input.model) * trains;
+  if (need === 0) return;
+  try {
+    const fs = statfsSync(nearestExisting(input.root));
+    const free = fs.bavail * fs.bsize;
+    if (free < need) {
+      warnings.push(`disk: ${gib(free)} free under ${input.root}, ${trains} checkpoint(s) of the model's size need about ${gib(need)}`);
+    }
+  } catch {
+  }
+}
+function gib(n) {
+  return `${(n / 2 ** 30).toFixed(1)} GiB`;
+}
+function dirBytes(dir, depth = 2) {
+  let total = 0;
+  try {
+    for (const e of readdirSync9(dir, { withFileTypes: true })) {
+      const p = path19.join(dir, e.name);
+      if (e.isFile()) total += statSync9(p).size;
+      else if (e.isDirectory() && depth > 1) total += dirBytes(p, depth - 1);
+    }
+  } catch {
+  }
+  return total;
+}
+function nearestExisting(p) {
+  let cur = p;
+  while (!existsSync14(cur) && path19.dirname(cur) !== cur) cur = path19.dirname(cur);
+  return cur;
+}
+var INTERPRETERS = /* @__PURE__ */ new Set(["bash", "sh", "python", "python3", "torchrun", "node", "accelerate", "deepspeed"]);
+var SHELL_WORDS = new Set(
+  "alias bg bind break builtin caller cd command compgen complete compopt continue declare dirs disown echo enable eval exec exit export false fc fg getopts hash help history jobs kill let local logout mapfile popd printf pushd pwd read readarray readonly return set shift shopt source suspend test times trap true type typeset ulimit umask unalias unset wait if then else elif fi case esac for select while until do done in function time { } [[ ]] ! [ . :".split(" ")
+);
+function commandProblem2(cmd, workdir, env2) {
+  const words = typeof cmd === "string" ? firstCommandWords(cmd) : [...cmd];
+  while (words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) words.shift();
+  const prog = words[0];
+  if (!prog || prog.includes("{") || prog.includes("$") || SHELL_WORDS.has(prog)) return void 0;
+  if (prog.includes("/")) {
+    const file = path19.resolve(workdir, prog);
+    if (!existsSync14(file)) return `${prog} not found in ${workdir}`;
+    return void 0;
+  }
+  if (!onPath(prog, env2)) return `${prog}: command not found on PATH`;
+  if (!INTERPRETERS.has(prog)) return void 0;
+  const script = words.slice(1).find((w) => !w.startsWith("-"));
+  if (!script || script.includes("{") || script.includes("$") || !/\.(sh|py|js|mjs)$/.test(script)) return void 0;
+  if (words.slice(1, words.indexOf(script)).some((w) => w === "-m" || w === "-c")) return void 0;
+  if (!existsSync14(path19.resolve(workdir, script))) return `${script} not found in ${workdir}`;
+  return void 0;
+}
+function firstCommandWords(cmd) {
+  const words = [];
+  let cur = "";
+  let quote;
+  let has = false;
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i];
+    if (quote) {
+      if (c === quote) quote = void 0;
+      else cur += c;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      has = true;
+      continue;
+    }
+    if (c === "\\" && i + 1 < cmd.length) {
+      cur += cmd[++i];
+      has = true;
+      continue;
+    }
+    if (/[;&|\n()<>]/.test(c)) break;
+    if (/\s/.test(c)) {
+      if (has) words.push(cur);
+      cur = "";
+      has = false;
+      continue;
+    }
+    cur += c;
+    has = true;
+  }
+  if (has) words.push(cur);
+  return words;
+}
+function onPath(prog, env2) {
+  for (const dir of (env2.PATH ?? "").split(path19.delimiter)) {
+    if (!dir) continue;
+    try {
+      const p = path19.join(dir, prog);
+      if (statSync9(p).isFile()) {
+        accessSync2(p, constants.X_OK);
+        return true;
+      }
+    } catch {
+    }
+  }
+  return false;
+}
+
+// src/pipeline/check-run.ts
+function runPaths(opts, deps) {
+  const workdir = resolveWorkdir(opts, deps);
+  const root = opts.resultRoot ? path20.resolve(opts.baseDir, opts.resultRoot) : path20.resolve(workdir, opts.config.resultDir);
+  return { workdir, root, model: path20.resolve(workdir, opts.modelDir ?? opts.config.model) };
+}
+function checkRun(opts, deps, paths = runPaths(opts, deps)) {
+  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, cacheHits: cacheLookup(opts, deps, paths, report) }) };
+}
+function refuseUnfit(opts, deps, paths) {
+  const check2 = checkRun(opts, deps, paths);
+  for (const w of check2.warnings) deps.log.warn(`preflight: ${w}`);
+  if (check2.problems.length) throw new PreflightError(check2.problems);
+}
+function resolveWorkdir(opts, deps) {
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path20.resolve(opts.baseDir, opts.config.workdir);
+  const found = locateBuiltinWorkdir(opts.baseDir);
+  if ("error" in found) throw new UsageError(found.error);
+  deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
+  return found.workdir;
+}
+function cacheLookup(opts, deps, paths, report) {
+  const { config } = opts;
+  if (!config.cache.enabled) return void 0;
+  try {
+    const keys = cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps });
+    const store = createCacheStore(config.cache.dir);
+    const hits = [];
+    if (store.get(keys.baseline)) hits.push("train-baseline", "eval-baseline");
+    if (store.get(keys.original)) hits.push("eval-original");
+    return hits;
+  } catch (e) {
+    report.warnings.push(`cache: no lookup (${errorMessage(e)})`);
+    return [];
+  }
+}
+
+// src/pipeline/eval-stage.ts
+import * as path21 from "node:path";
+function modelIdFor(template, ctx, role) {
+  const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
+  const slug = arm2?.slug ?? path21.basename(ctx.model);
+  return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
+}
+async function evaluate(ctx, role) {
+  const mt = ctx.config.evaluations.mtbench;
+  if (!mt) return;
+  const id = evalStage(role);
+  const title = stageTitle(id, ctx.config.arms);
+  const armRole = role === "original" ? void 0 : role;
+  if (ctx.deps.cancel.cancelled) {
+    record(ctx, notRun(ctx, id, title, "cancelled before it started"));
+    return;
+  }
+  if (armRole && !ctx.trained[armRole]) {
+    const why = armRole === "candidate" && ctx.earlyAbort ? "the candidate was stopped early" : `${ctx.config.arms[armRole].label} training did not finish`;
+    record(ctx, notRun(ctx, id, title, why));
+    return;
+  }
+  const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
+  const judgments = path21.resolve(ctx.workdir, mt.judgments);
+  let offset;
+  try {
+    offset = fileSize(judgments);
+  } catch (e) {
+    ctx.problems.push({ source: judgments, message: `cannot read judgments: ${errorMessage(e)}` });
+    offset = 0;
+  }
+  const auto = mt.modelId === "auto";
+  const modelId = auto ? "" : modelIdFor(mt.modelId, ctx, role);
+  const logName = evalLogName(role, armRole ? ctx.config.arms[armRole] : void 0);
+  const startedStamp = localStamp(/* @__PURE__ */ new Date());
+  const { outcome, record: rec } = await ctx.deps.log.group(
+    title,
+    () => execStage(ctx, {
+      id,
+      title,
+      command: mt.run,
+      placeholders: { model: ctx.model, output: checkpoint, checkpoint, model_id: modelId, arm: role, result_dir: ctx.dir },
+      env: mt.env,
+      requiresEnv: mt.requiresEnv,
+      // Under `parallel` each evaluation stays on its own GPU set (see schedule.ts); otherwise as run.sh: all.
+      ...ctx.config.parallel ? { gpus: armRole ? ctx.config.arms[armRole].gpus : mt.gpus } : {},
+      timeoutMinutes: mt.timeoutMinutes,
+      logName
+    })
+  );
+  record(ctx, rec);
+  if (outcome.status !== "ok") {
+    ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
+    return;
+  }
+  collectRows(ctx, role, judgments, offset, modelId, { dir: checkpoint, since: startedStamp });
+}
+function localStamp(d) {
+  const p = (n) => String(n).padStart(2, "0");
+  return Number(`${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
+}
+function collectRows(ctx, role, file, offset, modelId, stage2) {
+  let text;
+  let firstLine2;
+  let rows2;
+  try {
+    ({ text, firstLine: firstLine2 } = readAppendedText(file, offset));
+    rows2 = parseJudgments(text, file, firstLine2);
+  } catch (e) {
+    ctx.problems.push({ source: file, message: `the ${role} evaluation's judgments: ${errorMessage(e)}` });
+    return;
+  }
+  let id = modelId;
+  if (!id) {
+    let ids = [...new Set(rows2.map((r) => r.model))];
+    if (ids.length > 1) {
+      const pick = pickModelId(rows2, stage2.dir, { from: stage2.since });
+      if (pick.candidates.length === 1) ids = pick.candidates;
+    }
+    if (ids.length !== 1) {
+      ctx.problems.push({
+        source: file,
+        message: ids.length === 0 ? `the ${role} evaluation appended no judgments to ${file}` : `the ${role} evaluation appended rows of several models (${ids.join(", ")}): set evaluations.mtbench.model-id`
+      });
+      return;
+    }
+    id = ids[0];
+  }
+  const lines = text.split("\n");
+  const mine = rows2.filter((r) => r.model === id).map((r) => lines[r.line - firstLine2]);
+  if (mine.length === 0) {
+    ctx.problems.push({ source: file, message: `no judgments for model id ${id} were appended by the ${role} evaluation` });
+    return;
+  }
+  ctx.modelIds[role] = id;
+  ctx.judgmentLines[role] = mine;
+  ctx.deps.log.info(`MT-Bench model id for ${role}: ${id} (${modelId ? "evaluations.mtbench.model-id" : "the one id appended"}, ${mine.length} rows)`);
+}
+
+// src/pipeline/evaluator-stage.ts
+function configured(ctx) {
+  const { lmEval: lmEval2, custom: custom2 } = ctx.config.evaluations;
+  const out = [];
+  if (lmEval2?.enabled && lmEval2.run !== void 0) {
+    out.push({ name: "lm-eval", title: "lm-eval", run: lmEval2.run, env: lmEval2.env, requiresEnv: lmEval2.requiresEnv, timeoutMinutes: lmEval2.timeoutMinutes });
+  }
+  if (custom2?.enabled && custom2.run !== void 0) {
+    out.push({ name: "custom", title: "Custom evaluation", run: custom2.run, env: custom2.env, requiresEnv: custom2.requiresEnv, timeoutMinutes: custom2.timeoutMinutes });
+  }
+  return out;
+}
+async function runEvaluators(ctx, role) {
+  if (!ctx.stages.includes(evalStage(role))) return;
+  const arm2 = ctx.config.arms[role];
+  for (const ev of configured(ctx)) {
+    const id = `eval-${ev.name}-${role}`;
+    const title = `${ev.title} of ${arm2.label} (${role})`;
+    if (ctx.deps.cancel.cancelled) {
+      record(ctx, notRun(ctx, id, title, "cancelled before it started"));
+      continue;
+    }
+    const output = ctx.outputs[role];
+    if (!ctx.trained[role] || !output) {
+      const why = role === "candidate" && ctx.earlyAbort ? "the candidate was stopped early" : `${arm2.label} training did not finish`;
+      record(ctx, notRun(ctx, id, title, why));
+      continue;
+    }
+    const logName = `${arm2.slug}_${ev.name}_eval.log`;
+    const { outcome, record: rec } = await ctx.deps.log.group(
+      title,
+      () => execStage(ctx, {
+        id,
+        title,
+        command: ev.run,
+        placeholders: { model: ctx.model, output, checkpoint: output, model_id: "", arm: role, result_dir: ctx.dir },
+        env: ev.env,
+        requiresEnv: ev.requiresEnv,
+        gpus: arm2.gpus,
+        timeoutMinutes: ev.timeoutMinutes,
+        logName
+      })
+    );
+    record(ctx, rec);
+    if (outcome.status !== "ok") ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
+  }
+}
+
+// src/pipeline/schedule.ts
+function conflicts(a, b) {
+  if (a === void 0 || b === void 0) return true;
+  const set = new Set(a.split(","));
+  return b.split(",").some((g) => set.has(g));
+}
+async function runSchedule(tasks, now = Date.now) {
+  const ids = new Set(tasks.map((t) => t.id));
+  const done = /* @__PURE__ */ new Set();
+  const running = /* @__PURE__ */ new Map();
+  const waiting = [...tasks];
+  const spans = [];
+  const t0 = now();
+  let failure;
+  while (waiting.length > 0 || running.size > 0) {
+    for (let i = 0; i < waiting.length; ) {
+      const t = waiting[i];
+      const ready = t.deps.every((d) => done.has(d) || !ids.has(d));
+      const free = [...running.values()].every((r) => !conflicts(r.task.gpus, t.gpus) && (t.exclusive === void 0 || r.task.exclusive !== t.exclusive));
+      if (ready && free) {
+        waiting.splice(i, 1);
+        const span = { id: t.id, start: now() - t0, end: NaN };
+        spans.push(span);
+        const promise = t.run().then(
+          () => t.id,
+          (e) => {
+            failure ??= e;
+            return t.id;
+          }
+        );
+        running.set(t.id, { task: t, promise: promise.then((id) => (span.end = now() - t0, id)) });
+      } else {
+        i++;
       }
     }
-  } catch (e) {
-    return { dir, runId: path16.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
+    if (running.size === 0) break;
+    const finished = await Promise.race([...running.values()].map((r) => r.promise));
+    running.delete(finished);
+    done.add(finished);
   }
-  return { dir, runId: path16.basename(dir) };
+  if (failure !== void 0) throw failure;
+  return spans;
 }
+function describeOverlaps(spans) {
+  const out = [];
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  for (const [i, s] of sorted.entries()) {
+    const beside = sorted.slice(0, i).filter((o) => o.end > s.start).map((o) => o.id);
+    if (beside.length) out.push(`${s.id} started beside ${beside.join(", ")}`);
+  }
+  return out;
+}
+
+// src/pipeline/fail-fast.ts
+var failed = (ctx, id) => !ctx.config.keepGoing && ctx.records.some((r) => r.id === id && (r.status === "failed" || r.status === "timeout"));
+var BASELINE_FAILED = "the baseline training failed, so the result can only be INVALID (set keep-going: true to go on)";
+var ORIGINAL_FAILED = "the evaluation of the original model failed (set keep-going: true to go on)";
+function baselineFailed(ctx) {
+  return failed(ctx, "train-baseline");
+}
+function skipAfterFailure(ctx, id) {
+  const why = id === "train-candidate" && baselineFailed(ctx) ? BASELINE_FAILED : id.startsWith("eval-") && id !== "eval-original" && failed(ctx, "eval-original") ? ORIGINAL_FAILED : void 0;
+  if (why) record(ctx, { id, title: stageTitle(id, ctx.config.arms), status: "skipped", reason: `not started: ${why}` });
+  return why !== void 0;
+}
+
+// src/pipeline/gpu-stages.ts
+async function gpuStages(ctx, root, cache) {
+  const { config } = ctx;
+  const want = (s) => ctx.stages.includes(s);
+  const trainRoles = ["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit));
+  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === "baseline" && cache.hit));
+  const evalTargets = (config.evaluations.mtbench?.targets ?? []).filter((role) => want(evalStage(role)) && !cache.evaluated.includes(role));
+  if (config.parallel) {
+    await parallelStages(ctx, trainRoles, evalTargets);
+    return;
+  }
+  for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await trainArm(ctx, r);
+  if (baselineFailed(ctx)) return ctx.deps.log.error(`stopping: ${BASELINE_FAILED}`);
+  for (const role of evalTargets) if (!skipAfterFailure(ctx, evalStage(role))) await evaluate(ctx, role);
+  for (const role of ["baseline", "candidate"]) await runEvaluators(ctx, role);
+}
+async function parallelStages(ctx, trainRoles, evalTargets) {
+  const { config } = ctx;
+  const mt = config.evaluations.mtbench;
+  const exclusive = mt?.modelId === "auto" ? mt.judgments : void 0;
+  const stopCandidate = () => baselineFailed(ctx) && ctx.running?.candidate?.abort(BASELINE_FAILED);
+  const train = (r) => async () => {
+    await trainArm(ctx, r);
+    if (r === "baseline") stopCandidate();
+  };
+  const tasks = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: train(r) }));
+  if (evalTargets.includes("original")) tasks.push({ id: "eval-original", deps: [], gpus: mt?.gpus, exclusive, run: () => evaluate(ctx, "original") });
+  for (const r of ["baseline", "candidate"]) {
+    const run = async () => {
+      if (baselineFailed(ctx)) return;
+      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r))) await evaluate(ctx, r);
+      await runEvaluators(ctx, r);
+    };
+    tasks.push({ id: evalStage(r), deps: [trainStage(r)], gpus: config.arms[r].gpus, ...evalTargets.includes(r) ? { exclusive } : {}, run });
+  }
+  const spans = await runSchedule(tasks);
+  const overlaps = describeOverlaps(spans);
+  ctx.deps.log.info(overlaps.length ? `parallel: ${overlaps.join("; ")}` : "parallel: no stages overlapped");
+  ctx.parallelNotes = overlaps;
+}
+
+// src/pipeline/run-gate.ts
 async function runGate(opts, deps) {
   const { config } = opts;
   const started = deps.now();
-  const workdir = path16.resolve(opts.baseDir, config.workdir);
-  const root = opts.resultRoot ? path16.resolve(opts.baseDir, opts.resultRoot) : path16.resolve(workdir, config.resultDir);
+  const { workdir, root, model } = runPaths(opts, deps);
+  refuseUnfit(opts, deps, { workdir, root, model });
+  const secrets = runSecrets(deps.env, deps.secrets, config.secretEnv, (m) => deps.log.warn(m));
   const { dir, runId, error: dirError } = makeResultDir(root, started);
-  if (dirError) deps.log.error(`${dirError}; the stages run and the verdict is reported, but their logs and the result files are lost`);
+  if (dirError) deps.log.error(`${dirError}; no stage is run`);
   const ctx = {
     config,
     deps,
-    stages: opts.stages,
+    // The quick tier runs no evaluation stage: its gate is on the training prefix only.
+    stages: opts.quick ? opts.stages.filter((s) => !s.startsWith("eval-")) : opts.stages,
     workdir,
     dir,
     runId,
-    model: path16.resolve(workdir, opts.modelDir ?? config.model),
+    model,
     records: [],
     problems: [],
     outputs: {},
@@ -25403,28 +27173,44 @@ async function runGate(opts, deps) {
     trained: {},
     modelIds: {},
     judgmentLines: {},
-    cacheHits: []
+    cacheHits: [],
+    fromRun: {},
+    reused: [],
+    secretValues: secrets.values,
+    running: {},
+    ...opts.quick ? { quick: { steps: opts.quick.steps ?? config.quick.steps } } : {}
   };
+  if (dirError) ctx.problems.push({ source: "result-dir", message: `${dirError}; no stage was run` });
+  else writeRunManifest(ctx, started, false);
   deps.log.info(`accuracy-gate ${config.name}: result dir ${dir}`);
+  if (opts.quick) deps.log.info(`quick tier: the candidate is stopped after its first ${ctx.quick?.steps ?? "10 % of the baseline's max_steps"} steps; ${QUICK_NOT_RUN.join(", ")} are not run`);
   const cancelNote = (reason) => deps.log.error(`cancelled (${reason}): stopping every stage, keeping what was produced`);
   deps.cancel.onCancel((reason) => {
     cancelNote(reason);
     void deps.runner.cancelAll(reason);
   });
-  const want = (s) => opts.stages.includes(s);
-  const cache = restoreBaseline(ctx, opts.allowCacheWrite);
-  const gpus2 = await lockGpus(ctx);
-  try {
-    if (gpus2.ok) await gpuStages(ctx, root, cache);
-  } finally {
-    gpus2.release();
+  const want = (s) => ctx.stages.includes(s);
+  const cache = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
+  const plan = [
+    ...["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit)).map(trainStage),
+    ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage)
+  ].map((id) => ({ title: stageTitle(id, config.arms) }));
+  ctx.deps = { ...deps, log: progressLog(deps.log, plan, lastRunTimes(root, dir)) };
+  if (!dirError) {
+    const gpus2 = await lockGpus(ctx);
+    try {
+      if (gpus2.ok) await gpuStages(ctx, root, cache);
+    } finally {
+      gpus2.release();
+    }
   }
+  for (const r of ctx.records) if (r.status === "cached" && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
   if (deps.cancel.cancelled) ctx.problems.push({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
-  const result3 = want("compare") ? compareStage(ctx) : partialResult(ctx);
+  const result3 = redactDeep(want("compare") && !dirError ? compareStage(ctx) : partialResult(ctx), secrets.redact);
   if (opts.history && want("compare")) addHistory(result3, opts.history.file, config, deps);
   if (want("compare") && opts.allowCacheWrite && config.cache.writeOn !== "never" && config.cache.enabled && !cache.hit) saveBaseline(ctx, result3, cache);
-  writeRunManifest(ctx);
-  const reportCtx = {
+  if (!dirError) writeRunManifest(ctx, started, true);
+  const reportCtx = redactDeep({
     gateName: config.name,
     resultDir: displayPath2(dir),
     startedAt: started.toISOString(),
@@ -25433,66 +27219,68 @@ async function runGate(opts, deps) {
     provenance: {
       ...opts.provenance,
       config: opts.configSource,
+      workdir,
+      ...ctx.reused.length ? { reused: ctx.reused.join("; ") } : {},
       ...ctx.cacheHits.length ? { "cache-hits": ctx.cacheHits.join(", ") } : {},
+      ...ctx.parallelNotes?.length ? { "ran-in-parallel": ctx.parallelNotes.join("; ") } : {},
       ...cache.key ? { "baseline-cache-key": cache.key } : {}
     },
     synthetic: opts.synthetic
-  };
-  const reports = renderAll(result3, reportCtx);
-  let writeError;
-  try {
-    writeReports(dir, reports);
-    const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []);
-    if (mine.length) writeFileSync8(path16.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
+  }, secrets.redact);
+  let reports = renderAll(result3, reportCtx);
+  let writeError = dirError;
+  if (!dirError) {
+    try {
+      writeReports(dir, reports);
+      const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
+      if (mine.length) writeFileAtomic(path22.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
 `);
-    if (opts.history?.record && want("compare")) {
+    } catch (e) {
+      writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
+      deps.log.error(writeError);
+      const unrecorded = unrecordedResult(result3, writeError);
+      reports = renderAll(unrecorded, reportCtx);
+      secrets.sweep(dir);
+      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+    }
+  }
+  if (!writeError && opts.history?.record && want("compare")) {
+    try {
       appendHistory(opts.history.file, historyEntry(result3, reportCtx.provenance, started));
       deps.log.info(`history: recorded this run in ${opts.history.file}`);
+    } catch (e) {
+      deps.log.warn(`history ${opts.history.file} not written: ${errorMessage(e)}`);
     }
-  } catch (e) {
-    writeError = dirError ?? `could not write the result files to ${dir}: ${errorMessage(e)}`;
-    if (!dirError) deps.log.error(writeError);
   }
+  if (!dirError) secrets.sweep(dir);
   return { result: result3, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
-}
-async function gpuStages(ctx, root, cache) {
-  const { config } = ctx;
-  const want = (s) => ctx.stages.includes(s);
-  const trainRoles = ["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit));
-  if (config.parallel && trainRoles.length === 2) {
-    await Promise.all(trainRoles.map((r) => trainArm(ctx, r)));
-  } else {
-    for (const r of trainRoles) await trainArm(ctx, r);
-  }
-  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === "baseline" && cache.hit));
-  for (const role of config.evaluations.mtbench?.targets ?? []) {
-    if (!want(evalStage(role)) || cache.evaluated.includes(role)) continue;
-    await evaluate(ctx, role);
-  }
-  for (const role of ["baseline", "candidate"]) await runEvaluators(ctx, role);
 }
 function compareStage(ctx) {
   const training2 = {};
   for (const role of ["baseline", "candidate"]) {
     const out = ctx.outputs[role];
+    if (!out && ctx.fromRun[role]) continue;
     if (!out) {
       ctx.problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
       continue;
     }
-    const failed = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
-    if (failed && !existsSync11(out)) continue;
-    const aborted = role === "candidate" && ctx.earlyAbort;
-    const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems);
+    const failed2 = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
+    if (failed2 && !existsSync15(out)) continue;
+    const aborted = role === "candidate" && (ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0);
+    const base = training2.baseline;
+    const other = role === "candidate" && base && base.stepsUnknown === void 0 && base.curve.length > 0 ? hintsFromCurve(base.curve, base.maxSteps) : void 0;
+    const hints = mergeHints(hintsFromCommand(ctx.config.arms[role].train), other);
+    const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems, hints);
     if (run) training2[role] = run;
   }
   const mtbench3 = {};
   const mt = ctx.config.evaluations.mtbench;
   if (mt) {
     let questions;
-    const qfile = path16.resolve(ctx.workdir, mt.questions);
-    if (existsSync11(qfile)) {
+    const qfile = path22.resolve(ctx.workdir, mt.questions);
+    if (existsSync15(qfile)) {
       try {
-        questions = parseQuestions(readFileSync11(qfile, "utf8"), qfile);
+        questions = parseQuestions(readFileSync12(qfile, "utf8"), qfile);
       } catch (e) {
         ctx.problems.push({ source: qfile, message: errorMessage(e) });
       }
@@ -25502,19 +27290,35 @@ function compareStage(ctx) {
       const id = ctx.modelIds[role];
       if (!lines || !id) continue;
       try {
-        mtbench3[role] = scoreModel(parseJudgments(`${lines.join("\n")}
+        const scores = scoreModel(parseJudgments(`${lines.join("\n")}
 `, `${role} judgments`), id, questions);
+        const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
+        mtbench3[role] = { ...scores, idPick: mt.modelId === "auto" ? { how: "picked", rule } : { how: "given" } };
       } catch (e) {
         ctx.problems.push({ source: `${role} judgments`, message: errorMessage(e) });
       }
     }
   }
+  if (ctx.quick) return quickCompare(ctx, training2);
   const evaluations = loadEvaluations(ctx.outputs, ctx.config, ctx.problems, ctx.dir);
   return decide(
     { labels: labelsOf(ctx.config), training: training2, mtbench: mtbench3, problems: ctx.problems, earlyAbort: ctx.earlyAbort, ...evaluations },
     ctx.config.checks,
     ctx.records
   );
+}
+function quickCompare(ctx, training2) {
+  const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
+  const tier = { steps: steps ?? 0, totalSteps: totalSteps(training2.baseline), notRun: QUICK_NOT_RUN };
+  if (steps === void 0) {
+    ctx.problems.push({ source: "quick tier", message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
+  }
+  const result3 = decide(
+    { labels: labelsOf(ctx.config), training: quickTraining(training2, steps ?? 0), mtbench: {}, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
+    quickPolicy(ctx.config.checks),
+    ctx.records
+  );
+  return markQuick(result3, tier);
 }
 function labelsOf(config) {
   return { baseline: config.arms.baseline.label, candidate: config.arms.candidate.label };
@@ -25535,10 +27339,6 @@ function partialResult(ctx) {
     earlyAbort: ctx.earlyAbort
   };
 }
-function displayPath2(dir) {
-  const rel = path16.relative(process.cwd(), dir);
-  return rel && !rel.startsWith("..") && !path16.isAbsolute(rel) ? rel : dir;
-}
 function addHistory(result3, file, config, deps) {
   try {
     const past = readHistory(file);
@@ -25553,51 +27353,65 @@ function addHistory(result3, file, config, deps) {
   }
 }
 
-// src/cli/run.ts
-async function runLocal(r, io, log) {
+// src/pipeline/session.ts
+var STAGE_GRACE_MS = 3e3;
+var HEARTBEAT_MS = 6e4;
+async function runSession(options, w) {
   const cancel = createCancelController();
-  const runner = createProcessRunner({ graceMs: 3e3 });
-  const onSignal = (sig) => cancel.cancel(`received ${sig}`);
+  const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry });
+  const onSignal = (sig) => cancel.cancel(w.onSignal(sig));
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const outcome = await runGate(
-      {
-        config: r.config,
-        configSource: r.configSource,
-        baseDir: process.cwd(),
-        stages: r.stages,
-        resultRoot: r.out,
-        modelDir: r.modelDir,
-        allowCacheWrite: r.allowCacheWrite,
-        synthetic: r.synthetic,
-        history: r.history,
-        provenance: { ...baseProvenance(), "config-hash": configHash(r.config) }
-      },
-      {
-        runner,
-        log,
-        env: process.env,
-        secrets: [],
-        now: () => /* @__PURE__ */ new Date(),
-        cancel,
-        heartbeatMs: 6e4,
-        echo: r.verbose ? (line) => io.stderr(`${line}
-`) : void 0
-      }
-    );
-    io.stdout(outcome.reports.resultLog);
-    log.info(outcome.writeError ? `result dir: ${outcome.resultDir} (not written: see the error above)` : `result dir: ${outcome.resultDir}`);
-    return outcome.result;
+    return await runGate(options, {
+      runner,
+      log: w.log,
+      env: w.env,
+      secrets: w.secrets,
+      now: () => /* @__PURE__ */ new Date(),
+      cancel,
+      heartbeatMs: HEARTBEAT_MS,
+      echo: w.echo
+    });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
 }
+
+// src/cli/run.ts
+async function runLocal(r, io, log) {
+  const outcome = await runSession(
+    {
+      config: r.config,
+      configSource: r.configSource,
+      baseDir: process.cwd(),
+      stages: r.stages,
+      resultRoot: r.out,
+      modelDir: r.modelDir,
+      allowCacheWrite: r.allowCacheWrite,
+      synthetic: r.synthetic,
+      history: r.history,
+      quick: r.quick,
+      provenance: { ...baseProvenance(), "config-hash": configHash(r.config) }
+    },
+    {
+      log,
+      env: process.env,
+      secrets: [],
+      echo: r.verbose ? verboseEcho(io.stderr) : void 0,
+      onSignal: (sig) => `received ${sig}`
+    }
+  );
+  io.stdout(outcome.reports.resultLog);
+  log.info(outcome.writeError ? `result dir: ${outcome.resultDir} (not written: see the error above)` : `result dir: ${outcome.resultDir}`);
+  return outcome.result;
+}
 async function runCommand(flags, io, log) {
   const { config, source } = loadConfig(flags.config, process.cwd());
   if (flags.workdir) config.workdir = flags.workdir;
   if (flags.recordHistory && !flags.history) throw new UsageError("--record-history needs --history FILE");
+  if (flags.quickSteps !== void 0 && !flags.quick) throw new UsageError("--quick-steps needs --quick");
   return runLocal(
     {
       config,
@@ -25607,34 +27421,41 @@ async function runCommand(flags, io, log) {
       out: flags.out,
       allowCacheWrite: !!flags.writeCache,
       verbose: flags.verbose,
-      history: flags.history ? { file: flags.history, record: !!flags.recordHistory } : void 0
+      history: flags.history ? { file: flags.history, record: !!flags.recordHistory } : void 0,
+      quick: flags.quick ? { ...flags.quickSteps !== void 0 ? { steps: parseQuickSteps(flags.quickSteps) } : {} } : void 0
     },
     io,
     log
   );
 }
+function parseQuickSteps(text) {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--quick-steps: expected a whole number >= 1, got "${text}"`);
+  return n;
+}
 
 // src/cli/demo.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-import { existsSync as existsSync12 } from "node:fs";
-import * as path17 from "node:path";
+var import_yaml3 = __toESM(require_dist(), 1);
+import { existsSync as existsSync16, readdirSync as readdirSync10, rmSync as rmSync4, symlinkSync } from "node:fs";
+import * as os4 from "node:os";
+import * as path23 from "node:path";
 import { fileURLToPath } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
 function examplesDir() {
-  let dir = path17.dirname(fileURLToPath(import.meta.url));
+  let dir = path23.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path17.join(dir, "examples", "demo");
-    if (existsSync12(candidate)) return path17.join(dir, "examples");
-    dir = path17.dirname(dir);
+    const candidate = path23.join(dir, "examples", "demo");
+    if (existsSync16(candidate)) return path23.join(dir, "examples");
+    dir = path23.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");
 }
 function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
-  const replay = (run) => [node, path17.join(examples, "demo", "replay-train.mjs"), "--run", path17.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
-  return (0, import_yaml2.stringify)({
+  const replay = (run) => [node, path23.join(examples, "demo", "replay-train.mjs"), "--run", path23.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
+  return (0, import_yaml3.stringify)({
     name: `demo-${scenario}`,
-    model: path17.join(examples, "demo", "Tiny-Llama-init"),
+    model: path23.join(examples, "demo", "Tiny-Llama-init"),
     "result-dir": ".",
     arms: {
       baseline: { label: "Torch", slug: "torch", train: replay("eager"), "timeout-minutes": 10 },
@@ -25642,7 +27463,7 @@ function demoConfigYaml(examples, scenario, speed) {
     },
     evaluations: {
       mtbench: {
-        run: [node, path17.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
+        run: [node, path23.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
         targets: ["original", "baseline", "candidate"],
         judgments: "fastchat/model_judgment/gpt-4_single.jsonl",
         questions: "fastchat/question.jsonl",
@@ -25659,20 +27480,927 @@ async function demoCommand(flags, io, log) {
   if (!(Number(flags.speed) > 0)) throw new UsageError(`--speed must be a positive number (got "${flags.speed}")`);
   const examples = examplesDir();
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), "demo config (built in)");
-  config.workdir = path17.resolve(flags.out);
-  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path17.join(examples, "recorded")}; MT-Bench scores are synthetic`);
-  return runLocal(
+  config.workdir = path23.resolve(flags.out);
+  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path23.join(examples, "recorded")}; MT-Bench scores are synthetic`);
+  const result3 = await runLocal(
     { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
     io,
     log
   );
+  pointLatest(path23.resolve(flags.out), log);
+  return result3;
+}
+function defaultDemoDir() {
+  return path23.join(os4.tmpdir(), "accuracy-gate-demo");
+}
+function pointLatest(out, log) {
+  try {
+    const newest = readdirSync10(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
+    if (!newest) return;
+    const link = path23.join(out, "latest");
+    rmSync4(link, { force: true });
+    symlinkSync(newest, link);
+    log.info(`latest run: ${link}`);
+  } catch {
+  }
 }
 
-// src/cli/main.ts
+// src/cli/calibrate.ts
+import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync7 } from "node:fs";
+import * as path26 from "node:path";
+
+// src/calibrate/pairs.ts
+var CALIBRATED = ["train-loss", "loss-curve", "loss-tail", "eval-loss", "eval-loss-docs", "mtbench"];
+function numberOf(r, key) {
+  const v = r.numbers[key];
+  return typeof v === "number" && Number.isFinite(v) ? v : void 0;
+}
+var TWO_SIDED3 = /* @__PURE__ */ new Set(["train-loss", "loss-curve"]);
+function observe(baseline, candidate, r, ci) {
+  const finite = r.value !== null && Number.isFinite(r.value) ? r.value : null;
+  const value2 = finite !== null && TWO_SIDED3.has(r.id) ? Math.abs(finite) : finite;
+  const o = { baseline, candidate, verdict: r.verdict, value: value2, reason: r.reason };
+  if (ci) {
+    const lo = numberOf(r, ci[0]);
+    const hi = numberOf(r, ci[1]);
+    if (lo !== void 0) o.ciLower = lo;
+    if (hi !== void 0) o.ciUpper = hi;
+  }
+  return o;
+}
+function runCheck(id, a, b, policy) {
+  const training2 = { baseline: a.training, candidate: b.training };
+  switch (id) {
+    case "train-loss":
+      return a.training.trainLoss === void 0 && b.training.trainLoss === void 0 ? null : checkTrainLoss(training2, policy.trainLoss);
+    case "loss-curve":
+      return a.training.curve.length === 0 && b.training.curve.length === 0 ? null : checkLossCurve(training2, policy.lossCurve);
+    case "loss-tail":
+      return a.training.curve.length === 0 && b.training.curve.length === 0 ? null : checkLossTail(training2, policy.lossTail);
+    case "eval-loss":
+      return checkEvalLoss(training2, policy.evalLoss);
+    case "eval-loss-docs": {
+      const docs = { ...a.evalDocs ? { baseline: a.evalDocs } : {}, ...b.evalDocs ? { candidate: b.evalDocs } : {} };
+      return checkEvalLossDocs(docs, policy.evalLossDocs);
+    }
+    case "mtbench":
+      return null;
+  }
+}
+function observePairs(id, set, policy) {
+  const out = [];
+  if (id === "mtbench") {
+    const s = set.mtbench;
+    for (let i = 0; i < s.length; i++) {
+      for (let j = 0; j < s.length; j++) {
+        if (i === j) continue;
+        const r = checkMtBench({ baseline: s[i], candidate: s[j] }, policy.mtbench);
+        if (r) out.push(observe(s[i].modelId, s[j].modelId, r, ["ciLower", "ciUpper"]));
+      }
+    }
+    return out;
+  }
+  const runs = set.runs;
+  const ci = id === "eval-loss-docs" ? ["ciLower", "ciUpper"] : void 0;
+  for (let i = 0; i < runs.length; i++) {
+    for (let j = 0; j < runs.length; j++) {
+      if (i === j) continue;
+      const r = runCheck(id, runs[i], runs[j], policy);
+      if (r) out.push(observe(runs[i].name, runs[j].name, r, ci));
+    }
+  }
+  return out;
+}
+
+// src/calibrate/rule.ts
+var DEFAULT_FACTORS = { c1: 1.5, c2: 3 };
+var RELATIVE_FLOOR = 1e-3;
+var MTBENCH_FLOOR = 0.3;
+function ceil2(x) {
+  if (x <= 0 || !Number.isFinite(x)) return x;
+  const e = Math.floor(Math.log10(x)) - 1;
+  const scale = 10 ** e;
+  const r = Math.ceil(x / scale - 1e-9) * scale;
+  return +r.toPrecision(2);
+}
+function noiseOf(id, obs) {
+  const ok = obs.filter((o) => o.verdict !== "invalid" && o.value !== null);
+  if (ok.length === 0) return null;
+  const n = { largest: 0, largestEstimate: 0, upperHalfWidth: 0, lowerHalfWidth: 0, largestUpper: -Infinity };
+  for (const o of ok) {
+    const v = o.value;
+    n.largestEstimate = Math.max(n.largestEstimate, Math.abs(v));
+    if (o.ciUpper !== void 0) {
+      n.upperHalfWidth = Math.max(n.upperHalfWidth, o.ciUpper - v);
+      n.largestUpper = Math.max(n.largestUpper, o.ciUpper);
+    }
+    if (o.ciLower !== void 0) n.lowerHalfWidth = Math.max(n.lowerHalfWidth, v - o.ciLower);
+    const stat = id === "mtbench" ? o.ciLower !== void 0 ? -o.ciLower : -v : v;
+    n.largest = Math.max(n.largest, stat);
+  }
+  if (!Number.isFinite(n.largestUpper)) n.largestUpper = 0;
+  return n;
+}
+function suggestBounds(id, noise, f2) {
+  if (id === "mtbench") {
+    const margin = Math.max(MTBENCH_FLOOR, ceil2(f2.c1 * noise.largest));
+    return { pass: margin, fail: margin };
+  }
+  const pass = Math.max(RELATIVE_FLOOR, ceil2(f2.c1 * noise.largest));
+  let fail = ceil2(pass * f2.c2 / f2.c1);
+  if (id === "eval-loss-docs") fail = Math.max(fail, ceil2(f2.c1 * noise.largestUpper));
+  return { pass, fail: Math.max(fail, pass) };
+}
+function minimalDetectableEffect(id, bounds3, noise) {
+  if (id === "mtbench") return bounds3.fail + noise.largestEstimate + noise.upperHalfWidth;
+  const viaEstimate = bounds3.fail + noise.largest;
+  if (id === "eval-loss-docs") return Math.min(viaEstimate, bounds3.pass + noise.largest + noise.lowerHalfWidth);
+  return viaEstimate;
+}
+function ratesOf(obs) {
+  const r = { pairs: obs.length, fails: 0, inconclusive: 0, info: 0, invalid: 0 };
+  for (const o of obs) {
+    if (o.verdict === "fail") r.fails++;
+    else if (o.verdict === "inconclusive") r.inconclusive++;
+    else if (o.verdict === "info") r.info++;
+    else if (o.verdict === "invalid") r.invalid++;
+  }
+  return r;
+}
+function outsideRangeChance(n) {
+  return 2 / (n + 1);
+}
+
+// src/calibrate/calibrate.ts
+function boundsOf(id, p) {
+  switch (id) {
+    case "train-loss":
+      return { pass: p.trainLoss.pass, fail: p.trainLoss.fail };
+    case "loss-curve":
+      return { pass: p.lossCurve.pass, fail: p.lossCurve.fail };
+    case "loss-tail":
+      return { pass: p.lossTail.pass, fail: p.lossTail.fail };
+    case "eval-loss":
+      return { pass: p.evalLoss.pass, fail: p.evalLoss.fail };
+    case "eval-loss-docs":
+      return { pass: p.evalLossDocs.pass, fail: p.evalLossDocs.fail };
+    case "mtbench":
+      return { pass: p.mtbench.margin, fail: p.mtbench.margin };
+  }
+}
+function withBounds(p, id, b) {
+  const out = structuredClone(p);
+  switch (id) {
+    case "train-loss":
+      Object.assign(out.trainLoss, b, { enabled: true });
+      break;
+    case "loss-curve":
+      Object.assign(out.lossCurve, b, { enabled: true });
+      break;
+    case "loss-tail":
+      Object.assign(out.lossTail, b, { enabled: true });
+      break;
+    case "eval-loss":
+      Object.assign(out.evalLoss, b, { enabled: true });
+      break;
+    case "eval-loss-docs":
+      Object.assign(out.evalLossDocs, b, { enabled: true });
+      break;
+    case "mtbench":
+      out.mtbench.margin = b.pass;
+      out.mtbench.enabled = true;
+      break;
+  }
+  return out;
+}
+function enabled(id, p) {
+  const key = { "train-loss": "trainLoss", "loss-curve": "lossCurve", "loss-tail": "lossTail", "eval-loss": "evalLoss", "eval-loss-docs": "evalLossDocs", mtbench: "mtbench" };
+  return p[key[id]].enabled;
+}
+function calibrateCheck(id, set, policy, f2) {
+  const current = boundsOf(id, policy);
+  const obs = observePairs(id, set, withBounds(policy, id, current));
+  if (obs.length === 0) return null;
+  const units = id === "mtbench" ? set.mtbench.length : set.runs.length;
+  const noise = noiseOf(id, obs);
+  const notes = [];
+  const rates = ratesOf(obs);
+  if (rates.invalid > 0) {
+    const first = obs.find((o) => o.verdict === "invalid");
+    notes.push(`${rates.invalid} of ${rates.pairs} pairs are not comparable (e.g. ${first.baseline} -> ${first.candidate}: ${first.reason}); they are left out of the noise`);
+  }
+  if (rates.info > 0) {
+    const first = obs.find((o) => o.verdict === "info");
+    notes.push(`not gated with these inputs: ${first.reason}`);
+  }
+  const cal = {
+    id,
+    unit: id === "mtbench" ? "score" : "relative",
+    units,
+    noise,
+    current: { bounds: current, rates, mde: noise ? minimalDetectableEffect(id, current, noise) : null },
+    disabled: !enabled(id, policy),
+    notes,
+    observations: obs
+  };
+  if (!noise) {
+    notes.push("no pair gave a value: no bounds suggested");
+    return cal;
+  }
+  const top = obs.filter((o) => o.value !== null && o.verdict !== "invalid");
+  const statOf = (o) => id === "mtbench" ? -(o.ciLower ?? o.value) : o.value;
+  const largest = top.reduce((a, b) => statOf(b) > statOf(a) ? b : a);
+  cal.largestPair = `${largest.baseline} -> ${largest.candidate}`;
+  const bounds3 = suggestBounds(id, noise, f2);
+  const again = observePairs(id, set, withBounds(policy, id, bounds3));
+  cal.suggested = { bounds: bounds3, rates: ratesOf(again), mde: minimalDetectableEffect(id, bounds3, noise) };
+  if (noise.largest === 0 && noise.largestEstimate === 0) {
+    notes.push("every pair is bit-identical: this measures no noise at all; the suggestion is the floor");
+  }
+  return cal;
+}
+function calibrate(set, policy, factors) {
+  const checks = CALIBRATED.map((id) => calibrateCheck(id, set, policy, factors)).filter((c) => c !== null);
+  const notes = [];
+  const n = set.runs.length;
+  const judged = set.mtbench.length;
+  const little = (count, what) => {
+    if (count === 0) return;
+    const chance = Math.round(outsideRangeChance(count) * 100);
+    const base = `${count} ${what}: a new one falls outside the range of these with probability 2/(N+1) = ${chance} %`;
+    notes.push(
+      count < 3 ? `${base}. ${count} ${what} are one comparison seen both ways: the largest A/A value is a single draw, so treat the suggestion as a lower limit and record at least 3 (better 6 or more) before enforcing it` : `${base}; c1 and c2 are the headroom for that`
+    );
+  };
+  little(n, "runs");
+  little(judged, "MT-Bench-judged checkpoints");
+  return { runs: set.runs.map((r) => r.name), modelIds: set.mtbench.map((m) => m.modelId), factors, checks, notes };
+}
+
+// src/calibrate/render.ts
+var KEYS = {
+  "train-loss": "train-loss",
+  "loss-curve": "loss-curve",
+  "loss-tail": "loss-tail",
+  "eval-loss": "eval-loss",
+  "eval-loss-docs": "eval-loss-docs",
+  mtbench: "mtbench"
+};
+function value(c, x) {
+  if (x === null || x === void 0) return "n/a";
+  return c.unit === "score" ? num(x, 2) : pct(x);
+}
+function bounds2(c, b) {
+  if (!b) return "n/a";
+  return c.unit === "score" ? `margin ${num(b.pass, 2)}` : `${pct(b.pass)} / ${pct(b.fail)}`;
+}
+function rate(r, key) {
+  return r ? `${r[key]}/${r.pairs}` : "n/a";
+}
+var HEADER2 = ["check", "largest A/A", "pair", "bounds now", "FAIL", "INCONCL.", "MDE now", "suggested", "FAIL", "INCONCL.", "MDE then"];
+function rows(cal) {
+  return cal.checks.map((c) => ({
+    cells: [
+      c.disabled ? `${c.id} (disabled)` : c.id,
+      value(c, c.noise?.largest),
+      c.largestPair ?? "n/a",
+      bounds2(c, c.current.bounds),
+      rate(c.current.rates, "fails"),
+      rate(c.current.rates, "inconclusive"),
+      value(c, c.current.mde),
+      bounds2(c, c.suggested?.bounds),
+      rate(c.suggested?.rates, "fails"),
+      rate(c.suggested?.rates, "inconclusive"),
+      value(c, c.suggested?.mde)
+    ]
+  }));
+}
+function headline(cal) {
+  const parts = [`${cal.runs.length} A/A runs (${cal.runs.join(", ")})`];
+  if (cal.modelIds.length) parts.push(`${cal.modelIds.length} MT-Bench-judged checkpoints (${cal.modelIds.join(", ")})`);
+  return `${parts.join(", ")}; every ordered pair (one run as the baseline, another as the candidate); c1 = ${cal.factors.c1}, c2 = ${cal.factors.c2}`;
+}
+function allNotes(cal) {
+  return [...cal.notes, ...cal.checks.flatMap((c) => c.notes.map((n) => `${c.id}: ${n}`))];
+}
+function renderTable(cal) {
+  const all = [HEADER2, ...rows(cal).map((r) => r.cells)];
+  const widths = HEADER2.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (cells) => cells.map((s, i) => s.padEnd(widths[i])).join("  ").trimEnd();
+  const out = [`accuracy-gate calibrate: ${headline(cal)}`, "", line(all[0]), ...all.slice(1).map(line), ""];
+  out.push("FAIL / INCONCL.: A/A pairs that verdict would get (false alarms); MDE: the smallest regression sure to FAIL.");
+  for (const n of allNotes(cal)) out.push(`note: ${n}`);
+  return `${out.join("\n")}
+`;
+}
+function renderSnippet(cal) {
+  const lines = [
+    `# Suggested by accuracy-gate calibrate from ${cal.runs.length} A/A runs${cal.modelIds.length ? ` and ${cal.modelIds.length} MT-Bench-judged checkpoints` : ""}:`,
+    `# pass = ${cal.factors.c1} x the largest A/A value (at least ${pct(RELATIVE_FLOOR)}), fail = ${cal.factors.c2} x it;`,
+    `# mtbench margin = ${cal.factors.c1} x how far the A/A CI fell below 0 (at least ${MTBENCH_FLOOR}).`,
+    "checks:"
+  ];
+  let any = false;
+  for (const c of cal.checks) {
+    if (c.disabled || !c.suggested) continue;
+    any = true;
+    const b = c.suggested.bounds;
+    const largest = value(c, c.noise?.largest);
+    lines.push(`  ${KEYS[c.id]}: # largest A/A ${largest}; smallest regression sure to FAIL ${value(c, c.suggested.mde)}`);
+    if (c.id === "mtbench") lines.push(`    margin: ${b.pass}`);
+    else lines.push(`    pass: ${b.pass}`, `    fail: ${b.fail}`);
+  }
+  if (!any) lines[lines.length - 1] = "checks: {} # nothing to suggest: no check had data";
+  return `${lines.join("\n")}
+`;
+}
+function mdRow(cells) {
+  return `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
+}
+function renderMarkdown(cal) {
+  const out = ["# Calibration (A/A)", "", headline(cal), "", mdRow(HEADER2), mdRow(HEADER2.map(() => "---")), ...rows(cal).map((r) => mdRow(r.cells)), ""];
+  out.push(
+    "- **largest A/A**: the largest value, over the pairs, of the statistic the check gates on (loss-tail, eval-loss, eval-loss-docs: the worse side; mtbench: how far the 95 % CI fell below 0).",
+    "- **FAIL / INCONCL.**: how many A/A pairs that check would FAIL or call INCONCLUSIVE with those bounds: every one is a false alarm.",
+    "- **MDE**: the smallest true regression sure to FAIL even when the noise works against it: fail bound + largest A/A value (eval-loss-docs and mtbench add their CI half-width; see docs/calibration.md).",
+    ""
+  );
+  const notes = allNotes(cal);
+  if (notes.length) out.push("## Notes", "", ...notes.map((n) => `- ${n}`), "");
+  out.push("## Config snippet", "", "```yaml", renderSnippet(cal).trimEnd(), "```", "");
+  return out.join("\n");
+}
+function renderJson(cal) {
+  return `${JSON.stringify(cal, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? null : v, 2)}
+`;
+}
+
+// src/calibrate/load.ts
+import { existsSync as existsSync17, statSync as statSync10 } from "node:fs";
+import * as path24 from "node:path";
+
+// src/calibrate/history-runs.ts
+function keyOf(e) {
+  if (e.baselineCacheKey) return `baseline cache key ${e.baselineCacheKey}`;
+  if (e.configHash) return `config hash ${e.configHash.slice(0, 16)}`;
+  return null;
+}
+function historyRuns(entries, source) {
+  const skipped = { otherInputs: 0, noKey: 0, cached: 0, repeated: 0 };
+  const newest = [...entries].reverse().find((e) => keyOf(e) !== null);
+  const key = newest ? keyOf(newest) : null;
+  const runs = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const e of entries) {
+    const k = keyOf(e);
+    if (k === null) {
+      skipped.noKey++;
+      continue;
+    }
+    if (k !== key) {
+      skipped.otherInputs++;
+      continue;
+    }
+    if (e.baselineCached) {
+      skipped.cached++;
+      continue;
+    }
+    const numbers = `${e.baseline.trainLoss}|${e.baseline.evalLoss}`;
+    if (e.baselineCached === void 0 && seen.has(numbers)) {
+      skipped.repeated++;
+      continue;
+    }
+    seen.add(numbers);
+    runs.push({
+      name: `${e.date.slice(0, 19)}${e.commit ? `@${e.commit.slice(0, 7)}` : ""}`,
+      training: {
+        source: `${source} (${e.date})`,
+        files: [source],
+        curve: [],
+        notes: [],
+        ...e.baseline.trainLoss !== null ? { trainLoss: e.baseline.trainLoss } : {},
+        ...e.baseline.evalLoss !== null ? { evalLoss: e.baseline.evalLoss } : {}
+      }
+    });
+  }
+  return { runs, key, skipped };
+}
+function describeSkipped(s) {
+  const parts = [];
+  if (s.otherInputs) parts.push(`${s.otherInputs} with other baseline inputs`);
+  if (s.noKey) parts.push(`${s.noKey} that record no input key (cache off and no config hash)`);
+  if (s.cached) parts.push(`${s.cached} whose baseline came from the cache`);
+  if (s.repeated) parts.push(`${s.repeated} repeating an earlier baseline's numbers exactly (a cached baseline recorded before baselineCached existed)`);
+  return parts.length ? `history entries left out: ${parts.join("; ")}` : null;
+}
+
+// src/calibrate/load.ts
+function refuse(problems) {
+  if (problems.length === 0) return;
+  const p = problems[0];
+  const more2 = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : "";
+  const msg = p.message.startsWith(p.source) ? p.message : `${p.source}: ${p.message}`;
+  throw new UsageError(`calibrate: ${msg.split("\n")[0]}${more2}`);
+}
+function names(dirs) {
+  const base = dirs.map((d) => path24.basename(path24.resolve(d)));
+  return new Set(base).size === base.length ? base : dirs;
+}
+function loadRun(dir, name, config) {
+  if (!existsSync17(dir) || !statSync10(dir).isDirectory()) throw new UsageError(`calibrate: ${dir}: not a directory (--runs takes trainer output dirs)`);
+  const problems = [];
+  const training2 = loadTraining(dir, void 0, problems);
+  const evaluations = loadEvaluations({ baseline: dir }, config, problems);
+  refuse(problems);
+  if (!training2) throw new UsageError(`calibrate: ${dir}: no training results read`);
+  return { name, training: training2, ...evaluations.evalDocs?.baseline ? { evalDocs: evaluations.evalDocs.baseline } : {} };
+}
+function loadRuns(dirs, config, given) {
+  const n = given ?? names(dirs);
+  return dirs.map((d, i) => loadRun(d, n[i], config));
+}
+function loadMtBench2(files, modelIds2) {
+  const rows2 = [];
+  for (const file of files) {
+    try {
+      rows2.push(...readJudgmentsFile(file));
+    } catch (e) {
+      refuse([problemOf(e, file)]);
+    }
+  }
+  const where = files.join(", ");
+  return modelIds2.map((id) => {
+    try {
+      return scoreModel(rows2, id, void 0, where);
+    } catch (e) {
+      refuse([problemOf(e, where)]);
+      throw e;
+    }
+  });
+}
+function loadHistory(file) {
+  if (!existsSync17(file)) throw new UsageError(`calibrate: ${file}: history file not found`);
+  return historyRuns(readHistory(file), file);
+}
+
+// src/calibrate/repeat.ts
+import { readFileSync as readFileSync13 } from "node:fs";
+import * as path25 from "node:path";
+var REPEAT_ENV = "ACCURACY_GATE_REPEAT";
+function repeatConfig(config, i) {
+  const c = structuredClone(config);
+  c.cache.enabled = false;
+  const arm2 = c.arms.baseline;
+  if (path25.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
+  arm2.env = { ...arm2.env, [REPEAT_ENV]: String(i) };
+  if (c.evaluations.mtbench) c.evaluations.mtbench.env = { ...c.evaluations.mtbench.env, [REPEAT_ENV]: String(i) };
+  return c;
+}
+async function repeatBaseline(config, configSource, k, root, log, echo) {
+  const cancel = createCancelController();
+  const runner = createProcessRunner({ graceMs: 3e3 });
+  const onSignal = (sig) => cancel.cancel(`received ${sig}`);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const evalBaseline = !!config.evaluations.mtbench?.enabled && config.evaluations.mtbench.targets.includes("baseline");
+  const stages = evalBaseline ? ["train-baseline", "eval-baseline"] : ["train-baseline"];
+  const out = { dirs: [], mtbench: [] };
+  try {
+    for (let i = 1; i <= k; i++) {
+      log.info(`calibrate: repeat ${i} of ${k} (${stages.join(", ")})`);
+      const c = repeatConfig(config, i);
+      const outcome = await runGate(
+        {
+          config: c,
+          configSource,
+          baseDir: process.cwd(),
+          stages,
+          resultRoot: root,
+          allowCacheWrite: false,
+          provenance: { ...baseProvenance(), "config-hash": configHash(c) }
+        },
+        { runner, log, env: process.env, secrets: [], now: () => /* @__PURE__ */ new Date(), cancel, heartbeatMs: 6e4, echo }
+      );
+      if (outcome.result.verdict !== "pass") {
+        throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
+      }
+      const manifest = JSON.parse(readFileSync13(path25.join(outcome.resultDir, MANIFEST), "utf8"));
+      const arm2 = manifest.arms.baseline;
+      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path25.join(outcome.resultDir, MANIFEST)}`);
+      out.dirs.push(path25.resolve(outcome.resultDir, arm2.output));
+      const mt = manifest.mtbench.baseline;
+      if (evalBaseline && mt) {
+        const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
+        const scores = scoreModel(parseJudgments(`${mt.lines.join("\n")}
+`, where), mt.modelId, void 0, where);
+        if (out.mtbench.some((m) => m.modelId === scores.modelId)) scores.modelId = `repeat-${i}:${scores.modelId}`;
+        out.mtbench.push(scores);
+      }
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return out;
+}
+
+// src/cli/calibrate.ts
+function factor(raw2, flag, fallback) {
+  if (raw2 === void 0) return fallback;
+  const x = Number(raw2);
+  if (!Number.isFinite(x) || x < 1) throw new UsageError(`${flag} must be a number >= 1 (a bound below the largest A/A value would fail A/A runs), got "${raw2}"`);
+  return x;
+}
+function factorsOf(flags) {
+  const c1 = factor(flags.passFactor, "--pass-factor", DEFAULT_FACTORS.c1);
+  const c2 = factor(flags.failFactor, "--fail-factor", Math.max(DEFAULT_FACTORS.c2, c1));
+  if (c2 < c1) throw new UsageError(`--fail-factor (${c2}) must be >= --pass-factor (${c1})`);
+  return { c1, c2 };
+}
+function checkSources(flags) {
+  const given = [flags.runs?.length ? "--runs" : null, flags.repeat !== void 0 ? "--repeat" : null, flags.history ? "--history" : null].filter(Boolean);
+  if (given.length !== 1) throw new UsageError(`calibrate takes exactly one of --runs DIR DIR ..., --repeat K, --history FILE${given.length ? ` (got ${given.join(" and ")})` : ""}`);
+  if (flags.runs && flags.runs.length < 2) throw new UsageError(`--runs needs at least 2 trainer output dirs of the same configuration (got ${flags.runs.length})`);
+  const ids = flags.modelIds ?? [];
+  if (flags.mtbench.length && ids.length < 2) throw new UsageError("--mtbench needs --model-ids ID ID ... (at least 2 MT-Bench model ids of A/A checkpoints)");
+  if (ids.length && !flags.mtbench.length) throw new UsageError("--model-ids needs --mtbench FILE (the judgment JSONL)");
+  if ((flags.mtbench.length || ids.length) && flags.history) throw new UsageError("--mtbench does not combine with --history (the history holds MT-Bench averages, not judgments)");
+  if (new Set(ids).size !== ids.length) throw new UsageError("--model-ids lists a model id twice");
+}
+async function calibrateCommand(flags, io, log) {
+  checkSources(flags);
+  const factors = factorsOf(flags);
+  const { config, source } = loadConfig(flags.config, process.cwd());
+  const started = /* @__PURE__ */ new Date();
+  const dir = path26.resolve(flags.out ?? "calibration", timestampName(started));
+  const extraNotes = [];
+  let set;
+  if (flags.runs) {
+    set = { runs: loadRuns(flags.runs, config), mtbench: flags.mtbench.length ? loadMtBench2(flags.mtbench, flags.modelIds ?? []) : [] };
+  } else if (flags.repeat !== void 0) {
+    const k = Number(flags.repeat);
+    if (!Number.isInteger(k) || k < 2) throw new UsageError(`--repeat must be a whole number >= 2, got "${flags.repeat}"`);
+    if (flags.mtbench.length) throw new UsageError("--mtbench does not combine with --repeat (each repeat is evaluated as the config says)");
+    const made = await repeatBaseline(config, source, k, path26.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
+`) : void 0);
+    set = { runs: loadRuns(made.dirs, config, made.dirs.map((_, i) => `repeat-${i + 1}`)), mtbench: made.mtbench.length >= 2 ? made.mtbench : [] };
+    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path26.join(dir, "runs")}`);
+  } else {
+    const sel = loadHistory(flags.history);
+    if (sel.runs.length < 2) {
+      const skipped2 = describeSkipped(sel.skipped);
+      throw new UsageError(`calibrate: ${flags.history}: ${sel.runs.length} usable baseline entr${sel.runs.length === 1 ? "y" : "ies"}, at least 2 are needed${skipped2 ? ` (${skipped2})` : ""}`);
+    }
+    set = { runs: sel.runs, mtbench: [] };
+    extraNotes.push(`history ${flags.history}: ${sel.runs.length} baselines with ${sel.key}; only whole-run numbers are recorded there, so loss-curve, loss-tail, eval-loss-docs and mtbench need --runs`);
+    const skipped = describeSkipped(sel.skipped);
+    if (skipped) extraNotes.push(skipped);
+  }
+  const cal = calibrate(set, config.checks, factors);
+  cal.notes.push(...extraNotes);
+  if (cal.checks.length === 0) throw new UsageError("calibrate: no check had data in these runs (no train_loss, loss curve, eval loss or MT-Bench)");
+  const table2 = renderTable(cal);
+  const snippet = renderSnippet(cal);
+  try {
+    mkdirSync7(dir, { recursive: true });
+    writeFileSync7(path26.join(dir, "calibration.md"), renderMarkdown(cal));
+    writeFileSync7(path26.join(dir, "calibration.json"), renderJson(cal));
+    writeFileSync7(path26.join(dir, "checks.yml"), snippet);
+    log.info(`calibration written to ${dir} (calibration.md, calibration.json, checks.yml)`);
+  } catch (e) {
+    log.error(`could not write the calibration to ${dir}: ${errorMessage(e)}`);
+  }
+  io.stdout(`${table2}
+${snippet}`);
+  return cal;
+}
+
+// src/cli/init.ts
+import { existsSync as existsSync18, mkdirSync as mkdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
+import * as path27 from "node:path";
+var CONFIG_FILE = ".github/accuracy-gate.yml";
+var WORKFLOW_FILE = ".github/workflows/accuracy-gate.yml";
+var SCHEMA_URL = "https://raw.githubusercontent.com/accuracy-gate/accuracy-gate/v1/src/config/config.schema.json";
+function detectLayout(root) {
+  return existsSync18(path27.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
+}
+var CHECKS = `checks:                          # the default bounds, written out to tune (fractions: 0.005 = 0.5 %)
+  train-loss: { pass: 0.005, fail: 0.01 }    # |Δ| of HF train_loss, Δ = (candidate − baseline) / baseline
+  loss-curve: { pass: 0.01, fail: 0.02 }     # |Δ| of the smoothed per-step loss after warm-up
+  loss-tail:  { pass: 0.005, fail: 0.01 }    # mean Δ over the last 10 % of steps (only worse is gated)
+  mtbench:    { margin: 0.5 }                # PASS when the CI lower bound of candidate − baseline > −0.5
+`;
+function configText(layout) {
+  if (layout === "torchacc") {
+    return `# yaml-language-server: $schema=${SCHEMA_URL}
+# accuracy-gate for TorchAcc's accuracy benchmark (benchmarks/accuracy: llama.sh trains torch native
+# with 0 and TorchAcc with 1, fastchat.sh runs MT-Bench). Written by \`accuracy-gate init\`.
+# Every key not written here comes from the built-in TorchAcc flow: see the README's
+# "Config reference" for all of them and their defaults.
+extends: builtin
+name: torchacc-accuracy          # one PR comment per name; also the artifact's name
+# model: ./Llama-3.2-1B          # the original checkpoint, relative to workdir (or --model-dir)
+# workdir: benchmarks/accuracy   # where llama.sh and fastchat.sh run
+# arms:                          # CUDA_VISIBLE_DEVICES per arm; with parallel: true both train at once
+#   baseline:  { gpus: "0,1,2,3" }
+#   candidate: { gpus: "4,5,6,7" }
+# parallel: false
+# evaluations:
+#   mtbench:
+#     enabled: false             # no MT-Bench stages (and no judge credentials needed)
+${CHECKS}# cache:
+#   enabled: true                # reuse the baseline training and the original model's MT-Bench
+#                                # (written only by runs of the default branch)
+`;
+  }
+  return `# yaml-language-server: $schema=${SCHEMA_URL}
+# accuracy-gate for two training commands: a baseline and a candidate (eager vs torch.compile, two
+# commits, two configs). Written by \`accuracy-gate init\`: fill in the two train commands.
+# Each must write a HuggingFace Trainer output dir to {output} (trainer_state.json with its
+# log_history, train_results.json), or print HF's log lines; see examples/custom-script.yml.
+extends: none                    # this file alone: nothing of the built-in TorchAcc flow
+name: accuracy-parity
+# model: ./model                 # the original checkpoint, relative to workdir ({model} in commands)
+workdir: .
+arms:
+  baseline:
+    label: Baseline
+    train: python train.py --output_dir {output}              # TODO: your baseline training command
+    timeout-minutes: 360
+  candidate:
+    label: Candidate
+    train: python train.py --output_dir {output} --compile    # TODO: your candidate training command
+    timeout-minutes: 360
+# evaluations:
+#   mtbench:                     # FastChat MT-Bench per checkpoint ({checkpoint}); see the README
+#     run: bash ./eval_mtbench.sh {checkpoint}
+#     judgments: data/mt_bench/model_judgment/gpt-4_single.jsonl
+${CHECKS.replace(/^ {2}mtbench:.*\n/m, "")}`;
+}
+function workflowText(layout) {
+  const secrets = layout === "torchacc" ? `        env:                           # judge credentials reach the MT-Bench commands only
+          MIT_SPIDER_TOKEN: \${{ secrets.MIT_SPIDER_TOKEN }}
+          MIT_SPIDER_URL: \${{ secrets.MIT_SPIDER_URL }}
+          M6_TENANT: \${{ secrets.M6_TENANT }}
+` : "";
+  return `# accuracy-gate: pull requests are gated, a nightly run records the trend, and a manual run
+# takes a model dir and stages. Written by \`accuracy-gate init\`. Needs a self-hosted GPU runner.
+name: accuracy-gate
+on:
+  pull_request:
+  schedule:
+    - cron: '0 18 * * *'
+  workflow_dispatch:
+    inputs:
+      model-dir:
+        description: "Original model dir (default: the config's model)"
+        required: false
+        default: ''
+      stages:
+        description: 'Stages to run: all, or a comma list (train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate,compare)'
+        required: false
+        default: all
+concurrency:
+  group: accuracy-gate-\${{ github.event.pull_request.number || github.ref }}
+  cancel-in-progress: \${{ github.event_name == 'pull_request' }}
+permissions:
+  contents: read
+  pull-requests: write
+jobs:
+  gate:
+    runs-on: [self-hosted, gpu]
+    timeout-minutes: 720
+    steps:
+      - uses: actions/checkout@v5
+      - id: gate
+        uses: accuracy-gate/accuracy-gate@v1
+        with:
+          config: ${CONFIG_FILE}
+          model-dir: \${{ inputs.model-dir }}
+          stages: \${{ inputs.stages || 'all' }}
+${secrets}`;
+}
+async function initCommand(flags, io, log) {
+  const root = path27.resolve(flags.dir ?? ".");
+  if (!existsSync18(root)) throw new UsageError(`${root}: no such directory`);
+  const layout = detectLayout(root);
+  const files = [
+    { name: CONFIG_FILE, text: configText(layout) },
+    { name: WORKFLOW_FILE, text: workflowText(layout) }
+  ];
+  const taken = files.filter((f2) => existsSync18(path27.join(root, f2.name))).map((f2) => f2.name);
+  if (taken.length > 0) {
+    throw new UsageError(`${taken.join(" and ")} already exist${taken.length === 1 ? "s" : ""}: init never overwrites; move ${taken.length === 1 ? "it" : "them"} away or edit ${taken.length === 1 ? "it" : "them"}`);
+  }
+  for (const f2 of files) {
+    const file = path27.join(root, f2.name);
+    mkdirSync8(path27.dirname(file), { recursive: true });
+    writeFileSync8(file, f2.text, { flag: "wx" });
+  }
+  log.info(layout === "torchacc" ? "found TorchAcc's accuracy benchmark (benchmarks/accuracy/llama.sh)" : "no benchmarks/accuracy/llama.sh: wrote a config for two training commands of your own");
+  io.stdout(`wrote ${CONFIG_FILE}
+wrote ${WORKFLOW_FILE}
+next: ${layout === "generic" ? `fill in the train commands in ${CONFIG_FILE}, then ` : ""}accuracy-gate validate, then accuracy-gate run
+`);
+}
+
+// src/cli/validate.ts
+function validateCommand(flags, io, log) {
+  const { config, source } = loadConfig(flags.config, process.cwd());
+  if (flags.workdir) config.workdir = flags.workdir;
+  const check2 = checkRun(
+    {
+      config,
+      configSource: source,
+      baseDir: process.cwd(),
+      stages: parseStages(flags.stages),
+      resultRoot: flags.out,
+      modelDir: flags.modelDir
+    },
+    { env: process.env, secrets: [], log }
+  );
+  io.stdout(`config: ${source} is valid
+`);
+  io.stdout(check2.plan);
+  for (const w of check2.warnings) log.warn(`preflight: ${w}`);
+  if (check2.problems.length) {
+    for (const p of check2.problems) io.stderr(`accuracy-gate: preflight: ${p}
+`);
+    io.stderr(`accuracy-gate: ${check2.problems.length} problem(s): the run would be refused before training
+`);
+    return 2 /* Usage */;
+  }
+  io.stdout("preflight: ok (nothing was started)\n");
+  return 0 /* Pass */;
+}
+
+// src/cli/bisect.ts
+import { mkdirSync as mkdirSync9, writeFileSync as writeFileSync9 } from "node:fs";
+import * as path28 from "node:path";
+
+// src/cli/git.ts
+import { spawnSync as spawnSync2 } from "node:child_process";
+function git(cwd, args) {
+  const r = spawnSync2("git", args, { cwd, encoding: "utf8" });
+  if (r.error) throw new UsageError(`cannot run git: ${r.error.message}`);
+  return { ok: r.status === 0, out: r.stdout.trim(), err: r.stderr.trim() };
+}
+function must(cwd, args, what) {
+  const r = git(cwd, args);
+  if (!r.ok) throw new UsageError(`${what}: ${r.err.split("\n")[0] || `git ${args.join(" ")} failed`}`);
+  return r.out;
+}
+function cleanWorkTree(cwd) {
+  const top = git(cwd, ["rev-parse", "--show-toplevel"]);
+  if (!top.ok) throw new UsageError(`bisect: ${cwd} is not in a git work tree`);
+  const dirty = must(top.out, ["status", "--porcelain", "--untracked-files=no"], "bisect: git status");
+  if (dirty) throw new UsageError(`bisect: the work tree has uncommitted changes (${dirty.split("\n")[0].trim()}${dirty.includes("\n") ? ", ..." : ""}); commit or stash them first`);
+  return top.out;
+}
+function resolveRev(top, rev, flag) {
+  const r = git(top, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
+  if (!r.ok || !r.out) throw new UsageError(`bisect: ${flag} ${rev}: not a commit in this repository`);
+  return r.out;
+}
+function currentHead(top) {
+  const sha = must(top, ["rev-parse", "HEAD"], "bisect: git rev-parse HEAD");
+  const branch = git(top, ["symbolic-ref", "-q", "--short", "HEAD"]);
+  return { ref: branch.ok && branch.out ? branch.out : sha, sha };
+}
+function checkout(top, ref, detach) {
+  must(top, ["checkout", "-q", ...detach ? ["--detach"] : [], ref], `bisect: git checkout ${ref}`);
+}
+function commitsBetween(top, good, bad) {
+  const isAncestor = git(top, ["merge-base", "--is-ancestor", good, bad]);
+  if (!isAncestor.ok) throw new UsageError(`bisect: --good ${good.slice(0, 12)} is not an ancestor of --bad ${bad.slice(0, 12)}`);
+  const out = must(top, ["rev-list", "--reverse", "--ancestry-path", `${good}..${bad}`], "bisect: git rev-list");
+  return out ? out.split("\n") : [];
+}
+function subjectOf(top, sha) {
+  return must(top, ["log", "-1", "--format=%s", sha], "bisect: git log");
+}
+
+// src/cli/bisect.ts
+var markOf = (v) => v === "pass" ? "good" : v === "fail" ? "bad" : "skip";
+async function bisectCommits(commits, test) {
+  let lo = -1;
+  let hi = commits.length - 1;
+  const skipped = /* @__PURE__ */ new Set();
+  while (hi - lo > 1) {
+    const mid = lo + hi >> 1;
+    const order = [...Array(hi - lo - 1).keys()].map((i) => lo + 1 + i).sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b);
+    const pick = order.find((i) => !skipped.has(i));
+    if (pick === void 0) return { suspects: commits.slice(lo + 1, hi + 1), stopped: false };
+    const mark = await test(commits[pick]);
+    if (mark === "stop") return { suspects: commits.slice(lo + 1, hi + 1), stopped: true };
+    if (mark === "good") lo = pick;
+    else if (mark === "bad") hi = pick;
+    else skipped.add(pick);
+  }
+  return { culprit: commits[hi], suspects: [commits[hi]], stopped: false };
+}
+async function bisectCommand(flags, io, log) {
+  const cwd = process.cwd();
+  const top = cleanWorkTree(cwd);
+  const good = resolveRev(top, flags.good, "--good");
+  const bad = resolveRev(top, flags.bad, "--bad");
+  const commits = commitsBetween(top, good, bad);
+  const { config, source } = loadConfig(flags.config, cwd);
+  const base = flags.out ? path28.resolve(cwd, flags.out) : path28.resolve(cwd, config.workdir, config.resultDir);
+  const root = path28.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
+  mkdirSync9(root, { recursive: true });
+  const quick = !!flags.quick;
+  log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? " (quick tier)" : ""}; results under ${root}`);
+  const cancel = { cancelled: false };
+  const onSignal = () => {
+    cancel.cancelled = true;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const head = currentHead(top);
+  const report = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
+  const write = () => writeFileSync9(path28.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
+`);
+  const gate = async (sha, role, stages) => {
+    if (cancel.cancelled) return void 0;
+    checkout(top, sha, true);
+    log.info(`bisect: ${role} ${sha.slice(0, 12)} ${subjectOf(top, sha)}`);
+    const outcome = await runSession(
+      {
+        config: structuredClone(config),
+        configSource: source,
+        baseDir: cwd,
+        stages,
+        resultRoot: root,
+        allowCacheWrite: false,
+        provenance: { ...baseProvenance(), "config-hash": configHash(config), commit: sha },
+        ...quick ? { quick: {} } : {}
+      },
+      { log, env: process.env, secrets: [], onSignal: (sig) => `received ${sig}` }
+    );
+    if (cancel.cancelled) return void 0;
+    report.steps.push({ sha, role, verdict: outcome.result.verdict, result_dir: outcome.resultDir });
+    if (markOf(outcome.result.verdict) === "skip") report.skipped.push(sha);
+    write();
+    log.info(`bisect: ${sha.slice(0, 12)} ${outcome.result.headline}`);
+    return outcome.result.verdict;
+  };
+  const candidateOnly = parseStages("train-candidate,eval-candidate,compare");
+  try {
+    const g = await gate(good, "good-check", parseStages("all"));
+    const b = g === "pass" ? await gate(bad, "bad-check", candidateOnly) : void 0;
+    if (cancel.cancelled) return stopped(io, write);
+    if (g !== "pass" || b !== "fail") {
+      write();
+      io.stderr(
+        `accuracy-gate: INVALID: bisect needs --good to PASS and --bad to FAIL; got --good ${good.slice(0, 12)} ${g?.toUpperCase() ?? "(not run)"}, --bad ${bad.slice(0, 12)} ${b?.toUpperCase() ?? "(not run: --good did not pass)"}
+`
+      );
+      return 4 /* Invalid */;
+    }
+    const found = await bisectCommits(commits, async (sha) => {
+      const v = await gate(sha, "bisect", candidateOnly);
+      return v === void 0 ? "stop" : markOf(v);
+    });
+    if (found.stopped || cancel.cancelled) return stopped(io, write);
+    report.suspects = found.suspects;
+    if (!found.culprit) {
+      write();
+      io.stderr(`accuracy-gate: INCONCLUSIVE: skipped commits leave ${found.suspects.length} suspects: ${found.suspects.map((s) => s.slice(0, 12)).join(" ")}
+`);
+      return 3 /* Inconclusive */;
+    }
+    report.culprit = { sha: found.culprit, subject: subjectOf(top, found.culprit) };
+    write();
+    io.stdout(`culprit: ${report.culprit.sha} ${report.culprit.subject}
+`);
+    log.info(`bisect: ${report.steps.length} gate run(s); ${path28.join(root, "bisect.json")}`);
+    return 0 /* Pass */;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    try {
+      checkout(top, head.ref, false);
+      log.info(`bisect: back on ${head.ref === head.sha ? head.sha.slice(0, 12) : head.ref}`);
+    } catch (e) {
+      io.stderr(`accuracy-gate: bisect could not check out ${head.ref} again: ${errorMessage(e)}
+`);
+    }
+  }
+}
+function stopped(io, write) {
+  write();
+  io.stderr("accuracy-gate: INVALID: bisect cancelled; no culprit named\n");
+  return 4 /* Invalid */;
+}
+
+// src/cli/io.ts
 var defaultIo = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s)
 };
+
+// src/cli/main.ts
 function exitCodeFor(verdict) {
   switch (verdict) {
     case "pass":
@@ -25685,21 +28413,35 @@ function exitCodeFor(verdict) {
       return 4 /* Invalid */;
   }
 }
-var collect = (value, previous) => [...previous, value];
+var collect = (value2, previous) => [...previous, value2];
 async function main(argv, io = defaultIo) {
   let code = 0 /* Pass */;
   const log = streamLog(io.stderr);
   const program2 = new Command("accuracy-gate").description("Gate an accelerated training backend (TorchAcc) on accuracy parity with native PyTorch.").version(VERSION).exitOverride().showHelpAfterError("(run with --help for usage)").configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  program2.command("compare").description("Step 5 onward on existing outputs: read both training runs (and MT-Bench judgments), check, report.").requiredOption("--baseline-run <dir>", "baseline (torch native) HF Trainer output dir").requiredOption("--candidate-run <dir>", "candidate (TorchAcc) HF Trainer output dir").option("--original-run <dir>", "original model dir (its basename picks its MT-Bench model id)").option("--mtbench <file>", "FastChat single-mode judgment JSONL (repeatable)", collect, []).option("--questions <file>", "MT-Bench question.jsonl, for per-category means").option("--baseline-model-id <id>", "MT-Bench model id of the baseline checkpoint").option("--candidate-model-id <id>", "MT-Bench model id of the candidate checkpoint").option("--original-model-id <id>", "MT-Bench model id of the original model").option("--baseline-log <file>", "baseline training log (fallback when the run dir lacks JSON files)").option("--candidate-log <file>", "candidate training log (fallback)").option("--config <file>", "gate config (labels, check bounds)").option("--out <dir>", "write the result files (summary.json, result.log, report.md, junit.xml) into this dir").action(async (opts) => {
+  program2.addHelpText("after", "\nStart with `accuracy-gate init` in your repository, or try `accuracy-gate demo`.\nExit codes: 0 PASS, 1 FAIL, 2 usage or config error, 3 INCONCLUSIVE, 4 INVALID.\n");
+  program2.command("compare").description("Check and report on two finished training runs (and their MT-Bench judgments); trains nothing.").requiredOption("--baseline-run <dir>", "baseline (torch native) HF Trainer output dir").requiredOption("--candidate-run <dir>", "candidate (TorchAcc) HF Trainer output dir").option("--original-run <dir>", "original model dir (its basename picks its MT-Bench model id)").option("--mtbench <file>", "FastChat single-mode judgment JSONL (repeatable)", collect, []).option("--questions <file>", "MT-Bench question.jsonl, for per-category means").option("--baseline-model-id <id>", "MT-Bench model id of the baseline checkpoint").option("--candidate-model-id <id>", "MT-Bench model id of the candidate checkpoint").option("--original-model-id <id>", "MT-Bench model id of the original model").option("--baseline-log <file>", "baseline training log (fallback when the run dir lacks JSON files)").option("--candidate-log <file>", "candidate training log (fallback)").option("--baseline-label <name>", `name of the baseline in every report (default: the config's, "Torch")`).option("--candidate-label <name>", `name of the candidate in every report (default: the config's, "TorchAcc")`).option("--config <file>", "gate config (labels, check bounds)").option("--out <dir>", "write the result files (summary.json, result.log, report.md, junit.xml) into this dir").action(async (opts) => {
     code = exitCodeFor((await compareCommand(opts, io, log)).verdict);
   });
-  program2.command("run").description("The whole job: train both arms, evaluate, compare, report (the seed's five steps).").option("--config <file>", "gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)").option("--model-dir <dir>", "original model dir (overrides the config)").option("--out <dir>", "result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/").addOption(
+  program2.command("run").description("The whole gate, as TorchAcc's benchmarks/accuracy run.sh: train the baseline and the candidate, MT-Bench on the original model and both checkpoints, check, report.").option("--config <file>", "gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)").option("--model-dir <dir>", "original model dir (overrides the config)").option("--out <dir>", "result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/").addOption(
     new Option("--stages <list>", "comma-separated subset: train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate,compare")
-  ).option("--workdir <dir>", "working directory (overrides the config)").option("--history <file>", "nightly history (JSONL): show the trend and check the baseline for drift").option("--record-history", "append this run to --history (for scheduled runs of trusted code)").option("--write-cache", "store the baseline and original-model results in the cache (only from trusted code: your default branch)").option("--verbose", "echo every stage's output (the logs in the result dir always have it)").action(async (opts) => {
-    code = exitCodeFor((await runCommand(opts, io, log)).verdict);
+  ).option("--workdir <dir>", "working directory (overrides the config)").option("--history <file>", "nightly history (JSONL): show the trend and check the baseline for drift").option("--record-history", "append this run to --history (for scheduled runs of trusted code)").option("--write-cache", "store the baseline and original-model results in the cache (only from trusted code: your default branch)").option("--verbose", "echo every stage's output (the logs in the result dir always have it)").option("--dry-run", "check the config and preflight, print the plan, start nothing (as validate)").option("--quick", "quick tier: stop the candidate after its first N steps and gate only that prefix (finite, loss curve, loss tail)").option("--quick-steps <n>", "N for --quick (default: the config's quick.steps, else 10 % of the baseline's max_steps)").action(async (opts) => {
+    code = opts.dryRun ? validateCommand(opts, io, log) : exitCodeFor((await runCommand(opts, io, log)).verdict);
   });
-  program2.command("demo").description("The whole job on the embedded example (recorded GPU runs replayed by stand-in processes); no GPU needed.").addOption(new Option("--scenario <name>", "which candidate to replay").choices(["pass", "regression", "diverge"]).default("pass")).option("--out <dir>", "result root", "accuracy-gate-demo").option("--speed <factor>", "replay speed-up over the recorded wall time", "4").option("--verbose", "echo every stage's output").action(async (opts) => {
+  program2.command("validate").description("Check the config and everything checkable before training (commands, model dir, GPUs, disk, judge env); print the plan.").option("--config <file>", "gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)").option("--model-dir <dir>", "original model dir (overrides the config)").option("--out <dir>", "result root (overrides result-dir)").option("--stages <list>", "comma-separated subset of the stages (default all)").option("--workdir <dir>", "working directory (overrides the config)").action((opts) => {
+    code = validateCommand(opts, io, log);
+  });
+  program2.command("bisect").description("Find the commit that broke the gate: --good gates PASS, --bad FAIL, the commits between are gated candidate-only.").requiredOption("--good <rev>", "a commit that gates PASS").requiredOption("--bad <rev>", "a later commit that gates FAIL").option("--config <file>", "gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow); read once, before any checkout").option("--out <dir>", "result root; the bisect writes <out>/bisect-<YYYYmmdd_HHMMSS>/ (bisect.json and one dir per gate run)").option("--quick", "gate each commit with the quick tier").action(async (opts) => {
+    code = await bisectCommand(opts, io, log);
+  });
+  program2.command("demo").description("The whole gate on example runs recorded on a GPU, replayed at speed; no GPU needed. MT-Bench scores are synthetic.").addOption(new Option("--scenario <name>", "which candidate to replay").choices(["pass", "regression", "diverge"]).default("pass")).option("--out <dir>", "result root; <dir>/latest points at the newest run", defaultDemoDir()).option("--speed <factor>", "replay speed-up over the recorded wall time", "4").option("--verbose", "echo every stage's output").action(async (opts) => {
     code = exitCodeFor((await demoCommand(opts, io, log)).verdict);
+  });
+  program2.command("calibrate").description("A/A runs of one configuration → each check's noise, false-alarm rates, suggested bounds, the smallest regression that FAILs, a checks: snippet.").option("--runs <dirs...>", "trainer output dirs of the same configuration (A/A: reruns, other data seeds), at least 2").option("--repeat <k>", "train the baseline arm K times (cache off) through the pipeline and calibrate on those").option("--history <file>", "nightly history (JSONL): its baselines with unchanged inputs").option("--mtbench <file>", "FastChat single-mode judgment JSONL (repeatable), with --model-ids", collect, []).option("--model-ids <ids...>", "MT-Bench model ids of A/A checkpoints, at least 2").option("--config <file>", "gate config (current bounds; for --repeat the baseline arm)").option("--out <dir>", "calibration root; writes <out>/<YYYYmmdd_HHMMSS>/calibration.{md,json}, checks.yml", "calibration").option("--pass-factor <c1>", "suggested pass bound = c1 x the largest A/A value (default 1.5)").option("--fail-factor <c2>", "suggested fail bound = c2 x the largest A/A value (default 3)").option("--verbose", "echo every stage's output (--repeat)").action(async (opts) => {
+    await calibrateCommand(opts, io, log);
+    code = 0 /* Pass */;
+  });
+  program2.command("init").description("Write a commented config (.github/accuracy-gate.yml) and a workflow for pull requests, nightly and manual runs, for the layout found here; never overwrites.").option("--dir <dir>", "repository root", ".").action(async (opts) => {
+    await initCommand(opts, io, log);
   });
   try {
     await program2.parseAsync(argv, { from: "user" });
