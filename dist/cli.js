@@ -25492,7 +25492,6 @@ var Runner = class {
 // src/pipeline/run-gate.ts
 import { existsSync as existsSync15 } from "node:fs";
 import * as path22 from "node:path";
-import { readFileSync as readFileSync12 } from "node:fs";
 
 // src/pipeline/cache-stages.ts
 import * as path14 from "node:path";
@@ -27280,7 +27279,7 @@ function compareStage(ctx) {
     const qfile = path22.resolve(ctx.workdir, mt.questions);
     if (existsSync15(qfile)) {
       try {
-        questions = parseQuestions(readFileSync12(qfile, "utf8"), qfile);
+        questions = readQuestionsFile(qfile);
       } catch (e) {
         ctx.problems.push({ source: qfile, message: errorMessage(e) });
       }
@@ -27944,7 +27943,7 @@ function loadHistory(file) {
 }
 
 // src/calibrate/repeat.ts
-import { readFileSync as readFileSync13 } from "node:fs";
+import { readFileSync as readFileSync12 } from "node:fs";
 import * as path25 from "node:path";
 var REPEAT_ENV = "ACCURACY_GATE_REPEAT";
 function repeatConfig(config, i) {
@@ -27984,7 +27983,7 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
       if (outcome.result.verdict !== "pass") {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
-      const manifest = JSON.parse(readFileSync13(path25.join(outcome.resultDir, MANIFEST), "utf8"));
+      const manifest = JSON.parse(readFileSync12(path25.join(outcome.resultDir, MANIFEST), "utf8"));
       const arm2 = manifest.arms.baseline;
       if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path25.join(outcome.resultDir, MANIFEST)}`);
       out.dirs.push(path25.resolve(outcome.resultDir, arm2.output));

@@ -11,8 +11,7 @@ import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-pl
 import { loadTraining } from '../engine/load-inputs.js';
 import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
-import { parseJudgments, parseQuestions, scoreModel } from '../readers/mtbench.js';
-import { readFileSync } from 'node:fs';
+import { parseJudgments, readQuestionsFile, scoreModel } from '../readers/mtbench.js';
 import type { RunContext, RunDeps } from './context.js';
 import { loadEvaluations } from '../engine/load-evaluations.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
@@ -23,21 +22,13 @@ import { lastRunTimes, progressLog } from './progress.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
-import { refuseUnfit, runPaths } from './check-run.js';
+import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
 import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
-export interface RunGateOptions {
-  config: GateConfig;
-  configSource: string;
-  /** Base for the config's relative `workdir`. */
-  baseDir: string;
-  stages: StageId[];
-  /** Overrides the config's result-dir (relative to baseDir). */
-  resultRoot?: string;
-  /** Overrides the config's model. */
-  modelDir?: string;
+/** CheckRunOptions (config, its source, baseDir, stages, result root and model overrides) and more. */
+export interface RunGateOptions extends CheckRunOptions {
   /** Cache writes happen only on the default branch (never from PR code). */
   allowCacheWrite: boolean;
   synthetic?: boolean;
@@ -210,7 +201,7 @@ function compareStage(ctx: RunContext): GateResult {
     const qfile = path.resolve(ctx.workdir, mt.questions);
     if (existsSync(qfile)) {
       try {
-        questions = parseQuestions(readFileSync(qfile, 'utf8'), qfile);
+        questions = readQuestionsFile(qfile);
       } catch (e) {
         ctx.problems.push({ source: qfile, message: errorMessage(e) });
       }

@@ -1,4 +1,4 @@
-// `accuracy-gate init` → `run` on a fresh TorchAcc-shaped repository: benchmarks/accuracy with
+// `accuracy-gate init` → `validate` → `run` on a fresh TorchAcc-shaped repository: benchmarks/accuracy with
 // llama.sh and fastchat.sh (stand-ins that replay GPU runs recorded on an H200 and append FastChat
 // judgment rows, called exactly as TorchAcc's run.sh calls the real ones). init writes the config
 // and the workflow, refuses to overwrite either, and the gate then runs with that config as written.
@@ -62,6 +62,18 @@ describe('accuracy-gate init', () => {
       'accuracy-gate: .github/accuracy-gate.yml and .github/workflows/accuracy-gate.yml already exist: init never overwrites; move them away or edit them\n',
     );
     expect(readFileSync(path.join(repo, '.github', 'accuracy-gate.yml'), 'utf8')).toBe(config);
+
+    // validate: the plan a person reads before spending GPUs, nothing started; without the judge's
+    // variables it refuses and names the missing one.
+    const plan = await runCli(['validate'], { cwd: repo, env });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout + plan.stderr).toMatch(/llama\.sh/);
+    expect(plan.stdout + plan.stderr).toMatch(/fastchat\.sh/);
+    expect(existsSync(path.join(repo, 'result'))).toBe(false);
+    const { MIT_SPIDER_TOKEN: _, ...noToken } = env;
+    const refused = await runCli(['validate'], { cwd: repo, env: noToken });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('MIT_SPIDER_TOKEN');
 
     const gate = await runCli(['run', '--out', 'result'], { cwd: repo, env, timeoutMs: 120_000 });
     expect(gate.stderr).not.toMatch(/INVALID|internal error/);
