@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Role } from '../model.js';
 import { fileSize, parseJudgments, readAppendedText } from '../readers/mtbench.js';
-import { pickModelId } from '../engine/load-inputs.js';
+import { pickModelId } from '../engine/model-ids.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';

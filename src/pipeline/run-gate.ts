@@ -7,13 +7,12 @@ import type { ArmRole, GateResult, Role } from '../model.js';
 import { ROLES } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { decide } from '../engine/decide.js';
-import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-placement.js';
-import { loadTraining } from '../engine/load-inputs.js';
+import { hintsFromCommand } from '../readers/step-placement.js';
+import { loadInputs, type EngineSource, type MtBenchSource } from '../engine/load-inputs.js';
+import type { Picked } from '../engine/model-ids.js';
 import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
-import { parseJudgments, readQuestionsFile, scoreModel } from '../readers/mtbench.js';
 import type { RunContext, RunDeps } from './context.js';
-import { loadEvaluations } from '../engine/load-evaluations.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
 import { lockGpus } from './gpu-lock.js';
 import { writeRunManifest } from './manifest.js';
@@ -172,7 +171,14 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 
 /** Step 5: read what the stages produced and decide. */
 function compareStage(ctx: RunContext): GateResult {
-  const training: GateResult['training'] = {};
+  const inputs = loadInputs(engineSource(ctx));
+  if (ctx.quick) return quickCompare(ctx, inputs.training);
+  return decide(inputs, ctx.config.checks, ctx.records);
+}
+
+/** What the stages produced (or the runs they were taken from), as the engine's source. */
+function engineSource(ctx: RunContext): EngineSource {
+  const training: EngineSource['training'] = {};
   for (const role of ['baseline', 'candidate'] as ArmRole[]) {
     const out = ctx.outputs[role];
     // An arm that failed in the run it was taken from is already a problem.
@@ -184,48 +190,35 @@ function compareStage(ctx: RunContext): GateResult {
     // A failed training stage is already a problem; its (missing) output needs no second one.
     const failed = ctx.records.some((r) => r.id === `train-${role}` && ['failed', 'timeout', 'cancelled'].includes(r.status));
     if (failed && !existsSync(out)) continue;
-    // A quick-tier candidate stopped by the gate wrote no results files either.
-    const aborted = role === 'candidate' && (ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
-    // An aborted candidate has only its live log; read what it has.
-    const base = training.baseline;
-    // The baseline's logged steps place a candidate read from its log (an aborted one has no trainer_state.json).
-    const other = role === 'candidate' && base && base.stepsUnknown === undefined && base.curve.length > 0 ? hintsFromCurve(base.curve, base.maxSteps) : undefined;
-    const hints = mergeHints(hintsFromCommand(ctx.config.arms[role].train), other);
-    const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems, hints);
-    if (run) training[role] = run;
+    // A candidate stopped by the gate (early abort, quick tier) wrote no results files: its live log is read.
+    const partial = role === 'candidate' && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
+    const log = ctx.trainLogs[role];
+    training[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...(log ? { log } : {}), ...(partial ? { partial } : {}) };
   }
-  const mtbench: GateResult['mtbench'] = {};
   const mt = ctx.config.evaluations.mtbench;
-  if (mt) {
-    let questions: Map<number, string> | undefined;
-    const qfile = path.resolve(ctx.workdir, mt.questions);
-    if (existsSync(qfile)) {
-      try {
-        questions = readQuestionsFile(qfile);
-      } catch (e) {
-        ctx.problems.push({ source: qfile, message: errorMessage(e) });
-      }
-    }
-    for (const role of mt.targets as Role[]) {
-      const lines = ctx.judgmentLines[role];
-      const id = ctx.modelIds[role];
-      if (!lines || !id) continue;
-      try {
-        const scores = scoreModel(parseJudgments(`${lines.join('\n')}\n`, `${role} judgments`), id, questions);
-        const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
-        mtbench[role] = { ...scores, idPick: mt.modelId === 'auto' ? { how: 'picked', rule } : { how: 'given' } };
-      } catch (e) {
-        ctx.problems.push({ source: `${role} judgments`, message: errorMessage(e) });
-      }
-    }
+  // The quick tier's gate is on the training prefix only: no evaluation is read.
+  const mtbench = mt && !ctx.quick ? mtbenchSource(ctx, mt) : undefined;
+  return {
+    labels: labelsOf(ctx.config),
+    training,
+    ...(mtbench ? { mtbench } : {}),
+    ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir } }),
+    problems: ctx.problems,
+    ...(ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}),
+  };
+}
+
+/** The judgment lines each eval stage appended, under the model id it appended them with. */
+function mtbenchSource(ctx: RunContext, mt: NonNullable<GateConfig['evaluations']['mtbench']>): MtBenchSource {
+  const qfile = path.resolve(ctx.workdir, mt.questions);
+  const ids: Partial<Record<Role, Picked>> = {};
+  for (const role of mt.targets as Role[]) {
+    const id = ctx.modelIds[role];
+    if (!id || !ctx.judgmentLines[role]) continue;
+    const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
+    ids[role] = { id, idPick: mt.modelId === 'auto' ? { how: 'picked', rule } : { how: 'given' } };
   }
-  if (ctx.quick) return quickCompare(ctx, training);
-  const evaluations = loadEvaluations(ctx.outputs, ctx.config, ctx.problems, ctx.dir);
-  return decide(
-    { labels: labelsOf(ctx.config), training, mtbench, problems: ctx.problems, earlyAbort: ctx.earlyAbort, ...evaluations },
-    ctx.config.checks,
-    ctx.records,
-  );
+  return { ...(existsSync(qfile) ? { questions: qfile } : {}), judgments: { lines: ctx.judgmentLines, ids } };
 }
 
 /** The quick tier's compare: finite and the curve checks on both runs' first N steps. */
