@@ -48,7 +48,7 @@ describe('loadInputs', () => {
       const { idPick: a, ...filesScores } = fromFiles.mtbench[role]!;
       const { idPick: b, ...lineScores } = fromLines.mtbench[role]!;
       expect(lineScores).toEqual(filesScores);
-      expect(a.how).toBe('picked');
+      expect(a?.how).toBe('picked');
       expect(b).toEqual(rule);
     }
     expect(fromFiles.mtbench.baseline?.average).toBe(7);
