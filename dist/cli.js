@@ -1199,7 +1199,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path29 = __require("node:path");
+    var path30 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2212,9 +2212,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path29.resolve(baseDir, baseName);
+          const localBin = path30.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path29.extname(baseName))) return void 0;
+          if (sourceExt.includes(path30.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2232,17 +2232,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path29.resolve(
-            path29.dirname(resolvedScriptPath),
+          executableDir = path30.resolve(
+            path30.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path29.basename(
+            const legacyName = path30.basename(
               this._scriptPath,
-              path29.extname(this._scriptPath)
+              path30.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2253,7 +2253,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path29.extname(executableFile));
+        launchWithNode = sourceExt.includes(path30.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -3168,7 +3168,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path29.basename(filename, path29.extname(filename));
+        this._name = path30.basename(filename, path30.extname(filename));
         return this;
       }
       /**
@@ -3182,9 +3182,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path30) {
-        if (path30 === void 0) return this._executableDir;
-        this._executableDir = path30;
+      executableDir(path31) {
+        if (path31 === void 0) return this._executableDir;
+        this._executableDir = path31;
         return this;
       }
       /**
@@ -3539,17 +3539,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path29) {
-      const ctrl = callVisitor(key, node, visitor, path29);
+    function visit_(key, node, visitor, path30) {
+      const ctrl = callVisitor(key, node, visitor, path30);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path29, ctrl);
-        return visit_(key, ctrl, visitor, path29);
+        replaceNode(key, path30, ctrl);
+        return visit_(key, ctrl, visitor, path30);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path29 = Object.freeze(path29.concat(node));
+          path30 = Object.freeze(path30.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path29);
+            const ci = visit_(i, node.items[i], visitor, path30);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3560,13 +3560,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path29 = Object.freeze(path29.concat(node));
-          const ck = visit_("key", node.key, visitor, path29);
+          path30 = Object.freeze(path30.concat(node));
+          const ck = visit_("key", node.key, visitor, path30);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path29);
+          const cv = visit_("value", node.value, visitor, path30);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3587,17 +3587,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path29) {
-      const ctrl = await callVisitor(key, node, visitor, path29);
+    async function visitAsync_(key, node, visitor, path30) {
+      const ctrl = await callVisitor(key, node, visitor, path30);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path29, ctrl);
-        return visitAsync_(key, ctrl, visitor, path29);
+        replaceNode(key, path30, ctrl);
+        return visitAsync_(key, ctrl, visitor, path30);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path29 = Object.freeze(path29.concat(node));
+          path30 = Object.freeze(path30.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path29);
+            const ci = await visitAsync_(i, node.items[i], visitor, path30);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3608,13 +3608,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path29 = Object.freeze(path29.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path29);
+          path30 = Object.freeze(path30.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path30);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path29);
+          const cv = await visitAsync_("value", node.value, visitor, path30);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3641,23 +3641,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path29) {
+    function callVisitor(key, node, visitor, path30) {
       if (typeof visitor === "function")
-        return visitor(key, node, path29);
+        return visitor(key, node, path30);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path29);
+        return visitor.Map?.(key, node, path30);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path29);
+        return visitor.Seq?.(key, node, path30);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path29);
+        return visitor.Pair?.(key, node, path30);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path29);
+        return visitor.Scalar?.(key, node, path30);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path29);
+        return visitor.Alias?.(key, node, path30);
       return void 0;
     }
-    function replaceNode(key, path29, node) {
-      const parent = path29[path29.length - 1];
+    function replaceNode(key, path30, node) {
+      const parent = path30[path30.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -4269,10 +4269,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path29, value2) {
+    function collectionFromPath(schema, path30, value2) {
       let v = value2;
-      for (let i = path29.length - 1; i >= 0; --i) {
-        const k = path29[i];
+      for (let i = path30.length - 1; i >= 0; --i) {
+        const k = path30[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4291,7 +4291,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path29) => path29 == null || typeof path29 === "object" && !!path29[Symbol.iterator]().next().done;
+    var isEmptyPath = (path30) => path30 == null || typeof path30 === "object" && !!path30[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4321,11 +4321,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path29, value2) {
-        if (isEmptyPath(path29))
+      addIn(path30, value2) {
+        if (isEmptyPath(path30))
           this.add(value2);
         else {
-          const [key, ...rest] = path29;
+          const [key, ...rest] = path30;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value2);
@@ -4339,8 +4339,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path29) {
-        const [key, ...rest] = path29;
+      deleteIn(path30) {
+        const [key, ...rest] = path30;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -4354,8 +4354,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path29, keepScalar) {
-        const [key, ...rest] = path29;
+      getIn(path30, keepScalar) {
+        const [key, ...rest] = path30;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -4373,8 +4373,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path29) {
-        const [key, ...rest] = path29;
+      hasIn(path30) {
+        const [key, ...rest] = path30;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -4384,8 +4384,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path29, value2) {
-        const [key, ...rest] = path29;
+      setIn(path30, value2) {
+        const [key, ...rest] = path30;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -6900,9 +6900,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path29, value2) {
+      addIn(path30, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path29, value2);
+          this.contents.addIn(path30, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -6977,14 +6977,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path29) {
-        if (Collection.isEmptyPath(path29)) {
+      deleteIn(path30) {
+        if (Collection.isEmptyPath(path30)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path29) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path30) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -6999,10 +6999,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path29, keepScalar) {
-        if (Collection.isEmptyPath(path29))
+      getIn(path30, keepScalar) {
+        if (Collection.isEmptyPath(path30))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path29, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path30, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7013,10 +7013,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path29) {
-        if (Collection.isEmptyPath(path29))
+      hasIn(path30) {
+        if (Collection.isEmptyPath(path30))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path29) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path30) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7033,13 +7033,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path29, value2) {
-        if (Collection.isEmptyPath(path29)) {
+      setIn(path30, value2) {
+        if (Collection.isEmptyPath(path30)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path29), value2);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path30), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path29, value2);
+          this.contents.setIn(path30, value2);
         }
       }
       /**
@@ -9000,9 +9000,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path29) => {
+    visit.itemAtPath = (cst, path30) => {
       let item = cst;
-      for (const [field, index] of path29) {
+      for (const [field, index] of path30) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -9011,23 +9011,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path29) => {
-      const parent = visit.itemAtPath(cst, path29.slice(0, -1));
-      const field = path29[path29.length - 1][0];
+    visit.parentCollection = (cst, path30) => {
+      const parent = visit.itemAtPath(cst, path30.slice(0, -1));
+      const field = path30[path30.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path29, item, visitor) {
-      let ctrl = visitor(item, path29);
+    function _visit(path30, item, visitor) {
+      let ctrl = visitor(item, path30);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path29.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path30.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9038,10 +9038,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path29);
+            ctrl = ctrl(item, path30);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path29) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path30) : ctrl;
     }
     exports.visit = visit;
   }
@@ -14021,8 +14021,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path29) {
-      let input = path29;
+    function removeDotSegments(path30) {
+      let input = path30;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -14096,11 +14096,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path29) {
-      if (path29 === "" || path29[0] === "/") {
-        return removeDotSegments(path29);
+    function removeDotSegmentsRelative(path30) {
+      if (path30 === "" || path30[0] === "/") {
+        return removeDotSegments(path30);
       }
-      const segments = path29.split("/");
+      const segments = path30.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -14463,8 +14463,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path29 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path29 && path29 !== "/" ? path29 : void 0;
+        const path30 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path30 && path30 !== "/" ? path30 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -17790,7 +17790,7 @@ function streamLog(write = (s) => process.stderr.write(s)) {
 }
 
 // src/cli/compare.ts
-import * as path8 from "node:path";
+import * as path9 from "node:path";
 
 // src/config/load-config.ts
 import { readFileSync } from "node:fs";
@@ -18197,14 +18197,14 @@ function readYaml(text) {
   } catch (e) {
     return { line: 1, message: `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   }
-  return { data, lineOf: (path29) => lineOfPath(doc, lineCounter, path29) };
+  return { data, lineOf: (path30) => lineOfPath(doc, lineCounter, path30) };
 }
 function isSyntaxProblem(x) {
   return "message" in x;
 }
-function formatPath(path29) {
+function formatPath(path30) {
   let out = "";
-  for (const seg of path29) {
+  for (const seg of path30) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -18214,10 +18214,10 @@ function firstLine(message) {
   const first = message.split("\n")[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, "").trim();
 }
-function lineOfPath(doc, counter, path29) {
+function lineOfPath(doc, counter, path30) {
   let node = doc.contents;
   let line = 1;
-  for (const seg of path29) {
+  for (const seg of path30) {
     if ((0, import_yaml.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
@@ -18253,8 +18253,8 @@ var EVALUATOR_CONTEXT = {
 var PATH_CONTEXT = { allowed: ["arm", "slug", "output", "result_dir"], what: "an evaluation file path" };
 function crossCheckIssues(config, raw2) {
   const issues = [];
-  const add = (path29, message) => {
-    issues.push({ path: path29, text: `${formatPath(path29)}: ${message}` });
+  const add = (path30, message) => {
+    issues.push({ path: path30, text: `${formatPath(path30)}: ${message}` });
   };
   const reserved = new Set(Object.values(PLACEHOLDER_ENV));
   for (const role of ARM_ROLES) {
@@ -18339,20 +18339,20 @@ function evaluatorIssues(config, raw2, add, reserved) {
   }
   if (custom2) checkPath(add, ["evaluations", "custom", "file"], custom2.file);
 }
-function checkPath(add, path29, template) {
+function checkPath(add, path30, template) {
   const problem = commandProblem([template], PATH_CONTEXT);
   if (problem) {
-    add(path29, problem.message);
+    add(path30, problem.message);
     return;
   }
   const perArm = /\{(arm|slug|output)\}/.test(template);
   if (!perArm && (isAbsolutePath(template) || template.startsWith("{result_dir}"))) {
-    add(path29, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+    add(path30, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
   }
 }
-function checkCommand(add, path29, cmd, ctx) {
+function checkCommand(add, path30, cmd, ctx) {
   const problem = commandProblem(cmd, ctx);
-  if (problem) add(problem.index === void 0 ? path29 : [...path29, problem.index], problem.message);
+  if (problem) add(problem.index === void 0 ? path30 : [...path30, problem.index], problem.message);
 }
 function normal(p) {
   return posix2.normalize(p.replace(/\\/g, "/")).replace(/\/+$/, "");
@@ -19250,30 +19250,30 @@ function schemaIssues(data) {
   for (const e of validate.errors ?? []) {
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
     if (e.keyword === "if") continue;
-    const path29 = typedPath(e.instancePath, data);
+    const path30 = typedPath(e.instancePath, data);
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
       const known = Object.keys(e.parentSchema.properties ?? {});
       const guess = suggest(key, known);
-      const full = formatPath([...path29, key]);
+      const full = formatPath([...path30, key]);
       issue = {
-        path: [...path29, key],
+        path: [...path30, key],
         text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known.join(", ")})`
       };
-      if (guess) typos.set(formatPath(path29), guess);
+      if (guess) typos.set(formatPath(path30), guess);
     } else if (e.keyword === "required") {
       const key = String(e.params.missingProperty);
-      issue = { path: [...path29, key], text: `${formatPath([...path29, key])}: is required` };
-      missing.push({ parent: path29, key, issue });
+      issue = { path: [...path30, key], text: `${formatPath([...path30, key])}: is required` };
+      missing.push({ parent: path30, key, issue });
     } else if (e.keyword === "propertyNames") {
       const key = String(e.params.propertyName);
       issue = {
-        path: [...path29, key],
-        text: `${formatPath([...path29, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
+        path: [...path30, key],
+        text: `${formatPath([...path30, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
       };
     } else {
-      issue = { path: path29, text: `${formatPath(path29) || "(top level)"}: ${describe(e)}` };
+      issue = { path: path30, text: `${formatPath(path30) || "(top level)"}: ${describe(e)}` };
     }
     const id = formatPath(issue.path);
     if (seen.has(id)) continue;
@@ -19382,17 +19382,17 @@ function builtinRaw() {
   return structuredClone(builtinCache);
 }
 var isMap2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-function mergeOver(base, over, path29 = []) {
+function mergeOver(base, over, path30 = []) {
   const out = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (isMap2(b) && isMap2(v)) {
       let baseMap = b;
-      if (path29.length === 1 && path29[0] === "arms" && v.label !== void 0) {
+      if (path30.length === 1 && path30[0] === "arms" && v.label !== void 0) {
         const { slug: _slug, output: _output, ...rest } = b;
         baseMap = rest;
       }
-      out[k] = mergeOver(baseMap, v, [...path29, k]);
+      out[k] = mergeOver(baseMap, v, [...path30, k]);
     } else out[k] = v;
   }
   return out;
@@ -19530,15 +19530,15 @@ function policyOverrides(raw2) {
 }
 
 // src/config/load-config.ts
-function loadConfig(path29, cwd) {
-  const file = resolve2(cwd, path29 ?? DEFAULT_CONFIG_PATH);
+function loadConfig(path30, cwd) {
+  const file = resolve2(cwd, path30 ?? DEFAULT_CONFIG_PATH);
   const shown = displayPath(file, cwd);
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" && path29 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE };
+    if (code === "ENOENT" && path30 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE };
     const why = code === "ENOENT" ? "config file not found" : code === "EISDIR" ? "is a directory, not a config file" : errorMessage(e);
     throw new ConfigError(`${shown}: ${why}`, shown);
   }
@@ -19595,8 +19595,8 @@ function sha256(text) {
 }
 
 // src/engine/load-inputs.ts
-import * as path6 from "node:path";
-import { existsSync as existsSync5, readdirSync as readdirSync3, realpathSync } from "node:fs";
+import * as path7 from "node:path";
+import { existsSync as existsSync5 } from "node:fs";
 
 // src/readers/trainer-output.ts
 import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
@@ -19863,26 +19863,26 @@ function expectObject(value2, where, what = "the top level") {
 function wrongType(where, key, expected, value2) {
   return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value2)}`, where.file, where.line, key);
 }
-function optionalNumber(obj, key, where, path29 = key) {
+function optionalNumber(obj, key, where, path30 = key) {
   if (!(key in obj)) return void 0;
   const value2 = obj[key];
-  if (typeof value2 !== "number") throw wrongType(where, path29, "a number", value2);
+  if (typeof value2 !== "number") throw wrongType(where, path30, "a number", value2);
   return value2;
 }
-function requiredNumber(obj, key, where, path29 = key) {
-  const value2 = optionalNumber(obj, key, where, path29);
-  if (value2 === void 0) throw new ParseError(`missing key "${path29}"`, where.file, where.line, path29);
+function requiredNumber(obj, key, where, path30 = key) {
+  const value2 = optionalNumber(obj, key, where, path30);
+  if (value2 === void 0) throw new ParseError(`missing key "${path30}"`, where.file, where.line, path30);
   return value2;
 }
-function requiredInteger(obj, key, where, path29 = key) {
-  const value2 = requiredNumber(obj, key, where, path29);
-  if (!Number.isInteger(value2)) throw wrongType(where, path29, "an integer", value2);
+function requiredInteger(obj, key, where, path30 = key) {
+  const value2 = requiredNumber(obj, key, where, path30);
+  if (!Number.isInteger(value2)) throw wrongType(where, path30, "an integer", value2);
   return value2;
 }
-function requiredString(obj, key, where, path29 = key) {
-  if (!(key in obj)) throw new ParseError(`missing key "${path29}"`, where.file, where.line, path29);
+function requiredString(obj, key, where, path30 = key) {
+  if (!(key in obj)) throw new ParseError(`missing key "${path30}"`, where.file, where.line, path30);
   const value2 = obj[key];
-  if (typeof value2 !== "string") throw wrongType(where, path29, "a string", value2);
+  if (typeof value2 !== "string") throw wrongType(where, path30, "a string", value2);
   return value2;
 }
 function forEachJsonlLine(text, each) {
@@ -19907,24 +19907,24 @@ function parseJsonLine(line, lineNo, isLast, file) {
 import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { isAscii } from "node:buffer";
-function readText(path29) {
+function readText(path30) {
   try {
-    const buf = readFileSync2(path29);
+    const buf = readFileSync2(path30);
     return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
   } catch (e) {
-    throw new ParseError(fsReason(e), path29);
+    throw new ParseError(fsReason(e), path30);
   }
 }
-function isFile(path29) {
+function isFile(path30) {
   try {
-    return statSync(path29).isFile();
+    return statSync(path30).isFile();
   } catch {
     return false;
   }
 }
-function isDir(path29) {
+function isDir(path30) {
   try {
-    return statSync(path29).isDirectory();
+    return statSync(path30).isDirectory();
   } catch {
     return false;
   }
@@ -19937,12 +19937,12 @@ function fsReason(e) {
   return `cannot read: ${e.message}`;
 }
 var CHUNK = 1 << 16;
-function readTextChunks(path29, onText) {
+function readTextChunks(path30, onText) {
   let fd;
   try {
-    fd = openSync(path29, "r");
+    fd = openSync(path30, "r");
   } catch (e) {
-    throw new ParseError(fsReason(e), path29);
+    throw new ParseError(fsReason(e), path30);
   }
   try {
     const buf = Buffer.alloc(CHUNK);
@@ -19952,7 +19952,7 @@ function readTextChunks(path29, onText) {
       try {
         n = readSync(fd, buf, 0, CHUNK, null);
       } catch (e) {
-        throw new ParseError(fsReason(e), path29);
+        throw new ParseError(fsReason(e), path30);
       }
       if (n === 0) break;
       onText(decoder.write(buf.subarray(0, n)));
@@ -20646,10 +20646,10 @@ function parseTrainerState(text, file) {
       state.curve.push(fast);
       return;
     }
-    const path29 = `log_history[${i}].`;
-    if (!isObject(entry)) throw new ParseError(`"${path29.slice(0, -1)}" should be an object`, file, void 0, path29.slice(0, -1));
-    if ("loss" in entry) state.curve.push(lossPoint(entry, where, path29));
-    else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path29);
+    const path30 = `log_history[${i}].`;
+    if (!isObject(entry)) throw new ParseError(`"${path30.slice(0, -1)}" should be an object`, file, void 0, path30.slice(0, -1));
+    if ("loss" in entry) state.curve.push(lossPoint(entry, where, path30));
+    else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path30);
   });
   if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step);
   return state;
@@ -20665,16 +20665,16 @@ function fastLossPoint(entry) {
   if (epoch !== void 0) point.epoch = epoch;
   return point;
 }
-function lossPoint(entry, where, path29) {
+function lossPoint(entry, where, path30) {
   const point = {
-    step: requiredInteger(entry, "step", where, path29 + "step"),
-    loss: requiredNumber(entry, "loss", where, path29 + "loss")
+    step: requiredInteger(entry, "step", where, path30 + "step"),
+    loss: requiredNumber(entry, "loss", where, path30 + "loss")
   };
-  const gradNorm = optionalNumber(entry, "grad_norm", where, path29 + "grad_norm");
+  const gradNorm = optionalNumber(entry, "grad_norm", where, path30 + "grad_norm");
   if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  const learningRate = optionalNumber(entry, "learning_rate", where, path29 + "learning_rate");
+  const learningRate = optionalNumber(entry, "learning_rate", where, path30 + "learning_rate");
   if (learningRate !== void 0) point.learningRate = learningRate;
-  const epoch = optionalNumber(entry, "epoch", where, path29 + "epoch");
+  const epoch = optionalNumber(entry, "epoch", where, path30 + "epoch");
   if (epoch !== void 0) point.epoch = epoch;
   return point;
 }
@@ -20703,10 +20703,10 @@ function readTrainerOutput(dir, opts = {}) {
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join3(dir, "training.log");
   const read = (name, parse) => {
-    const path29 = join3(dir, name);
-    if (!isFile(path29)) return void 0;
-    run.files.push(path29);
-    return parse(readText(path29), path29);
+    const path30 = join3(dir, name);
+    if (!isFile(path30)) return void 0;
+    run.files.push(path30);
+    return parse(readText(path30), path30);
   };
   const trainResults = read("train_results.json", parseResultsJson);
   const allResults = read("all_results.json", parseResultsJson);
@@ -20895,27 +20895,27 @@ function mean(values) {
   }
   return sum / values.length;
 }
-function readQuestionsFile(path29) {
-  return parseQuestions(readText(path29), path29);
+function readQuestionsFile(path30) {
+  return parseQuestions(readText(path30), path30);
 }
-function readJudgmentsFile(path29) {
-  return parseJudgments(readText(path29), path29);
+function readJudgmentsFile(path30) {
+  return parseJudgments(readText(path30), path30);
 }
-function fileSize(path29) {
+function fileSize(path30) {
   try {
-    return statSync3(path29).size;
+    return statSync3(path30).size;
   } catch (e) {
     if (e.code === "ENOENT") return 0;
-    throw new ParseError(fsReason(e), path29);
+    throw new ParseError(fsReason(e), path30);
   }
 }
-function readAppendedText(path29, byteOffset) {
-  const size = fileSize(path29);
-  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path29);
+function readAppendedText(path30, byteOffset) {
+  const size = fileSize(path30);
+  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path30);
   if (size < byteOffset) {
-    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path29);
+    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path30);
   }
-  const fd = openSync2(path29, "r");
+  const fd = openSync2(path30, "r");
   try {
     const buf = Buffer.alloc(size);
     let got = 0;
@@ -20926,7 +20926,7 @@ function readAppendedText(path29, byteOffset) {
     }
     const head = buf.subarray(0, Math.min(byteOffset, got));
     if (byteOffset > 0 && head[head.length - 1] !== 10) {
-      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path29);
+      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path30);
     }
     let firstLine2 = 1;
     for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) firstLine2++;
@@ -21011,8 +21011,8 @@ function parseEvalLosses(text, file) {
   if (rows2.length === 0) throw new ParseError("empty file", file);
   return rows2;
 }
-function readEvalLosses(path29) {
-  return parseEvalLosses(readText(path29), path29);
+function readEvalLosses(path30) {
+  return parseEvalLosses(readText(path30), path30);
 }
 
 // src/readers/find-files.ts
@@ -21313,15 +21313,9 @@ function loadEvaluations(outputs, config, problems, resultDir) {
   return out;
 }
 
-// src/engine/load-inputs.ts
-function loadTraining(dir, log, problems, hints) {
-  try {
-    return readTrainerOutput(dir, { ...log && existsSync5(log) ? { log } : {}, ...hints ? { hints } : {} });
-  } catch (e) {
-    problems.push(problemOf(e, dir));
-    return void 0;
-  }
-}
+// src/engine/model-ids.ts
+import * as path6 from "node:path";
+import { readdirSync as readdirSync3, realpathSync } from "node:fs";
 function parseStamp(text) {
   const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/.exec(text);
   if (!m) return void 0;
@@ -21357,44 +21351,6 @@ function pickModelId(rows2, dir, window) {
   const span = window ? ` written from ${stamp(window.from)}${window.to ? ` to before ${stamp(window.to)}` : ""} (the run dir's time)` : "";
   const rule = candidates.length > 1 ? `newest of ${candidates.length} ids ${form}${span}: ${candidates.join(", ")}` : `the id ${form}${span}`;
   return { id: candidates.at(-1), candidates, others, rule, span };
-}
-function loadMtBench(src, problems) {
-  const out = {};
-  if (src.mtbenchFiles.length === 0) return out;
-  let questions;
-  if (src.questions) {
-    try {
-      questions = readQuestionsFile(src.questions);
-    } catch (e) {
-      problems.push(problemOf(e, src.questions));
-    }
-  }
-  const rows2 = [];
-  for (const file of src.mtbenchFiles) {
-    try {
-      rows2.push(...readJudgmentsFile(file));
-    } catch (e) {
-      problems.push(problemOf(e, file));
-      return out;
-    }
-  }
-  const dirs = {
-    original: src.originalRun,
-    baseline: src.runs.baseline,
-    candidate: src.runs.candidate
-  };
-  const where = src.mtbenchFiles.join(", ");
-  const picks = pickIds(rows2, dirs, src.modelIds, where, problems);
-  for (const role of ["original", "baseline", "candidate"]) {
-    const pick = picks[role];
-    if (!pick) continue;
-    try {
-      out[role] = { ...scoreModel(rows2, pick.id, questions, where), idPick: pick.idPick };
-    } catch (e) {
-      problems.push(problemOf(e, where));
-    }
-  }
-  return out;
 }
 function pickIds(rows2, dirs, given, where, problems) {
   const out = {};
@@ -21456,26 +21412,123 @@ function sameDirWarning(runs) {
   if (!baseline || !candidate || !sameDir(baseline, candidate)) return [];
   return [`the baseline and the candidate are the same directory (${path6.resolve(baseline)}): this compares a run with itself`];
 }
-function loadCompareInputs(src) {
-  const problems = [];
+
+// src/engine/load-inputs.ts
+function loadTraining(dir, log, problems, hints) {
+  try {
+    return readTrainerOutput(dir, { ...log && existsSync5(log) ? { log } : {}, ...hints ? { hints } : {} });
+  } catch (e) {
+    problems.push(problemOf(e, dir));
+    return void 0;
+  }
+}
+function loadArms(arms, problems) {
   const training2 = {};
-  const hasState = (role) => !!src.runs[role] && existsSync5(path6.join(src.runs[role], "trainer_state.json"));
+  const hasState = (role) => !!arms[role] && existsSync5(path7.join(arms[role].dir, "trainer_state.json"));
   const order = hasState("candidate") && !hasState("baseline") ? ["candidate", "baseline"] : ["baseline", "candidate"];
-  let hints;
+  let placed;
   for (const role of order) {
-    const dir = src.runs[role];
-    if (!dir) continue;
-    const run = loadTraining(dir, src.logs?.[role], problems, hints);
+    const arm2 = arms[role];
+    if (!arm2) continue;
+    const hints = placed ? mergeHints(arm2.hints ?? {}, placed) : arm2.hints;
+    const run = loadTraining(arm2.dir, arm2.log, arm2.partial ? [] : problems, hints);
     if (!run) continue;
     training2[role] = run;
-    if (hasState(role) && run.curve.length > 0) hints = hintsFromCurve(run.curve, run.maxSteps);
+    if (run.curve.length > 0 && run.stepsUnknown === void 0) placed = hintsFromCurve(run.curve, run.maxSteps);
   }
-  const mtbench3 = loadMtBench(src, problems);
-  const evaluations = loadEvaluations(src.runs, src.config ?? BUILTIN_CONFIG, problems);
-  const warnings = sameDirWarning(src.runs);
+  return training2;
+}
+function judgedTargets(src, problems) {
+  const out = {};
+  if ("files" in src) {
+    const rows2 = [];
+    for (const file of src.files) {
+      try {
+        rows2.push(...readJudgmentsFile(file));
+      } catch (e) {
+        problems.push(problemOf(e, file));
+        return out;
+      }
+    }
+    const where = src.files.join(", ");
+    const picks = pickIds(rows2, src.dirs, src.modelIds, where, problems);
+    for (const role of ROLES) if (picks[role]) out[role] = { rows: rows2, where, pick: picks[role] };
+    return out;
+  }
+  for (const role of ROLES) {
+    const lines = src.lines[role];
+    const pick = src.ids[role];
+    if (!lines || !pick) continue;
+    const where = `${role} judgments`;
+    try {
+      out[role] = { rows: parseJudgments(`${lines.join("\n")}
+`, where), where, pick };
+    } catch (e) {
+      problems.push(problemOf(e, where));
+    }
+  }
+  return out;
+}
+function loadMtBenchScores(src, problems) {
+  let questions;
+  if (src.questions) {
+    try {
+      questions = readQuestionsFile(src.questions);
+    } catch (e) {
+      problems.push(problemOf(e, src.questions));
+    }
+  }
+  const out = {};
+  const targets = judgedTargets(src.judgments, problems);
+  for (const role of ROLES) {
+    const t = targets[role];
+    if (!t) continue;
+    try {
+      out[role] = { ...scoreModel(t.rows, t.pick.id, questions, t.where), idPick: t.pick.idPick };
+    } catch (e) {
+      problems.push(problemOf(e, t.where));
+    }
+  }
+  return out;
+}
+function loadInputs(src) {
+  const problems = src.problems ?? [];
+  const training2 = loadArms(src.training, problems);
+  const mtbench3 = src.mtbench ? loadMtBenchScores(src.mtbench, problems) : {};
+  const evaluations = src.evaluations ? loadEvaluations(src.evaluations.runs, src.evaluations.config, problems, src.evaluations.resultDir) : {};
+  const dirs = { baseline: src.training.baseline?.dir, candidate: src.training.candidate?.dir };
+  const warnings = sameDirWarning(dirs);
   const [b, c] = [mtbench3.baseline?.modelId, mtbench3.candidate?.modelId];
   if (b !== void 0 && b === c) warnings.push(`both arms' MT-Bench scores are read from the same model id (${b})`);
-  return { labels: src.labels, training: training2, mtbench: mtbench3, problems, ...evaluations, ...warnings.length ? { warnings } : {} };
+  return {
+    labels: src.labels,
+    training: training2,
+    mtbench: mtbench3,
+    problems,
+    ...src.earlyAbort ? { earlyAbort: src.earlyAbort } : {},
+    ...evaluations,
+    ...warnings.length ? { warnings } : {}
+  };
+}
+function compareSource(src) {
+  if (src.mtbenchFiles.length === 0) return void 0;
+  const dirs = { original: src.originalRun, baseline: src.runs.baseline, candidate: src.runs.candidate };
+  return { ...src.questions ? { questions: src.questions } : {}, judgments: { files: src.mtbenchFiles, dirs, modelIds: src.modelIds } };
+}
+function loadCompareInputs(src) {
+  const training2 = {};
+  for (const role of ["baseline", "candidate"]) {
+    const dir = src.runs[role];
+    const log = src.logs?.[role];
+    if (dir) training2[role] = { dir, ...log ? { log } : {} };
+  }
+  const mtbench3 = compareSource(src);
+  return loadInputs({
+    labels: src.labels,
+    training: training2,
+    ...mtbench3 ? { mtbench: mtbench3 } : {},
+    evaluations: { runs: src.runs, config: src.config ?? BUILTIN_CONFIG }
+  });
 }
 
 // src/checks/align.ts
@@ -22712,7 +22765,7 @@ function decide(inputs, policy, stages = []) {
 
 // src/engine/result-dir.ts
 import { existsSync as existsSync7, mkdirSync } from "node:fs";
-import * as path7 from "node:path";
+import * as path8 from "node:path";
 
 // src/atomic-file.ts
 import { appendFileSync, closeSync as closeSync3, existsSync as existsSync6, openSync as openSync3, readSync as readSync3, renameSync, rmSync, statSync as statSync4, writeFileSync } from "node:fs";
@@ -24716,7 +24769,7 @@ function renderAll(result3, ctx) {
   };
 }
 function makeDirs(dir) {
-  const parent = path7.dirname(dir);
+  const parent = path8.dirname(dir);
   if (parent !== dir && !existsSync7(parent)) makeDirs(parent);
   try {
     mkdirSync(dir);
@@ -24728,7 +24781,7 @@ function writeReports(dir, reports) {
   makeDirs(dir);
   const written = [];
   for (const [key, name] of Object.entries(REPORT_FILES)) {
-    const file = path7.join(dir, name);
+    const file = path8.join(dir, name);
     writeFileAtomic(file, reports[key]);
     written.push(file);
   }
@@ -24740,7 +24793,7 @@ function unrecordedResult(result3, why) {
 }
 function makeResultDir(root, now) {
   const stamp = timestampName(now);
-  let dir = path7.join(root, stamp);
+  let dir = path8.join(root, stamp);
   try {
     makeDirs(root);
     for (let i = 2; ; i++) {
@@ -24749,17 +24802,17 @@ function makeResultDir(root, now) {
         break;
       } catch (e) {
         if (e.code !== "EEXIST") throw e;
-        dir = path7.join(root, `${stamp}_${i}`);
+        dir = path8.join(root, `${stamp}_${i}`);
       }
     }
   } catch (e) {
-    return { dir, runId: path7.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
+    return { dir, runId: path8.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
   }
-  return { dir, runId: path7.basename(dir) };
+  return { dir, runId: path8.basename(dir) };
 }
 function displayPath2(dir) {
-  const rel = path7.relative(process.cwd(), dir);
-  return rel && !rel.startsWith("..") && !path7.isAbsolute(rel) ? rel : dir;
+  const rel = path8.relative(process.cwd(), dir);
+  return rel && !rel.startsWith("..") && !path8.isAbsolute(rel) ? rel : dir;
 }
 
 // src/engine/provenance.ts
@@ -24814,10 +24867,10 @@ async function compareCommand(flags, io, log) {
   const reports = renderAll(result3, reportCtx);
   if (flags.out) {
     try {
-      writeReports(path8.resolve(flags.out), reports);
+      writeReports(path9.resolve(flags.out), reports);
       log.info(`result files written to ${flags.out}`);
     } catch (e) {
-      const why = `could not write the result files to ${path8.resolve(flags.out)}: ${errorMessage(e)}`;
+      const why = `could not write the result files to ${path9.resolve(flags.out)}: ${errorMessage(e)}`;
       log.error(why);
       const unrecorded = unrecordedResult(result3, why);
       io.stdout(renderResultLog(unrecorded, reportCtx));
@@ -24944,14 +24997,14 @@ function checkStart(command2, cwd) {
 function findProgram(program2, cwd, pathVar) {
   const candidates = program2.includes("/") ? [isAbsolute3(program2) ? program2 : resolve7(cwd, program2)] : (pathVar ?? "").split(delimiter).map((d) => join8(resolve7(cwd, d || "."), program2));
   let found;
-  for (const path29 of candidates) {
+  for (const path30 of candidates) {
     try {
-      if (!statSync5(path29).isFile()) continue;
+      if (!statSync5(path30).isFile()) continue;
     } catch {
       continue;
     }
     try {
-      accessSync(path29, fsConstants.X_OK);
+      accessSync(path30, fsConstants.X_OK);
       return void 0;
     } catch {
       found = "EACCES";
@@ -25116,7 +25169,7 @@ import { StringDecoder as StringDecoder3 } from "node:string_decoder";
 
 // src/pipeline/redact.ts
 import { readdirSync as readdirSync5, readFileSync as readFileSync5, statSync as statSync6, writeFileSync as writeFileSync3 } from "node:fs";
-import * as path9 from "node:path";
+import * as path10 from "node:path";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
 var MIN_SECRET_LENGTH = 8;
@@ -25189,7 +25242,7 @@ function sweepDir(dir, values) {
       return;
     }
     for (const e of entries) {
-      const p = path9.join(d, e.name);
+      const p = path10.join(d, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) {
         try {
@@ -25198,7 +25251,7 @@ function sweepDir(dir, values) {
           const clean = redactBuffer(buf, values);
           if (clean !== buf) {
             writeFileSync3(p, clean);
-            changed.push(path9.relative(dir, p));
+            changed.push(path10.relative(dir, p));
           }
         } catch {
         }
@@ -25243,21 +25296,21 @@ function safeCut(text, cut, values) {
 }
 
 // src/pipeline/stage-output.ts
-function openLog(path29, notes) {
+function openLog(path30, notes) {
   try {
-    mkdirSync3(dirname5(path29), { recursive: true });
-    const log = createWriteStream(path29, { flags: "a" });
-    log.on("error", (e) => notes.push(`log file ${path29} not written: ${errorMessage(e)}`));
+    mkdirSync3(dirname5(path30), { recursive: true });
+    const log = createWriteStream(path30, { flags: "a" });
+    log.on("error", (e) => notes.push(`log file ${path30} not written: ${errorMessage(e)}`));
     return log;
   } catch (e) {
-    notes.push(`log file ${path29} not written: ${errorMessage(e)}`);
+    notes.push(`log file ${path30} not written: ${errorMessage(e)}`);
     return void 0;
   }
 }
-function note(path29, text) {
+function note(path30, text) {
   try {
-    mkdirSync3(dirname5(path29), { recursive: true });
-    appendFileSync2(path29, `[accuracy-gate] ${text}
+    mkdirSync3(dirname5(path30), { recursive: true });
+    appendFileSync2(path30, `[accuracy-gate] ${text}
 `);
   } catch {
   }
@@ -25491,10 +25544,10 @@ var Runner = class {
 
 // src/pipeline/run-gate.ts
 import { existsSync as existsSync15 } from "node:fs";
-import * as path22 from "node:path";
+import * as path23 from "node:path";
 
 // src/pipeline/cache-stages.ts
-import * as path14 from "node:path";
+import * as path15 from "node:path";
 import { existsSync as existsSync10, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync3, writeFileSync as writeFileSync5 } from "node:fs";
 import * as os2 from "node:os";
 
@@ -25532,7 +25585,7 @@ function childEnv(base, extra, secrets = []) {
 }
 
 // src/pipeline/stage-exec.ts
-import * as path11 from "node:path";
+import * as path12 from "node:path";
 
 // src/pipeline/heartbeat.ts
 function createHeartbeat(opts) {
@@ -25614,7 +25667,7 @@ function clock(seconds2, hours = false) {
 }
 
 // src/pipeline/plan.ts
-import * as path10 from "node:path";
+import * as path11 from "node:path";
 function plannedStages(config, stages) {
   const want = (s) => stages.includes(s);
   const out = [];
@@ -25658,13 +25711,13 @@ function scopedEnvNames(config) {
   return [.../* @__PURE__ */ new Set([...e.mtbench?.requiresEnv ?? [], ...e.lmEval?.requiresEnv ?? [], ...e.custom?.requiresEnv ?? []])];
 }
 function renderPlan(p) {
-  const runDir = path10.join(p.root, "<YYYYmmdd_HHMMSS>");
+  const runDir = path11.join(p.root, "<YYYYmmdd_HHMMSS>");
   const lines = [`plan for ${p.config.name}: workdir ${p.workdir}, result dir ${runDir}, model ${p.model}`];
   let n = 0;
   for (const s of plannedStages(p.config, p.stages)) {
     n++;
     const arm2 = s.role === "original" ? void 0 : p.config.arms[s.role];
-    const output = arm2 ? path10.resolve(runDir, arm2.output) : p.model;
+    const output = arm2 ? path11.resolve(runDir, arm2.output) : p.model;
     const values = { model: p.model, output, checkpoint: output, model_id: p.config.evaluations.mtbench?.modelId === "auto" ? "" : "<model id>", arm: s.role, result_dir: runDir };
     let command2;
     try {
@@ -25753,7 +25806,7 @@ function classifyCause(lines) {
 // src/pipeline/stage-exec.ts
 async function execStage(ctx, s) {
   const { deps } = ctx;
-  const logFile = path11.join(ctx.dir, s.logName);
+  const logFile = path12.join(ctx.dir, s.logName);
   const expanded = expandCommand(s.command, s.placeholders);
   const extra = { PYTHONUNBUFFERED: "1", ...s.env, ...expanded.env };
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
@@ -25839,7 +25892,7 @@ import {
   statSync as statSync7,
   writeFileSync as writeFileSync4
 } from "node:fs";
-import * as path12 from "node:path";
+import * as path13 from "node:path";
 var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
 var MAX_CACHED_FILE = 64 * 1024 * 1024;
 function hashFile(h, file) {
@@ -25850,9 +25903,9 @@ function modelIdentity(dir) {
   if (!existsSync8(dir)) return "missing";
   const walk = (d, rel) => {
     for (const name of readdirSync6(d).sort()) {
-      const full = path12.join(d, name);
+      const full = path13.join(d, name);
       const st = statSync7(full);
-      const r = path12.join(rel, name);
+      const r = path13.join(rel, name);
       if (st.isDirectory()) {
         if (name === ".git") continue;
         walk(full, r);
@@ -25874,7 +25927,7 @@ function cacheKey(p) {
   };
   const fh = createHash3("sha256");
   for (const f2 of [...p.files].sort()) {
-    const full = path12.resolve(p.cwd, f2);
+    const full = path13.resolve(p.cwd, f2);
     fh.update(`${f2}\0`);
     if (existsSync8(full) && statSync7(full).isFile()) hashFile(fh, full);
     else fh.update("missing");
@@ -25891,18 +25944,18 @@ function copySmall(src, dest) {
   const st = statSync7(src);
   if (st.isDirectory()) {
     mkdirSync4(dest, { recursive: true });
-    for (const name of readdirSync6(src)) copySmall(path12.join(src, name), path12.join(dest, name));
+    for (const name of readdirSync6(src)) copySmall(path13.join(src, name), path13.join(dest, name));
   } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
     cpSync(src, dest);
   }
 }
 function createCacheStore(dir) {
-  const root = path12.resolve(expandHome(dir));
+  const root = path13.resolve(expandHome(dir));
   return {
     dir: root,
     get(key) {
-      const entry = path12.join(root, key);
-      const metaFile = path12.join(entry, "meta.json");
+      const entry = path13.join(root, key);
+      const metaFile = path13.join(entry, "meta.json");
       if (!existsSync8(metaFile)) return void 0;
       try {
         const meta = JSON.parse(readFileSync6(metaFile, "utf8"));
@@ -25913,20 +25966,20 @@ function createCacheStore(dir) {
     },
     put(meta, files) {
       mkdirSync4(root, { recursive: true });
-      const tmp = path12.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
+      const tmp = path13.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
       try {
         mkdirSync4(tmp);
         for (const [name, src] of Object.entries(files)) {
-          if (existsSync8(src)) copySmall(src, path12.join(tmp, name));
+          if (existsSync8(src)) copySmall(src, path13.join(tmp, name));
         }
-        writeFileSync4(path12.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
+        writeFileSync4(path13.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
 `);
-        const final = path12.join(root, meta.key);
+        const final = path13.join(root, meta.key);
         if (existsSync8(final)) return false;
         renameSync3(tmp, final);
         return true;
       } catch (e) {
-        if (existsSync8(path12.join(root, meta.key))) return false;
+        if (existsSync8(path13.join(root, meta.key))) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
         rmSync2(tmp, { recursive: true, force: true });
@@ -25935,9 +25988,9 @@ function createCacheStore(dir) {
   };
 }
 function restoreFromCache(entryPath, name, dest) {
-  const src = path12.join(entryPath, name);
+  const src = path13.join(entryPath, name);
   if (!existsSync8(src)) return false;
-  mkdirSync4(path12.dirname(dest), { recursive: true });
+  mkdirSync4(path13.dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
   return true;
 }
@@ -25953,7 +26006,7 @@ function record(ctx, rec) {
 
 // src/pipeline/train-stage.ts
 import { existsSync as existsSync9 } from "node:fs";
-import * as path13 from "node:path";
+import * as path14 from "node:path";
 
 // src/pipeline/early-abort.ts
 function createEarlyAbort(opts) {
@@ -26010,7 +26063,7 @@ function createEarlyAbort(opts) {
 // src/pipeline/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
-  return path13.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
+  return path14.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
 }
 function baselineRun(ctx) {
   const dir = ctx.outputs.baseline;
@@ -26048,7 +26101,7 @@ async function trainArm(ctx, role) {
   }
   const output = armOutputDir(ctx, role);
   ctx.outputs[role] = output;
-  ctx.trainLogs[role] = path13.join(ctx.dir, trainLogName(arm2));
+  ctx.trainLogs[role] = path14.join(ctx.dir, trainLogName(arm2));
   const quickAt = role === "candidate" && ctx.quick ? quickSteps(ctx) : void 0;
   if (role === "candidate" && ctx.quick && quickAt === void 0) {
     record(ctx, notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"));
@@ -26151,9 +26204,9 @@ function restoreBaseline(ctx, _allowWrite) {
   const mt = config.evaluations.mtbench;
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync10(path14.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync10(path15.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
-    const log = path14.join(ctx.dir, trainLogName(config.arms.baseline));
+    const log = path15.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
     restoreFromCache(b.path, "training.log", log);
     ctx.outputs.baseline = output;
@@ -26161,10 +26214,10 @@ function restoreBaseline(ctx, _allowWrite) {
     ctx.trained.baseline = true;
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ""})`;
-    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path14.basename(log) });
+    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path15.basename(log) });
     ctx.cacheHits.push("train-baseline");
     if (wantBaselineEval) {
-      restoreRows(ctx, "baseline", path14.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
+      restoreRows(ctx, "baseline", path15.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
       record(ctx, { id: "eval-baseline", title: stageTitle(evalStage("baseline"), config.arms), status: "cached", reason: why });
       use.evaluated.push("baseline");
       ctx.cacheHits.push("eval-baseline");
@@ -26172,8 +26225,8 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync10(path14.join(o.path, "mtbench-original.jsonl"))) {
-      restoreRows(ctx, "original", path14.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
+    if (o && existsSync10(path15.join(o.path, "mtbench-original.jsonl"))) {
+      restoreRows(ctx, "original", path15.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
       use.evaluated.push("original");
       ctx.cacheHits.push("eval-original");
@@ -26198,11 +26251,11 @@ function saveBaseline(ctx, result3, use) {
     }
   };
   const mt = ctx.config.evaluations.mtbench;
-  const tmp = mkdtempSync(path14.join(os2.tmpdir(), "accuracy-gate-cache-"));
+  const tmp = mkdtempSync(path15.join(os2.tmpdir(), "accuracy-gate-cache-"));
   const tmpRows = (role) => {
     const lines = ctx.judgmentLines[role];
     if (!lines) return void 0;
-    const file = path14.join(tmp, `${role}.jsonl`);
+    const file = path15.join(tmp, `${role}.jsonl`);
     writeFileSync5(file, `${lines.join("\n")}
 `);
     return file;
@@ -26229,7 +26282,7 @@ function saveBaseline(ctx, result3, use) {
 import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync6 } from "node:fs";
 import * as os3 from "node:os";
-import * as path15 from "node:path";
+import * as path16 from "node:path";
 function holderDead(h) {
   if (h.host !== os3.hostname()) return false;
   if (h.pid === process.pid) return false;
@@ -26310,7 +26363,7 @@ async function acquireGpuLock(opts) {
     ...procStartTime(process.pid) !== void 0 ? { pidStart: procStartTime(process.pid) } : {},
     ...opts.what ? { what: opts.what } : {}
   };
-  mkdirSync5(path15.dirname(opts.file), { recursive: true });
+  mkdirSync5(path16.dirname(opts.file), { recursive: true });
   let lastLine = -Infinity;
   let unreadableSince;
   let wake;
@@ -26370,7 +26423,7 @@ async function lockGpus(ctx) {
   const none = { ok: true, release: () => {
   } };
   if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
-  const file = path15.resolve(ctx.workdir, expandHome(lock.file));
+  const file = path16.resolve(ctx.workdir, expandHome(lock.file));
   const { log } = ctx.deps;
   let attempt;
   try {
@@ -26399,12 +26452,12 @@ async function lockGpus(ctx) {
 
 // src/pipeline/manifest.ts
 import { existsSync as existsSync11, readdirSync as readdirSync7, readFileSync as readFileSync9, statSync as statSync8 } from "node:fs";
-import * as path16 from "node:path";
+import * as path17 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx, startedAt, finished) {
   const inside = (p) => {
-    const rel = path16.relative(ctx.dir, p);
-    return rel && !rel.startsWith("..") && !path16.isAbsolute(rel) ? rel : path16.resolve(p);
+    const rel = path17.relative(ctx.dir, p);
+    return rel && !rel.startsWith("..") && !path17.isAbsolute(rel) ? rel : path17.resolve(p);
   };
   const m = {
     runId: ctx.runId,
@@ -26430,7 +26483,7 @@ function writeRunManifest(ctx, startedAt, finished) {
     if (id && lines && !ctx.fromRun[`${role}-eval`]) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileAtomic(path16.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileAtomic(path17.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
@@ -26439,8 +26492,8 @@ function readManifests(root, skip) {
   if (!existsSync11(root)) return [];
   const out = [];
   for (const name of readdirSync7(root)) {
-    const dir = path16.join(root, name);
-    const file = path16.join(dir, MANIFEST);
+    const dir = path17.join(root, name);
+    const file = path17.join(dir, MANIFEST);
     if (dir === skip || !existsSync11(file)) continue;
     const mtime = statSync8(file).mtimeMs;
     try {
@@ -26469,8 +26522,8 @@ function findEarlierOutputs(ctx, root, needsArm) {
       if (saidTorn.has(torn.dir)) return void 0;
       saidTorn.add(torn.dir);
       ctx.problems.push({
-        source: path16.join(torn.dir, MANIFEST),
-        message: `run.json of run ${path16.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
+        source: path17.join(torn.dir, MANIFEST),
+        message: `run.json of run ${path17.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
       });
       return void 0;
     }
@@ -26493,8 +26546,8 @@ function findEarlierOutputs(ctx, root, needsArm) {
       continue;
     }
     trainedAt[role] = hit.time;
-    ctx.outputs[role] = path16.resolve(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path16.resolve(hit.dir, a.log);
+    ctx.outputs[role] = path17.resolve(hit.dir, a.output);
+    if (a.log) ctx.trainLogs[role] = path17.resolve(hit.dir, a.log);
     ctx.trained[role] = true;
     adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached2})`);
   }
@@ -26533,16 +26586,16 @@ function adopt(ctx, what) {
 
 // src/pipeline/progress.ts
 import { existsSync as existsSync12, readdirSync as readdirSync8, readFileSync as readFileSync10 } from "node:fs";
-import * as path17 from "node:path";
+import * as path18 from "node:path";
 function lastRunTimes(root, current) {
   let names2;
   try {
-    names2 = readdirSync8(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path17.basename(current)).sort().reverse();
+    names2 = readdirSync8(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path18.basename(current)).sort().reverse();
   } catch {
     return void 0;
   }
   for (const name of names2) {
-    const file = path17.join(root, name, "summary.json");
+    const file = path18.join(root, name, "summary.json");
     if (!existsSync12(file)) continue;
     try {
       const summary = JSON.parse(readFileSync10(file, "utf8"));
@@ -26579,7 +26632,7 @@ function progressLog(log, plan, times) {
 
 // src/history/history.ts
 import { existsSync as existsSync13, mkdirSync as mkdirSync6, readFileSync as readFileSync11 } from "node:fs";
-import * as path18 from "node:path";
+import * as path19 from "node:path";
 function historyEntry(r, provenance, date) {
   const arm2 = (role) => {
     const t = r.training[role];
@@ -26622,7 +26675,7 @@ function readHistory(file) {
   return out;
 }
 function appendHistory(file, entry, keep = 365) {
-  mkdirSync6(path18.dirname(file), { recursive: true });
+  mkdirSync6(path19.dirname(file), { recursive: true });
   appendLine(file, JSON.stringify(entry));
   const all = readHistory(file);
   if (all.length <= keep) return;
@@ -26667,12 +26720,12 @@ function baselineDriftCheck(history, r, bound, window = 14) {
 }
 
 // src/pipeline/check-run.ts
-import * as path20 from "node:path";
+import * as path21 from "node:path";
 
 // src/pipeline/preflight.ts
 import { accessSync as accessSync2, constants, existsSync as existsSync14, readdirSync as readdirSync9, statfsSync, statSync as statSync9 } from "node:fs";
 import { spawnSync } from "node:child_process";
-import * as path19 from "node:path";
+import * as path20 from "node:path";
 var PreflightError = class extends UsageError {
   constructor(problems) {
     super(`preflight refused the run (nothing was started):
@@ -26722,7 +26775,7 @@ function checkModel(model, problems, warnings) {
     return;
   }
   if (!isDir2) problems.push(`model: ${model} is not a directory`);
-  else if (!existsSync14(path19.join(model, "config.json"))) {
+  else if (!existsSync14(path20.join(model, "config.json"))) {
     warnings.push(`model: ${model} has no config.json; it does not look like a Hugging Face checkpoint`);
   }
 }
@@ -26741,7 +26794,7 @@ function checkGpus(input, problems) {
 function checkJudgments(input, planned, problems) {
   const mt = input.config.evaluations.mtbench;
   if (!mt?.enabled || !planned.some((s) => s.key === "evaluations.mtbench")) return;
-  const dir = path19.dirname(path19.resolve(input.workdir, mt.judgments));
+  const dir = path20.dirname(path20.resolve(input.workdir, mt.judgments));
   const existing = nearestExisting(dir);
   try {
     accessSync2(existing, constants.W_OK);
@@ -26770,7 +26823,7 @@ function dirBytes(dir, depth = 2) {
   let total = 0;
   try {
     for (const e of readdirSync9(dir, { withFileTypes: true })) {
-      const p = path19.join(dir, e.name);
+      const p = path20.join(dir, e.name);
       if (e.isFile()) total += statSync9(p).size;
       else if (e.isDirectory() && depth > 1) total += dirBytes(p, depth - 1);
     }
@@ -26780,7 +26833,7 @@ function dirBytes(dir, depth = 2) {
 }
 function nearestExisting(p) {
   let cur = p;
-  while (!existsSync14(cur) && path19.dirname(cur) !== cur) cur = path19.dirname(cur);
+  while (!existsSync14(cur) && path20.dirname(cur) !== cur) cur = path20.dirname(cur);
   return cur;
 }
 var INTERPRETERS = /* @__PURE__ */ new Set(["bash", "sh", "python", "python3", "torchrun", "node", "accelerate", "deepspeed"]);
@@ -26793,7 +26846,7 @@ function commandProblem2(cmd, workdir, env2) {
   const prog = words[0];
   if (!prog || prog.includes("{") || prog.includes("$") || SHELL_WORDS.has(prog)) return void 0;
   if (prog.includes("/")) {
-    const file = path19.resolve(workdir, prog);
+    const file = path20.resolve(workdir, prog);
     if (!existsSync14(file)) return `${prog} not found in ${workdir}`;
     return void 0;
   }
@@ -26802,7 +26855,7 @@ function commandProblem2(cmd, workdir, env2) {
   const script = words.slice(1).find((w) => !w.startsWith("-"));
   if (!script || script.includes("{") || script.includes("$") || !/\.(sh|py|js|mjs)$/.test(script)) return void 0;
   if (words.slice(1, words.indexOf(script)).some((w) => w === "-m" || w === "-c")) return void 0;
-  if (!existsSync14(path19.resolve(workdir, script))) return `${script} not found in ${workdir}`;
+  if (!existsSync14(path20.resolve(workdir, script))) return `${script} not found in ${workdir}`;
   return void 0;
 }
 function firstCommandWords(cmd) {
@@ -26841,10 +26894,10 @@ function firstCommandWords(cmd) {
   return words;
 }
 function onPath(prog, env2) {
-  for (const dir of (env2.PATH ?? "").split(path19.delimiter)) {
+  for (const dir of (env2.PATH ?? "").split(path20.delimiter)) {
     if (!dir) continue;
     try {
-      const p = path19.join(dir, prog);
+      const p = path20.join(dir, prog);
       if (statSync9(p).isFile()) {
         accessSync2(p, constants.X_OK);
         return true;
@@ -26858,8 +26911,8 @@ function onPath(prog, env2) {
 // src/pipeline/check-run.ts
 function runPaths(opts, deps) {
   const workdir = resolveWorkdir(opts, deps);
-  const root = opts.resultRoot ? path20.resolve(opts.baseDir, opts.resultRoot) : path20.resolve(workdir, opts.config.resultDir);
-  return { workdir, root, model: path20.resolve(workdir, opts.modelDir ?? opts.config.model) };
+  const root = opts.resultRoot ? path21.resolve(opts.baseDir, opts.resultRoot) : path21.resolve(workdir, opts.config.resultDir);
+  return { workdir, root, model: path21.resolve(workdir, opts.modelDir ?? opts.config.model) };
 }
 function checkRun(opts, deps, paths = runPaths(opts, deps)) {
   const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
@@ -26871,7 +26924,7 @@ function refuseUnfit(opts, deps, paths) {
   if (check2.problems.length) throw new PreflightError(check2.problems);
 }
 function resolveWorkdir(opts, deps) {
-  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path20.resolve(opts.baseDir, opts.config.workdir);
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path21.resolve(opts.baseDir, opts.config.workdir);
   const found = locateBuiltinWorkdir(opts.baseDir);
   if ("error" in found) throw new UsageError(found.error);
   deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
@@ -26894,10 +26947,10 @@ function cacheLookup(opts, deps, paths, report) {
 }
 
 // src/pipeline/eval-stage.ts
-import * as path21 from "node:path";
+import * as path22 from "node:path";
 function modelIdFor(template, ctx, role) {
   const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
-  const slug = arm2?.slug ?? path21.basename(ctx.model);
+  const slug = arm2?.slug ?? path22.basename(ctx.model);
   return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
 }
 async function evaluate(ctx, role) {
@@ -26916,7 +26969,7 @@ async function evaluate(ctx, role) {
     return;
   }
   const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
-  const judgments = path21.resolve(ctx.workdir, mt.judgments);
+  const judgments = path22.resolve(ctx.workdir, mt.judgments);
   let offset;
   try {
     offset = fileSize(judgments);
@@ -27232,7 +27285,7 @@ async function runGate(opts, deps) {
     try {
       writeReports(dir, reports);
       const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
-      if (mine.length) writeFileAtomic(path22.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
+      if (mine.length) writeFileAtomic(path23.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
 `);
     } catch (e) {
       writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
@@ -27255,6 +27308,11 @@ async function runGate(opts, deps) {
   return { result: result3, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
 }
 function compareStage(ctx) {
+  const inputs = loadInputs(engineSource(ctx));
+  if (ctx.quick) return quickCompare(ctx, inputs.training);
+  return decide(inputs, ctx.config.checks, ctx.records);
+}
+function engineSource(ctx) {
   const training2 = {};
   for (const role of ["baseline", "candidate"]) {
     const out = ctx.outputs[role];
@@ -27265,46 +27323,31 @@ function compareStage(ctx) {
     }
     const failed2 = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
     if (failed2 && !existsSync15(out)) continue;
-    const aborted = role === "candidate" && (ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0);
-    const base = training2.baseline;
-    const other = role === "candidate" && base && base.stepsUnknown === void 0 && base.curve.length > 0 ? hintsFromCurve(base.curve, base.maxSteps) : void 0;
-    const hints = mergeHints(hintsFromCommand(ctx.config.arms[role].train), other);
-    const run = loadTraining(out, ctx.trainLogs[role], aborted ? [] : ctx.problems, hints);
-    if (run) training2[role] = run;
+    const partial = role === "candidate" && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0);
+    const log = ctx.trainLogs[role];
+    training2[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...log ? { log } : {}, ...partial ? { partial } : {} };
   }
-  const mtbench3 = {};
   const mt = ctx.config.evaluations.mtbench;
-  if (mt) {
-    let questions;
-    const qfile = path22.resolve(ctx.workdir, mt.questions);
-    if (existsSync15(qfile)) {
-      try {
-        questions = readQuestionsFile(qfile);
-      } catch (e) {
-        ctx.problems.push({ source: qfile, message: errorMessage(e) });
-      }
-    }
-    for (const role of mt.targets) {
-      const lines = ctx.judgmentLines[role];
-      const id = ctx.modelIds[role];
-      if (!lines || !id) continue;
-      try {
-        const scores = scoreModel(parseJudgments(`${lines.join("\n")}
-`, `${role} judgments`), id, questions);
-        const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
-        mtbench3[role] = { ...scores, idPick: mt.modelId === "auto" ? { how: "picked", rule } : { how: "given" } };
-      } catch (e) {
-        ctx.problems.push({ source: `${role} judgments`, message: errorMessage(e) });
-      }
-    }
+  const mtbench3 = mt && !ctx.quick ? mtbenchSource(ctx, mt) : void 0;
+  return {
+    labels: labelsOf(ctx.config),
+    training: training2,
+    ...mtbench3 ? { mtbench: mtbench3 } : {},
+    ...ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir } },
+    problems: ctx.problems,
+    ...ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}
+  };
+}
+function mtbenchSource(ctx, mt) {
+  const qfile = path23.resolve(ctx.workdir, mt.questions);
+  const ids = {};
+  for (const role of mt.targets) {
+    const id = ctx.modelIds[role];
+    if (!id || !ctx.judgmentLines[role]) continue;
+    const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
+    ids[role] = { id, idPick: mt.modelId === "auto" ? { how: "picked", rule } : { how: "given" } };
   }
-  if (ctx.quick) return quickCompare(ctx, training2);
-  const evaluations = loadEvaluations(ctx.outputs, ctx.config, ctx.problems, ctx.dir);
-  return decide(
-    { labels: labelsOf(ctx.config), training: training2, mtbench: mtbench3, problems: ctx.problems, earlyAbort: ctx.earlyAbort, ...evaluations },
-    ctx.config.checks,
-    ctx.records
-  );
+  return { ...existsSync15(qfile) ? { questions: qfile } : {}, judgments: { lines: ctx.judgmentLines, ids } };
 }
 function quickCompare(ctx, training2) {
   const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
@@ -27437,24 +27480,24 @@ function parseQuickSteps(text) {
 var import_yaml3 = __toESM(require_dist(), 1);
 import { existsSync as existsSync16, readdirSync as readdirSync10, rmSync as rmSync4, symlinkSync } from "node:fs";
 import * as os4 from "node:os";
-import * as path23 from "node:path";
+import * as path24 from "node:path";
 import { fileURLToPath } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
 function examplesDir() {
-  let dir = path23.dirname(fileURLToPath(import.meta.url));
+  let dir = path24.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path23.join(dir, "examples", "demo");
-    if (existsSync16(candidate)) return path23.join(dir, "examples");
-    dir = path23.dirname(dir);
+    const candidate = path24.join(dir, "examples", "demo");
+    if (existsSync16(candidate)) return path24.join(dir, "examples");
+    dir = path24.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");
 }
 function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
-  const replay = (run) => [node, path23.join(examples, "demo", "replay-train.mjs"), "--run", path23.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
+  const replay = (run) => [node, path24.join(examples, "demo", "replay-train.mjs"), "--run", path24.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
   return (0, import_yaml3.stringify)({
     name: `demo-${scenario}`,
-    model: path23.join(examples, "demo", "Tiny-Llama-init"),
+    model: path24.join(examples, "demo", "Tiny-Llama-init"),
     "result-dir": ".",
     arms: {
       baseline: { label: "Torch", slug: "torch", train: replay("eager"), "timeout-minutes": 10 },
@@ -27462,7 +27505,7 @@ function demoConfigYaml(examples, scenario, speed) {
     },
     evaluations: {
       mtbench: {
-        run: [node, path23.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
+        run: [node, path24.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
         targets: ["original", "baseline", "candidate"],
         judgments: "fastchat/model_judgment/gpt-4_single.jsonl",
         questions: "fastchat/question.jsonl",
@@ -27479,24 +27522,24 @@ async function demoCommand(flags, io, log) {
   if (!(Number(flags.speed) > 0)) throw new UsageError(`--speed must be a positive number (got "${flags.speed}")`);
   const examples = examplesDir();
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), "demo config (built in)");
-  config.workdir = path23.resolve(flags.out);
-  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path23.join(examples, "recorded")}; MT-Bench scores are synthetic`);
+  config.workdir = path24.resolve(flags.out);
+  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path24.join(examples, "recorded")}; MT-Bench scores are synthetic`);
   const result3 = await runLocal(
     { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
     io,
     log
   );
-  pointLatest(path23.resolve(flags.out), log);
+  pointLatest(path24.resolve(flags.out), log);
   return result3;
 }
 function defaultDemoDir() {
-  return path23.join(os4.tmpdir(), "accuracy-gate-demo");
+  return path24.join(os4.tmpdir(), "accuracy-gate-demo");
 }
 function pointLatest(out, log) {
   try {
     const newest = readdirSync10(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
     if (!newest) return;
-    const link = path23.join(out, "latest");
+    const link = path24.join(out, "latest");
     rmSync4(link, { force: true });
     symlinkSync(newest, link);
     log.info(`latest run: ${link}`);
@@ -27506,7 +27549,7 @@ function pointLatest(out, log) {
 
 // src/cli/calibrate.ts
 import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync7 } from "node:fs";
-import * as path26 from "node:path";
+import * as path27 from "node:path";
 
 // src/calibrate/pairs.ts
 var CALIBRATED = ["train-loss", "loss-curve", "loss-tail", "eval-loss", "eval-loss-docs", "mtbench"];
@@ -27836,7 +27879,7 @@ function renderJson(cal) {
 
 // src/calibrate/load.ts
 import { existsSync as existsSync17, statSync as statSync10 } from "node:fs";
-import * as path24 from "node:path";
+import * as path25 from "node:path";
 
 // src/calibrate/history-runs.ts
 function keyOf(e) {
@@ -27902,7 +27945,7 @@ function refuse(problems) {
   throw new UsageError(`calibrate: ${msg.split("\n")[0]}${more2}`);
 }
 function names(dirs) {
-  const base = dirs.map((d) => path24.basename(path24.resolve(d)));
+  const base = dirs.map((d) => path25.basename(path25.resolve(d)));
   return new Set(base).size === base.length ? base : dirs;
 }
 function loadRun(dir, name, config) {
@@ -27918,7 +27961,7 @@ function loadRuns(dirs, config, given) {
   const n = given ?? names(dirs);
   return dirs.map((d, i) => loadRun(d, n[i], config));
 }
-function loadMtBench2(files, modelIds2) {
+function loadMtBench(files, modelIds2) {
   const rows2 = [];
   for (const file of files) {
     try {
@@ -27944,13 +27987,13 @@ function loadHistory(file) {
 
 // src/calibrate/repeat.ts
 import { readFileSync as readFileSync12 } from "node:fs";
-import * as path25 from "node:path";
+import * as path26 from "node:path";
 var REPEAT_ENV = "ACCURACY_GATE_REPEAT";
 function repeatConfig(config, i) {
   const c = structuredClone(config);
   c.cache.enabled = false;
   const arm2 = c.arms.baseline;
-  if (path25.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
+  if (path26.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
   arm2.env = { ...arm2.env, [REPEAT_ENV]: String(i) };
   if (c.evaluations.mtbench) c.evaluations.mtbench.env = { ...c.evaluations.mtbench.env, [REPEAT_ENV]: String(i) };
   return c;
@@ -27983,10 +28026,10 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
       if (outcome.result.verdict !== "pass") {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
-      const manifest = JSON.parse(readFileSync12(path25.join(outcome.resultDir, MANIFEST), "utf8"));
+      const manifest = JSON.parse(readFileSync12(path26.join(outcome.resultDir, MANIFEST), "utf8"));
       const arm2 = manifest.arms.baseline;
-      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path25.join(outcome.resultDir, MANIFEST)}`);
-      out.dirs.push(path25.resolve(outcome.resultDir, arm2.output));
+      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path26.join(outcome.resultDir, MANIFEST)}`);
+      out.dirs.push(path26.resolve(outcome.resultDir, arm2.output));
       const mt = manifest.mtbench.baseline;
       if (evalBaseline && mt) {
         const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
@@ -28031,19 +28074,19 @@ async function calibrateCommand(flags, io, log) {
   const factors = factorsOf(flags);
   const { config, source } = loadConfig(flags.config, process.cwd());
   const started = /* @__PURE__ */ new Date();
-  const dir = path26.resolve(flags.out ?? "calibration", timestampName(started));
+  const dir = path27.resolve(flags.out ?? "calibration", timestampName(started));
   const extraNotes = [];
   let set;
   if (flags.runs) {
-    set = { runs: loadRuns(flags.runs, config), mtbench: flags.mtbench.length ? loadMtBench2(flags.mtbench, flags.modelIds ?? []) : [] };
+    set = { runs: loadRuns(flags.runs, config), mtbench: flags.mtbench.length ? loadMtBench(flags.mtbench, flags.modelIds ?? []) : [] };
   } else if (flags.repeat !== void 0) {
     const k = Number(flags.repeat);
     if (!Number.isInteger(k) || k < 2) throw new UsageError(`--repeat must be a whole number >= 2, got "${flags.repeat}"`);
     if (flags.mtbench.length) throw new UsageError("--mtbench does not combine with --repeat (each repeat is evaluated as the config says)");
-    const made = await repeatBaseline(config, source, k, path26.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
+    const made = await repeatBaseline(config, source, k, path27.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
 `) : void 0);
     set = { runs: loadRuns(made.dirs, config, made.dirs.map((_, i) => `repeat-${i + 1}`)), mtbench: made.mtbench.length >= 2 ? made.mtbench : [] };
-    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path26.join(dir, "runs")}`);
+    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path27.join(dir, "runs")}`);
   } else {
     const sel = loadHistory(flags.history);
     if (sel.runs.length < 2) {
@@ -28062,9 +28105,9 @@ async function calibrateCommand(flags, io, log) {
   const snippet = renderSnippet(cal);
   try {
     mkdirSync7(dir, { recursive: true });
-    writeFileSync7(path26.join(dir, "calibration.md"), renderMarkdown(cal));
-    writeFileSync7(path26.join(dir, "calibration.json"), renderJson(cal));
-    writeFileSync7(path26.join(dir, "checks.yml"), snippet);
+    writeFileSync7(path27.join(dir, "calibration.md"), renderMarkdown(cal));
+    writeFileSync7(path27.join(dir, "calibration.json"), renderJson(cal));
+    writeFileSync7(path27.join(dir, "checks.yml"), snippet);
     log.info(`calibration written to ${dir} (calibration.md, calibration.json, checks.yml)`);
   } catch (e) {
     log.error(`could not write the calibration to ${dir}: ${errorMessage(e)}`);
@@ -28076,12 +28119,12 @@ ${snippet}`);
 
 // src/cli/init.ts
 import { existsSync as existsSync18, mkdirSync as mkdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import * as path27 from "node:path";
+import * as path28 from "node:path";
 var CONFIG_FILE = ".github/accuracy-gate.yml";
 var WORKFLOW_FILE = ".github/workflows/accuracy-gate.yml";
 var SCHEMA_URL = "https://raw.githubusercontent.com/accuracy-gate/accuracy-gate/v1/src/config/config.schema.json";
 function detectLayout(root) {
-  return existsSync18(path27.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
+  return existsSync18(path28.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
 }
 var CHECKS = `checks:                          # the default bounds, written out to tune (fractions: 0.005 = 0.5 %)
   train-loss: { pass: 0.005, fail: 0.01 }    # |Δ| of HF train_loss, Δ = (candidate − baseline) / baseline
@@ -28180,20 +28223,20 @@ jobs:
 ${secrets}`;
 }
 async function initCommand(flags, io, log) {
-  const root = path27.resolve(flags.dir ?? ".");
+  const root = path28.resolve(flags.dir ?? ".");
   if (!existsSync18(root)) throw new UsageError(`${root}: no such directory`);
   const layout = detectLayout(root);
   const files = [
     { name: CONFIG_FILE, text: configText(layout) },
     { name: WORKFLOW_FILE, text: workflowText(layout) }
   ];
-  const taken = files.filter((f2) => existsSync18(path27.join(root, f2.name))).map((f2) => f2.name);
+  const taken = files.filter((f2) => existsSync18(path28.join(root, f2.name))).map((f2) => f2.name);
   if (taken.length > 0) {
     throw new UsageError(`${taken.join(" and ")} already exist${taken.length === 1 ? "s" : ""}: init never overwrites; move ${taken.length === 1 ? "it" : "them"} away or edit ${taken.length === 1 ? "it" : "them"}`);
   }
   for (const f2 of files) {
-    const file = path27.join(root, f2.name);
-    mkdirSync8(path27.dirname(file), { recursive: true });
+    const file = path28.join(root, f2.name);
+    mkdirSync8(path28.dirname(file), { recursive: true });
     writeFileSync8(file, f2.text, { flag: "wx" });
   }
   log.info(layout === "torchacc" ? "found TorchAcc's accuracy benchmark (benchmarks/accuracy/llama.sh)" : "no benchmarks/accuracy/llama.sh: wrote a config for two training commands of your own");
@@ -28235,7 +28278,7 @@ function validateCommand(flags, io, log) {
 
 // src/cli/bisect.ts
 import { mkdirSync as mkdirSync9, writeFileSync as writeFileSync9 } from "node:fs";
-import * as path28 from "node:path";
+import * as path29 from "node:path";
 
 // src/cli/git.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
@@ -28305,8 +28348,8 @@ async function bisectCommand(flags, io, log) {
   const bad = resolveRev(top, flags.bad, "--bad");
   const commits = commitsBetween(top, good, bad);
   const { config, source } = loadConfig(flags.config, cwd);
-  const base = flags.out ? path28.resolve(cwd, flags.out) : path28.resolve(cwd, config.workdir, config.resultDir);
-  const root = path28.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
+  const base = flags.out ? path29.resolve(cwd, flags.out) : path29.resolve(cwd, config.workdir, config.resultDir);
+  const root = path29.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
   mkdirSync9(root, { recursive: true });
   const quick = !!flags.quick;
   log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? " (quick tier)" : ""}; results under ${root}`);
@@ -28318,7 +28361,7 @@ async function bisectCommand(flags, io, log) {
   process.on("SIGTERM", onSignal);
   const head = currentHead(top);
   const report = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
-  const write = () => writeFileSync9(path28.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
+  const write = () => writeFileSync9(path29.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
 `);
   const gate = async (sha, role, stages) => {
     if (cancel.cancelled) return void 0;
@@ -28373,7 +28416,7 @@ async function bisectCommand(flags, io, log) {
     write();
     io.stdout(`culprit: ${report.culprit.sha} ${report.culprit.subject}
 `);
-    log.info(`bisect: ${report.steps.length} gate run(s); ${path28.join(root, "bisect.json")}`);
+    log.info(`bisect: ${report.steps.length} gate run(s); ${path29.join(root, "bisect.json")}`);
     return 0 /* Pass */;
   } finally {
     process.off("SIGINT", onSignal);
