@@ -26914,14 +26914,17 @@ function runPaths(opts, deps) {
   const root = opts.resultRoot ? path21.resolve(opts.baseDir, opts.resultRoot) : path21.resolve(workdir, opts.config.resultDir);
   return { workdir, root, model: path21.resolve(workdir, opts.modelDir ?? opts.config.model) };
 }
+function preflightOf(opts, deps, paths) {
+  return preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+}
 function checkRun(opts, deps, paths = runPaths(opts, deps)) {
-  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  const report = preflightOf(opts, deps, paths);
   return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, cacheHits: cacheLookup(opts, deps, paths, report) }) };
 }
 function refuseUnfit(opts, deps, paths) {
-  const check2 = checkRun(opts, deps, paths);
-  for (const w of check2.warnings) deps.log.warn(`preflight: ${w}`);
-  if (check2.problems.length) throw new PreflightError(check2.problems);
+  const report = preflightOf(opts, deps, paths);
+  for (const w of report.warnings) deps.log.warn(`preflight: ${w}`);
+  if (report.problems.length) throw new PreflightError(report.problems);
 }
 function resolveWorkdir(opts, deps) {
   if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path21.resolve(opts.baseDir, opts.config.workdir);

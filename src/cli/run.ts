@@ -4,6 +4,7 @@ import type { Log } from '../log.js';
 import type { CliIo } from './io.js';
 import type { GateConfig } from '../config/types.js';
 import { verboseEcho } from './echo.js';
+import type { ValidateFlags } from './validate.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
 import { parseStages, type StageId } from '../pipeline/stages.js';
@@ -11,12 +12,8 @@ import { runSession } from '../pipeline/session.js';
 import { UsageError } from '../errors.js';
 import { baseProvenance } from '../engine/provenance.js';
 
-export interface RunFlags {
-  config?: string;
-  modelDir?: string;
-  out?: string;
-  stages?: string;
-  workdir?: string;
+/** validate's flags (run --dry-run is validate) and the run's own. */
+export interface RunFlags extends ValidateFlags {
   writeCache?: boolean;
   verbose?: boolean;
   history?: string;

@@ -40,17 +40,25 @@ export interface RunCheck extends PreflightReport {
   plan: string;
 }
 
-/** `paths`: when the caller resolved them already (runGate: the built-in flow logs where it runs). */
+function preflightOf(opts: CheckRunOptions, deps: Pick<RunDeps, 'env'>, paths: RunPaths): PreflightReport {
+  return preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+}
+
+/** `validate` / `run --dry-run`: preflight and the plan, with the cache looked up for it. */
 export function checkRun(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log'>, paths = runPaths(opts, deps)): RunCheck {
-  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  const report = preflightOf(opts, deps, paths);
   return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, cacheHits: cacheLookup(opts, deps, paths, report) }) };
 }
 
-/** At the start of a run: warnings logged, problems thrown (a usage error: exit 2, nothing started). */
-export function refuseUnfit(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log'>, paths: RunPaths): void {
-  const check = checkRun(opts, deps, paths);
-  for (const w of check.warnings) deps.log.warn(`preflight: ${w}`);
-  if (check.problems.length) throw new PreflightError(check.problems);
+/**
+ * At the start of a run: warnings logged, problems thrown (a usage error: exit 2, nothing started).
+ * Preflight only: no plan and no cache lookup, whose fingerprint command the run's own cache
+ * restore runs anyway.
+ */
+export function refuseUnfit(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'log'>, paths: RunPaths): void {
+  const report = preflightOf(opts, deps, paths);
+  for (const w of report.warnings) deps.log.warn(`preflight: ${w}`);
+  if (report.problems.length) throw new PreflightError(report.problems);
 }
 
 /** The config's workdir; the built-in TorchAcc flow finds benchmarks/accuracy (or says why not). */

@@ -74,6 +74,7 @@ export interface PlanInput {
   stages: StageId[];
   workdir: string;
   model: string;
+  /** The result root (`<root>/<timestamp>` is created under it). */
   root: string;
   /** Stage ids the cache would restore (a hit); the others miss. Undefined: the cache is off. */
   cacheHits?: string[];

@@ -4,18 +4,12 @@
 import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { Command, GateConfig } from '../config/types.js';
+import type { Command } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { StageId } from './stages.js';
-import { plannedStages, type PlannedStage } from './plan.js';
+import { plannedStages, type PlanInput, type PlannedStage } from './plan.js';
 
-export interface PreflightInput {
-  config: GateConfig;
-  stages: StageId[];
-  workdir: string;
-  model: string;
-  /** The result root (`<root>/<timestamp>` is created under it). */
-  root: string;
+/** The run's layout as the plan has it (config, stages, workdir, model, result root), and its env. */
+export interface PreflightInput extends Omit<PlanInput, 'cacheHits'> {
   env: NodeJS.ProcessEnv;
   /** The GPU ids present; undefined = unknown (no nvidia-smi): not checked. Injected by tests. */
   gpuIds?: string[] | undefined;
