@@ -19602,6 +19602,67 @@ import { existsSync as existsSync5 } from "node:fs";
 import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
 import { basename, join as join3 } from "node:path";
 
+// src/readers/files.ts
+import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import { isAscii } from "node:buffer";
+function readText(path30) {
+  try {
+    const buf = readFileSync2(path30);
+    return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
+  } catch (e) {
+    throw new ParseError(fsReason(e), path30);
+  }
+}
+function isFile(path30) {
+  try {
+    return statSync(path30).isFile();
+  } catch {
+    return false;
+  }
+}
+function isDir(path30) {
+  try {
+    return statSync(path30).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function fsReason(e) {
+  const code = e.code;
+  if (code === "ENOENT") return "file not found";
+  if (code === "EISDIR") return "is a directory, not a file";
+  if (code === "EACCES") return "permission denied";
+  return `cannot read: ${e.message}`;
+}
+var CHUNK = 1 << 16;
+function readTextChunks(path30, onText) {
+  let fd;
+  try {
+    fd = openSync(path30, "r");
+  } catch (e) {
+    throw new ParseError(fsReason(e), path30);
+  }
+  try {
+    const buf = Buffer.alloc(CHUNK);
+    const decoder = new StringDecoder("utf8");
+    for (; ; ) {
+      let n;
+      try {
+        n = readSync(fd, buf, 0, CHUNK, null);
+      } catch (e) {
+        throw new ParseError(fsReason(e), path30);
+      }
+      if (n === 0) break;
+      onText(decoder.write(buf.subarray(0, n)));
+    }
+    const rest = decoder.end();
+    if (rest) onText(rest);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 // src/readers/tolerant-json.ts
 function parseTolerantJson(text, file, opts = {}) {
   const firstLine2 = opts.firstLine ?? 1;
@@ -19903,170 +19964,58 @@ function parseJsonLine(line, lineNo, isLast, file) {
   }
 }
 
-// src/readers/files.ts
-import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
-import { isAscii } from "node:buffer";
-function readText(path30) {
-  try {
-    const buf = readFileSync2(path30);
-    return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
-  } catch (e) {
-    throw new ParseError(fsReason(e), path30);
+// src/readers/results-json.ts
+var METRIC_KEYS = [
+  ["train_loss", "trainLoss"],
+  ["train_runtime", "trainRuntime"],
+  ["train_steps_per_second", "stepsPerSecond"],
+  ["train_samples_per_second", "samplesPerSecond"],
+  ["epoch", "epoch"],
+  ["eval_loss", "evalLoss"],
+  ["perplexity", "perplexity"]
+];
+function metricsFrom(obj, where, prefix = "") {
+  const metrics = {};
+  for (const [key, field] of METRIC_KEYS) {
+    const value2 = optionalNumber(obj, key, where, prefix + key);
+    if (value2 !== void 0) metrics[field] = value2;
   }
+  return metrics;
 }
-function isFile(path30) {
-  try {
-    return statSync(path30).isFile();
-  } catch {
-    return false;
-  }
-}
-function isDir(path30) {
-  try {
-    return statSync(path30).isDirectory();
-  } catch {
-    return false;
-  }
-}
-function fsReason(e) {
-  const code = e.code;
-  if (code === "ENOENT") return "file not found";
-  if (code === "EISDIR") return "is a directory, not a file";
-  if (code === "EACCES") return "permission denied";
-  return `cannot read: ${e.message}`;
-}
-var CHUNK = 1 << 16;
-function readTextChunks(path30, onText) {
-  let fd;
-  try {
-    fd = openSync(path30, "r");
-  } catch (e) {
-    throw new ParseError(fsReason(e), path30);
-  }
-  try {
-    const buf = Buffer.alloc(CHUNK);
-    const decoder = new StringDecoder("utf8");
-    for (; ; ) {
-      let n;
-      try {
-        n = readSync(fd, buf, 0, CHUNK, null);
-      } catch (e) {
-        throw new ParseError(fsReason(e), path30);
-      }
-      if (n === 0) break;
-      onText(decoder.write(buf.subarray(0, n)));
-    }
-    const rest = decoder.end();
-    if (rest) onText(rest);
-  } finally {
-    closeSync(fd);
-  }
+function parseResultsJson(text, file) {
+  return metricsFrom(expectObject(parseTolerantJson(text, file), { file }), { file });
 }
 
-// src/readers/py-dict.ts
-var NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-var WRAPPED = /^[A-Za-z_][\w.]*\(\s*([^,()]*?)\s*(?:,[^()]*)?\)$/;
-function pyNumber(text) {
-  const t = text.trim();
-  if (NUMBER.test(t)) return Number(t);
-  switch (t.toLowerCase()) {
-    case "nan":
-    case "+nan":
-    case "-nan":
-      return NaN;
-    case "inf":
-    case "+inf":
-    case "infinity":
-      return Infinity;
-    case "-inf":
-    case "-infinity":
-      return -Infinity;
-  }
-  const wrapped = WRAPPED.exec(t);
-  return wrapped ? pyNumber(wrapped[1]) : void 0;
-}
-function parsePyDict(text, start) {
-  const values = {};
-  let i = skipSpace(text, start + 1);
-  if (text[i] === "}") return values;
-  for (; ; ) {
-    const key = readQuoted(text, i);
-    if (!key) return void 0;
-    i = skipSpace(text, key.end);
-    if (text[i] !== ":") return void 0;
-    i = skipSpace(text, i + 1);
-    let value2;
-    if (text[i] === "'" || text[i] === '"') {
-      const quoted = readQuoted(text, i);
-      if (!quoted) return void 0;
-      value2 = pyNumber(quoted.value);
-      i = quoted.end;
-    } else {
-      const end = scalarEnd(text, i);
-      if (end === i) return void 0;
-      value2 = pyNumber(text.slice(i, end));
-      i = end;
-    }
-    if (value2 !== void 0) setOwn(values, key.value, value2);
-    i = skipSpace(text, i);
-    if (text[i] === "}") return values;
-    if (text[i] !== ",") return void 0;
-    i = skipSpace(text, i + 1);
-  }
-}
-function setOwn(target, key, value2) {
-  Object.defineProperty(target, key, { value: value2, enumerable: true, writable: true, configurable: true });
-}
-function skipSpace(text, i) {
-  while (i < text.length && (text[i] === " " || text[i] === "	")) i++;
-  return i;
-}
-function scalarEnd(text, i) {
-  let depth = 0;
-  let j = i;
-  for (; j < text.length; j++) {
-    const c = text[j];
-    if (c === "(") depth++;
-    else if (c === ")") {
-      if (--depth < 0) return i;
-    } else if (depth === 0 && (c === "," || c === "}")) break;
-    else if (depth > 0 && (c === "'" || c === '"')) {
-      const quoted = readQuoted(text, j);
-      if (!quoted) return i;
-      j = quoted.end - 1;
-    } else if (c === "[" || c === "{" || c === "'" || c === '"') return i;
-  }
-  return j < text.length ? j : i;
-}
-function readQuoted(text, i) {
-  const quote = text[i];
-  if (quote !== "'" && quote !== '"') return void 0;
-  let value2 = "";
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text[j];
-    if (c === quote) return { value: value2, end: j + 1 };
-    if (c === "\\" && j + 1 < text.length) {
-      j++;
-      value2 += text[j];
-    } else value2 += c;
-  }
-  return void 0;
+// src/readers/print-rounding.ts
+function printHalfUnit(x) {
+  const s = String(x);
+  const e = s.indexOf("e");
+  const end = e < 0 ? s.length : e;
+  const dot = s.indexOf(".");
+  const fraction = dot < 0 || dot > end ? 0 : end - dot - 1;
+  const exponent = e < 0 ? 0 : Number(s.slice(e + 1));
+  const decimals = Math.max(dot < 0 && e < 0 ? 1 : 0, fraction) - exponent;
+  return 0.5 * 10 ** -decimals;
 }
 
 // src/readers/step-placement.ts
-function stepsPerEpochOf(points) {
-  for (let i = points.length - 1; i >= 0; i--) {
-    const { step, epoch } = points[i];
-    if (epoch !== void 0 && epoch > 0 && step > 0) return step / epoch;
+var StepsPerEpoch = class {
+  step = 0;
+  epoch = 0;
+  add(step, epoch) {
+    if (epoch !== void 0 && epoch > 0 && step > 0 && step >= this.step) {
+      this.step = step;
+      this.epoch = epoch;
+    }
   }
-  return void 0;
-}
-function hintsFromCurve(curve, maxSteps) {
+  get value() {
+    return this.step > 0 ? this.step / this.epoch : void 0;
+  }
+};
+function hintsFromCurve(curve, run = {}) {
   const hints = { steps: curve.map((p) => p.step) };
-  const perEpoch = stepsPerEpochOf(curve);
-  if (perEpoch !== void 0) hints.stepsPerEpoch = perEpoch;
-  if (maxSteps !== void 0 && maxSteps > 0) hints.maxSteps = maxSteps;
+  if (run.stepsPerEpoch !== void 0) hints.stepsPerEpoch = run.stepsPerEpoch;
+  if (run.maxSteps !== void 0 && run.maxSteps > 0) hints.maxSteps = run.maxSteps;
   return hints;
 }
 function hintsFromCommand(command2) {
@@ -20096,11 +20045,6 @@ var HEADER = [
   [/Continuing training from global step (\d+)/, (m, p) => p.resumedAt(Number(m[1]))],
   [/\*{5} Running training \*{5}/, (_m, p) => p.restart()]
 ];
-function printHalfUnit(x) {
-  const [mantissa, exponent] = String(x).split("e");
-  const decimals = Math.max(mantissa.includes(".") || exponent ? 0 : 1, (mantissa.split(".")[1] ?? "").length) - Number(exponent ?? 0);
-  return 0.5 * 10 ** -decimals;
-}
 var StepPlacer = class {
   hints;
   loggingSteps;
@@ -20276,6 +20220,303 @@ var StepPlacer = class {
   }
 };
 
+// src/readers/trainer-state.ts
+function parseWhole(text, file) {
+  const state = stateOf(expectObject(parseTolerantJson(text, file), { file }), file);
+  return sortCurve(state);
+}
+function stateOf(obj, file) {
+  const where = { file };
+  const state = { globalStep: requiredInteger(obj, "global_step", where), curve: [] };
+  const maxSteps = optionalNumber(obj, "max_steps", where);
+  if (maxSteps !== void 0) state.maxSteps = maxSteps;
+  const loggingSteps = optionalNumber(obj, "logging_steps", where);
+  if (loggingSteps !== void 0) state.loggingSteps = loggingSteps;
+  const epoch = optionalNumber(obj, "epoch", where);
+  if (epoch !== void 0) state.epoch = epoch;
+  if (!("log_history" in obj)) throw new ParseError('missing key "log_history"', file, void 0, "log_history");
+  const history = obj.log_history;
+  if (!Array.isArray(history)) throw new ParseError('"log_history" should be an array', file, void 0, "log_history");
+  const perEpoch = new StepsPerEpoch();
+  history.forEach((entry, i) => addEntry(state, perEpoch, entry, i, file));
+  return withStepsPerEpoch(state, perEpoch);
+}
+function addEntry(state, perEpoch, entry, i, file) {
+  const fast = isObject(entry) ? fastLossPoint(entry) : void 0;
+  if (fast) {
+    state.curve.push(fast);
+    perEpoch.add(fast.step, entry.epoch);
+    return;
+  }
+  const path30 = `log_history[${i}].`;
+  if (!isObject(entry)) throw new ParseError(`"${path30.slice(0, -1)}" should be an object`, file, void 0, path30.slice(0, -1));
+  const where = { file };
+  if ("loss" in entry) {
+    const point = lossPoint(entry, where, path30);
+    state.curve.push(point);
+    perEpoch.add(point.step, entry.epoch);
+  } else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path30);
+}
+function withStepsPerEpoch(state, perEpoch) {
+  const value2 = perEpoch.value;
+  if (value2 !== void 0) state.stepsPerEpoch = value2;
+  return state;
+}
+function sortCurve(state) {
+  if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step);
+  return state;
+}
+var optionalNum = (v) => v === void 0 || typeof v === "number";
+function fastLossPoint(entry) {
+  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry;
+  if (typeof loss !== "number" || typeof step !== "number" || !Number.isInteger(step)) return void 0;
+  if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
+  return gradNorm !== void 0 ? { step, loss, gradNorm } : { step, loss };
+}
+function lossPoint(entry, where, path30) {
+  const point = {
+    step: requiredInteger(entry, "step", where, path30 + "step"),
+    loss: requiredNumber(entry, "loss", where, path30 + "loss")
+  };
+  const gradNorm = optionalNumber(entry, "grad_norm", where, path30 + "grad_norm");
+  if (gradNorm !== void 0) point.gradNorm = gradNorm;
+  optionalNumber(entry, "learning_rate", where, path30 + "learning_rate");
+  optionalNumber(entry, "epoch", where, path30 + "epoch");
+  return point;
+}
+function isSorted(curve) {
+  for (let i = 1; i < curve.length; i++) if (curve[i].step < curve[i - 1].step) return false;
+  return true;
+}
+var isSpace2 = (c) => c === 32 || c === 10 || c === 13 || c === 9;
+var LOG_HISTORY_KEY = /"log_history"\s*:\s*$/;
+var TrainerStateScanner = class {
+  constructor(file) {
+    this.file = file;
+  }
+  file;
+  /** The part of an open entry that earlier chunks held. */
+  carry = "";
+  depth = 0;
+  inString = false;
+  escaped = false;
+  /** The document with log_history's entries left out (`"log_history": []`). */
+  rest = "";
+  /** outside: not in log_history's array; between: in it, between entries; entry: inside one. */
+  mode = "outside";
+  /** In `between`: an entry was just closed, so ',' or ']' comes next. */
+  afterEntry = false;
+  entriesApart = false;
+  entries = 0;
+  failed = false;
+  state = { globalStep: 0, curve: [] };
+  perEpoch = new StepsPerEpoch();
+  /** Whether log_history's entries were read one by one (else the rest holds them, and they are parsed with it). */
+  get streamed() {
+    return this.entriesApart;
+  }
+  push(chunk) {
+    if (this.failed) return;
+    const t = chunk;
+    const n = t.length;
+    let { depth, inString, escaped } = this;
+    let i = 0;
+    let entryStart = this.mode === "entry" ? -1 : 0;
+    let seg = 0;
+    for (; i < n; i++) {
+      const c = t.charCodeAt(i);
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 92) escaped = true;
+        else if (c === 34) inString = false;
+        continue;
+      }
+      if (this.mode === "between") {
+        if (isSpace2(c)) continue;
+        if (c === 123 && !this.afterEntry) {
+          const close = t.indexOf("}", i);
+          const entry = close < 0 ? void 0 : this.parse(t.slice(i, close + 1));
+          if (entry !== void 0) {
+            if (!this.add(entry)) return;
+            i = close;
+            this.afterEntry = true;
+            continue;
+          }
+          this.mode = "entry";
+          entryStart = i;
+          depth++;
+        } else if (c === 44 && this.afterEntry) this.afterEntry = false;
+        else if (c === 93 && (this.afterEntry || this.entries === 0)) {
+          depth--;
+          this.mode = "outside";
+          this.rest += "]";
+          seg = i + 1;
+        } else return this.fail();
+        continue;
+      }
+      if (c === 34) inString = true;
+      else if (c === 123) depth++;
+      else if (c === 91) {
+        if (this.mode === "outside" && depth === 1 && LOG_HISTORY_KEY.test((this.rest + t.slice(seg, i)).slice(-80))) {
+          if (this.entriesApart) return this.fail();
+          this.entriesApart = true;
+          this.rest += t.slice(seg, i) + "[";
+          this.mode = "between";
+          this.afterEntry = false;
+        }
+        depth++;
+      } else if (c === 125 || c === 93) {
+        depth--;
+        if (this.mode === "entry" && depth === 2) {
+          const text = entryStart < 0 ? this.carry + t.slice(0, i + 1) : t.slice(entryStart, i + 1);
+          this.carry = "";
+          if (!this.entry(text)) return;
+          this.mode = "between";
+          this.afterEntry = true;
+        }
+      }
+    }
+    if (this.mode === "entry") this.carry = entryStart < 0 ? this.carry + t : t.slice(entryStart);
+    else if (this.mode === "outside") this.rest += t.slice(seg);
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+  }
+  finish() {
+    if (this.failed || this.mode !== "outside" || this.inString || this.depth !== 0) return void 0;
+    try {
+      const state = stateOf(expectObject(parseTolerantJson(this.rest, this.file), { file: this.file }), this.file);
+      if (this.entriesApart) {
+        state.curve = this.state.curve;
+        if (this.state.summary) state.summary = this.state.summary;
+        withStepsPerEpoch(state, this.perEpoch);
+      }
+      return sortCurve(state);
+    } catch {
+      return void 0;
+    }
+  }
+  /** The parsed text, or undefined when it is no JSON. */
+  parse(text) {
+    try {
+      return text.indexOf("NaN") < 0 && text.indexOf("Infinity") < 0 ? JSON.parse(text) : parseTolerantJson(text, this.file);
+    } catch {
+      return void 0;
+    }
+  }
+  /** Adds an entry; false (and given up) where it is not what the whole parse would take silently. */
+  add(entry) {
+    try {
+      addEntry(this.state, this.perEpoch, entry, this.entries++, this.file);
+      return true;
+    } catch {
+      this.fail();
+      return false;
+    }
+  }
+  entry(text) {
+    const entry = this.parse(text);
+    if (entry !== void 0) return this.add(entry);
+    this.fail();
+    return false;
+  }
+  fail() {
+    this.failed = true;
+    this.carry = "";
+    this.rest = "";
+  }
+};
+
+// src/readers/py-dict.ts
+var NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+var WRAPPED = /^[A-Za-z_][\w.]*\(\s*([^,()]*?)\s*(?:,[^()]*)?\)$/;
+function pyNumber(text) {
+  const t = text.trim();
+  if (NUMBER.test(t)) return Number(t);
+  switch (t.toLowerCase()) {
+    case "nan":
+    case "+nan":
+    case "-nan":
+      return NaN;
+    case "inf":
+    case "+inf":
+    case "infinity":
+      return Infinity;
+    case "-inf":
+    case "-infinity":
+      return -Infinity;
+  }
+  const wrapped = WRAPPED.exec(t);
+  return wrapped ? pyNumber(wrapped[1]) : void 0;
+}
+function parsePyDict(text, start) {
+  const values = {};
+  let i = skipSpace(text, start + 1);
+  if (text[i] === "}") return values;
+  for (; ; ) {
+    const key = readQuoted(text, i);
+    if (!key) return void 0;
+    i = skipSpace(text, key.end);
+    if (text[i] !== ":") return void 0;
+    i = skipSpace(text, i + 1);
+    let value2;
+    if (text[i] === "'" || text[i] === '"') {
+      const quoted = readQuoted(text, i);
+      if (!quoted) return void 0;
+      value2 = pyNumber(quoted.value);
+      i = quoted.end;
+    } else {
+      const end = scalarEnd(text, i);
+      if (end === i) return void 0;
+      value2 = pyNumber(text.slice(i, end));
+      i = end;
+    }
+    if (value2 !== void 0) setOwn(values, key.value, value2);
+    i = skipSpace(text, i);
+    if (text[i] === "}") return values;
+    if (text[i] !== ",") return void 0;
+    i = skipSpace(text, i + 1);
+  }
+}
+function setOwn(target, key, value2) {
+  Object.defineProperty(target, key, { value: value2, enumerable: true, writable: true, configurable: true });
+}
+function skipSpace(text, i) {
+  while (i < text.length && (text[i] === " " || text[i] === "	")) i++;
+  return i;
+}
+function scalarEnd(text, i) {
+  let depth = 0;
+  let j = i;
+  for (; j < text.length; j++) {
+    const c = text[j];
+    if (c === "(") depth++;
+    else if (c === ")") {
+      if (--depth < 0) return i;
+    } else if (depth === 0 && (c === "," || c === "}")) break;
+    else if (depth > 0 && (c === "'" || c === '"')) {
+      const quoted = readQuoted(text, j);
+      if (!quoted) return i;
+      j = quoted.end - 1;
+    } else if (c === "[" || c === "{" || c === "'" || c === '"') return i;
+  }
+  return j < text.length ? j : i;
+}
+function readQuoted(text, i) {
+  const quote = text[i];
+  if (quote !== "'" && quote !== '"') return void 0;
+  let value2 = "";
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text[j];
+    if (c === quote) return { value: value2, end: j + 1 };
+    if (c === "\\" && j + 1 < text.length) {
+      j++;
+      value2 += text[j];
+    } else value2 += c;
+  }
+  return void 0;
+}
+
 // src/readers/log-lines.ts
 var PROGRESS = /(\d{1,3})%\|[^|]*\|\s*(\d+)\/(\d+)\s*\[(\d+(?::\d\d){1,2})<(\?|\d+(?::\d\d){1,2})(?:,\s*(?:(\d+(?:\.\d+)?)\s*(it\/s|s\/it))?)?/;
 function parseLogLine(line) {
@@ -20326,11 +20567,8 @@ function parseDictEvent(segment, brace) {
   const keys = Object.keys(values);
   if (keys.length === 0) return void 0;
   if ("loss" in values) {
-    const point = { step: 0, loss: values.loss };
-    if ("grad_norm" in values) point.gradNorm = values.grad_norm;
-    if ("learning_rate" in values) point.learningRate = values.learning_rate;
-    if ("epoch" in values) point.epoch = values.epoch;
-    return { kind: "loss", point };
+    const point = "grad_norm" in values ? { step: 0, loss: values.loss, gradNorm: values.grad_norm } : { step: 0, loss: values.loss };
+    return "epoch" in values ? { kind: "loss", point, epoch: values.epoch } : { kind: "loss", point };
   }
   return { kind: "metrics", values };
 }
@@ -20406,7 +20644,7 @@ var LogTracker = class {
         if (event.kind === "loss") {
           if (rank !== void 0 && (this.rank ??= rank) !== rank) continue;
           this.losses++;
-          this.pending = event.point;
+          this.pending = event;
         } else {
           if ("train_runtime" in event.values) this.placer.restart();
           out.push(event);
@@ -20440,16 +20678,17 @@ var LogTracker = class {
   }
   release(out, after) {
     if (!this.pending) return;
-    const point = this.pending;
+    const { point, epoch } = this.pending;
     this.pending = void 0;
-    const step = this.placer.place(point.epoch, { after, before: this.barBefore });
-    if (step !== void 0) {
-      point.step = step;
-      out.push({ kind: "loss", point });
-    } else {
+    const step = this.placer.place(epoch, { after, before: this.barBefore });
+    const event = { kind: "loss", point };
+    if (epoch !== void 0) event.epoch = epoch;
+    if (step !== void 0) point.step = step;
+    else {
       point.step = this.losses;
-      out.push({ kind: "loss", point, unplaced: this.placer.unknown ?? "steps unknown" });
+      event.unplaced = this.placer.unknown ?? "steps unknown";
     }
+    out.push(event);
   }
 };
 
@@ -20471,6 +20710,7 @@ var BarTimes = class {
   }
 };
 var TrainingLogReader = class {
+  perEpoch = new StepsPerEpoch();
   splitter = new LineSplitter();
   tracker;
   curve = [];
@@ -20502,6 +20742,7 @@ var TrainingLogReader = class {
       roundedStrings: this.roundedStrings
     };
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
+    if (this.perEpoch.value !== void 0) log.stepsPerEpoch = this.perEpoch.value;
     if (this.tracker.stepsUnknown !== void 0) log.stepsUnknown = this.tracker.stepsUnknown;
     if (this.tracker.stepsHow !== void 0) log.stepsHow = this.tracker.stepsHow;
     if (total !== void 0) {
@@ -20515,8 +20756,10 @@ var TrainingLogReader = class {
     for (const event of this.tracker.feed(line)) this.event(event);
   }
   event(event) {
-    if (event.kind === "loss") this.curve.push(event.point);
-    else if (event.kind === "metrics" && FINAL_KEYS.some((k) => k in event.values)) {
+    if (event.kind === "loss") {
+      this.curve.push(event.point);
+      this.perEpoch.add(event.point.step, event.epoch);
+    } else if (event.kind === "metrics" && FINAL_KEYS.some((k) => k in event.values)) {
       this.finalMetrics = event.values;
       this.finalMetricsCount++;
     }
@@ -20550,9 +20793,7 @@ var TrainingLogReader = class {
 
 // src/readers/whole-run-loss.ts
 function checkWholeRunLoss(points, trainLoss, globalStep, loggingSteps) {
-  const byStep4 = /* @__PURE__ */ new Map();
-  for (const p of points) byStep4.set(p.step, p);
-  const curve = [...byStep4.values()].sort((a, b) => a.step - b.step);
+  const curve = lastPerStep(points);
   if (curve.length < 2 || !Number.isFinite(trainLoss) || curve.some((p) => !Number.isFinite(p.loss))) return { kind: "agrees" };
   const first = curve[0].step;
   const interval = curve[1].step - curve[0].step;
@@ -20597,6 +20838,14 @@ function checkWholeRunLoss(points, trainLoss, globalStep, loggingSteps) {
     note: `train_loss ${trainLoss} disagrees with the logged curve's whole-run mean ${curveMean.toPrecision(6)} beyond print rounding (a run resumed from a checkpoint? HF's train_loss then sums only the steps after the resume): the curve's mean is used`
   };
 }
+function lastPerStep(points) {
+  let increasing = true;
+  for (let i = 1; i < points.length && increasing; i++) increasing = points[i].step > points[i - 1].step;
+  if (increasing) return points;
+  const byStep2 = /* @__PURE__ */ new Map();
+  for (const p of points) byStep2.set(p.step, p);
+  return [...byStep2.values()].sort((a, b) => a.step - b.step);
+}
 function complete(curve, loggingSteps) {
   const from = curve[0].step === 1 && curve.length > 2 && curve[1].step !== 2 ? 1 : 0;
   const d = curve[from + 1].step - curve[from].step;
@@ -20607,81 +20856,6 @@ function complete(curve, loggingSteps) {
 }
 
 // src/readers/trainer-output.ts
-var METRIC_KEYS = [
-  ["train_loss", "trainLoss"],
-  ["train_runtime", "trainRuntime"],
-  ["train_steps_per_second", "stepsPerSecond"],
-  ["train_samples_per_second", "samplesPerSecond"],
-  ["epoch", "epoch"],
-  ["eval_loss", "evalLoss"],
-  ["perplexity", "perplexity"]
-];
-function metricsFrom(obj, where, prefix = "") {
-  const metrics = {};
-  for (const [key, field] of METRIC_KEYS) {
-    const value2 = optionalNumber(obj, key, where, prefix + key);
-    if (value2 !== void 0) metrics[field] = value2;
-  }
-  return metrics;
-}
-function parseResultsJson(text, file) {
-  return metricsFrom(expectObject(parseTolerantJson(text, file), { file }), { file });
-}
-function parseTrainerState(text, file) {
-  const where = { file };
-  const obj = expectObject(parseTolerantJson(text, file), where);
-  const state = { globalStep: requiredInteger(obj, "global_step", where), curve: [] };
-  const maxSteps = optionalNumber(obj, "max_steps", where);
-  if (maxSteps !== void 0) state.maxSteps = maxSteps;
-  const loggingSteps = optionalNumber(obj, "logging_steps", where);
-  if (loggingSteps !== void 0) state.loggingSteps = loggingSteps;
-  const epoch = optionalNumber(obj, "epoch", where);
-  if (epoch !== void 0) state.epoch = epoch;
-  if (!("log_history" in obj)) throw new ParseError('missing key "log_history"', file, void 0, "log_history");
-  const history = obj.log_history;
-  if (!Array.isArray(history)) throw new ParseError('"log_history" should be an array', file, void 0, "log_history");
-  history.forEach((entry, i) => {
-    const fast = isObject(entry) ? fastLossPoint(entry) : void 0;
-    if (fast) {
-      state.curve.push(fast);
-      return;
-    }
-    const path30 = `log_history[${i}].`;
-    if (!isObject(entry)) throw new ParseError(`"${path30.slice(0, -1)}" should be an object`, file, void 0, path30.slice(0, -1));
-    if ("loss" in entry) state.curve.push(lossPoint(entry, where, path30));
-    else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path30);
-  });
-  if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step);
-  return state;
-}
-var optionalNum = (v) => v === void 0 || typeof v === "number";
-function fastLossPoint(entry) {
-  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry;
-  if (typeof loss !== "number" || typeof step !== "number" || !Number.isInteger(step)) return void 0;
-  if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
-  const point = { step, loss };
-  if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  if (learningRate !== void 0) point.learningRate = learningRate;
-  if (epoch !== void 0) point.epoch = epoch;
-  return point;
-}
-function lossPoint(entry, where, path30) {
-  const point = {
-    step: requiredInteger(entry, "step", where, path30 + "step"),
-    loss: requiredNumber(entry, "loss", where, path30 + "loss")
-  };
-  const gradNorm = optionalNumber(entry, "grad_norm", where, path30 + "grad_norm");
-  if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  const learningRate = optionalNumber(entry, "learning_rate", where, path30 + "learning_rate");
-  if (learningRate !== void 0) point.learningRate = learningRate;
-  const epoch = optionalNumber(entry, "epoch", where, path30 + "epoch");
-  if (epoch !== void 0) point.epoch = epoch;
-  return point;
-}
-function isSorted(curve) {
-  for (let i = 1; i < curve.length; i++) if (curve[i].step < curve[i - 1].step) return false;
-  return true;
-}
 function logMetrics(log) {
   const metrics = {};
   for (const [key, field] of METRIC_KEYS) {
@@ -20711,7 +20885,12 @@ function readTrainerOutput(dir, opts = {}) {
   const trainResults = read("train_results.json", parseResultsJson);
   const allResults = read("all_results.json", parseResultsJson);
   const evalResults = read("eval_results.json", parseResultsJson);
-  const state = read("trainer_state.json", parseTrainerState);
+  const statePath = join3(dir, "trainer_state.json");
+  let state;
+  if (isFile(statePath)) {
+    run.files.push(statePath);
+    state = readTrainerState(statePath);
+  }
   let log;
   if (isFile(logPath)) {
     run.files.push(logPath);
@@ -20761,9 +20940,12 @@ function readTrainerOutput(dir, opts = {}) {
     run.globalStep = log.lastStep;
     run.maxSteps = log.total;
   }
-  if (state && state.curve.length > 0) run.curve = state.curve;
-  else if (log && log.curve.length > 0) {
+  if (state && state.curve.length > 0) {
+    run.curve = state.curve;
+    if (state.stepsPerEpoch !== void 0) run.stepsPerEpoch = state.stepsPerEpoch;
+  } else if (log && log.curve.length > 0) {
     run.curve = log.curve;
+    if (log.stepsPerEpoch !== void 0) run.stepsPerEpoch = log.stepsPerEpoch;
     const why = state ? "trainer_state.json has no loss entries" : "no trainer_state.json";
     if (log.stepsUnknown !== void 0) {
       run.stepsUnknown = log.stepsUnknown;
@@ -20784,6 +20966,11 @@ function readTrainerOutput(dir, opts = {}) {
   }
   if (log && log.stepTimes.length > 0) run.stepTimes = log.stepTimes;
   return run;
+}
+function readTrainerState(path30) {
+  const scanner = new TrainerStateScanner(path30);
+  readTextChunks(path30, (text) => scanner.push(text));
+  return scanner.finish() ?? parseWhole(readText(path30), path30);
 }
 function checkDir(dir) {
   let isDir2;
@@ -21434,7 +21621,7 @@ function loadArms(arms, problems) {
     const run = loadTraining(arm2.dir, arm2.log, arm2.partial ? [] : problems, hints);
     if (!run) continue;
     training2[role] = run;
-    if (run.curve.length > 0 && run.stepsUnknown === void 0) placed = hintsFromCurve(run.curve, run.maxSteps);
+    if (run.curve.length > 0 && run.stepsUnknown === void 0) placed = hintsFromCurve(run.curve, run);
   }
   return training2;
 }
@@ -23075,31 +23262,48 @@ function trendSeries(r, max = 60) {
   return { dates: h.map((e) => e.date.slice(0, 10)), baseline: h.map((e) => e.baseline.trainLoss), candidate: h.map((e) => e.candidate.trainLoss) };
 }
 
+// src/report/series.ts
+function lossSeries(curve) {
+  return columns(curve?.length ?? 0, (i) => curve[i].step, (i) => curve[i].loss);
+}
+function columns(n, stepAt, valueAt) {
+  let ordered = true;
+  for (let i = 0; i < n && ordered; i++) ordered = Number.isFinite(stepAt(i)) && (i === 0 || stepAt(i) > stepAt(i - 1));
+  if (ordered) {
+    const steps2 = new Float64Array(n);
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      steps2[i] = stepAt(i);
+      values[i] = valueAt(i);
+    }
+    return { steps: steps2, values };
+  }
+  const last = /* @__PURE__ */ new Map();
+  for (let i = 0; i < n; i++) if (Number.isFinite(stepAt(i))) last.set(stepAt(i), valueAt(i));
+  const steps = Float64Array.from(last.keys()).sort();
+  return { steps, values: steps.map((step) => last.get(step)) };
+}
+function alignSeries(base, cand) {
+  const n = Math.min(base.steps.length, cand.steps.length);
+  const steps = new Float64Array(n);
+  const b = new Float64Array(n);
+  const c = new Float64Array(n);
+  let k = 0;
+  for (let i = 0, j = 0; i < base.steps.length && j < cand.steps.length; ) {
+    if (base.steps[i] === cand.steps[j]) {
+      steps[k] = cand.steps[j];
+      b[k] = base.values[i++];
+      c[k++] = cand.values[j++];
+    } else if (base.steps[i] < cand.steps[j]) i++;
+    else j++;
+  }
+  return { steps: steps.subarray(0, k), base: b.subarray(0, k), cand: c.subarray(0, k) };
+}
+
 // src/report/mermaid.ts
 var GAP_COLOURS = { pass: "#16a34a", fail: "#dc2626", gap: "#2563eb" };
 var PALETTE = [GAP_COLOURS.pass, GAP_COLOURS.pass, GAP_COLOURS.fail, GAP_COLOURS.fail, GAP_COLOURS.gap].join(", ");
 var MAX_TICKS = 12;
-function byStep2(curve) {
-  const ok = curve.every((p, i) => Number.isFinite(p.step) && (i === 0 || curve[i - 1].step < p.step));
-  if (ok) return curve;
-  const last = /* @__PURE__ */ new Map();
-  for (const p of curve) if (Number.isFinite(p.step)) last.set(p.step, p);
-  return [...last.values()].sort((a, b) => a.step - b.step);
-}
-function align(base, cand) {
-  const steps = [];
-  const b = [];
-  const c = [];
-  for (let i = 0, j = 0; i < base.length && j < cand.length; ) {
-    if (base[i].step === cand[j].step) {
-      steps.push(base[i].step);
-      b.push(base[i++].loss);
-      c.push(cand[j++].loss);
-    } else if (base[i].step < cand[j].step) i++;
-    else j++;
-  }
-  return { steps, b, c };
-}
 function niceRange(maxAbs, fail) {
   const want = Math.min(Math.max(maxAbs * 1.15, fail * 1.5), fail * 5);
   const p = 10 ** Math.floor(Math.log10(want));
@@ -23114,9 +23318,8 @@ function numberOr(v, fallback) {
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 function gapChart(r, maxPoints = MAX_TICKS) {
-  const base = byStep2(r.training.baseline?.curve ?? []);
-  const cand = byStep2(r.training.candidate?.curve ?? []);
-  const { steps, b, c } = align(base, cand);
+  const base = lossSeries(r.training.baseline?.curve);
+  const { steps, base: b, cand: c } = alignSeries(base, lossSeries(r.training.candidate?.curve));
   if (steps.length === 0) return void 0;
   const check2 = r.checks.find((x) => x.id === "loss-curve");
   const policy = DEFAULT_POLICY.lossCurve;
@@ -23127,8 +23330,8 @@ function gapChart(r, maxPoints = MAX_TICKS) {
   const notes = [];
   let bad = b.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(c[i]));
   if (bad < 0) bad = n;
-  const sb = ema(b.slice(0, bad), alpha);
-  const sc = ema(c.slice(0, bad), alpha);
+  const sb = ema(b.subarray(0, bad), alpha);
+  const sc = ema(c.subarray(0, bad), alpha);
   const gaps = [];
   for (let i = 0; i < n; i++) gaps.push(i < bad ? signedRelDiff(sc[i], sb[i]) : NaN);
   if (bad < n) {
@@ -23159,7 +23362,7 @@ function gapChart(r, maxPoints = MAX_TICKS) {
     const worst = beyond.reduce((a, g) => Math.abs(g) > Math.abs(a) ? g : a);
     notes.push(`The gap reaches ${formatPercent(worst)}: the chart is clipped at ±${formatPercent(range, { signed: false })}.`);
   }
-  if (r.earlyAbort && steps[n - 1] < (base.at(-1)?.step ?? 0)) {
+  if (r.earlyAbort && steps[n - 1] < (base.steps.at(-1) ?? 0)) {
     notes.push(`${r.labels.candidate} was stopped at step ${r.earlyAbort.step}: the chart ends at its last logged step, ${steps[n - 1]}.`);
   }
   const constant = (v) => `    line [${values.map(() => pctNum(v)).join(", ")}]`;
@@ -24086,122 +24289,94 @@ function cell2(v) {
   if (Number.isNaN(v)) return "NaN";
   return v > 0 ? "Infinity" : "-Infinity";
 }
-function byStep3(points) {
-  let ordered = true;
-  for (let i = 0; i < points.length && ordered; i++) {
-    const p = points[i];
-    ordered = Number.isFinite(p.step) && (i === 0 || p.step > points[i - 1].step);
-  }
-  if (ordered) return points;
-  const last = /* @__PURE__ */ new Map();
-  for (const p of points) if (Number.isFinite(p.step)) last.set(p.step, p.value);
-  return [...last].map(([step, value2]) => ({ step, value: value2 })).sort((a, b) => a.step - b.step);
-}
-function bucketCells(pts, from, to, first, last) {
+function bucketCells(s, from, to, first, last) {
   if (from >= to) return [null, null];
+  const v = s.values;
   let lo = from;
   let hi = from;
   for (let i = from; i < to; i++) {
-    const v = pts[i].value;
-    if (!Number.isFinite(v)) return [cell2(v), cell2(v)];
-    if (v < pts[lo].value) lo = i;
-    if (v > pts[hi].value) hi = i;
+    if (!Number.isFinite(v[i])) return [cell2(v[i]), cell2(v[i])];
+    if (v[i] < v[lo]) lo = i;
+    if (v[i] > v[hi]) hi = i;
   }
   if (to - from === 1) {
-    const p = pts[from];
-    return p.step - first <= last - p.step ? [p.value, null] : [null, p.value];
+    return s.steps[from] - first <= last - s.steps[from] ? [v[from], null] : [null, v[from]];
   }
-  return lo <= hi ? [pts[lo].value, pts[hi].value] : [pts[hi].value, pts[lo].value];
+  return lo <= hi ? [v[lo], v[hi]] : [v[hi], v[lo]];
 }
-function mergeSteps(sorted) {
-  let out = [];
-  for (const pts of sorted) {
-    const merged = [];
+function mergeSteps(series) {
+  let out = new Float64Array(0);
+  for (const { steps } of series) {
+    const merged = new Float64Array(out.length + steps.length);
+    let n = 0;
     let i = 0;
     let j = 0;
-    while (i < out.length || j < pts.length) {
+    while (i < out.length || j < steps.length) {
       const a = i < out.length ? out[i] : Infinity;
-      const b = j < pts.length ? pts[j].step : Infinity;
+      const b = j < steps.length ? steps[j] : Infinity;
       if (a <= b) {
-        merged.push(a);
+        merged[n++] = a;
         i++;
         if (a === b) j++;
       } else {
-        merged.push(b);
+        merged[n++] = b;
         j++;
       }
     }
-    out = merged;
+    out = merged.subarray(0, n);
   }
   return out;
 }
-function downsample(curves, maxPoints = MAX_CHART_POINTS) {
-  const sorted = curves.map(byStep3);
-  const steps = mergeSteps(sorted);
+function downsample(series, maxPoints = MAX_CHART_POINTS) {
+  const steps = mergeSteps(series);
   if (steps.length <= Math.max(2, maxPoints)) {
-    const index = new Map(steps.map((s, i) => [s, i]));
-    const series2 = sorted.map((pts) => {
+    const index = new Map(Array.from(steps, (s, i) => [s, i]));
+    const cells2 = series.map((s) => {
       const out = new Array(steps.length).fill(null);
-      for (const p of pts) out[index.get(p.step)] = cell2(p.value);
+      for (let i = 0; i < s.steps.length; i++) out[index.get(s.steps[i])] = cell2(s.values[i]);
       return out;
     });
-    return { x: steps, series: series2, downsampled: false };
+    return { x: Array.from(steps), series: cells2, downsampled: false };
   }
   const n = steps.length;
   const m = Math.max(1, Math.floor(maxPoints / 2));
   const x = [];
-  const series = sorted.map(() => []);
-  const cursor = sorted.map(() => 0);
+  const cells = series.map(() => []);
+  const cursor = series.map(() => 0);
   for (let b = 0; b < m; b++) {
     const first = steps[Math.floor(b * n / m)];
     const last = steps[Math.floor((b + 1) * n / m) - 1];
     x.push(first, last);
-    sorted.forEach((pts, k) => {
+    series.forEach((s, k) => {
       const from = cursor[k];
       let to = from;
-      while (to < pts.length && pts[to].step <= last) to++;
+      while (to < s.steps.length && s.steps[to] <= last) to++;
       cursor[k] = to;
-      series[k].push(...bucketCells(pts, from, to, first, last));
+      cells[k].push(...bucketCells(s, from, to, first, last));
     });
   }
-  return { x, series, downsampled: true };
+  return { x, series: cells, downsampled: true };
 }
-var toPoints = (curve) => (curve ?? []).map((p) => ({ step: p.step, value: p.loss }));
 function numberOr2(v, fallback) {
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 function gapData(base, cand, alpha, warmupSkipped, maxPoints) {
-  const sb0 = byStep3(base);
-  const sc0 = byStep3(cand);
-  const both = [];
-  const bv = [];
-  const cv = [];
-  for (let i = 0, j = 0; i < sb0.length && j < sc0.length; ) {
-    const pb = sb0[i];
-    const pc = sc0[j];
-    if (pb.step === pc.step) {
-      both.push(pc);
-      bv.push(pb.value);
-      cv.push(pc.value);
-      i++;
-      j++;
-    } else if (pb.step < pc.step) i++;
-    else j++;
-  }
-  if (both.length === 0) return null;
-  const raw2 = both.map((p, i) => ({ step: p.step, value: signedRelDiff(cv[i], bv[i]) }));
+  const { steps: both, base: bv, cand: cv } = alignSeries(base, cand);
+  const k = both.length;
+  if (k === 0) return null;
+  const raw2 = both.map((_, i) => signedRelDiff(cv[i], bv[i]));
   let finite = bv.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(cv[i]));
-  if (finite < 0) finite = both.length;
-  const sb = ema(bv.slice(0, finite), alpha);
-  const sc = ema(cv.slice(0, finite), alpha);
-  const smooth = both.slice(0, finite).map((p, i) => ({ step: p.step, value: signedRelDiff(sc[i], sb[i]) }));
-  const grid = downsample([raw2, smooth], maxPoints);
-  const warmupEnd = warmupSkipped !== null && warmupSkipped > 0 && warmupSkipped < both.length ? both[warmupSkipped].step : null;
-  return { x: grid.x, raw: grid.series[0], smooth: grid.series[1], downsampled: grid.downsampled, points: both.length, warmupEnd };
+  if (finite < 0) finite = k;
+  const sb = ema(bv.subarray(0, finite), alpha);
+  const sc = ema(cv.subarray(0, finite), alpha);
+  const smooth = sb.map((b, i) => signedRelDiff(sc[i], b));
+  const grid = downsample([{ steps: both, values: raw2 }, { steps: both.subarray(0, finite), values: smooth }], maxPoints);
+  const warmupEnd = warmupSkipped !== null && warmupSkipped > 0 && warmupSkipped < k ? both[warmupSkipped] : null;
+  return { x: grid.x, raw: grid.series[0], smooth: grid.series[1], downsampled: grid.downsampled, points: k, warmupEnd };
 }
 function chartData(r, maxPoints = MAX_CHART_POINTS) {
-  const base = toPoints(r.training.baseline?.curve);
-  const cand = toPoints(r.training.candidate?.curve);
+  const base = lossSeries(r.training.baseline?.curve);
+  const cand = lossSeries(r.training.candidate?.curve);
   const curveCheck = r.checks.find((c) => c.id === "loss-curve");
   const alpha = numberOr2(curveCheck?.numbers.emaAlpha, DEFAULT_POLICY.lossCurve.emaAlpha);
   const markers = [];
@@ -24221,7 +24396,7 @@ function chartData(r, maxPoints = MAX_CHART_POINTS) {
     const { step, reason } = r.earlyAbort;
     markers.push({ step, kind: "abort", label: `${r.labels.candidate} stopped at step ${step}`, detail: `${r.labels.candidate} was stopped at step ${step}: ${reason}.` });
   }
-  const grid = base.length + cand.length > 0 ? downsample([base, cand], maxPoints) : void 0;
+  const grid = base.steps.length + cand.steps.length > 0 ? downsample([base, cand], maxPoints) : void 0;
   return {
     labels: { baseline: r.labels.baseline, candidate: r.labels.candidate },
     loss: grid ? {
@@ -24229,7 +24404,7 @@ function chartData(r, maxPoints = MAX_CHART_POINTS) {
       baseline: grid.series[0],
       candidate: grid.series[1],
       downsampled: grid.downsampled,
-      points: { baseline: base.length, candidate: cand.length }
+      points: { baseline: base.steps.length, candidate: cand.steps.length }
     } : null,
     gap: gapData(base, cand, alpha, numberOr2(curveCheck?.numbers.warmupSkipped, null), maxPoints),
     bounds: { pass: curveCheck?.bounds.pass ?? null, fail: curveCheck?.bounds.fail ?? null },
@@ -26082,9 +26257,6 @@ function baselineRun(ctx) {
     return void 0;
   }
 }
-function baselineCurve(ctx) {
-  return baselineRun(ctx)?.curve;
-}
 function quickSteps(ctx) {
   const quick = ctx.quick;
   quick.steps ??= defaultQuickSteps(baselineRun(ctx));
@@ -26108,18 +26280,18 @@ async function trainArm(ctx, role) {
     return;
   }
   const early = ctx.config.earlyAbort;
-  const curve = role === "candidate" && early.enabled ? baselineCurve(ctx) : void 0;
-  const monitor = curve ? createEarlyAbort({
-    baseline: curve,
+  const base = role === "candidate" && early.enabled ? baselineRun(ctx) : void 0;
+  const monitor = base ? createEarlyAbort({
+    baseline: base.curve,
     bound: early.bound,
     consecutive: early.consecutive,
     emaAlpha: ctx.config.checks.lossCurve.emaAlpha,
     warmupFraction: ctx.config.checks.lossCurve.warmupFraction
   }) : void 0;
-  if (role === "candidate" && early.enabled && !curve) {
+  if (role === "candidate" && early.enabled && !base) {
     ctx.deps.log.info("early abort: no baseline curve to compare with; only NaN/Inf losses stop the candidate");
   }
-  const nanOnly = role === "candidate" && early.enabled && !curve ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : void 0;
+  const nanOnly = role === "candidate" && early.enabled && !base ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : void 0;
   const watcher = monitor ?? nanOnly;
   const unplacedWatcher = monitor ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : void 0;
   let unplacedSaid = false;
@@ -26135,7 +26307,7 @@ async function trainArm(ctx, role) {
       timeoutMinutes: arm2.timeoutMinutes,
       logName: trainLogName(arm2),
       // The baseline's logged steps, unless the candidate's own command states another interval.
-      stepHints: mergeHints(hintsFromCommand(arm2.train), curve ? hintsFromCurve(curve) : void 0),
+      stepHints: mergeHints(hintsFromCommand(arm2.train), base ? hintsFromCurve(base.curve, { stepsPerEpoch: base.stepsPerEpoch }) : void 0),
       onStart: (stage2) => {
         if (ctx.running) ctx.running[role] = stage2;
       },

@@ -17,8 +17,7 @@ export interface LossPoint {
   /** May be NaN/±Infinity: the Trainer writes bare NaN and the checks must see it. */
   loss: number;
   gradNorm?: number;
-  learningRate?: number;
-  epoch?: number;
+  // No learning_rate or epoch: unread per point, and costly on 200k points (docs/bench-rss.md).
 }
 
 /** What one training arm produced, read from an HF Trainer output dir and/or its training log. */
@@ -42,6 +41,8 @@ export interface TrainingRun {
   perplexity?: number;
   /** Per-step loss points ordered by step (empty when nothing was logged). */
   curve: LossPoint[];
+  /** Optimizer steps per epoch, from the last logged point with an epoch (places the other arm's log dicts). */
+  stepsPerEpoch?: number;
   /**
    * Set when the curve was read from a log whose loss steps cannot be established: the points'
    * steps are then ordinals and must not be compared (the reason says why).

@@ -94,7 +94,7 @@ export function loadArms(arms: EngineSource['training'], problems: Problem[]): P
     const run = loadTraining(arm.dir, arm.log, arm.partial ? [] : problems, hints);
     if (!run) continue;
     training[role] = run;
-    if (run.curve.length > 0 && run.stepsUnknown === undefined) placed = hintsFromCurve(run.curve, run.maxSteps);
+    if (run.curve.length > 0 && run.stepsUnknown === undefined) placed = hintsFromCurve(run.curve, run);
   }
   return training;
 }

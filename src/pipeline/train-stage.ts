@@ -40,10 +40,6 @@ function baselineRun(ctx: RunContext): TrainingRun | undefined {
   }
 }
 
-function baselineCurve(ctx: RunContext): LossPoint[] | undefined {
-  return baselineRun(ctx)?.curve;
-}
-
 /** The quick tier's N, settled before the candidate starts: undefined = the candidate is not run. */
 function quickSteps(ctx: RunContext): number | undefined {
   const quick = ctx.quick!;
@@ -70,20 +66,20 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
     return;
   }
   const early = ctx.config.earlyAbort;
-  const curve = role === 'candidate' && early.enabled ? baselineCurve(ctx) : undefined;
-  const monitor = curve
+  const base = role === 'candidate' && early.enabled ? baselineRun(ctx) : undefined;
+  const monitor = base
     ? createEarlyAbort({
-        baseline: curve,
+        baseline: base.curve,
         bound: early.bound,
         consecutive: early.consecutive,
         emaAlpha: ctx.config.checks.lossCurve.emaAlpha,
         warmupFraction: ctx.config.checks.lossCurve.warmupFraction,
       })
     : undefined;
-  if (role === 'candidate' && early.enabled && !curve) {
+  if (role === 'candidate' && early.enabled && !base) {
     ctx.deps.log.info('early abort: no baseline curve to compare with; only NaN/Inf losses stop the candidate');
   }
-  const nanOnly = role === 'candidate' && early.enabled && !curve ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
+  const nanOnly = role === 'candidate' && early.enabled && !base ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
   const watcher = monitor ?? nanOnly;
   // Points whose steps the candidate's log cannot establish still go through the NaN/Inf rules.
   const unplacedWatcher = monitor ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
@@ -100,7 +96,7 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       timeoutMinutes: arm.timeoutMinutes,
       logName: trainLogName(arm),
       // The baseline's logged steps, unless the candidate's own command states another interval.
-      stepHints: mergeHints(hintsFromCommand(arm.train), curve ? hintsFromCurve(curve) : undefined),
+      stepHints: mergeHints(hintsFromCommand(arm.train), base ? hintsFromCurve(base.curve, { stepsPerEpoch: base.stepsPerEpoch }) : undefined),
       onStart: (stage) => {
         if (ctx.running) ctx.running[role] = stage;
       },

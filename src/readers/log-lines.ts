@@ -9,7 +9,8 @@ import { StepPlacer, type StepHints } from './step-placement.js';
 
 export type LogEvent =
   /** `unplaced`: why the step is not established (the step is then an ordinal, not comparable). */
-  | { kind: 'loss'; point: LossPoint; unplaced?: string }
+  /** `epoch`: as the dict has it (it places the step; the point does not keep it). */
+  | { kind: 'loss'; point: LossPoint; epoch?: number; unplaced?: string }
   | {
       kind: 'progress';
       step: number;
@@ -86,11 +87,8 @@ function parseDictEvent(segment: string, brace: number): LogEvent | undefined {
   const keys = Object.keys(values);
   if (keys.length === 0) return undefined;
   if ('loss' in values) {
-    const point: LossPoint = { step: 0, loss: values.loss };
-    if ('grad_norm' in values) point.gradNorm = values.grad_norm;
-    if ('learning_rate' in values) point.learningRate = values.learning_rate;
-    if ('epoch' in values) point.epoch = values.epoch;
-    return { kind: 'loss', point };
+    const point: LossPoint = 'grad_norm' in values ? { step: 0, loss: values.loss, gradNorm: values.grad_norm } : { step: 0, loss: values.loss };
+    return 'epoch' in values ? { kind: 'loss', point, epoch: values.epoch } : { kind: 'loss', point };
   }
   return { kind: 'metrics', values };
 }
@@ -159,7 +157,7 @@ export class LogTracker {
   /** Latest training-bar step seen. */
   lastStep = 0;
   private readonly placer: StepPlacer;
-  private pending: LossPoint | undefined;
+  private pending: { point: LossPoint; epoch?: number } | undefined;
   private barBefore: number | undefined;
   private losses = 0;
   /** The rank whose dicts are read when several ranks print (multi-node PrinterCallback). */
@@ -189,7 +187,7 @@ export class LogTracker {
         if (event.kind === 'loss') {
           if (rank !== undefined && (this.rank ??= rank) !== rank) continue;
           this.losses++;
-          this.pending = event.point;
+          this.pending = event;
         } else {
           // After the end-of-training dict, a loss dict belongs to another run appended to the log.
           if ('train_runtime' in event.values) this.placer.restart();
@@ -232,15 +230,16 @@ export class LogTracker {
 
   private release(out: LogEvent[], after: number | undefined): void {
     if (!this.pending) return;
-    const point = this.pending;
+    const { point, epoch } = this.pending;
     this.pending = undefined;
-    const step = this.placer.place(point.epoch, { after, before: this.barBefore });
-    if (step !== undefined) {
-      point.step = step;
-      out.push({ kind: 'loss', point });
-    } else {
+    const step = this.placer.place(epoch, { after, before: this.barBefore });
+    const event: LogEvent = { kind: 'loss', point };
+    if (epoch !== undefined) event.epoch = epoch;
+    if (step !== undefined) point.step = step;
+    else {
       point.step = this.losses;
-      out.push({ kind: 'loss', point, unplaced: this.placer.unknown ?? 'steps unknown' });
+      event.unplaced = this.placer.unknown ?? 'steps unknown';
     }
+    out.push(event);
   }
 }

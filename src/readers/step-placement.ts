@@ -7,6 +7,8 @@
 // establishes the steps, the placer says so and places nothing: misplaced points would be compared
 // with the other arm's real steps (false FAILs, missed divergences).
 
+import { printHalfUnit } from './print-rounding.js';
+
 /** What is known about the grid before the log is read (the other arm's trainer_state.json). */
 export interface StepHints {
   /** Logged steps of the other arm, ascending: the grid itself. */
@@ -18,21 +20,31 @@ export interface StepHints {
   stepsPerEpoch?: number;
 }
 
-/** Steps per epoch from (step, epoch) points: the last point with an epoch has the most digits. */
-export function stepsPerEpochOf(points: ReadonlyArray<{ step: number; epoch?: number }>): number | undefined {
-  for (let i = points.length - 1; i >= 0; i--) {
-    const { step, epoch } = points[i];
-    if (epoch !== undefined && epoch > 0 && step > 0) return step / epoch;
+/**
+ * Steps per epoch, kept as points are read: step / epoch of the last point (by step) with an epoch,
+ * which has the most digits. The points themselves do not keep their epochs.
+ */
+export class StepsPerEpoch {
+  private step = 0;
+  private epoch = 0;
+
+  add(step: number, epoch: number | undefined): void {
+    if (epoch !== undefined && epoch > 0 && step > 0 && step >= this.step) {
+      this.step = step;
+      this.epoch = epoch;
+    }
   }
-  return undefined;
+
+  get value(): number | undefined {
+    return this.step > 0 ? this.step / this.epoch : undefined;
+  }
 }
 
-/** Hints from a curve whose steps are certain (a trainer_state.json's log_history). */
-export function hintsFromCurve(curve: ReadonlyArray<{ step: number; epoch?: number }>, maxSteps?: number): StepHints {
+/** Hints from a curve whose steps are certain (a trainer_state.json's log_history), and what its run knows. */
+export function hintsFromCurve(curve: ReadonlyArray<{ step: number }>, run: { maxSteps?: number; stepsPerEpoch?: number } = {}): StepHints {
   const hints: StepHints = { steps: curve.map((p) => p.step) };
-  const perEpoch = stepsPerEpochOf(curve);
-  if (perEpoch !== undefined) hints.stepsPerEpoch = perEpoch;
-  if (maxSteps !== undefined && maxSteps > 0) hints.maxSteps = maxSteps;
+  if (run.stepsPerEpoch !== undefined) hints.stepsPerEpoch = run.stepsPerEpoch;
+  if (run.maxSteps !== undefined && run.maxSteps > 0) hints.maxSteps = run.maxSteps;
   return hints;
 }
 
@@ -76,17 +88,6 @@ const HEADER: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray, p: StepPlacer
   [/Continuing training from global step (\d+)/, (m, p) => p.resumedAt(Number(m[1]))],
   [/\*{5} Running training \*{5}/, (_m, p) => p.restart()],
 ];
-
-/**
- * Half a unit of the last printed digit of `x`: a 4.x loss rounded to 4 decimals, a 5.x 4-digit
- * string, a 2-decimal epoch. Python's float repr and JS's shortest form agree, except that Python
- * prints a whole float as `2.0`.
- */
-export function printHalfUnit(x: number): number {
-  const [mantissa, exponent] = String(x).split('e');
-  const decimals = Math.max(mantissa.includes('.') || exponent ? 0 : 1, (mantissa.split('.')[1] ?? '').length) - Number(exponent ?? 0);
-  return 0.5 * 10 ** -decimals;
-}
 
 export class StepPlacer {
   private readonly hints: StepHints;

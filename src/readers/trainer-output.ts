@@ -1,130 +1,18 @@
 // An HF Trainer output dir (docs/formats.md §3): train_results.json, all_results.json,
 // eval_results.json, trainer_state.json, plus the training log as the fallback TorchAcc's own
-// scripts use. Pure parsers for each file; `readTrainerOutput` is the only function touching fs.
+// scripts use. Pure parsers for each file (results-json.ts, trainer-state.ts, training-log.ts);
+// `readTrainerOutput` is the only function touching fs.
 
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ParseError } from '../errors.js';
-import type { LossPoint, TrainingRun } from '../model.js';
-import { expectObject, isObject, optionalNumber, requiredInteger, requiredNumber, type JsonObject, type Where } from './fields.js';
+import type { TrainingRun } from '../model.js';
 import { isFile, readText, readTextChunks } from './files.js';
-import { parseTolerantJson } from './tolerant-json.js';
+import { METRIC_KEYS, parseResultsJson, type MetricField, type ResultsMetrics } from './results-json.js';
+import { parseWhole, TrainerStateScanner, type TrainerState } from './trainer-state.js';
 import type { StepHints } from './step-placement.js';
 import { TrainingLogReader, type TrainingLog } from './training-log.js';
 import { checkWholeRunLoss } from './whole-run-loss.js';
-
-/** The scalar metrics a results file (or the trainer_state summary entry) may hold. */
-export interface ResultsMetrics {
-  trainLoss?: number;
-  trainRuntime?: number;
-  stepsPerSecond?: number;
-  samplesPerSecond?: number;
-  epoch?: number;
-  evalLoss?: number;
-  perplexity?: number;
-}
-
-type MetricField = keyof ResultsMetrics;
-
-/** JSON key → field. Wrong types on these keys are errors; other keys are not read. */
-const METRIC_KEYS: ReadonlyArray<readonly [string, MetricField]> = [
-  ['train_loss', 'trainLoss'],
-  ['train_runtime', 'trainRuntime'],
-  ['train_steps_per_second', 'stepsPerSecond'],
-  ['train_samples_per_second', 'samplesPerSecond'],
-  ['epoch', 'epoch'],
-  ['eval_loss', 'evalLoss'],
-  ['perplexity', 'perplexity'],
-];
-
-export interface TrainerState {
-  globalStep: number;
-  maxSteps?: number;
-  /** The resolved logging interval (4.3x+ write it). */
-  loggingSteps?: number;
-  epoch?: number;
-  /** log_history entries that have `loss`, ordered by step. */
-  curve: LossPoint[];
-  /** The final summary entry (train_runtime, train_loss, ...), when training finished. */
-  summary?: ResultsMetrics;
-}
-
-function metricsFrom(obj: JsonObject, where: Where, prefix = ''): ResultsMetrics {
-  const metrics: ResultsMetrics = {};
-  for (const [key, field] of METRIC_KEYS) {
-    const value = optionalNumber(obj, key, where, prefix + key);
-    if (value !== undefined) metrics[field] = value;
-  }
-  return metrics;
-}
-
-/** train_results.json, all_results.json or eval_results.json. Every key is optional. */
-export function parseResultsJson(text: string, file: string): ResultsMetrics {
-  return metricsFrom(expectObject(parseTolerantJson(text, file), { file }), { file });
-}
-
-/** trainer_state.json. Only `global_step` and `log_history` are required (older versions lack the rest). */
-export function parseTrainerState(text: string, file: string): TrainerState {
-  const where = { file };
-  const obj = expectObject(parseTolerantJson(text, file), where);
-  const state: TrainerState = { globalStep: requiredInteger(obj, 'global_step', where), curve: [] };
-  const maxSteps = optionalNumber(obj, 'max_steps', where);
-  if (maxSteps !== undefined) state.maxSteps = maxSteps;
-  const loggingSteps = optionalNumber(obj, 'logging_steps', where);
-  if (loggingSteps !== undefined) state.loggingSteps = loggingSteps;
-  const epoch = optionalNumber(obj, 'epoch', where);
-  if (epoch !== undefined) state.epoch = epoch;
-  if (!('log_history' in obj)) throw new ParseError('missing key "log_history"', file, undefined, 'log_history');
-  const history = obj.log_history;
-  if (!Array.isArray(history)) throw new ParseError('"log_history" should be an array', file, undefined, 'log_history');
-  history.forEach((entry, i) => {
-    // The well-typed common case without building error paths (100k-step histories).
-    const fast = isObject(entry) ? fastLossPoint(entry) : undefined;
-    if (fast) {
-      state.curve.push(fast);
-      return;
-    }
-    const path = `log_history[${i}].`;
-    if (!isObject(entry)) throw new ParseError(`"${path.slice(0, -1)}" should be an object`, file, undefined, path.slice(0, -1));
-    if ('loss' in entry) state.curve.push(lossPoint(entry, where, path));
-    else if ('train_loss' in entry || 'train_runtime' in entry) state.summary = metricsFrom(entry, where, path);
-  });
-  if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step); // stable: resumed runs keep order
-  return state;
-}
-
-const optionalNum = (v: unknown) => v === undefined || typeof v === 'number';
-
-/** A loss entry whose fields all have the right types, or undefined (then lossPoint says what is wrong). */
-function fastLossPoint(entry: JsonObject): LossPoint | undefined {
-  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry;
-  if (typeof loss !== 'number' || typeof step !== 'number' || !Number.isInteger(step)) return undefined;
-  if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return undefined;
-  const point: LossPoint = { step, loss };
-  if (gradNorm !== undefined) point.gradNorm = gradNorm as number;
-  if (learningRate !== undefined) point.learningRate = learningRate as number;
-  if (epoch !== undefined) point.epoch = epoch as number;
-  return point;
-}
-
-function lossPoint(entry: JsonObject, where: Where, path: string): LossPoint {
-  const point: LossPoint = {
-    step: requiredInteger(entry, 'step', where, path + 'step'),
-    loss: requiredNumber(entry, 'loss', where, path + 'loss'),
-  };
-  const gradNorm = optionalNumber(entry, 'grad_norm', where, path + 'grad_norm');
-  if (gradNorm !== undefined) point.gradNorm = gradNorm;
-  const learningRate = optionalNumber(entry, 'learning_rate', where, path + 'learning_rate');
-  if (learningRate !== undefined) point.learningRate = learningRate;
-  const epoch = optionalNumber(entry, 'epoch', where, path + 'epoch');
-  if (epoch !== undefined) point.epoch = epoch;
-  return point;
-}
-
-function isSorted(curve: readonly LossPoint[]): boolean {
-  for (let i = 1; i < curve.length; i++) if (curve[i].step < curve[i - 1].step) return false;
-  return true;
-}
 
 /** The log's final metrics dict as ResultsMetrics (same keys as the JSON files). */
 function logMetrics(log: TrainingLog): ResultsMetrics {
@@ -171,7 +59,12 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   const trainResults = read('train_results.json', parseResultsJson);
   const allResults = read('all_results.json', parseResultsJson);
   const evalResults = read('eval_results.json', parseResultsJson);
-  const state = read('trainer_state.json', parseTrainerState);
+  const statePath = join(dir, 'trainer_state.json');
+  let state: TrainerState | undefined;
+  if (isFile(statePath)) {
+    run.files.push(statePath);
+    state = readTrainerState(statePath);
+  }
   let log: TrainingLog | undefined;
   if (isFile(logPath)) {
     run.files.push(logPath);
@@ -226,9 +119,12 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
     run.maxSteps = log.total;
   }
 
-  if (state && state.curve.length > 0) run.curve = state.curve;
-  else if (log && log.curve.length > 0) {
+  if (state && state.curve.length > 0) {
+    run.curve = state.curve;
+    if (state.stepsPerEpoch !== undefined) run.stepsPerEpoch = state.stepsPerEpoch;
+  } else if (log && log.curve.length > 0) {
     run.curve = log.curve;
+    if (log.stepsPerEpoch !== undefined) run.stepsPerEpoch = log.stepsPerEpoch;
     const why = state ? 'trainer_state.json has no loss entries' : 'no trainer_state.json';
     if (log.stepsUnknown !== undefined) {
       run.stepsUnknown = log.stepsUnknown;
@@ -253,6 +149,13 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   return run;
 }
 
+/** In pieces (the scanner's reason: docs/bench-rss.md); where it gives up, whole, for the precise error. */
+function readTrainerState(path: string): TrainerState {
+  const scanner = new TrainerStateScanner(path);
+  readTextChunks(path, (text) => scanner.push(text));
+  return scanner.finish() ?? parseWhole(readText(path), path);
+}
+
 function checkDir(dir: string): void {
   let isDir: boolean;
   try {
@@ -262,3 +165,6 @@ function checkDir(dir: string): void {
   }
   if (!isDir) throw new ParseError('not a directory', dir);
 }
+
+export { parseResultsJson, type ResultsMetrics } from './results-json.js';
+export { parseTrainerState, type TrainerState } from './trainer-state.js';

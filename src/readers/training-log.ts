@@ -5,10 +5,12 @@
 
 import type { LossPoint } from '../model.js';
 import { LineSplitter, LogTracker, type LogEvent } from './log-lines.js';
-import type { StepHints } from './step-placement.js';
+import { StepsPerEpoch, type StepHints } from './step-placement.js';
 
 export interface TrainingLog {
   curve: LossPoint[];
+  /** Optimizer steps per epoch, from the loss dicts' epochs. */
+  stepsPerEpoch?: number;
   /** The last `{'train_runtime': ..., 'train_loss': ...}` dict, if any. */
   finalMetrics?: Record<string, number>;
   /** How many final metrics dicts the log holds (more than one: re-runs appended to one log). */
@@ -61,6 +63,7 @@ class BarTimes {
 
 /** Reads a training log pushed in pieces of text (any split); `finish()` gives the result. */
 export class TrainingLogReader {
+  private readonly perEpoch = new StepsPerEpoch();
   private readonly splitter = new LineSplitter();
   private readonly tracker: LogTracker;
   private readonly curve: LossPoint[] = [];
@@ -95,6 +98,7 @@ export class TrainingLogReader {
       roundedStrings: this.roundedStrings,
     };
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
+    if (this.perEpoch.value !== undefined) log.stepsPerEpoch = this.perEpoch.value;
     if (this.tracker.stepsUnknown !== undefined) log.stepsUnknown = this.tracker.stepsUnknown;
     if (this.tracker.stepsHow !== undefined) log.stepsHow = this.tracker.stepsHow;
     if (total !== undefined) {
@@ -111,7 +115,10 @@ export class TrainingLogReader {
   }
 
   private event(event: LogEvent): void {
-    if (event.kind === 'loss') this.curve.push(event.point);
+    if (event.kind === 'loss') {
+      this.curve.push(event.point);
+      this.perEpoch.add(event.point.step, event.epoch);
+    }
     else if (event.kind === 'metrics' && FINAL_KEYS.some((k) => k in event.values)) {
       this.finalMetrics = event.values;
       this.finalMetricsCount++;

@@ -4,7 +4,7 @@
 // logged loss is the mean over its logging interval, so sum(loss_k * (step_k - step_{k-1})) / step
 // is the whole-run mean that train_loss is meant to be. Pure.
 import type { LossPoint } from '../model.js';
-import { printHalfUnit as halfUnit } from './step-placement.js';
+import { printHalfUnit as halfUnit } from './print-rounding.js';
 
 export type WholeRunLoss =
   | { kind: 'agrees' }
@@ -13,17 +13,13 @@ export type WholeRunLoss =
   /** Neither is usable as the whole-run loss. */
   | { kind: 'unknown'; problem: string };
 
-
-
 /**
  * `trainLoss`: HF's value; `globalStep`: the run's last step (trainer_state's global_step or the
  * bar's last step). The curve must be sorted by step with its steps established.
  */
 export function checkWholeRunLoss(points: readonly LossPoint[], trainLoss: number, globalStep: number | undefined, loggingSteps?: number): WholeRunLoss {
   // Re-runs appended to one log repeat steps: the last run's point counts, as in the curve checks.
-  const byStep = new Map<number, LossPoint>();
-  for (const p of points) byStep.set(p.step, p);
-  const curve = [...byStep.values()].sort((a, b) => a.step - b.step);
+  const curve = lastPerStep(points);
   if (curve.length < 2 || !Number.isFinite(trainLoss) || curve.some((p) => !Number.isFinite(p.loss))) return { kind: 'agrees' };
   const first = curve[0].step;
   const interval = curve[1].step - curve[0].step;
@@ -79,6 +75,16 @@ export function checkWholeRunLoss(points: readonly LossPoint[], trainLoss: numbe
       `train_loss ${trainLoss} disagrees with the logged curve's whole-run mean ${curveMean.toPrecision(6)} beyond print rounding ` +
       `(a run resumed from a checkpoint? HF's train_loss then sums only the steps after the resume): the curve's mean is used`,
   };
+}
+
+/** The points, sorted by step, the last one of a repeated step; the points themselves when already so (the usual case: no copy of 100k points). */
+function lastPerStep(points: readonly LossPoint[]): readonly LossPoint[] {
+  let increasing = true;
+  for (let i = 1; i < points.length && increasing; i++) increasing = points[i].step > points[i - 1].step;
+  if (increasing) return points;
+  const byStep = new Map<number, LossPoint>();
+  for (const p of points) byStep.set(p.step, p);
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
 }
 
 /** Every step on one grid from its start: spacing d throughout (after an optional first point at step 1), d = logging_steps when known. */

@@ -5,7 +5,8 @@
 import { findDivergence } from '../checks/finite.js';
 import { DEFAULT_POLICY } from '../checks/policy.js';
 import { ema, signedRelDiff } from '../checks/stats.js';
-import type { GateResult, LossPoint } from '../model.js';
+import type { GateResult } from '../model.js';
+import { alignSeries, lossSeries, type Series } from './series.js';
 
 /** The most x positions a chart gets (two per bucket once downsampled). */
 export const MAX_CHART_POINTS = 2000;
@@ -24,48 +25,53 @@ export interface Grid {
   downsampled: boolean;
 }
 
-export interface Point {
-  step: number;
-  value: number;
-}
-
 export function cell(v: number): Cell {
   if (Number.isFinite(v)) return v;
   if (Number.isNaN(v)) return 'NaN';
   return v > 0 ? 'Infinity' : '-Infinity';
 }
 
-/** Sorted by step; a repeated step (a resumed run logging again) keeps its last value. */
-function byStep(points: readonly Point[]): Point[] {
-  // Logged curves are almost always strictly increasing already: skip the map and the sort.
-  let ordered = true;
-  for (let i = 0; i < points.length && ordered; i++) {
-    const p = points[i] as Point;
-    ordered = Number.isFinite(p.step) && (i === 0 || p.step > (points[i - 1] as Point).step);
-  }
-  if (ordered) return points as Point[];
-  const last = new Map<number, number>();
-  for (const p of points) if (Number.isFinite(p.step)) last.set(p.step, p.value);
-  return [...last].map(([step, value]) => ({ step, value })).sort((a, b) => a.step - b.step);
-}
-
 /** The cells of one series for one bucket [first, last]: min and max in the order they occur. */
-function bucketCells(pts: Point[], from: number, to: number, first: number, last: number): [Cell, Cell] {
+function bucketCells(s: Series, from: number, to: number, first: number, last: number): [Cell, Cell] {
   if (from >= to) return [null, null];
+  const v = s.values;
   let lo = from;
   let hi = from;
   for (let i = from; i < to; i++) {
-    const v = pts[i].value;
-    if (!Number.isFinite(v)) return [cell(v), cell(v)];
-    if (v < pts[lo].value) lo = i;
-    if (v > pts[hi].value) hi = i;
+    if (!Number.isFinite(v[i])) return [cell(v[i]), cell(v[i])];
+    if (v[i] < v[lo]) lo = i;
+    if (v[i] > v[hi]) hi = i;
   }
   if (to - from === 1) {
     // One point: put it at the nearer end rather than drawing a flat segment it does not have.
-    const p = pts[from];
-    return p.step - first <= last - p.step ? [p.value, null] : [null, p.value];
+    return s.steps[from] - first <= last - s.steps[from] ? [v[from], null] : [null, v[from]];
   }
-  return lo <= hi ? [pts[lo].value, pts[hi].value] : [pts[hi].value, pts[lo].value];
+  return lo <= hi ? [v[lo], v[hi]] : [v[hi], v[lo]];
+}
+
+/** The union of the series' steps, ascending: a merge of already sorted series (no Set, no sort). */
+function mergeSteps(series: readonly Series[]): Float64Array {
+  let out = new Float64Array(0);
+  for (const { steps } of series) {
+    const merged = new Float64Array(out.length + steps.length);
+    let n = 0;
+    let i = 0;
+    let j = 0;
+    while (i < out.length || j < steps.length) {
+      const a = i < out.length ? out[i] : Infinity;
+      const b = j < steps.length ? steps[j] : Infinity;
+      if (a <= b) {
+        merged[n++] = a;
+        i++;
+        if (a === b) j++;
+      } else {
+        merged[n++] = b;
+        j++;
+      }
+    }
+    out = merged.subarray(0, n);
+  }
+  return out;
 }
 
 /**
@@ -73,61 +79,36 @@ function bucketCells(pts: Point[], from: number, to: number, first: number, last
  * the steps are cut into maxPoints/2 buckets of consecutive steps, each drawn at its first and last
  * step with the series' min and max there: a spike survives, unlike with bucket means.
  */
-/** The union of the series' steps, ascending: a merge of already sorted series (no Set, no sort). */
-function mergeSteps(sorted: readonly Point[][]): number[] {
-  let out: number[] = [];
-  for (const pts of sorted) {
-    const merged: number[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < out.length || j < pts.length) {
-      const a = i < out.length ? (out[i] as number) : Infinity;
-      const b = j < pts.length ? (pts[j] as Point).step : Infinity;
-      if (a <= b) {
-        merged.push(a);
-        i++;
-        if (a === b) j++;
-      } else {
-        merged.push(b);
-        j++;
-      }
-    }
-    out = merged;
-  }
-  return out;
-}
-
-export function downsample(curves: readonly (readonly Point[])[], maxPoints = MAX_CHART_POINTS): Grid {
-  const sorted = curves.map(byStep);
-  const steps = mergeSteps(sorted);
+export function downsample(series: readonly Series[], maxPoints = MAX_CHART_POINTS): Grid {
+  const steps = mergeSteps(series);
   if (steps.length <= Math.max(2, maxPoints)) {
-    const index = new Map(steps.map((s, i) => [s, i]));
-    const series = sorted.map((pts) => {
+    const index = new Map(Array.from(steps, (s, i) => [s, i]));
+    const cells = series.map((s) => {
       const out: Cell[] = new Array<Cell>(steps.length).fill(null);
-      for (const p of pts) out[index.get(p.step) as number] = cell(p.value);
+      for (let i = 0; i < s.steps.length; i++) out[index.get(s.steps[i]) as number] = cell(s.values[i]);
       return out;
     });
-    return { x: steps, series, downsampled: false };
+    return { x: Array.from(steps), series: cells, downsampled: false };
   }
   // n > 2m, so every bucket holds at least two steps and first < last.
   const n = steps.length;
   const m = Math.max(1, Math.floor(maxPoints / 2));
   const x: number[] = [];
-  const series: Cell[][] = sorted.map(() => []);
-  const cursor = sorted.map(() => 0);
+  const cells: Cell[][] = series.map(() => []);
+  const cursor = series.map(() => 0);
   for (let b = 0; b < m; b++) {
     const first = steps[Math.floor((b * n) / m)];
     const last = steps[Math.floor(((b + 1) * n) / m) - 1];
     x.push(first, last);
-    sorted.forEach((pts, k) => {
+    series.forEach((s, k) => {
       const from = cursor[k];
       let to = from;
-      while (to < pts.length && pts[to].step <= last) to++;
+      while (to < s.steps.length && s.steps[to] <= last) to++;
       cursor[k] = to;
-      series[k].push(...bucketCells(pts, from, to, first, last));
+      cells[k].push(...bucketCells(s, from, to, first, last));
     });
   }
-  return { x, series, downsampled: true };
+  return { x, series: cells, downsampled: true };
 }
 
 /** A step the charts mark with a vertical line. */
@@ -159,47 +140,29 @@ export interface ChartData {
   markers: Marker[];
 }
 
-const toPoints = (curve: readonly LossPoint[] | undefined): Point[] => (curve ?? []).map((p) => ({ step: p.step, value: p.loss }));
-
 function numberOr(v: number | string | null | undefined, fallback: number | null): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
 
 /** The gap series at the steps both arms logged; the smoothed one stops at the first non-finite loss. */
-function gapData(base: Point[], cand: Point[], alpha: number, warmupSkipped: number | null, maxPoints: number): ChartData['gap'] {
-  // Align by step with two cursors over the sorted curves.
-  const sb0 = byStep(base);
-  const sc0 = byStep(cand);
-  const both: Point[] = [];
-  const bv: number[] = [];
-  const cv: number[] = [];
-  for (let i = 0, j = 0; i < sb0.length && j < sc0.length; ) {
-    const pb = sb0[i] as Point;
-    const pc = sc0[j] as Point;
-    if (pb.step === pc.step) {
-      both.push(pc);
-      bv.push(pb.value);
-      cv.push(pc.value);
-      i++;
-      j++;
-    } else if (pb.step < pc.step) i++;
-    else j++;
-  }
-  if (both.length === 0) return null;
-  const raw = both.map((p, i) => ({ step: p.step, value: signedRelDiff(cv[i], bv[i]) }));
+function gapData(base: Series, cand: Series, alpha: number, warmupSkipped: number | null, maxPoints: number): ChartData['gap'] {
+  const { steps: both, base: bv, cand: cv } = alignSeries(base, cand);
+  const k = both.length;
+  if (k === 0) return null;
+  const raw = both.map((_, i) => signedRelDiff(cv[i], bv[i]));
   let finite = bv.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(cv[i]));
-  if (finite < 0) finite = both.length;
-  const sb = ema(bv.slice(0, finite), alpha);
-  const sc = ema(cv.slice(0, finite), alpha);
-  const smooth = both.slice(0, finite).map((p, i) => ({ step: p.step, value: signedRelDiff(sc[i], sb[i]) }));
-  const grid = downsample([raw, smooth], maxPoints);
-  const warmupEnd = warmupSkipped !== null && warmupSkipped > 0 && warmupSkipped < both.length ? both[warmupSkipped].step : null;
-  return { x: grid.x, raw: grid.series[0], smooth: grid.series[1], downsampled: grid.downsampled, points: both.length, warmupEnd };
+  if (finite < 0) finite = k;
+  const sb = ema(bv.subarray(0, finite), alpha);
+  const sc = ema(cv.subarray(0, finite), alpha);
+  const smooth = sb.map((b, i) => signedRelDiff(sc[i], b));
+  const grid = downsample([{ steps: both, values: raw }, { steps: both.subarray(0, finite), values: smooth }], maxPoints);
+  const warmupEnd = warmupSkipped !== null && warmupSkipped > 0 && warmupSkipped < k ? both[warmupSkipped] : null;
+  return { x: grid.x, raw: grid.series[0], smooth: grid.series[1], downsampled: grid.downsampled, points: k, warmupEnd };
 }
 
 export function chartData(r: GateResult, maxPoints = MAX_CHART_POINTS): ChartData {
-  const base = toPoints(r.training.baseline?.curve);
-  const cand = toPoints(r.training.candidate?.curve);
+  const base = lossSeries(r.training.baseline?.curve);
+  const cand = lossSeries(r.training.candidate?.curve);
   const curveCheck = r.checks.find((c) => c.id === 'loss-curve');
   const alpha = numberOr(curveCheck?.numbers.emaAlpha, DEFAULT_POLICY.lossCurve.emaAlpha) as number;
   const markers: Marker[] = [];
@@ -221,7 +184,7 @@ export function chartData(r: GateResult, maxPoints = MAX_CHART_POINTS): ChartDat
     markers.push({ step, kind: 'abort', label: `${r.labels.candidate} stopped at step ${step}`, detail: `${r.labels.candidate} was stopped at step ${step}: ${reason}.` });
   }
 
-  const grid = base.length + cand.length > 0 ? downsample([base, cand], maxPoints) : undefined;
+  const grid = base.steps.length + cand.steps.length > 0 ? downsample([base, cand], maxPoints) : undefined;
   return {
     labels: { baseline: r.labels.baseline, candidate: r.labels.candidate },
     loss: grid
@@ -230,7 +193,7 @@ export function chartData(r: GateResult, maxPoints = MAX_CHART_POINTS): ChartDat
           baseline: grid.series[0],
           candidate: grid.series[1],
           downsampled: grid.downsampled,
-          points: { baseline: base.length, candidate: cand.length },
+          points: { baseline: base.steps.length, candidate: cand.steps.length },
         }
       : null,
     gap: gapData(base, cand, alpha, numberOr(curveCheck?.numbers.warmupSkipped, null), maxPoints),

@@ -6,7 +6,8 @@
 // as constant lines, a fixed y range with anything beyond it (a diverged run) drawn at the edge,
 // and never a NaN (Mermaid cannot draw one and GitHub shows a broken chart).
 
-import type { GateResult, LossPoint } from '../model.js';
+import type { GateResult } from '../model.js';
+import { alignSeries, lossSeries } from './series.js';
 import { DEFAULT_POLICY } from '../checks/policy.js';
 import { ema, signedRelDiff } from '../checks/stats.js';
 import { formatNumber, formatPercent } from './format.js';
@@ -36,30 +37,6 @@ export interface GapChart {
   notes: string[];
 }
 
-function byStep(curve: readonly LossPoint[]): LossPoint[] {
-  const ok = curve.every((p, i) => Number.isFinite(p.step) && (i === 0 || curve[i - 1].step < p.step));
-  if (ok) return curve as LossPoint[];
-  const last = new Map<number, LossPoint>();
-  for (const p of curve) if (Number.isFinite(p.step)) last.set(p.step, p);
-  return [...last.values()].sort((a, b) => a.step - b.step);
-}
-
-/** The steps both arms logged, with both losses. */
-function align(base: LossPoint[], cand: LossPoint[]): { steps: number[]; b: number[]; c: number[] } {
-  const steps: number[] = [];
-  const b: number[] = [];
-  const c: number[] = [];
-  for (let i = 0, j = 0; i < base.length && j < cand.length; ) {
-    if (base[i].step === cand[j].step) {
-      steps.push(base[i].step);
-      b.push(base[i++].loss);
-      c.push(cand[j++].loss);
-    } else if (base[i].step < cand[j].step) i++;
-    else j++;
-  }
-  return { steps, b, c };
-}
-
 /** A y range that holds the fail bound with room, and the gap up to 5 fail bounds; a round number. */
 function niceRange(maxAbs: number, fail: number): number {
   const want = Math.min(Math.max(maxAbs * 1.15, fail * 1.5), fail * 5);
@@ -80,9 +57,8 @@ function numberOr(v: number | string | null | undefined, fallback: number): numb
 
 /** The chart; undefined when the arms share no logged step. */
 export function gapChart(r: GateResult, maxPoints = MAX_TICKS): GapChart | undefined {
-  const base = byStep(r.training.baseline?.curve ?? []);
-  const cand = byStep(r.training.candidate?.curve ?? []);
-  const { steps, b, c } = align(base, cand);
+  const base = lossSeries(r.training.baseline?.curve);
+  const { steps, base: b, cand: c } = alignSeries(base, lossSeries(r.training.candidate?.curve));
   if (steps.length === 0) return undefined;
   const check = r.checks.find((x) => x.id === 'loss-curve');
   const policy = DEFAULT_POLICY.lossCurve;
@@ -96,8 +72,8 @@ export function gapChart(r: GateResult, maxPoints = MAX_TICKS): GapChart | undef
   // Smoothed as the check smooths; from the first non-finite loss on there is no gap to compute.
   let bad = b.findIndex((v, i) => !Number.isFinite(v) || !Number.isFinite(c[i]));
   if (bad < 0) bad = n;
-  const sb = ema(b.slice(0, bad), alpha);
-  const sc = ema(c.slice(0, bad), alpha);
+  const sb = ema(b.subarray(0, bad), alpha);
+  const sc = ema(c.subarray(0, bad), alpha);
   const gaps: number[] = [];
   for (let i = 0; i < n; i++) gaps.push(i < bad ? signedRelDiff(sc[i], sb[i]) : NaN);
   if (bad < n) {
@@ -130,7 +106,7 @@ export function gapChart(r: GateResult, maxPoints = MAX_TICKS): GapChart | undef
     const worst = beyond.reduce((a, g) => (Math.abs(g) > Math.abs(a) ? g : a));
     notes.push(`The gap reaches ${formatPercent(worst)}: the chart is clipped at ±${formatPercent(range, { signed: false })}.`);
   }
-  if (r.earlyAbort && steps[n - 1] < (base.at(-1)?.step ?? 0)) {
+  if (r.earlyAbort && steps[n - 1] < (base.steps.at(-1) ?? 0)) {
     notes.push(`${r.labels.candidate} was stopped at step ${r.earlyAbort.step}: the chart ends at its last logged step, ${steps[n - 1]}.`);
   }
 

@@ -45,8 +45,6 @@ export function loadRun(run: string, dir = join(RECORDED, run)): TrainingRun {
       step: e.step as number,
       loss: e.loss as number,
       gradNorm: numberAt(e, 'grad_norm'),
-      learningRate: numberAt(e, 'learning_rate'),
-      epoch: numberAt(e, 'epoch'),
     }));
   return {
     source: dir,

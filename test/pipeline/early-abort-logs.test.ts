@@ -16,7 +16,8 @@ import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { hfLog, readState, type HfLogStyle } from '../helpers/hf-log.js';
 
 const RECORDED = fileURLToPath(new URL('../../examples/recorded/', import.meta.url));
-const baseline = readTrainerOutput(join(RECORDED, 'eager')).curve;
+const baselineRun = readTrainerOutput(join(RECORDED, 'eager'));
+const baseline = baselineRun.curve;
 
 const monitorOptions = {
   baseline,
@@ -62,7 +63,7 @@ const STYLES: Record<string, (run: string) => string> = {
   ),
 };
 
-const hints = hintsFromCurve(baseline);
+const hints = hintsFromCurve(baseline, { stepsPerEpoch: baselineRun.stepsPerEpoch });
 const PAIRS = ['eager', 'eager-rerun', 'compile', 'data-seed-2', 'lr-0.95'];
 
 describe.each(Object.entries(STYLES))('early abort from the candidate log, %s', (_name, logOf) => {
@@ -97,8 +98,9 @@ describe('early abort when the candidate log cannot be placed', () => {
 
 describe('early abort on the real calibration recordings (disable_tqdm=True, torchrun --tee; baseline aa-seed-1)', () => {
   const CAL = join(RECORDED, 'calibration');
-  const base = readTrainerOutput(join(CAL, 'aa-seed-1')).curve;
-  const calHints = hintsFromCurve(base);
+  const baseRun = readTrainerOutput(join(CAL, 'aa-seed-1'));
+  const base = baseRun.curve;
+  const calHints = hintsFromCurve(base, { stepsPerEpoch: baseRun.stepsPerEpoch });
   const watchCal = (run: string) => {
     const monitor = createEarlyAbort({ ...monitorOptions, baseline: base });
     const tracker = new LogTracker(calHints);

@@ -55,7 +55,7 @@ function logOnly(text: string): string {
 }
 
 const eager = readTrainerOutput(join(RECORDED, 'eager'));
-const eagerHints = hintsFromCurve(eager.curve, eager.maxSteps);
+const eagerHints = hintsFromCurve(eager.curve, eager);
 
 function curveChecks(candidate: TrainingRun, baseline = eager) {
   const training = { baseline, candidate };
@@ -78,7 +78,7 @@ describe.each(RUNS)('log-only copy of %s', (run, baselineRun) => {
   const state = readState(dir);
   const full = readTrainerOutput(dir);
   const baseline = readTrainerOutput(join(RECORDED, baselineRun));
-  const hints = hintsFromCurve(baseline.curve, baseline.maxSteps);
+  const hints = hintsFromCurve(baseline.curve, baseline);
   const recorded = readFileSync(join(dir, 'training.log'), 'utf8');
   const from = resumedFrom(run);
 

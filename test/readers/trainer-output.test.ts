@@ -86,7 +86,7 @@ describe('readTrainerOutput on examples/recorded', () => {
       'training.log',
     ]);
     expect(run.curve).toHaveLength(80);
-    expect(run.curve[0]).toEqual({ step: 5, loss: 5.310081100463867, gradNorm: 5.7759904861450195, learningRate: 0.00013333333333333334, epoch: 0.003401360544217687 });
+    expect(run.curve[0]).toEqual({ step: 5, loss: 5.310081100463867, gradNorm: 5.7759904861450195 });
     expect(run.curve[79]).toMatchObject({ step: 400, loss: 1.1869178771972657 });
   });
 
@@ -130,7 +130,7 @@ describe('readTrainerOutput on examples/recorded', () => {
     expect(fromLog.curve.map((p) => p.step)).toEqual(state.curve.map((p) => p.step));
     fromLog.curve.forEach((p: LossPoint, i) => {
       const q = state.curve[i];
-      expect(same4(q.loss, p.loss) && same4(q.gradNorm, p.gradNorm) && same4(q.learningRate, p.learningRate), `step ${p.step}`).toBe(true);
+      expect(same4(q.loss, p.loss) && same4(q.gradNorm, p.gradNorm), `step ${p.step}`).toBe(true);
     });
     expect(same4(results.trainLoss, fromLog.trainLoss)).toBe(true);
     expect(same4(results.trainRuntime, fromLog.trainRuntime)).toBe(true);
@@ -186,7 +186,7 @@ describe('readTrainerOutput precedence and fallbacks', () => {
     const dir = tempDir({ 'training.log': log4x(20, 5, FINAL_4X) });
     const run = readTrainerOutput(dir);
     expect(run.trainLoss).toBe(2.091632914827291);
-    expect(run.curve).toEqual([5, 10, 15, 20].map((s) => ({ step: s, loss: loss4x(s, 2.0916), gradNorm: 1.7, learningRate: 4.5e-5, epoch: Number((s / 20).toFixed(2)) })));
+    expect(run.curve).toEqual([5, 10, 15, 20].map((s) => ({ step: s, loss: loss4x(s, 2.0916), gradNorm: 1.7 })));
     expect(run.stepTimes).toEqual([1.5, ...Array(19).fill(0.5)]);
     expect(run.notes[0]).toBe(
       "train_loss, train_runtime, train_steps_per_second, train_samples_per_second, epoch read from training.log's final metrics dict (no JSON file had them)",

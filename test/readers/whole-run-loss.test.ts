@@ -83,7 +83,7 @@ describe('train_loss of a resumed run', () => {
     const logDir = mkdtempSync(join(tmpdir(), 'ag-resumed-log-'));
     temps.push(logDir);
     copyFileSync(join(dir, 'training.log'), join(logDir, 'training.log'));
-    const only = readTrainerOutput(logDir, { hints: hintsFromCurve(base.curve, base.maxSteps) });
+    const only = readTrainerOutput(logDir, { hints: hintsFromCurve(base.curve, base) });
     expect(only.curve[0]?.step).toBe(205);
     const check = checkTrainLoss({ baseline: base, candidate: only }, DEFAULT_POLICY.trainLoss);
     expect(check.verdict).toBe('invalid');

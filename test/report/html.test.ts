@@ -10,7 +10,8 @@ import { ema } from '../../src/checks/stats.js';
 import type { GateResult } from '../../src/model.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { htmlAssets, htmlAssetsEmbedded } from '../../src/report/html-assets.js';
-import { chartData, downsample, type Point } from '../../src/report/html-data.js';
+import { chartData, downsample } from '../../src/report/html-data.js';
+import { seriesOf } from '../../src/report/series.js';
 import { renderReportHtml } from '../../src/report/html.js';
 import { CTX, curve, failResult, invalidResult, passResult, run } from './results.js';
 
@@ -18,7 +19,7 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ASSETS = { uplotJs: '/*uplot*/ window.uPlot = function () {};', uplotCss: '.uplot{display:block}' };
 const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)><!--';
 
-const pts = (pairs: [number, number][]): Point[] => pairs.map(([step, value]) => ({ step, value }));
+const pts = (pairs: [number, number][]) => seriesOf(pairs.map(([step, value]) => ({ step, value })));
 
 /** The inline <script> elements' contents, in order (the JSON block included). */
 function scripts(html: string): { attrs: string; body: string }[] {
@@ -50,7 +51,7 @@ describe('downsample', () => {
   it('cuts 100k steps to 2,000 positions, keeping each bucket’s min and max in order, so a spike survives', () => {
     const base = curve(100_000, 1).map((p) => ({ step: p.step, value: p.loss }));
     base[54_321] = { step: 54_322, value: 99 };
-    const g = downsample([base]);
+    const g = downsample([seriesOf(base)]);
     expect(g.downsampled).toBe(true);
     expect(g.x).toHaveLength(2000);
     expect(g.x[0]).toBe(1);
@@ -67,7 +68,7 @@ describe('downsample', () => {
   it('marks a whole bucket non-finite when a point in it is, and places a lone point at its nearer end', () => {
     const a = Array.from({ length: 10 }, (_, i) => ({ step: i + 1, value: i === 6 ? NaN : 10 - i }));
     const b = pts([[2, 5]]);
-    const g = downsample([a, b], 4);
+    const g = downsample([seriesOf(a), b], 4);
     expect(g.x).toEqual([1, 5, 6, 10]);
     expect(g.series[0]).toEqual([10, 6, 'NaN', 'NaN']);
     expect(g.series[1]).toEqual([5, null, null, null]);
