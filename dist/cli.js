@@ -22884,7 +22884,7 @@ function checkSpeed(training2, policy) {
       `median step time ${num(candMedian * 1e3, 1)} vs ${num(baseMedian * 1e3, 1)} ms after warm-up: ${ratio(stepTime)}`
     );
   }
-  const slow = value2 < policy.warnBelow;
+  const warning = slowness(throughput, stepTime, policy.warnBelow);
   return result({
     id: "speed",
     title: "Speed (candidate / baseline)",
@@ -22903,8 +22903,20 @@ function checkSpeed(training2, policy) {
       candidateRuntime: cand.trainRuntime ?? null
     },
     reason: parts.join("; "),
-    warning: slow ? `candidate is slower than the baseline: ${ratio(value2)} < ${ratio(policy.warnBelow)}` : void 0
+    warning
   });
+}
+function slowness(throughput, stepTime, warnBelow) {
+  const below = (x) => x !== null && x < warnBelow;
+  const bound = ratio(warnBelow);
+  if (below(throughput) && stepTime !== null && !below(stepTime)) {
+    return `candidate is slower overall: ${ratio(throughput)} < ${bound} in steps/s, which counts start-up and compilation; per step after warm-up it is ${ratio(stepTime)}`;
+  }
+  if (below(stepTime) && throughput !== null && !below(throughput)) {
+    return `candidate is slower per step after warm-up: ${ratio(stepTime)} < ${bound} (${ratio(throughput)} in steps/s overall)`;
+  }
+  const value2 = throughput ?? stepTime;
+  return below(value2) ? `candidate is slower than the baseline: ${ratio(value2)} < ${bound}` : void 0;
 }
 
 // src/checks/index.ts
@@ -25326,7 +25338,7 @@ function describeSpawnError(file, e) {
   if (code === "EACCES") return `cannot start ${file}: permission denied (EACCES)`;
   return `cannot start ${file}: ${e.message}`;
 }
-function formatDuration2(ms) {
+function formatMillis(ms) {
   if (ms < 1e3) return `${Math.round(ms)} ms`;
   if (ms < 6e4) return `${Number((ms / 1e3).toFixed(1))} s`;
   const totalMin = Math.floor(ms / 6e4);
@@ -25620,7 +25632,7 @@ function runStage(spec, graceMs, registry, echo) {
   };
   const output = readOutput([child.stdout, child.stderr].filter((s) => !!s), log, onLine, spec.secrets);
   const killGroup = () => killing ??= terminateGroup(pgid, graceMs);
-  const timer = spec.timeoutMs !== void 0 && spec.timeoutMs > 0 ? setTimeout(() => stop({ kind: "timeout", reason: `timed out after ${formatDuration2(spec.timeoutMs)}` }), spec.timeoutMs) : void 0;
+  const timer = spec.timeoutMs !== void 0 && spec.timeoutMs > 0 ? setTimeout(() => stop({ kind: "timeout", reason: `timed out after ${formatMillis(spec.timeoutMs)}` }), spec.timeoutMs) : void 0;
   function stop(cause) {
     if (finished) return;
     if (!exit && !spawnError) stopCause ??= cause;
@@ -25777,7 +25789,8 @@ function createHeartbeat(opts) {
     const step = progress?.step ?? loss?.step;
     if (step !== void 0) {
       const total = progress && progress.total > 0 ? progress.total : void 0;
-      parts.push(total ? `step ${step}/${total} (${Math.floor(step / total * 100)} %)` : `step ${step}`);
+      const counts = progress ? opts.counts ?? "step" : "step";
+      parts.push(total ? `${counts} ${step}/${total} (${Math.floor(step / total * 100)} %)` : `${counts} ${step}`);
       if (loss) parts.push(`loss ${formatLoss(loss.value)}`);
       const eta = progress && total ? etaSeconds(progress, total, first, t) : void 0;
       if (eta !== void 0) parts.push(`ETA ${clock(eta, true)}`);
@@ -25987,7 +26000,7 @@ async function execStage(ctx, s) {
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
   const env2 = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
   const tracker = new LogTracker(s.stepHints);
-  const heartbeat = createHeartbeat({ stage: s.id, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
+  const heartbeat = createHeartbeat({ stage: s.id, counts: s.progressCounts, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
   const startedAt = deps.now();
   let running;
   const redact = createRedactor(ctx.secretValues ?? []);
@@ -26574,7 +26587,7 @@ async function acquireGpuLock(opts) {
       return {
         ok: false,
         cancelled: false,
-        reason: `gave up after ${formatDuration2(waited)} waiting for the GPU lock ${opts.file} held by ${describe2(current, opts.file)}`
+        reason: `gave up after ${formatMillis(waited)} waiting for the GPU lock ${opts.file} held by ${describe2(current, opts.file)}`
       };
     }
     if (waited - lastLine >= opts.heartbeatMs) {
@@ -27168,7 +27181,8 @@ async function evaluate(ctx, role) {
       // Under `parallel` each evaluation stays on its own GPU set (see schedule.ts); otherwise as run.sh: all.
       ...ctx.config.parallel ? { gpus: armRole ? ctx.config.arms[armRole].gpus : mt.gpus } : {},
       timeoutMinutes: mt.timeoutMinutes,
-      logName
+      logName,
+      progressCounts: "progress bar"
     })
   );
   record(ctx, rec);
@@ -27260,7 +27274,8 @@ async function runEvaluators(ctx, role) {
         requiresEnv: ev.requiresEnv,
         gpus: arm2.gpus,
         timeoutMinutes: ev.timeoutMinutes,
-        logName
+        logName,
+        progressCounts: "progress bar"
       })
     );
     record(ctx, rec);

@@ -43,7 +43,7 @@ export function checkSpeed(training: Training, policy: SpeedPolicy): CheckResult
       `median step time ${num(candMedian! * 1000, 1)} vs ${num(baseMedian! * 1000, 1)} ms after warm-up: ${ratio(stepTime)}`,
     );
   }
-  const slow = value < policy.warnBelow;
+  const warning = slowness(throughput, stepTime, policy.warnBelow);
   return result({
     id: 'speed',
     title: 'Speed (candidate / baseline)',
@@ -62,6 +62,24 @@ export function checkSpeed(training: Training, policy: SpeedPolicy): CheckResult
       candidateRuntime: cand.trainRuntime ?? null,
     },
     reason: parts.join('; '),
-    warning: slow ? `candidate is slower than the baseline: ${ratio(value)} < ${ratio(policy.warnBelow)}` : undefined,
+    warning,
   });
+}
+
+/**
+ * The warning, if any. The two ratios can disagree: steps/s counts start-up and compilation (a
+ * compiled candidate is slower overall and faster per step), so a warning that rests on one of
+ * them while the other says faster names both rather than contradicting the row.
+ */
+function slowness(throughput: number | null, stepTime: number | null, warnBelow: number): string | undefined {
+  const below = (x: number | null) => x !== null && x < warnBelow;
+  const bound = ratio(warnBelow);
+  if (below(throughput) && stepTime !== null && !below(stepTime)) {
+    return `candidate is slower overall: ${ratio(throughput!)} < ${bound} in steps/s, which counts start-up and compilation; per step after warm-up it is ${ratio(stepTime)}`;
+  }
+  if (below(stepTime) && throughput !== null && !below(throughput)) {
+    return `candidate is slower per step after warm-up: ${ratio(stepTime!)} < ${bound} (${ratio(throughput)} in steps/s overall)`;
+  }
+  const value = throughput ?? stepTime;
+  return below(value) ? `candidate is slower than the baseline: ${ratio(value!)} < ${bound}` : undefined;
 }

@@ -62,6 +62,7 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
       ...(ctx.config.parallel ? { gpus: armRole ? ctx.config.arms[armRole].gpus : mt.gpus } : {}),
       timeoutMinutes: mt.timeoutMinutes,
       logName,
+      progressCounts: 'progress bar',
     }),
   );
   record(ctx, rec);

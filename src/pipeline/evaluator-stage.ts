@@ -63,6 +63,7 @@ export async function runEvaluators(ctx: RunContext, role: ArmRole): Promise<voi
         gpus: arm.gpus,
         timeoutMinutes: ev.timeoutMinutes,
         logName,
+        progressCounts: 'progress bar',
       }),
     );
     record(ctx, rec);

@@ -13,7 +13,7 @@ import { expandHome } from '../config/paths.js';
 import type { CancelSignal } from './cancel.js';
 import type { RunContext } from './context.js';
 import { procStartTime } from './process-registry.js';
-import { formatDuration } from './process-runner.js';
+import { formatMillis } from './process-runner.js';
 
 export interface LockHolder {
   pid: number;
@@ -182,7 +182,7 @@ export async function acquireGpuLock(opts: GpuLockOptions): Promise<LockAttempt>
       return {
         ok: false,
         cancelled: false,
-        reason: `gave up after ${formatDuration(waited)} waiting for the GPU lock ${opts.file} held by ${describe(current, opts.file)}`,
+        reason: `gave up after ${formatMillis(waited)} waiting for the GPU lock ${opts.file} held by ${describe(current, opts.file)}`,
       };
     }
     if (waited - lastLine >= opts.heartbeatMs) {

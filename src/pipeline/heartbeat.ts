@@ -5,6 +5,11 @@
 export interface HeartbeatOptions {
   /** Stage id, shown as "[train-candidate]". */
   stage: string;
+  /**
+   * What a progress bar counts, shown before "27/80": "step" for a training (the Trainer's bar);
+   * an evaluation's bars count questions, judgments or requests, so they are a "progress bar".
+   */
+  counts?: string;
   intervalMs: number;
   now?: () => number;
   emit: (line: string) => void;
@@ -36,7 +41,8 @@ export function createHeartbeat(opts: HeartbeatOptions): Heartbeat {
     const step = progress?.step ?? loss?.step;
     if (step !== undefined) {
       const total = progress && progress.total > 0 ? progress.total : undefined;
-      parts.push(total ? `step ${step}/${total} (${Math.floor((step / total) * 100)} %)` : `step ${step}`);
+      const counts = progress ? (opts.counts ?? 'step') : 'step';
+      parts.push(total ? `${counts} ${step}/${total} (${Math.floor((step / total) * 100)} %)` : `${counts} ${step}`);
       if (loss) parts.push(`loss ${formatLoss(loss.value)}`);
       const eta = progress && total ? etaSeconds(progress, total, first, t) : undefined;
       if (eta !== undefined) parts.push(`ETA ${clock(eta, true)}`);

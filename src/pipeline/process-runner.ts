@@ -9,7 +9,7 @@ import { runStage, type LiveStage, type StageSpec } from './stage-process.js';
 import { cancelReason, result, type StageOutcome } from './stage-outcome.js';
 import { note } from './stage-output.js';
 
-export { describeExitCode, describeSignal, formatDuration } from './stage-outcome.js';
+export { describeExitCode, describeSignal, formatMillis } from './stage-outcome.js';
 export type { StageOutcome, StageStatus } from './stage-outcome.js';
 export type { StageSpec } from './stage-process.js';
 

@@ -25,6 +25,8 @@ export interface StageRun {
   logName: string;
   /** The logging grid the loss dicts of this stage's log are placed on (see step-placement.ts). */
   stepHints?: StepHints;
+  /** What the stage's progress bars count, for the heartbeat (default "step": a training). */
+  progressCounts?: string;
   /** The evaluation's requires-env: the only declared credentials this stage's command sees. */
   requiresEnv?: string[];
   /** Called once the process started (fail fast stops a running candidate through it). */
@@ -49,7 +51,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
   const env = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
   const tracker = new LogTracker(s.stepHints);
-  const heartbeat = createHeartbeat({ stage: s.id, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
+  const heartbeat = createHeartbeat({ stage: s.id, counts: s.progressCounts, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
   const startedAt = deps.now();
   let running: RunningStage | undefined;
   const redact = createRedactor(ctx.secretValues ?? []);

@@ -99,8 +99,8 @@ export function describeSpawnError(file: string, e: Error): string {
   return `cannot start ${file}: ${e.message}`;
 }
 
-/** "30 min", "1 h 5 min", "45 s", "1.5 s", "300 ms". */
-export function formatDuration(ms: number): string {
+/** Milliseconds as "30 min", "1 h 5 min", "45 s", "1.5 s", "300 ms" (reports format seconds: report/format.ts). */
+export function formatMillis(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} s`;
   const totalMin = Math.floor(ms / 60_000);

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { errorMessage } from '../errors.js';
 import { checkStart, childCommand, findProgram } from './child-command.js';
 import { groupAlive, terminateGroup, type ProcessRegistry } from './process-registry.js';
-import { describeSpawnError, formatDuration, outcomeOf, result, type StageOutcome, type StopCause } from './stage-outcome.js';
+import { describeSpawnError, formatMillis, outcomeOf, result, type StageOutcome, type StopCause } from './stage-outcome.js';
 import { note, openLog, readOutput, within } from './stage-output.js';
 
 export interface StageSpec {
@@ -88,7 +88,7 @@ export function runStage(spec: StageSpec, graceMs: number, registry: ProcessRegi
   const killGroup = (): Promise<unknown> => (killing ??= terminateGroup(pgid, graceMs));
   const timer =
     spec.timeoutMs !== undefined && spec.timeoutMs > 0
-      ? setTimeout(() => stop({ kind: 'timeout', reason: `timed out after ${formatDuration(spec.timeoutMs!)}` }), spec.timeoutMs)
+      ? setTimeout(() => stop({ kind: 'timeout', reason: `timed out after ${formatMillis(spec.timeoutMs!)}` }), spec.timeoutMs)
       : undefined;
 
   function stop(cause: StopCause): void {

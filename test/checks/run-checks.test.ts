@@ -95,6 +95,22 @@ describe('speed', () => {
     expect(slow.warning).toBe('candidate is slower than the baseline: 0.83x < 1.00x');
     expect(checkSpeed({ baseline: run([]), candidate: run([]) }, DEFAULT_POLICY.speed)).toBeNull();
   });
+
+  it('when steps/s and the step time disagree (compilation: slower overall, faster per step), the warning names both', () => {
+    const times = (ms: number) => [30, ...new Array<number>(99).fill(ms / 1000)];
+    const compiled = checkSpeed(
+      { baseline: run([], { stepsPerSecond: 34.1, stepTimes: times(29) }), candidate: run([], { stepsPerSecond: 15.4, stepTimes: times(24) }) },
+      DEFAULT_POLICY.speed,
+    )!;
+    expect(compiled.warning).toBe('candidate is slower overall: 0.45x < 1.00x in steps/s, which counts start-up and compilation; per step after warm-up it is 1.21x');
+    const perStep = checkSpeed(
+      { baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 5.2, stepTimes: times(110) }) },
+      DEFAULT_POLICY.speed,
+    )!;
+    expect(perStep.warning).toBe('candidate is slower per step after warm-up: 0.91x < 1.00x (1.04x in steps/s overall)');
+    const both = checkSpeed({ baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 4, stepTimes: times(120) }) }, DEFAULT_POLICY.speed)!;
+    expect(both.warning).toBe('candidate is slower than the baseline: 0.80x < 1.00x');
+  });
 });
 
 describe('runChecks', () => {

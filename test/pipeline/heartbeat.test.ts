@@ -36,6 +36,16 @@ describe('heartbeat', () => {
     expect(lines).toEqual(['[train-candidate] step 180/400 (45 %), loss 1.813, ETA 0:00:15']);
   });
 
+  it("an evaluation's bars count questions or judgments, not steps: \"progress bar 27/80\"", () => {
+    let t = 0;
+    const lines: string[] = [];
+    const hb = createHeartbeat({ stage: 'mtbench-original', counts: 'progress bar', intervalMs: 30_000, now: () => t, emit: (l) => lines.push(l) });
+    t += 30_000;
+    hb.onProgress(27, 80, 20);
+    hb.tick();
+    expect(lines).toEqual(['[mtbench-original] progress bar 27/80 (33 %), ETA 0:00:39']);
+  });
+
   it('falls back to its own clock for the rate when no elapsed time is given', () => {
     const { hb, lines, advance } = setup(60_000);
     hb.onProgress(100, 1000);

@@ -6,7 +6,7 @@ import { childEnv } from '../../src/pipeline/child-env.js';
 import {
   createProcessRunner,
   describeExitCode,
-  formatDuration,
+  formatMillis,
   type RunningStage,
   type StageSpec,
 } from '../../src/pipeline/process-runner.js';
@@ -140,9 +140,9 @@ describe('process runner: exits', () => {
     expect(describeExitCode(134)).toContain('SIGABRT');
     expect(describeExitCode(1)).toBe('exited with code 1');
     expect(describeExitCode(255)).toBe('exited with code 255');
-    expect(formatDuration(30 * 60_000)).toBe('30 min');
-    expect(formatDuration(65 * 60_000)).toBe('1 h 5 min');
-    expect(formatDuration(300)).toBe('300 ms');
+    expect(formatMillis(30 * 60_000)).toBe('30 min');
+    expect(formatMillis(65 * 60_000)).toBe('1 h 5 min');
+    expect(formatMillis(300)).toBe('300 ms');
   });
 });
 
