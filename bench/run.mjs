@@ -48,6 +48,26 @@ const floor = spawnSync(process.execPath, ['-e', `const fs=require('fs');const t
 console.log(`this machine: a 1e8-iteration JS loop takes ${loopMs.toFixed(0)} ms; bare readFileSync + JSON.parse of both trainer_state files ${Number(floor.stdout).toFixed(0)} ms (the floor under "read")`);
 if (best.totalMs >= 1000 || peak >= 200) failed = true;
 
+// (1b) The same inputs through the product: `accuracy-gate compare` from dist/, writing every
+// result file; peak RSS of that process, start-up included (a preload prints it at exit).
+const rssHook = path.join(tmp, 'rss-hook.mjs');
+writeFileSync(rssHook, "process.on('exit', () => process.stderr.write(`maxrss ${process.resourceUsage().maxRSS}\\n`));\n");
+const productRss = [];
+for (let i = 0; i < 3; i++) {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', rssHook, path.join(root, 'dist', 'cli.js'), 'compare', '--baseline-run', path.join(data, 'torch_ckpt'), '--candidate-run', path.join(data, 'acc_ckpt'),
+      '--mtbench', path.join(data, 'gpt-4_single.jsonl'), '--baseline-model-id', 'model_3', '--candidate-model-id', 'model_4', '--original-model-id', 'model_0', '--out', path.join(tmp, `compare-${i}`)],
+    { encoding: 'utf8' },
+  );
+  const kb = Number(/maxrss (\d+)/.exec(r.stderr)?.[1]);
+  if (r.status !== 0 || !Number.isFinite(kb)) throw new Error(`accuracy-gate compare exited ${r.status}: ${r.stderr}`);
+  productRss.push(kb / 1024);
+}
+const productPeak = Math.max(...productRss);
+console.log(`accuracy-gate compare on the same inputs (${process.version}, result files written): peak RSS ${productPeak.toFixed(0)} MB (target < 200 MB)`);
+if (productPeak >= 200) failed = true;
+
 // (2) Runner on a scaled workload: the timings in TorchAcc's benchmarks/accuracy README / 1000 (train 2552.8 s and 2272.1 s;
 // MT-Bench per model assumed 600 s: generation + 160 judge calls).
 const SCALE = 1000;
