@@ -26293,7 +26293,9 @@ async function trainArm(ctx, role) {
     return;
   }
   const early = ctx.config.earlyAbort;
-  const base = role === "candidate" && early.enabled ? baselineRun(ctx) : void 0;
+  const baseRun = role === "candidate" && (early.enabled || quickAt !== void 0) ? baselineRun(ctx) : void 0;
+  const base = early.enabled ? baseRun : void 0;
+  let quickUnplacedSaid = false;
   const monitor = base ? createEarlyAbort({
     baseline: base.curve,
     bound: early.bound,
@@ -26320,7 +26322,7 @@ async function trainArm(ctx, role) {
       timeoutMinutes: arm2.timeoutMinutes,
       logName: trainLogName(arm2),
       // The baseline's logged steps, unless the candidate's own command states another interval.
-      stepHints: mergeHints(hintsFromCommand(arm2.train), base ? hintsFromCurve(base.curve, { stepsPerEpoch: base.stepsPerEpoch }) : void 0),
+      stepHints: mergeHints(hintsFromCommand(arm2.train), baseRun ? hintsFromCurve(baseRun.curve, { stepsPerEpoch: baseRun.stepsPerEpoch }) : void 0),
       onStart: (stage2) => {
         if (ctx.running) ctx.running[role] = stage2;
       },
@@ -26338,6 +26340,10 @@ async function trainArm(ctx, role) {
             stage2.abort(`early abort at step ${decision.step}: ${decision.reason}`);
             return;
           }
+        }
+        if (quickAt !== void 0 && ev.unplaced !== void 0 && !quickUnplacedSaid) {
+          quickUnplacedSaid = true;
+          ctx.deps.log.warn(`quick tier: ${arm2.label}'s loss steps cannot be established while it runs (${ev.unplaced}); it is not stopped early, and only its first ${quickAt} steps are gated`);
         }
         if (quickAt !== void 0 && ev.unplaced === void 0 && ev.point.step >= quickAt) {
           ctx.quick.stoppedAt = ev.point.step;

@@ -22,6 +22,20 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const text = readFileSync(path.join(run, 'training.log'), 'utf8');
 // Keep the separators: tqdm redraws with \r, everything else ends in \n.
 const chunks = text.split(/(?<=[\r\n])/);
+// A log without tqdm (disable_tqdm=True: PrinterCallback's dicts only) has no clock: its loss dicts
+// are spread evenly over the recorded train_runtime instead
+// (A desc'd bar after training, "Writing model shards", does not count.)
+const lastDict = chunks.findLastIndex((c) => c.includes("{'loss'"));
+const paced = chunks.some((c, i) => i < lastDict && /\[(\d+):(\d+)(?::(\d+))?</.test(c));
+const dicts = chunks.filter((c) => c.includes("{'loss'")).length;
+let perDict = 0;
+if (!paced && dicts > 0) {
+  try {
+    perDict = JSON.parse(readFileSync(path.join(run, 'train_results.json'), 'utf8')).train_runtime / dicts;
+  } catch {
+    perDict = 0;
+  }
+}
 let last = 0;
 for (const chunk of chunks) {
   const m = /\[(\d+):(\d+)(?::(\d+))?</.exec(chunk);
@@ -31,7 +45,7 @@ for (const chunk of chunks) {
       await sleep(((secs - last) * 1000) / speed);
       last = secs;
     }
-  }
+  } else if (perDict > 0 && chunk.includes("{'loss'")) await sleep((perDict * 1000) / speed);
   process.stdout.write(chunk);
 }
 mkdirSync(output, { recursive: true });

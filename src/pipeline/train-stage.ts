@@ -66,7 +66,11 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
     return;
   }
   const early = ctx.config.earlyAbort;
-  const base = role === 'candidate' && early.enabled ? baselineRun(ctx) : undefined;
+  // The baseline's logging grid places the candidate's loss dicts whatever else is on: without it a
+  // log with tqdm off has no steps, and the quick tier could not stop the candidate.
+  const baseRun = role === 'candidate' && (early.enabled || quickAt !== undefined) ? baselineRun(ctx) : undefined;
+  const base = early.enabled ? baseRun : undefined;
+  let quickUnplacedSaid = false;
   const monitor = base
     ? createEarlyAbort({
         baseline: base.curve,
@@ -96,7 +100,7 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       timeoutMinutes: arm.timeoutMinutes,
       logName: trainLogName(arm),
       // The baseline's logged steps, unless the candidate's own command states another interval.
-      stepHints: mergeHints(hintsFromCommand(arm.train), base ? hintsFromCurve(base.curve, { stepsPerEpoch: base.stepsPerEpoch }) : undefined),
+      stepHints: mergeHints(hintsFromCommand(arm.train), baseRun ? hintsFromCurve(baseRun.curve, { stepsPerEpoch: baseRun.stepsPerEpoch }) : undefined),
       onStart: (stage) => {
         if (ctx.running) ctx.running[role] = stage;
       },
@@ -117,6 +121,10 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
         }
         // The gate stops the candidate itself, so any trainer works (the whole process group goes).
         // Only on a step the log establishes: an ordinal is no step count.
+        if (quickAt !== undefined && ev.unplaced !== undefined && !quickUnplacedSaid) {
+          quickUnplacedSaid = true;
+          ctx.deps.log.warn(`quick tier: ${arm.label}'s loss steps cannot be established while it runs (${ev.unplaced}); it is not stopped early, and only its first ${quickAt} steps are gated`);
+        }
         if (quickAt !== undefined && ev.unplaced === undefined && ev.point.step >= quickAt) {
           ctx.quick!.stoppedAt = ev.point.step;
           ctx.deps.log.info(`quick tier: ${arm.label} logged a loss at step ${ev.point.step} (>= ${quickAt}): stopping it`);

@@ -74,6 +74,39 @@ describe('accuracy-gate run --quick', () => {
     expect(quickS).toBeLessThan(fullS / 2);
   }, 120_000);
 
+  it.each([
+    ['early abort off', { 'early-abort': { enabled: false } }],
+    ['early abort on', {}],
+  ])('tqdm off (PrinterCallback dicts only, the GPU calibration runs), %s: the gate still stops the candidate at step 40', async (_name, extra) => {
+    // No progress bar and no --logging_steps in the command: the steps come from the baseline's grid.
+    const dir = tempDir('quick-tqdm-off-');
+    const cfg = writeConfig(dir, replay('calibration/aa-seed-1', 4), replay('calibration/par-grad-ckpt', 4), extra);
+    const r = await runCli(['run', '--quick', '--config', cfg]);
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    const [res] = resultDirs(dir);
+    const s = JSON.parse(read(res, 'summary.json'));
+    expect(s.stages.find((x: Stage) => x.id === 'train-candidate').status).toBe('aborted');
+    const log = read(res, 'acc_training.log');
+    expect(log).toContain('quick tier: stopped after step 40');
+    expect(log.match(/\{'loss'/g)?.length).toBeLessThan(20);
+    expect(r.stderr).toContain("quick tier: TorchAcc logged a loss at step 40 (>= 40): stopping it");
+  });
+
+  it("tqdm off and no grid anywhere (the baseline left only its log): the gate says it cannot stop the candidate, never guesses a step", async () => {
+    const dir = tempDir('quick-no-grid-');
+    const cal = path.join(RECORDED, 'calibration', 'aa-seed-1');
+    // A baseline that printed its dicts and wrote train_results.json only: its steps are unknown too.
+    const baseline = `cat ${cal}/training.log && mkdir -p {output} && cp ${cal}/train_results.json {output}/`;
+    const cfg = writeConfig(dir, baseline, replay('calibration/par-grad-ckpt', 8), { 'early-abort': { enabled: false } });
+    const r = await runCli(['run', '--quick', '--quick-steps', '40', '--config', cfg]);
+    expect(r.stderr).toContain("warning: quick tier: TorchAcc's loss steps cannot be established while it runs");
+    expect(r.stderr).toContain('it is not stopped early, and only its first 40 steps are gated');
+    const [res] = resultDirs(dir);
+    const s = JSON.parse(read(res, 'summary.json'));
+    expect(s.stages.find((x: Stage) => x.id === 'train-candidate').status).toBe('ok');
+    expect(read(res, 'acc_training.log')).not.toContain('quick tier: stopped');
+  });
+
   it('FAIL: a candidate that diverges at step 155 fails the quick tier at 200 steps (early abort off)', async () => {
     const dir = tempDir('quick-diverge-');
     const cfg = writeConfig(dir, replay('eager', 20), replay('diverge', 20), { 'early-abort': { enabled: false } });
