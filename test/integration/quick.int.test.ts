@@ -10,7 +10,7 @@ import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
 const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const replay = (name: string, speed: number) => [process.execPath, REPLAY, '--run', path.join(RECORDED, name), '--output', '{output}', '--speed', String(speed)];
 
-function writeConfig(dir: string, baseline: string[], candidate: string[] | string, extra: Record<string, unknown> = {}): string {
+function writeConfig(dir: string, baseline: string[] | string, candidate: string[] | string, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, 'gate.yml');
   mkdirSync(path.join(dir, 'model'), { recursive: true });
   writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
