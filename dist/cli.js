@@ -20309,7 +20309,7 @@ var TrainerStateScanner = class {
   entriesApart = false;
   entries = 0;
   failed = false;
-  state = { globalStep: 0, curve: [] };
+  history = { curve: [] };
   perEpoch = new StepsPerEpoch();
   /** Whether log_history's entries were read one by one (else the rest holds them, and they are parsed with it). */
   get streamed() {
@@ -20387,8 +20387,8 @@ var TrainerStateScanner = class {
     try {
       const state = stateOf(expectObject(parseTolerantJson(this.rest, this.file), { file: this.file }), this.file);
       if (this.entriesApart) {
-        state.curve = this.state.curve;
-        if (this.state.summary) state.summary = this.state.summary;
+        state.curve = this.history.curve;
+        if (this.history.summary) state.summary = this.history.summary;
         withStepsPerEpoch(state, this.perEpoch);
       }
       return sortCurve(state);
@@ -20407,7 +20407,7 @@ var TrainerStateScanner = class {
   /** Adds an entry; false (and given up) where it is not what the whole parse would take silently. */
   add(entry) {
     try {
-      addEntry(this.state, this.perEpoch, entry, this.entries++, this.file);
+      addEntry(this.history, this.perEpoch, entry, this.entries++, this.file);
       return true;
     } catch {
       this.fail();
@@ -20876,21 +20876,17 @@ function readTrainerOutput(dir, opts = {}) {
   if (!logOnly) checkDir(dir);
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join3(dir, "training.log");
-  const read = (name, parse) => {
+  const read = (name, load) => {
     const path30 = join3(dir, name);
     if (!isFile(path30)) return void 0;
     run.files.push(path30);
-    return parse(readText(path30), path30);
+    return load(path30);
   };
-  const trainResults = read("train_results.json", parseResultsJson);
-  const allResults = read("all_results.json", parseResultsJson);
-  const evalResults = read("eval_results.json", parseResultsJson);
-  const statePath = join3(dir, "trainer_state.json");
-  let state;
-  if (isFile(statePath)) {
-    run.files.push(statePath);
-    state = readTrainerState(statePath);
-  }
+  const readResults = (path30) => parseResultsJson(readText(path30), path30);
+  const trainResults = read("train_results.json", readResults);
+  const allResults = read("all_results.json", readResults);
+  const evalResults = read("eval_results.json", readResults);
+  const state = read("trainer_state.json", readTrainerState);
   let log;
   if (isFile(logPath)) {
     run.files.push(logPath);

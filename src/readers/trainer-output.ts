@@ -50,21 +50,17 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   if (!logOnly) checkDir(dir);
   const run: TrainingRun = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join(dir, 'training.log');
-  const read = <T>(name: string, parse: (text: string, file: string) => T): T | undefined => {
+  const read = <T>(name: string, load: (path: string) => T): T | undefined => {
     const path = join(dir, name);
     if (!isFile(path)) return undefined;
     run.files.push(path);
-    return parse(readText(path), path);
+    return load(path);
   };
-  const trainResults = read('train_results.json', parseResultsJson);
-  const allResults = read('all_results.json', parseResultsJson);
-  const evalResults = read('eval_results.json', parseResultsJson);
-  const statePath = join(dir, 'trainer_state.json');
-  let state: TrainerState | undefined;
-  if (isFile(statePath)) {
-    run.files.push(statePath);
-    state = readTrainerState(statePath);
-  }
+  const readResults = (path: string) => parseResultsJson(readText(path), path);
+  const trainResults = read('train_results.json', readResults);
+  const allResults = read('all_results.json', readResults);
+  const evalResults = read('eval_results.json', readResults);
+  const state = read('trainer_state.json', readTrainerState);
   let log: TrainingLog | undefined;
   if (isFile(logPath)) {
     run.files.push(logPath);

@@ -59,7 +59,10 @@ function stateOf(obj: JsonObject, file: string): TrainerState {
   return withStepsPerEpoch(state, perEpoch);
 }
 
-function addEntry(state: TrainerState, perEpoch: StepsPerEpoch, entry: unknown, i: number, file: string): void {
+/** Where entries go: a TrainerState, or the scanner's entries before the rest of the document is parsed. */
+type Entries = Pick<TrainerState, 'curve' | 'summary'>;
+
+function addEntry(state: Entries, perEpoch: StepsPerEpoch, entry: unknown, i: number, file: string): void {
   // The well-typed common case without building error paths (100k-step histories).
   const fast = isObject(entry) ? fastLossPoint(entry) : undefined;
   if (fast) {
@@ -139,7 +142,7 @@ export class TrainerStateScanner {
   private entriesApart = false;
   private entries = 0;
   private failed = false;
-  private readonly state: TrainerState = { globalStep: 0, curve: [] };
+  private readonly history: Entries = { curve: [] };
   private readonly perEpoch = new StepsPerEpoch();
 
   constructor(private readonly file: string) {}
@@ -228,8 +231,8 @@ export class TrainerStateScanner {
     try {
       const state = stateOf(expectObject(parseTolerantJson(this.rest, this.file), { file: this.file }), this.file);
       if (this.entriesApart) {
-        state.curve = this.state.curve;
-        if (this.state.summary) state.summary = this.state.summary;
+        state.curve = this.history.curve;
+        if (this.history.summary) state.summary = this.history.summary;
         withStepsPerEpoch(state, this.perEpoch);
       }
       return sortCurve(state);
@@ -250,7 +253,7 @@ export class TrainerStateScanner {
   /** Adds an entry; false (and given up) where it is not what the whole parse would take silently. */
   private add(entry: unknown): boolean {
     try {
-      addEntry(this.state, this.perEpoch, entry, this.entries++, this.file);
+      addEntry(this.history, this.perEpoch, entry, this.entries++, this.file);
       return true;
     } catch {
       this.fail();
