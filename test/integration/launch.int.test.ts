@@ -46,7 +46,7 @@ function setup(opts: { script?: string; parallel?: boolean; gpus?: [string, stri
       lock: { enabled: false },
     }),
   );
-  const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
   delete env.NPROC_PER_NODE;
   delete env.MASTER_PORT;
   return { dir, cfg, env, markers };
