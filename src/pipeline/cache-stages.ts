@@ -9,6 +9,7 @@ import { childEnv } from './child-env.js';
 import { scopedBase } from './stage-exec.js';
 import { commandFiles, filesPart, judgeIdentity, worldSize } from './cache-identity.js';
 import { detectGpuIds } from './preflight.js';
+import { verdictFixed } from './verdict-fixed.js';
 import { cacheKey, createCacheStore, restoreFromCache, runFingerprint, type CacheStore } from './cache.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
@@ -22,6 +23,8 @@ export interface CacheUse {
   evaluated: Role[];
   key?: string;
   originalKey?: string;
+  /** This run may write the cache (trusted, write-on not never): set by runGate. */
+  writable?: boolean;
   /** What went into each key (stored in the entry's meta.json, for whoever looks at it). */
   parts?: Record<'baseline' | 'original', Record<string, string>>;
   store?: CacheStore;
@@ -109,9 +112,15 @@ function restoreRows(ctx: RunContext, role: Role, file: string, modelId: string)
   ctx.modelIds[role] = modelId;
 }
 
-/** Writes the entries this run can vouch for: only after a non-failing run (the caller checks the branch). */
+/**
+ * Writes the entries this run can vouch for (the caller checks the branch): after a non-failing run,
+ * or after one whose verdict the candidate's failed or stopped training fixed, when the baseline's
+ * own curve is finite (the evaluations that ran only for the cache are stored then).
+ */
 export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse): void {
-  if (!use.store || !use.key || result.verdict === 'fail' || result.verdict === 'invalid') return;
+  if (!use.store || !use.key) return;
+  const byCandidate = verdictFixed(ctx) !== undefined && (result.training.baseline?.curve.every((p) => Number.isFinite(p.loss)) ?? false);
+  if ((result.verdict === 'fail' || result.verdict === 'invalid') && !byCandidate) return;
   const commit = ctx.deps.env.GITHUB_SHA;
   const createdAt = ctx.deps.now().toISOString();
   const write = (key: string, files: Record<string, string>, data: Record<string, unknown>, what: string) => {
