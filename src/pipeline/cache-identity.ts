@@ -14,8 +14,11 @@ type Hash = ReturnType<typeof createHash>;
 const MODEL_CONTENT = /\.(json|jsonl|txt|model|yaml|yml)$/i;
 /** Content up to this size is hashed; a larger file counts by size and mtime like a weight file. */
 const MAX_HASHED = 64 * 1024 * 1024;
-/** Words of a script that may name another script or data file it runs or reads. */
-const SCRIPT_WORD = /[\w.\-/]+\.(?:sh|py|json|jsonl|yaml|yml)\b/g;
+/**
+ * Words of a script that may name another script or a config it runs or reads. Not `.jsonl`:
+ * scripts append their answers and judgments to those, which would change the key every run.
+ */
+const SCRIPT_WORD = /[\w.\-/]+\.(?:sh|py|json|yaml|yml)\b/g;
 /** Command words that are scripts or their configs (not logs or counters the command appends to). */
 const SCRIPT_FILE = /\.(?:sh|bash|py|mjs|cjs|js|json|yaml|yml)$/;
 
