@@ -10,7 +10,7 @@ import { findEarlierOutputs } from './manifest.js';
 import { trainStage, evalStage, type StageId } from './stages.js';
 import { describeOverlaps, runSchedule, type ScheduledTask } from './schedule.js';
 import { BASELINE_FAILED, baselineFailed, skipAfterFailure } from './fail-fast.js';
-import { skipAfterVerdict, skipBaselineEvaluators } from './verdict-fixed.js';
+import { skipAfterVerdict, skipBaselineEvaluators, stopEvaluationsAfterVerdict } from './verdict-fixed.js';
 
 /** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
 export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promise<void> {
@@ -50,6 +50,7 @@ async function parallelStages(ctx: RunContext, trainRoles: ArmRole[], evalTarget
   const train = (r: ArmRole) => async () => {
     await trainArm(ctx, r);
     if (r === 'baseline') stopCandidate();
+    else stopEvaluationsAfterVerdict(ctx, cache);
   };
   const tasks: ScheduledTask[] = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: train(r) }));
   const original = async () => {

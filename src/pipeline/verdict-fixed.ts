@@ -68,3 +68,30 @@ export function skipBaselineEvaluators(ctx: RunContext, cache: CacheView): boole
   for (const id of ids) skipAfterVerdict(ctx, id, cache);
   return true;
 }
+
+/**
+ * Under `parallel`, the original's evaluation starts beside the trainings (and the baseline's may
+ * run when the candidate fails): once the verdict is fixed, stop those whose result the cache
+ * would not store. Their records say why (eval-stage.ts), and no problem is added for them.
+ */
+export function stopEvaluationsAfterVerdict(ctx: RunContext, cache: CacheView): void {
+  const why = verdictFixed(ctx);
+  if (!why) return;
+  for (const role of ['original', 'baseline'] as const) {
+    const stage = ctx.runningEvals?.[role];
+    const id = role === 'original' ? 'eval-original' : 'eval-baseline';
+    if (!stage) continue;
+    const store = cacheStores(ctx, cache, id);
+    const title = stageTitle(id, ctx.config.arms);
+    if (store.stores) {
+      const line = `${title} goes on although the verdict was already fixed (${why}): ${store.why}`;
+      ctx.deps.log.info(line);
+      (ctx.verdictNotes ??= []).push(line);
+      continue;
+    }
+    (ctx.stoppedEvals ??= {})[id] = `stopped: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`;
+    (ctx.verdictNotes ??= []).push(`${title} stopped: the verdict no longer depends on it (${why}); ${store.why}`);
+    ctx.deps.log.info(`${title}: stopping it, the verdict no longer depends on it (${why})`);
+    stage.abort(`the verdict no longer depends on it (${why})`);
+  }
+}
