@@ -19,12 +19,21 @@ export interface EventInfo {
 
 interface RepoRef {
   full_name?: string;
+  /** check_suite / check_run pull requests name their repos by API url only. */
+  url?: string;
+}
+
+interface PullRef {
+  head?: { repo?: RepoRef | null };
+  base?: { repo?: RepoRef };
 }
 
 interface Payload {
   pull_request?: { number?: number; head?: { repo?: RepoRef | null }; base?: { repo?: RepoRef } };
   /** workflow_run: the run that triggered this one, whose head can be a fork's. */
   workflow_run?: { head_repository?: RepoRef | null; repository?: RepoRef };
+  check_suite?: { pull_requests?: PullRef[] };
+  check_run?: { pull_requests?: PullRef[]; check_suite?: { pull_requests?: PullRef[] } };
   repository?: { full_name?: string; default_branch?: string };
 }
 
@@ -39,7 +48,17 @@ function namedHeads(payload: Payload, full: string | undefined): { head: string;
   if (pr) out.push({ head: pr.head?.repo?.full_name ?? '(deleted repository)', base: pr.base?.repo?.full_name ?? full });
   const wr = payload.workflow_run;
   if (wr && 'head_repository' in wr) out.push({ head: wr.head_repository?.full_name ?? '(deleted repository)', base: wr.repository?.full_name ?? full });
+  const checks = [...(payload.check_suite?.pull_requests ?? []), ...(payload.check_run?.pull_requests ?? []), ...(payload.check_run?.check_suite?.pull_requests ?? [])];
+  for (const p of checks) out.push({ head: repoName(p.head?.repo) ?? '(deleted repository)', base: repoName(p.base?.repo) ?? full });
   return out;
+}
+
+/** owner/name of a repo reference: its full_name, or the tail of its API url. */
+function repoName(r: RepoRef | null | undefined): string | undefined {
+  if (!r) return undefined;
+  if (r.full_name) return r.full_name;
+  const m = r.url ? /\/repos\/([^/]+\/[^/]+)\/?$/.exec(r.url) : null;
+  return m?.[1];
 }
 
 export function readEvent(env: NodeJS.ProcessEnv): EventInfo {
