@@ -97,7 +97,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 
   const want = (s: StageId) => ctx.stages.includes(s);
   const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
-  cache.writable = opts.allowCacheWrite && config.cache.writeOn !== 'never';
+  // As saveBaseline's call below: only a trusted run with the compare stage writes the cache.
+  cache.writable = opts.allowCacheWrite && config.cache.writeOn !== 'never' && want('compare');
   // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
   const plan = [
     ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),

@@ -29,7 +29,7 @@ export function verdictFixed(ctx: RunContext): string | undefined {
 /** Whether the cache stores what stage `id` produces, and why (or why not). */
 export function cacheStores(ctx: RunContext, cache: CacheView, id: string): { stores: boolean; why: string } {
   if (!ctx.config.cache.enabled || !cache.store) return { stores: false, why: 'the cache is off' };
-  if (!cache.writable) return { stores: false, why: 'this run does not write the cache (only trusted runs on the default branch do, with write-on not never)' };
+  if (!cache.writable) return { stores: false, why: 'this run does not write the cache (a trusted run with the compare stage does: the action on the default branch, the CLI with --write-cache; write-on: never stops both)' };
   if (cache.hit) return { stores: false, why: 'the baseline came from the cache, so this run stores nothing' };
   if (id === 'eval-original' && cache.originalKey) return { stores: true, why: `the cache stores the original model's evaluation (${cache.originalKey}) for later runs` };
   const trained = ctx.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
