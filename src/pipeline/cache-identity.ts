@@ -57,7 +57,8 @@ export function modelIdentity(dir: string): string {
       throw new Error(`the model dir ${d} cannot be listed: ${errorMessage(e)}`);
     }
     for (const name of names) {
-      if (name === '.git') continue;
+      // Git's and huggingface_hub's bookkeeping (locks, download metadata) is not the model.
+      if (name === '.git' || name === '.cache') continue;
       const full = path.join(d, name);
       const st = statOrThrow(full, 'the model file');
       const r = path.join(rel, name);
