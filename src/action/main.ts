@@ -35,7 +35,7 @@ export async function run(io: ActionIo = coreIo()): Promise<void> {
     if (event.isFork && !settings.allowForkPrs) {
       io.setOutput(Outputs.Verdict, 'invalid');
       io.setFailed(
-        `refusing to run: this pull request comes from a fork (${event.headRepo}), and the gate would run its code on this self-hosted runner. ` +
+        `refusing to run: this ${event.name.startsWith('pull_request') || !event.name ? 'pull request' : `${event.name} event`} comes from a fork (${event.headRepo}), and the gate would run its code on this self-hosted runner. ` +
           'Set the input allow-fork-prs: true only with a protection such as a required approval environment or a maintainer-applied label (see the README, "Fork pull requests").',
       );
       return;
@@ -68,6 +68,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
   const pidFile = path.join(io.env.RUNNER_TEMP ?? os.tmpdir(), `accuracy-gate-${process.pid}.pids.json`);
   io.saveState(State.PidFile, pidFile);
   const trust = trustPolicy(event, config.cache.writeOn);
+  if (trust.why) io.info(`baseline cache and nightly history: read only (${trust.why})`);
   const outcome = await runSession(
     {
       config,

@@ -47,7 +47,7 @@ function preflightOf(opts: CheckRunOptions, deps: Pick<RunDeps, 'env'>, paths: R
 /** `validate` / `run --dry-run`: preflight and the plan, with the cache looked up for it. */
 export function checkRun(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log'>, paths = runPaths(opts, deps)): RunCheck {
   const report = preflightOf(opts, deps, paths);
-  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, cacheHits: cacheLookup(opts, deps, paths, report) }) };
+  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: cacheLookup(opts, deps, paths, report) }) };
 }
 
 /**

@@ -97,6 +97,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 
   const want = (s: StageId) => ctx.stages.includes(s);
   const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
+  // As saveBaseline's call below: only a trusted run with the compare stage writes the cache.
+  cache.writable = opts.allowCacheWrite && config.cache.writeOn !== 'never' && want('compare');
   // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
   const plan = [
     ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),
@@ -117,7 +119,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   // Every report, the summary, the history and the comment are rendered from these: redact once here.
-  const result = redactDeep(want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx), secrets.redact);
+  const decided = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
+  // Evaluations skipped (or run only for the cache) once the verdict was fixed: every report says so.
+  if (ctx.verdictNotes?.length) decided.warnings = [...(decided.warnings ?? []), ...ctx.verdictNotes];
+  const result = redactDeep(decided, secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
   if (!dirError) writeRunManifest(ctx, started, true);

@@ -188,10 +188,20 @@ describe('trust policy: one place decides cache writes and history', () => {
     const main = event({ name: 'push', onDefaultBranch: true });
     const nightly = event({ name: 'schedule', onDefaultBranch: true });
     const branch = event({ name: 'workflow_dispatch', onDefaultBranch: false });
-    for (const e of [pr, target]) expect(trustPolicy(e, 'always')).toEqual({ trusted: false, cacheWrite: false, recordHistory: false });
+    for (const e of [pr, target]) expect(trustPolicy(e, 'always')).toMatchObject({ trusted: false, cacheWrite: false, recordHistory: false });
     for (const e of [main, nightly]) expect(trustPolicy(e, 'default-branch')).toEqual({ trusted: true, cacheWrite: true, recordHistory: true });
     expect(trustPolicy(branch, 'default-branch')).toEqual({ trusted: true, cacheWrite: false, recordHistory: false });
     expect(trustPolicy(branch, 'always')).toEqual({ trusted: true, cacheWrite: true, recordHistory: false });
+  });
+
+  it('an allow-list: every other event is untrusted even on the default branch, and so is a named foreign head', () => {
+    for (const name of ['issue_comment', 'workflow_run', 'pull_request_target', 'merge_group', 'check_suite', 'repository_dispatch', '']) {
+      const t = trustPolicy(event({ name, onDefaultBranch: true }), 'always');
+      expect(t, name).toMatchObject({ trusted: false, cacheWrite: false, recordHistory: false });
+      expect(t.why, name).toContain('is not one of push, schedule, workflow_dispatch');
+    }
+    const forkHead = trustPolicy(event({ name: 'push', onDefaultBranch: true, isFork: true, headRepo: 'mallory/torchacc' }), 'always');
+    expect(forkHead).toMatchObject({ trusted: false, cacheWrite: false, recordHistory: false });
   });
 });
 
