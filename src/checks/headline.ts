@@ -56,7 +56,7 @@ export function phrase(c: CheckResult): string {
     const diff = `MT-Bench Δ ${signed(c.value)} (${ci})`;
     if (c.verdict === 'fail') return `${diff}: CI upper bound < ${margin}`;
     if (c.verdict === 'inconclusive') return `${diff} straddles ${margin}`;
-    if (c.verdict === 'info') return `MT-Bench not gated (baseline ${num(c.numbers.baselineAverage as number | null)} at the floor)`;
+    if (c.verdict === 'info') return `MT-Bench did not gate: baseline ${num(c.numbers.baselineAverage as number | null)} is below the floor ${num(c.numbers.floor as number | null, 1)}`;
     return `${diff}: CI lower bound > ${margin}`;
   }
   if (c.id === 'speed') return `speed: candidate ${ratio(c.value)} of baseline (${(c.value as number) < 1 ? 'slower' : 'faster'})`;
@@ -85,6 +85,8 @@ export function makeHeadline(
   problems: Problem[],
   labels: ArmLabels,
   earlyAbort?: { step: number; reason: string },
+  /** Said on every headline, whatever the verdict (MT-Bench that ran but did not gate). */
+  note?: string,
 ): string {
   const by = (v: string): CheckResult[] => checks.filter((c) => c.verdict === v);
   let body: string;
@@ -109,5 +111,6 @@ export function makeHeadline(
     const shown = (key.length > 0 ? key : passed.slice(0, 1)).map(phrase).join(', ');
     body = `${passed.length} check(s) pass; ${shown}`;
   }
+  if (note) body += `; ${note}`;
   return `${verdict.toUpperCase()}: ${body} (${labels.baseline} vs ${labels.candidate})`;
 }

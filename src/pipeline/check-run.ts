@@ -1,6 +1,9 @@
 // What `validate`, `run --dry-run` and the start of every run share: the resolved paths, the
 // preflight checks and the plan (with the cache's hit or miss per stage).
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { floorWhy } from '../checks/mtbench.js';
+import { readJudgmentsFile, scoreModel } from '../readers/mtbench.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
 import { cacheKeys } from './cache-stages.js';
@@ -78,11 +81,35 @@ function cacheLookup(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets
     const keys = cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps: deps as RunDeps });
     const store = createCacheStore(config.cache.dir);
     const hits: string[] = [];
-    if (store.get(keys.baseline)) hits.push('train-baseline', 'eval-baseline');
-    if (store.get(keys.original)) hits.push('eval-original');
+    const baseline = store.get(keys.baseline);
+    const original = store.get(keys.original);
+    if (baseline) hits.push('train-baseline', 'eval-baseline');
+    if (original) hits.push('eval-original');
+    const floor = config.checks.mtbench.floor;
+    for (const [role, entry] of [['baseline', baseline], ['original', original]] as const) {
+      const note = entry && cachedScoreAtFloor(entry.path, entry.meta.data.modelId, role, floor);
+      if (note) report.warnings.push(note);
+    }
     return hits;
   } catch (e) {
     report.warnings.push(`cache: no lookup (${errorMessage(e)})`);
     return [];
+  }
+}
+
+/**
+ * A cached MT-Bench score below the floor: the candidate's generation and judging (hours, and the
+ * judge's bill) would gate nothing, so validate says so before the money is spent.
+ */
+function cachedScoreAtFloor(entryPath: string, modelId: unknown, role: 'baseline' | 'original', floor: number): string | undefined {
+  const file = path.join(entryPath, `mtbench-${role}.jsonl`);
+  if (typeof modelId !== 'string' || !existsSync(file)) return undefined;
+  try {
+    const avg = scoreModel(readJudgmentsFile(file), modelId, undefined, file).average;
+    if (avg === null || avg >= floor) return undefined;
+    const why = role === 'baseline' ? floorWhy(avg, floor) : `the original model's ${avg.toFixed(2)} is below the floor ${floor.toFixed(1)}, so the baseline is likely to be too`;
+    return `mtbench: the cached ${role} MT-Bench score (${modelId}) is at the floor: ${why}; the MT-Bench evaluations would gate nothing (gate on eval loss or lm-eval, or turn MT-Bench off: evaluations.mtbench.enabled: false)`;
+  } catch (e) {
+    return `mtbench: the cached ${role} MT-Bench rows ${file} are not readable (${errorMessage(e)})`;
   }
 }

@@ -164,6 +164,11 @@ describe('runChecks', () => {
     );
     expect(floor.verdict).toBe('pass');
     expect(floor.checks.find((c) => c.id === 'mtbench')?.verdict).toBe('info');
+    // Hours of generation and judging that gated nothing are said in the headline and the warnings.
+    expect(floor.headline).toMatch(/^PASS: .*; MT-Bench did not gate: baseline 1.10 is below the floor 3.0 \(Torch vs TorchAcc\)$/);
+    expect(floor.warnings).toEqual([
+      'MT-Bench did not gate: baseline 1.10 is below the floor 3.0: at this level MT-Bench cannot tell parity; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead',
+    ]);
   });
 
   it('MT-Bench failure gates the whole verdict', () => {
