@@ -76,6 +76,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
       stages: settings.stages,
       quick: settings.quick,
       modelDir: settings.modelDir,
+      failOn: settings.failOn,
       allowCacheWrite: trust.cacheWrite,
       provenance: { ...baseProvenance(io.env), 'config-hash': configHash(config) },
       runUrl: runUrl(event),
@@ -107,7 +108,7 @@ export function finish(settings: ActionSettings, result: GateResult, io: ActionI
   const extra = result.problems.slice(0, Math.max(0, ANNOTATION_LIMIT - 1 - failing.length));
   for (const p of extra) io.error(p.message, { title: `accuracy-gate: ${p.source}` });
   if (settings.failOn.includes(result.verdict)) io.setFailed(result.headline);
-  else if (result.verdict !== 'pass') io.warning(result.headline);
+  else if (result.verdict !== 'pass' && result.verdict !== 'ungated') io.warning(result.headline);
   else io.info(result.headline);
 }
 

@@ -2,7 +2,7 @@
 // shrunk to fit, or '' when nothing useful fits. Untrusted text goes through mdText.
 
 import { quickNotRunLine } from '../checks/quick.js';
-import { ROLES, type CheckResult, type CheckVerdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
+import { ROLES, type CheckResult, type CheckVerdict, type Verdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
 import { reasonWithCause } from './stage-tails.js';
 import type { ReportContext } from './context.js';
 import { TREND_HEADERS, trendRows } from './trend.js';
@@ -26,8 +26,9 @@ import { gapChart } from './mermaid.js';
 
 export type Section = (budget: number) => string;
 
-export const BADGE: Record<CheckVerdict, string> = {
+export const BADGE: Record<CheckVerdict | Verdict, string> = {
   pass: '✅ PASS',
+  ungated: '➖ UNGATED',
   fail: '❌ FAIL',
   inconclusive: '⚠️ INCONCLUSIVE',
   invalid: '🚫 INVALID',

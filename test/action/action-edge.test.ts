@@ -154,6 +154,8 @@ describe('comment policy', () => {
       expect(wantsComment(settings({ comment: 'never' }), v)).toBe(false);
       expect(wantsComment(settings({ comment: 'on-failure' }), v)).toBe(v !== 'pass');
     }
+    // A job that compared nothing never replaces the PR's verdict in the sticky comment.
+    for (const c of ['always', 'on-failure', 'never'] as const) expect(wantsComment(settings({ comment: c }), 'ungated')).toBe(false);
   });
 });
 
