@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { floorWhy } from '../checks/mtbench.js';
+import { boundWarnings } from '../config/bound-warnings.js';
 import { readJudgmentsFile, scoreModel } from '../readers/mtbench.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
@@ -24,6 +25,8 @@ export interface CheckRunOptions {
   stages: StageId[];
   resultRoot?: string;
   modelDir?: string;
+  /** Where `resultRoot` and `modelDir` (typed on the command line) resolve: the user's cwd. Default baseDir. */
+  argsDir?: string;
 }
 
 export interface RunPaths {
@@ -35,8 +38,11 @@ export interface RunPaths {
 
 export function runPaths(opts: Omit<CheckRunOptions, 'stages'>, deps: Pick<RunDeps, 'log'>): RunPaths {
   const workdir = resolveWorkdir(opts, deps);
-  const root = opts.resultRoot ? path.resolve(opts.baseDir, opts.resultRoot) : path.resolve(workdir, opts.config.resultDir);
-  return { workdir, root, model: path.resolve(workdir, opts.modelDir ?? opts.config.model) };
+  const args = opts.argsDir ?? opts.baseDir;
+  const root = opts.resultRoot ? path.resolve(args, opts.resultRoot) : path.resolve(workdir, opts.config.resultDir);
+  // --model-dir is a path the user typed: where they typed it; the config's `model` is the workdir's.
+  const model = opts.modelDir ? path.resolve(args, opts.modelDir) : path.resolve(workdir, opts.config.model);
+  return { workdir, root, model };
 }
 
 export interface RunCheck extends PreflightReport {
@@ -44,7 +50,9 @@ export interface RunCheck extends PreflightReport {
 }
 
 function preflightOf(opts: CheckRunOptions, deps: Pick<RunDeps, 'env'>, paths: RunPaths): PreflightReport {
-  return preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  report.warnings.push(...boundWarnings(opts.config));
+  return report;
 }
 
 /** `validate` / `run --dry-run`: preflight and the plan, with the cache looked up for it. */

@@ -248,10 +248,13 @@ describe('accuracy-gate run', () => {
 
   it('demo without --out writes under the temp dir, never into the working directory', async () => {
     const cwd = tempDir('demo-cwd-');
-    const r = await runCli(['demo', '--speed', '40'], { cwd });
+    // A temp dir of this test's own: tests never write into the shared <tmp>/accuracy-gate-demo.
+    const tmp = tempDir('demo-tmp-');
+    const r = await runCli(['demo', '--speed', '40'], { cwd, env: { ...process.env, TMPDIR: tmp } });
     expect(r.code).toBe(ExitCode.Pass);
     expect(readdirSync(cwd)).toEqual([]);
-    expect(r.stderr).toContain(`latest run: ${path.join(os.tmpdir(), 'accuracy-gate-demo', 'latest')}`);
+    expect(r.stderr).toContain(`latest run: ${path.join(tmp, 'accuracy-gate-demo', 'latest')}`);
+    expect(readdirSync(path.join(tmp, 'accuracy-gate-demo'))).toContain('latest');
   });
 
   for (const [scenario, failing] of [['regression', 'loss-curve'], ['diverge', 'finite']] as const) {
