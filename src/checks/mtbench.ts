@@ -8,7 +8,7 @@
 import type { CheckResult, JudgmentItem, MtBenchScores, Role } from '../model.js';
 import type { MtBenchPolicy } from './policy.js';
 import { bootstrapMeanCi } from './bootstrap.js';
-import { num, result } from './format.js';
+import { num, points, result } from './format.js';
 import { mean } from './stats.js';
 
 const HEAD = { id: 'mtbench', title: 'MT-Bench (paired by question, bootstrap CI)', unit: 'score' as const };
@@ -226,7 +226,7 @@ export function checkMtBench(mtbench: Partial<Record<Role, MtBenchScores>>, poli
     questionsTied: d.perQuestion.length - better - worse,
   });
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
-  const ciText = `mean difference ${num(ci.mean)} (${conf} CI ${num(ci.lower)} .. ${num(ci.upper)}, ${d.pairs} pairs, ${d.perQuestion.length} questions)`;
+  const ciText = `mean difference ${points(ci.mean)} (${conf} CI ${num(ci.lower)} .. ${num(ci.upper)}, ${d.pairs} pairs, ${d.perQuestion.length} questions)`;
   const common = { ...head, value: ci.mean, numbers, ...(leftOut ? { warning: leftOut } : {}) };
   // At the floor a PASS cannot be claimed (the minimum score is 1, so a broken checkpoint cannot drop
   // far), but a clear drop is still a drop: the floor never hides a FAIL.

@@ -5,7 +5,7 @@
 import type { CheckResult, GateResult, StageRecord } from '../model.js';
 import { reasonWithCause } from './stage-tails.js';
 import type { ReportContext } from './context.js';
-import { formatBounds, formatValue, verdictWord } from './format.js';
+import { formatBounds, formatCheckValue, verdictWord } from './format.js';
 
 /**
  * Text for XML 1.0 content and attributes. Characters XML 1.0 forbids even as references (C0
@@ -36,7 +36,7 @@ function seconds(ctx: ReportContext): number {
 function details(c: CheckResult): string {
   const lines = [
     `verdict: ${verdictWord(c.verdict)}`,
-    `value: ${formatValue(c.value, c.unit)}`,
+    `value: ${formatCheckValue(c)}`,
     `bounds (pass / fail): ${formatBounds(c.bounds, c.unit)}`,
     `reason: ${c.reason}`,
   ];

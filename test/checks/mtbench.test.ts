@@ -47,7 +47,7 @@ describe('mtbench check', () => {
     const r = check(base, base.map((i) => ({ ...i, score: i.score - 2 })));
     expect(r.verdict).toBe('fail');
     expect(r.value).toBe(-2);
-    expect(r.reason).toBe('mean difference -2.00 (95 % CI -2.00 .. -2.00, 160 pairs, 80 questions): upper bound < -0.50 (candidate worse)');
+    expect(r.reason).toBe('mean difference -2.00 points (95 % CI -2.00 .. -2.00, 160 pairs, 80 questions): upper bound < -0.50 (candidate worse)');
   });
 
   it('a noisy difference straddling the margin is INCONCLUSIVE; a small one PASSes', () => {
@@ -84,7 +84,7 @@ describe('mtbench check', () => {
       POLICY,
     )!;
     expect(r.verdict).toBe('info');
-    expect(r.reason).toMatch(/^not gated: baseline 1.10 is below the floor 3.0: at this level MT-Bench cannot tell parity; mean difference -0.10/);
+    expect(r.reason).toMatch(/^not gated: baseline 1.10 is below the floor 3.0: at this level MT-Bench cannot tell parity; mean difference -0.10 points/);
     expect(r.numbers).toMatchObject({ originalAverage: 1.5, baselineAverage: 1.1, candidateAverage: 1, floor: 3 });
     expect(floorNote(r)).toBe(
       'MT-Bench did not gate: baseline 1.10 is below the floor 3.0: at this level MT-Bench cannot tell parity; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead',

@@ -82,7 +82,7 @@ describe('renderJunit', () => {
     expect(tc.every((c) => c.attrs.classname === 'torchacc-llama')).toBe(true);
     expect(tc.every((c) => c.children.every((ch) => ch.name === 'system-out'))).toBe(true);
     expect(tc[3].children[0].text).toBe(
-      'verdict: INFO\nvalue: 1.124x\nbounds (pass / fail): -\nreason: speedup 1.124x\nbaseline: 5.785\ncandidate: 6.5',
+      'verdict: INFO\nvalue: 1.12× of baseline (faster)\nbounds (pass / fail): -\nreason: speedup 1.124x\nbaseline: 5.785\ncandidate: 6.5',
     );
   });
 
