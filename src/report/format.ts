@@ -14,6 +14,15 @@ export function formatRatio(v: number | null | undefined, digits = 2): string {
 }
 
 /**
+ * A value HF wrote (train_loss, train_runtime, steps/s, eval_loss), unrounded, as result.log's
+ * run.sh table prints it: every report shows these numbers the same, digit for digit.
+ */
+export function formatRaw(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'n/a';
+  return Number.isFinite(v) ? String(v) : nonFinite(v);
+}
+
+/**
  * An MT-Bench average as FastChat's show_result prints it (pandas: 6 decimals, trailing zeros
  * dropped: 175/159 → 1.100629), in every report; summary.json keeps full precision.
  */
@@ -111,7 +120,7 @@ export function speedDelta(baseline: number | undefined, candidate: number | und
  * process logs on until the signal lands, so "Steps 180" needs "stopped at step 160" next to it.
  */
 export function stepsText(step: number | undefined, earlyAbort: { step: number } | undefined): string {
-  const n = formatNumber(step, 7);
+  const n = formatRaw(step);
   if (!earlyAbort || step === undefined) return n;
   return step === earlyAbort.step ? `${n} (stopped by early abort)` : `${n} (last logged; early abort decided at step ${earlyAbort.step})`;
 }

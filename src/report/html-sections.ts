@@ -11,6 +11,7 @@ import {
   formatDuration,
   formatNumber,
   formatPercent,
+  formatRaw,
   formatScore,
   DELTA_HEADER,
   pickText,
@@ -76,7 +77,7 @@ export function trainingSection(r: GateResult): string {
   const b = r.training.baseline;
   const c = r.training.candidate;
   if (!b && !c) return '';
-  const v = (x: number | undefined) => esc(formatNumber(x, 7));
+  const v = (x: number | undefined) => esc(formatRaw(x));
   const rel = (x?: number, y?: number) => esc(formatPercent(relativeDelta(x, y)));
   const runtime = (x: number | undefined) => v(x) + (x !== undefined && x >= 60 ? ` <span class="muted">(${esc(formatDuration(x))})</span>` : '');
   const rows: string[][] = [

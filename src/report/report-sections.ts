@@ -15,6 +15,7 @@ import {
   formatPercent,
   formatRatio,
   formatRule,
+  formatRaw,
   formatScore,
   DELTA_HEADER,
   pickText,
@@ -125,7 +126,7 @@ export function trainingSection(r: GateResult): Section {
   return (budget) => {
     const b = r.training.baseline;
     const c = r.training.candidate;
-    const v = (x: number | undefined) => formatNumber(x, 7);
+    const v = formatRaw;
     const rel = (x?: number, y?: number) => formatPercent(relativeDelta(x, y));
     const rows = [
       tableRow(['Train loss', v(b?.trainLoss), v(c?.trainLoss), rel(b?.trainLoss, c?.trainLoss)]),

@@ -70,7 +70,10 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
   ];
   const details: [string, string] = ['More details can be found in', oneLine(ctx.resultDir)];
 
-  const verdict: [string, string][] = [['Verdict', verdictWord(r.verdict)]];
+  const verdict: [string, string][] = [
+    ['Verdict', verdictWord(r.verdict)],
+    ['Headline', oneLine(r.headline)],
+  ];
   if (r.quick) verdict.push(['Tier', quickNotRunLine(r.quick)]);
   if (ctx.synthetic) verdict.push(['Data', 'synthetic example (demo data, not a real run)']);
   for (const w of r.warnings ?? []) verdict.push(['warning', oneLine(w)]);

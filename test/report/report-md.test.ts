@@ -50,7 +50,7 @@ describe('renderReportMarkdown', () => {
     );
     expect(md).toContain('| Throughput (speed) | ℹ️ INFO | 1.12× of baseline (faster) | reported | speedup 1.124x |\n');
     expect(md).toContain('| Metric | Torch | TorchAcc | Δ (candidate − baseline) |\n');
-    expect(md).toContain('| Train loss | 2.091633 | 2.091732 | +0.00472 % |\n');
+    expect(md).toContain('| Train loss | 2.091632914827291 | 2.0917317353245495 | +0.00472 % |\n');
     expect(md).toContain('| Train steps per second | 5.785 | 6.5 | +12.4 %: candidate 1.12× of baseline (faster) |\n');
     expect(md).toContain('| MT-Bench score | 1.1125 | 1.100629 | -0.01 points |\n');
     expect(md).toContain('Original model MT-Bench score: 1.4625\n');
