@@ -3,15 +3,16 @@
 // view of them, so both always agree.
 
 import type { GateResult } from '../model.js';
-import { DELTA_HEADER, formatNumber, formatPercent, relativeDelta } from './format.js';
+import { DELTA_HEADER, formatNumber, formatPercent, formatRaw, relativeDelta } from './format.js';
 import { fitRows, mdText, tableHead, tableRow } from './markdown.js';
 import type { Section } from './report-sections.js';
 import type { JsonNumber } from './json-number.js';
 import { otherEvaluations } from './summary-evaluations.js';
 
-function cell(v: JsonNumber | null | undefined, sig = 6): string {
+/** The value as read, unrounded, like the training table (formatRaw): one precision per quantity. */
+function cell(v: JsonNumber | null | undefined): string {
   if (v === null || v === undefined) return 'n/a';
-  return typeof v === 'number' ? formatNumber(v, sig) : v;
+  return typeof v === 'number' ? formatRaw(v) : v;
 }
 
 /** candidate − baseline in the metric's own units, said so (the checks' loss values are relative). */

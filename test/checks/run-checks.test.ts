@@ -92,7 +92,7 @@ describe('speed', () => {
     expect(r.warning).toBeUndefined();
     expect(r.reason).toBe('speedup 1.12× (5.79 vs 6.50 steps/s); median step time 170.0 vs 150.0 ms after warm-up: 1.13×');
     const slow = checkSpeed({ baseline: run([], { stepsPerSecond: 6 }), candidate: run([], { stepsPerSecond: 5 }) }, DEFAULT_POLICY.speed)!;
-    expect(slow.warning).toBe('candidate is slower than the baseline: 0.83× < 0.95×');
+    expect(slow.warning).toBe('candidate is slower than the baseline: 0.83× < 0.90×');
     expect(checkSpeed({ baseline: run([]), candidate: run([]) }, DEFAULT_POLICY.speed)).toBeNull();
   });
 
@@ -102,17 +102,17 @@ describe('speed', () => {
       { baseline: run([], { stepsPerSecond: 34.1, stepTimes: times(29) }), candidate: run([], { stepsPerSecond: 15.4, stepTimes: times(24) }) },
       DEFAULT_POLICY.speed,
     )!;
-    expect(compiled.warning).toBe('candidate is slower overall: 0.45× < 0.95× in steps/s, which counts start-up and compilation; per step after warm-up it is 1.21×');
+    expect(compiled.warning).toBe('candidate is slower overall: 0.45× < 0.90× in steps/s, which counts start-up and compilation; per step after warm-up it is 1.21×');
     const perStep = checkSpeed(
-      { baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 5.2, stepTimes: times(110) }) },
+      { baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 5.2, stepTimes: times(120) }) },
       DEFAULT_POLICY.speed,
     )!;
-    expect(perStep.warning).toBe('candidate is slower per step after warm-up: 0.91× < 0.95× (1.04× in steps/s overall)');
+    expect(perStep.warning).toBe('candidate is slower per step after warm-up: 0.83× < 0.90× (1.04× in steps/s overall)');
     const both = checkSpeed({ baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 4, stepTimes: times(120) }) }, DEFAULT_POLICY.speed)!;
-    expect(both.warning).toBe('candidate is slower than the baseline: 0.80× < 0.95×');
+    expect(both.warning).toBe('candidate is slower than the baseline: 0.80× < 0.90×');
   });
 
-  it('0.99× is run-to-run noise (two identical runs differ by 1–2 % per step): no warning', () => {
+  it('0.99× and 0.95× are run-to-run noise (recorded A/A pairs differ by up to 5 % per step): no warning', () => {
     const times = (ms: number) => [30, ...new Array<number>(99).fill(ms / 1000)];
     const noise = checkSpeed(
       { baseline: run([], { stepsPerSecond: 34.1, stepTimes: times(23.2) }), candidate: run([], { stepsPerSecond: 39.0, stepTimes: times(23.4) }) },
@@ -120,6 +120,9 @@ describe('speed', () => {
     )!;
     expect(noise.numbers.stepTimeSpeedup as number).toBeCloseTo(0.99, 2);
     expect(noise.warning).toBeUndefined();
+    // eager vs eager-rerun, recorded on one H200: 23.2 vs 24.3 ms.
+    const aa = checkSpeed({ baseline: run([], { stepTimes: times(23.2) }), candidate: run([], { stepTimes: times(24.3) }) }, DEFAULT_POLICY.speed)!;
+    expect(aa.warning).toBeUndefined();
   });
 });
 
