@@ -48,7 +48,7 @@ describe('compare on recorded GPU runs', () => {
     expect(r.code).toBe(ExitCode.Pass);
     expect(r.summary.labels).toEqual({ baseline: 'Eager', candidate: 'Compiled' });
     expect(r.stdout).toMatch(/^Eager\s+train loss\s+= 1\.8807736468315124$/m);
-    expect(readFileSync(path.join(r.out, 'report.md'), 'utf8')).toContain('| Metric | Eager | Compiled | Δ |');
+    expect(readFileSync(path.join(r.out, 'report.md'), 'utf8')).toContain('| Metric | Eager | Compiled | Δ (candidate − baseline) |');
   });
 
   it('eager vs a diverging run: FAIL, exit 1', async () => {
