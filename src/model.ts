@@ -1,10 +1,7 @@
 // The data that flows from readers through checks to reports. Pure types: no I/O here.
 
 export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid', 'ungated'] as const;
-/**
- * A gate verdict. `invalid` is an infrastructure verdict (crash, missing/malformed data), not a product
- * one; `ungated` says the run compared nothing (one job of a split workflow): never a pass, exit 0.
- */
+/** A gate verdict. `invalid`: infrastructure (crash, bad data); `ungated`: nothing compared (exit 0, not a pass). */
 export type Verdict = (typeof VERDICTS)[number];
 /** A check's verdict: a gate verdict, or `info` when the check is reported but does not gate. */
 export type CheckVerdict = Exclude<Verdict, 'ungated'> | 'info';
