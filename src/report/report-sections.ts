@@ -13,7 +13,6 @@ import {
   formatDuration,
   formatNumber,
   formatPercent,
-  formatRatio,
   formatRule,
   formatRaw,
   formatScore,
