@@ -8,8 +8,8 @@ import { checkCustom } from './custom.js';
 import { checkEvalLossDocs } from './eval-loss-docs.js';
 import { checkFinite } from './finite.js';
 import { checkLmEval } from './lm-eval.js';
-import { makeHeadline, overallVerdict } from './headline.js';
-import { checkMtBench } from './mtbench.js';
+import { makeHeadline, overallVerdict, phrase } from './headline.js';
+import { checkMtBench, floorNote } from './mtbench.js';
 import { checkEvalLoss, checkTrainLoss } from './scalar.js';
 import { checkSpeed } from './speed.js';
 
@@ -30,6 +30,8 @@ export interface ChecksOutcome {
   verdict: Verdict;
   headline: string;
   checks: CheckResult[];
+  /** Facts every report must show although they change no verdict (MT-Bench at the floor). */
+  warnings: string[];
 }
 
 /** Run every enabled check, in the order reports show them, and decide the overall verdict. */
@@ -50,6 +52,8 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
   ];
   const checks = all.filter((c): c is CheckResult => c !== null);
   const verdict = overallVerdict(checks, inputs.problems, aborted);
-  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort);
-  return { verdict, headline, checks };
+  const mtbench = checks.find((c) => c.id === 'mtbench');
+  const note = mtbench ? floorNote(mtbench) : undefined;
+  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort, note ? phrase(mtbench!) : undefined);
+  return { verdict, headline, checks, warnings: note ? [note] : [] };
 }

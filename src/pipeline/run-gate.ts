@@ -37,6 +37,8 @@ export interface RunGateOptions extends CheckRunOptions {
   history?: { file: string; record: boolean };
   /** The quick tier (`run --quick`): `steps` overrides the config's `quick.steps`. */
   quick?: { steps?: number };
+  /** The action's `fail-on` (junit follows it); absent in the CLI. */
+  failOn?: readonly string[];
 }
 
 export interface RunGateOutcome {
@@ -143,6 +145,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
     },
     synthetic: opts.synthetic,
+    ...(opts.failOn ? { failOn: opts.failOn } : {}),
   }, secrets.redact);
   let reports = renderAll(result, reportCtx);
   let writeError = dirError;
@@ -248,13 +251,14 @@ function labelsOf(config: GateConfig) {
 /** A run without the compare stage (one job of a split workflow): its verdict is about its stages. */
 function partialResult(ctx: RunContext): GateResult {
   const bad = ctx.records.filter((r) => r.status !== 'ok' && r.status !== 'cached' && r.status !== 'skipped');
-  const verdict = bad.length || ctx.problems.length ? 'invalid' : 'pass';
+  // Stages that ran fine gate nothing by themselves: "ungated", never PASS (docs/policy.md).
+  const verdict = bad.length || ctx.problems.length ? 'invalid' : 'ungated';
   const done = ctx.records.map((r) => r.id).join(', ') || 'none';
   return {
     verdict,
     headline:
-      verdict === 'pass'
-        ? `stages done (${done}); no comparison in this job (compare not selected)`
+      verdict === 'ungated'
+        ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}`
         : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join('; ') || ctx.problems[0]?.message}`,
     checks: [],
     labels: labelsOf(ctx.config),

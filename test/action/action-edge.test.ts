@@ -139,6 +139,15 @@ describe('annotation budget and the step result', () => {
     expect(strict.rec.failed).toEqual([r.headline]);
   });
 
+  it('the warnings every report shows reach the step log too (MT-Bench at the floor did not gate)', () => {
+    const r = passResult();
+    r.warnings = ['MT-Bench did not gate: baseline 1.11 is below the floor 3.0: at this level MT-Bench cannot tell parity; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead'];
+    const io = fakeIo({});
+    finish(settings(), r, io);
+    expect(io.rec.warnings).toEqual(r.warnings);
+    expect(io.rec.failed).toEqual([]);
+  });
+
   it('PASS fails nothing and annotates nothing', () => {
     const io = fakeIo({});
     finish(settings(), passResult(), io);
@@ -154,6 +163,8 @@ describe('comment policy', () => {
       expect(wantsComment(settings({ comment: 'never' }), v)).toBe(false);
       expect(wantsComment(settings({ comment: 'on-failure' }), v)).toBe(v !== 'pass');
     }
+    // A job that compared nothing never replaces the PR's verdict in the sticky comment.
+    for (const c of ['always', 'on-failure', 'never'] as const) expect(wantsComment(settings({ comment: c }), 'ungated')).toBe(false);
   });
 });
 
