@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { Command } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { expandHome } from '../config/paths.js';
+import { lockPathProblem } from './gpu-lock.js';
 import { plannedStages, type PlanInput, type PlannedStage } from './plan.js';
 
 /** The run's layout as the plan has it (config, stages, workdir, model, result root), and its env. */
@@ -53,6 +55,10 @@ export function preflight(input: PreflightInput): PreflightReport {
   checkGpus(input, dedup);
   checkJudgments(input, planned, dedup);
   checkDisk(input, planned, warnings);
+  if (input.config.lock.enabled && planned.length > 0) {
+    const lock = lockPathProblem(path.resolve(input.workdir, expandHome(input.config.lock.file)));
+    if (lock) dedup.push(lock);
+  }
   return { problems: dedup, warnings };
 }
 
