@@ -31,6 +31,8 @@ export interface RunContext {
   /** This run's result dir: <result-root>/<YYYYmmdd_HHMMSS>. */
   dir: string;
   runId: string;
+  /** This run's place in the result root's run order (engine/run-order.ts); absent when it could not be entered. */
+  seq?: number;
   /** The original model dir. */
   model: string;
   records: StageRecord[];

@@ -58,7 +58,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   // Before the result dir and the first training second: a run that can only end INVALID is refused.
   refuseUnfit(opts, deps, { workdir, root, model });
   const secrets = runSecrets(deps.env, deps.secrets, config.secretEnv, (m) => deps.log.warn(m));
-  const { dir, runId, error: dirError } = makeResultDir(root, started);
+  const { dir, runId, seq, error: dirError, orderError } = makeResultDir(root, started);
+  if (orderError) deps.log.warn(orderError);
   // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
   // file are lost are worth less than the minute it takes to fix the path.
   if (dirError) deps.log.error(`${dirError}; no stage is run`);
@@ -70,6 +71,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     workdir,
     dir,
     runId,
+    ...(seq !== undefined ? { seq } : {}),
     model,
     records: [],
     problems: [],

@@ -1,7 +1,8 @@
 // Split stages never mix runs, and the paths users have: `node dist/cli.js run` as a user runs it,
 // with the recorded GPU runs replayed as training, TorchAcc's benchmarks/accuracy layout, and
 // result dirs that cannot be written.
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -163,6 +164,67 @@ describe('split stages never mix runs', () => {
     }
     expect(read(path.join(res, 'result.log'))).toMatch(/^reused\s+= /m);
     expect(summaryOf(res).training.candidate.train_loss).toBe(1.878218834400177);
+  });
+});
+
+/** NODE_OPTIONS that start the CLI with its clock `hours` behind (a runner whose clock is wrong). */
+function clockBehind(dir: string, hours: number): NodeJS.ProcessEnv {
+  const file = path.join(dir, 'clock-behind.mjs');
+  writeFileSync(
+    file,
+    `const Real = Date; const off = -${hours} * 3600e3;
+class Shifted extends Real { constructor(...a) { if (a.length === 0) super(Real.now() + off); else super(...a); } static now() { return Real.now() + off; } }
+globalThis.Date = Shifted;
+`,
+  );
+  return { ...process.env, NODE_OPTIONS: `--import ${pathToFileURL(file).href}` };
+}
+
+describe('the newest run, by order not clock (issue 22 item 12)', () => {
+  it('the newest candidate run crashed under a clock one hour behind: compare is INVALID naming it, never the older good run', async () => {
+    const dir = tempDir('split-clock-');
+    const good = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') });
+    expect((await runCli(['run', '--config', good, '--stages', 'train-baseline,train-candidate'])).code).toBe(ExitCode.Pass);
+    const before = new Set(runs(path.join(dir, 'result')));
+    const crashing = writeConfig(dir, { baseline: replay('eager'), candidate: CRASH });
+    const r = await runCli(['run', '--config', crashing, '--stages', 'train-candidate'], { env: clockBehind(dir, 1) });
+    expect(r.code, r.stderr).toBe(ExitCode.Invalid);
+    const crashed = runs(path.join(dir, 'result')).find((n) => !before.has(n)) as string;
+    // Its clock named and stamped it as the older run.
+    expect(crashed < [...before][0]!).toBe(true);
+    expect(JSON.parse(read(path.join(dir, 'result', crashed, 'run.json'))).seq).toBe(2);
+
+    const cmp = await runCli(['run', '--config', good, '--stages', 'compare']);
+    expect(cmp.code, cmp.stderr).toBe(ExitCode.Invalid);
+    const res = path.join(dir, 'result', runs(path.join(dir, 'result')).find((n) => !before.has(n) && n !== crashed) as string);
+    expect(read(path.join(res, 'result.log'))).toContain(`the candidate (TorchAcc) of run ${crashed} failed (failed: exited with code 1)`);
+    expect(summaryOf(res).verdict).toBe('invalid');
+  });
+
+  it('the newest run left no run.json (a full disk): it counts as a failed run; the older good run is not used', async () => {
+    const dir = tempDir('split-nojson-');
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') });
+    expect((await runCli(['run', '--config', cfg, '--stages', 'train-baseline,train-candidate'])).code).toBe(ExitCode.Pass);
+    const crashing = writeConfig(dir, { baseline: replay('eager'), candidate: CRASH });
+    expect((await runCli(['run', '--config', crashing, '--stages', 'train-candidate'])).code).toBe(ExitCode.Invalid);
+    const lost = newest(path.join(dir, 'result'));
+    rmSync(path.join(lost, 'run.json')); // what a full disk leaves: the dir and its log, no run.json
+
+    const cmp = await runCli(['run', '--config', cfg, '--stages', 'compare']);
+    expect(cmp.code, cmp.stderr).toBe(ExitCode.Invalid);
+    const log = read(path.join(newest(path.join(dir, 'result')), 'result.log'));
+    expect(log).toContain(`run ${path.basename(lost)} left no run.json`);
+    expect(log).toContain('it counts as a failed run of the baseline (Torch)');
+  });
+
+  it('runs started at once each take their own number, in the root and in run.json', async () => {
+    const dir = tempDir('split-seq-');
+    const cfg = writeConfig(dir, { baseline: 'true', candidate: 'true' });
+    const all = await Promise.all([0, 1, 2].map(() => runCli(['run', '--config', cfg, '--stages', 'train-baseline'])));
+    for (const r of all) expect(r.code, r.stderr).not.toBe(null);
+    const seqs = runs(path.join(dir, 'result')).map((n) => JSON.parse(read(path.join(dir, 'result', n, 'run.json'))).seq);
+    expect(seqs.sort()).toEqual([1, 2, 3]);
+    expect(readdirSync(path.join(dir, 'result', '.runs')).sort()).toEqual(['1', '2', '3']);
   });
 });
 
