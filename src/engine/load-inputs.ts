@@ -27,6 +27,8 @@ export interface ArmSource {
   hints?: StepHints;
   /** Stopped by the gate (early abort, quick tier): what its log has is read, nothing missing is a problem. */
   partial?: boolean;
+  /** Trainer files in `dir` that its training did not write (an earlier run's): never read. */
+  stale?: string[];
 }
 
 /**
@@ -69,9 +71,9 @@ export interface CompareSources {
   config?: GateConfig;
 }
 
-export function loadTraining(dir: string, log: string | undefined, problems: Problem[], hints?: StepHints): TrainingRun | undefined {
+export function loadTraining(dir: string, log: string | undefined, problems: Problem[], hints?: StepHints, stale?: string[]): TrainingRun | undefined {
   try {
-    return readTrainerOutput(dir, { ...(log && existsSync(log) ? { log } : {}), ...(hints ? { hints } : {}) });
+    return readTrainerOutput(dir, { ...(log && existsSync(log) ? { log } : {}), ...(hints ? { hints } : {}), ...(stale?.length ? { ignore: stale } : {}) });
   } catch (e) {
     problems.push(problemOf(e, dir));
     return undefined;
@@ -84,14 +86,14 @@ export function loadTraining(dir: string, log: string | undefined, problems: Pro
  */
 export function loadArms(arms: EngineSource['training'], problems: Problem[]): Partial<Record<ArmRole, TrainingRun>> {
   const training: Partial<Record<ArmRole, TrainingRun>> = {};
-  const hasState = (role: ArmRole) => !!arms[role] && existsSync(path.join(arms[role]!.dir, 'trainer_state.json'));
+  const hasState = (role: ArmRole) => !!arms[role] && !arms[role]!.stale?.includes('trainer_state.json') && existsSync(path.join(arms[role]!.dir, 'trainer_state.json'));
   const order: ArmRole[] = hasState('candidate') && !hasState('baseline') ? ['candidate', 'baseline'] : ['baseline', 'candidate'];
   let placed: StepHints | undefined;
   for (const role of order) {
     const arm = arms[role];
     if (!arm) continue;
     const hints = placed ? mergeHints(arm.hints ?? {}, placed) : arm.hints;
-    const run = loadTraining(arm.dir, arm.log, arm.partial ? [] : problems, hints);
+    const run = loadTraining(arm.dir, arm.log, arm.partial ? [] : problems, hints, arm.stale);
     if (!run) continue;
     training[role] = run;
     if (run.curve.length > 0 && run.stepsUnknown === undefined) placed = hintsFromCurve(run.curve, run);

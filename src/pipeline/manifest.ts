@@ -28,7 +28,7 @@ export interface RunManifest {
   planned?: StageId[];
   stages: StageRecord[];
   /** Trainer output dir (relative to the run's dir, or absolute) and training log per arm that trained well. */
-  arms: Partial<Record<ArmRole, { output: string; log?: string }>>;
+  arms: Partial<Record<ArmRole, { output: string; log?: string; stale?: string[] }>>;
   /** MT-Bench model id and judgment lines per evaluated target. */
   mtbench: Partial<Record<Role, { modelId: string; lines: string[] }>>;
   /** What this run took from other runs or the cache (as its reports state it). */
@@ -57,7 +57,8 @@ export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boo
     // Only this run's own arms: an arm it adopted is listed by the run that trained it.
     if (ctx.trained[role] && out && !ctx.fromRun[role]) {
       const log = ctx.trainLogs[role];
-      m.arms[role] = { output: inside(out), log: log ? inside(log) : undefined };
+      const stale = ctx.staleOutputs?.[role];
+      m.arms[role] = { output: inside(out), log: log ? inside(log) : undefined, ...(stale?.length ? { stale } : {}) };
     }
   }
   for (const role of ROLES) {
@@ -172,6 +173,7 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     trainedAt[role] = hit.rank;
     ctx.outputs[role] = path.resolve(hit.dir, a.output);
     if (a.log) ctx.trainLogs[role] = path.resolve(hit.dir, a.log);
+    if (Array.isArray(a.stale) && a.stale.length) (ctx.staleOutputs ??= {})[role] = a.stale.filter((n): n is string => typeof n === 'string');
     ctx.trained[role] = true;
     adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached})`);
   }

@@ -195,7 +195,8 @@ function engineSource(ctx: RunContext): EngineSource {
     // A candidate stopped by the gate (early abort, quick tier) wrote no results files: its live log is read.
     const partial = role === 'candidate' && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
     const log = ctx.trainLogs[role];
-    training[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...(log ? { log } : {}), ...(partial ? { partial } : {}) };
+    const stale = ctx.staleOutputs?.[role];
+    training[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...(log ? { log } : {}), ...(partial ? { partial } : {}), ...(stale?.length ? { stale } : {}) };
   }
   const mt = ctx.config.evaluations.mtbench;
   // The quick tier's gate is on the training prefix only: no evaluation is read.

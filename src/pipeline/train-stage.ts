@@ -9,6 +9,7 @@ import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-pl
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { execStage, notRun } from './stage-exec.js';
+import { compareOutput, snapshotOutput } from './output-freshness.js';
 import { stageTitle, trainLogName, trainStage } from './stages.js';
 
 export function armOutputDir(ctx: RunContext, role: ArmRole): string {
@@ -24,14 +25,16 @@ function baselineRun(ctx: RunContext): TrainingRun | undefined {
   try {
     // trainer_state.json has the curve: reading the log too (it may be gigabytes) would only delay
     // the candidate. The log is read when it is the only source.
-    const state = readTrainerOutput(dir);
+    const ignore = ctx.staleOutputs?.baseline ?? [];
+    const state = readTrainerOutput(dir, { ignore });
     if (state.curve.length > 0 && state.stepsUnknown === undefined) return state;
   } catch {
     // no trainer_state.json or results files: try the log below
   }
   try {
     const hints = hintsFromCommand(ctx.config.arms.baseline.train);
-    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints } : { hints });
+    const ignore = ctx.staleOutputs?.baseline ?? [];
+    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints, ignore } : { hints, ignore });
     // A curve whose steps are ordinals cannot be compared with the candidate's steps.
     if (run.stepsUnknown !== undefined) ctx.deps.log.info(`early abort: the baseline's loss steps cannot be established (${run.stepsUnknown})`);
     return run.curve.length > 0 && run.stepsUnknown === undefined ? run : undefined;
@@ -58,6 +61,9 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
   }
   const output = armOutputDir(ctx, role);
   ctx.outputs[role] = output;
+  // An output dir that outlives runs (an absolute `output`) may hold an earlier run's files.
+  const before = snapshotOutput(output);
+  if (before.size > 0) ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(', ')} from before this run; only what this run writes is read`);
   ctx.trainLogs[role] = path.join(ctx.dir, trainLogName(arm));
 
   const quickAt = role === 'candidate' && ctx.quick ? quickSteps(ctx) : undefined;
@@ -133,10 +139,17 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       },
     }),
   );
-  record(ctx, rec);
-  ctx.trained[role] = outcome.status === 'ok' && existsSync(output);
+  const { fresh, stale } = compareOutput(output, before);
+  if (stale.length) (ctx.staleOutputs ??= {})[role] = stale;
+  const wroteNothing = existsSync(output) && fresh.length === 0 && stale.length > 0;
+  // Exit 0 with only an earlier run's files is a stage that did not do its job: failed, so that a
+  // later split-stage compare says so too.
+  record(ctx, outcome.status === 'ok' && wroteNothing ? { ...rec, status: 'failed', reason: 'exited 0 but wrote no output (only files from before this run)' } : rec);
+  ctx.trained[role] = outcome.status === 'ok' && existsSync(output) && !wroteNothing;
   if (outcome.status === 'ok' && !existsSync(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
+  } else if (outcome.status === 'ok' && wroteNothing) {
+    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${stale.join(', ')}, unchanged while it ran)` });
   } else if (outcome.status !== 'ok' && outcome.status !== 'aborted') {
     ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
   }

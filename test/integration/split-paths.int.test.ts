@@ -228,6 +228,45 @@ describe('the newest run, by order not clock (issue 22 item 12)', () => {
   });
 });
 
+describe('outputs written by this run (issue 22 item 11)', () => {
+  it("an absolute output holding an earlier run's files: a candidate that trained nothing is INVALID, never judged on them", async () => {
+    const dir = tempDir('out-stale-');
+    const scratch = path.join(dir, 'scratch', 'acc');
+    const good = writeConfig(dir, { baseline: replay('eager'), candidate: { train: replay('compile'), output: scratch } });
+    expect((await runCli(['run', '--config', good])).code).toBe(ExitCode.Pass);
+    const lazy = writeConfig(dir, { baseline: replay('eager'), candidate: { train: 'echo did nothing', output: scratch } });
+    const r = await runCli(['run', '--config', lazy]);
+    expect(r.code, r.stderr).toBe(ExitCode.Invalid);
+    const res = newest(path.join(dir, 'result'));
+    const s = summaryOf(res);
+    expect(s.verdict).toBe('invalid');
+    const msg = s.problems.map((p: { message: string }) => p.message).join('\n');
+    expect(msg).toContain(`training exited 0 but wrote no output: ${scratch} holds only files from before this run (train_results.json, all_results.json, eval_results.json, trainer_state.json, unchanged while it ran)`);
+    expect(s.training.candidate.train_loss).toBeNull(); // not the earlier run's
+    expect(read(path.join(res, 'result.log'))).toContain('exited 0 but wrote no output');
+    // The earlier run's files are left where they were.
+    expect(existsSync(path.join(scratch, 'trainer_state.json'))).toBe(true);
+  });
+
+  it("a file the run did not write beside ones it did (an earlier run's eval_results.json) is not read", async () => {
+    const dir = tempDir('out-mixed-');
+    const scratch = path.join(dir, 'scratch', 'acc');
+    mkdirSync(scratch, { recursive: true });
+    writeFileSync(path.join(scratch, 'eval_results.json'), JSON.stringify({ eval_loss: 9.9, perplexity: 19930.4 }));
+    const rec = path.join(RECORDED, 'compile');
+    // A trainer run without evaluation: it writes the train files, and no eval_results.json.
+    const tmp = path.join(dir, 'trainer-tmp');
+    const copyTrain = `${process.execPath} ${REPLAY} --run ${rec} --output ${tmp} --speed 20 && cp ${tmp}/train_results.json ${tmp}/all_results.json ${tmp}/trainer_state.json ${tmp}/eval_losses.jsonl {output}/`;
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: { train: copyTrain, output: scratch } });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    const cand = summaryOf(newest(path.join(dir, 'result'))).training.candidate;
+    // From this run's all_results.json, not the 9.9 an earlier run left in eval_results.json.
+    expect(cand.eval_loss).toBe(JSON.parse(read(path.join(rec, 'all_results.json'))).eval_loss);
+    expect(cand.notes.join('\n')).toContain(`eval_results.json in ${scratch} was not written by this run (unchanged while it trained): not read`);
+  });
+});
+
 describe('atomic files', () => {
   it('a history whose last line is torn (a run killed mid-append): the next entry is still recorded', async () => {
     const dir = tempDir('split-history-');
