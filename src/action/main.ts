@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ANNOTATION_LIMIT, Outputs, State } from '../constants.js';
 import { ConfigError, ParseError, UsageError, describeParseError, errorMessage } from '../errors.js';
-import type { GateResult } from '../model.js';
+import type { Acknowledgment, GateResult } from '../model.js';
+import { acknowledgmentLine } from '../engine/acknowledge.js';
+import { acknowledgment } from './acknowledge.js';
 import { getInputs, type ActionSettings } from './inputs.js';
 import { readEvent, type EventInfo } from './event.js';
 import { coreLog } from './core-log.js';
@@ -40,7 +42,7 @@ export async function run(io: ActionIo = coreIo()): Promise<void> {
       );
       return;
     }
-    const outcome = await gate(settings, event, io);
+    const outcome = await gate(settings, event, io, await acknowledgment(settings, event, io));
     await publish(settings, event, outcome, io);
     finish(settings, outcome.result, io);
   } catch (e) {
@@ -60,7 +62,7 @@ async function refused(e: PreflightError, io: ActionIo): Promise<void> {
   }
 }
 
-async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): Promise<RunGateOutcome> {
+async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ack?: Acknowledgment): Promise<RunGateOutcome> {
   const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd(), settings.workingDirectory);
   const { config, source } = loadConfig(settings.config, workspace);
   // The runner masks in the console only what it is told about (the files are redacted by runGate).
@@ -81,6 +83,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
       runUrl: runUrl(event),
       // The trend is shown on every run; only trusted runs are recorded.
       history: { file: historyFile(config), record: trust.recordHistory },
+      ...(ack ? { acknowledgment: ack } : {}),
     },
     {
       log: coreLog(),
@@ -106,7 +109,9 @@ export function finish(settings: ActionSettings, result: GateResult, io: ActionI
   for (const c of failing.slice(0, ANNOTATION_LIMIT - 1)) io.error(`${c.title}: ${c.reason}`, { title: `accuracy-gate: ${c.id}` });
   const extra = result.problems.slice(0, Math.max(0, ANNOTATION_LIMIT - 1 - failing.length));
   for (const p of extra) io.error(p.message, { title: `accuracy-gate: ${p.source}` });
-  if (settings.failOn.includes(result.verdict)) io.setFailed(result.headline);
+  io.setOutput(Outputs.Acknowledged, String(!!result.acknowledged && result.verdict === 'fail'));
+  if (result.verdict === 'fail' && result.acknowledged) io.warning(acknowledgmentLine(result.acknowledged));
+  else if (settings.failOn.includes(result.verdict)) io.setFailed(result.headline);
   else if (result.verdict !== 'pass') io.warning(result.headline);
   else io.info(result.headline);
 }

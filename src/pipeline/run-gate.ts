@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import type { ArmRole, GateResult, Role } from '../model.js';
+import type { Acknowledgment, ArmRole, GateResult, Role } from '../model.js';
+import { acknowledgmentLine, applyAcknowledgment } from '../engine/acknowledge.js';
 import { ROLES } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { decide } from '../engine/decide.js';
@@ -37,6 +38,8 @@ export interface RunGateOptions extends CheckRunOptions {
   history?: { file: string; record: boolean };
   /** The quick tier (`run --quick`): `steps` overrides the config's `quick.steps`. */
   quick?: { steps?: number };
+  /** A maintainer's label on the PR (the action looks it up): a FAIL is acknowledged, nothing else. */
+  acknowledgment?: Acknowledgment;
 }
 
 export interface RunGateOutcome {
@@ -119,7 +122,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   // Every report, the summary, the history and the comment are rendered from these: redact once here.
-  const result = redactDeep(want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx), secrets.redact);
+  const acked = applyAcknowledgment(want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx), opts.acknowledgment);
+  if (acked.note) deps.log.warn(acked.note);
+  else if (acked.result.acknowledged) deps.log.warn(acknowledgmentLine(acked.result.acknowledged));
+  const result = redactDeep(acked.result, secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
   if (!dirError) writeRunManifest(ctx, started, true);
