@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { Acknowledgment, ArmRole, GateResult, Role } from '../model.js';
-import { acknowledgmentLine, applyAcknowledgment } from '../engine/acknowledge.js';
+import { applyAcknowledgment } from '../engine/acknowledge.js';
 import { ROLES } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { decide } from '../engine/decide.js';
@@ -123,8 +123,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 
   // Every report, the summary, the history and the comment are rendered from these: redact once here.
   const acked = applyAcknowledgment(want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx), opts.acknowledgment);
+  // An acknowledged FAIL is said by the action's step result (main.ts finish); a label that does not apply, here.
   if (acked.note) deps.log.warn(acked.note);
-  else if (acked.result.acknowledged) deps.log.warn(acknowledgmentLine(acked.result.acknowledged));
   const result = redactDeep(acked.result, secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
