@@ -51,7 +51,7 @@ export interface EngineSource {
   training: Partial<Record<ArmRole, ArmSource>>;
   mtbench?: MtBenchSource;
   /** The evaluations besides MT-Bench (evaluations.*), read from the arms' output dirs. */
-  evaluations?: { runs: Partial<Record<ArmRole, string>>; config: GateConfig; resultDir?: string };
+  evaluations?: { runs: Partial<Record<ArmRole, string>>; config: GateConfig; resultDir?: string; stale?: Partial<Record<ArmRole, string[]>> };
   /** Problems found before reading (the runner's): the inputs' problems are appended to this array. */
   problems?: Problem[];
   earlyAbort?: CheckInputs['earlyAbort'];
@@ -163,9 +163,11 @@ export function loadInputs(src: EngineSource): CheckInputs {
   const problems = src.problems ?? [];
   const training = loadArms(src.training, problems);
   const mtbench = src.mtbench ? loadMtBenchScores(src.mtbench, problems) : {};
-  const evaluations = src.evaluations ? loadEvaluations(src.evaluations.runs, src.evaluations.config, problems, src.evaluations.resultDir) : {};
+  const staleNotes: string[] = [];
+  const ev = src.evaluations;
+  const evaluations = ev ? loadEvaluations(ev.runs, ev.config, problems, ev.resultDir, ev.stale ? { files: ev.stale, warnings: staleNotes } : undefined) : {};
   const dirs = { baseline: src.training.baseline?.dir, candidate: src.training.candidate?.dir };
-  const warnings = sameDirWarning(dirs);
+  const warnings = [...sameDirWarning(dirs), ...staleNotes];
   const [b, c] = [mtbench.baseline?.modelId, mtbench.candidate?.modelId];
   if (b !== undefined && b === c) warnings.push(`both arms' MT-Bench scores are read from the same model id (${b})`);
   return {

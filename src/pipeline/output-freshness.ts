@@ -20,24 +20,34 @@ function identity(file: string): string | undefined {
   }
 }
 
-/** The trainer files in `dir` before the stage (none when the dir does not exist yet). */
-export function snapshotOutput(dir: string): OutputSnapshot {
+/**
+ * The trainer files (and `extra` files the gate reads from the output dir: the per-document eval
+ * losses) in `dir` before the stage; none when the dir does not exist yet.
+ */
+export function snapshotOutput(dir: string, extra: string[] = []): OutputSnapshot {
   const snap: OutputSnapshot = new Map();
-  for (const name of TRAINER_FILES) {
+  for (const name of [...TRAINER_FILES, ...extra]) {
     const id = identity(path.join(dir, name));
     if (id) snap.set(name, id);
   }
   return snap;
 }
 
-/** After the stage: the trainer files it wrote (`fresh`) and those left as they were (`stale`). */
-export function compareOutput(dir: string, before: OutputSnapshot): { fresh: string[]; stale: string[] } {
+/** After the stage: the files it wrote (`fresh`) and those left as they were (`stale`). */
+export function compareOutput(dir: string, before: OutputSnapshot, extra: string[] = []): { fresh: string[]; stale: string[] } {
   const fresh: string[] = [];
   const stale: string[] = [];
-  for (const name of TRAINER_FILES) {
+  for (const name of [...TRAINER_FILES, ...extra]) {
     const id = identity(path.join(dir, name));
     if (!id) continue;
     (before.get(name) === id ? stale : fresh).push(name);
   }
   return { fresh, stale };
+}
+
+/** The per-document eval losses file, relative to the arm's output dir, when it lies inside it. */
+export function evalDocsInOutput(template: string | undefined, docsPath: (t: string) => string, output: string): string[] {
+  if (!template) return [];
+  const rel = path.relative(output, docsPath(template));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? [rel] : [];
 }

@@ -211,7 +211,7 @@ function engineSource(ctx: RunContext): EngineSource {
     labels: labelsOf(ctx.config),
     training,
     ...(mtbench ? { mtbench } : {}),
-    ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir } }),
+    ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...(ctx.staleOutputs ? { stale: ctx.staleOutputs } : {}) } }),
     problems: ctx.problems,
     ...(ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}),
   };

@@ -3,13 +3,14 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ArmRole, LossPoint, TrainingRun } from '../model.js';
 import { defaultQuickSteps } from '../checks/quick.js';
-import { readTrainerOutput } from '../readers/trainer-output.js';
+import { readTrainerOutput, TRAINER_FILES } from '../readers/trainer-output.js';
 import { createEarlyAbort } from './early-abort.js';
 import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-placement.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { execStage, notRun } from './stage-exec.js';
-import { compareOutput, snapshotOutput } from './output-freshness.js';
+import { compareOutput, evalDocsInOutput, snapshotOutput } from './output-freshness.js';
+import { armPath } from '../engine/load-evaluations.js';
 import { stageTitle, trainLogName, trainStage } from './stages.js';
 
 export function armOutputDir(ctx: RunContext, role: ArmRole): string {
@@ -62,7 +63,9 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
   const output = armOutputDir(ctx, role);
   ctx.outputs[role] = output;
   // An output dir that outlives runs (an absolute `output`) may hold an earlier run's files.
-  const before = snapshotOutput(output);
+  const { evalLoss } = ctx.config.evaluations;
+  const extra = evalLoss.enabled ? evalDocsInOutput(evalLoss.documents, (t) => armPath(t, { arm: role, slug: arm.slug, output, result_dir: ctx.dir }), output) : [];
+  const before = snapshotOutput(output, extra);
   if (before.size > 0) ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(', ')} from before this run; only what this run writes is read`);
   ctx.trainLogs[role] = path.join(ctx.dir, trainLogName(arm));
 
@@ -139,9 +142,10 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       },
     }),
   );
-  const { fresh, stale } = compareOutput(output, before);
+  const { fresh, stale } = compareOutput(output, before, extra);
   if (stale.length) (ctx.staleOutputs ??= {})[role] = stale;
-  const wroteNothing = existsSync(output) && fresh.length === 0 && stale.length > 0;
+  const trainer = (names: string[]) => names.filter((n) => (TRAINER_FILES as readonly string[]).includes(n));
+  const wroteNothing = existsSync(output) && trainer(fresh).length === 0 && trainer(stale).length > 0;
   // Exit 0 with only an earlier run's files is a stage that did not do its job: failed, so that a
   // later split-stage compare says so too.
   record(ctx, outcome.status === 'ok' && wroteNothing ? { ...rec, status: 'failed', reason: 'exited 0 but wrote no output (only files from before this run)' } : rec);
@@ -149,7 +153,7 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
   if (outcome.status === 'ok' && !existsSync(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status === 'ok' && wroteNothing) {
-    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${stale.join(', ')}, unchanged while it ran)` });
+    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(', ')}, unchanged while it ran)` });
   } else if (outcome.status !== 'ok' && outcome.status !== 'aborted') {
     ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
   }

@@ -265,6 +265,24 @@ describe('outputs written by this run (issue 22 item 11)', () => {
     expect(cand.eval_loss).toBe(JSON.parse(read(path.join(rec, 'all_results.json'))).eval_loss);
     expect(cand.notes.join('\n')).toContain(`eval_results.json in ${scratch} was not written by this run (unchanged while it trained): not read`);
   });
+
+  it("an earlier run's per-document eval losses in the output dir are not read as this run's", async () => {
+    const dir = tempDir('out-docs-');
+    const scratch = path.join(dir, 'scratch', 'acc');
+    mkdirSync(scratch, { recursive: true });
+    const rec = path.join(RECORDED, 'compile');
+    cpSync(path.join(rec, 'eval_losses.jsonl'), path.join(scratch, 'eval_losses.jsonl'));
+    // This run's trainer writes its train files and no per-document losses.
+    const tmp = path.join(dir, 'trainer-tmp');
+    const train = `${process.execPath} ${REPLAY} --run ${rec} --output ${tmp} --speed 20 && cp ${tmp}/train_results.json ${tmp}/all_results.json ${tmp}/trainer_state.json {output}/`;
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: { train, output: scratch } });
+    const r = await runCli(['run', '--config', cfg]);
+    const s = summaryOf(newest(path.join(dir, 'result')));
+    expect(s.warnings.join('\n')).toContain(`${path.join(scratch, 'eval_losses.jsonl')} (TorchAcc (candidate)'s per-document eval losses) was not written by this run (unchanged while it trained): not read`);
+    const docs = s.checks.find((c: { id: string }) => c.id === 'eval-loss-docs');
+    expect(docs.reason).toContain('found for the other arm only');
+    expect(r.code).toBe(ExitCode.Invalid);
+  });
 });
 
 describe('atomic files', () => {
