@@ -1,6 +1,6 @@
 // The maintainer's acknowledge label for this run (github/acknowledgment.ts reads it), looked up
-// when the run starts: a label applied later counts on the next run (re-run the job, or trigger on
-// `labeled`). On a pull request: that PR's label. On a push to the default branch: the label of
+// when the run starts, beside the training (runGate awaits it only to decide): a label applied
+// later counts on the next run (re-run the job, or trigger on `labeled`). On a pull request: that PR's label. On a push to the default branch: the label of
 // the merged pull request whose merge commit this is, so the merge's own run (and the nightly
 // history it records) carries the acknowledgment too.
 import type { Acknowledgment } from '../model.js';
@@ -20,7 +20,8 @@ export async function acknowledgment(settings: ActionSettings, event: EventInfo,
     io.warning(`acknowledge-label ${label}: not looked up (no github-token)`);
     return undefined;
   }
-  const octokit = createOctokit(settings.token, { baseUrl: io.env.GITHUB_API_URL, log: coreLog() });
+  // A few small GETs: bounded well below the comment's budget, so a stalled API adds little to the step.
+  const octokit = createOctokit(settings.token, { baseUrl: io.env.GITHUB_API_URL, log: coreLog(), requestTimeoutMs: 5_000, deadlineMs: 10_000 });
   const pr = event.prNumber ?? (await mergedPullOf(octokit, event.repository, sha as string));
   if (typeof pr === 'string') {
     io.warning(`acknowledge-label: ${pr}`);

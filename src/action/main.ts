@@ -42,7 +42,12 @@ export async function run(io: ActionIo = coreIo()): Promise<void> {
       );
       return;
     }
-    const outcome = await gate(settings, event, io, await acknowledgment(settings, event, io));
+    // Looked up while the gate trains; never rejects (every failure is a warning and no acknowledgment).
+    const ack = acknowledgment(settings, event, io).catch((e: unknown) => {
+      io.warning(`acknowledge-label: not looked up (${errorMessage(e)})`);
+      return undefined;
+    });
+    const outcome = await gate(settings, event, io, ack);
     await publish(settings, event, outcome, io);
     finish(settings, outcome.result, io);
   } catch (e) {
@@ -62,7 +67,7 @@ async function refused(e: PreflightError, io: ActionIo): Promise<void> {
   }
 }
 
-async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ack?: Acknowledgment): Promise<RunGateOutcome> {
+async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ack: Promise<Acknowledgment | undefined>): Promise<RunGateOutcome> {
   const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd(), settings.workingDirectory);
   const { config, source } = loadConfig(settings.config, workspace);
   // The runner masks in the console only what it is told about (the files are redacted by runGate).
@@ -83,7 +88,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
       runUrl: runUrl(event),
       // The trend is shown on every run; only trusted runs are recorded.
       history: { file: historyFile(config), record: trust.recordHistory },
-      ...(ack ? { acknowledgment: ack } : {}),
+      acknowledgment: ack,
     },
     {
       log: coreLog(),

@@ -38,8 +38,8 @@ export interface RunGateOptions extends CheckRunOptions {
   history?: { file: string; record: boolean };
   /** The quick tier (`run --quick`): `steps` overrides the config's `quick.steps`. */
   quick?: { steps?: number };
-  /** A maintainer's label on the PR (the action looks it up): a FAIL is acknowledged, nothing else. */
-  acknowledgment?: Acknowledgment;
+  /** A maintainer's label on the PR (the action looks it up while the gate trains): a FAIL is acknowledged, nothing else. */
+  acknowledgment?: Acknowledgment | Promise<Acknowledgment | undefined>;
 }
 
 export interface RunGateOutcome {
@@ -122,7 +122,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   // Every report, the summary, the history and the comment are rendered from these: redact once here.
-  const acked = applyAcknowledgment(want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx), opts.acknowledgment);
+  const acked = applyAcknowledgment(want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx), await opts.acknowledgment);
   // An acknowledged FAIL is said by the action's step result (main.ts finish); a label that does not apply, here.
   if (acked.note) deps.log.warn(acked.note);
   const result = redactDeep(acked.result, secrets.redact);
