@@ -30,7 +30,7 @@ export async function findAcknowledgment(
   try {
     events = (await octokit.paginate(octokit.rest.issues.listEvents, { owner, repo, issue_number: issueNumber, per_page: 100 })) as LabelEvent[];
   } catch (e) {
-    return { none: `the PR's label events could not be read (${errorMessage(e)})` };
+    return { none: `the PR's label events could not be read (${errorMessage(e)}; the workflow's token needs issues: read, or set acknowledge-label: off)` };
   }
   const ours = events
     .filter((e) => (e.event === 'labeled' || e.event === 'unlabeled') && e.label?.name === label)
