@@ -23,6 +23,7 @@ export enum Inputs {
   AllowForkPrs = 'allow-fork-prs',
   Quick = 'quick',
   QuickSteps = 'quick-steps',
+  AcknowledgeLabel = 'acknowledge-label',
 }
 
 /** Action outputs. */
@@ -32,6 +33,7 @@ export enum Outputs {
   SummaryJson = 'summary-json',
   ArtifactId = 'artifact-id',
   CommentUrl = 'comment-url',
+  Acknowledged = 'acknowledged',
 }
 
 /** Keys handed from the main step to the post step. */

@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ANNOTATION_LIMIT, Outputs, State } from '../constants.js';
 import { ConfigError, ParseError, UsageError, describeParseError, errorMessage } from '../errors.js';
-import type { GateResult } from '../model.js';
+import type { Acknowledgment, GateResult } from '../model.js';
+import { acknowledgmentLine } from '../engine/acknowledge.js';
+import { acknowledgment } from './acknowledge.js';
 import { getInputs, type ActionSettings } from './inputs.js';
 import { readEvent, type EventInfo } from './event.js';
 import { coreLog } from './core-log.js';
@@ -40,7 +42,12 @@ export async function run(io: ActionIo = coreIo()): Promise<void> {
       );
       return;
     }
-    const outcome = await gate(settings, event, io);
+    // Looked up while the gate trains; never rejects (every failure is a warning and no acknowledgment).
+    const ack = acknowledgment(settings, event, io).catch((e: unknown) => {
+      io.warning(`acknowledge-label: not looked up (${errorMessage(e)})`);
+      return undefined;
+    });
+    const outcome = await gate(settings, event, io, ack);
     await publish(settings, event, outcome, io);
     finish(settings, outcome.result, io);
   } catch (e) {
@@ -60,7 +67,7 @@ async function refused(e: PreflightError, io: ActionIo): Promise<void> {
   }
 }
 
-async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): Promise<RunGateOutcome> {
+async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ack: Promise<Acknowledgment | undefined>): Promise<RunGateOutcome> {
   const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd(), settings.workingDirectory);
   const { config, source } = loadConfig(settings.config, workspace);
   // The runner masks in the console only what it is told about (the files are redacted by runGate).
@@ -83,6 +90,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
       runUrl: runUrl(event),
       // The trend is shown on every run; only trusted runs are recorded.
       history: { file: historyFile(config), record: trust.recordHistory },
+      acknowledgment: ack,
     },
     {
       log: coreLog(),
@@ -110,7 +118,9 @@ export function finish(settings: ActionSettings, result: GateResult, io: ActionI
   for (const p of extra) io.error(p.message, { title: `accuracy-gate: ${p.source}` });
   // The step log is the action's console: what every report warns of (MT-Bench that did not gate) is said there too.
   for (const w of result.warnings ?? []) io.warning(w);
-  if (settings.failOn.includes(result.verdict)) io.setFailed(result.headline);
+  io.setOutput(Outputs.Acknowledged, String(!!result.acknowledged && result.verdict === 'fail'));
+  if (result.verdict === 'fail' && result.acknowledged) io.warning(acknowledgmentLine(result.acknowledged));
+  else if (settings.failOn.includes(result.verdict)) io.setFailed(result.headline);
   else if (result.verdict !== 'pass' && result.verdict !== 'ungated') io.warning(result.headline);
   else io.info(result.headline);
 }

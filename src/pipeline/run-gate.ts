@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import type { ArmRole, GateResult, Role } from '../model.js';
+import type { Acknowledgment, ArmRole, GateResult, Role } from '../model.js';
+import { applyAcknowledgment } from '../engine/acknowledge.js';
 import { ROLES } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { decide } from '../engine/decide.js';
@@ -39,6 +40,8 @@ export interface RunGateOptions extends CheckRunOptions {
   quick?: { steps?: number };
   /** The action's `fail-on` (junit follows it); absent in the CLI. */
   failOn?: readonly string[];
+  /** A maintainer's label on the PR (the action looks it up while the gate trains): a FAIL is acknowledged, nothing else. */
+  acknowledgment?: Acknowledgment | Promise<Acknowledgment | undefined>;
 }
 
 export interface RunGateOutcome {
@@ -60,7 +63,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   // Before the result dir and the first training second: a run that can only end INVALID is refused.
   refuseUnfit(opts, deps, { workdir, root, model });
   const secrets = runSecrets(deps.env, deps.secrets, config.secretEnv, (m) => deps.log.warn(m));
-  const { dir, runId, error: dirError } = makeResultDir(root, started);
+  const { dir, runId, seq, error: dirError, orderError } = makeResultDir(root, started);
+  if (orderError) deps.log.warn(orderError);
   // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
   // file are lost are worth less than the minute it takes to fix the path.
   if (dirError) deps.log.error(`${dirError}; no stage is run`);
@@ -72,6 +76,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     workdir,
     dir,
     runId,
+    ...(seq !== undefined ? { seq } : {}),
     model,
     records: [],
     problems: [],
@@ -124,7 +129,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const decided = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
   // Evaluations skipped (or run only for the cache) once the verdict was fixed: every report says so.
   if (ctx.verdictNotes?.length) decided.warnings = [...(decided.warnings ?? []), ...ctx.verdictNotes];
-  const result = redactDeep(decided, secrets.redact);
+  const acked = applyAcknowledgment(decided, await opts.acknowledgment);
+  // An acknowledged FAIL is said by the action's step result (main.ts finish); a label that does not apply, here.
+  if (acked.note) deps.log.warn(acked.note);
+  const result = redactDeep(acked.result, secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
   if (!dirError) writeRunManifest(ctx, started, true);
@@ -201,7 +209,8 @@ function engineSource(ctx: RunContext): EngineSource {
     // A candidate stopped by the gate (early abort, quick tier) wrote no results files: its live log is read.
     const partial = role === 'candidate' && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
     const log = ctx.trainLogs[role];
-    training[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...(log ? { log } : {}), ...(partial ? { partial } : {}) };
+    const stale = ctx.staleOutputs?.[role];
+    training[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...(log ? { log } : {}), ...(partial ? { partial } : {}), ...(stale?.length ? { stale } : {}) };
   }
   const mt = ctx.config.evaluations.mtbench;
   // The quick tier's gate is on the training prefix only: no evaluation is read.
@@ -210,7 +219,7 @@ function engineSource(ctx: RunContext): EngineSource {
     labels: labelsOf(ctx.config),
     training,
     ...(mtbench ? { mtbench } : {}),
-    ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir } }),
+    ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...(ctx.staleOutputs ? { stale: ctx.staleOutputs } : {}) } }),
     problems: ctx.problems,
     ...(ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}),
   };
