@@ -20,7 +20,8 @@ import { publish, runUrl } from './publish.js';
 import { coreIo, type ActionIo } from './action-io.js';
 import { trustPolicy } from './trust.js';
 import { PreflightError } from '../pipeline/preflight.js';
-import { collectSecrets } from '../pipeline/redact.js';
+import { collectSecrets, secretNamesOf } from '../pipeline/redact.js';
+import { secretForms } from '../pipeline/secret-forms.js';
 
 /** The nightly history lives beside the cache, on the self-hosted runner's persistent disk. */
 function historyFile(config: GateConfig): string {
@@ -63,8 +64,11 @@ async function refused(e: PreflightError, io: ActionIo): Promise<void> {
 async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): Promise<RunGateOutcome> {
   const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd(), settings.workingDirectory);
   const { config, source } = loadConfig(settings.config, workspace);
-  // The runner masks in the console only what it is told about (the files are redacted by runGate).
-  for (const v of collectSecrets(io.env, [], config.secretEnv).values) if (v !== settings.token) io.setSecret(v);
+  // The runner masks in the console only what it is told about (the files are redacted by runGate):
+  // each line of a multi-line secret and each field of a JSON one too (the runner masks a value
+  // only whole; its own encoders add the base64, URL and JSON forms of each value it is given).
+  const values = collectSecrets(io.env, [], secretNamesOf(config)).values.filter((v) => v !== settings.token);
+  for (const v of secretForms(values, { encoded: false })) io.setSecret(v);
   const pidFile = path.join(io.env.RUNNER_TEMP ?? os.tmpdir(), `accuracy-gate-${process.pid}.pids.json`);
   io.saveState(State.PidFile, pidFile);
   const trust = trustPolicy(event, config.cache.writeOn);

@@ -22,7 +22,7 @@ import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
-import { redactDeep, runSecrets } from './redact.js';
+import { redactDeep, runSecrets, secretNamesOf } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
 import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
@@ -57,7 +57,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const { workdir, root, model } = runPaths(opts, deps);
   // Before the result dir and the first training second: a run that can only end INVALID is refused.
   refuseUnfit(opts, deps, { workdir, root, model });
-  const secrets = runSecrets(deps.env, deps.secrets, config.secretEnv, (m) => deps.log.warn(m));
+  const secrets = runSecrets(deps.env, deps.secrets, secretNamesOf(config), (m) => deps.log.warn(m));
   const { dir, runId, error: dirError } = makeResultDir(root, started);
   // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
   // file are lost are worth less than the minute it takes to fix the path.
