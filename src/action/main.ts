@@ -20,6 +20,7 @@ import { publish, runUrl } from './publish.js';
 import { coreIo, type ActionIo } from './action-io.js';
 import { trustPolicy } from './trust.js';
 import { PreflightError } from '../pipeline/preflight.js';
+import { escapeMentions } from '../github/mentions.js';
 import { collectSecrets, secretNamesOf } from '../pipeline/redact.js';
 import { secretForms } from '../pipeline/secret-forms.js';
 
@@ -55,7 +56,7 @@ async function refused(e: PreflightError, io: ActionIo): Promise<void> {
   for (const p of e.problems.slice(0, ANNOTATION_LIMIT - 1)) io.error(p, { title: 'accuracy-gate: preflight' });
   const list = e.problems.map((p) => `- ${p.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}`).join('\n');
   try {
-    await io.writeSummary(`### accuracy-gate: refused before training\n\nNothing was trained: these problems would have made the run INVALID.\n\n${list}\n`);
+    await io.writeSummary(escapeMentions(`### accuracy-gate: refused before training\n\nNothing was trained: these problems would have made the run INVALID.\n\n${list}\n`));
   } catch {
     // the annotations and the step's failure say it
   }

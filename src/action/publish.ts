@@ -15,6 +15,7 @@ import { createOctokit } from '../github/octokit-client.js';
 import { CommentError, createCommentClient } from '../github/comment-client.js';
 import { artifactUnavailableReason, createArtifactUploader, sanitizeArtifactName } from '../github/artifact-uploader.js';
 import { coreLog } from './core-log.js';
+import { escapeMentions } from '../github/mentions.js';
 import type { ActionIo } from './action-io.js';
 
 export function runUrl(event: EventInfo): string | undefined {
@@ -23,8 +24,9 @@ export function runUrl(event: EventInfo): string | undefined {
 }
 
 export async function writeJobSummary(io: ActionIo, result: GateResult, outcome: RunGateOutcome, artifactUrl?: string): Promise<void> {
-  const body = renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }, { limit: SUMMARY_LIMIT - 1024 });
-  await io.writeSummary(body);
+  // Escaping adds 3 bytes per "@": the limit leaves room for it.
+  const body = renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }, { limit: SUMMARY_LIMIT - 64 * 1024 });
+  await io.writeSummary(escapeMentions(body));
   if (artifactUrl) {
     try {
       writeFileAtomic(path.join(outcome.resultDir, REPORT_FILES.report), renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }));
