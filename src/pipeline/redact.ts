@@ -5,6 +5,7 @@ import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { GateConfig } from '../config/types.js';
+import { SWEEP_LIMIT_BYTES } from '../constants.js';
 import { readRegularFile } from '../readers/regular-file.js';
 import { MIN_SECRET_LENGTH, secretForms } from './secret-forms.js';
 
@@ -13,7 +14,7 @@ export { MIN_SECRET_LENGTH } from './secret-forms.js';
 /** Names that look like they hold a secret (the runner masks nothing it was not told about). */
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
 /** Files above this size are not swept (checkpoint shards; the artifact leaves them out, see artifact-snapshot.ts). */
-export const MAX_SWEPT_FILE = 256 * 1024 * 1024;
+const MAX_SWEPT_FILE = SWEEP_LIMIT_BYTES;
 
 export interface Secrets {
   values: string[];

@@ -45,8 +45,10 @@ export interface RunGateOutcome {
   reports: RenderedReports;
   /** What the reports were rendered with (the action re-renders with the artifact link). */
   reportContext: ReportContext;
-  /** The config's artifact include/exclude globs. */
-  artifact: { include: string[]; exclude: string[] };
+  /** The config's artifact settings (globs, size cap, request bound). */
+  artifact: GateConfig['artifact'];
+  /** Redacts every form of every secret of this run from bytes (the artifact's snapshot). */
+  redactBytes?: (data: Buffer) => Buffer;
   /** Set when the result files could not be written (full or read-only disk). */
   writeError?: string;
 }
@@ -154,7 +156,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       const unrecorded = unrecordedResult(result, writeError);
       reports = renderAll(unrecorded, reportCtx);
       secrets.sweep(dir);
-      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
     }
   }
   if (!writeError && opts.history?.record && want('compare')) {
@@ -166,7 +168,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     }
   }
   if (!dirError) secrets.sweep(dir);
-  return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+  return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
 }
 
 /** Step 5: read what the stages produced and decide. */
