@@ -22,21 +22,19 @@ export interface Secrets {
   tooShort: string[];
 }
 
-/** Which variables of the config hold secrets: `secret-env` and every `requires-env` not marked public. */
+/** Which variables of the config hold secrets: `secret-env` and every `requires-env` not in `public-env`. */
 export interface SecretNames {
   /** Always redacted, whatever the value looks like. */
   secret: string[];
   /** Redacted unless the value is a number, a boolean or the path of an existing file or directory. */
   declared: string[];
-  /** Never redacted by name (`public-env`); a `secret-env` entry or a token still is. */
-  public: string[];
 }
 
 export function secretNamesOf(config: Pick<GateConfig, 'secretEnv' | 'evaluations'> & { publicEnv?: string[] }): SecretNames {
   const e = config.evaluations;
   const publicEnv = config.publicEnv ?? [];
   const required = [...(e.mtbench?.requiresEnv ?? []), ...(e.lmEval?.requiresEnv ?? []), ...(e.custom?.requiresEnv ?? [])];
-  return { secret: config.secretEnv, declared: [...new Set(required)].filter((n) => !publicEnv.includes(n)), public: publicEnv };
+  return { secret: config.secretEnv, declared: [...new Set(required)].filter((n) => !publicEnv.includes(n)) };
 }
 
 /** A value that is no secret although its name says so: a number, a boolean, an existing path. */
@@ -52,7 +50,7 @@ function harmless(v: string): boolean {
  * (unless public) and every secret-looking variable. An array of names is `secret-env` alone.
  */
 export function collectSecrets(env: NodeJS.ProcessEnv, tokens: string[], names: string[] | SecretNames): Secrets {
-  const n: SecretNames = Array.isArray(names) ? { secret: names, declared: [], public: [] } : names;
+  const n: SecretNames = Array.isArray(names) ? { secret: names, declared: [] } : names;
   const values = new Set<string>();
   const tooShort: string[] = [];
   const add = (name: string, v: string | undefined, explicit: boolean) => {
@@ -65,7 +63,7 @@ export function collectSecrets(env: NodeJS.ProcessEnv, tokens: string[], names: 
   for (const name of n.secret) add(name, env[name], true);
   for (const name of n.declared) if (!n.secret.includes(name)) add(name, env[name], false);
   for (const [name, v] of Object.entries(env)) {
-    if (SECRET_NAME.test(name) && !n.public.includes(name) && !n.secret.includes(name)) add(name, v, false);
+    if (SECRET_NAME.test(name) && !n.secret.includes(name)) add(name, v, false);
   }
   // Longest first: a secret that contains another is replaced whole.
   return { values: [...values].sort((a, b) => b.length - a.length), tooShort };
