@@ -96,7 +96,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
     };
     if (outcome.status === 'failed' || outcome.status === 'timeout') {
       // Why it failed, where people look (reports, comment, console): the log's last lines.
-      const tail = readLogTail(logFile)?.map(redact);
+      const tail = readLogTail(logFile, undefined, redact);
       if (tail?.length) {
         record.tail = tail;
         const cause = classifyCause(tail);
