@@ -145,7 +145,7 @@ export interface ArtifactConfig {
   exclude: string[];
   /** The artifact's size cap (sum of the files' sizes, MiB); files past it are left out with a warning. */
   maxMib: number;
-  /** Bound of each artifact service request (CreateArtifact, FinalizeArtifact); the blob upload gets a size-proportional one. */
+  /** Seconds for each artifact request (CreateArtifact, blob, FinalizeArtifact; the blob 1 s per MiB more): the upload's bound is their sum. */
   timeoutSeconds: number;
 }
 
