@@ -47,23 +47,25 @@ function harmless(v: string): boolean {
 
 /**
  * The values to redact: the given tokens, the `secret-env` variables, the `requires-env` ones
- * (unless public) and every secret-looking variable. An array of names is `secret-env` alone.
+ * (unless in `public-env`) and every secret-looking variable. An array of names is `secret-env` alone.
+ * The declared names whose values are too short to redact are listed in `tooShort`.
  */
 export function collectSecrets(env: NodeJS.ProcessEnv, tokens: string[], names: string[] | SecretNames): Secrets {
   const n: SecretNames = Array.isArray(names) ? { secret: names, declared: [] } : names;
   const values = new Set<string>();
   const tooShort: string[] = [];
-  const add = (name: string, v: string | undefined, explicit: boolean) => {
+  // explicit: redacted whatever it looks like; named: a value too short to redact is said.
+  const add = (name: string, v: string | undefined, explicit: boolean, named = explicit) => {
     if (!v) return;
     if (!explicit && harmless(v)) return;
     if (v.length >= MIN_SECRET_LENGTH) values.add(v);
-    else if (explicit) tooShort.push(name);
+    else if (named && !tooShort.includes(name)) tooShort.push(name);
   };
   tokens.forEach((t, i) => add(`token ${i + 1}`, t, true));
   for (const name of n.secret) add(name, env[name], true);
-  for (const name of n.declared) if (!n.secret.includes(name)) add(name, env[name], false);
+  for (const name of n.declared) if (!n.secret.includes(name)) add(name, env[name], false, true);
   for (const [name, v] of Object.entries(env)) {
-    if (SECRET_NAME.test(name) && !n.secret.includes(name)) add(name, v, false);
+    if (SECRET_NAME.test(name) && !n.secret.includes(name) && !n.declared.includes(name)) add(name, v, false);
   }
   // Longest first: a secret that contains another is replaced whole.
   return { values: [...values].sort((a, b) => b.length - a.length), tooShort };

@@ -120,6 +120,8 @@ describe('which values are secrets', () => {
     const s = collectSecrets(env, [], secretNamesOf(config));
     expect(s.values).toEqual(expect.arrayContaining([env.MIT_SPIDER_URL, env.M6_TENANT, env.HF_AUTH]));
     expect(s.values).not.toContain(env.JUDGE_REGION);
+    // A requires-env value too short to redact is named, like a secret-env one.
+    expect(collectSecrets({ ...env, M6_TENANT: 't-42' }, [], secretNamesOf(config)).tooShort).toEqual(['M6_TENANT']);
   });
 
   it('an existing path under a secret-looking name is no secret; a token under it is', () => {
