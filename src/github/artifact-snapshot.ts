@@ -11,7 +11,7 @@ import { readRegularFile } from '../readers/regular-file.js';
 export interface SnapshotOptions {
   /** Where the snapshot dir is made (the runner's RUNNER_TEMP: removed with the job). */
   tmpDir: string;
-  /** Applied to every file's bytes before it is written into the snapshot (secret redaction). */
+  /** Applied to every file's bytes, and to its name, before it is written into the snapshot (secret redaction). */
   redact: (data: Buffer) => Buffer;
   /** A file bigger than this cannot be swept: left out. */
   maxFileBytes: number;
@@ -53,7 +53,9 @@ export function snapshotFiles(rootDir: string, files: readonly string[], opts: S
   sized.sort((a, b) => rank(a.file) - rank(b.file) || a.size - b.size || a.file.localeCompare(b.file));
   const out: string[] = [];
   let bytes = 0;
-  for (const { file, size } of sized) {
+  for (const { file: source, size } of sized) {
+    // A name can carry a secret too (a file the PR's code named after a token).
+    const file = opts.redact(Buffer.from(source, 'utf8')).toString('utf8');
     if (size > opts.maxFileBytes) {
       leftOut.push({ file, why: `too big to sweep for secrets (${mib(size)} > ${mib(opts.maxFileBytes)})` });
       continue;
@@ -62,8 +64,8 @@ export function snapshotFiles(rootDir: string, files: readonly string[], opts: S
       leftOut.push({ file, why: `over the artifact size cap of ${mib(opts.maxTotalBytes)} (${mib(size)})` });
       continue;
     }
-    const source = sourceOf(path.join(rootDir, file), realRoot);
-    const read = source ? readRegularFile(source, Math.min(opts.maxFileBytes, opts.maxTotalBytes - bytes)) : { skip: 'a symlink leaving the result dir' };
+    const from = sourceOf(path.join(rootDir, source), realRoot);
+    const read = from ? readRegularFile(from, Math.min(opts.maxFileBytes, opts.maxTotalBytes - bytes)) : { skip: 'a symlink leaving the result dir' };
     if (!('data' in read)) {
       leftOut.push({ file, why: `${read.skip}${read.size !== undefined ? ` (${mib(read.size)})` : ''}` });
       continue;

@@ -87,12 +87,15 @@ export function runSecrets(
   const s = collectSecrets(env, tokens, names);
   if (s.tooShort.length) warn(`not redacted (shorter than ${MIN_SECRET_LENGTH} characters, replacing them would mangle the logs): ${s.tooShort.join(', ')}`);
   const needles = secretForms(s.values);
+  const redact = redactorOf(needles);
   const sweep = (dir: string) => {
     const r = sweepDir(dir, s.values);
-    if (r.changed.length) warn(`redacted secret values in ${r.changed.length} file(s) the stages wrote: ${r.changed.slice(0, 5).join(', ')}`);
-    if (r.unswept.length) warn(`not swept for secrets (too big, or changed while read; left out of the artifact): ${r.unswept.slice(0, 5).join(', ')}`);
+    // The names too: a file named after a token would print it.
+    const names = (list: string[]) => list.slice(0, 5).map(redact).join(', ');
+    if (r.changed.length) warn(`redacted secret values in ${r.changed.length} file(s) the stages wrote: ${names(r.changed)}`);
+    if (r.unswept.length) warn(`not swept for secrets (too big, or changed while read; left out of the artifact): ${names(r.unswept)}`);
   };
-  return { values: s.values, redact: createRedactor(s.values), redactBytes: (buf) => redactNeedles(buf, needles), sweep };
+  return { values: s.values, redact, redactBytes: (buf) => redactNeedles(buf, needles), sweep };
 }
 
 /** A redactor for `values` in all their forms (secret-forms.ts). */

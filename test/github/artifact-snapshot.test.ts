@@ -43,6 +43,15 @@ describe('artifact snapshot', () => {
     for (const f of snap.files) expect(fs.lstatSync(path.join(snap.dir, f)).isFile()).toBe(true);
   });
 
+  it('a file named after a secret is uploaded under a redacted name', () => {
+    const root = resultDir();
+    fs.writeFileSync(path.join(root, 'acc_ckpt', 'dump-s3cr3t-value.txt'), 'x');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snap-tmp-'));
+    const snap = snapshotFiles(root, ['acc_ckpt/dump-s3cr3t-value.txt'], { tmpDir: tmp, redact, maxFileBytes: MiB, maxTotalBytes: MiB });
+    expect(snap.files).toEqual(['acc_ckpt/dump-***.txt']);
+    expect(fs.readdirSync(path.join(snap.dir, 'acc_ckpt'))).toEqual(['dump-***.txt']);
+  });
+
   it('too big to sweep, and over the size cap: left out with the reason; the reports go first', () => {
     const root = resultDir();
     fs.truncateSync(path.join(root, 'acc_ckpt', 'big.log'), 5 * 1024 * MiB); // sparse
