@@ -145,7 +145,7 @@ export interface ArtifactConfig {
   exclude: string[];
   /** The artifact's size cap (sum of the files' sizes, MiB); files past it are left out with a warning. */
   maxMib: number;
-  /** Seconds for each artifact request (CreateArtifact, blob, FinalizeArtifact; the blob 1 s per MiB more): the upload's bound is their sum. */
+  /** An artifact request silent this long (seconds) is ended and retried; the whole upload's bound is 4 × this + 1 s per MiB. */
   timeoutSeconds: number;
 }
 

@@ -1,5 +1,7 @@
 // Uploads the result dir as a workflow artifact through @actions/artifact (v4 service). The
 // toolkit reads its settings from process.env at call time (see artifactUnavailableReason).
+import * as dc from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,8 +29,8 @@ export interface UploadOptions {
   /** Where the snapshot is made; default the OS temp dir (the action passes RUNNER_TEMP). */
   tmpDir?: string;
   /**
-   * Bound of each artifact service request (default 60 s): the upload gives up after twice this
-   * (CreateArtifact, FinalizeArtifact) plus this and 1 s per MiB for the blob.
+   * A request silent this long is ended (default 60 s; the clients retry it); the blob upload is
+   * given up after 2 × this + 5 s without progress, the whole upload after 4 × this + 1 s per MiB.
    */
   timeoutMs?: number;
 }
@@ -127,9 +129,11 @@ export function createArtifactUploader(client: ArtifactClient = new DefaultArtif
       }
       const abs = snap.files.map((f) => path.join(snap.dir, f));
       const timeoutMs = opts.timeoutMs ?? 60_000;
-      const boundMs = 3 * timeoutMs + Math.ceil(snap.bytes / (1024 * 1024)) * 1000;
-      // The toolkit's own stall timer for the blob (default 5 min) follows the request bound.
-      process.env.ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS ??= String(timeoutMs);
+      const boundMs = 4 * timeoutMs + Math.ceil(snap.bytes / (1024 * 1024)) * 1000;
+      // The toolkit's own stall timer for the blob (default 5 min) follows the request bound, with
+      // room for one retry of a stalled block (the blob client waits 4 s before it).
+      process.env.ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS ??= String(2 * timeoutMs + 5000);
+      const stopBounding = boundRequests(timeoutMs);
       const upload = client.uploadArtifact(name, abs, snap.dir, retentionDays ? { retentionDays } : {});
       let gaveUp = false;
       try {
@@ -138,10 +142,11 @@ export function createArtifactUploader(client: ArtifactClient = new DefaultArtif
         return { id: res.id, size: res.size ?? 0, files: abs.length, skipped: sel.skipped, leftOut };
       } catch (e) {
         const why = gaveUp
-          ? `the artifact service did not answer within ${Math.round(boundMs / 1000)} s (${timeoutMs / 1000} s per request, plus 1 s per MiB for the blob); gave up`
+          ? `the artifact service did not answer within ${Math.round(boundMs / 1000)} s (4 × ${timeoutMs / 1000} s, plus 1 s per MiB); gave up`
           : errorMessage(e);
         throw new ArtifactError(`artifact upload "${name}" (${abs.length} files from ${root}) failed: ${why}`, name, { cause: e });
       } finally {
+        stopBounding();
         // A request given up on may still read the snapshot: it stays in the temp dir (the runner's is removed with the job).
         if (!gaveUp) fs.rmSync(snap.dir, { recursive: true, force: true });
       }
@@ -168,4 +173,21 @@ async function within<T>(p: Promise<T>, ms: number, onTimeout: () => void): Prom
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Until the returned function is called, every HTTP request this process starts (the toolkit's
+ * twirp calls and blob blocks, on node's http module) is ended when its socket stays silent for
+ * `ms`: a stalled request fails and the toolkit's own retry takes over, instead of waiting forever
+ * (neither client sets a timeout). Seen through node's diagnostics channel, so the toolkit stays as
+ * it is; the gate makes no other HTTP request meanwhile (octokit uses fetch).
+ */
+function boundRequests(ms: number): () => void {
+  const onStart = (message: unknown) => {
+    const request = (message as { request?: ClientRequest }).request;
+    // "timeout" in the message: the blob client's retry policy retries on it; no error code, so the twirp client retries too.
+    request?.setTimeout(ms, () => request.destroy(new Error(`request timeout: no answer from ${request.host} within ${ms / 1000} s`)));
+  };
+  dc.subscribe('http.client.request.start', onStart);
+  return () => dc.unsubscribe('http.client.request.start', onStart);
 }

@@ -73,6 +73,8 @@ export interface FakeArtifactService {
    */
   files(name: string): Map<string, Buffer>;
   fail(route: ArtifactRoute, fault: ArtifactFault): void;
+  /** Drops the faults not used up yet. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startArtifactServer(): Promise<FakeArtifactService> {
       for (let i = 0; i < (fault.times ?? 1); i++) list.push(fault);
       faults.set(route, list);
     },
+    clearFaults: () => faults.clear(),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
