@@ -50,3 +50,6 @@ export const COMMENT_LIMIT = 65_536;
 export const SUMMARY_LIMIT = 1024 * 1024;
 /** The runner shows at most 10 error annotations per step. */
 export const ANNOTATION_LIMIT = 10;
+
+/** Files above this size are not swept for secrets (and so never uploaded): checkpoint shards, sparse files. */
+export const SWEEP_LIMIT_BYTES = 256 * 1024 * 1024;

@@ -22,7 +22,9 @@ import { publish, runUrl } from './publish.js';
 import { coreIo, type ActionIo } from './action-io.js';
 import { trustPolicy } from './trust.js';
 import { PreflightError } from '../pipeline/preflight.js';
-import { collectSecrets } from '../pipeline/redact.js';
+import { escapeMentions } from '../github/mentions.js';
+import { collectSecrets, secretNamesOf } from '../pipeline/redact.js';
+import { secretForms } from '../pipeline/secret-forms.js';
 
 /** The nightly history lives beside the cache, on the self-hosted runner's persistent disk. */
 function historyFile(config: GateConfig): string {
@@ -61,7 +63,7 @@ async function refused(e: PreflightError, io: ActionIo): Promise<void> {
   for (const p of e.problems.slice(0, ANNOTATION_LIMIT - 1)) io.error(p, { title: 'accuracy-gate: preflight' });
   const list = e.problems.map((p) => `- ${p.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}`).join('\n');
   try {
-    await io.writeSummary(`### accuracy-gate: refused before training\n\nNothing was trained: these problems would have made the run INVALID.\n\n${list}\n`);
+    await io.writeSummary(escapeMentions(`### accuracy-gate: refused before training\n\nNothing was trained: these problems would have made the run INVALID.\n\n${list}\n`));
   } catch {
     // the annotations and the step's failure say it
   }
@@ -70,8 +72,11 @@ async function refused(e: PreflightError, io: ActionIo): Promise<void> {
 async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ack: Promise<Acknowledgment | undefined>): Promise<RunGateOutcome> {
   const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd(), settings.workingDirectory);
   const { config, source } = loadConfig(settings.config, workspace);
-  // The runner masks in the console only what it is told about (the files are redacted by runGate).
-  for (const v of collectSecrets(io.env, [], config.secretEnv).values) if (v !== settings.token) io.setSecret(v);
+  // The runner masks in the console only what it is told about (the files are redacted by runGate):
+  // each line of a multi-line secret and each field of a JSON one too (the runner masks a value
+  // only whole; its own encoders add the base64, URL and JSON forms of each value it is given).
+  const values = collectSecrets(io.env, [], secretNamesOf(config)).values.filter((v) => v !== settings.token);
+  for (const v of secretForms(values, { encoded: false })) io.setSecret(v);
   const pidFile = path.join(io.env.RUNNER_TEMP ?? os.tmpdir(), `accuracy-gate-${process.pid}.pids.json`);
   io.saveState(State.PidFile, pidFile);
   const trust = trustPolicy(event, config.cache.writeOn);

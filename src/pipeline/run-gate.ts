@@ -3,9 +3,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import type { Acknowledgment, ArmRole, GateResult, Role } from '../model.js';
+import { ROLES, type Acknowledgment, type ArmRole, type GateResult, type Role } from '../model.js';
 import { applyAcknowledgment } from '../engine/acknowledge.js';
-import { ROLES } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { decide } from '../engine/decide.js';
 import { hintsFromCommand } from '../readers/step-placement.js';
@@ -23,7 +22,7 @@ import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
-import { redactDeep, runSecrets } from './redact.js';
+import { redactDeep, runSecrets, secretNamesOf } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
 import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
@@ -50,8 +49,10 @@ export interface RunGateOutcome {
   reports: RenderedReports;
   /** What the reports were rendered with (the action re-renders with the artifact link). */
   reportContext: ReportContext;
-  /** The config's artifact include/exclude globs. */
-  artifact: { include: string[]; exclude: string[] };
+  /** The config's artifact settings (globs, size cap, request bound). */
+  artifact: GateConfig['artifact'];
+  /** Redacts every form of every secret of this run from bytes (the artifact's snapshot). */
+  redactBytes?: (data: Buffer) => Buffer;
   /** Set when the result files could not be written (full or read-only disk). */
   writeError?: string;
 }
@@ -62,7 +63,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const { workdir, root, model } = runPaths(opts, deps);
   // Before the result dir and the first training second: a run that can only end INVALID is refused.
   refuseUnfit(opts, deps, { workdir, root, model });
-  const secrets = runSecrets(deps.env, deps.secrets, config.secretEnv, (m) => deps.log.warn(m));
+  const secrets = runSecrets(deps.env, deps.secrets, secretNamesOf(config), (m) => deps.log.warn(m));
   const { dir, runId, seq, error: dirError, orderError } = makeResultDir(root, started);
   if (orderError) deps.log.warn(orderError);
   // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
@@ -170,7 +171,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       const unrecorded = unrecordedResult(result, writeError);
       reports = renderAll(unrecorded, reportCtx);
       secrets.sweep(dir);
-      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
     }
   }
   if (!writeError && opts.history?.record && want('compare')) {
@@ -182,7 +183,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     }
   }
   if (!dirError) secrets.sweep(dir);
-  return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+  return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
 }
 
 /** Step 5: read what the stages produced and decide. */
@@ -278,11 +279,6 @@ function partialResult(ctx: RunContext): GateResult {
     earlyAbort: ctx.earlyAbort,
   };
 }
-
-/**
- * The config's workdir; for the built-in flow, wherever TorchAcc's scripts are (the repository
- * root's benchmarks/accuracy, or the current directory when run.sh's users start it there).
- */
 
 /** Shows the recorded trend and checks the baseline for drift against it (never gating). */
 function addHistory(result: GateResult, file: string, config: GateConfig, deps: RunDeps): void {
