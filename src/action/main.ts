@@ -10,7 +10,7 @@ import { readEvent, type EventInfo } from './event.js';
 import { coreLog } from './core-log.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
-import { createProcessRegistry } from '../pipeline/process-registry.js';
+import { createProcessRegistry, newGroupNonce } from '../pipeline/process-registry.js';
 import type { RunGateOutcome } from '../pipeline/run-gate.js';
 import { runSession } from '../pipeline/session.js';
 import { baseProvenance } from '../engine/provenance.js';
@@ -66,7 +66,9 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
   // The runner masks in the console only what it is told about (the files are redacted by runGate).
   for (const v of collectSecrets(io.env, [], config.secretEnv).values) if (v !== settings.token) io.setSecret(v);
   const pidFile = path.join(io.env.RUNNER_TEMP ?? os.tmpdir(), `accuracy-gate-${process.pid}.pids.json`);
+  const nonce = newGroupNonce();
   io.saveState(State.PidFile, pidFile);
+  io.saveState(State.PidNonce, nonce);
   const trust = trustPolicy(event, config.cache.writeOn);
   const outcome = await runSession(
     {
@@ -87,7 +89,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
       env: io.env,
       secrets: [settings.token].filter(Boolean),
       echo: (line) => io.info(line),
-      registry: createProcessRegistry(pidFile),
+      registry: createProcessRegistry(pidFile, nonce),
       // The runner sends SIGINT, then SIGTERM 7.5 s later, to this process only: stop the stage
       // trees ourselves and let runGate write the partial result dir.
       onSignal: (sig) => {

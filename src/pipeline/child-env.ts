@@ -13,10 +13,17 @@ const SCRUBBED_NAMES = new Set([
   'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
   'GITHUB_TOKEN',
   'GH_TOKEN',
+  // The runner's file commands: a child that has them can write the job summary, set the step's
+  // outputs, the environment and PATH of later steps (NODE_OPTIONS), and the post step's state.
+  'GITHUB_STEP_SUMMARY',
+  'GITHUB_STATE',
+  'GITHUB_ENV',
+  'GITHUB_OUTPUT',
+  'GITHUB_PATH',
 ]);
 
-/** Name prefixes that are never passed: action inputs, and any future OIDC request variable. */
-const SCRUBBED_PREFIXES = ['INPUT_', 'ACTIONS_ID_TOKEN_REQUEST_'];
+/** Name prefixes that are never passed: action inputs, the post step's state, any future OIDC request variable. */
+const SCRUBBED_PREFIXES = ['INPUT_', 'STATE_', 'ACTIONS_ID_TOKEN_REQUEST_'];
 
 /** True when a variable of this name must not reach a child process. */
 export function isScrubbedName(name: string): boolean {
