@@ -228,6 +228,8 @@ export interface StageRecord {
   tail?: string[];
   /** The common cause those lines show, one short phrase ("CUDA out of memory"). */
   cause?: string;
+  /** How its processes were held together so none outlived it (pipeline/containment.ts). */
+  containment?: string;
 }
 
 export interface ArmLabels {

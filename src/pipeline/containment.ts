@@ -143,3 +143,12 @@ export function detectContainment(env: NodeJS.ProcessEnv = process.env): Contain
   detected = { key, value };
   return value;
 }
+
+/** The provenance line: the mechanism the stages that ran were held by, and why not a stronger one. */
+export function containmentProvenance(records: { containment?: string }[], runner: Containment | undefined): Record<string, string> {
+  const used = [...new Set(records.map((r) => r.containment).filter((k): k is ContainmentKind => KINDS.includes(k as ContainmentKind)))];
+  if (!used.length) return {};
+  const text = used.map((k) => `${k} (${describeContainment(k)})`).join(', ');
+  const note = runner?.note && used.includes(runner.kind) ? `; not stronger because ${runner.note}` : '';
+  return { containment: `${text}${note}` };
+}

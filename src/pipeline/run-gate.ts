@@ -24,6 +24,7 @@ import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
+import { containmentProvenance } from './containment.js';
 import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
 /** CheckRunOptions (config, its source, baseDir, stages, result root and model overrides) and more. */
@@ -136,6 +137,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
       ...(ctx.parallelNotes?.length ? { 'ran-in-parallel': ctx.parallelNotes.join('; ') } : {}),
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
+      ...containmentProvenance(ctx.records, deps.runner.containment),
     },
     synthetic: opts.synthetic,
   }, secrets.redact);

@@ -4,6 +4,7 @@
 import type { Log } from '../log.js';
 import { createCancelController, STOP_SIGNALS } from './cancel.js';
 import { createProcessRunner } from './process-runner.js';
+import { describeContainment } from './containment.js';
 import type { ProcessRegistry } from './process-registry.js';
 import { runGate, type RunGateOptions, type RunGateOutcome } from './run-gate.js';
 
@@ -28,6 +29,9 @@ export interface SessionWiring {
 export async function runSession(options: RunGateOptions, w: SessionWiring): Promise<RunGateOutcome> {
   const cancel = createCancelController();
   const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry });
+  if (runner.containment?.kind === 'process-group') {
+    w.log.warn(`containment: ${describeContainment('process-group')} (${runner.containment.note ?? 'asked for'}); see the README, "Containment"`);
+  }
   const onSignal = (sig: NodeJS.Signals) => {
     // After a hangup the terminal is gone: a write to it fails with EIO, which must not end the run.
     if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});

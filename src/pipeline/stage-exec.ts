@@ -92,6 +92,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       startedAt: startedAt.toISOString(),
       seconds: outcome.durationMs / 1000,
       log: s.logName,
+      ...(running.containment ? { containment: running.containment } : {}),
     };
     if (outcome.status === 'failed' || outcome.status === 'timeout') {
       // Why it failed, where people look (reports, comment, console): the log's last lines.
