@@ -50,6 +50,8 @@ export interface TrainingRun {
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
+  /** Peak GPU memory (MiB) and where it is from; peakMib null: not measured, `source` says why. */
+  gpuMemory?: { peakMib: number | null; source: string };
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
   notes: string[];
 }
@@ -230,6 +232,8 @@ export interface StageRecord {
   cause?: string;
   /** How its processes were held together so none outlived it (pipeline/containment.ts). */
   containment?: string;
+  /** Peak GPU memory of its processes (nvidia-smi samples); null with the reason when not measured. */
+  gpuMemory?: { peakMib: number | null; notMeasured?: string; leftovers?: string[] };
 }
 
 export interface ArmLabels {

@@ -73,6 +73,8 @@ export interface SpeedPolicy {
   warnBelow: number;
   /** Fraction of the step times skipped at the start (warm-up, compilation). */
   warmupFraction: number;
+  /** Warn (never fail) when the candidate's peak GPU memory is more than this share above the baseline's. */
+  memoryWarnOver: number;
 }
 
 export interface Policy {
@@ -96,7 +98,7 @@ export const DEFAULT_POLICY: Policy = {
   lmEval: { enabled: true, margin: 0.01, confidence: 0.95, resamples: 10_000, seed: 20241205 },
   custom: { enabled: true, confidence: 0.95, resamples: 10_000, seed: 20241205 },
   mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 10_000, seed: 20241205, floor: 3.0, maxMissing: 0.05 },
-  speed: { enabled: true, warnBelow: 1.0, warmupFraction: 0.05 },
+  speed: { enabled: true, warnBelow: 1.0, warmupFraction: 0.05, memoryWarnOver: 0.1 },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };

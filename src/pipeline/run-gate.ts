@@ -25,6 +25,7 @@ import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
 import { containmentProvenance } from './containment.js';
+import { applyGpuMemory } from './gpu-usage.js';
 import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
 /** CheckRunOptions (config, its source, baseDir, stages, result root and model overrides) and more. */
@@ -174,6 +175,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 /** Step 5: read what the stages produced and decide. */
 function compareStage(ctx: RunContext): GateResult {
   const inputs = loadInputs(engineSource(ctx));
+  applyGpuMemory(inputs.training, ctx.records);
   if (ctx.quick) return quickCompare(ctx, inputs.training);
   return decide(inputs, ctx.config.checks, ctx.records);
 }
