@@ -112,6 +112,50 @@ describe('containment (run)', () => {
     const run = JSON.parse(readFileSync(path.join(res, 'run.json'), 'utf8'));
     expect(run.stages.find((x: { id: string }) => x.id === 'train-candidate').containment).toBe(kind);
     expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toMatch(/\[accuracy-gate\] \d+ process\(es\) left running after the command ended: stopped/);
+    // No GPU here: the memory beside speed says so, never 0.
+    expect(s.checks.find((c: { id: string }) => c.id === 'speed').reason).toContain('peak GPU memory not measured (no nvidia-smi on PATH)');
+  });
+
+  it('peak GPU memory per arm from nvidia-smi samples of each stage (a stand-in nvidia-smi printing the real CSV): beside speed in every report', async () => {
+    const dir = tempDir('contain-gpumem-');
+    // What `nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader` prints: the
+    // training processes (node replaying a run) with 3000 / 3500 MiB, and another job's process.
+    const bin = path.join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      path.join(bin, 'nvidia-smi'),
+      [
+        '#!/bin/bash',
+        '[ "$1" = "--query-compute-apps=pid,used_memory" ] && [ "$2" = "--format=csv,noheader" ] || { echo "unexpected arguments: $*" >&2; exit 2; }',
+        'for d in /proc/[0-9]*; do',
+        '  IFS= read -r -d "" first < "$d/cmdline" 2>/dev/null || continue',
+        '  [ "${first##*/}" = node ] || continue',
+        '  case "$(tr "\\0" " " < "$d/cmdline")" in *replay-train.mjs*acc_ckpt*) echo "${d#/proc/}, 3500 MiB";; *replay-train.mjs*torch_ckpt*) echo "${d#/proc/}, 3000 MiB";; esac',
+        'done',
+        'echo "4000000, 12000 MiB"',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const cfg = writeConfig(dir, replay('eager', 10));
+    const r = await runCli(['run', '--config', cfg], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ACCURACY_GATE_GPU_SAMPLE_MS: '200' } });
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    const res = onlyRunDir(dir);
+    const line = 'peak GPU memory: baseline 3,000 MiB, candidate 3,500 MiB (Δ +16.7 %';
+    const warning = "candidate's peak GPU memory is +16.7 % above the baseline's (warns above +10 %)";
+    const s = JSON.parse(readFileSync(path.join(res, 'summary.json'), 'utf8'));
+    const speed = s.checks.find((c: { id: string }) => c.id === 'speed');
+    expect(speed.verdict).toBe('info');
+    expect(speed.reason).toContain(line);
+    expect(speed.warning).toContain(warning);
+    expect(speed.numbers).toMatchObject({ baselinePeakGpuMemoryMib: 3000, candidatePeakGpuMemoryMib: 3500 });
+    expect(s.verdict).toBe('pass');
+    for (const f of ['result.log', 'report.md', 'junit.xml']) {
+      const text = readFileSync(path.join(res, f), 'utf8').replace(/&#39;|&apos;/g, "'");
+      expect(text, f).toContain(line);
+    }
+    const run = JSON.parse(readFileSync(path.join(res, 'run.json'), 'utf8'));
+    expect(run.stages.find((x: { id: string }) => x.id === 'train-baseline').gpuMemory).toEqual({ peakMib: 3000 });
   });
 
   it('the subreaper fallback (ACCURACY_GATE_CONTAINMENT=subreaper, as where user namespaces are forbidden) holds the same escapes', async () => {
