@@ -78,8 +78,16 @@ function works(file: string, args: string[]): boolean {
 export const NAMESPACE_INIT =
   'exec 3>&2 2>/dev/null; "$@" 2>&3 3>&-; s=$?; set -- /proc/[0-9]*; [ $# -gt 1 ] && echo "[accuracy-gate] $(($# - 1)) process(es) left running after the command ended: stopped" >&3; exit $s';
 
-function namespaceWrap(kind: ContainmentKind, unshare: string, bash: string, flags: string[]): Containment {
-  return { kind, wrap: (c) => ({ ...c, file: unshare, args: [...flags, '--', bash, '-c', NAMESPACE_INIT, 'accuracy-gate', c.file, ...c.args] }) };
+/**
+ * unshare under `setpriv --pdeathsig KILL` where it has it (util-linux ≥ 2.33): when the gate's
+ * process dies, even by SIGKILL (the runner's last kill, the OOM killer), unshare gets SIGKILL,
+ * and with --kill-child the namespace goes with it. No stage outlives the gate.
+ */
+function namespaceWrap(kind: ContainmentKind, unshare: string, bash: string, flags: string[], env: NodeJS.ProcessEnv): Containment {
+  const setpriv = which('setpriv', env.PATH);
+  const tied = setpriv && works(setpriv, ['--pdeathsig', 'KILL', 'true']) ? [setpriv, '--pdeathsig', 'KILL', unshare] : [unshare];
+  const [file, ...pre] = tied as [string, ...string[]];
+  return { kind, wrap: (c) => ({ ...c, file, args: [...pre, ...flags, '--', bash, '-c', NAMESPACE_INIT, 'accuracy-gate', c.file, ...c.args] }) };
 }
 
 function tryKind(kind: ContainmentKind, env: NodeJS.ProcessEnv): Containment | string {
@@ -91,19 +99,19 @@ function tryKind(kind: ContainmentKind, env: NodeJS.ProcessEnv): Containment | s
     if (!bash) return 'no bash on PATH';
     if (kind === 'pid-namespace') {
       if (!isRoot) return 'not root';
-      return works(unshare, [...NS_FLAGS, 'true']) ? namespaceWrap(kind, unshare, bash, NS_FLAGS) : 'unshare --pid failed (no CAP_SYS_ADMIN here)';
+      return works(unshare, [...NS_FLAGS, 'true']) ? namespaceWrap(kind, unshare, bash, NS_FLAGS, env) : 'unshare --pid failed (no CAP_SYS_ADMIN here)';
     }
     for (const map of ['--map-current-user', '--map-root-user']) {
       const flags = ['--user', map, ...NS_FLAGS];
-      if (works(unshare, [...flags, 'true'])) return namespaceWrap(kind, unshare, bash, flags);
+      if (works(unshare, [...flags, 'true'])) return namespaceWrap(kind, unshare, bash, flags, env);
     }
     return 'unshare --user failed (unprivileged user namespaces not permitted here)';
   }
   if (kind === 'subreaper') {
     const python = which('python3', env.PATH);
     if (!python) return 'no python3 on PATH';
-    if (!works(python, ['-c', SUBREAPER_PY, '0', 'true'])) return 'the python3 subreaper helper failed';
-    return { kind, wrap: (c, graceMs) => ({ ...c, file: python, args: ['-c', SUBREAPER_PY, String(graceMs), c.file, ...c.args] }) };
+    if (!works(python, ['-c', SUBREAPER_PY, String(process.pid), '0', 'true'])) return 'the python3 subreaper helper failed';
+    return { kind, wrap: (c, graceMs) => ({ ...c, file: python, args: ['-c', SUBREAPER_PY, String(process.pid), String(graceMs), c.file, ...c.args] }) };
   }
   return { kind: 'process-group', wrap: (c) => c };
 }

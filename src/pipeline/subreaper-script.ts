@@ -3,13 +3,19 @@
 // stage that detaches (setsid, a double fork, a daemon) is re-parented to it instead of to init.
 // When the command exits, or on SIGTERM/SIGINT/SIGHUP, it signals all its descendants (TERM, the
 // grace, then KILL), reaps them, and exits with the command's status. Node has no prctl; Python's
-// ctypes is on every runner that trains PyTorch. argv: <grace ms> <program> <args...>.
+// ctypes is on every runner that trains PyTorch. When the gate's process dies, the helper gets
+// SIGTERM (PR_SET_PDEATHSIG) and stops the tree the same way. argv: <the gate's pid> <grace ms> <program> <args...>.
 export const SUBREAPER_PY = String.raw`
 import ctypes, os, signal, sys, time
-if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(36, 1, 0, 0, 0) != 0:
     sys.stderr.write('[accuracy-gate] cannot become a child subreaper\n'); sys.exit(125)
-grace = float(sys.argv[1]) / 1000.0
-argv = sys.argv[2:]
+# PR_SET_PDEATHSIG: when the gate dies (even by SIGKILL), SIGTERM here stops the whole tree. A
+# gate that died before this line is seen by the parent pid: then nothing is started.
+libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+if os.getppid() != int(sys.argv[1]): sys.exit(125)
+grace = float(sys.argv[2]) / 1000.0
+argv = sys.argv[3:]
 me = os.getpid()
 status = [None]
 def descendants():
@@ -38,19 +44,22 @@ def reap():
         if pid == 0: return True
         if pid == main: status[0] = st
 def forward(sig, frame): signal_all(sig)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP): signal.signal(s, forward)
 main = os.fork()
 if main == 0:
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP): signal.signal(s, signal.SIG_DFL)
     try: os.execvp(argv[0], argv)
     except OSError as e:
         sys.stderr.write('[accuracy-gate] cannot start %s: %s\n' % (argv[0], e.strerror)); os._exit(127)
-for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP): signal.signal(s, forward)
 while status[0] is None:
     try: pid, st = os.waitpid(-1, 0)
     except ChildProcessError: break
     if pid == main: status[0] = st
 left = descendants()
 if left:
-    sys.stderr.write('[accuracy-gate] %d process(es) left running after the command ended: stopped\n' % len(left)); sys.stderr.flush()
+    # The pipe is gone when the gate died: a failed write must not stop the cleanup.
+    try: os.write(2, b'[accuracy-gate] %d process(es) left running after the command ended: stopped\n' % len(left))
+    except OSError: pass
     signal_all(signal.SIGTERM)
     end = time.monotonic() + grace
     while descendants() and time.monotonic() < end:

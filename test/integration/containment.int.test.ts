@@ -29,13 +29,17 @@ afterEach(() => {
   for (const m of markers.splice(0)) for (const pid of withMarker(m)) process.kill(pid, 'SIGKILL');
 });
 
-/** Live (not zombie) processes whose command line holds `text` (host pids, from /proc). */
+/**
+ * Live (not zombie) processes with an argument that starts with `text` (host pids, from /proc): the
+ * escapees carry the marker as argv[0] (exec -a) or as an argument of their own, while the stage's
+ * wrappers only hold it inside the command string.
+ */
 function withMarker(text: string): number[] {
   return readdirSync('/proc')
     .filter((n) => /^\d+$/.test(n))
     .filter((n) => {
       try {
-        return readFileSync(`/proc/${n}/cmdline`, 'utf8').includes(text) && isRunning(Number(n));
+        return readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(text)) && isRunning(Number(n));
       } catch {
         return false;
       }
@@ -192,6 +196,29 @@ describe('containment (run)', () => {
     const res = onlyRunDir(dir);
     await expectContained(m, res);
     expect(JSON.parse(readFileSync(path.join(res, 'summary.json'), 'utf8')).provenance.containment).toMatch(/^user-pid-namespace \(PID namespace in a user namespace/);
+  });
+
+  it.each(['auto', 'subreaper'])('the gate killed by SIGKILL (%s): its stage goes with it, setsid grandchild included', async (mode) => {
+    const dir = tempDir('contain-kill-');
+    const m = newMarker();
+    const cfg = writeConfig(dir, `setsid bash -c 'trap "" TERM; exec -a ${m}-setsid sleep 300' & (trap '' TERM; exec -a ${m}-child sleep 300) & wait`);
+    let killed = false;
+    const r = await runCli(['run', '--config', cfg], {
+      env: { ...process.env, ACCURACY_GATE_CONTAINMENT: mode },
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (withMarker(`${m}-setsid`).length === 0 || withMarker(`${m}-child`).length === 0) return;
+          clearInterval(poll);
+          killed = true;
+          child.kill('SIGKILL');
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    expect(killed).toBe(true);
+    expect(r.signal).toBe('SIGKILL');
+    for (let i = 0; i < 100 && withMarker(`${m}-`).length > 0; i++) await sleep(100);
+    expect(withMarker(`${m}-`), spawnSync('ps', ['-eo', 'pid,ppid,pgid,stat,cmd']).stdout.toString().split('\n').filter((l) => l.includes(m)).join('\n')).toEqual([]);
   });
 
   it('SIGHUP (the terminal closed): training stopped, the result written, the GPU lock released', async () => {
