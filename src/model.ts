@@ -230,10 +230,9 @@ export interface StageRecord {
   tail?: string[];
   /** The common cause those lines show, one short phrase ("CUDA out of memory"). */
   cause?: string;
-  /** How its processes were held together so none outlived it (pipeline/containment.ts). */
+  /** How its processes were kept from outliving it (pipeline/containment.ts); their peak GPU memory (nvidia-smi). */
   containment?: string;
-  /** Peak GPU memory of its processes (nvidia-smi samples); null with the reason when not measured. */
-  gpuMemory?: { peakMib: number | null; notMeasured?: string; leftovers?: string[] };
+  gpuMemory?: TrainingRun['gpuMemory'];
 }
 
 export interface ArmLabels {

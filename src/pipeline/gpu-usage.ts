@@ -24,6 +24,9 @@ export interface GpuUse {
   leftovers: string[];
 }
 
+/** Where a measured peak comes from, as the reports say it. */
+export const GPU_SOURCE = "nvidia-smi samples of the stage's processes";
+
 export const QUERY_ARGS = ['--query-compute-apps=pid,used_memory', '--format=csv,noheader'];
 
 /** "12345, 10240 MiB" lines (units optional, "[N/A]" skipped). Pure. */
@@ -113,7 +116,7 @@ export function applyGpuMemory(training: Partial<Record<ArmRole, TrainingRun>>, 
     const run = training[role];
     const g = records.find((r) => r.id === `train-${role}`)?.gpuMemory;
     if (!run || !g) continue;
-    if (g.peakMib !== null) run.gpuMemory = { peakMib: g.peakMib, source: "nvidia-smi samples of the stage's processes" };
-    else run.gpuMemory ??= { peakMib: null, source: g.notMeasured ?? 'not measured' };
+    if (g.peakMib !== null) run.gpuMemory = g;
+    else run.gpuMemory ??= g;
   }
 }

@@ -13,7 +13,7 @@ import type { StageId } from './stages.js';
 import { scopedEnvNames } from './plan.js';
 import { createRedactor } from './redact.js';
 import { classifyCause, readLogTail } from './log-tail.js';
-import { watchGpu, type GpuWatch } from './gpu-usage.js';
+import { GPU_SOURCE, watchGpu, type GpuWatch } from './gpu-usage.js';
 
 /** How often a stage's GPU memory is sampled (ms); ACCURACY_GATE_GPU_SAMPLE_MS overrides. */
 const GPU_SAMPLE_MS = 2000;
@@ -100,7 +100,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       seconds: outcome.durationMs / 1000,
       log: s.logName,
       ...(running.containment ? { containment: running.containment } : {}),
-      ...(gpuUse ? { gpuMemory: { peakMib: gpuUse.peakMib ?? null, ...(gpuUse.notMeasured ? { notMeasured: gpuUse.notMeasured } : {}), ...(gpuUse.leftovers.length ? { leftovers: gpuUse.leftovers } : {}) } } : {}),
+      ...(gpuUse ? { gpuMemory: { peakMib: gpuUse.peakMib ?? null, source: gpuUse.notMeasured ?? GPU_SOURCE } } : {}),
     };
     if (outcome.status === 'failed' || outcome.status === 'timeout') {
       // Why it failed, where people look (reports, comment, console): the log's last lines.

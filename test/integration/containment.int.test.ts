@@ -159,7 +159,7 @@ describe('containment (run)', () => {
       expect(text, f).toContain(line);
     }
     const run = JSON.parse(readFileSync(path.join(res, 'run.json'), 'utf8'));
-    expect(run.stages.find((x: { id: string }) => x.id === 'train-baseline').gpuMemory).toEqual({ peakMib: 3000 });
+    expect(run.stages.find((x: { id: string }) => x.id === 'train-baseline').gpuMemory).toEqual({ peakMib: 3000, source: "nvidia-smi samples of the stage's processes" });
   });
 
   it('the subreaper fallback (ACCURACY_GATE_CONTAINMENT=subreaper, as where user namespaces are forbidden) holds the same escapes', async () => {

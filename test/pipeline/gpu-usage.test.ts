@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { childEnv } from '../../src/pipeline/child-env.js';
 import { containmentOf } from '../../src/pipeline/containment.js';
-import { applyGpuMemory, parseComputeApps, watchGpu } from '../../src/pipeline/gpu-usage.js';
+import { GPU_SOURCE, applyGpuMemory, parseComputeApps, watchGpu } from '../../src/pipeline/gpu-usage.js';
 import { createProcessRunner } from '../../src/pipeline/process-runner.js';
 import type { StageRecord, TrainingRun } from '../../src/model.js';
 
@@ -89,11 +89,11 @@ describe('applyGpuMemory', () => {
 
   it("nvidia-smi's peak over HF's metrics; HF's when not measured; else not measured with the reason", () => {
     const training = { baseline: run({ gpuMemory: { peakMib: 900, source: 'HF' } }), candidate: run() };
-    applyGpuMemory(training, [rec('train-baseline', { peakMib: 1200 }), rec('train-candidate', { peakMib: null, notMeasured: 'no nvidia-smi on PATH' })]);
+    applyGpuMemory(training, [rec('train-baseline', { peakMib: 1200, source: GPU_SOURCE }), rec('train-candidate', { peakMib: null, source: 'no nvidia-smi on PATH' })]);
     expect(training.baseline.gpuMemory).toEqual({ peakMib: 1200, source: "nvidia-smi samples of the stage's processes" });
     expect(training.candidate.gpuMemory).toEqual({ peakMib: null, source: 'no nvidia-smi on PATH' });
     const hf = { baseline: run({ gpuMemory: { peakMib: 900, source: 'HF' } }) };
-    applyGpuMemory(hf, [rec('train-baseline', { peakMib: null, notMeasured: 'no nvidia-smi on PATH' })]);
+    applyGpuMemory(hf, [rec('train-baseline', { peakMib: null, source: 'no nvidia-smi on PATH' })]);
     expect(hf.baseline.gpuMemory).toEqual({ peakMib: 900, source: 'HF' });
   });
 });
