@@ -112,7 +112,10 @@ describe('containment (run)', () => {
     const kind = process.geteuid?.() === 0 ? 'pid-namespace' : 'user-pid-namespace';
     expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate').containment).toBe(kind);
     expect(s.provenance.containment).toMatch(new RegExp(`^${kind} \\(PID namespace`));
-    expect(readFileSync(path.join(res, 'result.log'), 'utf8')).not.toContain(HF);
+    const resultLog = readFileSync(path.join(res, 'result.log'), 'utf8');
+    expect(resultLog).not.toContain(HF);
+    expect(resultLog).toMatch(new RegExp(`^containment\\s+= ${kind} \\(PID namespace`, 'm'));
+    for (const f of ['report.md', 'report.html', 'junit.xml']) expect(readFileSync(path.join(res, f), 'utf8'), f).toContain(`${kind} (PID namespace`);
     const run = JSON.parse(readFileSync(path.join(res, 'run.json'), 'utf8'));
     expect(run.stages.find((x: { id: string }) => x.id === 'train-candidate').containment).toBe(kind);
     expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toMatch(/\[accuracy-gate\] \d+ process\(es\) left running after the command ended: stopped/);
