@@ -165,6 +165,18 @@ describe('containment (run)', () => {
     expect(run.stages.find((x: { id: string }) => x.id === 'train-baseline').gpuMemory).toEqual({ peakMib: 3000, source: "nvidia-smi samples of the stage's processes" });
   });
 
+  it("the cache fingerprint command (the config's, so the PR's) is contained too", async () => {
+    const dir = tempDir('contain-fingerprint-');
+    const m = newMarker();
+    const ran = path.join(dir, 'fingerprint-ran');
+    const fingerprint = `setsid bash -c 'exec -a ${m}-fp sleep 300' > /dev/null 2>&1 & sleep 0.3; touch ${ran}; echo torch-2.11`;
+    const cfg = writeConfig(dir, replay('eager'), { cache: { enabled: true, dir: path.join(dir, 'cache'), fingerprint } });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    expect(existsSync(ran)).toBe(true);
+    expect(withMarker(`${m}-`)).toEqual([]);
+  });
+
   it('the subreaper fallback (ACCURACY_GATE_CONTAINMENT=subreaper, as where user namespaces are forbidden) holds the same escapes', async () => {
     const dir = tempDir('contain-subreaper-');
     const m = newMarker();
