@@ -165,6 +165,15 @@ describe('containment (run)', () => {
     expect(run.stages.find((x: { id: string }) => x.id === 'train-baseline').gpuMemory).toEqual({ peakMib: 3000, source: "nvidia-smi samples of the stage's processes" });
   });
 
+  it('validate and run --dry-run say which containment the stages will run under, and why not a stronger one', async () => {
+    const dir = tempDir('contain-plan-');
+    const cfg = writeConfig(dir, replay('eager'));
+    const kind = process.geteuid?.() === 0 ? 'pid-namespace' : 'user-pid-namespace';
+    expect((await runCli(['validate', '--config', cfg])).stdout).toMatch(new RegExp(`^containment: ${kind} \\(PID namespace`, 'm'));
+    const forced = await runCli(['run', '--dry-run', '--config', cfg], { env: { ...process.env, ACCURACY_GATE_CONTAINMENT: 'process-group' } });
+    expect(forced.stdout).toMatch(/^containment: process-group \(process group only: a process that calls setsid can outlive its stage\)/m);
+  });
+
   it("the cache fingerprint command (the config's, so the PR's) is contained too", async () => {
     const dir = tempDir('contain-fingerprint-');
     const m = newMarker();
