@@ -23,8 +23,12 @@ export type ContainmentKind = 'pid-namespace' | 'user-pid-namespace' | 'subreape
 
 export interface Containment {
   kind: ContainmentKind;
-  /** Wraps the stage's command. */
-  wrap(command: ChildCommand, graceMs: number): ChildCommand;
+  /**
+   * Wraps the stage's command. `mask`: files the command must neither read nor write (the runner's
+   * file commands); in a namespace /dev/null is bind-mounted over each, elsewhere only their
+   * variables are withheld (child-env.ts).
+   */
+  wrap(command: ChildCommand, graceMs: number, mask?: string[]): ChildCommand;
   /** Why a stronger mechanism was not used (one line), when one was not. */
   note?: string;
 }
@@ -73,10 +77,13 @@ function works(file: string, args: string[]): boolean {
  * with its status: the command itself must not be init, for which the kernel drops signals it does
  * not handle (`kill -TERM $$` would do nothing). When init exits the kernel kills what is left; it
  * says so in the stage's log first (its own /proc lists only the namespace). bash's own notes
- * ("Segmentation fault") are dropped: the outcome says it.
+ * ("Segmentation fault") are dropped: the outcome says it. Before the command starts, /dev/null is
+ * bind-mounted over each masked file (in the namespace's own mounts only: the gate still writes
+ * the real files). argv: <mount> <n> <n masked files> <program> <args...>.
  */
 export const NAMESPACE_INIT =
-  'exec 3>&2 2>/dev/null; "$@" 2>&3 3>&-; s=$?; set -- /proc/[0-9]*; [ $# -gt 1 ] && echo "[accuracy-gate] $(($# - 1)) process(es) left running after the command ended: stopped" >&3; exit $s';
+  'exec 3>&2 2>/dev/null; m=$1; n=$2; shift 2; while [ "$n" -gt 0 ]; do "$m" --bind /dev/null "$1" || echo "[accuracy-gate] could not mask $1" >&3; n=$((n - 1)); shift; done; ' +
+  '"$@" 2>&3 3>&-; s=$?; set -- /proc/[0-9]*; [ $# -gt 1 ] && echo "[accuracy-gate] $(($# - 1)) process(es) left running after the command ended: stopped" >&3; exit $s';
 
 /**
  * unshare under `setpriv --pdeathsig KILL` where it has it (util-linux ≥ 2.33): when the gate's
@@ -87,7 +94,14 @@ function namespaceWrap(kind: ContainmentKind, unshare: string, bash: string, fla
   const setpriv = which('setpriv', env.PATH);
   const tied = setpriv && works(setpriv, ['--pdeathsig', 'KILL', 'true']) ? [setpriv, '--pdeathsig', 'KILL', unshare] : [unshare];
   const [file, ...pre] = tied as [string, ...string[]];
-  return { kind, wrap: (c) => ({ ...c, file, args: [...pre, ...flags, '--', bash, '-c', NAMESPACE_INIT, 'accuracy-gate', c.file, ...c.args] }) };
+  const mount = which('mount', env.PATH);
+  return {
+    kind,
+    wrap: (c, _graceMs, mask = []) => {
+      const masked = mount ? mask : [];
+      return { ...c, file, args: [...pre, ...flags, '--', bash, '-c', NAMESPACE_INIT, 'accuracy-gate', mount ?? 'mount', String(masked.length), ...masked, c.file, ...c.args] };
+    },
+  };
 }
 
 function tryKind(kind: ContainmentKind, env: NodeJS.ProcessEnv): Containment | string {

@@ -44,10 +44,12 @@ export interface ProcessRunnerOptions {
   echo?: (line: string) => void;
   /** Default: the strongest this runner allows (detectContainment). */
   containment?: Containment;
+  /** Files no stage may read or write (the runner's file commands), masked where containment can. */
+  mask?: string[];
 }
 
 export function createProcessRunner(opts: ProcessRunnerOptions = {}): ProcessRunner {
-  return new Runner(opts.graceMs ?? 3000, opts.registry, opts.echo, opts.containment ?? detectContainment());
+  return new Runner(opts.graceMs ?? 3000, opts.registry, opts.echo, opts.containment ?? detectContainment(), opts.mask ?? []);
 }
 
 class Runner implements ProcessRunner {
@@ -60,8 +62,11 @@ class Runner implements ProcessRunner {
 
   readonly containment: Containment;
 
-  constructor(graceMs: number, registry: ProcessRegistry | undefined, echo: ((line: string) => void) | undefined, containment: Containment) {
+  private readonly mask: string[];
+
+  constructor(graceMs: number, registry: ProcessRegistry | undefined, echo: ((line: string) => void) | undefined, containment: Containment, mask: string[]) {
     this.containment = containment;
+    this.mask = mask;
     this.graceMs = graceMs;
     this.registry = registry;
     this.echo = echo;
@@ -86,7 +91,7 @@ class Runner implements ProcessRunner {
       const outcome = result({ status: 'cancelled', reason, cancelled: true });
       return { pgid: 0, done: Promise.resolve(outcome), abort: () => {} };
     }
-    const run = runStage(spec, this.graceMs, this.containment, this.registry, this.echo);
+    const run = runStage(spec, this.graceMs, { containment: this.containment, mask: this.mask }, this.registry, this.echo);
     this.live.add(run);
     void run.done.then(() => this.live.delete(run));
     return { pgid: run.pgid, containment: run.containment, done: run.done, abort: (reason) => run.stop({ kind: 'aborted', reason }) };

@@ -1,10 +1,12 @@
 // One gate run in this process, as both front ends start it (action/main.ts, cli/run.ts): a
 // cancel controller that SIGINT/SIGTERM/SIGHUP trigger, the process runner, the clock and the heartbeat.
 // A signal stops every stage tree and runGate still writes the partial result dir.
+import { statSync } from 'node:fs';
 import type { Log } from '../log.js';
 import { createCancelController, STOP_SIGNALS } from './cancel.js';
 import { createProcessRunner } from './process-runner.js';
 import { describeContainment } from './containment.js';
+import { FILE_COMMANDS } from './child-env.js';
 import type { ProcessRegistry } from './process-registry.js';
 import { runGate, type RunGateOptions, type RunGateOutcome } from './run-gate.js';
 
@@ -12,6 +14,14 @@ import { runGate, type RunGateOptions, type RunGateOutcome } from './run-gate.js
 export const STAGE_GRACE_MS = 3000;
 /** How often a silent stage says it is still running. */
 export const HEARTBEAT_MS = 60_000;
+
+const isFile = (f: string): boolean => {
+  try {
+    return statSync(f).isFile();
+  } catch {
+    return false;
+  }
+};
 
 export interface SessionWiring {
   log: Log;
@@ -28,7 +38,8 @@ export interface SessionWiring {
 
 export async function runSession(options: RunGateOptions, w: SessionWiring): Promise<RunGateOutcome> {
   const cancel = createCancelController();
-  const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry });
+  const mask = FILE_COMMANDS.map((n) => w.env[n]).filter((f): f is string => !!f && isFile(f));
+  const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry, mask });
   if (runner.containment?.kind === 'process-group') {
     w.log.warn(`containment: ${describeContainment('process-group')} (${runner.containment.note ?? 'asked for'}); see the README, "Containment"`);
   }

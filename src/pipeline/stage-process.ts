@@ -26,6 +26,12 @@ export interface StageSpec {
   onLine?: (line: string) => void;
 }
 
+/** How a stage is held: the mechanism, and the files it must not see (see containment.ts). */
+export interface Contain {
+  containment: Containment;
+  mask: string[];
+}
+
 export interface LiveStage {
   pgid: number;
   /** How the stage's processes were held together (containment.ts); undefined when it never started. */
@@ -40,13 +46,13 @@ function notStarted(logFile: string, reason: string): LiveStage {
   return { pgid: 0, done: Promise.resolve(result({ status: 'failed', reason })), stop: () => {} };
 }
 
-function startChild(spec: StageSpec, containment: Containment, graceMs: number, nonce: string | undefined): ChildProcess | { problem: string } {
+function startChild(spec: StageSpec, contain: Contain, graceMs: number, nonce: string | undefined): ChildProcess | { problem: string } {
   const command = childCommand(spec.command);
   // /bin/sh would only exit 127 for a program it cannot find: say what spawn would have said.
   const missing = findProgram(command.program, spec.cwd, spec.env.PATH);
   if (missing) return { problem: describeSpawnError(command.program, Object.assign(new Error(missing), { code: missing })) };
   try {
-    const wrapped = containment.wrap(command, graceMs);
+    const wrapped = contain.containment.wrap(command, graceMs, contain.mask);
     // The post step kills a recorded group only if its leader carries this run's nonce (checked, not trusted).
     const env = nonce ? { ...spec.env, [GROUP_NONCE_ENV]: nonce } : spec.env;
     return spawn(wrapped.file, wrapped.args, { cwd: spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,7 +64,7 @@ function startChild(spec: StageSpec, containment: Containment, graceMs: number, 
 export function runStage(
   spec: StageSpec,
   graceMs: number,
-  containment: Containment,
+  contain: Contain,
   registry: ProcessRegistry | undefined,
   echo: ((line: string) => void) | undefined,
 ): LiveStage {
@@ -66,7 +72,7 @@ export function runStage(
   const notes: string[] = [];
   const startProblem = checkStart(spec.command, spec.cwd);
   if (startProblem) return notStarted(spec.logFile, startProblem);
-  const child = startChild(spec, containment, graceMs, registry?.nonce);
+  const child = startChild(spec, contain, graceMs, registry?.nonce);
   if ('problem' in child) return notStarted(spec.logFile, child.problem);
   const program = childCommand(spec.command).program;
   const log = openLog(spec.logFile, notes);
@@ -168,5 +174,5 @@ export function runStage(
     void finish();
   });
 
-  return { pgid, containment: containment.kind, done, stop };
+  return { pgid, containment: contain.containment.kind, done, stop };
 }
