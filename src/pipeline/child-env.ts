@@ -6,7 +6,7 @@
 /**
  * The runner's file commands: a child that has them can write the job summary, set the step's
  * outputs, the environment and PATH of later steps (NODE_OPTIONS), and the post step's state.
- * Never passed; where the stage runs in a namespace the files themselves are masked too.
+ * Never passed; under the pid-namespace containment (root) the files themselves are masked too.
  */
 export const FILE_COMMANDS = ['GITHUB_STEP_SUMMARY', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_OUTPUT', 'GITHUB_PATH'];
 
