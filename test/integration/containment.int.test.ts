@@ -289,7 +289,7 @@ describe('containment (action)', () => {
   });
 
   const namespaced = detectContainment().kind === 'pid-namespace';
-  it.skipIf(!namespaced)('file commands, a forged pid file, detached writers: none reaches the summary, outputs, later steps, the artifact or post', async () => {
+  it(`file commands${namespaced ? ' (also by path)' : ''}, a forged pid file, detached writers: none reaches the summary, outputs, later steps, the artifact or post`, async () => {
     const job = newJob();
     const m = newMarker();
     const started = path.join(job.dir, 'started');
@@ -301,7 +301,7 @@ describe('containment (action)', () => {
     victim.unref();
     // Braces doubled: the config's placeholder syntax ({output}) takes `{{` for a literal brace.
     const forge = `{{"version":1,"groups":[{{"pgid":${victim.pid},"id":"train-candidate","since":""}}]}}`;
-    const attack = [
+    const byVariable = [
       `echo "file-commands=[$GITHUB_STEP_SUMMARY|$GITHUB_OUTPUT|$GITHUB_ENV|$GITHUB_PATH|$GITHUB_STATE]"`,
       `[ -n "$GITHUB_STEP_SUMMARY" ] && echo '## ✅ PASS (forged)' >> "$GITHUB_STEP_SUMMARY"`,
       `[ -n "$GITHUB_OUTPUT" ] && printf 'verdict<<EOF\\nforged\\nEOF\\n' >> "$GITHUB_OUTPUT"`,
@@ -309,14 +309,17 @@ describe('containment (action)', () => {
       `[ -n "$GITHUB_PATH" ] && echo '/tmp/evil' >> "$GITHUB_PATH"`,
       `[ -n "$GITHUB_STATE" ] && printf 'pid-file<<EOF\\n/tmp/forged.json\\nEOF\\n' >> "$GITHUB_STATE"`,
       `for f in "$RUNNER_TEMP"/accuracy-gate-*.pids.json; do echo '${forge}' > "$f"; done`,
-      // Without the variables, by path (the runner's are $RUNNER_TEMP/_runner_file_commands/*; this job's are in $RUNNER_TEMP):
-      // masked under pid-namespace (root) only (README: elsewhere the files stay writable by path).
+    ];
+    // Without the variables, by path (the runner's are $RUNNER_TEMP/_runner_file_commands/*; this job's are in $RUNNER_TEMP):
+    // masked under pid-namespace (root) only (README: elsewhere the files stay writable by path).
+    const byPath = [
       `for f in "$RUNNER_TEMP"/summary "$RUNNER_TEMP"/_runner_file_commands/step_summary_*; do [ -f "$f" ] && echo '## ✅ PASS (forged by path)' >> "$f"; done`,
       `[ -f "$RUNNER_TEMP/output" ] && printf 'verdict<<EOF\\nforged\\nEOF\\n' >> "$RUNNER_TEMP/output"`,
       `[ -f "$RUNNER_TEMP/state" ] && printf 'pid-nonce<<EOF\\n0123456789abcdef0123456789abcdef\\nEOF\\n' >> "$RUNNER_TEMP/state"`,
       `[ -f "$RUNNER_TEMP/env" ] && echo 'NODE_OPTIONS=--require=/tmp/evil.js' >> "$RUNNER_TEMP/env"`,
       `echo "summary-by-path=[$(cat "$RUNNER_TEMP/summary" 2>&1 | head -c 20)]"`,
-    ].join('\n');
+    ];
+    const attack = [...byVariable, ...(namespaced ? byPath : [])].join('\n');
     const model = path.join(job.dir, 'model');
     mkdirSync(model, { recursive: true });
     writeFileSync(path.join(model, 'config.json'), '{"model_type": "llama"}\n');
@@ -354,9 +357,11 @@ describe('containment (action)', () => {
       expect(readFileSync(envFile, 'utf8')).toBe('');
       expect(readFileSync(pathFile, 'utf8')).toBe('');
       expect(run.state['pid-file']).not.toBe('/tmp/forged.json');
-      expect(run.state['pid-nonce']).not.toBe('0123456789abcdef0123456789abcdef');
-      // In a namespace the files themselves are masked (/dev/null bound over them): read empty, written nowhere.
-      expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('summary-by-path=[]');
+      if (namespaced) {
+        // The files themselves are masked (/dev/null bound over them): read empty, written nowhere.
+        expect(run.state['pid-nonce']).not.toBe('0123456789abcdef0123456789abcdef');
+        expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('summary-by-path=[]');
+      }
       // The artifact was uploaded, and what was swept is what it holds.
       expect(run.outputs['artifact-id'], run.stdout).toMatch(/^\d+$/);
       const art = artifacts.artifacts.slice(before).find((a) => a.finalized)!;
