@@ -158,7 +158,8 @@ describe('containment (run)', () => {
     expect(speed.warning).toContain(warning);
     expect(speed.numbers).toMatchObject({ baselinePeakGpuMemoryMib: 3000, candidatePeakGpuMemoryMib: 3500 });
     expect(s.verdict).toBe('pass');
-    for (const f of ['result.log', 'report.md', 'junit.xml']) {
+    expect(r.stdout).toContain(line); // the console
+    for (const f of ['result.log', 'report.md', 'report.html', 'junit.xml']) {
       const text = readFileSync(path.join(res, f), 'utf8').replace(/&#39;|&apos;/g, "'");
       expect(text, f).toContain(line);
     }
