@@ -50,6 +50,8 @@ export interface TrainingRun {
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
+  /** Peak GPU memory (MiB) and where it is from; peakMib null: not measured, `source` says why. */
+  gpuMemory?: { peakMib: number | null; source: string };
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
   notes: string[];
 }
@@ -228,6 +230,9 @@ export interface StageRecord {
   tail?: string[];
   /** The common cause those lines show, one short phrase ("CUDA out of memory"). */
   cause?: string;
+  /** How its processes were kept from outliving it (pipeline/containment.ts); their peak GPU memory (nvidia-smi). */
+  containment?: string;
+  gpuMemory?: TrainingRun['gpuMemory'];
 }
 
 export interface ArmLabels { baseline: string; candidate: string }

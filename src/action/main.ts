@@ -12,7 +12,7 @@ import { readEvent, type EventInfo } from './event.js';
 import { coreLog } from './core-log.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
-import { createProcessRegistry } from '../pipeline/process-registry.js';
+import { createProcessRegistry, newGroupNonce } from '../pipeline/process-registry.js';
 import type { RunGateOutcome } from '../pipeline/run-gate.js';
 import { runSession } from '../pipeline/session.js';
 import { baseProvenance } from '../engine/provenance.js';
@@ -78,7 +78,9 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
   const values = collectSecrets(io.env, [], secretNamesOf(config)).values.filter((v) => v !== settings.token);
   for (const v of secretForms(values, { encoded: false })) io.setSecret(v);
   const pidFile = path.join(io.env.RUNNER_TEMP ?? os.tmpdir(), `accuracy-gate-${process.pid}.pids.json`);
+  const nonce = newGroupNonce();
   io.saveState(State.PidFile, pidFile);
+  io.saveState(State.PidNonce, nonce);
   const trust = trustPolicy(event, config.cache.writeOn);
   if (trust.why) io.info(`baseline cache and nightly history: read only (${trust.why})`);
   const outcome = await runSession(
@@ -102,7 +104,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
       env: io.env,
       secrets: [settings.token].filter(Boolean),
       echo: (line) => io.info(line),
-      registry: createProcessRegistry(pidFile),
+      registry: createProcessRegistry(pidFile, nonce),
       // The runner sends SIGINT, then SIGTERM 7.5 s later, to this process only: stop the stage
       // trees ourselves and let runGate write the partial result dir.
       onSignal: (sig) => {

@@ -4,6 +4,7 @@
 // never see a half-written entry; the first complete writer wins.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { detectContainment } from './containment.js';
 import {
   cpSync,
   existsSync,
@@ -65,10 +66,14 @@ export function cacheKey(p: CacheKeyParts): CacheKey {
   return { key: `${p.kind}-${key}`, parts };
 }
 
-/** Runs the user's fingerprint command (no shell splicing: the command comes from the config file). */
+/**
+ * Runs the user's fingerprint command (no shell splicing: the command comes from the config file,
+ * which a PR can change: contained like a stage, so nothing it starts outlives it).
+ */
 export function runFingerprint(command: string | undefined, cwd: string, env: Record<string, string>): string {
   if (!command) return '';
-  return execFileSync('bash', ['-c', command], { cwd, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = detectContainment().wrap({ file: 'bash', args: ['-c', command], program: 'bash' }, 1000);
+  return execFileSync(c.file, c.args, { cwd, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export interface CacheEntryMeta {

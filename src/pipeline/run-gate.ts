@@ -24,6 +24,8 @@ import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets, secretNamesOf } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
+import { containmentProvenance } from './containment.js';
+import { applyGpuMemory } from './gpu-usage.js';
 import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
 /** CheckRunOptions (config, its source, baseDir, stages, result root and model overrides) and more. */
@@ -152,6 +154,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
       ...(ctx.parallelNotes?.length ? { 'ran-in-parallel': ctx.parallelNotes.join('; ') } : {}),
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
+      ...containmentProvenance(ctx.records, deps.runner.containment),
     },
     synthetic: opts.synthetic,
     ...(opts.failOn ? { failOn: opts.failOn } : {}),
@@ -189,6 +192,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 /** Step 5: read what the stages produced and decide. */
 function compareStage(ctx: RunContext): GateResult {
   const inputs = loadInputs(engineSource(ctx));
+  applyGpuMemory(inputs.training, ctx.records);
   if (ctx.quick) return quickCompare(ctx, inputs.training);
   return decide(inputs, ctx.config.checks, ctx.records);
 }

@@ -139,7 +139,7 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
       lmEval: DEFAULT_POLICY.lmEval,
       custom: DEFAULT_POLICY.custom,
       mtbench: { enabled: true, margin: 0.25, confidence: 0.9, resamples: 2000, seed: 7, floor: 2.5, maxMissing: 0.05 },
-      speed: { enabled: true, warnBelow: 0.95, warmupFraction: 0.1 },
+      speed: { enabled: true, warnBelow: 0.95, warmupFraction: 0.1, memoryWarnOver: 0.1 },
     });
     expect(c.earlyAbort).toEqual({ enabled: false, bound: 0.2, consecutive: 5 });
     expect(c.cache).toEqual({
