@@ -21,6 +21,7 @@ import { coreIo, type ActionIo } from './action-io.js';
 import { trustPolicy } from './trust.js';
 import { PreflightError } from '../pipeline/preflight.js';
 import { collectSecrets } from '../pipeline/redact.js';
+import { openStateStore, restoreHistory, saveHistory } from './state-store.js';
 
 /** The nightly history lives beside the cache, on the self-hosted runner's persistent disk. */
 function historyFile(config: GateConfig): string {
@@ -69,6 +70,9 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
   io.saveState(State.PidFile, pidFile);
   const trust = trustPolicy(event, config.cache.writeOn);
   if (trust.why) io.info(`baseline cache and nightly history: read only (${trust.why})`);
+  // Ephemeral runners start with an empty disk: GitHub's cache service keeps the state too.
+  const remote = openStateStore(config, coreLog());
+  if (remote) await restoreHistory(remote, config, historyFile(config), io.env, coreLog());
   const outcome = await runSession(
     {
       config,
@@ -82,6 +86,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
       runUrl: runUrl(event),
       // The trend is shown on every run; only trusted runs are recorded.
       history: { file: historyFile(config), record: trust.recordHistory },
+      remote,
     },
     {
       log: coreLog(),
@@ -98,6 +103,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
     },
   );
   io.saveState(State.ResultDir, outcome.resultDir);
+  if (remote && trust.recordHistory) await saveHistory(remote, config, historyFile(config), io.env, coreLog());
   return outcome;
 }
 

@@ -24,6 +24,8 @@ import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
+import { pushEntries, type RemoteStore } from './remote-cache.js';
+import { quickBaselineCheck } from './quick-baseline.js';
 import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
 /** CheckRunOptions (config, its source, baseDir, stages, result root and model overrides) and more. */
@@ -37,6 +39,8 @@ export interface RunGateOptions extends CheckRunOptions {
   history?: { file: string; record: boolean };
   /** The quick tier (`run --quick`): `steps` overrides the config's `quick.steps`. */
   quick?: { steps?: number };
+  /** A store beside the local cache dir (GitHub's cache service, for ephemeral runners). */
+  remote?: RemoteStore;
 }
 
 export interface RunGateOutcome {
@@ -96,7 +100,9 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   });
 
   const want = (s: StageId) => ctx.stages.includes(s);
-  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
+  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : await restoreBaseline(ctx, opts.remote);
+  const times = lastRunTimes(root, dir);
+  const go = dirError ? false : quickBaselineCheck(ctx, cache.hit, times);
   // As saveBaseline's call below: only a trusted run with the compare stage writes the cache.
   cache.writable = opts.allowCacheWrite && config.cache.writeOn !== 'never' && want('compare');
   // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
@@ -104,10 +110,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),
     ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage),
   ].map((id) => ({ title: stageTitle(id, config.arms) }));
-  ctx.deps = { ...deps, log: progressLog(deps.log, plan, lastRunTimes(root, dir)) };
+  ctx.deps = { ...deps, log: progressLog(deps.log, plan, times) };
 
   // One gate at a time on this machine's GPUs, from the first training to the last evaluation.
-  if (!dirError) {
+  if (go) {
     const gpus = await lockGpus(ctx);
     try {
       if (gpus.ok) await gpuStages(ctx, root, cache);
@@ -124,7 +130,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   if (ctx.verdictNotes?.length) decided.warnings = [...(decided.warnings ?? []), ...ctx.verdictNotes];
   const result = redactDeep(decided, secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
-  if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
+  if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) {
+    const kept = saveBaseline(ctx, result, cache);
+    if (opts.remote && cache.store) await pushEntries(cache.store, kept, opts.remote, deps.log);
+  }
   if (!dirError) writeRunManifest(ctx, started, true);
 
   const reportCtx: ReportContext = redactDeep<ReportContext>({

@@ -169,7 +169,7 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
     expect(c.evaluations).toEqual({ evalLoss: { enabled: true, documents: 'eval_losses.jsonl' } });
     expect(c.checks).toEqual(DEFAULT_POLICY);
     expect(c.earlyAbort).toEqual({ enabled: true, bound: 0.1, consecutive: 3 });
-    expect(c.cache).toEqual({ enabled: false, dir: '~/.cache/accuracy-gate', files: [], writeOn: 'default-branch' });
+    expect(c.cache).toEqual({ enabled: false, dir: '~/.cache/accuracy-gate', files: [], writeOn: 'default-branch', serviceTimeoutSeconds: 60 });
     expect(c.artifact).toEqual({ include: [], exclude: [] });
   });
 
