@@ -121,7 +121,8 @@ function restoreRows(ctx: RunContext, role: Role, file: string, modelId: string)
 /**
  * Writes the entries this run can vouch for (the caller checks the branch): after a non-failing run,
  * or after one whose verdict the candidate's failed or stopped training fixed, when the baseline's
- * own curve is finite (the evaluations that ran only for the cache are stored then).
+ * own curve is finite (the evaluations that ran only for the cache are stored then). Returns the
+ * keys it wrote.
  */
 export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse): string[] {
   const kept: string[] = [];
@@ -135,7 +136,9 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
     try {
       const wrote = use.store!.put({ key, parts, createdAt, commit, data }, files);
       ctx.deps.log.info(wrote ? `cache: stored ${what} as ${key}` : `cache: ${key} already stored by another run`);
-      kept.push(key);
+      // Only what this run wrote goes on to the remote store: an entry another process put there
+      // in the meantime is not vouched for by this run.
+      if (wrote) kept.push(key);
     } catch (e) {
       ctx.deps.log.warn(`cache: could not store ${what}: ${errorMessage(e)}`);
     }
