@@ -103,6 +103,22 @@ describe('ephemeral runners: the baseline through GitHub cache service', () => {
     expect(readdirSync(path.join(pr.dir, '.cache', 'accuracy-gate-service'))).toEqual([]);
   });
 
+  it("branch scoping: a feature branch's entry (write-on: always) is its own; main on a fresh runner does not restore it", async () => {
+    const cache = { enabled: true, 'service-timeout': 3, 'write-on': 'always', fingerprint: 'echo scoping' };
+    const feature = runner({ name: 'scoped-gate', cache });
+    const first = await runAction('index', feature, { event: 'push', payload: { ref: 'refs/heads/feature', repository }, inputs: inputs(), env: serviceEnv('refs/heads/feature', '8001') });
+    expect(first.code, first.stdout).toBe(0);
+    const entry = results.cache.entries.find((e) => e.finalized && e.scope === 'refs/heads/feature');
+    expect(entry?.key).toMatch(/^accuracy-gate-baseline-/);
+    const main = runner({ name: 'scoped-gate', cache });
+    const second = await runAction('index', main, { event: 'push', payload: { ref: 'refs/heads/main', repository }, inputs: inputs(), env: serviceEnv('refs/heads/main', '8002') });
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.stdout).not.toContain('restored from GitHub');
+    expect(readFileSync(path.join(main.workspace, 'baseline-ran.txt'), 'utf8')).toBe('ran\n');
+    // Main stores its own, under the same key, in its own scope.
+    expect(results.cache.entries.filter((e) => e.key === entry?.key && e.finalized).map((e) => e.scope).sort()).toEqual(['refs/heads/feature', 'refs/heads/main']);
+  });
+
   it('a nightly on a fresh runner sees the previous nights: the trend and the baseline-drift check', { timeout: 240_000 }, async () => {
     const nights: ReturnType<typeof summaryOf>[] = [];
     for (let i = 0; i < 4; i++) {
