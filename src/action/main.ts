@@ -23,7 +23,7 @@ import { PreflightError } from '../pipeline/preflight.js';
 import { collectSecrets } from '../pipeline/redact.js';
 import { openStateStore, restoreHistory, saveHistory } from './state-store.js';
 
-/** The nightly history lives beside the cache, on the self-hosted runner's persistent disk. */
+/** The nightly history lives beside the cache on the runner's disk, and in GitHub's cache service (state-store.ts). */
 function historyFile(config: GateConfig): string {
   return path.join(expandHome(config.cache.dir), 'history', `${config.name}.jsonl`);
 }
