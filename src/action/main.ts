@@ -25,8 +25,9 @@ import { PreflightError } from '../pipeline/preflight.js';
 import { escapeMentions } from '../github/mentions.js';
 import { collectSecrets, secretNamesOf } from '../pipeline/redact.js';
 import { secretForms } from '../pipeline/secret-forms.js';
+import { openStateStore, restoreHistory, saveHistory } from './state-store.js';
 
-/** The nightly history lives beside the cache, on the self-hosted runner's persistent disk. */
+/** The nightly history lives beside the cache on the runner's disk, and in GitHub's cache service (state-store.ts). */
 function historyFile(config: GateConfig): string {
   return path.join(expandHome(config.cache.dir), 'history', `${config.name}.jsonl`);
 }
@@ -83,6 +84,9 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
   io.saveState(State.PidNonce, nonce);
   const trust = trustPolicy(event, config.cache.writeOn);
   if (trust.why) io.info(`baseline cache and nightly history: read only (${trust.why})`);
+  // Ephemeral runners start with an empty disk: GitHub's cache service keeps the state too.
+  const remote = openStateStore(config, coreLog());
+  if (remote) await restoreHistory(remote, config, historyFile(config), io.env, coreLog());
   const outcome = await runSession(
     {
       config,
@@ -98,6 +102,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
       // The trend is shown on every run; only trusted runs are recorded.
       history: { file: historyFile(config), record: trust.recordHistory },
       acknowledgment: ack,
+      remote,
     },
     {
       log: coreLog(),
@@ -114,6 +119,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
     },
   );
   io.saveState(State.ResultDir, outcome.resultDir);
+  if (remote && trust.recordHistory) await saveHistory(remote, config, historyFile(config), io.env, coreLog());
   return outcome;
 }
 
