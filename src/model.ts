@@ -1,4 +1,6 @@
 // The data that flows from readers through checks to reports. Pure types: no I/O here.
+import type { RunSetup, SetupContract } from './model-setup.js';
+export type * from './model-setup.js';
 
 export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid'] as const;
 /** A gate verdict. `invalid` is an infrastructure verdict (crash, missing/malformed data), not a product one. */
@@ -17,7 +19,7 @@ export interface LossPoint {
   /** May be NaN/±Infinity: the Trainer writes bare NaN and the checks must see it. */
   loss: number;
   gradNorm?: number;
-  // No learning_rate or epoch: unread per point, and costly on 200k points (docs/bench-rss.md).
+  // No learning_rate or epoch: costly per point on 200k points (docs/bench-rss.md); the learning rates are TrainingRun.setup's column.
 }
 
 /** What one training arm produced, read from an HF Trainer output dir and/or its training log. */
@@ -43,13 +45,12 @@ export interface TrainingRun {
   curve: LossPoint[];
   /** Optimizer steps per epoch, from the last logged point with an epoch (places the other arm's log dicts). */
   stepsPerEpoch?: number;
-  /**
-   * Set when the curve was read from a log whose loss steps cannot be established: the points'
-   * steps are then ordinals and must not be compared (the reason says why).
-   */
+  /** Set when the curve was read from a log whose loss steps cannot be established (its steps are ordinals, not to compare). */
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
+  /** What the arm states about its setup, learning rates included (absent: nothing read). */
+  setup?: RunSetup;
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
   notes: string[];
 }
@@ -61,10 +62,7 @@ export interface JudgmentItem {
   score: number;
 }
 
-export interface CategoryScore {
-  average: number;
-  n: number;
-}
+export interface CategoryScore { average: number; n: number }
 
 /** One model id's MT-Bench result, computed exactly as FastChat `show_result` does. */
 export interface MtBenchScores {
@@ -235,7 +233,6 @@ export interface ArmLabels {
   candidate: string;
 }
 
-/** Everything the checks decided from, plus their results. The reports render this. */
 export interface QuickTier {
   /** The last step gated (the candidate was stopped once it logged a loss at or after it). */
   steps: number;
@@ -245,6 +242,7 @@ export interface QuickTier {
   notRun: string[];
 }
 
+/** Everything the checks decided from, plus their results. The reports render this. */
 export interface GateResult {
   verdict: Verdict;
   /** One line, e.g. "FAIL: loss curve gap 3.1 % > 2 %". */
@@ -269,6 +267,8 @@ export interface GateResult {
   history?: HistoryEntry[];
   /** Facts about the inputs that do not change the verdict but a reader must see (every report shows them). */
   warnings?: string[];
+  /** The arms' setups side by side, and the probable causes of a gap (absent: no training read). */
+  setup?: SetupContract;
 }
 
 /** One recorded run in the nightly history (history/history.ts). */

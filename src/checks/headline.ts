@@ -44,6 +44,7 @@ function signed(x: number | null): string {
 /** One short phrase for a check, for the headline. */
 export function phrase(c: CheckResult): string {
   const short = SHORT[c.id] ?? c.id;
+  if (c.id === 'setup') return c.reason; // "not comparable: …"
   if (c.verdict === 'invalid' || c.value === null) return `${short}: ${c.reason}`;
   if (c.id === 'finite') {
     if (c.verdict === 'pass') return 'losses finite';
@@ -62,7 +63,8 @@ export function phrase(c: CheckResult): string {
   if (c.id === 'speed') return `speed: candidate ${ratio(c.value)} of baseline (${(c.value as number) < 1 ? 'slower' : 'faster'})`;
   // CI-based checks decide on more than the value against one bound: their reason says how.
   if (CI_CHECKS.test(c.id) || c.unit !== 'relative') return `${short}: ${c.reason}`;
-  return `${short} ${c.id === 'loss-curve' ? 'gap' : 'Δ'} ${compare(c)}`;
+  const onset = c.id === 'loss-curve' && c.verdict !== 'pass' ? c.numbers.onsetStep : null;
+  return `${short} ${c.id === 'loss-curve' ? 'gap' : 'Δ'} ${compare(c)}${typeof onset === 'number' ? `, onset at step ${onset}` : ''}`;
 }
 
 /** FAIL > INVALID > INCONCLUSIVE > PASS; 'info' checks never gate. */
@@ -85,6 +87,7 @@ export function makeHeadline(
   problems: Problem[],
   labels: ArmLabels,
   earlyAbort?: { step: number; reason: string },
+  causes: readonly string[] = [],
 ): string {
   const by = (v: string): CheckResult[] => checks.filter((c) => c.verdict === v);
   let body: string;
@@ -109,5 +112,8 @@ export function makeHeadline(
     const shown = (key.length > 0 ? key : passed.slice(0, 1)).map(phrase).join(', ');
     body = `${passed.length} check(s) pass; ${shown}`;
   }
+  // A FAIL names its probable cause (the setup contract's differences; a probe adds the first
+  // module that computes differently to the same list).
+  if (verdict === 'fail' && causes.length > 0) body += ` — probable cause: ${causes.join('; ')}`;
   return `${verdict.toUpperCase()}: ${body} (${labels.baseline} vs ${labels.candidate})`;
 }

@@ -1,7 +1,7 @@
 // The checks' entry point: data + policy in, verdict + headline + CheckResults out. Pure: no fs,
 // no process, no @actions. Every check returns a result (INVALID with a reason) rather than throw.
 
-import type { ArmLabels, ArmRole, CheckResult, EvaluationInputs, MtBenchScores, Problem, Role, TrainingRun, Verdict } from '../model.js';
+import type { ArmLabels, ArmRole, CheckResult, EvaluationInputs, MtBenchScores, Problem, Role, SetupContract, TrainingRun, Verdict } from '../model.js';
 import type { Policy } from './policy.js';
 import { checkLossCurve, checkLossTail } from './curve.js';
 import { checkCustom } from './custom.js';
@@ -12,6 +12,7 @@ import { makeHeadline, overallVerdict } from './headline.js';
 import { checkMtBench } from './mtbench.js';
 import { checkEvalLoss, checkTrainLoss } from './scalar.js';
 import { checkSpeed } from './speed.js';
+import { compareSetup, markNotComparable, notComparableCheck } from './setup.js';
 
 /** `evalDocs`, `lmEval` (+ `lmEvalSelection`) and `custom`: optional, absent when not configured or not found. */
 export interface CheckInputs extends EvaluationInputs {
@@ -30,6 +31,8 @@ export interface ChecksOutcome {
   verdict: Verdict;
   headline: string;
   checks: CheckResult[];
+  /** Both arms' setups side by side (absent when neither states one). */
+  setup?: SetupContract;
 }
 
 /** Run every enabled check, in the order reports show them, and decide the overall verdict. */
@@ -48,8 +51,12 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
     policy.mtbench.enabled ? checkMtBench(inputs.mtbench, policy.mtbench) : null,
     policy.speed.enabled ? checkSpeed(training, policy.speed) : null,
   ];
-  const checks = all.filter((c): c is CheckResult => c !== null);
+  let checks = all.filter((c): c is CheckResult => c !== null);
+  // Arms that cannot be aligned (other data, another model): INVALID "not comparable", not a FAIL.
+  const setup = compareSetup(training);
+  if (setup?.notComparable) checks = [notComparableCheck(setup), ...checks.map(markNotComparable)];
   const verdict = overallVerdict(checks, inputs.problems, aborted);
-  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort);
-  return { verdict, headline, checks };
+  const causes = verdict === 'fail' ? (setup?.causes ?? []) : [];
+  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort, causes);
+  return { verdict, headline, checks, ...(setup ? { setup } : {}) };
 }

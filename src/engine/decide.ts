@@ -4,7 +4,10 @@ import type { Policy } from '../checks/policy.js';
 import { runChecks, type CheckInputs } from '../checks/index.js';
 
 export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[] = []): GateResult {
-  const { verdict, headline, checks } = runChecks(inputs, policy);
+  const { verdict, headline, checks, setup } = runChecks(inputs, policy);
+  // A setup difference outside a FAIL (where the headline names it) is still something to see.
+  const setupWarnings = verdict !== 'fail' && !setup?.notComparable ? (setup?.causes ?? []).map((c) => `setup differs: ${c}`) : [];
+  const warnings = [...(inputs.warnings ?? []), ...setupWarnings];
   return {
     verdict,
     headline,
@@ -15,7 +18,8 @@ export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[
     problems: inputs.problems,
     stages,
     earlyAbort: inputs.earlyAbort,
-    ...(inputs.warnings?.length ? { warnings: [...inputs.warnings] } : {}),
+    ...(warnings.length ? { warnings } : {}),
+    ...(setup ? { setup } : {}),
     // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
     ...(inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {}),
     ...(inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {}),
