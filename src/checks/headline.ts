@@ -102,7 +102,9 @@ export function makeHeadline(
     if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
     else if (invalid.length > 0) body = phrase(invalid[0]);
     else body = 'no check could run';
-    body += more(total - 1, 'problem(s)');
+    // Arms that cannot be aligned: the other checks were measured but are no verdict.
+    const apart = problems.length === 0 && invalid[0]?.id === 'setup';
+    body += apart ? more(invalid.length - 1, 'check(s) not compared') : more(total - 1, 'problem(s)');
   } else if (verdict === 'inconclusive') {
     const grey = by('inconclusive');
     body = `${phrase(grey[0])}${more(grey.length - 1, 'inconclusive check(s)')}`;

@@ -43,7 +43,7 @@ function same(key: SetupKey, a: number, b: number): boolean {
 
 /** 2318 → "2,318"; a quotient like steps per epoch keeps one decimal at most. */
 export function setupNumber(x: number): string {
-  return Number.isInteger(x) ? x.toLocaleString('en-US') : String(Math.round(x * 10) / 10);
+  return x.toLocaleString('en-US', { maximumFractionDigits: 1 });
 }
 
 /** 0.7 → "0.70×", 10000 → "10,000×", 0.001 → "0.001×". */
@@ -150,7 +150,7 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
     minRatio: differing > 0 ? min : null,
     maxRatio: differing > 0 ? max : null,
   };
-  if (differing === 0) return { row: { ...row, status: 'same', note: `same at all ${common} logged steps in common` }, comparison };
+  if (differing === 0) return { row: { ...row, status: 'same', note: `at all ${common} logged steps in common` }, comparison };
   const constant = Number.isFinite(max) && min > 0 && max / min - 1 <= 5 * LR_TOLERANCE;
   const times = constant ? `${ratioText(Math.sqrt(min * max))} the baseline's` : `${ratioText(min)} to ${ratioText(max)} the baseline's`;
   let note: string;

@@ -24,7 +24,7 @@ export function setupCell(v: number | string | null): string {
 
 /** The last column: "same", "differs: 0.70× the baseline's at every step", "differs (not comparable)". */
 export function setupStatus(row: SetupRow): string {
-  if (row.status !== 'differs') return row.status;
+  if (row.status !== 'differs') return row.note ? `${row.status} ${row.note}` : row.status;
   const apart = (NOT_COMPARABLE as readonly string[]).includes(row.key) ? ' (not comparable)' : '';
   return row.note ? `differs${apart}: ${row.note}` : `differs${apart}`;
 }
