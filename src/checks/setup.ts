@@ -117,6 +117,7 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
   let sameAfterFirst = false;
   let min = Infinity;
   let max = -Infinity;
+  const ratios: number[] = [];
   for (let i = 0, j = 0; i < b.steps.length && j < c.steps.length; ) {
     if (b.steps[i] < c.steps[j]) i++;
     else if (b.steps[i] > c.steps[j]) j++;
@@ -135,6 +136,7 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
           lastSameBefore = lastSame;
         }
         const r = x === 0 ? Infinity : y / x;
+        ratios.push(r);
         min = Math.min(min, r);
         max = Math.max(max, r);
       }
@@ -151,12 +153,16 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
     maxRatio: differing > 0 ? max : null,
   };
   if (differing === 0) return { row: { ...row, status: 'same', note: `at all ${common} logged steps in common` }, comparison };
+  // A constant ratio is an LR scale; otherwise the median says how far off, the range how uneven
+  // (fp16's skipped steps hold the scheduler back a step now and then).
   const constant = Number.isFinite(max) && min > 0 && max / min - 1 <= 5 * LR_TOLERANCE;
-  const times = constant ? `${ratioText(Math.sqrt(min * max))} the baseline's` : `${ratioText(min)} to ${ratioText(max)} the baseline's`;
+  const median = ratios.sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)];
+  const times = `${ratioText(median)} the baseline's`;
+  const spread = constant ? '' : ` (${ratioText(min)} to ${ratioText(max)})`;
   let note: string;
-  if (differing === common) note = `${times} at every step`;
-  else if (!sameAfterFirst) note = `the baseline's until step ${lastSameBefore}, then ${times} from step ${first} on`;
-  else note = `${times} at ${differing} of ${common} logged steps, first at step ${first}`;
+  if (differing === common) note = `${times} at every step${spread}`;
+  else if (!sameAfterFirst) note = `the baseline's until step ${lastSameBefore}, then ${times} from step ${first} on${spread}`;
+  else note = `${times} at ${differing} of ${common} logged steps, first at step ${first}${spread}`;
   return {
     row: { ...row, status: 'differs', note },
     cause: `the candidate's logged learning_rate is ${note}: the schedule differs, not the numerics`,
