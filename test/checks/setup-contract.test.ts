@@ -10,6 +10,7 @@ import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import { decide } from '../../src/engine/decide.js';
 import type { GateResult, TrainingRun } from '../../src/model.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
+import { compareSetup } from '../../src/checks/setup.js';
 import { hfRun, TINY_HEADER } from '../helpers/hf-setup.js';
 
 const RECORDED = fileURLToPath(new URL('../../examples/recorded', import.meta.url));
@@ -121,5 +122,36 @@ describe('unknown fields are "not stated", never guessed', () => {
     const examples = r.setup!.rows.find((x) => x.key === 'numExamples')!;
     expect(examples).toEqual({ key: 'numExamples', label: 'Num examples', baseline: 99, candidate: null, status: 'not stated' });
     expect(r.setup!.notComparable).toBeUndefined();
+  });
+});
+
+describe('the logged learning rates compared step by step', () => {
+  const withLr = (steps: number[], values: number[]): TrainingRun => ({
+    source: 'x',
+    files: [],
+    curve: [],
+    notes: [],
+    setup: { values: {}, from: {}, learningRate: { steps: Float64Array.from(steps), values: Float64Array.from(values) } },
+  });
+  const steps = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
+  const lr = steps.map((s) => 1e-3 * (1 - s / 200));
+  const note = (cand: number[], candSteps = steps) => compareSetup({ baseline: withLr(steps, lr), candidate: withLr(candSteps, cand) })!.rows.at(-1)!;
+
+  it('a schedule one step behind now and then (fp16 skipped steps): the median ratio, and its range', () => {
+    const cand = lr.map((v, i) => (i % 4 === 3 ? 0.7 * lr[i - 1] : 0.7 * v));
+    expect(note(cand).note).toMatch(/^0\.70× the baseline's at every step \(0\.70× to 0\.7\d×\)$/);
+  });
+
+  it('differing at some steps only, and 4-digit log rounding is no difference', () => {
+    const some = lr.map((v, i) => (i === 6 || i === 12 ? 2 * v : Number(v.toPrecision(4))));
+    expect(note(some)).toMatchObject({ status: 'differs', note: "2.00× the baseline's at 2 of 20 logged steps, first at step 35" });
+    expect(note(lr.map((v) => Number(v.toPrecision(4))))).toMatchObject({ status: 'same' });
+  });
+
+  it('no logged step in common, or one arm logged none: not stated', () => {
+    expect(note(lr, steps.map((s) => s + 1))).toMatchObject({ status: 'not stated', note: 'no logged step in common' });
+    const r = compareSetup({ baseline: withLr(steps, lr), candidate: { source: 'y', files: [], curve: [], notes: [] } })!;
+    expect(r.rows.at(-1)).toMatchObject({ status: 'not stated', candidate: null });
+    expect(r.causes).toEqual([]);
   });
 });
