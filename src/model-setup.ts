@@ -1,10 +1,16 @@
 // The setup contract's data (issue 25): what each arm states about how it trained, and the two
 // side by side. Pure types, re-exported by model.ts; apart only to keep model.ts within its size.
 
-/** A per-step value as two columns (compact on 100k-step runs): sorted by step, one value a step. */
+/**
+ * A per-step value as two columns, sorted by step, one value a step, at most 4,096 of them: a
+ * 100k-step run's learning rates must not cost the peak RSS (docs/bench-rss.md). float32 keeps 7
+ * digits, more than the 0.1 % the setup contract compares to (and than 5.x logs print).
+ */
 export interface StepColumn {
-  steps: Float64Array;
-  values: Float64Array;
+  steps: Int32Array;
+  values: Float32Array;
+  /** Set when a long run kept only every Nth logged value (readers/run-setup.ts MAX_COLUMN). */
+  every?: number;
 }
 
 /** Setup fields an arm states: trainer_state.json's keys and HF's "***** Running training *****" header. */

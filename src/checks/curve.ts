@@ -8,7 +8,7 @@ import { alignCurves, type Aligned } from './align.js';
 import { divergenceVerdict, findDivergence } from './finite.js';
 import { band, formatPercent, pct, result } from './format.js';
 import { ema, pearson, signedRelDiff } from './stats.js';
-import { gapOnset, gradNormOnset, type GapOnset } from './onset.js';
+import { gapOnset, gradNormOnset, onsetOfGaps } from './onset.js';
 
 type Training = Partial<Record<ArmRole, TrainingRun>>;
 
@@ -67,25 +67,33 @@ export function outlierAllowance(n: number, outliers: CurvePolicy['outliers']): 
  * The onsets (loss and grad norm) for the reason and the numbers: "; onset at step 455 (…)". A
  * diverged candidate is compared up to where it stopped; points past its divergence count as out.
  */
-function onsets(training: Training, policy: CurvePolicy, verdict: string): { text: string; numbers: Record<string, number | null> } {
+function onsets(training: Training, policy: CurvePolicy, verdict: string, ready?: { aligned: Aligned; gaps: Float64Array; skip: number }): { text: string; numbers: Record<string, number | null> } {
   const base = training.baseline?.curve ?? [];
   const cand = training.candidate?.curve ?? [];
   const numbers: Record<string, number | null> = { onsetStep: null };
   let text = '';
   const out = (x: number) => `±${formatPercent(x, { signed: false })}`;
-  const aligned = base.length && cand.length ? alignCurves(base, cand, true) : undefined;
-  if (aligned?.ok && aligned.aligned.steps.length >= MIN_POINTS) {
-    const { steps, base: b } = aligned.aligned;
-    // HF logs a NaN loss as 0 (logging_nan_inf_filter): from the divergence on, nothing is finite.
-    const diverged = training.candidate ? findDivergence(training.candidate)?.step : undefined;
-    const c = diverged != null ? aligned.aligned.cand.map((x, i) => (steps[i] >= diverged ? NaN : x)) : aligned.aligned.cand;
-    const skip = Math.min(Math.ceil(steps.length * policy.warmupFraction), steps.length - 1);
-    const loss: GapOnset = gapOnset(steps, b, c, skip, policy.emaAlpha, policy.pass);
-    numbers.onsetStep = loss.onsetStep;
-    if (loss.onsetStep !== null) text += `; onset at step ${loss.onsetStep} (the smoothed gap left ${out(policy.pass)} there and stayed out)`;
+  let onsetStep: number | null | undefined;
+  let aligned = ready?.aligned;
+  if (ready) onsetStep = onsetOfGaps(ready.aligned.steps, ready.gaps, ready.skip, policy.pass);
+  else {
+    const outcome = base.length && cand.length ? alignCurves(base, cand, true) : undefined;
+    if (outcome?.ok) aligned = outcome.aligned;
+    if (outcome?.ok && outcome.aligned.steps.length >= MIN_POINTS) {
+      const { steps, base: b } = outcome.aligned;
+      // HF logs a NaN loss as 0 (logging_nan_inf_filter): from the divergence on, nothing is finite.
+      const diverged = training.candidate ? findDivergence(training.candidate)?.step : undefined;
+      const c = diverged != null ? outcome.aligned.cand.map((x, i) => (steps[i] >= diverged ? NaN : x)) : outcome.aligned.cand;
+      const skip = Math.min(Math.ceil(steps.length * policy.warmupFraction), steps.length - 1);
+      onsetStep = gapOnset(steps, b, c, skip, policy.emaAlpha, policy.pass).onsetStep;
+    }
+  }
+  if (onsetStep !== undefined) {
+    numbers.onsetStep = onsetStep;
+    if (onsetStep !== null) text += `; onset at step ${onsetStep} (the smoothed gap left ${out(policy.pass)} there and stayed out)`;
     else if (verdict === 'fail') text += `; no onset (the smoothed gap ends within ${out(policy.pass)})`;
   }
-  const grad = gradNormOnset(base, cand, policy.warmupFraction, policy.emaAlpha);
+  const grad = aligned ? gradNormOnset(aligned, policy.warmupFraction, policy.emaAlpha) : undefined;
   if (grad) {
     Object.assign(numbers, { gradNormOnsetStep: grad.onsetStep, gradNormMaxGap: grad.maxGap, gradNormMaxGapStep: grad.maxGapStep, gradNormBand: grad.band });
     const largest = grad.maxGap !== null ? `, largest ${formatPercent(grad.maxGap)} at step ${grad.maxGapStep}` : '';
@@ -165,7 +173,7 @@ export function checkLossCurve(training: Training, policy: CurvePolicy, earlyAbo
       : verdict === 'inconclusive'
         ? `${gap} in the grey band (${b(policy.pass)} – ${b(policy.fail)}]: ${overPass} of ${m} smoothed points beyond ${b(policy.pass)}; ${where}`
         : `${gap} within ${b(policy.pass)} over ${m} smoothed points after warm-up; ${where}`;
-  const o = onsets(training, policy, verdict);
+  const o = onsets(training, policy, verdict, { aligned: prepared, gaps, skip });
   return result({ ...CURVE, verdict, value: kth, bounds, numbers: { ...numbers, gapAfterOutliers: kth, ...o.numbers }, reason: reason + o.text });
 }
 

@@ -5,7 +5,7 @@
 // for the grad-norm curves, which often move before the loss (AdamW normalises the update size).
 // Pure.
 
-import type { LossPoint } from '../model.js';
+import type { Aligned } from './align.js';
 import { ema, signedRelDiff } from './stats.js';
 
 /**
@@ -25,6 +25,16 @@ export interface GapOnset {
 }
 
 const beyond = (g: number, band: number) => !(Math.abs(g) <= band); // NaN counts as beyond
+
+/** The onset from gaps already smoothed: `gaps[k]` is the gap at `steps[skip + k]`. */
+export function onsetOfGaps(steps: ArrayLike<number>, gaps: ArrayLike<number>, skip: number, band: number): number | null {
+  let onset: number | null = null;
+  for (let k = gaps.length - 1; k >= 0; k--) {
+    if (!beyond(gaps[k], band)) break;
+    onset = steps[skip + k];
+  }
+  return onset;
+}
 
 /** Onset and largest gap of two aligned series (smoothed here), after `skip` warm-up points. */
 export function gapOnset(steps: ArrayLike<number>, base: ArrayLike<number>, cand: ArrayLike<number>, skip: number, alpha: number, band: number): GapOnset {
@@ -48,42 +58,38 @@ export function gapOnset(steps: ArrayLike<number>, base: ArrayLike<number>, cand
   return { onsetStep: onset, maxGap, maxGapStep, band };
 }
 
-/** Points with one value a step (a step logged again: the last wins), sorted by step. */
-function lastPerStep(curve: readonly LossPoint[]): LossPoint[] {
-  const out: LossPoint[] = [];
-  for (const p of curve) {
-    if (out.length > 0 && out[out.length - 1].step === p.step) out[out.length - 1] = p;
-    else out.push(p);
-  }
-  return out.every((p, i) => i === 0 || out[i - 1].step < p.step) ? out : [...new Map(curve.map((p) => [p.step, p])).values()].sort((a, b) => a.step - b.step);
-}
-
 /**
- * The grad-norm curves compared like the loss: the common steps where both logged a grad norm.
- * undefined when either arm logged none (older transformers, some trainers).
+ * The grad-norm curves compared like the loss, on the aligned columns the loss-curve check reads
+ * in its one pass over the points; undefined when either arm did not log a grad norm at every
+ * point (older transformers, some trainers) or fewer than 3 points. One loop, no allocation: on
+ * 100k-step runs a second walk over the points here tipped V8 into doubling its young generation
+ * now and then (the product's peak RSS past 200 MB, docs/bench-rss.md).
  */
-export function gradNormOnset(base: readonly LossPoint[], cand: readonly LossPoint[], warmupFraction: number, alpha: number, band = GRAD_NORM_BAND): (GapOnset & { points: number }) | undefined {
-  const b = lastPerStep(base);
-  const c = lastPerStep(cand);
-  const steps: number[] = [];
-  const gb: number[] = [];
-  const gc: number[] = [];
-  for (let i = 0, j = 0; i < b.length && j < c.length; ) {
-    if (b[i].step < c[j].step) i++;
-    else if (b[i].step > c[j].step) j++;
-    else {
-      const x = b[i].gradNorm;
-      const y = c[j].gradNorm;
-      if (x !== undefined && y !== undefined) {
-        steps.push(b[i].step);
-        gb.push(x);
-        gc.push(y);
-      }
-      i++;
-      j++;
+export function gradNormOnset(aligned: Aligned, warmupFraction: number, alpha: number, band = GRAD_NORM_BAND): (GapOnset & { points: number }) | undefined {
+  const { steps, baseGrad: b, candGrad: c } = aligned;
+  const n = steps.length;
+  if (!b || !c || n < 3) return undefined;
+  const skip = Math.min(Math.ceil(n * warmupFraction), n - 1);
+  let sb = b[0];
+  let sc = c[0];
+  let onset: number | null = null;
+  let maxGap: number | null = null;
+  let maxGapStep: number | null = null;
+  for (let k = 0; k < n; k++) {
+    // The same EMA as stats.ema: s0 = x0, s_i = α x_i + (1 − α) s_{i−1}.
+    if (k > 0) {
+      sb = alpha * b[k] + (1 - alpha) * sb;
+      sc = alpha * c[k] + (1 - alpha) * sc;
+    }
+    if (k < skip) continue;
+    const g = signedRelDiff(sc, sb);
+    // The onset is where the last run of out-of-band points began (none if the last is inside).
+    if (!beyond(g, band)) onset = null;
+    else if (onset === null) onset = steps[k];
+    if (Number.isFinite(g) && (maxGap === null || Math.abs(g) > Math.abs(maxGap))) {
+      maxGap = g;
+      maxGapStep = steps[k];
     }
   }
-  if (steps.length < 3) return undefined;
-  const skip = Math.min(Math.ceil(steps.length * warmupFraction), steps.length - 1);
-  return { ...gapOnset(steps, gb, gc, skip, alpha, band), points: steps.length };
+  return { onsetStep: onset, maxGap, maxGapStep, band, points: n };
 }

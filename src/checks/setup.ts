@@ -41,15 +41,20 @@ function same(key: SetupKey, a: number, b: number): boolean {
   return a === b;
 }
 
-/** 2318 → "2,318"; a quotient like steps per epoch keeps one decimal at most. */
+/**
+ * 2318 → "2,318"; a quotient like steps per epoch keeps one decimal at most. Not toLocaleString:
+ * its first call builds ICU's number formatter, megabytes that showed in the peak RSS.
+ */
 export function setupNumber(x: number): string {
-  return x.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  if (!Number.isFinite(x)) return formatNumber(x);
+  const [whole, frac] = String(Math.round(Math.abs(x) * 10) / 10).split('.');
+  return `${x < 0 ? '-' : ''}${whole.replace(/\B(?=(\d{3})+$)/g, ',')}${frac ? `.${frac}` : ''}`;
 }
 
 /** 0.7 → "0.70×", 10000 → "10,000×", 0.001 → "0.001×". */
 export function ratioText(r: number): string {
   if (!Number.isFinite(r)) return `${formatNumber(r)}×`;
-  if (r >= 10) return `${Number(r.toPrecision(3)).toLocaleString('en-US')}×`;
+  if (r >= 10) return `${setupNumber(Number(r.toPrecision(3)))}×`;
   if (r >= 0.1) return `${r.toFixed(2)}×`;
   return `${formatNumber(r, 2)}×`;
 }
@@ -90,7 +95,8 @@ export function compareSetup(training: Training): SetupContract | undefined {
 function describeColumn(col: StepColumn): string {
   const n = col.steps.length;
   const v = (x: number) => formatNumber(x, 4);
-  return n === 1 ? `1 step: ${v(col.values[0])}` : `${n} steps: ${v(col.values[0])} … ${v(col.values[n - 1])}`;
+  const kept = col.every ? ` (every ${col.every}th logged step kept)` : '';
+  return n === 1 ? `1 step: ${v(col.values[0])}` : `${setupNumber(n)} steps${kept}: ${v(col.values[0])} … ${v(col.values[n - 1])}`;
 }
 
 interface LrOutcome {
@@ -117,7 +123,7 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
   let sameAfterFirst = false;
   let min = Infinity;
   let max = -Infinity;
-  const ratios: number[] = [];
+  let ratios: Float64Array | undefined; // only when something differs
   for (let i = 0, j = 0; i < b.steps.length && j < c.steps.length; ) {
     if (b.steps[i] < c.steps[j]) i++;
     else if (b.steps[i] > c.steps[j]) j++;
@@ -136,7 +142,7 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
           lastSameBefore = lastSame;
         }
         const r = x === 0 ? Infinity : y / x;
-        ratios.push(r);
+        (ratios ??= new Float64Array(Math.min(b.steps.length, c.steps.length)))[differing - 1] = r;
         min = Math.min(min, r);
         max = Math.max(max, r);
       }
@@ -145,6 +151,9 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
     }
   }
   if (common === 0) return { row: { ...row, note: 'no logged step in common' } };
+  // A long run's column keeps every Nth logged value (readers/run-setup.ts): say at what resolution.
+  const stride = Math.max(b.every ?? 1, c.every ?? 1);
+  const at = stride > 1 ? ` (compared at every ${stride}th logged step)` : '';
   const comparison: LearningRateComparison = {
     commonSteps: common,
     differingSteps: differing,
@@ -152,17 +161,17 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
     minRatio: differing > 0 ? min : null,
     maxRatio: differing > 0 ? max : null,
   };
-  if (differing === 0) return { row: { ...row, status: 'same', note: `at all ${common} logged steps in common` }, comparison };
+  if (differing === 0) return { row: { ...row, status: 'same', note: `at all ${setupNumber(common)} logged steps in common${at}` }, comparison };
   // A constant ratio is an LR scale; otherwise the median says how far off, the range how uneven
   // (fp16's skipped steps hold the scheduler back a step now and then).
   const constant = Number.isFinite(max) && min > 0 && max / min - 1 <= 5 * LR_TOLERANCE;
-  const median = ratios.sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)];
+  const median = ratios!.subarray(0, differing).sort()[Math.floor((differing - 1) / 2)];
   const times = `${ratioText(median)} the baseline's`;
   const spread = constant ? '' : ` (${ratioText(min)} to ${ratioText(max)})`;
   let note: string;
-  if (differing === common) note = `${times} at every step${spread}`;
-  else if (!sameAfterFirst) note = `the baseline's until step ${lastSameBefore}, then ${times} from step ${first} on${spread}`;
-  else note = `${times} at ${differing} of ${common} logged steps, first at step ${first}${spread}`;
+  if (differing === common) note = `${times} at every step${spread}${at}`;
+  else if (!sameAfterFirst) note = `the baseline's until step ${lastSameBefore}, then ${times} from step ${first} on${spread}${at}`;
+  else note = `${times} at ${differing} of ${common} logged steps, first at step ${first}${spread}${at}`;
   return {
     row: { ...row, status: 'differs', note },
     cause: `the candidate's logged learning_rate is ${note}: the schedule differs, not the numerics`,

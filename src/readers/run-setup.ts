@@ -5,25 +5,36 @@
 
 import type { RunSetup, SetupKey, StepColumn } from '../model.js';
 
+/** At most this many (step, value) pairs per column: 32 KB, allocated once. */
+export const MAX_COLUMN = 4096;
+
 /**
- * A growing (step, value) column on Float64Arrays: 100k-step runs log 100k learning rates, and
- * objects per point are what docs/bench-rss.md took out of the readers.
+ * A (step, value) column of at most MAX_COLUMN pairs, allocated once. A longer run keeps every
+ * 2nd (4th, ...) logged value: the same steps in both arms when they logged the same steps, so the
+ * setup contract still compares them step for step, at that stride. Growing columns of 100k
+ * learning rates per arm pushed the product's peak RSS past its 200 MB target on Node 24 in 4 of
+ * 10 runs (docs/bench-rss.md); this one never grows.
  */
 export class ColumnBuilder {
-  private steps = new Float64Array(256);
-  private values = new Float64Array(256);
+  private readonly steps = new Int32Array(MAX_COLUMN);
+  private readonly values = new Float32Array(MAX_COLUMN);
   private n = 0;
+  private seen = 0;
+  /** Every how many pushed values one is kept. */
+  private stride = 1;
   private sorted = true;
 
   push(step: number, value: number): void {
-    if (this.n === this.steps.length) {
-      const grow = (a: Float64Array) => {
-        const b = new Float64Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.steps = grow(this.steps);
-      this.values = grow(this.values);
+    if (this.seen++ % this.stride !== 0) return;
+    if (this.n === MAX_COLUMN) {
+      // Keep every other pair, in place; from now on every 2·stride-th value.
+      for (let i = 0; i < MAX_COLUMN / 2; i++) {
+        this.steps[i] = this.steps[2 * i];
+        this.values[i] = this.values[2 * i];
+      }
+      this.n = MAX_COLUMN / 2;
+      this.stride *= 2;
+      if ((this.seen - 1) % this.stride !== 0) return;
     }
     if (this.n > 0 && step <= this.steps[this.n - 1]) this.sorted = false;
     this.steps[this.n] = step;
@@ -33,11 +44,12 @@ export class ColumnBuilder {
   /** Sorted by step, one value a step (a step logged again, as a resumed run does: the last wins). */
   finish(): StepColumn | undefined {
     if (this.n === 0) return undefined;
-    if (this.sorted) return { steps: this.steps.slice(0, this.n), values: this.values.slice(0, this.n) };
+    const every = this.stride > 1 ? { every: this.stride } : {};
+    if (this.sorted) return { steps: this.steps.slice(0, this.n), values: this.values.slice(0, this.n), ...every };
     const last = new Map<number, number>();
     for (let i = 0; i < this.n; i++) last.set(this.steps[i], this.values[i]);
-    const steps = Float64Array.from(last.keys()).sort();
-    return { steps, values: Float64Array.from(steps, (s) => last.get(s) as number) };
+    const steps = Int32Array.from(last.keys()).sort();
+    return { steps, values: Float32Array.from(steps, (s) => last.get(s) as number), ...every };
   }
 }
 

@@ -2,6 +2,7 @@
 // stays beyond the pass band. The example: a run whose LR is multiplied by 1e3 at step
 // 450, logging every 5, 600 steps: onset 455.
 import { describe, expect, it } from 'vitest';
+import { alignCurves, type Aligned } from '../../src/checks/align.js';
 import { checkLossCurve } from '../../src/checks/curve.js';
 import { gapOnset, gradNormOnset } from '../../src/checks/onset.js';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
@@ -17,6 +18,11 @@ function curve(edit: (step: number, loss: number) => number = (_s, l) => l): Los
   return out;
 }
 const run = (points: LossPoint[]): TrainingRun => ({ source: 'x', files: [], curve: points, notes: [] });
+const aligned = (b: LossPoint[], c: LossPoint[]): Aligned => {
+  const out = alignCurves(b, c, false);
+  if (!out.ok) throw new Error(out.reason);
+  return out.aligned;
+};
 
 describe('the onset of the loss gap', () => {
   it('LR × 1e3 from step 450, logging every 5: onset 455, on the FAIL and beside the largest gap', () => {
@@ -59,7 +65,7 @@ describe('the grad-norm onset', () => {
   it('grad norms that move before the loss: their own onset, ±5 % band', () => {
     const base = curve();
     const cand = curve().map((p) => ({ ...p, gradNorm: p.step >= 300 ? (p.gradNorm as number) * 2 : p.gradNorm }));
-    const g = gradNormOnset(base, cand, 0.05, 0.1)!;
+    const g = gradNormOnset(aligned(base, cand), 0.05, 0.1)!;
     expect(g.onsetStep).toBe(300);
     expect(g.band).toBe(0.05);
     const c = checkLossCurve({ baseline: run(base), candidate: run(cand) }, DEFAULT_POLICY.lossCurve);
@@ -70,7 +76,7 @@ describe('the grad-norm onset', () => {
 
   it('no grad norms logged on one side: nothing is said about them', () => {
     const cand = curve().map(({ step, loss }) => ({ step, loss }));
-    expect(gradNormOnset(curve(), cand, 0.05, 0.1)).toBeUndefined();
+    expect(gradNormOnset(aligned(curve(), cand), 0.05, 0.1)).toBeUndefined();
     const c = checkLossCurve({ baseline: run(curve()), candidate: run(cand) }, DEFAULT_POLICY.lossCurve);
     expect(c.numbers.gradNormOnsetStep).toBeUndefined();
     expect(c.reason).not.toContain('grad norm');

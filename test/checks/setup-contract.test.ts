@@ -131,7 +131,7 @@ describe('the logged learning rates compared step by step', () => {
     files: [],
     curve: [],
     notes: [],
-    setup: { values: {}, from: {}, learningRate: { steps: Float64Array.from(steps), values: Float64Array.from(values) } },
+    setup: { values: {}, from: {}, learningRate: { steps: Int32Array.from(steps), values: Float32Array.from(values) } },
   });
   const steps = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
   const lr = steps.map((s) => 1e-3 * (1 - s / 200));

@@ -71,7 +71,7 @@ describe('the setup of a recorded run', () => {
     const rates = loggedRates(dir);
     expect(rates).toHaveLength(80);
     expect([...run.setup!.learningRate!.steps]).toEqual(rates.map(([s]) => s));
-    expect([...run.setup!.learningRate!.values]).toEqual(rates.map(([, v]) => v));
+    expect([...run.setup!.learningRate!.values]).toEqual(rates.map(([, v]) => Math.fround(v))); // float32: 7 digits
   });
 
   it('a run without the header and without some keys states only what it has: nothing inferred', () => {
@@ -121,7 +121,7 @@ describe('the setup of a recorded run', () => {
       expect(state?.evalSteps).toBe(500);
     }
     expect(whole.learningRate?.values.length).toBe(80);
-    expect(whole.learningRate?.values[30]).toBeCloseTo(6.648648648648648, 12); // step 155: × 1e4
+    expect(whole.learningRate?.values[30]).toBeCloseTo(6.648648648648648, 5); // step 155: × 1e4
   });
 
   it('a column sorts a resumed run and keeps the last value of a step logged twice', () => {
