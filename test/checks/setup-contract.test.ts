@@ -11,6 +11,7 @@ import { decide } from '../../src/engine/decide.js';
 import type { GateResult, TrainingRun } from '../../src/model.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { compareSetup } from '../../src/checks/setup.js';
+import { ColumnBuilder } from '../../src/readers/run-setup.js';
 import { hfRun, TINY_HEADER } from '../helpers/hf-setup.js';
 
 const RECORDED = fileURLToPath(new URL('../../examples/recorded', import.meta.url));
@@ -153,5 +154,19 @@ describe('the logged learning rates compared step by step', () => {
     const r = compareSetup({ baseline: withLr(steps, lr), candidate: { source: 'y', files: [], curve: [], notes: [] } })!;
     expect(r.rows.at(-1)).toMatchObject({ status: 'not stated', candidate: null });
     expect(r.causes).toEqual([]);
+  });
+});
+
+describe('a long run compared at a stride', () => {
+  it('the note says at which stride the learning rates were compared', () => {
+    const col = (v: number) => {
+      const c = new ColumnBuilder();
+      for (let s = 1; s <= 20_000; s++) c.push(s, v * (1 - s / 40_000));
+      return c.finish()!;
+    };
+    const run = (v: number): TrainingRun => ({ source: 'x', files: [], curve: [], notes: [], setup: { values: {}, from: {}, learningRate: col(v) } });
+    const row = compareSetup({ baseline: run(1e-3), candidate: run(7e-4) })!.rows.at(-1)!;
+    expect(row.note).toBe("0.70× the baseline's at every step (compared at every 8th logged step)");
+    expect(row.baseline).toMatch(/^2,500 steps \(every 8th logged step kept\): 0\.001 … /);
   });
 });

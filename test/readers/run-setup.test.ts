@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
-import { ColumnBuilder, TrainHeaderReader } from '../../src/readers/run-setup.js';
+import { ColumnBuilder, MAX_COLUMN, TrainHeaderReader } from '../../src/readers/run-setup.js';
 import { parseTrainingLog } from '../../src/readers/training-log.js';
 import { parseWhole, TrainerStateScanner } from '../../src/readers/trainer-state.js';
 import { EVAL_BLOCK, hfHeader, hfRun, TINY_HEADER } from '../helpers/hf-setup.js';
@@ -133,5 +133,22 @@ describe('the setup of a recorded run', () => {
     expect(out.steps.length).toBe(301);
     expect(out.values[199]).toBe(-1);
     expect([...out.steps].every((s, i) => i === 0 || s > out.steps[i - 1])).toBe(true);
+  });
+});
+
+describe('a long run keeps a column of at most MAX_COLUMN learning rates', () => {
+  it('every 2nd, 4th … logged value, the same steps in any two runs that logged the same steps', () => {
+    const a = new ColumnBuilder();
+    const b = new ColumnBuilder();
+    for (let s = 5; s <= 5 * 10_000; s += 5) {
+      a.push(s, 1e-3);
+      b.push(s, 7e-4);
+    }
+    const ca = a.finish()!;
+    const cb = b.finish()!;
+    expect(ca.every).toBe(4);
+    expect(ca.steps.length).toBeLessThanOrEqual(MAX_COLUMN);
+    expect([...ca.steps]).toEqual([...cb.steps]);
+    expect([...ca.steps.slice(0, 3)]).toEqual([5, 25, 45]);
   });
 });
