@@ -8,8 +8,8 @@ import { checkCustom } from './custom.js';
 import { checkEvalLossDocs } from './eval-loss-docs.js';
 import { checkFinite } from './finite.js';
 import { checkLmEval } from './lm-eval.js';
-import { makeHeadline, overallVerdict } from './headline.js';
-import { checkMtBench } from './mtbench.js';
+import { makeHeadline, overallVerdict, phrase } from './headline.js';
+import { checkMtBench, floorNote } from './mtbench.js';
 import { checkEvalLoss, checkTrainLoss } from './scalar.js';
 import { checkSpeed } from './speed.js';
 import { compareSetup, markNotComparable, notComparableCheck } from './setup.js';
@@ -31,6 +31,8 @@ export interface ChecksOutcome {
   verdict: Verdict;
   headline: string;
   checks: CheckResult[];
+  /** Facts every report must show although they change no verdict (MT-Bench at the floor). */
+  warnings: string[];
   /** Both arms' setups side by side (absent when neither states one). */
   setup?: SetupContract;
 }
@@ -56,7 +58,11 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
   const setup = compareSetup(training);
   if (setup?.notComparable) checks = [notComparableCheck(setup), ...checks.map(markNotComparable)];
   const verdict = overallVerdict(checks, inputs.problems, aborted);
+  const mtbench = checks.find((c) => c.id === 'mtbench');
+  const note = mtbench ? floorNote(mtbench) : undefined;
   const causes = verdict === 'fail' ? (setup?.causes ?? []) : [];
-  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort, causes);
-  return { verdict, headline, checks, ...(setup ? { setup } : {}) };
+  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort, note ? phrase(mtbench!) : undefined, causes);
+  // A setup difference outside a FAIL (where the headline names it) is still something to see.
+  const setupWarnings = verdict !== 'fail' && !setup?.notComparable ? (setup?.causes ?? []).map((c) => `setup differs: ${c}`) : [];
+  return { verdict, headline, checks, warnings: [...(note ? [note] : []), ...setupWarnings], ...(setup ? { setup } : {}) };
 }

@@ -4,10 +4,8 @@ import type { Policy } from '../checks/policy.js';
 import { runChecks, type CheckInputs } from '../checks/index.js';
 
 export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[] = []): GateResult {
-  const { verdict, headline, checks, setup } = runChecks(inputs, policy);
-  // A setup difference outside a FAIL (where the headline names it) is still something to see.
-  const setupWarnings = verdict !== 'fail' && !setup?.notComparable ? (setup?.causes ?? []).map((c) => `setup differs: ${c}`) : [];
-  const warnings = [...(inputs.warnings ?? []), ...setupWarnings];
+  const { verdict, headline, checks, warnings: checkWarnings, setup } = runChecks(inputs, policy);
+  const warnings = [...(inputs.warnings ?? []), ...checkWarnings];
   return {
     verdict,
     headline,
