@@ -5,7 +5,7 @@
 import type { ArmRole, CheckResult, TrainingRun } from '../model.js';
 import type { CurvePolicy, TailPolicy } from './policy.js';
 import { alignCurves, type Aligned } from './align.js';
-import { divergenceVerdict, findDivergence } from './finite.js';
+import { divergenceVerdict } from './finite.js';
 import { band, formatPercent, pct, result } from './format.js';
 import { ema, pearson, signedRelDiff } from './stats.js';
 import { gapOnset, gradNormOnset, onsetOfGaps } from './onset.js';
@@ -67,7 +67,7 @@ export function outlierAllowance(n: number, outliers: CurvePolicy['outliers']): 
  * The onsets (loss and grad norm) for the reason and the numbers: "; onset at step 455 (…)". A
  * diverged candidate is compared up to where it stopped; points past its divergence count as out.
  */
-function onsets(training: Training, policy: CurvePolicy, verdict: string, ready?: { aligned: Aligned; gaps: Float64Array; skip: number }): { text: string; numbers: Record<string, number | null> } {
+export function curveOnsets(training: Training, policy: CurvePolicy, verdict: string, ready?: { aligned: Aligned; gaps: Float64Array; skip: number }): { text: string; numbers: Record<string, number | null> } {
   const base = training.baseline?.curve ?? [];
   const cand = training.candidate?.curve ?? [];
   const numbers: Record<string, number | null> = { onsetStep: null };
@@ -81,9 +81,13 @@ function onsets(training: Training, policy: CurvePolicy, verdict: string, ready?
     if (outcome?.ok) aligned = outcome.aligned;
     if (outcome?.ok && outcome.aligned.steps.length >= MIN_POINTS) {
       const { steps, base: b } = outcome.aligned;
-      // HF logs a NaN loss as 0 (logging_nan_inf_filter): from the divergence on, nothing is finite.
-      const diverged = training.candidate ? findDivergence(training.candidate)?.step : undefined;
-      const c = diverged != null ? outcome.aligned.cand.map((x, i) => (steps[i] >= diverged ? NaN : x)) : outcome.aligned.cand;
+      // HF logs a NaN loss as 0 (logging_nan_inf_filter): a 0 after positive losses is not finite.
+      let positive = false;
+      const c = outcome.aligned.cand.map((x) => {
+        const filtered = x === 0 && positive;
+        if (x > 0) positive = true;
+        return filtered ? NaN : x;
+      });
       const skip = Math.min(Math.ceil(steps.length * policy.warmupFraction), steps.length - 1);
       onsetStep = gapOnset(steps, b, c, skip, policy.emaAlpha, policy.pass).onsetStep;
     }
@@ -108,7 +112,7 @@ export function checkLossCurve(training: Training, policy: CurvePolicy, earlyAbo
   if (!('steps' in prepared)) {
     // A diverged candidate FAILs before alignment; when and how it left the band is still told.
     if (prepared.verdict !== 'fail') return prepared;
-    const o = onsets(training, policy, prepared.verdict);
+    const o = curveOnsets(training, policy, prepared.verdict);
     return { ...prepared, reason: prepared.reason + o.text, numbers: { ...prepared.numbers, ...o.numbers } };
   }
   const { steps, base, cand } = prepared;
@@ -173,7 +177,7 @@ export function checkLossCurve(training: Training, policy: CurvePolicy, earlyAbo
       : verdict === 'inconclusive'
         ? `${gap} in the grey band (${b(policy.pass)} – ${b(policy.fail)}]: ${overPass} of ${m} smoothed points beyond ${b(policy.pass)}; ${where}`
         : `${gap} within ${b(policy.pass)} over ${m} smoothed points after warm-up; ${where}`;
-  const o = onsets(training, policy, verdict, { aligned: prepared, gaps, skip });
+  const o = curveOnsets(training, policy, verdict, { aligned: prepared, gaps, skip });
   return result({ ...CURVE, verdict, value: kth, bounds, numbers: { ...numbers, gapAfterOutliers: kth, ...o.numbers }, reason: reason + o.text });
 }
 

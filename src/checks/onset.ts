@@ -70,17 +70,27 @@ export function gradNormOnset(aligned: Aligned, warmupFraction: number, alpha: n
   const n = steps.length;
   if (!b || !c || n < 3) return undefined;
   const skip = Math.min(Math.ceil(n * warmupFraction), n - 1);
-  let sb = b[0];
-  let sc = c[0];
+  // A non-finite grad norm followed by finite ones is a step the fp16 loss scaler skipped: left
+  // out. One that never turns finite again is divergence, and stays beyond the band.
+  const lastFinite = (g: Float64Array) => {
+    for (let k = g.length - 1; k >= 0; k--) if (Number.isFinite(g[k])) return k;
+    return -1;
+  };
+  const bEnd = lastFinite(b);
+  const cEnd = lastFinite(c);
+  let started = false;
+  let sb = 0;
+  let sc = 0;
   let onset: number | null = null;
   let maxGap: number | null = null;
   let maxGapStep: number | null = null;
   for (let k = 0; k < n; k++) {
+    const skipped = (!Number.isFinite(b[k]) && k < bEnd) || (!Number.isFinite(c[k]) && k < cEnd);
+    if (skipped) continue;
     // The same EMA as stats.ema: s0 = x0, s_i = α x_i + (1 − α) s_{i−1}.
-    if (k > 0) {
-      sb = alpha * b[k] + (1 - alpha) * sb;
-      sc = alpha * c[k] + (1 - alpha) * sc;
-    }
+    sb = started ? alpha * b[k] + (1 - alpha) * sb : b[k];
+    sc = started ? alpha * c[k] + (1 - alpha) * sc : c[k];
+    started = true;
     if (k < skip) continue;
     const g = signedRelDiff(sc, sb);
     // The onset is where the last run of out-of-band points began (none if the last is inside).

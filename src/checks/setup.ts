@@ -130,15 +130,19 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
     else {
       const x = b.values[i];
       const y = c.values[j];
+      i++;
+      j++;
+      // A warm-up that starts at 0 (HF logs learning_rate 0 at step 1): no ratio to tell.
+      if (x === 0 && y === 0) continue;
       common++;
       const equal = x === y || (x !== 0 && Math.abs(y / x - 1) <= LR_TOLERANCE);
       if (equal) {
-        lastSame = b.steps[i];
+        lastSame = b.steps[i - 1];
         if (first !== null) sameAfterFirst = true;
       } else {
         differing++;
         if (first === null) {
-          first = b.steps[i];
+          first = b.steps[i - 1];
           lastSameBefore = lastSame;
         }
         const r = x === 0 ? Infinity : y / x;
@@ -146,8 +150,6 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
         min = Math.min(min, r);
         max = Math.max(max, r);
       }
-      i++;
-      j++;
     }
   }
   if (common === 0) return { row: { ...row, note: 'no logged step in common' } };

@@ -58,6 +58,8 @@ export class ColumnBuilder {
 const HEADER_FIELDS: ReadonlyArray<readonly [RegExp, SetupKey]> = [
   [/\bNum examples = ([\d,]+)\s*$/, 'numExamples'],
   [/\bNum Epochs = ([\d,]+)\s*$/, 'numEpochs'],
+  // transformers 5.x also prints the epoch length.
+  [/\bNum update steps per epoch = ([\d,]+)\s*$/, 'stepsPerEpoch'],
   [/\bInstantaneous batch size per device = ([\d,]+)\s*$/, 'perDeviceBatchSize'],
   [/\bTraining with DataParallel so batch size has been adjusted to: ([\d,]+)\s*$/, 'trainBatchSize'],
   [/\bTotal train batch size \(w\. parallel, distributed & accumulation\) = ([\d,]+)\s*$/, 'totalBatchSize'],
@@ -134,7 +136,8 @@ export function setupOf(
     setup.values[key] = value;
     setup.from[key] = 'trainer_state.json';
   }
-  if (stepsPerEpoch) {
+  // The header's own epoch length is exact; the logged epochs' quotient only stands in for it.
+  if (stepsPerEpoch && setup.values.stepsPerEpoch === undefined) {
     setup.values.stepsPerEpoch = stepsPerEpoch.value;
     setup.from.stepsPerEpoch = stepsPerEpoch.from;
   }

@@ -11,6 +11,7 @@ import { decide } from '../../src/engine/decide.js';
 import type { GateResult, TrainingRun } from '../../src/model.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { compareSetup } from '../../src/checks/setup.js';
+import { curveOnsets } from '../../src/checks/curve.js';
 import { ColumnBuilder } from '../../src/readers/run-setup.js';
 import { hfRun, TINY_HEADER } from '../helpers/hf-setup.js';
 
@@ -168,5 +169,57 @@ describe('a long run compared at a stride', () => {
     const row = compareSetup({ baseline: run(1e-3), candidate: run(7e-4) })!.rows.at(-1)!;
     expect(row.note).toBe("0.70× the baseline's at every step (compared at every 8th logged step)");
     expect(row.baseline).toMatch(/^2,500 steps \(every 8th logged step kept\): 0\.001 … /);
+  });
+});
+
+describe('the recorded llama.sh-shaped runs (examples/recorded/llama-shaped, H100, transformers 5.17)', () => {
+  const L = (name: string) => readTrainerOutput(join(RECORDED, 'llama-shaped', name));
+  const base = L('fp16-base');
+
+  it('LR × 0.7 (fp16-lr-0.7): "0.70× the baseline\'s at every step" named as the cause; the header rows are the same', () => {
+    const contract = compareSetup({ baseline: base, candidate: L('fp16-lr-0.7') })!;
+    expect(contract.causes).toEqual(["the candidate's logged learning_rate is 0.70× the baseline's at every step: the schedule differs, not the numerics"]);
+    expect(contract.notComparable).toBeUndefined();
+    const row = (key: string) => contract.rows.find((x) => x.key === key)!;
+    // From "[transformers]   Num examples = 4,689" … and "Num update steps per epoch = 294" (5.x).
+    expect(row('numExamples')).toMatchObject({ baseline: 4689, candidate: 4689, status: 'same' });
+    expect(row('trainableParams')).toMatchObject({ baseline: 4_327_680, status: 'same' });
+    expect(row('stepsPerEpoch')).toMatchObject({ baseline: 294, candidate: 294, status: 'same' });
+    expect(row('totalBatchSize')).toMatchObject({ baseline: 16, status: 'same' });
+    expect(row('gradAccumSteps')).toMatchObject({ baseline: 2, status: 'same' });
+    expect(row('maxSteps')).toMatchObject({ baseline: 588, status: 'same' });
+    // Step 1 logs learning_rate 0 in both (warm-up from 0): no ratio, not a difference.
+    expect(contract.learningRate).toMatchObject({ commonSteps: 117, differingSteps: 117, firstDifferingStep: 5 });
+  });
+
+  it('late divergence (fp16-diverge-450, LR × 1e3 at step 450, logging every 5): the schedule from step 455, loss and grad-norm onset 455', () => {
+    const cand = L('fp16-diverge-450');
+    const contract = compareSetup({ baseline: base, candidate: cand })!;
+    expect(contract.causes[0]).toBe(
+      "the candidate's logged learning_rate is the baseline's until step 450, then 1,000× the baseline's from step 455 on: the schedule differs, not the numerics",
+    );
+    const o = curveOnsets({ baseline: base, candidate: cand }, DEFAULT_POLICY.lossCurve, 'fail');
+    // The baseline's one skipped fp16 step (275: grad_norm NaN, loss finite) is no onset; the
+    // candidate's grad norms are NaN from 455 to the end: divergence.
+    expect(o.numbers).toMatchObject({ onsetStep: 455, gradNormOnsetStep: 455 });
+    expect(o.text).toContain('onset at step 455 (the smoothed gap left ±1 % there and stayed out)');
+  });
+
+  it('A/A (fp16-rerun), torch.compile, torchrun ([default0]: prefixes) and bf16: every stated field the same, no cause', () => {
+    for (const other of ['fp16-rerun', 'fp16-compile', 'fp16-torchrun', 'bf16-base']) {
+      const contract = compareSetup({ baseline: base, candidate: L(other) })!;
+      expect(contract.rows.filter((x) => x.status !== 'same'), other).toEqual([]);
+      expect(contract.causes, other).toEqual([]);
+    }
+    // An A/A pair has no onset, its shared skipped step none either.
+    expect(curveOnsets({ baseline: base, candidate: L('fp16-rerun') }, DEFAULT_POLICY.lossCurve, 'pass').numbers).toMatchObject({ onsetStep: null, gradNormOnsetStep: null });
+  });
+
+  it('the quiet run (no INFO header, tqdm off): its header fields are "not stated"', () => {
+    const contract = compareSetup({ baseline: base, candidate: L('fp16-quiet') })!;
+    const notStated = contract.rows.filter((x) => x.status === 'not stated').map((x) => x.key);
+    expect(notStated).toEqual(['numExamples', 'perDeviceBatchSize', 'totalBatchSize', 'gradAccumSteps', 'trainableParams']);
+    expect(contract.rows.find((x) => x.key === 'numExamples')).toMatchObject({ baseline: 4689, candidate: null });
+    expect(contract.notComparable).toBeUndefined();
   });
 });
