@@ -41,9 +41,19 @@ export class ColumnBuilder {
     this.values[this.n++] = value;
   }
 
-  /** Sorted by step, one value a step (a step logged again, as a resumed run does: the last wins). */
-  finish(): StepColumn | undefined {
+  /**
+   * Sorted by step, one value a step (a step logged again, as a resumed run does: the last wins).
+   * `stepOf`: the pushed keys were indices (a log's loss dicts, placed only at its end), mapped
+   * to steps here.
+   */
+  finish(stepOf?: (key: number) => number): StepColumn | undefined {
     if (this.n === 0) return undefined;
+    if (stepOf) {
+      for (let i = 0; i < this.n; i++) {
+        this.steps[i] = stepOf(this.steps[i]);
+        if (i > 0 && this.steps[i] <= this.steps[i - 1]) this.sorted = false;
+      }
+    }
     const every = this.stride > 1 ? { every: this.stride } : {};
     if (this.sorted) return { steps: this.steps.slice(0, this.n), values: this.values.slice(0, this.n), ...every };
     const last = new Map<number, number>();

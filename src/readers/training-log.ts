@@ -105,8 +105,9 @@ export class TrainingLogReader {
       roundedStrings: this.roundedStrings,
       header: this.header.values,
     };
-    const lr = this.learningRate.finish();
-    if (lr && this.tracker.stepsUnknown === undefined) log.learningRate = lr;
+    // Keyed by the loss dict's index: its step is the curve's, however late it was placed.
+    const lr = this.tracker.stepsUnknown === undefined ? this.learningRate.finish((k) => this.curve[k].step) : undefined;
+    if (lr) log.learningRate = lr;
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
     if (this.perEpoch.value !== undefined) log.stepsPerEpoch = this.perEpoch.value;
     if (this.tracker.stepsUnknown !== undefined) log.stepsUnknown = this.tracker.stepsUnknown;
@@ -129,7 +130,7 @@ export class TrainingLogReader {
     if (event.kind === 'loss') {
       this.curve.push(event.point);
       this.perEpoch.add(event.point.step, event.epoch);
-      if (event.learningRate !== undefined) this.learningRate.push(event.point.step, event.learningRate);
+      if (event.learningRate !== undefined) this.learningRate.push(this.curve.length - 1, event.learningRate);
     }
     else if (event.kind === 'metrics' && FINAL_KEYS.some((k) => k in event.values)) {
       this.finalMetrics = event.values;

@@ -12,6 +12,7 @@ import type { GateResult, TrainingRun } from '../../src/model.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { compareSetup } from '../../src/checks/setup.js';
 import { curveOnsets } from '../../src/checks/curve.js';
+import { hintsFromCurve } from '../../src/readers/step-placement.js';
 import { ColumnBuilder } from '../../src/readers/run-setup.js';
 import { hfRun, TINY_HEADER } from '../helpers/hf-setup.js';
 
@@ -221,5 +222,18 @@ describe('the recorded llama.sh-shaped runs (examples/recorded/llama-shaped, H10
     expect(notStated).toEqual(['numExamples', 'perDeviceBatchSize', 'totalBatchSize', 'gradAccumSteps', 'trainableParams']);
     expect(contract.rows.find((x) => x.key === 'numExamples')).toMatchObject({ baseline: 4689, candidate: null });
     expect(contract.notComparable).toBeUndefined();
+  });
+});
+
+describe('a log-only llama.sh-shaped arm (training.log alone: tqdm bars, eval dicts, 5.x 4-digit strings)', () => {
+  it('its header and logged learning rates give the same contract as its trainer_state.json', () => {
+    const base = readTrainerOutput(join(RECORDED, 'llama-shaped', 'fp16-base'));
+    const dir = hfRun(join(RECORDED, 'llama-shaped', 'fp16-lr-0.7'), join(tmp, 'lr07-log-only'), null, null);
+    const cand = readTrainerOutput(dir, { hints: hintsFromCurve(base.curve, base) });
+    expect(cand.files.some((f) => f.endsWith('trainer_state.json'))).toBe(false);
+    const contract = compareSetup({ baseline: base, candidate: cand })!;
+    expect(contract.causes).toEqual(["the candidate's logged learning_rate is 0.70× the baseline's at every step: the schedule differs, not the numerics"]);
+    expect(contract.rows.find((x) => x.key === 'numExamples')).toMatchObject({ baseline: 4689, candidate: 4689, status: 'same' });
+    expect(contract.learningRate).toMatchObject({ commonSteps: 117, differingSteps: 117 });
   });
 });
