@@ -41,6 +41,8 @@ export function setupSection(r: GateResult): Section {
     const head = tableHead(['Setup', mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), 'Same?']);
     const lines = [contract.notComparable, ...contract.causes.map((c) => `Probable cause: ${c}`)].filter((x): x is string => !!x);
     const tail = lines.length ? `\n${lines.map((l) => `- ${mdText(l, 500)}\n`).join('')}` : '';
+    // Causes without a table: a later diagnosis (addCause) on arms that stated no setup.
+    if (rows.length === 0) return tail ? fitRows('### Probable cause\n', [], tail, budget, 'Causes') : '';
     const prefix = `### Setup contract\n\nWhat each arm states (trainer_state.json, HF's "Running training" header, the logged learning_rate); "not stated": the arm's files do not say.\n\n${head}`;
     return fitRows(prefix, rows, tail, budget, 'Setup table');
   };
@@ -60,6 +62,7 @@ export function setupHtml(r: GateResult): string {
   const head = ['Setup', r.labels.baseline, r.labels.candidate, 'Same?'].map((h) => `<th>${esc(h)}</th>`).join('');
   const lines = [contract.notComparable, ...contract.causes.map((c) => `Probable cause: ${c}`)].filter((x): x is string => !!x);
   const list = lines.length ? `<ul class="notes">${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '';
+  if (!rows) return `<section id="setup"><h2>Probable cause</h2>${list}</section>`;
   const intro = '<p class="hint">What each arm states (trainer_state.json, HF\'s "Running training" header, the logged learning_rate); "not stated": the arm\'s files do not say.</p>';
   return `<section id="setup"><h2>Setup contract</h2>${intro}<table class="setup"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>${list}</section>`;
 }

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import { COMMENT_LIMIT } from '../../src/constants.js';
 import { decide } from '../../src/engine/decide.js';
+import { addCause } from '../../src/checks/index.js';
 import type { GateResult } from '../../src/model.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { htmlAssets } from '../../src/report/html-assets.js';
@@ -121,5 +122,29 @@ describe('the other cases in the reports', () => {
     expect(md).toContain('onset at step 155');
     const json = buildSummary(r, CTX);
     expect(json.checks.find((c) => c.id === 'loss-curve')!.numbers).toMatchObject({ onsetStep: 155, gradNormOnsetStep: 155 });
+  });
+});
+
+describe('the slot for a later diagnosis (the per-module probe)', () => {
+  const PROBE = 'the first module that computes differently: model.layers.2.input_layernorm (error 0.46 vs the baseline\'s 0.006)';
+
+  it('addCause: a FAIL\'s headline names it after the setup\'s cause, and every report lists it', () => {
+    const r = addCause(gate('calibration/aa-seed-1', 'calibration/reg-lr-0.8'), PROBE);
+    expect(r.headline).toContain(`— probable cause: ${CAUSE}; ${PROBE} (Torch vs TorchAcc)`);
+    expect(r.setup!.causes).toEqual([CAUSE, PROBE]);
+    expect(renderReportMarkdown(r, CTX)).toContain(`- Probable cause: ${PROBE.replace(/_/g, '\\_')}`);
+    expect(buildSummary(r, CTX).setup!.causes).toEqual([CAUSE, PROBE]);
+  });
+
+  it('arms that stated no setup: the cause alone; a PASS keeps its headline', () => {
+    const r = gate('eager', 'data-seed-2');
+    const bare = addCause({ ...r, setup: undefined }, PROBE);
+    expect(bare.headline).toMatch(new RegExp(`— probable cause: ${PROBE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(Torch vs TorchAcc\\)$`));
+    const md = renderReportMarkdown(bare, CTX);
+    expect(md).toContain('### Probable cause');
+    expect(md).not.toContain('### Setup contract');
+    expect(renderReportHtml(bare, CTX, htmlAssets())).toContain('<section id="setup"><h2>Probable cause</h2>');
+    const pass = gate('eager', 'eager-rerun');
+    expect(addCause(pass, PROBE).headline).toBe(pass.headline);
   });
 });
