@@ -1,4 +1,8 @@
 // The data that flows from readers through checks to reports. Pure types: no I/O here.
+import type { RunSetup, SetupContract } from './model-setup.js';
+export type * from './model-setup.js';
+import type { CustomMetrics, EvalDocLosses, LmEvalResults, LmEvalSelection } from './model-evaluations.js';
+export type * from './model-evaluations.js';
 
 export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid', 'ungated'] as const;
 /** A gate verdict. `invalid`: infrastructure (crash, bad data); `ungated`: nothing compared (exit 0, not a pass). */
@@ -17,7 +21,7 @@ export interface LossPoint {
   /** May be NaN/±Infinity: the Trainer writes bare NaN and the checks must see it. */
   loss: number;
   gradNorm?: number;
-  // No learning_rate or epoch: unread per point, and costly on 200k points (docs/bench-rss.md).
+  // No learning_rate or epoch: costly per point on 200k points (docs/bench-rss.md); the learning rates are TrainingRun.setup's column.
 }
 
 /** What one training arm produced, read from an HF Trainer output dir and/or its training log. */
@@ -43,15 +47,14 @@ export interface TrainingRun {
   curve: LossPoint[];
   /** Optimizer steps per epoch, from the last logged point with an epoch (places the other arm's log dicts). */
   stepsPerEpoch?: number;
-  /**
-   * Set when the curve was read from a log whose loss steps cannot be established: the points'
-   * steps are then ordinals and must not be compared (the reason says why).
-   */
+  /** Set when the curve was read from a log whose loss steps cannot be established (its steps are ordinals, not to compare). */
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
   /** Peak GPU memory (MiB) and where it is from; peakMib null: not measured, `source` says why. */
   gpuMemory?: { peakMib: number | null; source: string };
+  /** What the arm states about its setup, learning rates included (absent: nothing read). */
+  setup?: RunSetup;
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
   notes: string[];
 }
@@ -63,10 +66,7 @@ export interface JudgmentItem {
   score: number;
 }
 
-export interface CategoryScore {
-  average: number;
-  n: number;
-}
+export interface CategoryScore { average: number; n: number }
 
 /** One model id's MT-Bench result, computed exactly as FastChat `show_result` does. */
 export interface MtBenchScores {
@@ -102,73 +102,6 @@ export interface ModelIdPick {
   candidates?: string[];
   /** One line: the rule that picked it. */
   rule?: string;
-}
-
-/** One held-out document's loss: a line of the trainer's `eval_losses.jsonl`. */
-export interface DocLoss {
-  id: string;
-  /** Mean loss over the document's tokens; may be NaN (a diverged model) and must stay NaN. */
-  loss: number;
-  tokens: number;
-}
-
-/** One arm's per-document held-out losses. */
-export interface EvalDocLosses {
-  /** The file read. */
-  source: string;
-  docs: DocLoss[];
-}
-
-/** One task (or group) of an lm-evaluation-harness results file. */
-export interface LmEvalTask {
-  task: string;
-  alias?: string;
-  /** "<metric>,<filter>" → value, e.g. {"acc,none": 0.71, "acc_norm,none": 0.74}; stderr keys excluded. */
-  metrics: Record<string, number>;
-  /** "<metric>,<filter>" → its stderr; null where lm-eval wrote "N/A" (not computable). */
-  stderr: Record<string, number | null>;
-  /** `n-shot` of the task, when written. */
-  nShot?: number;
-  /** `higher_is_better` of the task: metric name (no filter) → bool. */
-  higherIsBetter?: Record<string, boolean>;
-  /** The results file this task was read from. */
-  file: string;
-  /** Per-document values from `samples_<task>_<date>.jsonl` (--log_samples): "<metric>,<filter>" → doc_id → value. */
-  samples?: Record<string, Record<string, number>>;
-  samplesFile?: string;
-}
-
-/** One arm's lm-evaluation-harness results (every matched results file merged, newest wins per task). */
-export interface LmEvalResults {
-  files: string[];
-  tasks: Record<string, LmEvalTask>;
-  /** Tasks and groups that are no group's subtask (`group_subtasks`), in file order: the default selection. */
-  topLevel: string[];
-}
-
-/** Which lm-eval tasks and metrics are gated (config `evaluations.lm-eval`). */
-export interface LmEvalSelection {
-  /** Absent: every top-level task of the results. */
-  tasks?: string[];
-  /** task → metric ("acc" or "acc,none"); absent tasks use acc_norm, else acc. */
-  metrics: Record<string, string>;
-}
-
-/** One metric a user's script wrote (`metrics.json`). */
-export interface CustomMetric {
-  name: string;
-  value: number;
-  higherIsBetter: boolean;
-  /** How much worse the candidate may be: absolute, or a fraction of the baseline when `relative`. */
-  tolerance: number;
-  relative: boolean;
-  /** Per-item values, paired by index across the arms (optional). */
-  samples?: number[];
-}
-
-export interface CustomMetrics {
-  source: string;
-  metrics: CustomMetric[];
 }
 
 /** The evaluations besides MT-Bench, per arm; each absent when not configured or not found. */
@@ -237,7 +170,6 @@ export interface StageRecord {
 
 export interface ArmLabels { baseline: string; candidate: string }
 
-/** Everything the checks decided from, plus their results. The reports render this. */
 export interface QuickTier {
   /** The last step gated (the candidate was stopped once it logged a loss at or after it). */
   steps: number;
@@ -247,6 +179,7 @@ export interface QuickTier {
   notRun: string[];
 }
 
+/** Everything the checks decided from, plus their results. The reports render this. */
 export interface GateResult {
   verdict: Verdict;
   /** One line, e.g. "FAIL: loss curve gap 3.1 % > 2 %". */
@@ -273,6 +206,8 @@ export interface GateResult {
   warnings?: string[];
   /** A FAIL acknowledged by a maintainer's PR label (engine/acknowledge.ts): the step passes, the verdict stays FAIL. */
   acknowledged?: Acknowledgment;
+  /** The arms' setups side by side, and the probable causes of a gap (absent: no training read). */
+  setup?: SetupContract;
 }
 
 /** Who applied the acknowledge label to which PR, when, and their repository permission (admin or write). */

@@ -11,7 +11,6 @@ const MAX_LINES = 300;
 const OVER_LIMIT: Record<string, string> = {
   // +5 lines (containment and peak GPU memory on StageRecord/TrainingRun): the shared data model is
   // extended by several branches at once; it is to be split (e.g. stage records apart) at merge.
-  'model.ts': 'the shared data model, to be split at merge',
 };
 
 /**
@@ -33,7 +32,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   cli: ['readers', 'checks', 'config', 'report', 'engine', 'history', 'pipeline', 'calibrate'],
   action: ['readers', 'checks', 'config', 'report', 'engine', 'history', 'pipeline', 'github'],
 };
-const LEAVES = ['model.ts', 'errors.ts', 'constants.ts', 'log.ts', 'glob.ts', 'version.ts', 'atomic-file.ts'];
+const LEAVES = ['model.ts', 'model-evaluations.ts', 'model-setup.ts', 'errors.ts', 'constants.ts', 'log.ts', 'glob.ts', 'version.ts', 'atomic-file.ts'];
 const ENTRIES: Record<string, string> = { 'index.ts': 'action', 'post.ts': 'action', 'cli.ts': 'cli' };
 
 function modules(dir = SRC): string[] {

@@ -8,12 +8,15 @@ export interface Aligned {
   steps: Float64Array;
   base: Float64Array;
   cand: Float64Array;
+  /** The grad norms at the same steps, when both arms logged one at every point (read in the same pass). */
+  baseGrad?: Float64Array;
+  candGrad?: Float64Array;
 }
 
 export type AlignOutcome = { ok: true; aligned: Aligned } | { ok: false; reason: string };
 
 /** Points sorted by step; for a repeated step (a resumed run logging again) the last one wins. */
-function byStep(curve: LossPoint[]): { steps: Float64Array; loss: Float64Array } {
+function byStep(curve: LossPoint[]): { steps: Float64Array; loss: Float64Array; grad?: Float64Array } {
   const sorted = curve.every((p, i) => i === 0 || curve[i - 1].step < p.step);
   let pts = curve;
   if (!sorted) {
@@ -23,11 +26,17 @@ function byStep(curve: LossPoint[]): { steps: Float64Array; loss: Float64Array }
   }
   const steps = new Float64Array(pts.length);
   const loss = new Float64Array(pts.length);
+  let grad: Float64Array | undefined = pts.length > 0 && pts[0].gradNorm !== undefined ? new Float64Array(pts.length) : undefined;
   for (let i = 0; i < pts.length; i++) {
     steps[i] = pts[i].step;
     loss[i] = pts[i].loss;
+    if (grad) {
+      const g = pts[i].gradNorm;
+      if (g === undefined) grad = undefined;
+      else grad[i] = g;
+    }
   }
-  return { steps, loss };
+  return grad ? { steps, loss, grad } : { steps, loss };
 }
 
 /** "80 points every 5 steps (5..400)" or "12 points, irregular steps (1..97)". */
@@ -59,11 +68,13 @@ export function alignCurves(base: LossPoint[], cand: LossPoint[], candidatePrefi
       if (b.steps[i] !== c.steps[i]) return differ(`; first difference at point ${i + 1}: step ${b.steps[i]} vs ${c.steps[i]}`);
     }
     if (b.steps.length !== c.steps.length) return differ('');
-    return { ok: true, aligned: { steps: b.steps, base: b.loss, cand: c.loss } };
+    const grads = b.grad && c.grad ? { baseGrad: b.grad, candGrad: c.grad } : {};
+    return { ok: true, aligned: { steps: b.steps, base: b.loss, cand: c.loss, ...grads } };
   }
   // Two-pointer walk: both are sorted by step.
   const n = c.steps.length;
   const baseAt = new Float64Array(n);
+  const gradAt = b.grad && c.grad ? new Float64Array(n) : undefined;
   let j = 0;
   for (let i = 0; i < n; i++) {
     while (j < b.steps.length && b.steps[j] < c.steps[i]) j++;
@@ -71,6 +82,8 @@ export function alignCurves(base: LossPoint[], cand: LossPoint[], candidatePrefi
       return differ(`; candidate step ${c.steps[i]} has no baseline point`);
     }
     baseAt[i] = b.loss[j];
+    if (gradAt) gradAt[i] = (b.grad as Float64Array)[j];
   }
-  return { ok: true, aligned: { steps: c.steps, base: baseAt, cand: c.loss } };
+  const grads = gradAt ? { baseGrad: gradAt, candGrad: c.grad as Float64Array } : {};
+  return { ok: true, aligned: { steps: c.steps, base: baseAt, cand: c.loss, ...grads } };
 }

@@ -8,6 +8,7 @@ import { alignCurves, type Aligned } from './align.js';
 import { divergenceVerdict } from './finite.js';
 import { band, formatPercent, pct, result } from './format.js';
 import { ema, pearson, signedRelDiff } from './stats.js';
+import { gapOnset, gradNormOnset, onsetOfGaps } from './onset.js';
 
 type Training = Partial<Record<ArmRole, TrainingRun>>;
 
@@ -62,9 +63,58 @@ export function outlierAllowance(n: number, outliers: CurvePolicy['outliers']): 
   return outliers === 'auto' ? Math.min(Math.max(Math.floor(n / 100), 1), 50) : outliers;
 }
 
+/**
+ * The onsets (loss and grad norm) for the reason and the numbers: "; onset at step 455 (…)". A
+ * diverged candidate is compared up to where it stopped; points past its divergence count as out.
+ */
+export function curveOnsets(training: Training, policy: CurvePolicy, verdict: string, ready?: { aligned: Aligned; gaps: Float64Array; skip: number }): { text: string; numbers: Record<string, number | null> } {
+  const base = training.baseline?.curve ?? [];
+  const cand = training.candidate?.curve ?? [];
+  const numbers: Record<string, number | null> = { onsetStep: null };
+  let text = '';
+  const out = (x: number) => `±${formatPercent(x, { signed: false })}`;
+  let onsetStep: number | null | undefined;
+  let aligned = ready?.aligned;
+  if (ready) onsetStep = onsetOfGaps(ready.aligned.steps, ready.gaps, ready.skip, policy.pass);
+  else {
+    const outcome = base.length && cand.length ? alignCurves(base, cand, true) : undefined;
+    if (outcome?.ok) aligned = outcome.aligned;
+    if (outcome?.ok && outcome.aligned.steps.length >= MIN_POINTS) {
+      const { steps, base: b } = outcome.aligned;
+      // HF logs a NaN loss as 0 (logging_nan_inf_filter): a 0 after positive losses is not finite.
+      let positive = false;
+      const c = outcome.aligned.cand.map((x) => {
+        const filtered = x === 0 && positive;
+        if (x > 0) positive = true;
+        return filtered ? NaN : x;
+      });
+      const skip = Math.min(Math.ceil(steps.length * policy.warmupFraction), steps.length - 1);
+      onsetStep = gapOnset(steps, b, c, skip, policy.emaAlpha, policy.pass).onsetStep;
+    }
+  }
+  if (onsetStep !== undefined) {
+    numbers.onsetStep = onsetStep;
+    if (onsetStep !== null) text += `; onset at step ${onsetStep} (the smoothed gap left ${out(policy.pass)} there and stayed out)`;
+    else if (verdict === 'fail') text += `; no onset (the smoothed gap ends within ${out(policy.pass)})`;
+  }
+  const grad = aligned ? gradNormOnset(aligned, policy.warmupFraction, policy.emaAlpha) : undefined;
+  if (grad) {
+    Object.assign(numbers, { gradNormOnsetStep: grad.onsetStep, gradNormMaxGap: grad.maxGap, gradNormMaxGapStep: grad.maxGapStep, gradNormBand: grad.band });
+    const largest = grad.maxGap !== null ? `, largest ${formatPercent(grad.maxGap)} at step ${grad.maxGapStep}` : '';
+    if (grad.onsetStep !== null) text += `; grad norm: onset at step ${grad.onsetStep} (beyond ${out(grad.band)} from there${largest})`;
+    else if (verdict === 'fail' || verdict === 'inconclusive') text += `; grad norm: no onset (ends within ${out(grad.band)}${largest})`;
+  }
+  return { text, numbers };
+}
+
 export function checkLossCurve(training: Training, policy: CurvePolicy, earlyAbort = false): CheckResult {
   const prepared = prepare(CURVE, training, policy, earlyAbort);
-  if (!('steps' in prepared)) return prepared;
+  if (!('steps' in prepared)) {
+    // A diverged candidate FAILs before alignment; when and how it left the band is still told.
+    if (prepared.verdict !== 'fail') return prepared;
+    const o = curveOnsets(training, policy, prepared.verdict);
+    return { ...prepared, reason: prepared.reason + o.text, numbers: { ...prepared.numbers, ...o.numbers } };
+  }
   const { steps, base, cand } = prepared;
   const n = steps.length;
   const skip = Math.min(Math.ceil(n * policy.warmupFraction), n - 1);
@@ -127,7 +177,8 @@ export function checkLossCurve(training: Training, policy: CurvePolicy, earlyAbo
       : verdict === 'inconclusive'
         ? `${gap} in the grey band (${b(policy.pass)} – ${b(policy.fail)}]: ${overPass} of ${m} smoothed points beyond ${b(policy.pass)}; ${where}`
         : `${gap} within ${b(policy.pass)} over ${m} smoothed points after warm-up; ${where}`;
-  return result({ ...CURVE, verdict, value: kth, bounds, numbers: { ...numbers, gapAfterOutliers: kth }, reason });
+  const o = curveOnsets(training, policy, verdict, { aligned: prepared, gaps, skip });
+  return result({ ...CURVE, verdict, value: kth, bounds, numbers: { ...numbers, gapAfterOutliers: kth, ...o.numbers }, reason: reason + o.text });
 }
 
 export function checkLossTail(training: Training, policy: TailPolicy, earlyAbort = false): CheckResult {

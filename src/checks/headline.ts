@@ -39,6 +39,7 @@ function compare(c: CheckResult): string {
 /** One short phrase for a check, for the headline. */
 export function phrase(c: CheckResult): string {
   const short = SHORT[c.id] ?? c.id;
+  if (c.id === 'setup') return c.reason; // "not comparable: …"
   if (c.verdict === 'invalid' || c.value === null) return `${short}: ${c.reason}`;
   if (c.id === 'finite') {
     if (c.verdict === 'pass') return 'losses finite';
@@ -57,7 +58,8 @@ export function phrase(c: CheckResult): string {
   if (c.id === 'speed') return `speed: candidate ${ratio(c.value)} of baseline (${(c.value as number) < 1 ? 'slower' : 'faster'})`;
   // CI-based checks decide on more than the value against one bound: their reason says how.
   if (CI_CHECKS.test(c.id) || c.unit !== 'relative') return `${short}: ${c.reason}`;
-  return `${short} ${c.id === 'loss-curve' ? 'gap' : 'Δ'} ${compare(c)}`;
+  const onset = c.id === 'loss-curve' && c.verdict !== 'pass' ? c.numbers.onsetStep : null;
+  return `${short} ${c.id === 'loss-curve' ? 'gap' : 'Δ'} ${compare(c)}${typeof onset === 'number' ? `, onset at step ${onset}` : ''}`;
 }
 
 /** FAIL > INVALID > INCONCLUSIVE > PASS; 'info' checks never gate. */
@@ -82,6 +84,8 @@ export function makeHeadline(
   earlyAbort?: { step: number; reason: string },
   /** Said on every headline, whatever the verdict (MT-Bench that ran but did not gate). */
   note?: string,
+  /** A FAIL's probable causes (the setup contract's; a diagnosis appends its own). */
+  causes: readonly string[] = [],
 ): string {
   const by = (v: string): CheckResult[] => checks.filter((c) => c.verdict === v);
   let body: string;
@@ -96,7 +100,9 @@ export function makeHeadline(
     if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
     else if (invalid.length > 0) body = phrase(invalid[0]);
     else body = 'no check could run';
-    body += more(total - 1, 'problem(s)');
+    // Arms that cannot be aligned: the other checks were measured but are no verdict.
+    const apart = problems.length === 0 && invalid[0]?.id === 'setup';
+    body += apart ? more(invalid.length - 1, 'check(s) not compared') : more(total - 1, 'problem(s)');
   } else if (verdict === 'inconclusive') {
     const grey = by('inconclusive');
     body = `${phrase(grey[0])}${more(grey.length - 1, 'inconclusive check(s)')}`;
@@ -106,6 +112,9 @@ export function makeHeadline(
     const shown = (key.length > 0 ? key : passed.slice(0, 1)).map(phrase).join(', ');
     body = `${passed.length} check(s) pass; ${shown}`;
   }
+  // A FAIL names its probable cause (the setup contract's differences; a probe adds the first
+  // module that computes differently to the same list).
+  if (verdict === 'fail' && causes.length > 0) body += ` — probable cause: ${causes.join('; ')}`;
   if (note) body += `; ${note}`;
   return `${verdict.toUpperCase()}: ${body} (${labels.baseline} vs ${labels.candidate})`;
 }

@@ -1,7 +1,7 @@
 // The checks' entry point: data + policy in, verdict + headline + CheckResults out. Pure: no fs,
 // no process, no @actions. Every check returns a result (INVALID with a reason) rather than throw.
 
-import type { ArmLabels, ArmRole, CheckResult, EvaluationInputs, MtBenchScores, Problem, Role, TrainingRun, Verdict } from '../model.js';
+import type { ArmLabels, ArmRole, CheckResult, EvaluationInputs, GateResult, MtBenchScores, Problem, Role, SetupContract, TrainingRun, Verdict } from '../model.js';
 import type { Policy } from './policy.js';
 import { checkLossCurve, checkLossTail } from './curve.js';
 import { checkCustom } from './custom.js';
@@ -12,6 +12,7 @@ import { makeHeadline, overallVerdict, phrase } from './headline.js';
 import { checkMtBench, floorNote } from './mtbench.js';
 import { checkEvalLoss, checkTrainLoss } from './scalar.js';
 import { checkSpeed } from './speed.js';
+import { compareSetup, markNotComparable, notComparableCheck } from './setup.js';
 
 /** `evalDocs`, `lmEval` (+ `lmEvalSelection`) and `custom`: optional, absent when not configured or not found. */
 export interface CheckInputs extends EvaluationInputs {
@@ -32,6 +33,34 @@ export interface ChecksOutcome {
   checks: CheckResult[];
   /** Facts every report must show although they change no verdict (MT-Bench at the floor). */
   warnings: string[];
+  /** Both arms' setups side by side (absent when neither states one). */
+  setup?: SetupContract;
+}
+
+function floorNoteOf(checks: CheckResult[]): string | undefined {
+  const mtbench = checks.find((c) => c.id === 'mtbench');
+  return mtbench ? floorNote(mtbench) : undefined;
+}
+
+type HeadlineInputs = Pick<GateResult, 'verdict' | 'checks' | 'problems' | 'labels' | 'earlyAbort' | 'setup'>;
+
+function headlineOf(r: HeadlineInputs): string {
+  const mtbench = r.checks.find((c) => c.id === 'mtbench');
+  const note = floorNoteOf(r.checks) ? phrase(mtbench!) : undefined;
+  return makeHeadline(r.verdict, r.checks, r.problems, r.labels, r.earlyAbort, note, r.verdict === 'fail' ? (r.setup?.causes ?? []) : []);
+}
+
+/**
+ * The slot for a diagnosis made after the checks (the per-module probe: "the first module that
+ * computes differently: model.layers.2.input_layernorm"): appended to the probable causes after the
+ * setup's, and a FAIL's headline rebuilt to name it. Call it on decide()'s result, before anything
+ * else edits the headline.
+ */
+export function addCause(r: GateResult, cause: string): GateResult {
+  const setup = { ...(r.setup ?? { rows: [], causes: [] }) };
+  setup.causes = [...setup.causes, cause];
+  const next = { ...r, setup };
+  return { ...next, headline: headlineOf(next) };
 }
 
 /** Run every enabled check, in the order reports show them, and decide the overall verdict. */
@@ -50,10 +79,14 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
     policy.mtbench.enabled ? checkMtBench(inputs.mtbench, policy.mtbench) : null,
     policy.speed.enabled ? checkSpeed(training, policy.speed) : null,
   ];
-  const checks = all.filter((c): c is CheckResult => c !== null);
+  let checks = all.filter((c): c is CheckResult => c !== null);
+  // Arms that cannot be aligned (other data, another model): INVALID "not comparable", not a FAIL.
+  const setup = compareSetup(training);
+  if (setup?.notComparable) checks = [notComparableCheck(setup), ...checks.map(markNotComparable)];
   const verdict = overallVerdict(checks, inputs.problems, aborted);
-  const mtbench = checks.find((c) => c.id === 'mtbench');
-  const note = mtbench ? floorNote(mtbench) : undefined;
-  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort, note ? phrase(mtbench!) : undefined);
-  return { verdict, headline, checks, warnings: note ? [note] : [] };
+  const note = floorNoteOf(checks);
+  const headline = headlineOf({ verdict, checks, problems: inputs.problems, labels: inputs.labels, earlyAbort: inputs.earlyAbort, setup });
+  // A setup difference outside a FAIL (where the headline names it) is still something to see.
+  const setupWarnings = verdict !== 'fail' && !setup?.notComparable ? (setup?.causes ?? []).map((c) => `setup differs: ${c}`) : [];
+  return { verdict, headline, checks, warnings: [...(note ? [note] : []), ...setupWarnings], ...(setup ? { setup } : {}) };
 }

@@ -4,7 +4,7 @@ import type { Policy } from '../checks/policy.js';
 import { runChecks, type CheckInputs } from '../checks/index.js';
 
 export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[] = []): GateResult {
-  const { verdict, headline, checks, warnings: checkWarnings } = runChecks(inputs, policy);
+  const { verdict, headline, checks, warnings: checkWarnings, setup } = runChecks(inputs, policy);
   const warnings = [...(inputs.warnings ?? []), ...checkWarnings];
   return {
     verdict,
@@ -17,6 +17,7 @@ export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[
     stages,
     earlyAbort: inputs.earlyAbort,
     ...(warnings.length ? { warnings } : {}),
+    ...(setup ? { setup } : {}),
     // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
     ...(inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {}),
     ...(inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {}),

@@ -10,7 +10,8 @@ import { StepPlacer, type StepHints } from './step-placement.js';
 export type LogEvent =
   /** `unplaced`: why the step is not established (the step is then an ordinal, not comparable). */
   /** `epoch`: as the dict has it (it places the step; the point does not keep it). */
-  | { kind: 'loss'; point: LossPoint; epoch?: number; unplaced?: string }
+  /** `learningRate`: as the dict has it (the setup contract compares it; the point does not keep it). */
+  | { kind: 'loss'; point: LossPoint; epoch?: number; unplaced?: string; learningRate?: number }
   | {
       kind: 'progress';
       step: number;
@@ -88,7 +89,9 @@ function parseDictEvent(segment: string, brace: number): LogEvent | undefined {
   if (keys.length === 0) return undefined;
   if ('loss' in values) {
     const point: LossPoint = 'grad_norm' in values ? { step: 0, loss: values.loss, gradNorm: values.grad_norm } : { step: 0, loss: values.loss };
-    return 'epoch' in values ? { kind: 'loss', point, epoch: values.epoch } : { kind: 'loss', point };
+    const event: LogEvent = 'epoch' in values ? { kind: 'loss', point, epoch: values.epoch } : { kind: 'loss', point };
+    if ('learning_rate' in values) event.learningRate = values.learning_rate;
+    return event;
   }
   return { kind: 'metrics', values };
 }
@@ -157,7 +160,7 @@ export class LogTracker {
   /** Latest training-bar step seen. */
   lastStep = 0;
   private readonly placer: StepPlacer;
-  private pending: { point: LossPoint; epoch?: number } | undefined;
+  private pending: { point: LossPoint; epoch?: number; learningRate?: number } | undefined;
   private barBefore: number | undefined;
   private losses = 0;
   /** The rank whose dicts are read when several ranks print (multi-node PrinterCallback). */
@@ -230,11 +233,12 @@ export class LogTracker {
 
   private release(out: LogEvent[], after: number | undefined): void {
     if (!this.pending) return;
-    const { point, epoch } = this.pending;
+    const { point, epoch, learningRate } = this.pending;
     this.pending = undefined;
     const step = this.placer.place(epoch, { after, before: this.barBefore });
     const event: LogEvent = { kind: 'loss', point };
     if (epoch !== undefined) event.epoch = epoch;
+    if (learningRate !== undefined) event.learningRate = learningRate;
     if (step !== undefined) point.step = step;
     else {
       point.step = this.losses;

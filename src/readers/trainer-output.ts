@@ -12,6 +12,7 @@ import { METRIC_KEYS, hfPeakGpuMib, parseResultsJson, type MetricField, type Res
 import { parseWhole, TrainerStateScanner, type TrainerState } from './trainer-state.js';
 import type { StepHints } from './step-placement.js';
 import { TrainingLogReader, type TrainingLog } from './training-log.js';
+import { setupOf } from './run-setup.js';
 import { checkWholeRunLoss } from './whole-run-loss.js';
 
 /** The log's final metrics dict as ResultsMetrics (same keys as the JSON files). */
@@ -154,6 +155,13 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   }
 
   if (log && log.stepTimes.length > 0) run.stepTimes = log.stepTimes;
+  // The setup contract: the learning rates from where the curve came from.
+  const curveFromState = state !== undefined && state.curve.length > 0;
+  // Steps that are ordinals (unplaced) give neither a steps-per-epoch nor learning rates by step.
+  const perEpoch = run.stepsPerEpoch !== undefined && run.stepsUnknown === undefined ? { value: run.stepsPerEpoch, from: curveFromState ? 'trainer_state.json' : logName } : undefined;
+  const lr = curveFromState ? state.learningRate : run.stepsUnknown === undefined ? log?.learningRate : undefined;
+  const setup = setupOf(state, log?.header, logName, perEpoch, lr);
+  if (setup) run.setup = setup;
   return run;
 }
 

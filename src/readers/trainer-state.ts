@@ -8,9 +8,10 @@
 // document is then parsed the plain way, whose errors name the line and key. Pure.
 
 import { ParseError } from '../errors.js';
-import type { LossPoint } from '../model.js';
+import type { LossPoint, StepColumn } from '../model.js';
 import { expectObject, isObject, optionalNumber, requiredInteger, requiredNumber, type JsonObject, type Where } from './fields.js';
 import { metricsFrom, type ResultsMetrics } from './results-json.js';
+import { ColumnBuilder } from './run-setup.js';
 import { StepsPerEpoch } from './step-placement.js';
 import { parseTolerantJson } from './tolerant-json.js';
 
@@ -26,6 +27,12 @@ export interface TrainerState {
   summary?: ResultsMetrics;
   /** Optimizer steps per epoch, from the loss entries' epochs. */
   stepsPerEpoch?: number;
+  /** Setup keys (the setup contract): `train_batch_size`, `num_train_epochs`, `eval_steps`. */
+  trainBatchSize?: number;
+  numTrainEpochs?: number;
+  evalSteps?: number;
+  /** `learning_rate` of the loss entries, by step (absent: none logged one). */
+  learningRate?: StepColumn;
 }
 
 /** trainer_state.json's text. Throws ParseError naming the file, line and key. */
@@ -51,16 +58,26 @@ function stateOf(obj: JsonObject, file: string): TrainerState {
   if (loggingSteps !== undefined) state.loggingSteps = loggingSteps;
   const epoch = optionalNumber(obj, 'epoch', where);
   if (epoch !== undefined) state.epoch = epoch;
+  for (const [key, field] of SETUP_KEYS) {
+    const value = optionalNumber(obj, key, where);
+    if (value !== undefined) state[field] = value;
+  }
   if (!('log_history' in obj)) throw new ParseError('missing key "log_history"', file, undefined, 'log_history');
   const history = obj.log_history;
   if (!Array.isArray(history)) throw new ParseError('"log_history" should be an array', file, undefined, 'log_history');
   const perEpoch = new StepsPerEpoch();
-  history.forEach((entry, i) => addEntry(state, perEpoch, entry, i, file));
+  const entries: Entries = { curve: state.curve, lr: new ColumnBuilder() };
+  history.forEach((entry, i) => addEntry(entries, perEpoch, entry, i, file));
+  if (entries.summary) state.summary = entries.summary;
+  const lr = entries.lr.finish();
+  if (lr) state.learningRate = lr;
   return withStepsPerEpoch(state, perEpoch);
 }
 
-/** Where entries go: a TrainerState, or the scanner's entries before the rest of the document is parsed. */
-type Entries = Pick<TrainerState, 'curve' | 'summary'>;
+const SETUP_KEYS = [['train_batch_size', 'trainBatchSize'], ['num_train_epochs', 'numTrainEpochs'], ['eval_steps', 'evalSteps']] as const;
+
+/** Where entries go: a TrainerState's, or the scanner's before the rest of the document is parsed. */
+type Entries = Pick<TrainerState, 'curve' | 'summary'> & { lr: ColumnBuilder };
 
 function addEntry(state: Entries, perEpoch: StepsPerEpoch, entry: unknown, i: number, file: string): void {
   // The well-typed common case without building error paths (100k-step histories).
@@ -68,6 +85,8 @@ function addEntry(state: Entries, perEpoch: StepsPerEpoch, entry: unknown, i: nu
   if (fast) {
     state.curve.push(fast);
     perEpoch.add(fast.step, (entry as JsonObject).epoch as number | undefined);
+    const lr = (entry as JsonObject).learning_rate;
+    if (typeof lr === 'number') state.lr.push(fast.step, lr);
     return;
   }
   const path = `log_history[${i}].`;
@@ -77,6 +96,7 @@ function addEntry(state: Entries, perEpoch: StepsPerEpoch, entry: unknown, i: nu
     const point = lossPoint(entry, where, path);
     state.curve.push(point);
     perEpoch.add(point.step, entry.epoch as number | undefined);
+    if (typeof entry.learning_rate === 'number') state.lr.push(point.step, entry.learning_rate);
   } else if ('train_loss' in entry || 'train_runtime' in entry) state.summary = metricsFrom(entry, where, path);
 }
 
@@ -98,7 +118,7 @@ function fastLossPoint(entry: JsonObject): LossPoint | undefined {
   const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry;
   if (typeof loss !== 'number' || typeof step !== 'number' || !Number.isInteger(step)) return undefined;
   if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return undefined;
-  // learning_rate and epoch are type-checked (a wrong type means an odd file) but not kept. One
+  // learning_rate and epoch are type-checked (a wrong type means an odd file), not kept here. One
   // literal per shape: a property added later would cost each of 100k points a property array.
   return gradNorm !== undefined ? { step, loss, gradNorm: gradNorm as number } : { step, loss };
 }
@@ -142,7 +162,7 @@ export class TrainerStateScanner {
   private entriesApart = false;
   private entries = 0;
   private failed = false;
-  private readonly history: Entries = { curve: [] };
+  private readonly history: Entries = { curve: [], lr: new ColumnBuilder() };
   private readonly perEpoch = new StepsPerEpoch();
 
   constructor(private readonly file: string) {}
@@ -233,6 +253,8 @@ export class TrainerStateScanner {
       if (this.entriesApart) {
         state.curve = this.history.curve;
         if (this.history.summary) state.summary = this.history.summary;
+        const lr = this.history.lr.finish();
+        if (lr) state.learningRate = lr;
         withStepsPerEpoch(state, this.perEpoch);
       }
       return sortCurve(state);

@@ -3,8 +3,9 @@
 // Incremental: a log of any size (tqdm redraws make multi-GB logs) is read in chunks, and only
 // what is kept (one point per logged loss, one time per step) grows with it.
 
-import type { LossPoint } from '../model.js';
+import type { LossPoint, SetupKey, StepColumn } from '../model.js';
 import { LineSplitter, LogTracker, type LogEvent } from './log-lines.js';
+import { ColumnBuilder, TrainHeaderReader } from './run-setup.js';
 import { StepsPerEpoch, type StepHints } from './step-placement.js';
 
 export interface TrainingLog {
@@ -31,6 +32,10 @@ export interface TrainingLog {
   stepsHow?: string;
   /** The dicts hold 4-significant-digit strings (transformers 5.x print style). */
   roundedStrings: boolean;
+  /** What the last "***** Running training *****" block states (Num examples, ...); empty when none. */
+  header: Partial<Record<SetupKey, number>>;
+  /** The loss dicts' learning_rate by (placed) step; absent when none has one or steps are unknown. */
+  learningRate?: StepColumn;
 }
 
 /** Keys that only the end-of-training summary dict has. */
@@ -67,6 +72,8 @@ export class TrainingLogReader {
   private readonly splitter = new LineSplitter();
   private readonly tracker: LogTracker;
   private readonly curve: LossPoint[] = [];
+  private readonly header = new TrainHeaderReader();
+  private readonly learningRate = new ColumnBuilder();
   private finalMetrics: Record<string, number> | undefined;
   private finalMetricsCount = 0;
   private roundedStrings = false;
@@ -96,7 +103,11 @@ export class TrainingLogReader {
       stepTimes: total !== undefined ? (this.bars.get(total)?.times ?? []) : [],
       stepsFromProgress: this.tracker.stepsFromProgress,
       roundedStrings: this.roundedStrings,
+      header: this.header.values,
     };
+    // Keyed by the loss dict's index: its step is the curve's, however late it was placed.
+    const lr = this.tracker.stepsUnknown === undefined ? this.learningRate.finish((k) => this.curve[k].step) : undefined;
+    if (lr) log.learningRate = lr;
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
     if (this.perEpoch.value !== undefined) log.stepsPerEpoch = this.perEpoch.value;
     if (this.tracker.stepsUnknown !== undefined) log.stepsUnknown = this.tracker.stepsUnknown;
@@ -111,6 +122,7 @@ export class TrainingLogReader {
   private line(line: string): void {
     // 5.x quotes every float; one quoted loss is enough to know the style.
     if (!this.roundedStrings && line.includes("{'loss': '")) this.roundedStrings = true;
+    this.header.line(line);
     for (const event of this.tracker.feed(line)) this.event(event);
   }
 
@@ -118,6 +130,7 @@ export class TrainingLogReader {
     if (event.kind === 'loss') {
       this.curve.push(event.point);
       this.perEpoch.add(event.point.step, event.epoch);
+      if (event.learningRate !== undefined) this.learningRate.push(this.curve.length - 1, event.learningRate);
     }
     else if (event.kind === 'metrics' && FINAL_KEYS.some((k) => k in event.values)) {
       this.finalMetrics = event.values;

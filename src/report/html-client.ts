@@ -50,7 +50,7 @@ export const CLIENT_JS = String.raw`(function () {
           markers.forEach(function (m, i) {
             var x = u.valToPos(m.step, 'x', true);
             if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
-            var colour = m.kind === 'abort' ? '#ea580c' : '#7c3aed';
+            var colour = m.kind === 'abort' ? '#ea580c' : m.kind === 'onset' ? '#b45309' : '#7c3aed';
             ctx.save();
             ctx.strokeStyle = colour;
             ctx.lineWidth = 2 * pr;

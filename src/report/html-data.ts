@@ -7,6 +7,7 @@ import { DEFAULT_POLICY } from '../checks/policy.js';
 import { ema, signedRelDiff } from '../checks/stats.js';
 import type { GateResult } from '../model.js';
 import { alignSeries, lossSeries, type Series } from './series.js';
+import { formatNumber } from './format.js';
 
 /** The most x positions a chart gets (two per bucket once downsampled). */
 export const MAX_CHART_POINTS = 2000;
@@ -118,7 +119,7 @@ export interface Marker {
   label: string;
   /** The sentence listed under the chart. */
   detail: string;
-  kind: 'abort' | 'diverged';
+  kind: 'abort' | 'diverged' | 'onset';
 }
 
 export interface ChartData {
@@ -178,6 +179,16 @@ export function chartData(r: GateResult, maxPoints = MAX_CHART_POINTS): ChartDat
         detail: `${r.labels[role]} diverged: ${d.what} at step ${d.step}.`,
       });
     }
+  }
+  // The onsets: the first step after warm-up from which the smoothed gap stayed beyond its band.
+  const onset = curveCheck?.numbers.onsetStep;
+  const band = (x: number | string | null | undefined) => (typeof x === 'number' ? ` ±${formatNumber(x * 100, 3)} %` : '');
+  if (typeof onset === 'number') {
+    markers.push({ step: onset, kind: 'onset', label: `loss onset ${onset}`, detail: `Onset of the loss gap: step ${onset}, the first step after warm-up from which the smoothed gap stayed beyond the pass band${band(curveCheck?.bounds.pass)}.` });
+  }
+  const gradOnset = curveCheck?.numbers.gradNormOnsetStep;
+  if (typeof gradOnset === 'number') {
+    markers.push({ step: gradOnset, kind: 'onset', label: `grad-norm onset ${gradOnset}`, detail: `Onset of the grad-norm gap: step ${gradOnset}, from which the smoothed grad norms stayed more than${band(curveCheck?.numbers.gradNormBand)} apart.` });
   }
   if (r.earlyAbort) {
     const { step, reason } = r.earlyAbort;

@@ -21,6 +21,7 @@ import {
   trainingSection,
 } from './html-sections.js';
 import { PAGE_CSS } from './html-style.js';
+import { setupHtml } from './setup-section.js';
 import { tailNote } from './mermaid.js';
 import { esc, jsonForScript, scriptForHtml, scriptHash, styleForHtml } from './html-text.js';
 
@@ -95,6 +96,7 @@ export function renderReportHtml(r: GateResult, ctx: ReportContext, assets: Html
     checksSection(r),
     chartsSection(r, data),
     trainingSection(r),
+    setupHtml(r),
     mtbenchSection(r),
     speedSection(r),
     stagesSection(r),

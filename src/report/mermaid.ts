@@ -13,8 +13,10 @@ import { ema, signedRelDiff } from '../checks/stats.js';
 import { formatNumber, formatPercent } from './format.js';
 
 /** Line colours in series order: pass band (2 lines), fail bound (2 lines), then the gap on top. */
-export const GAP_COLOURS = { pass: '#16a34a', fail: '#dc2626', gap: '#2563eb' } as const;
+export const GAP_COLOURS = { pass: '#16a34a', fail: '#dc2626', gap: '#2563eb', onset: '#f59e0b' } as const;
 const PALETTE = [GAP_COLOURS.pass, GAP_COLOURS.pass, GAP_COLOURS.fail, GAP_COLOURS.fail, GAP_COLOURS.gap].join(', ');
+/** With an onset marker: a bar series drawn first (behind the lines), so its colour comes first. */
+const PALETTE_ONSET = `${GAP_COLOURS.onset}, ${PALETTE}`;
 
 /** At most this many x labels: more run together on GitHub's ~700 px wide chart. */
 export const MAX_TICKS = 12;
@@ -35,6 +37,8 @@ export interface GapChart {
   values: number[];
   /** What the chart leaves out or bends, one sentence each. */
   notes: string[];
+  /** The loss-curve check's onset step and the x label of the point that holds it (the marker). */
+  onset?: { step: number; label: number };
 }
 
 /** A y range that holds the fail bound with room, and the gap up to 5 fail bounds; a round number. */
@@ -87,9 +91,14 @@ export function gapChart(r: GateResult, maxPoints = MAX_TICKS): GapChart | undef
   const m = Math.min(shown, Math.max(2, Math.floor(maxPoints)));
   const labels: number[] = [];
   const raw: number[] = [];
+  // The onset (the check's: first step after warm-up from which the gap stayed out) is marked by
+  // a full-height bar at the point whose steps hold it: xychart has no vertical rules.
+  const onsetStep = check?.numbers.onsetStep;
+  let onsetAt = -1;
   for (let k = 0; k < m; k++) {
     const lo = first + Math.floor((k * shown) / m);
     const hi = first + Math.floor(((k + 1) * shown) / m) - 1;
+    if (typeof onsetStep === 'number' && steps[lo] <= onsetStep && onsetStep <= steps[hi]) onsetAt = k;
     let pick = 0;
     for (let i = lo; i <= hi; i++) {
       const g = Number.isFinite(gaps[i]) ? gaps[i] : Infinity;
@@ -113,19 +122,23 @@ export function gapChart(r: GateResult, maxPoints = MAX_TICKS): GapChart | undef
   }
 
   const constant = (v: number) => `    line [${values.map(() => pctNum(v)).join(', ')}]`;
+  const onset = onsetAt >= 0 ? { step: onsetStep as number, label: labels[onsetAt] } : undefined;
+  // Bars rise from the bottom of the plot: -range is no bar, +range the full height.
+  const marker = onset ? [`    bar [${values.map((_, k) => pctNum(k === onsetAt ? range : -range)).join(', ')}]`] : [];
   const source = [
-    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE}"}}}}%%`,
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${onset ? PALETTE_ONSET : PALETTE}"}}}}%%`,
     'xychart-beta',
-    '    title "Smoothed loss gap: (candidate - baseline) / baseline"',
+    `    title "Smoothed loss gap: (candidate - baseline) / baseline${onset ? `; onset at step ${formatNumber(onset.step)}` : ''}"`,
     `    x-axis "step" [${labels.map((s) => `"${formatNumber(s)}"`).join(', ')}]`,
     `    y-axis "gap (%)" ${pctNum(-range)} --> ${pctNum(range)}`,
+    ...marker,
     constant(bounds.pass),
     constant(-bounds.pass),
     constant(bounds.fail),
     constant(-bounds.fail),
     `    line [${values.map(pctNum).join(', ')}]`,
   ].join('\n');
-  return { source, points: labels.length, range, bounds, alpha, from: steps[first], to: steps[n - 1], values, notes };
+  return { source, points: labels.length, range, bounds, alpha, from: steps[first], to: steps[n - 1], values, notes, ...(onset ? { onset } : {}) };
 }
 
 /** Mermaid source (no fences) of the gap chart. */

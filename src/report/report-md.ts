@@ -24,6 +24,7 @@ import {
 } from './report-sections.js';
 import { otherEvaluationsSection } from './evaluations-section.js';
 import { tailsSection } from './stage-tails.js';
+import { setupSection } from './setup-section.js';
 
 
 export interface ReportOptions {
@@ -56,6 +57,8 @@ export function renderReportMarkdown(r: GateResult, ctx: ReportContext, opts: Re
     // The gap chart right below the checks: whether the curve left the band is visible at a glance.
     { name: 'chart', render: chartSection(r, opts.chartPoints), reserve: RESERVE },
     { name: 'training', render: trainingSection(r), reserve: RESERVE },
+    // Beside the numbers: what each arm states about how it trained (a FAIL's probable cause).
+    { name: 'setup', render: setupSection(r), reserve: RESERVE },
     { name: 'mtbench', render: mtbenchSection(r), reserve: RESERVE },
     { name: 'evaluations', render: otherEvaluationsSection(r), reserve: RESERVE },
     { name: 'stages', render: stagesSection(r), reserve: RESERVE },
@@ -68,7 +71,7 @@ export function renderReportMarkdown(r: GateResult, ctx: ReportContext, opts: Re
   const byName = new Map(parts.map((p) => [p.name, p]));
   // Budget order: what a reviewer needs first. Each part may use what is left minus the reserves
   // of the parts after it, so a huge checks table cannot starve the numbers or the stages.
-  const priority = ['header', 'links', 'training', 'checks', 'stages', 'problems', 'tails', 'evaluations', 'chart', 'mtbench', 'trend', 'provenance'];
+  const priority = ['header', 'links', 'training', 'checks', 'stages', 'problems', 'setup', 'tails', 'evaluations', 'chart', 'mtbench', 'trend', 'provenance'];
   // A part's reserve never exceeds its real size, so small parts don't hold back space for nothing.
   for (const p of parts) if (p.reserve > 0) p.reserve = Math.min(p.reserve, byteSize(p.render(Infinity)) + 1);
   // Under a small limit the reserves shrink together, so the header always gets at least half.

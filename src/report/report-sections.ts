@@ -210,6 +210,9 @@ export function chartSection(r: GateResult, maxPoints?: number): Section {
       `EMA-smoothed (α = ${formatNumber(chart.alpha, 3)}) as the loss-curve check does, steps ${chart.from}–${chart.to} ` +
       `(after warm-up); each point is the largest |Δ| of the steps up to its label. ` +
       `Green: pass band ±${p(chart.bounds.pass)}. Red: fail bound ±${p(chart.bounds.fail)}. ` +
+      (chart.onset
+        ? `Amber bar: the onset, step ${formatNumber(chart.onset.step)} (in the point labelled ${formatNumber(chart.onset.label)}), the first step after warm-up from which the gap stayed beyond the pass band. `
+        : '') +
       `The raw loss curves are in report.html (result artifact).\n` +
       (notes ? `\n${notes}` : '');
     return ifFits(text, budget);

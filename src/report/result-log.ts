@@ -2,6 +2,7 @@
 // anything that parsed run.sh's file with `\s+=\s+` still works; the gate's verdict is appended
 // below it in the same `key = value` shape.
 
+import { setupCell, setupRows, setupStatus } from './setup-section.js';
 import { quickNotRunLine } from '../checks/quick.js';
 import { ROLES, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
 import { reasonWithCause, tailsText } from './stage-tails.js';
@@ -77,6 +78,11 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
   if (r.quick) verdict.push(['Tier', quickNotRunLine(r.quick)]);
   if (ctx.synthetic) verdict.push(['Data', 'synthetic example (demo data, not a real run)']);
   for (const w of r.warnings ?? []) verdict.push(['warning', oneLine(w)]);
+  // The setup contract: what differs between the arms, and on a FAIL the cause the headline names.
+  if (r.verdict === 'fail') for (const cause of r.setup?.causes ?? []) verdict.push(['probable cause', oneLine(cause)]);
+  for (const row of setupRows(r).filter((x) => x.status === 'differs')) {
+    verdict.push([`setup ${row.label}`, oneLine(`${setupCell(row.baseline)} vs ${setupCell(row.candidate)} (${setupStatus(row)})`)]);
+  }
   for (const role of ROLES) {
     const s = r.mtbench[role];
     if (s) verdict.push([`MT-Bench model id ${role === 'original' ? 'Original' : oneLine(r.labels[role])}`, oneLine(`${s.modelId}${pickText(s)}`)]);

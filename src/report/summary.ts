@@ -14,6 +14,7 @@ import {
   type MtBenchScores,
   type Problem,
   type Role,
+  type SetupContract,
   type StageRecord,
   type TrainingRun,
   type Verdict,
@@ -114,10 +115,36 @@ export interface SummaryJson {
   quick: { steps: number; total_steps: number | null; not_run: string[] } | null;
   /** Only on an acknowledged FAIL: who applied the PR label and when (the verdict stays fail). */
   acknowledged?: { label: string; by: string; at: string; permission: string; pr: number };
+  /** The setup contract: both arms' stated setup side by side; null when neither states one. */
+  setup: SummarySetup | null;
   result_dir: string;
   started_at: string;
   finished_at: string;
   provenance: Record<string, string>;
+}
+
+export interface SummarySetup {
+  /** One row per field; a value the arm does not state is null ("not stated"). */
+  rows: { field: string; label: string; baseline: JsonNumber | string | null; candidate: JsonNumber | string | null; status: 'same' | 'differs' | 'not stated'; note: string | null }[];
+  /** The probable causes a FAIL's headline names, most specific first. */
+  causes: string[];
+  /** Why the arms cannot be aligned at all (the verdict is then INVALID); null when they can. */
+  not_comparable: string | null;
+  learning_rate: { common_steps: number; differing_steps: number; first_differing_step: number | null; min_ratio: JsonNumber | null; max_ratio: JsonNumber | null } | null;
+}
+
+function setup(s: SetupContract | undefined): SummarySetup | null {
+  if (!s) return null;
+  const value = (v: number | string | null) => (typeof v === 'number' ? toJsonNumber(v) : v);
+  const lr = s.learningRate;
+  return {
+    rows: s.rows.map((r) => ({ field: r.key, label: r.label, baseline: value(r.baseline), candidate: value(r.candidate), status: r.status, note: r.note ?? null })),
+    causes: [...s.causes],
+    not_comparable: s.notComparable ?? null,
+    learning_rate: lr
+      ? { common_steps: lr.commonSteps, differing_steps: lr.differingSteps, first_differing_step: lr.firstDifferingStep, min_ratio: toJsonNumber(lr.minRatio), max_ratio: toJsonNumber(lr.maxRatio) }
+      : null,
+  };
 }
 
 /** A number as JSON can hold it: non-finite values become their names. */
@@ -223,6 +250,7 @@ export function buildSummary(r: GateResult, ctx: ReportContext): SummaryJson {
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
     quick: r.quick ? { steps: r.quick.steps, total_steps: r.quick.totalSteps, not_run: [...r.quick.notRun] } : null,
     ...(r.acknowledged ? { acknowledged: { ...r.acknowledged } } : {}),
+    setup: setup(r.setup),
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,
     finished_at: ctx.finishedAt,

@@ -137,7 +137,7 @@ describe('runChecks', () => {
     const cand = run(curve(100, 5, () => 1.034), { trainLoss: 2.0, evalLoss: 1.8 });
     const out = runChecks(inputs({ training: { baseline: base, candidate: cand } }), DEFAULT_POLICY);
     expect(out.verdict).toBe('fail');
-    expect(out.headline).toBe('FAIL: loss curve gap +3.4 % beyond ±2 %; loss tail Δ +3.4 % > +1 % (Torch vs TorchAcc)');
+    expect(out.headline).toBe('FAIL: loss curve gap +3.4 % beyond ±2 %, onset at step 30; loss tail Δ +3.4 % > +1 % (Torch vs TorchAcc)');
   });
 
   it('problems make the verdict INVALID even when every check passes; a FAIL still wins', () => {

@@ -10,13 +10,13 @@ const RUNS = ['eager', 'eager-rerun', 'compile', 'lr-0.8', 'lr-0.95', 'data-seed
 describe('parseLogLine', () => {
   it('reads a transformers 5.x loss dict (4-digit strings)', () => {
     expect(parseLogLine("{'loss': '4.329', 'grad_norm': '3.449', 'learning_rate': '0.0003', 'epoch': '0.006803'}")).toEqual([
-      { kind: 'loss', point: { step: 0, loss: 4.329, gradNorm: 3.449 }, epoch: 0.006803 },
+      { kind: 'loss', point: { step: 0, loss: 4.329, gradNorm: 3.449 }, epoch: 0.006803, learningRate: 0.0003 },
     ]);
   });
 
   it('reads a transformers 4.x loss dict (floats, exponents), reference §3.4', () => {
     expect(parseLogLine("{'loss': 2.1234, 'grad_norm': 1.7, 'learning_rate': 4.5e-05, 'epoch': 0.31}")).toEqual([
-      { kind: 'loss', point: { step: 0, loss: 2.1234, gradNorm: 1.7 }, epoch: 0.31 },
+      { kind: 'loss', point: { step: 0, loss: 2.1234, gradNorm: 1.7 }, epoch: 0.31, learningRate: 4.5e-5 },
     ]);
   });
 
@@ -25,12 +25,12 @@ describe('parseLogLine', () => {
     const [b] = parseLogLine("{'loss': inf, 'grad_norm': nan, 'learning_rate': -inf, 'epoch': 0.5}");
     expect(a.kind === 'loss' && a.point.loss).toBe(0);
     expect(a.kind === 'loss' && Number.isNaN(a.point.gradNorm)).toBe(true);
-    expect(b).toEqual({ kind: 'loss', point: { step: 0, loss: Infinity, gradNorm: NaN }, epoch: 0.5 });
+    expect(b).toEqual({ kind: 'loss', point: { step: 0, loss: Infinity, gradNorm: NaN }, epoch: 0.5, learningRate: -Infinity });
   });
 
   it("reads a grad norm logged as a tensor (transformers 4.38 + DeepSpeed): tensor(2.1, device='cuda:0')", () => {
     expect(parseLogLine("{'loss': 1.2345, 'grad_norm': tensor(2.1, device='cuda:0'), 'learning_rate': 4.5e-05, 'epoch': 0.05}")).toEqual([
-      { kind: 'loss', point: { step: 0, loss: 1.2345, gradNorm: 2.1 }, epoch: 0.05 },
+      { kind: 'loss', point: { step: 0, loss: 1.2345, gradNorm: 2.1 }, epoch: 0.05, learningRate: 4.5e-5 },
     ]);
     const [nan] = parseLogLine("[rank0]:{'loss': 1.5, 'grad_norm': tensor(nan, device='cuda:0', dtype=torch.bfloat16)}");
     expect(nan.kind === 'loss' && Number.isNaN(nan.point.gradNorm)).toBe(true);
