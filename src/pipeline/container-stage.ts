@@ -7,7 +7,8 @@
 //     <options> <image> bash -c '<setup>; cd -- "$1" && exec bash -c "$2"' accuracy-gate-stage <cwd> <command>
 // The stage's command is an argument of bash, never spliced into the script. `--init` makes
 // docker's init PID 1, so the TERM that the docker client forwards (sig-proxy) reaches the
-// training; a client killed with KILL forwards nothing, hence `docker rm -f` after every stage.
+// training; on cancel and early abort the gate kills the container at once (`docker kill`), and
+// since a client killed with KILL forwards nothing, `docker rm -f` follows every stage.
 // The client's exit status is the container's; its output (no -t: stdout and stderr as written)
 // is the stage log. dockerRunArgv is pure; removeContainer is the side effect.
 import { spawn } from 'node:child_process';
@@ -92,9 +93,18 @@ export function dockerRunArgv(o: ContainerStageOptions): string[] {
 
 /** `docker rm -f <name>`: the container is gone whatever stopped its client. Resolves always; `false` when docker said no. */
 export function removeContainer(name: string, env: Record<string, string>, timeoutMs = 30_000): Promise<boolean> {
+  return docker(['rm', '-f', name], env, timeoutMs);
+}
+
+/** `docker kill <name>`: at once, on cancel and early abort (the client's TERM would wait for the grace period). */
+export function killContainer(name: string, env: Record<string, string>, timeoutMs = 30_000): Promise<boolean> {
+  return docker(['kill', name], env, timeoutMs);
+}
+
+function docker(args: string[], env: Record<string, string>, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     try {
-      const child = spawn('docker', ['rm', '-f', name], { env, stdio: 'ignore' });
+      const child = spawn('docker', args, { env, stdio: 'ignore' });
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.on('error', () => resolve(false));
       child.on('exit', (code) => {

@@ -15,7 +15,7 @@ import { createRedactor } from './redact.js';
 import { classifyCause, readLogTail } from './log-tail.js';
 import { describeLaunch, launchEnv, releasePort } from './launch-env.js';
 import { expandHome } from '../config/paths.js';
-import { containerName, dockerRunArgv, mountPaths, expandImage, removeContainer, repositoryRoot } from './container-stage.js';
+import { containerName, dockerRunArgv, expandImage, killContainer, mountPaths, removeContainer, repositoryRoot } from './container-stage.js';
 
 export interface StageRun {
   id: StageId;
@@ -61,6 +61,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   const heartbeat = createHeartbeat({ stage: s.id, counts: s.progressCounts, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
   const startedAt = deps.now();
   let running: RunningStage | undefined;
+  let ended = false;
   const redact = createRedactor(ctx.secretValues ?? []);
   const onLine = (line: string) => {
     deps.echo?.(redact(line), s.id);
@@ -72,7 +73,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   };
   const timer = setInterval(() => heartbeat.tick(), Math.min(1000, deps.heartbeatMs));
   try {
-    running = deps.runner.start({
+    const started = deps.runner.start({
       id: s.id,
       command: boxed?.argv ?? expanded.command,
       cwd: ctx.workdir,
@@ -82,6 +83,13 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       timeoutMs: s.timeoutMinutes ? s.timeoutMinutes * 60_000 : undefined,
       onLine,
     });
+    running = started;
+    if (boxed) {
+      // Cancel and early abort kill the container at once; its client then exits with it.
+      const kill = () => void (ended || killContainer(boxed.name, env));
+      deps.cancel.onCancel(kill);
+      running = { ...started, abort: (reason) => (kill(), started.abort(reason)) };
+    }
     s.onStart?.(running);
     const outcome = await running.done;
     // A loss line is held until the next progress redraw; release the last one.
@@ -113,6 +121,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
     return { outcome, record, logFile };
   } finally {
     // Whatever stopped the docker client (a KILL forwards nothing), its container goes too.
+    ended = true;
     if (boxed) await removeContainer(boxed.name, env);
     clearInterval(timer);
     heartbeat.stop();

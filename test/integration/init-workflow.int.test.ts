@@ -129,9 +129,34 @@ describe('init reads how the repository runs its GPU jobs, and the gate runs the
     expect(pid).toBeGreaterThan(0);
     expect(gate.code).not.toBe(0);
     const name = calls(standin).find((c) => c[0] === 'run')![2];
+    // Killed at once on cancel, removed after the stage.
+    expect(calls(standin)).toContainEqual(['kill', name]);
     expect(calls(standin)).toContainEqual(['rm', '-f', name]);
     expect(isRunning(pid)).toBe(false);
     expect(existsSync(path.join(standin, `${name}.pid`))).toBe(false);
+  });
+
+  it("early abort kills the candidate's container at once: a diverging run (recorded on an H200) in containers", async () => {
+    const repo = tempDir('container-abort-');
+    mkdirSync(path.join(repo, '.git'));
+    mkdirSync(path.join(repo, '.github'));
+    const train = (run: string) => `[node, ${path.join(ROOT, 'examples', 'demo', 'replay-train.mjs')}, --run, ${path.join(ROOT, 'examples', 'recorded', run)}, --output, '{output}', --speed, '50']`;
+    writeFileSync(
+      path.join(repo, '.github', 'accuracy-gate.yml'),
+      `name: abort\nextends: none\nmodel: ${path.join(ROOT, 'examples', 'demo', 'Tiny-Llama-init')}\narms:\n  baseline: { train: ${train('eager')} }\n  candidate: { train: ${train('diverge')} }\ncontainer: { image: '\${GPU_IMAGE}' }\nlock: { enabled: false }\n`,
+    );
+    const standin = tempDir('docker-standin-');
+    const r = await runCli(['run'], { cwd: repo, env: gateEnv(tempDir('abort-home-'), standin), timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/early abort|stopped at step/i);
+    const names = calls(standin).filter((c) => c[0] === 'run').map((c) => c[2]);
+    expect(names).toHaveLength(2);
+    expect(calls(standin)).toContainEqual(['kill', names[1]]);
+    expect(calls(standin)).not.toContainEqual(['kill', names[0]]);
+    for (const n of names) expect(calls(standin)).toContainEqual(['rm', '-f', n]);
+    // An argv command stays argv inside: the workdir, then node and its arguments after `exec "$@"`.
+    const candidate = calls(standin).find((c) => c[2] === names[1])!;
+    expect(candidate.slice(candidate.indexOf('cd -- "$1" && shift && exec "$@"') + 2, -7)).toEqual([repo, 'node']);
   });
 
   it('refuses before any stage when the image variable is not set, naming it', async () => {
