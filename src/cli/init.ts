@@ -45,7 +45,9 @@ export function containerBlock(job: GpuJob & { docker: DockerRun }): string {
   const from = 'literal' in d.image ? '' : d.image.from === 'secrets' || d.image.from === 'vars' ? ` (the workflow passes ${d.image.from}.${d.image.variable})` : ` (set it in the workflow step's env:)`;
   return `container:                       # each stage in its own container, as ${job.file} (job ${job.job}) runs
   image: ${quoted(image)}${'literal' in d.image ? '' : `             # read from the gate's environment${from}`}
-${d.options.length ? `  options: ${quoted(d.options.join(' '))}\n` : ''}${d.setup.length ? `  setup: ${quoted(d.setup.join(' && '))}          # the PR's code into the image, before each stage\n` : ''}`;
+${d.options.length ? `  options: ${quoted(d.options.join(' '))}\n` : ''}${d.setup.length ? `  setup: ${quoted(d.setup.join(' && '))}          # the PR's code into the image, before each stage\n` : ''}${
+    'variable' in d.image && d.image.from === 'secrets' ? `secret-env: [${d.image.variable}]          # the image name is a secret there: redacted from every file the gate writes\n` : ''
+  }`;
 }
 
 export function configText(layout: Layout, job?: GpuJob): string {

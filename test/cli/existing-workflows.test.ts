@@ -70,6 +70,8 @@ describe("init's config and workflow for a TorchAcc-shaped repository", () => {
       setup: 'git config --global --add safe.directory $PWD && pip install -e .',
       env: [],
     });
+    // The image name came from a secret: its value is redacted from every file the gate writes.
+    expect(config.secretEnv).toEqual(['GPU_IMAGE']);
     const wf = workflowText('torchacc', '.', job);
     expect(wf).toContain('    runs-on: self-hosted\n');
     expect(wf).toContain('          GPU_IMAGE: ${{ secrets.GPU_IMAGE }}\n');
