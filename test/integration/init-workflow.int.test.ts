@@ -63,6 +63,10 @@ describe('init reads how the repository runs its GPU jobs, and the gate runs the
     // TorchAcc's image has pip and its toolchain; this machine's stand-in container is the host:
     // the install is replaced by a marker that shows where and how often setup ran.
     writeFileSync(configFile, config.replace(/^ {2}setup: .*$/m, `  setup: 'echo "$PWD" >> "$PWD/setup-ran.txt"'`));
+    const plan = await runCli(['validate'], { cwd: repo, env });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout + plan.stderr).toContain('   container: docker run ${GPU_IMAGE} --gpus all, setup first (a container of its own, env by name)');
+    expect(plan.stdout + plan.stderr).not.toContain(IMAGE);
 
     const gate = await runCli(['run', '--out', 'result'], { cwd: repo, env, timeoutMs: 120_000 });
     expect(gate.stderr).not.toMatch(/internal error/);
