@@ -42,12 +42,22 @@ const quoted = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export function containerBlock(job: GpuJob & { docker: DockerRun }): string {
   const d = job.docker;
   const image = 'literal' in d.image ? d.image.literal : `\${${d.image.variable}}`;
-  const from = 'literal' in d.image ? '' : d.image.from === 'secrets' || d.image.from === 'vars' ? ` (the workflow passes ${d.image.from}.${d.image.variable})` : ` (set it in the workflow step's env:)`;
-  return `container:                       # each stage in its own container, as ${job.file} (job ${job.job}) runs
-  image: ${quoted(image)}${'literal' in d.image ? '' : `             # read from the gate's environment${from}`}
-${d.options.length ? `  options: ${quoted(d.options.join(' '))}\n` : ''}${d.setup.length ? `  setup: ${quoted(d.setup.join(' && '))}          # the PR's code into the image, before each stage\n` : ''}${
-    'variable' in d.image && d.image.from === 'secrets' ? `secret-env: [${d.image.variable}]          # the image name is a secret there: redacted from every file the gate writes\n` : ''
-  }`;
+  const from = 'literal' in d.image ? '' : d.image.from === 'secrets' || d.image.from === 'vars' ? `: the workflow passes ${d.image.from}.${d.image.variable}` : `: set ${d.image.variable} in the workflow step's env:`;
+  const secret = 'variable' in d.image && d.image.from === 'secrets';
+  return [
+    `# Each stage in a container of its own, as ${job.file} (job ${job.job}) runs its GPU job.`,
+    'literal' in d.image ? '' : `# The image is read from the gate's environment${from}.`,
+    d.setup.length ? "# setup installs the PR's code into the image before each stage, at the repository root." : '',
+    'container:',
+    `  image: ${quoted(image)}`,
+    d.options.length ? `  options: ${quoted(d.options.join(' '))}` : '',
+    d.setup.length ? `  setup: ${quoted(d.setup.join(' && '))}` : '',
+    secret ? `secret-env: [${(d.image as { variable: string }).variable}]    # the image name is a secret there: redacted from every file the gate writes` : '',
+    'variable' in d.image ? `# With cache.enabled, key it on the image itself (the fingerprint runs on the runner, not in a container):\n#   cache: { fingerprint: "docker image inspect --format '{{.Id}}' \\"$${d.image.variable}\\"" }` : '',
+  ]
+    .filter(Boolean)
+    .map((l) => `${l}\n`)
+    .join('');
 }
 
 export function configText(layout: Layout, job?: GpuJob): string {
