@@ -116,3 +116,13 @@ function docker(args: string[], env: Record<string, string>, timeoutMs: number):
     }
   });
 }
+
+/** The registry id of a stage in a container: the post step finds the container by it after a KILLed gate. */
+export function registryId(stage: string, name: string): string {
+  return `${stage} container=${name}`;
+}
+
+/** Container names in process-registry ids (registryId); the registry keeps only stages that did not end. */
+export function containersIn(ids: string[]): string[] {
+  return [...new Set(ids.flatMap((id) => /(?:^| )container=(accuracy-gate-[a-zA-Z0-9_.-]+)$/.exec(id)?.[1] ?? []))];
+}

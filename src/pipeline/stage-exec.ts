@@ -15,7 +15,7 @@ import { createRedactor } from './redact.js';
 import { classifyCause, readLogTail } from './log-tail.js';
 import { describeLaunch, launchEnv, releasePort } from './launch-env.js';
 import { expandHome } from '../config/paths.js';
-import { containerName, dockerRunArgv, expandImage, killContainer, mountPaths, removeContainer, repositoryRoot } from './container-stage.js';
+import { containerName, dockerRunArgv, expandImage, killContainer, mountPaths, registryId, removeContainer, repositoryRoot } from './container-stage.js';
 
 export interface StageRun {
   id: StageId;
@@ -74,7 +74,8 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   const timer = setInterval(() => heartbeat.tick(), Math.min(1000, deps.heartbeatMs));
   try {
     const started = deps.runner.start({
-      id: s.id,
+      // A container's name rides along in the process registry, for the post step after a KILLed gate.
+      id: boxed ? registryId(s.id, boxed.name) : s.id,
       command: boxed?.argv ?? expanded.command,
       cwd: ctx.workdir,
       env,
