@@ -24,6 +24,8 @@ export interface GpuJob {
   job: string;
   runsOn: string | string[];
   docker?: DockerRun;
+  /** Install commands its plain `run:` steps ran on the runner (pip install -e . …), when it runs no container. */
+  install: string[];
 }
 
 export interface ExistingWorkflows {
@@ -120,15 +122,19 @@ export function readExistingWorkflows(root: string): ExistingWorkflows {
       const jobEnv = { ...wfEnv, ...(isRecord(job.env) ? job.env : {}) };
       let docker: DockerRun | undefined;
       let benchmark = false;
+      const install: string[] = [];
       for (const step of Array.isArray(job.steps) ? job.steps : []) {
         if (!isRecord(step) || typeof step.run !== 'string') continue;
         benchmark ||= /benchmarks\/accuracy|run\.sh|llama\.sh/.test(step.run);
         const d = docker ? undefined : parseDockerRun(step.run);
-        if (!d) continue;
+        if (!d) {
+          install.push(...step.run.split('\n').map((l) => l.trim()).filter((l) => SETUP.test(l) && !/[`$]\(|&&|;|\|/.test(l)));
+          continue;
+        }
         const env = { ...jobEnv, ...(isRecord(step.env) ? step.env : {}) };
         docker = { image: imageOf(d.image, env), options: d.options, dropped: d.dropped, setup: setupOf(d.command) };
       }
-      jobs.push({ file, job: id, runsOn, ...(docker ? { docker } : {}), benchmark });
+      jobs.push({ file, job: id, runsOn, ...(docker ? { docker } : {}), install, benchmark });
     }
   }
   const pick = jobs.find((j) => j.benchmark) ?? jobs.find((j) => j.docker) ?? jobs[0];

@@ -123,7 +123,7 @@ export function workflowOptions(root: string, layout: Layout, job?: GpuJob): Wor
     ...DEFAULT_WORKFLOW,
     runsOn: job?.runsOn ?? DEFAULT_WORKFLOW.runsOn,
     // Under a config container each stage installs the PR's code in its own container (container.setup).
-    install: job?.docker ? [] : python ? DEFAULT_WORKFLOW.install : [],
+    install: job?.docker ? [] : job?.install.length ? job.install : python ? DEFAULT_WORKFLOW.install : [],
     secrets: layout === 'torchacc' ? DEFAULT_WORKFLOW.secrets : [],
     containerEnv: image ? [{ name: image.variable, from: image.from === 'vars' ? 'vars' : 'secrets' }] : [],
     ...(job ? { learnedFrom: [job.file] } : {}),

@@ -1,6 +1,6 @@
 // What `init` reads from a repository's own workflows: TorchAcc-shaped ones (test/fixtures/workflows)
 // run their GPU jobs in `docker run … $IMAGE bash -c 'pip install -e . && …'` on a self-hosted runner.
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerRun, readExistingWorkflows, setupOf } from '../../src/cli/existing-workflows.js';
@@ -53,6 +53,19 @@ describe('readExistingWorkflows', () => {
     const job = readExistingWorkflows(repoWith('tests.yml')).gpuJob!;
     expect(job.job).toBe('tests');
     expect(job.docker!.setup).toEqual(['pip install -r requirements/test.txt', 'git config --global --add safe.directory $PWD', 'pip install -e .']);
+  });
+
+  it('a GPU job without a container: its runner labels and the install commands of its run steps', () => {
+    const repo = repoWith();
+    writeFileSync(
+      path.join(repo, '.github', 'workflows', 'gpu.yml'),
+      'on: push\njobs:\n  bench:\n    runs-on: [self-hosted, a100]\n    steps:\n      - uses: actions/checkout@v4\n      - run: |\n          pip install -r requirements.txt\n          pip install -e .\n      - run: cd benchmarks/accuracy && bash ./run.sh\n',
+    );
+    const job = readExistingWorkflows(repo).gpuJob!;
+    expect(job).toMatchObject({ job: 'bench', runsOn: ['self-hosted', 'a100'], install: ['pip install -r requirements.txt', 'pip install -e .'] });
+    const wf = workflowText('torchacc', repo, job);
+    expect(wf).toContain('    runs-on: [self-hosted, a100]\n');
+    expect(wf).toContain("      - name: Install the pull request's code (1)\n        run: pip install -r requirements.txt\n      - name: Install the pull request's code (2)\n        run: pip install -e .\n");
   });
 
   it('a repository without workflows: nothing learned', () => {
