@@ -50,6 +50,8 @@ export interface TrainingRun {
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
+  /** Peak GPU memory (MiB) and where it is from; peakMib null: not measured, `source` says why. */
+  gpuMemory?: { peakMib: number | null; source: string };
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
   notes: string[];
 }
@@ -228,12 +230,12 @@ export interface StageRecord {
   tail?: string[];
   /** The common cause those lines show, one short phrase ("CUDA out of memory"). */
   cause?: string;
+  /** How its processes were kept from outliving it (pipeline/containment.ts); their peak GPU memory (nvidia-smi). */
+  containment?: string;
+  gpuMemory?: TrainingRun['gpuMemory'];
 }
 
-export interface ArmLabels {
-  baseline: string;
-  candidate: string;
-}
+export interface ArmLabels { baseline: string; candidate: string }
 
 /** Everything the checks decided from, plus their results. The reports render this. */
 export interface QuickTier {
@@ -269,7 +271,12 @@ export interface GateResult {
   history?: HistoryEntry[];
   /** Facts about the inputs that do not change the verdict but a reader must see (every report shows them). */
   warnings?: string[];
+  /** A FAIL acknowledged by a maintainer's PR label (engine/acknowledge.ts): the step passes, the verdict stays FAIL. */
+  acknowledged?: Acknowledgment;
 }
+
+/** Who applied the acknowledge label to which PR, when, and their repository permission (admin or write). */
+export interface Acknowledgment { label: string; by: string; at: string; permission: string; pr: number }
 
 /** One recorded run in the nightly history (history/history.ts). */
 export interface HistoryEntry {
@@ -291,10 +298,7 @@ export interface HistoryEntry {
   baselineCached?: boolean;
   /** configHash of the job: the inputs' identity when the cache (and its key) is off. */
   configHash?: string;
+  acknowledged?: Acknowledgment; // the recorded run's FAIL was acknowledged
 }
 
-export interface ArmNumbers {
-  trainLoss: number | null;
-  evalLoss: number | null;
-  stepsPerSecond: number | null;
-}
+export interface ArmNumbers { trainLoss: number | null; evalLoss: number | null; stepsPerSecond: number | null }

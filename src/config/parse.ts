@@ -8,7 +8,9 @@ import type { ArmRole, Role } from '../model.js';
 import { containerConfig } from './container.js';
 import { crossCheckIssues } from './cross-checks.js';
 import {
+  DEFAULT_ARTIFACT,
   DEFAULT_CACHE_DIR,
+  DEFAULT_CACHE_SERVICE_TIMEOUT,
   DEFAULT_CUSTOM_FILE,
   DEFAULT_EVAL_DOCUMENTS,
   DEFAULT_EVAL_TIMEOUT_MINUTES,
@@ -135,23 +137,33 @@ function build(raw: Raw): GateConfig {
     checks,
     earlyAbort: { enabled: abort.enabled ?? true, bound: abort.bound ?? 0.1, consecutive: abort.consecutive ?? 3 },
     ...(raw.container ? { container: containerConfig(raw.container as Raw) } : {}),
-    quick: raw.quick?.steps !== undefined ? { steps: raw.quick.steps as number } : {},
+    quick: {
+      ...(raw.quick?.steps !== undefined ? { steps: raw.quick.steps as number } : {}),
+      ...(raw.quick?.['require-baseline'] !== undefined ? { requireBaseline: raw.quick['require-baseline'] as boolean } : {}),
+    },
     cache: {
       enabled: cache.enabled ?? false,
       dir: cache.dir ?? DEFAULT_CACHE_DIR,
       ...(cache.fingerprint !== undefined ? { fingerprint: cache.fingerprint as string } : {}),
       files: cache.files ?? [],
       writeOn: (cache['write-on'] ?? 'default-branch') as CacheWriteOn,
+      serviceTimeoutSeconds: cache['service-timeout'] ?? DEFAULT_CACHE_SERVICE_TIMEOUT,
     },
     parallel: raw.parallel ?? false,
     keepGoing: raw['keep-going'] ?? false,
     secretEnv: [...((raw['secret-env'] ?? []) as string[])],
+    publicEnv: [...((raw['public-env'] ?? []) as string[])],
     lock: {
       enabled: lock.enabled ?? true,
       file: lock.file ?? DEFAULT_LOCK_FILE,
       timeoutMinutes: lock['timeout-minutes'] ?? DEFAULT_LOCK_TIMEOUT_MINUTES,
     },
-    artifact: { include: raw.artifact?.include ?? [], exclude: raw.artifact?.exclude ?? [] },
+    artifact: {
+      include: raw.artifact?.include ?? [],
+      exclude: raw.artifact?.exclude ?? [],
+      maxMib: raw.artifact?.['max-mib'] ?? DEFAULT_ARTIFACT.maxMib,
+      timeoutSeconds: raw.artifact?.['timeout-seconds'] ?? DEFAULT_ARTIFACT.timeoutSeconds,
+    },
   };
 }
 

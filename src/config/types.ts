@@ -115,6 +115,8 @@ export interface EarlyAbortConfig {
 export interface QuickConfig {
   /** Absent: 10 % of the baseline's max_steps. */
   steps?: number;
+  /** Without a cached baseline for this key: INVALID before training instead of training the full baseline first. */
+  requireBaseline?: boolean;
 }
 
 export type CacheWriteOn = 'default-branch' | 'always' | 'never';
@@ -128,6 +130,8 @@ export interface CacheConfig {
   /** Files (relative to workdir) whose contents join the cache key. */
   files: string[];
   writeOn: CacheWriteOn;
+  /** The action: how long each request to GitHub's cache service may take before the gate goes on without it. */
+  serviceTimeoutSeconds: number;
 }
 
 /** The exclusive lock a run holds around its training and evaluation stages (src/pipeline/gpu-lock.ts). */
@@ -144,6 +148,10 @@ export interface ArtifactConfig {
   include: string[];
   /** Globs relative to the run's result dir, left out of the artifact. */
   exclude: string[];
+  /** The artifact's size cap (sum of the files' sizes, MiB); files past it are left out with a warning. */
+  maxMib: number;
+  /** An artifact request silent this long (seconds) is ended and retried; the whole upload's bound is 4 × this + 1 s per MiB. */
+  timeoutSeconds: number;
 }
 
 export interface GateConfig {
@@ -167,6 +175,8 @@ export interface GateConfig {
   keepGoing: boolean;
   /** Variables whose values are redacted from every file the gate writes (besides secret-looking names). */
   secretEnv: string[];
+  /** `requires-env` variables whose values are not secrets (every other one is redacted). */
+  publicEnv: string[];
   /** One gate at a time on the machine's GPUs. */
   lock: LockConfig;
   artifact: ArtifactConfig;

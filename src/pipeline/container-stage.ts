@@ -122,7 +122,11 @@ export function registryId(stage: string, name: string): string {
   return `${stage} container=${name}`;
 }
 
-/** Container names in process-registry ids (registryId); the registry keeps only stages that did not end. */
-export function containersIn(ids: string[]): string[] {
-  return [...new Set(ids.flatMap((id) => /(?:^| )container=(accuracy-gate-[a-zA-Z0-9_.-]+)$/.exec(id)?.[1] ?? []))];
+/**
+ * Container names in process-registry ids (registryId) that the gate of process `gatePid` gave
+ * (containerName ends in its pid); the registry keeps only stages that did not end.
+ */
+export function containersIn(ids: string[], gatePid: number): string[] {
+  const names = ids.flatMap((id) => /(?:^| )container=(accuracy-gate-[a-zA-Z0-9_.-]+)$/.exec(id)?.[1] ?? []);
+  return [...new Set(names.filter((n) => n.endsWith(`-${gatePid}`)))];
 }

@@ -16,6 +16,10 @@ import { classifyCause, readLogTail } from './log-tail.js';
 import { describeLaunch, launchEnv, releasePort } from './launch-env.js';
 import { expandHome } from '../config/paths.js';
 import { containerName, dockerRunArgv, expandImage, killContainer, mountPaths, registryId, removeContainer, repositoryRoot } from './container-stage.js';
+import { GPU_SOURCE, watchGpu, type GpuWatch } from './gpu-usage.js';
+
+/** How often a stage's GPU memory is sampled (ms); ACCURACY_GATE_GPU_SAMPLE_MS overrides. */
+const GPU_SAMPLE_MS = 2000;
 
 export interface StageRun {
   id: StageId;
@@ -64,7 +68,6 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   let ended = false;
   const redact = createRedactor(ctx.secretValues ?? []);
   const onLine = (line: string) => {
-    deps.echo?.(redact(line), s.id);
     for (const ev of tracker.feed(line)) {
       if (ev.kind === 'progress') heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
       else if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
@@ -83,6 +86,8 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       secrets: ctx.secretValues,
       timeoutMs: s.timeoutMinutes ? s.timeoutMinutes * 60_000 : undefined,
       onLine,
+      // The console gets lines split from the redacted stream (a secret is never shown in halves).
+      ...(deps.echo ? { onShownLine: (line: string) => deps.echo?.(line, s.id) } : {}),
     });
     running = started;
     if (boxed) {
@@ -92,7 +97,10 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       running = { ...started, abort: (reason) => (kill(), started.abort(reason)) };
     }
     s.onStart?.(running);
+    const gpu: GpuWatch | undefined = running.pgid > 0 ? watchGpu(running.pgid, Number(deps.env.ACCURACY_GATE_GPU_SAMPLE_MS) || GPU_SAMPLE_MS, deps.env) : undefined;
     const outcome = await running.done;
+    const gpuUse = await gpu?.stop();
+    for (const l of gpuUse?.leftovers ?? []) deps.log.warn(`${s.title}: ${l}`);
     // A loss line is held until the next progress redraw; release the last one.
     for (const ev of tracker.flush()) {
       if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
@@ -108,10 +116,12 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       startedAt: startedAt.toISOString(),
       seconds: outcome.durationMs / 1000,
       log: s.logName,
+      ...(running.containment ? { containment: running.containment } : {}),
+      ...(gpuUse ? { gpuMemory: { peakMib: gpuUse.peakMib ?? null, source: gpuUse.notMeasured ?? GPU_SOURCE } } : {}),
     };
     if (outcome.status === 'failed' || outcome.status === 'timeout') {
       // Why it failed, where people look (reports, comment, console): the log's last lines.
-      const tail = readLogTail(logFile)?.map(redact);
+      const tail = readLogTail(logFile, undefined, redact);
       if (tail?.length) {
         record.tail = tail;
         const cause = classifyCause(tail);

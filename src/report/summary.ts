@@ -91,6 +91,8 @@ export interface SummaryStage {
   cause: string | null;
   /** A failed or timed-out stage's last log lines (redacted). */
   log_tail: string[] | null;
+  /** pid-namespace, user-pid-namespace, subreaper or process-group; null for a stage that did not run. */
+  containment: string | null;
 }
 
 export interface SummaryJson {
@@ -110,6 +112,8 @@ export interface SummaryJson {
   early_abort: { step: number; reason: string } | null;
   /** The quick tier (run --quick): what was gated; null for a full gate. */
   quick: { steps: number; total_steps: number | null; not_run: string[] } | null;
+  /** Only on an acknowledged FAIL: who applied the PR label and when (the verdict stays fail). */
+  acknowledged?: { label: string; by: string; at: string; permission: string; pr: number };
   result_dir: string;
   started_at: string;
   finished_at: string;
@@ -194,6 +198,7 @@ function stage(s: StageRecord): SummaryStage {
     log: s.log ?? null,
     cause: s.cause ?? null,
     log_tail: s.tail ?? null,
+    containment: s.containment ?? null,
   };
 }
 
@@ -217,6 +222,7 @@ export function buildSummary(r: GateResult, ctx: ReportContext): SummaryJson {
     warnings: [...(r.warnings ?? [])],
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
     quick: r.quick ? { steps: r.quick.steps, total_steps: r.quick.totalSteps, not_run: [...r.quick.notRun] } : null,
+    ...(r.acknowledged ? { acknowledged: { ...r.acknowledged } } : {}),
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,
     finished_at: ctx.finishedAt,

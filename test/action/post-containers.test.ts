@@ -39,14 +39,16 @@ const waitFor = async (ok: () => boolean) => {
 };
 
 describe('post: containers of stages that never ended', () => {
-  it('only names the gate gave (accuracy-gate-…) are taken from the registry', () => {
-    expect(containersIn([registryId('train-baseline', 'accuracy-gate-20241205_223009-train-baseline-7'), 'train-candidate', 'x container=postgres'])).toEqual(['accuracy-gate-20241205_223009-train-baseline-7']);
+  it('only names this job\'s gate gave (accuracy-gate-…-<its pid>) are taken from the registry file', () => {
+    const ids = [registryId('train-baseline', 'accuracy-gate-20241205_223009-train-baseline-7'), 'train-candidate', 'x container=postgres', 'y container=accuracy-gate-other-job-train-baseline-8'];
+    expect(containersIn(ids, 7)).toEqual(['accuracy-gate-20241205_223009-train-baseline-7']);
   });
 
   it('a gate KILLed mid-stage: the client is gone, its container still runs; post removes it', async () => {
     const dir = tempDir('post-containers-');
     const env = { ...process.env, PATH: `${STANDIN}:${process.env.PATH}`, DOCKER_STANDIN_DIR: dir };
-    const name = 'accuracy-gate-20241205_223009-train-candidate-99';
+    const gatePid = 4242;
+    const name = `accuracy-gate-20241205_223009-train-candidate-${gatePid}`;
     const client = spawn('docker', ['run', '--name', name, '--init', '--rm', 'img', 'bash', '-c', 'exec sleep 60'], { env, detached: true, stdio: 'ignore' });
     const pidFile = path.join(dir, `${name}.pid`);
     await waitFor(() => {
@@ -57,7 +59,8 @@ describe('post: containers of stages that never ended', () => {
       }
     });
     const container = Number(readFileSync(pidFile, 'utf8'));
-    const registryFile = path.join(dir, 'pids.json');
+    // Named as the action's main step names it: accuracy-gate-<its pid>.pids.json.
+    const registryFile = path.join(dir, `accuracy-gate-${gatePid}.pids.json`);
     createProcessRegistry(registryFile).add(client.pid!, registryId('train-candidate', name));
     // The gate and its docker client die with KILL (nothing forwarded to the container).
     process.kill(-client.pid!, 'SIGKILL');
