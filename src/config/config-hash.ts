@@ -29,13 +29,14 @@ export function configHash(config: GateConfig): string {
           }
         : null,
       evalLoss: config.evaluations.evalLoss.enabled,
+      container: config.container,
     }),
   );
 }
 
 /** sha256 (hex) of what defines one arm's training: reusable when the other arm changes. */
 export function armHash(config: GateConfig, role: ArmRole): string {
-  return sha256(canonicalJson({ v: HASH_VERSION, model: config.model, workdir: config.workdir, arm: armPart(config.arms[role]) }));
+  return sha256(canonicalJson({ v: HASH_VERSION, model: config.model, workdir: config.workdir, arm: armPart(config.arms[role]), container: config.container }));
 }
 
 /** JSON with object keys sorted at every level and undefined members left out. */

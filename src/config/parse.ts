@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { resolvePolicy, type PolicyOverrides } from '../checks/policy.js';
 import { ConfigError } from '../errors.js';
 import type { ArmRole, Role } from '../model.js';
+import { containerConfig } from './container.js';
 import { crossCheckIssues } from './cross-checks.js';
 import {
   DEFAULT_ARTIFACT,
@@ -135,6 +136,7 @@ function build(raw: Raw): GateConfig {
     },
     checks,
     earlyAbort: { enabled: abort.enabled ?? true, bound: abort.bound ?? 0.1, consecutive: abort.consecutive ?? 3 },
+    ...(raw.container ? { container: containerConfig(raw.container as Raw) } : {}),
     quick: {
       ...(raw.quick?.steps !== undefined ? { steps: raw.quick.steps as number } : {}),
       ...(raw.quick?.['require-baseline'] !== undefined ? { requireBaseline: raw.quick['require-baseline'] as boolean } : {}),

@@ -3,6 +3,7 @@
 
 import type { Policy } from '../checks/policy.js';
 import type { ArmRole, Role } from '../model.js';
+import type { ContainerConfig } from './container.js';
 
 /** A command: a shell string (run with `bash -c`) or an argv list (run without a shell). */
 export type Command = string | string[];
@@ -179,4 +180,6 @@ export interface GateConfig {
   /** One gate at a time on the machine's GPUs. */
   lock: LockConfig;
   artifact: ArtifactConfig;
+  /** Every stage in a container of its own (config `container`); absent: stages run on the runner. */
+  container?: ContainerConfig;
 }

@@ -115,6 +115,8 @@ export function renderPlan(p: PlanInput): string {
       `   gpus: ${s.gpus ?? 'inherited'}; timeout: ${s.timeoutMinutes} min; cache: ${cache}`,
       `   env: ${env.join(', ')}`,
       ...(launch.length ? [`   launch: ${describeLaunch(launch)}`] : []),
+      // The image's name may be a secret: the variable is shown, never its value.
+      ...(p.config.container ? [`   container: docker run ${p.config.container.image}${s.gpus ? ` --gpus "device=${s.gpus}"` : ' --gpus all'}${p.config.container.setup ? ', setup first' : ''} (a container of its own, env by name)`] : []),
     );
   }
   if (p.stages.includes('compare')) lines.push(`${n + 1}. compare: read the outputs, run the checks, write the reports`);

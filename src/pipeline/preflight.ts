@@ -1,6 +1,7 @@
 // Preflight: everything that can be checked before the first training second, so a run that can
 // only end INVALID (a judge variable missing, a script not there, a GPU id that does not exist)
 // is refused with exit 2 instead of burning GPU hours. Each check gives one line per problem.
+import { expandImage } from './container-stage.js';
 import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -54,6 +55,13 @@ export function preflight(input: PreflightInput): PreflightReport {
   const usesModel = planned.some((s) => s.id === 'train-baseline' || s.id === 'train-candidate' || s.id === 'eval-original');
   if (usesModel) checkModel(input.model, dedup, warnings);
   checkGpus(input, dedup);
+  if (input.config.container) {
+    // Every stage is a `docker run` of this image: neither may be missing when the first one starts.
+    const image = expandImage(input.config.container.image, input.env);
+    if ('problem' in image) dedup.push(image.problem);
+    const docker = commandProblem(['docker', 'version'], input.workdir, input.env);
+    if (docker) dedup.push(`container: ${docker}`);
+  }
   checkJudgments(input, planned, dedup);
   checkDisk(input, planned, warnings);
   warnings.push(...launchWarnings(input.config, planned, input.workdir, input.env));

@@ -14,6 +14,8 @@ import { scopedEnvNames } from './plan.js';
 import { createRedactor } from './redact.js';
 import { classifyCause, readLogTail } from './log-tail.js';
 import { describeLaunch, launchEnv, releasePort } from './launch-env.js';
+import { expandHome } from '../config/paths.js';
+import { containerName, dockerRunArgv, expandImage, killContainer, mountPaths, registryId, removeContainer, repositoryRoot } from './container-stage.js';
 import { GPU_SOURCE, watchGpu, type GpuWatch } from './gpu-usage.js';
 
 /** How often a stage's GPU memory is sampled (ms); ACCURACY_GATE_GPU_SAMPLE_MS overrides. */
@@ -58,10 +60,12 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   const extra: Record<string, string> = { PYTHONUNBUFFERED: '1', ...launch?.vars, ...s.env, ...expanded.env };
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
   const env = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
+  const boxed = inContainer(ctx, s, expanded.command, extra, env);
   const tracker = new LogTracker(s.stepHints);
   const heartbeat = createHeartbeat({ stage: s.id, counts: s.progressCounts, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
   const startedAt = deps.now();
   let running: RunningStage | undefined;
+  let ended = false;
   const redact = createRedactor(ctx.secretValues ?? []);
   const onLine = (line: string) => {
     for (const ev of tracker.feed(line)) {
@@ -72,9 +76,10 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   };
   const timer = setInterval(() => heartbeat.tick(), Math.min(1000, deps.heartbeatMs));
   try {
-    running = deps.runner.start({
-      id: s.id,
-      command: expanded.command,
+    const started = deps.runner.start({
+      // A container's name rides along in the process registry, for the post step after a KILLed gate.
+      id: boxed ? registryId(s.id, boxed.name) : s.id,
+      command: boxed?.argv ?? expanded.command,
       cwd: ctx.workdir,
       env,
       logFile,
@@ -84,6 +89,13 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       // The console gets lines split from the redacted stream (a secret is never shown in halves).
       ...(deps.echo ? { onShownLine: (line: string) => deps.echo?.(line, s.id) } : {}),
     });
+    running = started;
+    if (boxed) {
+      // Cancel and early abort kill the container at once; its client then exits with it.
+      const kill = () => void (ended || killContainer(boxed.name, env));
+      deps.cancel.onCancel(kill);
+      running = { ...started, abort: (reason) => (kill(), started.abort(reason)) };
+    }
     s.onStart?.(running);
     const gpu: GpuWatch | undefined = running.pgid > 0 ? watchGpu(running.pgid, Number(deps.env.ACCURACY_GATE_GPU_SAMPLE_MS) || GPU_SAMPLE_MS, deps.env) : undefined;
     const outcome = await running.done;
@@ -119,10 +131,28 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
     }
     return { outcome, record, logFile };
   } finally {
+    // Whatever stopped the docker client (a KILL forwards nothing), its container goes too.
+    ended = true;
+    if (boxed) await removeContainer(boxed.name, env);
     clearInterval(timer);
     heartbeat.stop();
     if (launch?.port !== undefined) releasePort(launch.port);
   }
+}
+
+/** The `docker run` that stands for the stage under config `container` (container-stage.ts); undefined without one. */
+function inContainer(ctx: RunContext, s: StageRun, command: string | string[], extra: Record<string, string>, env: Record<string, string>): { argv: string[]; name: string } | undefined {
+  const container = ctx.config.container;
+  if (!container) return undefined;
+  const image = expandImage(container.image, ctx.deps.env);
+  // Preflight refuses an unset image variable; should it vanish since, docker names the bad reference.
+  const name = containerName(ctx.runId, s.id);
+  // Inside, the arm's GPUs are the container's only ones (numbered from 0): --gpus, not CUDA_VISIBLE_DEVICES.
+  const names = [...Object.keys(extra), ...(s.requiresEnv ?? []), ...container.env].filter((n) => n !== 'CUDA_VISIBLE_DEVICES' && n in env);
+  const paths = [ctx.dir, ctx.model, expandHome(ctx.config.cache.dir), ...Object.values(s.placeholders).filter((v): v is string => typeof v === 'string')];
+  const argv = dockerRunArgv({ container, image: 'image' in image ? image.image : container.image, name, root: repositoryRoot(ctx.workdir), cwd: ctx.workdir, mounts: mountPaths(paths), gpus: s.gpus, envNames: names, command });
+  ctx.deps.log.info(`${s.title}: in container ${name}`);
+  return { argv, name };
 }
 
 /**

@@ -6,6 +6,7 @@ import { COMMENT_LIMIT } from '../constants.js';
 import type { GateResult } from '../model.js';
 import type { ReportContext } from './context.js';
 import { byteSize } from './format.js';
+import { curvesSection } from './curves-section.js';
 import { mdText } from './markdown.js';
 import { commentMarker } from './marker.js';
 import {
@@ -56,6 +57,8 @@ export function renderReportMarkdown(r: GateResult, ctx: ReportContext, opts: Re
     { name: 'checks', render: checksSection(r), reserve: RESERVE },
     // The gap chart right below the checks: whether the curve left the band is visible at a glance.
     { name: 'chart', render: chartSection(r, opts.chartPoints), reserve: RESERVE },
+    // Both arms' loss curves beside the gap: context, so it yields first (after the trend).
+    { name: 'curves', render: curvesSection(r), reserve: RESERVE },
     { name: 'training', render: trainingSection(r), reserve: RESERVE },
     // Beside the numbers: what each arm states about how it trained (a FAIL's probable cause).
     { name: 'setup', render: setupSection(r), reserve: RESERVE },
@@ -71,7 +74,7 @@ export function renderReportMarkdown(r: GateResult, ctx: ReportContext, opts: Re
   const byName = new Map(parts.map((p) => [p.name, p]));
   // Budget order: what a reviewer needs first. Each part may use what is left minus the reserves
   // of the parts after it, so a huge checks table cannot starve the numbers or the stages.
-  const priority = ['header', 'links', 'training', 'checks', 'stages', 'problems', 'setup', 'tails', 'evaluations', 'chart', 'mtbench', 'trend', 'provenance'];
+  const priority = ['header', 'links', 'training', 'checks', 'stages', 'problems', 'setup', 'tails', 'evaluations', 'chart', 'mtbench', 'trend', 'provenance', 'curves'];
   // A part's reserve never exceeds its real size, so small parts don't hold back space for nothing.
   for (const p of parts) if (p.reserve > 0) p.reserve = Math.min(p.reserve, byteSize(p.render(Infinity)) + 1);
   // Under a small limit the reserves shrink together, so the header always gets at least half.

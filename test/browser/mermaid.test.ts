@@ -12,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GateResult, LossPoint } from '../../src/model.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { GAP_COLOURS, MAX_TICKS, gapChart } from '../../src/report/mermaid.js';
+import { CURVE_COLOURS } from '../../src/report/curves-chart.js';
+import { renderReportMarkdown } from '../../src/report/report-md.js';
+import { CTX } from '../report/results.js';
 import { curve, failResult, passResult, run } from '../report/results.js';
 import { HAS_CHROMIUM, RECORDED, ROOT, launch, screenshotPath } from './helpers.js';
 
@@ -112,6 +115,50 @@ function expectReadable(d: Drawn): void {
   expect(y[1]).toBeLessThan(y[3] - 5);
 }
 
+
+interface Chart {
+  title: string;
+  lines: { stroke: string; d: string; top: number; bottom: number; left: number; right: number }[];
+  plot: { top: number; bottom: number; left: number; right: number } | null;
+  nanPaths: number;
+}
+
+/** report.md → the page as GitHub shows it; every chart's title, lines and plot area (after showComment rendered them). */
+async function allCharts(markdown: string): Promise<{ error?: string; charts: Chart[] }> {
+  const first = await showComment(markdown);
+  const charts = await page.evaluate(() => {
+    const rect = (el: Element) => el.getBoundingClientRect();
+    return [...document.querySelectorAll('.mermaid-box svg')].map((svg) => {
+      const left = svg.querySelector('g.left-axis g.axisl-line path, g.left-axis .axis-line path');
+      const bottom = svg.querySelector('g.bottom-axis g.axisl-line path, g.bottom-axis .axis-line path');
+      return {
+        title: svg.querySelector('g.chart-title text')?.textContent ?? '',
+        lines: [...svg.querySelectorAll('g[class^="line-plot-"] path')].map((p) => {
+          const b = rect(p);
+          return { stroke: p.getAttribute('stroke') ?? '', d: p.getAttribute('d') ?? '', top: b.top, bottom: b.bottom, left: b.left, right: b.right };
+        }),
+        plot: left && bottom ? { top: rect(left).top, bottom: rect(left).bottom, left: rect(bottom).left, right: rect(bottom).right } : null,
+        nanPaths: [...svg.querySelectorAll('path')].filter((p) => (p.getAttribute('d') ?? '').includes('NaN')).length,
+      };
+    });
+  });
+  return { error: first.error, charts };
+}
+
+/** Both arms drawn in their colours, across the plot and inside it, no NaN. */
+function expectCurves(c: Chart): void {
+  expect(c.nanPaths).toBe(0);
+  expect(c.lines.map((l) => l.stroke)).toEqual([CURVE_COLOURS.baseline, CURVE_COLOURS.candidate]);
+  const plot = c.plot!;
+  expect(plot).not.toBeNull();
+  for (const l of c.lines) {
+    expect(l.d).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+)+$/);
+    expect(l.right - l.left).toBeGreaterThan((plot.right - plot.left) * 0.9);
+    expect(l.top).toBeGreaterThanOrEqual(plot.top - 2);
+    expect(l.bottom).toBeLessThanOrEqual(plot.bottom + 2);
+  }
+}
+
 function withCurves(base: LossPoint[], cand: LossPoint[]): GateResult {
   return { ...passResult(), checks: [], training: { baseline: run('base', { curve: base }), candidate: run('cand', { curve: cand }) } };
 }
@@ -199,5 +246,33 @@ describe.skipIf(!HAS_CHROMIUM)('the PR comment rendered as GitHub does (marked +
     const good = gapChart(withCurves(recorded('eager'), recorded('compile')))!.source;
     const drawn = await showComment(`\`\`\`mermaid\n${good.replace(/line \[([^\]]*)\]$/, (_m, v: string) => `line [NaN, ${v.split(', ').slice(1).join(', ')}]`)}\n\`\`\`\n`);
     expect(drawn.error !== undefined || drawn.nanPaths > 0).toBe(true);
+  });
+  it('the comment shows both arms\' smoothed loss curves and their eval curves beside the gap chart (100k steps each)', async () => {
+    const evals = (scale: number): LossPoint[] => Array.from({ length: 200 }, (_, i) => ({ step: (i + 1) * 500, loss: scale * (2.4 - i * 0.001) }));
+    const r = withCurves(curve(100_000, 1), curve(100_000, 1, 1.01));
+    Object.assign(r.training.baseline!, { evalCurve: evals(1) });
+    Object.assign(r.training.candidate!, { evalCurve: evals(1.003) });
+    const md = renderReportMarkdown(r, CTX);
+    expect(md.length).toBeLessThan(65_536);
+    const { error, charts } = await allCharts(md);
+    expect(error).toBeUndefined();
+    expect(charts.map((c) => c.title)).toEqual(['Smoothed loss gap: (candidate - baseline) / baseline', 'Smoothed training loss', 'Eval loss during training']);
+    for (const c of charts.slice(1)) expectCurves(c);
+    // The candidate's loss is 1 % higher: its line lies above the baseline's (smaller y on screen).
+    const [base, cand] = charts[1].lines;
+    expect(cand.top).toBeLessThan(base.top);
+    await page.locator('.comment').screenshot({ path: screenshotPath('comment-curves') });
+  });
+
+  it('recorded GPU runs: the loss curves chart renders for eager vs compile, diverge and a bare NaN', async () => {
+    const eager = recorded('eager');
+    for (const other of ['compile', 'diverge', 'nan']) {
+      const md = renderReportMarkdown(withCurves(eager, recorded(other)), CTX);
+      const { error, charts } = await allCharts(md);
+      expect(error, other).toBeUndefined();
+      const c = charts.find((x) => x.title === 'Smoothed training loss');
+      expect(c, other).toBeDefined();
+      expectCurves(c!);
+    }
   });
 });

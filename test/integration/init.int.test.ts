@@ -2,38 +2,14 @@
 // llama.sh and fastchat.sh (stand-ins that replay GPU runs recorded on an H200 and append FastChat
 // judgment rows, called exactly as TorchAcc's run.sh calls the real ones). init writes the config
 // and the workflow, refuses to overwrite either, and the gate then runs with that config as written.
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { BUILTIN_CONFIG } from '../../src/config/defaults.js';
-import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { torchaccRepo } from '../helpers/torchacc-repo.js';
 
-const DEMO = path.join(ROOT, 'examples', 'demo');
-const RECORDED = path.join(ROOT, 'examples', 'recorded');
-
-/** A TorchAcc checkout as far as the gate can tell: benchmarks/accuracy with its two scripts and the model. */
-function torchaccRepo(): string {
-  const repo = tempDir('init-torchacc-');
-  const bench = path.join(repo, 'benchmarks', 'accuracy');
-  mkdirSync(bench, { recursive: true });
-  // llama.sh <model> <use_torchacc 0|1> <output>: 0 replays the eager run, 1 the torch.compile run.
-  writeFileSync(
-    path.join(bench, 'llama.sh'),
-    `#!/bin/bash\nset -euo pipefail\nrun=eager; [ "$2" = 1 ] && run=compile\nexec "${process.execPath}" "${DEMO}/replay-train.mjs" --run "${RECORDED}/$run" --output "$3" --speed 50\n`,
-  );
-  const data = 'FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench';
-  writeFileSync(
-    path.join(bench, 'fastchat.sh'),
-    // Like TorchAcc's fastchat.sh: runs from its own dir, where FastChat_TorchAcc is checked out.
-    `#!/bin/bash\nset -euo pipefail\nckpt=$(realpath "$1")\ncd "$(dirname "$0")"\nexec "${process.execPath}" "${DEMO}/replay-mtbench.mjs" --checkpoint "$ckpt" --role "$GATE_ARM" --judgments ${data}/model_judgment/gpt-4_single.jsonl --questions ${data}/question.jsonl\n`,
-  );
-  for (const f of ['llama.sh', 'fastchat.sh']) chmodSync(path.join(bench, f), 0o755);
-  cpSync(path.join(DEMO, 'Tiny-Llama-init'), path.join(bench, 'Llama-3.2-1B'), { recursive: true });
-  // run.sh clones the model next to itself; a checkout may keep it at the top as well.
-  cpSync(path.join(DEMO, 'Tiny-Llama-init'), path.join(repo, 'Llama-3.2-1B'), { recursive: true });
-  return repo;
-}
 
 describe('accuracy-gate init', () => {
   it('TorchAcc layout: writes the config and the workflow, refuses to overwrite, and `run` then gates', async () => {
