@@ -5,7 +5,6 @@ export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 /** A check's verdict: a gate verdict, or `info` when the check is reported but does not gate. */
 export type CheckVerdict = Verdict | 'info';
-
 export type ArmRole = 'baseline' | 'candidate';
 export type Role = 'original' | ArmRole;
 export const ARM_ROLES: readonly ArmRole[] = ['baseline', 'candidate'];
@@ -269,6 +268,7 @@ export interface GateResult {
   history?: HistoryEntry[];
   /** Facts about the inputs that do not change the verdict but a reader must see (every report shows them). */
   warnings?: string[];
+  probe?: import('./probe-model.js').ProbeReport; // per-module numerics (diagnose: probe; accuracy-gate probe)
 }
 
 /** One recorded run in the nightly history (history/history.ts). */

@@ -6,6 +6,7 @@ import { resolvePolicy, type PolicyOverrides } from '../checks/policy.js';
 import { ConfigError } from '../errors.js';
 import type { ArmRole, Role } from '../model.js';
 import { crossCheckIssues } from './cross-checks.js';
+import { probeSettings } from './probe.js';
 import {
   DEFAULT_CACHE_DIR,
   DEFAULT_CUSTOM_FILE,
@@ -150,6 +151,8 @@ function build(raw: Raw): GateConfig {
       timeoutMinutes: lock['timeout-minutes'] ?? DEFAULT_LOCK_TIMEOUT_MINUTES,
     },
     artifact: { include: raw.artifact?.include ?? [], exclude: raw.artifact?.exclude ?? [] },
+    ...(raw.diagnose === 'probe' ? { diagnose: 'probe' as const } : {}),
+    ...(raw.probe ? { probe: probeSettings(raw.probe as Raw) } : {}),
   };
 }
 

@@ -116,6 +116,18 @@ export interface QuickConfig {
   steps?: number;
 }
 
+/** The per-module probe (issue 25 part 3): `accuracy-gate probe` and `diagnose: probe`. */
+export interface ProbeConfig {
+  steps: number;
+  reference: 'fp64' | 'fp32';
+  samples: number;
+  /** Absent: by the runs' precision (checks/probe.ts). */
+  multiplier?: number;
+  floorEps: number;
+  top: number;
+  timeoutMinutes: number;
+}
+
 export type CacheWriteOn = 'default-branch' | 'always' | 'never';
 
 export interface CacheConfig {
@@ -169,4 +181,8 @@ export interface GateConfig {
   /** One gate at a time on the machine's GPUs. */
   lock: LockConfig;
   artifact: ArtifactConfig;
+  /** `probe`: after a FAIL, run the probe on the same GPUs (absent = none). */
+  diagnose?: 'probe';
+  /** Absent = the defaults (probeSettings in config/probe.ts). */
+  probe?: ProbeConfig;
 }

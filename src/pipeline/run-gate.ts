@@ -24,6 +24,7 @@ import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
+import { runDiagnosis } from './probe-stage.js';
 import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
 /** CheckRunOptions (config, its source, baseDir, stages, result root and model overrides) and more. */
@@ -37,6 +38,8 @@ export interface RunGateOptions extends CheckRunOptions {
   history?: { file: string; record: boolean };
   /** The quick tier (`run --quick`): `steps` overrides the config's `quick.steps`. */
   quick?: { steps?: number };
+  /** `accuracy-gate probe`: no stage but the probe runs (stages is empty). */
+  probeOnly?: boolean;
 }
 
 export interface RunGateOutcome {
@@ -117,7 +120,9 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   // Every report, the summary, the history and the comment are rendered from these: redact once here.
-  const result = redactDeep(want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx), secrets.redact);
+  const judged = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
+  if (!dirError) await runDiagnosis(ctx, judged, !!opts.probeOnly);
+  const result = redactDeep(judged, secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
   if (!dirError) writeRunManifest(ctx, started, true);

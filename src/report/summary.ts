@@ -3,6 +3,7 @@
 // strings "NaN", "Infinity", "-Infinity" (a diverged loss must survive the trip, not become null).
 // Every role key is always present (`present: false`, nulls) so consumers never test for absence.
 
+import { probeSummary } from './probe-section.js';
 import {
   ARM_ROLES,
   ROLES,
@@ -110,6 +111,8 @@ export interface SummaryJson {
   early_abort: { step: number; reason: string } | null;
   /** The quick tier (run --quick): what was gated; null for a full gate. */
   quick: { steps: number; total_steps: number | null; not_run: string[] } | null;
+  /** The per-module probe (diagnose: probe, accuracy-gate probe); null when none ran. */
+  probe: ReturnType<typeof probeSummary>;
   result_dir: string;
   started_at: string;
   finished_at: string;
@@ -217,6 +220,7 @@ export function buildSummary(r: GateResult, ctx: ReportContext): SummaryJson {
     warnings: [...(r.warnings ?? [])],
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
     quick: r.quick ? { steps: r.quick.steps, total_steps: r.quick.totalSteps, not_run: [...r.quick.notRun] } : null,
+    probe: probeSummary(r.probe),
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,
     finished_at: ctx.finishedAt,
