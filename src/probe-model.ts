@@ -78,7 +78,7 @@ export interface ProbeReport {
   first?: ProbeEntry;
   firstForward?: ProbeEntry;
   firstGrad?: ProbeEntry;
-  /** The largest ratios (flagged first), at most `top`. */
+  /** The first differing module, then the largest ratios (flagged first); at most `top`. */
   top: ProbeEntry[];
   forward: ProbeCounts;
   grad: ProbeCounts;

@@ -157,7 +157,9 @@ export function judgeProbe(runs: { baseline: ProbeRun; candidate: ProbeRun; refe
   const firstForward = forward.find((e) => e.flagged);
   const firstGrad = grad.find((e) => e.flagged);
   const first = firstForward ?? firstGrad;
-  const top = [...entries].sort((x, y) => Number(y.flagged) - Number(x.flagged) || y.ratio - x.ratio || byOrder(x, y)).slice(0, rule.top);
+  // The first differing module heads the table, then the largest ratios (flagged first).
+  const ranked = entries.filter((e) => e !== first).sort((x, y) => Number(y.flagged) - Number(x.flagged) || y.ratio - x.ratio || byOrder(x, y));
+  const top = (first ? [first, ...ranked] : ranked).slice(0, rule.top);
   const counts = (list: ProbeEntry[]) => ({ checked: list.length, flagged: list.filter((e) => e.flagged).length });
   const notes: string[] = [];
   if (unmatched.length) notes.push(`${unmatched.length} tensor(s) recorded in one run and not in another (not judged)`);
