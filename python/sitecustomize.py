@@ -24,11 +24,15 @@ def _chain():
 
 
 if os.environ.get("ACCURACY_GATE_PROBE"):
+    # Without the probe the run measures nothing: a bad setting ends it here, with one line (an
+    # exception out of a sitecustomize is a "Fatal Python error" and a traceback).
     try:
         import accuracy_gate_probe
         accuracy_gate_probe.install()
+    except SystemExit as e:
+        print(e, file=sys.stderr, flush=True)
+        os._exit(2)
     except Exception as e:
-        # Without the probe the run measures nothing; say so and fail the run rather than pass it.
-        print(f"accuracy-gate probe: could not install: {e!r}", file=sys.stderr)
-        raise
+        print(f"accuracy-gate probe: could not install: {e!r}", file=sys.stderr, flush=True)
+        os._exit(2)
 _chain()

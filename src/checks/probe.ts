@@ -8,13 +8,13 @@ import type { ProbeEntry, ProbeRecord, ProbeReport, ProbeRun } from '../probe-mo
 export interface ProbeRule {
   /** m per precision of the runs; a number overrides them all. */
   multiplier?: number;
-  /** The floor in units of the runs' machine epsilon (default 2). */
+  /** The floor in units of the runs' machine epsilon (default 1). */
   floorEps: number;
   /** How many offenders the reports list. */
   top: number;
 }
 
-export const DEFAULT_PROBE_RULE: ProbeRule = { floorEps: 2, top: 10 };
+export const DEFAULT_PROBE_RULE: ProbeRule = { floorEps: 1, top: 10 };
 
 /** m by precision (PyTorch's `same()`: 3 for bf16/fp16 results, 2 otherwise). */
 const MULTIPLIERS: Record<string, number> = { bfloat16: 3, float16: 3, float32: 2, float64: 2 };

@@ -25,12 +25,12 @@ function errorOf(text: string): ConfigError {
 }
 
 describe('probe config', () => {
-  it('absent: no diagnosis, the defaults (K = 1, fp64 reference, 64 samples, m by precision, floor 2 eps, top 10)', () => {
+  it('absent: no diagnosis, the defaults (K = 1, fp64 reference, 64 samples, m by precision, floor 1 eps, top 10)', () => {
     const c = parseConfig(ARMS, FILE);
     expect(c.diagnose).toBeUndefined();
     expect(probeConfig(c)).toEqual(PROBE_DEFAULTS);
-    expect(PROBE_DEFAULTS).toEqual({ steps: 1, reference: 'fp64', samples: 64, floorEps: 2, top: 10, timeoutMinutes: 30 });
-    expect(probeRule(PROBE_DEFAULTS)).toEqual({ floorEps: 2, top: 10 });
+    expect(PROBE_DEFAULTS).toEqual({ steps: 1, reference: 'fp64', samples: 64, floorEps: 1, top: 10, timeoutMinutes: 30 });
+    expect(probeRule(PROBE_DEFAULTS)).toEqual({ floorEps: 1, top: 10 });
   });
 
   it('diagnose: probe and every probe key', () => {
