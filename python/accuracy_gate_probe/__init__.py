@@ -270,11 +270,21 @@ _attached = []
 def attach(model):
     """Record `model`'s first K training steps into $ACCURACY_GATE_PROBE. Call once, before the first
     step (and, for the reference run, before the optimizer is built: the weights are cast in place).
-    Returns the model. Without ACCURACY_GATE_PROBE set, does nothing."""
+    Returns the model (the plain one, when given a compiled or data-parallel wrapper). Without
+    ACCURACY_GATE_PROBE set, does nothing."""
     s = _settings()
     if not s["file"]:
         return model
     import torch
+    # Hooks go on the plain model: torch.compile's OptimizedModule and the data-parallel wrappers
+    # only prefix its names (and a compiled model called later still runs the plain model's hooks).
+    while True:
+        inner = getattr(model, "_orig_mod", None)
+        if inner is None and type(model).__name__ in ("DistributedDataParallel", "DataParallel"):
+            inner = getattr(model, "module", None)
+        if inner is None:
+            break
+        model = inner
     if any(p.model is model for p in _attached):
         return model
     if _attached:
