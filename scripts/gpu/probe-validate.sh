@@ -13,6 +13,8 @@
 #
 # usage: scripts/gpu/probe-validate.sh [OUT]      (from the repository root; no network needed)
 #   PROBE_DEVICES="gpu cpu" (default both; "cpu" alone needs no GPU)   PYTHON=python3
+#   PROBE_CASES="aa compile rmsnorm-eps attn-scale mlp-round grad-scale" (default all)
+#   PROBE_JUDGE_ONLY=1 judges the probe files already in OUT again, records nothing
 # Needs torch and transformers; node >= 20 with dist/ built for the judge (else a stdlib Python
 # rendition of the same rule gives the verdict lines and says so).
 set -euo pipefail
@@ -31,10 +33,17 @@ CASES=(
   "aa||none"
   "compile|--compile|none"
   "rmsnorm-eps|--bug-rmsnorm-eps 2:1e-2|model.layers.2.input_layernorm"
-  "attn-scale|--bug-attn-scale 1:1.25|model.layers.1.self_attn"
+  "attn-scale|--bug-attn-scale 1:8|model.layers.1.self_attn"
   "mlp-round|--bug-mlp-round 2:float8_e4m3fn|model.layers.2.mlp"
   "grad-scale|--bug-grad-scale model.layers.1.mlp.down_proj.weight:1.05|model.layers.1.mlp.down_proj.weight"
 )
+
+# PROBE_CASES="aa rmsnorm-eps ..." keeps only those cases (default: all).
+if [ -n "${PROBE_CASES:-}" ]; then
+  kept=()
+  for c in "${CASES[@]}"; do [[ " $PROBE_CASES " == *" ${c%%|*} "* ]] && kept+=("$c"); done
+  CASES=("${kept[@]}")
+fi
 
 # One probe run: record into $dir/$name.probe.jsonl (the helper ends the process after step 1).
 record() {
@@ -62,8 +71,9 @@ judge() {
   local jdir="$dir/judged/$name"
   mkdir -p "$jdir"
   if command -v node >/dev/null && [ -f "$ROOT/dist/cli.js" ]; then
-    node "$ROOT/dist/cli.js" probe --baseline "$dir/baseline.probe.jsonl" --candidate "$dir/$name.probe.jsonl" \
-      --reference "$dir/reference.probe.jsonl" --out "$jdir" >"$jdir/console.txt" 2>&1 || true
+    # Relative names: the judged files name the probe files as they sit in the committed layout.
+    (cd "$dir" && node "$ROOT/dist/cli.js" probe --baseline baseline.probe.jsonl --candidate "$name.probe.jsonl" \
+      --reference reference.probe.jsonl --out "judged/$name" >"judged/$name/console.txt" 2>&1) || true
   fi
   "$PYTHON" "$ROOT/scripts/gpu/probe_verdict.py" "$dev" "$name" "$expect" "$dir" "$jdir"
 }
@@ -81,11 +91,14 @@ run_device() {
 
 start=$SECONDS
 pids=()
-for dev in $DEVICES; do
-  run_device "$dev" & pids+=($!)
-done
 status=0
-for p in "${pids[@]}"; do wait "$p" || status=1; done
+# PROBE_JUDGE_ONLY=1: judge the files already in OUT again (after a change to the judge), record nothing.
+if [ -z "${PROBE_JUDGE_ONLY:-}" ]; then
+  for dev in $DEVICES; do
+    run_device "$dev" & pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || status=1; done
+fi
 
 : >"$OUT/verdicts.txt"
 for dev in $DEVICES; do
@@ -97,15 +110,24 @@ for dev in $DEVICES; do
   done
 done
 
+# The logs name the probe file by its path here: keep them relative to OUT.
+for dev in $DEVICES; do [ -d "$OUT/$dev" ] && sed -i "s#$OUT/##g" "$OUT/$dev"/*.log 2>/dev/null || true; done
+
 {
   echo "# Probe validation runs (issue 25 part 3)"
   echo
-  echo "Made by \`scripts/gpu/probe-validate.sh\` in $((SECONDS - start)) s on $(date -u +%Y-%m-%dT%H:%M:%SZ)."
+  if [ -n "${PROBE_JUDGE_ONLY:-}" ]; then
+    echo "Recorded by \`scripts/gpu/probe-validate.sh\`; judged again (\`PROBE_JUDGE_ONLY=1\`) on $(date -u +%Y-%m-%dT%H:%M:%SZ)."
+  else
+    echo "Made by \`scripts/gpu/probe-validate.sh\` in $((SECONDS - start)) s on $(date -u +%Y-%m-%dT%H:%M:%SZ) (recording and judging; the devices in parallel)."
+  fi
   echo "Model: the tiny Llama of \`scripts/gpu/train_tiny.py\` (4 layers, hidden 256, byte vocabulary), one batch of 8×256,"
   echo "\`ACCURACY_GATE_PROBE_STEPS=1\`; gpu/ in bf16 autocast, cpu/ in fp32 (\`--cpu\`); the reference is the baseline's command"
   echo "with \`ACCURACY_GATE_PROBE_REFERENCE=fp64\`. Common flags: \`${COMMON[*]}\`."
   echo
-  echo "Versions: $("$PYTHON" -c 'import sys, torch, transformers; print(f"python {sys.version.split()[0]}, torch {torch.__version__}, transformers {transformers.__version__}, device {torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu only"}")' 2>&1)"
+  echo "Versions: $("$PYTHON" -c 'import sys, torch, transformers
+gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+print("python", sys.version.split()[0] + ", torch", torch.__version__ + ", transformers", transformers.__version__ + ", GPU", gpu)' 2>&1)"
   echo
   echo "| case | train_tiny.py flags | module the probe must name first |"
   echo "|---|---|---|"

@@ -6,7 +6,7 @@ without node on the machine, applies the same rule here (stdlib only) and says s
 its defaults are those of src/checks/probe.ts: per tensor, error = max(relative L2 error of the
 sampled elements, relative norm error) against the reference; flagged when candidate error >
 m x baseline error + floor (m = 3 for bf16/fp16 runs, 2 otherwise; floor = 1 machine epsilon of
-the runs' lowest forward dtype); the first differing module is the first flagged forward output in
+the runs' lowest forward dtype for bf16/fp16, 8 for fp32); the first differing module is the first flagged forward output in
 execution order, else the first flagged gradient in backward order.
 
 usage: probe_verdict.py DEVICE CASE EXPECTED_MODULE|none PROBE_DIR JUDGED_DIR
@@ -47,7 +47,8 @@ def error(x, ref):
 def judge_here(probe_dir, case):
     b, c, r = (load(os.path.join(probe_dir, f"{n}.probe.jsonl")) for n in ("baseline", case, "reference"))
     worst = max((x["dtype"] for run in (b, c) for x in run.values() if x["kind"] == "forward"), key=RANK.index)
-    m, floor = (3 if worst in ("bfloat16", "float16") else 2), EPS[worst]
+    low = worst in ("bfloat16", "float16")
+    m, floor = (3 if low else 2), EPS[worst] * (1 if low else 8)
     flagged = []
     for key, cr in c.items():
         if key in b and key in r:
@@ -69,7 +70,7 @@ def main():
         if p["verdict"] == "invalid":
             print(f"{dev} {case}: NOT JUDGED — {p['headline']}")
             return
-        first = p.get("first", {}) and p["first"]["name"]
+        first = (p.get("first") or {}).get("name")
         what = p["headline"]
         how = "accuracy-gate probe"
     else:

@@ -2,7 +2,7 @@
 import { DEFAULT_PROBE_RULE, type ProbeRule } from '../checks/probe.js';
 import type { GateConfig, ProbeConfig } from './types.js';
 
-export const PROBE_DEFAULTS: ProbeConfig = { steps: 1, reference: 'fp64', samples: 64, floorEps: DEFAULT_PROBE_RULE.floorEps, top: DEFAULT_PROBE_RULE.top, timeoutMinutes: 30 };
+export const PROBE_DEFAULTS: ProbeConfig = { steps: 1, reference: 'fp64', samples: 64, top: DEFAULT_PROBE_RULE.top, timeoutMinutes: 30 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function probeSettings(raw: Record<string, any>): ProbeConfig {
@@ -11,7 +11,7 @@ export function probeSettings(raw: Record<string, any>): ProbeConfig {
     reference: raw.reference ?? PROBE_DEFAULTS.reference,
     samples: raw.samples ?? PROBE_DEFAULTS.samples,
     ...(raw.multiplier !== undefined ? { multiplier: raw.multiplier as number } : {}),
-    floorEps: raw['floor-eps'] ?? PROBE_DEFAULTS.floorEps,
+    ...(raw['floor-eps'] !== undefined ? { floorEps: raw['floor-eps'] as number } : {}),
     top: raw.top ?? PROBE_DEFAULTS.top,
     timeoutMinutes: raw['timeout-minutes'] ?? PROBE_DEFAULTS.timeoutMinutes,
   };
@@ -22,5 +22,5 @@ export function probeConfig(config: GateConfig): ProbeConfig {
 }
 
 export function probeRule(p: ProbeConfig): ProbeRule {
-  return { floorEps: p.floorEps, top: p.top, ...(p.multiplier !== undefined ? { multiplier: p.multiplier } : {}) };
+  return { top: p.top, ...(p.floorEps !== undefined ? { floorEps: p.floorEps } : {}), ...(p.multiplier !== undefined ? { multiplier: p.multiplier } : {}) };
 }

@@ -123,7 +123,8 @@ export interface ProbeConfig {
   samples: number;
   /** Absent: by the runs' precision (checks/probe.ts). */
   multiplier?: number;
-  floorEps: number;
+  /** Absent: by the runs' precision (1 for bf16/fp16, 8 for fp32). */
+  floorEps?: number;
   top: number;
   timeoutMinutes: number;
 }

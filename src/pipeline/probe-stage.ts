@@ -126,6 +126,11 @@ function writeProbeJson(dir: string, report: ProbeReport, ctx: RunContext): void
 export async function runDiagnosis(ctx: RunContext, result: GateResult, always: boolean): Promise<void> {
   const wanted = always || (ctx.config.diagnose === 'probe' && result.verdict === 'fail' && !ctx.quick);
   if (!wanted || ctx.deps.cancel.cancelled) return;
+  // "On the same GPUs": a compare-only job of a split workflow may have none; it says how to probe.
+  if (!always && !ctx.stages.includes('train-candidate')) {
+    ctx.deps.log.info('diagnose: probe skipped: this run trained no candidate (split stages); run `accuracy-gate probe` on the GPU runner');
+    return;
+  }
   if (!always) ctx.deps.log.info('diagnose: probe — running the per-module probe after the FAIL');
   const gpus = await lockGpus({ ...ctx, stages: ['train-baseline'] });
   try {

@@ -69,9 +69,9 @@ describe('judgeProbe', () => {
     expect(fp32.headline).toMatch(/the reference \(fp32\) is no more precise than the runs \(float32\)/);
   });
 
-  it('fp32 runs against an fp64 reference use m = 2 and a floor of 1 float32 epsilon', () => {
+  it('fp32 runs against an fp64 reference use m = 2 and a floor of 8 float32 epsilons', () => {
     const p = judge({ noise: 1e-7, seed: 12, dtype: 'float32' }, { noise: 1e-7, seed: 11, dtype: 'float32' });
-    expect(p.rule).toEqual({ multiplier: 2, floor: 2 ** -23, precision: 'float32' });
+    expect(p.rule).toEqual({ multiplier: 2, floor: 8 * 2 ** -23, precision: 'float32' });
     const bug = judge({ noise: 1e-7, seed: 12, dtype: 'float32', forwardFault: { from: 'model.layers.1.self_attn', size: 1e-3 } }, { noise: 1e-7, seed: 11, dtype: 'float32' });
     expect(bug.first?.name).toBe('model.layers.1.self_attn');
   });

@@ -25,19 +25,19 @@ function errorOf(text: string): ConfigError {
 }
 
 describe('probe config', () => {
-  it('absent: no diagnosis, the defaults (K = 1, fp64 reference, 64 samples, m by precision, floor 1 eps, top 10)', () => {
+  it('absent: no diagnosis, the defaults (K = 1, fp64 reference, 64 samples, m by precision, floor by precision, top 10)', () => {
     const c = parseConfig(ARMS, FILE);
     expect(c.diagnose).toBeUndefined();
     expect(probeConfig(c)).toEqual(PROBE_DEFAULTS);
-    expect(PROBE_DEFAULTS).toEqual({ steps: 1, reference: 'fp64', samples: 64, floorEps: 1, top: 10, timeoutMinutes: 30 });
-    expect(probeRule(PROBE_DEFAULTS)).toEqual({ floorEps: 1, top: 10 });
+    expect(PROBE_DEFAULTS).toEqual({ steps: 1, reference: 'fp64', samples: 64, top: 10, timeoutMinutes: 30 });
+    expect(probeRule(PROBE_DEFAULTS)).toEqual({ top: 10 });
   });
 
   it('diagnose: probe and every probe key', () => {
     const c = parseConfig(`${ARMS}diagnose: probe\nprobe: { steps: 2, reference: fp32, samples: 128, multiplier: 4, floor-eps: 1, top: 5, timeout-minutes: 10 }\n`, FILE);
     expect(c.diagnose).toBe('probe');
     expect(c.probe).toEqual({ steps: 2, reference: 'fp32', samples: 128, multiplier: 4, floorEps: 1, top: 5, timeoutMinutes: 10 });
-    expect(probeRule(c.probe!)).toEqual({ floorEps: 1, top: 5, multiplier: 4 });
+    expect(probeRule(c.probe!)).toEqual({ top: 5, floorEps: 1, multiplier: 4 });
     expect(parseConfig(`${ARMS}diagnose: none\n`, FILE).diagnose).toBeUndefined();
   });
 

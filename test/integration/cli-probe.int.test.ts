@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
+import { fmtError } from '../../src/checks/probe.js';
 import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { BASELINE, REFERENCE, writeProbe, type FakeRun } from '../helpers/probe-files.js';
 
@@ -60,8 +61,8 @@ describe('accuracy-gate probe --baseline --candidate --reference (recorded files
     const json = JSON.parse(readFileSync(path.join(out, 'probe.json'), 'utf8'));
     expect(json.first.name).toBe('model.layers.2.input_layernorm');
     const [, cand, base] = /error ([\d.]+) vs the baseline's ([\d.]+)/.exec(r.stdout)!;
-    expect(Number(cand)).toBe(Number(json.first.candidateError.toPrecision(3)));
-    expect(Number(base)).toBe(Number(json.first.baselineError.toPrecision(3)));
+    expect(cand).toBe(fmtError(json.first.candidateError));
+    expect(base).toBe(fmtError(json.first.baselineError));
     const md = unescapeMd(readFileSync(path.join(out, 'probe.md'), 'utf8'));
     expect(md).toContain(`| model.layers.2.input_layernorm | forward output | fwd 28 | ${cand} | ${base} |`);
   });
@@ -103,7 +104,7 @@ describe('accuracy-gate probe (runs the configured arms)', () => {
     expect(summary.verdict).toBe('fail');
     expect(summary.probe.first.name).toBe('model.layers.2.input_layernorm');
     expect(summary.probe.files).toEqual({ baseline: 'probe/baseline.probe.jsonl', candidate: 'probe/candidate.probe.jsonl', reference: 'probe/reference.probe.jsonl' });
-    const ratio = `${Number(summary.probe.first.ratio.toPrecision(3))}×`;
+    const ratio = `${fmtError(summary.probe.first.ratio)}×`;
     for (const file of ['report.md', 'report.html', 'result.log']) {
       const text = unescapeMd(readFileSync(path.join(res, file), 'utf8'));
       expect(text, file).toContain('first differing module: model.layers.2.input_layernorm');
