@@ -2,19 +2,19 @@
 // - `--baseline F --candidate F --reference F`: judge three probe files already recorded;
 // - otherwise: run the configured arms' train commands three times with the probe helper on
 //   (baseline, candidate, baseline in higher precision), in a result dir of their own, and judge.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Log } from '../log.js';
 import type { CliIo } from './io.js';
 import type { ProbeReport } from '../probe-model.js';
 import type { GateResult } from '../model.js';
 import { ExitCode } from '../constants.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { ParseError, UsageError, errorMessage } from '../errors.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
 import { probeConfig, probeRule } from '../config/probe.js';
 import { judgeProbe } from '../checks/probe.js';
-import { parseProbeFile } from '../readers/probe.js';
+import { parseProbeFile, probeTooLarge } from '../readers/probe.js';
 import { probeMarkdownSection, probeText } from '../report/probe-section.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { runSession } from '../pipeline/session.js';
@@ -38,8 +38,11 @@ const EXIT: Record<ProbeReport['verdict'], number> = { pass: ExitCode.Pass, fail
 function readRun(file: string, flag: string) {
   let text: string;
   try {
+    const tooLarge = probeTooLarge(statSync(file).size, file);
+    if (tooLarge) throw new ParseError(tooLarge, file);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof ParseError) throw e;
     throw new UsageError(`${flag} ${file}: cannot read it (${errorMessage(e)})`);
   }
   return parseProbeFile(text, file);

@@ -3,20 +3,21 @@
 // sitecustomize on PYTHONPATH — the baseline, the candidate, and the baseline again as the
 // higher-precision reference — then the three files judged (checks/probe.ts). Everything lands in
 // `<result dir>/probe/`: the logs, the probe files, and probe.json.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArmRole, GateResult } from '../model.js';
 import type { ProbeReport, ProbeRun } from '../probe-model.js';
 import { errorMessage, ParseError } from '../errors.js';
 import { judgeProbe } from '../checks/probe.js';
-import { parseProbeFile } from '../readers/probe.js';
+import { parseProbeFile, probeTooLarge } from '../readers/probe.js';
 import { probeConfig, probeRule } from '../config/probe.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { execStage } from './stage-exec.js';
 import { lockGpus } from './gpu-lock.js';
+import { createRedactor } from './redact.js';
 import { trainStage } from './stages.js';
 
 export const PROBE_DIR = 'probe';
@@ -98,6 +99,8 @@ export async function probeStages(ctx: RunContext): Promise<ProbeReport> {
     if (!existsSync(files[role])) {
       return invalidReport(shown, `probe not finished: the ${role} run wrote no probe file ${shown[role]} (does the script build an HF Trainer, or call accuracy_gate_probe.attach(model)? is PYTHONPATH kept?); ${log}`);
     }
+    const tooLarge = probeTooLarge(statSync(files[role]).size, shown[role]);
+    if (tooLarge) return invalidReport(shown, `probe not finished: the ${role}'s probe file is unusable: ${tooLarge}`);
     try {
       runs[role] = parseProbeFile(readFileSync(files[role], 'utf8'), shown[role]);
     } catch (e) {
@@ -107,7 +110,8 @@ export async function probeStages(ctx: RunContext): Promise<ProbeReport> {
   }
   const report = judgeProbe({ baseline: runs.baseline!, candidate: runs.candidate!, reference: runs.reference! }, probeRule(settings));
   writeProbeJson(dir, report, ctx);
-  ctx.deps.log.info(`probe: ${report.headline}`);
+  // Module names come from the candidate's file (PR code): redacted like every line the gate prints.
+  ctx.deps.log.info(createRedactor(ctx.secretValues ?? [])(`probe: ${report.headline}`));
   return report;
 }
 

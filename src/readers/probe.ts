@@ -17,6 +17,15 @@ import {
 
 export const PROBE_FORMAT = 'accuracy-gate-probe';
 export const PROBE_VERSION = 1;
+/**
+ * Larger files are refused before they are read: the candidate's run writes its own (PR code), and a
+ * real one is small (64 samples per tensor: about 2 MB per recorded pass of a 7B-parameter Llama).
+ */
+export const MAX_PROBE_BYTES = 256 * 1024 * 1024;
+
+export function probeTooLarge(bytes: number, file: string): string | undefined {
+  return bytes > MAX_PROBE_BYTES ? `${file}: ${bytes} bytes, more than a probe file can be (${MAX_PROBE_BYTES}); not read` : undefined;
+}
 
 function numberArray(obj: JsonObject, key: string, where: Where, integers: boolean): number[] {
   const value = obj[key];

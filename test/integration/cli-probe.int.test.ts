@@ -2,7 +2,7 @@
 // runs of the configured arms (a real Python process that must see the helper's sitecustomize),
 // and `diagnose: probe` after a FAIL of `run`, with the result in every report.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
@@ -83,6 +83,34 @@ describe('accuracy-gate probe --baseline --candidate --reference (recorded files
     const usage = await runCli(['probe', '--baseline', other.b]);
     expect(usage.code).toBe(ExitCode.Usage);
     expect(usage.stderr).toMatch(/give all three of --baseline FILE --candidate FILE --reference FILE/);
+  });
+});
+
+describe('hostile probe files', () => {
+  it('a probe file larger than any real one is refused unread: exit 4 naming it', async () => {
+    const dir = tempDir('probe-judge-');
+    const f = files(dir, BUG);
+    truncateSync(f.c, 300 * 1024 * 1024); // sparse: nothing is written, the size is what counts
+    const r = await runCli(['probe', '--baseline', f.b, '--candidate', f.c, '--reference', f.r]);
+    expect(r.code).toBe(ExitCode.Invalid);
+    expect(r.stderr).toMatch(/c\.jsonl: 314572800 bytes, more than a probe file can be \(268435456\); not read/);
+  });
+
+  it("a secret the candidate's run writes into its probe file reaches no report and no console line", async () => {
+    const dir = tempDir('probe-secret-');
+    const f = files(dir, BUG);
+    const secret = 'sk-probe-0123456789abcdef';
+    writeFileSync(f.c, readFileSync(f.c, 'utf8').replaceAll('model.layers.0.mlp.act_fn', `model.layers.0.${secret}`));
+    const cfg = config(dir, f, { baseline: 'eager', candidate: 'compile' }, { 'secret-env': ['PROBE_SECRET'] });
+    const r = await runCli(['probe', '--config', cfg, '--verbose'], { env: { ...process.env, PROBE_SECRET: secret } });
+    expect(r.code).toBe(ExitCode.Fail);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    const res = onlyRun(path.join(dir, 'result'));
+    const summary = readFileSync(path.join(res, 'summary.json'), 'utf8');
+    expect(summary).toContain('model.layers.0.*** (forward, step 0: not in the baseline)');
+    for (const file of ['summary.json', 'report.md', 'report.html', 'result.log', 'probe/probe.json', 'probe/candidate.probe.jsonl']) {
+      expect(readFileSync(path.join(res, file), 'utf8'), file).not.toContain(secret);
+    }
   });
 });
 
