@@ -166,6 +166,19 @@ describe('diagnose: probe', () => {
     expect(readFileSync(path.join(res, 'report.md'), 'utf8')).toContain('### Probe: which module computes differently (a module differs)');
   }, 150_000);
 
+  it('a probe that cannot compare leaves the FAIL a FAIL (the probe diagnoses, it does not gate)', async () => {
+    const dir = tempDir('probe-diag-');
+    const f = files(dir, BUG);
+    const cfg = config(dir, { ...f, c: 'none' }, { baseline: 'eager', candidate: 'data-seed-2' }, { diagnose: 'probe' });
+    const r = await runCli(['run', '--config', cfg], { timeoutMs: 120_000 });
+    expect(r.code).toBe(ExitCode.Fail);
+    const summary = JSON.parse(readFileSync(path.join(onlyRun(path.join(dir, 'result')), 'summary.json'), 'utf8'));
+    expect(summary.verdict).toBe('fail');
+    expect(summary.headline).not.toContain('probe');
+    expect(summary.probe.verdict).toBe('invalid');
+    expect(summary.probe.headline).toMatch(/^probe not finished: the candidate run wrote no probe file/);
+  }, 150_000);
+
   it('a PASS runs no probe', async () => {
     const dir = tempDir('probe-diag-');
     const f = files(dir, BUG);
