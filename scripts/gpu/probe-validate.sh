@@ -85,7 +85,7 @@ run_device() {
   for c in "${CASES[@]}"; do
     IFS='|' read -r name extra expect <<<"$c"
     # shellcheck disable=SC2086  # extra holds several flags
-    record "$dev" "$name" "" $extra || echo "$dev $name: NOT RECORDED" >"$OUT/$dev/$name.verdict"
+    record "$dev" "$name" "" $extra || true   # the verdict lines below say NOT RECORDED
   done
 }
 
