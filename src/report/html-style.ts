@@ -31,4 +31,5 @@ figure{margin:8px 0}
 .chart .grid{stroke:#e5e7eb;stroke-width:1}.chart .axis{stroke:#9ca3af;stroke-width:1}
 .uplot-box{min-height:60px}.hint{font-size:12px;color:#6b7280;margin:2px 0 6px}
 .u-legend{font-size:12px}.u-legend .u-value{font-variant-numeric:tabular-nums}
+#probe tr.fail td{background:#fef2f2}
 `;
