@@ -208,6 +208,7 @@ export interface GateResult {
   acknowledged?: Acknowledgment;
   /** The arms' setups side by side, and the probable causes of a gap (absent: no training read). */
   setup?: SetupContract;
+  probe?: import('./probe-model.js').ProbeReport; // per-module numerics (diagnose: probe; accuracy-gate probe)
 }
 
 /** Who applied the acknowledge label to which PR, when, and their repository permission (admin or write). */

@@ -18,6 +18,13 @@ Variants (one flag each) make the arms of the calibration matrix:
   --pure-bf16          bf16 weights and optimizer state, no fp32 master weights (a real regression)
   --save-steps K       save a checkpoint every K steps (for a resumed run)
   --resume DIR         resume from this checkpoint dir (HF's resume_from_checkpoint)
+  --cpu                train on the CPU in fp32 (no bf16 autocast): the probe's CPU validation
+
+Planted numerical bugs (the probe must name each one; scripts/gpu/probe-validate.sh):
+  --bug-rmsnorm-eps L:EPS      layer L's input_layernorm uses epsilon EPS
+  --bug-attn-scale L:F         layer L's attention scale (1/sqrt(head_dim)) multiplied by F
+  --bug-mlp-round L:DTYPE      layer L's MLP output rounded through DTYPE (float8_e4m3fn, bfloat16)
+  --bug-grad-scale NAME:F      the gradient of parameter NAME multiplied by F
 
 Flags that make a run look like TorchAcc's llama.sh job (scripts/gpu/record-llama-shaped.sh):
   --epochs N           num_train_epochs=N and no max_steps (llama.sh trains 2 epochs)
@@ -57,6 +64,11 @@ p.add_argument("--attn", default=None, choices=["eager", "sdpa"])
 p.add_argument("--pure-bf16", action="store_true")
 p.add_argument("--save-steps", type=int, default=0)
 p.add_argument("--resume", default=None)
+p.add_argument("--cpu", action="store_true")
+p.add_argument("--bug-rmsnorm-eps", default=None)
+p.add_argument("--bug-attn-scale", default=None)
+p.add_argument("--bug-mlp-round", default=None)
+p.add_argument("--bug-grad-scale", default=None)
 p.add_argument("--model", default=None, help="optional init checkpoint dir (the 'original model')")
 p.add_argument("--save-init", default=None, help="write the random init here and exit")
 p.add_argument("--epochs", type=float, default=0)
@@ -146,6 +158,46 @@ if args.attn:
 print(f"attention implementation: {model.config._attn_implementation}", flush=True)
 if args.pure_bf16:
     model = model.to(torch.bfloat16)
+
+
+def planted_bugs(model):
+    """The numerical bugs the probe must localize, planted in the candidate (one flag each)."""
+    layers = model.model.layers
+    if args.bug_rmsnorm_eps:
+        layer, eps = args.bug_rmsnorm_eps.split(":")
+        layers[int(layer)].input_layernorm.variance_epsilon = float(eps)
+        print(f"[bug] model.layers.{layer}.input_layernorm: epsilon {eps}", flush=True)
+    if args.bug_attn_scale:
+        layer, factor = args.bug_attn_scale.split(":")
+        attn = layers[int(layer)].self_attn
+        attn.scaling = attn.scaling * float(factor)
+        print(f"[bug] model.layers.{layer}.self_attn: scale x{factor}", flush=True)
+    if args.bug_mlp_round:
+        layer, dtype = args.bug_mlp_round.split(":")
+        low = getattr(torch, dtype)
+
+        class RoundTrip(torch.autograd.Function):
+            # Forward output and backward gradient both go through the narrow type, as a kernel
+            # that stored its result (and the gradient) in it would.
+            @staticmethod
+            def forward(ctx, x):
+                return x.to(low).to(x.dtype)
+
+            @staticmethod
+            def backward(ctx, g):
+                return g.to(low).to(g.dtype)
+
+        # Registered before the probe's hooks, so the probe sees the rounded output.
+        layers[int(layer)].mlp.register_forward_hook(lambda m, a, out: RoundTrip.apply(out))
+        print(f"[bug] model.layers.{layer}.mlp: output rounded through {dtype}", flush=True)
+    if args.bug_grad_scale:
+        name, factor = args.bug_grad_scale.rsplit(":", 1)
+        param = dict(model.named_parameters())[name]
+        param.register_hook(lambda g: g * float(factor))
+        print(f"[bug] {name}: gradient x{factor}", flush=True)
+
+
+planted_bugs(model)
 if args.save_init:
     model.save_pretrained(args.save_init)
     save_byte_tokenizer(args.save_init)
@@ -180,7 +232,7 @@ targs = TrainingArguments(
     save_strategy="steps" if args.save_steps else "no", save_steps=args.save_steps or 500,
     eval_strategy="steps" if args.eval_steps else "no", eval_steps=args.eval_steps or None,
     gradient_checkpointing=args.grad_ckpt, log_level=args.log_level,
-    bf16=not (args.pure_bf16 or args.fp16), fp16=args.fp16, torch_compile=args.compile, seed=args.seed,
+    bf16=not (args.pure_bf16 or args.fp16 or args.cpu), fp16=args.fp16, use_cpu=args.cpu, torch_compile=args.compile, seed=args.seed,
     data_seed=args.data_seed, report_to="none", dataloader_num_workers=0,
     disable_tqdm=args.disable_tqdm, **extra)
 trainer = Trainer(model=model, args=targs, train_dataset=train_ds, eval_dataset=eval_ds,

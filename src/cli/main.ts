@@ -12,6 +12,7 @@ import { calibrateCommand } from './calibrate.js';
 import { initCommand } from './init.js';
 import { validateCommand } from './validate.js';
 import { bisectCommand } from './bisect.js';
+import { probeCommand } from './probe.js';
 import { VERSION } from '../version.js';
 import { defaultIo, type CliIo } from './io.js';
 
@@ -137,6 +138,22 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .action(async (opts) => {
       await calibrateCommand(opts, io, log);
       code = ExitCode.Pass;
+    });
+
+  program
+    .command('probe')
+    .description('Which module computes differently: per-module forward outputs and gradients of the baseline, the candidate and the baseline in higher precision (the reference) on the same batch; names the first module whose error breaks candidate <= m x baseline + floor.')
+    .option('--baseline <file>', 'judge recorded probe files: the baseline run\'s (with --candidate and --reference)')
+    .option('--candidate <file>', "the candidate run's probe file")
+    .option('--reference <file>', "the reference run's probe file (ACCURACY_GATE_PROBE_REFERENCE=fp64|fp32)")
+    .option('--config <file>', 'gate config: the arms whose train commands are run (without the three files), and probe: settings')
+    .option('--model-dir <dir>', 'original model dir (overrides the config)')
+    .option('--workdir <dir>', 'working directory (overrides the config)')
+    .option('--out <dir>', 'result root for the probe runs (<out>/<YYYYmmdd_HHMMSS>/probe/); with the three files, where probe.json and probe.md go')
+    .option('--steps <k>', 'forward+backward passes to record (default: the config\'s probe.steps, else 1)')
+    .option('--verbose', "echo the probe runs' output")
+    .action(async (opts) => {
+      code = await probeCommand(opts, io, log);
     });
 
   program

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import type { ArmRole, Role } from '../model.js';
 import { containerConfig } from './container.js';
 import { crossCheckIssues } from './cross-checks.js';
+import { probeSettings } from './probe.js';
 import {
   DEFAULT_ARTIFACT,
   DEFAULT_CACHE_DIR,
@@ -164,6 +165,8 @@ function build(raw: Raw): GateConfig {
       maxMib: raw.artifact?.['max-mib'] ?? DEFAULT_ARTIFACT.maxMib,
       timeoutSeconds: raw.artifact?.['timeout-seconds'] ?? DEFAULT_ARTIFACT.timeoutSeconds,
     },
+    ...(raw.diagnose === 'probe' ? { diagnose: 'probe' as const } : {}),
+    ...(raw.probe ? { probe: probeSettings(raw.probe as Raw) } : {}),
   };
 }
 

@@ -119,6 +119,19 @@ export interface QuickConfig {
   requireBaseline?: boolean;
 }
 
+/** The per-module probe (issue 25 part 3): `accuracy-gate probe` and `diagnose: probe`. */
+export interface ProbeConfig {
+  steps: number;
+  reference: 'fp64' | 'fp32';
+  samples: number;
+  /** Absent: by the runs' precision (checks/probe.ts). */
+  multiplier?: number;
+  /** Absent: by the runs' precision (1 for bf16/fp16, 8 for fp32). */
+  floorEps?: number;
+  top: number;
+  timeoutMinutes: number;
+}
+
 export type CacheWriteOn = 'default-branch' | 'always' | 'never';
 
 export interface CacheConfig {
@@ -182,4 +195,8 @@ export interface GateConfig {
   artifact: ArtifactConfig;
   /** Every stage in a container of its own (config `container`); absent: stages run on the runner. */
   container?: ContainerConfig;
+  /** `probe`: after a FAIL, run the probe on the same GPUs (absent = none). */
+  diagnose?: 'probe';
+  /** Absent = the defaults (probeSettings in config/probe.ts). */
+  probe?: ProbeConfig;
 }

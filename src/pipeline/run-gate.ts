@@ -24,6 +24,7 @@ import { containmentProvenance } from './containment.js';
 import { pushEntries, type RemoteStore } from './remote-cache.js';
 import { quickBaselineCheck } from './quick-baseline.js';
 import { QUICK_NOT_RUN } from '../checks/quick.js';
+import { runDiagnosis } from './probe-stage.js';
 
 /** CheckRunOptions (config, its source, baseDir, stages, result root and model overrides) and more. */
 export interface RunGateOptions extends CheckRunOptions {
@@ -42,6 +43,8 @@ export interface RunGateOptions extends CheckRunOptions {
   acknowledgment?: Acknowledgment | Promise<Acknowledgment | undefined>;
   /** A store beside the local cache dir (GitHub's cache service, for ephemeral runners). */
   remote?: RemoteStore;
+  /** `accuracy-gate probe`: no stage but the probe runs (stages is empty). */
+  probeOnly?: boolean;
 }
 
 export interface RunGateOutcome {
@@ -133,6 +136,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const decided = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
   // Evaluations skipped (or run only for the cache) once the verdict was fixed: every report says so.
   if (ctx.verdictNotes?.length) decided.warnings = [...(decided.warnings ?? []), ...ctx.verdictNotes];
+  // After a FAIL (diagnose: probe) or for `accuracy-gate probe`: the first module that computes differently.
+  if (!dirError) await runDiagnosis(ctx, decided, !!opts.probeOnly);
   const acked = applyAcknowledgment(decided, await opts.acknowledgment);
   // An acknowledged FAIL is said by the action's step result (main.ts finish); a label that does not apply, here.
   if (acked.note) deps.log.warn(acked.note);

@@ -33,4 +33,5 @@ figure{margin:8px 0}
 .uplot-box{min-height:60px}.hint{font-size:12px;color:#6b7280;margin:2px 0 6px}
 .u-legend{font-size:12px}.u-legend .u-value{font-variant-numeric:tabular-nums}
 table.setup tr.differs td{background:#fef2f2;color:#991b1b}
+#probe tr.fail td{background:#fef2f2}
 `;

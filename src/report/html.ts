@@ -3,6 +3,7 @@
 // the data are inlined, and a Content-Security-Policy allows nothing to be fetched and no script
 // but the two inlined ones (by hash), so an escaping slip could not run anything either.
 
+import { probeHtmlSection } from './probe-section.js';
 import type { GateResult } from '../model.js';
 import type { ReportContext } from './context.js';
 import { formatNumber, verdictWord } from './format.js';
@@ -94,6 +95,7 @@ export function renderReportHtml(r: GateResult, ctx: ReportContext, assets: Html
     warningsSection(r),
     problemsSection(r),
     checksSection(r),
+    probeHtmlSection(r.probe, esc),
     chartsSection(r, data),
     trainingSection(r),
     setupHtml(r),

@@ -26,6 +26,7 @@ import {
 import { otherEvaluationsSection } from './evaluations-section.js';
 import { tailsSection } from './stage-tails.js';
 import { setupSection } from './setup-section.js';
+import { probeMarkdownSection } from './probe-section.js';
 
 
 export interface ReportOptions {
@@ -66,6 +67,7 @@ export function renderReportMarkdown(r: GateResult, ctx: ReportContext, opts: Re
     { name: 'evaluations', render: otherEvaluationsSection(r), reserve: RESERVE },
     { name: 'stages', render: stagesSection(r), reserve: RESERVE },
     { name: 'problems', render: problemsSection(r), reserve: RESERVE },
+    { name: 'probe', render: probeMarkdownSection(r.probe), reserve: RESERVE },
     { name: 'tails', render: tailsSection(r), reserve: RESERVE },
     { name: 'trend', render: trendSection(r), reserve: 1000 },
     { name: 'provenance', render: provenanceSection(r, ctx), reserve: 1000 },
@@ -74,7 +76,7 @@ export function renderReportMarkdown(r: GateResult, ctx: ReportContext, opts: Re
   const byName = new Map(parts.map((p) => [p.name, p]));
   // Budget order: what a reviewer needs first. Each part may use what is left minus the reserves
   // of the parts after it, so a huge checks table cannot starve the numbers or the stages.
-  const priority = ['header', 'links', 'training', 'checks', 'stages', 'problems', 'setup', 'tails', 'evaluations', 'chart', 'mtbench', 'trend', 'provenance', 'curves'];
+  const priority = ['header', 'links', 'training', 'checks', 'stages', 'problems', 'probe', 'setup', 'tails', 'evaluations', 'chart', 'mtbench', 'trend', 'provenance', 'curves'];
   // A part's reserve never exceeds its real size, so small parts don't hold back space for nothing.
   for (const p of parts) if (p.reserve > 0) p.reserve = Math.min(p.reserve, byteSize(p.render(Infinity)) + 1);
   // Under a small limit the reserves shrink together, so the header always gets at least half.

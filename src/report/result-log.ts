@@ -3,6 +3,7 @@
 // below it in the same `key = value` shape.
 
 import { setupCell, setupRows, setupStatus } from './setup-section.js';
+import { probeResultLogLines } from './probe-section.js';
 import { quickNotRunLine } from '../checks/quick.js';
 import { ROLES, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
 import { reasonWithCause, tailsText } from './stage-tails.js';
@@ -108,6 +109,7 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
     verdict.push(['early abort', `step ${r.earlyAbort.step} (${oneLine(r.earlyAbort.reason)})`]);
   }
   for (const p of r.problems) verdict.push([`problem ${oneLine(p.source)}`, oneLine(p.message)]);
+  for (const [k, v] of probeResultLogLines(r.probe)) verdict.push([k, oneLine(v)]);
 
   // run.sh padded every label to the longest one so that the "=" signs line up.
   // No MT-Bench configured (no scores, no evaluation stage): no block of "n/a" lines.

@@ -3,6 +3,7 @@
 // strings "NaN", "Infinity", "-Infinity" (a diverged loss must survive the trip, not become null).
 // Every role key is always present (`present: false`, nulls) so consumers never test for absence.
 
+import { probeSummary } from './probe-section.js';
 import {
   ARM_ROLES,
   ROLES,
@@ -117,6 +118,8 @@ export interface SummaryJson {
   acknowledged?: { label: string; by: string; at: string; permission: string; pr: number };
   /** The setup contract: both arms' stated setup side by side; null when neither states one. */
   setup: SummarySetup | null;
+  /** The per-module probe (diagnose: probe, accuracy-gate probe); null when none ran. */
+  probe: ReturnType<typeof probeSummary>;
   result_dir: string;
   started_at: string;
   finished_at: string;
@@ -251,6 +254,7 @@ export function buildSummary(r: GateResult, ctx: ReportContext): SummaryJson {
     quick: r.quick ? { steps: r.quick.steps, total_steps: r.quick.totalSteps, not_run: [...r.quick.notRun] } : null,
     ...(r.acknowledged ? { acknowledged: { ...r.acknowledged } } : {}),
     setup: setup(r.setup),
+    probe: probeSummary(r.probe),
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,
     finished_at: ctx.finishedAt,
