@@ -43,13 +43,12 @@ export interface TrainingRun {
   curve: LossPoint[];
   /** Optimizer steps per epoch, from the last logged point with an epoch (places the other arm's log dicts). */
   stepsPerEpoch?: number;
-  /**
-   * Set when the curve was read from a log whose loss steps cannot be established: the points'
-   * steps are then ordinals and must not be compared (the reason says why).
-   */
+  /** Why the loss steps of a log cannot be established (the points' steps are then ordinals, not to compare). */
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
+  /** Training did not finish, as its only file shows: "its log ends at step 200 of 588 with torch.OutOfMemoryError: …". */
+  unfinished?: string;
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
   notes: string[];
 }

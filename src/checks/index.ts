@@ -32,6 +32,20 @@ export interface ChecksOutcome {
   checks: CheckResult[];
 }
 
+/** Checks that need a whole training run; `finite` is left to judge what a crashed run logged. */
+const WHOLE_RUN = new Set(['train-loss', 'loss-curve', 'loss-tail', 'eval-loss', 'speed']);
+
+/**
+ * A training that did not finish (its log ends in a crash) leaves the whole-run checks nothing to
+ * compare: they say what happened instead of what is missing ("candidate has no train_loss",
+ * "logging steps differ").
+ */
+function notFinished(c: CheckResult, training: CheckInputs['training']): CheckResult {
+  if (!WHOLE_RUN.has(c.id) || c.verdict === 'fail') return c;
+  const why = (['baseline', 'candidate'] as const).filter((r) => training[r]?.unfinished).map((r) => `${r} training did not finish: ${training[r]!.unfinished}`);
+  return why.length ? { ...c, verdict: 'invalid', value: null, numbers: {}, reason: why.join('; '), warning: undefined } : c;
+}
+
 /** Run every enabled check, in the order reports show them, and decide the overall verdict. */
 export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
   const { training } = inputs;
@@ -48,7 +62,7 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
     policy.mtbench.enabled ? checkMtBench(inputs.mtbench, policy.mtbench) : null,
     policy.speed.enabled ? checkSpeed(training, policy.speed) : null,
   ];
-  const checks = all.filter((c): c is CheckResult => c !== null);
+  const checks = all.filter((c): c is CheckResult => c !== null).map((c) => notFinished(c, training));
   const verdict = overallVerdict(checks, inputs.problems, aborted);
   const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort);
   return { verdict, headline, checks };

@@ -220,6 +220,11 @@ export class LogTracker {
     return this.placer.how;
   }
 
+  /** The run's total steps as its header states them (max_steps, "Total optimization steps"). */
+  get statedTotal(): number | undefined {
+    return this.placer.statedMaxSteps;
+  }
+
   private isTrainingBar(event: ProgressEvent): boolean {
     if (event.desc !== undefined) return false;
     // The bar redrawn right after a loss dict is the training bar by construction; before the

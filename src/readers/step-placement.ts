@@ -63,6 +63,10 @@ export class StepPlacer {
     else if ((value as number) > 0) this.ratio = value as number;
   }
 
+  get statedMaxSteps(): number | undefined {
+    return this.hints.maxSteps ?? this.maxSteps;
+  }
+
   resumedAt(step: number): void {
     this.restart();
     this.start = step;

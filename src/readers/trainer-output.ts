@@ -142,7 +142,17 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   }
 
   if (log && log.stepTimes.length > 0) run.stepTimes = log.stepTimes;
+  // Only the log speaks for the run (no results file, no trainer_state summary) and it stops short.
+  if (log?.ended && !trainResults && !allResults && !state?.summary) run.unfinished = describeEnd(log.ended);
   return run;
+}
+
+/** "its log ends at step 200 of 588 with torch.OutOfMemoryError: CUDA out of memory". */
+function describeEnd(ended: NonNullable<TrainingLog['ended']>): string {
+  const of = ended.total !== undefined ? ` of ${ended.total}` : '';
+  const at = ended.step !== undefined ? ` at step ${ended.step}${of}` : '';
+  const why = ended.crash !== undefined ? `with ${ended.crash}` : 'without the end-of-training metrics and no error printed (killed?)';
+  return `its log ends${at} ${why}`;
 }
 
 /** In pieces (the scanner's reason: docs/bench-rss.md); where it gives up, whole, for the precise error. */

@@ -4,6 +4,7 @@
 // what is kept (one point per logged loss, one time per step) grows with it.
 
 import type { LossPoint } from '../model.js';
+import { describeCrash } from './log-cause.js';
 import { LineSplitter, LogTracker, type LogEvent } from './log-lines.js';
 import { StepsPerEpoch, type StepHints } from './step-placement.js';
 
@@ -31,7 +32,19 @@ export interface TrainingLog {
   stepsHow?: string;
   /** The dicts hold 4-significant-digit strings (transformers 5.x print style). */
   roundedStrings: boolean;
+  /**
+   * Set when the log has loss dicts but no end-of-training metrics dict: the training did not
+   * finish. Where it ended (the bar's step, else the last placed loss dict's) and why, when shown.
+   */
+  ended?: { step?: number; total?: number; crash?: string };
 }
+
+/** Lines kept from the end of the log, to say why a run that did not finish stopped. */
+const TAIL = 60;
+/** A line that is only a progress bar redraw (with torchrun's prefix): no cause in it. */
+const BAR_ONLY = /^\s*(?:\[(?:rank|default)\d+\]:)?[^|%]*\d{1,3}%\|[^|]*\|[^\]]*\]\s*$/;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
 
 /** Keys that only the end-of-training summary dict has. */
 const FINAL_KEYS = ['train_runtime', 'train_loss'];
@@ -76,6 +89,8 @@ export class TrainingLogReader {
    * bar may come first), so each total keeps its own times and the training bar's are kept.
    */
   private readonly bars = new Map<number, BarTimes>();
+  /** The last TAIL lines that are not bare progress bars, newest last. */
+  private readonly tail: string[] = [];
 
   /** `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json). */
   constructor(hints: StepHints = {}) {
@@ -105,10 +120,32 @@ export class TrainingLogReader {
       log.total = total;
       log.lastStep = this.tracker.lastStep;
     }
+    if (this.finalMetricsCount === 0 && this.curve.length > 0) log.ended = this.ended(log);
     return log;
   }
 
+  /** Where a log without its end-of-training dict ends, and the error it ends with. */
+  private ended(log: TrainingLog): NonNullable<TrainingLog['ended']> {
+    const ended: NonNullable<TrainingLog['ended']> = {};
+    const lastPoint = this.curve[this.curve.length - 1];
+    const step = log.lastStep ?? (log.stepsUnknown === undefined ? lastPoint.step : undefined);
+    if (step !== undefined) ended.step = step;
+    const total = log.total ?? this.tracker.statedTotal;
+    if (total !== undefined) ended.total = total;
+    const crash = describeCrash(this.tail);
+    if (crash !== undefined) ended.crash = crash;
+    return ended;
+  }
+
+  private keepTail(line: string): void {
+    if (line.trim() === '' || BAR_ONLY.test(line)) return;
+    const clean = line.replace(ANSI, '').trimEnd();
+    this.tail.push(clean.length > 300 ? clean.slice(0, 300) : clean);
+    if (this.tail.length > TAIL) this.tail.shift();
+  }
+
   private line(line: string): void {
+    this.keepTail(line);
     // 5.x quotes every float; one quoted loss is enough to know the style.
     if (!this.roundedStrings && line.includes("{'loss': '")) this.roundedStrings = true;
     for (const event of this.tracker.feed(line)) this.event(event);
