@@ -47,6 +47,7 @@ export interface TrainingRun {
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
+  evalCurve?: LossPoint[]; // eval_loss of each evaluation during training (eval_strategy="steps"), by step
   /** Training did not finish, as its only file shows: "its log ends at step 200 of 588 with torch.OutOfMemoryError: …". */
   unfinished?: string;
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */

@@ -26,6 +26,8 @@ export interface TrainerState {
   summary?: ResultsMetrics;
   /** Optimizer steps per epoch, from the loss entries' epochs. */
   stepsPerEpoch?: number;
+  /** log_history entries that have `eval_loss` (eval_strategy="steps", or an evaluate() saved after it), in file order. */
+  evalCurve?: LossPoint[];
 }
 
 /** trainer_state.json's text. Throws ParseError naming the file, line and key. */
@@ -60,7 +62,7 @@ function stateOf(obj: JsonObject, file: string): TrainerState {
 }
 
 /** Where entries go: a TrainerState, or the scanner's entries before the rest of the document is parsed. */
-type Entries = Pick<TrainerState, 'curve' | 'summary'>;
+type Entries = Pick<TrainerState, 'curve' | 'summary' | 'evalCurve'>;
 
 function addEntry(state: Entries, perEpoch: StepsPerEpoch, entry: unknown, i: number, file: string): void {
   // The well-typed common case without building error paths (100k-step histories).
@@ -78,6 +80,10 @@ function addEntry(state: Entries, perEpoch: StepsPerEpoch, entry: unknown, i: nu
     state.curve.push(point);
     perEpoch.add(point.step, entry.epoch as number | undefined);
   } else if ('train_loss' in entry || 'train_runtime' in entry) state.summary = metricsFrom(entry, where, path);
+  else if ('eval_loss' in entry) {
+    const point = { step: requiredInteger(entry, 'step', where, path + 'step'), loss: requiredNumber(entry, 'eval_loss', where, path + 'eval_loss') };
+    (state.evalCurve ??= []).push(point);
+  }
 }
 
 function withStepsPerEpoch(state: TrainerState, perEpoch: StepsPerEpoch): TrainerState {
@@ -233,6 +239,7 @@ export class TrainerStateScanner {
       if (this.entriesApart) {
         state.curve = this.history.curve;
         if (this.history.summary) state.summary = this.history.summary;
+        if (this.history.evalCurve) state.evalCurve = this.history.evalCurve;
         withStepsPerEpoch(state, this.perEpoch);
       }
       return sortCurve(state);

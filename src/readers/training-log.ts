@@ -6,6 +6,8 @@
 import type { LossPoint } from '../model.js';
 import { describeCrash } from './log-cause.js';
 import { LineSplitter, LogTracker, type LogEvent } from './log-lines.js';
+import { LogEvalReader, type LogEvals } from './log-evals.js';
+import { inferGrid, totalFromSpeed } from './grid-inference.js';
 import { StepsPerEpoch, type StepHints } from './step-placement.js';
 
 export interface TrainingLog {
@@ -37,6 +39,8 @@ export interface TrainingLog {
    * finish. Where it ended (the bar's step, else the last placed loss dict's) and why, when shown.
    */
   ended?: { step?: number; total?: number; crash?: string };
+  /** The eval dicts of eval_strategy="steps" by step, and the evaluation after training (see log-evals.ts). */
+  evals: LogEvals;
 }
 
 /** Lines kept from the end of the log, to say why a run that did not finish stopped. */
@@ -91,6 +95,9 @@ export class TrainingLogReader {
   private readonly bars = new Map<number, BarTimes>();
   /** The last TAIL lines that are not bare progress bars, newest last. */
   private readonly tail: string[] = [];
+  private readonly evals = new LogEvalReader();
+  /** Epochs of the loss dicts that could not be placed as they came, for placing them at the end. */
+  private readonly unplacedEpochs: Array<number | undefined> = [];
 
   /** `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json). */
   constructor(hints: StepHints = {}) {
@@ -105,23 +112,56 @@ export class TrainingLogReader {
     for (const line of this.splitter.flush()) this.line(line);
     for (const event of this.tracker.flush()) this.event(event);
     const total = this.tracker.trainingTotal;
+    let stepsUnknown = this.tracker.stepsUnknown;
+    let stepsHow = this.tracker.stepsHow;
+    if (stepsUnknown !== undefined && /states no logging interval/.test(stepsUnknown)) {
+      const placed = this.placeAtEnd(total);
+      if (placed.ok) [stepsUnknown, stepsHow] = [undefined, placed.how];
+      else if (placed.why) stepsUnknown += `; ${placed.why}`;
+    }
     const log: TrainingLog = {
       curve: this.curve,
       finalMetricsCount: this.finalMetricsCount,
       stepTimes: total !== undefined ? (this.bars.get(total)?.times ?? []) : [],
       stepsFromProgress: this.tracker.stepsFromProgress,
       roundedStrings: this.roundedStrings,
+      evals: this.evals.finish(this.perEpoch.value),
     };
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
     if (this.perEpoch.value !== undefined) log.stepsPerEpoch = this.perEpoch.value;
-    if (this.tracker.stepsUnknown !== undefined) log.stepsUnknown = this.tracker.stepsUnknown;
-    if (this.tracker.stepsHow !== undefined) log.stepsHow = this.tracker.stepsHow;
+    if (stepsUnknown !== undefined) log.stepsUnknown = stepsUnknown;
+    if (stepsHow !== undefined) log.stepsHow = stepsHow;
     if (total !== undefined) {
       log.total = total;
       log.lastStep = this.tracker.lastStep;
     }
     if (this.finalMetricsCount === 0 && this.curve.length > 0) log.ended = this.ended(log);
     return log;
+  }
+
+  /**
+   * A log that states no grid, placed from what it holds as a whole (grid-inference.ts): its dict
+   * count and epochs, and its total steps (the bar's total, the header's, or runtime × steps/s of
+   * its one end-of-training dict).
+   */
+  private placeAtEnd(barTotal: number | undefined): { ok: true; how: string } | { ok: false; why?: string } {
+    if (this.unplacedEpochs.length !== this.curve.length || this.finalMetricsCount > 1) return { ok: false };
+    const stated = barTotal ?? this.tracker.statedTotal;
+    const m = this.finalMetrics;
+    const total =
+      stated !== undefined
+        ? { lo: stated, hi: stated, how: `${stated} steps (${barTotal !== undefined ? "the progress bar's total" : 'the header'})` }
+        : m?.train_runtime !== undefined && m.train_steps_per_second !== undefined
+          ? totalFromSpeed(m.train_runtime, m.train_steps_per_second, this.roundedStrings)
+          : undefined;
+    if (!total) return { ok: false, why: 'nor does it show its total steps (no end-of-training metrics)' };
+    const fit = inferGrid({ epochs: this.unplacedEpochs, total, fourDigits: this.roundedStrings, ...(m?.epoch !== undefined ? { finalEpoch: m.epoch } : {}) });
+    if (!fit.ok) return { ok: false, why: fit.why };
+    this.curve.forEach((p, i) => {
+      p.step = fit.steps[i];
+      this.perEpoch.add(p.step, this.unplacedEpochs[i]);
+    });
+    return { ok: true, how: fit.how };
   }
 
   /** Where a log without its end-of-training dict ends, and the error it ends with. */
@@ -146,6 +186,7 @@ export class TrainingLogReader {
 
   private line(line: string): void {
     this.keepTail(line);
+    if (line.indexOf('{') < 0) this.evals.text(line);
     // 5.x quotes every float; one quoted loss is enough to know the style.
     if (!this.roundedStrings && line.includes("{'loss': '")) this.roundedStrings = true;
     for (const event of this.tracker.feed(line)) this.event(event);
@@ -154,9 +195,12 @@ export class TrainingLogReader {
   private event(event: LogEvent): void {
     if (event.kind === 'loss') {
       this.curve.push(event.point);
-      this.perEpoch.add(event.point.step, event.epoch);
-    }
+      if (event.unplaced === undefined) this.perEpoch.add(event.point.step, event.epoch);
+      else this.unplacedEpochs.push(event.epoch);
+      this.evals.loss(event.point.step, event.epoch, event.unplaced === undefined);
+    } else if (event.kind === 'metrics' && 'eval_loss' in event.values) this.evals.evalDict(event.values);
     else if (event.kind === 'metrics' && FINAL_KEYS.some((k) => k in event.values)) {
+      this.evals.trainingEnded();
       this.finalMetrics = event.values;
       this.finalMetricsCount++;
     }
