@@ -5,6 +5,7 @@ import type { ArmLabels, ArmRole, CheckResult, EvaluationInputs, MtBenchScores, 
 import type { Policy } from './policy.js';
 import { checkLossCurve, checkLossTail } from './curve.js';
 import { checkCustom } from './custom.js';
+import { checkEvalCurve } from './eval-curve.js';
 import { checkEvalLossDocs } from './eval-loss-docs.js';
 import { checkFinite } from './finite.js';
 import { checkLmEval } from './lm-eval.js';
@@ -56,6 +57,7 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
     policy.lossCurve.enabled ? checkLossCurve(training, policy.lossCurve, aborted) : null,
     policy.lossTail.enabled ? checkLossTail(training, policy.lossTail, aborted) : null,
     policy.evalLoss.enabled ? checkEvalLoss(training, policy.evalLoss) : null,
+    checkEvalCurve(training),
     policy.evalLossDocs.enabled ? checkEvalLossDocs(inputs.evalDocs, policy.evalLossDocs) : null,
     ...(policy.lmEval.enabled ? checkLmEval(inputs.lmEval, inputs.lmEvalSelection, policy.lmEval) : []),
     ...(policy.custom.enabled ? checkCustom(inputs.custom, policy.custom) : []),

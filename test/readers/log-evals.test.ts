@@ -135,3 +135,31 @@ describe('trainer_state.json holds the eval entries too', () => {
     ]);
   });
 });
+
+describe('the eval curve in every report: the eval-curve check (info, beside the loss curve)', () => {
+  const quiet = { tqdm: false, header: false } as const;
+  const compare = (cand: Partial<LlamaLogOptions>, base: Partial<LlamaLogOptions> = {}) => {
+    const runs = { baseline: logOnly(llamaLog(shape(base))), candidate: logOnly(llamaLog(shape(cand))) };
+    const inputs = loadCompareInputs({ labels: { baseline: 'Torch', candidate: 'TorchAcc' }, runs, mtbenchFiles: [], modelIds: {} });
+    return runChecks(inputs, DEFAULT_POLICY);
+  };
+
+  it('both arms evaluated every 100 steps: Δ at each, the last as the value, never gating', () => {
+    const out = compare({ ...quiet, evalLoss: (s) => evalLoss(s) * (s === 300 ? 1.02 : 1.004) });
+    const c = out.checks.find((x) => x.id === 'eval-curve')!;
+    expect(c.verdict).toBe('info');
+    expect(c.value).toBeCloseTo(0.004, 3); // 5.x prints 4 digits: 1.225 vs 1.23
+    expect(c.numbers).toMatchObject({ commonSteps: 5, lastStep: 500, maxGapStep: 300 });
+    expect(c.reason).toMatch(/^5 evaluations at the same steps, steps 100\.\.500; eval loss 1\.\d+ vs 1\.\d+ at step 500: Δ \+0\.\d+ %; largest \|Δ\| \+[12]\.\d+ % at step 300$/);
+    expect(out.verdict).toBe('pass');
+  });
+
+  it('only one arm evaluated during training: said, not gated', () => {
+    const out = compare({ evalSteps: undefined });
+    expect(out.checks.find((x) => x.id === 'eval-curve')).toMatchObject({ verdict: 'info', reason: 'only the baseline evaluated during training (5 evaluations)' });
+  });
+
+  it('no arm evaluated during training: no check', () => {
+    expect(compare({ evalSteps: undefined }, { evalSteps: undefined }).checks.map((c) => c.id)).not.toContain('eval-curve');
+  });
+});
