@@ -107,7 +107,7 @@ export function divergenceVerdict(
 
 /** The baseline's skipped-step count, the yardstick for the candidate's ("far more than the baseline's"). */
 function baselineSkips(training: Partial<Record<ArmRole, TrainingRun>>): number | undefined {
-  return training.baseline ? countSkipped(training.baseline.curve).count : undefined;
+  return training.baseline?.curve.length ? countSkipped(training.baseline.curve).count : undefined;
 }
 
 export function checkFinite(training: Partial<Record<ArmRole, TrainingRun>>): CheckResult | null {

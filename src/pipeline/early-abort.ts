@@ -56,7 +56,8 @@ export function createEarlyAbort(opts: EarlyAbortOptions): EarlyAbort {
   let emaCand: number | undefined;
   let emaBase: number | undefined;
   let far = 0;
-  const skips = new SkipTracker(countSkipped(opts.baseline).count);
+  // No baseline curve (the NaN-only watchers): its skipped steps are unknown, not 0.
+  const skips = new SkipTracker(opts.baseline.length > 0 ? countSkipped(opts.baseline).count : undefined);
 
   const abort = (step: number, reason: string): AbortDecision => (decided = { abort: true, step, reason });
 

@@ -127,6 +127,12 @@ describe('skipped steps that do not stop are divergence', () => {
     expect(same.numbers).toMatchObject({ baselineSkippedSteps: 42, candidateSkippedSteps: 42 });
   });
 
+  it("without a baseline curve (the live NaN-only watcher) the baseline's count is unknown, not 0: scattered skips alone do not abort", () => {
+    const m = createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 });
+    const ds = Array.from({ length: 300 }, (_, i) => m.observe({ step: i + 1, loss: 2, gradNorm: (i + 1) % 7 === 0 ? Infinity : 1 }));
+    expect(ds.every((d) => !d.abort)).toBe(true);
+  });
+
   it('a non-finite loss stays divergence at once, and skipped steps right before it are where it began', () => {
     const t = compare({}, { gradNorm: (s) => (s >= 100 ? NaN : openingInf(s)), loss: (s) => (s >= 102 ? NaN : loss(s)) }).finite;
     expect(t.verdict).toBe('fail');
