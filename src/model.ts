@@ -1,10 +1,10 @@
 // The data that flows from readers through checks to reports. Pure types: no I/O here.
 
-export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid'] as const;
-/** A gate verdict. `invalid` is an infrastructure verdict (crash, missing/malformed data), not a product one. */
+export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid', 'ungated'] as const;
+/** A gate verdict. `invalid`: infrastructure (crash, bad data); `ungated`: nothing compared (exit 0, not a pass). */
 export type Verdict = (typeof VERDICTS)[number];
 /** A check's verdict: a gate verdict, or `info` when the check is reported but does not gate. */
-export type CheckVerdict = Verdict | 'info';
+export type CheckVerdict = Exclude<Verdict, 'ungated'> | 'info';
 
 export type ArmRole = 'baseline' | 'candidate';
 export type Role = 'original' | ArmRole;

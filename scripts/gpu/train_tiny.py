@@ -18,6 +18,18 @@ Variants (one flag each) make the arms of the calibration matrix:
   --pure-bf16          bf16 weights and optimizer state, no fp32 master weights (a real regression)
   --save-steps K       save a checkpoint every K steps (for a resumed run)
   --resume DIR         resume from this checkpoint dir (HF's resume_from_checkpoint)
+
+Flags that make a run look like TorchAcc's llama.sh job (scripts/gpu/record-llama-shaped.sh):
+  --epochs N           num_train_epochs=N and no max_steps (llama.sh trains 2 epochs)
+  --train-bytes B      size of the training text (fewer bytes, fewer steps per epoch)
+  --logging-first-step HF's logging_first_step (steps 1, 5, 10, ...)
+  --eval-steps K       eval_strategy="steps" every K steps (eval dicts interleaved in the log)
+  --fp16               fp16 mixed precision with HF's loss scaler (skipped steps log grad_norm inf)
+  --grad-accum G       gradient_accumulation_steps
+  --log-level L        HF's log_level (info prints the "***** Running training *****" header)
+  --memory-metrics     skip_memory_metrics=False (HF's *_mem_gpu_* metrics, where supported)
+  --diverge-factor F   the LR multiplier of --diverge-step (default 1e4)
+  --oom-step K         at step K allocate far more than the GPU has (a real torch.OutOfMemoryError)
 """
 import argparse, json, math, os, sys, sysconfig, time
 
@@ -47,6 +59,16 @@ p.add_argument("--save-steps", type=int, default=0)
 p.add_argument("--resume", default=None)
 p.add_argument("--model", default=None, help="optional init checkpoint dir (the 'original model')")
 p.add_argument("--save-init", default=None, help="write the random init here and exit")
+p.add_argument("--epochs", type=float, default=0)
+p.add_argument("--train-bytes", type=int, default=6_000_000)
+p.add_argument("--logging-first-step", action="store_true")
+p.add_argument("--eval-steps", type=int, default=0)
+p.add_argument("--fp16", action="store_true")
+p.add_argument("--grad-accum", type=int, default=1)
+p.add_argument("--log-level", default="passive")
+p.add_argument("--memory-metrics", action="store_true")
+p.add_argument("--diverge-factor", type=float, default=1e4)
+p.add_argument("--oom-step", type=int, default=0)
 args = p.parse_args()
 
 
@@ -98,7 +120,7 @@ def save_byte_tokenizer(path):
 
 
 root, files = corpus()
-train_ids, eval_docs, budget = [], [], 6_000_000
+train_ids, eval_docs, budget = [], [], args.train_bytes
 for i, f in enumerate(files):
     data = open(f, "rb").read()
     if i % 20 == 0:
@@ -134,22 +156,33 @@ class Faults(TrainerCallback):
     def on_step_begin(self, a, state, control, **kw):
         if args.diverge_step and state.global_step == args.diverge_step:
             sch = kw["lr_scheduler"]
-            sch.base_lrs = [b * 1e4 for b in sch.base_lrs]
-            print(f"[fault] step {state.global_step}: learning rate x1e4", flush=True)
+            sch.base_lrs = [b * args.diverge_factor for b in sch.base_lrs]
+            print(f"[fault] step {state.global_step}: learning rate x{args.diverge_factor:g}", flush=True)
         if args.nan_step and state.global_step == args.nan_step:
             with torch.no_grad():
                 next(kw["model"].parameters()).view(-1)[:16] = float("nan")
             print(f"[fault] step {state.global_step}: NaN written into a weight", flush=True)
+        if args.oom_step and state.global_step == args.oom_step:
+            free, total = torch.cuda.mem_get_info()
+            torch.empty(int(total * 4), dtype=torch.uint8, device="cuda")  # raises torch.OutOfMemoryError
 
 
+extra = {}
+if args.memory_metrics and "skip_memory_metrics" in TrainingArguments.__dataclass_fields__:
+    extra["skip_memory_metrics"] = False
 targs = TrainingArguments(
-    output_dir=args.output_dir, max_steps=args.max_steps, per_device_train_batch_size=args.batch_size,
+    output_dir=args.output_dir, max_steps=-1 if args.epochs else args.max_steps,
+    num_train_epochs=args.epochs or 3.0, per_device_train_batch_size=args.batch_size,
     per_device_eval_batch_size=args.batch_size, learning_rate=args.lr * args.lr_scale,
+    gradient_accumulation_steps=args.grad_accum,
     warmup_steps=30, lr_scheduler_type="linear", weight_decay=0.0, max_grad_norm=1.0,
-    logging_strategy="steps", logging_steps=args.logging_steps, save_strategy="steps" if args.save_steps else "no", save_steps=args.save_steps or 500,
-    eval_strategy="no", gradient_checkpointing=args.grad_ckpt,
-    bf16=not args.pure_bf16, torch_compile=args.compile, seed=args.seed, data_seed=args.data_seed,
-    report_to="none", dataloader_num_workers=0, disable_tqdm=args.disable_tqdm)
+    logging_strategy="steps", logging_steps=args.logging_steps, logging_first_step=args.logging_first_step,
+    save_strategy="steps" if args.save_steps else "no", save_steps=args.save_steps or 500,
+    eval_strategy="steps" if args.eval_steps else "no", eval_steps=args.eval_steps or None,
+    gradient_checkpointing=args.grad_ckpt, log_level=args.log_level,
+    bf16=not (args.pure_bf16 or args.fp16), fp16=args.fp16, torch_compile=args.compile, seed=args.seed,
+    data_seed=args.data_seed, report_to="none", dataloader_num_workers=0,
+    disable_tqdm=args.disable_tqdm, **extra)
 trainer = Trainer(model=model, args=targs, train_dataset=train_ds, eval_dataset=eval_ds,
                   data_collator=default_data_collator, callbacks=[Faults()])
 result = trainer.train(resume_from_checkpoint=args.resume)

@@ -35,7 +35,7 @@ export async function run(io: ActionIo = coreIo()): Promise<void> {
     if (event.isFork && !settings.allowForkPrs) {
       io.setOutput(Outputs.Verdict, 'invalid');
       io.setFailed(
-        `refusing to run: this pull request comes from a fork (${event.headRepo}), and the gate would run its code on this self-hosted runner. ` +
+        `refusing to run: this ${event.name.startsWith('pull_request') || !event.name ? 'pull request' : `${event.name} event`} comes from a fork (${event.headRepo}), and the gate would run its code on this self-hosted runner. ` +
           'Set the input allow-fork-prs: true only with a protection such as a required approval environment or a maintainer-applied label (see the README, "Fork pull requests").',
       );
       return;
@@ -68,6 +68,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
   const pidFile = path.join(io.env.RUNNER_TEMP ?? os.tmpdir(), `accuracy-gate-${process.pid}.pids.json`);
   io.saveState(State.PidFile, pidFile);
   const trust = trustPolicy(event, config.cache.writeOn);
+  if (trust.why) io.info(`baseline cache and nightly history: read only (${trust.why})`);
   const outcome = await runSession(
     {
       config,
@@ -76,6 +77,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
       stages: settings.stages,
       quick: settings.quick,
       modelDir: settings.modelDir,
+      failOn: settings.failOn,
       allowCacheWrite: trust.cacheWrite,
       provenance: { ...baseProvenance(io.env), 'config-hash': configHash(config) },
       runUrl: runUrl(event),
@@ -106,8 +108,10 @@ export function finish(settings: ActionSettings, result: GateResult, io: ActionI
   for (const c of failing.slice(0, ANNOTATION_LIMIT - 1)) io.error(`${c.title}: ${c.reason}`, { title: `accuracy-gate: ${c.id}` });
   const extra = result.problems.slice(0, Math.max(0, ANNOTATION_LIMIT - 1 - failing.length));
   for (const p of extra) io.error(p.message, { title: `accuracy-gate: ${p.source}` });
+  // The step log is the action's console: what every report warns of (MT-Bench that did not gate) is said there too.
+  for (const w of result.warnings ?? []) io.warning(w);
   if (settings.failOn.includes(result.verdict)) io.setFailed(result.headline);
-  else if (result.verdict !== 'pass') io.warning(result.headline);
+  else if (result.verdict !== 'pass' && result.verdict !== 'ungated') io.warning(result.headline);
   else io.info(result.headline);
 }
 

@@ -70,7 +70,8 @@ export async function repeatBaseline(
         },
         { runner, log, env: process.env, secrets: [], now: () => new Date(), cancel, heartbeatMs: 60_000, echo },
       );
-      if (outcome.result.verdict !== 'pass') {
+      // Training stages only: a repeat that finished is UNGATED (nothing compared), never PASS.
+      if (outcome.result.verdict !== 'ungated') {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
       const manifest = JSON.parse(readFileSync(path.join(outcome.resultDir, MANIFEST), 'utf8')) as RunManifest;

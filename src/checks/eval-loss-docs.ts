@@ -11,7 +11,7 @@
 import type { ArmRole, CheckResult, DocLoss, EvalDocLosses } from '../model.js';
 import type { EvalLossDocsPolicy } from './policy.js';
 import { bootstrapMeanCi } from './bootstrap.js';
-import { num, pct, result, signedPct } from './format.js';
+import { formatPercent, num, pct, result, signedPct } from './format.js';
 
 const HEAD = { id: 'eval-loss-docs', title: 'Held-out eval loss per document (paired bootstrap)', unit: 'relative' as const };
 
@@ -114,7 +114,8 @@ export function checkEvalLossDocs(evalDocs: Partial<Record<ArmRole, EvalDocLosse
     documentsBetter: better,
   });
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
-  const what = `mean loss ${num(baseMean, 4)} vs ${num(candMean, 4)}: ${signedPct(rel)} (${conf} CI ${signedPct(ci.lower)} .. ${signedPct(ci.upper)}, ${ids.length} documents)`;
+  // The estimate as the Value column shows it (formatPercent: one precision per quantity).
+  const what = `mean loss ${num(baseMean, 4)} vs ${num(candMean, 4)}: Δ ${formatPercent(rel)} (${conf} CI ${signedPct(ci.lower)} .. ${signedPct(ci.upper)}, ${ids.length} documents)`;
   const common = { ...head, value: rel, numbers };
   if (ids.length < policy.minDocuments) {
     // The scalar eval-loss check still gates the same mean; this one needs enough documents for

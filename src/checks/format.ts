@@ -63,9 +63,15 @@ export function num(x: number | null | undefined, digits = 2): string {
   return x.toFixed(digits);
 }
 
-/** A ratio: 1.124 → "1.12x". */
+/** A ratio: 1.124 → "1.12×" (every report prints ratios this one way). */
 export function ratio(x: number | null): string {
-  return x === null || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(2)}x`;
+  return x === null || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(2)}×`;
+}
+
+/** A difference of MT-Bench scores (or any score): "+0.12 points", "-0.09 points". */
+export function points(x: number | null | undefined): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a';
+  return `${x > 0 ? '+' : ''}${num(x)} points`;
 }
 
 /** A finite number, or null (JSON has no NaN, and `numbers` ends up in summary.json). */

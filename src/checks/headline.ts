@@ -2,7 +2,7 @@
 // TorchAcc)"). The headline names the deciding check first; reports show the rest.
 
 import type { ArmLabels, CheckResult, Problem, Verdict } from '../model.js';
-import { formatPercent, num, ratio } from './format.js';
+import { formatPercent, num, points, ratio } from './format.js';
 
 /** Short names used in headlines. */
 const SHORT: Record<string, string> = {
@@ -36,11 +36,6 @@ function compare(c: CheckResult): string {
   return value;
 }
 
-/** A score difference with its sign: "+0.12", "-0.09". */
-function signed(x: number | null): string {
-  return x !== null && x > 0 ? `+${num(x)}` : num(x);
-}
-
 /** One short phrase for a check, for the headline. */
 export function phrase(c: CheckResult): string {
   const short = SHORT[c.id] ?? c.id;
@@ -53,10 +48,10 @@ export function phrase(c: CheckResult): string {
   if (c.id === 'mtbench') {
     const ci = `CI ${num(c.numbers.ciLower as number | null)} .. ${num(c.numbers.ciUpper as number | null)}`;
     const margin = num(c.bounds.pass ?? null);
-    const diff = `MT-Bench Δ ${signed(c.value)} (${ci})`;
+    const diff = `MT-Bench Δ ${points(c.value)} (${ci})`;
     if (c.verdict === 'fail') return `${diff}: CI upper bound < ${margin}`;
     if (c.verdict === 'inconclusive') return `${diff} straddles ${margin}`;
-    if (c.verdict === 'info') return `MT-Bench not gated (baseline ${num(c.numbers.baselineAverage as number | null)} at the floor)`;
+    if (c.verdict === 'info') return `MT-Bench did not gate: baseline ${num(c.numbers.baselineAverage as number | null)} is below the floor ${num(c.numbers.floor as number | null, 1)}`;
     return `${diff}: CI lower bound > ${margin}`;
   }
   if (c.id === 'speed') return `speed: candidate ${ratio(c.value)} of baseline (${(c.value as number) < 1 ? 'slower' : 'faster'})`;
@@ -85,6 +80,8 @@ export function makeHeadline(
   problems: Problem[],
   labels: ArmLabels,
   earlyAbort?: { step: number; reason: string },
+  /** Said on every headline, whatever the verdict (MT-Bench that ran but did not gate). */
+  note?: string,
 ): string {
   const by = (v: string): CheckResult[] => checks.filter((c) => c.verdict === v);
   let body: string;
@@ -109,5 +106,6 @@ export function makeHeadline(
     const shown = (key.length > 0 ? key : passed.slice(0, 1)).map(phrase).join(', ');
     body = `${passed.length} check(s) pass; ${shown}`;
   }
+  if (note) body += `; ${note}`;
   return `${verdict.toUpperCase()}: ${body} (${labels.baseline} vs ${labels.candidate})`;
 }

@@ -9,8 +9,8 @@ import { checkEvalCurve } from './eval-curve.js';
 import { checkEvalLossDocs } from './eval-loss-docs.js';
 import { checkFinite } from './finite.js';
 import { checkLmEval } from './lm-eval.js';
-import { makeHeadline, overallVerdict } from './headline.js';
-import { checkMtBench } from './mtbench.js';
+import { makeHeadline, overallVerdict, phrase } from './headline.js';
+import { checkMtBench, floorNote } from './mtbench.js';
 import { checkEvalLoss, checkTrainLoss } from './scalar.js';
 import { checkSpeed } from './speed.js';
 
@@ -31,6 +31,8 @@ export interface ChecksOutcome {
   verdict: Verdict;
   headline: string;
   checks: CheckResult[];
+  /** Facts every report must show although they change no verdict (MT-Bench at the floor). */
+  warnings: string[];
 }
 
 /** Checks that need a whole training run; `finite` is left to judge what a crashed run logged. */
@@ -66,6 +68,8 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
   ];
   const checks = all.filter((c): c is CheckResult => c !== null).map((c) => notFinished(c, training));
   const verdict = overallVerdict(checks, inputs.problems, aborted);
-  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort);
-  return { verdict, headline, checks };
+  const mtbench = checks.find((c) => c.id === 'mtbench');
+  const note = mtbench ? floorNote(mtbench) : undefined;
+  const headline = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort, note ? phrase(mtbench!) : undefined);
+  return { verdict, headline, checks, warnings: note ? [note] : [] };
 }

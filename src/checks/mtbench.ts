@@ -8,7 +8,7 @@
 import type { CheckResult, JudgmentItem, MtBenchScores, Role } from '../model.js';
 import type { MtBenchPolicy } from './policy.js';
 import { bootstrapMeanCi } from './bootstrap.js';
-import { num, result } from './format.js';
+import { num, points, result } from './format.js';
 import { mean } from './stats.js';
 
 const HEAD = { id: 'mtbench', title: 'MT-Bench (paired by question, bootstrap CI)', unit: 'score' as const };
@@ -123,6 +123,22 @@ function judgeMismatch(baseline: MtBenchScores, candidate: MtBenchScores): strin
   return `different judges: baseline ${b.join(' + ')}, candidate ${c.join(' + ')} (scores of different judges are not comparable; judge both with one)`;
 }
 
+/** "baseline 1.11 is below the floor 3.0: at this level MT-Bench cannot tell parity". */
+export function floorWhy(baseline: number, floor: number): string {
+  return `baseline ${num(baseline)} is below the floor ${num(floor, 1)}: at this level MT-Bench cannot tell parity`;
+}
+
+/**
+ * The one line every report shows when MT-Bench ran but did not gate because the baseline is at the
+ * floor (hours of generation and judging that decided nothing must not pass silently), with what can.
+ */
+export function floorNote(c: CheckResult): string | undefined {
+  const base = c.numbers.baselineAverage;
+  const floor = c.numbers.floor;
+  if (c.id !== 'mtbench' || c.verdict !== 'info' || typeof base !== 'number' || typeof floor !== 'number') return undefined;
+  return `MT-Bench did not gate: ${floorWhy(base, floor)}; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead`;
+}
+
 /** null when neither arm has MT-Bench scores (evaluation not configured or not run). */
 export function checkMtBench(mtbench: Partial<Record<Role, MtBenchScores>>, policy: MtBenchPolicy): CheckResult | null {
   const { baseline, candidate, original } = mtbench;
@@ -210,14 +226,16 @@ export function checkMtBench(mtbench: Partial<Record<Role, MtBenchScores>>, poli
     questionsTied: d.perQuestion.length - better - worse,
   });
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
-  const ciText = `mean difference ${num(ci.mean)} (${conf} CI ${num(ci.lower)} .. ${num(ci.upper)}, ${d.pairs} pairs, ${d.perQuestion.length} questions)`;
+  const ciText = `mean difference ${points(ci.mean)} (${conf} CI ${num(ci.lower)} .. ${num(ci.upper)}, ${d.pairs} pairs, ${d.perQuestion.length} questions)`;
   const common = { ...head, value: ci.mean, numbers, ...(leftOut ? { warning: leftOut } : {}) };
+  // At the floor a PASS cannot be claimed (the minimum score is 1, so a broken checkpoint cannot drop
+  // far), but a clear drop is still a drop: the floor never hides a FAIL.
   if (baseAvg !== null && baseAvg < policy.floor) {
-    return result({
-      ...common,
-      verdict: 'info',
-      reason: `not informative: baseline ${num(baseAvg)} is at the floor (< ${num(policy.floor, 1)}); ${ciText}`,
-    });
+    numbers.floor = policy.floor;
+    if (ci.upper < -margin) {
+      return result({ ...common, verdict: 'fail', reason: `${ciText}: upper bound < -${num(margin)} (candidate worse; a clear drop fails even with the baseline ${num(baseAvg)} below the floor ${num(policy.floor, 1)})` });
+    }
+    return result({ ...common, verdict: 'info', reason: `not gated: ${floorWhy(baseAvg, policy.floor)}; ${ciText}` });
   }
   if (ci.lower > -margin) {
     return result({ ...common, verdict: 'pass', reason: `${ciText}: lower bound > -${num(margin)}` });

@@ -36,11 +36,11 @@ export function checkSpeed(training: Training, policy: SpeedPolicy): CheckResult
   const value = throughput ?? stepTime!;
   const parts: string[] = [];
   if (throughput !== null) {
-    parts.push(`speedup ${ratio(throughput)} (${num(candSps)} vs ${num(baseSps)} steps/s)`);
+    parts.push(`speedup ${ratio(throughput)} (${num(baseSps)} vs ${num(candSps)} steps/s)`);
   }
   if (stepTime !== null) {
     parts.push(
-      `median step time ${num(candMedian! * 1000, 1)} vs ${num(baseMedian! * 1000, 1)} ms after warm-up: ${ratio(stepTime)}`,
+      `median step time ${num(baseMedian! * 1000, 1)} vs ${num(candMedian! * 1000, 1)} ms after warm-up: ${ratio(stepTime)}`,
     );
   }
   const warning = slowness(throughput, stepTime, policy.warnBelow);

@@ -5,12 +5,14 @@ import type { Log } from '../log.js';
 import type { CliIo } from './io.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
+import { boundWarnings } from '../config/bound-warnings.js';
 import { loadCompareInputs } from '../engine/load-inputs.js';
 import { decide } from '../engine/decide.js';
 import { renderAll, unrecordedResult, writeReports } from '../engine/result-dir.js';
 import { renderResultLog } from '../report/result-log.js';
 import { baseProvenance } from '../engine/provenance.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
+import { existsSync } from 'node:fs';
 
 export interface CompareFlags {
   baselineRun: string;
@@ -29,10 +31,27 @@ export interface CompareFlags {
   candidateLabel?: string;
 }
 
+/** A path typed on the command line that does not exist is a typo (exit 2), not a broken run (INVALID). */
+function requireTypedPaths(flags: CompareFlags): void {
+  const typed: [string, string | undefined][] = [
+    ['--baseline-run', flags.baselineRun],
+    ['--candidate-run', flags.candidateRun],
+    ['--baseline-log', flags.baselineLog],
+    ['--candidate-log', flags.candidateLog],
+    ['--questions', flags.questions],
+    ...flags.mtbench.map((f): [string, string] => ['--mtbench', f]),
+  ];
+  for (const [option, value] of typed) {
+    if (value !== undefined && !existsSync(path.resolve(value))) throw new UsageError(`${option} ${value}: no such file or directory`);
+  }
+}
+
 export async function compareCommand(flags: CompareFlags, io: CliIo, log: Log): Promise<GateResult> {
   const started = new Date();
+  requireTypedPaths(flags);
   // Without --config, compare uses the built-in labels and bounds (a missing default file is fine).
   const { config, source } = loadConfig(flags.config, process.cwd());
+  for (const w of boundWarnings(config)) log.warn(w);
   const inputs = loadCompareInputs({
     labels: { baseline: flags.baselineLabel ?? config.arms.baseline.label, candidate: flags.candidateLabel ?? config.arms.candidate.label },
     runs: { baseline: flags.baselineRun, candidate: flags.candidateRun },

@@ -25,6 +25,9 @@ export function exitCodeFor(verdict: Verdict): ExitCode {
       return ExitCode.Inconclusive;
     case 'invalid':
       return ExitCode.Invalid;
+    case 'ungated':
+      // Nothing was compared (a split workflow's arm job): not a failure, but not a PASS either.
+      return ExitCode.Pass;
   }
 }
 

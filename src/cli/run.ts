@@ -1,4 +1,5 @@
 // `accuracy-gate run`: the whole job on this machine (a GPU box, or the demo's stand-ins).
+import * as path from 'node:path';
 import type { GateResult } from '../model.js';
 import type { Log } from '../log.js';
 import type { CliIo } from './io.js';
@@ -25,6 +26,8 @@ export interface RunFlags extends ValidateFlags {
 export interface LocalRun {
   config: GateConfig;
   configSource: string;
+  /** Base of the config's relative paths (load-config's configBaseDir); default the cwd. */
+  baseDir?: string;
   stages: StageId[];
   modelDir?: string;
   out?: string;
@@ -41,7 +44,8 @@ export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateRe
     {
       config: r.config,
       configSource: r.configSource,
-      baseDir: process.cwd(),
+      baseDir: r.baseDir ?? process.cwd(),
+      argsDir: process.cwd(),
       stages: r.stages,
       resultRoot: r.out,
       modelDir: r.modelDir,
@@ -65,14 +69,16 @@ export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateRe
 }
 
 export async function runCommand(flags: RunFlags, io: CliIo, log: Log): Promise<GateResult> {
-  const { config, source } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = flags.workdir;
+  const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
+  // Typed on the command line: where the user typed it.
+  if (flags.workdir) config.workdir = path.resolve(flags.workdir);
   if (flags.recordHistory && !flags.history) throw new UsageError('--record-history needs --history FILE');
   if (flags.quickSteps !== undefined && !flags.quick) throw new UsageError('--quick-steps needs --quick');
   return runLocal(
     {
       config,
       configSource: source,
+      baseDir,
       stages: parseStages(flags.stages),
       modelDir: flags.modelDir,
       out: flags.out,

@@ -1,5 +1,6 @@
 // `accuracy-gate validate` and `run --dry-run`: the config check, preflight and the plan, without
 // starting anything. Exit 0 when the run could start, 2 when preflight found problems.
+import * as path from 'node:path';
 import { ExitCode } from '../constants.js';
 import type { Log } from '../log.js';
 import type { CliIo } from './io.js';
@@ -16,13 +17,15 @@ export interface ValidateFlags {
 }
 
 export function validateCommand(flags: ValidateFlags, io: CliIo, log: Log): number {
-  const { config, source } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = flags.workdir;
+  const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
+  // Typed on the command line: where the user typed it.
+  if (flags.workdir) config.workdir = path.resolve(flags.workdir);
   const check = checkRun(
     {
       config,
       configSource: source,
-      baseDir: process.cwd(),
+      baseDir,
+      argsDir: process.cwd(),
       stages: parseStages(flags.stages),
       resultRoot: flags.out,
       modelDir: flags.modelDir,

@@ -4,7 +4,8 @@ import type { Policy } from '../checks/policy.js';
 import { runChecks, type CheckInputs } from '../checks/index.js';
 
 export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[] = []): GateResult {
-  const { verdict, headline, checks } = runChecks(inputs, policy);
+  const { verdict, headline, checks, warnings: checkWarnings } = runChecks(inputs, policy);
+  const warnings = [...(inputs.warnings ?? []), ...checkWarnings];
   return {
     verdict,
     headline,
@@ -15,7 +16,7 @@ export function decide(inputs: CheckInputs, policy: Policy, stages: StageRecord[
     problems: inputs.problems,
     stages,
     earlyAbort: inputs.earlyAbort,
-    ...(inputs.warnings?.length ? { warnings: [...inputs.warnings] } : {}),
+    ...(warnings.length ? { warnings } : {}),
     // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
     ...(inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {}),
     ...(inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {}),

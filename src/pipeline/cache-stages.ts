@@ -7,6 +7,9 @@ import type { GateResult, Role } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { childEnv } from './child-env.js';
 import { scopedBase } from './stage-exec.js';
+import { commandFiles, filesPart, judgeIdentity, worldSize } from './cache-identity.js';
+import { detectGpuIds } from './preflight.js';
+import { verdictFixed } from './verdict-fixed.js';
 import { cacheKey, createCacheStore, restoreFromCache, runFingerprint, type CacheStore } from './cache.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
@@ -20,23 +23,38 @@ export interface CacheUse {
   evaluated: Role[];
   key?: string;
   originalKey?: string;
+  /** This run may write the cache (trusted, write-on not never): set by runGate. */
+  writable?: boolean;
+  /** What went into each key (stored in the entry's meta.json, for whoever looks at it). */
+  parts?: Record<'baseline' | 'original', Record<string, string>>;
   store?: CacheStore;
 }
 
-export function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workdir' | 'model'>): { baseline: string; original: string } {
+export function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workdir' | 'model'>): { baseline: string; original: string; parts: Record<'baseline' | 'original', Record<string, string>> } {
   const { config } = ctx;
+  const env = ctx.deps.env;
   const fingerprint = runFingerprint(config.cache.fingerprint, ctx.workdir, childEnv(scopedBase(ctx, []), {}, ctx.deps.secrets));
   const mt = config.evaluations.mtbench;
   const evalSpec = mt ? { run: mt.run, modelId: mt.modelId, judgments: mt.judgments, env: mt.env } : null;
   const common = { modelDir: ctx.model, files: config.cache.files, fingerprint, cwd: ctx.workdir };
   const b = config.arms.baseline;
+  const evalsBaseline = !!mt?.targets.includes('baseline');
+  // What changes the result beyond the config's words: the world size, every script the commands
+  // run (fastchat.sh too, whatever cache.files lists), the judge.
+  const judge = mt ? judgeIdentity(mt, ctx.workdir, env) : 'none';
+  const gpuIds = b.gpus === undefined && env.CUDA_VISIBLE_DEVICES === undefined ? detectGpuIds(env) : undefined;
   const baseline = cacheKey({
     ...common,
     kind: 'baseline',
-    spec: { train: b.train, env: b.env, output: b.output, slug: b.slug, eval: mt?.targets.includes('baseline') ? evalSpec : null },
+    spec: { train: b.train, env: b.env, output: b.output, slug: b.slug, eval: evalsBaseline ? evalSpec : null },
+    extra: {
+      world: worldSize(b, env, gpuIds),
+      scripts: filesPart(commandFiles(evalsBaseline && mt ? [b.train, mt.run] : [b.train], ctx.workdir), ctx.workdir),
+      judge: evalsBaseline ? judge : 'none',
+    },
   });
-  const original = cacheKey({ ...common, kind: 'original', spec: { eval: evalSpec } });
-  return { baseline: baseline.key, original: original.key };
+  const original = cacheKey({ ...common, kind: 'original', spec: { eval: evalSpec }, extra: { scripts: filesPart(commandFiles(mt ? [mt.run] : [], ctx.workdir), ctx.workdir), judge } });
+  return { baseline: baseline.key, original: original.key, parts: { baseline: baseline.parts, original: original.parts } };
 }
 
 export function restoreBaseline(ctx: RunContext, _allowWrite: boolean): CacheUse {
@@ -47,9 +65,11 @@ export function restoreBaseline(ctx: RunContext, _allowWrite: boolean): CacheUse
     const k = cacheKeys(ctx);
     use.key = k.baseline;
     use.originalKey = k.original;
+    use.parts = k.parts;
     use.store = createCacheStore(config.cache.dir);
   } catch (e) {
-    ctx.deps.log.warn(`cache disabled for this run: ${errorMessage(e)}`);
+    // A key that cannot be established matches nothing: no entry is reused or written.
+    ctx.deps.log.warn(`cache disabled for this run (its key cannot be established): ${errorMessage(e)}`);
     return use;
   }
   const store = use.store;
@@ -92,14 +112,21 @@ function restoreRows(ctx: RunContext, role: Role, file: string, modelId: string)
   ctx.modelIds[role] = modelId;
 }
 
-/** Writes the entries this run can vouch for: only after a non-failing run (the caller checks the branch). */
+/**
+ * Writes the entries this run can vouch for (the caller checks the branch): after a non-failing run,
+ * or after one whose verdict the candidate's failed or stopped training fixed, when the baseline's
+ * own curve is finite (the evaluations that ran only for the cache are stored then).
+ */
 export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse): void {
-  if (!use.store || !use.key || result.verdict === 'fail' || result.verdict === 'invalid') return;
+  if (!use.store || !use.key) return;
+  const byCandidate = verdictFixed(ctx) !== undefined && (result.training.baseline?.curve.every((p) => Number.isFinite(p.loss)) ?? false);
+  if ((result.verdict === 'fail' || result.verdict === 'invalid') && !byCandidate) return;
   const commit = ctx.deps.env.GITHUB_SHA;
   const createdAt = ctx.deps.now().toISOString();
   const write = (key: string, files: Record<string, string>, data: Record<string, unknown>, what: string) => {
+    const parts = (key === use.key ? use.parts?.baseline : use.parts?.original) ?? {};
     try {
-      const wrote = use.store!.put({ key, parts: {}, createdAt, commit, data }, files);
+      const wrote = use.store!.put({ key, parts, createdAt, commit, data }, files);
       ctx.deps.log.info(wrote ? `cache: stored ${what} as ${key}` : `cache: ${key} already stored by another run`);
     } catch (e) {
       ctx.deps.log.warn(`cache: could not store ${what}: ${errorMessage(e)}`);

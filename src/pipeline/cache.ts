@@ -18,6 +18,9 @@ import {
 import * as path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { expandHome } from '../config/paths.js';
+import { filesPart, modelIdentity } from './cache-identity.js';
+
+export { modelIdentity } from './cache-identity.js';
 
 /** Small output files worth keeping (trainer JSON, logs, per-document losses); weights are never cached. */
 const SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
@@ -35,6 +38,8 @@ export interface CacheKeyParts {
   /** Output of the user's fingerprint command (library versions, GPU model, ...). */
   fingerprint: string;
   cwd: string;
+  /** More parts (world size, the scripts the commands run, the judge: cache-identity.ts). */
+  extra?: Record<string, string>;
 }
 
 export interface CacheKey {
@@ -43,47 +48,19 @@ export interface CacheKey {
   parts: Record<string, string>;
 }
 
-function hashFile(h: ReturnType<typeof createHash>, file: string): void {
-  h.update(readFileSync(file));
-}
-
-/** Identity of a model dir without reading multi-GB weights: names + sizes, contents of small files. */
-export function modelIdentity(dir: string): string {
-  const h = createHash('sha256');
-  if (!existsSync(dir)) return 'missing';
-  const walk = (d: string, rel: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const full = path.join(d, name);
-      const st = statSync(full);
-      const r = path.join(rel, name);
-      if (st.isDirectory()) {
-        if (name === '.git') continue;
-        walk(full, r);
-      } else {
-        h.update(`${r}\0${st.size}\0`);
-        if (st.size <= 1024 * 1024 && SMALL_FILE.test(name)) hashFile(h, full);
-      }
-    }
-  };
-  walk(dir, '');
-  return h.digest('hex').slice(0, 16);
-}
+/** Bumped when the key's parts change meaning: entries keyed the old way are never matched again. */
+const KEY_VERSION = 2;
 
 export function cacheKey(p: CacheKeyParts): CacheKey {
   const parts: Record<string, string> = {
+    v: String(KEY_VERSION),
     kind: p.kind,
     spec: createHash('sha256').update(JSON.stringify(p.spec)).digest('hex').slice(0, 16),
     model: modelIdentity(p.modelDir),
     fingerprint: createHash('sha256').update(p.fingerprint).digest('hex').slice(0, 16),
+    files: filesPart([...p.files].sort().map((f) => path.resolve(p.cwd, f)), p.cwd),
+    ...p.extra,
   };
-  const fh = createHash('sha256');
-  for (const f of [...p.files].sort()) {
-    const full = path.resolve(p.cwd, f);
-    fh.update(`${f}\0`);
-    if (existsSync(full) && statSync(full).isFile()) hashFile(fh, full);
-    else fh.update('missing');
-  }
-  parts.files = fh.digest('hex').slice(0, 16);
   const key = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 24);
   return { key: `${p.kind}-${key}`, parts };
 }

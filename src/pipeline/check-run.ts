@@ -1,6 +1,10 @@
 // What `validate`, `run --dry-run` and the start of every run share: the resolved paths, the
 // preflight checks and the plan (with the cache's hit or miss per stage).
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { floorWhy } from '../checks/mtbench.js';
+import { boundWarnings } from '../config/bound-warnings.js';
+import { readJudgmentsFile, scoreModel } from '../readers/mtbench.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
 import { cacheKeys } from './cache-stages.js';
@@ -21,6 +25,8 @@ export interface CheckRunOptions {
   stages: StageId[];
   resultRoot?: string;
   modelDir?: string;
+  /** Where `resultRoot` and `modelDir` (typed on the command line) resolve: the user's cwd. Default baseDir. */
+  argsDir?: string;
 }
 
 export interface RunPaths {
@@ -32,8 +38,11 @@ export interface RunPaths {
 
 export function runPaths(opts: Omit<CheckRunOptions, 'stages'>, deps: Pick<RunDeps, 'log'>): RunPaths {
   const workdir = resolveWorkdir(opts, deps);
-  const root = opts.resultRoot ? path.resolve(opts.baseDir, opts.resultRoot) : path.resolve(workdir, opts.config.resultDir);
-  return { workdir, root, model: path.resolve(workdir, opts.modelDir ?? opts.config.model) };
+  const args = opts.argsDir ?? opts.baseDir;
+  const root = opts.resultRoot ? path.resolve(args, opts.resultRoot) : path.resolve(workdir, opts.config.resultDir);
+  // --model-dir is a path the user typed: where they typed it; the config's `model` is the workdir's.
+  const model = opts.modelDir ? path.resolve(args, opts.modelDir) : path.resolve(workdir, opts.config.model);
+  return { workdir, root, model };
 }
 
 export interface RunCheck extends PreflightReport {
@@ -41,13 +50,15 @@ export interface RunCheck extends PreflightReport {
 }
 
 function preflightOf(opts: CheckRunOptions, deps: Pick<RunDeps, 'env'>, paths: RunPaths): PreflightReport {
-  return preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  report.warnings.push(...boundWarnings(opts.config));
+  return report;
 }
 
 /** `validate` / `run --dry-run`: preflight and the plan, with the cache looked up for it. */
 export function checkRun(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log'>, paths = runPaths(opts, deps)): RunCheck {
   const report = preflightOf(opts, deps, paths);
-  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, cacheHits: cacheLookup(opts, deps, paths, report) }) };
+  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: cacheLookup(opts, deps, paths, report) }) };
 }
 
 /**
@@ -78,11 +89,35 @@ function cacheLookup(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets
     const keys = cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps: deps as RunDeps });
     const store = createCacheStore(config.cache.dir);
     const hits: string[] = [];
-    if (store.get(keys.baseline)) hits.push('train-baseline', 'eval-baseline');
-    if (store.get(keys.original)) hits.push('eval-original');
+    const baseline = store.get(keys.baseline);
+    const original = store.get(keys.original);
+    if (baseline) hits.push('train-baseline', 'eval-baseline');
+    if (original) hits.push('eval-original');
+    const floor = config.checks.mtbench.floor;
+    for (const [role, entry] of [['baseline', baseline], ['original', original]] as const) {
+      const note = entry && cachedScoreAtFloor(entry.path, entry.meta.data.modelId, role, floor);
+      if (note) report.warnings.push(note);
+    }
     return hits;
   } catch (e) {
     report.warnings.push(`cache: no lookup (${errorMessage(e)})`);
     return [];
+  }
+}
+
+/**
+ * A cached MT-Bench score below the floor: the candidate's generation and judging (hours, and the
+ * judge's bill) would gate nothing, so validate says so before the money is spent.
+ */
+function cachedScoreAtFloor(entryPath: string, modelId: unknown, role: 'baseline' | 'original', floor: number): string | undefined {
+  const file = path.join(entryPath, `mtbench-${role}.jsonl`);
+  if (typeof modelId !== 'string' || !existsSync(file)) return undefined;
+  try {
+    const avg = scoreModel(readJudgmentsFile(file), modelId, undefined, file).average;
+    if (avg === null || avg >= floor) return undefined;
+    const why = role === 'baseline' ? floorWhy(avg, floor) : `the original model's ${avg.toFixed(2)} is below the floor ${floor.toFixed(1)}, so the baseline is likely to be too`;
+    return `mtbench: the cached ${role} MT-Bench score (${modelId}) is at the floor: ${why}; the MT-Bench evaluations would gate nothing (gate on eval loss or lm-eval, or turn MT-Bench off: evaluations.mtbench.enabled: false)`;
+  } catch (e) {
+    return `mtbench: the cached ${role} MT-Bench rows ${file} are not readable (${errorMessage(e)})`;
   }
 }

@@ -64,6 +64,12 @@ export interface RunContext {
   reused: string[];
   /** Values redacted from every file the gate writes (redact.ts); absent = none. */
   secretValues?: string[];
+  /** Evaluations skipped, or run only for the cache, after the verdict was fixed (verdict-fixed.ts): every report says them. */
+  verdictNotes?: string[];
+  /** Running MT-Bench evaluations, so those the verdict no longer needs can be stopped (verdict-fixed.ts). */
+  runningEvals?: Partial<Record<Role, RunningStage>>;
+  /** Evaluations stopped because the verdict was fixed: stage id → the reason their record gets. */
+  stoppedEvals?: Record<string, string>;
   /** Running training stages, so fail fast can stop the candidate when the baseline fails. */
   running?: Partial<Record<ArmRole, RunningStage>>;
 }

@@ -63,8 +63,18 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
       timeoutMinutes: mt.timeoutMinutes,
       logName,
       progressCounts: 'progress bar',
+      onStart: (stage) => {
+        (ctx.runningEvals ??= {})[role] = stage;
+      },
     }),
   );
+  delete ctx.runningEvals?.[role];
+  // Stopped because the candidate fixed the verdict (verdict-fixed.ts): said, not a problem.
+  const stopped = ctx.stoppedEvals?.[id];
+  if (stopped && outcome.status === 'aborted') {
+    record(ctx, { ...rec, status: 'skipped', reason: stopped });
+    return;
+  }
   record(ctx, rec);
   if (outcome.status !== 'ok') {
     ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });

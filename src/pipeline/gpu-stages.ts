@@ -10,6 +10,7 @@ import { findEarlierOutputs } from './manifest.js';
 import { trainStage, evalStage, type StageId } from './stages.js';
 import { describeOverlaps, runSchedule, type ScheduledTask } from './schedule.js';
 import { BASELINE_FAILED, baselineFailed, skipAfterFailure } from './fail-fast.js';
+import { skipAfterVerdict, skipBaselineEvaluators, stopEvaluationsAfterVerdict } from './verdict-fixed.js';
 
 /** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
 export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promise<void> {
@@ -21,15 +22,16 @@ export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse):
   findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
   const evalTargets = (config.evaluations.mtbench?.targets ?? []).filter((role) => want(evalStage(role)) && !cache.evaluated.includes(role));
   if (config.parallel) {
-    await parallelStages(ctx, trainRoles, evalTargets);
+    await parallelStages(ctx, trainRoles, evalTargets, cache);
     return;
   }
   // run.sh's order: both trainings, then the evaluations. Fail fast (fail-fast.ts): a failed
   // baseline stops the candidate and every evaluation.
   for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await trainArm(ctx, r);
   if (baselineFailed(ctx)) return ctx.deps.log.error(`stopping: ${BASELINE_FAILED}`);
-  for (const role of evalTargets) if (!skipAfterFailure(ctx, evalStage(role))) await evaluate(ctx, role);
-  for (const role of ['baseline', 'candidate'] as const) await runEvaluators(ctx, role);
+  // Once the candidate failed or was stopped, the others' evaluations run only for the cache (verdict-fixed.ts).
+  for (const role of evalTargets) if (!skipAfterFailure(ctx, evalStage(role)) && !(role !== 'candidate' && skipAfterVerdict(ctx, evalStage(role), cache))) await evaluate(ctx, role);
+  for (const role of ['baseline', 'candidate'] as const) if (role === 'candidate' || !skipBaselineEvaluators(ctx, cache)) await runEvaluators(ctx, role);
 }
 
 /**
@@ -37,7 +39,7 @@ export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse):
  * evaluation needs no training and runs beside it (on evaluations.mtbench.gpus); each arm's
  * evaluation starts when its own training ends, on the GPUs that training freed.
  */
-async function parallelStages(ctx: RunContext, trainRoles: ArmRole[], evalTargets: Role[]): Promise<void> {
+async function parallelStages(ctx: RunContext, trainRoles: ArmRole[], evalTargets: Role[], cache: CacheUse): Promise<void> {
   const { config } = ctx;
   // model-id auto finds each evaluation's rows as the ones appended while it ran: two at once
   // would mix them, so those evaluations take turns on the judgment file.
@@ -48,14 +50,19 @@ async function parallelStages(ctx: RunContext, trainRoles: ArmRole[], evalTarget
   const train = (r: ArmRole) => async () => {
     await trainArm(ctx, r);
     if (r === 'baseline') stopCandidate();
+    else stopEvaluationsAfterVerdict(ctx, cache);
   };
   const tasks: ScheduledTask[] = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: train(r) }));
-  if (evalTargets.includes('original')) tasks.push({ id: 'eval-original', deps: [], gpus: mt?.gpus, exclusive, run: () => evaluate(ctx, 'original') });
+  const original = async () => {
+    if (!skipAfterVerdict(ctx, 'eval-original', cache)) await evaluate(ctx, 'original');
+  };
+  if (evalTargets.includes('original')) tasks.push({ id: 'eval-original', deps: [], gpus: mt?.gpus, exclusive, run: original });
   for (const r of ['baseline', 'candidate'] as const) {
     const run = async () => {
       if (baselineFailed(ctx)) return;
-      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r))) await evaluate(ctx, r);
-      await runEvaluators(ctx, r);
+      const fixed = r === 'baseline' && evalTargets.includes(r) && skipAfterVerdict(ctx, evalStage(r), cache);
+      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r)) && !fixed) await evaluate(ctx, r);
+      if (r === 'candidate' || !skipBaselineEvaluators(ctx, cache)) await runEvaluators(ctx, r);
     };
     tasks.push({ id: evalStage(r), deps: [trainStage(r)], gpus: config.arms[r].gpus, ...(evalTargets.includes(r) ? { exclusive } : {}), run });
   }

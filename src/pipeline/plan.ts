@@ -7,6 +7,7 @@ import type { ArmRole, Role } from '../model.js';
 import { expandCommand, PLACEHOLDER_ENV, shellQuote } from '../config/placeholders.js';
 import { errorMessage } from '../errors.js';
 import { evalStage, stageTitle, trainStage, type StageId } from './stages.js';
+import { describeLaunch, launchValues } from './launch-env.js';
 
 export interface PlannedStage {
   /** The record id: train-baseline, eval-original, eval-lm-eval-candidate, ... */
@@ -38,7 +39,9 @@ export function plannedStages(config: GateConfig, stages: readonly StageId[]): P
     for (const role of mt.targets) {
       const id = evalStage(role);
       if (!want(id)) continue;
-      out.push({ id, key: 'evaluations.mtbench', title: stageTitle(id, config.arms), role, command: mt.run, env: Object.keys(mt.env), requiresEnv: mt.requiresEnv, timeoutMinutes: mt.timeoutMinutes });
+      // Under `parallel` each evaluation stays on its arm's GPU set (eval-stage.ts); otherwise it sees them all.
+      const gpus = config.parallel ? (role === 'original' ? mt.gpus : config.arms[role].gpus) : undefined;
+      out.push({ id, key: 'evaluations.mtbench', title: stageTitle(id, config.arms), role, command: mt.run, env: Object.keys(mt.env), requiresEnv: mt.requiresEnv, ...(gpus ? { gpus } : {}), timeoutMinutes: mt.timeoutMinutes });
     }
   }
   const { lmEval, custom } = config.evaluations;
@@ -78,6 +81,8 @@ export interface PlanInput {
   root: string;
   /** Stage ids the cache would restore (a hit); the others miss. Undefined: the cache is off. */
   cacheHits?: string[];
+  /** The gate's environment: says which launcher variables it sets (launch-env.ts); absent = none. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The plan as text: one block per stage, placeholders filled, env names only (never values). */
@@ -97,7 +102,8 @@ export function renderPlan(p: PlanInput): string {
     } catch (e) {
       command = `(cannot expand: ${errorMessage(e)})`;
     }
-    const env = [...s.env, ...s.requiresEnv, ...Object.values(PLACEHOLDER_ENV), 'PYTHONUNBUFFERED', ...(s.gpus ? ['CUDA_VISIBLE_DEVICES'] : [])];
+    const launch = s.gpus ? launchValues(s.gpus, stageConfigEnv(p.config, s), s.key, p.env ?? {}) : [];
+    const env = [...new Set([...s.env, ...s.requiresEnv, ...Object.values(PLACEHOLDER_ENV), 'PYTHONUNBUFFERED', ...(s.gpus ? ['CUDA_VISIBLE_DEVICES'] : []), ...launch.map((v) => v.name)])];
     const cache = p.cacheHits === undefined ? 'off' : p.cacheHits.includes(s.id) ? 'hit (restored, not run)' : 'miss';
     lines.push(
       `${n}. ${s.id}: ${s.title}`,
@@ -105,9 +111,18 @@ export function renderPlan(p: PlanInput): string {
       `   workdir: ${p.workdir}`,
       `   gpus: ${s.gpus ?? 'inherited'}; timeout: ${s.timeoutMinutes} min; cache: ${cache}`,
       `   env: ${env.join(', ')}`,
+      ...(launch.length ? [`   launch: ${describeLaunch(launch)}`] : []),
     );
   }
   if (p.stages.includes('compare')) lines.push(`${n + 1}. compare: read the outputs, run the checks, write the reports`);
   if (n === 0 && !p.stages.includes('compare')) lines.push('(no stage selected)');
   return `${lines.join('\n')}\n`;
+}
+
+/** The config's `env` of a planned stage (values: only the launcher's are ever shown). */
+export function stageConfigEnv(config: GateConfig, s: PlannedStage): Record<string, string> {
+  if (s.key.startsWith('arms.')) return config.arms[s.key.slice(5) as ArmRole].env;
+  const e = config.evaluations;
+  const ev = s.key === 'evaluations.mtbench' ? e.mtbench : s.key === 'evaluations.lm-eval' ? e.lmEval : e.custom;
+  return ev?.env ?? {};
 }

@@ -7,9 +7,10 @@ import * as path from 'node:path';
 import type { Command } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { plannedStages, type PlanInput, type PlannedStage } from './plan.js';
+import { launchWarnings } from './launch-check.js';
 
 /** The run's layout as the plan has it (config, stages, workdir, model, result root), and its env. */
-export interface PreflightInput extends Omit<PlanInput, 'cacheHits'> {
+export interface PreflightInput extends Omit<PlanInput, 'cacheHits' | 'env'> {
   env: NodeJS.ProcessEnv;
   /** The GPU ids present; undefined = unknown (no nvidia-smi): not checked. Injected by tests. */
   gpuIds?: string[] | undefined;
@@ -53,6 +54,7 @@ export function preflight(input: PreflightInput): PreflightReport {
   checkGpus(input, dedup);
   checkJudgments(input, planned, dedup);
   checkDisk(input, planned, warnings);
+  warnings.push(...launchWarnings(input.config, planned, input.workdir, input.env));
   return { problems: dedup, warnings };
 }
 

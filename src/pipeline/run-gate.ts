@@ -37,6 +37,8 @@ export interface RunGateOptions extends CheckRunOptions {
   history?: { file: string; record: boolean };
   /** The quick tier (`run --quick`): `steps` overrides the config's `quick.steps`. */
   quick?: { steps?: number };
+  /** The action's `fail-on` (junit follows it); absent in the CLI. */
+  failOn?: readonly string[];
 }
 
 export interface RunGateOutcome {
@@ -97,6 +99,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 
   const want = (s: StageId) => ctx.stages.includes(s);
   const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
+  // As saveBaseline's call below: only a trusted run with the compare stage writes the cache.
+  cache.writable = opts.allowCacheWrite && config.cache.writeOn !== 'never' && want('compare');
   // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
   const plan = [
     ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),
@@ -117,7 +121,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   // Every report, the summary, the history and the comment are rendered from these: redact once here.
-  const result = redactDeep(want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx), secrets.redact);
+  const decided = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
+  // Evaluations skipped (or run only for the cache) once the verdict was fixed: every report says so.
+  if (ctx.verdictNotes?.length) decided.warnings = [...(decided.warnings ?? []), ...ctx.verdictNotes];
+  const result = redactDeep(decided, secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
   if (!dirError) writeRunManifest(ctx, started, true);
@@ -138,6 +145,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
     },
     synthetic: opts.synthetic,
+    ...(opts.failOn ? { failOn: opts.failOn } : {}),
   }, secrets.redact);
   let reports = renderAll(result, reportCtx);
   let writeError = dirError;
@@ -243,13 +251,14 @@ function labelsOf(config: GateConfig) {
 /** A run without the compare stage (one job of a split workflow): its verdict is about its stages. */
 function partialResult(ctx: RunContext): GateResult {
   const bad = ctx.records.filter((r) => r.status !== 'ok' && r.status !== 'cached' && r.status !== 'skipped');
-  const verdict = bad.length || ctx.problems.length ? 'invalid' : 'pass';
+  // Stages that ran fine gate nothing by themselves: "ungated", never PASS (docs/policy.md).
+  const verdict = bad.length || ctx.problems.length ? 'invalid' : 'ungated';
   const done = ctx.records.map((r) => r.id).join(', ') || 'none';
   return {
     verdict,
     headline:
-      verdict === 'pass'
-        ? `stages done (${done}); no comparison in this job (compare not selected)`
+      verdict === 'ungated'
+        ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}`
         : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join('; ') || ctx.problems[0]?.message}`,
     checks: [],
     labels: labelsOf(ctx.config),

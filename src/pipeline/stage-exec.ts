@@ -13,6 +13,7 @@ import type { StageId } from './stages.js';
 import { scopedEnvNames } from './plan.js';
 import { createRedactor } from './redact.js';
 import { classifyCause, readLogTail } from './log-tail.js';
+import { describeLaunch, launchEnv, releasePort } from './launch-env.js';
 
 export interface StageRun {
   id: StageId;
@@ -47,7 +48,10 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   const expanded = expandCommand(s.command, s.placeholders);
   // Unbuffered Python writes each loss dict when it is logged (live early abort); the runner reads
   // stdout and stderr through one pipe, so tqdm's redraws keep their place next to the dicts.
-  const extra: Record<string, string> = { PYTHONUNBUFFERED: '1', ...s.env, ...expanded.env };
+  // A stage on a GPU set gets its launcher's NPROC_PER_NODE and a free MASTER_PORT (launch-env.ts).
+  const launch = s.gpus ? await launchEnv(s.id, s.gpus, s.env, deps.env) : undefined;
+  if (launch) deps.log.info(`${s.title}: ${describeLaunch(launch.values)}`);
+  const extra: Record<string, string> = { PYTHONUNBUFFERED: '1', ...launch?.vars, ...s.env, ...expanded.env };
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
   const env = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
   const tracker = new LogTracker(s.stepHints);
@@ -107,6 +111,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   } finally {
     clearInterval(timer);
     heartbeat.stop();
+    if (launch?.port !== undefined) releasePort(launch.port);
   }
 }
 

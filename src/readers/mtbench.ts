@@ -52,6 +52,11 @@ export function parseJudgments(text: string, file: string, firstLine = 1): Judgm
     };
     // A pairwise file has model_1/model_2 and no score: requiredString('model') already refused it.
     if (!Number.isFinite(row.score)) throw new ParseError(`"score" should be finite, got ${row.score}`, file, lineNo, 'score');
+    // FastChat's judge rates 1..10 and writes -1 when it cannot; anything else was not written by it
+    // (a forged or corrupted row would move the mean: 60 rows of 100 turn a 1.5-point drop into a pass).
+    if (row.score !== -1 && (row.score < 1 || row.score > 10)) {
+      throw new ParseError(`"score" should be -1 or between 1 and 10 (FastChat's judge scale), got ${row.score}`, file, lineNo, 'score');
+    }
     if (row.turn < 1) throw new ParseError(`"turn" should be 1 or more, got ${row.turn}`, file, lineNo, 'turn');
     if ('judge' in obj) row.judge = judgePair(obj.judge, file, lineNo);
     rows.push(row);

@@ -15,4 +15,9 @@ export interface ReportContext {
   provenance: Record<string, string>;
   /** Demo data: every report says "synthetic example" prominently. */
   synthetic?: boolean;
+  /**
+   * The verdicts that fail the step (the action's `fail-on`); junit marks a check `<failure>` only
+   * for those. Absent (the CLI): INCONCLUSIVE exits 3, so it is a failure there.
+   */
+  failOn?: readonly string[];
 }

@@ -3,13 +3,33 @@
 import type { CheckBounds, CheckResult, MtBenchScores } from '../model.js';
 
 export { formatNumber, formatPercent } from '../checks/format.js';
-import { formatNumber, formatPercent, nonFinite } from '../checks/format.js';
+import { formatNumber, formatPercent, nonFinite, points } from '../checks/format.js';
+export { points };
 
-/** A ratio: 1.12449 → "1.124x". */
-export function formatRatio(v: number | null | undefined, digits = 3): string {
+/** A ratio: 1.12449 → "1.12×", as the checks' reasons print it (one precision per quantity). */
+export function formatRatio(v: number | null | undefined, digits = 2): string {
   if (v === null || v === undefined) return 'n/a';
   if (!Number.isFinite(v)) return nonFinite(v);
-  return `${v.toFixed(digits)}x`;
+  return `${v.toFixed(digits)}×`;
+}
+
+/**
+ * A value HF wrote (train_loss, train_runtime, steps/s, eval_loss), unrounded, as result.log's
+ * run.sh table prints it: every report shows these numbers the same, digit for digit.
+ */
+export function formatRaw(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'n/a';
+  return Number.isFinite(v) ? String(v) : nonFinite(v);
+}
+
+/**
+ * An MT-Bench average as FastChat's show_result prints it (pandas: 6 decimals, trailing zeros
+ * dropped: 175/159 → 1.100629), in every report; summary.json keeps full precision.
+ */
+export function formatScore(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'n/a';
+  if (!Number.isFinite(v)) return nonFinite(v);
+  return String(Number(v.toFixed(6)));
 }
 
 /** A check's headline value in its unit. */
@@ -19,6 +39,8 @@ export function formatValue(v: number | null | undefined, unit: CheckResult['uni
       return formatPercent(v);
     case 'ratio':
       return formatRatio(v);
+    case 'score':
+      return points(v);
     default:
       return formatNumber(v, 4);
   }
@@ -87,6 +109,25 @@ export function formatSpeed(v: number | null | undefined): string {
   return `${v.toFixed(2)}× of baseline (${how})`;
 }
 
+/** The steps/s row's Δ, the same in report.md and report.html: "-55 %: candidate 0.45× of baseline (slower)". */
+export function speedDelta(baseline: number | undefined, candidate: number | undefined): string {
+  if (baseline === undefined || candidate === undefined || baseline === 0) return 'n/a';
+  return `${formatPercent(relativeDelta(baseline, candidate))}: candidate ${formatSpeed(candidate / baseline)}`;
+}
+
+/**
+ * The candidate's step count beside an early abort: the abort is decided at one step, but the
+ * process logs on until the signal lands, so "Steps 180" needs "stopped at step 160" next to it.
+ */
+export function stepsText(step: number | undefined, earlyAbort: { step: number } | undefined): string {
+  const n = formatRaw(step);
+  if (!earlyAbort || step === undefined) return n;
+  return step === earlyAbort.step ? `${n} (stopped by early abort)` : `${n} (last logged; early abort decided at step ${earlyAbort.step})`;
+}
+
+/** The Δ header of every numbers table: what the column holds, relative or absolute. */
+export const DELTA_HEADER = 'Δ (candidate − baseline)';
+
 /** Checks whose bounds apply to |Δ|; the other relative ones gate only a positive Δ (worse). */
 const TWO_SIDED = new Set(['train-loss', 'loss-curve']);
 
@@ -107,7 +148,8 @@ export function formatRule(c: CheckResult): string {
 /** The value column: Δ with its sign for relative checks, the ratio in words for speed. */
 export function formatCheckValue(c: CheckResult): string {
   if (c.id === 'speed') return formatSpeed(c.value);
-  if (c.unit === 'score' && c.value !== null && c.value > 0) return `+${formatNumber(c.value, 4)}`;
+  // Its value counts non-finite points: "0" would read as a zero loss.
+  if (c.id === 'finite' && c.value !== null) return c.value === 0 ? 'all finite' : `${c.value} non-finite`;
   return formatValue(c.value, c.unit);
 }
 

@@ -132,8 +132,8 @@ export const CLIENT_JS = String.raw`(function () {
     var opts = base(el, 300, 'relative gap', function (u, splits) { return splits.map(pct); });
     opts.series = [
       { label: 'step', value: stepFmt },
-      { label: 'per step', stroke: 'rgba(220,38,38,0.35)', width: 1, value: pctFmt },
-      { label: 'smoothed (EMA ' + num(data.emaAlpha, 3) + ', as the check compares)', stroke: COLOURS.candidate, width: 2, value: pctFmt },
+      { label: 'per step (raw, as loss-tail averages)', stroke: 'rgba(220,38,38,0.35)', width: 1, value: pctFmt },
+      { label: 'smoothed (EMA ' + num(data.emaAlpha, 3) + ', as loss-curve compares)', stroke: COLOURS.candidate, width: 2, value: pctFmt },
     ];
     var cols = [d.x, decode(d.raw), decode(d.smooth)];
     if (pass != null && isFinite(pass)) {

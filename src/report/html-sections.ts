@@ -11,15 +11,20 @@ import {
   formatDuration,
   formatNumber,
   formatPercent,
-  formatRatio,
-  formatValue,
+  formatRaw,
+  formatScore,
+  DELTA_HEADER,
   pickText,
+  points,
   relativeDelta,
+  speedDelta,
+  stepsText,
   verdictWord,
 } from './format.js';
+import { num } from '../checks/format.js';
 import { mtbenchBars, roleName, stageTimeline, stepTimeHistogram } from './html-svg.js';
 import { esc, safeUrl } from './html-text.js';
-import { sortedChecks } from './report-sections.js';
+import { CHECKS_NOTE, sortedChecks } from './report-sections.js';
 import { TREND_HEADERS, trendRows, trendSeries } from './trend.js';
 
 export function badge(v: CheckVerdict | StageRecord['status']): string {
@@ -63,7 +68,7 @@ function checkRow(c: CheckResult): string[] {
 
 export function checksSection(r: GateResult): string {
   const body = r.checks.length
-    ? table(['Check', 'Verdict', 'Value', 'Rule', 'Why'], sortedChecks(r).map(checkRow), 'checks')
+    ? `<p class="hint">${esc(CHECKS_NOTE)}</p>${table(['Check', 'Verdict', 'Value', 'Rule', 'Why'], sortedChecks(r).map(checkRow), 'checks')}`
     : '<p class="muted">No check could run.</p>';
   return `<section id="checks"><h2>Checks</h2>${body}</section>`;
 }
@@ -72,7 +77,7 @@ export function trainingSection(r: GateResult): string {
   const b = r.training.baseline;
   const c = r.training.candidate;
   if (!b && !c) return '';
-  const v = (x: number | undefined) => esc(formatNumber(x, 7));
+  const v = (x: number | undefined) => esc(formatRaw(x));
   const rel = (x?: number, y?: number) => esc(formatPercent(relativeDelta(x, y)));
   const runtime = (x: number | undefined) => v(x) + (x !== undefined && x >= 60 ? ` <span class="muted">(${esc(formatDuration(x))})</span>` : '');
   const rows: string[][] = [
@@ -81,10 +86,11 @@ export function trainingSection(r: GateResult): string {
   ];
   const bs = b?.stepsPerSecond;
   const cs = c?.stepsPerSecond;
-  const speedup = bs !== undefined && cs !== undefined && bs !== 0 ? ` (${formatRatio(cs / bs)})` : '';
-  rows.push(['Train steps per second', v(bs), v(cs), rel(bs, cs) + esc(speedup)]);
+  rows.push(['Train steps per second', v(bs), v(cs), esc(speedDelta(bs, cs))]);
+  if (b?.globalStep !== undefined || c?.globalStep !== undefined) {
+    rows.push(['Steps', v(b?.globalStep), esc(stepsText(c?.globalStep, r.earlyAbort)), rel(b?.globalStep, c?.globalStep)]);
+  }
   const optional: [string, number | undefined, number | undefined][] = [
-    ['Steps', b?.globalStep, c?.globalStep],
     ['Eval loss', b?.evalLoss, c?.evalLoss],
     ['Perplexity', b?.perplexity, c?.perplexity],
   ];
@@ -93,7 +99,7 @@ export function trainingSection(r: GateResult): string {
   const notes = (['baseline', 'candidate'] as const).flatMap((role) =>
     (r.training[role]?.notes ?? []).map((n) => `<li>${esc(r.labels[role])}: ${esc(n)}</li>`),
   );
-  const head = ['Metric', `${esc(r.labels.baseline)} (baseline)`, `${esc(r.labels.candidate)} (candidate)`, 'Δ'];
+  const head = ['Metric', `${esc(r.labels.baseline)} (baseline)`, `${esc(r.labels.candidate)} (candidate)`, esc(DELTA_HEADER)];
   return (
     `<section id="training"><h2>Training</h2>${table(head, rows, 'numbers')}` +
     (notes.length ? `<ul class="notes">${notes.join('')}</ul>` : '') +
@@ -110,7 +116,7 @@ function ciText(c: CheckResult | undefined): string {
   const confText = typeof conf === 'number' ? `${formatNumber(conf * 100, 3)} %` : '95 %';
   const ci =
     typeof lo === 'number' && typeof hi === 'number'
-      ? `<b>Candidate − baseline: mean ${esc(formatNumber(c.value, 4))}, ${confText} CI [${esc(formatNumber(lo, 4))}, ${esc(formatNumber(hi, 4))}]</b> (paired by question and turn, question-clustered bootstrap)<br>`
+      ? `<b>Candidate − baseline: mean ${esc(points(c.value))}, ${confText} CI [${esc(num(lo))}, ${esc(num(hi))}]</b> (paired by question and turn, question-clustered bootstrap)<br>`
       : '';
   return `<p class="ci" id="mtbench-ci">${badge(c.verdict)} ${ci}<span class="muted">${esc(c.reason)}</span></p>`;
 }
@@ -121,9 +127,9 @@ export function mtbenchSection(r: GateResult): string {
   const scores = roles.map((role) => r.mtbench[role] as MtBenchScores);
   const row = (label: string, cell: (s: MtBenchScores) => string) => [label, ...scores.map(cell)];
   const rows = [
-    row('<b>Average</b>', (s) => `<b>${esc(formatNumber(s.average, 5))}</b>`),
-    row('Turn 1', (s) => esc(formatNumber(s.turn1, 5))),
-    row('Turn 2', (s) => esc(formatNumber(s.turn2, 5))),
+    row('<b>Average</b>', (s) => `<b>${esc(formatScore(s.average))}</b>`),
+    row('Turn 1', (s) => esc(formatScore(s.turn1))),
+    row('Turn 2', (s) => esc(formatScore(s.turn2))),
     row('Judgments counted', (s) => String(s.n)),
     row('Dropped (score -1)', (s) => String(s.dropped)),
     row('Duplicates', (s) => String(s.duplicates)),
@@ -141,7 +147,7 @@ export function speedSection(r: GateResult): string {
   const hist = stepTimeHistogram(r);
   if (!check && !hist) return '';
   const line = check
-    ? `<p>${badge(check.verdict)} Speedup <b id="speedup">${esc(formatValue(check.value, check.unit))}</b>: ${esc(check.reason)}${check.warning ? ` <span class="warn">⚠ ${esc(check.warning)}</span>` : ''}</p>`
+    ? `<p>${badge(check.verdict)} Speedup <b id="speedup">${esc(formatCheckValue(check))}</b>: ${esc(check.reason)}${check.warning ? ` <span class="warn">⚠ ${esc(check.warning)}</span>` : ''}</p>`
     : '';
   const figure = hist ? `<h3>Step time distribution</h3><figure>${hist}</figure>` : '<p class="muted">No per-step times in the logs (no tqdm progress lines).</p>';
   return `<section id="speed"><h2>Speed</h2>${line}${figure}</section>`;

@@ -12,6 +12,7 @@ header.head{display:flex;gap:18px;align-items:center;border-left-width:8px}
 .v-fail{border-left-color:#b91c1c}.v-fail .verdict{background:#b91c1c}
 .v-inconclusive{border-left-color:#b45309}.v-inconclusive .verdict{background:#b45309}
 .v-invalid{border-left-color:#6b21a8}.v-invalid .verdict{background:#6b21a8}
+.v-ungated{border-left-color:#4b5563}.v-ungated .verdict{background:#4b5563}
 .headline{font-size:16px;font-weight:600;margin:4px 0}
 .meta,.muted,.note{color:#6b7280}.note{font-size:12px;margin:4px 0 0}
 .gate{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
@@ -24,7 +25,7 @@ td code,p code{font-size:12px;word-break:break-all}
 .badge{display:inline-block;font-size:11px;font-weight:700;padding:1px 7px;border-radius:10px;white-space:nowrap}
 .b-pass,.b-ok{background:#dcfce7;color:#166534}.b-fail,.b-failed{background:#fee2e2;color:#991b1b}
 .b-inconclusive,.b-aborted,.b-timeout{background:#fef3c7;color:#92400e}.b-invalid,.b-cancelled{background:#f3e8ff;color:#6b21a8}
-.b-info,.b-cached{background:#e0f2fe;color:#075985}.b-skipped{background:#f3f4f6;color:#4b5563}
+.b-info,.b-cached{background:#e0f2fe;color:#075985}.b-skipped,.b-ungated{background:#f3f4f6;color:#4b5563}
 .warn{color:#b45309}
 figure{margin:8px 0}
 .chart text{font-size:12px;fill:#374151}.chart .tick{fill:#6b7280}.chart .val{font-size:10px;fill:#374151}.chart .lbl.muted{fill:#9ca3af}

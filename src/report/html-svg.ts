@@ -137,6 +137,7 @@ export function stepTimeHistogram(r: GateResult, bins = 30): string {
   const x = (t: number) => left + ((t - lo) / (hi - lo)) * plotW;
   const y = (c: number) => top + plotH - (c / maxCount) * plotH;
   const parts = [svgOpen(W, H, 'Step time histogram', 'chart step-hist')];
+  const speedCheck = r.checks.find((c) => c.id === 'speed');
   const cstep = tickStep(maxCount, 4);
   for (let c = 0; c <= maxCount; c += cstep) {
     parts.push(`<line x1="${left}" x2="${W - 12}" y1="${f(y(c))}" y2="${f(y(c))}" class="grid"/><text x="${left - 6}" y="${f(y(c) + 4)}" class="tick" text-anchor="end">${formatNumber(c)}</text>`);
@@ -153,10 +154,13 @@ export function stepTimeHistogram(r: GateResult, bins = 30): string {
       const x0 = x(lo + b * width);
       const range = b === bins - 1 && over > 0 ? `≥ ${ms(lo + b * width)}` : `${ms(lo + b * width)} – ${ms(lo + (b + 1) * width)}`;
       parts.push(
-        `<rect class="bar" x="${f(x0 + 0.5)}" y="${f(y(c))}" width="${f(Math.max(plotW / bins - 1, 0.5))}" height="${f(y(0) - y(c))}" fill="${ROLE_COLOURS[a.role]}" fill-opacity="0.5"><title>${esc(`${r.labels[a.role]}: ${c} steps, ${range}`)}</title></rect>`,
+        `<rect class="bar" x="${f(x0 + 0.5)}" y="${f(y(c))}" width="${f(Math.max(plotW / bins - 1, 0.5))}" height="${f(y(0) - y(c))}" fill="${ROLE_COLOURS[a.role]}" fill-opacity="0.5"><title>${esc(`${r.labels[a.role]}: ${c} step times, ${range}`)}</title></rect>`,
       );
     });
-    const med = quantileSorted(Float64Array.from(a.times).sort(), 0.5);
+    // The speed check's median (after warm-up) when it has one, so the line and the check's
+    // "median step time 23.2 vs 11.0 ms" are one number.
+    const checked = speedCheck?.numbers[`${a.role}MedianStepTime`];
+    const med = typeof checked === 'number' ? checked : quantileSorted(Float64Array.from(a.times).sort(), 0.5);
     if (med >= lo && med <= hi) {
       parts.push(
         `<line x1="${f(x(med))}" x2="${f(x(med))}" y1="${top}" y2="${f(y(0))}" stroke="${ROLE_COLOURS[a.role]}" stroke-width="2" stroke-dasharray="5 3"><title>${esc(`${r.labels[a.role]} median ${ms(med)}`)}</title></line>`,
@@ -166,7 +170,9 @@ export function stepTimeHistogram(r: GateResult, bins = 30): string {
   parts.push(
     `<line x1="${left}" x2="${W - 12}" y1="${f(y(0))}" y2="${f(y(0))}" class="axis"/>`,
     legend(
-      arms.map((a) => ({ label: `${r.labels[a.role]} (${a.role}, ${a.times.length} steps)`, colour: ROLE_COLOURS[a.role] })),
+      // tqdm redraws a few times a second, not every step: each sample is 1 / the rate of one redraw,
+      // so the count is of samples, out of the run's steps.
+      arms.map((a) => ({ label: `${r.labels[a.role]} (${a.role}, ${a.times.length} step times measured${stepsOf(r, a.role)})`, colour: ROLE_COLOURS[a.role] })),
       left,
       16,
     ),
@@ -174,7 +180,8 @@ export function stepTimeHistogram(r: GateResult, bins = 30): string {
   );
   const slowest = all[all.length - 1];
   const overNote = over > 0 ? `${over} slower step time(s), up to ${esc(ms(slowest))} (compilation, warm-up, evaluation), are counted in the last bin. ` : '';
-  const note = `<p class="note">${overNote}Dashed lines: each arm's median over all its steps.</p>`;
+  const medianWhat = speedCheck ? "each arm's median step time after warm-up, as the speed check compares" : "each arm's median step time";
+  const note = `<p class="note">${overNote}Each step time is 1 ÷ the rate tqdm printed at one progress redraw (tqdm redraws a few times a second, not at every step). Dashed lines: ${medianWhat}.</p>`;
   return parts.join('') + note;
 }
 
@@ -237,4 +244,10 @@ export function stageTimeline(r: GateResult): string {
   });
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** " over 400 steps" when the run's step count is known. */
+function stepsOf(r: GateResult, role: 'baseline' | 'candidate'): string {
+  const n = r.training[role]?.globalStep;
+  return n === undefined ? '' : ` over ${n} steps`;
 }

@@ -21,6 +21,7 @@ import {
   trainingSection,
 } from './html-sections.js';
 import { PAGE_CSS } from './html-style.js';
+import { tailNote } from './mermaid.js';
 import { esc, jsonForScript, scriptForHtml, scriptHash, styleForHtml } from './html-text.js';
 
 export interface HtmlAssets {
@@ -58,9 +59,10 @@ function chartsSection(r: GateResult, data: ChartData): string {
   if (data.gap) {
     const fail = data.bounds.fail;
     const lines = fail !== null ? `; dashed red: the fail bound ±${esc(formatNumber(fail * 100, 3))} %` : '';
+    const tail = tailNote(r);
     parts.push(
       '<h3>Relative gap (candidate − baseline) / baseline</h3>',
-      `<p class="hint">At the ${data.gap.points} steps both arms logged. The check gates the smoothed gap after warm-up (shaded)${lines}.${esc(sampled(data.gap.downsampled, data.gap.x.length, `${data.gap.points} points`))}</p>`,
+      `<p class="hint">At the ${data.gap.points} steps both arms logged. The loss-curve check gates the smoothed gap after warm-up (shaded)${lines}.${tail ? ` ${esc(tail)}` : ''}${esc(sampled(data.gap.downsampled, data.gap.x.length, `${data.gap.points} points`))}</p>`,
       `<div id="gap-chart" class="uplot-box">${noscript}</div>`,
     );
   }

@@ -5,7 +5,7 @@
 import type { CheckResult, GateResult, StageRecord } from '../model.js';
 import { reasonWithCause } from './stage-tails.js';
 import type { ReportContext } from './context.js';
-import { formatBounds, formatValue, verdictWord } from './format.js';
+import { formatBounds, formatCheckValue, verdictWord } from './format.js';
 
 /**
  * Text for XML 1.0 content and attributes. Characters XML 1.0 forbids even as references (C0
@@ -36,7 +36,7 @@ function seconds(ctx: ReportContext): number {
 function details(c: CheckResult): string {
   const lines = [
     `verdict: ${verdictWord(c.verdict)}`,
-    `value: ${formatValue(c.value, c.unit)}`,
+    `value: ${formatCheckValue(c)}`,
     `bounds (pass / fail): ${formatBounds(c.bounds, c.unit)}`,
     `reason: ${c.reason}`,
   ];
@@ -54,7 +54,7 @@ interface Case {
   kind: 'passed' | 'failure' | 'error' | 'skipped';
 }
 
-function checkCase(c: CheckResult, gate: string): Case {
+function checkCase(c: CheckResult, gate: string, failOn?: readonly string[]): Case {
   const text = details(c);
   const base = { name: `${c.id}: ${c.title}`, classname: gate, out: text };
   const message = attr(c.reason);
@@ -62,6 +62,10 @@ function checkCase(c: CheckResult, gate: string): Case {
     case 'fail':
       return { ...base, kind: 'failure', outcome: `<failure message="${message}" type="fail">${xmlEscape(text)}</failure>` };
     case 'inconclusive':
+      // Under `fail-on: fail` the step passes on INCONCLUSIVE: a red test case would contradict it.
+      if (failOn && !failOn.includes('inconclusive')) {
+        return { ...base, kind: 'skipped', outcome: `<skipped message="${attr(`INCONCLUSIVE (not a failure under fail-on: ${failOn.filter((v) => v !== 'invalid').join(',')}): ${c.reason}`)}"/>` };
+      }
       return {
         ...base,
         kind: 'failure',
@@ -89,7 +93,7 @@ function stageCase(s: StageRecord, gate: string): Case | undefined {
 
 export function renderJunit(r: GateResult, ctx: ReportContext): string {
   const gate = ctx.gateName;
-  const cases: Case[] = r.checks.map((c) => checkCase(c, gate));
+  const cases: Case[] = r.checks.map((c) => checkCase(c, gate, ctx.failOn));
   for (const s of r.stages) {
     const c = stageCase(s, gate);
     if (c) cases.push(c);

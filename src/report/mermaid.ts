@@ -106,6 +106,8 @@ export function gapChart(r: GateResult, maxPoints = MAX_TICKS): GapChart | undef
     const worst = beyond.reduce((a, g) => (Math.abs(g) > Math.abs(a) ? g : a));
     notes.push(`The gap reaches ${formatPercent(worst)}: the chart is clipped at ±${formatPercent(range, { signed: false })}.`);
   }
+  const tail = tailNote(r);
+  if (tail) notes.push(tail);
   if (r.earlyAbort && steps[n - 1] < (base.steps.at(-1) ?? 0)) {
     notes.push(`${r.labels.candidate} was stopped at step ${r.earlyAbort.step}: the chart ends at its last logged step, ${steps[n - 1]}.`);
   }
@@ -129,4 +131,15 @@ export function gapChart(r: GateResult, maxPoints = MAX_TICKS): GapChart | undef
 /** Mermaid source (no fences) of the gap chart. */
 export function gapChartMermaid(r: GateResult, maxPoints = MAX_TICKS): string | undefined {
   return gapChart(r, maxPoints)?.source;
+}
+
+/**
+ * The chart plots the smoothed gap (what loss-curve gates); loss-tail gates the raw gap's mean over
+ * the last points. The EMA lags a late change, so the two can even differ in sign: say both.
+ */
+export function tailNote(r: GateResult): string | undefined {
+  const tail = r.checks.find((c) => c.id === 'loss-tail');
+  const from = tail?.numbers.firstTailStep;
+  if (!tail || tail.value === null || typeof from !== 'number') return undefined;
+  return `The loss-tail check uses the raw (unsmoothed) gap: its mean from step ${from} on is ${formatPercent(tail.value)}; the smoothed line lags a late change.`;
 }

@@ -2,7 +2,7 @@
 // shrunk to fit, or '' when nothing useful fits. Untrusted text goes through mdText.
 
 import { quickNotRunLine } from '../checks/quick.js';
-import { ROLES, type CheckResult, type CheckVerdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
+import { ROLES, type CheckResult, type CheckVerdict, type Verdict, type GateResult, type MtBenchScores, type Role, type StageRecord } from '../model.js';
 import { reasonWithCause } from './stage-tails.js';
 import type { ReportContext } from './context.js';
 import { TREND_HEADERS, trendRows } from './trend.js';
@@ -13,21 +13,25 @@ import {
   formatDuration,
   formatNumber,
   formatPercent,
-  formatRatio,
   formatRule,
-  formatSpeed,
-  formatValue,
+  formatRaw,
+  formatScore,
+  DELTA_HEADER,
   pickText,
+  points,
   relativeDelta,
+  speedDelta,
   stageWhy,
+  stepsText,
 } from './format.js';
 import { fitRows, mdLink, mdText, tableHead, tableRow } from './markdown.js';
 import { gapChart } from './mermaid.js';
 
 export type Section = (budget: number) => string;
 
-export const BADGE: Record<CheckVerdict, string> = {
+export const BADGE: Record<CheckVerdict | Verdict, string> = {
   pass: '✅ PASS',
+  ungated: '➖ UNGATED',
   fail: '❌ FAIL',
   inconclusive: '⚠️ INCONCLUSIVE',
   invalid: '🚫 INVALID',
@@ -95,6 +99,10 @@ export function notRunLine(r: GateResult, notRun: CheckResult[]): string | undef
   return `not run: candidate stopped at step ${r.earlyAbort.step} (${notRun.map((c) => c.id).join(', ')})`;
 }
 
+/** What the checks' values are: said once above the table, the same in report.md and report.html. */
+export const CHECKS_NOTE =
+  'Δ = candidate − baseline. Loss values are relative to the baseline (%): a positive loss Δ means the candidate\'s loss is higher; MT-Bench and lm-eval differences are absolute (points); speed is candidate ÷ baseline.';
+
 export function checksSection(r: GateResult): Section {
   const { shown, notRun } = checkRows(r);
   const rows = shown.map((c) => {
@@ -109,7 +117,7 @@ export function checksSection(r: GateResult): Section {
   });
   const line = notRunLine(r, notRun);
   const tail = line ? `\n${mdText(line[0].toUpperCase() + line.slice(1), 600)}.\n` : '';
-  const prefix = `### Checks\n\nΔ = (candidate − baseline) / baseline throughout: a positive loss Δ means the candidate's loss is higher.\n\n${tableHead(['Check', 'Verdict', 'Value', 'Rule', 'Why'])}`;
+  const prefix = `### Checks\n\n${CHECKS_NOTE}\n\n${tableHead(['Check', 'Verdict', 'Value', 'Rule', 'Why'])}`;
   return (budget) => (rows.length || tail ? fitRows(prefix, rows, tail, budget, 'Checks table') : '');
 }
 
@@ -117,7 +125,7 @@ export function trainingSection(r: GateResult): Section {
   return (budget) => {
     const b = r.training.baseline;
     const c = r.training.candidate;
-    const v = (x: number | undefined) => formatNumber(x, 7);
+    const v = formatRaw;
     const rel = (x?: number, y?: number) => formatPercent(relativeDelta(x, y));
     const rows = [
       tableRow(['Train loss', v(b?.trainLoss), v(c?.trainLoss), rel(b?.trainLoss, c?.trainLoss)]),
@@ -125,17 +133,9 @@ export function trainingSection(r: GateResult): Section {
     ];
     const bs = b?.stepsPerSecond;
     const cs = c?.stepsPerSecond;
-    const speedup = bs !== undefined && cs !== undefined && bs !== 0 ? cs / bs : undefined;
-    rows.push(
-      tableRow([
-        'Train steps per second',
-        v(b?.stepsPerSecond),
-        v(c?.stepsPerSecond),
-        speedup === undefined ? 'n/a' : `${rel(b?.stepsPerSecond, c?.stepsPerSecond)}: candidate ${formatSpeed(speedup)}`,
-      ]),
-    );
+    rows.push(tableRow(['Train steps per second', v(bs), v(cs), speedDelta(bs, cs)]));
     if (b?.globalStep !== undefined || c?.globalStep !== undefined) {
-      rows.push(tableRow(['Steps', v(b?.globalStep), v(c?.globalStep), rel(b?.globalStep, c?.globalStep)]));
+      rows.push(tableRow(['Steps', v(b?.globalStep), stepsText(c?.globalStep, r.earlyAbort), rel(b?.globalStep, c?.globalStep)]));
     }
     if (b?.evalLoss !== undefined || c?.evalLoss !== undefined) {
       rows.push(tableRow(['Eval loss', v(b?.evalLoss), v(c?.evalLoss), rel(b?.evalLoss, c?.evalLoss)]));
@@ -147,12 +147,11 @@ export function trainingSection(r: GateResult): Section {
     const mc = r.mtbench.candidate?.average;
     if (r.mtbench.baseline || r.mtbench.candidate) {
       const diff = mb !== null && mb !== undefined && mc !== null && mc !== undefined ? mc - mb : null;
-      const delta = diff === null ? 'n/a' : `${diff > 0 ? '+' : ''}${formatNumber(diff, 4)} points`;
-      rows.push(tableRow(['MT-Bench score', v(mb ?? undefined), v(mc ?? undefined), delta]));
+      rows.push(tableRow(['MT-Bench score', formatScore(mb), formatScore(mc), points(diff)]));
     }
-    const head = tableHead(['Metric', mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), 'Δ']);
+    const head = tableHead(['Metric', mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), DELTA_HEADER]);
     const original = r.mtbench.original;
-    const tail = original ? `\nOriginal model MT-Bench score: ${formatNumber(original.average, 7)}\n` : '';
+    const tail = original ? `\nOriginal model MT-Bench score: ${formatScore(original.average)}\n` : '';
     return fitRows(`### Training and evaluation\n\n${head}`, rows, tail, budget, 'Numbers table');
   };
 }
@@ -168,9 +167,9 @@ export function mtbenchSection(r: GateResult): Section {
     const name = (role: Role) => (role === 'original' ? 'Original' : mdText(r.labels[role], 80));
     const row = (label: string, cell: (s: MtBenchScores) => string) => tableRow([label, ...scores.map(cell)]);
     const rows = [
-      row('**Average**', (s) => `**${formatNumber(s.average, 5)}**`),
-      row('Turn 1', (s) => formatNumber(s.turn1, 5)),
-      row('Turn 2', (s) => formatNumber(s.turn2, 5)),
+      row('**Average**', (s) => `**${formatScore(s.average)}**`),
+      row('Turn 1', (s) => formatScore(s.turn1)),
+      row('Turn 2', (s) => formatScore(s.turn2)),
       row('Judgments counted', (s) => String(s.n)),
       row('Dropped (score -1)', (s) => String(s.dropped)),
       row('Duplicates', (s) => String(s.duplicates)),
@@ -187,7 +186,7 @@ export function mtbenchSection(r: GateResult): Section {
     const perCategory = categories.map((cat) =>
       row(mdText(cat, 60), (s) => {
         const cs = s.perCategory[cat];
-        return cs ? `${formatNumber(cs.average, 5)} (n=${cs.n})` : 'n/a';
+        return cs ? `${formatScore(cs.average)} (n=${cs.n})` : 'n/a';
       }),
     );
     const head = tableHead(['', ...roles.map(name)]);

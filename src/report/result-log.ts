@@ -6,7 +6,7 @@ import { quickNotRunLine } from '../checks/quick.js';
 import { ROLES, type GateResult, type MtBenchScores, type StageRecord } from '../model.js';
 import { reasonWithCause, tailsText } from './stage-tails.js';
 import type { ReportContext } from './context.js';
-import { pickText, stageWhy, verdictWord } from './format.js';
+import { formatScore, pickText, stageWhy, verdictWord } from './format.js';
 import { checkRows, notRunLine } from './report-sections.js';
 
 const WIDTH = 58;
@@ -30,15 +30,9 @@ function raw(v: number | undefined): string {
   return v === undefined ? 'n/a' : String(v);
 }
 
-/**
- * MT-Bench averages as run.sh showed them: it scraped FastChat's pandas table, which prints
- * 6 decimals with trailing zeros dropped (175/159 → 1.100629). summary.json keeps full precision.
- */
+/** MT-Bench averages as run.sh showed them (it scraped FastChat's table): formatScore, as every report. */
 function score(s: MtBenchScores | undefined): string {
-  const v = s?.average;
-  if (v === null || v === undefined) return 'n/a';
-  if (!Number.isFinite(v)) return String(v);
-  return String(Number(v.toFixed(6)));
+  return formatScore(s?.average);
 }
 
 function stageReason(s: StageRecord): string {
@@ -76,7 +70,10 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
   ];
   const details: [string, string] = ['More details can be found in', oneLine(ctx.resultDir)];
 
-  const verdict: [string, string][] = [['Verdict', verdictWord(r.verdict)]];
+  const verdict: [string, string][] = [
+    ['Verdict', verdictWord(r.verdict)],
+    ['Headline', oneLine(r.headline)],
+  ];
   if (r.quick) verdict.push(['Tier', quickNotRunLine(r.quick)]);
   if (ctx.synthetic) verdict.push(['Data', 'synthetic example (demo data, not a real run)']);
   for (const w of r.warnings ?? []) verdict.push(['warning', oneLine(w)]);

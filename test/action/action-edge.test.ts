@@ -139,6 +139,15 @@ describe('annotation budget and the step result', () => {
     expect(strict.rec.failed).toEqual([r.headline]);
   });
 
+  it('the warnings every report shows reach the step log too (MT-Bench at the floor did not gate)', () => {
+    const r = passResult();
+    r.warnings = ['MT-Bench did not gate: baseline 1.11 is below the floor 3.0: at this level MT-Bench cannot tell parity; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead'];
+    const io = fakeIo({});
+    finish(settings(), r, io);
+    expect(io.rec.warnings).toEqual(r.warnings);
+    expect(io.rec.failed).toEqual([]);
+  });
+
   it('PASS fails nothing and annotates nothing', () => {
     const io = fakeIo({});
     finish(settings(), passResult(), io);
@@ -154,6 +163,8 @@ describe('comment policy', () => {
       expect(wantsComment(settings({ comment: 'never' }), v)).toBe(false);
       expect(wantsComment(settings({ comment: 'on-failure' }), v)).toBe(v !== 'pass');
     }
+    // A job that compared nothing never replaces the PR's verdict in the sticky comment.
+    for (const c of ['always', 'on-failure', 'never'] as const) expect(wantsComment(settings({ comment: c }), 'ungated')).toBe(false);
   });
 });
 
@@ -188,10 +199,20 @@ describe('trust policy: one place decides cache writes and history', () => {
     const main = event({ name: 'push', onDefaultBranch: true });
     const nightly = event({ name: 'schedule', onDefaultBranch: true });
     const branch = event({ name: 'workflow_dispatch', onDefaultBranch: false });
-    for (const e of [pr, target]) expect(trustPolicy(e, 'always')).toEqual({ trusted: false, cacheWrite: false, recordHistory: false });
+    for (const e of [pr, target]) expect(trustPolicy(e, 'always')).toMatchObject({ trusted: false, cacheWrite: false, recordHistory: false });
     for (const e of [main, nightly]) expect(trustPolicy(e, 'default-branch')).toEqual({ trusted: true, cacheWrite: true, recordHistory: true });
     expect(trustPolicy(branch, 'default-branch')).toEqual({ trusted: true, cacheWrite: false, recordHistory: false });
     expect(trustPolicy(branch, 'always')).toEqual({ trusted: true, cacheWrite: true, recordHistory: false });
+  });
+
+  it('an allow-list: every other event is untrusted even on the default branch, and so is a named foreign head', () => {
+    for (const name of ['issue_comment', 'workflow_run', 'pull_request_target', 'merge_group', 'check_suite', 'repository_dispatch', '']) {
+      const t = trustPolicy(event({ name, onDefaultBranch: true }), 'always');
+      expect(t, name).toMatchObject({ trusted: false, cacheWrite: false, recordHistory: false });
+      expect(t.why, name).toContain('is not one of push, schedule, workflow_dispatch');
+    }
+    const forkHead = trustPolicy(event({ name: 'push', onDefaultBranch: true, isFork: true, headRepo: 'mallory/torchacc' }), 'always');
+    expect(forkHead).toMatchObject({ trusted: false, cacheWrite: false, recordHistory: false });
   });
 });
 

@@ -45,7 +45,7 @@ describe('eval-loss-docs on the recorded GPU runs (baseline: eager)', () => {
     expect(r.numbers.candidateMean).toBeCloseTo(1.74383, 5);
     expect(r.numbers.ciLower as number).toBeCloseTo(-0.00372, 4);
     expect(r.numbers.ciUpper as number).toBeCloseTo(0.01059, 4);
-    expect(r.reason).toMatch(/\+0\.29 % \(95 % CI -0\.37 % \.\. \+1\.1 %, 24 documents\): CI upper bound > 1 %/);
+    expect(r.reason).toMatch(/Δ \+0\.287 % \(95 % CI -0\.37 % \.\. \+1\.1 %, 24 documents\): CI upper bound > 1 %/);
     // The token-weighted means equal HF's eval_loss of the same run to 1e-6 (eval_results.json).
     expect(r.numbers.candidateMean as number).toBeCloseTo(1.7438291311264038, 6);
   });

@@ -46,7 +46,7 @@ describe('runChecks with the other evaluations', () => {
     const out = runChecks(inputs('compile'), resolvePolicy({ evalLossDocs: { minDocuments: 2 } }));
     expect(out.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'info').map((c) => c.id)).toEqual(['eval-loss-docs']);
     expect(out.verdict).toBe('inconclusive');
-    expect(out.headline).toMatch(/^INCONCLUSIVE: eval loss per document: mean loss 1\.7388 vs 1\.7438: \+0\.29 % \(95 % CI -0\.37 % \.\. \+1\.1 %, 24 documents\): CI upper bound > 1 % \(Torch vs TorchAcc\)$/);
+    expect(out.headline).toMatch(/^INCONCLUSIVE: eval loss per document: mean loss 1\.7388 vs 1\.7438: Δ \+0\.287 % \(95 % CI -0\.37 % \.\. \+1\.1 %, 24 documents\): CI upper bound > 1 % \(Torch vs TorchAcc\)$/);
   });
 
   it('a failing lm-eval task or metric fails the gate and leads the headline', () => {

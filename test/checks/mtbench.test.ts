@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkMtBench, pairDifferences } from '../../src/checks/mtbench.js';
+import { checkMtBench, floorNote, pairDifferences } from '../../src/checks/mtbench.js';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import type { JudgmentItem } from '../../src/model.js';
 import { loadJudgments, MTBENCH_FIXTURES, scoresFromItems } from './load-recorded.js';
@@ -47,7 +47,7 @@ describe('mtbench check', () => {
     const r = check(base, base.map((i) => ({ ...i, score: i.score - 2 })));
     expect(r.verdict).toBe('fail');
     expect(r.value).toBe(-2);
-    expect(r.reason).toBe('mean difference -2.00 (95 % CI -2.00 .. -2.00, 160 pairs, 80 questions): upper bound < -0.50 (candidate worse)');
+    expect(r.reason).toBe('mean difference -2.00 points (95 % CI -2.00 .. -2.00, 160 pairs, 80 questions): upper bound < -0.50 (candidate worse)');
   });
 
   it('a noisy difference straddling the margin is INCONCLUSIVE; a small one PASSes', () => {
@@ -84,8 +84,26 @@ describe('mtbench check', () => {
       POLICY,
     )!;
     expect(r.verdict).toBe('info');
-    expect(r.reason).toMatch(/^not informative: baseline 1.10 is at the floor \(< 3.0\); mean difference -0.10/);
-    expect(r.numbers).toMatchObject({ originalAverage: 1.5, baselineAverage: 1.1, candidateAverage: 1 });
+    expect(r.reason).toMatch(/^not gated: baseline 1.10 is below the floor 3.0: at this level MT-Bench cannot tell parity; mean difference -0.10 points/);
+    expect(r.numbers).toMatchObject({ originalAverage: 1.5, baselineAverage: 1.1, candidateAverage: 1, floor: 3 });
+    expect(floorNote(r)).toBe(
+      'MT-Bench did not gate: baseline 1.10 is below the floor 3.0: at this level MT-Bench cannot tell parity; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead',
+    );
+  });
+
+  it('the floor never hides a clear drop: baseline 2.24 vs candidate 1.2 FAILs (CI upper < -margin at any level)', () => {
+    // TorchAcc's level: a baseline around 2.2, a candidate that lost about one point on most questions.
+    const b = judgments((q, t) => 1 + ((q * 7 + t * 3) % 5) * 0.62);
+    const c = b.map((i) => ({ ...i, score: i.questionId % 4 === 0 ? i.score : Math.max(1, i.score - 1.5) }));
+    const r = check(b, c);
+    expect(r.numbers.baselineAverage as number).toBeLessThan(POLICY.floor);
+    expect(r.numbers.ciUpper as number).toBeLessThan(-POLICY.margin);
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toMatch(/upper bound < -0.50 \(candidate worse; a clear drop fails even with the baseline 2\.\d\d below the floor 3.0\)$/);
+    expect(floorNote(r)).toBeUndefined();
+    // A CI that straddles the margin at the floor is not gated (never INCONCLUSIVE, never PASS).
+    const straddle = check(b, b.map((i) => ({ ...i, score: i.questionId % 2 === 0 ? Math.max(1, i.score - 1.24) : i.score })));
+    expect(straddle.verdict).toBe('info');
   });
 
   it('judgments missing on one side beyond checks.mtbench.max-missing are INVALID; within it they are left out and said', () => {

@@ -63,7 +63,7 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     expect(c['eval-loss'].value).toBeCloseTo(0.0028752, 6);
     for (const id of ['finite', 'train-loss', 'loss-curve', 'loss-tail', 'eval-loss']) expect(c[id].verdict, id).toBe('pass');
     expect(c.speed.value).toBeCloseTo(15.362 / 34.116, 9);
-    expect(c.speed.warning).toMatch(/slower than the baseline: 0.45x < 1.00x/);
+    expect(c.speed.warning).toMatch(/slower than the baseline: 0.45× < 0.90×/);
   });
 
   it('eager vs lr-0.95: PASS (a 5 % LR change is inside the default bounds on this run)', () => {

@@ -92,9 +92,9 @@ describe('speed', () => {
     expect(r.value).toBeCloseTo(6.5 / 5.785, 12);
     expect(r.numbers.stepTimeSpeedup).toBeCloseTo(170 / 150, 12);
     expect(r.warning).toBeUndefined();
-    expect(r.reason).toBe('speedup 1.12x (6.50 vs 5.79 steps/s); median step time 150.0 vs 170.0 ms after warm-up: 1.13x');
+    expect(r.reason).toBe('speedup 1.12× (5.79 vs 6.50 steps/s); median step time 170.0 vs 150.0 ms after warm-up: 1.13×');
     const slow = checkSpeed({ baseline: run([], { stepsPerSecond: 6 }), candidate: run([], { stepsPerSecond: 5 }) }, DEFAULT_POLICY.speed)!;
-    expect(slow.warning).toBe('candidate is slower than the baseline: 0.83x < 1.00x');
+    expect(slow.warning).toBe('candidate is slower than the baseline: 0.83× < 0.90×');
     expect(checkSpeed({ baseline: run([]), candidate: run([]) }, DEFAULT_POLICY.speed)).toBeNull();
   });
 
@@ -104,14 +104,27 @@ describe('speed', () => {
       { baseline: run([], { stepsPerSecond: 34.1, stepTimes: times(29) }), candidate: run([], { stepsPerSecond: 15.4, stepTimes: times(24) }) },
       DEFAULT_POLICY.speed,
     )!;
-    expect(compiled.warning).toBe('candidate is slower overall: 0.45x < 1.00x in steps/s, which counts start-up and compilation; per step after warm-up it is 1.21x');
+    expect(compiled.warning).toBe('candidate is slower overall: 0.45× < 0.90× in steps/s, which counts start-up and compilation; per step after warm-up it is 1.21×');
     const perStep = checkSpeed(
-      { baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 5.2, stepTimes: times(110) }) },
+      { baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 5.2, stepTimes: times(120) }) },
       DEFAULT_POLICY.speed,
     )!;
-    expect(perStep.warning).toBe('candidate is slower per step after warm-up: 0.91x < 1.00x (1.04x in steps/s overall)');
+    expect(perStep.warning).toBe('candidate is slower per step after warm-up: 0.83× < 0.90× (1.04× in steps/s overall)');
     const both = checkSpeed({ baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 4, stepTimes: times(120) }) }, DEFAULT_POLICY.speed)!;
-    expect(both.warning).toBe('candidate is slower than the baseline: 0.80x < 1.00x');
+    expect(both.warning).toBe('candidate is slower than the baseline: 0.80× < 0.90×');
+  });
+
+  it('0.99× and 0.95× are run-to-run noise (recorded A/A pairs differ by up to 5 % per step): no warning', () => {
+    const times = (ms: number) => [30, ...new Array<number>(99).fill(ms / 1000)];
+    const noise = checkSpeed(
+      { baseline: run([], { stepsPerSecond: 34.1, stepTimes: times(23.2) }), candidate: run([], { stepsPerSecond: 39.0, stepTimes: times(23.4) }) },
+      DEFAULT_POLICY.speed,
+    )!;
+    expect(noise.numbers.stepTimeSpeedup as number).toBeCloseTo(0.99, 2);
+    expect(noise.warning).toBeUndefined();
+    // eager vs eager-rerun, recorded on one H200: 23.2 vs 24.3 ms.
+    const aa = checkSpeed({ baseline: run([], { stepTimes: times(23.2) }), candidate: run([], { stepTimes: times(24.3) }) }, DEFAULT_POLICY.speed)!;
+    expect(aa.warning).toBeUndefined();
   });
 });
 
@@ -166,6 +179,11 @@ describe('runChecks', () => {
     );
     expect(floor.verdict).toBe('pass');
     expect(floor.checks.find((c) => c.id === 'mtbench')?.verdict).toBe('info');
+    // Hours of generation and judging that gated nothing are said in the headline and the warnings.
+    expect(floor.headline).toMatch(/^PASS: .*; MT-Bench did not gate: baseline 1.10 is below the floor 3.0 \(Torch vs TorchAcc\)$/);
+    expect(floor.warnings).toEqual([
+      'MT-Bench did not gate: baseline 1.10 is below the floor 3.0: at this level MT-Bench cannot tell parity; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead',
+    ]);
   });
 
   it('MT-Bench failure gates the whole verdict', () => {
@@ -175,7 +193,7 @@ describe('runChecks', () => {
       DEFAULT_POLICY,
     );
     expect(out.verdict).toBe('fail');
-    expect(out.headline).toBe('FAIL: MT-Bench Δ -2.00 (CI -2.00 .. -2.00): CI upper bound < -0.50 (Torch vs TorchAcc)');
+    expect(out.headline).toBe('FAIL: MT-Bench Δ -2.00 points (CI -2.00 .. -2.00): CI upper bound < -0.50 (Torch vs TorchAcc)');
   });
 
   it('disabled checks are not emitted; nothing gated at all is INVALID, not PASS', () => {

@@ -48,7 +48,7 @@ describe('compare on recorded GPU runs', () => {
     expect(r.code).toBe(ExitCode.Pass);
     expect(r.summary.labels).toEqual({ baseline: 'Eager', candidate: 'Compiled' });
     expect(r.stdout).toMatch(/^Eager\s+train loss\s+= 1\.8807736468315124$/m);
-    expect(readFileSync(path.join(r.out, 'report.md'), 'utf8')).toContain('| Metric | Eager | Compiled | Δ |');
+    expect(readFileSync(path.join(r.out, 'report.md'), 'utf8')).toContain('| Metric | Eager | Compiled | Δ (candidate − baseline) |');
   });
 
   it('eager vs a diverging run: FAIL, exit 1', async () => {
@@ -79,10 +79,16 @@ describe('compare on recorded GPU runs', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
-  it('a missing run dir: INVALID naming it', async () => {
-    const r = await compare(run('eager'), '/nonexistent/acc_ckpt');
-    expect(r.code).toBe(ExitCode.Invalid);
-    expect(JSON.stringify(r.summary.problems)).toContain('/nonexistent/acc_ckpt');
+  it('a run dir typed on the command line that does not exist: a usage error (exit 2) naming the option, no result files', async () => {
+    for (const args of [[run('eager'), '/nonexistent/acc_ckpt'], ['/nope', run('compile')]] as const) {
+      const r = await compare(args[0], args[1]);
+      expect(r.code).toBe(ExitCode.Usage);
+      expect(r.stderr).toMatch(args[0] === '/nope' ? /--baseline-run \/nope: no such file or directory/ : /--candidate-run \/nonexistent\/acc_ckpt: no such file or directory/);
+      expect(r.summary).toBeUndefined();
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    }
+    const mt = await compare(run('eager'), run('compile'), ['--mtbench', '/nope/judgments.jsonl']);
+    expect([mt.code, mt.stderr.includes('--mtbench /nope/judgments.jsonl: no such file or directory')]).toEqual([ExitCode.Usage, true]);
   });
 
   it('MT-Bench from real FastChat judgments, ids given explicitly', async () => {

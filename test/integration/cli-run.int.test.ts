@@ -249,10 +249,13 @@ describe('accuracy-gate run', () => {
 
   it('demo without --out writes under the temp dir, never into the working directory', async () => {
     const cwd = tempDir('demo-cwd-');
-    const r = await runCli(['demo', '--speed', '40'], { cwd });
+    // A temp dir of this test's own: tests never write into the shared <tmp>/accuracy-gate-demo.
+    const tmp = tempDir('demo-tmp-');
+    const r = await runCli(['demo', '--speed', '40'], { cwd, env: { ...process.env, TMPDIR: tmp } });
     expect(r.code).toBe(ExitCode.Pass);
     expect(readdirSync(cwd)).toEqual([]);
-    expect(r.stderr).toContain(`latest run: ${path.join(os.tmpdir(), 'accuracy-gate-demo', 'latest')}`);
+    expect(r.stderr).toContain(`latest run: ${path.join(tmp, 'accuracy-gate-demo', 'latest')}`);
+    expect(readdirSync(path.join(tmp, 'accuracy-gate-demo'))).toContain('latest');
   });
 
   for (const [scenario, failing] of [['regression', 'loss-curve'], ['diverge', 'finite']] as const) {
@@ -270,7 +273,16 @@ describe('accuracy-gate run', () => {
     const dir = tempDir('run-split-');
     const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') }, { lock: { enabled: false } });
     const base = await runCli(['run', '--config', cfg, '--stages', 'train-baseline']);
+    // Gated nothing: exit 0, but never PASS (docs/policy.md) — in every output.
     expect(base.code).toBe(ExitCode.Pass);
+    const armRun = path.join(dir, 'result', readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n))[0] as string);
+    expect(summaryOf(armRun).verdict).toBe('ungated');
+    expect(summaryOf(armRun).headline).toBe('UNGATED: nothing was gated in this job (compare not selected); stages done: train-baseline');
+    expect(base.stdout).toMatch(/^Verdict +\= UNGATED$/m);
+    const md = readFileSync(path.join(armRun, 'report.md'), 'utf8');
+    expect(md).toContain('## ➖ UNGATED · accuracy gate');
+    expect(`${md}${base.stdout}${readFileSync(path.join(armRun, 'result.log'), 'utf8')}`).not.toMatch(/PASS/);
+    expect(readFileSync(path.join(armRun, 'junit.xml'), 'utf8')).toContain('<property name="verdict" value="ungated"/>');
     const cand = await runCli(['run', '--config', cfg, '--stages', 'train-candidate']);
     expect(cand.code).toBe(ExitCode.Pass);
     const cmp = await runCli(['run', '--config', cfg, '--stages', 'compare']);

@@ -213,6 +213,16 @@ describe('MT-Bench malformed input', () => {
     expect(thrown(() => parseJudgments('[1, 2]', 'j.jsonl')).message).toBe('the line should be a JSON object, got an array');
   });
 
+  it('a score outside -1 and 1..10 names file:line (FastChat never writes one)', () => {
+    for (const bad of [0, 0.5, -2, 10.5, 60, 1e6]) {
+      const e = thrown(() => parseJudgments([row({}), row({ score: 7 }), row({ score: bad }), row({ score: -1 })].join('\n'), 'j.jsonl'));
+      expect([e.file, e.line, e.key]).toEqual(['j.jsonl', 3, 'score']);
+      expect(e.message).toBe(`"score" should be -1 or between 1 and 10 (FastChat's judge scale), got ${bad}`);
+    }
+    // The edges of the scale and float scores (8.5) are FastChat's own.
+    expect(parseJudgments([row({ score: 1 }), row({ score: 10 }), row({ score: 8.5 }), row({ score: -1 })].join('\n'), 'j.jsonl').map((r) => r.score)).toEqual([1, 10, 8.5, -1]);
+  });
+
   it('a pairwise judgment file is refused, not misread', () => {
     const pair = JSON.stringify({ question_id: 81, model_1: 'a', model_2: 'b', g1_winner: 'model_1', turn: 1 });
     expect(thrown(() => parseJudgments(pair, 'gpt-4_pair.jsonl')).message).toBe('missing key "model"');

@@ -40,19 +40,20 @@ describe('format', () => {
     expect(formatPercent(null)).toBe('n/a');
   });
 
-  it('formatRatio: "1.124x"', () => {
-    expect(formatRatio(6.5 / 5.785)).toBe('1.124x');
-    expect(formatRatio(0.5)).toBe('0.500x');
+  it('formatRatio: "1.12×", as the checks print ratios', () => {
+    expect(formatRatio(6.5 / 5.785)).toBe('1.12×');
+    expect(formatRatio(0.5)).toBe('0.50×');
     expect(formatRatio(NaN)).toBe('NaN');
   });
 
   it('formatValue / formatBounds follow the check unit', () => {
     expect(formatValue(0.031, 'relative')).toBe('+3.1 %');
-    expect(formatValue(1.1245, 'ratio')).toBe('1.125x');
-    expect(formatValue(-0.21, 'score')).toBe('-0.21');
+    expect(formatValue(1.1245, 'ratio')).toBe('1.12×');
+    expect(formatValue(-0.21, 'score')).toBe('-0.21 points');
+    expect(formatValue(0.09375, 'score')).toBe('+0.09 points');
     expect(formatValue(null, 'absolute')).toBe('n/a');
     expect(formatBounds({ pass: 0.01, fail: 0.02 }, 'relative')).toBe('1 % / 2 %');
-    expect(formatBounds({ pass: -0.5 }, 'score')).toBe('-0.5 / -');
+    expect(formatBounds({ pass: -0.5 }, 'score')).toBe('-0.50 points / -');
     expect(formatBounds({}, 'ratio')).toBe('-');
   });
 

@@ -82,7 +82,7 @@ describe('renderJunit', () => {
     expect(tc.every((c) => c.attrs.classname === 'torchacc-llama')).toBe(true);
     expect(tc.every((c) => c.children.every((ch) => ch.name === 'system-out'))).toBe(true);
     expect(tc[3].children[0].text).toBe(
-      'verdict: INFO\nvalue: 1.124x\nbounds (pass / fail): -\nreason: speedup 1.124x\nbaseline: 5.785\ncandidate: 6.5',
+      'verdict: INFO\nvalue: 1.12× of baseline (faster)\nbounds (pass / fail): -\nreason: speedup 1.124x\nbaseline: 5.785\ncandidate: 6.5',
     );
   });
 
@@ -99,6 +99,25 @@ describe('renderJunit', () => {
     expect(c.children[0]).toMatchObject({ name: 'error', attrs: { type: 'invalid' } });
     expect(c.children[0].text).toContain('ci_low: -0.21');
     expect(d.children[0].name).toBe('system-out');
+  });
+
+  it('follows fail-on: under the action\'s fail-on "fail" an INCONCLUSIVE check is <skipped>, not <failure> (the step passes)', () => {
+    const r: GateResult = passResult();
+    r.verdict = 'inconclusive';
+    r.checks[1].verdict = 'inconclusive';
+    const lenient = parseXml(renderJunit(r, { ...CTX, failOn: ['invalid', 'fail'] }));
+    expect(lenient.children[0].attrs).toMatchObject({ failures: '0', errors: '0', skipped: '1' });
+    const b = cases(lenient)[1];
+    expect(b.children[0].name).toBe('skipped');
+    expect(b.children[0].attrs.message).toMatch(/^INCONCLUSIVE \(not a failure under fail-on: fail\): /);
+    expect(b.children[1]).toMatchObject({ name: 'system-out' });
+    expect(b.children[1].text).toContain('verdict: INCONCLUSIVE');
+    // fail-on "fail,inconclusive" (and the CLI, which exits 3): a failure.
+    for (const ctx of [{ ...CTX, failOn: ['invalid', 'fail', 'inconclusive'] }, CTX]) {
+      const strict = parseXml(renderJunit(r, ctx));
+      expect(strict.children[0].attrs).toMatchObject({ failures: '1', skipped: '0' });
+      expect(cases(strict)[1].children[0]).toMatchObject({ name: 'failure', attrs: { type: 'inconclusive' } });
+    }
   });
 
   it('adds test cases for stages that did not finish and for input problems, so INVALID is never green', () => {

@@ -49,13 +49,13 @@ describe('renderReportMarkdown', () => {
       '| Whole-run train loss (train-loss) | ✅ PASS | +0.00472 % | pass \\|Δ\\| ≤ 0.5 %, fail &gt; 1 % | relative difference +0.00472 % &lt;= 0.5 % |\n',
     );
     expect(md).toContain('| Throughput (speed) | ℹ️ INFO | 1.12× of baseline (faster) | reported | speedup 1.124x |\n');
-    expect(md).toContain('| Metric | Torch | TorchAcc | Δ |\n');
-    expect(md).toContain('| Train loss | 2.091633 | 2.091732 | +0.00472 % |\n');
+    expect(md).toContain('| Metric | Torch | TorchAcc | Δ (candidate − baseline) |\n');
+    expect(md).toContain('| Train loss | 2.091632914827291 | 2.0917317353245495 | +0.00472 % |\n');
     expect(md).toContain('| Train steps per second | 5.785 | 6.5 | +12.4 %: candidate 1.12× of baseline (faster) |\n');
-    expect(md).toContain('| MT-Bench score | 1.1125 | 1.100629 | -0.01187 points |\n');
+    expect(md).toContain('| MT-Bench score | 1.1125 | 1.100629 | -0.01 points |\n');
     expect(md).toContain('Original model MT-Bench score: 1.4625\n');
     expect(md).toContain('|  | Original | Torch | TorchAcc |\n');
-    expect(md).toContain('| **Average** | **1.4625** | **1.1125** | **1.1006** |\n');
+    expect(md).toContain('| **Average** | **1.4625** | **1.1125** | **1.100629** |\n');
     expect(md).toContain('| Dropped (score -1) | 0 | 0 | 1 |\n');
     expect(md).toContain('| math | 1.05 (n=20) | 1.05 (n=20) | 1 (n=20) |\n');
     // FastChat's category order.
@@ -150,7 +150,7 @@ describe('renderReportMarkdown', () => {
     expect(md).not.toContain('<script>');
     expect(md).toContain('**FAIL &lt;/details&gt;&lt;!-- accuracy-gate:other --&gt; \\[x\\](https://evil) \\| \\*bold\\***');
     expect(md).toContain('| a \\| b c &lt;script&gt;alert(1)&lt;/script&gt; &amp; \\`code\\` |');
-    expect(md).toContain('| Metric | Torch | Torch\\|Acc | Δ |');
+    expect(md).toContain('| Metric | Torch | Torch\\|Acc | Δ (candidate − baseline) |');
     expect(md).not.toContain('javascript:');
     expect(md).toContain('[Result artifact](https://x.test/a%28b%29%22c)');
   });

@@ -49,6 +49,7 @@ describe('renderResultLog', () => {
 
 ====================== Gate Verdict ======================
 Verdict                         = PASS
+Headline                        = PASS: TorchAcc matches Torch within every bound
 MT-Bench model id Original      = Llama-3.2-1B_20241205_223009
 MT-Bench model id Torch         = torch_ckpt_20241205_230101
 MT-Bench model id TorchAcc      = acc_ckpt_20241205_233502
@@ -80,6 +81,7 @@ More details can be found in    = ./result/20250101_000000
 
 ====================== Gate Verdict ======================
 Verdict                         = FAIL
+Headline                        = FAIL: TorchAcc loss is NaN from step 150 (training diverged)
 check finite                    = FAIL (TorchAcc loss is NaN at step 150)
 check loss-curve                = FAIL (gap is Infinity after step 150)
 stage train-candidate           = ABORTED (loss NaN at step 150; signal SIGTERM; log acc_training.log)
@@ -94,6 +96,7 @@ early abort                     = step 200 (loss is NaN at step 150)
     const text = renderResultLog(invalidResult(), CTX);
     expect(text.split('\n').slice(16).join('\n')).toBe(`====================== Gate Verdict ======================
 Verdict                         = INVALID
+Headline                        = INVALID: 2 input problems (TorchAcc outputs missing)
 MT-Bench model id Original      = Llama-3.2-1B_x
 check train-loss                = INVALID (TorchAcc train_loss missing)
 stage train-candidate           = FAILED (exit code 1; log acc_training.log)

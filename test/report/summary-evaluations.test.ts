@@ -82,8 +82,10 @@ describe('report.md: Other evaluations', () => {
     const md = renderReportMarkdown(withEvaluations(), CTX);
     expect(md).toContain('### Other evaluations');
     expect(md).toMatch(/\| Eval loss per document \(token-weighted mean, 2 docs\) \| 1\.75 \| NaN \| n\/a \|/);
-    expect(md).toMatch(/\| lm-eval arc\\_easy \(acc\\_norm,none\) \| 0\.66 ± 0\.0098 \| 0\.67 \| \+0\.01 \|/);
-    expect(md).toMatch(/\| pass@1 \(higher is better\) \| 0\.42 \| 0\.4 \| -0\.02 \|/);
+    expect(md).toMatch(/\| lm-eval arc\\_easy \(acc\\_norm,none\) \| 0\.66 ± 0\.0098 \| 0\.67 \| \+0\.01 \(absolute\) \|/);
+    expect(md).toMatch(/\| pass@1 \(higher is better\) \| 0\.42 \| 0\.4 \| -0\.02 \(absolute\) \|/);
+    // The Δ column says what it holds: the loss checks above are relative, these are not.
+    expect(md).toContain('| Evaluation | Torch | TorchAcc | Δ (candidate − baseline) |');
     expect(md.indexOf('### Other evaluations')).toBeGreaterThan(md.indexOf('### MT-Bench'));
     expect(renderReportMarkdown(passResult(), CTX)).not.toContain('Other evaluations');
   });

@@ -1,0 +1,78 @@
+// The cache key through `node dist/cli.js run` (issue 22 item 10): a baseline trained on one GPU
+// is not reused for four, nor one trained from model A for model B with the same file names and
+// sizes. A stand-in nvidia-smi lists four GPUs, so preflight accepts "0,1,2,3" on any machine.
+import { describe, expect, it } from 'vitest';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { ExitCode } from '../../src/constants.js';
+import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+
+const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
+
+function setup() {
+  const dir = tempDir('cache-key-int-');
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(path.join(bin, 'nvidia-smi'), '#!/bin/sh\ncase "$*" in *--query-gpu=index*) printf "0\\n1\\n2\\n3\\n";; esac\nexit 0\n');
+  chmodSync(path.join(bin, 'nvidia-smi'), 0o755);
+  const model = path.join(dir, 'model');
+  mkdirSync(model);
+  writeFileSync(path.join(model, 'config.json'), '{"model_type": "llama"}\n');
+  writeFileSync(path.join(model, 'model.safetensors'), Buffer.alloc(2048, 'a'));
+  const count = path.join(dir, 'baseline-runs');
+  const write = (gpus: string) => {
+    const cfg = path.join(dir, 'gate.yml');
+    const baseline = `echo run >> ${count} && ${process.execPath} ${REPLAY} --run ${path.join(RECORDED, 'eager')} --output {output} --speed 25`;
+    writeFileSync(
+      cfg,
+      stringify({
+        name: 'key-int',
+        model,
+        workdir: dir,
+        'result-dir': 'result',
+        arms: {
+          baseline: { label: 'Torch', slug: 'torch', train: baseline, gpus },
+          candidate: { label: 'TorchAcc', slug: 'acc', train: [process.execPath, REPLAY, '--run', path.join(RECORDED, 'compile'), '--output', '{output}', '--speed', '25'], gpus },
+        },
+        cache: { enabled: true, dir: path.join(dir, 'cache'), fingerprint: 'echo torch-2.4' },
+        lock: { enabled: false },
+      }),
+    );
+    return cfg;
+  };
+  const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
+  const trained = () => readFileSync(count, 'utf8').trim().split('\n').length;
+  const lastStatus = () => {
+    const runs = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+    const s = JSON.parse(readFileSync(path.join(dir, 'result', runs.at(-1) as string, 'summary.json'), 'utf8'));
+    return s.stages.find((x: { id: string }) => x.id === 'train-baseline').status as string;
+  };
+  return { dir, model, write, env, trained, lastStatus };
+}
+
+describe('cache key through the CLI', () => {
+  it('a baseline trained on GPU "0" is reused for "0" but not for "0,1,2,3"', async () => {
+    const j = setup();
+    expect((await runCli(['run', '--config', j.write('0'), '--write-cache'], { env: j.env })).code).toBe(ExitCode.Pass);
+    expect((await runCli(['run', '--config', j.write('0')], { env: j.env })).code).toBe(ExitCode.Pass);
+    expect(j.lastStatus()).toBe('cached');
+    const four = await runCli(['run', '--config', j.write('0,1,2,3')], { env: j.env });
+    expect(four.code, four.stderr).toBe(ExitCode.Pass);
+    expect(j.lastStatus()).toBe('ok');
+    expect(j.trained()).toBe(2);
+  }, 60_000);
+
+  it('model B (same file names and sizes, other weights) does not reuse model A\'s baseline', async () => {
+    const j = setup();
+    const cfg = j.write('0');
+    expect((await runCli(['run', '--config', cfg, '--write-cache'], { env: j.env })).code).toBe(ExitCode.Pass);
+    const weights = path.join(j.model, 'model.safetensors');
+    writeFileSync(weights, Buffer.alloc(2048, 'b'));
+    utimesSync(weights, new Date('2031-01-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z'));
+    const r = await runCli(['run', '--config', cfg], { env: j.env });
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    expect(j.lastStatus()).toBe('ok');
+    expect(j.trained()).toBe(2);
+  }, 60_000);
+});
