@@ -1199,7 +1199,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path30 = __require("node:path");
+    var path34 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2212,9 +2212,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path30.resolve(baseDir, baseName);
+          const localBin = path34.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path30.extname(baseName))) return void 0;
+          if (sourceExt.includes(path34.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2232,17 +2232,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path30.resolve(
-            path30.dirname(resolvedScriptPath),
+          executableDir = path34.resolve(
+            path34.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path30.basename(
+            const legacyName = path34.basename(
               this._scriptPath,
-              path30.extname(this._scriptPath)
+              path34.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2253,7 +2253,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path30.extname(executableFile));
+        launchWithNode = sourceExt.includes(path34.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -2664,7 +2664,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
         const negativeNumberArg = (arg) => {
           if (!/^-(\d+|\d*\.\d+)(e[+-]?\d+)?$/.test(arg)) return false;
           return !this._getCommandAndAncestors().some(
-            (cmd) => cmd.options.map((opt) => opt.short).some((short) => /^-\d$/.test(short))
+            (cmd) => cmd.options.map((opt) => opt.short).some((short2) => /^-\d$/.test(short2))
           );
         };
         let activeVariadicOption = null;
@@ -3168,7 +3168,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path30.basename(filename, path30.extname(filename));
+        this._name = path34.basename(filename, path34.extname(filename));
         return this;
       }
       /**
@@ -3182,9 +3182,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path31) {
-        if (path31 === void 0) return this._executableDir;
-        this._executableDir = path31;
+      executableDir(path35) {
+        if (path35 === void 0) return this._executableDir;
+        this._executableDir = path35;
         return this;
       }
       /**
@@ -3539,17 +3539,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path30) {
-      const ctrl = callVisitor(key, node, visitor, path30);
+    function visit_(key, node, visitor, path34) {
+      const ctrl = callVisitor(key, node, visitor, path34);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path30, ctrl);
-        return visit_(key, ctrl, visitor, path30);
+        replaceNode(key, path34, ctrl);
+        return visit_(key, ctrl, visitor, path34);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path30 = Object.freeze(path30.concat(node));
+          path34 = Object.freeze(path34.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path30);
+            const ci = visit_(i, node.items[i], visitor, path34);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3560,13 +3560,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path30 = Object.freeze(path30.concat(node));
-          const ck = visit_("key", node.key, visitor, path30);
+          path34 = Object.freeze(path34.concat(node));
+          const ck = visit_("key", node.key, visitor, path34);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path30);
+          const cv = visit_("value", node.value, visitor, path34);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3587,17 +3587,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path30) {
-      const ctrl = await callVisitor(key, node, visitor, path30);
+    async function visitAsync_(key, node, visitor, path34) {
+      const ctrl = await callVisitor(key, node, visitor, path34);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path30, ctrl);
-        return visitAsync_(key, ctrl, visitor, path30);
+        replaceNode(key, path34, ctrl);
+        return visitAsync_(key, ctrl, visitor, path34);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path30 = Object.freeze(path30.concat(node));
+          path34 = Object.freeze(path34.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path30);
+            const ci = await visitAsync_(i, node.items[i], visitor, path34);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3608,13 +3608,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path30 = Object.freeze(path30.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path30);
+          path34 = Object.freeze(path34.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path34);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path30);
+          const cv = await visitAsync_("value", node.value, visitor, path34);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3641,23 +3641,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path30) {
+    function callVisitor(key, node, visitor, path34) {
       if (typeof visitor === "function")
-        return visitor(key, node, path30);
+        return visitor(key, node, path34);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path30);
+        return visitor.Map?.(key, node, path34);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path30);
+        return visitor.Seq?.(key, node, path34);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path30);
+        return visitor.Pair?.(key, node, path34);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path30);
+        return visitor.Scalar?.(key, node, path34);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path30);
+        return visitor.Alias?.(key, node, path34);
       return void 0;
     }
-    function replaceNode(key, path30, node) {
-      const parent = path30[path30.length - 1];
+    function replaceNode(key, path34, node) {
+      const parent = path34[path34.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -4269,10 +4269,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path30, value2) {
+    function collectionFromPath(schema, path34, value2) {
       let v = value2;
-      for (let i = path30.length - 1; i >= 0; --i) {
-        const k = path30[i];
+      for (let i = path34.length - 1; i >= 0; --i) {
+        const k = path34[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4291,7 +4291,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path30) => path30 == null || typeof path30 === "object" && !!path30[Symbol.iterator]().next().done;
+    var isEmptyPath = (path34) => path34 == null || typeof path34 === "object" && !!path34[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4321,11 +4321,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path30, value2) {
-        if (isEmptyPath(path30))
+      addIn(path34, value2) {
+        if (isEmptyPath(path34))
           this.add(value2);
         else {
-          const [key, ...rest] = path30;
+          const [key, ...rest] = path34;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value2);
@@ -4339,8 +4339,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path30) {
-        const [key, ...rest] = path30;
+      deleteIn(path34) {
+        const [key, ...rest] = path34;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -4354,8 +4354,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path30, keepScalar) {
-        const [key, ...rest] = path30;
+      getIn(path34, keepScalar) {
+        const [key, ...rest] = path34;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -4373,8 +4373,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path30) {
-        const [key, ...rest] = path30;
+      hasIn(path34) {
+        const [key, ...rest] = path34;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -4384,8 +4384,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path30, value2) {
-        const [key, ...rest] = path30;
+      setIn(path34, value2) {
+        const [key, ...rest] = path34;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -6900,9 +6900,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path30, value2) {
+      addIn(path34, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path30, value2);
+          this.contents.addIn(path34, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -6977,14 +6977,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path30) {
-        if (Collection.isEmptyPath(path30)) {
+      deleteIn(path34) {
+        if (Collection.isEmptyPath(path34)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path30) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path34) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -6999,10 +6999,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path30, keepScalar) {
-        if (Collection.isEmptyPath(path30))
+      getIn(path34, keepScalar) {
+        if (Collection.isEmptyPath(path34))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path30, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path34, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7013,10 +7013,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path30) {
-        if (Collection.isEmptyPath(path30))
+      hasIn(path34) {
+        if (Collection.isEmptyPath(path34))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path30) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path34) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7033,13 +7033,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path30, value2) {
-        if (Collection.isEmptyPath(path30)) {
+      setIn(path34, value2) {
+        if (Collection.isEmptyPath(path34)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path30), value2);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path34), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path30, value2);
+          this.contents.setIn(path34, value2);
         }
       }
       /**
@@ -9000,9 +9000,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path30) => {
+    visit.itemAtPath = (cst, path34) => {
       let item = cst;
-      for (const [field, index] of path30) {
+      for (const [field, index] of path34) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -9011,23 +9011,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path30) => {
-      const parent = visit.itemAtPath(cst, path30.slice(0, -1));
-      const field = path30[path30.length - 1][0];
+    visit.parentCollection = (cst, path34) => {
+      const parent = visit.itemAtPath(cst, path34.slice(0, -1));
+      const field = path34[path34.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path30, item, visitor) {
-      let ctrl = visitor(item, path30);
+    function _visit(path34, item, visitor) {
+      let ctrl = visitor(item, path34);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path30.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path34.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9038,10 +9038,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path30);
+            ctrl = ctrl(item, path34);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path30) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path34) : ctrl;
     }
     exports.visit = visit;
   }
@@ -13743,7 +13743,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve23.call(this, root, ref);
+      let _sch = resolve27.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -13770,7 +13770,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve23(root, ref) {
+    function resolve27(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -14021,8 +14021,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path30) {
-      let input = path30;
+    function removeDotSegments(path34) {
+      let input = path34;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -14096,11 +14096,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path30) {
-      if (path30 === "" || path30[0] === "/") {
-        return removeDotSegments(path30);
+    function removeDotSegmentsRelative(path34) {
+      if (path34 === "" || path34[0] === "/") {
+        return removeDotSegments(path34);
       }
-      const segments = path30.split("/");
+      const segments = path34.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -14463,8 +14463,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path30 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path30 && path30 !== "/" ? path30 : void 0;
+        const path34 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path34 && path34 !== "/" ? path34 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -14634,7 +14634,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve23(baseURI, relativeURI, options) {
+    function resolve27(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -14670,50 +14670,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative5, options, skipNormalization) {
+    function resolveComponent(base, relative7, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse(serialize(base, options), options);
-        relative5 = parse(serialize(relative5, options), options);
+        relative7 = parse(serialize(relative7, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative5.scheme) {
-        target.scheme = relative5.scheme;
-        target.userinfo = relative5.userinfo;
-        target.host = relative5.host;
-        target.port = relative5.port;
-        target.path = removeDotSegments(relative5.path || "");
-        target.query = relative5.query;
+      if (!options.tolerant && relative7.scheme) {
+        target.scheme = relative7.scheme;
+        target.userinfo = relative7.userinfo;
+        target.host = relative7.host;
+        target.port = relative7.port;
+        target.path = removeDotSegments(relative7.path || "");
+        target.query = relative7.query;
       } else {
-        if (relative5.userinfo !== void 0 || relative5.host !== void 0 || relative5.port !== void 0) {
-          target.userinfo = relative5.userinfo;
-          target.host = relative5.host;
-          target.port = relative5.port;
-          target.path = removeDotSegments(relative5.path || "");
-          target.query = relative5.query;
+        if (relative7.userinfo !== void 0 || relative7.host !== void 0 || relative7.port !== void 0) {
+          target.userinfo = relative7.userinfo;
+          target.host = relative7.host;
+          target.port = relative7.port;
+          target.path = removeDotSegments(relative7.path || "");
+          target.query = relative7.query;
         } else {
-          if (!relative5.path) {
+          if (!relative7.path) {
             target.path = base.path;
-            if (relative5.query !== void 0) {
-              target.query = relative5.query;
+            if (relative7.query !== void 0) {
+              target.query = relative7.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative5.path[0] === "/") {
-              target.path = removeDotSegments(relative5.path);
+            if (relative7.path[0] === "/") {
+              target.path = removeDotSegments(relative7.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative5.path;
+                target.path = "/" + relative7.path;
               } else if (!base.path) {
-                target.path = relative5.path;
+                target.path = relative7.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative5.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative7.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative5.query;
+            target.query = relative7.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -14721,7 +14721,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative5.fragment;
+      target.fragment = relative7.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -15025,7 +15025,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve23,
+      resolve: resolve27,
       resolveComponent,
       equal,
       serialize,
@@ -17794,7 +17794,7 @@ import * as path9 from "node:path";
 
 // src/config/load-config.ts
 import { readFileSync } from "node:fs";
-import { isAbsolute, relative, resolve as resolve2 } from "node:path";
+import { basename, dirname, isAbsolute, relative, resolve as resolve2 } from "node:path";
 
 // src/config/defaults.ts
 import { existsSync } from "node:fs";
@@ -17810,7 +17810,8 @@ var DEFAULT_POLICY = {
   lmEval: { enabled: true, margin: 0.01, confidence: 0.95, resamples: 1e4, seed: 20241205 },
   custom: { enabled: true, confidence: 0.95, resamples: 1e4, seed: 20241205 },
   mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 1e4, seed: 20241205, floor: 3, maxMissing: 0.05 },
-  speed: { enabled: true, warnBelow: 1, warmupFraction: 0.05 }
+  // 0.9: recorded A/A pairs differ by up to 5 % in median step time (docs/policy.md); 0.99× is noise.
+  speed: { enabled: true, warnBelow: 0.9, warmupFraction: 0.05 }
 };
 function resolvePolicy(overrides = {}) {
   const out = structuredClone(DEFAULT_POLICY);
@@ -18197,14 +18198,14 @@ function readYaml(text) {
   } catch (e) {
     return { line: 1, message: `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   }
-  return { data, lineOf: (path30) => lineOfPath(doc, lineCounter, path30) };
+  return { data, lineOf: (path34) => lineOfPath(doc, lineCounter, path34) };
 }
 function isSyntaxProblem(x) {
   return "message" in x;
 }
-function formatPath(path30) {
+function formatPath(path34) {
   let out = "";
-  for (const seg of path30) {
+  for (const seg of path34) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -18214,10 +18215,10 @@ function firstLine(message) {
   const first = message.split("\n")[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, "").trim();
 }
-function lineOfPath(doc, counter, path30) {
+function lineOfPath(doc, counter, path34) {
   let node = doc.contents;
   let line = 1;
-  for (const seg of path30) {
+  for (const seg of path34) {
     if ((0, import_yaml.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
@@ -18253,8 +18254,8 @@ var EVALUATOR_CONTEXT = {
 var PATH_CONTEXT = { allowed: ["arm", "slug", "output", "result_dir"], what: "an evaluation file path" };
 function crossCheckIssues(config, raw2) {
   const issues = [];
-  const add = (path30, message) => {
-    issues.push({ path: path30, text: `${formatPath(path30)}: ${message}` });
+  const add = (path34, message) => {
+    issues.push({ path: path34, text: `${formatPath(path34)}: ${message}` });
   };
   const reserved = new Set(Object.values(PLACEHOLDER_ENV));
   for (const role of ARM_ROLES) {
@@ -18339,20 +18340,20 @@ function evaluatorIssues(config, raw2, add, reserved) {
   }
   if (custom2) checkPath(add, ["evaluations", "custom", "file"], custom2.file);
 }
-function checkPath(add, path30, template) {
+function checkPath(add, path34, template) {
   const problem = commandProblem([template], PATH_CONTEXT);
   if (problem) {
-    add(path30, problem.message);
+    add(path34, problem.message);
     return;
   }
   const perArm = /\{(arm|slug|output)\}/.test(template);
   if (!perArm && (isAbsolutePath(template) || template.startsWith("{result_dir}"))) {
-    add(path30, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+    add(path34, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
   }
 }
-function checkCommand(add, path30, cmd, ctx) {
+function checkCommand(add, path34, cmd, ctx) {
   const problem = commandProblem(cmd, ctx);
-  if (problem) add(problem.index === void 0 ? path30 : [...path30, problem.index], problem.message);
+  if (problem) add(problem.index === void 0 ? path34 : [...path34, problem.index], problem.message);
 }
 function normal(p) {
   return posix2.normalize(p.replace(/\\/g, "/")).replace(/\/+$/, "");
@@ -18970,7 +18971,8 @@ var config_schema_default = {
             "warn-below": {
               type: "number",
               exclusiveMinimum: 0,
-              default: 1
+              default: 0.9,
+              description: "Warn when candidate / baseline is below this; 0.9 leaves room for run-to-run noise (A/A pairs: 0.95-0.99x per step)."
             },
             "warmup-fraction": {
               type: "number",
@@ -19250,30 +19252,30 @@ function schemaIssues(data) {
   for (const e of validate.errors ?? []) {
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
     if (e.keyword === "if") continue;
-    const path30 = typedPath(e.instancePath, data);
+    const path34 = typedPath(e.instancePath, data);
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
       const known = Object.keys(e.parentSchema.properties ?? {});
       const guess = suggest(key, known);
-      const full = formatPath([...path30, key]);
+      const full = formatPath([...path34, key]);
       issue = {
-        path: [...path30, key],
+        path: [...path34, key],
         text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known.join(", ")})`
       };
-      if (guess) typos.set(formatPath(path30), guess);
+      if (guess) typos.set(formatPath(path34), guess);
     } else if (e.keyword === "required") {
       const key = String(e.params.missingProperty);
-      issue = { path: [...path30, key], text: `${formatPath([...path30, key])}: is required` };
-      missing.push({ parent: path30, key, issue });
+      issue = { path: [...path34, key], text: `${formatPath([...path34, key])}: is required` };
+      missing.push({ parent: path34, key, issue });
     } else if (e.keyword === "propertyNames") {
       const key = String(e.params.propertyName);
       issue = {
-        path: [...path30, key],
-        text: `${formatPath([...path30, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
+        path: [...path34, key],
+        text: `${formatPath([...path34, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
       };
     } else {
-      issue = { path: path30, text: `${formatPath(path30) || "(top level)"}: ${describe(e)}` };
+      issue = { path: path34, text: `${formatPath(path34) || "(top level)"}: ${describe(e)}` };
     }
     const id = formatPath(issue.path);
     if (seen.has(id)) continue;
@@ -19382,17 +19384,17 @@ function builtinRaw() {
   return structuredClone(builtinCache);
 }
 var isMap2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-function mergeOver(base, over, path30 = []) {
+function mergeOver(base, over, path34 = []) {
   const out = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (isMap2(b) && isMap2(v)) {
       let baseMap = b;
-      if (path30.length === 1 && path30[0] === "arms" && v.label !== void 0) {
+      if (path34.length === 1 && path34[0] === "arms" && v.label !== void 0) {
         const { slug: _slug, output: _output, ...rest } = b;
         baseMap = rest;
       }
-      out[k] = mergeOver(baseMap, v, [...path30, k]);
+      out[k] = mergeOver(baseMap, v, [...path34, k]);
     } else out[k] = v;
   }
   return out;
@@ -19530,19 +19532,22 @@ function policyOverrides(raw2) {
 }
 
 // src/config/load-config.ts
-function loadConfig(path30, cwd) {
-  const file = resolve2(cwd, path30 ?? DEFAULT_CONFIG_PATH);
+function loadConfig(path34, cwd) {
+  const file = resolve2(cwd, path34 ?? DEFAULT_CONFIG_PATH);
   const shown = displayPath(file, cwd);
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" && path30 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE };
+    if (code === "ENOENT" && path34 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE, baseDir: resolve2(cwd) };
     const why = code === "ENOENT" ? "config file not found" : code === "EISDIR" ? "is a directory, not a config file" : errorMessage(e);
     throw new ConfigError(`${shown}: ${why}`, shown);
   }
-  return { config: parseConfig(text, shown), source: shown };
+  return { config: parseConfig(text, shown), source: shown, baseDir: configBaseDir(file, cwd) };
+}
+function configBaseDir(file, cwd) {
+  return basename(dirname(file)) === ".github" ? dirname(dirname(file)) : resolve2(cwd);
 }
 function displayPath(file, cwd) {
   const rel = relative(resolve2(cwd), file);
@@ -19594,36 +19599,59 @@ function sha256(text) {
   return createHash("sha256").update(text).digest("hex");
 }
 
+// src/config/bound-warnings.ts
+var RELATIVE_CHECKS = [
+  ["train-loss", "trainLoss"],
+  ["loss-curve", "lossCurve"],
+  ["loss-tail", "lossTail"],
+  ["eval-loss", "evalLoss"],
+  ["eval-loss-docs", "evalLossDocs"]
+];
+var SUSPICIOUS_RELATIVE_BOUND = 0.2;
+function boundWarnings(config) {
+  const out = [];
+  for (const [key, field] of RELATIVE_CHECKS) {
+    const policy = config.checks[field];
+    for (const side of ["pass", "fail"]) {
+      const v = policy[side];
+      if (policy.enabled && v >= SUSPICIOUS_RELATIVE_BOUND) {
+        out.push(`checks.${key}.${side}: ${v} is ${+(v * 100).toPrecision(4)} %; relative bounds are fractions (0.005 = 0.5 %): write ${+(v / 100).toPrecision(4)} for ${v} %`);
+      }
+    }
+  }
+  return out;
+}
+
 // src/engine/load-inputs.ts
 import * as path7 from "node:path";
 import { existsSync as existsSync5 } from "node:fs";
 
 // src/readers/trainer-output.ts
 import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
-import { basename, join as join3 } from "node:path";
+import { basename as basename2, join as join3 } from "node:path";
 
 // src/readers/files.ts
 import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { isAscii } from "node:buffer";
-function readText(path30) {
+function readText(path34) {
   try {
-    const buf = readFileSync2(path30);
+    const buf = readFileSync2(path34);
     return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
   } catch (e) {
-    throw new ParseError(fsReason(e), path30);
+    throw new ParseError(fsReason(e), path34);
   }
 }
-function isFile(path30) {
+function isFile(path34) {
   try {
-    return statSync(path30).isFile();
+    return statSync(path34).isFile();
   } catch {
     return false;
   }
 }
-function isDir(path30) {
+function isDir(path34) {
   try {
-    return statSync(path30).isDirectory();
+    return statSync(path34).isDirectory();
   } catch {
     return false;
   }
@@ -19636,12 +19664,12 @@ function fsReason(e) {
   return `cannot read: ${e.message}`;
 }
 var CHUNK = 1 << 16;
-function readTextChunks(path30, onText) {
+function readTextChunks(path34, onText) {
   let fd;
   try {
-    fd = openSync(path30, "r");
+    fd = openSync(path34, "r");
   } catch (e) {
-    throw new ParseError(fsReason(e), path30);
+    throw new ParseError(fsReason(e), path34);
   }
   try {
     const buf = Buffer.alloc(CHUNK);
@@ -19651,7 +19679,7 @@ function readTextChunks(path30, onText) {
       try {
         n = readSync(fd, buf, 0, CHUNK, null);
       } catch (e) {
-        throw new ParseError(fsReason(e), path30);
+        throw new ParseError(fsReason(e), path34);
       }
       if (n === 0) break;
       onText(decoder.write(buf.subarray(0, n)));
@@ -19924,26 +19952,26 @@ function expectObject(value2, where, what = "the top level") {
 function wrongType(where, key, expected, value2) {
   return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value2)}`, where.file, where.line, key);
 }
-function optionalNumber(obj, key, where, path30 = key) {
+function optionalNumber(obj, key, where, path34 = key) {
   if (!(key in obj)) return void 0;
   const value2 = obj[key];
-  if (typeof value2 !== "number") throw wrongType(where, path30, "a number", value2);
+  if (typeof value2 !== "number") throw wrongType(where, path34, "a number", value2);
   return value2;
 }
-function requiredNumber(obj, key, where, path30 = key) {
-  const value2 = optionalNumber(obj, key, where, path30);
-  if (value2 === void 0) throw new ParseError(`missing key "${path30}"`, where.file, where.line, path30);
+function requiredNumber(obj, key, where, path34 = key) {
+  const value2 = optionalNumber(obj, key, where, path34);
+  if (value2 === void 0) throw new ParseError(`missing key "${path34}"`, where.file, where.line, path34);
   return value2;
 }
-function requiredInteger(obj, key, where, path30 = key) {
-  const value2 = requiredNumber(obj, key, where, path30);
-  if (!Number.isInteger(value2)) throw wrongType(where, path30, "an integer", value2);
+function requiredInteger(obj, key, where, path34 = key) {
+  const value2 = requiredNumber(obj, key, where, path34);
+  if (!Number.isInteger(value2)) throw wrongType(where, path34, "an integer", value2);
   return value2;
 }
-function requiredString(obj, key, where, path30 = key) {
-  if (!(key in obj)) throw new ParseError(`missing key "${path30}"`, where.file, where.line, path30);
+function requiredString(obj, key, where, path34 = key) {
+  if (!(key in obj)) throw new ParseError(`missing key "${path34}"`, where.file, where.line, path34);
   const value2 = obj[key];
-  if (typeof value2 !== "string") throw wrongType(where, path30, "a string", value2);
+  if (typeof value2 !== "string") throw wrongType(where, path34, "a string", value2);
   return value2;
 }
 function forEachJsonlLine(text, each) {
@@ -20248,14 +20276,14 @@ function addEntry(state, perEpoch, entry, i, file) {
     perEpoch.add(fast.step, entry.epoch);
     return;
   }
-  const path30 = `log_history[${i}].`;
-  if (!isObject(entry)) throw new ParseError(`"${path30.slice(0, -1)}" should be an object`, file, void 0, path30.slice(0, -1));
+  const path34 = `log_history[${i}].`;
+  if (!isObject(entry)) throw new ParseError(`"${path34.slice(0, -1)}" should be an object`, file, void 0, path34.slice(0, -1));
   const where = { file };
   if ("loss" in entry) {
-    const point = lossPoint(entry, where, path30);
+    const point = lossPoint(entry, where, path34);
     state.curve.push(point);
     perEpoch.add(point.step, entry.epoch);
-  } else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path30);
+  } else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path34);
 }
 function withStepsPerEpoch(state, perEpoch) {
   const value2 = perEpoch.value;
@@ -20273,15 +20301,15 @@ function fastLossPoint(entry) {
   if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
   return gradNorm !== void 0 ? { step, loss, gradNorm } : { step, loss };
 }
-function lossPoint(entry, where, path30) {
+function lossPoint(entry, where, path34) {
   const point = {
-    step: requiredInteger(entry, "step", where, path30 + "step"),
-    loss: requiredNumber(entry, "loss", where, path30 + "loss")
+    step: requiredInteger(entry, "step", where, path34 + "step"),
+    loss: requiredNumber(entry, "loss", where, path34 + "loss")
   };
-  const gradNorm = optionalNumber(entry, "grad_norm", where, path30 + "grad_norm");
+  const gradNorm = optionalNumber(entry, "grad_norm", where, path34 + "grad_norm");
   if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  optionalNumber(entry, "learning_rate", where, path30 + "learning_rate");
-  optionalNumber(entry, "epoch", where, path30 + "epoch");
+  optionalNumber(entry, "learning_rate", where, path34 + "learning_rate");
+  optionalNumber(entry, "epoch", where, path34 + "epoch");
   return point;
 }
 function isSorted(curve) {
@@ -20792,8 +20820,8 @@ var TrainingLogReader = class {
 };
 
 // src/readers/whole-run-loss.ts
-function checkWholeRunLoss(points, trainLoss, globalStep, loggingSteps) {
-  const curve = lastPerStep(points);
+function checkWholeRunLoss(points2, trainLoss, globalStep, loggingSteps) {
+  const curve = lastPerStep(points2);
   if (curve.length < 2 || !Number.isFinite(trainLoss) || curve.some((p) => !Number.isFinite(p.loss))) return { kind: "agrees" };
   const first = curve[0].step;
   const interval = curve[1].step - curve[0].step;
@@ -20838,12 +20866,12 @@ function checkWholeRunLoss(points, trainLoss, globalStep, loggingSteps) {
     note: `train_loss ${trainLoss} disagrees with the logged curve's whole-run mean ${curveMean.toPrecision(6)} beyond print rounding (a run resumed from a checkpoint? HF's train_loss then sums only the steps after the resume): the curve's mean is used`
   };
 }
-function lastPerStep(points) {
+function lastPerStep(points2) {
   let increasing = true;
-  for (let i = 1; i < points.length && increasing; i++) increasing = points[i].step > points[i - 1].step;
-  if (increasing) return points;
+  for (let i = 1; i < points2.length && increasing; i++) increasing = points2[i].step > points2[i - 1].step;
+  if (increasing) return points2;
   const byStep2 = /* @__PURE__ */ new Map();
-  for (const p of points) byStep2.set(p.step, p);
+  for (const p of points2) byStep2.set(p.step, p);
   return [...byStep2.values()].sort((a, b) => a.step - b.step);
 }
 function complete(curve, loggingSteps) {
@@ -20877,12 +20905,12 @@ function readTrainerOutput(dir, opts = {}) {
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join3(dir, "training.log");
   const read = (name, load) => {
-    const path30 = join3(dir, name);
-    if (!isFile(path30)) return void 0;
-    run.files.push(path30);
-    return load(path30);
+    const path34 = join3(dir, name);
+    if (!isFile(path34)) return void 0;
+    run.files.push(path34);
+    return load(path34);
   };
-  const readResults = (path30) => parseResultsJson(readText(path30), path30);
+  const readResults = (path34) => parseResultsJson(readText(path34), path34);
   const trainResults = read("train_results.json", readResults);
   const allResults = read("all_results.json", readResults);
   const evalResults = read("eval_results.json", readResults);
@@ -20895,10 +20923,10 @@ function readTrainerOutput(dir, opts = {}) {
     log = reader.finish();
   } else if (opts.log !== void 0) run.notes.push(`training log ${logPath} not found`);
   if (run.files.length === 0) {
-    const looked = ["train_results.json", "all_results.json", "eval_results.json", "trainer_state.json", basename(logPath)];
+    const looked = ["train_results.json", "all_results.json", "eval_results.json", "trainer_state.json", basename2(logPath)];
     throw new ParseError(`no trainer output found (looked for ${looked.join(", ")})`, dir);
   }
-  const logName = basename(logPath);
+  const logName = basename2(logPath);
   const sources = [
     ["train_results.json", trainResults],
     ["all_results.json", allResults],
@@ -20963,10 +20991,10 @@ function readTrainerOutput(dir, opts = {}) {
   if (log && log.stepTimes.length > 0) run.stepTimes = log.stepTimes;
   return run;
 }
-function readTrainerState(path30) {
-  const scanner = new TrainerStateScanner(path30);
-  readTextChunks(path30, (text) => scanner.push(text));
-  return scanner.finish() ?? parseWhole(readText(path30), path30);
+function readTrainerState(path34) {
+  const scanner = new TrainerStateScanner(path34);
+  readTextChunks(path34, (text) => scanner.push(text));
+  return scanner.finish() ?? parseWhole(readText(path34), path34);
 }
 function checkDir(dir) {
   let isDir2;
@@ -21006,6 +21034,9 @@ function parseJudgments(text, file, firstLine2 = 1) {
       line: lineNo
     };
     if (!Number.isFinite(row.score)) throw new ParseError(`"score" should be finite, got ${row.score}`, file, lineNo, "score");
+    if (row.score !== -1 && (row.score < 1 || row.score > 10)) {
+      throw new ParseError(`"score" should be -1 or between 1 and 10 (FastChat's judge scale), got ${row.score}`, file, lineNo, "score");
+    }
     if (row.turn < 1) throw new ParseError(`"turn" should be 1 or more, got ${row.turn}`, file, lineNo, "turn");
     if ("judge" in obj) row.judge = judgePair(obj.judge, file, lineNo);
     rows2.push(row);
@@ -21078,27 +21109,27 @@ function mean(values) {
   }
   return sum / values.length;
 }
-function readQuestionsFile(path30) {
-  return parseQuestions(readText(path30), path30);
+function readQuestionsFile(path34) {
+  return parseQuestions(readText(path34), path34);
 }
-function readJudgmentsFile(path30) {
-  return parseJudgments(readText(path30), path30);
+function readJudgmentsFile(path34) {
+  return parseJudgments(readText(path34), path34);
 }
-function fileSize(path30) {
+function fileSize(path34) {
   try {
-    return statSync3(path30).size;
+    return statSync3(path34).size;
   } catch (e) {
     if (e.code === "ENOENT") return 0;
-    throw new ParseError(fsReason(e), path30);
+    throw new ParseError(fsReason(e), path34);
   }
 }
-function readAppendedText(path30, byteOffset) {
-  const size = fileSize(path30);
-  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path30);
+function readAppendedText(path34, byteOffset) {
+  const size = fileSize(path34);
+  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path34);
   if (size < byteOffset) {
-    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path30);
+    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path34);
   }
-  const fd = openSync2(path30, "r");
+  const fd = openSync2(path34, "r");
   try {
     const buf = Buffer.alloc(size);
     let got = 0;
@@ -21109,7 +21140,7 @@ function readAppendedText(path30, byteOffset) {
     }
     const head = buf.subarray(0, Math.min(byteOffset, got));
     if (byteOffset > 0 && head[head.length - 1] !== 10) {
-      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path30);
+      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path34);
     }
     let firstLine2 = 1;
     for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) firstLine2++;
@@ -21194,8 +21225,8 @@ function parseEvalLosses(text, file) {
   if (rows2.length === 0) throw new ParseError("empty file", file);
   return rows2;
 }
-function readEvalLosses(path30) {
-  return parseEvalLosses(readText(path30), path30);
+function readEvalLosses(path34) {
+  return parseEvalLosses(readText(path34), path34);
 }
 
 // src/readers/find-files.ts
@@ -21813,7 +21844,11 @@ function num(x, digits = 2) {
   return x.toFixed(digits);
 }
 function ratio(x) {
-  return x === null || !Number.isFinite(x) ? "n/a" : `${x.toFixed(2)}x`;
+  return x === null || !Number.isFinite(x) ? "n/a" : `${x.toFixed(2)}×`;
+}
+function points(x) {
+  if (x === null || x === void 0 || Number.isNaN(x)) return "n/a";
+  return `${x > 0 ? "+" : ""}${num(x)} points`;
 }
 function finiteOrNull(x) {
   return x === null || x === void 0 || !Number.isFinite(x) ? null : x;
@@ -21927,11 +21962,11 @@ function checkFinite(training2) {
     return result({ ...common, verdict: "fail", reason: `training diverged: ${describeDivergence(cand)}` });
   }
   const checked = [baseline && "baseline", candidate && "candidate"].filter(Boolean).join(" and ");
-  const points = (baseline?.curve.length ?? 0) + (candidate?.curve.length ?? 0);
+  const points2 = (baseline?.curve.length ?? 0) + (candidate?.curve.length ?? 0);
   return result({
     ...common,
     verdict: "pass",
-    reason: `every logged loss, grad norm and final loss of the ${checked} is finite (${points} points)`
+    reason: `every logged loss, grad norm and final loss of the ${checked} is finite (${points2} points)`
   });
 }
 
@@ -22198,8 +22233,8 @@ function bootstrapMeanCi(values, resamples, confidence, seed) {
 }
 
 // src/checks/custom.ts
-function show2(x, relative5) {
-  return relative5 ? pct(x) : num(x, 4);
+function show2(x, relative7) {
+  return relative7 ? pct(x) : num(x, 4);
 }
 function checkMetric(name, custom2, policy) {
   const b = custom2.baseline?.metrics.find((m) => m.name === name);
@@ -22353,7 +22388,7 @@ function checkEvalLossDocs(evalDocs2, policy) {
     documentsBetter: better
   });
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
-  const what = `mean loss ${num(baseMean, 4)} vs ${num(candMean, 4)}: ${signedPct(rel)} (${conf} CI ${signedPct(ci.lower)} .. ${signedPct(ci.upper)}, ${ids.length} documents)`;
+  const what = `mean loss ${num(baseMean, 4)} vs ${num(candMean, 4)}: Δ ${formatPercent(rel)} (${conf} CI ${signedPct(ci.lower)} .. ${signedPct(ci.upper)}, ${ids.length} documents)`;
   const common = { ...head, value: rel, numbers };
   if (ids.length < policy.minDocuments) {
     return result({ ...common, verdict: "info", reason: `${what}: not gated, ${ids.length} documents < ${policy.minDocuments}` });
@@ -22535,12 +22570,9 @@ function compare(c) {
   if (c.verdict === "pass" && pass !== void 0) return `${value2} ${two ? "within" : "<="} ${show3(pass)}`;
   return value2;
 }
-function signed(x) {
-  return x !== null && x > 0 ? `+${num(x)}` : num(x);
-}
 function phrase(c) {
-  const short = SHORT[c.id] ?? c.id;
-  if (c.verdict === "invalid" || c.value === null) return `${short}: ${c.reason}`;
+  const short2 = SHORT[c.id] ?? c.id;
+  if (c.verdict === "invalid" || c.value === null) return `${short2}: ${c.reason}`;
   if (c.id === "finite") {
     if (c.verdict === "pass") return "losses finite";
     const step = c.numbers.candidateFirstBadStep;
@@ -22549,15 +22581,15 @@ function phrase(c) {
   if (c.id === "mtbench") {
     const ci = `CI ${num(c.numbers.ciLower)} .. ${num(c.numbers.ciUpper)}`;
     const margin = num(c.bounds.pass ?? null);
-    const diff = `MT-Bench Δ ${signed(c.value)} (${ci})`;
+    const diff = `MT-Bench Δ ${points(c.value)} (${ci})`;
     if (c.verdict === "fail") return `${diff}: CI upper bound < ${margin}`;
     if (c.verdict === "inconclusive") return `${diff} straddles ${margin}`;
-    if (c.verdict === "info") return `MT-Bench not gated (baseline ${num(c.numbers.baselineAverage)} at the floor)`;
+    if (c.verdict === "info") return `MT-Bench did not gate: baseline ${num(c.numbers.baselineAverage)} is below the floor ${num(c.numbers.floor, 1)}`;
     return `${diff}: CI lower bound > ${margin}`;
   }
   if (c.id === "speed") return `speed: candidate ${ratio(c.value)} of baseline (${c.value < 1 ? "slower" : "faster"})`;
-  if (CI_CHECKS.test(c.id) || c.unit !== "relative") return `${short}: ${c.reason}`;
-  return `${short} ${c.id === "loss-curve" ? "gap" : "Δ"} ${compare(c)}`;
+  if (CI_CHECKS.test(c.id) || c.unit !== "relative") return `${short2}: ${c.reason}`;
+  return `${short2} ${c.id === "loss-curve" ? "gap" : "Δ"} ${compare(c)}`;
 }
 function overallVerdict(checks, problems, earlyAbort) {
   if (earlyAbort || checks.some((c) => c.verdict === "fail")) return "fail";
@@ -22569,7 +22601,7 @@ function overallVerdict(checks, problems, earlyAbort) {
 function more(n, what) {
   return n > 0 ? `; ${n} more ${what}` : "";
 }
-function makeHeadline(verdict, checks, problems, labels, earlyAbort) {
+function makeHeadline(verdict, checks, problems, labels, earlyAbort, note2) {
   const by = (v) => checks.filter((c) => c.verdict === v);
   let body;
   if (earlyAbort) {
@@ -22592,6 +22624,7 @@ function makeHeadline(verdict, checks, problems, labels, earlyAbort) {
     const shown = (key.length > 0 ? key : passed.slice(0, 1)).map(phrase).join(", ");
     body = `${passed.length} check(s) pass; ${shown}`;
   }
+  if (note2) body += `; ${note2}`;
   return `${verdict.toUpperCase()}: ${body} (${labels.baseline} vs ${labels.candidate})`;
 }
 
@@ -22673,6 +22706,15 @@ function judgeMismatch(baseline, candidate) {
   if (b.length === 0 || c.length === 0) return void 0;
   if (b.length === 1 && c.length === 1 && b[0] === c[0]) return void 0;
   return `different judges: baseline ${b.join(" + ")}, candidate ${c.join(" + ")} (scores of different judges are not comparable; judge both with one)`;
+}
+function floorWhy(baseline, floor) {
+  return `baseline ${num(baseline)} is below the floor ${num(floor, 1)}: at this level MT-Bench cannot tell parity`;
+}
+function floorNote(c) {
+  const base = c.numbers.baselineAverage;
+  const floor = c.numbers.floor;
+  if (c.id !== "mtbench" || c.verdict !== "info" || typeof base !== "number" || typeof floor !== "number") return void 0;
+  return `MT-Bench did not gate: ${floorWhy(base, floor)}; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead`;
 }
 function checkMtBench(mtbench3, policy) {
   const { baseline, candidate, original } = mtbench3;
@@ -22759,14 +22801,14 @@ function checkMtBench(mtbench3, policy) {
     questionsTied: d.perQuestion.length - better - worse
   });
   const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
-  const ciText2 = `mean difference ${num(ci.mean)} (${conf} CI ${num(ci.lower)} .. ${num(ci.upper)}, ${d.pairs} pairs, ${d.perQuestion.length} questions)`;
+  const ciText2 = `mean difference ${points(ci.mean)} (${conf} CI ${num(ci.lower)} .. ${num(ci.upper)}, ${d.pairs} pairs, ${d.perQuestion.length} questions)`;
   const common = { ...head, value: ci.mean, numbers, ...leftOut ? { warning: leftOut } : {} };
   if (baseAvg !== null && baseAvg < policy.floor) {
-    return result({
-      ...common,
-      verdict: "info",
-      reason: `not informative: baseline ${num(baseAvg)} is at the floor (< ${num(policy.floor, 1)}); ${ciText2}`
-    });
+    numbers.floor = policy.floor;
+    if (ci.upper < -margin) {
+      return result({ ...common, verdict: "fail", reason: `${ciText2}: upper bound < -${num(margin)} (candidate worse; a clear drop fails even with the baseline ${num(baseAvg)} below the floor ${num(policy.floor, 1)})` });
+    }
+    return result({ ...common, verdict: "info", reason: `not gated: ${floorWhy(baseAvg, policy.floor)}; ${ciText2}` });
   }
   if (ci.lower > -margin) {
     return result({ ...common, verdict: "pass", reason: `${ciText2}: lower bound > -${num(margin)}` });
@@ -22813,15 +22855,15 @@ function compareScalar(spec, training2, bounds3) {
   if (base === 0) {
     return result({ ...common, verdict: "invalid", reason: `baseline ${spec.key} is 0: no relative difference` });
   }
-  const signed2 = (cand - base) / Math.abs(base);
-  if (spec.oneSided && signed2 < 0) {
-    const better = -signed2 > bounds3.fail;
+  const signed = (cand - base) / Math.abs(base);
+  if (spec.oneSided && signed < 0) {
+    const better = -signed > bounds3.fail;
     return result({
       ...common,
-      value: signed2,
+      value: signed,
       verdict: "pass",
-      reason: `${spec.key} ${num(base, 4)} → ${num(cand, 4)}: Δ ${formatPercent(signed2)}, the candidate is lower (only a higher ${spec.key} is gated)`,
-      warning: better ? `candidate ${spec.key} is lower by ${pct(-signed2)} > ${pct(bounds3.fail)}: not parity either; check that both arms ran the same setup` : void 0
+      reason: `${spec.key} ${num(base, 4)} → ${num(cand, 4)}: Δ ${formatPercent(signed)}, the candidate is lower (only a higher ${spec.key} is gated)`,
+      warning: better ? `candidate ${spec.key} is lower by ${pct(-signed)} > ${pct(bounds3.fail)}: not parity either; check that both arms ran the same setup` : void 0
     });
   }
   const verdict = band(Math.abs(value2), bounds3);
@@ -22873,11 +22915,11 @@ function checkSpeed(training2, policy) {
   const value2 = throughput ?? stepTime;
   const parts = [];
   if (throughput !== null) {
-    parts.push(`speedup ${ratio(throughput)} (${num(candSps)} vs ${num(baseSps)} steps/s)`);
+    parts.push(`speedup ${ratio(throughput)} (${num(baseSps)} vs ${num(candSps)} steps/s)`);
   }
   if (stepTime !== null) {
     parts.push(
-      `median step time ${num(candMedian * 1e3, 1)} vs ${num(baseMedian * 1e3, 1)} ms after warm-up: ${ratio(stepTime)}`
+      `median step time ${num(baseMedian * 1e3, 1)} vs ${num(candMedian * 1e3, 1)} ms after warm-up: ${ratio(stepTime)}`
     );
   }
   const warning = slowness(throughput, stepTime, policy.warnBelow);
@@ -22933,13 +22975,16 @@ function runChecks(inputs, policy) {
   ];
   const checks = all.filter((c) => c !== null);
   const verdict = overallVerdict(checks, inputs.problems, aborted);
-  const headline2 = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort);
-  return { verdict, headline: headline2, checks };
+  const mtbench3 = checks.find((c) => c.id === "mtbench");
+  const note2 = mtbench3 ? floorNote(mtbench3) : void 0;
+  const headline2 = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort, note2 ? phrase(mtbench3) : void 0);
+  return { verdict, headline: headline2, checks, warnings: note2 ? [note2] : [] };
 }
 
 // src/engine/decide.ts
 function decide(inputs, policy, stages = []) {
-  const { verdict, headline: headline2, checks } = runChecks(inputs, policy);
+  const { verdict, headline: headline2, checks, warnings: checkWarnings } = runChecks(inputs, policy);
+  const warnings = [...inputs.warnings ?? [], ...checkWarnings];
   return {
     verdict,
     headline: headline2,
@@ -22950,7 +22995,7 @@ function decide(inputs, policy, stages = []) {
     problems: inputs.problems,
     stages,
     earlyAbort: inputs.earlyAbort,
-    ...inputs.warnings?.length ? { warnings: [...inputs.warnings] } : {},
+    ...warnings.length ? { warnings } : {},
     // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
     ...inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {},
     ...inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {},
@@ -23043,10 +23088,19 @@ function markQuick(result3, q) {
 }
 
 // src/report/format.ts
-function formatRatio(v, digits = 3) {
+function formatRatio(v, digits = 2) {
   if (v === null || v === void 0) return "n/a";
   if (!Number.isFinite(v)) return nonFinite(v);
-  return `${v.toFixed(digits)}x`;
+  return `${v.toFixed(digits)}×`;
+}
+function formatRaw(v) {
+  if (v === null || v === void 0) return "n/a";
+  return Number.isFinite(v) ? String(v) : nonFinite(v);
+}
+function formatScore(v) {
+  if (v === null || v === void 0) return "n/a";
+  if (!Number.isFinite(v)) return nonFinite(v);
+  return String(Number(v.toFixed(6)));
 }
 function formatValue(v, unit) {
   switch (unit) {
@@ -23054,6 +23108,8 @@ function formatValue(v, unit) {
       return formatPercent(v);
     case "ratio":
       return formatRatio(v);
+    case "score":
+      return points(v);
     default:
       return formatNumber(v, 4);
   }
@@ -23103,6 +23159,16 @@ function formatSpeed(v) {
   const how = v < 1 ? "slower" : v > 1 ? "faster" : "same speed";
   return `${v.toFixed(2)}× of baseline (${how})`;
 }
+function speedDelta(baseline, candidate) {
+  if (baseline === void 0 || candidate === void 0 || baseline === 0) return "n/a";
+  return `${formatPercent(relativeDelta(baseline, candidate))}: candidate ${formatSpeed(candidate / baseline)}`;
+}
+function stepsText(step, earlyAbort) {
+  const n = formatRaw(step);
+  if (!earlyAbort || step === void 0) return n;
+  return step === earlyAbort.step ? `${n} (stopped by early abort)` : `${n} (last logged; early abort decided at step ${earlyAbort.step})`;
+}
+var DELTA_HEADER = "Δ (candidate − baseline)";
 var TWO_SIDED2 = /* @__PURE__ */ new Set(["train-loss", "loss-curve"]);
 function formatRule(c) {
   const { pass, fail } = c.bounds;
@@ -23118,7 +23184,7 @@ function formatRule(c) {
 }
 function formatCheckValue(c) {
   if (c.id === "speed") return formatSpeed(c.value);
-  if (c.unit === "score" && c.value !== null && c.value > 0) return `+${formatNumber(c.value, 4)}`;
+  if (c.id === "finite" && c.value !== null) return c.value === 0 ? "all finite" : `${c.value} non-finite`;
   return formatValue(c.value, c.unit);
 }
 function stageWhy(status, reason) {
@@ -23370,6 +23436,8 @@ function gapChart(r, maxPoints = MAX_TICKS) {
     const worst = beyond.reduce((a, g) => Math.abs(g) > Math.abs(a) ? g : a);
     notes.push(`The gap reaches ${formatPercent(worst)}: the chart is clipped at ±${formatPercent(range, { signed: false })}.`);
   }
+  const tail = tailNote(r);
+  if (tail) notes.push(tail);
   if (r.earlyAbort && steps[n - 1] < (base.steps.at(-1) ?? 0)) {
     notes.push(`${r.labels.candidate} was stopped at step ${r.earlyAbort.step}: the chart ends at its last logged step, ${steps[n - 1]}.`);
   }
@@ -23388,10 +23456,17 @@ function gapChart(r, maxPoints = MAX_TICKS) {
   ].join("\n");
   return { source, points: labels.length, range, bounds: bounds3, alpha, from: steps[first], to: steps[n - 1], values, notes };
 }
+function tailNote(r) {
+  const tail = r.checks.find((c) => c.id === "loss-tail");
+  const from = tail?.numbers.firstTailStep;
+  if (!tail || tail.value === null || typeof from !== "number") return void 0;
+  return `The loss-tail check uses the raw (unsmoothed) gap: its mean from step ${from} on is ${formatPercent(tail.value)}; the smoothed line lags a late change.`;
+}
 
 // src/report/report-sections.ts
 var BADGE = {
   pass: "✅ PASS",
+  ungated: "➖ UNGATED",
   fail: "❌ FAIL",
   inconclusive: "⚠️ INCONCLUSIVE",
   invalid: "🚫 INVALID",
@@ -23448,6 +23523,7 @@ function notRunLine(r, notRun2) {
   if (!r.earlyAbort || notRun2.length === 0) return void 0;
   return `not run: candidate stopped at step ${r.earlyAbort.step} (${notRun2.map((c) => c.id).join(", ")})`;
 }
+var CHECKS_NOTE = "Δ = candidate − baseline. Loss values are relative to the baseline (%): a positive loss Δ means the candidate's loss is higher; MT-Bench and lm-eval differences are absolute (points); speed is candidate ÷ baseline.";
 function checksSection(r) {
   const { shown, notRun: notRun2 } = checkRows(r);
   const rows2 = shown.map((c) => {
@@ -23466,7 +23542,7 @@ ${mdText(line[0].toUpperCase() + line.slice(1), 600)}.
 ` : "";
   const prefix = `### Checks
 
-Δ = (candidate − baseline) / baseline throughout: a positive loss Δ means the candidate's loss is higher.
+${CHECKS_NOTE}
 
 ${tableHead(["Check", "Verdict", "Value", "Rule", "Why"])}`;
   return (budget) => rows2.length || tail ? fitRows(prefix, rows2, tail, budget, "Checks table") : "";
@@ -23475,7 +23551,7 @@ function trainingSection(r) {
   return (budget) => {
     const b = r.training.baseline;
     const c = r.training.candidate;
-    const v = (x) => formatNumber(x, 7);
+    const v = formatRaw;
     const rel = (x, y) => formatPercent(relativeDelta(x, y));
     const rows2 = [
       tableRow(["Train loss", v(b?.trainLoss), v(c?.trainLoss), rel(b?.trainLoss, c?.trainLoss)]),
@@ -23483,17 +23559,9 @@ function trainingSection(r) {
     ];
     const bs = b?.stepsPerSecond;
     const cs = c?.stepsPerSecond;
-    const speedup = bs !== void 0 && cs !== void 0 && bs !== 0 ? cs / bs : void 0;
-    rows2.push(
-      tableRow([
-        "Train steps per second",
-        v(b?.stepsPerSecond),
-        v(c?.stepsPerSecond),
-        speedup === void 0 ? "n/a" : `${rel(b?.stepsPerSecond, c?.stepsPerSecond)}: candidate ${formatSpeed(speedup)}`
-      ])
-    );
+    rows2.push(tableRow(["Train steps per second", v(bs), v(cs), speedDelta(bs, cs)]));
     if (b?.globalStep !== void 0 || c?.globalStep !== void 0) {
-      rows2.push(tableRow(["Steps", v(b?.globalStep), v(c?.globalStep), rel(b?.globalStep, c?.globalStep)]));
+      rows2.push(tableRow(["Steps", v(b?.globalStep), stepsText(c?.globalStep, r.earlyAbort), rel(b?.globalStep, c?.globalStep)]));
     }
     if (b?.evalLoss !== void 0 || c?.evalLoss !== void 0) {
       rows2.push(tableRow(["Eval loss", v(b?.evalLoss), v(c?.evalLoss), rel(b?.evalLoss, c?.evalLoss)]));
@@ -23505,13 +23573,12 @@ function trainingSection(r) {
     const mc = r.mtbench.candidate?.average;
     if (r.mtbench.baseline || r.mtbench.candidate) {
       const diff = mb !== null && mb !== void 0 && mc !== null && mc !== void 0 ? mc - mb : null;
-      const delta2 = diff === null ? "n/a" : `${diff > 0 ? "+" : ""}${formatNumber(diff, 4)} points`;
-      rows2.push(tableRow(["MT-Bench score", v(mb ?? void 0), v(mc ?? void 0), delta2]));
+      rows2.push(tableRow(["MT-Bench score", formatScore(mb), formatScore(mc), points(diff)]));
     }
-    const head = tableHead(["Metric", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), "Δ"]);
+    const head = tableHead(["Metric", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), DELTA_HEADER]);
     const original = r.mtbench.original;
     const tail = original ? `
-Original model MT-Bench score: ${formatNumber(original.average, 7)}
+Original model MT-Bench score: ${formatScore(original.average)}
 ` : "";
     return fitRows(`### Training and evaluation
 
@@ -23527,9 +23594,9 @@ function mtbenchSection(r) {
     const name = (role) => role === "original" ? "Original" : mdText(r.labels[role], 80);
     const row = (label, cell3) => tableRow([label, ...scores.map(cell3)]);
     const rows2 = [
-      row("**Average**", (s) => `**${formatNumber(s.average, 5)}**`),
-      row("Turn 1", (s) => formatNumber(s.turn1, 5)),
-      row("Turn 2", (s) => formatNumber(s.turn2, 5)),
+      row("**Average**", (s) => `**${formatScore(s.average)}**`),
+      row("Turn 1", (s) => formatScore(s.turn1)),
+      row("Turn 2", (s) => formatScore(s.turn2)),
       row("Judgments counted", (s) => String(s.n)),
       row("Dropped (score -1)", (s) => String(s.dropped)),
       row("Duplicates", (s) => String(s.duplicates)),
@@ -23546,7 +23613,7 @@ function mtbenchSection(r) {
     const perCategory = categories.map(
       (cat) => row(mdText(cat, 60), (s) => {
         const cs = s.perCategory[cat];
-        return cs ? `${formatNumber(cs.average, 5)} (n=${cs.n})` : "n/a";
+        return cs ? `${formatScore(cs.average)} (n=${cs.n})` : "n/a";
       })
     );
     const head = tableHead(["", ...roles.map(name)]);
@@ -23664,10 +23731,7 @@ function raw(v) {
   return v === void 0 ? "n/a" : String(v);
 }
 function score(s) {
-  const v = s?.average;
-  if (v === null || v === void 0) return "n/a";
-  if (!Number.isFinite(v)) return String(v);
-  return String(Number(v.toFixed(6)));
+  return formatScore(s?.average);
 }
 function stageReason(s) {
   const parts = [];
@@ -23700,7 +23764,10 @@ function renderResultLog(r, ctx) {
     [`${c} Model Score`, score(r.mtbench.candidate)]
   ];
   const details2 = ["More details can be found in", oneLine(ctx.resultDir)];
-  const verdict = [["Verdict", verdictWord(r.verdict)]];
+  const verdict = [
+    ["Verdict", verdictWord(r.verdict)],
+    ["Headline", oneLine(r.headline)]
+  ];
   if (r.quick) verdict.push(["Tier", quickNotRunLine(r.quick)]);
   if (ctx.synthetic) verdict.push(["Data", "synthetic example (demo data, not a real run)"]);
   for (const w of r.warnings ?? []) verdict.push(["warning", oneLine(w)]);
@@ -23912,14 +23979,19 @@ function commentMarker(gateName) {
 }
 
 // src/report/evaluations-section.ts
-function cell(v, sig = 6) {
+function cell(v) {
   if (v === null || v === void 0) return "n/a";
-  return typeof v === "number" ? formatNumber(v, sig) : v;
+  return typeof v === "number" ? formatRaw(v) : v;
 }
 function delta(b, c) {
   if (typeof b !== "number" || typeof c !== "number") return "n/a";
   const d = c - b;
-  return `${d > 0 ? "+" : ""}${formatNumber(d, 4)}`;
+  return `${d > 0 ? "+" : ""}${formatNumber(d, 4)} (absolute)`;
+}
+function relative2(r, b, c) {
+  const check2 = r.checks.find((x) => x.id === "eval-loss-docs");
+  if (check2 && check2.value !== null) return formatPercent(check2.value);
+  return typeof b === "number" && typeof c === "number" ? formatPercent(relativeDelta(b, c)) : "n/a";
 }
 function otherEvaluationsSection(r) {
   const o = otherEvaluations(r);
@@ -23927,7 +23999,7 @@ function otherEvaluationsSection(r) {
   const docs = o.eval_loss_docs;
   if (docs.baseline.present || docs.candidate.present) {
     const n = docs.baseline.present ? docs.baseline.n : docs.candidate.n;
-    rows2.push(tableRow([`Eval loss per document (token-weighted mean, ${n} docs)`, cell(docs.baseline.mean), cell(docs.candidate.mean), delta(docs.baseline.mean, docs.candidate.mean)]));
+    rows2.push(tableRow([`Eval loss per document (token-weighted mean, ${n} docs)`, cell(docs.baseline.mean), cell(docs.candidate.mean), relative2(r, docs.baseline.mean, docs.candidate.mean)]));
   }
   const tasks = [.../* @__PURE__ */ new Set([...Object.keys(o.lm_eval.baseline), ...Object.keys(o.lm_eval.candidate)])];
   for (const t of tasks) {
@@ -23945,7 +24017,7 @@ function otherEvaluationsSection(r) {
     const dir = (b ?? c).higher_is_better ? "higher is better" : "lower is better";
     rows2.push(tableRow([`${mdText(name, 80)} (${dir})`, cell(b?.value), cell(c?.value), delta(b?.value, c?.value)]));
   }
-  const head = tableHead(["Evaluation", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), "Δ"]);
+  const head = tableHead(["Evaluation", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), DELTA_HEADER]);
   return (budget) => rows2.length ? fitRows(`### Other evaluations
 
 ${head}`, rows2, "", budget, "Other evaluations table") : "";
@@ -24025,7 +24097,7 @@ function seconds(ctx) {
 function details(c) {
   const lines = [
     `verdict: ${verdictWord(c.verdict)}`,
-    `value: ${formatValue(c.value, c.unit)}`,
+    `value: ${formatCheckValue(c)}`,
     `bounds (pass / fail): ${formatBounds(c.bounds, c.unit)}`,
     `reason: ${c.reason}`
   ];
@@ -24033,7 +24105,7 @@ function details(c) {
   for (const [k, v] of Object.entries(c.numbers)) lines.push(`${k}: ${v === null ? "null" : String(v)}`);
   return lines.join("\n");
 }
-function checkCase(c, gate) {
+function checkCase(c, gate, failOn) {
   const text = details(c);
   const base = { name: `${c.id}: ${c.title}`, classname: gate, out: text };
   const message = attr(c.reason);
@@ -24041,6 +24113,9 @@ function checkCase(c, gate) {
     case "fail":
       return { ...base, kind: "failure", outcome: `<failure message="${message}" type="fail">${xmlEscape(text)}</failure>` };
     case "inconclusive":
+      if (failOn && !failOn.includes("inconclusive")) {
+        return { ...base, kind: "skipped", outcome: `<skipped message="${attr(`INCONCLUSIVE (not a failure under fail-on: ${failOn.filter((v) => v !== "invalid").join(",")}): ${c.reason}`)}"/>` };
+      }
       return {
         ...base,
         kind: "failure",
@@ -24063,7 +24138,7 @@ function stageCase(s, gate) {
 }
 function renderJunit(r, ctx) {
   const gate = ctx.gateName;
-  const cases = r.checks.map((c) => checkCase(c, gate));
+  const cases = r.checks.map((c) => checkCase(c, gate, ctx.failOn));
   for (const s of r.stages) {
     const c = stageCase(s, gate);
     if (c) cases.push(c);
@@ -24240,8 +24315,8 @@ var CLIENT_JS = String.raw`(function () {
     var opts = base(el, 300, 'relative gap', function (u, splits) { return splits.map(pct); });
     opts.series = [
       { label: 'step', value: stepFmt },
-      { label: 'per step', stroke: 'rgba(220,38,38,0.35)', width: 1, value: pctFmt },
-      { label: 'smoothed (EMA ' + num(data.emaAlpha, 3) + ', as the check compares)', stroke: COLOURS.candidate, width: 2, value: pctFmt },
+      { label: 'per step (raw, as loss-tail averages)', stroke: 'rgba(220,38,38,0.35)', width: 1, value: pctFmt },
+      { label: 'smoothed (EMA ' + num(data.emaAlpha, 3) + ', as loss-curve compares)', stroke: COLOURS.candidate, width: 2, value: pctFmt },
     ];
     var cols = [d.x, decode(d.raw), decode(d.smooth)];
     if (pass != null && isFinite(pass)) {
@@ -24531,6 +24606,7 @@ function stepTimeHistogram(r, bins = 30) {
   const x = (t) => left + (t - lo) / (hi - lo) * plotW;
   const y = (c) => top + plotH - c / maxCount * plotH;
   const parts = [svgOpen(W, H, "Step time histogram", "chart step-hist")];
+  const speedCheck = r.checks.find((c) => c.id === "speed");
   const cstep = tickStep(maxCount, 4);
   for (let c = 0; c <= maxCount; c += cstep) {
     parts.push(`<line x1="${left}" x2="${W - 12}" y1="${f(y(c))}" y2="${f(y(c))}" class="grid"/><text x="${left - 6}" y="${f(y(c) + 4)}" class="tick" text-anchor="end">${formatNumber(c)}</text>`);
@@ -24547,10 +24623,11 @@ function stepTimeHistogram(r, bins = 30) {
       const x0 = x(lo + b * width);
       const range = b === bins - 1 && over > 0 ? `≥ ${ms(lo + b * width)}` : `${ms(lo + b * width)} – ${ms(lo + (b + 1) * width)}`;
       parts.push(
-        `<rect class="bar" x="${f(x0 + 0.5)}" y="${f(y(c))}" width="${f(Math.max(plotW / bins - 1, 0.5))}" height="${f(y(0) - y(c))}" fill="${ROLE_COLOURS[a.role]}" fill-opacity="0.5"><title>${esc(`${r.labels[a.role]}: ${c} steps, ${range}`)}</title></rect>`
+        `<rect class="bar" x="${f(x0 + 0.5)}" y="${f(y(c))}" width="${f(Math.max(plotW / bins - 1, 0.5))}" height="${f(y(0) - y(c))}" fill="${ROLE_COLOURS[a.role]}" fill-opacity="0.5"><title>${esc(`${r.labels[a.role]}: ${c} step times, ${range}`)}</title></rect>`
       );
     });
-    const med = quantileSorted(Float64Array.from(a.times).sort(), 0.5);
+    const checked = speedCheck?.numbers[`${a.role}MedianStepTime`];
+    const med = typeof checked === "number" ? checked : quantileSorted(Float64Array.from(a.times).sort(), 0.5);
     if (med >= lo && med <= hi) {
       parts.push(
         `<line x1="${f(x(med))}" x2="${f(x(med))}" y1="${top}" y2="${f(y(0))}" stroke="${ROLE_COLOURS[a.role]}" stroke-width="2" stroke-dasharray="5 3"><title>${esc(`${r.labels[a.role]} median ${ms(med)}`)}</title></line>`
@@ -24560,7 +24637,9 @@ function stepTimeHistogram(r, bins = 30) {
   parts.push(
     `<line x1="${left}" x2="${W - 12}" y1="${f(y(0))}" y2="${f(y(0))}" class="axis"/>`,
     legend(
-      arms.map((a) => ({ label: `${r.labels[a.role]} (${a.role}, ${a.times.length} steps)`, colour: ROLE_COLOURS[a.role] })),
+      // tqdm redraws a few times a second, not every step: each sample is 1 / the rate of one redraw,
+      // so the count is of samples, out of the run's steps.
+      arms.map((a) => ({ label: `${r.labels[a.role]} (${a.role}, ${a.times.length} step times measured${stepsOf(r, a.role)})`, colour: ROLE_COLOURS[a.role] })),
       left,
       16
     ),
@@ -24568,7 +24647,8 @@ function stepTimeHistogram(r, bins = 30) {
   );
   const slowest = all[all.length - 1];
   const overNote = over > 0 ? `${over} slower step time(s), up to ${esc(ms(slowest))} (compilation, warm-up, evaluation), are counted in the last bin. ` : "";
-  const note2 = `<p class="note">${overNote}Dashed lines: each arm's median over all its steps.</p>`;
+  const medianWhat = speedCheck ? "each arm's median step time after warm-up, as the speed check compares" : "each arm's median step time";
+  const note2 = `<p class="note">${overNote}Each step time is 1 ÷ the rate tqdm printed at one progress redraw (tqdm redraws a few times a second, not at every step). Dashed lines: ${medianWhat}.</p>`;
   return parts.join("") + note2;
 }
 var STAGE_COLOURS = {
@@ -24626,6 +24706,10 @@ function stageTimeline(r) {
   parts.push("</svg>");
   return parts.join("");
 }
+function stepsOf(r, role) {
+  const n = r.training[role]?.globalStep;
+  return n === void 0 ? "" : ` over ${n} steps`;
+}
 
 // src/report/html-sections.ts
 function badge(v) {
@@ -24659,14 +24743,14 @@ function checkRow(c) {
   return [`${esc(c.title)} <span class="muted">(${esc(c.id)})</span>`, badge(c.verdict), esc(formatCheckValue(c)), esc(formatRule(c)), why];
 }
 function checksSection2(r) {
-  const body = r.checks.length ? table(["Check", "Verdict", "Value", "Rule", "Why"], sortedChecks(r).map(checkRow), "checks") : '<p class="muted">No check could run.</p>';
+  const body = r.checks.length ? `<p class="hint">${esc(CHECKS_NOTE)}</p>${table(["Check", "Verdict", "Value", "Rule", "Why"], sortedChecks(r).map(checkRow), "checks")}` : '<p class="muted">No check could run.</p>';
   return `<section id="checks"><h2>Checks</h2>${body}</section>`;
 }
 function trainingSection2(r) {
   const b = r.training.baseline;
   const c = r.training.candidate;
   if (!b && !c) return "";
-  const v = (x) => esc(formatNumber(x, 7));
+  const v = (x) => esc(formatRaw(x));
   const rel = (x, y) => esc(formatPercent(relativeDelta(x, y)));
   const runtime = (x) => v(x) + (x !== void 0 && x >= 60 ? ` <span class="muted">(${esc(formatDuration(x))})</span>` : "");
   const rows2 = [
@@ -24675,10 +24759,11 @@ function trainingSection2(r) {
   ];
   const bs = b?.stepsPerSecond;
   const cs = c?.stepsPerSecond;
-  const speedup = bs !== void 0 && cs !== void 0 && bs !== 0 ? ` (${formatRatio(cs / bs)})` : "";
-  rows2.push(["Train steps per second", v(bs), v(cs), rel(bs, cs) + esc(speedup)]);
+  rows2.push(["Train steps per second", v(bs), v(cs), esc(speedDelta(bs, cs))]);
+  if (b?.globalStep !== void 0 || c?.globalStep !== void 0) {
+    rows2.push(["Steps", v(b?.globalStep), esc(stepsText(c?.globalStep, r.earlyAbort)), rel(b?.globalStep, c?.globalStep)]);
+  }
   const optional = [
-    ["Steps", b?.globalStep, c?.globalStep],
     ["Eval loss", b?.evalLoss, c?.evalLoss],
     ["Perplexity", b?.perplexity, c?.perplexity]
   ];
@@ -24687,7 +24772,7 @@ function trainingSection2(r) {
   const notes = ["baseline", "candidate"].flatMap(
     (role) => (r.training[role]?.notes ?? []).map((n) => `<li>${esc(r.labels[role])}: ${esc(n)}</li>`)
   );
-  const head = ["Metric", `${esc(r.labels.baseline)} (baseline)`, `${esc(r.labels.candidate)} (candidate)`, "Δ"];
+  const head = ["Metric", `${esc(r.labels.baseline)} (baseline)`, `${esc(r.labels.candidate)} (candidate)`, esc(DELTA_HEADER)];
   return `<section id="training"><h2>Training</h2>${table(head, rows2, "numbers")}` + (notes.length ? `<ul class="notes">${notes.join("")}</ul>` : "") + "</section>";
 }
 function ciText(c) {
@@ -24696,7 +24781,7 @@ function ciText(c) {
   const hi = c.numbers.ciUpper ?? c.numbers.ci_high;
   const conf = c.numbers.confidence;
   const confText = typeof conf === "number" ? `${formatNumber(conf * 100, 3)} %` : "95 %";
-  const ci = typeof lo === "number" && typeof hi === "number" ? `<b>Candidate − baseline: mean ${esc(formatNumber(c.value, 4))}, ${confText} CI [${esc(formatNumber(lo, 4))}, ${esc(formatNumber(hi, 4))}]</b> (paired by question and turn, question-clustered bootstrap)<br>` : "";
+  const ci = typeof lo === "number" && typeof hi === "number" ? `<b>Candidate − baseline: mean ${esc(points(c.value))}, ${confText} CI [${esc(num(lo))}, ${esc(num(hi))}]</b> (paired by question and turn, question-clustered bootstrap)<br>` : "";
   return `<p class="ci" id="mtbench-ci">${badge(c.verdict)} ${ci}<span class="muted">${esc(c.reason)}</span></p>`;
 }
 function mtbenchSection2(r) {
@@ -24705,9 +24790,9 @@ function mtbenchSection2(r) {
   const scores = roles.map((role) => r.mtbench[role]);
   const row = (label, cell3) => [label, ...scores.map(cell3)];
   const rows2 = [
-    row("<b>Average</b>", (s) => `<b>${esc(formatNumber(s.average, 5))}</b>`),
-    row("Turn 1", (s) => esc(formatNumber(s.turn1, 5))),
-    row("Turn 2", (s) => esc(formatNumber(s.turn2, 5))),
+    row("<b>Average</b>", (s) => `<b>${esc(formatScore(s.average))}</b>`),
+    row("Turn 1", (s) => esc(formatScore(s.turn1))),
+    row("Turn 2", (s) => esc(formatScore(s.turn2))),
     row("Judgments counted", (s) => String(s.n)),
     row("Dropped (score -1)", (s) => String(s.dropped)),
     row("Duplicates", (s) => String(s.duplicates)),
@@ -24720,7 +24805,7 @@ function speedSection(r) {
   const check2 = r.checks.find((c) => c.id === "speed");
   const hist = stepTimeHistogram(r);
   if (!check2 && !hist) return "";
-  const line = check2 ? `<p>${badge(check2.verdict)} Speedup <b id="speedup">${esc(formatValue(check2.value, check2.unit))}</b>: ${esc(check2.reason)}${check2.warning ? ` <span class="warn">⚠ ${esc(check2.warning)}</span>` : ""}</p>` : "";
+  const line = check2 ? `<p>${badge(check2.verdict)} Speedup <b id="speedup">${esc(formatCheckValue(check2))}</b>: ${esc(check2.reason)}${check2.warning ? ` <span class="warn">⚠ ${esc(check2.warning)}</span>` : ""}</p>` : "";
   const figure = hist ? `<h3>Step time distribution</h3><figure>${hist}</figure>` : '<p class="muted">No per-step times in the logs (no tqdm progress lines).</p>';
   return `<section id="speed"><h2>Speed</h2>${line}${figure}</section>`;
 }
@@ -24793,6 +24878,7 @@ header.head{display:flex;gap:18px;align-items:center;border-left-width:8px}
 .v-fail{border-left-color:#b91c1c}.v-fail .verdict{background:#b91c1c}
 .v-inconclusive{border-left-color:#b45309}.v-inconclusive .verdict{background:#b45309}
 .v-invalid{border-left-color:#6b21a8}.v-invalid .verdict{background:#6b21a8}
+.v-ungated{border-left-color:#4b5563}.v-ungated .verdict{background:#4b5563}
 .headline{font-size:16px;font-weight:600;margin:4px 0}
 .meta,.muted,.note{color:#6b7280}.note{font-size:12px;margin:4px 0 0}
 .gate{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
@@ -24805,7 +24891,7 @@ td code,p code{font-size:12px;word-break:break-all}
 .badge{display:inline-block;font-size:11px;font-weight:700;padding:1px 7px;border-radius:10px;white-space:nowrap}
 .b-pass,.b-ok{background:#dcfce7;color:#166534}.b-fail,.b-failed{background:#fee2e2;color:#991b1b}
 .b-inconclusive,.b-aborted,.b-timeout{background:#fef3c7;color:#92400e}.b-invalid,.b-cancelled{background:#f3e8ff;color:#6b21a8}
-.b-info,.b-cached{background:#e0f2fe;color:#075985}.b-skipped{background:#f3f4f6;color:#4b5563}
+.b-info,.b-cached{background:#e0f2fe;color:#075985}.b-skipped,.b-ungated{background:#f3f4f6;color:#4b5563}
 .warn{color:#b45309}
 figure{margin:8px 0}
 .chart text{font-size:12px;fill:#374151}.chart .tick{fill:#6b7280}.chart .val{font-size:10px;fill:#374151}.chart .lbl.muted{fill:#9ca3af}
@@ -24819,7 +24905,7 @@ function chartsSection(r, data) {
   if (!data.loss) {
     return '<section id="curves"><h2>Loss curves</h2><p class="muted">Neither arm logged a loss point.</p></section>';
   }
-  const { points } = data.loss;
+  const { points: points2 } = data.loss;
   const sampled = (downsampled, shown, n) => downsampled ? ` Drawn from ${shown} points (each bucket's min and max) of ${n}.` : "";
   const notes = data.markers.map((m) => `<li>${esc(m.detail)}</li>`);
   const nonFinite2 = [data.loss.baseline, data.loss.candidate].some((cells) => cells.some((c) => typeof c === "string"));
@@ -24830,16 +24916,17 @@ function chartsSection(r, data) {
   const noscript = '<noscript><p class="muted">The interactive charts need JavaScript.</p></noscript>';
   const parts = [
     '<section id="curves"><h2>Loss curves</h2>',
-    `<p class="hint">${hint}${band2}${esc(sampled(data.loss.downsampled, data.loss.x.length, `${points.baseline} + ${points.candidate} logged points`))}</p>`,
+    `<p class="hint">${hint}${band2}${esc(sampled(data.loss.downsampled, data.loss.x.length, `${points2.baseline} + ${points2.candidate} logged points`))}</p>`,
     `<div id="loss-chart" class="uplot-box">${noscript}</div>`
   ];
   if (notes.length) parts.push(`<ul class="notes">${notes.join("")}</ul>`);
   if (data.gap) {
     const fail = data.bounds.fail;
     const lines = fail !== null ? `; dashed red: the fail bound ±${esc(formatNumber(fail * 100, 3))} %` : "";
+    const tail = tailNote(r);
     parts.push(
       "<h3>Relative gap (candidate − baseline) / baseline</h3>",
-      `<p class="hint">At the ${data.gap.points} steps both arms logged. The check gates the smoothed gap after warm-up (shaded)${lines}.${esc(sampled(data.gap.downsampled, data.gap.x.length, `${data.gap.points} points`))}</p>`,
+      `<p class="hint">At the ${data.gap.points} steps both arms logged. The loss-curve check gates the smoothed gap after warm-up (shaded)${lines}.${tail ? ` ${esc(tail)}` : ""}${esc(sampled(data.gap.downsampled, data.gap.x.length, `${data.gap.points} points`))}</p>`,
       `<div id="gap-chart" class="uplot-box">${noscript}</div>`
     );
   }
@@ -25025,9 +25112,25 @@ function baseProvenance(env2 = process.env) {
 }
 
 // src/cli/compare.ts
+import { existsSync as existsSync8 } from "node:fs";
+function requireTypedPaths(flags) {
+  const typed = [
+    ["--baseline-run", flags.baselineRun],
+    ["--candidate-run", flags.candidateRun],
+    ["--baseline-log", flags.baselineLog],
+    ["--candidate-log", flags.candidateLog],
+    ["--questions", flags.questions],
+    ...flags.mtbench.map((f2) => ["--mtbench", f2])
+  ];
+  for (const [option, value2] of typed) {
+    if (value2 !== void 0 && !existsSync8(path9.resolve(value2))) throw new UsageError(`${option} ${value2}: no such file or directory`);
+  }
+}
 async function compareCommand(flags, io, log) {
   const started = /* @__PURE__ */ new Date();
+  requireTypedPaths(flags);
   const { config, source } = loadConfig(flags.config, process.cwd());
+  for (const w of boundWarnings(config)) log.warn(w);
   const inputs = loadCompareInputs({
     labels: { baseline: flags.baselineLabel ?? config.arms.baseline.label, candidate: flags.candidateLabel ?? config.arms.candidate.label },
     runs: { baseline: flags.baselineRun, candidate: flags.candidateRun },
@@ -25063,6 +25166,9 @@ async function compareCommand(flags, io, log) {
   io.stdout(reports.resultLog);
   return result3;
 }
+
+// src/cli/run.ts
+import * as path26 from "node:path";
 
 // src/cli/echo.ts
 var TQDM = /\d+%\|[^|]*\|\s*\d+\/\d+/;
@@ -25180,14 +25286,14 @@ function checkStart(command2, cwd) {
 function findProgram(program2, cwd, pathVar) {
   const candidates = program2.includes("/") ? [isAbsolute3(program2) ? program2 : resolve7(cwd, program2)] : (pathVar ?? "").split(delimiter).map((d) => join8(resolve7(cwd, d || "."), program2));
   let found;
-  for (const path30 of candidates) {
+  for (const path34 of candidates) {
     try {
-      if (!statSync5(path30).isFile()) continue;
+      if (!statSync5(path34).isFile()) continue;
     } catch {
       continue;
     }
     try {
-      accessSync(path30, fsConstants.X_OK);
+      accessSync(path34, fsConstants.X_OK);
       return void 0;
     } catch {
       found = "EACCES";
@@ -25347,7 +25453,7 @@ function formatMillis(ms) {
 
 // src/pipeline/stage-output.ts
 import { appendFileSync as appendFileSync2, createWriteStream, mkdirSync as mkdirSync3 } from "node:fs";
-import { dirname as dirname5 } from "node:path";
+import { dirname as dirname6 } from "node:path";
 import { StringDecoder as StringDecoder3 } from "node:string_decoder";
 
 // src/pipeline/redact.ts
@@ -25479,21 +25585,21 @@ function safeCut(text, cut, values) {
 }
 
 // src/pipeline/stage-output.ts
-function openLog(path30, notes) {
+function openLog(path34, notes) {
   try {
-    mkdirSync3(dirname5(path30), { recursive: true });
-    const log = createWriteStream(path30, { flags: "a" });
-    log.on("error", (e) => notes.push(`log file ${path30} not written: ${errorMessage(e)}`));
+    mkdirSync3(dirname6(path34), { recursive: true });
+    const log = createWriteStream(path34, { flags: "a" });
+    log.on("error", (e) => notes.push(`log file ${path34} not written: ${errorMessage(e)}`));
     return log;
   } catch (e) {
-    notes.push(`log file ${path30} not written: ${errorMessage(e)}`);
+    notes.push(`log file ${path34} not written: ${errorMessage(e)}`);
     return void 0;
   }
 }
-function note(path30, text) {
+function note(path34, text) {
   try {
-    mkdirSync3(dirname5(path30), { recursive: true });
-    appendFileSync2(path30, `[accuracy-gate] ${text}
+    mkdirSync3(dirname6(path34), { recursive: true });
+    appendFileSync2(path34, `[accuracy-gate] ${text}
 `);
   } catch {
   }
@@ -25726,12 +25832,12 @@ var Runner = class {
 };
 
 // src/pipeline/run-gate.ts
-import { existsSync as existsSync15 } from "node:fs";
-import * as path23 from "node:path";
+import { existsSync as existsSync18 } from "node:fs";
+import * as path25 from "node:path";
 
 // src/pipeline/cache-stages.ts
-import * as path15 from "node:path";
-import { existsSync as existsSync10, mkdtempSync, readFileSync as readFileSync7, rmSync as rmSync3, writeFileSync as writeFileSync5 } from "node:fs";
+import * as path18 from "node:path";
+import { existsSync as existsSync13, mkdtempSync, readFileSync as readFileSync9, rmSync as rmSync3, writeFileSync as writeFileSync5 } from "node:fs";
 import * as os2 from "node:os";
 
 // src/pipeline/child-env.ts
@@ -25768,7 +25874,7 @@ function childEnv(base, extra, secrets = []) {
 }
 
 // src/pipeline/stage-exec.ts
-import * as path12 from "node:path";
+import * as path13 from "node:path";
 
 // src/pipeline/heartbeat.ts
 function createHeartbeat(opts) {
@@ -25851,7 +25957,97 @@ function clock(seconds2, hours = false) {
 }
 
 // src/pipeline/plan.ts
+import * as path12 from "node:path";
+
+// src/pipeline/launch-env.ts
+import { createServer } from "node:net";
+import { readFileSync as readFileSync6, statSync as statSync7 } from "node:fs";
 import * as path11 from "node:path";
+var LAUNCH_NAMES = ["NPROC_PER_NODE", "MASTER_PORT"];
+function gpuCount(gpus2) {
+  return gpus2.split(",").filter((g) => g.trim() !== "").length;
+}
+function launchValues(gpus2, configEnv, configKey, env2) {
+  return LAUNCH_NAMES.map((name) => {
+    if (configEnv[name] !== void 0) return { name, value: configEnv[name], source: `${configKey}.env` };
+    if (env2[name] !== void 0) return { name, value: env2[name], source: "the environment" };
+    if (name === "NPROC_PER_NODE") return { name, value: String(gpuCount(gpus2)), source: `the stage's ${gpuCount(gpus2)} GPU(s) ${gpus2}` };
+    return { name, source: "a free port the gate picks when the stage starts" };
+  });
+}
+function describeLaunch(values) {
+  return values.map((v) => `${v.name}=${v.value ?? "<free port>"} (${v.source})`).join(", ");
+}
+var handedOut = /* @__PURE__ */ new Set();
+async function pickFreePort() {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise((resolve27, reject) => {
+      const server = createServer();
+      server.unref();
+      server.on("error", reject);
+      server.listen(0, () => {
+        const address = server.address();
+        const p = typeof address === "object" && address ? address.port : 0;
+        server.close(() => resolve27(p));
+      });
+    });
+    if (port > 0 && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("no free TCP port for MASTER_PORT after 20 tries");
+}
+function releasePort(port) {
+  handedOut.delete(port);
+}
+function requestedRanks(cmd, workdir) {
+  const text = typeof cmd === "string" ? cmd : cmd.join(" ");
+  const own = ranksIn(text);
+  if (own !== void 0) return { ranks: own, where: "the command" };
+  for (const word of text.split(/\s+/)) {
+    if (!/\.(sh|bash)$/.test(word) || word.includes("{") || word.includes("$")) continue;
+    const file = path11.resolve(workdir, word);
+    try {
+      if (!statSync7(file).isFile() || statSync7(file).size > 1024 * 1024) continue;
+      const n = ranksIn(readFileSync6(file, "utf8"));
+      if (n !== void 0) return { ranks: n, where: word };
+    } catch {
+    }
+  }
+  return void 0;
+}
+function ranksIn(text) {
+  let most;
+  for (const m of text.matchAll(/--nproc[_-]per[_-]node(?:=|\s+)["']?(\d+)\b/g)) {
+    const n = Number(m[1]);
+    if (most === void 0 || n > most) most = n;
+  }
+  return most;
+}
+function configKeyOf(stageId) {
+  const train = /^train-(baseline|candidate)$/.exec(stageId);
+  if (train) return `arms.${train[1]}`;
+  const evaluator = /^eval-(lm-eval|custom)-/.exec(stageId);
+  if (evaluator) return `evaluations.${evaluator[1]}`;
+  return "evaluations.mtbench";
+}
+async function launchEnv(stageId, gpus2, configEnv, env2) {
+  const values = launchValues(gpus2, configEnv, configKeyOf(stageId), env2);
+  const vars = {};
+  let port;
+  for (const v of values) {
+    if (v.source.endsWith(".env") || v.source === "the environment") continue;
+    if (v.value === void 0) {
+      port = await pickFreePort();
+      v.value = String(port);
+    }
+    vars[v.name] = v.value;
+  }
+  return { vars, values, ...port !== void 0 ? { port } : {} };
+}
+
+// src/pipeline/plan.ts
 function plannedStages(config, stages) {
   const want = (s) => stages.includes(s);
   const out = [];
@@ -25866,7 +26062,8 @@ function plannedStages(config, stages) {
     for (const role of mt.targets) {
       const id = evalStage(role);
       if (!want(id)) continue;
-      out.push({ id, key: "evaluations.mtbench", title: stageTitle(id, config.arms), role, command: mt.run, env: Object.keys(mt.env), requiresEnv: mt.requiresEnv, timeoutMinutes: mt.timeoutMinutes });
+      const gpus2 = config.parallel ? role === "original" ? mt.gpus : config.arms[role].gpus : void 0;
+      out.push({ id, key: "evaluations.mtbench", title: stageTitle(id, config.arms), role, command: mt.run, env: Object.keys(mt.env), requiresEnv: mt.requiresEnv, ...gpus2 ? { gpus: gpus2 } : {}, timeoutMinutes: mt.timeoutMinutes });
     }
   }
   const { lmEval: lmEval2, custom: custom2 } = config.evaluations;
@@ -25895,13 +26092,13 @@ function scopedEnvNames(config) {
   return [.../* @__PURE__ */ new Set([...e.mtbench?.requiresEnv ?? [], ...e.lmEval?.requiresEnv ?? [], ...e.custom?.requiresEnv ?? []])];
 }
 function renderPlan(p) {
-  const runDir = path11.join(p.root, "<YYYYmmdd_HHMMSS>");
+  const runDir = path12.join(p.root, "<YYYYmmdd_HHMMSS>");
   const lines = [`plan for ${p.config.name}: workdir ${p.workdir}, result dir ${runDir}, model ${p.model}`];
   let n = 0;
   for (const s of plannedStages(p.config, p.stages)) {
     n++;
     const arm2 = s.role === "original" ? void 0 : p.config.arms[s.role];
-    const output = arm2 ? path11.resolve(runDir, arm2.output) : p.model;
+    const output = arm2 ? path12.resolve(runDir, arm2.output) : p.model;
     const values = { model: p.model, output, checkpoint: output, model_id: p.config.evaluations.mtbench?.modelId === "auto" ? "" : "<model id>", arm: s.role, result_dir: runDir };
     let command2;
     try {
@@ -25910,20 +26107,28 @@ function renderPlan(p) {
     } catch (e) {
       command2 = `(cannot expand: ${errorMessage(e)})`;
     }
-    const env2 = [...s.env, ...s.requiresEnv, ...Object.values(PLACEHOLDER_ENV), "PYTHONUNBUFFERED", ...s.gpus ? ["CUDA_VISIBLE_DEVICES"] : []];
+    const launch = s.gpus ? launchValues(s.gpus, stageConfigEnv(p.config, s), s.key, p.env ?? {}) : [];
+    const env2 = [.../* @__PURE__ */ new Set([...s.env, ...s.requiresEnv, ...Object.values(PLACEHOLDER_ENV), "PYTHONUNBUFFERED", ...s.gpus ? ["CUDA_VISIBLE_DEVICES"] : [], ...launch.map((v) => v.name)])];
     const cache = p.cacheHits === void 0 ? "off" : p.cacheHits.includes(s.id) ? "hit (restored, not run)" : "miss";
     lines.push(
       `${n}. ${s.id}: ${s.title}`,
       `   command: ${command2}`,
       `   workdir: ${p.workdir}`,
       `   gpus: ${s.gpus ?? "inherited"}; timeout: ${s.timeoutMinutes} min; cache: ${cache}`,
-      `   env: ${env2.join(", ")}`
+      `   env: ${env2.join(", ")}`,
+      ...launch.length ? [`   launch: ${describeLaunch(launch)}`] : []
     );
   }
   if (p.stages.includes("compare")) lines.push(`${n + 1}. compare: read the outputs, run the checks, write the reports`);
   if (n === 0 && !p.stages.includes("compare")) lines.push("(no stage selected)");
   return `${lines.join("\n")}
 `;
+}
+function stageConfigEnv(config, s) {
+  if (s.key.startsWith("arms.")) return config.arms[s.key.slice(5)].env;
+  const e = config.evaluations;
+  const ev = s.key === "evaluations.mtbench" ? e.mtbench : s.key === "evaluations.lm-eval" ? e.lmEval : e.custom;
+  return ev?.env ?? {};
 }
 
 // src/pipeline/log-tail.ts
@@ -25990,9 +26195,11 @@ function classifyCause(lines) {
 // src/pipeline/stage-exec.ts
 async function execStage(ctx, s) {
   const { deps } = ctx;
-  const logFile = path12.join(ctx.dir, s.logName);
+  const logFile = path13.join(ctx.dir, s.logName);
   const expanded = expandCommand(s.command, s.placeholders);
-  const extra = { PYTHONUNBUFFERED: "1", ...s.env, ...expanded.env };
+  const launch = s.gpus ? await launchEnv(s.id, s.gpus, s.env, deps.env) : void 0;
+  if (launch) deps.log.info(`${s.title}: ${describeLaunch(launch.values)}`);
+  const extra = { PYTHONUNBUFFERED: "1", ...launch?.vars, ...s.env, ...expanded.env };
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
   const env2 = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
   const tracker = new LogTracker(s.stepHints);
@@ -26051,6 +26258,7 @@ ${tail.slice(-10).map((l) => `  | ${l}`).join("\n")}` : ""}`);
   } finally {
     clearInterval(timer);
     heartbeat.stop();
+    if (launch?.port !== void 0) releasePort(launch.port);
   }
 }
 function scopedBase(ctx, own) {
@@ -26062,121 +26270,351 @@ function notRun(ctx, id, title, reason) {
   return { id, title, status: ctx.deps.cancel.cancelled ? "cancelled" : "skipped", reason };
 }
 
-// src/pipeline/cache.ts
+// src/pipeline/cache-identity.ts
 import { createHash as createHash3 } from "node:crypto";
-import { execFileSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync as existsSync8,
-  mkdirSync as mkdirSync4,
-  readdirSync as readdirSync6,
-  readFileSync as readFileSync6,
-  renameSync as renameSync3,
-  rmSync as rmSync2,
-  statSync as statSync7,
-  writeFileSync as writeFileSync4
-} from "node:fs";
-import * as path13 from "node:path";
-var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
-var MAX_CACHED_FILE = 64 * 1024 * 1024;
-function hashFile(h, file) {
-  h.update(readFileSync6(file));
+import { existsSync as existsSync9, readdirSync as readdirSync6, readFileSync as readFileSync7, statSync as statSync8 } from "node:fs";
+import * as path14 from "node:path";
+var MODEL_CONTENT = /\.(json|jsonl|txt|model|yaml|yml)$/i;
+var MAX_HASHED = 64 * 1024 * 1024;
+var SCRIPT_WORD = /[\w.\-/]+\.(?:sh|py|json|yaml|yml)\b/g;
+var SCRIPT_FILE = /\.(?:sh|bash|py|mjs|cjs|js|json|yaml|yml)$/;
+var short = (h) => h.digest("hex").slice(0, 16);
+function statOrThrow(file, what) {
+  try {
+    return statSync8(file);
+  } catch (e) {
+    throw new Error(`${what} ${file} cannot be read: ${errorMessage(e)}`);
+  }
+}
+function readOrThrow(file) {
+  try {
+    return readFileSync7(file);
+  } catch (e) {
+    throw new Error(`${file} cannot be read: ${errorMessage(e)}`);
+  }
 }
 function modelIdentity(dir) {
   const h = createHash3("sha256");
-  if (!existsSync8(dir)) return "missing";
+  if (!statOrThrow(dir, "the model dir").isDirectory()) throw new Error(`the model dir ${dir} is not a directory`);
   const walk = (d, rel) => {
-    for (const name of readdirSync6(d).sort()) {
-      const full = path13.join(d, name);
-      const st = statSync7(full);
-      const r = path13.join(rel, name);
-      if (st.isDirectory()) {
-        if (name === ".git") continue;
-        walk(full, r);
-      } else {
-        h.update(`${r}\0${st.size}\0`);
-        if (st.size <= 1024 * 1024 && SMALL_FILE.test(name)) hashFile(h, full);
+    let names2;
+    try {
+      names2 = readdirSync6(d).sort();
+    } catch (e) {
+      throw new Error(`the model dir ${d} cannot be listed: ${errorMessage(e)}`);
+    }
+    for (const name of names2) {
+      if (name === ".git" || name === ".cache") continue;
+      const full = path14.join(d, name);
+      const st = statOrThrow(full, "the model file");
+      const r = path14.join(rel, name);
+      if (st.isDirectory()) walk(full, r);
+      else {
+        h.update(`${r}\0${st.size}\0${Math.trunc(st.mtimeMs)}\0`);
+        if (st.size <= MAX_HASHED && MODEL_CONTENT.test(name)) h.update(readOrThrow(full));
       }
     }
   };
   walk(dir, "");
-  return h.digest("hex").slice(0, 16);
+  return short(h);
 }
-function cacheKey(p) {
-  const parts = {
-    kind: p.kind,
-    spec: createHash3("sha256").update(JSON.stringify(p.spec)).digest("hex").slice(0, 16),
-    model: modelIdentity(p.modelDir),
-    fingerprint: createHash3("sha256").update(p.fingerprint).digest("hex").slice(0, 16)
+function worldSize(arm2, env2, gpuIds) {
+  const visible = arm2.gpus ?? env2.CUDA_VISIBLE_DEVICES;
+  const count = visible !== void 0 ? visible.split(",").filter((g) => g.trim() !== "").length : gpuIds?.length;
+  const launcher = ["NPROC_PER_NODE", "WORLD_SIZE", "NNODES"].map((name) => [name, arm2.env[name] ?? env2[name]]).filter(([, v]) => v !== void 0).map(([n, v]) => `${n}=${v}`);
+  return [`gpus=${count ?? "none listed"}`, ...launcher].join(" ");
+}
+function commandWords(cmd) {
+  const words = typeof cmd === "string" ? cmd.split(/[\s;&|()<>'"`]+/) : [...cmd];
+  return words.filter((w) => w !== "" && !w.includes("{") && !w.includes("$") && !w.startsWith("-"));
+}
+function existingFile(p) {
+  try {
+    return statSync8(p).isFile();
+  } catch {
+    return false;
+  }
+}
+function commandFiles(commands, workdir) {
+  const found = /* @__PURE__ */ new Set();
+  const add = (word, dir) => {
+    const p = path14.resolve(dir, word);
+    if (found.has(p) || !existingFile(p)) return false;
+    found.add(p);
+    return true;
   };
-  const fh = createHash3("sha256");
-  for (const f2 of [...p.files].sort()) {
-    const full = path13.resolve(p.cwd, f2);
-    fh.update(`${f2}\0`);
-    if (existsSync8(full) && statSync7(full).isFile()) hashFile(fh, full);
-    else fh.update("missing");
+  const scripts = [];
+  for (const c of commands) {
+    for (const w of commandWords(c)) if (SCRIPT_FILE.test(w) && add(w, workdir) && /\.(sh|bash|py)$/.test(w)) scripts.push(path14.resolve(workdir, w));
   }
-  parts.files = fh.digest("hex").slice(0, 16);
-  const key = createHash3("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
-  return { key: `${p.kind}-${key}`, parts };
+  for (const s of scripts) {
+    const text = readOrThrow(s).toString("utf8");
+    for (const w of text.match(SCRIPT_WORD) ?? []) add(w, workdir) || add(w, path14.dirname(s));
+  }
+  return [...found].sort();
 }
-function runFingerprint(command2, cwd, env2) {
-  if (!command2) return "";
-  return execFileSync("bash", ["-c", command2], { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
+function judgeIdentity(mt, workdir, env2) {
+  const h = createHash3("sha256");
+  const judgments = path14.resolve(workdir, mt.judgments);
+  const judge = path14.basename(judgments).replace(/_(single|pair)\.jsonl$/, "");
+  h.update(`judge=${judge}\0`);
+  const bench = path14.dirname(path14.dirname(judgments));
+  const llmJudge = path14.dirname(path14.dirname(bench));
+  const files = [path14.resolve(workdir, mt.questions), path14.join(bench, "reference_answer", `${judge}.jsonl`), path14.join(path14.dirname(bench), "judge_prompts.jsonl")];
+  if (path14.basename(path14.dirname(judgments)) === "model_judgment" && existsSync9(llmJudge)) {
+    for (const name of readdirSync6(llmJudge).sort()) if (name.endsWith(".py")) files.push(path14.join(llmJudge, name));
+  }
+  hashFiles(h, files, workdir);
+  for (const name of [.../* @__PURE__ */ new Set([...mt.requiresEnv, ...Object.keys(mt.env)])].sort()) {
+    if (/TOKEN|KEY|SECRET|PASS/i.test(name) || !/URL|BASE|ENDPOINT|HOST|MODEL|JUDGE|TENANT|DEPLOY/i.test(name)) continue;
+    h.update(`${name}=${mt.env[name] ?? env2[name] ?? "(unset)"}\0`);
+  }
+  return short(h);
 }
-function copySmall(src, dest) {
-  const st = statSync7(src);
-  if (st.isDirectory()) {
-    mkdirSync4(dest, { recursive: true });
-    for (const name of readdirSync6(src)) copySmall(path13.join(src, name), path13.join(dest, name));
-  } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
-    cpSync(src, dest);
+function hashFiles(h, files, base) {
+  for (const f2 of files) {
+    const rel = base ? path14.relative(base, f2) : f2;
+    h.update(`${base && !rel.startsWith("..") && !path14.isAbsolute(rel) ? rel : f2}\0`);
+    if (!existsSync9(f2)) {
+      h.update("missing\0");
+      continue;
+    }
+    const st = statOrThrow(f2, "the file");
+    if (!st.isFile()) h.update("not a file\0");
+    else if (st.size > MAX_HASHED) h.update(`${st.size}\0${Math.trunc(st.mtimeMs)}\0`);
+    else h.update(readOrThrow(f2));
   }
 }
-function createCacheStore(dir) {
-  const root = path13.resolve(expandHome(dir));
-  return {
-    dir: root,
-    get(key) {
-      const entry = path13.join(root, key);
-      const metaFile = path13.join(entry, "meta.json");
-      if (!existsSync8(metaFile)) return void 0;
-      try {
-        const meta = JSON.parse(readFileSync6(metaFile, "utf8"));
-        return meta.key === key ? { path: entry, meta } : void 0;
-      } catch {
-        return void 0;
+function filesPart(files, base) {
+  const h = createHash3("sha256");
+  hashFiles(h, files, base);
+  return short(h);
+}
+
+// src/pipeline/preflight.ts
+import { accessSync as accessSync2, constants, existsSync as existsSync10, readdirSync as readdirSync7, statfsSync, statSync as statSync9 } from "node:fs";
+import { spawnSync } from "node:child_process";
+import * as path15 from "node:path";
+
+// src/pipeline/launch-check.ts
+function launchWarnings(config, planned, workdir, env2) {
+  const warnings = [];
+  const ports = [];
+  for (const s of planned) {
+    if (!s.gpus) continue;
+    const have = gpuCount(s.gpus);
+    const gpus2 = `the stage has ${have} GPU(s) (${s.key.startsWith("arms.") ? `${s.key}.gpus` : "gpus"}: ${s.gpus})`;
+    for (const v of launchValues(s.gpus, stageConfigEnv(config, s), s.key, env2)) {
+      if (v.name === "NPROC_PER_NODE" && v.value !== void 0 && Number(v.value) > have) {
+        warnings.push(`${s.title}: NPROC_PER_NODE=${v.value} from ${v.source} asks for ${v.value} ranks, but ${gpus2}`);
       }
-    },
-    put(meta, files) {
-      mkdirSync4(root, { recursive: true });
-      const tmp = path13.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
-      try {
-        mkdirSync4(tmp);
-        for (const [name, src] of Object.entries(files)) {
-          if (existsSync8(src)) copySmall(src, path13.join(tmp, name));
-        }
-        writeFileSync4(path13.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
-`);
-        const final = path13.join(root, meta.key);
-        if (existsSync8(final)) return false;
-        renameSync3(tmp, final);
-        return true;
-      } catch (e) {
-        if (existsSync8(path13.join(root, meta.key))) return false;
-        throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
-      } finally {
-        rmSync2(tmp, { recursive: true, force: true });
+      if (v.name === "MASTER_PORT" && v.value !== void 0) ports.push({ stage: s, port: v.value, source: v.source });
+    }
+    const asked = requestedRanks(s.command, workdir);
+    if (asked && asked.ranks > have) {
+      warnings.push(`${s.title} (${s.key}): --nproc_per_node ${asked.ranks} in ${asked.where} asks for ${asked.ranks} ranks, but ${gpus2}; use \${NPROC_PER_NODE} (the gate sets it per stage)`);
+    }
+  }
+  if (config.parallel) {
+    const said = /* @__PURE__ */ new Set();
+    for (const [i, a] of ports.entries()) {
+      for (const b of ports.slice(i + 1)) {
+        if (a.port !== b.port || !disjoint(a.stage.gpus, b.stage.gpus)) continue;
+        const line = `MASTER_PORT=${a.port} (${a.source}) is the same for ${a.stage.title} and ${b.stage.title}, which run at once under parallel: true: the second cannot bind it; leave MASTER_PORT unset and the gate picks a free port per stage`;
+        if (!said.has(line)) warnings.push(line);
+        said.add(line);
       }
     }
-  };
+  }
+  return warnings;
 }
-function restoreFromCache(entryPath, name, dest) {
-  const src = path13.join(entryPath, name);
-  if (!existsSync8(src)) return false;
-  mkdirSync4(path13.dirname(dest), { recursive: true });
-  cpSync(src, dest, { recursive: true });
-  return true;
+function disjoint(a, b) {
+  const set = new Set(a.split(","));
+  return !b.split(",").some((g) => set.has(g));
+}
+
+// src/pipeline/preflight.ts
+var PreflightError = class extends UsageError {
+  constructor(problems) {
+    super(`preflight refused the run (nothing was started):
+${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = problems;
+    this.name = "PreflightError";
+  }
+  problems;
+};
+function preflight(input) {
+  const problems = [];
+  const warnings = [];
+  const planned = plannedStages(input.config, input.stages);
+  for (const s of planned) {
+    const p = commandProblem2(s.command, input.workdir, input.env);
+    if (p) problems.push(`${s.title} (${s.key}): ${p}`);
+  }
+  const missing = /* @__PURE__ */ new Map();
+  for (const s of planned) {
+    for (const name of s.requiresEnv) {
+      if (input.env[name] || s.env.includes(name)) continue;
+      const k = `${s.key}.requires-env: ${name} is not set`;
+      missing.set(k, [...missing.get(k) ?? [], s.title]);
+    }
+  }
+  for (const [k, titles] of missing) problems.push(`${k} (needed by ${titles.join(", ")})`);
+  const dedup = [...new Set(problems)];
+  const usesModel = planned.some((s) => s.id === "train-baseline" || s.id === "train-candidate" || s.id === "eval-original");
+  if (usesModel) checkModel(input.model, dedup, warnings);
+  checkGpus(input, dedup);
+  checkJudgments(input, planned, dedup);
+  checkDisk(input, planned, warnings);
+  warnings.push(...launchWarnings(input.config, planned, input.workdir, input.env));
+  return { problems: dedup, warnings };
+}
+function detectGpuIds(env2) {
+  if (!onPath("nvidia-smi", env2)) return void 0;
+  const r = spawnSync("nvidia-smi", ["--query-gpu=index", "--format=csv,noheader"], { encoding: "utf8", timeout: 2e4, env: env2 });
+  if (r.status !== 0 || typeof r.stdout !== "string") return void 0;
+  return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+}
+function checkModel(model, problems, warnings) {
+  let isDir2 = false;
+  try {
+    isDir2 = statSync9(model).isDirectory();
+  } catch {
+    problems.push(`model: ${model} does not exist`);
+    return;
+  }
+  if (!isDir2) problems.push(`model: ${model} is not a directory`);
+  else if (!existsSync10(path15.join(model, "config.json"))) {
+    warnings.push(`model: ${model} has no config.json; it does not look like a Hugging Face checkpoint`);
+  }
+}
+function checkGpus(input, problems) {
+  if (!input.gpuIds) return;
+  const have = new Set(input.gpuIds);
+  for (const role of ["baseline", "candidate"]) {
+    const gpus2 = input.config.arms[role].gpus;
+    if (!gpus2) continue;
+    const missing = gpus2.split(",").filter((g) => /^\d+$/.test(g) && !have.has(g));
+    if (missing.length) {
+      problems.push(`arms.${role}.gpus: GPU ${missing.join(", ")} not present (nvidia-smi lists ${input.gpuIds.join(", ") || "none"})`);
+    }
+  }
+}
+function checkJudgments(input, planned, problems) {
+  const mt = input.config.evaluations.mtbench;
+  if (!mt?.enabled || !planned.some((s) => s.key === "evaluations.mtbench")) return;
+  const dir = path15.dirname(path15.resolve(input.workdir, mt.judgments));
+  const existing = nearestExisting(dir);
+  try {
+    accessSync2(existing, constants.W_OK);
+  } catch {
+    problems.push(`evaluations.mtbench.judgments: ${existing === dir ? dir : `${existing} (the nearest existing parent of ${dir})`} is not writable`);
+  }
+}
+function checkDisk(input, planned, warnings) {
+  const trains = planned.filter((s) => s.id === "train-baseline" || s.id === "train-candidate").length;
+  if (trains === 0) return;
+  const need = dirBytes(input.model) * trains;
+  if (need === 0) return;
+  try {
+    const fs = statfsSync(nearestExisting(input.root));
+    const free = fs.bavail * fs.bsize;
+    if (free < need) {
+      warnings.push(`disk: ${gib(free)} free under ${input.root}, ${trains} checkpoint(s) of the model's size need about ${gib(need)}`);
+    }
+  } catch {
+  }
+}
+function gib(n) {
+  return `${(n / 2 ** 30).toFixed(1)} GiB`;
+}
+function dirBytes(dir, depth = 2) {
+  let total = 0;
+  try {
+    for (const e of readdirSync7(dir, { withFileTypes: true })) {
+      const p = path15.join(dir, e.name);
+      if (e.isFile()) total += statSync9(p).size;
+      else if (e.isDirectory() && depth > 1) total += dirBytes(p, depth - 1);
+    }
+  } catch {
+  }
+  return total;
+}
+function nearestExisting(p) {
+  let cur = p;
+  while (!existsSync10(cur) && path15.dirname(cur) !== cur) cur = path15.dirname(cur);
+  return cur;
+}
+var INTERPRETERS = /* @__PURE__ */ new Set(["bash", "sh", "python", "python3", "torchrun", "node", "accelerate", "deepspeed"]);
+var SHELL_WORDS = new Set(
+  "alias bg bind break builtin caller cd command compgen complete compopt continue declare dirs disown echo enable eval exec exit export false fc fg getopts hash help history jobs kill let local logout mapfile popd printf pushd pwd read readarray readonly return set shift shopt source suspend test times trap true type typeset ulimit umask unalias unset wait if then else elif fi case esac for select while until do done in function time { } [[ ]] ! [ . :".split(" ")
+);
+function commandProblem2(cmd, workdir, env2) {
+  const words = typeof cmd === "string" ? firstCommandWords(cmd) : [...cmd];
+  while (words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) words.shift();
+  const prog = words[0];
+  if (!prog || prog.includes("{") || prog.includes("$") || SHELL_WORDS.has(prog)) return void 0;
+  if (prog.includes("/")) {
+    const file = path15.resolve(workdir, prog);
+    if (!existsSync10(file)) return `${prog} not found in ${workdir}`;
+    return void 0;
+  }
+  if (!onPath(prog, env2)) return `${prog}: command not found on PATH`;
+  if (!INTERPRETERS.has(prog)) return void 0;
+  const script = words.slice(1).find((w) => !w.startsWith("-"));
+  if (!script || script.includes("{") || script.includes("$") || !/\.(sh|py|js|mjs)$/.test(script)) return void 0;
+  if (words.slice(1, words.indexOf(script)).some((w) => w === "-m" || w === "-c")) return void 0;
+  if (!existsSync10(path15.resolve(workdir, script))) return `${script} not found in ${workdir}`;
+  return void 0;
+}
+function firstCommandWords(cmd) {
+  const words = [];
+  let cur = "";
+  let quote;
+  let has = false;
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i];
+    if (quote) {
+      if (c === quote) quote = void 0;
+      else cur += c;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      has = true;
+      continue;
+    }
+    if (c === "\\" && i + 1 < cmd.length) {
+      cur += cmd[++i];
+      has = true;
+      continue;
+    }
+    if (/[;&|\n()<>]/.test(c)) break;
+    if (/\s/.test(c)) {
+      if (has) words.push(cur);
+      cur = "";
+      has = false;
+      continue;
+    }
+    cur += c;
+    has = true;
+  }
+  if (has) words.push(cur);
+  return words;
+}
+function onPath(prog, env2) {
+  for (const dir of (env2.PATH ?? "").split(path15.delimiter)) {
+    if (!dir) continue;
+    try {
+      const p = path15.join(dir, prog);
+      if (statSync9(p).isFile()) {
+        accessSync2(p, constants.X_OK);
+        return true;
+      }
+    } catch {
+    }
+  }
+  return false;
 }
 
 // src/pipeline/context.ts
@@ -26188,9 +26626,162 @@ function record(ctx, rec) {
   else ctx.deps.log.info(line);
 }
 
+// src/pipeline/verdict-fixed.ts
+function verdictFixed(ctx) {
+  if (ctx.config.keepGoing) return void 0;
+  const label = ctx.config.arms.candidate.label;
+  if (ctx.earlyAbort) return `${label} (candidate) was stopped by early abort at step ${ctx.earlyAbort.step}`;
+  const rec = ctx.records.find((r) => r.id === "train-candidate" && (r.status === "failed" || r.status === "timeout"));
+  return rec ? `${label} (candidate) training ${rec.status === "timeout" ? "timed out" : "failed"}` : void 0;
+}
+function cacheStores(ctx, cache, id) {
+  if (!ctx.config.cache.enabled || !cache.store) return { stores: false, why: "the cache is off" };
+  if (!cache.writable) return { stores: false, why: "this run does not write the cache (a trusted run with the compare stage does: the action on the default branch, the CLI with --write-cache; write-on: never stops both)" };
+  if (cache.hit) return { stores: false, why: "the baseline came from the cache, so this run stores nothing" };
+  if (id === "eval-original" && cache.originalKey) return { stores: true, why: `the cache stores the original model's evaluation (${cache.originalKey}) for later runs` };
+  const trained = ctx.records.some((r) => r.id === "train-baseline" && r.status === "ok");
+  if (id === "eval-baseline" && trained && cache.key) return { stores: true, why: `the cache stores the baseline with its evaluation (${cache.key}) for later runs` };
+  return { stores: false, why: "the cache does not store it" };
+}
+function skipAfterVerdict(ctx, id, cache) {
+  const why = verdictFixed(ctx);
+  if (!why) return false;
+  const title = id.startsWith("eval-lm-eval-") || id.startsWith("eval-custom-") ? `${id.replace(/^eval-|-baseline$/g, "")} of ${ctx.config.arms.baseline.label} (baseline)` : stageTitle(id, ctx.config.arms);
+  const store = cacheStores(ctx, cache, id);
+  const notes = ctx.verdictNotes ??= [];
+  if (store.stores) {
+    const line = `${title} ran although the verdict was already fixed (${why}): ${store.why}`;
+    ctx.deps.log.info(line);
+    notes.push(line);
+    return false;
+  }
+  const reason = `not started: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`;
+  record(ctx, { id, title, status: "skipped", reason });
+  notes.push(`${title} not run: the verdict no longer depends on it (${why}); ${store.why}`);
+  return true;
+}
+function skipBaselineEvaluators(ctx, cache) {
+  if (!ctx.stages.includes("eval-baseline") || !verdictFixed(ctx)) return false;
+  const { lmEval: lmEval2, custom: custom2 } = ctx.config.evaluations;
+  const ids = [["lm-eval", lmEval2], ["custom", custom2]].filter(([, ev]) => ev?.enabled && ev.run !== void 0).map(([name]) => `eval-${name}-baseline`);
+  for (const id of ids) skipAfterVerdict(ctx, id, cache);
+  return true;
+}
+function stopEvaluationsAfterVerdict(ctx, cache) {
+  const why = verdictFixed(ctx);
+  if (!why) return;
+  for (const role of ["original", "baseline"]) {
+    const stage2 = ctx.runningEvals?.[role];
+    const id = role === "original" ? "eval-original" : "eval-baseline";
+    if (!stage2) continue;
+    const store = cacheStores(ctx, cache, id);
+    const title = stageTitle(id, ctx.config.arms);
+    if (store.stores) {
+      const line = `${title} goes on although the verdict was already fixed (${why}): ${store.why}`;
+      ctx.deps.log.info(line);
+      (ctx.verdictNotes ??= []).push(line);
+      continue;
+    }
+    (ctx.stoppedEvals ??= {})[id] = `stopped: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`;
+    (ctx.verdictNotes ??= []).push(`${title} stopped: the verdict no longer depends on it (${why}); ${store.why}`);
+    ctx.deps.log.info(`${title}: stopping it, the verdict no longer depends on it (${why})`);
+    stage2.abort(`the verdict no longer depends on it (${why})`);
+  }
+}
+
+// src/pipeline/cache.ts
+import { createHash as createHash4 } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync as existsSync11,
+  mkdirSync as mkdirSync4,
+  readdirSync as readdirSync8,
+  readFileSync as readFileSync8,
+  renameSync as renameSync3,
+  rmSync as rmSync2,
+  statSync as statSync10,
+  writeFileSync as writeFileSync4
+} from "node:fs";
+import * as path16 from "node:path";
+var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
+var MAX_CACHED_FILE = 64 * 1024 * 1024;
+var KEY_VERSION = 2;
+function cacheKey(p) {
+  const parts = {
+    v: String(KEY_VERSION),
+    kind: p.kind,
+    spec: createHash4("sha256").update(JSON.stringify(p.spec)).digest("hex").slice(0, 16),
+    model: modelIdentity(p.modelDir),
+    fingerprint: createHash4("sha256").update(p.fingerprint).digest("hex").slice(0, 16),
+    files: filesPart([...p.files].sort().map((f2) => path16.resolve(p.cwd, f2)), p.cwd),
+    ...p.extra
+  };
+  const key = createHash4("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
+  return { key: `${p.kind}-${key}`, parts };
+}
+function runFingerprint(command2, cwd, env2) {
+  if (!command2) return "";
+  return execFileSync("bash", ["-c", command2], { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
+}
+function copySmall(src, dest) {
+  const st = statSync10(src);
+  if (st.isDirectory()) {
+    mkdirSync4(dest, { recursive: true });
+    for (const name of readdirSync8(src)) copySmall(path16.join(src, name), path16.join(dest, name));
+  } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
+    cpSync(src, dest);
+  }
+}
+function createCacheStore(dir) {
+  const root = path16.resolve(expandHome(dir));
+  return {
+    dir: root,
+    get(key) {
+      const entry = path16.join(root, key);
+      const metaFile = path16.join(entry, "meta.json");
+      if (!existsSync11(metaFile)) return void 0;
+      try {
+        const meta = JSON.parse(readFileSync8(metaFile, "utf8"));
+        return meta.key === key ? { path: entry, meta } : void 0;
+      } catch {
+        return void 0;
+      }
+    },
+    put(meta, files) {
+      mkdirSync4(root, { recursive: true });
+      const tmp = path16.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
+      try {
+        mkdirSync4(tmp);
+        for (const [name, src] of Object.entries(files)) {
+          if (existsSync11(src)) copySmall(src, path16.join(tmp, name));
+        }
+        writeFileSync4(path16.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
+`);
+        const final = path16.join(root, meta.key);
+        if (existsSync11(final)) return false;
+        renameSync3(tmp, final);
+        return true;
+      } catch (e) {
+        if (existsSync11(path16.join(root, meta.key))) return false;
+        throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
+      } finally {
+        rmSync2(tmp, { recursive: true, force: true });
+      }
+    }
+  };
+}
+function restoreFromCache(entryPath, name, dest) {
+  const src = path16.join(entryPath, name);
+  if (!existsSync11(src)) return false;
+  mkdirSync4(path16.dirname(dest), { recursive: true });
+  cpSync(src, dest, { recursive: true });
+  return true;
+}
+
 // src/pipeline/train-stage.ts
-import { existsSync as existsSync9 } from "node:fs";
-import * as path14 from "node:path";
+import { existsSync as existsSync12 } from "node:fs";
+import * as path17 from "node:path";
 
 // src/pipeline/early-abort.ts
 function createEarlyAbort(opts) {
@@ -26247,7 +26838,7 @@ function createEarlyAbort(opts) {
 // src/pipeline/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
-  return path14.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
+  return path17.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
 }
 function baselineRun(ctx) {
   const dir = ctx.outputs.baseline;
@@ -26282,7 +26873,7 @@ async function trainArm(ctx, role) {
   }
   const output = armOutputDir(ctx, role);
   ctx.outputs[role] = output;
-  ctx.trainLogs[role] = path14.join(ctx.dir, trainLogName(arm2));
+  ctx.trainLogs[role] = path17.join(ctx.dir, trainLogName(arm2));
   const quickAt = role === "candidate" && ctx.quick ? quickSteps(ctx) : void 0;
   if (role === "candidate" && ctx.quick && quickAt === void 0) {
     record(ctx, notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"));
@@ -26350,8 +26941,8 @@ async function trainArm(ctx, role) {
     })
   );
   record(ctx, rec);
-  ctx.trained[role] = outcome.status === "ok" && existsSync9(output);
-  if (outcome.status === "ok" && !existsSync9(output)) {
+  ctx.trained[role] = outcome.status === "ok" && existsSync12(output);
+  if (outcome.status === "ok" && !existsSync12(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status !== "ok" && outcome.status !== "aborted") {
     ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
@@ -26361,18 +26952,27 @@ async function trainArm(ctx, role) {
 // src/pipeline/cache-stages.ts
 function cacheKeys(ctx) {
   const { config } = ctx;
+  const env2 = ctx.deps.env;
   const fingerprint = runFingerprint(config.cache.fingerprint, ctx.workdir, childEnv(scopedBase(ctx, []), {}, ctx.deps.secrets));
   const mt = config.evaluations.mtbench;
   const evalSpec = mt ? { run: mt.run, modelId: mt.modelId, judgments: mt.judgments, env: mt.env } : null;
   const common = { modelDir: ctx.model, files: config.cache.files, fingerprint, cwd: ctx.workdir };
   const b = config.arms.baseline;
+  const evalsBaseline = !!mt?.targets.includes("baseline");
+  const judge = mt ? judgeIdentity(mt, ctx.workdir, env2) : "none";
+  const gpuIds = b.gpus === void 0 && env2.CUDA_VISIBLE_DEVICES === void 0 ? detectGpuIds(env2) : void 0;
   const baseline = cacheKey({
     ...common,
     kind: "baseline",
-    spec: { train: b.train, env: b.env, output: b.output, slug: b.slug, eval: mt?.targets.includes("baseline") ? evalSpec : null }
+    spec: { train: b.train, env: b.env, output: b.output, slug: b.slug, eval: evalsBaseline ? evalSpec : null },
+    extra: {
+      world: worldSize(b, env2, gpuIds),
+      scripts: filesPart(commandFiles(evalsBaseline && mt ? [b.train, mt.run] : [b.train], ctx.workdir), ctx.workdir),
+      judge: evalsBaseline ? judge : "none"
+    }
   });
-  const original = cacheKey({ ...common, kind: "original", spec: { eval: evalSpec } });
-  return { baseline: baseline.key, original: original.key };
+  const original = cacheKey({ ...common, kind: "original", spec: { eval: evalSpec }, extra: { scripts: filesPart(commandFiles(mt ? [mt.run] : [], ctx.workdir), ctx.workdir), judge } });
+  return { baseline: baseline.key, original: original.key, parts: { baseline: baseline.parts, original: original.parts } };
 }
 function restoreBaseline(ctx, _allowWrite) {
   const { config } = ctx;
@@ -26382,18 +26982,19 @@ function restoreBaseline(ctx, _allowWrite) {
     const k = cacheKeys(ctx);
     use.key = k.baseline;
     use.originalKey = k.original;
+    use.parts = k.parts;
     use.store = createCacheStore(config.cache.dir);
   } catch (e) {
-    ctx.deps.log.warn(`cache disabled for this run: ${errorMessage(e)}`);
+    ctx.deps.log.warn(`cache disabled for this run (its key cannot be established): ${errorMessage(e)}`);
     return use;
   }
   const store = use.store;
   const mt = config.evaluations.mtbench;
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync10(path15.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync13(path18.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
-    const log = path15.join(ctx.dir, trainLogName(config.arms.baseline));
+    const log = path18.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
     restoreFromCache(b.path, "training.log", log);
     ctx.outputs.baseline = output;
@@ -26401,10 +27002,10 @@ function restoreBaseline(ctx, _allowWrite) {
     ctx.trained.baseline = true;
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ""})`;
-    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path15.basename(log) });
+    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path18.basename(log) });
     ctx.cacheHits.push("train-baseline");
     if (wantBaselineEval) {
-      restoreRows(ctx, "baseline", path15.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
+      restoreRows(ctx, "baseline", path18.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
       record(ctx, { id: "eval-baseline", title: stageTitle(evalStage("baseline"), config.arms), status: "cached", reason: why });
       use.evaluated.push("baseline");
       ctx.cacheHits.push("eval-baseline");
@@ -26412,8 +27013,8 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync10(path15.join(o.path, "mtbench-original.jsonl"))) {
-      restoreRows(ctx, "original", path15.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
+    if (o && existsSync13(path18.join(o.path, "mtbench-original.jsonl"))) {
+      restoreRows(ctx, "original", path18.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
       use.evaluated.push("original");
       ctx.cacheHits.push("eval-original");
@@ -26422,27 +27023,30 @@ function restoreBaseline(ctx, _allowWrite) {
   return use;
 }
 function restoreRows(ctx, role, file, modelId) {
-  ctx.judgmentLines[role] = readFileSync7(file, "utf8").split("\n").filter((l) => l.trim() !== "");
+  ctx.judgmentLines[role] = readFileSync9(file, "utf8").split("\n").filter((l) => l.trim() !== "");
   ctx.modelIds[role] = modelId;
 }
 function saveBaseline(ctx, result3, use) {
-  if (!use.store || !use.key || result3.verdict === "fail" || result3.verdict === "invalid") return;
+  if (!use.store || !use.key) return;
+  const byCandidate = verdictFixed(ctx) !== void 0 && (result3.training.baseline?.curve.every((p) => Number.isFinite(p.loss)) ?? false);
+  if ((result3.verdict === "fail" || result3.verdict === "invalid") && !byCandidate) return;
   const commit = ctx.deps.env.GITHUB_SHA;
   const createdAt = ctx.deps.now().toISOString();
   const write = (key, files, data, what) => {
+    const parts = (key === use.key ? use.parts?.baseline : use.parts?.original) ?? {};
     try {
-      const wrote = use.store.put({ key, parts: {}, createdAt, commit, data }, files);
+      const wrote = use.store.put({ key, parts, createdAt, commit, data }, files);
       ctx.deps.log.info(wrote ? `cache: stored ${what} as ${key}` : `cache: ${key} already stored by another run`);
     } catch (e) {
       ctx.deps.log.warn(`cache: could not store ${what}: ${errorMessage(e)}`);
     }
   };
   const mt = ctx.config.evaluations.mtbench;
-  const tmp = mkdtempSync(path15.join(os2.tmpdir(), "accuracy-gate-cache-"));
+  const tmp = mkdtempSync(path18.join(os2.tmpdir(), "accuracy-gate-cache-"));
   const tmpRows = (role) => {
     const lines = ctx.judgmentLines[role];
     if (!lines) return void 0;
-    const file = path15.join(tmp, `${role}.jsonl`);
+    const file = path18.join(tmp, `${role}.jsonl`);
     writeFileSync5(file, `${lines.join("\n")}
 `);
     return file;
@@ -26467,9 +27071,9 @@ function saveBaseline(ctx, result3, use) {
 
 // src/pipeline/gpu-lock.ts
 import { randomBytes } from "node:crypto";
-import { linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync6 } from "node:fs";
+import { linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync10, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync6 } from "node:fs";
 import * as os3 from "node:os";
-import * as path16 from "node:path";
+import * as path19 from "node:path";
 function holderDead(h) {
   if (h.host !== os3.hostname()) return false;
   if (h.pid === process.pid) return false;
@@ -26485,7 +27089,7 @@ function holderDead(h) {
 }
 function zombie(pid) {
   try {
-    const stat = readFileSync8(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync10(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
   } catch {
     return true;
@@ -26493,7 +27097,7 @@ function zombie(pid) {
 }
 function readHolder(file) {
   try {
-    const h = JSON.parse(readFileSync8(file, "utf8"));
+    const h = JSON.parse(readFileSync10(file, "utf8"));
     return h && typeof h.pid === "number" && typeof h.token === "string" ? h : void 0;
   } catch {
     return void 0;
@@ -26550,16 +27154,16 @@ async function acquireGpuLock(opts) {
     ...procStartTime(process.pid) !== void 0 ? { pidStart: procStartTime(process.pid) } : {},
     ...opts.what ? { what: opts.what } : {}
   };
-  mkdirSync5(path16.dirname(opts.file), { recursive: true });
+  mkdirSync5(path19.dirname(opts.file), { recursive: true });
   let lastLine = -Infinity;
   let unreadableSince;
   let wake;
   opts.cancel?.onCancel(() => wake?.());
-  const sleep2 = (ms) => new Promise((resolve23) => {
-    const timer = setTimeout(resolve23, ms);
+  const sleep2 = (ms) => new Promise((resolve27) => {
+    const timer = setTimeout(resolve27, ms);
     wake = () => {
       clearTimeout(timer);
-      resolve23();
+      resolve27();
     };
   });
   for (; ; ) {
@@ -26610,7 +27214,7 @@ async function lockGpus(ctx) {
   const none = { ok: true, release: () => {
   } };
   if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
-  const file = path16.resolve(ctx.workdir, expandHome(lock.file));
+  const file = path19.resolve(ctx.workdir, expandHome(lock.file));
   const { log } = ctx.deps;
   let attempt;
   try {
@@ -26638,13 +27242,13 @@ async function lockGpus(ctx) {
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync11, readdirSync as readdirSync7, readFileSync as readFileSync9, statSync as statSync8 } from "node:fs";
-import * as path17 from "node:path";
+import { existsSync as existsSync14, readdirSync as readdirSync9, readFileSync as readFileSync11, statSync as statSync11 } from "node:fs";
+import * as path20 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx, startedAt, finished) {
   const inside = (p) => {
-    const rel = path17.relative(ctx.dir, p);
-    return rel && !rel.startsWith("..") && !path17.isAbsolute(rel) ? rel : path17.resolve(p);
+    const rel = path20.relative(ctx.dir, p);
+    return rel && !rel.startsWith("..") && !path20.isAbsolute(rel) ? rel : path20.resolve(p);
   };
   const m = {
     runId: ctx.runId,
@@ -26670,21 +27274,21 @@ function writeRunManifest(ctx, startedAt, finished) {
     if (id && lines && !ctx.fromRun[`${role}-eval`]) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileAtomic(path17.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileAtomic(path20.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
 }
 function readManifests(root, skip) {
-  if (!existsSync11(root)) return [];
+  if (!existsSync14(root)) return [];
   const out = [];
-  for (const name of readdirSync7(root)) {
-    const dir = path17.join(root, name);
-    const file = path17.join(dir, MANIFEST);
-    if (dir === skip || !existsSync11(file)) continue;
-    const mtime = statSync8(file).mtimeMs;
+  for (const name of readdirSync9(root)) {
+    const dir = path20.join(root, name);
+    const file = path20.join(dir, MANIFEST);
+    if (dir === skip || !existsSync14(file)) continue;
+    const mtime = statSync11(file).mtimeMs;
     try {
-      const m = JSON.parse(readFileSync9(file, "utf8"));
+      const m = JSON.parse(readFileSync11(file, "utf8"));
       if (!m || typeof m.runId !== "string" || !Array.isArray(m.stages)) throw new Error("not a run.json of accuracy-gate");
       const t = Date.parse(m.startedAt ?? m.finishedAt ?? "");
       out.push({ dir, m, time: Number.isFinite(t) ? t : mtime });
@@ -26709,8 +27313,8 @@ function findEarlierOutputs(ctx, root, needsArm) {
       if (saidTorn.has(torn.dir)) return void 0;
       saidTorn.add(torn.dir);
       ctx.problems.push({
-        source: path17.join(torn.dir, MANIFEST),
-        message: `run.json of run ${path17.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
+        source: path20.join(torn.dir, MANIFEST),
+        message: `run.json of run ${path20.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
       });
       return void 0;
     }
@@ -26733,8 +27337,8 @@ function findEarlierOutputs(ctx, root, needsArm) {
       continue;
     }
     trainedAt[role] = hit.time;
-    ctx.outputs[role] = path17.resolve(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path17.resolve(hit.dir, a.log);
+    ctx.outputs[role] = path20.resolve(hit.dir, a.output);
+    if (a.log) ctx.trainLogs[role] = path20.resolve(hit.dir, a.log);
     ctx.trained[role] = true;
     adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached2})`);
   }
@@ -26772,20 +27376,20 @@ function adopt(ctx, what) {
 }
 
 // src/pipeline/progress.ts
-import { existsSync as existsSync12, readdirSync as readdirSync8, readFileSync as readFileSync10 } from "node:fs";
-import * as path18 from "node:path";
+import { existsSync as existsSync15, readdirSync as readdirSync10, readFileSync as readFileSync12 } from "node:fs";
+import * as path21 from "node:path";
 function lastRunTimes(root, current) {
   let names2;
   try {
-    names2 = readdirSync8(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path18.basename(current)).sort().reverse();
+    names2 = readdirSync10(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path21.basename(current)).sort().reverse();
   } catch {
     return void 0;
   }
   for (const name of names2) {
-    const file = path18.join(root, name, "summary.json");
-    if (!existsSync12(file)) continue;
+    const file = path21.join(root, name, "summary.json");
+    if (!existsSync15(file)) continue;
     try {
-      const summary = JSON.parse(readFileSync10(file, "utf8"));
+      const summary = JSON.parse(readFileSync12(file, "utf8"));
       const seconds2 = /* @__PURE__ */ new Map();
       for (const s of summary.stages ?? []) {
         if (s.title && s.status === "ok" && typeof s.seconds === "number") seconds2.set(s.title, s.seconds);
@@ -26818,8 +27422,8 @@ function progressLog(log, plan, times) {
 }
 
 // src/history/history.ts
-import { existsSync as existsSync13, mkdirSync as mkdirSync6, readFileSync as readFileSync11 } from "node:fs";
-import * as path19 from "node:path";
+import { existsSync as existsSync16, mkdirSync as mkdirSync6, readFileSync as readFileSync13 } from "node:fs";
+import * as path22 from "node:path";
 function historyEntry(r, provenance, date) {
   const arm2 = (role) => {
     const t = r.training[role];
@@ -26849,9 +27453,9 @@ function historyEntry(r, provenance, date) {
   };
 }
 function readHistory(file) {
-  if (!existsSync13(file)) return [];
+  if (!existsSync16(file)) return [];
   const out = [];
-  for (const line of readFileSync11(file, "utf8").split("\n")) {
+  for (const line of readFileSync13(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
     try {
       const e = JSON.parse(line);
@@ -26862,7 +27466,7 @@ function readHistory(file) {
   return out;
 }
 function appendHistory(file, entry, keep = 365) {
-  mkdirSync6(path19.dirname(file), { recursive: true });
+  mkdirSync6(path22.dirname(file), { recursive: true });
   appendLine(file, JSON.stringify(entry));
   const all = readHistory(file);
   if (all.length <= keep) return;
@@ -26907,206 +27511,23 @@ function baselineDriftCheck(history, r, bound, window = 14) {
 }
 
 // src/pipeline/check-run.ts
-import * as path21 from "node:path";
-
-// src/pipeline/preflight.ts
-import { accessSync as accessSync2, constants, existsSync as existsSync14, readdirSync as readdirSync9, statfsSync, statSync as statSync9 } from "node:fs";
-import { spawnSync } from "node:child_process";
-import * as path20 from "node:path";
-var PreflightError = class extends UsageError {
-  constructor(problems) {
-    super(`preflight refused the run (nothing was started):
-${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.problems = problems;
-    this.name = "PreflightError";
-  }
-  problems;
-};
-function preflight(input) {
-  const problems = [];
-  const warnings = [];
-  const planned = plannedStages(input.config, input.stages);
-  for (const s of planned) {
-    const p = commandProblem2(s.command, input.workdir, input.env);
-    if (p) problems.push(`${s.title} (${s.key}): ${p}`);
-  }
-  const missing = /* @__PURE__ */ new Map();
-  for (const s of planned) {
-    for (const name of s.requiresEnv) {
-      if (input.env[name] || s.env.includes(name)) continue;
-      const k = `${s.key}.requires-env: ${name} is not set`;
-      missing.set(k, [...missing.get(k) ?? [], s.title]);
-    }
-  }
-  for (const [k, titles] of missing) problems.push(`${k} (needed by ${titles.join(", ")})`);
-  const dedup = [...new Set(problems)];
-  const usesModel = planned.some((s) => s.id === "train-baseline" || s.id === "train-candidate" || s.id === "eval-original");
-  if (usesModel) checkModel(input.model, dedup, warnings);
-  checkGpus(input, dedup);
-  checkJudgments(input, planned, dedup);
-  checkDisk(input, planned, warnings);
-  return { problems: dedup, warnings };
-}
-function detectGpuIds(env2) {
-  if (!onPath("nvidia-smi", env2)) return void 0;
-  const r = spawnSync("nvidia-smi", ["--query-gpu=index", "--format=csv,noheader"], { encoding: "utf8", timeout: 2e4, env: env2 });
-  if (r.status !== 0 || typeof r.stdout !== "string") return void 0;
-  return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
-}
-function checkModel(model, problems, warnings) {
-  let isDir2 = false;
-  try {
-    isDir2 = statSync9(model).isDirectory();
-  } catch {
-    problems.push(`model: ${model} does not exist`);
-    return;
-  }
-  if (!isDir2) problems.push(`model: ${model} is not a directory`);
-  else if (!existsSync14(path20.join(model, "config.json"))) {
-    warnings.push(`model: ${model} has no config.json; it does not look like a Hugging Face checkpoint`);
-  }
-}
-function checkGpus(input, problems) {
-  if (!input.gpuIds) return;
-  const have = new Set(input.gpuIds);
-  for (const role of ["baseline", "candidate"]) {
-    const gpus2 = input.config.arms[role].gpus;
-    if (!gpus2) continue;
-    const missing = gpus2.split(",").filter((g) => /^\d+$/.test(g) && !have.has(g));
-    if (missing.length) {
-      problems.push(`arms.${role}.gpus: GPU ${missing.join(", ")} not present (nvidia-smi lists ${input.gpuIds.join(", ") || "none"})`);
-    }
-  }
-}
-function checkJudgments(input, planned, problems) {
-  const mt = input.config.evaluations.mtbench;
-  if (!mt?.enabled || !planned.some((s) => s.key === "evaluations.mtbench")) return;
-  const dir = path20.dirname(path20.resolve(input.workdir, mt.judgments));
-  const existing = nearestExisting(dir);
-  try {
-    accessSync2(existing, constants.W_OK);
-  } catch {
-    problems.push(`evaluations.mtbench.judgments: ${existing === dir ? dir : `${existing} (the nearest existing parent of ${dir})`} is not writable`);
-  }
-}
-function checkDisk(input, planned, warnings) {
-  const trains = planned.filter((s) => s.id === "train-baseline" || s.id === "train-candidate").length;
-  if (trains === 0) return;
-  const need = dirBytes(input.model) * trains;
-  if (need === 0) return;
-  try {
-    const fs = statfsSync(nearestExisting(input.root));
-    const free = fs.bavail * fs.bsize;
-    if (free < need) {
-      warnings.push(`disk: ${gib(free)} free under ${input.root}, ${trains} checkpoint(s) of the model's size need about ${gib(need)}`);
-    }
-  } catch {
-  }
-}
-function gib(n) {
-  return `${(n / 2 ** 30).toFixed(1)} GiB`;
-}
-function dirBytes(dir, depth = 2) {
-  let total = 0;
-  try {
-    for (const e of readdirSync9(dir, { withFileTypes: true })) {
-      const p = path20.join(dir, e.name);
-      if (e.isFile()) total += statSync9(p).size;
-      else if (e.isDirectory() && depth > 1) total += dirBytes(p, depth - 1);
-    }
-  } catch {
-  }
-  return total;
-}
-function nearestExisting(p) {
-  let cur = p;
-  while (!existsSync14(cur) && path20.dirname(cur) !== cur) cur = path20.dirname(cur);
-  return cur;
-}
-var INTERPRETERS = /* @__PURE__ */ new Set(["bash", "sh", "python", "python3", "torchrun", "node", "accelerate", "deepspeed"]);
-var SHELL_WORDS = new Set(
-  "alias bg bind break builtin caller cd command compgen complete compopt continue declare dirs disown echo enable eval exec exit export false fc fg getopts hash help history jobs kill let local logout mapfile popd printf pushd pwd read readarray readonly return set shift shopt source suspend test times trap true type typeset ulimit umask unalias unset wait if then else elif fi case esac for select while until do done in function time { } [[ ]] ! [ . :".split(" ")
-);
-function commandProblem2(cmd, workdir, env2) {
-  const words = typeof cmd === "string" ? firstCommandWords(cmd) : [...cmd];
-  while (words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) words.shift();
-  const prog = words[0];
-  if (!prog || prog.includes("{") || prog.includes("$") || SHELL_WORDS.has(prog)) return void 0;
-  if (prog.includes("/")) {
-    const file = path20.resolve(workdir, prog);
-    if (!existsSync14(file)) return `${prog} not found in ${workdir}`;
-    return void 0;
-  }
-  if (!onPath(prog, env2)) return `${prog}: command not found on PATH`;
-  if (!INTERPRETERS.has(prog)) return void 0;
-  const script = words.slice(1).find((w) => !w.startsWith("-"));
-  if (!script || script.includes("{") || script.includes("$") || !/\.(sh|py|js|mjs)$/.test(script)) return void 0;
-  if (words.slice(1, words.indexOf(script)).some((w) => w === "-m" || w === "-c")) return void 0;
-  if (!existsSync14(path20.resolve(workdir, script))) return `${script} not found in ${workdir}`;
-  return void 0;
-}
-function firstCommandWords(cmd) {
-  const words = [];
-  let cur = "";
-  let quote;
-  let has = false;
-  for (let i = 0; i < cmd.length; i++) {
-    const c = cmd[i];
-    if (quote) {
-      if (c === quote) quote = void 0;
-      else cur += c;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      quote = c;
-      has = true;
-      continue;
-    }
-    if (c === "\\" && i + 1 < cmd.length) {
-      cur += cmd[++i];
-      has = true;
-      continue;
-    }
-    if (/[;&|\n()<>]/.test(c)) break;
-    if (/\s/.test(c)) {
-      if (has) words.push(cur);
-      cur = "";
-      has = false;
-      continue;
-    }
-    cur += c;
-    has = true;
-  }
-  if (has) words.push(cur);
-  return words;
-}
-function onPath(prog, env2) {
-  for (const dir of (env2.PATH ?? "").split(path20.delimiter)) {
-    if (!dir) continue;
-    try {
-      const p = path20.join(dir, prog);
-      if (statSync9(p).isFile()) {
-        accessSync2(p, constants.X_OK);
-        return true;
-      }
-    } catch {
-    }
-  }
-  return false;
-}
-
-// src/pipeline/check-run.ts
+import { existsSync as existsSync17 } from "node:fs";
+import * as path23 from "node:path";
 function runPaths(opts, deps) {
   const workdir = resolveWorkdir(opts, deps);
-  const root = opts.resultRoot ? path21.resolve(opts.baseDir, opts.resultRoot) : path21.resolve(workdir, opts.config.resultDir);
-  return { workdir, root, model: path21.resolve(workdir, opts.modelDir ?? opts.config.model) };
+  const args = opts.argsDir ?? opts.baseDir;
+  const root = opts.resultRoot ? path23.resolve(args, opts.resultRoot) : path23.resolve(workdir, opts.config.resultDir);
+  const model = opts.modelDir ? path23.resolve(args, opts.modelDir) : path23.resolve(workdir, opts.config.model);
+  return { workdir, root, model };
 }
 function preflightOf(opts, deps, paths) {
-  return preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+  report.warnings.push(...boundWarnings(opts.config));
+  return report;
 }
 function checkRun(opts, deps, paths = runPaths(opts, deps)) {
   const report = preflightOf(opts, deps, paths);
-  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, cacheHits: cacheLookup(opts, deps, paths, report) }) };
+  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: cacheLookup(opts, deps, paths, report) }) };
 }
 function refuseUnfit(opts, deps, paths) {
   const report = preflightOf(opts, deps, paths);
@@ -27114,7 +27535,7 @@ function refuseUnfit(opts, deps, paths) {
   if (report.problems.length) throw new PreflightError(report.problems);
 }
 function resolveWorkdir(opts, deps) {
-  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path21.resolve(opts.baseDir, opts.config.workdir);
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path23.resolve(opts.baseDir, opts.config.workdir);
   const found = locateBuiltinWorkdir(opts.baseDir);
   if ("error" in found) throw new UsageError(found.error);
   deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
@@ -27127,20 +27548,39 @@ function cacheLookup(opts, deps, paths, report) {
     const keys = cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps });
     const store = createCacheStore(config.cache.dir);
     const hits = [];
-    if (store.get(keys.baseline)) hits.push("train-baseline", "eval-baseline");
-    if (store.get(keys.original)) hits.push("eval-original");
+    const baseline = store.get(keys.baseline);
+    const original = store.get(keys.original);
+    if (baseline) hits.push("train-baseline", "eval-baseline");
+    if (original) hits.push("eval-original");
+    const floor = config.checks.mtbench.floor;
+    for (const [role, entry] of [["baseline", baseline], ["original", original]]) {
+      const note2 = entry && cachedScoreAtFloor(entry.path, entry.meta.data.modelId, role, floor);
+      if (note2) report.warnings.push(note2);
+    }
     return hits;
   } catch (e) {
     report.warnings.push(`cache: no lookup (${errorMessage(e)})`);
     return [];
   }
 }
+function cachedScoreAtFloor(entryPath, modelId, role, floor) {
+  const file = path23.join(entryPath, `mtbench-${role}.jsonl`);
+  if (typeof modelId !== "string" || !existsSync17(file)) return void 0;
+  try {
+    const avg = scoreModel(readJudgmentsFile(file), modelId, void 0, file).average;
+    if (avg === null || avg >= floor) return void 0;
+    const why = role === "baseline" ? floorWhy(avg, floor) : `the original model's ${avg.toFixed(2)} is below the floor ${floor.toFixed(1)}, so the baseline is likely to be too`;
+    return `mtbench: the cached ${role} MT-Bench score (${modelId}) is at the floor: ${why}; the MT-Bench evaluations would gate nothing (gate on eval loss or lm-eval, or turn MT-Bench off: evaluations.mtbench.enabled: false)`;
+  } catch (e) {
+    return `mtbench: the cached ${role} MT-Bench rows ${file} are not readable (${errorMessage(e)})`;
+  }
+}
 
 // src/pipeline/eval-stage.ts
-import * as path22 from "node:path";
+import * as path24 from "node:path";
 function modelIdFor(template, ctx, role) {
   const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
-  const slug = arm2?.slug ?? path22.basename(ctx.model);
+  const slug = arm2?.slug ?? path24.basename(ctx.model);
   return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
 }
 async function evaluate(ctx, role) {
@@ -27159,7 +27599,7 @@ async function evaluate(ctx, role) {
     return;
   }
   const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
-  const judgments = path22.resolve(ctx.workdir, mt.judgments);
+  const judgments = path24.resolve(ctx.workdir, mt.judgments);
   let offset;
   try {
     offset = fileSize(judgments);
@@ -27184,9 +27624,18 @@ async function evaluate(ctx, role) {
       ...ctx.config.parallel ? { gpus: armRole ? ctx.config.arms[armRole].gpus : mt.gpus } : {},
       timeoutMinutes: mt.timeoutMinutes,
       logName,
-      progressCounts: "progress bar"
+      progressCounts: "progress bar",
+      onStart: (stage2) => {
+        (ctx.runningEvals ??= {})[role] = stage2;
+      }
     })
   );
+  delete ctx.runningEvals?.[role];
+  const stopped2 = ctx.stoppedEvals?.[id];
+  if (stopped2 && outcome.status === "aborted") {
+    record(ctx, { ...rec, status: "skipped", reason: stopped2 });
+    return;
+  }
   record(ctx, rec);
   if (outcome.status !== "ok") {
     ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
@@ -27359,15 +27808,15 @@ async function gpuStages(ctx, root, cache) {
   findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === "baseline" && cache.hit));
   const evalTargets = (config.evaluations.mtbench?.targets ?? []).filter((role) => want(evalStage(role)) && !cache.evaluated.includes(role));
   if (config.parallel) {
-    await parallelStages(ctx, trainRoles, evalTargets);
+    await parallelStages(ctx, trainRoles, evalTargets, cache);
     return;
   }
   for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await trainArm(ctx, r);
   if (baselineFailed(ctx)) return ctx.deps.log.error(`stopping: ${BASELINE_FAILED}`);
-  for (const role of evalTargets) if (!skipAfterFailure(ctx, evalStage(role))) await evaluate(ctx, role);
-  for (const role of ["baseline", "candidate"]) await runEvaluators(ctx, role);
+  for (const role of evalTargets) if (!skipAfterFailure(ctx, evalStage(role)) && !(role !== "candidate" && skipAfterVerdict(ctx, evalStage(role), cache))) await evaluate(ctx, role);
+  for (const role of ["baseline", "candidate"]) if (role === "candidate" || !skipBaselineEvaluators(ctx, cache)) await runEvaluators(ctx, role);
 }
-async function parallelStages(ctx, trainRoles, evalTargets) {
+async function parallelStages(ctx, trainRoles, evalTargets, cache) {
   const { config } = ctx;
   const mt = config.evaluations.mtbench;
   const exclusive = mt?.modelId === "auto" ? mt.judgments : void 0;
@@ -27375,14 +27824,19 @@ async function parallelStages(ctx, trainRoles, evalTargets) {
   const train = (r) => async () => {
     await trainArm(ctx, r);
     if (r === "baseline") stopCandidate();
+    else stopEvaluationsAfterVerdict(ctx, cache);
   };
   const tasks = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: train(r) }));
-  if (evalTargets.includes("original")) tasks.push({ id: "eval-original", deps: [], gpus: mt?.gpus, exclusive, run: () => evaluate(ctx, "original") });
+  const original = async () => {
+    if (!skipAfterVerdict(ctx, "eval-original", cache)) await evaluate(ctx, "original");
+  };
+  if (evalTargets.includes("original")) tasks.push({ id: "eval-original", deps: [], gpus: mt?.gpus, exclusive, run: original });
   for (const r of ["baseline", "candidate"]) {
     const run = async () => {
       if (baselineFailed(ctx)) return;
-      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r))) await evaluate(ctx, r);
-      await runEvaluators(ctx, r);
+      const fixed = r === "baseline" && evalTargets.includes(r) && skipAfterVerdict(ctx, evalStage(r), cache);
+      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r)) && !fixed) await evaluate(ctx, r);
+      if (r === "candidate" || !skipBaselineEvaluators(ctx, cache)) await runEvaluators(ctx, r);
     };
     tasks.push({ id: evalStage(r), deps: [trainStage(r)], gpus: config.arms[r].gpus, ...evalTargets.includes(r) ? { exclusive } : {}, run });
   }
@@ -27435,6 +27889,7 @@ async function runGate(opts, deps) {
   });
   const want = (s) => ctx.stages.includes(s);
   const cache = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
+  cache.writable = opts.allowCacheWrite && config.cache.writeOn !== "never" && want("compare");
   const plan = [
     ...["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit)).map(trainStage),
     ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage)
@@ -27450,7 +27905,9 @@ async function runGate(opts, deps) {
   }
   for (const r of ctx.records) if (r.status === "cached" && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
   if (deps.cancel.cancelled) ctx.problems.push({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
-  const result3 = redactDeep(want("compare") && !dirError ? compareStage(ctx) : partialResult(ctx), secrets.redact);
+  const decided = want("compare") && !dirError ? compareStage(ctx) : partialResult(ctx);
+  if (ctx.verdictNotes?.length) decided.warnings = [...decided.warnings ?? [], ...ctx.verdictNotes];
+  const result3 = redactDeep(decided, secrets.redact);
   if (opts.history && want("compare")) addHistory(result3, opts.history.file, config, deps);
   if (want("compare") && opts.allowCacheWrite && config.cache.writeOn !== "never" && config.cache.enabled && !cache.hit) saveBaseline(ctx, result3, cache);
   if (!dirError) writeRunManifest(ctx, started, true);
@@ -27469,7 +27926,8 @@ async function runGate(opts, deps) {
       ...ctx.parallelNotes?.length ? { "ran-in-parallel": ctx.parallelNotes.join("; ") } : {},
       ...cache.key ? { "baseline-cache-key": cache.key } : {}
     },
-    synthetic: opts.synthetic
+    synthetic: opts.synthetic,
+    ...opts.failOn ? { failOn: opts.failOn } : {}
   }, secrets.redact);
   let reports = renderAll(result3, reportCtx);
   let writeError = dirError;
@@ -27477,7 +27935,7 @@ async function runGate(opts, deps) {
     try {
       writeReports(dir, reports);
       const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
-      if (mine.length) writeFileAtomic(path23.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
+      if (mine.length) writeFileAtomic(path25.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
 `);
     } catch (e) {
       writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
@@ -27514,7 +27972,7 @@ function engineSource(ctx) {
       continue;
     }
     const failed2 = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
-    if (failed2 && !existsSync15(out)) continue;
+    if (failed2 && !existsSync18(out)) continue;
     const partial = role === "candidate" && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0);
     const log = ctx.trainLogs[role];
     training2[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...log ? { log } : {}, ...partial ? { partial } : {} };
@@ -27531,7 +27989,7 @@ function engineSource(ctx) {
   };
 }
 function mtbenchSource(ctx, mt) {
-  const qfile = path23.resolve(ctx.workdir, mt.questions);
+  const qfile = path25.resolve(ctx.workdir, mt.questions);
   const ids = {};
   for (const role of mt.targets) {
     const id = ctx.modelIds[role];
@@ -27539,7 +27997,7 @@ function mtbenchSource(ctx, mt) {
     const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
     ids[role] = { id, idPick: mt.modelId === "auto" ? { how: "picked", rule } : { how: "given" } };
   }
-  return { ...existsSync15(qfile) ? { questions: qfile } : {}, judgments: { lines: ctx.judgmentLines, ids } };
+  return { ...existsSync18(qfile) ? { questions: qfile } : {}, judgments: { lines: ctx.judgmentLines, ids } };
 }
 function quickCompare(ctx, training2) {
   const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
@@ -27559,11 +28017,11 @@ function labelsOf(config) {
 }
 function partialResult(ctx) {
   const bad = ctx.records.filter((r) => r.status !== "ok" && r.status !== "cached" && r.status !== "skipped");
-  const verdict = bad.length || ctx.problems.length ? "invalid" : "pass";
+  const verdict = bad.length || ctx.problems.length ? "invalid" : "ungated";
   const done = ctx.records.map((r) => r.id).join(", ") || "none";
   return {
     verdict,
-    headline: verdict === "pass" ? `stages done (${done}); no comparison in this job (compare not selected)` : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join("; ") || ctx.problems[0]?.message}`,
+    headline: verdict === "ungated" ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}` : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join("; ") || ctx.problems[0]?.message}`,
     checks: [],
     labels: labelsOf(ctx.config),
     training: {},
@@ -27619,7 +28077,8 @@ async function runLocal(r, io, log) {
     {
       config: r.config,
       configSource: r.configSource,
-      baseDir: process.cwd(),
+      baseDir: r.baseDir ?? process.cwd(),
+      argsDir: process.cwd(),
       stages: r.stages,
       resultRoot: r.out,
       modelDir: r.modelDir,
@@ -27642,14 +28101,15 @@ async function runLocal(r, io, log) {
   return outcome.result;
 }
 async function runCommand(flags, io, log) {
-  const { config, source } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = flags.workdir;
+  const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
+  if (flags.workdir) config.workdir = path26.resolve(flags.workdir);
   if (flags.recordHistory && !flags.history) throw new UsageError("--record-history needs --history FILE");
   if (flags.quickSteps !== void 0 && !flags.quick) throw new UsageError("--quick-steps needs --quick");
   return runLocal(
     {
       config,
       configSource: source,
+      baseDir,
       stages: parseStages(flags.stages),
       modelDir: flags.modelDir,
       out: flags.out,
@@ -27670,26 +28130,26 @@ function parseQuickSteps(text) {
 
 // src/cli/demo.ts
 var import_yaml3 = __toESM(require_dist(), 1);
-import { existsSync as existsSync16, readdirSync as readdirSync10, rmSync as rmSync4, symlinkSync } from "node:fs";
+import { existsSync as existsSync19, readdirSync as readdirSync11, rmSync as rmSync4, symlinkSync } from "node:fs";
 import * as os4 from "node:os";
-import * as path24 from "node:path";
+import * as path27 from "node:path";
 import { fileURLToPath } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
 function examplesDir() {
-  let dir = path24.dirname(fileURLToPath(import.meta.url));
+  let dir = path27.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path24.join(dir, "examples", "demo");
-    if (existsSync16(candidate)) return path24.join(dir, "examples");
-    dir = path24.dirname(dir);
+    const candidate = path27.join(dir, "examples", "demo");
+    if (existsSync19(candidate)) return path27.join(dir, "examples");
+    dir = path27.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");
 }
 function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
-  const replay = (run) => [node, path24.join(examples, "demo", "replay-train.mjs"), "--run", path24.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
+  const replay = (run) => [node, path27.join(examples, "demo", "replay-train.mjs"), "--run", path27.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
   return (0, import_yaml3.stringify)({
     name: `demo-${scenario}`,
-    model: path24.join(examples, "demo", "Tiny-Llama-init"),
+    model: path27.join(examples, "demo", "Tiny-Llama-init"),
     "result-dir": ".",
     arms: {
       baseline: { label: "Torch", slug: "torch", train: replay("eager"), "timeout-minutes": 10 },
@@ -27697,7 +28157,7 @@ function demoConfigYaml(examples, scenario, speed) {
     },
     evaluations: {
       mtbench: {
-        run: [node, path24.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
+        run: [node, path27.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
         targets: ["original", "baseline", "candidate"],
         judgments: "fastchat/model_judgment/gpt-4_single.jsonl",
         questions: "fastchat/question.jsonl",
@@ -27714,24 +28174,24 @@ async function demoCommand(flags, io, log) {
   if (!(Number(flags.speed) > 0)) throw new UsageError(`--speed must be a positive number (got "${flags.speed}")`);
   const examples = examplesDir();
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), "demo config (built in)");
-  config.workdir = path24.resolve(flags.out);
-  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path24.join(examples, "recorded")}; MT-Bench scores are synthetic`);
+  config.workdir = path27.resolve(flags.out);
+  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path27.join(examples, "recorded")}; MT-Bench scores are synthetic`);
   const result3 = await runLocal(
     { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
     io,
     log
   );
-  pointLatest(path24.resolve(flags.out), log);
+  pointLatest(path27.resolve(flags.out), log);
   return result3;
 }
 function defaultDemoDir() {
-  return path24.join(os4.tmpdir(), "accuracy-gate-demo");
+  return path27.join(os4.tmpdir(), "accuracy-gate-demo");
 }
 function pointLatest(out, log) {
   try {
-    const newest = readdirSync10(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
+    const newest = readdirSync11(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
     if (!newest) return;
-    const link = path24.join(out, "latest");
+    const link = path27.join(out, "latest");
     rmSync4(link, { force: true });
     symlinkSync(newest, link);
     log.info(`latest run: ${link}`);
@@ -27741,7 +28201,7 @@ function pointLatest(out, log) {
 
 // src/cli/calibrate.ts
 import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync7 } from "node:fs";
-import * as path27 from "node:path";
+import * as path30 from "node:path";
 
 // src/calibrate/pairs.ts
 var CALIBRATED = ["train-loss", "loss-curve", "loss-tail", "eval-loss", "eval-loss-docs", "mtbench"];
@@ -28070,8 +28530,8 @@ function renderJson(cal) {
 }
 
 // src/calibrate/load.ts
-import { existsSync as existsSync17, statSync as statSync10 } from "node:fs";
-import * as path25 from "node:path";
+import { existsSync as existsSync20, statSync as statSync12 } from "node:fs";
+import * as path28 from "node:path";
 
 // src/calibrate/history-runs.ts
 function keyOf(e) {
@@ -28137,11 +28597,11 @@ function refuse(problems) {
   throw new UsageError(`calibrate: ${msg.split("\n")[0]}${more2}`);
 }
 function names(dirs) {
-  const base = dirs.map((d) => path25.basename(path25.resolve(d)));
+  const base = dirs.map((d) => path28.basename(path28.resolve(d)));
   return new Set(base).size === base.length ? base : dirs;
 }
 function loadRun(dir, name, config) {
-  if (!existsSync17(dir) || !statSync10(dir).isDirectory()) throw new UsageError(`calibrate: ${dir}: not a directory (--runs takes trainer output dirs)`);
+  if (!existsSync20(dir) || !statSync12(dir).isDirectory()) throw new UsageError(`calibrate: ${dir}: not a directory (--runs takes trainer output dirs)`);
   const problems = [];
   const training2 = loadTraining(dir, void 0, problems);
   const evaluations = loadEvaluations({ baseline: dir }, config, problems);
@@ -28173,19 +28633,19 @@ function loadMtBench(files, modelIds2) {
   });
 }
 function loadHistory(file) {
-  if (!existsSync17(file)) throw new UsageError(`calibrate: ${file}: history file not found`);
+  if (!existsSync20(file)) throw new UsageError(`calibrate: ${file}: history file not found`);
   return historyRuns(readHistory(file), file);
 }
 
 // src/calibrate/repeat.ts
-import { readFileSync as readFileSync12 } from "node:fs";
-import * as path26 from "node:path";
+import { readFileSync as readFileSync14 } from "node:fs";
+import * as path29 from "node:path";
 var REPEAT_ENV = "ACCURACY_GATE_REPEAT";
 function repeatConfig(config, i) {
   const c = structuredClone(config);
   c.cache.enabled = false;
   const arm2 = c.arms.baseline;
-  if (path26.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
+  if (path29.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
   arm2.env = { ...arm2.env, [REPEAT_ENV]: String(i) };
   if (c.evaluations.mtbench) c.evaluations.mtbench.env = { ...c.evaluations.mtbench.env, [REPEAT_ENV]: String(i) };
   return c;
@@ -28215,13 +28675,13 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
         },
         { runner, log, env: process.env, secrets: [], now: () => /* @__PURE__ */ new Date(), cancel, heartbeatMs: 6e4, echo }
       );
-      if (outcome.result.verdict !== "pass") {
+      if (outcome.result.verdict !== "ungated") {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
-      const manifest = JSON.parse(readFileSync12(path26.join(outcome.resultDir, MANIFEST), "utf8"));
+      const manifest = JSON.parse(readFileSync14(path29.join(outcome.resultDir, MANIFEST), "utf8"));
       const arm2 = manifest.arms.baseline;
-      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path26.join(outcome.resultDir, MANIFEST)}`);
-      out.dirs.push(path26.resolve(outcome.resultDir, arm2.output));
+      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path29.join(outcome.resultDir, MANIFEST)}`);
+      out.dirs.push(path29.resolve(outcome.resultDir, arm2.output));
       const mt = manifest.mtbench.baseline;
       if (evalBaseline && mt) {
         const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
@@ -28266,7 +28726,7 @@ async function calibrateCommand(flags, io, log) {
   const factors = factorsOf(flags);
   const { config, source } = loadConfig(flags.config, process.cwd());
   const started = /* @__PURE__ */ new Date();
-  const dir = path27.resolve(flags.out ?? "calibration", timestampName(started));
+  const dir = path30.resolve(flags.out ?? "calibration", timestampName(started));
   const extraNotes = [];
   let set;
   if (flags.runs) {
@@ -28275,10 +28735,10 @@ async function calibrateCommand(flags, io, log) {
     const k = Number(flags.repeat);
     if (!Number.isInteger(k) || k < 2) throw new UsageError(`--repeat must be a whole number >= 2, got "${flags.repeat}"`);
     if (flags.mtbench.length) throw new UsageError("--mtbench does not combine with --repeat (each repeat is evaluated as the config says)");
-    const made = await repeatBaseline(config, source, k, path27.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
+    const made = await repeatBaseline(config, source, k, path30.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
 `) : void 0);
     set = { runs: loadRuns(made.dirs, config, made.dirs.map((_, i) => `repeat-${i + 1}`)), mtbench: made.mtbench.length >= 2 ? made.mtbench : [] };
-    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path27.join(dir, "runs")}`);
+    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path30.join(dir, "runs")}`);
   } else {
     const sel = loadHistory(flags.history);
     if (sel.runs.length < 2) {
@@ -28297,9 +28757,9 @@ async function calibrateCommand(flags, io, log) {
   const snippet = renderSnippet(cal);
   try {
     mkdirSync7(dir, { recursive: true });
-    writeFileSync7(path27.join(dir, "calibration.md"), renderMarkdown(cal));
-    writeFileSync7(path27.join(dir, "calibration.json"), renderJson(cal));
-    writeFileSync7(path27.join(dir, "checks.yml"), snippet);
+    writeFileSync7(path30.join(dir, "calibration.md"), renderMarkdown(cal));
+    writeFileSync7(path30.join(dir, "calibration.json"), renderJson(cal));
+    writeFileSync7(path30.join(dir, "checks.yml"), snippet);
     log.info(`calibration written to ${dir} (calibration.md, calibration.json, checks.yml)`);
   } catch (e) {
     log.error(`could not write the calibration to ${dir}: ${errorMessage(e)}`);
@@ -28310,13 +28770,13 @@ ${snippet}`);
 }
 
 // src/cli/init.ts
-import { existsSync as existsSync18, mkdirSync as mkdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import * as path28 from "node:path";
+import { existsSync as existsSync21, mkdirSync as mkdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
+import * as path31 from "node:path";
 var CONFIG_FILE = ".github/accuracy-gate.yml";
 var WORKFLOW_FILE = ".github/workflows/accuracy-gate.yml";
 var SCHEMA_URL = "https://raw.githubusercontent.com/accuracy-gate/accuracy-gate/v1/src/config/config.schema.json";
 function detectLayout(root) {
-  return existsSync18(path28.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
+  return existsSync21(path31.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
 }
 var CHECKS = `checks:                          # the default bounds, written out to tune (fractions: 0.005 = 0.5 %)
   train-loss: { pass: 0.005, fail: 0.01 }    # |Δ| of HF train_loss, Δ = (candidate − baseline) / baseline
@@ -28415,20 +28875,20 @@ jobs:
 ${secrets}`;
 }
 async function initCommand(flags, io, log) {
-  const root = path28.resolve(flags.dir ?? ".");
-  if (!existsSync18(root)) throw new UsageError(`${root}: no such directory`);
+  const root = path31.resolve(flags.dir ?? ".");
+  if (!existsSync21(root)) throw new UsageError(`${root}: no such directory`);
   const layout = detectLayout(root);
   const files = [
     { name: CONFIG_FILE, text: configText(layout) },
     { name: WORKFLOW_FILE, text: workflowText(layout) }
   ];
-  const taken = files.filter((f2) => existsSync18(path28.join(root, f2.name))).map((f2) => f2.name);
+  const taken = files.filter((f2) => existsSync21(path31.join(root, f2.name))).map((f2) => f2.name);
   if (taken.length > 0) {
     throw new UsageError(`${taken.join(" and ")} already exist${taken.length === 1 ? "s" : ""}: init never overwrites; move ${taken.length === 1 ? "it" : "them"} away or edit ${taken.length === 1 ? "it" : "them"}`);
   }
   for (const f2 of files) {
-    const file = path28.join(root, f2.name);
-    mkdirSync8(path28.dirname(file), { recursive: true });
+    const file = path31.join(root, f2.name);
+    mkdirSync8(path31.dirname(file), { recursive: true });
     writeFileSync8(file, f2.text, { flag: "wx" });
   }
   log.info(layout === "torchacc" ? "found TorchAcc's accuracy benchmark (benchmarks/accuracy/llama.sh)" : "no benchmarks/accuracy/llama.sh: wrote a config for two training commands of your own");
@@ -28439,14 +28899,16 @@ next: ${layout === "generic" ? `fill in the train commands in ${CONFIG_FILE}, th
 }
 
 // src/cli/validate.ts
+import * as path32 from "node:path";
 function validateCommand(flags, io, log) {
-  const { config, source } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = flags.workdir;
+  const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
+  if (flags.workdir) config.workdir = path32.resolve(flags.workdir);
   const check2 = checkRun(
     {
       config,
       configSource: source,
-      baseDir: process.cwd(),
+      baseDir,
+      argsDir: process.cwd(),
       stages: parseStages(flags.stages),
       resultRoot: flags.out,
       modelDir: flags.modelDir
@@ -28470,7 +28932,7 @@ function validateCommand(flags, io, log) {
 
 // src/cli/bisect.ts
 import { mkdirSync as mkdirSync9, writeFileSync as writeFileSync9 } from "node:fs";
-import * as path29 from "node:path";
+import * as path33 from "node:path";
 
 // src/cli/git.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
@@ -28540,8 +29002,8 @@ async function bisectCommand(flags, io, log) {
   const bad = resolveRev(top, flags.bad, "--bad");
   const commits = commitsBetween(top, good, bad);
   const { config, source } = loadConfig(flags.config, cwd);
-  const base = flags.out ? path29.resolve(cwd, flags.out) : path29.resolve(cwd, config.workdir, config.resultDir);
-  const root = path29.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
+  const base = flags.out ? path33.resolve(cwd, flags.out) : path33.resolve(cwd, config.workdir, config.resultDir);
+  const root = path33.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
   mkdirSync9(root, { recursive: true });
   const quick = !!flags.quick;
   log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? " (quick tier)" : ""}; results under ${root}`);
@@ -28553,7 +29015,7 @@ async function bisectCommand(flags, io, log) {
   process.on("SIGTERM", onSignal);
   const head = currentHead(top);
   const report = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
-  const write = () => writeFileSync9(path29.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
+  const write = () => writeFileSync9(path33.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
 `);
   const gate = async (sha, role, stages) => {
     if (cancel.cancelled) return void 0;
@@ -28608,7 +29070,7 @@ async function bisectCommand(flags, io, log) {
     write();
     io.stdout(`culprit: ${report.culprit.sha} ${report.culprit.subject}
 `);
-    log.info(`bisect: ${report.steps.length} gate run(s); ${path29.join(root, "bisect.json")}`);
+    log.info(`bisect: ${report.steps.length} gate run(s); ${path33.join(root, "bisect.json")}`);
     return 0 /* Pass */;
   } finally {
     process.off("SIGINT", onSignal);
@@ -28645,6 +29107,8 @@ function exitCodeFor(verdict) {
       return 3 /* Inconclusive */;
     case "invalid":
       return 4 /* Invalid */;
+    case "ungated":
+      return 0 /* Pass */;
   }
 }
 var collect = (value2, previous) => [...previous, value2];

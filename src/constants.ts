@@ -23,6 +23,7 @@ export enum Inputs {
   AllowForkPrs = 'allow-fork-prs',
   Quick = 'quick',
   QuickSteps = 'quick-steps',
+  AcknowledgeLabel = 'acknowledge-label',
 }
 
 /** Action outputs. */
@@ -32,6 +33,7 @@ export enum Outputs {
   SummaryJson = 'summary-json',
   ArtifactId = 'artifact-id',
   CommentUrl = 'comment-url',
+  Acknowledged = 'acknowledged',
 }
 
 /** Keys handed from the main step to the post step. */
@@ -48,3 +50,6 @@ export const COMMENT_LIMIT = 65_536;
 export const SUMMARY_LIMIT = 1024 * 1024;
 /** The runner shows at most 10 error annotations per step. */
 export const ANNOTATION_LIMIT = 10;
+
+/** Files above this size are not swept for secrets (and so never uploaded): checkpoint shards, sparse files. */
+export const SWEEP_LIMIT_BYTES = 256 * 1024 * 1024;

@@ -230,10 +230,7 @@ export interface StageRecord {
   cause?: string;
 }
 
-export interface ArmLabels {
-  baseline: string;
-  candidate: string;
-}
+export interface ArmLabels { baseline: string; candidate: string }
 
 /** Everything the checks decided from, plus their results. The reports render this. */
 export interface QuickTier {
@@ -269,7 +266,12 @@ export interface GateResult {
   history?: HistoryEntry[];
   /** Facts about the inputs that do not change the verdict but a reader must see (every report shows them). */
   warnings?: string[];
+  /** A FAIL acknowledged by a maintainer's PR label (engine/acknowledge.ts): the step passes, the verdict stays FAIL. */
+  acknowledged?: Acknowledgment;
 }
+
+/** Who applied the acknowledge label to which PR, when, and their repository permission (admin or write). */
+export interface Acknowledgment { label: string; by: string; at: string; permission: string; pr: number }
 
 /** One recorded run in the nightly history (history/history.ts). */
 export interface HistoryEntry {
@@ -291,10 +293,7 @@ export interface HistoryEntry {
   baselineCached?: boolean;
   /** configHash of the job: the inputs' identity when the cache (and its key) is off. */
   configHash?: string;
+  acknowledged?: Acknowledgment; // the recorded run's FAIL was acknowledged
 }
 
-export interface ArmNumbers {
-  trainLoss: number | null;
-  evalLoss: number | null;
-  stepsPerSecond: number | null;
-}
+export interface ArmNumbers { trainLoss: number | null; evalLoss: number | null; stepsPerSecond: number | null }

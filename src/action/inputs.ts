@@ -22,6 +22,8 @@ export interface ActionSettings {
   allowForkPrs: boolean;
   /** The quick tier (inputs quick, quick-steps); undefined = the full gate. */
   quick?: { steps?: number };
+  /** The PR label by which a maintainer acknowledges a FAIL; undefined = off (input set to ''). */
+  acknowledgeLabel?: string;
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -69,6 +71,7 @@ export function getInputs(io: Pick<ActionIo, 'getInput'> = coreIo()): ActionSett
     failOn: parseFailOn(input(Inputs.FailOn) || 'fail'),
     stages: parseStages(input(Inputs.Stages) || 'all', `input ${Inputs.Stages}`),
     allowForkPrs,
+    acknowledgeLabel: acknowledgeLabel(input(Inputs.AcknowledgeLabel)),
   };
 }
 
@@ -85,4 +88,12 @@ export function quickInputs(quick: string, steps: string): { steps?: number } | 
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`input ${Inputs.QuickSteps}: "${steps}" is not a whole number >= 1`);
   return { steps: n };
+}
+
+/** The acknowledge label: unset or empty = the default (GitHub passes the default anyway); `off` = none. */
+export const DEFAULT_ACKNOWLEDGE_LABEL = 'accuracy-gate:accept';
+export function acknowledgeLabel(value: string): string | undefined {
+  const v = value.trim();
+  if (v === 'off') return undefined;
+  return v || DEFAULT_ACKNOWLEDGE_LABEL;
 }

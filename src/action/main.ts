@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ANNOTATION_LIMIT, Outputs, State } from '../constants.js';
 import { ConfigError, ParseError, UsageError, describeParseError, errorMessage } from '../errors.js';
-import type { GateResult } from '../model.js';
+import type { Acknowledgment, GateResult } from '../model.js';
+import { acknowledgmentLine } from '../engine/acknowledge.js';
+import { acknowledgment } from './acknowledge.js';
 import { getInputs, type ActionSettings } from './inputs.js';
 import { readEvent, type EventInfo } from './event.js';
 import { coreLog } from './core-log.js';
@@ -20,7 +22,9 @@ import { publish, runUrl } from './publish.js';
 import { coreIo, type ActionIo } from './action-io.js';
 import { trustPolicy } from './trust.js';
 import { PreflightError } from '../pipeline/preflight.js';
-import { collectSecrets } from '../pipeline/redact.js';
+import { escapeMentions } from '../github/mentions.js';
+import { collectSecrets, secretNamesOf } from '../pipeline/redact.js';
+import { secretForms } from '../pipeline/secret-forms.js';
 
 /** The nightly history lives beside the cache, on the self-hosted runner's persistent disk. */
 function historyFile(config: GateConfig): string {
@@ -40,7 +44,12 @@ export async function run(io: ActionIo = coreIo()): Promise<void> {
       );
       return;
     }
-    const outcome = await gate(settings, event, io);
+    // Looked up while the gate trains; never rejects (every failure is a warning and no acknowledgment).
+    const ack = acknowledgment(settings, event, io).catch((e: unknown) => {
+      io.warning(`acknowledge-label: not looked up (${errorMessage(e)})`);
+      return undefined;
+    });
+    const outcome = await gate(settings, event, io, ack);
     await publish(settings, event, outcome, io);
     finish(settings, outcome.result, io);
   } catch (e) {
@@ -54,17 +63,20 @@ async function refused(e: PreflightError, io: ActionIo): Promise<void> {
   for (const p of e.problems.slice(0, ANNOTATION_LIMIT - 1)) io.error(p, { title: 'accuracy-gate: preflight' });
   const list = e.problems.map((p) => `- ${p.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}`).join('\n');
   try {
-    await io.writeSummary(`### accuracy-gate: refused before training\n\nNothing was trained: these problems would have made the run INVALID.\n\n${list}\n`);
+    await io.writeSummary(escapeMentions(`### accuracy-gate: refused before training\n\nNothing was trained: these problems would have made the run INVALID.\n\n${list}\n`));
   } catch {
     // the annotations and the step's failure say it
   }
 }
 
-async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): Promise<RunGateOutcome> {
+async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ack: Promise<Acknowledgment | undefined>): Promise<RunGateOutcome> {
   const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd(), settings.workingDirectory);
   const { config, source } = loadConfig(settings.config, workspace);
-  // The runner masks in the console only what it is told about (the files are redacted by runGate).
-  for (const v of collectSecrets(io.env, [], config.secretEnv).values) if (v !== settings.token) io.setSecret(v);
+  // The runner masks in the console only what it is told about (the files are redacted by runGate):
+  // each line of a multi-line secret and each field of a JSON one too (the runner masks a value
+  // only whole; its own encoders add the base64, URL and JSON forms of each value it is given).
+  const values = collectSecrets(io.env, [], secretNamesOf(config)).values.filter((v) => v !== settings.token);
+  for (const v of secretForms(values, { encoded: false })) io.setSecret(v);
   const pidFile = path.join(io.env.RUNNER_TEMP ?? os.tmpdir(), `accuracy-gate-${process.pid}.pids.json`);
   io.saveState(State.PidFile, pidFile);
   const trust = trustPolicy(event, config.cache.writeOn);
@@ -83,6 +95,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo): P
       runUrl: runUrl(event),
       // The trend is shown on every run; only trusted runs are recorded.
       history: { file: historyFile(config), record: trust.recordHistory },
+      acknowledgment: ack,
     },
     {
       log: coreLog(),
@@ -110,7 +123,9 @@ export function finish(settings: ActionSettings, result: GateResult, io: ActionI
   for (const p of extra) io.error(p.message, { title: `accuracy-gate: ${p.source}` });
   // The step log is the action's console: what every report warns of (MT-Bench that did not gate) is said there too.
   for (const w of result.warnings ?? []) io.warning(w);
-  if (settings.failOn.includes(result.verdict)) io.setFailed(result.headline);
+  io.setOutput(Outputs.Acknowledged, String(!!result.acknowledged && result.verdict === 'fail'));
+  if (result.verdict === 'fail' && result.acknowledged) io.warning(acknowledgmentLine(result.acknowledged));
+  else if (settings.failOn.includes(result.verdict)) io.setFailed(result.headline);
   else if (result.verdict !== 'pass' && result.verdict !== 'ungated') io.warning(result.headline);
   else io.info(result.headline);
 }

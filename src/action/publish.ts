@@ -13,8 +13,10 @@ import { renderReportMarkdown } from '../report/report-md.js';
 import { commentMarker } from '../report/marker.js';
 import { createOctokit } from '../github/octokit-client.js';
 import { CommentError, createCommentClient } from '../github/comment-client.js';
-import { artifactUnavailableReason, createArtifactUploader, sanitizeArtifactName } from '../github/artifact-uploader.js';
+import * as os from 'node:os';
+import { artifactUnavailableReason, createArtifactUploader, describeLeftOut, sanitizeArtifactName } from '../github/artifact-uploader.js';
 import { coreLog } from './core-log.js';
+import { escapeMentions } from '../github/mentions.js';
 import type { ActionIo } from './action-io.js';
 
 export function runUrl(event: EventInfo): string | undefined {
@@ -23,8 +25,9 @@ export function runUrl(event: EventInfo): string | undefined {
 }
 
 export async function writeJobSummary(io: ActionIo, result: GateResult, outcome: RunGateOutcome, artifactUrl?: string): Promise<void> {
-  const body = renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }, { limit: SUMMARY_LIMIT - 1024 });
-  await io.writeSummary(body);
+  // Escaping adds 3 bytes per "@": the limit leaves room for it.
+  const body = renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }, { limit: SUMMARY_LIMIT - 64 * 1024 });
+  await io.writeSummary(escapeMentions(body));
   if (artifactUrl) {
     try {
       writeFileAtomic(path.join(outcome.resultDir, REPORT_FILES.report), renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }));
@@ -66,22 +69,44 @@ async function uploadArtifact(io: ActionIo, settings: ActionSettings, event: Eve
   }
   let name = settings.artifactName ? sanitizeArtifactName(settings.artifactName) : defaultArtifactName(outcome.reportContext.gateName, settings, io.env);
   const art = outcome.artifact;
+  // What is uploaded is a redacted snapshot of the result dir (artifact-snapshot.ts), each request bounded.
   const upload = (n: string) =>
     createArtifactUploader().upload(n, outcome.resultDir, {
       retentionDays: settings.artifactRetentionDays,
       include: art.include.length ? art.include : undefined,
       exclude: art.exclude.length ? art.exclude : undefined,
+      redact: outcome.redactBytes,
+      ...(art.maxMib ? { maxBytes: art.maxMib * 1024 * 1024 } : {}),
+      ...(art.timeoutSeconds ? { timeoutMs: art.timeoutSeconds * 1000 } : {}),
+      tmpDir: io.env.RUNNER_TEMP || os.tmpdir(),
     });
   try {
-    const uploaded = await uploadUnderFreeName(name, !!settings.artifactName, upload);
+    const uploaded = await crashesAsErrors(() => uploadUnderFreeName(name, !!settings.artifactName, upload));
     const res = uploaded.res;
     name = uploaded.name;
     io.info(`uploaded artifact ${name} (id ${res.id}, ${res.files} files, ${res.size} bytes; left out ${res.skipped.length}: ${res.skipped.slice(0, 5).join(', ')})`);
+    if (res.leftOut.length) io.warning(`left out of the artifact ${name} (they stay in ${outcome.resultDir} on the runner): ${describeLeftOut(res.leftOut)}`);
     const run = runUrl(event);
     return { id: res.id, url: run ? `${run}/artifacts/${res.id}` : undefined };
   } catch (e) {
     io.warning(`result artifact upload failed (the verdict stands; the result dir is ${outcome.resultDir} on the runner): ${errorMessage(e)}`);
     return {};
+  }
+}
+
+/**
+ * The toolkit's zip throws from an event listener on a file error (zip.js zipErrorCallback): an
+ * uncaught exception that would end the step with the outputs already set, and no summary, no
+ * comment. While `fn` runs, such an exception fails `fn` instead.
+ */
+async function crashesAsErrors<T>(fn: () => Promise<T>): Promise<T> {
+  let onCrash!: (e: unknown) => void;
+  const crashed = new Promise<never>((_, reject) => (onCrash = reject));
+  process.on('uncaughtException', onCrash);
+  try {
+    return await Promise.race([fn(), crashed]);
+  } finally {
+    process.off('uncaughtException', onCrash);
   }
 }
 

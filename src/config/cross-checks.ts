@@ -96,6 +96,14 @@ export function crossCheckIssues(config: GateConfig, raw: Raw): Issue[] {
     });
   }
 
+  // public-env only lifts the default redaction of a requires-env value; a secret-env entry or a
+  // secret-looking name stays secret (redact.ts).
+  const required = new Set([config.evaluations.mtbench, config.evaluations.lmEval, config.evaluations.custom].flatMap((e) => e?.requiresEnv ?? []));
+  config.publicEnv.forEach((name, i) => {
+    if (!required.has(name)) add(['public-env', i], `${name} is not any evaluation's requires-env (only those are redacted by default)`);
+    else if (config.secretEnv.includes(name)) add(['public-env', i], `${name} is also in secret-env; a value cannot be both`);
+  });
+
   if (config.parallel) {
     const a = baseline.gpus?.split(',');
     const b = candidate.gpus?.split(',');

@@ -38,6 +38,9 @@ export const BUILTIN_SOURCE = 'built-in default';
 
 const FASTCHAT_DATA = 'FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench';
 /** fastchat.sh's judge endpoint and credentials: the MT-Bench stages fail without them. */
+/** The artifact's size cap and the bound of each artifact service request (config `artifact`). */
+export const DEFAULT_ARTIFACT = { maxMib: 1024, timeoutSeconds: 60 } as const;
+
 export const JUDGE_ENV = ['MIT_SPIDER_TOKEN', 'MIT_SPIDER_URL', 'M6_TENANT'];
 const FINGERPRINT = "python -c 'import torch, transformers; print(torch.__version__, transformers.__version__)'";
 
@@ -140,8 +143,9 @@ export const BUILTIN_CONFIG: GateConfig = deepFreeze({
   parallel: false,
   keepGoing: false,
   secretEnv: [],
+  publicEnv: [],
   lock: { enabled: true, file: DEFAULT_LOCK_FILE, timeoutMinutes: DEFAULT_LOCK_TIMEOUT_MINUTES },
-  artifact: { include: [], exclude: [] },
+  artifact: { include: [], exclude: [], ...DEFAULT_ARTIFACT },
 });
 
 /**

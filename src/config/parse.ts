@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import type { ArmRole, Role } from '../model.js';
 import { crossCheckIssues } from './cross-checks.js';
 import {
+  DEFAULT_ARTIFACT,
   DEFAULT_CACHE_DIR,
   DEFAULT_CUSTOM_FILE,
   DEFAULT_EVAL_DOCUMENTS,
@@ -144,12 +145,18 @@ function build(raw: Raw): GateConfig {
     parallel: raw.parallel ?? false,
     keepGoing: raw['keep-going'] ?? false,
     secretEnv: [...((raw['secret-env'] ?? []) as string[])],
+    publicEnv: [...((raw['public-env'] ?? []) as string[])],
     lock: {
       enabled: lock.enabled ?? true,
       file: lock.file ?? DEFAULT_LOCK_FILE,
       timeoutMinutes: lock['timeout-minutes'] ?? DEFAULT_LOCK_TIMEOUT_MINUTES,
     },
-    artifact: { include: raw.artifact?.include ?? [], exclude: raw.artifact?.exclude ?? [] },
+    artifact: {
+      include: raw.artifact?.include ?? [],
+      exclude: raw.artifact?.exclude ?? [],
+      maxMib: raw.artifact?.['max-mib'] ?? DEFAULT_ARTIFACT.maxMib,
+      timeoutSeconds: raw.artifact?.['timeout-seconds'] ?? DEFAULT_ARTIFACT.timeoutSeconds,
+    },
   };
 }
 

@@ -143,6 +143,10 @@ export interface ArtifactConfig {
   include: string[];
   /** Globs relative to the run's result dir, left out of the artifact. */
   exclude: string[];
+  /** The artifact's size cap (sum of the files' sizes, MiB); files past it are left out with a warning. */
+  maxMib: number;
+  /** An artifact request silent this long (seconds) is ended and retried; the whole upload's bound is 4 × this + 1 s per MiB. */
+  timeoutSeconds: number;
 }
 
 export interface GateConfig {
@@ -166,6 +170,8 @@ export interface GateConfig {
   keepGoing: boolean;
   /** Variables whose values are redacted from every file the gate writes (besides secret-looking names). */
   secretEnv: string[];
+  /** `requires-env` variables whose values are not secrets (every other one is redacted). */
+  publicEnv: string[];
   /** One gate at a time on the machine's GPUs. */
   lock: LockConfig;
   artifact: ArtifactConfig;

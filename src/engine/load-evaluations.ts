@@ -39,6 +39,8 @@ export function loadEvaluations(
   config: GateConfig,
   problems: Problem[],
   resultDir?: string,
+  /** Per arm, files in its output dir that its training did not write (an earlier run's): never read, said in `warnings`. */
+  stale?: { files: Partial<Record<ArmRole, string[]>>; warnings: string[] },
 ): EvaluationInputs {
   const out: EvaluationInputs = {};
   const { evalLoss, lmEval, custom } = config.evaluations;
@@ -56,7 +58,9 @@ export function loadEvaluations(
 
     if (evalLoss.enabled && config.checks.evalLossDocs.enabled) {
       const file = armPath(evalLoss.documents, v);
-      if (isFile(file)) {
+      const notThisRun = stale?.files[role]?.includes(path.relative(output, file));
+      if (notThisRun && isFile(file)) stale?.warnings.push(`${file} (${label}'s per-document eval losses) was not written by this run (unchanged while it trained): not read`);
+      else if (isFile(file)) {
         try {
           evalDocs[role] = { source: file, docs: readEvalLosses(file) };
         } catch (e) {

@@ -27,6 +27,8 @@ export interface ArmSource {
   hints?: StepHints;
   /** Stopped by the gate (early abort, quick tier): what its log has is read, nothing missing is a problem. */
   partial?: boolean;
+  /** Trainer files in `dir` that its training did not write (an earlier run's): never read. */
+  stale?: string[];
 }
 
 /**
@@ -49,7 +51,7 @@ export interface EngineSource {
   training: Partial<Record<ArmRole, ArmSource>>;
   mtbench?: MtBenchSource;
   /** The evaluations besides MT-Bench (evaluations.*), read from the arms' output dirs. */
-  evaluations?: { runs: Partial<Record<ArmRole, string>>; config: GateConfig; resultDir?: string };
+  evaluations?: { runs: Partial<Record<ArmRole, string>>; config: GateConfig; resultDir?: string; stale?: Partial<Record<ArmRole, string[]>> };
   /** Problems found before reading (the runner's): the inputs' problems are appended to this array. */
   problems?: Problem[];
   earlyAbort?: CheckInputs['earlyAbort'];
@@ -69,9 +71,9 @@ export interface CompareSources {
   config?: GateConfig;
 }
 
-export function loadTraining(dir: string, log: string | undefined, problems: Problem[], hints?: StepHints): TrainingRun | undefined {
+export function loadTraining(dir: string, log: string | undefined, problems: Problem[], hints?: StepHints, stale?: string[]): TrainingRun | undefined {
   try {
-    return readTrainerOutput(dir, { ...(log && existsSync(log) ? { log } : {}), ...(hints ? { hints } : {}) });
+    return readTrainerOutput(dir, { ...(log && existsSync(log) ? { log } : {}), ...(hints ? { hints } : {}), ...(stale?.length ? { ignore: stale } : {}) });
   } catch (e) {
     problems.push(problemOf(e, dir));
     return undefined;
@@ -84,14 +86,14 @@ export function loadTraining(dir: string, log: string | undefined, problems: Pro
  */
 export function loadArms(arms: EngineSource['training'], problems: Problem[]): Partial<Record<ArmRole, TrainingRun>> {
   const training: Partial<Record<ArmRole, TrainingRun>> = {};
-  const hasState = (role: ArmRole) => !!arms[role] && existsSync(path.join(arms[role]!.dir, 'trainer_state.json'));
+  const hasState = (role: ArmRole) => !!arms[role] && !arms[role]!.stale?.includes('trainer_state.json') && existsSync(path.join(arms[role]!.dir, 'trainer_state.json'));
   const order: ArmRole[] = hasState('candidate') && !hasState('baseline') ? ['candidate', 'baseline'] : ['baseline', 'candidate'];
   let placed: StepHints | undefined;
   for (const role of order) {
     const arm = arms[role];
     if (!arm) continue;
     const hints = placed ? mergeHints(arm.hints ?? {}, placed) : arm.hints;
-    const run = loadTraining(arm.dir, arm.log, arm.partial ? [] : problems, hints);
+    const run = loadTraining(arm.dir, arm.log, arm.partial ? [] : problems, hints, arm.stale);
     if (!run) continue;
     training[role] = run;
     // What happened, once, where every report shows problems (the checks that needed it say so too).
@@ -165,9 +167,11 @@ export function loadInputs(src: EngineSource): CheckInputs {
   const problems = src.problems ?? [];
   const training = loadArms(src.training, problems);
   const mtbench = src.mtbench ? loadMtBenchScores(src.mtbench, problems) : {};
-  const evaluations = src.evaluations ? loadEvaluations(src.evaluations.runs, src.evaluations.config, problems, src.evaluations.resultDir) : {};
+  const staleNotes: string[] = [];
+  const ev = src.evaluations;
+  const evaluations = ev ? loadEvaluations(ev.runs, ev.config, problems, ev.resultDir, ev.stale ? { files: ev.stale, warnings: staleNotes } : undefined) : {};
   const dirs = { baseline: src.training.baseline?.dir, candidate: src.training.candidate?.dir };
-  const warnings = sameDirWarning(dirs);
+  const warnings = [...sameDirWarning(dirs), ...staleNotes];
   const [b, c] = [mtbench.baseline?.modelId, mtbench.candidate?.modelId];
   if (b !== undefined && b === c) warnings.push(`both arms' MT-Bench scores are read from the same model id (${b})`);
   return {

@@ -11,6 +11,7 @@ import { renderJunit } from '../report/junit.js';
 import type { ReportContext } from '../report/context.js';
 import { renderReportHtml } from '../report/html.js';
 import { htmlAssets } from '../report/html-assets.js';
+import { registerRun, RUN_ORDER_DIR } from './run-order.js';
 
 export const REPORT_FILES = {
   resultLog: 'result.log',
@@ -85,10 +86,11 @@ export function unrecordedResult(result: GateResult, why: string): GateResult {
 
 /**
  * Creates `<root>/<YYYYmmdd_HHMMSS>[_n]` with a non-recursive mkdir, which fails when the dir
- * exists: two gates started in the same second (two jobs on one runner) never share a dir. On a
+ * exists: two gates started in the same second (two jobs on one runner) never share a dir; then
+ * enters it in the root's run order (run-order.ts): the name is the clock's, the order is not. On a
  * disk that refuses (read-only, a file in the way), the path is still returned with the reason.
  */
-export function makeResultDir(root: string, now: Date): { dir: string; runId: string; error?: string } {
+export function makeResultDir(root: string, now: Date): { dir: string; runId: string; seq?: number; error?: string; orderError?: string } {
   const stamp = timestampName(now);
   let dir = path.join(root, stamp);
   try {
@@ -105,7 +107,12 @@ export function makeResultDir(root: string, now: Date): { dir: string; runId: st
   } catch (e) {
     return { dir, runId: path.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
   }
-  return { dir, runId: path.basename(dir) };
+  const runId = path.basename(dir);
+  try {
+    return { dir, runId, seq: registerRun(root, runId) };
+  } catch (e) {
+    return { dir, runId, orderError: `run ${runId} not entered in ${path.join(root, RUN_ORDER_DIR)} (${errorMessage(e)}): a later split-stage run orders it by its clock` };
+  }
 }
 
 /** Relative to the current directory when inside it (as run.sh prints ./result/<ts>), else absolute. */

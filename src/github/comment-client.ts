@@ -4,6 +4,7 @@
 import type { Octokit } from '@octokit/rest';
 import { COMMENT_LIMIT } from '../constants.js';
 import { GateError } from '../errors.js';
+import { escapeMentions } from './mentions.js';
 
 export interface CommentTarget {
   owner: string;
@@ -18,7 +19,7 @@ export interface UpsertResult {
 }
 
 export interface CommentClient {
-  /** Create or update the single comment that carries `marker`; the marker is added when `body` lacks it. */
+  /** Create or update the single comment whose first line is `marker` (added when `body` does not start with it). */
   upsert(target: CommentTarget, marker: string, body: string): Promise<UpsertResult>;
 }
 
@@ -46,20 +47,26 @@ export class CommentError extends GateError {
   }
 }
 
+/** True when `body`'s first line is `marker`: where the gate puts it, and nowhere else counts. */
+export function startsWithMarker(body: string, marker: string): boolean {
+  return (body.split(/\r?\n/, 1)[0] ?? '').trim() === marker;
+}
+
 /**
- * The body actually posted: marker guaranteed present (first, if it had to be added or the tail
- * was cut) and at most `limit` UTF-16 units (GitHub counts characters, never more than units).
+ * The body actually posted: the marker on its first line (added when `body` does not start with
+ * it), no "@mention" that would notify anyone, and at most `limit` UTF-16 units (GitHub counts
+ * characters, never more than units).
  */
 export function composeBody(marker: string, body: string, limit = COMMENT_LIMIT): string {
-  const full = body.includes(marker) ? body : `${marker}\n${body}`;
+  const escaped = escapeMentions(body);
+  const full = startsWithMarker(escaped, marker) ? escaped : `${marker}\n${escaped}`;
   if (full.length <= limit) return full;
   const note = `\n\n---\n_Comment truncated: ${full.length} characters, GitHub allows ${limit}. The full report is in the job summary and the result artifact._\n`;
-  const head = full.startsWith(marker) ? '' : `${marker}\n`;
-  let cut = limit - note.length - head.length;
+  let cut = limit - note.length;
   // Never split a surrogate pair (it would post as U+FFFD).
   const code = full.charCodeAt(cut - 1);
   if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
-  return head + full.slice(0, cut) + note;
+  return full.slice(0, cut) + note;
 }
 
 interface ApiComment {
@@ -84,9 +91,10 @@ export function createCommentClient(octokit: Octokit): CommentClient {
     const all = await call('list', () =>
       octokit.paginate(issues.listComments, { owner: t.owner, repo: t.repo, issue_number: t.issueNumber, per_page: 100 }),
     );
-    // The marker AND the author, as the sticky-comment actions do: a person's comment that quotes
-    // a report (marker included) is never overwritten or deleted.
-    return (all as ApiComment[]).filter((c) => (c.body ?? '').includes(marker) && c.user?.login === author).sort((a, b) => a.id - b.id);
+    // The marker on the first line AND the author, as the sticky-comment actions do: a person's
+    // comment that quotes a report is never overwritten or deleted, and another gate's comment
+    // whose log tail prints this gate's marker is not this gate's comment.
+    return (all as ApiComment[]).filter((c) => startsWithMarker(c.body ?? '', marker) && c.user?.login === author).sort((a, b) => a.id - b.id);
   };
 
   /** The token's login: the authenticated user (a PAT), else github-actions[bot] (GET /user → 403). */

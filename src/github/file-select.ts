@@ -59,7 +59,16 @@ export function selectFiles(
   const skipped: string[] = [];
 
   const walk = (absDir: string, relDir: string): void => {
-    for (const entry of fs.readdirSync(absDir, { withFileTypes: true })) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(absDir, { withFileTypes: true });
+    } catch (e) {
+      // A sub-directory swapped for a file (or removed) since it was listed: left out, not fatal.
+      if (!relDir) throw e;
+      skipped.push(`${relDir}/`);
+      return;
+    }
+    for (const entry of entries) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       const abs = path.join(absDir, entry.name);
       if (entry.isDirectory()) {

@@ -34,6 +34,7 @@ export function historyEntry(r: GateResult, provenance: Record<string, string>, 
     baselineCacheKey: provenance['baseline-cache-key'],
     baselineCached: (provenance['cache-hits'] ?? '').split(', ').includes('train-baseline'),
     configHash: provenance['config-hash'],
+    ...(r.acknowledged ? { acknowledged: r.acknowledged } : {}),
   };
 }
 

@@ -143,7 +143,10 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
   };
   try {
     const trainedHere = ctx.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
-    if (trainedHere && ctx.outputs.baseline && ctx.trainLogs.baseline) {
+    // An output dir with an earlier run's trainer files is not stored: the cache holds what this run wrote.
+    const stale = ctx.staleOutputs?.baseline;
+    if (stale?.length) ctx.deps.log.info(`cache: the baseline is not stored (${stale.join(', ')} in its output dir were not written by this run)`);
+    if (trainedHere && !stale?.length && ctx.outputs.baseline && ctx.trainLogs.baseline) {
       const needsEval = !!mt?.targets.includes('baseline');
       const rows = needsEval ? tmpRows('baseline') : undefined;
       if (!needsEval || rows) {

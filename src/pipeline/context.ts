@@ -31,6 +31,8 @@ export interface RunContext {
   /** This run's result dir: <result-root>/<YYYYmmdd_HHMMSS>. */
   dir: string;
   runId: string;
+  /** This run's place in the result root's run order (engine/run-order.ts); absent when it could not be entered. */
+  seq?: number;
   /** The original model dir. */
   model: string;
   records: StageRecord[];
@@ -39,6 +41,8 @@ export interface RunContext {
   outputs: Partial<Record<ArmRole, string>>;
   /** Each arm's training log. */
   trainLogs: Partial<Record<ArmRole, string>>;
+  /** Trainer files in an arm's output dir that its training did not write (an earlier run's): never read. */
+  staleOutputs?: Partial<Record<ArmRole, string[]>>;
   /** Arms whose training finished well enough to evaluate. */
   trained: Partial<Record<ArmRole, boolean>>;
   /** MT-Bench model id per evaluated target. */

@@ -5,7 +5,7 @@
 // releasing it (SIGKILL, a crashed runner) is detected by its pid and process start time, and its
 // lock is broken; the post step needs to do nothing.
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -78,6 +78,25 @@ export function readHolder(file: string): LockHolder | undefined {
   }
 }
 
+/**
+ * Why `file` cannot be the lock file, or undefined (absent, or a lock this gate wrote): a
+ * directory, a link or device, or a file that holds no lock of accuracy-gate. Such a path is
+ * refused, never removed or moved (it was renamed away or deleted after 10 s before).
+ */
+export function lockPathProblem(file: string): string | undefined {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch {
+    return undefined;
+  }
+  const fix = 'the gate never removes or moves what it did not write: point lock.file at a path of its own';
+  if (st.isDirectory()) return `lock.file: ${file} is a directory, not a lock file; ${fix}`;
+  if (!st.isFile()) return `lock.file: ${file} exists and is not a regular file; ${fix}`;
+  if (!readHolder(file)) return `lock.file: ${file} exists and is not a lock written by accuracy-gate; ${fix} (or remove that file yourself if it is yours)`;
+  return undefined;
+}
+
 /** Creates the lock file with `holder` in it; false when it exists. Throws on other errors. */
 function tryCreate(file: string, holder: LockHolder): boolean {
   const tmp = `${file}.${process.pid}.${holder.token}.tmp`;
@@ -142,7 +161,6 @@ export async function acquireGpuLock(opts: GpuLockOptions): Promise<LockAttempt>
   };
   mkdirSync(path.dirname(opts.file), { recursive: true });
   let lastLine = -Infinity;
-  let unreadableSince: number | undefined;
   // One cancel hook for the whole wait, which may last hours of polls.
   let wake: (() => void) | undefined;
   opts.cancel?.onCancel(() => wake?.());
@@ -167,16 +185,13 @@ export async function acquireGpuLock(opts: GpuLockOptions): Promise<LockAttempt>
       breakStale(opts.file, current);
       continue;
     }
-    // A file we cannot read for long is not a lock anyone maintains (a foreign or damaged file).
+    // A file that is not a lock of ours (a directory, another program's file) is never removed
+    // or moved: what the gate did not write may hold someone's data.
     if (!current) {
-      unreadableSince ??= Date.now();
-      if (Date.now() - unreadableSince > 10_000) {
-        opts.log(`GPU lock ${opts.file}: removing an unreadable lock file`);
-        breakStale(opts.file, { pid: 0, host: '', since: '', token: '' });
-        unreadableSince = undefined;
-        continue;
-      }
-    } else unreadableSince = undefined;
+      const foreign = lockPathProblem(opts.file);
+      if (foreign) return { ok: false, cancelled: false, reason: foreign };
+      continue; // released between our two looks: try again at once
+    }
     const waited = Date.now() - started;
     if (waited >= opts.timeoutMs) {
       return {

@@ -24,8 +24,12 @@ export function tailLines(text: string, max = TAIL_LINES): string[] {
   return out.slice(-max);
 }
 
-/** The tail of a log file (undefined when it cannot be read). */
-export function readLogTail(file: string, max = TAIL_LINES): string[] | undefined {
+/**
+ * The tail of a log file (undefined when it cannot be read), `redact`ed before its lines are cut
+ * to length: a secret the stage wrote into its log file itself (bypassing the redacting pipe) is
+ * never kept in part at the cut.
+ */
+export function readLogTail(file: string, max = TAIL_LINES, redact: (text: string) => string = (t) => t): string[] | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
@@ -36,7 +40,7 @@ export function readLogTail(file: string, max = TAIL_LINES): string[] | undefine
     let text = buf.toString('utf8');
     // Started mid-file: the first line is partial.
     if (size > len) text = text.slice(text.indexOf('\n') + 1);
-    return tailLines(text, max);
+    return tailLines(redact(text), max).map(redact);
   } catch {
     return undefined;
   } finally {

@@ -10,11 +10,14 @@ import type { ArmRole, Role, StageRecord } from '../model.js';
 import { ROLES } from '../model.js';
 import type { RunContext } from './context.js';
 import { evalStage, trainStage, type StageId } from './stages.js';
+import { readRunOrder, RUN_ORDER_DIR } from '../engine/run-order.js';
 
 export const MANIFEST = 'run.json';
 
 export interface RunManifest {
   runId: string;
+  /** The run's number in its result root's run order (engine/run-order.ts), for the reader's eye: the root's own entries decide. */
+  seq?: number;
   /** The gate's name (config `name`): two gates sharing a result root never take each other's arms. */
   gate?: string;
   /** Absent in run.json files of older versions. */
@@ -25,7 +28,7 @@ export interface RunManifest {
   planned?: StageId[];
   stages: StageRecord[];
   /** Trainer output dir (relative to the run's dir, or absolute) and training log per arm that trained well. */
-  arms: Partial<Record<ArmRole, { output: string; log?: string }>>;
+  arms: Partial<Record<ArmRole, { output: string; log?: string; stale?: string[] }>>;
   /** MT-Bench model id and judgment lines per evaluated target. */
   mtbench: Partial<Record<Role, { modelId: string; lines: string[] }>>;
   /** What this run took from other runs or the cache (as its reports state it). */
@@ -39,6 +42,7 @@ export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boo
   };
   const m: RunManifest = {
     runId: ctx.runId,
+    ...(ctx.seq !== undefined ? { seq: ctx.seq } : {}),
     gate: ctx.config.name,
     startedAt: startedAt.toISOString(),
     ...(finished ? { finishedAt: ctx.deps.now().toISOString() } : {}),
@@ -53,7 +57,8 @@ export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boo
     // Only this run's own arms: an arm it adopted is listed by the run that trained it.
     if (ctx.trained[role] && out && !ctx.fromRun[role]) {
       const log = ctx.trainLogs[role];
-      m.arms[role] = { output: inside(out), log: log ? inside(log) : undefined };
+      const stale = ctx.staleOutputs?.[role];
+      m.arms[role] = { output: inside(out), log: log ? inside(log) : undefined, ...(stale?.length ? { stale } : {}) };
     }
   }
   for (const role of ROLES) {
@@ -68,27 +73,48 @@ export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boo
   }
 }
 
-type Found = { dir: string; m: RunManifest; time: number } | { dir: string; unreadable: string; time: number };
+type Found = ({ m: RunManifest } | { unreadable: string; missing?: boolean }) & { dir: string; seq?: number; time: number };
 
-/** Every run.json under `root` (but `skip`'s), newest first: by start time, else by the file's time. */
+/**
+ * Every run under `root` (but `skip`), newest first. Runs entered in the root's run order go by
+ * their number, never by a clock; runs that are not (made by an older version, or on another
+ * machine and downloaded) come after them, by their start time, else the file's time. A run in
+ * the order whose run.json is missing (a full disk, killed as it started) or unreadable is kept:
+ * it counts as a failed run of whatever it may have been asked for.
+ */
 function readManifests(root: string, skip: string): Found[] {
   if (!existsSync(root)) return [];
+  const order = readRunOrder(root);
   const out: Found[] = [];
   for (const name of readdirSync(root)) {
     const dir = path.join(root, name);
     const file = path.join(dir, MANIFEST);
-    if (dir === skip || !existsSync(file)) continue;
+    if (dir === skip || name === RUN_ORDER_DIR) continue;
+    const seq = order.get(name);
+    const at = seq !== undefined ? { seq } : {};
+    if (!existsSync(file)) {
+      if (seq !== undefined && isDir(dir)) out.push({ dir, ...at, unreadable: 'it has none: a full disk, or the run was killed as it started', missing: true, time: 0 });
+      continue;
+    }
     const mtime = statSync(file).mtimeMs;
     try {
       const m = JSON.parse(readFileSync(file, 'utf8')) as RunManifest;
       if (!m || typeof m.runId !== 'string' || !Array.isArray(m.stages)) throw new Error('not a run.json of accuracy-gate');
       const t = Date.parse(m.startedAt ?? m.finishedAt ?? '');
-      out.push({ dir, m, time: Number.isFinite(t) ? t : mtime });
+      out.push({ dir, ...at, m, time: Number.isFinite(t) ? t : mtime });
     } catch (e) {
-      out.push({ dir, unreadable: errorMessage(e), time: mtime });
+      out.push({ dir, ...at, unreadable: errorMessage(e), time: mtime });
     }
   }
-  return out.sort((a, b) => b.time - a.time);
+  return out.sort((a, b) => (a.seq !== undefined && b.seq !== undefined ? b.seq - a.seq : a.seq !== undefined ? -1 : b.seq !== undefined ? 1 : b.time - a.time));
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a run was asked for a stage (older run.json files: it has a record of it). */
@@ -105,19 +131,23 @@ function attempted(m: RunManifest, stage: StageId): boolean {
  */
 export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (role: ArmRole) => boolean): void {
   const earlier = readManifests(root, ctx.dir).filter((e) => !('m' in e) || e.m.gate === undefined || e.m.gate === ctx.config.name);
-  // When each arm's training was done: judgments of an older run are of another checkpoint.
+  // Where each arm's training run stands in the order (0 = newest): judgments of an older run are of another checkpoint.
   const trainedAt: Partial<Record<ArmRole, number>> = {};
   const saidTorn = new Set<string>();
   const pick = (stage: StageId, what: string) => {
     const i = earlier.findIndex((e) => 'm' in e && attempted(e.m, stage));
-    const hit = i >= 0 ? (earlier[i] as { dir: string; m: RunManifest; time: number }) : undefined;
+    const hit = i >= 0 ? { ...(earlier[i] as { dir: string; m: RunManifest }), rank: i } : undefined;
     const torn = earlier.slice(0, i >= 0 ? i : earlier.length).find((e) => 'unreadable' in e);
     if (torn) {
       if (saidTorn.has(torn.dir)) return undefined;
       saidTorn.add(torn.dir);
+      const run = path.basename(torn.dir);
       ctx.problems.push({
         source: path.join(torn.dir, MANIFEST),
-        message: `run.json of run ${path.basename(torn.dir)} is unreadable (${'unreadable' in torn ? torn.unreadable : ''}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`,
+        message:
+          'missing' in torn && torn.missing
+            ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}`
+            : `run.json of run ${path.basename(torn.dir)} is unreadable (${'unreadable' in torn ? torn.unreadable : ''}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`,
       });
       return undefined;
     }
@@ -140,9 +170,10 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
       ctx.problems.push({ source: trainStage(role), message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}` });
       continue;
     }
-    trainedAt[role] = hit.time;
+    trainedAt[role] = hit.rank;
     ctx.outputs[role] = path.resolve(hit.dir, a.output);
     if (a.log) ctx.trainLogs[role] = path.resolve(hit.dir, a.log);
+    if (Array.isArray(a.stale) && a.stale.length) (ctx.staleOutputs ??= {})[role] = a.stale.filter((n): n is string => typeof n === 'string');
     ctx.trained[role] = true;
     adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached})`);
   }
@@ -155,8 +186,8 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     const found = pick(evalStage(role), `the MT-Bench evaluation of the ${role}`);
     if (!found) continue;
     const { hit, why, cached } = found;
-    const armTime = role === 'original' ? undefined : trainedAt[role];
-    if (armTime !== undefined && hit.time < armTime) {
+    const armRank = role === 'original' ? undefined : trainedAt[role];
+    if (armRank !== undefined && hit.rank > armRank) {
       ctx.problems.push({
         source: evalStage(role),
         message: `the newest MT-Bench evaluation of the ${role} (run ${hit.m.runId}) is older than its training (run ${ctx.fromRun[role]}): it judged another checkpoint; rerun ${evalStage(role)}`,

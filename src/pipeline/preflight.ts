@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { Command } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { expandHome } from '../config/paths.js';
+import { lockPathProblem } from './gpu-lock.js';
 import { plannedStages, type PlanInput, type PlannedStage } from './plan.js';
 import { launchWarnings } from './launch-check.js';
 
@@ -55,6 +57,10 @@ export function preflight(input: PreflightInput): PreflightReport {
   checkJudgments(input, planned, dedup);
   checkDisk(input, planned, warnings);
   warnings.push(...launchWarnings(input.config, planned, input.workdir, input.env));
+  if (input.config.lock.enabled && planned.length > 0) {
+    const lock = lockPathProblem(path.resolve(input.workdir, expandHome(input.config.lock.file)));
+    if (lock) dedup.push(lock);
+  }
   return { problems: dedup, warnings };
 }
 

@@ -35,7 +35,7 @@ export interface ProcessRunnerOptions {
   graceMs?: number;
   /** Records live groups for the post step. */
   registry?: ProcessRegistry;
-  /** Also gets every output line (e.g. to echo to the console). */
+  /** Also gets every output line, secrets redacted (e.g. to echo to the console). */
   echo?: (line: string) => void;
 }
 

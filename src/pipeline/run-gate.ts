@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import type { ArmRole, GateResult, Role } from '../model.js';
-import { ROLES } from '../model.js';
+import { ROLES, type Acknowledgment, type ArmRole, type GateResult, type Role } from '../model.js';
+import { applyAcknowledgment } from '../engine/acknowledge.js';
 import { errorMessage } from '../errors.js';
 import { decide } from '../engine/decide.js';
 import { hintsFromCommand } from '../readers/step-placement.js';
@@ -22,7 +22,7 @@ import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
-import { redactDeep, runSecrets } from './redact.js';
+import { redactDeep, runSecrets, secretNamesOf } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
 import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
 
@@ -39,6 +39,8 @@ export interface RunGateOptions extends CheckRunOptions {
   quick?: { steps?: number };
   /** The action's `fail-on` (junit follows it); absent in the CLI. */
   failOn?: readonly string[];
+  /** A maintainer's label on the PR (the action looks it up while the gate trains): a FAIL is acknowledged, nothing else. */
+  acknowledgment?: Acknowledgment | Promise<Acknowledgment | undefined>;
 }
 
 export interface RunGateOutcome {
@@ -47,8 +49,10 @@ export interface RunGateOutcome {
   reports: RenderedReports;
   /** What the reports were rendered with (the action re-renders with the artifact link). */
   reportContext: ReportContext;
-  /** The config's artifact include/exclude globs. */
-  artifact: { include: string[]; exclude: string[] };
+  /** The config's artifact settings (globs, size cap, request bound). */
+  artifact: GateConfig['artifact'];
+  /** Redacts every form of every secret of this run from bytes (the artifact's snapshot). */
+  redactBytes?: (data: Buffer) => Buffer;
   /** Set when the result files could not be written (full or read-only disk). */
   writeError?: string;
 }
@@ -59,8 +63,9 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const { workdir, root, model } = runPaths(opts, deps);
   // Before the result dir and the first training second: a run that can only end INVALID is refused.
   refuseUnfit(opts, deps, { workdir, root, model });
-  const secrets = runSecrets(deps.env, deps.secrets, config.secretEnv, (m) => deps.log.warn(m));
-  const { dir, runId, error: dirError } = makeResultDir(root, started);
+  const secrets = runSecrets(deps.env, deps.secrets, secretNamesOf(config), (m) => deps.log.warn(m));
+  const { dir, runId, seq, error: dirError, orderError } = makeResultDir(root, started);
+  if (orderError) deps.log.warn(orderError);
   // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
   // file are lost are worth less than the minute it takes to fix the path.
   if (dirError) deps.log.error(`${dirError}; no stage is run`);
@@ -72,6 +77,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     workdir,
     dir,
     runId,
+    ...(seq !== undefined ? { seq } : {}),
     model,
     records: [],
     problems: [],
@@ -124,7 +130,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const decided = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
   // Evaluations skipped (or run only for the cache) once the verdict was fixed: every report says so.
   if (ctx.verdictNotes?.length) decided.warnings = [...(decided.warnings ?? []), ...ctx.verdictNotes];
-  const result = redactDeep(decided, secrets.redact);
+  const acked = applyAcknowledgment(decided, await opts.acknowledgment);
+  // An acknowledged FAIL is said by the action's step result (main.ts finish); a label that does not apply, here.
+  if (acked.note) deps.log.warn(acked.note);
+  const result = redactDeep(acked.result, secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
   if (!dirError) writeRunManifest(ctx, started, true);
@@ -162,7 +171,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       const unrecorded = unrecordedResult(result, writeError);
       reports = renderAll(unrecorded, reportCtx);
       secrets.sweep(dir);
-      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
     }
   }
   if (!writeError && opts.history?.record && want('compare')) {
@@ -174,7 +183,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     }
   }
   if (!dirError) secrets.sweep(dir);
-  return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+  return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
 }
 
 /** Step 5: read what the stages produced and decide. */
@@ -201,7 +210,8 @@ function engineSource(ctx: RunContext): EngineSource {
     // A candidate stopped by the gate (early abort, quick tier) wrote no results files: its live log is read.
     const partial = role === 'candidate' && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
     const log = ctx.trainLogs[role];
-    training[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...(log ? { log } : {}), ...(partial ? { partial } : {}) };
+    const stale = ctx.staleOutputs?.[role];
+    training[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...(log ? { log } : {}), ...(partial ? { partial } : {}), ...(stale?.length ? { stale } : {}) };
   }
   const mt = ctx.config.evaluations.mtbench;
   // The quick tier's gate is on the training prefix only: no evaluation is read.
@@ -210,7 +220,7 @@ function engineSource(ctx: RunContext): EngineSource {
     labels: labelsOf(ctx.config),
     training,
     ...(mtbench ? { mtbench } : {}),
-    ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir } }),
+    ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...(ctx.staleOutputs ? { stale: ctx.staleOutputs } : {}) } }),
     problems: ctx.problems,
     ...(ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}),
   };
@@ -269,11 +279,6 @@ function partialResult(ctx: RunContext): GateResult {
     earlyAbort: ctx.earlyAbort,
   };
 }
-
-/**
- * The config's workdir; for the built-in flow, wherever TorchAcc's scripts are (the repository
- * root's benchmarks/accuracy, or the current directory when run.sh's users start it there).
- */
 
 /** Shows the recorded trend and checks the baseline for drift against it (never gating). */
 function addHistory(result: GateResult, file: string, config: GateConfig, deps: RunDeps): void {

@@ -60,7 +60,6 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   let running: RunningStage | undefined;
   const redact = createRedactor(ctx.secretValues ?? []);
   const onLine = (line: string) => {
-    deps.echo?.(redact(line), s.id);
     for (const ev of tracker.feed(line)) {
       if (ev.kind === 'progress') heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
       else if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
@@ -78,6 +77,8 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       secrets: ctx.secretValues,
       timeoutMs: s.timeoutMinutes ? s.timeoutMinutes * 60_000 : undefined,
       onLine,
+      // The console gets lines split from the redacted stream (a secret is never shown in halves).
+      ...(deps.echo ? { onShownLine: (line: string) => deps.echo?.(line, s.id) } : {}),
     });
     s.onStart?.(running);
     const outcome = await running.done;
@@ -99,7 +100,7 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
     };
     if (outcome.status === 'failed' || outcome.status === 'timeout') {
       // Why it failed, where people look (reports, comment, console): the log's last lines.
-      const tail = readLogTail(logFile)?.map(redact);
+      const tail = readLogTail(logFile, undefined, redact);
       if (tail?.length) {
         record.tail = tail;
         const cause = classifyCause(tail);

@@ -39,11 +39,20 @@ export interface StageOutput {
 }
 
 /**
- * Reads the child's pipes: bytes to `log`, lines to `onLine`. One splitter per pipe so two pipes
- * never splice mid-line (the child writes stderr into stdout, see child-command.ts, so the second
- * pipe only carries what the shell says before that).
+ * Reads the child's pipes: redacted bytes to `log`, raw lines to `onLine` (the loss parser) and
+ * redacted lines to `onShown` (the console). One splitter per pipe so two pipes never splice
+ * mid-line (the child writes stderr into stdout, see child-command.ts, so the second pipe only
+ * carries what the shell says before that). The shown lines are split from the redacted stream,
+ * not redacted line by line: a secret cut by the long-line split (or by a slow writer) never
+ * reaches the console in two halves.
  */
-export function readOutput(sources: Readable[], log: WriteStream | undefined, onLine: (line: string) => void, secrets?: string[]): StageOutput {
+export function readOutput(
+  sources: Readable[],
+  log: WriteStream | undefined,
+  onLine: (line: string) => void,
+  secrets?: string[],
+  onShown?: (line: string) => void,
+): StageOutput {
   let paused = false;
   let openPipes = sources.length;
   let resolveClosed!: () => void;
@@ -51,12 +60,15 @@ export function readOutput(sources: Readable[], log: WriteStream | undefined, on
   if (openPipes === 0) resolveClosed();
   // Secrets never reach the log file, not even while the stage still runs.
   const redactors = sources.map(() => (secrets?.length ? createStreamRedactor(secrets) : undefined));
+  const shown = sources.map(() => (onShown ? createLineSplitter(onShown) : undefined));
   const splitters = sources.map((source, i) => {
     const splitter = createLineSplitter(onLine);
     const redactor = redactors[i];
     source.on('data', (chunk: Buffer) => {
       splitter.push(chunk);
-      if (log && !log.destroyed && !log.write(redactor ? redactor.push(chunk) : chunk) && !paused) {
+      const clean = redactor ? redactor.push(chunk) : chunk;
+      shown[i]?.push(clean);
+      if (log && !log.destroyed && !log.write(clean) && !paused) {
         paused = true;
         for (const s of sources) s.pause();
         log.once('drain', () => {
@@ -83,7 +95,14 @@ export function readOutput(sources: Readable[], log: WriteStream | undefined, on
     },
     end: () => {
       for (const s of splitters) s.end();
-      for (const r of redactors) if (r && log && !log.destroyed) log.write(r.end());
+      redactors.forEach((r, i) => {
+        const rest = r?.end();
+        if (rest?.length) {
+          shown[i]?.push(rest);
+          if (log && !log.destroyed) log.write(rest);
+        }
+        shown[i]?.end();
+      });
     },
   };
 }

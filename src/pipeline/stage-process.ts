@@ -20,8 +20,10 @@ export interface StageSpec {
   timeoutMs?: number;
   /** Values replaced by *** in the log as it is written (see redact.ts). */
   secrets?: string[];
-  /** Each output line as it arrives, split on \n and \r (tqdm redraws with \r); empty lines skipped. */
+  /** Each output line as it arrives, split on \n and \r (tqdm redraws with \r); empty lines skipped. Raw: for parsing only. */
   onLine?: (line: string) => void;
+  /** The same lines with every secret redacted (split from the redacted stream): for the console. */
+  onShownLine?: (line: string) => void;
 }
 
 export interface LiveStage {
@@ -75,15 +77,27 @@ export function runStage(spec: StageSpec, graceMs: number, registry: ProcessRegi
   const done = new Promise<StageOutcome>((r) => (resolveDone = r));
 
   let lineError: string | undefined;
-  const onLine = (line: string): void => {
+  const guarded = (fn: ((line: string) => void) | undefined) => (line: string): void => {
     try {
-      spec.onLine?.(line);
-      echo?.(line);
+      fn?.(line);
     } catch (e) {
       lineError ??= errorMessage(e);
     }
   };
-  const output = readOutput([child.stdout, child.stderr].filter((s): s is Readable => !!s), log, onLine, spec.secrets);
+  const onShown =
+    spec.onShownLine || echo
+      ? (line: string) => {
+          spec.onShownLine?.(line);
+          echo?.(line);
+        }
+      : undefined;
+  const output = readOutput(
+    [child.stdout, child.stderr].filter((s): s is Readable => !!s),
+    log,
+    guarded(spec.onLine),
+    spec.secrets,
+    onShown && guarded(onShown),
+  );
 
   const killGroup = (): Promise<unknown> => (killing ??= terminateGroup(pgid, graceMs));
   const timer =

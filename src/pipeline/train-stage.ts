@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ArmRole, LossPoint, TrainingRun } from '../model.js';
 import { defaultQuickSteps } from '../checks/quick.js';
-import { readTrainerOutput } from '../readers/trainer-output.js';
+import { readTrainerOutput, TRAINER_FILES } from '../readers/trainer-output.js';
 import { createEarlyAbort } from './early-abort.js';
 import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-placement.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { execStage, notRun } from './stage-exec.js';
+import { compareOutput, evalDocsInOutput, snapshotOutput } from './output-freshness.js';
+import { armPath } from '../engine/load-evaluations.js';
 import { stageTitle, trainLogName, trainStage } from './stages.js';
 
 export function armOutputDir(ctx: RunContext, role: ArmRole): string {
@@ -24,14 +26,16 @@ function baselineRun(ctx: RunContext): TrainingRun | undefined {
   try {
     // trainer_state.json has the curve: reading the log too (it may be gigabytes) would only delay
     // the candidate. The log is read when it is the only source.
-    const state = readTrainerOutput(dir);
+    const ignore = ctx.staleOutputs?.baseline ?? [];
+    const state = readTrainerOutput(dir, { ignore });
     if (state.curve.length > 0 && state.stepsUnknown === undefined) return state;
   } catch {
     // no trainer_state.json or results files: try the log below
   }
   try {
     const hints = hintsFromCommand(ctx.config.arms.baseline.train);
-    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints } : { hints });
+    const ignore = ctx.staleOutputs?.baseline ?? [];
+    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints, ignore } : { hints, ignore });
     // A curve whose steps are ordinals cannot be compared with the candidate's steps.
     if (run.stepsUnknown !== undefined) ctx.deps.log.info(`early abort: the baseline's loss steps cannot be established (${run.stepsUnknown})`);
     return run.curve.length > 0 && run.stepsUnknown === undefined ? run : undefined;
@@ -58,6 +62,11 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
   }
   const output = armOutputDir(ctx, role);
   ctx.outputs[role] = output;
+  // An output dir that outlives runs (an absolute `output`) may hold an earlier run's files.
+  const { evalLoss } = ctx.config.evaluations;
+  const extra = evalLoss.enabled ? evalDocsInOutput(evalLoss.documents, (t) => armPath(t, { arm: role, slug: arm.slug, output, result_dir: ctx.dir }), output) : [];
+  const before = snapshotOutput(output, extra);
+  if (before.size > 0) ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(', ')} from before this run; only what this run writes is read`);
   ctx.trainLogs[role] = path.join(ctx.dir, trainLogName(arm));
 
   const quickAt = role === 'candidate' && ctx.quick ? quickSteps(ctx) : undefined;
@@ -133,10 +142,18 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       },
     }),
   );
-  record(ctx, rec);
-  ctx.trained[role] = outcome.status === 'ok' && existsSync(output);
+  const { fresh, stale } = compareOutput(output, before, extra);
+  if (stale.length) (ctx.staleOutputs ??= {})[role] = stale;
+  const trainer = (names: string[]) => names.filter((n) => (TRAINER_FILES as readonly string[]).includes(n));
+  const wroteNothing = existsSync(output) && trainer(fresh).length === 0 && trainer(stale).length > 0;
+  // Exit 0 with only an earlier run's files is a stage that did not do its job: failed, so that a
+  // later split-stage compare says so too.
+  record(ctx, outcome.status === 'ok' && wroteNothing ? { ...rec, status: 'failed', reason: 'exited 0 but wrote no output (only files from before this run)' } : rec);
+  ctx.trained[role] = outcome.status === 'ok' && existsSync(output) && !wroteNothing;
   if (outcome.status === 'ok' && !existsSync(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
+  } else if (outcome.status === 'ok' && wroteNothing) {
+    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(', ')}, unchanged while it ran)` });
   } else if (outcome.status !== 'ok' && outcome.status !== 'aborted') {
     ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
   }

@@ -29,7 +29,12 @@ export interface ReadTrainerOutputOptions {
   log?: string;
   /** The logging grid as the other arm's trainer_state.json has it, to place the log's loss dicts. */
   hints?: StepHints;
+  /** Trainer files in the dir that the run did not write (left by an earlier run): treated as absent. */
+  ignore?: readonly string[];
 }
+
+/** The files of an HF Trainer output dir that the readers take. */
+export const TRAINER_FILES = ['train_results.json', 'all_results.json', 'eval_results.json', 'trainer_state.json'] as const;
 
 const TRAIN_FIELDS: ReadonlyArray<readonly [MetricField, string]> = [
   ['trainLoss', 'train_loss'],
@@ -53,6 +58,10 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   const read = <T>(name: string, load: (path: string) => T): T | undefined => {
     const path = join(dir, name);
     if (!isFile(path)) return undefined;
+    if (opts.ignore?.includes(name)) {
+      run.notes.push(`${name} in ${dir} was not written by this run (unchanged while it trained): not read`);
+      return undefined;
+    }
     run.files.push(path);
     return load(path);
   };
@@ -70,8 +79,9 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
     log = reader.finish();
   } else if (opts.log !== undefined) run.notes.push(`training log ${logPath} not found`);
   if (run.files.length === 0) {
-    const looked = ['train_results.json', 'all_results.json', 'eval_results.json', 'trainer_state.json', basename(logPath)];
-    throw new ParseError(`no trainer output found (looked for ${looked.join(', ')})`, dir);
+    const looked = [...TRAINER_FILES, basename(logPath)];
+    const stale = opts.ignore?.length ? `; ${opts.ignore.join(', ')} there were not written by this run` : '';
+    throw new ParseError(`no trainer output found (looked for ${looked.join(', ')}${stale})`, dir);
   }
   const logName = basename(logPath);
 

@@ -110,6 +110,8 @@ export interface SummaryJson {
   early_abort: { step: number; reason: string } | null;
   /** The quick tier (run --quick): what was gated; null for a full gate. */
   quick: { steps: number; total_steps: number | null; not_run: string[] } | null;
+  /** Only on an acknowledged FAIL: who applied the PR label and when (the verdict stays fail). */
+  acknowledged?: { label: string; by: string; at: string; permission: string; pr: number };
   result_dir: string;
   started_at: string;
   finished_at: string;
@@ -217,6 +219,7 @@ export function buildSummary(r: GateResult, ctx: ReportContext): SummaryJson {
     warnings: [...(r.warnings ?? [])],
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
     quick: r.quick ? { steps: r.quick.steps, total_steps: r.quick.totalSteps, not_run: [...r.quick.notRun] } : null,
+    ...(r.acknowledged ? { acknowledged: { ...r.acknowledged } } : {}),
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,
     finished_at: ctx.finishedAt,

@@ -30,6 +30,7 @@ const CONTRACT: Record<string, string> = {
   'allow-fork-prs': 'false',
   quick: 'false',
   'quick-steps': '',
+  'acknowledge-label': 'accuracy-gate:accept',
 };
 
 /** The runner's encoding of an input (what @actions/core reads). */

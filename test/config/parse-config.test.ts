@@ -150,7 +150,7 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
       writeOn: 'always',
     });
     expect(c.parallel).toBe(true);
-    expect(c.artifact).toEqual({ include: ['**/*.safetensors'], exclude: ['torch_ckpt/optimizer.pt'] });
+    expect(c.artifact).toEqual({ include: ['**/*.safetensors'], exclude: ['torch_ckpt/optimizer.pt'], maxMib: 1024, timeoutSeconds: 60 });
   });
 
   it('fills every default for a file with only the two train commands', () => {
@@ -170,7 +170,8 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
     expect(c.checks).toEqual(DEFAULT_POLICY);
     expect(c.earlyAbort).toEqual({ enabled: true, bound: 0.1, consecutive: 3 });
     expect(c.cache).toEqual({ enabled: false, dir: '~/.cache/accuracy-gate', files: [], writeOn: 'default-branch' });
-    expect(c.artifact).toEqual({ include: [], exclude: [] });
+    expect(c.artifact).toEqual({ include: [], exclude: [], maxMib: 1024, timeoutSeconds: 60 });
+    expect(c.publicEnv).toEqual([]);
   });
 
   it('lets one arm inherit the other through a YAML merge key', () => {
@@ -337,6 +338,13 @@ describe('cross-field rules', () => {
     expect(errorOf('arms:\n  baseline: { train: a, output: ckpt }\n  candidate: { train: b, output: ./ckpt/ }\n').message).toBe(
       `${FILE}:3: arms.candidate.output: "./ckpt/" is also the baseline's output dir; the arms must write to different dirs`,
     );
+  });
+
+  it('public-env names a requires-env variable that is not also in secret-env', () => {
+    const evals = 'evaluations:\n  custom:\n    run: judge.sh\n    requires-env: [JUDGE_URL, JUDGE_TOKEN]\n';
+    expect(parseConfig(`${ARMS}${evals}public-env: [JUDGE_URL]\n`, FILE).publicEnv).toEqual(['JUDGE_URL']);
+    expect(errorOf(`${ARMS}${evals}public-env: [HF_HOME]\n`).message).toMatch(/public-env\[0\]: HF_HOME is not any evaluation's requires-env/);
+    expect(errorOf(`${ARMS}${evals}secret-env: [JUDGE_URL]\npublic-env: [JUDGE_URL]\n`).message).toMatch(/public-env\[0\]: JUDGE_URL is also in secret-env/);
   });
 
   it('parallel needs both arms on disjoint GPUs', () => {

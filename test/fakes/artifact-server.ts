@@ -21,6 +21,8 @@ export interface ArtifactFault {
   status?: number;
   /** Never answer (the client's own timeout has to fire). */
   hang?: boolean;
+  /** Stall this long, then answer as usual (or with `status` when it is set). */
+  delayMs?: number;
   msg?: string;
   /** How many matching requests it applies to. Default 1. */
   times?: number;
@@ -65,7 +67,14 @@ export interface FakeArtifactService {
   requests: ArtifactRequest[];
   /** The committed blob (the zip) of an artifact. */
   blob(artifact: StoredArtifact): Buffer | undefined;
+  /**
+   * The files of a finalized artifact, by name: its zip read entry by entry (sizes and CRC-32
+   * checked), after checking that the blob is the bytes FinalizeArtifact declared (size, sha256).
+   */
+  files(name: string): Map<string, Buffer>;
   fail(route: ArtifactRoute, fault: ArtifactFault): void;
+  /** Drops the faults not used up yet. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -118,11 +127,19 @@ export async function startArtifactServer(): Promise<FakeArtifactService> {
     artifacts: [],
     requests: [],
     blob: (a) => blobs.get(a.blobKey)?.data,
+    files(name) {
+      const a = svc.artifacts.find((x) => x.name === name && x.finalized);
+      const data = a && blobs.get(a.blobKey)?.data;
+      if (!a || !data) throw new Error(`no finalized artifact named ${name}`);
+      if (data.length !== a.size || `sha256:${crypto.createHash('sha256').update(data).digest('hex')}` !== a.hash) throw new Error(`${name}: blob differs from what was finalized`);
+      return new Map(readZip(data).map((e) => [e.name, e.data]));
+    },
     fail(route, fault) {
       const list = faults.get(route) ?? [];
       for (let i = 0; i < (fault.times ?? 1); i++) list.push(fault);
       faults.set(route, list);
     },
+    clearFaults: () => faults.clear(),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -262,22 +279,30 @@ export async function startArtifactServer(): Promise<FakeArtifactService> {
         outcome: 0,
       };
       svc.requests.push(rec);
+      const answer = (fault: ArtifactFault | undefined, stalled = false): void => {
+        if (fault && (!stalled || fault.status !== undefined || fault.msg !== undefined)) {
+          const status = fault.status ?? 500;
+          const msg = fault.msg ?? 'injected failure';
+          if (method) return twirp(res, rec, status, { code: status >= 500 ? 'internal' : 'invalid_argument', msg });
+          return azureError(req, res, rec, status, status >= 500 ? 'InternalError' : 'InvalidInput', msg);
+        }
+        if (method !== undefined) {
+          if (req.method !== 'POST') return twirpError(res, rec, 'invalid_argument', 'twirp needs POST');
+          return onTwirp(req, res, rec, method, raw);
+        }
+        return onBlob(req, res, rec, u, raw);
+      };
       const fault = route ? faults.get(route)?.shift() : undefined;
       if (fault?.hang) {
         rec.outcome = 'hung';
         return; // closeAllConnections() at close() ends it
       }
-      if (fault) {
-        const status = fault.status ?? 500;
-        const msg = fault.msg ?? 'injected failure';
-        if (method) return twirp(res, rec, status, { code: status >= 500 ? 'internal' : 'invalid_argument', msg });
-        return azureError(req, res, rec, status, status >= 500 ? 'InternalError' : 'InvalidInput', msg);
+      if (fault?.delayMs !== undefined) {
+        rec.outcome = 'hung'; // until it answers
+        setTimeout(() => (res.destroyed ? undefined : answer(fault, true)), fault.delayMs).unref();
+        return;
       }
-      if (method !== undefined) {
-        if (req.method !== 'POST') return twirpError(res, rec, 'invalid_argument', 'twirp needs POST');
-        return onTwirp(req, res, rec, method, raw);
-      }
-      return onBlob(req, res, rec, u, raw);
+      answer(fault);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

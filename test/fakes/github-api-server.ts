@@ -1,10 +1,26 @@
 // A local GitHub REST API on 127.0.0.1 for the endpoints the gate calls: issue comments (list
-// with Link pagination, create, update, delete, get) and GET pulls/{n}. State is in memory;
+// with Link pagination, create, update, delete, get), GET pulls/{n}, an issue's events (list,
+// paginated: `labeled` / `unlabeled` with actor, label and created_at) and a collaborator's
+// permission (GET collaborators/{user}/permission), and the pulls of a commit (GET commits/{sha}/pulls). State is in memory;
 // every request is recorded; faults can be injected per route. Shapes follow GitHub's REST docs.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Route = 'listComments' | 'createComment' | 'getComment' | 'updateComment' | 'deleteComment' | 'getPull' | 'getUser';
+export type Route = 'listComments' | 'createComment' | 'getComment' | 'updateComment' | 'deleteComment' | 'getPull' | 'getUser' | 'listIssueEvents' | 'getPermission' | 'listCommitPulls';
+
+/** An issue event as GET /repos/{o}/{r}/issues/{n}/events lists it (labeled/unlabeled shape). */
+export interface FakeIssueEvent {
+  id: number;
+  node_id: string;
+  url: string;
+  actor: FakeUser & { node_id: string };
+  event: string;
+  commit_id: null;
+  commit_url: null;
+  created_at: string;
+  label?: { name: string; color: string };
+  performed_via_github_app: null;
+}
 
 export interface RecordedRequest {
   method: string;
@@ -96,6 +112,10 @@ export interface FakeGitHubApi {
   /** Add comments as if posted earlier; string bodies are posted by a human user. */
   seed(owner: string, repo: string, issue: number, items: Array<string | { body: string; user?: FakeUser }>): FakeComment[];
   addPull(owner: string, repo: string, number: number, pull: Record<string, unknown>): void;
+  /** Record an issue event (`labeled`, `unlabeled`, ...) as if it happened at `at` (default now). */
+  addIssueEvent(owner: string, repo: string, issue: number, ev: { event: string; actor: FakeUser; label?: string; at?: string }): FakeIssueEvent;
+  /** A user's permission on the repository (admin, write, read, none); unknown users get 404. */
+  setPermission(owner: string, repo: string, login: string, permission: 'admin' | 'write' | 'read' | 'none'): void;
   /** Inject a fault for the next `times` requests to `route`. */
   fail(route: Route, fault: Fault): void;
   /** Hold the next `count` requests to `route` until all `count` have arrived (deterministic races). */
@@ -112,6 +132,7 @@ interface Matched {
   owner: string;
   repo: string;
   num: number;
+  user?: string;
 }
 
 function match(method: string, pathname: string): Matched | undefined {
@@ -129,6 +150,12 @@ function match(method: string, pathname: string): Matched | undefined {
     const route = ({ GET: 'getComment', PATCH: 'updateComment', DELETE: 'deleteComment' } as const)[method as 'GET'];
     if (route) return { route, owner, repo, num: Number(id) };
   }
+  const events = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/events$/.exec(pathname);
+  if (events && method === 'GET') return { route: 'listIssueEvents', owner: events[1], repo: events[2], num: Number(events[3]) };
+  const commitPulls = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]+)\/pulls$/.exec(pathname);
+  if (commitPulls && method === 'GET') return { route: 'listCommitPulls', owner: commitPulls[1], repo: commitPulls[2], num: 0, user: commitPulls[3] };
+  const perm = /^\/repos\/([^/]+)\/([^/]+)\/collaborators\/([^/]+)\/permission$/.exec(pathname);
+  if (perm && method === 'GET') return { route: 'getPermission', owner: perm[1], repo: perm[2], num: 0, user: decodeURIComponent(perm[3]) };
   const pull = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(pathname);
   if (pull && method === 'GET') return { route: 'getPull', owner: pull[1], repo: pull[2], num: Number(pull[3]) };
   return undefined;
@@ -137,6 +164,8 @@ function match(method: string, pathname: string): Matched | undefined {
 export async function startGitHubApiServer(): Promise<FakeGitHubApi> {
   const issues = new Map<string, FakeComment[]>(); // "owner/repo#n" → comments
   const pulls = new Map<string, Record<string, unknown>>();
+  const issueEvents = new Map<string, FakeIssueEvent[]>(); // "owner/repo#n" → events, oldest first
+  const permissions = new Map<string, string>(); // "owner/repo@login" → permission
   const faults = new Map<Route, Fault[]>();
   const barriers = new Map<Route, { count: number; waiting: Array<() => void> }>();
   let nextId = 1000;
@@ -189,6 +218,26 @@ export async function startGitHubApiServer(): Promise<FakeGitHubApi> {
       return made;
     },
     addPull: (o, r, n, pull) => void pulls.set(key(o, r, n), pull),
+    addIssueEvent(o, r, n, ev) {
+      const id = nextId++;
+      const made: FakeIssueEvent = {
+        id,
+        node_id: `LE_kwDO${id.toString(36)}`,
+        url: `${base}/repos/${o}/${r}/issues/events/${id}`,
+        actor: { ...ev.actor, node_id: `U_${ev.actor.id}` },
+        event: ev.event,
+        commit_id: null,
+        commit_url: null,
+        created_at: ev.at ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        ...(ev.label !== undefined ? { label: { name: ev.label, color: 'ededed' } } : {}),
+        performed_via_github_app: null,
+      };
+      const list = issueEvents.get(key(o, r, n)) ?? [];
+      issueEvents.set(key(o, r, n), list);
+      list.push(made);
+      return made;
+    },
+    setPermission: (o, r, login, permission) => void permissions.set(`${o}/${r}@${login}`.toLowerCase(), permission),
     fail(route, fault) {
       const list = faults.get(route) ?? [];
       for (let i = 0; i < (fault.times ?? 1); i++) list.push(fault);
@@ -283,8 +332,9 @@ export async function startGitHubApiServer(): Promise<FakeGitHubApi> {
     const { owner: o, repo: r, num } = m;
 
     switch (m.route) {
+      case 'listIssueEvents':
       case 'listComments': {
-        const all = issues.get(key(o, r, num)) ?? [];
+        const all: unknown[] = (m.route === 'listComments' ? issues : issueEvents).get(key(o, r, num)) ?? [];
         const perPage = Math.min(Math.max(Number(u.searchParams.get('per_page') ?? 30) || 30, 1), 100);
         const page = Math.max(Number(u.searchParams.get('page') ?? 1) || 1, 1);
         const last = Math.max(Math.ceil(all.length / perPage), 1);
@@ -336,6 +386,20 @@ export async function startGitHubApiServer(): Promise<FakeGitHubApi> {
       case 'getUser': {
         if (api.actor.type === 'Bot') return reply(403, errorBody(403));
         return reply(200, { ...api.actor, node_id: `U_${api.actor.id}` });
+      }
+      case 'listCommitPulls': {
+        // The pulls added with this merge_commit_sha (or head sha), as GitHub lists a commit's pulls.
+        const prefix = `${o}/${r}#`.toLowerCase();
+        const sha = m.user ?? '';
+        const found = [...pulls].filter(([k, p]) => k.startsWith(prefix) && (p.merge_commit_sha === sha || (p.head as { sha?: string } | undefined)?.sha === sha));
+        return reply(200, found.map(([k, p]) => ({ number: Number(k.slice(prefix.length)), html_url: `${htmlBase}/${o}/${r}/pull/${k.slice(prefix.length)}`, ...p })));
+      }
+      case 'getPermission': {
+        const login = m.user ?? '';
+        const permission = permissions.get(`${o}/${r}@${login}`.toLowerCase());
+        if (!permission) return reply(404, errorBody(404));
+        const role = permission === 'none' ? 'none' : permission;
+        return reply(200, { permission, role_name: role, user: { login, id: 1, node_id: 'U_1', type: 'User', site_admin: false, permissions: {} } });
       }
       case 'getPull': {
         const p = pulls.get(key(o, r, num));

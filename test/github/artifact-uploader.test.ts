@@ -177,6 +177,27 @@ describe('failures', () => {
     expect(svc.artifacts[0].finalized).toBe(false);
   });
 
+  it('a CreateArtifact that stalls once: given up after the request bound and retried; uploaded', async () => {
+    svc.fail('CreateArtifact', { hang: true });
+    const res = await createArtifactUploader().upload('stall-once', root, { include: ['*.json'], timeoutMs: 2000 });
+    expect(res.id).toBe(svc.artifacts[0].id);
+    expect(svc.requests.filter((r) => r.route === 'CreateArtifact').map((r) => r.outcome)).toEqual(['hung', 200]);
+  });
+
+  it('a blob block that stalls once: given up after the request bound and retried; uploaded', async () => {
+    svc.fail('stageBlock', { hang: true });
+    const res = await createArtifactUploader().upload('block-once', root, { include: ['*.json'], timeoutMs: 2000 });
+    expect(res.id).toBe(svc.artifacts[0].id);
+    expect(svc.requests.filter((r) => r.route === 'stageBlock').map((r) => r.outcome)).toEqual(['hung', 201]);
+  });
+
+  it('a service that never answers: given up after the bound, naming it', async () => {
+    svc.fail('FinalizeArtifact', { hang: true, times: 10 });
+    const e = await failure(createArtifactUploader().upload('never', root, { include: ['*.json'], timeoutMs: 300 }));
+    expect(e.message).toMatch(/^artifact upload "never" \(2 files from .*\) failed: /);
+    expect(e.message).toContain('the artifact service did not answer within 2 s (4 × 0.3 s, plus 1 s per MiB); gave up');
+  });
+
   it('outside a GitHub Action step (no runtime token) → ArtifactError saying which variable', async () => {
     delete process.env.ACTIONS_RUNTIME_TOKEN;
     const e = await failure(createArtifactUploader().upload('x', root));

@@ -35,7 +35,9 @@ afterEach(async () => {
 describe('composeBody', () => {
   it('adds the marker when missing and keeps a body that already has it', () => {
     expect(composeBody(MARKER, 'hello')).toBe(`${MARKER}\nhello`);
-    expect(composeBody(MARKER, `x ${MARKER} y`)).toBe(`x ${MARKER} y`);
+    expect(composeBody(MARKER, `${MARKER}\nhello`)).toBe(`${MARKER}\nhello`);
+    // Only the first line counts: a marker further down (a quoted log tail) is not where the gate puts it.
+    expect(composeBody(MARKER, `x ${MARKER} y`)).toBe(`${MARKER}\nx ${MARKER} y`);
   });
 
   it('truncates to the limit with a note, keeping the marker and whole surrogate pairs', () => {
@@ -96,6 +98,29 @@ describe('upsert', () => {
     expect(lists.every((r) => r.query.per_page === '100')).toBe(true);
     expect(count('createComment')).toBe(0);
     expect(api.comments(T.owner, T.repo, T.issueNumber)).toHaveLength(251);
+  });
+
+  it("another gate's comment whose log tail prints this gate's marker is not taken over", async () => {
+    const other = commentMarker('nightly-other-gate');
+    const body = `${other}\n## INVALID\n\n\`\`\`\nTraceback (most recent call last):\n${MARKER}\n\`\`\``;
+    const [theirs] = api.seed(T.owner, T.repo, T.issueNumber, [{ body }]);
+    const res = await client().upsert(T, MARKER, `${MARKER}\nreport`);
+    expect(res.action).toBe('created');
+    expect(res.id).not.toBe(theirs.id);
+    expect(api.comments(T.owner, T.repo, T.issueNumber).find((c) => c.id === theirs.id)?.body).toBe(body);
+    expect(count('updateComment') + count('deleteComment')).toBe(0);
+  });
+
+  it('escapes @mentions (a team in an arm label, a user in a log tail) in what it posts; the marker stays exact', async () => {
+    const res = await client().upsert(T, commentMarker('gate@main'), `${commentMarker('gate@main')}\n| TorchAcc @acme/gpu-team | 1.0 |\n(@octocat) wrote a@b.example\n@mallory`);
+    const posted = api.comments(T.owner, T.repo, T.issueNumber).find((c) => c.id === res.id)?.body ?? '';
+    expect(posted.split('\n')[0]).toBe(commentMarker('gate@main'));
+    expect(posted).toContain('TorchAcc @\u200bacme/gpu-team');
+    expect(posted).toContain('(@\u200boctocat)');
+    expect(posted).toContain('a@b.example');
+    expect(posted.split('\n').slice(1).join('\n')).not.toMatch(/(^|[^A-Za-z0-9])@[A-Za-z0-9]/m);
+    // The next run finds the same comment (the marker matched byte for byte).
+    expect((await client().upsert(T, commentMarker('gate@main'), `${commentMarker('gate@main')}\nreport 2`)).id).toBe(res.id);
   });
 
   it("prefers the bot's marked comment over a human's that quotes the marker", async () => {

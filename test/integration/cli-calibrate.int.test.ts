@@ -97,7 +97,8 @@ describe('accuracy-gate calibrate', () => {
     expect(r.stdout).toContain('3 A/A runs (repeat-1, repeat-2, repeat-3)');
     expect(r.stdout).toMatch(/loss-curve\s+3 %/);
     const calDir = onlyDir(path.join(dir, 'cal'));
-    const runs = readdirSync(path.join(calDir, 'runs'));
+    // `.runs` is the result root's run order (src/engine/run-order.ts), not a run.
+    const runs = readdirSync(path.join(calDir, 'runs')).filter((n) => n !== '.runs');
     expect(runs).toHaveLength(3);
     for (const run of runs) expect(readFileSync(path.join(calDir, 'runs', run, 'baseline_training.log'), 'utf8')).toContain("'loss'");
     // Cache off for the repeats: nothing stored.

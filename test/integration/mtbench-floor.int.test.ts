@@ -2,6 +2,7 @@
 // report says in one line that they gated nothing and why, and `validate` warns before a run whose
 // cached baseline is already at the floor spends the judge's hours again.
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
@@ -32,6 +33,9 @@ function writeConfig(dir: string): string {
       lock: { enabled: false },
     }),
   );
+  // FastChat ships question.jsonl before any run; the stand-in writes it only when absent, and the
+  // questions are part of the cache key: create it first, as a real checkout has it.
+  execFileSync(process.execPath, [MTBENCH, '--checkpoint', path.join(dir, 'model'), '--judgments', path.join(dir, 'unused.jsonl'), '--questions', path.join(dir, 'fastchat', 'q.jsonl')]);
   return file;
 }
 

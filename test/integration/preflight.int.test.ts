@@ -123,6 +123,31 @@ describe('preflight', () => {
   });
 });
 
+describe('lock.file the gate did not write (issue 22 item 13)', () => {
+  it('a directory or a foreign file at lock.file: exit 2 naming it, before training; never deleted or moved', async () => {
+    for (const kind of ['dir', 'file'] as const) {
+      const dir = tempDir(`pf-lock-${kind}-`);
+      const started = path.join(dir, 'training-started');
+      const lock = path.join(dir, 'state');
+      if (kind === 'dir') {
+        mkdirSync(path.join(lock, 'history'), { recursive: true });
+        writeFileSync(path.join(lock, 'history', 'nightly.jsonl'), '{"night":1}\n');
+      } else writeFileSync(lock, 'not a lock\n');
+      const cfg = writeConfig(dir, { baseline: `touch ${started}; ${replay('eager')}`, candidate: replay('compile') }, { lock: { file: lock } });
+      const r = await runCli(['run', '--config', cfg]);
+      expect(r.code, r.stderr).toBe(ExitCode.Usage);
+      expect(r.stderr).toContain(kind === 'dir' ? `lock.file: ${lock} is a directory, not a lock file` : `lock.file: ${lock} exists and is not a lock written by accuracy-gate`);
+      expect(r.stderr).toContain('the gate never removes or moves what it did not write');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(started)).toBe(false);
+      expect(runDirs(dir)).toEqual([]);
+      if (kind === 'dir') expect(readFileSync(path.join(lock, 'history', 'nightly.jsonl'), 'utf8')).toBe('{"night":1}\n');
+      else expect(readFileSync(lock, 'utf8')).toBe('not a lock\n');
+      expect(readdirSync(dir).filter((n) => n.startsWith('state'))).toEqual(['state']);
+    }
+  });
+});
+
 describe('fail fast', () => {
   it('a crashed baseline stops the run: the candidate never starts (sequential)', async () => {
     const dir = tempDir('ff-seq-');
@@ -182,11 +207,12 @@ describe('secrets', () => {
     expect(seen).not.toMatch(/^JUDGE_TOKEN=/m);
     expect(seen).not.toMatch(/^JUDGE_URL=/m);
     const [runDir] = runDirs(dir);
-    // The evaluation did get them (and echoed the token into its log and its metrics file).
+    // The evaluation did get them (and echoed them into its log and its metrics file): every
+    // requires-env value is redacted, the URL too (it may hold a user and password).
     const evalEnv = readFileSync(path.join(runDir as string, 'baseline-eval-env.txt'), 'utf8');
-    expect(evalEnv).toMatch(/^JUDGE_URL=http:\/\/127\.0\.0\.1:9\/judge$/m);
+    expect(evalEnv).toMatch(/^JUDGE_URL=\*\*\*$/m);
     expect(evalEnv).toMatch(/^JUDGE_TOKEN=\*\*\*$/m);
-    expect(readFileSync(path.join(runDir as string, 'torch_custom_eval.log'), 'utf8')).toContain('judge token is ***, url http://127.0.0.1:9/judge, custom ***');
+    expect(readFileSync(path.join(runDir as string, 'torch_custom_eval.log'), 'utf8')).toContain('judge token is ***, url ***, custom ***');
     const files = allFiles(runDir as string);
     expect(files.length).toBeGreaterThan(8);
     for (const f of files) {

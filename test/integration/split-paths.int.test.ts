@@ -1,7 +1,8 @@
 // Split stages never mix runs, and the paths users have: `node dist/cli.js run` as a user runs it,
 // with the recorded GPU runs replayed as training, TorchAcc's benchmarks/accuracy layout, and
 // result dirs that cannot be written.
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -163,6 +164,124 @@ describe('split stages never mix runs', () => {
     }
     expect(read(path.join(res, 'result.log'))).toMatch(/^reused\s+= /m);
     expect(summaryOf(res).training.candidate.train_loss).toBe(1.878218834400177);
+  });
+});
+
+/** NODE_OPTIONS that start the CLI with its clock `hours` behind (a runner whose clock is wrong). */
+function clockBehind(dir: string, hours: number): NodeJS.ProcessEnv {
+  const file = path.join(dir, 'clock-behind.mjs');
+  writeFileSync(
+    file,
+    `const Real = Date; const off = -${hours} * 3600e3;
+class Shifted extends Real { constructor(...a) { if (a.length === 0) super(Real.now() + off); else super(...a); } static now() { return Real.now() + off; } }
+globalThis.Date = Shifted;
+`,
+  );
+  return { ...process.env, NODE_OPTIONS: `--import ${pathToFileURL(file).href}` };
+}
+
+describe('the newest run, by order not clock (issue 22 item 12)', () => {
+  it('the newest candidate run crashed under a clock one hour behind: compare is INVALID naming it, never the older good run', async () => {
+    const dir = tempDir('split-clock-');
+    const good = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') });
+    expect((await runCli(['run', '--config', good, '--stages', 'train-baseline,train-candidate'])).code).toBe(ExitCode.Pass);
+    const before = new Set(runs(path.join(dir, 'result')));
+    const crashing = writeConfig(dir, { baseline: replay('eager'), candidate: CRASH });
+    const r = await runCli(['run', '--config', crashing, '--stages', 'train-candidate'], { env: clockBehind(dir, 1) });
+    expect(r.code, r.stderr).toBe(ExitCode.Invalid);
+    const crashed = runs(path.join(dir, 'result')).find((n) => !before.has(n)) as string;
+    // Its clock named and stamped it as the older run.
+    expect(crashed < [...before][0]!).toBe(true);
+    expect(JSON.parse(read(path.join(dir, 'result', crashed, 'run.json'))).seq).toBe(2);
+
+    const cmp = await runCli(['run', '--config', good, '--stages', 'compare']);
+    expect(cmp.code, cmp.stderr).toBe(ExitCode.Invalid);
+    const res = path.join(dir, 'result', runs(path.join(dir, 'result')).find((n) => !before.has(n) && n !== crashed) as string);
+    expect(read(path.join(res, 'result.log'))).toContain(`the candidate (TorchAcc) of run ${crashed} failed (failed: exited with code 1)`);
+    expect(summaryOf(res).verdict).toBe('invalid');
+  });
+
+  it('the newest run left no run.json (a full disk): it counts as a failed run; the older good run is not used', async () => {
+    const dir = tempDir('split-nojson-');
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') });
+    expect((await runCli(['run', '--config', cfg, '--stages', 'train-baseline,train-candidate'])).code).toBe(ExitCode.Pass);
+    const crashing = writeConfig(dir, { baseline: replay('eager'), candidate: CRASH });
+    expect((await runCli(['run', '--config', crashing, '--stages', 'train-candidate'])).code).toBe(ExitCode.Invalid);
+    const lost = newest(path.join(dir, 'result'));
+    rmSync(path.join(lost, 'run.json')); // what a full disk leaves: the dir and its log, no run.json
+
+    const cmp = await runCli(['run', '--config', cfg, '--stages', 'compare']);
+    expect(cmp.code, cmp.stderr).toBe(ExitCode.Invalid);
+    const log = read(path.join(newest(path.join(dir, 'result')), 'result.log'));
+    expect(log).toContain(`run ${path.basename(lost)} left no run.json`);
+    expect(log).toContain('it counts as a failed run of the baseline (Torch)');
+  });
+
+  it('runs started at once each take their own number, in the root and in run.json', async () => {
+    const dir = tempDir('split-seq-');
+    const cfg = writeConfig(dir, { baseline: 'true', candidate: 'true' });
+    const all = await Promise.all([0, 1, 2].map(() => runCli(['run', '--config', cfg, '--stages', 'train-baseline'])));
+    for (const r of all) expect(r.code, r.stderr).not.toBe(null);
+    const seqs = runs(path.join(dir, 'result')).map((n) => JSON.parse(read(path.join(dir, 'result', n, 'run.json'))).seq);
+    expect(seqs.sort()).toEqual([1, 2, 3]);
+    expect(readdirSync(path.join(dir, 'result', '.runs')).sort()).toEqual(['1', '2', '3']);
+  });
+});
+
+describe('outputs written by this run (issue 22 item 11)', () => {
+  it("an absolute output holding an earlier run's files: a candidate that trained nothing is INVALID, never judged on them", async () => {
+    const dir = tempDir('out-stale-');
+    const scratch = path.join(dir, 'scratch', 'acc');
+    const good = writeConfig(dir, { baseline: replay('eager'), candidate: { train: replay('compile'), output: scratch } });
+    expect((await runCli(['run', '--config', good])).code).toBe(ExitCode.Pass);
+    const lazy = writeConfig(dir, { baseline: replay('eager'), candidate: { train: 'echo did nothing', output: scratch } });
+    const r = await runCli(['run', '--config', lazy]);
+    expect(r.code, r.stderr).toBe(ExitCode.Invalid);
+    const res = newest(path.join(dir, 'result'));
+    const s = summaryOf(res);
+    expect(s.verdict).toBe('invalid');
+    const msg = s.problems.map((p: { message: string }) => p.message).join('\n');
+    expect(msg).toContain(`training exited 0 but wrote no output: ${scratch} holds only files from before this run (train_results.json, all_results.json, eval_results.json, trainer_state.json, unchanged while it ran)`);
+    expect(s.training.candidate.train_loss).toBeNull(); // not the earlier run's
+    expect(read(path.join(res, 'result.log'))).toContain('exited 0 but wrote no output');
+    // The earlier run's files are left where they were.
+    expect(existsSync(path.join(scratch, 'trainer_state.json'))).toBe(true);
+  });
+
+  it("a file the run did not write beside ones it did (an earlier run's eval_results.json) is not read", async () => {
+    const dir = tempDir('out-mixed-');
+    const scratch = path.join(dir, 'scratch', 'acc');
+    mkdirSync(scratch, { recursive: true });
+    writeFileSync(path.join(scratch, 'eval_results.json'), JSON.stringify({ eval_loss: 9.9, perplexity: 19930.4 }));
+    const rec = path.join(RECORDED, 'compile');
+    // A trainer run without evaluation: it writes the train files, and no eval_results.json.
+    const tmp = path.join(dir, 'trainer-tmp');
+    const copyTrain = `${process.execPath} ${REPLAY} --run ${rec} --output ${tmp} --speed 20 && cp ${tmp}/train_results.json ${tmp}/all_results.json ${tmp}/trainer_state.json ${tmp}/eval_losses.jsonl {output}/`;
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: { train: copyTrain, output: scratch } });
+    const r = await runCli(['run', '--config', cfg]);
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    const cand = summaryOf(newest(path.join(dir, 'result'))).training.candidate;
+    // From this run's all_results.json, not the 9.9 an earlier run left in eval_results.json.
+    expect(cand.eval_loss).toBe(JSON.parse(read(path.join(rec, 'all_results.json'))).eval_loss);
+    expect(cand.notes.join('\n')).toContain(`eval_results.json in ${scratch} was not written by this run (unchanged while it trained): not read`);
+  });
+
+  it("an earlier run's per-document eval losses in the output dir are not read as this run's", async () => {
+    const dir = tempDir('out-docs-');
+    const scratch = path.join(dir, 'scratch', 'acc');
+    mkdirSync(scratch, { recursive: true });
+    const rec = path.join(RECORDED, 'compile');
+    cpSync(path.join(rec, 'eval_losses.jsonl'), path.join(scratch, 'eval_losses.jsonl'));
+    // This run's trainer writes its train files and no per-document losses.
+    const tmp = path.join(dir, 'trainer-tmp');
+    const train = `${process.execPath} ${REPLAY} --run ${rec} --output ${tmp} --speed 20 && cp ${tmp}/train_results.json ${tmp}/all_results.json ${tmp}/trainer_state.json {output}/`;
+    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: { train, output: scratch } });
+    const r = await runCli(['run', '--config', cfg]);
+    const s = summaryOf(newest(path.join(dir, 'result')));
+    expect(s.warnings.join('\n')).toContain(`${path.join(scratch, 'eval_losses.jsonl')} (TorchAcc (candidate)'s per-document eval losses) was not written by this run (unchanged while it trained): not read`);
+    const docs = s.checks.find((c: { id: string }) => c.id === 'eval-loss-docs');
+    expect(docs.reason).toContain('found for the other arm only');
+    expect(r.code).toBe(ExitCode.Invalid);
   });
 });
 

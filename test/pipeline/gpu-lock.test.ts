@@ -1,11 +1,11 @@
 // The GPU lock on real files and real processes: one holder at a time, a dead holder's lock
 // broken, waiting with a heartbeat line, giving up on timeout, stopping on cancel.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireGpuLock, holderDead, readHolder, type LockHolder } from '../../src/pipeline/gpu-lock.js';
+import { acquireGpuLock, holderDead, lockPathProblem, readHolder, type LockHolder } from '../../src/pipeline/gpu-lock.js';
 import { createCancelController } from '../../src/pipeline/cancel.js';
 import { procStartTime } from '../../src/pipeline/process-registry.js';
 
@@ -107,4 +107,36 @@ describe('acquireGpuLock', () => {
     if (a.ok) a.release();
     expect(JSON.parse(readFileSync(file, 'utf8')).token).toBe('someone-else');
   });
+
+  // Issue 22 item 13: before, a file it could not read was deleted after 10 s and a directory
+  // (with whatever was inside) renamed away.
+  it('a directory at lock.file is refused at once, never renamed or emptied', async () => {
+    mkdirSync(join(file, 'history'), { recursive: true });
+    writeFileSync(join(file, 'history', 'gate.jsonl'), '{"night": 1}\n');
+    const got = await acquireGpuLock(opts([], { timeoutMs: 30_000 }));
+    expect(got).toMatchObject({ ok: false, cancelled: false });
+    if (!got.ok) expect(got.reason).toBe(`lock.file: ${file} is a directory, not a lock file; the gate never removes or moves what it did not write: point lock.file at a path of its own`);
+    expect(readFileSync(join(file, 'history', 'gate.jsonl'), 'utf8')).toBe('{"night": 1}\n');
+    expect(readdirSync(dirname(file))).toEqual(['gpu.lock']);
+  });
+
+  it('a file that is not a lock of the gate is refused at once and left as it was', async () => {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, 'my notes, not a lock\n');
+    const got = await acquireGpuLock(opts([], { timeoutMs: 30_000 }));
+    expect(got).toMatchObject({ ok: false, cancelled: false });
+    if (!got.ok) expect(got.reason).toMatch(new RegExp(`^lock\\.file: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} exists and is not a lock written by accuracy-gate; `));
+    expect(readFileSync(file, 'utf8')).toBe('my notes, not a lock\n');
+    expect(readdirSync(dirname(file))).toEqual(['gpu.lock']);
+  });
+
+  it('lockPathProblem: absent or a lock of the gate is fine; a directory, a symlink or a foreign file is not', async () => {
+    expect(lockPathProblem(file)).toBeUndefined();
+    const a = await acquireGpuLock(opts());
+    expect(lockPathProblem(file)).toBeUndefined();
+    if (a.ok) a.release();
+    symlinkSync(join(dir, 'elsewhere'), file);
+    expect(lockPathProblem(file)).toMatch(/is not a regular file/);
+  });
 });
+

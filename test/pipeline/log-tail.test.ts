@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyCause, readLogTail, tailLines } from '../../src/pipeline/log-tail.js';
+import { createRedactor } from '../../src/pipeline/redact.js';
 
 describe('tailLines', () => {
   it('keeps what a terminal shows: the last tqdm redraw of each line, no ANSI colours', () => {
@@ -26,6 +27,17 @@ describe('tailLines', () => {
     expect(tail).toHaveLength(30);
     expect(tail.at(-1)).toBe('l39');
     expect(readLogTail(path.join(dir, 'missing.log'))).toBeUndefined();
+  });
+
+  it('redacts before the 300-character cut: a secret written into the log file itself is never kept in part', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tail-'));
+    const file = path.join(dir, 'acc_training.log');
+    const secret = 'hf_Qm7pLr2XwZ9tKv4NbY6cDs8EaJ3uGf1H';
+    // The secret starts at column 290: a cut at 300 keeps its first 10 characters unless redacted first.
+    writeFileSync(file, `${'x'.repeat(290)}${secret} and more\nTraceback (most recent call last):\n`);
+    const tail = readLogTail(file, 30, createRedactor([secret]))!;
+    expect(tail[0]).toBe(`${'x'.repeat(290)}*** and mo…`);
+    expect(tail.join('\n')).not.toContain(secret.slice(0, 6));
   });
 });
 

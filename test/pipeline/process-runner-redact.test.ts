@@ -18,7 +18,8 @@ describe('process runner: redaction while streaming', () => {
     // Prints the secret split over two writes, then waits until the test has read the log.
     const script = `printf 'key=${SECRET.slice(0, half)}'; sleep 0.2; printf '${SECRET.slice(half)}\\n'; echo "err ${SECRET}" >&2; for i in $(seq 100); do [ -e ${flag} ] && break; sleep 0.05; done`;
     const lines: string[] = [];
-    const stage = runner.start({ id: 'eval', command: script, cwd: dir, env: { PATH: process.env.PATH ?? '' }, logFile, secrets: [SECRET], onLine: (l) => lines.push(l) });
+    const shown: string[] = [];
+    const stage = runner.start({ id: 'eval', command: script, cwd: dir, env: { PATH: process.env.PATH ?? '' }, logFile, secrets: [SECRET], onLine: (l) => lines.push(l), onShownLine: (l) => shown.push(l) });
     for (let i = 0; i < 100 && !(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('err')); i++) await new Promise((r) => setTimeout(r, 50));
     const during = readFileSync(logFile, 'utf8');
     (await import('node:fs')).writeFileSync(flag, '');
@@ -28,7 +29,22 @@ describe('process runner: redaction while streaming', () => {
     expect(during).toContain('err ***\n');
     expect(during).not.toContain(SECRET.slice(0, half));
     expect(readFileSync(logFile, 'utf8')).not.toContain(SECRET);
-    // The line callbacks (loss parsing) get the raw text; the console echo is redacted by stage-exec.
+    // The line callbacks (loss parsing) get the raw text; the console's lines are redacted.
     expect(lines).toContain(`key=${SECRET}`);
+    expect(shown).toEqual(expect.arrayContaining(['key=***', 'err ***']));
+    expect(shown.join('\n')).not.toContain(SECRET.slice(0, half));
+  });
+
+  it('a secret straddling the 64 KiB cut of a long line is never shown in two halves', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pr-redact-cut-'));
+    const shown: string[] = [];
+    const runner = createProcessRunner({ graceMs: 500 });
+    // 64 KiB minus 10 characters, then the secret, on one line (a JSON blob, a progress bar without \r).
+    const script = `head -c ${64 * 1024 - 10} /dev/zero | tr '\\0' x; printf '${SECRET} tail\\n'`;
+    const outcome = await runner.start({ id: 'eval', command: script, cwd: dir, env: { PATH: process.env.PATH ?? '' }, logFile: path.join(dir, 'eval.log'), secrets: [SECRET], onShownLine: (l) => shown.push(l) }).done;
+    expect(outcome.status).toBe('ok');
+    expect(shown.join('').length).toBe(64 * 1024 - 10 + '*** tail'.length);
+    expect(shown.join('')).toMatch(/x\*\*\* tail$/);
+    for (const l of shown) expect(l).not.toMatch(/sk-live|0123456789abcdef|[0-9a-f]{6}$/);
   });
 });

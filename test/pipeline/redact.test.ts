@@ -37,7 +37,7 @@ describe('redaction', () => {
     mkdirSync(path.join(dir, 'acc_ckpt'));
     writeFileSync(path.join(dir, 'acc_ckpt', 'results.json'), `{"token": "${S}"}`);
     writeFileSync(path.join(dir, 'clean.log'), 'nothing here');
-    expect(sweepDir(dir, [S])).toEqual([path.join('acc_ckpt', 'results.json')]);
+    expect(sweepDir(dir, [S]).changed).toEqual([path.join('acc_ckpt', 'results.json')]);
     expect(readFileSync(path.join(dir, 'acc_ckpt', 'results.json'), 'utf8')).toBe('{"token": "***"}');
   });
 });
