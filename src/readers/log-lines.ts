@@ -225,6 +225,11 @@ export class LogTracker {
     return this.placer.statedMaxSteps;
   }
 
+  /** Whether the grid was stated rather than seen on the bar (then a failure is a contradiction, not a gap). */
+  get gridStated(): boolean {
+    return this.placer.gridStated;
+  }
+
   private isTrainingBar(event: ProgressEvent): boolean {
     if (event.desc !== undefined) return false;
     // The bar redrawn right after a loss dict is the training bar by construction; before the

@@ -27,6 +27,11 @@ export class StepsPerEpoch {
     }
   }
 
+  reset(): void {
+    this.step = 0;
+    this.epoch = 0;
+  }
+
   get value(): number | undefined {
     return this.step > 0 ? this.step / this.epoch : undefined;
   }

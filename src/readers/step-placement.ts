@@ -67,6 +67,11 @@ export class StepPlacer {
     return this.hints.maxSteps ?? this.maxSteps;
   }
 
+  /** Whether a grid was stated (the other arm's steps, the command's or the header's interval), not seen on a bar. */
+  get gridStated(): boolean {
+    return (this.hints.steps?.length ?? 0) > 0 || this.interval() !== undefined;
+  }
+
   resumedAt(step: number): void {
     this.restart();
     this.start = step;

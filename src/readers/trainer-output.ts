@@ -125,7 +125,7 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   } else if (log?.lastStep !== undefined) {
     run.globalStep = log.lastStep;
     run.maxSteps = log.total;
-  }
+  } else if (log?.finishedAt !== undefined) run.globalStep = run.maxSteps = log.finishedAt;
 
   if (state && state.curve.length > 0) {
     run.curve = state.curve;

@@ -26,6 +26,8 @@ export interface TrainingLog {
   /** Last training-bar step and its total, when the log has a progress bar. */
   lastStep?: number;
   total?: number;
+  /** A finished run's total steps when no bar shows them: the header's, or train_runtime × train_steps_per_second when that is one number. */
+  finishedAt?: number;
   /** The log has a training progress bar. */
   stepsFromProgress: boolean;
   /** Why the loss steps cannot be established (the curve's steps are then ordinals); see step-placement.ts. */
@@ -96,8 +98,8 @@ export class TrainingLogReader {
   /** The last TAIL lines that are not bare progress bars, newest last. */
   private readonly tail: string[] = [];
   private readonly evals = new LogEvalReader();
-  /** Epochs of the loss dicts that could not be placed as they came, for placing them at the end. */
-  private readonly unplacedEpochs: Array<number | undefined> = [];
+  /** Every loss dict's epoch (NaN: none), for placing them all at the end when the grid was never stated. */
+  private readonly epochs: number[] = [];
 
   /** `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json). */
   constructor(hints: StepHints = {}) {
@@ -114,7 +116,7 @@ export class TrainingLogReader {
     const total = this.tracker.trainingTotal;
     let stepsUnknown = this.tracker.stepsUnknown;
     let stepsHow = this.tracker.stepsHow;
-    if (stepsUnknown !== undefined && /states no logging interval/.test(stepsUnknown)) {
+    if (stepsUnknown !== undefined && !this.tracker.gridStated) {
       const placed = this.placeAtEnd(total);
       if (placed.ok) [stepsUnknown, stepsHow] = [undefined, placed.how];
       else if (placed.why) stepsUnknown += `; ${placed.why}`;
@@ -125,7 +127,11 @@ export class TrainingLogReader {
       stepTimes: total !== undefined ? (this.bars.get(total)?.times ?? []) : [],
       stepsFromProgress: this.tracker.stepsFromProgress,
       roundedStrings: this.roundedStrings,
-      evals: this.evals.finish(this.perEpoch.value),
+      evals: this.evals.finish({
+        ...(stepsUnknown === undefined ? { lossSteps: this.curve.map((p) => p.step) } : {}),
+        ...(this.perEpoch.value !== undefined && stepsUnknown === undefined ? { stepsPerEpoch: this.perEpoch.value } : {}),
+        ...(this.runTotal(total) !== undefined ? { total: this.runTotal(total) } : {}),
+      }),
     };
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
     if (this.perEpoch.value !== undefined) log.stepsPerEpoch = this.perEpoch.value;
@@ -136,6 +142,7 @@ export class TrainingLogReader {
       log.lastStep = this.tracker.lastStep;
     }
     if (this.finalMetricsCount === 0 && this.curve.length > 0) log.ended = this.ended(log);
+    else if (total === undefined && this.finalMetricsCount === 1 && this.runTotal(total) !== undefined) log.finishedAt = this.runTotal(total);
     return log;
   }
 
@@ -145,23 +152,34 @@ export class TrainingLogReader {
    * its one end-of-training dict).
    */
   private placeAtEnd(barTotal: number | undefined): { ok: true; how: string } | { ok: false; why?: string } {
-    if (this.unplacedEpochs.length !== this.curve.length || this.finalMetricsCount > 1) return { ok: false };
-    const stated = barTotal ?? this.tracker.statedTotal;
+    if (this.finalMetricsCount > 1) return { ok: false };
     const m = this.finalMetrics;
-    const total =
-      stated !== undefined
-        ? { lo: stated, hi: stated, how: `${stated} steps (${barTotal !== undefined ? "the progress bar's total" : 'the header'})` }
-        : m?.train_runtime !== undefined && m.train_steps_per_second !== undefined
-          ? totalFromSpeed(m.train_runtime, m.train_steps_per_second, this.roundedStrings)
-          : undefined;
+    const total = this.totalRange(barTotal);
     if (!total) return { ok: false, why: 'nor does it show its total steps (no end-of-training metrics)' };
-    const fit = inferGrid({ epochs: this.unplacedEpochs, total, fourDigits: this.roundedStrings, ...(m?.epoch !== undefined ? { finalEpoch: m.epoch } : {}) });
+    const epochs = this.epochs.map((e) => (Number.isNaN(e) ? undefined : e));
+    const fit = inferGrid({ epochs, total, fourDigits: this.roundedStrings, ...(m?.epoch !== undefined ? { finalEpoch: m.epoch } : {}) });
     if (!fit.ok) return { ok: false, why: fit.why };
+    this.perEpoch.reset();
     this.curve.forEach((p, i) => {
       p.step = fit.steps[i];
-      this.perEpoch.add(p.step, this.unplacedEpochs[i]);
+      this.perEpoch.add(p.step, epochs[i]);
     });
     return { ok: true, how: fit.how };
+  }
+
+  /** The run's total steps: the bar's or the header's, else train_runtime × train_steps_per_second (a range, as rounded). */
+  private totalRange(barTotal: number | undefined): { lo: number; hi: number; how: string } | undefined {
+    const stated = barTotal ?? this.tracker.statedTotal;
+    if (stated !== undefined) return { lo: stated, hi: stated, how: `${stated} steps (${barTotal !== undefined ? "the progress bar's total" : 'the header'})` };
+    const m = this.finalMetrics;
+    if (m?.train_runtime === undefined || m.train_steps_per_second === undefined || this.finalMetricsCount > 1) return undefined;
+    return totalFromSpeed(m.train_runtime, m.train_steps_per_second, this.roundedStrings);
+  }
+
+  /** The total steps when certain (one value). */
+  private runTotal(barTotal: number | undefined): number | undefined {
+    const r = this.totalRange(barTotal);
+    return r && r.lo === r.hi ? r.lo : undefined;
   }
 
   /** Where a log without its end-of-training dict ends, and the error it ends with. */
@@ -196,8 +214,8 @@ export class TrainingLogReader {
     if (event.kind === 'loss') {
       this.curve.push(event.point);
       if (event.unplaced === undefined) this.perEpoch.add(event.point.step, event.epoch);
-      else this.unplacedEpochs.push(event.epoch);
-      this.evals.loss(event.point.step, event.epoch, event.unplaced === undefined);
+      this.epochs.push(event.epoch ?? NaN);
+      this.evals.loss(event.epoch);
     } else if (event.kind === 'metrics' && 'eval_loss' in event.values) this.evals.evalDict(event.values);
     else if (event.kind === 'metrics' && FINAL_KEYS.some((k) => k in event.values)) {
       this.evals.trainingEnded();

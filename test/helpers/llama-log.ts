@@ -100,7 +100,8 @@ export function llamaLog(o: LlamaLogOptions): string {
       if (o.tqdm) pendingBar = `\r${bar(s, total)}`;
     }
     if (s === o.crashAt) break;
-    if (o.evalSteps && s % o.evalSteps === 0 && o.evalLoss) {
+    // transformers 5.x also evaluates at the last step (the end of training), as recorded in examples/recorded/llama-shaped.
+    if (o.evalSteps && (s % o.evalSteps === 0 || s === total) && o.evalLoss) {
       if (o.tqdm) pendingBar += `\n\r  0%|          | 0/30 [00:00<?, ?it/s]\r 97%|█████████▋| 29/30 [00:01<00:00, 20.10it/s]`;
       write(dict([['eval_loss', o.evalLoss(s)], ['eval_runtime', 1.523], ['eval_samples_per_second', 157.6], ['eval_steps_per_second', 19.7], ['epoch', epoch]], o));
       if (o.tqdm) pendingBar = `\r${bar(s, total)}`;

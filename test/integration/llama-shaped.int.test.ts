@@ -59,9 +59,9 @@ describe('compare, llama.sh-shaped log-only arms', () => {
     expect(r.code, r.stdout + r.stderr).toBe(ExitCode.Pass);
     const check = (id: string) => r.summary.checks.find((c: { id: string }) => c.id === id);
     for (const id of ['loss-curve', 'loss-tail', 'train-loss', 'eval-loss', 'finite']) expect(check(id)?.verdict, id).toBe('pass');
-    expect(check('eval-curve')).toMatchObject({ verdict: 'info', numbers: { commonSteps: 5, lastStep: 500 } });
+    expect(check('eval-curve')).toMatchObject({ verdict: 'info', numbers: { commonSteps: 6, lastStep: 588 } });
     expect(r.summary.training.baseline.notes.join('\n')).toContain('steps from the log itself: 118 loss dicts and their epochs over 588 steps');
-    expect(r.read('result.log')).toMatch(/^check eval-curve +?= INFO \(5 evaluations at the same steps, steps 100\.\.500; /m);
+    expect(r.read('result.log')).toMatch(/^check eval-curve +?= INFO \(6 evaluations at the same steps, steps 100\.\.588; /m);
   });
 
   it('two identical healthy fp16 runs (steps 1..8 skipped, 2 of them logged with grad_norm inf): PASS, the skipped steps counted per arm in every report', async () => {

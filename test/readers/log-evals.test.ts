@@ -56,10 +56,10 @@ describe.each(STYLES)('a llama.sh-shaped log alone, %s', (_name, style) => {
     expect(run.curve.map((p) => p.step)).toEqual(GRID);
   });
 
-  it('the eval dicts are an eval curve at steps 100..500, to print precision', () => {
-    expect(run.evalCurve?.map((p) => p.step)).toEqual([100, 200, 300, 400, 500]);
+  it('the eval dicts are an eval curve at steps 100..500 and 588 (5.x evaluates at the end of training too), to print precision', () => {
+    expect(run.evalCurve?.map((p) => p.step)).toEqual([100, 200, 300, 400, 500, 588]);
     run.evalCurve!.forEach((p) => expect(Math.abs(p.loss - evalLoss(p.step))).toBeLessThanOrEqual(5e-4));
-    expect(run.notes.join('\n')).toMatch(/eval curve read from training\.log: 5 evaluations \(steps from (eval_steps stated in the log|eval dicts' epochs × steps per epoch)\)/);
+    expect(run.notes.join('\n')).toMatch(/eval curve read from training\.log: 6 evaluations \(steps from (eval_steps stated in the log|eval dicts' epochs × steps per epoch)\)/);
   });
 
   it('the final eval loss and perplexity from the `***** eval metrics *****` block (4 decimals), not "has no eval_loss"', () => {
@@ -149,14 +149,14 @@ describe('the eval curve in every report: the eval-curve check (info, beside the
     const c = out.checks.find((x) => x.id === 'eval-curve')!;
     expect(c.verdict).toBe('info');
     expect(c.value).toBeCloseTo(0.004, 3); // 5.x prints 4 digits: 1.225 vs 1.23
-    expect(c.numbers).toMatchObject({ commonSteps: 5, lastStep: 500, maxGapStep: 300 });
-    expect(c.reason).toMatch(/^5 evaluations at the same steps, steps 100\.\.500; eval loss 1\.\d+ vs 1\.\d+ at step 500: Δ \+0\.\d+ %; largest \|Δ\| \+[12]\.\d+ % at step 300$/);
+    expect(c.numbers).toMatchObject({ commonSteps: 6, lastStep: 588, maxGapStep: 300 });
+    expect(c.reason).toMatch(/^6 evaluations at the same steps, steps 100\.\.588; eval loss 1\.\d+ vs 1\.\d+ at step 588: Δ \+0\.\d+ %; largest \|Δ\| \+[12]\.\d+ % at step 300$/);
     expect(out.verdict).toBe('pass');
   });
 
   it('only one arm evaluated during training: said, not gated', () => {
     const out = compare({ evalSteps: undefined });
-    expect(out.checks.find((x) => x.id === 'eval-curve')).toMatchObject({ verdict: 'info', reason: 'only the baseline evaluated during training (5 evaluations)' });
+    expect(out.checks.find((x) => x.id === 'eval-curve')).toMatchObject({ verdict: 'info', reason: 'only the baseline evaluated during training (6 evaluations)' });
   });
 
   it('no arm evaluated during training: no check', () => {
