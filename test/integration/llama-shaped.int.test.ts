@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/constants.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
 import { llamaLog, type LlamaLogOptions } from '../helpers/llama-log.js';
 
 const loss = (s: number) => 2.4 * Math.exp(-s / 300) + 1.1 + 0.01 * Math.sin(s);
@@ -71,5 +71,16 @@ describe('compare, llama.sh-shaped log-only arms', () => {
     expect(finite.numbers).toMatchObject({ baselineSkippedSteps: 2, candidateSkippedSteps: 2 });
     const note = 'candidate: 2 skipped steps: grad_norm inf, loss finite — loss scaling';
     for (const text of [r.stdout, r.read('result.log'), r.read('report.md').replace(/\\_/g, '_'), r.read('summary.json'), r.read('report.html')]) expect(text).toContain(note);
+  });
+
+  it('the recorded CUDA OOM (llama-shaped/fp16-oom) against the recorded baseline: INVALID saying so in every report', async () => {
+    const rec = (n: string) => path.join(RECORDED, 'llama-shaped', n);
+    const r = await compare(rec('fp16-base'), rec('fp16-oom'));
+    const said = 'candidate training did not finish: its log ends at step 200 of 588 with torch.OutOfMemoryError: CUDA out of memory';
+    expect(r.code).toBe(ExitCode.Invalid);
+    for (const text of [r.stdout + r.stderr, r.read('result.log'), r.read('report.md'), r.read('summary.json'), r.read('junit.xml'), r.read('report.html')]) {
+      expect(text).toContain(said);
+      expect(text).not.toMatch(/has no train_loss|logging steps differ|irregular steps/);
+    }
   });
 });
