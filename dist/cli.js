@@ -1199,7 +1199,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path34 = __require("node:path");
+    var path36 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2212,9 +2212,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path34.resolve(baseDir, baseName);
+          const localBin = path36.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path34.extname(baseName))) return void 0;
+          if (sourceExt.includes(path36.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2232,17 +2232,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path34.resolve(
-            path34.dirname(resolvedScriptPath),
+          executableDir = path36.resolve(
+            path36.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path34.basename(
+            const legacyName = path36.basename(
               this._scriptPath,
-              path34.extname(this._scriptPath)
+              path36.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2253,7 +2253,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path34.extname(executableFile));
+        launchWithNode = sourceExt.includes(path36.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -3168,7 +3168,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path34.basename(filename, path34.extname(filename));
+        this._name = path36.basename(filename, path36.extname(filename));
         return this;
       }
       /**
@@ -3182,9 +3182,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path35) {
-        if (path35 === void 0) return this._executableDir;
-        this._executableDir = path35;
+      executableDir(path37) {
+        if (path37 === void 0) return this._executableDir;
+        this._executableDir = path37;
         return this;
       }
       /**
@@ -3523,13 +3523,13 @@ var require_identity = __commonJS({
 var require_visit = __commonJS({
   "node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
     function visit(node, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node)) {
+      if (identity2.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
         if (cd === REMOVE)
           node.contents = null;
@@ -3539,17 +3539,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path34) {
-      const ctrl = callVisitor(key, node, visitor, path34);
-      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path34, ctrl);
-        return visit_(key, ctrl, visitor, path34);
+    function visit_(key, node, visitor, path36) {
+      const ctrl = callVisitor(key, node, visitor, path36);
+      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+        replaceNode(key, path36, ctrl);
+        return visit_(key, ctrl, visitor, path36);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node)) {
-          path34 = Object.freeze(path34.concat(node));
+        if (identity2.isCollection(node)) {
+          path36 = Object.freeze(path36.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path34);
+            const ci = visit_(i, node.items[i], visitor, path36);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3559,14 +3559,14 @@ var require_visit = __commonJS({
               i -= 1;
             }
           }
-        } else if (identity.isPair(node)) {
-          path34 = Object.freeze(path34.concat(node));
-          const ck = visit_("key", node.key, visitor, path34);
+        } else if (identity2.isPair(node)) {
+          path36 = Object.freeze(path36.concat(node));
+          const ck = visit_("key", node.key, visitor, path36);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path34);
+          const cv = visit_("value", node.value, visitor, path36);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3577,7 +3577,7 @@ var require_visit = __commonJS({
     }
     async function visitAsync(node, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node)) {
+      if (identity2.isDocument(node)) {
         const cd = await visitAsync_(null, node.contents, visitor_, Object.freeze([node]));
         if (cd === REMOVE)
           node.contents = null;
@@ -3587,17 +3587,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path34) {
-      const ctrl = await callVisitor(key, node, visitor, path34);
-      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path34, ctrl);
-        return visitAsync_(key, ctrl, visitor, path34);
+    async function visitAsync_(key, node, visitor, path36) {
+      const ctrl = await callVisitor(key, node, visitor, path36);
+      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+        replaceNode(key, path36, ctrl);
+        return visitAsync_(key, ctrl, visitor, path36);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node)) {
-          path34 = Object.freeze(path34.concat(node));
+        if (identity2.isCollection(node)) {
+          path36 = Object.freeze(path36.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path34);
+            const ci = await visitAsync_(i, node.items[i], visitor, path36);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3607,14 +3607,14 @@ var require_visit = __commonJS({
               i -= 1;
             }
           }
-        } else if (identity.isPair(node)) {
-          path34 = Object.freeze(path34.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path34);
+        } else if (identity2.isPair(node)) {
+          path36 = Object.freeze(path36.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path36);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path34);
+          const cv = await visitAsync_("value", node.value, visitor, path36);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3641,34 +3641,34 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path34) {
+    function callVisitor(key, node, visitor, path36) {
       if (typeof visitor === "function")
-        return visitor(key, node, path34);
-      if (identity.isMap(node))
-        return visitor.Map?.(key, node, path34);
-      if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path34);
-      if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path34);
-      if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path34);
-      if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path34);
+        return visitor(key, node, path36);
+      if (identity2.isMap(node))
+        return visitor.Map?.(key, node, path36);
+      if (identity2.isSeq(node))
+        return visitor.Seq?.(key, node, path36);
+      if (identity2.isPair(node))
+        return visitor.Pair?.(key, node, path36);
+      if (identity2.isScalar(node))
+        return visitor.Scalar?.(key, node, path36);
+      if (identity2.isAlias(node))
+        return visitor.Alias?.(key, node, path36);
       return void 0;
     }
-    function replaceNode(key, path34, node) {
-      const parent = path34[path34.length - 1];
-      if (identity.isCollection(parent)) {
+    function replaceNode(key, path36, node) {
+      const parent = path36[path36.length - 1];
+      if (identity2.isCollection(parent)) {
         parent.items[key] = node;
-      } else if (identity.isPair(parent)) {
+      } else if (identity2.isPair(parent)) {
         if (key === "key")
           parent.key = node;
         else
           parent.value = node;
-      } else if (identity.isDocument(parent)) {
+      } else if (identity2.isDocument(parent)) {
         parent.contents = node;
       } else {
-        const pt = identity.isAlias(parent) ? "alias" : "scalar";
+        const pt = identity2.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
@@ -3681,7 +3681,7 @@ var require_visit = __commonJS({
 var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var visit = require_visit();
     var escapeChars = {
       "!": "%21",
@@ -3824,10 +3824,10 @@ var require_directives = __commonJS({
         const lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
         const tagEntries = Object.entries(this.tags);
         let tagNames;
-        if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
+        if (doc && tagEntries.length > 0 && identity2.isNode(doc.contents)) {
           const tags = {};
           visit.visit(doc.contents, (_key, node) => {
-            if (identity.isNode(node) && node.tag)
+            if (identity2.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
           tagNames = Object.keys(tags);
@@ -3852,7 +3852,7 @@ var require_directives = __commonJS({
 var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var visit = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
@@ -3899,7 +3899,7 @@ var require_anchors = __commonJS({
         setAnchors: () => {
           for (const source of aliasObjects) {
             const ref = sourceObjects.get(source);
-            if (typeof ref === "object" && ref.anchor && (identity.isScalar(ref.node) || identity.isCollection(ref.node))) {
+            if (typeof ref === "object" && ref.anchor && (identity2.isScalar(ref.node) || identity2.isCollection(ref.node))) {
               ref.node.anchor = ref.anchor;
             } else {
               const error = new Error("Failed to resolve repeated object (this should not happen)");
@@ -3972,12 +3972,12 @@ var require_applyReviver = __commonJS({
 var require_toJS = __commonJS({
   "node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     function toJS(value2, arg, ctx) {
       if (Array.isArray(value2))
         return value2.map((v, i) => toJS(v, String(i), ctx));
       if (value2 && typeof value2.toJSON === "function") {
-        if (!ctx || !identity.hasAnchor(value2))
+        if (!ctx || !identity2.hasAnchor(value2))
           return value2.toJSON(arg, ctx);
         const data = { aliasCount: 0, count: 1, res: void 0 };
         ctx.anchors.set(value2, data);
@@ -4003,11 +4003,11 @@ var require_Node = __commonJS({
   "node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var toJS = require_toJS();
     var NodeBase = class {
       constructor(type) {
-        Object.defineProperty(this, identity.NODE_TYPE, { value: type });
+        Object.defineProperty(this, identity2.NODE_TYPE, { value: type });
       }
       /** Create a copy of this node.  */
       clone() {
@@ -4018,7 +4018,7 @@ var require_Node = __commonJS({
       }
       /** A plain JavaScript representation of this node. */
       toJS(doc, { mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
-        if (!identity.isDocument(doc))
+        if (!identity2.isDocument(doc))
           throw new TypeError("A document argument is required");
         const ctx = {
           anchors: /* @__PURE__ */ new Map(),
@@ -4045,12 +4045,12 @@ var require_Alias = __commonJS({
     "use strict";
     var anchors = require_anchors();
     var visit = require_visit();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var Alias = class extends Node.NodeBase {
       constructor(source) {
-        super(identity.ALIAS);
+        super(identity2.ALIAS);
         this.source = source;
         Object.defineProperty(this, "tag", {
           set() {
@@ -4072,7 +4072,7 @@ var require_Alias = __commonJS({
           nodes = [];
           visit.visit(doc, {
             Node: (_key, node) => {
-              if (identity.isAlias(node) || identity.hasAnchor(node))
+              if (identity2.isAlias(node) || identity2.hasAnchor(node))
                 nodes.push(node);
             }
           });
@@ -4134,11 +4134,11 @@ var require_Alias = __commonJS({
       }
     };
     function getAliasCount(doc, node, anchors2) {
-      if (identity.isAlias(node)) {
+      if (identity2.isAlias(node)) {
         const source = node.resolve(doc);
         const anchor = anchors2 && source && anchors2.get(source);
         return anchor ? anchor.count * anchor.aliasCount : 0;
-      } else if (identity.isCollection(node)) {
+      } else if (identity2.isCollection(node)) {
         let count = 0;
         for (const item of node.items) {
           const c = getAliasCount(doc, item, anchors2);
@@ -4146,7 +4146,7 @@ var require_Alias = __commonJS({
             count = c;
         }
         return count;
-      } else if (identity.isPair(node)) {
+      } else if (identity2.isPair(node)) {
         const kc = getAliasCount(doc, node.key, anchors2);
         const vc = getAliasCount(doc, node.value, anchors2);
         return Math.max(kc, vc);
@@ -4161,13 +4161,13 @@ var require_Alias = __commonJS({
 var require_Scalar = __commonJS({
   "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value2) => !value2 || typeof value2 !== "function" && typeof value2 !== "object";
     var Scalar = class extends Node.NodeBase {
       constructor(value2) {
-        super(identity.SCALAR);
+        super(identity2.SCALAR);
         this.value = value2;
       }
       toJSON(arg, ctx) {
@@ -4192,7 +4192,7 @@ var require_createNode = __commonJS({
   "node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value2, tagName, tags) {
@@ -4206,12 +4206,12 @@ var require_createNode = __commonJS({
       return tags.find((t) => t.identify?.(value2) && !t.format);
     }
     function createNode(value2, tagName, ctx) {
-      if (identity.isDocument(value2))
+      if (identity2.isDocument(value2))
         value2 = value2.contents;
-      if (identity.isNode(value2))
+      if (identity2.isNode(value2))
         return value2;
-      if (identity.isPair(value2)) {
-        const map = ctx.schema[identity.MAP].createNode?.(ctx.schema, null, ctx);
+      if (identity2.isPair(value2)) {
+        const map = ctx.schema[identity2.MAP].createNode?.(ctx.schema, null, ctx);
         map.items.push(value2);
         return map;
       }
@@ -4243,7 +4243,7 @@ var require_createNode = __commonJS({
             ref.node = node2;
           return node2;
         }
-        tagObj = value2 instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value2) ? schema[identity.SEQ] : schema[identity.MAP];
+        tagObj = value2 instanceof Map ? schema[identity2.MAP] : Symbol.iterator in Object(value2) ? schema[identity2.SEQ] : schema[identity2.MAP];
       }
       if (onTagObj) {
         onTagObj(tagObj);
@@ -4267,12 +4267,12 @@ var require_Collection = __commonJS({
   "node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path34, value2) {
+    function collectionFromPath(schema, path36, value2) {
       let v = value2;
-      for (let i = path34.length - 1; i >= 0; --i) {
-        const k = path34[i];
+      for (let i = path36.length - 1; i >= 0; --i) {
+        const k = path36[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4291,7 +4291,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path34) => path34 == null || typeof path34 === "object" && !!path34[Symbol.iterator]().next().done;
+    var isEmptyPath = (path36) => path36 == null || typeof path36 === "object" && !!path36[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4311,7 +4311,7 @@ var require_Collection = __commonJS({
         const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
           copy.schema = schema;
-        copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it);
+        copy.items = copy.items.map((it) => identity2.isNode(it) || identity2.isPair(it) ? it.clone(schema) : it);
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -4321,13 +4321,13 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path34, value2) {
-        if (isEmptyPath(path34))
+      addIn(path36, value2) {
+        if (isEmptyPath(path36))
           this.add(value2);
         else {
-          const [key, ...rest] = path34;
+          const [key, ...rest] = path36;
           const node = this.get(key, true);
-          if (identity.isCollection(node))
+          if (identity2.isCollection(node))
             node.addIn(rest, value2);
           else if (node === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value2));
@@ -4339,12 +4339,12 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path34) {
-        const [key, ...rest] = path34;
+      deleteIn(path36) {
+        const [key, ...rest] = path36;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
-        if (identity.isCollection(node))
+        if (identity2.isCollection(node))
           return node.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -4354,43 +4354,43 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path34, keepScalar) {
-        const [key, ...rest] = path34;
+      getIn(path36, keepScalar) {
+        const [key, ...rest] = path36;
         const node = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity.isScalar(node) ? node.value : node;
+          return !keepScalar && identity2.isScalar(node) ? node.value : node;
         else
-          return identity.isCollection(node) ? node.getIn(rest, keepScalar) : void 0;
+          return identity2.isCollection(node) ? node.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
         return this.items.every((node) => {
-          if (!identity.isPair(node))
+          if (!identity2.isPair(node))
             return false;
           const n = node.value;
-          return n == null || allowScalar && identity.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
+          return n == null || allowScalar && identity2.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
         });
       }
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path34) {
-        const [key, ...rest] = path34;
+      hasIn(path36) {
+        const [key, ...rest] = path36;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
-        return identity.isCollection(node) ? node.hasIn(rest) : false;
+        return identity2.isCollection(node) ? node.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path34, value2) {
-        const [key, ...rest] = path34;
+      setIn(path36, value2) {
+        const [key, ...rest] = path36;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
           const node = this.get(key, true);
-          if (identity.isCollection(node))
+          if (identity2.isCollection(node))
             node.setIn(rest, value2);
           else if (node === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value2));
@@ -4846,7 +4846,7 @@ var require_stringify = __commonJS({
   "node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var stringifyComment = require_stringifyComment();
     var stringifyString = require_stringifyString();
     function createStringifyContext(doc, options) {
@@ -4899,7 +4899,7 @@ var require_stringify = __commonJS({
       }
       let tagObj = void 0;
       let obj;
-      if (identity.isScalar(item)) {
+      if (identity2.isScalar(item)) {
         obj = item.value;
         let match = tags.filter((t) => t.identify?.(obj));
         if (match.length > 1) {
@@ -4922,7 +4922,7 @@ var require_stringify = __commonJS({
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor = (identity.isScalar(node) || identity.isCollection(node)) && node.anchor;
+      const anchor = (identity2.isScalar(node) || identity2.isCollection(node)) && node.anchor;
       if (anchor && anchors.anchorIsValid(anchor)) {
         anchors$1.add(anchor);
         props.push(`&${anchor}`);
@@ -4933,9 +4933,9 @@ var require_stringify = __commonJS({
       return props.join(" ");
     }
     function stringify2(item, ctx, onComment, onChompKeep) {
-      if (identity.isPair(item))
+      if (identity2.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
-      if (identity.isAlias(item)) {
+      if (identity2.isAlias(item)) {
         if (ctx.doc.directives)
           return item.toString(ctx);
         if (ctx.resolvedAliases?.has(item)) {
@@ -4949,15 +4949,15 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
+      const node = identity2.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
       tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node));
       const props = stringifyProps(node, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
+      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity2.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str;
-      return identity.isScalar(node) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
+      return identity2.isScalar(node) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
 ${ctx.indent}${str}`;
     }
     exports.createStringifyContext = createStringifyContext;
@@ -4969,23 +4969,23 @@ ${ctx.indent}${str}`;
 var require_stringifyPair = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value: value2 }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity.isNode(key) && key.comment || null;
+      let keyComment = identity2.isNode(key) && key.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity.isCollection(key) || !identity.isNode(key) && typeof key === "object") {
+        if (identity2.isCollection(key) || !identity2.isNode(key) && typeof key === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value2 == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key || keyComment && value2 == null && !ctx.inFlow || identity2.isCollection(key) || (identity2.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -5026,7 +5026,7 @@ ${indent}:`;
           str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
-      if (identity.isNode(value2)) {
+      if (identity2.isNode(value2)) {
         vsb = !!value2.spaceBefore;
         vcb = value2.commentBefore;
         valueComment = value2.comment;
@@ -5038,10 +5038,10 @@ ${indent}:`;
           value2 = doc.createNode(value2);
       }
       ctx.implicitKey = false;
-      if (!explicitKey && !keyComment && identity.isScalar(value2))
+      if (!explicitKey && !keyComment && identity2.isScalar(value2))
         ctx.indentAtStart = str.length + 1;
       chompKeep = false;
-      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value2) && !value2.flow && !value2.tag && !value2.anchor) {
+      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity2.isSeq(value2) && !value2.flow && !value2.tag && !value2.anchor) {
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
@@ -5061,7 +5061,7 @@ ${stringifyComment.indentComment(cs, ctx.indent)}`;
           ws += `
 ${ctx.indent}`;
         }
-      } else if (!explicitKey && identity.isCollection(value2)) {
+      } else if (!explicitKey && identity2.isCollection(value2)) {
         const vs0 = valueStr[0];
         const nl0 = valueStr.indexOf("\n");
         const hasNewline = nl0 !== -1;
@@ -5124,7 +5124,7 @@ var require_log = __commonJS({
 var require_merge = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
     var merge = {
@@ -5137,10 +5137,10 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge.identify(key) || identity2.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
     function addMergeToJSMap(ctx, map, value2) {
       const source = resolveAliasValue(ctx, value2);
-      if (identity.isSeq(source))
+      if (identity2.isSeq(source))
         for (const it of source.items)
           mergeValue(ctx, map, it);
       else if (Array.isArray(source))
@@ -5151,7 +5151,7 @@ var require_merge = __commonJS({
     }
     function mergeValue(ctx, map, value2) {
       const source = resolveAliasValue(ctx, value2);
-      if (!identity.isMap(source))
+      if (!identity2.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
       for (const [key, value3] of srcMap) {
@@ -5172,7 +5172,7 @@ var require_merge = __commonJS({
       return map;
     }
     function resolveAliasValue(ctx, value2) {
-      return ctx && identity.isAlias(value2) ? value2.resolve(ctx.doc, ctx) : value2;
+      return ctx && identity2.isAlias(value2) ? value2.resolve(ctx.doc, ctx) : value2;
     }
     exports.addMergeToJSMap = addMergeToJSMap;
     exports.isMergeKey = isMergeKey;
@@ -5187,10 +5187,10 @@ var require_addPairToJSMap = __commonJS({
     var log = require_log();
     var merge = require_merge();
     var stringify2 = require_stringify();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value: value2 }) {
-      if (identity.isNode(key) && key.addToJSMap)
+      if (identity2.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map, value2);
       else if (merge.isMergeKey(ctx, key))
         merge.addMergeToJSMap(ctx, map, value2);
@@ -5221,7 +5221,7 @@ var require_addPairToJSMap = __commonJS({
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity.isNode(key) && ctx?.doc) {
+      if (identity2.isNode(key) && ctx?.doc) {
         const strCtx = stringify2.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
@@ -5251,7 +5251,7 @@ var require_Pair = __commonJS({
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
-    var identity = require_identity();
+    var identity2 = require_identity();
     function createPair(key, value2, ctx) {
       const k = createNode.createNode(key, void 0, ctx);
       const v = createNode.createNode(value2, void 0, ctx);
@@ -5259,15 +5259,15 @@ var require_Pair = __commonJS({
     }
     var Pair = class _Pair {
       constructor(key, value2 = null) {
-        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
+        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.PAIR });
         this.key = key;
         this.value = value2;
       }
       clone(schema) {
         let { key, value: value2 } = this;
-        if (identity.isNode(key))
+        if (identity2.isNode(key))
           key = key.clone(schema);
-        if (identity.isNode(value2))
+        if (identity2.isNode(value2))
           value2 = value2.clone(schema);
         return new _Pair(key, value2);
       }
@@ -5288,7 +5288,7 @@ var require_Pair = __commonJS({
 var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options) {
@@ -5304,14 +5304,14 @@ var require_stringifyCollection = __commonJS({
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
         let comment2 = null;
-        if (identity.isNode(item)) {
+        if (identity2.isNode(item)) {
           if (!chompKeep && item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, chompKeep);
           if (item.comment)
             comment2 = item.comment;
-        } else if (identity.isPair(item)) {
-          const ik = identity.isNode(item.key) ? item.key : null;
+        } else if (identity2.isPair(item)) {
+          const ik = identity2.isNode(item.key) ? item.key : null;
           if (ik) {
             if (!chompKeep && ik.spaceBefore)
               lines.push("");
@@ -5359,14 +5359,14 @@ ${indent}${line}` : "\n";
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
         let comment = null;
-        if (identity.isNode(item)) {
+        if (identity2.isNode(item)) {
           if (item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, false);
           if (item.comment)
             comment = item.comment;
-        } else if (identity.isPair(item)) {
-          const ik = identity.isNode(item.key) ? item.key : null;
+        } else if (identity2.isPair(item)) {
+          const ik = identity2.isNode(item.key) ? item.key : null;
           if (ik) {
             if (ik.spaceBefore)
               lines.push("");
@@ -5374,7 +5374,7 @@ ${indent}${line}` : "\n";
             if (ik.comment)
               reqNewline = true;
           }
-          const iv = identity.isNode(item.value) ? item.value : null;
+          const iv = identity2.isNode(item.value) ? item.value : null;
           if (iv) {
             if (iv.comment)
               comment = iv.comment;
@@ -5442,16 +5442,16 @@ var require_YAMLMap = __commonJS({
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
     var Collection = require_Collection();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     function findPair(items, key) {
-      const k = identity.isScalar(key) ? key.value : key;
+      const k = identity2.isScalar(key) ? key.value : key;
       for (const it of items) {
-        if (identity.isPair(it)) {
+        if (identity2.isPair(it)) {
           if (it.key === key || it.key === k)
             return it;
-          if (identity.isScalar(it.key) && it.key.value === k)
+          if (identity2.isScalar(it.key) && it.key.value === k)
             return it;
         }
       }
@@ -5462,7 +5462,7 @@ var require_YAMLMap = __commonJS({
         return "tag:yaml.org,2002:map";
       }
       constructor(schema) {
-        super(identity.MAP, schema);
+        super(identity2.MAP, schema);
         this.items = [];
       }
       /**
@@ -5500,7 +5500,7 @@ var require_YAMLMap = __commonJS({
        */
       add(pair, overwrite) {
         let _pair;
-        if (identity.isPair(pair))
+        if (identity2.isPair(pair))
           _pair = pair;
         else if (!pair || typeof pair !== "object" || !("key" in pair)) {
           _pair = new Pair.Pair(pair, pair?.value);
@@ -5511,7 +5511,7 @@ var require_YAMLMap = __commonJS({
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+          if (identity2.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -5535,7 +5535,7 @@ var require_YAMLMap = __commonJS({
       get(key, keepScalar) {
         const it = findPair(this.items, key);
         const node = it?.value;
-        return (!keepScalar && identity.isScalar(node) ? node.value : node) ?? void 0;
+        return (!keepScalar && identity2.isScalar(node) ? node.value : node) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -5560,7 +5560,7 @@ var require_YAMLMap = __commonJS({
         if (!ctx)
           return JSON.stringify(this);
         for (const item of this.items) {
-          if (!identity.isPair(item))
+          if (!identity2.isPair(item))
             throw new Error(`Map items must all be pairs; found ${JSON.stringify(item)} instead`);
         }
         if (!ctx.allNullValues && this.hasAllNullValues(false))
@@ -5583,7 +5583,7 @@ var require_YAMLMap = __commonJS({
 var require_map = __commonJS({
   "node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var YAMLMap = require_YAMLMap();
     var map = {
       collection: "map",
@@ -5591,7 +5591,7 @@ var require_map = __commonJS({
       nodeClass: YAMLMap.YAMLMap,
       tag: "tag:yaml.org,2002:map",
       resolve(map2, onError) {
-        if (!identity.isMap(map2))
+        if (!identity2.isMap(map2))
           onError("Expected a mapping for this tag");
         return map2;
       },
@@ -5608,7 +5608,7 @@ var require_YAMLSeq = __commonJS({
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
     var Collection = require_Collection();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection.Collection {
@@ -5616,7 +5616,7 @@ var require_YAMLSeq = __commonJS({
         return "tag:yaml.org,2002:seq";
       }
       constructor(schema) {
-        super(identity.SEQ, schema);
+        super(identity2.SEQ, schema);
         this.items = [];
       }
       add(value2) {
@@ -5642,7 +5642,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
-        return !keepScalar && identity.isScalar(it) ? it.value : it;
+        return !keepScalar && identity2.isScalar(it) ? it.value : it;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -5666,7 +5666,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key}.`);
         const prev = this.items[idx];
-        if (identity.isScalar(prev) && Scalar.isScalarValue(value2))
+        if (identity2.isScalar(prev) && Scalar.isScalarValue(value2))
           prev.value = value2;
         else
           this.items[idx] = value2;
@@ -5708,7 +5708,7 @@ var require_YAMLSeq = __commonJS({
       }
     };
     function asItemIndex(key) {
-      let idx = identity.isScalar(key) ? key.value : key;
+      let idx = identity2.isScalar(key) ? key.value : key;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
@@ -5721,7 +5721,7 @@ var require_YAMLSeq = __commonJS({
 var require_seq = __commonJS({
   "node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var YAMLSeq = require_YAMLSeq();
     var seq = {
       collection: "seq",
@@ -5729,7 +5729,7 @@ var require_seq = __commonJS({
       nodeClass: YAMLSeq.YAMLSeq,
       tag: "tag:yaml.org,2002:seq",
       resolve(seq2, onError) {
-        if (!identity.isSeq(seq2))
+        if (!identity2.isSeq(seq2))
           onError("Expected a sequence for this tag");
         return seq2;
       },
@@ -6083,17 +6083,17 @@ var require_binary = __commonJS({
 var require_pairs = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
-      if (identity.isSeq(seq)) {
+      if (identity2.isSeq(seq)) {
         for (let i = 0; i < seq.items.length; ++i) {
           let item = seq.items[i];
-          if (identity.isPair(item))
+          if (identity2.isPair(item))
             continue;
-          else if (identity.isMap(item)) {
+          else if (identity2.isMap(item)) {
             if (item.items.length > 1)
               onError("Each pair must have its own sequence indicator");
             const pair = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
@@ -6107,7 +6107,7 @@ ${cn.comment}` : item.comment;
             }
             item = pair;
           }
-          seq.items[i] = identity.isPair(item) ? item : new Pair.Pair(item);
+          seq.items[i] = identity2.isPair(item) ? item : new Pair.Pair(item);
         }
       } else
         onError("Expected a sequence for this tag");
@@ -6161,7 +6161,7 @@ ${cn.comment}` : item.comment;
 var require_omap = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -6188,7 +6188,7 @@ var require_omap = __commonJS({
           ctx.onCreate(map);
         for (const pair of this.items) {
           let key, value2;
-          if (identity.isPair(pair)) {
+          if (identity2.isPair(pair)) {
             key = toJS.toJS(pair.key, "", ctx);
             value2 = toJS.toJS(pair.value, key, ctx);
           } else {
@@ -6218,7 +6218,7 @@ var require_omap = __commonJS({
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
-          if (identity.isScalar(key)) {
+          if (identity2.isScalar(key)) {
             if (seenKeys.includes(key.value)) {
               onError(`Ordered maps must not include duplicate keys: ${key.value}`);
             } else {
@@ -6399,7 +6399,7 @@ var require_int2 = __commonJS({
 var require_set = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSet = class _YAMLSet extends YAMLMap.YAMLMap {
@@ -6409,7 +6409,7 @@ var require_set = __commonJS({
       }
       add(key) {
         let pair;
-        if (identity.isPair(key))
+        if (identity2.isPair(key))
           pair = key;
         else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
           pair = new Pair.Pair(key.key, null);
@@ -6425,7 +6425,7 @@ var require_set = __commonJS({
        */
       get(key, keepPair) {
         const pair = YAMLMap.findPair(this.items, key);
-        return !keepPair && identity.isPair(pair) ? identity.isScalar(pair.key) ? pair.key.value : pair.key : pair;
+        return !keepPair && identity2.isPair(pair) ? identity2.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
       set(key, value2) {
         if (typeof value2 !== "boolean")
@@ -6469,7 +6469,7 @@ var require_set = __commonJS({
       tag: "tag:yaml.org,2002:set",
       createNode: (schema, iterable, ctx) => YAMLSet.from(schema, iterable, ctx),
       resolve(map, onError) {
-        if (identity.isMap(map)) {
+        if (identity2.isMap(map)) {
           if (map.hasAllNullValues(true))
             return Object.assign(new YAMLSet(), map);
           else
@@ -6714,7 +6714,7 @@ var require_tags = __commonJS({
 var require_Schema = __commonJS({
   "node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var map = require_map();
     var seq = require_seq();
     var string = require_string();
@@ -6727,9 +6727,9 @@ var require_Schema = __commonJS({
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
         this.tags = tags.getTags(customTags, this.name, merge);
         this.toStringOptions = toStringDefaults ?? null;
-        Object.defineProperty(this, identity.MAP, { value: map.map });
-        Object.defineProperty(this, identity.SCALAR, { value: string.string });
-        Object.defineProperty(this, identity.SEQ, { value: seq.seq });
+        Object.defineProperty(this, identity2.MAP, { value: map.map });
+        Object.defineProperty(this, identity2.SCALAR, { value: string.string });
+        Object.defineProperty(this, identity2.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
       clone() {
@@ -6746,7 +6746,7 @@ var require_Schema = __commonJS({
 var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
@@ -6773,7 +6773,7 @@ var require_stringifyDocument = __commonJS({
       let chompKeep = false;
       let contentComment = null;
       if (doc.contents) {
-        if (identity.isNode(doc.contents)) {
+        if (identity2.isNode(doc.contents)) {
           if (doc.contents.spaceBefore && hasDirectives)
             lines.push("");
           if (doc.contents.commentBefore) {
@@ -6828,7 +6828,7 @@ var require_Document = __commonJS({
     "use strict";
     var Alias = require_Alias();
     var Collection = require_Collection();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var toJS = require_toJS();
     var Schema = require_Schema();
@@ -6843,7 +6843,7 @@ var require_Document = __commonJS({
         this.comment = null;
         this.errors = [];
         this.warnings = [];
-        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.DOC });
+        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.DOC });
         let _replacer = null;
         if (typeof replacer === "function" || Array.isArray(replacer)) {
           _replacer = replacer;
@@ -6879,7 +6879,7 @@ var require_Document = __commonJS({
        */
       clone() {
         const copy = Object.create(_Document.prototype, {
-          [identity.NODE_TYPE]: { value: identity.DOC }
+          [identity2.NODE_TYPE]: { value: identity2.DOC }
         });
         copy.commentBefore = this.commentBefore;
         copy.comment = this.comment;
@@ -6889,7 +6889,7 @@ var require_Document = __commonJS({
         if (this.directives)
           copy.directives = this.directives.clone();
         copy.schema = this.schema.clone();
-        copy.contents = identity.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
+        copy.contents = identity2.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -6900,9 +6900,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path34, value2) {
+      addIn(path36, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path34, value2);
+          this.contents.addIn(path36, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -6952,7 +6952,7 @@ var require_Document = __commonJS({
           sourceObjects
         };
         const node = createNode.createNode(value2, tag, ctx);
-        if (flow && identity.isCollection(node))
+        if (flow && identity2.isCollection(node))
           node.flow = true;
         setAnchors();
         return node;
@@ -6977,14 +6977,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path34) {
-        if (Collection.isEmptyPath(path34)) {
+      deleteIn(path36) {
+        if (Collection.isEmptyPath(path36)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path34) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path36) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -6992,31 +6992,31 @@ var require_Document = __commonJS({
        * `true` (collections are always returned intact).
        */
       get(key, keepScalar) {
-        return identity.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+        return identity2.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path34, keepScalar) {
-        if (Collection.isEmptyPath(path34))
-          return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path34, keepScalar) : void 0;
+      getIn(path36, keepScalar) {
+        if (Collection.isEmptyPath(path36))
+          return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
+        return identity2.isCollection(this.contents) ? this.contents.getIn(path36, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
        */
       has(key) {
-        return identity.isCollection(this.contents) ? this.contents.has(key) : false;
+        return identity2.isCollection(this.contents) ? this.contents.has(key) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path34) {
-        if (Collection.isEmptyPath(path34))
+      hasIn(path36) {
+        if (Collection.isEmptyPath(path36))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path34) : false;
+        return identity2.isCollection(this.contents) ? this.contents.hasIn(path36) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7033,13 +7033,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path34, value2) {
-        if (Collection.isEmptyPath(path34)) {
+      setIn(path36, value2) {
+        if (Collection.isEmptyPath(path36)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path34), value2);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path36), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path34, value2);
+          this.contents.setIn(path36, value2);
         }
       }
       /**
@@ -7123,7 +7123,7 @@ var require_Document = __commonJS({
       }
     };
     function assertCollection(contents) {
-      if (identity.isCollection(contents))
+      if (identity2.isCollection(contents))
         return true;
       throw new Error("Expected a YAML collection as document contents");
     }
@@ -7394,12 +7394,12 @@ var require_util_flow_indent_check = __commonJS({
 var require_util_map_includes = __commonJS({
   "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     function mapIncludes(ctx, items, search) {
       const { uniqueKeys } = ctx.options;
       if (uniqueKeys === false)
         return false;
-      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b) => a === b || identity.isScalar(a) && identity.isScalar(b) && a.value === b.value;
+      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b) => a === b || identity2.isScalar(a) && identity2.isScalar(b) && a.value === b.value;
       return items.some((pair) => isEqual(pair.key, search));
     }
     exports.mapIncludes = mapIncludes;
@@ -7612,7 +7612,7 @@ var require_resolve_end = __commonJS({
 var require_resolve_flow_collection = __commonJS({
   "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -7691,7 +7691,7 @@ var require_resolve_flow_collection = __commonJS({
             }
             if (prevItemComment) {
               let prev = coll.items[coll.items.length - 1];
-              if (identity.isPair(prev))
+              if (identity2.isPair(prev))
                 prev = prev.value ?? prev.key;
               if (prev.comment)
                 prev.comment += "\n" + prevItemComment;
@@ -7806,7 +7806,7 @@ var require_resolve_flow_collection = __commonJS({
 var require_compose_collection = __commonJS({
   "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -7856,7 +7856,7 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      const node = identity2.isNode(res) ? res : new Scalar.Scalar(res);
       node.range = coll.range;
       node.tag = tagName;
       if (tag?.format)
@@ -8275,7 +8275,7 @@ var require_resolve_flow_scalar = __commonJS({
 var require_compose_scalar = __commonJS({
   "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -8284,17 +8284,17 @@ var require_compose_scalar = __commonJS({
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
-        tag = ctx.schema[identity.SCALAR];
+        tag = ctx.schema[identity2.SCALAR];
       } else if (tagName)
         tag = findScalarTagByName(ctx.schema, value2, tagName, tagToken, onError);
       else if (token.type === "scalar")
         tag = findScalarTagByTest(ctx, value2, token, onError);
       else
-        tag = ctx.schema[identity.SCALAR];
+        tag = ctx.schema[identity2.SCALAR];
       let scalar;
       try {
         const res = tag.resolve(value2, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar = identity2.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error) {
         const msg = error instanceof Error ? error.message : String(error);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
@@ -8314,7 +8314,7 @@ var require_compose_scalar = __commonJS({
     }
     function findScalarTagByName(schema, value2, tagName, tagToken, onError) {
       if (tagName === "!")
-        return schema[identity.SCALAR];
+        return schema[identity2.SCALAR];
       const matchWithTest = [];
       for (const tag of schema.tags) {
         if (!tag.collection && tag.tag === tagName) {
@@ -8333,12 +8333,12 @@ var require_compose_scalar = __commonJS({
         return kt;
       }
       onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
-      return schema[identity.SCALAR];
+      return schema[identity2.SCALAR];
     }
     function findScalarTagByTest({ atKey, directives, schema }, value2, token, onError) {
-      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value2)) || schema[identity.SCALAR];
+      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value2)) || schema[identity2.SCALAR];
       if (schema.compat) {
-        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value2)) ?? schema[identity.SCALAR];
+        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value2)) ?? schema[identity2.SCALAR];
         if (tag.tag !== compat.tag) {
           const ts = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
@@ -8387,7 +8387,7 @@ var require_compose_node = __commonJS({
   "node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var composeCollection = require_compose_collection();
     var composeScalar = require_compose_scalar();
     var resolveEnd = require_resolve_end();
@@ -8433,7 +8433,7 @@ var require_compose_node = __commonJS({
       node ?? (node = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
       if (anchor && node.anchor === "")
         onError(anchor, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node) || typeof node.value !== "string" || node.tag && node.tag !== "tag:yaml.org,2002:str")) {
+      if (atKey && ctx.options.stringKeys && (!identity2.isScalar(node) || typeof node.value !== "string" || node.tag && node.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
       }
@@ -8539,7 +8539,7 @@ var require_composer = __commonJS({
     var directives = require_directives();
     var Document = require_Document();
     var errors = require_errors();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var composeDoc = require_compose_doc();
     var resolveEnd = require_resolve_end();
     function getErrorPos(src) {
@@ -8601,9 +8601,9 @@ var require_composer = __commonJS({
 ${comment}` : comment;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
             doc.commentBefore = comment;
-          } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
+          } else if (identity2.isCollection(dc) && !dc.flow && dc.items.length > 0) {
             let it = dc.items[0];
-            if (identity.isPair(it))
+            if (identity2.isPair(it))
               it = it.key;
             const cb = it.commentBefore;
             it.commentBefore = cb ? `${comment}
@@ -9000,9 +9000,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path34) => {
+    visit.itemAtPath = (cst, path36) => {
       let item = cst;
-      for (const [field, index] of path34) {
+      for (const [field, index] of path36) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -9011,23 +9011,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path34) => {
-      const parent = visit.itemAtPath(cst, path34.slice(0, -1));
-      const field = path34[path34.length - 1][0];
+    visit.parentCollection = (cst, path36) => {
+      const parent = visit.itemAtPath(cst, path36.slice(0, -1));
+      const field = path36[path36.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path34, item, visitor) {
-      let ctrl = visitor(item, path34);
+    function _visit(path36, item, visitor) {
+      let ctrl = visitor(item, path36);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path34.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path36.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9038,10 +9038,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path34);
+            ctrl = ctrl(item, path36);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path34) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path36) : ctrl;
     }
     exports.visit = visit;
   }
@@ -10651,7 +10651,7 @@ var require_public_api = __commonJS({
     var Document = require_Document();
     var errors = require_errors();
     var log = require_log();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var lineCounter = require_line_counter();
     var parser = require_parser();
     function parseOptions(options) {
@@ -10729,7 +10729,7 @@ var require_public_api = __commonJS({
         if (!keepUndefined)
           return void 0;
       }
-      if (identity.isDocument(value2) && !_replacer)
+      if (identity2.isDocument(value2) && !_replacer)
         return value2.toString(options);
       return new Document.Document(value2, _replacer, options).toString(options);
     }
@@ -10749,7 +10749,7 @@ var require_dist = __commonJS({
     var Schema = require_Schema();
     var errors = require_errors();
     var Alias = require_Alias();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
@@ -10767,14 +10767,14 @@ var require_dist = __commonJS({
     exports.YAMLParseError = errors.YAMLParseError;
     exports.YAMLWarning = errors.YAMLWarning;
     exports.Alias = Alias.Alias;
-    exports.isAlias = identity.isAlias;
-    exports.isCollection = identity.isCollection;
-    exports.isDocument = identity.isDocument;
-    exports.isMap = identity.isMap;
-    exports.isNode = identity.isNode;
-    exports.isPair = identity.isPair;
-    exports.isScalar = identity.isScalar;
-    exports.isSeq = identity.isSeq;
+    exports.isAlias = identity2.isAlias;
+    exports.isCollection = identity2.isCollection;
+    exports.isDocument = identity2.isDocument;
+    exports.isMap = identity2.isMap;
+    exports.isNode = identity2.isNode;
+    exports.isPair = identity2.isPair;
+    exports.isScalar = identity2.isScalar;
+    exports.isSeq = identity2.isSeq;
     exports.Pair = Pair.Pair;
     exports.Scalar = Scalar.Scalar;
     exports.YAMLMap = YAMLMap.YAMLMap;
@@ -11169,11 +11169,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names2, constants2) {
+      optimizeNames(names2, constants3) {
         if (!names2[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names2, constants2);
+          this.rhs = optimizeExpr(this.rhs, names2, constants3);
         return this;
       }
       get names() {
@@ -11190,10 +11190,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names2, constants2) {
+      optimizeNames(names2, constants3) {
         if (this.lhs instanceof code_1.Name && !names2[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names2, constants2);
+        this.rhs = optimizeExpr(this.rhs, names2, constants3);
         return this;
       }
       get names() {
@@ -11254,8 +11254,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names2, constants2) {
-        this.code = optimizeExpr(this.code, names2, constants2);
+      optimizeNames(names2, constants3) {
+        this.code = optimizeExpr(this.code, names2, constants3);
         return this;
       }
       get names() {
@@ -11284,12 +11284,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names2, constants2) {
+      optimizeNames(names2, constants3) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names2, constants2))
+          if (n.optimizeNames(names2, constants3))
             continue;
           subtractNames(names2, n.names);
           nodes.splice(i, 1);
@@ -11342,12 +11342,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names2, constants2) {
+      optimizeNames(names2, constants3) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names2, constants2);
-        if (!(super.optimizeNames(names2, constants2) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names2, constants3);
+        if (!(super.optimizeNames(names2, constants3) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names2, constants2);
+        this.condition = optimizeExpr(this.condition, names2, constants3);
         return this;
       }
       get names() {
@@ -11370,10 +11370,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names2, constants2) {
-        if (!super.optimizeNames(names2, constants2))
+      optimizeNames(names2, constants3) {
+        if (!super.optimizeNames(names2, constants3))
           return;
-        this.iteration = optimizeExpr(this.iteration, names2, constants2);
+        this.iteration = optimizeExpr(this.iteration, names2, constants3);
         return this;
       }
       get names() {
@@ -11409,10 +11409,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names2, constants2) {
-        if (!super.optimizeNames(names2, constants2))
+      optimizeNames(names2, constants3) {
+        if (!super.optimizeNames(names2, constants3))
           return;
-        this.iterable = optimizeExpr(this.iterable, names2, constants2);
+        this.iterable = optimizeExpr(this.iterable, names2, constants3);
         return this;
       }
       get names() {
@@ -11454,11 +11454,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names2, constants2) {
+      optimizeNames(names2, constants3) {
         var _a, _b;
-        super.optimizeNames(names2, constants2);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names2, constants2);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names2, constants2);
+        super.optimizeNames(names2, constants3);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names2, constants3);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names2, constants3);
         return this;
       }
       get names() {
@@ -11759,7 +11759,7 @@ var require_codegen = __commonJS({
     function addExprNames(names2, from) {
       return from instanceof code_1._CodeOrName ? addNames(names2, from.names) : names2;
     }
-    function optimizeExpr(expr, names2, constants2) {
+    function optimizeExpr(expr, names2, constants3) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -11774,14 +11774,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants2[n.str];
+        const c = constants3[n.str];
         if (c === void 0 || names2[n.str] !== 1)
           return n;
         delete names2[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names2[c.str] === 1 && constants2[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names2[c.str] === 1 && constants3[c.str] !== void 0);
       }
     }
     function subtractNames(names2, from) {
@@ -14021,8 +14021,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path34) {
-      let input = path34;
+    function removeDotSegments(path36) {
+      let input = path36;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -14096,11 +14096,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path34) {
-      if (path34 === "" || path34[0] === "/") {
-        return removeDotSegments(path34);
+    function removeDotSegmentsRelative(path36) {
+      if (path36 === "" || path36[0] === "/") {
+        return removeDotSegments(path36);
       }
-      const segments = path34.split("/");
+      const segments = path36.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -14463,8 +14463,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path34 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path34 && path34 !== "/" ? path34 : void 0;
+        const path36 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path36 && path36 !== "/" ? path36 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -14670,50 +14670,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative7, options, skipNormalization) {
+    function resolveComponent(base, relative9, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse(serialize(base, options), options);
-        relative7 = parse(serialize(relative7, options), options);
+        relative9 = parse(serialize(relative9, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative7.scheme) {
-        target.scheme = relative7.scheme;
-        target.userinfo = relative7.userinfo;
-        target.host = relative7.host;
-        target.port = relative7.port;
-        target.path = removeDotSegments(relative7.path || "");
-        target.query = relative7.query;
+      if (!options.tolerant && relative9.scheme) {
+        target.scheme = relative9.scheme;
+        target.userinfo = relative9.userinfo;
+        target.host = relative9.host;
+        target.port = relative9.port;
+        target.path = removeDotSegments(relative9.path || "");
+        target.query = relative9.query;
       } else {
-        if (relative7.userinfo !== void 0 || relative7.host !== void 0 || relative7.port !== void 0) {
-          target.userinfo = relative7.userinfo;
-          target.host = relative7.host;
-          target.port = relative7.port;
-          target.path = removeDotSegments(relative7.path || "");
-          target.query = relative7.query;
+        if (relative9.userinfo !== void 0 || relative9.host !== void 0 || relative9.port !== void 0) {
+          target.userinfo = relative9.userinfo;
+          target.host = relative9.host;
+          target.port = relative9.port;
+          target.path = removeDotSegments(relative9.path || "");
+          target.query = relative9.query;
         } else {
-          if (!relative7.path) {
+          if (!relative9.path) {
             target.path = base.path;
-            if (relative7.query !== void 0) {
-              target.query = relative7.query;
+            if (relative9.query !== void 0) {
+              target.query = relative9.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative7.path[0] === "/") {
-              target.path = removeDotSegments(relative7.path);
+            if (relative9.path[0] === "/") {
+              target.path = removeDotSegments(relative9.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative7.path;
+                target.path = "/" + relative9.path;
               } else if (!base.path) {
-                target.path = relative7.path;
+                target.path = relative9.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative7.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative9.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative7.query;
+            target.query = relative9.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -14721,7 +14721,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative7.fragment;
+      target.fragment = relative9.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -17718,6 +17718,7 @@ var {
 var DEFAULT_CONFIG_PATH = ".github/accuracy-gate.yml";
 var COMMENT_LIMIT = 65536;
 var SUMMARY_LIMIT = 1024 * 1024;
+var SWEEP_LIMIT_BYTES = 256 * 1024 * 1024;
 
 // src/errors.ts
 var GateError = class extends Error {
@@ -17790,7 +17791,7 @@ function streamLog(write = (s) => process.stderr.write(s)) {
 }
 
 // src/cli/compare.ts
-import * as path9 from "node:path";
+import * as path10 from "node:path";
 
 // src/config/load-config.ts
 import { readFileSync } from "node:fs";
@@ -17838,6 +17839,7 @@ var DEFAULT_LM_EVAL_RESULTS = "lm_eval/**/results*.json";
 var DEFAULT_CUSTOM_FILE = "metrics.json";
 var BUILTIN_SOURCE = "built-in default";
 var FASTCHAT_DATA = "FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench";
+var DEFAULT_ARTIFACT = { maxMib: 1024, timeoutSeconds: 60 };
 var JUDGE_ENV = ["MIT_SPIDER_TOKEN", "MIT_SPIDER_URL", "M6_TENANT"];
 var FINGERPRINT = "python -c 'import torch, transformers; print(torch.__version__, transformers.__version__)'";
 var BUILTIN_YAML = `# accuracy-gate: TorchAcc's benchmarks/accuracy flow (the built-in default).
@@ -17938,8 +17940,9 @@ var BUILTIN_CONFIG = deepFreeze({
   parallel: false,
   keepGoing: false,
   secretEnv: [],
+  publicEnv: [],
   lock: { enabled: true, file: DEFAULT_LOCK_FILE, timeoutMinutes: DEFAULT_LOCK_TIMEOUT_MINUTES },
-  artifact: { include: [], exclude: [] }
+  artifact: { include: [], exclude: [], ...DEFAULT_ARTIFACT }
 });
 function locateBuiltinWorkdir(base, exists = existsSync) {
   const tried = [path.resolve(base, BUILTIN_WORKDIR), path.resolve(base)];
@@ -18198,14 +18201,14 @@ function readYaml(text) {
   } catch (e) {
     return { line: 1, message: `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   }
-  return { data, lineOf: (path34) => lineOfPath(doc, lineCounter, path34) };
+  return { data, lineOf: (path36) => lineOfPath(doc, lineCounter, path36) };
 }
 function isSyntaxProblem(x) {
   return "message" in x;
 }
-function formatPath(path34) {
+function formatPath(path36) {
   let out = "";
-  for (const seg of path34) {
+  for (const seg of path36) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -18215,10 +18218,10 @@ function firstLine(message) {
   const first = message.split("\n")[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, "").trim();
 }
-function lineOfPath(doc, counter, path34) {
+function lineOfPath(doc, counter, path36) {
   let node = doc.contents;
   let line = 1;
-  for (const seg of path34) {
+  for (const seg of path36) {
     if ((0, import_yaml.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
@@ -18254,8 +18257,8 @@ var EVALUATOR_CONTEXT = {
 var PATH_CONTEXT = { allowed: ["arm", "slug", "output", "result_dir"], what: "an evaluation file path" };
 function crossCheckIssues(config, raw2) {
   const issues = [];
-  const add = (path34, message) => {
-    issues.push({ path: path34, text: `${formatPath(path34)}: ${message}` });
+  const add = (path36, message) => {
+    issues.push({ path: path36, text: `${formatPath(path36)}: ${message}` });
   };
   const reserved = new Set(Object.values(PLACEHOLDER_ENV));
   for (const role of ARM_ROLES) {
@@ -18303,6 +18306,11 @@ function crossCheckIssues(config, raw2) {
       if (problem) add(["artifact", list, i], problem);
     });
   }
+  const required = new Set([config.evaluations.mtbench, config.evaluations.lmEval, config.evaluations.custom].flatMap((e) => e?.requiresEnv ?? []));
+  config.publicEnv.forEach((name, i) => {
+    if (!required.has(name)) add(["public-env", i], `${name} is not any evaluation's requires-env (only those are redacted by default)`);
+    else if (config.secretEnv.includes(name)) add(["public-env", i], `${name} is also in secret-env; a value cannot be both`);
+  });
   if (config.parallel) {
     const a = baseline.gpus?.split(",");
     const b = candidate.gpus?.split(",");
@@ -18340,20 +18348,20 @@ function evaluatorIssues(config, raw2, add, reserved) {
   }
   if (custom2) checkPath(add, ["evaluations", "custom", "file"], custom2.file);
 }
-function checkPath(add, path34, template) {
+function checkPath(add, path36, template) {
   const problem = commandProblem([template], PATH_CONTEXT);
   if (problem) {
-    add(path34, problem.message);
+    add(path36, problem.message);
     return;
   }
   const perArm = /\{(arm|slug|output)\}/.test(template);
   if (!perArm && (isAbsolutePath(template) || template.startsWith("{result_dir}"))) {
-    add(path34, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+    add(path36, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
   }
 }
-function checkCommand(add, path34, cmd, ctx) {
+function checkCommand(add, path36, cmd, ctx) {
   const problem = commandProblem(cmd, ctx);
-  if (problem) add(problem.index === void 0 ? path34 : [...path34, problem.index], problem.message);
+  if (problem) add(problem.index === void 0 ? path36 : [...path36, problem.index], problem.message);
 }
 function normal(p) {
   return posix2.normalize(p.replace(/\\/g, "/")).replace(/\/+$/, "");
@@ -19098,6 +19106,10 @@ var config_schema_default = {
       $ref: "#/definitions/env-names",
       description: "Environment variables whose values are secrets: replaced by *** in every file the gate writes (stage logs, reports, summary, history). Variables whose names contain TOKEN, SECRET, PASSWORD, KEY or CREDENTIAL are redacted without being listed."
     },
+    "public-env": {
+      $ref: "#/definitions/env-names",
+      description: "requires-env variables whose values are not secrets (e.g. a judge's URL without credentials): shown as they are. Every other requires-env value is replaced by *** in every file the gate writes and everything it posts. A name containing TOKEN, SECRET, PASSWORD, KEY or CREDENTIAL stays secret; a secret-env entry cannot be listed here."
+    },
     artifact: {
       type: "object",
       additionalProperties: false,
@@ -19119,6 +19131,18 @@ var config_schema_default = {
           },
           default: [],
           description: "Globs (relative to the run's result dir) left out of the artifact."
+        },
+        "max-mib": {
+          type: "number",
+          exclusiveMinimum: 0,
+          default: 1024,
+          description: "Size cap of the artifact (sum of the files' sizes, in MiB; a sparse file counts with its full size). The gate's own reports go first, then the smallest files; what does not fit is left out with a warning naming it."
+        },
+        "timeout-seconds": {
+          type: "number",
+          exclusiveMinimum: 0,
+          default: 60,
+          description: "An artifact service request (CreateArtifact, a blob block, FinalizeArtifact) silent this long (seconds) is ended and retried; the blob upload is given up after 2 × this + 5 s without progress, the whole upload after 4 × this + 1 s per MiB, with a warning. The job summary and the PR comment are written whatever the upload does."
         }
       }
     }
@@ -19252,30 +19276,30 @@ function schemaIssues(data) {
   for (const e of validate.errors ?? []) {
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
     if (e.keyword === "if") continue;
-    const path34 = typedPath(e.instancePath, data);
+    const path36 = typedPath(e.instancePath, data);
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
       const known = Object.keys(e.parentSchema.properties ?? {});
       const guess = suggest(key, known);
-      const full = formatPath([...path34, key]);
+      const full = formatPath([...path36, key]);
       issue = {
-        path: [...path34, key],
+        path: [...path36, key],
         text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known.join(", ")})`
       };
-      if (guess) typos.set(formatPath(path34), guess);
+      if (guess) typos.set(formatPath(path36), guess);
     } else if (e.keyword === "required") {
       const key = String(e.params.missingProperty);
-      issue = { path: [...path34, key], text: `${formatPath([...path34, key])}: is required` };
-      missing.push({ parent: path34, key, issue });
+      issue = { path: [...path36, key], text: `${formatPath([...path36, key])}: is required` };
+      missing.push({ parent: path36, key, issue });
     } else if (e.keyword === "propertyNames") {
       const key = String(e.params.propertyName);
       issue = {
-        path: [...path34, key],
-        text: `${formatPath([...path34, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
+        path: [...path36, key],
+        text: `${formatPath([...path36, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
       };
     } else {
-      issue = { path: path34, text: `${formatPath(path34) || "(top level)"}: ${describe(e)}` };
+      issue = { path: path36, text: `${formatPath(path36) || "(top level)"}: ${describe(e)}` };
     }
     const id = formatPath(issue.path);
     if (seen.has(id)) continue;
@@ -19384,17 +19408,17 @@ function builtinRaw() {
   return structuredClone(builtinCache);
 }
 var isMap2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-function mergeOver(base, over, path34 = []) {
+function mergeOver(base, over, path36 = []) {
   const out = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (isMap2(b) && isMap2(v)) {
       let baseMap = b;
-      if (path34.length === 1 && path34[0] === "arms" && v.label !== void 0) {
+      if (path36.length === 1 && path36[0] === "arms" && v.label !== void 0) {
         const { slug: _slug, output: _output, ...rest } = b;
         baseMap = rest;
       }
-      out[k] = mergeOver(baseMap, v, [...path34, k]);
+      out[k] = mergeOver(baseMap, v, [...path36, k]);
     } else out[k] = v;
   }
   return out;
@@ -19444,12 +19468,18 @@ function build(raw2) {
     parallel: raw2.parallel ?? false,
     keepGoing: raw2["keep-going"] ?? false,
     secretEnv: [...raw2["secret-env"] ?? []],
+    publicEnv: [...raw2["public-env"] ?? []],
     lock: {
       enabled: lock.enabled ?? true,
       file: lock.file ?? DEFAULT_LOCK_FILE,
       timeoutMinutes: lock["timeout-minutes"] ?? DEFAULT_LOCK_TIMEOUT_MINUTES
     },
-    artifact: { include: raw2.artifact?.include ?? [], exclude: raw2.artifact?.exclude ?? [] }
+    artifact: {
+      include: raw2.artifact?.include ?? [],
+      exclude: raw2.artifact?.exclude ?? [],
+      maxMib: raw2.artifact?.["max-mib"] ?? DEFAULT_ARTIFACT.maxMib,
+      timeoutSeconds: raw2.artifact?.["timeout-seconds"] ?? DEFAULT_ARTIFACT.timeoutSeconds
+    }
   };
 }
 function arm(raw2, role) {
@@ -19532,15 +19562,15 @@ function policyOverrides(raw2) {
 }
 
 // src/config/load-config.ts
-function loadConfig(path34, cwd) {
-  const file = resolve2(cwd, path34 ?? DEFAULT_CONFIG_PATH);
+function loadConfig(path36, cwd) {
+  const file = resolve2(cwd, path36 ?? DEFAULT_CONFIG_PATH);
   const shown = displayPath(file, cwd);
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" && path34 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE, baseDir: resolve2(cwd) };
+    if (code === "ENOENT" && path36 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE, baseDir: resolve2(cwd) };
     const why = code === "ENOENT" ? "config file not found" : code === "EISDIR" ? "is a directory, not a config file" : errorMessage(e);
     throw new ConfigError(`${shown}: ${why}`, shown);
   }
@@ -19634,24 +19664,24 @@ import { basename as basename2, join as join3 } from "node:path";
 import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { isAscii } from "node:buffer";
-function readText(path34) {
+function readText(path36) {
   try {
-    const buf = readFileSync2(path34);
+    const buf = readFileSync2(path36);
     return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
   } catch (e) {
-    throw new ParseError(fsReason(e), path34);
+    throw new ParseError(fsReason(e), path36);
   }
 }
-function isFile(path34) {
+function isFile(path36) {
   try {
-    return statSync(path34).isFile();
+    return statSync(path36).isFile();
   } catch {
     return false;
   }
 }
-function isDir(path34) {
+function isDir(path36) {
   try {
-    return statSync(path34).isDirectory();
+    return statSync(path36).isDirectory();
   } catch {
     return false;
   }
@@ -19664,12 +19694,12 @@ function fsReason(e) {
   return `cannot read: ${e.message}`;
 }
 var CHUNK = 1 << 16;
-function readTextChunks(path34, onText) {
+function readTextChunks(path36, onText) {
   let fd;
   try {
-    fd = openSync(path34, "r");
+    fd = openSync(path36, "r");
   } catch (e) {
-    throw new ParseError(fsReason(e), path34);
+    throw new ParseError(fsReason(e), path36);
   }
   try {
     const buf = Buffer.alloc(CHUNK);
@@ -19679,7 +19709,7 @@ function readTextChunks(path34, onText) {
       try {
         n = readSync(fd, buf, 0, CHUNK, null);
       } catch (e) {
-        throw new ParseError(fsReason(e), path34);
+        throw new ParseError(fsReason(e), path36);
       }
       if (n === 0) break;
       onText(decoder.write(buf.subarray(0, n)));
@@ -19952,26 +19982,26 @@ function expectObject(value2, where, what = "the top level") {
 function wrongType(where, key, expected, value2) {
   return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value2)}`, where.file, where.line, key);
 }
-function optionalNumber(obj, key, where, path34 = key) {
+function optionalNumber(obj, key, where, path36 = key) {
   if (!(key in obj)) return void 0;
   const value2 = obj[key];
-  if (typeof value2 !== "number") throw wrongType(where, path34, "a number", value2);
+  if (typeof value2 !== "number") throw wrongType(where, path36, "a number", value2);
   return value2;
 }
-function requiredNumber(obj, key, where, path34 = key) {
-  const value2 = optionalNumber(obj, key, where, path34);
-  if (value2 === void 0) throw new ParseError(`missing key "${path34}"`, where.file, where.line, path34);
+function requiredNumber(obj, key, where, path36 = key) {
+  const value2 = optionalNumber(obj, key, where, path36);
+  if (value2 === void 0) throw new ParseError(`missing key "${path36}"`, where.file, where.line, path36);
   return value2;
 }
-function requiredInteger(obj, key, where, path34 = key) {
-  const value2 = requiredNumber(obj, key, where, path34);
-  if (!Number.isInteger(value2)) throw wrongType(where, path34, "an integer", value2);
+function requiredInteger(obj, key, where, path36 = key) {
+  const value2 = requiredNumber(obj, key, where, path36);
+  if (!Number.isInteger(value2)) throw wrongType(where, path36, "an integer", value2);
   return value2;
 }
-function requiredString(obj, key, where, path34 = key) {
-  if (!(key in obj)) throw new ParseError(`missing key "${path34}"`, where.file, where.line, path34);
+function requiredString(obj, key, where, path36 = key) {
+  if (!(key in obj)) throw new ParseError(`missing key "${path36}"`, where.file, where.line, path36);
   const value2 = obj[key];
-  if (typeof value2 !== "string") throw wrongType(where, path34, "a string", value2);
+  if (typeof value2 !== "string") throw wrongType(where, path36, "a string", value2);
   return value2;
 }
 function forEachJsonlLine(text, each) {
@@ -20276,14 +20306,14 @@ function addEntry(state, perEpoch, entry, i, file) {
     perEpoch.add(fast.step, entry.epoch);
     return;
   }
-  const path34 = `log_history[${i}].`;
-  if (!isObject(entry)) throw new ParseError(`"${path34.slice(0, -1)}" should be an object`, file, void 0, path34.slice(0, -1));
+  const path36 = `log_history[${i}].`;
+  if (!isObject(entry)) throw new ParseError(`"${path36.slice(0, -1)}" should be an object`, file, void 0, path36.slice(0, -1));
   const where = { file };
   if ("loss" in entry) {
-    const point = lossPoint(entry, where, path34);
+    const point = lossPoint(entry, where, path36);
     state.curve.push(point);
     perEpoch.add(point.step, entry.epoch);
-  } else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path34);
+  } else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path36);
 }
 function withStepsPerEpoch(state, perEpoch) {
   const value2 = perEpoch.value;
@@ -20301,15 +20331,15 @@ function fastLossPoint(entry) {
   if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
   return gradNorm !== void 0 ? { step, loss, gradNorm } : { step, loss };
 }
-function lossPoint(entry, where, path34) {
+function lossPoint(entry, where, path36) {
   const point = {
-    step: requiredInteger(entry, "step", where, path34 + "step"),
-    loss: requiredNumber(entry, "loss", where, path34 + "loss")
+    step: requiredInteger(entry, "step", where, path36 + "step"),
+    loss: requiredNumber(entry, "loss", where, path36 + "loss")
   };
-  const gradNorm = optionalNumber(entry, "grad_norm", where, path34 + "grad_norm");
+  const gradNorm = optionalNumber(entry, "grad_norm", where, path36 + "grad_norm");
   if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  optionalNumber(entry, "learning_rate", where, path34 + "learning_rate");
-  optionalNumber(entry, "epoch", where, path34 + "epoch");
+  optionalNumber(entry, "learning_rate", where, path36 + "learning_rate");
+  optionalNumber(entry, "epoch", where, path36 + "epoch");
   return point;
 }
 function isSorted(curve) {
@@ -20892,6 +20922,7 @@ function logMetrics(log) {
   }
   return metrics;
 }
+var TRAINER_FILES = ["train_results.json", "all_results.json", "eval_results.json", "trainer_state.json"];
 var TRAIN_FIELDS = [
   ["trainLoss", "train_loss"],
   ["trainRuntime", "train_runtime"],
@@ -20905,12 +20936,16 @@ function readTrainerOutput(dir, opts = {}) {
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join3(dir, "training.log");
   const read = (name, load) => {
-    const path34 = join3(dir, name);
-    if (!isFile(path34)) return void 0;
-    run.files.push(path34);
-    return load(path34);
+    const path36 = join3(dir, name);
+    if (!isFile(path36)) return void 0;
+    if (opts.ignore?.includes(name)) {
+      run.notes.push(`${name} in ${dir} was not written by this run (unchanged while it trained): not read`);
+      return void 0;
+    }
+    run.files.push(path36);
+    return load(path36);
   };
-  const readResults = (path34) => parseResultsJson(readText(path34), path34);
+  const readResults = (path36) => parseResultsJson(readText(path36), path36);
   const trainResults = read("train_results.json", readResults);
   const allResults = read("all_results.json", readResults);
   const evalResults = read("eval_results.json", readResults);
@@ -20923,8 +20958,9 @@ function readTrainerOutput(dir, opts = {}) {
     log = reader.finish();
   } else if (opts.log !== void 0) run.notes.push(`training log ${logPath} not found`);
   if (run.files.length === 0) {
-    const looked = ["train_results.json", "all_results.json", "eval_results.json", "trainer_state.json", basename2(logPath)];
-    throw new ParseError(`no trainer output found (looked for ${looked.join(", ")})`, dir);
+    const looked = [...TRAINER_FILES, basename2(logPath)];
+    const stale = opts.ignore?.length ? `; ${opts.ignore.join(", ")} there were not written by this run` : "";
+    throw new ParseError(`no trainer output found (looked for ${looked.join(", ")}${stale})`, dir);
   }
   const logName = basename2(logPath);
   const sources = [
@@ -20991,19 +21027,19 @@ function readTrainerOutput(dir, opts = {}) {
   if (log && log.stepTimes.length > 0) run.stepTimes = log.stepTimes;
   return run;
 }
-function readTrainerState(path34) {
-  const scanner = new TrainerStateScanner(path34);
-  readTextChunks(path34, (text) => scanner.push(text));
-  return scanner.finish() ?? parseWhole(readText(path34), path34);
+function readTrainerState(path36) {
+  const scanner = new TrainerStateScanner(path36);
+  readTextChunks(path36, (text) => scanner.push(text));
+  return scanner.finish() ?? parseWhole(readText(path36), path36);
 }
 function checkDir(dir) {
-  let isDir2;
+  let isDir3;
   try {
-    isDir2 = statSync2(dir).isDirectory();
+    isDir3 = statSync2(dir).isDirectory();
   } catch {
     throw new ParseError("output directory not found", dir);
   }
-  if (!isDir2) throw new ParseError("not a directory", dir);
+  if (!isDir3) throw new ParseError("not a directory", dir);
 }
 
 // src/readers/mtbench.ts
@@ -21109,27 +21145,27 @@ function mean(values) {
   }
   return sum / values.length;
 }
-function readQuestionsFile(path34) {
-  return parseQuestions(readText(path34), path34);
+function readQuestionsFile(path36) {
+  return parseQuestions(readText(path36), path36);
 }
-function readJudgmentsFile(path34) {
-  return parseJudgments(readText(path34), path34);
+function readJudgmentsFile(path36) {
+  return parseJudgments(readText(path36), path36);
 }
-function fileSize(path34) {
+function fileSize(path36) {
   try {
-    return statSync3(path34).size;
+    return statSync3(path36).size;
   } catch (e) {
     if (e.code === "ENOENT") return 0;
-    throw new ParseError(fsReason(e), path34);
+    throw new ParseError(fsReason(e), path36);
   }
 }
-function readAppendedText(path34, byteOffset) {
-  const size = fileSize(path34);
-  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path34);
+function readAppendedText(path36, byteOffset) {
+  const size = fileSize(path36);
+  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path36);
   if (size < byteOffset) {
-    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path34);
+    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path36);
   }
-  const fd = openSync2(path34, "r");
+  const fd = openSync2(path36, "r");
   try {
     const buf = Buffer.alloc(size);
     let got = 0;
@@ -21140,7 +21176,7 @@ function readAppendedText(path34, byteOffset) {
     }
     const head = buf.subarray(0, Math.min(byteOffset, got));
     if (byteOffset > 0 && head[head.length - 1] !== 10) {
-      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path34);
+      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path36);
     }
     let firstLine2 = 1;
     for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) firstLine2++;
@@ -21225,8 +21261,8 @@ function parseEvalLosses(text, file) {
   if (rows2.length === 0) throw new ParseError("empty file", file);
   return rows2;
 }
-function readEvalLosses(path34) {
-  return parseEvalLosses(readText(path34), path34);
+function readEvalLosses(path36) {
+  return parseEvalLosses(readText(path36), path36);
 }
 
 // src/readers/find-files.ts
@@ -21272,13 +21308,13 @@ function findFiles(baseDir, pattern) {
   const depth = rest.includes("**") ? MAX_DEPTH : rest.split("/").length;
   const out = [];
   const walk = (dir, rel, level) => {
-    let entries;
+    let entries2;
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      entries2 = readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
-    for (const e of entries) {
+    for (const e of entries2) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       const child = path2.join(dir, e.name);
       if (e.isDirectory()) {
@@ -21469,7 +21505,7 @@ function armPath(template, v) {
   );
   return path5.resolve(v.output, expanded);
 }
-function loadEvaluations(outputs, config, problems, resultDir) {
+function loadEvaluations(outputs, config, problems, resultDir, stale) {
   const out = {};
   const { evalLoss, lmEval: lmEval2, custom: custom2 } = config.evaluations;
   const evalDocs2 = {};
@@ -21484,7 +21520,9 @@ function loadEvaluations(outputs, config, problems, resultDir) {
     const label = `${config.arms[role].label} (${role})`;
     if (evalLoss.enabled && config.checks.evalLossDocs.enabled) {
       const file = armPath(evalLoss.documents, v);
-      if (isFile(file)) {
+      const notThisRun = stale?.files[role]?.includes(path5.relative(output, file));
+      if (notThisRun && isFile(file)) stale?.warnings.push(`${file} (${label}'s per-document eval losses) was not written by this run (unchanged while it trained): not read`);
+      else if (isFile(file)) {
         try {
           evalDocs2[role] = { source: file, docs: readEvalLosses(file) };
         } catch (e) {
@@ -21628,9 +21666,9 @@ function sameDirWarning(runs) {
 }
 
 // src/engine/load-inputs.ts
-function loadTraining(dir, log, problems, hints) {
+function loadTraining(dir, log, problems, hints, stale) {
   try {
-    return readTrainerOutput(dir, { ...log && existsSync5(log) ? { log } : {}, ...hints ? { hints } : {} });
+    return readTrainerOutput(dir, { ...log && existsSync5(log) ? { log } : {}, ...hints ? { hints } : {}, ...stale?.length ? { ignore: stale } : {} });
   } catch (e) {
     problems.push(problemOf(e, dir));
     return void 0;
@@ -21638,14 +21676,14 @@ function loadTraining(dir, log, problems, hints) {
 }
 function loadArms(arms, problems) {
   const training2 = {};
-  const hasState = (role) => !!arms[role] && existsSync5(path7.join(arms[role].dir, "trainer_state.json"));
+  const hasState = (role) => !!arms[role] && !arms[role].stale?.includes("trainer_state.json") && existsSync5(path7.join(arms[role].dir, "trainer_state.json"));
   const order = hasState("candidate") && !hasState("baseline") ? ["candidate", "baseline"] : ["baseline", "candidate"];
   let placed;
   for (const role of order) {
     const arm2 = arms[role];
     if (!arm2) continue;
     const hints = placed ? mergeHints(arm2.hints ?? {}, placed) : arm2.hints;
-    const run = loadTraining(arm2.dir, arm2.log, arm2.partial ? [] : problems, hints);
+    const run = loadTraining(arm2.dir, arm2.log, arm2.partial ? [] : problems, hints, arm2.stale);
     if (!run) continue;
     training2[role] = run;
     if (run.curve.length > 0 && run.stepsUnknown === void 0) placed = hintsFromCurve(run.curve, run);
@@ -21709,9 +21747,11 @@ function loadInputs(src) {
   const problems = src.problems ?? [];
   const training2 = loadArms(src.training, problems);
   const mtbench3 = src.mtbench ? loadMtBenchScores(src.mtbench, problems) : {};
-  const evaluations = src.evaluations ? loadEvaluations(src.evaluations.runs, src.evaluations.config, problems, src.evaluations.resultDir) : {};
+  const staleNotes = [];
+  const ev = src.evaluations;
+  const evaluations = ev ? loadEvaluations(ev.runs, ev.config, problems, ev.resultDir, ev.stale ? { files: ev.stale, warnings: staleNotes } : void 0) : {};
   const dirs = { baseline: src.training.baseline?.dir, candidate: src.training.candidate?.dir };
-  const warnings = sameDirWarning(dirs);
+  const warnings = [...sameDirWarning(dirs), ...staleNotes];
   const [b, c] = [mtbench3.baseline?.modelId, mtbench3.candidate?.modelId];
   if (b !== void 0 && b === c) warnings.push(`both arms' MT-Bench scores are read from the same model id (${b})`);
   return {
@@ -22233,8 +22273,8 @@ function bootstrapMeanCi(values, resamples, confidence, seed) {
 }
 
 // src/checks/custom.ts
-function show2(x, relative7) {
-  return relative7 ? pct(x) : num(x, 4);
+function show2(x, relative9) {
+  return relative9 ? pct(x) : num(x, 4);
 }
 function checkMetric(name, custom2, policy) {
   const b = custom2.baseline?.metrics.find((m) => m.name === name);
@@ -23004,8 +23044,8 @@ function decide(inputs, policy, stages = []) {
 }
 
 // src/engine/result-dir.ts
-import { existsSync as existsSync7, mkdirSync } from "node:fs";
-import * as path8 from "node:path";
+import { existsSync as existsSync7, mkdirSync as mkdirSync2 } from "node:fs";
+import * as path9 from "node:path";
 
 // src/atomic-file.ts
 import { appendFileSync, closeSync as closeSync3, existsSync as existsSync6, openSync as openSync3, readSync as readSync3, renameSync, rmSync, statSync as statSync4, writeFileSync } from "node:fs";
@@ -23965,6 +24005,7 @@ function buildSummary(r, ctx) {
     warnings: [...r.warnings ?? []],
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
     quick: r.quick ? { steps: r.quick.steps, total_steps: r.quick.totalSteps, not_run: [...r.quick.notRun] } : null,
+    ...r.acknowledged ? { acknowledged: { ...r.acknowledged } } : {},
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,
     finished_at: ctx.finishedAt,
@@ -23988,7 +24029,7 @@ function delta(b, c) {
   const d = c - b;
   return `${d > 0 ? "+" : ""}${formatNumber(d, 4)} (absolute)`;
 }
-function relative2(r, b, c) {
+function relative3(r, b, c) {
   const check2 = r.checks.find((x) => x.id === "eval-loss-docs");
   if (check2 && check2.value !== null) return formatPercent(check2.value);
   return typeof b === "number" && typeof c === "number" ? formatPercent(relativeDelta(b, c)) : "n/a";
@@ -23999,7 +24040,7 @@ function otherEvaluationsSection(r) {
   const docs = o.eval_loss_docs;
   if (docs.baseline.present || docs.candidate.present) {
     const n = docs.baseline.present ? docs.baseline.n : docs.candidate.n;
-    rows2.push(tableRow([`Eval loss per document (token-weighted mean, ${n} docs)`, cell(docs.baseline.mean), cell(docs.candidate.mean), relative2(r, docs.baseline.mean, docs.candidate.mean)]));
+    rows2.push(tableRow([`Eval loss per document (token-weighted mean, ${n} docs)`, cell(docs.baseline.mean), cell(docs.candidate.mean), relative3(r, docs.baseline.mean, docs.candidate.mean)]));
   }
   const tasks = [.../* @__PURE__ */ new Set([...Object.keys(o.lm_eval.baseline), ...Object.keys(o.lm_eval.candidate)])];
   for (const t of tasks) {
@@ -25016,6 +25057,44 @@ function htmlAssets() {
   return cached;
 }
 
+// src/engine/run-order.ts
+import { mkdirSync, readdirSync as readdirSync4, readlinkSync, symlinkSync } from "node:fs";
+import * as path8 from "node:path";
+var RUN_ORDER_DIR = ".runs";
+function entries(dir) {
+  try {
+    return readdirSync4(dir).filter((n) => /^[1-9]\d{0,15}$/.test(n)).map(Number);
+  } catch {
+    return [];
+  }
+}
+function registerRun(root, runId) {
+  const dir = path8.join(root, RUN_ORDER_DIR);
+  mkdirSync(dir, { recursive: true });
+  let n = Math.max(0, ...entries(dir)) + 1;
+  for (; ; ) {
+    try {
+      symlinkSync(runId, path8.join(dir, String(n)));
+      return n;
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+      n += 1;
+    }
+  }
+}
+function readRunOrder(root) {
+  const dir = path8.join(root, RUN_ORDER_DIR);
+  const order = /* @__PURE__ */ new Map();
+  for (const n of entries(dir)) {
+    try {
+      const runId = readlinkSync(path8.join(dir, String(n)));
+      order.set(runId, Math.max(n, order.get(runId) ?? 0));
+    } catch {
+    }
+  }
+  return order;
+}
+
 // src/engine/result-dir.ts
 var REPORT_FILES = {
   resultLog: "result.log",
@@ -25039,10 +25118,10 @@ function renderAll(result3, ctx) {
   };
 }
 function makeDirs(dir) {
-  const parent = path8.dirname(dir);
+  const parent = path9.dirname(dir);
   if (parent !== dir && !existsSync7(parent)) makeDirs(parent);
   try {
-    mkdirSync(dir);
+    mkdirSync2(dir);
   } catch (e) {
     if (e.code !== "EEXIST") throw e;
   }
@@ -25051,7 +25130,7 @@ function writeReports(dir, reports) {
   makeDirs(dir);
   const written = [];
   for (const [key, name] of Object.entries(REPORT_FILES)) {
-    const file = path8.join(dir, name);
+    const file = path9.join(dir, name);
     writeFileAtomic(file, reports[key]);
     written.push(file);
   }
@@ -25063,26 +25142,31 @@ function unrecordedResult(result3, why) {
 }
 function makeResultDir(root, now) {
   const stamp = timestampName(now);
-  let dir = path8.join(root, stamp);
+  let dir = path9.join(root, stamp);
   try {
     makeDirs(root);
     for (let i = 2; ; i++) {
       try {
-        mkdirSync(dir);
+        mkdirSync2(dir);
         break;
       } catch (e) {
         if (e.code !== "EEXIST") throw e;
-        dir = path8.join(root, `${stamp}_${i}`);
+        dir = path9.join(root, `${stamp}_${i}`);
       }
     }
   } catch (e) {
-    return { dir, runId: path8.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
+    return { dir, runId: path9.basename(dir), error: `could not create the result dir ${dir}: ${errorMessage(e)}` };
   }
-  return { dir, runId: path8.basename(dir) };
+  const runId = path9.basename(dir);
+  try {
+    return { dir, runId, seq: registerRun(root, runId) };
+  } catch (e) {
+    return { dir, runId, orderError: `run ${runId} not entered in ${path9.join(root, RUN_ORDER_DIR)} (${errorMessage(e)}): a later split-stage run orders it by its clock` };
+  }
 }
 function displayPath2(dir) {
-  const rel = path8.relative(process.cwd(), dir);
-  return rel && !rel.startsWith("..") && !path8.isAbsolute(rel) ? rel : dir;
+  const rel = path9.relative(process.cwd(), dir);
+  return rel && !rel.startsWith("..") && !path9.isAbsolute(rel) ? rel : dir;
 }
 
 // src/engine/provenance.ts
@@ -25123,7 +25207,7 @@ function requireTypedPaths(flags) {
     ...flags.mtbench.map((f2) => ["--mtbench", f2])
   ];
   for (const [option, value2] of typed) {
-    if (value2 !== void 0 && !existsSync8(path9.resolve(value2))) throw new UsageError(`${option} ${value2}: no such file or directory`);
+    if (value2 !== void 0 && !existsSync8(path10.resolve(value2))) throw new UsageError(`${option} ${value2}: no such file or directory`);
   }
 }
 async function compareCommand(flags, io, log) {
@@ -25153,10 +25237,10 @@ async function compareCommand(flags, io, log) {
   const reports = renderAll(result3, reportCtx);
   if (flags.out) {
     try {
-      writeReports(path9.resolve(flags.out), reports);
+      writeReports(path10.resolve(flags.out), reports);
       log.info(`result files written to ${flags.out}`);
     } catch (e) {
-      const why = `could not write the result files to ${path9.resolve(flags.out)}: ${errorMessage(e)}`;
+      const why = `could not write the result files to ${path10.resolve(flags.out)}: ${errorMessage(e)}`;
       log.error(why);
       const unrecorded = unrecordedResult(result3, why);
       io.stdout(renderResultLog(unrecorded, reportCtx));
@@ -25168,7 +25252,7 @@ async function compareCommand(flags, io, log) {
 }
 
 // src/cli/run.ts
-import * as path26 from "node:path";
+import * as path28 from "node:path";
 
 // src/cli/echo.ts
 var TQDM = /\d+%\|[^|]*\|\s*\d+\/\d+/;
@@ -25268,7 +25352,7 @@ import { spawn } from "node:child_process";
 
 // src/pipeline/child-command.ts
 import { accessSync, constants as fsConstants, statSync as statSync5 } from "node:fs";
-import { delimiter, isAbsolute as isAbsolute3, join as join8, resolve as resolve7 } from "node:path";
+import { delimiter, isAbsolute as isAbsolute3, join as join9, resolve as resolve7 } from "node:path";
 var ONE_PIPE = 'exec "$@" 2>&1';
 function childCommand(command2) {
   if (typeof command2 === "string") return { file: "bash", args: ["-c", `exec 2>&1; ${command2}`], program: "bash" };
@@ -25284,16 +25368,16 @@ function checkStart(command2, cwd) {
   return void 0;
 }
 function findProgram(program2, cwd, pathVar) {
-  const candidates = program2.includes("/") ? [isAbsolute3(program2) ? program2 : resolve7(cwd, program2)] : (pathVar ?? "").split(delimiter).map((d) => join8(resolve7(cwd, d || "."), program2));
+  const candidates = program2.includes("/") ? [isAbsolute3(program2) ? program2 : resolve7(cwd, program2)] : (pathVar ?? "").split(delimiter).map((d) => join9(resolve7(cwd, d || "."), program2));
   let found;
-  for (const path34 of candidates) {
+  for (const path36 of candidates) {
     try {
-      if (!statSync5(path34).isFile()) continue;
+      if (!statSync5(path36).isFile()) continue;
     } catch {
       continue;
     }
     try {
-      accessSync(path34, fsConstants.X_OK);
+      accessSync(path36, fsConstants.X_OK);
       return void 0;
     } catch {
       found = "EACCES";
@@ -25303,7 +25387,7 @@ function findProgram(program2, cwd, pathVar) {
 }
 
 // src/pipeline/process-registry.ts
-import { mkdirSync as mkdirSync2, readdirSync as readdirSync4, readFileSync as readFileSync4, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync4, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
 function isSignallable(pgid) {
   return Number.isInteger(pgid) && pgid > 1;
 }
@@ -25328,14 +25412,14 @@ function groupAlive(pgid) {
   return members.some((m) => m.state !== "Z" && m.state !== "X");
 }
 function procGroupMembers(pgid) {
-  let entries;
+  let entries2;
   try {
-    entries = readdirSync4("/proc");
+    entries2 = readdirSync5("/proc");
   } catch {
     return void 0;
   }
   const out = [];
-  for (const name of entries) {
+  for (const name of entries2) {
     if (!/^\d+$/.test(name)) continue;
     let stat;
     try {
@@ -25452,45 +25536,168 @@ function formatMillis(ms) {
 }
 
 // src/pipeline/stage-output.ts
-import { appendFileSync as appendFileSync2, createWriteStream, mkdirSync as mkdirSync3 } from "node:fs";
+import { appendFileSync as appendFileSync2, createWriteStream, mkdirSync as mkdirSync4 } from "node:fs";
 import { dirname as dirname6 } from "node:path";
 import { StringDecoder as StringDecoder3 } from "node:string_decoder";
 
 // src/pipeline/redact.ts
-import { readdirSync as readdirSync5, readFileSync as readFileSync5, statSync as statSync6, writeFileSync as writeFileSync3 } from "node:fs";
-import * as path10 from "node:path";
+import { existsSync as existsSync9, readdirSync as readdirSync6, renameSync as renameSync3, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
+import * as path11 from "node:path";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
-var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
+
+// src/readers/regular-file.ts
+import { closeSync as closeSync4, constants, fstatSync, openSync as openSync4, readSync as readSync4 } from "node:fs";
+function readRegularFile(file, maxBytes) {
+  let fd;
+  try {
+    fd = openSync4(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = e.code;
+    return { skip: code === "ELOOP" ? "a symlink" : `cannot be opened (${code ?? String(e)})` };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { skip: "not a regular file" };
+    if (st.size > maxBytes) return { skip: "too big", size: st.size };
+    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    let len = 0;
+    for (let n = 1; n > 0 && len < buf.length; len += n) n = readSync4(fd, buf, len, buf.length - len, len);
+    if (len > maxBytes) return { skip: "too big (it grew while it was read)", size: len };
+    return { data: buf.subarray(0, len) };
+  } catch (e) {
+    return { skip: `cannot be read (${e.code ?? String(e)})` };
+  } finally {
+    closeSync4(fd);
+  }
+}
+
+// src/pipeline/secret-forms.ts
 var MIN_SECRET_LENGTH = 8;
-var MAX_SWEPT_FILE = 256 * 1024 * 1024;
-function collectSecrets(env2, tokens, secretNames) {
+function secretForms(values, opts = {}) {
+  const min = opts.min ?? MIN_SECRET_LENGTH;
+  const out = /* @__PURE__ */ new Set();
+  const add = (s) => {
+    if (s.length >= min) out.add(s);
+  };
+  for (const v of values) {
+    if (v.length < min) continue;
+    const wholes = [v, ...jsonStrings(v)];
+    for (const w of wholes) {
+      add(w);
+      for (const line of w.split(/\r\n|\r|\n/)) add(line.trim());
+      if (opts.encoded !== false) for (const f2 of encodedForms(w)) add(f2);
+    }
+  }
+  return [...out].sort((a, b) => b.length - a.length);
+}
+function jsonStrings(v) {
+  const t = v.trim();
+  if (!t.startsWith("{") && !t.startsWith("[")) return [];
+  let parsed;
+  try {
+    parsed = JSON.parse(t);
+  } catch {
+    return [];
+  }
+  const out = [];
+  const walk = (x) => {
+    if (typeof x === "string") out.push(x);
+    else if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === "object") Object.values(x).forEach(walk);
+  };
+  walk(parsed);
+  return out;
+}
+function encodedForms(s) {
+  const forms = [...urlForms(s), ...jsonForms(s), ...base64Forms(s)];
+  return [...new Set(forms)].filter((f2) => f2 !== s);
+}
+function urlForms(s) {
+  const js = encodeURIComponent(s);
+  const py = percentEncode(s, /[A-Za-z0-9_.~-]/);
+  const pySlash = percentEncode(s, /[A-Za-z0-9_.~/-]/);
+  const plus = py.replace(/%20/g, "+");
+  const forms = [js, py, pySlash, plus];
+  return [...forms, ...forms.map((f2) => f2.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()))];
+}
+function percentEncode(s, keep) {
+  let out = "";
+  for (const ch of s) {
+    if (keep.test(ch)) out += ch;
+    else for (const b of Buffer.from(ch, "utf8")) out += `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+function jsonForms(s) {
+  const plain = JSON.stringify(s).slice(1, -1);
+  const ascii = plain.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return [plain, ascii, plain.replace(/\//g, "\\/"), ascii.replace(/\//g, "\\/")];
+}
+function base64Forms(s) {
+  const bytes = Buffer.from(s, "utf8");
+  const out = [];
+  for (const shift of [0, 1, 2]) {
+    const enc = Buffer.concat([Buffer.alloc(shift), bytes]).toString("base64").replace(/=+$/, "");
+    const head = [0, 2, 3][shift];
+    const tail = (shift + bytes.length) % 3 === 0 ? 0 : 1;
+    const core = enc.slice(head, enc.length - tail);
+    out.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return out;
+}
+
+// src/pipeline/redact.ts
+var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
+var MAX_SWEPT_FILE = SWEEP_LIMIT_BYTES;
+function secretNamesOf(config) {
+  const e = config.evaluations;
+  const publicEnv = config.publicEnv ?? [];
+  const required = [...e.mtbench?.requiresEnv ?? [], ...e.lmEval?.requiresEnv ?? [], ...e.custom?.requiresEnv ?? []];
+  return { secret: config.secretEnv, declared: [...new Set(required)].filter((n) => !publicEnv.includes(n)) };
+}
+function harmless(v) {
+  if (/^[\d.eE+-]+$/.test(v) || /^(true|false|yes|no)$/i.test(v)) return true;
+  return /^(\/|~\/)\S*$/.test(v) && existsSync9(v.replace(/^~(?=\/)/, process.env.HOME ?? "~"));
+}
+function collectSecrets(env2, tokens, names2) {
+  const n = Array.isArray(names2) ? { secret: names2, declared: [] } : names2;
   const values = /* @__PURE__ */ new Set();
   const tooShort = [];
-  const add = (name, v, explicit) => {
+  const add = (name, v, explicit, named = explicit) => {
     if (!v) return;
-    if (!explicit && (/^[\d.eE+-]+$/.test(v) || /^(true|false|yes|no)$/i.test(v))) return;
+    if (!explicit && harmless(v)) return;
     if (v.length >= MIN_SECRET_LENGTH) values.add(v);
-    else if (explicit) tooShort.push(name);
+    else if (named && !tooShort.includes(name)) tooShort.push(name);
   };
   tokens.forEach((t, i) => add(`token ${i + 1}`, t, true));
-  for (const n of secretNames) add(n, env2[n], true);
-  for (const [n, v] of Object.entries(env2)) if (SECRET_NAME.test(n)) add(n, v, false);
+  for (const name of n.secret) add(name, env2[name], true);
+  for (const name of n.declared) if (!n.secret.includes(name)) add(name, env2[name], false, true);
+  for (const [name, v] of Object.entries(env2)) {
+    if (SECRET_NAME.test(name) && !n.secret.includes(name) && !n.declared.includes(name)) add(name, v, false);
+  }
   return { values: [...values].sort((a, b) => b.length - a.length), tooShort };
 }
-function runSecrets(env2, tokens, secretNames, warn) {
-  const s = collectSecrets(env2, tokens, secretNames);
+function runSecrets(env2, tokens, names2, warn) {
+  const s = collectSecrets(env2, tokens, names2);
   if (s.tooShort.length) warn(`not redacted (shorter than ${MIN_SECRET_LENGTH} characters, replacing them would mangle the logs): ${s.tooShort.join(", ")}`);
+  const needles = secretForms(s.values);
+  const redact = redactorOf(needles);
   const sweep = (dir) => {
-    const swept = sweepDir(dir, s.values);
-    if (swept.length) warn(`redacted secret values in ${swept.length} file(s) the stages wrote: ${swept.slice(0, 5).join(", ")}`);
+    const r = sweepDir(dir, s.values);
+    const names3 = (list) => list.slice(0, 5).map(redact).join(", ");
+    if (r.changed.length) warn(`redacted secret values in ${r.changed.length} file(s) the stages wrote: ${names3(r.changed)}`);
+    if (r.unswept.length) warn(`not swept for secrets (too big, or changed while read; left out of the artifact): ${names3(r.unswept)}`);
   };
-  return { values: s.values, redact: createRedactor(s.values), sweep };
+  return { values: s.values, redact, redactBytes: (buf) => redactNeedles(buf, needles), sweep };
 }
 function createRedactor(values) {
-  if (values.length === 0) return (s) => s;
+  return redactorOf(secretForms(values));
+}
+function redactorOf(needles) {
+  if (needles.length === 0) return (s) => s;
   return (s) => {
     let out = s;
-    for (const v of values) if (out.includes(v)) out = out.split(v).join("***");
+    for (const v of needles) if (out.includes(v)) out = out.split(v).join("***");
     return out;
   };
 }
@@ -25502,9 +25709,9 @@ function redactDeep(value2, redact) {
   }
   return value2;
 }
-function redactBuffer(buf, values) {
+function redactNeedles(buf, needles) {
   let out = buf;
-  for (const v of values) {
+  for (const v of needles) {
     const needle = Buffer.from(v, "utf8");
     let at = out.indexOf(needle);
     if (at < 0) continue;
@@ -25521,45 +25728,54 @@ function redactBuffer(buf, values) {
   return out;
 }
 function sweepDir(dir, values) {
-  if (values.length === 0) return [];
   const changed = [];
+  const unswept = [];
+  if (values.length === 0) return { changed, unswept };
+  const needles = secretForms(values);
   const walk = (d) => {
-    let entries;
+    let entries2;
     try {
-      entries = readdirSync5(d, { withFileTypes: true });
+      entries2 = readdirSync6(d, { withFileTypes: true });
     } catch {
       return;
     }
-    for (const e of entries) {
-      const p = path10.join(d, e.name);
+    for (const e of entries2) {
+      const p = path11.join(d, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) {
+        const read = readRegularFile(p, MAX_SWEPT_FILE);
+        if (!("data" in read)) {
+          if (read.size !== void 0) unswept.push(path11.relative(dir, p));
+          continue;
+        }
+        const clean = redactNeedles(read.data, needles);
+        if (clean === read.data) continue;
+        const tmp = `${p}.${process.pid}.swept`;
         try {
-          if (statSync6(p).size > MAX_SWEPT_FILE) continue;
-          const buf = readFileSync5(p);
-          const clean = redactBuffer(buf, values);
-          if (clean !== buf) {
-            writeFileSync3(p, clean);
-            changed.push(path10.relative(dir, p));
-          }
+          writeFileSync3(tmp, clean, { flag: "wx" });
+          renameSync3(tmp, p);
+          changed.push(path11.relative(dir, p));
         } catch {
+          rmSync2(tmp, { force: true });
+          unswept.push(path11.relative(dir, p));
         }
       }
     }
   };
   walk(dir);
-  return changed;
+  return { changed, unswept };
 }
 function createStreamRedactor(values) {
-  const redact = createRedactor(values);
-  const keep = Math.max(0, ...values.map((v) => v.length)) - 1;
+  const needles = secretForms(values);
+  const redact = redactorOf(needles);
+  const keep = Math.max(0, ...needles.map((v) => v.length)) - 1;
   let held = "";
   const decoder = new StringDecoder2("utf8");
   return {
     push(chunk) {
       const text = held + decoder.write(chunk);
       let cut = Math.max(text.lastIndexOf("\n"), text.lastIndexOf("\r")) + 1;
-      if (text.length - cut > 4096) cut = safeCut(text, Math.max(cut, text.length - keep), values);
+      if (text.length - cut > 4096) cut = safeCut(text, Math.max(cut, text.length - keep), needles);
       held = text.slice(cut);
       return Buffer.from(redact(text.slice(0, cut)), "utf8");
     },
@@ -25585,38 +25801,41 @@ function safeCut(text, cut, values) {
 }
 
 // src/pipeline/stage-output.ts
-function openLog(path34, notes) {
+function openLog(path36, notes) {
   try {
-    mkdirSync3(dirname6(path34), { recursive: true });
-    const log = createWriteStream(path34, { flags: "a" });
-    log.on("error", (e) => notes.push(`log file ${path34} not written: ${errorMessage(e)}`));
+    mkdirSync4(dirname6(path36), { recursive: true });
+    const log = createWriteStream(path36, { flags: "a" });
+    log.on("error", (e) => notes.push(`log file ${path36} not written: ${errorMessage(e)}`));
     return log;
   } catch (e) {
-    notes.push(`log file ${path34} not written: ${errorMessage(e)}`);
+    notes.push(`log file ${path36} not written: ${errorMessage(e)}`);
     return void 0;
   }
 }
-function note(path34, text) {
+function note(path36, text) {
   try {
-    mkdirSync3(dirname6(path34), { recursive: true });
-    appendFileSync2(path34, `[accuracy-gate] ${text}
+    mkdirSync4(dirname6(path36), { recursive: true });
+    appendFileSync2(path36, `[accuracy-gate] ${text}
 `);
   } catch {
   }
 }
-function readOutput(sources, log, onLine, secrets) {
+function readOutput(sources, log, onLine, secrets, onShown) {
   let paused = false;
   let openPipes = sources.length;
   let resolveClosed;
   const closed = new Promise((r) => resolveClosed = r);
   if (openPipes === 0) resolveClosed();
   const redactors = sources.map(() => secrets?.length ? createStreamRedactor(secrets) : void 0);
+  const shown = sources.map(() => onShown ? createLineSplitter(onShown) : void 0);
   const splitters = sources.map((source, i) => {
     const splitter = createLineSplitter(onLine);
     const redactor = redactors[i];
     source.on("data", (chunk) => {
       splitter.push(chunk);
-      if (log && !log.destroyed && !log.write(redactor ? redactor.push(chunk) : chunk) && !paused) {
+      const clean = redactor ? redactor.push(chunk) : chunk;
+      shown[i]?.push(clean);
+      if (log && !log.destroyed && !log.write(clean) && !paused) {
         paused = true;
         for (const s of sources) s.pause();
         log.once("drain", () => {
@@ -25643,7 +25862,14 @@ function readOutput(sources, log, onLine, secrets) {
     },
     end: () => {
       for (const s of splitters) s.end();
-      for (const r of redactors) if (r && log && !log.destroyed) log.write(r.end());
+      redactors.forEach((r, i) => {
+        const rest = r?.end();
+        if (rest?.length) {
+          shown[i]?.push(rest);
+          if (log && !log.destroyed) log.write(rest);
+        }
+        shown[i]?.end();
+      });
     }
   };
 }
@@ -25724,15 +25950,24 @@ function runStage(spec, graceMs, registry, echo) {
   let resolveDone;
   const done = new Promise((r) => resolveDone = r);
   let lineError;
-  const onLine = (line) => {
+  const guarded = (fn) => (line) => {
     try {
-      spec.onLine?.(line);
-      echo?.(line);
+      fn?.(line);
     } catch (e) {
       lineError ??= errorMessage(e);
     }
   };
-  const output = readOutput([child.stdout, child.stderr].filter((s) => !!s), log, onLine, spec.secrets);
+  const onShown = spec.onShownLine || echo ? (line) => {
+    spec.onShownLine?.(line);
+    echo?.(line);
+  } : void 0;
+  const output = readOutput(
+    [child.stdout, child.stderr].filter((s) => !!s),
+    log,
+    guarded(spec.onLine),
+    spec.secrets,
+    onShown && guarded(onShown)
+  );
   const killGroup = () => killing ??= terminateGroup(pgid, graceMs);
   const timer = spec.timeoutMs !== void 0 && spec.timeoutMs > 0 ? setTimeout(() => stop({ kind: "timeout", reason: `timed out after ${formatMillis(spec.timeoutMs)}` }), spec.timeoutMs) : void 0;
   function stop(cause) {
@@ -25832,13 +26067,34 @@ var Runner = class {
 };
 
 // src/pipeline/run-gate.ts
-import { existsSync as existsSync18 } from "node:fs";
-import * as path25 from "node:path";
+import { existsSync as existsSync19 } from "node:fs";
+import * as path27 from "node:path";
+
+// src/engine/acknowledge.ts
+function acknowledgmentLine(a) {
+  return `FAIL acknowledged by @${a.by} (${a.permission}): label ${a.label} applied to PR #${a.pr} at ${a.at}; the step passes. The label is re-checked on every run: each push is gated again, and removing the label makes the next FAIL fail the step`;
+}
+function applyAcknowledgment(result3, ack) {
+  if (!ack) return { result: result3 };
+  if (result3.verdict === "pass") return { result: result3 };
+  if (result3.verdict !== "fail") {
+    const note2 = `label ${ack.label} (applied by @${ack.by}) does not acknowledge this result: only a FAIL is acknowledged, never ${result3.verdict.toUpperCase()}`;
+    return { result: { ...result3, warnings: [...result3.warnings ?? [], note2] }, note: note2 };
+  }
+  return {
+    result: {
+      ...result3,
+      headline: `${result3.headline} (acknowledged by @${ack.by}: label ${ack.label})`,
+      warnings: [...result3.warnings ?? [], acknowledgmentLine(ack)],
+      acknowledged: ack
+    }
+  };
+}
 
 // src/pipeline/cache-stages.ts
-import * as path18 from "node:path";
-import { existsSync as existsSync13, mkdtempSync, readFileSync as readFileSync9, rmSync as rmSync3, writeFileSync as writeFileSync5 } from "node:fs";
-import * as os2 from "node:os";
+import * as path21 from "node:path";
+import { existsSync as existsSync14, mkdtempSync, readFileSync as readFileSync9, rmSync as rmSync4, writeFileSync as writeFileSync6 } from "node:fs";
+import * as os3 from "node:os";
 
 // src/pipeline/child-env.ts
 var SCRUBBED_NAMES = /* @__PURE__ */ new Set([
@@ -25874,7 +26130,7 @@ function childEnv(base, extra, secrets = []) {
 }
 
 // src/pipeline/stage-exec.ts
-import * as path13 from "node:path";
+import * as path14 from "node:path";
 
 // src/pipeline/heartbeat.ts
 function createHeartbeat(opts) {
@@ -25957,12 +26213,12 @@ function clock(seconds2, hours = false) {
 }
 
 // src/pipeline/plan.ts
-import * as path12 from "node:path";
+import * as path13 from "node:path";
 
 // src/pipeline/launch-env.ts
 import { createServer } from "node:net";
-import { readFileSync as readFileSync6, statSync as statSync7 } from "node:fs";
-import * as path11 from "node:path";
+import { readFileSync as readFileSync5, statSync as statSync6 } from "node:fs";
+import * as path12 from "node:path";
 var LAUNCH_NAMES = ["NPROC_PER_NODE", "MASTER_PORT"];
 function gpuCount(gpus2) {
   return gpus2.split(",").filter((g) => g.trim() !== "").length;
@@ -26007,10 +26263,10 @@ function requestedRanks(cmd, workdir) {
   if (own !== void 0) return { ranks: own, where: "the command" };
   for (const word of text.split(/\s+/)) {
     if (!/\.(sh|bash)$/.test(word) || word.includes("{") || word.includes("$")) continue;
-    const file = path11.resolve(workdir, word);
+    const file = path12.resolve(workdir, word);
     try {
-      if (!statSync7(file).isFile() || statSync7(file).size > 1024 * 1024) continue;
-      const n = ranksIn(readFileSync6(file, "utf8"));
+      if (!statSync6(file).isFile() || statSync6(file).size > 1024 * 1024) continue;
+      const n = ranksIn(readFileSync5(file, "utf8"));
       if (n !== void 0) return { ranks: n, where: word };
     } catch {
     }
@@ -26092,13 +26348,13 @@ function scopedEnvNames(config) {
   return [.../* @__PURE__ */ new Set([...e.mtbench?.requiresEnv ?? [], ...e.lmEval?.requiresEnv ?? [], ...e.custom?.requiresEnv ?? []])];
 }
 function renderPlan(p) {
-  const runDir = path12.join(p.root, "<YYYYmmdd_HHMMSS>");
+  const runDir = path13.join(p.root, "<YYYYmmdd_HHMMSS>");
   const lines = [`plan for ${p.config.name}: workdir ${p.workdir}, result dir ${runDir}, model ${p.model}`];
   let n = 0;
   for (const s of plannedStages(p.config, p.stages)) {
     n++;
     const arm2 = s.role === "original" ? void 0 : p.config.arms[s.role];
-    const output = arm2 ? path12.resolve(runDir, arm2.output) : p.model;
+    const output = arm2 ? path13.resolve(runDir, arm2.output) : p.model;
     const values = { model: p.model, output, checkpoint: output, model_id: p.config.evaluations.mtbench?.modelId === "auto" ? "" : "<model id>", arm: s.role, result_dir: runDir };
     let command2;
     try {
@@ -26132,7 +26388,7 @@ function stageConfigEnv(config, s) {
 }
 
 // src/pipeline/log-tail.ts
-import { closeSync as closeSync4, openSync as openSync4, readSync as readSync4, fstatSync } from "node:fs";
+import { closeSync as closeSync5, openSync as openSync5, readSync as readSync5, fstatSync as fstatSync2 } from "node:fs";
 var TAIL_LINES = 30;
 var TAIL_BYTES = 64 * 1024;
 var MAX_LINE2 = 300;
@@ -26147,21 +26403,21 @@ function tailLines(text, max = TAIL_LINES) {
   }
   return out.slice(-max);
 }
-function readLogTail(file, max = TAIL_LINES) {
+function readLogTail(file, max = TAIL_LINES, redact = (t) => t) {
   let fd;
   try {
-    fd = openSync4(file, "r");
-    const size = fstatSync(fd).size;
+    fd = openSync5(file, "r");
+    const size = fstatSync2(fd).size;
     const len = Math.min(size, TAIL_BYTES);
     const buf = Buffer.alloc(len);
-    readSync4(fd, buf, 0, len, size - len);
+    readSync5(fd, buf, 0, len, size - len);
     let text = buf.toString("utf8");
     if (size > len) text = text.slice(text.indexOf("\n") + 1);
-    return tailLines(text, max);
+    return tailLines(redact(text), max).map(redact);
   } catch {
     return void 0;
   } finally {
-    if (fd !== void 0) closeSync4(fd);
+    if (fd !== void 0) closeSync5(fd);
   }
 }
 var CAUSES = [
@@ -26195,7 +26451,7 @@ function classifyCause(lines) {
 // src/pipeline/stage-exec.ts
 async function execStage(ctx, s) {
   const { deps } = ctx;
-  const logFile = path13.join(ctx.dir, s.logName);
+  const logFile = path14.join(ctx.dir, s.logName);
   const expanded = expandCommand(s.command, s.placeholders);
   const launch = s.gpus ? await launchEnv(s.id, s.gpus, s.env, deps.env) : void 0;
   if (launch) deps.log.info(`${s.title}: ${describeLaunch(launch.values)}`);
@@ -26208,7 +26464,6 @@ async function execStage(ctx, s) {
   let running;
   const redact = createRedactor(ctx.secretValues ?? []);
   const onLine = (line) => {
-    deps.echo?.(redact(line), s.id);
     for (const ev of tracker.feed(line)) {
       if (ev.kind === "progress") heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
       else if (ev.kind === "loss") heartbeat.onLoss(ev.point.step, ev.point.loss);
@@ -26225,7 +26480,9 @@ async function execStage(ctx, s) {
       logFile,
       secrets: ctx.secretValues,
       timeoutMs: s.timeoutMinutes ? s.timeoutMinutes * 6e4 : void 0,
-      onLine
+      onLine,
+      // The console gets lines split from the redacted stream (a secret is never shown in halves).
+      ...deps.echo ? { onShownLine: (line) => deps.echo?.(line, s.id) } : {}
     });
     s.onStart?.(running);
     const outcome = await running.done;
@@ -26245,7 +26502,7 @@ async function execStage(ctx, s) {
       log: s.logName
     };
     if (outcome.status === "failed" || outcome.status === "timeout") {
-      const tail = readLogTail(logFile)?.map(redact);
+      const tail = readLogTail(logFile, void 0, redact);
       if (tail?.length) {
         record2.tail = tail;
         const cause = classifyCause(tail);
@@ -26272,8 +26529,8 @@ function notRun(ctx, id, title, reason) {
 
 // src/pipeline/cache-identity.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync9, readdirSync as readdirSync6, readFileSync as readFileSync7, statSync as statSync8 } from "node:fs";
-import * as path14 from "node:path";
+import { existsSync as existsSync10, lstatSync, readdirSync as readdirSync7, readFileSync as readFileSync6, readlinkSync as readlinkSync2, statSync as statSync7 } from "node:fs";
+import * as path15 from "node:path";
 var MODEL_CONTENT = /\.(json|jsonl|txt|model|yaml|yml)$/i;
 var MAX_HASHED = 64 * 1024 * 1024;
 var SCRIPT_WORD = /[\w.\-/]+\.(?:sh|py|json|yaml|yml)\b/g;
@@ -26281,14 +26538,14 @@ var SCRIPT_FILE = /\.(?:sh|bash|py|mjs|cjs|js|json|yaml|yml)$/;
 var short = (h) => h.digest("hex").slice(0, 16);
 function statOrThrow(file, what) {
   try {
-    return statSync8(file);
+    return statSync7(file);
   } catch (e) {
     throw new Error(`${what} ${file} cannot be read: ${errorMessage(e)}`);
   }
 }
 function readOrThrow(file) {
   try {
-    return readFileSync7(file);
+    return readFileSync6(file);
   } catch (e) {
     throw new Error(`${file} cannot be read: ${errorMessage(e)}`);
   }
@@ -26299,15 +26556,19 @@ function modelIdentity(dir) {
   const walk = (d, rel) => {
     let names2;
     try {
-      names2 = readdirSync6(d).sort();
+      names2 = readdirSync7(d).sort();
     } catch (e) {
       throw new Error(`the model dir ${d} cannot be listed: ${errorMessage(e)}`);
     }
     for (const name of names2) {
       if (name === ".git" || name === ".cache") continue;
-      const full = path14.join(d, name);
+      const full = path15.join(d, name);
+      const r = path15.join(rel, name);
+      if (!existsSync10(full) && lstatSync(full, { throwIfNoEntry: false })?.isSymbolicLink()) {
+        h.update(`${r}\0-> ${readlinkSync2(full)}\0`);
+        continue;
+      }
       const st = statOrThrow(full, "the model file");
-      const r = path14.join(rel, name);
       if (st.isDirectory()) walk(full, r);
       else {
         h.update(`${r}\0${st.size}\0${Math.trunc(st.mtimeMs)}\0`);
@@ -26330,7 +26591,7 @@ function commandWords(cmd) {
 }
 function existingFile(p) {
   try {
-    return statSync8(p).isFile();
+    return statSync7(p).isFile();
   } catch {
     return false;
   }
@@ -26338,31 +26599,31 @@ function existingFile(p) {
 function commandFiles(commands, workdir) {
   const found = /* @__PURE__ */ new Set();
   const add = (word, dir) => {
-    const p = path14.resolve(dir, word);
+    const p = path15.resolve(dir, word);
     if (found.has(p) || !existingFile(p)) return false;
     found.add(p);
     return true;
   };
   const scripts = [];
   for (const c of commands) {
-    for (const w of commandWords(c)) if (SCRIPT_FILE.test(w) && add(w, workdir) && /\.(sh|bash|py)$/.test(w)) scripts.push(path14.resolve(workdir, w));
+    for (const w of commandWords(c)) if (SCRIPT_FILE.test(w) && add(w, workdir) && /\.(sh|bash|py)$/.test(w)) scripts.push(path15.resolve(workdir, w));
   }
   for (const s of scripts) {
     const text = readOrThrow(s).toString("utf8");
-    for (const w of text.match(SCRIPT_WORD) ?? []) add(w, workdir) || add(w, path14.dirname(s));
+    for (const w of text.match(SCRIPT_WORD) ?? []) add(w, workdir) || add(w, path15.dirname(s));
   }
   return [...found].sort();
 }
 function judgeIdentity(mt, workdir, env2) {
   const h = createHash3("sha256");
-  const judgments = path14.resolve(workdir, mt.judgments);
-  const judge = path14.basename(judgments).replace(/_(single|pair)\.jsonl$/, "");
+  const judgments = path15.resolve(workdir, mt.judgments);
+  const judge = path15.basename(judgments).replace(/_(single|pair)\.jsonl$/, "");
   h.update(`judge=${judge}\0`);
-  const bench = path14.dirname(path14.dirname(judgments));
-  const llmJudge = path14.dirname(path14.dirname(bench));
-  const files = [path14.resolve(workdir, mt.questions), path14.join(bench, "reference_answer", `${judge}.jsonl`), path14.join(path14.dirname(bench), "judge_prompts.jsonl")];
-  if (path14.basename(path14.dirname(judgments)) === "model_judgment" && existsSync9(llmJudge)) {
-    for (const name of readdirSync6(llmJudge).sort()) if (name.endsWith(".py")) files.push(path14.join(llmJudge, name));
+  const bench = path15.dirname(path15.dirname(judgments));
+  const llmJudge = path15.dirname(path15.dirname(bench));
+  const files = [path15.resolve(workdir, mt.questions), path15.join(bench, "reference_answer", `${judge}.jsonl`), path15.join(path15.dirname(bench), "judge_prompts.jsonl")];
+  if (path15.basename(path15.dirname(judgments)) === "model_judgment" && existsSync10(llmJudge)) {
+    for (const name of readdirSync7(llmJudge).sort()) if (name.endsWith(".py")) files.push(path15.join(llmJudge, name));
   }
   hashFiles(h, files, workdir);
   for (const name of [.../* @__PURE__ */ new Set([...mt.requiresEnv, ...Object.keys(mt.env)])].sort()) {
@@ -26373,9 +26634,9 @@ function judgeIdentity(mt, workdir, env2) {
 }
 function hashFiles(h, files, base) {
   for (const f2 of files) {
-    const rel = base ? path14.relative(base, f2) : f2;
-    h.update(`${base && !rel.startsWith("..") && !path14.isAbsolute(rel) ? rel : f2}\0`);
-    if (!existsSync9(f2)) {
+    const rel = base ? path15.relative(base, f2) : f2;
+    h.update(`${base && !rel.startsWith("..") && !path15.isAbsolute(rel) ? rel : f2}\0`);
+    if (!existsSync10(f2)) {
       h.update("missing\0");
       continue;
     }
@@ -26392,9 +26653,189 @@ function filesPart(files, base) {
 }
 
 // src/pipeline/preflight.ts
-import { accessSync as accessSync2, constants, existsSync as existsSync10, readdirSync as readdirSync7, statfsSync, statSync as statSync9 } from "node:fs";
+import { accessSync as accessSync2, constants as constants2, existsSync as existsSync11, readdirSync as readdirSync8, statfsSync, statSync as statSync8 } from "node:fs";
 import { spawnSync } from "node:child_process";
-import * as path15 from "node:path";
+import * as path17 from "node:path";
+
+// src/pipeline/gpu-lock.ts
+import { randomBytes } from "node:crypto";
+import { linkSync, lstatSync as lstatSync2, mkdirSync as mkdirSync5, readFileSync as readFileSync7, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync4 } from "node:fs";
+import * as os2 from "node:os";
+import * as path16 from "node:path";
+function holderDead(h) {
+  if (h.host !== os2.hostname()) return false;
+  if (h.pid === process.pid) return false;
+  try {
+    process.kill(h.pid, 0);
+  } catch (e) {
+    if (e.code !== "EPERM") return true;
+  }
+  const start = procStartTime(h.pid);
+  if (start === void 0) return false;
+  if (h.pidStart !== void 0 && start !== h.pidStart) return true;
+  return zombie(h.pid);
+}
+function zombie(pid) {
+  try {
+    const stat = readFileSync7(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
+function readHolder(file) {
+  try {
+    const h = JSON.parse(readFileSync7(file, "utf8"));
+    return h && typeof h.pid === "number" && typeof h.token === "string" ? h : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function lockPathProblem(file) {
+  let st;
+  try {
+    st = lstatSync2(file);
+  } catch {
+    return void 0;
+  }
+  const fix = "the gate never removes or moves what it did not write: point lock.file at a path of its own";
+  if (st.isDirectory()) return `lock.file: ${file} is a directory, not a lock file; ${fix}`;
+  if (!st.isFile()) return `lock.file: ${file} exists and is not a regular file; ${fix}`;
+  if (!readHolder(file)) return `lock.file: ${file} exists and is not a lock written by accuracy-gate; ${fix} (or remove that file yourself if it is yours)`;
+  return void 0;
+}
+function tryCreate(file, holder) {
+  const tmp = `${file}.${process.pid}.${holder.token}.tmp`;
+  writeFileSync4(tmp, `${JSON.stringify(holder)}
+`);
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if (e.code === "EEXIST") return false;
+    throw e;
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+    }
+  }
+}
+function breakStale(file, stale) {
+  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
+  try {
+    renameSync4(file, aside);
+  } catch {
+    return;
+  }
+  const moved = readHolder(aside);
+  if (moved && moved.token !== stale.token) {
+    try {
+      linkSync(aside, file);
+    } catch {
+    }
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+  }
+}
+function describe2(h, file) {
+  if (!h) return `(unreadable holder) in ${file}`;
+  return `pid ${h.pid}${h.host !== os2.hostname() ? ` on ${h.host}` : ""}${h.what ? ` (${h.what})` : ""} since ${h.since}`;
+}
+async function acquireGpuLock(opts) {
+  const started = Date.now();
+  const pollMs = opts.pollMs ?? 1e3;
+  const holder = {
+    pid: process.pid,
+    host: os2.hostname(),
+    since: (/* @__PURE__ */ new Date()).toISOString(),
+    token: randomBytes(8).toString("hex"),
+    ...procStartTime(process.pid) !== void 0 ? { pidStart: procStartTime(process.pid) } : {},
+    ...opts.what ? { what: opts.what } : {}
+  };
+  mkdirSync5(path16.dirname(opts.file), { recursive: true });
+  let lastLine = -Infinity;
+  let wake;
+  opts.cancel?.onCancel(() => wake?.());
+  const sleep2 = (ms) => new Promise((resolve27) => {
+    const timer = setTimeout(resolve27, ms);
+    wake = () => {
+      clearTimeout(timer);
+      resolve27();
+    };
+  });
+  for (; ; ) {
+    if (opts.cancel?.cancelled) return { ok: false, reason: "cancelled while waiting for the GPU lock", cancelled: true };
+    holder.since = (/* @__PURE__ */ new Date()).toISOString();
+    if (tryCreate(opts.file, holder)) {
+      const waitedMs = Date.now() - started;
+      return { ok: true, waitedMs, release: () => releaseGpuLock(opts.file, holder.token) };
+    }
+    const current = readHolder(opts.file);
+    if (current && holderDead(current)) {
+      opts.log(`GPU lock ${opts.file}: breaking the stale lock of ${describe2(current, opts.file)} (that process is gone)`);
+      breakStale(opts.file, current);
+      continue;
+    }
+    if (!current) {
+      const foreign = lockPathProblem(opts.file);
+      if (foreign) return { ok: false, cancelled: false, reason: foreign };
+      continue;
+    }
+    const waited = Date.now() - started;
+    if (waited >= opts.timeoutMs) {
+      return {
+        ok: false,
+        cancelled: false,
+        reason: `gave up after ${formatMillis(waited)} waiting for the GPU lock ${opts.file} held by ${describe2(current, opts.file)}`
+      };
+    }
+    if (waited - lastLine >= opts.heartbeatMs) {
+      lastLine = waited;
+      opts.log(`waiting for the GPU lock held by ${describe2(current, opts.file)} (${opts.file}; waited ${Math.round(waited / 1e3)} s)`);
+    }
+    await sleep2(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
+  }
+}
+function releaseGpuLock(file, token) {
+  try {
+    if (readHolder(file)?.token === token) unlinkSync(file);
+  } catch {
+  }
+}
+async function lockGpus(ctx) {
+  const { lock } = ctx.config;
+  const none = { ok: true, release: () => {
+  } };
+  if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
+  const file = path16.resolve(ctx.workdir, expandHome(lock.file));
+  const { log } = ctx.deps;
+  let attempt;
+  try {
+    attempt = await acquireGpuLock({
+      file,
+      timeoutMs: lock.timeoutMinutes * 6e4,
+      heartbeatMs: ctx.deps.heartbeatMs,
+      log: (line) => log.info(line),
+      cancel: ctx.deps.cancel,
+      what: `gate ${ctx.config.name}, run ${ctx.runId}`
+    });
+  } catch (e) {
+    log.warn(`GPU lock ${file} not taken (${errorMessage(e)}); running without it`);
+    return none;
+  }
+  if (attempt.ok) {
+    if (attempt.waitedMs >= 1e3) log.info(`GPU lock ${file} taken after waiting ${Math.round(attempt.waitedMs / 1e3)} s`);
+    return { ok: true, release: attempt.release };
+  }
+  if (attempt.cancelled) return none;
+  log.error(attempt.reason);
+  ctx.problems.push({ source: "gpu-lock", message: attempt.reason });
+  return { ok: false, release: () => {
+  } };
+}
 
 // src/pipeline/launch-check.ts
 function launchWarnings(config, planned, workdir, env2) {
@@ -26467,6 +26908,10 @@ function preflight(input) {
   checkJudgments(input, planned, dedup);
   checkDisk(input, planned, warnings);
   warnings.push(...launchWarnings(input.config, planned, input.workdir, input.env));
+  if (input.config.lock.enabled && planned.length > 0) {
+    const lock = lockPathProblem(path17.resolve(input.workdir, expandHome(input.config.lock.file)));
+    if (lock) dedup.push(lock);
+  }
   return { problems: dedup, warnings };
 }
 function detectGpuIds(env2) {
@@ -26476,15 +26921,15 @@ function detectGpuIds(env2) {
   return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
 }
 function checkModel(model, problems, warnings) {
-  let isDir2 = false;
+  let isDir3 = false;
   try {
-    isDir2 = statSync9(model).isDirectory();
+    isDir3 = statSync8(model).isDirectory();
   } catch {
     problems.push(`model: ${model} does not exist`);
     return;
   }
-  if (!isDir2) problems.push(`model: ${model} is not a directory`);
-  else if (!existsSync10(path15.join(model, "config.json"))) {
+  if (!isDir3) problems.push(`model: ${model} is not a directory`);
+  else if (!existsSync11(path17.join(model, "config.json"))) {
     warnings.push(`model: ${model} has no config.json; it does not look like a Hugging Face checkpoint`);
   }
 }
@@ -26503,10 +26948,10 @@ function checkGpus(input, problems) {
 function checkJudgments(input, planned, problems) {
   const mt = input.config.evaluations.mtbench;
   if (!mt?.enabled || !planned.some((s) => s.key === "evaluations.mtbench")) return;
-  const dir = path15.dirname(path15.resolve(input.workdir, mt.judgments));
+  const dir = path17.dirname(path17.resolve(input.workdir, mt.judgments));
   const existing = nearestExisting(dir);
   try {
-    accessSync2(existing, constants.W_OK);
+    accessSync2(existing, constants2.W_OK);
   } catch {
     problems.push(`evaluations.mtbench.judgments: ${existing === dir ? dir : `${existing} (the nearest existing parent of ${dir})`} is not writable`);
   }
@@ -26531,9 +26976,9 @@ function gib(n) {
 function dirBytes(dir, depth = 2) {
   let total = 0;
   try {
-    for (const e of readdirSync7(dir, { withFileTypes: true })) {
-      const p = path15.join(dir, e.name);
-      if (e.isFile()) total += statSync9(p).size;
+    for (const e of readdirSync8(dir, { withFileTypes: true })) {
+      const p = path17.join(dir, e.name);
+      if (e.isFile()) total += statSync8(p).size;
       else if (e.isDirectory() && depth > 1) total += dirBytes(p, depth - 1);
     }
   } catch {
@@ -26542,7 +26987,7 @@ function dirBytes(dir, depth = 2) {
 }
 function nearestExisting(p) {
   let cur = p;
-  while (!existsSync10(cur) && path15.dirname(cur) !== cur) cur = path15.dirname(cur);
+  while (!existsSync11(cur) && path17.dirname(cur) !== cur) cur = path17.dirname(cur);
   return cur;
 }
 var INTERPRETERS = /* @__PURE__ */ new Set(["bash", "sh", "python", "python3", "torchrun", "node", "accelerate", "deepspeed"]);
@@ -26555,8 +27000,8 @@ function commandProblem2(cmd, workdir, env2) {
   const prog = words[0];
   if (!prog || prog.includes("{") || prog.includes("$") || SHELL_WORDS.has(prog)) return void 0;
   if (prog.includes("/")) {
-    const file = path15.resolve(workdir, prog);
-    if (!existsSync10(file)) return `${prog} not found in ${workdir}`;
+    const file = path17.resolve(workdir, prog);
+    if (!existsSync11(file)) return `${prog} not found in ${workdir}`;
     return void 0;
   }
   if (!onPath(prog, env2)) return `${prog}: command not found on PATH`;
@@ -26564,7 +27009,7 @@ function commandProblem2(cmd, workdir, env2) {
   const script = words.slice(1).find((w) => !w.startsWith("-"));
   if (!script || script.includes("{") || script.includes("$") || !/\.(sh|py|js|mjs)$/.test(script)) return void 0;
   if (words.slice(1, words.indexOf(script)).some((w) => w === "-m" || w === "-c")) return void 0;
-  if (!existsSync10(path15.resolve(workdir, script))) return `${script} not found in ${workdir}`;
+  if (!existsSync11(path17.resolve(workdir, script))) return `${script} not found in ${workdir}`;
   return void 0;
 }
 function firstCommandWords(cmd) {
@@ -26603,12 +27048,12 @@ function firstCommandWords(cmd) {
   return words;
 }
 function onPath(prog, env2) {
-  for (const dir of (env2.PATH ?? "").split(path15.delimiter)) {
+  for (const dir of (env2.PATH ?? "").split(path17.delimiter)) {
     if (!dir) continue;
     try {
-      const p = path15.join(dir, prog);
-      if (statSync9(p).isFile()) {
-        accessSync2(p, constants.X_OK);
+      const p = path17.join(dir, prog);
+      if (statSync8(p).isFile()) {
+        accessSync2(p, constants2.X_OK);
         return true;
       }
     } catch {
@@ -26694,16 +27139,16 @@ import { createHash as createHash4 } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
-  existsSync as existsSync11,
-  mkdirSync as mkdirSync4,
-  readdirSync as readdirSync8,
+  existsSync as existsSync12,
+  mkdirSync as mkdirSync6,
+  readdirSync as readdirSync9,
   readFileSync as readFileSync8,
-  renameSync as renameSync3,
-  rmSync as rmSync2,
-  statSync as statSync10,
-  writeFileSync as writeFileSync4
+  renameSync as renameSync5,
+  rmSync as rmSync3,
+  statSync as statSync9,
+  writeFileSync as writeFileSync5
 } from "node:fs";
-import * as path16 from "node:path";
+import * as path18 from "node:path";
 var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
 var MAX_CACHED_FILE = 64 * 1024 * 1024;
 var KEY_VERSION = 2;
@@ -26714,7 +27159,7 @@ function cacheKey(p) {
     spec: createHash4("sha256").update(JSON.stringify(p.spec)).digest("hex").slice(0, 16),
     model: modelIdentity(p.modelDir),
     fingerprint: createHash4("sha256").update(p.fingerprint).digest("hex").slice(0, 16),
-    files: filesPart([...p.files].sort().map((f2) => path16.resolve(p.cwd, f2)), p.cwd),
+    files: filesPart([...p.files].sort().map((f2) => path18.resolve(p.cwd, f2)), p.cwd),
     ...p.extra
   };
   const key = createHash4("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
@@ -26725,22 +27170,22 @@ function runFingerprint(command2, cwd, env2) {
   return execFileSync("bash", ["-c", command2], { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
 }
 function copySmall(src, dest) {
-  const st = statSync10(src);
+  const st = statSync9(src);
   if (st.isDirectory()) {
-    mkdirSync4(dest, { recursive: true });
-    for (const name of readdirSync8(src)) copySmall(path16.join(src, name), path16.join(dest, name));
+    mkdirSync6(dest, { recursive: true });
+    for (const name of readdirSync9(src)) copySmall(path18.join(src, name), path18.join(dest, name));
   } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
     cpSync(src, dest);
   }
 }
 function createCacheStore(dir) {
-  const root = path16.resolve(expandHome(dir));
+  const root = path18.resolve(expandHome(dir));
   return {
     dir: root,
     get(key) {
-      const entry = path16.join(root, key);
-      const metaFile = path16.join(entry, "meta.json");
-      if (!existsSync11(metaFile)) return void 0;
+      const entry = path18.join(root, key);
+      const metaFile = path18.join(entry, "meta.json");
+      if (!existsSync12(metaFile)) return void 0;
       try {
         const meta = JSON.parse(readFileSync8(metaFile, "utf8"));
         return meta.key === key ? { path: entry, meta } : void 0;
@@ -26749,39 +27194,39 @@ function createCacheStore(dir) {
       }
     },
     put(meta, files) {
-      mkdirSync4(root, { recursive: true });
-      const tmp = path16.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
+      mkdirSync6(root, { recursive: true });
+      const tmp = path18.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
       try {
-        mkdirSync4(tmp);
+        mkdirSync6(tmp);
         for (const [name, src] of Object.entries(files)) {
-          if (existsSync11(src)) copySmall(src, path16.join(tmp, name));
+          if (existsSync12(src)) copySmall(src, path18.join(tmp, name));
         }
-        writeFileSync4(path16.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
+        writeFileSync5(path18.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
 `);
-        const final = path16.join(root, meta.key);
-        if (existsSync11(final)) return false;
-        renameSync3(tmp, final);
+        const final = path18.join(root, meta.key);
+        if (existsSync12(final)) return false;
+        renameSync5(tmp, final);
         return true;
       } catch (e) {
-        if (existsSync11(path16.join(root, meta.key))) return false;
+        if (existsSync12(path18.join(root, meta.key))) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
-        rmSync2(tmp, { recursive: true, force: true });
+        rmSync3(tmp, { recursive: true, force: true });
       }
     }
   };
 }
 function restoreFromCache(entryPath, name, dest) {
-  const src = path16.join(entryPath, name);
-  if (!existsSync11(src)) return false;
-  mkdirSync4(path16.dirname(dest), { recursive: true });
+  const src = path18.join(entryPath, name);
+  if (!existsSync12(src)) return false;
+  mkdirSync6(path18.dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
   return true;
 }
 
 // src/pipeline/train-stage.ts
-import { existsSync as existsSync12 } from "node:fs";
-import * as path17 from "node:path";
+import { existsSync as existsSync13 } from "node:fs";
+import * as path20 from "node:path";
 
 // src/pipeline/early-abort.ts
 function createEarlyAbort(opts) {
@@ -26835,22 +27280,59 @@ function createEarlyAbort(opts) {
   };
 }
 
+// src/pipeline/output-freshness.ts
+import { statSync as statSync10 } from "node:fs";
+import * as path19 from "node:path";
+function identity(file) {
+  try {
+    const s = statSync10(file, { bigint: true });
+    return s.isFile() ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function snapshotOutput(dir, extra = []) {
+  const snap = /* @__PURE__ */ new Map();
+  for (const name of [...TRAINER_FILES, ...extra]) {
+    const id = identity(path19.join(dir, name));
+    if (id) snap.set(name, id);
+  }
+  return snap;
+}
+function compareOutput(dir, before, extra = []) {
+  const fresh = [];
+  const stale = [];
+  for (const name of [...TRAINER_FILES, ...extra]) {
+    const id = identity(path19.join(dir, name));
+    if (!id) continue;
+    (before.get(name) === id ? stale : fresh).push(name);
+  }
+  return { fresh, stale };
+}
+function evalDocsInOutput(template, docsPath, output) {
+  if (!template) return [];
+  const rel = path19.relative(output, docsPath(template));
+  return rel && !rel.startsWith("..") && !path19.isAbsolute(rel) ? [rel] : [];
+}
+
 // src/pipeline/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
-  return path17.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
+  return path20.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
 }
 function baselineRun(ctx) {
   const dir = ctx.outputs.baseline;
   if (!dir || !ctx.trained.baseline) return void 0;
   try {
-    const state = readTrainerOutput(dir);
+    const ignore = ctx.staleOutputs?.baseline ?? [];
+    const state = readTrainerOutput(dir, { ignore });
     if (state.curve.length > 0 && state.stepsUnknown === void 0) return state;
   } catch {
   }
   try {
     const hints = hintsFromCommand(ctx.config.arms.baseline.train);
-    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints } : { hints });
+    const ignore = ctx.staleOutputs?.baseline ?? [];
+    const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints, ignore } : { hints, ignore });
     if (run.stepsUnknown !== void 0) ctx.deps.log.info(`early abort: the baseline's loss steps cannot be established (${run.stepsUnknown})`);
     return run.curve.length > 0 && run.stepsUnknown === void 0 ? run : void 0;
   } catch {
@@ -26873,7 +27355,11 @@ async function trainArm(ctx, role) {
   }
   const output = armOutputDir(ctx, role);
   ctx.outputs[role] = output;
-  ctx.trainLogs[role] = path17.join(ctx.dir, trainLogName(arm2));
+  const { evalLoss } = ctx.config.evaluations;
+  const extra = evalLoss.enabled ? evalDocsInOutput(evalLoss.documents, (t) => armPath(t, { arm: role, slug: arm2.slug, output, result_dir: ctx.dir }), output) : [];
+  const before = snapshotOutput(output, extra);
+  if (before.size > 0) ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(", ")} from before this run; only what this run writes is read`);
+  ctx.trainLogs[role] = path20.join(ctx.dir, trainLogName(arm2));
   const quickAt = role === "candidate" && ctx.quick ? quickSteps(ctx) : void 0;
   if (role === "candidate" && ctx.quick && quickAt === void 0) {
     record(ctx, notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"));
@@ -26940,10 +27426,16 @@ async function trainArm(ctx, role) {
       }
     })
   );
-  record(ctx, rec);
-  ctx.trained[role] = outcome.status === "ok" && existsSync12(output);
-  if (outcome.status === "ok" && !existsSync12(output)) {
+  const { fresh, stale } = compareOutput(output, before, extra);
+  if (stale.length) (ctx.staleOutputs ??= {})[role] = stale;
+  const trainer = (names2) => names2.filter((n) => TRAINER_FILES.includes(n));
+  const wroteNothing = existsSync13(output) && trainer(fresh).length === 0 && trainer(stale).length > 0;
+  record(ctx, outcome.status === "ok" && wroteNothing ? { ...rec, status: "failed", reason: "exited 0 but wrote no output (only files from before this run)" } : rec);
+  ctx.trained[role] = outcome.status === "ok" && existsSync13(output) && !wroteNothing;
+  if (outcome.status === "ok" && !existsSync13(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
+  } else if (outcome.status === "ok" && wroteNothing) {
+    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(", ")}, unchanged while it ran)` });
   } else if (outcome.status !== "ok" && outcome.status !== "aborted") {
     ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
   }
@@ -26992,9 +27484,9 @@ function restoreBaseline(ctx, _allowWrite) {
   const mt = config.evaluations.mtbench;
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync13(path18.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync14(path21.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
-    const log = path18.join(ctx.dir, trainLogName(config.arms.baseline));
+    const log = path21.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
     restoreFromCache(b.path, "training.log", log);
     ctx.outputs.baseline = output;
@@ -27002,10 +27494,10 @@ function restoreBaseline(ctx, _allowWrite) {
     ctx.trained.baseline = true;
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ""})`;
-    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path18.basename(log) });
+    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path21.basename(log) });
     ctx.cacheHits.push("train-baseline");
     if (wantBaselineEval) {
-      restoreRows(ctx, "baseline", path18.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
+      restoreRows(ctx, "baseline", path21.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
       record(ctx, { id: "eval-baseline", title: stageTitle(evalStage("baseline"), config.arms), status: "cached", reason: why });
       use.evaluated.push("baseline");
       ctx.cacheHits.push("eval-baseline");
@@ -27013,8 +27505,8 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync13(path18.join(o.path, "mtbench-original.jsonl"))) {
-      restoreRows(ctx, "original", path18.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
+    if (o && existsSync14(path21.join(o.path, "mtbench-original.jsonl"))) {
+      restoreRows(ctx, "original", path21.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
       use.evaluated.push("original");
       ctx.cacheHits.push("eval-original");
@@ -27042,18 +27534,20 @@ function saveBaseline(ctx, result3, use) {
     }
   };
   const mt = ctx.config.evaluations.mtbench;
-  const tmp = mkdtempSync(path18.join(os2.tmpdir(), "accuracy-gate-cache-"));
+  const tmp = mkdtempSync(path21.join(os3.tmpdir(), "accuracy-gate-cache-"));
   const tmpRows = (role) => {
     const lines = ctx.judgmentLines[role];
     if (!lines) return void 0;
-    const file = path18.join(tmp, `${role}.jsonl`);
-    writeFileSync5(file, `${lines.join("\n")}
+    const file = path21.join(tmp, `${role}.jsonl`);
+    writeFileSync6(file, `${lines.join("\n")}
 `);
     return file;
   };
   try {
     const trainedHere = ctx.records.some((r) => r.id === "train-baseline" && r.status === "ok");
-    if (trainedHere && ctx.outputs.baseline && ctx.trainLogs.baseline) {
+    const stale = ctx.staleOutputs?.baseline;
+    if (stale?.length) ctx.deps.log.info(`cache: the baseline is not stored (${stale.join(", ")} in its output dir were not written by this run)`);
+    if (trainedHere && !stale?.length && ctx.outputs.baseline && ctx.trainLogs.baseline) {
       const needsEval = !!mt?.targets.includes("baseline");
       const rows2 = needsEval ? tmpRows("baseline") : void 0;
       if (!needsEval || rows2) {
@@ -27065,193 +27559,22 @@ function saveBaseline(ctx, result3, use) {
     const origRows = ctx.records.some((r) => r.id === "eval-original" && r.status === "ok") ? tmpRows("original") : void 0;
     if (origRows && use.originalKey) write(use.originalKey, { "mtbench-original.jsonl": origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
   } finally {
-    rmSync3(tmp, { recursive: true, force: true });
+    rmSync4(tmp, { recursive: true, force: true });
   }
-}
-
-// src/pipeline/gpu-lock.ts
-import { randomBytes } from "node:crypto";
-import { linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync10, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync6 } from "node:fs";
-import * as os3 from "node:os";
-import * as path19 from "node:path";
-function holderDead(h) {
-  if (h.host !== os3.hostname()) return false;
-  if (h.pid === process.pid) return false;
-  try {
-    process.kill(h.pid, 0);
-  } catch (e) {
-    if (e.code !== "EPERM") return true;
-  }
-  const start = procStartTime(h.pid);
-  if (start === void 0) return false;
-  if (h.pidStart !== void 0 && start !== h.pidStart) return true;
-  return zombie(h.pid);
-}
-function zombie(pid) {
-  try {
-    const stat = readFileSync10(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
-  }
-}
-function readHolder(file) {
-  try {
-    const h = JSON.parse(readFileSync10(file, "utf8"));
-    return h && typeof h.pid === "number" && typeof h.token === "string" ? h : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function tryCreate(file, holder) {
-  const tmp = `${file}.${process.pid}.${holder.token}.tmp`;
-  writeFileSync6(tmp, `${JSON.stringify(holder)}
-`);
-  try {
-    linkSync(tmp, file);
-    return true;
-  } catch (e) {
-    if (e.code === "EEXIST") return false;
-    throw e;
-  } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-    }
-  }
-}
-function breakStale(file, stale) {
-  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
-  try {
-    renameSync4(file, aside);
-  } catch {
-    return;
-  }
-  const moved = readHolder(aside);
-  if (moved && moved.token !== stale.token) {
-    try {
-      linkSync(aside, file);
-    } catch {
-    }
-  }
-  try {
-    unlinkSync(aside);
-  } catch {
-  }
-}
-function describe2(h, file) {
-  if (!h) return `(unreadable holder) in ${file}`;
-  return `pid ${h.pid}${h.host !== os3.hostname() ? ` on ${h.host}` : ""}${h.what ? ` (${h.what})` : ""} since ${h.since}`;
-}
-async function acquireGpuLock(opts) {
-  const started = Date.now();
-  const pollMs = opts.pollMs ?? 1e3;
-  const holder = {
-    pid: process.pid,
-    host: os3.hostname(),
-    since: (/* @__PURE__ */ new Date()).toISOString(),
-    token: randomBytes(8).toString("hex"),
-    ...procStartTime(process.pid) !== void 0 ? { pidStart: procStartTime(process.pid) } : {},
-    ...opts.what ? { what: opts.what } : {}
-  };
-  mkdirSync5(path19.dirname(opts.file), { recursive: true });
-  let lastLine = -Infinity;
-  let unreadableSince;
-  let wake;
-  opts.cancel?.onCancel(() => wake?.());
-  const sleep2 = (ms) => new Promise((resolve27) => {
-    const timer = setTimeout(resolve27, ms);
-    wake = () => {
-      clearTimeout(timer);
-      resolve27();
-    };
-  });
-  for (; ; ) {
-    if (opts.cancel?.cancelled) return { ok: false, reason: "cancelled while waiting for the GPU lock", cancelled: true };
-    holder.since = (/* @__PURE__ */ new Date()).toISOString();
-    if (tryCreate(opts.file, holder)) {
-      const waitedMs = Date.now() - started;
-      return { ok: true, waitedMs, release: () => releaseGpuLock(opts.file, holder.token) };
-    }
-    const current = readHolder(opts.file);
-    if (current && holderDead(current)) {
-      opts.log(`GPU lock ${opts.file}: breaking the stale lock of ${describe2(current, opts.file)} (that process is gone)`);
-      breakStale(opts.file, current);
-      continue;
-    }
-    if (!current) {
-      unreadableSince ??= Date.now();
-      if (Date.now() - unreadableSince > 1e4) {
-        opts.log(`GPU lock ${opts.file}: removing an unreadable lock file`);
-        breakStale(opts.file, { pid: 0, host: "", since: "", token: "" });
-        unreadableSince = void 0;
-        continue;
-      }
-    } else unreadableSince = void 0;
-    const waited = Date.now() - started;
-    if (waited >= opts.timeoutMs) {
-      return {
-        ok: false,
-        cancelled: false,
-        reason: `gave up after ${formatMillis(waited)} waiting for the GPU lock ${opts.file} held by ${describe2(current, opts.file)}`
-      };
-    }
-    if (waited - lastLine >= opts.heartbeatMs) {
-      lastLine = waited;
-      opts.log(`waiting for the GPU lock held by ${describe2(current, opts.file)} (${opts.file}; waited ${Math.round(waited / 1e3)} s)`);
-    }
-    await sleep2(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
-  }
-}
-function releaseGpuLock(file, token) {
-  try {
-    if (readHolder(file)?.token === token) unlinkSync(file);
-  } catch {
-  }
-}
-async function lockGpus(ctx) {
-  const { lock } = ctx.config;
-  const none = { ok: true, release: () => {
-  } };
-  if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
-  const file = path19.resolve(ctx.workdir, expandHome(lock.file));
-  const { log } = ctx.deps;
-  let attempt;
-  try {
-    attempt = await acquireGpuLock({
-      file,
-      timeoutMs: lock.timeoutMinutes * 6e4,
-      heartbeatMs: ctx.deps.heartbeatMs,
-      log: (line) => log.info(line),
-      cancel: ctx.deps.cancel,
-      what: `gate ${ctx.config.name}, run ${ctx.runId}`
-    });
-  } catch (e) {
-    log.warn(`GPU lock ${file} not taken (${errorMessage(e)}); running without it`);
-    return none;
-  }
-  if (attempt.ok) {
-    if (attempt.waitedMs >= 1e3) log.info(`GPU lock ${file} taken after waiting ${Math.round(attempt.waitedMs / 1e3)} s`);
-    return { ok: true, release: attempt.release };
-  }
-  if (attempt.cancelled) return none;
-  log.error(attempt.reason);
-  ctx.problems.push({ source: "gpu-lock", message: attempt.reason });
-  return { ok: false, release: () => {
-  } };
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync14, readdirSync as readdirSync9, readFileSync as readFileSync11, statSync as statSync11 } from "node:fs";
-import * as path20 from "node:path";
+import { existsSync as existsSync15, readdirSync as readdirSync10, readFileSync as readFileSync10, statSync as statSync11 } from "node:fs";
+import * as path22 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx, startedAt, finished) {
   const inside = (p) => {
-    const rel = path20.relative(ctx.dir, p);
-    return rel && !rel.startsWith("..") && !path20.isAbsolute(rel) ? rel : path20.resolve(p);
+    const rel = path22.relative(ctx.dir, p);
+    return rel && !rel.startsWith("..") && !path22.isAbsolute(rel) ? rel : path22.resolve(p);
   };
   const m = {
     runId: ctx.runId,
+    ...ctx.seq !== void 0 ? { seq: ctx.seq } : {},
     gate: ctx.config.name,
     startedAt: startedAt.toISOString(),
     ...finished ? { finishedAt: ctx.deps.now().toISOString() } : {},
@@ -27265,7 +27588,8 @@ function writeRunManifest(ctx, startedAt, finished) {
     const out = ctx.outputs[role];
     if (ctx.trained[role] && out && !ctx.fromRun[role]) {
       const log = ctx.trainLogs[role];
-      m.arms[role] = { output: inside(out), log: log ? inside(log) : void 0 };
+      const stale = ctx.staleOutputs?.[role];
+      m.arms[role] = { output: inside(out), log: log ? inside(log) : void 0, ...stale?.length ? { stale } : {} };
     }
   }
   for (const role of ROLES) {
@@ -27274,29 +27598,43 @@ function writeRunManifest(ctx, startedAt, finished) {
     if (id && lines && !ctx.fromRun[`${role}-eval`]) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileAtomic(path20.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileAtomic(path22.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
 }
 function readManifests(root, skip) {
-  if (!existsSync14(root)) return [];
+  if (!existsSync15(root)) return [];
+  const order = readRunOrder(root);
   const out = [];
-  for (const name of readdirSync9(root)) {
-    const dir = path20.join(root, name);
-    const file = path20.join(dir, MANIFEST);
-    if (dir === skip || !existsSync14(file)) continue;
+  for (const name of readdirSync10(root)) {
+    const dir = path22.join(root, name);
+    const file = path22.join(dir, MANIFEST);
+    if (dir === skip || name === RUN_ORDER_DIR) continue;
+    const seq = order.get(name);
+    const at = seq !== void 0 ? { seq } : {};
+    if (!existsSync15(file)) {
+      if (seq !== void 0 && isDir2(dir)) out.push({ dir, ...at, unreadable: "it has none: a full disk, or the run was killed as it started", missing: true, time: 0 });
+      continue;
+    }
     const mtime = statSync11(file).mtimeMs;
     try {
-      const m = JSON.parse(readFileSync11(file, "utf8"));
+      const m = JSON.parse(readFileSync10(file, "utf8"));
       if (!m || typeof m.runId !== "string" || !Array.isArray(m.stages)) throw new Error("not a run.json of accuracy-gate");
       const t = Date.parse(m.startedAt ?? m.finishedAt ?? "");
-      out.push({ dir, m, time: Number.isFinite(t) ? t : mtime });
+      out.push({ dir, ...at, m, time: Number.isFinite(t) ? t : mtime });
     } catch (e) {
-      out.push({ dir, unreadable: errorMessage(e), time: mtime });
+      out.push({ dir, ...at, unreadable: errorMessage(e), time: mtime });
     }
   }
-  return out.sort((a, b) => b.time - a.time);
+  return out.sort((a, b) => a.seq !== void 0 && b.seq !== void 0 ? b.seq - a.seq : a.seq !== void 0 ? -1 : b.seq !== void 0 ? 1 : b.time - a.time);
+}
+function isDir2(p) {
+  try {
+    return statSync11(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 function attempted(m, stage2) {
   return m.planned ? m.planned.includes(stage2) : m.stages.some((r) => r.id === stage2);
@@ -27307,14 +27645,15 @@ function findEarlierOutputs(ctx, root, needsArm) {
   const saidTorn = /* @__PURE__ */ new Set();
   const pick = (stage2, what) => {
     const i = earlier.findIndex((e) => "m" in e && attempted(e.m, stage2));
-    const hit = i >= 0 ? earlier[i] : void 0;
+    const hit = i >= 0 ? { ...earlier[i], rank: i } : void 0;
     const torn = earlier.slice(0, i >= 0 ? i : earlier.length).find((e) => "unreadable" in e);
     if (torn) {
       if (saidTorn.has(torn.dir)) return void 0;
       saidTorn.add(torn.dir);
+      const run = path22.basename(torn.dir);
       ctx.problems.push({
-        source: path20.join(torn.dir, MANIFEST),
-        message: `run.json of run ${path20.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
+        source: path22.join(torn.dir, MANIFEST),
+        message: "missing" in torn && torn.missing ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}` : `run.json of run ${path22.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
       });
       return void 0;
     }
@@ -27336,9 +27675,10 @@ function findEarlierOutputs(ctx, root, needsArm) {
       ctx.problems.push({ source: trainStage(role), message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}` });
       continue;
     }
-    trainedAt[role] = hit.time;
-    ctx.outputs[role] = path20.resolve(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path20.resolve(hit.dir, a.log);
+    trainedAt[role] = hit.rank;
+    ctx.outputs[role] = path22.resolve(hit.dir, a.output);
+    if (a.log) ctx.trainLogs[role] = path22.resolve(hit.dir, a.log);
+    if (Array.isArray(a.stale) && a.stale.length) (ctx.staleOutputs ??= {})[role] = a.stale.filter((n) => typeof n === "string");
     ctx.trained[role] = true;
     adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached2})`);
   }
@@ -27351,8 +27691,8 @@ function findEarlierOutputs(ctx, root, needsArm) {
     const found = pick(evalStage(role), `the MT-Bench evaluation of the ${role}`);
     if (!found) continue;
     const { hit, why, cached: cached2 } = found;
-    const armTime = role === "original" ? void 0 : trainedAt[role];
-    if (armTime !== void 0 && hit.time < armTime) {
+    const armRank = role === "original" ? void 0 : trainedAt[role];
+    if (armRank !== void 0 && hit.rank > armRank) {
       ctx.problems.push({
         source: evalStage(role),
         message: `the newest MT-Bench evaluation of the ${role} (run ${hit.m.runId}) is older than its training (run ${ctx.fromRun[role]}): it judged another checkpoint; rerun ${evalStage(role)}`
@@ -27376,20 +27716,20 @@ function adopt(ctx, what) {
 }
 
 // src/pipeline/progress.ts
-import { existsSync as existsSync15, readdirSync as readdirSync10, readFileSync as readFileSync12 } from "node:fs";
-import * as path21 from "node:path";
+import { existsSync as existsSync16, readdirSync as readdirSync11, readFileSync as readFileSync11 } from "node:fs";
+import * as path23 from "node:path";
 function lastRunTimes(root, current) {
   let names2;
   try {
-    names2 = readdirSync10(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path21.basename(current)).sort().reverse();
+    names2 = readdirSync11(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path23.basename(current)).sort().reverse();
   } catch {
     return void 0;
   }
   for (const name of names2) {
-    const file = path21.join(root, name, "summary.json");
-    if (!existsSync15(file)) continue;
+    const file = path23.join(root, name, "summary.json");
+    if (!existsSync16(file)) continue;
     try {
-      const summary = JSON.parse(readFileSync12(file, "utf8"));
+      const summary = JSON.parse(readFileSync11(file, "utf8"));
       const seconds2 = /* @__PURE__ */ new Map();
       for (const s of summary.stages ?? []) {
         if (s.title && s.status === "ok" && typeof s.seconds === "number") seconds2.set(s.title, s.seconds);
@@ -27422,8 +27762,8 @@ function progressLog(log, plan, times) {
 }
 
 // src/history/history.ts
-import { existsSync as existsSync16, mkdirSync as mkdirSync6, readFileSync as readFileSync13 } from "node:fs";
-import * as path22 from "node:path";
+import { existsSync as existsSync17, mkdirSync as mkdirSync7, readFileSync as readFileSync12 } from "node:fs";
+import * as path24 from "node:path";
 function historyEntry(r, provenance, date) {
   const arm2 = (role) => {
     const t = r.training[role];
@@ -27449,13 +27789,14 @@ function historyEntry(r, provenance, date) {
     },
     baselineCacheKey: provenance["baseline-cache-key"],
     baselineCached: (provenance["cache-hits"] ?? "").split(", ").includes("train-baseline"),
-    configHash: provenance["config-hash"]
+    configHash: provenance["config-hash"],
+    ...r.acknowledged ? { acknowledged: r.acknowledged } : {}
   };
 }
 function readHistory(file) {
-  if (!existsSync16(file)) return [];
+  if (!existsSync17(file)) return [];
   const out = [];
-  for (const line of readFileSync13(file, "utf8").split("\n")) {
+  for (const line of readFileSync12(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
     try {
       const e = JSON.parse(line);
@@ -27466,7 +27807,7 @@ function readHistory(file) {
   return out;
 }
 function appendHistory(file, entry, keep = 365) {
-  mkdirSync6(path22.dirname(file), { recursive: true });
+  mkdirSync7(path24.dirname(file), { recursive: true });
   appendLine(file, JSON.stringify(entry));
   const all = readHistory(file);
   if (all.length <= keep) return;
@@ -27511,13 +27852,13 @@ function baselineDriftCheck(history, r, bound, window = 14) {
 }
 
 // src/pipeline/check-run.ts
-import { existsSync as existsSync17 } from "node:fs";
-import * as path23 from "node:path";
+import { existsSync as existsSync18 } from "node:fs";
+import * as path25 from "node:path";
 function runPaths(opts, deps) {
   const workdir = resolveWorkdir(opts, deps);
   const args = opts.argsDir ?? opts.baseDir;
-  const root = opts.resultRoot ? path23.resolve(args, opts.resultRoot) : path23.resolve(workdir, opts.config.resultDir);
-  const model = opts.modelDir ? path23.resolve(args, opts.modelDir) : path23.resolve(workdir, opts.config.model);
+  const root = opts.resultRoot ? path25.resolve(args, opts.resultRoot) : path25.resolve(workdir, opts.config.resultDir);
+  const model = opts.modelDir ? path25.resolve(args, opts.modelDir) : path25.resolve(workdir, opts.config.model);
   return { workdir, root, model };
 }
 function preflightOf(opts, deps, paths) {
@@ -27535,7 +27876,7 @@ function refuseUnfit(opts, deps, paths) {
   if (report.problems.length) throw new PreflightError(report.problems);
 }
 function resolveWorkdir(opts, deps) {
-  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path23.resolve(opts.baseDir, opts.config.workdir);
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path25.resolve(opts.baseDir, opts.config.workdir);
   const found = locateBuiltinWorkdir(opts.baseDir);
   if ("error" in found) throw new UsageError(found.error);
   deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
@@ -27564,8 +27905,8 @@ function cacheLookup(opts, deps, paths, report) {
   }
 }
 function cachedScoreAtFloor(entryPath, modelId, role, floor) {
-  const file = path23.join(entryPath, `mtbench-${role}.jsonl`);
-  if (typeof modelId !== "string" || !existsSync17(file)) return void 0;
+  const file = path25.join(entryPath, `mtbench-${role}.jsonl`);
+  if (typeof modelId !== "string" || !existsSync18(file)) return void 0;
   try {
     const avg = scoreModel(readJudgmentsFile(file), modelId, void 0, file).average;
     if (avg === null || avg >= floor) return void 0;
@@ -27577,10 +27918,10 @@ function cachedScoreAtFloor(entryPath, modelId, role, floor) {
 }
 
 // src/pipeline/eval-stage.ts
-import * as path24 from "node:path";
+import * as path26 from "node:path";
 function modelIdFor(template, ctx, role) {
   const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
-  const slug = arm2?.slug ?? path24.basename(ctx.model);
+  const slug = arm2?.slug ?? path26.basename(ctx.model);
   return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
 }
 async function evaluate(ctx, role) {
@@ -27599,7 +27940,7 @@ async function evaluate(ctx, role) {
     return;
   }
   const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
-  const judgments = path24.resolve(ctx.workdir, mt.judgments);
+  const judgments = path26.resolve(ctx.workdir, mt.judgments);
   let offset;
   try {
     offset = fileSize(judgments);
@@ -27852,8 +28193,9 @@ async function runGate(opts, deps) {
   const started = deps.now();
   const { workdir, root, model } = runPaths(opts, deps);
   refuseUnfit(opts, deps, { workdir, root, model });
-  const secrets = runSecrets(deps.env, deps.secrets, config.secretEnv, (m) => deps.log.warn(m));
-  const { dir, runId, error: dirError } = makeResultDir(root, started);
+  const secrets = runSecrets(deps.env, deps.secrets, secretNamesOf(config), (m) => deps.log.warn(m));
+  const { dir, runId, seq, error: dirError, orderError } = makeResultDir(root, started);
+  if (orderError) deps.log.warn(orderError);
   if (dirError) deps.log.error(`${dirError}; no stage is run`);
   const ctx = {
     config,
@@ -27863,6 +28205,7 @@ async function runGate(opts, deps) {
     workdir,
     dir,
     runId,
+    ...seq !== void 0 ? { seq } : {},
     model,
     records: [],
     problems: [],
@@ -27907,7 +28250,9 @@ async function runGate(opts, deps) {
   if (deps.cancel.cancelled) ctx.problems.push({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
   const decided = want("compare") && !dirError ? compareStage(ctx) : partialResult(ctx);
   if (ctx.verdictNotes?.length) decided.warnings = [...decided.warnings ?? [], ...ctx.verdictNotes];
-  const result3 = redactDeep(decided, secrets.redact);
+  const acked = applyAcknowledgment(decided, await opts.acknowledgment);
+  if (acked.note) deps.log.warn(acked.note);
+  const result3 = redactDeep(acked.result, secrets.redact);
   if (opts.history && want("compare")) addHistory(result3, opts.history.file, config, deps);
   if (want("compare") && opts.allowCacheWrite && config.cache.writeOn !== "never" && config.cache.enabled && !cache.hit) saveBaseline(ctx, result3, cache);
   if (!dirError) writeRunManifest(ctx, started, true);
@@ -27935,7 +28280,7 @@ async function runGate(opts, deps) {
     try {
       writeReports(dir, reports);
       const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
-      if (mine.length) writeFileAtomic(path25.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
+      if (mine.length) writeFileAtomic(path27.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
 `);
     } catch (e) {
       writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
@@ -27943,7 +28288,7 @@ async function runGate(opts, deps) {
       const unrecorded = unrecordedResult(result3, writeError);
       reports = renderAll(unrecorded, reportCtx);
       secrets.sweep(dir);
-      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
     }
   }
   if (!writeError && opts.history?.record && want("compare")) {
@@ -27955,7 +28300,7 @@ async function runGate(opts, deps) {
     }
   }
   if (!dirError) secrets.sweep(dir);
-  return { result: result3, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, writeError };
+  return { result: result3, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
 }
 function compareStage(ctx) {
   const inputs = loadInputs(engineSource(ctx));
@@ -27972,10 +28317,11 @@ function engineSource(ctx) {
       continue;
     }
     const failed2 = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
-    if (failed2 && !existsSync18(out)) continue;
+    if (failed2 && !existsSync19(out)) continue;
     const partial = role === "candidate" && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0);
     const log = ctx.trainLogs[role];
-    training2[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...log ? { log } : {}, ...partial ? { partial } : {} };
+    const stale = ctx.staleOutputs?.[role];
+    training2[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...log ? { log } : {}, ...partial ? { partial } : {}, ...stale?.length ? { stale } : {} };
   }
   const mt = ctx.config.evaluations.mtbench;
   const mtbench3 = mt && !ctx.quick ? mtbenchSource(ctx, mt) : void 0;
@@ -27983,13 +28329,13 @@ function engineSource(ctx) {
     labels: labelsOf(ctx.config),
     training: training2,
     ...mtbench3 ? { mtbench: mtbench3 } : {},
-    ...ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir } },
+    ...ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...ctx.staleOutputs ? { stale: ctx.staleOutputs } : {} } },
     problems: ctx.problems,
     ...ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}
   };
 }
 function mtbenchSource(ctx, mt) {
-  const qfile = path25.resolve(ctx.workdir, mt.questions);
+  const qfile = path27.resolve(ctx.workdir, mt.questions);
   const ids = {};
   for (const role of mt.targets) {
     const id = ctx.modelIds[role];
@@ -27997,7 +28343,7 @@ function mtbenchSource(ctx, mt) {
     const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
     ids[role] = { id, idPick: mt.modelId === "auto" ? { how: "picked", rule } : { how: "given" } };
   }
-  return { ...existsSync18(qfile) ? { questions: qfile } : {}, judgments: { lines: ctx.judgmentLines, ids } };
+  return { ...existsSync19(qfile) ? { questions: qfile } : {}, judgments: { lines: ctx.judgmentLines, ids } };
 }
 function quickCompare(ctx, training2) {
   const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
@@ -28102,7 +28448,7 @@ async function runLocal(r, io, log) {
 }
 async function runCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = path26.resolve(flags.workdir);
+  if (flags.workdir) config.workdir = path28.resolve(flags.workdir);
   if (flags.recordHistory && !flags.history) throw new UsageError("--record-history needs --history FILE");
   if (flags.quickSteps !== void 0 && !flags.quick) throw new UsageError("--quick-steps needs --quick");
   return runLocal(
@@ -28130,26 +28476,26 @@ function parseQuickSteps(text) {
 
 // src/cli/demo.ts
 var import_yaml3 = __toESM(require_dist(), 1);
-import { existsSync as existsSync19, readdirSync as readdirSync11, rmSync as rmSync4, symlinkSync } from "node:fs";
+import { existsSync as existsSync20, readdirSync as readdirSync12, rmSync as rmSync5, symlinkSync as symlinkSync2 } from "node:fs";
 import * as os4 from "node:os";
-import * as path27 from "node:path";
+import * as path29 from "node:path";
 import { fileURLToPath } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
 function examplesDir() {
-  let dir = path27.dirname(fileURLToPath(import.meta.url));
+  let dir = path29.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path27.join(dir, "examples", "demo");
-    if (existsSync19(candidate)) return path27.join(dir, "examples");
-    dir = path27.dirname(dir);
+    const candidate = path29.join(dir, "examples", "demo");
+    if (existsSync20(candidate)) return path29.join(dir, "examples");
+    dir = path29.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");
 }
 function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
-  const replay = (run) => [node, path27.join(examples, "demo", "replay-train.mjs"), "--run", path27.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
+  const replay = (run) => [node, path29.join(examples, "demo", "replay-train.mjs"), "--run", path29.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
   return (0, import_yaml3.stringify)({
     name: `demo-${scenario}`,
-    model: path27.join(examples, "demo", "Tiny-Llama-init"),
+    model: path29.join(examples, "demo", "Tiny-Llama-init"),
     "result-dir": ".",
     arms: {
       baseline: { label: "Torch", slug: "torch", train: replay("eager"), "timeout-minutes": 10 },
@@ -28157,7 +28503,7 @@ function demoConfigYaml(examples, scenario, speed) {
     },
     evaluations: {
       mtbench: {
-        run: [node, path27.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
+        run: [node, path29.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
         targets: ["original", "baseline", "candidate"],
         judgments: "fastchat/model_judgment/gpt-4_single.jsonl",
         questions: "fastchat/question.jsonl",
@@ -28174,34 +28520,34 @@ async function demoCommand(flags, io, log) {
   if (!(Number(flags.speed) > 0)) throw new UsageError(`--speed must be a positive number (got "${flags.speed}")`);
   const examples = examplesDir();
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), "demo config (built in)");
-  config.workdir = path27.resolve(flags.out);
-  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path27.join(examples, "recorded")}; MT-Bench scores are synthetic`);
+  config.workdir = path29.resolve(flags.out);
+  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path29.join(examples, "recorded")}; MT-Bench scores are synthetic`);
   const result3 = await runLocal(
     { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
     io,
     log
   );
-  pointLatest(path27.resolve(flags.out), log);
+  pointLatest(path29.resolve(flags.out), log);
   return result3;
 }
 function defaultDemoDir() {
-  return path27.join(os4.tmpdir(), "accuracy-gate-demo");
+  return path29.join(os4.tmpdir(), "accuracy-gate-demo");
 }
 function pointLatest(out, log) {
   try {
-    const newest = readdirSync11(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
+    const newest = readdirSync12(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
     if (!newest) return;
-    const link = path27.join(out, "latest");
-    rmSync4(link, { force: true });
-    symlinkSync(newest, link);
+    const link = path29.join(out, "latest");
+    rmSync5(link, { force: true });
+    symlinkSync2(newest, link);
     log.info(`latest run: ${link}`);
   } catch {
   }
 }
 
 // src/cli/calibrate.ts
-import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync7 } from "node:fs";
-import * as path30 from "node:path";
+import { mkdirSync as mkdirSync8, writeFileSync as writeFileSync7 } from "node:fs";
+import * as path32 from "node:path";
 
 // src/calibrate/pairs.ts
 var CALIBRATED = ["train-loss", "loss-curve", "loss-tail", "eval-loss", "eval-loss-docs", "mtbench"];
@@ -28530,8 +28876,8 @@ function renderJson(cal) {
 }
 
 // src/calibrate/load.ts
-import { existsSync as existsSync20, statSync as statSync12 } from "node:fs";
-import * as path28 from "node:path";
+import { existsSync as existsSync21, statSync as statSync12 } from "node:fs";
+import * as path30 from "node:path";
 
 // src/calibrate/history-runs.ts
 function keyOf(e) {
@@ -28539,13 +28885,13 @@ function keyOf(e) {
   if (e.configHash) return `config hash ${e.configHash.slice(0, 16)}`;
   return null;
 }
-function historyRuns(entries, source) {
+function historyRuns(entries2, source) {
   const skipped = { otherInputs: 0, noKey: 0, cached: 0, repeated: 0 };
-  const newest = [...entries].reverse().find((e) => keyOf(e) !== null);
+  const newest = [...entries2].reverse().find((e) => keyOf(e) !== null);
   const key = newest ? keyOf(newest) : null;
   const runs = [];
   const seen = /* @__PURE__ */ new Set();
-  for (const e of entries) {
+  for (const e of entries2) {
     const k = keyOf(e);
     if (k === null) {
       skipped.noKey++;
@@ -28597,11 +28943,11 @@ function refuse(problems) {
   throw new UsageError(`calibrate: ${msg.split("\n")[0]}${more2}`);
 }
 function names(dirs) {
-  const base = dirs.map((d) => path28.basename(path28.resolve(d)));
+  const base = dirs.map((d) => path30.basename(path30.resolve(d)));
   return new Set(base).size === base.length ? base : dirs;
 }
 function loadRun(dir, name, config) {
-  if (!existsSync20(dir) || !statSync12(dir).isDirectory()) throw new UsageError(`calibrate: ${dir}: not a directory (--runs takes trainer output dirs)`);
+  if (!existsSync21(dir) || !statSync12(dir).isDirectory()) throw new UsageError(`calibrate: ${dir}: not a directory (--runs takes trainer output dirs)`);
   const problems = [];
   const training2 = loadTraining(dir, void 0, problems);
   const evaluations = loadEvaluations({ baseline: dir }, config, problems);
@@ -28633,19 +28979,19 @@ function loadMtBench(files, modelIds2) {
   });
 }
 function loadHistory(file) {
-  if (!existsSync20(file)) throw new UsageError(`calibrate: ${file}: history file not found`);
+  if (!existsSync21(file)) throw new UsageError(`calibrate: ${file}: history file not found`);
   return historyRuns(readHistory(file), file);
 }
 
 // src/calibrate/repeat.ts
-import { readFileSync as readFileSync14 } from "node:fs";
-import * as path29 from "node:path";
+import { readFileSync as readFileSync13 } from "node:fs";
+import * as path31 from "node:path";
 var REPEAT_ENV = "ACCURACY_GATE_REPEAT";
 function repeatConfig(config, i) {
   const c = structuredClone(config);
   c.cache.enabled = false;
   const arm2 = c.arms.baseline;
-  if (path29.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
+  if (path31.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
   arm2.env = { ...arm2.env, [REPEAT_ENV]: String(i) };
   if (c.evaluations.mtbench) c.evaluations.mtbench.env = { ...c.evaluations.mtbench.env, [REPEAT_ENV]: String(i) };
   return c;
@@ -28678,10 +29024,10 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
       if (outcome.result.verdict !== "ungated") {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
-      const manifest = JSON.parse(readFileSync14(path29.join(outcome.resultDir, MANIFEST), "utf8"));
+      const manifest = JSON.parse(readFileSync13(path31.join(outcome.resultDir, MANIFEST), "utf8"));
       const arm2 = manifest.arms.baseline;
-      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path29.join(outcome.resultDir, MANIFEST)}`);
-      out.dirs.push(path29.resolve(outcome.resultDir, arm2.output));
+      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path31.join(outcome.resultDir, MANIFEST)}`);
+      out.dirs.push(path31.resolve(outcome.resultDir, arm2.output));
       const mt = manifest.mtbench.baseline;
       if (evalBaseline && mt) {
         const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
@@ -28726,7 +29072,7 @@ async function calibrateCommand(flags, io, log) {
   const factors = factorsOf(flags);
   const { config, source } = loadConfig(flags.config, process.cwd());
   const started = /* @__PURE__ */ new Date();
-  const dir = path30.resolve(flags.out ?? "calibration", timestampName(started));
+  const dir = path32.resolve(flags.out ?? "calibration", timestampName(started));
   const extraNotes = [];
   let set;
   if (flags.runs) {
@@ -28735,10 +29081,10 @@ async function calibrateCommand(flags, io, log) {
     const k = Number(flags.repeat);
     if (!Number.isInteger(k) || k < 2) throw new UsageError(`--repeat must be a whole number >= 2, got "${flags.repeat}"`);
     if (flags.mtbench.length) throw new UsageError("--mtbench does not combine with --repeat (each repeat is evaluated as the config says)");
-    const made = await repeatBaseline(config, source, k, path30.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
+    const made = await repeatBaseline(config, source, k, path32.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
 `) : void 0);
     set = { runs: loadRuns(made.dirs, config, made.dirs.map((_, i) => `repeat-${i + 1}`)), mtbench: made.mtbench.length >= 2 ? made.mtbench : [] };
-    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path30.join(dir, "runs")}`);
+    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path32.join(dir, "runs")}`);
   } else {
     const sel = loadHistory(flags.history);
     if (sel.runs.length < 2) {
@@ -28756,10 +29102,10 @@ async function calibrateCommand(flags, io, log) {
   const table2 = renderTable(cal);
   const snippet = renderSnippet(cal);
   try {
-    mkdirSync7(dir, { recursive: true });
-    writeFileSync7(path30.join(dir, "calibration.md"), renderMarkdown(cal));
-    writeFileSync7(path30.join(dir, "calibration.json"), renderJson(cal));
-    writeFileSync7(path30.join(dir, "checks.yml"), snippet);
+    mkdirSync8(dir, { recursive: true });
+    writeFileSync7(path32.join(dir, "calibration.md"), renderMarkdown(cal));
+    writeFileSync7(path32.join(dir, "calibration.json"), renderJson(cal));
+    writeFileSync7(path32.join(dir, "checks.yml"), snippet);
     log.info(`calibration written to ${dir} (calibration.md, calibration.json, checks.yml)`);
   } catch (e) {
     log.error(`could not write the calibration to ${dir}: ${errorMessage(e)}`);
@@ -28770,13 +29116,13 @@ ${snippet}`);
 }
 
 // src/cli/init.ts
-import { existsSync as existsSync21, mkdirSync as mkdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import * as path31 from "node:path";
+import { existsSync as existsSync22, mkdirSync as mkdirSync9, writeFileSync as writeFileSync8 } from "node:fs";
+import * as path33 from "node:path";
 var CONFIG_FILE = ".github/accuracy-gate.yml";
 var WORKFLOW_FILE = ".github/workflows/accuracy-gate.yml";
 var SCHEMA_URL = "https://raw.githubusercontent.com/accuracy-gate/accuracy-gate/v1/src/config/config.schema.json";
 function detectLayout(root) {
-  return existsSync21(path31.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
+  return existsSync22(path33.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
 }
 var CHECKS = `checks:                          # the default bounds, written out to tune (fractions: 0.005 = 0.5 %)
   train-loss: { pass: 0.005, fail: 0.01 }    # |Δ| of HF train_loss, Δ = (candidate − baseline) / baseline
@@ -28875,20 +29221,20 @@ jobs:
 ${secrets}`;
 }
 async function initCommand(flags, io, log) {
-  const root = path31.resolve(flags.dir ?? ".");
-  if (!existsSync21(root)) throw new UsageError(`${root}: no such directory`);
+  const root = path33.resolve(flags.dir ?? ".");
+  if (!existsSync22(root)) throw new UsageError(`${root}: no such directory`);
   const layout = detectLayout(root);
   const files = [
     { name: CONFIG_FILE, text: configText(layout) },
     { name: WORKFLOW_FILE, text: workflowText(layout) }
   ];
-  const taken = files.filter((f2) => existsSync21(path31.join(root, f2.name))).map((f2) => f2.name);
+  const taken = files.filter((f2) => existsSync22(path33.join(root, f2.name))).map((f2) => f2.name);
   if (taken.length > 0) {
     throw new UsageError(`${taken.join(" and ")} already exist${taken.length === 1 ? "s" : ""}: init never overwrites; move ${taken.length === 1 ? "it" : "them"} away or edit ${taken.length === 1 ? "it" : "them"}`);
   }
   for (const f2 of files) {
-    const file = path31.join(root, f2.name);
-    mkdirSync8(path31.dirname(file), { recursive: true });
+    const file = path33.join(root, f2.name);
+    mkdirSync9(path33.dirname(file), { recursive: true });
     writeFileSync8(file, f2.text, { flag: "wx" });
   }
   log.info(layout === "torchacc" ? "found TorchAcc's accuracy benchmark (benchmarks/accuracy/llama.sh)" : "no benchmarks/accuracy/llama.sh: wrote a config for two training commands of your own");
@@ -28899,10 +29245,10 @@ next: ${layout === "generic" ? `fill in the train commands in ${CONFIG_FILE}, th
 }
 
 // src/cli/validate.ts
-import * as path32 from "node:path";
+import * as path34 from "node:path";
 function validateCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = path32.resolve(flags.workdir);
+  if (flags.workdir) config.workdir = path34.resolve(flags.workdir);
   const check2 = checkRun(
     {
       config,
@@ -28931,8 +29277,8 @@ function validateCommand(flags, io, log) {
 }
 
 // src/cli/bisect.ts
-import { mkdirSync as mkdirSync9, writeFileSync as writeFileSync9 } from "node:fs";
-import * as path33 from "node:path";
+import { mkdirSync as mkdirSync10, writeFileSync as writeFileSync9 } from "node:fs";
+import * as path35 from "node:path";
 
 // src/cli/git.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
@@ -29002,9 +29348,9 @@ async function bisectCommand(flags, io, log) {
   const bad = resolveRev(top, flags.bad, "--bad");
   const commits = commitsBetween(top, good, bad);
   const { config, source } = loadConfig(flags.config, cwd);
-  const base = flags.out ? path33.resolve(cwd, flags.out) : path33.resolve(cwd, config.workdir, config.resultDir);
-  const root = path33.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
-  mkdirSync9(root, { recursive: true });
+  const base = flags.out ? path35.resolve(cwd, flags.out) : path35.resolve(cwd, config.workdir, config.resultDir);
+  const root = path35.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
+  mkdirSync10(root, { recursive: true });
   const quick = !!flags.quick;
   log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? " (quick tier)" : ""}; results under ${root}`);
   const cancel = { cancelled: false };
@@ -29015,7 +29361,7 @@ async function bisectCommand(flags, io, log) {
   process.on("SIGTERM", onSignal);
   const head = currentHead(top);
   const report = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
-  const write = () => writeFileSync9(path33.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
+  const write = () => writeFileSync9(path35.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
 `);
   const gate = async (sha, role, stages) => {
     if (cancel.cancelled) return void 0;
@@ -29070,7 +29416,7 @@ async function bisectCommand(flags, io, log) {
     write();
     io.stdout(`culprit: ${report.culprit.sha} ${report.culprit.subject}
 `);
-    log.info(`bisect: ${report.steps.length} gate run(s); ${path33.join(root, "bisect.json")}`);
+    log.info(`bisect: ${report.steps.length} gate run(s); ${path35.join(root, "bisect.json")}`);
     return 0 /* Pass */;
   } finally {
     process.off("SIGINT", onSignal);

@@ -19151,6 +19151,7 @@ var require_undici = __commonJS({
 
 // src/constants.ts
 var SUMMARY_LIMIT = 1024 * 1024;
+var SWEEP_LIMIT_BYTES = 256 * 1024 * 1024;
 
 // src/errors.ts
 function errorMessage(e) {

@@ -41,6 +41,8 @@ export enum State {
   ProcessGroups = 'process-groups',
   ResultDir = 'result-dir',
   PidFile = 'pid-file',
+  /** The nonce every stage leader of the main step carried (post-cleanup.ts). */
+  PidNonce = 'pid-nonce',
 }
 
 export const DEFAULT_CONFIG_PATH = '.github/accuracy-gate.yml';

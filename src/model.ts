@@ -47,9 +47,10 @@ export interface TrainingRun {
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
-  evalCurve?: LossPoint[]; // eval_loss of each evaluation during training (eval_strategy="steps"), by step
-  /** Training did not finish, as its only file shows: "its log ends at step 200 of 588 with torch.OutOfMemoryError: …". */
-  unfinished?: string;
+  evalCurve?: LossPoint[]; // each evaluation during training (eval_strategy="steps"), by step
+  unfinished?: string; // training did not finish, as its only file shows: "its log ends at step 200 of 588 with …"
+  /** Peak GPU memory (MiB) and where it is from; peakMib null: not measured, `source` says why. */
+  gpuMemory?: { peakMib: number | null; source: string };
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
   notes: string[];
 }
@@ -60,7 +61,6 @@ export interface JudgmentItem {
   turn: number;
   score: number;
 }
-
 export interface CategoryScore {
   average: number;
   n: number;
@@ -109,7 +109,6 @@ export interface DocLoss {
   loss: number;
   tokens: number;
 }
-
 /** One arm's per-document held-out losses. */
 export interface EvalDocLosses {
   /** The file read. */
@@ -228,8 +227,10 @@ export interface StageRecord {
   tail?: string[];
   /** The common cause those lines show, one short phrase ("CUDA out of memory"). */
   cause?: string;
+  /** How its processes were kept from outliving it (pipeline/containment.ts); their peak GPU memory (nvidia-smi). */
+  containment?: string;
+  gpuMemory?: TrainingRun['gpuMemory'];
 }
-
 export interface ArmLabels { baseline: string; candidate: string }
 
 /** Everything the checks decided from, plus their results. The reports render this. */

@@ -8,7 +8,11 @@ import * as path from 'node:path';
 const SRC = path.resolve(import.meta.dirname, '..', 'src');
 const MAX_LINES = 300;
 /** Modules over the limit, each with the work that splits it; an entry that is no longer over fails. */
-const OVER_LIMIT: Record<string, string> = {};
+const OVER_LIMIT: Record<string, string> = {
+  // +5 lines (containment and peak GPU memory on StageRecord/TrainingRun): the shared data model is
+  // extended by several branches at once; it is to be split (e.g. stage records apart) at merge.
+  'model.ts': 'the shared data model, to be split at merge',
+};
 
 /**
  * What each folder may import besides itself and the shared leaves (model, errors, constants, log,

@@ -12,7 +12,7 @@ import { readEvent, type EventInfo } from './event.js';
 import { coreLog } from './core-log.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
-import { createProcessRegistry } from '../pipeline/process-registry.js';
+import { createProcessRegistry, newGroupNonce } from '../pipeline/process-registry.js';
 import type { RunGateOutcome } from '../pipeline/run-gate.js';
 import { runSession } from '../pipeline/session.js';
 import { baseProvenance } from '../engine/provenance.js';
@@ -25,8 +25,9 @@ import { PreflightError } from '../pipeline/preflight.js';
 import { escapeMentions } from '../github/mentions.js';
 import { collectSecrets, secretNamesOf } from '../pipeline/redact.js';
 import { secretForms } from '../pipeline/secret-forms.js';
+import { openStateStore, restoreHistory, saveHistory } from './state-store.js';
 
-/** The nightly history lives beside the cache, on the self-hosted runner's persistent disk. */
+/** The nightly history lives beside the cache on the runner's disk, and in GitHub's cache service (state-store.ts). */
 function historyFile(config: GateConfig): string {
   return path.join(expandHome(config.cache.dir), 'history', `${config.name}.jsonl`);
 }
@@ -78,9 +79,14 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
   const values = collectSecrets(io.env, [], secretNamesOf(config)).values.filter((v) => v !== settings.token);
   for (const v of secretForms(values, { encoded: false })) io.setSecret(v);
   const pidFile = path.join(io.env.RUNNER_TEMP ?? os.tmpdir(), `accuracy-gate-${process.pid}.pids.json`);
+  const nonce = newGroupNonce();
   io.saveState(State.PidFile, pidFile);
+  io.saveState(State.PidNonce, nonce);
   const trust = trustPolicy(event, config.cache.writeOn);
   if (trust.why) io.info(`baseline cache and nightly history: read only (${trust.why})`);
+  // Ephemeral runners start with an empty disk: GitHub's cache service keeps the state too.
+  const remote = openStateStore(config, coreLog());
+  if (remote) await restoreHistory(remote, config, historyFile(config), io.env, coreLog());
   const outcome = await runSession(
     {
       config,
@@ -96,13 +102,14 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
       // The trend is shown on every run; only trusted runs are recorded.
       history: { file: historyFile(config), record: trust.recordHistory },
       acknowledgment: ack,
+      remote,
     },
     {
       log: coreLog(),
       env: io.env,
       secrets: [settings.token].filter(Boolean),
       echo: (line) => io.info(line),
-      registry: createProcessRegistry(pidFile),
+      registry: createProcessRegistry(pidFile, nonce),
       // The runner sends SIGINT, then SIGTERM 7.5 s later, to this process only: stop the stage
       // trees ourselves and let runGate write the partial result dir.
       onSignal: (sig) => {
@@ -112,6 +119,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
     },
   );
   io.saveState(State.ResultDir, outcome.resultDir);
+  if (remote && trust.recordHistory) await saveHistory(remote, config, historyFile(config), io.env, coreLog());
   return outcome;
 }
 

@@ -9,7 +9,7 @@ import type { MtBenchScores } from '../model.js';
 import { GateError } from '../errors.js';
 import { configHash } from '../config/config-hash.js';
 import { baseProvenance } from '../engine/provenance.js';
-import { createCancelController } from '../pipeline/cancel.js';
+import { createCancelController, STOP_SIGNALS } from '../pipeline/cancel.js';
 import { createProcessRunner } from '../pipeline/process-runner.js';
 import { MANIFEST, type RunManifest } from '../pipeline/manifest.js';
 import { runGate } from '../pipeline/run-gate.js';
@@ -49,8 +49,7 @@ export async function repeatBaseline(
   const cancel = createCancelController();
   const runner = createProcessRunner({ graceMs: 3000 });
   const onSignal = (sig: NodeJS.Signals) => cancel.cancel(`received ${sig}`);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   const evalBaseline = !!config.evaluations.mtbench?.enabled && config.evaluations.mtbench.targets.includes('baseline');
   const stages: StageId[] = evalBaseline ? ['train-baseline', 'eval-baseline'] : ['train-baseline'];
   const out: Repeated = { dirs: [], mtbench: [] };
@@ -88,8 +87,7 @@ export async function repeatBaseline(
       }
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
   return out;
 }

@@ -73,6 +73,8 @@ export interface SpeedPolicy {
   warnBelow: number;
   /** Fraction of the step times skipped at the start (warm-up, compilation). */
   warmupFraction: number;
+  /** Warn (never fail) when the candidate's peak GPU memory is more than this share above the baseline's. */
+  memoryWarnOver: number;
 }
 
 export interface Policy {
@@ -97,7 +99,7 @@ export const DEFAULT_POLICY: Policy = {
   custom: { enabled: true, confidence: 0.95, resamples: 10_000, seed: 20241205 },
   mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 10_000, seed: 20241205, floor: 3.0, maxMissing: 0.05 },
   // 0.9: recorded A/A pairs differ by up to 5 % in median step time (docs/policy.md); 0.99× is noise.
-  speed: { enabled: true, warnBelow: 0.9, warmupFraction: 0.05 },
+  speed: { enabled: true, warnBelow: 0.9, warmupFraction: 0.05, memoryWarnOver: 0.1 },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };

@@ -6,6 +6,7 @@ import type { ArmRole, CheckResult, TrainingRun } from '../model.js';
 import type { SpeedPolicy } from './policy.js';
 import { num, ratio, result } from './format.js';
 import { median } from './stats.js';
+import { memoryReport } from './gpu-memory.js';
 
 type Training = Partial<Record<ArmRole, TrainingRun>>;
 
@@ -43,7 +44,9 @@ export function checkSpeed(training: Training, policy: SpeedPolicy): CheckResult
       `median step time ${num(baseMedian! * 1000, 1)} vs ${num(candMedian! * 1000, 1)} ms after warm-up: ${ratio(stepTime)}`,
     );
   }
-  const warning = slowness(throughput, stepTime, policy.warnBelow);
+  const memory = memoryReport(base, cand, policy.memoryWarnOver);
+  if (memory) parts.push(memory.text);
+  const warning = [slowness(throughput, stepTime, policy.warnBelow), memory?.warning].filter(Boolean).join('; ') || undefined;
   return result({
     id: 'speed',
     title: 'Speed (candidate / baseline)',
@@ -60,6 +63,7 @@ export function checkSpeed(training: Training, policy: SpeedPolicy): CheckResult
       candidateMedianStepTime: candMedian,
       baselineRuntime: base.trainRuntime ?? null,
       candidateRuntime: cand.trainRuntime ?? null,
+      ...memory?.numbers,
     },
     reason: parts.join('; '),
     warning,

@@ -11,6 +11,7 @@ import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
 import { parseStages, type StageId } from '../pipeline/stages.js';
 import { runSession } from '../pipeline/session.js';
+import { STOP_SIGNALS } from '../pipeline/cancel.js';
 import { timestampName } from '../engine/result-dir.js';
 import { baseProvenance } from '../engine/provenance.js';
 import { errorMessage } from '../errors.js';
@@ -91,8 +92,7 @@ export async function bisectCommand(flags: BisectFlags, io: CliIo, log: Log): Pr
   const onSignal = () => {
     cancel.cancelled = true;
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   const head = currentHead(top);
   const report: BisectReport = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
   const write = () => writeFileSync(path.join(root, 'bisect.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -152,8 +152,7 @@ export async function bisectCommand(flags: BisectFlags, io: CliIo, log: Log): Pr
     log.info(`bisect: ${report.steps.length} gate run(s); ${path.join(root, 'bisect.json')}`);
     return ExitCode.Pass;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     try {
       checkout(top, head.ref, false);
       log.info(`bisect: back on ${head.ref === head.sha ? head.sha.slice(0, 12) : head.ref}`);

@@ -38,7 +38,7 @@ export interface LocalRun {
   quick?: { steps?: number };
 }
 
-/** Runs the gate in this process with signal handling: SIGINT/SIGTERM stop every stage, the result dir is still written. */
+/** Runs the gate in this process with signal handling: SIGINT/SIGTERM/SIGHUP stop every stage, the result dir is still written. */
 export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateResult> {
   const outcome = await runSession(
     {

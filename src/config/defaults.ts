@@ -21,6 +21,8 @@ export const DEFAULT_RESULT_DIR = 'result';
 export const DEFAULT_TRAIN_TIMEOUT_MINUTES = 360;
 export const DEFAULT_EVAL_TIMEOUT_MINUTES = 240;
 export const DEFAULT_CACHE_DIR = '~/.cache/accuracy-gate';
+/** Seconds each request to GitHub's cache service may take (the action); the gate goes on without it after. */
+export const DEFAULT_CACHE_SERVICE_TIMEOUT = 60;
 /** Shared by every gate on the machine, whatever its cache dir. */
 export const DEFAULT_LOCK_FILE = '~/.cache/accuracy-gate/gpu.lock';
 /** Two gates of 6 h training each, queued: the second waits at most 12 h. */
@@ -84,6 +86,7 @@ cache:
   fingerprint: "${FINGERPRINT.replace(/"/g, '\\"')}"
   files: [run_clm.py, llama.sh, llama_fsdp_torch.json]
   write-on: default-branch
+  service-timeout: ${DEFAULT_CACHE_SERVICE_TIMEOUT}
 lock:
   enabled: true
   file: ${DEFAULT_LOCK_FILE}
@@ -139,6 +142,7 @@ export const BUILTIN_CONFIG: GateConfig = deepFreeze({
     fingerprint: FINGERPRINT,
     files: ['run_clm.py', 'llama.sh', 'llama_fsdp_torch.json'],
     writeOn: 'default-branch',
+    serviceTimeoutSeconds: DEFAULT_CACHE_SERVICE_TIMEOUT,
   },
   parallel: false,
   keepGoing: false,

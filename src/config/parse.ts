@@ -9,6 +9,7 @@ import { crossCheckIssues } from './cross-checks.js';
 import {
   DEFAULT_ARTIFACT,
   DEFAULT_CACHE_DIR,
+  DEFAULT_CACHE_SERVICE_TIMEOUT,
   DEFAULT_CUSTOM_FILE,
   DEFAULT_EVAL_DOCUMENTS,
   DEFAULT_EVAL_TIMEOUT_MINUTES,
@@ -134,13 +135,17 @@ function build(raw: Raw): GateConfig {
     },
     checks,
     earlyAbort: { enabled: abort.enabled ?? true, bound: abort.bound ?? 0.1, consecutive: abort.consecutive ?? 3 },
-    quick: raw.quick?.steps !== undefined ? { steps: raw.quick.steps as number } : {},
+    quick: {
+      ...(raw.quick?.steps !== undefined ? { steps: raw.quick.steps as number } : {}),
+      ...(raw.quick?.['require-baseline'] !== undefined ? { requireBaseline: raw.quick['require-baseline'] as boolean } : {}),
+    },
     cache: {
       enabled: cache.enabled ?? false,
       dir: cache.dir ?? DEFAULT_CACHE_DIR,
       ...(cache.fingerprint !== undefined ? { fingerprint: cache.fingerprint as string } : {}),
       files: cache.files ?? [],
       writeOn: (cache['write-on'] ?? 'default-branch') as CacheWriteOn,
+      serviceTimeoutSeconds: cache['service-timeout'] ?? DEFAULT_CACHE_SERVICE_TIMEOUT,
     },
     parallel: raw.parallel ?? false,
     keepGoing: raw['keep-going'] ?? false,

@@ -114,6 +114,8 @@ export interface EarlyAbortConfig {
 export interface QuickConfig {
   /** Absent: 10 % of the baseline's max_steps. */
   steps?: number;
+  /** Without a cached baseline for this key: INVALID before training instead of training the full baseline first. */
+  requireBaseline?: boolean;
 }
 
 export type CacheWriteOn = 'default-branch' | 'always' | 'never';
@@ -127,6 +129,8 @@ export interface CacheConfig {
   /** Files (relative to workdir) whose contents join the cache key. */
   files: string[];
   writeOn: CacheWriteOn;
+  /** The action: how long each request to GitHub's cache service may take before the gate goes on without it. */
+  serviceTimeoutSeconds: number;
 }
 
 /** The exclusive lock a run holds around its training and evaluation stages (src/pipeline/gpu-lock.ts). */

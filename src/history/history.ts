@@ -65,3 +65,13 @@ export function appendHistory(file: string, entry: HistoryEntry, keep = 365): vo
   if (all.length <= keep) return;
   writeFileAtomic(file, all.slice(-keep).map((e) => JSON.stringify(e)).join('\n') + '\n');
 }
+
+/**
+ * Two copies of one history (this runner's file and the one kept in GitHub's cache service) as one:
+ * every run once (by run id and date), in date order, the newest `keep`.
+ */
+export function mergeHistory(a: HistoryEntry[], b: HistoryEntry[], keep = 365): HistoryEntry[] {
+  const byRun = new Map<string, HistoryEntry>();
+  for (const e of [...a, ...b]) byRun.set(`${e.runId ?? ''}\0${e.date}`, e);
+  return [...byRun.values()].sort((x, y) => x.date.localeCompare(y.date)).slice(-keep);
+}

@@ -3,7 +3,7 @@
 // is a short hash for the key; a part that cannot be read throws, and the caller then neither
 // reuses nor writes an entry (a key that cannot be established matches nothing).
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ArmConfig, Command, MtBenchConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
@@ -60,8 +60,14 @@ export function modelIdentity(dir: string): string {
       // Git's and huggingface_hub's bookkeeping (locks, download metadata) is not the model.
       if (name === '.git' || name === '.cache') continue;
       const full = path.join(d, name);
-      const st = statOrThrow(full, 'the model file');
       const r = path.join(rel, name);
+      // A dangling link (a half-removed snapshot, a run's bookkeeping link) is part of the identity
+      // by its target's name: nothing to read, nothing that should stop the cache.
+      if (!existsSync(full) && lstatSync(full, { throwIfNoEntry: false })?.isSymbolicLink()) {
+        h.update(`${r}\0-> ${readlinkSync(full)}\0`);
+        continue;
+      }
+      const st = statOrThrow(full, 'the model file');
       if (st.isDirectory()) walk(full, r);
       else {
         h.update(`${r}\0${st.size}\0${Math.trunc(st.mtimeMs)}\0`);

@@ -12,6 +12,7 @@ import { detectGpuIds } from './preflight.js';
 import { verdictFixed } from './verdict-fixed.js';
 import { cacheKey, createCacheStore, restoreFromCache, runFingerprint, type CacheStore } from './cache.js';
 import type { RunContext } from './context.js';
+import { pullEntries, type RemoteStore } from './remote-cache.js';
 import { record } from './context.js';
 import { armOutputDir } from './train-stage.js';
 import { evalStage, stageTitle, trainLogName, trainStage } from './stages.js';
@@ -57,7 +58,8 @@ export function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workdir' | 
   return { baseline: baseline.key, original: original.key, parts: { baseline: baseline.parts, original: original.parts } };
 }
 
-export function restoreBaseline(ctx: RunContext, _allowWrite: boolean): CacheUse {
+/** Local entries first; with `remote`, entries missing locally are fetched from it before the lookup. */
+export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Promise<CacheUse> {
   const { config } = ctx;
   const use: CacheUse = { hit: false, evaluated: [] };
   if (!config.cache.enabled) return use;
@@ -74,6 +76,10 @@ export function restoreBaseline(ctx: RunContext, _allowWrite: boolean): CacheUse
   }
   const store = use.store;
   const mt = config.evaluations.mtbench;
+  if (remote) {
+    const keys = [...(ctx.stages.includes('train-baseline') ? [use.key!] : []), ...(mt?.targets.includes('original') && ctx.stages.includes('eval-original') ? [use.originalKey!] : [])];
+    await pullEntries(store, keys, remote, ctx.deps.log);
+  }
   const wantBaselineEval = !!mt?.targets.includes('baseline') && ctx.stages.includes('eval-baseline');
   const b = ctx.stages.includes('train-baseline') ? store.get(use.key!) : undefined;
   if (b && (!wantBaselineEval || existsSync(path.join(b.path, 'mtbench-baseline.jsonl')))) {
@@ -115,12 +121,14 @@ function restoreRows(ctx: RunContext, role: Role, file: string, modelId: string)
 /**
  * Writes the entries this run can vouch for (the caller checks the branch): after a non-failing run,
  * or after one whose verdict the candidate's failed or stopped training fixed, when the baseline's
- * own curve is finite (the evaluations that ran only for the cache are stored then).
+ * own curve is finite (the evaluations that ran only for the cache are stored then). Returns the
+ * keys it wrote.
  */
-export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse): void {
-  if (!use.store || !use.key) return;
+export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse): string[] {
+  const kept: string[] = [];
+  if (!use.store || !use.key) return kept;
   const byCandidate = verdictFixed(ctx) !== undefined && (result.training.baseline?.curve.every((p) => Number.isFinite(p.loss)) ?? false);
-  if ((result.verdict === 'fail' || result.verdict === 'invalid') && !byCandidate) return;
+  if ((result.verdict === 'fail' || result.verdict === 'invalid') && !byCandidate) return kept;
   const commit = ctx.deps.env.GITHUB_SHA;
   const createdAt = ctx.deps.now().toISOString();
   const write = (key: string, files: Record<string, string>, data: Record<string, unknown>, what: string) => {
@@ -128,6 +136,9 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
     try {
       const wrote = use.store!.put({ key, parts, createdAt, commit, data }, files);
       ctx.deps.log.info(wrote ? `cache: stored ${what} as ${key}` : `cache: ${key} already stored by another run`);
+      // Only what this run wrote goes on to the remote store: an entry another process put there
+      // in the meantime is not vouched for by this run.
+      if (wrote) kept.push(key);
     } catch (e) {
       ctx.deps.log.warn(`cache: could not store ${what}: ${errorMessage(e)}`);
     }
@@ -160,4 +171,5 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  return kept;
 }

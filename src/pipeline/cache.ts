@@ -4,6 +4,7 @@
 // never see a half-written entry; the first complete writer wins.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { detectContainment } from './containment.js';
 import {
   cpSync,
   existsSync,
@@ -65,10 +66,14 @@ export function cacheKey(p: CacheKeyParts): CacheKey {
   return { key: `${p.kind}-${key}`, parts };
 }
 
-/** Runs the user's fingerprint command (no shell splicing: the command comes from the config file). */
+/**
+ * Runs the user's fingerprint command (no shell splicing: the command comes from the config file,
+ * which a PR can change: contained like a stage, so nothing it starts outlives it).
+ */
 export function runFingerprint(command: string | undefined, cwd: string, env: Record<string, string>): string {
   if (!command) return '';
-  return execFileSync('bash', ['-c', command], { cwd, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = detectContainment().wrap({ file: 'bash', args: ['-c', command], program: 'bash' }, 1000);
+  return execFileSync(c.file, c.args, { cwd, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export interface CacheEntryMeta {
@@ -85,6 +90,8 @@ export interface CacheStore {
   get(key: string): { path: string; meta: CacheEntryMeta } | undefined;
   /** Copies `files` (dest name → source path; dirs copied without weights) into a new entry. Returns false if another writer won. */
   put(meta: CacheEntryMeta, files: Record<string, string>): boolean;
+  /** Takes in a whole entry dir fetched from elsewhere (a remote store); false if it is not entry `key` or one is there already. */
+  adopt(key: string, src: string): boolean;
 }
 
 function copySmall(src: string, dest: string): void {
@@ -127,6 +134,28 @@ export function createCacheStore(dir: string): CacheStore {
         return true;
       } catch (e) {
         if (existsSync(path.join(root, meta.key))) return false;
+        throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+    adopt(key, src) {
+      const final = path.join(root, key);
+      if (existsSync(final)) return false;
+      try {
+        const meta = JSON.parse(readFileSync(path.join(src, 'meta.json'), 'utf8')) as CacheEntryMeta;
+        if (meta.key !== key) return false;
+      } catch {
+        return false; // no readable meta.json: not an entry
+      }
+      mkdirSync(root, { recursive: true });
+      const tmp = path.join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+      try {
+        copySmall(src, tmp);
+        renameSync(tmp, final);
+        return true;
+      } catch (e) {
+        if (existsSync(final)) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
         rmSync(tmp, { recursive: true, force: true });

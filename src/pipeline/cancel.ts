@@ -1,4 +1,10 @@
 // Cancellation flows from the entry point's signal handlers into the running stages.
+
+/**
+ * Signals that stop a run: every stage tree ended, the partial result written, the lock released.
+ * SIGHUP (the terminal or ssh session closed) would otherwise kill node at once.
+ */
+export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 export interface CancelSignal {
   readonly cancelled: boolean;
   readonly reason: string | undefined;

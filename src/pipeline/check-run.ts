@@ -1,6 +1,7 @@
 // What `validate`, `run --dry-run` and the start of every run share: the resolved paths, the
 // preflight checks and the plan (with the cache's hit or miss per stage).
 import { existsSync } from 'node:fs';
+import { describeContainment, detectContainment } from './containment.js';
 import * as path from 'node:path';
 import { floorWhy } from '../checks/mtbench.js';
 import { boundWarnings } from '../config/bound-warnings.js';
@@ -58,7 +59,9 @@ function preflightOf(opts: CheckRunOptions, deps: Pick<RunDeps, 'env'>, paths: R
 /** `validate` / `run --dry-run`: preflight and the plan, with the cache looked up for it. */
 export function checkRun(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log'>, paths = runPaths(opts, deps)): RunCheck {
   const report = preflightOf(opts, deps, paths);
-  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: cacheLookup(opts, deps, paths, report) }) };
+  const c = detectContainment(deps.env);
+  const containment = `${c.kind} (${describeContainment(c.kind)})${c.note ? `; not stronger because ${c.note}` : ''}`;
+  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: cacheLookup(opts, deps, paths, report), containment }) };
 }
 
 /**

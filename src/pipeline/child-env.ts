@@ -3,6 +3,13 @@
 // spawned process inherits all of them unless we build its environment ourselves. Training and
 // eval scripts come from the PR under test, so none of that may reach them.
 
+/**
+ * The runner's file commands: a child that has them can write the job summary, set the step's
+ * outputs, the environment and PATH of later steps (NODE_OPTIONS), and the post step's state.
+ * Never passed; under the pid-namespace containment (root) the files themselves are masked too.
+ */
+export const FILE_COMMANDS = ['GITHUB_STEP_SUMMARY', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_OUTPUT', 'GITHUB_PATH'];
+
 /** Variable names that are never passed to a child. */
 const SCRUBBED_NAMES = new Set([
   'ACTIONS_RUNTIME_TOKEN',
@@ -13,10 +20,11 @@ const SCRUBBED_NAMES = new Set([
   'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
   'GITHUB_TOKEN',
   'GH_TOKEN',
+  ...FILE_COMMANDS,
 ]);
 
-/** Name prefixes that are never passed: action inputs, and any future OIDC request variable. */
-const SCRUBBED_PREFIXES = ['INPUT_', 'ACTIONS_ID_TOKEN_REQUEST_'];
+/** Name prefixes that are never passed: action inputs, the post step's state, any future OIDC request variable. */
+const SCRUBBED_PREFIXES = ['INPUT_', 'STATE_', 'ACTIONS_ID_TOKEN_REQUEST_'];
 
 /** True when a variable of this name must not reach a child process. */
 export function isScrubbedName(name: string): boolean {

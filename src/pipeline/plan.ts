@@ -83,12 +83,15 @@ export interface PlanInput {
   cacheHits?: string[];
   /** The gate's environment: says which launcher variables it sets (launch-env.ts); absent = none. */
   env?: NodeJS.ProcessEnv;
+  /** How each stage's processes are contained on this machine (containment.ts), one line. */
+  containment?: string;
 }
 
 /** The plan as text: one block per stage, placeholders filled, env names only (never values). */
 export function renderPlan(p: PlanInput): string {
   const runDir = path.join(p.root, '<YYYYmmdd_HHMMSS>');
   const lines = [`plan for ${p.config.name}: workdir ${p.workdir}, result dir ${runDir}, model ${p.model}`];
+  if (p.containment) lines.push(`containment: ${p.containment}`);
   let n = 0;
   for (const s of plannedStages(p.config, p.stages)) {
     n++;

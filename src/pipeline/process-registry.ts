@@ -3,9 +3,24 @@
 // a crash of the main step) can kill whatever the main step left running on the GPU.
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Each stage's leader is started with this variable set to the run's nonce. The post step kills a
+ * recorded group only when one of its live processes carries it: the pid file is on disk where the
+ * PR's code could rewrite it, but no process the PR's code did not start can carry the nonce.
+ */
+export const GROUP_NONCE_ENV = 'ACCURACY_GATE_GROUP';
+
+/** A fresh nonce for one run (kept in the action's state, not in the pid file). */
+export function newGroupNonce(): string {
+  return randomBytes(16).toString('hex');
+}
 
 export interface ProcessRegistry {
   readonly file: string;
+  /** Set in every recorded leader's environment (GROUP_NONCE_ENV). */
+  readonly nonce?: string;
   /** Records a live group (replaces an entry with the same pgid). */
   add(pgid: number, id: string): void;
   remove(pgid: number): void;
@@ -100,7 +115,7 @@ export function procStartTime(pid: number): number | undefined {
  * group is gone, so a live leader with a different start time is a newcomer, not ours. A group
  * whose leader died (its members live on) is still ours.
  */
-function stillOurs(g: RecordedGroup): boolean {
+export function stillOurs(g: RecordedGroup): boolean {
   if (g.leaderStart === undefined) return true;
   const now = procStartTime(g.pgid);
   return now === undefined || now === g.leaderStart;
@@ -137,7 +152,7 @@ export async function terminateGroup(
   return { signalled: true, killed: true, gone };
 }
 
-function readRegistry(file: string): RecordedGroup[] {
+export function readRegistry(file: string): RecordedGroup[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -164,10 +179,11 @@ function writeRegistry(file: string, groups: RecordedGroup[]): void {
   renameSync(tmp, file);
 }
 
-/** A registry backed by `file` (created on first write). The file is the only state. */
-export function createProcessRegistry(file: string): ProcessRegistry {
+/** A registry backed by `file` (created on first write). */
+export function createProcessRegistry(file: string, nonce?: string): ProcessRegistry {
   return {
     file,
+    ...(nonce ? { nonce } : {}),
     add(pgid, id) {
       if (!isSignallable(pgid)) return;
       const groups = readRegistry(file).filter((g) => g.pgid !== pgid);
@@ -184,19 +200,4 @@ export function createProcessRegistry(file: string): ProcessRegistry {
       return readRegistry(file);
     },
   };
-}
-
-/**
- * For the post step: ends every group recorded in `file` that still has a live process (TERM,
- * `graceMs`, KILL), all groups in parallel. Dead groups are skipped; a missing or garbled file
- * means nothing to do, and a pgid the kernel has since given to another group is left alone.
- * Returns the pgids it signalled.
- */
-export async function killRecordedGroups(file: string, graceMs: number): Promise<{ killed: number[] }> {
-  const live = readRegistry(file)
-    .filter((g) => stillOurs(g))
-    .map((g) => g.pgid)
-    .filter((pgid, i, all) => all.indexOf(pgid) === i && groupAlive(pgid));
-  const results = await Promise.all(live.map((pgid) => terminateGroup(pgid, graceMs)));
-  return { killed: live.filter((_, i) => results[i].signalled) };
 }

@@ -5,6 +5,7 @@
 // The parts: child-command.ts (what is spawned: one pipe for stdout+stderr), stage-process.ts
 // (one child's life), stage-output.ts (log file and lines), stage-outcome.ts (what its end means).
 import type { ProcessRegistry } from './process-registry.js';
+import { detectContainment, type Containment, type ContainmentKind } from './containment.js';
 import { runStage, type LiveStage, type StageSpec } from './stage-process.js';
 import { cancelReason, result, type StageOutcome } from './stage-outcome.js';
 import { note } from './stage-output.js';
@@ -20,6 +21,8 @@ export interface RunningStage {
   done: Promise<StageOutcome>;
   /** Ends the group (TERM, grace, KILL); the outcome becomes `aborted` with this reason. */
   abort(reason: string): void;
+  /** How its processes were held together; undefined when it never started. */
+  containment?: ContainmentKind;
 }
 
 export interface ProcessRunner {
@@ -28,6 +31,8 @@ export interface ProcessRunner {
   cancelAll(reason: string): Promise<void>;
   /** pgids of the stages still running. */
   running(): number[];
+  /** How stages are held together (containment.ts); absent in test doubles. */
+  readonly containment?: Containment;
 }
 
 export interface ProcessRunnerOptions {
@@ -37,10 +42,14 @@ export interface ProcessRunnerOptions {
   registry?: ProcessRegistry;
   /** Also gets every output line, secrets redacted (e.g. to echo to the console). */
   echo?: (line: string) => void;
+  /** Default: the strongest this runner allows (detectContainment). */
+  containment?: Containment;
+  /** Files no stage may read or write (the runner's file commands), masked where containment can. */
+  mask?: string[];
 }
 
 export function createProcessRunner(opts: ProcessRunnerOptions = {}): ProcessRunner {
-  return new Runner(opts.graceMs ?? 3000, opts.registry, opts.echo);
+  return new Runner(opts.graceMs ?? 3000, opts.registry, opts.echo, opts.containment ?? detectContainment(), opts.mask ?? []);
 }
 
 class Runner implements ProcessRunner {
@@ -51,7 +60,13 @@ class Runner implements ProcessRunner {
   private readonly registry: ProcessRegistry | undefined;
   private readonly echo: ((line: string) => void) | undefined;
 
-  constructor(graceMs: number, registry: ProcessRegistry | undefined, echo: ((line: string) => void) | undefined) {
+  readonly containment: Containment;
+
+  private readonly mask: string[];
+
+  constructor(graceMs: number, registry: ProcessRegistry | undefined, echo: ((line: string) => void) | undefined, containment: Containment, mask: string[]) {
+    this.containment = containment;
+    this.mask = mask;
     this.graceMs = graceMs;
     this.registry = registry;
     this.echo = echo;
@@ -76,9 +91,9 @@ class Runner implements ProcessRunner {
       const outcome = result({ status: 'cancelled', reason, cancelled: true });
       return { pgid: 0, done: Promise.resolve(outcome), abort: () => {} };
     }
-    const run = runStage(spec, this.graceMs, this.registry, this.echo);
+    const run = runStage(spec, this.graceMs, { containment: this.containment, mask: this.mask }, this.registry, this.echo);
     this.live.add(run);
     void run.done.then(() => this.live.delete(run));
-    return { pgid: run.pgid, done: run.done, abort: (reason) => run.stop({ kind: 'aborted', reason }) };
+    return { pgid: run.pgid, containment: run.containment, done: run.done, abort: (reason) => run.stop({ kind: 'aborted', reason }) };
   }
 }

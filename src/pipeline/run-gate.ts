@@ -1,15 +1,10 @@
 // The whole job: run.sh's steps as stages, then compare and the result dir. One function
 // serves the CLI (`run`, `demo`) and the action.
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import { ROLES, type Acknowledgment, type ArmRole, type GateResult, type Role } from '../model.js';
+import { ROLES, type Acknowledgment, type GateResult } from '../model.js';
 import { applyAcknowledgment } from '../engine/acknowledge.js';
 import { errorMessage } from '../errors.js';
-import { decide } from '../engine/decide.js';
-import { hintsFromCommand } from '../readers/step-placement.js';
-import { loadInputs, type EngineSource, type MtBenchSource } from '../engine/load-inputs.js';
-import type { Picked } from '../engine/model-ids.js';
 import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { RunContext, RunDeps } from './context.js';
@@ -24,7 +19,11 @@ import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets, secretNamesOf } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
-import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
+import { compareStage, partialResult } from './compare-stage.js';
+import { containmentProvenance } from './containment.js';
+import { pushEntries, type RemoteStore } from './remote-cache.js';
+import { quickBaselineCheck } from './quick-baseline.js';
+import { QUICK_NOT_RUN } from '../checks/quick.js';
 
 /** CheckRunOptions (config, its source, baseDir, stages, result root and model overrides) and more. */
 export interface RunGateOptions extends CheckRunOptions {
@@ -41,6 +40,8 @@ export interface RunGateOptions extends CheckRunOptions {
   failOn?: readonly string[];
   /** A maintainer's label on the PR (the action looks it up while the gate trains): a FAIL is acknowledged, nothing else. */
   acknowledgment?: Acknowledgment | Promise<Acknowledgment | undefined>;
+  /** A store beside the local cache dir (GitHub's cache service, for ephemeral runners). */
+  remote?: RemoteStore;
 }
 
 export interface RunGateOutcome {
@@ -104,7 +105,9 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   });
 
   const want = (s: StageId) => ctx.stages.includes(s);
-  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
+  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : await restoreBaseline(ctx, opts.remote);
+  const times = lastRunTimes(root, dir);
+  const go = dirError ? false : quickBaselineCheck(ctx, cache.hit, times);
   // As saveBaseline's call below: only a trusted run with the compare stage writes the cache.
   cache.writable = opts.allowCacheWrite && config.cache.writeOn !== 'never' && want('compare');
   // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
@@ -112,10 +115,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),
     ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage),
   ].map((id) => ({ title: stageTitle(id, config.arms) }));
-  ctx.deps = { ...deps, log: progressLog(deps.log, plan, lastRunTimes(root, dir)) };
+  ctx.deps = { ...deps, log: progressLog(deps.log, plan, times) };
 
   // One gate at a time on this machine's GPUs, from the first training to the last evaluation.
-  if (!dirError) {
+  if (go) {
     const gpus = await lockGpus(ctx);
     try {
       if (gpus.ok) await gpuStages(ctx, root, cache);
@@ -135,7 +138,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   if (acked.note) deps.log.warn(acked.note);
   const result = redactDeep(acked.result, secrets.redact);
   if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
-  if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) saveBaseline(ctx, result, cache);
+  if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) {
+    const kept = saveBaseline(ctx, result, cache);
+    if (opts.remote && cache.store) await pushEntries(cache.store, kept, opts.remote, deps.log);
+  }
   if (!dirError) writeRunManifest(ctx, started, true);
 
   const reportCtx: ReportContext = redactDeep<ReportContext>({
@@ -152,6 +158,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
       ...(ctx.parallelNotes?.length ? { 'ran-in-parallel': ctx.parallelNotes.join('; ') } : {}),
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
+      ...containmentProvenance(ctx.records, deps.runner.containment),
     },
     synthetic: opts.synthetic,
     ...(opts.failOn ? { failOn: opts.failOn } : {}),
@@ -184,100 +191,6 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   }
   if (!dirError) secrets.sweep(dir);
   return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
-}
-
-/** Step 5: read what the stages produced and decide. */
-function compareStage(ctx: RunContext): GateResult {
-  const inputs = loadInputs(engineSource(ctx));
-  if (ctx.quick) return quickCompare(ctx, inputs.training);
-  return decide(inputs, ctx.config.checks, ctx.records);
-}
-
-/** What the stages produced (or the runs they were taken from), as the engine's source. */
-function engineSource(ctx: RunContext): EngineSource {
-  const training: EngineSource['training'] = {};
-  for (const role of ['baseline', 'candidate'] as ArmRole[]) {
-    const out = ctx.outputs[role];
-    // An arm that failed in the run it was taken from is already a problem.
-    if (!out && ctx.fromRun[role]) continue;
-    if (!out) {
-      ctx.problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
-      continue;
-    }
-    // A failed training stage is already a problem; its (missing) output needs no second one.
-    const failed = ctx.records.some((r) => r.id === `train-${role}` && ['failed', 'timeout', 'cancelled'].includes(r.status));
-    if (failed && !existsSync(out)) continue;
-    // A candidate stopped by the gate (early abort, quick tier) wrote no results files: its live log is read.
-    const partial = role === 'candidate' && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
-    const log = ctx.trainLogs[role];
-    const stale = ctx.staleOutputs?.[role];
-    training[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...(log ? { log } : {}), ...(partial ? { partial } : {}), ...(stale?.length ? { stale } : {}) };
-  }
-  const mt = ctx.config.evaluations.mtbench;
-  // The quick tier's gate is on the training prefix only: no evaluation is read.
-  const mtbench = mt && !ctx.quick ? mtbenchSource(ctx, mt) : undefined;
-  return {
-    labels: labelsOf(ctx.config),
-    training,
-    ...(mtbench ? { mtbench } : {}),
-    ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...(ctx.staleOutputs ? { stale: ctx.staleOutputs } : {}) } }),
-    problems: ctx.problems,
-    ...(ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}),
-  };
-}
-
-/** The judgment lines each eval stage appended, under the model id it appended them with. */
-function mtbenchSource(ctx: RunContext, mt: NonNullable<GateConfig['evaluations']['mtbench']>): MtBenchSource {
-  const qfile = path.resolve(ctx.workdir, mt.questions);
-  const ids: Partial<Record<Role, Picked>> = {};
-  for (const role of mt.targets as Role[]) {
-    const id = ctx.modelIds[role];
-    if (!id || !ctx.judgmentLines[role]) continue;
-    const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
-    ids[role] = { id, idPick: mt.modelId === 'auto' ? { how: 'picked', rule } : { how: 'given' } };
-  }
-  return { ...(existsSync(qfile) ? { questions: qfile } : {}), judgments: { lines: ctx.judgmentLines, ids } };
-}
-
-/** The quick tier's compare: finite and the curve checks on both runs' first N steps. */
-function quickCompare(ctx: RunContext, training: GateResult['training']): GateResult {
-  const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
-  const tier = { steps: steps ?? 0, totalSteps: totalSteps(training.baseline), notRun: QUICK_NOT_RUN };
-  if (steps === undefined) {
-    ctx.problems.push({ source: 'quick tier', message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
-  }
-  const result = decide(
-    { labels: labelsOf(ctx.config), training: quickTraining(training, steps ?? 0), mtbench: {}, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
-    quickPolicy(ctx.config.checks),
-    ctx.records,
-  );
-  return markQuick(result, tier);
-}
-
-function labelsOf(config: GateConfig) {
-  return { baseline: config.arms.baseline.label, candidate: config.arms.candidate.label };
-}
-
-/** A run without the compare stage (one job of a split workflow): its verdict is about its stages. */
-function partialResult(ctx: RunContext): GateResult {
-  const bad = ctx.records.filter((r) => r.status !== 'ok' && r.status !== 'cached' && r.status !== 'skipped');
-  // Stages that ran fine gate nothing by themselves: "ungated", never PASS (docs/policy.md).
-  const verdict = bad.length || ctx.problems.length ? 'invalid' : 'ungated';
-  const done = ctx.records.map((r) => r.id).join(', ') || 'none';
-  return {
-    verdict,
-    headline:
-      verdict === 'ungated'
-        ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}`
-        : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join('; ') || ctx.problems[0]?.message}`,
-    checks: [],
-    labels: labelsOf(ctx.config),
-    training: {},
-    mtbench: {},
-    problems: ctx.problems,
-    stages: ctx.records,
-    earlyAbort: ctx.earlyAbort,
-  };
 }
 
 /** Shows the recorded trend and checks the baseline for drift against it (never gating). */

@@ -1,9 +1,12 @@
 // One gate run in this process, as both front ends start it (action/main.ts, cli/run.ts): a
-// cancel controller that SIGINT/SIGTERM trigger, the process runner, the clock and the heartbeat.
+// cancel controller that SIGINT/SIGTERM/SIGHUP trigger, the process runner, the clock and the heartbeat.
 // A signal stops every stage tree and runGate still writes the partial result dir.
+import { statSync } from 'node:fs';
 import type { Log } from '../log.js';
-import { createCancelController } from './cancel.js';
+import { createCancelController, STOP_SIGNALS } from './cancel.js';
 import { createProcessRunner } from './process-runner.js';
+import { describeContainment } from './containment.js';
+import { FILE_COMMANDS } from './child-env.js';
 import type { ProcessRegistry } from './process-registry.js';
 import { runGate, type RunGateOptions, type RunGateOutcome } from './run-gate.js';
 
@@ -11,6 +14,14 @@ import { runGate, type RunGateOptions, type RunGateOutcome } from './run-gate.js
 export const STAGE_GRACE_MS = 3000;
 /** How often a silent stage says it is still running. */
 export const HEARTBEAT_MS = 60_000;
+
+const isFile = (f: string): boolean => {
+  try {
+    return statSync(f).isFile();
+  } catch {
+    return false;
+  }
+};
 
 export interface SessionWiring {
   log: Log;
@@ -27,10 +38,19 @@ export interface SessionWiring {
 
 export async function runSession(options: RunGateOptions, w: SessionWiring): Promise<RunGateOutcome> {
   const cancel = createCancelController();
-  const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry });
-  const onSignal = (sig: NodeJS.Signals) => cancel.cancel(w.onSignal(sig));
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const mask = FILE_COMMANDS.map((n) => w.env[n]).filter((f): f is string => !!f && isFile(f));
+  const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry, mask });
+  if (runner.containment?.kind === 'process-group') {
+    w.log.warn(`containment: ${describeContainment('process-group')} (${runner.containment.note ?? 'asked for'}); see the README, "Containment"`);
+  }
+  const onSignal = (sig: NodeJS.Signals) => {
+    // After a hangup the terminal is gone: a write to it fails with EIO, which must not end the run.
+    if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
+    cancel.cancel(w.onSignal(sig));
+  };
+  // SIGHUP (the terminal or ssh session closed) would kill node at once: the training orphaned,
+  // no result written, the GPU lock left behind. It stops the run like the other two.
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   try {
     return await runGate(options, {
       runner,
@@ -43,7 +63,6 @@ export async function runSession(options: RunGateOptions, w: SessionWiring): Pro
       echo: w.echo,
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
 }

@@ -14,6 +14,10 @@ import { scopedEnvNames } from './plan.js';
 import { createRedactor } from './redact.js';
 import { classifyCause, readLogTail } from './log-tail.js';
 import { describeLaunch, launchEnv, releasePort } from './launch-env.js';
+import { GPU_SOURCE, watchGpu, type GpuWatch } from './gpu-usage.js';
+
+/** How often a stage's GPU memory is sampled (ms); ACCURACY_GATE_GPU_SAMPLE_MS overrides. */
+const GPU_SAMPLE_MS = 2000;
 
 export interface StageRun {
   id: StageId;
@@ -81,7 +85,10 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       ...(deps.echo ? { onShownLine: (line: string) => deps.echo?.(line, s.id) } : {}),
     });
     s.onStart?.(running);
+    const gpu: GpuWatch | undefined = running.pgid > 0 ? watchGpu(running.pgid, Number(deps.env.ACCURACY_GATE_GPU_SAMPLE_MS) || GPU_SAMPLE_MS, deps.env) : undefined;
     const outcome = await running.done;
+    const gpuUse = await gpu?.stop();
+    for (const l of gpuUse?.leftovers ?? []) deps.log.warn(`${s.title}: ${l}`);
     // A loss line is held until the next progress redraw; release the last one.
     for (const ev of tracker.flush()) {
       if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
@@ -97,6 +104,8 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       startedAt: startedAt.toISOString(),
       seconds: outcome.durationMs / 1000,
       log: s.logName,
+      ...(running.containment ? { containment: running.containment } : {}),
+      ...(gpuUse ? { gpuMemory: { peakMib: gpuUse.peakMib ?? null, source: gpuUse.notMeasured ?? GPU_SOURCE } } : {}),
     };
     if (outcome.status === 'failed' || outcome.status === 'timeout') {
       // Why it failed, where people look (reports, comment, console): the log's last lines.

@@ -4,7 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { errorMessage } from '../errors.js';
 import { checkStart, childCommand, findProgram } from './child-command.js';
-import { groupAlive, terminateGroup, type ProcessRegistry } from './process-registry.js';
+import { GROUP_NONCE_ENV, type ProcessRegistry } from './process-registry.js';
+import { stageAlive, terminateStage } from './process-tree.js';
+import type { Containment, ContainmentKind } from './containment.js';
 import { describeSpawnError, formatMillis, outcomeOf, result, type StageOutcome, type StopCause } from './stage-outcome.js';
 import { note, openLog, readOutput, within } from './stage-output.js';
 
@@ -26,8 +28,16 @@ export interface StageSpec {
   onShownLine?: (line: string) => void;
 }
 
+/** How a stage is held: the mechanism, and the files it must not see (see containment.ts). */
+export interface Contain {
+  containment: Containment;
+  mask: string[];
+}
+
 export interface LiveStage {
   pgid: number;
+  /** How the stage's processes were held together (containment.ts); undefined when it never started. */
+  containment?: ContainmentKind;
   done: Promise<StageOutcome>;
   stop(cause: StopCause): void;
 }
@@ -38,24 +48,33 @@ function notStarted(logFile: string, reason: string): LiveStage {
   return { pgid: 0, done: Promise.resolve(result({ status: 'failed', reason })), stop: () => {} };
 }
 
-function startChild(spec: StageSpec): ChildProcess | { problem: string } {
+function startChild(spec: StageSpec, contain: Contain, graceMs: number, nonce: string | undefined): ChildProcess | { problem: string } {
   const command = childCommand(spec.command);
   // /bin/sh would only exit 127 for a program it cannot find: say what spawn would have said.
   const missing = findProgram(command.program, spec.cwd, spec.env.PATH);
   if (missing) return { problem: describeSpawnError(command.program, Object.assign(new Error(missing), { code: missing })) };
   try {
-    return spawn(command.file, command.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const wrapped = contain.containment.wrap(command, graceMs, contain.mask);
+    // The post step kills a recorded group only if its leader carries this run's nonce (checked, not trusted).
+    const env = nonce ? { ...spec.env, [GROUP_NONCE_ENV]: nonce } : spec.env;
+    return spawn(wrapped.file, wrapped.args, { cwd: spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     return { problem: `cannot start ${command.program}: ${errorMessage(e)}` };
   }
 }
 
-export function runStage(spec: StageSpec, graceMs: number, registry: ProcessRegistry | undefined, echo: ((line: string) => void) | undefined): LiveStage {
+export function runStage(
+  spec: StageSpec,
+  graceMs: number,
+  contain: Contain,
+  registry: ProcessRegistry | undefined,
+  echo: ((line: string) => void) | undefined,
+): LiveStage {
   const startedAt = Date.now();
   const notes: string[] = [];
   const startProblem = checkStart(spec.command, spec.cwd);
   if (startProblem) return notStarted(spec.logFile, startProblem);
-  const child = startChild(spec);
+  const child = startChild(spec, contain, graceMs, registry?.nonce);
   if ('problem' in child) return notStarted(spec.logFile, child.problem);
   const program = childCommand(spec.command).program;
   const log = openLog(spec.logFile, notes);
@@ -94,12 +113,17 @@ export function runStage(spec: StageSpec, graceMs: number, registry: ProcessRegi
   const output = readOutput(
     [child.stdout, child.stderr].filter((s): s is Readable => !!s),
     log,
-    guarded(spec.onLine),
+    guarded((line) => {
+      // The containment's own line (containment.ts, subreaper-script.ts) becomes a note of the outcome.
+      const left = /^\[accuracy-gate\] (\d+) process\(es\) left running after the command ended/.exec(line);
+      if (left) notes.push(`${left[1]} process(es) left running after the command were stopped`);
+      spec.onLine?.(line);
+    }),
     spec.secrets,
     onShown && guarded(onShown),
   );
 
-  const killGroup = (): Promise<unknown> => (killing ??= terminateGroup(pgid, graceMs));
+  const killGroup = (): Promise<unknown> => (killing ??= terminateStage(pgid, graceMs));
   const timer =
     spec.timeoutMs !== undefined && spec.timeoutMs > 0
       ? setTimeout(() => stop({ kind: 'timeout', reason: `timed out after ${formatMillis(spec.timeoutMs!)}` }), spec.timeoutMs)
@@ -118,11 +142,12 @@ export function runStage(spec: StageSpec, graceMs: number, registry: ProcessRegi
     if (timer) clearTimeout(timer);
     if (pgid > 0) {
       if (killing) await killing;
-      // Grandchildren may outlive the child (torchrun workers, a backgrounded job) and hold the
-      // pipes: give them the grace period, then end the group. A group that is gone but whose
-      // pipes stay open (a process that left the group) is cut off below.
+      // In a namespace or under the subreaper the wrapper exits only once its tree is gone. With
+      // the process group alone, grandchildren may outlive the child (torchrun workers, a
+      // backgrounded job) and hold the pipes: give them the grace period, then end the group. A
+      // group that is gone but whose pipes stay open (a process that left it) is cut off below.
       await within(output.closed, graceMs);
-      if (groupAlive(pgid)) {
+      if (stageAlive(pgid)) {
         if (!stopCause) notes.push('processes left running in its group were killed');
         killing = undefined;
         await killGroup();
@@ -165,5 +190,5 @@ export function runStage(spec: StageSpec, graceMs: number, registry: ProcessRegi
     void finish();
   });
 
-  return { pgid, done, stop };
+  return { pgid, containment: contain.containment.kind, done, stop };
 }

@@ -13,6 +13,11 @@ export interface ResultsMetrics {
   epoch?: number;
   evalLoss?: number;
   perplexity?: number;
+  /** HF's memory metrics in bytes (`skip_memory_metrics=False`): torch allocations of rank 0. */
+  beforeInitMemGpu?: number;
+  initMemGpuAllocDelta?: number;
+  trainMemGpuAllocDelta?: number;
+  trainMemGpuPeakedDelta?: number;
 }
 
 export type MetricField = keyof ResultsMetrics;
@@ -26,7 +31,22 @@ export const METRIC_KEYS: ReadonlyArray<readonly [string, MetricField]> = [
   ['epoch', 'epoch'],
   ['eval_loss', 'evalLoss'],
   ['perplexity', 'perplexity'],
+  ['before_init_mem_gpu', 'beforeInitMemGpu'],
+  ['init_mem_gpu_alloc_delta', 'initMemGpuAllocDelta'],
+  ['train_mem_gpu_alloc_delta', 'trainMemGpuAllocDelta'],
+  ['train_mem_gpu_peaked_delta', 'trainMemGpuPeakedDelta'],
 ];
+
+/**
+ * The peak of torch's GPU allocations during training in MiB, from HF's memory metrics: the
+ * memory at the start of training (before_init + init's delta) + train's alloc delta (end − begin)
+ * + its peaked delta (peak − end). Undefined without `train_mem_gpu_peaked_delta`.
+ */
+export function hfPeakGpuMib(m: ResultsMetrics | undefined): number | undefined {
+  if (m?.trainMemGpuPeakedDelta === undefined) return undefined;
+  const bytes = (m.beforeInitMemGpu ?? 0) + (m.initMemGpuAllocDelta ?? 0) + (m.trainMemGpuAllocDelta ?? 0) + m.trainMemGpuPeakedDelta;
+  return bytes > 0 ? bytes / 2 ** 20 : undefined;
+}
 
 export function metricsFrom(obj: JsonObject, where: Where, prefix = ''): ResultsMetrics {
   const metrics: ResultsMetrics = {};

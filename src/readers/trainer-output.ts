@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { ParseError } from '../errors.js';
 import type { TrainingRun } from '../model.js';
 import { isFile, readText, readTextChunks } from './files.js';
-import { METRIC_KEYS, parseResultsJson, type MetricField, type ResultsMetrics } from './results-json.js';
+import { METRIC_KEYS, hfPeakGpuMib, parseResultsJson, type MetricField, type ResultsMetrics } from './results-json.js';
 import { parseWhole, TrainerStateScanner, type TrainerState } from './trainer-state.js';
 import type { StepHints } from './step-placement.js';
 import { TrainingLogReader, type TrainingLog } from './training-log.js';
@@ -36,7 +36,7 @@ export interface ReadTrainerOutputOptions {
 /** The files of an HF Trainer output dir that the readers take. */
 export const TRAINER_FILES = ['train_results.json', 'all_results.json', 'eval_results.json', 'trainer_state.json'] as const;
 
-const TRAIN_FIELDS: ReadonlyArray<readonly [MetricField, string]> = [
+const TRAIN_FIELDS: ReadonlyArray<readonly [Extract<MetricField, 'trainLoss' | 'trainRuntime' | 'stepsPerSecond' | 'samplesPerSecond' | 'epoch'>, string]> = [
   ['trainLoss', 'train_loss'],
   ['trainRuntime', 'train_runtime'],
   ['stepsPerSecond', 'train_steps_per_second'],
@@ -109,6 +109,8 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   if (log && log.finalMetricsCount > 1) {
     run.notes.push(`${logName} holds ${log.finalMetricsCount} final metrics dicts (re-runs appended to one log?); used the last`);
   }
+  const hfPeak = hfPeakGpuMib(trainResults) ?? hfPeakGpuMib(allResults);
+  if (hfPeak !== undefined) run.gpuMemory = { peakMib: hfPeak, source: 'HF train_mem_gpu_* metrics: torch allocations of rank 0' };
   for (const field of ['evalLoss', 'perplexity'] as const) {
     const value = evalResults?.[field] ?? allResults?.[field];
     if (value !== undefined) run[field] = value;

@@ -89,8 +89,8 @@ export function renderResultLog(r: GateResult, ctx: ReportContext): string {
   const notRunText = notRunLine(r, notRun);
   if (notRunText) verdict.push(['checks not run', notRunText.replace(/^not run: /, '')]);
   // Where the inputs came from when not from this run's own stages (the cache, another run),
-  // and where the commands ran: a reader of result.log alone must see both.
-  for (const key of ['workdir', 'reused'] as const) {
+  // and where the commands ran and how they were contained: a reader of result.log alone must see them.
+  for (const key of ['workdir', 'reused', 'containment'] as const) {
     const v = ctx.provenance[key];
     if (v) verdict.push([key, oneLine(v)]);
   }

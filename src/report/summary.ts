@@ -91,6 +91,8 @@ export interface SummaryStage {
   cause: string | null;
   /** A failed or timed-out stage's last log lines (redacted). */
   log_tail: string[] | null;
+  /** pid-namespace, user-pid-namespace, subreaper or process-group; null for a stage that did not run. */
+  containment: string | null;
 }
 
 export interface SummaryJson {
@@ -196,6 +198,7 @@ function stage(s: StageRecord): SummaryStage {
     log: s.log ?? null,
     cause: s.cause ?? null,
     log_tail: s.tail ?? null,
+    containment: s.containment ?? null,
   };
 }
 

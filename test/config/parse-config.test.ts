@@ -139,7 +139,7 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
       lmEval: DEFAULT_POLICY.lmEval,
       custom: DEFAULT_POLICY.custom,
       mtbench: { enabled: true, margin: 0.25, confidence: 0.9, resamples: 2000, seed: 7, floor: 2.5, maxMissing: 0.05 },
-      speed: { enabled: true, warnBelow: 0.95, warmupFraction: 0.1 },
+      speed: { enabled: true, warnBelow: 0.95, warmupFraction: 0.1, memoryWarnOver: 0.1 },
     });
     expect(c.earlyAbort).toEqual({ enabled: false, bound: 0.2, consecutive: 5 });
     expect(c.cache).toEqual({
@@ -148,6 +148,7 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
       fingerprint: "python -c 'import torch;print(torch.__version__)'",
       files: ['run_clm.py', 'llama_fsdp_torch.json'],
       writeOn: 'always',
+      serviceTimeoutSeconds: 60,
     });
     expect(c.parallel).toBe(true);
     expect(c.artifact).toEqual({ include: ['**/*.safetensors'], exclude: ['torch_ckpt/optimizer.pt'], maxMib: 1024, timeoutSeconds: 60 });
@@ -169,7 +170,7 @@ artifact: { include: ["**/*.safetensors"], exclude: [torch_ckpt/optimizer.pt] }
     expect(c.evaluations).toEqual({ evalLoss: { enabled: true, documents: 'eval_losses.jsonl' } });
     expect(c.checks).toEqual(DEFAULT_POLICY);
     expect(c.earlyAbort).toEqual({ enabled: true, bound: 0.1, consecutive: 3 });
-    expect(c.cache).toEqual({ enabled: false, dir: '~/.cache/accuracy-gate', files: [], writeOn: 'default-branch' });
+    expect(c.cache).toEqual({ enabled: false, dir: '~/.cache/accuracy-gate', files: [], writeOn: 'default-branch', serviceTimeoutSeconds: 60 });
     expect(c.artifact).toEqual({ include: [], exclude: [], maxMib: 1024, timeoutSeconds: 60 });
     expect(c.publicEnv).toEqual([]);
   });
@@ -246,11 +247,19 @@ describe('error messages: "<file>:<line>: <dotted.key>: <problem>"', () => {
       [`${ARMS}checks: { loss-curve: { outliers: many } }\n`, `${FILE}:6: checks.loss-curve.outliers: must be "auto" or an integer >= 0`],
       [`${ARMS}checks: { train-loss: { pass: .nan } }\n`, `${FILE}:6: checks.train-loss.pass: must be a number >= 0`],
       [`${ARMS}cache: { write-on: sometimes }\n`, `${FILE}:6: cache.write-on: must be one of: default-branch, always, never`],
+      [`${ARMS}cache: { service-timeout: 0 }\n`, `${FILE}:6: cache.service-timeout: must be a number > 0 and <= 3600`],
+      [`${ARMS}quick: { require-baseline: maybe }\n`, `${FILE}:6: quick.require-baseline: must be true or false`],
       [`${ARMS}artifact: { include: [a, 3] }\n`, `${FILE}:6: artifact.include[1]: must be a non-empty string`],
       [`${ARMS}name: my gate\n`, `${FILE}:6: name: must be a string matching [A-Za-z0-9._-]+`],
       [`${ARMS}arms: 3\n`.replace(ARMS, ''), `${FILE}:1: arms: must be a mapping`],
     ];
     for (const [text, message] of cases) expect(errorOf(text).message).toBe(message);
+  });
+
+  it('quick.require-baseline and cache.service-timeout are read', () => {
+    const c = parseConfig(`${ARMS}quick: { steps: 20, require-baseline: true }\ncache: { service-timeout: 15 }\n`, FILE);
+    expect(c.quick).toEqual({ steps: 20, requireBaseline: true });
+    expect(c.cache.serviceTimeoutSeconds).toBe(15);
   });
 
   it('commands must be a string or an argv list', () => {

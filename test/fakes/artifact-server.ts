@@ -116,7 +116,8 @@ function scopeIds(auth: string | undefined): { run: string; job: string } | unde
   return undefined;
 }
 
-export async function startArtifactServer(): Promise<FakeArtifactService> {
+/** `extra` answers the requests it claims first (another service on the same results server: cache-server.ts). */
+export async function startArtifactServer(opts: { extra?: (req: http.IncomingMessage, res: http.ServerResponse, u: URL, raw: Buffer) => boolean } = {}): Promise<FakeArtifactService> {
   const blobs = new Map<string, Blob>();
   const faults = new Map<ArtifactRoute, ArtifactFault[]>();
   let nextId = 4_000_000_001;
@@ -261,6 +262,7 @@ export async function startArtifactServer(): Promise<FakeArtifactService> {
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const u = new URL(req.url ?? '/', origin);
+      if (opts.extra?.(req, res, u, raw)) return;
       const method = u.pathname.startsWith(SERVICE) ? u.pathname.slice(SERVICE.length) : undefined;
       const comp = u.searchParams.get('comp');
       const route: ArtifactRoute | undefined =

@@ -1,7 +1,7 @@
 // Runs the bundled CLI as a user does: a real `node dist/cli.js` process.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -66,4 +66,27 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Live processes with an argument that starts with `prefix` (host pids, from /proc). Stages run in
+ * their own PID namespace (README, "Containment"), where `$$` and `$!` are the namespace's pids:
+ * a test marks the processes it wants to find with `exec -a <prefix>-name` instead.
+ */
+export function processesWithArg(prefix: string): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        return readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(prefix)) && isRunning(Number(n));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** A prefix no other process has, for processesWithArg. */
+export function uniqueMarker(): string {
+  return `gate-test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 }

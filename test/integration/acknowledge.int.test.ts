@@ -76,7 +76,9 @@ describe('acknowledge-label (issue 23 item 3)', () => {
     expect(summary.acknowledged).toEqual({ label: LABEL, by: 'mona', at: '2026-12-05T09:30:00Z', permission: 'write', pr });
     const line = `FAIL acknowledged by @mona (write): label ${LABEL} applied to PR #${pr} at 2026-12-05T09:30:00Z; the step passes`;
     expect(summary.warnings.join('\n')).toContain(line);
-    expect(comment.replace(/\\/g, '')).toContain('acknowledged by @mona');
+    // Posted text never notifies anyone: the mention is escaped with a zero-width space (shown as "@mona").
+    expect(comment.replace(/\\/g, '')).toContain('acknowledged by @\u200bmona');
+    expect(comment).not.toMatch(/@mona/);
     expect(comment).toContain('2026-12-05T09:30:00Z');
     expect(run.summary).toContain('2026-12-05T09:30:00Z');
     expect(readFileSync(path.join(run.outputs['result-dir'] as string, 'result.log'), 'utf8')).toContain('acknowledged by @mona');

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, isRunning, runCli, tempDir } from '../helpers/cli.js';
+import { RECORDED, ROOT, processesWithArg, runCli, tempDir, uniqueMarker } from '../helpers/cli.js';
 
 const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const PRINTER = path.join(ROOT, 'test', 'fixtures', 'faults', 'printer-train.mjs');
@@ -154,8 +154,9 @@ describe('accuracy-gate run', () => {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     it(`${sig} mid-training: every process gone (also TERM-ignoring grandchildren), logs and result dir kept`, async () => {
       const dir = tempDir('run-signal-');
-      const pids = path.join(dir, 'pids');
-      const stubborn = `trap '' TERM; (trap '' TERM; sleep 300) & echo $! >> ${pids}; echo $$ >> ${pids}; echo "step 1 of many"; sleep 300 & wait`;
+      const m = uniqueMarker();
+      // Marked (exec -a): in the stage's PID namespace $$ and $! are not the host's pids.
+      const stubborn = `trap '' TERM; (trap '' TERM; exec -a ${m}-grandchild sleep 300) & echo "step 1 of many"; (exec -a ${m}-sleeper sleep 300) & wait`;
       const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: stubborn });
       let sent = false;
       let stderr = '';
@@ -164,7 +165,7 @@ describe('accuracy-gate run', () => {
         onSpawn: (child) => {
           // Signal once the candidate's process tree is up (both PIDs recorded).
           const poll = setInterval(() => {
-            const ready = stderr.includes('Train TorchAcc') && existsSync(pids) && readFileSync(pids, 'utf8').trim().split('\n').length >= 2;
+            const ready = stderr.includes('Train TorchAcc') && processesWithArg(m).length >= 2;
             if (ready) {
               clearInterval(poll);
               sent = true;
@@ -176,9 +177,7 @@ describe('accuracy-gate run', () => {
       });
       expect(sent).toBe(true);
       expect(r.code).not.toBe(0);
-      for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) {
-        expect(isRunning(pid), `pid ${pid} still running`).toBe(false);
-      }
+      expect(processesWithArg(m), 'processes of the stage still running').toEqual([]);
       const res = onlyResultDir(dir);
       expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('step 1 of many');
       const s = summaryOf(res);

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
-import { RECORDED, ROOT, isRunning } from '../helpers/cli.js';
+import { RECORDED, ROOT, isRunning, processesWithArg, uniqueMarker } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
-import { createProcessRegistry } from '../../src/pipeline/process-registry.js';
+import { GROUP_NONCE_ENV, createProcessRegistry, newGroupNonce } from '../../src/pipeline/process-registry.js';
 import { canMakeReadOnly, readOnlyDir } from '../helpers/disk.js';
 
 const TOKEN = 'ghs_faultsTOKEN0123456789abcdef';
@@ -82,8 +82,9 @@ function filesUnder(dir: string): string[] {
 describe('cancellation (action)', () => {
   it('SIGINT mid-training, SIGTERM 7.5 s later: every process gone in < 10 s, result dir and job summary written', async () => {
     const job = newJob();
-    const pids = path.join(job.dir, 'pids');
-    const stubborn = `trap '' TERM; (trap '' TERM; sleep 300) & echo $! >> ${pids}; echo $$ >> ${pids}; echo "step 1 of many"; sleep 300 & wait`;
+    const m = uniqueMarker();
+    // Marked (exec -a): in the stage's PID namespace $$ and $! are not the host's pids.
+    const stubborn = `trap '' TERM; (trap '' TERM; exec -a ${m}-grandchild sleep 300) & echo "step 1 of many"; (exec -a ${m}-sleeper sleep 300) & wait`;
     workspace(job, { candidate: stubborn });
     let sigintAt = 0;
     let exitedAt = 0;
@@ -94,7 +95,7 @@ describe('cancellation (action)', () => {
       env: githubEnv(),
       onSpawn: (child) => {
         const poll = setInterval(() => {
-          if (!existsSync(pids) || readFileSync(pids, 'utf8').trim().split('\n').length < 2) return;
+          if (processesWithArg(m).length < 2) return;
           clearInterval(poll);
           sigintAt = Date.now();
           child.kill('SIGINT'); // the runner signals the node process only
@@ -110,7 +111,7 @@ describe('cancellation (action)', () => {
     expect(sigintAt).toBeGreaterThan(0);
     expect(exitedAt - sigintAt).toBeLessThan(10_000);
     expect(run.code).toBe(1);
-    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) expect(isRunning(pid), `pid ${pid} still running`).toBe(false);
+    expect(processesWithArg(m), 'processes of the stage still running').toEqual([]);
     expect(run.outputs.verdict).toBe('invalid');
     const res = run.outputs['result-dir'] as string;
     expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('step 1 of many');
@@ -125,15 +126,21 @@ describe('cancellation (action)', () => {
 
   it('post kills a process group the main step left alive (recorded in its pid file)', async () => {
     const job = newJob();
-    // A leftover as a crashed main step leaves it: a detached group that ignores SIGTERM.
-    const child = spawn('bash', ['-c', "trap '' TERM; sleep 300 & echo $!; wait"], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    // A leftover as a crashed main step leaves it: a detached group that ignores SIGTERM, started
+    // with the run's nonce as the gate starts every stage (post verifies it in /proc).
+    const nonce = newGroupNonce();
+    const child = spawn('bash', ['-c', "trap '' TERM; sleep 300 & echo $!; wait"], {
+      detached: true,
+      env: { ...process.env, [GROUP_NONCE_ENV]: nonce },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const grandchild = Number(await new Promise<string>((r) => child.stdout!.once('data', (d) => r(String(d).trim()))));
     const pgid = child.pid!;
     const pidFile = path.join(job.dir, 'accuracy-gate-12345.pids.json');
-    createProcessRegistry(pidFile).add(pgid, 'train-candidate');
+    createProcessRegistry(pidFile, nonce).add(pgid, 'train-candidate');
     expect(isRunning(grandchild)).toBe(true);
     const t0 = Date.now();
-    const post = await runAction('post', job, { event: 'pull_request', payload: pullRequestEvent(), inputs: inputs(), state: { 'pid-file': pidFile } });
+    const post = await runAction('post', job, { event: 'pull_request', payload: pullRequestEvent(), inputs: inputs(), state: { 'pid-file': pidFile, 'pid-nonce': nonce } });
     expect(post.code).toBe(0);
     expect(post.stdout).toContain(`::warning::post: killed 1 leftover process group(s): ${pgid}`);
     expect(isRunning(grandchild)).toBe(false);

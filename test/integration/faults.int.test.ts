@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { FIXTURES, RECORDED, ROOT, isRunning, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { FIXTURES, RECORDED, ROOT, processesWithArg, runCli, tempDir, uniqueMarker, type CliResult } from '../helpers/cli.js';
 import { canMakeReadOnly, canMount, mountTmpfs, readOnlyDir } from '../helpers/disk.js';
 
 const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
@@ -372,9 +372,10 @@ describe('data faults (compare)', () => {
 describe('cancellation (run)', () => {
   it('SIGINT during evaluation, SIGTERM 7.5 s later (as the runner does): all gone in < 10 s, partial result dir', async () => {
     const dir = tempDir('fault-cancel-eval-');
-    const pids = path.join(dir, 'pids');
-    // An MT-Bench stand-in that ignores SIGTERM, with a grandchild that does too (a judge client).
-    const judge = `trap '' TERM; echo $$ >> ${pids}; (trap '' TERM; sleep 300) & echo $! >> ${pids}; echo "judging 80 questions"; wait`;
+    const m = uniqueMarker();
+    // An MT-Bench stand-in that ignores SIGTERM, with a grandchild that does too (a judge client);
+    // marked (exec -a): in the stage's PID namespace $$ and $! are not the host's pids.
+    const judge = `exec -a ${m}-judge bash -c 'trap "" TERM; (trap "" TERM; exec -a ${m}-client sleep 300) & echo "judging 80 questions"; wait'`;
     const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('eager') }, {
       evaluations: { mtbench: { run: judge, targets: ['original', 'baseline', 'candidate'], judgments: 'judgments.jsonl', 'timeout-minutes': 10 } },
     });
@@ -385,7 +386,7 @@ describe('cancellation (run)', () => {
       onStderr: (text) => (stderr = text),
       onSpawn: (child) => {
         const poll = setInterval(() => {
-          if (!stderr.includes('Evaluate the original model') || !existsSync(pids) || read(pids).trim().split('\n').length < 2) return;
+          if (!stderr.includes('Evaluate the original model') || processesWithArg(m).length < 2) return;
           clearInterval(poll);
           sigintAt = Date.now();
           child.kill('SIGINT');
@@ -401,7 +402,7 @@ describe('cancellation (run)', () => {
     expect(sigintAt).toBeGreaterThan(0);
     expect(exitedAt - sigintAt).toBeLessThan(10_000);
     expect(r.code).toBe(ExitCode.Invalid);
-    for (const pid of read(pids).trim().split('\n').map(Number)) expect(isRunning(pid), `pid ${pid} still running`).toBe(false);
+    expect(processesWithArg(m), 'processes of the stage still running').toEqual([]);
     const res = onlyRunDir(dir);
     const s = summaryOf(res);
     expect(stageOf(s, 'train-baseline')?.status).toBe('ok');
@@ -455,15 +456,15 @@ describe('concurrency: two gates on one runner', () => {
 describe('the GPU lock (run)', () => {
   it('a gate killed with SIGKILL while holding the lock: the next gate breaks the stale lock and runs', async () => {
     const dir = tempDir('fault-stale-lock-');
-    const pids = path.join(dir, 'pids');
-    const cfg = writeConfig(dir, { baseline: `echo $$ >> ${pids}; sleep 300`, candidate: replay('eager') });
+    const m = uniqueMarker();
+    const cfg = writeConfig(dir, { baseline: `exec -a ${m}-train sleep 300`, candidate: replay('eager') });
     let killedPid = 0;
     let stderr = '';
     await runCli(['run', '--config', cfg], {
       onStderr: (text) => (stderr = text),
       onSpawn: (child) => {
         const poll = setInterval(() => {
-          if (!stderr.includes('Train Torch') || !existsSync(pids)) return;
+          if (!stderr.includes('Train Torch') || processesWithArg(m).length === 0) return;
           clearInterval(poll);
           killedPid = child.pid!;
           child.kill('SIGKILL'); // no handler runs: the lock file stays behind
@@ -471,8 +472,8 @@ describe('the GPU lock (run)', () => {
         child.on('close', () => clearInterval(poll));
       },
     });
-    // Its training lives on in its own group (the action's post step would kill it); end it here.
-    for (const pid of read(pids).trim().split('\n').map(Number)) process.kill(-pid, 'SIGKILL');
+    // Its training dies with it where the stage is contained (README, "Containment"); else end it here.
+    for (const pid of processesWithArg(m)) process.kill(pid, 'SIGKILL');
     expect(JSON.parse(read(path.join(dir, 'gpu.lock'))).pid).toBe(killedPid);
     writeConfig(dir, { baseline: replay('eager'), candidate: replay('eager') });
     const next = await runCli(['run', '--config', cfg]);

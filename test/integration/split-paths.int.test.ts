@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { RECORDED, ROOT, processesWithArg, runCli, tempDir, uniqueMarker } from '../helpers/cli.js';
 
 const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const MTBENCH = path.join(ROOT, 'examples', 'demo', 'replay-mtbench.mjs');
@@ -78,8 +78,8 @@ describe('split stages never mix runs', () => {
     const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') });
     expect((await runCli(['run', '--config', cfg, '--stages', 'train-baseline,train-candidate'])).code).toBe(ExitCode.Pass);
     const marker = path.join(dir, 'started');
-    const pidFile = path.join(dir, 'candidate.pid');
-    const slow = writeConfig(dir, { baseline: replay('eager'), candidate: `echo $$ > ${pidFile}; touch ${marker}; exec sleep 30` });
+    const m = uniqueMarker();
+    const slow = writeConfig(dir, { baseline: replay('eager'), candidate: `touch ${marker}; exec -a ${m}-train sleep 30` });
     const killed = await runCli(['run', '--config', slow, '--stages', 'train-baseline,train-candidate'], {
       onSpawn: (child) => {
         const poll = setInterval(() => {
@@ -92,12 +92,8 @@ describe('split stages never mix runs', () => {
       },
     });
     expect(killed.signal).toBe('SIGKILL');
-    // The gate was killed, so nobody ended its stage: end it here (it is this test's process).
-    try {
-      process.kill(Number(read(pidFile).trim()), 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    // Contained, the stage dies with the gate (README, "Containment"); else end it here.
+    for (const pid of processesWithArg(m)) process.kill(pid, 'SIGKILL');
     const killedRun = runs(path.join(dir, 'result')).at(-1) as string;
     const cmp = await runCli(['run', '--config', cfg, '--stages', 'compare']);
     expect(cmp.code, cmp.stderr).toBe(ExitCode.Invalid);

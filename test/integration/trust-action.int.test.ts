@@ -69,7 +69,7 @@ describe('trust is an allow-list (bundled action)', () => {
     const w = workspace(job);
     const push = await runAction('index', job, { event: 'push', payload: { ref: 'refs/heads/main', repository }, inputs, env: { GITHUB_API_URL: github.url } });
     expect(push.code, push.stdout).toBe(0);
-    expect(entries(w.cacheDir)).toHaveLength(1);
+    expect(entries(w.cacheDir), push.stdout).toHaveLength(1);
     expect(existsSync(w.history)).toBe(true);
   });
 

@@ -1,7 +1,8 @@
 // The cache key holds what changes a cached result (issue 22 item 10): the world size, the model's
 // identity (sizes, mtimes, config/index content), every script the commands run (fastchat.sh
 // whatever cache.files lists), the judge. A key that cannot be established throws: nothing reused.
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { modelIdentity } from '../../src/pipeline/cache-identity.js';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -109,5 +110,26 @@ describe('cache key: what changes the result changes the key', () => {
     expect(() => cacheKeys({ config: gone, workdir: j.dir, model: path.join(j.dir, 'no-such-model'), deps: { env: j.env, secrets: [] } as unknown as RunDeps })).toThrow(/the model dir .*no-such-model cannot be read/);
     const fileModel = path.join(j.dir, 'run_clm.py');
     expect(() => cacheKeys({ config: gone, workdir: j.dir, model: fileModel, deps: { env: j.env, secrets: [] } as unknown as RunDeps })).toThrow(/is not a directory/);
+  });
+});
+
+describe('model identity and links', () => {
+  it('a dangling link in the model dir (a run bookkeeping link, a half-removed snapshot) is part of the key by its target, never an error', () => {
+    const dir = tempDir('model-links-');
+    writeFileSync(path.join(dir, 'config.json'), '{"model_type": "llama"}\n');
+    const before = modelIdentity(dir);
+    mkdirSync(path.join(dir, '.runs'));
+    symlinkSync('20261206_194800', path.join(dir, '.runs', '1'));
+    const withLink = modelIdentity(dir);
+    expect(withLink).not.toBe(before);
+    rmSync(path.join(dir, '.runs', '1'));
+    symlinkSync('20261206_194900', path.join(dir, '.runs', '1'));
+    expect(modelIdentity(dir)).not.toBe(withLink);
+    // A link to a real file still counts by the file it names (a Hugging Face snapshot's blobs).
+    writeFileSync(path.join(dir, 'blob'), Buffer.alloc(64, 1));
+    symlinkSync('blob', path.join(dir, 'model.safetensors'));
+    const linked = modelIdentity(dir);
+    writeFileSync(path.join(dir, 'blob'), Buffer.alloc(65, 1));
+    expect(modelIdentity(dir)).not.toBe(linked);
   });
 });

@@ -55,6 +55,21 @@ describe('childEnv', () => {
     expect(isScrubbedName('ACTIONS_STEP_DEBUG')).toBe(false);
   });
 
+  it("drops the runner's file commands and the post step's state: a child cannot write the summary, outputs, env, PATH or state", () => {
+    const runner = {
+      PATH: '/usr/bin',
+      GITHUB_STEP_SUMMARY: '/r/_runner_file_commands/step_summary_1',
+      GITHUB_STATE: '/r/_runner_file_commands/save_state_1',
+      GITHUB_ENV: '/r/_runner_file_commands/set_env_1',
+      GITHUB_OUTPUT: '/r/_runner_file_commands/set_output_1',
+      GITHUB_PATH: '/r/_runner_file_commands/add_path_1',
+      'STATE_pid-file': '/r/accuracy-gate-1.pids.json',
+      GITHUB_REPOSITORY: 'acme/torchacc',
+    };
+    expect(childEnv(runner, {})).toEqual({ PATH: '/usr/bin', GITHUB_REPOSITORY: 'acme/torchacc' });
+    expect(childEnv({}, { GITHUB_ENV: '/x' })).toEqual({});
+  });
+
   it('is pure: the base is not modified', () => {
     const copy = { ...base };
     childEnv(base, { A: 'b' }, ['ghs_tok']);

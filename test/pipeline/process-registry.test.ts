@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  GROUP_NONCE_ENV,
   createProcessRegistry,
   groupAlive,
-  killRecordedGroups,
+  newGroupNonce,
   procGroupMembers,
   procStartTime,
   signalGroup,
 } from '../../src/pipeline/process-registry.js';
+import { killRecordedGroups } from '../../src/pipeline/post-cleanup.js';
 
 let dir: string;
 const spawned: number[] = [];
@@ -25,8 +27,9 @@ afterEach(() => {
 });
 
 /** A leftover as the post step finds it: a detached group (bash + sleep) that ignores SIGTERM. */
-async function stubbornGroup(): Promise<number> {
-  const child = spawn('bash', ['-c', "trap '' TERM; sleep 30 & echo ready; wait"], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+async function stubbornGroup(nonce?: string): Promise<number> {
+  const env = nonce ? { ...process.env, [GROUP_NONCE_ENV]: nonce } : process.env;
+  const child = spawn('bash', ['-c', "trap '' TERM; sleep 30 & echo ready; wait"], { detached: true, env, stdio: ['ignore', 'pipe', 'ignore'] });
   const pgid = child.pid!;
   spawned.push(pgid);
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
@@ -65,7 +68,8 @@ describe('process registry file', () => {
 
 describe('killRecordedGroups', () => {
   it('kills a recorded group that ignores SIGTERM, and skips dead ones', async () => {
-    const pgid = await stubbornGroup();
+    const nonce = newGroupNonce();
+    const pgid = await stubbornGroup(nonce);
     const file = join(dir, 'groups.json');
     const reg = createProcessRegistry(file);
     reg.add(pgid, 'train-candidate');
@@ -76,7 +80,7 @@ describe('killRecordedGroups', () => {
     expect(groupAlive(pgid)).toBe(true);
 
     const t0 = Date.now();
-    const { killed } = await killRecordedGroups(file, 300);
+    const { killed } = await killRecordedGroups(file, 300, nonce);
     expect(killed).toEqual([pgid]);
     expect(Date.now() - t0).toBeLessThan(300 + 1000);
     expect(groupAlive(pgid)).toBe(false);
@@ -84,22 +88,35 @@ describe('killRecordedGroups', () => {
   });
 
   it('tolerates a missing or garbled file', async () => {
-    expect(await killRecordedGroups(join(dir, 'missing.json'), 100)).toEqual({ killed: [] });
+    expect(await killRecordedGroups(join(dir, 'missing.json'), 100, newGroupNonce())).toEqual({ killed: [], refused: [] });
     const garbled = join(dir, 'garbled.json');
     writeFileSync(garbled, '{"version":1,"groups":[{"pgid":');
-    expect(await killRecordedGroups(garbled, 100)).toEqual({ killed: [] });
+    expect(await killRecordedGroups(garbled, 100, newGroupNonce())).toEqual({ killed: [], refused: [] });
     writeFileSync(garbled, '{"version":1,"groups":[{"pgid":1,"id":"init"},{"pgid":0},null,"x",{"pgid":"12"}]}');
-    expect(await killRecordedGroups(garbled, 100)).toEqual({ killed: [] });
+    expect(await killRecordedGroups(garbled, 100, newGroupNonce())).toEqual({ killed: [], refused: [] });
   });
 
   it('leaves a pgid alone that the kernel has given to another group since', async () => {
-    const pgid = await stubbornGroup();
+    const nonce = newGroupNonce();
+    const pgid = await stubbornGroup(nonce);
     const file = join(dir, 'groups.json');
     const real = procStartTime(pgid);
     expect(real).toBeDefined();
     // Recorded with a different leader start time: this live leader is a newcomer, not ours.
     writeFileSync(file, JSON.stringify({ version: 1, groups: [{ pgid, id: 'old', since: '', leaderStart: real! - 1 }] }));
-    expect(await killRecordedGroups(file, 100)).toEqual({ killed: [] });
+    expect(await killRecordedGroups(file, 100, nonce)).toEqual({ killed: [], refused: [pgid] });
     expect(groupAlive(pgid)).toBe(true);
+  });
+
+  it('leaves a listed group alone that this run did not start (a forged pid file), or when the nonce is missing', async () => {
+    const nonce = newGroupNonce();
+    const foreign = await stubbornGroup(); // another job's training: no nonce of ours
+    const other = await stubbornGroup(newGroupNonce()); // another gate run's stage
+    const file = join(dir, 'groups.json');
+    writeFileSync(file, JSON.stringify({ version: 1, groups: [{ pgid: foreign, id: 'train-candidate', since: '' }, { pgid: other, id: 'x', since: '' }] }));
+    expect(await killRecordedGroups(file, 100, nonce)).toEqual({ killed: [], refused: [foreign, other] });
+    expect(await killRecordedGroups(file, 100, undefined)).toEqual({ killed: [], refused: [foreign, other] });
+    expect(groupAlive(foreign)).toBe(true);
+    expect(groupAlive(other)).toBe(true);
   });
 });

@@ -10,9 +10,13 @@ import {
   type RunningStage,
   type StageSpec,
 } from '../../src/pipeline/process-runner.js';
+import { containmentOf } from '../../src/pipeline/containment.js';
 import { createProcessRegistry, groupAlive, procGroupMembers, signalGroup } from '../../src/pipeline/process-registry.js';
 
 const GRACE = 300;
+// These tests are about the process group's mechanics (exit classification, TERM/KILL, pipes); the
+// stronger containments are tested in containment.test.ts.
+const PG = containmentOf('process-group')!;
 let dir: string;
 const started: RunningStage[] = [];
 
@@ -68,7 +72,7 @@ describe('process runner: exits', () => {
   it('runs a passing child, logs stdout and stderr, hands lines on', async () => {
     const lines: string[] = [];
     const echoed: string[] = [];
-    const runner = createProcessRunner({ graceMs: GRACE, echo: (l) => echoed.push(l) });
+    const runner = createProcessRunner({ containment: PG, graceMs: GRACE, echo: (l) => echoed.push(l) });
     const s = track(runner.start(spec('echo hello; echo oops >&2; echo done', { onLine: (l) => lines.push(l) })));
     expect(s.pgid).toBeGreaterThan(1);
     expect(runner.running()).toEqual([s.pgid]);
@@ -85,24 +89,24 @@ describe('process runner: exits', () => {
   });
 
   it('exit 3 fails with the code', async () => {
-    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec('echo before; exit 3'))).done;
+    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec('echo before; exit 3'))).done;
     expect(o).toMatchObject({ status: 'failed', exitCode: 3, signal: null, reason: 'exited with code 3' });
     expect(readLog()).toBe('before\n');
   });
 
   it('kill -KILL $$ is classified as SIGKILL (out of memory?)', async () => {
-    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec('kill -KILL $$'))).done;
+    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec('kill -KILL $$'))).done;
     expect(o).toMatchObject({ status: 'failed', exitCode: null, signal: 'SIGKILL', reason: 'killed by SIGKILL (out of memory?)' });
   });
 
   it('a bash wrapper reporting 137 is classified as SIGKILL too', async () => {
-    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec('bash -c \'kill -KILL $$\'; exit $?'))).done;
+    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec('bash -c \'kill -KILL $$\'; exit $?'))).done;
     expect(o).toMatchObject({ status: 'failed', exitCode: 137, signal: null });
     expect(o.reason).toBe('killed by SIGKILL (out of memory?) (exit code 137)');
   });
 
   it('kill -SEGV $$ is a segmentation fault; 139 from a wrapper too', async () => {
-    const runner = createProcessRunner({ graceMs: GRACE });
+    const runner = createProcessRunner({ containment: PG, graceMs: GRACE });
     const direct = await track(runner.start(spec('kill -SEGV $$'))).done;
     expect(direct).toMatchObject({ status: 'failed', signal: 'SIGSEGV', reason: 'segmentation fault (SIGSEGV)' });
     const wrapped = await track(runner.start(spec('bash -c \'kill -SEGV $$\'; exit $?'))).done;
@@ -110,7 +114,7 @@ describe('process runner: exits', () => {
   });
 
   it('a missing executable fails with a clear reason and a log that says so', async () => {
-    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec(['no-such-binary-xyz', '--help']))).done;
+    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec(['no-such-binary-xyz', '--help']))).done;
     expect(o.status).toBe('failed');
     expect(o.exitCode).toBeNull();
     expect(o.reason).toBe('cannot start no-such-binary-xyz: command not found (ENOENT)');
@@ -120,14 +124,14 @@ describe('process runner: exits', () => {
   it('a program that is not executable fails with EACCES, as spawn would say (the one-pipe wrapper does not hide it)', async () => {
     const file = join(dir, 'not-executable.sh');
     writeFileSync(file, 'echo hi\n', { mode: 0o644 });
-    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec([file]))).done;
+    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec([file]))).done;
     expect(o.status).toBe('failed');
     expect(o.reason).toBe(`cannot start ${file}: permission denied (EACCES)`);
   });
 
   it('a missing working directory fails before spawning, naming the directory', async () => {
     const cwd = join(dir, 'nope');
-    const s = track(createProcessRunner({ graceMs: GRACE }).start(spec('echo hi', { cwd })));
+    const s = track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec('echo hi', { cwd })));
     expect(s.pgid).toBe(0);
     const o = await s.done;
     expect(o.status).toBe('failed');
@@ -152,7 +156,7 @@ describe('process runner: stopping groups', () => {
 
   it('cancelAll ends a child and grandchild that ignore SIGTERM within grace + 1 s', async () => {
     const lines: string[] = [];
-    const runner = createProcessRunner({ graceMs: GRACE });
+    const runner = createProcessRunner({ containment: PG, graceMs: GRACE });
     const s = track(runner.start(spec(stubborn, { onLine: (l) => lines.push(l) })));
     await waitForLine(lines, 'ready');
     expect((procGroupMembers(s.pgid) ?? []).length).toBeGreaterThanOrEqual(3); // bash, subshell, sleeps
@@ -168,7 +172,7 @@ describe('process runner: stopping groups', () => {
 
   it('times out: the group is ended and the outcome says after how long', async () => {
     const t0 = Date.now();
-    const s = track(createProcessRunner({ graceMs: GRACE }).start(spec(stubborn, { timeoutMs: 200 })));
+    const s = track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec(stubborn, { timeoutMs: 200 })));
     const o = await s.done;
     expect(o).toMatchObject({ status: 'timeout', timedOut: true, reason: 'timed out after 200 ms' });
     expect(Date.now() - t0).toBeLessThan(200 + GRACE + 1000);
@@ -176,7 +180,7 @@ describe('process runner: stopping groups', () => {
   });
 
   it('abort() from a line handler stops the stage with that reason', async () => {
-    const runner = createProcessRunner({ graceMs: GRACE });
+    const runner = createProcessRunner({ containment: PG, graceMs: GRACE });
     const lines: string[] = [];
     let stage: RunningStage | undefined;
     stage = track(
@@ -198,7 +202,7 @@ describe('process runner: stopping groups', () => {
   });
 
   it('cancelAll stops two running stages; a stage started afterwards never runs', async () => {
-    const runner = createProcessRunner({ graceMs: GRACE });
+    const runner = createProcessRunner({ containment: PG, graceMs: GRACE });
     const a = track(runner.start(spec('sleep 30', { id: 'a', logFile: join(dir, 'a.log') })));
     const lines: string[] = [];
     const b = track(runner.start(spec(stubborn, { id: 'b', logFile: join(dir, 'b.log'), onLine: (l) => lines.push(l) })));
@@ -225,7 +229,7 @@ describe('process runner: stopping groups', () => {
 
   it('does not hang when grandchildren keep the pipes after the child exits', async () => {
     const t0 = Date.now();
-    const s = track(createProcessRunner({ graceMs: GRACE }).start(spec('sleep 30 & echo started; exit 0')));
+    const s = track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec('sleep 30 & echo started; exit 0')));
     const o = await s.done;
     expect(Date.now() - t0).toBeLessThan(2 * GRACE + 1500);
     expect(o.status).toBe('ok');
@@ -234,7 +238,7 @@ describe('process runner: stopping groups', () => {
   });
 
   it('ends leftovers that closed their pipes, too', async () => {
-    const s = track(createProcessRunner({ graceMs: GRACE }).start(spec('sleep 30 >/dev/null 2>&1 & exit 0')));
+    const s = track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec('sleep 30 >/dev/null 2>&1 & exit 0')));
     const o = await s.done;
     expect(o.status).toBe('ok');
     expect(o.reason).toContain('killed');
@@ -244,7 +248,7 @@ describe('process runner: stopping groups', () => {
   it('records the group in the registry while it runs and removes it after', async () => {
     const registry = createProcessRegistry(join(dir, 'state', 'groups.json'));
     const lines: string[] = [];
-    const runner = createProcessRunner({ graceMs: GRACE, registry });
+    const runner = createProcessRunner({ containment: PG, graceMs: GRACE, registry });
     const s = track(runner.start(spec('echo ready; sleep 30', { id: 'train-baseline', onLine: (l) => lines.push(l) })));
     await waitForLine(lines, 'ready');
     expect(registry.list().map((g) => [g.pgid, g.id])).toEqual([[s.pgid, 'train-baseline']]);
@@ -258,7 +262,7 @@ describe('process runner: output', () => {
   it('splits lines on \\r and \\n (tqdm), across chunks, and logs the raw bytes', async () => {
     const lines: string[] = [];
     const o = await track(
-      createProcessRunner({ graceMs: GRACE }).start(
+      createProcessRunner({ containment: PG, graceMs: GRACE }).start(
         spec("printf 'a\\rb\\r\\nc\\nd'; sleep 0.1; printf '\\r\\n 10%%|#| 1/10\\r 20%%|##| 2/10\\r'; sleep 0.1; printf '\\ntail'", {
           onLine: (l) => lines.push(l),
         }),
@@ -274,7 +278,7 @@ describe('process runner: output', () => {
     let count = 0;
     let inOrder = true;
     const o = await track(
-      createProcessRunner({ graceMs: GRACE }).start(
+      createProcessRunner({ containment: PG, graceMs: GRACE }).start(
         spec(['seq', '1', String(n)], {
           onLine: (l) => {
             count++;
@@ -304,7 +308,7 @@ describe('process runner: output', () => {
       // A gate process that is descheduled for a moment: both pipes fill up meanwhile.
       if (lines.push(l) === 1) for (const t = Date.now(); Date.now() - t < 300; );
     };
-    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec(make(cmd), { onLine }))).done;
+    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec(make(cmd), { onLine }))).done;
     expect(o.status).toBe('ok');
     const expected = Array.from({ length: 300 }, (_, i) => [`{'loss': ${i + 1}}`, ` ${i + 1}/300 [00:01<00:01, 9.0it/s]`]).flat();
     expect(lines).toEqual(expected);
@@ -312,7 +316,7 @@ describe('process runner: output', () => {
   });
 
   it('appends to an existing log (a re-run keeps the earlier output)', async () => {
-    const runner = createProcessRunner({ graceMs: GRACE });
+    const runner = createProcessRunner({ containment: PG, graceMs: GRACE });
     await track(runner.start(spec('echo first'))).done;
     await track(runner.start(spec('echo second'))).done;
     expect(readLog()).toBe('first\nsecond\n');
@@ -320,7 +324,7 @@ describe('process runner: output', () => {
 
   it('a throwing line handler does not break the stage', async () => {
     const o = await track(
-      createProcessRunner({ graceMs: GRACE }).start(
+      createProcessRunner({ containment: PG, graceMs: GRACE }).start(
         spec('echo one; echo two', {
           onLine: () => {
             throw new Error('parser bug');
@@ -350,7 +354,7 @@ describe('process runner: environment and argv', () => {
       RUNNER_TRACKING_ID: 'github_abc',
     };
     const env = childEnv(base, { ACCURACY_GATE_ARM: 'candidate' }, [secret]);
-    const runner = createProcessRunner({ graceMs: GRACE });
+    const runner = createProcessRunner({ containment: PG, graceMs: GRACE });
     for (const command of [['env'], 'env']) {
       rmSync(join(dir, 'stage.log'), { force: true });
       const o = await track(runner.start(spec(command, { env }))).done;
@@ -369,7 +373,7 @@ describe('process runner: environment and argv', () => {
   it('an argv element with shell metacharacters is passed literally, never interpreted', async () => {
     const victim = join(dir, 'pwned');
     const payload = `$(touch ${victim}); \`touch ${victim}\` | ; & > ${victim}`;
-    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec(['printf', '%s', payload]))).done;
+    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec(['printf', '%s', payload]))).done;
     expect(o.status).toBe('ok');
     expect(existsSync(victim)).toBe(false);
     expect(readLog()).toBe(payload);
@@ -377,7 +381,7 @@ describe('process runner: environment and argv', () => {
 
   it('the /tmp/x case from the brief', async () => {
     const victim = join(tmpdir(), `x-${process.pid}-${Date.now()}`);
-    const o = await track(createProcessRunner({ graceMs: GRACE }).start(spec(['printf', '%s', `$(touch ${victim})`]))).done;
+    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec(['printf', '%s', `$(touch ${victim})`]))).done;
     expect(o.status).toBe('ok');
     expect(existsSync(victim)).toBe(false);
   });

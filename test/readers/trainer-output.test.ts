@@ -163,6 +163,30 @@ describe('readTrainerOutput precedence and fallbacks', () => {
       ],
     }).replace('null', 'NaN');
 
+  it("HF's memory metrics (skip_memory_metrics=False) give the peak of torch's GPU allocations; absent without them", () => {
+    // As HF writes train_results.json: json.dump(indent=4, sort_keys=True), bytes, init's metrics reported with train's.
+    const hf = {
+      before_init_mem_cpu: 1490075648,
+      before_init_mem_gpu: 0,
+      epoch: 2.0,
+      init_mem_cpu_alloc_delta: 1214971904,
+      init_mem_cpu_peaked_delta: 0,
+      init_mem_gpu_alloc_delta: 2692862976,
+      init_mem_gpu_peaked_delta: 0,
+      train_loss: 2.26,
+      train_mem_cpu_alloc_delta: 612745216,
+      train_mem_cpu_peaked_delta: 0,
+      train_mem_gpu_alloc_delta: 10772234752,
+      train_mem_gpu_peaked_delta: 2155390976,
+      train_runtime: 20.0,
+      train_samples_per_second: 45.3,
+      train_steps_per_second: 0.25,
+    };
+    const run = readTrainerOutput(tempDir({ 'train_results.json': JSON.stringify(hf, null, 4) }));
+    expect(run.gpuMemory).toEqual({ peakMib: (2692862976 + 10772234752 + 2155390976) / 2 ** 20, source: 'HF train_mem_gpu_* metrics: torch allocations of rank 0' });
+    expect(readTrainerOutput(tempDir({ 'train_results.json': '{"train_loss": 2.26}' })).gpuMemory).toBeUndefined();
+  });
+
   it('takes each scalar from train_results → all_results → trainer_state → log, eval from eval_results → all_results', () => {
     const dir = tempDir({
       'train_results.json': '{"train_loss": 2.26}',

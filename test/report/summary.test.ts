@@ -181,6 +181,7 @@ describe('buildSummary', () => {
       log: 'acc_training.log',
       cause: null,
       log_tail: null,
+      containment: null,
     });
     expect(buildSummary(failResult(), CTX).early_abort).toEqual({ step: 200, reason: 'loss is NaN at step 150' });
   });
