@@ -47,8 +47,10 @@ export interface TrainingRun {
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
-  evalCurve?: LossPoint[]; // each evaluation during training (eval_strategy="steps"), by step
-  unfinished?: string; // training did not finish, as its only file shows: "its log ends at step 200 of 588 with …"
+  /** Each evaluation during training (eval_strategy="steps"): eval_loss by step. */
+  evalCurve?: LossPoint[];
+  /** Training did not finish, as its only file shows: "its log ends at step 200 of 588 with torch.OutOfMemoryError: …". */
+  unfinished?: string;
   /** Peak GPU memory (MiB) and where it is from; peakMib null: not measured, `source` says why. */
   gpuMemory?: { peakMib: number | null; source: string };
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
@@ -61,6 +63,7 @@ export interface JudgmentItem {
   turn: number;
   score: number;
 }
+
 export interface CategoryScore {
   average: number;
   n: number;
@@ -109,6 +112,7 @@ export interface DocLoss {
   loss: number;
   tokens: number;
 }
+
 /** One arm's per-document held-out losses. */
 export interface EvalDocLosses {
   /** The file read. */
@@ -231,6 +235,7 @@ export interface StageRecord {
   containment?: string;
   gpuMemory?: TrainingRun['gpuMemory'];
 }
+
 export interface ArmLabels { baseline: string; candidate: string }
 
 /** Everything the checks decided from, plus their results. The reports render this. */
