@@ -257,7 +257,9 @@ describe('accuracy-gate run', () => {
     expect(readdirSync(path.join(tmp, 'accuracy-gate-demo'))).toContain('latest');
   });
 
-  for (const [scenario, failing] of [['regression', 'loss-curve'], ['diverge', 'finite']] as const) {
+  // diverge: early abort stops the candidate at its first anomalous point (loss 1489 at step 155, an
+  // extreme gap), before any NaN is logged; the compared prefix fails the loss tail.
+  for (const [scenario, failing] of [['regression', 'loss-curve'], ['diverge', 'loss-tail']] as const) {
     it(`demo --scenario ${scenario}: FAIL (exit 1) on ${failing}`, async () => {
       const dir = tempDir(`demo-${scenario}-`);
       const r = await runCli(['demo', '--scenario', scenario, '--out', dir, '--speed', '20']);
@@ -265,6 +267,7 @@ describe('accuracy-gate run', () => {
       const res = readdirSync(dir).filter((n) => /^\d{8}_\d{6}/.test(n));
       const s = summaryOf(path.join(dir, res[0] as string));
       expect(s.checks.find((c: { id: string }) => c.id === failing).verdict).toBe('fail');
+      if (scenario === 'diverge') expect(s.early_abort.step).toBe(155);
     });
   }
 
