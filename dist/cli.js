@@ -1199,7 +1199,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path36 = __require("node:path");
+    var path41 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2212,9 +2212,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path36.resolve(baseDir, baseName);
+          const localBin = path41.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path36.extname(baseName))) return void 0;
+          if (sourceExt.includes(path41.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2232,17 +2232,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path36.resolve(
-            path36.dirname(resolvedScriptPath),
+          executableDir = path41.resolve(
+            path41.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path36.basename(
+            const legacyName = path41.basename(
               this._scriptPath,
-              path36.extname(this._scriptPath)
+              path41.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2253,7 +2253,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path36.extname(executableFile));
+        launchWithNode = sourceExt.includes(path41.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -2403,11 +2403,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
         };
         this._checkNumberOfArguments();
         const processedArgs = [];
-        this.registeredArguments.forEach((declaredArg, index) => {
+        this.registeredArguments.forEach((declaredArg, index2) => {
           let value2 = declaredArg.defaultValue;
           if (declaredArg.variadic) {
-            if (index < this.args.length) {
-              value2 = this.args.slice(index);
+            if (index2 < this.args.length) {
+              value2 = this.args.slice(index2);
               if (declaredArg.parseArg) {
                 value2 = value2.reduce((processed, v) => {
                   return myParseArg(declaredArg, v, processed);
@@ -2416,13 +2416,13 @@ Expecting one of '${allowedValues.join("', '")}'`);
             } else if (value2 === void 0) {
               value2 = [];
             }
-          } else if (index < this.args.length) {
-            value2 = this.args[index];
+          } else if (index2 < this.args.length) {
+            value2 = this.args[index2];
             if (declaredArg.parseArg) {
               value2 = myParseArg(declaredArg, value2, declaredArg.defaultValue);
             }
           }
-          processedArgs[index] = value2;
+          processedArgs[index2] = value2;
         });
         this.processedArgs = processedArgs;
       }
@@ -2664,7 +2664,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
         const negativeNumberArg = (arg) => {
           if (!/^-(\d+|\d*\.\d+)(e[+-]?\d+)?$/.test(arg)) return false;
           return !this._getCommandAndAncestors().some(
-            (cmd) => cmd.options.map((opt) => opt.short).some((short2) => /^-\d$/.test(short2))
+            (cmd) => cmd.options.map((opt) => opt.short).some((short3) => /^-\d$/.test(short3))
           );
         };
         let activeVariadicOption = null;
@@ -2716,10 +2716,10 @@ Expecting one of '${allowedValues.join("', '")}'`);
             }
           }
           if (/^--[^=]+=/.test(arg)) {
-            const index = arg.indexOf("=");
-            const option = this._findOption(arg.slice(0, index));
+            const index2 = arg.indexOf("=");
+            const option = this._findOption(arg.slice(0, index2));
             if (option && (option.required || option.optional)) {
-              this.emit(`option:${option.name()}`, arg.slice(index + 1));
+              this.emit(`option:${option.name()}`, arg.slice(index2 + 1));
               continue;
             }
           }
@@ -3168,7 +3168,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path36.basename(filename, path36.extname(filename));
+        this._name = path41.basename(filename, path41.extname(filename));
         return this;
       }
       /**
@@ -3182,9 +3182,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path37) {
-        if (path37 === void 0) return this._executableDir;
-        this._executableDir = path37;
+      executableDir(path42) {
+        if (path42 === void 0) return this._executableDir;
+        this._executableDir = path42;
         return this;
       }
       /**
@@ -3539,17 +3539,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path36) {
-      const ctrl = callVisitor(key, node, visitor, path36);
+    function visit_(key, node, visitor, path41) {
+      const ctrl = callVisitor(key, node, visitor, path41);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path36, ctrl);
-        return visit_(key, ctrl, visitor, path36);
+        replaceNode(key, path41, ctrl);
+        return visit_(key, ctrl, visitor, path41);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path36 = Object.freeze(path36.concat(node));
+          path41 = Object.freeze(path41.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path36);
+            const ci = visit_(i, node.items[i], visitor, path41);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3560,13 +3560,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path36 = Object.freeze(path36.concat(node));
-          const ck = visit_("key", node.key, visitor, path36);
+          path41 = Object.freeze(path41.concat(node));
+          const ck = visit_("key", node.key, visitor, path41);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path36);
+          const cv = visit_("value", node.value, visitor, path41);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3587,17 +3587,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path36) {
-      const ctrl = await callVisitor(key, node, visitor, path36);
+    async function visitAsync_(key, node, visitor, path41) {
+      const ctrl = await callVisitor(key, node, visitor, path41);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path36, ctrl);
-        return visitAsync_(key, ctrl, visitor, path36);
+        replaceNode(key, path41, ctrl);
+        return visitAsync_(key, ctrl, visitor, path41);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path36 = Object.freeze(path36.concat(node));
+          path41 = Object.freeze(path41.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path36);
+            const ci = await visitAsync_(i, node.items[i], visitor, path41);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3608,13 +3608,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path36 = Object.freeze(path36.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path36);
+          path41 = Object.freeze(path41.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path41);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path36);
+          const cv = await visitAsync_("value", node.value, visitor, path41);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3641,23 +3641,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path36) {
+    function callVisitor(key, node, visitor, path41) {
       if (typeof visitor === "function")
-        return visitor(key, node, path36);
+        return visitor(key, node, path41);
       if (identity2.isMap(node))
-        return visitor.Map?.(key, node, path36);
+        return visitor.Map?.(key, node, path41);
       if (identity2.isSeq(node))
-        return visitor.Seq?.(key, node, path36);
+        return visitor.Seq?.(key, node, path41);
       if (identity2.isPair(node))
-        return visitor.Pair?.(key, node, path36);
+        return visitor.Pair?.(key, node, path41);
       if (identity2.isScalar(node))
-        return visitor.Scalar?.(key, node, path36);
+        return visitor.Scalar?.(key, node, path41);
       if (identity2.isAlias(node))
-        return visitor.Alias?.(key, node, path36);
+        return visitor.Alias?.(key, node, path41);
       return void 0;
     }
-    function replaceNode(key, path36, node) {
-      const parent = path36[path36.length - 1];
+    function replaceNode(key, path41, node) {
+      const parent = path41[path41.length - 1];
       if (identity2.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity2.isPair(parent)) {
@@ -4269,10 +4269,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity2 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path36, value2) {
+    function collectionFromPath(schema, path41, value2) {
       let v = value2;
-      for (let i = path36.length - 1; i >= 0; --i) {
-        const k = path36[i];
+      for (let i = path41.length - 1; i >= 0; --i) {
+        const k = path41[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4291,7 +4291,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path36) => path36 == null || typeof path36 === "object" && !!path36[Symbol.iterator]().next().done;
+    var isEmptyPath = (path41) => path41 == null || typeof path41 === "object" && !!path41[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4321,11 +4321,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path36, value2) {
-        if (isEmptyPath(path36))
+      addIn(path41, value2) {
+        if (isEmptyPath(path41))
           this.add(value2);
         else {
-          const [key, ...rest] = path36;
+          const [key, ...rest] = path41;
           const node = this.get(key, true);
           if (identity2.isCollection(node))
             node.addIn(rest, value2);
@@ -4339,8 +4339,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path36) {
-        const [key, ...rest] = path36;
+      deleteIn(path41) {
+        const [key, ...rest] = path41;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -4354,8 +4354,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path36, keepScalar) {
-        const [key, ...rest] = path36;
+      getIn(path41, keepScalar) {
+        const [key, ...rest] = path41;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity2.isScalar(node) ? node.value : node;
@@ -4373,8 +4373,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path36) {
-        const [key, ...rest] = path36;
+      hasIn(path41) {
+        const [key, ...rest] = path41;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -4384,8 +4384,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path36, value2) {
-        const [key, ...rest] = path36;
+      setIn(path41, value2) {
+        const [key, ...rest] = path41;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -4750,9 +4750,9 @@ ${indent}`) + "'";
         start = start.replace(/\n+/g, `$&${indent}`);
       }
       const indentSize = indent ? "2" : "1";
-      let header2 = (startWithSpace ? indentSize : "") + chomp;
+      let header3 = (startWithSpace ? indentSize : "") + chomp;
       if (comment) {
-        header2 += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
+        header3 += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
         if (onComment)
           onComment();
       }
@@ -4767,11 +4767,11 @@ ${indent}`) + "'";
         }
         const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
-          return `>${header2}
+          return `>${header3}
 ${indent}${body}`;
       }
       value2 = value2.replace(/\n+/g, `$&${indent}`);
-      return `|${header2}
+      return `|${header3}
 ${indent}${start}${value2}${end}`;
     }
     function plainString(item, ctx, onComment, onChompKeep) {
@@ -6900,9 +6900,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path36, value2) {
+      addIn(path41, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path36, value2);
+          this.contents.addIn(path41, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -6977,14 +6977,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path36) {
-        if (Collection.isEmptyPath(path36)) {
+      deleteIn(path41) {
+        if (Collection.isEmptyPath(path41)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path36) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path41) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -6999,10 +6999,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path36, keepScalar) {
-        if (Collection.isEmptyPath(path36))
+      getIn(path41, keepScalar) {
+        if (Collection.isEmptyPath(path41))
           return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity2.isCollection(this.contents) ? this.contents.getIn(path36, keepScalar) : void 0;
+        return identity2.isCollection(this.contents) ? this.contents.getIn(path41, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7013,10 +7013,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path36) {
-        if (Collection.isEmptyPath(path36))
+      hasIn(path41) {
+        if (Collection.isEmptyPath(path41))
           return this.contents !== void 0;
-        return identity2.isCollection(this.contents) ? this.contents.hasIn(path36) : false;
+        return identity2.isCollection(this.contents) ? this.contents.hasIn(path41) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7033,13 +7033,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path36, value2) {
-        if (Collection.isEmptyPath(path36)) {
+      setIn(path41, value2) {
+        if (Collection.isEmptyPath(path41)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path36), value2);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path41), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path36, value2);
+          this.contents.setIn(path41, value2);
         }
       }
       /**
@@ -7425,10 +7425,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep2, value: value2 } = collItem;
+        const { start, key, sep: sep3, value: value2 } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -7442,7 +7442,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep2) {
+          if (!keyProps.anchor && !keyProps.tag && !sep3) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map.comment)
@@ -7466,7 +7466,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep3 ?? [], {
           indicator: "map-value-ind",
           next: value2,
           offset: keyNode.range[2],
@@ -7482,7 +7482,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
+          const valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : composeEmptyNode(ctx, offset, sep3, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value2, onError);
           offset = valueNode.range[2];
@@ -7573,7 +7573,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep2 = "";
+        let sep3 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -7587,13 +7587,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep2 + cb;
-              sep2 = "";
+                comment += sep3 + cb;
+              sep3 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep2 += source;
+                sep3 += source;
               hasSpace = true;
               break;
             default:
@@ -7636,18 +7636,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep2, value: value2 } = collItem;
+        const { start, key, sep: sep3, value: value2 } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep2 && !value2) {
+          if (!props.anchor && !props.tag && !sep3 && !value2) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -7701,8 +7701,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep2 && !props.found) {
-          const valueNode = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
+        if (!isMap3 && !sep3 && !props.found) {
+          const valueNode = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value2))
@@ -7714,7 +7714,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep3 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value2,
@@ -7725,8 +7725,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep2)
-                for (const st of sep2) {
+              if (sep3)
+                for (const st of sep3) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -7743,7 +7743,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
+          const valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value2))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -7872,13 +7872,13 @@ var require_resolve_block_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
-    function resolveBlockScalar(ctx, scalar, onError) {
-      const start = scalar.offset;
-      const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
-      if (!header2)
+    function resolveBlockScalar(ctx, scalar2, onError) {
+      const start = scalar2.offset;
+      const header3 = parseBlockScalarHeader(scalar2, ctx.options.strict, onError);
+      if (!header3)
         return { value: "", type: null, comment: "", range: [start, start, start] };
-      const type = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
-      const lines = scalar.source ? splitLines(scalar.source) : [];
+      const type = header3.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+      const lines = scalar2.source ? splitLines(scalar2.source) : [];
       let chompStart = lines.length;
       for (let i = lines.length - 1; i >= 0; --i) {
         const content = lines[i][1];
@@ -7888,26 +7888,26 @@ var require_resolve_block_scalar = __commonJS({
           break;
       }
       if (chompStart === 0) {
-        const value3 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end2 = start + header2.length;
-        if (scalar.source)
-          end2 += scalar.source.length;
-        return { value: value3, type, comment: header2.comment, range: [start, end2, end2] };
+        const value3 = header3.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        let end2 = start + header3.length;
+        if (scalar2.source)
+          end2 += scalar2.source.length;
+        return { value: value3, type, comment: header3.comment, range: [start, end2, end2] };
       }
-      let trimIndent = scalar.indent + header2.indent;
-      let offset = scalar.offset + header2.length;
+      let trimIndent = scalar2.indent + header3.indent;
+      let offset = scalar2.offset + header3.length;
       let contentStart = 0;
       for (let i = 0; i < chompStart; ++i) {
         const [indent, content] = lines[i];
         if (content === "" || content === "\r") {
-          if (header2.indent === 0 && indent.length > trimIndent)
+          if (header3.indent === 0 && indent.length > trimIndent)
             trimIndent = indent.length;
         } else {
           if (indent.length < trimIndent) {
             const message = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
             onError(offset + indent.length, "MISSING_CHAR", message);
           }
-          if (header2.indent === 0)
+          if (header3.indent === 0)
             trimIndent = indent.length;
           contentStart = i;
           if (trimIndent === 0 && !ctx.atRoot) {
@@ -7923,7 +7923,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value2 = "";
-      let sep2 = "";
+      let sep3 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value2 += lines[i][0].slice(trimIndent) + "\n";
@@ -7934,34 +7934,34 @@ var require_resolve_block_scalar = __commonJS({
         if (crlf)
           content = content.slice(0, -1);
         if (content && indent.length < trimIndent) {
-          const src = header2.indent ? "explicit indentation indicator" : "first line";
+          const src = header3.indent ? "explicit indentation indicator" : "first line";
           const message = `Block scalar lines must not be less indented than their ${src}`;
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value2 += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          value2 += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep2 === " ")
-            sep2 = "\n";
-          else if (!prevMoreIndented && sep2 === "\n")
-            sep2 = "\n\n";
-          value2 += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          if (sep3 === " ")
+            sep3 = "\n";
+          else if (!prevMoreIndented && sep3 === "\n")
+            sep3 = "\n\n";
+          value2 += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep2 === "\n")
+          if (sep3 === "\n")
             value2 += "\n";
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          value2 += sep2 + content;
-          sep2 = " ";
+          value2 += sep3 + content;
+          sep3 = " ";
           prevMoreIndented = false;
         }
       }
-      switch (header2.chomp) {
+      switch (header3.chomp) {
         case "-":
           break;
         case "+":
@@ -7973,8 +7973,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value2 += "\n";
       }
-      const end = start + header2.length + scalar.source.length;
-      return { value: value2, type, comment: header2.comment, range: [start, end, end] };
+      const end = start + header3.length + scalar2.source.length;
+      return { value: value2, type, comment: header3.comment, range: [start, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -8056,8 +8056,8 @@ var require_resolve_flow_scalar = __commonJS({
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
-    function resolveFlowScalar(scalar, strict, onError) {
-      const { offset, type, source, end } = scalar;
+    function resolveFlowScalar(scalar2, strict, onError) {
+      const { offset, type, source, end } = scalar2;
       let _type;
       let value2;
       const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
@@ -8076,7 +8076,7 @@ var require_resolve_flow_scalar = __commonJS({
           break;
         /* istanbul ignore next should not happen */
         default:
-          onError(scalar, "UNEXPECTED_TOKEN", `Expected a flow scalar value, but found: ${type}`);
+          onError(scalar2, "UNEXPECTED_TOKEN", `Expected a flow scalar value, but found: ${type}`);
           return {
             value: "",
             type: null,
@@ -8140,25 +8140,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep2 = " ";
+      let sep3 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep2 === "\n")
-            res += sep2;
+          if (sep3 === "\n")
+            res += sep3;
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          res += sep2 + lm;
-          sep2 = " ";
+          res += sep3 + lm;
+          sep3 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep2 + (match?.[1] ?? "");
+      return res + sep3 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -8280,7 +8280,7 @@ var require_compose_scalar = __commonJS({
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
-      const { value: value2, type, comment, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
+      const { value: value2, type, comment, range: range2 } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
@@ -8291,26 +8291,26 @@ var require_compose_scalar = __commonJS({
         tag = findScalarTagByTest(ctx, value2, token, onError);
       else
         tag = ctx.schema[identity2.SCALAR];
-      let scalar;
+      let scalar2;
       try {
         const res = tag.resolve(value2, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity2.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar2 = identity2.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error) {
         const msg = error instanceof Error ? error.message : String(error);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
-        scalar = new Scalar.Scalar(value2);
+        scalar2 = new Scalar.Scalar(value2);
       }
-      scalar.range = range;
-      scalar.source = value2;
+      scalar2.range = range2;
+      scalar2.source = value2;
       if (type)
-        scalar.type = type;
+        scalar2.type = type;
       if (tagName)
-        scalar.tag = tagName;
+        scalar2.tag = tagName;
       if (tag.format)
-        scalar.format = tag.format;
+        scalar2.format = tag.format;
       if (comment)
-        scalar.comment = comment;
-      return scalar;
+        scalar2.comment = comment;
+      return scalar2;
     }
     function findScalarTagByName(schema, value2, tagName, tagToken, onError) {
       if (tagName === "!")
@@ -8813,10 +8813,10 @@ var require_cst_scalar = __commonJS({
             type = "QUOTE_DOUBLE";
             break;
           case "block-scalar": {
-            const header2 = token.props[0];
-            if (header2.type !== "block-scalar-header")
+            const header3 = token.props[0];
+            if (header3.type !== "block-scalar-header")
               throw new Error("Invalid block scalar header");
-            type = header2.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
+            type = header3.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
             break;
           }
           default:
@@ -8848,10 +8848,10 @@ var require_cst_scalar = __commonJS({
       const head = source.substring(0, he);
       const body = source.substring(he + 1) + "\n";
       if (token.type === "block-scalar") {
-        const header2 = token.props[0];
-        if (header2.type !== "block-scalar-header")
+        const header3 = token.props[0];
+        if (header3.type !== "block-scalar-header")
           throw new Error("Invalid block scalar header");
-        header2.source = head;
+        header3.source = head;
         token.source = body;
       } else {
         const { offset } = token;
@@ -8968,14 +8968,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep2, value: value2 }) {
+    function stringifyItem({ start, key, sep: sep3, value: value2 }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep2)
-        for (const st of sep2)
+      if (sep3)
+        for (const st of sep3)
           res += st.source;
       if (value2)
         res += stringifyToken(value2);
@@ -9000,34 +9000,34 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path36) => {
+    visit.itemAtPath = (cst, path41) => {
       let item = cst;
-      for (const [field, index] of path36) {
+      for (const [field, index2] of path41) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
-          item = tok.items[index];
+          item = tok.items[index2];
         } else
           return void 0;
       }
       return item;
     };
-    visit.parentCollection = (cst, path36) => {
-      const parent = visit.itemAtPath(cst, path36.slice(0, -1));
-      const field = path36[path36.length - 1][0];
+    visit.parentCollection = (cst, path41) => {
+      const parent = visit.itemAtPath(cst, path41.slice(0, -1));
+      const field = path41[path41.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path36, item, visitor) {
-      let ctrl = visitor(item, path36);
+    function _visit(path41, item, visitor) {
+      let ctrl = visitor(item, path41);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path36.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path41.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9038,10 +9038,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path36);
+            ctrl = ctrl(item, path41);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path36) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path41) : ctrl;
     }
     exports.visit = visit;
   }
@@ -10138,37 +10138,37 @@ var require_parser = __commonJS({
           };
         }
       }
-      *scalar(scalar) {
+      *scalar(scalar2) {
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep2;
-          if (scalar.end) {
-            sep2 = scalar.end;
-            sep2.push(this.sourceToken);
-            delete scalar.end;
+          let sep3;
+          if (scalar2.end) {
+            sep3 = scalar2.end;
+            sep3.push(this.sourceToken);
+            delete scalar2.end;
           } else
-            sep2 = [this.sourceToken];
+            sep3 = [this.sourceToken];
           const map = {
             type: "block-map",
-            offset: scalar.offset,
-            indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep2 }]
+            offset: scalar2.offset,
+            indent: scalar2.indent,
+            items: [{ start, key: scalar2, sep: sep3 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
         } else
-          yield* this.lineEnd(scalar);
+          yield* this.lineEnd(scalar2);
       }
-      *blockScalar(scalar) {
+      *blockScalar(scalar2) {
         switch (this.type) {
           case "space":
           case "comment":
           case "newline":
-            scalar.props.push(this.sourceToken);
+            scalar2.props.push(this.sourceToken);
             return;
           case "scalar":
-            scalar.source = this.source;
+            scalar2.source = this.source;
             this.atNewLine = true;
             this.indent = 0;
             if (this.onNewLine) {
@@ -10306,15 +10306,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep2 = it.sep;
-                  sep2.push(this.sourceToken);
+                  const sep3 = it.sep;
+                  sep3.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep2 }]
+                    items: [{ start: start2, key, sep: sep3 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -10508,13 +10508,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep2 = fc.end.splice(1, fc.end.length);
-            sep2.push(this.sourceToken);
+            const sep3 = fc.end.splice(1, fc.end.length);
+            sep3.push(this.sourceToken);
             const map = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep2 }]
+              items: [{ start, key: fc, sep: sep3 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map;
@@ -10692,7 +10692,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse(src, reviver, options) {
+    function parse2(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -10733,7 +10733,7 @@ var require_public_api = __commonJS({
         return value2.toString(options);
       return new Document.Document(value2, _replacer, options).toString(options);
     }
-    exports.parse = parse;
+    exports.parse = parse2;
     exports.parseAllDocuments = parseAllDocuments;
     exports.parseDocument = parseDocument2;
     exports.stringify = stringify2;
@@ -13743,7 +13743,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve27.call(this, root, ref);
+      let _sch = resolve29.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -13770,7 +13770,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve27(root, ref) {
+    function resolve29(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -14021,8 +14021,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path36) {
-      let input = path36;
+    function removeDotSegments(path41) {
+      let input = path41;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -14096,11 +14096,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path36) {
-      if (path36 === "" || path36[0] === "/") {
-        return removeDotSegments(path36);
+    function removeDotSegmentsRelative(path41) {
+      if (path41 === "" || path41[0] === "/") {
+        return removeDotSegments(path41);
       }
-      const segments = path36.split("/");
+      const segments = path41.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -14463,8 +14463,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path36 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path36 && path36 !== "/" ? path36 : void 0;
+        const path41 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path41 && path41 !== "/" ? path41 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -14630,11 +14630,11 @@ var require_fast_uri = __commonJS({
         normalizeString(uri, options);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse(serialize(uri, options), options);
+        parse2(serialize(uri, options), options);
       }
       return uri;
     }
-    function resolve27(baseURI, relativeURI, options) {
+    function resolve29(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -14670,50 +14670,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative9, options, skipNormalization) {
+    function resolveComponent(base, relative10, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
-        base = parse(serialize(base, options), options);
-        relative9 = parse(serialize(relative9, options), options);
+        base = parse2(serialize(base, options), options);
+        relative10 = parse2(serialize(relative10, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative9.scheme) {
-        target.scheme = relative9.scheme;
-        target.userinfo = relative9.userinfo;
-        target.host = relative9.host;
-        target.port = relative9.port;
-        target.path = removeDotSegments(relative9.path || "");
-        target.query = relative9.query;
+      if (!options.tolerant && relative10.scheme) {
+        target.scheme = relative10.scheme;
+        target.userinfo = relative10.userinfo;
+        target.host = relative10.host;
+        target.port = relative10.port;
+        target.path = removeDotSegments(relative10.path || "");
+        target.query = relative10.query;
       } else {
-        if (relative9.userinfo !== void 0 || relative9.host !== void 0 || relative9.port !== void 0) {
-          target.userinfo = relative9.userinfo;
-          target.host = relative9.host;
-          target.port = relative9.port;
-          target.path = removeDotSegments(relative9.path || "");
-          target.query = relative9.query;
+        if (relative10.userinfo !== void 0 || relative10.host !== void 0 || relative10.port !== void 0) {
+          target.userinfo = relative10.userinfo;
+          target.host = relative10.host;
+          target.port = relative10.port;
+          target.path = removeDotSegments(relative10.path || "");
+          target.query = relative10.query;
         } else {
-          if (!relative9.path) {
+          if (!relative10.path) {
             target.path = base.path;
-            if (relative9.query !== void 0) {
-              target.query = relative9.query;
+            if (relative10.query !== void 0) {
+              target.query = relative10.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative9.path[0] === "/") {
-              target.path = removeDotSegments(relative9.path);
+            if (relative10.path[0] === "/") {
+              target.path = removeDotSegments(relative10.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative9.path;
+                target.path = "/" + relative10.path;
               } else if (!base.path) {
-                target.path = relative9.path;
+                target.path = relative10.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative9.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative10.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative9.query;
+            target.query = relative10.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -14721,7 +14721,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative9.fragment;
+      target.fragment = relative10.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -14992,7 +14992,7 @@ var require_fast_uri = __commonJS({
       }
       return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
     }
-    function parse(uri, opts) {
+    function parse2(uri, opts) {
       return parseWithStatus(uri, opts).parsed;
     }
     function normalizeString(uri, opts) {
@@ -15025,11 +15025,11 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve27,
+      resolve: resolve29,
       resolveComponent,
       equal,
       serialize,
-      parse
+      parse: parse2
     };
     module.exports = fastUri;
     module.exports.default = fastUri;
@@ -15869,8 +15869,8 @@ var require_multipleOf = __commonJS({
         const { gen, data, schemaCode, it } = cxt;
         const prec = it.opts.multipleOfPrecision;
         const res = gen.let("res");
-        const invalid = prec ? (0, codegen_1._)`Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}` : (0, codegen_1._)`${res} !== parseInt(${res})`;
-        cxt.fail$data((0, codegen_1._)`(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid}))`);
+        const invalid2 = prec ? (0, codegen_1._)`Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}` : (0, codegen_1._)`${res} !== parseInt(${res})`;
+        cxt.fail$data((0, codegen_1._)`(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid2}))`);
       }
     };
     exports.default = def;
@@ -17812,7 +17812,7 @@ var DEFAULT_POLICY = {
   custom: { enabled: true, confidence: 0.95, resamples: 1e4, seed: 20241205 },
   mtbench: { enabled: true, margin: 0.5, confidence: 0.95, resamples: 1e4, seed: 20241205, floor: 3, maxMissing: 0.05 },
   // 0.9: recorded A/A pairs differ by up to 5 % in median step time (docs/policy.md); 0.99× is noise.
-  speed: { enabled: true, warnBelow: 0.9, warmupFraction: 0.05 }
+  speed: { enabled: true, warnBelow: 0.9, warmupFraction: 0.05, memoryWarnOver: 0.1 }
 };
 function resolvePolicy(overrides = {}) {
   const out = structuredClone(DEFAULT_POLICY);
@@ -17832,6 +17832,7 @@ var DEFAULT_RESULT_DIR = "result";
 var DEFAULT_TRAIN_TIMEOUT_MINUTES = 360;
 var DEFAULT_EVAL_TIMEOUT_MINUTES = 240;
 var DEFAULT_CACHE_DIR = "~/.cache/accuracy-gate";
+var DEFAULT_CACHE_SERVICE_TIMEOUT = 60;
 var DEFAULT_LOCK_FILE = "~/.cache/accuracy-gate/gpu.lock";
 var DEFAULT_LOCK_TIMEOUT_MINUTES = 720;
 var DEFAULT_EVAL_DOCUMENTS = "eval_losses.jsonl";
@@ -17882,6 +17883,7 @@ cache:
   fingerprint: "${FINGERPRINT.replace(/"/g, '\\"')}"
   files: [run_clm.py, llama.sh, llama_fsdp_torch.json]
   write-on: default-branch
+  service-timeout: ${DEFAULT_CACHE_SERVICE_TIMEOUT}
 lock:
   enabled: true
   file: ${DEFAULT_LOCK_FILE}
@@ -17935,7 +17937,8 @@ var BUILTIN_CONFIG = deepFreeze({
     dir: DEFAULT_CACHE_DIR,
     fingerprint: FINGERPRINT,
     files: ["run_clm.py", "llama.sh", "llama_fsdp_torch.json"],
-    writeOn: "default-branch"
+    writeOn: "default-branch",
+    serviceTimeoutSeconds: DEFAULT_CACHE_SERVICE_TIMEOUT
   },
   parallel: false,
   keepGoing: false,
@@ -17969,6 +17972,17 @@ function deepFreeze(value2) {
 // src/config/parse.ts
 import { posix as posix3 } from "node:path";
 
+// src/config/container.ts
+function containerConfig(raw2) {
+  const options = raw2.options === void 0 ? [] : Array.isArray(raw2.options) ? raw2.options : String(raw2.options).split(/\s+/).filter(Boolean);
+  return {
+    image: String(raw2.image),
+    options,
+    ...typeof raw2.setup === "string" && raw2.setup.trim() ? { setup: raw2.setup } : {},
+    env: Array.isArray(raw2.env) ? raw2.env : []
+  };
+}
+
 // src/config/cross-checks.ts
 import { posix as posix2 } from "node:path";
 
@@ -17997,8 +18011,8 @@ function expandHome(p, home = homedir()) {
 // src/config/suggest.ts
 function suggest(word, candidates) {
   const norm = (s) => s.toLowerCase().replace(/[-_]/g, "");
-  const same = candidates.find((c) => norm(c) === norm(word));
-  if (same !== void 0) return same;
+  const same2 = candidates.find((c) => norm(c) === norm(word));
+  if (same2 !== void 0) return same2;
   const limit = word.length >= 5 ? 2 : 1;
   let best;
   let bestDistance = limit + 1;
@@ -18059,11 +18073,11 @@ function commandProblem(cmd, ctx) {
       checkShellContext(checkNames(tokenize(cmd), ctx));
     } else {
       if (cmd.length === 0 || cmd[0].trim() === "") return { index: 0, message: "the first element must name the program to run" };
-      for (const [index, arg] of cmd.entries()) {
+      for (const [index2, arg] of cmd.entries()) {
         try {
           checkNames(tokenize(arg), ctx);
         } catch (e) {
-          return { index, message: e.message };
+          return { index: index2, message: e.message };
         }
       }
     }
@@ -18201,14 +18215,14 @@ function readYaml(text) {
   } catch (e) {
     return { line: 1, message: `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   }
-  return { data, lineOf: (path36) => lineOfPath(doc, lineCounter, path36) };
+  return { data, lineOf: (path41) => lineOfPath(doc, lineCounter, path41) };
 }
 function isSyntaxProblem(x) {
   return "message" in x;
 }
-function formatPath(path36) {
+function formatPath(path41) {
   let out = "";
-  for (const seg of path36) {
+  for (const seg of path41) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -18218,10 +18232,10 @@ function firstLine(message) {
   const first = message.split("\n")[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, "").trim();
 }
-function lineOfPath(doc, counter, path36) {
+function lineOfPath(doc, counter, path41) {
   let node = doc.contents;
   let line = 1;
-  for (const seg of path36) {
+  for (const seg of path41) {
     if ((0, import_yaml.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
@@ -18238,8 +18252,8 @@ function lineOfPath(doc, counter, path36) {
   }
   return line;
 }
-function lineAt(counter, range, fallback) {
-  return range ? counter.linePos(range[0]).line : fallback;
+function lineAt(counter, range2, fallback) {
+  return range2 ? counter.linePos(range2[0]).line : fallback;
 }
 
 // src/config/cross-checks.ts
@@ -18257,8 +18271,8 @@ var EVALUATOR_CONTEXT = {
 var PATH_CONTEXT = { allowed: ["arm", "slug", "output", "result_dir"], what: "an evaluation file path" };
 function crossCheckIssues(config, raw2) {
   const issues = [];
-  const add = (path36, message) => {
-    issues.push({ path: path36, text: `${formatPath(path36)}: ${message}` });
+  const add = (path41, message) => {
+    issues.push({ path: path41, text: `${formatPath(path41)}: ${message}` });
   };
   const reserved = new Set(Object.values(PLACEHOLDER_ENV));
   for (const role of ARM_ROLES) {
@@ -18348,23 +18362,193 @@ function evaluatorIssues(config, raw2, add, reserved) {
   }
   if (custom2) checkPath(add, ["evaluations", "custom", "file"], custom2.file);
 }
-function checkPath(add, path36, template) {
+function checkPath(add, path41, template) {
   const problem = commandProblem([template], PATH_CONTEXT);
   if (problem) {
-    add(path36, problem.message);
+    add(path41, problem.message);
     return;
   }
   const perArm = /\{(arm|slug|output)\}/.test(template);
   if (!perArm && (isAbsolutePath(template) || template.startsWith("{result_dir}"))) {
-    add(path36, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+    add(path41, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
   }
 }
-function checkCommand(add, path36, cmd, ctx) {
+function checkCommand(add, path41, cmd, ctx) {
   const problem = commandProblem(cmd, ctx);
-  if (problem) add(problem.index === void 0 ? path36 : [...path36, problem.index], problem.message);
+  if (problem) add(problem.index === void 0 ? path41 : [...path41, problem.index], problem.message);
 }
 function normal(p) {
   return posix2.normalize(p.replace(/\\/g, "/")).replace(/\/+$/, "");
+}
+
+// src/checks/probe.ts
+var DEFAULT_PROBE_RULE = { top: 10 };
+var MULTIPLIERS = { bfloat16: 3, float16: 3, float32: 2, float64: 2 };
+var EPS = { bfloat16: 2 ** -7, float16: 2 ** -10, float32: 2 ** -23, float64: 2 ** -52 };
+var RANK = ["float64", "float32", "float16", "bfloat16"];
+var FLOOR_EPS = { bfloat16: 1, float16: 1, float32: 8, float64: 8 };
+function relativeError(x, ref) {
+  if (x.nonfinite > 0 && ref.nonfinite === 0) return Infinity;
+  let num2 = 0;
+  let den = 0;
+  for (let i = 0; i < x.sample.length; i++) {
+    num2 += (x.sample[i] - ref.sample[i]) ** 2;
+    den += ref.sample[i] ** 2;
+  }
+  const tiny = Number.MIN_VALUE;
+  const sampled = num2 === 0 ? 0 : Math.sqrt(num2) / Math.max(Math.sqrt(den), tiny);
+  const normed = x.norm === ref.norm ? 0 : Math.abs(x.norm - ref.norm) / Math.max(Math.abs(ref.norm), tiny);
+  const e = Math.max(sampled, normed);
+  return Number.isNaN(e) ? Infinity : e;
+}
+function probeKey(r) {
+  return `${r.step}|${r.kind}|${displayName(r)}`;
+}
+function displayName(r) {
+  if (r.kind === "grad") return r.name;
+  const call = r.call ? `#${r.call}` : "";
+  const out = r.output && r.output !== "0" ? `:${r.output}` : "";
+  return `${r.name}${call}${out}`;
+}
+function precisionOf(runs) {
+  let worst = "float64";
+  for (const run of runs) {
+    for (const r of run.records) {
+      if (r.kind === "forward" && RANK.indexOf(r.dtype) > RANK.indexOf(worst)) worst = r.dtype;
+    }
+  }
+  return worst;
+}
+function index(run) {
+  return new Map(run.records.map((r) => [probeKey(r), r]));
+}
+var short = (hash) => hash.length > 19 ? `${hash.slice(0, 19)}…` : hash;
+function invalid(files, why, notes = []) {
+  return {
+    verdict: "invalid",
+    headline: why,
+    top: [],
+    forward: { checked: 0, flagged: 0 },
+    grad: { checked: 0, flagged: 0 },
+    rule: { multiplier: 0, floor: 0, precision: "unknown" },
+    unmatched: [],
+    files,
+    notes
+  };
+}
+function notComparable(b, c, ref, precision) {
+  for (const [role, run] of [["baseline", b], ["candidate", c], ["reference", ref]]) {
+    if (!run.complete) return `not comparable: the ${role}'s probe file ${run.file} is incomplete (${run.recorded} of ${run.steps} step(s) recorded: the run stopped early)`;
+  }
+  if (ref.mode !== "reference") return `not comparable: ${ref.file} was not recorded as a reference run (mode "${ref.mode}")`;
+  for (const [role, run] of [["baseline", b], ["candidate", c]]) {
+    if (run.mode !== "run") return `not comparable: the ${role}'s probe file ${run.file} is a reference run`;
+  }
+  const steps = Math.min(b.recorded, c.recorded, ref.recorded);
+  for (let s = 0; s < steps; s++) {
+    const [hb, hc, hr] = [b.batches[s], c.batches[s], ref.batches[s]];
+    if (hb !== hc || hb !== hr) {
+      const which2 = s === 0 ? "the first batch differs" : `the batch of step ${s} differs`;
+      return `not comparable: ${which2} (baseline ${short(hb)}, candidate ${short(hc)}, reference ${short(hr)})`;
+    }
+  }
+  const refPrecision = ref.reference === "fp64" ? "float64" : "float32";
+  if (RANK.indexOf(refPrecision) >= RANK.indexOf(precision)) {
+    return `not comparable: the reference (${ref.reference}) is no more precise than the runs (${precision}); use ACCURACY_GATE_PROBE_REFERENCE=fp64`;
+  }
+  return void 0;
+}
+function entry(b, c, r, m, floor) {
+  const base = { kind: c.kind, name: displayName(c), step: c.step, order: c.order, dtype: c.dtype };
+  const sameShape = (x) => x.shape.join("x") === r.shape.join("x") && x.index.join(",") === r.index.join(",");
+  if (!sameShape(c) || !sameShape(b)) {
+    const note3 = `shape ${c.shape.join("×")} (baseline ${b.shape.join("×")}, reference ${r.shape.join("×")})`;
+    return { ...base, baselineError: NaN, candidateError: NaN, bound: NaN, ratio: Infinity, flagged: !sameShape(c), note: note3 };
+  }
+  const baselineError = relativeError(b, r);
+  const candidateError = relativeError(c, r);
+  const bound = m * baselineError + floor;
+  const ratio2 = candidateError === 0 ? 0 : candidateError / Math.max(baselineError, floor);
+  const note2 = c.nonfinite > 0 ? `${c.nonfinite} non-finite value(s) in the candidate` : b.nonfinite > 0 ? `${b.nonfinite} non-finite value(s) in the baseline` : void 0;
+  return { ...base, baselineError, candidateError, bound, ratio: ratio2, flagged: candidateError > bound, ...note2 ? { note: note2 } : {} };
+}
+function fmtError(x) {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "n/a" : "∞";
+  if (x === 0) return "0";
+  return Math.abs(x) < 1e-3 ? x.toExponential(2).replace(/\.?0+e/, "e") : Number(x.toPrecision(3)).toString();
+}
+function describeEntry(e) {
+  const what = e.kind === "forward" ? "forward output" : "gradient";
+  if (e.note?.startsWith("shape")) return `${e.name} (${what}: ${e.note})`;
+  return `${e.name} (${what}: error ${fmtError(e.candidateError)} vs the baseline's ${fmtError(e.baselineError)}, bound ${fmtError(e.bound)}, ${fmtError(e.ratio)}×${e.note ? `; ${e.note}` : ""})`;
+}
+function judgeProbe(runs, rule = DEFAULT_PROBE_RULE) {
+  const { baseline: b, candidate: c, reference: ref } = runs;
+  const files = { baseline: b.file, candidate: c.file, reference: ref.file };
+  const precision = precisionOf([b, c]);
+  const why = notComparable(b, c, ref, precision);
+  if (why) return invalid(files, why);
+  const m = rule.multiplier ?? MULTIPLIERS[precision] ?? 3;
+  const floor = (rule.floorEps ?? FLOOR_EPS[precision] ?? 1) * (EPS[precision] ?? EPS.bfloat16);
+  const [bi, ri] = [index(b), index(ref)];
+  const entries2 = [];
+  const unmatched = [];
+  for (const cr of c.records) {
+    const k = probeKey(cr);
+    const [br, rr] = [bi.get(k), ri.get(k)];
+    if (!br || !rr) unmatched.push(`${displayName(cr)} (${cr.kind}, step ${cr.step}: not in the ${!br ? "baseline" : "reference"})`);
+    else entries2.push(entry(br, cr, rr, m, floor));
+  }
+  const ck = new Set(c.records.map(probeKey));
+  for (const br of b.records) if (!ck.has(probeKey(br))) unmatched.push(`${displayName(br)} (${br.kind}, step ${br.step}: not in the candidate)`);
+  const byOrder = (x, y) => x.step - y.step || x.order - y.order;
+  const forward = entries2.filter((e) => e.kind === "forward").sort(byOrder);
+  const grad = entries2.filter((e) => e.kind === "grad").sort(byOrder);
+  const firstForward = forward.find((e) => e.flagged);
+  const firstGrad = grad.find((e) => e.flagged);
+  const first = firstForward ?? firstGrad;
+  const ranked = entries2.filter((e) => e !== first).sort((x, y) => Number(y.flagged) - Number(x.flagged) || y.ratio - x.ratio || byOrder(x, y));
+  const top = (first ? [first, ...ranked] : ranked).slice(0, rule.top);
+  const counts = (list) => ({ checked: list.length, flagged: list.filter((e) => e.flagged).length });
+  const notes = [];
+  if (unmatched.length) notes.push(`${unmatched.length} tensor(s) recorded in one run and not in another (not judged)`);
+  if (!entries2.length) return invalid(files, "not comparable: the runs have no tensor in common", notes);
+  const ruleText = `candidate error ≤ ${m} × baseline error + ${fmtError(floor)} (${precision})`;
+  const headline2 = first ? `first differing module: ${describeEntry(first)}; ${counts(forward).flagged} of ${forward.length} forward outputs and ${counts(grad).flagged} of ${grad.length} gradients break ${ruleText}` : `no module computes differently: ${forward.length} forward outputs and ${grad.length} gradients within ${ruleText}; largest ratio ${top[0] ? `${fmtError(top[0].ratio)}× at ${top[0].name}` : "n/a"}`;
+  return {
+    verdict: first ? "fail" : "pass",
+    headline: headline2,
+    ...first ? { first } : {},
+    ...firstForward ? { firstForward } : {},
+    ...firstGrad ? { firstGrad } : {},
+    top,
+    forward: counts(forward),
+    grad: counts(grad),
+    rule: { multiplier: m, floor, precision },
+    unmatched: unmatched.slice(0, 20),
+    files,
+    notes
+  };
+}
+
+// src/config/probe.ts
+var PROBE_DEFAULTS = { steps: 1, reference: "fp64", samples: 64, top: DEFAULT_PROBE_RULE.top, timeoutMinutes: 30 };
+function probeSettings(raw2) {
+  return {
+    steps: raw2.steps ?? PROBE_DEFAULTS.steps,
+    reference: raw2.reference ?? PROBE_DEFAULTS.reference,
+    samples: raw2.samples ?? PROBE_DEFAULTS.samples,
+    ...raw2.multiplier !== void 0 ? { multiplier: raw2.multiplier } : {},
+    ...raw2["floor-eps"] !== void 0 ? { floorEps: raw2["floor-eps"] } : {},
+    top: raw2.top ?? PROBE_DEFAULTS.top,
+    timeoutMinutes: raw2["timeout-minutes"] ?? PROBE_DEFAULTS.timeoutMinutes
+  };
+}
+function probeConfig(config) {
+  return config.probe ?? PROBE_DEFAULTS;
+}
+function probeRule(p) {
+  return { top: p.top, ...p.floorEps !== void 0 ? { floorEps: p.floorEps } : {}, ...p.multiplier !== void 0 ? { multiplier: p.multiplier } : {} };
 }
 
 // src/config/parse.ts
@@ -18988,9 +19172,62 @@ var config_schema_default = {
               exclusiveMaximum: 1,
               default: 0.05,
               description: "Fraction of the step times skipped at the start (warm-up, compilation)."
+            },
+            "memory-warn-over": {
+              type: "number",
+              minimum: 0,
+              default: 0.1,
+              description: "Warn (never fail) when the candidate's peak GPU memory is more than this share above the baseline's (0.1 = +10 %)."
             }
           }
         }
+      }
+    },
+    container: {
+      type: "object",
+      additionalProperties: false,
+      required: ["image"],
+      description: `Run every stage in a container of its own: docker run --name <run>-<stage> --init --rm, the repository (and the model, result and cache dirs) mounted at the same paths, --gpus "device=<the arm's gpus>" (all for a stage without a set), the stage's variables passed by name only (-e NAME), setup then the stage's command. The container is killed when the stage is stopped (timeout, early abort, cancel). See the README's "Containers".`,
+      properties: {
+        image: {
+          type: "string",
+          minLength: 1,
+          description: "The image; ${NAME} is read from the gate's environment when the run starts (the workflow passes e.g. UT_IMAGE from a secret or a repository variable)."
+        },
+        options: {
+          oneOf: [
+            { type: "string" },
+            { type: "array", items: { type: "string" } }
+          ],
+          description: 'Further docker run options, e.g. "--net host --ipc host --shm-size 80G" (a string is split on whitespace). The gate sets mounts, --gpus, env, --name and --rm itself.'
+        },
+        setup: {
+          type: "string",
+          description: `Shell commands run in the container at the repository root before each stage's command, e.g. "pip install -e ." (the PR's code into the image's Python).`
+        },
+        env: {
+          type: "array",
+          items: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+          description: "Variables of the gate's environment passed into every container by name (e.g. HF_HOME), besides the stage's own and its evaluation's requires-env."
+        }
+      }
+    },
+    diagnose: {
+      enum: ["none", "probe"],
+      description: "What the gate does after a FAIL: probe = run the per-module probe (baseline, candidate, higher-precision reference; see probe) on the same GPUs and put the first differing module in every report. Default none."
+    },
+    probe: {
+      type: "object",
+      additionalProperties: false,
+      description: "The per-module probe (accuracy-gate probe, and diagnose: probe): each arm's train command run once more with python/accuracy_gate_probe on PYTHONPATH.",
+      properties: {
+        steps: { type: "integer", minimum: 1, maximum: 100, description: "Forward+backward passes recorded (K); the run ends after them. Also {quick_steps} / GATE_QUICK_STEPS of the probe runs. Default 1." },
+        reference: { enum: ["fp64", "fp32"], description: "Precision of the reference run (the baseline's command): fp64 (default; small models) or fp32 with TF32 off." },
+        samples: { type: "integer", minimum: 1, maximum: 4096, description: "Elements sampled per tensor (the same indices in every run). Default 64." },
+        multiplier: { type: "number", exclusiveMinimum: 0, description: "m of the rule candidate error <= m x baseline error + floor. Default by the runs' precision: 3 for bf16/fp16, 2 for fp32." },
+        "floor-eps": { type: "number", minimum: 0, description: "The rule's floor in units of the runs' machine epsilon (bf16 2^-7, fp32 2^-23). Default by precision: 1 for bf16/fp16, 8 for fp32." },
+        top: { type: "integer", minimum: 1, maximum: 50, description: "How many offenders the reports list. Default 10." },
+        "timeout-minutes": { type: "number", exclusiveMinimum: 0, description: "Per probe run. Default 30." }
       }
     },
     quick: {
@@ -19002,6 +19239,11 @@ var config_schema_default = {
           type: "integer",
           minimum: 1,
           description: "Stop the candidate once it has logged a loss at this step or later. Default: 10 % of the baseline's max_steps."
+        },
+        "require-baseline": {
+          type: "boolean",
+          default: false,
+          description: "Without a cached baseline for this cache key, the quick tier is INVALID before training instead of training the full baseline first."
         }
       }
     },
@@ -19065,6 +19307,13 @@ var config_schema_default = {
           ],
           default: "default-branch",
           description: "When a run may write the cache: default-branch (the action writes only on runs of the default branch; the CLI only with --write-cache), always (the action also writes on pushes and dispatches of other branches; never from a pull request), never."
+        },
+        "service-timeout": {
+          type: "number",
+          exclusiveMinimum: 0,
+          maximum: 3600,
+          default: 60,
+          description: "The action: seconds each restore or save at GitHub's cache service may take; after that (or on an error) the gate warns and goes on with the local cache only."
         }
       }
     },
@@ -19276,30 +19525,30 @@ function schemaIssues(data) {
   for (const e of validate.errors ?? []) {
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
     if (e.keyword === "if") continue;
-    const path36 = typedPath(e.instancePath, data);
+    const path41 = typedPath(e.instancePath, data);
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
       const known = Object.keys(e.parentSchema.properties ?? {});
       const guess = suggest(key, known);
-      const full = formatPath([...path36, key]);
+      const full = formatPath([...path41, key]);
       issue = {
-        path: [...path36, key],
+        path: [...path41, key],
         text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known.join(", ")})`
       };
-      if (guess) typos.set(formatPath(path36), guess);
+      if (guess) typos.set(formatPath(path41), guess);
     } else if (e.keyword === "required") {
       const key = String(e.params.missingProperty);
-      issue = { path: [...path36, key], text: `${formatPath([...path36, key])}: is required` };
-      missing.push({ parent: path36, key, issue });
+      issue = { path: [...path41, key], text: `${formatPath([...path41, key])}: is required` };
+      missing.push({ parent: path41, key, issue });
     } else if (e.keyword === "propertyNames") {
       const key = String(e.params.propertyName);
       issue = {
-        path: [...path36, key],
-        text: `${formatPath([...path36, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
+        path: [...path41, key],
+        text: `${formatPath([...path41, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
       };
     } else {
-      issue = { path: path36, text: `${formatPath(path36) || "(top level)"}: ${describe(e)}` };
+      issue = { path: path41, text: `${formatPath(path41) || "(top level)"}: ${describe(e)}` };
     }
     const id = formatPath(issue.path);
     if (seen.has(id)) continue;
@@ -19408,17 +19657,17 @@ function builtinRaw() {
   return structuredClone(builtinCache);
 }
 var isMap2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-function mergeOver(base, over, path36 = []) {
+function mergeOver(base, over, path41 = []) {
   const out = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (isMap2(b) && isMap2(v)) {
       let baseMap = b;
-      if (path36.length === 1 && path36[0] === "arms" && v.label !== void 0) {
+      if (path41.length === 1 && path41[0] === "arms" && v.label !== void 0) {
         const { slug: _slug, output: _output, ...rest } = b;
         baseMap = rest;
       }
-      out[k] = mergeOver(baseMap, v, [...path36, k]);
+      out[k] = mergeOver(baseMap, v, [...path41, k]);
     } else out[k] = v;
   }
   return out;
@@ -19457,13 +19706,18 @@ function build(raw2) {
     },
     checks,
     earlyAbort: { enabled: abort.enabled ?? true, bound: abort.bound ?? 0.1, consecutive: abort.consecutive ?? 3 },
-    quick: raw2.quick?.steps !== void 0 ? { steps: raw2.quick.steps } : {},
+    ...raw2.container ? { container: containerConfig(raw2.container) } : {},
+    quick: {
+      ...raw2.quick?.steps !== void 0 ? { steps: raw2.quick.steps } : {},
+      ...raw2.quick?.["require-baseline"] !== void 0 ? { requireBaseline: raw2.quick["require-baseline"] } : {}
+    },
     cache: {
       enabled: cache.enabled ?? false,
       dir: cache.dir ?? DEFAULT_CACHE_DIR,
       ...cache.fingerprint !== void 0 ? { fingerprint: cache.fingerprint } : {},
       files: cache.files ?? [],
-      writeOn: cache["write-on"] ?? "default-branch"
+      writeOn: cache["write-on"] ?? "default-branch",
+      serviceTimeoutSeconds: cache["service-timeout"] ?? DEFAULT_CACHE_SERVICE_TIMEOUT
     },
     parallel: raw2.parallel ?? false,
     keepGoing: raw2["keep-going"] ?? false,
@@ -19479,7 +19733,9 @@ function build(raw2) {
       exclude: raw2.artifact?.exclude ?? [],
       maxMib: raw2.artifact?.["max-mib"] ?? DEFAULT_ARTIFACT.maxMib,
       timeoutSeconds: raw2.artifact?.["timeout-seconds"] ?? DEFAULT_ARTIFACT.timeoutSeconds
-    }
+    },
+    ...raw2.diagnose === "probe" ? { diagnose: "probe" } : {},
+    ...raw2.probe ? { probe: probeSettings(raw2.probe) } : {}
   };
 }
 function arm(raw2, role) {
@@ -19562,15 +19818,15 @@ function policyOverrides(raw2) {
 }
 
 // src/config/load-config.ts
-function loadConfig(path36, cwd) {
-  const file = resolve2(cwd, path36 ?? DEFAULT_CONFIG_PATH);
+function loadConfig(path41, cwd) {
+  const file = resolve2(cwd, path41 ?? DEFAULT_CONFIG_PATH);
   const shown = displayPath(file, cwd);
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" && path36 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE, baseDir: resolve2(cwd) };
+    if (code === "ENOENT" && path41 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE, baseDir: resolve2(cwd) };
     const why = code === "ENOENT" ? "config file not found" : code === "EISDIR" ? "is a directory, not a config file" : errorMessage(e);
     throw new ConfigError(`${shown}: ${why}`, shown);
   }
@@ -19603,7 +19859,8 @@ function configHash(config) {
         modelId: mtbench3.modelId,
         env: mtbench3.env
       } : null,
-      evalLoss: config.evaluations.evalLoss.enabled
+      evalLoss: config.evaluations.evalLoss.enabled,
+      container: config.container
     })
   );
 }
@@ -19664,24 +19921,24 @@ import { basename as basename2, join as join3 } from "node:path";
 import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { isAscii } from "node:buffer";
-function readText(path36) {
+function readText(path41) {
   try {
-    const buf = readFileSync2(path36);
+    const buf = readFileSync2(path41);
     return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
   } catch (e) {
-    throw new ParseError(fsReason(e), path36);
+    throw new ParseError(fsReason(e), path41);
   }
 }
-function isFile(path36) {
+function isFile(path41) {
   try {
-    return statSync(path36).isFile();
+    return statSync(path41).isFile();
   } catch {
     return false;
   }
 }
-function isDir(path36) {
+function isDir(path41) {
   try {
-    return statSync(path36).isDirectory();
+    return statSync(path41).isDirectory();
   } catch {
     return false;
   }
@@ -19694,12 +19951,12 @@ function fsReason(e) {
   return `cannot read: ${e.message}`;
 }
 var CHUNK = 1 << 16;
-function readTextChunks(path36, onText) {
+function readTextChunks(path41, onText) {
   let fd;
   try {
-    fd = openSync(path36, "r");
+    fd = openSync(path41, "r");
   } catch (e) {
-    throw new ParseError(fsReason(e), path36);
+    throw new ParseError(fsReason(e), path41);
   }
   try {
     const buf = Buffer.alloc(CHUNK);
@@ -19709,7 +19966,7 @@ function readTextChunks(path36, onText) {
       try {
         n = readSync(fd, buf, 0, CHUNK, null);
       } catch (e) {
-        throw new ParseError(fsReason(e), path36);
+        throw new ParseError(fsReason(e), path41);
       }
       if (n === 0) break;
       onText(decoder.write(buf.subarray(0, n)));
@@ -19982,26 +20239,26 @@ function expectObject(value2, where, what = "the top level") {
 function wrongType(where, key, expected, value2) {
   return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value2)}`, where.file, where.line, key);
 }
-function optionalNumber(obj, key, where, path36 = key) {
+function optionalNumber(obj, key, where, path41 = key) {
   if (!(key in obj)) return void 0;
   const value2 = obj[key];
-  if (typeof value2 !== "number") throw wrongType(where, path36, "a number", value2);
+  if (typeof value2 !== "number") throw wrongType(where, path41, "a number", value2);
   return value2;
 }
-function requiredNumber(obj, key, where, path36 = key) {
-  const value2 = optionalNumber(obj, key, where, path36);
-  if (value2 === void 0) throw new ParseError(`missing key "${path36}"`, where.file, where.line, path36);
+function requiredNumber(obj, key, where, path41 = key) {
+  const value2 = optionalNumber(obj, key, where, path41);
+  if (value2 === void 0) throw new ParseError(`missing key "${path41}"`, where.file, where.line, path41);
   return value2;
 }
-function requiredInteger(obj, key, where, path36 = key) {
-  const value2 = requiredNumber(obj, key, where, path36);
-  if (!Number.isInteger(value2)) throw wrongType(where, path36, "an integer", value2);
+function requiredInteger(obj, key, where, path41 = key) {
+  const value2 = requiredNumber(obj, key, where, path41);
+  if (!Number.isInteger(value2)) throw wrongType(where, path41, "an integer", value2);
   return value2;
 }
-function requiredString(obj, key, where, path36 = key) {
-  if (!(key in obj)) throw new ParseError(`missing key "${path36}"`, where.file, where.line, path36);
+function requiredString(obj, key, where, path41 = key) {
+  if (!(key in obj)) throw new ParseError(`missing key "${path41}"`, where.file, where.line, path41);
   const value2 = obj[key];
-  if (typeof value2 !== "string") throw wrongType(where, path36, "a string", value2);
+  if (typeof value2 !== "string") throw wrongType(where, path41, "a string", value2);
   return value2;
 }
 function forEachJsonlLine(text, each) {
@@ -20030,8 +20287,17 @@ var METRIC_KEYS = [
   ["train_samples_per_second", "samplesPerSecond"],
   ["epoch", "epoch"],
   ["eval_loss", "evalLoss"],
-  ["perplexity", "perplexity"]
+  ["perplexity", "perplexity"],
+  ["before_init_mem_gpu", "beforeInitMemGpu"],
+  ["init_mem_gpu_alloc_delta", "initMemGpuAllocDelta"],
+  ["train_mem_gpu_alloc_delta", "trainMemGpuAllocDelta"],
+  ["train_mem_gpu_peaked_delta", "trainMemGpuPeakedDelta"]
 ];
+function hfPeakGpuMib(m) {
+  if (m?.trainMemGpuPeakedDelta === void 0) return void 0;
+  const bytes = (m.beforeInitMemGpu ?? 0) + (m.initMemGpuAllocDelta ?? 0) + (m.trainMemGpuAllocDelta ?? 0) + m.trainMemGpuPeakedDelta;
+  return bytes > 0 ? bytes / 2 ** 20 : void 0;
+}
 function metricsFrom(obj, where, prefix = "") {
   const metrics = {};
   for (const [key, field] of METRIC_KEYS) {
@@ -20042,6 +20308,112 @@ function metricsFrom(obj, where, prefix = "") {
 }
 function parseResultsJson(text, file) {
   return metricsFrom(expectObject(parseTolerantJson(text, file), { file }), { file });
+}
+
+// src/readers/run-setup.ts
+var MAX_COLUMN = 4096;
+var ColumnBuilder = class {
+  steps = new Int32Array(MAX_COLUMN);
+  values = new Float32Array(MAX_COLUMN);
+  n = 0;
+  seen = 0;
+  /** Every how many pushed values one is kept. */
+  stride = 1;
+  sorted = true;
+  push(step, value2) {
+    if (this.seen++ % this.stride !== 0) return;
+    if (this.n === MAX_COLUMN) {
+      for (let i = 0; i < MAX_COLUMN / 2; i++) {
+        this.steps[i] = this.steps[2 * i];
+        this.values[i] = this.values[2 * i];
+      }
+      this.n = MAX_COLUMN / 2;
+      this.stride *= 2;
+      if ((this.seen - 1) % this.stride !== 0) return;
+    }
+    if (this.n > 0 && step <= this.steps[this.n - 1]) this.sorted = false;
+    this.steps[this.n] = step;
+    this.values[this.n++] = value2;
+  }
+  /**
+   * Sorted by step, one value a step (a step logged again, as a resumed run does: the last wins).
+   * `stepOf`: the pushed keys were indices (a log's loss dicts, placed only at its end), mapped
+   * to steps here.
+   */
+  finish(stepOf2) {
+    if (this.n === 0) return void 0;
+    if (stepOf2) {
+      for (let i = 0; i < this.n; i++) {
+        this.steps[i] = stepOf2(this.steps[i]);
+        if (i > 0 && this.steps[i] <= this.steps[i - 1]) this.sorted = false;
+      }
+    }
+    const every = this.stride > 1 ? { every: this.stride } : {};
+    if (this.sorted) return { steps: this.steps.slice(0, this.n), values: this.values.slice(0, this.n), ...every };
+    const last = /* @__PURE__ */ new Map();
+    for (let i = 0; i < this.n; i++) last.set(this.steps[i], this.values[i]);
+    const steps = Int32Array.from(last.keys()).sort();
+    return { steps, values: Float32Array.from(steps, (s) => last.get(s)), ...every };
+  }
+};
+var HEADER_FIELDS = [
+  [/\bNum examples = ([\d,]+)\s*$/, "numExamples"],
+  [/\bNum Epochs = ([\d,]+)\s*$/, "numEpochs"],
+  // transformers 5.x also prints the epoch length.
+  [/\bNum update steps per epoch = ([\d,]+)\s*$/, "stepsPerEpoch"],
+  [/\bInstantaneous batch size per device = ([\d,]+)\s*$/, "perDeviceBatchSize"],
+  [/\bTraining with DataParallel so batch size has been adjusted to: ([\d,]+)\s*$/, "trainBatchSize"],
+  [/\bTotal train batch size \(w\. parallel, distributed & accumulation\) = ([\d,]+)\s*$/, "totalBatchSize"],
+  [/\bGradient Accumulation steps = ([\d,]+)\s*$/, "gradAccumSteps"],
+  [/\bTotal optimization steps = ([\d,]+)\s*$/, "maxSteps"],
+  [/\bNumber of trainable parameters = ([\d,]+)\s*$/, "trainableParams"]
+];
+var TrainHeaderReader = class {
+  values = {};
+  inBlock = false;
+  line(line) {
+    if (line.length > 300) return;
+    if (line.indexOf("*****") >= 0) {
+      const training2 = /\*{5} Running training \*{5}/.test(line);
+      if (training2) this.values = {};
+      this.inBlock = training2;
+      return;
+    }
+    if (!this.inBlock || line.indexOf(" = ") < 0 && line.indexOf("adjusted to:") < 0) return;
+    for (const [re, key] of HEADER_FIELDS) {
+      const m = re.exec(line);
+      if (!m) continue;
+      const value2 = Number(m[1].replace(/,/g, ""));
+      if (Number.isFinite(value2)) this.values[key] = value2;
+      return;
+    }
+  }
+};
+var STATE_KEYS = [
+  ["trainBatchSize", "trainBatchSize"],
+  ["maxSteps", "maxSteps"],
+  ["numTrainEpochs", "numEpochs"],
+  ["loggingSteps", "loggingSteps"],
+  ["evalSteps", "evalSteps"]
+];
+function setupOf(state, header3, logName, stepsPerEpoch, learningRate) {
+  const setup2 = { values: {}, from: {} };
+  for (const [key, value2] of Object.entries(header3 ?? {})) {
+    setup2.values[key] = value2;
+    setup2.from[key] = logName;
+  }
+  for (const [field, key] of STATE_KEYS) {
+    const value2 = state?.[field];
+    if (value2 === void 0) continue;
+    setup2.values[key] = value2;
+    setup2.from[key] = "trainer_state.json";
+  }
+  if (stepsPerEpoch && setup2.values.stepsPerEpoch === void 0) {
+    setup2.values.stepsPerEpoch = stepsPerEpoch.value;
+    setup2.from.stepsPerEpoch = stepsPerEpoch.from;
+  }
+  if (learningRate) setup2.learningRate = learningRate;
+  return Object.keys(setup2.values).length > 0 || learningRate ? setup2 : void 0;
 }
 
 // src/readers/print-rounding.ts
@@ -20056,7 +20428,7 @@ function printHalfUnit(x) {
   return 0.5 * 10 ** -decimals;
 }
 
-// src/readers/step-placement.ts
+// src/readers/step-hints.ts
 var StepsPerEpoch = class {
   step = 0;
   epoch = 0;
@@ -20065,6 +20437,10 @@ var StepsPerEpoch = class {
       this.step = step;
       this.epoch = epoch;
     }
+  }
+  reset() {
+    this.step = 0;
+    this.epoch = 0;
   }
   get value() {
     return this.step > 0 ? this.step / this.epoch : void 0;
@@ -20095,6 +20471,8 @@ function mergeHints(own, other) {
   if (own.loggingSteps !== void 0 && spacing !== void 0 && spacing !== own.loggingSteps) return own;
   return { ...other, ...own };
 }
+
+// src/readers/step-placement.ts
 var HEADER = [
   [/(?:^|[\s:(])logging_steps=(\d+(?:\.\d+)?),?\s*$/, (m, p) => p.stated("loggingSteps", Number(m[1]))],
   [/(?:^|[\s:(])max_steps=(-?\d+),?\s*$/, (m, p) => p.stated("maxSteps", Number(m[1]))],
@@ -20139,6 +20517,13 @@ var StepPlacer = class {
     } else if (value2 >= 1) this.loggingSteps = value2;
     else if (value2 > 0) this.ratio = value2;
   }
+  get statedMaxSteps() {
+    return this.hints.maxSteps ?? this.maxSteps;
+  }
+  /** Whether a grid was stated (the other arm's steps, the command's or the header's interval), not seen on a bar. */
+  get gridStated() {
+    return (this.hints.steps?.length ?? 0) > 0 || this.interval() !== void 0;
+  }
   resumedAt(step) {
     this.restart();
     this.start = step;
@@ -20176,8 +20561,9 @@ var StepPlacer = class {
   gridAfter(after) {
     const steps = this.hints.steps;
     if (steps && steps.length > 0) {
-      for (const s of steps) if (s > after) return s;
-      const l2 = this.interval() ?? (steps.length >= 2 ? steps[steps.length - 1] - steps[steps.length - 2] : void 0);
+      const i = firstAbove(steps, after);
+      if (i < steps.length) return steps[i];
+      const l2 = this.hintSpacing(steps);
       if (l2 === void 0) return void 0;
       const last = steps[steps.length - 1];
       return last + Math.max(1, Math.ceil((after - last + 1) / l2)) * l2;
@@ -20186,6 +20572,26 @@ var StepPlacer = class {
     if (l === void 0) return void 0;
     if (after < 1 && (this.firstStep() || this.barSteps[0] === 1)) return 1;
     return (Math.floor(after / l) + 1) * l;
+  }
+  /** The last grid step before `x`, or undefined when there is none or no grid is known. Arithmetic: no walk. */
+  gridBefore(x) {
+    const steps = this.hints.steps;
+    if (steps && steps.length > 0) {
+      const last = steps[steps.length - 1];
+      const l2 = this.hintSpacing(steps);
+      if (x > last && l2 !== void 0) return last + Math.max(0, Math.ceil((x - last) / l2) - 1) * l2;
+      const i = firstAbove(steps, Math.ceil(x) - 1);
+      return i > 0 ? steps[i - 1] : void 0;
+    }
+    const l = this.interval() ?? this.barInterval();
+    if (l === void 0) return void 0;
+    const k = Math.ceil(x / l) - 1;
+    if (k >= 1) return k * l;
+    return (this.firstStep() || this.barSteps[0] === 1) && x > 1 ? 1 : void 0;
+  }
+  /** Spacing past the other arm's last logged step: the stated interval, else its last gap. */
+  hintSpacing(steps) {
+    return this.interval() ?? (steps.length >= 2 ? steps[steps.length - 1] - steps[steps.length - 2] : void 0);
   }
   /** The interval seen on the bar at the first two dicts (1 then L with logging_first_step). */
   barInterval() {
@@ -20244,14 +20650,12 @@ var StepPlacer = class {
     const second = this.gridAfter(first);
     return second === void 0 ? first : second - first;
   }
+  /** The grid step nearest `x` (the later one on a tie). Work independent of x: a crafted epoch of 1e12 costs nothing. */
   nearestGrid(x) {
-    let prev = 0;
-    for (let s = this.gridAfter(0); s !== void 0; s = this.gridAfter(s)) {
-      if (s >= x) return s - x <= x - prev || prev === 0 ? s : prev;
-      prev = s;
-      if (s > 1e9) break;
-    }
-    return prev || void 0;
+    const after = this.gridAfter(Math.ceil(x) - 1);
+    const before = this.gridBefore(x);
+    if (after === void 0 || before === void 0) return after ?? before;
+    return after - x <= x - before ? after : before;
   }
   /**
    * HF's epoch is global_step / (updates per epoch), up to about one update per epoch where an
@@ -20277,6 +20681,16 @@ var StepPlacer = class {
     return void 0;
   }
 };
+function firstAbove(steps, x) {
+  let lo = 0;
+  let hi = steps.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (steps[mid] > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
 
 // src/readers/trainer-state.ts
 function parseWhole(text, file) {
@@ -20292,28 +20706,45 @@ function stateOf(obj, file) {
   if (loggingSteps !== void 0) state.loggingSteps = loggingSteps;
   const epoch = optionalNumber(obj, "epoch", where);
   if (epoch !== void 0) state.epoch = epoch;
+  for (const [key, field] of SETUP_KEYS) {
+    const value2 = optionalNumber(obj, key, where);
+    if (value2 !== void 0) state[field] = value2;
+  }
   if (!("log_history" in obj)) throw new ParseError('missing key "log_history"', file, void 0, "log_history");
   const history = obj.log_history;
   if (!Array.isArray(history)) throw new ParseError('"log_history" should be an array', file, void 0, "log_history");
   const perEpoch = new StepsPerEpoch();
-  history.forEach((entry, i) => addEntry(state, perEpoch, entry, i, file));
+  const entries2 = { curve: state.curve, lr: new ColumnBuilder() };
+  history.forEach((entry2, i) => addEntry(entries2, perEpoch, entry2, i, file));
+  if (entries2.summary) state.summary = entries2.summary;
+  if (entries2.evalCurve) state.evalCurve = entries2.evalCurve;
+  const lr = entries2.lr.finish();
+  if (lr) state.learningRate = lr;
   return withStepsPerEpoch(state, perEpoch);
 }
-function addEntry(state, perEpoch, entry, i, file) {
-  const fast = isObject(entry) ? fastLossPoint(entry) : void 0;
+var SETUP_KEYS = [["train_batch_size", "trainBatchSize"], ["num_train_epochs", "numTrainEpochs"], ["eval_steps", "evalSteps"]];
+function addEntry(state, perEpoch, entry2, i, file) {
+  const fast = isObject(entry2) ? fastLossPoint(entry2) : void 0;
   if (fast) {
     state.curve.push(fast);
-    perEpoch.add(fast.step, entry.epoch);
+    perEpoch.add(fast.step, entry2.epoch);
+    const lr = entry2.learning_rate;
+    if (typeof lr === "number") state.lr.push(fast.step, lr);
     return;
   }
-  const path36 = `log_history[${i}].`;
-  if (!isObject(entry)) throw new ParseError(`"${path36.slice(0, -1)}" should be an object`, file, void 0, path36.slice(0, -1));
+  const path41 = `log_history[${i}].`;
+  if (!isObject(entry2)) throw new ParseError(`"${path41.slice(0, -1)}" should be an object`, file, void 0, path41.slice(0, -1));
   const where = { file };
-  if ("loss" in entry) {
-    const point = lossPoint(entry, where, path36);
+  if ("loss" in entry2) {
+    const point = lossPoint(entry2, where, path41);
     state.curve.push(point);
-    perEpoch.add(point.step, entry.epoch);
-  } else if ("train_loss" in entry || "train_runtime" in entry) state.summary = metricsFrom(entry, where, path36);
+    perEpoch.add(point.step, entry2.epoch);
+    if (typeof entry2.learning_rate === "number") state.lr.push(point.step, entry2.learning_rate);
+  } else if ("train_loss" in entry2 || "train_runtime" in entry2) state.summary = metricsFrom(entry2, where, path41);
+  else if ("eval_loss" in entry2) {
+    const point = { step: requiredInteger(entry2, "step", where, path41 + "step"), loss: requiredNumber(entry2, "eval_loss", where, path41 + "eval_loss") };
+    (state.evalCurve ??= []).push(point);
+  }
 }
 function withStepsPerEpoch(state, perEpoch) {
   const value2 = perEpoch.value;
@@ -20325,21 +20756,21 @@ function sortCurve(state) {
   return state;
 }
 var optionalNum = (v) => v === void 0 || typeof v === "number";
-function fastLossPoint(entry) {
-  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry;
+function fastLossPoint(entry2) {
+  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry2;
   if (typeof loss !== "number" || typeof step !== "number" || !Number.isInteger(step)) return void 0;
   if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
   return gradNorm !== void 0 ? { step, loss, gradNorm } : { step, loss };
 }
-function lossPoint(entry, where, path36) {
+function lossPoint(entry2, where, path41) {
   const point = {
-    step: requiredInteger(entry, "step", where, path36 + "step"),
-    loss: requiredNumber(entry, "loss", where, path36 + "loss")
+    step: requiredInteger(entry2, "step", where, path41 + "step"),
+    loss: requiredNumber(entry2, "loss", where, path41 + "loss")
   };
-  const gradNorm = optionalNumber(entry, "grad_norm", where, path36 + "grad_norm");
+  const gradNorm = optionalNumber(entry2, "grad_norm", where, path41 + "grad_norm");
   if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  optionalNumber(entry, "learning_rate", where, path36 + "learning_rate");
-  optionalNumber(entry, "epoch", where, path36 + "epoch");
+  optionalNumber(entry2, "learning_rate", where, path41 + "learning_rate");
+  optionalNumber(entry2, "epoch", where, path41 + "epoch");
   return point;
 }
 function isSorted(curve) {
@@ -20367,7 +20798,7 @@ var TrainerStateScanner = class {
   entriesApart = false;
   entries = 0;
   failed = false;
-  history = { curve: [] };
+  history = { curve: [], lr: new ColumnBuilder() };
   perEpoch = new StepsPerEpoch();
   /** Whether log_history's entries were read one by one (else the rest holds them, and they are parsed with it). */
   get streamed() {
@@ -20393,9 +20824,9 @@ var TrainerStateScanner = class {
         if (isSpace2(c)) continue;
         if (c === 123 && !this.afterEntry) {
           const close = t.indexOf("}", i);
-          const entry = close < 0 ? void 0 : this.parse(t.slice(i, close + 1));
-          if (entry !== void 0) {
-            if (!this.add(entry)) return;
+          const entry2 = close < 0 ? void 0 : this.parse(t.slice(i, close + 1));
+          if (entry2 !== void 0) {
+            if (!this.add(entry2)) return;
             i = close;
             this.afterEntry = true;
             continue;
@@ -20447,6 +20878,9 @@ var TrainerStateScanner = class {
       if (this.entriesApart) {
         state.curve = this.history.curve;
         if (this.history.summary) state.summary = this.history.summary;
+        const lr = this.history.lr.finish();
+        if (lr) state.learningRate = lr;
+        if (this.history.evalCurve) state.evalCurve = this.history.evalCurve;
         withStepsPerEpoch(state, this.perEpoch);
       }
       return sortCurve(state);
@@ -20463,9 +20897,9 @@ var TrainerStateScanner = class {
     }
   }
   /** Adds an entry; false (and given up) where it is not what the whole parse would take silently. */
-  add(entry) {
+  add(entry2) {
     try {
-      addEntry(this.history, this.perEpoch, entry, this.entries++, this.file);
+      addEntry(this.history, this.perEpoch, entry2, this.entries++, this.file);
       return true;
     } catch {
       this.fail();
@@ -20473,8 +20907,8 @@ var TrainerStateScanner = class {
     }
   }
   entry(text) {
-    const entry = this.parse(text);
-    if (entry !== void 0) return this.add(entry);
+    const entry2 = this.parse(text);
+    if (entry2 !== void 0) return this.add(entry2);
     this.fail();
     return false;
   }
@@ -20484,6 +20918,50 @@ var TrainerStateScanner = class {
     this.rest = "";
   }
 };
+
+// src/readers/log-cause.ts
+var CAUSES = [
+  [/CUDA out of memory|torch\.(?:cuda\.)?OutOfMemoryError|CUDA error: out of memory/i, () => "CUDA out of memory"],
+  [/NCCL.*(?:timeout|timed out)|Watchdog caught collective operation timeout/i, () => "NCCL timeout"],
+  [/error: argument ([^:]+): invalid choice: ('[^']*')/, (m) => `invalid choice ${m[2]} for argument ${m[1]}`],
+  [/error: (unrecognized arguments: .*)/, (m) => m[1]],
+  [/\b([A-Z_][A-Z0-9_]*) (?:is not set|not set|must be set)\b/, (m) => `${m[1]} is not set`],
+  [/KeyError: '([A-Z_][A-Z0-9_]*)'/, (m) => `${m[1]} is not set`],
+  [/([^\s:'"]*): (?:command not found|No such file or directory)/, (m) => `file not found: ${m[1]}`],
+  [/No such file or directory: '([^']+)'/, (m) => `file not found: ${m[1]}`],
+  [/(?:Connection refused|Name or service not known|Temporary failure in name resolution|ConnectionError)/, () => "network error (connection refused or unknown host)"]
+];
+function classifyCause(lines) {
+  const text = lines.join("\n");
+  for (const [re, phrase2] of CAUSES) {
+    const m = text.match(re);
+    if (m) return phrase2(m);
+  }
+  let tb = -1;
+  lines.forEach((l, i) => {
+    if (l.startsWith("Traceback (most recent call last)")) tb = i;
+  });
+  if (tb >= 0) {
+    const last = lines.slice(tb + 1).find((l) => /^[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b/.test(l));
+    if (last) return last.length > 160 ? `${last.slice(0, 160)}…` : last;
+  }
+  return void 0;
+}
+var EXCEPTION = /(?:^|\]:\s*|Traceback \(most recent call last\):\s*)([A-Za-z_][\w.]*(?:Error|Exception|Interrupt))(?::\s|$)/;
+function describeCrash(lines) {
+  const cause = classifyCause(lines);
+  const text = lines.join("\n");
+  const causeRe = CAUSES.find(([re]) => re.test(text))?.[0];
+  let last;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = EXCEPTION.exec(lines[i]);
+    if (!m) continue;
+    if (causeRe && cause && causeRe.test(lines[i])) return `${m[1]}: ${cause}`;
+    last ??= lines[i].slice(lines[i].indexOf(m[1]));
+  }
+  if (cause) return cause;
+  return last && (last.length > 160 ? `${last.slice(0, 160)}…` : last);
+}
 
 // src/readers/py-dict.ts
 var NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -20519,10 +20997,10 @@ function parsePyDict(text, start) {
     i = skipSpace(text, i + 1);
     let value2;
     if (text[i] === "'" || text[i] === '"') {
-      const quoted = readQuoted(text, i);
-      if (!quoted) return void 0;
-      value2 = pyNumber(quoted.value);
-      i = quoted.end;
+      const quoted2 = readQuoted(text, i);
+      if (!quoted2) return void 0;
+      value2 = pyNumber(quoted2.value);
+      i = quoted2.end;
     } else {
       const end = scalarEnd(text, i);
       if (end === i) return void 0;
@@ -20553,9 +21031,9 @@ function scalarEnd(text, i) {
       if (--depth < 0) return i;
     } else if (depth === 0 && (c === "," || c === "}")) break;
     else if (depth > 0 && (c === "'" || c === '"')) {
-      const quoted = readQuoted(text, j);
-      if (!quoted) return i;
-      j = quoted.end - 1;
+      const quoted2 = readQuoted(text, j);
+      if (!quoted2) return i;
+      j = quoted2.end - 1;
     } else if (c === "[" || c === "{" || c === "'" || c === '"') return i;
   }
   return j < text.length ? j : i;
@@ -20626,7 +21104,9 @@ function parseDictEvent(segment, brace) {
   if (keys.length === 0) return void 0;
   if ("loss" in values) {
     const point = "grad_norm" in values ? { step: 0, loss: values.loss, gradNorm: values.grad_norm } : { step: 0, loss: values.loss };
-    return "epoch" in values ? { kind: "loss", point, epoch: values.epoch } : { kind: "loss", point };
+    const event = "epoch" in values ? { kind: "loss", point, epoch: values.epoch } : { kind: "loss", point };
+    if ("learning_rate" in values) event.learningRate = values.learning_rate;
+    return event;
   }
   return { kind: "metrics", values };
 }
@@ -20729,6 +21209,14 @@ var LogTracker = class {
   get stepsHow() {
     return this.placer.how;
   }
+  /** The run's total steps as its header states them (max_steps, "Total optimization steps"). */
+  get statedTotal() {
+    return this.placer.statedMaxSteps;
+  }
+  /** Whether the grid was stated rather than seen on the bar (then a failure is a contradiction, not a gap). */
+  get gridStated() {
+    return this.placer.gridStated;
+  }
   isTrainingBar(event) {
     if (event.desc !== void 0) return false;
     if (this.trainingTotal === void 0 || this.pending) this.trainingTotal = event.total;
@@ -20736,11 +21224,12 @@ var LogTracker = class {
   }
   release(out, after) {
     if (!this.pending) return;
-    const { point, epoch } = this.pending;
+    const { point, epoch, learningRate } = this.pending;
     this.pending = void 0;
     const step = this.placer.place(epoch, { after, before: this.barBefore });
     const event = { kind: "loss", point };
     if (epoch !== void 0) event.epoch = epoch;
+    if (learningRate !== void 0) event.learningRate = learningRate;
     if (step !== void 0) point.step = step;
     else {
       point.step = this.losses;
@@ -20750,7 +21239,199 @@ var LogTracker = class {
   }
 };
 
+// src/readers/log-evals.ts
+var BLOCK = /\*{5} (\w+) metrics \*{5}/;
+var BLOCK_LINE = /^\s*(?:\[(?:rank|default)\d+\]:)?\s*([a-z_0-9]+)\s*=\s*(\S+)\s*$/;
+var EVAL_STEPS = /(?:^|[\s:(])eval_steps=(\d+),?\s*$/;
+var MAX_HYPOTHESES = 64;
+var LogEvalReader = class {
+  dicts = [];
+  final;
+  stated;
+  block;
+  losses = 0;
+  lastLossEpoch;
+  trainingDone = false;
+  /** A line that is neither a dict nor a bar: the header's eval_steps, or a metrics block. */
+  text(line) {
+    if (line.length > 300 || this.block === void 0 && !line.includes("*****") && !line.includes("eval_steps=")) return;
+    const header3 = BLOCK.exec(line);
+    if (header3) {
+      this.block = header3[1];
+      return;
+    }
+    if (this.block !== void 0) {
+      const m2 = BLOCK_LINE.exec(line);
+      if (!m2) this.block = void 0;
+      else if (this.block === "eval") this.blockValue(m2[1], m2[2]);
+      return;
+    }
+    const m = EVAL_STEPS.exec(line);
+    if (m && Number(m[1]) >= 1) this.stated = Number(m[1]);
+  }
+  /** Each loss dict, in log order. */
+  loss(epoch) {
+    this.losses++;
+    this.lastLossEpoch = epoch;
+  }
+  /** The end-of-training dict: eval dicts after it are the final evaluation. */
+  trainingEnded() {
+    this.trainingDone = true;
+  }
+  evalDict(values) {
+    const loss = values.eval_loss;
+    if (this.trainingDone) {
+      this.final = { evalLoss: loss, from: "dict" };
+      return;
+    }
+    const d = { loss };
+    if (values.epoch !== void 0) d.epoch = values.epoch;
+    if (this.losses > 0 && this.lastLossEpoch !== void 0 && this.lastLossEpoch === values.epoch) d.sameEpochLoss = this.losses - 1;
+    this.dicts.push(d);
+  }
+  blockValue(key, text) {
+    const v = pyNumber(text);
+    if (v === void 0 || key !== "eval_loss" && key !== "perplexity") return;
+    if (this.final?.from !== "block") this.final = { from: "block" };
+    if (key === "eval_loss") this.final.evalLoss = v;
+    else this.final.perplexity = v;
+  }
+  finish(ctx) {
+    const out = { curve: [] };
+    if (this.final) out.final = this.final;
+    if (this.dicts.length === 0) return out;
+    const seen = this.dicts.map((d) => d.sameEpochLoss !== void 0 ? ctx.lossSteps?.[d.sameEpochLoss] : void 0);
+    const interval = this.interval(ctx, seen);
+    if (typeof interval === "string") {
+      out.unknown = interval;
+      return out;
+    }
+    const steps = this.place(interval.steps, ctx.total);
+    if (typeof steps === "string") {
+      out.unknown = steps;
+      return out;
+    }
+    const wrong = seen.findIndex((s, i) => s !== void 0 && s !== steps[i]);
+    if (wrong >= 0) {
+      out.unknown = `eval dict ${wrong + 1} follows the loss dict of step ${seen[wrong]}, not step ${steps[wrong]} of every ${interval.steps} steps`;
+      return out;
+    }
+    out.curve = this.dicts.map((d, i) => ({ step: steps[i], loss: d.loss }));
+    out.how = interval.how;
+    return out;
+  }
+  /** i × eval_steps; one past the total steps is the end-of-training evaluation, at the total. */
+  place(l, total) {
+    const steps = this.dicts.map((_, i) => (i + 1) * l);
+    const n = steps.length;
+    if (total === void 0 || steps[n - 1] <= total) return steps;
+    if (n >= 2 && steps[n - 2] >= total) return `${n} eval dicts, more than an evaluation every ${l} steps has up to step ${total}`;
+    steps[n - 1] = total;
+    return steps;
+  }
+  interval(ctx, seen) {
+    if (this.stated !== void 0) return { steps: this.stated, how: "eval_steps stated in the log" };
+    const fits = this.byEpochs(ctx);
+    if (fits.length === 1) return { steps: fits[0], how: "eval dicts' epochs × steps per epoch" };
+    const per = seen.map((s, i) => s !== void 0 && i < seen.length - 1 ? s / (i + 1) : void 0).filter((x) => x !== void 0);
+    const same2 = per.length > 0 && per.every((x) => x === per[0] && Number.isInteger(x));
+    if (same2 && (fits.length === 0 || fits.includes(per[0]))) return { steps: per[0], how: "the loss dicts of the same epoch printed right before the eval dicts" };
+    if (fits.length > 1) return `the eval dicts' epochs fit an evaluation every ${fits.slice(0, 3).join(" or ")} steps`;
+    return ctx.stepsPerEpoch === void 0 ? "the log states no eval_steps and its loss dicts give no steps per epoch" : "the eval dicts' epochs fit no evaluation interval";
+  }
+  /** Every eval_steps for which each i-th eval dict's epoch is its step / steps per epoch, as printed. */
+  byEpochs(ctx) {
+    const spe = ctx.stepsPerEpoch;
+    const first = this.dicts[0].epoch;
+    if (spe === void 0 || first === void 0 || !(first > 0) || this.dicts.some((d) => d.epoch === void 0)) return [];
+    const u = printHalfUnit(first) * spe + 1;
+    const lo = Math.max(1, Math.floor(first * spe - u));
+    const hi = Math.ceil(first * spe + u);
+    if (hi - lo > MAX_HYPOTHESES) return [];
+    const fits = [];
+    for (let l = lo; l <= hi; l++) {
+      const steps = this.place(l, ctx.total);
+      if (typeof steps === "string") continue;
+      const ok = this.dicts.every((d, i) => Math.abs(steps[i] - d.epoch * spe) <= (printHalfUnit(d.epoch) + 1e-9) * spe + 1);
+      if (ok) fits.push(l);
+    }
+    return fits;
+  }
+};
+
+// src/readers/grid-inference.ts
+var MAX_WORK = 5e6;
+function halfUnit4g(x) {
+  return 0.5 * 10 ** (Math.floor(Math.log10(Math.abs(x))) - 3);
+}
+function totalFromSpeed(runtime, stepsPerSecond, fourDigits = false) {
+  if (!(runtime > 0) || !(stepsPerSecond > 0) || !Number.isFinite(runtime * stepsPerSecond)) return void 0;
+  const ur = halfUnit(runtime, fourDigits);
+  const us = halfUnit(stepsPerSecond, fourDigits);
+  const lo = Math.ceil((runtime - ur) * (stepsPerSecond - us) - 1e-9);
+  const hi = Math.floor((runtime + ur) * (stepsPerSecond + us) + 1e-9);
+  if (hi < lo) return void 0;
+  const how = lo === hi ? `${lo} steps (train_runtime × train_steps_per_second)` : `${lo}..${hi} steps (train_runtime × train_steps_per_second, as rounded)`;
+  return { lo, hi, how };
+}
+function stepOf(k, l, first) {
+  return first ? k === 0 ? 1 : k * l : (k + 1) * l;
+}
+function halfUnit(x, fourDigits) {
+  return fourDigits ? halfUnit4g(x) : printHalfUnit(x);
+}
+function finalRange(ev) {
+  const e = ev.finalEpoch;
+  if (e === void 0 || !(e > 0) || !Number.isFinite(e)) return [0, Infinity];
+  const u = halfUnit(e, ev.fourDigits);
+  return [(ev.total.lo - 1) / (e + u), e - u > 0 ? (ev.total.hi + 1) / (e - u) : Infinity];
+}
+function epochsFit(epochs, l, first, range2, fourDigits) {
+  let [lo, hi] = range2;
+  for (let k = 0; k < epochs.length; k++) {
+    const e = epochs[k];
+    if (e === void 0 || !(e > 0) || !Number.isFinite(e)) continue;
+    const s = stepOf(k, l, first);
+    const u = halfUnit(e, fourDigits);
+    lo = Math.max(lo, (s - 1) / (e + u));
+    if (e - u > 0) hi = Math.min(hi, (s + 1) / (e - u));
+    if (lo > hi) return false;
+  }
+  return true;
+}
+function inferGrid(ev) {
+  const n = ev.epochs.length;
+  if (n < 2) return { ok: false, why: `only ${n} loss dict(s)` };
+  const epochs = ev.epochs;
+  const withEpoch = epochs.filter((e) => e !== void 0).length;
+  const fits = [];
+  let work = 0;
+  const range2 = finalRange(ev);
+  for (const first2 of [false, true]) {
+    const m = first2 ? n - 1 : n;
+    const lMin = Math.max(first2 ? 2 : 1, Math.floor(ev.total.lo / (m + 1)) + 1);
+    const lMax = Math.floor(ev.total.hi / m);
+    if (lMax < lMin) continue;
+    work += (lMax - lMin + 1) * Math.max(1, withEpoch);
+    if (work > MAX_WORK) return { ok: false, why: `${n} loss dicts over ${ev.total.how} leave too many logging intervals to try` };
+    for (let l2 = lMin; l2 <= lMax; l2++) if (epochsFit(epochs, l2, first2, range2, ev.fourDigits)) fits.push([l2, first2]);
+  }
+  const name = ([l2, first2]) => `every ${l2} steps${first2 ? " with logging_first_step" : ""}`;
+  if (fits.length === 0) return { ok: false, why: `no logging interval fits ${n} loss dicts, their epochs and ${ev.total.how}` };
+  if (fits.length > 1) {
+    const some = fits.slice(0, 3).map(name).join(", ");
+    return { ok: false, why: `${n} loss dicts, their epochs and ${ev.total.how} fit more than one logging interval (${some}${fits.length > 3 ? ", …" : ""})` };
+  }
+  const [l, first] = fits[0];
+  const steps = Array.from({ length: n }, (_, k) => stepOf(k, l, first));
+  const byEpochs = withEpoch > 0 ? " and their epochs" : "";
+  return { ok: true, steps, how: `the log itself: ${n} loss dicts${byEpochs} over ${ev.total.how} fit only ${name(fits[0])}` };
+}
+
 // src/readers/training-log.ts
+var TAIL = 60;
+var BAR_ONLY = /^\s*(?:\[(?:rank|default)\d+\]:)?[^|%]*\d{1,3}%\|[^|]*\|[^\]]*\]\s*$/;
+var ANSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
 var FINAL_KEYS = ["train_runtime", "train_loss"];
 var MAX_STEP_TIMES = 1e5;
 var BarTimes = class {
@@ -20772,6 +21453,8 @@ var TrainingLogReader = class {
   splitter = new LineSplitter();
   tracker;
   curve = [];
+  header = new TrainHeaderReader();
+  learningRate = new ColumnBuilder();
   finalMetrics;
   finalMetricsCount = 0;
   roundedStrings = false;
@@ -20781,6 +21464,11 @@ var TrainingLogReader = class {
    * bar may come first), so each total keeps its own times and the training bar's are kept.
    */
   bars = /* @__PURE__ */ new Map();
+  /** The last TAIL lines that are not bare progress bars, newest last. */
+  tail = [];
+  evals = new LogEvalReader();
+  /** Every loss dict's epoch (NaN: none), for placing them all at the end when the grid was never stated. */
+  epochs = [];
   /** `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json). */
   constructor(hints = {}) {
     this.tracker = new LogTracker(hints);
@@ -20792,32 +21480,108 @@ var TrainingLogReader = class {
     for (const line of this.splitter.flush()) this.line(line);
     for (const event of this.tracker.flush()) this.event(event);
     const total = this.tracker.trainingTotal;
+    let stepsUnknown = this.tracker.stepsUnknown;
+    let stepsHow = this.tracker.stepsHow;
+    if (stepsUnknown !== void 0 && !this.tracker.gridStated) {
+      const placed = this.placeAtEnd(total);
+      if (placed.ok) [stepsUnknown, stepsHow] = [void 0, placed.how];
+      else if (placed.why) stepsUnknown += `; ${placed.why}`;
+    }
     const log = {
       curve: this.curve,
       finalMetricsCount: this.finalMetricsCount,
       stepTimes: total !== void 0 ? this.bars.get(total)?.times ?? [] : [],
       stepsFromProgress: this.tracker.stepsFromProgress,
-      roundedStrings: this.roundedStrings
+      roundedStrings: this.roundedStrings,
+      header: this.header.values,
+      evals: this.evals.finish({
+        ...stepsUnknown === void 0 ? { lossSteps: this.curve.map((p) => p.step) } : {},
+        ...this.perEpoch.value !== void 0 && stepsUnknown === void 0 ? { stepsPerEpoch: this.perEpoch.value } : {},
+        ...this.runTotal(total) !== void 0 ? { total: this.runTotal(total) } : {}
+      })
     };
+    const lr = stepsUnknown === void 0 ? this.learningRate.finish((k) => this.curve[k].step) : void 0;
+    if (lr) log.learningRate = lr;
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
     if (this.perEpoch.value !== void 0) log.stepsPerEpoch = this.perEpoch.value;
-    if (this.tracker.stepsUnknown !== void 0) log.stepsUnknown = this.tracker.stepsUnknown;
-    if (this.tracker.stepsHow !== void 0) log.stepsHow = this.tracker.stepsHow;
+    if (stepsUnknown !== void 0) log.stepsUnknown = stepsUnknown;
+    if (stepsHow !== void 0) log.stepsHow = stepsHow;
     if (total !== void 0) {
       log.total = total;
       log.lastStep = this.tracker.lastStep;
     }
+    if (this.finalMetricsCount === 0 && this.curve.length > 0) log.ended = this.ended(log);
+    else if (total === void 0 && this.finalMetricsCount === 1 && this.runTotal(total) !== void 0) log.finishedAt = this.runTotal(total);
     return log;
   }
+  /**
+   * A log that states no grid, placed from what it holds as a whole (grid-inference.ts): its dict
+   * count and epochs, and its total steps (the bar's total, the header's, or runtime × steps/s of
+   * its one end-of-training dict).
+   */
+  placeAtEnd(barTotal) {
+    if (this.finalMetricsCount > 1) return { ok: false };
+    const m = this.finalMetrics;
+    const total = this.totalRange(barTotal);
+    if (!total) return { ok: false, why: "nor does it show its total steps (no end-of-training metrics)" };
+    const epochs = this.epochs.map((e) => Number.isNaN(e) ? void 0 : e);
+    const fit = inferGrid({ epochs, total, fourDigits: this.roundedStrings, ...m?.epoch !== void 0 ? { finalEpoch: m.epoch } : {} });
+    if (!fit.ok) return { ok: false, why: fit.why };
+    this.perEpoch.reset();
+    this.curve.forEach((p, i) => {
+      p.step = fit.steps[i];
+      this.perEpoch.add(p.step, epochs[i]);
+    });
+    return { ok: true, how: fit.how };
+  }
+  /** The run's total steps: the bar's or the header's, else train_runtime × train_steps_per_second (a range, as rounded). */
+  totalRange(barTotal) {
+    const stated = barTotal ?? this.tracker.statedTotal;
+    if (stated !== void 0) return { lo: stated, hi: stated, how: `${stated} steps (${barTotal !== void 0 ? "the progress bar's total" : "the header"})` };
+    const m = this.finalMetrics;
+    if (m?.train_runtime === void 0 || m.train_steps_per_second === void 0 || this.finalMetricsCount > 1) return void 0;
+    return totalFromSpeed(m.train_runtime, m.train_steps_per_second, this.roundedStrings);
+  }
+  /** The total steps when certain (one value). */
+  runTotal(barTotal) {
+    const r = this.totalRange(barTotal);
+    return r && r.lo === r.hi ? r.lo : void 0;
+  }
+  /** Where a log without its end-of-training dict ends, and the error it ends with. */
+  ended(log) {
+    const ended = {};
+    const lastPoint = this.curve[this.curve.length - 1];
+    const step = log.lastStep ?? (log.stepsUnknown === void 0 ? lastPoint.step : void 0);
+    if (step !== void 0) ended.step = step;
+    const total = log.total ?? this.tracker.statedTotal;
+    if (total !== void 0) ended.total = total;
+    const crash = describeCrash(this.tail);
+    if (crash !== void 0) ended.crash = crash;
+    return ended;
+  }
+  keepTail(line) {
+    if (line.trim() === "" || BAR_ONLY.test(line)) return;
+    const clean = line.replace(ANSI, "").trimEnd();
+    this.tail.push(clean.length > 300 ? clean.slice(0, 300) : clean);
+    if (this.tail.length > TAIL) this.tail.shift();
+  }
   line(line) {
+    this.keepTail(line);
+    if (line.indexOf("{") < 0) this.evals.text(line);
     if (!this.roundedStrings && line.includes("{'loss': '")) this.roundedStrings = true;
+    this.header.line(line);
     for (const event of this.tracker.feed(line)) this.event(event);
   }
   event(event) {
     if (event.kind === "loss") {
       this.curve.push(event.point);
-      this.perEpoch.add(event.point.step, event.epoch);
-    } else if (event.kind === "metrics" && FINAL_KEYS.some((k) => k in event.values)) {
+      if (event.unplaced === void 0) this.perEpoch.add(event.point.step, event.epoch);
+      this.epochs.push(event.epoch ?? NaN);
+      this.evals.loss(event.epoch);
+      if (event.learningRate !== void 0) this.learningRate.push(this.curve.length - 1, event.learningRate);
+    } else if (event.kind === "metrics" && "eval_loss" in event.values) this.evals.evalDict(event.values);
+    else if (event.kind === "metrics" && FINAL_KEYS.some((k) => k in event.values)) {
+      this.evals.trainingEnded();
       this.finalMetrics = event.values;
       this.finalMetricsCount++;
     }
@@ -20900,9 +21664,9 @@ function lastPerStep(points2) {
   let increasing = true;
   for (let i = 1; i < points2.length && increasing; i++) increasing = points2[i].step > points2[i - 1].step;
   if (increasing) return points2;
-  const byStep2 = /* @__PURE__ */ new Map();
-  for (const p of points2) byStep2.set(p.step, p);
-  return [...byStep2.values()].sort((a, b) => a.step - b.step);
+  const byStep3 = /* @__PURE__ */ new Map();
+  for (const p of points2) byStep3.set(p.step, p);
+  return [...byStep3.values()].sort((a, b) => a.step - b.step);
 }
 function complete(curve, loggingSteps) {
   const from = curve[0].step === 1 && curve.length > 2 && curve[1].step !== 2 ? 1 : 0;
@@ -20936,16 +21700,16 @@ function readTrainerOutput(dir, opts = {}) {
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join3(dir, "training.log");
   const read = (name, load) => {
-    const path36 = join3(dir, name);
-    if (!isFile(path36)) return void 0;
+    const path41 = join3(dir, name);
+    if (!isFile(path41)) return void 0;
     if (opts.ignore?.includes(name)) {
       run.notes.push(`${name} in ${dir} was not written by this run (unchanged while it trained): not read`);
       return void 0;
     }
-    run.files.push(path36);
-    return load(path36);
+    run.files.push(path41);
+    return load(path41);
   };
-  const readResults = (path36) => parseResultsJson(readText(path36), path36);
+  const readResults = (path41) => parseResultsJson(readText(path41), path41);
   const trainResults = read("train_results.json", readResults);
   const allResults = read("all_results.json", readResults);
   const evalResults = read("eval_results.json", readResults);
@@ -20986,10 +21750,14 @@ function readTrainerOutput(dir, opts = {}) {
   if (log && log.finalMetricsCount > 1) {
     run.notes.push(`${logName} holds ${log.finalMetricsCount} final metrics dicts (re-runs appended to one log?); used the last`);
   }
+  const hfPeak = hfPeakGpuMib(trainResults) ?? hfPeakGpuMib(allResults);
+  if (hfPeak !== void 0) run.gpuMemory = { peakMib: hfPeak, source: "HF train_mem_gpu_* metrics: torch allocations of rank 0" };
   for (const field of ["evalLoss", "perplexity"]) {
     const value2 = evalResults?.[field] ?? allResults?.[field];
     if (value2 !== void 0) run[field] = value2;
   }
+  if (state?.evalCurve?.length) run.evalCurve = state.evalCurve;
+  if (log) readLogEvals(run, log, logName);
   if (state) {
     run.globalStep = state.globalStep;
     if (state.maxSteps !== void 0) run.maxSteps = state.maxSteps;
@@ -20999,7 +21767,7 @@ function readTrainerOutput(dir, opts = {}) {
   } else if (log?.lastStep !== void 0) {
     run.globalStep = log.lastStep;
     run.maxSteps = log.total;
-  }
+  } else if (log?.finishedAt !== void 0) run.globalStep = run.maxSteps = log.finishedAt;
   if (state && state.curve.length > 0) {
     run.curve = state.curve;
     if (state.stepsPerEpoch !== void 0) run.stepsPerEpoch = state.stepsPerEpoch;
@@ -21025,12 +21793,42 @@ function readTrainerOutput(dir, opts = {}) {
     }
   }
   if (log && log.stepTimes.length > 0) run.stepTimes = log.stepTimes;
+  const curveFromState = state !== void 0 && state.curve.length > 0;
+  const perEpoch = run.stepsPerEpoch !== void 0 && run.stepsUnknown === void 0 ? { value: run.stepsPerEpoch, from: curveFromState ? "trainer_state.json" : logName } : void 0;
+  const lr = curveFromState ? state.learningRate : run.stepsUnknown === void 0 ? log?.learningRate : void 0;
+  const setup2 = setupOf(state, log?.header, logName, perEpoch, lr);
+  if (setup2) run.setup = setup2;
+  if (log?.ended && !trainResults && !allResults && !state?.summary) run.unfinished = describeEnd(log.ended);
   return run;
 }
-function readTrainerState(path36) {
-  const scanner = new TrainerStateScanner(path36);
-  readTextChunks(path36, (text) => scanner.push(text));
-  return scanner.finish() ?? parseWhole(readText(path36), path36);
+function readLogEvals(run, log, logName) {
+  const final = log.evals.final;
+  const taken = [];
+  if (run.evalLoss === void 0 && final?.evalLoss !== void 0) taken.push("eval_loss");
+  if (run.perplexity === void 0 && final?.perplexity !== void 0) taken.push("perplexity");
+  if (final && taken.length > 0) {
+    if (taken.includes("eval_loss")) run.evalLoss = final.evalLoss;
+    if (taken.includes("perplexity")) run.perplexity = final.perplexity;
+    const where = final.from === "block" ? "its ***** eval metrics ***** block, 4 decimals" : `its final eval dict${log.roundedStrings ? ", 4 significant digits" : ""}`;
+    run.notes.push(`${taken.join(", ")} read from ${logName} (${where}; no eval_results.json)`);
+  }
+  if (run.evalCurve) return;
+  const evals = log.evals;
+  if (evals.curve.length > 0) {
+    run.evalCurve = evals.curve;
+    run.notes.push(`eval curve read from ${logName}: ${evals.curve.length} evaluations (steps from ${evals.how})`);
+  } else if (evals.unknown !== void 0) run.notes.push(`${logName} has eval dicts, but their steps cannot be established: ${evals.unknown}`);
+}
+function describeEnd(ended) {
+  const of = ended.total !== void 0 ? ` of ${ended.total}` : "";
+  const at = ended.step !== void 0 ? ` at step ${ended.step}${of}` : "";
+  const why = ended.crash !== void 0 ? `with ${ended.crash}` : "without the end-of-training metrics and no error printed (killed?)";
+  return `its log ends${at} ${why}`;
+}
+function readTrainerState(path41) {
+  const scanner = new TrainerStateScanner(path41);
+  readTextChunks(path41, (text) => scanner.push(text));
+  return scanner.finish() ?? parseWhole(readText(path41), path41);
 }
 function checkDir(dir) {
   let isDir3;
@@ -21058,8 +21856,8 @@ function parseQuestions(text, file) {
 }
 function parseJudgments(text, file, firstLine2 = 1) {
   const rows2 = [];
-  forEachJsonlLine(text, (line, index, isLast) => {
-    const lineNo = index + firstLine2 - 1;
+  forEachJsonlLine(text, (line, index2, isLast) => {
+    const lineNo = index2 + firstLine2 - 1;
     const where = { file, line: lineNo };
     const obj = expectObject(parseJsonLine(line, lineNo, isLast, file), where, "the line");
     const row = {
@@ -21145,27 +21943,27 @@ function mean(values) {
   }
   return sum / values.length;
 }
-function readQuestionsFile(path36) {
-  return parseQuestions(readText(path36), path36);
+function readQuestionsFile(path41) {
+  return parseQuestions(readText(path41), path41);
 }
-function readJudgmentsFile(path36) {
-  return parseJudgments(readText(path36), path36);
+function readJudgmentsFile(path41) {
+  return parseJudgments(readText(path41), path41);
 }
-function fileSize(path36) {
+function fileSize(path41) {
   try {
-    return statSync3(path36).size;
+    return statSync3(path41).size;
   } catch (e) {
     if (e.code === "ENOENT") return 0;
-    throw new ParseError(fsReason(e), path36);
+    throw new ParseError(fsReason(e), path41);
   }
 }
-function readAppendedText(path36, byteOffset) {
-  const size = fileSize(path36);
-  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path36);
+function readAppendedText(path41, byteOffset) {
+  const size = fileSize(path41);
+  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path41);
   if (size < byteOffset) {
-    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path36);
+    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path41);
   }
-  const fd = openSync2(path36, "r");
+  const fd = openSync2(path41, "r");
   try {
     const buf = Buffer.alloc(size);
     let got = 0;
@@ -21176,7 +21974,7 @@ function readAppendedText(path36, byteOffset) {
     }
     const head = buf.subarray(0, Math.min(byteOffset, got));
     if (byteOffset > 0 && head[head.length - 1] !== 10) {
-      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path36);
+      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path41);
     }
     let firstLine2 = 1;
     for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) firstLine2++;
@@ -21261,8 +22059,8 @@ function parseEvalLosses(text, file) {
   if (rows2.length === 0) throw new ParseError("empty file", file);
   return rows2;
 }
-function readEvalLosses(path36) {
-  return parseEvalLosses(readText(path36), path36);
+function readEvalLosses(path41) {
+  return parseEvalLosses(readText(path41), path41);
 }
 
 // src/readers/find-files.ts
@@ -21686,6 +22484,8 @@ function loadArms(arms, problems) {
     const run = loadTraining(arm2.dir, arm2.log, arm2.partial ? [] : problems, hints, arm2.stale);
     if (!run) continue;
     training2[role] = run;
+    if (arm2.partial) delete run.unfinished;
+    else if (run.unfinished) problems.push({ source: run.files[run.files.length - 1] ?? arm2.dir, message: `${role} training did not finish: ${run.unfinished}` });
     if (run.curve.length > 0 && run.stepsUnknown === void 0) placed = hintsFromCurve(run.curve, run);
   }
   return training2;
@@ -21796,21 +22596,35 @@ function byStep(curve) {
   }
   const steps = new Float64Array(pts.length);
   const loss = new Float64Array(pts.length);
+  let grad = pts.length > 0 && pts[0].gradNorm !== void 0 ? new Float64Array(pts.length) : void 0;
   for (let i = 0; i < pts.length; i++) {
     steps[i] = pts[i].step;
     loss[i] = pts[i].loss;
+    if (grad) {
+      const g = pts[i].gradNorm;
+      if (g === void 0) grad = void 0;
+      else grad[i] = g;
+    }
   }
-  return { steps, loss };
+  return grad ? { steps, loss, grad } : { steps, loss };
+}
+function uniformFrom(steps, from) {
+  const d = steps[from + 1] - steps[from];
+  for (let i = from + 2; i < steps.length; i++) if (steps[i] - steps[i - 1] !== d) return false;
+  return true;
 }
 function describeSteps(steps) {
   const n = steps.length;
   if (n === 0) return "no points";
   if (n === 1) return `1 point (step ${steps[0]})`;
   const d = steps[1] - steps[0];
-  let uniform = true;
-  for (let i = 2; i < n && uniform; i++) uniform = steps[i] - steps[i - 1] === d;
-  const range = `${steps[0]}..${steps[n - 1]}`;
-  return uniform ? `${n} points every ${d} steps (${range})` : `${n} points, irregular steps (${range})`;
+  const range2 = `${steps[0]}..${steps[n - 1]}`;
+  if (uniformFrom(steps, 0)) return `${n} points every ${d} steps (${range2})`;
+  const l = n >= 3 ? steps[2] - steps[1] : 0;
+  if (steps[0] === 1 && l > 1 && steps[1] === l && uniformFrom(steps, 1)) {
+    return `${n} points: step 1 (logging_first_step), then every ${l} steps (${steps[1]}..${steps[n - 1]})`;
+  }
+  return `${n} points, irregular steps (${range2})`;
 }
 function alignCurves(base, cand, candidatePrefixOnly) {
   const b = byStep(base);
@@ -21825,10 +22639,12 @@ function alignCurves(base, cand, candidatePrefixOnly) {
       if (b.steps[i] !== c.steps[i]) return differ(`; first difference at point ${i + 1}: step ${b.steps[i]} vs ${c.steps[i]}`);
     }
     if (b.steps.length !== c.steps.length) return differ("");
-    return { ok: true, aligned: { steps: b.steps, base: b.loss, cand: c.loss } };
+    const grads2 = b.grad && c.grad ? { baseGrad: b.grad, candGrad: c.grad } : {};
+    return { ok: true, aligned: { steps: b.steps, base: b.loss, cand: c.loss, ...grads2 } };
   }
   const n = c.steps.length;
   const baseAt = new Float64Array(n);
+  const gradAt = b.grad && c.grad ? new Float64Array(n) : void 0;
   let j = 0;
   for (let i = 0; i < n; i++) {
     while (j < b.steps.length && b.steps[j] < c.steps[i]) j++;
@@ -21836,8 +22652,10 @@ function alignCurves(base, cand, candidatePrefixOnly) {
       return differ(`; candidate step ${c.steps[i]} has no baseline point`);
     }
     baseAt[i] = b.loss[j];
+    if (gradAt) gradAt[i] = b.grad[j];
   }
-  return { ok: true, aligned: { steps: c.steps, base: baseAt, cand: c.loss } };
+  const grads = gradAt ? { baseGrad: gradAt, candGrad: c.grad } : {};
+  return { ok: true, aligned: { steps: c.steps, base: baseAt, cand: c.loss, ...grads } };
 }
 
 // src/checks/format.ts
@@ -21918,23 +22736,105 @@ function result(fields) {
   return out;
 }
 
-// src/checks/finite.ts
+// src/checks/skipped-steps.ts
+var OPENING_SKIPS = 16;
+var LATE_SKIPS_IN_A_ROW = 5;
+var EXTRA_SKIPS = 16;
+function isSkipped(p) {
+  return p.gradNorm !== void 0 && !Number.isFinite(p.gradNorm) && Number.isFinite(p.loss) && p.loss !== 0;
+}
 function show(x) {
+  return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+}
+var SkipTracker = class {
+  /** `baselineSkips`: the baseline's count, when this run is compared with one. */
+  constructor(baselineSkips2) {
+    this.baselineSkips = baselineSkips2;
+  }
+  baselineSkips;
+  count = 0;
+  /** The kinds of non-finite grad norm seen ("inf", "nan"), in order. */
+  kinds = [];
+  streak = 0;
+  streakStart = 0;
+  opening = true;
+  settled = false;
+  /** Feed points in step order; a reason once skipped steps mean divergence, with the step it began. */
+  observe(p) {
+    if (!isSkipped(p)) {
+      if (Number.isFinite(p.loss)) {
+        this.streak = 0;
+        this.opening = false;
+      }
+      return void 0;
+    }
+    this.count++;
+    const kind = show(p.gradNorm);
+    if (!this.kinds.includes(kind)) this.kinds.push(kind);
+    if (this.streak++ === 0) this.streakStart = p.step;
+    if (this.settled) return void 0;
+    const limit = this.opening ? OPENING_SKIPS + 1 : LATE_SKIPS_IN_A_ROW;
+    if (this.streak >= limit) {
+      this.settled = true;
+      const where = this.opening ? " from the start, more than the initial loss scale explains" : "";
+      return { step: this.streakStart, reason: `skipped steps that do not stop (grad_norm ${kind} at ${this.streak} logged steps in a row${where}, loss finite)` };
+    }
+    if (this.baselineSkips !== void 0 && this.count > 2 * this.baselineSkips + EXTRA_SKIPS) {
+      this.settled = true;
+      const base = `the baseline has ${this.baselineSkips}: more than twice the baseline's + ${EXTRA_SKIPS}`;
+      return { step: p.step, reason: `skipped steps that do not stop (${this.count} logged steps with grad_norm ${this.kinds.join("/")}, ${base})` };
+    }
+    return void 0;
+  }
+  /** The step where the current run of skipped points began, when the last point was skipped. */
+  get openStreakStart() {
+    return this.streak > 0 ? this.streakStart : void 0;
+  }
+};
+function countSkipped(curve) {
+  const t = new SkipTracker();
+  for (const p of curve) t.observe(p);
+  return { count: t.count, kinds: t.kinds };
+}
+function describeSkipped(s) {
+  return `${s.count} skipped step${s.count === 1 ? "" : "s"}: grad_norm ${s.kinds.join("/")}, loss finite — loss scaling`;
+}
+
+// src/checks/finite.ts
+function show2(x) {
   return Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
 }
-function findDivergence(run) {
+function findDivergence(run, baselineSkips2) {
   let first = null;
-  let badPoints = 0;
+  let firstIndex = -1;
   let sawPositive = false;
-  for (const p of run.curve) {
+  const skips = new SkipTracker(baselineSkips2);
+  const curve = run.curve;
+  for (let i = 0; i < curve.length && first === null; i++) {
+    const p = curve[i];
+    const streak = skips.openStreakStart;
+    const skipped = skips.observe(p);
     let what = null;
-    if (!Number.isFinite(p.loss)) what = `loss ${show(p.loss)}`;
-    else if (p.gradNorm !== void 0 && !Number.isFinite(p.gradNorm)) what = `grad_norm ${show(p.gradNorm)}`;
-    else if (p.loss === 0 && sawPositive) what = "loss 0 after positive losses (HF logging_nan_inf_filter hides a NaN)";
+    if (!Number.isFinite(p.loss)) what = `loss ${show2(p.loss)}`;
+    else if (p.loss === 0 && sawPositive) {
+      what = p.gradNorm !== void 0 && !Number.isFinite(p.gradNorm) ? `grad_norm ${show2(p.gradNorm)}` : "loss 0 after positive losses (HF logging_nan_inf_filter hides a NaN)";
+    }
     if (Number.isFinite(p.loss) && p.loss > 0) sawPositive = true;
-    if (what === null) continue;
-    badPoints++;
-    if (first === null) first = { step: p.step, what };
+    if (what !== null) {
+      const at = streak !== void 0 ? curve.findIndex((q) => q.step === streak) : i;
+      first = { step: curve[at].step, what: at < i ? `grad_norm ${show2(curve[at].gradNorm)}` : what };
+      firstIndex = at;
+    } else if (skipped) {
+      first = { step: skipped.step, what: skipped.reason };
+      firstIndex = curve.findIndex((q) => q.step === skipped.step);
+    }
+  }
+  let badPoints = 0;
+  if (first !== null) {
+    for (let i = firstIndex; i < curve.length; i++) {
+      const p = curve[i];
+      if (!Number.isFinite(p.loss) || p.loss === 0 || p.gradNorm !== void 0 && !Number.isFinite(p.gradNorm)) badPoints++;
+    }
   }
   const badMetrics = [];
   const metrics = [
@@ -21942,7 +22842,7 @@ function findDivergence(run) {
     ["eval_loss", run.evalLoss]
   ];
   for (const [name, v] of metrics) {
-    if (v !== void 0 && !Number.isFinite(v)) badMetrics.push(`${name} ${show(v)}`);
+    if (v !== void 0 && !Number.isFinite(v)) badMetrics.push(`${name} ${show2(v)}`);
   }
   if (first === null && badMetrics.length === 0) return null;
   return {
@@ -21963,15 +22863,20 @@ function describeDivergence(d) {
 function divergenceVerdict(training2) {
   const base = training2.baseline && findDivergence(training2.baseline);
   if (base) return { verdict: "invalid", reason: `baseline diverged: ${describeDivergence(base)}` };
-  const cand = training2.candidate && findDivergence(training2.candidate);
+  const cand = training2.candidate && findDivergence(training2.candidate, baselineSkips(training2));
   if (cand) return { verdict: "fail", reason: `candidate diverged: ${describeDivergence(cand)}` };
   return null;
+}
+function baselineSkips(training2) {
+  return training2.baseline?.curve.length ? countSkipped(training2.baseline.curve).count : void 0;
 }
 function checkFinite(training2) {
   const { baseline, candidate } = training2;
   if (!baseline && !candidate) return null;
   const base = baseline ? findDivergence(baseline) : null;
-  const cand = candidate ? findDivergence(candidate) : null;
+  const cand = candidate ? findDivergence(candidate, baselineSkips(training2)) : null;
+  const skipped = { baseline: baseline && countSkipped(baseline.curve), candidate: candidate && countSkipped(candidate.curve) };
+  const skipNote = ["baseline", "candidate"].filter((role) => (skipped[role]?.count ?? 0) > 0).map((role) => `${role}: ${describeSkipped(skipped[role])}`).join("; ");
   const numbers = {
     candidateBadPoints: cand?.badPoints ?? 0,
     candidateFirstBadStep: cand?.step ?? null,
@@ -21980,7 +22885,9 @@ function checkFinite(training2) {
     baselineFirstBadStep: base?.step ?? null,
     baselineFirstBad: base?.what ?? null,
     candidatePoints: candidate?.curve.length ?? null,
-    baselinePoints: baseline?.curve.length ?? null
+    baselinePoints: baseline?.curve.length ?? null,
+    baselineSkippedSteps: skipped.baseline?.count ?? null,
+    candidateSkippedSteps: skipped.candidate?.count ?? null
   };
   const common = {
     id: "finite",
@@ -22006,7 +22913,7 @@ function checkFinite(training2) {
   return result({
     ...common,
     verdict: "pass",
-    reason: `every logged loss, grad norm and final loss of the ${checked} is finite (${points2} points)`
+    reason: skipNote ? `every logged loss and final loss of the ${checked} is finite (${points2} points); ${skipNote}` : `every logged loss, grad norm and final loss of the ${checked} is finite (${points2} points)`
   });
 }
 
@@ -22065,10 +22972,76 @@ function pearson(x, y) {
   return sxy / Math.sqrt(sxx * syy);
 }
 
+// src/checks/onset.ts
+var GRAD_NORM_BAND = 0.05;
+var beyond = (g, band2) => !(Math.abs(g) <= band2);
+function onsetOfGaps(steps, gaps, skip, band2) {
+  let onset = null;
+  for (let k = gaps.length - 1; k >= 0; k--) {
+    if (!beyond(gaps[k], band2)) break;
+    onset = steps[skip + k];
+  }
+  return onset;
+}
+function gapOnset(steps, base, cand, skip, alpha, band2) {
+  const sb = ema(base, alpha);
+  const sc = ema(cand, alpha);
+  const n = steps.length;
+  let onset = null;
+  for (let i = n - 1; i >= skip; i--) {
+    if (!beyond(signedRelDiff(sc[i], sb[i]), band2)) break;
+    onset = steps[i];
+  }
+  let maxGap = null;
+  let maxGapStep = null;
+  for (let i = skip; i < n; i++) {
+    const g = signedRelDiff(sc[i], sb[i]);
+    if (Number.isFinite(g) && (maxGap === null || Math.abs(g) > Math.abs(maxGap))) {
+      maxGap = g;
+      maxGapStep = steps[i];
+    }
+  }
+  return { onsetStep: onset, maxGap, maxGapStep, band: band2 };
+}
+function gradNormOnset(aligned, warmupFraction, alpha, band2 = GRAD_NORM_BAND) {
+  const { steps, baseGrad: b, candGrad: c } = aligned;
+  const n = steps.length;
+  if (!b || !c || n < 3) return void 0;
+  const skip = Math.min(Math.ceil(n * warmupFraction), n - 1);
+  const lastFinite = (g) => {
+    for (let k = g.length - 1; k >= 0; k--) if (Number.isFinite(g[k])) return k;
+    return -1;
+  };
+  const bEnd = lastFinite(b);
+  const cEnd = lastFinite(c);
+  let started = false;
+  let sb = 0;
+  let sc = 0;
+  let onset = null;
+  let maxGap = null;
+  let maxGapStep = null;
+  for (let k = 0; k < n; k++) {
+    const skipped = !Number.isFinite(b[k]) && k < bEnd || !Number.isFinite(c[k]) && k < cEnd;
+    if (skipped) continue;
+    sb = started ? alpha * b[k] + (1 - alpha) * sb : b[k];
+    sc = started ? alpha * c[k] + (1 - alpha) * sc : c[k];
+    started = true;
+    if (k < skip) continue;
+    const g = signedRelDiff(sc, sb);
+    if (!beyond(g, band2)) onset = null;
+    else if (onset === null) onset = steps[k];
+    if (Number.isFinite(g) && (maxGap === null || Math.abs(g) > Math.abs(maxGap))) {
+      maxGap = g;
+      maxGapStep = steps[k];
+    }
+  }
+  return { onsetStep: onset, maxGap, maxGapStep, band: band2, points: n };
+}
+
 // src/checks/curve.ts
 var MIN_POINTS = 3;
 var CURVE = { id: "loss-curve", title: "Loss curve (smoothed, after warm-up)", unit: "relative" };
-var TAIL = { id: "loss-tail", title: "Loss tail offset (mean Δ at the end)", unit: "relative" };
+var TAIL2 = { id: "loss-tail", title: "Loss tail offset (mean Δ at the end)", unit: "relative" };
 function prepare(head, training2, bounds3, earlyAbort) {
   const common = { ...head, bounds: { pass: bounds3.pass, fail: bounds3.fail }, value: null };
   const missing = ["baseline", "candidate"].map((role) => {
@@ -22100,9 +23073,51 @@ function prepare(head, training2, bounds3, earlyAbort) {
 function outlierAllowance(n, outliers) {
   return outliers === "auto" ? Math.min(Math.max(Math.floor(n / 100), 1), 50) : outliers;
 }
+function curveOnsets(training2, policy, verdict, ready) {
+  const base = training2.baseline?.curve ?? [];
+  const cand = training2.candidate?.curve ?? [];
+  const numbers = { onsetStep: null };
+  let text = "";
+  const out = (x) => `±${formatPercent(x, { signed: false })}`;
+  let onsetStep;
+  let aligned = ready?.aligned;
+  if (ready) onsetStep = onsetOfGaps(ready.aligned.steps, ready.gaps, ready.skip, policy.pass);
+  else {
+    const outcome = base.length && cand.length ? alignCurves(base, cand, true) : void 0;
+    if (outcome?.ok) aligned = outcome.aligned;
+    if (outcome?.ok && outcome.aligned.steps.length >= MIN_POINTS) {
+      const { steps, base: b } = outcome.aligned;
+      let positive2 = false;
+      const c = outcome.aligned.cand.map((x) => {
+        const filtered = x === 0 && positive2;
+        if (x > 0) positive2 = true;
+        return filtered ? NaN : x;
+      });
+      const skip = Math.min(Math.ceil(steps.length * policy.warmupFraction), steps.length - 1);
+      onsetStep = gapOnset(steps, b, c, skip, policy.emaAlpha, policy.pass).onsetStep;
+    }
+  }
+  if (onsetStep !== void 0) {
+    numbers.onsetStep = onsetStep;
+    if (onsetStep !== null) text += `; onset at step ${onsetStep} (the smoothed gap left ${out(policy.pass)} there and stayed out)`;
+    else if (verdict === "fail") text += `; no onset (the smoothed gap ends within ${out(policy.pass)})`;
+  }
+  const grad = aligned ? gradNormOnset(aligned, policy.warmupFraction, policy.emaAlpha) : void 0;
+  if (grad) {
+    Object.assign(numbers, { gradNormOnsetStep: grad.onsetStep, gradNormMaxGap: grad.maxGap, gradNormMaxGapStep: grad.maxGapStep, gradNormBand: grad.band });
+    const largest = grad.maxGap !== null ? `, largest ${formatPercent(grad.maxGap)} at step ${grad.maxGapStep}` : "";
+    if (grad.onsetStep !== null) text += `; grad norm: onset at step ${grad.onsetStep} (beyond ${out(grad.band)} from there${largest})`;
+    else if (verdict === "fail" || verdict === "inconclusive") text += `; grad norm: no onset (ends within ${out(grad.band)}${largest})`;
+  }
+  return { text, numbers };
+}
 function checkLossCurve(training2, policy, earlyAbort = false) {
   const prepared = prepare(CURVE, training2, policy, earlyAbort);
-  if (!("steps" in prepared)) return prepared;
+  if (!("steps" in prepared)) {
+    if (prepared.verdict !== "fail") return prepared;
+    const o2 = curveOnsets(training2, policy, prepared.verdict);
+    return { ...prepared, reason: prepared.reason + o2.text, numbers: { ...prepared.numbers, ...o2.numbers } };
+  }
   const { steps, base, cand } = prepared;
   const n = steps.length;
   const skip = Math.min(Math.ceil(n * policy.warmupFraction), n - 1);
@@ -22157,10 +23172,11 @@ function checkLossCurve(training2, policy, earlyAbort = false) {
   const gap = `gap ${d(kth)}${k > 0 ? ` (largest |Δ| once ${k} outlier point(s) are allowed)` : ""}`;
   const where = `largest ${d(maxGap)} at step ${steps[maxAt]}`;
   const reason = verdict === "fail" ? `${gap} beyond ${b(policy.fail)}: ${overFail} of ${m} smoothed points beyond; ${where}` : verdict === "inconclusive" ? `${gap} in the grey band (${b(policy.pass)} – ${b(policy.fail)}]: ${overPass} of ${m} smoothed points beyond ${b(policy.pass)}; ${where}` : `${gap} within ${b(policy.pass)} over ${m} smoothed points after warm-up; ${where}`;
-  return result({ ...CURVE, verdict, value: kth, bounds: bounds3, numbers: { ...numbers, gapAfterOutliers: kth }, reason });
+  const o = curveOnsets(training2, policy, verdict, { aligned: prepared, gaps, skip });
+  return result({ ...CURVE, verdict, value: kth, bounds: bounds3, numbers: { ...numbers, gapAfterOutliers: kth, ...o.numbers }, reason: reason + o.text });
 }
 function checkLossTail(training2, policy, earlyAbort = false) {
-  const prepared = prepare(TAIL, training2, policy, earlyAbort);
+  const prepared = prepare(TAIL2, training2, policy, earlyAbort);
   if (!("steps" in prepared)) return prepared;
   const { steps, base, cand } = prepared;
   const n = steps.length;
@@ -22188,7 +23204,7 @@ function checkLossTail(training2, policy, earlyAbort = false) {
   const sp = (x) => formatPercent(x);
   const how = verdict === "fail" ? `> ${sp(policy.fail)} (candidate worse)` : verdict === "inconclusive" ? `in the grey band (${sp(policy.pass)} – ${sp(policy.fail)}]` : better ? `<= ${sp(policy.pass)}; the candidate is clearly better (lower loss)` : `<= ${sp(policy.pass)}`;
   return result({
-    ...TAIL,
+    ...TAIL2,
     verdict,
     value: value2,
     bounds: bounds3,
@@ -22273,8 +23289,8 @@ function bootstrapMeanCi(values, resamples, confidence, seed) {
 }
 
 // src/checks/custom.ts
-function show2(x, relative9) {
-  return relative9 ? pct(x) : num(x, 4);
+function show3(x, relative10) {
+  return relative10 ? pct(x) : num(x, 4);
 }
 function checkMetric(name, custom2, policy) {
   const b = custom2.baseline?.metrics.find((m) => m.name === name);
@@ -22286,10 +23302,10 @@ function checkMetric(name, custom2, policy) {
     unit: def.relative ? "relative" : "absolute",
     bounds: { pass: def.tolerance, fail: def.tolerance }
   };
-  const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
-  if (!b || !c) return invalid(`metric ${name} is missing from the ${!b ? "baseline" : "candidate"}'s metrics file`);
+  const invalid2 = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
+  if (!b || !c) return invalid2(`metric ${name} is missing from the ${!b ? "baseline" : "candidate"}'s metrics file`);
   if (b.higherIsBetter !== c.higherIsBetter || b.tolerance !== c.tolerance || b.relative !== c.relative) {
-    return invalid(`the arms' metrics files define ${name} differently (higher_is_better, tolerance or relative)`);
+    return invalid2(`the arms' metrics files define ${name} differently (higher_is_better, tolerance or relative)`);
   }
   const numbers = {
     baseline: b.value,
@@ -22298,37 +23314,37 @@ function checkMetric(name, custom2, policy) {
     higherIsBetter: b.higherIsBetter ? "true" : "false",
     relative: b.relative ? "true" : "false"
   };
-  if (!Number.isFinite(b.value)) return invalid(`the baseline's ${name} is ${b.value}`, numbers);
+  if (!Number.isFinite(b.value)) return invalid2(`the baseline's ${name} is ${b.value}`, numbers);
   if (!Number.isFinite(c.value)) return result({ ...head, verdict: "fail", value: null, numbers, reason: `the candidate's ${name} is ${c.value}` });
-  if (b.relative && b.value === 0) return invalid(`the baseline's ${name} is 0: no relative difference`, numbers);
+  if (b.relative && b.value === 0) return invalid2(`the baseline's ${name} is 0: no relative difference`, numbers);
   const sign = b.higherIsBetter ? 1 : -1;
   const scale = b.relative ? Math.abs(b.value) : 1;
   const worse = sign * (b.value - c.value) / scale;
   numbers.worseBy = worse;
   const tol = b.tolerance;
   const dir = b.higherIsBetter ? "higher is better" : "lower is better";
-  const text = `${name} ${num(b.value, 4)} vs ${num(c.value, 4)} (${dir}): worse by ${show2(worse, b.relative)}`;
+  const text = `${name} ${num(b.value, 4)} vs ${num(c.value, 4)} (${dir}): worse by ${show3(worse, b.relative)}`;
   const common = { ...head, value: worse, numbers };
   if (b.samples && c.samples) {
     if (b.samples.length !== c.samples.length) {
-      return invalid(`${name}: ${b.samples.length} baseline samples vs ${c.samples.length} candidate samples; paired samples need equal lengths`, numbers);
+      return invalid2(`${name}: ${b.samples.length} baseline samples vs ${c.samples.length} candidate samples; paired samples need equal lengths`, numbers);
     }
-    if (b.samples.length < 2) return invalid(`${name}: ${b.samples.length} paired sample(s): too few for a confidence interval`, numbers);
-    if (b.samples.some((x) => !Number.isFinite(x))) return invalid(`${name}: a baseline sample is not finite`, numbers);
+    if (b.samples.length < 2) return invalid2(`${name}: ${b.samples.length} paired sample(s): too few for a confidence interval`, numbers);
+    if (b.samples.some((x) => !Number.isFinite(x))) return invalid2(`${name}: a baseline sample is not finite`, numbers);
     if (c.samples.some((x) => !Number.isFinite(x))) return result({ ...common, verdict: "fail", value: null, reason: `${name}: a candidate sample is not finite` });
     const d = Float64Array.from(b.samples, (x, i) => sign * (x - c.samples[i]) / scale);
     const ci = bootstrapMeanCi(d, policy.resamples, policy.confidence, policy.seed);
     Object.assign(numbers, { samples: d.length, meanWorseBy: ci.mean, ciLower: ci.lower, ciUpper: ci.upper, confidence: ci.confidence, resamples: ci.resamples, seed: policy.seed });
     const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
-    const ciText2 = `${text}; per-sample mean ${show2(ci.mean, b.relative)} (${conf} CI ${show2(ci.lower, b.relative)} .. ${show2(ci.upper, b.relative)}, ${d.length} paired samples)`;
+    const ciText2 = `${text}; per-sample mean ${show3(ci.mean, b.relative)} (${conf} CI ${show3(ci.lower, b.relative)} .. ${show3(ci.upper, b.relative)}, ${d.length} paired samples)`;
     const paired = { ...common, value: ci.mean };
-    if (ci.upper <= tol) return result({ ...paired, verdict: "pass", reason: `${ciText2}: upper bound <= tolerance ${show2(tol, b.relative)}` });
-    if (ci.lower > tol) return result({ ...paired, verdict: "fail", reason: `${ciText2}: lower bound > tolerance ${show2(tol, b.relative)}` });
-    return result({ ...paired, verdict: "inconclusive", reason: `${ciText2}: the CI straddles the tolerance ${show2(tol, b.relative)}` });
+    if (ci.upper <= tol) return result({ ...paired, verdict: "pass", reason: `${ciText2}: upper bound <= tolerance ${show3(tol, b.relative)}` });
+    if (ci.lower > tol) return result({ ...paired, verdict: "fail", reason: `${ciText2}: lower bound > tolerance ${show3(tol, b.relative)}` });
+    return result({ ...paired, verdict: "inconclusive", reason: `${ciText2}: the CI straddles the tolerance ${show3(tol, b.relative)}` });
   }
   const note2 = b.samples || c.samples ? ` (samples on the ${b.samples ? "baseline" : "candidate"} only: not paired)` : "";
-  if (worse > tol) return result({ ...common, verdict: "fail", reason: `${text} > tolerance ${show2(tol, b.relative)}${note2}` });
-  return result({ ...common, verdict: "pass", reason: `${text} <= tolerance ${show2(tol, b.relative)}${note2}` });
+  if (worse > tol) return result({ ...common, verdict: "fail", reason: `${text} > tolerance ${show3(tol, b.relative)}${note2}` });
+  return result({ ...common, verdict: "pass", reason: `${text} <= tolerance ${show3(tol, b.relative)}${note2}` });
 }
 function checkCustom(custom2, policy) {
   if (!custom2 || !custom2.baseline && !custom2.candidate) return [];
@@ -22337,8 +23353,49 @@ function checkCustom(custom2, policy) {
   return names2.map((n) => checkMetric(n, custom2, policy));
 }
 
+// src/checks/eval-curve.ts
+var HEAD = { id: "eval-curve", title: "Eval loss during training (each evaluation, not gated)", unit: "relative", bounds: {} };
+function byStep2(curve) {
+  const m = /* @__PURE__ */ new Map();
+  for (const p of [...curve].sort((a, b) => a.step - b.step)) m.set(p.step, p.loss);
+  return m;
+}
+function range(steps) {
+  return steps.length === 1 ? `step ${steps[0]}` : `steps ${steps[0]}..${steps[steps.length - 1]}`;
+}
+function checkEvalCurve(training2) {
+  const base = training2.baseline?.evalCurve;
+  const cand = training2.candidate?.evalCurve;
+  if (!base?.length && !cand?.length) return null;
+  if (!base?.length || !cand?.length) {
+    const has = base?.length ? "baseline" : "candidate";
+    const n = (base ?? cand).length;
+    return result({ ...HEAD, verdict: "info", value: null, numbers: { baselinePoints: base?.length ?? 0, candidatePoints: cand?.length ?? 0 }, reason: `only the ${has} evaluated during training (${n} evaluations)` });
+  }
+  const b = byStep2(base);
+  const c = byStep2(cand);
+  const steps = [...b.keys()].filter((s) => c.has(s));
+  const numbers = { baselinePoints: b.size, candidatePoints: c.size, commonSteps: steps.length };
+  if (steps.length === 0) {
+    return result({ ...HEAD, verdict: "info", value: null, numbers, reason: `the arms evaluated at different steps (baseline ${range([...b.keys()])}, candidate ${range([...c.keys()])})` });
+  }
+  let maxAt = steps[0];
+  for (const s of steps) {
+    const g = Math.abs(signedRelDiff(c.get(s), b.get(s)));
+    if (!(g <= Math.abs(signedRelDiff(c.get(maxAt), b.get(maxAt))))) maxAt = s;
+  }
+  const last = steps[steps.length - 1];
+  const value2 = signedRelDiff(c.get(last), b.get(last));
+  const maxGap = signedRelDiff(c.get(maxAt), b.get(maxAt));
+  Object.assign(numbers, { lastStep: last, baselineLast: b.get(last), candidateLast: c.get(last), maxGap, maxGapStep: maxAt });
+  const at = `eval loss ${formatNumber(b.get(last))} vs ${formatNumber(c.get(last))} at step ${last}: Δ ${formatPercent(value2)}`;
+  const largest = maxAt !== last ? `; largest |Δ| ${formatPercent(maxGap)} at step ${maxAt}` : "";
+  const only = steps.length < Math.max(b.size, c.size) ? ` (of ${b.size} and ${c.size})` : "";
+  return result({ ...HEAD, verdict: "info", value: value2, numbers, reason: `${steps.length} evaluations at the same steps${only}, ${range(steps)}; ${at}${largest}` });
+}
+
 // src/checks/eval-loss-docs.ts
-var HEAD = { id: "eval-loss-docs", title: "Held-out eval loss per document (paired bootstrap)", unit: "relative" };
+var HEAD2 = { id: "eval-loss-docs", title: "Held-out eval loss per document (paired bootstrap)", unit: "relative" };
 var NAMED = 3;
 function few(ids) {
   const shown = ids.slice(0, NAMED).map((id) => JSON.stringify(id)).join(", ");
@@ -22367,13 +23424,13 @@ function checkEvalLossDocs(evalDocs2, policy) {
   const cand = evalDocs2?.candidate;
   if (!base && !cand) return null;
   const bounds3 = { pass: policy.pass, fail: policy.fail };
-  const head = { ...HEAD, bounds: bounds3 };
-  const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
-  if (!base || !cand) return invalid(`no per-document eval losses for the ${!base ? "baseline" : "candidate"} (found for the other arm only)`);
+  const head = { ...HEAD2, bounds: bounds3 };
+  const invalid2 = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
+  if (!base || !cand) return invalid2(`no per-document eval losses for the ${!base ? "baseline" : "candidate"} (found for the other arm only)`);
   const b = byId(base.docs);
   const c = byId(cand.docs);
   for (const [role, side] of [["baseline", b], ["candidate", c]]) {
-    if (side.duplicates.length) return invalid(`the ${role} lists document(s) ${few(side.duplicates)} twice`);
+    if (side.duplicates.length) return invalid2(`the ${role} lists document(s) ${few(side.duplicates)} twice`);
   }
   const baseOnly = [...b.map.keys()].filter((id) => !c.map.has(id));
   const candOnly = [...c.map.keys()].filter((id) => !b.map.has(id));
@@ -22382,21 +23439,21 @@ function checkEvalLossDocs(evalDocs2, policy) {
     const parts = [];
     if (baseOnly.length) parts.push(`${baseOnly.length} document(s) only in the baseline (${few(baseOnly)})`);
     if (candOnly.length) parts.push(`${candOnly.length} only in the candidate (${few(candOnly)})`);
-    return invalid(`the arms evaluated different documents: ${parts.join("; ")}`, counts);
+    return invalid2(`the arms evaluated different documents: ${parts.join("; ")}`, counts);
   }
   const ids = [...b.map.keys()].sort();
   const bs = ids.map((id) => b.map.get(id));
   const cs = ids.map((id) => c.map.get(id));
   const tokenMismatch = ids.filter((_, i) => bs[i].tokens !== cs[i].tokens);
   if (tokenMismatch.length) {
-    return invalid(`token counts differ for ${tokenMismatch.length} document(s) (${few(tokenMismatch)}): not the same eval data or tokenizer`, counts);
+    return invalid2(`token counts differ for ${tokenMismatch.length} document(s) (${few(tokenMismatch)}): not the same eval data or tokenizer`, counts);
   }
   const badBase = bs.filter((d2) => !Number.isFinite(d2.loss)).map((d2) => d2.id);
-  if (badBase.length) return invalid(`the baseline's loss is not finite for ${few(badBase)}`, counts);
+  if (badBase.length) return invalid2(`the baseline's loss is not finite for ${few(badBase)}`, counts);
   const tokens = bs.reduce((s, d2) => s + d2.tokens, 0);
-  if (ids.length < 2 || tokens === 0) return invalid(`${ids.length} document(s) with ${tokens} tokens: too few for a confidence interval`, counts);
+  if (ids.length < 2 || tokens === 0) return invalid2(`${ids.length} document(s) with ${tokens} tokens: too few for a confidence interval`, counts);
   const baseMean = weightedMean(bs);
-  if (baseMean === 0) return invalid("the baseline mean loss is 0: no relative difference", counts);
+  if (baseMean === 0) return invalid2("the baseline mean loss is 0: no relative difference", counts);
   const badCand = cs.filter((d2) => !Number.isFinite(d2.loss)).map((d2) => d2.id);
   const numbers = { baselineMean: baseMean, documents: ids.length, tokens };
   if (badCand.length) {
@@ -22499,26 +23556,26 @@ function sortIds(ids) {
 function checkTask(name, lm, selection, policy) {
   const margin = policy.margin;
   const head = { id: `lm-eval:${name}`, title: `lm-eval ${name}`, unit: "absolute", bounds: { pass: -margin, fail: -margin } };
-  const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
+  const invalid2 = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
   const base = lm.baseline?.tasks[name];
   const cand = lm.candidate?.tasks[name];
   if (!base || !cand) {
     const missing = [!base ? "baseline" : "", !cand ? "candidate" : ""].filter(Boolean).join(" and ");
-    return invalid(`task ${name} is not in the ${missing} lm-eval results`);
+    return invalid2(`task ${name} is not in the ${missing} lm-eval results`);
   }
   const key = pickMetric(base, selection);
   if (!key) {
     const asked = selection?.metrics[name];
     const have = Object.keys(base.metrics).join(", ") || "none";
-    return invalid(asked ? `task ${name} has no metric ${asked} (available: ${have})` : `task ${name} has no acc_norm or acc; set evaluations.lm-eval.metrics.${name} (available: ${have})`);
+    return invalid2(asked ? `task ${name} has no metric ${asked} (available: ${have})` : `task ${name} has no acc_norm or acc; set evaluations.lm-eval.metrics.${name} (available: ${have})`);
   }
   const metric = key.slice(0, key.indexOf(","));
-  if (!(key in cand.metrics)) return invalid(`the candidate's task ${name} has no ${key}`);
+  if (!(key in cand.metrics)) return invalid2(`the candidate's task ${name} has no ${key}`);
   const higher = base.higherIsBetter?.[metric] !== false;
   const b = base.metrics[key];
   const c = cand.metrics[key];
   const numbers = { metric: key, baseline: b, candidate: c, higherIsBetter: higher ? "true" : "false", margin };
-  if (!Number.isFinite(b)) return invalid(`the baseline's ${name} ${key} is ${b}`, numbers);
+  if (!Number.isFinite(b)) return invalid2(`the baseline's ${name} ${key} is ${b}`, numbers);
   if (!Number.isFinite(c)) return result({ ...head, verdict: "fail", value: null, numbers, reason: `the candidate's ${name} ${key} is ${c}` });
   const sign = higher ? 1 : -1;
   const bs = base.samples?.[key];
@@ -22538,12 +23595,12 @@ function checkTask(name, lm, selection, policy) {
       const parts = [];
       if (baseOnly.length) parts.push(`${baseOnly.length} doc(s) only in the baseline (doc_id ${few2(baseOnly)})`);
       if (candOnly.length) parts.push(`${candOnly.length} only in the candidate (doc_id ${few2(candOnly)})`);
-      return invalid(`${name}: the arms' samples cover different documents: ${parts.join("; ")} (same --limit?)`, numbers);
+      return invalid2(`${name}: the arms' samples cover different documents: ${parts.join("; ")} (same --limit?)`, numbers);
     }
     const ids = sortIds(Object.keys(bs));
-    if (ids.length < 2) return invalid(`${name}: ${ids.length} paired document(s): too few for a confidence interval`, numbers);
+    if (ids.length < 2) return invalid2(`${name}: ${ids.length} paired document(s): too few for a confidence interval`, numbers);
     const d = Float64Array.from(ids, (id) => sign * (cs[id] - bs[id]));
-    if (d.some((x) => !Number.isFinite(x))) return invalid(`${name}: a per-document ${metric} is not finite`, numbers);
+    if (d.some((x) => !Number.isFinite(x))) return invalid2(`${name}: a per-document ${metric} is not finite`, numbers);
     const boot = bootstrapMeanCi(d, policy.resamples, policy.confidence, policy.seed);
     ci = boot;
     let better = 0;
@@ -22559,7 +23616,7 @@ function checkTask(name, lm, selection, policy) {
     const seC = cand.stderr[key];
     Object.assign(numbers, { baselineStderr: seB ?? null, candidateStderr: seC ?? null });
     if (typeof seB !== "number" || typeof seC !== "number" || !Number.isFinite(seB) || !Number.isFinite(seC)) {
-      return invalid(`${name}: no stderr for ${key} on the ${typeof seB === "number" ? "candidate" : "baseline"} ("N/A" or missing) and no per-document samples on both arms (run lm_eval with --log_samples)`, numbers);
+      return invalid2(`${name}: no stderr for ${key} on the ${typeof seB === "number" ? "candidate" : "baseline"} ("N/A" or missing) and no per-document samples on both arms (run lm_eval with --log_samples)`, numbers);
     }
     const diff = sign * (c - b);
     const half = twoSidedZ(policy.confidence) * Math.sqrt(seB * seB + seC * seC);
@@ -22601,18 +23658,19 @@ var TWO_SIDED = /* @__PURE__ */ new Set(["train-loss", "loss-curve"]);
 function compare(c) {
   const { pass, fail } = c.bounds;
   const two = TWO_SIDED.has(c.id);
-  const show3 = (x) => two ? `±${formatPercent(x, { signed: false })}` : formatPercent(x);
+  const show4 = (x) => two ? `±${formatPercent(x, { signed: false })}` : formatPercent(x);
   const value2 = formatPercent(c.value);
-  if (c.verdict === "fail" && fail !== void 0) return `${value2} ${two ? "beyond" : ">"} ${show3(fail)}`;
+  if (c.verdict === "fail" && fail !== void 0) return `${value2} ${two ? "beyond" : ">"} ${show4(fail)}`;
   if (c.verdict === "inconclusive" && pass !== void 0 && fail !== void 0) {
-    return `${value2} in the grey band (${show3(pass)} – ${show3(fail)}]`;
+    return `${value2} in the grey band (${show4(pass)} – ${show4(fail)}]`;
   }
-  if (c.verdict === "pass" && pass !== void 0) return `${value2} ${two ? "within" : "<="} ${show3(pass)}`;
+  if (c.verdict === "pass" && pass !== void 0) return `${value2} ${two ? "within" : "<="} ${show4(pass)}`;
   return value2;
 }
 function phrase(c) {
-  const short2 = SHORT[c.id] ?? c.id;
-  if (c.verdict === "invalid" || c.value === null) return `${short2}: ${c.reason}`;
+  const short3 = SHORT[c.id] ?? c.id;
+  if (c.id === "setup") return c.reason;
+  if (c.verdict === "invalid" || c.value === null) return `${short3}: ${c.reason}`;
   if (c.id === "finite") {
     if (c.verdict === "pass") return "losses finite";
     const step = c.numbers.candidateFirstBadStep;
@@ -22628,8 +23686,9 @@ function phrase(c) {
     return `${diff}: CI lower bound > ${margin}`;
   }
   if (c.id === "speed") return `speed: candidate ${ratio(c.value)} of baseline (${c.value < 1 ? "slower" : "faster"})`;
-  if (CI_CHECKS.test(c.id) || c.unit !== "relative") return `${short2}: ${c.reason}`;
-  return `${short2} ${c.id === "loss-curve" ? "gap" : "Δ"} ${compare(c)}`;
+  if (CI_CHECKS.test(c.id) || c.unit !== "relative") return `${short3}: ${c.reason}`;
+  const onset = c.id === "loss-curve" && c.verdict !== "pass" ? c.numbers.onsetStep : null;
+  return `${short3} ${c.id === "loss-curve" ? "gap" : "Δ"} ${compare(c)}${typeof onset === "number" ? `, onset at step ${onset}` : ""}`;
 }
 function overallVerdict(checks, problems, earlyAbort) {
   if (earlyAbort || checks.some((c) => c.verdict === "fail")) return "fail";
@@ -22641,7 +23700,7 @@ function overallVerdict(checks, problems, earlyAbort) {
 function more(n, what) {
   return n > 0 ? `; ${n} more ${what}` : "";
 }
-function makeHeadline(verdict, checks, problems, labels, earlyAbort, note2) {
+function makeHeadline(verdict, checks, problems, labels, earlyAbort, note2, causes = []) {
   const by = (v) => checks.filter((c) => c.verdict === v);
   let body;
   if (earlyAbort) {
@@ -22649,12 +23708,13 @@ function makeHeadline(verdict, checks, problems, labels, earlyAbort, note2) {
   } else if (verdict === "fail") {
     body = by("fail").map(phrase).join("; ");
   } else if (verdict === "invalid") {
-    const invalid = by("invalid");
-    const total = invalid.length + problems.length;
+    const invalid2 = by("invalid");
+    const total = invalid2.length + problems.length;
     if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
-    else if (invalid.length > 0) body = phrase(invalid[0]);
+    else if (invalid2.length > 0) body = phrase(invalid2[0]);
     else body = "no check could run";
-    body += more(total - 1, "problem(s)");
+    const apart = problems.length === 0 && invalid2[0]?.id === "setup";
+    body += apart ? more(invalid2.length - 1, "check(s) not compared") : more(total - 1, "problem(s)");
   } else if (verdict === "inconclusive") {
     const grey = by("inconclusive");
     body = `${phrase(grey[0])}${more(grey.length - 1, "inconclusive check(s)")}`;
@@ -22664,12 +23724,13 @@ function makeHeadline(verdict, checks, problems, labels, earlyAbort, note2) {
     const shown = (key.length > 0 ? key : passed.slice(0, 1)).map(phrase).join(", ");
     body = `${passed.length} check(s) pass; ${shown}`;
   }
+  if (verdict === "fail" && causes.length > 0) body += ` — probable cause: ${causes.join("; ")}`;
   if (note2) body += `; ${note2}`;
   return `${verdict.toUpperCase()}: ${body} (${labels.baseline} vs ${labels.candidate})`;
 }
 
 // src/checks/mtbench.ts
-var HEAD2 = { id: "mtbench", title: "MT-Bench (paired by question, bootstrap CI)", unit: "score" };
+var HEAD3 = { id: "mtbench", title: "MT-Bench (paired by question, bootstrap CI)", unit: "score" };
 var TURN_SLOTS = 64;
 function perPair(items) {
   const sums = /* @__PURE__ */ new Map();
@@ -22761,7 +23822,7 @@ function checkMtBench(mtbench3, policy) {
   if (!baseline && !candidate) return null;
   const margin = policy.margin;
   const bounds3 = { pass: -margin, fail: -margin };
-  const head = { ...HEAD2, bounds: bounds3 };
+  const head = { ...HEAD3, bounds: bounds3 };
   const originalAverage = original ? averageOf(original) : null;
   if (!baseline || !candidate) {
     const missing = !baseline ? "baseline" : "candidate";
@@ -22931,6 +23992,31 @@ function checkEvalLoss(training2, bounds3) {
   );
 }
 
+// src/checks/gpu-memory.ts
+var mib = (m) => m?.peakMib !== null && m?.peakMib !== void 0 ? `${Math.round(m.peakMib).toLocaleString("en-US")} MiB` : `not measured (${m?.source ?? "no measurement for this arm"})`;
+function memoryReport(base, cand, warnOver) {
+  const b = base?.gpuMemory;
+  const c = cand?.gpuMemory;
+  if (!b && !c) return void 0;
+  const numbers = {
+    baselinePeakGpuMemoryMib: b?.peakMib ?? null,
+    candidatePeakGpuMemoryMib: c?.peakMib ?? null,
+    gpuMemorySource: b?.peakMib != null && c?.peakMib != null && b.source === c.source ? b.source : [b?.source, c?.source].filter(Boolean).join(" / ")
+  };
+  const both = b?.peakMib != null && c?.peakMib != null;
+  if (both && b.source !== c.source) {
+    return { text: `peak GPU memory: baseline ${mib(b)} (${b.source}), candidate ${mib(c)} (${c.source}); not comparable`, numbers };
+  }
+  if (!both) {
+    const same2 = b?.source === c?.source && b?.peakMib == null && c?.peakMib == null;
+    return { text: same2 ? `peak GPU memory not measured (${b.source})` : `peak GPU memory: baseline ${mib(b)}, candidate ${mib(c)}`, numbers };
+  }
+  const delta2 = c.peakMib / b.peakMib - 1;
+  const text = `peak GPU memory: baseline ${mib(b)}, candidate ${mib(c)} (Δ ${formatPercent(delta2)}; ${b.source})`;
+  const warning = delta2 > warnOver ? `candidate's peak GPU memory is ${formatPercent(delta2)} above the baseline's (warns above +${formatPercent(warnOver, { signed: false })})` : void 0;
+  return { text, numbers: { ...numbers, gpuMemoryDelta: delta2 }, ...warning ? { warning } : {} };
+}
+
 // src/checks/speed.ts
 function medianAfterWarmup(times, warmupFraction) {
   if (!times || times.length === 0) return null;
@@ -22962,7 +24048,9 @@ function checkSpeed(training2, policy) {
       `median step time ${num(baseMedian * 1e3, 1)} vs ${num(candMedian * 1e3, 1)} ms after warm-up: ${ratio(stepTime)}`
     );
   }
-  const warning = slowness(throughput, stepTime, policy.warnBelow);
+  const memory = memoryReport(base, cand, policy.memoryWarnOver);
+  if (memory) parts.push(memory.text);
+  const warning = [slowness(throughput, stepTime, policy.warnBelow), memory?.warning].filter(Boolean).join("; ") || void 0;
   return result({
     id: "speed",
     title: "Speed (candidate / baseline)",
@@ -22978,7 +24066,8 @@ function checkSpeed(training2, policy) {
       baselineMedianStepTime: baseMedian,
       candidateMedianStepTime: candMedian,
       baselineRuntime: base.trainRuntime ?? null,
-      candidateRuntime: cand.trainRuntime ?? null
+      candidateRuntime: cand.trainRuntime ?? null,
+      ...memory?.numbers
     },
     reason: parts.join("; "),
     warning
@@ -22997,7 +24086,178 @@ function slowness(throughput, stepTime, warnBelow) {
   return below(value2) ? `candidate is slower than the baseline: ${ratio(value2)} < ${bound}` : void 0;
 }
 
+// src/checks/setup.ts
+var SETUP_FIELDS = [
+  ["numExamples", "Num examples"],
+  ["numEpochs", "Num epochs (num_train_epochs)"],
+  ["perDeviceBatchSize", "Batch size per device"],
+  ["trainBatchSize", "train_batch_size"],
+  ["totalBatchSize", "Total train batch size"],
+  ["gradAccumSteps", "Gradient accumulation steps"],
+  ["maxSteps", "Total optimization steps (max_steps)"],
+  ["stepsPerEpoch", "Steps per epoch (from the logged epochs)"],
+  ["trainableParams", "Trainable parameters"],
+  ["loggingSteps", "logging_steps"],
+  ["evalSteps", "eval_steps"]
+];
+var NOT_COMPARABLE = ["numExamples", "trainableParams", "stepsPerEpoch"];
+var CAUSES2 = ["totalBatchSize", "trainBatchSize", "perDeviceBatchSize", "gradAccumSteps", "maxSteps", "numEpochs"];
+var LR_TOLERANCE = 1e-3;
+function same(key, a, b) {
+  if (key === "stepsPerEpoch") return Math.abs(a - b) <= Math.max(0.5, 1e-3 * Math.max(a, b));
+  return a === b;
+}
+function setupNumber(x) {
+  if (!Number.isFinite(x)) return formatNumber(x);
+  const [whole, frac] = String(Math.round(Math.abs(x) * 10) / 10).split(".");
+  return `${x < 0 ? "-" : ""}${whole.replace(/\B(?=(\d{3})+$)/g, ",")}${frac ? `.${frac}` : ""}`;
+}
+function ratioText(r) {
+  if (!Number.isFinite(r)) return `${formatNumber(r)}×`;
+  if (r >= 10) return `${setupNumber(Number(r.toPrecision(3)))}×`;
+  if (r >= 0.1) return `${r.toFixed(2)}×`;
+  return `${formatNumber(r, 2)}×`;
+}
+function compareSetup(training2) {
+  const base = training2.baseline?.setup;
+  const cand = training2.candidate?.setup;
+  if (!training2.baseline || !training2.candidate || !base && !cand) return void 0;
+  const rows2 = [];
+  const causeParts = [];
+  const apart = [];
+  for (const [key, label] of SETUP_FIELDS) {
+    const b = base?.values[key];
+    const c = cand?.values[key];
+    if (b === void 0 || c === void 0) {
+      rows2.push({ key, label, baseline: b ?? null, candidate: c ?? null, status: "not stated" });
+      continue;
+    }
+    const status = same(key, b, c) ? "same" : "differs";
+    rows2.push({ key, label, baseline: b, candidate: c, status });
+    if (status === "same") continue;
+    const pair = `${label} ${setupNumber(b)} vs ${setupNumber(c)}`;
+    if (NOT_COMPARABLE.includes(key)) apart.push(pair);
+    else if (CAUSES2.includes(key)) causeParts.push(`${label.charAt(0).toLowerCase()}${label.slice(1)} is ${setupNumber(c)} vs the baseline's ${setupNumber(b)}`);
+  }
+  const lr = compareLearningRates(base?.learningRate, cand?.learningRate);
+  rows2.push(lr.row);
+  const causes = [];
+  if (lr.cause) causes.push(lr.cause);
+  if (causeParts.length > 0) causes.push(`the candidate's ${causeParts.join(", ")}: the setup differs, not the numerics`);
+  const contract = { rows: rows2, causes };
+  if (lr.comparison) contract.learningRate = lr.comparison;
+  if (apart.length > 0) contract.notComparable = `not comparable: the arms differ in ${apart.join("; ")} (baseline vs candidate)`;
+  return contract;
+}
+function describeColumn(col) {
+  const n = col.steps.length;
+  const v = (x) => formatNumber(x, 4);
+  const kept = col.every ? ` (every ${col.every}th logged step kept)` : "";
+  return n === 1 ? `1 step: ${v(col.values[0])}` : `${setupNumber(n)} steps${kept}: ${v(col.values[0])} … ${v(col.values[n - 1])}`;
+}
+function compareLearningRates(b, c) {
+  const row = {
+    key: "learningRate",
+    label: "learning_rate (logged)",
+    baseline: b ? describeColumn(b) : null,
+    candidate: c ? describeColumn(c) : null,
+    status: "not stated"
+  };
+  if (!b || !c) return { row };
+  let common = 0;
+  let differing = 0;
+  let first = null;
+  let lastSameBefore = null;
+  let lastSame = null;
+  let sameAfterFirst = false;
+  let min = Infinity;
+  let max = -Infinity;
+  let ratios;
+  for (let i = 0, j = 0; i < b.steps.length && j < c.steps.length; ) {
+    if (b.steps[i] < c.steps[j]) i++;
+    else if (b.steps[i] > c.steps[j]) j++;
+    else {
+      const x = b.values[i];
+      const y = c.values[j];
+      i++;
+      j++;
+      if (x === 0 && y === 0) continue;
+      common++;
+      const equal = x === y || x !== 0 && Math.abs(y / x - 1) <= LR_TOLERANCE;
+      if (equal) {
+        lastSame = b.steps[i - 1];
+        if (first !== null) sameAfterFirst = true;
+      } else {
+        differing++;
+        if (first === null) {
+          first = b.steps[i - 1];
+          lastSameBefore = lastSame;
+        }
+        const r = x === 0 ? Infinity : y / x;
+        (ratios ??= new Float64Array(Math.min(b.steps.length, c.steps.length)))[differing - 1] = r;
+        min = Math.min(min, r);
+        max = Math.max(max, r);
+      }
+    }
+  }
+  if (common === 0) return { row: { ...row, note: "no logged step in common" } };
+  const stride = Math.max(b.every ?? 1, c.every ?? 1);
+  const at = stride > 1 ? ` (compared at every ${stride}th logged step)` : "";
+  const comparison = {
+    commonSteps: common,
+    differingSteps: differing,
+    firstDifferingStep: first,
+    minRatio: differing > 0 ? min : null,
+    maxRatio: differing > 0 ? max : null
+  };
+  if (differing === 0) return { row: { ...row, status: "same", note: `at all ${setupNumber(common)} logged steps in common${at}` }, comparison };
+  const constant = Number.isFinite(max) && min > 0 && max / min - 1 <= 5 * LR_TOLERANCE;
+  const median2 = ratios.subarray(0, differing).sort()[Math.floor((differing - 1) / 2)];
+  const times = `${ratioText(median2)} the baseline's`;
+  const spread = constant ? "" : ` (${ratioText(min)} to ${ratioText(max)})`;
+  let note2;
+  if (differing === common) note2 = `${times} at every step${spread}${at}`;
+  else if (!sameAfterFirst) note2 = `the baseline's until step ${lastSameBefore}, then ${times} from step ${first} on${spread}${at}`;
+  else note2 = `${times} at ${differing} of ${common} logged steps, first at step ${first}${spread}${at}`;
+  return {
+    row: { ...row, status: "differs", note: note2 },
+    cause: `the candidate's logged learning_rate is ${note2}: the schedule differs, not the numerics`,
+    comparison
+  };
+}
+function notComparableCheck(contract) {
+  return result({
+    id: "setup",
+    title: "Setup contract (both arms trained alike)",
+    verdict: "invalid",
+    value: null,
+    unit: "absolute",
+    bounds: {},
+    numbers: { differingFields: contract.rows.filter((r) => r.status === "differs").length },
+    reason: contract.notComparable ?? "not comparable"
+  });
+}
+function markNotComparable(check2) {
+  if (check2.verdict === "info" || check2.verdict === "invalid") return check2;
+  return { ...check2, verdict: "invalid", reason: `not compared (setups differ; would be ${check2.verdict.toUpperCase()}): ${check2.reason}` };
+}
+
 // src/checks/index.ts
+function floorNoteOf(checks) {
+  const mtbench3 = checks.find((c) => c.id === "mtbench");
+  return mtbench3 ? floorNote(mtbench3) : void 0;
+}
+function headlineOf(r) {
+  const mtbench3 = r.checks.find((c) => c.id === "mtbench");
+  const note2 = floorNoteOf(r.checks) ? phrase(mtbench3) : void 0;
+  return makeHeadline(r.verdict, r.checks, r.problems, r.labels, r.earlyAbort, note2, r.verdict === "fail" ? r.setup?.causes ?? [] : []);
+}
+var WHOLE_RUN = /* @__PURE__ */ new Set(["train-loss", "loss-curve", "loss-tail", "eval-loss", "speed"]);
+function notFinished(c, training2) {
+  if (!WHOLE_RUN.has(c.id) || c.verdict === "fail") return c;
+  const why = ["baseline", "candidate"].filter((r) => training2[r]?.unfinished).map((r) => `${r} training did not finish: ${training2[r].unfinished}`);
+  return why.length ? { ...c, verdict: "invalid", value: null, numbers: {}, reason: why.join("; "), warning: void 0 } : c;
+}
 function runChecks(inputs, policy) {
   const { training: training2 } = inputs;
   const aborted = inputs.earlyAbort !== void 0;
@@ -23007,23 +24267,26 @@ function runChecks(inputs, policy) {
     policy.lossCurve.enabled ? checkLossCurve(training2, policy.lossCurve, aborted) : null,
     policy.lossTail.enabled ? checkLossTail(training2, policy.lossTail, aborted) : null,
     policy.evalLoss.enabled ? checkEvalLoss(training2, policy.evalLoss) : null,
+    checkEvalCurve(training2),
     policy.evalLossDocs.enabled ? checkEvalLossDocs(inputs.evalDocs, policy.evalLossDocs) : null,
     ...policy.lmEval.enabled ? checkLmEval(inputs.lmEval, inputs.lmEvalSelection, policy.lmEval) : [],
     ...policy.custom.enabled ? checkCustom(inputs.custom, policy.custom) : [],
     policy.mtbench.enabled ? checkMtBench(inputs.mtbench, policy.mtbench) : null,
     policy.speed.enabled ? checkSpeed(training2, policy.speed) : null
   ];
-  const checks = all.filter((c) => c !== null);
+  let checks = all.filter((c) => c !== null).map((c) => notFinished(c, training2));
+  const setup2 = compareSetup(training2);
+  if (setup2?.notComparable) checks = [notComparableCheck(setup2), ...checks.map(markNotComparable)];
   const verdict = overallVerdict(checks, inputs.problems, aborted);
-  const mtbench3 = checks.find((c) => c.id === "mtbench");
-  const note2 = mtbench3 ? floorNote(mtbench3) : void 0;
-  const headline2 = makeHeadline(verdict, checks, inputs.problems, inputs.labels, inputs.earlyAbort, note2 ? phrase(mtbench3) : void 0);
-  return { verdict, headline: headline2, checks, warnings: note2 ? [note2] : [] };
+  const note2 = floorNoteOf(checks);
+  const headline2 = headlineOf({ verdict, checks, problems: inputs.problems, labels: inputs.labels, earlyAbort: inputs.earlyAbort, setup: setup2 });
+  const setupWarnings = verdict !== "fail" && !setup2?.notComparable ? (setup2?.causes ?? []).map((c) => `setup differs: ${c}`) : [];
+  return { verdict, headline: headline2, checks, warnings: [...note2 ? [note2] : [], ...setupWarnings], ...setup2 ? { setup: setup2 } : {} };
 }
 
 // src/engine/decide.ts
 function decide(inputs, policy, stages = []) {
-  const { verdict, headline: headline2, checks, warnings: checkWarnings } = runChecks(inputs, policy);
+  const { verdict, headline: headline2, checks, warnings: checkWarnings, setup: setup2 } = runChecks(inputs, policy);
   const warnings = [...inputs.warnings ?? [], ...checkWarnings];
   return {
     verdict,
@@ -23036,6 +24299,7 @@ function decide(inputs, policy, stages = []) {
     stages,
     earlyAbort: inputs.earlyAbort,
     ...warnings.length ? { warnings } : {},
+    ...setup2 ? { setup: setup2 } : {},
     // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
     ...inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {},
     ...inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {},
@@ -23081,50 +24345,25 @@ function endsWithNewline(file) {
   }
 }
 
-// src/checks/quick.ts
-var QUICK_NOT_RUN = ["whole-run train loss", "eval loss", "MT-Bench", "other evaluators"];
-var QUICK_BLIND = "cannot see late divergence or evaluation scores";
-function defaultQuickSteps(baseline) {
-  const total = baseline?.maxSteps;
-  return total && total > 0 ? Math.max(1, Math.round(total / 10)) : void 0;
+// src/report/html-text.ts
+import { createHash as createHash2 } from "node:crypto";
+function esc(s) {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
-function totalSteps(baseline) {
-  if (!baseline) return null;
-  return baseline.maxSteps ?? baseline.globalStep ?? baseline.curve.at(-1)?.step ?? null;
+function jsonForScript(value2) {
+  return JSON.stringify(value2).replace(/</g, "\\u003c");
 }
-function prefixOf(run, limit) {
-  const curve = run.curve.filter((p) => p.step <= limit);
-  const out = { source: run.source, files: run.files, curve, notes: [...run.notes] };
-  if (run.maxSteps !== void 0) out.maxSteps = run.maxSteps;
-  if (run.stepTimes) out.stepTimes = run.stepTimes.slice(0, limit);
-  return out;
+function scriptForHtml(js) {
+  return js.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
 }
-function quickTraining(training2, limit) {
-  const out = {};
-  for (const role of ["baseline", "candidate"]) {
-    const run = training2[role];
-    if (run) out[role] = prefixOf(run, limit);
-  }
-  return out;
+function styleForHtml(css) {
+  return css.replace(/<\/(style)/gi, "<\\/$1");
 }
-function quickPolicy(policy) {
-  const out = structuredClone(policy);
-  for (const key of ["trainLoss", "evalLoss", "evalLossDocs", "lmEval", "custom", "mtbench", "speed"]) out[key].enabled = false;
-  return out;
+function scriptHash(js) {
+  return `'sha256-${createHash2("sha256").update(js, "utf8").digest("base64")}'`;
 }
-function quickHeadline(headline2, q) {
-  const m = /^([A-Z]+): /.exec(headline2);
-  const head = m ? m[0] : "";
-  return `${head}${describeQuick(q)}; ${headline2.slice(head.length)}; ${QUICK_BLIND}`;
-}
-function describeQuick(q) {
-  return `quick tier: first ${q.steps} of ${q.totalSteps ?? "?"} steps`;
-}
-function quickNotRunLine(q) {
-  return `${describeQuick(q)}; not run: ${q.notRun.join(", ")}`;
-}
-function markQuick(result3, q) {
-  return { ...result3, quick: q, headline: quickHeadline(result3.headline, q) };
+function safeUrl(url) {
+  return url && /^https?:\/\/[^\s]+$/i.test(url) ? url : void 0;
 }
 
 // src/report/format.ts
@@ -23243,27 +24482,6 @@ function closingParen(t) {
   return -1;
 }
 
-// src/report/html-text.ts
-import { createHash as createHash2 } from "node:crypto";
-function esc(s) {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
-function jsonForScript(value2) {
-  return JSON.stringify(value2).replace(/</g, "\\u003c");
-}
-function scriptForHtml(js) {
-  return js.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
-}
-function styleForHtml(css) {
-  return css.replace(/<\/(style)/gi, "<\\/$1");
-}
-function scriptHash(js) {
-  return `'sha256-${createHash2("sha256").update(js, "utf8").digest("base64")}'`;
-}
-function safeUrl(url) {
-  return url && /^https?:\/\/[^\s]+$/i.test(url) ? url : void 0;
-}
-
 // src/report/markdown.ts
 function mdText(s, max = 300) {
   return clip(s.replace(/[\r\n\t]+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#])/g, "\\$1");
@@ -23300,6 +24518,216 @@ function fitRows(prefix, rows2, suffix, budget, what) {
   const omitted = `_${what} omitted (truncated: ${rows2.length} more ${rows2.length === 1 ? "row" : "rows"}; see the artifact)_
 `;
   return byteSize(omitted) <= budget ? omitted : "";
+}
+
+// src/report/setup-section.ts
+var ORDER = { differs: 0, same: 1, "not stated": 2 };
+function setupRows(r) {
+  return [...r.setup?.rows ?? []].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
+}
+function setupCell(v) {
+  if (v === null) return "not stated";
+  return typeof v === "number" ? setupNumber(v) : v;
+}
+function setupStatus(row) {
+  if (row.status !== "differs") return row.note ? `${row.status} ${row.note}` : row.status;
+  const apart = NOT_COMPARABLE.includes(row.key) ? " (not comparable)" : "";
+  return row.note ? `differs${apart}: ${row.note}` : `differs${apart}`;
+}
+var BADGE = { differs: "❌ ", same: "✅ ", "not stated": "" };
+function setupSection(r) {
+  return (budget) => {
+    const contract = r.setup;
+    if (!contract) return "";
+    const rows2 = setupRows(r).map(
+      (row) => tableRow([mdText(row.label, 80), mdText(setupCell(row.baseline), 120), mdText(setupCell(row.candidate), 120), `${BADGE[row.status]}${mdText(setupStatus(row), 300)}`])
+    );
+    const head = tableHead(["Setup", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), "Same?"]);
+    const lines = [contract.notComparable, ...contract.causes.map((c) => `Probable cause: ${c}`)].filter((x) => !!x);
+    const tail = lines.length ? `
+${lines.map((l) => `- ${mdText(l, 500)}
+`).join("")}` : "";
+    if (rows2.length === 0) return tail ? fitRows("### Probable cause\n", [], tail, budget, "Causes") : "";
+    const prefix = `### Setup contract
+
+What each arm states (trainer_state.json, HF's "Running training" header, the logged learning_rate); "not stated": the arm's files do not say.
+
+${head}`;
+    return fitRows(prefix, rows2, tail, budget, "Setup table");
+  };
+}
+function setupHtml(r) {
+  const contract = r.setup;
+  if (!contract) return "";
+  const rows2 = setupRows(r).map((row) => {
+    const cls = row.status === "differs" ? ' class="differs"' : row.status === "not stated" ? ' class="muted"' : "";
+    const cells = [row.label, setupCell(row.baseline), setupCell(row.candidate), setupStatus(row)];
+    return `<tr${cls} data-field="${esc(row.key)}">${cells.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`;
+  }).join("");
+  const head = ["Setup", r.labels.baseline, r.labels.candidate, "Same?"].map((h) => `<th>${esc(h)}</th>`).join("");
+  const lines = [contract.notComparable, ...contract.causes.map((c) => `Probable cause: ${c}`)].filter((x) => !!x);
+  const list = lines.length ? `<ul class="notes">${lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : "";
+  if (!rows2) return `<section id="setup"><h2>Probable cause</h2>${list}</section>`;
+  const intro = `<p class="hint">What each arm states (trainer_state.json, HF's "Running training" header, the logged learning_rate); "not stated": the arm's files do not say.</p>`;
+  return `<section id="setup"><h2>Setup contract</h2>${intro}<table class="setup"><thead><tr>${head}</tr></thead><tbody>${rows2}</tbody></table>${list}</section>`;
+}
+
+// src/report/json-number.ts
+function toJsonNumber(v) {
+  if (v === null || v === void 0) return null;
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  return v;
+}
+
+// src/report/probe-section.ts
+var PROBE_HEADERS = ["Tensor", "Kind", "Order", "Candidate error", "Baseline error", "Bound", "Ratio", "Breaks the rule"];
+function probeRows(p) {
+  return p.top.map((e) => [
+    e.name,
+    e.kind === "forward" ? "forward output" : "gradient",
+    `${e.kind === "forward" ? "fwd" : "bwd"} ${e.order}${e.step ? ` (step ${e.step})` : ""}`,
+    fmtError(e.candidateError),
+    fmtError(e.baselineError),
+    fmtError(e.bound),
+    `${fmtError(e.ratio)}×`,
+    `${e.flagged ? "yes" : "no"}${e.note ? ` (${e.note})` : ""}`
+  ]);
+}
+function probeFacts(p) {
+  if (p.verdict === "invalid") return [...p.notes];
+  const facts = [
+    `rule: candidate error ≤ ${p.rule.multiplier} × baseline error + ${fmtError(p.rule.floor)} (runs in ${p.rule.precision}; errors relative to the reference)`,
+    `forward outputs: ${p.forward.flagged} of ${p.forward.checked} break the rule; gradients: ${p.grad.flagged} of ${p.grad.checked}`
+  ];
+  const at = (e) => `${e.name} (${fmtError(e.candidateError)} vs ${fmtError(e.baselineError)}, ${fmtError(e.ratio)}×)`;
+  if (p.firstForward) facts.push(`first forward output in execution order: ${at(p.firstForward)}`);
+  if (p.firstGrad) facts.push(`first gradient in backward order: ${at(p.firstGrad)}`);
+  return [...facts, ...p.notes];
+}
+var VERDICT_WORD = { pass: "no differing module", fail: "a module differs", invalid: "not judged" };
+function probeMarkdownSection(p) {
+  if (!p) return () => "";
+  const head = `### Probe: which module computes differently (${VERDICT_WORD[p.verdict]})
+
+**${mdText(p.headline, 1200)}**
+
+${probeFacts(p).map((f2) => `- ${mdText(f2, 600)}
+`).join("")}`;
+  const files = `
+Probe files: ${[p.files.baseline, p.files.candidate, p.files.reference].map((f2) => mdText(f2, 200)).join(", ")}
+`;
+  const rows2 = probeRows(p).map((cells) => tableRow(cells.map((c) => mdText(c, 200))));
+  return (budget) => {
+    if (!rows2.length) return fitRows(head, [], files, budget, "Probe");
+    return fitRows(`${head}
+${tableHead(PROBE_HEADERS)}`, rows2, files, budget, "Probe offenders");
+  };
+}
+function probeResultLogLines(p) {
+  if (!p) return [];
+  const lines = [["probe", p.headline]];
+  for (const f2 of probeFacts(p)) lines.push(["probe", f2]);
+  for (const row of probeRows(p).slice(0, 5)) lines.push(["probe offender", `${row[0]} ${row[1]}: error ${row[3]} vs baseline ${row[4]}, bound ${row[5]}, ${row[6]}`]);
+  return lines;
+}
+function entryJson(e) {
+  return {
+    name: e.name,
+    kind: e.kind,
+    step: e.step,
+    order: e.order,
+    dtype: e.dtype,
+    candidate_error: toJsonNumber(e.candidateError),
+    baseline_error: toJsonNumber(e.baselineError),
+    bound: toJsonNumber(e.bound),
+    ratio: toJsonNumber(e.ratio),
+    flagged: e.flagged,
+    note: e.note ?? null
+  };
+}
+function probeSummary(p) {
+  if (!p) return null;
+  return {
+    verdict: p.verdict,
+    headline: p.headline,
+    first: p.first ? entryJson(p.first) : null,
+    first_forward: p.firstForward ? entryJson(p.firstForward) : null,
+    first_grad: p.firstGrad ? entryJson(p.firstGrad) : null,
+    top: p.top.map(entryJson),
+    forward: { ...p.forward },
+    grad: { ...p.grad },
+    rule: { multiplier: p.rule.multiplier, floor: p.rule.floor, precision: p.rule.precision },
+    unmatched: [...p.unmatched],
+    files: { ...p.files },
+    notes: [...p.notes]
+  };
+}
+function probeText(p) {
+  const rows2 = probeRows(p);
+  const widths = PROBE_HEADERS.map((h, i) => Math.max(h.length, ...rows2.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [
+    `probe: ${p.verdict.toUpperCase()}: ${p.headline}`,
+    ...probeFacts(p).map((f2) => `  ${f2}`),
+    ...rows2.length ? ["", line(PROBE_HEADERS), ...rows2.map(line)] : [],
+    ""
+  ].join("\n");
+}
+function probeHtmlSection(p, esc2) {
+  if (!p) return "";
+  const facts = probeFacts(p).map((f2) => `<li>${esc2(f2)}</li>`).join("");
+  const rows2 = probeRows(p).map((cells, i) => `<tr${p.top[i]?.flagged ? ' class="fail"' : ""}>${cells.map((c) => `<td>${esc2(c)}</td>`).join("")}</tr>`).join("");
+  const table2 = rows2 ? `<table class="numbers"><thead><tr>${PROBE_HEADERS.map((h) => `<th>${esc2(h)}</th>`).join("")}</tr></thead><tbody>${rows2}</tbody></table>` : "";
+  const files = `<p class="muted">Probe files: ${[p.files.baseline, p.files.candidate, p.files.reference].map(esc2).join(", ")}</p>`;
+  return `<section id="probe"><h2>Probe: which module computes differently (${esc2(VERDICT_WORD[p.verdict])})</h2><p><b>${esc2(p.headline)}</b></p><ul>${facts}</ul>${table2}${files}</section>`;
+}
+
+// src/checks/quick.ts
+var QUICK_NOT_RUN = ["whole-run train loss", "eval loss", "MT-Bench", "other evaluators"];
+var QUICK_BLIND = "cannot see late divergence or evaluation scores";
+function defaultQuickSteps(baseline) {
+  const total = baseline?.maxSteps;
+  return total && total > 0 ? Math.max(1, Math.round(total / 10)) : void 0;
+}
+function totalSteps(baseline) {
+  if (!baseline) return null;
+  return baseline.maxSteps ?? baseline.globalStep ?? baseline.curve.at(-1)?.step ?? null;
+}
+function prefixOf(run, limit) {
+  const curve = run.curve.filter((p) => p.step <= limit);
+  const out = { source: run.source, files: run.files, curve, notes: [...run.notes] };
+  if (run.maxSteps !== void 0) out.maxSteps = run.maxSteps;
+  if (run.stepTimes) out.stepTimes = run.stepTimes.slice(0, limit);
+  return out;
+}
+function quickTraining(training2, limit) {
+  const out = {};
+  for (const role of ["baseline", "candidate"]) {
+    const run = training2[role];
+    if (run) out[role] = prefixOf(run, limit);
+  }
+  return out;
+}
+function quickPolicy(policy) {
+  const out = structuredClone(policy);
+  for (const key of ["trainLoss", "evalLoss", "evalLossDocs", "lmEval", "custom", "mtbench", "speed"]) out[key].enabled = false;
+  return out;
+}
+function quickHeadline(headline2, q) {
+  const m = /^([A-Z]+): /.exec(headline2);
+  const head = m ? m[0] : "";
+  return `${head}${describeQuick(q)}; ${headline2.slice(head.length)}; ${QUICK_BLIND}`;
+}
+function describeQuick(q) {
+  return `quick tier: first ${q.steps} of ${q.totalSteps ?? "?"} steps`;
+}
+function quickNotRunLine(q) {
+  return `${describeQuick(q)}; not run: ${q.notRun.join(", ")}`;
+}
+function markQuick(result3, q) {
+  return { ...result3, quick: q, headline: quickHeadline(result3.headline, q) };
 }
 
 // src/report/stage-tails.ts
@@ -23415,8 +24843,9 @@ function alignSeries(base, cand) {
 }
 
 // src/report/mermaid.ts
-var GAP_COLOURS = { pass: "#16a34a", fail: "#dc2626", gap: "#2563eb" };
+var GAP_COLOURS = { pass: "#16a34a", fail: "#dc2626", gap: "#2563eb", onset: "#f59e0b" };
 var PALETTE = [GAP_COLOURS.pass, GAP_COLOURS.pass, GAP_COLOURS.fail, GAP_COLOURS.fail, GAP_COLOURS.gap].join(", ");
+var PALETTE_ONSET = `${GAP_COLOURS.onset}, ${PALETTE}`;
 var MAX_TICKS = 12;
 function niceRange(maxAbs, fail) {
   const want = Math.min(Math.max(maxAbs * 1.15, fail * 1.5), fail * 5);
@@ -23457,9 +24886,12 @@ function gapChart(r, maxPoints = MAX_TICKS) {
   const m = Math.min(shown, Math.max(2, Math.floor(maxPoints)));
   const labels = [];
   const raw2 = [];
+  const onsetStep = check2?.numbers.onsetStep;
+  let onsetAt = -1;
   for (let k = 0; k < m; k++) {
     const lo = first + Math.floor(k * shown / m);
     const hi = first + Math.floor((k + 1) * shown / m) - 1;
+    if (typeof onsetStep === "number" && steps[lo] <= onsetStep && onsetStep <= steps[hi]) onsetAt = k;
     let pick = 0;
     for (let i = lo; i <= hi; i++) {
       const g = Number.isFinite(gaps[i]) ? gaps[i] : Infinity;
@@ -23469,12 +24901,12 @@ function gapChart(r, maxPoints = MAX_TICKS) {
     raw2.push(pick);
   }
   const finiteMax = Math.max(0, ...raw2.filter(Number.isFinite).map(Math.abs));
-  const range = niceRange(finiteMax, bounds3.fail);
-  const values = raw2.map((g) => Math.max(-range, Math.min(range, g)));
-  const beyond = raw2.filter((g) => Number.isFinite(g) && Math.abs(g) > range);
-  if (beyond.length > 0) {
-    const worst = beyond.reduce((a, g) => Math.abs(g) > Math.abs(a) ? g : a);
-    notes.push(`The gap reaches ${formatPercent(worst)}: the chart is clipped at ±${formatPercent(range, { signed: false })}.`);
+  const range2 = niceRange(finiteMax, bounds3.fail);
+  const values = raw2.map((g) => Math.max(-range2, Math.min(range2, g)));
+  const beyond2 = raw2.filter((g) => Number.isFinite(g) && Math.abs(g) > range2);
+  if (beyond2.length > 0) {
+    const worst = beyond2.reduce((a, g) => Math.abs(g) > Math.abs(a) ? g : a);
+    notes.push(`The gap reaches ${formatPercent(worst)}: the chart is clipped at ±${formatPercent(range2, { signed: false })}.`);
   }
   const tail = tailNote(r);
   if (tail) notes.push(tail);
@@ -23482,19 +24914,22 @@ function gapChart(r, maxPoints = MAX_TICKS) {
     notes.push(`${r.labels.candidate} was stopped at step ${r.earlyAbort.step}: the chart ends at its last logged step, ${steps[n - 1]}.`);
   }
   const constant = (v) => `    line [${values.map(() => pctNum(v)).join(", ")}]`;
+  const onset = onsetAt >= 0 ? { step: onsetStep, label: labels[onsetAt] } : void 0;
+  const marker = onset ? [`    bar [${values.map((_, k) => pctNum(k === onsetAt ? range2 : -range2)).join(", ")}]`] : [];
   const source = [
-    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE}"}}}}%%`,
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${onset ? PALETTE_ONSET : PALETTE}"}}}}%%`,
     "xychart-beta",
-    '    title "Smoothed loss gap: (candidate - baseline) / baseline"',
+    `    title "Smoothed loss gap: (candidate - baseline) / baseline${onset ? `; onset at step ${formatNumber(onset.step)}` : ""}"`,
     `    x-axis "step" [${labels.map((s) => `"${formatNumber(s)}"`).join(", ")}]`,
-    `    y-axis "gap (%)" ${pctNum(-range)} --> ${pctNum(range)}`,
+    `    y-axis "gap (%)" ${pctNum(-range2)} --> ${pctNum(range2)}`,
+    ...marker,
     constant(bounds3.pass),
     constant(-bounds3.pass),
     constant(bounds3.fail),
     constant(-bounds3.fail),
     `    line [${values.map(pctNum).join(", ")}]`
   ].join("\n");
-  return { source, points: labels.length, range, bounds: bounds3, alpha, from: steps[first], to: steps[n - 1], values, notes };
+  return { source, points: labels.length, range: range2, bounds: bounds3, alpha, from: steps[first], to: steps[n - 1], values, notes, ...onset ? { onset } : {} };
 }
 function tailNote(r) {
   const tail = r.checks.find((c) => c.id === "loss-tail");
@@ -23504,7 +24939,7 @@ function tailNote(r) {
 }
 
 // src/report/report-sections.ts
-var BADGE = {
+var BADGE2 = {
   pass: "✅ PASS",
   ungated: "➖ UNGATED",
   fail: "❌ FAIL",
@@ -23527,7 +24962,7 @@ function ifFits(text, budget) {
 function headerSection(r, ctx) {
   return (budget) => {
     const synthetic = ctx.synthetic ? " (synthetic example)" : "";
-    const parts = [`## ${BADGE[r.verdict]} · accuracy gate ${mdText(ctx.gateName, 100)}${synthetic}
+    const parts = [`## ${BADGE2[r.verdict]} · accuracy gate ${mdText(ctx.gateName, 100)}${synthetic}
 `];
     if (ctx.synthetic) parts.push("\n> **Synthetic example**: demo data, not a real training run.\n");
     parts.push(`
@@ -23570,7 +25005,7 @@ function checksSection(r) {
     const why = mdText(c.reason, 300) + (c.warning ? ` ⚠️ ${mdText(c.warning, 200)}` : "");
     return tableRow([
       `${mdText(c.title, 100)} (${mdText(c.id, 60)})`,
-      BADGE[c.verdict],
+      BADGE2[c.verdict],
       mdText(formatCheckValue(c), 60),
       mdText(formatRule(c), 100),
       why
@@ -23681,7 +25116,7 @@ function chartSection(r, maxPoints) {
 ${chart.source}
 \`\`\`
 
-Blue: Δ = (${mdText(r.labels.candidate, 80)} − ${mdText(r.labels.baseline, 80)}) / ${mdText(r.labels.baseline, 80)}, EMA-smoothed (α = ${formatNumber(chart.alpha, 3)}) as the loss-curve check does, steps ${chart.from}–${chart.to} (after warm-up); each point is the largest |Δ| of the steps up to its label. Green: pass band ±${p(chart.bounds.pass)}. Red: fail bound ±${p(chart.bounds.fail)}. The raw loss curves are in report.html (result artifact).
+Blue: Δ = (${mdText(r.labels.candidate, 80)} − ${mdText(r.labels.baseline, 80)}) / ${mdText(r.labels.baseline, 80)}, EMA-smoothed (α = ${formatNumber(chart.alpha, 3)}) as the loss-curve check does, steps ${chart.from}–${chart.to} (after warm-up); each point is the largest |Δ| of the steps up to its label. Green: pass band ±${p(chart.bounds.pass)}. Red: fail bound ±${p(chart.bounds.fail)}. ` + (chart.onset ? `Amber bar: the onset, step ${formatNumber(chart.onset.step)} (in the point labelled ${formatNumber(chart.onset.label)}), the first step after warm-up from which the gap stayed beyond the pass band. ` : "") + `The raw loss curves are in report.html (result artifact).
 ` + (notes ? `
 ${notes}` : "");
     return ifFits(text, budget);
@@ -23811,6 +25246,10 @@ function renderResultLog(r, ctx) {
   if (r.quick) verdict.push(["Tier", quickNotRunLine(r.quick)]);
   if (ctx.synthetic) verdict.push(["Data", "synthetic example (demo data, not a real run)"]);
   for (const w of r.warnings ?? []) verdict.push(["warning", oneLine(w)]);
+  if (r.verdict === "fail") for (const cause of r.setup?.causes ?? []) verdict.push(["probable cause", oneLine(cause)]);
+  for (const row of setupRows(r).filter((x) => x.status === "differs")) {
+    verdict.push([`setup ${row.label}`, oneLine(`${setupCell(row.baseline)} vs ${setupCell(row.candidate)} (${setupStatus(row)})`)]);
+  }
   for (const role of ROLES) {
     const s = r.mtbench[role];
     if (s) verdict.push([`MT-Bench model id ${role === "original" ? "Original" : oneLine(r.labels[role])}`, oneLine(`${s.modelId}${pickText(s)}`)]);
@@ -23822,7 +25261,7 @@ function renderResultLog(r, ctx) {
   }
   const notRunText = notRunLine(r, notRun2);
   if (notRunText) verdict.push(["checks not run", notRunText.replace(/^not run: /, "")]);
-  for (const key of ["workdir", "reused"]) {
+  for (const key of ["workdir", "reused", "containment"]) {
     const v = ctx.provenance[key];
     if (v) verdict.push([key, oneLine(v)]);
   }
@@ -23834,6 +25273,7 @@ function renderResultLog(r, ctx) {
     verdict.push(["early abort", `step ${r.earlyAbort.step} (${oneLine(r.earlyAbort.reason)})`]);
   }
   for (const p of r.problems) verdict.push([`problem ${oneLine(p.source)}`, oneLine(p.message)]);
+  for (const [k, v] of probeResultLogLines(r.probe)) verdict.push([k, oneLine(v)]);
   const evaluated = r.mtbench.original || r.mtbench.baseline || r.mtbench.candidate || r.stages.some((s) => s.id.startsWith("eval-"));
   const width = Math.max(...[...training2, ...evaluated ? evaluation : [], details2].map(([k]) => k.length));
   const line = ([k, v]) => `${k.padEnd(width)} = ${v}`;
@@ -23851,15 +25291,6 @@ function renderResultLog(r, ctx) {
     "",
     ...tailsText(r).length ? [header("Failed Stage Logs"), ...tailsText(r), CLOSING, ""] : []
   ].join("\n");
-}
-
-// src/report/json-number.ts
-function toJsonNumber(v) {
-  if (v === null || v === void 0) return null;
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "Infinity";
-  if (v === -Infinity) return "-Infinity";
-  return v;
 }
 
 // src/report/summary-evaluations.ts
@@ -23909,6 +25340,17 @@ function otherEvaluations(r) {
 
 // src/report/summary.ts
 var SUMMARY_SCHEMA_VERSION = 1;
+function setup(s) {
+  if (!s) return null;
+  const value2 = (v) => typeof v === "number" ? toJsonNumber(v) : v;
+  const lr = s.learningRate;
+  return {
+    rows: s.rows.map((r) => ({ field: r.key, label: r.label, baseline: value2(r.baseline), candidate: value2(r.candidate), status: r.status, note: r.note ?? null })),
+    causes: [...s.causes],
+    not_comparable: s.notComparable ?? null,
+    learning_rate: lr ? { common_steps: lr.commonSteps, differing_steps: lr.differingSteps, first_differing_step: lr.firstDifferingStep, min_ratio: toJsonNumber(lr.minRatio), max_ratio: toJsonNumber(lr.maxRatio) } : null
+  };
+}
 function check(c) {
   const bounds3 = {};
   if (c.bounds.pass !== void 0) bounds3.pass = toJsonNumber(c.bounds.pass);
@@ -23982,7 +25424,8 @@ function stage(s) {
     seconds: toJsonNumber(s.seconds),
     log: s.log ?? null,
     cause: s.cause ?? null,
-    log_tail: s.tail ?? null
+    log_tail: s.tail ?? null,
+    containment: s.containment ?? null
   };
 }
 function buildSummary(r, ctx) {
@@ -24006,10 +25449,136 @@ function buildSummary(r, ctx) {
     early_abort: r.earlyAbort ? { step: r.earlyAbort.step, reason: r.earlyAbort.reason } : null,
     quick: r.quick ? { steps: r.quick.steps, total_steps: r.quick.totalSteps, not_run: [...r.quick.notRun] } : null,
     ...r.acknowledged ? { acknowledged: { ...r.acknowledged } } : {},
+    setup: setup(r.setup),
+    probe: probeSummary(r.probe),
     result_dir: ctx.resultDir,
     started_at: ctx.startedAt,
     finished_at: ctx.finishedAt,
     provenance: { ...ctx.provenance }
+  };
+}
+
+// src/report/curves-chart.ts
+var CURVE_COLOURS = { baseline: "#ea580c", candidate: "#2563eb" };
+var CURVE_POINTS = 48;
+var EVAL_TICKS = 12;
+function evalCurveOf(run) {
+  const curve = run?.evalCurve;
+  return Array.isArray(curve) && curve.length > 0 ? curve : void 0;
+}
+function plainNum(v) {
+  if (Math.abs(v) >= 1e21) return BigInt(Math.round(v)).toString();
+  const digits = Math.min(12, Math.max(0, 4 - Math.floor(Math.log10(Math.abs(v) || 1))));
+  const s = Number(v.toFixed(digits));
+  if (Object.is(s, -0) || s === 0) return "0";
+  const text = s.toFixed(digits);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}
+function axisRange(lo, hi) {
+  const pad = hi > lo ? (hi - lo) * 0.08 : Math.max(Math.abs(hi) * 0.01, 1e-6);
+  const span = hi - lo + 2 * pad;
+  const step = 10 ** Math.floor(Math.log10(span / 10));
+  return { min: Math.floor((lo - pad) / step) * step, max: Math.ceil((hi + pad) / step) * step };
+}
+function finitePrefix(steps, b, c) {
+  for (let i = 0; i < steps.length; i++) if (!Number.isFinite(b[i]) || !Number.isFinite(c[i])) return i;
+  return steps.length;
+}
+function samplePositions(steps, n, m) {
+  const first = steps[0];
+  const last = steps[n - 1];
+  const out = [];
+  let i = 0;
+  for (let k = 0; k < m; k++) {
+    const at = k === m - 1 ? last : first + (last - first) * k / (m - 1);
+    while (i + 1 < n && steps[i + 1] <= at) i++;
+    out.push(i);
+  }
+  return out;
+}
+function curvesChart(r, maxPoints = CURVE_POINTS) {
+  const { steps, base: b, cand: c } = alignSeries(lossSeries(r.training.baseline?.curve), lossSeries(r.training.candidate?.curve));
+  const n = finitePrefix(steps, b, c);
+  if (n < 2) return void 0;
+  const check2 = r.checks.find((x) => x.id === "loss-curve");
+  const a = check2?.numbers.emaAlpha;
+  const alpha = typeof a === "number" && Number.isFinite(a) && a > 0 && a <= 1 ? a : DEFAULT_POLICY.lossCurve.emaAlpha;
+  const sb = ema(b.subarray(0, n), alpha);
+  const sc = ema(c.subarray(0, n), alpha);
+  const notes = [];
+  if (n < steps.length) notes.push(`A loss is not finite at step ${formatNumber(steps[n])}: the curves end at step ${formatNumber(steps[n - 1])}.`);
+  const longer = Math.max(r.training.baseline?.curve.at(-1)?.step ?? 0, r.training.candidate?.curve.at(-1)?.step ?? 0);
+  if (n === steps.length && longer > steps[n - 1]) notes.push(`Only the steps both arms logged are drawn (to step ${formatNumber(steps[n - 1])}; one arm goes on to step ${formatNumber(longer)}).`);
+  const at = samplePositions(steps, n, Math.max(2, Math.min(Math.floor(maxPoints), n)));
+  const baseline = at.map((i) => sb[i]);
+  const candidate = at.map((i) => sc[i]);
+  const all = [...baseline, ...candidate];
+  const { min, max } = axisRange(Math.min(...all), Math.max(...all));
+  const source = [
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CURVE_COLOURS.baseline}, ${CURVE_COLOURS.candidate}"}}}}%%`,
+    "xychart-beta",
+    '    title "Smoothed training loss"',
+    `    x-axis "step" ${plainNum(steps[0])} --> ${plainNum(steps[n - 1])}`,
+    `    y-axis "loss" ${plainNum(min)} --> ${plainNum(max)}`,
+    `    line [${baseline.map(plainNum).join(", ")}]`,
+    `    line [${candidate.map(plainNum).join(", ")}]`
+  ].join("\n");
+  return { source, points: at.length, alpha, from: steps[0], to: steps[n - 1], min, max, baseline, candidate, notes };
+}
+function evalCurvesChart(r, maxPoints = EVAL_TICKS) {
+  const base = lossSeries(evalCurveOf(r.training.baseline));
+  const { steps, base: b, cand: c } = alignSeries(base, lossSeries(evalCurveOf(r.training.candidate)));
+  const n = finitePrefix(steps, b, c);
+  if (n < 2) return void 0;
+  const m = Math.min(n, Math.max(2, Math.floor(maxPoints)));
+  const idx = [...new Set(Array.from({ length: m }, (_, k) => Math.round(k * (n - 1) / (m - 1))))];
+  const xs = idx.map((i) => steps[i]);
+  const baseline = idx.map((i) => b[i]);
+  const candidate = idx.map((i) => c[i]);
+  const all = [...baseline, ...candidate];
+  const { min, max } = axisRange(Math.min(...all), Math.max(...all));
+  const source = [
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CURVE_COLOURS.baseline}, ${CURVE_COLOURS.candidate}"}}}}%%`,
+    "xychart-beta",
+    '    title "Eval loss during training"',
+    `    x-axis "step" [${xs.map((s) => `"${formatNumber(s)}"`).join(", ")}]`,
+    `    y-axis "eval loss" ${plainNum(min)} --> ${plainNum(max)}`,
+    `    line [${baseline.map(plainNum).join(", ")}]`,
+    `    line [${candidate.map(plainNum).join(", ")}]`
+  ].join("\n");
+  return { source, steps: xs, baseline, candidate };
+}
+
+// src/report/curves-section.ts
+function curvesSection(r, maxPoints = CURVE_POINTS) {
+  return (budget) => {
+    const chart = curvesChart(r, maxPoints);
+    if (!chart) return "";
+    const base = mdText(r.labels.baseline, 80);
+    const cand = mdText(r.labels.candidate, 80);
+    const legend2 = `Orange: ${base} (baseline). Blue: ${cand} (candidate).`;
+    const notes = chart.notes.map((n) => `- ${mdText(n, 300)}
+`).join("");
+    const loss = `### Loss curves
+
+\`\`\`mermaid
+${chart.source}
+\`\`\`
+
+${legend2} Training loss, EMA-smoothed (α = ${formatNumber(chart.alpha, 3)}) as the loss-curve check does, at ${chart.points} evenly spaced steps from ${formatNumber(chart.from)} to ${formatNumber(chart.to)}.
+` + (notes ? `
+${notes}` : "");
+    if (byteSize(loss) > budget) return "";
+    const evals = evalCurvesChart(r);
+    if (!evals) return loss;
+    const evalText = `
+\`\`\`mermaid
+${evals.source}
+\`\`\`
+
+${legend2} Eval loss of the evaluations during training (not smoothed), at ${evals.steps.length} of the steps both arms evaluated.
+`;
+    return byteSize(loss + evalText) <= budget ? loss + evalText : loss;
   };
 }
 
@@ -24048,8 +25617,8 @@ function otherEvaluationsSection(r) {
     const c = o.lm_eval.candidate[t];
     const metric = b?.metric ?? c?.metric;
     if (!metric) continue;
-    const show3 = (x) => x ? `${cell(x.value)}${typeof x.stderr === "number" ? ` ± ${formatNumber(x.stderr, 2)}` : ""}` : "n/a";
-    rows2.push(tableRow([`lm-eval ${mdText(t, 80)} (${mdText(metric, 60)})`, show3(b), show3(c), delta(b?.value, c?.value)]));
+    const show4 = (x) => x ? `${cell(x.value)}${typeof x.stderr === "number" ? ` ± ${formatNumber(x.stderr, 2)}` : ""}` : "n/a";
+    rows2.push(tableRow([`lm-eval ${mdText(t, 80)} (${mdText(metric, 60)})`, show4(b), show4(c), delta(b?.value, c?.value)]));
   }
   const names2 = [.../* @__PURE__ */ new Set([...Object.keys(o.custom.baseline), ...Object.keys(o.custom.candidate)])];
   for (const name of names2) {
@@ -24076,18 +25645,23 @@ function renderReportMarkdown(r, ctx, opts = {}) {
     { name: "checks", render: checksSection(r), reserve: RESERVE },
     // The gap chart right below the checks: whether the curve left the band is visible at a glance.
     { name: "chart", render: chartSection(r, opts.chartPoints), reserve: RESERVE },
+    // Both arms' loss curves beside the gap: context, so it yields first (after the trend).
+    { name: "curves", render: curvesSection(r), reserve: RESERVE },
     { name: "training", render: trainingSection(r), reserve: RESERVE },
+    // Beside the numbers: what each arm states about how it trained (a FAIL's probable cause).
+    { name: "setup", render: setupSection(r), reserve: RESERVE },
     { name: "mtbench", render: mtbenchSection(r), reserve: RESERVE },
     { name: "evaluations", render: otherEvaluationsSection(r), reserve: RESERVE },
     { name: "stages", render: stagesSection(r), reserve: RESERVE },
     { name: "problems", render: problemsSection(r), reserve: RESERVE },
+    { name: "probe", render: probeMarkdownSection(r.probe), reserve: RESERVE },
     { name: "tails", render: tailsSection(r), reserve: RESERVE },
     { name: "trend", render: trendSection(r), reserve: 1e3 },
     { name: "provenance", render: provenanceSection(r, ctx), reserve: 1e3 },
     { name: "links", render: linksSection(ctx, r), reserve: 600 }
   ];
   const byName = new Map(parts.map((p) => [p.name, p]));
-  const priority = ["header", "links", "training", "checks", "stages", "problems", "tails", "evaluations", "chart", "mtbench", "trend", "provenance"];
+  const priority = ["header", "links", "training", "checks", "stages", "problems", "probe", "setup", "tails", "evaluations", "chart", "mtbench", "trend", "provenance", "curves"];
   for (const p of parts) if (p.reserve > 0) p.reserve = Math.min(p.reserve, byteSize(p.render(Infinity)) + 1);
   const reserved = parts.reduce((sum, p) => sum + p.reserve, 0);
   if (reserved > budget / 2) for (const p of parts) p.reserve = Math.floor(p.reserve * budget / 2 / reserved);
@@ -24102,7 +25676,7 @@ function renderReportMarkdown(r, ctx, opts = {}) {
   const body = parts.map((p) => p.text).filter((t) => !!t).join("\n");
   const out = marker + body;
   if (byName.get("header")?.text && byteSize(out) < limit) return out;
-  return clipBytes(`${marker}## ${BADGE[r.verdict]}
+  return clipBytes(`${marker}## ${BADGE2[r.verdict]}
 
 ${mdText(r.headline, 1e3)}
 `, limit - 1);
@@ -24274,7 +25848,7 @@ var CLIENT_JS = String.raw`(function () {
           markers.forEach(function (m, i) {
             var x = u.valToPos(m.step, 'x', true);
             if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
-            var colour = m.kind === 'abort' ? '#ea580c' : '#7c3aed';
+            var colour = m.kind === 'abort' ? '#ea580c' : m.kind === 'onset' ? '#b45309' : '#7c3aed';
             ctx.save();
             ctx.strokeStyle = colour;
             ctx.lineWidth = 2 * pr;
@@ -24454,10 +26028,10 @@ function mergeSteps(series) {
 function downsample(series, maxPoints = MAX_CHART_POINTS) {
   const steps = mergeSteps(series);
   if (steps.length <= Math.max(2, maxPoints)) {
-    const index = new Map(Array.from(steps, (s, i) => [s, i]));
+    const index2 = new Map(Array.from(steps, (s, i) => [s, i]));
     const cells2 = series.map((s) => {
       const out = new Array(steps.length).fill(null);
-      for (let i = 0; i < s.steps.length; i++) out[index.get(s.steps[i])] = cell2(s.values[i]);
+      for (let i = 0; i < s.steps.length; i++) out[index2.get(s.steps[i])] = cell2(s.values[i]);
       return out;
     });
     return { x: Array.from(steps), series: cells2, downsampled: false };
@@ -24515,6 +26089,15 @@ function chartData(r, maxPoints = MAX_CHART_POINTS) {
         detail: `${r.labels[role]} diverged: ${d.what} at step ${d.step}.`
       });
     }
+  }
+  const onset = curveCheck?.numbers.onsetStep;
+  const band2 = (x) => typeof x === "number" ? ` ±${formatNumber(x * 100, 3)} %` : "";
+  if (typeof onset === "number") {
+    markers.push({ step: onset, kind: "onset", label: `loss onset ${onset}`, detail: `Onset of the loss gap: step ${onset}, the first step after warm-up from which the smoothed gap stayed beyond the pass band${band2(curveCheck?.bounds.pass)}.` });
+  }
+  const gradOnset = curveCheck?.numbers.gradNormOnsetStep;
+  if (typeof gradOnset === "number") {
+    markers.push({ step: gradOnset, kind: "onset", label: `grad-norm onset ${gradOnset}`, detail: `Onset of the grad-norm gap: step ${gradOnset}, from which the smoothed grad norms stayed more than${band2(curveCheck?.numbers.gradNormBand)} apart.` });
   }
   if (r.earlyAbort) {
     const { step, reason } = r.earlyAbort;
@@ -24609,8 +26192,8 @@ function mtbenchBars(r) {
   parts.push(legend(roles.map((role) => ({ label: roleName(r, role), colour: ROLE_COLOURS[role] })), left, 16), "</svg>");
   return parts.join("");
 }
-function tickStep(range, count) {
-  const raw2 = range / Math.max(count, 1);
+function tickStep(range2, count) {
+  const raw2 = range2 / Math.max(count, 1);
   const p = 10 ** Math.floor(Math.log10(raw2));
   const m = raw2 / p;
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
@@ -24662,9 +26245,9 @@ function stepTimeHistogram(r, bins = 30) {
     counts[k].forEach((c, b) => {
       if (c === 0) return;
       const x0 = x(lo + b * width);
-      const range = b === bins - 1 && over > 0 ? `≥ ${ms(lo + b * width)}` : `${ms(lo + b * width)} – ${ms(lo + (b + 1) * width)}`;
+      const range2 = b === bins - 1 && over > 0 ? `≥ ${ms(lo + b * width)}` : `${ms(lo + b * width)} – ${ms(lo + (b + 1) * width)}`;
       parts.push(
-        `<rect class="bar" x="${f(x0 + 0.5)}" y="${f(y(c))}" width="${f(Math.max(plotW / bins - 1, 0.5))}" height="${f(y(0) - y(c))}" fill="${ROLE_COLOURS[a.role]}" fill-opacity="0.5"><title>${esc(`${r.labels[a.role]}: ${c} step times, ${range}`)}</title></rect>`
+        `<rect class="bar" x="${f(x0 + 0.5)}" y="${f(y(c))}" width="${f(Math.max(plotW / bins - 1, 0.5))}" height="${f(y(0) - y(c))}" fill="${ROLE_COLOURS[a.role]}" fill-opacity="0.5"><title>${esc(`${r.labels[a.role]}: ${c} step times, ${range2}`)}</title></rect>`
       );
     });
     const checked = speedCheck?.numbers[`${a.role}MedianStepTime`];
@@ -24939,6 +26522,8 @@ figure{margin:8px 0}
 .chart .grid{stroke:#e5e7eb;stroke-width:1}.chart .axis{stroke:#9ca3af;stroke-width:1}
 .uplot-box{min-height:60px}.hint{font-size:12px;color:#6b7280;margin:2px 0 6px}
 .u-legend{font-size:12px}.u-legend .u-value{font-variant-numeric:tabular-nums}
+table.setup tr.differs td{background:#fef2f2;color:#991b1b}
+#probe tr.fail td{background:#fef2f2}
 `;
 
 // src/report/html.ts
@@ -24994,8 +26579,10 @@ function renderReportHtml(r, ctx, assets, opts = {}) {
     warningsSection(r),
     problemsSection2(r),
     checksSection2(r),
+    probeHtmlSection(r.probe, esc),
     chartsSection(r, data),
     trainingSection2(r),
+    setupHtml(r),
     mtbenchSection2(r),
     speedSection(r),
     stagesSection2(r),
@@ -25252,7 +26839,7 @@ async function compareCommand(flags, io, log) {
 }
 
 // src/cli/run.ts
-import * as path28 from "node:path";
+import * as path31 from "node:path";
 
 // src/cli/echo.ts
 var TQDM = /\d+%\|[^|]*\|\s*\d+\/\d+/;
@@ -25324,7 +26911,11 @@ function parseStages(list, source = "--stages") {
   return out;
 }
 
+// src/pipeline/session.ts
+import { statSync as statSync13 } from "node:fs";
+
 // src/pipeline/cancel.ts
+var STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
 function createCancelController() {
   let reason;
   const callbacks = [];
@@ -25347,12 +26938,190 @@ function createCancelController() {
   };
 }
 
+// src/pipeline/containment.ts
+import { spawnSync } from "node:child_process";
+import { accessSync, constants as fsConstants } from "node:fs";
+import { delimiter, join as join9 } from "node:path";
+
+// src/pipeline/subreaper-script.ts
+var SUBREAPER_PY = String.raw`
+import ctypes, os, signal, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(36, 1, 0, 0, 0) != 0:
+    sys.stderr.write('[accuracy-gate] cannot become a child subreaper\n'); sys.exit(125)
+# PR_SET_PDEATHSIG: when the gate dies (even by SIGKILL), SIGTERM here stops the whole tree. A
+# gate that died before this line is seen by the parent pid: then nothing is started.
+libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+if os.getppid() != int(sys.argv[1]): sys.exit(125)
+grace = float(sys.argv[2]) / 1000.0
+argv = sys.argv[3:]
+me = os.getpid()
+status = [None]
+def descendants():
+    kids = {}
+    for name in os.listdir('/proc'):
+        if not name.isdigit(): continue
+        try:
+            with open('/proc/' + name + '/stat', 'rb') as f: s = f.read()
+        except OSError: continue
+        rest = s[s.rfind(b')') + 2:].split()
+        if rest[0] in (b'Z', b'X'): continue
+        kids.setdefault(int(rest[1]), []).append(int(name))
+    out, todo = [], [me]
+    while todo:
+        for c in kids.get(todo.pop(), []):
+            out.append(c); todo.append(c)
+    return out
+def signal_all(sig):
+    for p in descendants():
+        try: os.kill(p, sig)
+        except OSError: pass
+def reap():
+    while True:
+        try: pid, st = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError: return False
+        if pid == 0: return True
+        if pid == main: status[0] = st
+def forward(sig, frame): signal_all(sig)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP): signal.signal(s, forward)
+main = os.fork()
+if main == 0:
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP): signal.signal(s, signal.SIG_DFL)
+    try: os.execvp(argv[0], argv)
+    except OSError as e:
+        sys.stderr.write('[accuracy-gate] cannot start %s: %s\n' % (argv[0], e.strerror)); os._exit(127)
+while status[0] is None:
+    try: pid, st = os.waitpid(-1, 0)
+    except ChildProcessError: break
+    if pid == main: status[0] = st
+left = descendants()
+if left:
+    # The pipe is gone when the gate died: a failed write must not stop the cleanup.
+    try: os.write(2, b'[accuracy-gate] %d process(es) left running after the command ended: stopped\n' % len(left))
+    except OSError: pass
+    signal_all(signal.SIGTERM)
+    end = time.monotonic() + grace
+    while descendants() and time.monotonic() < end:
+        reap(); time.sleep(0.05)
+    end = time.monotonic() + 5
+    while descendants() and time.monotonic() < end:
+        signal_all(signal.SIGKILL); reap(); time.sleep(0.02)
+end = time.monotonic() + 5
+while reap() and time.monotonic() < end: time.sleep(0.02)
+st = status[0] if status[0] is not None else 0
+if os.WIFSIGNALED(st):
+    signal.signal(os.WTERMSIG(st), signal.SIG_DFL); os.kill(me, os.WTERMSIG(st)); time.sleep(1)
+sys.exit(os.WEXITSTATUS(st) if os.WIFEXITED(st) else 1)
+`;
+
+// src/pipeline/containment.ts
+var CONTAINMENT_ENV = "ACCURACY_GATE_CONTAINMENT";
+var KINDS = ["pid-namespace", "user-pid-namespace", "subreaper", "process-group"];
+function describeContainment(kind) {
+  switch (kind) {
+    case "pid-namespace":
+      return "PID namespace (unshare as root)";
+    case "user-pid-namespace":
+      return "PID namespace in a user namespace (unshare, unprivileged)";
+    case "subreaper":
+      return "child subreaper (python3 prctl helper)";
+    case "process-group":
+      return "process group only: a process that calls setsid can outlive its stage";
+  }
+}
+function which(program2, pathVar) {
+  for (const dir of (pathVar ?? "/usr/bin:/bin").split(delimiter)) {
+    if (!dir) continue;
+    const file = join9(dir, program2);
+    try {
+      accessSync(file, fsConstants.X_OK);
+      return file;
+    } catch {
+    }
+  }
+  return void 0;
+}
+var NS_FLAGS = ["--pid", "--fork", "--kill-child", "--mount-proc"];
+function works(file, args) {
+  const r = spawnSync(file, args, { stdio: "ignore", timeout: 5e3 });
+  return r.status === 0;
+}
+var NAMESPACE_INIT = 'exec 3>&2 2>/dev/null; m=$1; n=$2; shift 2; while [ "$n" -gt 0 ]; do "$m" --bind /dev/null "$1" || echo "[accuracy-gate] could not mask $1" >&3; n=$((n - 1)); shift; done; "$@" 2>&3 3>&-; s=$?; set -- /proc/[0-9]*; [ $# -gt 1 ] && echo "[accuracy-gate] $(($# - 1)) process(es) left running after the command ended: stopped" >&3; exit $s';
+function namespaceWrap(kind, unshare, bash, flags, env2) {
+  const setpriv = which("setpriv", env2.PATH);
+  const tied = setpriv && works(setpriv, ["--pdeathsig", "KILL", "true"]) ? [setpriv, "--pdeathsig", "KILL", unshare] : [unshare];
+  const [file, ...pre] = tied;
+  const mount = which("mount", env2.PATH);
+  return {
+    kind,
+    wrap: (c, _graceMs, mask = []) => {
+      const masked = mount && kind === "pid-namespace" ? mask : [];
+      return { ...c, file, args: [...pre, ...flags, "--", bash, "-c", NAMESPACE_INIT, "accuracy-gate", mount ?? "mount", String(masked.length), ...masked, c.file, ...c.args] };
+    }
+  };
+}
+function tryKind(kind, env2) {
+  const isRoot = typeof process.geteuid === "function" && process.geteuid() === 0;
+  if (kind === "pid-namespace" || kind === "user-pid-namespace") {
+    const unshare = which("unshare", env2.PATH);
+    if (!unshare) return "no unshare on PATH";
+    const bash = which("bash", env2.PATH);
+    if (!bash) return "no bash on PATH";
+    if (kind === "pid-namespace") {
+      if (!isRoot) return "not root";
+      return works(unshare, [...NS_FLAGS, "true"]) ? namespaceWrap(kind, unshare, bash, NS_FLAGS, env2) : "unshare --pid failed (no CAP_SYS_ADMIN here)";
+    }
+    for (const map of ["--map-current-user", "--map-root-user"]) {
+      const flags = ["--user", map, ...NS_FLAGS];
+      if (works(unshare, [...flags, "true"])) return namespaceWrap(kind, unshare, bash, flags, env2);
+    }
+    return "unshare --user failed (unprivileged user namespaces not permitted here)";
+  }
+  if (kind === "subreaper") {
+    const python = which("python3", env2.PATH);
+    if (!python) return "no python3 on PATH";
+    if (!works(python, ["-c", SUBREAPER_PY, String(process.pid), "0", "true"])) return "the python3 subreaper helper failed";
+    return { kind, wrap: (c, graceMs) => ({ ...c, file: python, args: ["-c", SUBREAPER_PY, String(process.pid), String(graceMs), c.file, ...c.args] }) };
+  }
+  return { kind: "process-group", wrap: (c) => c };
+}
+var detected;
+function detectContainment(env2 = process.env) {
+  const wanted = (env2[CONTAINMENT_ENV] ?? "auto").trim();
+  const key = `${wanted}\0${env2.PATH ?? ""}`;
+  if (detected?.key === key) return detected.value;
+  const start = KINDS.indexOf(wanted);
+  const order = process.platform !== "linux" ? ["process-group"] : KINDS.slice(Math.max(0, start));
+  const why = [];
+  if (wanted !== "auto" && start < 0) why.push(`${CONTAINMENT_ENV}=${wanted} is not one of auto, ${KINDS.join(", ")}`);
+  let value2;
+  for (const kind of order) {
+    const c = tryKind(kind, env2);
+    if (typeof c !== "string") {
+      value2 = c;
+      break;
+    }
+    why.push(`${kind}: ${c}`);
+  }
+  value2 ??= { kind: "process-group", wrap: (c) => c };
+  if (why.length && (value2.kind === "subreaper" || value2.kind === "process-group")) value2.note = why.join("; ");
+  detected = { key, value: value2 };
+  return value2;
+}
+function containmentProvenance(records, runner) {
+  const used = [...new Set(records.map((r) => r.containment).filter((k) => KINDS.includes(k)))];
+  if (!used.length) return {};
+  const text = used.map((k) => `${k} (${describeContainment(k)})`).join(", ");
+  const note2 = runner?.note && used.includes(runner.kind) ? `; not stronger because ${runner.note}` : "";
+  return { containment: `${text}${note2}` };
+}
+
 // src/pipeline/stage-process.ts
 import { spawn } from "node:child_process";
 
 // src/pipeline/child-command.ts
-import { accessSync, constants as fsConstants, statSync as statSync5 } from "node:fs";
-import { delimiter, isAbsolute as isAbsolute3, join as join9, resolve as resolve7 } from "node:path";
+import { accessSync as accessSync2, constants as fsConstants2, statSync as statSync5 } from "node:fs";
+import { delimiter as delimiter2, isAbsolute as isAbsolute3, join as join10, resolve as resolve7 } from "node:path";
 var ONE_PIPE = 'exec "$@" 2>&1';
 function childCommand(command2) {
   if (typeof command2 === "string") return { file: "bash", args: ["-c", `exec 2>&1; ${command2}`], program: "bash" };
@@ -25368,16 +27137,16 @@ function checkStart(command2, cwd) {
   return void 0;
 }
 function findProgram(program2, cwd, pathVar) {
-  const candidates = program2.includes("/") ? [isAbsolute3(program2) ? program2 : resolve7(cwd, program2)] : (pathVar ?? "").split(delimiter).map((d) => join9(resolve7(cwd, d || "."), program2));
+  const candidates = program2.includes("/") ? [isAbsolute3(program2) ? program2 : resolve7(cwd, program2)] : (pathVar ?? "").split(delimiter2).map((d) => join10(resolve7(cwd, d || "."), program2));
   let found;
-  for (const path36 of candidates) {
+  for (const path41 of candidates) {
     try {
-      if (!statSync5(path36).isFile()) continue;
+      if (!statSync5(path41).isFile()) continue;
     } catch {
       continue;
     }
     try {
-      accessSync(path36, fsConstants.X_OK);
+      accessSync2(path41, fsConstants2.X_OK);
       return void 0;
     } catch {
       found = "EACCES";
@@ -25388,6 +27157,7 @@ function findProgram(program2, cwd, pathVar) {
 
 // src/pipeline/process-registry.ts
 import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync4, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
+var GROUP_NONCE_ENV = "ACCURACY_GATE_GROUP";
 function isSignallable(pgid) {
   return Number.isInteger(pgid) && pgid > 1;
 }
@@ -25457,6 +27227,93 @@ async function terminateGroup(pgid, graceMs) {
   signalGroup(pgid, "SIGKILL");
   const gone = await waitGroupGone(pgid, Math.max(1e3, graceMs));
   return { signalled: true, killed: true, gone };
+}
+
+// src/pipeline/process-tree.ts
+import { readdirSync as readdirSync6, readFileSync as readFileSync5 } from "node:fs";
+function scanProc() {
+  let names2;
+  try {
+    names2 = readdirSync6("/proc");
+  } catch {
+    return void 0;
+  }
+  const out = [];
+  for (const name of names2) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat;
+    try {
+      stat = readFileSync5(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const f2 = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    out.push({ pid: Number(name), state: f2[0] ?? "", ppid: Number(f2[1]), pgrp: Number(f2[2]) });
+  }
+  return out;
+}
+function stageMembers(leader) {
+  return liveMembers(leader)?.map((p) => p.pid);
+}
+function liveMembers(leader) {
+  const all = scanProc();
+  if (!all) return void 0;
+  const children = /* @__PURE__ */ new Map();
+  for (const p of all) children.set(p.ppid, [...children.get(p.ppid) ?? [], p]);
+  const found = /* @__PURE__ */ new Map();
+  for (const p of all) if (p.pid === leader || p.pgrp === leader) found.set(p.pid, p);
+  const todo = [...found.keys()];
+  while (todo.length) {
+    for (const c of children.get(todo.pop()) ?? []) {
+      if (!found.has(c.pid)) {
+        found.set(c.pid, c);
+        todo.push(c.pid);
+      }
+    }
+  }
+  return [...found.values()].filter((p) => p.state !== "Z" && p.state !== "X");
+}
+function stageAlive(leader) {
+  const members = stageMembers(leader);
+  return members === void 0 ? groupAlive(leader) : members.length > 0;
+}
+var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
+function signalEach(pids, signal) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+    }
+  }
+}
+async function waitGone(leader, ms) {
+  const deadline = Date.now() + ms;
+  for (; ; ) {
+    if (!stageAlive(leader)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep2(Math.min(50, Math.max(1, deadline - Date.now())));
+  }
+}
+async function terminateStage(leader, graceMs) {
+  const members = stageMembers(leader);
+  if (members === void 0) return terminateGroup(leader, graceMs);
+  if (members.length === 0) return { signalled: false, killed: false, gone: true };
+  signalGroup(leader, "SIGTERM");
+  signalEach(members, "SIGTERM");
+  if (await waitGone(leader, graceMs)) return { signalled: true, killed: false, gone: true };
+  const deadline = Date.now() + Math.max(1e3, graceMs);
+  for (; ; ) {
+    const now = liveMembers(leader) ?? [];
+    if (now.length === 0) return { signalled: true, killed: true, gone: true };
+    const detached = now.filter((p) => p.pgrp !== leader && p.pid !== leader).map((p) => p.pid);
+    if (detached.length) signalEach(detached, "SIGKILL");
+    else {
+      signalGroup(leader, "SIGKILL");
+      signalEach([leader], "SIGKILL");
+    }
+    if (Date.now() >= deadline) return { signalled: true, killed: true, gone: !stageAlive(leader) };
+    await sleep2(20);
+  }
 }
 
 // src/pipeline/stage-outcome.ts
@@ -25541,7 +27398,7 @@ import { dirname as dirname6 } from "node:path";
 import { StringDecoder as StringDecoder3 } from "node:string_decoder";
 
 // src/pipeline/redact.ts
-import { existsSync as existsSync9, readdirSync as readdirSync6, renameSync as renameSync3, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
+import { existsSync as existsSync9, readdirSync as readdirSync7, renameSync as renameSync3, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
 import * as path11 from "node:path";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 
@@ -25735,7 +27592,7 @@ function sweepDir(dir, values) {
   const walk = (d) => {
     let entries2;
     try {
-      entries2 = readdirSync6(d, { withFileTypes: true });
+      entries2 = readdirSync7(d, { withFileTypes: true });
     } catch {
       return;
     }
@@ -25801,21 +27658,21 @@ function safeCut(text, cut, values) {
 }
 
 // src/pipeline/stage-output.ts
-function openLog(path36, notes) {
+function openLog(path41, notes) {
   try {
-    mkdirSync4(dirname6(path36), { recursive: true });
-    const log = createWriteStream(path36, { flags: "a" });
-    log.on("error", (e) => notes.push(`log file ${path36} not written: ${errorMessage(e)}`));
+    mkdirSync4(dirname6(path41), { recursive: true });
+    const log = createWriteStream(path41, { flags: "a" });
+    log.on("error", (e) => notes.push(`log file ${path41} not written: ${errorMessage(e)}`));
     return log;
   } catch (e) {
-    notes.push(`log file ${path36} not written: ${errorMessage(e)}`);
+    notes.push(`log file ${path41} not written: ${errorMessage(e)}`);
     return void 0;
   }
 }
-function note(path36, text) {
+function note(path41, text) {
   try {
-    mkdirSync4(dirname6(path36), { recursive: true });
-    appendFileSync2(path36, `[accuracy-gate] ${text}
+    mkdirSync4(dirname6(path41), { recursive: true });
+    appendFileSync2(path41, `[accuracy-gate] ${text}
 `);
   } catch {
   }
@@ -25915,22 +27772,24 @@ function notStarted(logFile, reason) {
   return { pgid: 0, done: Promise.resolve(result2({ status: "failed", reason })), stop: () => {
   } };
 }
-function startChild(spec) {
+function startChild(spec, contain, graceMs, nonce) {
   const command2 = childCommand(spec.command);
   const missing = findProgram(command2.program, spec.cwd, spec.env.PATH);
   if (missing) return { problem: describeSpawnError(command2.program, Object.assign(new Error(missing), { code: missing })) };
   try {
-    return spawn(command2.file, command2.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const wrapped = contain.containment.wrap(command2, graceMs, contain.mask);
+    const env2 = nonce ? { ...spec.env, [GROUP_NONCE_ENV]: nonce } : spec.env;
+    return spawn(wrapped.file, wrapped.args, { cwd: spec.cwd, env: env2, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
     return { problem: `cannot start ${command2.program}: ${errorMessage(e)}` };
   }
 }
-function runStage(spec, graceMs, registry, echo) {
+function runStage(spec, graceMs, contain, registry, echo) {
   const startedAt = Date.now();
   const notes = [];
   const startProblem = checkStart(spec.command, spec.cwd);
   if (startProblem) return notStarted(spec.logFile, startProblem);
-  const child = startChild(spec);
+  const child = startChild(spec, contain, graceMs, registry?.nonce);
   if ("problem" in child) return notStarted(spec.logFile, child.problem);
   const program2 = childCommand(spec.command).program;
   const log = openLog(spec.logFile, notes);
@@ -25964,11 +27823,15 @@ function runStage(spec, graceMs, registry, echo) {
   const output = readOutput(
     [child.stdout, child.stderr].filter((s) => !!s),
     log,
-    guarded(spec.onLine),
+    guarded((line) => {
+      const left = /^\[accuracy-gate\] (\d+) process\(es\) left running after the command ended/.exec(line);
+      if (left) notes.push(`${left[1]} process(es) left running after the command were stopped`);
+      spec.onLine?.(line);
+    }),
     spec.secrets,
     onShown && guarded(onShown)
   );
-  const killGroup = () => killing ??= terminateGroup(pgid, graceMs);
+  const killGroup = () => killing ??= terminateStage(pgid, graceMs);
   const timer = spec.timeoutMs !== void 0 && spec.timeoutMs > 0 ? setTimeout(() => stop({ kind: "timeout", reason: `timed out after ${formatMillis(spec.timeoutMs)}` }), spec.timeoutMs) : void 0;
   function stop(cause) {
     if (finished) return;
@@ -25982,7 +27845,7 @@ function runStage(spec, graceMs, registry, echo) {
     if (pgid > 0) {
       if (killing) await killing;
       await within(output.closed, graceMs);
-      if (groupAlive(pgid)) {
+      if (stageAlive(pgid)) {
         if (!stopCause) notes.push("processes left running in its group were killed");
         killing = void 0;
         await killGroup();
@@ -26024,12 +27887,12 @@ function runStage(spec, graceMs, registry, echo) {
     exit = { code, signal, at: Date.now() };
     void finish();
   });
-  return { pgid, done, stop };
+  return { pgid, containment: contain.containment.kind, done, stop };
 }
 
 // src/pipeline/process-runner.ts
 function createProcessRunner(opts = {}) {
-  return new Runner(opts.graceMs ?? 3e3, opts.registry, opts.echo);
+  return new Runner(opts.graceMs ?? 3e3, opts.registry, opts.echo, opts.containment ?? detectContainment(), opts.mask ?? []);
 }
 var Runner = class {
   live = /* @__PURE__ */ new Set();
@@ -26037,7 +27900,11 @@ var Runner = class {
   graceMs;
   registry;
   echo;
-  constructor(graceMs, registry, echo) {
+  containment;
+  mask;
+  constructor(graceMs, registry, echo, containment, mask) {
+    this.containment = containment;
+    this.mask = mask;
     this.graceMs = graceMs;
     this.registry = registry;
     this.echo = echo;
@@ -26059,16 +27926,50 @@ var Runner = class {
       return { pgid: 0, done: Promise.resolve(outcome), abort: () => {
       } };
     }
-    const run = runStage(spec, this.graceMs, this.registry, this.echo);
+    const run = runStage(spec, this.graceMs, { containment: this.containment, mask: this.mask }, this.registry, this.echo);
     this.live.add(run);
     void run.done.then(() => this.live.delete(run));
-    return { pgid: run.pgid, done: run.done, abort: (reason) => run.stop({ kind: "aborted", reason }) };
+    return { pgid: run.pgid, containment: run.containment, done: run.done, abort: (reason) => run.stop({ kind: "aborted", reason }) };
   }
 };
 
+// src/pipeline/child-env.ts
+var FILE_COMMANDS = ["GITHUB_STEP_SUMMARY", "GITHUB_STATE", "GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH"];
+var SCRUBBED_NAMES = /* @__PURE__ */ new Set([
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_RESULTS_URL",
+  "ACTIONS_RUNTIME_URL",
+  "ACTIONS_CACHE_URL",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  ...FILE_COMMANDS
+]);
+var SCRUBBED_PREFIXES = ["INPUT_", "STATE_", "ACTIONS_ID_TOKEN_REQUEST_"];
+function isScrubbedName(name) {
+  const upper = name.toUpperCase();
+  if (SCRUBBED_NAMES.has(upper)) return true;
+  return SCRUBBED_PREFIXES.some((p) => upper.startsWith(p));
+}
+function childEnv(base, extra, secrets = []) {
+  const secretValues = new Set(secrets.filter((s) => typeof s === "string" && s.length > 0));
+  const out = {};
+  const put = (name, value2) => {
+    if (value2 === void 0) return;
+    if (isScrubbedName(name) || secretValues.has(value2)) {
+      delete out[name];
+      return;
+    }
+    out[name] = value2;
+  };
+  for (const [name, value2] of Object.entries(base)) put(name, value2);
+  for (const [name, value2] of Object.entries(extra)) put(name, value2);
+  return out;
+}
+
 // src/pipeline/run-gate.ts
-import { existsSync as existsSync19 } from "node:fs";
-import * as path27 from "node:path";
+import * as path30 from "node:path";
 
 // src/engine/acknowledge.ts
 function acknowledgmentLine(a) {
@@ -26092,45 +27993,12 @@ function applyAcknowledgment(result3, ack) {
 }
 
 // src/pipeline/cache-stages.ts
-import * as path21 from "node:path";
-import { existsSync as existsSync14, mkdtempSync, readFileSync as readFileSync9, rmSync as rmSync4, writeFileSync as writeFileSync6 } from "node:fs";
+import * as path22 from "node:path";
+import { existsSync as existsSync15, mkdtempSync, readFileSync as readFileSync10, rmSync as rmSync5, writeFileSync as writeFileSync6 } from "node:fs";
 import * as os3 from "node:os";
 
-// src/pipeline/child-env.ts
-var SCRUBBED_NAMES = /* @__PURE__ */ new Set([
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_RESULTS_URL",
-  "ACTIONS_RUNTIME_URL",
-  "ACTIONS_CACHE_URL",
-  "ACTIONS_ID_TOKEN_REQUEST_URL",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN"
-]);
-var SCRUBBED_PREFIXES = ["INPUT_", "ACTIONS_ID_TOKEN_REQUEST_"];
-function isScrubbedName(name) {
-  const upper = name.toUpperCase();
-  if (SCRUBBED_NAMES.has(upper)) return true;
-  return SCRUBBED_PREFIXES.some((p) => upper.startsWith(p));
-}
-function childEnv(base, extra, secrets = []) {
-  const secretValues = new Set(secrets.filter((s) => typeof s === "string" && s.length > 0));
-  const out = {};
-  const put = (name, value2) => {
-    if (value2 === void 0) return;
-    if (isScrubbedName(name) || secretValues.has(value2)) {
-      delete out[name];
-      return;
-    }
-    out[name] = value2;
-  };
-  for (const [name, value2] of Object.entries(base)) put(name, value2);
-  for (const [name, value2] of Object.entries(extra)) put(name, value2);
-  return out;
-}
-
 // src/pipeline/stage-exec.ts
-import * as path14 from "node:path";
+import * as path15 from "node:path";
 
 // src/pipeline/heartbeat.ts
 function createHeartbeat(opts) {
@@ -26217,7 +28085,7 @@ import * as path13 from "node:path";
 
 // src/pipeline/launch-env.ts
 import { createServer } from "node:net";
-import { readFileSync as readFileSync5, statSync as statSync6 } from "node:fs";
+import { readFileSync as readFileSync6, statSync as statSync6 } from "node:fs";
 import * as path12 from "node:path";
 var LAUNCH_NAMES = ["NPROC_PER_NODE", "MASTER_PORT"];
 function gpuCount(gpus2) {
@@ -26237,14 +28105,14 @@ function describeLaunch(values) {
 var handedOut = /* @__PURE__ */ new Set();
 async function pickFreePort() {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise((resolve27, reject) => {
+    const port = await new Promise((resolve29, reject) => {
       const server = createServer();
       server.unref();
       server.on("error", reject);
       server.listen(0, () => {
         const address = server.address();
         const p = typeof address === "object" && address ? address.port : 0;
-        server.close(() => resolve27(p));
+        server.close(() => resolve29(p));
       });
     });
     if (port > 0 && !handedOut.has(port)) {
@@ -26266,7 +28134,7 @@ function requestedRanks(cmd, workdir) {
     const file = path12.resolve(workdir, word);
     try {
       if (!statSync6(file).isFile() || statSync6(file).size > 1024 * 1024) continue;
-      const n = ranksIn(readFileSync5(file, "utf8"));
+      const n = ranksIn(readFileSync6(file, "utf8"));
       if (n !== void 0) return { ranks: n, where: word };
     } catch {
     }
@@ -26350,6 +28218,7 @@ function scopedEnvNames(config) {
 function renderPlan(p) {
   const runDir = path13.join(p.root, "<YYYYmmdd_HHMMSS>");
   const lines = [`plan for ${p.config.name}: workdir ${p.workdir}, result dir ${runDir}, model ${p.model}`];
+  if (p.containment) lines.push(`containment: ${p.containment}`);
   let n = 0;
   for (const s of plannedStages(p.config, p.stages)) {
     n++;
@@ -26372,7 +28241,8 @@ function renderPlan(p) {
       `   workdir: ${p.workdir}`,
       `   gpus: ${s.gpus ?? "inherited"}; timeout: ${s.timeoutMinutes} min; cache: ${cache}`,
       `   env: ${env2.join(", ")}`,
-      ...launch.length ? [`   launch: ${describeLaunch(launch)}`] : []
+      ...launch.length ? [`   launch: ${describeLaunch(launch)}`] : [],
+      ...p.config.container ? [`   container: docker run ${p.config.container.image}${s.gpus ? ` --gpus "device=${s.gpus}"` : " --gpus all"}${p.config.container.setup ? ", setup first" : ""} (a container of its own, env by name)`] : []
     );
   }
   if (p.stages.includes("compare")) lines.push(`${n + 1}. compare: read the outputs, run the checks, write the reports`);
@@ -26392,10 +28262,10 @@ import { closeSync as closeSync5, openSync as openSync5, readSync as readSync5, 
 var TAIL_LINES = 30;
 var TAIL_BYTES = 64 * 1024;
 var MAX_LINE2 = 300;
-var ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+var ANSI2 = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 function tailLines(text, max = TAIL_LINES) {
   const out = [];
-  for (const raw2 of text.replace(ANSI, "").split("\n")) {
+  for (const raw2 of text.replace(ANSI2, "").split("\n")) {
     const shown = raw2.split("\r").filter((p) => p.trim() !== "").pop() ?? "";
     const line = shown.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "").trimEnd();
     if (line.trim() === "") continue;
@@ -26420,48 +28290,176 @@ function readLogTail(file, max = TAIL_LINES, redact = (t) => t) {
     if (fd !== void 0) closeSync5(fd);
   }
 }
-var CAUSES = [
-  [/CUDA out of memory|torch\.(?:cuda\.)?OutOfMemoryError|CUDA error: out of memory/i, () => "CUDA out of memory"],
-  [/NCCL.*(?:timeout|timed out)|Watchdog caught collective operation timeout/i, () => "NCCL timeout"],
-  [/error: argument ([^:]+): invalid choice: ('[^']*')/, (m) => `invalid choice ${m[2]} for argument ${m[1]}`],
-  [/error: (unrecognized arguments: .*)/, (m) => m[1]],
-  [/\b([A-Z_][A-Z0-9_]*) (?:is not set|not set|must be set)\b/, (m) => `${m[1]} is not set`],
-  [/KeyError: '([A-Z_][A-Z0-9_]*)'/, (m) => `${m[1]} is not set`],
-  [/([^\s:'"]*): (?:command not found|No such file or directory)/, (m) => `file not found: ${m[1]}`],
-  [/No such file or directory: '([^']+)'/, (m) => `file not found: ${m[1]}`],
-  [/(?:Connection refused|Name or service not known|Temporary failure in name resolution|ConnectionError)/, () => "network error (connection refused or unknown host)"]
-];
-function classifyCause(lines) {
-  const text = lines.join("\n");
-  for (const [re, phrase2] of CAUSES) {
-    const m = text.match(re);
-    if (m) return phrase2(m);
-  }
-  let tb = -1;
-  lines.forEach((l, i) => {
-    if (l.startsWith("Traceback (most recent call last)")) tb = i;
+
+// src/pipeline/container-stage.ts
+import { spawn as spawn2 } from "node:child_process";
+import { existsSync as existsSync10 } from "node:fs";
+import * as path14 from "node:path";
+function expandImage(image, env2) {
+  const missing = [];
+  const out = image.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name) => {
+    const v = env2[name];
+    if (!v) missing.push(name);
+    return v ?? "";
   });
-  if (tb >= 0) {
-    const last = lines.slice(tb + 1).find((l) => /^[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b/.test(l));
-    if (last) return last.length > 160 ? `${last.slice(0, 160)}…` : last;
+  if (missing.length > 0) return { problem: `container.image ${image}: ${missing.join(", ")} is not set in the gate's environment (pass it in the workflow step's env:)` };
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(out)) return { problem: `container.image: ${JSON.stringify(out)} is not an image name` };
+  return { image: out };
+}
+function containerName(runId, stage2, pid = process.pid) {
+  return `accuracy-gate-${runId}-${stage2}-${pid}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
+}
+function repositoryRoot(dir) {
+  for (let d = path14.resolve(dir); ; d = path14.dirname(d)) {
+    if (existsSync10(path14.join(d, ".git"))) return d;
+    if (path14.dirname(d) === d) return path14.resolve(dir);
   }
-  return void 0;
+}
+function mountPaths(paths, exists = existsSync10) {
+  const dirs = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    if (!path14.isAbsolute(p)) continue;
+    let d = path14.resolve(p);
+    while (!exists(d) && path14.dirname(d) !== d) d = path14.dirname(d);
+    if (d !== path14.parse(d).root) dirs.add(d);
+  }
+  return outermost([...dirs]);
+}
+function outermost(paths) {
+  const sorted = [...new Set(paths)].sort();
+  return sorted.filter((d) => !sorted.some((o) => o !== d && d.startsWith(o + path14.sep)));
+}
+function dockerRunArgv(o) {
+  const setup2 = o.container.setup ? `set -e
+${o.container.setup}
+` : "";
+  const inner = Array.isArray(o.command) ? ["bash", "-c", `${setup2}cd -- "$1" && shift && exec "$@"`, "accuracy-gate-stage", o.cwd, ...o.command] : ["bash", "-c", `${setup2}cd -- "$1" && exec bash -c "$2"`, "accuracy-gate-stage", o.cwd, o.command];
+  const mounts = outermost([o.root, ...o.mounts]).flatMap((m) => ["-v", `${m}:${m}`]);
+  const gpus2 = ["--gpus", o.gpus ? `"device=${o.gpus}"` : "all"];
+  const env2 = [...new Set(o.envNames)].sort().flatMap((n) => ["-e", n]);
+  return ["docker", "run", "--name", o.name, "--init", "--rm", ...mounts, "-w", o.root, ...gpus2, ...env2, ...o.container.options, o.image, ...inner];
+}
+function removeContainer(name, env2, timeoutMs = 3e4) {
+  return docker(["rm", "-f", name], env2, timeoutMs);
+}
+function killContainer(name, env2, timeoutMs = 3e4) {
+  return docker(["kill", name], env2, timeoutMs);
+}
+function docker(args, env2, timeoutMs) {
+  return new Promise((resolve29) => {
+    try {
+      const child = spawn2("docker", args, { env: env2, stdio: "ignore" });
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      child.on("error", () => resolve29(false));
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        resolve29(code === 0);
+      });
+    } catch {
+      resolve29(false);
+    }
+  });
+}
+function registryId(stage2, name) {
+  return `${stage2} container=${name}`;
+}
+
+// src/pipeline/gpu-usage.ts
+import { execFile } from "node:child_process";
+var GPU_SOURCE = "nvidia-smi samples of the stage's processes";
+var QUERY_ARGS = ["--query-compute-apps=pid,used_memory", "--format=csv,noheader"];
+function parseComputeApps(text) {
+  const out = [];
+  for (const line of text.split("\n")) {
+    const m = /^\s*(\d+)\s*,\s*(\d+(?:\.\d+)?)\s*(MiB|GiB)?\s*$/.exec(line);
+    if (m) out.push({ pid: Number(m[1]), usedMib: Number(m[2]) * (m[3] === "GiB" ? 1024 : 1) });
+  }
+  return out;
+}
+function queryComputeApps(env2) {
+  return new Promise((resolve29) => {
+    execFile("nvidia-smi", QUERY_ARGS, { env: env2, timeout: 1e4, maxBuffer: 1 << 20 }, (err, stdout) => {
+      if (err) {
+        const code = err.code;
+        resolve29(code === "ENOENT" ? "no nvidia-smi on PATH" : `nvidia-smi failed: ${String(err.message).split("\n")[0]}`);
+      } else resolve29(parseComputeApps(stdout));
+    });
+  });
+}
+function watchGpu(leader, intervalMs, env2) {
+  let peak;
+  let why;
+  const seen = /* @__PURE__ */ new Map();
+  let inFlight = Promise.resolve();
+  let stopped2 = false;
+  const sample = async () => {
+    const apps = await queryComputeApps(env2);
+    if (typeof apps === "string") {
+      why = apps;
+      return;
+    }
+    const members = new Set(stageMembers(leader) ?? []);
+    const mine = apps.filter((a) => members.has(a.pid));
+    for (const a of mine) if (!seen.has(a.pid)) seen.set(a.pid, procStartTime(a.pid));
+    const sum = mine.reduce((s, a) => s + a.usedMib, 0);
+    if (sum > 0) peak = Math.max(peak ?? 0, sum);
+  };
+  const tick = () => {
+    if (stopped2) return;
+    inFlight = inFlight.then(sample);
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped2 = true;
+      clearInterval(timer);
+      await inFlight;
+      const leftovers = [];
+      if (why === void 0) {
+        const apps = await queryComputeApps(env2);
+        for (const a of typeof apps === "string" ? [] : apps) {
+          if (!seen.has(a.pid) || procStartTime(a.pid) !== seen.get(a.pid)) continue;
+          try {
+            process.kill(a.pid, "SIGKILL");
+          } catch {
+          }
+          leftovers.push(`pid ${a.pid} of the stage still held ${a.usedMib} MiB of GPU memory after it ended: killed`);
+        }
+      }
+      if (peak !== void 0) return { peakMib: peak, leftovers };
+      return { notMeasured: why ?? "nvidia-smi listed none of the stage's processes", leftovers };
+    }
+  };
+}
+function applyGpuMemory(training2, records) {
+  for (const role of ["baseline", "candidate"]) {
+    const run = training2[role];
+    const g = records.find((r) => r.id === `train-${role}`)?.gpuMemory;
+    if (!run || !g) continue;
+    if (g.peakMib !== null) run.gpuMemory = g;
+    else run.gpuMemory ??= g;
+  }
 }
 
 // src/pipeline/stage-exec.ts
+var GPU_SAMPLE_MS = 2e3;
 async function execStage(ctx, s) {
   const { deps } = ctx;
-  const logFile = path14.join(ctx.dir, s.logName);
+  const logFile = path15.join(ctx.dir, s.logName);
   const expanded = expandCommand(s.command, s.placeholders);
   const launch = s.gpus ? await launchEnv(s.id, s.gpus, s.env, deps.env) : void 0;
   if (launch) deps.log.info(`${s.title}: ${describeLaunch(launch.values)}`);
   const extra = { PYTHONUNBUFFERED: "1", ...launch?.vars, ...s.env, ...expanded.env };
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
   const env2 = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
+  const boxed = inContainer(ctx, s, expanded.command, extra, env2);
   const tracker = new LogTracker(s.stepHints);
   const heartbeat = createHeartbeat({ stage: s.id, counts: s.progressCounts, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
   const startedAt = deps.now();
   let running;
+  let ended = false;
   const redact = createRedactor(ctx.secretValues ?? []);
   const onLine = (line) => {
     for (const ev of tracker.feed(line)) {
@@ -26472,9 +28470,10 @@ async function execStage(ctx, s) {
   };
   const timer = setInterval(() => heartbeat.tick(), Math.min(1e3, deps.heartbeatMs));
   try {
-    running = deps.runner.start({
-      id: s.id,
-      command: expanded.command,
+    const started = deps.runner.start({
+      // A container's name rides along in the process registry, for the post step after a KILLed gate.
+      id: boxed ? registryId(s.id, boxed.name) : s.id,
+      command: boxed?.argv ?? expanded.command,
       cwd: ctx.workdir,
       env: env2,
       logFile,
@@ -26484,13 +28483,22 @@ async function execStage(ctx, s) {
       // The console gets lines split from the redacted stream (a secret is never shown in halves).
       ...deps.echo ? { onShownLine: (line) => deps.echo?.(line, s.id) } : {}
     });
+    running = started;
+    if (boxed) {
+      const kill = () => void (ended || killContainer(boxed.name, env2));
+      deps.cancel.onCancel(kill);
+      running = { ...started, abort: (reason) => (kill(), started.abort(reason)) };
+    }
     s.onStart?.(running);
+    const gpu = running.pgid > 0 ? watchGpu(running.pgid, Number(deps.env.ACCURACY_GATE_GPU_SAMPLE_MS) || GPU_SAMPLE_MS, deps.env) : void 0;
     const outcome = await running.done;
+    const gpuUse = await gpu?.stop();
+    for (const l of gpuUse?.leftovers ?? []) deps.log.warn(`${s.title}: ${l}`);
     for (const ev of tracker.flush()) {
       if (ev.kind === "loss") heartbeat.onLoss(ev.point.step, ev.point.loss);
       s.onEvent?.(ev, running);
     }
-    const record2 = {
+    const record3 = {
       id: s.id,
       title: s.title,
       status: outcome.status === "ok" ? "ok" : outcome.status,
@@ -26499,24 +28507,39 @@ async function execStage(ctx, s) {
       signal: outcome.signal,
       startedAt: startedAt.toISOString(),
       seconds: outcome.durationMs / 1e3,
-      log: s.logName
+      log: s.logName,
+      ...running.containment ? { containment: running.containment } : {},
+      ...gpuUse ? { gpuMemory: { peakMib: gpuUse.peakMib ?? null, source: gpuUse.notMeasured ?? GPU_SOURCE } } : {}
     };
     if (outcome.status === "failed" || outcome.status === "timeout") {
       const tail = readLogTail(logFile, void 0, redact);
       if (tail?.length) {
-        record2.tail = tail;
+        record3.tail = tail;
         const cause = classifyCause(tail);
-        if (cause) record2.cause = cause;
+        if (cause) record3.cause = cause;
       }
-      deps.log.error(`${s.title} ${outcome.reason}${record2.cause ? ` — ${record2.cause}` : ""}; log: ${logFile}${tail?.length ? `
+      deps.log.error(`${s.title} ${outcome.reason}${record3.cause ? ` — ${record3.cause}` : ""}; log: ${logFile}${tail?.length ? `
 ${tail.slice(-10).map((l) => `  | ${l}`).join("\n")}` : ""}`);
     }
-    return { outcome, record: record2, logFile };
+    return { outcome, record: record3, logFile };
   } finally {
+    ended = true;
+    if (boxed) await removeContainer(boxed.name, env2);
     clearInterval(timer);
     heartbeat.stop();
     if (launch?.port !== void 0) releasePort(launch.port);
   }
+}
+function inContainer(ctx, s, command2, extra, env2) {
+  const container = ctx.config.container;
+  if (!container) return void 0;
+  const image = expandImage(container.image, ctx.deps.env);
+  const name = containerName(ctx.runId, s.id);
+  const names2 = [...Object.keys(extra), ...s.requiresEnv ?? [], ...container.env].filter((n) => n !== "CUDA_VISIBLE_DEVICES" && n in env2);
+  const paths = [ctx.dir, ctx.model, expandHome(ctx.config.cache.dir), ...Object.values(s.placeholders).filter((v) => typeof v === "string")];
+  const argv = dockerRunArgv({ container, image: "image" in image ? image.image : container.image, name, root: repositoryRoot(ctx.workdir), cwd: ctx.workdir, mounts: mountPaths(paths), gpus: s.gpus, envNames: names2, command: command2 });
+  ctx.deps.log.info(`${s.title}: in container ${name}`);
+  return { argv, name };
 }
 function scopedBase(ctx, own) {
   const base = { ...ctx.deps.env };
@@ -26529,13 +28552,13 @@ function notRun(ctx, id, title, reason) {
 
 // src/pipeline/cache-identity.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync10, lstatSync, readdirSync as readdirSync7, readFileSync as readFileSync6, readlinkSync as readlinkSync2, statSync as statSync7 } from "node:fs";
-import * as path15 from "node:path";
+import { existsSync as existsSync11, lstatSync, readdirSync as readdirSync8, readFileSync as readFileSync7, readlinkSync as readlinkSync2, statSync as statSync7 } from "node:fs";
+import * as path16 from "node:path";
 var MODEL_CONTENT = /\.(json|jsonl|txt|model|yaml|yml)$/i;
 var MAX_HASHED = 64 * 1024 * 1024;
 var SCRIPT_WORD = /[\w.\-/]+\.(?:sh|py|json|yaml|yml)\b/g;
 var SCRIPT_FILE = /\.(?:sh|bash|py|mjs|cjs|js|json|yaml|yml)$/;
-var short = (h) => h.digest("hex").slice(0, 16);
+var short2 = (h) => h.digest("hex").slice(0, 16);
 function statOrThrow(file, what) {
   try {
     return statSync7(file);
@@ -26545,7 +28568,7 @@ function statOrThrow(file, what) {
 }
 function readOrThrow(file) {
   try {
-    return readFileSync6(file);
+    return readFileSync7(file);
   } catch (e) {
     throw new Error(`${file} cannot be read: ${errorMessage(e)}`);
   }
@@ -26556,15 +28579,15 @@ function modelIdentity(dir) {
   const walk = (d, rel) => {
     let names2;
     try {
-      names2 = readdirSync7(d).sort();
+      names2 = readdirSync8(d).sort();
     } catch (e) {
       throw new Error(`the model dir ${d} cannot be listed: ${errorMessage(e)}`);
     }
     for (const name of names2) {
       if (name === ".git" || name === ".cache") continue;
-      const full = path15.join(d, name);
-      const r = path15.join(rel, name);
-      if (!existsSync10(full) && lstatSync(full, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      const full = path16.join(d, name);
+      const r = path16.join(rel, name);
+      if (!existsSync11(full) && lstatSync(full, { throwIfNoEntry: false })?.isSymbolicLink()) {
         h.update(`${r}\0-> ${readlinkSync2(full)}\0`);
         continue;
       }
@@ -26577,7 +28600,7 @@ function modelIdentity(dir) {
     }
   };
   walk(dir, "");
-  return short(h);
+  return short2(h);
 }
 function worldSize(arm2, env2, gpuIds) {
   const visible = arm2.gpus ?? env2.CUDA_VISIBLE_DEVICES;
@@ -26599,44 +28622,44 @@ function existingFile(p) {
 function commandFiles(commands, workdir) {
   const found = /* @__PURE__ */ new Set();
   const add = (word, dir) => {
-    const p = path15.resolve(dir, word);
+    const p = path16.resolve(dir, word);
     if (found.has(p) || !existingFile(p)) return false;
     found.add(p);
     return true;
   };
   const scripts = [];
   for (const c of commands) {
-    for (const w of commandWords(c)) if (SCRIPT_FILE.test(w) && add(w, workdir) && /\.(sh|bash|py)$/.test(w)) scripts.push(path15.resolve(workdir, w));
+    for (const w of commandWords(c)) if (SCRIPT_FILE.test(w) && add(w, workdir) && /\.(sh|bash|py)$/.test(w)) scripts.push(path16.resolve(workdir, w));
   }
   for (const s of scripts) {
     const text = readOrThrow(s).toString("utf8");
-    for (const w of text.match(SCRIPT_WORD) ?? []) add(w, workdir) || add(w, path15.dirname(s));
+    for (const w of text.match(SCRIPT_WORD) ?? []) add(w, workdir) || add(w, path16.dirname(s));
   }
   return [...found].sort();
 }
 function judgeIdentity(mt, workdir, env2) {
   const h = createHash3("sha256");
-  const judgments = path15.resolve(workdir, mt.judgments);
-  const judge = path15.basename(judgments).replace(/_(single|pair)\.jsonl$/, "");
+  const judgments = path16.resolve(workdir, mt.judgments);
+  const judge = path16.basename(judgments).replace(/_(single|pair)\.jsonl$/, "");
   h.update(`judge=${judge}\0`);
-  const bench = path15.dirname(path15.dirname(judgments));
-  const llmJudge = path15.dirname(path15.dirname(bench));
-  const files = [path15.resolve(workdir, mt.questions), path15.join(bench, "reference_answer", `${judge}.jsonl`), path15.join(path15.dirname(bench), "judge_prompts.jsonl")];
-  if (path15.basename(path15.dirname(judgments)) === "model_judgment" && existsSync10(llmJudge)) {
-    for (const name of readdirSync7(llmJudge).sort()) if (name.endsWith(".py")) files.push(path15.join(llmJudge, name));
+  const bench = path16.dirname(path16.dirname(judgments));
+  const llmJudge = path16.dirname(path16.dirname(bench));
+  const files = [path16.resolve(workdir, mt.questions), path16.join(bench, "reference_answer", `${judge}.jsonl`), path16.join(path16.dirname(bench), "judge_prompts.jsonl")];
+  if (path16.basename(path16.dirname(judgments)) === "model_judgment" && existsSync11(llmJudge)) {
+    for (const name of readdirSync8(llmJudge).sort()) if (name.endsWith(".py")) files.push(path16.join(llmJudge, name));
   }
   hashFiles(h, files, workdir);
   for (const name of [.../* @__PURE__ */ new Set([...mt.requiresEnv, ...Object.keys(mt.env)])].sort()) {
     if (/TOKEN|KEY|SECRET|PASS/i.test(name) || !/URL|BASE|ENDPOINT|HOST|MODEL|JUDGE|TENANT|DEPLOY/i.test(name)) continue;
     h.update(`${name}=${mt.env[name] ?? env2[name] ?? "(unset)"}\0`);
   }
-  return short(h);
+  return short2(h);
 }
 function hashFiles(h, files, base) {
   for (const f2 of files) {
-    const rel = base ? path15.relative(base, f2) : f2;
-    h.update(`${base && !rel.startsWith("..") && !path15.isAbsolute(rel) ? rel : f2}\0`);
-    if (!existsSync10(f2)) {
+    const rel = base ? path16.relative(base, f2) : f2;
+    h.update(`${base && !rel.startsWith("..") && !path16.isAbsolute(rel) ? rel : f2}\0`);
+    if (!existsSync11(f2)) {
       h.update("missing\0");
       continue;
     }
@@ -26649,19 +28672,19 @@ function hashFiles(h, files, base) {
 function filesPart(files, base) {
   const h = createHash3("sha256");
   hashFiles(h, files, base);
-  return short(h);
+  return short2(h);
 }
 
 // src/pipeline/preflight.ts
-import { accessSync as accessSync2, constants as constants2, existsSync as existsSync11, readdirSync as readdirSync8, statfsSync, statSync as statSync8 } from "node:fs";
-import { spawnSync } from "node:child_process";
-import * as path17 from "node:path";
+import { accessSync as accessSync3, constants as constants2, existsSync as existsSync12, readdirSync as readdirSync9, statfsSync, statSync as statSync8 } from "node:fs";
+import { spawnSync as spawnSync2 } from "node:child_process";
+import * as path18 from "node:path";
 
 // src/pipeline/gpu-lock.ts
 import { randomBytes } from "node:crypto";
-import { linkSync, lstatSync as lstatSync2, mkdirSync as mkdirSync5, readFileSync as readFileSync7, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync4 } from "node:fs";
+import { linkSync, lstatSync as lstatSync2, mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync4 } from "node:fs";
 import * as os2 from "node:os";
-import * as path16 from "node:path";
+import * as path17 from "node:path";
 function holderDead(h) {
   if (h.host !== os2.hostname()) return false;
   if (h.pid === process.pid) return false;
@@ -26677,7 +28700,7 @@ function holderDead(h) {
 }
 function zombie(pid) {
   try {
-    const stat = readFileSync7(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync8(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
   } catch {
     return true;
@@ -26685,7 +28708,7 @@ function zombie(pid) {
 }
 function readHolder(file) {
   try {
-    const h = JSON.parse(readFileSync7(file, "utf8"));
+    const h = JSON.parse(readFileSync8(file, "utf8"));
     return h && typeof h.pid === "number" && typeof h.token === "string" ? h : void 0;
   } catch {
     return void 0;
@@ -26755,15 +28778,15 @@ async function acquireGpuLock(opts) {
     ...procStartTime(process.pid) !== void 0 ? { pidStart: procStartTime(process.pid) } : {},
     ...opts.what ? { what: opts.what } : {}
   };
-  mkdirSync5(path16.dirname(opts.file), { recursive: true });
+  mkdirSync5(path17.dirname(opts.file), { recursive: true });
   let lastLine = -Infinity;
   let wake;
   opts.cancel?.onCancel(() => wake?.());
-  const sleep2 = (ms) => new Promise((resolve27) => {
-    const timer = setTimeout(resolve27, ms);
+  const sleep3 = (ms) => new Promise((resolve29) => {
+    const timer = setTimeout(resolve29, ms);
     wake = () => {
       clearTimeout(timer);
-      resolve27();
+      resolve29();
     };
   });
   for (; ; ) {
@@ -26796,7 +28819,7 @@ async function acquireGpuLock(opts) {
       lastLine = waited;
       opts.log(`waiting for the GPU lock held by ${describe2(current, opts.file)} (${opts.file}; waited ${Math.round(waited / 1e3)} s)`);
     }
-    await sleep2(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
+    await sleep3(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
   }
 }
 function releaseGpuLock(file, token) {
@@ -26810,7 +28833,7 @@ async function lockGpus(ctx) {
   const none = { ok: true, release: () => {
   } };
   if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
-  const file = path16.resolve(ctx.workdir, expandHome(lock.file));
+  const file = path17.resolve(ctx.workdir, expandHome(lock.file));
   const { log } = ctx.deps;
   let attempt;
   try {
@@ -26905,18 +28928,24 @@ function preflight(input) {
   const usesModel = planned.some((s) => s.id === "train-baseline" || s.id === "train-candidate" || s.id === "eval-original");
   if (usesModel) checkModel(input.model, dedup, warnings);
   checkGpus(input, dedup);
+  if (input.config.container) {
+    const image = expandImage(input.config.container.image, input.env);
+    if ("problem" in image) dedup.push(image.problem);
+    const docker2 = commandProblem2(["docker", "version"], input.workdir, input.env);
+    if (docker2) dedup.push(`container: ${docker2}`);
+  }
   checkJudgments(input, planned, dedup);
   checkDisk(input, planned, warnings);
   warnings.push(...launchWarnings(input.config, planned, input.workdir, input.env));
   if (input.config.lock.enabled && planned.length > 0) {
-    const lock = lockPathProblem(path17.resolve(input.workdir, expandHome(input.config.lock.file)));
+    const lock = lockPathProblem(path18.resolve(input.workdir, expandHome(input.config.lock.file)));
     if (lock) dedup.push(lock);
   }
   return { problems: dedup, warnings };
 }
 function detectGpuIds(env2) {
   if (!onPath("nvidia-smi", env2)) return void 0;
-  const r = spawnSync("nvidia-smi", ["--query-gpu=index", "--format=csv,noheader"], { encoding: "utf8", timeout: 2e4, env: env2 });
+  const r = spawnSync2("nvidia-smi", ["--query-gpu=index", "--format=csv,noheader"], { encoding: "utf8", timeout: 2e4, env: env2 });
   if (r.status !== 0 || typeof r.stdout !== "string") return void 0;
   return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
 }
@@ -26929,7 +28958,7 @@ function checkModel(model, problems, warnings) {
     return;
   }
   if (!isDir3) problems.push(`model: ${model} is not a directory`);
-  else if (!existsSync11(path17.join(model, "config.json"))) {
+  else if (!existsSync12(path18.join(model, "config.json"))) {
     warnings.push(`model: ${model} has no config.json; it does not look like a Hugging Face checkpoint`);
   }
 }
@@ -26948,10 +28977,10 @@ function checkGpus(input, problems) {
 function checkJudgments(input, planned, problems) {
   const mt = input.config.evaluations.mtbench;
   if (!mt?.enabled || !planned.some((s) => s.key === "evaluations.mtbench")) return;
-  const dir = path17.dirname(path17.resolve(input.workdir, mt.judgments));
+  const dir = path18.dirname(path18.resolve(input.workdir, mt.judgments));
   const existing = nearestExisting(dir);
   try {
-    accessSync2(existing, constants2.W_OK);
+    accessSync3(existing, constants2.W_OK);
   } catch {
     problems.push(`evaluations.mtbench.judgments: ${existing === dir ? dir : `${existing} (the nearest existing parent of ${dir})`} is not writable`);
   }
@@ -26976,8 +29005,8 @@ function gib(n) {
 function dirBytes(dir, depth = 2) {
   let total = 0;
   try {
-    for (const e of readdirSync8(dir, { withFileTypes: true })) {
-      const p = path17.join(dir, e.name);
+    for (const e of readdirSync9(dir, { withFileTypes: true })) {
+      const p = path18.join(dir, e.name);
       if (e.isFile()) total += statSync8(p).size;
       else if (e.isDirectory() && depth > 1) total += dirBytes(p, depth - 1);
     }
@@ -26987,7 +29016,7 @@ function dirBytes(dir, depth = 2) {
 }
 function nearestExisting(p) {
   let cur = p;
-  while (!existsSync11(cur) && path17.dirname(cur) !== cur) cur = path17.dirname(cur);
+  while (!existsSync12(cur) && path18.dirname(cur) !== cur) cur = path18.dirname(cur);
   return cur;
 }
 var INTERPRETERS = /* @__PURE__ */ new Set(["bash", "sh", "python", "python3", "torchrun", "node", "accelerate", "deepspeed"]);
@@ -27000,8 +29029,8 @@ function commandProblem2(cmd, workdir, env2) {
   const prog = words[0];
   if (!prog || prog.includes("{") || prog.includes("$") || SHELL_WORDS.has(prog)) return void 0;
   if (prog.includes("/")) {
-    const file = path17.resolve(workdir, prog);
-    if (!existsSync11(file)) return `${prog} not found in ${workdir}`;
+    const file = path18.resolve(workdir, prog);
+    if (!existsSync12(file)) return `${prog} not found in ${workdir}`;
     return void 0;
   }
   if (!onPath(prog, env2)) return `${prog}: command not found on PATH`;
@@ -27009,7 +29038,7 @@ function commandProblem2(cmd, workdir, env2) {
   const script = words.slice(1).find((w) => !w.startsWith("-"));
   if (!script || script.includes("{") || script.includes("$") || !/\.(sh|py|js|mjs)$/.test(script)) return void 0;
   if (words.slice(1, words.indexOf(script)).some((w) => w === "-m" || w === "-c")) return void 0;
-  if (!existsSync11(path17.resolve(workdir, script))) return `${script} not found in ${workdir}`;
+  if (!existsSync12(path18.resolve(workdir, script))) return `${script} not found in ${workdir}`;
   return void 0;
 }
 function firstCommandWords(cmd) {
@@ -27048,12 +29077,12 @@ function firstCommandWords(cmd) {
   return words;
 }
 function onPath(prog, env2) {
-  for (const dir of (env2.PATH ?? "").split(path17.delimiter)) {
+  for (const dir of (env2.PATH ?? "").split(path18.delimiter)) {
     if (!dir) continue;
     try {
-      const p = path17.join(dir, prog);
+      const p = path18.join(dir, prog);
       if (statSync8(p).isFile()) {
-        accessSync2(p, constants2.X_OK);
+        accessSync3(p, constants2.X_OK);
         return true;
       }
     } catch {
@@ -27139,16 +29168,16 @@ import { createHash as createHash4 } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
-  existsSync as existsSync12,
+  existsSync as existsSync13,
   mkdirSync as mkdirSync6,
-  readdirSync as readdirSync9,
-  readFileSync as readFileSync8,
+  readdirSync as readdirSync10,
+  readFileSync as readFileSync9,
   renameSync as renameSync5,
   rmSync as rmSync3,
   statSync as statSync9,
   writeFileSync as writeFileSync5
 } from "node:fs";
-import * as path18 from "node:path";
+import * as path19 from "node:path";
 var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
 var MAX_CACHED_FILE = 64 * 1024 * 1024;
 var KEY_VERSION = 2;
@@ -27159,7 +29188,7 @@ function cacheKey(p) {
     spec: createHash4("sha256").update(JSON.stringify(p.spec)).digest("hex").slice(0, 16),
     model: modelIdentity(p.modelDir),
     fingerprint: createHash4("sha256").update(p.fingerprint).digest("hex").slice(0, 16),
-    files: filesPart([...p.files].sort().map((f2) => path18.resolve(p.cwd, f2)), p.cwd),
+    files: filesPart([...p.files].sort().map((f2) => path19.resolve(p.cwd, f2)), p.cwd),
     ...p.extra
   };
   const key = createHash4("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
@@ -27167,48 +29196,71 @@ function cacheKey(p) {
 }
 function runFingerprint(command2, cwd, env2) {
   if (!command2) return "";
-  return execFileSync("bash", ["-c", command2], { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
+  const c = detectContainment().wrap({ file: "bash", args: ["-c", command2], program: "bash" }, 1e3);
+  return execFileSync(c.file, c.args, { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
 }
 function copySmall(src, dest) {
   const st = statSync9(src);
   if (st.isDirectory()) {
     mkdirSync6(dest, { recursive: true });
-    for (const name of readdirSync9(src)) copySmall(path18.join(src, name), path18.join(dest, name));
+    for (const name of readdirSync10(src)) copySmall(path19.join(src, name), path19.join(dest, name));
   } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
     cpSync(src, dest);
   }
 }
 function createCacheStore(dir) {
-  const root = path18.resolve(expandHome(dir));
+  const root = path19.resolve(expandHome(dir));
   return {
     dir: root,
     get(key) {
-      const entry = path18.join(root, key);
-      const metaFile = path18.join(entry, "meta.json");
-      if (!existsSync12(metaFile)) return void 0;
+      const entry2 = path19.join(root, key);
+      const metaFile = path19.join(entry2, "meta.json");
+      if (!existsSync13(metaFile)) return void 0;
       try {
-        const meta = JSON.parse(readFileSync8(metaFile, "utf8"));
-        return meta.key === key ? { path: entry, meta } : void 0;
+        const meta = JSON.parse(readFileSync9(metaFile, "utf8"));
+        return meta.key === key ? { path: entry2, meta } : void 0;
       } catch {
         return void 0;
       }
     },
     put(meta, files) {
       mkdirSync6(root, { recursive: true });
-      const tmp = path18.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
+      const tmp = path19.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
       try {
         mkdirSync6(tmp);
         for (const [name, src] of Object.entries(files)) {
-          if (existsSync12(src)) copySmall(src, path18.join(tmp, name));
+          if (existsSync13(src)) copySmall(src, path19.join(tmp, name));
         }
-        writeFileSync5(path18.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
+        writeFileSync5(path19.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
 `);
-        const final = path18.join(root, meta.key);
-        if (existsSync12(final)) return false;
+        const final = path19.join(root, meta.key);
+        if (existsSync13(final)) return false;
         renameSync5(tmp, final);
         return true;
       } catch (e) {
-        if (existsSync12(path18.join(root, meta.key))) return false;
+        if (existsSync13(path19.join(root, meta.key))) return false;
+        throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
+      } finally {
+        rmSync3(tmp, { recursive: true, force: true });
+      }
+    },
+    adopt(key, src) {
+      const final = path19.join(root, key);
+      if (existsSync13(final)) return false;
+      try {
+        const meta = JSON.parse(readFileSync9(path19.join(src, "meta.json"), "utf8"));
+        if (meta.key !== key) return false;
+      } catch {
+        return false;
+      }
+      mkdirSync6(root, { recursive: true });
+      const tmp = path19.join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+      try {
+        copySmall(src, tmp);
+        renameSync5(tmp, final);
+        return true;
+      } catch (e) {
+        if (existsSync13(final)) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
         rmSync3(tmp, { recursive: true, force: true });
@@ -27217,18 +29269,50 @@ function createCacheStore(dir) {
   };
 }
 function restoreFromCache(entryPath, name, dest) {
-  const src = path18.join(entryPath, name);
-  if (!existsSync12(src)) return false;
-  mkdirSync6(path18.dirname(dest), { recursive: true });
+  const src = path19.join(entryPath, name);
+  if (!existsSync13(src)) return false;
+  mkdirSync6(path19.dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
   return true;
 }
 
+// src/pipeline/remote-cache.ts
+import { rmSync as rmSync4 } from "node:fs";
+async function pullEntries(store, keys, remote, log) {
+  const got = [];
+  for (const key of keys) {
+    if (store.get(key)) continue;
+    const dir = await remote.restore(key, key);
+    if (!dir) continue;
+    try {
+      if (store.adopt(key, dir)) {
+        got.push(key);
+        log.info(`cache: ${key} restored from ${remote.name}`);
+      } else if (!store.get(key)) {
+        log.warn(`cache: what ${remote.name} returned for ${key} is not that entry; not used`);
+      }
+    } catch (e) {
+      log.warn(`cache: ${key} from ${remote.name} not kept: ${errorMessage(e)}`);
+    } finally {
+      rmSync4(dir, { recursive: true, force: true });
+    }
+  }
+  return got;
+}
+async function pushEntries(store, keys, remote, log) {
+  for (const key of keys) {
+    const entry2 = store.get(key);
+    if (!entry2) continue;
+    if (await remote.save(key, key, entry2.path)) log.info(`cache: ${key} saved to ${remote.name}`);
+  }
+}
+
 // src/pipeline/train-stage.ts
-import { existsSync as existsSync13 } from "node:fs";
-import * as path20 from "node:path";
+import { existsSync as existsSync14 } from "node:fs";
+import * as path21 from "node:path";
 
 // src/pipeline/early-abort.ts
+var EXTREME_FACTOR = 5;
 function createEarlyAbort(opts) {
   if (!(opts.bound > 0)) throw new RangeError(`early abort: bound must be > 0, got ${opts.bound}`);
   if (!(Number.isInteger(opts.consecutive) && opts.consecutive >= 1)) {
@@ -27249,18 +29333,21 @@ function createEarlyAbort(opts) {
   let emaCand;
   let emaBase;
   let far = 0;
+  const skips = new SkipTracker(opts.baseline.length > 0 ? countSkipped(opts.baseline).count : void 0);
   const abort = (step, reason) => decided = { abort: true, step, reason };
   return {
     observe(p) {
       if (decided) return decided;
       if (!Number.isFinite(p.loss)) return abort(p.step, `loss is ${p.loss} at step ${p.step}`);
-      if (p.gradNorm !== void 0 && !Number.isFinite(p.gradNorm)) {
-        return abort(p.step, `grad_norm is ${p.gradNorm} at step ${p.step} (loss logged as ${p.loss})`);
-      }
       if (p.loss === 0 && sawPositive) {
+        if (p.gradNorm !== void 0 && !Number.isFinite(p.gradNorm)) {
+          return abort(p.step, `grad_norm is ${p.gradNorm} at step ${p.step} (loss logged as ${p.loss}: NaN/Inf hidden by logging_nan_inf_filter)`);
+        }
         return abort(p.step, `loss logged as exactly 0 at step ${p.step} after positive losses (NaN/Inf hidden by logging_nan_inf_filter)`);
       }
       if (p.loss > 0) sawPositive = true;
+      const skipped = skips.observe(p);
+      if (skipped) return abort(p.step, `${skipped.reason} at step ${skipped.step}`);
       const base = baseline.get(p.step);
       if (base === void 0 || p.step <= lastCompared) return { abort: false };
       lastCompared = p.step;
@@ -27270,8 +29357,14 @@ function createEarlyAbort(opts) {
       if (p.step <= warmupEnd || !Number.isFinite(opts.bound)) return { abort: false };
       const gap = emaBase === 0 ? emaCand === 0 ? 0 : Infinity : (emaCand - emaBase) / Math.abs(emaBase);
       far = Math.abs(gap) > opts.bound ? far + 1 : 0;
-      if (far < opts.consecutive) return { abort: false };
       const pct3 = (x) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
+      if (Math.abs(gap) > EXTREME_FACTOR * opts.bound) {
+        return abort(
+          p.step,
+          `smoothed loss ${emaCand.toPrecision(4)} vs baseline ${emaBase.toPrecision(4)} at step ${p.step}: gap ${pct3(gap)} beyond ${EXTREME_FACTOR} × ±${(opts.bound * 100).toFixed(1)} % (extreme: stopped at once)`
+        );
+      }
+      if (far < opts.consecutive) return { abort: false };
       return abort(
         p.step,
         `smoothed loss ${emaCand.toPrecision(4)} vs baseline ${emaBase.toPrecision(4)} at step ${p.step}: gap ${pct3(gap)} beyond ±${(opts.bound * 100).toFixed(1)} % for ${far} consecutive logged points`
@@ -27282,7 +29375,7 @@ function createEarlyAbort(opts) {
 
 // src/pipeline/output-freshness.ts
 import { statSync as statSync10 } from "node:fs";
-import * as path19 from "node:path";
+import * as path20 from "node:path";
 function identity(file) {
   try {
     const s = statSync10(file, { bigint: true });
@@ -27294,7 +29387,7 @@ function identity(file) {
 function snapshotOutput(dir, extra = []) {
   const snap = /* @__PURE__ */ new Map();
   for (const name of [...TRAINER_FILES, ...extra]) {
-    const id = identity(path19.join(dir, name));
+    const id = identity(path20.join(dir, name));
     if (id) snap.set(name, id);
   }
   return snap;
@@ -27303,7 +29396,7 @@ function compareOutput(dir, before, extra = []) {
   const fresh = [];
   const stale = [];
   for (const name of [...TRAINER_FILES, ...extra]) {
-    const id = identity(path19.join(dir, name));
+    const id = identity(path20.join(dir, name));
     if (!id) continue;
     (before.get(name) === id ? stale : fresh).push(name);
   }
@@ -27311,14 +29404,14 @@ function compareOutput(dir, before, extra = []) {
 }
 function evalDocsInOutput(template, docsPath, output) {
   if (!template) return [];
-  const rel = path19.relative(output, docsPath(template));
-  return rel && !rel.startsWith("..") && !path19.isAbsolute(rel) ? [rel] : [];
+  const rel = path20.relative(output, docsPath(template));
+  return rel && !rel.startsWith("..") && !path20.isAbsolute(rel) ? [rel] : [];
 }
 
 // src/pipeline/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
-  return path20.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
+  return path21.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
 }
 function baselineRun(ctx) {
   const dir = ctx.outputs.baseline;
@@ -27359,7 +29452,7 @@ async function trainArm(ctx, role) {
   const extra = evalLoss.enabled ? evalDocsInOutput(evalLoss.documents, (t) => armPath(t, { arm: role, slug: arm2.slug, output, result_dir: ctx.dir }), output) : [];
   const before = snapshotOutput(output, extra);
   if (before.size > 0) ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(", ")} from before this run; only what this run writes is read`);
-  ctx.trainLogs[role] = path20.join(ctx.dir, trainLogName(arm2));
+  ctx.trainLogs[role] = path21.join(ctx.dir, trainLogName(arm2));
   const quickAt = role === "candidate" && ctx.quick ? quickSteps(ctx) : void 0;
   if (role === "candidate" && ctx.quick && quickAt === void 0) {
     record(ctx, notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"));
@@ -27429,10 +29522,10 @@ async function trainArm(ctx, role) {
   const { fresh, stale } = compareOutput(output, before, extra);
   if (stale.length) (ctx.staleOutputs ??= {})[role] = stale;
   const trainer = (names2) => names2.filter((n) => TRAINER_FILES.includes(n));
-  const wroteNothing = existsSync13(output) && trainer(fresh).length === 0 && trainer(stale).length > 0;
+  const wroteNothing = existsSync14(output) && trainer(fresh).length === 0 && trainer(stale).length > 0;
   record(ctx, outcome.status === "ok" && wroteNothing ? { ...rec, status: "failed", reason: "exited 0 but wrote no output (only files from before this run)" } : rec);
-  ctx.trained[role] = outcome.status === "ok" && existsSync13(output) && !wroteNothing;
-  if (outcome.status === "ok" && !existsSync13(output)) {
+  ctx.trained[role] = outcome.status === "ok" && existsSync14(output) && !wroteNothing;
+  if (outcome.status === "ok" && !existsSync14(output)) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status === "ok" && wroteNothing) {
     ctx.problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(", ")}, unchanged while it ran)` });
@@ -27466,7 +29559,7 @@ function cacheKeys(ctx) {
   const original = cacheKey({ ...common, kind: "original", spec: { eval: evalSpec }, extra: { scripts: filesPart(commandFiles(mt ? [mt.run] : [], ctx.workdir), ctx.workdir), judge } });
   return { baseline: baseline.key, original: original.key, parts: { baseline: baseline.parts, original: original.parts } };
 }
-function restoreBaseline(ctx, _allowWrite) {
+async function restoreBaseline(ctx, remote) {
   const { config } = ctx;
   const use = { hit: false, evaluated: [] };
   if (!config.cache.enabled) return use;
@@ -27482,11 +29575,15 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   const store = use.store;
   const mt = config.evaluations.mtbench;
+  if (remote) {
+    const keys = [...ctx.stages.includes("train-baseline") ? [use.key] : [], ...mt?.targets.includes("original") && ctx.stages.includes("eval-original") ? [use.originalKey] : []];
+    await pullEntries(store, keys, remote, ctx.deps.log);
+  }
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync14(path21.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync15(path22.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
-    const log = path21.join(ctx.dir, trainLogName(config.arms.baseline));
+    const log = path22.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
     restoreFromCache(b.path, "training.log", log);
     ctx.outputs.baseline = output;
@@ -27494,10 +29591,10 @@ function restoreBaseline(ctx, _allowWrite) {
     ctx.trained.baseline = true;
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ""})`;
-    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path21.basename(log) });
+    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path22.basename(log) });
     ctx.cacheHits.push("train-baseline");
     if (wantBaselineEval) {
-      restoreRows(ctx, "baseline", path21.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
+      restoreRows(ctx, "baseline", path22.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
       record(ctx, { id: "eval-baseline", title: stageTitle(evalStage("baseline"), config.arms), status: "cached", reason: why });
       use.evaluated.push("baseline");
       ctx.cacheHits.push("eval-baseline");
@@ -27505,8 +29602,8 @@ function restoreBaseline(ctx, _allowWrite) {
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync14(path21.join(o.path, "mtbench-original.jsonl"))) {
-      restoreRows(ctx, "original", path21.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
+    if (o && existsSync15(path22.join(o.path, "mtbench-original.jsonl"))) {
+      restoreRows(ctx, "original", path22.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
       use.evaluated.push("original");
       ctx.cacheHits.push("eval-original");
@@ -27515,13 +29612,14 @@ function restoreBaseline(ctx, _allowWrite) {
   return use;
 }
 function restoreRows(ctx, role, file, modelId) {
-  ctx.judgmentLines[role] = readFileSync9(file, "utf8").split("\n").filter((l) => l.trim() !== "");
+  ctx.judgmentLines[role] = readFileSync10(file, "utf8").split("\n").filter((l) => l.trim() !== "");
   ctx.modelIds[role] = modelId;
 }
 function saveBaseline(ctx, result3, use) {
-  if (!use.store || !use.key) return;
+  const kept = [];
+  if (!use.store || !use.key) return kept;
   const byCandidate = verdictFixed(ctx) !== void 0 && (result3.training.baseline?.curve.every((p) => Number.isFinite(p.loss)) ?? false);
-  if ((result3.verdict === "fail" || result3.verdict === "invalid") && !byCandidate) return;
+  if ((result3.verdict === "fail" || result3.verdict === "invalid") && !byCandidate) return kept;
   const commit = ctx.deps.env.GITHUB_SHA;
   const createdAt = ctx.deps.now().toISOString();
   const write = (key, files, data, what) => {
@@ -27529,16 +29627,17 @@ function saveBaseline(ctx, result3, use) {
     try {
       const wrote = use.store.put({ key, parts, createdAt, commit, data }, files);
       ctx.deps.log.info(wrote ? `cache: stored ${what} as ${key}` : `cache: ${key} already stored by another run`);
+      if (wrote) kept.push(key);
     } catch (e) {
       ctx.deps.log.warn(`cache: could not store ${what}: ${errorMessage(e)}`);
     }
   };
   const mt = ctx.config.evaluations.mtbench;
-  const tmp = mkdtempSync(path21.join(os3.tmpdir(), "accuracy-gate-cache-"));
+  const tmp = mkdtempSync(path22.join(os3.tmpdir(), "accuracy-gate-cache-"));
   const tmpRows = (role) => {
     const lines = ctx.judgmentLines[role];
     if (!lines) return void 0;
-    const file = path21.join(tmp, `${role}.jsonl`);
+    const file = path22.join(tmp, `${role}.jsonl`);
     writeFileSync6(file, `${lines.join("\n")}
 `);
     return file;
@@ -27559,18 +29658,19 @@ function saveBaseline(ctx, result3, use) {
     const origRows = ctx.records.some((r) => r.id === "eval-original" && r.status === "ok") ? tmpRows("original") : void 0;
     if (origRows && use.originalKey) write(use.originalKey, { "mtbench-original.jsonl": origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
   } finally {
-    rmSync4(tmp, { recursive: true, force: true });
+    rmSync5(tmp, { recursive: true, force: true });
   }
+  return kept;
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync15, readdirSync as readdirSync10, readFileSync as readFileSync10, statSync as statSync11 } from "node:fs";
-import * as path22 from "node:path";
+import { existsSync as existsSync16, readdirSync as readdirSync11, readFileSync as readFileSync11, statSync as statSync11 } from "node:fs";
+import * as path23 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx, startedAt, finished) {
   const inside = (p) => {
-    const rel = path22.relative(ctx.dir, p);
-    return rel && !rel.startsWith("..") && !path22.isAbsolute(rel) ? rel : path22.resolve(p);
+    const rel = path23.relative(ctx.dir, p);
+    return rel && !rel.startsWith("..") && !path23.isAbsolute(rel) ? rel : path23.resolve(p);
   };
   const m = {
     runId: ctx.runId,
@@ -27598,28 +29698,28 @@ function writeRunManifest(ctx, startedAt, finished) {
     if (id && lines && !ctx.fromRun[`${role}-eval`]) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileAtomic(path22.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileAtomic(path23.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
 }
 function readManifests(root, skip) {
-  if (!existsSync15(root)) return [];
+  if (!existsSync16(root)) return [];
   const order = readRunOrder(root);
   const out = [];
-  for (const name of readdirSync10(root)) {
-    const dir = path22.join(root, name);
-    const file = path22.join(dir, MANIFEST);
+  for (const name of readdirSync11(root)) {
+    const dir = path23.join(root, name);
+    const file = path23.join(dir, MANIFEST);
     if (dir === skip || name === RUN_ORDER_DIR) continue;
     const seq = order.get(name);
     const at = seq !== void 0 ? { seq } : {};
-    if (!existsSync15(file)) {
+    if (!existsSync16(file)) {
       if (seq !== void 0 && isDir2(dir)) out.push({ dir, ...at, unreadable: "it has none: a full disk, or the run was killed as it started", missing: true, time: 0 });
       continue;
     }
     const mtime = statSync11(file).mtimeMs;
     try {
-      const m = JSON.parse(readFileSync10(file, "utf8"));
+      const m = JSON.parse(readFileSync11(file, "utf8"));
       if (!m || typeof m.runId !== "string" || !Array.isArray(m.stages)) throw new Error("not a run.json of accuracy-gate");
       const t = Date.parse(m.startedAt ?? m.finishedAt ?? "");
       out.push({ dir, ...at, m, time: Number.isFinite(t) ? t : mtime });
@@ -27650,10 +29750,10 @@ function findEarlierOutputs(ctx, root, needsArm) {
     if (torn) {
       if (saidTorn.has(torn.dir)) return void 0;
       saidTorn.add(torn.dir);
-      const run = path22.basename(torn.dir);
+      const run = path23.basename(torn.dir);
       ctx.problems.push({
-        source: path22.join(torn.dir, MANIFEST),
-        message: "missing" in torn && torn.missing ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}` : `run.json of run ${path22.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
+        source: path23.join(torn.dir, MANIFEST),
+        message: "missing" in torn && torn.missing ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}` : `run.json of run ${path23.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
       });
       return void 0;
     }
@@ -27676,8 +29776,8 @@ function findEarlierOutputs(ctx, root, needsArm) {
       continue;
     }
     trainedAt[role] = hit.rank;
-    ctx.outputs[role] = path22.resolve(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path22.resolve(hit.dir, a.log);
+    ctx.outputs[role] = path23.resolve(hit.dir, a.output);
+    if (a.log) ctx.trainLogs[role] = path23.resolve(hit.dir, a.log);
     if (Array.isArray(a.stale) && a.stale.length) (ctx.staleOutputs ??= {})[role] = a.stale.filter((n) => typeof n === "string");
     ctx.trained[role] = true;
     adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached2})`);
@@ -27716,20 +29816,20 @@ function adopt(ctx, what) {
 }
 
 // src/pipeline/progress.ts
-import { existsSync as existsSync16, readdirSync as readdirSync11, readFileSync as readFileSync11 } from "node:fs";
-import * as path23 from "node:path";
+import { existsSync as existsSync17, readdirSync as readdirSync12, readFileSync as readFileSync12 } from "node:fs";
+import * as path24 from "node:path";
 function lastRunTimes(root, current) {
   let names2;
   try {
-    names2 = readdirSync11(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path23.basename(current)).sort().reverse();
+    names2 = readdirSync12(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path24.basename(current)).sort().reverse();
   } catch {
     return void 0;
   }
   for (const name of names2) {
-    const file = path23.join(root, name, "summary.json");
-    if (!existsSync16(file)) continue;
+    const file = path24.join(root, name, "summary.json");
+    if (!existsSync17(file)) continue;
     try {
-      const summary = JSON.parse(readFileSync11(file, "utf8"));
+      const summary = JSON.parse(readFileSync12(file, "utf8"));
       const seconds2 = /* @__PURE__ */ new Map();
       for (const s of summary.stages ?? []) {
         if (s.title && s.status === "ok" && typeof s.seconds === "number") seconds2.set(s.title, s.seconds);
@@ -27762,8 +29862,8 @@ function progressLog(log, plan, times) {
 }
 
 // src/history/history.ts
-import { existsSync as existsSync17, mkdirSync as mkdirSync7, readFileSync as readFileSync12 } from "node:fs";
-import * as path24 from "node:path";
+import { existsSync as existsSync18, mkdirSync as mkdirSync7, readFileSync as readFileSync13 } from "node:fs";
+import * as path25 from "node:path";
 function historyEntry(r, provenance, date) {
   const arm2 = (role) => {
     const t = r.training[role];
@@ -27794,9 +29894,9 @@ function historyEntry(r, provenance, date) {
   };
 }
 function readHistory(file) {
-  if (!existsSync17(file)) return [];
+  if (!existsSync18(file)) return [];
   const out = [];
-  for (const line of readFileSync12(file, "utf8").split("\n")) {
+  for (const line of readFileSync13(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
     try {
       const e = JSON.parse(line);
@@ -27806,9 +29906,9 @@ function readHistory(file) {
   }
   return out;
 }
-function appendHistory(file, entry, keep = 365) {
-  mkdirSync7(path24.dirname(file), { recursive: true });
-  appendLine(file, JSON.stringify(entry));
+function appendHistory(file, entry2, keep = 365) {
+  mkdirSync7(path25.dirname(file), { recursive: true });
+  appendLine(file, JSON.stringify(entry2));
   const all = readHistory(file);
   if (all.length <= keep) return;
   writeFileAtomic(file, all.slice(-keep).map((e) => JSON.stringify(e)).join("\n") + "\n");
@@ -27852,13 +29952,13 @@ function baselineDriftCheck(history, r, bound, window = 14) {
 }
 
 // src/pipeline/check-run.ts
-import { existsSync as existsSync18 } from "node:fs";
-import * as path25 from "node:path";
+import { existsSync as existsSync19 } from "node:fs";
+import * as path26 from "node:path";
 function runPaths(opts, deps) {
   const workdir = resolveWorkdir(opts, deps);
   const args = opts.argsDir ?? opts.baseDir;
-  const root = opts.resultRoot ? path25.resolve(args, opts.resultRoot) : path25.resolve(workdir, opts.config.resultDir);
-  const model = opts.modelDir ? path25.resolve(args, opts.modelDir) : path25.resolve(workdir, opts.config.model);
+  const root = opts.resultRoot ? path26.resolve(args, opts.resultRoot) : path26.resolve(workdir, opts.config.resultDir);
+  const model = opts.modelDir ? path26.resolve(args, opts.modelDir) : path26.resolve(workdir, opts.config.model);
   return { workdir, root, model };
 }
 function preflightOf(opts, deps, paths) {
@@ -27868,7 +29968,9 @@ function preflightOf(opts, deps, paths) {
 }
 function checkRun(opts, deps, paths = runPaths(opts, deps)) {
   const report = preflightOf(opts, deps, paths);
-  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: cacheLookup(opts, deps, paths, report) }) };
+  const c = detectContainment(deps.env);
+  const containment = `${c.kind} (${describeContainment(c.kind)})${c.note ? `; not stronger because ${c.note}` : ""}`;
+  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: cacheLookup(opts, deps, paths, report), containment }) };
 }
 function refuseUnfit(opts, deps, paths) {
   const report = preflightOf(opts, deps, paths);
@@ -27876,7 +29978,7 @@ function refuseUnfit(opts, deps, paths) {
   if (report.problems.length) throw new PreflightError(report.problems);
 }
 function resolveWorkdir(opts, deps) {
-  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path25.resolve(opts.baseDir, opts.config.workdir);
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path26.resolve(opts.baseDir, opts.config.workdir);
   const found = locateBuiltinWorkdir(opts.baseDir);
   if ("error" in found) throw new UsageError(found.error);
   deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
@@ -27894,8 +29996,8 @@ function cacheLookup(opts, deps, paths, report) {
     if (baseline) hits.push("train-baseline", "eval-baseline");
     if (original) hits.push("eval-original");
     const floor = config.checks.mtbench.floor;
-    for (const [role, entry] of [["baseline", baseline], ["original", original]]) {
-      const note2 = entry && cachedScoreAtFloor(entry.path, entry.meta.data.modelId, role, floor);
+    for (const [role, entry2] of [["baseline", baseline], ["original", original]]) {
+      const note2 = entry2 && cachedScoreAtFloor(entry2.path, entry2.meta.data.modelId, role, floor);
       if (note2) report.warnings.push(note2);
     }
     return hits;
@@ -27905,8 +30007,8 @@ function cacheLookup(opts, deps, paths, report) {
   }
 }
 function cachedScoreAtFloor(entryPath, modelId, role, floor) {
-  const file = path25.join(entryPath, `mtbench-${role}.jsonl`);
-  if (typeof modelId !== "string" || !existsSync18(file)) return void 0;
+  const file = path26.join(entryPath, `mtbench-${role}.jsonl`);
+  if (typeof modelId !== "string" || !existsSync19(file)) return void 0;
   try {
     const avg = scoreModel(readJudgmentsFile(file), modelId, void 0, file).average;
     if (avg === null || avg >= floor) return void 0;
@@ -27918,10 +30020,10 @@ function cachedScoreAtFloor(entryPath, modelId, role, floor) {
 }
 
 // src/pipeline/eval-stage.ts
-import * as path26 from "node:path";
+import * as path27 from "node:path";
 function modelIdFor(template, ctx, role) {
   const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
-  const slug = arm2?.slug ?? path26.basename(ctx.model);
+  const slug = arm2?.slug ?? path27.basename(ctx.model);
   return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
 }
 async function evaluate(ctx, role) {
@@ -27940,7 +30042,7 @@ async function evaluate(ctx, role) {
     return;
   }
   const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
-  const judgments = path26.resolve(ctx.workdir, mt.judgments);
+  const judgments = path27.resolve(ctx.workdir, mt.judgments);
   let offset;
   try {
     offset = fileSize(judgments);
@@ -28187,6 +30289,325 @@ async function parallelStages(ctx, trainRoles, evalTargets, cache) {
   ctx.parallelNotes = overlaps;
 }
 
+// src/pipeline/compare-stage.ts
+import { existsSync as existsSync20 } from "node:fs";
+import * as path28 from "node:path";
+function compareStage(ctx) {
+  const inputs = loadInputs(engineSource(ctx));
+  applyGpuMemory(inputs.training, ctx.records);
+  if (ctx.quick) return quickCompare(ctx, inputs.training);
+  return decide(inputs, ctx.config.checks, ctx.records);
+}
+function engineSource(ctx) {
+  const training2 = {};
+  for (const role of ["baseline", "candidate"]) {
+    const out = ctx.outputs[role];
+    if (!out && ctx.fromRun[role]) continue;
+    if (!out) {
+      ctx.problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
+      continue;
+    }
+    const failed2 = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
+    if (failed2 && !existsSync20(out)) continue;
+    const partial = role === "candidate" && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0);
+    const log = ctx.trainLogs[role];
+    const stale = ctx.staleOutputs?.[role];
+    training2[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...log ? { log } : {}, ...partial ? { partial } : {}, ...stale?.length ? { stale } : {} };
+  }
+  const mt = ctx.config.evaluations.mtbench;
+  const mtbench3 = mt && !ctx.quick ? mtbenchSource(ctx, mt) : void 0;
+  return {
+    labels: labelsOf(ctx.config),
+    training: training2,
+    ...mtbench3 ? { mtbench: mtbench3 } : {},
+    ...ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...ctx.staleOutputs ? { stale: ctx.staleOutputs } : {} } },
+    problems: ctx.problems,
+    ...ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}
+  };
+}
+function mtbenchSource(ctx, mt) {
+  const qfile = path28.resolve(ctx.workdir, mt.questions);
+  const ids = {};
+  for (const role of mt.targets) {
+    const id = ctx.modelIds[role];
+    if (!id || !ctx.judgmentLines[role]) continue;
+    const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
+    ids[role] = { id, idPick: mt.modelId === "auto" ? { how: "picked", rule } : { how: "given" } };
+  }
+  return { ...existsSync20(qfile) ? { questions: qfile } : {}, judgments: { lines: ctx.judgmentLines, ids } };
+}
+function quickCompare(ctx, training2) {
+  const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
+  const tier = { steps: steps ?? 0, totalSteps: totalSteps(training2.baseline), notRun: QUICK_NOT_RUN };
+  if (steps === void 0) {
+    ctx.problems.push({ source: "quick tier", message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
+  }
+  const result3 = decide(
+    { labels: labelsOf(ctx.config), training: quickTraining(training2, steps ?? 0), mtbench: {}, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
+    quickPolicy(ctx.config.checks),
+    ctx.records
+  );
+  return markQuick(result3, tier);
+}
+function labelsOf(config) {
+  return { baseline: config.arms.baseline.label, candidate: config.arms.candidate.label };
+}
+function partialResult(ctx) {
+  const bad = ctx.records.filter((r) => r.status !== "ok" && r.status !== "cached" && r.status !== "skipped");
+  const verdict = bad.length || ctx.problems.length ? "invalid" : "ungated";
+  const done = ctx.records.map((r) => r.id).join(", ") || "none";
+  return {
+    verdict,
+    headline: verdict === "ungated" ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}` : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join("; ") || ctx.problems[0]?.message}`,
+    checks: [],
+    labels: labelsOf(ctx.config),
+    training: {},
+    mtbench: {},
+    problems: ctx.problems,
+    stages: ctx.records,
+    earlyAbort: ctx.earlyAbort
+  };
+}
+
+// src/pipeline/quick-baseline.ts
+function baselineEta(ctx, times) {
+  const secs = times?.seconds.get(stageTitle(trainStage("baseline"), ctx.config.arms));
+  return secs === void 0 ? "time unknown (no earlier run on this runner says how long it takes)" : `~${Math.max(1, Math.round(secs / 60))} min (as long as it took in run ${times.runId})`;
+}
+function quickBaselineCheck(ctx, baselineCached, times) {
+  if (!ctx.quick || baselineCached || !ctx.stages.includes("train-baseline")) return true;
+  const what = ctx.config.cache.enabled ? "no baseline for this key" : "no baseline cache (cache.enabled is false)";
+  const eta = baselineEta(ctx, times);
+  if (ctx.config.quick.requireBaseline) {
+    const message = `${what}: quick.require-baseline is set, so the quick tier does not train the full baseline (${eta}); nothing was trained. A run on the default branch (push, schedule or workflow_dispatch) stores the baseline for the next one.`;
+    ctx.problems.push({ source: "quick tier", message });
+    ctx.deps.log.error(message);
+    return false;
+  }
+  ctx.deps.log.warn(`${what}: the quick tier trains the full baseline first, ${eta}`);
+  return true;
+}
+
+// src/pipeline/probe-stage.ts
+import { existsSync as existsSync21, mkdirSync as mkdirSync8, readFileSync as readFileSync14, rmSync as rmSync6, statSync as statSync12 } from "node:fs";
+import * as path29 from "node:path";
+import { fileURLToPath } from "node:url";
+
+// src/readers/probe.ts
+var PROBE_FORMAT = "accuracy-gate-probe";
+var PROBE_VERSION = 1;
+var MAX_PROBE_BYTES = 256 * 1024 * 1024;
+function probeTooLarge(bytes, file) {
+  return bytes > MAX_PROBE_BYTES ? `${file}: ${bytes} bytes, more than a probe file can be (${MAX_PROBE_BYTES}); not read` : void 0;
+}
+function numberArray(obj, key, where, integers) {
+  const value2 = obj[key];
+  if (!Array.isArray(value2)) throw new ParseError(`"${key}" should be an array of numbers, got ${describeValue(value2)}`, where.file, where.line, key);
+  for (const [i, x] of value2.entries()) {
+    if (typeof x !== "number" || integers && (!Number.isInteger(x) || x < 0)) {
+      throw new ParseError(`"${key}[${i}]" should be ${integers ? "a whole number >= 0" : "a number"}, got ${describeValue(x)}`, where.file, where.line, key);
+    }
+  }
+  return value2;
+}
+function optionalText(obj, key) {
+  return typeof obj[key] === "string" ? obj[key] : void 0;
+}
+function header2(obj, where) {
+  if (obj.kind !== "header" || obj.format !== PROBE_FORMAT) {
+    throw new ParseError(`not a probe file: the first line should be {"kind": "header", "format": "${PROBE_FORMAT}", ...}`, where.file, where.line);
+  }
+  const version = requiredInteger(obj, "version", where);
+  if (version !== PROBE_VERSION) throw new ParseError(`probe file version ${version}; this gate reads version ${PROBE_VERSION}`, where.file, where.line, "version");
+  const mode = requiredString(obj, "mode", where);
+  if (mode !== "run" && mode !== "reference") throw new ParseError(`"mode" should be "run" or "reference", got ${JSON.stringify(mode)}`, where.file, where.line, "mode");
+  const reference = optionalText(obj, "reference");
+  if (mode === "reference" && reference !== "fp64" && reference !== "fp32") {
+    throw new ParseError(`a reference run's "reference" should be "fp64" or "fp32", got ${describeValue(obj.reference)}`, where.file, where.line, "reference");
+  }
+  const steps = requiredInteger(obj, "steps", where);
+  if (steps < 1) throw new ParseError(`"steps" should be >= 1, got ${steps}`, where.file, where.line, "steps");
+  return {
+    file: where.file,
+    mode,
+    ...reference ? { reference } : {},
+    ...optionalText(obj, "param_dtype") ? { paramDtype: optionalText(obj, "param_dtype") } : {},
+    ...optionalText(obj, "device") ? { device: optionalText(obj, "device") } : {},
+    ...optionalText(obj, "torch") ? { torch: optionalText(obj, "torch") } : {},
+    steps
+  };
+}
+function record2(obj, kind, step, where) {
+  const got = requiredInteger(obj, "step", where);
+  if (got !== step) throw new ParseError(`"step" ${got} inside the records of step ${step} (each step starts with its "batch" line)`, where.file, where.line, "step");
+  const index2 = numberArray(obj, "index", where, true);
+  const sample = numberArray(obj, "sample", where, false);
+  if (index2.length !== sample.length) throw new ParseError(`"index" has ${index2.length} entries but "sample" ${sample.length}`, where.file, where.line, "sample");
+  const shape = numberArray(obj, "shape", where, true);
+  const r = {
+    kind,
+    step,
+    order: requiredInteger(obj, "order", where),
+    name: requiredString(obj, "name", where),
+    shape,
+    dtype: requiredString(obj, "dtype", where),
+    norm: requiredNumber(obj, "norm", where),
+    absmax: requiredNumber(obj, "absmax", where),
+    nonfinite: requiredInteger(obj, "nonfinite", where),
+    index: index2,
+    sample,
+    line: where.line ?? 0
+  };
+  if (kind === "forward") {
+    r.call = requiredInteger(obj, "call", where);
+    r.output = requiredString(obj, "output", where);
+  }
+  return r;
+}
+function parseProbeFile(text, file) {
+  let head;
+  const batches = [];
+  const records = [];
+  let ended;
+  forEachJsonlLine(text, (line, lineNo, isLast) => {
+    const where = { file, line: lineNo };
+    const obj = expectObject(parseJsonLine(line, lineNo, isLast, file), where, "each line");
+    if (!head) {
+      head = header2(obj, where);
+      return;
+    }
+    if (ended !== void 0) throw new ParseError('a line after the "end" line', file, lineNo);
+    const kind = obj.kind;
+    if (kind === "batch") {
+      const step = requiredInteger(obj, "step", where);
+      if (step !== batches.length) throw new ParseError(`"batch" of step ${step} where step ${batches.length} was expected`, file, lineNo, "step");
+      const hash = requiredString(obj, "hash", where);
+      batches.push(hash);
+    } else if (kind === "forward" || kind === "grad") {
+      if (!batches.length) throw new ParseError(`a "${kind}" record before the first "batch" line`, file, lineNo);
+      records.push(record2(obj, kind, batches.length - 1, where));
+    } else if (kind === "end") {
+      ended = requiredInteger(obj, "steps", where);
+    } else {
+      throw new ParseError(`unknown record kind ${describeValue(kind)} (expected batch, forward, grad or end)`, file, lineNo, "kind");
+    }
+  });
+  if (!head) throw new ParseError("empty probe file (the run wrote no header)", file);
+  const complete2 = ended !== void 0 && ended >= head.steps && batches.length >= head.steps;
+  return { ...head, recorded: batches.length, batches, records, complete: complete2 };
+}
+
+// src/pipeline/probe-stage.ts
+var PROBE_DIR = "probe";
+var PROBE_JSON = "probe.json";
+var PROBE_ROLES = ["baseline", "candidate", "reference"];
+function probeHelperDir() {
+  let dir = path29.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync21(path29.join(dir, "python", "accuracy_gate_probe", "__init__.py"))) return path29.join(dir, "python");
+    dir = path29.dirname(dir);
+  }
+  return void 0;
+}
+function probeEnv(file, role, settings, helperDir, pythonPath) {
+  return {
+    ACCURACY_GATE_PROBE: file,
+    ACCURACY_GATE_PROBE_STEPS: String(settings.steps),
+    ACCURACY_GATE_PROBE_SAMPLES: String(settings.samples),
+    ACCURACY_GATE_PROBE_EXIT: "1",
+    ...role === "reference" ? { ACCURACY_GATE_PROBE_REFERENCE: settings.reference } : {},
+    // First on the path: Python imports the first sitecustomize it finds; ours runs the one it shadows.
+    PYTHONPATH: pythonPath ? `${helperDir}${path29.delimiter}${pythonPath}` : helperDir
+  };
+}
+var armOf = (role) => role === "candidate" ? "candidate" : "baseline";
+function invalidReport(files, why) {
+  return { verdict: "invalid", headline: why, top: [], forward: { checked: 0, flagged: 0 }, grad: { checked: 0, flagged: 0 }, rule: { multiplier: 0, floor: 0, precision: "unknown" }, unmatched: [], files, notes: [] };
+}
+async function probeStages(ctx) {
+  const settings = probeConfig(ctx.config);
+  const dir = path29.join(ctx.dir, PROBE_DIR);
+  mkdirSync8(dir, { recursive: true });
+  const fileOf = (role) => path29.join(dir, `${role}.probe.jsonl`);
+  const files = { baseline: fileOf("baseline"), candidate: fileOf("candidate"), reference: fileOf("reference") };
+  const rel = (f2) => path29.relative(ctx.dir, f2);
+  const shown = { baseline: rel(files.baseline), candidate: rel(files.candidate), reference: rel(files.reference) };
+  const helper = probeHelperDir();
+  if (!helper) return invalidReport(shown, "probe not run: the probe helper (python/accuracy_gate_probe) is missing from this installation");
+  const runs = {};
+  for (const role of PROBE_ROLES) {
+    const arm2 = ctx.config.arms[armOf(role)];
+    const title = `Probe ${arm2.label} (${role === "reference" ? `baseline in ${settings.reference}, the reference` : role})`;
+    if (ctx.deps.cancel.cancelled) return invalidReport(shown, `probe not finished: cancelled before the ${role} run`);
+    rmSync6(files[role], { force: true });
+    const output = path29.join(dir, `${role}_ckpt`);
+    const logName = path29.join(PROBE_DIR, `${role}_probe.log`);
+    const pythonPath = arm2.env.PYTHONPATH ?? ctx.deps.env.PYTHONPATH;
+    const { record: rec } = await ctx.deps.log.group(
+      title,
+      () => execStage(ctx, {
+        id: trainStage(armOf(role)),
+        title,
+        command: arm2.train,
+        placeholders: { model: ctx.model, output, checkpoint: output, model_id: "", arm: armOf(role), result_dir: ctx.dir, quick_steps: String(settings.steps) },
+        env: { ...arm2.env, ...probeEnv(files[role], role, settings, helper, pythonPath) },
+        gpus: arm2.gpus,
+        timeoutMinutes: settings.timeoutMinutes,
+        logName
+      })
+    );
+    record(ctx, { ...rec, id: `probe-${role}` });
+    const log = `its log: ${logName}`;
+    if (rec.status !== "ok") return invalidReport(shown, `probe not finished: the ${role} run ${rec.reason ?? rec.status}${rec.cause ? ` (${rec.cause})` : ""}; ${log}`);
+    if (!existsSync21(files[role])) {
+      return invalidReport(shown, `probe not finished: the ${role} run wrote no probe file ${shown[role]} (does the script build an HF Trainer, or call accuracy_gate_probe.attach(model)? is PYTHONPATH kept?); ${log}`);
+    }
+    const tooLarge = probeTooLarge(statSync12(files[role]).size, shown[role]);
+    if (tooLarge) return invalidReport(shown, `probe not finished: the ${role}'s probe file is unusable: ${tooLarge}`);
+    try {
+      runs[role] = parseProbeFile(readFileSync14(files[role], "utf8"), shown[role]);
+    } catch (e) {
+      const where = e instanceof ParseError && e.line ? `${e.file}:${e.line}` : shown[role];
+      return invalidReport(shown, `probe not finished: the ${role}'s probe file is unreadable: ${where}: ${errorMessage(e)}`);
+    }
+  }
+  const report = judgeProbe({ baseline: runs.baseline, candidate: runs.candidate, reference: runs.reference }, probeRule(settings));
+  writeProbeJson(dir, report, ctx);
+  ctx.deps.log.info(createRedactor(ctx.secretValues ?? [])(`probe: ${report.headline}`));
+  return report;
+}
+function writeProbeJson(dir, report, ctx) {
+  try {
+    writeFileAtomic(path29.join(dir, PROBE_JSON), `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
+`);
+  } catch (e) {
+    ctx.deps.log.warn(`probe: ${path29.join(dir, PROBE_JSON)} not written: ${errorMessage(e)}`);
+  }
+}
+async function runDiagnosis(ctx, result3, always) {
+  const wanted = always || ctx.config.diagnose === "probe" && result3.verdict === "fail" && !ctx.quick;
+  if (!wanted || ctx.deps.cancel.cancelled) return;
+  if (!always && !ctx.stages.includes("train-candidate")) {
+    ctx.deps.log.info("diagnose: probe skipped: this run trained no candidate (split stages); run `accuracy-gate probe` on the GPU runner");
+    return;
+  }
+  if (!always) ctx.deps.log.info("diagnose: probe — running the per-module probe after the FAIL");
+  const gpus2 = await lockGpus({ ...ctx, stages: ["train-baseline"] });
+  try {
+    if (!gpus2.ok) return;
+    result3.probe = await probeStages(ctx);
+  } finally {
+    gpus2.release();
+  }
+  const p = result3.probe;
+  if (always) {
+    result3.verdict = p.verdict;
+    result3.headline = `${p.verdict.toUpperCase()}: probe: ${p.headline}`;
+  } else if (p.first) {
+    result3.headline += `; first differing module (probe): ${p.first.name}`;
+  }
+}
+
 // src/pipeline/run-gate.ts
 async function runGate(opts, deps) {
   const { config } = opts;
@@ -28231,14 +30652,16 @@ async function runGate(opts, deps) {
     void deps.runner.cancelAll(reason);
   });
   const want = (s) => ctx.stages.includes(s);
-  const cache = dirError ? { hit: false, evaluated: [] } : restoreBaseline(ctx, opts.allowCacheWrite);
+  const cache = dirError ? { hit: false, evaluated: [] } : await restoreBaseline(ctx, opts.remote);
+  const times = lastRunTimes(root, dir);
+  const go = dirError ? false : quickBaselineCheck(ctx, cache.hit, times);
   cache.writable = opts.allowCacheWrite && config.cache.writeOn !== "never" && want("compare");
   const plan = [
     ...["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit)).map(trainStage),
     ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage)
   ].map((id) => ({ title: stageTitle(id, config.arms) }));
-  ctx.deps = { ...deps, log: progressLog(deps.log, plan, lastRunTimes(root, dir)) };
-  if (!dirError) {
+  ctx.deps = { ...deps, log: progressLog(deps.log, plan, times) };
+  if (go) {
     const gpus2 = await lockGpus(ctx);
     try {
       if (gpus2.ok) await gpuStages(ctx, root, cache);
@@ -28250,11 +30673,15 @@ async function runGate(opts, deps) {
   if (deps.cancel.cancelled) ctx.problems.push({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
   const decided = want("compare") && !dirError ? compareStage(ctx) : partialResult(ctx);
   if (ctx.verdictNotes?.length) decided.warnings = [...decided.warnings ?? [], ...ctx.verdictNotes];
+  if (!dirError) await runDiagnosis(ctx, decided, !!opts.probeOnly);
   const acked = applyAcknowledgment(decided, await opts.acknowledgment);
   if (acked.note) deps.log.warn(acked.note);
   const result3 = redactDeep(acked.result, secrets.redact);
   if (opts.history && want("compare")) addHistory(result3, opts.history.file, config, deps);
-  if (want("compare") && opts.allowCacheWrite && config.cache.writeOn !== "never" && config.cache.enabled && !cache.hit) saveBaseline(ctx, result3, cache);
+  if (want("compare") && opts.allowCacheWrite && config.cache.writeOn !== "never" && config.cache.enabled && !cache.hit) {
+    const kept = saveBaseline(ctx, result3, cache);
+    if (opts.remote && cache.store) await pushEntries(cache.store, kept, opts.remote, deps.log);
+  }
   if (!dirError) writeRunManifest(ctx, started, true);
   const reportCtx = redactDeep({
     gateName: config.name,
@@ -28269,7 +30696,8 @@ async function runGate(opts, deps) {
       ...ctx.reused.length ? { reused: ctx.reused.join("; ") } : {},
       ...ctx.cacheHits.length ? { "cache-hits": ctx.cacheHits.join(", ") } : {},
       ...ctx.parallelNotes?.length ? { "ran-in-parallel": ctx.parallelNotes.join("; ") } : {},
-      ...cache.key ? { "baseline-cache-key": cache.key } : {}
+      ...cache.key ? { "baseline-cache-key": cache.key } : {},
+      ...containmentProvenance(ctx.records, deps.runner.containment)
     },
     synthetic: opts.synthetic,
     ...opts.failOn ? { failOn: opts.failOn } : {}
@@ -28280,7 +30708,7 @@ async function runGate(opts, deps) {
     try {
       writeReports(dir, reports);
       const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
-      if (mine.length) writeFileAtomic(path27.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
+      if (mine.length) writeFileAtomic(path30.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
 `);
     } catch (e) {
       writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
@@ -28302,81 +30730,6 @@ async function runGate(opts, deps) {
   if (!dirError) secrets.sweep(dir);
   return { result: result3, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
 }
-function compareStage(ctx) {
-  const inputs = loadInputs(engineSource(ctx));
-  if (ctx.quick) return quickCompare(ctx, inputs.training);
-  return decide(inputs, ctx.config.checks, ctx.records);
-}
-function engineSource(ctx) {
-  const training2 = {};
-  for (const role of ["baseline", "candidate"]) {
-    const out = ctx.outputs[role];
-    if (!out && ctx.fromRun[role]) continue;
-    if (!out) {
-      ctx.problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
-      continue;
-    }
-    const failed2 = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
-    if (failed2 && !existsSync19(out)) continue;
-    const partial = role === "candidate" && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0);
-    const log = ctx.trainLogs[role];
-    const stale = ctx.staleOutputs?.[role];
-    training2[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...log ? { log } : {}, ...partial ? { partial } : {}, ...stale?.length ? { stale } : {} };
-  }
-  const mt = ctx.config.evaluations.mtbench;
-  const mtbench3 = mt && !ctx.quick ? mtbenchSource(ctx, mt) : void 0;
-  return {
-    labels: labelsOf(ctx.config),
-    training: training2,
-    ...mtbench3 ? { mtbench: mtbench3 } : {},
-    ...ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...ctx.staleOutputs ? { stale: ctx.staleOutputs } : {} } },
-    problems: ctx.problems,
-    ...ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}
-  };
-}
-function mtbenchSource(ctx, mt) {
-  const qfile = path27.resolve(ctx.workdir, mt.questions);
-  const ids = {};
-  for (const role of mt.targets) {
-    const id = ctx.modelIds[role];
-    if (!id || !ctx.judgmentLines[role]) continue;
-    const rule = `the model id the ${role} evaluation appended to ${mt.judgments}`;
-    ids[role] = { id, idPick: mt.modelId === "auto" ? { how: "picked", rule } : { how: "given" } };
-  }
-  return { ...existsSync19(qfile) ? { questions: qfile } : {}, judgments: { lines: ctx.judgmentLines, ids } };
-}
-function quickCompare(ctx, training2) {
-  const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
-  const tier = { steps: steps ?? 0, totalSteps: totalSteps(training2.baseline), notRun: QUICK_NOT_RUN };
-  if (steps === void 0) {
-    ctx.problems.push({ source: "quick tier", message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
-  }
-  const result3 = decide(
-    { labels: labelsOf(ctx.config), training: quickTraining(training2, steps ?? 0), mtbench: {}, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
-    quickPolicy(ctx.config.checks),
-    ctx.records
-  );
-  return markQuick(result3, tier);
-}
-function labelsOf(config) {
-  return { baseline: config.arms.baseline.label, candidate: config.arms.candidate.label };
-}
-function partialResult(ctx) {
-  const bad = ctx.records.filter((r) => r.status !== "ok" && r.status !== "cached" && r.status !== "skipped");
-  const verdict = bad.length || ctx.problems.length ? "invalid" : "ungated";
-  const done = ctx.records.map((r) => r.id).join(", ") || "none";
-  return {
-    verdict,
-    headline: verdict === "ungated" ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}` : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join("; ") || ctx.problems[0]?.message}`,
-    checks: [],
-    labels: labelsOf(ctx.config),
-    training: {},
-    mtbench: {},
-    problems: ctx.problems,
-    stages: ctx.records,
-    earlyAbort: ctx.earlyAbort
-  };
-}
 function addHistory(result3, file, config, deps) {
   try {
     const past = readHistory(file);
@@ -28394,12 +30747,26 @@ function addHistory(result3, file, config, deps) {
 // src/pipeline/session.ts
 var STAGE_GRACE_MS = 3e3;
 var HEARTBEAT_MS = 6e4;
+var isFile2 = (f2) => {
+  try {
+    return statSync13(f2).isFile();
+  } catch {
+    return false;
+  }
+};
 async function runSession(options, w) {
   const cancel = createCancelController();
-  const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry });
-  const onSignal = (sig) => cancel.cancel(w.onSignal(sig));
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const mask = FILE_COMMANDS.map((n) => w.env[n]).filter((f2) => !!f2 && isFile2(f2));
+  const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry, mask });
+  if (runner.containment?.kind === "process-group") {
+    w.log.warn(`containment: ${describeContainment("process-group")} (${runner.containment.note ?? "asked for"}); see the README, "Containment"`);
+  }
+  const onSignal = (sig) => {
+    if (sig === "SIGHUP") for (const s of [process.stdout, process.stderr]) s.on("error", () => {
+    });
+    cancel.cancel(w.onSignal(sig));
+  };
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   try {
     return await runGate(options, {
       runner,
@@ -28412,8 +30779,7 @@ async function runSession(options, w) {
       echo: w.echo
     });
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
 }
 
@@ -28448,7 +30814,7 @@ async function runLocal(r, io, log) {
 }
 async function runCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = path28.resolve(flags.workdir);
+  if (flags.workdir) config.workdir = path31.resolve(flags.workdir);
   if (flags.recordHistory && !flags.history) throw new UsageError("--record-history needs --history FILE");
   if (flags.quickSteps !== void 0 && !flags.quick) throw new UsageError("--quick-steps needs --quick");
   return runLocal(
@@ -28476,26 +30842,26 @@ function parseQuickSteps(text) {
 
 // src/cli/demo.ts
 var import_yaml3 = __toESM(require_dist(), 1);
-import { existsSync as existsSync20, readdirSync as readdirSync12, rmSync as rmSync5, symlinkSync as symlinkSync2 } from "node:fs";
+import { existsSync as existsSync22, readdirSync as readdirSync13, rmSync as rmSync7, symlinkSync as symlinkSync2 } from "node:fs";
 import * as os4 from "node:os";
-import * as path29 from "node:path";
-import { fileURLToPath } from "node:url";
+import * as path32 from "node:path";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
 function examplesDir() {
-  let dir = path29.dirname(fileURLToPath(import.meta.url));
+  let dir = path32.dirname(fileURLToPath2(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path29.join(dir, "examples", "demo");
-    if (existsSync20(candidate)) return path29.join(dir, "examples");
-    dir = path29.dirname(dir);
+    const candidate = path32.join(dir, "examples", "demo");
+    if (existsSync22(candidate)) return path32.join(dir, "examples");
+    dir = path32.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");
 }
 function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
-  const replay = (run) => [node, path29.join(examples, "demo", "replay-train.mjs"), "--run", path29.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
+  const replay = (run) => [node, path32.join(examples, "demo", "replay-train.mjs"), "--run", path32.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
   return (0, import_yaml3.stringify)({
     name: `demo-${scenario}`,
-    model: path29.join(examples, "demo", "Tiny-Llama-init"),
+    model: path32.join(examples, "demo", "Tiny-Llama-init"),
     "result-dir": ".",
     arms: {
       baseline: { label: "Torch", slug: "torch", train: replay("eager"), "timeout-minutes": 10 },
@@ -28503,7 +30869,7 @@ function demoConfigYaml(examples, scenario, speed) {
     },
     evaluations: {
       mtbench: {
-        run: [node, path29.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
+        run: [node, path32.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
         targets: ["original", "baseline", "candidate"],
         judgments: "fastchat/model_judgment/gpt-4_single.jsonl",
         questions: "fastchat/question.jsonl",
@@ -28520,25 +30886,25 @@ async function demoCommand(flags, io, log) {
   if (!(Number(flags.speed) > 0)) throw new UsageError(`--speed must be a positive number (got "${flags.speed}")`);
   const examples = examplesDir();
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), "demo config (built in)");
-  config.workdir = path29.resolve(flags.out);
-  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path29.join(examples, "recorded")}; MT-Bench scores are synthetic`);
+  config.workdir = path32.resolve(flags.out);
+  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path32.join(examples, "recorded")}; MT-Bench scores are synthetic`);
   const result3 = await runLocal(
     { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
     io,
     log
   );
-  pointLatest(path29.resolve(flags.out), log);
+  pointLatest(path32.resolve(flags.out), log);
   return result3;
 }
 function defaultDemoDir() {
-  return path29.join(os4.tmpdir(), "accuracy-gate-demo");
+  return path32.join(os4.tmpdir(), "accuracy-gate-demo");
 }
 function pointLatest(out, log) {
   try {
-    const newest = readdirSync12(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
+    const newest = readdirSync13(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
     if (!newest) return;
-    const link = path29.join(out, "latest");
-    rmSync5(link, { force: true });
+    const link = path32.join(out, "latest");
+    rmSync7(link, { force: true });
     symlinkSync2(newest, link);
     log.info(`latest run: ${link}`);
   } catch {
@@ -28546,8 +30912,8 @@ function pointLatest(out, log) {
 }
 
 // src/cli/calibrate.ts
-import { mkdirSync as mkdirSync8, writeFileSync as writeFileSync7 } from "node:fs";
-import * as path32 from "node:path";
+import { mkdirSync as mkdirSync9, writeFileSync as writeFileSync7 } from "node:fs";
+import * as path35 from "node:path";
 
 // src/calibrate/pairs.ts
 var CALIBRATED = ["train-loss", "loss-curve", "loss-tail", "eval-loss", "eval-loss-docs", "mtbench"];
@@ -28876,8 +31242,8 @@ function renderJson(cal) {
 }
 
 // src/calibrate/load.ts
-import { existsSync as existsSync21, statSync as statSync12 } from "node:fs";
-import * as path30 from "node:path";
+import { existsSync as existsSync23, statSync as statSync14 } from "node:fs";
+import * as path33 from "node:path";
 
 // src/calibrate/history-runs.ts
 function keyOf(e) {
@@ -28925,7 +31291,7 @@ function historyRuns(entries2, source) {
   }
   return { runs, key, skipped };
 }
-function describeSkipped(s) {
+function describeSkipped2(s) {
   const parts = [];
   if (s.otherInputs) parts.push(`${s.otherInputs} with other baseline inputs`);
   if (s.noKey) parts.push(`${s.noKey} that record no input key (cache off and no config hash)`);
@@ -28943,11 +31309,11 @@ function refuse(problems) {
   throw new UsageError(`calibrate: ${msg.split("\n")[0]}${more2}`);
 }
 function names(dirs) {
-  const base = dirs.map((d) => path30.basename(path30.resolve(d)));
+  const base = dirs.map((d) => path33.basename(path33.resolve(d)));
   return new Set(base).size === base.length ? base : dirs;
 }
 function loadRun(dir, name, config) {
-  if (!existsSync21(dir) || !statSync12(dir).isDirectory()) throw new UsageError(`calibrate: ${dir}: not a directory (--runs takes trainer output dirs)`);
+  if (!existsSync23(dir) || !statSync14(dir).isDirectory()) throw new UsageError(`calibrate: ${dir}: not a directory (--runs takes trainer output dirs)`);
   const problems = [];
   const training2 = loadTraining(dir, void 0, problems);
   const evaluations = loadEvaluations({ baseline: dir }, config, problems);
@@ -28979,19 +31345,19 @@ function loadMtBench(files, modelIds2) {
   });
 }
 function loadHistory(file) {
-  if (!existsSync21(file)) throw new UsageError(`calibrate: ${file}: history file not found`);
+  if (!existsSync23(file)) throw new UsageError(`calibrate: ${file}: history file not found`);
   return historyRuns(readHistory(file), file);
 }
 
 // src/calibrate/repeat.ts
-import { readFileSync as readFileSync13 } from "node:fs";
-import * as path31 from "node:path";
+import { readFileSync as readFileSync15 } from "node:fs";
+import * as path34 from "node:path";
 var REPEAT_ENV = "ACCURACY_GATE_REPEAT";
 function repeatConfig(config, i) {
   const c = structuredClone(config);
   c.cache.enabled = false;
   const arm2 = c.arms.baseline;
-  if (path31.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
+  if (path34.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
   arm2.env = { ...arm2.env, [REPEAT_ENV]: String(i) };
   if (c.evaluations.mtbench) c.evaluations.mtbench.env = { ...c.evaluations.mtbench.env, [REPEAT_ENV]: String(i) };
   return c;
@@ -29000,8 +31366,7 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
   const cancel = createCancelController();
   const runner = createProcessRunner({ graceMs: 3e3 });
   const onSignal = (sig) => cancel.cancel(`received ${sig}`);
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   const evalBaseline = !!config.evaluations.mtbench?.enabled && config.evaluations.mtbench.targets.includes("baseline");
   const stages = evalBaseline ? ["train-baseline", "eval-baseline"] : ["train-baseline"];
   const out = { dirs: [], mtbench: [] };
@@ -29024,10 +31389,10 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
       if (outcome.result.verdict !== "ungated") {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
-      const manifest = JSON.parse(readFileSync13(path31.join(outcome.resultDir, MANIFEST), "utf8"));
+      const manifest = JSON.parse(readFileSync15(path34.join(outcome.resultDir, MANIFEST), "utf8"));
       const arm2 = manifest.arms.baseline;
-      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path31.join(outcome.resultDir, MANIFEST)}`);
-      out.dirs.push(path31.resolve(outcome.resultDir, arm2.output));
+      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path34.join(outcome.resultDir, MANIFEST)}`);
+      out.dirs.push(path34.resolve(outcome.resultDir, arm2.output));
       const mt = manifest.mtbench.baseline;
       if (evalBaseline && mt) {
         const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
@@ -29038,8 +31403,7 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
       }
     }
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
   return out;
 }
@@ -29072,7 +31436,7 @@ async function calibrateCommand(flags, io, log) {
   const factors = factorsOf(flags);
   const { config, source } = loadConfig(flags.config, process.cwd());
   const started = /* @__PURE__ */ new Date();
-  const dir = path32.resolve(flags.out ?? "calibration", timestampName(started));
+  const dir = path35.resolve(flags.out ?? "calibration", timestampName(started));
   const extraNotes = [];
   let set;
   if (flags.runs) {
@@ -29081,19 +31445,19 @@ async function calibrateCommand(flags, io, log) {
     const k = Number(flags.repeat);
     if (!Number.isInteger(k) || k < 2) throw new UsageError(`--repeat must be a whole number >= 2, got "${flags.repeat}"`);
     if (flags.mtbench.length) throw new UsageError("--mtbench does not combine with --repeat (each repeat is evaluated as the config says)");
-    const made = await repeatBaseline(config, source, k, path32.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
+    const made = await repeatBaseline(config, source, k, path35.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
 `) : void 0);
     set = { runs: loadRuns(made.dirs, config, made.dirs.map((_, i) => `repeat-${i + 1}`)), mtbench: made.mtbench.length >= 2 ? made.mtbench : [] };
-    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path32.join(dir, "runs")}`);
+    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path35.join(dir, "runs")}`);
   } else {
     const sel = loadHistory(flags.history);
     if (sel.runs.length < 2) {
-      const skipped2 = describeSkipped(sel.skipped);
+      const skipped2 = describeSkipped2(sel.skipped);
       throw new UsageError(`calibrate: ${flags.history}: ${sel.runs.length} usable baseline entr${sel.runs.length === 1 ? "y" : "ies"}, at least 2 are needed${skipped2 ? ` (${skipped2})` : ""}`);
     }
     set = { runs: sel.runs, mtbench: [] };
     extraNotes.push(`history ${flags.history}: ${sel.runs.length} baselines with ${sel.key}; only whole-run numbers are recorded there, so loss-curve, loss-tail, eval-loss-docs and mtbench need --runs`);
-    const skipped = describeSkipped(sel.skipped);
+    const skipped = describeSkipped2(sel.skipped);
     if (skipped) extraNotes.push(skipped);
   }
   const cal = calibrate(set, config.checks, factors);
@@ -29102,10 +31466,10 @@ async function calibrateCommand(flags, io, log) {
   const table2 = renderTable(cal);
   const snippet = renderSnippet(cal);
   try {
-    mkdirSync8(dir, { recursive: true });
-    writeFileSync7(path32.join(dir, "calibration.md"), renderMarkdown(cal));
-    writeFileSync7(path32.join(dir, "calibration.json"), renderJson(cal));
-    writeFileSync7(path32.join(dir, "checks.yml"), snippet);
+    mkdirSync9(dir, { recursive: true });
+    writeFileSync7(path35.join(dir, "calibration.md"), renderMarkdown(cal));
+    writeFileSync7(path35.join(dir, "calibration.json"), renderJson(cal));
+    writeFileSync7(path35.join(dir, "checks.yml"), snippet);
     log.info(`calibration written to ${dir} (calibration.md, calibration.json, checks.yml)`);
   } catch (e) {
     log.error(`could not write the calibration to ${dir}: ${errorMessage(e)}`);
@@ -29116,13 +31480,267 @@ ${snippet}`);
 }
 
 // src/cli/init.ts
-import { existsSync as existsSync22, mkdirSync as mkdirSync9, writeFileSync as writeFileSync8 } from "node:fs";
-import * as path33 from "node:path";
+import { existsSync as existsSync24, mkdirSync as mkdirSync10, writeFileSync as writeFileSync8 } from "node:fs";
+import * as path37 from "node:path";
+
+// src/cli/existing-workflows.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+import { readdirSync as readdirSync14, readFileSync as readFileSync16 } from "node:fs";
+import * as path36 from "node:path";
+
+// src/cli/shell-words.ts
+function splitShellWords(script) {
+  const out = [];
+  let word = "";
+  let inWord = false;
+  const end = () => {
+    if (inWord) out.push(word);
+    word = "";
+    inWord = false;
+  };
+  for (let i = 0; i < script.length; i++) {
+    const ch = script[i];
+    if (ch === "\\") {
+      if (script[i + 1] === "\n") i++;
+      else if (i + 1 < script.length) {
+        word += script[++i];
+        inWord = true;
+      }
+    } else if (ch === "'") {
+      const close = script.indexOf("'", i + 1);
+      const stop = close < 0 ? script.length : close;
+      word += script.slice(i + 1, stop);
+      inWord = true;
+      i = stop;
+    } else if (ch === '"') {
+      inWord = true;
+      for (i++; i < script.length && script[i] !== '"'; i++) {
+        if (script[i] === "\\" && '"\\$`\n'.includes(script[i + 1] ?? "")) {
+          if (script[i + 1] !== "\n") word += script[i + 1];
+          i++;
+        } else word += script[i];
+      }
+    } else if (ch === "#" && !inWord) {
+      while (i + 1 < script.length && script[i + 1] !== "\n") i++;
+    } else if (ch === " " || ch === "	") end();
+    else if (ch === "\n" || ch === ";") {
+      end();
+      out.push(";");
+    } else if ((ch === "&" || ch === "|") && script[i + 1] === ch) {
+      end();
+      out.push(ch + ch);
+      i++;
+    } else if (ch === "|") {
+      end();
+      out.push("|");
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  end();
+  return out;
+}
+
+// src/cli/existing-workflows.ts
+var VALUED = /* @__PURE__ */ new Set(["-v", "--volume", "-w", "--workdir", "--net", "--network", "--ipc", "--shm-size", "--gpus", "--env-file", "-e", "--env", "--name", "-u", "--user", "--ulimit", "--device", "--cap-add", "--security-opt", "--pid", "--runtime", "--entrypoint", "--cpus", "-m", "--memory", "--mount", "--add-host", "--label", "-l", "--platform", "--hostname", "-h", "--group-add"]);
+var GATE_OWNS = /* @__PURE__ */ new Set(["-v", "--volume", "--mount", "-w", "--workdir", "--gpus", "--env-file", "-e", "--env", "--name", "-t", "--tty", "-i", "--interactive", "-it", "-ti", "--rm", "-d", "--detach", "--entrypoint"]);
+var SETUP = /^(pip3? install|python3? -m pip install|git config|conda install|uv pip install)\b/;
+function parseDockerRun(script) {
+  const words = splitShellWords(script);
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (words[i] !== "docker" || words[i + 1] !== "run") continue;
+    const options = [];
+    const dropped = [];
+    let j = i + 2;
+    for (; j < words.length && words[j].startsWith("-"); j++) {
+      const w = words[j];
+      const name = w.includes("=") ? w.slice(0, w.indexOf("=")) : w;
+      const takes = !w.includes("=") && VALUED.has(name);
+      const group = takes ? [w, words[j + 1] ?? ""] : [w];
+      (GATE_OWNS.has(name) ? dropped : options).push(...group);
+      if (takes) j++;
+    }
+    if (j >= words.length) return void 0;
+    const end = words.findIndex((w, k) => k > j && [";", "&&", "||", "|"].includes(w));
+    return { options, dropped, image: words[j], command: words.slice(j + 1, end < 0 ? void 0 : end) };
+  }
+  return void 0;
+}
+function setupOf2(command2) {
+  const script = command2[0] === "bash" || command2[0] === "sh" ? command2[command2.indexOf("-c") + 1] : void 0;
+  if (!script || command2.indexOf("-c") < 0) return [];
+  const out = [];
+  for (const part of script.split(/&&|\n|;/).map((p) => p.replace(/\\$/, "").trim()).filter(Boolean)) {
+    if (!SETUP.test(part)) break;
+    out.push(part);
+  }
+  return out;
+}
+function imageOf(word, env2) {
+  const m = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(word);
+  if (!m) return { literal: word };
+  const value2 = env2[m[1]];
+  const from = typeof value2 !== "string" ? "unknown" : /\$\{\{\s*secrets\./.test(value2) ? "secrets" : /\$\{\{\s*vars\./.test(value2) ? "vars" : "env";
+  return { variable: m[1], from };
+}
+var isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function runsOnOf(v) {
+  if (typeof v === "string" && !v.includes("${{")) return v;
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" && !x.includes("${{"))) return v;
+  return void 0;
+}
+var selfHosted = (r) => (Array.isArray(r) ? r : [r]).includes("self-hosted");
+function readExistingWorkflows(root) {
+  const dir = path36.join(root, ".github", "workflows");
+  let names2;
+  try {
+    names2 = readdirSync14(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
+  } catch {
+    return { skipped: [] };
+  }
+  const skipped = [];
+  const jobs = [];
+  for (const name of names2) {
+    const file = `.github/workflows/${name}`;
+    let doc;
+    try {
+      doc = (0, import_yaml4.parse)(readFileSync16(path36.join(dir, name), "utf8"));
+    } catch (e) {
+      skipped.push(`${file}: ${e.message.split("\n")[0]}`);
+      continue;
+    }
+    if (!isRecord(doc) || !isRecord(doc.jobs)) continue;
+    const wfEnv = isRecord(doc.env) ? doc.env : {};
+    for (const [id, job] of Object.entries(doc.jobs)) {
+      if (!isRecord(job)) continue;
+      const runsOn = runsOnOf(job["runs-on"]);
+      if (!runsOn || !selfHosted(runsOn)) continue;
+      const jobEnv = { ...wfEnv, ...isRecord(job.env) ? job.env : {} };
+      let docker2;
+      let benchmark = false;
+      const install = [];
+      for (const step of Array.isArray(job.steps) ? job.steps : []) {
+        if (!isRecord(step) || typeof step.run !== "string") continue;
+        benchmark ||= /benchmarks\/accuracy|run\.sh|llama\.sh/.test(step.run);
+        const d = docker2 ? void 0 : parseDockerRun(step.run);
+        if (!d) {
+          install.push(...step.run.split("\n").map((l) => l.trim()).filter((l) => SETUP.test(l) && !/[`$]\(|&&|;|\|/.test(l)));
+          continue;
+        }
+        const env2 = { ...jobEnv, ...isRecord(step.env) ? step.env : {} };
+        docker2 = { image: imageOf(d.image, env2), options: d.options, dropped: d.dropped, setup: setupOf2(d.command) };
+      }
+      jobs.push({ file, job: id, runsOn, ...docker2 ? { docker: docker2 } : {}, install, benchmark });
+    }
+  }
+  const pick = jobs.find((j) => j.benchmark) ?? jobs.find((j) => j.docker) ?? jobs[0];
+  if (!pick) return { skipped };
+  const { benchmark: _, ...gpuJob } = pick;
+  return { gpuJob, skipped };
+}
+
+// src/cli/workflow.ts
+var ACTION_REF = "accuracy-gate/accuracy-gate@v1";
+var FULL_LABEL = "full-accuracy-gate";
+var MODEL_DIR_VAR = "ACCURACY_GATE_MODEL_DIR";
+var DEFAULT_WORKFLOW = {
+  config: ".github/accuracy-gate.yml",
+  runsOn: ["self-hosted", "gpu"],
+  install: ["pip install -e ."],
+  secrets: ["MIT_SPIDER_TOKEN", "MIT_SPIDER_URL", "M6_TENANT"],
+  containerEnv: [],
+  defaultBranch: "main"
+};
+function scalar(s) {
+  return /^[A-Za-z0-9_./-][A-Za-z0-9_./ -]*$/.test(s) && !/^(true|false|null|yes|no|on|off|~)$/i.test(s) && !s.endsWith(" ") ? s : `'${s.replace(/'/g, "''")}'`;
+}
+function runsOnText(r) {
+  return Array.isArray(r) ? `[${r.map(scalar).join(", ")}]` : scalar(r);
+}
+function workflowText(o) {
+  const header3 = [
+    "# accuracy-gate on a self-hosted GPU runner. Written by `accuracy-gate init` (the README shows this",
+    "# same file). Two tiers:",
+    "# - quick (the candidate's first steps against the cached baseline): every push to a PR;",
+    `# - full (whole trainings, MT-Bench): a PR labelled \`${FULL_LABEL}\`, the merge queue, nightly,`,
+    `#   pushes to ${o.defaultBranch} (they refresh the baseline cache) and manual dispatch.`,
+    `# The original model lives outside the checkout (actions/checkout cleans the workspace): set the`,
+    `# repository variable ${MODEL_DIR_VAR} to its dir on the runner, or give model-dir when dispatching.`,
+    ...o.learnedFrom?.length ? [`# Runs as this repository's GPU jobs run (${o.learnedFrom.join(", ")}).`] : []
+  ];
+  const install = o.install.map((cmd, i) => `      - name: Install the pull request's code${o.install.length > 1 ? ` (${i + 1})` : ""}
+        run: ${scalar(cmd)}
+`).join("");
+  const env2 = o.containerEnv.length + o.secrets.length ? `        env:
+${o.containerEnv.length ? "          # The container image named as the repository's other GPU jobs name it.\n" : ""}${o.containerEnv.map((v) => `          ${v.name}: \${{ ${v.from}.${v.name} }}
+`).join("")}${o.secrets.length ? "          # Judge credentials reach the evaluation commands only, never the training (the PR's code).\n" : ""}${o.secrets.map((n) => `          ${n}: \${{ secrets.${n} }}
+`).join("")}` : "";
+  return `${header3.join("\n")}
+name: accuracy-gate
+on:
+  pull_request:
+    types: [opened, synchronize, reopened, labeled]
+  merge_group:
+  schedule:
+    - cron: '0 18 * * *' # nightly (02:00 Beijing, as TorchAcc's Daily Accuracy Benchmark)
+  push:
+    branches: [${scalar(o.defaultBranch)}] # refreshes the baseline cache (cache writes happen only on the default branch)
+  workflow_dispatch:
+    inputs:
+      model-dir:
+        description: Original model dir on the runner (default the repository variable ${MODEL_DIR_VAR})
+        required: false
+        default: ''
+      stages:
+        description: Stages to run (comma list or all)
+        required: false
+        default: all
+      fail-on:
+        description: fail, or fail,inconclusive
+        required: false
+        default: fail
+      quick:
+        description: Quick tier (first steps only) instead of the full gate
+        type: boolean
+        required: false
+        default: false
+# A newer push to the same PR cancels the running gate (the action stops every training process).
+concurrency:
+  group: accuracy-gate-\${{ github.event.pull_request.number || github.ref }}
+  cancel-in-progress: \${{ github.event_name == 'pull_request' }}
+permissions:
+  contents: read
+  pull-requests: write # the sticky PR comment
+jobs:
+  gate:
+    # Adding any other label must not start a gate; adding the full-gate label starts the full one.
+    if: github.event.action != 'labeled' || github.event.label.name == '${FULL_LABEL}'
+    runs-on: ${runsOnText(o.runsOn)}
+    timeout-minutes: 720
+    steps:
+      - uses: actions/checkout@v5
+${install}      - id: gate
+        uses: ${ACTION_REF}
+        with:
+          config: ${scalar(o.config)}
+          model-dir: \${{ inputs.model-dir || vars.${MODEL_DIR_VAR} }}
+          stages: \${{ inputs.stages || 'all' }}
+          fail-on: \${{ inputs.fail-on || 'fail' }}
+          # PR pushes get the quick tier unless the PR carries the full-gate label.
+          quick: \${{ (github.event_name == 'pull_request' && !contains(github.event.pull_request.labels.*.name, '${FULL_LABEL}')) || inputs.quick == true }}
+${env2}      - name: Verdict
+        if: always()
+        run: echo "verdict=\${{ steps.gate.outputs.verdict }} summary=\${{ steps.gate.outputs.summary-json }}"
+`;
+}
+
+// src/cli/init.ts
 var CONFIG_FILE = ".github/accuracy-gate.yml";
 var WORKFLOW_FILE = ".github/workflows/accuracy-gate.yml";
 var SCHEMA_URL = "https://raw.githubusercontent.com/accuracy-gate/accuracy-gate/v1/src/config/config.schema.json";
 function detectLayout(root) {
-  return existsSync22(path33.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
+  return existsSync24(path37.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
 }
 var CHECKS = `checks:                          # the default bounds, written out to tune (fractions: 0.005 = 0.5 %)
   train-loss: { pass: 0.005, fail: 0.01 }    # |Δ| of HF train_loss, Δ = (candidate − baseline) / baseline
@@ -29130,7 +31748,31 @@ var CHECKS = `checks:                          # the default bounds, written out
   loss-tail:  { pass: 0.005, fail: 0.01 }    # mean Δ over the last 10 % of steps (only worse is gated)
   mtbench:    { margin: 0.5 }                # PASS when the CI lower bound of candidate − baseline > −0.5
 `;
-function configText(layout) {
+var quoted = (s) => `'${s.replace(/'/g, "''")}'`;
+function containerBlock(job) {
+  const d = job.docker;
+  const image = "literal" in d.image ? d.image.literal : `\${${d.image.variable}}`;
+  const from = "literal" in d.image ? "" : d.image.from === "secrets" || d.image.from === "vars" ? `: the workflow passes ${d.image.from}.${d.image.variable}` : `: set ${d.image.variable} in the workflow step's env:`;
+  const secret = "variable" in d.image && d.image.from === "secrets";
+  return [
+    `# Each stage in a container of its own, as ${job.file} (job ${job.job}) runs its GPU job.`,
+    "literal" in d.image ? "" : `# The image is read from the gate's environment${from}.`,
+    d.setup.length ? "# setup installs the PR's code into the image before each stage, at the repository root." : "",
+    "container:",
+    `  image: ${quoted(image)}`,
+    d.options.length ? `  options: ${quoted(d.options.join(" "))}` : "",
+    d.setup.length ? `  setup: ${quoted(d.setup.join(" && "))}` : "",
+    secret ? `secret-env: [${d.image.variable}]    # the image name is a secret there: redacted from every file the gate writes` : "",
+    "variable" in d.image ? `# With cache.enabled, key it on the image itself (the fingerprint runs on the runner, not in a container):
+#   cache: { fingerprint: "docker image inspect --format '{{.Id}}' \\"$${d.image.variable}\\"" }` : ""
+  ].filter(Boolean).map((l) => `${l}
+`).join("");
+}
+function configText(layout, job) {
+  const container = job?.docker ? containerBlock(job) : "";
+  return configBody(layout) + container;
+}
+function configBody(layout) {
   if (layout === "torchacc") {
     return `# yaml-language-server: $schema=${SCHEMA_URL}
 # accuracy-gate for TorchAcc's accuracy benchmark (benchmarks/accuracy: llama.sh trains torch native
@@ -29139,7 +31781,9 @@ function configText(layout) {
 # "Config reference" for all of them and their defaults.
 extends: builtin
 name: torchacc-accuracy          # one PR comment per name; also the artifact's name
-# model: ./Llama-3.2-1B          # the original checkpoint, relative to workdir (or --model-dir)
+# model: ./Llama-3.2-1B          # the original checkpoint, relative to workdir (or --model-dir); on GitHub
+#                                # keep it outside the checkout (actions/checkout cleans it): the workflow
+#                                # passes the repository variable ${MODEL_DIR_VAR} as model-dir
 # workdir: benchmarks/accuracy   # where llama.sh and fastchat.sh run
 # arms:                          # CUDA_VISIBLE_DEVICES per arm; with parallel: true both train at once
 #   baseline:  { gpus: "0,1,2,3" }
@@ -29177,78 +31821,62 @@ arms:
 #     judgments: data/mt_bench/model_judgment/gpt-4_single.jsonl
 ${CHECKS.replace(/^ {2}mtbench:.*\n/m, "")}`;
 }
-function workflowText(layout) {
-  const secrets = layout === "torchacc" ? `        env:                           # judge credentials reach the MT-Bench commands only
-          MIT_SPIDER_TOKEN: \${{ secrets.MIT_SPIDER_TOKEN }}
-          MIT_SPIDER_URL: \${{ secrets.MIT_SPIDER_URL }}
-          M6_TENANT: \${{ secrets.M6_TENANT }}
-` : "";
-  return `# accuracy-gate: pull requests are gated, a nightly run records the trend, and a manual run
-# takes a model dir and stages. Written by \`accuracy-gate init\`. Needs a self-hosted GPU runner.
-name: accuracy-gate
-on:
-  pull_request:
-  schedule:
-    - cron: '0 18 * * *'
-  workflow_dispatch:
-    inputs:
-      model-dir:
-        description: "Original model dir (default: the config's model)"
-        required: false
-        default: ''
-      stages:
-        description: 'Stages to run: all, or a comma list (train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate,compare)'
-        required: false
-        default: all
-concurrency:
-  group: accuracy-gate-\${{ github.event.pull_request.number || github.ref }}
-  cancel-in-progress: \${{ github.event_name == 'pull_request' }}
-permissions:
-  contents: read
-  pull-requests: write
-jobs:
-  gate:
-    runs-on: [self-hosted, gpu]
-    timeout-minutes: 720
-    steps:
-      - uses: actions/checkout@v5
-      - id: gate
-        uses: accuracy-gate/accuracy-gate@v1
-        with:
-          config: ${CONFIG_FILE}
-          model-dir: \${{ inputs.model-dir }}
-          stages: \${{ inputs.stages || 'all' }}
-${secrets}`;
+function workflowOptions(root, layout, job) {
+  const python = layout === "torchacc" || existsSync24(path37.join(root, "setup.py")) || existsSync24(path37.join(root, "pyproject.toml"));
+  const image = job?.docker && "variable" in job.docker.image ? job.docker.image : void 0;
+  return {
+    ...DEFAULT_WORKFLOW,
+    runsOn: job?.runsOn ?? DEFAULT_WORKFLOW.runsOn,
+    // Under a config container each stage installs the PR's code in its own container (container.setup).
+    install: job?.docker ? [] : job?.install.length ? job.install : python ? DEFAULT_WORKFLOW.install : [],
+    secrets: layout === "torchacc" ? DEFAULT_WORKFLOW.secrets : [],
+    containerEnv: image ? [{ name: image.variable, from: image.from === "vars" ? "vars" : "secrets" }] : [],
+    ...job ? { learnedFrom: [job.file] } : {}
+  };
+}
+function workflowText2(layout, root = ".", job) {
+  return workflowText(workflowOptions(root, layout, job));
 }
 async function initCommand(flags, io, log) {
-  const root = path33.resolve(flags.dir ?? ".");
-  if (!existsSync22(root)) throw new UsageError(`${root}: no such directory`);
+  const root = path37.resolve(flags.dir ?? ".");
+  if (!existsSync24(root)) throw new UsageError(`${root}: no such directory`);
   const layout = detectLayout(root);
+  const existing = readExistingWorkflows(root);
+  const job = existing.gpuJob;
   const files = [
-    { name: CONFIG_FILE, text: configText(layout) },
-    { name: WORKFLOW_FILE, text: workflowText(layout) }
+    { name: CONFIG_FILE, text: configText(layout, job) },
+    { name: WORKFLOW_FILE, text: workflowText2(layout, root, job) }
   ];
-  const taken = files.filter((f2) => existsSync22(path33.join(root, f2.name))).map((f2) => f2.name);
+  const taken = files.filter((f2) => existsSync24(path37.join(root, f2.name))).map((f2) => f2.name);
   if (taken.length > 0) {
     throw new UsageError(`${taken.join(" and ")} already exist${taken.length === 1 ? "s" : ""}: init never overwrites; move ${taken.length === 1 ? "it" : "them"} away or edit ${taken.length === 1 ? "it" : "them"}`);
   }
   for (const f2 of files) {
-    const file = path33.join(root, f2.name);
-    mkdirSync9(path33.dirname(file), { recursive: true });
+    const file = path37.join(root, f2.name);
+    mkdirSync10(path37.dirname(file), { recursive: true });
     writeFileSync8(file, f2.text, { flag: "wx" });
   }
+  for (const skipped of existing.skipped) log.warn(`not read: ${skipped}`);
+  if (job) log.info(`runs as ${job.file} (job ${job.job}) runs: runs-on ${JSON.stringify(job.runsOn)}${job.docker ? `, each stage in a container of ${describeImage(job.docker)}${job.docker.setup.length ? `, setup ${job.docker.setup.join(" && ")}` : ""}` : ""}`);
+  if (job?.docker?.dropped.length) log.info(`docker options the gate sets itself, left out: ${job.docker.dropped.join(" ")}`);
   log.info(layout === "torchacc" ? "found TorchAcc's accuracy benchmark (benchmarks/accuracy/llama.sh)" : "no benchmarks/accuracy/llama.sh: wrote a config for two training commands of your own");
+  if (job?.docker && "variable" in job.docker.image && job.docker.image.from !== "secrets" && job.docker.image.from !== "vars") {
+    log.warn(`${job.docker.image.variable}: not from a secret or a repository variable in ${job.file}; the workflow reads secrets.${job.docker.image.variable}`);
+  }
   io.stdout(`wrote ${CONFIG_FILE}
 wrote ${WORKFLOW_FILE}
-next: ${layout === "generic" ? `fill in the train commands in ${CONFIG_FILE}, then ` : ""}accuracy-gate validate, then accuracy-gate run
+next: ${layout === "generic" ? `fill in the train commands in ${CONFIG_FILE}, then ` : ""}accuracy-gate validate, then accuracy-gate run; on GitHub, set the repository variable ${MODEL_DIR_VAR} to the original model's dir on the runner (outside the checkout)
 `);
+}
+function describeImage(d) {
+  return "literal" in d.image ? d.image.literal : `$${d.image.variable} (${d.image.from === "unknown" ? "not set in the workflow" : `from ${d.image.from}`})`;
 }
 
 // src/cli/validate.ts
-import * as path34 from "node:path";
+import * as path38 from "node:path";
 function validateCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = path34.resolve(flags.workdir);
+  if (flags.workdir) config.workdir = path38.resolve(flags.workdir);
   const check2 = checkRun(
     {
       config,
@@ -29277,13 +31905,13 @@ function validateCommand(flags, io, log) {
 }
 
 // src/cli/bisect.ts
-import { mkdirSync as mkdirSync10, writeFileSync as writeFileSync9 } from "node:fs";
-import * as path35 from "node:path";
+import { mkdirSync as mkdirSync11, writeFileSync as writeFileSync9 } from "node:fs";
+import * as path39 from "node:path";
 
 // src/cli/git.ts
-import { spawnSync as spawnSync2 } from "node:child_process";
+import { spawnSync as spawnSync3 } from "node:child_process";
 function git(cwd, args) {
-  const r = spawnSync2("git", args, { cwd, encoding: "utf8" });
+  const r = spawnSync3("git", args, { cwd, encoding: "utf8" });
   if (r.error) throw new UsageError(`cannot run git: ${r.error.message}`);
   return { ok: r.status === 0, out: r.stdout.trim(), err: r.stderr.trim() };
 }
@@ -29348,20 +31976,19 @@ async function bisectCommand(flags, io, log) {
   const bad = resolveRev(top, flags.bad, "--bad");
   const commits = commitsBetween(top, good, bad);
   const { config, source } = loadConfig(flags.config, cwd);
-  const base = flags.out ? path35.resolve(cwd, flags.out) : path35.resolve(cwd, config.workdir, config.resultDir);
-  const root = path35.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
-  mkdirSync10(root, { recursive: true });
+  const base = flags.out ? path39.resolve(cwd, flags.out) : path39.resolve(cwd, config.workdir, config.resultDir);
+  const root = path39.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
+  mkdirSync11(root, { recursive: true });
   const quick = !!flags.quick;
   log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? " (quick tier)" : ""}; results under ${root}`);
   const cancel = { cancelled: false };
   const onSignal = () => {
     cancel.cancelled = true;
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   const head = currentHead(top);
   const report = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
-  const write = () => writeFileSync9(path35.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
+  const write = () => writeFileSync9(path39.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
 `);
   const gate = async (sha, role, stages) => {
     if (cancel.cancelled) return void 0;
@@ -29416,11 +32043,10 @@ async function bisectCommand(flags, io, log) {
     write();
     io.stdout(`culprit: ${report.culprit.sha} ${report.culprit.subject}
 `);
-    log.info(`bisect: ${report.steps.length} gate run(s); ${path35.join(root, "bisect.json")}`);
+    log.info(`bisect: ${report.steps.length} gate run(s); ${path39.join(root, "bisect.json")}`);
     return 0 /* Pass */;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     try {
       checkout(top, head.ref, false);
       log.info(`bisect: back on ${head.ref === head.sha ? head.sha.slice(0, 12) : head.ref}`);
@@ -29434,6 +32060,83 @@ function stopped(io, write) {
   write();
   io.stderr("accuracy-gate: INVALID: bisect cancelled; no culprit named\n");
   return 4 /* Invalid */;
+}
+
+// src/cli/probe.ts
+import { mkdirSync as mkdirSync12, readFileSync as readFileSync17, statSync as statSync15 } from "node:fs";
+import * as path40 from "node:path";
+var EXIT = { pass: 0 /* Pass */, fail: 1 /* Fail */, invalid: 4 /* Invalid */ };
+function readRun(file, flag) {
+  let text;
+  try {
+    const tooLarge = probeTooLarge(statSync15(file).size, file);
+    if (tooLarge) throw new ParseError(tooLarge, file);
+    text = readFileSync17(file, "utf8");
+  } catch (e) {
+    if (e instanceof ParseError) throw e;
+    throw new UsageError(`${flag} ${file}: cannot read it (${errorMessage(e)})`);
+  }
+  return parseProbeFile(text, file);
+}
+function parseSteps(text) {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > 100) throw new UsageError(`--steps: expected a whole number from 1 to 100, got "${text}"`);
+  return n;
+}
+function judgeFiles(flags, io, log) {
+  const given = [flags.baseline, flags.candidate, flags.reference].filter(Boolean).length;
+  if (given !== 3) throw new UsageError("probe: give all three of --baseline FILE --candidate FILE --reference FILE (recorded probe files), or none to run the configured arms");
+  if (flags.steps !== void 0) throw new UsageError("--steps is for probe runs, not for judging recorded files");
+  const { config } = loadConfig(flags.config, process.cwd());
+  const report = judgeProbe(
+    { baseline: readRun(flags.baseline, "--baseline"), candidate: readRun(flags.candidate, "--candidate"), reference: readRun(flags.reference, "--reference") },
+    probeRule(probeConfig(config))
+  );
+  if (flags.out) {
+    const dir = path40.resolve(flags.out);
+    try {
+      mkdirSync12(dir, { recursive: true });
+      writeFileAtomic(path40.join(dir, "probe.json"), `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
+`);
+      writeFileAtomic(path40.join(dir, "probe.md"), probeMarkdownSection(report)(Infinity));
+      log.info(`probe files written to ${flags.out}`);
+    } catch (e) {
+      log.error(`could not write the probe result to ${dir}: ${errorMessage(e)}`);
+      io.stdout(probeText(report));
+      return 4 /* Invalid */;
+    }
+  }
+  io.stdout(probeText(report));
+  return EXIT[report.verdict];
+}
+async function probeCommand(flags, io, log) {
+  if (flags.baseline || flags.candidate || flags.reference) {
+    return judgeFiles(flags, io, log);
+  }
+  const { config, source } = loadConfig(flags.config, process.cwd());
+  if (flags.workdir) config.workdir = flags.workdir;
+  if (flags.steps !== void 0) config.probe = { ...probeConfig(config), steps: parseSteps(flags.steps) };
+  const outcome = await runSession(
+    {
+      config,
+      configSource: source,
+      baseDir: process.cwd(),
+      stages: [],
+      probeOnly: true,
+      resultRoot: flags.out,
+      modelDir: flags.modelDir,
+      allowCacheWrite: false,
+      provenance: { ...baseProvenance(), "config-hash": configHash(config) }
+    },
+    { log, env: process.env, secrets: [], echo: flags.verbose ? verboseEcho(io.stderr) : void 0, onSignal: (sig) => `received ${sig}` }
+  );
+  io.stdout(outcome.reports.resultLog);
+  log.info(`result dir: ${outcome.resultDir}`);
+  return exitOf(outcome.result);
+}
+function exitOf(r) {
+  if (!r.probe) return 4 /* Invalid */;
+  return r.verdict === "pass" ? 0 /* Pass */ : r.verdict === "fail" ? 1 /* Fail */ : 4 /* Invalid */;
 }
 
 // src/cli/io.ts
@@ -29483,6 +32186,9 @@ async function main(argv, io = defaultIo) {
   program2.command("calibrate").description("A/A runs of one configuration → each check's noise, false-alarm rates, suggested bounds, the smallest regression that FAILs, a checks: snippet.").option("--runs <dirs...>", "trainer output dirs of the same configuration (A/A: reruns, other data seeds), at least 2").option("--repeat <k>", "train the baseline arm K times (cache off) through the pipeline and calibrate on those").option("--history <file>", "nightly history (JSONL): its baselines with unchanged inputs").option("--mtbench <file>", "FastChat single-mode judgment JSONL (repeatable), with --model-ids", collect, []).option("--model-ids <ids...>", "MT-Bench model ids of A/A checkpoints, at least 2").option("--config <file>", "gate config (current bounds; for --repeat the baseline arm)").option("--out <dir>", "calibration root; writes <out>/<YYYYmmdd_HHMMSS>/calibration.{md,json}, checks.yml", "calibration").option("--pass-factor <c1>", "suggested pass bound = c1 x the largest A/A value (default 1.5)").option("--fail-factor <c2>", "suggested fail bound = c2 x the largest A/A value (default 3)").option("--verbose", "echo every stage's output (--repeat)").action(async (opts) => {
     await calibrateCommand(opts, io, log);
     code = 0 /* Pass */;
+  });
+  program2.command("probe").description("Which module computes differently: per-module forward outputs and gradients of the baseline, the candidate and the baseline in higher precision (the reference) on the same batch; names the first module whose error breaks candidate <= m x baseline + floor.").option("--baseline <file>", "judge recorded probe files: the baseline run's (with --candidate and --reference)").option("--candidate <file>", "the candidate run's probe file").option("--reference <file>", "the reference run's probe file (ACCURACY_GATE_PROBE_REFERENCE=fp64|fp32)").option("--config <file>", "gate config: the arms whose train commands are run (without the three files), and probe: settings").option("--model-dir <dir>", "original model dir (overrides the config)").option("--workdir <dir>", "working directory (overrides the config)").option("--out <dir>", "result root for the probe runs (<out>/<YYYYmmdd_HHMMSS>/probe/); with the three files, where probe.json and probe.md go").option("--steps <k>", "forward+backward passes to record (default: the config's probe.steps, else 1)").option("--verbose", "echo the probe runs' output").action(async (opts) => {
+    code = await probeCommand(opts, io, log);
   });
   program2.command("init").description("Write a commented config (.github/accuracy-gate.yml) and a workflow for pull requests, nightly and manual runs, for the layout found here; never overwrites.").option("--dir <dir>", "repository root", ".").action(async (opts) => {
     await initCommand(opts, io, log);

@@ -19166,6 +19166,8 @@ function errorMessage(e) {
 
 // src/pipeline/process-registry.ts
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+var GROUP_NONCE_ENV = "ACCURACY_GATE_GROUP";
 function isSignallable(pgid) {
   return Number.isInteger(pgid) && pgid > 1;
 }
@@ -19258,10 +19260,168 @@ function readRegistry(file) {
     return [];
   }
 }
-async function killRecordedGroups(file, graceMs) {
-  const live = readRegistry(file).filter((g) => stillOurs(g)).map((g) => g.pgid).filter((pgid, i, all) => all.indexOf(pgid) === i && groupAlive(pgid));
-  const results = await Promise.all(live.map((pgid) => terminateGroup(pgid, graceMs)));
-  return { killed: live.filter((_, i) => results[i].signalled) };
+function writeRegistry(file, groups) {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const data = { version: 1, groups };
+  writeFileSync(tmp, JSON.stringify(data, null, 2) + "\n");
+  renameSync(tmp, file);
+}
+function createProcessRegistry(file, nonce) {
+  return {
+    file,
+    ...nonce ? { nonce } : {},
+    add(pgid, id) {
+      if (!isSignallable(pgid)) return;
+      const groups = readRegistry(file).filter((g) => g.pgid !== pgid);
+      const leaderStart = procStartTime(pgid);
+      groups.push({ pgid, id, since: (/* @__PURE__ */ new Date()).toISOString(), ...leaderStart !== void 0 ? { leaderStart } : {} });
+      writeRegistry(file, groups);
+    },
+    remove(pgid) {
+      const groups = readRegistry(file);
+      const kept = groups.filter((g) => g.pgid !== pgid);
+      if (kept.length !== groups.length) writeRegistry(file, kept);
+    },
+    list() {
+      return readRegistry(file);
+    }
+  };
+}
+
+// src/pipeline/post-cleanup.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+
+// src/pipeline/process-tree.ts
+import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
+function scanProc() {
+  let names;
+  try {
+    names = readdirSync2("/proc");
+  } catch {
+    return void 0;
+  }
+  const out = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat2;
+    try {
+      stat2 = readFileSync2(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const f = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
+    out.push({ pid: Number(name), state: f[0] ?? "", ppid: Number(f[1]), pgrp: Number(f[2]) });
+  }
+  return out;
+}
+function stageMembers(leader) {
+  return liveMembers(leader)?.map((p) => p.pid);
+}
+function liveMembers(leader) {
+  const all = scanProc();
+  if (!all) return void 0;
+  const children = /* @__PURE__ */ new Map();
+  for (const p of all) children.set(p.ppid, [...children.get(p.ppid) ?? [], p]);
+  const found = /* @__PURE__ */ new Map();
+  for (const p of all) if (p.pid === leader || p.pgrp === leader) found.set(p.pid, p);
+  const todo = [...found.keys()];
+  while (todo.length) {
+    for (const c of children.get(todo.pop()) ?? []) {
+      if (!found.has(c.pid)) {
+        found.set(c.pid, c);
+        todo.push(c.pid);
+      }
+    }
+  }
+  return [...found.values()].filter((p) => p.state !== "Z" && p.state !== "X");
+}
+function stageAlive(leader) {
+  const members = stageMembers(leader);
+  return members === void 0 ? groupAlive(leader) : members.length > 0;
+}
+var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
+function signalEach(pids, signal) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+    }
+  }
+}
+async function waitGone(leader, ms) {
+  const deadline = Date.now() + ms;
+  for (; ; ) {
+    if (!stageAlive(leader)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep2(Math.min(50, Math.max(1, deadline - Date.now())));
+  }
+}
+async function terminateStage(leader, graceMs) {
+  const members = stageMembers(leader);
+  if (members === void 0) return terminateGroup(leader, graceMs);
+  if (members.length === 0) return { signalled: false, killed: false, gone: true };
+  signalGroup(leader, "SIGTERM");
+  signalEach(members, "SIGTERM");
+  if (await waitGone(leader, graceMs)) return { signalled: true, killed: false, gone: true };
+  const deadline = Date.now() + Math.max(1e3, graceMs);
+  for (; ; ) {
+    const now = liveMembers(leader) ?? [];
+    if (now.length === 0) return { signalled: true, killed: true, gone: true };
+    const detached = now.filter((p) => p.pgrp !== leader && p.pid !== leader).map((p) => p.pid);
+    if (detached.length) signalEach(detached, "SIGKILL");
+    else {
+      signalGroup(leader, "SIGKILL");
+      signalEach([leader], "SIGKILL");
+    }
+    if (Date.now() >= deadline) return { signalled: true, killed: true, gone: !stageAlive(leader) };
+    await sleep2(20);
+  }
+}
+
+// src/pipeline/post-cleanup.ts
+function carriesNonce(pid, nonce) {
+  try {
+    return readFileSync3(`/proc/${pid}/environ`, "latin1").split("\0").includes(`${GROUP_NONCE_ENV}=${nonce}`);
+  } catch {
+    return false;
+  }
+}
+function verified(g, nonce) {
+  if (!stillOurs(g)) return false;
+  const members = procGroupMembers(g.pgid);
+  return !!members && members.some((m) => m.state !== "Z" && m.state !== "X" && carriesNonce(m.pid, nonce));
+}
+async function killRecordedGroups(file, graceMs, nonce) {
+  const live = readRegistry(file).filter((g, i, all) => all.findIndex((x) => x.pgid === g.pgid) === i && groupAlive(g.pgid));
+  const ok = live.filter((g) => !!nonce && /^[0-9a-f]{32}$/.test(nonce) && verified(g, nonce));
+  const results = await Promise.all(ok.map((g) => terminateStage(g.pgid, graceMs)));
+  return { killed: ok.filter((_, i) => results[i].signalled).map((g) => g.pgid), refused: live.filter((g) => !ok.includes(g)).map((g) => g.pgid) };
+}
+
+// src/pipeline/container-stage.ts
+import { spawn } from "node:child_process";
+function removeContainer(name, env, timeoutMs = 3e4) {
+  return docker(["rm", "-f", name], env, timeoutMs);
+}
+function docker(args, env, timeoutMs) {
+  return new Promise((resolve) => {
+    try {
+      const child = spawn("docker", args, { env, stdio: "ignore" });
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      child.on("error", () => resolve(false));
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        resolve(code === 0);
+      });
+    } catch {
+      resolve(false);
+    }
+  });
+}
+function containersIn(ids, gatePid) {
+  const names = ids.flatMap((id) => /(?:^| )container=(accuracy-gate-[a-zA-Z0-9_.-]+)$/.exec(id)?.[1] ?? []);
+  return [...new Set(names.filter((n) => n.endsWith(`-${gatePid}`)))];
 }
 
 // node_modules/@actions/core/lib/command.js
@@ -19799,9 +19959,17 @@ async function cleanup(io = coreIo()) {
   try {
     const file = io.getState("pid-file" /* PidFile */);
     if (!file) return;
-    const { killed } = await killRecordedGroups(file, 2e3);
+    const gatePid = /accuracy-gate-(\d+)\.pids\.json$/.exec(file)?.[1];
+    const containers = gatePid ? containersIn(createProcessRegistry(file).list().map((g) => g.id), Number(gatePid)) : [];
+    const { killed, refused } = await killRecordedGroups(file, 2e3, io.getState("pid-nonce" /* PidNonce */) || void 0);
     if (killed.length) io.warning(`post: killed ${killed.length} leftover process group(s): ${killed.join(", ")}`);
-    else io.info("post: no leftover processes");
+    if (refused.length) {
+      io.warning(`post: left ${refused.length} listed process group(s) alone, not started by this job's gate: ${refused.join(", ")} (the pid file was changed?)`);
+    }
+    if (!killed.length && !refused.length) io.info("post: no leftover processes");
+    for (const name of containers) {
+      if (await removeContainer(name, io.env)) io.warning(`post: removed leftover container ${name}`);
+    }
   } catch (e) {
     io.warning(`post cleanup: ${errorMessage(e)}`);
   }

@@ -47,10 +47,14 @@ export interface TrainingRun {
   curve: LossPoint[];
   /** Optimizer steps per epoch, from the last logged point with an epoch (places the other arm's log dicts). */
   stepsPerEpoch?: number;
-  /** Set when the curve was read from a log whose loss steps cannot be established (its steps are ordinals, not to compare). */
+  /** Why the loss steps of a log cannot be established (the points' steps are then ordinals, not to compare). */
   stepsUnknown?: string;
   /** Per-step durations in seconds, when the log allows (tqdm progress lines); absent otherwise. */
   stepTimes?: number[];
+  /** Each evaluation during training (eval_strategy="steps"): eval_loss by step. */
+  evalCurve?: LossPoint[];
+  /** Training did not finish, as its only file shows: "its log ends at step 200 of 588 with torch.OutOfMemoryError: …". */
+  unfinished?: string;
   /** Peak GPU memory (MiB) and where it is from; peakMib null: not measured, `source` says why. */
   gpuMemory?: { peakMib: number | null; source: string };
   /** What the arm states about its setup, learning rates included (absent: nothing read). */

@@ -39,16 +39,29 @@ function byStep(curve: LossPoint[]): { steps: Float64Array; loss: Float64Array; 
   return grad ? { steps, loss, grad } : { steps, loss };
 }
 
-/** "80 points every 5 steps (5..400)" or "12 points, irregular steps (1..97)". */
+/** Whether steps[from..] are evenly spaced. */
+function uniformFrom(steps: ArrayLike<number>, from: number): boolean {
+  const d = steps[from + 1] - steps[from];
+  for (let i = from + 2; i < steps.length; i++) if (steps[i] - steps[i - 1] !== d) return false;
+  return true;
+}
+
+/**
+ * "80 points every 5 steps (5..400)", "118 points: step 1 (logging_first_step), then every 5 steps
+ * (5..585)" (HF's grid with logging_first_step is regular), or "12 points, irregular steps (1..97)".
+ */
 export function describeSteps(steps: ArrayLike<number>): string {
   const n = steps.length;
   if (n === 0) return 'no points';
   if (n === 1) return `1 point (step ${steps[0]})`;
   const d = steps[1] - steps[0];
-  let uniform = true;
-  for (let i = 2; i < n && uniform; i++) uniform = steps[i] - steps[i - 1] === d;
   const range = `${steps[0]}..${steps[n - 1]}`;
-  return uniform ? `${n} points every ${d} steps (${range})` : `${n} points, irregular steps (${range})`;
+  if (uniformFrom(steps, 0)) return `${n} points every ${d} steps (${range})`;
+  const l = n >= 3 ? steps[2] - steps[1] : 0;
+  if (steps[0] === 1 && l > 1 && steps[1] === l && uniformFrom(steps, 1)) {
+    return `${n} points: step 1 (logging_first_step), then every ${l} steps (${steps[1]}..${steps[n - 1]})`;
+  }
+  return `${n} points, irregular steps (${range})`;
 }
 
 /**

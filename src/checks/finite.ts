@@ -1,10 +1,13 @@
-// `finite`: did either run diverge? A non-finite loss, grad norm or final metric is divergence.
+// `finite`: did either run diverge? A non-finite loss or final metric is divergence; a non-finite
+// grad norm with a finite loss is a step the fp16 loss scaler skipped, divergence only when such
+// steps do not stop (skipped-steps.ts).
 // HF trap (examples/recorded/nan): with logging_nan_inf_filter (on by default) the Trainer logs a
 // NaN/Inf step loss as 0 and only grad_norm keeps the NaN, so an exact 0 after positive losses is
 // divergence too. Candidate diverged → FAIL; baseline diverged → INVALID (nothing to compare with).
 
 import type { ArmRole, CheckResult, TrainingRun } from '../model.js';
 import { result } from './format.js';
+import { countSkipped, describeSkipped, SkipTracker } from './skipped-steps.js';
 
 export interface Divergence {
   /** First step whose logged values show divergence; null when only a final metric is bad. */
@@ -21,20 +24,45 @@ function show(x: number): string {
   return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
 }
 
-/** The first sign of divergence in a run, or null when every value is finite and no loss was filtered. */
-export function findDivergence(run: TrainingRun): Divergence | null {
+/**
+ * The first sign of divergence in a run, or null when it did not diverge. Divergence is a
+ * non-finite loss, a loss filtered to 0, or skipped steps that do not stop (skipped-steps.ts); a
+ * non-finite grad norm with a finite loss alone is a step the loss scaler skipped. A run of skipped
+ * points that leads straight into a bad loss is where the divergence began. `baselineSkips`: the
+ * baseline's skipped-step count, when `run` is the candidate.
+ */
+export function findDivergence(run: TrainingRun, baselineSkips?: number): Divergence | null {
   let first: { step: number; what: string } | null = null;
-  let badPoints = 0;
+  let firstIndex = -1;
   let sawPositive = false;
-  for (const p of run.curve) {
+  const skips = new SkipTracker(baselineSkips);
+  const curve = run.curve;
+  for (let i = 0; i < curve.length && first === null; i++) {
+    const p = curve[i];
+    const streak = skips.openStreakStart;
+    const skipped = skips.observe(p);
     let what: string | null = null;
     if (!Number.isFinite(p.loss)) what = `loss ${show(p.loss)}`;
-    else if (p.gradNorm !== undefined && !Number.isFinite(p.gradNorm)) what = `grad_norm ${show(p.gradNorm)}`;
-    else if (p.loss === 0 && sawPositive) what = 'loss 0 after positive losses (HF logging_nan_inf_filter hides a NaN)';
+    else if (p.loss === 0 && sawPositive) {
+      what = p.gradNorm !== undefined && !Number.isFinite(p.gradNorm) ? `grad_norm ${show(p.gradNorm)}` : 'loss 0 after positive losses (HF logging_nan_inf_filter hides a NaN)';
+    }
     if (Number.isFinite(p.loss) && p.loss > 0) sawPositive = true;
-    if (what === null) continue;
-    badPoints++;
-    if (first === null) first = { step: p.step, what };
+    if (what !== null) {
+      // Skipped points right before the bad loss: the divergence began at the first of them.
+      const at = streak !== undefined ? curve.findIndex((q) => q.step === streak) : i;
+      first = { step: curve[at].step, what: at < i ? `grad_norm ${show(curve[at].gradNorm!)}` : what };
+      firstIndex = at;
+    } else if (skipped) {
+      first = { step: skipped.step, what: skipped.reason };
+      firstIndex = curve.findIndex((q) => q.step === skipped.step);
+    }
+  }
+  let badPoints = 0;
+  if (first !== null) {
+    for (let i = firstIndex; i < curve.length; i++) {
+      const p = curve[i];
+      if (!Number.isFinite(p.loss) || p.loss === 0 || (p.gradNorm !== undefined && !Number.isFinite(p.gradNorm))) badPoints++;
+    }
   }
   const badMetrics: string[] = [];
   const metrics: [string, number | undefined][] = [
@@ -72,16 +100,27 @@ export function divergenceVerdict(
 ): { verdict: 'invalid' | 'fail'; reason: string } | null {
   const base = training.baseline && findDivergence(training.baseline);
   if (base) return { verdict: 'invalid', reason: `baseline diverged: ${describeDivergence(base)}` };
-  const cand = training.candidate && findDivergence(training.candidate);
+  const cand = training.candidate && findDivergence(training.candidate, baselineSkips(training));
   if (cand) return { verdict: 'fail', reason: `candidate diverged: ${describeDivergence(cand)}` };
   return null;
+}
+
+/** The baseline's skipped-step count, the yardstick for the candidate's ("far more than the baseline's"). */
+function baselineSkips(training: Partial<Record<ArmRole, TrainingRun>>): number | undefined {
+  return training.baseline?.curve.length ? countSkipped(training.baseline.curve).count : undefined;
 }
 
 export function checkFinite(training: Partial<Record<ArmRole, TrainingRun>>): CheckResult | null {
   const { baseline, candidate } = training;
   if (!baseline && !candidate) return null;
   const base = baseline ? findDivergence(baseline) : null;
-  const cand = candidate ? findDivergence(candidate) : null;
+  const cand = candidate ? findDivergence(candidate, baselineSkips(training)) : null;
+  const skipped = { baseline: baseline && countSkipped(baseline.curve), candidate: candidate && countSkipped(candidate.curve) };
+  // Skipped steps are reported per arm wherever the check's reason goes: they explain an fp16 run's inf grad norms.
+  const skipNote = (['baseline', 'candidate'] as const)
+    .filter((role) => (skipped[role]?.count ?? 0) > 0)
+    .map((role) => `${role}: ${describeSkipped(skipped[role]!)}`)
+    .join('; ');
   const numbers = {
     candidateBadPoints: cand?.badPoints ?? 0,
     candidateFirstBadStep: cand?.step ?? null,
@@ -91,6 +130,8 @@ export function checkFinite(training: Partial<Record<ArmRole, TrainingRun>>): Ch
     baselineFirstBad: base?.what ?? null,
     candidatePoints: candidate?.curve.length ?? null,
     baselinePoints: baseline?.curve.length ?? null,
+    baselineSkippedSteps: skipped.baseline?.count ?? null,
+    candidateSkippedSteps: skipped.candidate?.count ?? null,
   };
   const common = {
     id: 'finite',
@@ -117,6 +158,8 @@ export function checkFinite(training: Partial<Record<ArmRole, TrainingRun>>): Ch
   return result({
     ...common,
     verdict: 'pass',
-    reason: `every logged loss, grad norm and final loss of the ${checked} is finite (${points} points)`,
+    reason: skipNote
+      ? `every logged loss and final loss of the ${checked} is finite (${points} points); ${skipNote}`
+      : `every logged loss, grad norm and final loss of the ${checked} is finite (${points} points)`,
   });
 }

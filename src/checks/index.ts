@@ -5,6 +5,7 @@ import type { ArmLabels, ArmRole, CheckResult, EvaluationInputs, GateResult, MtB
 import type { Policy } from './policy.js';
 import { checkLossCurve, checkLossTail } from './curve.js';
 import { checkCustom } from './custom.js';
+import { checkEvalCurve } from './eval-curve.js';
 import { checkEvalLossDocs } from './eval-loss-docs.js';
 import { checkFinite } from './finite.js';
 import { checkLmEval } from './lm-eval.js';
@@ -63,6 +64,20 @@ export function addCause(r: GateResult, cause: string): GateResult {
   return { ...next, headline: headlineOf(next) };
 }
 
+/** Checks that need a whole training run; `finite` is left to judge what a crashed run logged. */
+const WHOLE_RUN = new Set(['train-loss', 'loss-curve', 'loss-tail', 'eval-loss', 'speed']);
+
+/**
+ * A training that did not finish (its log ends in a crash) leaves the whole-run checks nothing to
+ * compare: they say what happened instead of what is missing ("candidate has no train_loss",
+ * "logging steps differ").
+ */
+function notFinished(c: CheckResult, training: CheckInputs['training']): CheckResult {
+  if (!WHOLE_RUN.has(c.id) || c.verdict === 'fail') return c;
+  const why = (['baseline', 'candidate'] as const).filter((r) => training[r]?.unfinished).map((r) => `${r} training did not finish: ${training[r]!.unfinished}`);
+  return why.length ? { ...c, verdict: 'invalid', value: null, numbers: {}, reason: why.join('; '), warning: undefined } : c;
+}
+
 /** Run every enabled check, in the order reports show them, and decide the overall verdict. */
 export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
   const { training } = inputs;
@@ -73,13 +88,14 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
     policy.lossCurve.enabled ? checkLossCurve(training, policy.lossCurve, aborted) : null,
     policy.lossTail.enabled ? checkLossTail(training, policy.lossTail, aborted) : null,
     policy.evalLoss.enabled ? checkEvalLoss(training, policy.evalLoss) : null,
+    checkEvalCurve(training),
     policy.evalLossDocs.enabled ? checkEvalLossDocs(inputs.evalDocs, policy.evalLossDocs) : null,
     ...(policy.lmEval.enabled ? checkLmEval(inputs.lmEval, inputs.lmEvalSelection, policy.lmEval) : []),
     ...(policy.custom.enabled ? checkCustom(inputs.custom, policy.custom) : []),
     policy.mtbench.enabled ? checkMtBench(inputs.mtbench, policy.mtbench) : null,
     policy.speed.enabled ? checkSpeed(training, policy.speed) : null,
   ];
-  let checks = all.filter((c): c is CheckResult => c !== null);
+  let checks = all.filter((c): c is CheckResult => c !== null).map((c) => notFinished(c, training));
   // Arms that cannot be aligned (other data, another model): INVALID "not comparable", not a FAIL.
   const setup = compareSetup(training);
   if (setup?.notComparable) checks = [notComparableCheck(setup), ...checks.map(markNotComparable)];

@@ -96,6 +96,10 @@ export function loadArms(arms: EngineSource['training'], problems: Problem[]): P
     const run = loadTraining(arm.dir, arm.log, arm.partial ? [] : problems, hints, arm.stale);
     if (!run) continue;
     training[role] = run;
+    // What happened, once, where every report shows problems (the checks that needed it say so too).
+    // An arm the gate stopped itself (early abort, quick tier) is not a crash: its prefix is compared.
+    if (arm.partial) delete run.unfinished;
+    else if (run.unfinished) problems.push({ source: run.files[run.files.length - 1] ?? arm.dir, message: `${role} training did not finish: ${run.unfinished}` });
     if (run.curve.length > 0 && run.stepsUnknown === undefined) placed = hintsFromCurve(run.curve, run);
   }
   return training;

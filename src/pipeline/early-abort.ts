@@ -1,7 +1,17 @@
 // Stops a candidate training run that has already failed, instead of burning GPU hours to the end:
-// on a non-finite loss or grad norm at once, and on a smoothed loss that stays far from the
-// baseline's for several logged points in a row. Pure: the caller feeds it logged points.
+// on a non-finite loss at once, on skipped steps that do not stop (the finite check's rule,
+// checks/skipped-steps.ts: a step the fp16 loss scaler skipped is not divergence), at once on a
+// smoothed loss beyond EXTREME_FACTOR times the bound, and on a smoothed loss that stays beyond the
+// bound for several logged points in a row. Pure: the caller feeds it logged points.
 import type { LossPoint } from '../model.js';
+import { countSkipped, SkipTracker } from '../checks/skipped-steps.js';
+
+/**
+ * A smoothed gap this many times the bound stops the run at the point that shows it, without
+ * waiting for `consecutive` points: the recorded parity and A/A pairs stay within a few percent,
+ * and a run whose LR jumps 1000x shows hundreds of percent within one logging interval.
+ */
+export const EXTREME_FACTOR = 5;
 
 export interface EarlyAbortOptions {
   /** The baseline's logged curve; only its steps are compared. */
@@ -46,6 +56,8 @@ export function createEarlyAbort(opts: EarlyAbortOptions): EarlyAbort {
   let emaCand: number | undefined;
   let emaBase: number | undefined;
   let far = 0;
+  // No baseline curve (the NaN-only watchers): its skipped steps are unknown, not 0.
+  const skips = new SkipTracker(opts.baseline.length > 0 ? countSkipped(opts.baseline).count : undefined);
 
   const abort = (step: number, reason: string): AbortDecision => (decided = { abort: true, step, reason });
 
@@ -53,15 +65,18 @@ export function createEarlyAbort(opts: EarlyAbortOptions): EarlyAbort {
     observe(p) {
       if (decided) return decided;
       if (!Number.isFinite(p.loss)) return abort(p.step, `loss is ${p.loss} at step ${p.step}`);
-      if (p.gradNorm !== undefined && !Number.isFinite(p.gradNorm)) {
-        return abort(p.step, `grad_norm is ${p.gradNorm} at step ${p.step} (loss logged as ${p.loss})`);
-      }
       // HF's logging_nan_inf_filter (on by default) drops NaN/Inf step losses from the logged
       // mean, which then logs as exactly 0: a real loss never drops to 0 after being positive.
       if (p.loss === 0 && sawPositive) {
+        if (p.gradNorm !== undefined && !Number.isFinite(p.gradNorm)) {
+          return abort(p.step, `grad_norm is ${p.gradNorm} at step ${p.step} (loss logged as ${p.loss}: NaN/Inf hidden by logging_nan_inf_filter)`);
+        }
         return abort(p.step, `loss logged as exactly 0 at step ${p.step} after positive losses (NaN/Inf hidden by logging_nan_inf_filter)`);
       }
       if (p.loss > 0) sawPositive = true;
+      // A non-finite grad norm with a finite loss is a skipped step; only skipped steps that do not stop abort.
+      const skipped = skips.observe(p);
+      if (skipped) return abort(p.step, `${skipped.reason} at step ${skipped.step}`);
 
       const base = baseline.get(p.step);
       // Steps the baseline lacks, and repeats (the same step seen from two sources), are not compared.
@@ -74,8 +89,15 @@ export function createEarlyAbort(opts: EarlyAbortOptions): EarlyAbort {
 
       const gap = emaBase === 0 ? (emaCand === 0 ? 0 : Infinity) : (emaCand - emaBase) / Math.abs(emaBase);
       far = Math.abs(gap) > opts.bound ? far + 1 : 0;
-      if (far < opts.consecutive) return { abort: false };
       const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+      if (Math.abs(gap) > EXTREME_FACTOR * opts.bound) {
+        return abort(
+          p.step,
+          `smoothed loss ${emaCand.toPrecision(4)} vs baseline ${emaBase.toPrecision(4)} at step ${p.step}: ` +
+            `gap ${pct(gap)} beyond ${EXTREME_FACTOR} × ±${(opts.bound * 100).toFixed(1)} % (extreme: stopped at once)`,
+        );
+      }
+      if (far < opts.consecutive) return { abort: false };
       return abort(
         p.step,
         `smoothed loss ${emaCand.toPrecision(4)} vs baseline ${emaBase.toPrecision(4)} at step ${p.step}: ` +

@@ -48,36 +48,4 @@ export function readLogTail(file: string, max = TAIL_LINES, redact: (text: strin
   }
 }
 
-const CAUSES: Array<[RegExp, (m: RegExpMatchArray) => string]> = [
-  [/CUDA out of memory|torch\.(?:cuda\.)?OutOfMemoryError|CUDA error: out of memory/i, () => 'CUDA out of memory'],
-  [/NCCL.*(?:timeout|timed out)|Watchdog caught collective operation timeout/i, () => 'NCCL timeout'],
-  [/error: argument ([^:]+): invalid choice: ('[^']*')/, (m) => `invalid choice ${m[2]} for argument ${m[1]}`],
-  [/error: (unrecognized arguments: .*)/, (m) => m[1] as string],
-  [/\b([A-Z_][A-Z0-9_]*) (?:is not set|not set|must be set)\b/, (m) => `${m[1]} is not set`],
-  [/KeyError: '([A-Z_][A-Z0-9_]*)'/, (m) => `${m[1]} is not set`],
-  [/([^\s:'"]*): (?:command not found|No such file or directory)/, (m) => `file not found: ${m[1]}`],
-  [/No such file or directory: '([^']+)'/, (m) => `file not found: ${m[1]}`],
-  [/(?:Connection refused|Name or service not known|Temporary failure in name resolution|ConnectionError)/, () => 'network error (connection refused or unknown host)'],
-];
-
-/**
- * One short phrase for the common causes, or undefined. The most specific causes win over a
- * Python traceback's last line, which is the fallback when the tail holds a traceback.
- */
-export function classifyCause(lines: string[]): string | undefined {
-  const text = lines.join('\n');
-  for (const [re, phrase] of CAUSES) {
-    const m = text.match(re);
-    if (m) return phrase(m);
-  }
-  let tb = -1;
-  lines.forEach((l, i) => {
-    if (l.startsWith('Traceback (most recent call last)')) tb = i;
-  });
-  if (tb >= 0) {
-    // The exception line: the first unindented line after the frames.
-    const last = lines.slice(tb + 1).find((l) => /^[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b/.test(l));
-    if (last) return last.length > 160 ? `${last.slice(0, 160)}…` : last;
-  }
-  return undefined;
-}
+export { classifyCause } from '../readers/log-cause.js';

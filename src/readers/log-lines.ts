@@ -223,6 +223,16 @@ export class LogTracker {
     return this.placer.how;
   }
 
+  /** The run's total steps as its header states them (max_steps, "Total optimization steps"). */
+  get statedTotal(): number | undefined {
+    return this.placer.statedMaxSteps;
+  }
+
+  /** Whether the grid was stated rather than seen on the bar (then a failure is a contradiction, not a gap). */
+  get gridStated(): boolean {
+    return this.placer.gridStated;
+  }
+
   private isTrainingBar(event: ProgressEvent): boolean {
     if (event.desc !== undefined) return false;
     // The bar redrawn right after a loss dict is the training bar by construction; before the

@@ -8,75 +8,9 @@
 // with the other arm's real steps (false FAILs, missed divergences).
 
 import { printHalfUnit } from './print-rounding.js';
+import type { StepHints } from './step-hints.js';
 
-/** What is known about the grid before the log is read (the other arm's trainer_state.json). */
-export interface StepHints {
-  /** Logged steps of the other arm, ascending: the grid itself. */
-  steps?: readonly number[];
-  loggingSteps?: number;
-  maxSteps?: number;
-  loggingFirstStep?: boolean;
-  /** Optimizer steps per epoch (step / epoch of the other arm's points), to find where a resumed log starts. */
-  stepsPerEpoch?: number;
-}
-
-/**
- * Steps per epoch, kept as points are read: step / epoch of the last point (by step) with an epoch,
- * which has the most digits. The points themselves do not keep their epochs.
- */
-export class StepsPerEpoch {
-  private step = 0;
-  private epoch = 0;
-
-  add(step: number, epoch: number | undefined): void {
-    if (epoch !== undefined && epoch > 0 && step > 0 && step >= this.step) {
-      this.step = step;
-      this.epoch = epoch;
-    }
-  }
-
-  get value(): number | undefined {
-    return this.step > 0 ? this.step / this.epoch : undefined;
-  }
-}
-
-/** Hints from a curve whose steps are certain (a trainer_state.json's log_history), and what its run knows. */
-export function hintsFromCurve(curve: ReadonlyArray<{ step: number }>, run: { maxSteps?: number; stepsPerEpoch?: number } = {}): StepHints {
-  const hints: StepHints = { steps: curve.map((p) => p.step) };
-  if (run.stepsPerEpoch !== undefined) hints.stepsPerEpoch = run.stepsPerEpoch;
-  if (run.maxSteps !== undefined && run.maxSteps > 0) hints.maxSteps = run.maxSteps;
-  return hints;
-}
-
-/**
- * What a training command states itself (`--logging_steps 100`, `--max_steps=400`,
- * `--logging_first_step`): HF's argument parser takes both spellings. A script wrapper
- * (`bash llama.sh`) states nothing here; its log's header lines may.
- */
-export function hintsFromCommand(command: string | readonly string[]): StepHints {
-  const text = typeof command === 'string' ? command : command.join(' ');
-  const hints: StepHints = {};
-  const value = (key: string) => new RegExp(`--${key}(?:=|\\s+)['"]?(\\d+(?:\\.\\d+)?)\\b`).exec(text)?.[1];
-  const logging = value('logging_steps');
-  if (logging !== undefined && Number(logging) >= 1) hints.loggingSteps = Number(logging);
-  const max = value('max_steps');
-  if (max !== undefined && Number(max) > 0) hints.maxSteps = Number(max);
-  const first = /--logging_first_step(?:[=\s]+['"]?(\w+))?/.exec(text);
-  if (first) hints.loggingFirstStep = first[1] === undefined || /^(true|1|yes)$/i.test(first[1]);
-  return hints;
-}
-
-/**
- * The run's own statements win over the other arm's grid: a candidate that logs every 10 steps
- * is not placed on a baseline grid of every 5 (its curve check then says the steps differ).
- */
-export function mergeHints(own: StepHints, other: StepHints | undefined): StepHints {
-  if (!other) return own;
-  const steps = other.steps ?? [];
-  const spacing = steps.length >= 2 ? steps[steps.length - 1] - steps[steps.length - 2] : undefined;
-  if (own.loggingSteps !== undefined && spacing !== undefined && spacing !== own.loggingSteps) return own;
-  return { ...other, ...own };
-}
+export { hintsFromCommand, hintsFromCurve, mergeHints, StepsPerEpoch, type StepHints } from './step-hints.js';
 
 // Header lines HF prints at INFO (run_clm.py turns it on): the TrainingArguments repr (one
 // `key=value,` per line) and the "***** Running training *****" block.
@@ -129,6 +63,15 @@ export class StepPlacer {
     else if ((value as number) > 0) this.ratio = value as number;
   }
 
+  get statedMaxSteps(): number | undefined {
+    return this.hints.maxSteps ?? this.maxSteps;
+  }
+
+  /** Whether a grid was stated (the other arm's steps, the command's or the header's interval), not seen on a bar. */
+  get gridStated(): boolean {
+    return (this.hints.steps?.length ?? 0) > 0 || this.interval() !== undefined;
+  }
+
   resumedAt(step: number): void {
     this.restart();
     this.start = step;
@@ -171,8 +114,9 @@ export class StepPlacer {
   private gridAfter(after: number): number | undefined {
     const steps = this.hints.steps;
     if (steps && steps.length > 0) {
-      for (const s of steps) if (s > after) return s; // linear: called once per dict, grids are short
-      const l = this.interval() ?? (steps.length >= 2 ? steps[steps.length - 1] - steps[steps.length - 2] : undefined);
+      const i = firstAbove(steps, after);
+      if (i < steps.length) return steps[i];
+      const l = this.hintSpacing(steps);
       if (l === undefined) return undefined;
       const last = steps[steps.length - 1];
       return last + Math.max(1, Math.ceil((after - last + 1) / l)) * l;
@@ -181,6 +125,28 @@ export class StepPlacer {
     if (l === undefined) return undefined;
     if (after < 1 && (this.firstStep() || this.barSteps[0] === 1)) return 1;
     return (Math.floor(after / l) + 1) * l;
+  }
+
+  /** The last grid step before `x`, or undefined when there is none or no grid is known. Arithmetic: no walk. */
+  private gridBefore(x: number): number | undefined {
+    const steps = this.hints.steps;
+    if (steps && steps.length > 0) {
+      const last = steps[steps.length - 1];
+      const l = this.hintSpacing(steps);
+      if (x > last && l !== undefined) return last + Math.max(0, Math.ceil((x - last) / l) - 1) * l;
+      const i = firstAbove(steps, Math.ceil(x) - 1); // first step >= x
+      return i > 0 ? steps[i - 1] : undefined;
+    }
+    const l = this.interval() ?? this.barInterval();
+    if (l === undefined) return undefined;
+    const k = Math.ceil(x / l) - 1;
+    if (k >= 1) return k * l;
+    return (this.firstStep() || this.barSteps[0] === 1) && x > 1 ? 1 : undefined;
+  }
+
+  /** Spacing past the other arm's last logged step: the stated interval, else its last gap. */
+  private hintSpacing(steps: readonly number[]): number | undefined {
+    return this.interval() ?? (steps.length >= 2 ? steps[steps.length - 1] - steps[steps.length - 2] : undefined);
   }
 
   /** The interval seen on the bar at the first two dicts (1 then L with logging_first_step). */
@@ -253,14 +219,12 @@ export class StepPlacer {
     return second === undefined ? first : second - first;
   }
 
+  /** The grid step nearest `x` (the later one on a tie). Work independent of x: a crafted epoch of 1e12 costs nothing. */
   private nearestGrid(x: number): number | undefined {
-    let prev = 0;
-    for (let s = this.gridAfter(0); s !== undefined; s = this.gridAfter(s)) {
-      if (s >= x) return s - x <= x - prev || prev === 0 ? s : prev;
-      prev = s;
-      if (s > 1e9) break;
-    }
-    return prev || undefined;
+    const after = this.gridAfter(Math.ceil(x) - 1);
+    const before = this.gridBefore(x);
+    if (after === undefined || before === undefined) return after ?? before;
+    return after - x <= x - before ? after : before;
   }
 
   /**
@@ -287,4 +251,16 @@ export class StepPlacer {
     this.unknown = reason;
     return undefined;
   }
+}
+
+/** Index of the first element of ascending `steps` greater than `x` (binary search). */
+function firstAbove(steps: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = steps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (steps[mid] > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

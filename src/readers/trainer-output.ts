@@ -116,6 +116,8 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
     const value = evalResults?.[field] ?? allResults?.[field];
     if (value !== undefined) run[field] = value;
   }
+  if (state?.evalCurve?.length) run.evalCurve = state.evalCurve;
+  if (log) readLogEvals(run, log, logName);
 
   if (state) {
     run.globalStep = state.globalStep;
@@ -126,7 +128,7 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   } else if (log?.lastStep !== undefined) {
     run.globalStep = log.lastStep;
     run.maxSteps = log.total;
-  }
+  } else if (log?.finishedAt !== undefined) run.globalStep = run.maxSteps = log.finishedAt;
 
   if (state && state.curve.length > 0) {
     run.curve = state.curve;
@@ -162,7 +164,40 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   const lr = curveFromState ? state.learningRate : run.stepsUnknown === undefined ? log?.learningRate : undefined;
   const setup = setupOf(state, log?.header, logName, perEpoch, lr);
   if (setup) run.setup = setup;
+  // Only the log speaks for the run (no results file, no trainer_state summary) and it stops short.
+  if (log?.ended && !trainResults && !allResults && !state?.summary) run.unfinished = describeEnd(log.ended);
   return run;
+}
+
+/**
+ * What the log holds of the evaluations where no JSON file has it: the final eval loss and
+ * perplexity (its `***** eval metrics *****` block, else the final eval dict) and the eval curve.
+ */
+function readLogEvals(run: TrainingRun, log: TrainingLog, logName: string): void {
+  const final = log.evals.final;
+  const taken: string[] = [];
+  if (run.evalLoss === undefined && final?.evalLoss !== undefined) taken.push('eval_loss');
+  if (run.perplexity === undefined && final?.perplexity !== undefined) taken.push('perplexity');
+  if (final && taken.length > 0) {
+    if (taken.includes('eval_loss')) run.evalLoss = final.evalLoss;
+    if (taken.includes('perplexity')) run.perplexity = final.perplexity;
+    const where = final.from === 'block' ? 'its ***** eval metrics ***** block, 4 decimals' : `its final eval dict${log.roundedStrings ? ', 4 significant digits' : ''}`;
+    run.notes.push(`${taken.join(', ')} read from ${logName} (${where}; no eval_results.json)`);
+  }
+  if (run.evalCurve) return;
+  const evals = log.evals;
+  if (evals.curve.length > 0) {
+    run.evalCurve = evals.curve;
+    run.notes.push(`eval curve read from ${logName}: ${evals.curve.length} evaluations (steps from ${evals.how})`);
+  } else if (evals.unknown !== undefined) run.notes.push(`${logName} has eval dicts, but their steps cannot be established: ${evals.unknown}`);
+}
+
+/** "its log ends at step 200 of 588 with torch.OutOfMemoryError: CUDA out of memory". */
+function describeEnd(ended: NonNullable<TrainingLog['ended']>): string {
+  const of = ended.total !== undefined ? ` of ${ended.total}` : '';
+  const at = ended.step !== undefined ? ` at step ${ended.step}${of}` : '';
+  const why = ended.crash !== undefined ? `with ${ended.crash}` : 'without the end-of-training metrics and no error printed (killed?)';
+  return `its log ends${at} ${why}`;
 }
 
 /** In pieces (the scanner's reason: docs/bench-rss.md); where it gives up, whole, for the precise error. */

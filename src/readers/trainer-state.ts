@@ -10,6 +10,7 @@
 import { ParseError } from '../errors.js';
 import type { LossPoint, StepColumn } from '../model.js';
 import { expectObject, isObject, optionalNumber, requiredInteger, requiredNumber, type JsonObject, type Where } from './fields.js';
+import { fastLossPoint, isSorted, lossPoint } from './loss-entry.js';
 import { metricsFrom, type ResultsMetrics } from './results-json.js';
 import { ColumnBuilder } from './run-setup.js';
 import { StepsPerEpoch } from './step-placement.js';
@@ -33,6 +34,8 @@ export interface TrainerState {
   evalSteps?: number;
   /** `learning_rate` of the loss entries, by step (absent: none logged one). */
   learningRate?: StepColumn;
+  /** log_history entries that have `eval_loss` (eval_strategy="steps", or an evaluate() saved after it), in file order. */
+  evalCurve?: LossPoint[];
 }
 
 /** trainer_state.json's text. Throws ParseError naming the file, line and key. */
@@ -69,6 +72,7 @@ function stateOf(obj: JsonObject, file: string): TrainerState {
   const entries: Entries = { curve: state.curve, lr: new ColumnBuilder() };
   history.forEach((entry, i) => addEntry(entries, perEpoch, entry, i, file));
   if (entries.summary) state.summary = entries.summary;
+  if (entries.evalCurve) state.evalCurve = entries.evalCurve;
   const lr = entries.lr.finish();
   if (lr) state.learningRate = lr;
   return withStepsPerEpoch(state, perEpoch);
@@ -77,7 +81,7 @@ function stateOf(obj: JsonObject, file: string): TrainerState {
 const SETUP_KEYS = [['train_batch_size', 'trainBatchSize'], ['num_train_epochs', 'numTrainEpochs'], ['eval_steps', 'evalSteps']] as const;
 
 /** Where entries go: a TrainerState's, or the scanner's before the rest of the document is parsed. */
-type Entries = Pick<TrainerState, 'curve' | 'summary'> & { lr: ColumnBuilder };
+type Entries = Pick<TrainerState, 'curve' | 'summary' | 'evalCurve'> & { lr: ColumnBuilder };
 
 function addEntry(state: Entries, perEpoch: StepsPerEpoch, entry: unknown, i: number, file: string): void {
   // The well-typed common case without building error paths (100k-step histories).
@@ -98,6 +102,10 @@ function addEntry(state: Entries, perEpoch: StepsPerEpoch, entry: unknown, i: nu
     perEpoch.add(point.step, entry.epoch as number | undefined);
     if (typeof entry.learning_rate === 'number') state.lr.push(point.step, entry.learning_rate);
   } else if ('train_loss' in entry || 'train_runtime' in entry) state.summary = metricsFrom(entry, where, path);
+  else if ('eval_loss' in entry) {
+    const point = { step: requiredInteger(entry, 'step', where, path + 'step'), loss: requiredNumber(entry, 'eval_loss', where, path + 'eval_loss') };
+    (state.evalCurve ??= []).push(point);
+  }
 }
 
 function withStepsPerEpoch(state: TrainerState, perEpoch: StepsPerEpoch): TrainerState {
@@ -109,35 +117,6 @@ function withStepsPerEpoch(state: TrainerState, perEpoch: StepsPerEpoch): Traine
 function sortCurve(state: TrainerState): TrainerState {
   if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step); // stable: resumed runs keep order
   return state;
-}
-
-const optionalNum = (v: unknown) => v === undefined || typeof v === 'number';
-
-/** A loss entry whose fields all have the right types, or undefined (then lossPoint says what is wrong). */
-function fastLossPoint(entry: JsonObject): LossPoint | undefined {
-  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry;
-  if (typeof loss !== 'number' || typeof step !== 'number' || !Number.isInteger(step)) return undefined;
-  if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return undefined;
-  // learning_rate and epoch are type-checked (a wrong type means an odd file), not kept here. One
-  // literal per shape: a property added later would cost each of 100k points a property array.
-  return gradNorm !== undefined ? { step, loss, gradNorm: gradNorm as number } : { step, loss };
-}
-
-function lossPoint(entry: JsonObject, where: Where, path: string): LossPoint {
-  const point: LossPoint = {
-    step: requiredInteger(entry, 'step', where, path + 'step'),
-    loss: requiredNumber(entry, 'loss', where, path + 'loss'),
-  };
-  const gradNorm = optionalNumber(entry, 'grad_norm', where, path + 'grad_norm');
-  if (gradNorm !== undefined) point.gradNorm = gradNorm;
-  optionalNumber(entry, 'learning_rate', where, path + 'learning_rate');
-  optionalNumber(entry, 'epoch', where, path + 'epoch');
-  return point;
-}
-
-function isSorted(curve: readonly LossPoint[]): boolean {
-  for (let i = 1; i < curve.length; i++) if (curve[i].step < curve[i - 1].step) return false;
-  return true;
 }
 
 const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
@@ -255,6 +234,7 @@ export class TrainerStateScanner {
         if (this.history.summary) state.summary = this.history.summary;
         const lr = this.history.lr.finish();
         if (lr) state.learningRate = lr;
+        if (this.history.evalCurve) state.evalCurve = this.history.evalCurve;
         withStepsPerEpoch(state, this.perEpoch);
       }
       return sortCurve(state);

@@ -4,7 +4,10 @@
 // what is kept (one point per logged loss, one time per step) grows with it.
 
 import type { LossPoint, SetupKey, StepColumn } from '../model.js';
+import { describeCrash } from './log-cause.js';
 import { LineSplitter, LogTracker, type LogEvent } from './log-lines.js';
+import { LogEvalReader, type LogEvals } from './log-evals.js';
+import { inferGrid, totalFromSpeed } from './grid-inference.js';
 import { ColumnBuilder, TrainHeaderReader } from './run-setup.js';
 import { StepsPerEpoch, type StepHints } from './step-placement.js';
 
@@ -24,6 +27,8 @@ export interface TrainingLog {
   /** Last training-bar step and its total, when the log has a progress bar. */
   lastStep?: number;
   total?: number;
+  /** A finished run's total steps when no bar shows them: the header's, or train_runtime × train_steps_per_second when that is one number. */
+  finishedAt?: number;
   /** The log has a training progress bar. */
   stepsFromProgress: boolean;
   /** Why the loss steps cannot be established (the curve's steps are then ordinals); see step-placement.ts. */
@@ -36,7 +41,21 @@ export interface TrainingLog {
   header: Partial<Record<SetupKey, number>>;
   /** The loss dicts' learning_rate by (placed) step; absent when none has one or steps are unknown. */
   learningRate?: StepColumn;
+  /**
+   * Set when the log has loss dicts but no end-of-training metrics dict: the training did not
+   * finish. Where it ended (the bar's step, else the last placed loss dict's) and why, when shown.
+   */
+  ended?: { step?: number; total?: number; crash?: string };
+  /** The eval dicts of eval_strategy="steps" by step, and the evaluation after training (see log-evals.ts). */
+  evals: LogEvals;
 }
+
+/** Lines kept from the end of the log, to say why a run that did not finish stopped. */
+const TAIL = 60;
+/** A line that is only a progress bar redraw (with torchrun's prefix): no cause in it. */
+const BAR_ONLY = /^\s*(?:\[(?:rank|default)\d+\]:)?[^|%]*\d{1,3}%\|[^|]*\|[^\]]*\]\s*$/;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
 
 /** Keys that only the end-of-training summary dict has. */
 const FINAL_KEYS = ['train_runtime', 'train_loss'];
@@ -83,6 +102,11 @@ export class TrainingLogReader {
    * bar may come first), so each total keeps its own times and the training bar's are kept.
    */
   private readonly bars = new Map<number, BarTimes>();
+  /** The last TAIL lines that are not bare progress bars, newest last. */
+  private readonly tail: string[] = [];
+  private readonly evals = new LogEvalReader();
+  /** Every loss dict's epoch (NaN: none), for placing them all at the end when the grid was never stated. */
+  private readonly epochs: number[] = [];
 
   /** `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json). */
   constructor(hints: StepHints = {}) {
@@ -97,6 +121,13 @@ export class TrainingLogReader {
     for (const line of this.splitter.flush()) this.line(line);
     for (const event of this.tracker.flush()) this.event(event);
     const total = this.tracker.trainingTotal;
+    let stepsUnknown = this.tracker.stepsUnknown;
+    let stepsHow = this.tracker.stepsHow;
+    if (stepsUnknown !== undefined && !this.tracker.gridStated) {
+      const placed = this.placeAtEnd(total);
+      if (placed.ok) [stepsUnknown, stepsHow] = [undefined, placed.how];
+      else if (placed.why) stepsUnknown += `; ${placed.why}`;
+    }
     const log: TrainingLog = {
       curve: this.curve,
       finalMetricsCount: this.finalMetricsCount,
@@ -104,22 +135,87 @@ export class TrainingLogReader {
       stepsFromProgress: this.tracker.stepsFromProgress,
       roundedStrings: this.roundedStrings,
       header: this.header.values,
+      evals: this.evals.finish({
+        ...(stepsUnknown === undefined ? { lossSteps: this.curve.map((p) => p.step) } : {}),
+        ...(this.perEpoch.value !== undefined && stepsUnknown === undefined ? { stepsPerEpoch: this.perEpoch.value } : {}),
+        ...(this.runTotal(total) !== undefined ? { total: this.runTotal(total) } : {}),
+      }),
     };
     // Keyed by the loss dict's index: its step is the curve's, however late it was placed.
-    const lr = this.tracker.stepsUnknown === undefined ? this.learningRate.finish((k) => this.curve[k].step) : undefined;
+    const lr = stepsUnknown === undefined ? this.learningRate.finish((k) => this.curve[k].step) : undefined;
     if (lr) log.learningRate = lr;
     if (this.finalMetrics) log.finalMetrics = this.finalMetrics;
     if (this.perEpoch.value !== undefined) log.stepsPerEpoch = this.perEpoch.value;
-    if (this.tracker.stepsUnknown !== undefined) log.stepsUnknown = this.tracker.stepsUnknown;
-    if (this.tracker.stepsHow !== undefined) log.stepsHow = this.tracker.stepsHow;
+    if (stepsUnknown !== undefined) log.stepsUnknown = stepsUnknown;
+    if (stepsHow !== undefined) log.stepsHow = stepsHow;
     if (total !== undefined) {
       log.total = total;
       log.lastStep = this.tracker.lastStep;
     }
+    if (this.finalMetricsCount === 0 && this.curve.length > 0) log.ended = this.ended(log);
+    else if (total === undefined && this.finalMetricsCount === 1 && this.runTotal(total) !== undefined) log.finishedAt = this.runTotal(total);
     return log;
   }
 
+  /**
+   * A log that states no grid, placed from what it holds as a whole (grid-inference.ts): its dict
+   * count and epochs, and its total steps (the bar's total, the header's, or runtime × steps/s of
+   * its one end-of-training dict).
+   */
+  private placeAtEnd(barTotal: number | undefined): { ok: true; how: string } | { ok: false; why?: string } {
+    if (this.finalMetricsCount > 1) return { ok: false };
+    const m = this.finalMetrics;
+    const total = this.totalRange(barTotal);
+    if (!total) return { ok: false, why: 'nor does it show its total steps (no end-of-training metrics)' };
+    const epochs = this.epochs.map((e) => (Number.isNaN(e) ? undefined : e));
+    const fit = inferGrid({ epochs, total, fourDigits: this.roundedStrings, ...(m?.epoch !== undefined ? { finalEpoch: m.epoch } : {}) });
+    if (!fit.ok) return { ok: false, why: fit.why };
+    this.perEpoch.reset();
+    this.curve.forEach((p, i) => {
+      p.step = fit.steps[i];
+      this.perEpoch.add(p.step, epochs[i]);
+    });
+    return { ok: true, how: fit.how };
+  }
+
+  /** The run's total steps: the bar's or the header's, else train_runtime × train_steps_per_second (a range, as rounded). */
+  private totalRange(barTotal: number | undefined): { lo: number; hi: number; how: string } | undefined {
+    const stated = barTotal ?? this.tracker.statedTotal;
+    if (stated !== undefined) return { lo: stated, hi: stated, how: `${stated} steps (${barTotal !== undefined ? "the progress bar's total" : 'the header'})` };
+    const m = this.finalMetrics;
+    if (m?.train_runtime === undefined || m.train_steps_per_second === undefined || this.finalMetricsCount > 1) return undefined;
+    return totalFromSpeed(m.train_runtime, m.train_steps_per_second, this.roundedStrings);
+  }
+
+  /** The total steps when certain (one value). */
+  private runTotal(barTotal: number | undefined): number | undefined {
+    const r = this.totalRange(barTotal);
+    return r && r.lo === r.hi ? r.lo : undefined;
+  }
+
+  /** Where a log without its end-of-training dict ends, and the error it ends with. */
+  private ended(log: TrainingLog): NonNullable<TrainingLog['ended']> {
+    const ended: NonNullable<TrainingLog['ended']> = {};
+    const lastPoint = this.curve[this.curve.length - 1];
+    const step = log.lastStep ?? (log.stepsUnknown === undefined ? lastPoint.step : undefined);
+    if (step !== undefined) ended.step = step;
+    const total = log.total ?? this.tracker.statedTotal;
+    if (total !== undefined) ended.total = total;
+    const crash = describeCrash(this.tail);
+    if (crash !== undefined) ended.crash = crash;
+    return ended;
+  }
+
+  private keepTail(line: string): void {
+    if (line.trim() === '' || BAR_ONLY.test(line)) return;
+    const clean = line.replace(ANSI, '').trimEnd();
+    this.tail.push(clean.length > 300 ? clean.slice(0, 300) : clean);
+    if (this.tail.length > TAIL) this.tail.shift();
+  }
+
   private line(line: string): void {
+    this.keepTail(line);
+    if (line.indexOf('{') < 0) this.evals.text(line);
     // 5.x quotes every float; one quoted loss is enough to know the style.
     if (!this.roundedStrings && line.includes("{'loss': '")) this.roundedStrings = true;
     this.header.line(line);
@@ -129,10 +225,13 @@ export class TrainingLogReader {
   private event(event: LogEvent): void {
     if (event.kind === 'loss') {
       this.curve.push(event.point);
-      this.perEpoch.add(event.point.step, event.epoch);
+      if (event.unplaced === undefined) this.perEpoch.add(event.point.step, event.epoch);
+      this.epochs.push(event.epoch ?? NaN);
+      this.evals.loss(event.epoch);
       if (event.learningRate !== undefined) this.learningRate.push(this.curve.length - 1, event.learningRate);
-    }
+    } else if (event.kind === 'metrics' && 'eval_loss' in event.values) this.evals.evalDict(event.values);
     else if (event.kind === 'metrics' && FINAL_KEYS.some((k) => k in event.values)) {
+      this.evals.trainingEnded();
       this.finalMetrics = event.values;
       this.finalMetricsCount++;
     }

@@ -114,7 +114,7 @@ describe('accuracy-gate run', () => {
     expect(r.code).toBe(ExitCode.Pass);
   });
 
-  it('early abort with a diverging candidate that prints no progress bar: stopped at step 160', async () => {
+  it('early abort with a diverging candidate that prints no progress bar: stopped at step 155 (an extreme gap stops it at once)', async () => {
     const dir = tempDir('run-notqdm-diverge-');
     const cfg = writeConfig(
       dir,
@@ -124,7 +124,8 @@ describe('accuracy-gate run', () => {
     const r = await runCli(['run', '--config', cfg]);
     expect(r.code).toBe(ExitCode.Fail);
     const s = summaryOf(onlyResultDir(dir));
-    expect(s.early_abort.step).toBe(160);
+    // Its first anomalous logged point: loss 1489 at 155, a smoothed gap beyond 5 × the bound.
+    expect(s.early_abort.step).toBe(155);
   });
 
   it('a crashing candidate: INVALID, its log kept, result.log says which stage failed', async () => {
@@ -256,7 +257,9 @@ describe('accuracy-gate run', () => {
     expect(readdirSync(path.join(tmp, 'accuracy-gate-demo'))).toContain('latest');
   });
 
-  for (const [scenario, failing] of [['regression', 'loss-curve'], ['diverge', 'finite']] as const) {
+  // diverge: early abort stops the candidate at its first anomalous point (loss 1489 at step 155, an
+  // extreme gap), before any NaN is logged; the compared prefix fails the loss tail.
+  for (const [scenario, failing] of [['regression', 'loss-curve'], ['diverge', 'loss-tail']] as const) {
     it(`demo --scenario ${scenario}: FAIL (exit 1) on ${failing}`, async () => {
       const dir = tempDir(`demo-${scenario}-`);
       const r = await runCli(['demo', '--scenario', scenario, '--out', dir, '--speed', '20']);
@@ -264,6 +267,7 @@ describe('accuracy-gate run', () => {
       const res = readdirSync(dir).filter((n) => /^\d{8}_\d{6}/.test(n));
       const s = summaryOf(path.join(dir, res[0] as string));
       expect(s.checks.find((c: { id: string }) => c.id === failing).verdict).toBe('fail');
+      if (scenario === 'diverge') expect(s.early_abort.step).toBe(155);
     });
   }
 

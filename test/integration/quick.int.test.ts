@@ -95,8 +95,9 @@ describe('accuracy-gate run --quick', () => {
   it("tqdm off and no grid anywhere (the baseline left only its log): the gate says it cannot stop the candidate, never guesses a step", async () => {
     const dir = tempDir('quick-no-grid-');
     const cal = path.join(RECORDED, 'calibration', 'aa-seed-1');
-    // A baseline that printed its dicts and wrote train_results.json only: its steps are unknown too.
-    const baseline = `cat ${cal}/training.log && mkdir -p {output} && cp ${cal}/train_results.json {output}/`;
+    // A baseline that printed its dicts but not its end-of-training dict, and wrote train_results.json
+    // only: nothing states its grid, and its log does not show its total steps either.
+    const baseline = `grep -v "'train_runtime'" ${cal}/training.log; mkdir -p {output} && cp ${cal}/train_results.json {output}/`;
     const cfg = writeConfig(dir, baseline, replay('calibration/par-grad-ckpt', 8), { 'early-abort': { enabled: false } });
     const r = await runCli(['run', '--quick', '--quick-steps', '40', '--config', cfg]);
     expect(r.stderr).toContain("warning: quick tier: TorchAcc's loss steps cannot be established while it runs");
@@ -105,6 +106,17 @@ describe('accuracy-gate run --quick', () => {
     const s = JSON.parse(read(res, 'summary.json'));
     expect(s.stages.find((x: Stage) => x.id === 'train-candidate').status).toBe('ok');
     expect(read(res, 'acc_training.log')).not.toContain('quick tier: stopped');
+  });
+
+  it('tqdm off, no grid stated anywhere, but the baseline\'s whole log makes it certain (80 dicts, their epochs, runtime × steps/s): the candidate is stopped at 40', async () => {
+    const dir = tempDir('quick-inferred-grid-');
+    const cal = path.join(RECORDED, 'calibration', 'aa-seed-1');
+    const baseline = `cat ${cal}/training.log && mkdir -p {output} && cp ${cal}/train_results.json {output}/`;
+    const cfg = writeConfig(dir, baseline, replay('calibration/par-grad-ckpt', 8), { 'early-abort': { enabled: false } });
+    const r = await runCli(['run', '--quick', '--quick-steps', '40', '--config', cfg]);
+    expect(r.stderr).not.toContain('cannot be established');
+    const [res] = resultDirs(dir);
+    expect(read(res, 'acc_training.log')).toContain('quick tier: stopped after step 40');
   });
 
   it('FAIL: a candidate that diverges at step 155 fails the quick tier at 200 steps (early abort off)', async () => {

@@ -75,9 +75,9 @@ describe.each(Object.entries(STYLES))('early abort from the candidate log, %s', 
   });
 
   it.each([
-    ['diverge', 160, 'grad_norm is NaN at step 160'],
+    ['diverge', 155, 'extreme: stopped at once'],
     ['nan', 160, 'grad_norm is NaN at step 160'],
-  ])('%s: stopped at step %i, one logging interval after its first anomalous point', (run, step, reason) => {
+  ])('%s: stopped at step %i, at its first anomalous logged point', (run, step, reason) => {
     const w = watch(logOf(run), hints);
     expect(w.decision).toMatchObject({ abort: true, step });
     expect(w.decision!.reason).toContain(reason);

@@ -49,23 +49,29 @@ describe('early abort on recorded runs (baseline: eager)', () => {
     expect(d!.abort && d!.reason).toContain('exactly 0');
   });
 
-  it('diverge run: 155 (loss 1489) is one far point of k=3; 160 has grad_norm NaN and aborts', () => {
+  it('diverge run: 155 (loss 1489, smoothed gap +24,000 %) is an extreme gap and aborts at once, without waiting for k=3', () => {
     const d = replay('diverge');
-    expect(d).toMatchObject({ abort: true, step: 160 });
-    expect(d!.abort && d!.reason).toContain('grad_norm is NaN at step 160');
+    expect(d).toMatchObject({ abort: true, step: 155 });
+    expect(d!.abort && d!.reason).toMatch(/gap \+24033\.2 % beyond 5 × ±10\.0 % \(extreme: stopped at once\)/);
+  });
+
+  it('diverge run without the extreme rule (a bound so wide that 5x of it is never reached): 160 (grad_norm NaN, loss 3851) is a skipped step, 165 (loss 0 after positive) aborts', () => {
+    const d = replay('diverge', { bound: 1e9 });
+    expect(d).toMatchObject({ abort: true, step: 165 });
+    expect(d!.abort && d!.reason).toContain('grad_norm is NaN at step 165');
   });
 
   it('diverge run with k=1: the gap rule alone aborts at 155', () => {
     const d = replay('diverge', { consecutive: 1 });
     expect(d).toMatchObject({ abort: true, step: 155 });
-    expect(d!.abort && d!.reason).toMatch(/gap \+\d+(\.\d)? % beyond ±10\.0 %/);
+    expect(d!.abort && d!.reason).toMatch(/gap \+\d+(\.\d)? % beyond 5 × ±10\.0 %/);
   });
 
-  it('diverge run, finite points only: the gap rule aborts after k far points', () => {
-    // Replace the NaN grad norms and 0 losses by a continued blow-up: three far points in a row.
-    const d = replay('diverge', {}, (p) => (p.step > 150 ? { step: p.step, loss: 1000 + p.step } : p));
-    expect(d).toMatchObject({ abort: true, step: 165 });
-    expect(d!.abort && d!.reason).toContain('3 consecutive');
+  it('a moderate gap (eager x 1.3 after step 150) still waits for k far points in a row', () => {
+    const eager = new Map(curve('eager').map((p) => [p.step, p.loss]));
+    const d = replay('eager-rerun', {}, (p) => (p.step > 150 ? { step: p.step, loss: eager.get(p.step)! * 1.3 } : p));
+    expect(d).toMatchObject({ abort: true, step: 170 });
+    expect(d!.abort && d!.reason).toContain('for 3 consecutive logged points');
   });
 
   for (const run of ['eager-rerun', 'compile', 'lr-0.95', 'lr-0.8', 'data-seed-2']) {
@@ -84,7 +90,7 @@ describe('early abort rules', () => {
   });
 
   it('a first loss of 0 is not an abort (nothing positive before it)', () => {
-    const m = make();
+    const m = make({ warmupFraction: 0.5 });
     expect(m.observe({ step: 10, loss: 0 }).abort).toBe(false);
   });
 
@@ -93,16 +99,29 @@ describe('early abort rules', () => {
     const seen: AbortDecision[] = [];
     for (const [step, loss] of [
       [50, 9], [100, 9], // warm-up
-      [110, 9], [115, 9], [115, 9], // 115: baseline lacks it
+      [110, 2.5], [115, 2.5], [115, 2.5], // 115: baseline lacks it
       [120, 2], // back in bounds: resets the count
-      [130, 9], [140, 9],
+      [130, 2.5], [140, 2.5],
     ] as const) seen.push(m.observe({ step, loss }));
     expect(seen.every((d) => !d.abort)).toBe(true);
-    expect(m.observe({ step: 140, loss: 9 }).abort).toBe(false); // a repeat does not count twice
-    const d = m.observe({ step: 150, loss: 9 });
+    expect(m.observe({ step: 140, loss: 2.5 }).abort).toBe(false); // a repeat does not count twice
+    const d = m.observe({ step: 150, loss: 2.5 });
     expect(d).toMatchObject({ abort: true, step: 150 });
     // Once decided it stays decided.
     expect(m.observe({ step: 160, loss: 2 })).toEqual(d);
+  });
+
+  it('an LR multiplied by 1e3 at step 450 (logging every 5): +560 % at 455 stops it at 455, not 3 points later', () => {
+    const base: LossPoint[] = Array.from({ length: 120 }, (_, i) => ({ step: (i + 1) * 5, loss: 2 - i * 0.002 }));
+    const m = createEarlyAbort({ baseline: base, ...POLICY });
+    let d: AbortDecision = { abort: false };
+    for (const p of base) {
+      const jump = p.step === 455 ? 6.6 : p.step === 460 ? 21 : p.step > 460 ? 30 : 1;
+      d = m.observe({ step: p.step, loss: p.loss * jump });
+      if (d.abort) break;
+    }
+    expect(d).toMatchObject({ abort: true, step: 455 });
+    expect(d.abort && d.reason).toMatch(/gap \+167\.6 % beyond 5 × ±10\.0 % \(extreme: stopped at once\)/);
   });
 
   it('smooths: one spike does not reach the bound with alpha 0.3', () => {

@@ -131,9 +131,16 @@ describe.each(RUNS)('log-only copy of %s', (run, baselineRun) => {
 describe('a log with no grid to place it on', () => {
   const state = readState(join(RECORDED, 'eager'));
 
-  it('PrinterCallback without header or other arm: says the steps cannot be established, and the curve check is INVALID with that reason', () => {
+  it('PrinterCallback without header or other arm: placed from the log itself (80 dicts, their epochs, train_runtime × train_steps_per_second), and the reports say how', () => {
     const only = readTrainerOutput(logOnly(hfLog(state, { version: 5, tqdm: 'off' })));
-    expect(only.stepsUnknown).toMatch(/no progress bar and states no logging interval/);
+    expect(only.stepsUnknown).toBeUndefined();
+    expect(only.curve.map((p) => p.step)).toEqual(state.log_history.filter((e) => 'loss' in e).map((e) => e.step));
+    expect(only.notes.join('\n')).toMatch(/steps from the log itself: 80 loss dicts and their epochs over 400 steps \(train_runtime × train_steps_per_second\) fit only every 5 steps\)/);
+  });
+
+  it('the same log without its end-of-training dict (no total steps): says the steps cannot be established, and the curve check is INVALID with that reason', () => {
+    const only = readTrainerOutput(logOnly(hfLog(state, { version: 5, tqdm: 'off' }).replace(/\{'train_runtime'.*\n/, '')));
+    expect(only.stepsUnknown).toMatch(/no progress bar and states no logging interval.*; nor does it show its total steps/);
     expect(only.notes.join('\n')).toContain('its steps cannot be established');
     const [curve, tail] = curveChecks(only);
     expect(curve.verdict).toBe('invalid');
@@ -142,7 +149,7 @@ describe('a log with no grid to place it on', () => {
   });
 
   it('a NaN in a log whose steps are unknown still FAILs the curve (divergence needs no steps)', () => {
-    const only = readTrainerOutput(logOnly(hfLog(readState(join(RECORDED, 'nan')), { version: 5, tqdm: 'off' })));
+    const only = readTrainerOutput(logOnly(hfLog(readState(join(RECORDED, 'nan')), { version: 5, tqdm: 'off' }).replace(/\{'train_runtime'.*\n/, '')));
     expect(only.stepsUnknown).toBeDefined();
     expect(curveChecks(only)[0].verdict).toBe('fail');
   });

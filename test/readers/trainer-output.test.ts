@@ -138,8 +138,14 @@ describe('readTrainerOutput on examples/recorded', () => {
     expect(fromLog.globalStep).toBe(400);
     expect(fromLog.maxSteps).toBe(400);
     expect(fromLog.files).toEqual([join(dir, 'training.log')]);
+    // The log's `***** eval metrics *****` block: eval_results.json's numbers to its 4 decimals.
+    const evalResults = parseResultsJson(readFileSync(join(source, 'eval_results.json'), 'utf8'), 'eval_results.json');
+    const close = (a: number | undefined, b: number | undefined) => a !== undefined && b !== undefined && ((Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 5e-5);
+    expect(close(fromLog.evalLoss, evalResults.evalLoss), `${fromLog.evalLoss} vs ${evalResults.evalLoss}`).toBe(true);
+    expect(close(fromLog.perplexity, evalResults.perplexity), `${fromLog.perplexity} vs ${evalResults.perplexity}`).toBe(true);
     expect(fromLog.notes).toEqual([
       "train_loss, train_runtime, train_steps_per_second, train_samples_per_second, epoch read from training.log's final metrics dict (no JSON file had them, rounded to 4 significant digits by the transformers 5.x print style)",
+      'eval_loss, perplexity read from training.log (its ***** eval metrics ***** block, 4 decimals; no eval_results.json)',
       'loss curve read from training.log (no trainer_state.json; steps from logging interval seen on the progress bar)',
     ]);
   });
