@@ -20310,6 +20310,30 @@ function parseResultsJson(text, file) {
   return metricsFrom(expectObject(parseTolerantJson(text, file), { file }), { file });
 }
 
+// src/readers/loss-entry.ts
+var optionalNum = (v) => v === void 0 || typeof v === "number";
+function fastLossPoint(entry2) {
+  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry2;
+  if (typeof loss !== "number" || typeof step !== "number" || !Number.isInteger(step)) return void 0;
+  if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
+  return gradNorm !== void 0 ? { step, loss, gradNorm } : { step, loss };
+}
+function lossPoint(entry2, where, path41) {
+  const point = {
+    step: requiredInteger(entry2, "step", where, path41 + "step"),
+    loss: requiredNumber(entry2, "loss", where, path41 + "loss")
+  };
+  const gradNorm = optionalNumber(entry2, "grad_norm", where, path41 + "grad_norm");
+  if (gradNorm !== void 0) point.gradNorm = gradNorm;
+  optionalNumber(entry2, "learning_rate", where, path41 + "learning_rate");
+  optionalNumber(entry2, "epoch", where, path41 + "epoch");
+  return point;
+}
+function isSorted(curve) {
+  for (let i = 1; i < curve.length; i++) if (curve[i].step < curve[i - 1].step) return false;
+  return true;
+}
+
 // src/readers/run-setup.ts
 var MAX_COLUMN = 4096;
 var ColumnBuilder = class {
@@ -20754,28 +20778,6 @@ function withStepsPerEpoch(state, perEpoch) {
 function sortCurve(state) {
   if (!isSorted(state.curve)) state.curve.sort((a, b) => a.step - b.step);
   return state;
-}
-var optionalNum = (v) => v === void 0 || typeof v === "number";
-function fastLossPoint(entry2) {
-  const { step, loss, grad_norm: gradNorm, learning_rate: learningRate, epoch } = entry2;
-  if (typeof loss !== "number" || typeof step !== "number" || !Number.isInteger(step)) return void 0;
-  if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
-  return gradNorm !== void 0 ? { step, loss, gradNorm } : { step, loss };
-}
-function lossPoint(entry2, where, path41) {
-  const point = {
-    step: requiredInteger(entry2, "step", where, path41 + "step"),
-    loss: requiredNumber(entry2, "loss", where, path41 + "loss")
-  };
-  const gradNorm = optionalNumber(entry2, "grad_norm", where, path41 + "grad_norm");
-  if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  optionalNumber(entry2, "learning_rate", where, path41 + "learning_rate");
-  optionalNumber(entry2, "epoch", where, path41 + "epoch");
-  return point;
-}
-function isSorted(curve) {
-  for (let i = 1; i < curve.length; i++) if (curve[i].step < curve[i - 1].step) return false;
-  return true;
 }
 var isSpace2 = (c) => c === 32 || c === 10 || c === 13 || c === 9;
 var LOG_HISTORY_KEY = /"log_history"\s*:\s*$/;

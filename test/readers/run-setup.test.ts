@@ -1,7 +1,7 @@
 // The setup contract's reader side (issue 25): trainer_state.json's setup keys, HF's "Running
 // training" block and the learning_rate of every logged entry, from real recorded runs and logs in
 // HF's exact print shapes; a field an arm does not state stays absent.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +103,11 @@ describe('the setup of a recorded run', () => {
 
   it('a log-only arm whose steps cannot be established states no learning rates by step and no steps per epoch', () => {
     const dir = hfRun(join(RECORDED, 'calibration', 'aa-seed-1'), join(tmp, 'unplaced'), { numExamples: 23520 }, null);
+    // A quiet run cut short: loss dicts only, no bar, no total, no end-of-training metrics. (A whole
+    // quiet log is placed from its dict count, epochs and runtime × steps/s: readers/grid-inference.ts.)
+    const dicts = readFileSync(join(dir, 'training.log'), 'utf8').split('\n').filter((l) => l.startsWith("{'loss'")).slice(0, 30);
+    writeFileSync(join(dir, 'training.log'), `${hfHeader({ numExamples: 23520 })}${dicts.join('\n')}\n`);
+    for (const f of ['train_results.json', 'all_results.json', 'eval_results.json']) rmSync(join(dir, f), { force: true });
     const run = readTrainerOutput(dir);
     expect(run.stepsUnknown).toBeDefined();
     expect(run.setup?.values).toEqual({ numExamples: 23520 });
