@@ -83,4 +83,19 @@ describe('compare, llama.sh-shaped log-only arms', () => {
       expect(text).not.toMatch(/has no train_loss|logging steps differ|irregular steps/);
     }
   });
+
+  it('the recorded LR × 0.7 run (llama-shaped/fp16-lr-0.7, one skipped fp16 step in each arm): FAIL naming the schedule as the probable cause, with the onset', async () => {
+    const rec = (n: string) => path.join(RECORDED, 'llama-shaped', n);
+    const r = await compare(rec('fp16-base'), rec('fp16-lr-0.7'));
+    expect(r.code).toBe(ExitCode.Fail);
+    const summary = JSON.parse(r.read('summary.json'));
+    expect(summary.headline).toMatch(/onset at step \d+ — probable cause: the candidate's logged learning_rate is 0\.70× the baseline's at every step: the schedule differs, not the numerics/);
+    expect(summary.checks.find((c: { id: string }) => c.id === 'finite').verdict).toBe('pass');
+    for (const text of [r.stdout + r.stderr, r.read('result.log'), r.read('report.md'), r.read('junit.xml')]) expect(text.replace(/&apos;|&#39;/g, "'")).toContain("0.70× the baseline's at every step");
+  });
+
+  it('the recorded same-command rerun and torch.compile (llama-shaped fp16): PASS', async () => {
+    const rec = (n: string) => path.join(RECORDED, 'llama-shaped', n);
+    for (const cand of ['fp16-rerun', 'fp16-compile']) expect((await compare(rec('fp16-base'), rec(cand))).code, cand).toBe(ExitCode.Pass);
+  });
 });
