@@ -77,6 +77,9 @@ const cli = path.join(root, 'dist', 'cli.js');
 const work = path.join(tmp, 'work');
 mkdirSync(path.join(work, 'model'), { recursive: true });
 writeFileSync(path.join(work, 'model', 'config.json'), '{}');
+// FastChat ships question.jsonl before any run (the questions are part of the cache key); the
+// stand-in writes it only when absent: write it first, as a FastChat checkout has it.
+spawnSync(process.execPath, [path.join(root, 'examples', 'demo', 'replay-mtbench.mjs'), '--checkpoint', path.join(work, 'model'), '--judgments', path.join(tmp, 'unused.jsonl'), '--questions', path.join(work, 'j', 'question.jsonl')]);
 // A stand-in trainer: sleeps its scaled time, then writes the recorded HF outputs.
 const train = (secs, run) => `sleep ${secs.toFixed(3)} && mkdir -p {output} && cp ${path.join(recorded, run)}/*.json* {output}/`;
 const evalCmd = `sleep ${T.evalEach.toFixed(3)} && ${process.execPath} ${path.join(root, 'examples', 'demo', 'replay-mtbench.mjs')} --checkpoint {checkpoint} --role {arm} --judgments j/gpt-4_single.jsonl --questions j/question.jsonl > /dev/null`;
