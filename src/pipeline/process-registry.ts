@@ -1,7 +1,8 @@
 // Process groups: signalling them, telling whether they still hold a live process, and recording
 // them in a file so the action's `post` step (a separate node process that runs after a cancel or
 // a crash of the main step) can kill whatever the main step left running on the GPU.
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { scanProc } from './proc-scan.js';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -77,26 +78,9 @@ export function groupAlive(pgid: number): boolean {
 
 /** Processes of a group from /proc (Linux), or undefined where /proc cannot be read. */
 export function procGroupMembers(pgid: number): { pid: number; state: string }[] | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return undefined;
-  }
-  const out: { pid: number; state: string }[] = [];
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so cut at the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid) out.push({ pid: Number(name), state: fields[0] });
-  }
-  return out;
+  return scanProc()
+    ?.filter((p) => p.pgrp === pgid)
+    .map(({ pid, state }) => ({ pid, state }));
 }
 
 /** A process's start time in clock ticks since boot (Linux), or undefined when it is gone or unknown. */

@@ -3,39 +3,8 @@
 // PID namespace or under the subreaper, orphans are re-parented inside the tree, so the parent
 // links reach every process of the stage, detached or not; with the process group alone they
 // reach what did not detach.
-import { readdirSync, readFileSync } from 'node:fs';
+import { scanProc, type ProcEntry } from './proc-scan.js';
 import { groupAlive, signalGroup, terminateGroup } from './process-registry.js';
-
-interface ProcEntry {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  state: string;
-}
-
-/** Every process from /proc (Linux), or undefined where /proc cannot be read. */
-function scanProc(): ProcEntry[] | undefined {
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return undefined;
-  }
-  const out: ProcEntry[] = [];
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so cut at the last ')'.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.push({ pid: Number(name), state: f[0] ?? '', ppid: Number(f[1]), pgrp: Number(f[2]) });
-  }
-  return out;
-}
 
 /** The live (not zombie) processes of the stage led by `leader`, the leader included; undefined without /proc. */
 export function stageMembers(leader: number): number[] | undefined {
