@@ -27158,7 +27158,33 @@ function findProgram(program2, cwd, pathVar) {
 }
 
 // src/pipeline/process-registry.ts
-import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync4, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdirSync as mkdirSync3, readFileSync as readFileSync5, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
+
+// src/pipeline/proc-scan.ts
+import { readdirSync as readdirSync5, readFileSync as readFileSync4 } from "node:fs";
+function scanProc() {
+  let names2;
+  try {
+    names2 = readdirSync5("/proc");
+  } catch {
+    return void 0;
+  }
+  const out = [];
+  for (const name of names2) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat;
+    try {
+      stat = readFileSync4(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const f2 = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    out.push({ pid: Number(name), state: f2[0] ?? "", ppid: Number(f2[1]), pgrp: Number(f2[2]) });
+  }
+  return out;
+}
+
+// src/pipeline/process-registry.ts
 var GROUP_NONCE_ENV = "ACCURACY_GATE_GROUP";
 function isSignallable(pgid) {
   return Number.isInteger(pgid) && pgid > 1;
@@ -27184,29 +27210,11 @@ function groupAlive(pgid) {
   return members.some((m) => m.state !== "Z" && m.state !== "X");
 }
 function procGroupMembers(pgid) {
-  let entries2;
-  try {
-    entries2 = readdirSync5("/proc");
-  } catch {
-    return void 0;
-  }
-  const out = [];
-  for (const name of entries2) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat;
-    try {
-      stat = readFileSync4(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) === pgid) out.push({ pid: Number(name), state: fields[0] });
-  }
-  return out;
+  return scanProc()?.filter((p) => p.pgrp === pgid).map(({ pid, state }) => ({ pid, state }));
 }
 function procStartTime(pid) {
   try {
-    const stat = readFileSync4(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync5(`/proc/${pid}/stat`, "utf8");
     const value2 = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
     return Number.isFinite(value2) ? value2 : void 0;
   } catch {
@@ -27232,28 +27240,6 @@ async function terminateGroup(pgid, graceMs) {
 }
 
 // src/pipeline/process-tree.ts
-import { readdirSync as readdirSync6, readFileSync as readFileSync5 } from "node:fs";
-function scanProc() {
-  let names2;
-  try {
-    names2 = readdirSync6("/proc");
-  } catch {
-    return void 0;
-  }
-  const out = [];
-  for (const name of names2) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat;
-    try {
-      stat = readFileSync5(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const f2 = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    out.push({ pid: Number(name), state: f2[0] ?? "", ppid: Number(f2[1]), pgrp: Number(f2[2]) });
-  }
-  return out;
-}
 function stageMembers(leader) {
   return liveMembers(leader)?.map((p) => p.pid);
 }
@@ -27400,7 +27386,7 @@ import { dirname as dirname6 } from "node:path";
 import { StringDecoder as StringDecoder3 } from "node:string_decoder";
 
 // src/pipeline/redact.ts
-import { existsSync as existsSync9, readdirSync as readdirSync7, renameSync as renameSync3, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
+import { existsSync as existsSync9, readdirSync as readdirSync6, renameSync as renameSync3, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
 import * as path11 from "node:path";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 
@@ -27594,7 +27580,7 @@ function sweepDir(dir, values) {
   const walk = (d) => {
     let entries2;
     try {
-      entries2 = readdirSync7(d, { withFileTypes: true });
+      entries2 = readdirSync6(d, { withFileTypes: true });
     } catch {
       return;
     }
@@ -28554,7 +28540,7 @@ function notRun(ctx, id, title, reason) {
 
 // src/pipeline/cache-identity.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync11, lstatSync, readdirSync as readdirSync8, readFileSync as readFileSync7, readlinkSync as readlinkSync2, statSync as statSync7 } from "node:fs";
+import { existsSync as existsSync11, lstatSync, readdirSync as readdirSync7, readFileSync as readFileSync7, readlinkSync as readlinkSync2, statSync as statSync7 } from "node:fs";
 import * as path16 from "node:path";
 var MODEL_CONTENT = /\.(json|jsonl|txt|model|yaml|yml)$/i;
 var MAX_HASHED = 64 * 1024 * 1024;
@@ -28581,7 +28567,7 @@ function modelIdentity(dir) {
   const walk = (d, rel) => {
     let names2;
     try {
-      names2 = readdirSync8(d).sort();
+      names2 = readdirSync7(d).sort();
     } catch (e) {
       throw new Error(`the model dir ${d} cannot be listed: ${errorMessage(e)}`);
     }
@@ -28648,7 +28634,7 @@ function judgeIdentity(mt, workdir, env2) {
   const llmJudge = path16.dirname(path16.dirname(bench));
   const files = [path16.resolve(workdir, mt.questions), path16.join(bench, "reference_answer", `${judge}.jsonl`), path16.join(path16.dirname(bench), "judge_prompts.jsonl")];
   if (path16.basename(path16.dirname(judgments)) === "model_judgment" && existsSync11(llmJudge)) {
-    for (const name of readdirSync8(llmJudge).sort()) if (name.endsWith(".py")) files.push(path16.join(llmJudge, name));
+    for (const name of readdirSync7(llmJudge).sort()) if (name.endsWith(".py")) files.push(path16.join(llmJudge, name));
   }
   hashFiles(h, files, workdir);
   for (const name of [.../* @__PURE__ */ new Set([...mt.requiresEnv, ...Object.keys(mt.env)])].sort()) {
@@ -28678,7 +28664,7 @@ function filesPart(files, base) {
 }
 
 // src/pipeline/preflight.ts
-import { accessSync as accessSync3, constants as constants2, existsSync as existsSync12, readdirSync as readdirSync9, statfsSync, statSync as statSync8 } from "node:fs";
+import { accessSync as accessSync3, constants as constants2, existsSync as existsSync12, readdirSync as readdirSync8, statfsSync, statSync as statSync8 } from "node:fs";
 import { spawnSync as spawnSync2 } from "node:child_process";
 import * as path18 from "node:path";
 
@@ -29007,7 +28993,7 @@ function gib(n) {
 function dirBytes(dir, depth = 2) {
   let total = 0;
   try {
-    for (const e of readdirSync9(dir, { withFileTypes: true })) {
+    for (const e of readdirSync8(dir, { withFileTypes: true })) {
       const p = path18.join(dir, e.name);
       if (e.isFile()) total += statSync8(p).size;
       else if (e.isDirectory() && depth > 1) total += dirBytes(p, depth - 1);
@@ -29172,7 +29158,7 @@ import {
   cpSync,
   existsSync as existsSync13,
   mkdirSync as mkdirSync6,
-  readdirSync as readdirSync10,
+  readdirSync as readdirSync9,
   readFileSync as readFileSync9,
   renameSync as renameSync5,
   rmSync as rmSync3,
@@ -29205,7 +29191,7 @@ function copySmall(src, dest) {
   const st = statSync9(src);
   if (st.isDirectory()) {
     mkdirSync6(dest, { recursive: true });
-    for (const name of readdirSync10(src)) copySmall(path19.join(src, name), path19.join(dest, name));
+    for (const name of readdirSync9(src)) copySmall(path19.join(src, name), path19.join(dest, name));
   } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
     cpSync(src, dest);
   }
@@ -29666,7 +29652,7 @@ function saveBaseline(ctx, result3, use) {
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync16, readdirSync as readdirSync11, readFileSync as readFileSync11, statSync as statSync11 } from "node:fs";
+import { existsSync as existsSync16, readdirSync as readdirSync10, readFileSync as readFileSync11, statSync as statSync11 } from "node:fs";
 import * as path23 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx, startedAt, finished) {
@@ -29709,7 +29695,7 @@ function readManifests(root, skip) {
   if (!existsSync16(root)) return [];
   const order = readRunOrder(root);
   const out = [];
-  for (const name of readdirSync11(root)) {
+  for (const name of readdirSync10(root)) {
     const dir = path23.join(root, name);
     const file = path23.join(dir, MANIFEST);
     if (dir === skip || name === RUN_ORDER_DIR) continue;
@@ -29818,12 +29804,12 @@ function adopt(ctx, what) {
 }
 
 // src/pipeline/progress.ts
-import { existsSync as existsSync17, readdirSync as readdirSync12, readFileSync as readFileSync12 } from "node:fs";
+import { existsSync as existsSync17, readdirSync as readdirSync11, readFileSync as readFileSync12 } from "node:fs";
 import * as path24 from "node:path";
 function lastRunTimes(root, current) {
   let names2;
   try {
-    names2 = readdirSync12(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path24.basename(current)).sort().reverse();
+    names2 = readdirSync11(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path24.basename(current)).sort().reverse();
   } catch {
     return void 0;
   }
@@ -30844,7 +30830,7 @@ function parseQuickSteps(text) {
 
 // src/cli/demo.ts
 var import_yaml3 = __toESM(require_dist(), 1);
-import { existsSync as existsSync22, readdirSync as readdirSync13, rmSync as rmSync7, symlinkSync as symlinkSync2 } from "node:fs";
+import { existsSync as existsSync22, readdirSync as readdirSync12, rmSync as rmSync7, symlinkSync as symlinkSync2 } from "node:fs";
 import * as os4 from "node:os";
 import * as path32 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
@@ -30903,7 +30889,7 @@ function defaultDemoDir() {
 }
 function pointLatest(out, log) {
   try {
-    const newest = readdirSync13(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
+    const newest = readdirSync12(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
     if (!newest) return;
     const link = path32.join(out, "latest");
     rmSync7(link, { force: true });
@@ -31487,7 +31473,7 @@ import * as path37 from "node:path";
 
 // src/cli/existing-workflows.ts
 var import_yaml4 = __toESM(require_dist(), 1);
-import { readdirSync as readdirSync14, readFileSync as readFileSync16 } from "node:fs";
+import { readdirSync as readdirSync13, readFileSync as readFileSync16 } from "node:fs";
 import * as path36 from "node:path";
 
 // src/cli/shell-words.ts
@@ -31597,7 +31583,7 @@ function readExistingWorkflows(root) {
   const dir = path36.join(root, ".github", "workflows");
   let names2;
   try {
-    names2 = readdirSync14(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
+    names2 = readdirSync13(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
   } catch {
     return { skipped: [] };
   }

@@ -19165,7 +19165,33 @@ function errorMessage(e) {
 }
 
 // src/pipeline/process-registry.ts
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync as readFileSync2, renameSync, writeFileSync } from "node:fs";
+
+// src/pipeline/proc-scan.ts
+import { readdirSync, readFileSync } from "node:fs";
+function scanProc() {
+  let names;
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return void 0;
+  }
+  const out = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat2;
+    try {
+      stat2 = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const f = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
+    out.push({ pid: Number(name), state: f[0] ?? "", ppid: Number(f[1]), pgrp: Number(f[2]) });
+  }
+  return out;
+}
+
+// src/pipeline/process-registry.ts
 import { dirname } from "node:path";
 var GROUP_NONCE_ENV = "ACCURACY_GATE_GROUP";
 function isSignallable(pgid) {
@@ -19192,29 +19218,11 @@ function groupAlive(pgid) {
   return members.some((m) => m.state !== "Z" && m.state !== "X");
 }
 function procGroupMembers(pgid) {
-  let entries;
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return void 0;
-  }
-  const out = [];
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat2;
-    try {
-      stat2 = readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const fields = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) === pgid) out.push({ pid: Number(name), state: fields[0] });
-  }
-  return out;
+  return scanProc()?.filter((p) => p.pgrp === pgid).map(({ pid, state }) => ({ pid, state }));
 }
 function procStartTime(pid) {
   try {
-    const stat2 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat2 = readFileSync2(`/proc/${pid}/stat`, "utf8");
     const value = Number(stat2.slice(stat2.lastIndexOf(")") + 2).split(" ")[19]);
     return Number.isFinite(value) ? value : void 0;
   } catch {
@@ -19246,7 +19254,7 @@ async function terminateGroup(pgid, graceMs) {
 function readRegistry(file) {
   let text;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileSync2(file, "utf8");
   } catch {
     return [];
   }
@@ -19293,28 +19301,6 @@ function createProcessRegistry(file, nonce) {
 import { readFileSync as readFileSync3 } from "node:fs";
 
 // src/pipeline/process-tree.ts
-import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
-function scanProc() {
-  let names;
-  try {
-    names = readdirSync2("/proc");
-  } catch {
-    return void 0;
-  }
-  const out = [];
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat2;
-    try {
-      stat2 = readFileSync2(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const f = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
-    out.push({ pid: Number(name), state: f[0] ?? "", ppid: Number(f[1]), pgrp: Number(f[2]) });
-  }
-  return out;
-}
 function stageMembers(leader) {
   return liveMembers(leader)?.map((p) => p.pid);
 }
