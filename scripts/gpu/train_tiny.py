@@ -37,6 +37,7 @@ Flags that make a run look like TorchAcc's llama.sh job (scripts/gpu/record-llam
   --memory-metrics     skip_memory_metrics=False (HF's *_mem_gpu_* metrics, where supported)
   --diverge-factor F   the LR multiplier of --diverge-step (default 1e4)
   --oom-step K         at step K allocate far more than the GPU has (a real torch.OutOfMemoryError)
+  --fsdp OPTS          HF's --fsdp (e.g. "auto_wrap", as llama.sh passes it), with --fsdp_config FILE
 """
 import argparse, json, math, os, sys, sysconfig, time
 
@@ -81,6 +82,8 @@ p.add_argument("--log-level", default="passive")
 p.add_argument("--memory-metrics", action="store_true")
 p.add_argument("--diverge-factor", type=float, default=1e4)
 p.add_argument("--oom-step", type=int, default=0)
+p.add_argument("--fsdp", default="")
+p.add_argument("--fsdp_config", default=None)
 args = p.parse_args()
 
 
@@ -222,6 +225,10 @@ class Faults(TrainerCallback):
 extra = {}
 if args.memory_metrics and "skip_memory_metrics" in TrainingArguments.__dataclass_fields__:
     extra["skip_memory_metrics"] = False
+if args.fsdp:  # only when asked: transformers' own default stays untouched
+    extra["fsdp"] = args.fsdp
+    if args.fsdp_config:
+        extra["fsdp_config"] = args.fsdp_config
 targs = TrainingArguments(
     output_dir=args.output_dir, max_steps=-1 if args.epochs else args.max_steps,
     num_train_epochs=args.epochs or 3.0, per_device_train_batch_size=args.batch_size,
@@ -254,16 +261,20 @@ em["eval_samples"] = len(eval_ds)
 trainer.log_metrics("eval", em)
 trainer.save_metrics("eval", em)
 
-# Per-document held-out losses (the format accuracy-gate reads for the paired eval-loss check).
-if not trainer.is_world_process_zero():  # under torchrun only rank 0 writes, as HF does
-    sys.exit(0)
+# Per-document held-out losses (the format accuracy-gate reads for the paired eval-loss check). Every
+# rank runs the forward passes (an FSDP model needs all ranks for each one); only rank 0 writes, as HF does.
 model = trainer.model.eval()
 dev = next(model.parameters()).device
-with open(os.path.join(args.output_dir, "eval_losses.jsonl"), "w") as fh, torch.no_grad():
+rows = []
+with torch.no_grad():
     for name, doc in eval_docs:
         x = torch.tensor(doc, dtype=torch.long, device=dev).view(-1, args.block)
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
             out = model(input_ids=x, labels=x)
-        tokens = x.numel() - x.shape[0]
-        fh.write(json.dumps({"id": name, "loss": float(out.loss), "tokens": tokens}) + "\n")
+        rows.append({"id": name, "loss": float(out.loss), "tokens": x.numel() - x.shape[0]})
+if not trainer.is_world_process_zero():
+    sys.exit(0)
+with open(os.path.join(args.output_dir, "eval_losses.jsonl"), "w") as fh:
+    for row in rows:
+        fh.write(json.dumps(row) + "\n")
 print(f"done: {args.output_dir}", flush=True)
