@@ -54,9 +54,12 @@ scenario() { # name extra-args
   grep -h "launch:\|NPROC_PER_NODE\|master_port" "$dir"/*_training.log "$OUT/$1.stderr" 2>/dev/null | head -4 | sed 's/^/   /' | tee -a "$OUT/run.log"
   mkdir -p "$OUT/results/$1" && cp "$dir"/{summary.json,result.log,report.md,run.json,*_training.log} "$OUT/results/$1/" 2>/dev/null
 }
-scenario aa "" --write-cache
-scenario lr-0.8 "--lr-scale 0.8"
-scenario diverge "--diverge-step 100 --diverge-factor 1e3"
+# TA_SCENARIOS picks (default all): aa first, it stores the baseline the others reuse.
+want() { [[ " ${TA_SCENARIOS:-aa lr-0.8 diverge cancel} " == *" $1 "* ]]; }
+want aa && scenario aa "" --write-cache
+want lr-0.8 && scenario lr-0.8 "--lr-scale 0.8"
+want diverge && scenario diverge "--diverge-step 100 --diverge-factor 1e3"
+want cancel || exit 0
 # Cancel: SIGINT to the gate while the candidate trains (the runner's first signal on cancel).
 config cancel "--lr-scale 0.9"
 node dist/cli.js run --config "$W/cancel.yml" > "$OUT/cancel.stdout" 2> "$OUT/cancel.stderr" &
