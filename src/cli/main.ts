@@ -80,15 +80,15 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .addOption(quickOption('quick tier: stop the candidate after its first N steps and gate only that prefix (finite, loss curve, loss tail)'))
     .option('--quick-steps <n>', "N for --quick (default: the config's quick.steps, else 10 % of the baseline's max_steps)")
     .action(async (opts) => {
-      code = opts.dryRun ? validateCommand(opts, io, log) : exitCodeFor((await runCommand(opts, io, log)).verdict);
+      code = opts.dryRun ? await validateCommand(opts, io, log) : exitCodeFor((await runCommand(opts, io, log)).verdict);
     });
 
   withGateRunOptions(
     program
       .command('validate')
       .description('Check the config and everything checkable before training (commands, model dir, GPUs, disk, judge env); print the plan.'),
-  ).action((opts) => {
-    code = validateCommand(opts, io, log);
+  ).action(async (opts) => {
+    code = await validateCommand(opts, io, log);
   });
 
   program
