@@ -5,13 +5,12 @@
 // history it records) carries the acknowledgment too.
 import type { Acknowledgment } from '../model.js';
 import { findAcknowledgment, mergedPullOf } from '../github/acknowledgment.js';
-import { createOctokit } from '../github/octokit-client.js';
-import { coreLog } from './core-log.js';
+import { githubClients, type ActionClients } from './clients.js';
 import type { ActionIo } from './action-io.js';
 import type { EventInfo } from './event.js';
 import type { ActionSettings } from './inputs.js';
 
-export async function acknowledgment(settings: ActionSettings, event: EventInfo, io: ActionIo): Promise<Acknowledgment | undefined> {
+export async function acknowledgment(settings: ActionSettings, event: EventInfo, io: ActionIo, clients: ActionClients = githubClients): Promise<Acknowledgment | undefined> {
   const label = settings.acknowledgeLabel;
   const sha = io.env.GITHUB_SHA;
   const merge = !event.prNumber && event.name === 'push' && event.onDefaultBranch && !!sha;
@@ -21,7 +20,7 @@ export async function acknowledgment(settings: ActionSettings, event: EventInfo,
     return undefined;
   }
   // A few small GETs: bounded well below the comment's budget, so a stalled API adds little to the step.
-  const octokit = createOctokit(settings.token, { baseUrl: io.env.GITHUB_API_URL, log: coreLog(), requestTimeoutMs: 5_000, deadlineMs: 10_000 });
+  const octokit = clients.octokit(settings.token, { baseUrl: io.env.GITHUB_API_URL, log: io.log, requestTimeoutMs: 5_000, deadlineMs: 10_000 });
   const pr = event.prNumber ?? (await mergedPullOf(octokit, event.repository, sha as string));
   if (typeof pr === 'string') {
     io.warning(`acknowledge-label: ${pr}`);

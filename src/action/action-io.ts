@@ -1,7 +1,9 @@
 // Everything the action's main step needs from the runner, behind one interface (as Log and CliIo
 // are for the engine and the CLI): inputs, outputs, state, the step's result, log commands and the
-// environment. coreIo() is the real one (@actions/core); tests pass a recording fake.
+// environment, and the Log the engine writes to. coreIo() is the real one (@actions/core); tests pass a recording fake.
 import * as core from '@actions/core';
+import type { Log } from '../log.js';
+import { coreLog } from './core-log.js';
 
 export interface AnnotationRef {
   title?: string;
@@ -25,6 +27,8 @@ export interface ActionIo {
   notice(message: string): void;
   warning(message: string): void;
   error(message: string, ref?: AnnotationRef): void;
+  /** The engine's Log for this step (log commands, annotations, groups): what runGate, the state store and the clients write to. */
+  log: Log;
 }
 
 export function coreIo(env: NodeJS.ProcessEnv = process.env): ActionIo {
@@ -41,5 +45,6 @@ export function coreIo(env: NodeJS.ProcessEnv = process.env): ActionIo {
     notice: (message) => core.notice(message),
     warning: (message) => core.warning(message),
     error: (message, ref) => core.error(message, ref),
+    log: coreLog(),
   };
 }

@@ -9,7 +9,6 @@ import { acknowledgmentLine } from '../engine/acknowledge.js';
 import { acknowledgment } from './acknowledge.js';
 import { getInputs, type ActionSettings } from './inputs.js';
 import { readEvent, type EventInfo } from './event.js';
-import { coreLog } from './core-log.js';
 import { loadConfig } from '../config/load-config.js';
 import { configHash } from '../config/config-hash.js';
 import { createProcessRegistry, newGroupNonce } from '../pipeline/process-registry.js';
@@ -20,6 +19,7 @@ import { expandHome } from '../config/paths.js';
 import type { GateConfig } from '../config/types.js';
 import { publish, runUrl } from './publish.js';
 import { coreIo, type ActionIo } from './action-io.js';
+import { githubClients, type ActionClients } from './clients.js';
 import { trustPolicy } from './trust.js';
 import { PreflightError } from '../pipeline/preflight.js';
 import { escapeMentions } from '../github/mentions.js';
@@ -32,7 +32,7 @@ function historyFile(config: GateConfig): string {
   return path.join(expandHome(config.cache.dir), 'history', `${config.name}.jsonl`);
 }
 
-export async function run(io: ActionIo = coreIo()): Promise<void> {
+export async function run(io: ActionIo = coreIo(), clients: ActionClients = githubClients): Promise<void> {
   try {
     const settings = getInputs(io);
     if (settings.token) io.setSecret(settings.token);
@@ -46,12 +46,12 @@ export async function run(io: ActionIo = coreIo()): Promise<void> {
       return;
     }
     // Looked up while the gate trains; never rejects (every failure is a warning and no acknowledgment).
-    const ack = acknowledgment(settings, event, io).catch((e: unknown) => {
+    const ack = acknowledgment(settings, event, io, clients).catch((e: unknown) => {
       io.warning(`acknowledge-label: not looked up (${errorMessage(e)})`);
       return undefined;
     });
     const outcome = await gate(settings, event, io, ack);
-    await publish(settings, event, outcome, io);
+    await publish(settings, event, outcome, io, clients);
     finish(settings, outcome.result, io);
   } catch (e) {
     if (e instanceof PreflightError) await refused(e, io);
@@ -85,8 +85,8 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
   const trust = trustPolicy(event, config.cache.writeOn);
   if (trust.why) io.info(`baseline cache and nightly history: read only (${trust.why})`);
   // Ephemeral runners start with an empty disk: GitHub's cache service keeps the state too.
-  const remote = openStateStore(config, coreLog());
-  if (remote) await restoreHistory(remote, config, historyFile(config), io.env, coreLog());
+  const remote = openStateStore(config, io.log);
+  if (remote) await restoreHistory(remote, config, historyFile(config), io.env, io.log);
   const outcome = await runSession(
     {
       config,
@@ -105,7 +105,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
       remote,
     },
     {
-      log: coreLog(),
+      log: io.log,
       env: io.env,
       secrets: [settings.token].filter(Boolean),
       echo: (line) => io.info(line),
@@ -119,7 +119,7 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
     },
   );
   io.saveState(State.ResultDir, outcome.resultDir);
-  if (remote && trust.recordHistory) await saveHistory(remote, config, historyFile(config), io.env, coreLog());
+  if (remote && trust.recordHistory) await saveHistory(remote, config, historyFile(config), io.env, io.log);
   return outcome;
 }
 

@@ -11,11 +11,10 @@ import type { RunGateOutcome } from '../pipeline/run-gate.js';
 import { REPORT_FILES } from '../engine/result-dir.js';
 import { renderReportMarkdown } from '../report/report-md.js';
 import { commentMarker } from '../report/marker.js';
-import { createOctokit } from '../github/octokit-client.js';
 import { CommentError, createCommentClient } from '../github/comment-client.js';
 import * as os from 'node:os';
-import { artifactUnavailableReason, createArtifactUploader, describeLeftOut, sanitizeArtifactName } from '../github/artifact-uploader.js';
-import { coreLog } from './core-log.js';
+import { artifactUnavailableReason, describeLeftOut, sanitizeArtifactName } from '../github/artifact-uploader.js';
+import { githubClients, type ActionClients } from './clients.js';
 import { escapeMentions } from '../github/mentions.js';
 import type { ActionIo } from './action-io.js';
 
@@ -61,7 +60,7 @@ export async function uploadUnderFreeName<T>(
   }
 }
 
-async function uploadArtifact(io: ActionIo, settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome): Promise<{ id?: number; url?: string }> {
+async function uploadArtifact(io: ActionIo, clients: ActionClients, settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome): Promise<{ id?: number; url?: string }> {
   const unavailable = artifactUnavailableReason(io.env);
   if (unavailable) {
     io.notice(`result artifact not uploaded: ${unavailable}. The result dir is ${outcome.resultDir}`);
@@ -71,7 +70,7 @@ async function uploadArtifact(io: ActionIo, settings: ActionSettings, event: Eve
   const art = outcome.artifact;
   // What is uploaded is a redacted snapshot of the result dir (artifact-snapshot.ts), each request bounded.
   const upload = (n: string) =>
-    createArtifactUploader().upload(n, outcome.resultDir, {
+    clients.artifacts().upload(n, outcome.resultDir, {
       retentionDays: settings.artifactRetentionDays,
       include: art.include.length ? art.include : undefined,
       exclude: art.exclude.length ? art.exclude : undefined,
@@ -119,7 +118,7 @@ export function wantsComment(settings: ActionSettings, verdict: string): boolean
   return true;
 }
 
-async function comment(io: ActionIo, settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, artifactUrl?: string): Promise<string | undefined> {
+async function comment(io: ActionIo, clients: ActionClients, settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, artifactUrl?: string): Promise<string | undefined> {
   if (!event.prNumber || !event.repository || !wantsComment(settings, outcome.result.verdict)) return undefined;
   if (!settings.token) {
     io.warning('PR comment not posted: no github-token');
@@ -128,7 +127,7 @@ async function comment(io: ActionIo, settings: ActionSettings, event: EventInfo,
   const ctx = { ...outcome.reportContext, artifactUrl };
   const body = renderReportMarkdown(outcome.result, ctx);
   try {
-    const octokit = createOctokit(settings.token, { baseUrl: io.env.GITHUB_API_URL, log: coreLog() });
+    const octokit = clients.octokit(settings.token, { baseUrl: io.env.GITHUB_API_URL, log: io.log });
     const res = await createCommentClient(octokit).upsert(
       { owner: event.repository.owner, repo: event.repository.repo, issueNumber: event.prNumber },
       commentMarker(ctx.gateName),
@@ -146,19 +145,19 @@ async function comment(io: ActionIo, settings: ActionSettings, event: EventInfo,
   }
 }
 
-export async function publish(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, io: ActionIo): Promise<void> {
+export async function publish(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, io: ActionIo, clients: ActionClients = githubClients): Promise<void> {
   const { result } = outcome;
   io.setOutput(Outputs.Verdict, result.verdict);
   io.setOutput(Outputs.ResultDir, outcome.resultDir);
   io.setOutput(Outputs.SummaryJson, path.join(outcome.resultDir, REPORT_FILES.summary));
-  const artifact = await uploadArtifact(io, settings, event, outcome);
+  const artifact = await uploadArtifact(io, clients, settings, event, outcome);
   io.setOutput(Outputs.ArtifactId, artifact.id !== undefined ? String(artifact.id) : '');
   try {
     await writeJobSummary(io, result, outcome, artifact.url);
   } catch (e) {
     io.warning(`job summary not written: ${errorMessage(e)}`);
   }
-  const url = await comment(io, settings, event, outcome, artifact.url);
+  const url = await comment(io, clients, settings, event, outcome, artifact.url);
   io.setOutput(Outputs.CommentUrl, url ?? '');
   if (outcome.writeError) io.error(outcome.writeError);
 }

@@ -1,6 +1,6 @@
 // The command-line front end: parses argv (commander), calls the engine, maps verdicts and errors
 // to exit codes (README, "CLI").
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { ExitCode } from '../constants.js';
 import { ConfigError, GateError, ParseError, UsageError, describeParseError, errorMessage } from '../errors.js';
 import type { Verdict } from '../model.js';
@@ -15,6 +15,7 @@ import { bisectCommand } from './bisect.js';
 import { probeCommand } from './probe.js';
 import { VERSION } from '../version.js';
 import { defaultIo, type CliIo } from './io.js';
+import { configOption, modelDirOption, quickOption, verboseOption, withGateRunOptions, workdirOption } from './options.js';
 
 export function exitCodeFor(verdict: Verdict): ExitCode {
   switch (verdict) {
@@ -66,47 +67,38 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       code = exitCodeFor((await compareCommand(opts, io, log)).verdict);
     });
 
-  program
-    .command('run')
-    .description("The whole gate, as TorchAcc's benchmarks/accuracy run.sh: train the baseline and the candidate, MT-Bench on the original model and both checkpoints, check, report.")
-    .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)')
-    .option('--model-dir <dir>', 'original model dir (overrides the config)')
-    .option('--out <dir>', 'result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/')
-    .addOption(
-      new Option('--stages <list>', 'comma-separated subset: train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate,compare'),
-    )
-    .option('--workdir <dir>', 'working directory (overrides the config)')
+  withGateRunOptions(
+    program
+      .command('run')
+      .description("The whole gate, as TorchAcc's benchmarks/accuracy run.sh: train the baseline and the candidate, MT-Bench on the original model and both checkpoints, check, report."),
+  )
     .option('--history <file>', 'nightly history (JSONL): show the trend and check the baseline for drift')
     .option('--record-history', 'append this run to --history (for scheduled runs of trusted code)')
     .option('--write-cache', 'store the baseline and original-model results in the cache (only from trusted code: your default branch)')
-    .option('--verbose', "echo every stage's output (the logs in the result dir always have it)")
+    .addOption(verboseOption())
     .option('--dry-run', 'check the config and preflight, print the plan, start nothing (as validate)')
-    .option('--quick', "quick tier: stop the candidate after its first N steps and gate only that prefix (finite, loss curve, loss tail)")
+    .addOption(quickOption('quick tier: stop the candidate after its first N steps and gate only that prefix (finite, loss curve, loss tail)'))
     .option('--quick-steps <n>', "N for --quick (default: the config's quick.steps, else 10 % of the baseline's max_steps)")
     .action(async (opts) => {
-      code = opts.dryRun ? validateCommand(opts, io, log) : exitCodeFor((await runCommand(opts, io, log)).verdict);
+      code = opts.dryRun ? await validateCommand(opts, io, log) : exitCodeFor((await runCommand(opts, io, log)).verdict);
     });
 
-  program
-    .command('validate')
-    .description('Check the config and everything checkable before training (commands, model dir, GPUs, disk, judge env); print the plan.')
-    .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)')
-    .option('--model-dir <dir>', 'original model dir (overrides the config)')
-    .option('--out <dir>', 'result root (overrides result-dir)')
-    .option('--stages <list>', 'comma-separated subset of the stages (default all)')
-    .option('--workdir <dir>', 'working directory (overrides the config)')
-    .action((opts) => {
-      code = validateCommand(opts, io, log);
-    });
+  withGateRunOptions(
+    program
+      .command('validate')
+      .description('Check the config and everything checkable before training (commands, model dir, GPUs, disk, judge env); print the plan.'),
+  ).action(async (opts) => {
+    code = await validateCommand(opts, io, log);
+  });
 
   program
     .command('bisect')
     .description('Find the commit that broke the gate: --good gates PASS, --bad FAIL, the commits between are gated candidate-only.')
     .requiredOption('--good <rev>', 'a commit that gates PASS')
     .requiredOption('--bad <rev>', 'a later commit that gates FAIL')
-    .option('--config <file>', 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow); read once, before any checkout')
+    .addOption(configOption('read once, before any checkout'))
     .option('--out <dir>', 'result root; the bisect writes <out>/bisect-<YYYYmmdd_HHMMSS>/ (bisect.json and one dir per gate run)')
-    .option('--quick', 'gate each commit with the quick tier')
+    .addOption(quickOption('gate each commit with the quick tier'))
     .action(async (opts) => {
       code = await bisectCommand(opts, io, log);
     });
@@ -117,7 +109,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .addOption(new Option('--scenario <name>', 'which candidate to replay').choices(['pass', 'regression', 'diverge']).default('pass'))
     .option('--out <dir>', 'result root; <dir>/latest points at the newest run', defaultDemoDir())
     .option('--speed <factor>', 'replay speed-up over the recorded wall time', '4')
-    .option('--verbose', "echo every stage's output")
+    .addOption(verboseOption("every stage's output"))
     .action(async (opts) => {
       code = exitCodeFor((await demoCommand(opts, io, log)).verdict);
     });
@@ -134,7 +126,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--out <dir>', 'calibration root; writes <out>/<YYYYmmdd_HHMMSS>/calibration.{md,json}, checks.yml', 'calibration')
     .option('--pass-factor <c1>', 'suggested pass bound = c1 x the largest A/A value (default 1.5)')
     .option('--fail-factor <c2>', 'suggested fail bound = c2 x the largest A/A value (default 3)')
-    .option('--verbose', "echo every stage's output (--repeat)")
+    .addOption(verboseOption("every stage's output (--repeat)"))
     .action(async (opts) => {
       await calibrateCommand(opts, io, log);
       code = ExitCode.Pass;
@@ -147,11 +139,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--candidate <file>', "the candidate run's probe file")
     .option('--reference <file>', "the reference run's probe file (ACCURACY_GATE_PROBE_REFERENCE=fp64|fp32)")
     .option('--config <file>', 'gate config: the arms whose train commands are run (without the three files), and probe: settings')
-    .option('--model-dir <dir>', 'original model dir (overrides the config)')
-    .option('--workdir <dir>', 'working directory (overrides the config)')
+    .addOption(modelDirOption())
+    .addOption(workdirOption())
     .option('--out <dir>', 'result root for the probe runs (<out>/<YYYYmmdd_HHMMSS>/probe/); with the three files, where probe.json and probe.md go')
     .option('--steps <k>', 'forward+backward passes to record (default: the config\'s probe.steps, else 1)')
-    .option('--verbose', "echo the probe runs' output")
+    .addOption(verboseOption("the probe runs' output"))
     .action(async (opts) => {
       code = await probeCommand(opts, io, log);
     });

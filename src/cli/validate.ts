@@ -7,6 +7,7 @@ import type { CliIo } from './io.js';
 import { loadConfig } from '../config/load-config.js';
 import { parseStages } from '../pipeline/stages.js';
 import { checkRun } from '../pipeline/check-run.js';
+import { createProcessRunner } from '../pipeline/process-runner.js';
 
 export interface ValidateFlags {
   config?: string;
@@ -16,11 +17,11 @@ export interface ValidateFlags {
   workdir?: string;
 }
 
-export function validateCommand(flags: ValidateFlags, io: CliIo, log: Log): number {
+export async function validateCommand(flags: ValidateFlags, io: CliIo, log: Log): Promise<number> {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
   // Typed on the command line: where the user typed it.
   if (flags.workdir) config.workdir = path.resolve(flags.workdir);
-  const check = checkRun(
+  const check = await checkRun(
     {
       config,
       configSource: source,
@@ -30,7 +31,8 @@ export function validateCommand(flags: ValidateFlags, io: CliIo, log: Log): numb
       resultRoot: flags.out,
       modelDir: flags.modelDir,
     },
-    { env: process.env, secrets: [], log },
+    // nvidia-smi and the fingerprint run contained, as in a run.
+    { env: process.env, secrets: [], log, runner: createProcessRunner() },
   );
   io.stdout(`config: ${source} is valid\n`);
   io.stdout(check.plan);

@@ -31,10 +31,10 @@ export interface CacheUse {
   store?: CacheStore;
 }
 
-export function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workdir' | 'model'>): { baseline: string; original: string; parts: Record<'baseline' | 'original', Record<string, string>> } {
+export async function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workdir' | 'model'>): Promise<{ baseline: string; original: string; parts: Record<'baseline' | 'original', Record<string, string>> }> {
   const { config } = ctx;
   const env = ctx.deps.env;
-  const fingerprint = runFingerprint(config.cache.fingerprint, ctx.workdir, childEnv(scopedBase(ctx, []), {}, ctx.deps.secrets));
+  const fingerprint = await runFingerprint(ctx.deps.runner, config.cache.fingerprint, ctx.workdir, childEnv(scopedBase(ctx, []), {}, ctx.deps.secrets));
   const mt = config.evaluations.mtbench;
   const evalSpec = mt ? { run: mt.run, modelId: mt.modelId, judgments: mt.judgments, env: mt.env } : null;
   const common = { modelDir: ctx.model, files: config.cache.files, fingerprint, cwd: ctx.workdir };
@@ -43,7 +43,7 @@ export function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workdir' | 
   // What changes the result beyond the config's words: the world size, every script the commands
   // run (fastchat.sh too, whatever cache.files lists), the judge.
   const judge = mt ? judgeIdentity(mt, ctx.workdir, env) : 'none';
-  const gpuIds = b.gpus === undefined && env.CUDA_VISIBLE_DEVICES === undefined ? detectGpuIds(env) : undefined;
+  const gpuIds = b.gpus === undefined && env.CUDA_VISIBLE_DEVICES === undefined ? await detectGpuIds(env, ctx.deps.runner, ctx.deps.cancel) : undefined;
   const baseline = cacheKey({
     ...common,
     kind: 'baseline',
@@ -64,7 +64,7 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
   const use: CacheUse = { hit: false, evaluated: [] };
   if (!config.cache.enabled) return use;
   try {
-    const k = cacheKeys(ctx);
+    const k = await cacheKeys(ctx);
     use.key = k.baseline;
     use.originalKey = k.original;
     use.parts = k.parts;

@@ -3,8 +3,8 @@
 // small outputs (never weights). Written atomically (temp dir + rename), so two gates on one runner
 // never see a half-written entry; the first complete writer wins.
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { detectContainment } from './containment.js';
+import { captureOutput } from './captured-command.js';
+import type { ProcessRunner } from './process-runner.js';
 import {
   cpSync,
   existsSync,
@@ -68,13 +68,18 @@ export function cacheKey(p: CacheKeyParts): CacheKey {
 
 /**
  * Runs the user's fingerprint command (no shell splicing: the command comes from the config file,
- * which a PR can change: contained like a stage, so nothing it starts outlives it).
+ * which a PR can change) through the process runner: contained like a stage, so nothing it starts
+ * outlives it, and ended by a cancel instead of holding the run for up to its 2 minutes.
  */
-export function runFingerprint(command: string | undefined, cwd: string, env: Record<string, string>): string {
+export async function runFingerprint(runner: ProcessRunner, command: string | undefined, cwd: string, env: Record<string, string>): Promise<string> {
   if (!command) return '';
-  const c = detectContainment().wrap({ file: 'bash', args: ['-c', command], program: 'bash' }, 1000);
-  return execFileSync(c.file, c.args, { cwd, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = await captureOutput(runner, { id: 'fingerprint', command, cwd, env, timeoutMs: FINGERPRINT_TIMEOUT_MS });
+  if (r.ok) return r.stdout;
+  const why = r.stderr.trim().split('\n').pop();
+  throw new Error(`cache.fingerprint: ${r.reason}${why ? ` (${why})` : ''}`);
 }
+
+const FINGERPRINT_TIMEOUT_MS = 120_000;
 
 export interface CacheEntryMeta {
   key: string;

@@ -50,18 +50,19 @@ export interface RunCheck extends PreflightReport {
   plan: string;
 }
 
-function preflightOf(opts: CheckRunOptions, deps: Pick<RunDeps, 'env'>, paths: RunPaths): PreflightReport {
-  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+async function preflightOf(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'runner'> & { cancel?: RunDeps['cancel'] }, paths: RunPaths): Promise<PreflightReport> {
+  const gpuIds = await detectGpuIds(deps.env, deps.runner, deps.cancel);
+  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds });
   report.warnings.push(...boundWarnings(opts.config));
   return report;
 }
 
 /** `validate` / `run --dry-run`: preflight and the plan, with the cache looked up for it. */
-export function checkRun(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log'>, paths = runPaths(opts, deps)): RunCheck {
-  const report = preflightOf(opts, deps, paths);
+export async function checkRun(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log' | 'runner'>, paths = runPaths(opts, deps)): Promise<RunCheck> {
+  const report = await preflightOf(opts, deps, paths);
   const c = detectContainment(deps.env);
   const containment = `${c.kind} (${describeContainment(c.kind)})${c.note ? `; not stronger because ${c.note}` : ''}`;
-  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: cacheLookup(opts, deps, paths, report), containment }) };
+  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: await cacheLookup(opts, deps, paths, report), containment }) };
 }
 
 /**
@@ -69,8 +70,8 @@ export function checkRun(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'sec
  * Preflight only: no plan and no cache lookup, whose fingerprint command the run's own cache
  * restore runs anyway.
  */
-export function refuseUnfit(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'log'>, paths: RunPaths): void {
-  const report = preflightOf(opts, deps, paths);
+export async function refuseUnfit(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'log' | 'runner' | 'cancel'>, paths: RunPaths): Promise<void> {
+  const report = await preflightOf(opts, deps, paths);
   for (const w of report.warnings) deps.log.warn(`preflight: ${w}`);
   if (report.problems.length) throw new PreflightError(report.problems);
 }
@@ -85,11 +86,11 @@ function resolveWorkdir(opts: Omit<CheckRunOptions, 'stages'>, deps: Pick<RunDep
 }
 
 /** The stages the cache would restore, looked up without restoring anything. */
-function cacheLookup(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets'>, paths: RunPaths, report: PreflightReport): string[] | undefined {
+async function cacheLookup(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'runner'>, paths: RunPaths, report: PreflightReport): Promise<string[] | undefined> {
   const { config } = opts;
   if (!config.cache.enabled) return undefined;
   try {
-    const keys = cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps: deps as RunDeps });
+    const keys = await cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps: deps as RunDeps });
     const store = createCacheStore(config.cache.dir);
     const hits: string[] = [];
     const baseline = store.get(keys.baseline);

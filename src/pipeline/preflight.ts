@@ -3,7 +3,9 @@
 // is refused with exit 2 instead of burning GPU hours. Each check gives one line per problem.
 import { expandImage } from './container-stage.js';
 import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { captureOutput } from './captured-command.js';
+import type { CancelSignal } from './cancel.js';
+import type { ProcessRunner } from './process-runner.js';
 import * as path from 'node:path';
 import type { Command } from '../config/types.js';
 import { UsageError } from '../errors.js';
@@ -72,11 +74,16 @@ export function preflight(input: PreflightInput): PreflightReport {
   return { problems: dedup, warnings };
 }
 
-/** The GPU ids nvidia-smi lists, or undefined when it is not there (a CPU box, a demo). */
-export function detectGpuIds(env: NodeJS.ProcessEnv): string[] | undefined {
+/**
+ * The GPU ids nvidia-smi lists, or undefined when it is not there (a CPU box, a demo) or did not
+ * answer. Run through the process runner, so a hung driver is ended by a cancel, not waited out.
+ */
+export async function detectGpuIds(env: NodeJS.ProcessEnv, runner: ProcessRunner, cancel?: CancelSignal): Promise<string[] | undefined> {
   if (!onPath('nvidia-smi', env)) return undefined;
-  const r = spawnSync('nvidia-smi', ['--query-gpu=index', '--format=csv,noheader'], { encoding: 'utf8', timeout: 20_000, env });
-  if (r.status !== 0 || typeof r.stdout !== 'string') return undefined;
+  const childEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const command = ['nvidia-smi', '--query-gpu=index', '--format=csv,noheader'];
+  const r = await captureOutput(runner, { id: 'nvidia-smi', command, cwd: process.cwd(), env: childEnv, timeoutMs: 20_000 }, cancel);
+  if (!r.ok) return undefined;
   return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 

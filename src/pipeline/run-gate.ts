@@ -66,7 +66,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   const started = deps.now();
   const { workdir, root, model } = runPaths(opts, deps);
   // Before the result dir and the first training second: a run that can only end INVALID is refused.
-  refuseUnfit(opts, deps, { workdir, root, model });
+  await refuseUnfit(opts, deps, { workdir, root, model });
   const secrets = runSecrets(deps.env, deps.secrets, secretNamesOf(config), (m) => deps.log.warn(m));
   const { dir, runId, seq, error: dirError, orderError } = makeResultDir(root, started);
   if (orderError) deps.log.warn(orderError);

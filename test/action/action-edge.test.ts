@@ -1,6 +1,6 @@
 // The action's decisions, with the runner behind a recording ActionIo: no child process, no
 // @actions/core, milliseconds each. The end-to-end runs are in test/integration/action*.int.test.ts.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ActionIo, AnnotationRef } from '../../src/action/action-io.js';
@@ -12,6 +12,12 @@ import type { EventInfo } from '../../src/action/event.js';
 import { ANNOTATION_LIMIT } from '../../src/constants.js';
 import { CTX, failResult, passResult } from '../report/results.js';
 import { tempDir } from '../helpers/cli.js';
+import { memoryLog } from '../../src/log.js';
+import { createOctokit } from '../../src/github/octokit-client.js';
+import { createArtifactUploader } from '../../src/github/artifact-uploader.js';
+import type { ActionClients } from '../../src/action/clients.js';
+import { startGitHubApiServer } from '../fakes/github-api-server.js';
+import { runtimeToken, startArtifactServer } from '../fakes/artifact-server.js';
 
 interface Recorded {
   outputs: Record<string, string>;
@@ -23,10 +29,11 @@ interface Recorded {
   secrets: string[];
   summary: string[];
   notices: string[];
+  log: string[];
 }
 
 function fakeIo(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): ActionIo & { rec: Recorded } {
-  const rec: Recorded = { outputs: {}, failed: [], errors: [], warnings: [], infos: [], state: {}, secrets: [], summary: [], notices: [] };
+  const rec: Recorded = { outputs: {}, failed: [], errors: [], warnings: [], infos: [], state: {}, secrets: [], summary: [], notices: [], log: [] };
   return {
     rec,
     env,
@@ -41,6 +48,7 @@ function fakeIo(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): Ac
     info: (m) => void rec.infos.push(m),
     warning: (m) => void rec.warnings.push(m),
     error: (message, ref) => void rec.errors.push({ message, ref }),
+    log: memoryLog(rec.log),
   };
 }
 
@@ -228,5 +236,42 @@ describe('publish', () => {
     expect(io.rec.summary).toHaveLength(1);
     expect(io.rec.summary[0]).toContain('PASS');
     expect(io.rec.warnings).toEqual([]);
+  });
+
+  afterEach(() => void vi.unstubAllEnvs());
+
+  it('its GitHub and artifact clients come from the factories it is given: the comment and the artifact reach the servers those name', async () => {
+    const api = await startGitHubApiServer();
+    const artifacts = await startArtifactServer();
+    try {
+      // The toolkit's artifact client reads the runner's variables from the process environment.
+      vi.stubEnv('ACTIONS_RUNTIME_TOKEN', runtimeToken());
+      vi.stubEnv('ACTIONS_RESULTS_URL', artifacts.resultsUrl);
+      const made: string[] = [];
+      const logs: unknown[] = [];
+      const clients: ActionClients = {
+        // The step's own API root is unreachable: only the injected factory's client can post.
+        octokit: (token, opts) => (made.push(`octokit ${opts.baseUrl}`), logs.push(opts.log), createOctokit(token, { ...opts, baseUrl: api.url, writePacing: false, retryUnitMs: 1 })),
+        artifacts: () => (made.push('artifacts'), createArtifactUploader()),
+      };
+      const dir = tempDir('result-');
+      writeFileSync(path.join(dir, 'summary.json'), '{"verdict":"pass"}\n');
+      const outcome = { result: passResult(), resultDir: dir, reportContext: CTX, artifact: { include: [], exclude: [] } } as unknown as Parameters<typeof publish>[2];
+      const env = { GITHUB_API_URL: 'http://127.0.0.1:9', ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl, GITHUB_JOB: 'gate' };
+      const io = fakeIo({}, env);
+      await publish(settings({ token: 'ghs_x', artifactName: 'gate-result' }), event({ name: 'pull_request', prNumber: 7 }), outcome, io, clients);
+      expect(made).toEqual(['artifacts', 'octokit http://127.0.0.1:9']);
+      // The REST client's rate-limit notices go to the step's Log, the one ActionIo carries.
+      expect(logs).toEqual([io.log]);
+      expect(io.rec.warnings).toEqual([]);
+      expect(artifacts.artifacts.map((a) => a.name)).toEqual(['gate-result']);
+      expect(io.rec.outputs['artifact-id']).toBe(String(artifacts.artifacts[0]!.id));
+      const posted = api.comments('acme', 'torchacc', 7);
+      expect(posted).toHaveLength(1);
+      expect(posted[0]!.body).toContain('PASS');
+      expect(io.rec.outputs['comment-url']).toBe(posted[0]!.html_url);
+    } finally {
+      await Promise.all([api.close(), artifacts.close()]);
+    }
   });
 });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanup } from '../../src/action/post.js';
 import type { ActionIo } from '../../src/action/action-io.js';
+import { memoryLog } from '../../src/log.js';
 import { State } from '../../src/constants.js';
 import { containersIn, registryId } from '../../src/pipeline/container-stage.js';
 import { createProcessRegistry } from '../../src/pipeline/process-registry.js';
@@ -31,6 +32,7 @@ function io(env: NodeJS.ProcessEnv, state: Record<string, string>): ActionIo & {
     notice: () => {},
     warning: (m) => void warnings.push(m),
     error: () => {},
+    log: memoryLog(),
   };
 }
 

@@ -188,6 +188,32 @@ describe('containment (run)', () => {
     expect(withMarker(`${m}-`)).toEqual([]);
   });
 
+  it('a cancel while the fingerprint command hangs ends it at once: the run stops, nothing trains, nothing is left', async () => {
+    const dir = tempDir('contain-fingerprint-cancel-');
+    const m = newMarker();
+    const cfg = writeConfig(dir, replay('eager'), { cache: { enabled: true, dir: path.join(dir, 'cache'), fingerprint: `exec -a ${m}-fp sleep 300` } });
+    let sentAt = 0;
+    const r = await runCli(['run', '--config', cfg], {
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (withMarker(`${m}-fp`).length === 0) return;
+          clearInterval(poll);
+          sentAt = Date.now();
+          child.kill('SIGTERM');
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    expect(sentAt).toBeGreaterThan(0);
+    // Not the fingerprint's 120 s timeout: the cancel reached it.
+    expect(Date.now() - sentAt).toBeLessThan(30_000);
+    expect(r.code, r.stderr).toBe(ExitCode.Invalid);
+    expect(r.stderr).toMatch(/cache disabled for this run \(its key cannot be established\): cache\.fingerprint: cancelled/);
+    expect(withMarker(`${m}-`)).toEqual([]);
+    const s = JSON.parse(readFileSync(path.join(onlyRunDir(dir), 'summary.json'), 'utf8'));
+    expect(s.stages.find((x: { id: string }) => x.id === 'train-baseline')).toMatchObject({ status: 'cancelled' });
+  });
+
   it('the subreaper fallback (ACCURACY_GATE_CONTAINMENT=subreaper, as where user namespaces are forbidden) holds the same escapes', async () => {
     const dir = tempDir('contain-subreaper-');
     const m = newMarker();

@@ -9,8 +9,10 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { cacheKeys } from '../../src/pipeline/cache-stages.js';
 import type { RunDeps } from '../../src/pipeline/context.js';
+import { createProcessRunner } from '../../src/pipeline/process-runner.js';
 import { tempDir } from '../helpers/cli.js';
 
+const runner = createProcessRunner();
 const JUDGMENTS = 'FastChat/fastchat/llm_judge/data/mt_bench/model_judgment/gpt-4_single.jsonl';
 
 function job(extra: { baselineGpus?: string } = {}) {
@@ -51,65 +53,65 @@ function job(extra: { baselineGpus?: string } = {}) {
   );
   const { config } = loadConfig(cfg, dir);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, MIT_SPIDER_URL: 'https://judge.example/v1', MIT_SPIDER_TOKEN: 'tok-1' };
-  const keys = (e: NodeJS.ProcessEnv = env, c = config) => cacheKeys({ config: c, workdir: dir, model, deps: { env: e, secrets: [] } as unknown as RunDeps });
+  const keys = (e: NodeJS.ProcessEnv = env, c = config) => cacheKeys({ config: c, workdir: dir, model, deps: { env: e, secrets: [], runner } as unknown as RunDeps });
   return { dir, model, llmJudge, config, env, keys };
 }
 
-describe('cache key: what changes the result changes the key', () => {
-  it('a baseline trained on GPU "0" is not the one for "0,1,2,3"; NPROC_PER_NODE from the environment counts too', () => {
+describe('cache key: what changes the result changes the key', async () => {
+  it('a baseline trained on GPU "0" is not the one for "0,1,2,3"; NPROC_PER_NODE from the environment counts too', async () => {
     const one = job({ baselineGpus: '0' });
     const four = job({ baselineGpus: '0,1,2,3' });
     // Same dir layout but another temp dir: compare within one job by swapping the arm's gpus.
-    const a = one.keys().baseline;
-    const b = one.keys(one.env, { ...one.config, arms: { ...one.config.arms, baseline: { ...one.config.arms.baseline, gpus: '0,1,2,3' } } }).baseline;
+    const a = (await one.keys()).baseline;
+    const b = (await one.keys(one.env, { ...one.config, arms: { ...one.config.arms, baseline: { ...one.config.arms.baseline, gpus: '0,1,2,3' } } })).baseline;
     expect(a).not.toBe(b);
-    expect(four.keys().parts.baseline.world).toBe('gpus=4');
-    expect(one.keys({ ...one.env, NPROC_PER_NODE: '4' }).baseline).not.toBe(a);
+    expect((await four.keys()).parts.baseline.world).toBe('gpus=4');
+    expect((await one.keys({ ...one.env, NPROC_PER_NODE: '4' })).baseline).not.toBe(a);
     // A same-size set elsewhere on the machine is the same world size.
-    expect(one.keys(one.env, { ...one.config, arms: { ...one.config.arms, baseline: { ...one.config.arms.baseline, gpus: '3' } } }).baseline).toBe(a);
+    expect((await one.keys(one.env, { ...one.config, arms: { ...one.config.arms, baseline: { ...one.config.arms.baseline, gpus: '3' } } })).baseline).toBe(a);
   });
 
-  it('model B with the same file names and sizes as model A (other weights, other mtime) is another key; so is another config.json', () => {
+  it('model B with the same file names and sizes as model A (other weights, other mtime) is another key; so is another config.json', async () => {
     const j = job();
-    const a = j.keys();
+    const a = (await j.keys());
     const weights = path.join(j.model, 'model-00001-of-00002.safetensors');
     writeFileSync(weights, Buffer.alloc(4096, 2));
     utimesSync(weights, new Date('2031-01-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z'));
-    const b = j.keys();
+    const b = (await j.keys());
     expect(b.baseline).not.toBe(a.baseline);
     expect(b.original).not.toBe(a.original);
-    const c0 = j.keys();
+    const c0 = (await j.keys());
     writeFileSync(path.join(j.model, 'model.safetensors.index.json'), '{"weight_map": {"b": "model-00001-of-00002.safetensors"}}\n');
-    expect(j.keys().original).not.toBe(c0.original);
+    expect((await j.keys()).original).not.toBe(c0.original);
   });
 
-  it('a changed fastchat.sh, a changed llm_judge script or judge prompt, another judge endpoint: the MT-Bench entries are other keys', () => {
+  it('a changed fastchat.sh, a changed llm_judge script or judge prompt, another judge endpoint: the MT-Bench entries are other keys', async () => {
     const j = job();
-    const a = j.keys();
+    const a = (await j.keys());
     writeFileSync(path.join(j.dir, 'fastchat.sh'), 'cd FastChat/fastchat/llm_judge && python gen_judgment.py --judge-model gpt-4-turbo --model-list $MODEL_ID\n');
-    const b = j.keys();
+    const b = (await j.keys());
     expect(b.original).not.toBe(a.original);
     expect(b.baseline).not.toBe(a.baseline);
     writeFileSync(path.join(j.llmJudge, 'gen_judgment.py'), 'judge = "gpt-4o"\n');
-    const c = j.keys();
+    const c = (await j.keys());
     expect(c.original).not.toBe(b.original);
     writeFileSync(path.join(j.llmJudge, 'data/judge_prompts.jsonl'), '{"name": "single-v2"}\n');
-    const d = j.keys();
+    const d = (await j.keys());
     expect(d.original).not.toBe(c.original);
-    expect(j.keys({ ...j.env, MIT_SPIDER_URL: 'https://other-judge.example/v1' }).original).not.toBe(d.original);
+    expect((await j.keys({ ...j.env, MIT_SPIDER_URL: 'https://other-judge.example/v1' })).original).not.toBe(d.original);
     // The judge's token is not its identity: a rotated token keeps the entries.
-    expect(j.keys({ ...j.env, MIT_SPIDER_TOKEN: 'tok-2' }).original).toBe(d.original);
+    expect((await j.keys({ ...j.env, MIT_SPIDER_TOKEN: 'tok-2' })).original).toBe(d.original);
     // Unchanged inputs give the same keys (no time or randomness in them).
-    expect(j.keys().original).toBe(d.original);
+    expect((await j.keys()).original).toBe(d.original);
   });
 
-  it('a key that cannot be established (no model dir, a model path that is a file) throws instead of matching', () => {
+  it('a key that cannot be established (no model dir, a model path that is a file) throws instead of matching', async () => {
     const j = job();
-    expect(() => j.keys(j.env, { ...j.config })).not.toThrow();
+    await expect(j.keys(j.env, { ...j.config })).resolves.toBeDefined();
     const gone = { ...j.config };
-    expect(() => cacheKeys({ config: gone, workdir: j.dir, model: path.join(j.dir, 'no-such-model'), deps: { env: j.env, secrets: [] } as unknown as RunDeps })).toThrow(/the model dir .*no-such-model cannot be read/);
+    await expect(cacheKeys({ config: gone, workdir: j.dir, model: path.join(j.dir, 'no-such-model'), deps: { env: j.env, secrets: [], runner } as unknown as RunDeps })).rejects.toThrow(/the model dir .*no-such-model cannot be read/);
     const fileModel = path.join(j.dir, 'run_clm.py');
-    expect(() => cacheKeys({ config: gone, workdir: j.dir, model: fileModel, deps: { env: j.env, secrets: [] } as unknown as RunDeps })).toThrow(/is not a directory/);
+    await expect(cacheKeys({ config: gone, workdir: j.dir, model: fileModel, deps: { env: j.env, secrets: [], runner } as unknown as RunDeps })).rejects.toThrow(/is not a directory/);
   });
 });
 
