@@ -2,7 +2,6 @@
 // stand-in trainer, plus crashing, hanging and signal-ignoring commands.
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
