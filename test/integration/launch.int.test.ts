@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { REPLAY } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const STANDIN = path.join(ROOT, 'test', 'fixtures', 'launch', 'torchrun-standin.mjs');
 
 function setup(opts: { script?: string; parallel?: boolean; gpus?: [string, string] } = {}) {
