@@ -7,6 +7,8 @@ import { loadCompareInputs } from '../src/engine/load-inputs.js';
 import { decide } from '../src/engine/decide.js';
 import { renderAll } from '../src/engine/result-dir.js';
 import { resolvePolicy } from '../src/checks/policy.js';
+import { renderReportMarkdown } from '../src/report/report-md.js';
+import type { CheckResult } from '../src/model.js';
 
 const STEPS = 100_000;
 // `--generate DIR` writes the inputs (in its own process, so their strings don't count in the
@@ -65,6 +67,15 @@ const result = decide(inputs, resolvePolicy({ mtbench: { floor: 0 } }));
 const t2 = performance.now();
 const reports = renderAll(result, { gateName: 'bench', resultDir: dir, startedAt: '', finishedAt: '', provenance: {} });
 const t3 = performance.now();
+// The PR comment of an oversized result (500 checks with long reasons, 2,000 provenance entries):
+// the budgeted truncation must stay quick (it was a 5 s bound in test/report/report-md.test.ts).
+const many = Array.from({ length: 500 }, (_, i): CheckResult => ({
+  id: `check-${i}`, title: `Check number ${i}`, verdict: i % 2 ? 'fail' : 'invalid', value: i / 1000, unit: 'relative',
+  bounds: { pass: 0.005, fail: 0.01 }, numbers: {}, reason: `reason ${i} `.repeat(200),
+}));
+const provenance = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`key${i}`, 'v'.repeat(300)]));
+renderReportMarkdown({ ...result, checks: [...result.checks, ...many] }, { gateName: 'bench', resultDir: dir, startedAt: '', finishedAt: '', provenance });
+const t4 = performance.now();
 console.log(
   JSON.stringify({
     steps: STEPS,
@@ -75,6 +86,7 @@ console.log(
     checkMs: t2 - t1,
     reportMs: t3 - t2,
     totalMs: t3 - t0,
+    hugeReportMs: t4 - t3,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     reportBytes: Object.values(reports).reduce((n, s) => n + s.length, 0),
   }),

@@ -38,7 +38,6 @@ export enum Outputs {
 
 /** Keys handed from the main step to the post step. */
 export enum State {
-  ProcessGroups = 'process-groups',
   ResultDir = 'result-dir',
   PidFile = 'pid-file',
   /** The nonce every stage leader of the main step carried (post-cleanup.ts). */

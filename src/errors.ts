@@ -42,20 +42,6 @@ export class ParseError extends GateError {
   }
 }
 
-/** A stage's process failed (exit code, signal, timeout). */
-export class StageError extends GateError {
-  constructor(
-    message: string,
-    readonly stage: string,
-    readonly exitCode: number | null,
-    readonly signal: string | null,
-    readonly logPath?: string,
-  ) {
-    super(message);
-    this.name = 'StageError';
-  }
-}
-
 /** The message of anything thrown, never "[object Object]". */
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;

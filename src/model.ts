@@ -2,6 +2,7 @@
 import type { RunSetup, SetupContract } from './model-setup.js';
 export type * from './model-setup.js';
 import type { CustomMetrics, EvalDocLosses, LmEvalResults, LmEvalSelection } from './model-evaluations.js';
+import type { ProbeReport } from './probe-model.js';
 export type * from './model-evaluations.js';
 
 export const VERDICTS = ['pass', 'fail', 'inconclusive', 'invalid', 'ungated'] as const;
@@ -212,7 +213,7 @@ export interface GateResult {
   acknowledged?: Acknowledgment;
   /** The arms' setups side by side, and the probable causes of a gap (absent: no training read). */
   setup?: SetupContract;
-  probe?: import('./probe-model.js').ProbeReport; // per-module numerics (diagnose: probe; accuracy-gate probe)
+  probe?: ProbeReport; // per-module numerics (diagnose: probe; accuracy-gate probe)
 }
 
 /** Who applied the acknowledge label to which PR, when, and their repository permission (admin or write). */

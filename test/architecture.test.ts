@@ -9,8 +9,7 @@ const SRC = path.resolve(import.meta.dirname, '..', 'src');
 const MAX_LINES = 300;
 /** Modules over the limit, each with the work that splits it; an entry that is no longer over fails. */
 const OVER_LIMIT: Record<string, string> = {
-  // +5 lines (containment and peak GPU memory on StageRecord/TrainingRun): the shared data model is
-  // extended by several branches at once; it is to be split (e.g. stage records apart) at merge.
+  // A module allowed over the limit for now, with why (none today).
 };
 
 /**

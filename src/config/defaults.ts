@@ -39,10 +39,10 @@ export const DEFAULT_CUSTOM_FILE = 'metrics.json';
 export const BUILTIN_SOURCE = 'built-in default';
 
 const FASTCHAT_DATA = 'FastChat_TorchAcc/fastchat/llm_judge/data/mt_bench';
-/** fastchat.sh's judge endpoint and credentials: the MT-Bench stages fail without them. */
 /** The artifact's size cap and the bound of each artifact service request (config `artifact`). */
 export const DEFAULT_ARTIFACT = { maxMib: 1024, timeoutSeconds: 60 } as const;
 
+/** fastchat.sh's judge endpoint and credentials: the MT-Bench stages fail without them. */
 export const JUDGE_ENV = ['MIT_SPIDER_TOKEN', 'MIT_SPIDER_URL', 'M6_TENANT'];
 const FINGERPRINT = "python -c 'import torch, transformers; print(torch.__version__, transformers.__version__)'";
 

@@ -34,6 +34,7 @@ import { formatPath, isSyntaxProblem, readYaml, type KeyPath } from './yaml-sour
 const MAX_LISTED = 10;
 
 // What the schema guarantees about the shape; values are checked, only their presence is optional.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see the line above
 type Raw = Record<string, any>;
 
 export function parseConfig(text: string, file: string): GateConfig {

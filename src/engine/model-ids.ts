@@ -9,7 +9,7 @@ import type { JudgmentRow } from '../readers/mtbench.js';
 export function parseStamp(text: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/.exec(text);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, se] = m.map(Number) as number[];
+  const [, , mo, d, h, mi, se] = m.map(Number) as number[];
   if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || h! > 23 || mi! > 59 || se! > 60) return undefined;
   return Number(text.replace('_', ''));
 }

@@ -8,8 +8,8 @@ import type { Log } from '../log.js';
 import { VERSION } from '../version.js';
 
 /**
- * Statuses the retry plugin must not repeat. The brief's list (client errors that will not get
- * better) plus 429: rate limits belong to the throttling plugin alone, which waits for
+ * Statuses the retry plugin must not repeat: @octokit/plugin-retry's own default (client errors
+ * that will not get better: 400, 401, 403, 404, 410, 422, 451) plus 429: rate limits belong to the throttling plugin alone, which waits for
  * `x-ratelimit-reset`; letting both retry a 429 would multiply attempts while rate-limited.
  */
 export const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451] as const;

@@ -5,6 +5,7 @@
 // releasing it (SIGKILL, a crashed runner) is detected by its pid and process start time, and its
 // lock is broken; the post step needs to do nothing.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { linkSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,7 +40,20 @@ export interface GpuLockOptions {
   log: (line: string) => void;
   cancel?: CancelSignal;
   what?: string;
+  /** Default: the wall clock and real timers; the tests pass a clock they move by hand. */
+  clock?: LockClock;
 }
+
+export interface LockClock {
+  now(): number;
+  /** Resolves after ms, or at once when `signal` aborts (a cancel). */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const WALL_CLOCK: LockClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => {}),
+};
 
 export type LockAttempt =
   | { ok: true; release: () => void; waitedMs: number }
@@ -149,12 +163,13 @@ function describe(h: LockHolder | undefined, file: string): string {
 
 /** Waits for the lock (polling, with a heartbeat line), or gives up on timeout or cancel. */
 export async function acquireGpuLock(opts: GpuLockOptions): Promise<LockAttempt> {
-  const started = Date.now();
+  const clock = opts.clock ?? WALL_CLOCK;
+  const started = clock.now();
   const pollMs = opts.pollMs ?? 1000;
   const holder: LockHolder = {
     pid: process.pid,
     host: os.hostname(),
-    since: new Date().toISOString(),
+    since: new Date(clock.now()).toISOString(),
     token: randomBytes(8).toString('hex'),
     ...(procStartTime(process.pid) !== undefined ? { pidStart: procStartTime(process.pid) } : {}),
     ...(opts.what ? { what: opts.what } : {}),
@@ -162,21 +177,13 @@ export async function acquireGpuLock(opts: GpuLockOptions): Promise<LockAttempt>
   mkdirSync(path.dirname(opts.file), { recursive: true });
   let lastLine = -Infinity;
   // One cancel hook for the whole wait, which may last hours of polls.
-  let wake: (() => void) | undefined;
-  opts.cancel?.onCancel(() => wake?.());
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const woken = new AbortController();
+  opts.cancel?.onCancel(() => woken.abort());
   for (;;) {
     if (opts.cancel?.cancelled) return { ok: false, reason: 'cancelled while waiting for the GPU lock', cancelled: true };
-    holder.since = new Date().toISOString();
+    holder.since = new Date(clock.now()).toISOString();
     if (tryCreate(opts.file, holder)) {
-      const waitedMs = Date.now() - started;
+      const waitedMs = clock.now() - started;
       return { ok: true, waitedMs, release: () => releaseGpuLock(opts.file, holder.token) };
     }
     const current = readHolder(opts.file);
@@ -192,7 +199,7 @@ export async function acquireGpuLock(opts: GpuLockOptions): Promise<LockAttempt>
       if (foreign) return { ok: false, cancelled: false, reason: foreign };
       continue; // released between our two looks: try again at once
     }
-    const waited = Date.now() - started;
+    const waited = clock.now() - started;
     if (waited >= opts.timeoutMs) {
       return {
         ok: false,
@@ -204,7 +211,7 @@ export async function acquireGpuLock(opts: GpuLockOptions): Promise<LockAttempt>
       lastLine = waited;
       opts.log(`waiting for the GPU lock held by ${describe(current, opts.file)} (${opts.file}; waited ${Math.round(waited / 1000)} s)`);
     }
-    await sleep(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
+    await clock.sleep(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)), woken.signal);
   }
 }
 

@@ -9,7 +9,6 @@ const TAIL_BYTES = 64 * 1024;
 const MAX_LINE = 300;
 
 // CSI sequences (colours, cursor moves) and OSC sequences (titles, links).
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 
 /** The last `max` meaningful lines of `text`: per \n line only what a terminal shows after its last \r. */

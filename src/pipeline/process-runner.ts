@@ -40,8 +40,6 @@ export interface ProcessRunnerOptions {
   graceMs?: number;
   /** Records live groups for the post step. */
   registry?: ProcessRegistry;
-  /** Also gets every output line, secrets redacted (e.g. to echo to the console). */
-  echo?: (line: string) => void;
   /** Default: the strongest this runner allows (detectContainment). */
   containment?: Containment;
   /** Files no stage may read or write (the runner's file commands), masked where containment can. */
@@ -49,7 +47,7 @@ export interface ProcessRunnerOptions {
 }
 
 export function createProcessRunner(opts: ProcessRunnerOptions = {}): ProcessRunner {
-  return new Runner(opts.graceMs ?? 3000, opts.registry, opts.echo, opts.containment ?? detectContainment(), opts.mask ?? []);
+  return new Runner(opts.graceMs ?? 3000, opts.registry, opts.containment ?? detectContainment(), opts.mask ?? []);
 }
 
 class Runner implements ProcessRunner {
@@ -58,18 +56,16 @@ class Runner implements ProcessRunner {
 
   private readonly graceMs: number;
   private readonly registry: ProcessRegistry | undefined;
-  private readonly echo: ((line: string) => void) | undefined;
 
   readonly containment: Containment;
 
   private readonly mask: string[];
 
-  constructor(graceMs: number, registry: ProcessRegistry | undefined, echo: ((line: string) => void) | undefined, containment: Containment, mask: string[]) {
+  constructor(graceMs: number, registry: ProcessRegistry | undefined, containment: Containment, mask: string[]) {
     this.containment = containment;
     this.mask = mask;
     this.graceMs = graceMs;
     this.registry = registry;
-    this.echo = echo;
   }
 
   running(): number[] {
@@ -91,7 +87,7 @@ class Runner implements ProcessRunner {
       const outcome = result({ status: 'cancelled', reason, cancelled: true });
       return { pgid: 0, done: Promise.resolve(outcome), abort: () => {} };
     }
-    const run = runStage(spec, this.graceMs, { containment: this.containment, mask: this.mask }, this.registry, this.echo);
+    const run = runStage(spec, this.graceMs, { containment: this.containment, mask: this.mask }, this.registry);
     this.live.add(run);
     void run.done.then(() => this.live.delete(run));
     return { pgid: run.pgid, containment: run.containment, done: run.done, abort: (reason) => run.stop({ kind: 'aborted', reason }) };

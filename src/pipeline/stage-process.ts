@@ -68,7 +68,6 @@ export function runStage(
   graceMs: number,
   contain: Contain,
   registry: ProcessRegistry | undefined,
-  echo: ((line: string) => void) | undefined,
 ): LiveStage {
   const startedAt = Date.now();
   const notes: string[] = [];
@@ -103,13 +102,7 @@ export function runStage(
       lineError ??= errorMessage(e);
     }
   };
-  const onShown =
-    spec.onShownLine || echo
-      ? (line: string) => {
-          spec.onShownLine?.(line);
-          echo?.(line);
-        }
-      : undefined;
+  const onShown = spec.onShownLine;
   const output = readOutput(
     [child.stdout, child.stderr].filter((s): s is Readable => !!s),
     log,

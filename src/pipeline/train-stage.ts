@@ -1,7 +1,7 @@
 // Steps 1 and 2: train one arm (or restore the baseline from the cache), watching its live loss.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ArmRole, LossPoint, TrainingRun } from '../model.js';
+import type { ArmRole, TrainingRun } from '../model.js';
 import { defaultQuickSteps } from '../checks/quick.js';
 import { readTrainerOutput, TRAINER_FILES } from '../readers/trainer-output.js';
 import { createEarlyAbort } from './early-abort.js';

@@ -9,7 +9,7 @@
 
 import { ParseError } from '../errors.js';
 import type { LossPoint, StepColumn } from '../model.js';
-import { expectObject, isObject, optionalNumber, requiredInteger, requiredNumber, type JsonObject, type Where } from './fields.js';
+import { expectObject, isObject, optionalNumber, requiredInteger, requiredNumber, type JsonObject } from './fields.js';
 import { fastLossPoint, isSorted, lossPoint } from './loss-entry.js';
 import { metricsFrom, type ResultsMetrics } from './results-json.js';
 import { ColumnBuilder } from './run-setup.js';

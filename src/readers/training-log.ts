@@ -54,7 +54,6 @@ export interface TrainingLog {
 const TAIL = 60;
 /** A line that is only a progress bar redraw (with torchrun's prefix): no cause in it. */
 const BAR_ONLY = /^\s*(?:\[(?:rank|default)\d+\]:)?[^|%]*\d{1,3}%\|[^|]*\|[^\]]*\]\s*$/;
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
 
 /** Keys that only the end-of-training summary dict has. */

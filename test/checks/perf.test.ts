@@ -1,5 +1,5 @@
-// A coarse performance guard (the real benchmark lives in bench/): two 100k-point curves and
-// 1,600 judgments with 10,000 resamples must stay well under a second; 3 s leaves room for slow CI.
+// The checks at full size: two 100k-point curves and 1,600 judgments with 10,000 resamples. How fast
+// is bench/'s business (npm run bench: the engine on the same sizes, target < 1 s); this checks the result.
 
 import { describe, expect, it } from 'vitest';
 import { runChecks } from '../../src/checks/index.js';
@@ -21,15 +21,11 @@ function items(seed: number): JudgmentItem[] {
   return out;
 }
 
-describe('performance', () => {
-  it('100k-point curves + 1,600 judgments x 10,000 resamples run in well under 3 s', () => {
+describe('full-size inputs', () => {
+  it('100k-point curves + 1,600 judgments x 10,000 resamples: every point and resample counted', () => {
     const training = { baseline: run(noisyCurve(100_000, 1), { trainLoss: 2.1 }), candidate: run(noisyCurve(100_000, 2), { trainLoss: 2.1 }) };
     const mtbench = { baseline: scoresFromItems('b', items(3)), candidate: scoresFromItems('c', items(4)) };
-    const t0 = performance.now();
     const out = runChecks({ labels: { baseline: 'b', candidate: 'c' }, training, mtbench, problems: [] }, DEFAULT_POLICY);
-    const ms = performance.now() - t0;
-    console.log(`runChecks on 2 x 100k points + 1,600 judgments, B = 10,000: ${ms.toFixed(0)} ms`);
-    expect(ms).toBeLessThan(3000);
     const curve = out.checks.find((c) => c.id === 'loss-curve')!;
     expect(curve.numbers).toMatchObject({ points: 100_000, compared: 95_000, outliersAllowed: 50 });
     const mt = out.checks.find((c) => c.id === 'mtbench')!;

@@ -1,3 +1,4 @@
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMMENT_LIMIT } from '../../src/constants.js';
 import { CommentError, composeBody, createCommentClient } from '../../src/github/comment-client.js';
@@ -302,10 +303,10 @@ describe('races', () => {
 describe('bounded requests', () => {
   it('a server that accepts and never answers: each request times out, the deadline ends them all', async () => {
     const net = await import('node:net');
-    const sockets: import('node:net').Socket[] = [];
+    const sockets: Socket[] = [];
     const stalled = net.createServer((s) => sockets.push(s));
     await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
-    const { port } = stalled.address() as import('node:net').AddressInfo;
+    const { port } = stalled.address() as AddressInfo;
     try {
       const octokit = createOctokit('ghs_testtoken', { baseUrl: `http://127.0.0.1:${port}`, retryUnitMs: 1, writePacing: false, log, requestTimeoutMs: 200, deadlineMs: 1500 });
       const t0 = Date.now();

@@ -6,11 +6,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { startGitHubApiServer, type FakeGitHubApi, type FakeUser } from '../fakes/github-api-server.js';
-import { RECORDED, ROOT } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
+import { replayCommand } from '../helpers/gate.js';
 
 const TOKEN = 'ghs_0123456789abcdefACK';
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const LABEL = 'accuracy-gate:accept';
 const MAINTAINER: FakeUser = { login: 'mona', id: 9001, type: 'User' };
 const TRIAGER: FakeUser = { login: 'tri', id: 9002, type: 'User' };
@@ -27,7 +26,7 @@ afterAll(async () => {
 
 /** A workspace whose candidate replays a recorded run (`diverge`: NaN grad norm → FAIL), or crashes. */
 function workspace(job: RunnerJob, candidate: 'diverge' | 'crash'): void {
-  const replay = (run: string) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed 25`;
+  const replay = (run: string) => replayCommand(run, 25);
   writeFileSync(path.join(job.workspace, 'model.json'), '{}');
   const cfg = path.join(job.workspace, '.github', 'accuracy-gate.yml');
   mkdirSync(path.dirname(cfg), { recursive: true });

@@ -10,14 +10,13 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { readZip, runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
-import { RECORDED, ROOT } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
 import { commentMarker } from '../../src/report/marker.js';
+import { replayCommand, actionInputs } from '../helpers/gate.js';
 
 const TOKEN = 'ghs_0123456789abcdefTOKEN';
 const JUDGE = 'sk-judge-secret-0123456789';
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
-const replay = (run: string) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed 40`;
+const replay = (run: string) => replayCommand(run, 40);
 
 let github: FakeGitHubApi;
 let artifacts: FakeArtifactService;
@@ -55,21 +54,7 @@ const judgeEval = {
   },
 };
 
-function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    config: '',
-    'model-dir': '',
-    'working-directory': '.',
-    'github-token': TOKEN,
-    comment: 'always',
-    'artifact-name': '',
-    'artifact-retention-days': '',
-    'fail-on': 'fail',
-    stages: 'all',
-    'allow-fork-prs': 'false',
-    ...extra,
-  };
-}
+const inputs = (extra: Record<string, string> = {}) => actionInputs(TOKEN, extra);
 
 const githubEnv = (api = github.url) => ({ GITHUB_API_URL: api, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl });
 

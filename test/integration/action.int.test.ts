@@ -6,11 +6,10 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { readZip, runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
-import { RECORDED, ROOT } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
+import { replayCommand, actionInputs } from '../helpers/gate.js';
 
 const TOKEN = 'ghs_0123456789abcdefTOKEN';
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 
 let github: FakeGitHubApi;
 let artifacts: FakeArtifactService;
@@ -29,7 +28,7 @@ function workspace(job: RunnerJob, candidate = 'compile', extra: Record<string, 
   const env = path.join(job.dir, 'candidate-env.txt');
   const touched = path.join(job.dir, 'training-started');
   const cfg = path.join(job.workspace, '.github', 'accuracy-gate.yml');
-  const replay = (run: string) => `touch ${touched}; ${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed 25`;
+  const replay = (run: string) => `touch ${touched}; ${replayCommand(run, 25)}`;
   writeFileSync(path.join(job.workspace, 'model.json'), '{}');
   const text = stringify({
     name: 'torchacc-llama',
@@ -47,21 +46,7 @@ function workspace(job: RunnerJob, candidate = 'compile', extra: Record<string, 
   return cfg;
 }
 
-function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    config: '',
-    'model-dir': '',
-    'working-directory': '.',
-    'github-token': TOKEN,
-    comment: 'always',
-    'artifact-name': '',
-    'artifact-retention-days': '',
-    'fail-on': 'fail',
-    stages: 'all',
-    'allow-fork-prs': 'false',
-    ...extra,
-  };
-}
+const inputs = (extra: Record<string, string> = {}) => actionInputs(TOKEN, extra);
 
 function githubEnv(): Record<string, string> {
   return { GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl };

@@ -6,9 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
+import { REPLAY, replayArgv } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
 /** 8 commits; the candidate replays `candidate-run.txt`'s recording: eager-rerun, then diverge from commit 5. */
@@ -37,7 +37,7 @@ function makeRepo(): { repo: string; shas: string[]; cfg: string; out: string } 
       model,
       workdir: repo,
       arms: {
-        baseline: { label: 'Torch', slug: 'torch', train: [process.execPath, REPLAY, '--run', path.join(RECORDED, 'eager'), '--output', '{output}', '--speed', '20'] },
+        baseline: { label: 'Torch', slug: 'torch', train: replayArgv('eager', 20) },
         candidate: {
           label: 'TorchAcc',
           slug: 'acc',

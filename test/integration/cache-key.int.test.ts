@@ -6,9 +6,9 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileS
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
+import { REPLAY } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 
 function setup() {
   const dir = tempDir('cache-key-int-');

@@ -7,8 +7,8 @@ import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { REPLAY } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const rec = (name: string) => path.join(RECORDED, name);
 
 function onlyDir(root: string): string {

@@ -7,12 +7,12 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { fmtError } from '../../src/checks/probe.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { BASELINE, REFERENCE, writeProbe, type FakeRun } from '../helpers/probe-files.js';
+import { replayArgv } from '../helpers/gate.js';
 
 const FAKE = path.join(ROOT, 'test', 'fixtures', 'probe', 'fake_probe_train.py');
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
-const replay = (name: string) => [process.execPath, REPLAY, '--run', path.join(RECORDED, name), '--output', '{output}', '--speed', '40'];
+const replay = (name: string) => replayArgv(name, 40);
 const BUG: FakeRun = { noise: 0.004, seed: 12, forwardFault: { from: 'model.layers.2.input_layernorm', size: 0.4 } };
 
 function files(dir: string, candidate: FakeRun, baseline: FakeRun = BASELINE) {

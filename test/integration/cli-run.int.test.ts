@@ -2,40 +2,19 @@
 // stand-in trainer, plus crashing, hanging and signal-ignoring commands.
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { RECORDED, ROOT, processesWithArg, runCli, tempDir, uniqueMarker } from '../helpers/cli.js';
+import { replayArgv, replayCommand, writeGateConfig } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const PRINTER = path.join(ROOT, 'test', 'fixtures', 'faults', 'printer-train.mjs');
-const replay = (name: string, speed = 20) => [process.execPath, REPLAY, '--run', path.join(RECORDED, name), '--output', '{output}', '--speed', String(speed)];
+const replay = (name: string, speed = 20) => replayArgv(name, speed);
 
 type Train = string | string[];
 type Arm = Train | { train: Train; [key: string]: unknown };
-const armOf = (a: Arm) => (typeof a === 'string' || Array.isArray(a) ? { train: a } : a);
 
 function writeConfig(dir: string, arms: { baseline: Arm; candidate: Arm }, extra: Record<string, unknown> = {}): string {
-  const file = path.join(dir, 'gate.yml');
-  // The "original model": its identity (file names, sizes, small files) is part of the cache key.
-  mkdirSync(path.join(dir, 'model'), { recursive: true });
-  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
-  writeFileSync(
-    file,
-    stringify({
-      name: 'int-test',
-      model: path.join(dir, 'model'),
-      workdir: dir,
-      'result-dir': 'result',
-      arms: {
-        baseline: { label: 'Torch', slug: 'torch', ...armOf(arms.baseline) },
-        candidate: { label: 'TorchAcc', slug: 'acc', ...armOf(arms.candidate) },
-      },
-      ...extra,
-    }),
-  );
-  return file;
+  return writeGateConfig(dir, 'int-test', arms, extra);
 }
 
 function onlyResultDir(dir: string): string {
@@ -190,7 +169,7 @@ describe('accuracy-gate run', () => {
     const dir = tempDir('run-cache-');
     const count = path.join(dir, 'baseline-runs');
     // A string command (bash -c): {output} is substituted shell-quoted.
-    const baseline = `echo run >> ${count} && ${process.execPath} ${REPLAY} --run ${path.join(RECORDED, 'eager')} --output {output} --speed 20`;
+    const baseline = `echo run >> ${count} && ${replayCommand('eager', 20)}`;
     const cfg = writeConfig(
       dir,
       { baseline, candidate: replay('compile') },

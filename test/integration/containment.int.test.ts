@@ -11,12 +11,12 @@ import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { readZip, runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
-import { CLI, RECORDED, ROOT, isRunning, runCli, tempDir } from '../helpers/cli.js';
+import { CLI, isRunning, runCli, tempDir } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction } from '../helpers/runner.js';
 import { detectContainment } from '../../src/pipeline/containment.js';
+import { replayCommand, writeGateConfig } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
-const replay = (run: string, speed = 25) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed ${speed}`;
+const replay = (run: string, speed = 25) => replayCommand(run, speed);
 const HF = 'hf_containLEAK0123456789abcdefABCDEF';
 const TOKEN = 'ghs_containTOKEN0123456789abcdef';
 
@@ -65,22 +65,7 @@ function hostile(m: string, started: string): string {
 }
 
 function writeConfig(dir: string, candidate: string, extra: Record<string, unknown> = {}): string {
-  mkdirSync(path.join(dir, 'model'), { recursive: true });
-  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
-  const file = path.join(dir, 'gate.yml');
-  writeFileSync(
-    file,
-    stringify({
-      name: 'contain',
-      model: path.join(dir, 'model'),
-      workdir: dir,
-      'result-dir': 'result',
-      arms: { baseline: { label: 'Torch', slug: 'torch', train: replay('eager') }, candidate: { label: 'TorchAcc', slug: 'acc', train: candidate } },
-      lock: { file: path.join(dir, 'gpu.lock') },
-      ...extra,
-    }),
-  );
-  return file;
+  return writeGateConfig(dir, 'contain', { baseline: replay('eager'), candidate }, { lock: { file: path.join(dir, 'gpu.lock') }, ...extra });
 }
 
 const onlyRunDir = (dir: string): string => {

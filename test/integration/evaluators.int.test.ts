@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
 import { outcomes, writeLmEvalRun, type TaskSpec } from '../helpers/lm-eval-fixture.js';
+import { replayArgv } from '../helpers/gate.js';
 
 const N = 2000;
 const BASE = outcomes(N, 1200);
@@ -112,7 +113,7 @@ if (what === 'lm-eval') cpSync(${JSON.stringify(path.join(dir, 'stash'))} + '/' 
 else writeFileSync(output + '/metrics.json', JSON.stringify([{ name: 'pass@1', value: arm === 'baseline' ? 0.42 : 0.43, higher_is_better: true, tolerance: 0.02 }]));
 `,
     );
-    const replay = (run: string) => [process.execPath, path.join(ROOT, 'examples', 'demo', 'replay-train.mjs'), '--run', path.join(RECORDED, run), '--output', '{output}', '--speed', '20'];
+    const replay = (run: string) => replayArgv(run, 20);
     const cfg = path.join(dir, 'gate.yml');
     writeFileSync(
       cfg,

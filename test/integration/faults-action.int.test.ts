@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
-import { RECORDED, ROOT, isRunning, processesWithArg, uniqueMarker } from '../helpers/cli.js';
+import { isRunning, processesWithArg, uniqueMarker } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
 import { GROUP_NONCE_ENV, createProcessRegistry, newGroupNonce } from '../../src/pipeline/process-registry.js';
 import { canMakeReadOnly, readOnlyDir } from '../helpers/disk.js';
+import { replayCommand, actionInputs } from '../helpers/gate.js';
 
 const TOKEN = 'ghs_faultsTOKEN0123456789abcdef';
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
-const replay = (run: string, speed = 25) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed ${speed}`;
+const replay = (run: string, speed = 25) => replayCommand(run, speed);
 
 let github: FakeGitHubApi;
 let artifacts: FakeArtifactService;
@@ -52,21 +52,7 @@ function workspace(job: RunnerJob, arms: { baseline?: string | object; candidate
   );
 }
 
-function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    config: '',
-    'model-dir': '',
-    'working-directory': '.',
-    'github-token': TOKEN,
-    comment: 'always',
-    'artifact-name': '',
-    'artifact-retention-days': '',
-    'fail-on': 'fail',
-    stages: 'all',
-    'allow-fork-prs': 'false',
-    ...extra,
-  };
-}
+const inputs = (extra: Record<string, string> = {}) => actionInputs(TOKEN, extra);
 
 const githubEnv = (): Record<string, string> => ({ GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl });
 const pushEvent = { ref: 'refs/heads/main', repository: { full_name: 'acme/torchacc', default_branch: 'main' } };

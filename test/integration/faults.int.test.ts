@@ -4,16 +4,15 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, wri
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { FIXTURES, RECORDED, ROOT, processesWithArg, runCli, tempDir, uniqueMarker, type CliResult } from '../helpers/cli.js';
 import { canMakeReadOnly, canMount, mountTmpfs, readOnlyDir } from '../helpers/disk.js';
+import { replayCommand, writeGateConfig, type ArmSpec } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const NOISY = path.join(ROOT, 'test', 'fixtures', 'faults', 'noisy-train.mjs');
 const JUDGMENTS = path.join(FIXTURES, 'mtbench', 'real-gemini-vs-test_ar');
 /** A bash command line that replays a recorded GPU run ({output} is substituted shell-quoted). */
-const replay = (run: string, speed = 20) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed ${speed}`;
+const replay = (run: string, speed = 20) => replayCommand(run, speed);
 
 interface Stage {
   id: string;
@@ -24,24 +23,8 @@ interface Stage {
 }
 
 /** A gate config in `dir`: the two arms, a GPU lock private to the test, and `extra` keys. */
-function writeConfig(dir: string, arms: { baseline: string | object; candidate: string | object }, extra: Record<string, unknown> = {}): string {
-  const arm = (a: string | object) => (typeof a === 'string' ? { train: a } : a);
-  mkdirSync(path.join(dir, 'model'), { recursive: true });
-  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
-  const file = path.join(dir, 'gate.yml');
-  writeFileSync(
-    file,
-    stringify({
-      name: 'faults',
-      model: path.join(dir, 'model'),
-      workdir: dir,
-      'result-dir': 'result',
-      arms: { baseline: { label: 'Torch', slug: 'torch', ...arm(arms.baseline) }, candidate: { label: 'TorchAcc', slug: 'acc', ...arm(arms.candidate) } },
-      lock: { file: path.join(dir, 'gpu.lock') },
-      ...extra,
-    }),
-  );
-  return file;
+function writeConfig(dir: string, arms: { baseline: ArmSpec; candidate: ArmSpec }, extra: Record<string, unknown> = {}): string {
+  return writeGateConfig(dir, 'faults', arms, { lock: { file: path.join(dir, 'gpu.lock') }, ...extra });
 }
 
 function runDirs(dir: string, root = 'result'): string[] {

@@ -4,13 +4,13 @@
 // arm must get NPROC_PER_NODE=2 and its own free MASTER_PORT: two real processes bind them at once.
 // A stand-in nvidia-smi lists four GPUs, so the GPU sets pass preflight on any machine.
 import { describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { REPLAY } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const STANDIN = path.join(ROOT, 'test', 'fixtures', 'launch', 'torchrun-standin.mjs');
 
 function setup(opts: { script?: string; parallel?: boolean; gpus?: [string, string] } = {}) {

@@ -3,36 +3,24 @@
 // cached baseline is already at the floor spends the judge's hours again.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { replayArgv, writeGateConfig } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const MTBENCH = path.join(ROOT, 'examples', 'demo', 'replay-mtbench.mjs');
-const replay = (name: string) => [process.execPath, REPLAY, '--run', path.join(RECORDED, name), '--output', '{output}', '--speed', '40'];
+const replay = (name: string) => replayArgv(name, 40);
 const LINE = /MT-Bench did not gate: baseline 1\.\d\d is below the floor 3\.0: at this level MT-Bench cannot tell parity; gate on eval loss \(evaluations\.eval-loss\) or lm-eval \(evaluations\.lm-eval\) instead/;
 
 function writeConfig(dir: string): string {
-  mkdirSync(path.join(dir, 'model'), { recursive: true });
-  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
-  const file = path.join(dir, 'gate.yml');
   // --quality 1.6: scores around 1.1–1.6, the level TorchAcc's README reports for Llama-3.2-1B.
   const run = [process.execPath, MTBENCH, '--checkpoint', '{checkpoint}', '--role', '{arm}', '--quality', '1.6', '--judgments', 'fastchat/j.jsonl', '--questions', 'fastchat/q.jsonl'];
-  writeFileSync(
-    file,
-    stringify({
-      name: 'floor',
-      model: path.join(dir, 'model'),
-      workdir: dir,
-      'result-dir': 'result',
-      arms: { baseline: { label: 'Torch', slug: 'torch', train: replay('eager') }, candidate: { label: 'TorchAcc', slug: 'acc', train: replay('compile') } },
-      evaluations: { mtbench: { run, targets: ['original', 'baseline', 'candidate'], judgments: 'fastchat/j.jsonl', questions: 'fastchat/q.jsonl', 'model-id': 'auto' } },
-      cache: { enabled: true, dir: path.join(dir, 'cache'), fingerprint: 'echo torch-2.11' },
-      lock: { enabled: false },
-    }),
-  );
+  const file = writeGateConfig(dir, 'floor', { baseline: replay('eager'), candidate: replay('compile') }, {
+    evaluations: { mtbench: { run, targets: ['original', 'baseline', 'candidate'], judgments: 'fastchat/j.jsonl', questions: 'fastchat/q.jsonl', 'model-id': 'auto' } },
+    cache: { enabled: true, dir: path.join(dir, 'cache'), fingerprint: 'echo torch-2.11' },
+    lock: { enabled: false },
+  });
   // FastChat ships question.jsonl before any run; the stand-in writes it only when absent, and the
   // questions are part of the cache key: create it first, as a real checkout has it.
   execFileSync(process.execPath, [MTBENCH, '--checkpoint', path.join(dir, 'model'), '--judgments', path.join(dir, 'unused.jsonl'), '--questions', path.join(dir, 'fastchat', 'q.jsonl')]);

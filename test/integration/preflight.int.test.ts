@@ -4,33 +4,17 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { replayCommand, writeGateConfig } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
-const replay = (run: string) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed 40`;
+const replay = (run: string) => replayCommand(run, 40);
 const SECRET = 'sk-judge-0123456789abcdef';
 const SECRET2 = 'hunter2-custom-secret-value';
 
 /** A gate config in `dir`; `marker` files show whether a command ever started. */
 function writeConfig(dir: string, arms: { baseline: string; candidate: string }, extra: Record<string, unknown> = {}): string {
-  mkdirSync(path.join(dir, 'model'), { recursive: true });
-  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
-  const file = path.join(dir, 'gate.yml');
-  writeFileSync(
-    file,
-    stringify({
-      name: 'preflight',
-      model: path.join(dir, 'model'),
-      workdir: dir,
-      'result-dir': 'result',
-      arms: { baseline: { label: 'Torch', slug: 'torch', train: arms.baseline }, candidate: { label: 'TorchAcc', slug: 'acc', train: arms.candidate } },
-      lock: { file: path.join(dir, 'gpu.lock') },
-      ...extra,
-    }),
-  );
-  return file;
+  return writeGateConfig(dir, 'preflight', arms, { lock: { file: path.join(dir, 'gpu.lock') }, ...extra });
 }
 
 function runDirs(dir: string): string[] {

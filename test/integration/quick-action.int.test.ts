@@ -6,11 +6,10 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
-import { RECORDED, ROOT } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction } from '../helpers/runner.js';
+import { replayCommand, actionInputs } from '../helpers/gate.js';
 
 const TOKEN = 'ghs_0123456789abcdefTOKEN';
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 let github: FakeGitHubApi;
 let artifacts: FakeArtifactService;
 
@@ -23,15 +22,12 @@ afterAll(async () => {
   await artifacts.close();
 });
 
-const inputs = (extra: Record<string, string>) => ({
-  config: '', 'model-dir': '', 'working-directory': '.', 'github-token': TOKEN, comment: 'always', 'artifact-name': '',
-  'artifact-retention-days': '', 'fail-on': 'fail', stages: 'all', 'allow-fork-prs': 'false', ...extra,
-});
+const inputs = (extra: Record<string, string>) => actionInputs(TOKEN, extra);
 
 describe('the action with quick: true', () => {
   it('PASS on the quick tier; comment, job summary and summary.json say "quick tier: first 25 of 400 steps"', async () => {
     const job = newJob();
-    const replay = (run: string) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed 25`;
+    const replay = (run: string) => replayCommand(run, 25);
     writeFileSync(path.join(job.workspace, 'model.json'), '{}');
     const cfg = path.join(job.workspace, '.github', 'accuracy-gate.yml');
     mkdirSync(path.dirname(cfg), { recursive: true });

@@ -6,14 +6,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { replayCommand } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 
 function setup(dir: string, extra: Record<string, unknown> = {}): string {
   mkdirSync(path.join(dir, 'model'), { recursive: true });
   writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
-  const replay = (run: string) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output "$1" --speed 25`;
+  const replay = (run: string) => replayCommand(run, 25, '"$1"');
   // Each arm leaves a mark when it runs.
   writeFileSync(path.join(dir, 'baseline.sh'), `#!/bin/bash\necho ran >> "$(dirname "$0")/baseline-ran.txt"\nexec ${replay('eager')}\n`);
   writeFileSync(path.join(dir, 'candidate.sh'), `#!/bin/bash\necho ran >> "$(dirname "$0")/candidate-ran.txt"\nexec ${replay('compile')}\n`);

@@ -1,31 +1,16 @@
 // `accuracy-gate run --quick` with real child processes: recorded GPU runs replayed by the demo's
 // stand-in trainer; the gate itself stops the candidate once it has logged a loss at step >= N.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
+import { replayArgv, writeGateConfig } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
-const replay = (name: string, speed: number) => [process.execPath, REPLAY, '--run', path.join(RECORDED, name), '--output', '{output}', '--speed', String(speed)];
+const replay = (name: string, speed: number) => replayArgv(name, speed);
 
 function writeConfig(dir: string, baseline: string[] | string, candidate: string[] | string, extra: Record<string, unknown> = {}): string {
-  const file = path.join(dir, 'gate.yml');
-  mkdirSync(path.join(dir, 'model'), { recursive: true });
-  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
-  writeFileSync(
-    file,
-    stringify({
-      name: 'quick-test',
-      model: path.join(dir, 'model'),
-      workdir: dir,
-      'result-dir': 'result',
-      arms: { baseline: { label: 'Torch', slug: 'torch', train: baseline }, candidate: { label: 'TorchAcc', slug: 'acc', train: candidate } },
-      ...extra,
-    }),
-  );
-  return file;
+  return writeGateConfig(dir, 'quick-test', { baseline, candidate }, extra);
 }
 
 function resultDirs(dir: string): string[] {

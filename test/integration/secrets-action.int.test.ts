@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { runtimeToken, startArtifactServer, type ArtifactRoute, type FakeArtifactService } from '../fakes/artifact-server.js';
-import { FIXTURES, RECORDED, ROOT } from '../helpers/cli.js';
+import { FIXTURES } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
 import { JSON_KEY, JUDGE_URL, PEM, TOKEN, leakedPieces, writeSecretsFile } from '../helpers/secrets.js';
+import { replayCommand, actionInputs } from '../helpers/gate.js';
 
 const GH_TOKEN = 'ghs_secretsTOKEN0123456789abcdef';
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const LEAK = path.join(FIXTURES, 'faults', 'leak-secrets.mjs');
-const replay = `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, 'eager')} --output {output} --speed 40`;
+const replay = replayCommand('eager', 40);
 
 let github: FakeGitHubApi;
 let artifacts: FakeArtifactService;
@@ -51,18 +51,7 @@ function workspace(job: RunnerJob, candidate: string | object, extra: Record<str
   );
 }
 
-const inputs = (): Record<string, string> => ({
-  config: '',
-  'model-dir': '',
-  'working-directory': '.',
-  'github-token': GH_TOKEN,
-  comment: 'always',
-  'artifact-name': '',
-  'artifact-retention-days': '',
-  'fail-on': 'fail',
-  stages: 'all',
-  'allow-fork-prs': 'false',
-});
+const inputs = () => actionInputs(GH_TOKEN);
 const githubEnv = (): Record<string, string> => ({ GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl });
 
 /** The files of the artifact this run uploaded (checked against what was finalized). */

@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { FIXTURES, RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { FIXTURES, runCli, tempDir } from '../helpers/cli.js';
 import { JSON_KEY, JUDGE_URL, PEM, TOKEN, leakedPieces, leaksUnder, writeSecretsFile } from '../helpers/secrets.js';
+import { replayArgv } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const LEAK = path.join(FIXTURES, 'faults', 'leak-secrets.mjs');
 
 /** A judge (custom evaluation) that needs MIT_SPIDER_URL and prints it, raw and URL-encoded. */
@@ -43,7 +43,7 @@ describe('secrets in every shape (CLI)', () => {
         workdir: dir,
         'result-dir': 'result',
         arms: {
-          baseline: { label: 'Torch', slug: 'torch', train: [process.execPath, REPLAY, '--run', path.join(RECORDED, 'eager'), '--output', '{output}', '--speed', '40'] },
+          baseline: { label: 'Torch', slug: 'torch', train: replayArgv('eager', 40) },
           candidate: { label: 'TorchAcc', slug: 'acc', train: [process.execPath, LEAK, secrets, '{output}'] },
         },
         evaluations: judge(dir),

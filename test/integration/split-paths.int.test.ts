@@ -5,33 +5,16 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { RECORDED, ROOT, processesWithArg, runCli, tempDir, uniqueMarker } from '../helpers/cli.js';
+import { REPLAY, replayArgv, writeGateConfig, type ArmSpec } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const MTBENCH = path.join(ROOT, 'examples', 'demo', 'replay-mtbench.mjs');
-const replay = (run: string) => [process.execPath, REPLAY, '--run', path.join(RECORDED, run), '--output', '{output}', '--speed', '20'];
+const replay = (run: string) => replayArgv(run, 20);
 const CRASH = 'echo "Traceback (most recent call last):" >&2; echo "torch.OutOfMemoryError: CUDA out of memory." >&2; exit 1';
 
-function writeConfig(dir: string, arms: { baseline: unknown; candidate: unknown }, extra: Record<string, unknown> = {}): string {
-  const file = path.join(dir, 'gate.yml');
-  mkdirSync(path.join(dir, 'model'), { recursive: true });
-  writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
-  const arm = (a: unknown) => (typeof a === 'string' || Array.isArray(a) ? { train: a } : a);
-  writeFileSync(
-    file,
-    stringify({
-      name: 'split-test',
-      model: path.join(dir, 'model'),
-      workdir: dir,
-      'result-dir': 'result',
-      arms: { baseline: { label: 'Torch', slug: 'torch', ...(arm(arms.baseline) as object) }, candidate: { label: 'TorchAcc', slug: 'acc', ...(arm(arms.candidate) as object) } },
-      lock: { enabled: false },
-      ...extra,
-    }),
-  );
-  return file;
+function writeConfig(dir: string, arms: { baseline: ArmSpec; candidate: ArmSpec }, extra: Record<string, unknown> = {}): string {
+  return writeGateConfig(dir, 'split-test', arms, { lock: { enabled: false }, ...extra });
 }
 
 const runs = (root: string) => (existsSync(root) ? readdirSync(root).filter((n) => /^\d{8}_\d{6}/.test(n)).sort() : []);

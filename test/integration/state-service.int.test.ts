@@ -9,11 +9,10 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { cacheRuntimeToken, runScopes, startResultsServer } from '../fakes/cache-server.js';
-import { RECORDED, ROOT } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
+import { replayCommand, actionInputs } from '../helpers/gate.js';
 
 const TOKEN = 'ghs_0123456789abcdefTOKEN';
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const repository = { full_name: 'acme/torchacc', default_branch: 'main' };
 let github: FakeGitHubApi;
 let results: Awaited<ReturnType<typeof startResultsServer>>;
@@ -27,16 +26,13 @@ afterAll(async () => {
   await results.close();
 });
 
-const inputs = (extra: Record<string, string> = {}) => ({
-  config: '', 'model-dir': '', 'working-directory': '.', 'github-token': TOKEN, comment: 'never', 'artifact-name': '',
-  'artifact-retention-days': '', 'fail-on': 'fail', stages: 'all', 'allow-fork-prs': 'false', quick: 'false', 'quick-steps': '', ...extra,
-});
+const inputs = (extra: Record<string, string> = {}) => actionInputs(TOKEN, { comment: 'never', quick: 'false', 'quick-steps': '', ...extra });
 
 /** A fresh runner with the same checkout: the config, a baseline script that leaves a mark when it runs, a model dir. */
 function runner(extraConfig: Record<string, unknown> = {}): RunnerJob {
   const job = newJob();
   const ws = job.workspace;
-  const replay = (run: string) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output "$1" --speed 25`;
+  const replay = (run: string) => replayCommand(run, 25, '"$1"');
   writeFileSync(path.join(ws, 'baseline.sh'), `#!/bin/bash\necho ran >> "$(dirname "$0")/baseline-ran.txt"\nexec ${replay('eager')}\n`);
   writeFileSync(path.join(ws, 'candidate.sh'), `#!/bin/bash\nexec ${replay('compile')}\n`);
   // A model kept on a volume the runners mount: the same files and times on every runner.

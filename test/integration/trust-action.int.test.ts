@@ -8,10 +8,9 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
-import { RECORDED, ROOT } from '../helpers/cli.js';
 import { newJob, runAction, type RunnerJob } from '../helpers/runner.js';
+import { replayCommand } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 let github: FakeGitHubApi;
 beforeAll(async () => {
   github = await startGitHubApiServer();
@@ -23,7 +22,7 @@ afterAll(async () => {
 function workspace(job: RunnerJob): { cacheDir: string; history: string; started: string } {
   const cacheDir = path.join(job.dir, 'cache');
   const started = path.join(job.dir, 'training-started');
-  const replay = (run: string) => `touch ${started}; ${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed 25`;
+  const replay = (run: string) => `touch ${started}; ${replayCommand(run, 25)}`;
   writeFileSync(path.join(job.workspace, 'config.json'), '{}');
   const cfg = path.join(job.workspace, '.github', 'accuracy-gate.yml');
   mkdirSync(path.dirname(cfg), { recursive: true });

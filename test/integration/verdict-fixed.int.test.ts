@@ -8,9 +8,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { replayCommand } from '../helpers/gate.js';
 
-const REPLAY = path.join(ROOT, 'examples', 'demo', 'replay-train.mjs');
 const MTBENCH = path.join(ROOT, 'examples', 'demo', 'replay-mtbench.mjs');
 
 function setup(candidate: string, extra: Record<string, unknown> = {}, evalPrefix = '') {
@@ -23,7 +23,7 @@ function setup(candidate: string, extra: Record<string, unknown> = {}, evalPrefi
   const { mtGpus, ...rest } = extra;
   extra = rest;
   if (extra.cache) extra = { ...extra, cache: { ...(extra.cache as object), dir: path.join(dir, 'cache') } };
-  const train = (run: string) => `${process.execPath} ${REPLAY} --run ${path.join(RECORDED, run)} --output {output} --speed 40`;
+  const train = (run: string) => replayCommand(run, 40);
   writeFileSync(
     cfg,
     stringify({

@@ -1,5 +1,6 @@
 // The GPU lock on real files and real processes: one holder at a time, a dead holder's lock
-// broken, waiting with a heartbeat line, giving up on timeout, stopping on cancel.
+// broken, waiting with a heartbeat line, giving up on timeout, stopping on cancel. The waits run on a
+// clock the test moves (test/helpers/clock.ts), so each is exact and none takes real time.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireGpuLock, holderDead, lockPathProblem, readHolder, type LockHolder } from '../../src/pipeline/gpu-lock.js';
 import { createCancelController } from '../../src/pipeline/cancel.js';
 import { procStartTime } from '../../src/pipeline/process-registry.js';
+import { manualClock } from '../helpers/clock.js';
 
 let dir: string;
 let file: string;
@@ -41,19 +43,23 @@ describe('acquireGpuLock', () => {
     expect(readdirSync(join(dir, 'locks'))).toEqual([]); // no temp files left
   });
 
-  it('a second taker waits, says for whom, and gets the lock once the first releases it', async () => {
-    const first = await acquireGpuLock(opts([], { what: 'gate A' }));
+  it('a second taker waits, says for whom (again each heartbeat, not each poll), and gets the lock once the first releases it', async () => {
+    const clock = manualClock(Date.parse('2026-03-01T12:00:00.000Z'));
+    const first = await acquireGpuLock(opts([], { what: 'gate A', clock }));
     const lines: string[] = [];
-    const t0 = Date.now();
-    const second = acquireGpuLock(opts(lines));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(lines[0]).toMatch(new RegExp(`^waiting for the GPU lock held by pid ${process.pid} \\(gate A\\) since \\d{4}-`));
-    expect(lines).toHaveLength(1); // one line per heartbeat, not per poll
+    let got: Awaited<ReturnType<typeof acquireGpuLock>> | undefined;
+    const second = acquireGpuLock(opts(lines, { clock, heartbeatMs: 200 })).then((a) => (got = a));
+    await clock.advance(300);
+    expect(got).toBeUndefined();
+    expect(lines).toEqual([
+      `waiting for the GPU lock held by pid ${process.pid} (gate A) since 2026-03-01T12:00:00.000Z (${file}; waited 0 s)`,
+      `waiting for the GPU lock held by pid ${process.pid} (gate A) since 2026-03-01T12:00:00.000Z (${file}; waited 0 s)`,
+    ]);
     if (first.ok) first.release();
-    const got = await second;
-    expect(got.ok).toBe(true);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
-    if (got.ok) expect(got.waitedMs).toBeGreaterThanOrEqual(250);
+    await clock.runUntil(second);
+    expect(got).toMatchObject({ ok: true, waitedMs: 320 }); // the first poll (every 20 ms) after the release at 300 ms
+    expect(readHolder(file)?.since).toBe('2026-03-01T12:00:00.320Z');
+    if (got?.ok) got.release();
   });
 
   it('breaks the lock of a holder that died (pid gone) and takes it', async () => {
@@ -77,25 +83,31 @@ describe('acquireGpuLock', () => {
   });
 
   it('gives up after the timeout, naming the holder', async () => {
-    const first = await acquireGpuLock(opts([], { what: 'gate A' }));
-    const got = await acquireGpuLock(opts([], { timeoutMs: 200 }));
+    const clock = manualClock();
+    const first = await acquireGpuLock(opts([], { what: 'gate A', clock }));
+    const got = await clock.runUntil(acquireGpuLock(opts([], { timeoutMs: 210, clock })));
+    expect(clock.now()).toBe(210); // ten polls of 20 ms, then the last 10 ms to the timeout: not one poll more
     expect(got.ok).toBe(false);
     if (!got.ok) {
       expect(got.cancelled).toBe(false);
-      expect(got.reason).toMatch(new RegExp(`waiting for the GPU lock .*gpu\\.lock held by pid ${process.pid} \\(gate A\\)`));
+      expect(got.reason).toBe(`gave up after 210 ms waiting for the GPU lock ${file} held by pid ${process.pid} (gate A) since 1970-01-01T00:00:00.000Z`);
     }
     if (first.ok) first.release();
   });
 
-  it('stops waiting at once on cancel', async () => {
-    const first = await acquireGpuLock(opts());
+  it('stops waiting at once on cancel, in the middle of a poll', async () => {
+    const clock = manualClock();
+    const first = await acquireGpuLock(opts([], { clock }));
     const cancel = createCancelController();
-    const t0 = Date.now();
-    const waiting = acquireGpuLock(opts([], { pollMs: 5000, cancel }));
-    setTimeout(() => cancel.cancel('SIGINT'), 100);
-    const got = await waiting;
+    let got: Awaited<ReturnType<typeof acquireGpuLock>> | undefined;
+    const waiting = acquireGpuLock(opts([], { pollMs: 5000, cancel, clock })).then((a) => (got = a));
+    await clock.advance(100);
+    expect(got).toBeUndefined();
+    cancel.cancel('SIGINT');
+    await clock.advance(0); // no time passes: the poll's sleep is cut short
+    await waiting;
     expect(got).toMatchObject({ ok: false, cancelled: true });
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(clock.now()).toBe(100);
     expect(readHolder(file)?.pid).toBe(process.pid); // the holder's lock is untouched
     if (first.ok) first.release();
   });

@@ -72,8 +72,8 @@ describe('process runner: exits', () => {
   it('runs a passing child, logs stdout and stderr, hands lines on', async () => {
     const lines: string[] = [];
     const echoed: string[] = [];
-    const runner = createProcessRunner({ containment: PG, graceMs: GRACE, echo: (l) => echoed.push(l) });
-    const s = track(runner.start(spec('echo hello; echo oops >&2; echo done', { onLine: (l) => lines.push(l) })));
+    const runner = createProcessRunner({ containment: PG, graceMs: GRACE });
+    const s = track(runner.start(spec('echo hello; echo oops >&2; echo done', { onLine: (l) => lines.push(l), onShownLine: (l) => echoed.push(l) })));
     expect(s.pgid).toBeGreaterThan(1);
     expect(runner.running()).toEqual([s.pgid]);
     const o = await s.done;

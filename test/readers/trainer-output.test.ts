@@ -322,8 +322,9 @@ describe('readTrainerOutput errors', () => {
   });
 });
 
-describe('performance', () => {
-  it('parses a synthetic 100k-entry trainer_state.json in under 2 s', () => {
+// Its speed is measured by npm run bench (bench/engine.ts reads two such files, target < 1 s in all).
+describe('a large trainer_state.json', () => {
+  it('parses a synthetic 100k-entry trainer_state.json whole', () => {
     const entries: string[] = [];
     for (let s = 1; s <= 100_000; s++) {
       const grad = s % 1000 === 0 ? 'NaN' : String(1 + (s % 7) / 3);
@@ -331,12 +332,9 @@ describe('performance', () => {
     }
     entries.push('    {\n      "step": 100000,\n      "train_loss": 2.0,\n      "train_runtime": 3600.5\n    }');
     const text = `{\n  "global_step": 100000,\n  "log_history": [\n${entries.join(',\n')}\n  ],\n  "max_steps": 100000\n}`;
-    const started = performance.now();
     const state = parseTrainerState(text, 'big.json');
-    const seconds = (performance.now() - started) / 1000;
     expect(state.curve).toHaveLength(100_000);
     expect(state.curve[999].gradNorm).toBeNaN();
     expect(state.summary).toEqual({ trainLoss: 2, trainRuntime: 3600.5 });
-    expect(seconds).toBeLessThan(2);
   });
 });

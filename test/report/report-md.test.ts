@@ -99,9 +99,7 @@ describe('renderReportMarkdown', () => {
 
   it('stays under the comment limit with huge inputs, verdict first, and says what it truncated', () => {
     const r = huge();
-    const started = Date.now();
-    const md = renderReportMarkdown(r, hugeCtx);
-    expect(Date.now() - started).toBeLessThan(5000);
+    const md = renderReportMarkdown(r, hugeCtx); // its speed: bench/engine.ts (npm run bench)
     expect(md.length).toBeLessThan(COMMENT_LIMIT);
     expect(bytes(md)).toBeLessThan(COMMENT_LIMIT);
     expect(md.split('\n').slice(0, 2)).toEqual(['<!-- accuracy-gate:torchacc-llama -->', '## 🚫 INVALID · accuracy gate torchacc-llama']);
