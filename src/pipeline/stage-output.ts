@@ -43,10 +43,13 @@ export interface StageOutput {
   end(trailer?: string): void;
 }
 
+/** The console shows a long line in pieces of this length (the GitHub log viewer, a terminal). */
+const SHOWN_LINE = 64 * 1024;
+
 /** Bytes decoded as UTF-8 across chunk boundaries, then split into lines by the one LineSplitter. */
-function lineStream(emit: (line: string) => void): { push(bytes: Buffer): void; end(): void } {
+function lineStream(emit: (line: string) => void, maxLine?: number): { push(bytes: Buffer): void; end(): void } {
   const decoder = new StringDecoder('utf8');
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(maxLine);
   const lines = (list: string[]) => {
     for (const line of list) emit(line);
   };
@@ -83,7 +86,7 @@ export function readOutput(
   if (openPipes === 0) resolveClosed();
   // Secrets never reach the log file, not even while the stage still runs.
   const redactors = sources.map(() => (secrets?.length ? createStreamRedactor(secrets) : undefined));
-  const shown = sources.map(() => (onShown ? lineStream((line) => line && onShown(line)) : undefined));
+  const shown = sources.map(() => (onShown ? lineStream((line) => line && onShown(line), SHOWN_LINE) : undefined));
   const parsed = lineStream(onLine);
   const toLog = (clean: Buffer): void => {
     parsed.push(clean);
