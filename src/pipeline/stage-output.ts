@@ -86,7 +86,7 @@ export function readOutput(
   if (openPipes === 0) resolveClosed();
   // Secrets never reach the log file, not even while the stage still runs.
   const redactors = sources.map(() => (secrets?.length ? createStreamRedactor(secrets) : undefined));
-  const shown = sources.map(() => (onShown ? lineStream((line) => line && onShown(line), SHOWN_LINE) : undefined));
+  const shown = sources.map(() => (onShown ? lineStream((line) => void (line && onShown(line)), SHOWN_LINE) : undefined));
   const parsed = lineStream(onLine);
   const toLog = (clean: Buffer): void => {
     parsed.push(clean);
