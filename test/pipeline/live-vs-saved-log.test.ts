@@ -11,7 +11,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { describe, expect, it } from 'vitest';
 import { countSkipped } from '../../src/checks/skipped-steps.js';
 import type { LossPoint } from '../../src/model.js';
-import { createProcessRunner } from '../../src/pipeline/process-runner.js';
+import { createProcessRunner, type RunningStage } from '../../src/pipeline/process-runner.js';
 import { TrainingLogReader, type TrainingLog } from '../../src/readers/training-log.js';
 import type { StepHints } from '../../src/readers/step-placement.js';
 
@@ -76,7 +76,7 @@ function hfWrites(): Array<[1 | 2, string]> {
 }
 
 /** A child that writes `writes` to fd 1 / fd 2 in random pieces with random pauses (the pipe sees other chunks). */
-function writerScript(dir: string, writes: Array<[1 | 2, string]>, seed: number): string {
+function writerScript(dir: string, writes: Array<[1 | 2, string]>, seed: number, hold: boolean): string {
   const data = path.join(dir, 'writes.json');
   writeFileSync(data, JSON.stringify(writes.map(([fd, text]) => [fd, Buffer.from(text, 'utf8').toString('base64')])));
   const script = path.join(dir, 'writer.mjs');
@@ -97,30 +97,36 @@ for (const [fd, b64] of JSON.parse(readFileSync(${JSON.stringify(data)}, 'utf8')
     if (long || r() < 0.03) sleep(long ? 1 : 2);
   }
 }
+// A run that is to be stopped stays until it is (however slow the gate on a busy machine).
+if (${hold}) sleep(30000);
 `,
   );
   return script;
 }
 
 /** What the train stage sees: the runner's lines into the reader the final read uses, events as they come. */
-async function readLive(dir: string, seed: number): Promise<{ live: TrainingLog; watched: LossPoint[]; logFile: string }> {
+async function readLive(dir: string, seed: number, abortAt?: number): Promise<{ live: TrainingLog; watched: LossPoint[]; logFile: string; status: string }> {
   const logFile = path.join(dir, 'train.log');
   const watched: LossPoint[] = [];
+  let stage: RunningStage | undefined;
   const reader = new TrainingLogReader(HINTS, (ev) => {
-    if (ev.kind === 'loss' && ev.unplaced === undefined) watched.push({ ...ev.point });
+    if (ev.kind !== 'loss' || ev.unplaced !== undefined) return;
+    watched.push({ ...ev.point });
+    // As early abort does: the whole group is stopped while it still writes.
+    if (abortAt !== undefined && ev.point.step >= abortAt) stage?.abort(`early abort at step ${ev.point.step}: test`);
   });
   const runner = createProcessRunner({ graceMs: 500 });
-  const outcome = await runner.start({
+  stage = runner.start({
     id: 'train-candidate',
-    command: [process.execPath, writerScript(dir, hfWrites(), seed)],
+    command: [process.execPath, writerScript(dir, hfWrites(), seed, abortAt !== undefined)],
     cwd: dir,
     env: { PATH: process.env.PATH ?? '' },
     logFile,
     secrets: [SECRET],
     onLine: (line) => reader.pushLine(line),
-  }).done;
-  expect(outcome.status).toBe('ok');
-  return { live: reader.finish(), watched, logFile };
+  });
+  const outcome = await stage.done;
+  return { live: reader.finish(), watched, logFile, status: outcome.status };
 }
 
 /** What the compare stage reads: the saved log, bytes in random chunks through a UTF-8 decoder. */
@@ -146,7 +152,8 @@ function readSaved(logFile: string, seed: number): TrainingLog {
 describe('one parser for the live stream and the saved log', () => {
   it.each([1, 2, 3])('the same bytes live and from the file give the same loss points, eval points and skipped steps (seed %i)', async (seed) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'live-vs-saved-'));
-    const { live, watched, logFile } = await readLive(dir, seed);
+    const { live, watched, logFile, status } = await readLive(dir, seed);
+    expect(status).toBe('ok');
     const text = readFileSync(logFile, 'utf8');
     expect(text).not.toContain(SECRET);
     expect(text).toContain('\r\n');
@@ -167,5 +174,19 @@ describe('one parser for the live stream and the saved log', () => {
     expect(countSkipped(live.curve)).toEqual(countSkipped(saved.curve));
     expect(live.finalMetrics).toEqual(saved.finalMetrics);
     expect(live.header).toEqual(saved.header);
+  }, 60_000);
+
+  it('a stage stopped while it writes (early abort): what was watched live is what the cut log holds, the closing note included', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'live-vs-saved-'));
+    const { live, watched, logFile, status } = await readLive(dir, 4, 30);
+    expect(status).toBe('aborted');
+    const text = readFileSync(logFile, 'utf8');
+    expect(text).toMatch(/\n\[accuracy-gate\] aborted: early abort at step 30: test\n$/);
+    const saved = readSaved(logFile, 11);
+    expect(saved.curve.map((p) => p.step).slice(0, 6)).toEqual([5, 10, 15, 20, 25, 30]);
+    expect(watched).toEqual(saved.curve);
+    expect(live.curve).toEqual(saved.curve);
+    expect(live.evals).toEqual(saved.evals);
+    expect(live.ended).toEqual(saved.ended);
   }, 60_000);
 });
