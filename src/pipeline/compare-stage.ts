@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, GateResult, Role } from '../model.js';
 import { decide } from '../engine/decide.js';
-import { hintsFromCommand } from '../readers/step-placement.js';
+import { commandHints } from './arm-hints.js';
 import { loadInputs, type EngineSource, type MtBenchSource } from '../engine/load-inputs.js';
 import type { Picked } from '../engine/model-ids.js';
 import type { RunContext } from './context.js';
@@ -38,7 +38,7 @@ function engineSource(ctx: RunContext): EngineSource {
     const partial = role === 'candidate' && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
     const log = ctx.trainLogs[role];
     const stale = ctx.staleOutputs?.[role];
-    training[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...(log ? { log } : {}), ...(partial ? { partial } : {}), ...(stale?.length ? { stale } : {}) };
+    training[role] = { dir: out, hints: commandHints(ctx.config.arms[role]), ...(log ? { log } : {}), ...(partial ? { partial } : {}), ...(stale?.length ? { stale } : {}) };
   }
   const mt = ctx.config.evaluations.mtbench;
   // The quick tier's gate is on the training prefix only: no evaluation is read.

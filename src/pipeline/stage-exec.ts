@@ -5,7 +5,8 @@ import type { StageRecord } from '../model.js';
 import { expandCommand, type Placeholders } from '../config/placeholders.js';
 import { childEnv } from './child-env.js';
 import { createHeartbeat } from './heartbeat.js';
-import { LogTracker, type LogEvent } from '../readers/log-lines.js';
+import type { LogEvent } from '../readers/log-lines.js';
+import { TrainingLogReader } from '../readers/training-log.js';
 import type { StepHints } from '../readers/step-placement.js';
 import type { RunningStage, StageOutcome } from './process-runner.js';
 import type { RunContext } from './context.js';
@@ -61,19 +62,19 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
   const env = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
   const boxed = inContainer(ctx, s, expanded.command, extra, env);
-  const tracker = new LogTracker(s.stepHints);
   const heartbeat = createHeartbeat({ stage: s.id, counts: s.progressCounts, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
   const startedAt = deps.now();
   let running: RunningStage | undefined;
   let ended = false;
   const redact = createRedactor(ctx.secretValues ?? []);
-  const onLine = (line: string) => {
-    for (const ev of tracker.feed(line)) {
-      if (ev.kind === 'progress') heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
-      else if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
-      if (running) s.onEvent?.(ev, running);
-    }
-  };
+  // The log's lines as they are written, through the reader the final read of the log uses: the
+  // steps, losses and evals watched live are the ones the verdict reads.
+  const reader = new TrainingLogReader(s.stepHints, (ev) => {
+    if (ev.kind === 'progress') heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
+    else if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
+    if (running) s.onEvent?.(ev, running);
+  });
+  const onLine = (line: string) => reader.pushLine(line);
   const timer = setInterval(() => heartbeat.tick(), Math.min(1000, deps.heartbeatMs));
   try {
     const started = deps.runner.start({
@@ -101,11 +102,8 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
     const outcome = await running.done;
     const gpuUse = await gpu?.stop();
     for (const l of gpuUse?.leftovers ?? []) deps.log.warn(`${s.title}: ${l}`);
-    // A loss line is held until the next progress redraw; release the last one.
-    for (const ev of tracker.flush()) {
-      if (ev.kind === 'loss') heartbeat.onLoss(ev.point.step, ev.point.loss);
-      s.onEvent?.(ev, running);
-    }
+    // A loss line is held until the next progress redraw; the end of the log releases the last one.
+    reader.finish();
     const record: StageRecord = {
       id: s.id,
       title: s.title,

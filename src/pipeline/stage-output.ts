@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { errorMessage } from '../errors.js';
+import { LineSplitter } from '../readers/log-lines.js';
 import { createStreamRedactor } from './redact.js';
 
 export function openLog(path: string, notes: string[]): WriteStream | undefined {
@@ -34,17 +35,42 @@ export interface StageOutput {
   closed: Promise<void>;
   /** Cuts off pipes that stay open (a process that left the group holds them). */
   destroy(): void;
-  /** Hands on the last unfinished line. */
-  end(): void;
+  /**
+   * Hands on what the redactors still hold and the last unfinished lines; `trailer` (the gate's
+   * own closing note) is appended to the log and parsed like the rest, so the parsed lines are
+   * the log's lines to the end.
+   */
+  end(trailer?: string): void;
+}
+
+/** The console shows a long line in pieces of this length (the GitHub log viewer, a terminal). */
+const SHOWN_LINE = 64 * 1024;
+
+/** Bytes decoded as UTF-8 across chunk boundaries, then split into lines by the one LineSplitter. */
+function lineStream(emit: (line: string) => void, maxLine?: number): { push(bytes: Buffer): void; end(): void } {
+  const decoder = new StringDecoder('utf8');
+  const splitter = new LineSplitter(maxLine);
+  const lines = (list: string[]) => {
+    for (const line of list) emit(line);
+  };
+  return {
+    push: (bytes) => lines(splitter.push(decoder.write(bytes))),
+    end: () => {
+      lines(splitter.push(decoder.end()));
+      lines(splitter.flush());
+    },
+  };
 }
 
 /**
- * Reads the child's pipes: redacted bytes to `log`, raw lines to `onLine` (the loss parser) and
- * redacted lines to `onShown` (the console). One splitter per pipe so two pipes never splice
- * mid-line (the child writes stderr into stdout, see child-command.ts, so the second pipe only
- * carries what the shell says before that). The shown lines are split from the redacted stream,
- * not redacted line by line: a secret cut by the long-line split (or by a slow writer) never
- * reaches the console in two halves.
+ * Reads the child's pipes: redacted bytes to `log`, the log's lines to `onLine` (the loss parser)
+ * and per pipe, without empty lines, to `onShown` (the console). `onLine` is split from exactly
+ * the bytes the log gets, in the order it gets them, by the splitter the saved log is read with
+ * (readers/log-lines.ts): the live parse and the final read of the log see the same lines. The
+ * console gets one splitter per pipe so two pipes never splice mid-line on screen (the child
+ * writes stderr into stdout, see child-command.ts, so the second pipe only carries what the shell
+ * says before that). Both are split from the redacted stream: a secret cut by the long-line split
+ * (or by a slow writer) never reaches the console in two halves.
  */
 export function readOutput(
   sources: Readable[],
@@ -60,28 +86,30 @@ export function readOutput(
   if (openPipes === 0) resolveClosed();
   // Secrets never reach the log file, not even while the stage still runs.
   const redactors = sources.map(() => (secrets?.length ? createStreamRedactor(secrets) : undefined));
-  const shown = sources.map(() => (onShown ? createLineSplitter(onShown) : undefined));
-  const splitters = sources.map((source, i) => {
-    const splitter = createLineSplitter(onLine);
+  const shown = sources.map(() => (onShown ? lineStream((line) => void (line && onShown(line)), SHOWN_LINE) : undefined));
+  const parsed = lineStream(onLine);
+  const toLog = (clean: Buffer): void => {
+    parsed.push(clean);
+    if (log && !log.destroyed && !log.write(clean) && !paused) {
+      paused = true;
+      for (const s of sources) s.pause();
+      log.once('drain', () => {
+        paused = false;
+        for (const s of sources) s.resume();
+      });
+    }
+  };
+  sources.forEach((source, i) => {
     const redactor = redactors[i];
     source.on('data', (chunk: Buffer) => {
-      splitter.push(chunk);
       const clean = redactor ? redactor.push(chunk) : chunk;
       shown[i]?.push(clean);
-      if (log && !log.destroyed && !log.write(clean) && !paused) {
-        paused = true;
-        for (const s of sources) s.pause();
-        log.once('drain', () => {
-          paused = false;
-          for (const s of sources) s.resume();
-        });
-      }
+      toLog(clean);
     });
     source.on('error', () => {}); // a read error ends the pipe; 'close' follows
     source.on('close', () => {
       if (--openPipes === 0) resolveClosed();
     });
-    return splitter;
   });
   // A broken log must not stall the child on a full pipe.
   log?.on('error', () => {
@@ -93,49 +121,17 @@ export function readOutput(
     destroy: () => {
       for (const s of sources) s.destroy();
     },
-    end: () => {
-      for (const s of splitters) s.end();
+    end: (trailer) => {
       redactors.forEach((r, i) => {
         const rest = r?.end();
         if (rest?.length) {
           shown[i]?.push(rest);
-          if (log && !log.destroyed) log.write(rest);
+          toLog(rest);
         }
         shown[i]?.end();
       });
-    },
-  };
-}
-
-/** A line longer than this (no \n or \r in sight) is handed on in pieces: memory stays bounded. */
-const MAX_LINE = 64 * 1024;
-
-/**
- * Splits a byte stream into lines on \n, \r\n and \r (tqdm redraws its bar with \r), decoding
- * UTF-8 across chunk boundaries. Empty lines are skipped.
- */
-function createLineSplitter(emit: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
-  const decoder = new StringDecoder('utf8');
-  let partial = '';
-  let afterCR = false; // the last chunk ended in \r: a leading \n completes a \r\n pair
-  const feed = (text: string): void => {
-    if (afterCR && text.startsWith('\n')) text = text.slice(1);
-    if (text.length === 0) return;
-    afterCR = text.endsWith('\r');
-    const pieces = (partial + text).split(/\r\n|\r|\n/);
-    partial = pieces.pop() ?? '';
-    for (const line of pieces) if (line) emit(line);
-    while (partial.length > MAX_LINE) {
-      emit(partial.slice(0, MAX_LINE));
-      partial = partial.slice(MAX_LINE);
-    }
-  };
-  return {
-    push: (chunk) => feed(decoder.write(chunk)),
-    end: () => {
-      feed(decoder.end());
-      if (partial) emit(partial);
-      partial = '';
+      if (trailer) toLog(Buffer.from(trailer, 'utf8'));
+      parsed.end();
     },
   };
 }

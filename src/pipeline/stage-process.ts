@@ -22,9 +22,12 @@ export interface StageSpec {
   timeoutMs?: number;
   /** Values replaced by *** in the log as it is written (see redact.ts). */
   secrets?: string[];
-  /** Each output line as it arrives, split on \n and \r (tqdm redraws with \r); empty lines skipped. Raw: for parsing only. */
+  /**
+   * Each line of the log as it is written (redacted), split on \n and \r (tqdm redraws with \r) by
+   * the splitter the saved log is read with, empty lines kept: the live parse sees the log's lines.
+   */
   onLine?: (line: string) => void;
-  /** The same lines with every secret redacted (split from the redacted stream): for the console. */
+  /** The output's lines per pipe, empty lines skipped (split from the redacted stream): for the console. */
   onShownLine?: (line: string) => void;
 }
 
@@ -150,11 +153,10 @@ export function runStage(
       notes.push('output pipes still open after the group ended; log cut off');
       output.destroy();
     }
-    output.end();
+    // The log says why it ends where it ends: a stopped stage's output just stops otherwise.
+    const why = spawnError ? describeSpawnError(program, spawnError) : stopCause ? outcomeOf({ stopCause, file: program, notes: [], durationMs: 0 }).reason : undefined;
+    output.end(why === undefined ? undefined : `\n[accuracy-gate] ${why}\n`);
     if (log && !log.destroyed) {
-      // The log says why it ends where it ends: a stopped stage's output just stops otherwise.
-      if (spawnError) log.write(`\n[accuracy-gate] ${describeSpawnError(program, spawnError)}\n`);
-      else if (stopCause) log.write(`\n[accuracy-gate] ${outcomeOf({ stopCause, file: program, notes: [], durationMs: 0 }).reason}\n`);
       await new Promise<void>((r) => {
         log.once('error', () => r());
         log.end(() => r());

@@ -5,7 +5,8 @@ import type { ArmRole, TrainingRun } from '../model.js';
 import { defaultQuickSteps } from '../checks/quick.js';
 import { readTrainerOutput, TRAINER_FILES } from '../readers/trainer-output.js';
 import { createEarlyAbort } from './early-abort.js';
-import { hintsFromCommand, hintsFromCurve, mergeHints } from '../readers/step-placement.js';
+import { hintsFromCurve, mergeHints } from '../readers/step-placement.js';
+import { commandHints } from './arm-hints.js';
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { execStage, notRun } from './stage-exec.js';
@@ -33,7 +34,7 @@ function baselineRun(ctx: RunContext): TrainingRun | undefined {
     // no trainer_state.json or results files: try the log below
   }
   try {
-    const hints = hintsFromCommand(ctx.config.arms.baseline.train);
+    const hints = commandHints(ctx.config.arms.baseline);
     const ignore = ctx.staleOutputs?.baseline ?? [];
     const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints, ignore } : { hints, ignore });
     // A curve whose steps are ordinals cannot be compared with the candidate's steps.
@@ -45,9 +46,9 @@ function baselineRun(ctx: RunContext): TrainingRun | undefined {
 }
 
 /** The quick tier's N, settled before the candidate starts: undefined = the candidate is not run. */
-function quickSteps(ctx: RunContext): number | undefined {
+function quickSteps(ctx: RunContext, baseRun: TrainingRun | undefined): number | undefined {
   const quick = ctx.quick!;
-  quick.steps ??= defaultQuickSteps(baselineRun(ctx));
+  quick.steps ??= defaultQuickSteps(baseRun);
   if (quick.steps !== undefined) ctx.deps.log.info(`quick tier: stopping the candidate once it logs a loss at step >= ${quick.steps}`);
   return quick.steps;
 }
@@ -69,15 +70,17 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
   if (before.size > 0) ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(', ')} from before this run; only what this run writes is read`);
   ctx.trainLogs[role] = path.join(ctx.dir, trainLogName(arm));
 
-  const quickAt = role === 'candidate' && ctx.quick ? quickSteps(ctx) : undefined;
+  // The baseline is read once, before the candidate starts: for the quick tier's N, early abort and
+  // the grid the candidate's loss dicts are placed on.
+  const early = ctx.config.earlyAbort;
+  const baseRun = role === 'candidate' && (early.enabled || ctx.quick) ? baselineRun(ctx) : undefined;
+  const quickAt = role === 'candidate' && ctx.quick ? quickSteps(ctx, baseRun) : undefined;
   if (role === 'candidate' && ctx.quick && quickAt === undefined) {
     record(ctx, notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"));
     return;
   }
-  const early = ctx.config.earlyAbort;
   // The baseline's logging grid places the candidate's loss dicts whatever else is on: without it a
   // log with tqdm off has no steps, and the quick tier could not stop the candidate.
-  const baseRun = role === 'candidate' && (early.enabled || quickAt !== undefined) ? baselineRun(ctx) : undefined;
   const base = early.enabled ? baseRun : undefined;
   let quickUnplacedSaid = false;
   const monitor = base
@@ -109,7 +112,8 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       timeoutMinutes: arm.timeoutMinutes,
       logName: trainLogName(arm),
       // The baseline's logged steps, unless the candidate's own command states another interval.
-      stepHints: mergeHints(hintsFromCommand(arm.train), baseRun ? hintsFromCurve(baseRun.curve, { stepsPerEpoch: baseRun.stepsPerEpoch }) : undefined),
+      // The same merge as the compare stage's final read (engine/load-inputs.ts), so both place alike.
+      stepHints: mergeHints(commandHints(arm), baseRun ? hintsFromCurve(baseRun.curve, baseRun) : undefined),
       onStart: (stage) => {
         if (ctx.running) ctx.running[role] = stage;
       },

@@ -96,17 +96,26 @@ function parseDictEvent(segment: string, brace: number): LogEvent | undefined {
   return { kind: 'metrics', values };
 }
 
-/** Partial lines longer than this are emitted as they are, so a newline-free stream cannot grow memory. */
-const MAX_PARTIAL = 1 << 20;
+/**
+ * A line longer than this is handed on in pieces of exactly this length (then the rest), so a
+ * newline-free stream cannot grow memory. The cut is at fixed offsets from the line's start,
+ * whatever the chunking: the live stream (pipe chunks) and the saved log (file chunks) give the
+ * same lines.
+ */
+export const MAX_LINE = 1 << 20;
 
 /**
  * Splits a stream into lines on `\n`, `\r` (tqdm redraws) and `\r\n` (one break), keeping the
- * unfinished last line between pushes. Chunks must be decoded text (use a StringDecoder for bytes).
+ * unfinished last line between pushes; empty lines are kept. Chunks must be decoded text (use a
+ * StringDecoder for bytes). The one splitter of the gate: the live stage output (stage-output.ts)
+ * and the saved log (training-log.ts) both go through it.
  */
 export class LineSplitter {
   private partial = '';
   /** The previous chunk ended in `\r`: a `\n` opening the next chunk belongs to the same break. */
   private pendingCr = false;
+
+  constructor(private readonly maxLine = MAX_LINE) {}
 
   push(chunk: string): string[] {
     const lines: string[] = [];
@@ -117,19 +126,14 @@ export class LineSplitter {
     for (; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
-      lines.push(this.partial + chunk.slice(start, i));
-      this.partial = '';
+      this.cut(lines, this.partial + chunk.slice(start, i), true);
       if (c === 13) {
         if (i + 1 === chunk.length) this.pendingCr = true;
         else if (chunk.charCodeAt(i + 1) === 10) i++;
       }
       start = i + 1;
     }
-    this.partial += chunk.slice(start);
-    if (this.partial.length > MAX_PARTIAL) {
-      lines.push(this.partial);
-      this.partial = '';
-    }
+    this.cut(lines, this.partial + chunk.slice(start), false);
     return lines;
   }
 
@@ -139,6 +143,20 @@ export class LineSplitter {
     this.partial = '';
     this.pendingCr = false;
     return rest ? [rest] : [];
+  }
+
+  /** Full pieces of `text` to `lines`; the rest too when the line is complete, else kept as the partial. */
+  private cut(lines: string[], text: string, complete: boolean): void {
+    let at = 0;
+    while (text.length - at > this.maxLine) {
+      lines.push(text.slice(at, at + this.maxLine));
+      at += this.maxLine;
+    }
+    const rest = at === 0 ? text : text.slice(at);
+    if (complete) {
+      lines.push(rest);
+      this.partial = '';
+    } else this.partial = rest;
   }
 }
 

@@ -107,13 +107,26 @@ export class TrainingLogReader {
   /** Every loss dict's epoch (NaN: none), for placing them all at the end when the grid was never stated. */
   private readonly epochs: number[] = [];
 
-  /** `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json). */
-  constructor(hints: StepHints = {}) {
+  /**
+   * `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json).
+   * `onEvent`: each event as the reader takes it in (the live watch of a running stage: heartbeat,
+   * early abort), so what is watched live is what the final read of the same log holds.
+   */
+  constructor(
+    hints: StepHints = {},
+    private readonly onEvent?: (event: LogEvent) => void,
+  ) {
     this.tracker = new LogTracker(hints);
   }
 
+  /** Text in pieces of any size, split here. */
   push(text: string): void {
     for (const line of this.splitter.push(text)) this.line(line);
+  }
+
+  /** Lines already split by a LineSplitter (the running stage's output, see stage-output.ts). */
+  pushLine(line: string): void {
+    this.line(line);
   }
 
   finish(): TrainingLog {
@@ -235,6 +248,7 @@ export class TrainingLogReader {
       this.finalMetricsCount++;
     }
     this.stepTime(event);
+    this.onEvent?.(event);
   }
 
   /**

@@ -310,7 +310,8 @@ describe('process runner: output', () => {
     };
     const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec(make(cmd), { onLine }))).done;
     expect(o.status).toBe('ok');
-    const expected = Array.from({ length: 300 }, (_, i) => [`{'loss': ${i + 1}}`, ` ${i + 1}/300 [00:01<00:01, 9.0it/s]`]).flat();
+    // The log's lines: the `\n` of each dict and the `\r` of the bar that follows it frame an empty line.
+    const expected = Array.from({ length: 300 }, (_, i) => [`{'loss': ${i + 1}}`, '', ` ${i + 1}/300 [00:01<00:01, 9.0it/s]`]).flat();
     expect(lines).toEqual(expected);
     expect(readLog()).toBe(Array.from({ length: 300 }, (_, i) => `{'loss': ${i + 1}}\n\r ${i + 1}/300 [00:01<00:01, 9.0it/s]\r`).join(''));
   });

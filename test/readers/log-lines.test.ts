@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, LogTracker, parseLogLine, type LogEvent } from '../../src/readers/log-lines.js';
+import { LineSplitter, LogTracker, MAX_LINE, parseLogLine, type LogEvent } from '../../src/readers/log-lines.js';
 import { parseTrainerState } from '../../src/readers/trainer-output.js';
 
 const recorded = (run: string, file: string) => fileURLToPath(new URL(`../../examples/recorded/${run}/${file}`, import.meta.url));
@@ -111,6 +111,20 @@ describe('LineSplitter', () => {
     expect(s.push('f')).toEqual([]);
     expect(s.flush()).toEqual(['ef']);
     expect(s.flush()).toEqual([]);
+  });
+
+  it('cuts a line over MAX_LINE at the same offsets however the stream is chunked (live pipe or saved file)', () => {
+    const line = `${'a'.repeat(MAX_LINE - 3)}{'loss': 1.5}${'b'.repeat(MAX_LINE + 7)}`;
+    const text = `x\r\n${line}\r\ny\n`;
+    const pieces = (size: number) => {
+      const s = new LineSplitter();
+      const out: string[] = [];
+      for (let i = 0; i < text.length; i += size) out.push(...s.push(text.slice(i, i + size)));
+      return [...out, ...s.flush()];
+    };
+    const whole = pieces(text.length);
+    expect(whole.map((l) => l.length)).toEqual([1, MAX_LINE, MAX_LINE, line.length - 2 * MAX_LINE, 1]);
+    for (const size of [1 << 16, 4093, MAX_LINE, MAX_LINE + 1]) expect(pieces(size)).toEqual(whole);
   });
 
   it('keeps a partial line between pushes and emits empty lines', () => {
