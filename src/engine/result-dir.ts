@@ -35,11 +35,16 @@ export interface RenderedReports {
   html: string;
 }
 
+/** report.md: the one renderer call for the file, from renderAll and from the action's re-render with the artifact link. */
+export function renderReportFile(result: GateResult, ctx: ReportContext): string {
+  return renderReportMarkdown(result, ctx);
+}
+
 export function renderAll(result: GateResult, ctx: ReportContext): RenderedReports {
   return {
     resultLog: renderResultLog(result, ctx),
     summary: `${JSON.stringify(buildSummary(result, ctx), null, 2)}\n`,
-    report: renderReportMarkdown(result, ctx),
+    report: renderReportFile(result, ctx),
     junit: renderJunit(result, ctx),
     html: renderReportHtml(result, ctx, htmlAssets()),
   };
@@ -72,6 +77,38 @@ export function writeReports(dir: string, reports: RenderedReports): string[] {
     written.push(file);
   }
   return written;
+}
+
+/** Writes report.md again (the action, once the artifact link is known); throws when the disk refuses. */
+export function rewriteReportFile(dir: string, result: GateResult, ctx: ReportContext): void {
+  writeFileAtomic(path.join(dir, REPORT_FILES.report), renderReportFile(result, ctx));
+}
+
+export interface Recorded {
+  /** The result as recorded: unchanged, or INVALID when its files could not be written. */
+  result: GateResult;
+  reports: RenderedReports;
+  /** Why the files could not be written (full or read-only disk). */
+  writeError?: string;
+}
+
+/**
+ * Renders the reports and writes them (and `extra` files, name → text) into `dir`; when the disk
+ * refuses, the result becomes INVALID (unrecordedResult) and is rendered again. The one place
+ * `run` and `compare` decide what a lost record means. `dir` undefined: rendered, not written.
+ */
+export function recordResult(dir: string | undefined, result: GateResult, ctx: ReportContext, extra: Record<string, string> = {}): Recorded {
+  const reports = renderAll(result, ctx);
+  if (dir === undefined) return { result, reports };
+  try {
+    writeReports(dir, reports);
+    for (const [name, text] of Object.entries(extra)) writeFileAtomic(path.join(dir, name), text);
+    return { result, reports };
+  } catch (e) {
+    const writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
+    const unrecorded = unrecordedResult(result, writeError);
+    return { result: unrecorded, reports: renderAll(unrecorded, ctx), writeError };
+  }
 }
 
 /**
