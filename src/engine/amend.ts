@@ -6,7 +6,10 @@
 //    differently to the headline, never changing the verdict (the probe diagnoses, the checks gate);
 //    for `accuracy-gate probe` (no check ran) its verdict and headline are the result's;
 //  - acknowledgment: a maintainer's label on the PR (engine/acknowledge.ts): a FAIL stays FAIL and
-//    says who acknowledged it; on anything else the label is a warning.
+//    says who acknowledged it; on anything else the label is a warning;
+//  - unrecorded: the result files could not be written (engine/result-dir.ts recordResult): INVALID
+//    (exit 4), keeping what the comparison gave in the reason. A verdict nobody can look up later
+//    is not a gate result, and a job must not pass without its record.
 // Pure: returns a new result (and the line to log, when there is one).
 import type { Acknowledgment, GateResult } from '../model.js';
 import type { ProbeReport } from '../probe-model.js';
@@ -15,7 +18,8 @@ import { applyAcknowledgment } from './acknowledge.js';
 export type Amendment =
   | { kind: 'notes'; lines: readonly string[] }
   | { kind: 'probe'; report: ProbeReport; alone: boolean }
-  | { kind: 'acknowledgment'; ack: Acknowledgment | undefined };
+  | { kind: 'acknowledgment'; ack: Acknowledgment | undefined }
+  | { kind: 'unrecorded'; why: string };
 
 export function amend(result: GateResult, a: Amendment): { result: GateResult; note?: string } {
   switch (a.kind) {
@@ -29,5 +33,9 @@ export function amend(result: GateResult, a: Amendment): { result: GateResult; n
     }
     case 'acknowledgment':
       return applyAcknowledgment(result, a.ack);
+    case 'unrecorded': {
+      const problem = { source: 'result-dir', message: `${a.why} (the comparison itself gave ${result.verdict.toUpperCase()})` };
+      return { result: { ...result, verdict: 'invalid', headline: `INVALID: ${problem.message}`, problems: [...result.problems, problem] } };
+    }
   }
 }

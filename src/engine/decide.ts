@@ -1,7 +1,7 @@
 // Inputs + policy → GateResult. Pure. The one place a verdict and its headline are made: every
 // check (the quick tier's prefix, the nightly history's baseline drift) goes in here; what is
 // added after the decision and is not a check goes through amend() (engine/amend.ts).
-import type { CheckResult, GateResult, HistoryEntry, QuickTier, StageRecord } from '../model.js';
+import type { ArmLabels, CheckResult, GateResult, HistoryEntry, Problem, QuickTier, StageRecord } from '../model.js';
 import type { Policy } from '../checks/policy.js';
 import { runChecks, type CheckInputs } from '../checks/index.js';
 import { markQuick, quickPolicy, quickTraining } from '../checks/quick.js';
@@ -46,4 +46,38 @@ export function decide(given: CheckInputs, givenPolicy: Policy, stages: StageRec
     ...(opts.history ? { history: opts.history.entries } : {}),
   };
   return opts.quick ? markQuick(result, opts.quick) : result;
+}
+
+/** What a run without the compare stage has to go on: its stages and the problems they met. */
+export interface StagesOnly {
+  labels: ArmLabels;
+  stages: StageRecord[];
+  problems: Problem[];
+  earlyAbort?: { step: number; reason: string };
+}
+
+/**
+ * A run without the compare stage (one job of a split workflow, or one that could not make its
+ * result dir): its verdict is about its stages. Stages that ran fine gate nothing by themselves:
+ * UNGATED, never PASS (docs/policy.md); a stage that failed, or a problem, is INVALID.
+ */
+export function decideStages(run: StagesOnly, history?: DecideOptions['history']): GateResult {
+  const bad = run.stages.filter((r) => r.status !== 'ok' && r.status !== 'cached' && r.status !== 'skipped');
+  const verdict = bad.length || run.problems.length ? 'invalid' : 'ungated';
+  const done = run.stages.map((r) => r.id).join(', ') || 'none';
+  return {
+    verdict,
+    headline:
+      verdict === 'ungated'
+        ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}`
+        : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join('; ') || run.problems[0]?.message}`,
+    checks: [],
+    labels: run.labels,
+    training: {},
+    mtbench: {},
+    problems: run.problems,
+    stages: run.stages,
+    earlyAbort: run.earlyAbort,
+    ...(history ? { history: history.entries } : {}),
+  };
 }

@@ -12,6 +12,7 @@ import type { ReportContext } from '../report/context.js';
 import { renderReportHtml } from '../report/html.js';
 import { htmlAssets } from '../report/html-assets.js';
 import { registerRun, RUN_ORDER_DIR } from './run-order.js';
+import { amend } from './amend.js';
 
 export const REPORT_FILES = {
   resultLog: 'result.log',
@@ -94,7 +95,7 @@ export interface Recorded {
 
 /**
  * Renders the reports and writes them (and `extra` files, name → text) into `dir`; when the disk
- * refuses, the result becomes INVALID (unrecordedResult) and is rendered again. The one place
+ * refuses, the result becomes INVALID (engine/amend.ts, unrecorded) and is rendered again. The one place
  * `run` and `compare` decide what a lost record means. `dir` undefined: rendered, not written.
  */
 export function recordResult(dir: string | undefined, result: GateResult, ctx: ReportContext, extra: Record<string, string> = {}): Recorded {
@@ -106,19 +107,9 @@ export function recordResult(dir: string | undefined, result: GateResult, ctx: R
     return { result, reports };
   } catch (e) {
     const writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
-    const unrecorded = unrecordedResult(result, writeError);
+    const unrecorded = amend(result, { kind: 'unrecorded', why: writeError }).result;
     return { result: unrecorded, reports: renderAll(unrecorded, ctx), writeError };
   }
-}
-
-/**
- * The result of a run whose result files could not be written: INVALID (exit 4), keeping what the
- * comparison gave in the reason. A verdict nobody can look up later is not a gate result, and a
- * job must not pass without its record.
- */
-export function unrecordedResult(result: GateResult, why: string): GateResult {
-  const problem = { source: 'result-dir', message: `${why} (the comparison itself gave ${result.verdict.toUpperCase()})` };
-  return { ...result, verdict: 'invalid', headline: `INVALID: ${problem.message}`, problems: [...result.problems, problem] };
 }
 
 /**

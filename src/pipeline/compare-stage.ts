@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, GateResult, Role } from '../model.js';
-import { decide, type DecideOptions } from '../engine/decide.js';
+import { decide, decideStages, type DecideOptions } from '../engine/decide.js';
 import { hintsFromCommand } from '../readers/step-placement.js';
 import { loadInputs, type EngineSource, type MtBenchSource } from '../engine/load-inputs.js';
 import type { Picked } from '../engine/model-ids.js';
@@ -81,23 +81,5 @@ function labelsOf(config: GateConfig) {
 
 /** A run without the compare stage (one job of a split workflow): its verdict is about its stages. */
 export function partialResult(ctx: RunContext, history?: DecideOptions['history']): GateResult {
-  const bad = ctx.records.filter((r) => r.status !== 'ok' && r.status !== 'cached' && r.status !== 'skipped');
-  // Stages that ran fine gate nothing by themselves: "ungated", never PASS (docs/policy.md).
-  const verdict = bad.length || ctx.problems.length ? 'invalid' : 'ungated';
-  const done = ctx.records.map((r) => r.id).join(', ') || 'none';
-  return {
-    verdict,
-    headline:
-      verdict === 'ungated'
-        ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}`
-        : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join('; ') || ctx.problems[0]?.message}`,
-    checks: [],
-    labels: labelsOf(ctx.config),
-    training: {},
-    mtbench: {},
-    problems: ctx.problems,
-    stages: ctx.records,
-    earlyAbort: ctx.earlyAbort,
-    ...(history ? { history: history.entries } : {}),
-  };
+  return decideStages({ labels: labelsOf(ctx.config), stages: ctx.records, problems: ctx.problems, earlyAbort: ctx.earlyAbort }, history);
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
-import { decide } from '../../src/engine/decide.js';
+import { decide, decideStages } from '../../src/engine/decide.js';
 import { amend } from '../../src/engine/amend.js';
 import { recordResult, renderAll, REPORT_FILES, rewriteReportFile } from '../../src/engine/result-dir.js';
 import { QUICK_NOT_RUN } from '../../src/checks/quick.js';
@@ -90,6 +90,18 @@ const probe = (verdict: ProbeReport['verdict'], first?: string): ProbeReport => 
   files: { baseline: 'b', candidate: 'c', reference: 'r' },
   notes: [],
   ...(first ? { first: { name: first } as ProbeReport['first'] } : {}),
+});
+
+describe('decideStages: a run without the compare stage', () => {
+  const rec = (id: string, status: 'ok' | 'failed') => ({ id, title: id, status, ...(status === 'failed' ? { reason: 'exit 1' } : {}) }) as never;
+  it('stages that ran fine are UNGATED, never PASS; a failed stage or a problem is INVALID', () => {
+    expect(decideStages({ labels: LABELS, stages: [rec('train-baseline', 'ok')], problems: [] })).toMatchObject({
+      verdict: 'ungated',
+      headline: 'UNGATED: nothing was gated in this job (compare not selected); stages done: train-baseline',
+    });
+    expect(decideStages({ labels: LABELS, stages: [rec('train-baseline', 'failed')], problems: [] }).headline).toBe('INVALID: train-baseline exit 1');
+    expect(decideStages({ labels: LABELS, stages: [], problems: [{ source: 'runner', message: 'cancelled: received SIGINT' }] }).verdict).toBe('invalid');
+  });
 });
 
 describe('amend: what is added after the decision, in one place', () => {
