@@ -5,7 +5,7 @@
 // (bisect, calibrate --repeat): a signal between two of them stops the rest too.
 import { statSync } from 'node:fs';
 import type { Log } from '../log.js';
-import { createCancelController, STOP_SIGNALS, type CancelSignal } from './cancel.js';
+import { createCancelController, STOP_SIGNALS, type CancelController, type CancelSignal } from './cancel.js';
 import { createProcessRunner } from './process-runner.js';
 import { describeContainment } from './containment.js';
 import { FILE_COMMANDS } from './child-env.js';
@@ -57,21 +57,33 @@ export function openSession(w: SessionWiring): GateSession {
   if (runner.containment?.kind === 'process-group') {
     w.log.warn(`containment: ${describeContainment('process-group')} (${runner.containment.note ?? 'asked for'}); see the README, "Containment"`);
   }
+  // Each gate gets its own controller, cancelled with the session's: a finished gate's reaction
+  // (its log line, its runner's cancelAll) is not run again by a later signal.
+  let current: CancelController | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     // After a hangup the terminal is gone: a write to it fails with EIO, which must not end the run.
     if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
     cancel.cancel(w.onSignal(sig));
+    if (cancel.reason !== undefined) current?.cancel(cancel.reason);
   };
   // SIGHUP (the terminal or ssh session closed) would kill node at once: the training orphaned,
   // no result written, the GPU lock left behind. It stops the run like the other two.
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   return {
     cancel,
-    run: (options) =>
-      runGate(
-        { ...options, provenance: gateProvenance(options.config, { env: w.env, extra: options.provenance }) },
-        { runner, log: w.log, env: w.env, secrets: w.secrets, now: () => new Date(), cancel, heartbeatMs: HEARTBEAT_MS, echo: w.echo },
-      ),
+    run: async (options) => {
+      const mine = createCancelController();
+      if (cancel.reason !== undefined) mine.cancel(cancel.reason);
+      current = mine;
+      try {
+        return await runGate(
+          { ...options, provenance: gateProvenance(options.config, { env: w.env, extra: options.provenance }) },
+          { runner, log: w.log, env: w.env, secrets: w.secrets, now: () => new Date(), cancel: mine, heartbeatMs: HEARTBEAT_MS, echo: w.echo },
+        );
+      } finally {
+        current = undefined;
+      }
+    },
     close: () => {
       for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     },

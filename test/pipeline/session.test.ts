@@ -40,19 +40,24 @@ describe('a gate session', () => {
     }
   });
 
-  it('a signal between two gates stops the next one (INVALID, cancelled); close removes the handlers', async () => {
+  it('a signal between two gates stops the next one (INVALID, cancelled), said once; close removes the handlers', async () => {
     const config = parseConfig(YAML, join(tmp, 'gate.yml'));
     const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM'), SIGHUP: process.listeners('SIGHUP') };
-    const session = openSession({ log: memoryLog(), env: { PATH: process.env.PATH }, secrets: [], onSignal: (s) => `received ${s}` });
+    const log = memoryLog();
+    const session = openSession({ log, env: { PATH: process.env.PATH }, secrets: [], onSignal: (s) => `received ${s}` });
     const onTerm = added('SIGTERM', before.SIGTERM);
     added('SIGINT', before.SIGINT);
     added('SIGHUP', before.SIGHUP);
+    const first = await session.run({ config, configSource: 'gate.yml', baseDir: tmp, stages: [], resultRoot: join(tmp, 'r2'), allowCacheWrite: false });
+    expect(first.result.verdict).toBe('ungated');
     expect(session.cancel.cancelled).toBe(false);
     onTerm('SIGTERM');
     expect(session.cancel.reason).toBe('received SIGTERM');
     const outcome = await session.run({ config, configSource: 'gate.yml', baseDir: tmp, stages: [], resultRoot: join(tmp, 'r2'), allowCacheWrite: false });
     expect(outcome.result.verdict).toBe('invalid');
     expect(outcome.result.problems).toContainEqual({ source: 'runner', message: 'cancelled: received SIGTERM' });
+    // The finished gate does not react to the signal again: one "cancelled" line, the running gate's.
+    expect(log.lines.filter((l) => l.includes('cancelled (received SIGTERM)'))).toHaveLength(1);
     session.close();
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) expect(process.listeners(sig)).toEqual(before[sig]);
   });
