@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import type { Verdict } from '../model.js';
 import { parseStages, type StageId } from '../pipeline/stages.js';
 import { coreIo, type ActionIo } from './action-io.js';
+import { quickRequest } from '../config/quick-request.js';
 
 export type CommentMode = 'always' | 'on-failure' | 'never';
 
@@ -79,15 +80,11 @@ export function getInputs(io: Pick<ActionIo, 'getInput'> = coreIo()): ActionSett
 export function quickInputs(quick: string, steps: string): { steps?: number } | undefined {
   const on = quick.trim().toLowerCase();
   if (on !== '' && on !== 'true' && on !== 'false') throw new UsageError(`input ${Inputs.Quick}: "${quick}" is not true or false`);
-  const text = steps.trim();
-  if (on !== 'true') {
-    if (text) throw new UsageError(`input ${Inputs.QuickSteps}: set, but input ${Inputs.Quick} is not true`);
-    return undefined;
-  }
-  if (!text) return {};
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`input ${Inputs.QuickSteps}: "${steps}" is not a whole number >= 1`);
-  return { steps: n };
+  // Empty is unset (GitHub passes every input, empty when not given); the rule is config/quick-request.ts's.
+  return quickRequest(on === 'true', steps.trim() || undefined, {
+    needsQuick: `input ${Inputs.QuickSteps}: set, but input ${Inputs.Quick} is not true`,
+    notWhole: () => `input ${Inputs.QuickSteps}: "${steps}" is not a whole number >= 1`,
+  });
 }
 
 /** The acknowledge label: unset or empty = the default (GitHub passes the default anyway); `off` = none. */

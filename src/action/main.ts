@@ -10,11 +10,9 @@ import { acknowledgment } from './acknowledge.js';
 import { getInputs, type ActionSettings } from './inputs.js';
 import { readEvent, type EventInfo } from './event.js';
 import { loadConfig } from '../config/load-config.js';
-import { configHash } from '../config/config-hash.js';
 import { createProcessRegistry, newGroupNonce } from '../pipeline/process-registry.js';
 import type { RunGateOutcome } from '../pipeline/run-gate.js';
 import { runSession } from '../pipeline/session.js';
-import { baseProvenance } from '../engine/provenance.js';
 import { expandHome } from '../config/paths.js';
 import type { GateConfig } from '../config/types.js';
 import { publish, runUrl } from './publish.js';
@@ -97,7 +95,6 @@ async function gate(settings: ActionSettings, event: EventInfo, io: ActionIo, ac
       modelDir: settings.modelDir,
       failOn: settings.failOn,
       allowCacheWrite: trust.cacheWrite,
-      provenance: { ...baseProvenance(io.env), 'config-hash': configHash(config) },
       runUrl: runUrl(event),
       // The trend is shown on every run; only trusted runs are recorded.
       history: { file: historyFile(config), record: trust.recordHistory },

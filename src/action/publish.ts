@@ -1,14 +1,13 @@
 // The GitHub side effects after a run. None of them may lose the verdict: each failure becomes a
 // warning, and the step's result is decided by the verdict alone.
 import * as path from 'node:path';
-import { writeFileAtomic } from '../atomic-file.js';
 import { Outputs, SUMMARY_LIMIT } from '../constants.js';
 import type { GateResult } from '../model.js';
 import { errorMessage } from '../errors.js';
 import type { ActionSettings } from './inputs.js';
 import type { EventInfo } from './event.js';
 import type { RunGateOutcome } from '../pipeline/run-gate.js';
-import { REPORT_FILES } from '../engine/result-dir.js';
+import { REPORT_FILES, rewriteReportFile } from '../engine/result-dir.js';
 import { renderReportMarkdown } from '../report/report-md.js';
 import { commentMarker } from '../report/marker.js';
 import { CommentError, createCommentClient } from '../github/comment-client.js';
@@ -29,7 +28,7 @@ export async function writeJobSummary(io: ActionIo, result: GateResult, outcome:
   await io.writeSummary(escapeMentions(body));
   if (artifactUrl) {
     try {
-      writeFileAtomic(path.join(outcome.resultDir, REPORT_FILES.report), renderReportMarkdown(result, { ...outcome.reportContext, artifactUrl }));
+      rewriteReportFile(outcome.resultDir, result, { ...outcome.reportContext, artifactUrl });
     } catch {
       // The copy in the artifact keeps the report without the artifact link.
     }

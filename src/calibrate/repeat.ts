@@ -1,18 +1,13 @@
-// `calibrate --repeat K`: the baseline arm trained K times through the gate's own pipeline
-// (runGate, the same process runner, stage logs and result dirs as `run`), with the cache off so
-// each repeat really trains. The repeats land in `<calibration dir>/runs/<timestamp>/`.
-import { readFileSync } from 'node:fs';
+// `calibrate --repeat K`: the baseline arm trained K times through the gate's own pipeline (one
+// gate session, pipeline/session.ts: the same process runner, signals, stage logs and result dirs
+// as `run`), with the cache off so each repeat really trains. The repeats land in `<calibration dir>/runs/<timestamp>/`.
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { Log } from '../log.js';
 import type { MtBenchScores } from '../model.js';
 import { GateError } from '../errors.js';
-import { configHash } from '../config/config-hash.js';
-import { baseProvenance } from '../engine/provenance.js';
-import { createCancelController, STOP_SIGNALS } from '../pipeline/cancel.js';
-import { createProcessRunner } from '../pipeline/process-runner.js';
-import { MANIFEST, type RunManifest } from '../pipeline/manifest.js';
-import { runGate } from '../pipeline/run-gate.js';
+import { MANIFEST } from '../pipeline/manifest.js';
+import { openSession } from '../pipeline/session.js';
 import type { StageId } from '../pipeline/stages.js';
 import { parseJudgments, scoreModel } from '../readers/mtbench.js';
 
@@ -46,38 +41,31 @@ export async function repeatBaseline(
   log: Log,
   echo?: (line: string) => void,
 ): Promise<Repeated> {
-  const cancel = createCancelController();
-  const runner = createProcessRunner({ graceMs: 3000 });
-  const onSignal = (sig: NodeJS.Signals) => cancel.cancel(`received ${sig}`);
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  // One session for the K repeats: a signal stops the repeat that runs and the ones after it.
+  const session = openSession({ log, env: process.env, secrets: [], echo, onSignal: (sig) => `received ${sig}` });
   const evalBaseline = !!config.evaluations.mtbench?.enabled && config.evaluations.mtbench.targets.includes('baseline');
   const stages: StageId[] = evalBaseline ? ['train-baseline', 'eval-baseline'] : ['train-baseline'];
   const out: Repeated = { dirs: [], mtbench: [] };
   try {
     for (let i = 1; i <= k; i++) {
       log.info(`calibrate: repeat ${i} of ${k} (${stages.join(', ')})`);
-      const c = repeatConfig(config, i);
-      const outcome = await runGate(
-        {
-          config: c,
-          configSource,
-          baseDir: process.cwd(),
-          stages,
-          resultRoot: root,
-          allowCacheWrite: false,
-          provenance: { ...baseProvenance(), 'config-hash': configHash(c) },
-        },
-        { runner, log, env: process.env, secrets: [], now: () => new Date(), cancel, heartbeatMs: 60_000, echo },
-      );
+      const outcome = await session.run({
+        config: repeatConfig(config, i),
+        configSource,
+        baseDir: process.cwd(),
+        stages,
+        resultRoot: root,
+        allowCacheWrite: false,
+      });
       // Training stages only: a repeat that finished is UNGATED (nothing compared), never PASS.
       if (outcome.result.verdict !== 'ungated') {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
-      const manifest = JSON.parse(readFileSync(path.join(outcome.resultDir, MANIFEST), 'utf8')) as RunManifest;
-      const arm = manifest.arms.baseline;
+      // What the run recorded in its run.json, as runGate returns it.
+      const arm = outcome.manifest?.arms.baseline;
       if (!arm) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path.join(outcome.resultDir, MANIFEST)}`);
       out.dirs.push(path.resolve(outcome.resultDir, arm.output));
-      const mt = manifest.mtbench.baseline;
+      const mt = outcome.manifest?.mtbench.baseline;
       if (evalBaseline && mt) {
         const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
         const scores = scoreModel(parseJudgments(`${mt.lines.join('\n')}\n`, where), mt.modelId, undefined, where);
@@ -87,7 +75,7 @@ export async function repeatBaseline(
       }
     }
   } finally {
-    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+    session.close();
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { finiteOrNull as finite, median } from './stats.js';
  * Baseline drift: this run's baseline train/eval loss vs the median of the last `window` recorded
  * baselines. Reported, never gating (verdict info), with a warning beyond `bound` (relative).
  */
-export function baselineDriftCheck(history: HistoryEntry[], r: GateResult, bound: number, window = 14): CheckResult | undefined {
+export function baselineDriftCheck(history: HistoryEntry[], r: Pick<GateResult, 'training'>, bound: number, window = 14): CheckResult | undefined {
   const recent = history.slice(-window);
   const base = r.training.baseline;
   if (recent.length < 3 || !base) return undefined;

@@ -78,8 +78,11 @@ function notFinished(c: CheckResult, training: CheckInputs['training']): CheckRe
   return why.length ? { ...c, verdict: 'invalid', value: null, numbers: {}, reason: why.join('; '), warning: undefined } : c;
 }
 
-/** Run every enabled check, in the order reports show them, and decide the overall verdict. */
-export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
+/**
+ * Run every enabled check, in the order reports show them, and decide the overall verdict.
+ * `extra`: checks made outside the policy's list (the history's baseline drift), shown last.
+ */
+export function runChecks(inputs: CheckInputs, policy: Policy, extra: readonly CheckResult[] = []): ChecksOutcome {
   const { training } = inputs;
   const aborted = inputs.earlyAbort !== undefined;
   const all: (CheckResult | null)[] = [
@@ -99,6 +102,7 @@ export function runChecks(inputs: CheckInputs, policy: Policy): ChecksOutcome {
   // Arms that cannot be aligned (other data, another model): INVALID "not comparable", not a FAIL.
   const setup = compareSetup(training);
   if (setup?.notComparable) checks = [notComparableCheck(setup), ...checks.map(markNotComparable)];
+  checks = [...checks, ...extra];
   const verdict = overallVerdict(checks, inputs.problems, aborted);
   const note = floorNoteOf(checks);
   const headline = headlineOf({ verdict, checks, problems: inputs.problems, labels: inputs.labels, earlyAbort: inputs.earlyAbort, setup });

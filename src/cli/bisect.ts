@@ -8,12 +8,9 @@ import type { Verdict } from '../model.js';
 import type { CliIo } from './io.js';
 import { ExitCode } from '../constants.js';
 import { loadConfig } from '../config/load-config.js';
-import { configHash } from '../config/config-hash.js';
 import { parseStages, type StageId } from '../pipeline/stages.js';
-import { runSession } from '../pipeline/session.js';
-import { STOP_SIGNALS } from '../pipeline/cancel.js';
+import { openSession } from '../pipeline/session.js';
 import { timestampName } from '../engine/result-dir.js';
-import { baseProvenance } from '../engine/provenance.js';
 import { errorMessage } from '../errors.js';
 import { checkout, cleanWorkTree, commitsBetween, currentHead, resolveRev, subjectOf } from './git.js';
 
@@ -86,14 +83,11 @@ export async function bisectCommand(flags: BisectFlags, io: CliIo, log: Log): Pr
   const quick = !!flags.quick;
   log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? ' (quick tier)' : ''}; results under ${root}`);
 
-  // Each gate run's session stops its stages on a signal; this flag stops the bisection itself
-  // (also when the signal comes between two runs, during a checkout).
-  const cancel = { cancelled: false };
-  const onSignal = () => {
-    cancel.cancelled = true;
-  };
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   const head = currentHead(top);
+  // One session for every gate run: a signal stops the running stages and the bisection itself
+  // (also when it comes between two runs, during a checkout).
+  const session = openSession({ log, env: process.env, secrets: [], onSignal: (sig) => `received ${sig}` });
+  const cancel = session.cancel;
   const report: BisectReport = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
   const write = () => writeFileSync(path.join(root, 'bisect.json'), `${JSON.stringify(report, null, 2)}\n`);
 
@@ -101,19 +95,16 @@ export async function bisectCommand(flags: BisectFlags, io: CliIo, log: Log): Pr
     if (cancel.cancelled) return undefined;
     checkout(top, sha, true);
     log.info(`bisect: ${role} ${sha.slice(0, 12)} ${subjectOf(top, sha)}`);
-    const outcome = await runSession(
-      {
-        config: structuredClone(config),
-        configSource: source,
-        baseDir: cwd,
-        stages,
-        resultRoot: root,
-        allowCacheWrite: false,
-        provenance: { ...baseProvenance(), 'config-hash': configHash(config), commit: sha },
-        ...(quick ? { quick: {} } : {}),
-      },
-      { log, env: process.env, secrets: [], onSignal: (sig) => `received ${sig}` },
-    );
+    const outcome = await session.run({
+      config: structuredClone(config),
+      configSource: source,
+      baseDir: cwd,
+      stages,
+      resultRoot: root,
+      allowCacheWrite: false,
+      provenance: { commit: sha },
+      ...(quick ? { quick: {} } : {}),
+    });
     if (cancel.cancelled) return undefined;
     report.steps.push({ sha, role, verdict: outcome.result.verdict, result_dir: outcome.resultDir });
     if (markOf(outcome.result.verdict) === 'skip') report.skipped.push(sha);
@@ -152,7 +143,7 @@ export async function bisectCommand(flags: BisectFlags, io: CliIo, log: Log): Pr
     log.info(`bisect: ${report.steps.length} gate run(s); ${path.join(root, 'bisect.json')}`);
     return ExitCode.Pass;
   } finally {
-    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+    session.close();
     try {
       checkout(top, head.ref, false);
       log.info(`bisect: back on ${head.ref === head.sha ? head.sha.slice(0, 12) : head.ref}`);

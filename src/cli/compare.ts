@@ -4,14 +4,12 @@ import type { GateResult } from '../model.js';
 import type { Log } from '../log.js';
 import type { CliIo } from './io.js';
 import { loadConfig } from '../config/load-config.js';
-import { configHash } from '../config/config-hash.js';
 import { boundWarnings } from '../config/bound-warnings.js';
 import { loadCompareInputs } from '../engine/load-inputs.js';
 import { decide } from '../engine/decide.js';
-import { renderAll, unrecordedResult, writeReports } from '../engine/result-dir.js';
-import { renderResultLog } from '../report/result-log.js';
-import { baseProvenance } from '../engine/provenance.js';
-import { errorMessage, UsageError } from '../errors.js';
+import { recordResult } from '../engine/result-dir.js';
+import { gateProvenance } from '../engine/provenance.js';
+import { UsageError } from '../errors.js';
 import { existsSync } from 'node:fs';
 
 export interface CompareFlags {
@@ -69,22 +67,12 @@ export async function compareCommand(flags: CompareFlags, io: CliIo, log: Log): 
     resultDir: flags.out ?? '(not written: pass --out DIR)',
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
-    provenance: { ...baseProvenance(), config: source, 'config-hash': configHash(config) },
+    provenance: gateProvenance(config, { source }),
   };
-  const reports = renderAll(result, reportCtx);
-  if (flags.out) {
-    try {
-      writeReports(path.resolve(flags.out), reports);
-      log.info(`result files written to ${flags.out}`);
-    } catch (e) {
-      // The files are lost, so the result is INVALID (exit 4); what the comparison gave is kept in its reason.
-      const why = `could not write the result files to ${path.resolve(flags.out)}: ${errorMessage(e)}`;
-      log.error(why);
-      const unrecorded = unrecordedResult(result, why);
-      io.stdout(renderResultLog(unrecorded, reportCtx));
-      return unrecorded;
-    }
-  }
-  io.stdout(reports.resultLog);
-  return result;
+  const recorded = recordResult(flags.out ? path.resolve(flags.out) : undefined, result, reportCtx);
+  // The files are lost, so the result is INVALID (exit 4); what the comparison gave is kept in its reason.
+  if (recorded.writeError) log.error(recorded.writeError);
+  else if (flags.out) log.info(`result files written to ${flags.out}`);
+  io.stdout(recorded.reports.resultLog);
+  return recorded.result;
 }

@@ -11,14 +11,12 @@ import type { GateResult } from '../model.js';
 import { ExitCode } from '../constants.js';
 import { ParseError, UsageError, errorMessage } from '../errors.js';
 import { loadConfig } from '../config/load-config.js';
-import { configHash } from '../config/config-hash.js';
 import { probeConfig, probeRule } from '../config/probe.js';
 import { judgeProbe } from '../checks/probe.js';
 import { parseProbeFile, probeTooLarge } from '../readers/probe.js';
 import { probeMarkdownSection, probeText } from '../report/probe-section.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { runSession } from '../pipeline/session.js';
-import { baseProvenance } from '../engine/provenance.js';
 import { verboseEcho } from './echo.js';
 
 export interface ProbeFlags {
@@ -98,7 +96,6 @@ export async function probeCommand(flags: ProbeFlags, io: CliIo, log: Log): Prom
       resultRoot: flags.out,
       modelDir: flags.modelDir,
       allowCacheWrite: false,
-      provenance: { ...baseProvenance(), 'config-hash': configHash(config) },
     },
     { log, env: process.env, secrets: [], echo: flags.verbose ? verboseEcho(io.stderr) : undefined, onSignal: (sig) => `received ${sig}` },
   );

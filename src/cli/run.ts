@@ -7,11 +7,10 @@ import type { GateConfig } from '../config/types.js';
 import { verboseEcho } from './echo.js';
 import type { ValidateFlags } from './validate.js';
 import { loadConfig } from '../config/load-config.js';
-import { configHash } from '../config/config-hash.js';
 import { parseStages, type StageId } from '../pipeline/stages.js';
 import { runSession } from '../pipeline/session.js';
 import { UsageError } from '../errors.js';
-import { baseProvenance } from '../engine/provenance.js';
+import { quickRequest, type QuickWords } from '../config/quick-request.js';
 
 /** validate's flags (run --dry-run is validate) and the run's own. */
 export interface RunFlags extends ValidateFlags {
@@ -53,7 +52,6 @@ export async function runLocal(r: LocalRun, io: CliIo, log: Log): Promise<GateRe
       synthetic: r.synthetic,
       history: r.history,
       quick: r.quick,
-      provenance: { ...baseProvenance(), 'config-hash': configHash(r.config) },
     },
     {
       log,
@@ -73,7 +71,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, log: Log): Promise<
   // Typed on the command line: where the user typed it.
   if (flags.workdir) config.workdir = path.resolve(flags.workdir);
   if (flags.recordHistory && !flags.history) throw new UsageError('--record-history needs --history FILE');
-  if (flags.quickSteps !== undefined && !flags.quick) throw new UsageError('--quick-steps needs --quick');
+  const quick = quickRequest(!!flags.quick, flags.quickSteps, QUICK_FLAGS);
   return runLocal(
     {
       config,
@@ -85,16 +83,15 @@ export async function runCommand(flags: RunFlags, io: CliIo, log: Log): Promise<
       allowCacheWrite: !!flags.writeCache,
       verbose: flags.verbose,
       history: flags.history ? { file: flags.history, record: !!flags.recordHistory } : undefined,
-      quick: flags.quick ? { ...(flags.quickSteps !== undefined ? { steps: parseQuickSteps(flags.quickSteps) } : {}) } : undefined,
+      quick,
     },
     io,
     log,
   );
 }
 
-/** --quick-steps N: a whole number >= 1 (the config's quick.steps has the same rule). */
-export function parseQuickSteps(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--quick-steps: expected a whole number >= 1, got "${text}"`);
-  return n;
-}
+/** `--quick`, `--quick-steps N`: the rule is config/quick-request.ts's, the words the CLI's. */
+const QUICK_FLAGS: QuickWords = {
+  needsQuick: '--quick-steps needs --quick',
+  notWhole: (text) => `--quick-steps: expected a whole number >= 1, got "${text}"`,
+};

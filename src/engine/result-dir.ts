@@ -12,6 +12,7 @@ import type { ReportContext } from '../report/context.js';
 import { renderReportHtml } from '../report/html.js';
 import { htmlAssets } from '../report/html-assets.js';
 import { registerRun, RUN_ORDER_DIR } from './run-order.js';
+import { amend } from './amend.js';
 
 export const REPORT_FILES = {
   resultLog: 'result.log',
@@ -35,11 +36,16 @@ export interface RenderedReports {
   html: string;
 }
 
+/** report.md: the one renderer call for the file, from renderAll and from the action's re-render with the artifact link. */
+export function renderReportFile(result: GateResult, ctx: ReportContext): string {
+  return renderReportMarkdown(result, ctx);
+}
+
 export function renderAll(result: GateResult, ctx: ReportContext): RenderedReports {
   return {
     resultLog: renderResultLog(result, ctx),
     summary: `${JSON.stringify(buildSummary(result, ctx), null, 2)}\n`,
-    report: renderReportMarkdown(result, ctx),
+    report: renderReportFile(result, ctx),
     junit: renderJunit(result, ctx),
     html: renderReportHtml(result, ctx, htmlAssets()),
   };
@@ -74,14 +80,36 @@ export function writeReports(dir: string, reports: RenderedReports): string[] {
   return written;
 }
 
+/** Writes report.md again (the action, once the artifact link is known); throws when the disk refuses. */
+export function rewriteReportFile(dir: string, result: GateResult, ctx: ReportContext): void {
+  writeFileAtomic(path.join(dir, REPORT_FILES.report), renderReportFile(result, ctx));
+}
+
+export interface Recorded {
+  /** The result as recorded: unchanged, or INVALID when its files could not be written. */
+  result: GateResult;
+  reports: RenderedReports;
+  /** Why the files could not be written (full or read-only disk). */
+  writeError?: string;
+}
+
 /**
- * The result of a run whose result files could not be written: INVALID (exit 4), keeping what the
- * comparison gave in the reason. A verdict nobody can look up later is not a gate result, and a
- * job must not pass without its record.
+ * Renders the reports and writes them (and `extra` files, name → text) into `dir`; when the disk
+ * refuses, the result becomes INVALID (engine/amend.ts, unrecorded) and is rendered again. The one place
+ * `run` and `compare` decide what a lost record means. `dir` undefined: rendered, not written.
  */
-export function unrecordedResult(result: GateResult, why: string): GateResult {
-  const problem = { source: 'result-dir', message: `${why} (the comparison itself gave ${result.verdict.toUpperCase()})` };
-  return { ...result, verdict: 'invalid', headline: `INVALID: ${problem.message}`, problems: [...result.problems, problem] };
+export function recordResult(dir: string | undefined, result: GateResult, ctx: ReportContext, extra: Record<string, string> = {}): Recorded {
+  const reports = renderAll(result, ctx);
+  if (dir === undefined) return { result, reports };
+  try {
+    writeReports(dir, reports);
+    for (const [name, text] of Object.entries(extra)) writeFileAtomic(path.join(dir, name), text);
+    return { result, reports };
+  } catch (e) {
+    const writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
+    const unrecorded = amend(result, { kind: 'unrecorded', why: writeError }).result;
+    return { result: unrecorded, reports: renderAll(unrecorded, ctx), writeError };
+  }
 }
 
 /**

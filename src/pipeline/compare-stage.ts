@@ -4,20 +4,20 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, GateResult, Role } from '../model.js';
-import { decide } from '../engine/decide.js';
+import { decide, decideStages, type DecideOptions } from '../engine/decide.js';
 import { commandHints } from './arm-hints.js';
 import { loadInputs, type EngineSource, type MtBenchSource } from '../engine/load-inputs.js';
 import type { Picked } from '../engine/model-ids.js';
 import type { RunContext } from './context.js';
 import { applyGpuMemory } from './gpu-usage.js';
-import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from '../checks/quick.js';
+import { QUICK_NOT_RUN, totalSteps } from '../checks/quick.js';
 
-/** Step 5: read what the stages produced and decide. */
-export function compareStage(ctx: RunContext): GateResult {
+/** Step 5: read what the stages produced and decide (with the nightly history, when there is one). */
+export function compareStage(ctx: RunContext, history?: DecideOptions['history']): GateResult {
   const inputs = loadInputs(engineSource(ctx));
   applyGpuMemory(inputs.training, ctx.records);
-  if (ctx.quick) return quickCompare(ctx, inputs.training);
-  return decide(inputs, ctx.config.checks, ctx.records);
+  const quick = ctx.quick ? quickTier(ctx, inputs.training) : undefined;
+  return decide(inputs, ctx.config.checks, ctx.records, { ...(quick ? { quick } : {}), ...(history ? { history } : {}) });
 }
 
 /** What the stages produced (or the runs they were taken from), as the engine's source. */
@@ -66,19 +66,13 @@ function mtbenchSource(ctx: RunContext, mt: NonNullable<GateConfig['evaluations'
   return { ...(existsSync(qfile) ? { questions: qfile } : {}), judgments: { lines: ctx.judgmentLines, ids } };
 }
 
-/** The quick tier's compare: finite and the curve checks on both runs' first N steps. */
-function quickCompare(ctx: RunContext, training: GateResult['training']): GateResult {
+/** The quick tier's prefix: the steps the candidate was stopped at (or asked to stop at) of the baseline's total. */
+function quickTier(ctx: RunContext, training: GateResult['training']): NonNullable<DecideOptions['quick']> {
   const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
-  const tier = { steps: steps ?? 0, totalSteps: totalSteps(training.baseline), notRun: QUICK_NOT_RUN };
   if (steps === undefined) {
     ctx.problems.push({ source: 'quick tier', message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
   }
-  const result = decide(
-    { labels: labelsOf(ctx.config), training: quickTraining(training, steps ?? 0), mtbench: {}, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
-    quickPolicy(ctx.config.checks),
-    ctx.records,
-  );
-  return markQuick(result, tier);
+  return { steps: steps ?? 0, totalSteps: totalSteps(training.baseline), notRun: QUICK_NOT_RUN };
 }
 
 function labelsOf(config: GateConfig) {
@@ -86,23 +80,6 @@ function labelsOf(config: GateConfig) {
 }
 
 /** A run without the compare stage (one job of a split workflow): its verdict is about its stages. */
-export function partialResult(ctx: RunContext): GateResult {
-  const bad = ctx.records.filter((r) => r.status !== 'ok' && r.status !== 'cached' && r.status !== 'skipped');
-  // Stages that ran fine gate nothing by themselves: "ungated", never PASS (docs/policy.md).
-  const verdict = bad.length || ctx.problems.length ? 'invalid' : 'ungated';
-  const done = ctx.records.map((r) => r.id).join(', ') || 'none';
-  return {
-    verdict,
-    headline:
-      verdict === 'ungated'
-        ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}`
-        : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join('; ') || ctx.problems[0]?.message}`,
-    checks: [],
-    labels: labelsOf(ctx.config),
-    training: {},
-    mtbench: {},
-    problems: ctx.problems,
-    stages: ctx.records,
-    earlyAbort: ctx.earlyAbort,
-  };
+export function partialResult(ctx: RunContext, history?: DecideOptions['history']): GateResult {
+  return decideStages({ labels: labelsOf(ctx.config), stages: ctx.records, problems: ctx.problems, earlyAbort: ctx.earlyAbort }, history);
 }

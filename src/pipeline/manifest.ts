@@ -35,7 +35,8 @@ export interface RunManifest {
   reused?: string[];
 }
 
-export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boolean): void {
+/** Writes run.json (whole, temp + rename) and returns what it wrote. */
+export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boolean): RunManifest {
   const inside = (p: string) => {
     const rel = path.relative(ctx.dir, p);
     return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
@@ -71,6 +72,7 @@ export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boo
   } catch {
     // The reports' own write reports the disk problem.
   }
+  return m;
 }
 
 type Found = ({ m: RunManifest } | { unreadable: string; missing?: boolean }) & { dir: string; seq?: number; time: number };

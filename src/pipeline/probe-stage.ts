@@ -125,30 +125,22 @@ function writeProbeJson(dir: string, report: ProbeReport, ctx: RunContext): void
 
 /**
  * After the compare: the probe, when `diagnose: probe` and the gate FAILed (or always, for
- * `accuracy-gate probe`), under the GPU lock like the training stages. Its result joins every report.
+ * `accuracy-gate probe`), under the GPU lock like the training stages. Its report is added to the
+ * result by the caller (engine/amend.ts); undefined when the probe did not run.
  */
-export async function runDiagnosis(ctx: RunContext, result: GateResult, always: boolean): Promise<void> {
+export async function runDiagnosis(ctx: RunContext, result: GateResult, always: boolean): Promise<ProbeReport | undefined> {
   const wanted = always || (ctx.config.diagnose === 'probe' && result.verdict === 'fail' && !ctx.quick);
-  if (!wanted || ctx.deps.cancel.cancelled) return;
+  if (!wanted || ctx.deps.cancel.cancelled) return undefined;
   // "On the same GPUs": a compare-only job of a split workflow may have none; it says how to probe.
   if (!always && !ctx.stages.includes('train-candidate')) {
     ctx.deps.log.info('diagnose: probe skipped: this run trained no candidate (split stages); run `accuracy-gate probe` on the GPU runner');
-    return;
+    return undefined;
   }
   if (!always) ctx.deps.log.info('diagnose: probe — running the per-module probe after the FAIL');
   const gpus = await lockGpus({ ...ctx, stages: ['train-baseline'] });
   try {
-    if (!gpus.ok) return;
-    result.probe = await probeStages(ctx);
+    return gpus.ok ? await probeStages(ctx) : undefined;
   } finally {
     gpus.release();
-  }
-  const p = result.probe;
-  if (always) {
-    result.verdict = p.verdict;
-    result.headline = `${p.verdict.toUpperCase()}: probe: ${p.headline}`;
-  } else if (p.first) {
-    // Added to the FAIL's cause, never changing the verdict: the probe diagnoses, the checks gate.
-    result.headline += `; first differing module (probe): ${p.first.name}`;
   }
 }

@@ -1,21 +1,19 @@
 // The whole job: run.sh's steps as stages, then compare and the result dir. One function
 // serves the CLI (`run`, `demo`) and the action.
-import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import { ROLES, type Acknowledgment, type GateResult } from '../model.js';
-import { applyAcknowledgment } from '../engine/acknowledge.js';
+import { amend } from '../engine/amend.js';
+import type { DecideOptions } from '../engine/decide.js';
 import { errorMessage } from '../errors.js';
-import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
-import { writeFileAtomic } from '../atomic-file.js';
+import { displayPath, makeResultDir, recordResult, type RenderedReports } from '../engine/result-dir.js';
 import type { RunContext, RunDeps } from './context.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
 import { lockGpus } from './gpu-lock.js';
-import { writeRunManifest } from './manifest.js';
+import { writeRunManifest, type RunManifest } from './manifest.js';
 import { trainStage, evalStage, stageTitle, type StageId } from './stages.js';
 import { lastRunTimes, progressLog } from './progress.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
-import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets, secretNamesOf } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
@@ -59,6 +57,8 @@ export interface RunGateOutcome {
   redactBytes?: (data: Buffer) => Buffer;
   /** Set when the result files could not be written (full or read-only disk). */
   writeError?: string;
+  /** What run.json says of this run (its arms' outputs, its MT-Bench lines); absent when no result dir was made. */
+  manifest?: RunManifest;
 }
 
 export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunGateOutcome> {
@@ -132,22 +132,27 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   for (const r of ctx.records) if (r.status === 'cached' && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
   if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
-  // Every report, the summary, the history and the comment are rendered from these: redact once here.
-  const decided = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
-  // Evaluations skipped (or run only for the cache) once the verdict was fixed: every report says so.
-  if (ctx.verdictNotes?.length) decided.warnings = [...(decided.warnings ?? []), ...ctx.verdictNotes];
-  // After a FAIL (diagnose: probe) or for `accuracy-gate probe`: the first module that computes differently.
-  if (!dirError) await runDiagnosis(ctx, decided, !!opts.probeOnly);
-  const acked = applyAcknowledgment(decided, await opts.acknowledgment);
+  // The nightly history goes into the one decide (its baseline-drift check, the trend).
+  const history = opts.history && want('compare') ? readTrend(opts.history.file, config, deps) : undefined;
+  const decided = want('compare') && !dirError ? compareStage(ctx, history) : partialResult(ctx, history);
+  const drift = decided.checks.find((c) => c.id === 'baseline-drift');
+  if (drift?.warning) deps.log.warn(`${drift.reason}: ${drift.warning}`);
+  // After the decision, what is not a check (engine/amend.ts), in this order: evaluations skipped
+  // (or run only for the cache) once the verdict was fixed; the probe after a FAIL (diagnose:
+  // probe) or for `accuracy-gate probe`; a maintainer's acknowledgment.
+  let amended = amend(decided, { kind: 'notes', lines: ctx.verdictNotes ?? [] }).result;
+  const probe = dirError ? undefined : await runDiagnosis(ctx, amended, !!opts.probeOnly);
+  if (probe) amended = amend(amended, { kind: 'probe', report: probe, alone: !!opts.probeOnly }).result;
+  const acked = amend(amended, { kind: 'acknowledgment', ack: await opts.acknowledgment });
   // An acknowledged FAIL is said by the action's step result (main.ts finish); a label that does not apply, here.
   if (acked.note) deps.log.warn(acked.note);
+  // Every report, the summary, the history and the comment are rendered from this: redacted once here.
   const result = redactDeep(acked.result, secrets.redact);
-  if (opts.history && want('compare')) addHistory(result, opts.history.file, config, deps);
   if (want('compare') && opts.allowCacheWrite && config.cache.writeOn !== 'never' && config.cache.enabled && !cache.hit) {
     const kept = saveBaseline(ctx, result, cache);
     if (opts.remote && cache.store) await pushEntries(cache.store, kept, opts.remote, deps.log);
   }
-  if (!dirError) writeRunManifest(ctx, started, true);
+  const manifest = dirError ? undefined : writeRunManifest(ctx, started, true);
 
   const reportCtx: ReportContext = redactDeep<ReportContext>({
     gateName: config.name,
@@ -168,23 +173,25 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     synthetic: opts.synthetic,
     ...(opts.failOn ? { failOn: opts.failOn } : {}),
   }, secrets.redact);
-  let reports = renderAll(result, reportCtx);
-  let writeError = dirError;
-  if (!dirError) {
-    try {
-      writeReports(dir, reports);
-      const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
-      if (mine.length) writeFileAtomic(path.join(dir, 'mtbench_judgments.jsonl'), `${mine.join('\n')}\n`);
-    } catch (e) {
-      writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
-      deps.log.error(writeError);
-      // A verdict nobody can look up later is not a gate result: INVALID (exit 4), saying what
-      // the comparison gave, so that the job fails instead of passing without its record.
-      const unrecorded = unrecordedResult(result, writeError);
-      reports = renderAll(unrecorded, reportCtx);
-      secrets.sweep(dir);
-      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
-    }
+  const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
+  const recorded = recordResult(dirError ? undefined : dir, result, reportCtx, mine.length ? { 'mtbench_judgments.jsonl': `${mine.join('\n')}\n` } : {});
+  const writeError = dirError ?? recorded.writeError;
+  const outcome: RunGateOutcome = {
+    result: recorded.result,
+    resultDir: dir,
+    reports: recorded.reports,
+    reportContext: reportCtx,
+    artifact: config.artifact,
+    redactBytes: secrets.redactBytes,
+    ...(writeError ? { writeError } : {}),
+    manifest,
+  };
+  if (recorded.writeError) {
+    // A verdict nobody can look up later is not a gate result: INVALID (exit 4), saying what
+    // the comparison gave, so that the job fails instead of passing without its record.
+    deps.log.error(recorded.writeError);
+    secrets.sweep(dir);
+    return outcome;
   }
   if (!writeError && opts.history?.record && want('compare')) {
     try {
@@ -195,20 +202,15 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     }
   }
   if (!dirError) secrets.sweep(dir);
-  return { result, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
+  return outcome;
 }
 
-/** Shows the recorded trend and checks the baseline for drift against it (never gating). */
-function addHistory(result: GateResult, file: string, config: GateConfig, deps: RunDeps): void {
+/** The recorded runs and the drift bound for decide(); undefined (with a warning) when the file cannot be read. */
+function readTrend(file: string, config: GateConfig, deps: RunDeps): DecideOptions['history'] {
   try {
-    const past = readHistory(file);
-    result.history = past;
-    const drift = baselineDriftCheck(past, result, config.checks.trainLoss.pass);
-    if (drift) {
-      result.checks.push(drift);
-      if (drift.warning) deps.log.warn(`${drift.reason}: ${drift.warning}`);
-    }
+    return { entries: readHistory(file), bound: config.checks.trainLoss.pass };
   } catch (e) {
     deps.log.warn(`history ${file} not read: ${errorMessage(e)}`);
+    return undefined;
   }
 }
