@@ -86,6 +86,17 @@ export function processesWithArg(prefix: string): number[] {
     .map(Number);
 }
 
+/** SIGKILL to each pid; one that exited since it was listed (ESRCH) is already what we wanted. */
+export function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+}
+
 /** A prefix no other process has, for processesWithArg. */
 export function uniqueMarker(): string {
   return `gate-test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { readZip, runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
-import { CLI, isRunning, runCli, tempDir } from '../helpers/cli.js';
+import { CLI, isRunning, killAll, runCli, tempDir } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction } from '../helpers/runner.js';
 import { detectContainment } from '../../src/pipeline/containment.js';
 import { replayCommand, writeGateConfig } from '../helpers/gate.js';
@@ -27,7 +27,7 @@ const newMarker = () => {
   return m;
 };
 afterEach(() => {
-  for (const m of markers.splice(0)) for (const pid of withMarker(m)) process.kill(pid, 'SIGKILL');
+  for (const m of markers.splice(0)) killAll(withMarker(m));
 });
 
 /**

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/constants.js';
-import { FIXTURES, RECORDED, ROOT, processesWithArg, runCli, tempDir, uniqueMarker, type CliResult } from '../helpers/cli.js';
+import { FIXTURES, RECORDED, ROOT, killAll, processesWithArg, runCli, tempDir, uniqueMarker, type CliResult } from '../helpers/cli.js';
 import { canMakeReadOnly, canMount, mountTmpfs, readOnlyDir } from '../helpers/disk.js';
 import { replayCommand, writeGateConfig, type ArmSpec } from '../helpers/gate.js';
 
@@ -456,7 +456,7 @@ describe('the GPU lock (run)', () => {
       },
     });
     // Its training dies with it where the stage is contained (README, "Containment"); else end it here.
-    for (const pid of processesWithArg(m)) process.kill(pid, 'SIGKILL');
+    killAll(processesWithArg(m));
     expect(JSON.parse(read(path.join(dir, 'gpu.lock'))).pid).toBe(killedPid);
     writeConfig(dir, { baseline: replay('eager'), candidate: replay('eager') });
     const next = await runCli(['run', '--config', cfg]);

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/constants.js';
-import { RECORDED, ROOT, processesWithArg, runCli, tempDir, uniqueMarker } from '../helpers/cli.js';
+import { RECORDED, ROOT, killAll, processesWithArg, runCli, tempDir, uniqueMarker } from '../helpers/cli.js';
 import { REPLAY, replayArgv, writeGateConfig, type ArmSpec } from '../helpers/gate.js';
 
 const MTBENCH = path.join(ROOT, 'examples', 'demo', 'replay-mtbench.mjs');
@@ -76,7 +76,7 @@ describe('split stages never mix runs', () => {
     });
     expect(killed.signal).toBe('SIGKILL');
     // Contained, the stage dies with the gate (README, "Containment"); else end it here.
-    for (const pid of processesWithArg(m)) process.kill(pid, 'SIGKILL');
+    killAll(processesWithArg(m));
     const killedRun = runs(path.join(dir, 'result')).at(-1) as string;
     const cmp = await runCli(['run', '--config', cfg, '--stages', 'compare']);
     expect(cmp.code, cmp.stderr).toBe(ExitCode.Invalid);

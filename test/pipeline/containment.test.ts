@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { childEnv } from '../../src/pipeline/child-env.js';
 import { CONTAINMENT_ENV, containmentOf, detectContainment, type ContainmentKind } from '../../src/pipeline/containment.js';
 import { createProcessRunner, type StageSpec } from '../../src/pipeline/process-runner.js';
+import { killAll } from '../helpers/cli.js';
 
 const GRACE = 300;
 let dir: string;
@@ -19,7 +20,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const pid of withMarker(marker)) process.kill(pid, 'SIGKILL');
+  killAll(withMarker(marker));
   rmSync(dir, { recursive: true, force: true });
 });
 
