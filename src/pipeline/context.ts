@@ -74,8 +74,6 @@ export interface RunContext {
   runningEvals?: Partial<Record<Role, RunningStage>>;
   /** Evaluations stopped because the verdict was fixed: stage id → the reason their record gets. */
   stoppedEvals?: Record<string, string>;
-  /** Running training stages, so fail fast can stop the candidate when the baseline fails. */
-  running?: Partial<Record<ArmRole, RunningStage>>;
 }
 
 export function record(ctx: RunContext, rec: StageRecord): void {

@@ -3,14 +3,34 @@
 import type { ArmRole, Role } from '../model.js';
 import type { RunContext } from './context.js';
 import type { CacheUse } from './cache-stages.js';
-import { trainArm } from './train-stage.js';
-import { evaluate } from './eval-stage.js';
+import type { RunningStage } from './process-runner.js';
+import { trainArm, type TrainHooks } from './train-stage.js';
+import { keepEvaluation, keepTraining } from './stage-results.js';
+import { evaluate as runEvaluation } from './eval-stage.js';
 import { runEvaluators } from './evaluator-stage.js';
 import { findEarlierOutputs } from './manifest.js';
 import { trainStage, evalStage, type StageId } from './stages.js';
 import { describeOverlaps, runSchedule, type ScheduledTask } from './schedule.js';
 import { BASELINE_FAILED, baselineFailed, skipAfterFailure } from './fail-fast.js';
 import { skipAfterVerdict, skipBaselineEvaluators, stopEvaluationsAfterVerdict } from './verdict-fixed.js';
+
+/**
+ * The one place a training's result enters the run, in either schedule: its output and log, its
+ * record and problems, and whether the gate stopped the candidate (early abort or the quick tier,
+ * decided by the loss watcher in train-stage.ts while it ran).
+ */
+async function train(ctx: RunContext, role: ArmRole, hooks?: TrainHooks): Promise<void> {
+  const t = await trainArm(ctx, role, hooks);
+  keepTraining(ctx, t);
+  if (t.quickSteps !== undefined) ctx.quick!.steps = t.quickSteps;
+  if (t.earlyAbort) ctx.earlyAbort = t.earlyAbort;
+  if (t.stoppedAt !== undefined) ctx.quick!.stoppedAt = t.stoppedAt;
+}
+
+/** An MT-Bench evaluation, its result entered into the run as it ends. */
+async function evaluate(ctx: RunContext, role: Role): Promise<void> {
+  keepEvaluation(ctx, await runEvaluation(ctx, role));
+}
 
 /** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
 export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse): Promise<void> {
@@ -27,7 +47,7 @@ export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse):
   }
   // run.sh's order: both trainings, then the evaluations. Fail fast (fail-fast.ts): a failed
   // baseline stops the candidate and every evaluation.
-  for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await trainArm(ctx, r);
+  for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await train(ctx, r);
   if (baselineFailed(ctx)) return ctx.deps.log.error(`stopping: ${BASELINE_FAILED}`);
   // Once the candidate failed or was stopped, the others' evaluations run only for the cache (verdict-fixed.ts).
   for (const role of evalTargets) if (!skipAfterFailure(ctx, evalStage(role)) && !(role !== 'candidate' && skipAfterVerdict(ctx, evalStage(role), cache))) await evaluate(ctx, role);
@@ -46,13 +66,14 @@ async function parallelStages(ctx: RunContext, trainRoles: ArmRole[], evalTarget
   const mt = config.evaluations.mtbench;
   const exclusive = mt?.modelId === 'auto' ? mt.judgments : undefined;
   // Fail fast: a failed baseline stops the running candidate; no evaluation starts after it.
-  const stopCandidate = () => baselineFailed(ctx) && ctx.running?.candidate?.abort(BASELINE_FAILED);
-  const train = (r: ArmRole) => async () => {
-    await trainArm(ctx, r);
+  const running: Partial<Record<ArmRole, RunningStage>> = {};
+  const stopCandidate = () => baselineFailed(ctx) && running.candidate?.abort(BASELINE_FAILED);
+  const trainTask = (r: ArmRole) => async () => {
+    await train(ctx, r, { onStart: (stage) => (running[r] = stage) });
     if (r === 'baseline') stopCandidate();
     else stopEvaluationsAfterVerdict(ctx, cache);
   };
-  const tasks: ScheduledTask[] = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: train(r) }));
+  const tasks: ScheduledTask[] = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: trainTask(r) }));
   const original = async () => {
     if (!skipAfterVerdict(ctx, 'eval-original', cache)) await evaluate(ctx, 'original');
   };

@@ -94,7 +94,6 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     fromRun: {},
     reused: [],
     secretValues: secrets.values,
-    running: {},
     ...(opts.quick ? { quick: { steps: opts.quick.steps ?? config.quick.steps } } : {}),
   };
   if (dirError) ctx.problems.push({ source: 'result-dir', message: `${dirError}; no stage was run` });

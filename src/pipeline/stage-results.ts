@@ -1,0 +1,56 @@
+// What the GPU stages produce, as values: each stage returns its result and the scheduler
+// (gpu-stages.ts) enters it into the run here, in one place, instead of each stage writing the
+// shared run context as it goes.
+import type { ArmRole, Problem, Role, StageRecord } from '../model.js';
+import type { RunContext } from './context.js';
+import { record } from './context.js';
+
+/** One arm's training (or its restore from the cache). */
+export interface ArmTraining {
+  role: ArmRole;
+  record: StageRecord;
+  /** Its trainer output dir and its log, once the stage got as far as choosing them. */
+  output?: string;
+  log?: string;
+  /** Finished well enough to evaluate. */
+  trained: boolean;
+  /** Trainer files in the output dir that this training did not write (an earlier run's). */
+  stale?: string[];
+  /** The quick tier's N, settled before the candidate started. */
+  quickSteps?: number;
+  /** The gate stopped the candidate: early abort (a failed run) ... */
+  earlyAbort?: { step: number; reason: string };
+  /** ... or the quick tier (its first logged step >= N). */
+  stoppedAt?: number;
+  problems: Problem[];
+}
+
+/** One MT-Bench evaluation (or its restore from the cache). */
+export interface Evaluation {
+  role: Role;
+  /** Absent when the stage was not run at all (no MT-Bench configured). */
+  record?: StageRecord;
+  /** This run's judgment rows of `role`, under the model id they were appended with. */
+  judged?: { modelId: string; lines: string[]; how?: string };
+  problems: Problem[];
+}
+
+/** Enters one training's result into the run (outputs, logs, its record and problems). */
+export function keepTraining(ctx: RunContext, t: ArmTraining): void {
+  if (t.output !== undefined) ctx.outputs[t.role] = t.output;
+  if (t.log !== undefined) ctx.trainLogs[t.role] = t.log;
+  if (t.stale?.length) (ctx.staleOutputs ??= {})[t.role] = t.stale;
+  record(ctx, t.record);
+  ctx.trained[t.role] = t.trained;
+  ctx.problems.push(...t.problems);
+}
+
+/** Enters one evaluation's result into the run (its record, problems, model id and rows). */
+export function keepEvaluation(ctx: RunContext, e: Evaluation): void {
+  if (e.record) record(ctx, e.record);
+  ctx.problems.push(...e.problems);
+  if (!e.judged) return;
+  ctx.modelIds[e.role] = e.judged.modelId;
+  ctx.judgmentLines[e.role] = e.judged.lines;
+  if (e.judged.how) ctx.deps.log.info(`MT-Bench model id for ${e.role}: ${e.judged.modelId} (${e.judged.how}, ${e.judged.lines.length} rows)`);
+}
