@@ -19,6 +19,7 @@ import { baselineDriftCheck } from '../checks/baseline-drift.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets, secretNamesOf } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
+import { keepRestored } from './stage-results.js';
 import { compareStage, partialResult } from './compare-stage.js';
 import { containmentProvenance } from './containment.js';
 import { pushEntries, type RemoteStore } from './remote-cache.js';
@@ -107,7 +108,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   });
 
   const want = (s: StageId) => ctx.stages.includes(s);
-  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : await restoreBaseline(ctx, opts.remote);
+  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : keepRestored(ctx, await restoreBaseline(ctx, opts.remote));
   const times = lastRunTimes(root, dir);
   const go = dirError ? false : quickBaselineCheck(ctx, cache.hit, times);
   // As saveBaseline's call below: only a trusted run with the compare stage writes the cache.

@@ -54,3 +54,20 @@ export function keepEvaluation(ctx: RunContext, e: Evaluation): void {
   ctx.judgmentLines[e.role] = e.judged.lines;
   if (e.judged.how) ctx.deps.log.info(`MT-Bench model id for ${e.role}: ${e.judged.modelId} (${e.judged.how}, ${e.judged.lines.length} rows)`);
 }
+
+/** What the cache restored (cache-stages.ts), as the stages would have produced it, with the cache's own state `use`. */
+export interface Restored<Use> {
+  use: Use;
+  training?: ArmTraining;
+  evaluations: Evaluation[];
+  /** Stage ids restored, reported as cache hits. */
+  hits: string[];
+}
+
+/** Enters what the cache restored into the run, in the stages' order; returns the cache's state. */
+export function keepRestored<Use>(ctx: RunContext, r: Restored<Use>): Use {
+  if (r.training) keepTraining(ctx, r.training);
+  for (const e of r.evaluations) keepEvaluation(ctx, e);
+  ctx.cacheHits.push(...r.hits);
+  return r.use;
+}
