@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import type { ArmRole, GateResult, Role } from '../model.js';
+import type { ArmRole, GateResult, Problem, Role } from '../model.js';
 import { decide } from '../engine/decide.js';
 import { hintsFromCommand } from '../readers/step-placement.js';
 import { loadInputs, type EngineSource, type MtBenchSource } from '../engine/load-inputs.js';
@@ -14,21 +14,27 @@ import { markQuick, QUICK_NOT_RUN, quickPolicy, quickTraining, totalSteps } from
 
 /** Step 5: read what the stages produced and decide. */
 export function compareStage(ctx: RunContext): GateResult {
-  const inputs = loadInputs(engineSource(ctx));
+  const source = engineSource(ctx);
+  // loadInputs appends what it finds to the source's problems: the run's, then the engine's.
+  const inputs = loadInputs(source);
   applyGpuMemory(inputs.training, ctx.records);
-  if (ctx.quick) return quickCompare(ctx, inputs.training);
+  if (ctx.quick) return quickCompare(ctx, inputs.training, source.problems ?? []);
   return decide(inputs, ctx.config.checks, ctx.records);
 }
 
-/** What the stages produced (or the runs they were taken from), as the engine's source. */
-function engineSource(ctx: RunContext): EngineSource {
+/**
+ * What the stages produced (or the runs they were taken from), as the engine's source: a query,
+ * it changes nothing in `ctx`. Its problems are the run's so far, then an arm without output.
+ */
+export function engineSource(ctx: Readonly<RunContext>): EngineSource {
+  const problems = [...ctx.problems];
   const training: EngineSource['training'] = {};
   for (const role of ['baseline', 'candidate'] as ArmRole[]) {
     const out = ctx.outputs[role];
     // An arm that failed in the run it was taken from is already a problem.
     if (!out && ctx.fromRun[role]) continue;
     if (!out) {
-      ctx.problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
+      problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
       continue;
     }
     // A failed training stage is already a problem; its (missing) output needs no second one.
@@ -48,7 +54,7 @@ function engineSource(ctx: RunContext): EngineSource {
     training,
     ...(mtbench ? { mtbench } : {}),
     ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...(ctx.staleOutputs ? { stale: ctx.staleOutputs } : {}) } }),
-    problems: ctx.problems,
+    problems,
     ...(ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}),
   };
 }
@@ -67,14 +73,14 @@ function mtbenchSource(ctx: RunContext, mt: NonNullable<GateConfig['evaluations'
 }
 
 /** The quick tier's compare: finite and the curve checks on both runs' first N steps. */
-function quickCompare(ctx: RunContext, training: GateResult['training']): GateResult {
+function quickCompare(ctx: RunContext, training: GateResult['training'], problems: Problem[]): GateResult {
   const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
   const tier = { steps: steps ?? 0, totalSteps: totalSteps(training.baseline), notRun: QUICK_NOT_RUN };
   if (steps === undefined) {
-    ctx.problems.push({ source: 'quick tier', message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
+    problems.push({ source: 'quick tier', message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
   }
   const result = decide(
-    { labels: labelsOf(ctx.config), training: quickTraining(training, steps ?? 0), mtbench: {}, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
+    { labels: labelsOf(ctx.config), training: quickTraining(training, steps ?? 0), mtbench: {}, problems, earlyAbort: ctx.earlyAbort },
     quickPolicy(ctx.config.checks),
     ctx.records,
   );
