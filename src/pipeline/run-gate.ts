@@ -12,7 +12,7 @@ import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js'
 import { lockGpus } from './gpu-lock.js';
 import { writeRunManifest } from './manifest.js';
 import { trainStage, evalStage, stageTitle, type StageId } from './stages.js';
-import { lastRunTimes, progressLog } from './progress.js';
+import { lastRunTimes, progressLog, type PlannedStage } from './progress.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { baselineDriftCheck } from '../checks/baseline-drift.js';
@@ -74,9 +74,13 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
   // file are lost are worth less than the minute it takes to fix the path.
   if (dirError) deps.log.error(`${dirError}; no stage is run`);
+  // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start: the
+  // plan is filled once the cache lookup says which those are (below); until then headers are plain.
+  const times = lastRunTimes(root, dir);
+  const plan: PlannedStage[] = [];
   const ctx: RunContext = {
     config,
-    deps,
+    deps: { ...deps, log: progressLog(deps.log, plan, times) },
     // The quick tier runs no evaluation stage: its gate is on the training prefix only.
     stages: opts.quick ? opts.stages.filter((s) => !s.startsWith('eval-')) : opts.stages,
     workdir,
@@ -109,16 +113,15 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
 
   const want = (s: StageId) => ctx.stages.includes(s);
   const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : keepRestored(ctx, await restoreBaseline(ctx, opts.remote));
-  const times = lastRunTimes(root, dir);
   const go = dirError ? false : quickBaselineCheck(ctx, cache.hit, times);
   // As saveBaseline's call below: only a trusted run with the compare stage writes the cache.
   cache.writable = opts.allowCacheWrite && config.cache.writeOn !== 'never' && want('compare');
-  // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
-  const plan = [
-    ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),
-    ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage),
-  ].map((id) => ({ title: stageTitle(id, config.arms) }));
-  ctx.deps = { ...deps, log: progressLog(deps.log, plan, times) };
+  plan.push(
+    ...[
+      ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),
+      ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage),
+    ].map((id) => ({ title: stageTitle(id, config.arms) })),
+  );
 
   // One gate at a time on this machine's GPUs, from the first training to the last evaluation.
   if (go) {
