@@ -70,10 +70,6 @@ export interface RunContext {
   secretValues?: string[];
   /** Evaluations skipped, or run only for the cache, after the verdict was fixed (verdict-fixed.ts): every report says them. */
   verdictNotes?: string[];
-  /** Running MT-Bench evaluations, so those the verdict no longer needs can be stopped (verdict-fixed.ts). */
-  runningEvals?: Partial<Record<Role, RunningStage>>;
-  /** Evaluations stopped because the verdict was fixed: stage id → the reason their record gets. */
-  stoppedEvals?: Record<string, string>;
 }
 
 export function record(ctx: RunContext, rec: StageRecord): void {

@@ -6,7 +6,8 @@ import { fileSize, parseJudgments, readAppendedText } from '../readers/mtbench.j
 import { pickModelId } from '../engine/model-ids.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from './context.js';
-import type { Evaluation } from './stage-results.js';
+import type { RunningStage } from './process-runner.js';
+import type { Evaluation, EvalWatch } from './stage-results.js';
 import { execStage, notRun } from './stage-exec.js';
 import { evalLogName, evalStage, stageTitle } from './stages.js';
 
@@ -22,7 +23,7 @@ export function modelIdFor(template: string, ctx: RunContext, role: Role): strin
 }
 
 /** Runs one MT-Bench evaluation; returns its record, problems and this run's rows (nothing is written into `ctx`). */
-export async function evaluate(ctx: RunContext, role: Role): Promise<Evaluation> {
+export async function evaluate(ctx: RunContext, role: Role, watch?: EvalWatch): Promise<Evaluation> {
   const problems: Problem[] = [];
   const mt = ctx.config.evaluations.mtbench;
   if (!mt) return { role, problems };
@@ -61,14 +62,12 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<Evaluation>
       timeoutMinutes: mt.timeoutMinutes,
       logName,
       progressCounts: 'progress bar',
-      onStart: (stage) => {
-        (ctx.runningEvals ??= {})[role] = stage;
-      },
+      ...(watch ? { onStart: (stage: RunningStage) => watch.running.set(role, stage) } : {}),
     }),
   );
-  delete ctx.runningEvals?.[role];
+  watch?.running.delete(role);
   // Stopped because the candidate fixed the verdict (verdict-fixed.ts): said, not a problem.
-  const stopped = ctx.stoppedEvals?.[id];
+  const stopped = watch?.stopped.get(id);
   if (stopped && outcome.status === 'aborted') return { role, record: { ...rec, status: 'skipped', reason: stopped }, problems };
   if (outcome.status !== 'ok') {
     problems.push({ source: logName, message: `${title} ${outcome.reason}` });

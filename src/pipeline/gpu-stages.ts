@@ -5,7 +5,7 @@ import type { RunContext } from './context.js';
 import type { CacheUse } from './cache-stages.js';
 import type { RunningStage } from './process-runner.js';
 import { trainArm, type TrainHooks } from './train-stage.js';
-import { keepEvaluation, keepTraining } from './stage-results.js';
+import { keepEvaluation, keepTraining, type EvalWatch } from './stage-results.js';
 import { evaluate as runEvaluation } from './eval-stage.js';
 import { runEvaluators } from './evaluator-stage.js';
 import { findEarlierOutputs } from './manifest.js';
@@ -28,8 +28,8 @@ async function train(ctx: RunContext, role: ArmRole, hooks?: TrainHooks): Promis
 }
 
 /** An MT-Bench evaluation, its result entered into the run as it ends. */
-async function evaluate(ctx: RunContext, role: Role): Promise<void> {
-  keepEvaluation(ctx, await runEvaluation(ctx, role));
+async function evaluate(ctx: RunContext, role: Role, watch?: EvalWatch): Promise<void> {
+  keepEvaluation(ctx, await runEvaluation(ctx, role, watch));
 }
 
 /** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
@@ -67,22 +67,23 @@ async function parallelStages(ctx: RunContext, trainRoles: ArmRole[], evalTarget
   const exclusive = mt?.modelId === 'auto' ? mt.judgments : undefined;
   // Fail fast: a failed baseline stops the running candidate; no evaluation starts after it.
   const running: Partial<Record<ArmRole, RunningStage>> = {};
+  const evals: EvalWatch = { running: new Map(), stopped: new Map() };
   const stopCandidate = () => baselineFailed(ctx) && running.candidate?.abort(BASELINE_FAILED);
   const trainTask = (r: ArmRole) => async () => {
     await train(ctx, r, { onStart: (stage) => (running[r] = stage) });
     if (r === 'baseline') stopCandidate();
-    else stopEvaluationsAfterVerdict(ctx, cache);
+    else stopEvaluationsAfterVerdict(ctx, cache, evals);
   };
   const tasks: ScheduledTask[] = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: trainTask(r) }));
   const original = async () => {
-    if (!skipAfterVerdict(ctx, 'eval-original', cache)) await evaluate(ctx, 'original');
+    if (!skipAfterVerdict(ctx, 'eval-original', cache)) await evaluate(ctx, 'original', evals);
   };
   if (evalTargets.includes('original')) tasks.push({ id: 'eval-original', deps: [], gpus: mt?.gpus, exclusive, run: original });
   for (const r of ['baseline', 'candidate'] as const) {
     const run = async () => {
       if (baselineFailed(ctx)) return;
       const fixed = r === 'baseline' && evalTargets.includes(r) && skipAfterVerdict(ctx, evalStage(r), cache);
-      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r)) && !fixed) await evaluate(ctx, r);
+      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r)) && !fixed) await evaluate(ctx, r, evals);
       if (r === 'candidate' || !skipBaselineEvaluators(ctx, cache)) await runEvaluators(ctx, r);
     };
     tasks.push({ id: evalStage(r), deps: [trainStage(r)], gpus: config.arms[r].gpus, ...(evalTargets.includes(r) ? { exclusive } : {}), run });

@@ -3,6 +3,7 @@
 // shared run context as it goes.
 import type { ArmRole, Problem, Role, StageRecord } from '../model.js';
 import type { RunContext } from './context.js';
+import type { RunningStage } from './process-runner.js';
 import { record } from './context.js';
 
 /** One arm's training (or its restore from the cache). */
@@ -33,6 +34,16 @@ export interface Evaluation {
   /** This run's judgment rows of `role`, under the model id they were appended with. */
   judged?: { modelId: string; lines: string[]; how?: string };
   problems: Problem[];
+}
+
+/**
+ * The MT-Bench evaluations running under `parallel`, owned by the scheduler (gpu-stages.ts), so
+ * that those the verdict no longer needs can be stopped (verdict-fixed.ts): stage id → the reason
+ * their record gets in `stopped`.
+ */
+export interface EvalWatch {
+  running: Map<Role, RunningStage>;
+  stopped: Map<string, string>;
 }
 
 /** Enters one training's result into the run (outputs, logs, its record and problems). */

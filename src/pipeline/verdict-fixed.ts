@@ -7,6 +7,7 @@
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { stageTitle, type StageId } from './stages.js';
+import type { EvalWatch } from './stage-results.js';
 
 /** What these rules need of the run's cache use (cache-stages.ts's CacheUse). */
 export interface CacheView {
@@ -74,11 +75,11 @@ export function skipBaselineEvaluators(ctx: RunContext, cache: CacheView): boole
  * run when the candidate fails): once the verdict is fixed, stop those whose result the cache
  * would not store. Their records say why (eval-stage.ts), and no problem is added for them.
  */
-export function stopEvaluationsAfterVerdict(ctx: RunContext, cache: CacheView): void {
+export function stopEvaluationsAfterVerdict(ctx: RunContext, cache: CacheView, evals: EvalWatch): void {
   const why = verdictFixed(ctx);
   if (!why) return;
   for (const role of ['original', 'baseline'] as const) {
-    const stage = ctx.runningEvals?.[role];
+    const stage = evals.running.get(role);
     const id = role === 'original' ? 'eval-original' : 'eval-baseline';
     if (!stage) continue;
     const store = cacheStores(ctx, cache, id);
@@ -89,7 +90,7 @@ export function stopEvaluationsAfterVerdict(ctx: RunContext, cache: CacheView): 
       (ctx.verdictNotes ??= []).push(line);
       continue;
     }
-    (ctx.stoppedEvals ??= {})[id] = `stopped: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`;
+    evals.stopped.set(id, `stopped: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`);
     (ctx.verdictNotes ??= []).push(`${title} stopped: the verdict no longer depends on it (${why}); ${store.why}`);
     ctx.deps.log.info(`${title}: stopping it, the verdict no longer depends on it (${why})`);
     stage.abort(`the verdict no longer depends on it (${why})`);
