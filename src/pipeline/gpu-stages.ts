@@ -5,7 +5,7 @@ import type { RunContext } from './context.js';
 import type { CacheUse } from './cache-stages.js';
 import type { RunningStage } from './process-runner.js';
 import { trainArm, type TrainHooks } from './train-stage.js';
-import { keepEvaluation, keepTraining, type EvalWatch } from './stage-results.js';
+import { keepAdopted, keepEvaluation, keepTraining, type EvalWatch } from './stage-results.js';
 import { evaluate as runEvaluation } from './eval-stage.js';
 import { runEvaluators } from './evaluator-stage.js';
 import { findEarlierOutputs } from './manifest.js';
@@ -39,7 +39,7 @@ export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse):
   const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
   // Before training: a baseline from an earlier run (split stages, bisect) gives the candidate's
   // early abort and quick tier their curve.
-  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit));
+  keepAdopted(ctx, findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit)));
   const evalTargets = (config.evaluations.mtbench?.targets ?? []).filter((role) => want(evalStage(role)) && !cache.evaluated.includes(role));
   if (config.parallel) {
     await parallelStages(ctx, trainRoles, evalTargets, cache);

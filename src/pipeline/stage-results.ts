@@ -66,6 +66,35 @@ export function keepEvaluation(ctx: RunContext, e: Evaluation): void {
   if (e.judged.how) ctx.deps.log.info(`MT-Bench model id for ${e.role}: ${e.judged.modelId} (${e.judged.how}, ${e.judged.lines.length} rows)`);
 }
 
+/** What an earlier run under the same result root stands in for (manifest.ts's findEarlierOutputs). */
+export interface Adopted {
+  /** Arms trained there: their output dir, log and stale trainer files. */
+  arms: Partial<Record<ArmRole, { output: string; log?: string; stale?: string[] }>>;
+  judged: Partial<Record<Role, { modelId: string; lines: string[] }>>;
+  /** `<role>` or `<role>-eval` → the run it came from (or whose failure stands for this run's). */
+  fromRun: Record<string, string>;
+  /** One line per output taken over, for every report. */
+  reused: string[];
+  problems: Problem[];
+}
+
+/** Enters what earlier runs stand in for into the run. */
+export function keepAdopted(ctx: RunContext, a: Adopted): void {
+  Object.assign(ctx.fromRun, a.fromRun);
+  for (const [role, arm] of Object.entries(a.arms) as [ArmRole, NonNullable<Adopted['arms'][ArmRole]>][]) {
+    ctx.outputs[role] = arm.output;
+    if (arm.log) ctx.trainLogs[role] = arm.log;
+    if (arm.stale) (ctx.staleOutputs ??= {})[role] = arm.stale;
+    ctx.trained[role] = true;
+  }
+  for (const [role, j] of Object.entries(a.judged) as [Role, { modelId: string; lines: string[] }][]) {
+    ctx.modelIds[role] = j.modelId;
+    ctx.judgmentLines[role] = j.lines;
+  }
+  ctx.reused.push(...a.reused);
+  ctx.problems.push(...a.problems);
+}
+
 /** What the cache restored (cache-stages.ts), as the stages would have produced it, with the cache's own state `use`. */
 export interface Restored<Use> {
   use: Use;
