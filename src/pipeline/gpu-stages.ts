@@ -7,7 +7,7 @@ import type { RunningStage } from './process-runner.js';
 import { trainArm, type TrainHooks } from './train-stage.js';
 import { keepAdopted, keepEvaluation, keepTraining, type EvalWatch } from './stage-results.js';
 import { evaluate as runEvaluation } from './eval-stage.js';
-import { runEvaluators } from './evaluator-stage.js';
+import { runEvaluators as evaluatorRuns } from './evaluator-stage.js';
 import { findEarlierOutputs } from './manifest.js';
 import { trainStage, evalStage, type StageId } from './stages.js';
 import { describeOverlaps, runSchedule, type ScheduledTask } from './schedule.js';
@@ -30,6 +30,11 @@ async function train(ctx: RunContext, role: ArmRole, hooks?: TrainHooks): Promis
 /** An MT-Bench evaluation, its result entered into the run as it ends. */
 async function evaluate(ctx: RunContext, role: Role, watch?: EvalWatch): Promise<void> {
   keepEvaluation(ctx, await runEvaluation(ctx, role, watch));
+}
+
+/** The lm-eval and custom evaluators of one arm, each result entered into the run as it ends. */
+async function runEvaluators(ctx: RunContext, role: ArmRole): Promise<void> {
+  for await (const e of evaluatorRuns(ctx, role)) keepEvaluation(ctx, e);
 }
 
 /** Training (steps 1-2) and evaluation (3-4): the GPU work, done under the GPU lock. */
