@@ -154,7 +154,7 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
     return file;
   };
   try {
-    const trainedHere = ctx.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
+    const trainedHere = ctx.ledger.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
     // An output dir with an earlier run's trainer files is not stored: the cache holds what this run wrote.
     const stale = ctx.staleOutputs?.baseline;
     if (stale?.length) ctx.deps.log.info(`cache: the baseline is not stored (${stale.join(', ')} in its output dir were not written by this run)`);
@@ -167,7 +167,7 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
         write(use.key, files, { modelId: ctx.modelIds.baseline }, 'the baseline');
       }
     }
-    const origRows = ctx.records.some((r) => r.id === 'eval-original' && r.status === 'ok') ? tmpRows('original') : undefined;
+    const origRows = ctx.ledger.records.some((r) => r.id === 'eval-original' && r.status === 'ok') ? tmpRows('original') : undefined;
     if (origRows && use.originalKey) write(use.originalKey, { 'mtbench-original.jsonl': origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
   } finally {
     rmSync(tmp, { recursive: true, force: true });

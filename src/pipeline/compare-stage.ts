@@ -17,9 +17,9 @@ export function compareStage(ctx: RunContext): GateResult {
   const source = engineSource(ctx);
   // loadInputs appends what it finds to the source's problems: the run's, then the engine's.
   const inputs = loadInputs(source);
-  applyGpuMemory(inputs.training, ctx.records);
+  applyGpuMemory(inputs.training, ctx.ledger.records);
   if (ctx.quick) return quickCompare(ctx, inputs.training, source.problems ?? []);
-  return decide(inputs, ctx.config.checks, ctx.records);
+  return decide(inputs, ctx.config.checks, [...ctx.ledger.records]);
 }
 
 /**
@@ -27,7 +27,7 @@ export function compareStage(ctx: RunContext): GateResult {
  * it changes nothing in `ctx`. Its problems are the run's so far, then an arm without output.
  */
 export function engineSource(ctx: Readonly<RunContext>): EngineSource {
-  const problems = [...ctx.problems];
+  const problems = [...ctx.ledger.problems];
   const training: EngineSource['training'] = {};
   for (const role of ['baseline', 'candidate'] as ArmRole[]) {
     const out = ctx.outputs[role];
@@ -38,7 +38,7 @@ export function engineSource(ctx: Readonly<RunContext>): EngineSource {
       continue;
     }
     // A failed training stage is already a problem; its (missing) output needs no second one.
-    const failed = ctx.records.some((r) => r.id === `train-${role}` && ['failed', 'timeout', 'cancelled'].includes(r.status));
+    const failed = ctx.ledger.records.some((r) => r.id === `train-${role}` && ['failed', 'timeout', 'cancelled'].includes(r.status));
     if (failed && !existsSync(out)) continue;
     // A candidate stopped by the gate (early abort, quick tier) wrote no results files: its live log is read.
     const partial = role === 'candidate' && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
@@ -82,7 +82,7 @@ function quickCompare(ctx: RunContext, training: GateResult['training'], problem
   const result = decide(
     { labels: labelsOf(ctx.config), training: quickTraining(training, steps ?? 0), mtbench: {}, problems, earlyAbort: ctx.earlyAbort },
     quickPolicy(ctx.config.checks),
-    ctx.records,
+    [...ctx.ledger.records],
   );
   return markQuick(result, tier);
 }
@@ -93,22 +93,22 @@ function labelsOf(config: GateConfig) {
 
 /** A run without the compare stage (one job of a split workflow): its verdict is about its stages. */
 export function partialResult(ctx: RunContext): GateResult {
-  const bad = ctx.records.filter((r) => r.status !== 'ok' && r.status !== 'cached' && r.status !== 'skipped');
+  const bad = ctx.ledger.records.filter((r) => r.status !== 'ok' && r.status !== 'cached' && r.status !== 'skipped');
   // Stages that ran fine gate nothing by themselves: "ungated", never PASS (docs/policy.md).
-  const verdict = bad.length || ctx.problems.length ? 'invalid' : 'ungated';
-  const done = ctx.records.map((r) => r.id).join(', ') || 'none';
+  const verdict = bad.length || ctx.ledger.problems.length ? 'invalid' : 'ungated';
+  const done = ctx.ledger.records.map((r) => r.id).join(', ') || 'none';
   return {
     verdict,
     headline:
       verdict === 'ungated'
         ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}`
-        : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join('; ') || ctx.problems[0]?.message}`,
+        : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join('; ') || ctx.ledger.problems[0]?.message}`,
     checks: [],
     labels: labelsOf(ctx.config),
     training: {},
     mtbench: {},
-    problems: ctx.problems,
-    stages: ctx.records,
+    problems: [...ctx.ledger.problems],
+    stages: [...ctx.ledger.records],
     earlyAbort: ctx.earlyAbort,
   };
 }

@@ -48,7 +48,7 @@ export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boo
     startedAt: startedAt.toISOString(),
     ...(finished ? { finishedAt: ctx.deps.now().toISOString() } : {}),
     planned: ctx.stages,
-    stages: ctx.records,
+    stages: [...ctx.ledger.records],
     arms: {},
     mtbench: {},
     reused: ctx.reused,

@@ -7,7 +7,7 @@ import { applyAcknowledgment } from '../engine/acknowledge.js';
 import { errorMessage } from '../errors.js';
 import { displayPath, makeResultDir, renderAll, unrecordedResult, writeReports, type RenderedReports } from '../engine/result-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
-import type { RunContext, RunDeps } from './context.js';
+import { Ledger, type RunContext, type RunDeps } from './context.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
 import { lockGpus } from './gpu-lock.js';
 import { writeRunManifest } from './manifest.js';
@@ -78,9 +78,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   // plan is filled once the cache lookup says which those are (below); until then headers are plain.
   const times = lastRunTimes(root, dir);
   const plan: PlannedStage[] = [];
+  const progress = progressLog(deps.log, plan, times);
   const ctx: RunContext = {
     config,
-    deps: { ...deps, log: progressLog(deps.log, plan, times) },
+    deps: { ...deps, log: progress },
     // The quick tier runs no evaluation stage: its gate is on the training prefix only.
     stages: opts.quick ? opts.stages.filter((s) => !s.startsWith('eval-')) : opts.stages,
     workdir,
@@ -88,8 +89,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     runId,
     ...(seq !== undefined ? { seq } : {}),
     model,
-    records: [],
-    problems: [],
+    ledger: new Ledger(progress),
     outputs: {},
     trainLogs: {},
     trained: {},
@@ -101,7 +101,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     secretValues: secrets.values,
     ...(opts.quick ? { quick: { steps: opts.quick.steps ?? config.quick.steps } } : {}),
   };
-  if (dirError) ctx.problems.push({ source: 'result-dir', message: `${dirError}; no stage was run` });
+  if (dirError) ctx.ledger.problem({ source: 'result-dir', message: `${dirError}; no stage was run` });
   else writeRunManifest(ctx, started, false);
   deps.log.info(`accuracy-gate ${config.name}: result dir ${dir}`);
   if (opts.quick) deps.log.info(`quick tier: the candidate is stopped after its first ${ctx.quick?.steps ?? '10 % of the baseline\'s max_steps'} steps; ${QUICK_NOT_RUN.join(', ')} are not run`);
@@ -132,13 +132,13 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       gpus.release();
     }
   }
-  for (const r of ctx.records) if (r.status === 'cached' && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
-  if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
+  for (const r of ctx.ledger.records) if (r.status === 'cached' && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
+  if (deps.cancel.cancelled) ctx.ledger.problem({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   // Every report, the summary, the history and the comment are rendered from these: redact once here.
   const decided = want('compare') && !dirError ? compareStage(ctx) : partialResult(ctx);
   // Evaluations skipped (or run only for the cache) once the verdict was fixed: every report says so.
-  if (ctx.verdictNotes?.length) decided.warnings = [...(decided.warnings ?? []), ...ctx.verdictNotes];
+  if (ctx.ledger.warnings.length) decided.warnings = [...(decided.warnings ?? []), ...ctx.ledger.warnings];
   // After a FAIL (diagnose: probe) or for `accuracy-gate probe`: the first module that computes differently.
   if (!dirError) await runDiagnosis(ctx, decided, !!opts.probeOnly);
   const acked = applyAcknowledgment(decided, await opts.acknowledgment);
@@ -166,7 +166,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
       ...(ctx.parallelNotes?.length ? { 'ran-in-parallel': ctx.parallelNotes.join('; ') } : {}),
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
-      ...containmentProvenance(ctx.records, deps.runner.containment),
+      ...containmentProvenance(ctx.ledger.records, deps.runner.containment),
     },
     synthetic: opts.synthetic,
     ...(opts.failOn ? { failOn: opts.failOn } : {}),

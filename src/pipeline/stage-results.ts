@@ -53,13 +53,13 @@ export function keepTraining(ctx: RunContext, t: ArmTraining): void {
   if (t.stale?.length) (ctx.staleOutputs ??= {})[t.role] = t.stale;
   record(ctx, t.record);
   ctx.trained[t.role] = t.trained;
-  ctx.problems.push(...t.problems);
+  ctx.ledger.problem(...t.problems);
 }
 
 /** Enters one evaluation's result into the run (its record, problems, model id and rows). */
 export function keepEvaluation(ctx: RunContext, e: Evaluation): void {
   if (e.record) record(ctx, e.record);
-  ctx.problems.push(...e.problems);
+  ctx.ledger.problem(...e.problems);
   if (!e.judged) return;
   ctx.modelIds[e.role] = e.judged.modelId;
   ctx.judgmentLines[e.role] = e.judged.lines;
@@ -92,7 +92,7 @@ export function keepAdopted(ctx: RunContext, a: Adopted): void {
     ctx.judgmentLines[role] = j.lines;
   }
   ctx.reused.push(...a.reused);
-  ctx.problems.push(...a.problems);
+  ctx.ledger.problem(...a.problems);
 }
 
 /** What the cache restored (cache-stages.ts), as the stages would have produced it, with the cache's own state `use`. */
