@@ -1,4 +1,5 @@
-// What every stage of one `run` shares: the resolved paths, the dependencies and the bookkeeping.
+// What every stage of one `run` shares: the read-only setup (paths, config, dependencies), the ledger
+// (records, problems, warnings) and what the stages produced, entered by stage-results.ts.
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, Problem, Role, StageRecord } from '../model.js';
 import type { Log } from '../log.js';
