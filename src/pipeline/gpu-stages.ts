@@ -15,16 +15,22 @@ import { BASELINE_FAILED, baselineFailed, skipAfterFailure } from './fail-fast.j
 import { skipAfterVerdict, skipBaselineEvaluators, stopEvaluationsAfterVerdict } from './verdict-fixed.js';
 
 /**
- * The one place a training's result enters the run, in either schedule: its output and log, its
- * record and problems, and whether the gate stopped the candidate (early abort or the quick tier,
- * decided by the loss watcher in train-stage.ts while it ran).
+ * The one place a training enters the run, in either schedule. Whether the gate stopped the
+ * candidate (early abort, or the quick tier's step N) is set the moment train-stage.ts's loss
+ * watcher decides it, before the process is gone, so that a stage starting meanwhile (under
+ * `parallel`) already sees the verdict fixed; the rest (output, log, record, problems, the quick
+ * tier's N) when the training returns.
  */
-async function train(ctx: RunContext, role: ArmRole, hooks?: TrainHooks): Promise<void> {
-  const t = await trainArm(ctx, role, hooks);
+async function train(ctx: RunContext, role: ArmRole, hooks: TrainHooks = {}): Promise<void> {
+  const t = await trainArm(ctx, role, {
+    ...hooks,
+    onStopped: (stop) => {
+      if (stop.earlyAbort) ctx.earlyAbort = stop.earlyAbort;
+      if (stop.stoppedAt !== undefined) ctx.quick!.stoppedAt = stop.stoppedAt;
+    },
+  });
   keepTraining(ctx, t);
   if (t.quickSteps !== undefined) ctx.quick!.steps = t.quickSteps;
-  if (t.earlyAbort) ctx.earlyAbort = t.earlyAbort;
-  if (t.stoppedAt !== undefined) ctx.quick!.stoppedAt = t.stoppedAt;
 }
 
 /** An MT-Bench evaluation, its result entered into the run as it ends. */

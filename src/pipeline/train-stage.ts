@@ -52,9 +52,12 @@ function quickSteps(ctx: RunContext): number | undefined {
   return steps;
 }
 
-/** What a training's caller may need while it runs: fail fast stops a running candidate through `onStart`'s stage. */
+/** What a training's caller may need while it runs. */
 export interface TrainHooks {
+  /** Fail fast stops a running candidate through this stage. */
   onStart?: (stage: RunningStage) => void;
+  /** The moment the gate decides to stop the candidate (early abort, quick tier), before its process is gone. */
+  onStopped?: (stop: Pick<ArmTraining, 'earlyAbort' | 'stoppedAt'>) => void;
 }
 
 /**
@@ -128,6 +131,7 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
           const decision = (ev.unplaced !== undefined ? unplacedWatcher : undefined)?.observe(ev.point) ?? watcher.observe(ev.point);
           if (decision.abort) {
             earlyAbort = { step: decision.step, reason: decision.reason };
+            hooks.onStopped?.({ earlyAbort });
             ctx.deps.log.error(`early abort of ${arm.label} at step ${decision.step}: ${decision.reason}`);
             stage.abort(`early abort at step ${decision.step}: ${decision.reason}`);
             return;
@@ -141,6 +145,7 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
         }
         if (quickAt !== undefined && ev.unplaced === undefined && ev.point.step >= quickAt) {
           stoppedAt = ev.point.step;
+          hooks.onStopped?.({ stoppedAt });
           ctx.deps.log.info(`quick tier: ${arm.label} logged a loss at step ${ev.point.step} (>= ${quickAt}): stopping it`);
           stage.abort(`quick tier: stopped after step ${ev.point.step} (quick steps ${quickAt})`);
         }

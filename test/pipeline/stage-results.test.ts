@@ -68,7 +68,10 @@ describe('stages return their results', () => {
     const ctx = run();
     // The baseline as an earlier run left it (split stages): the recorded eager run.
     Object.assign(ctx, { outputs: { baseline: path.join(RECORDED, 'eager') }, trained: { baseline: true } });
-    const t = await trainArm(ctx, 'candidate');
+    const stops: unknown[] = [];
+    const t = await trainArm(ctx, 'candidate', { onStopped: (stop) => stops.push(stop) });
+    // The caller hears of the stop once, as the watcher decides it, with what the result says.
+    expect(stops).toEqual([{ earlyAbort: t.earlyAbort }]);
     expect(t.earlyAbort?.reason).toMatch(/smoothed loss .* vs baseline/);
     expect(t.earlyAbort?.step).toBeLessThan(200);
     expect(t.record).toMatchObject({ id: 'train-candidate', status: 'aborted' });
