@@ -13,7 +13,7 @@ import { verdictFixed } from './verdict-fixed.js';
 import { cacheKey, createCacheStore, restoreFromCache, runFingerprint, type CacheStore } from './cache.js';
 import type { RunContext } from './context.js';
 import { pullEntries, type RemoteStore } from './remote-cache.js';
-import { record } from './context.js';
+import type { Restored } from './stage-results.js';
 import { armOutputDir } from './train-stage.js';
 import { evalStage, stageTitle, trainLogName, trainStage } from './stages.js';
 
@@ -58,11 +58,15 @@ export async function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workd
   return { baseline: baseline.key, original: original.key, parts: { baseline: baseline.parts, original: original.parts } };
 }
 
-/** Local entries first; with `remote`, entries missing locally are fetched from it before the lookup. */
-export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Promise<CacheUse> {
+/**
+ * Local entries first; with `remote`, entries missing locally are fetched from it before the lookup.
+ * Returns what was restored, as the stages would have produced it (the caller enters it into the run).
+ */
+export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Promise<Restored<CacheUse>> {
   const { config } = ctx;
   const use: CacheUse = { hit: false, evaluated: [] };
-  if (!config.cache.enabled) return use;
+  const restored: Restored<CacheUse> = { use, evaluations: [], hits: [] };
+  if (!config.cache.enabled) return restored;
   try {
     const k = await cacheKeys(ctx);
     use.key = k.baseline;
@@ -72,7 +76,7 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
   } catch (e) {
     // A key that cannot be established matches nothing: no entry is reused or written.
     ctx.deps.log.warn(`cache disabled for this run (its key cannot be established): ${errorMessage(e)}`);
-    return use;
+    return restored;
   }
   const store = use.store;
   const mt = config.evaluations.mtbench;
@@ -87,35 +91,32 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
     const log = path.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, 'train', output);
     restoreFromCache(b.path, 'training.log', log);
-    ctx.outputs.baseline = output;
-    ctx.trainLogs.baseline = log;
-    ctx.trained.baseline = true;
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ''})`;
-    record(ctx, { id: 'train-baseline', title: stageTitle(trainStage('baseline'), config.arms), status: 'cached', reason: why, log: path.basename(log) });
-    ctx.cacheHits.push('train-baseline');
+    const rec = { id: 'train-baseline', title: stageTitle(trainStage('baseline'), config.arms), status: 'cached', reason: why, log: path.basename(log) } as const;
+    restored.training = { role: 'baseline', record: rec, output, log, trained: true, problems: [] };
+    restored.hits.push('train-baseline');
     if (wantBaselineEval) {
-      restoreRows(ctx, 'baseline', path.join(b.path, 'mtbench-baseline.jsonl'), b.meta.data.modelId as string);
-      record(ctx, { id: 'eval-baseline', title: stageTitle(evalStage('baseline'), config.arms), status: 'cached', reason: why });
+      const judged = restoreRows(path.join(b.path, 'mtbench-baseline.jsonl'), b.meta.data.modelId as string);
+      restored.evaluations.push({ role: 'baseline', record: { id: 'eval-baseline', title: stageTitle(evalStage('baseline'), config.arms), status: 'cached', reason: why }, judged, problems: [] });
       use.evaluated.push('baseline');
-      ctx.cacheHits.push('eval-baseline');
+      restored.hits.push('eval-baseline');
     }
   }
   if (mt?.targets.includes('original') && ctx.stages.includes('eval-original')) {
     const o = store.get(use.originalKey!);
     if (o && existsSync(path.join(o.path, 'mtbench-original.jsonl'))) {
-      restoreRows(ctx, 'original', path.join(o.path, 'mtbench-original.jsonl'), o.meta.data.modelId as string);
-      record(ctx, { id: 'eval-original', title: stageTitle('eval-original', config.arms), status: 'cached', reason: `reused from cache ${use.originalKey}` });
+      const judged = restoreRows(path.join(o.path, 'mtbench-original.jsonl'), o.meta.data.modelId as string);
+      restored.evaluations.push({ role: 'original', record: { id: 'eval-original', title: stageTitle('eval-original', config.arms), status: 'cached', reason: `reused from cache ${use.originalKey}` }, judged, problems: [] });
       use.evaluated.push('original');
-      ctx.cacheHits.push('eval-original');
+      restored.hits.push('eval-original');
     }
   }
-  return use;
+  return restored;
 }
 
-function restoreRows(ctx: RunContext, role: Role, file: string, modelId: string): void {
-  ctx.judgmentLines[role] = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  ctx.modelIds[role] = modelId;
+function restoreRows(file: string, modelId: string): { modelId: string; lines: string[] } {
+  return { modelId, lines: readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '') };
 }
 
 /**
@@ -153,7 +154,7 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
     return file;
   };
   try {
-    const trainedHere = ctx.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
+    const trainedHere = ctx.ledger.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
     // An output dir with an earlier run's trainer files is not stored: the cache holds what this run wrote.
     const stale = ctx.staleOutputs?.baseline;
     if (stale?.length) ctx.deps.log.info(`cache: the baseline is not stored (${stale.join(', ')} in its output dir were not written by this run)`);
@@ -166,7 +167,7 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
         write(use.key, files, { modelId: ctx.modelIds.baseline }, 'the baseline');
       }
     }
-    const origRows = ctx.records.some((r) => r.id === 'eval-original' && r.status === 'ok') ? tmpRows('original') : undefined;
+    const origRows = ctx.ledger.records.some((r) => r.id === 'eval-original' && r.status === 'ok') ? tmpRows('original') : undefined;
     if (origRows && use.originalKey) write(use.originalKey, { 'mtbench-original.jsonl': origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
   } finally {
     rmSync(tmp, { recursive: true, force: true });

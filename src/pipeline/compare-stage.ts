@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import type { ArmRole, GateResult, Role } from '../model.js';
+import type { ArmRole, GateResult, Problem, Role } from '../model.js';
 import { decide, decideStages, type DecideOptions } from '../engine/decide.js';
 import { commandHints } from './arm-hints.js';
 import { loadInputs, type EngineSource, type MtBenchSource } from '../engine/load-inputs.js';
@@ -14,25 +14,30 @@ import { QUICK_NOT_RUN, totalSteps } from '../checks/quick.js';
 
 /** Step 5: read what the stages produced and decide (with the nightly history, when there is one). */
 export function compareStage(ctx: RunContext, history?: DecideOptions['history']): GateResult {
+  // loadInputs appends what it finds to the source's problems: the run's, then the engine's.
   const inputs = loadInputs(engineSource(ctx));
-  applyGpuMemory(inputs.training, ctx.records);
-  const quick = ctx.quick ? quickTier(ctx, inputs.training) : undefined;
-  return decide(inputs, ctx.config.checks, ctx.records, { ...(quick ? { quick } : {}), ...(history ? { history } : {}) });
+  applyGpuMemory(inputs.training, ctx.ledger.records);
+  const quick = ctx.quick ? quickTier(ctx, inputs.training, inputs.problems) : undefined;
+  return decide(inputs, ctx.config.checks, [...ctx.ledger.records], { ...(quick ? { quick } : {}), ...(history ? { history } : {}) });
 }
 
-/** What the stages produced (or the runs they were taken from), as the engine's source. */
-function engineSource(ctx: RunContext): EngineSource {
+/**
+ * What the stages produced (or the runs they were taken from), as the engine's source: a query,
+ * it changes nothing in `ctx`. Its problems are the run's so far, then an arm without output.
+ */
+export function engineSource(ctx: Readonly<RunContext>): EngineSource {
+  const problems = [...ctx.ledger.problems];
   const training: EngineSource['training'] = {};
   for (const role of ['baseline', 'candidate'] as ArmRole[]) {
     const out = ctx.outputs[role];
     // An arm that failed in the run it was taken from is already a problem.
     if (!out && ctx.fromRun[role]) continue;
     if (!out) {
-      ctx.problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
+      problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
       continue;
     }
     // A failed training stage is already a problem; its (missing) output needs no second one.
-    const failed = ctx.records.some((r) => r.id === `train-${role}` && ['failed', 'timeout', 'cancelled'].includes(r.status));
+    const failed = ctx.ledger.records.some((r) => r.id === `train-${role}` && ['failed', 'timeout', 'cancelled'].includes(r.status));
     if (failed && !existsSync(out)) continue;
     // A candidate stopped by the gate (early abort, quick tier) wrote no results files: its live log is read.
     const partial = role === 'candidate' && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
@@ -48,7 +53,7 @@ function engineSource(ctx: RunContext): EngineSource {
     training,
     ...(mtbench ? { mtbench } : {}),
     ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...(ctx.staleOutputs ? { stale: ctx.staleOutputs } : {}) } }),
-    problems: ctx.problems,
+    problems,
     ...(ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}),
   };
 }
@@ -67,10 +72,10 @@ function mtbenchSource(ctx: RunContext, mt: NonNullable<GateConfig['evaluations'
 }
 
 /** The quick tier's prefix: the steps the candidate was stopped at (or asked to stop at) of the baseline's total. */
-function quickTier(ctx: RunContext, training: GateResult['training']): NonNullable<DecideOptions['quick']> {
+function quickTier(ctx: RunContext, training: GateResult['training'], problems: Problem[]): NonNullable<DecideOptions['quick']> {
   const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
   if (steps === undefined) {
-    ctx.problems.push({ source: 'quick tier', message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
+    problems.push({ source: 'quick tier', message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
   }
   return { steps: steps ?? 0, totalSteps: totalSteps(training.baseline), notRun: QUICK_NOT_RUN };
 }
@@ -81,5 +86,5 @@ function labelsOf(config: GateConfig) {
 
 /** A run without the compare stage (one job of a split workflow): its verdict is about its stages. */
 export function partialResult(ctx: RunContext, history?: DecideOptions['history']): GateResult {
-  return decideStages({ labels: labelsOf(ctx.config), stages: ctx.records, problems: ctx.problems, earlyAbort: ctx.earlyAbort }, history);
+  return decideStages({ labels: labelsOf(ctx.config), stages: [...ctx.ledger.records], problems: [...ctx.ledger.problems], earlyAbort: ctx.earlyAbort }, history);
 }

@@ -168,7 +168,7 @@ export function detectContainment(env: NodeJS.ProcessEnv = process.env): Contain
 }
 
 /** The provenance line: the mechanism the stages that ran were held by, and why not a stronger one. */
-export function containmentProvenance(records: { containment?: string }[], runner: Containment | undefined): Record<string, string> {
+export function containmentProvenance(records: readonly { containment?: string }[], runner: Containment | undefined): Record<string, string> {
   const used = [...new Set(records.map((r) => r.containment).filter((k): k is ContainmentKind => KINDS.includes(k as ContainmentKind)))];
   if (!used.length) return {};
   const text = used.map((k) => `${k} (${describeContainment(k)})`).join(', ');

@@ -1,8 +1,9 @@
-// What every stage of one `run` shares: the resolved paths, the dependencies and the bookkeeping.
+// What every stage of one `run` shares: the read-only setup (paths, config, dependencies), the ledger
+// (records, problems, warnings) and what the stages produced, entered by stage-results.ts.
 import type { GateConfig } from '../config/types.js';
 import type { ArmRole, Problem, Role, StageRecord } from '../model.js';
 import type { Log } from '../log.js';
-import type { ProcessRunner, RunningStage } from './process-runner.js';
+import type { ProcessRunner } from './process-runner.js';
 import type { CancelSignal } from './cancel.js';
 import type { StageId } from './stages.js';
 import { stageWhy } from '../report/format.js';
@@ -22,21 +23,72 @@ export interface RunDeps {
   echo?: (line: string, stage?: string) => void;
 }
 
-export interface RunContext {
-  config: GateConfig;
-  deps: RunDeps;
-  stages: StageId[];
+/** What a run is given when it starts: fixed for the whole run, never written. */
+export interface RunSetup {
+  readonly config: GateConfig;
+  readonly deps: RunDeps;
+  readonly stages: StageId[];
   /** Commands run here. */
-  workdir: string;
+  readonly workdir: string;
   /** This run's result dir: <result-root>/<YYYYmmdd_HHMMSS>. */
-  dir: string;
-  runId: string;
+  readonly dir: string;
+  readonly runId: string;
   /** This run's place in the result root's run order (engine/run-order.ts); absent when it could not be entered. */
-  seq?: number;
+  readonly seq?: number;
   /** The original model dir. */
-  model: string;
-  records: StageRecord[];
-  problems: Problem[];
+  readonly model: string;
+  /** Values redacted from every file the gate writes (redact.ts); absent = none. */
+  readonly secretValues?: string[];
+}
+
+/**
+ * What a run records as it goes, appended to through its methods only: the stage records, the
+ * problems (each makes the run INVALID), and the warnings every report carries.
+ */
+export class Ledger {
+  readonly #records: StageRecord[] = [];
+  readonly #problems: Problem[] = [];
+  readonly #warnings: string[] = [];
+
+  constructor(private readonly log: Log) {}
+
+  get records(): readonly StageRecord[] {
+    return this.#records;
+  }
+
+  get problems(): readonly Problem[] {
+    return this.#problems;
+  }
+
+  /** Evaluations skipped, or run only for the cache, after the verdict was fixed (verdict-fixed.ts). */
+  get warnings(): readonly string[] {
+    return this.#warnings;
+  }
+
+  /** Keeps a stage's record and says it in the log (failures as errors). */
+  record(rec: StageRecord): void {
+    this.#records.push(rec);
+    const why = stageWhy(rec.status, rec.reason);
+    const line = `${rec.title}: ${rec.status}${why ? ` (${why})` : ''}${rec.seconds !== undefined ? ` in ${rec.seconds.toFixed(1)} s` : ''}`;
+    if (rec.status === 'failed' || rec.status === 'timeout') this.log.error(line);
+    else this.log.info(line);
+  }
+
+  problem(...problems: Problem[]): void {
+    this.#problems.push(...problems);
+  }
+
+  warn(line: string): void {
+    this.#warnings.push(line);
+  }
+}
+
+/**
+ * One run: its setup, its ledger, and what its stages produced. The stages return their results
+ * (stage-results.ts); only the scheduler's keep* calls there write the fields below.
+ */
+export interface RunContext extends RunSetup {
+  readonly ledger: Ledger;
   /** Each arm's trainer output dir (inside `dir`, or found from an earlier partial run). */
   outputs: Partial<Record<ArmRole, string>>;
   /** Each arm's training log. */
@@ -49,10 +101,12 @@ export interface RunContext {
   modelIds: Partial<Record<Role, string>>;
   /** Raw judgment lines of this run, per target. */
   judgmentLines: Partial<Record<Role, string[]>>;
+  /** Set by the scheduler (gpu-stages.ts) from the candidate's training result. */
   earlyAbort?: { step: number; reason: string };
   /**
    * The quick tier: `steps` is N once known (flag, config, or 10 % of the baseline's max_steps);
-   * `stoppedAt` the candidate's first logged step >= N, where the gate stopped it.
+   * `stoppedAt` the candidate's first logged step >= N, where the gate stopped it. Both set by the
+   * scheduler (gpu-stages.ts) from the candidate's training result.
    */
   quick?: { steps?: number; stoppedAt?: number };
   /** Under `parallel`: which stages overlapped ("eval-original started beside train-baseline"), for the reports. */
@@ -66,22 +120,8 @@ export interface RunContext {
   fromRun: Record<string, string>;
   /** Outputs taken from other runs or the cache, one line each: every report states them. */
   reused: string[];
-  /** Values redacted from every file the gate writes (redact.ts); absent = none. */
-  secretValues?: string[];
-  /** Evaluations skipped, or run only for the cache, after the verdict was fixed (verdict-fixed.ts): every report says them. */
-  verdictNotes?: string[];
-  /** Running MT-Bench evaluations, so those the verdict no longer needs can be stopped (verdict-fixed.ts). */
-  runningEvals?: Partial<Record<Role, RunningStage>>;
-  /** Evaluations stopped because the verdict was fixed: stage id → the reason their record gets. */
-  stoppedEvals?: Record<string, string>;
-  /** Running training stages, so fail fast can stop the candidate when the baseline fails. */
-  running?: Partial<Record<ArmRole, RunningStage>>;
 }
 
-export function record(ctx: RunContext, rec: StageRecord): void {
-  ctx.records.push(rec);
-  const why = stageWhy(rec.status, rec.reason);
-  const line = `${rec.title}: ${rec.status}${why ? ` (${why})` : ''}${rec.seconds !== undefined ? ` in ${rec.seconds.toFixed(1)} s` : ''}`;
-  if (rec.status === 'failed' || rec.status === 'timeout') ctx.deps.log.error(line);
-  else ctx.deps.log.info(line);
+export function record(ctx: Pick<RunContext, 'ledger'>, rec: StageRecord): void {
+  ctx.ledger.record(rec);
 }

@@ -1,12 +1,13 @@
 // Steps 3 and 4: MT-Bench per target. The judgment file is append-only and shared across runs, so
 // each stage records the file size first and reads only the rows appended while it ran.
 import * as path from 'node:path';
-import type { Role } from '../model.js';
+import type { Problem, Role } from '../model.js';
 import { fileSize, parseJudgments, readAppendedText } from '../readers/mtbench.js';
 import { pickModelId } from '../engine/model-ids.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from './context.js';
-import { record } from './context.js';
+import type { RunningStage } from './process-runner.js';
+import type { Evaluation, EvalWatch } from './stage-results.js';
 import { execStage, notRun } from './stage-exec.js';
 import { evalLogName, evalStage, stageTitle } from './stages.js';
 
@@ -21,20 +22,18 @@ export function modelIdFor(template: string, ctx: RunContext, role: Role): strin
     .replaceAll('{run_id}', ctx.runId);
 }
 
-export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
+/** Runs one MT-Bench evaluation; returns its record, problems and this run's rows (nothing is written into `ctx`). */
+export async function evaluate(ctx: RunContext, role: Role, watch?: EvalWatch): Promise<Evaluation> {
+  const problems: Problem[] = [];
   const mt = ctx.config.evaluations.mtbench;
-  if (!mt) return;
+  if (!mt) return { role, problems };
   const id = evalStage(role);
   const title = stageTitle(id, ctx.config.arms);
   const armRole = role === 'original' ? undefined : role;
-  if (ctx.deps.cancel.cancelled) {
-    record(ctx, notRun(ctx, id, title, 'cancelled before it started'));
-    return;
-  }
+  if (ctx.deps.cancel.cancelled) return { role, record: notRun(ctx, id, title, 'cancelled before it started'), problems };
   if (armRole && !ctx.trained[armRole]) {
     const why = armRole === 'candidate' && ctx.earlyAbort ? 'the candidate was stopped early' : `${ctx.config.arms[armRole].label} training did not finish`;
-    record(ctx, notRun(ctx, id, title, why));
-    return;
+    return { role, record: notRun(ctx, id, title, why), problems };
   }
   const checkpoint = armRole ? (ctx.outputs[armRole] as string) : ctx.model;
   const judgments = path.resolve(ctx.workdir, mt.judgments);
@@ -42,7 +41,7 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
   try {
     offset = fileSize(judgments);
   } catch (e) {
-    ctx.problems.push({ source: judgments, message: `cannot read judgments: ${errorMessage(e)}` });
+    problems.push({ source: judgments, message: `cannot read judgments: ${errorMessage(e)}` });
     offset = 0;
   }
   const auto = mt.modelId === 'auto';
@@ -63,24 +62,19 @@ export async function evaluate(ctx: RunContext, role: Role): Promise<void> {
       timeoutMinutes: mt.timeoutMinutes,
       logName,
       progressCounts: 'progress bar',
-      onStart: (stage) => {
-        (ctx.runningEvals ??= {})[role] = stage;
-      },
+      ...(watch ? { onStart: (stage: RunningStage) => watch.running.set(role, stage) } : {}),
     }),
   );
-  delete ctx.runningEvals?.[role];
+  watch?.running.delete(role);
   // Stopped because the candidate fixed the verdict (verdict-fixed.ts): said, not a problem.
-  const stopped = ctx.stoppedEvals?.[id];
-  if (stopped && outcome.status === 'aborted') {
-    record(ctx, { ...rec, status: 'skipped', reason: stopped });
-    return;
-  }
-  record(ctx, rec);
+  const stopped = watch?.stopped.get(id);
+  if (stopped && outcome.status === 'aborted') return { role, record: { ...rec, status: 'skipped', reason: stopped }, problems };
   if (outcome.status !== 'ok') {
-    ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
-    return;
+    problems.push({ source: logName, message: `${title} ${outcome.reason}` });
+    return { role, record: rec, problems };
   }
-  collectRows(ctx, role, judgments, offset, modelId, { dir: checkpoint, since: startedStamp });
+  const judged = collectRows(role, judgments, offset, modelId, { dir: checkpoint, since: startedStamp }, problems);
+  return { role, record: rec, problems, ...(judged ? { judged } : {}) };
 }
 
 /** `date +%Y%m%d%H%M%S` as a number, in the local time zone fastchat.sh's `date` uses too. */
@@ -89,8 +83,8 @@ function localStamp(d: Date): number {
   return Number(`${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
 }
 
-/** Keeps exactly this run's rows of `role`: by the given model id, or the one new id appended. */
-function collectRows(ctx: RunContext, role: Role, file: string, offset: number, modelId: string, stage: { dir: string; since: number }): void {
+/** Exactly this run's rows of `role`: by the given model id, or the one new id appended (undefined, with the problem added, when none). */
+function collectRows(role: Role, file: string, offset: number, modelId: string, stage: { dir: string; since: number }, problems: Problem[]): Evaluation['judged'] {
   let text: string;
   let firstLine: number;
   let rows;
@@ -98,8 +92,8 @@ function collectRows(ctx: RunContext, role: Role, file: string, offset: number, 
     ({ text, firstLine } = readAppendedText(file, offset));
     rows = parseJudgments(text, file, firstLine);
   } catch (e) {
-    ctx.problems.push({ source: file, message: `the ${role} evaluation's judgments: ${errorMessage(e)}` });
-    return;
+    problems.push({ source: file, message: `the ${role} evaluation's judgments: ${errorMessage(e)}` });
+    return undefined;
   }
   let id = modelId;
   if (!id) {
@@ -111,24 +105,22 @@ function collectRows(ctx: RunContext, role: Role, file: string, offset: number, 
       if (pick.candidates.length === 1) ids = pick.candidates;
     }
     if (ids.length !== 1) {
-      ctx.problems.push({
+      problems.push({
         source: file,
         message:
           ids.length === 0
             ? `the ${role} evaluation appended no judgments to ${file}`
             : `the ${role} evaluation appended rows of several models (${ids.join(', ')}): set evaluations.mtbench.model-id`,
       });
-      return;
+      return undefined;
     }
     id = ids[0] as string;
   }
   const lines = text.split('\n');
   const mine = rows.filter((r) => r.model === id).map((r) => lines[r.line - firstLine] as string);
   if (mine.length === 0) {
-    ctx.problems.push({ source: file, message: `no judgments for model id ${id} were appended by the ${role} evaluation` });
-    return;
+    problems.push({ source: file, message: `no judgments for model id ${id} were appended by the ${role} evaluation` });
+    return undefined;
   }
-  ctx.modelIds[role] = id;
-  ctx.judgmentLines[role] = mine;
-  ctx.deps.log.info(`MT-Bench model id for ${role}: ${id} (${modelId ? 'evaluations.mtbench.model-id' : 'the one id appended'}, ${mine.length} rows)`);
+  return { modelId: id, lines: mine, how: modelId ? 'evaluations.mtbench.model-id' : 'the one id appended' };
 }

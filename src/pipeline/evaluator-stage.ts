@@ -5,7 +5,7 @@
 import type { ArmRole } from '../model.js';
 import type { Command } from '../config/types.js';
 import type { RunContext } from './context.js';
-import { record } from './context.js';
+import type { Evaluation } from './stage-results.js';
 import { execStage, notRun } from './stage-exec.js';
 import { evalStage, type StageId } from './stages.js';
 
@@ -31,8 +31,11 @@ function configured(ctx: RunContext): Evaluator[] {
   return out;
 }
 
-/** Runs every configured evaluator command for `role`, when that arm's evaluation stage is selected. */
-export async function runEvaluators(ctx: RunContext, role: ArmRole): Promise<void> {
+/**
+ * Runs every configured evaluator command for `role`, when that arm's evaluation stage is selected,
+ * yielding each one's record and problems as it ends (the caller enters them into the run).
+ */
+export async function* runEvaluators(ctx: RunContext, role: ArmRole): AsyncGenerator<Evaluation> {
   // The arm's evaluation stage (eval-baseline / eval-candidate) selects these too: a job that only
   // trains (a split workflow) evaluates nothing.
   if (!ctx.stages.includes(evalStage(role))) return;
@@ -42,13 +45,13 @@ export async function runEvaluators(ctx: RunContext, role: ArmRole): Promise<voi
     const id = `eval-${ev.name}-${role}` as StageId;
     const title = `${ev.title} of ${arm.label} (${role})`;
     if (ctx.deps.cancel.cancelled) {
-      record(ctx, notRun(ctx, id, title, 'cancelled before it started'));
+      yield { role, record: notRun(ctx, id, title, 'cancelled before it started'), problems: [] };
       continue;
     }
     const output = ctx.outputs[role];
     if (!ctx.trained[role] || !output) {
       const why = role === 'candidate' && ctx.earlyAbort ? 'the candidate was stopped early' : `${arm.label} training did not finish`;
-      record(ctx, notRun(ctx, id, title, why));
+      yield { role, record: notRun(ctx, id, title, why), problems: [] };
       continue;
     }
     const logName = `${arm.slug}_${ev.name}_eval.log`;
@@ -66,7 +69,6 @@ export async function runEvaluators(ctx: RunContext, role: ArmRole): Promise<voi
         progressCounts: 'progress bar',
       }),
     );
-    record(ctx, rec);
-    if (outcome.status !== 'ok') ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
+    yield { role, record: rec, problems: outcome.status !== 'ok' ? [{ source: logName, message: `${title} ${outcome.reason}` }] : [] };
   }
 }

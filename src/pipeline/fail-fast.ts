@@ -4,7 +4,7 @@ import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { stageTitle, type StageId } from './stages.js';
 
-const failed = (ctx: RunContext, id: string) => !ctx.config.keepGoing && ctx.records.some((r) => r.id === id && (r.status === 'failed' || r.status === 'timeout'));
+const failed = (ctx: RunContext, id: string) => !ctx.config.keepGoing && ctx.ledger.records.some((r) => r.id === id && (r.status === 'failed' || r.status === 'timeout'));
 
 export const BASELINE_FAILED = 'the baseline training failed, so the result can only be INVALID (set keep-going: true to go on)';
 // The original's evaluation is the same command in the same environment as the others: when it

@@ -256,6 +256,6 @@ export async function lockGpus(ctx: RunContext): Promise<{ ok: boolean; release:
   // Cancelled while waiting: the stages see the cancel and record themselves as not started.
   if (attempt.cancelled) return none;
   log.error(attempt.reason);
-  ctx.problems.push({ source: 'gpu-lock', message: attempt.reason });
+  ctx.ledger.problem({ source: 'gpu-lock', message: attempt.reason });
   return { ok: false, release: () => {} };
 }

@@ -111,7 +111,7 @@ export function watchGpu(leader: number, intervalMs: number, env: NodeJS.Process
  * Each trained arm's peak GPU memory for the checks: the stage's nvidia-smi samples when measured,
  * else HF's memory metrics when the trainer wrote them, else "not measured" with the reason.
  */
-export function applyGpuMemory(training: Partial<Record<ArmRole, TrainingRun>>, records: StageRecord[]): void {
+export function applyGpuMemory(training: Partial<Record<ArmRole, TrainingRun>>, records: readonly StageRecord[]): void {
   for (const role of ['baseline', 'candidate'] as const) {
     const run = training[role];
     const g = records.find((r) => r.id === `train-${role}`)?.gpuMemory;

@@ -6,9 +6,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { errorMessage } from '../errors.js';
-import type { ArmRole, Role, StageRecord } from '../model.js';
+import type { ArmRole, Problem, Role, StageRecord } from '../model.js';
 import { ROLES } from '../model.js';
 import type { RunContext } from './context.js';
+import type { Adopted } from './stage-results.js';
 import { evalStage, trainStage, type StageId } from './stages.js';
 import { readRunOrder, RUN_ORDER_DIR } from '../engine/run-order.js';
 
@@ -48,7 +49,7 @@ export function writeRunManifest(ctx: RunContext, startedAt: Date, finished: boo
     startedAt: startedAt.toISOString(),
     ...(finished ? { finishedAt: ctx.deps.now().toISOString() } : {}),
     planned: ctx.stages,
-    stages: ctx.records,
+    stages: [...ctx.ledger.records],
     arms: {},
     mtbench: {},
     reused: ctx.reused,
@@ -130,8 +131,15 @@ function attempted(m: RunManifest, stage: StageId): boolean {
  * is used when the stage succeeded there; otherwise the run is INVALID with the reason. An older
  * run is never reached for: a failed candidate must not be replaced by last week's good one. A
  * run.json that cannot be read, newer than the run chosen, makes the choice unknowable: INVALID.
+ * Returns what those runs stand in for; the scheduler enters it into the run (keepAdopted).
  */
-export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (role: ArmRole) => boolean): void {
+export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (role: ArmRole) => boolean): Adopted {
+  const problems: Problem[] = [];
+  const adopted: Adopted = { arms: {}, judged: {}, fromRun: {}, reused: [], problems };
+  const adopt = (what: string) => {
+    adopted.reused.push(what);
+    ctx.deps.log.info(`reused: ${what}`);
+  };
   const earlier = readManifests(root, ctx.dir).filter((e) => !('m' in e) || e.m.gate === undefined || e.m.gate === ctx.config.name);
   // Where each arm's training run stands in the order (0 = newest): judgments of an older run are of another checkpoint.
   const trainedAt: Partial<Record<ArmRole, number>> = {};
@@ -144,7 +152,7 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
       if (saidTorn.has(torn.dir)) return undefined;
       saidTorn.add(torn.dir);
       const run = path.basename(torn.dir);
-      ctx.problems.push({
+      problems.push({
         source: path.join(torn.dir, MANIFEST),
         message:
           'missing' in torn && torn.missing
@@ -167,17 +175,16 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     if (!found) continue;
     const { hit, why, cached } = found;
     const a = hit.m.arms[role];
-    ctx.fromRun[role] = hit.m.runId;
+    adopted.fromRun[role] = hit.m.runId;
     if (!a) {
-      ctx.problems.push({ source: trainStage(role), message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}` });
+      problems.push({ source: trainStage(role), message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}` });
       continue;
     }
     trainedAt[role] = hit.rank;
-    ctx.outputs[role] = path.resolve(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path.resolve(hit.dir, a.log);
-    if (Array.isArray(a.stale) && a.stale.length) (ctx.staleOutputs ??= {})[role] = a.stale.filter((n): n is string => typeof n === 'string');
-    ctx.trained[role] = true;
-    adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached})`);
+    const output = path.resolve(hit.dir, a.output);
+    const stale = Array.isArray(a.stale) && a.stale.length ? a.stale.filter((n): n is string => typeof n === 'string') : undefined;
+    adopted.arms[role] = { output, ...(a.log ? { log: path.resolve(hit.dir, a.log) } : {}), ...(stale ? { stale } : {}) };
+    adopt(`${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${output}${cached})`);
   }
   for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
     if (ctx.stages.includes(evalStage(role)) || ctx.judgmentLines[role]) continue;
@@ -190,25 +197,20 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     const { hit, why, cached } = found;
     const armRank = role === 'original' ? undefined : trainedAt[role];
     if (armRank !== undefined && hit.rank > armRank) {
-      ctx.problems.push({
+      problems.push({
         source: evalStage(role),
-        message: `the newest MT-Bench evaluation of the ${role} (run ${hit.m.runId}) is older than its training (run ${ctx.fromRun[role]}): it judged another checkpoint; rerun ${evalStage(role)}`,
+        message: `the newest MT-Bench evaluation of the ${role} (run ${hit.m.runId}) is older than its training (run ${adopted.fromRun[role]}): it judged another checkpoint; rerun ${evalStage(role)}`,
       });
       continue;
     }
     const e = hit.m.mtbench[role];
-    ctx.fromRun[`${role}-eval`] = hit.m.runId;
+    adopted.fromRun[`${role}-eval`] = hit.m.runId;
     if (!e) {
-      ctx.problems.push({ source: evalStage(role), message: `the MT-Bench evaluation of the ${role} in run ${hit.m.runId} failed (${why}); an older run's judgments are not used instead: rerun ${evalStage(role)}` });
+      problems.push({ source: evalStage(role), message: `the MT-Bench evaluation of the ${role} in run ${hit.m.runId} failed (${why}); an older run's judgments are not used instead: rerun ${evalStage(role)}` });
       continue;
     }
-    ctx.modelIds[role] = e.modelId;
-    ctx.judgmentLines[role] = e.lines;
-    adopt(ctx, `MT-Bench ${role} judgments: run ${hit.m.runId} (model id ${e.modelId}${cached})`);
+    adopted.judged[role] = { modelId: e.modelId, lines: e.lines };
+    adopt(`MT-Bench ${role} judgments: run ${hit.m.runId} (model id ${e.modelId}${cached})`);
   }
-}
-
-function adopt(ctx: RunContext, what: string): void {
-  ctx.reused.push(what);
-  ctx.deps.log.info(`reused: ${what}`);
+  return adopted;
 }

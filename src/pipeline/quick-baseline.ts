@@ -25,7 +25,7 @@ export function quickBaselineCheck(ctx: RunContext, baselineCached: boolean, tim
     const message =
       `${what}: quick.require-baseline is set, so the quick tier does not train the full baseline (${eta}); nothing was trained. ` +
       'A run on the default branch (push, schedule or workflow_dispatch) stores the baseline for the next one.';
-    ctx.problems.push({ source: 'quick tier', message });
+    ctx.ledger.problem({ source: 'quick tier', message });
     ctx.deps.log.error(message);
     return false;
   }

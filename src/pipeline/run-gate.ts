@@ -6,17 +6,18 @@ import { amend } from '../engine/amend.js';
 import type { DecideOptions } from '../engine/decide.js';
 import { errorMessage } from '../errors.js';
 import { displayPath, makeResultDir, recordResult, type RenderedReports } from '../engine/result-dir.js';
-import type { RunContext, RunDeps } from './context.js';
+import { Ledger, type RunContext, type RunDeps } from './context.js';
 import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
 import { lockGpus } from './gpu-lock.js';
 import { writeRunManifest, type RunManifest } from './manifest.js';
 import { trainStage, evalStage, stageTitle, type StageId } from './stages.js';
-import { lastRunTimes, progressLog } from './progress.js';
+import { lastRunTimes, progressLog, type PlannedStage } from './progress.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets, secretNamesOf } from './redact.js';
 import { gpuStages } from './gpu-stages.js';
+import { keepRestored } from './stage-results.js';
 import { compareStage, partialResult } from './compare-stage.js';
 import { containmentProvenance } from './containment.js';
 import { pushEntries, type RemoteStore } from './remote-cache.js';
@@ -73,9 +74,14 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   // Nothing runs when nothing could be kept: hours of training whose logs, outputs and verdict
   // file are lost are worth less than the minute it takes to fix the path.
   if (dirError) deps.log.error(`${dirError}; no stage is run`);
+  // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start: the
+  // plan is filled once the cache lookup says which those are (below); until then headers are plain.
+  const times = lastRunTimes(root, dir);
+  const plan: PlannedStage[] = [];
+  const progress = progressLog(deps.log, plan, times);
   const ctx: RunContext = {
     config,
-    deps,
+    deps: { ...deps, log: progress },
     // The quick tier runs no evaluation stage: its gate is on the training prefix only.
     stages: opts.quick ? opts.stages.filter((s) => !s.startsWith('eval-')) : opts.stages,
     workdir,
@@ -83,8 +89,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     runId,
     ...(seq !== undefined ? { seq } : {}),
     model,
-    records: [],
-    problems: [],
+    ledger: new Ledger(progress),
     outputs: {},
     trainLogs: {},
     trained: {},
@@ -94,10 +99,9 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
     fromRun: {},
     reused: [],
     secretValues: secrets.values,
-    running: {},
     ...(opts.quick ? { quick: { steps: opts.quick.steps ?? config.quick.steps } } : {}),
   };
-  if (dirError) ctx.problems.push({ source: 'result-dir', message: `${dirError}; no stage was run` });
+  if (dirError) ctx.ledger.problem({ source: 'result-dir', message: `${dirError}; no stage was run` });
   else writeRunManifest(ctx, started, false);
   deps.log.info(`accuracy-gate ${config.name}: result dir ${dir}`);
   if (opts.quick) deps.log.info(`quick tier: the candidate is stopped after its first ${ctx.quick?.steps ?? '10 % of the baseline\'s max_steps'} steps; ${QUICK_NOT_RUN.join(', ')} are not run`);
@@ -108,17 +112,16 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   });
 
   const want = (s: StageId) => ctx.stages.includes(s);
-  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : await restoreBaseline(ctx, opts.remote);
-  const times = lastRunTimes(root, dir);
+  const cache: CacheUse = dirError ? { hit: false, evaluated: [] } : keepRestored(ctx, await restoreBaseline(ctx, opts.remote));
   const go = dirError ? false : quickBaselineCheck(ctx, cache.hit, times);
   // As saveBaseline's call below: only a trusted run with the compare stage writes the cache.
   cache.writable = opts.allowCacheWrite && config.cache.writeOn !== 'never' && want('compare');
-  // "[k/N] <stage>" headers and the gate's time left, over the stages this run will start.
-  const plan = [
-    ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),
-    ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage),
-  ].map((id) => ({ title: stageTitle(id, config.arms) }));
-  ctx.deps = { ...deps, log: progressLog(deps.log, plan, times) };
+  plan.push(
+    ...[
+      ...(['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit)).map(trainStage),
+      ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage),
+    ].map((id) => ({ title: stageTitle(id, config.arms) })),
+  );
 
   // One gate at a time on this machine's GPUs, from the first training to the last evaluation.
   if (go) {
@@ -129,8 +132,8 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       gpus.release();
     }
   }
-  for (const r of ctx.records) if (r.status === 'cached' && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
-  if (deps.cancel.cancelled) ctx.problems.push({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
+  for (const r of ctx.ledger.records) if (r.status === 'cached' && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
+  if (deps.cancel.cancelled) ctx.ledger.problem({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   // The nightly history goes into the one decide (its baseline-drift check, the trend).
   const history = opts.history && want('compare') ? readTrend(opts.history.file, config, deps) : undefined;
@@ -140,7 +143,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   // After the decision, what is not a check (engine/amend.ts), in this order: evaluations skipped
   // (or run only for the cache) once the verdict was fixed; the probe after a FAIL (diagnose:
   // probe) or for `accuracy-gate probe`; a maintainer's acknowledgment.
-  let amended = amend(decided, { kind: 'notes', lines: ctx.verdictNotes ?? [] }).result;
+  let amended = amend(decided, { kind: 'notes', lines: [...ctx.ledger.warnings] }).result;
   const probe = dirError ? undefined : await runDiagnosis(ctx, amended, !!opts.probeOnly);
   if (probe) amended = amend(amended, { kind: 'probe', report: probe, alone: !!opts.probeOnly }).result;
   const acked = amend(amended, { kind: 'acknowledgment', ack: await opts.acknowledgment });
@@ -168,7 +171,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
       ...(ctx.parallelNotes?.length ? { 'ran-in-parallel': ctx.parallelNotes.join('; ') } : {}),
       ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
-      ...containmentProvenance(ctx.records, deps.runner.containment),
+      ...containmentProvenance(ctx.ledger.records, deps.runner.containment),
     },
     synthetic: opts.synthetic,
     ...(opts.failOn ? { failOn: opts.failOn } : {}),

@@ -1,14 +1,15 @@
 // Steps 1 and 2: train one arm (or restore the baseline from the cache), watching its live loss.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ArmRole, TrainingRun } from '../model.js';
+import type { ArmRole, Problem, TrainingRun } from '../model.js';
+import type { RunningStage } from './process-runner.js';
 import { defaultQuickSteps } from '../checks/quick.js';
 import { readTrainerOutput, TRAINER_FILES } from '../readers/trainer-output.js';
 import { createEarlyAbort } from './early-abort.js';
 import { hintsFromCurve, mergeHints } from '../readers/step-placement.js';
 import { commandHints } from './arm-hints.js';
 import type { RunContext } from './context.js';
-import { record } from './context.js';
+import type { ArmTraining } from './stage-results.js';
 import { execStage, notRun } from './stage-exec.js';
 import { compareOutput, evalDocsInOutput, snapshotOutput } from './output-freshness.js';
 import { armPath } from '../engine/load-evaluations.js';
@@ -47,28 +48,35 @@ function baselineRun(ctx: RunContext): TrainingRun | undefined {
 
 /** The quick tier's N, settled before the candidate starts: undefined = the candidate is not run. */
 function quickSteps(ctx: RunContext, baseRun: TrainingRun | undefined): number | undefined {
-  const quick = ctx.quick!;
-  quick.steps ??= defaultQuickSteps(baseRun);
-  if (quick.steps !== undefined) ctx.deps.log.info(`quick tier: stopping the candidate once it logs a loss at step >= ${quick.steps}`);
-  return quick.steps;
+  const steps = ctx.quick!.steps ?? defaultQuickSteps(baseRun);
+  if (steps !== undefined) ctx.deps.log.info(`quick tier: stopping the candidate once it logs a loss at step >= ${steps}`);
+  return steps;
 }
 
-export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
+/** What a training's caller may need while it runs. */
+export interface TrainHooks {
+  /** Fail fast stops a running candidate through this stage. */
+  onStart?: (stage: RunningStage) => void;
+  /** The moment the gate decides to stop the candidate (early abort, quick tier), before its process is gone. */
+  onStopped?: (stop: Pick<ArmTraining, 'earlyAbort' | 'stoppedAt'>) => void;
+}
+
+/**
+ * Trains one arm, watching its live loss: returns what it produced and whether the gate stopped
+ * it (early abort, quick tier). It writes nothing into `ctx`: the scheduler enters the result.
+ */
+export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks = {}): Promise<ArmTraining> {
   const id = trainStage(role);
   const arm = ctx.config.arms[role];
   const title = stageTitle(id, ctx.config.arms);
-  if (ctx.deps.cancel.cancelled) {
-    record(ctx, notRun(ctx, id, title, 'cancelled before it started'));
-    return;
-  }
+  if (ctx.deps.cancel.cancelled) return { role, record: notRun(ctx, id, title, 'cancelled before it started'), trained: false, problems: [] };
   const output = armOutputDir(ctx, role);
-  ctx.outputs[role] = output;
   // An output dir that outlives runs (an absolute `output`) may hold an earlier run's files.
   const { evalLoss } = ctx.config.evaluations;
   const extra = evalLoss.enabled ? evalDocsInOutput(evalLoss.documents, (t) => armPath(t, { arm: role, slug: arm.slug, output, result_dir: ctx.dir }), output) : [];
   const before = snapshotOutput(output, extra);
   if (before.size > 0) ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(', ')} from before this run; only what this run writes is read`);
-  ctx.trainLogs[role] = path.join(ctx.dir, trainLogName(arm));
+  const log = path.join(ctx.dir, trainLogName(arm));
 
   // The baseline is read once, before the candidate starts: for the quick tier's N, early abort and
   // the grid the candidate's loss dicts are placed on.
@@ -76,9 +84,11 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
   const baseRun = role === 'candidate' && (early.enabled || ctx.quick) ? baselineRun(ctx) : undefined;
   const quickAt = role === 'candidate' && ctx.quick ? quickSteps(ctx, baseRun) : undefined;
   if (role === 'candidate' && ctx.quick && quickAt === undefined) {
-    record(ctx, notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"));
-    return;
+    return { role, output, log, trained: false, problems: [], record: notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)") };
   }
+  // Set by the loss watcher below when the gate stops the candidate; returned to the scheduler.
+  let earlyAbort: ArmTraining['earlyAbort'];
+  let stoppedAt: number | undefined;
   // The baseline's logging grid places the candidate's loss dicts whatever else is on: without it a
   // log with tqdm off has no steps, and the quick tier could not stop the candidate.
   const base = early.enabled ? baseRun : undefined;
@@ -114,11 +124,9 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
       // The baseline's logged steps, unless the candidate's own command states another interval.
       // The same merge as the compare stage's final read (engine/load-inputs.ts), so both place alike.
       stepHints: mergeHints(commandHints(arm), baseRun ? hintsFromCurve(baseRun.curve, baseRun) : undefined),
-      onStart: (stage) => {
-        if (ctx.running) ctx.running[role] = stage;
-      },
+      ...(hooks.onStart ? { onStart: hooks.onStart } : {}),
       onEvent: (ev, stage) => {
-        if (ev.kind !== 'loss' || ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined) return;
+        if (ev.kind !== 'loss' || earlyAbort || stoppedAt !== undefined) return;
         if (ev.unplaced !== undefined && monitor && !unplacedSaid) {
           unplacedSaid = true;
           ctx.deps.log.info(`early abort: ${arm.label}'s loss steps cannot be established (${ev.unplaced}); the curve is no longer compared, only NaN/Inf losses stop it`);
@@ -126,7 +134,8 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
         if (watcher) {
           const decision = (ev.unplaced !== undefined ? unplacedWatcher : undefined)?.observe(ev.point) ?? watcher.observe(ev.point);
           if (decision.abort) {
-            ctx.earlyAbort = { step: decision.step, reason: decision.reason };
+            earlyAbort = { step: decision.step, reason: decision.reason };
+            hooks.onStopped?.({ earlyAbort });
             ctx.deps.log.error(`early abort of ${arm.label} at step ${decision.step}: ${decision.reason}`);
             stage.abort(`early abort at step ${decision.step}: ${decision.reason}`);
             return;
@@ -139,7 +148,8 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
           ctx.deps.log.warn(`quick tier: ${arm.label}'s loss steps cannot be established while it runs (${ev.unplaced}); it is not stopped early, and only its first ${quickAt} steps are gated`);
         }
         if (quickAt !== undefined && ev.unplaced === undefined && ev.point.step >= quickAt) {
-          ctx.quick!.stoppedAt = ev.point.step;
+          stoppedAt = ev.point.step;
+          hooks.onStopped?.({ stoppedAt });
           ctx.deps.log.info(`quick tier: ${arm.label} logged a loss at step ${ev.point.step} (>= ${quickAt}): stopping it`);
           stage.abort(`quick tier: stopped after step ${ev.point.step} (quick steps ${quickAt})`);
         }
@@ -147,18 +157,28 @@ export async function trainArm(ctx: RunContext, role: ArmRole): Promise<void> {
     }),
   );
   const { fresh, stale } = compareOutput(output, before, extra);
-  if (stale.length) (ctx.staleOutputs ??= {})[role] = stale;
   const trainer = (names: string[]) => names.filter((n) => (TRAINER_FILES as readonly string[]).includes(n));
   const wroteNothing = existsSync(output) && trainer(fresh).length === 0 && trainer(stale).length > 0;
-  // Exit 0 with only an earlier run's files is a stage that did not do its job: failed, so that a
-  // later split-stage compare says so too.
-  record(ctx, outcome.status === 'ok' && wroteNothing ? { ...rec, status: 'failed', reason: 'exited 0 but wrote no output (only files from before this run)' } : rec);
-  ctx.trained[role] = outcome.status === 'ok' && existsSync(output) && !wroteNothing;
+  const problems: Problem[] = [];
   if (outcome.status === 'ok' && !existsSync(output)) {
-    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
+    problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status === 'ok' && wroteNothing) {
-    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(', ')}, unchanged while it ran)` });
+    problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(', ')}, unchanged while it ran)` });
   } else if (outcome.status !== 'ok' && outcome.status !== 'aborted') {
-    ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
+    problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
   }
+  return {
+    role,
+    // Exit 0 with only an earlier run's files is a stage that did not do its job: failed, so that a
+    // later split-stage compare says so too.
+    record: outcome.status === 'ok' && wroteNothing ? { ...rec, status: 'failed', reason: 'exited 0 but wrote no output (only files from before this run)' } : rec,
+    output,
+    log,
+    trained: outcome.status === 'ok' && existsSync(output) && !wroteNothing,
+    ...(stale.length ? { stale } : {}),
+    ...(quickAt !== undefined ? { quickSteps: quickAt } : {}),
+    ...(earlyAbort ? { earlyAbort } : {}),
+    ...(stoppedAt !== undefined ? { stoppedAt } : {}),
+    problems,
+  };
 }

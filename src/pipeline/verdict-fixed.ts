@@ -7,6 +7,7 @@
 import type { RunContext } from './context.js';
 import { record } from './context.js';
 import { stageTitle, type StageId } from './stages.js';
+import type { EvalWatch } from './stage-results.js';
 
 /** What these rules need of the run's cache use (cache-stages.ts's CacheUse). */
 export interface CacheView {
@@ -22,7 +23,7 @@ export function verdictFixed(ctx: RunContext): string | undefined {
   if (ctx.config.keepGoing) return undefined;
   const label = ctx.config.arms.candidate.label;
   if (ctx.earlyAbort) return `${label} (candidate) was stopped by early abort at step ${ctx.earlyAbort.step}`;
-  const rec = ctx.records.find((r) => r.id === 'train-candidate' && (r.status === 'failed' || r.status === 'timeout'));
+  const rec = ctx.ledger.records.find((r) => r.id === 'train-candidate' && (r.status === 'failed' || r.status === 'timeout'));
   return rec ? `${label} (candidate) training ${rec.status === 'timeout' ? 'timed out' : 'failed'}` : undefined;
 }
 
@@ -32,7 +33,7 @@ export function cacheStores(ctx: RunContext, cache: CacheView, id: string): { st
   if (!cache.writable) return { stores: false, why: 'this run does not write the cache (a trusted run with the compare stage does: the action on the default branch, the CLI with --write-cache; write-on: never stops both)' };
   if (cache.hit) return { stores: false, why: 'the baseline came from the cache, so this run stores nothing' };
   if (id === 'eval-original' && cache.originalKey) return { stores: true, why: `the cache stores the original model's evaluation (${cache.originalKey}) for later runs` };
-  const trained = ctx.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
+  const trained = ctx.ledger.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
   if (id === 'eval-baseline' && trained && cache.key) return { stores: true, why: `the cache stores the baseline with its evaluation (${cache.key}) for later runs` };
   return { stores: false, why: 'the cache does not store it' };
 }
@@ -47,16 +48,15 @@ export function skipAfterVerdict(ctx: RunContext, id: string, cache: CacheView):
   if (!why) return false;
   const title = id.startsWith('eval-lm-eval-') || id.startsWith('eval-custom-') ? `${id.replace(/^eval-|-baseline$/g, '')} of ${ctx.config.arms.baseline.label} (baseline)` : stageTitle(id as StageId, ctx.config.arms);
   const store = cacheStores(ctx, cache, id);
-  const notes = (ctx.verdictNotes ??= []);
   if (store.stores) {
     const line = `${title} ran although the verdict was already fixed (${why}): ${store.why}`;
     ctx.deps.log.info(line);
-    notes.push(line);
+    ctx.ledger.warn(line);
     return false;
   }
   const reason = `not started: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`;
   record(ctx, { id, title, status: 'skipped', reason });
-  notes.push(`${title} not run: the verdict no longer depends on it (${why}); ${store.why}`);
+  ctx.ledger.warn(`${title} not run: the verdict no longer depends on it (${why}); ${store.why}`);
   return true;
 }
 
@@ -74,11 +74,11 @@ export function skipBaselineEvaluators(ctx: RunContext, cache: CacheView): boole
  * run when the candidate fails): once the verdict is fixed, stop those whose result the cache
  * would not store. Their records say why (eval-stage.ts), and no problem is added for them.
  */
-export function stopEvaluationsAfterVerdict(ctx: RunContext, cache: CacheView): void {
+export function stopEvaluationsAfterVerdict(ctx: RunContext, cache: CacheView, evals: EvalWatch): void {
   const why = verdictFixed(ctx);
   if (!why) return;
   for (const role of ['original', 'baseline'] as const) {
-    const stage = ctx.runningEvals?.[role];
+    const stage = evals.running.get(role);
     const id = role === 'original' ? 'eval-original' : 'eval-baseline';
     if (!stage) continue;
     const store = cacheStores(ctx, cache, id);
@@ -86,11 +86,11 @@ export function stopEvaluationsAfterVerdict(ctx: RunContext, cache: CacheView): 
     if (store.stores) {
       const line = `${title} goes on although the verdict was already fixed (${why}): ${store.why}`;
       ctx.deps.log.info(line);
-      (ctx.verdictNotes ??= []).push(line);
+      ctx.ledger.warn(line);
       continue;
     }
-    (ctx.stoppedEvals ??= {})[id] = `stopped: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`;
-    (ctx.verdictNotes ??= []).push(`${title} stopped: the verdict no longer depends on it (${why}); ${store.why}`);
+    evals.stopped.set(id, `stopped: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`);
+    ctx.ledger.warn(`${title} stopped: the verdict no longer depends on it (${why}); ${store.why}`);
     ctx.deps.log.info(`${title}: stopping it, the verdict no longer depends on it (${why})`);
     stage.abort(`the verdict no longer depends on it (${why})`);
   }
