@@ -21,13 +21,20 @@ function writeRun(name: string, offset: number): string {
   mkdirSync(out);
   const log: string[] = [];
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let s = 1; s <= STEPS; s++) {
     const loss = 2 + 3 * Math.exp(-s / 5000) + 0.05 * (rand() - 0.5) + offset;
-    log.push(`    {\n      "epoch": ${(s / STEPS).toFixed(6)},\n      "grad_norm": ${(1 + rand()).toFixed(6)},\n      "learning_rate": 5e-05,\n      "loss": ${loss},\n      "step": ${s}\n    }`);
+    log.push(
+      `    {\n      "epoch": ${(s / STEPS).toFixed(6)},\n      "grad_norm": ${(1 + rand()).toFixed(6)},\n      "learning_rate": 5e-05,\n      "loss": ${loss},\n      "step": ${s}\n    }`,
+    );
   }
-  log.push(`    {\n      "epoch": 1.0,\n      "step": ${STEPS},\n      "train_loss": ${2.09 + offset},\n      "train_runtime": 2552.8,\n      "train_steps_per_second": 39.2\n    }`);
-  writeFileSync(path.join(out, 'trainer_state.json'), `{\n  "global_step": ${STEPS},\n  "log_history": [\n${log.join(',\n')}\n  ],\n  "max_steps": ${STEPS}\n}\n`);
+  log.push(
+    `    {\n      "epoch": 1.0,\n      "step": ${STEPS},\n      "train_loss": ${2.09 + offset},\n      "train_runtime": 2552.8,\n      "train_steps_per_second": 39.2\n    }`,
+  );
+  writeFileSync(
+    path.join(out, 'trainer_state.json'),
+    `{\n  "global_step": ${STEPS},\n  "log_history": [\n${log.join(',\n')}\n  ],\n  "max_steps": ${STEPS}\n}\n`,
+  );
   writeFileSync(path.join(out, 'train_results.json'), JSON.stringify({ train_loss: 2.09 + offset, train_runtime: 2552.8, train_steps_per_second: 39.2 }));
   return out;
 }
@@ -44,15 +51,26 @@ if (generate) {
 
 // 1,600 judgments: 10 models x 80 questions x 2 turns.
 function writeJudgments(): void {
-const rows: string[] = [];
-for (let m = 0; m < 10; m++) {
-  for (let q = 81; q <= 160; q++) {
-    for (const turn of [1, 2]) {
-      rows.push(JSON.stringify({ question_id: q, model: `model_${m}`, judge: ['gpt-4', 'single-v1'], user_prompt: 'x'.repeat(200), judgment: 'Rating: [[6]]', score: 1 + ((q * 7 + turn * 3 + m) % 10), turn, tstamp: 1.7e9 }));
+  const rows: string[] = [];
+  for (let m = 0; m < 10; m++) {
+    for (let q = 81; q <= 160; q++) {
+      for (const turn of [1, 2]) {
+        rows.push(
+          JSON.stringify({
+            question_id: q,
+            model: `model_${m}`,
+            judge: ['gpt-4', 'single-v1'],
+            user_prompt: 'x'.repeat(200),
+            judgment: 'Rating: [[6]]',
+            score: 1 + ((q * 7 + turn * 3 + m) % 10),
+            turn,
+            tstamp: 1.7e9,
+          }),
+        );
+      }
     }
   }
-}
-writeFileSync(judgments, `${rows.join('\n')}\n`);
+  writeFileSync(judgments, `${rows.join('\n')}\n`);
 }
 
 const t0 = performance.now();
@@ -70,8 +88,14 @@ const t3 = performance.now();
 // The PR comment of an oversized result (500 checks with long reasons, 2,000 provenance entries):
 // the budgeted truncation must stay quick (it was a 5 s bound in test/report/report-md.test.ts).
 const many = Array.from({ length: 500 }, (_, i): CheckResult => ({
-  id: `check-${i}`, title: `Check number ${i}`, verdict: i % 2 ? 'fail' : 'invalid', value: i / 1000, unit: 'relative',
-  bounds: { pass: 0.005, fail: 0.01 }, numbers: {}, reason: `reason ${i} `.repeat(200),
+  id: `check-${i}`,
+  title: `Check number ${i}`,
+  verdict: i % 2 ? 'fail' : 'invalid',
+  value: i / 1000,
+  unit: 'relative',
+  bounds: { pass: 0.005, fail: 0.01 },
+  numbers: {},
+  reason: `reason ${i} `.repeat(200),
 }));
 const provenance = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`key${i}`, 'v'.repeat(300)]));
 renderReportMarkdown({ ...result, checks: [...result.checks, ...many] }, { gateName: 'bench', resultDir: dir, startedAt: '', finishedAt: '', provenance });

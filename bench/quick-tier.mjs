@@ -47,7 +47,9 @@ for (const c of ['eager-rerun', 'compile', 'data-seed-2', 'lr-0.8', 'lr-0.95', '
   const full = gate(c, false);
   const quick = gate(c, true);
   const ratio = full.seconds && quick.seconds ? (quick.seconds / full.seconds).toFixed(2) : '—';
-  rows.push(`| ${c} | ${full.verdict.toUpperCase()} | ${full.seconds?.toFixed(1)} | ${quick.verdict.toUpperCase()} | ${quick.seconds?.toFixed(1)} | ${ratio} |`);
+  rows.push(
+    `| ${c} | ${full.verdict.toUpperCase()} | ${full.seconds?.toFixed(1)} | ${quick.verdict.toUpperCase()} | ${quick.seconds?.toFixed(1)} | ${ratio} |`,
+  );
   console.error(`${c}: full ${full.headline}\n${c}: quick ${quick.headline}`);
 }
 console.log(rows.join('\n'));

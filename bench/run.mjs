@@ -14,7 +14,9 @@ let failed = false;
 
 // This machine's speed, to read the numbers against: a plain JS loop and a bare read + JSON.parse
 // of one 15 MB trainer_state.json (the floor under the reader).
-const ref = spawnSync(process.execPath, ['-e', 'const t=performance.now();let x=0;for(let i=0;i<1e8;i++)x+=i;console.log(performance.now()-t)'], { encoding: 'utf8' });
+const ref = spawnSync(process.execPath, ['-e', 'const t=performance.now();let x=0;for(let i=0;i<1e8;i++)x+=i;console.log(performance.now()-t)'], {
+  encoding: 'utf8',
+});
 const loopMs = Number(ref.stdout.trim());
 
 // (1) Engine.
@@ -42,10 +44,21 @@ const best = runs.sort((a, b) => a.totalMs - b.totalMs)[0];
 const peak = Math.max(...runs.map((r) => r.maxRssMb));
 console.log('\n== engine: read + check + report (best of 3; peak RSS of the whole process)');
 console.log(`steps per arm ${best.steps}, judgments ${best.judgments}, verdict ${best.verdict}`);
-console.log(`read ${best.readMs.toFixed(0)} ms, check ${best.checkMs.toFixed(0)} ms, report ${best.reportMs.toFixed(0)} ms: total ${best.totalMs.toFixed(0)} ms (target < 1000 ms)`);
+console.log(
+  `read ${best.readMs.toFixed(0)} ms, check ${best.checkMs.toFixed(0)} ms, report ${best.reportMs.toFixed(0)} ms: total ${best.totalMs.toFixed(0)} ms (target < 1000 ms)`,
+);
 console.log(`peak RSS ${peak.toFixed(0)} MB (target < 200 MB)`);
-const floor = spawnSync(process.execPath, ['-e', `const fs=require('fs');const t=performance.now();for(const a of ['torch_ckpt','acc_ckpt'])JSON.parse(fs.readFileSync(${JSON.stringify(data)}+'/'+a+'/trainer_state.json','utf8'));console.log(performance.now()-t)`], { encoding: 'utf8' });
-console.log(`this machine: a 1e8-iteration JS loop takes ${loopMs.toFixed(0)} ms; bare readFileSync + JSON.parse of both trainer_state files ${Number(floor.stdout).toFixed(0)} ms (the floor under "read")`);
+const floor = spawnSync(
+  process.execPath,
+  [
+    '-e',
+    `const fs=require('fs');const t=performance.now();for(const a of ['torch_ckpt','acc_ckpt'])JSON.parse(fs.readFileSync(${JSON.stringify(data)}+'/'+a+'/trainer_state.json','utf8'));console.log(performance.now()-t)`,
+  ],
+  { encoding: 'utf8' },
+);
+console.log(
+  `this machine: a 1e8-iteration JS loop takes ${loopMs.toFixed(0)} ms; bare readFileSync + JSON.parse of both trainer_state files ${Number(floor.stdout).toFixed(0)} ms (the floor under "read")`,
+);
 console.log(`report.md of an oversized result (500 checks, 2,000 provenance keys): ${best.hugeReportMs.toFixed(0)} ms (target < 5000 ms)`);
 if (best.totalMs >= 1000 || peak >= 200 || best.hugeReportMs >= 5000) failed = true;
 
@@ -57,8 +70,26 @@ const productRss = [];
 for (let i = 0; i < 3; i++) {
   const r = spawnSync(
     process.execPath,
-    ['--import', rssHook, path.join(root, 'dist', 'cli.js'), 'compare', '--baseline-run', path.join(data, 'torch_ckpt'), '--candidate-run', path.join(data, 'acc_ckpt'),
-      '--mtbench', path.join(data, 'gpt-4_single.jsonl'), '--baseline-model-id', 'model_3', '--candidate-model-id', 'model_4', '--original-model-id', 'model_0', '--out', path.join(tmp, `compare-${i}`)],
+    [
+      '--import',
+      rssHook,
+      path.join(root, 'dist', 'cli.js'),
+      'compare',
+      '--baseline-run',
+      path.join(data, 'torch_ckpt'),
+      '--candidate-run',
+      path.join(data, 'acc_ckpt'),
+      '--mtbench',
+      path.join(data, 'gpt-4_single.jsonl'),
+      '--baseline-model-id',
+      'model_3',
+      '--candidate-model-id',
+      'model_4',
+      '--original-model-id',
+      'model_0',
+      '--out',
+      path.join(tmp, `compare-${i}`),
+    ],
     { encoding: 'utf8' },
   );
   const kb = Number(/maxrss (\d+)/.exec(r.stderr)?.[1]);
@@ -80,7 +111,15 @@ mkdirSync(path.join(work, 'model'), { recursive: true });
 writeFileSync(path.join(work, 'model', 'config.json'), '{}');
 // FastChat ships question.jsonl before any run (the questions are part of the cache key); the
 // stand-in writes it only when absent: write it first, as a FastChat checkout has it.
-spawnSync(process.execPath, [path.join(root, 'examples', 'demo', 'replay-mtbench.mjs'), '--checkpoint', path.join(work, 'model'), '--judgments', path.join(tmp, 'unused.jsonl'), '--questions', path.join(work, 'j', 'question.jsonl')]);
+spawnSync(process.execPath, [
+  path.join(root, 'examples', 'demo', 'replay-mtbench.mjs'),
+  '--checkpoint',
+  path.join(work, 'model'),
+  '--judgments',
+  path.join(tmp, 'unused.jsonl'),
+  '--questions',
+  path.join(work, 'j', 'question.jsonl'),
+]);
 // A stand-in trainer: sleeps its scaled time, then writes the recorded HF outputs.
 const train = (secs, run) => `sleep ${secs.toFixed(3)} && mkdir -p {output} && cp ${path.join(recorded, run)}/*.json* {output}/`;
 const evalCmd = `sleep ${T.evalEach.toFixed(3)} && ${process.execPath} ${path.join(root, 'examples', 'demo', 'replay-mtbench.mjs')} --checkpoint {checkpoint} --role {arm} --judgments j/gpt-4_single.jsonl --questions j/question.jsonl > /dev/null`;
@@ -97,7 +136,13 @@ function config(name, extra = {}) {
     evaluations: {
       // The DAG runs evaluations at once: each gets its model id from the gate (auto would make them take turns).
       mtbench: extra.originalGpus
-        ? { run: `${evalCmd} --model-id {model_id}`, judgments: 'j/gpt-4_single.jsonl', questions: 'j/question.jsonl', 'model-id': '{slug}_{run_id}', gpus: extra.originalGpus }
+        ? {
+            run: `${evalCmd} --model-id {model_id}`,
+            judgments: 'j/gpt-4_single.jsonl',
+            questions: 'j/question.jsonl',
+            'model-id': '{slug}_{run_id}',
+            gpus: extra.originalGpus,
+          }
         : { run: evalCmd, judgments: 'j/gpt-4_single.jsonl', questions: 'j/question.jsonl', 'model-id': 'auto' },
     },
     cache: { enabled: true, dir: path.join(work, extra.cacheDir ?? 'cache'), fingerprint: 'echo bench' },
@@ -131,26 +176,44 @@ const startup = timed(['run', '--config', config('startup'), '--stages', 'compar
 const dagLimit = Math.max(T.trainBase, T.trainCand) + T.evalEach;
 const prLimit = T.trainCand + T.evalEach;
 console.log(`\n== runner on a scaled workload (run.sh timings / ${SCALE}): run.sh's sequential pipeline = ${seedSequential.toFixed(2)} s of stage time`);
-for (const [what, r] of rows) console.log(`${what.padEnd(64)} ${r.secs.toFixed(2)} s (${((r.secs / seedSequential) * 100).toFixed(0)} % of run.sh), exit ${r.code}`);
+for (const [what, r] of rows)
+  console.log(`${what.padEnd(64)} ${r.secs.toFixed(2)} s (${((r.secs / seedSequential) * 100).toFixed(0)} % of run.sh), exit ${r.code}`);
 console.log(`fixed start-up (a run with no GPU stage): ${startup.toFixed(2)} s`);
 // The limit from the stage times this run measured (a loaded machine stretches every stage alike).
 const stagesOf = (name) => {
   const r = path.join(work, `result-${name}`);
-  const last = readdirSync(r).filter((n) => /^\d{8}/.test(n)).sort().at(-1);
-  const st = JSON.parse(readFileSync(path.join(r, last, 'summary.json'), 'utf8')).stages.filter((x) => x.started_at && x.seconds != null && x.status !== 'cached');
+  const last = readdirSync(r)
+    .filter((n) => /^\d{8}/.test(n))
+    .sort()
+    .at(-1);
+  const st = JSON.parse(readFileSync(path.join(r, last, 'summary.json'), 'utf8')).stages.filter(
+    (x) => x.started_at && x.seconds != null && x.status !== 'cached',
+  );
   return Object.fromEntries(st.map((x) => [x.id, { start: Date.parse(x.started_at) / 1000, secs: x.seconds }]));
 };
 const spanOf = (st) => Math.max(...Object.values(st).map((x) => x.start + x.secs)) - Math.min(...Object.values(st).map((x) => x.start));
 const ds = stagesOf('dag');
-const dagMeasuredLimit = Math.max(ds['train-baseline'].secs + ds['eval-baseline'].secs, ds['train-candidate'].secs + ds['eval-candidate'].secs, ds['eval-original'].secs);
+const dagMeasuredLimit = Math.max(
+  ds['train-baseline'].secs + ds['eval-baseline'].secs,
+  ds['train-candidate'].secs + ds['eval-candidate'].secs,
+  ds['eval-original'].secs,
+);
 const ws = stagesOf('warm');
 const prMeasured = ws['train-candidate'].secs + ws['eval-candidate'].secs;
-console.log(`DAG stages: span ${spanOf(ds).toFixed(2)} s = ${(spanOf(ds) / dagMeasuredLimit).toFixed(3)} x the limit of the measured stage times (${dagMeasuredLimit.toFixed(2)} s)`);
-console.log(`cached PR gate stages: span ${spanOf(ws).toFixed(2)} s = ${(spanOf(ws) / prMeasured).toFixed(3)} x its train_candidate + eval_candidate (${prMeasured.toFixed(2)} s)`);
+console.log(
+  `DAG stages: span ${spanOf(ds).toFixed(2)} s = ${(spanOf(ds) / dagMeasuredLimit).toFixed(3)} x the limit of the measured stage times (${dagMeasuredLimit.toFixed(2)} s)`,
+);
+console.log(
+  `cached PR gate stages: span ${spanOf(ws).toFixed(2)} s = ${(spanOf(ws) / prMeasured).toFixed(3)} x its train_candidate + eval_candidate (${prMeasured.toFixed(2)} s)`,
+);
 const dagRatio = (dag.secs - startup) / dagLimit;
-console.log(`DAG schedule: ${dag.secs.toFixed(2)} s = ${dagRatio.toFixed(3)} x its limit ${dagLimit.toFixed(2)} s (longest arm: training + evaluation) plus start-up (target <= 1.1 x)`);
+console.log(
+  `DAG schedule: ${dag.secs.toFixed(2)} s = ${dagRatio.toFixed(3)} x its limit ${dagLimit.toFixed(2)} s (longest arm: training + evaluation) plus start-up (target <= 1.1 x)`,
+);
 const prRatio = (warm.secs - startup) / prLimit;
-console.log(`cached PR gate: ${warm.secs.toFixed(2)} s = ${prRatio.toFixed(3)} x (train_candidate + eval_candidate = ${prLimit.toFixed(2)} s) plus start-up (target <= 1.05 x)`);
+console.log(
+  `cached PR gate: ${warm.secs.toFixed(2)} s = ${prRatio.toFixed(3)} x (train_candidate + eval_candidate = ${prLimit.toFixed(2)} s) plus start-up (target <= 1.05 x)`,
+);
 // Gated on the stage spans: the wall ratios carry this machine's load in the start-up.
 if (spanOf(ds) / dagMeasuredLimit > 1.1 || spanOf(ws) / prMeasured > 1.05) failed = true;
 if (rows.some(([, r]) => r.code !== 0)) {
@@ -160,20 +223,34 @@ if (rows.some(([, r]) => r.code !== 0)) {
 
 // Time-to-fail: the recorded diverging run replayed over the candidate's scaled training time.
 const speed = 11.0 / T.trainCand; // the recorded run's tqdm clock ends near 11 s
-const replay = (run) => [process.execPath, path.join(root, 'examples', 'demo', 'replay-train.mjs'), '--run', path.join(recorded, run), '--output', '{output}', '--speed', speed.toFixed(3)];
+const replay = (run) => [
+  process.execPath,
+  path.join(root, 'examples', 'demo', 'replay-train.mjs'),
+  '--run',
+  path.join(recorded, run),
+  '--output',
+  '{output}',
+  '--speed',
+  speed.toFixed(3),
+];
 const divCfg = config('diverge', { candidate: replay('diverge') });
 const full = config('full', { candidate: replay('eager') });
 const fullRun = timed(['run', '--config', full, '--stages', 'train-candidate']);
 const div = timed(['run', '--config', divCfg, '--stages', 'train-baseline,train-candidate,compare']);
 const stageSecs = (name) => {
   const root2 = path.join(work, `result-${name}`);
-  const last = readdirSync(root2).filter((n) => /^\d{8}/.test(n)).sort().at(-1);
+  const last = readdirSync(root2)
+    .filter((n) => /^\d{8}/.test(n))
+    .sort()
+    .at(-1);
   const s = JSON.parse(readFileSync(path.join(root2, last, 'summary.json'), 'utf8'));
   return { stage: s.stages.find((x) => x.id === 'train-candidate'), abort: s.early_abort, verdict: s.verdict };
 };
 const f = stageSecs('full');
 const d = stageSecs('diverge');
 console.log('\n== time-to-fail of a diverging candidate (early abort)');
-console.log(`full candidate training ${f.stage.seconds.toFixed(2)} s; diverging candidate stopped at step ${d.abort?.step} after ${d.stage.seconds.toFixed(2)} s = ${((d.stage.seconds / f.stage.seconds) * 100).toFixed(0)} % of its full time (verdict ${d.verdict}, exit ${div.code})`);
+console.log(
+  `full candidate training ${f.stage.seconds.toFixed(2)} s; diverging candidate stopped at step ${d.abort?.step} after ${d.stage.seconds.toFixed(2)} s = ${((d.stage.seconds / f.stage.seconds) * 100).toFixed(0)} % of its full time (verdict ${d.verdict}, exit ${div.code})`,
+);
 if (div.code !== 1 || !d.abort) failed = true;
 process.exitCode = failed ? 1 : 0;

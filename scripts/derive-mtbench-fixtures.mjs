@@ -39,7 +39,10 @@ function lines(file) {
 /** One line as Python's json.dumps writes it (", " and ": "), so the files look like FastChat's. */
 function pyJson(v) {
   if (Array.isArray(v)) return `[${v.map(pyJson).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`).join(', ')}}`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`)
+      .join(', ')}}`;
   if (typeof v === 'number' && !Number.isInteger(v)) return String(v);
   return JSON.stringify(v);
 }

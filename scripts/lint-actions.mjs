@@ -26,5 +26,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'lint-actions-'));
 writeFileSync(path.join(tmp, 'action.yml'), action.replace(/^(\s+using:\s*)node24\s*$/m, '$1node20'));
 check(path.join(tmp, 'action.yml'), 'action.yml');
 const wf = path.join(root, '.github', 'workflows');
-for (const name of readdirSync(wf).filter((n) => /\.ya?ml$/.test(n)).sort()) check(path.join(wf, name), `.github/workflows/${name}`);
+for (const name of readdirSync(wf)
+  .filter((n) => /\.ya?ml$/.test(n))
+  .sort())
+  check(path.join(wf, name), `.github/workflows/${name}`);
 process.exitCode = failed ? 1 : 0;

@@ -71,7 +71,10 @@ export interface JudgmentItem {
   score: number;
 }
 
-export interface CategoryScore { average: number; n: number }
+export interface CategoryScore {
+  average: number;
+  n: number;
+}
 
 /** One model id's MT-Bench result, computed exactly as FastChat `show_result` does. */
 export interface MtBenchScores {
@@ -173,7 +176,10 @@ export interface StageRecord {
   gpuMemory?: TrainingRun['gpuMemory'];
 }
 
-export interface ArmLabels { baseline: string; candidate: string }
+export interface ArmLabels {
+  baseline: string;
+  candidate: string;
+}
 
 export interface QuickTier {
   /** The last step gated (the candidate was stopped once it logged a loss at or after it). */
@@ -217,7 +223,13 @@ export interface GateResult {
 }
 
 /** Who applied the acknowledge label to which PR, when, and their repository permission (admin or write). */
-export interface Acknowledgment { label: string; by: string; at: string; permission: string; pr: number }
+export interface Acknowledgment {
+  label: string;
+  by: string;
+  at: string;
+  permission: string;
+  pr: number;
+}
 
 /** One recorded run in the nightly history (history/history.ts). */
 export interface HistoryEntry {
@@ -242,4 +254,8 @@ export interface HistoryEntry {
   acknowledged?: Acknowledgment; // the recorded run's FAIL was acknowledged
 }
 
-export interface ArmNumbers { trainLoss: number | null; evalLoss: number | null; stepsPerSecond: number | null }
+export interface ArmNumbers {
+  trainLoss: number | null;
+  evalLoss: number | null;
+  stepsPerSecond: number | null;
+}

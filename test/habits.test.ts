@@ -20,7 +20,10 @@ describe('habits', () => {
   it('.ci/run runs the lint (eslint) after the type-check and before the tests', () => {
     const ci = read('.ci/run');
     const at = ['npm run -s typecheck', 'npm run -s lint', 'npm test'].map((s) => ci.indexOf(s));
-    expect(at.every((i) => i >= 0), `positions ${at}`).toBe(true);
+    expect(
+      at.every((i) => i >= 0),
+      `positions ${at}`,
+    ).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(pkg.scripts.lint).toBe('eslint .');
     expect(pkg.scripts['format:check']).toMatch(/^prettier --check /);

@@ -19,12 +19,25 @@ describe('install path and release', () => {
     const bin = path.join(ROOT, 'node_modules', '.bin', 'action-validator');
     const r = spawnSync(bin, [path.join(ROOT, RELEASE)], { encoding: 'utf8' });
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-    const wf = parse(read(RELEASE)) as { on: { push: { tags: string[] } }; permissions: Record<string, string>; jobs: { release: { steps: Array<{ run?: string; uses?: string }> } } };
+    const wf = parse(read(RELEASE)) as {
+      on: { push: { tags: string[] } };
+      permissions: Record<string, string>;
+      jobs: { release: { steps: Array<{ run?: string; uses?: string }> } };
+    };
     expect(wf.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+']);
     expect(wf.permissions).toEqual({ contents: 'write' });
     const runs = wf.jobs.release.steps.map((s) => s.run ?? '').join('\n');
-    const order = ['bash .ci/run', 'npm pack', 'dist/cli.js" --version', 'gh release create "$GITHUB_REF_NAME" "$TARBALL"', 'git push -f origin "refs/tags/$major"'].map((s) => runs.indexOf(s));
-    expect(order.every((i) => i >= 0), `steps: ${order}`).toBe(true);
+    const order = [
+      'bash .ci/run',
+      'npm pack',
+      'dist/cli.js" --version',
+      'gh release create "$GITHUB_REF_NAME" "$TARBALL"',
+      'git push -f origin "refs/tags/$major"',
+    ].map((s) => runs.indexOf(s));
+    expect(
+      order.every((i) => i >= 0),
+      `steps: ${order}`,
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order); // tested before packed, packed before released, released before the tag moves
     expect(runs).not.toMatch(/npm publish/);
   });

@@ -10,7 +10,12 @@ import type { ActionIo } from './action-io.js';
 import type { EventInfo } from './event.js';
 import type { ActionSettings } from './inputs.js';
 
-export async function acknowledgment(settings: ActionSettings, event: EventInfo, io: ActionIo, clients: ActionClients = githubClients): Promise<Acknowledgment | undefined> {
+export async function acknowledgment(
+  settings: ActionSettings,
+  event: EventInfo,
+  io: ActionIo,
+  clients: ActionClients = githubClients,
+): Promise<Acknowledgment | undefined> {
   const label = settings.acknowledgeLabel;
   const sha = io.env.GITHUB_SHA;
   const merge = !event.prNumber && event.name === 'push' && event.onDefaultBranch && !!sha;
@@ -29,7 +34,9 @@ export async function acknowledgment(settings: ActionSettings, event: EventInfo,
   if (pr === undefined) return undefined; // a push that merged no pull request
   const found = await findAcknowledgment(octokit, { ...event.repository, issueNumber: pr }, label);
   if ('ack' in found) {
-    io.info(`acknowledge-label: ${found.ack.label} applied to PR #${pr} by @${found.ack.by} (${found.ack.permission}) at ${found.ack.at}; a FAIL of this run passes the step`);
+    io.info(
+      `acknowledge-label: ${found.ack.label} applied to PR #${pr} by @${found.ack.by} (${found.ack.permission}) at ${found.ack.at}; a FAIL of this run passes the step`,
+    );
     return found.ack;
   }
   // Said only when the label is there but does not count: an absent label is the normal case.

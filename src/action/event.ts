@@ -48,7 +48,11 @@ function namedHeads(payload: Payload, full: string | undefined): { head: string;
   if (pr) out.push({ head: pr.head?.repo?.full_name ?? '(deleted repository)', base: pr.base?.repo?.full_name ?? full });
   const wr = payload.workflow_run;
   if (wr && 'head_repository' in wr) out.push({ head: wr.head_repository?.full_name ?? '(deleted repository)', base: wr.repository?.full_name ?? full });
-  const checks = [...(payload.check_suite?.pull_requests ?? []), ...(payload.check_run?.pull_requests ?? []), ...(payload.check_run?.check_suite?.pull_requests ?? [])];
+  const checks = [
+    ...(payload.check_suite?.pull_requests ?? []),
+    ...(payload.check_run?.pull_requests ?? []),
+    ...(payload.check_run?.check_suite?.pull_requests ?? []),
+  ];
   for (const p of checks) out.push({ head: repoName(p.head?.repo) ?? '(deleted repository)', base: repoName(p.base?.repo) ?? full });
   return out;
 }

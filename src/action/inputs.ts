@@ -33,7 +33,10 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 }
 
 export function parseFailOn(value: string): Verdict[] {
-  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const out: Verdict[] = ['invalid'];
   for (const p of parts) {
     const v = oneOf(Inputs.FailOn, p, ['fail', 'inconclusive'] as const);

@@ -62,7 +62,9 @@ async function refused(e: PreflightError, io: ActionIo): Promise<void> {
   for (const p of e.problems.slice(0, ANNOTATION_LIMIT - 1)) io.error(p, { title: 'accuracy-gate: preflight' });
   const list = e.problems.map((p) => `- ${p.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}`).join('\n');
   try {
-    await io.writeSummary(escapeMentions(`### accuracy-gate: refused before training\n\nNothing was trained: these problems would have made the run INVALID.\n\n${list}\n`));
+    await io.writeSummary(
+      escapeMentions(`### accuracy-gate: refused before training\n\nNothing was trained: these problems would have made the run INVALID.\n\n${list}\n`),
+    );
   } catch {
     // the annotations and the step's failure say it
   }

@@ -15,11 +15,20 @@ export async function cleanup(io: ActionIo = coreIo()): Promise<void> {
     // `container`) belongs to the docker daemon, not to any group of ours. Only names this job's
     // gate gave (its pid is in the pid file's name) are taken from the file, which is on disk.
     const gatePid = /accuracy-gate-(\d+)\.pids\.json$/.exec(file)?.[1];
-    const containers = gatePid ? containersIn(createProcessRegistry(file).list().map((g) => g.id), Number(gatePid)) : [];
+    const containers = gatePid
+      ? containersIn(
+          createProcessRegistry(file)
+            .list()
+            .map((g) => g.id),
+          Number(gatePid),
+        )
+      : [];
     const { killed, refused } = await killRecordedGroups(file, 2000, io.getState(State.PidNonce) || undefined);
     if (killed.length) io.warning(`post: killed ${killed.length} leftover process group(s): ${killed.join(', ')}`);
     if (refused.length) {
-      io.warning(`post: left ${refused.length} listed process group(s) alone, not started by this job's gate: ${refused.join(', ')} (the pid file was changed?)`);
+      io.warning(
+        `post: left ${refused.length} listed process group(s) alone, not started by this job's gate: ${refused.join(', ')} (the pid file was changed?)`,
+      );
     }
     if (!killed.length && !refused.length) io.info('post: no leftover processes');
     for (const name of containers) {

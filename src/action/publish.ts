@@ -59,7 +59,13 @@ export async function uploadUnderFreeName<T>(
   }
 }
 
-async function uploadArtifact(io: ActionIo, clients: ActionClients, settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome): Promise<{ id?: number; url?: string }> {
+async function uploadArtifact(
+  io: ActionIo,
+  clients: ActionClients,
+  settings: ActionSettings,
+  event: EventInfo,
+  outcome: RunGateOutcome,
+): Promise<{ id?: number; url?: string }> {
   const unavailable = artifactUnavailableReason(io.env);
   if (unavailable) {
     io.notice(`result artifact not uploaded: ${unavailable}. The result dir is ${outcome.resultDir}`);
@@ -82,7 +88,9 @@ async function uploadArtifact(io: ActionIo, clients: ActionClients, settings: Ac
     const uploaded = await crashesAsErrors(() => uploadUnderFreeName(name, !!settings.artifactName, upload));
     const res = uploaded.res;
     name = uploaded.name;
-    io.info(`uploaded artifact ${name} (id ${res.id}, ${res.files} files, ${res.size} bytes; left out ${res.skipped.length}: ${res.skipped.slice(0, 5).join(', ')})`);
+    io.info(
+      `uploaded artifact ${name} (id ${res.id}, ${res.files} files, ${res.size} bytes; left out ${res.skipped.length}: ${res.skipped.slice(0, 5).join(', ')})`,
+    );
     if (res.leftOut.length) io.warning(`left out of the artifact ${name} (they stay in ${outcome.resultDir} on the runner): ${describeLeftOut(res.leftOut)}`);
     const run = runUrl(event);
     return { id: res.id, url: run ? `${run}/artifacts/${res.id}` : undefined };
@@ -117,7 +125,14 @@ export function wantsComment(settings: ActionSettings, verdict: string): boolean
   return true;
 }
 
-async function comment(io: ActionIo, clients: ActionClients, settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, artifactUrl?: string): Promise<string | undefined> {
+async function comment(
+  io: ActionIo,
+  clients: ActionClients,
+  settings: ActionSettings,
+  event: EventInfo,
+  outcome: RunGateOutcome,
+  artifactUrl?: string,
+): Promise<string | undefined> {
   if (!event.prNumber || !event.repository || !wantsComment(settings, outcome.result.verdict)) return undefined;
   if (!settings.token) {
     io.warning('PR comment not posted: no github-token');
@@ -144,7 +159,13 @@ async function comment(io: ActionIo, clients: ActionClients, settings: ActionSet
   }
 }
 
-export async function publish(settings: ActionSettings, event: EventInfo, outcome: RunGateOutcome, io: ActionIo, clients: ActionClients = githubClients): Promise<void> {
+export async function publish(
+  settings: ActionSettings,
+  event: EventInfo,
+  outcome: RunGateOutcome,
+  io: ActionIo,
+  clients: ActionClients = githubClients,
+): Promise<void> {
   const { result } = outcome;
   io.setOutput(Outputs.Verdict, result.verdict);
   io.setOutput(Outputs.ResultDir, outcome.resultDir);

@@ -4,17 +4,7 @@
 
 import type { Policy } from '../checks/policy.js';
 import { CALIBRATED, observePairs, type AaSet, type CalibratedId, type PairObservation } from './pairs.js';
-import {
-  minimalDetectableEffect,
-  noiseOf,
-  outsideRangeChance,
-  ratesOf,
-  suggestBounds,
-  type Bounds,
-  type Factors,
-  type Noise,
-  type Rates,
-} from './rule.js';
+import { minimalDetectableEffect, noiseOf, outsideRangeChance, ratesOf, suggestBounds, type Bounds, type Factors, type Noise, type Rates } from './rule.js';
 
 export interface BoundsReport {
   bounds: Bounds;
@@ -94,7 +84,14 @@ export function withBounds(p: Policy, id: CalibratedId, b: Bounds): Policy {
 }
 
 function enabled(id: CalibratedId, p: Policy): boolean {
-  const key = { 'train-loss': 'trainLoss', 'loss-curve': 'lossCurve', 'loss-tail': 'lossTail', 'eval-loss': 'evalLoss', 'eval-loss-docs': 'evalLossDocs', mtbench: 'mtbench' } as const;
+  const key = {
+    'train-loss': 'trainLoss',
+    'loss-curve': 'lossCurve',
+    'loss-tail': 'lossTail',
+    'eval-loss': 'evalLoss',
+    'eval-loss-docs': 'evalLossDocs',
+    mtbench: 'mtbench',
+  } as const;
   return p[key[id]].enabled;
 }
 
@@ -108,7 +105,9 @@ function calibrateCheck(id: CalibratedId, set: AaSet, policy: Policy, f: Factors
   const rates = ratesOf(obs);
   if (rates.invalid > 0) {
     const first = obs.find((o) => o.verdict === 'invalid')!;
-    notes.push(`${rates.invalid} of ${rates.pairs} pairs are not comparable (e.g. ${first.baseline} -> ${first.candidate}: ${first.reason}); they are left out of the noise`);
+    notes.push(
+      `${rates.invalid} of ${rates.pairs} pairs are not comparable (e.g. ${first.baseline} -> ${first.candidate}: ${first.reason}); they are left out of the noise`,
+    );
   }
   if (rates.info > 0) {
     const first = obs.find((o) => o.verdict === 'info')!;

@@ -67,7 +67,11 @@ function allNotes(cal: Calibration): string[] {
 export function renderTable(cal: Calibration): string {
   const all = [HEADER, ...rows(cal).map((r) => r.cells)];
   const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((s, i) => s.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [`accuracy-gate calibrate: ${headline(cal)}`, '', line(all[0]), ...all.slice(1).map(line), ''];
   out.push('FAIL / INCONCL.: A/A pairs that verdict would get (false alarms); MDE: the smallest regression sure to FAIL.');
   for (const n of allNotes(cal)) out.push(`note: ${n}`);

@@ -21,12 +21,7 @@ export interface BootstrapCi {
  * seeded generator: the same values, resamples and seed always give the same interval.
  * The inner loop allocates nothing: indices go into one reused Uint32Array, means into one Float64Array.
  */
-export function bootstrapMeanCi(
-  values: Float64Array,
-  resamples: number,
-  confidence: number,
-  seed: number,
-): BootstrapCi {
+export function bootstrapMeanCi(values: Float64Array, resamples: number, confidence: number, seed: number): BootstrapCi {
   const n = values.length;
   if (n === 0) {
     return { mean: NaN, lower: NaN, upper: NaN, confidence, resamples: 0, n: 0 };

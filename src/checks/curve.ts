@@ -19,12 +19,7 @@ const CURVE = { id: 'loss-curve', title: 'Loss curve (smoothed, after warm-up)',
 const TAIL = { id: 'loss-tail', title: 'Loss tail offset (mean Δ at the end)', unit: 'relative' as const };
 
 /** Aligned curves, or the CheckResult that explains why there are none. */
-function prepare(
-  head: typeof CURVE,
-  training: Training,
-  bounds: { pass: number; fail: number },
-  earlyAbort: boolean,
-): Aligned | CheckResult {
+function prepare(head: typeof CURVE, training: Training, bounds: { pass: number; fail: number }, earlyAbort: boolean): Aligned | CheckResult {
   const common = { ...head, bounds: { pass: bounds.pass, fail: bounds.fail }, value: null };
   const missing = (['baseline', 'candidate'] as const)
     .map((role) => {
@@ -67,7 +62,12 @@ export function outlierAllowance(n: number, outliers: CurvePolicy['outliers']): 
  * The onsets (loss and grad norm) for the reason and the numbers: "; onset at step 455 (…)". A
  * diverged candidate is compared up to where it stopped; points past its divergence count as out.
  */
-export function curveOnsets(training: Training, policy: CurvePolicy, verdict: string, ready?: { aligned: Aligned; gaps: Float64Array; skip: number }): { text: string; numbers: Record<string, number | null> } {
+export function curveOnsets(
+  training: Training,
+  policy: CurvePolicy,
+  verdict: string,
+  ready?: { aligned: Aligned; gaps: Float64Array; skip: number },
+): { text: string; numbers: Record<string, number | null> } {
   const base = training.baseline?.curve ?? [];
   const cand = training.candidate?.curve ?? [];
   const numbers: Record<string, number | null> = { onsetStep: null };
@@ -223,8 +223,6 @@ export function checkLossTail(training: Training, policy: TailPolicy, earlyAbort
     bounds,
     numbers,
     reason: `mean gap Δ ${formatPercent(value)} over the ${span} ${how}`,
-    warning: better
-      ? `candidate loss is ${pct(-value)} lower than the baseline's at the end: better, but not parity; check the setup`
-      : undefined,
+    warning: better ? `candidate loss is ${pct(-value)} lower than the baseline's at the end: better, but not parity; check the setup` : undefined,
   });
 }

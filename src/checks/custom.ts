@@ -56,10 +56,19 @@ function checkMetric(name: string, custom: Custom, policy: CustomPolicy): CheckR
     }
     if (b.samples.length < 2) return invalid(`${name}: ${b.samples.length} paired sample(s): too few for a confidence interval`, numbers);
     if (b.samples.some((x) => !Number.isFinite(x))) return invalid(`${name}: a baseline sample is not finite`, numbers);
-    if (c.samples.some((x) => !Number.isFinite(x))) return result({ ...common, verdict: 'fail', value: null, reason: `${name}: a candidate sample is not finite` });
+    if (c.samples.some((x) => !Number.isFinite(x)))
+      return result({ ...common, verdict: 'fail', value: null, reason: `${name}: a candidate sample is not finite` });
     const d = Float64Array.from(b.samples, (x, i) => (sign * (x - c.samples![i])) / scale);
     const ci = bootstrapMeanCi(d, policy.resamples, policy.confidence, policy.seed);
-    Object.assign(numbers, { samples: d.length, meanWorseBy: ci.mean, ciLower: ci.lower, ciUpper: ci.upper, confidence: ci.confidence, resamples: ci.resamples, seed: policy.seed });
+    Object.assign(numbers, {
+      samples: d.length,
+      meanWorseBy: ci.mean,
+      ciLower: ci.lower,
+      ciUpper: ci.upper,
+      confidence: ci.confidence,
+      resamples: ci.resamples,
+      seed: policy.seed,
+    });
     const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
     const ciText = `${text}; per-sample mean ${show(ci.mean, b.relative)} (${conf} CI ${show(ci.lower, b.relative)} .. ${show(ci.upper, b.relative)}, ${d.length} paired samples)`;
     const paired = { ...common, value: ci.mean };

@@ -27,14 +27,26 @@ export function checkEvalCurve(training: Partial<Record<ArmRole, TrainingRun>>):
   if (!base?.length || !cand?.length) {
     const has = base?.length ? 'baseline' : 'candidate';
     const n = (base ?? cand)!.length;
-    return result({ ...HEAD, verdict: 'info', value: null, numbers: { baselinePoints: base?.length ?? 0, candidatePoints: cand?.length ?? 0 }, reason: `only the ${has} evaluated during training (${n} evaluations)` });
+    return result({
+      ...HEAD,
+      verdict: 'info',
+      value: null,
+      numbers: { baselinePoints: base?.length ?? 0, candidatePoints: cand?.length ?? 0 },
+      reason: `only the ${has} evaluated during training (${n} evaluations)`,
+    });
   }
   const b = byStep(base);
   const c = byStep(cand);
   const steps = [...b.keys()].filter((s) => c.has(s));
   const numbers: Record<string, number | string | null> = { baselinePoints: b.size, candidatePoints: c.size, commonSteps: steps.length };
   if (steps.length === 0) {
-    return result({ ...HEAD, verdict: 'info', value: null, numbers, reason: `the arms evaluated at different steps (baseline ${range([...b.keys()])}, candidate ${range([...c.keys()])})` });
+    return result({
+      ...HEAD,
+      verdict: 'info',
+      value: null,
+      numbers,
+      reason: `the arms evaluated at different steps (baseline ${range([...b.keys()])}, candidate ${range([...c.keys()])})`,
+    });
   }
   let maxAt = steps[0];
   for (const s of steps) {

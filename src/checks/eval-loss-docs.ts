@@ -19,7 +19,10 @@ const HEAD = { id: 'eval-loss-docs', title: 'Held-out eval loss per document (pa
 const NAMED = 3;
 
 function few(ids: string[]): string {
-  const shown = ids.slice(0, NAMED).map((id) => JSON.stringify(id)).join(', ');
+  const shown = ids
+    .slice(0, NAMED)
+    .map((id) => JSON.stringify(id))
+    .join(', ');
   return ids.length > NAMED ? `${shown} and ${ids.length - NAMED} more` : shown;
 }
 
@@ -57,7 +60,10 @@ export function checkEvalLossDocs(evalDocs: Partial<Record<ArmRole, EvalDocLosse
 
   const b = byId(base.docs);
   const c = byId(cand.docs);
-  for (const [role, side] of [['baseline', b], ['candidate', c]] as const) {
+  for (const [role, side] of [
+    ['baseline', b],
+    ['candidate', c],
+  ] as const) {
     if (side.duplicates.length) return invalid(`the ${role} lists document(s) ${few(side.duplicates)} twice`);
   }
   const baseOnly = [...b.map.keys()].filter((id) => !c.map.has(id));
@@ -87,7 +93,13 @@ export function checkEvalLossDocs(evalDocs: Partial<Record<ArmRole, EvalDocLosse
   const numbers: Record<string, number | string | null> = { baselineMean: baseMean, documents: ids.length, tokens };
   if (badCand.length) {
     Object.assign(numbers, { candidateMean: NaN, nonFiniteDocuments: badCand.length });
-    return result({ ...head, verdict: 'fail', value: null, numbers, reason: `the candidate's eval loss is ${cs.find((d) => !Number.isFinite(d.loss))!.loss} for ${badCand.length} of ${ids.length} documents (${few(badCand)})` });
+    return result({
+      ...head,
+      verdict: 'fail',
+      value: null,
+      numbers,
+      reason: `the candidate's eval loss is ${cs.find((d) => !Number.isFinite(d.loss))!.loss} for ${badCand.length} of ${ids.length} documents (${few(badCand)})`,
+    });
   }
   const candMean = weightedMean(cs);
   const rel = (candMean - baseMean) / baseMean;

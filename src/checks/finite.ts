@@ -44,7 +44,10 @@ export function findDivergence(run: TrainingRun, baselineSkips?: number): Diverg
     let what: string | null = null;
     if (!Number.isFinite(p.loss)) what = `loss ${show(p.loss)}`;
     else if (p.loss === 0 && sawPositive) {
-      what = p.gradNorm !== undefined && !Number.isFinite(p.gradNorm) ? `grad_norm ${show(p.gradNorm)}` : 'loss 0 after positive losses (HF logging_nan_inf_filter hides a NaN)';
+      what =
+        p.gradNorm !== undefined && !Number.isFinite(p.gradNorm)
+          ? `grad_norm ${show(p.gradNorm)}`
+          : 'loss 0 after positive losses (HF logging_nan_inf_filter hides a NaN)';
     }
     if (Number.isFinite(p.loss) && p.loss > 0) sawPositive = true;
     if (what !== null) {
@@ -95,9 +98,7 @@ export function describeDivergence(d: Divergence): string {
  * For the loss checks: a diverged baseline makes any comparison INVALID, a diverged candidate
  * makes it FAIL, whatever the numbers happen to say (HF's train_loss averages the filtered zeros).
  */
-export function divergenceVerdict(
-  training: Partial<Record<ArmRole, TrainingRun>>,
-): { verdict: 'invalid' | 'fail'; reason: string } | null {
+export function divergenceVerdict(training: Partial<Record<ArmRole, TrainingRun>>): { verdict: 'invalid' | 'fail'; reason: string } | null {
   const base = training.baseline && findDivergence(training.baseline);
   if (base) return { verdict: 'invalid', reason: `baseline diverged: ${describeDivergence(base)}` };
   const cand = training.candidate && findDivergence(training.candidate, baselineSkips(training));

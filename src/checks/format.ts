@@ -41,7 +41,6 @@ export function formatPercent(fraction: number | null | undefined, opts: { signe
   return `${sign}${text} %`;
 }
 
-
 /** 0.034 → "3.4 %", 0.02 → "2 %", 4.7e-5 → "0.0047 %". */
 export function pct(x: number | null): string {
   if (x === null || Number.isNaN(x)) return 'n/a';

@@ -7,7 +7,9 @@ import { formatPercent } from './format.js';
 type Memory = NonNullable<TrainingRun['gpuMemory']>;
 
 const mib = (m: Memory | undefined): string =>
-  m?.peakMib !== null && m?.peakMib !== undefined ? `${Math.round(m.peakMib).toLocaleString('en-US')} MiB` : `not measured (${m?.source ?? 'no measurement for this arm'})`;
+  m?.peakMib !== null && m?.peakMib !== undefined
+    ? `${Math.round(m.peakMib).toLocaleString('en-US')} MiB`
+    : `not measured (${m?.source ?? 'no measurement for this arm'})`;
 
 export interface MemoryReport {
   /** "peak GPU memory: baseline 10,240 MiB, candidate 12,288 MiB (+20.0 %; nvidia-smi ...)". */
@@ -37,6 +39,9 @@ export function memoryReport(base: TrainingRun | undefined, cand: TrainingRun | 
   }
   const delta = c.peakMib! / b.peakMib! - 1;
   const text = `peak GPU memory: baseline ${mib(b)}, candidate ${mib(c)} (Δ ${formatPercent(delta)}; ${b.source})`;
-  const warning = delta > warnOver ? `candidate's peak GPU memory is ${formatPercent(delta)} above the baseline's (warns above +${formatPercent(warnOver, { signed: false })})` : undefined;
+  const warning =
+    delta > warnOver
+      ? `candidate's peak GPU memory is ${formatPercent(delta)} above the baseline's (warns above +${formatPercent(warnOver, { signed: false })})`
+      : undefined;
   return { text, numbers: { ...numbers, gpuMemoryDelta: delta }, ...(warning ? { warning } : {}) };
 }

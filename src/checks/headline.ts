@@ -52,7 +52,8 @@ export function phrase(c: CheckResult): string {
     const diff = `MT-Bench Δ ${points(c.value)} (${ci})`;
     if (c.verdict === 'fail') return `${diff}: CI upper bound < ${margin}`;
     if (c.verdict === 'inconclusive') return `${diff} straddles ${margin}`;
-    if (c.verdict === 'info') return `MT-Bench did not gate: baseline ${num(c.numbers.baselineAverage as number | null)} is below the floor ${num(c.numbers.floor as number | null, 1)}`;
+    if (c.verdict === 'info')
+      return `MT-Bench did not gate: baseline ${num(c.numbers.baselineAverage as number | null)} is below the floor ${num(c.numbers.floor as number | null, 1)}`;
     return `${diff}: CI lower bound > ${margin}`;
   }
   if (c.id === 'speed') return `speed: candidate ${ratio(c.value)} of baseline (${(c.value as number) < 1 ? 'slower' : 'faster'})`;

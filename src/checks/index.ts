@@ -1,7 +1,19 @@
 // The checks' entry point: data + policy in, verdict + headline + CheckResults out. Pure: no fs,
 // no process, no @actions. Every check returns a result (INVALID with a reason) rather than throw.
 
-import type { ArmLabels, ArmRole, CheckResult, EvaluationInputs, GateResult, MtBenchScores, Problem, Role, SetupContract, TrainingRun, Verdict } from '../model.js';
+import type {
+  ArmLabels,
+  ArmRole,
+  CheckResult,
+  EvaluationInputs,
+  GateResult,
+  MtBenchScores,
+  Problem,
+  Role,
+  SetupContract,
+  TrainingRun,
+  Verdict,
+} from '../model.js';
 import type { Policy } from './policy.js';
 import { checkLossCurve, checkLossTail } from './curve.js';
 import { checkCustom } from './custom.js';
@@ -74,7 +86,9 @@ const WHOLE_RUN = new Set(['train-loss', 'loss-curve', 'loss-tail', 'eval-loss',
  */
 function notFinished(c: CheckResult, training: CheckInputs['training']): CheckResult {
   if (!WHOLE_RUN.has(c.id) || c.verdict === 'fail') return c;
-  const why = (['baseline', 'candidate'] as const).filter((r) => training[r]?.unfinished).map((r) => `${r} training did not finish: ${training[r]!.unfinished}`);
+  const why = (['baseline', 'candidate'] as const)
+    .filter((r) => training[r]?.unfinished)
+    .map((r) => `${r} training did not finish: ${training[r]!.unfinished}`);
   return why.length ? { ...c, verdict: 'invalid', value: null, numbers: {}, reason: why.join('; '), warning: undefined } : c;
 }
 

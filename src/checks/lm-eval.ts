@@ -70,7 +70,11 @@ function checkTask(name: string, lm: LmEval, selection: LmEvalSelection | undefi
   if (!key) {
     const asked = selection?.metrics[name];
     const have = Object.keys(base.metrics).join(', ') || 'none';
-    return invalid(asked ? `task ${name} has no metric ${asked} (available: ${have})` : `task ${name} has no acc_norm or acc; set evaluations.lm-eval.metrics.${name} (available: ${have})`);
+    return invalid(
+      asked
+        ? `task ${name} has no metric ${asked} (available: ${have})`
+        : `task ${name} has no acc_norm or acc; set evaluations.lm-eval.metrics.${name} (available: ${have})`,
+    );
   }
   const metric = key.slice(0, key.indexOf(','));
   if (!(key in cand.metrics)) return invalid(`the candidate's task ${name} has no ${key}`);
@@ -114,14 +118,24 @@ function checkTask(name: string, lm: LmEval, selection: LmEvalSelection | undefi
       if (x > 0) better++;
       else if (x < 0) worse++;
     }
-    Object.assign(numbers, { method: 'paired', documents: ids.length, documentsBetter: better, documentsWorse: worse, resamples: boot.resamples, seed: policy.seed });
+    Object.assign(numbers, {
+      method: 'paired',
+      documents: ids.length,
+      documentsBetter: better,
+      documentsWorse: worse,
+      resamples: boot.resamples,
+      seed: policy.seed,
+    });
     how = `paired over ${ids.length} documents`;
   } else {
     const seB = base.stderr[key];
     const seC = cand.stderr[key];
     Object.assign(numbers, { baselineStderr: seB ?? null, candidateStderr: seC ?? null });
     if (typeof seB !== 'number' || typeof seC !== 'number' || !Number.isFinite(seB) || !Number.isFinite(seC)) {
-      return invalid(`${name}: no stderr for ${key} on the ${typeof seB === 'number' ? 'candidate' : 'baseline'} ("N/A" or missing) and no per-document samples on both arms (run lm_eval with --log_samples)`, numbers);
+      return invalid(
+        `${name}: no stderr for ${key} on the ${typeof seB === 'number' ? 'candidate' : 'baseline'} ("N/A" or missing) and no per-document samples on both arms (run lm_eval with --log_samples)`,
+        numbers,
+      );
     }
     const diff = sign * (c - b);
     const half = twoSidedZ(policy.confidence) * Math.sqrt(seB * seB + seC * seC);

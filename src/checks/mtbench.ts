@@ -233,7 +233,11 @@ export function checkMtBench(mtbench: Partial<Record<Role, MtBenchScores>>, poli
   if (baseAvg !== null && baseAvg < policy.floor) {
     numbers.floor = policy.floor;
     if (ci.upper < -margin) {
-      return result({ ...common, verdict: 'fail', reason: `${ciText}: upper bound < -${num(margin)} (candidate worse; a clear drop fails even with the baseline ${num(baseAvg)} below the floor ${num(policy.floor, 1)})` });
+      return result({
+        ...common,
+        verdict: 'fail',
+        reason: `${ciText}: upper bound < -${num(margin)} (candidate worse; a clear drop fails even with the baseline ${num(baseAvg)} below the floor ${num(policy.floor, 1)})`,
+      });
     }
     return result({ ...common, verdict: 'info', reason: `not gated: ${floorWhy(baseAvg, policy.floor)}; ${ciText}` });
   }

@@ -90,11 +90,19 @@ function invalid(files: ProbeReport['files'], why: string, notes: string[] = [])
 
 /** Why three runs cannot be compared, or undefined when they can. */
 function notComparable(b: ProbeRun, c: ProbeRun, ref: ProbeRun, precision: string): string | undefined {
-  for (const [role, run] of [['baseline', b], ['candidate', c], ['reference', ref]] as const) {
-    if (!run.complete) return `not comparable: the ${role}'s probe file ${run.file} is incomplete (${run.recorded} of ${run.steps} step(s) recorded: the run stopped early)`;
+  for (const [role, run] of [
+    ['baseline', b],
+    ['candidate', c],
+    ['reference', ref],
+  ] as const) {
+    if (!run.complete)
+      return `not comparable: the ${role}'s probe file ${run.file} is incomplete (${run.recorded} of ${run.steps} step(s) recorded: the run stopped early)`;
   }
   if (ref.mode !== 'reference') return `not comparable: ${ref.file} was not recorded as a reference run (mode "${ref.mode}")`;
-  for (const [role, run] of [['baseline', b], ['candidate', c]] as const) {
+  for (const [role, run] of [
+    ['baseline', b],
+    ['candidate', c],
+  ] as const) {
     if (run.mode !== 'run') return `not comparable: the ${role}'s probe file ${run.file} is a reference run`;
   }
   const steps = Math.min(b.recorded, c.recorded, ref.recorded);
@@ -123,7 +131,12 @@ function entry(b: ProbeRecord, c: ProbeRecord, r: ProbeRecord, m: number, floor:
   const candidateError = relativeError(c, r);
   const bound = m * baselineError + floor;
   const ratio = candidateError === 0 ? 0 : candidateError / Math.max(baselineError, floor);
-  const note = c.nonfinite > 0 ? `${c.nonfinite} non-finite value(s) in the candidate` : b.nonfinite > 0 ? `${b.nonfinite} non-finite value(s) in the baseline` : undefined;
+  const note =
+    c.nonfinite > 0
+      ? `${c.nonfinite} non-finite value(s) in the candidate`
+      : b.nonfinite > 0
+        ? `${b.nonfinite} non-finite value(s) in the baseline`
+        : undefined;
   return { ...base, baselineError, candidateError, bound, ratio, flagged: candidateError > bound, ...(note ? { note } : {}) };
 }
 

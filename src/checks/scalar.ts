@@ -68,7 +68,9 @@ function compareScalar(spec: ScalarSpec, training: Training, bounds: RelativeBou
       value: signed,
       verdict: 'pass',
       reason: `${spec.key} ${num(base, 4)} → ${num(cand, 4)}: Δ ${formatPercent(signed)}, the candidate is lower (only a higher ${spec.key} is gated)`,
-      warning: better ? `candidate ${spec.key} is lower by ${pct(-signed)} > ${pct(bounds.fail)}: not parity either; check that both arms ran the same setup` : undefined,
+      warning: better
+        ? `candidate ${spec.key} is lower by ${pct(-signed)} > ${pct(bounds.fail)}: not parity either; check that both arms ran the same setup`
+        : undefined,
     });
   }
   const verdict = band(Math.abs(value!), bounds);
@@ -92,19 +94,11 @@ function compareScalar(spec: ScalarSpec, training: Training, bounds: RelativeBou
 }
 
 export function checkTrainLoss(training: Training, bounds: RelativeBounds): CheckResult {
-  return compareScalar(
-    { id: 'train-loss', title: 'Whole-run train loss', key: 'train_loss', pick: (r) => r.trainLoss },
-    training,
-    bounds,
-  );
+  return compareScalar({ id: 'train-loss', title: 'Whole-run train loss', key: 'train_loss', pick: (r) => r.trainLoss }, training, bounds);
 }
 
 /** null when neither run has an eval loss (evaluation not configured). */
 export function checkEvalLoss(training: Training, bounds: RelativeBounds): CheckResult | null {
   if (training.baseline?.evalLoss === undefined && training.candidate?.evalLoss === undefined) return null;
-  return compareScalar(
-    { id: 'eval-loss', title: 'Held-out eval loss', key: 'eval_loss', pick: (r) => r.evalLoss, oneSided: true },
-    training,
-    bounds,
-  );
+  return compareScalar({ id: 'eval-loss', title: 'Held-out eval loss', key: 'eval_loss', pick: (r) => r.evalLoss, oneSided: true }, training, bounds);
 }

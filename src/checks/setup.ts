@@ -78,7 +78,8 @@ export function compareSetup(training: Training): SetupContract | undefined {
     if (status === 'same') continue;
     const pair = `${label} ${setupNumber(b)} vs ${setupNumber(c)}`;
     if (NOT_COMPARABLE.includes(key)) apart.push(pair);
-    else if (CAUSES.includes(key)) causeParts.push(`${label.charAt(0).toLowerCase()}${label.slice(1)} is ${setupNumber(c)} vs the baseline's ${setupNumber(b)}`);
+    else if (CAUSES.includes(key))
+      causeParts.push(`${label.charAt(0).toLowerCase()}${label.slice(1)} is ${setupNumber(c)} vs the baseline's ${setupNumber(b)}`);
   }
   const lr = compareLearningRates(base?.learningRate, cand?.learningRate);
   rows.push(lr.row);
@@ -124,7 +125,7 @@ function compareLearningRates(b: StepColumn | undefined, c: StepColumn | undefin
   let min = Infinity;
   let max = -Infinity;
   let ratios: Float64Array | undefined; // only when something differs
-  for (let i = 0, j = 0; i < b.steps.length && j < c.steps.length; ) {
+  for (let i = 0, j = 0; i < b.steps.length && j < c.steps.length;) {
     if (b.steps[i] < c.steps[j]) i++;
     else if (b.steps[i] > c.steps[j]) j++;
     else {

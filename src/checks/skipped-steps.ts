@@ -58,7 +58,10 @@ export class SkipTracker {
     if (this.streak >= limit) {
       this.settled = true;
       const where = this.opening ? ' from the start, more than the initial loss scale explains' : '';
-      return { step: this.streakStart, reason: `skipped steps that do not stop (grad_norm ${kind} at ${this.streak} logged steps in a row${where}, loss finite)` };
+      return {
+        step: this.streakStart,
+        reason: `skipped steps that do not stop (grad_norm ${kind} at ${this.streak} logged steps in a row${where}, loss finite)`,
+      };
     }
     if (this.baselineSkips !== undefined && this.count > 2 * this.baselineSkips + EXTRA_SKIPS) {
       this.settled = true;

@@ -40,9 +40,7 @@ export function checkSpeed(training: Training, policy: SpeedPolicy): CheckResult
     parts.push(`speedup ${ratio(throughput)} (${num(baseSps)} vs ${num(candSps)} steps/s)`);
   }
   if (stepTime !== null) {
-    parts.push(
-      `median step time ${num(baseMedian! * 1000, 1)} vs ${num(candMedian! * 1000, 1)} ms after warm-up: ${ratio(stepTime)}`,
-    );
+    parts.push(`median step time ${num(baseMedian! * 1000, 1)} vs ${num(candMedian! * 1000, 1)} ms after warm-up: ${ratio(stepTime)}`);
   }
   const memory = memoryReport(base, cand, policy.memoryWarnOver);
   if (memory) parts.push(memory.text);

@@ -50,7 +50,10 @@ const markOf = (v: Verdict): Mark => (v === 'pass' ? 'good' : v === 'fail' ? 'ba
  * good). `test` marks one commit; skipped commits are stepped over towards the middle's neighbours.
  * Returns the first bad commit, or the suspects when skips leave it open.
  */
-export async function bisectCommits(commits: string[], test: (sha: string) => Promise<Mark | 'stop'>): Promise<{ culprit?: string; suspects: string[]; stopped: boolean }> {
+export async function bisectCommits(
+  commits: string[],
+  test: (sha: string) => Promise<Mark | 'stop'>,
+): Promise<{ culprit?: string; suspects: string[]; stopped: boolean }> {
   let lo = -1;
   let hi = commits.length - 1;
   const skipped = new Set<number>();
@@ -134,7 +137,9 @@ export async function bisectCommand(flags: BisectFlags, io: CliIo, log: Log): Pr
     report.suspects = found.suspects;
     if (!found.culprit) {
       write();
-      io.stderr(`accuracy-gate: INCONCLUSIVE: skipped commits leave ${found.suspects.length} suspects: ${found.suspects.map((s) => s.slice(0, 12)).join(' ')}\n`);
+      io.stderr(
+        `accuracy-gate: INCONCLUSIVE: skipped commits leave ${found.suspects.length} suspects: ${found.suspects.map((s) => s.slice(0, 12)).join(' ')}\n`,
+      );
       return ExitCode.Inconclusive;
     }
     report.culprit = { sha: found.culprit, subject: subjectOf(top, found.culprit) };

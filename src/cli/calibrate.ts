@@ -32,7 +32,8 @@ export interface CalibrateFlags {
 function factor(raw: string | undefined, flag: string, fallback: number): number {
   if (raw === undefined) return fallback;
   const x = Number(raw);
-  if (!Number.isFinite(x) || x < 1) throw new UsageError(`${flag} must be a number >= 1 (a bound below the largest A/A value would fail A/A runs), got "${raw}"`);
+  if (!Number.isFinite(x) || x < 1)
+    throw new UsageError(`${flag} must be a number >= 1 (a bound below the largest A/A value would fail A/A runs), got "${raw}"`);
   return x;
 }
 
@@ -45,12 +46,15 @@ function factorsOf(flags: CalibrateFlags): Factors {
 
 function checkSources(flags: CalibrateFlags): void {
   const given = [flags.runs?.length ? '--runs' : null, flags.repeat !== undefined ? '--repeat' : null, flags.history ? '--history' : null].filter(Boolean);
-  if (given.length !== 1) throw new UsageError(`calibrate takes exactly one of --runs DIR DIR ..., --repeat K, --history FILE${given.length ? ` (got ${given.join(' and ')})` : ''}`);
-  if (flags.runs && flags.runs.length < 2) throw new UsageError(`--runs needs at least 2 trainer output dirs of the same configuration (got ${flags.runs.length})`);
+  if (given.length !== 1)
+    throw new UsageError(`calibrate takes exactly one of --runs DIR DIR ..., --repeat K, --history FILE${given.length ? ` (got ${given.join(' and ')})` : ''}`);
+  if (flags.runs && flags.runs.length < 2)
+    throw new UsageError(`--runs needs at least 2 trainer output dirs of the same configuration (got ${flags.runs.length})`);
   const ids = flags.modelIds ?? [];
   if (flags.mtbench.length && ids.length < 2) throw new UsageError('--mtbench needs --model-ids ID ID ... (at least 2 MT-Bench model ids of A/A checkpoints)');
   if (ids.length && !flags.mtbench.length) throw new UsageError('--model-ids needs --mtbench FILE (the judgment JSONL)');
-  if ((flags.mtbench.length || ids.length) && flags.history) throw new UsageError('--mtbench does not combine with --history (the history holds MT-Bench averages, not judgments)');
+  if ((flags.mtbench.length || ids.length) && flags.history)
+    throw new UsageError('--mtbench does not combine with --history (the history holds MT-Bench averages, not judgments)');
   if (new Set(ids).size !== ids.length) throw new UsageError('--model-ids lists a model id twice');
 }
 
@@ -69,16 +73,29 @@ export async function calibrateCommand(flags: CalibrateFlags, io: CliIo, log: Lo
     if (!Number.isInteger(k) || k < 2) throw new UsageError(`--repeat must be a whole number >= 2, got "${flags.repeat}"`);
     if (flags.mtbench.length) throw new UsageError('--mtbench does not combine with --repeat (each repeat is evaluated as the config says)');
     const made = await repeatBaseline(config, source, k, path.join(dir, 'runs'), log, flags.verbose ? (l) => io.stderr(`${l}\n`) : undefined);
-    set = { runs: loadRuns(made.dirs, config, made.dirs.map((_, i) => `repeat-${i + 1}`)), mtbench: made.mtbench.length >= 2 ? made.mtbench : [] };
-    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path.join(dir, 'runs')}`);
+    set = {
+      runs: loadRuns(
+        made.dirs,
+        config,
+        made.dirs.map((_, i) => `repeat-${i + 1}`),
+      ),
+      mtbench: made.mtbench.length >= 2 ? made.mtbench : [],
+    };
+    extraNotes.push(
+      `${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path.join(dir, 'runs')}`,
+    );
   } else {
     const sel = loadHistory(flags.history!);
     if (sel.runs.length < 2) {
       const skipped = describeSkipped(sel.skipped);
-      throw new UsageError(`calibrate: ${flags.history}: ${sel.runs.length} usable baseline entr${sel.runs.length === 1 ? 'y' : 'ies'}, at least 2 are needed${skipped ? ` (${skipped})` : ''}`);
+      throw new UsageError(
+        `calibrate: ${flags.history}: ${sel.runs.length} usable baseline entr${sel.runs.length === 1 ? 'y' : 'ies'}, at least 2 are needed${skipped ? ` (${skipped})` : ''}`,
+      );
     }
     set = { runs: sel.runs, mtbench: [] };
-    extraNotes.push(`history ${flags.history}: ${sel.runs.length} baselines with ${sel.key}; only whole-run numbers are recorded there, so loss-curve, loss-tail, eval-loss-docs and mtbench need --runs`);
+    extraNotes.push(
+      `history ${flags.history}: ${sel.runs.length} baselines with ${sel.key}; only whole-run numbers are recorded there, so loss-curve, loss-tail, eval-loss-docs and mtbench need --runs`,
+    );
     const skipped = describeSkipped(sel.skipped);
     if (skipped) extraNotes.push(skipped);
   }

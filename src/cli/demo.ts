@@ -38,7 +38,16 @@ export function examplesDir(): string {
 
 export function demoConfigYaml(examples: string, scenario: DemoFlags['scenario'], speed: string): string {
   const node = process.execPath;
-  const replay = (run: string) => [node, path.join(examples, 'demo', 'replay-train.mjs'), '--run', path.join(examples, 'recorded', run), '--output', '{output}', '--speed', speed];
+  const replay = (run: string) => [
+    node,
+    path.join(examples, 'demo', 'replay-train.mjs'),
+    '--run',
+    path.join(examples, 'recorded', run),
+    '--output',
+    '{output}',
+    '--speed',
+    speed,
+  ];
   return stringify({
     name: `demo-${scenario}`,
     model: path.join(examples, 'demo', 'Tiny-Llama-init'),
@@ -49,7 +58,18 @@ export function demoConfigYaml(examples: string, scenario: DemoFlags['scenario']
     },
     evaluations: {
       mtbench: {
-        run: [node, path.join(examples, 'demo', 'replay-mtbench.mjs'), '--checkpoint', '{checkpoint}', '--role', '{arm}', '--judgments', 'fastchat/model_judgment/gpt-4_single.jsonl', '--questions', 'fastchat/question.jsonl'],
+        run: [
+          node,
+          path.join(examples, 'demo', 'replay-mtbench.mjs'),
+          '--checkpoint',
+          '{checkpoint}',
+          '--role',
+          '{arm}',
+          '--judgments',
+          'fastchat/model_judgment/gpt-4_single.jsonl',
+          '--questions',
+          'fastchat/question.jsonl',
+        ],
         targets: ['original', 'baseline', 'candidate'],
         judgments: 'fastchat/model_judgment/gpt-4_single.jsonl',
         questions: 'fastchat/question.jsonl',
@@ -70,7 +90,15 @@ export async function demoCommand(flags: DemoFlags, io: CliIo, log: Log): Promis
   config.workdir = path.resolve(flags.out);
   log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path.join(examples, 'recorded')}; MT-Bench scores are synthetic`);
   const result = await runLocal(
-    { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
+    {
+      config,
+      configSource: `built-in demo (${flags.scenario})`,
+      stages: [...STAGE_IDS],
+      out: flags.out,
+      allowCacheWrite: false,
+      synthetic: true,
+      verbose: flags.verbose,
+    },
     io,
     log,
   );
@@ -86,7 +114,10 @@ export function defaultDemoDir(): string {
 /** <out>/latest → the newest run dir (a relative symlink), so a second look needs no timestamp. */
 function pointLatest(out: string, log: Log): void {
   try {
-    const newest = readdirSync(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
+    const newest = readdirSync(out)
+      .filter((n) => /^\d{8}_\d{6}/.test(n))
+      .sort()
+      .at(-1);
     if (!newest) return;
     const link = path.join(out, 'latest');
     rmSync(link, { force: true });

@@ -36,9 +36,64 @@ export interface ExistingWorkflows {
 }
 
 /** docker run flags that take a value (`--flag value`; `--flag=value` is one word). */
-const VALUED = new Set(['-v', '--volume', '-w', '--workdir', '--net', '--network', '--ipc', '--shm-size', '--gpus', '--env-file', '-e', '--env', '--name', '-u', '--user', '--ulimit', '--device', '--cap-add', '--security-opt', '--pid', '--runtime', '--entrypoint', '--cpus', '-m', '--memory', '--mount', '--add-host', '--label', '-l', '--platform', '--hostname', '-h', '--group-add']);
+const VALUED = new Set([
+  '-v',
+  '--volume',
+  '-w',
+  '--workdir',
+  '--net',
+  '--network',
+  '--ipc',
+  '--shm-size',
+  '--gpus',
+  '--env-file',
+  '-e',
+  '--env',
+  '--name',
+  '-u',
+  '--user',
+  '--ulimit',
+  '--device',
+  '--cap-add',
+  '--security-opt',
+  '--pid',
+  '--runtime',
+  '--entrypoint',
+  '--cpus',
+  '-m',
+  '--memory',
+  '--mount',
+  '--add-host',
+  '--label',
+  '-l',
+  '--platform',
+  '--hostname',
+  '-h',
+  '--group-add',
+]);
 /** Flags the gate sets per stage itself (mounts, GPUs, env by name only, no tty, its own name and cleanup). */
-const GATE_OWNS = new Set(['-v', '--volume', '--mount', '-w', '--workdir', '--gpus', '--env-file', '-e', '--env', '--name', '-t', '--tty', '-i', '--interactive', '-it', '-ti', '--rm', '-d', '--detach', '--entrypoint']);
+const GATE_OWNS = new Set([
+  '-v',
+  '--volume',
+  '--mount',
+  '-w',
+  '--workdir',
+  '--gpus',
+  '--env-file',
+  '-e',
+  '--env',
+  '--name',
+  '-t',
+  '--tty',
+  '-i',
+  '--interactive',
+  '-it',
+  '-ti',
+  '--rm',
+  '-d',
+  '--detach',
+  '--entrypoint',
+]);
 const SETUP = /^(pip3? install|python3? -m pip install|git config|conda install|uv pip install)\b/;
 
 /** The `docker run` of a shell script, if any: its options, image and the command after it. */
@@ -69,7 +124,10 @@ export function setupOf(command: string[]): string[] {
   const script = command[0] === 'bash' || command[0] === 'sh' ? command[command.indexOf('-c') + 1] : undefined;
   if (!script || command.indexOf('-c') < 0) return [];
   const out: string[] = [];
-  for (const part of script.split(/&&|\n|;/).map((p) => p.replace(/\\$/, '').trim()).filter(Boolean)) {
+  for (const part of script
+    .split(/&&|\n|;/)
+    .map((p) => p.replace(/\\$/, '').trim())
+    .filter(Boolean)) {
     if (!SETUP.test(part)) break;
     out.push(part);
   }
@@ -98,7 +156,9 @@ export function readExistingWorkflows(root: string): ExistingWorkflows {
   const dir = path.join(root, '.github', 'workflows');
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort();
   } catch {
     return { skipped: [] };
   }
@@ -128,7 +188,12 @@ export function readExistingWorkflows(root: string): ExistingWorkflows {
         benchmark ||= /benchmarks\/accuracy|run\.sh|llama\.sh/.test(step.run);
         const d = docker ? undefined : parseDockerRun(step.run);
         if (!d) {
-          install.push(...step.run.split('\n').map((l) => l.trim()).filter((l) => SETUP.test(l) && !/[`$]\(|&&|;|\|/.test(l)));
+          install.push(
+            ...step.run
+              .split('\n')
+              .map((l) => l.trim())
+              .filter((l) => SETUP.test(l) && !/[`$]\(|&&|;|\|/.test(l)),
+          );
           continue;
         }
         const env = { ...jobEnv, ...(isRecord(step.env) ? step.env : {}) };

@@ -19,7 +19,10 @@ export function cleanWorkTree(cwd: string): string {
   const top = git(cwd, ['rev-parse', '--show-toplevel']);
   if (!top.ok) throw new UsageError(`bisect: ${cwd} is not in a git work tree`);
   const dirty = must(top.out, ['status', '--porcelain', '--untracked-files=no'], 'bisect: git status');
-  if (dirty) throw new UsageError(`bisect: the work tree has uncommitted changes (${dirty.split('\n')[0].trim()}${dirty.includes('\n') ? ', ...' : ''}); commit or stash them first`);
+  if (dirty)
+    throw new UsageError(
+      `bisect: the work tree has uncommitted changes (${dirty.split('\n')[0].trim()}${dirty.includes('\n') ? ', ...' : ''}); commit or stash them first`,
+    );
   return top.out;
 }
 

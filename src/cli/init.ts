@@ -42,7 +42,12 @@ const quoted = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export function containerBlock(job: GpuJob & { docker: DockerRun }): string {
   const d = job.docker;
   const image = 'literal' in d.image ? d.image.literal : `\${${d.image.variable}}`;
-  const from = 'literal' in d.image ? '' : d.image.from === 'secrets' || d.image.from === 'vars' ? `: the workflow passes ${d.image.from}.${d.image.variable}` : `: set ${d.image.variable} in the workflow step's env:`;
+  const from =
+    'literal' in d.image
+      ? ''
+      : d.image.from === 'secrets' || d.image.from === 'vars'
+        ? `: the workflow passes ${d.image.from}.${d.image.variable}`
+        : `: set ${d.image.variable} in the workflow step's env:`;
   const secret = 'variable' in d.image && d.image.from === 'secrets';
   return [
     `# Each stage in a container of its own, as ${job.file} (job ${job.job}) runs its GPU job.`,
@@ -53,7 +58,9 @@ export function containerBlock(job: GpuJob & { docker: DockerRun }): string {
     d.options.length ? `  options: ${quoted(d.options.join(' '))}` : '',
     d.setup.length ? `  setup: ${quoted(d.setup.join(' && '))}` : '',
     secret ? `secret-env: [${(d.image as { variable: string }).variable}]    # the image name is a secret there: redacted from every file the gate writes` : '',
-    'variable' in d.image ? `# With cache.enabled, key it on the image itself (the fingerprint runs on the runner, not in a container):\n#   cache: { fingerprint: "docker image inspect --format '{{.Id}}' \\"$${d.image.variable}\\"" }` : '',
+    'variable' in d.image
+      ? `# With cache.enabled, key it on the image itself (the fingerprint runs on the runner, not in a container):\n#   cache: { fingerprint: "docker image inspect --format '{{.Id}}' \\"$${d.image.variable}\\"" }`
+      : '',
   ]
     .filter(Boolean)
     .map((l) => `${l}\n`)
@@ -146,7 +153,9 @@ export async function initCommand(flags: InitFlags, io: CliIo, log: Log): Promis
   ];
   const taken = files.filter((f) => existsSync(path.join(root, f.name))).map((f) => f.name);
   if (taken.length > 0) {
-    throw new UsageError(`${taken.join(' and ')} already exist${taken.length === 1 ? 's' : ''}: init never overwrites; move ${taken.length === 1 ? 'it' : 'them'} away or edit ${taken.length === 1 ? 'it' : 'them'}`);
+    throw new UsageError(
+      `${taken.join(' and ')} already exist${taken.length === 1 ? 's' : ''}: init never overwrites; move ${taken.length === 1 ? 'it' : 'them'} away or edit ${taken.length === 1 ? 'it' : 'them'}`,
+    );
   }
   for (const f of files) {
     const file = path.join(root, f.name);
@@ -154,13 +163,24 @@ export async function initCommand(flags: InitFlags, io: CliIo, log: Log): Promis
     writeFileSync(file, f.text, { flag: 'wx' });
   }
   for (const skipped of existing.skipped) log.warn(`not read: ${skipped}`);
-  if (job) log.info(`runs as ${job.file} (job ${job.job}) runs: runs-on ${JSON.stringify(job.runsOn)}${job.docker ? `, each stage in a container of ${describeImage(job.docker)}${job.docker.setup.length ? `, setup ${job.docker.setup.join(' && ')}` : ''}` : ''}`);
+  if (job)
+    log.info(
+      `runs as ${job.file} (job ${job.job}) runs: runs-on ${JSON.stringify(job.runsOn)}${job.docker ? `, each stage in a container of ${describeImage(job.docker)}${job.docker.setup.length ? `, setup ${job.docker.setup.join(' && ')}` : ''}` : ''}`,
+    );
   if (job?.docker?.dropped.length) log.info(`docker options the gate sets itself, left out: ${job.docker.dropped.join(' ')}`);
-  log.info(layout === 'torchacc' ? "found TorchAcc's accuracy benchmark (benchmarks/accuracy/llama.sh)" : 'no benchmarks/accuracy/llama.sh: wrote a config for two training commands of your own');
+  log.info(
+    layout === 'torchacc'
+      ? "found TorchAcc's accuracy benchmark (benchmarks/accuracy/llama.sh)"
+      : 'no benchmarks/accuracy/llama.sh: wrote a config for two training commands of your own',
+  );
   if (job?.docker && 'variable' in job.docker.image && job.docker.image.from !== 'secrets' && job.docker.image.from !== 'vars') {
-    log.warn(`${job.docker.image.variable}: not from a secret or a repository variable in ${job.file}; the workflow reads secrets.${job.docker.image.variable}`);
+    log.warn(
+      `${job.docker.image.variable}: not from a secret or a repository variable in ${job.file}; the workflow reads secrets.${job.docker.image.variable}`,
+    );
   }
-  io.stdout(`wrote ${CONFIG_FILE}\nwrote ${WORKFLOW_FILE}\nnext: ${layout === 'generic' ? `fill in the train commands in ${CONFIG_FILE}, then ` : ''}accuracy-gate validate, then accuracy-gate run; on GitHub, set the repository variable ${MODEL_DIR_VAR} to the original model's dir on the runner (outside the checkout)\n`);
+  io.stdout(
+    `wrote ${CONFIG_FILE}\nwrote ${WORKFLOW_FILE}\nnext: ${layout === 'generic' ? `fill in the train commands in ${CONFIG_FILE}, then ` : ''}accuracy-gate validate, then accuracy-gate run; on GitHub, set the repository variable ${MODEL_DIR_VAR} to the original model's dir on the runner (outside the checkout)\n`,
+  );
 }
 
 function describeImage(d: DockerRun): string {

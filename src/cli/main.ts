@@ -44,7 +44,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  program.addHelpText('after', '\nStart with `accuracy-gate init` in your repository, or try `accuracy-gate demo`.\nExit codes: 0 PASS, 1 FAIL, 2 usage or config error, 3 INCONCLUSIVE, 4 INVALID.\n');
+  program.addHelpText(
+    'after',
+    '\nStart with `accuracy-gate init` in your repository, or try `accuracy-gate demo`.\nExit codes: 0 PASS, 1 FAIL, 2 usage or config error, 3 INCONCLUSIVE, 4 INVALID.\n',
+  );
 
   program
     .command('compare')
@@ -70,7 +73,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   withGateRunOptions(
     program
       .command('run')
-      .description("The whole gate, as TorchAcc's benchmarks/accuracy run.sh: train the baseline and the candidate, MT-Bench on the original model and both checkpoints, check, report."),
+      .description(
+        "The whole gate, as TorchAcc's benchmarks/accuracy run.sh: train the baseline and the candidate, MT-Bench on the original model and both checkpoints, check, report.",
+      ),
   )
     .option('--history <file>', 'nightly history (JSONL): show the trend and check the baseline for drift')
     .option('--record-history', 'append this run to --history (for scheduled runs of trusted code)')
@@ -116,10 +121,12 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   program
     .command('calibrate')
-    .description("A/A runs of one configuration → each check's noise, false-alarm rates, suggested bounds, the smallest regression that FAILs, a checks: snippet.")
+    .description(
+      "A/A runs of one configuration → each check's noise, false-alarm rates, suggested bounds, the smallest regression that FAILs, a checks: snippet.",
+    )
     .option('--runs <dirs...>', 'trainer output dirs of the same configuration (A/A: reruns, other data seeds), at least 2')
     .option('--repeat <k>', 'train the baseline arm K times (cache off) through the pipeline and calibrate on those')
-    .option('--history <file>', "nightly history (JSONL): its baselines with unchanged inputs")
+    .option('--history <file>', 'nightly history (JSONL): its baselines with unchanged inputs')
     .option('--mtbench <file>', 'FastChat single-mode judgment JSONL (repeatable), with --model-ids', collect, [])
     .option('--model-ids <ids...>', 'MT-Bench model ids of A/A checkpoints, at least 2')
     .option('--config <file>', 'gate config (current bounds; for --repeat the baseline arm)')
@@ -134,15 +141,17 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   program
     .command('probe')
-    .description('Which module computes differently: per-module forward outputs and gradients of the baseline, the candidate and the baseline in higher precision (the reference) on the same batch; names the first module whose error breaks candidate <= m x baseline + floor.')
-    .option('--baseline <file>', 'judge recorded probe files: the baseline run\'s (with --candidate and --reference)')
+    .description(
+      'Which module computes differently: per-module forward outputs and gradients of the baseline, the candidate and the baseline in higher precision (the reference) on the same batch; names the first module whose error breaks candidate <= m x baseline + floor.',
+    )
+    .option('--baseline <file>', "judge recorded probe files: the baseline run's (with --candidate and --reference)")
     .option('--candidate <file>', "the candidate run's probe file")
     .option('--reference <file>', "the reference run's probe file (ACCURACY_GATE_PROBE_REFERENCE=fp64|fp32)")
     .option('--config <file>', 'gate config: the arms whose train commands are run (without the three files), and probe: settings')
     .addOption(modelDirOption())
     .addOption(workdirOption())
     .option('--out <dir>', 'result root for the probe runs (<out>/<YYYYmmdd_HHMMSS>/probe/); with the three files, where probe.json and probe.md go')
-    .option('--steps <k>', 'forward+backward passes to record (default: the config\'s probe.steps, else 1)')
+    .option('--steps <k>', "forward+backward passes to record (default: the config's probe.steps, else 1)")
     .addOption(verboseOption("the probe runs' output"))
     .action(async (opts) => {
       code = await probeCommand(opts, io, log);
@@ -150,7 +159,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   program
     .command('init')
-    .description('Write a commented config (.github/accuracy-gate.yml) and a workflow for pull requests, nightly and manual runs, for the layout found here; never overwrites.')
+    .description(
+      'Write a commented config (.github/accuracy-gate.yml) and a workflow for pull requests, nightly and manual runs, for the layout found here; never overwrites.',
+    )
     .option('--dir <dir>', 'repository root', '.')
     .action(async (opts) => {
       await initCommand(opts, io, log);
@@ -175,7 +186,12 @@ function errorExit(e: unknown, io: CliIo): number {
   }
   if (e instanceof ConfigError) {
     // The message already names file:line and key, one problem per line.
-    io.stderr(`${e.message.split('\n').map((l) => `accuracy-gate: config error: ${l}`).join('\n')}\n`);
+    io.stderr(
+      `${e.message
+        .split('\n')
+        .map((l) => `accuracy-gate: config error: ${l}`)
+        .join('\n')}\n`,
+    );
     return ExitCode.Usage;
   }
   if (e instanceof UsageError) {

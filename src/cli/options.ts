@@ -15,14 +15,12 @@ export const modelDirOption = () => new Option('--model-dir <dir>', 'original mo
 export const workdirOption = () => new Option('--workdir <dir>', 'working directory (overrides the config)');
 
 /** --out of the commands that start a gate run (run, validate, run --dry-run). */
-export const resultRootOption = () =>
-  new Option('--out <dir>', 'result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/');
+export const resultRootOption = () => new Option('--out <dir>', 'result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/');
 
 export const stagesOption = () => new Option('--stages <list>', `comma-separated subset of ${STAGE_IDS.join(',')} (default all)`);
 
 /** --verbose; `what` names whose output is echoed. */
-export const verboseOption = (what = "every stage's output (the logs in the result dir always have it)") =>
-  new Option('--verbose', `echo ${what}`);
+export const verboseOption = (what = "every stage's output (the logs in the result dir always have it)") => new Option('--verbose', `echo ${what}`);
 
 export const quickOption = (help: string) => new Option('--quick', help);
 

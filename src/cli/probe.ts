@@ -55,18 +55,28 @@ function parseSteps(text: string): number {
 /** Judges three recorded probe files; writes probe.json and probe.md into --out when given. */
 function judgeFiles(flags: ProbeFlags, io: CliIo, log: Log): number {
   const given = [flags.baseline, flags.candidate, flags.reference].filter(Boolean).length;
-  if (given !== 3) throw new UsageError('probe: give all three of --baseline FILE --candidate FILE --reference FILE (recorded probe files), or none to run the configured arms');
+  if (given !== 3)
+    throw new UsageError(
+      'probe: give all three of --baseline FILE --candidate FILE --reference FILE (recorded probe files), or none to run the configured arms',
+    );
   if (flags.steps !== undefined) throw new UsageError('--steps is for probe runs, not for judging recorded files');
   const { config } = loadConfig(flags.config, process.cwd());
   const report = judgeProbe(
-    { baseline: readRun(flags.baseline!, '--baseline'), candidate: readRun(flags.candidate!, '--candidate'), reference: readRun(flags.reference!, '--reference') },
+    {
+      baseline: readRun(flags.baseline!, '--baseline'),
+      candidate: readRun(flags.candidate!, '--candidate'),
+      reference: readRun(flags.reference!, '--reference'),
+    },
     probeRule(probeConfig(config)),
   );
   if (flags.out) {
     const dir = path.resolve(flags.out);
     try {
       mkdirSync(dir, { recursive: true });
-      writeFileAtomic(path.join(dir, 'probe.json'), `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
+      writeFileAtomic(
+        path.join(dir, 'probe.json'),
+        `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`,
+      );
       writeFileAtomic(path.join(dir, 'probe.md'), probeMarkdownSection(report)(Infinity));
       log.info(`probe files written to ${flags.out}`);
     } catch (e) {

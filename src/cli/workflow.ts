@@ -57,18 +57,21 @@ export function workflowText(o: WorkflowOptions): string {
   const header = [
     '# accuracy-gate on a self-hosted GPU runner. Written by `accuracy-gate init` (the README shows this',
     '# same file). Two tiers:',
-    '# - quick (the candidate\'s first steps against the cached baseline): every push to a PR;',
+    "# - quick (the candidate's first steps against the cached baseline): every push to a PR;",
     `# - full (whole trainings, MT-Bench): a PR labelled \`${FULL_LABEL}\`, the merge queue, nightly,`,
     `#   pushes to ${o.defaultBranch} (they refresh the baseline cache) and manual dispatch.`,
     `# The original model lives outside the checkout (actions/checkout cleans the workspace): set the`,
     `# repository variable ${MODEL_DIR_VAR} to its dir on the runner, or give model-dir when dispatching.`,
     ...(o.learnedFrom?.length ? [`# Runs as this repository's GPU jobs run (${o.learnedFrom.join(', ')}).`] : []),
   ];
-  const install = o.install.map((cmd, i) => `      - name: Install the pull request's code${o.install.length > 1 ? ` (${i + 1})` : ''}\n        run: ${scalar(cmd)}\n`).join('');
-  const env = o.containerEnv.length + o.secrets.length
-    ? `        env:\n${o.containerEnv.length ? '          # The container image named as the repository\'s other GPU jobs name it.\n' : ''}${o.containerEnv.map((v) => `          ${v.name}: \${{ ${v.from}.${v.name} }}\n`).join('')}` +
-      `${o.secrets.length ? '          # Judge credentials reach the evaluation commands only, never the training (the PR\'s code).\n' : ''}${o.secrets.map((n) => `          ${n}: \${{ secrets.${n} }}\n`).join('')}`
-    : '';
+  const install = o.install
+    .map((cmd, i) => `      - name: Install the pull request's code${o.install.length > 1 ? ` (${i + 1})` : ''}\n        run: ${scalar(cmd)}\n`)
+    .join('');
+  const env =
+    o.containerEnv.length + o.secrets.length
+      ? `        env:\n${o.containerEnv.length ? "          # The container image named as the repository's other GPU jobs name it.\n" : ''}${o.containerEnv.map((v) => `          ${v.name}: \${{ ${v.from}.${v.name} }}\n`).join('')}` +
+        `${o.secrets.length ? "          # Judge credentials reach the evaluation commands only, never the training (the PR's code).\n" : ''}${o.secrets.map((n) => `          ${n}: \${{ secrets.${n} }}\n`).join('')}`
+      : '';
   return `${header.join('\n')}
 name: accuracy-gate
 on:

@@ -21,7 +21,9 @@ export function boundWarnings(config: GateConfig): string[] {
     for (const side of ['pass', 'fail'] as const) {
       const v = policy[side];
       if (policy.enabled && v >= SUSPICIOUS_RELATIVE_BOUND) {
-        out.push(`checks.${key}.${side}: ${v} is ${+(v * 100).toPrecision(4)} %; relative bounds are fractions (0.005 = 0.5 %): write ${+(v / 100).toPrecision(4)} for ${v} %`);
+        out.push(
+          `checks.${key}.${side}: ${v} is ${+(v * 100).toPrecision(4)} %; relative bounds are fractions (0.005 = 0.5 %): write ${+(v / 100).toPrecision(4)} for ${v} %`,
+        );
       }
     }
   }

@@ -4,14 +4,7 @@
 import { posix } from 'node:path';
 import { ARM_ROLES } from '../model.js';
 import { escapeProblem, isAbsolutePath } from './paths.js';
-import {
-  commandProblem,
-  EVAL_CONTEXT,
-  modelIdProblem,
-  PLACEHOLDER_ENV,
-  TRAIN_CONTEXT,
-  type CommandContext,
-} from './placeholders.js';
+import { commandProblem, EVAL_CONTEXT, modelIdProblem, PLACEHOLDER_ENV, TRAIN_CONTEXT, type CommandContext } from './placeholders.js';
 import type { Issue } from './schema-check.js';
 import type { Command, GateConfig } from './types.js';
 import { formatPath, type KeyPath } from './yaml-source.js';
@@ -121,7 +114,10 @@ export function crossCheckIssues(config: GateConfig, raw: Raw): Issue[] {
 function evaluatorIssues(config: GateConfig, raw: Raw, add: (path: KeyPath, message: string) => void, reserved: Set<string>): void {
   const { evalLoss, lmEval, custom } = config.evaluations;
   checkPath(add, ['evaluations', 'eval-loss', 'documents'], evalLoss.documents);
-  for (const [key, ev] of [['lm-eval', lmEval], ['custom', custom]] as const) {
+  for (const [key, ev] of [
+    ['lm-eval', lmEval],
+    ['custom', custom],
+  ] as const) {
     if (!ev) continue;
     if (ev.run !== undefined) checkCommand(add, ['evaluations', key, 'run'], ev.run, EVALUATOR_CONTEXT);
     for (const name of Object.keys(ev.env)) {
@@ -137,7 +133,8 @@ function evaluatorIssues(config: GateConfig, raw: Raw, add: (path: KeyPath, mess
     }
     if (lmEval.tasks) {
       for (const task of Object.keys(lmEval.metrics)) {
-        if (!lmEval.tasks.includes(task)) add(['evaluations', 'lm-eval', 'metrics', task], `names a task that is not in evaluations.lm-eval.tasks (${lmEval.tasks.join(', ')})`);
+        if (!lmEval.tasks.includes(task))
+          add(['evaluations', 'lm-eval', 'metrics', task], `names a task that is not in evaluations.lm-eval.tasks (${lmEval.tasks.join(', ')})`);
       }
     }
   }

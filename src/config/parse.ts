@@ -123,9 +123,7 @@ function build(raw: Raw): GateConfig {
     workdir: raw.workdir ?? DEFAULT_WORKDIR,
     resultDir: raw['result-dir'] ?? DEFAULT_RESULT_DIR,
     // Without arms (e.g. a file that only tunes checks for `compare`), TorchAcc's arms apply.
-    arms: raw.arms
-      ? { baseline: arm(raw.arms.baseline, 'baseline'), candidate: arm(raw.arms.candidate, 'candidate') }
-      : structuredClone(BUILTIN_CONFIG.arms),
+    arms: raw.arms ? { baseline: arm(raw.arms.baseline, 'baseline'), candidate: arm(raw.arms.candidate, 'candidate') } : structuredClone(BUILTIN_CONFIG.arms),
     evaluations: {
       // `enabled: false` (e.g. over the built-in flow): no MT-Bench stages at all.
       ...(evaluations.mtbench && evaluations.mtbench.enabled !== false ? { mtbench: mtbench(evaluations.mtbench) } : {}),

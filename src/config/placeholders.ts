@@ -55,10 +55,7 @@ export function expandCommand(cmd: Command, values: Placeholders): { command: Co
   const problem = commandProblem(cmd, { allowed: PLACEHOLDER_NAMES, what: 'a command' });
   if (problem) throw new ConfigError(problem.index === undefined ? problem.message : `argument ${problem.index}: ${problem.message}`);
   const value = (name: string): string => values[name as PlaceholderName] ?? '';
-  const command =
-    typeof cmd === 'string'
-      ? render(tokenize(cmd), (name) => shellQuote(value(name)))
-      : cmd.map((arg) => render(tokenize(arg), value));
+  const command = typeof cmd === 'string' ? render(tokenize(cmd), (name) => shellQuote(value(name))) : cmd.map((arg) => render(tokenize(arg), value));
   const env: Record<string, string> = {};
   for (const name of PLACEHOLDER_NAMES) env[PLACEHOLDER_ENV[name]] = values[name] ?? '';
   return { command, env };
@@ -121,7 +118,7 @@ function render(segments: Segment[], value: (name: string) => string): string {
 function tokenize(s: string): Segment[] {
   const out: Segment[] = [];
   let text = '';
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s[i];
     if ((c === '{' || c === '}') && s[i + 1] === c) {
       text += c;
@@ -157,9 +154,7 @@ function checkNames(segments: Segment[], ctx: CommandContext): Segment[] {
       throw new Error(`{${s.ref}} is not available in ${ctx.what} (available: ${list(ctx.allowed)})`);
     }
     const guess = suggest(s.ref, ctx.allowed);
-    throw new Error(
-      guess ? `unknown placeholder {${s.ref}}; did you mean {${guess}}?` : `unknown placeholder {${s.ref}} (known: ${list(ctx.allowed)})`,
-    );
+    throw new Error(guess ? `unknown placeholder {${s.ref}}; did you mean {${guess}}?` : `unknown placeholder {${s.ref}} (known: ${list(ctx.allowed)})`);
   }
   return segments;
 }

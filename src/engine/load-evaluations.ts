@@ -59,7 +59,8 @@ export function loadEvaluations(
     if (evalLoss.enabled && config.checks.evalLossDocs.enabled) {
       const file = armPath(evalLoss.documents, v);
       const notThisRun = stale?.files[role]?.includes(path.relative(output, file));
-      if (notThisRun && isFile(file)) stale?.warnings.push(`${file} (${label}'s per-document eval losses) was not written by this run (unchanged while it trained): not read`);
+      if (notThisRun && isFile(file))
+        stale?.warnings.push(`${file} (${label}'s per-document eval losses) was not written by this run (unchanged while it trained): not read`);
       else if (isFile(file)) {
         try {
           evalDocs[role] = { source: file, docs: readEvalLosses(file) };
@@ -73,7 +74,10 @@ export function loadEvaluations(
       const glob = armPath(lmEval.results, v);
       const files = findFiles(output, glob);
       if (files.length === 0) {
-        problems.push({ source: glob, message: `no lm-eval results for ${label}: nothing matches evaluations.lm-eval.results "${lmEval.results}" in ${output}` });
+        problems.push({
+          source: glob,
+          message: `no lm-eval results for ${label}: nothing matches evaluations.lm-eval.results "${lmEval.results}" in ${output}`,
+        });
       } else {
         try {
           // Samples are read for the gated tasks only; without a task list, the top-level ones.

@@ -86,7 +86,8 @@ export function loadTraining(dir: string, log: string | undefined, problems: Pro
  */
 export function loadArms(arms: EngineSource['training'], problems: Problem[]): Partial<Record<ArmRole, TrainingRun>> {
   const training: Partial<Record<ArmRole, TrainingRun>> = {};
-  const hasState = (role: ArmRole) => !!arms[role] && !arms[role]!.stale?.includes('trainer_state.json') && existsSync(path.join(arms[role]!.dir, 'trainer_state.json'));
+  const hasState = (role: ArmRole) =>
+    !!arms[role] && !arms[role]!.stale?.includes('trainer_state.json') && existsSync(path.join(arms[role]!.dir, 'trainer_state.json'));
   const order: ArmRole[] = hasState('candidate') && !hasState('baseline') ? ['candidate', 'baseline'] : ['baseline', 'candidate'];
   let placed: StepHints | undefined;
   for (const role of order) {
@@ -99,7 +100,8 @@ export function loadArms(arms: EngineSource['training'], problems: Problem[]): P
     // What happened, once, where every report shows problems (the checks that needed it say so too).
     // An arm the gate stopped itself (early abort, quick tier) is not a crash: its prefix is compared.
     if (arm.partial) delete run.unfinished;
-    else if (run.unfinished) problems.push({ source: run.files[run.files.length - 1] ?? arm.dir, message: `${role} training did not finish: ${run.unfinished}` });
+    else if (run.unfinished)
+      problems.push({ source: run.files[run.files.length - 1] ?? arm.dir, message: `${role} training did not finish: ${run.unfinished}` });
     if (run.curve.length > 0 && run.stepsUnknown === undefined) placed = hintsFromCurve(run.curve, run);
   }
   return training;

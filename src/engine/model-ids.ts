@@ -57,9 +57,7 @@ export function pickModelId(rows: JudgmentRow[], dir: string, window?: { from: n
   const base = path.basename(path.resolve(dir));
   const prefix = `${base}_`;
   const ids = [...new Set(rows.map((r) => r.model))].filter((m) => m.startsWith(prefix));
-  const stamped = ids
-    .map((id) => ({ id, t: parseStamp(id.slice(prefix.length)) }))
-    .filter((x): x is { id: string; t: number } => x.t !== undefined);
+  const stamped = ids.map((id) => ({ id, t: parseStamp(id.slice(prefix.length)) })).filter((x): x is { id: string; t: number } => x.t !== undefined);
   const others = ids.filter((id) => !stamped.some((x) => x.id === id));
   const inWindow = stamped.filter((x) => !window || (x.t >= window.from && (window.to === undefined || x.t < window.to)));
   inWindow.sort((a, b) => a.t - b.t);

@@ -27,6 +27,9 @@ export function baseProvenance(env: NodeJS.ProcessEnv = process.env): Record<str
  * A gate result's provenance, as every front end states it: the base, the config file (when the
  * caller states it here), the config's hash, then the caller's own (a bisected commit).
  */
-export function gateProvenance(config: GateConfig, o: { env?: NodeJS.ProcessEnv; source?: string; extra?: Record<string, string> } = {}): Record<string, string> {
+export function gateProvenance(
+  config: GateConfig,
+  o: { env?: NodeJS.ProcessEnv; source?: string; extra?: Record<string, string> } = {},
+): Record<string, string> {
   return { ...baseProvenance(o.env), ...(o.source !== undefined ? { config: o.source } : {}), 'config-hash': configHash(config), ...o.extra };
 }

@@ -139,7 +139,11 @@ export function makeResultDir(root: string, now: Date): { dir: string; runId: st
   try {
     return { dir, runId, seq: registerRun(root, runId) };
   } catch (e) {
-    return { dir, runId, orderError: `run ${runId} not entered in ${path.join(root, RUN_ORDER_DIR)} (${errorMessage(e)}): a later split-stage run orders it by its clock` };
+    return {
+      dir,
+      runId,
+      orderError: `run ${runId} not entered in ${path.join(root, RUN_ORDER_DIR)} (${errorMessage(e)}): a later split-stage run orders it by its clock`,
+    };
   }
 }
 

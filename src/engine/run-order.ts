@@ -11,7 +11,9 @@ export const RUN_ORDER_DIR = '.runs';
 
 function entries(dir: string): number[] {
   try {
-    return readdirSync(dir).filter((n) => /^[1-9]\d{0,15}$/.test(n)).map(Number);
+    return readdirSync(dir)
+      .filter((n) => /^[1-9]\d{0,15}$/.test(n))
+      .map(Number);
   } catch {
     return [];
   }

@@ -54,7 +54,11 @@ export interface ArtifactUploader {
 
 /** The artifact upload failed; the message says what to do, `cause` keeps the toolkit's error. */
 export class ArtifactError extends GateError {
-  constructor(message: string, readonly artifactName: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly artifactName: string,
+    options?: { cause?: unknown },
+  ) {
     super(message);
     this.name = 'ArtifactError';
     if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;

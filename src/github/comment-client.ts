@@ -88,9 +88,7 @@ export function createCommentClient(octokit: Octokit): CommentClient {
   }
 
   const listMarked = async (t: CommentTarget, marker: string, author: string): Promise<ApiComment[]> => {
-    const all = await call('list', () =>
-      octokit.paginate(issues.listComments, { owner: t.owner, repo: t.repo, issue_number: t.issueNumber, per_page: 100 }),
-    );
+    const all = await call('list', () => octokit.paginate(issues.listComments, { owner: t.owner, repo: t.repo, issue_number: t.issueNumber, per_page: 100 }));
     // The marker on the first line AND the author, as the sticky-comment actions do: a person's
     // comment that quotes a report is never overwritten or deleted, and another gate's comment
     // whose log tail prints this gate's marker is not this gate's comment.
@@ -131,9 +129,8 @@ export function createCommentClient(octokit: Octokit): CommentClient {
         const u = await update(t, existing.id, body);
         return { id: u.id, url: u.html_url, action: 'updated' };
       }
-      const created = (
-        await call('create', () => issues.createComment({ owner: t.owner, repo: t.repo, issue_number: t.issueNumber, body }))
-      ).data as ApiComment;
+      const created = (await call('create', () => issues.createComment({ owner: t.owner, repo: t.repo, issue_number: t.issueNumber, body })))
+        .data as ApiComment;
       // Race: two runs that both found nothing both create. Every creator re-lists after its own
       // create, so the creator of any newer duplicate sees the oldest one; all converge on the
       // lowest id, and nobody ever deletes that one. Only our own identity's comments are deleted.

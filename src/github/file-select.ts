@@ -47,11 +47,7 @@ export interface Selection {
 }
 
 /** Walk `rootDir` and split its files by the globs (exclude wins over include). */
-export function selectFiles(
-  rootDir: string,
-  include: readonly string[] = ['**'],
-  exclude: readonly string[] = DEFAULT_EXCLUDE,
-): Selection {
+export function selectFiles(rootDir: string, include: readonly string[] = ['**'], exclude: readonly string[] = DEFAULT_EXCLUDE): Selection {
   const inc = include.map(globToRegExp);
   const exc = exclude.map(globToRegExp);
   const realRoot = fs.realpathSync(rootDir);

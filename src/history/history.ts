@@ -63,7 +63,13 @@ export function appendHistory(file: string, entry: HistoryEntry, keep = 365): vo
   appendLine(file, JSON.stringify(entry));
   const all = readHistory(file);
   if (all.length <= keep) return;
-  writeFileAtomic(file, all.slice(-keep).map((e) => JSON.stringify(e)).join('\n') + '\n');
+  writeFileAtomic(
+    file,
+    all
+      .slice(-keep)
+      .map((e) => JSON.stringify(e))
+      .join('\n') + '\n',
+  );
 }
 
 /**

@@ -145,7 +145,11 @@ export function judgeIdentity(mt: MtBenchConfig, workdir: string, env: NodeJS.Pr
   h.update(`judge=${judge}\0`);
   const bench = path.dirname(path.dirname(judgments));
   const llmJudge = path.dirname(path.dirname(bench));
-  const files = [path.resolve(workdir, mt.questions), path.join(bench, 'reference_answer', `${judge}.jsonl`), path.join(path.dirname(bench), 'judge_prompts.jsonl')];
+  const files = [
+    path.resolve(workdir, mt.questions),
+    path.join(bench, 'reference_answer', `${judge}.jsonl`),
+    path.join(path.dirname(bench), 'judge_prompts.jsonl'),
+  ];
   if (path.basename(path.dirname(judgments)) === 'model_judgment' && existsSync(llmJudge)) {
     for (const name of readdirSync(llmJudge).sort()) if (name.endsWith('.py')) files.push(path.join(llmJudge, name));
   }

@@ -31,7 +31,9 @@ export interface CacheUse {
   store?: CacheStore;
 }
 
-export async function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workdir' | 'model'>): Promise<{ baseline: string; original: string; parts: Record<'baseline' | 'original', Record<string, string>> }> {
+export async function cacheKeys(
+  ctx: Pick<RunContext, 'config' | 'deps' | 'workdir' | 'model'>,
+): Promise<{ baseline: string; original: string; parts: Record<'baseline' | 'original', Record<string, string>> }> {
   const { config } = ctx;
   const env = ctx.deps.env;
   const fingerprint = await runFingerprint(ctx.deps.runner, config.cache.fingerprint, ctx.workdir, childEnv(scopedBase(ctx, []), {}, ctx.deps.secrets));
@@ -54,7 +56,12 @@ export async function cacheKeys(ctx: Pick<RunContext, 'config' | 'deps' | 'workd
       judge: evalsBaseline ? judge : 'none',
     },
   });
-  const original = cacheKey({ ...common, kind: 'original', spec: { eval: evalSpec }, extra: { scripts: filesPart(commandFiles(mt ? [mt.run] : [], ctx.workdir), ctx.workdir), judge } });
+  const original = cacheKey({
+    ...common,
+    kind: 'original',
+    spec: { eval: evalSpec },
+    extra: { scripts: filesPart(commandFiles(mt ? [mt.run] : [], ctx.workdir), ctx.workdir), judge },
+  });
   return { baseline: baseline.key, original: original.key, parts: { baseline: baseline.parts, original: original.parts } };
 }
 
@@ -81,7 +88,10 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
   const store = use.store;
   const mt = config.evaluations.mtbench;
   if (remote) {
-    const keys = [...(ctx.stages.includes('train-baseline') ? [use.key!] : []), ...(mt?.targets.includes('original') && ctx.stages.includes('eval-original') ? [use.originalKey!] : [])];
+    const keys = [
+      ...(ctx.stages.includes('train-baseline') ? [use.key!] : []),
+      ...(mt?.targets.includes('original') && ctx.stages.includes('eval-original') ? [use.originalKey!] : []),
+    ];
     await pullEntries(store, keys, remote, ctx.deps.log);
   }
   const wantBaselineEval = !!mt?.targets.includes('baseline') && ctx.stages.includes('eval-baseline');
@@ -93,12 +103,23 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
     restoreFromCache(b.path, 'training.log', log);
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ''})`;
-    const rec = { id: 'train-baseline', title: stageTitle(trainStage('baseline'), config.arms), status: 'cached', reason: why, log: path.basename(log) } as const;
+    const rec = {
+      id: 'train-baseline',
+      title: stageTitle(trainStage('baseline'), config.arms),
+      status: 'cached',
+      reason: why,
+      log: path.basename(log),
+    } as const;
     restored.training = { role: 'baseline', record: rec, output, log, trained: true, problems: [] };
     restored.hits.push('train-baseline');
     if (wantBaselineEval) {
       const judged = restoreRows(path.join(b.path, 'mtbench-baseline.jsonl'), b.meta.data.modelId as string);
-      restored.evaluations.push({ role: 'baseline', record: { id: 'eval-baseline', title: stageTitle(evalStage('baseline'), config.arms), status: 'cached', reason: why }, judged, problems: [] });
+      restored.evaluations.push({
+        role: 'baseline',
+        record: { id: 'eval-baseline', title: stageTitle(evalStage('baseline'), config.arms), status: 'cached', reason: why },
+        judged,
+        problems: [],
+      });
       use.evaluated.push('baseline');
       restored.hits.push('eval-baseline');
     }
@@ -107,7 +128,12 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
     const o = store.get(use.originalKey!);
     if (o && existsSync(path.join(o.path, 'mtbench-original.jsonl'))) {
       const judged = restoreRows(path.join(o.path, 'mtbench-original.jsonl'), o.meta.data.modelId as string);
-      restored.evaluations.push({ role: 'original', record: { id: 'eval-original', title: stageTitle('eval-original', config.arms), status: 'cached', reason: `reused from cache ${use.originalKey}` }, judged, problems: [] });
+      restored.evaluations.push({
+        role: 'original',
+        record: { id: 'eval-original', title: stageTitle('eval-original', config.arms), status: 'cached', reason: `reused from cache ${use.originalKey}` },
+        judged,
+        problems: [],
+      });
       use.evaluated.push('original');
       restored.hits.push('eval-original');
     }
@@ -116,7 +142,12 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
 }
 
 function restoreRows(file: string, modelId: string): { modelId: string; lines: string[] } {
-  return { modelId, lines: readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '') };
+  return {
+    modelId,
+    lines: readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== ''),
+  };
 }
 
 /**
@@ -168,7 +199,8 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
       }
     }
     const origRows = ctx.ledger.records.some((r) => r.id === 'eval-original' && r.status === 'ok') ? tmpRows('original') : undefined;
-    if (origRows && use.originalKey) write(use.originalKey, { 'mtbench-original.jsonl': origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
+    if (origRows && use.originalKey)
+      write(use.originalKey, { 'mtbench-original.jsonl': origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

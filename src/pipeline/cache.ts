@@ -5,17 +5,7 @@
 import { createHash } from 'node:crypto';
 import { captureOutput } from './captured-command.js';
 import type { ProcessRunner } from './process-runner.js';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { expandHome } from '../config/paths.js';
@@ -59,7 +49,10 @@ export function cacheKey(p: CacheKeyParts): CacheKey {
     spec: createHash('sha256').update(JSON.stringify(p.spec)).digest('hex').slice(0, 16),
     model: modelIdentity(p.modelDir),
     fingerprint: createHash('sha256').update(p.fingerprint).digest('hex').slice(0, 16),
-    files: filesPart([...p.files].sort().map((f) => path.resolve(p.cwd, f)), p.cwd),
+    files: filesPart(
+      [...p.files].sort().map((f) => path.resolve(p.cwd, f)),
+      p.cwd,
+    ),
     ...p.extra,
   };
   const key = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 24);

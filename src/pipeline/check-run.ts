@@ -50,7 +50,11 @@ export interface RunCheck extends PreflightReport {
   plan: string;
 }
 
-async function preflightOf(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'runner'> & { cancel?: RunDeps['cancel'] }, paths: RunPaths): Promise<PreflightReport> {
+async function preflightOf(
+  opts: CheckRunOptions,
+  deps: Pick<RunDeps, 'env' | 'runner'> & { cancel?: RunDeps['cancel'] },
+  paths: RunPaths,
+): Promise<PreflightReport> {
   const gpuIds = await detectGpuIds(deps.env, deps.runner, deps.cancel);
   const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds });
   report.warnings.push(...boundWarnings(opts.config));
@@ -58,11 +62,25 @@ async function preflightOf(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'r
 }
 
 /** `validate` / `run --dry-run`: preflight and the plan, with the cache looked up for it. */
-export async function checkRun(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'log' | 'runner'>, paths = runPaths(opts, deps)): Promise<RunCheck> {
+export async function checkRun(
+  opts: CheckRunOptions,
+  deps: Pick<RunDeps, 'env' | 'secrets' | 'log' | 'runner'>,
+  paths = runPaths(opts, deps),
+): Promise<RunCheck> {
   const report = await preflightOf(opts, deps, paths);
   const c = detectContainment(deps.env);
   const containment = `${c.kind} (${describeContainment(c.kind)})${c.note ? `; not stronger because ${c.note}` : ''}`;
-  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: await cacheLookup(opts, deps, paths, report), containment }) };
+  return {
+    ...report,
+    plan: renderPlan({
+      config: opts.config,
+      stages: opts.stages,
+      ...paths,
+      env: deps.env,
+      cacheHits: await cacheLookup(opts, deps, paths, report),
+      containment,
+    }),
+  };
 }
 
 /**
@@ -86,7 +104,12 @@ function resolveWorkdir(opts: Omit<CheckRunOptions, 'stages'>, deps: Pick<RunDep
 }
 
 /** The stages the cache would restore, looked up without restoring anything. */
-async function cacheLookup(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 'secrets' | 'runner'>, paths: RunPaths, report: PreflightReport): Promise<string[] | undefined> {
+async function cacheLookup(
+  opts: CheckRunOptions,
+  deps: Pick<RunDeps, 'env' | 'secrets' | 'runner'>,
+  paths: RunPaths,
+  report: PreflightReport,
+): Promise<string[] | undefined> {
   const { config } = opts;
   if (!config.cache.enabled) return undefined;
   try {
@@ -98,7 +121,10 @@ async function cacheLookup(opts: CheckRunOptions, deps: Pick<RunDeps, 'env' | 's
     if (baseline) hits.push('train-baseline', 'eval-baseline');
     if (original) hits.push('eval-original');
     const floor = config.checks.mtbench.floor;
-    for (const [role, entry] of [['baseline', baseline], ['original', original]] as const) {
+    for (const [role, entry] of [
+      ['baseline', baseline],
+      ['original', original],
+    ] as const) {
       const note = entry && cachedScoreAtFloor(entry.path, entry.meta.data.modelId, role, floor);
       if (note) report.warnings.push(note);
     }
@@ -119,7 +145,10 @@ function cachedScoreAtFloor(entryPath: string, modelId: unknown, role: 'baseline
   try {
     const avg = scoreModel(readJudgmentsFile(file), modelId, undefined, file).average;
     if (avg === null || avg >= floor) return undefined;
-    const why = role === 'baseline' ? floorWhy(avg, floor) : `the original model's ${avg.toFixed(2)} is below the floor ${floor.toFixed(1)}, so the baseline is likely to be too`;
+    const why =
+      role === 'baseline'
+        ? floorWhy(avg, floor)
+        : `the original model's ${avg.toFixed(2)} is below the floor ${floor.toFixed(1)}, so the baseline is likely to be too`;
     return `mtbench: the cached ${role} MT-Bench score (${modelId}) is at the floor: ${why}; the MT-Bench evaluations would gate nothing (gate on eval loss or lm-eval, or turn MT-Bench off: evaluations.mtbench.enabled: false)`;
   } catch (e) {
     return `mtbench: the cached ${role} MT-Bench rows ${file} are not readable (${errorMessage(e)})`;

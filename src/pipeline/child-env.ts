@@ -42,11 +42,7 @@ export function isScrubbedName(name: string): boolean {
  * `extra` too: no token reaches a child, whoever put it there. PATH, HOME, CUDA_*, RUNNER_* (the
  * runner's orphan cleanup keys on RUNNER_TRACKING_ID) and the rest are kept. Pure.
  */
-export function childEnv(
-  base: NodeJS.ProcessEnv,
-  extra: Record<string, string>,
-  secrets: string[] = [],
-): Record<string, string> {
+export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>, secrets: string[] = []): Record<string, string> {
   // An empty "secret" would match every empty variable; only real values count.
   const secretValues = new Set(secrets.filter((s) => typeof s === 'string' && s.length > 0));
   const out: Record<string, string> = {};

@@ -43,7 +43,13 @@ export function engineSource(ctx: Readonly<RunContext>): EngineSource {
     const partial = role === 'candidate' && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== undefined);
     const log = ctx.trainLogs[role];
     const stale = ctx.staleOutputs?.[role];
-    training[role] = { dir: out, hints: commandHints(ctx.config.arms[role]), ...(log ? { log } : {}), ...(partial ? { partial } : {}), ...(stale?.length ? { stale } : {}) };
+    training[role] = {
+      dir: out,
+      hints: commandHints(ctx.config.arms[role]),
+      ...(log ? { log } : {}),
+      ...(partial ? { partial } : {}),
+      ...(stale?.length ? { stale } : {}),
+    };
   }
   const mt = ctx.config.evaluations.mtbench;
   // The quick tier's gate is on the training prefix only: no evaluation is read.
@@ -52,7 +58,9 @@ export function engineSource(ctx: Readonly<RunContext>): EngineSource {
     labels: labelsOf(ctx.config),
     training,
     ...(mtbench ? { mtbench } : {}),
-    ...(ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...(ctx.staleOutputs ? { stale: ctx.staleOutputs } : {}) } }),
+    ...(ctx.quick
+      ? {}
+      : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...(ctx.staleOutputs ? { stale: ctx.staleOutputs } : {}) } }),
     problems,
     ...(ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}),
   };
@@ -86,5 +94,8 @@ function labelsOf(config: GateConfig) {
 
 /** A run without the compare stage (one job of a split workflow): its verdict is about its stages. */
 export function partialResult(ctx: RunContext, history?: DecideOptions['history']): GateResult {
-  return decideStages({ labels: labelsOf(ctx.config), stages: [...ctx.ledger.records], problems: [...ctx.ledger.problems], earlyAbort: ctx.earlyAbort }, history);
+  return decideStages(
+    { labels: labelsOf(ctx.config), stages: [...ctx.ledger.records], problems: [...ctx.ledger.problems], earlyAbort: ctx.earlyAbort },
+    history,
+  );
 }

@@ -43,7 +43,8 @@ export function expandImage(image: string, env: NodeJS.ProcessEnv): { image: str
     if (!v) missing.push(name);
     return v ?? '';
   });
-  if (missing.length > 0) return { problem: `container.image ${image}: ${missing.join(', ')} is not set in the gate's environment (pass it in the workflow step's env:)` };
+  if (missing.length > 0)
+    return { problem: `container.image ${image}: ${missing.join(', ')} is not set in the gate's environment (pass it in the workflow step's env:)` };
   if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(out)) return { problem: `container.image: ${JSON.stringify(out)} is not an image name` };
   return { image: out };
 }

@@ -100,7 +100,11 @@ function namespaceWrap(kind: ContainmentKind, unshare: string, bash: string, fla
     wrap: (c, _graceMs, mask = []) => {
       // mount(8) refuses a non-root user even in its own user namespace: masking needs root.
       const masked = mount && kind === 'pid-namespace' ? mask : [];
-      return { ...c, file, args: [...pre, ...flags, '--', bash, '-c', NAMESPACE_INIT, 'accuracy-gate', mount ?? 'mount', String(masked.length), ...masked, c.file, ...c.args] };
+      return {
+        ...c,
+        file,
+        args: [...pre, ...flags, '--', bash, '-c', NAMESPACE_INIT, 'accuracy-gate', mount ?? 'mount', String(masked.length), ...masked, c.file, ...c.args],
+      };
     },
   };
 }

@@ -84,7 +84,14 @@ function localStamp(d: Date): number {
 }
 
 /** Exactly this run's rows of `role`: by the given model id, or the one new id appended (undefined, with the problem added, when none). */
-function collectRows(role: Role, file: string, offset: number, modelId: string, stage: { dir: string; since: number }, problems: Problem[]): Evaluation['judged'] {
+function collectRows(
+  role: Role,
+  file: string,
+  offset: number,
+  modelId: string,
+  stage: { dir: string; since: number },
+  problems: Problem[],
+): Evaluation['judged'] {
   let text: string;
   let firstLine: number;
   let rows;

@@ -26,7 +26,14 @@ function configured(ctx: RunContext): Evaluator[] {
     out.push({ name: 'lm-eval', title: 'lm-eval', run: lmEval.run, env: lmEval.env, requiresEnv: lmEval.requiresEnv, timeoutMinutes: lmEval.timeoutMinutes });
   }
   if (custom?.enabled && custom.run !== undefined) {
-    out.push({ name: 'custom', title: 'Custom evaluation', run: custom.run, env: custom.env, requiresEnv: custom.requiresEnv, timeoutMinutes: custom.timeoutMinutes });
+    out.push({
+      name: 'custom',
+      title: 'Custom evaluation',
+      run: custom.run,
+      env: custom.env,
+      requiresEnv: custom.requiresEnv,
+      timeoutMinutes: custom.timeoutMinutes,
+    });
   }
   return out;
 }

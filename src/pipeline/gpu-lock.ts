@@ -55,9 +55,7 @@ const WALL_CLOCK: LockClock = {
   sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => {}),
 };
 
-export type LockAttempt =
-  | { ok: true; release: () => void; waitedMs: number }
-  | { ok: false; reason: string; cancelled: boolean };
+export type LockAttempt = { ok: true; release: () => void; waitedMs: number } | { ok: false; reason: string; cancelled: boolean };
 
 /** Whether the holder recorded in a lock file is certainly gone (same host, pid dead or reused). */
 export function holderDead(h: LockHolder): boolean {

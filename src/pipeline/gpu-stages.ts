@@ -50,7 +50,10 @@ export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse):
   const trainRoles = (['baseline', 'candidate'] as const).filter((r) => want(trainStage(r)) && !(r === 'baseline' && cache.hit));
   // Before training: a baseline from an earlier run (split stages, bisect) gives the candidate's
   // early abort and quick tier their curve.
-  keepAdopted(ctx, findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit)));
+  keepAdopted(
+    ctx,
+    findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === 'baseline' && cache.hit)),
+  );
   const evalTargets = (config.evaluations.mtbench?.targets ?? []).filter((role) => want(evalStage(role)) && !cache.evaluated.includes(role));
   if (config.parallel) {
     await parallelStages(ctx, trainRoles, evalTargets, cache);
@@ -61,7 +64,8 @@ export async function gpuStages(ctx: RunContext, root: string, cache: CacheUse):
   for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await train(ctx, r);
   if (baselineFailed(ctx)) return ctx.deps.log.error(`stopping: ${BASELINE_FAILED}`);
   // Once the candidate failed or was stopped, the others' evaluations run only for the cache (verdict-fixed.ts).
-  for (const role of evalTargets) if (!skipAfterFailure(ctx, evalStage(role)) && !(role !== 'candidate' && skipAfterVerdict(ctx, evalStage(role), cache))) await evaluate(ctx, role);
+  for (const role of evalTargets)
+    if (!skipAfterFailure(ctx, evalStage(role)) && !(role !== 'candidate' && skipAfterVerdict(ctx, evalStage(role), cache))) await evaluate(ctx, role);
   for (const role of ['baseline', 'candidate'] as const) if (role === 'candidate' || !skipBaselineEvaluators(ctx, cache)) await runEvaluators(ctx, role);
 }
 
@@ -104,4 +108,3 @@ async function parallelStages(ctx: RunContext, trainRoles: ArmRole[], evalTarget
   ctx.deps.log.info(overlaps.length ? `parallel: ${overlaps.join('; ')}` : 'parallel: no stages overlapped');
   ctx.parallelNotes = overlaps;
 }
-

@@ -21,7 +21,9 @@ export function launchWarnings(config: GateConfig, planned: PlannedStage[], work
     }
     const asked = requestedRanks(s.command, workdir);
     if (asked && asked.ranks > have) {
-      warnings.push(`${s.title} (${s.key}): --nproc_per_node ${asked.ranks} in ${asked.where} asks for ${asked.ranks} ranks, but ${gpus}; use \${NPROC_PER_NODE} (the gate sets it per stage)`);
+      warnings.push(
+        `${s.title} (${s.key}): --nproc_per_node ${asked.ranks} in ${asked.where} asks for ${asked.ranks} ranks, but ${gpus}; use \${NPROC_PER_NODE} (the gate sets it per stage)`,
+      );
     }
   }
   if (config.parallel) {

@@ -15,7 +15,11 @@ const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b
 export function tailLines(text: string, max = TAIL_LINES): string[] {
   const out: string[] = [];
   for (const raw of text.replace(ANSI, '').split('\n')) {
-    const shown = raw.split('\r').filter((p) => p.trim() !== '').pop() ?? '';
+    const shown =
+      raw
+        .split('\r')
+        .filter((p) => p.trim() !== '')
+        .pop() ?? '';
     const line = shown.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trimEnd();
     if (line.trim() === '') continue;
     out.push(line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line);

@@ -96,7 +96,8 @@ function readManifests(root: string, skip: string): Found[] {
     const seq = order.get(name);
     const at = seq !== undefined ? { seq } : {};
     if (!existsSync(file)) {
-      if (seq !== undefined && isDir(dir)) out.push({ dir, ...at, unreadable: 'it has none: a full disk, or the run was killed as it started', missing: true, time: 0 });
+      if (seq !== undefined && isDir(dir))
+        out.push({ dir, ...at, unreadable: 'it has none: a full disk, or the run was killed as it started', missing: true, time: 0 });
       continue;
     }
     const mtime = statSync(file).mtimeMs;
@@ -109,7 +110,9 @@ function readManifests(root: string, skip: string): Found[] {
       out.push({ dir, ...at, unreadable: errorMessage(e), time: mtime });
     }
   }
-  return out.sort((a, b) => (a.seq !== undefined && b.seq !== undefined ? b.seq - a.seq : a.seq !== undefined ? -1 : b.seq !== undefined ? 1 : b.time - a.time));
+  return out.sort((a, b) =>
+    a.seq !== undefined && b.seq !== undefined ? b.seq - a.seq : a.seq !== undefined ? -1 : b.seq !== undefined ? 1 : b.time - a.time,
+  );
 }
 
 function isDir(p: string): boolean {
@@ -163,7 +166,11 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     }
     if (!hit) return undefined;
     const rec = hit.m.stages.find((r) => r.id === stage);
-    const why = rec ? `${rec.status}${rec.reason ? `: ${rec.reason}` : ''}` : hit.m.finishedAt ? 'no record of the stage' : 'the run did not finish (killed, or still running)';
+    const why = rec
+      ? `${rec.status}${rec.reason ? `: ${rec.reason}` : ''}`
+      : hit.m.finishedAt
+        ? 'no record of the stage'
+        : 'the run did not finish (killed, or still running)';
     // A run that took the stage from the cache says so; the run that adopts it says it too.
     const cached = rec?.status === 'cached' ? `; that run ${rec.reason ?? 'restored it from the cache'}` : '';
     return { hit, why, cached };
@@ -177,7 +184,10 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     const a = hit.m.arms[role];
     adopted.fromRun[role] = hit.m.runId;
     if (!a) {
-      problems.push({ source: trainStage(role), message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}` });
+      problems.push({
+        source: trainStage(role),
+        message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}`,
+      });
       continue;
     }
     trainedAt[role] = hit.rank;
@@ -189,7 +199,9 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
   for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
     if (ctx.stages.includes(evalStage(role)) || ctx.judgmentLines[role]) continue;
     if (role !== 'original' && ctx.stages.includes(trainStage(role))) {
-      ctx.deps.log.warn(`MT-Bench ${role}: trained in this run but ${evalStage(role)} not selected; earlier runs' judgments are of another checkpoint and are not used`);
+      ctx.deps.log.warn(
+        `MT-Bench ${role}: trained in this run but ${evalStage(role)} not selected; earlier runs' judgments are of another checkpoint and are not used`,
+      );
       continue;
     }
     const found = pick(evalStage(role), `the MT-Bench evaluation of the ${role}`);
@@ -206,7 +218,10 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     const e = hit.m.mtbench[role];
     adopted.fromRun[`${role}-eval`] = hit.m.runId;
     if (!e) {
-      problems.push({ source: evalStage(role), message: `the MT-Bench evaluation of the ${role} in run ${hit.m.runId} failed (${why}); an older run's judgments are not used instead: rerun ${evalStage(role)}` });
+      problems.push({
+        source: evalStage(role),
+        message: `the MT-Bench evaluation of the ${role} in run ${hit.m.runId} failed (${why}); an older run's judgments are not used instead: rerun ${evalStage(role)}`,
+      });
       continue;
     }
     adopted.judged[role] = { modelId: e.modelId, lines: e.lines };

@@ -32,7 +32,17 @@ export function plannedStages(config: GateConfig, stages: readonly StageId[]): P
     const arm = config.arms[role];
     if (!want(trainStage(role))) continue;
     const id = trainStage(role);
-    out.push({ id, key: `arms.${role}`, title: stageTitle(id, config.arms), role, command: arm.train, env: Object.keys(arm.env), requiresEnv: [], gpus: arm.gpus, timeoutMinutes: arm.timeoutMinutes });
+    out.push({
+      id,
+      key: `arms.${role}`,
+      title: stageTitle(id, config.arms),
+      role,
+      command: arm.train,
+      env: Object.keys(arm.env),
+      requiresEnv: [],
+      gpus: arm.gpus,
+      timeoutMinutes: arm.timeoutMinutes,
+    });
   }
   const mt = config.evaluations.mtbench;
   if (mt?.enabled) {
@@ -41,14 +51,27 @@ export function plannedStages(config: GateConfig, stages: readonly StageId[]): P
       if (!want(id)) continue;
       // Under `parallel` each evaluation stays on its arm's GPU set (eval-stage.ts); otherwise it sees them all.
       const gpus = config.parallel ? (role === 'original' ? mt.gpus : config.arms[role].gpus) : undefined;
-      out.push({ id, key: 'evaluations.mtbench', title: stageTitle(id, config.arms), role, command: mt.run, env: Object.keys(mt.env), requiresEnv: mt.requiresEnv, ...(gpus ? { gpus } : {}), timeoutMinutes: mt.timeoutMinutes });
+      out.push({
+        id,
+        key: 'evaluations.mtbench',
+        title: stageTitle(id, config.arms),
+        role,
+        command: mt.run,
+        env: Object.keys(mt.env),
+        requiresEnv: mt.requiresEnv,
+        ...(gpus ? { gpus } : {}),
+        timeoutMinutes: mt.timeoutMinutes,
+      });
     }
   }
   const { lmEval, custom } = config.evaluations;
   for (const role of ['baseline', 'candidate'] as ArmRole[]) {
     if (!want(evalStage(role))) continue;
     const arm = config.arms[role];
-    for (const [name, ev] of [['lm-eval', lmEval], ['custom', custom]] as const) {
+    for (const [name, ev] of [
+      ['lm-eval', lmEval],
+      ['custom', custom],
+    ] as const) {
       if (!ev?.enabled || ev.run === undefined) continue;
       out.push({
         id: `eval-${name}-${role}`,
@@ -97,7 +120,14 @@ export function renderPlan(p: PlanInput): string {
     n++;
     const arm = s.role === 'original' ? undefined : p.config.arms[s.role];
     const output = arm ? path.resolve(runDir, arm.output) : p.model;
-    const values = { model: p.model, output, checkpoint: output, model_id: p.config.evaluations.mtbench?.modelId === 'auto' ? '' : '<model id>', arm: s.role, result_dir: runDir };
+    const values = {
+      model: p.model,
+      output,
+      checkpoint: output,
+      model_id: p.config.evaluations.mtbench?.modelId === 'auto' ? '' : '<model id>',
+      arm: s.role,
+      result_dir: runDir,
+    };
     let command: string;
     try {
       const x = expandCommand(s.command, values).command;
@@ -106,7 +136,16 @@ export function renderPlan(p: PlanInput): string {
       command = `(cannot expand: ${errorMessage(e)})`;
     }
     const launch = s.gpus ? launchValues(s.gpus, stageConfigEnv(p.config, s), s.key, p.env ?? {}) : [];
-    const env = [...new Set([...s.env, ...s.requiresEnv, ...Object.values(PLACEHOLDER_ENV), 'PYTHONUNBUFFERED', ...(s.gpus ? ['CUDA_VISIBLE_DEVICES'] : []), ...launch.map((v) => v.name)])];
+    const env = [
+      ...new Set([
+        ...s.env,
+        ...s.requiresEnv,
+        ...Object.values(PLACEHOLDER_ENV),
+        'PYTHONUNBUFFERED',
+        ...(s.gpus ? ['CUDA_VISIBLE_DEVICES'] : []),
+        ...launch.map((v) => v.name),
+      ]),
+    ];
     const cache = p.cacheHits === undefined ? 'off' : p.cacheHits.includes(s.id) ? 'hit (restored, not run)' : 'miss';
     lines.push(
       `${n}. ${s.id}: ${s.title}`,
@@ -116,7 +155,11 @@ export function renderPlan(p: PlanInput): string {
       `   env: ${env.join(', ')}`,
       ...(launch.length ? [`   launch: ${describeLaunch(launch)}`] : []),
       // The image's name may be a secret: the variable is shown, never its value.
-      ...(p.config.container ? [`   container: docker run ${p.config.container.image}${s.gpus ? ` --gpus "device=${s.gpus}"` : ' --gpus all'}${p.config.container.setup ? ', setup first' : ''} (a container of its own, env by name)`] : []),
+      ...(p.config.container
+        ? [
+            `   container: docker run ${p.config.container.image}${s.gpus ? ` --gpus "device=${s.gpus}"` : ' --gpus all'}${p.config.container.setup ? ', setup first' : ''} (a container of its own, env by name)`,
+          ]
+        : []),
     );
   }
   if (p.stages.includes('compare')) lines.push(`${n + 1}. compare: read the outputs, run the checks, write the reports`);

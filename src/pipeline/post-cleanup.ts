@@ -30,8 +30,7 @@ function verified(g: RecordedGroup, nonce: string): boolean {
  * fails the check is left alone and returned in `refused`. No nonce: nothing can be verified.
  */
 export async function killRecordedGroups(file: string, graceMs: number, nonce: string | undefined): Promise<{ killed: number[]; refused: number[] }> {
-  const live = readRegistry(file)
-    .filter((g, i, all) => all.findIndex((x) => x.pgid === g.pgid) === i && groupAlive(g.pgid));
+  const live = readRegistry(file).filter((g, i, all) => all.findIndex((x) => x.pgid === g.pgid) === i && groupAlive(g.pgid));
   const ok = live.filter((g) => !!nonce && /^[0-9a-f]{32}$/.test(nonce) && verified(g, nonce));
   const results = await Promise.all(ok.map((g) => terminateStage(g.pgid, graceMs)));
   return { killed: ok.filter((_, i) => results[i]!.signalled).map((g) => g.pgid), refused: live.filter((g) => !ok.includes(g)).map((g) => g.pgid) };

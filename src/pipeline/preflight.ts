@@ -84,7 +84,10 @@ export async function detectGpuIds(env: NodeJS.ProcessEnv, runner: ProcessRunner
   const command = ['nvidia-smi', '--query-gpu=index', '--format=csv,noheader'];
   const r = await captureOutput(runner, { id: 'nvidia-smi', command, cwd: process.cwd(), env: childEnv, timeoutMs: 20_000 }, cancel);
   if (!r.ok) return undefined;
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 function checkModel(model: string, problems: string[], warnings: string[]): void {

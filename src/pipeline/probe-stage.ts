@@ -57,7 +57,17 @@ export function probeEnv(
 const armOf = (role: ProbeRole): ArmRole => (role === 'candidate' ? 'candidate' : 'baseline');
 
 function invalidReport(files: ProbeReport['files'], why: string): ProbeReport {
-  return { verdict: 'invalid', headline: why, top: [], forward: { checked: 0, flagged: 0 }, grad: { checked: 0, flagged: 0 }, rule: { multiplier: 0, floor: 0, precision: 'unknown' }, unmatched: [], files, notes: [] };
+  return {
+    verdict: 'invalid',
+    headline: why,
+    top: [],
+    forward: { checked: 0, flagged: 0 },
+    grad: { checked: 0, flagged: 0 },
+    rule: { multiplier: 0, floor: 0, precision: 'unknown' },
+    unmatched: [],
+    files,
+    notes: [],
+  };
 }
 
 /** Runs the three probe runs in ctx's result dir and judges them; never throws for a run's failure. */
@@ -86,7 +96,15 @@ export async function probeStages(ctx: RunContext): Promise<ProbeReport> {
         id: trainStage(armOf(role)),
         title,
         command: arm.train,
-        placeholders: { model: ctx.model, output, checkpoint: output, model_id: '', arm: armOf(role), result_dir: ctx.dir, quick_steps: String(settings.steps) },
+        placeholders: {
+          model: ctx.model,
+          output,
+          checkpoint: output,
+          model_id: '',
+          arm: armOf(role),
+          result_dir: ctx.dir,
+          quick_steps: String(settings.steps),
+        },
         env: { ...arm.env, ...probeEnv(files[role], role, settings, helper, pythonPath) },
         gpus: arm.gpus,
         timeoutMinutes: settings.timeoutMinutes,
@@ -95,9 +113,13 @@ export async function probeStages(ctx: RunContext): Promise<ProbeReport> {
     );
     record(ctx, { ...rec, id: `probe-${role}` });
     const log = `its log: ${logName}`;
-    if (rec.status !== 'ok') return invalidReport(shown, `probe not finished: the ${role} run ${rec.reason ?? rec.status}${rec.cause ? ` (${rec.cause})` : ''}; ${log}`);
+    if (rec.status !== 'ok')
+      return invalidReport(shown, `probe not finished: the ${role} run ${rec.reason ?? rec.status}${rec.cause ? ` (${rec.cause})` : ''}; ${log}`);
     if (!existsSync(files[role])) {
-      return invalidReport(shown, `probe not finished: the ${role} run wrote no probe file ${shown[role]} (does the script build an HF Trainer, or call accuracy_gate_probe.attach(model)? is PYTHONPATH kept?); ${log}`);
+      return invalidReport(
+        shown,
+        `probe not finished: the ${role} run wrote no probe file ${shown[role]} (does the script build an HF Trainer, or call accuracy_gate_probe.attach(model)? is PYTHONPATH kept?); ${log}`,
+      );
     }
     const tooLarge = probeTooLarge(statSync(files[role]).size, shown[role]);
     if (tooLarge) return invalidReport(shown, `probe not finished: the ${role}'s probe file is unusable: ${tooLarge}`);

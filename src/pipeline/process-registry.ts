@@ -122,10 +122,7 @@ export async function waitGroupGone(pgid: number, ms: number, pollMs = 25): Prom
  * e.g. torchrun workers) and a short wait for the kernel to take it down. Resolves with whether
  * SIGKILL was needed and whether the group is gone.
  */
-export async function terminateGroup(
-  pgid: number,
-  graceMs: number,
-): Promise<{ signalled: boolean; killed: boolean; gone: boolean }> {
+export async function terminateGroup(pgid: number, graceMs: number): Promise<{ signalled: boolean; killed: boolean; gone: boolean }> {
   if (!groupAlive(pgid)) return { signalled: false, killed: false, gone: true };
   signalGroup(pgid, 'SIGTERM');
   if (await waitGroupGone(pgid, graceMs)) return { signalled: true, killed: false, gone: true };
@@ -146,9 +143,7 @@ export function readRegistry(file: string): RecordedGroup[] {
   try {
     const data = JSON.parse(text) as Partial<RegistryFile> | null;
     if (!data || !Array.isArray(data.groups)) return [];
-    return data.groups.filter(
-      (g): g is RecordedGroup => !!g && typeof g === 'object' && isSignallable((g as RecordedGroup).pgid),
-    );
+    return data.groups.filter((g): g is RecordedGroup => !!g && typeof g === 'object' && isSignallable((g as RecordedGroup).pgid));
   } catch {
     return []; // garbled (e.g. a crash mid-write of an older version): nothing we can trust
   }

@@ -14,7 +14,10 @@ export interface PlannedStage {
 export function lastRunTimes(root: string, current: string): { runId: string; seconds: Map<string, number> } | undefined {
   let names: string[];
   try {
-    names = readdirSync(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path.basename(current)).sort().reverse();
+    names = readdirSync(root)
+      .filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path.basename(current))
+      .sort()
+      .reverse();
   } catch {
     return undefined;
   }

@@ -223,7 +223,7 @@ export function createStreamRedactor(values: string[]): { push(chunk: Buffer): B
 
 /** Moves `cut` past any secret that starts before it and ends after it (such a match is complete). */
 function safeCut(text: string, cut: number, values: string[]): number {
-  for (let moved = true; moved; ) {
+  for (let moved = true; moved;) {
     moved = false;
     for (const v of values) {
       const at = text.indexOf(v, Math.max(0, cut - v.length + 1));

@@ -104,7 +104,10 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   if (dirError) ctx.ledger.problem({ source: 'result-dir', message: `${dirError}; no stage was run` });
   else writeRunManifest(ctx, started, false);
   deps.log.info(`accuracy-gate ${config.name}: result dir ${dir}`);
-  if (opts.quick) deps.log.info(`quick tier: the candidate is stopped after its first ${ctx.quick?.steps ?? '10 % of the baseline\'s max_steps'} steps; ${QUICK_NOT_RUN.join(', ')} are not run`);
+  if (opts.quick)
+    deps.log.info(
+      `quick tier: the candidate is stopped after its first ${ctx.quick?.steps ?? "10 % of the baseline's max_steps"} steps; ${QUICK_NOT_RUN.join(', ')} are not run`,
+    );
   const cancelNote = (reason: string) => deps.log.error(`cancelled (${reason}): stopping every stage, keeping what was produced`);
   deps.cancel.onCancel((reason) => {
     cancelNote(reason);
@@ -157,25 +160,28 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
   }
   const manifest = dirError ? undefined : writeRunManifest(ctx, started, true);
 
-  const reportCtx: ReportContext = redactDeep<ReportContext>({
-    gateName: config.name,
-    resultDir: displayPath(dir),
-    startedAt: started.toISOString(),
-    finishedAt: deps.now().toISOString(),
-    runUrl: opts.runUrl,
-    provenance: {
-      ...opts.provenance,
-      config: opts.configSource,
-      workdir,
-      ...(ctx.reused.length ? { reused: ctx.reused.join('; ') } : {}),
-      ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
-      ...(ctx.parallelNotes?.length ? { 'ran-in-parallel': ctx.parallelNotes.join('; ') } : {}),
-      ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
-      ...containmentProvenance(ctx.ledger.records, deps.runner.containment),
+  const reportCtx: ReportContext = redactDeep<ReportContext>(
+    {
+      gateName: config.name,
+      resultDir: displayPath(dir),
+      startedAt: started.toISOString(),
+      finishedAt: deps.now().toISOString(),
+      runUrl: opts.runUrl,
+      provenance: {
+        ...opts.provenance,
+        config: opts.configSource,
+        workdir,
+        ...(ctx.reused.length ? { reused: ctx.reused.join('; ') } : {}),
+        ...(ctx.cacheHits.length ? { 'cache-hits': ctx.cacheHits.join(', ') } : {}),
+        ...(ctx.parallelNotes?.length ? { 'ran-in-parallel': ctx.parallelNotes.join('; ') } : {}),
+        ...(cache.key ? { 'baseline-cache-key': cache.key } : {}),
+        ...containmentProvenance(ctx.ledger.records, deps.runner.containment),
+      },
+      synthetic: opts.synthetic,
+      ...(opts.failOn ? { failOn: opts.failOn } : {}),
     },
-    synthetic: opts.synthetic,
-    ...(opts.failOn ? { failOn: opts.failOn } : {}),
-  }, secrets.redact);
+    secrets.redact,
+  );
   const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
   const recorded = recordResult(dirError ? undefined : dir, result, reportCtx, mine.length ? { 'mtbench_judgments.jsonl': `${mine.join('\n')}\n` } : {});
   const writeError = dirError ?? recorded.writeError;

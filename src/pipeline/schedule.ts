@@ -35,7 +35,7 @@ export async function runSchedule(tasks: ScheduledTask[], now: () => number = Da
   const t0 = now();
   let failure: unknown;
   while (waiting.length > 0 || running.size > 0) {
-    for (let i = 0; i < waiting.length; ) {
+    for (let i = 0; i < waiting.length;) {
       const t = waiting[i];
       const ready = t.deps.every((d) => done.has(d) || !ids.has(d));
       const free = [...running.values()].every((r) => !conflicts(r.task.gpus, t.gpus) && (t.exclusive === undefined || r.task.exclusive !== t.exclusive));
@@ -72,7 +72,10 @@ export function describeOverlaps(spans: TaskSpan[]): string[] {
   const sorted = [...spans].sort((a, b) => a.start - b.start);
   for (const [i, s] of sorted.entries()) {
     // Those started before it (or in the same instant, earlier in the order) and still running.
-    const beside = sorted.slice(0, i).filter((o) => o.end > s.start).map((o) => o.id);
+    const beside = sorted
+      .slice(0, i)
+      .filter((o) => o.end > s.start)
+      .map((o) => o.id);
     if (beside.length) out.push(`${s.id} started beside ${beside.join(', ')}`);
   }
   return out;

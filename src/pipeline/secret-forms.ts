@@ -95,7 +95,9 @@ export function base64Forms(s: string): string[] {
   const bytes = Buffer.from(s, 'utf8');
   const out: string[] = [];
   for (const shift of [0, 1, 2]) {
-    const enc = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+    const enc = Buffer.concat([Buffer.alloc(shift), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const head = [0, 2, 3][shift] as number;
     const tail = (shift + bytes.length) % 3 === 0 ? 0 : 1;
     const core = enc.slice(head, enc.length - tail);

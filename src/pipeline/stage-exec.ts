@@ -98,7 +98,8 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
       running = { ...started, abort: (reason) => (kill(), started.abort(reason)) };
     }
     s.onStart?.(running);
-    const gpu: GpuWatch | undefined = running.pgid > 0 ? watchGpu(running.pgid, Number(deps.env.ACCURACY_GATE_GPU_SAMPLE_MS) || GPU_SAMPLE_MS, deps.env) : undefined;
+    const gpu: GpuWatch | undefined =
+      running.pgid > 0 ? watchGpu(running.pgid, Number(deps.env.ACCURACY_GATE_GPU_SAMPLE_MS) || GPU_SAMPLE_MS, deps.env) : undefined;
     const outcome = await running.done;
     const gpuUse = await gpu?.stop();
     for (const l of gpuUse?.leftovers ?? []) deps.log.warn(`${s.title}: ${l}`);
@@ -125,7 +126,16 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
         const cause = classifyCause(tail);
         if (cause) record.cause = cause;
       }
-      deps.log.error(`${s.title} ${outcome.reason}${record.cause ? ` — ${record.cause}` : ''}; log: ${logFile}${tail?.length ? `\n${tail.slice(-10).map((l) => `  | ${l}`).join('\n')}` : ''}`);
+      deps.log.error(
+        `${s.title} ${outcome.reason}${record.cause ? ` — ${record.cause}` : ''}; log: ${logFile}${
+          tail?.length
+            ? `\n${tail
+                .slice(-10)
+                .map((l) => `  | ${l}`)
+                .join('\n')}`
+            : ''
+        }`,
+      );
     }
     return { outcome, record, logFile };
   } finally {
@@ -139,7 +149,13 @@ export async function execStage(ctx: RunContext, s: StageRun): Promise<StageResu
 }
 
 /** The `docker run` that stands for the stage under config `container` (container-stage.ts); undefined without one. */
-function inContainer(ctx: RunContext, s: StageRun, command: string | string[], extra: Record<string, string>, env: Record<string, string>): { argv: string[]; name: string } | undefined {
+function inContainer(
+  ctx: RunContext,
+  s: StageRun,
+  command: string | string[],
+  extra: Record<string, string>,
+  env: Record<string, string>,
+): { argv: string[]; name: string } | undefined {
   const container = ctx.config.container;
   if (!container) return undefined;
   const image = expandImage(container.image, ctx.deps.env);
@@ -148,7 +164,17 @@ function inContainer(ctx: RunContext, s: StageRun, command: string | string[], e
   // Inside, the arm's GPUs are the container's only ones (numbered from 0): --gpus, not CUDA_VISIBLE_DEVICES.
   const names = [...Object.keys(extra), ...(s.requiresEnv ?? []), ...container.env].filter((n) => n !== 'CUDA_VISIBLE_DEVICES' && n in env);
   const paths = [ctx.dir, ctx.model, expandHome(ctx.config.cache.dir), ...Object.values(s.placeholders).filter((v): v is string => typeof v === 'string')];
-  const argv = dockerRunArgv({ container, image: 'image' in image ? image.image : container.image, name, root: repositoryRoot(ctx.workdir), cwd: ctx.workdir, mounts: mountPaths(paths), gpus: s.gpus, envNames: names, command });
+  const argv = dockerRunArgv({
+    container,
+    image: 'image' in image ? image.image : container.image,
+    name,
+    root: repositoryRoot(ctx.workdir),
+    cwd: ctx.workdir,
+    mounts: mountPaths(paths),
+    gpus: s.gpus,
+    envNames: names,
+    command,
+  });
   ctx.deps.log.info(`${s.title}: in container ${name}`);
   return { argv, name };
 }

@@ -66,12 +66,7 @@ function startChild(spec: StageSpec, contain: Contain, graceMs: number, nonce: s
   }
 }
 
-export function runStage(
-  spec: StageSpec,
-  graceMs: number,
-  contain: Contain,
-  registry: ProcessRegistry | undefined,
-): LiveStage {
+export function runStage(spec: StageSpec, graceMs: number, contain: Contain, registry: ProcessRegistry | undefined): LiveStage {
   const startedAt = Date.now();
   const notes: string[] = [];
   const startProblem = checkStart(spec.command, spec.cwd);
@@ -98,13 +93,15 @@ export function runStage(
   const done = new Promise<StageOutcome>((r) => (resolveDone = r));
 
   let lineError: string | undefined;
-  const guarded = (fn: ((line: string) => void) | undefined) => (line: string): void => {
-    try {
-      fn?.(line);
-    } catch (e) {
-      lineError ??= errorMessage(e);
-    }
-  };
+  const guarded =
+    (fn: ((line: string) => void) | undefined) =>
+    (line: string): void => {
+      try {
+        fn?.(line);
+      } catch (e) {
+        lineError ??= errorMessage(e);
+      }
+    };
   const onShown = spec.onShownLine;
   const output = readOutput(
     [child.stdout, child.stderr].filter((s): s is Readable => !!s),
@@ -154,7 +151,11 @@ export function runStage(
       output.destroy();
     }
     // The log says why it ends where it ends: a stopped stage's output just stops otherwise.
-    const why = spawnError ? describeSpawnError(program, spawnError) : stopCause ? outcomeOf({ stopCause, file: program, notes: [], durationMs: 0 }).reason : undefined;
+    const why = spawnError
+      ? describeSpawnError(program, spawnError)
+      : stopCause
+        ? outcomeOf({ stopCause, file: program, notes: [], durationMs: 0 }).reason
+        : undefined;
     output.end(why === undefined ? undefined : `\n[accuracy-gate] ${why}\n`);
     if (log && !log.destroyed) {
       await new Promise<void>((r) => {

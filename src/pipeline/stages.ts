@@ -3,14 +3,7 @@
 import { UsageError } from '../errors.js';
 import type { ArmRole, Role } from '../model.js';
 
-export const STAGE_IDS = [
-  'train-baseline',
-  'train-candidate',
-  'eval-original',
-  'eval-baseline',
-  'eval-candidate',
-  'compare',
-] as const;
+export const STAGE_IDS = ['train-baseline', 'train-candidate', 'eval-original', 'eval-baseline', 'eval-candidate', 'compare'] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 
 export interface ArmNames {

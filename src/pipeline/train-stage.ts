@@ -73,9 +73,12 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
   const output = armOutputDir(ctx, role);
   // An output dir that outlives runs (an absolute `output`) may hold an earlier run's files.
   const { evalLoss } = ctx.config.evaluations;
-  const extra = evalLoss.enabled ? evalDocsInOutput(evalLoss.documents, (t) => armPath(t, { arm: role, slug: arm.slug, output, result_dir: ctx.dir }), output) : [];
+  const extra = evalLoss.enabled
+    ? evalDocsInOutput(evalLoss.documents, (t) => armPath(t, { arm: role, slug: arm.slug, output, result_dir: ctx.dir }), output)
+    : [];
   const before = snapshotOutput(output, extra);
-  if (before.size > 0) ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(', ')} from before this run; only what this run writes is read`);
+  if (before.size > 0)
+    ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(', ')} from before this run; only what this run writes is read`);
   const log = path.join(ctx.dir, trainLogName(arm));
 
   // The baseline is read once, before the candidate starts: for the quick tier's N, early abort and
@@ -84,7 +87,14 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
   const baseRun = role === 'candidate' && (early.enabled || ctx.quick) ? baselineRun(ctx) : undefined;
   const quickAt = role === 'candidate' && ctx.quick ? quickSteps(ctx, baseRun) : undefined;
   if (role === 'candidate' && ctx.quick && quickAt === undefined) {
-    return { role, output, log, trained: false, problems: [], record: notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)") };
+    return {
+      role,
+      output,
+      log,
+      trained: false,
+      problems: [],
+      record: notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"),
+    };
   }
   // Set by the loss watcher below when the gate stops the candidate; returned to the scheduler.
   let earlyAbort: ArmTraining['earlyAbort'];
@@ -105,7 +115,10 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
   if (role === 'candidate' && early.enabled && !base) {
     ctx.deps.log.info('early abort: no baseline curve to compare with; only NaN/Inf losses stop the candidate');
   }
-  const nanOnly = role === 'candidate' && early.enabled && !base ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
+  const nanOnly =
+    role === 'candidate' && early.enabled && !base
+      ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 })
+      : undefined;
   const watcher = monitor ?? nanOnly;
   // Points whose steps the candidate's log cannot establish still go through the NaN/Inf rules.
   const unplacedWatcher = monitor ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
@@ -116,7 +129,15 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
       id,
       title,
       command: arm.train,
-      placeholders: { model: ctx.model, output, checkpoint: output, model_id: '', arm: role, result_dir: ctx.dir, quick_steps: quickAt !== undefined ? String(quickAt) : '' },
+      placeholders: {
+        model: ctx.model,
+        output,
+        checkpoint: output,
+        model_id: '',
+        arm: role,
+        result_dir: ctx.dir,
+        quick_steps: quickAt !== undefined ? String(quickAt) : '',
+      },
       env: arm.env,
       gpus: arm.gpus,
       timeoutMinutes: arm.timeoutMinutes,
@@ -129,7 +150,9 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
         if (ev.kind !== 'loss' || earlyAbort || stoppedAt !== undefined) return;
         if (ev.unplaced !== undefined && monitor && !unplacedSaid) {
           unplacedSaid = true;
-          ctx.deps.log.info(`early abort: ${arm.label}'s loss steps cannot be established (${ev.unplaced}); the curve is no longer compared, only NaN/Inf losses stop it`);
+          ctx.deps.log.info(
+            `early abort: ${arm.label}'s loss steps cannot be established (${ev.unplaced}); the curve is no longer compared, only NaN/Inf losses stop it`,
+          );
         }
         if (watcher) {
           const decision = (ev.unplaced !== undefined ? unplacedWatcher : undefined)?.observe(ev.point) ?? watcher.observe(ev.point);
@@ -145,7 +168,9 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
         // Only on a step the log establishes: an ordinal is no step count.
         if (quickAt !== undefined && ev.unplaced !== undefined && !quickUnplacedSaid) {
           quickUnplacedSaid = true;
-          ctx.deps.log.warn(`quick tier: ${arm.label}'s loss steps cannot be established while it runs (${ev.unplaced}); it is not stopped early, and only its first ${quickAt} steps are gated`);
+          ctx.deps.log.warn(
+            `quick tier: ${arm.label}'s loss steps cannot be established while it runs (${ev.unplaced}); it is not stopped early, and only its first ${quickAt} steps are gated`,
+          );
         }
         if (quickAt !== undefined && ev.unplaced === undefined && ev.point.step >= quickAt) {
           stoppedAt = ev.point.step;
@@ -163,7 +188,10 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
   if (outcome.status === 'ok' && !existsSync(output)) {
     problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status === 'ok' && wroteNothing) {
-    problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(', ')}, unchanged while it ran)` });
+    problems.push({
+      source: title,
+      message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(', ')}, unchanged while it ran)`,
+    });
   } else if (outcome.status !== 'ok' && outcome.status !== 'aborted') {
     problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
   }
@@ -171,7 +199,8 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
     role,
     // Exit 0 with only an earlier run's files is a stage that did not do its job: failed, so that a
     // later split-stage compare says so too.
-    record: outcome.status === 'ok' && wroteNothing ? { ...rec, status: 'failed', reason: 'exited 0 but wrote no output (only files from before this run)' } : rec,
+    record:
+      outcome.status === 'ok' && wroteNothing ? { ...rec, status: 'failed', reason: 'exited 0 but wrote no output (only files from before this run)' } : rec,
     output,
     log,
     trained: outcome.status === 'ok' && existsSync(output) && !wroteNothing,

@@ -30,11 +30,17 @@ export function verdictFixed(ctx: RunContext): string | undefined {
 /** Whether the cache stores what stage `id` produces, and why (or why not). */
 export function cacheStores(ctx: RunContext, cache: CacheView, id: string): { stores: boolean; why: string } {
   if (!ctx.config.cache.enabled || !cache.store) return { stores: false, why: 'the cache is off' };
-  if (!cache.writable) return { stores: false, why: 'this run does not write the cache (a trusted run with the compare stage does: the action on the default branch, the CLI with --write-cache; write-on: never stops both)' };
+  if (!cache.writable)
+    return {
+      stores: false,
+      why: 'this run does not write the cache (a trusted run with the compare stage does: the action on the default branch, the CLI with --write-cache; write-on: never stops both)',
+    };
   if (cache.hit) return { stores: false, why: 'the baseline came from the cache, so this run stores nothing' };
-  if (id === 'eval-original' && cache.originalKey) return { stores: true, why: `the cache stores the original model's evaluation (${cache.originalKey}) for later runs` };
+  if (id === 'eval-original' && cache.originalKey)
+    return { stores: true, why: `the cache stores the original model's evaluation (${cache.originalKey}) for later runs` };
   const trained = ctx.ledger.records.some((r) => r.id === 'train-baseline' && r.status === 'ok');
-  if (id === 'eval-baseline' && trained && cache.key) return { stores: true, why: `the cache stores the baseline with its evaluation (${cache.key}) for later runs` };
+  if (id === 'eval-baseline' && trained && cache.key)
+    return { stores: true, why: `the cache stores the baseline with its evaluation (${cache.key}) for later runs` };
   return { stores: false, why: 'the cache does not store it' };
 }
 
@@ -46,7 +52,10 @@ export function cacheStores(ctx: RunContext, cache: CacheView, id: string): { st
 export function skipAfterVerdict(ctx: RunContext, id: string, cache: CacheView): boolean {
   const why = verdictFixed(ctx);
   if (!why) return false;
-  const title = id.startsWith('eval-lm-eval-') || id.startsWith('eval-custom-') ? `${id.replace(/^eval-|-baseline$/g, '')} of ${ctx.config.arms.baseline.label} (baseline)` : stageTitle(id as StageId, ctx.config.arms);
+  const title =
+    id.startsWith('eval-lm-eval-') || id.startsWith('eval-custom-')
+      ? `${id.replace(/^eval-|-baseline$/g, '')} of ${ctx.config.arms.baseline.label} (baseline)`
+      : stageTitle(id as StageId, ctx.config.arms);
   const store = cacheStores(ctx, cache, id);
   if (store.stores) {
     const line = `${title} ran although the verdict was already fixed (${why}): ${store.why}`;
@@ -64,7 +73,14 @@ export function skipAfterVerdict(ctx: RunContext, id: string, cache: CacheView):
 export function skipBaselineEvaluators(ctx: RunContext, cache: CacheView): boolean {
   if (!ctx.stages.includes('eval-baseline') || !verdictFixed(ctx)) return false;
   const { lmEval, custom } = ctx.config.evaluations;
-  const ids = ([['lm-eval', lmEval], ['custom', custom]] as const).filter(([, ev]) => ev?.enabled && ev.run !== undefined).map(([name]) => `eval-${name}-baseline`);
+  const ids = (
+    [
+      ['lm-eval', lmEval],
+      ['custom', custom],
+    ] as const
+  )
+    .filter(([, ev]) => ev?.enabled && ev.run !== undefined)
+    .map(([name]) => `eval-${name}-baseline`);
   for (const id of ids) skipAfterVerdict(ctx, id, cache);
   return true;
 }

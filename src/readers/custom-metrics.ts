@@ -38,7 +38,8 @@ function metricAt(raw: unknown, i: number, file: string, listKey: string): Custo
     const s = obj.samples;
     if (!Array.isArray(s)) throw new ParseError(`"${at}.samples" should be a list of numbers, got ${describeValue(s)}`, file, undefined, `${at}.samples`);
     metric.samples = s.map((v, j) => {
-      if (typeof v !== 'number') throw new ParseError(`"${at}.samples[${j}]" should be a number, got ${describeValue(v)}`, file, undefined, `${at}.samples[${j}]`);
+      if (typeof v !== 'number')
+        throw new ParseError(`"${at}.samples[${j}]" should be a number, got ${describeValue(v)}`, file, undefined, `${at}.samples[${j}]`);
       return v;
     });
   }

@@ -75,12 +75,7 @@ function parseTask(task: string, raw: unknown, file: string): LmEvalTask {
 export function parseLmEvalResults(text: string, file: string): LmEvalFile {
   const top = expectObject(parseTolerantJson(text, file), { file });
   if (!isObject(top.results)) {
-    throw new ParseError(
-      `not an lm-evaluation-harness results file: no "results" object (got ${describeValue(top.results)})`,
-      file,
-      undefined,
-      'results',
-    );
+    throw new ParseError(`not an lm-evaluation-harness results file: no "results" object (got ${describeValue(top.results)})`, file, undefined, 'results');
   }
   const tasks: Record<string, LmEvalTask> = {};
   const order: string[] = [];

@@ -11,7 +11,10 @@ const CAUSES: Array<[RegExp, (m: RegExpMatchArray) => string]> = [
   [/KeyError: '([A-Z_][A-Z0-9_]*)'/, (m) => `${m[1]} is not set`],
   [/([^\s:'"]*): (?:command not found|No such file or directory)/, (m) => `file not found: ${m[1]}`],
   [/No such file or directory: '([^']+)'/, (m) => `file not found: ${m[1]}`],
-  [/(?:Connection refused|Name or service not known|Temporary failure in name resolution|ConnectionError)/, () => 'network error (connection refused or unknown host)'],
+  [
+    /(?:Connection refused|Name or service not known|Temporary failure in name resolution|ConnectionError)/,
+    () => 'network error (connection refused or unknown host)',
+  ],
 ];
 
 /**

@@ -141,9 +141,12 @@ export class LogEvalReader {
     // The loss dicts printed right before them, at the same epoch, show the step directly.
     const per = seen.map((s, i) => (s !== undefined && i < seen.length - 1 ? s / (i + 1) : undefined)).filter((x) => x !== undefined);
     const same = per.length > 0 && per.every((x) => x === per[0] && Number.isInteger(x));
-    if (same && (fits.length === 0 || fits.includes(per[0]!))) return { steps: per[0]!, how: 'the loss dicts of the same epoch printed right before the eval dicts' };
+    if (same && (fits.length === 0 || fits.includes(per[0]!)))
+      return { steps: per[0]!, how: 'the loss dicts of the same epoch printed right before the eval dicts' };
     if (fits.length > 1) return `the eval dicts' epochs fit an evaluation every ${fits.slice(0, 3).join(' or ')} steps`;
-    return ctx.stepsPerEpoch === undefined ? 'the log states no eval_steps and its loss dicts give no steps per epoch' : "the eval dicts' epochs fit no evaluation interval";
+    return ctx.stepsPerEpoch === undefined
+      ? 'the log states no eval_steps and its loss dicts give no steps per epoch'
+      : "the eval dicts' epochs fit no evaluation interval";
   }
 
   /** Every eval_steps for which each i-th eval dict's epoch is its step / steps per epoch, as printed. */

@@ -28,8 +28,7 @@ export type ProgressEvent = Extract<LogEvent, { kind: 'progress' }>;
 
 // `{desc: }NN%|bar| n/total [elapsed<remaining, rate unit]`. The rate part is optional because tqdm
 // prints `?it/s` before the first update and custom units we do not read.
-const PROGRESS =
-  /(\d{1,3})%\|[^|]*\|\s*(\d+)\/(\d+)\s*\[(\d+(?::\d\d){1,2})<(\?|\d+(?::\d\d){1,2})(?:,\s*(?:(\d+(?:\.\d+)?)\s*(it\/s|s\/it))?)?/;
+const PROGRESS = /(\d{1,3})%\|[^|]*\|\s*(\d+)\/(\d+)\s*\[(\d+(?::\d\d){1,2})<(\?|\d+(?::\d\d){1,2})(?:,\s*(?:(\d+(?:\.\d+)?)\s*(it\/s|s\/it))?)?/;
 
 /** Events in one line, in the order they appear. A physical line may hold several `\r` segments. */
 export function parseLogLine(line: string): LogEvent[] {
@@ -67,7 +66,10 @@ function parseProgress(segment: string): { event: ProgressEvent; at: number } | 
     if (rate > 0) event.stepsPerSecond = m[7] === 'it/s' ? rate : 1 / rate;
   }
   // torchrun's `[rank0]:` / `[default0]:` prefix is not a desc.
-  const before = segment.slice(0, m.index).replace(/^\s*\[(?:rank|default)\d+\]:/, '').trim();
+  const before = segment
+    .slice(0, m.index)
+    .replace(/^\s*\[(?:rank|default)\d+\]:/, '')
+    .trim();
   if (before.endsWith(':')) {
     const desc = before.slice(0, -1).trim();
     if (desc) event.desc = desc;

@@ -80,12 +80,7 @@ export function modelIds(rows: readonly JudgmentRow[]): string[] {
  * One model's scores as FastChat show_result computes them. Throws ParseError when the model id
  * has no rows at all (a wrong id must not read as "no score").
  */
-export function scoreModel(
-  rows: readonly JudgmentRow[],
-  modelId: string,
-  questions?: Map<number, string>,
-  file = 'judgments',
-): MtBenchScores {
+export function scoreModel(rows: readonly JudgmentRow[], modelId: string, questions?: Map<number, string>, file = 'judgments'): MtBenchScores {
   const mine = rows.filter((r) => r.model === modelId);
   if (mine.length === 0) {
     const present = modelIds(rows);

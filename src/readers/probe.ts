@@ -47,9 +47,11 @@ function header(obj: JsonObject, where: Where): Omit<ProbeRun, 'batches' | 'reco
     throw new ParseError(`not a probe file: the first line should be {"kind": "header", "format": "${PROBE_FORMAT}", ...}`, where.file, where.line);
   }
   const version = requiredInteger(obj, 'version', where);
-  if (version !== PROBE_VERSION) throw new ParseError(`probe file version ${version}; this gate reads version ${PROBE_VERSION}`, where.file, where.line, 'version');
+  if (version !== PROBE_VERSION)
+    throw new ParseError(`probe file version ${version}; this gate reads version ${PROBE_VERSION}`, where.file, where.line, 'version');
   const mode = requiredString(obj, 'mode', where);
-  if (mode !== 'run' && mode !== 'reference') throw new ParseError(`"mode" should be "run" or "reference", got ${JSON.stringify(mode)}`, where.file, where.line, 'mode');
+  if (mode !== 'run' && mode !== 'reference')
+    throw new ParseError(`"mode" should be "run" or "reference", got ${JSON.stringify(mode)}`, where.file, where.line, 'mode');
   const reference = optionalText(obj, 'reference');
   if (mode === 'reference' && reference !== 'fp64' && reference !== 'fp32') {
     throw new ParseError(`a reference run's "reference" should be "fp64" or "fp32", got ${describeValue(obj.reference)}`, where.file, where.line, 'reference');
@@ -69,10 +71,12 @@ function header(obj: JsonObject, where: Where): Omit<ProbeRun, 'batches' | 'reco
 
 function record(obj: JsonObject, kind: 'forward' | 'grad', step: number, where: Where): ProbeRecord {
   const got = requiredInteger(obj, 'step', where);
-  if (got !== step) throw new ParseError(`"step" ${got} inside the records of step ${step} (each step starts with its "batch" line)`, where.file, where.line, 'step');
+  if (got !== step)
+    throw new ParseError(`"step" ${got} inside the records of step ${step} (each step starts with its "batch" line)`, where.file, where.line, 'step');
   const index = numberArray(obj, 'index', where, true);
   const sample = numberArray(obj, 'sample', where, false);
-  if (index.length !== sample.length) throw new ParseError(`"index" has ${index.length} entries but "sample" ${sample.length}`, where.file, where.line, 'sample');
+  if (index.length !== sample.length)
+    throw new ParseError(`"index" has ${index.length} entries but "sample" ${sample.length}`, where.file, where.line, 'sample');
   const shape = numberArray(obj, 'shape', where, true);
   const r: ProbeRecord = {
     kind,

@@ -59,7 +59,8 @@ export class StepPlacer {
     if (key === 'loggingFirstStep') this.loggingFirstStep = value as boolean;
     else if (key === 'maxSteps') {
       if ((value as number) > 0) this.maxSteps = value as number;
-    } else if ((value as number) >= 1) this.loggingSteps = value as number; // < 1 is a ratio of max_steps
+    } else if ((value as number) >= 1)
+      this.loggingSteps = value as number; // < 1 is a ratio of max_steps
     else if ((value as number) > 0) this.ratio = value as number;
   }
 
@@ -168,14 +169,17 @@ export class StepPlacer {
       this.how = 'logging interval seen on the progress bar';
       const l = this.barInterval()!;
       const [b1, b2] = this.barSteps;
-      if (!(l >= 1) || !((b1 === 1 || b1 % l === 0) && b2 % l === 0)) return this.fail(`progress bar steps ${this.barSteps.join(', ')} give no logging interval (a bar redrawn out of order?)`);
+      if (!(l >= 1) || !((b1 === 1 || b1 % l === 0) && b2 % l === 0))
+        return this.fail(`progress bar steps ${this.barSteps.join(', ')} give no logging interval (a bar redrawn out of order?)`);
       return after;
     }
     // A grid seen only on the bar holds only while no redraw after a dict is past the dict's grid
     // step (the counter never runs ahead of a dict logged before it). One behind it is a stale
     // redraw from the other stream (torchrun's --tee tails stdout and stderr separately).
     if (this.barSteps.length > 0 && bar.after !== undefined && bar.after > grid) {
-      return this.fail(`the progress bar redrawn after a loss dict shows step ${bar.after}, off the grid of every ${this.barInterval()} steps the first dicts showed (a bar redrawn out of order?)`);
+      return this.fail(
+        `the progress bar redrawn after a loss dict shows step ${bar.after}, off the grid of every ${this.barInterval()} steps the first dicts showed (a bar redrawn out of order?)`,
+      );
     }
     if (max !== undefined && grid > max) return this.fail(`more loss dicts than the logging grid has up to max_steps ${max}`);
     return grid;
@@ -240,7 +244,9 @@ export class StepPlacer {
     const lo = Math.max(this.perEpoch[0], (step - slack) / (epoch + u));
     const hi = epoch - u > 0 ? Math.min(this.perEpoch[1], (step + slack) / (epoch - u)) : this.perEpoch[1];
     if (lo > hi) {
-      this.fail(`the loss dict placed at step ${step} has epoch ${epoch}, which does not fit the earlier dicts' epochs (a dict missing from the log, or a resumed run?)`);
+      this.fail(
+        `the loss dict placed at step ${step} has epoch ${epoch}, which does not fit the earlier dicts' epochs (a dict missing from the log, or a resumed run?)`,
+      );
       return false;
     }
     this.perEpoch = [lo, hi];

@@ -160,7 +160,10 @@ export function readTrainerOutput(dir: string, opts: ReadTrainerOutputOptions = 
   // The setup contract: the learning rates from where the curve came from.
   const curveFromState = state !== undefined && state.curve.length > 0;
   // Steps that are ordinals (unplaced) give neither a steps-per-epoch nor learning rates by step.
-  const perEpoch = run.stepsPerEpoch !== undefined && run.stepsUnknown === undefined ? { value: run.stepsPerEpoch, from: curveFromState ? 'trainer_state.json' : logName } : undefined;
+  const perEpoch =
+    run.stepsPerEpoch !== undefined && run.stepsUnknown === undefined
+      ? { value: run.stepsPerEpoch, from: curveFromState ? 'trainer_state.json' : logName }
+      : undefined;
   const lr = curveFromState ? state.learningRate : run.stepsUnknown === undefined ? log?.learningRate : undefined;
   const setup = setupOf(state, log?.header, logName, perEpoch, lr);
   if (setup) run.setup = setup;
@@ -181,7 +184,8 @@ function readLogEvals(run: TrainingRun, log: TrainingLog, logName: string): void
   if (final && taken.length > 0) {
     if (taken.includes('eval_loss')) run.evalLoss = final.evalLoss;
     if (taken.includes('perplexity')) run.perplexity = final.perplexity;
-    const where = final.from === 'block' ? 'its ***** eval metrics ***** block, 4 decimals' : `its final eval dict${log.roundedStrings ? ', 4 significant digits' : ''}`;
+    const where =
+      final.from === 'block' ? 'its ***** eval metrics ***** block, 4 decimals' : `its final eval dict${log.roundedStrings ? ', 4 significant digits' : ''}`;
     run.notes.push(`${taken.join(', ')} read from ${logName} (${where}; no eval_results.json)`);
   }
   if (run.evalCurve) return;

@@ -78,7 +78,11 @@ function stateOf(obj: JsonObject, file: string): TrainerState {
   return withStepsPerEpoch(state, perEpoch);
 }
 
-const SETUP_KEYS = [['train_batch_size', 'trainBatchSize'], ['num_train_epochs', 'numTrainEpochs'], ['eval_steps', 'evalSteps']] as const;
+const SETUP_KEYS = [
+  ['train_batch_size', 'trainBatchSize'],
+  ['num_train_epochs', 'numTrainEpochs'],
+  ['eval_steps', 'evalSteps'],
+] as const;
 
 /** Where entries go: a TrainerState's, or the scanner's before the rest of the document is parsed. */
 type Entries = Pick<TrainerState, 'curve' | 'summary' | 'evalCurve'> & { lr: ColumnBuilder };

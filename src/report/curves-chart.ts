@@ -100,7 +100,8 @@ export function curvesChart(r: GateResult, maxPoints = CURVE_POINTS): CurvesChar
   const notes: string[] = [];
   if (n < steps.length) notes.push(`A loss is not finite at step ${formatNumber(steps[n])}: the curves end at step ${formatNumber(steps[n - 1])}.`);
   const longer = Math.max(r.training.baseline?.curve.at(-1)?.step ?? 0, r.training.candidate?.curve.at(-1)?.step ?? 0);
-  if (n === steps.length && longer > steps[n - 1]) notes.push(`Only the steps both arms logged are drawn (to step ${formatNumber(steps[n - 1])}; one arm goes on to step ${formatNumber(longer)}).`);
+  if (n === steps.length && longer > steps[n - 1])
+    notes.push(`Only the steps both arms logged are drawn (to step ${formatNumber(steps[n - 1])}; one arm goes on to step ${formatNumber(longer)}).`);
 
   const at = samplePositions(steps, n, Math.max(2, Math.min(Math.floor(maxPoints), n)));
   const baseline = at.map((i) => sb[i]);

@@ -35,7 +35,14 @@ export function otherEvaluationsSection(r: GateResult): Section {
   const docs = o.eval_loss_docs;
   if (docs.baseline.present || docs.candidate.present) {
     const n = docs.baseline.present ? docs.baseline.n : docs.candidate.n;
-    rows.push(tableRow([`Eval loss per document (token-weighted mean, ${n} docs)`, cell(docs.baseline.mean), cell(docs.candidate.mean), relative(r, docs.baseline.mean, docs.candidate.mean)]));
+    rows.push(
+      tableRow([
+        `Eval loss per document (token-weighted mean, ${n} docs)`,
+        cell(docs.baseline.mean),
+        cell(docs.candidate.mean),
+        relative(r, docs.baseline.mean, docs.candidate.mean),
+      ]),
+    );
   }
   const tasks = [...new Set([...Object.keys(o.lm_eval.baseline), ...Object.keys(o.lm_eval.candidate)])];
   for (const t of tasks) {

@@ -156,7 +156,13 @@ function gapData(base: Series, cand: Series, alpha: number, warmupSkipped: numbe
   const sb = ema(bv.subarray(0, finite), alpha);
   const sc = ema(cv.subarray(0, finite), alpha);
   const smooth = sb.map((b, i) => signedRelDiff(sc[i], b));
-  const grid = downsample([{ steps: both, values: raw }, { steps: both.subarray(0, finite), values: smooth }], maxPoints);
+  const grid = downsample(
+    [
+      { steps: both, values: raw },
+      { steps: both.subarray(0, finite), values: smooth },
+    ],
+    maxPoints,
+  );
   const warmupEnd = warmupSkipped !== null && warmupSkipped > 0 && warmupSkipped < k ? both[warmupSkipped] : null;
   return { x: grid.x, raw: grid.series[0], smooth: grid.series[1], downsampled: grid.downsampled, points: k, warmupEnd };
 }
@@ -184,15 +190,30 @@ export function chartData(r: GateResult, maxPoints = MAX_CHART_POINTS): ChartDat
   const onset = curveCheck?.numbers.onsetStep;
   const band = (x: number | string | null | undefined) => (typeof x === 'number' ? ` ±${formatNumber(x * 100, 3)} %` : '');
   if (typeof onset === 'number') {
-    markers.push({ step: onset, kind: 'onset', label: `loss onset ${onset}`, detail: `Onset of the loss gap: step ${onset}, the first step after warm-up from which the smoothed gap stayed beyond the pass band${band(curveCheck?.bounds.pass)}.` });
+    markers.push({
+      step: onset,
+      kind: 'onset',
+      label: `loss onset ${onset}`,
+      detail: `Onset of the loss gap: step ${onset}, the first step after warm-up from which the smoothed gap stayed beyond the pass band${band(curveCheck?.bounds.pass)}.`,
+    });
   }
   const gradOnset = curveCheck?.numbers.gradNormOnsetStep;
   if (typeof gradOnset === 'number') {
-    markers.push({ step: gradOnset, kind: 'onset', label: `grad-norm onset ${gradOnset}`, detail: `Onset of the grad-norm gap: step ${gradOnset}, from which the smoothed grad norms stayed more than${band(curveCheck?.numbers.gradNormBand)} apart.` });
+    markers.push({
+      step: gradOnset,
+      kind: 'onset',
+      label: `grad-norm onset ${gradOnset}`,
+      detail: `Onset of the grad-norm gap: step ${gradOnset}, from which the smoothed grad norms stayed more than${band(curveCheck?.numbers.gradNormBand)} apart.`,
+    });
   }
   if (r.earlyAbort) {
     const { step, reason } = r.earlyAbort;
-    markers.push({ step, kind: 'abort', label: `${r.labels.candidate} stopped at step ${step}`, detail: `${r.labels.candidate} was stopped at step ${step}: ${reason}.` });
+    markers.push({
+      step,
+      kind: 'abort',
+      label: `${r.labels.candidate} stopped at step ${step}`,
+      detail: `${r.labels.candidate} was stopped at step ${step}: ${reason}.`,
+    });
   }
 
   const grid = base.steps.length + cand.steps.length > 0 ? downsample([base, cand], maxPoints) : undefined;

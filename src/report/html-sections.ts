@@ -101,9 +101,7 @@ export function trainingSection(r: GateResult): string {
   );
   const head = ['Metric', `${esc(r.labels.baseline)} (baseline)`, `${esc(r.labels.candidate)} (candidate)`, esc(DELTA_HEADER)];
   return (
-    `<section id="training"><h2>Training</h2>${table(head, rows, 'numbers')}` +
-    (notes.length ? `<ul class="notes">${notes.join('')}</ul>` : '') +
-    '</section>'
+    `<section id="training"><h2>Training</h2>${table(head, rows, 'numbers')}` + (notes.length ? `<ul class="notes">${notes.join('')}</ul>` : '') + '</section>'
   );
 }
 
@@ -149,7 +147,9 @@ export function speedSection(r: GateResult): string {
   const line = check
     ? `<p>${badge(check.verdict)} Speedup <b id="speedup">${esc(formatCheckValue(check))}</b>: ${esc(check.reason)}${check.warning ? ` <span class="warn">⚠ ${esc(check.warning)}</span>` : ''}</p>`
     : '';
-  const figure = hist ? `<h3>Step time distribution</h3><figure>${hist}</figure>` : '<p class="muted">No per-step times in the logs (no tqdm progress lines).</p>';
+  const figure = hist
+    ? `<h3>Step time distribution</h3><figure>${hist}</figure>`
+    : '<p class="muted">No per-step times in the logs (no tqdm progress lines).</p>';
   return `<section id="speed"><h2>Speed</h2>${line}${figure}</section>`;
 }
 
@@ -222,5 +222,9 @@ export function trendSection(r: GateResult): string {
       line(series.candidate, '#dc2626') +
       '</svg>';
   }
-  return `<section id="trend"><h2>Nightly trend</h2><figure>${svg}</figure>${table(TREND_HEADERS, rows.map((c) => c.map(esc)), 'trend')}</section>`;
+  return `<section id="trend"><h2>Nightly trend</h2><figure>${svg}</figure>${table(
+    TREND_HEADERS,
+    rows.map((c) => c.map(esc)),
+    'trend',
+  )}</section>`;
 }

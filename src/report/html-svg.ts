@@ -65,7 +65,9 @@ export function mtbenchBars(r: GateResult): string {
   const y = (v: number) => top + plotH - (Math.min(Math.max(v, 0), 10) / 10) * plotH;
   const parts = [svgOpen(W, H, 'MT-Bench score per category', 'chart mtbench-bars')];
   for (let t = 0; t <= 10; t += 2) {
-    parts.push(`<line x1="${left}" x2="${W - 10}" y1="${f(y(t))}" y2="${f(y(t))}" class="grid"/><text x="${left - 6}" y="${f(y(t) + 4)}" class="tick" text-anchor="end">${t}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${W - 10}" y1="${f(y(t))}" y2="${f(y(t))}" class="grid"/><text x="${left - 6}" y="${f(y(t) + 4)}" class="tick" text-anchor="end">${t}</text>`,
+    );
   }
   groups.forEach((g, gi) => {
     const gx = left + gi * gw + (gw - bw * roles.length) / 2;
@@ -85,7 +87,14 @@ export function mtbenchBars(r: GateResult): string {
     });
     parts.push(`<text x="${f(left + gi * gw + gw / 2)}" y="${H - bottom + 18}" class="tick" text-anchor="middle">${esc(g.name)}</text>`);
   });
-  parts.push(legend(roles.map((role) => ({ label: roleName(r, role), colour: ROLE_COLOURS[role] })), left, 16), '</svg>');
+  parts.push(
+    legend(
+      roles.map((role) => ({ label: roleName(r, role), colour: ROLE_COLOURS[role] })),
+      left,
+      16,
+    ),
+    '</svg>',
+  );
   return parts.join('');
 }
 
@@ -140,7 +149,9 @@ export function stepTimeHistogram(r: GateResult, bins = 30): string {
   const speedCheck = r.checks.find((c) => c.id === 'speed');
   const cstep = tickStep(maxCount, 4);
   for (let c = 0; c <= maxCount; c += cstep) {
-    parts.push(`<line x1="${left}" x2="${W - 12}" y1="${f(y(c))}" y2="${f(y(c))}" class="grid"/><text x="${left - 6}" y="${f(y(c) + 4)}" class="tick" text-anchor="end">${formatNumber(c)}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${W - 12}" y1="${f(y(c))}" y2="${f(y(c))}" class="grid"/><text x="${left - 6}" y="${f(y(c) + 4)}" class="tick" text-anchor="end">${formatNumber(c)}</text>`,
+    );
   }
   const ms = (t: number) => `${formatNumber(t * 1000, 3)} ms`;
   const tstep = tickStep(hi - lo, 8);
@@ -224,7 +235,9 @@ export function stageTimeline(r: GateResult): string {
   ];
   const step = tickStep(total, 6);
   for (let t = 0; t <= total + 1e-9; t += step) {
-    parts.push(`<line x1="${f(x(t))}" x2="${f(x(t))}" y1="${top}" y2="${top + rows.length * rowH}" class="grid"/><text x="${f(x(t))}" y="${H - 10}" class="tick" text-anchor="middle">${esc(formatDuration(t))}</text>`);
+    parts.push(
+      `<line x1="${f(x(t))}" x2="${f(x(t))}" y1="${top}" y2="${top + rows.length * rowH}" class="grid"/><text x="${f(x(t))}" y="${H - 10}" class="tick" text-anchor="middle">${esc(formatDuration(t))}</text>`,
+    );
   }
   rows.forEach(({ s, start, secs }, i) => {
     const y = top + i * rowH;

@@ -43,14 +43,15 @@ function chartsSection(r: GateResult, data: ChartData): string {
     return '<section id="curves"><h2>Loss curves</h2><p class="muted">Neither arm logged a loss point.</p></section>';
   }
   const { points } = data.loss;
-  const sampled = (downsampled: boolean, shown: number, n: string) =>
-    downsampled ? ` Drawn from ${shown} points (each bucket's min and max) of ${n}.` : '';
+  const sampled = (downsampled: boolean, shown: number, n: string) => (downsampled ? ` Drawn from ${shown} points (each bucket's min and max) of ${n}.` : '');
   const notes = data.markers.map((m) => `<li>${esc(m.detail)}</li>`);
   const nonFinite = [data.loss.baseline, data.loss.candidate].some((cells) => cells.some((c) => typeof c === 'string'));
   if (nonFinite) notes.push('<li>A line breaks where its loss is not finite (NaN or Infinity cannot be drawn).</li>');
   const pass = data.bounds.pass;
-  const band = pass !== null ? ` The green band is the loss-curve check's pass bound, ±${esc(formatNumber(pass * 100, 3))} % of ${esc(r.labels.baseline)}.` : '';
-  const hint = 'Hover for values; drag across to zoom into steps (drag up or down to zoom into values); double-click to zoom out; click a legend entry to hide its line.';
+  const band =
+    pass !== null ? ` The green band is the loss-curve check's pass bound, ±${esc(formatNumber(pass * 100, 3))} % of ${esc(r.labels.baseline)}.` : '';
+  const hint =
+    'Hover for values; drag across to zoom into steps (drag up or down to zoom into values); double-click to zoom out; click a legend entry to hide its line.';
   const noscript = '<noscript><p class="muted">The interactive charts need JavaScript.</p></noscript>';
   const parts = [
     '<section id="curves"><h2>Loss curves</h2>',
@@ -86,9 +87,7 @@ export function renderReportHtml(r: GateResult, ctx: ReportContext, assets: Html
     "form-action 'none'",
   ].join('; ');
   const title = `${verdictWord(r.verdict)} · accuracy gate ${ctx.gateName}${ctx.synthetic ? ' (synthetic example)' : ''}`;
-  const synthetic = ctx.synthetic
-    ? '<div class="synthetic" id="synthetic">Synthetic example: demo data, not a real training run.</div>'
-    : '';
+  const synthetic = ctx.synthetic ? '<div class="synthetic" id="synthetic">Synthetic example: demo data, not a real training run.</div>' : '';
   const body = [
     synthetic,
     headerSection(r, ctx),

@@ -16,12 +16,7 @@ export function xmlEscape(s: string, attribute = false): string {
     /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
     '\uFFFD',
   );
-  const escaped = cleaned
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  const escaped = cleaned.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
   // Attribute values are whitespace-normalised by parsers unless line breaks and tabs are references.
   return attribute ? escaped.replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;') : escaped;
 }
@@ -64,7 +59,11 @@ function checkCase(c: CheckResult, gate: string, failOn?: readonly string[]): Ca
     case 'inconclusive':
       // Under `fail-on: fail` the step passes on INCONCLUSIVE: a red test case would contradict it.
       if (failOn && !failOn.includes('inconclusive')) {
-        return { ...base, kind: 'skipped', outcome: `<skipped message="${attr(`INCONCLUSIVE (not a failure under fail-on: ${failOn.filter((v) => v !== 'invalid').join(',')}): ${c.reason}`)}"/>` };
+        return {
+          ...base,
+          kind: 'skipped',
+          outcome: `<skipped message="${attr(`INCONCLUSIVE (not a failure under fail-on: ${failOn.filter((v) => v !== 'invalid').join(',')}): ${c.reason}`)}"/>`,
+        };
       }
       return {
         ...base,
@@ -88,7 +87,11 @@ function stageCase(s: StageRecord, gate: string): Case | undefined {
   const base = { name: `stage ${s.id}: ${s.title}`, classname: `${gate}.stages`, out: s.log ? `log: ${s.log}` : '' };
   if (s.status === 'skipped') return { ...base, kind: 'skipped', outcome: `<skipped message="${message}"/>` };
   const tail = s.tail?.length ? xmlEscape(s.tail.join('\n')) : '';
-  return { ...base, kind: 'error', outcome: tail ? `<error message="${message}" type="${s.status}">${tail}</error>` : `<error message="${message}" type="${s.status}"/>` };
+  return {
+    ...base,
+    kind: 'error',
+    outcome: tail ? `<error message="${message}" type="${s.status}">${tail}</error>` : `<error message="${message}" type="${s.status}"/>`,
+  };
 }
 
 export function renderJunit(r: GateResult, ctx: ReportContext): string {

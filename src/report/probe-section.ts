@@ -41,7 +41,9 @@ const VERDICT_WORD: Record<ProbeReport['verdict'], string> = { pass: 'no differi
 
 export function probeMarkdownSection(p: ProbeReport | undefined): Section {
   if (!p) return () => '';
-  const head = `### Probe: which module computes differently (${VERDICT_WORD[p.verdict]})\n\n**${mdText(p.headline, 1200)}**\n\n${probeFacts(p).map((f) => `- ${mdText(f, 600)}\n`).join('')}`;
+  const head = `### Probe: which module computes differently (${VERDICT_WORD[p.verdict]})\n\n**${mdText(p.headline, 1200)}**\n\n${probeFacts(p)
+    .map((f) => `- ${mdText(f, 600)}\n`)
+    .join('')}`;
   const files = `\nProbe files: ${[p.files.baseline, p.files.candidate, p.files.reference].map((f) => mdText(f, 200)).join(', ')}\n`;
   const rows = probeRows(p).map((cells) => tableRow(cells.map((c) => mdText(c, 200))));
   return (budget) => {
@@ -55,7 +57,8 @@ export function probeResultLogLines(p: ProbeReport | undefined): [string, string
   if (!p) return [];
   const lines: [string, string][] = [['probe', p.headline]];
   for (const f of probeFacts(p)) lines.push(['probe', f]);
-  for (const row of probeRows(p).slice(0, 5)) lines.push(['probe offender', `${row[0]} ${row[1]}: error ${row[3]} vs baseline ${row[4]}, bound ${row[5]}, ${row[6]}`]);
+  for (const row of probeRows(p).slice(0, 5))
+    lines.push(['probe offender', `${row[0]} ${row[1]}: error ${row[3]} vs baseline ${row[4]}, bound ${row[5]}, ${row[6]}`]);
   return lines;
 }
 
@@ -98,7 +101,11 @@ export function probeSummary(p: ProbeReport | undefined) {
 export function probeText(p: ProbeReport): string {
   const rows = probeRows(p);
   const widths = PROBE_HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [
     `probe: ${p.verdict.toUpperCase()}: ${p.headline}`,
     ...probeFacts(p).map((f) => `  ${f}`),
@@ -110,11 +117,15 @@ export function probeText(p: ProbeReport): string {
 /** report.html's probe section ('' when no probe ran); cells are escaped by the caller's `esc`. */
 export function probeHtmlSection(p: ProbeReport | undefined, esc: (s: string) => string): string {
   if (!p) return '';
-  const facts = probeFacts(p).map((f) => `<li>${esc(f)}</li>`).join('');
+  const facts = probeFacts(p)
+    .map((f) => `<li>${esc(f)}</li>`)
+    .join('');
   const rows = probeRows(p)
     .map((cells, i) => `<tr${p.top[i]?.flagged ? ' class="fail"' : ''}>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
     .join('');
-  const table = rows ? `<table class="numbers"><thead><tr>${PROBE_HEADERS.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>` : '';
+  const table = rows
+    ? `<table class="numbers"><thead><tr>${PROBE_HEADERS.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`
+    : '';
   const files = `<p class="muted">Probe files: ${[p.files.baseline, p.files.candidate, p.files.reference].map(esc).join(', ')}</p>`;
   return `<section id="probe"><h2>Probe: which module computes differently (${esc(VERDICT_WORD[p.verdict])})</h2><p><b>${esc(p.headline)}</b></p><ul>${facts}</ul>${table}${files}</section>`;
 }

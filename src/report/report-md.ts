@@ -28,7 +28,6 @@ import { tailsSection } from './stage-tails.js';
 import { setupSection } from './setup-section.js';
 import { probeMarkdownSection } from './probe-section.js';
 
-
 export interface ReportOptions {
   /** Upper bound in UTF-8 bytes (which also bounds characters); the result is strictly smaller. */
   limit?: number;
@@ -76,7 +75,23 @@ export function renderReportMarkdown(r: GateResult, ctx: ReportContext, opts: Re
   const byName = new Map(parts.map((p) => [p.name, p]));
   // Budget order: what a reviewer needs first. Each part may use what is left minus the reserves
   // of the parts after it, so a huge checks table cannot starve the numbers or the stages.
-  const priority = ['header', 'links', 'training', 'checks', 'stages', 'problems', 'probe', 'setup', 'tails', 'evaluations', 'chart', 'mtbench', 'trend', 'provenance', 'curves'];
+  const priority = [
+    'header',
+    'links',
+    'training',
+    'checks',
+    'stages',
+    'problems',
+    'probe',
+    'setup',
+    'tails',
+    'evaluations',
+    'chart',
+    'mtbench',
+    'trend',
+    'provenance',
+    'curves',
+  ];
   // A part's reserve never exceeds its real size, so small parts don't hold back space for nothing.
   for (const p of parts) if (p.reserve > 0) p.reserve = Math.min(p.reserve, byteSize(p.render(Infinity)) + 1);
   // Under a small limit the reserves shrink together, so the header always gets at least half.

@@ -101,19 +101,13 @@ export function notRunLine(r: GateResult, notRun: CheckResult[]): string | undef
 
 /** What the checks' values are: said once above the table, the same in report.md and report.html. */
 export const CHECKS_NOTE =
-  'Δ = candidate − baseline. Loss values are relative to the baseline (%): a positive loss Δ means the candidate\'s loss is higher; MT-Bench and lm-eval differences are absolute (points); speed is candidate ÷ baseline.';
+  "Δ = candidate − baseline. Loss values are relative to the baseline (%): a positive loss Δ means the candidate's loss is higher; MT-Bench and lm-eval differences are absolute (points); speed is candidate ÷ baseline.";
 
 export function checksSection(r: GateResult): Section {
   const { shown, notRun } = checkRows(r);
   const rows = shown.map((c) => {
     const why = mdText(c.reason, 300) + (c.warning ? ` ⚠️ ${mdText(c.warning, 200)}` : '');
-    return tableRow([
-      `${mdText(c.title, 100)} (${mdText(c.id, 60)})`,
-      BADGE[c.verdict],
-      mdText(formatCheckValue(c), 60),
-      mdText(formatRule(c), 100),
-      why,
-    ]);
+    return tableRow([`${mdText(c.title, 100)} (${mdText(c.id, 60)})`, BADGE[c.verdict], mdText(formatCheckValue(c), 60), mdText(formatRule(c), 100), why]);
   });
   const line = notRunLine(r, notRun);
   const tail = line ? `\n${mdText(line[0].toUpperCase() + line.slice(1), 600)}.\n` : '';
@@ -193,7 +187,13 @@ export function mtbenchSection(r: GateResult): Section {
     const main = fitRows(`### MT-Bench\n\n${head}`, rows, '', budget, 'MT-Bench table');
     if (perCategory.length === 0) return main;
     // Per category: folded, so the averages stay at a glance; what does not fit is left out whole.
-    const details = fitRows(`\n<details><summary>MT-Bench per category</summary>\n\n${head}`, perCategory, '\n</details>\n', budget - byteSize(main), 'MT-Bench per category');
+    const details = fitRows(
+      `\n<details><summary>MT-Bench per category</summary>\n\n${head}`,
+      perCategory,
+      '\n</details>\n',
+      budget - byteSize(main),
+      'MT-Bench per category',
+    );
     return details.startsWith('\n<details>') ? main + details : main;
   };
 }

@@ -17,12 +17,20 @@ export interface Point {
 
 /** Sorted by step; a repeated step (a resumed run logging again) keeps its last value; non-finite steps are left out. */
 export function seriesOf(points: readonly Point[]): Series {
-  return columns(points.length, (i) => points[i].step, (i) => points[i].value);
+  return columns(
+    points.length,
+    (i) => points[i].step,
+    (i) => points[i].value,
+  );
 }
 
 /** A loss curve's (step, loss) columns, ordered as seriesOf orders. */
 export function lossSeries(curve: readonly LossPoint[] | undefined): Series {
-  return columns(curve?.length ?? 0, (i) => curve![i].step, (i) => curve![i].loss);
+  return columns(
+    curve?.length ?? 0,
+    (i) => curve![i].step,
+    (i) => curve![i].loss,
+  );
 }
 
 function columns(n: number, stepAt: (i: number) => number, valueAt: (i: number) => number): Series {
@@ -51,7 +59,7 @@ export function alignSeries(base: Series, cand: Series): { steps: Float64Array; 
   const b = new Float64Array(n);
   const c = new Float64Array(n);
   let k = 0;
-  for (let i = 0, j = 0; i < base.steps.length && j < cand.steps.length; ) {
+  for (let i = 0, j = 0; i < base.steps.length && j < cand.steps.length;) {
     if (base.steps[i] === cand.steps[j]) {
       steps[k] = cand.steps[j];
       b[k] = base.values[i++];

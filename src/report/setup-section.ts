@@ -36,7 +36,12 @@ export function setupSection(r: GateResult): Section {
     const contract = r.setup;
     if (!contract) return '';
     const rows = setupRows(r).map((row) =>
-      tableRow([mdText(row.label, 80), mdText(setupCell(row.baseline), 120), mdText(setupCell(row.candidate), 120), `${BADGE[row.status]}${mdText(setupStatus(row), 300)}`]),
+      tableRow([
+        mdText(row.label, 80),
+        mdText(setupCell(row.baseline), 120),
+        mdText(setupCell(row.candidate), 120),
+        `${BADGE[row.status]}${mdText(setupStatus(row), 300)}`,
+      ]),
     );
     const head = tableHead(['Setup', mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), 'Same?']);
     const lines = [contract.notComparable, ...contract.causes.map((c) => `Probable cause: ${c}`)].filter((x): x is string => !!x);
@@ -63,6 +68,7 @@ export function setupHtml(r: GateResult): string {
   const lines = [contract.notComparable, ...contract.causes.map((c) => `Probable cause: ${c}`)].filter((x): x is string => !!x);
   const list = lines.length ? `<ul class="notes">${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '';
   if (!rows) return `<section id="setup"><h2>Probable cause</h2>${list}</section>`;
-  const intro = '<p class="hint">What each arm states (trainer_state.json, HF\'s "Running training" header, the logged learning_rate); "not stated": the arm\'s files do not say.</p>';
+  const intro =
+    '<p class="hint">What each arm states (trainer_state.json, HF\'s "Running training" header, the logged learning_rate); "not stated": the arm\'s files do not say.</p>';
   return `<section id="setup"><h2>Setup contract</h2>${intro}<table class="setup"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>${list}</section>`;
 }

@@ -41,7 +41,13 @@ export function tailsSection(r: GateResult): Section {
       const rows = stages.map((s) => block(s, (s.tail as string[]).slice(-keep)));
       if (byteSize(prefix) + rows.reduce((n, x) => n + byteSize(x), 0) <= budget) return prefix + rows.join('');
     }
-    return fitRows(prefix, stages.map((s) => block(s, (s.tail as string[]).slice(-4))), '', budget, 'Log tails');
+    return fitRows(
+      prefix,
+      stages.map((s) => block(s, (s.tail as string[]).slice(-4))),
+      '',
+      budget,
+      'Log tails',
+    );
   };
 }
 

@@ -128,12 +128,25 @@ export interface SummaryJson {
 
 export interface SummarySetup {
   /** One row per field; a value the arm does not state is null ("not stated"). */
-  rows: { field: string; label: string; baseline: JsonNumber | string | null; candidate: JsonNumber | string | null; status: 'same' | 'differs' | 'not stated'; note: string | null }[];
+  rows: {
+    field: string;
+    label: string;
+    baseline: JsonNumber | string | null;
+    candidate: JsonNumber | string | null;
+    status: 'same' | 'differs' | 'not stated';
+    note: string | null;
+  }[];
   /** The probable causes a FAIL's headline names, most specific first. */
   causes: string[];
   /** Why the arms cannot be aligned at all (the verdict is then INVALID); null when they can. */
   not_comparable: string | null;
-  learning_rate: { common_steps: number; differing_steps: number; first_differing_step: number | null; min_ratio: JsonNumber | null; max_ratio: JsonNumber | null } | null;
+  learning_rate: {
+    common_steps: number;
+    differing_steps: number;
+    first_differing_step: number | null;
+    min_ratio: JsonNumber | null;
+    max_ratio: JsonNumber | null;
+  } | null;
 }
 
 function setup(s: SetupContract | undefined): SummarySetup | null {
@@ -141,11 +154,24 @@ function setup(s: SetupContract | undefined): SummarySetup | null {
   const value = (v: number | string | null) => (typeof v === 'number' ? toJsonNumber(v) : v);
   const lr = s.learningRate;
   return {
-    rows: s.rows.map((r) => ({ field: r.key, label: r.label, baseline: value(r.baseline), candidate: value(r.candidate), status: r.status, note: r.note ?? null })),
+    rows: s.rows.map((r) => ({
+      field: r.key,
+      label: r.label,
+      baseline: value(r.baseline),
+      candidate: value(r.candidate),
+      status: r.status,
+      note: r.note ?? null,
+    })),
     causes: [...s.causes],
     not_comparable: s.notComparable ?? null,
     learning_rate: lr
-      ? { common_steps: lr.commonSteps, differing_steps: lr.differingSteps, first_differing_step: lr.firstDifferingStep, min_ratio: toJsonNumber(lr.minRatio), max_ratio: toJsonNumber(lr.maxRatio) }
+      ? {
+          common_steps: lr.commonSteps,
+          differing_steps: lr.differingSteps,
+          first_differing_step: lr.firstDifferingStep,
+          min_ratio: toJsonNumber(lr.minRatio),
+          max_ratio: toJsonNumber(lr.maxRatio),
+        }
       : null,
   };
 }

@@ -86,7 +86,10 @@ function forkEvent(): string {
 describe('fork refusal', () => {
   it('a fork PR is refused before anything runs: verdict invalid, the step fails, no state for the post step', async () => {
     // A config that does not exist: reaching loadConfig would fail differently.
-    const io = fakeIo({ config: 'missing.yml', 'github-token': 'ghs_x' }, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: forkEvent(), GITHUB_REPOSITORY: 'acme/torchacc' });
+    const io = fakeIo(
+      { config: 'missing.yml', 'github-token': 'ghs_x' },
+      { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: forkEvent(), GITHUB_REPOSITORY: 'acme/torchacc' },
+    );
     await run(io);
     expect(io.rec.outputs.verdict).toBe('invalid');
     expect(io.rec.failed).toHaveLength(1);
@@ -97,7 +100,10 @@ describe('fork refusal', () => {
   });
 
   it('allow-fork-prs: true lets it through to the config (here: missing, a config error)', async () => {
-    const io = fakeIo({ config: 'missing.yml', 'allow-fork-prs': 'true' }, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: forkEvent(), GITHUB_WORKSPACE: tempDir('ws-') });
+    const io = fakeIo(
+      { config: 'missing.yml', 'allow-fork-prs': 'true' },
+      { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: forkEvent(), GITHUB_WORKSPACE: tempDir('ws-') },
+    );
     await run(io);
     expect(io.rec.outputs.verdict).toBe('invalid');
     expect(io.rec.failed[0]).not.toMatch(/refusing/);
@@ -149,7 +155,9 @@ describe('annotation budget and the step result', () => {
 
   it('the warnings every report shows reach the step log too (MT-Bench at the floor did not gate)', () => {
     const r = passResult();
-    r.warnings = ['MT-Bench did not gate: baseline 1.11 is below the floor 3.0: at this level MT-Bench cannot tell parity; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead'];
+    r.warnings = [
+      'MT-Bench did not gate: baseline 1.11 is below the floor 3.0: at this level MT-Bench cannot tell parity; gate on eval loss (evaluations.eval-loss) or lm-eval (evaluations.lm-eval) instead',
+    ];
     const io = fakeIo({});
     finish(settings(), r, io);
     expect(io.rec.warnings).toEqual(r.warnings);
@@ -181,12 +189,17 @@ describe('artifact name retry', () => {
 
   it('a default name that collides gets a fresh suffix, once', async () => {
     const tried: string[] = [];
-    const out = await uploadUnderFreeName('accuracy-gate-x-gate-attempt1', false, (n) => (tried.push(n), tried.length === 1 ? conflict() : Promise.resolve(7)), () => 'k1');
+    const out = await uploadUnderFreeName(
+      'accuracy-gate-x-gate-attempt1',
+      false,
+      (n) => (tried.push(n), tried.length === 1 ? conflict() : Promise.resolve(7)),
+      () => 'k1',
+    );
     expect(out).toEqual({ name: 'accuracy-gate-x-gate-attempt1-k1', res: 7 });
     expect(tried).toEqual(['accuracy-gate-x-gate-attempt1', 'accuracy-gate-x-gate-attempt1-k1']);
   });
 
-  it("a name the user chose is never changed, and other errors are not retried", async () => {
+  it('a name the user chose is never changed, and other errors are not retried', async () => {
     const tried: string[] = [];
     await expect(uploadUnderFreeName('mine', true, (n) => (tried.push(n), conflict()))).rejects.toThrow(/already exists/);
     await expect(uploadUnderFreeName('dflt', false, (n) => (tried.push(n), Promise.reject(new Error('ECONNRESET'))))).rejects.toThrow('ECONNRESET');
@@ -231,7 +244,13 @@ describe('publish', () => {
     const outcome = { result, resultDir: dir, reportContext: CTX, artifact: { include: [], exclude: [] } } as unknown as Parameters<typeof publish>[2];
     const io = fakeIo({});
     await publish(settings({ token: 'ghs_x' }), event({ name: 'push' }), outcome, io);
-    expect(io.rec.outputs).toEqual({ verdict: 'pass', 'result-dir': dir, 'summary-json': path.join(dir, 'summary.json'), 'artifact-id': '', 'comment-url': '' });
+    expect(io.rec.outputs).toEqual({
+      verdict: 'pass',
+      'result-dir': dir,
+      'summary-json': path.join(dir, 'summary.json'),
+      'artifact-id': '',
+      'comment-url': '',
+    });
     expect(io.rec.notices[0]).toMatch(/^result artifact not uploaded: /);
     expect(io.rec.summary).toHaveLength(1);
     expect(io.rec.summary[0]).toContain('PASS');
@@ -251,13 +270,24 @@ describe('publish', () => {
       const logs: unknown[] = [];
       const clients: ActionClients = {
         // The step's own API root is unreachable: only the injected factory's client can post.
-        octokit: (token, opts) => (made.push(`octokit ${opts.baseUrl}`), logs.push(opts.log), createOctokit(token, { ...opts, baseUrl: api.url, writePacing: false, retryUnitMs: 1 })),
+        octokit: (token, opts) => (
+          made.push(`octokit ${opts.baseUrl}`),
+          logs.push(opts.log),
+          createOctokit(token, { ...opts, baseUrl: api.url, writePacing: false, retryUnitMs: 1 })
+        ),
         artifacts: () => (made.push('artifacts'), createArtifactUploader()),
       };
       const dir = tempDir('result-');
       writeFileSync(path.join(dir, 'summary.json'), '{"verdict":"pass"}\n');
-      const outcome = { result: passResult(), resultDir: dir, reportContext: CTX, artifact: { include: [], exclude: [] } } as unknown as Parameters<typeof publish>[2];
-      const env = { GITHUB_API_URL: 'http://127.0.0.1:9', ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl, GITHUB_JOB: 'gate' };
+      const outcome = { result: passResult(), resultDir: dir, reportContext: CTX, artifact: { include: [], exclude: [] } } as unknown as Parameters<
+        typeof publish
+      >[2];
+      const env = {
+        GITHUB_API_URL: 'http://127.0.0.1:9',
+        ACTIONS_RUNTIME_TOKEN: runtimeToken(),
+        ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+        GITHUB_JOB: 'gate',
+      };
       const io = fakeIo({}, env);
       await publish(settings({ token: 'ghs_x', artifactName: 'gate-result' }), event({ name: 'pull_request', prNumber: 7 }), outcome, io, clients);
       expect(made).toEqual(['artifacts', 'octokit http://127.0.0.1:9']);

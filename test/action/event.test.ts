@@ -39,7 +39,10 @@ describe('readEvent: the fork check fails closed', () => {
 describe('readEvent: the fork check applies to every payload that names a head repository', () => {
   it("a workflow_run whose head repository is a fork's (or deleted) is a fork and not on the default branch; its own repo's is not", () => {
     const env = { ...base, GITHUB_REF: 'refs/heads/main' };
-    const run = (head: unknown) => ({ workflow_run: { head_branch: 'main', head_repository: head, repository: { full_name: 'acme/torchacc' } }, repository: { full_name: 'acme/torchacc', default_branch: 'main' } });
+    const run = (head: unknown) => ({
+      workflow_run: { head_branch: 'main', head_repository: head, repository: { full_name: 'acme/torchacc' } },
+      repository: { full_name: 'acme/torchacc', default_branch: 'main' },
+    });
     const fork = readEvent({ ...env, GITHUB_EVENT_NAME: 'workflow_run', GITHUB_EVENT_PATH: file('wr-fork.json', run({ full_name: 'mallory/torchacc' })) });
     expect(fork).toMatchObject({ isFork: true, headRepo: 'mallory/torchacc', onDefaultBranch: false });
     const deleted = readEvent({ ...env, GITHUB_EVENT_NAME: 'workflow_run', GITHUB_EVENT_PATH: file('wr-deleted.json', run(null)) });
@@ -50,9 +53,15 @@ describe('readEvent: the fork check applies to every payload that names a head r
 
   it("a check_suite naming a fork's pull request (repos by API url only) is a fork; its own repo's is not", () => {
     const env = { ...base, GITHUB_REF: 'refs/heads/main' };
-    const pr = (head: string) => ({ head: { repo: { url: `https://api.github.com/repos/${head}` } }, base: { repo: { url: 'https://api.github.com/repos/acme/torchacc' } } });
+    const pr = (head: string) => ({
+      head: { repo: { url: `https://api.github.com/repos/${head}` } },
+      base: { repo: { url: 'https://api.github.com/repos/acme/torchacc' } },
+    });
     const suite = (head: string) => ({ check_suite: { pull_requests: [pr(head)] }, repository: { full_name: 'acme/torchacc', default_branch: 'main' } });
-    expect(readEvent({ ...env, GITHUB_EVENT_NAME: 'check_suite', GITHUB_EVENT_PATH: file('cs-fork.json', suite('mallory/torchacc')) })).toMatchObject({ isFork: true, headRepo: 'mallory/torchacc' });
+    expect(readEvent({ ...env, GITHUB_EVENT_NAME: 'check_suite', GITHUB_EVENT_PATH: file('cs-fork.json', suite('mallory/torchacc')) })).toMatchObject({
+      isFork: true,
+      headRepo: 'mallory/torchacc',
+    });
     expect(readEvent({ ...env, GITHUB_EVENT_NAME: 'check_suite', GITHUB_EVENT_PATH: file('cs-own.json', suite('acme/torchacc')) }).isFork).toBe(false);
   });
 });

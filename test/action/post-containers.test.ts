@@ -41,8 +41,13 @@ const waitFor = async (ok: () => boolean) => {
 };
 
 describe('post: containers of stages that never ended', () => {
-  it('only names this job\'s gate gave (accuracy-gate-…-<its pid>) are taken from the registry file', () => {
-    const ids = [registryId('train-baseline', 'accuracy-gate-20241205_223009-train-baseline-7'), 'train-candidate', 'x container=postgres', 'y container=accuracy-gate-other-job-train-baseline-8'];
+  it("only names this job's gate gave (accuracy-gate-…-<its pid>) are taken from the registry file", () => {
+    const ids = [
+      registryId('train-baseline', 'accuracy-gate-20241205_223009-train-baseline-7'),
+      'train-candidate',
+      'x container=postgres',
+      'y container=accuracy-gate-other-job-train-baseline-8',
+    ];
     expect(containersIn(ids, 7)).toEqual(['accuracy-gate-20241205_223009-train-baseline-7']);
   });
 
@@ -74,7 +79,10 @@ describe('post: containers of stages that never ended', () => {
     await waitFor(() => !isRunning(container));
     expect(isRunning(container)).toBe(false);
     expect(post.warnings).toContain(`post: removed leftover container ${name}`);
-    const calls = readFileSync(path.join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+    const calls = readFileSync(path.join(dir, 'calls.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
     expect(calls).toContainEqual(['rm', '-f', name]);
   });
 });

@@ -115,7 +115,6 @@ function expectReadable(d: Drawn): void {
   expect(y[1]).toBeLessThan(y[3] - 5);
 }
 
-
 interface Chart {
   title: string;
   lines: { stroke: string; d: string; top: number; bottom: number; left: number; right: number }[];
@@ -232,7 +231,10 @@ describe.skipIf(!HAS_CHROMIUM)('the PR comment rendered as GitHub does (marked +
       withCurves(curve(100_000, 1), curve(100_000, 1, 1.01)),
       withCurves(curve(140, 1), curve(140, 1, 0.99)),
       withCurves(curve(50, 1, 1e22), curve(50, 1, 1e-7)),
-      withCurves(eager, eager.map((p) => (p.step === 200 ? { ...p, loss: NaN } : p))),
+      withCurves(
+        eager,
+        eager.map((p) => (p.step === 200 ? { ...p, loss: NaN } : p)),
+      ),
       failResult(),
     ];
     for (const r of cases) {
@@ -244,10 +246,12 @@ describe.skipIf(!HAS_CHROMIUM)('the PR comment rendered as GitHub does (marked +
 
   it('catches a broken chart: a NaN in a line is a Mermaid error or a NaN path, never a silent pass', async () => {
     const good = gapChart(withCurves(recorded('eager'), recorded('compile')))!.source;
-    const drawn = await showComment(`\`\`\`mermaid\n${good.replace(/line \[([^\]]*)\]$/, (_m, v: string) => `line [NaN, ${v.split(', ').slice(1).join(', ')}]`)}\n\`\`\`\n`);
+    const drawn = await showComment(
+      `\`\`\`mermaid\n${good.replace(/line \[([^\]]*)\]$/, (_m, v: string) => `line [NaN, ${v.split(', ').slice(1).join(', ')}]`)}\n\`\`\`\n`,
+    );
     expect(drawn.error !== undefined || drawn.nanPaths > 0).toBe(true);
   });
-  it('the comment shows both arms\' smoothed loss curves and their eval curves beside the gap chart (100k steps each)', async () => {
+  it("the comment shows both arms' smoothed loss curves and their eval curves beside the gap chart (100k steps each)", async () => {
     const evals = (scale: number): LossPoint[] => Array.from({ length: 200 }, (_, i) => ({ step: (i + 1) * 500, loss: scale * (2.4 - i * 0.001) }));
     const r = withCurves(curve(100_000, 1), curve(100_000, 1, 1.01));
     Object.assign(r.training.baseline!, { evalCurve: evals(1) });

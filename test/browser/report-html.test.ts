@@ -160,7 +160,10 @@ describe.skipIf(!HAS_CHROMIUM)('report.html in Chromium', () => {
     await drag(page, 'loss-chart', 0.1, 0.4);
     const zoomed = await hover(page, 'loss-chart', 0.5);
     expect(Number(zoomed[0])).toBeLessThan(Number(mid[0]));
-    await page.mouse.dblclick((await page.locator('#loss-chart .u-over').boundingBox())!.x + 10, (await page.locator('#loss-chart .u-over').boundingBox())!.y + 10);
+    await page.mouse.dblclick(
+      (await page.locator('#loss-chart .u-over').boundingBox())!.x + 10,
+      (await page.locator('#loss-chart .u-over').boundingBox())!.y + 10,
+    );
     expect((await hover(page, 'loss-chart', 0.5))[0]).toBe(mid[0]);
 
     await shoot(page, 'report-pass');

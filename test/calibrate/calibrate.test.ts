@@ -42,16 +42,59 @@ function writeRun(root: string, name: string, s: Spec): string {
     losses.push(loss);
     log_history.push({ epoch: ((i + 1) * EVERY) / 1470, grad_norm: 1.5, learning_rate: 0.001, loss, step: (i + 1) * EVERY });
   }
-  const trainLoss = (losses.reduce((a, b) => a + b, 0) / POINTS);
-  log_history.push({ epoch: 0.27, step: POINTS * EVERY, total_flos: 4.2e13, train_loss: trainLoss, train_runtime: 11.7, train_samples_per_second: 545.9, train_steps_per_second: 34.1 });
+  const trainLoss = losses.reduce((a, b) => a + b, 0) / POINTS;
+  log_history.push({
+    epoch: 0.27,
+    step: POINTS * EVERY,
+    total_flos: 4.2e13,
+    train_loss: trainLoss,
+    train_runtime: 11.7,
+    train_samples_per_second: 545.9,
+    train_steps_per_second: 34.1,
+  });
   writeFileSync(
     path.join(dir, 'trainer_state.json'),
-    JSON.stringify({ best_global_step: null, best_metric: null, epoch: 0.27, eval_steps: 500, global_step: POINTS * EVERY, log_history, logging_steps: EVERY, max_steps: POINTS * EVERY, num_train_epochs: 1, train_batch_size: 16 }, null, 2),
+    JSON.stringify(
+      {
+        best_global_step: null,
+        best_metric: null,
+        epoch: 0.27,
+        eval_steps: 500,
+        global_step: POINTS * EVERY,
+        log_history,
+        logging_steps: EVERY,
+        max_steps: POINTS * EVERY,
+        num_train_epochs: 1,
+        train_batch_size: 16,
+      },
+      null,
+      2,
+    ),
   );
-  writeFileSync(path.join(dir, 'train_results.json'), JSON.stringify({ epoch: 0.27, total_flos: 4.2e13, train_loss: trainLoss, train_runtime: 11.7, train_samples: 23519, train_samples_per_second: 545.9, train_steps_per_second: 34.1 }, null, 4));
-  writeFileSync(path.join(dir, 'eval_results.json'), JSON.stringify({ epoch: 0.27, eval_loss: s.evalLoss, eval_runtime: 0.8, eval_samples: 95, perplexity: Math.exp(s.evalLoss) }, null, 4));
+  writeFileSync(
+    path.join(dir, 'train_results.json'),
+    JSON.stringify(
+      {
+        epoch: 0.27,
+        total_flos: 4.2e13,
+        train_loss: trainLoss,
+        train_runtime: 11.7,
+        train_samples: 23519,
+        train_samples_per_second: 545.9,
+        train_steps_per_second: 34.1,
+      },
+      null,
+      4,
+    ),
+  );
+  writeFileSync(
+    path.join(dir, 'eval_results.json'),
+    JSON.stringify({ epoch: 0.27, eval_loss: s.evalLoss, eval_runtime: 0.8, eval_samples: 95, perplexity: Math.exp(s.evalLoss) }, null, 4),
+  );
   if (s.docs) {
-    const lines = Array.from({ length: s.docs }, (_, d) => JSON.stringify({ id: `doc${d}.py`, loss: s.evalLoss * (1 + 0.2 * Math.sin(d * 1.7)), tokens: 1020 }));
+    const lines = Array.from({ length: s.docs }, (_, d) =>
+      JSON.stringify({ id: `doc${d}.py`, loss: s.evalLoss * (1 + 0.2 * Math.sin(d * 1.7)), tokens: 1020 }),
+    );
     writeFileSync(path.join(dir, 'eval_losses.jsonl'), `${lines.join('\n')}\n`);
   }
   return dir;
@@ -72,7 +115,10 @@ function refCurveStat(b: number[], c: number[]): number {
   const skip = Math.ceil(b.length * 0.05);
   const sb = refEma(b, 0.1);
   const sc = refEma(c, 0.1);
-  const gaps = sb.slice(skip).map((x, i) => Math.abs(sc[skip + i] - x) / x).sort((p, q) => q - p);
+  const gaps = sb
+    .slice(skip)
+    .map((x, i) => Math.abs(sc[skip + i] - x) / x)
+    .sort((p, q) => q - p);
   const allowed = Math.min(Math.max(Math.floor(gaps.length / 100), 1), 50);
   return gaps[allowed];
 }
@@ -112,7 +158,12 @@ describe('calibrate on a synthetic A/A set of known spread', () => {
     // The spread was chosen so that some A/A pairs are grey under the defaults: a false INCONCLUSIVE.
     expect(c.current.rates.inconclusive).toBeGreaterThan(0);
     // pass = 1.5 x largest, fail = 3 x largest, both rounded up to two significant digits.
-    const pass = Number((Math.ceil(+(1.5 * largest).toPrecision(12) * 10 ** (1 - Math.floor(Math.log10(1.5 * largest)))) / 10 ** (1 - Math.floor(Math.log10(1.5 * largest)))).toPrecision(2));
+    const pass = Number(
+      (
+        Math.ceil(+(1.5 * largest).toPrecision(12) * 10 ** (1 - Math.floor(Math.log10(1.5 * largest)))) /
+        10 ** (1 - Math.floor(Math.log10(1.5 * largest)))
+      ).toPrecision(2),
+    );
     expect(c.suggested!.bounds.pass).toBe(pass);
     expect(c.suggested!.bounds.fail).toBe(ceil2(2 * pass));
     expect(c.suggested!.bounds.pass).toBeGreaterThanOrEqual(1.5 * largest);
@@ -184,12 +235,17 @@ describe('calibrate: per-document CI and MT-Bench', () => {
   it('mtbench: margin = max(0.3, 1.5 x how far the A/A CI fell below 0); MDE adds the CI half-width', () => {
     const scores = (id: string, shift: (q: number, t: number) => number): MtBenchScores => {
       const items = [];
-      for (let q = 81; q <= 160; q++) for (const turn of [1, 2]) items.push({ questionId: q, turn, score: Math.min(10, Math.max(1, 6 + ((q * 7 + turn) % 5) - 2 + shift(q, turn))) });
+      for (let q = 81; q <= 160; q++)
+        for (const turn of [1, 2]) items.push({ questionId: q, turn, score: Math.min(10, Math.max(1, 6 + ((q * 7 + turn) % 5) - 2 + shift(q, turn))) });
       return { modelId: id, average: null, turn1: null, turn2: null, n: items.length, dropped: 0, duplicates: 0, perCategory: {}, items };
     };
     const set = {
       runs: [],
-      mtbench: [scores('m1', () => 0), scores('m2', (q) => (q % 3 === 0 ? 1 : q % 3 === 1 ? -1 : 0)), scores('m3', (q) => (q % 4 === 0 ? -2 : q % 4 === 2 ? 2 : 0))],
+      mtbench: [
+        scores('m1', () => 0),
+        scores('m2', (q) => (q % 3 === 0 ? 1 : q % 3 === 1 ? -1 : 0)),
+        scores('m3', (q) => (q % 4 === 0 ? -2 : q % 4 === 2 ? 2 : 0)),
+      ],
     };
     const cal = calibrate(set, DEFAULT_POLICY, DEFAULT_FACTORS);
     const c = cal.checks.find((x) => x.id === 'mtbench')!;
@@ -218,7 +274,7 @@ describe('calibrate --history: baselines with unchanged inputs', () => {
     checks: {},
     ...extra,
   });
-  it('keeps only retrained baselines with the newest entry\'s key', () => {
+  it("keeps only retrained baselines with the newest entry's key", () => {
     const entries = [
       entry('2026-11-20T02:00:00Z', 1.9, { baselineCacheKey: 'old', baselineCached: false }),
       entry('2026-11-21T02:00:00Z', 1.88, { baselineCacheKey: 'k', baselineCached: false }),
@@ -239,7 +295,16 @@ describe('calibrate --history: baselines with unchanged inputs', () => {
 
   it('a recorded entry says whether its baseline came from the cache, and its config hash', () => {
     const run = { source: 'x', files: [], curve: [], notes: [], trainLoss: 1.88 };
-    const r = { verdict: 'pass' as const, headline: '', checks: [], labels: { baseline: 'Torch', candidate: 'TorchAcc' }, training: { baseline: run, candidate: run }, mtbench: {}, problems: [], stages: [] };
+    const r = {
+      verdict: 'pass' as const,
+      headline: '',
+      checks: [],
+      labels: { baseline: 'Torch', candidate: 'TorchAcc' },
+      training: { baseline: run, candidate: run },
+      mtbench: {},
+      problems: [],
+      stages: [],
+    };
     const cached = historyEntry(r, { 'cache-hits': 'train-baseline, eval-original', 'config-hash': 'abc', 'baseline-cache-key': 'k' }, new Date());
     expect(cached).toMatchObject({ baselineCached: true, configHash: 'abc', baselineCacheKey: 'k' });
     expect(historyEntry(r, { 'cache-hits': 'eval-original' }, new Date()).baselineCached).toBe(false);

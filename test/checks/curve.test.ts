@@ -24,7 +24,9 @@ describe('loss-curve', () => {
     expect(fail.verdict).toBe('fail');
     expect(fail.value).toBeCloseTo(0.03, 9);
     expect(fail.numbers).toMatchObject({ points: 200, compared: 190, warmupSkipped: 10, outliersAllowed: 1, pointsOverFail: 190 });
-    expect(fail.reason).toMatch(/^gap \+3 % \(largest \|Δ\| once 1 outlier point\(s\) are allowed\) beyond ±2 %: 190 of 190 smoothed points beyond; largest \+3 % at step \d+; onset at step \d+ \(the smoothed gap left ±1 % there and stayed out\)/);
+    expect(fail.reason).toMatch(
+      /^gap \+3 % \(largest \|Δ\| once 1 outlier point\(s\) are allowed\) beyond ±2 %: 190 of 190 smoothed points beyond; largest \+3 % at step \d+; onset at step \d+ \(the smoothed gap left ±1 % there and stayed out\)/,
+    );
   });
 
   it('k outliers are forgiven, k + 1 are not', () => {
@@ -79,16 +81,12 @@ describe('loss-curve', () => {
       verdict: 'invalid',
       reason: 'candidate training run is missing',
     });
-    expect(checkLossCurve({ baseline: run(curve(10)), candidate: run([]) }, CURVE).reason).toBe(
-      'candidate logged no loss points (synthetic)',
-    );
+    expect(checkLossCurve({ baseline: run(curve(10)), candidate: run([]) }, CURVE).reason).toBe('candidate logged no loss points (synthetic)');
     expect(checkLossCurve({ baseline: run(curve(2)), candidate: run(curve(2)) }, CURVE)).toMatchObject({
       verdict: 'invalid',
       reason: 'only 2 aligned loss point(s); at least 3 are needed',
     });
-    expect(checkLossCurve({ baseline: run(curve(10)), candidate: run(curve(10)) }, { ...CURVE, outliers: 20 }).verdict).toBe(
-      'invalid',
-    );
+    expect(checkLossCurve({ baseline: run(curve(10)), candidate: run(curve(10)) }, { ...CURVE, outliers: 20 }).verdict).toBe('invalid');
   });
 });
 

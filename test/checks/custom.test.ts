@@ -26,7 +26,10 @@ describe('custom metric check', () => {
   });
 
   it('lower is better, relative: a 10 % slower latency beyond a 5 % tolerance FAILS', () => {
-    const r = one({ name: 'latency', value: 100, higherIsBetter: false, tolerance: 0.05, relative: true }, { name: 'latency', value: 110, higherIsBetter: false, tolerance: 0.05, relative: true });
+    const r = one(
+      { name: 'latency', value: 100, higherIsBetter: false, tolerance: 0.05, relative: true },
+      { name: 'latency', value: 110, higherIsBetter: false, tolerance: 0.05, relative: true },
+    );
     expect(r).toMatchObject({ id: 'metric:latency', verdict: 'fail', unit: 'relative' });
     expect(r.value).toBeCloseTo(0.1, 12);
     expect(r.reason).toMatch(/worse by 10 % > tolerance 5 %/);

@@ -115,7 +115,7 @@ describe('eval-loss-docs decisions', () => {
   it('weights documents by their tokens', () => {
     // One long document carries the candidate's whole difference.
     const r = checkEvalLossDocs({ baseline: docs([2, 2, 2], [1000, 10, 10]), candidate: docs([2.1, 2, 2], [1000, 10, 10]) }, P)!;
-    expect(r.value).toBeCloseTo((2 + 0.1 * 1000 / 1020) / 2 - 1, 10);
+    expect(r.value).toBeCloseTo((2 + (0.1 * 1000) / 1020) / 2 - 1, 10);
     expect(r.numbers.tokens).toBe(1020);
   });
 

@@ -14,7 +14,10 @@ const lm = (acc: number, se: number): LmEvalResults => ({
   topLevel: ['arc_easy'],
   tasks: { arc_easy: { task: 'arc_easy', file: 'r.json', metrics: { 'acc,none': acc }, stderr: { 'acc,none': se } } },
 });
-const custom = (v: number): CustomMetrics => ({ source: 'm.json', metrics: [{ name: 'pass@1', value: v, higherIsBetter: true, tolerance: 0.02, relative: false }] });
+const custom = (v: number): CustomMetrics => ({
+  source: 'm.json',
+  metrics: [{ name: 'pass@1', value: v, higherIsBetter: true, tolerance: 0.02, relative: false }],
+});
 
 function inputs(candidateRun: string, extra: Partial<CheckInputs> = {}): CheckInputs {
   return {
@@ -32,7 +35,17 @@ function inputs(candidateRun: string, extra: Partial<CheckInputs> = {}): CheckIn
 describe('runChecks with the other evaluations', () => {
   it('runs them after eval-loss, before speed, in this order', () => {
     const out = runChecks(inputs('eager-rerun'), resolvePolicy());
-    expect(out.checks.map((c) => c.id)).toEqual(['finite', 'train-loss', 'loss-curve', 'loss-tail', 'eval-loss', 'eval-loss-docs', 'lm-eval:arc_easy', 'metric:pass@1', 'speed']);
+    expect(out.checks.map((c) => c.id)).toEqual([
+      'finite',
+      'train-loss',
+      'loss-curve',
+      'loss-tail',
+      'eval-loss',
+      'eval-loss-docs',
+      'lm-eval:arc_easy',
+      'metric:pass@1',
+      'speed',
+    ]);
     expect(out.verdict).toBe('pass');
   });
 
@@ -46,7 +59,9 @@ describe('runChecks with the other evaluations', () => {
     const out = runChecks(inputs('compile'), resolvePolicy({ evalLossDocs: { minDocuments: 2 } }));
     expect(out.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'info').map((c) => c.id)).toEqual(['eval-loss-docs']);
     expect(out.verdict).toBe('inconclusive');
-    expect(out.headline).toMatch(/^INCONCLUSIVE: eval loss per document: mean loss 1\.7388 vs 1\.7438: Δ \+0\.287 % \(95 % CI -0\.37 % \.\. \+1\.1 %, 24 documents\): CI upper bound > 1 % \(Torch vs TorchAcc\)$/);
+    expect(out.headline).toMatch(
+      /^INCONCLUSIVE: eval loss per document: mean loss 1\.7388 vs 1\.7438: Δ \+0\.287 % \(95 % CI -0\.37 % \.\. \+1\.1 %, 24 documents\): CI upper bound > 1 % \(Torch vs TorchAcc\)$/,
+    );
   });
 
   it('a failing lm-eval task or metric fails the gate and leads the headline', () => {

@@ -5,7 +5,14 @@ import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import type { TrainingRun } from '../../src/model.js';
 
 const SMI = "nvidia-smi samples of the stage's processes";
-const run = (gpuMemory?: TrainingRun['gpuMemory'], extra: Partial<TrainingRun> = {}): TrainingRun => ({ source: 'x', files: [], curve: [], notes: [], ...(gpuMemory ? { gpuMemory } : {}), ...extra });
+const run = (gpuMemory?: TrainingRun['gpuMemory'], extra: Partial<TrainingRun> = {}): TrainingRun => ({
+  source: 'x',
+  files: [],
+  curve: [],
+  notes: [],
+  ...(gpuMemory ? { gpuMemory } : {}),
+  ...extra,
+});
 
 describe('peak GPU memory beside speed', () => {
   it('baseline first, Δ = candidate − baseline relative, a warning above the configured share', () => {
@@ -20,7 +27,9 @@ describe('peak GPU memory beside speed', () => {
     const r = memoryReport(run({ peakMib: null, source: 'no nvidia-smi on PATH' }), run({ peakMib: null, source: 'no nvidia-smi on PATH' }), 0.1)!;
     expect(r.text).toBe('peak GPU memory not measured (no nvidia-smi on PATH)');
     expect(r.numbers).toMatchObject({ baselinePeakGpuMemoryMib: null, candidatePeakGpuMemoryMib: null });
-    expect(memoryReport(run({ peakMib: 10240, source: SMI }), run(), 0.1)!.text).toBe('peak GPU memory: baseline 10,240 MiB, candidate not measured (no measurement for this arm)');
+    expect(memoryReport(run({ peakMib: 10240, source: SMI }), run(), 0.1)!.text).toBe(
+      'peak GPU memory: baseline 10,240 MiB, candidate not measured (no measurement for this arm)',
+    );
     expect(memoryReport(run(), run(), 0.1)).toBeUndefined();
   });
 

@@ -53,7 +53,9 @@ describe('fp16 skipped steps (recorded: step 275 logs grad_norm nan with a finit
   it('fp16-base vs fp16-rerun (bit-identical A/A): PASS, one skipped step reported per arm', () => {
     const { out, check } = compare(run('fp16-base'), run('fp16-rerun'));
     expect(check('finite').verdict).toBe('pass');
-    expect(check('finite').reason).toContain('baseline: 1 skipped step: grad_norm nan, loss finite — loss scaling; candidate: 1 skipped step: grad_norm nan, loss finite — loss scaling');
+    expect(check('finite').reason).toContain(
+      'baseline: 1 skipped step: grad_norm nan, loss finite — loss scaling; candidate: 1 skipped step: grad_norm nan, loss finite — loss scaling',
+    );
     expect(out.verdict).toBe('pass');
   });
 

@@ -35,16 +35,37 @@ const WORSE = flip(BASE, ones.slice(0, 40));
 
 describe('lm-eval check', () => {
   it('paired per doc_id: same accuracy, 12 changed answers → a tight CI → PASS', () => {
-    const [r] = checkLmEval({ baseline: arm('/ckpt/torch', [{ name: 'hellaswag', acc: BASE, accNorm: BASE }]), candidate: arm('/ckpt/acc', [{ name: 'hellaswag', acc: NOISE, accNorm: NOISE }]) }, undefined, P);
+    const [r] = checkLmEval(
+      {
+        baseline: arm('/ckpt/torch', [{ name: 'hellaswag', acc: BASE, accNorm: BASE }]),
+        candidate: arm('/ckpt/acc', [{ name: 'hellaswag', acc: NOISE, accNorm: NOISE }]),
+      },
+      undefined,
+      P,
+    );
     expect(r).toMatchObject({ id: 'lm-eval:hellaswag', verdict: 'pass', value: 0, unit: 'absolute', bounds: { pass: -0.01, fail: -0.01 } });
-    expect(r.numbers).toMatchObject({ method: 'paired', metric: 'acc_norm,none', documents: 1000, documentsBetter: 6, documentsWorse: 6, baseline: 0.6, candidate: 0.6 });
+    expect(r.numbers).toMatchObject({
+      method: 'paired',
+      metric: 'acc_norm,none',
+      documents: 1000,
+      documentsBetter: 6,
+      documentsWorse: 6,
+      baseline: 0.6,
+      candidate: 0.6,
+    });
     expect(r.numbers.ciLower as number).toBeGreaterThan(-0.01);
     expect(r.numbers.ciUpper as number).toBeLessThan(0.01);
-    expect(r.reason).toMatch(/^hellaswag acc_norm,none 0\.6000 vs 0\.6000: difference 0\.0000 \(95 % CI -0\.00\d+ \.\. 0\.00\d+, paired over 1000 documents\): lower bound > -0\.01$/);
+    expect(r.reason).toMatch(
+      /^hellaswag acc_norm,none 0\.6000 vs 0\.6000: difference 0\.0000 \(95 % CI -0\.00\d+ \.\. 0\.00\d+, paired over 1000 documents\): lower bound > -0\.01$/,
+    );
   });
 
   it('the same data without samples: the unpaired stderr is 4x wider → INCONCLUSIVE', () => {
-    const [r] = checkLmEval({ baseline: arm('b', [{ name: 'hellaswag', acc: BASE }], false), candidate: arm('c', [{ name: 'hellaswag', acc: NOISE }], false) }, undefined, P);
+    const [r] = checkLmEval(
+      { baseline: arm('b', [{ name: 'hellaswag', acc: BASE }], false), candidate: arm('c', [{ name: 'hellaswag', acc: NOISE }], false) },
+      undefined,
+      P,
+    );
     expect(r.verdict).toBe('inconclusive');
     expect(r.numbers.method).toBe('unpaired');
     const se = r.numbers.baselineStderr as number;
@@ -54,11 +75,19 @@ describe('lm-eval check', () => {
   });
 
   it('4 points worse: paired FAIL; the unpaired stderr cannot even tell (INCONCLUSIVE)', () => {
-    const paired = checkLmEval({ baseline: arm('b', [{ name: 'arc_easy', acc: BASE }]), candidate: arm('c', [{ name: 'arc_easy', acc: WORSE }]) }, undefined, P)[0];
+    const paired = checkLmEval(
+      { baseline: arm('b', [{ name: 'arc_easy', acc: BASE }]), candidate: arm('c', [{ name: 'arc_easy', acc: WORSE }]) },
+      undefined,
+      P,
+    )[0];
     expect(paired).toMatchObject({ verdict: 'fail', value: -0.04 });
     expect(paired.numbers.ciUpper as number).toBeLessThan(-0.01);
     expect(paired.reason).toMatch(/upper bound < -0\.01 \(candidate worse\)$/);
-    const unpaired = checkLmEval({ baseline: arm('b', [{ name: 'arc_easy', acc: BASE }], false), candidate: arm('c', [{ name: 'arc_easy', acc: WORSE }], false) }, undefined, P)[0];
+    const unpaired = checkLmEval(
+      { baseline: arm('b', [{ name: 'arc_easy', acc: BASE }], false), candidate: arm('c', [{ name: 'arc_easy', acc: WORSE }], false) },
+      undefined,
+      P,
+    )[0];
     expect(unpaired.verdict).toBe('inconclusive');
     expect(unpaired.value).toBeCloseTo(-0.04, 12);
   });
@@ -79,11 +108,16 @@ describe('lm-eval check', () => {
       P,
     );
     expect(r.verdict).toBe('invalid');
-    expect(r.reason).toBe("piqa: the arms' samples cover different documents: 1 doc(s) only in the baseline (doc_id 3); 1 only in the candidate (doc_id 7) (same --limit?)");
+    expect(r.reason).toBe(
+      "piqa: the arms' samples cover different documents: 1 doc(s) only in the baseline (doc_id 3); 1 only in the candidate (doc_id 7) (same --limit?)",
+    );
   });
 
   it('one task per check, configured tasks and metrics, a missing task or metric is INVALID', () => {
-    const tasks: TaskSpec[] = [{ name: 'arc_easy', acc: BASE, accNorm: BASE }, { name: 'piqa', acc: BASE }];
+    const tasks: TaskSpec[] = [
+      { name: 'arc_easy', acc: BASE, accNorm: BASE },
+      { name: 'piqa', acc: BASE },
+    ];
     const lm = { baseline: arm('b', tasks), candidate: arm('c', tasks.slice(0, 1)) };
     expect(checkLmEval(lm, undefined, P).map((c) => `${c.id}:${c.verdict}`)).toEqual(['lm-eval:arc_easy:pass', 'lm-eval:piqa:invalid']);
     expect(checkLmEval(lm, undefined, P)[1].reason).toBe('task piqa is not in the candidate lm-eval results');
@@ -95,9 +129,15 @@ describe('lm-eval check', () => {
   });
 
   it('"N/A" stderr and no samples: INVALID asking for --log_samples; a NaN candidate: FAIL', () => {
-    const na = checkLmEval({ baseline: arm('b', [{ name: 't', acc: [1, 1], stderrNA: true }], false), candidate: arm('c', [{ name: 't', acc: [1, 1], stderrNA: true }], false) }, undefined, P)[0];
+    const na = checkLmEval(
+      { baseline: arm('b', [{ name: 't', acc: [1, 1], stderrNA: true }], false), candidate: arm('c', [{ name: 't', acc: [1, 1], stderrNA: true }], false) },
+      undefined,
+      P,
+    )[0];
     expect(na.verdict).toBe('invalid');
-    expect(na.reason).toMatch(/no stderr for acc,none on the baseline \("N\/A" or missing\) and no per-document samples on both arms \(run lm_eval with --log_samples\)/);
+    expect(na.reason).toMatch(
+      /no stderr for acc,none on the baseline \("N\/A" or missing\) and no per-document samples on both arms \(run lm_eval with --log_samples\)/,
+    );
     const base = arm('b', [{ name: 't', acc: BASE }], false);
     const cand = arm('c', [{ name: 't', acc: BASE }], false);
     cand.tasks.t.metrics['acc,none'] = NaN;

@@ -65,8 +65,7 @@ export function loadRun(run: string, dir = join(RECORDED, run)): TrainingRun {
 
 /** MtBenchScores from judgment items, computed the way FastChat show_result does (turns pooled). */
 export function scoresFromItems(modelId: string, items: JudgmentItem[]): MtBenchScores {
-  const avg = (xs: JudgmentItem[]): number | null =>
-    xs.length === 0 ? null : xs.reduce((s, i) => s + i.score, 0) / xs.length;
+  const avg = (xs: JudgmentItem[]): number | null => (xs.length === 0 ? null : xs.reduce((s, i) => s + i.score, 0) / xs.length);
   const seen = new Set<string>();
   let duplicates = 0;
   for (const i of items) {
@@ -94,9 +93,7 @@ export function loadJudgments(file: string, modelId: string): MtBenchScores {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as { question_id: number; model: string; turn: number; score: number; judge?: string[] })
     .filter((r) => r.model === modelId);
-  const items = rows
-    .filter((r) => r.score !== -1)
-    .map((r) => ({ questionId: r.question_id, turn: r.turn, score: r.score }));
+  const items = rows.filter((r) => r.score !== -1).map((r) => ({ questionId: r.question_id, turn: r.turn, score: r.score }));
   return {
     ...scoresFromItems(modelId, items),
     judge: rows[0]?.judge?.[0],

@@ -44,7 +44,10 @@ describe('mtbench check', () => {
   });
 
   it('candidate = baseline - 2 on every item FAILs', () => {
-    const r = check(base, base.map((i) => ({ ...i, score: i.score - 2 })));
+    const r = check(
+      base,
+      base.map((i) => ({ ...i, score: i.score - 2 })),
+    );
     expect(r.verdict).toBe('fail');
     expect(r.value).toBe(-2);
     expect(r.reason).toBe('mean difference -2.00 points (95 % CI -2.00 .. -2.00, 160 pairs, 80 questions): upper bound < -0.50 (candidate worse)');
@@ -52,12 +55,18 @@ describe('mtbench check', () => {
 
   it('a noisy difference straddling the margin is INCONCLUSIVE; a small one PASSes', () => {
     // Half the questions -2, half +1: mean -0.5, CI straddles -0.5.
-    const straddle = check(base, base.map((i) => ({ ...i, score: i.score + (i.questionId % 2 === 0 ? -2 : 1) })));
+    const straddle = check(
+      base,
+      base.map((i) => ({ ...i, score: i.score + (i.questionId % 2 === 0 ? -2 : 1) })),
+    );
     expect(straddle.verdict).toBe('inconclusive');
     expect(straddle.numbers.ciLower as number).toBeLessThan(-0.5);
     expect(straddle.numbers.ciUpper as number).toBeGreaterThan(-0.5);
     expect(straddle.value).toBeCloseTo(-0.5, 12);
-    const small = check(base, base.map((i) => ({ ...i, score: i.score + (i.questionId % 2 === 0 ? -1 : 1) })));
+    const small = check(
+      base,
+      base.map((i) => ({ ...i, score: i.score + (i.questionId % 2 === 0 ? -1 : 1) })),
+    );
     expect(small.verdict).toBe('pass');
     expect(small.numbers).toMatchObject({ questionsBetter: 40, questionsWorse: 40, questionsTied: 0 });
   });
@@ -77,9 +86,15 @@ describe('mtbench check', () => {
     const low = judgments((q) => (q % 10 === 0 ? 2 : 1)); // average 1.1
     const r = checkMtBench(
       {
-        original: scoresFromItems('orig', judgments(() => 1.5)),
+        original: scoresFromItems(
+          'orig',
+          judgments(() => 1.5),
+        ),
         baseline: scoresFromItems('base', low),
-        candidate: scoresFromItems('cand', low.map((i) => ({ ...i, score: 1 }))),
+        candidate: scoresFromItems(
+          'cand',
+          low.map((i) => ({ ...i, score: 1 })),
+        ),
       },
       POLICY,
     )!;
@@ -102,7 +117,10 @@ describe('mtbench check', () => {
     expect(r.reason).toMatch(/upper bound < -0.50 \(candidate worse; a clear drop fails even with the baseline 2\.\d\d below the floor 3.0\)$/);
     expect(floorNote(r)).toBeUndefined();
     // A CI that straddles the margin at the floor is not gated (never INCONCLUSIVE, never PASS).
-    const straddle = check(b, b.map((i) => ({ ...i, score: i.questionId % 2 === 0 ? Math.max(1, i.score - 1.24) : i.score })));
+    const straddle = check(
+      b,
+      b.map((i) => ({ ...i, score: i.questionId % 2 === 0 ? Math.max(1, i.score - 1.24) : i.score })),
+    );
     expect(straddle.verdict).toBe('info');
   });
 

@@ -16,7 +16,9 @@ describe('judgeProbe', () => {
     expect(p.forward).toEqual({ checked: 57, flagged: 0 });
     expect(p.grad).toEqual({ checked: 39, flagged: 0 });
     expect(p.rule).toEqual({ multiplier: 3, floor: 2 ** -7, precision: 'bfloat16' });
-    expect(p.headline).toMatch(/^no module computes differently: 57 forward outputs and 39 gradients within candidate error ≤ 3 × baseline error \+ 0\.00781 \(bfloat16\); largest ratio /);
+    expect(p.headline).toMatch(
+      /^no module computes differently: 57 forward outputs and 39 gradients within candidate error ≤ 3 × baseline error \+ 0\.00781 \(bfloat16\); largest ratio /,
+    );
   });
 
   it('a planted forward fault is named at its module, the first in execution order, not a later one', () => {
@@ -30,7 +32,9 @@ describe('judgeProbe', () => {
     // Everything downstream is off too: the report says how much, ranked by ratio.
     expect(p.forward.flagged).toBe(57 - 28);
     expect(p.top.every((e) => e.flagged)).toBe(true);
-    expect(p.headline).toMatch(/^first differing module: model\.layers\.2\.input_layernorm \(forward output: error [\d.]+ vs the baseline's [\d.]+, bound [\d.]+, [\d.]+×\); 29 of 57 forward outputs/);
+    expect(p.headline).toMatch(
+      /^first differing module: model\.layers\.2\.input_layernorm \(forward output: error [\d.]+ vs the baseline's [\d.]+, bound [\d.]+, [\d.]+×\); 29 of 57 forward outputs/,
+    );
   });
 
   it('a gradient scaled by 5 % on one weight flags exactly that weight', () => {
@@ -59,7 +63,9 @@ describe('judgeProbe', () => {
   it('different input batches are not comparable', () => {
     const p = judge({ noise: 0.004, seed: 12, batch: 'sha256:0000000000000000000000000000000000000000000000000000000000000000' });
     expect(p.verdict).toBe('invalid');
-    expect(p.headline).toMatch(/^not comparable: the first batch differs \(baseline sha256:5f1d7a0c9e3b…, candidate sha256:000000000000…, reference sha256:5f1d7a0c9e3b…\)$/);
+    expect(p.headline).toMatch(
+      /^not comparable: the first batch differs \(baseline sha256:5f1d7a0c9e3b…, candidate sha256:000000000000…, reference sha256:5f1d7a0c9e3b…\)$/,
+    );
   });
 
   it('an incomplete run, a reference that is not one, or one no more precise than the runs are not comparable', () => {
@@ -72,7 +78,10 @@ describe('judgeProbe', () => {
   it('fp32 runs against an fp64 reference use m = 2 and a floor of 8 float32 epsilons', () => {
     const p = judge({ noise: 1e-7, seed: 12, dtype: 'float32' }, { noise: 1e-7, seed: 11, dtype: 'float32' });
     expect(p.rule).toEqual({ multiplier: 2, floor: 8 * 2 ** -23, precision: 'float32' });
-    const bug = judge({ noise: 1e-7, seed: 12, dtype: 'float32', forwardFault: { from: 'model.layers.1.self_attn', size: 1e-3 } }, { noise: 1e-7, seed: 11, dtype: 'float32' });
+    const bug = judge(
+      { noise: 1e-7, seed: 12, dtype: 'float32', forwardFault: { from: 'model.layers.1.self_attn', size: 1e-3 } },
+      { noise: 1e-7, seed: 11, dtype: 'float32' },
+    );
     expect(bug.first?.name).toBe('model.layers.1.self_attn');
   });
 
@@ -84,8 +93,20 @@ describe('judgeProbe', () => {
 });
 
 describe('relativeError', () => {
-  const rec = (sample: number[], norm: number, nonfinite = 0): ProbeRecord =>
-    ({ kind: 'forward', step: 0, order: 0, name: 'x', shape: [2], dtype: 'bfloat16', norm, absmax: 1, nonfinite, index: [0, 1], sample, line: 1 });
+  const rec = (sample: number[], norm: number, nonfinite = 0): ProbeRecord => ({
+    kind: 'forward',
+    step: 0,
+    order: 0,
+    name: 'x',
+    shape: [2],
+    dtype: 'bfloat16',
+    norm,
+    absmax: 1,
+    nonfinite,
+    index: [0, 1],
+    sample,
+    line: 1,
+  });
   it('is the larger of the sampled relative L2 error and the relative norm error', () => {
     expect(relativeError(rec([1, 0], 1), rec([1, 0], 1))).toBe(0);
     expect(relativeError(rec([1.1, 0], 1), rec([1, 0], 1))).toBeCloseTo(0.1, 12);
@@ -93,7 +114,20 @@ describe('relativeError', () => {
   });
   it('non-finite values where the reference has none are an infinite error, and the description says so', () => {
     expect(relativeError(rec([NaN, 0], NaN, 1), rec([1, 0], 1))).toBe(Infinity);
-    expect(describeEntry({ kind: 'grad', name: 'w', step: 0, order: 0, dtype: 'float32', baselineError: 0.01, candidateError: Infinity, bound: 0.05, ratio: Infinity, flagged: true, note: '1 non-finite value(s) in the candidate' }))
-      .toBe("w (gradient: error ∞ vs the baseline's 0.01, bound 0.05, ∞×; 1 non-finite value(s) in the candidate)");
+    expect(
+      describeEntry({
+        kind: 'grad',
+        name: 'w',
+        step: 0,
+        order: 0,
+        dtype: 'float32',
+        baselineError: 0.01,
+        candidateError: Infinity,
+        bound: 0.05,
+        ratio: Infinity,
+        flagged: true,
+        note: '1 non-finite value(s) in the candidate',
+      }),
+    ).toBe("w (gradient: error ∞ vs the baseline's 0.01, bound 0.05, ∞×; 1 non-finite value(s) in the candidate)");
   });
 });

@@ -42,7 +42,14 @@ describe('quick tier', () => {
 
   it('the prefix keeps steps <= N and drops the whole-run numbers', () => {
     const full: TrainingRun = {
-      source: 'x', files: ['a'], notes: [], trainLoss: 1.8, evalLoss: 1.7, trainRuntime: 26, maxSteps: 400, globalStep: 400,
+      source: 'x',
+      files: ['a'],
+      notes: [],
+      trainLoss: 1.8,
+      evalLoss: 1.7,
+      trainRuntime: 26,
+      maxSteps: 400,
+      globalStep: 400,
       curve: [5, 10, 15].map((step) => ({ step, loss: 3 })),
     };
     const p = prefixOf(full, 10);

@@ -92,9 +92,7 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     expect(c['loss-tail'].warning).toBeUndefined();
     expect(c['eval-loss']).toMatchObject({ verdict: 'pass' });
     expect(c['eval-loss'].value).toBeCloseTo(-0.0033266, 6); // signed: the candidate is lower, so only a higher one is gated;
-    expect(out.headline).toBe(
-      'INCONCLUSIVE: train loss Δ +0.579 % in the grey band (±0.5 % – ±1 %]; 1 more inconclusive check(s) (eager vs lr-0.8)',
-    );
+    expect(out.headline).toBe('INCONCLUSIVE: train loss Δ +0.579 % in the grey band (±0.5 % – ±1 %]; 1 more inconclusive check(s) (eager vs lr-0.8)');
   });
 
   it('eager vs data-seed-2: FAIL on the curve and the tail (a different data order is visible)', () => {

@@ -25,13 +25,19 @@ describe('finite', () => {
     expect(findDivergence(run(pts.map((p, i) => (i >= 6 ? { ...p, loss: 0 } : p))))).toMatchObject({ step: 35, badPoints: 4 });
     // A non-finite grad norm with a finite loss is a step the fp16 loss scaler skipped, not divergence.
     expect(findDivergence(run(pts.map((p, i) => (i === 2 ? { ...p, gradNorm: Infinity } : p))))).toBeNull();
-    expect(findDivergence(run(pts.map((p, i) => (i === 2 ? { ...p, gradNorm: Infinity } : i === 3 ? { ...p, loss: NaN } : p))))).toMatchObject({ step: 15, what: 'grad_norm Infinity' });
+    expect(findDivergence(run(pts.map((p, i) => (i === 2 ? { ...p, gradNorm: Infinity } : i === 3 ? { ...p, loss: NaN } : p))))).toMatchObject({
+      step: 15,
+      what: 'grad_norm Infinity',
+    });
     expect(findDivergence(run(pts.map((p, i) => (i === 0 ? { ...p, loss: 0 } : p))))).toBeNull();
     expect(findDivergence(run(pts, { trainLoss: -Infinity }))).toMatchObject({ step: null, what: 'train_loss -Infinity' });
   });
 
   it('candidate → FAIL, baseline → INVALID, none present → no check', () => {
-    const bad = run(curve(10).map((p, i) => (i === 3 ? { ...p, loss: NaN } : p)), { trainLoss: 2 });
+    const bad = run(
+      curve(10).map((p, i) => (i === 3 ? { ...p, loss: NaN } : p)),
+      { trainLoss: 2 },
+    );
     expect(checkFinite({ baseline: run(curve(10)), candidate: bad })).toMatchObject({
       verdict: 'fail',
       value: 1,
@@ -104,13 +110,18 @@ describe('speed', () => {
       { baseline: run([], { stepsPerSecond: 34.1, stepTimes: times(29) }), candidate: run([], { stepsPerSecond: 15.4, stepTimes: times(24) }) },
       DEFAULT_POLICY.speed,
     )!;
-    expect(compiled.warning).toBe('candidate is slower overall: 0.45× < 0.90× in steps/s, which counts start-up and compilation; per step after warm-up it is 1.21×');
+    expect(compiled.warning).toBe(
+      'candidate is slower overall: 0.45× < 0.90× in steps/s, which counts start-up and compilation; per step after warm-up it is 1.21×',
+    );
     const perStep = checkSpeed(
       { baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 5.2, stepTimes: times(120) }) },
       DEFAULT_POLICY.speed,
     )!;
     expect(perStep.warning).toBe('candidate is slower per step after warm-up: 0.83× < 0.90× (1.04× in steps/s overall)');
-    const both = checkSpeed({ baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 4, stepTimes: times(120) }) }, DEFAULT_POLICY.speed)!;
+    const both = checkSpeed(
+      { baseline: run([], { stepsPerSecond: 5, stepTimes: times(100) }), candidate: run([], { stepsPerSecond: 4, stepTimes: times(120) }) },
+      DEFAULT_POLICY.speed,
+    )!;
     expect(both.warning).toBe('candidate is slower than the baseline: 0.80× < 0.90×');
   });
 
@@ -136,7 +147,10 @@ describe('runChecks', () => {
   });
 
   it('a loss-curve failure leads the headline with its numbers and the labels', () => {
-    const cand = run(curve(100, 5, () => 1.034), { trainLoss: 2.0, evalLoss: 1.8 });
+    const cand = run(
+      curve(100, 5, () => 1.034),
+      { trainLoss: 2.0, evalLoss: 1.8 },
+    );
     const out = runChecks(inputs({ training: { baseline: base, candidate: cand } }), DEFAULT_POLICY);
     expect(out.verdict).toBe('fail');
     expect(out.headline).toBe('FAIL: loss curve gap +3.4 % beyond ±2 %, onset at step 30; loss tail Δ +3.4 % > +1 % (Torch vs TorchAcc)');
@@ -174,7 +188,15 @@ describe('runChecks', () => {
     expect(out.headline).toBe('INCONCLUSIVE: train loss Δ +0.75 % in the grey band (±0.5 % – ±1 %] (Torch vs TorchAcc)');
     const low = judgments(() => 1.1);
     const floor = runChecks(
-      inputs({ mtbench: { baseline: scoresFromItems('b', low), candidate: scoresFromItems('c', low.map((i) => ({ ...i, score: 1 }))) } }),
+      inputs({
+        mtbench: {
+          baseline: scoresFromItems('b', low),
+          candidate: scoresFromItems(
+            'c',
+            low.map((i) => ({ ...i, score: 1 })),
+          ),
+        },
+      }),
       DEFAULT_POLICY,
     );
     expect(floor.verdict).toBe('pass');
@@ -189,7 +211,15 @@ describe('runChecks', () => {
   it('MT-Bench failure gates the whole verdict', () => {
     const b = judgments((q, t) => Math.min(10, pseudoScore(q, t) + 3));
     const out = runChecks(
-      inputs({ mtbench: { baseline: scoresFromItems('b', b), candidate: scoresFromItems('c', b.map((i) => ({ ...i, score: i.score - 2 }))) } }),
+      inputs({
+        mtbench: {
+          baseline: scoresFromItems('b', b),
+          candidate: scoresFromItems(
+            'c',
+            b.map((i) => ({ ...i, score: i.score - 2 })),
+          ),
+        },
+      }),
       DEFAULT_POLICY,
     );
     expect(out.verdict).toBe('fail');
@@ -199,9 +229,14 @@ describe('runChecks', () => {
   it('disabled checks are not emitted; nothing gated at all is INVALID, not PASS', () => {
     const policy = resolvePolicy({ trainLoss: { enabled: false }, lossTail: { enabled: false } });
     expect(ids(runChecks(inputs(), policy).checks)).toEqual(['finite:pass', 'loss-curve:pass', 'eval-loss:pass', 'speed:info']);
-    const none = runChecks({ labels, training: {}, mtbench: {}, problems: [] }, resolvePolicy({
-      trainLoss: { enabled: false }, lossCurve: { enabled: false }, lossTail: { enabled: false },
-    }));
+    const none = runChecks(
+      { labels, training: {}, mtbench: {}, problems: [] },
+      resolvePolicy({
+        trainLoss: { enabled: false },
+        lossCurve: { enabled: false },
+        lossTail: { enabled: false },
+      }),
+    );
     expect(none.verdict).toBe('invalid');
     expect(none.headline).toBe('INVALID: no check could run (Torch vs TorchAcc)');
   });

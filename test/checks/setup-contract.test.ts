@@ -75,7 +75,9 @@ describe('a FAIL names the setup difference as its probable cause', () => {
   it('a difference outside a FAIL is a warning in every report, not a verdict', () => {
     const r = gate(recorded('eager'), recorded('lr-0.8'));
     expect(r.verdict).toBe('inconclusive');
-    expect(r.warnings).toContain("setup differs: the candidate's logged learning_rate is 0.80× the baseline's at every step: the schedule differs, not the numerics");
+    expect(r.warnings).toContain(
+      "setup differs: the candidate's logged learning_rate is 0.80× the baseline's at every step: the schedule differs, not the numerics",
+    );
   });
 });
 
@@ -87,7 +89,9 @@ describe('not comparable: INVALID instead of a curve FAIL', () => {
     const cand = readTrainerOutput(hfRun(join(RECORDED, 'data-seed-2'), join(tmp, 'ex1000'), { ...TINY_HEADER, numExamples: 1000 }));
     const r = gate(base(), cand);
     expect(r.verdict).toBe('invalid');
-    expect(r.headline).toBe('INVALID: not comparable: the arms differ in Num examples 23,520 vs 1,000 (baseline vs candidate); 5 more check(s) not compared (Torch vs TorchAcc)');
+    expect(r.headline).toBe(
+      'INVALID: not comparable: the arms differ in Num examples 23,520 vs 1,000 (baseline vs candidate); 5 more check(s) not compared (Torch vs TorchAcc)',
+    );
     expect(r.checks[0]).toMatchObject({ id: 'setup', verdict: 'invalid' });
     const curve = curveCheck(r);
     expect(curve.verdict).toBe('invalid');
@@ -152,7 +156,12 @@ describe('the logged learning rates compared step by step', () => {
   });
 
   it('no logged step in common, or one arm logged none: not stated', () => {
-    expect(note(lr, steps.map((s) => s + 1))).toMatchObject({ status: 'not stated', note: 'no logged step in common' });
+    expect(
+      note(
+        lr,
+        steps.map((s) => s + 1),
+      ),
+    ).toMatchObject({ status: 'not stated', note: 'no logged step in common' });
     const r = compareSetup({ baseline: withLr(steps, lr), candidate: { source: 'y', files: [], curve: [], notes: [] } })!;
     expect(r.rows.at(-1)).toMatchObject({ status: 'not stated', candidate: null });
     expect(r.causes).toEqual([]);
@@ -209,11 +218,17 @@ describe('the recorded llama.sh-shaped runs (examples/recorded/llama-shaped, H10
   it('A/A (fp16-rerun), torch.compile, torchrun ([default0]: prefixes) and bf16: every stated field the same, no cause', () => {
     for (const other of ['fp16-rerun', 'fp16-compile', 'fp16-torchrun', 'bf16-base']) {
       const contract = compareSetup({ baseline: base, candidate: L(other) })!;
-      expect(contract.rows.filter((x) => x.status !== 'same'), other).toEqual([]);
+      expect(
+        contract.rows.filter((x) => x.status !== 'same'),
+        other,
+      ).toEqual([]);
       expect(contract.causes, other).toEqual([]);
     }
     // An A/A pair has no onset, its shared skipped step none either.
-    expect(curveOnsets({ baseline: base, candidate: L('fp16-rerun') }, DEFAULT_POLICY.lossCurve, 'pass').numbers).toMatchObject({ onsetStep: null, gradNormOnsetStep: null });
+    expect(curveOnsets({ baseline: base, candidate: L('fp16-rerun') }, DEFAULT_POLICY.lossCurve, 'pass').numbers).toMatchObject({
+      onsetStep: null,
+      gradNormOnsetStep: null,
+    });
   });
 
   it('the quiet run (no INFO header, tqdm off): its header fields are "not stated"', () => {

@@ -41,14 +41,25 @@ function armDir(o: Partial<LlamaLogOptions>): string {
 }
 
 function compare(base: Partial<LlamaLogOptions>, cand: Partial<LlamaLogOptions>) {
-  const inputs = loadCompareInputs({ labels: { baseline: 'Torch', candidate: 'TorchAcc' }, runs: { baseline: armDir(base), candidate: armDir(cand) }, mtbenchFiles: [], modelIds: {} });
+  const inputs = loadCompareInputs({
+    labels: { baseline: 'Torch', candidate: 'TorchAcc' },
+    runs: { baseline: armDir(base), candidate: armDir(cand) },
+    mtbenchFiles: [],
+    modelIds: {},
+  });
   const out = runChecks(inputs, DEFAULT_POLICY);
   return { inputs, out, finite: out.checks.find((c) => c.id === 'finite')! };
 }
 
 /** What train-stage does: the candidate's log lines, placed, into the live monitor. */
 function watch(baseline: LossPoint[], text: string) {
-  const monitor = createEarlyAbort({ baseline, bound: BUILTIN_CONFIG.earlyAbort.bound, consecutive: BUILTIN_CONFIG.earlyAbort.consecutive, emaAlpha: DEFAULT_POLICY.lossCurve.emaAlpha, warmupFraction: DEFAULT_POLICY.lossCurve.warmupFraction });
+  const monitor = createEarlyAbort({
+    baseline,
+    bound: BUILTIN_CONFIG.earlyAbort.bound,
+    consecutive: BUILTIN_CONFIG.earlyAbort.consecutive,
+    emaAlpha: DEFAULT_POLICY.lossCurve.emaAlpha,
+    warmupFraction: DEFAULT_POLICY.lossCurve.warmupFraction,
+  });
   const tracker = new LogTracker(hintsFromCurve(baseline));
   const splitter = new LineSplitter();
   for (const ev of [...splitter.push(text), ...splitter.flush()].flatMap((l) => tracker.feed(l)).concat(tracker.flush())) {
@@ -103,7 +114,9 @@ describe('skipped steps that do not stop are divergence', () => {
     const stuck = (s: number) => (s >= 200 ? Infinity : openingInf(s));
     const { out, finite, inputs } = compare({}, { gradNorm: stuck });
     expect(finite.verdict).toBe('fail');
-    expect(finite.reason).toBe('training diverged: skipped steps that do not stop (grad_norm inf at 5 logged steps in a row, loss finite) at step 200 (101 bad logged points)');
+    expect(finite.reason).toBe(
+      'training diverged: skipped steps that do not stop (grad_norm inf at 5 logged steps in a row, loss finite) at step 200 (101 bad logged points)',
+    );
     expect(out.verdict).toBe('fail');
     const d = watch(inputs.training.baseline!.curve, llamaLog(shape({ gradNorm: stuck })));
     expect(d).toMatchObject({ abort: true, step: 204 });
@@ -114,14 +127,20 @@ describe('skipped steps that do not stop are divergence', () => {
     const t = new SkipTracker();
     const seen = Array.from({ length: 17 }, (_, i) => t.observe({ step: i + 1, loss: 2, gradNorm: Infinity }));
     expect(seen.slice(0, 16).every((d) => d === undefined)).toBe(true);
-    expect(seen[16]).toEqual({ step: 1, reason: 'skipped steps that do not stop (grad_norm inf at 17 logged steps in a row from the start, more than the initial loss scale explains, loss finite)' });
+    expect(seen[16]).toEqual({
+      step: 1,
+      reason:
+        'skipped steps that do not stop (grad_norm inf at 17 logged steps in a row from the start, more than the initial loss scale explains, loss finite)',
+    });
   });
 
   it("far more than the baseline's, scattered (every 7th logged step skipped): FAIL; the baseline itself is judged by the in-a-row rules only", () => {
     const scattered = (s: number) => (s % 7 === 0 ? Infinity : bf16(s));
     const { finite } = compare({ gradNorm: bf16 }, { gradNorm: scattered });
     expect(finite.verdict).toBe('fail');
-    expect(finite.reason).toMatch(/skipped steps that do not stop \(17 logged steps with grad_norm inf, the baseline has 0: more than twice the baseline's \+ 16\) at step 119/);
+    expect(finite.reason).toMatch(
+      /skipped steps that do not stop \(17 logged steps with grad_norm inf, the baseline has 0: more than twice the baseline's \+ 16\) at step 119/,
+    );
     const same = compare({ gradNorm: scattered }, { gradNorm: scattered }).finite;
     expect(same.verdict).toBe('pass');
     expect(same.numbers).toMatchObject({ baselineSkippedSteps: 42, candidateSkippedSteps: 42 });

@@ -20,7 +20,20 @@ function repoWith(...files: string[]): string {
 
 describe('splitShellWords', () => {
   it('joins continued lines, removes quotes, keeps $VAR and splits operators', () => {
-    expect(splitShellWords(`docker run \\\n  -v $PWD:$PWD --gpus '"device=0,1"' "a b" x&&y; z`)).toEqual(['docker', 'run', '-v', '$PWD:$PWD', '--gpus', '"device=0,1"', 'a b', 'x', '&&', 'y', ';', 'z']);
+    expect(splitShellWords(`docker run \\\n  -v $PWD:$PWD --gpus '"device=0,1"' "a b" x&&y; z`)).toEqual([
+      'docker',
+      'run',
+      '-v',
+      '$PWD:$PWD',
+      '--gpus',
+      '"device=0,1"',
+      'a b',
+      'x',
+      '&&',
+      'y',
+      ';',
+      'z',
+    ]);
   });
 });
 
@@ -65,7 +78,9 @@ describe('readExistingWorkflows', () => {
     expect(job).toMatchObject({ job: 'bench', runsOn: ['self-hosted', 'a100'], install: ['pip install -r requirements.txt', 'pip install -e .'] });
     const wf = workflowText('torchacc', repo, job);
     expect(wf).toContain('    runs-on: [self-hosted, a100]\n');
-    expect(wf).toContain("      - name: Install the pull request's code (1)\n        run: pip install -r requirements.txt\n      - name: Install the pull request's code (2)\n        run: pip install -e .\n");
+    expect(wf).toContain(
+      "      - name: Install the pull request's code (1)\n        run: pip install -r requirements.txt\n      - name: Install the pull request's code (2)\n        run: pip install -e .\n",
+    );
   });
 
   it('a repository without workflows: nothing learned', () => {

@@ -17,7 +17,10 @@ describe('the gate workflow: one text for init, the README and this repository',
   const text = workflowText(DEFAULT_WORKFLOW);
   if (process.env.UPDATE_WORKFLOW) {
     writeFileSync(OWN, text);
-    writeFileSync(README, readFileSync(README, 'utf8').replace(BLOCK, (_m, a: string, _b, c: string) => a + text + c));
+    writeFileSync(
+      README,
+      readFileSync(README, 'utf8').replace(BLOCK, (_m, a: string, _b, c: string) => a + text + c),
+    );
   }
 
   it('init (TorchAcc layout, no GPU workflow of its own), the README block and .github/workflows/accuracy-gate.yml are identical', () => {
@@ -29,7 +32,9 @@ describe('the gate workflow: one text for init, the README and this repository',
   it("installs the PR's code before the gate, quick tier on PR pushes, full gate on the label, merge queue, nightly, push to main, fail-on, the model dir outside the checkout", () => {
     const wf = parseYaml(text) as {
       on: Record<string, { types?: string[]; branches?: string[]; inputs?: Record<string, unknown> } | null | { cron: string }[]>;
-      jobs: { gate: { if: string; 'runs-on': string[]; steps: { uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string> }[] } };
+      jobs: {
+        gate: { if: string; 'runs-on': string[]; steps: { uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string> }[] };
+      };
     };
     expect(Object.keys(wf.on)).toEqual(['pull_request', 'merge_group', 'schedule', 'push', 'workflow_dispatch']);
     expect((wf.on.pull_request as { types: string[] }).types).toContain('labeled');

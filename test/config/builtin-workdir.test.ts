@@ -19,7 +19,7 @@ describe('locateBuiltinWorkdir', () => {
     expect(locateBuiltinWorkdir(repo)).toEqual({ workdir: bench });
     expect(locateBuiltinWorkdir(bench)).toEqual({ workdir: bench });
   });
-  it("inside benchmarks/accuracy of a repository with its own config: an error naming it, not the built-in flow", () => {
+  it('inside benchmarks/accuracy of a repository with its own config: an error naming it, not the built-in flow', () => {
     const { repo, bench } = checkout();
     mkdirSync(path.join(repo, '.github'));
     writeFileSync(path.join(repo, '.github', 'accuracy-gate.yml'), 'name: own\n');

@@ -48,7 +48,10 @@ describe('configHash', () => {
     // (slug kept: a label alone would change the derived output dir, which commands do see)
     const h = configHash(parseConfig(A, 'a.yml'));
     const cosmetic = A.replace('name: gate', 'name: other')
-      .replace('    train: bash ./train.sh {model} {output}\n', '    train: bash ./train.sh {model} {output}\n    label: Torch\n    slug: baseline\n    timeout-minutes: 5\n')
+      .replace(
+        '    train: bash ./train.sh {model} {output}\n',
+        '    train: bash ./train.sh {model} {output}\n    label: Torch\n    slug: baseline\n    timeout-minutes: 5\n',
+      )
       .concat('checks: { train-loss: { pass: 0.001 } }\n');
     expect(configHash(parseConfig(cosmetic, 'a.yml'))).toBe(h);
   });

@@ -85,7 +85,15 @@ describe('evaluator config', () => {
     const c = parseConfig(`${ARMS}evaluations:\n  lm-eval: {}\n  custom: {}\n`, FILE);
     const ev = (CONFIG_SCHEMA as { properties: { evaluations: { properties: Record<string, { properties: Record<string, { default?: unknown }> }> } } })
       .properties.evaluations.properties;
-    expect(c.evaluations.lmEval).toEqual({ enabled: true, results: ev['lm-eval'].properties.results.default, metrics: {}, margin: 0.01, timeoutMinutes: ev['lm-eval'].properties['timeout-minutes'].default, env: {}, requiresEnv: [] });
+    expect(c.evaluations.lmEval).toEqual({
+      enabled: true,
+      results: ev['lm-eval'].properties.results.default,
+      metrics: {},
+      margin: 0.01,
+      timeoutMinutes: ev['lm-eval'].properties['timeout-minutes'].default,
+      env: {},
+      requiresEnv: [],
+    });
     expect(c.evaluations.lmEval!.results).toBe('lm_eval/**/results*.json');
     expect(c.evaluations.custom).toEqual({ enabled: true, file: ev.custom.properties.file.default, timeoutMinutes: 240, env: {}, requiresEnv: [] });
     expect(ev['eval-loss'].properties.documents.default).toBe(c.evaluations.evalLoss.documents);

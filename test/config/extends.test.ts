@@ -6,7 +6,8 @@ import { BUILTIN_CONFIG } from '../../src/config/defaults.js';
 import { ConfigError } from '../../src/errors.js';
 
 const FILE = '.github/accuracy-gate.yml';
-const ARMS = 'arms:\n  baseline:\n    label: Eager\n    train: python train.py {output}\n  candidate:\n    label: Compiled\n    train: python train.py --compile {output}\n';
+const ARMS =
+  'arms:\n  baseline:\n    label: Eager\n    train: python train.py {output}\n  candidate:\n    label: Compiled\n    train: python train.py --compile {output}\n';
 
 describe('extends', () => {
   it('a file that only tunes one threshold keeps the built-in flow: workdir, arms, MT-Bench, cache files', () => {

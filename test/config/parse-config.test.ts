@@ -229,10 +229,17 @@ describe('error messages: "<file>:<line>: <dotted.key>: <problem>"', () => {
 
   it('timeout-minutes beyond the longest Node.js timer (2^31 ms, 24.8 days) and huge resamples are refused, naming the key', () => {
     // 40000 minutes = 2.4e9 ms: setTimeout would clamp it to 1 ms and end the stage at once.
-    const long = errorOf(ARMS.replace('    train: bash ./train.sh {model} {output}\n', '    train: bash ./train.sh {model} {output}\n    timeout-minutes: 40000\n'));
+    const long = errorOf(
+      ARMS.replace('    train: bash ./train.sh {model} {output}\n', '    train: bash ./train.sh {model} {output}\n    timeout-minutes: 40000\n'),
+    );
     expect(long.message).toBe(`${FILE}:4: arms.baseline.timeout-minutes: must be a number > 0 and <= 35791`);
     expect(long).toMatchObject({ key: 'arms.baseline.timeout-minutes' });
-    expect(parseConfig(ARMS.replace('    train: bash ./train.sh {model} {output}\n', '    train: bash ./train.sh {model} {output}\n    timeout-minutes: 35791\n'), FILE).arms.baseline.timeoutMinutes).toBe(35791);
+    expect(
+      parseConfig(
+        ARMS.replace('    train: bash ./train.sh {model} {output}\n', '    train: bash ./train.sh {model} {output}\n    timeout-minutes: 35791\n'),
+        FILE,
+      ).arms.baseline.timeoutMinutes,
+    ).toBe(35791);
     expect(errorOf(`lock: { timeout-minutes: 1e9 }\n${ARMS}`).message).toMatch(/lock\.timeout-minutes: must be a number > 0 and <= 35791/);
     expect(errorOf(`checks:\n  mtbench: { resamples: 100000000 }\n${ARMS}`).message).toBe(
       `${FILE}:2: checks.mtbench.resamples: must be an integer between 100 and 100000`,
@@ -295,7 +302,7 @@ describe('error messages: "<file>:<line>: <dotted.key>: <problem>"', () => {
     );
   });
 
-  it('several problems are listed in file order; key and line are the first one\'s', () => {
+  it("several problems are listed in file order; key and line are the first one's", () => {
     const e = errorOf(`parallel: 1\n${ARMS}name: "a b"\n`);
     expect(e.message).toBe([`${FILE}:1: parallel: must be true or false`, `${FILE}:7: name: must be a string matching [A-Za-z0-9._-]+`].join('\n'));
     expect(e).toMatchObject({ key: 'parallel', line: 1 });
@@ -360,8 +367,7 @@ describe('cross-field rules', () => {
     expect(errorOf(`parallel: true\n${ARMS}`).message).toBe(
       `${FILE}:1: parallel: true needs both arms to set gpus, disjoint (e.g. arms.baseline.gpus: "0,1" and arms.candidate.gpus: "2,3")`,
     );
-    const gpus = (a: string, b: string) =>
-      `parallel: true\narms:\n  baseline: { train: a, gpus: ${a} }\n  candidate: { train: b, gpus: ${b} }\n`;
+    const gpus = (a: string, b: string) => `parallel: true\narms:\n  baseline: { train: a, gpus: ${a} }\n  candidate: { train: b, gpus: ${b} }\n`;
     expect(errorOf(gpus('"0,1,2"', '[2, 1]')).message).toBe(
       `${FILE}:1: parallel: true needs disjoint gpus, but arms.baseline.gpus and arms.candidate.gpus share 1, 2`,
     );
@@ -382,9 +388,7 @@ describe('cross-field rules', () => {
       `${FILE}:2: arms.baseline.output: must not leave the run's result dir (too many ".." segments)`,
     );
     // A checkpoint on a scratch disk is fine: it is the user's storage, not something the gate uploads.
-    expect(parseConfig('arms:\n  baseline: { train: a, output: /scratch/ckpt }\n  candidate: { train: b }\n', FILE).arms.baseline.output).toBe(
-      '/scratch/ckpt',
-    );
+    expect(parseConfig('arms:\n  baseline: { train: a, output: /scratch/ckpt }\n  candidate: { train: b }\n', FILE).arms.baseline.output).toBe('/scratch/ckpt');
   });
 
   it('placeholders: unknown ones are named, per-command availability, quoting position', () => {

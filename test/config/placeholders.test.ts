@@ -41,7 +41,12 @@ function values(over: Partial<Placeholders> = {}): Placeholders {
 // A clean environment (nothing but what the test passes) and stdin from /dev/null: with a socket
 // as stdin (node's 'pipe'), Debian's bash thinks it runs under rsh/ssh and sources ~/.bashrc.
 function bash(command: string, env: Record<string, string> = {}): string {
-  return execFileSync('bash', ['-c', command], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('bash', ['-c', command], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** The words bash passes to printf: each printed NUL-terminated, so any value round-trips. */
@@ -144,7 +149,11 @@ describe('argv commands: verbatim values, no shell', () => {
     expect(command).toEqual(['printf', '%s\\0', hostile, '--out=a b', '{literal}']);
     expect(env.GATE_MODEL).toBe(hostile);
     const argv = command as string[];
-    const out = execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(argv[0], argv.slice(1), {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out.split('\0').slice(0, -1)).toEqual([hostile, '--out=a b', '{literal}']);
   });
 

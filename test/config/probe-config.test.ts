@@ -34,7 +34,10 @@ describe('probe config', () => {
   });
 
   it('diagnose: probe and every probe key', () => {
-    const c = parseConfig(`${ARMS}diagnose: probe\nprobe: { steps: 2, reference: fp32, samples: 128, multiplier: 4, floor-eps: 1, top: 5, timeout-minutes: 10 }\n`, FILE);
+    const c = parseConfig(
+      `${ARMS}diagnose: probe\nprobe: { steps: 2, reference: fp32, samples: 128, multiplier: 4, floor-eps: 1, top: 5, timeout-minutes: 10 }\n`,
+      FILE,
+    );
     expect(c.diagnose).toBe('probe');
     expect(c.probe).toEqual({ steps: 2, reference: 'fp32', samples: 128, multiplier: 4, floorEps: 1, top: 5, timeoutMinutes: 10 });
     expect(probeRule(c.probe!)).toEqual({ top: 5, floorEps: 1, multiplier: 4 });

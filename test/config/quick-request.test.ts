@@ -13,12 +13,12 @@ describe('quickRequest', () => {
     expect(quickRequest(true, ' 7 ', WORDS)).toEqual({ steps: 7 });
   });
 
-  it('N without the quick tier, or N not a whole number >= 1: a usage error in the caller\'s words', () => {
+  it("N without the quick tier, or N not a whole number >= 1: a usage error in the caller's words", () => {
     expect(() => quickRequest(false, '5', WORDS)).toThrow('N needs quick');
     for (const bad of ['0', '-1', '2.5', 'ten', '', '1e3', '99999999999999999999']) expect(() => quickRequest(true, bad, WORDS)).toThrow(`bad N "${bad}"`);
   });
 
-  it('the action\'s inputs follow the same rule (empty is unset)', () => {
+  it("the action's inputs follow the same rule (empty is unset)", () => {
     expect(quickInputs('true', '')).toEqual({});
     expect(quickInputs('true', ' 60 ')).toEqual({ steps: 60 });
     expect(() => quickInputs('true', '1e3')).toThrow('input quick-steps: "1e3" is not a whole number >= 1');

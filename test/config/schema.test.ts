@@ -45,9 +45,15 @@ describe('config.schema.json', () => {
     const abort = p['early-abort'].properties;
     expect({ enabled: abort.enabled.default, bound: abort.bound.default, consecutive: abort.consecutive.default }).toEqual(c.earlyAbort);
     const cache = p.cache.properties;
-    expect({ enabled: cache.enabled.default, dir: cache.dir.default, files: cache.files.default, writeOn: cache['write-on'].default, serviceTimeoutSeconds: cache['service-timeout'].default }).toEqual(c.cache);
-    const mt = parseConfig('arms: { baseline: { train: a }, candidate: { train: b } }\nevaluations: { mtbench: { run: r, judgments: j } }', 'x.yml')
-      .evaluations.mtbench!;
+    expect({
+      enabled: cache.enabled.default,
+      dir: cache.dir.default,
+      files: cache.files.default,
+      writeOn: cache['write-on'].default,
+      serviceTimeoutSeconds: cache['service-timeout'].default,
+    }).toEqual(c.cache);
+    const mt = parseConfig('arms: { baseline: { train: a }, candidate: { train: b } }\nevaluations: { mtbench: { run: r, judgments: j } }', 'x.yml').evaluations
+      .mtbench!;
     const mts = p.evaluations.properties.mtbench.properties;
     expect([mts.enabled.default, mts.targets.default, mts['model-id'].default, mts['timeout-minutes'].default]).toEqual([
       mt.enabled,

@@ -51,19 +51,22 @@ describe('a crashed candidate, from its training log alone', () => {
     ['5.x, tqdm off, INFO header', { tqdm: false }],
     ['4.x, tqdm on, no header', { version: 4, header: false }],
     ['torchrun [rank0]: prefixes', { prefix: '[rank0]:' }],
-  ] as Array<[string, Partial<LlamaLogOptions>]>)('%s: the problem says what happened, and no check says "has no train_loss" or "logging steps differ"', (_name, style) => {
-    const { inputs, out, runs } = compare(style, style);
-    expect(inputs.problems).toEqual([{ source: join(runs.candidate, 'training.log'), message: SAID }]);
-    expect(out.verdict).toBe('invalid');
-    expect(out.headline).toContain(SAID);
-    const whole = out.checks.filter((x) => ['train-loss', 'loss-curve', 'loss-tail', 'eval-loss', 'speed'].includes(x.id));
-    expect(whole.map((c) => c.id)).toEqual(expect.arrayContaining(['train-loss', 'loss-curve', 'loss-tail']));
-    for (const c of whole) expect(c, c.id).toMatchObject({ verdict: 'invalid', reason: SAID });
-    const all = JSON.stringify(out);
-    expect(all).not.toMatch(/has no train_loss|logging steps differ|irregular steps/);
-    // What it logged before the crash is still judged: no divergence.
-    expect(out.checks.find((c) => c.id === 'finite')!.verdict).toBe('pass');
-  });
+  ] as Array<[string, Partial<LlamaLogOptions>]>)(
+    '%s: the problem says what happened, and no check says "has no train_loss" or "logging steps differ"',
+    (_name, style) => {
+      const { inputs, out, runs } = compare(style, style);
+      expect(inputs.problems).toEqual([{ source: join(runs.candidate, 'training.log'), message: SAID }]);
+      expect(out.verdict).toBe('invalid');
+      expect(out.headline).toContain(SAID);
+      const whole = out.checks.filter((x) => ['train-loss', 'loss-curve', 'loss-tail', 'eval-loss', 'speed'].includes(x.id));
+      expect(whole.map((c) => c.id)).toEqual(expect.arrayContaining(['train-loss', 'loss-curve', 'loss-tail']));
+      for (const c of whole) expect(c, c.id).toMatchObject({ verdict: 'invalid', reason: SAID });
+      const all = JSON.stringify(out);
+      expect(all).not.toMatch(/has no train_loss|logging steps differ|irregular steps/);
+      // What it logged before the crash is still judged: no divergence.
+      expect(out.checks.find((c) => c.id === 'finite')!.verdict).toBe('pass');
+    },
+  );
 
   it("a quiet candidate (no tqdm, no header): the step is its last logged loss, placed on the baseline's grid", () => {
     const { inputs } = compare({}, { tqdm: false, header: false });
@@ -72,8 +75,15 @@ describe('a crashed candidate, from its training log alone', () => {
 
   it('a log that stops with no error and no end-of-training metrics (killed): says so, without inventing a cause', () => {
     const text = llamaLog(shape({ crashAt: 200 })).replace(/Traceback[\s\S]*$/, '');
-    const inputs = loadCompareInputs({ labels: { baseline: 'Torch', candidate: 'TorchAcc' }, runs: { baseline: dirWith(llamaLog(shape())), candidate: dirWith(text) }, mtbenchFiles: [], modelIds: {} });
-    expect(inputs.problems.map((p) => p.message)).toEqual(['candidate training did not finish: its log ends at step 200 of 588 without the end-of-training metrics and no error printed (killed?)']);
+    const inputs = loadCompareInputs({
+      labels: { baseline: 'Torch', candidate: 'TorchAcc' },
+      runs: { baseline: dirWith(llamaLog(shape())), candidate: dirWith(text) },
+      mtbenchFiles: [],
+      modelIds: {},
+    });
+    expect(inputs.problems.map((p) => p.message)).toEqual([
+      'candidate training did not finish: its log ends at step 200 of 588 without the end-of-training metrics and no error printed (killed?)',
+    ]);
   });
 
   it('the finished baseline of the same shape is not "unfinished"', () => {
@@ -84,7 +94,7 @@ describe('a crashed candidate, from its training log alone', () => {
 });
 
 describe('the cause, as `run` classifies a failed stage', () => {
-  it('names the exception that shows the cause, past torchrun\'s ChildFailedError summary', () => {
+  it("names the exception that shows the cause, past torchrun's ChildFailedError summary", () => {
     const lines = [
       '[rank0]: Traceback (most recent call last):',
       '[rank0]:   File "run_clm.py", line 660, in <module>',
@@ -94,7 +104,9 @@ describe('the cause, as `run` classifies a failed stage', () => {
       'torch.distributed.elastic.multiprocessing.errors.ChildFailedError: ',
     ];
     expect(describeCrash(lines)).toBe('torch.OutOfMemoryError: CUDA out of memory');
-    expect(describeCrash(['Traceback (most recent call last):', '  File "x.py", line 1', 'ValueError: bad block_size 99999'])).toBe('ValueError: bad block_size 99999');
+    expect(describeCrash(['Traceback (most recent call last):', '  File "x.py", line 1', 'ValueError: bad block_size 99999'])).toBe(
+      'ValueError: bad block_size 99999',
+    );
     expect(describeCrash(['all good'])).toBeUndefined();
   });
 });

@@ -75,7 +75,9 @@ describe('decide takes every check', () => {
     expect(r.checks.map((c) => c.id).every((id) => ['finite', 'loss-curve', 'loss-tail', 'setup'].includes(id))).toBe(true);
     expect(Math.max(...r.training.candidate!.curve.map((p) => p.step))).toBeLessThanOrEqual(40);
     expect(r.training.candidate!.trainLoss).toBeUndefined();
-    expect(r.headline).toMatch(new RegExp(`^${r.verdict.toUpperCase()}: quick tier: first 40 of 200 steps; .*; cannot see late divergence or evaluation scores$`));
+    expect(r.headline).toMatch(
+      new RegExp(`^${r.verdict.toUpperCase()}: quick tier: first 40 of 200 steps; .*; cannot see late divergence or evaluation scores$`),
+    );
   });
 });
 

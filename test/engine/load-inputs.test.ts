@@ -9,7 +9,9 @@ import { loadInputs } from '../../src/engine/load-inputs.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/mtbench/', import.meta.url));
 const QUESTIONS = join(FIXTURES, 'question_categories.jsonl');
-const REAL = readFileSync(join(FIXTURES, 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl'), 'utf8').trimEnd().split('\n');
+const REAL = readFileSync(join(FIXTURES, 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl'), 'utf8')
+  .trimEnd()
+  .split('\n');
 const as = (model: string, score: number) => REAL.map((l) => JSON.stringify({ ...JSON.parse(l), model, score }));
 
 const temps: string[] = [];

@@ -13,7 +13,9 @@ import { parseJudgments } from '../../src/readers/mtbench.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/mtbench/', import.meta.url));
 const QUESTIONS = join(FIXTURES, 'question_categories.jsonl');
-const REAL = readFileSync(join(FIXTURES, 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl'), 'utf8').trimEnd().split('\n');
+const REAL = readFileSync(join(FIXTURES, 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl'), 'utf8')
+  .trimEnd()
+  .split('\n');
 
 /** The real gemini-1.5-flash rows under another model id, every score replaced when `score` is given. */
 function as(model: string, score?: number): string[] {
@@ -43,22 +45,18 @@ describe('MT-Bench model-id pick', () => {
 
   it("the original model's id is never llama.sh's Llama-3.2-1B_torch_… dir evaluated under it", () => {
     // fastchat.sh on the model dir, and (another day) on a checkpoint in llama.sh's default output dir.
-    const { root, file } = tree(['Llama-3.2-1B'], [
-      ...as('Llama-3.2-1B_20250101_120000', 1),
-      ...as('Llama-3.2-1B_torch_20250101_090000_20250102_080000', 9),
-    ]);
+    const { root, file } = tree(['Llama-3.2-1B'], [...as('Llama-3.2-1B_20250101_120000', 1), ...as('Llama-3.2-1B_torch_20250101_090000_20250102_080000', 9)]);
     const rows = parseJudgments(readFileSync(file, 'utf8'), file);
     const pick = pickModelId(rows, join(root, 'Llama-3.2-1B'));
     expect(pick.id).toBe('Llama-3.2-1B_20250101_120000');
     expect(pick.others).toEqual(['Llama-3.2-1B_torch_20250101_090000_20250102_080000']);
   });
 
-  it('acc_ckpt_fp8_… is another dir\'s; newest by the timestamp among acc_ckpt_<ts>', () => {
-    const { root, file } = tree(['acc_ckpt'], [
-      ...as('acc_ckpt_20241231_235959', 2),
-      ...as('acc_ckpt_fp8_20250105_000000', 10),
-      ...as('acc_ckpt_20250101_000001'),
-    ]);
+  it("acc_ckpt_fp8_… is another dir's; newest by the timestamp among acc_ckpt_<ts>", () => {
+    const { root, file } = tree(
+      ['acc_ckpt'],
+      [...as('acc_ckpt_20241231_235959', 2), ...as('acc_ckpt_fp8_20250105_000000', 10), ...as('acc_ckpt_20250101_000001')],
+    );
     const rows = parseJudgments(readFileSync(file, 'utf8'), file);
     const pick = pickModelId(rows, join(root, 'acc_ckpt'));
     expect(pick.id).toBe('acc_ckpt_20250101_000001');
@@ -104,14 +102,16 @@ describe('MT-Bench model-id pick', () => {
   });
 
   it("the original model evaluated before the arms' run (not gated): its newest id is still shown", () => {
-    const { root, file } = tree(['Llama-3.2-1B', 'result/20250101_100000/torch_ckpt', 'result/20250101_100000/acc_ckpt'], [
-      ...as('Llama-3.2-1B_20241201_080000', 2),
-      ...as('torch_ckpt_20250101_131500'),
-      ...as('acc_ckpt_20250101_133000'),
-    ]);
+    const { root, file } = tree(
+      ['Llama-3.2-1B', 'result/20250101_100000/torch_ckpt', 'result/20250101_100000/acc_ckpt'],
+      [...as('Llama-3.2-1B_20241201_080000', 2), ...as('torch_ckpt_20250101_131500'), ...as('acc_ckpt_20250101_133000')],
+    );
     const problems: Problem[] = [];
     const runs = { baseline: join(root, 'result/20250101_100000/torch_ckpt'), candidate: join(root, 'result/20250101_100000/acc_ckpt') };
-    const mt = loadMtBench({ labels: { baseline: 'T', candidate: 'A' }, runs, originalRun: join(root, 'Llama-3.2-1B'), mtbenchFiles: [file], modelIds: {} }, problems);
+    const mt = loadMtBench(
+      { labels: { baseline: 'T', candidate: 'A' }, runs, originalRun: join(root, 'Llama-3.2-1B'), mtbenchFiles: [file], modelIds: {} },
+      problems,
+    );
     expect(problems).toEqual([]);
     expect([mt.original?.modelId, mt.original?.average, mt.original?.idPick?.rule]).toEqual([
       'Llama-3.2-1B_20241201_080000',
@@ -139,7 +139,10 @@ describe('MT-Bench model-id pick', () => {
   it('no id of the exact form: the problem names the near misses', () => {
     const { root, file } = tree(['torch_ckpt'], as('torch_ckpt_v2_20250101_120000'));
     const problems: Problem[] = [];
-    loadMtBench({ labels: { baseline: 'T', candidate: 'A' }, runs: { baseline: join(root, 'torch_ckpt') }, mtbenchFiles: [file], modelIds: { candidate: 'x' } }, problems);
+    loadMtBench(
+      { labels: { baseline: 'T', candidate: 'A' }, runs: { baseline: join(root, 'torch_ckpt') }, mtbenchFiles: [file], modelIds: { candidate: 'x' } },
+      problems,
+    );
     expect(problems[0]?.message).toBe(
       `no MT-Bench model id for baseline: pass --baseline-model-id (no id torch_ckpt_<YYYYmmdd_HHMMSS> in ${file}; not of that form, so not this dir's: torch_ckpt_v2_20250101_120000)`,
     );

@@ -96,7 +96,13 @@ export function runtimeToken(runId = 'ce7f54c7-61c7-4aae-887f-30da475f5f1a', job
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const head = b64({ typ: 'JWT', alg: 'HS256' });
-  const payload = b64({ scp: `Actions.GenericRead:00000000-0000-0000-0000-000000000000 Actions.Results:${runId}:${jobId}`, iat: now, exp: now + 3600, iss: 'fake', aud: 'fake' });
+  const payload = b64({
+    scp: `Actions.GenericRead:00000000-0000-0000-0000-000000000000 Actions.Results:${runId}:${jobId}`,
+    iat: now,
+    exp: now + 3600,
+    iss: 'fake',
+    aud: 'fake',
+  });
   const sig = crypto.createHmac('sha256', 'fake-key').update(`${head}.${payload}`).digest('base64url');
   return `${head}.${payload}.${sig}`;
 }
@@ -117,7 +123,9 @@ function scopeIds(auth: string | undefined): { run: string; job: string } | unde
 }
 
 /** `extra` answers the requests it claims first (another service on the same results server: cache-server.ts). */
-export async function startArtifactServer(opts: { extra?: (req: http.IncomingMessage, res: http.ServerResponse, u: URL, raw: Buffer) => boolean } = {}): Promise<FakeArtifactService> {
+export async function startArtifactServer(
+  opts: { extra?: (req: http.IncomingMessage, res: http.ServerResponse, u: URL, raw: Buffer) => boolean } = {},
+): Promise<FakeArtifactService> {
   const blobs = new Map<string, Blob>();
   const faults = new Map<ArtifactRoute, ArtifactFault[]>();
   let nextId = 4_000_000_001;
@@ -132,7 +140,8 @@ export async function startArtifactServer(opts: { extra?: (req: http.IncomingMes
       const a = svc.artifacts.find((x) => x.name === name && x.finalized);
       const data = a && blobs.get(a.blobKey)?.data;
       if (!a || !data) throw new Error(`no finalized artifact named ${name}`);
-      if (data.length !== a.size || `sha256:${crypto.createHash('sha256').update(data).digest('hex')}` !== a.hash) throw new Error(`${name}: blob differs from what was finalized`);
+      if (data.length !== a.size || `sha256:${crypto.createHash('sha256').update(data).digest('hex')}` !== a.hash)
+        throw new Error(`${name}: blob differs from what was finalized`);
       return new Map(readZip(data).map((e) => [e.name, e.data]));
     },
     fail(route, fault) {
@@ -152,8 +161,7 @@ export async function startArtifactServer(opts: { extra?: (req: http.IncomingMes
     rec.outcome = status;
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
-  const twirpError = (res: http.ServerResponse, rec: ArtifactRequest, code: string, msg: string) =>
-    twirp(res, rec, TWIRP_STATUS[code] ?? 500, { code, msg });
+  const twirpError = (res: http.ServerResponse, rec: ArtifactRequest, code: string, msg: string) => twirp(res, rec, TWIRP_STATUS[code] ?? 500, { code, msg });
 
   const azureHeaders = (req: http.IncomingMessage): Record<string, string> => ({
     'x-ms-request-id': crypto.randomUUID(),
@@ -269,7 +277,11 @@ export async function startArtifactServer(opts: { extra?: (req: http.IncomingMes
         method === 'CreateArtifact' || method === 'FinalizeArtifact'
           ? method
           : method === undefined && req.method === 'PUT'
-            ? comp === 'block' ? 'stageBlock' : comp === 'blocklist' ? 'commitBlockList' : 'putBlob'
+            ? comp === 'block'
+              ? 'stageBlock'
+              : comp === 'blocklist'
+                ? 'commitBlockList'
+                : 'putBlob'
             : undefined;
       const rec: ArtifactRequest = {
         method: req.method ?? '',

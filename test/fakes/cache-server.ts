@@ -51,7 +51,12 @@ export interface FakeCacheService {
 
 /** The scopes of a run: its own ref (read and write), then the default branch's (read only). */
 export function runScopes(ref: string, defaultRef = 'refs/heads/main'): CacheScope[] {
-  return ref === defaultRef ? [{ scope: ref, read: true, write: true }] : [{ scope: ref, read: true, write: true }, { scope: defaultRef, read: true, write: false }];
+  return ref === defaultRef
+    ? [{ scope: ref, read: true, write: true }]
+    : [
+        { scope: ref, read: true, write: true },
+        { scope: defaultRef, read: true, write: false },
+      ];
 }
 
 /** An ACTIONS_RUNTIME_TOKEN for the artifact fake (scp) that also carries cache scopes (ac, as the runner's tokens do). */
@@ -154,7 +159,9 @@ export function createCacheService(): FakeCacheService & { handle(req: http.Inco
     if (method === 'GetCacheEntryDownloadURL') {
       const restoreKeys = Array.isArray(body.restore_keys) ? body.restore_keys.map(String) : [];
       for (const s of scopes.filter((x) => x.read)) {
-        const ready = svc.entries.filter((e) => e.scope === s.scope && e.version === version && e.finalized).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+        const ready = svc.entries
+          .filter((e) => e.scope === s.scope && e.version === version && e.finalized)
+          .sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
         const hit = ready.find((e) => e.key === key) ?? restoreKeys.map((p) => ready.find((e) => e.key.startsWith(p))).find(Boolean);
         if (hit) return send(200, { ok: true, signed_download_url: `${origin(req)}/cache-blobs/${hit.id}?${sas('r')}`, matched_key: hit.key });
       }
@@ -166,7 +173,12 @@ export function createCacheService(): FakeCacheService & { handle(req: http.Inco
   function onBlob(req: http.IncomingMessage, u: URL, id: number, raw: Buffer, send: (s: number, b: object | Buffer, h?: Record<string, string>) => void) {
     const e = svc.entries.find((x) => x.id === id);
     const azure = { 'x-ms-request-id': crypto.randomUUID(), 'x-ms-version': '2025-11-05', date: new Date().toUTCString() };
-    const azureError = (status: number, code: string) => send(status, Buffer.from(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code></Error>`), { ...azure, 'x-ms-error-code': code, 'content-type': 'application/xml' });
+    const azureError = (status: number, code: string) =>
+      send(status, Buffer.from(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code></Error>`), {
+        ...azure,
+        'x-ms-error-code': code,
+        'content-type': 'application/xml',
+      });
     if (!u.searchParams.get('sig')) return azureError(403, 'AuthenticationFailed');
     if (!e) return azureError(404, 'BlobNotFound');
     const perm = u.searchParams.get('sp') ?? '';
@@ -175,7 +187,12 @@ export function createCacheService(): FakeCacheService & { handle(req: http.Inco
       return send(200, e.data, { ...azure, 'content-type': 'application/octet-stream' });
     }
     if (req.method !== 'PUT' || !perm.includes('w') || e.finalized) return azureError(403, 'AuthorizationPermissionMismatch');
-    const done = () => send(201, Buffer.alloc(0), { ...azure, etag: `"0x8DC${crypto.randomBytes(6).toString('hex').toUpperCase()}"`, 'last-modified': new Date().toUTCString() });
+    const done = () =>
+      send(201, Buffer.alloc(0), {
+        ...azure,
+        etag: `"0x8DC${crypto.randomBytes(6).toString('hex').toUpperCase()}"`,
+        'last-modified': new Date().toUTCString(),
+      });
     const comp = u.searchParams.get('comp');
     if (comp === 'block') {
       e.blocks.set(u.searchParams.get('blockid') ?? '', raw);

@@ -6,7 +6,17 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Route = 'listComments' | 'createComment' | 'getComment' | 'updateComment' | 'deleteComment' | 'getPull' | 'getUser' | 'listIssueEvents' | 'getPermission' | 'listCommitPulls';
+export type Route =
+  | 'listComments'
+  | 'createComment'
+  | 'getComment'
+  | 'updateComment'
+  | 'deleteComment'
+  | 'getPull'
+  | 'getUser'
+  | 'listIssueEvents'
+  | 'getPermission'
+  | 'listCommitPulls';
 
 /** An issue event as GET /repos/{o}/{r}/issues/{n}/events lists it (labeled/unlabeled shape). */
 export interface FakeIssueEvent {
@@ -210,9 +220,7 @@ export async function startGitHubApiServer(): Promise<FakeGitHubApi> {
       const list = issues.get(key(o, r, n)) ?? [];
       issues.set(key(o, r, n), list);
       const made = items.map((it) =>
-        typeof it === 'string'
-          ? makeComment(o, r, n, it, { login: 'octocat', id: 583231, type: 'User' })
-          : makeComment(o, r, n, it.body, it.user ?? BOT),
+        typeof it === 'string' ? makeComment(o, r, n, it, { login: 'octocat', id: 583231, type: 'User' }) : makeComment(o, r, n, it.body, it.user ?? BOT),
       );
       list.push(...made);
       return made;
@@ -354,9 +362,13 @@ export async function startGitHubApiServer(): Promise<FakeGitHubApi> {
       case 'updateComment': {
         if (api.readOnly) return reply(403, errorBody(403));
         const text = (body as { body?: unknown } | undefined)?.body;
-        if (typeof text !== 'string' || text === '') return reply(422, { ...errorBody(422), errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }] });
+        if (typeof text !== 'string' || text === '')
+          return reply(422, { ...errorBody(422), errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }] });
         if (text.length > 65536) {
-          return reply(422, { ...errorBody(422), errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }] });
+          return reply(422, {
+            ...errorBody(422),
+            errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }],
+          });
         }
         if (m.route === 'createComment') {
           const c = makeComment(o, r, num, text, api.actor);
@@ -391,8 +403,13 @@ export async function startGitHubApiServer(): Promise<FakeGitHubApi> {
         // The pulls added with this merge_commit_sha (or head sha), as GitHub lists a commit's pulls.
         const prefix = `${o}/${r}#`.toLowerCase();
         const sha = m.user ?? '';
-        const found = [...pulls].filter(([k, p]) => k.startsWith(prefix) && (p.merge_commit_sha === sha || (p.head as { sha?: string } | undefined)?.sha === sha));
-        return reply(200, found.map(([k, p]) => ({ number: Number(k.slice(prefix.length)), html_url: `${htmlBase}/${o}/${r}/pull/${k.slice(prefix.length)}`, ...p })));
+        const found = [...pulls].filter(
+          ([k, p]) => k.startsWith(prefix) && (p.merge_commit_sha === sha || (p.head as { sha?: string } | undefined)?.sha === sha),
+        );
+        return reply(
+          200,
+          found.map(([k, p]) => ({ number: Number(k.slice(prefix.length)), html_url: `${htmlBase}/${o}/${r}/pull/${k.slice(prefix.length)}`, ...p })),
+        );
       }
       case 'getPermission': {
         const login = m.user ?? '';

@@ -22,7 +22,7 @@ function mtbenchOf(dir: string): Record<string, any> {
 }
 
 describe('FastChat end-to-end recording', () => {
-  it('the recorded gate run reports exactly FastChat\'s scores, and the eval logs end with them', () => {
+  it("the recorded gate run reports exactly FastChat's scores, and the eval logs end with them", () => {
     const mt = mtbenchOf(RUN1);
     for (const [role, want] of Object.entries(FASTCHAT)) {
       expect(mt[role].model_id).toBe(want.id);
@@ -38,17 +38,24 @@ describe('FastChat end-to-end recording', () => {
     expect(Number(last('acc_model_eval.log'))).toBe(FASTCHAT.candidate!.average);
   });
 
-  it('compare on the recorded outputs and this run\'s judgment rows gives the same means', async () => {
+  it("compare on the recorded outputs and this run's judgment rows gives the same means", async () => {
     const out = tempDir('fastchat-e2e-');
     const r = await runCli([
       'compare',
-      '--baseline-run', path.join(RUN1, 'torch_ckpt'),
-      '--candidate-run', path.join(RUN1, 'acc_ckpt'),
-      '--mtbench', path.join(RUN1, 'mtbench_judgments.jsonl'),
-      '--original-model-id', FASTCHAT.original!.id,
-      '--baseline-model-id', FASTCHAT.baseline!.id,
-      '--candidate-model-id', FASTCHAT.candidate!.id,
-      '--out', out,
+      '--baseline-run',
+      path.join(RUN1, 'torch_ckpt'),
+      '--candidate-run',
+      path.join(RUN1, 'acc_ckpt'),
+      '--mtbench',
+      path.join(RUN1, 'mtbench_judgments.jsonl'),
+      '--original-model-id',
+      FASTCHAT.original!.id,
+      '--baseline-model-id',
+      FASTCHAT.baseline!.id,
+      '--candidate-model-id',
+      FASTCHAT.candidate!.id,
+      '--out',
+      out,
     ]);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
     const mt = mtbenchOf(out);
@@ -59,10 +66,13 @@ describe('FastChat end-to-end recording', () => {
     }
   });
 
-  it('after a failed judge run and a re-judge, the shared file gives FastChat\'s means for the id asked', async () => {
+  it("after a failed judge run and a re-judge, the shared file gives FastChat's means for the id asked", async () => {
     const s2 = path.join(E2E, 'session-2');
     const file = path.join(s2, 'gpt-4_single.jsonl');
-    const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const byModel = new Map<string, number>();
     for (const row of rows) byModel.set(row.model, (byModel.get(row.model) ?? 0) + 1);
     // run 2's id: 158 rows (the fork raised on 2), run 3's id: 160 + 160 re-judged duplicates.
@@ -72,13 +82,20 @@ describe('FastChat end-to-end recording', () => {
     const out = tempDir('fastchat-rejudged-');
     await runCli([
       'compare',
-      '--baseline-run', path.join(RUN1, 'torch_ckpt'),
-      '--candidate-run', path.join(RUN1, 'acc_ckpt'),
-      '--mtbench', file,
-      '--original-model-id', id3,
-      '--baseline-model-id', FASTCHAT.baseline!.id,
-      '--candidate-model-id', FASTCHAT.candidate!.id,
-      '--out', out,
+      '--baseline-run',
+      path.join(RUN1, 'torch_ckpt'),
+      '--candidate-run',
+      path.join(RUN1, 'acc_ckpt'),
+      '--mtbench',
+      file,
+      '--original-model-id',
+      id3,
+      '--baseline-model-id',
+      FASTCHAT.baseline!.id,
+      '--candidate-model-id',
+      FASTCHAT.candidate!.id,
+      '--out',
+      out,
     ]);
     const original = mtbenchOf(out).original;
     // show_result.py on that file for id3 (session-2/rejudged-verify.txt): 5.14375 / 5.0125 / 5.275.

@@ -28,14 +28,18 @@ describe('findAcknowledgment', () => {
     api.addIssueEvent(T.owner, T.repo, 12, { event: 'labeled', label: 'accuracy-gate:acceptable', actor: MONA, at: '2026-12-03T08:00:00Z' });
     expect(await findAcknowledgment(octokit(), T, LABEL)).toEqual({ none: `the label ${LABEL} was removed by @mona at 2026-12-02T08:00:00Z` });
     api.addIssueEvent(T.owner, T.repo, 12, { event: 'labeled', label: LABEL, actor: MONA, at: '2026-12-04T08:00:00Z' });
-    expect(await findAcknowledgment(octokit(), T, LABEL)).toEqual({ ack: { label: LABEL, by: 'mona', at: '2026-12-04T08:00:00Z', permission: 'admin', pr: 12 } });
+    expect(await findAcknowledgment(octokit(), T, LABEL)).toEqual({
+      ack: { label: LABEL, by: 'mona', at: '2026-12-04T08:00:00Z', permission: 'admin', pr: 12 },
+    });
   });
 
   it('a permission that cannot be read acknowledges nothing (fails closed)', async () => {
     api.addIssueEvent(T.owner, T.repo, 12, { event: 'labeled', label: LABEL, actor: MONA });
     api.fail('getPermission', { status: 403 });
     const found = await findAcknowledgment(octokit(), T, LABEL);
-    expect('none' in found && found.none).toMatch(/^the label accuracy-gate:accept was applied by @mona, whose permission could not be checked \(.*Resource not accessible by integration/);
+    expect('none' in found && found.none).toMatch(
+      /^the label accuracy-gate:accept was applied by @mona, whose permission could not be checked \(.*Resource not accessible by integration/,
+    );
   });
 
   it('no label event at all: not on the PR', async () => {
@@ -51,7 +55,17 @@ describe('findAcknowledgment', () => {
 
 describe('applyAcknowledgment', () => {
   const ack = { label: LABEL, by: 'mona', at: '2026-12-04T08:00:00Z', permission: 'write', pr: 12 };
-  const result = (verdict: GateResult['verdict']) => ({ verdict, headline: `${verdict.toUpperCase()}: x`, checks: [], labels: { baseline: 'a', candidate: 'b' }, training: {}, mtbench: {}, problems: [], stages: [] }) as GateResult;
+  const result = (verdict: GateResult['verdict']) =>
+    ({
+      verdict,
+      headline: `${verdict.toUpperCase()}: x`,
+      checks: [],
+      labels: { baseline: 'a', candidate: 'b' },
+      training: {},
+      mtbench: {},
+      problems: [],
+      stages: [],
+    }) as GateResult;
   it('only a FAIL is acknowledged; INCONCLUSIVE and INVALID say the label did not apply; PASS says nothing', () => {
     expect(applyAcknowledgment(result('fail'), ack).result.acknowledged).toEqual(ack);
     expect(applyAcknowledgment(result('fail'), ack).result.headline).toBe(`FAIL: x (acknowledged by @mona: label ${LABEL})`);

@@ -107,7 +107,12 @@ describe('upload', () => {
     const zip = svc.blob(a);
     expect(zip).toBeDefined();
     expect(res.size).toBe(zip?.length);
-    expect(a.hash).toBe(`sha256:${crypto.createHash('sha256').update(zip as Buffer).digest('hex')}`);
+    expect(a.hash).toBe(
+      `sha256:${crypto
+        .createHash('sha256')
+        .update(zip as Buffer)
+        .digest('hex')}`,
+    );
 
     const entries = readZip(zip as Buffer);
     expect(entries.map((e) => e.name).sort()).toEqual(['acc/big.bin.log', 'result.log', 'summary.json', 'torch/trainer_state.json']);
@@ -137,7 +142,9 @@ describe('upload', () => {
 
   it('uploads the weights when asked (exclude: [])', async () => {
     const res = await createArtifactUploader().upload('with-weights', root, { exclude: [], include: ['torch/**'] });
-    const names = readZip(svc.blob(svc.artifacts[0]) as Buffer).map((e) => e.name).sort();
+    const names = readZip(svc.blob(svc.artifacts[0]) as Buffer)
+      .map((e) => e.name)
+      .sort();
     expect(names).toEqual(['torch/model.safetensors', 'torch/trainer_state.json']);
     expect(res.files).toBe(2);
   });

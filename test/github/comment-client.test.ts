@@ -90,7 +90,12 @@ describe('upsert', () => {
   });
 
   it('follows Link pagination over 3 pages of 100 to find the marker on page 3', async () => {
-    api.seed(T.owner, T.repo, T.issueNumber, Array.from({ length: 250 }, (_, i) => `LGTM #${i}`));
+    api.seed(
+      T.owner,
+      T.repo,
+      T.issueNumber,
+      Array.from({ length: 250 }, (_, i) => `LGTM #${i}`),
+    );
     const [ours] = api.seed(T.owner, T.repo, T.issueNumber, [{ body: `${MARKER}\nold report` }]);
     const res = await client().upsert(T, MARKER, `${MARKER}\nnew report`);
     expect(res).toMatchObject({ id: ours.id, action: 'updated' });
@@ -113,7 +118,11 @@ describe('upsert', () => {
   });
 
   it('escapes @mentions (a team in an arm label, a user in a log tail) in what it posts; the marker stays exact', async () => {
-    const res = await client().upsert(T, commentMarker('gate@main'), `${commentMarker('gate@main')}\n| TorchAcc @acme/gpu-team | 1.0 |\n(@octocat) wrote a@b.example\n@mallory`);
+    const res = await client().upsert(
+      T,
+      commentMarker('gate@main'),
+      `${commentMarker('gate@main')}\n| TorchAcc @acme/gpu-team | 1.0 |\n(@octocat) wrote a@b.example\n@mallory`,
+    );
     const posted = api.comments(T.owner, T.repo, T.issueNumber).find((c) => c.id === res.id)?.body ?? '';
     expect(posted.split('\n')[0]).toBe(commentMarker('gate@main'));
     expect(posted).toContain('TorchAcc @\u200bacme/gpu-team');
@@ -132,7 +141,7 @@ describe('upsert', () => {
     expect(api.comments(T.owner, T.repo, T.issueNumber).find((c) => c.id === human.id)?.body).toBe(`I copied ${MARKER} here`);
   });
 
-  it('with a user token (a PAT: GET /user answers), updates only that user\'s marked comment', async () => {
+  it("with a user token (a PAT: GET /user answers), updates only that user's marked comment", async () => {
     const me = { login: 'ci-user', id: 7, type: 'User' as const };
     api.actor = me;
     const [other] = api.seed(T.owner, T.repo, T.issueNumber, [`${MARKER}\nquoted by a reviewer`]);
@@ -224,7 +233,12 @@ describe('retries', () => {
     api.fail('listComments', primaryRateLimit(403));
     const res = await client().upsert(T, MARKER, 'report');
     expect(res.action).toBe('created');
-    expect(api.requests.filter((r) => r.route === 'listComments').map((r) => r.outcome).slice(0, 2)).toEqual([403, 200]);
+    expect(
+      api.requests
+        .filter((r) => r.route === 'listComments')
+        .map((r) => r.outcome)
+        .slice(0, 2),
+    ).toEqual([403, 200]);
   });
 
   it('gives up after 2 rate-limit retries', async () => {
@@ -308,7 +322,14 @@ describe('bounded requests', () => {
     await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
     const { port } = stalled.address() as AddressInfo;
     try {
-      const octokit = createOctokit('ghs_testtoken', { baseUrl: `http://127.0.0.1:${port}`, retryUnitMs: 1, writePacing: false, log, requestTimeoutMs: 200, deadlineMs: 1500 });
+      const octokit = createOctokit('ghs_testtoken', {
+        baseUrl: `http://127.0.0.1:${port}`,
+        retryUnitMs: 1,
+        writePacing: false,
+        log,
+        requestTimeoutMs: 200,
+        deadlineMs: 1500,
+      });
       const t0 = Date.now();
       const e = await rejection(createCommentClient(octokit).upsert(T, MARKER, 'report'));
       const ms = Date.now() - t0;
@@ -316,7 +337,14 @@ describe('bounded requests', () => {
       expect(ms).toBeLessThan(1500 + 500);
       expect(sockets.length).toBeGreaterThanOrEqual(4);
       expect(e.message).toMatch(/timeout|aborted/i);
-      const slow = createOctokit('ghs_testtoken', { baseUrl: `http://127.0.0.1:${port}`, retryUnitMs: 1, writePacing: false, log, requestTimeoutMs: 10_000, deadlineMs: 300 });
+      const slow = createOctokit('ghs_testtoken', {
+        baseUrl: `http://127.0.0.1:${port}`,
+        retryUnitMs: 1,
+        writePacing: false,
+        log,
+        requestTimeoutMs: 10_000,
+        deadlineMs: 300,
+      });
       const t1 = Date.now();
       const e2 = await rejection(createCommentClient(slow).upsert(T, MARKER, 'report'));
       expect(Date.now() - t1).toBeLessThan(1000);

@@ -78,7 +78,11 @@ export function processesWithArg(prefix: string): number[] {
     .filter((n) => /^\d+$/.test(n))
     .filter((n) => {
       try {
-        return readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(prefix)) && isRunning(Number(n));
+        return (
+          readFileSync(`/proc/${n}/cmdline`, 'utf8')
+            .split('\0')
+            .some((a) => a.startsWith(prefix)) && isRunning(Number(n))
+        );
       } catch {
         return false;
       }

@@ -95,7 +95,12 @@ export function hfLog(state: HfState, style: HfLogStyle): string {
     line('12/01/2026 10:00:00 - INFO - __main__ - Training/evaluation parameters TrainingArguments(');
     // HF logs step 1 too with logging_first_step (the llama.sh-shaped recordings).
     const firstStep = state.logging_steps > 1 && state.log_history.some((e) => 'loss' in e && e.step === 1);
-    for (const [k, v] of [['logging_first_step', firstStep ? 'True' : 'False'], ['logging_steps', String(state.logging_steps)], ['max_steps', String(state.max_steps)]]) line(`${k}=${v},`);
+    for (const [k, v] of [
+      ['logging_first_step', firstStep ? 'True' : 'False'],
+      ['logging_steps', String(state.logging_steps)],
+      ['max_steps', String(state.max_steps)],
+    ])
+      line(`${k}=${v},`);
     line(')');
     line('[INFO|trainer.py:2414] 2026-12-01 10:00:01,000 >> ***** Running training *****');
     line(`[INFO|trainer.py:2419] 2026-12-01 10:00:01,000 >>   Total optimization steps = ${total.toLocaleString('en-US')}`);

@@ -103,7 +103,18 @@ export function llamaLog(o: LlamaLogOptions): string {
     // transformers 5.x also evaluates at the last step (the end of training), as recorded in examples/recorded/llama-shaped.
     if (o.evalSteps && (s % o.evalSteps === 0 || s === total) && o.evalLoss) {
       if (o.tqdm) pendingBar += `\n\r  0%|          | 0/30 [00:00<?, ?it/s]\r 97%|█████████▋| 29/30 [00:01<00:00, 20.10it/s]`;
-      write(dict([['eval_loss', o.evalLoss(s)], ['eval_runtime', 1.523], ['eval_samples_per_second', 157.6], ['eval_steps_per_second', 19.7], ['epoch', epoch]], o));
+      write(
+        dict(
+          [
+            ['eval_loss', o.evalLoss(s)],
+            ['eval_runtime', 1.523],
+            ['eval_samples_per_second', 157.6],
+            ['eval_steps_per_second', 19.7],
+            ['epoch', epoch],
+          ],
+          o,
+        ),
+      );
       if (o.tqdm) pendingBar = `\r${bar(s, total)}`;
     }
   }
@@ -114,7 +125,9 @@ export function llamaLog(o: LlamaLogOptions): string {
     line('    main()');
     line('  File "/usr/local/lib/python3.10/site-packages/torch/autograd/graph.py", line 825, in _engine_run_backward');
     line('    return Variable._execution_engine.run_backward(  # Calls into the C++ engine to run the backward pass');
-    line('torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.96 GiB. GPU 0 has a total capacity of 79.10 GiB of which 1.05 GiB is free. Process 1234 has 78.04 GiB memory in use. Of the allocated memory 75.12 GiB is allocated by PyTorch, and 1.43 GiB is reserved by PyTorch but unallocated.');
+    line(
+      'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.96 GiB. GPU 0 has a total capacity of 79.10 GiB of which 1.05 GiB is free. Process 1234 has 78.04 GiB memory in use. Of the allocated memory 75.12 GiB is allocated by PyTorch, and 1.43 GiB is reserved by PyTorch but unallocated.',
+    );
     return out.join('');
   }
   const runtime = o.runtime ?? total / 4.881;
@@ -128,13 +141,42 @@ export function llamaLog(o: LlamaLogOptions): string {
   ];
   write(dict(final, o));
   if (o.tqdm) line(`\r${bar(total, total)}`);
-  for (const l of metricsBlock('train', [['epoch', o.epochs], ['total_flos', 1.2e16], ['train_loss', trainLoss], ['train_runtime', runtime], ['train_samples', total * 8], ['train_samples_per_second', (total * 8) / runtime], ['train_steps_per_second', total / runtime]])) line(l);
+  for (const l of metricsBlock('train', [
+    ['epoch', o.epochs],
+    ['total_flos', 1.2e16],
+    ['train_loss', trainLoss],
+    ['train_runtime', runtime],
+    ['train_samples', total * 8],
+    ['train_samples_per_second', (total * 8) / runtime],
+    ['train_steps_per_second', total / runtime],
+  ]))
+    line(l);
   if (o.doEval && o.evalLoss) {
     line('12/06/2026 10:10:00 - INFO - __main__ - *** Evaluate ***');
     const ev = o.evalLoss(total);
     if (o.tqdm) line('\r100%|██████████| 30/30 [00:01<00:00, 20.10it/s]');
-    line(dict([['eval_loss', ev], ['eval_runtime', 1.52], ['eval_samples_per_second', 157.6], ['eval_steps_per_second', 19.7], ['epoch', o.epochs]], o));
-    for (const l of metricsBlock('eval', [['epoch', o.epochs], ['eval_loss', ev], ['eval_runtime', 1.52], ['eval_samples', 240], ['eval_samples_per_second', 157.6], ['eval_steps_per_second', 19.7], ['perplexity', Math.exp(ev)]])) line(l);
+    line(
+      dict(
+        [
+          ['eval_loss', ev],
+          ['eval_runtime', 1.52],
+          ['eval_samples_per_second', 157.6],
+          ['eval_steps_per_second', 19.7],
+          ['epoch', o.epochs],
+        ],
+        o,
+      ),
+    );
+    for (const l of metricsBlock('eval', [
+      ['epoch', o.epochs],
+      ['eval_loss', ev],
+      ['eval_runtime', 1.52],
+      ['eval_samples', 240],
+      ['eval_samples_per_second', 157.6],
+      ['eval_steps_per_second', 19.7],
+      ['perplexity', Math.exp(ev)],
+    ]))
+      line(l);
   }
   return out.join('');
 }

@@ -87,12 +87,7 @@ export interface WrittenRun {
  * `lm_eval --model hf --model_args pretrained=<model> --tasks ... --output_path <outputPath>
  * [--log_samples]` as the harness writes it.
  */
-export function writeLmEvalRun(
-  outputPath: string,
-  model: string,
-  tasks: TaskSpec[],
-  opts: { logSamples?: boolean; dateId?: string } = {},
-): WrittenRun {
+export function writeLmEvalRun(outputPath: string, model: string, tasks: TaskSpec[], opts: { logSamples?: boolean; dateId?: string } = {}): WrittenRun {
   const dateId = opts.dateId ?? '2024-12-05T22-30-09.123456';
   const sanitized = sanitizeModelName(model);
   const dir = path.join(outputPath, sanitized);

@@ -10,8 +10,21 @@ export function forwardNames(): string[] {
   const names = ['model.embed_tokens', 'model.rotary_emb'];
   for (let l = 0; l < LAYERS; l++) {
     const p = `model.layers.${l}`;
-    names.push(`${p}.input_layernorm`, `${p}.self_attn.q_proj`, `${p}.self_attn.k_proj`, `${p}.self_attn.v_proj`, `${p}.self_attn.o_proj`, `${p}.self_attn`,
-      `${p}.post_attention_layernorm`, `${p}.mlp.gate_proj`, `${p}.mlp.act_fn`, `${p}.mlp.up_proj`, `${p}.mlp.down_proj`, `${p}.mlp`, p);
+    names.push(
+      `${p}.input_layernorm`,
+      `${p}.self_attn.q_proj`,
+      `${p}.self_attn.k_proj`,
+      `${p}.self_attn.v_proj`,
+      `${p}.self_attn.o_proj`,
+      `${p}.self_attn`,
+      `${p}.post_attention_layernorm`,
+      `${p}.mlp.gate_proj`,
+      `${p}.mlp.act_fn`,
+      `${p}.mlp.up_proj`,
+      `${p}.mlp.down_proj`,
+      `${p}.mlp`,
+      p,
+    );
   }
   names.push('model.norm', 'model', 'lm_head');
   return names;
@@ -21,8 +34,17 @@ export function gradNames(): string[] {
   const names = ['lm_head.weight', 'model.norm.weight'];
   for (let l = LAYERS - 1; l >= 0; l--) {
     const p = `model.layers.${l}`;
-    names.push(`${p}.mlp.down_proj.weight`, `${p}.mlp.up_proj.weight`, `${p}.mlp.gate_proj.weight`, `${p}.post_attention_layernorm.weight`,
-      `${p}.self_attn.o_proj.weight`, `${p}.self_attn.v_proj.weight`, `${p}.self_attn.k_proj.weight`, `${p}.self_attn.q_proj.weight`, `${p}.input_layernorm.weight`);
+    names.push(
+      `${p}.mlp.down_proj.weight`,
+      `${p}.mlp.up_proj.weight`,
+      `${p}.mlp.gate_proj.weight`,
+      `${p}.post_attention_layernorm.weight`,
+      `${p}.self_attn.o_proj.weight`,
+      `${p}.self_attn.v_proj.weight`,
+      `${p}.self_attn.k_proj.weight`,
+      `${p}.self_attn.q_proj.weight`,
+      `${p}.input_layernorm.weight`,
+    );
   }
   names.push('model.embed_tokens.weight');
   return names;
@@ -68,8 +90,19 @@ export function probeLines(run: FakeRun): string[] {
   const r = rng(run.seed);
   const dtype = run.mode === 'reference' ? (run.reference === 'fp32' ? 'float32' : 'float64') : (run.dtype ?? 'bfloat16');
   const lines: object[] = [
-    { kind: 'header', format: 'accuracy-gate-probe', version: 1, mode: run.mode ?? 'run', reference: run.mode === 'reference' ? (run.reference ?? 'fp64') : null,
-      param_dtype: run.mode === 'reference' ? dtype : 'float32', steps: 1, samples: SAMPLES, torch: '2.11.0', device: 'cpu', model: 'LlamaForCausalLM' },
+    {
+      kind: 'header',
+      format: 'accuracy-gate-probe',
+      version: 1,
+      mode: run.mode ?? 'run',
+      reference: run.mode === 'reference' ? (run.reference ?? 'fp64') : null,
+      param_dtype: run.mode === 'reference' ? dtype : 'float32',
+      steps: 1,
+      samples: SAMPLES,
+      torch: '2.11.0',
+      device: 'cpu',
+      model: 'LlamaForCausalLM',
+    },
     { kind: 'batch', step: 0, hash: run.batch ?? 'sha256:5f1d7a0c9e3b2a41c8d6e0f7a9b3c5d1e2f4a6b8c0d2e4f6a8b0c2d4e6f8a0b2' },
   ];
   const index = Array.from({ length: SAMPLES }, (_, i) => i * 97);
@@ -83,12 +116,38 @@ export function probeLines(run: FakeRun): string[] {
     if (run.forwardFault?.from === name) fault = run.forwardFault.size;
     if (run.drop?.includes(name)) return;
     const v = values(name, fault);
-    lines.push({ kind: 'forward', step: 0, order, name, call: 0, output: '0', shape: [8, 256, 256], dtype, norm: v.norm, absmax: v.absmax, nonfinite: 0, index, sample: v.sample });
+    lines.push({
+      kind: 'forward',
+      step: 0,
+      order,
+      name,
+      call: 0,
+      output: '0',
+      shape: [8, 256, 256],
+      dtype,
+      norm: v.norm,
+      absmax: v.absmax,
+      nonfinite: 0,
+      index,
+      sample: v.sample,
+    });
   });
   gradNames().forEach((name, order) => {
     const v = values(name, fault / 2);
     const k = run.gradScale?.name === name ? run.gradScale.factor : 1;
-    lines.push({ kind: 'grad', step: 0, order, name, shape: [256, 256], dtype: run.mode === 'reference' ? dtype : 'float32', norm: v.norm * k, absmax: v.absmax * k, nonfinite: 0, index, sample: v.sample.map((x) => x * k) });
+    lines.push({
+      kind: 'grad',
+      step: 0,
+      order,
+      name,
+      shape: [256, 256],
+      dtype: run.mode === 'reference' ? dtype : 'float32',
+      norm: v.norm * k,
+      absmax: v.absmax * k,
+      nonfinite: 0,
+      index,
+      sample: v.sample.map((x) => x * k),
+    });
   });
   if (!run.truncated) lines.push({ kind: 'end', steps: 1 });
   return lines.map((l) => JSON.stringify(l));

@@ -66,7 +66,14 @@ export interface ActionRun {
 export function runAction(
   entry: 'index' | 'post',
   job: RunnerJob,
-  opts: { event: string; payload: object; inputs: Record<string, string>; env?: Record<string, string>; state?: Record<string, string>; onSpawn?: (c: ReturnType<typeof spawn>) => void },
+  opts: {
+    event: string;
+    payload: object;
+    inputs: Record<string, string>;
+    env?: Record<string, string>;
+    state?: Record<string, string>;
+    onSpawn?: (c: ReturnType<typeof spawn>) => void;
+  },
 ): Promise<ActionRun> {
   writeFileSync(job.eventFile, JSON.stringify(opts.payload));
   const env: Record<string, string> = {

@@ -9,7 +9,13 @@ export const TOKEN = 'hf_Qm7pLr2XwZ9tKv4NbY6cDs8EaJ3uGf1H';
 export const JUDGE_URL = 'https://gate-ci:Pa55w0rd-for-judge@spider.example.com/api/v1';
 /** A service-account key as Google writes it (pretty, the private key JSON-escaped inside). */
 export const JSON_KEY = JSON.stringify(
-  { type: 'service_account', project_id: 'acme-ci', private_key_id: '3f1c0a9be4d2c0ffee', private_key: PEM, client_email: 'gate@acme-ci.iam.gserviceaccount.com' },
+  {
+    type: 'service_account',
+    project_id: 'acme-ci',
+    private_key_id: '3f1c0a9be4d2c0ffee',
+    private_key: PEM,
+    client_email: 'gate@acme-ci.iam.gserviceaccount.com',
+  },
   null,
   2,
 );
@@ -31,7 +37,7 @@ export function leakedPieces(text: string): string[] {
   pieces.set(TOKEN.slice(-12), 'the token (second half)');
   pieces.set('Pa55w0rd-for-judge', "the judge URL's password");
   pieces.set('Pa55w0rd-for-judge'.slice(0, 9), "the judge URL's password (first half)");
-  pieces.set('gate@acme-ci.iam', 'the JSON key\'s client_email');
+  pieces.set('gate@acme-ci.iam', "the JSON key's client_email");
   pieces.set('3f1c0a9be4d2c0ffee', "the JSON key's private_key_id");
   const b64 = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
   pieces.set(b64.slice(24, 44), 'the token inside the checkout header (base64)');

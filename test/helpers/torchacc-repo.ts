@@ -29,4 +29,3 @@ export function torchaccRepo(trainPrefix = ''): string {
   cpSync(path.join(DEMO, 'Tiny-Llama-init'), path.join(repo, 'Llama-3.2-1B'), { recursive: true });
   return repo;
 }
-

@@ -56,7 +56,12 @@ const inputs = (extra: Record<string, string> = {}) => ({
 async function gate(pr: number, candidate: 'diverge' | 'crash' = 'diverge', extra: Record<string, string> = {}) {
   const job = newJob();
   workspace(job, candidate);
-  const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: pr }), inputs: inputs(extra), env: { GITHUB_API_URL: github.url } });
+  const run = await runAction('index', job, {
+    event: 'pull_request',
+    payload: pullRequestEvent({ number: pr }),
+    inputs: inputs(extra),
+    env: { GITHUB_API_URL: github.url },
+  });
   const summary = JSON.parse(readFileSync(run.outputs['summary-json'] as string, 'utf8'));
   return { run, summary, comment: github.comments('acme', 'torchacc', pr)[0]?.body ?? '' };
 }
@@ -65,7 +70,8 @@ describe('acknowledge-label (issue 23 item 3)', () => {
   it("a maintainer's label turns FAIL into an acknowledged result: the step passes, every report says who and when", async () => {
     const pr = 31;
     // Other events first, over more than one page: the lookup follows the pagination.
-    for (let i = 0; i < 120; i++) github.addIssueEvent('acme', 'torchacc', pr, { event: 'labeled', label: `other-${i}`, actor: TRIAGER, at: '2026-12-01T10:00:00Z' });
+    for (let i = 0; i < 120; i++)
+      github.addIssueEvent('acme', 'torchacc', pr, { event: 'labeled', label: `other-${i}`, actor: TRIAGER, at: '2026-12-01T10:00:00Z' });
     github.addIssueEvent('acme', 'torchacc', pr, { event: 'labeled', label: LABEL, actor: MAINTAINER, at: '2026-12-05T09:30:00Z' });
     const { run, summary, comment } = await gate(pr);
     expect(run.code, run.stdout).toBe(0);
@@ -121,7 +127,9 @@ describe('acknowledge-label (issue 23 item 3)', () => {
     expect(run.outputs.verdict).toBe('invalid');
     expect(run.outputs.acknowledged).toBe('false');
     expect(summary.acknowledged).toBeUndefined();
-    expect(summary.warnings.join('\n')).toContain(`label ${LABEL} (applied by @mona) does not acknowledge this result: only a FAIL is acknowledged, never INVALID`);
+    expect(summary.warnings.join('\n')).toContain(
+      `label ${LABEL} (applied by @mona) does not acknowledge this result: only a FAIL is acknowledged, never INVALID`,
+    );
   });
 
   it('the push that merges an acknowledged PR: the step passes and the nightly history records who acknowledged it', async () => {
@@ -135,7 +143,9 @@ describe('acknowledge-label (issue 23 item 3)', () => {
     const run = await runAction('index', job, { event: 'push', payload: push, inputs: inputs({ comment: 'never' }), env: { GITHUB_API_URL: github.url } });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.acknowledged).toBe('true');
-    const history = readFileSync(path.join(job.dir, '.cache', 'accuracy-gate', 'history', 'torchacc-llama.jsonl'), 'utf8').trim().split('\n');
+    const history = readFileSync(path.join(job.dir, '.cache', 'accuracy-gate', 'history', 'torchacc-llama.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     const entry = JSON.parse(history.at(-1) as string);
     expect(entry.verdict).toBe('fail');
     expect(entry.acknowledged).toEqual({ label: LABEL, by: 'mona', at: '2026-12-05T09:30:00Z', permission: 'write', pr });

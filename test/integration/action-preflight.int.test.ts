@@ -161,7 +161,12 @@ describe('the action (issue 12)', () => {
     }
     const job = newJob();
     workspace(job, { baseline: replay('eager'), candidate: replay('compile') });
-    const run = await runAction('index', job, { event: 'pull_request', payload: {}, inputs: inputs(), env: { ...githubEnv(), GITHUB_EVENT_PATH: path.join(job.dir, 'nope.json') } });
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload: {},
+      inputs: inputs(),
+      env: { ...githubEnv(), GITHUB_EVENT_PATH: path.join(job.dir, 'nope.json') },
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/unknown head repository: the event payload .*nope\.json does not exist/);
   });

@@ -26,7 +26,9 @@ afterAll(async () => {
 });
 
 describe("ci.yml's `uses: ./` step", () => {
-  const steps = Object.values(workflow.jobs).flatMap((j) => j.steps).filter((s) => s.uses === './');
+  const steps = Object.values(workflow.jobs)
+    .flatMap((j) => j.steps)
+    .filter((s) => s.uses === './');
 
   it('exists, on the demo config', () => {
     expect(steps).toHaveLength(1);

@@ -75,7 +75,9 @@ describe('the action on a pull_request', () => {
     const art = artifacts.artifacts.slice(before).find((a) => a.finalized);
     expect(art).toBeDefined();
     const names = readZip(artifacts.blob(art!)!).map((e) => e.name);
-    expect(names).toEqual(expect.arrayContaining(['summary.json', 'result.log', 'report.md', 'junit.xml', 'torch_training.log', 'acc_ckpt/trainer_state.json']));
+    expect(names).toEqual(
+      expect.arrayContaining(['summary.json', 'result.log', 'report.md', 'junit.xml', 'torch_training.log', 'acc_ckpt/trainer_state.json']),
+    );
     expect(names.some((n) => n.endsWith('.safetensors'))).toBe(false);
 
     const childEnv = readFileSync(path.join(job.dir, 'candidate-env.txt'), 'utf8');
@@ -118,7 +120,12 @@ describe('the action on a pull_request', () => {
   it('a fork PR is refused before any command runs', async () => {
     const job = newJob();
     workspace(job);
-    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 10, fork: true }), inputs: inputs(), env: githubEnv() });
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 10, fork: true }),
+      inputs: inputs(),
+      env: githubEnv(),
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/refusing to run: this pull request comes from a fork \(mallory\/torchacc\)/);
     expect(run.stdout).toMatch(/allow-fork-prs/);
@@ -156,7 +163,12 @@ describe('the action on a pull_request', () => {
     writeFileSync(cfg, text);
     const modelDir = path.resolve(job.workspace, payload.pull_request.title);
     mkdirSync(modelDir, { recursive: true });
-    const run = await runAction('index', job, { event: 'pull_request', payload, inputs: inputs({ 'model-dir': payload.pull_request.title }), env: githubEnv() });
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload,
+      inputs: inputs({ 'model-dir': payload.pull_request.title }),
+      env: githubEnv(),
+    });
     expect(run.code, run.stdout).toBe(0);
     expect(existsSync(pwned)).toBe(false);
     // Both training commands ran and received the title, byte for byte, as one argument.
@@ -166,7 +178,12 @@ describe('the action on a pull_request', () => {
   it('outside GitHub (no artifact runtime) the upload is skipped with a notice, not an error', async () => {
     const job = newJob();
     workspace(job);
-    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 13 }), inputs: inputs(), env: { GITHUB_API_URL: github.url } });
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 13 }),
+      inputs: inputs(),
+      env: { GITHUB_API_URL: github.url },
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/::notice::result artifact not uploaded/);
     expect(run.outputs['artifact-id']).toBe('');
@@ -178,7 +195,12 @@ describe('the action on schedule and workflow_dispatch', () => {
     const job = newJob();
     workspace(job);
     const requests = github.requests.length;
-    const run = await runAction('index', job, { event: 'schedule', payload: { repository: { full_name: 'acme/torchacc', default_branch: 'main' } }, inputs: inputs(), env: githubEnv() });
+    const run = await runAction('index', job, {
+      event: 'schedule',
+      payload: { repository: { full_name: 'acme/torchacc', default_branch: 'main' } },
+      inputs: inputs(),
+      env: githubEnv(),
+    });
     expect(run.code).toBe(0);
     expect(github.requests.length).toBe(requests);
     expect(run.outputs['artifact-id']).toMatch(/^\d+$/);
@@ -189,7 +211,12 @@ describe('the action on schedule and workflow_dispatch', () => {
     const job = newJob();
     workspace(job, 'compile', { lock: { enabled: false } });
     const pr = 31;
-    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: pr }), inputs: inputs({ stages: 'train-baseline' }), env: githubEnv() });
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: pr }),
+      inputs: inputs({ stages: 'train-baseline' }),
+      env: githubEnv(),
+    });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.verdict).toBe('ungated');
     expect(JSON.parse(readFileSync(run.outputs['summary-json'] as string, 'utf8')).verdict).toBe('ungated');
@@ -211,7 +238,12 @@ describe('the action on schedule and workflow_dispatch', () => {
     expect(junit).toMatch(/<skipped message="INCONCLUSIVE \(not a failure under fail-on: fail\): train_loss/);
     const strict = newJob();
     workspace(strict, 'compile', { lock: { enabled: false }, checks: { 'train-loss': { pass: 0.001, fail: 0.01 } } });
-    const failing = await runAction('index', strict, { event: 'workflow_dispatch', payload: {}, inputs: inputs({ 'fail-on': 'fail,inconclusive' }), env: githubEnv() });
+    const failing = await runAction('index', strict, {
+      event: 'workflow_dispatch',
+      payload: {},
+      inputs: inputs({ 'fail-on': 'fail,inconclusive' }),
+      env: githubEnv(),
+    });
     expect(failing.code).toBe(1);
     expect(readFileSync(path.join(failing.outputs['result-dir'] as string, 'junit.xml'), 'utf8')).toContain('<failure message="train_loss');
   });
@@ -233,11 +265,21 @@ describe('nightly history through the action', () => {
     const history = path.join(cacheDir, 'history', 'torchacc-llama.jsonl');
     const nightly = { repository: { full_name: 'acme/torchacc' } }; // schedule payloads name no default branch
     for (let i = 0; i < 3; i++) {
-      const run = await runAction('index', job, { event: 'schedule', payload: nightly, inputs: inputs({ comment: 'never' }), env: { GITHUB_API_URL: github.url } });
+      const run = await runAction('index', job, {
+        event: 'schedule',
+        payload: nightly,
+        inputs: inputs({ comment: 'never' }),
+        env: { GITHUB_API_URL: github.url },
+      });
       expect(run.code, run.stdout).toBe(0);
     }
     expect(readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(3);
-    const pr = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 21 }), inputs: inputs(), env: { GITHUB_API_URL: github.url } });
+    const pr = await runAction('index', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 21 }),
+      inputs: inputs(),
+      env: { GITHUB_API_URL: github.url },
+    });
     expect(pr.code).toBe(0);
     expect(readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(3);
     expect(github.comments('acme', 'torchacc', 21)[0]?.body).toContain('Nightly trend (last 3 recorded runs)');

@@ -9,7 +9,6 @@ import { ExitCode } from '../../src/constants.js';
 import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
 import { REPLAY } from '../helpers/gate.js';
 
-
 function setup() {
   const dir = tempDir('cache-key-int-');
   const bin = path.join(dir, 'bin');
@@ -33,7 +32,12 @@ function setup() {
         'result-dir': 'result',
         arms: {
           baseline: { label: 'Torch', slug: 'torch', train: baseline, gpus },
-          candidate: { label: 'TorchAcc', slug: 'acc', train: [process.execPath, REPLAY, '--run', path.join(RECORDED, 'compile'), '--output', '{output}', '--speed', '25'], gpus },
+          candidate: {
+            label: 'TorchAcc',
+            slug: 'acc',
+            train: [process.execPath, REPLAY, '--run', path.join(RECORDED, 'compile'), '--output', '{output}', '--speed', '25'],
+            gpus,
+          },
         },
         cache: { enabled: true, dir: path.join(dir, 'cache'), fingerprint: 'echo torch-2.4' },
         lock: { enabled: false },
@@ -44,7 +48,9 @@ function setup() {
   const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
   const trained = () => readFileSync(count, 'utf8').trim().split('\n').length;
   const lastStatus = () => {
-    const runs = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+    const runs = readdirSync(path.join(dir, 'result'))
+      .filter((n) => /^\d{8}_\d{6}/.test(n))
+      .sort();
     const s = JSON.parse(readFileSync(path.join(dir, 'result', runs.at(-1) as string, 'summary.json'), 'utf8'));
     return s.stages.find((x: { id: string }) => x.id === 'train-baseline').status as string;
   };
@@ -63,7 +69,7 @@ describe('cache key through the CLI', () => {
     expect(j.trained()).toBe(2);
   }, 60_000);
 
-  it('model B (same file names and sizes, other weights) does not reuse model A\'s baseline', async () => {
+  it("model B (same file names and sizes, other weights) does not reuse model A's baseline", async () => {
     const j = setup();
     const cfg = j.write('0');
     expect((await runCli(['run', '--config', cfg, '--write-cache'], { env: j.env })).code).toBe(ExitCode.Pass);

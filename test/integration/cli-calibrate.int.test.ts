@@ -54,7 +54,10 @@ describe('accuracy-gate calibrate', () => {
       expect(r.code, r.stderr).toBe(ExitCode.Pass);
       const json = JSON.parse(readFileSync(path.join(onlyDir(out), 'calibration.json'), 'utf8'));
       const by = (id: string) => json.checks.find((c: { id: string }) => c.id === id).noise.largest;
-      return { snippet: path.join(onlyDir(out), 'checks.yml'), values: ['train-loss', 'loss-curve', 'loss-tail', 'eval-loss'].map((id) => +(by(id) * 100).toPrecision(2)) };
+      return {
+        snippet: path.join(onlyDir(out), 'checks.yml'),
+        values: ['train-loss', 'loss-curve', 'loss-tail', 'eval-loss'].map((id) => +(by(id) * 100).toPrecision(2)),
+      };
     };
     const a = await largest(seeds, tempDir('cal-a-'));
     const b = await largest(same, tempDir('cal-b-'));
@@ -72,7 +75,21 @@ describe('accuracy-gate calibrate', () => {
   it('--mtbench: real FastChat judgment files (two models, so not an A/A set: the reading path and the rule)', async () => {
     const d = path.join(ROOT, 'test', 'fixtures', 'mtbench', 'real-gemini-vs-test_ar');
     const out = tempDir('cal-mt-');
-    const r = await runCli(['calibrate', '--runs', rec('eager'), rec('eager-rerun'), '--mtbench', path.join(d, 'gpt-4_single.jsonl'), '--mtbench', path.join(d, 'test_ar.jsonl'), '--model-ids', 'gemini-1.5-flash', 'test_ar', '--out', out]);
+    const r = await runCli([
+      'calibrate',
+      '--runs',
+      rec('eager'),
+      rec('eager-rerun'),
+      '--mtbench',
+      path.join(d, 'gpt-4_single.jsonl'),
+      '--mtbench',
+      path.join(d, 'test_ar.jsonl'),
+      '--model-ids',
+      'gemini-1.5-flash',
+      'test_ar',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(ExitCode.Pass);
     const json = JSON.parse(readFileSync(path.join(onlyDir(out), 'calibration.json'), 'utf8'));
     const mt = json.checks.find((c: { id: string }) => c.id === 'mtbench');
@@ -91,7 +108,16 @@ describe('accuracy-gate calibrate', () => {
     // Repeat 2 replays another data order; the others the eager run: the script picks by ACCURACY_GATE_REPEAT.
     const train = `node ${REPLAY} --run ${RECORDED}/$([ "$ACCURACY_GATE_REPEAT" = 2 ] && echo data-seed-2 || echo eager) --output {output} --speed 40`;
     const cfg = path.join(dir, 'gate.yml');
-    writeFileSync(cfg, stringify({ name: 'cal', model: path.join(dir, 'model'), workdir: dir, arms: { baseline: { train }, candidate: { train: 'false' } }, cache: { enabled: true, dir: path.join(dir, 'cache') } }));
+    writeFileSync(
+      cfg,
+      stringify({
+        name: 'cal',
+        model: path.join(dir, 'model'),
+        workdir: dir,
+        arms: { baseline: { train }, candidate: { train: 'false' } },
+        cache: { enabled: true, dir: path.join(dir, 'cache') },
+      }),
+    );
     const r = await runCli(['calibrate', '--repeat', '3', '--config', cfg, '--out', path.join(dir, 'cal')], { cwd: dir, timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(ExitCode.Pass);
     expect(r.stdout).toContain('3 A/A runs (repeat-1, repeat-2, repeat-3)');
@@ -109,10 +135,23 @@ describe('accuracy-gate calibrate', () => {
     const dir = tempDir('cal-hist-');
     const file = path.join(dir, 'history.jsonl');
     const line = (date: string, trainLoss: number, extra: object) =>
-      JSON.stringify({ date, verdict: 'pass', labels: { baseline: 'Torch', candidate: 'TorchAcc' }, baseline: { trainLoss, evalLoss: trainLoss - 0.14, stepsPerSecond: 34 }, candidate: { trainLoss, evalLoss: null, stepsPerSecond: 40 }, checks: {}, ...extra });
+      JSON.stringify({
+        date,
+        verdict: 'pass',
+        labels: { baseline: 'Torch', candidate: 'TorchAcc' },
+        baseline: { trainLoss, evalLoss: trainLoss - 0.14, stepsPerSecond: 34 },
+        candidate: { trainLoss, evalLoss: null, stepsPerSecond: 40 },
+        checks: {},
+        ...extra,
+      });
     writeFileSync(
       file,
-      [line('2026-11-24T02:00:00Z', 1.8808, { baselineCacheKey: 'k', baselineCached: false }), line('2026-11-25T02:00:00Z', 1.8808, { baselineCacheKey: 'k', baselineCached: true }), line('2026-11-26T02:00:00Z', 1.8817, { baselineCacheKey: 'k', baselineCached: false }), line('2026-11-27T02:00:00Z', 1.8799, { baselineCacheKey: 'k', baselineCached: false })].join('\n') + '\n',
+      [
+        line('2026-11-24T02:00:00Z', 1.8808, { baselineCacheKey: 'k', baselineCached: false }),
+        line('2026-11-25T02:00:00Z', 1.8808, { baselineCacheKey: 'k', baselineCached: true }),
+        line('2026-11-26T02:00:00Z', 1.8817, { baselineCacheKey: 'k', baselineCached: false }),
+        line('2026-11-27T02:00:00Z', 1.8799, { baselineCacheKey: 'k', baselineCached: false }),
+      ].join('\n') + '\n',
     );
     const r = await runCli(['calibrate', '--history', file, '--out', path.join(dir, 'cal')], { cwd: dir });
     expect(r.code, r.stderr).toBe(ExitCode.Pass);

@@ -80,10 +80,15 @@ describe('compare on recorded GPU runs', () => {
   });
 
   it('a run dir typed on the command line that does not exist: a usage error (exit 2) naming the option, no result files', async () => {
-    for (const args of [[run('eager'), '/nonexistent/acc_ckpt'], ['/nope', run('compile')]] as const) {
+    for (const args of [
+      [run('eager'), '/nonexistent/acc_ckpt'],
+      ['/nope', run('compile')],
+    ] as const) {
       const r = await compare(args[0], args[1]);
       expect(r.code).toBe(ExitCode.Usage);
-      expect(r.stderr).toMatch(args[0] === '/nope' ? /--baseline-run \/nope: no such file or directory/ : /--candidate-run \/nonexistent\/acc_ckpt: no such file or directory/);
+      expect(r.stderr).toMatch(
+        args[0] === '/nope' ? /--baseline-run \/nope: no such file or directory/ : /--candidate-run \/nonexistent\/acc_ckpt: no such file or directory/,
+      );
       expect(r.summary).toBeUndefined();
       expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     }
@@ -99,10 +104,14 @@ describe('compare on recorded GPU runs', () => {
       readFileSync(path.join(FIXTURES, 'mtbench/real-gemini-vs-test_ar/test_ar.jsonl'), 'utf8');
     writeFileSync(file, both);
     const r = await compare(run('eager'), run('eager-rerun'), [
-      '--mtbench', file,
-      '--questions', path.join(FIXTURES, 'mtbench/question_categories.jsonl'),
-      '--baseline-model-id', 'gemini-1.5-flash',
-      '--candidate-model-id', 'test_ar',
+      '--mtbench',
+      file,
+      '--questions',
+      path.join(FIXTURES, 'mtbench/question_categories.jsonl'),
+      '--baseline-model-id',
+      'gemini-1.5-flash',
+      '--candidate-model-id',
+      'test_ar',
     ]);
     const mt = r.summary.evaluations.mtbench;
     // python3 on the committed rows: 1403/160 and 1012/160 (test/fixtures/mtbench/README.md).

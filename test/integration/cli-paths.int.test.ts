@@ -56,6 +56,8 @@ describe('paths on the command line', () => {
     expect(r.stderr).not.toContain('checks.loss-curve.pass');
     // The defaults (0.5 % .. 2 %) never warn.
     const quiet = torchaccRepo('checks:\n  train-loss: { pass: 0.003 }\n');
-    expect((await runCli(['validate', '--model-dir', 'models/Llama-3.2-1B'], { cwd: quiet, env: JUDGE_ENV })).stderr).not.toMatch(/relative bounds are fractions/);
+    expect((await runCli(['validate', '--model-dir', 'models/Llama-3.2-1B'], { cwd: quiet, env: JUDGE_ENV })).stderr).not.toMatch(
+      /relative bounds are fractions/,
+    );
   });
 });

@@ -23,21 +23,29 @@ function files(dir: string, candidate: FakeRun, baseline: FakeRun = BASELINE) {
   };
 }
 
-function config(dir: string, f: { b: string; c: string; r: string }, runs: { baseline: string; candidate: string }, extra: Record<string, unknown> = {}): string {
+function config(
+  dir: string,
+  f: { b: string; c: string; r: string },
+  runs: { baseline: string; candidate: string },
+  extra: Record<string, unknown> = {},
+): string {
   mkdirSync(path.join(dir, 'model'), { recursive: true });
   const file = path.join(dir, 'gate.yml');
-  writeFileSync(file, stringify({
-    name: 'probe-test',
-    model: path.join(dir, 'model'),
-    workdir: dir,
-    'result-dir': 'result',
-    lock: { enabled: false },
-    arms: {
-      baseline: { label: 'Eager', slug: 'eager', train: ['python3', FAKE, '--file', f.b, '--reference', f.r, '--', ...replay(runs.baseline)] },
-      candidate: { label: 'Compiled', slug: 'compiled', train: ['python3', FAKE, '--file', f.c, '--', ...replay(runs.candidate)] },
-    },
-    ...extra,
-  }));
+  writeFileSync(
+    file,
+    stringify({
+      name: 'probe-test',
+      model: path.join(dir, 'model'),
+      workdir: dir,
+      'result-dir': 'result',
+      lock: { enabled: false },
+      arms: {
+        baseline: { label: 'Eager', slug: 'eager', train: ['python3', FAKE, '--file', f.b, '--reference', f.r, '--', ...replay(runs.baseline)] },
+        candidate: { label: 'Compiled', slug: 'compiled', train: ['python3', FAKE, '--file', f.c, '--', ...replay(runs.candidate)] },
+      },
+      ...extra,
+    }),
+  );
   return file;
 }
 
@@ -57,7 +65,9 @@ describe('accuracy-gate probe --baseline --candidate --reference (recorded files
     const out = path.join(dir, 'out');
     const r = await runCli(['probe', '--baseline', f.b, '--candidate', f.c, '--reference', f.r, '--out', out]);
     expect(r.code).toBe(ExitCode.Fail);
-    expect(r.stdout).toMatch(/^probe: FAIL: first differing module: model\.layers\.2\.input_layernorm \(forward output: error ([\d.]+) vs the baseline's ([\d.]+),/);
+    expect(r.stdout).toMatch(
+      /^probe: FAIL: first differing module: model\.layers\.2\.input_layernorm \(forward output: error ([\d.]+) vs the baseline's ([\d.]+),/,
+    );
     const json = JSON.parse(readFileSync(path.join(out, 'probe.json'), 'utf8'));
     expect(json.first.name).toBe('model.layers.2.input_layernorm');
     const [, cand, base] = /error ([\d.]+) vs the baseline's ([\d.]+)/.exec(r.stdout)!;
@@ -131,7 +141,11 @@ describe('accuracy-gate probe (runs the configured arms)', () => {
     const summary = JSON.parse(readFileSync(path.join(res, 'summary.json'), 'utf8'));
     expect(summary.verdict).toBe('fail');
     expect(summary.probe.first.name).toBe('model.layers.2.input_layernorm');
-    expect(summary.probe.files).toEqual({ baseline: 'probe/baseline.probe.jsonl', candidate: 'probe/candidate.probe.jsonl', reference: 'probe/reference.probe.jsonl' });
+    expect(summary.probe.files).toEqual({
+      baseline: 'probe/baseline.probe.jsonl',
+      candidate: 'probe/candidate.probe.jsonl',
+      reference: 'probe/reference.probe.jsonl',
+    });
     const ratio = `${fmtError(summary.probe.first.ratio)}×`;
     for (const file of ['report.md', 'report.html', 'result.log']) {
       const text = unescapeMd(readFileSync(path.join(res, file), 'utf8'));

@@ -33,7 +33,16 @@ describe('accuracy-gate run', () => {
     const r = await runCli(['run', '--config', cfg]);
     expect(r.code).toBe(ExitCode.Pass);
     const res = onlyResultDir(dir);
-    for (const f of ['torch_training.log', 'acc_training.log', 'result.log', 'summary.json', 'report.md', 'junit.xml', 'torch_ckpt/trainer_state.json', 'acc_ckpt/train_results.json']) {
+    for (const f of [
+      'torch_training.log',
+      'acc_training.log',
+      'result.log',
+      'summary.json',
+      'report.md',
+      'junit.xml',
+      'torch_ckpt/trainer_state.json',
+      'acc_ckpt/train_results.json',
+    ]) {
       expect(existsSync(path.join(res, f)), f).toBe(true);
     }
     expect(readFileSync(path.join(res, 'torch_training.log'), 'utf8')).toContain("{'loss': '5.31'");
@@ -44,14 +53,27 @@ describe('accuracy-gate run', () => {
   it("MT-Bench with model-id auto while another model is judged into the same file: fastchat.sh's id for the checkpoint is taken, and said", async () => {
     const dir = tempDir('run-mt-shared-');
     const mt = path.join(ROOT, 'examples', 'demo', 'replay-mtbench.mjs');
-    const judge = (checkpoint: string) => `${process.execPath} ${mt} --checkpoint ${checkpoint} --role {arm} --judgments fastchat/gpt-4_single.jsonl --questions fastchat/question.jsonl`;
+    const judge = (checkpoint: string) =>
+      `${process.execPath} ${mt} --checkpoint ${checkpoint} --role {arm} --judgments fastchat/gpt-4_single.jsonl --questions fastchat/question.jsonl`;
     // The stage's own evaluation, and a neighbour's (another experiment sharing the FastChat clone).
     mkdirSync(path.join(dir, 'other', 'neighbour_ckpt'), { recursive: true });
     const run = `${judge('{checkpoint}')} && ${judge(path.join(dir, 'other', 'neighbour_ckpt'))}`;
-    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('eager-rerun') }, {
-      evaluations: { mtbench: { run, targets: ['baseline', 'candidate'], judgments: 'fastchat/gpt-4_single.jsonl', questions: 'fastchat/question.jsonl', 'model-id': 'auto' } },
-      lock: { enabled: false },
-    });
+    const cfg = writeConfig(
+      dir,
+      { baseline: replay('eager'), candidate: replay('eager-rerun') },
+      {
+        evaluations: {
+          mtbench: {
+            run,
+            targets: ['baseline', 'candidate'],
+            judgments: 'fastchat/gpt-4_single.jsonl',
+            questions: 'fastchat/question.jsonl',
+            'model-id': 'auto',
+          },
+        },
+        lock: { enabled: false },
+      },
+    );
     const r = await runCli(['run', '--config', cfg]);
     const s = summaryOf(onlyResultDir(dir));
     expect(s.problems).toEqual([]);
@@ -65,7 +87,11 @@ describe('accuracy-gate run', () => {
 
   it('FAIL by divergence: the candidate is stopped early and not evaluated', async () => {
     const dir = tempDir('run-diverge-');
-    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('diverge', 4) }, { 'early-abort': { enabled: true, bound: 0.1, consecutive: 3 } });
+    const cfg = writeConfig(
+      dir,
+      { baseline: replay('eager'), candidate: replay('diverge', 4) },
+      { 'early-abort': { enabled: true, bound: 0.1, consecutive: 3 } },
+    );
     const t0 = Date.now();
     const r = await runCli(['run', '--config', cfg]);
     expect(r.code).toBe(ExitCode.Fail);
@@ -85,7 +111,11 @@ describe('accuracy-gate run', () => {
   it('early abort with a candidate that prints no progress bar (disable_tqdm=True): placed on the baseline grid, no false abort, PASS', async () => {
     const dir = tempDir('run-notqdm-');
     const printer = (name: string) => [process.execPath, PRINTER, path.join(RECORDED, name), '{output}', '2'];
-    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: printer('eager-rerun') }, { 'early-abort': { enabled: true, bound: 0.1, consecutive: 3 } });
+    const cfg = writeConfig(
+      dir,
+      { baseline: replay('eager'), candidate: printer('eager-rerun') },
+      { 'early-abort': { enabled: true, bound: 0.1, consecutive: 3 } },
+    );
     const r = await runCli(['run', '--config', cfg]);
     const s = summaryOf(onlyResultDir(dir));
     expect(s.early_abort ?? null).toBeNull();
@@ -179,7 +209,9 @@ describe('accuracy-gate run', () => {
     expect(first.code).toBe(ExitCode.Pass);
     const second = await runCli(['run', '--config', cfg]);
     expect(second.code).toBe(ExitCode.Pass);
-    const roots = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+    const roots = readdirSync(path.join(dir, 'result'))
+      .filter((n) => /^\d{8}_\d{6}/.test(n))
+      .sort();
     expect(roots).toHaveLength(2);
     const s = summaryOf(path.join(dir, 'result', roots[1] as string));
     expect(s.stages.find((x: { id: string }) => x.id === 'train-baseline').status).toBe('cached');
@@ -187,17 +219,23 @@ describe('accuracy-gate run', () => {
     // A changed fingerprint (e.g. a new torch) is a miss.
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('torch-2.11', 'torch-2.12'));
     const third = await runCli(['run', '--config', cfg]);
-    const roots3 = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+    const roots3 = readdirSync(path.join(dir, 'result'))
+      .filter((n) => /^\d{8}_\d{6}/.test(n))
+      .sort();
     const s3 = summaryOf(path.join(dir, 'result', roots3.at(-1) as string));
     expect(third.code).toBe(ExitCode.Pass);
     expect(s3.stages.find((x: { id: string }) => x.id === 'train-baseline').status).toBe('ok');
     expect(readFileSync(count, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
-  it("cache write-on: never stops every write, even with --write-cache", async () => {
+  it('cache write-on: never stops every write, even with --write-cache', async () => {
     const dir = tempDir('run-nocache-');
     const cache = path.join(dir, 'cache');
-    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') }, { cache: { enabled: true, dir: cache, fingerprint: 'echo x', 'write-on': 'never' }, lock: { enabled: false } });
+    const cfg = writeConfig(
+      dir,
+      { baseline: replay('eager'), candidate: replay('compile') },
+      { cache: { enabled: true, dir: cache, fingerprint: 'echo x', 'write-on': 'never' }, lock: { enabled: false } },
+    );
     const r = await runCli(['run', '--config', cfg, '--write-cache']);
     expect(r.code).toBe(ExitCode.Pass);
     expect(existsSync(cache) ? readdirSync(cache).filter((n) => n.startsWith('baseline-')) : []).toEqual([]);
@@ -238,7 +276,10 @@ describe('accuracy-gate run', () => {
 
   // diverge: early abort stops the candidate at its first anomalous point (loss 1489 at step 155, an
   // extreme gap), before any NaN is logged; the compared prefix fails the loss tail.
-  for (const [scenario, failing] of [['regression', 'loss-curve'], ['diverge', 'loss-tail']] as const) {
+  for (const [scenario, failing] of [
+    ['regression', 'loss-curve'],
+    ['diverge', 'loss-tail'],
+  ] as const) {
     it(`demo --scenario ${scenario}: FAIL (exit 1) on ${failing}`, async () => {
       const dir = tempDir(`demo-${scenario}-`);
       const r = await runCli(['demo', '--scenario', scenario, '--out', dir, '--speed', '20']);
@@ -268,7 +309,9 @@ describe('accuracy-gate run', () => {
     expect(cand.code).toBe(ExitCode.Pass);
     const cmp = await runCli(['run', '--config', cfg, '--stages', 'compare']);
     expect(cmp.code, cmp.stderr).toBe(ExitCode.Pass);
-    const runs = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+    const runs = readdirSync(path.join(dir, 'result'))
+      .filter((n) => /^\d{8}_\d{6}/.test(n))
+      .sort();
     expect(runs).toHaveLength(3);
     const s = summaryOf(path.join(dir, 'result', runs[2] as string));
     expect(s.training.baseline.train_loss).toBe(1.8807736468315124);

@@ -40,7 +40,11 @@ function withMarker(text: string): number[] {
     .filter((n) => /^\d+$/.test(n))
     .filter((n) => {
       try {
-        return readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(text)) && isRunning(Number(n));
+        return (
+          readFileSync(`/proc/${n}/cmdline`, 'utf8')
+            .split('\0')
+            .some((a) => a.startsWith(text)) && isRunning(Number(n))
+        );
       } catch {
         return false;
       }
@@ -104,7 +108,9 @@ describe('containment (run)', () => {
     for (const f of ['report.md', 'report.html', 'junit.xml']) expect(readFileSync(path.join(res, f), 'utf8'), f).toContain(`${kind} (PID namespace`);
     const run = JSON.parse(readFileSync(path.join(res, 'run.json'), 'utf8'));
     expect(run.stages.find((x: { id: string }) => x.id === 'train-candidate').containment).toBe(kind);
-    expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toMatch(/\[accuracy-gate\] \d+ process\(es\) left running after the command ended: stopped/);
+    expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toMatch(
+      /\[accuracy-gate\] \d+ process\(es\) left running after the command ended: stopped/,
+    );
     // No GPU here: the memory beside speed says so, never 0.
     expect(s.checks.find((c: { id: string }) => c.id === 'speed').reason).toContain('peak GPU memory not measured (no nvidia-smi on PATH)');
   });
@@ -149,7 +155,10 @@ describe('containment (run)', () => {
       expect(text, f).toContain(line);
     }
     const run = JSON.parse(readFileSync(path.join(res, 'run.json'), 'utf8'));
-    expect(run.stages.find((x: { id: string }) => x.id === 'train-baseline').gpuMemory).toEqual({ peakMib: 3000, source: "nvidia-smi samples of the stage's processes" });
+    expect(run.stages.find((x: { id: string }) => x.id === 'train-baseline').gpuMemory).toEqual({
+      peakMib: 3000,
+      source: "nvidia-smi samples of the stage's processes",
+    });
   });
 
   it('validate and run --dry-run say which containment the stages will run under, and why not a stronger one', async () => {
@@ -232,7 +241,9 @@ describe('containment (run)', () => {
     expect(existsSync(started)).toBe(true);
     const res = onlyRunDir(dir);
     await expectContained(m, res);
-    expect(JSON.parse(readFileSync(path.join(res, 'summary.json'), 'utf8')).provenance.containment).toMatch(/^user-pid-namespace \(PID namespace in a user namespace/);
+    expect(JSON.parse(readFileSync(path.join(res, 'summary.json'), 'utf8')).provenance.containment).toMatch(
+      /^user-pid-namespace \(PID namespace in a user namespace/,
+    );
   });
 
   it.each(['auto', 'subreaper'])('the gate killed by SIGKILL (%s): its stage goes with it, setsid grandchild included', async (mode) => {
@@ -255,7 +266,14 @@ describe('containment (run)', () => {
     expect(killed).toBe(true);
     expect(r.signal).toBe('SIGKILL');
     for (let i = 0; i < 100 && withMarker(`${m}-`).length > 0; i++) await sleep(100);
-    expect(withMarker(`${m}-`), spawnSync('ps', ['-eo', 'pid,ppid,pgid,stat,cmd']).stdout.toString().split('\n').filter((l) => l.includes(m)).join('\n')).toEqual([]);
+    expect(
+      withMarker(`${m}-`),
+      spawnSync('ps', ['-eo', 'pid,ppid,pgid,stat,cmd'])
+        .stdout.toString()
+        .split('\n')
+        .filter((l) => l.includes(m))
+        .join('\n'),
+    ).toEqual([]);
   });
 
   it('SIGHUP (the terminal closed): training stopped, the result written, the GPU lock released', async () => {
@@ -283,7 +301,10 @@ describe('containment (run)', () => {
     expect(existsSync(lock)).toBe(false);
     const res = onlyRunDir(dir);
     const s = JSON.parse(readFileSync(path.join(res, 'summary.json'), 'utf8'));
-    expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate')).toMatchObject({ status: 'cancelled', reason: expect.stringContaining('received SIGHUP') });
+    expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate')).toMatchObject({
+      status: 'cancelled',
+      reason: expect.stringContaining('received SIGHUP'),
+    });
     expect(readFileSync(path.join(res, 'result.log'), 'utf8')).toMatch(/stage train-candidate\s+= CANCELLED \(received SIGHUP/);
   });
 });
@@ -349,13 +370,31 @@ describe('containment (action)', () => {
         lock: { file: path.join(job.dir, 'gpu.lock') },
       }),
     );
-    const inputs = { config: '', 'model-dir': '', 'working-directory': '.', 'github-token': TOKEN, comment: 'always', 'artifact-name': '', 'artifact-retention-days': '', 'fail-on': 'fail', stages: 'all', 'allow-fork-prs': 'false' };
+    const inputs = {
+      config: '',
+      'model-dir': '',
+      'working-directory': '.',
+      'github-token': TOKEN,
+      comment: 'always',
+      'artifact-name': '',
+      'artifact-retention-days': '',
+      'fail-on': 'fail',
+      stages: 'all',
+      'allow-fork-prs': 'false',
+    };
     const before = artifacts.artifacts.length;
     const run = await runAction('index', job, {
       event: 'pull_request',
       payload: pullRequestEvent({ number: 61 }),
       inputs,
-      env: { GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl, GITHUB_ENV: envFile, GITHUB_PATH: pathFile, HF_TOKEN: HF },
+      env: {
+        GITHUB_API_URL: github.url,
+        ACTIONS_RUNTIME_TOKEN: runtimeToken(),
+        ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+        GITHUB_ENV: envFile,
+        GITHUB_PATH: pathFile,
+        HF_TOKEN: HF,
+      },
     });
     try {
       expect(run.code, run.stdout).toBe(0);

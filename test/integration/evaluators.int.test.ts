@@ -64,7 +64,18 @@ describe('compare with per-document eval loss, lm-eval and custom metrics', () =
   it('eager vs compile: eval-loss-docs reported (24 documents < 50), lm-eval paired PASS despite 20 changed answers; exit 0', async () => {
     const r = await compare(arm('eager', tasks(BASE, BASE), 0.42, [1, 0, 1, 0]), arm('compile', tasks(NOISE, BASE), 0.415, [1, 0, 1, 0]));
     const ids = r.summary.checks.map((c: { id: string }) => c.id);
-    expect(ids).toEqual(['finite', 'train-loss', 'loss-curve', 'loss-tail', 'eval-loss', 'eval-loss-docs', 'lm-eval:hellaswag', 'lm-eval:arc_easy', 'metric:pass@1', 'speed']);
+    expect(ids).toEqual([
+      'finite',
+      'train-loss',
+      'loss-curve',
+      'loss-tail',
+      'eval-loss',
+      'eval-loss-docs',
+      'lm-eval:hellaswag',
+      'lm-eval:arc_easy',
+      'metric:pass@1',
+      'speed',
+    ]);
     expect(r.verdicts).toMatchObject({ 'eval-loss-docs': 'info', 'lm-eval:hellaswag': 'pass', 'metric:pass@1': 'pass' });
     const docs = r.summary.checks.find((c: { id: string }) => c.id === 'eval-loss-docs');
     expect(docs.value).toBeCloseTo(0.0028749, 6);
@@ -102,7 +113,8 @@ describe('run with evaluator commands', () => {
   it('runs lm-eval and the custom script once per trained arm, logs them, then gates on what they wrote', async () => {
     const dir = tempDir('eval-run-');
     // Stand-ins for lm_eval and a user's script: copy prepared lm-eval output / write metrics.json.
-    for (const role of ['baseline', 'candidate']) writeLmEvalRun(path.join(dir, 'stash', role), 'ckpt', tasks(BASE, role === 'baseline' ? BASE : NOISE), { logSamples: true });
+    for (const role of ['baseline', 'candidate'])
+      writeLmEvalRun(path.join(dir, 'stash', role), 'ckpt', tasks(BASE, role === 'baseline' ? BASE : NOISE), { logSamples: true });
     const script = path.join(dir, 'stand-in.mjs');
     writeFileSync(
       script,
@@ -121,7 +133,10 @@ else writeFileSync(output + '/metrics.json', JSON.stringify([{ name: 'pass@1', v
         name: 'eval-int',
         model: dir,
         workdir: dir,
-        arms: { baseline: { label: 'Torch', slug: 'torch', train: replay('eager') }, candidate: { label: 'TorchAcc', slug: 'acc', train: replay('eager-rerun') } },
+        arms: {
+          baseline: { label: 'Torch', slug: 'torch', train: replay('eager') },
+          candidate: { label: 'TorchAcc', slug: 'acc', train: replay('eager-rerun') },
+        },
         evaluations: {
           'lm-eval': { run: [process.execPath, script, 'lm-eval', '{arm}', '{output}'], tasks: ['hellaswag', 'arc_easy'] },
           custom: { run: `${process.execPath} ${script} custom {arm} {output}` },

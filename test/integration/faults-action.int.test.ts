@@ -54,7 +54,11 @@ function workspace(job: RunnerJob, arms: { baseline?: string | object; candidate
 
 const inputs = (extra: Record<string, string> = {}) => actionInputs(TOKEN, extra);
 
-const githubEnv = (): Record<string, string> => ({ GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl });
+const githubEnv = (): Record<string, string> => ({
+  GITHUB_API_URL: github.url,
+  ACTIONS_RUNTIME_TOKEN: runtimeToken(),
+  ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+});
 const pushEvent = { ref: 'refs/heads/main', repository: { full_name: 'acme/torchacc', default_branch: 'main' } };
 
 /** Every file under `dir`, recursively. */
@@ -126,7 +130,12 @@ describe('cancellation (action)', () => {
     createProcessRegistry(pidFile, nonce).add(pgid, 'train-candidate');
     expect(isRunning(grandchild)).toBe(true);
     const t0 = Date.now();
-    const post = await runAction('post', job, { event: 'pull_request', payload: pullRequestEvent(), inputs: inputs(), state: { 'pid-file': pidFile, 'pid-nonce': nonce } });
+    const post = await runAction('post', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent(),
+      inputs: inputs(),
+      state: { 'pid-file': pidFile, 'pid-nonce': nonce },
+    });
     expect(post.code).toBe(0);
     expect(post.stdout).toContain(`::warning::post: killed 1 leftover process group(s): ${pgid}`);
     expect(isRunning(grandchild)).toBe(false);
@@ -162,13 +171,20 @@ describe('security (action)', () => {
     const runtime = runtimeToken();
     // The candidate prints its whole environment into its stage log.
     workspace(job, { candidate: `env; echo "token=[$GITHUB_TOKEN]"; ${replay('eager')}` });
-    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 34 }), inputs: inputs(), env: { ...githubEnv(), GITHUB_TOKEN: TOKEN } });
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 34 }),
+      inputs: inputs(),
+      env: { ...githubEnv(), GITHUB_TOKEN: TOKEN },
+    });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain(`::add-mask::${TOKEN}`);
     expect(run.stdout.split('\n').filter((l) => l.includes(TOKEN))).toEqual([`::add-mask::${TOKEN}`]);
     const res = run.outputs['result-dir'] as string;
     const files = filesUnder(res);
-    expect(files.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['acc_training.log', 'torch_training.log', 'summary.json', 'report.md', 'result.log']));
+    expect(files.map((f) => path.basename(f))).toEqual(
+      expect.arrayContaining(['acc_training.log', 'torch_training.log', 'summary.json', 'report.md', 'result.log']),
+    );
     expect(readFileSync(path.join(res, 'acc_training.log'), 'utf8')).toContain('token=[]');
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
@@ -186,7 +202,9 @@ describe('security (action)', () => {
     const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 35 }), inputs: inputs(), env: githubEnv() });
     expect(run.code).toBe(1);
     expect(run.outputs.verdict).toBe('invalid');
-    expect(run.stdout).toMatch(/::error title=accuracy-gate%3A config,file=\.github\/accuracy-gate\.yml,line=\d+::.*artifact\.include\[0\]: must not leave the working directory/);
+    expect(run.stdout).toMatch(
+      /::error title=accuracy-gate%3A config,file=\.github\/accuracy-gate\.yml,line=\d+::.*artifact\.include\[0\]: must not leave the working directory/,
+    );
     expect(run.stdout).toMatch(/^::error::config error: \.github\/accuracy-gate\.yml:\d+: artifact\.include\[0\]: must not leave/m);
     expect(existsSync(marker)).toBe(false);
     expect(github.comments('acme', 'torchacc', 35)).toHaveLength(0);
@@ -223,23 +241,26 @@ describe('GitHub faults (action)', () => {
 });
 
 describe('disk faults (action)', () => {
-  it.skipIf(!canMakeReadOnly)('result dir on a read-only location: the step fails (INVALID, nothing run), saying where in the summary, outputs and comment', async () => {
-    const job = newJob();
-    expect(readOnlyDir(path.join(job.workspace, 'ro'))).toBe(true);
-    const outside = (slug: string) => ({ train: replay('eager'), output: path.join(job.dir, 'outputs', `${slug}_ckpt`) });
-    workspace(job, { baseline: outside('torch'), candidate: outside('acc') }, { 'result-dir': 'ro/result' });
-    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 36 }), inputs: inputs(), env: githubEnv() });
-    expect(run.code, run.stdout).toBe(1);
-    expect(run.outputs.verdict).toBe('invalid');
-    const why = /could not create the result dir .*\/ro\/result\/\d{8}_\d{6}: (EROFS: read-only file system|EACCES: permission denied)/;
-    expect(run.summary).toMatch(/INVALID/);
-    expect(run.summary.replace(/\\_/g, '_')).toMatch(why);
-    expect(github.comments('acme', 'torchacc', 36)[0]?.body.replace(/\\_/g, '_')).toMatch(why);
-    const lines = run.stdout.split('\n');
-    expect(lines.filter((l) => /^error: /.test(l))).toEqual([expect.stringMatching(why)]);
-    expect(lines.filter((l) => /^::error/.test(l)).length).toBeGreaterThanOrEqual(1);
-    expect(lines.filter((l) => /^::error/.test(l)).every((l) => why.test(l))).toBe(true);
-    expect(run.stdout).not.toMatch(/Train Torch/);
-    expect(run.stdout).not.toMatch(/at .*\.js:\d+/);
-  });
+  it.skipIf(!canMakeReadOnly)(
+    'result dir on a read-only location: the step fails (INVALID, nothing run), saying where in the summary, outputs and comment',
+    async () => {
+      const job = newJob();
+      expect(readOnlyDir(path.join(job.workspace, 'ro'))).toBe(true);
+      const outside = (slug: string) => ({ train: replay('eager'), output: path.join(job.dir, 'outputs', `${slug}_ckpt`) });
+      workspace(job, { baseline: outside('torch'), candidate: outside('acc') }, { 'result-dir': 'ro/result' });
+      const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 36 }), inputs: inputs(), env: githubEnv() });
+      expect(run.code, run.stdout).toBe(1);
+      expect(run.outputs.verdict).toBe('invalid');
+      const why = /could not create the result dir .*\/ro\/result\/\d{8}_\d{6}: (EROFS: read-only file system|EACCES: permission denied)/;
+      expect(run.summary).toMatch(/INVALID/);
+      expect(run.summary.replace(/\\_/g, '_')).toMatch(why);
+      expect(github.comments('acme', 'torchacc', 36)[0]?.body.replace(/\\_/g, '_')).toMatch(why);
+      const lines = run.stdout.split('\n');
+      expect(lines.filter((l) => /^error: /.test(l))).toEqual([expect.stringMatching(why)]);
+      expect(lines.filter((l) => /^::error/.test(l)).length).toBeGreaterThanOrEqual(1);
+      expect(lines.filter((l) => /^::error/.test(l)).every((l) => why.test(l))).toBe(true);
+      expect(run.stdout).not.toMatch(/Train Torch/);
+      expect(run.stdout).not.toMatch(/at .*\.js:\d+/);
+    },
+  );
 });

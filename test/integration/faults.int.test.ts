@@ -29,7 +29,12 @@ function writeConfig(dir: string, arms: { baseline: ArmSpec; candidate: ArmSpec 
 
 function runDirs(dir: string, root = 'result'): string[] {
   const r = path.join(dir, root);
-  return existsSync(r) ? readdirSync(r).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().map((n) => path.join(r, n)) : [];
+  return existsSync(r)
+    ? readdirSync(r)
+        .filter((n) => /^\d{8}_\d{6}/.test(n))
+        .sort()
+        .map((n) => path.join(r, n))
+    : [];
 }
 
 function onlyRunDir(dir: string): string {
@@ -97,7 +102,9 @@ describe('training faults (run)', () => {
     const stage = stageOf(summaryOf(res), 'train-candidate');
     expect(stage?.status).toBe('failed');
     expect(stage?.reason).toBe('segmentation fault (SIGSEGV) (exit code 139)');
-    expect(read(path.join(res, 'result.log'))).toMatch(/stage train-candidate\s+= FAILED \(segmentation fault \(SIGSEGV\) \(exit code 139\); log acc_training\.log\)/);
+    expect(read(path.join(res, 'result.log'))).toMatch(
+      /stage train-candidate\s+= FAILED \(segmentation fault \(SIGSEGV\) \(exit code 139\); log acc_training\.log\)/,
+    );
     expect(read(path.join(res, 'acc_training.log'))).toContain('step 1/400');
   });
 
@@ -154,7 +161,9 @@ describe('data faults (compare)', () => {
     const r = runs();
     // With MT-Bench too: both arms take the dir's one fastchat.sh id (not "ambiguous": it is one dir).
     const file = path.join(r.dir, 'gpt-4_single.jsonl');
-    const real = read(path.join(FIXTURES, 'mtbench', 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl')).trim().split('\n');
+    const real = read(path.join(FIXTURES, 'mtbench', 'real-gemini-vs-test_ar', 'gpt-4_single.jsonl'))
+      .trim()
+      .split('\n');
     writeFileSync(file, real.map((l) => JSON.stringify({ ...JSON.parse(l), model: 'torch_ckpt_20241205_223009' })).join('\n') + '\n');
     const c = await compare({ ...r, candidate: r.baseline }, ['--mtbench', file]);
     expect(c.code).toBe(ExitCode.Pass);
@@ -217,7 +226,10 @@ describe('data faults (compare)', () => {
   });
 
   describe('MT-Bench judgments', () => {
-    const rows = read(path.join(JUDGMENTS, 'gpt-4_single.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = read(path.join(JUDGMENTS, 'gpt-4_single.jsonl'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const other = read(path.join(JUDGMENTS, 'test_ar.jsonl')).trim().split('\n');
     const questions = path.join(FIXTURES, 'mtbench', 'question_categories.jsonl');
     const RUN = '20241205_223009';
@@ -283,7 +295,10 @@ describe('data faults (compare)', () => {
 
     it('a question.jsonl question without a category: "uncategorized" in the table, the verdict stands', async () => {
       const q = path.join(tempDir('fault-q-'), 'question.jsonl');
-      writeFileSync(q, read(questions).replace('{"question_id": 81, "category": "writing"}', '{"question_id": 81, "turns": ["Compose a blog post.", "Rewrite it."]}'));
+      writeFileSync(
+        q,
+        read(questions).replace('{"question_id": 81, "category": "writing"}', '{"question_id": 81, "turns": ["Compose a blog post.", "Rewrite it."]}'),
+      );
       const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`)], ['--questions', q]);
       expect(c.code).toBe(ExitCode.Pass);
       const cats = c.summary.evaluations.mtbench.baseline.per_category;
@@ -314,7 +329,11 @@ describe('data faults (compare)', () => {
     it('the picked model ids are said on the console, in result.log and summary.json', async () => {
       const c = await judged([...as(`torch_ckpt_${RUN}`), ...as(`acc_ckpt_${RUN}`)]);
       const mt = c.summary.evaluations.mtbench;
-      expect([mt.baseline.model_id, mt.baseline.model_id_source, mt.baseline.model_id_candidates]).toEqual([`torch_ckpt_${RUN}`, 'picked', [`torch_ckpt_${RUN}`]]);
+      expect([mt.baseline.model_id, mt.baseline.model_id_source, mt.baseline.model_id_candidates]).toEqual([
+        `torch_ckpt_${RUN}`,
+        'picked',
+        [`torch_ckpt_${RUN}`],
+      ]);
       const line = `MT-Bench model id Torch         = torch_ckpt_${RUN} (picked: the id torch_ckpt_<YYYYmmdd_HHMMSS>)`;
       expect(c.stdout).toContain(line);
       expect(read(path.join(c.out, 'result.log'))).toContain(line);
@@ -359,9 +378,13 @@ describe('cancellation (run)', () => {
     // An MT-Bench stand-in that ignores SIGTERM, with a grandchild that does too (a judge client);
     // marked (exec -a): in the stage's PID namespace $$ and $! are not the host's pids.
     const judge = `exec -a ${m}-judge bash -c 'trap "" TERM; (trap "" TERM; exec -a ${m}-client sleep 300) & echo "judging 80 questions"; wait'`;
-    const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('eager') }, {
-      evaluations: { mtbench: { run: judge, targets: ['original', 'baseline', 'candidate'], judgments: 'judgments.jsonl', 'timeout-minutes': 10 } },
-    });
+    const cfg = writeConfig(
+      dir,
+      { baseline: replay('eager'), candidate: replay('eager') },
+      {
+        evaluations: { mtbench: { run: judge, targets: ['original', 'baseline', 'candidate'], judgments: 'judgments.jsonl', 'timeout-minutes': 10 } },
+      },
+    );
     let stderr = '';
     let sigintAt = 0;
     let exitedAt = 0;
@@ -401,7 +424,11 @@ describe('concurrency: two gates on one runner', () => {
   it('one cache dir, one GPU lock: training never overlaps, both finish, one complete cache entry', async () => {
     const dir = tempDir('fault-concurrent-');
     const cache = path.join(dir, 'cache');
-    const cfg = writeConfig(dir, { baseline: replay('eager', 8), candidate: replay('eager', 8) }, { cache: { enabled: true, dir: cache, fingerprint: 'echo torch-2.11' } });
+    const cfg = writeConfig(
+      dir,
+      { baseline: replay('eager', 8), candidate: replay('eager', 8) },
+      { cache: { enabled: true, dir: cache, fingerprint: 'echo torch-2.11' } },
+    );
     const both = await Promise.all([runCli(['run', '--config', cfg, '--write-cache']), runCli(['run', '--config', cfg, '--write-cache'])]);
     for (const r of both) expect(r.code, r.stderr).toBe(ExitCode.Pass);
     // Started in the same second: still two result dirs.
@@ -424,7 +451,10 @@ describe('concurrency: two gates on one runner', () => {
     const entries = readdirSync(cache);
     expect(entries.filter((e) => e.startsWith('baseline-'))).toHaveLength(1);
     expect(entries.filter((e) => e.startsWith('.tmp-'))).toEqual([]);
-    const entry = path.join(cache, entries.find((e) => e.startsWith('baseline-'))!);
+    const entry = path.join(
+      cache,
+      entries.find((e) => e.startsWith('baseline-'))!,
+    );
     expect(JSON.parse(read(path.join(entry, 'meta.json'))).key).toBe(path.basename(entry));
     expect(JSON.parse(read(path.join(entry, 'train', 'trainer_state.json'))).global_step).toBe(400);
     expect(read(path.join(entry, 'training.log'))).toContain("{'loss': '5.31'");
@@ -468,7 +498,11 @@ describe('the GPU lock (run)', () => {
   it('a lock that is never released: gives up after lock.timeout-minutes, INVALID naming the holder, nothing trained', async () => {
     const dir = tempDir('fault-lock-timeout-');
     const marker = path.join(dir, 'trained');
-    const cfg = writeConfig(dir, { baseline: `touch ${marker}`, candidate: `touch ${marker}` }, { lock: { file: path.join(dir, 'gpu.lock'), 'timeout-minutes': 0.02 } });
+    const cfg = writeConfig(
+      dir,
+      { baseline: `touch ${marker}`, candidate: `touch ${marker}` },
+      { lock: { file: path.join(dir, 'gpu.lock'), 'timeout-minutes': 0.02 } },
+    );
     // Held by a live process of this machine (this test runner): never stale.
     const holder = { pid: process.pid, host: os.hostname(), since: '2026-01-01T00:00:00.000Z', what: 'a long nightly', token: 'held' };
     writeFileSync(path.join(dir, 'gpu.lock'), JSON.stringify(holder));
@@ -478,7 +512,11 @@ describe('the GPU lock (run)', () => {
     const s = summaryOf(onlyRunDir(dir));
     expect(s.problems).toContainEqual({
       source: 'gpu-lock',
-      message: expect.stringMatching(new RegExp(`^gave up after 1\\.\\d s waiting for the GPU lock .*gpu\\.lock held by pid ${process.pid} \\(a long nightly\\) since 2026-01-01T00:00:00\\.000Z$`)),
+      message: expect.stringMatching(
+        new RegExp(
+          `^gave up after 1\\.\\d s waiting for the GPU lock .*gpu\\.lock held by pid ${process.pid} \\(a long nightly\\) since 2026-01-01T00:00:00\\.000Z$`,
+        ),
+      ),
     });
     expect(JSON.parse(read(path.join(dir, 'gpu.lock'))).token).toBe('held');
   });
@@ -550,7 +588,9 @@ describe('disk faults', () => {
     expect(r.stdout).toMatch(/^Verdict\s+= INVALID$/m);
     const errors = errorLines(r.stderr);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^error: could not create the result dir .*\/ro\/result\/\d{8}_\d{6}: (EROFS: read-only file system|EACCES: permission denied).*; no stage is run$/);
+    expect(errors[0]).toMatch(
+      /^error: could not create the result dir .*\/ro\/result\/\d{8}_\d{6}: (EROFS: read-only file system|EACCES: permission denied).*; no stage is run$/,
+    );
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(r.stderr).not.toMatch(/== Train/);
     expect(r.stderr).toMatch(/result dir: .* \(not written: see the error above\)/);
@@ -580,7 +620,9 @@ describe('disk faults', () => {
     expect(r.stdout).toMatch(/^Verdict\s+= INVALID$/m);
     expect(r.stdout).toMatch(/^problem result-dir\s+= could not write the result files to .*ENOSPC.* \(the comparison itself gave PASS\)$/m);
     const errors = errorLines(r.stderr);
-    expect(errors).toEqual([expect.stringMatching(/^error: could not write the result files to .*\/full\/result\/\d{8}_\d{6}: ENOSPC: no space left on device/)]);
+    expect(errors).toEqual([
+      expect.stringMatching(/^error: could not write the result files to .*\/full\/result\/\d{8}_\d{6}: ENOSPC: no space left on device/),
+    ]);
     const res = runDirs(dir, 'full/result')[0]!;
     // Whatever was written is whole: never a truncated summary.json, never a temp file.
     for (const name of readdirSync(res)) {

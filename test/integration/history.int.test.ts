@@ -13,12 +13,22 @@ const replay = (name: string) => replayArgv(name, 40);
 function config(dir: string, baseline: string, candidate: string): string {
   mkdirSync(path.join(dir, 'model'), { recursive: true });
   const file = path.join(dir, `gate-${baseline}.yml`);
-  writeFileSync(file, stringify({ name: 'nightly', model: path.join(dir, 'model'), workdir: dir, arms: { baseline: { train: replay(baseline) }, candidate: { train: replay(candidate) } } }));
+  writeFileSync(
+    file,
+    stringify({
+      name: 'nightly',
+      model: path.join(dir, 'model'),
+      workdir: dir,
+      arms: { baseline: { train: replay(baseline) }, candidate: { train: replay(candidate) } },
+    }),
+  );
   return file;
 }
 
 const latest = (dir: string) => {
-  const runs = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+  const runs = readdirSync(path.join(dir, 'result'))
+    .filter((n) => /^\d{8}_\d{6}/.test(n))
+    .sort();
   return path.join(dir, 'result', runs.at(-1) as string);
 };
 

@@ -16,7 +16,10 @@ const STANDIN = path.join(ROOT, 'test', 'fixtures', 'docker-standin');
 const IMAGE = 'registry.example/pai/torchacc:ci-2024';
 
 function calls(dir: string): string[][] {
-  return readFileSync(path.join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+  return readFileSync(path.join(dir, 'calls.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as string[]);
 }
 
 function gateEnv(home: string, standin: string): NodeJS.ProcessEnv {
@@ -45,7 +48,9 @@ describe('init reads how the repository runs its GPU jobs, and the gate runs the
 
     const init = await runCli(['init'], { cwd: repo, env });
     expect(init.code, init.stderr).toBe(0);
-    expect(init.stderr).toContain('runs as .github/workflows/nightly_accuracy.yml (job accuracy) runs: runs-on "self-hosted", each stage in a container of $GPU_IMAGE (from secrets), setup git config --global --add safe.directory $PWD && pip install -e .');
+    expect(init.stderr).toContain(
+      'runs as .github/workflows/nightly_accuracy.yml (job accuracy) runs: runs-on "self-hosted", each stage in a container of $GPU_IMAGE (from secrets), setup git config --global --add safe.directory $PWD && pip install -e .',
+    );
     expect(init.stderr).toContain('docker options the gate sets itself, left out: -v $PWD:$PWD -w $PWD -t --rm --gpus all --env-file .env');
     const workflowFile = path.join(repo, '.github', 'workflows', 'accuracy-gate.yml');
     const workflow = readFileSync(workflowFile, 'utf8');
@@ -90,8 +95,14 @@ describe('init reads how the repository runs its GPU jobs, and the gate runs the
     }
     expect(readFileSync(path.join(repo, 'setup-ran.txt'), 'utf8')).toBe(`${repo}\n`.repeat(5));
     // Inside the container the training saw its own variables and nothing else of the gate's.
-    const dir = path.join(repo, 'result', readdirSync(path.join(repo, 'result')).find((d) => /^\d{8}_\d{6}/.test(d))!);
-    const trainEnv = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.env'));
+    const dir = path.join(
+      repo,
+      'result',
+      readdirSync(path.join(repo, 'result')).find((d) => /^\d{8}_\d{6}/.test(d))!,
+    );
+    const trainEnv = readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.env'));
     expect(trainEnv).toHaveLength(2);
     for (const f of trainEnv) {
       const seen = readFileSync(path.join(dir, f), 'utf8');
@@ -144,7 +155,8 @@ describe('init reads how the repository runs its GPU jobs, and the gate runs the
     const repo = tempDir('container-abort-');
     mkdirSync(path.join(repo, '.git'));
     mkdirSync(path.join(repo, '.github'));
-    const train = (run: string) => `[node, ${path.join(ROOT, 'examples', 'demo', 'replay-train.mjs')}, --run, ${path.join(ROOT, 'examples', 'recorded', run)}, --output, '{output}', --speed, '50']`;
+    const train = (run: string) =>
+      `[node, ${path.join(ROOT, 'examples', 'demo', 'replay-train.mjs')}, --run, ${path.join(ROOT, 'examples', 'recorded', run)}, --output, '{output}', --speed, '50']`;
     writeFileSync(
       path.join(repo, '.github', 'accuracy-gate.yml'),
       `name: abort\nextends: none\nmodel: ${path.join(ROOT, 'examples', 'demo', 'Tiny-Llama-init')}\narms:\n  baseline: { train: ${train('eager')} }\n  candidate: { train: ${train('diverge')} }\ncontainer: { image: '\${GPU_IMAGE}' }\nlock: { enabled: false }\n`,
@@ -153,7 +165,9 @@ describe('init reads how the repository runs its GPU jobs, and the gate runs the
     const r = await runCli(['run'], { cwd: repo, env: gateEnv(tempDir('abort-home-'), standin), timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/early abort|stopped at step/i);
-    const names = calls(standin).filter((c) => c[0] === 'run').map((c) => c[2]);
+    const names = calls(standin)
+      .filter((c) => c[0] === 'run')
+      .map((c) => c[2]);
     expect(names).toHaveLength(2);
     expect(calls(standin)).toContainEqual(['kill', names[1]]);
     expect(calls(standin)).not.toContainEqual(['kill', names[0]]);
@@ -166,7 +180,10 @@ describe('init reads how the repository runs its GPU jobs, and the gate runs the
   it('refuses before any stage when the image variable is not set, naming it', async () => {
     const repo = tempDir('container-noimage-');
     mkdirSync(path.join(repo, '.github'));
-    writeFileSync(path.join(repo, '.github', 'accuracy-gate.yml'), `name: x\nextends: none\nmodel: .\narms:\n  baseline: { train: 'true' }\n  candidate: { train: 'true' }\ncontainer: { image: '\${GPU_IMAGE}' }\nlock: { enabled: false }\n`);
+    writeFileSync(
+      path.join(repo, '.github', 'accuracy-gate.yml'),
+      `name: x\nextends: none\nmodel: .\narms:\n  baseline: { train: 'true' }\n  candidate: { train: 'true' }\ncontainer: { image: '\${GPU_IMAGE}' }\nlock: { enabled: false }\n`,
+    );
     const standin = tempDir('docker-standin-');
     const { GPU_IMAGE: _, ...env } = gateEnv(tempDir('noimage-home-'), standin);
     const r = await runCli(['validate'], { cwd: repo, env });

@@ -10,7 +10,6 @@ import { BUILTIN_CONFIG } from '../../src/config/defaults.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { torchaccRepo } from '../helpers/torchacc-repo.js';
 
-
 describe('accuracy-gate init', () => {
   it('TorchAcc layout: writes the config and the workflow, refuses to overwrite, and `run` then gates', async () => {
     const repo = torchaccRepo();
@@ -55,11 +54,17 @@ describe('accuracy-gate init', () => {
     expect(gate.stderr).not.toMatch(/INVALID|internal error/);
     expect(gate.code).toBe(0);
     const root = path.join(repo, 'result'); // --out is relative to where the gate was started
-    const dir = path.join(root, readdirSync(root).find((d) => /^\d{8}_\d{6}/.test(d))!);
+    const dir = path.join(
+      root,
+      readdirSync(root).find((d) => /^\d{8}_\d{6}/.test(d))!,
+    );
     for (const f of ['torch_training.log', 'acc_training.log', 'original_model_eval.log', 'torch_model_eval.log', 'acc_model_eval.log', 'report.md']) {
       expect(existsSync(path.join(dir, f)), f).toBe(true);
     }
-    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { verdict: string; evaluations: { mtbench: Record<string, { n: number }> } };
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as {
+      verdict: string;
+      evaluations: { mtbench: Record<string, { n: number }> };
+    };
     expect(summary.verdict).toBe('pass');
     expect(summary.evaluations.mtbench.candidate.n).toBe(160);
   });

@@ -57,7 +57,10 @@ describe('launch environment per arm', () => {
     const j = setup();
     const r = await runCli(['run', '--config', j.cfg], { env: j.env });
     expect(r.code, r.stderr + r.stdout).toBe(ExitCode.Pass);
-    const bound = (arm: string) => readFileSync(path.join(j.markers, `${arm}.bound`), 'utf8').trim().split(' ');
+    const bound = (arm: string) =>
+      readFileSync(path.join(j.markers, `${arm}.bound`), 'utf8')
+        .trim()
+        .split(' ');
     const [p1, n1] = bound('baseline');
     const [p2, n2] = bound('candidate');
     expect([n1, n2]).toEqual(['2', '2']);
@@ -67,16 +70,22 @@ describe('launch environment per arm', () => {
     expect(readFileSync(path.join(j.markers, 'baseline.overlapped'), 'utf8').trim()).toBe('yes');
     expect(readFileSync(path.join(j.markers, 'candidate.overlapped'), 'utf8').trim()).toBe('yes');
     // The log says what each stage got and why.
-    expect(r.stderr + r.stdout).toMatch(new RegExp(`NPROC_PER_NODE=2 \\(the stage's 2 GPU\\(s\\) 0,1\\), MASTER_PORT=${p1} \\(a free port the gate picks when the stage starts\\)`));
+    expect(r.stderr + r.stdout).toMatch(
+      new RegExp(`NPROC_PER_NODE=2 \\(the stage's 2 GPU\\(s\\) 0,1\\), MASTER_PORT=${p1} \\(a free port the gate picks when the stage starts\\)`),
+    );
   }, 60_000);
 
   it('validate: the plan says each value and where it came from; too many ranks and a shared port are warned', async () => {
     const j = setup({ script: '--nproc_per_node 8 --master_port ${MASTER_PORT:-9010}' });
     const plain = await runCli(['validate', '--config', j.cfg], { env: j.env });
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stdout).toContain("launch: NPROC_PER_NODE=2 (the stage's 2 GPU(s) 0,1), MASTER_PORT=<free port> (a free port the gate picks when the stage starts)");
+    expect(plain.stdout).toContain(
+      "launch: NPROC_PER_NODE=2 (the stage's 2 GPU(s) 0,1), MASTER_PORT=<free port> (a free port the gate picks when the stage starts)",
+    );
     expect(plain.stdout).toContain("launch: NPROC_PER_NODE=2 (the stage's 2 GPU(s) 2,3)");
-    expect(plain.stderr).toMatch(/Torch.*\(arms\.baseline\): --nproc_per_node 8 in \.\/llama\.sh asks for 8 ranks, but the stage has 2 GPU\(s\) \(arms\.baseline\.gpus: 0,1\)/);
+    expect(plain.stderr).toMatch(
+      /Torch.*\(arms\.baseline\): --nproc_per_node 8 in \.\/llama\.sh asks for 8 ranks, but the stage has 2 GPU\(s\) \(arms\.baseline\.gpus: 0,1\)/,
+    );
     // TorchAcc's nightly exports NPROC_PER_NODE=4 for the whole job; a fixed MASTER_PORT for both arms.
     const nightly = await runCli(['validate', '--config', j.cfg], { env: { ...j.env, NPROC_PER_NODE: '4', MASTER_PORT: '9010' } });
     expect(nightly.code, nightly.stderr).toBe(0);

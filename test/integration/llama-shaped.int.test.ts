@@ -47,7 +47,13 @@ describe('compare, llama.sh-shaped log-only arms', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(r.summary.verdict).toBe('invalid');
     expect(r.summary.headline).toContain(said);
-    for (const [where, text] of [['console', r.stdout + r.stderr], ['result.log', r.read('result.log')], ['report.md', r.read('report.md')], ['summary.json', r.read('summary.json')], ['junit.xml', r.read('junit.xml')]]) {
+    for (const [where, text] of [
+      ['console', r.stdout + r.stderr],
+      ['result.log', r.read('result.log')],
+      ['report.md', r.read('report.md')],
+      ['summary.json', r.read('summary.json')],
+      ['junit.xml', r.read('junit.xml')],
+    ]) {
       expect(text, where).toContain(said);
       expect(text, where).not.toMatch(/has no train_loss|logging steps differ|irregular steps/);
     }
@@ -70,7 +76,8 @@ describe('compare, llama.sh-shaped log-only arms', () => {
     const finite = r.summary.checks.find((c: { id: string }) => c.id === 'finite');
     expect(finite.numbers).toMatchObject({ baselineSkippedSteps: 2, candidateSkippedSteps: 2 });
     const note = 'candidate: 2 skipped steps: grad_norm inf, loss finite — loss scaling';
-    for (const text of [r.stdout, r.read('result.log'), r.read('report.md').replace(/\\_/g, '_'), r.read('summary.json'), r.read('report.html')]) expect(text).toContain(note);
+    for (const text of [r.stdout, r.read('result.log'), r.read('report.md').replace(/\\_/g, '_'), r.read('summary.json'), r.read('report.html')])
+      expect(text).toContain(note);
   });
 
   it('the recorded CUDA OOM (llama-shaped/fp16-oom) against the recorded baseline: INVALID saying so in every report', async () => {
@@ -89,9 +96,12 @@ describe('compare, llama.sh-shaped log-only arms', () => {
     const r = await compare(rec('fp16-base'), rec('fp16-lr-0.7'));
     expect(r.code).toBe(ExitCode.Fail);
     const summary = JSON.parse(r.read('summary.json'));
-    expect(summary.headline).toMatch(/onset at step \d+ — probable cause: the candidate's logged learning_rate is 0\.70× the baseline's at every step: the schedule differs, not the numerics/);
+    expect(summary.headline).toMatch(
+      /onset at step \d+ — probable cause: the candidate's logged learning_rate is 0\.70× the baseline's at every step: the schedule differs, not the numerics/,
+    );
     expect(summary.checks.find((c: { id: string }) => c.id === 'finite').verdict).toBe('pass');
-    for (const text of [r.stdout + r.stderr, r.read('result.log'), r.read('report.md'), r.read('junit.xml')]) expect(text.replace(/&apos;|&#39;/g, "'")).toContain("0.70× the baseline's at every step");
+    for (const text of [r.stdout + r.stderr, r.read('result.log'), r.read('report.md'), r.read('junit.xml')])
+      expect(text.replace(/&apos;|&#39;/g, "'")).toContain("0.70× the baseline's at every step");
   });
 
   it('the recorded same-command rerun and torch.compile (llama-shaped fp16): PASS', async () => {

@@ -18,7 +18,18 @@ describe('the npm pack tarball', () => {
     const [info] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     expect(info!.filename).toBe(`accuracy-gate-${version}.tgz`);
     const files = info!.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/cli.js', 'dist/index.js', 'dist/post.js', 'action.yml', 'package.json', 'src/config/config.schema.json', 'examples/demo/replay-train.mjs', 'examples/recorded/eager/trainer_state.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/cli.js',
+        'dist/index.js',
+        'dist/post.js',
+        'action.yml',
+        'package.json',
+        'src/config/config.schema.json',
+        'examples/demo/replay-train.mjs',
+        'examples/recorded/eager/trainer_state.json',
+      ]),
+    );
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('node_modules/') || (f.startsWith('src/') && f.endsWith('.ts')))).toEqual([]);
 
     const unpacked = tempDir('unpacked-');

@@ -19,7 +19,11 @@ function writeConfig(dir: string, arms: { baseline: string; candidate: string },
 
 function runDirs(dir: string): string[] {
   const r = path.join(dir, 'result');
-  return existsSync(r) ? readdirSync(r).filter((n) => /^\d{8}_\d{6}/.test(n)).map((n) => path.join(r, n)) : [];
+  return existsSync(r)
+    ? readdirSync(r)
+        .filter((n) => /^\d{8}_\d{6}/.test(n))
+        .map((n) => path.join(r, n))
+    : [];
 }
 
 function allFiles(dir: string): string[] {
@@ -71,7 +75,11 @@ describe('preflight', () => {
     // nvidia-smi of a 2-GPU machine: ids 0 and 1.
     writeFileSync(path.join(bin, 'nvidia-smi'), '#!/bin/sh\nprintf "0\\n1\\n"\n');
     chmodSync(path.join(bin, 'nvidia-smi'), 0o755);
-    const cfg = writeConfig(dir, { baseline: 'bash ./llama.sh {model} 0 {output}', candidate: 'no-such-trainer --out {output}' }, { model: path.join(dir, 'nope') });
+    const cfg = writeConfig(
+      dir,
+      { baseline: 'bash ./llama.sh {model} 0 {output}', candidate: 'no-such-trainer --out {output}' },
+      { model: path.join(dir, 'nope') },
+    );
     const text = readFileSync(cfg, 'utf8').replace('slug: torch', 'slug: torch\n    gpus: "0,1"').replace('slug: acc', 'slug: acc\n    gpus: "2,3"');
     writeFileSync(cfg, text.replace(/parallel: .*/, ''));
     const r = await runCli(['validate', '--config', cfg], { env: { ...env(), PATH: `${bin}:${process.env.PATH}` } });
@@ -87,7 +95,10 @@ describe('preflight', () => {
     const dir = tempDir('pf-plan-');
     const started = path.join(dir, 'training-started');
     const cfg = writeConfig(dir, { baseline: `touch ${started}; ${replay('eager')}`, candidate: replay('compile') }, judgeEval(dir));
-    for (const args of [['validate', '--config', cfg], ['run', '--dry-run', '--config', cfg]]) {
+    for (const args of [
+      ['validate', '--config', cfg],
+      ['run', '--dry-run', '--config', cfg],
+    ]) {
       const r = await runCli(args, { env: env({ JUDGE_TOKEN: SECRET, JUDGE_URL: 'http://127.0.0.1:9/judge' }) });
       expect(r.code, r.stderr).toBe(ExitCode.Pass);
       const out = r.stdout;
@@ -120,7 +131,9 @@ describe('lock.file the gate did not write (issue 22 item 13)', () => {
       const cfg = writeConfig(dir, { baseline: `touch ${started}; ${replay('eager')}`, candidate: replay('compile') }, { lock: { file: lock } });
       const r = await runCli(['run', '--config', cfg]);
       expect(r.code, r.stderr).toBe(ExitCode.Usage);
-      expect(r.stderr).toContain(kind === 'dir' ? `lock.file: ${lock} is a directory, not a lock file` : `lock.file: ${lock} exists and is not a lock written by accuracy-gate`);
+      expect(r.stderr).toContain(
+        kind === 'dir' ? `lock.file: ${lock} is a directory, not a lock file` : `lock.file: ${lock} exists and is not a lock written by accuracy-gate`,
+      );
       expect(r.stderr).toContain('the gate never removes or moves what it did not write');
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(started)).toBe(false);
@@ -147,7 +160,10 @@ describe('fail fast', () => {
     expect(base.status).toBe('failed');
     expect(base.cause).toBe("invalid choice 'fdsp' for argument --mode");
     expect(base.log_tail.join('\n')).toContain("invalid choice: 'fdsp' (choose from");
-    expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/baseline training failed/) });
+    expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate')).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/baseline training failed/),
+    });
     // The cause where people look: console (with the log's path), result.log, report.md, html, junit.
     expect(r.stderr).toContain(path.join(runDir as string, 'torch_training.log'));
     expect(r.stderr).toContain("invalid choice 'fdsp'");
@@ -159,7 +175,11 @@ describe('fail fast', () => {
 
   it('parallel: the running candidate is stopped when the baseline fails', async () => {
     const dir = tempDir('ff-par-');
-    const cfg = writeConfig(dir, { baseline: 'sleep 1; echo "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB" >&2; exit 1', candidate: 'echo started; sleep 600' }, { parallel: true });
+    const cfg = writeConfig(
+      dir,
+      { baseline: 'sleep 1; echo "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB" >&2; exit 1', candidate: 'echo started; sleep 600' },
+      { parallel: true },
+    );
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('slug: torch', 'slug: torch\n    gpus: "0"').replace('slug: acc', 'slug: acc\n    gpus: "1"'));
     const t0 = Date.now();
     const r = await runCli(['run', '--config', cfg], { env: env() });
@@ -167,7 +187,10 @@ describe('fail fast', () => {
     expect(Date.now() - t0).toBeLessThan(30_000);
     const s = JSON.parse(readFileSync(path.join(runDirs(dir)[0] as string, 'summary.json'), 'utf8'));
     expect(s.stages.find((x: { id: string }) => x.id === 'train-baseline').cause).toBe('CUDA out of memory');
-    expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate')).toMatchObject({ status: 'aborted', reason: expect.stringMatching(/baseline training failed/) });
+    expect(s.stages.find((x: { id: string }) => x.id === 'train-candidate')).toMatchObject({
+      status: 'aborted',
+      reason: expect.stringMatching(/baseline training failed/),
+    });
   });
 
   it('keep-going: true trains the candidate anyway', async () => {
@@ -184,8 +207,14 @@ describe('secrets', () => {
   it('training never sees the judge variables; no secret value in any byte of the result dir', async () => {
     const dir = tempDir('sec-');
     const trainEnv = path.join(dir, 'train-env.txt');
-    const cfg = writeConfig(dir, { baseline: `env > ${trainEnv}; echo "token? $JUDGE_TOKEN"; ${replay('eager')}`, candidate: replay('compile') }, judgeEval(dir));
-    const r = await runCli(['run', '--config', cfg], { env: env({ JUDGE_TOKEN: SECRET, JUDGE_URL: 'http://127.0.0.1:9/judge', MY_CUSTOM: SECRET2, SOME_API_KEY: 'apikey-looks-secret-42' }) });
+    const cfg = writeConfig(
+      dir,
+      { baseline: `env > ${trainEnv}; echo "token? $JUDGE_TOKEN"; ${replay('eager')}`, candidate: replay('compile') },
+      judgeEval(dir),
+    );
+    const r = await runCli(['run', '--config', cfg], {
+      env: env({ JUDGE_TOKEN: SECRET, JUDGE_URL: 'http://127.0.0.1:9/judge', MY_CUSTOM: SECRET2, SOME_API_KEY: 'apikey-looks-secret-42' }),
+    });
     expect([ExitCode.Pass, ExitCode.Inconclusive, ExitCode.Fail], r.stderr).toContain(r.code);
     const seen = readFileSync(trainEnv, 'utf8');
     expect(seen).not.toMatch(/^JUDGE_TOKEN=/m);

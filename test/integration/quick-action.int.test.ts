@@ -31,12 +31,22 @@ describe('the action with quick: true', () => {
     writeFileSync(path.join(job.workspace, 'model.json'), '{}');
     const cfg = path.join(job.workspace, '.github', 'accuracy-gate.yml');
     mkdirSync(path.dirname(cfg), { recursive: true });
-    writeFileSync(cfg, stringify({
-      name: 'torchacc-llama', model: job.workspace, 'result-dir': 'result',
-      arms: { baseline: { label: 'Torch', slug: 'torch', train: replay('eager') }, candidate: { label: 'TorchAcc', slug: 'acc', train: replay('compile') } },
-    }));
+    writeFileSync(
+      cfg,
+      stringify({
+        name: 'torchacc-llama',
+        model: job.workspace,
+        'result-dir': 'result',
+        arms: { baseline: { label: 'Torch', slug: 'torch', train: replay('eager') }, candidate: { label: 'TorchAcc', slug: 'acc', train: replay('compile') } },
+      }),
+    );
     const env = { GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl };
-    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 31 }), inputs: inputs({ quick: 'true', 'quick-steps': '25' }), env });
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 31 }),
+      inputs: inputs({ quick: 'true', 'quick-steps': '25' }),
+      env,
+    });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.verdict).toBe('pass');
     const summary = JSON.parse(readFileSync(run.outputs['summary-json'] as string, 'utf8'));
@@ -49,7 +59,12 @@ describe('the action with quick: true', () => {
 
   it('quick-steps without quick: true fails the step naming the input', async () => {
     const job = newJob();
-    const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 32 }), inputs: inputs({ quick: 'false', 'quick-steps': '25' }), env: { GITHUB_API_URL: github.url } });
+    const run = await runAction('index', job, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 32 }),
+      inputs: inputs({ quick: 'false', 'quick-steps': '25' }),
+      env: { GITHUB_API_URL: github.url },
+    });
     expect(run.code).not.toBe(0);
     expect(run.stdout).toContain('input quick-steps: set, but input quick is not true');
   });

@@ -9,7 +9,6 @@ import { ExitCode } from '../../src/constants.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { replayCommand } from '../helpers/gate.js';
 
-
 function setup(dir: string, extra: Record<string, unknown> = {}): string {
   mkdirSync(path.join(dir, 'model'), { recursive: true });
   writeFileSync(path.join(dir, 'model', 'config.json'), '{"model_type": "llama"}\n');
@@ -18,18 +17,33 @@ function setup(dir: string, extra: Record<string, unknown> = {}): string {
   writeFileSync(path.join(dir, 'baseline.sh'), `#!/bin/bash\necho ran >> "$(dirname "$0")/baseline-ran.txt"\nexec ${replay('eager')}\n`);
   writeFileSync(path.join(dir, 'candidate.sh'), `#!/bin/bash\necho ran >> "$(dirname "$0")/candidate-ran.txt"\nexec ${replay('compile')}\n`);
   const file = path.join(dir, 'gate.yml');
-  writeFileSync(file, stringify({
-    name: 'quick-baseline', model: path.join(dir, 'model'), workdir: dir, 'result-dir': 'result',
-    cache: { enabled: true, dir: path.join(dir, 'cache') },
-    arms: { baseline: { label: 'Torch', slug: 'torch', train: 'bash baseline.sh {output}' }, candidate: { label: 'TorchAcc', slug: 'acc', train: 'bash candidate.sh {output}' } },
-    ...extra,
-  }));
+  writeFileSync(
+    file,
+    stringify({
+      name: 'quick-baseline',
+      model: path.join(dir, 'model'),
+      workdir: dir,
+      'result-dir': 'result',
+      cache: { enabled: true, dir: path.join(dir, 'cache') },
+      arms: {
+        baseline: { label: 'Torch', slug: 'torch', train: 'bash baseline.sh {output}' },
+        candidate: { label: 'TorchAcc', slug: 'acc', train: 'bash candidate.sh {output}' },
+      },
+      ...extra,
+    }),
+  );
   return file;
 }
 
 const latest = (dir: string) => {
   const root = path.join(dir, 'result');
-  return path.join(root, readdirSync(root).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1) as string);
+  return path.join(
+    root,
+    readdirSync(root)
+      .filter((n) => /^\d{8}_\d{6}/.test(n))
+      .sort()
+      .at(-1) as string,
+  );
 };
 
 describe('the quick tier without a cached baseline', () => {
@@ -38,7 +52,9 @@ describe('the quick tier without a cached baseline', () => {
     const cfg = setup(dir);
     const first = await runCli(['run', '--quick', '--quick-steps', '25', '--config', cfg]);
     expect(first.code, first.stderr).toBe(ExitCode.Pass);
-    expect(first.stderr).toMatch(/warning: no baseline for this key: the quick tier trains the full baseline first, time unknown \(no earlier run on this runner says how long it takes\)/);
+    expect(first.stderr).toMatch(
+      /warning: no baseline for this key: the quick tier trains the full baseline first, time unknown \(no earlier run on this runner says how long it takes\)/,
+    );
     // Before the first stage starts.
     expect(first.stderr.indexOf('no baseline for this key')).toBeLessThan(first.stderr.indexOf('Train Torch (baseline)'));
     expect(existsSync(path.join(dir, 'baseline-ran.txt'))).toBe(true);
@@ -47,7 +63,9 @@ describe('the quick tier without a cached baseline', () => {
     // trains the baseline, and now knows how long that takes.
     const second = await runCli(['run', '--quick', '--quick-steps', '25', '--config', cfg]);
     expect(second.code, second.stderr).toBe(ExitCode.Pass);
-    expect(second.stderr).toMatch(/warning: no baseline for this key: the quick tier trains the full baseline first, ~1 min \(as long as it took in run \d{8}_\d{6}/);
+    expect(second.stderr).toMatch(
+      /warning: no baseline for this key: the quick tier trains the full baseline first, ~1 min \(as long as it took in run \d{8}_\d{6}/,
+    );
   });
 
   it('quick.require-baseline: INVALID before training, nothing run, the reason in every report', async () => {

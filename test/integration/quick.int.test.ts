@@ -15,7 +15,10 @@ function writeConfig(dir: string, baseline: string[] | string, candidate: string
 
 function resultDirs(dir: string): string[] {
   const root = path.join(dir, 'result');
-  return readdirSync(root).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().map((n) => path.join(root, n));
+  return readdirSync(root)
+    .filter((n) => /^\d{8}_\d{6}/.test(n))
+    .sort()
+    .map((n) => path.join(root, n));
 }
 
 const read = (dir: string, name: string) => readFileSync(path.join(dir, name), 'utf8');
@@ -74,10 +77,10 @@ describe('accuracy-gate run --quick', () => {
     const log = read(res, 'acc_training.log');
     expect(log).toContain('quick tier: stopped after step 40');
     expect(log.match(/\{'loss'/g)?.length).toBeLessThan(20);
-    expect(r.stderr).toContain("quick tier: TorchAcc logged a loss at step 40 (>= 40): stopping it");
+    expect(r.stderr).toContain('quick tier: TorchAcc logged a loss at step 40 (>= 40): stopping it');
   });
 
-  it("tqdm off and no grid anywhere (the baseline left only its log): the gate says it cannot stop the candidate, never guesses a step", async () => {
+  it('tqdm off and no grid anywhere (the baseline left only its log): the gate says it cannot stop the candidate, never guesses a step', async () => {
     const dir = tempDir('quick-no-grid-');
     const cal = path.join(RECORDED, 'calibration', 'aa-seed-1');
     // A baseline that printed its dicts but not its end-of-training dict, and wrote train_results.json
@@ -93,7 +96,7 @@ describe('accuracy-gate run --quick', () => {
     expect(read(res, 'acc_training.log')).not.toContain('quick tier: stopped');
   });
 
-  it('tqdm off, no grid stated anywhere, but the baseline\'s whole log makes it certain (80 dicts, their epochs, runtime × steps/s): the candidate is stopped at 40', async () => {
+  it("tqdm off, no grid stated anywhere, but the baseline's whole log makes it certain (80 dicts, their epochs, runtime × steps/s): the candidate is stopped at 40", async () => {
     const dir = tempDir('quick-inferred-grid-');
     const cal = path.join(RECORDED, 'calibration', 'aa-seed-1');
     const baseline = `cat ${cal}/training.log && mkdir -p {output} && cp ${cal}/train_results.json {output}/`;

@@ -14,7 +14,13 @@ import { BADGE } from '../../src/report/report-sections.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 const entities = (s: string) =>
-  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;|&apos;/g, "'").replace(/&#10;/g, '\n').replace(/&amp;/g, '&');
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&#10;/g, '\n')
+    .replace(/&amp;/g, '&');
 /** report.md as a reader sees it: Markdown escapes and entities undone. */
 const mdPlain = (s: string) => entities(s.replace(/\\([\\`*_[\]|~#])/g, '$1'));
 /** report.html's visible text: the embedded chart data left out (it holds every number anyway). */
@@ -117,28 +123,32 @@ describe('reports agree, number for number', () => {
     ['pass', ExitCode.Pass],
     ['regression', ExitCode.Fail],
     ['diverge', ExitCode.Fail],
-  ])('demo --scenario %s: console, result.log, report.md, report.html, summary.json and junit.xml say the same', async (scenario, code) => {
-    const o = await demo(scenario, code);
-    agree(o);
-    if (scenario === 'regression') {
-      // The chart plots the smoothed gap; the tail check's raw number is named beside it.
-      const tail = o.summary.checks.find((c: CheckResult) => c.id === 'loss-tail');
-      expect(o.md).toMatch(new RegExp(`The loss-tail check uses the raw \\(unsmoothed\\) gap: its mean from step \\d+ on is \\${formatCheckValue(tail)}`));
-      // 0.99× per step is run-to-run noise: no speed warning.
-      expect(o.summary.checks.find((c: CheckResult) => c.id === 'speed').warning).toBeUndefined();
-    }
-    if (scenario === 'diverge') {
-      const step = o.summary.early_abort.step;
-      // "Steps 180" is explained beside the abort step wherever it is shown.
-      expect(o.md).toMatch(new RegExp(`\\| Steps \\| 400 \\| \\d+ \\((last logged; early abort decided at step ${step}|stopped by early abort)\\) \\|`));
-      expect(o.html).toMatch(new RegExp(`\\d+ \\((last logged; early abort decided at step ${step}|stopped by early abort)\\)`));
-    }
-    // The step-time histogram counts samples, not steps, and its median lines are the speed check's.
-    expect(o.html).not.toMatch(/\(\w+, \d+ steps\)/);
-    const sp = o.summary.checks.find((c: CheckResult) => c.id === 'speed');
-    if (sp?.numbers.baselineMedianStepTime) {
-      expect(o.html).toContain(`${o.summary.labels.baseline} median ${+(sp.numbers.baselineMedianStepTime * 1000).toPrecision(3)} ms`);
-      expect(o.html).toContain(`median step time ${(sp.numbers.baselineMedianStepTime * 1000).toFixed(1)} vs`);
-    }
-  }, 60_000);
+  ])(
+    'demo --scenario %s: console, result.log, report.md, report.html, summary.json and junit.xml say the same',
+    async (scenario, code) => {
+      const o = await demo(scenario, code);
+      agree(o);
+      if (scenario === 'regression') {
+        // The chart plots the smoothed gap; the tail check's raw number is named beside it.
+        const tail = o.summary.checks.find((c: CheckResult) => c.id === 'loss-tail');
+        expect(o.md).toMatch(new RegExp(`The loss-tail check uses the raw \\(unsmoothed\\) gap: its mean from step \\d+ on is \\${formatCheckValue(tail)}`));
+        // 0.99× per step is run-to-run noise: no speed warning.
+        expect(o.summary.checks.find((c: CheckResult) => c.id === 'speed').warning).toBeUndefined();
+      }
+      if (scenario === 'diverge') {
+        const step = o.summary.early_abort.step;
+        // "Steps 180" is explained beside the abort step wherever it is shown.
+        expect(o.md).toMatch(new RegExp(`\\| Steps \\| 400 \\| \\d+ \\((last logged; early abort decided at step ${step}|stopped by early abort)\\) \\|`));
+        expect(o.html).toMatch(new RegExp(`\\d+ \\((last logged; early abort decided at step ${step}|stopped by early abort)\\)`));
+      }
+      // The step-time histogram counts samples, not steps, and its median lines are the speed check's.
+      expect(o.html).not.toMatch(/\(\w+, \d+ steps\)/);
+      const sp = o.summary.checks.find((c: CheckResult) => c.id === 'speed');
+      if (sp?.numbers.baselineMedianStepTime) {
+        expect(o.html).toContain(`${o.summary.labels.baseline} median ${+(sp.numbers.baselineMedianStepTime * 1000).toPrecision(3)} ms`);
+        expect(o.html).toContain(`median step time ${(sp.numbers.baselineMedianStepTime * 1000).toFixed(1)} vs`);
+      }
+    },
+    60_000,
+  );
 });

@@ -52,7 +52,11 @@ function workspace(job: RunnerJob, candidate: string | object, extra: Record<str
 }
 
 const inputs = () => actionInputs(GH_TOKEN);
-const githubEnv = (): Record<string, string> => ({ GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl });
+const githubEnv = (): Record<string, string> => ({
+  GITHUB_API_URL: github.url,
+  ACTIONS_RUNTIME_TOKEN: runtimeToken(),
+  ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+});
 
 /** The files of the artifact this run uploaded (checked against what was finalized). */
 function uploaded(artifactId: string | undefined): Map<string, Buffer> {
@@ -66,7 +70,11 @@ function leaksIn(files: Map<string, Buffer>): string[] {
 }
 
 /** The step log without the runner's mask commands (they carry the values by design). */
-const stepLog = (stdout: string) => stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+const stepLog = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
 
 describe('secrets in every shape (action)', () => {
   it('a failing stage that prints a PEM key, a JSON credential and a token in every encoding: none in the artifact, job summary, comment or step log; an @team label notifies nobody', async () => {
@@ -85,7 +93,9 @@ describe('secrets in every shape (action)', () => {
     expect(run.outputs.verdict).toBe('invalid');
     const files = uploaded(run.outputs['artifact-id']);
     // What could leak was there: the stage's log, its files and its tail in the reports.
-    expect([...files.keys()]).toEqual(expect.arrayContaining(['acc_training.log', 'acc_ckpt/git-config.txt', 'acc_ckpt/results.json', 'summary.json', 'run.json', 'result.log', 'report.md']));
+    expect([...files.keys()]).toEqual(
+      expect.arrayContaining(['acc_training.log', 'acc_ckpt/git-config.txt', 'acc_ckpt/results.json', 'summary.json', 'run.json', 'result.log', 'report.md']),
+    );
     expect(files.get('acc_training.log')?.toString()).toContain('extraheader=AUTHORIZATION: basic ');
     expect(leaksIn(files)).toEqual([]);
     expect(leakedPieces(run.summary)).toEqual([]);
@@ -184,7 +194,9 @@ describe('the artifact service does not answer (action)', () => {
       expect(run.code, run.stdout).toBe(0);
       expect(run.outputs.verdict).toBe('pass');
       expect(run.outputs['artifact-id']).toBe('');
-      expect(run.stdout).toMatch(/::warning::result artifact upload failed \(the verdict stands; .*\): .*(did not answer within \d+ s|stalled|request timeout)/);
+      expect(run.stdout).toMatch(
+        /::warning::result artifact upload failed \(the verdict stands; .*\): .*(did not answer within \d+ s|stalled|request timeout)/,
+      );
       expect(run.summary).toMatch(/PASS/);
       expect(github.comments('acme', 'torchacc', n)).toHaveLength(1);
       expect(artifacts.requests.some((r) => r.route === route && r.outcome === 'hung')).toBe(true);
@@ -193,7 +205,10 @@ describe('the artifact service does not answer (action)', () => {
 
   it('a slow CreateArtifact within the bound: uploaded; one that stalls once: ended after the bound, retried, uploaded', async () => {
     let before = 0;
-    for (const [n, fault] of [[70, { delayMs: 500 }], [71, { hang: true }]] as const) {
+    for (const [n, fault] of [
+      [70, { delayMs: 500 }],
+      [71, { hang: true }],
+    ] as const) {
       before = artifacts.requests.length;
       const job = newJob();
       workspace(job, replay, { artifact: { 'timeout-seconds': 2 } });
@@ -204,7 +219,10 @@ describe('the artifact service does not answer (action)', () => {
     }
     // The second run's first CreateArtifact hung and was ended; a later one was answered (a 409 in
     // between: the default name was taken by an earlier test, the gate picks a fresh one).
-    const second = artifacts.requests.slice(before).filter((r) => r.route === 'CreateArtifact').map((r) => r.outcome);
+    const second = artifacts.requests
+      .slice(before)
+      .filter((r) => r.route === 'CreateArtifact')
+      .map((r) => r.outcome);
     expect(second[0]).toBe('hung');
     expect(second.at(-1)).toBe(200);
   }, 60_000);

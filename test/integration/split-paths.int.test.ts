@@ -17,7 +17,12 @@ function writeConfig(dir: string, arms: { baseline: ArmSpec; candidate: ArmSpec 
   return writeGateConfig(dir, 'split-test', arms, { lock: { enabled: false }, ...extra });
 }
 
-const runs = (root: string) => (existsSync(root) ? readdirSync(root).filter((n) => /^\d{8}_\d{6}/.test(n)).sort() : []);
+const runs = (root: string) =>
+  existsSync(root)
+    ? readdirSync(root)
+        .filter((n) => /^\d{8}_\d{6}/.test(n))
+        .sort()
+    : [];
 const read = (f: string) => readFileSync(f, 'utf8');
 const newest = (root: string) => path.join(root, runs(root).at(-1) as string);
 const summaryOf = (dir: string) => JSON.parse(read(path.join(dir, 'summary.json')));
@@ -96,7 +101,9 @@ describe('split stages never mix runs', () => {
       'model-id': 'auto',
     };
     const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') }, { evaluations: { mtbench } });
-    expect((await runCli(['run', '--config', cfg, '--stages', 'train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate'])).code).toBe(ExitCode.Pass);
+    expect((await runCli(['run', '--config', cfg, '--stages', 'train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate'])).code).toBe(
+      ExitCode.Pass,
+    );
     const evaluated = runs(path.join(dir, 'result'))[0] as string;
     expect((await runCli(['run', '--config', cfg, '--stages', 'train-candidate'])).code).toBe(ExitCode.Pass);
     const retrained = runs(path.join(dir, 'result'))[1] as string;
@@ -125,7 +132,10 @@ describe('split stages never mix runs', () => {
     const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: replay('compile') });
     // Each matrix job writes into its own runner's result dir; download-artifact puts each job's
     // artifact (its result dir) under result/<artifact name>/ on the compare job's runner.
-    for (const [arm, stages] of [['baseline', 'train-baseline'], ['candidate', 'train-candidate']] as const) {
+    for (const [arm, stages] of [
+      ['baseline', 'train-baseline'],
+      ['candidate', 'train-candidate'],
+    ] as const) {
       const jobRoot = path.join(dir, `job-${arm}`);
       expect((await runCli(['run', '--config', cfg, '--stages', stages, '--out', jobRoot])).code).toBe(ExitCode.Pass);
       cpSync(newest(jobRoot), path.join(dir, 'result', `accuracy-gate-arm-${arm}`), { recursive: true });
@@ -137,7 +147,12 @@ describe('split stages never mix runs', () => {
     const res = newest(path.join(dir, 'result'));
     const base = `Torch (baseline) training: run ${baseRun}`;
     const cand = `TorchAcc (candidate) training: run ${candRun}`;
-    for (const text of [cmp.stderr, read(path.join(res, 'result.log')), read(path.join(res, 'report.md')).replace(/\\_/g, '_'), summaryOf(res).provenance.reused]) {
+    for (const text of [
+      cmp.stderr,
+      read(path.join(res, 'result.log')),
+      read(path.join(res, 'report.md')).replace(/\\_/g, '_'),
+      summaryOf(res).provenance.reused,
+    ]) {
       expect(text).toContain(base);
       expect(text).toContain(cand);
     }
@@ -220,7 +235,9 @@ describe('outputs written by this run (issue 22 item 11)', () => {
     const s = summaryOf(res);
     expect(s.verdict).toBe('invalid');
     const msg = s.problems.map((p: { message: string }) => p.message).join('\n');
-    expect(msg).toContain(`training exited 0 but wrote no output: ${scratch} holds only files from before this run (train_results.json, all_results.json, eval_results.json, trainer_state.json, unchanged while it ran)`);
+    expect(msg).toContain(
+      `training exited 0 but wrote no output: ${scratch} holds only files from before this run (train_results.json, all_results.json, eval_results.json, trainer_state.json, unchanged while it ran)`,
+    );
     expect(s.training.candidate.train_loss).toBeNull(); // not the earlier run's
     expect(read(path.join(res, 'result.log'))).toContain('exited 0 but wrote no output');
     // The earlier run's files are left where they were.
@@ -257,7 +274,9 @@ describe('outputs written by this run (issue 22 item 11)', () => {
     const cfg = writeConfig(dir, { baseline: replay('eager'), candidate: { train, output: scratch } });
     const r = await runCli(['run', '--config', cfg]);
     const s = summaryOf(newest(path.join(dir, 'result')));
-    expect(s.warnings.join('\n')).toContain(`${path.join(scratch, 'eval_losses.jsonl')} (TorchAcc (candidate)'s per-document eval losses) was not written by this run (unchanged while it trained): not read`);
+    expect(s.warnings.join('\n')).toContain(
+      `${path.join(scratch, 'eval_losses.jsonl')} (TorchAcc (candidate)'s per-document eval losses) was not written by this run (unchanged while it trained): not read`,
+    );
     const docs = s.checks.find((c: { id: string }) => c.id === 'eval-loss-docs');
     expect(docs.reason).toContain('found for the other arm only');
     expect(r.code).toBe(ExitCode.Invalid);
@@ -273,13 +292,15 @@ describe('atomic files', () => {
     const first = read(history);
     writeFileSync(history, first + first.slice(0, 40)); // the second append was cut off mid-line
     expect((await runCli(['run', '--config', cfg, '--history', history, '--record-history'])).code).toBe(ExitCode.Pass);
-    const good = read(history).split('\n').filter((l) => {
-      try {
-        return !!JSON.parse(l).date;
-      } catch {
-        return false;
-      }
-    });
+    const good = read(history)
+      .split('\n')
+      .filter((l) => {
+        try {
+          return !!JSON.parse(l).date;
+        } catch {
+          return false;
+        }
+      });
     expect(good).toHaveLength(2);
   });
 });

@@ -41,11 +41,20 @@ function runner(extraConfig: Record<string, unknown> = {}): RunnerJob {
   utimesSync(path.join(ws, 'model', 'config.json'), 1_700_000_000, 1_700_000_000);
   const cfg = path.join(ws, '.github', 'accuracy-gate.yml');
   mkdirSync(path.dirname(cfg), { recursive: true });
-  writeFileSync(cfg, stringify({
-    name: 'torchacc-llama', model: 'model', 'result-dir': 'result', cache: { enabled: true, 'service-timeout': 3 },
-    arms: { baseline: { label: 'Torch', slug: 'torch', train: 'bash baseline.sh {output}' }, candidate: { label: 'TorchAcc', slug: 'acc', train: 'bash candidate.sh {output}' } },
-    ...extraConfig,
-  }));
+  writeFileSync(
+    cfg,
+    stringify({
+      name: 'torchacc-llama',
+      model: 'model',
+      'result-dir': 'result',
+      cache: { enabled: true, 'service-timeout': 3 },
+      arms: {
+        baseline: { label: 'Torch', slug: 'torch', train: 'bash baseline.sh {output}' },
+        candidate: { label: 'TorchAcc', slug: 'acc', train: 'bash candidate.sh {output}' },
+      },
+      ...extraConfig,
+    }),
+  );
   return job;
 }
 
@@ -66,7 +75,12 @@ const stage = (s: { stages: { id: string; status: string }[] }, id: string) => s
 describe('ephemeral runners: the baseline through GitHub cache service', () => {
   it('a push to main trains and saves; a pull request on a fresh runner restores it and trains only the candidate', async () => {
     const push = runner();
-    const first = await runAction('index', push, { event: 'push', payload: { ref: 'refs/heads/main', repository }, inputs: inputs(), env: serviceEnv('refs/heads/main', '5001') });
+    const first = await runAction('index', push, {
+      event: 'push',
+      payload: { ref: 'refs/heads/main', repository },
+      inputs: inputs(),
+      env: serviceEnv('refs/heads/main', '5001'),
+    });
     expect(first.code, first.stdout).toBe(0);
     expect(first.outputs.verdict).toBe('pass');
     expect(readFileSync(path.join(push.workspace, 'baseline-ran.txt'), 'utf8')).toBe('ran\n');
@@ -79,7 +93,12 @@ describe('ephemeral runners: the baseline through GitHub cache service', () => {
     expect(existsSync(path.join(pr.dir, '.cache'))).toBe(false);
     const before = results.cache.entries.length;
     const asked = results.cache.requests.length;
-    const second = await runAction('index', pr, { event: 'pull_request', payload: pullRequestEvent({ number: 41 }), inputs: inputs(), env: serviceEnv('refs/pull/41/merge', '5002') });
+    const second = await runAction('index', pr, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 41 }),
+      inputs: inputs(),
+      env: serviceEnv('refs/pull/41/merge', '5002'),
+    });
     expect(second.code, second.stdout).toBe(0);
     expect(second.outputs.verdict).toBe('pass');
     expect(second.stdout).toMatch(/cache: baseline-\w+ restored from GitHub's cache service/);
@@ -102,31 +121,54 @@ describe('ephemeral runners: the baseline through GitHub cache service', () => {
   it("branch scoping: a feature branch's entry (write-on: always) is its own; main on a fresh runner does not restore it", async () => {
     const cache = { enabled: true, 'service-timeout': 3, 'write-on': 'always', fingerprint: 'echo scoping' };
     const feature = runner({ name: 'scoped-gate', cache });
-    const first = await runAction('index', feature, { event: 'push', payload: { ref: 'refs/heads/feature', repository }, inputs: inputs(), env: serviceEnv('refs/heads/feature', '8001') });
+    const first = await runAction('index', feature, {
+      event: 'push',
+      payload: { ref: 'refs/heads/feature', repository },
+      inputs: inputs(),
+      env: serviceEnv('refs/heads/feature', '8001'),
+    });
     expect(first.code, first.stdout).toBe(0);
     const entry = results.cache.entries.find((e) => e.finalized && e.scope === 'refs/heads/feature');
     expect(entry?.key).toMatch(/^accuracy-gate-baseline-/);
     const main = runner({ name: 'scoped-gate', cache });
-    const second = await runAction('index', main, { event: 'push', payload: { ref: 'refs/heads/main', repository }, inputs: inputs(), env: serviceEnv('refs/heads/main', '8002') });
+    const second = await runAction('index', main, {
+      event: 'push',
+      payload: { ref: 'refs/heads/main', repository },
+      inputs: inputs(),
+      env: serviceEnv('refs/heads/main', '8002'),
+    });
     expect(second.code, second.stdout).toBe(0);
     expect(second.stdout).not.toContain('restored from GitHub');
     expect(readFileSync(path.join(main.workspace, 'baseline-ran.txt'), 'utf8')).toBe('ran\n');
     // Main stores its own, under the same key, in its own scope.
-    expect(results.cache.entries.filter((e) => e.key === entry?.key && e.finalized).map((e) => e.scope).sort()).toEqual(['refs/heads/feature', 'refs/heads/main']);
+    expect(
+      results.cache.entries
+        .filter((e) => e.key === entry?.key && e.finalized)
+        .map((e) => e.scope)
+        .sort(),
+    ).toEqual(['refs/heads/feature', 'refs/heads/main']);
   });
 
   it('a nightly on a fresh runner sees the previous nights: the trend and the baseline-drift check', { timeout: 240_000 }, async () => {
     const nights: ReturnType<typeof summaryOf>[] = [];
     for (let i = 0; i < 4; i++) {
       const job = runner({ name: 'nightly-gate' });
-      const run = await runAction('index', job, { event: 'schedule', payload: { schedule: '0 3 * * *', repository }, inputs: inputs(), env: serviceEnv('refs/heads/main', `600${i}`) });
+      const run = await runAction('index', job, {
+        event: 'schedule',
+        payload: { schedule: '0 3 * * *', repository },
+        inputs: inputs(),
+        env: serviceEnv('refs/heads/main', `600${i}`),
+      });
       expect(run.code, run.stdout).toBe(0);
       if (i > 0) expect(run.stdout).toContain(`history: ${i} recorded run(s) restored from GitHub's cache service`);
       expect(run.stdout).toContain(`history: ${i + 1} run(s) saved to GitHub's cache service`);
       const historyDir = path.join(job.dir, '.cache', 'accuracy-gate', 'history');
       expect(readdirSync(historyDir)).toEqual(['nightly-gate.jsonl']);
       nights.push(summaryOf(run));
-      if (i === 3) expect(readFileSync(path.join(path.dirname(run.outputs['summary-json'] as string), 'report.md'), 'utf8')).toContain('Nightly trend (last 3 recorded runs)');
+      if (i === 3)
+        expect(readFileSync(path.join(path.dirname(run.outputs['summary-json'] as string), 'report.md'), 'utf8')).toContain(
+          'Nightly trend (last 3 recorded runs)',
+        );
     }
     expect(nights[0]?.checks.some((c: { id: string }) => c.id === 'baseline-drift')).toBe(false);
     const drift = nights[3]?.checks.find((c: { id: string }) => c.id === 'baseline-drift');
@@ -138,10 +180,17 @@ describe('ephemeral runners: the baseline through GitHub cache service', () => {
     // A key of its own (the fingerprint joins it): no other test's entry is restored.
     const job = runner({ name: 'stalled-gate', cache: { enabled: true, 'service-timeout': 3, fingerprint: 'echo stalled' } });
     const t0 = Date.now();
-    const run = await runAction('index', job, { event: 'push', payload: { ref: 'refs/heads/main', repository }, inputs: inputs(), env: serviceEnv('refs/heads/main', '7001') });
+    const run = await runAction('index', job, {
+      event: 'push',
+      payload: { ref: 'refs/heads/main', repository },
+      inputs: inputs(),
+      env: serviceEnv('refs/heads/main', '7001'),
+    });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.verdict).toBe('pass');
-    expect(run.stdout).toMatch(/::warning ::GitHub's cache service: restoring accuracy-gate-history-\w+-7001-1-\d+ took longer than 3 s \(cache\.service-timeout\); going on without the service for this run/);
+    expect(run.stdout).toMatch(
+      /::warning ::GitHub's cache service: restoring accuracy-gate-history-\w+-7001-1-\d+ took longer than 3 s \(cache\.service-timeout\); going on without the service for this run/,
+    );
     expect(readFileSync(path.join(job.workspace, 'baseline-ran.txt'), 'utf8')).toBe('ran\n');
     // The local cache still got the entry (persistent runners keep using it).
     expect(readdirSync(path.join(job.dir, '.cache', 'accuracy-gate')).some((n) => n.startsWith('baseline-'))).toBe(true);
@@ -152,7 +201,12 @@ describe('ephemeral runners: the baseline through GitHub cache service', () => {
     results.cache.fail('CreateCacheEntry', { status: 500, times: 50 });
     const stored = results.cache.entries.length;
     const job = runner({ name: 'refused-gate', cache: { enabled: true, 'service-timeout': 3, fingerprint: 'echo refused' } });
-    const run = await runAction('index', job, { event: 'push', payload: { ref: 'refs/heads/main', repository }, inputs: inputs(), env: serviceEnv('refs/heads/main', '7002') });
+    const run = await runAction('index', job, {
+      event: 'push',
+      payload: { ref: 'refs/heads/main', repository },
+      inputs: inputs(),
+      env: serviceEnv('refs/heads/main', '7002'),
+    });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.verdict).toBe('pass');
     expect(run.stdout).toMatch(/::warning ::GitHub's cache service: saving baseline-\w+ took longer than 3 s/);

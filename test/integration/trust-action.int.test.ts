@@ -41,8 +41,16 @@ function workspace(job: RunnerJob): { cacheDir: string; history: string; started
 }
 
 const inputs = {
-  config: '', 'model-dir': '', 'working-directory': '.', 'github-token': 'ghs_trustTOKEN', comment: 'never',
-  'artifact-name': '', 'artifact-retention-days': '', 'fail-on': 'fail', stages: 'all', 'allow-fork-prs': 'false',
+  config: '',
+  'model-dir': '',
+  'working-directory': '.',
+  'github-token': 'ghs_trustTOKEN',
+  comment: 'never',
+  'artifact-name': '',
+  'artifact-retention-days': '',
+  'fail-on': 'fail',
+  stages: 'all',
+  'allow-fork-prs': 'false',
 };
 const repository = { full_name: 'acme/torchacc', default_branch: 'main' };
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('baseline-') || n.startsWith('original-')) : []);
@@ -50,8 +58,23 @@ const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) 
 describe('trust is an allow-list (bundled action)', () => {
   it('issue_comment and workflow_run on the default branch write neither the cache nor the history; push does', async () => {
     const untrusted: [string, object][] = [
-      ['issue_comment', { action: 'created', issue: { number: 5, pull_request: { url: 'https://api.github.com/repos/acme/torchacc/pulls/5' } }, comment: { body: '/gate' }, repository }],
-      ['workflow_run', { action: 'completed', workflow_run: { head_branch: 'main', head_repository: { full_name: 'acme/torchacc' }, repository: { full_name: 'acme/torchacc' } }, repository }],
+      [
+        'issue_comment',
+        {
+          action: 'created',
+          issue: { number: 5, pull_request: { url: 'https://api.github.com/repos/acme/torchacc/pulls/5' } },
+          comment: { body: '/gate' },
+          repository,
+        },
+      ],
+      [
+        'workflow_run',
+        {
+          action: 'completed',
+          workflow_run: { head_branch: 'main', head_repository: { full_name: 'acme/torchacc' }, repository: { full_name: 'acme/torchacc' } },
+          repository,
+        },
+      ],
       ['merge_group', { action: 'checks_requested', merge_group: { head_ref: 'refs/heads/gh-readonly-queue/main/pr-5' }, repository }],
     ];
     for (const [event, payload] of untrusted) {
@@ -75,7 +98,11 @@ describe('trust is an allow-list (bundled action)', () => {
   it("a workflow_run whose head repository is a fork's is refused before any command runs", async () => {
     const job = newJob();
     const w = workspace(job);
-    const payload = { action: 'completed', workflow_run: { head_branch: 'main', head_repository: { full_name: 'mallory/torchacc' }, repository: { full_name: 'acme/torchacc' } }, repository };
+    const payload = {
+      action: 'completed',
+      workflow_run: { head_branch: 'main', head_repository: { full_name: 'mallory/torchacc' }, repository: { full_name: 'acme/torchacc' } },
+      repository,
+    };
     const run = await runAction('index', job, { event: 'workflow_run', payload, inputs, env: { GITHUB_API_URL: github.url } });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/refusing to run: this workflow_run event comes from a fork \(mallory\/torchacc\)/);

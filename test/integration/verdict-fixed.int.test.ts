@@ -31,7 +31,19 @@ function setup(candidate: string, extra: Record<string, unknown> = {}, evalPrefi
       model: path.join(dir, 'model'),
       workdir: dir,
       'result-dir': 'result',
-      arms: { baseline: { label: 'Torch', slug: 'torch', train: train('eager') }, candidate: { label: 'TorchAcc', slug: 'acc', train: candidate === 'crash' ? 'echo "torch.OutOfMemoryError: CUDA out of memory" >&2; exit 1' : candidate === 'crash-late' ? 'sleep 1; echo "torch.OutOfMemoryError: CUDA out of memory" >&2; exit 1' : train(candidate) } },
+      arms: {
+        baseline: { label: 'Torch', slug: 'torch', train: train('eager') },
+        candidate: {
+          label: 'TorchAcc',
+          slug: 'acc',
+          train:
+            candidate === 'crash'
+              ? 'echo "torch.OutOfMemoryError: CUDA out of memory" >&2; exit 1'
+              : candidate === 'crash-late'
+                ? 'sleep 1; echo "torch.OutOfMemoryError: CUDA out of memory" >&2; exit 1'
+                : train(candidate),
+        },
+      },
       evaluations: {
         mtbench: {
           // Each evaluation that starts says so in `evaluated` (the judge hours it would spend).
@@ -49,7 +61,9 @@ function setup(candidate: string, extra: Record<string, unknown> = {}, evalPrefi
   );
   const evaluations = () => (existsSync(evaluated) ? readFileSync(evaluated, 'utf8').trim().split('\n') : []);
   const lastRun = () => {
-    const runs = readdirSync(path.join(dir, 'result')).filter((n) => /^\d{8}_\d{6}/.test(n)).sort();
+    const runs = readdirSync(path.join(dir, 'result'))
+      .filter((n) => /^\d{8}_\d{6}/.test(n))
+      .sort();
     return path.join(dir, 'result', runs.at(-1) as string);
   };
   // A stand-in nvidia-smi listing four GPUs, so parallel GPU sets pass preflight on any machine.
@@ -64,7 +78,7 @@ function setup(candidate: string, extra: Record<string, unknown> = {}, evalPrefi
 const stageOf = (summary: { stages: { id: string; status: string; reason?: string }[] }, id: string) => summary.stages.find((s) => s.id === id);
 
 describe('no evaluation hour after the verdict is fixed', () => {
-  it('cache off: a diverging (early-aborted) or crashing candidate starts neither the original\'s nor the baseline\'s MT-Bench; every report says so', async () => {
+  it("cache off: a diverging (early-aborted) or crashing candidate starts neither the original's nor the baseline's MT-Bench; every report says so", async () => {
     for (const [candidate, code, why] of [
       ['diverge', ExitCode.Fail, /TorchAcc \(candidate\) was stopped by early abort at step \d+/],
       ['crash', ExitCode.Invalid, /TorchAcc \(candidate\) training failed/],
@@ -83,7 +97,8 @@ describe('no evaluation hour after the verdict is fixed', () => {
       }
       const line = /Evaluate the original model not run: the verdict no longer depends on it/;
       expect(summary.warnings.join('\n'), candidate).toMatch(line);
-      for (const f of ['result.log', 'report.md', 'report.html']) expect(readFileSync(path.join(res, f), 'utf8'), `${candidate} ${f}`).toMatch(/the verdict no longer depends on it/);
+      for (const f of ['result.log', 'report.md', 'report.html'])
+        expect(readFileSync(path.join(res, f), 'utf8'), `${candidate} ${f}`).toMatch(/the verdict no longer depends on it/);
       expect(r.stdout + r.stderr).toMatch(/skipped \(not started: the verdict no longer depends on it/);
     }
   }, 120_000);
@@ -108,18 +123,19 @@ describe('no evaluation hour after the verdict is fixed', () => {
     expect(j.evaluations().sort()).toEqual(['baseline', 'original']);
     const ran = JSON.parse(readFileSync(path.join(j.lastRun(), 'summary.json'), 'utf8'));
     expect(stageOf(ran, 'eval-original')?.status).toBe('ok');
-    expect(ran.warnings.join('\n')).toMatch(/Evaluate the original model ran although the verdict was already fixed \(TorchAcc \(candidate\) was stopped by early abort at step \d+\): the cache stores the original model's evaluation \(original-/);
+    expect(ran.warnings.join('\n')).toMatch(
+      /Evaluate the original model ran although the verdict was already fixed \(TorchAcc \(candidate\) was stopped by early abort at step \d+\): the cache stores the original model's evaluation \(original-/,
+    );
     expect(ran.warnings.join('\n')).toMatch(/ran although the verdict was already fixed .*: the cache stores the baseline with its evaluation \(baseline-/);
-    const entries = readdirSync(path.join(j.dir, 'cache')).filter((n) => /^(baseline|original)-/.test(n)).map((n) => n.split('-')[0]).sort();
+    const entries = readdirSync(path.join(j.dir, 'cache'))
+      .filter((n) => /^(baseline|original)-/.test(n))
+      .map((n) => n.split('-')[0])
+      .sort();
     expect(entries).toEqual(['baseline', 'original']);
   }, 120_000);
 
-  it('parallel: the original model\'s evaluation running beside the trainings is stopped once the candidate crashed (cache off)', async () => {
-    const j = setup(
-      'crash-late',
-      { parallel: true, mtGpus: '2' },
-      'sleep 30; ',
-    );
+  it("parallel: the original model's evaluation running beside the trainings is stopped once the candidate crashed (cache off)", async () => {
+    const j = setup('crash-late', { parallel: true, mtGpus: '2' }, 'sleep 30; ');
     // Arms on their own GPUs; the candidate crashes after a second, the original's evaluation would take 30 s.
     const text = readFileSync(j.cfg, 'utf8')
       .replace(/(slug: torch\n)/, '$1    gpus: "0"\n')
@@ -129,7 +145,9 @@ describe('no evaluation hour after the verdict is fixed', () => {
     expect(r.code, r.stderr).toBe(ExitCode.Invalid);
     const summary = JSON.parse(readFileSync(path.join(j.lastRun(), 'summary.json'), 'utf8'));
     expect(stageOf(summary, 'eval-original')?.status).toBe('skipped');
-    expect(stageOf(summary, 'eval-original')?.reason).toMatch(/^stopped: the verdict no longer depends on it \(TorchAcc \(candidate\) training failed\); the cache is off/);
+    expect(stageOf(summary, 'eval-original')?.reason).toMatch(
+      /^stopped: the verdict no longer depends on it \(TorchAcc \(candidate\) training failed\); the cache is off/,
+    );
     expect(stageOf(summary, 'eval-baseline')?.status).toBe('skipped');
     expect(summary.warnings.join('\n')).toMatch(/Evaluate the original model stopped: the verdict no longer depends on it/);
     // No problem for the stopped evaluation: the crash is the verdict's one cause.

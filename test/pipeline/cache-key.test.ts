@@ -45,7 +45,12 @@ function job(extra: { baselineGpus?: string } = {}) {
         candidate: { label: 'TorchAcc', slug: 'acc', train: 'bash ./llama.sh {model} 1 {output}' },
       },
       evaluations: {
-        mtbench: { run: 'bash ./fastchat.sh {checkpoint}', judgments: JUDGMENTS, questions: 'FastChat/fastchat/llm_judge/data/mt_bench/question.jsonl', 'requires-env': ['MIT_SPIDER_URL', 'MIT_SPIDER_TOKEN'] },
+        mtbench: {
+          run: 'bash ./fastchat.sh {checkpoint}',
+          judgments: JUDGMENTS,
+          questions: 'FastChat/fastchat/llm_judge/data/mt_bench/question.jsonl',
+          'requires-env': ['MIT_SPIDER_URL', 'MIT_SPIDER_TOKEN'],
+        },
       },
       // The default cache.files: fastchat.sh is not among them.
       cache: { enabled: true, dir: path.join(dir, 'cache'), fingerprint: 'echo torch-2.4', files: ['run_clm.py', 'llama.sh', 'llama_fsdp_torch.json'] },
@@ -53,7 +58,8 @@ function job(extra: { baselineGpus?: string } = {}) {
   );
   const { config } = loadConfig(cfg, dir);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, MIT_SPIDER_URL: 'https://judge.example/v1', MIT_SPIDER_TOKEN: 'tok-1' };
-  const keys = (e: NodeJS.ProcessEnv = env, c = config) => cacheKeys({ config: c, workdir: dir, model, deps: { env: e, secrets: [], runner } as unknown as RunDeps });
+  const keys = (e: NodeJS.ProcessEnv = env, c = config) =>
+    cacheKeys({ config: c, workdir: dir, model, deps: { env: e, secrets: [], runner } as unknown as RunDeps });
   return { dir, model, llmJudge, config, env, keys };
 }
 
@@ -73,30 +79,33 @@ describe('cache key: what changes the result changes the key', async () => {
 
   it('model B with the same file names and sizes as model A (other weights, other mtime) is another key; so is another config.json', async () => {
     const j = job();
-    const a = (await j.keys());
+    const a = await j.keys();
     const weights = path.join(j.model, 'model-00001-of-00002.safetensors');
     writeFileSync(weights, Buffer.alloc(4096, 2));
     utimesSync(weights, new Date('2031-01-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z'));
-    const b = (await j.keys());
+    const b = await j.keys();
     expect(b.baseline).not.toBe(a.baseline);
     expect(b.original).not.toBe(a.original);
-    const c0 = (await j.keys());
+    const c0 = await j.keys();
     writeFileSync(path.join(j.model, 'model.safetensors.index.json'), '{"weight_map": {"b": "model-00001-of-00002.safetensors"}}\n');
     expect((await j.keys()).original).not.toBe(c0.original);
   });
 
   it('a changed fastchat.sh, a changed llm_judge script or judge prompt, another judge endpoint: the MT-Bench entries are other keys', async () => {
     const j = job();
-    const a = (await j.keys());
-    writeFileSync(path.join(j.dir, 'fastchat.sh'), 'cd FastChat/fastchat/llm_judge && python gen_judgment.py --judge-model gpt-4-turbo --model-list $MODEL_ID\n');
-    const b = (await j.keys());
+    const a = await j.keys();
+    writeFileSync(
+      path.join(j.dir, 'fastchat.sh'),
+      'cd FastChat/fastchat/llm_judge && python gen_judgment.py --judge-model gpt-4-turbo --model-list $MODEL_ID\n',
+    );
+    const b = await j.keys();
     expect(b.original).not.toBe(a.original);
     expect(b.baseline).not.toBe(a.baseline);
     writeFileSync(path.join(j.llmJudge, 'gen_judgment.py'), 'judge = "gpt-4o"\n');
-    const c = (await j.keys());
+    const c = await j.keys();
     expect(c.original).not.toBe(b.original);
     writeFileSync(path.join(j.llmJudge, 'data/judge_prompts.jsonl'), '{"name": "single-v2"}\n');
-    const d = (await j.keys());
+    const d = await j.keys();
     expect(d.original).not.toBe(c.original);
     expect((await j.keys({ ...j.env, MIT_SPIDER_URL: 'https://other-judge.example/v1' })).original).not.toBe(d.original);
     // The judge's token is not its identity: a rotated token keeps the entries.
@@ -109,9 +118,13 @@ describe('cache key: what changes the result changes the key', async () => {
     const j = job();
     await expect(j.keys(j.env, { ...j.config })).resolves.toBeDefined();
     const gone = { ...j.config };
-    await expect(cacheKeys({ config: gone, workdir: j.dir, model: path.join(j.dir, 'no-such-model'), deps: { env: j.env, secrets: [], runner } as unknown as RunDeps })).rejects.toThrow(/the model dir .*no-such-model cannot be read/);
+    await expect(
+      cacheKeys({ config: gone, workdir: j.dir, model: path.join(j.dir, 'no-such-model'), deps: { env: j.env, secrets: [], runner } as unknown as RunDeps }),
+    ).rejects.toThrow(/the model dir .*no-such-model cannot be read/);
     const fileModel = path.join(j.dir, 'run_clm.py');
-    await expect(cacheKeys({ config: gone, workdir: j.dir, model: fileModel, deps: { env: j.env, secrets: [], runner } as unknown as RunDeps })).rejects.toThrow(/is not a directory/);
+    await expect(
+      cacheKeys({ config: gone, workdir: j.dir, model: fileModel, deps: { env: j.env, secrets: [], runner } as unknown as RunDeps }),
+    ).rejects.toThrow(/is not a directory/);
   });
 });
 

@@ -32,7 +32,7 @@ describe('the cache fingerprint through the process runner', () => {
     );
   });
 
-  it("a cancel ends a hanging fingerprint and everything it started: the run does not wait out its 120 s", async () => {
+  it('a cancel ends a hanging fingerprint and everything it started: the run does not wait out its 120 s', async () => {
     const m = uniqueMarker();
     const runner = createProcessRunner({ graceMs: 200 });
     const fp = runFingerprint(runner, `exec -a ${m}-fp sleep 300`, tempDir('fp-'), env);
@@ -51,7 +51,7 @@ describe('nvidia-smi through the process runner', () => {
     expect(await detectGpuIds({ PATH: tempDir('empty-path-') }, runner)).toBeUndefined();
   });
 
-  it('a hung driver (nvidia-smi never answers) is ended by the run\'s cancel, before the runner itself is told', async () => {
+  it("a hung driver (nvidia-smi never answers) is ended by the run's cancel, before the runner itself is told", async () => {
     const m = uniqueMarker();
     const cancel = createCancelController();
     const ids = detectGpuIds(standInNvidiaSmi(`exec -a ${m}-smi sleep 300`), createProcessRunner({ graceMs: 200 }), cancel);

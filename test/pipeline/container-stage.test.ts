@@ -22,14 +22,38 @@ describe('dockerRunArgv', () => {
       command: "bash ./llama.sh '/models/Llama-3.2-1B' 1 '/repo/out; rm -rf /'",
     });
     expect(argv).toEqual([
-      'docker', 'run', '--name', 'accuracy-gate-20241205_223009-train-candidate-42', '--init', '--rm',
-      '-v', '/models/Llama-3.2-1B:/models/Llama-3.2-1B', '-v', '/repo:/repo',
-      '-w', '/repo',
-      '--gpus', '"device=4,5,6,7"',
-      '-e', 'GATE_OUTPUT', '-e', 'NPROC_PER_NODE', '-e', 'PYTHONUNBUFFERED',
-      '--net', 'host', '--ipc', 'host', '--shm-size', '80G',
+      'docker',
+      'run',
+      '--name',
+      'accuracy-gate-20241205_223009-train-candidate-42',
+      '--init',
+      '--rm',
+      '-v',
+      '/models/Llama-3.2-1B:/models/Llama-3.2-1B',
+      '-v',
+      '/repo:/repo',
+      '-w',
+      '/repo',
+      '--gpus',
+      '"device=4,5,6,7"',
+      '-e',
+      'GATE_OUTPUT',
+      '-e',
+      'NPROC_PER_NODE',
+      '-e',
+      'PYTHONUNBUFFERED',
+      '--net',
+      'host',
+      '--ipc',
+      'host',
+      '--shm-size',
+      '80G',
       'registry.example/torchacc:ci',
-      'bash', '-c', 'set -e\npip install -e .\ncd -- "$1" && exec bash -c "$2"', 'accuracy-gate-stage', '/repo/benchmarks/accuracy',
+      'bash',
+      '-c',
+      'set -e\npip install -e .\ncd -- "$1" && exec bash -c "$2"',
+      'accuracy-gate-stage',
+      '/repo/benchmarks/accuracy',
       "bash ./llama.sh '/models/Llama-3.2-1B' 1 '/repo/out; rm -rf /'",
     ]);
     // No value of any variable is on the command line.
@@ -38,15 +62,49 @@ describe('dockerRunArgv', () => {
   });
 
   it('an argv command stays argv; no GPU set means all GPUs; no setup means none', () => {
-    const argv = dockerRunArgv({ container: containerConfig({ image: 'img' }), image: 'img', name: 'n', root: '/r', cwd: '/r', mounts: [], envNames: [], command: ['python', 'train.py', '--out', '/r/o'] });
-    expect(argv).toEqual(['docker', 'run', '--name', 'n', '--init', '--rm', '-v', '/r:/r', '-w', '/r', '--gpus', 'all', 'img', 'bash', '-c', 'cd -- "$1" && shift && exec "$@"', 'accuracy-gate-stage', '/r', 'python', 'train.py', '--out', '/r/o']);
+    const argv = dockerRunArgv({
+      container: containerConfig({ image: 'img' }),
+      image: 'img',
+      name: 'n',
+      root: '/r',
+      cwd: '/r',
+      mounts: [],
+      envNames: [],
+      command: ['python', 'train.py', '--out', '/r/o'],
+    });
+    expect(argv).toEqual([
+      'docker',
+      'run',
+      '--name',
+      'n',
+      '--init',
+      '--rm',
+      '-v',
+      '/r:/r',
+      '-w',
+      '/r',
+      '--gpus',
+      'all',
+      'img',
+      'bash',
+      '-c',
+      'cd -- "$1" && shift && exec "$@"',
+      'accuracy-gate-stage',
+      '/r',
+      'python',
+      'train.py',
+      '--out',
+      '/r/o',
+    ]);
   });
 });
 
 describe('expandImage', () => {
   it('reads ${NAME} from the environment and names a missing one', () => {
     expect(expandImage('${UT_IMAGE}', { UT_IMAGE: 'reg.example/ns/img:tag' })).toEqual({ image: 'reg.example/ns/img:tag' });
-    expect(expandImage('${UT_IMAGE}', {})).toEqual({ problem: "container.image ${UT_IMAGE}: UT_IMAGE is not set in the gate's environment (pass it in the workflow step's env:)" });
+    expect(expandImage('${UT_IMAGE}', {})).toEqual({
+      problem: "container.image ${UT_IMAGE}: UT_IMAGE is not set in the gate's environment (pass it in the workflow step's env:)",
+    });
     expect(expandImage('${X}', { X: 'img --privileged' })).toEqual({ problem: 'container.image: "img --privileged" is not an image name' });
   });
 });

@@ -88,8 +88,13 @@ describe.each(STRONG)('containment %s', (kind) => {
   });
 
   it.skipIf(!c || kind === 'subreaper')('the stage has its own /proc: the gate process is not visible to it', async () => {
-    await createProcessRunner({ containment: c!, graceMs: GRACE }).start(spec(`ls /proc > ${join(dir, 'seen')}; cat /proc/${process.pid}/environ > ${join(dir, 'env')} 2>&1 || true`)).done;
-    const pids = readFileSync(join(dir, 'seen'), 'utf8').split('\n').filter((n) => /^\d+$/.test(n)).map(Number);
+    await createProcessRunner({ containment: c!, graceMs: GRACE }).start(
+      spec(`ls /proc > ${join(dir, 'seen')}; cat /proc/${process.pid}/environ > ${join(dir, 'env')} 2>&1 || true`),
+    ).done;
+    const pids = readFileSync(join(dir, 'seen'), 'utf8')
+      .split('\n')
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number);
     expect(pids).not.toContain(process.pid);
     expect(Math.max(...pids)).toBeLessThan(20); // bash init, the command, ls
     expect(readFileSync(join(dir, 'env'), 'utf8')).not.toContain('PATH=');

@@ -117,7 +117,20 @@ describe('early abort on the real calibration recordings (disable_tqdm=True, tor
     }
     return { placed };
   };
-  const AA = ['aa-seed-1', 'aa-seed-2', 'aa-seed-3', 'aa-seed-4', 'aa-seed-5', 'aa-seed-6', 'par-compile', 'par-grad-ckpt', 'par-attn-eager', 'torchrun', 'torchrun-tqdm', 'resumed'];
+  const AA = [
+    'aa-seed-1',
+    'aa-seed-2',
+    'aa-seed-3',
+    'aa-seed-4',
+    'aa-seed-5',
+    'aa-seed-6',
+    'par-compile',
+    'par-grad-ckpt',
+    'par-attn-eager',
+    'torchrun',
+    'torchrun-tqdm',
+    'resumed',
+  ];
   it.each(AA.filter((r) => existsSync(join(CAL, r))))('%s: never aborts, every point placed on the grid', (run) => {
     const w = watchCal(run);
     expect(w.decision).toBeUndefined();

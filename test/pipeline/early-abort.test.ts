@@ -11,9 +11,7 @@ function curve(run: string): LossPoint[] {
   const text = readFileSync(join(RECORDED, run, 'trainer_state.json'), 'utf8').replace(/\bNaN\b/g, 'null');
   const state = JSON.parse(text) as { log_history: Record<string, number | null>[] };
   const num = (v: number | null | undefined): number | undefined => (v === null ? Number.NaN : v);
-  return state.log_history
-    .filter((e) => 'loss' in e)
-    .map((e) => ({ step: e.step as number, loss: num(e.loss)!, gradNorm: num(e.grad_norm) }));
+  return state.log_history.filter((e) => 'loss' in e).map((e) => ({ step: e.step as number, loss: num(e.loss)!, gradNorm: num(e.grad_norm) }));
 }
 
 const POLICY = { bound: 0.1, consecutive: 3, emaAlpha: 0.3, warmupFraction: 0.05 };
@@ -98,11 +96,16 @@ describe('early abort rules', () => {
     const m = make({ warmupFraction: 0.1 }); // warm-up: steps <= 100
     const seen: AbortDecision[] = [];
     for (const [step, loss] of [
-      [50, 9], [100, 9], // warm-up
-      [110, 2.5], [115, 2.5], [115, 2.5], // 115: baseline lacks it
+      [50, 9],
+      [100, 9], // warm-up
+      [110, 2.5],
+      [115, 2.5],
+      [115, 2.5], // 115: baseline lacks it
       [120, 2], // back in bounds: resets the count
-      [130, 2.5], [140, 2.5],
-    ] as const) seen.push(m.observe({ step, loss }));
+      [130, 2.5],
+      [140, 2.5],
+    ] as const)
+      seen.push(m.observe({ step, loss }));
     expect(seen.every((d) => !d.abort)).toBe(true);
     expect(m.observe({ step: 140, loss: 2.5 }).abort).toBe(false); // a repeat does not count twice
     const d = m.observe({ step: 150, loss: 2.5 });

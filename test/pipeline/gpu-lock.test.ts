@@ -127,7 +127,10 @@ describe('acquireGpuLock', () => {
     writeFileSync(join(file, 'history', 'gate.jsonl'), '{"night": 1}\n');
     const got = await acquireGpuLock(opts([], { timeoutMs: 30_000 }));
     expect(got).toMatchObject({ ok: false, cancelled: false });
-    if (!got.ok) expect(got.reason).toBe(`lock.file: ${file} is a directory, not a lock file; the gate never removes or moves what it did not write: point lock.file at a path of its own`);
+    if (!got.ok)
+      expect(got.reason).toBe(
+        `lock.file: ${file} is a directory, not a lock file; the gate never removes or moves what it did not write: point lock.file at a path of its own`,
+      );
     expect(readFileSync(join(file, 'history', 'gate.jsonl'), 'utf8')).toBe('{"night": 1}\n');
     expect(readdirSync(dirname(file))).toEqual(['gpu.lock']);
   });
@@ -137,7 +140,10 @@ describe('acquireGpuLock', () => {
     writeFileSync(file, 'my notes, not a lock\n');
     const got = await acquireGpuLock(opts([], { timeoutMs: 30_000 }));
     expect(got).toMatchObject({ ok: false, cancelled: false });
-    if (!got.ok) expect(got.reason).toMatch(new RegExp(`^lock\\.file: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} exists and is not a lock written by accuracy-gate; `));
+    if (!got.ok)
+      expect(got.reason).toMatch(
+        new RegExp(`^lock\\.file: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} exists and is not a lock written by accuracy-gate; `),
+      );
     expect(readFileSync(file, 'utf8')).toBe('my notes, not a lock\n');
     expect(readdirSync(dirname(file))).toEqual(['gpu.lock']);
   });
@@ -151,4 +157,3 @@ describe('acquireGpuLock', () => {
     expect(lockPathProblem(file)).toMatch(/is not a regular file/);
   });
 });
-

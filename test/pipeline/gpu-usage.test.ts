@@ -53,7 +53,13 @@ describe('watchGpu', () => {
     const bin = fakeNvidiaSmi(marker, 2048);
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     const runner = createProcessRunner({ graceMs: 300 });
-    const s = runner.start({ id: 't', command: `(exec -a ${marker} sleep 1) & (exec -a ${marker} sleep 1) & wait`, cwd: dir, env: childEnv(env, {}), logFile: join(dir, 'log') });
+    const s = runner.start({
+      id: 't',
+      command: `(exec -a ${marker} sleep 1) & (exec -a ${marker} sleep 1) & wait`,
+      cwd: dir,
+      env: childEnv(env, {}),
+      logFile: join(dir, 'log'),
+    });
     const watch = watchGpu(s.pgid, 100, env);
     await s.done;
     const use = await watch.stop();
@@ -62,7 +68,13 @@ describe('watchGpu', () => {
 
   it('without nvidia-smi: not measured, with the reason; never 0', async () => {
     const env = { ...process.env, PATH: '/nonexistent' };
-    const s = createProcessRunner({ graceMs: 300 }).start({ id: 't', command: ['/bin/sleep', '0.3'], cwd: dir, env: childEnv(process.env, {}), logFile: join(dir, 'log') });
+    const s = createProcessRunner({ graceMs: 300 }).start({
+      id: 't',
+      command: ['/bin/sleep', '0.3'],
+      cwd: dir,
+      env: childEnv(process.env, {}),
+      logFile: join(dir, 'log'),
+    });
     const watch = watchGpu(s.pgid, 100, env);
     await s.done;
     expect(await watch.stop()).toEqual({ notMeasured: 'no nvidia-smi on PATH', leftovers: [] });
@@ -74,7 +86,13 @@ describe('watchGpu', () => {
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     const runner = createProcessRunner({ graceMs: 300, containment: containmentOf('process-group')! });
     // setsid: out of the group; it stays the bash's child (in the tree) while sampled.
-    const s = runner.start({ id: 't', command: `setsid bash -c 'exec -a ${marker} sleep 30' & sleep 0.6`, cwd: dir, env: childEnv(env, {}), logFile: join(dir, 'log') });
+    const s = runner.start({
+      id: 't',
+      command: `setsid bash -c 'exec -a ${marker} sleep 30' & sleep 0.6`,
+      cwd: dir,
+      env: childEnv(env, {}),
+      logFile: join(dir, 'log'),
+    });
     const watch = watchGpu(s.pgid, 100, env);
     await s.done;
     const use = await watch.stop();
@@ -89,7 +107,10 @@ describe('applyGpuMemory', () => {
 
   it("nvidia-smi's peak over HF's metrics; HF's when not measured; else not measured with the reason", () => {
     const training = { baseline: run({ gpuMemory: { peakMib: 900, source: 'HF' } }), candidate: run() };
-    applyGpuMemory(training, [rec('train-baseline', { peakMib: 1200, source: GPU_SOURCE }), rec('train-candidate', { peakMib: null, source: 'no nvidia-smi on PATH' })]);
+    applyGpuMemory(training, [
+      rec('train-baseline', { peakMib: 1200, source: GPU_SOURCE }),
+      rec('train-candidate', { peakMib: null, source: 'no nvidia-smi on PATH' }),
+    ]);
     expect(training.baseline.gpuMemory).toEqual({ peakMib: 1200, source: "nvidia-smi samples of the stage's processes" });
     expect(training.candidate.gpuMemory).toEqual({ peakMib: null, source: 'no nvidia-smi on PATH' });
     const hf = { baseline: run({ gpuMemory: { peakMib: 900, source: 'HF' } }) };

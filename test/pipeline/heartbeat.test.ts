@@ -21,10 +21,7 @@ describe('heartbeat', () => {
     hb.tick(); // too soon after the last one
     advance(80_000);
     hb.tick();
-    expect(lines).toEqual([
-      '[train-candidate] no progress reported yet, 0:30 elapsed',
-      '[train-candidate] no progress reported yet, 2:00 elapsed',
-    ]);
+    expect(lines).toEqual(['[train-candidate] no progress reported yet, 0:30 elapsed', '[train-candidate] no progress reported yet, 2:00 elapsed']);
   });
 
   it('reports step, percent, loss and an ETA from the process elapsed time', () => {
@@ -36,7 +33,7 @@ describe('heartbeat', () => {
     expect(lines).toEqual(['[train-candidate] step 180/400 (45 %), loss 1.813, ETA 0:00:15']);
   });
 
-  it("an evaluation's bars count questions or judgments, not steps: \"progress bar 27/80\"", () => {
+  it('an evaluation\'s bars count questions or judgments, not steps: "progress bar 27/80"', () => {
     let t = 0;
     const lines: string[] = [];
     const hb = createHeartbeat({ stage: 'mtbench-original', counts: 'progress bar', intervalMs: 30_000, now: () => t, emit: (l) => lines.push(l) });

@@ -67,7 +67,9 @@ function hfWrites(): Array<[1 | 2, string]> {
     out.push([2, bar(s, TOTAL)]);
     if (s % 20 === 0) {
       for (let e = 1; e <= 8; e++) out.push([2, `${P}${bar(e, 8)}`]);
-      line(`{'eval_loss': ${(2.6 - s * 0.01).toFixed(4)}, 'eval_runtime': 1.234, 'eval_samples_per_second': 51.8, 'eval_steps_per_second': 6.48, 'epoch': ${(s / 30).toFixed(2)}}`);
+      line(
+        `{'eval_loss': ${(2.6 - s * 0.01).toFixed(4)}, 'eval_runtime': 1.234, 'eval_samples_per_second': 51.8, 'eval_steps_per_second': 6.48, 'epoch': ${(s / 30).toFixed(2)}}`,
+      );
     }
   }
   line("{'train_runtime': 12.5, 'train_samples_per_second': 38.4, 'train_steps_per_second': 4.8, 'train_loss': 2.2, 'epoch': 2.0}");
@@ -150,31 +152,35 @@ function readSaved(logFile: string, seed: number): TrainingLog {
 }
 
 describe('one parser for the live stream and the saved log', () => {
-  it.each([1, 2, 3])('the same bytes live and from the file give the same loss points, eval points and skipped steps (seed %i)', async (seed) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'live-vs-saved-'));
-    const { live, watched, logFile, status } = await readLive(dir, seed);
-    expect(status).toBe('ok');
-    const text = readFileSync(logFile, 'utf8');
-    expect(text).not.toContain(SECRET);
-    expect(text).toContain('\r\n');
-    const saved = readSaved(logFile, seed * 7919);
+  it.each([1, 2, 3])(
+    'the same bytes live and from the file give the same loss points, eval points and skipped steps (seed %i)',
+    async (seed) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'live-vs-saved-'));
+      const { live, watched, logFile, status } = await readLive(dir, seed);
+      expect(status).toBe('ok');
+      const text = readFileSync(logFile, 'utf8');
+      expect(text).not.toContain(SECRET);
+      expect(text).toContain('\r\n');
+      const saved = readSaved(logFile, seed * 7919);
 
-    // The log is what it should be: every logged step placed, on the stated grid.
-    const steps = Array.from({ length: TOTAL / 5 }, (_, i) => 5 * (i + 1));
-    expect(saved.stepsUnknown).toBeUndefined();
-    expect(saved.curve.map((p) => p.step)).toEqual(steps);
-    expect(saved.curve.find((p) => p.step === 10)?.loss).toBe(2.4);
-    expect(saved.evals.curve.map((p) => p.step)).toEqual([20, 40, 60]);
-    expect(countSkipped(saved.curve).count).toBe(1);
+      // The log is what it should be: every logged step placed, on the stated grid.
+      const steps = Array.from({ length: TOTAL / 5 }, (_, i) => 5 * (i + 1));
+      expect(saved.stepsUnknown).toBeUndefined();
+      expect(saved.curve.map((p) => p.step)).toEqual(steps);
+      expect(saved.curve.find((p) => p.step === 10)?.loss).toBe(2.4);
+      expect(saved.evals.curve.map((p) => p.step)).toEqual([20, 40, 60]);
+      expect(countSkipped(saved.curve).count).toBe(1);
 
-    // Live and saved agree: what early abort watched, what the live read ends with, and the final read.
-    expect(watched).toEqual(saved.curve);
-    expect(live.curve).toEqual(saved.curve);
-    expect(live.evals).toEqual(saved.evals);
-    expect(countSkipped(live.curve)).toEqual(countSkipped(saved.curve));
-    expect(live.finalMetrics).toEqual(saved.finalMetrics);
-    expect(live.header).toEqual(saved.header);
-  }, 60_000);
+      // Live and saved agree: what early abort watched, what the live read ends with, and the final read.
+      expect(watched).toEqual(saved.curve);
+      expect(live.curve).toEqual(saved.curve);
+      expect(live.evals).toEqual(saved.evals);
+      expect(countSkipped(live.curve)).toEqual(countSkipped(saved.curve));
+      expect(live.finalMetrics).toEqual(saved.finalMetrics);
+      expect(live.header).toEqual(saved.header);
+    },
+    60_000,
+  );
 
   it('a stage stopped while it writes (early abort): what was watched live is what the cut log holds, the closing note included', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'live-vs-saved-'));

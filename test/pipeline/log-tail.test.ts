@@ -45,10 +45,17 @@ describe('classifyCause', () => {
   const tb = (last: string) => ['Traceback (most recent call last):', '  File "run_clm.py", line 10, in <module>', '    main()', last];
   it('names the common causes in one phrase', () => {
     expect(classifyCause(tb('torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB'))).toBe('CUDA out of memory');
-    expect(classifyCause(['[rank0]:[E ProcessGroupNCCL.cpp:607] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=1) ran for 600000 milliseconds before timing out.'])).toBe('NCCL timeout');
-    expect(classifyCause(['usage: run_clm.py [-h] [--fsdp {full_shard,hybrid}]', "run_clm.py: error: argument --fsdp: invalid choice: 'ful_shard' (choose from 'full_shard', 'hybrid')"])).toBe(
-      "invalid choice 'ful_shard' for argument --fsdp",
-    );
+    expect(
+      classifyCause([
+        '[rank0]:[E ProcessGroupNCCL.cpp:607] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=1) ran for 600000 milliseconds before timing out.',
+      ]),
+    ).toBe('NCCL timeout');
+    expect(
+      classifyCause([
+        'usage: run_clm.py [-h] [--fsdp {full_shard,hybrid}]',
+        "run_clm.py: error: argument --fsdp: invalid choice: 'ful_shard' (choose from 'full_shard', 'hybrid')",
+      ]),
+    ).toBe("invalid choice 'ful_shard' for argument --fsdp");
     expect(classifyCause(['bash: ./llama.sh: No such file or directory'])).toBe('file not found: ./llama.sh');
     expect(classifyCause(tb("FileNotFoundError: [Errno 2] No such file or directory: 'llama_fsdp_torch.json'"))).toBe('file not found: llama_fsdp_torch.json');
     expect(classifyCause(tb("ValueError: model_type 'llamma' is not supported"))).toBe("ValueError: model_type 'llamma' is not supported");

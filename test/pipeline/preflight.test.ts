@@ -31,7 +31,14 @@ describe('preflight', () => {
     const model = path.join(dir, 'model');
     mkdirSync(model, { recursive: true });
     writeFileSync(path.join(dir, 'fastchat.sh'), '');
-    const r = preflight({ config: structuredClone(BUILTIN_CONFIG), stages: [...STAGE_IDS], workdir: dir, model, root: path.join(dir, 'result'), env: { ...env, M6_TENANT: 't' } });
+    const r = preflight({
+      config: structuredClone(BUILTIN_CONFIG),
+      stages: [...STAGE_IDS],
+      workdir: dir,
+      model,
+      root: path.join(dir, 'result'),
+      env: { ...env, M6_TENANT: 't' },
+    });
     expect(r.problems).toEqual([
       'evaluations.mtbench.requires-env: MIT_SPIDER_TOKEN is not set (needed by Evaluate the original model, Evaluate Torch, Evaluate TorchAcc)',
       'evaluations.mtbench.requires-env: MIT_SPIDER_URL is not set (needed by Evaluate the original model, Evaluate Torch, Evaluate TorchAcc)',

@@ -113,7 +113,16 @@ describe('killRecordedGroups', () => {
     const foreign = await stubbornGroup(); // another job's training: no nonce of ours
     const other = await stubbornGroup(newGroupNonce()); // another gate run's stage
     const file = join(dir, 'groups.json');
-    writeFileSync(file, JSON.stringify({ version: 1, groups: [{ pgid: foreign, id: 'train-candidate', since: '' }, { pgid: other, id: 'x', since: '' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        groups: [
+          { pgid: foreign, id: 'train-candidate', since: '' },
+          { pgid: other, id: 'x', since: '' },
+        ],
+      }),
+    );
     expect(await killRecordedGroups(file, 100, nonce)).toEqual({ killed: [], refused: [foreign, other] });
     expect(await killRecordedGroups(file, 100, undefined)).toEqual({ killed: [], refused: [foreign, other] });
     expect(groupAlive(foreign)).toBe(true);

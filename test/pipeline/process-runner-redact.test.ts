@@ -19,7 +19,16 @@ describe('process runner: redaction while streaming', () => {
     const script = `printf 'key=${SECRET.slice(0, half)}'; sleep 0.2; printf '${SECRET.slice(half)}\\n'; echo "err ${SECRET}" >&2; for i in $(seq 100); do [ -e ${flag} ] && break; sleep 0.05; done`;
     const lines: string[] = [];
     const shown: string[] = [];
-    const stage = runner.start({ id: 'eval', command: script, cwd: dir, env: { PATH: process.env.PATH ?? '' }, logFile, secrets: [SECRET], onLine: (l) => lines.push(l), onShownLine: (l) => shown.push(l) });
+    const stage = runner.start({
+      id: 'eval',
+      command: script,
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '' },
+      logFile,
+      secrets: [SECRET],
+      onLine: (l) => lines.push(l),
+      onShownLine: (l) => shown.push(l),
+    });
     for (let i = 0; i < 100 && !(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('err')); i++) await new Promise((r) => setTimeout(r, 50));
     const during = readFileSync(logFile, 'utf8');
     (await import('node:fs')).writeFileSync(flag, '');
@@ -42,7 +51,15 @@ describe('process runner: redaction while streaming', () => {
     const runner = createProcessRunner({ graceMs: 500 });
     // 64 KiB minus 10 characters, then the secret, on one line (a JSON blob, a progress bar without \r).
     const script = `head -c ${64 * 1024 - 10} /dev/zero | tr '\\0' x; printf '${SECRET} tail\\n'`;
-    const outcome = await runner.start({ id: 'eval', command: script, cwd: dir, env: { PATH: process.env.PATH ?? '' }, logFile: path.join(dir, 'eval.log'), secrets: [SECRET], onShownLine: (l) => shown.push(l) }).done;
+    const outcome = await runner.start({
+      id: 'eval',
+      command: script,
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '' },
+      logFile: path.join(dir, 'eval.log'),
+      secrets: [SECRET],
+      onShownLine: (l) => shown.push(l),
+    }).done;
     expect(outcome.status).toBe('ok');
     expect(shown.join('').length).toBe(64 * 1024 - 10 + '*** tail'.length);
     expect(shown.join('')).toMatch(/x\*\*\* tail$/);

@@ -3,13 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { childEnv } from '../../src/pipeline/child-env.js';
-import {
-  createProcessRunner,
-  describeExitCode,
-  formatMillis,
-  type RunningStage,
-  type StageSpec,
-} from '../../src/pipeline/process-runner.js';
+import { createProcessRunner, describeExitCode, formatMillis, type RunningStage, type StageSpec } from '../../src/pipeline/process-runner.js';
 import { containmentOf } from '../../src/pipeline/containment.js';
 import { createProcessRegistry, groupAlive, procGroupMembers, signalGroup } from '../../src/pipeline/process-registry.js';
 
@@ -100,7 +94,7 @@ describe('process runner: exits', () => {
   });
 
   it('a bash wrapper reporting 137 is classified as SIGKILL too', async () => {
-    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec('bash -c \'kill -KILL $$\'; exit $?'))).done;
+    const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec("bash -c 'kill -KILL $$'; exit $?"))).done;
     expect(o).toMatchObject({ status: 'failed', exitCode: 137, signal: null });
     expect(o.reason).toBe('killed by SIGKILL (out of memory?) (exit code 137)');
   });
@@ -109,7 +103,7 @@ describe('process runner: exits', () => {
     const runner = createProcessRunner({ containment: PG, graceMs: GRACE });
     const direct = await track(runner.start(spec('kill -SEGV $$'))).done;
     expect(direct).toMatchObject({ status: 'failed', signal: 'SIGSEGV', reason: 'segmentation fault (SIGSEGV)' });
-    const wrapped = await track(runner.start(spec('bash -c \'kill -SEGV $$\'; exit $?'))).done;
+    const wrapped = await track(runner.start(spec("bash -c 'kill -SEGV $$'; exit $?"))).done;
     expect(wrapped).toMatchObject({ status: 'failed', exitCode: 139, reason: 'segmentation fault (SIGSEGV) (exit code 139)' });
   });
 
@@ -303,10 +297,10 @@ describe('process runner: output', () => {
   ] as const)('%s: stdout and stderr come through one pipe, in the order the child wrote them', async (_name, make) => {
     // tqdm redraws on stderr right after a loss dict on stdout; two pipes let the reader see either first.
     const lines: string[] = [];
-    const cmd = 'for i in $(seq 1 300); do echo "{\'loss\': $i}"; printf \'\\r %s/300 [00:01<00:01, 9.0it/s]\\r\' $i >&2; done';
+    const cmd = "for i in $(seq 1 300); do echo \"{'loss': $i}\"; printf '\\r %s/300 [00:01<00:01, 9.0it/s]\\r' $i >&2; done";
     const onLine = (l: string) => {
       // A gate process that is descheduled for a moment: both pipes fill up meanwhile.
-      if (lines.push(l) === 1) for (const t = Date.now(); Date.now() - t < 300; );
+      if (lines.push(l) === 1) for (const t = Date.now(); Date.now() - t < 300;);
     };
     const o = await track(createProcessRunner({ containment: PG, graceMs: GRACE }).start(spec(make(cmd), { onLine }))).done;
     expect(o.status).toBe('ok');
@@ -361,7 +355,16 @@ describe('process runner: environment and argv', () => {
       const o = await track(runner.start(spec(command, { env }))).done;
       expect(o.status).toBe('ok');
       const log = readLog();
-      for (const banned of ['INPUT_', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL', 'ACTIONS_ID_TOKEN', 'GITHUB_TOKEN', secret, 'runtime-jwt', 'COPIED_TOKEN']) {
+      for (const banned of [
+        'INPUT_',
+        'ACTIONS_RUNTIME_TOKEN',
+        'ACTIONS_RESULTS_URL',
+        'ACTIONS_ID_TOKEN',
+        'GITHUB_TOKEN',
+        secret,
+        'runtime-jwt',
+        'COPIED_TOKEN',
+      ]) {
         expect(log).not.toContain(banned);
       }
       expect(log).toContain('CUDA_VISIBLE_DEVICES=0,1\n');

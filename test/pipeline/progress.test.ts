@@ -56,7 +56,10 @@ describe('progress', () => {
   it('--verbose: every line prefixed with its stage; tqdm redraws at most every 10 s, the last one kept; blank clears dropped', () => {
     const out: string[] = [];
     let t = 0;
-    const echo = verboseEcho((s) => out.push(s), () => t);
+    const echo = verboseEcho(
+      (s) => out.push(s),
+      () => t,
+    );
     const bar = (i: number) => `${Math.round((i / 400) * 100)}%|████      | ${i}/400 [00:${String(i % 60).padStart(2, '0')}<00:20, 14.2it/s]`;
     for (let i = 0; i <= 400; i += 4) {
       t = i * 100; // 400 steps in 40 s

@@ -8,7 +8,14 @@ const S = 'sk-0123456789abcdef';
 
 describe('collectSecrets', () => {
   it('takes the tokens, the secret-env names and every secret-looking name; short values are named, not redacted', () => {
-    const env = { MIT_SPIDER_TOKEN: S, HF_API_KEY: 'hf_abcdefgh12345', MY_PASS: 'short', DB_PASSWORD: 'x', PLAIN: 'not-a-secret-at-all', M6_TENANT: 'tenant-1234' };
+    const env = {
+      MIT_SPIDER_TOKEN: S,
+      HF_API_KEY: 'hf_abcdefgh12345',
+      MY_PASS: 'short',
+      DB_PASSWORD: 'x',
+      PLAIN: 'not-a-secret-at-all',
+      M6_TENANT: 'tenant-1234',
+    };
     const s = collectSecrets(env, ['ghs_tokenvalue123'], ['M6_TENANT', 'MY_PASS']);
     expect(s.values).toEqual(expect.arrayContaining([S, 'hf_abcdefgh12345', 'ghs_tokenvalue123', 'tenant-1234']));
     expect(s.values).not.toContain('not-a-secret-at-all');

@@ -4,8 +4,26 @@ import { describe, expect, it } from 'vitest';
 import { describeOverlaps, runSchedule, type ScheduledTask } from '../../src/pipeline/schedule.js';
 import { manualClock, type ManualClock } from '../helpers/clock.js';
 
-function task(clock: ManualClock, id: string, ms: number, gpus: string | undefined, deps: string[], order: string[], extra: Partial<ScheduledTask> = {}): ScheduledTask {
-  return { id, deps, gpus, run: async () => { order.push(`start ${id}`); await clock.sleep(ms); order.push(`end ${id}`); }, ...extra };
+function task(
+  clock: ManualClock,
+  id: string,
+  ms: number,
+  gpus: string | undefined,
+  deps: string[],
+  order: string[],
+  extra: Partial<ScheduledTask> = {},
+): ScheduledTask {
+  return {
+    id,
+    deps,
+    gpus,
+    run: async () => {
+      order.push(`start ${id}`);
+      await clock.sleep(ms);
+      order.push(`end ${id}`);
+    },
+    ...extra,
+  };
 }
 
 describe('runSchedule', () => {
@@ -40,17 +58,28 @@ describe('runSchedule', () => {
   it("one shared GPU set (or none): strictly run.sh's order, nothing overlaps", async () => {
     const order: string[] = [];
     const clock = manualClock();
-    const spans = await clock.runUntil(runSchedule([
-      task(clock, 'train-baseline', 10, undefined, [], order),
-      task(clock, 'train-candidate', 10, undefined, [], order),
-      task(clock, 'eval-original', 10, undefined, [], order),
-      task(clock, 'eval-baseline', 10, undefined, ['train-baseline'], order),
-      task(clock, 'eval-candidate', 10, undefined, ['train-candidate'], order),
-    ], clock.now));
+    const spans = await clock.runUntil(
+      runSchedule(
+        [
+          task(clock, 'train-baseline', 10, undefined, [], order),
+          task(clock, 'train-candidate', 10, undefined, [], order),
+          task(clock, 'eval-original', 10, undefined, [], order),
+          task(clock, 'eval-baseline', 10, undefined, ['train-baseline'], order),
+          task(clock, 'eval-candidate', 10, undefined, ['train-candidate'], order),
+        ],
+        clock.now,
+      ),
+    );
     const ids = ['train-baseline', 'train-candidate', 'eval-original', 'eval-baseline', 'eval-candidate'];
     expect(order).toEqual(ids.flatMap((id) => [`start ${id}`, `end ${id}`]));
     expect(describeOverlaps(spans)).toEqual([]);
-    expect(spans.map((s) => [s.start, s.end])).toEqual([[0, 10], [10, 20], [20, 30], [30, 40], [40, 50]]);
+    expect(spans.map((s) => [s.start, s.end])).toEqual([
+      [0, 10],
+      [10, 20],
+      [20, 30],
+      [30, 40],
+      [40, 50],
+    ]);
   });
 
   it('tasks sharing an exclusive key take turns even on disjoint GPUs; a failing task still lets the rest run, then rethrows', async () => {
@@ -58,11 +87,23 @@ describe('runSchedule', () => {
     const boom = new Error('boom');
     const clock = manualClock();
     await expect(
-      clock.runUntil(runSchedule([
-        task(clock, 'a', 20, '0', [], order, { exclusive: 'judgments' }),
-        task(clock, 'b', 20, '1', [], order, { exclusive: 'judgments' }),
-        { id: 'c', deps: [], gpus: '2', run: async () => { throw boom; } },
-      ], clock.now)),
+      clock.runUntil(
+        runSchedule(
+          [
+            task(clock, 'a', 20, '0', [], order, { exclusive: 'judgments' }),
+            task(clock, 'b', 20, '1', [], order, { exclusive: 'judgments' }),
+            {
+              id: 'c',
+              deps: [],
+              gpus: '2',
+              run: async () => {
+                throw boom;
+              },
+            },
+          ],
+          clock.now,
+        ),
+      ),
     ).rejects.toBe(boom);
     expect(order).toEqual(['start a', 'end a', 'start b', 'end b']);
   });

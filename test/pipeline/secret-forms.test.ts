@@ -12,7 +12,11 @@ const PEM = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.expor
 const PEM_LINES = PEM.trim().split('\n');
 const TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a';
 /** A service-account key as Google writes it (the private key JSON-escaped inside). */
-const JSON_KEY = JSON.stringify({ type: 'service_account', project_id: 'acme-ci', private_key_id: '3f1c0a9be4d2', private_key: PEM, client_email: 'gate@acme-ci.iam.gserviceaccount.com' }, null, 2);
+const JSON_KEY = JSON.stringify(
+  { type: 'service_account', project_id: 'acme-ci', private_key_id: '3f1c0a9be4d2', private_key: PEM, client_email: 'gate@acme-ci.iam.gserviceaccount.com' },
+  null,
+  2,
+);
 
 /** No PEM body line (nor the whole key) survives in `text`. */
 function leaks(text: string, lines = PEM_LINES): string[] {
@@ -46,7 +50,12 @@ describe('secret forms', () => {
     const out = createRedactor([TOKEN])(`http.https://github.com/.extraheader=${header}\ncore.bare=false`);
     expect(out).toMatch(/^http\.https:\/\/github\.com\/\.extraheader=AUTHORIZATION: basic [A-Za-z0-9+/=]*\*\*\*[A-Za-z0-9+/=]*\ncore\.bare=false$/);
     // What is left cannot be decoded back to the token, nor to half of it.
-    const left = out.split('\n')[0]!.replace(/^.*basic /, '').split('***').map((p) => Buffer.from(p, 'base64').toString('latin1')).join('');
+    const left = out
+      .split('\n')[0]!
+      .replace(/^.*basic /, '')
+      .split('***')
+      .map((p) => Buffer.from(p, 'base64').toString('latin1'))
+      .join('');
     expect(left).not.toContain(TOKEN.slice(0, TOKEN.length / 2));
     expect(left).not.toContain(TOKEN.slice(TOKEN.length / 2));
   });
@@ -59,7 +68,11 @@ describe('secret forms', () => {
         for (const enc of [raw.toString('base64'), raw.toString('base64url')]) {
           const out = r(`data: ${enc}`);
           expect(out, `prefix ${pre}, suffix ${post}`).toContain('***');
-          const back = out.slice(6).split('***').map((p) => Buffer.from(p, 'base64').toString('latin1')).join('');
+          const back = out
+            .slice(6)
+            .split('***')
+            .map((p) => Buffer.from(p, 'base64').toString('latin1'))
+            .join('');
           expect(back).not.toContain(TOKEN.slice(2, 10));
         }
       }
@@ -116,7 +129,12 @@ describe('which values are secrets', () => {
       publicEnv: ['JUDGE_REGION'],
       evaluations: { mtbench: { requiresEnv: ['MIT_SPIDER_URL', 'M6_TENANT', 'JUDGE_REGION'] } },
     } as unknown as Parameters<typeof secretNamesOf>[0];
-    const env = { MIT_SPIDER_URL: 'https://ci:hunter2hunter2@spider.example/api', M6_TENANT: 'tenant-4711', JUDGE_REGION: 'cn-hangzhou-2', HF_AUTH: 'hf_abcdefghijk' };
+    const env = {
+      MIT_SPIDER_URL: 'https://ci:hunter2hunter2@spider.example/api',
+      M6_TENANT: 'tenant-4711',
+      JUDGE_REGION: 'cn-hangzhou-2',
+      HF_AUTH: 'hf_abcdefghijk',
+    };
     const s = collectSecrets(env, [], secretNamesOf(config));
     expect(s.values).toEqual(expect.arrayContaining([env.MIT_SPIDER_URL, env.M6_TENANT, env.HF_AUTH]));
     expect(s.values).not.toContain(env.JUDGE_REGION);

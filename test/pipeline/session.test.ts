@@ -24,11 +24,19 @@ function added(sig: NodeJS.Signals, before: Function[]): (s: NodeJS.Signals) => 
 }
 
 describe('a gate session', () => {
-  it('states the provenance once (tool, platform, config hash, then the caller\'s own) and returns run.json\'s content', async () => {
+  it("states the provenance once (tool, platform, config hash, then the caller's own) and returns run.json's content", async () => {
     const config = parseConfig(YAML, join(tmp, 'gate.yml'));
     const session = openSession({ log: memoryLog(), env: { PATH: process.env.PATH, GITHUB_SHA: 'abc123' }, secrets: [], onSignal: (s) => `received ${s}` });
     try {
-      const outcome = await session.run({ config, configSource: 'gate.yml', baseDir: tmp, stages: [], resultRoot: join(tmp, 'r1'), allowCacheWrite: false, provenance: { commit: 'feedbeef' } });
+      const outcome = await session.run({
+        config,
+        configSource: 'gate.yml',
+        baseDir: tmp,
+        stages: [],
+        resultRoot: join(tmp, 'r1'),
+        allowCacheWrite: false,
+        provenance: { commit: 'feedbeef' },
+      });
       const p = outcome.reportContext.provenance;
       expect(p).toMatchObject({ 'accuracy-gate': VERSION, node: process.version, 'config-hash': configHash(config), commit: 'feedbeef', config: 'gate.yml' });
       expect(Object.keys(p).slice(0, 3)).toEqual(['accuracy-gate', 'node', 'host']);

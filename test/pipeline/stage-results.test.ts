@@ -42,7 +42,15 @@ function run(): RunContext {
   );
   const { config } = loadConfig(cfg, dir);
   const log = memoryLog();
-  const deps = { runner: createProcessRunner({ graceMs: 500 }), log, env: { PATH: process.env.PATH }, secrets: [], now: () => new Date(), cancel: createCancelController(), heartbeatMs: 60_000 };
+  const deps = {
+    runner: createProcessRunner({ graceMs: 500 }),
+    log,
+    env: { PATH: process.env.PATH },
+    secrets: [],
+    now: () => new Date(),
+    cancel: createCancelController(),
+    heartbeatMs: 60_000,
+  };
   return {
     config,
     deps,

@@ -18,7 +18,10 @@ function fakeSite(): string {
   const dir = tempDir('probe-py-');
   mkdirSync(path.join(dir, 'site', 'transformers'), { recursive: true });
   writeFileSync(path.join(dir, 'site', 'transformers', '__init__.py'), '');
-  writeFileSync(path.join(dir, 'site', 'transformers', 'trainer.py'), 'class Trainer:\n    def __init__(self, model=None, args=None):\n        self.model = model\n');
+  writeFileSync(
+    path.join(dir, 'site', 'transformers', 'trainer.py'),
+    'class Trainer:\n    def __init__(self, model=None, args=None):\n        self.model = model\n',
+  );
   writeFileSync(
     path.join(dir, 'site', 'transformers', 'training_args.py'),
     'import dataclasses\n@dataclasses.dataclass\nclass TrainingArguments:\n    bf16: bool = True\n    fp16: bool = False\n    tf32: bool = True\n    def __post_init__(self):\n        self.seen = (self.bf16, self.tf32)\n',
@@ -52,7 +55,9 @@ describe('python/sitecustomize.py and the import hook', () => {
   });
 
   it('the reference run: bf16 and TF32 are off before TrainingArguments.__post_init__ runs', () => {
-    expect(py(CHECK, { ACCURACY_GATE_PROBE: '/tmp/x.jsonl', ACCURACY_GATE_PROBE_REFERENCE: 'fp64' }, fakeSite())).toBe('True False False (False, False) 1 True');
+    expect(py(CHECK, { ACCURACY_GATE_PROBE: '/tmp/x.jsonl', ACCURACY_GATE_PROBE_REFERENCE: 'fp64' }, fakeSite())).toBe(
+      'True False False (False, False) 1 True',
+    );
   });
 
   it('a wrong setting stops the run with a one-line message naming the variable', () => {
@@ -66,7 +71,8 @@ describe('python/sitecustomize.py and the import hook', () => {
   });
 
   it('sample indices depend on the name and shape only: sorted, distinct, in range, the same in every process', () => {
-    const code = "import accuracy_gate_probe as p, json; print(json.dumps([p.sample_indices('model.layers.0.mlp', (8, 256, 256), 64), p.sample_indices('model.layers.1.mlp', (8, 256, 256), 64), p.sample_indices('w', (3, 2), 64)]))";
+    const code =
+      "import accuracy_gate_probe as p, json; print(json.dumps([p.sample_indices('model.layers.0.mlp', (8, 256, 256), 64), p.sample_indices('model.layers.1.mlp', (8, 256, 256), 64), p.sample_indices('w', (3, 2), 64)]))";
     const [a, b, small] = JSON.parse(py(code, {}, fakeSite())) as number[][];
     expect(JSON.parse(py(code, {}, fakeSite()))).toEqual([a, b, small]);
     expect(a).toHaveLength(64);
@@ -90,7 +96,9 @@ describe('scripts/gpu/probe_verdict.py (stdlib rendition of the rule) agrees wit
     writeProbe(path.join(dir, 'baseline.probe.jsonl'), BASELINE);
     writeProbe(path.join(dir, 'reference.probe.jsonl'), REFERENCE);
     writeProbe(path.join(dir, `${name}.probe.jsonl`), run);
-    const line = execFileSync('python3', [path.join(ROOT, 'scripts', 'gpu', 'probe_verdict.py'), 'cpu', name, expect_, dir, path.join(dir, 'judged')], { encoding: 'utf8' }).trim();
+    const line = execFileSync('python3', [path.join(ROOT, 'scripts', 'gpu', 'probe_verdict.py'), 'cpu', name, expect_, dir, path.join(dir, 'judged')], {
+      encoding: 'utf8',
+    }).trim();
     const judged = judgeProbe({
       baseline: parseProbeFile(`${probeLines(BASELINE).join('\n')}\n`, 'b'),
       candidate: parseProbeFile(`${probeLines(run).join('\n')}\n`, 'c'),

@@ -51,9 +51,10 @@ describe('custom metrics file', () => {
     expect(parseError('{"metrics": [{"name": "a", "value": 1, "higher_is_better": true, "tolerance": 0, "samples": [1, "x"]}]}').key).toBe(
       'metrics[0].samples[1]',
     );
-    expect(parseError('[{"name": "a", "value": 1, "higher_is_better": true, "tolerance": 0}, {"name": "a", "value": 2, "higher_is_better": true, "tolerance": 0}]').message).toBe(
-      'metric "a" is listed twice',
-    );
+    expect(
+      parseError('[{"name": "a", "value": 1, "higher_is_better": true, "tolerance": 0}, {"name": "a", "value": 2, "higher_is_better": true, "tolerance": 0}]')
+        .message,
+    ).toBe('metric "a" is listed twice');
     expect(parseError('{"accuracy": 0.5}').message).toMatch(/should be a list of metrics or \{"metrics": \[\.\.\.\]\}/);
     expect(parseError('[]').message).toBe('no metrics in the file');
   });

@@ -77,9 +77,17 @@ describe('lm-eval results file', () => {
 
   it('merges several files, the newest date id winning per task', () => {
     const dir = tempDir('lm-merge-');
-    const old = writeLmEvalRun(dir, 'm', [{ name: 'arc_easy', acc: outcomes(10, 5) }, { name: 'piqa', acc: outcomes(10, 6) }], {
-      dateId: '2024-01-01T00-00-00.000001',
-    });
+    const old = writeLmEvalRun(
+      dir,
+      'm',
+      [
+        { name: 'arc_easy', acc: outcomes(10, 5) },
+        { name: 'piqa', acc: outcomes(10, 6) },
+      ],
+      {
+        dateId: '2024-01-01T00-00-00.000001',
+      },
+    );
     const neu = writeLmEvalRun(dir, 'm', [{ name: 'arc_easy', acc: outcomes(10, 8) }], { dateId: '2024-06-01T00-00-00.000001' });
     const r = readLmEvalResults([neu.results, old.results]);
     expect(r.files).toEqual([old.results, neu.results]);
@@ -133,7 +141,13 @@ describe('lm-eval samples', () => {
 describe('findFiles (the lm-eval results glob)', () => {
   it('matches lm-eval layouts under lm_eval/ with **, anchored, files only, sorted', () => {
     const dir = tempDir('glob-');
-    const files = ['lm_eval/__ckpt__acc/results_2024-12-05T22-30-09.1.json', 'lm_eval/results_2024-01-01T00-00-00.1.json', 'lm_eval/__ckpt__acc/samples_arc_2024.jsonl', 'other/results_x.json', 'results_top.json'];
+    const files = [
+      'lm_eval/__ckpt__acc/results_2024-12-05T22-30-09.1.json',
+      'lm_eval/results_2024-01-01T00-00-00.1.json',
+      'lm_eval/__ckpt__acc/samples_arc_2024.jsonl',
+      'other/results_x.json',
+      'results_top.json',
+    ];
     for (const f of files) {
       mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
       writeFileSync(path.join(dir, f), '{}');

@@ -59,7 +59,9 @@ describe.each(STYLES)('a llama.sh-shaped log alone, %s', (_name, style) => {
   it('the eval dicts are an eval curve at steps 100..500 and 588 (5.x evaluates at the end of training too), to print precision', () => {
     expect(run.evalCurve?.map((p) => p.step)).toEqual([100, 200, 300, 400, 500, 588]);
     run.evalCurve!.forEach((p) => expect(Math.abs(p.loss - evalLoss(p.step))).toBeLessThanOrEqual(5e-4));
-    expect(run.notes.join('\n')).toMatch(/eval curve read from training\.log: 6 evaluations \(steps from (eval_steps stated in the log|eval dicts' epochs × steps per epoch)\)/);
+    expect(run.notes.join('\n')).toMatch(
+      /eval curve read from training\.log: 6 evaluations \(steps from (eval_steps stated in the log|eval dicts' epochs × steps per epoch)\)/,
+    );
   });
 
   it('the final eval loss and perplexity from the `***** eval metrics *****` block (4 decimals), not "has no eval_loss"', () => {
@@ -100,8 +102,14 @@ describe('grid inference is certain or says why not, with work bounded by the in
     const printed = [0.2917, 0.5833, 0.875];
     expect(inferGrid({ epochs: printed, total: t240, finalEpoch: 1, fourDigits: true })).toMatchObject({ ok: true, steps: [70, 140, 210] });
     // Epochs without the final epoch fix no scale; no epochs at all: the count leaves many.
-    expect(inferGrid({ epochs: printed, total: t240, fourDigits: true })).toMatchObject({ ok: false, why: expect.stringContaining('more than one logging interval (every 61 steps') });
-    expect(inferGrid({ epochs: [undefined, undefined, undefined], total: t240, finalEpoch: 1 })).toMatchObject({ ok: false, why: expect.stringContaining('more than one logging interval') });
+    expect(inferGrid({ epochs: printed, total: t240, fourDigits: true })).toMatchObject({
+      ok: false,
+      why: expect.stringContaining('more than one logging interval (every 61 steps'),
+    });
+    expect(inferGrid({ epochs: [undefined, undefined, undefined], total: t240, finalEpoch: 1 })).toMatchObject({
+      ok: false,
+      why: expect.stringContaining('more than one logging interval'),
+    });
   });
 
   it('a crafted total of 1e12 steps over 20 dicts: refused at once, not tried interval by interval', () => {
@@ -150,13 +158,18 @@ describe('the eval curve in every report: the eval-curve check (info, beside the
     expect(c.verdict).toBe('info');
     expect(c.value).toBeCloseTo(0.004, 3); // 5.x prints 4 digits: 1.225 vs 1.23
     expect(c.numbers).toMatchObject({ commonSteps: 6, lastStep: 588, maxGapStep: 300 });
-    expect(c.reason).toMatch(/^6 evaluations at the same steps, steps 100\.\.588; eval loss 1\.\d+ vs 1\.\d+ at step 588: Δ \+0\.\d+ %; largest \|Δ\| \+[12]\.\d+ % at step 300$/);
+    expect(c.reason).toMatch(
+      /^6 evaluations at the same steps, steps 100\.\.588; eval loss 1\.\d+ vs 1\.\d+ at step 588: Δ \+0\.\d+ %; largest \|Δ\| \+[12]\.\d+ % at step 300$/,
+    );
     expect(out.verdict).toBe('pass');
   });
 
   it('only one arm evaluated during training: said, not gated', () => {
     const out = compare({ evalSteps: undefined });
-    expect(out.checks.find((x) => x.id === 'eval-curve')).toMatchObject({ verdict: 'info', reason: 'only the baseline evaluated during training (6 evaluations)' });
+    expect(out.checks.find((x) => x.id === 'eval-curve')).toMatchObject({
+      verdict: 'info',
+      reason: 'only the baseline evaluated during training (6 evaluations)',
+    });
   });
 
   it('no arm evaluated during training: no check', () => {

@@ -129,7 +129,7 @@ describe('LineSplitter', () => {
 
   it('keeps a partial line between pushes and emits empty lines', () => {
     const s = new LineSplitter();
-    expect(s.push('{\'loss\': ')).toEqual([]);
+    expect(s.push("{'loss': ")).toEqual([]);
     expect(s.push("'1'}\n\nx")).toEqual(["{'loss': '1'}", '']);
     expect(s.flush()).toEqual(['x']);
   });
@@ -223,6 +223,10 @@ describe('LogTracker', () => {
     const t = new LogTracker({ loggingSteps: 100 });
     const events = ["{'loss': 3.0, 'epoch': 0.5}", "[rank0]:{'loss': 2.0, 'epoch': 1.0}", "{'loss': 1.5, 'epoch': 1.5}"].flatMap((l) => t.feed(l));
     events.push(...t.flush());
-    expect(events.map((e) => (e.kind === 'loss' ? [e.point.step, e.unplaced] : e.kind))).toEqual([[100, undefined], [200, undefined], [300, undefined]]);
+    expect(events.map((e) => (e.kind === 'loss' ? [e.point.step, e.unplaced] : e.kind))).toEqual([
+      [100, undefined],
+      [200, undefined],
+      [300, undefined],
+    ]);
   });
 });

@@ -156,7 +156,14 @@ describe('MT-Bench scoring rules', () => {
   );
 
   it('pools both turns for the average, drops -1, keeps duplicates in the means', () => {
-    const s = scoreModel(rows, 'm', new Map([[81, 'writing'], [82, 'math']]));
+    const s = scoreModel(
+      rows,
+      'm',
+      new Map([
+        [81, 'writing'],
+        [82, 'math'],
+      ]),
+    );
     expect(s.average).toBe((8 + 6.5 + 3 + 10 + 2) / 5);
     expect(s.turn1).toBe((8 + 6.5 + 10) / 3);
     expect(s.turn2).toBe((3 + 2) / 2);
@@ -220,7 +227,9 @@ describe('MT-Bench malformed input', () => {
       expect(e.message).toBe(`"score" should be -1 or between 1 and 10 (FastChat's judge scale), got ${bad}`);
     }
     // The edges of the scale and float scores (8.5) are FastChat's own.
-    expect(parseJudgments([row({ score: 1 }), row({ score: 10 }), row({ score: 8.5 }), row({ score: -1 })].join('\n'), 'j.jsonl').map((r) => r.score)).toEqual([1, 10, 8.5, -1]);
+    expect(parseJudgments([row({ score: 1 }), row({ score: 10 }), row({ score: 8.5 }), row({ score: -1 })].join('\n'), 'j.jsonl').map((r) => r.score)).toEqual([
+      1, 10, 8.5, -1,
+    ]);
   });
 
   it('a pairwise judgment file is refused, not misread', () => {
@@ -245,7 +254,11 @@ describe('MT-Bench malformed input', () => {
       ].join('\n') + '\n',
       'question.jsonl',
     );
-    expect([...q]).toEqual([[81, 'writing'], [82, 'uncategorized'], [83, 'uncategorized']]);
+    expect([...q]).toEqual([
+      [81, 'writing'],
+      [82, 'uncategorized'],
+      [83, 'uncategorized'],
+    ]);
     const rows = parseJudgments([81, 82, 83].map((id, i) => row({ question_id: id, score: 4 + i })).join('\n'), 'j.jsonl');
     expect(scoreModel(rows, 'm', q).perCategory).toEqual({ writing: { average: 4, n: 1 }, uncategorized: { average: 5.5, n: 2 } });
   });

@@ -33,7 +33,10 @@ describe('parseProbeFile', () => {
 
   it('bare NaN and Infinity (Python json.dumps) are read as numbers', () => {
     const lines = probeLines(BASELINE);
-    lines[2] = lines[2]!.replace(/"norm":[^,]+/, '"norm":NaN').replace(/"absmax":[^,]+/, '"absmax":Infinity').replace('"nonfinite":0', '"nonfinite":3');
+    lines[2] = lines[2]!
+      .replace(/"norm":[^,]+/, '"norm":NaN')
+      .replace(/"absmax":[^,]+/, '"absmax":Infinity')
+      .replace('"nonfinite":0', '"nonfinite":3');
     const r = parseProbeFile(text(lines), 'b.jsonl').records[0]!;
     expect(r.norm).toBeNaN();
     expect(r.absmax).toBe(Infinity);

@@ -24,7 +24,12 @@ function loggedRates(dir: string): Array<[number, number]> {
 
 describe('HF\'s "***** Running training *****" block', () => {
   it('reads every field, with and without thousands separators, and torchrun prefixes', () => {
-    for (const [noSeparators, prefix] of [[false, ''], [true, ''], [false, '[rank0]:'], [false, '[default0]:']] as const) {
+    for (const [noSeparators, prefix] of [
+      [false, ''],
+      [true, ''],
+      [false, '[rank0]:'],
+      [false, '[default0]:'],
+    ] as const) {
       const reader = new TrainHeaderReader();
       const text = hfHeader({ ...TINY_HEADER, trainable: 1_235_814_400, noSeparators, adjusted: 32 });
       for (const line of text.split('\n')) reader.line(prefix + line);
@@ -105,7 +110,10 @@ describe('the setup of a recorded run', () => {
     const dir = hfRun(join(RECORDED, 'calibration', 'aa-seed-1'), join(tmp, 'unplaced'), { numExamples: 23520 }, null);
     // A quiet run cut short: loss dicts only, no bar, no total, no end-of-training metrics. (A whole
     // quiet log is placed from its dict count, epochs and runtime × steps/s: readers/grid-inference.ts.)
-    const dicts = readFileSync(join(dir, 'training.log'), 'utf8').split('\n').filter((l) => l.startsWith("{'loss'")).slice(0, 30);
+    const dicts = readFileSync(join(dir, 'training.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith("{'loss'"))
+      .slice(0, 30);
     writeFileSync(join(dir, 'training.log'), `${hfHeader({ numExamples: 23520 })}${dicts.join('\n')}\n`);
     for (const f of ['train_results.json', 'all_results.json', 'eval_results.json']) rmSync(join(dir, f), { force: true });
     const run = readTrainerOutput(dir);

@@ -25,7 +25,10 @@ describe('step placement on a crafted log', () => {
   }, 5000);
 
   it("a dict whose epoch puts it at step 1e12 of the other arm's grid: refused or placed by arithmetic", () => {
-    const hints = hintsFromCurve(Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5 })), { stepsPerEpoch: 100 });
+    const hints = hintsFromCurve(
+      Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5 })),
+      { stepsPerEpoch: 100 },
+    );
     const text = `${Array.from({ length: 20 }, (_, i) => `{'loss': 2.0, 'grad_norm': 1.0, 'learning_rate': 5e-05, 'epoch': ${1e10 + i * 0.05}}`).join('\n')}\n`;
     const log = parseTrainingLog(text, hints);
     // 1e10 epochs × 100 steps is on the grid's extension every 5 steps: placed there, in order.

@@ -24,7 +24,9 @@ const isRun = (d: string) => existsSync(join(RECORDED, d, 'trainer_state.json'))
 const RUNS: Array<[string, string]> = readdirSync(RECORDED).flatMap((d): Array<[string, string]> => {
   if (isRun(d)) return [[d, 'eager']];
   if (!existsSync(join(RECORDED, d)) || !statSync(join(RECORDED, d)).isDirectory()) return [];
-  const inner = readdirSync(join(RECORDED, d)).map((e) => `${d}/${e}`).filter(isRun);
+  const inner = readdirSync(join(RECORDED, d))
+    .map((e) => `${d}/${e}`)
+    .filter(isRun);
   return inner.map((r) => [r, inner.find((x) => x.endsWith('/aa-seed-1')) ?? r]);
 });
 /** The resumed recording: its log holds only the steps after its checkpoint at 200. */
@@ -104,7 +106,8 @@ describe.each(RUNS)('log-only copy of %s', (run, baselineRun) => {
     only.curve.forEach((p, i) => {
       const q = full.curve[i];
       if (Number.isFinite(q.loss)) expect(Math.abs(p.loss - q.loss)).toBeLessThanOrEqual(5e-4 * Math.max(1, Math.abs(q.loss)));
-      if (q.gradNorm !== undefined && Number.isFinite(q.gradNorm)) expect(Math.abs(p.gradNorm! - q.gradNorm)).toBeLessThanOrEqual(5e-4 * Math.max(1, q.gradNorm));
+      if (q.gradNorm !== undefined && Number.isFinite(q.gradNorm))
+        expect(Math.abs(p.gradNorm! - q.gradNorm)).toBeLessThanOrEqual(5e-4 * Math.max(1, q.gradNorm));
     });
     expectSameChecks(only, full, baseline);
   });
@@ -127,7 +130,6 @@ describe.each(RUNS)('log-only copy of %s', (run, baselineRun) => {
   });
 });
 
-
 describe('a log with no grid to place it on', () => {
   const state = readState(join(RECORDED, 'eager'));
 
@@ -135,7 +137,9 @@ describe('a log with no grid to place it on', () => {
     const only = readTrainerOutput(logOnly(hfLog(state, { version: 5, tqdm: 'off' })));
     expect(only.stepsUnknown).toBeUndefined();
     expect(only.curve.map((p) => p.step)).toEqual(state.log_history.filter((e) => 'loss' in e).map((e) => e.step));
-    expect(only.notes.join('\n')).toMatch(/steps from the log itself: 80 loss dicts and their epochs over 400 steps \(train_runtime × train_steps_per_second\) fit only every 5 steps\)/);
+    expect(only.notes.join('\n')).toMatch(
+      /steps from the log itself: 80 loss dicts and their epochs over 400 steps \(train_runtime × train_steps_per_second\) fit only every 5 steps\)/,
+    );
   });
 
   it('the same log without its end-of-training dict (no total steps): says the steps cannot be established, and the curve check is INVALID with that reason', () => {
@@ -186,7 +190,10 @@ describe('resumed runs', () => {
 
 describe('what the training command states', () => {
   it('reads --logging_steps / --max_steps / --logging_first_step in both spellings, from a string or argv', () => {
-    expect(hintsFromCommand('torchrun --nproc_per_node 8 run_clm.py --logging_steps 100 --max_steps=400 --bf16=true')).toEqual({ loggingSteps: 100, maxSteps: 400 });
+    expect(hintsFromCommand('torchrun --nproc_per_node 8 run_clm.py --logging_steps 100 --max_steps=400 --bf16=true')).toEqual({
+      loggingSteps: 100,
+      maxSteps: 400,
+    });
     expect(hintsFromCommand(['python3', 'train.py', '--logging_steps=5', '--logging_first_step'])).toEqual({ loggingSteps: 5, loggingFirstStep: true });
     expect(hintsFromCommand('bash llama.sh ./model 1')).toEqual({});
     expect(hintsFromCommand('python3 run_clm.py --logging_steps 0.1 --max_steps -1')).toEqual({});
@@ -201,7 +208,7 @@ describe('what the training command states', () => {
   });
 });
 
-describe('several ranks print their dicts (PrinterCallback prints on every node\'s local rank 0)', () => {
+describe("several ranks print their dicts (PrinterCallback prints on every node's local rank 0)", () => {
   it('reads one rank only', () => {
     const state = readState(join(RECORDED, 'eager'));
     const a = hfLog(state, { version: 5, tqdm: 'off', prefix: '[rank0]:' }).split('\n');

@@ -138,7 +138,8 @@ describe('parseTolerantJson', () => {
   });
 
   it('parses 20 MB with NaN in well under a second', () => {
-    const entry = '    {\n      "epoch": 0.0034,\n      "grad_norm": NaN,\n      "learning_rate": 0.00013333333333333334,\n      "loss": 5.310081100463867,\n      "step": 5\n    }';
+    const entry =
+      '    {\n      "epoch": 0.0034,\n      "grad_norm": NaN,\n      "learning_rate": 0.00013333333333333334,\n      "loss": 5.310081100463867,\n      "step": 5\n    }';
     const count = Math.ceil(20e6 / entry.length);
     const text = `{\n  "log_history": [\n${Array(count).fill(entry).join(',\n')}\n  ]\n}`;
     expect(text.length).toBeGreaterThan(20e6);

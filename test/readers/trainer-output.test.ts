@@ -140,7 +140,8 @@ describe('readTrainerOutput on examples/recorded', () => {
     expect(fromLog.files).toEqual([join(dir, 'training.log')]);
     // The log's `***** eval metrics *****` block: eval_results.json's numbers to its 4 decimals.
     const evalResults = parseResultsJson(readFileSync(join(source, 'eval_results.json'), 'utf8'), 'eval_results.json');
-    const close = (a: number | undefined, b: number | undefined) => a !== undefined && b !== undefined && ((Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 5e-5);
+    const close = (a: number | undefined, b: number | undefined) =>
+      a !== undefined && b !== undefined && ((Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 5e-5);
     expect(close(fromLog.evalLoss, evalResults.evalLoss), `${fromLog.evalLoss} vs ${evalResults.evalLoss}`).toBe(true);
     expect(close(fromLog.perplexity, evalResults.perplexity), `${fromLog.perplexity} vs ${evalResults.perplexity}`).toBe(true);
     expect(fromLog.notes).toEqual([
@@ -183,7 +184,10 @@ describe('readTrainerOutput precedence and fallbacks', () => {
       train_steps_per_second: 0.25,
     };
     const run = readTrainerOutput(tempDir({ 'train_results.json': JSON.stringify(hf, null, 4) }));
-    expect(run.gpuMemory).toEqual({ peakMib: (2692862976 + 10772234752 + 2155390976) / 2 ** 20, source: 'HF train_mem_gpu_* metrics: torch allocations of rank 0' });
+    expect(run.gpuMemory).toEqual({
+      peakMib: (2692862976 + 10772234752 + 2155390976) / 2 ** 20,
+      source: 'HF train_mem_gpu_* metrics: torch allocations of rank 0',
+    });
     expect(readTrainerOutput(tempDir({ 'train_results.json': '{"train_loss": 2.26}' })).gpuMemory).toBeUndefined();
   });
 
@@ -196,7 +200,9 @@ describe('readTrainerOutput precedence and fallbacks', () => {
       'training.log': log4x(10, 5, FINAL_4X),
     });
     let run = readTrainerOutput(dir);
-    expect([run.trainLoss, run.trainRuntime, run.stepsPerSecond, run.samplesPerSecond, run.evalLoss, run.perplexity]).toEqual([2.26, 20, 0.25, 45.3, 3.5, 20.1]);
+    expect([run.trainLoss, run.trainRuntime, run.stepsPerSecond, run.samplesPerSecond, run.evalLoss, run.perplexity]).toEqual([
+      2.26, 20, 0.25, 45.3, 3.5, 20.1,
+    ]);
     expect(run.notes).toEqual(["train_samples_per_second, epoch read from training.log's final metrics dict (no JSON file had them)"]);
     expect(run.curve.map((p) => p.loss)).toEqual([2.5, 2.0]);
     expect(run.curve[0].gradNorm).toBeNaN();
@@ -299,7 +305,9 @@ describe('readTrainerOutput errors', () => {
 
   it('missing global_step or log_history, or not an object', () => {
     expect(thrown(() => parseTrainerState('{"log_history": []}', 's.json')).message).toBe('missing key "global_step"');
-    expect(thrown(() => parseTrainerState('{"global_step": 1.5, "log_history": []}', 's.json')).message).toBe('"global_step" should be an integer, got number 1.5');
+    expect(thrown(() => parseTrainerState('{"global_step": 1.5, "log_history": []}', 's.json')).message).toBe(
+      '"global_step" should be an integer, got number 1.5',
+    );
     expect(thrown(() => parseTrainerState('{"global_step": 1}', 's.json')).message).toBe('missing key "log_history"');
     expect(thrown(() => parseTrainerState('{"global_step": 1, "log_history": {}}', 's.json')).message).toBe('"log_history" should be an array');
     expect(thrown(() => parseResultsJson('[1]', 'r.json')).message).toBe('the top level should be a JSON object, got an array');
@@ -328,7 +336,9 @@ describe('a large trainer_state.json', () => {
     const entries: string[] = [];
     for (let s = 1; s <= 100_000; s++) {
       const grad = s % 1000 === 0 ? 'NaN' : String(1 + (s % 7) / 3);
-      entries.push(`    {\n      "epoch": ${s / 1470},\n      "grad_norm": ${grad},\n      "learning_rate": ${5e-5 * (1 - s / 1e5)},\n      "loss": ${2 + Math.sin(s) / 3},\n      "step": ${s}\n    }`);
+      entries.push(
+        `    {\n      "epoch": ${s / 1470},\n      "grad_norm": ${grad},\n      "learning_rate": ${5e-5 * (1 - s / 1e5)},\n      "loss": ${2 + Math.sin(s) / 3},\n      "step": ${s}\n    }`,
+      );
     }
     entries.push('    {\n      "step": 100000,\n      "train_loss": 2.0,\n      "train_runtime": 3600.5\n    }');
     const text = `{\n  "global_step": 100000,\n  "log_history": [\n${entries.join(',\n')}\n  ],\n  "max_steps": 100000\n}`;

@@ -64,7 +64,8 @@ function expectAgrees(text: string, mustScan = typeof whole(text) !== 'string'):
   expect(viaPublic(text)).toEqual(expected);
 }
 
-const entry = (step: number, extra = '') => `{"epoch": ${step / 100}, "grad_norm": 1.5, "learning_rate": 5e-05, "loss": ${2 + 1 / step}, "step": ${step}${extra}}`;
+const entry = (step: number, extra = '') =>
+  `{"epoch": ${step / 100}, "grad_norm": 1.5, "learning_rate": 5e-05, "loss": ${2 + 1 / step}, "step": ${step}${extra}}`;
 const doc = (entries: string[], head = '"global_step": 100, ', tail = ', "max_steps": 100') => `{${head}"log_history": [${entries.join(', ')}]${tail}}`;
 
 describe('trainer_state.json in pieces', () => {
@@ -88,12 +89,34 @@ describe('trainer_state.json in pieces', () => {
     ['bare NaN and Infinity in an entry', doc([entry(1), '{"grad_norm": NaN, "loss": Infinity, "step": 2}', '{"loss": -Infinity, "step": 3}'])],
     ['a nested object holding braces and quotes in strings', doc([entry(1, ', "extra": {"a": "}", "b": "\\"}{", "c": [1, {"d": 2}]}'), entry(2)])],
     ['strings with escapes and non-ASCII text', doc([entry(1, ', "note": "caf\\u00e9 \\\\ \\" } ] ] } é 日本"'), entry(2)])],
-    ['a summary entry and an eval entry', doc([entry(1), '{"eval_loss": 2.2, "step": 1}', '{"step": 2, "train_loss": 2.1, "train_runtime": 12.5, "total_flos": 1e12}'])],
+    [
+      'a summary entry and an eval entry',
+      doc([entry(1), '{"eval_loss": 2.2, "step": 1}', '{"step": 2, "train_loss": 2.1, "train_runtime": 12.5, "total_flos": 1e12}']),
+    ],
     ['an empty log_history', doc([])],
     ['log_history first and other keys after it, no spaces', `{"log_history":[${entry(1)},${entry(2)}],"global_step":2,"logging_steps":1,"epoch":0.02}`],
-    ['pretty-printed as HF writes it (indent=2, sort_keys)', JSON.stringify({ best_metric: null, epoch: 1, global_step: 2, log_history: [JSON.parse(entry(1)), JSON.parse(entry(2))], logging_steps: 1, max_steps: 2, stateful_callbacks: { TrainerControl: { args: { should_save: true }, attributes: {} } }, trial_params: null }, null, 2) + '\n'],
+    [
+      'pretty-printed as HF writes it (indent=2, sort_keys)',
+      JSON.stringify(
+        {
+          best_metric: null,
+          epoch: 1,
+          global_step: 2,
+          log_history: [JSON.parse(entry(1)), JSON.parse(entry(2))],
+          logging_steps: 1,
+          max_steps: 2,
+          stateful_callbacks: { TrainerControl: { args: { should_save: true }, attributes: {} } },
+          trial_params: null,
+        },
+        null,
+        2,
+      ) + '\n',
+    ],
     ['a byte-order mark', '\ufeff' + doc([entry(1)])],
-    ['log_history nested under another key (not the top-level one)', `{"global_step": 1, "other": {"log_history": [${entry(5)}]}, "log_history": [${entry(1)}]}`],
+    [
+      'log_history nested under another key (not the top-level one)',
+      `{"global_step": 1, "other": {"log_history": [${entry(5)}]}, "log_history": [${entry(1)}]}`,
+    ],
     ['steps out of order (a resumed run logging again)', doc([entry(2), entry(1), entry(2, ', "x": 1')])],
     ['a key that contains log_history', `{"global_step": 1, "not_log_history": [1, 2], "log_history": [${entry(1)}]}`],
   ])('agrees on %s', (_name, text) => {
@@ -116,16 +139,29 @@ describe('trainer_state.json in pieces', () => {
   });
 
   it('agrees with the whole parse on 3,000 mutated documents (a character deleted, doubled or replaced)', () => {
-    const base = JSON.stringify({ global_step: 3, log_history: [JSON.parse(entry(1)), JSON.parse(entry(2, ', "s": "a}b"')), { eval_loss: 2, step: 2 }, { step: 3, train_loss: 2.1, train_runtime: 1 }], max_steps: 3 }, null, 1);
+    const base = JSON.stringify(
+      {
+        global_step: 3,
+        log_history: [JSON.parse(entry(1)), JSON.parse(entry(2, ', "s": "a}b"')), { eval_loss: 2, step: 2 }, { step: 3, train_loss: 2.1, train_runtime: 1 }],
+        max_steps: 3,
+      },
+      null,
+      1,
+    );
     let seed = 12345;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const ALPHABET = '{}[]",: 0123456789.-eNaI\\';
     let accepted = 0;
     for (let k = 0; k < 3000; k++) {
       const at = rand(base.length);
       const op = rand(3);
       const ch = ALPHABET[rand(ALPHABET.length)];
-      const text = op === 0 ? base.slice(0, at) + base.slice(at + 1) : op === 1 ? base.slice(0, at) + base[at] + base.slice(at) : base.slice(0, at) + ch + base.slice(at + 1);
+      const text =
+        op === 0
+          ? base.slice(0, at) + base.slice(at + 1)
+          : op === 1
+            ? base.slice(0, at) + base[at] + base.slice(at)
+            : base.slice(0, at) + ch + base.slice(at + 1);
       const expected = whole(text);
       if (typeof expected !== 'string') accepted++;
       const got = scanned(text, 1 + rand(40));

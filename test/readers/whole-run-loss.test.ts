@@ -90,13 +90,13 @@ describe('train_loss of a resumed run', () => {
     expect(check.reason).toMatch(/starts at step 205.*resumed from a checkpoint/);
   });
 
-  it('a curve with gaps (a history that lost every other entry) only approximates the mean: HF\'s train_loss is kept', () => {
+  it("a curve with gaps (a history that lost every other entry) only approximates the mean: HF's train_loss is kept", () => {
     const curve = [10, 20, 30, 40].map((step) => ({ step, loss: step === 20 ? 3 : 2 }));
     expect(checkWholeRunLoss(curve, 2.4, 40, 5).kind).toBe('agrees');
     expect(checkWholeRunLoss(curve, 2.4, 40, 10).kind).toBe('replaced');
   });
 
-  it('a curve that starts mid-way: INVALID only when train_loss has the resume signature, else HF\'s value stands', () => {
+  it("a curve that starts mid-way: INVALID only when train_loss has the resume signature, else HF's value stands", () => {
     const curve = [25, 30, 35, 40].map((step) => ({ step, loss: 2 }));
     expect(checkWholeRunLoss(curve, (2 * 20) / 40, 40).kind).toBe('unknown'); // steps 21..40 summed, divided by 40
     expect(checkWholeRunLoss(curve, 2.3, 40).kind).toBe('agrees'); // a whole-run mean; the log just lost its start

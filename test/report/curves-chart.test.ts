@@ -32,7 +32,10 @@ describe('curvesChart', () => {
     expect(b).toHaveLength(CURVE_POINTS);
     expect(c).toHaveLength(CURVE_POINTS);
     // The last point is the smoothed loss at the last step, as the check smooths it.
-    const sb = ema(curve(1000, 10).map((p) => p.loss), chart.alpha);
+    const sb = ema(
+      curve(1000, 10).map((p) => p.loss),
+      chart.alpha,
+    );
     expect(b.at(-1)).toBeCloseTo(sb[999], 4);
     expect(chart.baseline.at(-1)).toBe(sb[999]);
     // The candidate is 1 % above everywhere, and both lie inside the y axis range.
@@ -77,7 +80,8 @@ describe('curvesChart', () => {
 });
 
 describe('evalCurvesChart', () => {
-  const evals = (every: number, n: number, scale = 1): LossPoint[] => Array.from({ length: n }, (_, i) => ({ step: (i + 1) * every, loss: scale * (2.5 - i * 0.01) }));
+  const evals = (every: number, n: number, scale = 1): LossPoint[] =>
+    Array.from({ length: n }, (_, i) => ({ step: (i + 1) * every, loss: scale * (2.5 - i * 0.01) }));
 
   it('reads TrainingRun.evalCurve (the logs reader’s field) and draws ≤ 12 labelled evaluations, the last kept', () => {
     const r = pair(curve(1000, 1), curve(1000, 1), { base: evals(50, 20), cand: evals(50, 20, 1.002) });

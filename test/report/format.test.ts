@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  byteSize,
-  clip,
-  formatBounds,
-  formatDuration,
-  formatNumber,
-  formatPercent,
-  formatRatio,
-  formatValue,
-  relativeDelta,
-} from '../../src/report/format.js';
+import { byteSize, clip, formatBounds, formatDuration, formatNumber, formatPercent, formatRatio, formatValue, relativeDelta } from '../../src/report/format.js';
 import { mdLink, mdText, fitRows } from '../../src/report/markdown.js';
 
 describe('format', () => {
@@ -79,9 +69,7 @@ describe('format', () => {
 
 describe('markdown helpers', () => {
   it('mdText escapes HTML, Markdown and pipes, and flattens lines', () => {
-    expect(mdText('a|b\n<i>*x*</i> [l](u) `c` _u_ & ~s~ #h')).toBe(
-      'a\\|b &lt;i&gt;\\*x\\*&lt;/i&gt; \\[l\\](u) \\`c\\` \\_u\\_ &amp; \\~s\\~ \\#h',
-    );
+    expect(mdText('a|b\n<i>*x*</i> [l](u) `c` _u_ & ~s~ #h')).toBe('a\\|b &lt;i&gt;\\*x\\*&lt;/i&gt; \\[l\\](u) \\`c\\` \\_u\\_ &amp; \\~s\\~ \\#h');
     expect(mdText('x'.repeat(10), 5)).toBe('xxxx…');
   });
 
@@ -109,7 +97,9 @@ describe('stageWhy: the status word said once', () => {
   it('drops a leading status word and the parentheses around what is left', async () => {
     const { stageWhy } = await import('../../src/report/format.js');
     expect(stageWhy('cancelled', 'cancelled (received SIGINT)')).toBe('received SIGINT');
-    expect(stageWhy('cancelled', 'cancelled (the runner sent SIGINT (job cancelled or timed out))')).toBe('the runner sent SIGINT (job cancelled or timed out)');
+    expect(stageWhy('cancelled', 'cancelled (the runner sent SIGINT (job cancelled or timed out))')).toBe(
+      'the runner sent SIGINT (job cancelled or timed out)',
+    );
     expect(stageWhy('aborted', 'aborted: early abort at step 160: grad_norm is NaN')).toBe('early abort at step 160: grad_norm is NaN');
     expect(stageWhy('failed', 'exited with code 1')).toBe('exited with code 1');
     expect(stageWhy('cancelled', '(a) and (b)')).toBe('(a) and (b)');

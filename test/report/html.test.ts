@@ -33,7 +33,17 @@ function embeddedData(html: string): unknown {
 
 describe('downsample', () => {
   it('puts every series on the union of their steps: null where one has no point, names for non-finite values', () => {
-    const g = downsample([pts([[10, 3], [20, NaN], [30, 1]]), pts([[20, 2.5], [40, Infinity]])]);
+    const g = downsample([
+      pts([
+        [10, 3],
+        [20, NaN],
+        [30, 1],
+      ]),
+      pts([
+        [20, 2.5],
+        [40, Infinity],
+      ]),
+    ]);
     expect(g.downsampled).toBe(false);
     expect(g.x).toEqual([10, 20, 30, 40]);
     expect(g.series).toEqual([
@@ -43,7 +53,13 @@ describe('downsample', () => {
   });
 
   it('sorts by step and keeps the last value of a repeated step (a resumed run)', () => {
-    const g = downsample([pts([[20, 2], [10, 3], [20, 1.5]])]);
+    const g = downsample([
+      pts([
+        [20, 2],
+        [10, 3],
+        [20, 1.5],
+      ]),
+    ]);
     expect(g.x).toEqual([10, 20]);
     expect(g.series[0]).toEqual([3, 1.5]);
   });

@@ -16,7 +16,17 @@ const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 function decode(s: string): string {
   if (/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(s)) throw new Error(`bare & in ${JSON.stringify(s)}`);
   return s.replace(ENTITY, (_, e: string) =>
-    e === 'amp' ? '&' : e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === 'apos' ? "'" : String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))),
+    e === 'amp'
+      ? '&'
+      : e === 'lt'
+        ? '<'
+        : e === 'gt'
+          ? '>'
+          : e === 'quot'
+            ? '"'
+            : e === 'apos'
+              ? "'"
+              : String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))),
   );
 }
 
@@ -133,9 +143,7 @@ describe('renderJunit', () => {
     const tc = cases(invalid);
     expect(tc.map((c) => c.attrs.classname)).toEqual(['torchacc-llama', 'torchacc-llama.stages', 'torchacc-llama.problems']);
     expect(tc[2].children[0]).toMatchObject({ name: 'error', attrs: { message: '2 input problems: file not found' } });
-    expect(tc[2].children[0].text).toBe(
-      "runs/acc/train_results.json: file not found\nruns/acc/training.log: no final metrics dict ({'train_runtime': ...})",
-    );
+    expect(tc[2].children[0].text).toBe("runs/acc/train_results.json: file not found\nruns/acc/training.log: no final metrics dict ({'train_runtime': ...})");
   });
 
   it('escapes <, &, quotes and line breaks, and replaces characters XML 1.0 cannot hold', () => {

@@ -22,7 +22,11 @@ const parse = (r: FakeRun, f: string) => parseProbeFile(`${probeLines(r).join('\
 
 function probed(candidate: FakeRun) {
   const r = failResult();
-  r.probe = judgeProbe({ baseline: parse(BASELINE, 'probe/baseline.probe.jsonl'), candidate: parse(candidate, 'probe/candidate.probe.jsonl'), reference: parse(REFERENCE, 'probe/reference.probe.jsonl') });
+  r.probe = judgeProbe({
+    baseline: parse(BASELINE, 'probe/baseline.probe.jsonl'),
+    candidate: parse(candidate, 'probe/candidate.probe.jsonl'),
+    reference: parse(REFERENCE, 'probe/reference.probe.jsonl'),
+  });
   return r;
 }
 const unescapeMd = (s: string) => s.replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1');
@@ -38,7 +42,9 @@ describe('the probe in the reports', () => {
     const html = renderReportHtml(r, CTX, ASSETS);
     expect(html).toContain(`<tr class="fail"><td>model.layers.1.self_attn</td><td>forward output</td><td>fwd 20</td><td>${numbers.join('</td><td>')}</td>`);
     const log = renderResultLog(r, CTX);
-    expect(log).toMatch(new RegExp(`probe offender\\s+= model\\.layers\\.1\\.self_attn forward output: error ${numbers[0]} vs baseline ${numbers[1]}, bound ${numbers[2]}`));
+    expect(log).toMatch(
+      new RegExp(`probe offender\\s+= model\\.layers\\.1\\.self_attn forward output: error ${numbers[0]} vs baseline ${numbers[1]}, bound ${numbers[2]}`),
+    );
     expect(probeText(r.probe!)).toMatch(new RegExp(`\\nmodel\\.layers\\.1\\.self_attn +forward output +fwd 20 +${numbers[0]} +${numbers[1]} +${numbers[2]} `));
     const json = JSON.parse(JSON.stringify(buildSummary(r, CTX)));
     expect(validate(json), JSON.stringify(validate.errors)).toBe(true);

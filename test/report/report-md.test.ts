@@ -10,20 +10,17 @@ const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 /** 500 checks with long reasons, 10,000 problems, 100k-point curves, long provenance. */
 function huge(): GateResult {
   const r = invalidResult();
-  r.checks = Array.from(
-    { length: 500 },
-    (_, i): CheckResult => ({
-      id: `check-${i}`,
-      title: `Check number ${i}`,
-      verdict: i % 2 ? 'fail' : 'invalid',
-      value: i / 1000,
-      unit: 'relative',
-      bounds: { pass: 0.005, fail: 0.01 },
-      numbers: {},
-      reason: `reason ${i} `.repeat(200),
-      warning: 'w'.repeat(1000),
-    }),
-  );
+  r.checks = Array.from({ length: 500 }, (_, i): CheckResult => ({
+    id: `check-${i}`,
+    title: `Check number ${i}`,
+    verdict: i % 2 ? 'fail' : 'invalid',
+    value: i / 1000,
+    unit: 'relative',
+    bounds: { pass: 0.005, fail: 0.01 },
+    numbers: {},
+    reason: `reason ${i} `.repeat(200),
+    warning: 'w'.repeat(1000),
+  }));
   r.problems = Array.from({ length: 10_000 }, (_, i) => ({ source: `file-${i}.json`, message: `problem ${i} `.repeat(20) }));
   r.training.baseline = { ...r.training.baseline!, curve: curve(100_000, 1) };
   r.training.candidate = { source: 'c', files: [], notes: [], curve: curve(100_000, 1, 1.01) };

@@ -114,7 +114,7 @@ problem runs/acc/training.log   = no final metrics dict ({'train_runtime': ...})
     r.mtbench.baseline!.idPick = {
       how: 'picked',
       candidates: ['torch_ckpt_20241205_230101'],
-      rule: 'the id torch_ckpt_<YYYYmmdd_HHMMSS> written from 20241205_223009 (the run dir\'s time)',
+      rule: "the id torch_ckpt_<YYYYmmdd_HHMMSS> written from 20241205_223009 (the run dir's time)",
     };
     const lines = renderResultLog(r, CTX).split('\n');
     expect(lines).toContain('MT-Bench model id Original      = Llama-3.2-1B_20241205_223009 (given)');
@@ -123,7 +123,7 @@ problem runs/acc/training.log   = no final metrics dict ({'train_runtime': ...})
     );
   });
 
-  it('aligns on the longest label when labels are longer than run.sh\'s', () => {
+  it("aligns on the longest label when labels are longer than run.sh's", () => {
     const r = passResult();
     r.labels = { baseline: 'eager', candidate: 'torch.compile' };
     const lines = renderResultLog(r, CTX).split('\n');
@@ -163,13 +163,25 @@ describe('renderResultLog without MT-Bench, and after an early abort', () => {
     expect(log).not.toContain('Model Score');
     expect(log).toContain('More details can be found in');
     // Configured but failed (an eval stage ran): the block stays, with n/a, as run.sh printed it.
-    const failed = renderResultLog({ ...r, stages: [{ id: 'eval-candidate', title: 'Evaluate TorchAcc', status: 'failed', reason: 'exited with code 1' }] }, CTX);
+    const failed = renderResultLog(
+      { ...r, stages: [{ id: 'eval-candidate', title: 'Evaluate TorchAcc', status: 'failed', reason: 'exited with code 1' }] },
+      CTX,
+    );
     expect(failed).toMatch(/TorchAcc Model Score\s+= n\/a/);
   });
 
   it('the checks an early abort left without data are one "checks not run" line, not INVALID lines', () => {
     const r = failResult();
-    r.checks.push({ id: 'mtbench', title: 'MT-Bench', verdict: 'invalid', value: null, unit: 'score', bounds: {}, numbers: {}, reason: 'no MT-Bench scores for the candidate' });
+    r.checks.push({
+      id: 'mtbench',
+      title: 'MT-Bench',
+      verdict: 'invalid',
+      value: null,
+      unit: 'score',
+      bounds: {},
+      numbers: {},
+      reason: 'no MT-Bench scores for the candidate',
+    });
     const log = renderResultLog(r, CTX);
     expect(log).toMatch(/^checks not run\s+= candidate stopped at step 200 \(.*mtbench.*\)$/m);
     expect(log).not.toMatch(/^check mtbench /m);

@@ -43,7 +43,9 @@ describe('a FAIL with a setup cause and an onset, in every report', () => {
     expect(md).toContain(`— probable cause: ${CAUSE_MD}`);
     expect(md).toContain('onset at step 135');
     expect(md).toContain('### Setup contract');
-    expect(md).toContain("| learning\\_rate (logged) | 80 steps: 0.0001333 … 2.703e-6 | 80 steps: 0.0001067 … 2.162e-6 | ❌ differs: 0.80× the baseline's at every step |");
+    expect(md).toContain(
+      "| learning\\_rate (logged) | 80 steps: 0.0001333 … 2.703e-6 | 80 steps: 0.0001067 … 2.162e-6 | ❌ differs: 0.80× the baseline's at every step |",
+    );
     expect(md).toContain('| Num examples | not stated | not stated | not stated |');
     expect(md).toContain(`- Probable cause: ${CAUSE_MD}`);
     // The Mermaid chart: a full-height bar (the marker) at the point holding step 135, drawn first.
@@ -73,7 +75,14 @@ describe('a FAIL with a setup cause and an onset, in every report', () => {
     expect(json.setup?.causes).toEqual([CAUSE]);
     expect(json.setup?.not_comparable).toBeNull();
     expect(json.setup?.learning_rate).toMatchObject({ common_steps: 80, differing_steps: 80, first_differing_step: 5 });
-    expect(json.setup?.rows.find((x) => x.field === 'trainBatchSize')).toEqual({ field: 'trainBatchSize', label: 'train_batch_size', baseline: 16, candidate: 16, status: 'same', note: null });
+    expect(json.setup?.rows.find((x) => x.field === 'trainBatchSize')).toEqual({
+      field: 'trainBatchSize',
+      label: 'train_batch_size',
+      baseline: 16,
+      candidate: 16,
+      status: 'same',
+      note: null,
+    });
     const curve = json.checks.find((c) => c.id === 'loss-curve')!;
     expect(curve.numbers).toMatchObject({ onsetStep: 135, gradNormOnsetStep: 25, gradNormBand: 0.05 });
   });
@@ -81,8 +90,12 @@ describe('a FAIL with a setup cause and an onset, in every report', () => {
   it('report.html: the setup table with the differing row marked, and the onset markers on the charts', () => {
     const html = renderReportHtml(r, CTX, htmlAssets());
     expect(html).toContain('<section id="setup"><h2>Setup contract</h2>');
-    expect(html).toMatch(/<tr class="differs" data-field="learningRate"><td>learning_rate \(logged\)<\/td><td>80 steps: 0.0001333 … 2.703e-6<\/td><td>80 steps: 0.0001067 … 2.162e-6<\/td><td>differs: 0.80× the baseline&#39;s at every step<\/td><\/tr>/);
-    const data = JSON.parse(/<script type="application\/json" id="gate-data">([\s\S]*?)<\/script>/.exec(html)![1]) as { markers: Array<{ step: number; kind: string; label: string }> };
+    expect(html).toMatch(
+      /<tr class="differs" data-field="learningRate"><td>learning_rate \(logged\)<\/td><td>80 steps: 0.0001333 … 2.703e-6<\/td><td>80 steps: 0.0001067 … 2.162e-6<\/td><td>differs: 0.80× the baseline&#39;s at every step<\/td><\/tr>/,
+    );
+    const data = JSON.parse(/<script type="application\/json" id="gate-data">([\s\S]*?)<\/script>/.exec(html)![1]) as {
+      markers: Array<{ step: number; kind: string; label: string }>;
+    };
     expect(data.markers).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ step: 135, kind: 'onset', label: 'loss onset 135' }),
@@ -94,7 +107,7 @@ describe('a FAIL with a setup cause and an onset, in every report', () => {
   it('result.log (the console) and junit: the cause, the differing setup row and the onset', () => {
     const log = renderResultLog(r, CTX);
     expect(log).toMatch(new RegExp(`probable cause +\\s= ${CAUSE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-    expect(log).toContain("setup learning_rate (logged)");
+    expect(log).toContain('setup learning_rate (logged)');
     expect(log).toContain("(differs: 0.80× the baseline's at every step)");
     expect(log).toContain('onset at step 135');
     const junit = renderJunit(r, CTX);
@@ -108,7 +121,9 @@ describe('the other cases in the reports', () => {
     const r = gate('eager', 'eager-rerun');
     const md = renderReportMarkdown(r, CTX);
     expect(r.verdict).toBe('pass');
-    expect(md).toContain("| learning\\_rate (logged) | 80 steps: 0.0001333 … 2.703e-6 | 80 steps: 0.0001333 … 2.703e-6 | ✅ same at all 80 logged steps in common |");
+    expect(md).toContain(
+      '| learning\\_rate (logged) | 80 steps: 0.0001333 … 2.703e-6 | 80 steps: 0.0001333 … 2.703e-6 | ✅ same at all 80 logged steps in common |',
+    );
     expect(md).not.toContain('probable cause');
     expect(gapChart(r)!.source).not.toContain('bar [');
   });
@@ -126,9 +141,9 @@ describe('the other cases in the reports', () => {
 });
 
 describe('the slot for a later diagnosis (the per-module probe)', () => {
-  const PROBE = 'the first module that computes differently: model.layers.2.input_layernorm (error 0.46 vs the baseline\'s 0.006)';
+  const PROBE = "the first module that computes differently: model.layers.2.input_layernorm (error 0.46 vs the baseline's 0.006)";
 
-  it('addCause: a FAIL\'s headline names it after the setup\'s cause, and every report lists it', () => {
+  it("addCause: a FAIL's headline names it after the setup's cause, and every report lists it", () => {
     const r = addCause(gate('calibration/aa-seed-1', 'calibration/reg-lr-0.8'), PROBE);
     expect(r.headline).toContain(`— probable cause: ${CAUSE}; ${PROBE} (Torch vs TorchAcc)`);
     expect(r.setup!.causes).toEqual([CAUSE, PROBE]);

@@ -11,14 +11,27 @@ import type { GateResult } from '../../src/model.js';
 function withTail(lines: string[], cause?: string): GateResult {
   const r = invalidResult();
   r.stages = [
-    { id: 'train-baseline', title: 'Train Torch (baseline)', status: 'failed', reason: 'exited with code 2', exitCode: 2, log: 'torch_training.log', tail: lines, ...(cause ? { cause } : {}) },
+    {
+      id: 'train-baseline',
+      title: 'Train Torch (baseline)',
+      status: 'failed',
+      reason: 'exited with code 2',
+      exitCode: 2,
+      log: 'torch_training.log',
+      tail: lines,
+      ...(cause ? { cause } : {}),
+    },
     { id: 'train-candidate', title: 'Train TorchAcc (candidate)', status: 'skipped', reason: 'not started: the baseline training failed' },
   ];
   return r;
 }
 
 describe('failed-stage tails in the reports', () => {
-  const tail = ['usage: run_clm.py [-h] [--fsdp {full_shard}]', "run_clm.py: error: argument --fsdp: invalid choice: 'x' (choose from 'full_shard')", '```</details><script>alert(1)</script>'];
+  const tail = [
+    'usage: run_clm.py [-h] [--fsdp {full_shard}]',
+    "run_clm.py: error: argument --fsdp: invalid choice: 'x' (choose from 'full_shard')",
+    '```</details><script>alert(1)</script>',
+  ];
   it('report.md: a collapsible block whose fence and HTML the log cannot break', () => {
     const md = renderReportMarkdown(withTail(tail, "invalid choice 'x' for argument --fsdp"), CTX);
     expect(md).toContain("exited with code 2 — invalid choice 'x' for argument --fsdp");

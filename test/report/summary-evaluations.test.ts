@@ -14,8 +14,20 @@ const validate = new Ajv({ allErrors: true }).compile(schema);
 function withEvaluations(): GateResult {
   const r = passResult();
   r.evalDocs = {
-    baseline: { source: 'torch_ckpt/eval_losses.jsonl', docs: [{ id: 'a', loss: 2, tokens: 300 }, { id: 'b', loss: 1, tokens: 100 }] },
-    candidate: { source: 'acc_ckpt/eval_losses.jsonl', docs: [{ id: 'a', loss: NaN, tokens: 300 }, { id: 'b', loss: 1, tokens: 100 }] },
+    baseline: {
+      source: 'torch_ckpt/eval_losses.jsonl',
+      docs: [
+        { id: 'a', loss: 2, tokens: 300 },
+        { id: 'b', loss: 1, tokens: 100 },
+      ],
+    },
+    candidate: {
+      source: 'acc_ckpt/eval_losses.jsonl',
+      docs: [
+        { id: 'a', loss: NaN, tokens: 300 },
+        { id: 'b', loss: 1, tokens: 100 },
+      ],
+    },
   };
   const task = (acc: number, se: number | null) => ({
     files: ['r.json'],

@@ -20,7 +20,15 @@ describe('buildSummary', () => {
     ['pass', passResult],
     ['fail', failResult],
     ['invalid', invalidResult],
-    ['ungated', () => ({ ...passResult(), verdict: 'ungated' as const, checks: [], headline: 'UNGATED: nothing was gated in this job (compare not selected); stages done: train-baseline' })],
+    [
+      'ungated',
+      () => ({
+        ...passResult(),
+        verdict: 'ungated' as const,
+        checks: [],
+        headline: 'UNGATED: nothing was gated in this job (compare not selected); stages done: train-baseline',
+      }),
+    ],
   ])('the %s summary validates against docs/summary.schema.json', (verdict, make) => {
     const json = roundTrip(buildSummary(make(), CTX));
     const ok = validate(json);
