@@ -3462,6 +3462,25 @@ var require_commander = __commonJS({
   }
 });
 
+// node_modules/@commander-js/extra-typings/index.js
+var require_extra_typings = __commonJS({
+  "node_modules/@commander-js/extra-typings/index.js"(exports, module) {
+    var commander = require_commander();
+    exports = module.exports = {};
+    exports.program = new commander.Command();
+    exports.Argument = commander.Argument;
+    exports.Command = commander.Command;
+    exports.CommanderError = commander.CommanderError;
+    exports.Help = commander.Help;
+    exports.InvalidArgumentError = commander.InvalidArgumentError;
+    exports.InvalidOptionArgumentError = commander.InvalidArgumentError;
+    exports.Option = commander.Option;
+    exports.createCommand = (name) => new commander.Command(name);
+    exports.createOption = (flags, description) => new commander.Option(flags, description);
+    exports.createArgument = (name, description) => new commander.Argument(name, description);
+  }
+});
+
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports) {
@@ -17697,8 +17716,8 @@ var require_ajv = __commonJS({
   }
 });
 
-// node_modules/commander/esm.mjs
-var import_index = __toESM(require_commander(), 1);
+// node_modules/@commander-js/extra-typings/esm.mjs
+var import_index = __toESM(require_extra_typings(), 1);
 var {
   program,
   createCommand,
@@ -18137,9 +18156,7 @@ function checkNames(segments, ctx) {
       throw new Error(`{${s.ref}} is not available in ${ctx.what} (available: ${list(ctx.allowed)})`);
     }
     const guess = suggest(s.ref, ctx.allowed);
-    throw new Error(
-      guess ? `unknown placeholder {${s.ref}}; did you mean {${guess}}?` : `unknown placeholder {${s.ref}} (known: ${list(ctx.allowed)})`
-    );
+    throw new Error(guess ? `unknown placeholder {${s.ref}}; did you mean {${guess}}?` : `unknown placeholder {${s.ref}} (known: ${list(ctx.allowed)})`);
   }
   return segments;
 }
@@ -18340,7 +18357,10 @@ function crossCheckIssues(config, raw2) {
 function evaluatorIssues(config, raw2, add, reserved) {
   const { evalLoss, lmEval: lmEval2, custom: custom2 } = config.evaluations;
   checkPath(add, ["evaluations", "eval-loss", "documents"], evalLoss.documents);
-  for (const [key, ev] of [["lm-eval", lmEval2], ["custom", custom2]]) {
+  for (const [key, ev] of [
+    ["lm-eval", lmEval2],
+    ["custom", custom2]
+  ]) {
     if (!ev) continue;
     if (ev.run !== void 0) checkCommand(add, ["evaluations", key, "run"], ev.run, EVALUATOR_CONTEXT);
     for (const name of Object.keys(ev.env)) {
@@ -18356,7 +18376,8 @@ function evaluatorIssues(config, raw2, add, reserved) {
     }
     if (lmEval2.tasks) {
       for (const task of Object.keys(lmEval2.metrics)) {
-        if (!lmEval2.tasks.includes(task)) add(["evaluations", "lm-eval", "metrics", task], `names a task that is not in evaluations.lm-eval.tasks (${lmEval2.tasks.join(", ")})`);
+        if (!lmEval2.tasks.includes(task))
+          add(["evaluations", "lm-eval", "metrics", task], `names a task that is not in evaluations.lm-eval.tasks (${lmEval2.tasks.join(", ")})`);
       }
     }
   }
@@ -18437,11 +18458,19 @@ function invalid(files, why, notes = []) {
   };
 }
 function notComparable(b, c, ref, precision) {
-  for (const [role, run] of [["baseline", b], ["candidate", c], ["reference", ref]]) {
-    if (!run.complete) return `not comparable: the ${role}'s probe file ${run.file} is incomplete (${run.recorded} of ${run.steps} step(s) recorded: the run stopped early)`;
+  for (const [role, run] of [
+    ["baseline", b],
+    ["candidate", c],
+    ["reference", ref]
+  ]) {
+    if (!run.complete)
+      return `not comparable: the ${role}'s probe file ${run.file} is incomplete (${run.recorded} of ${run.steps} step(s) recorded: the run stopped early)`;
   }
   if (ref.mode !== "reference") return `not comparable: ${ref.file} was not recorded as a reference run (mode "${ref.mode}")`;
-  for (const [role, run] of [["baseline", b], ["candidate", c]]) {
+  for (const [role, run] of [
+    ["baseline", b],
+    ["candidate", c]
+  ]) {
     if (run.mode !== "run") return `not comparable: the ${role}'s probe file ${run.file} is a reference run`;
   }
   const steps = Math.min(b.recorded, c.recorded, ref.recorded);
@@ -18568,10 +18597,7 @@ var config_schema_default = {
   properties: {
     extends: {
       type: "string",
-      enum: [
-        "builtin",
-        "none"
-      ],
+      enum: ["builtin", "none"],
       description: `What this file is merged over. "builtin": TorchAcc's benchmarks/accuracy flow (workdir, arms, MT-Bench, cache files); mappings merge key by key, lists and values replace. "none": only this file, every other key at its own default. Default: "builtin" when the file sets no arms, "none" when it defines its own arms.`
     },
     name: {
@@ -18602,10 +18628,7 @@ var config_schema_default = {
     arms: {
       type: "object",
       additionalProperties: false,
-      required: [
-        "baseline",
-        "candidate"
-      ],
+      required: ["baseline", "candidate"],
       description: "The two training runs compared: the reference (baseline) and the one under test (candidate).",
       properties: {
         baseline: {
@@ -18663,18 +18686,10 @@ var config_schema_default = {
               type: "array",
               minItems: 1,
               uniqueItems: true,
-              default: [
-                "original",
-                "baseline",
-                "candidate"
-              ],
+              default: ["original", "baseline", "candidate"],
               items: {
                 type: "string",
-                enum: [
-                  "original",
-                  "baseline",
-                  "candidate"
-                ]
+                enum: ["original", "baseline", "candidate"]
               },
               description: "Which models to evaluate."
             },
@@ -18715,9 +18730,7 @@ var config_schema_default = {
                 const: false
               }
             },
-            required: [
-              "enabled"
-            ]
+            required: ["enabled"]
           },
           then: {},
           else: {
@@ -18725,10 +18738,7 @@ var config_schema_default = {
               run: true,
               judgments: true
             },
-            required: [
-              "run",
-              "judgments"
-            ]
+            required: ["run", "judgments"]
           }
         },
         "eval-loss": {
@@ -18917,9 +18927,7 @@ var config_schema_default = {
               anyOf: [
                 {
                   type: "string",
-                  enum: [
-                    "auto"
-                  ]
+                  enum: ["auto"]
                 },
                 {
                   type: "integer",
@@ -19195,10 +19203,7 @@ var config_schema_default = {
           description: "The image; ${NAME} is read from the gate's environment when the run starts (the workflow passes e.g. UT_IMAGE from a secret or a repository variable)."
         },
         options: {
-          oneOf: [
-            { type: "string" },
-            { type: "array", items: { type: "string" } }
-          ],
+          oneOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
           description: 'Further docker run options, e.g. "--net host --ipc host --shm-size 80G" (a string is split on whitespace). The gate sets mounts, --gpus, env, --name and --rm itself.'
         },
         setup: {
@@ -19221,11 +19226,32 @@ var config_schema_default = {
       additionalProperties: false,
       description: "The per-module probe (accuracy-gate probe, and diagnose: probe): each arm's train command run once more with python/accuracy_gate_probe on PYTHONPATH.",
       properties: {
-        steps: { type: "integer", minimum: 1, maximum: 100, description: "Forward+backward passes recorded (K); the run ends after them. Also {quick_steps} / GATE_QUICK_STEPS of the probe runs. Default 1." },
-        reference: { enum: ["fp64", "fp32"], description: "Precision of the reference run (the baseline's command): fp64 (default; small models) or fp32 with TF32 off." },
-        samples: { type: "integer", minimum: 1, maximum: 4096, description: "Elements sampled per tensor (the same indices in every run). Default 64." },
-        multiplier: { type: "number", exclusiveMinimum: 0, description: "m of the rule candidate error <= m x baseline error + floor. Default by the runs' precision: 3 for bf16/fp16, 2 for fp32." },
-        "floor-eps": { type: "number", minimum: 0, description: "The rule's floor in units of the runs' machine epsilon (bf16 2^-7, fp32 2^-23). Default by precision: 1 for bf16/fp16, 8 for fp32." },
+        steps: {
+          type: "integer",
+          minimum: 1,
+          maximum: 100,
+          description: "Forward+backward passes recorded (K); the run ends after them. Also {quick_steps} / GATE_QUICK_STEPS of the probe runs. Default 1."
+        },
+        reference: {
+          enum: ["fp64", "fp32"],
+          description: "Precision of the reference run (the baseline's command): fp64 (default; small models) or fp32 with TF32 off."
+        },
+        samples: {
+          type: "integer",
+          minimum: 1,
+          maximum: 4096,
+          description: "Elements sampled per tensor (the same indices in every run). Default 64."
+        },
+        multiplier: {
+          type: "number",
+          exclusiveMinimum: 0,
+          description: "m of the rule candidate error <= m x baseline error + floor. Default by the runs' precision: 3 for bf16/fp16, 2 for fp32."
+        },
+        "floor-eps": {
+          type: "number",
+          minimum: 0,
+          description: "The rule's floor in units of the runs' machine epsilon (bf16 2^-7, fp32 2^-23). Default by precision: 1 for bf16/fp16, 8 for fp32."
+        },
         top: { type: "integer", minimum: 1, maximum: 50, description: "How many offenders the reports list. Default 10." },
         "timeout-minutes": { type: "number", exclusiveMinimum: 0, description: "Per probe run. Default 30." }
       }
@@ -19300,11 +19326,7 @@ var config_schema_default = {
         },
         "write-on": {
           type: "string",
-          enum: [
-            "default-branch",
-            "always",
-            "never"
-          ],
+          enum: ["default-branch", "always", "never"],
           default: "default-branch",
           description: "When a run may write the cache: default-branch (the action writes only on runs of the default branch; the CLI only with --write-cache), always (the action also writes on pushes and dispatches of other branches; never from a pull request), never."
         },
@@ -19421,11 +19443,7 @@ var config_schema_default = {
         pattern: "^[A-Za-z_][A-Za-z0-9_]*$"
       },
       additionalProperties: {
-        type: [
-          "string",
-          "number",
-          "boolean"
-        ]
+        type: ["string", "number", "boolean"]
       },
       "x-expected": "a mapping of environment variable names to values",
       description: "Extra environment variables."
@@ -19433,9 +19451,7 @@ var config_schema_default = {
     arm: {
       type: "object",
       additionalProperties: false,
-      required: [
-        "train"
-      ],
+      required: ["train"],
       properties: {
         label: {
           type: "string",
@@ -19529,12 +19545,12 @@ function schemaIssues(data) {
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
-      const known = Object.keys(e.parentSchema.properties ?? {});
-      const guess = suggest(key, known);
+      const known2 = Object.keys(e.parentSchema.properties ?? {});
+      const guess = suggest(key, known2);
       const full = formatPath([...path41, key]);
       issue = {
         path: [...path41, key],
-        text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known.join(", ")})`
+        text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known2.join(", ")})`
       };
       if (guess) typos.set(formatPath(path41), guess);
     } else if (e.keyword === "required") {
@@ -19840,52 +19856,6 @@ function displayPath(file, cwd) {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
 }
 
-// src/config/config-hash.ts
-import { createHash } from "node:crypto";
-var HASH_VERSION = 1;
-function configHash(config) {
-  const mtbench3 = config.evaluations.mtbench;
-  return sha256(
-    canonicalJson({
-      v: HASH_VERSION,
-      model: config.model,
-      workdir: config.workdir,
-      arms: { baseline: armPart(config.arms.baseline), candidate: armPart(config.arms.candidate) },
-      mtbench: mtbench3?.enabled ? {
-        run: mtbench3.run,
-        targets: mtbench3.targets,
-        judgments: mtbench3.judgments,
-        questions: mtbench3.questions,
-        modelId: mtbench3.modelId,
-        env: mtbench3.env
-      } : null,
-      evalLoss: config.evaluations.evalLoss.enabled,
-      container: config.container
-    })
-  );
-}
-function canonicalJson(value2) {
-  return JSON.stringify(sortKeys(value2));
-}
-function armPart(arm2) {
-  return { train: arm2.train, env: arm2.env, gpus: arm2.gpus, output: arm2.output };
-}
-function sortKeys(value2) {
-  if (Array.isArray(value2)) return value2.map(sortKeys);
-  if (value2 !== null && typeof value2 === "object") {
-    const out = {};
-    for (const key of Object.keys(value2).sort()) {
-      const v = value2[key];
-      if (v !== void 0) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value2;
-}
-function sha256(text) {
-  return createHash("sha256").update(text).digest("hex");
-}
-
 // src/config/bound-warnings.ts
 var RELATIVE_CHECKS = [
   ["train-loss", "trainLoss"],
@@ -19902,7 +19872,9 @@ function boundWarnings(config) {
     for (const side of ["pass", "fail"]) {
       const v = policy[side];
       if (policy.enabled && v >= SUSPICIOUS_RELATIVE_BOUND) {
-        out.push(`checks.${key}.${side}: ${v} is ${+(v * 100).toPrecision(4)} %; relative bounds are fractions (0.005 = 0.5 %): write ${+(v / 100).toPrecision(4)} for ${v} %`);
+        out.push(
+          `checks.${key}.${side}: ${v} is ${+(v * 100).toPrecision(4)} %; relative bounds are fractions (0.005 = 0.5 %): write ${+(v / 100).toPrecision(4)} for ${v} %`
+        );
       }
     }
   }
@@ -20538,7 +20510,8 @@ var StepPlacer = class {
     if (key === "loggingFirstStep") this.loggingFirstStep = value2;
     else if (key === "maxSteps") {
       if (value2 > 0) this.maxSteps = value2;
-    } else if (value2 >= 1) this.loggingSteps = value2;
+    } else if (value2 >= 1)
+      this.loggingSteps = value2;
     else if (value2 > 0) this.ratio = value2;
   }
   get statedMaxSteps() {
@@ -20634,11 +20607,14 @@ var StepPlacer = class {
       this.how = "logging interval seen on the progress bar";
       const l = this.barInterval();
       const [b1, b2] = this.barSteps;
-      if (!(l >= 1) || !((b1 === 1 || b1 % l === 0) && b2 % l === 0)) return this.fail(`progress bar steps ${this.barSteps.join(", ")} give no logging interval (a bar redrawn out of order?)`);
+      if (!(l >= 1) || !((b1 === 1 || b1 % l === 0) && b2 % l === 0))
+        return this.fail(`progress bar steps ${this.barSteps.join(", ")} give no logging interval (a bar redrawn out of order?)`);
       return after;
     }
     if (this.barSteps.length > 0 && bar.after !== void 0 && bar.after > grid) {
-      return this.fail(`the progress bar redrawn after a loss dict shows step ${bar.after}, off the grid of every ${this.barInterval()} steps the first dicts showed (a bar redrawn out of order?)`);
+      return this.fail(
+        `the progress bar redrawn after a loss dict shows step ${bar.after}, off the grid of every ${this.barInterval()} steps the first dicts showed (a bar redrawn out of order?)`
+      );
     }
     if (max !== void 0 && grid > max) return this.fail(`more loss dicts than the logging grid has up to max_steps ${max}`);
     return grid;
@@ -20694,7 +20670,9 @@ var StepPlacer = class {
     const lo = Math.max(this.perEpoch[0], (step - slack) / (epoch + u));
     const hi = epoch - u > 0 ? Math.min(this.perEpoch[1], (step + slack) / (epoch - u)) : this.perEpoch[1];
     if (lo > hi) {
-      this.fail(`the loss dict placed at step ${step} has epoch ${epoch}, which does not fit the earlier dicts' epochs (a dict missing from the log, or a resumed run?)`);
+      this.fail(
+        `the loss dict placed at step ${step} has epoch ${epoch}, which does not fit the earlier dicts' epochs (a dict missing from the log, or a resumed run?)`
+      );
       return false;
     }
     this.perEpoch = [lo, hi];
@@ -20746,7 +20724,11 @@ function stateOf(obj, file) {
   if (lr) state.learningRate = lr;
   return withStepsPerEpoch(state, perEpoch);
 }
-var SETUP_KEYS = [["train_batch_size", "trainBatchSize"], ["num_train_epochs", "numTrainEpochs"], ["eval_steps", "evalSteps"]];
+var SETUP_KEYS = [
+  ["train_batch_size", "trainBatchSize"],
+  ["num_train_epochs", "numTrainEpochs"],
+  ["eval_steps", "evalSteps"]
+];
 function addEntry(state, perEpoch, entry2, i, file) {
   const fast = isObject(entry2) ? fastLossPoint(entry2) : void 0;
   if (fast) {
@@ -20931,7 +20913,10 @@ var CAUSES = [
   [/KeyError: '([A-Z_][A-Z0-9_]*)'/, (m) => `${m[1]} is not set`],
   [/([^\s:'"]*): (?:command not found|No such file or directory)/, (m) => `file not found: ${m[1]}`],
   [/No such file or directory: '([^']+)'/, (m) => `file not found: ${m[1]}`],
-  [/(?:Connection refused|Name or service not known|Temporary failure in name resolution|ConnectionError)/, () => "network error (connection refused or unknown host)"]
+  [
+    /(?:Connection refused|Name or service not known|Temporary failure in name resolution|ConnectionError)/,
+    () => "network error (connection refused or unknown host)"
+  ]
 ];
 function classifyCause(lines) {
   const text = lines.join("\n");
@@ -21112,8 +21097,12 @@ function parseDictEvent(segment, brace) {
   }
   return { kind: "metrics", values };
 }
-var MAX_PARTIAL = 1 << 20;
+var MAX_LINE = 1 << 20;
 var LineSplitter = class {
+  constructor(maxLine = MAX_LINE) {
+    this.maxLine = maxLine;
+  }
+  maxLine;
   partial = "";
   /** The previous chunk ended in `\r`: a `\n` opening the next chunk belongs to the same break. */
   pendingCr = false;
@@ -21126,19 +21115,14 @@ var LineSplitter = class {
     for (; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
-      lines.push(this.partial + chunk.slice(start, i));
-      this.partial = "";
+      this.cut(lines, this.partial + chunk.slice(start, i), true);
       if (c === 13) {
         if (i + 1 === chunk.length) this.pendingCr = true;
         else if (chunk.charCodeAt(i + 1) === 10) i++;
       }
       start = i + 1;
     }
-    this.partial += chunk.slice(start);
-    if (this.partial.length > MAX_PARTIAL) {
-      lines.push(this.partial);
-      this.partial = "";
-    }
+    this.cut(lines, this.partial + chunk.slice(start), false);
     return lines;
   }
   /** The unfinished last line, if any (end of stream). */
@@ -21147,6 +21131,19 @@ var LineSplitter = class {
     this.partial = "";
     this.pendingCr = false;
     return rest ? [rest] : [];
+  }
+  /** Full pieces of `text` to `lines`; the rest too when the line is complete, else kept as the partial. */
+  cut(lines, text, complete2) {
+    let at = 0;
+    while (text.length - at > this.maxLine) {
+      lines.push(text.slice(at, at + this.maxLine));
+      at += this.maxLine;
+    }
+    const rest = at === 0 ? text : text.slice(at);
+    if (complete2) {
+      lines.push(rest);
+      this.partial = "";
+    } else this.partial = rest;
   }
 };
 var RANK_PREFIX = /^\[(?:rank|default)(\d+)\]:/;
@@ -21337,7 +21334,8 @@ var LogEvalReader = class {
     if (fits.length === 1) return { steps: fits[0], how: "eval dicts' epochs × steps per epoch" };
     const per = seen.map((s, i) => s !== void 0 && i < seen.length - 1 ? s / (i + 1) : void 0).filter((x) => x !== void 0);
     const same2 = per.length > 0 && per.every((x) => x === per[0] && Number.isInteger(x));
-    if (same2 && (fits.length === 0 || fits.includes(per[0]))) return { steps: per[0], how: "the loss dicts of the same epoch printed right before the eval dicts" };
+    if (same2 && (fits.length === 0 || fits.includes(per[0])))
+      return { steps: per[0], how: "the loss dicts of the same epoch printed right before the eval dicts" };
     if (fits.length > 1) return `the eval dicts' epochs fit an evaluation every ${fits.slice(0, 3).join(" or ")} steps`;
     return ctx.stepsPerEpoch === void 0 ? "the log states no eval_steps and its loss dicts give no steps per epoch" : "the eval dicts' epochs fit no evaluation interval";
   }
@@ -21451,6 +21449,16 @@ var BarTimes = class {
   }
 };
 var TrainingLogReader = class {
+  /**
+   * `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json).
+   * `onEvent`: each event as the reader takes it in (the live watch of a running stage: heartbeat,
+   * early abort), so what is watched live is what the final read of the same log holds.
+   */
+  constructor(hints = {}, onEvent) {
+    this.onEvent = onEvent;
+    this.tracker = new LogTracker(hints);
+  }
+  onEvent;
   perEpoch = new StepsPerEpoch();
   splitter = new LineSplitter();
   tracker;
@@ -21471,12 +21479,13 @@ var TrainingLogReader = class {
   evals = new LogEvalReader();
   /** Every loss dict's epoch (NaN: none), for placing them all at the end when the grid was never stated. */
   epochs = [];
-  /** `hints`: what is known of the logging grid before reading (the other arm's trainer_state.json). */
-  constructor(hints = {}) {
-    this.tracker = new LogTracker(hints);
-  }
+  /** Text in pieces of any size, split here. */
   push(text) {
     for (const line of this.splitter.push(text)) this.line(line);
+  }
+  /** Lines already split by a LineSplitter (the running stage's output, see stage-output.ts). */
+  pushLine(line) {
+    this.line(line);
   }
   finish() {
     for (const line of this.splitter.flush()) this.line(line);
@@ -21588,6 +21597,7 @@ var TrainingLogReader = class {
       this.finalMetricsCount++;
     }
     this.stepTime(event);
+    this.onEvent?.(event);
   }
   /**
    * Per-step durations from the training bar's rate field. Δelapsed/Δstep is useless at tqdm's 1 s
@@ -22018,7 +22028,8 @@ function metricAt(raw2, i, file, listKey) {
     const s = obj.samples;
     if (!Array.isArray(s)) throw new ParseError(`"${at}.samples" should be a list of numbers, got ${describeValue(s)}`, file, void 0, `${at}.samples`);
     metric.samples = s.map((v, j) => {
-      if (typeof v !== "number") throw new ParseError(`"${at}.samples[${j}]" should be a number, got ${describeValue(v)}`, file, void 0, `${at}.samples[${j}]`);
+      if (typeof v !== "number")
+        throw new ParseError(`"${at}.samples[${j}]" should be a number, got ${describeValue(v)}`, file, void 0, `${at}.samples[${j}]`);
       return v;
     });
   }
@@ -22235,12 +22246,7 @@ function parseTask(task, raw2, file) {
 function parseLmEvalResults(text, file) {
   const top = expectObject(parseTolerantJson(text, file), { file });
   if (!isObject(top.results)) {
-    throw new ParseError(
-      `not an lm-evaluation-harness results file: no "results" object (got ${describeValue(top.results)})`,
-      file,
-      void 0,
-      "results"
-    );
+    throw new ParseError(`not an lm-evaluation-harness results file: no "results" object (got ${describeValue(top.results)})`, file, void 0, "results");
   }
   const tasks = {};
   const order = [];
@@ -22321,7 +22327,8 @@ function loadEvaluations(outputs, config, problems, resultDir, stale) {
     if (evalLoss.enabled && config.checks.evalLossDocs.enabled) {
       const file = armPath(evalLoss.documents, v);
       const notThisRun = stale?.files[role]?.includes(path5.relative(output, file));
-      if (notThisRun && isFile(file)) stale?.warnings.push(`${file} (${label}'s per-document eval losses) was not written by this run (unchanged while it trained): not read`);
+      if (notThisRun && isFile(file))
+        stale?.warnings.push(`${file} (${label}'s per-document eval losses) was not written by this run (unchanged while it trained): not read`);
       else if (isFile(file)) {
         try {
           evalDocs2[role] = { source: file, docs: readEvalLosses(file) };
@@ -22334,7 +22341,10 @@ function loadEvaluations(outputs, config, problems, resultDir, stale) {
       const glob = armPath(lmEval2.results, v);
       const files = findFiles(output, glob);
       if (files.length === 0) {
-        problems.push({ source: glob, message: `no lm-eval results for ${label}: nothing matches evaluations.lm-eval.results "${lmEval2.results}" in ${output}` });
+        problems.push({
+          source: glob,
+          message: `no lm-eval results for ${label}: nothing matches evaluations.lm-eval.results "${lmEval2.results}" in ${output}`
+        });
       } else {
         try {
           lm[role] = readLmEvalResults(files, lmEval2.tasks);
@@ -22371,7 +22381,7 @@ import { readdirSync as readdirSync3, realpathSync } from "node:fs";
 function parseStamp(text) {
   const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/.exec(text);
   if (!m) return void 0;
-  const [, y, mo, d, h, mi, se] = m.map(Number);
+  const [, , mo, d, h, mi, se] = m.map(Number);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return void 0;
   return Number(text.replace("_", ""));
 }
@@ -22487,7 +22497,8 @@ function loadArms(arms, problems) {
     if (!run) continue;
     training2[role] = run;
     if (arm2.partial) delete run.unfinished;
-    else if (run.unfinished) problems.push({ source: run.files[run.files.length - 1] ?? arm2.dir, message: `${role} training did not finish: ${run.unfinished}` });
+    else if (run.unfinished)
+      problems.push({ source: run.files[run.files.length - 1] ?? arm2.dir, message: `${role} training did not finish: ${run.unfinished}` });
     if (run.curve.length > 0 && run.stepsUnknown === void 0) placed = hintsFromCurve(run.curve, run);
   }
   return training2;
@@ -22779,7 +22790,10 @@ var SkipTracker = class {
     if (this.streak >= limit) {
       this.settled = true;
       const where = this.opening ? " from the start, more than the initial loss scale explains" : "";
-      return { step: this.streakStart, reason: `skipped steps that do not stop (grad_norm ${kind} at ${this.streak} logged steps in a row${where}, loss finite)` };
+      return {
+        step: this.streakStart,
+        reason: `skipped steps that do not stop (grad_norm ${kind} at ${this.streak} logged steps in a row${where}, loss finite)`
+      };
     }
     if (this.baselineSkips !== void 0 && this.count > 2 * this.baselineSkips + EXTRA_SKIPS) {
       this.settled = true;
@@ -23333,10 +23347,19 @@ function checkMetric(name, custom2, policy) {
     }
     if (b.samples.length < 2) return invalid2(`${name}: ${b.samples.length} paired sample(s): too few for a confidence interval`, numbers);
     if (b.samples.some((x) => !Number.isFinite(x))) return invalid2(`${name}: a baseline sample is not finite`, numbers);
-    if (c.samples.some((x) => !Number.isFinite(x))) return result({ ...common, verdict: "fail", value: null, reason: `${name}: a candidate sample is not finite` });
+    if (c.samples.some((x) => !Number.isFinite(x)))
+      return result({ ...common, verdict: "fail", value: null, reason: `${name}: a candidate sample is not finite` });
     const d = Float64Array.from(b.samples, (x, i) => sign * (x - c.samples[i]) / scale);
     const ci = bootstrapMeanCi(d, policy.resamples, policy.confidence, policy.seed);
-    Object.assign(numbers, { samples: d.length, meanWorseBy: ci.mean, ciLower: ci.lower, ciUpper: ci.upper, confidence: ci.confidence, resamples: ci.resamples, seed: policy.seed });
+    Object.assign(numbers, {
+      samples: d.length,
+      meanWorseBy: ci.mean,
+      ciLower: ci.lower,
+      ciUpper: ci.upper,
+      confidence: ci.confidence,
+      resamples: ci.resamples,
+      seed: policy.seed
+    });
     const conf = `${+(policy.confidence * 100).toPrecision(3)} %`;
     const ciText2 = `${text}; per-sample mean ${show3(ci.mean, b.relative)} (${conf} CI ${show3(ci.lower, b.relative)} .. ${show3(ci.upper, b.relative)}, ${d.length} paired samples)`;
     const paired = { ...common, value: ci.mean };
@@ -23372,14 +23395,26 @@ function checkEvalCurve(training2) {
   if (!base?.length || !cand?.length) {
     const has = base?.length ? "baseline" : "candidate";
     const n = (base ?? cand).length;
-    return result({ ...HEAD, verdict: "info", value: null, numbers: { baselinePoints: base?.length ?? 0, candidatePoints: cand?.length ?? 0 }, reason: `only the ${has} evaluated during training (${n} evaluations)` });
+    return result({
+      ...HEAD,
+      verdict: "info",
+      value: null,
+      numbers: { baselinePoints: base?.length ?? 0, candidatePoints: cand?.length ?? 0 },
+      reason: `only the ${has} evaluated during training (${n} evaluations)`
+    });
   }
   const b = byStep2(base);
   const c = byStep2(cand);
   const steps = [...b.keys()].filter((s) => c.has(s));
   const numbers = { baselinePoints: b.size, candidatePoints: c.size, commonSteps: steps.length };
   if (steps.length === 0) {
-    return result({ ...HEAD, verdict: "info", value: null, numbers, reason: `the arms evaluated at different steps (baseline ${range([...b.keys()])}, candidate ${range([...c.keys()])})` });
+    return result({
+      ...HEAD,
+      verdict: "info",
+      value: null,
+      numbers,
+      reason: `the arms evaluated at different steps (baseline ${range([...b.keys()])}, candidate ${range([...c.keys()])})`
+    });
   }
   let maxAt = steps[0];
   for (const s of steps) {
@@ -23431,7 +23466,10 @@ function checkEvalLossDocs(evalDocs2, policy) {
   if (!base || !cand) return invalid2(`no per-document eval losses for the ${!base ? "baseline" : "candidate"} (found for the other arm only)`);
   const b = byId(base.docs);
   const c = byId(cand.docs);
-  for (const [role, side] of [["baseline", b], ["candidate", c]]) {
+  for (const [role, side] of [
+    ["baseline", b],
+    ["candidate", c]
+  ]) {
     if (side.duplicates.length) return invalid2(`the ${role} lists document(s) ${few(side.duplicates)} twice`);
   }
   const baseOnly = [...b.map.keys()].filter((id) => !c.map.has(id));
@@ -23460,7 +23498,13 @@ function checkEvalLossDocs(evalDocs2, policy) {
   const numbers = { baselineMean: baseMean, documents: ids.length, tokens };
   if (badCand.length) {
     Object.assign(numbers, { candidateMean: NaN, nonFiniteDocuments: badCand.length });
-    return result({ ...head, verdict: "fail", value: null, numbers, reason: `the candidate's eval loss is ${cs.find((d2) => !Number.isFinite(d2.loss)).loss} for ${badCand.length} of ${ids.length} documents (${few(badCand)})` });
+    return result({
+      ...head,
+      verdict: "fail",
+      value: null,
+      numbers,
+      reason: `the candidate's eval loss is ${cs.find((d2) => !Number.isFinite(d2.loss)).loss} for ${badCand.length} of ${ids.length} documents (${few(badCand)})`
+    });
   }
   const candMean = weightedMean(cs);
   const rel = (candMean - baseMean) / baseMean;
@@ -23569,7 +23613,9 @@ function checkTask(name, lm, selection, policy) {
   if (!key) {
     const asked = selection?.metrics[name];
     const have = Object.keys(base.metrics).join(", ") || "none";
-    return invalid2(asked ? `task ${name} has no metric ${asked} (available: ${have})` : `task ${name} has no acc_norm or acc; set evaluations.lm-eval.metrics.${name} (available: ${have})`);
+    return invalid2(
+      asked ? `task ${name} has no metric ${asked} (available: ${have})` : `task ${name} has no acc_norm or acc; set evaluations.lm-eval.metrics.${name} (available: ${have})`
+    );
   }
   const metric = key.slice(0, key.indexOf(","));
   if (!(key in cand.metrics)) return invalid2(`the candidate's task ${name} has no ${key}`);
@@ -23611,14 +23657,24 @@ function checkTask(name, lm, selection, policy) {
       if (x > 0) better++;
       else if (x < 0) worse++;
     }
-    Object.assign(numbers, { method: "paired", documents: ids.length, documentsBetter: better, documentsWorse: worse, resamples: boot.resamples, seed: policy.seed });
+    Object.assign(numbers, {
+      method: "paired",
+      documents: ids.length,
+      documentsBetter: better,
+      documentsWorse: worse,
+      resamples: boot.resamples,
+      seed: policy.seed
+    });
     how = `paired over ${ids.length} documents`;
   } else {
     const seB = base.stderr[key];
     const seC = cand.stderr[key];
     Object.assign(numbers, { baselineStderr: seB ?? null, candidateStderr: seC ?? null });
     if (typeof seB !== "number" || typeof seC !== "number" || !Number.isFinite(seB) || !Number.isFinite(seC)) {
-      return invalid2(`${name}: no stderr for ${key} on the ${typeof seB === "number" ? "candidate" : "baseline"} ("N/A" or missing) and no per-document samples on both arms (run lm_eval with --log_samples)`, numbers);
+      return invalid2(
+        `${name}: no stderr for ${key} on the ${typeof seB === "number" ? "candidate" : "baseline"} ("N/A" or missing) and no per-document samples on both arms (run lm_eval with --log_samples)`,
+        numbers
+      );
     }
     const diff = sign * (c - b);
     const half = twoSidedZ(policy.confidence) * Math.sqrt(seB * seB + seC * seC);
@@ -23684,7 +23740,8 @@ function phrase(c) {
     const diff = `MT-Bench Δ ${points(c.value)} (${ci})`;
     if (c.verdict === "fail") return `${diff}: CI upper bound < ${margin}`;
     if (c.verdict === "inconclusive") return `${diff} straddles ${margin}`;
-    if (c.verdict === "info") return `MT-Bench did not gate: baseline ${num(c.numbers.baselineAverage)} is below the floor ${num(c.numbers.floor, 1)}`;
+    if (c.verdict === "info")
+      return `MT-Bench did not gate: baseline ${num(c.numbers.baselineAverage)} is below the floor ${num(c.numbers.floor, 1)}`;
     return `${diff}: CI lower bound > ${margin}`;
   }
   if (c.id === "speed") return `speed: candidate ${ratio(c.value)} of baseline (${c.value < 1 ? "slower" : "faster"})`;
@@ -23909,7 +23966,11 @@ function checkMtBench(mtbench3, policy) {
   if (baseAvg !== null && baseAvg < policy.floor) {
     numbers.floor = policy.floor;
     if (ci.upper < -margin) {
-      return result({ ...common, verdict: "fail", reason: `${ciText2}: upper bound < -${num(margin)} (candidate worse; a clear drop fails even with the baseline ${num(baseAvg)} below the floor ${num(policy.floor, 1)})` });
+      return result({
+        ...common,
+        verdict: "fail",
+        reason: `${ciText2}: upper bound < -${num(margin)} (candidate worse; a clear drop fails even with the baseline ${num(baseAvg)} below the floor ${num(policy.floor, 1)})`
+      });
     }
     return result({ ...common, verdict: "info", reason: `not gated: ${floorWhy(baseAvg, policy.floor)}; ${ciText2}` });
   }
@@ -23979,19 +24040,11 @@ function compareScalar(spec, training2, bounds3) {
   });
 }
 function checkTrainLoss(training2, bounds3) {
-  return compareScalar(
-    { id: "train-loss", title: "Whole-run train loss", key: "train_loss", pick: (r) => r.trainLoss },
-    training2,
-    bounds3
-  );
+  return compareScalar({ id: "train-loss", title: "Whole-run train loss", key: "train_loss", pick: (r) => r.trainLoss }, training2, bounds3);
 }
 function checkEvalLoss(training2, bounds3) {
   if (training2.baseline?.evalLoss === void 0 && training2.candidate?.evalLoss === void 0) return null;
-  return compareScalar(
-    { id: "eval-loss", title: "Held-out eval loss", key: "eval_loss", pick: (r) => r.evalLoss, oneSided: true },
-    training2,
-    bounds3
-  );
+  return compareScalar({ id: "eval-loss", title: "Held-out eval loss", key: "eval_loss", pick: (r) => r.evalLoss, oneSided: true }, training2, bounds3);
 }
 
 // src/checks/gpu-memory.ts
@@ -24046,9 +24099,7 @@ function checkSpeed(training2, policy) {
     parts.push(`speedup ${ratio(throughput)} (${num(baseSps)} vs ${num(candSps)} steps/s)`);
   }
   if (stepTime !== null) {
-    parts.push(
-      `median step time ${num(baseMedian * 1e3, 1)} vs ${num(candMedian * 1e3, 1)} ms after warm-up: ${ratio(stepTime)}`
-    );
+    parts.push(`median step time ${num(baseMedian * 1e3, 1)} vs ${num(candMedian * 1e3, 1)} ms after warm-up: ${ratio(stepTime)}`);
   }
   const memory = memoryReport(base, cand, policy.memoryWarnOver);
   if (memory) parts.push(memory.text);
@@ -24139,7 +24190,8 @@ function compareSetup(training2) {
     if (status === "same") continue;
     const pair = `${label} ${setupNumber(b)} vs ${setupNumber(c)}`;
     if (NOT_COMPARABLE.includes(key)) apart.push(pair);
-    else if (CAUSES2.includes(key)) causeParts.push(`${label.charAt(0).toLowerCase()}${label.slice(1)} is ${setupNumber(c)} vs the baseline's ${setupNumber(b)}`);
+    else if (CAUSES2.includes(key))
+      causeParts.push(`${label.charAt(0).toLowerCase()}${label.slice(1)} is ${setupNumber(c)} vs the baseline's ${setupNumber(b)}`);
   }
   const lr = compareLearningRates(base?.learningRate, cand?.learningRate);
   rows2.push(lr.row);
@@ -24260,7 +24312,7 @@ function notFinished(c, training2) {
   const why = ["baseline", "candidate"].filter((r) => training2[r]?.unfinished).map((r) => `${r} training did not finish: ${training2[r].unfinished}`);
   return why.length ? { ...c, verdict: "invalid", value: null, numbers: {}, reason: why.join("; "), warning: void 0 } : c;
 }
-function runChecks(inputs, policy) {
+function runChecks(inputs, policy, extra = []) {
   const { training: training2 } = inputs;
   const aborted = inputs.earlyAbort !== void 0;
   const all = [
@@ -24279,6 +24331,7 @@ function runChecks(inputs, policy) {
   let checks = all.filter((c) => c !== null).map((c) => notFinished(c, training2));
   const setup2 = compareSetup(training2);
   if (setup2?.notComparable) checks = [notComparableCheck(setup2), ...checks.map(markNotComparable)];
+  checks = [...checks, ...extra];
   const verdict = overallVerdict(checks, inputs.problems, aborted);
   const note2 = floorNoteOf(checks);
   const headline2 = headlineOf({ verdict, checks, problems: inputs.problems, labels: inputs.labels, earlyAbort: inputs.earlyAbort, setup: setup2 });
@@ -24286,11 +24339,102 @@ function runChecks(inputs, policy) {
   return { verdict, headline: headline2, checks, warnings: [...note2 ? [note2] : [], ...setupWarnings], ...setup2 ? { setup: setup2 } : {} };
 }
 
-// src/engine/decide.ts
-function decide(inputs, policy, stages = []) {
-  const { verdict, headline: headline2, checks, warnings: checkWarnings, setup: setup2 } = runChecks(inputs, policy);
-  const warnings = [...inputs.warnings ?? [], ...checkWarnings];
+// src/checks/quick.ts
+var QUICK_NOT_RUN = ["whole-run train loss", "eval loss", "MT-Bench", "other evaluators"];
+var QUICK_BLIND = "cannot see late divergence or evaluation scores";
+function defaultQuickSteps(baseline) {
+  const total = baseline?.maxSteps;
+  return total && total > 0 ? Math.max(1, Math.round(total / 10)) : void 0;
+}
+function totalSteps(baseline) {
+  if (!baseline) return null;
+  return baseline.maxSteps ?? baseline.globalStep ?? baseline.curve.at(-1)?.step ?? null;
+}
+function prefixOf(run, limit) {
+  const curve = run.curve.filter((p) => p.step <= limit);
+  const out = { source: run.source, files: run.files, curve, notes: [...run.notes] };
+  if (run.maxSteps !== void 0) out.maxSteps = run.maxSteps;
+  if (run.stepTimes) out.stepTimes = run.stepTimes.slice(0, limit);
+  return out;
+}
+function quickTraining(training2, limit) {
+  const out = {};
+  for (const role of ["baseline", "candidate"]) {
+    const run = training2[role];
+    if (run) out[role] = prefixOf(run, limit);
+  }
+  return out;
+}
+function quickPolicy(policy) {
+  const out = structuredClone(policy);
+  for (const key of ["trainLoss", "evalLoss", "evalLossDocs", "lmEval", "custom", "mtbench", "speed"]) out[key].enabled = false;
+  return out;
+}
+function quickHeadline(headline2, q) {
+  const m = /^([A-Z]+): /.exec(headline2);
+  const head = m ? m[0] : "";
+  return `${head}${describeQuick(q)}; ${headline2.slice(head.length)}; ${QUICK_BLIND}`;
+}
+function describeQuick(q) {
+  return `quick tier: first ${q.steps} of ${q.totalSteps ?? "?"} steps`;
+}
+function quickNotRunLine(q) {
+  return `${describeQuick(q)}; not run: ${q.notRun.join(", ")}`;
+}
+function markQuick(result3, q) {
+  return { ...result3, quick: q, headline: quickHeadline(result3.headline, q) };
+}
+
+// src/checks/baseline-drift.ts
+function baselineDriftCheck(history, r, bound, window = 14) {
+  const recent = history.slice(-window);
+  const base = r.training.baseline;
+  if (recent.length < 3 || !base) return void 0;
+  const numbers = { nights: recent.length };
+  const drifts = [];
+  let worst = null;
+  for (const [key, label, value2] of [
+    ["trainLoss", "train_loss", finiteOrNull2(base.trainLoss)],
+    ["evalLoss", "eval_loss", finiteOrNull2(base.evalLoss)]
+  ]) {
+    const past = recent.map((e) => e.baseline[key]).filter((v) => v !== null);
+    const med = past.length ? median(past) : null;
+    numbers[`${label}_median`] = med;
+    numbers[label] = value2;
+    if (med === null || value2 === null || med === 0) continue;
+    const rel = (value2 - med) / Math.abs(med);
+    numbers[`${label}_drift`] = rel;
+    if (worst === null || Math.abs(rel) > Math.abs(worst)) worst = rel;
+    if (Math.abs(rel) > bound) drifts.push(`${label} ${value2.toPrecision(5)} vs median ${med.toPrecision(5)} (${(rel * 100).toFixed(2)} %)`);
+  }
+  if (worst === null) return void 0;
+  const reason = drifts.length ? `the baseline moved against the last ${recent.length} recorded runs: ${drifts.join("; ")}` : `the baseline matches the last ${recent.length} recorded runs (largest drift ${(worst * 100).toFixed(3)} % <= ${(bound * 100).toFixed(2)} %)`;
   return {
+    id: "baseline-drift",
+    title: "Baseline drift vs history",
+    verdict: "info",
+    value: worst,
+    unit: "relative",
+    bounds: { pass: bound },
+    numbers,
+    reason,
+    warning: drifts.length ? "baseline drift: a toolchain, driver or hardware change? The comparison itself is still paired." : void 0
+  };
+}
+
+// src/engine/decide.ts
+function quickInputs(inputs, q) {
+  return { labels: inputs.labels, training: quickTraining(inputs.training, q.steps), mtbench: {}, problems: inputs.problems, earlyAbort: inputs.earlyAbort };
+}
+function decide(given, givenPolicy, stages = [], opts = {}) {
+  const inputs = opts.quick ? quickInputs(given, opts.quick) : given;
+  const policy = opts.quick ? quickPolicy(givenPolicy) : givenPolicy;
+  const extra = [];
+  const drift = opts.history ? baselineDriftCheck(opts.history.entries, { training: inputs.training }, opts.history.bound) : void 0;
+  if (drift) extra.push(drift);
+  const { verdict, headline: headline2, checks, warnings: checkWarnings, setup: setup2 } = runChecks(inputs, policy, extra);
+  const warnings = [...inputs.warnings ?? [], ...checkWarnings];
+  const result3 = {
     verdict,
     headline: headline2,
     checks,
@@ -24305,7 +24449,26 @@ function decide(inputs, policy, stages = []) {
     // The evaluations besides MT-Bench, for summary.json and the reports (absent when not read).
     ...inputs.evalDocs ? { evalDocs: inputs.evalDocs } : {},
     ...inputs.lmEval ? { lmEval: inputs.lmEval, lmEvalSelection: inputs.lmEvalSelection } : {},
-    ...inputs.custom ? { custom: inputs.custom } : {}
+    ...inputs.custom ? { custom: inputs.custom } : {},
+    ...opts.history ? { history: opts.history.entries } : {}
+  };
+  return opts.quick ? markQuick(result3, opts.quick) : result3;
+}
+function decideStages(run, history) {
+  const bad = run.stages.filter((r) => r.status !== "ok" && r.status !== "cached" && r.status !== "skipped");
+  const verdict = bad.length || run.problems.length ? "invalid" : "ungated";
+  const done = run.stages.map((r) => r.id).join(", ") || "none";
+  return {
+    verdict,
+    headline: verdict === "ungated" ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}` : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join("; ") || run.problems[0]?.message}`,
+    checks: [],
+    labels: run.labels,
+    training: {},
+    mtbench: {},
+    problems: run.problems,
+    stages: run.stages,
+    earlyAbort: run.earlyAbort,
+    ...history ? { history: history.entries } : {}
   };
 }
 
@@ -24348,7 +24511,7 @@ function endsWithNewline(file) {
 }
 
 // src/report/html-text.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash } from "node:crypto";
 function esc(s) {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
@@ -24362,7 +24525,7 @@ function styleForHtml(css) {
   return css.replace(/<\/(style)/gi, "<\\/$1");
 }
 function scriptHash(js) {
-  return `'sha256-${createHash2("sha256").update(js, "utf8").digest("base64")}'`;
+  return `'sha256-${createHash("sha256").update(js, "utf8").digest("base64")}'`;
 }
 function safeUrl(url) {
   return url && /^https?:\/\/[^\s]+$/i.test(url) ? url : void 0;
@@ -24542,7 +24705,12 @@ function setupSection(r) {
     const contract = r.setup;
     if (!contract) return "";
     const rows2 = setupRows(r).map(
-      (row) => tableRow([mdText(row.label, 80), mdText(setupCell(row.baseline), 120), mdText(setupCell(row.candidate), 120), `${BADGE[row.status]}${mdText(setupStatus(row), 300)}`])
+      (row) => tableRow([
+        mdText(row.label, 80),
+        mdText(setupCell(row.baseline), 120),
+        mdText(setupCell(row.candidate), 120),
+        `${BADGE[row.status]}${mdText(setupStatus(row), 300)}`
+      ])
     );
     const head = tableHead(["Setup", mdText(r.labels.baseline, 80), mdText(r.labels.candidate, 80), "Same?"]);
     const lines = [contract.notComparable, ...contract.causes.map((c) => `Probable cause: ${c}`)].filter((x) => !!x);
@@ -24631,7 +24799,8 @@ function probeResultLogLines(p) {
   if (!p) return [];
   const lines = [["probe", p.headline]];
   for (const f2 of probeFacts(p)) lines.push(["probe", f2]);
-  for (const row of probeRows(p).slice(0, 5)) lines.push(["probe offender", `${row[0]} ${row[1]}: error ${row[3]} vs baseline ${row[4]}, bound ${row[5]}, ${row[6]}`]);
+  for (const row of probeRows(p).slice(0, 5))
+    lines.push(["probe offender", `${row[0]} ${row[1]}: error ${row[3]} vs baseline ${row[4]}, bound ${row[5]}, ${row[6]}`]);
   return lines;
 }
 function entryJson(e) {
@@ -24686,52 +24855,6 @@ function probeHtmlSection(p, esc2) {
   return `<section id="probe"><h2>Probe: which module computes differently (${esc2(VERDICT_WORD[p.verdict])})</h2><p><b>${esc2(p.headline)}</b></p><ul>${facts}</ul>${table2}${files}</section>`;
 }
 
-// src/checks/quick.ts
-var QUICK_NOT_RUN = ["whole-run train loss", "eval loss", "MT-Bench", "other evaluators"];
-var QUICK_BLIND = "cannot see late divergence or evaluation scores";
-function defaultQuickSteps(baseline) {
-  const total = baseline?.maxSteps;
-  return total && total > 0 ? Math.max(1, Math.round(total / 10)) : void 0;
-}
-function totalSteps(baseline) {
-  if (!baseline) return null;
-  return baseline.maxSteps ?? baseline.globalStep ?? baseline.curve.at(-1)?.step ?? null;
-}
-function prefixOf(run, limit) {
-  const curve = run.curve.filter((p) => p.step <= limit);
-  const out = { source: run.source, files: run.files, curve, notes: [...run.notes] };
-  if (run.maxSteps !== void 0) out.maxSteps = run.maxSteps;
-  if (run.stepTimes) out.stepTimes = run.stepTimes.slice(0, limit);
-  return out;
-}
-function quickTraining(training2, limit) {
-  const out = {};
-  for (const role of ["baseline", "candidate"]) {
-    const run = training2[role];
-    if (run) out[role] = prefixOf(run, limit);
-  }
-  return out;
-}
-function quickPolicy(policy) {
-  const out = structuredClone(policy);
-  for (const key of ["trainLoss", "evalLoss", "evalLossDocs", "lmEval", "custom", "mtbench", "speed"]) out[key].enabled = false;
-  return out;
-}
-function quickHeadline(headline2, q) {
-  const m = /^([A-Z]+): /.exec(headline2);
-  const head = m ? m[0] : "";
-  return `${head}${describeQuick(q)}; ${headline2.slice(head.length)}; ${QUICK_BLIND}`;
-}
-function describeQuick(q) {
-  return `quick tier: first ${q.steps} of ${q.totalSteps ?? "?"} steps`;
-}
-function quickNotRunLine(q) {
-  return `${describeQuick(q)}; not run: ${q.notRun.join(", ")}`;
-}
-function markQuick(result3, q) {
-  return { ...result3, quick: q, headline: quickHeadline(result3.headline, q) };
-}
-
 // src/report/stage-tails.ts
 function reasonWithCause(s) {
   const reason = s.reason ?? "";
@@ -24766,7 +24889,13 @@ ${f2}
       const rows2 = stages.map((s) => block(s, s.tail.slice(-keep)));
       if (byteSize(prefix) + rows2.reduce((n, x) => n + byteSize(x), 0) <= budget) return prefix + rows2.join("");
     }
-    return fitRows(prefix, stages.map((s) => block(s, s.tail.slice(-4))), "", budget, "Log tails");
+    return fitRows(
+      prefix,
+      stages.map((s) => block(s, s.tail.slice(-4))),
+      "",
+      budget,
+      "Log tails"
+    );
   };
 }
 function tailsHtml(r) {
@@ -24808,7 +24937,11 @@ function trendSeries(r, max = 60) {
 
 // src/report/series.ts
 function lossSeries(curve) {
-  return columns(curve?.length ?? 0, (i) => curve[i].step, (i) => curve[i].loss);
+  return columns(
+    curve?.length ?? 0,
+    (i) => curve[i].step,
+    (i) => curve[i].loss
+  );
 }
 function columns(n, stepAt, valueAt) {
   let ordered = true;
@@ -25005,13 +25138,7 @@ function checksSection(r) {
   const { shown, notRun: notRun2 } = checkRows(r);
   const rows2 = shown.map((c) => {
     const why = mdText(c.reason, 300) + (c.warning ? ` ⚠️ ${mdText(c.warning, 200)}` : "");
-    return tableRow([
-      `${mdText(c.title, 100)} (${mdText(c.id, 60)})`,
-      BADGE2[c.verdict],
-      mdText(formatCheckValue(c), 60),
-      mdText(formatRule(c), 100),
-      why
-    ]);
+    return tableRow([`${mdText(c.title, 100)} (${mdText(c.id, 60)})`, BADGE2[c.verdict], mdText(formatCheckValue(c), 60), mdText(formatRule(c), 100), why]);
   });
   const line = notRunLine(r, notRun2);
   const tail = line ? `
@@ -25098,10 +25225,16 @@ function mtbenchSection(r) {
 
 ${head}`, rows2, "", budget, "MT-Bench table");
     if (perCategory.length === 0) return main2;
-    const details2 = fitRows(`
+    const details2 = fitRows(
+      `
 <details><summary>MT-Bench per category</summary>
 
-${head}`, perCategory, "\n</details>\n", budget - byteSize(main2), "MT-Bench per category");
+${head}`,
+      perCategory,
+      "\n</details>\n",
+      budget - byteSize(main2),
+      "MT-Bench per category"
+    );
     return details2.startsWith("\n<details>") ? main2 + details2 : main2;
   };
 }
@@ -25347,10 +25480,23 @@ function setup(s) {
   const value2 = (v) => typeof v === "number" ? toJsonNumber(v) : v;
   const lr = s.learningRate;
   return {
-    rows: s.rows.map((r) => ({ field: r.key, label: r.label, baseline: value2(r.baseline), candidate: value2(r.candidate), status: r.status, note: r.note ?? null })),
+    rows: s.rows.map((r) => ({
+      field: r.key,
+      label: r.label,
+      baseline: value2(r.baseline),
+      candidate: value2(r.candidate),
+      status: r.status,
+      note: r.note ?? null
+    })),
     causes: [...s.causes],
     not_comparable: s.notComparable ?? null,
-    learning_rate: lr ? { common_steps: lr.commonSteps, differing_steps: lr.differingSteps, first_differing_step: lr.firstDifferingStep, min_ratio: toJsonNumber(lr.minRatio), max_ratio: toJsonNumber(lr.maxRatio) } : null
+    learning_rate: lr ? {
+      common_steps: lr.commonSteps,
+      differing_steps: lr.differingSteps,
+      first_differing_step: lr.firstDifferingStep,
+      min_ratio: toJsonNumber(lr.minRatio),
+      max_ratio: toJsonNumber(lr.maxRatio)
+    } : null
   };
 }
 function check(c) {
@@ -25510,7 +25656,8 @@ function curvesChart(r, maxPoints = CURVE_POINTS) {
   const notes = [];
   if (n < steps.length) notes.push(`A loss is not finite at step ${formatNumber(steps[n])}: the curves end at step ${formatNumber(steps[n - 1])}.`);
   const longer = Math.max(r.training.baseline?.curve.at(-1)?.step ?? 0, r.training.candidate?.curve.at(-1)?.step ?? 0);
-  if (n === steps.length && longer > steps[n - 1]) notes.push(`Only the steps both arms logged are drawn (to step ${formatNumber(steps[n - 1])}; one arm goes on to step ${formatNumber(longer)}).`);
+  if (n === steps.length && longer > steps[n - 1])
+    notes.push(`Only the steps both arms logged are drawn (to step ${formatNumber(steps[n - 1])}; one arm goes on to step ${formatNumber(longer)}).`);
   const at = samplePositions(steps, n, Math.max(2, Math.min(Math.floor(maxPoints), n)));
   const baseline = at.map((i) => sb[i]);
   const candidate = at.map((i) => sc[i]);
@@ -25611,7 +25758,14 @@ function otherEvaluationsSection(r) {
   const docs = o.eval_loss_docs;
   if (docs.baseline.present || docs.candidate.present) {
     const n = docs.baseline.present ? docs.baseline.n : docs.candidate.n;
-    rows2.push(tableRow([`Eval loss per document (token-weighted mean, ${n} docs)`, cell(docs.baseline.mean), cell(docs.candidate.mean), relative3(r, docs.baseline.mean, docs.candidate.mean)]));
+    rows2.push(
+      tableRow([
+        `Eval loss per document (token-weighted mean, ${n} docs)`,
+        cell(docs.baseline.mean),
+        cell(docs.candidate.mean),
+        relative3(r, docs.baseline.mean, docs.candidate.mean)
+      ])
+    );
   }
   const tasks = [.../* @__PURE__ */ new Set([...Object.keys(o.lm_eval.baseline), ...Object.keys(o.lm_eval.candidate)])];
   for (const t of tasks) {
@@ -25663,7 +25817,23 @@ function renderReportMarkdown(r, ctx, opts = {}) {
     { name: "links", render: linksSection(ctx, r), reserve: 600 }
   ];
   const byName = new Map(parts.map((p) => [p.name, p]));
-  const priority = ["header", "links", "training", "checks", "stages", "problems", "probe", "setup", "tails", "evaluations", "chart", "mtbench", "trend", "provenance", "curves"];
+  const priority = [
+    "header",
+    "links",
+    "training",
+    "checks",
+    "stages",
+    "problems",
+    "probe",
+    "setup",
+    "tails",
+    "evaluations",
+    "chart",
+    "mtbench",
+    "trend",
+    "provenance",
+    "curves"
+  ];
   for (const p of parts) if (p.reserve > 0) p.reserve = Math.min(p.reserve, byteSize(p.render(Infinity)) + 1);
   const reserved = parts.reduce((sum, p) => sum + p.reserve, 0);
   if (reserved > budget / 2) for (const p of parts) p.reserve = Math.floor(p.reserve * budget / 2 / reserved);
@@ -25731,7 +25901,11 @@ function checkCase(c, gate, failOn) {
       return { ...base, kind: "failure", outcome: `<failure message="${message}" type="fail">${xmlEscape(text)}</failure>` };
     case "inconclusive":
       if (failOn && !failOn.includes("inconclusive")) {
-        return { ...base, kind: "skipped", outcome: `<skipped message="${attr(`INCONCLUSIVE (not a failure under fail-on: ${failOn.filter((v) => v !== "invalid").join(",")}): ${c.reason}`)}"/>` };
+        return {
+          ...base,
+          kind: "skipped",
+          outcome: `<skipped message="${attr(`INCONCLUSIVE (not a failure under fail-on: ${failOn.filter((v) => v !== "invalid").join(",")}): ${c.reason}`)}"/>`
+        };
       }
       return {
         ...base,
@@ -25751,7 +25925,11 @@ function stageCase(s, gate) {
   const base = { name: `stage ${s.id}: ${s.title}`, classname: `${gate}.stages`, out: s.log ? `log: ${s.log}` : "" };
   if (s.status === "skipped") return { ...base, kind: "skipped", outcome: `<skipped message="${message}"/>` };
   const tail = s.tail?.length ? xmlEscape(s.tail.join("\n")) : "";
-  return { ...base, kind: "error", outcome: tail ? `<error message="${message}" type="${s.status}">${tail}</error>` : `<error message="${message}" type="${s.status}"/>` };
+  return {
+    ...base,
+    kind: "error",
+    outcome: tail ? `<error message="${message}" type="${s.status}">${tail}</error>` : `<error message="${message}" type="${s.status}"/>`
+  };
 }
 function renderJunit(r, ctx) {
   const gate = ctx.gateName;
@@ -26070,7 +26248,13 @@ function gapData(base, cand, alpha, warmupSkipped, maxPoints) {
   const sb = ema(bv.subarray(0, finite), alpha);
   const sc = ema(cv.subarray(0, finite), alpha);
   const smooth = sb.map((b, i) => signedRelDiff(sc[i], b));
-  const grid = downsample([{ steps: both, values: raw2 }, { steps: both.subarray(0, finite), values: smooth }], maxPoints);
+  const grid = downsample(
+    [
+      { steps: both, values: raw2 },
+      { steps: both.subarray(0, finite), values: smooth }
+    ],
+    maxPoints
+  );
   const warmupEnd = warmupSkipped !== null && warmupSkipped > 0 && warmupSkipped < k ? both[warmupSkipped] : null;
   return { x: grid.x, raw: grid.series[0], smooth: grid.series[1], downsampled: grid.downsampled, points: k, warmupEnd };
 }
@@ -26095,15 +26279,30 @@ function chartData(r, maxPoints = MAX_CHART_POINTS) {
   const onset = curveCheck?.numbers.onsetStep;
   const band2 = (x) => typeof x === "number" ? ` ±${formatNumber(x * 100, 3)} %` : "";
   if (typeof onset === "number") {
-    markers.push({ step: onset, kind: "onset", label: `loss onset ${onset}`, detail: `Onset of the loss gap: step ${onset}, the first step after warm-up from which the smoothed gap stayed beyond the pass band${band2(curveCheck?.bounds.pass)}.` });
+    markers.push({
+      step: onset,
+      kind: "onset",
+      label: `loss onset ${onset}`,
+      detail: `Onset of the loss gap: step ${onset}, the first step after warm-up from which the smoothed gap stayed beyond the pass band${band2(curveCheck?.bounds.pass)}.`
+    });
   }
   const gradOnset = curveCheck?.numbers.gradNormOnsetStep;
   if (typeof gradOnset === "number") {
-    markers.push({ step: gradOnset, kind: "onset", label: `grad-norm onset ${gradOnset}`, detail: `Onset of the grad-norm gap: step ${gradOnset}, from which the smoothed grad norms stayed more than${band2(curveCheck?.numbers.gradNormBand)} apart.` });
+    markers.push({
+      step: gradOnset,
+      kind: "onset",
+      label: `grad-norm onset ${gradOnset}`,
+      detail: `Onset of the grad-norm gap: step ${gradOnset}, from which the smoothed grad norms stayed more than${band2(curveCheck?.numbers.gradNormBand)} apart.`
+    });
   }
   if (r.earlyAbort) {
     const { step, reason } = r.earlyAbort;
-    markers.push({ step, kind: "abort", label: `${r.labels.candidate} stopped at step ${step}`, detail: `${r.labels.candidate} was stopped at step ${step}: ${reason}.` });
+    markers.push({
+      step,
+      kind: "abort",
+      label: `${r.labels.candidate} stopped at step ${step}`,
+      detail: `${r.labels.candidate} was stopped at step ${step}: ${reason}.`
+    });
   }
   const grid = base.steps.length + cand.steps.length > 0 ? downsample([base, cand], maxPoints) : void 0;
   return {
@@ -26171,7 +26370,9 @@ function mtbenchBars(r) {
   const y = (v) => top + plotH - Math.min(Math.max(v, 0), 10) / 10 * plotH;
   const parts = [svgOpen(W, H, "MT-Bench score per category", "chart mtbench-bars")];
   for (let t = 0; t <= 10; t += 2) {
-    parts.push(`<line x1="${left}" x2="${W - 10}" y1="${f(y(t))}" y2="${f(y(t))}" class="grid"/><text x="${left - 6}" y="${f(y(t) + 4)}" class="tick" text-anchor="end">${t}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${W - 10}" y1="${f(y(t))}" y2="${f(y(t))}" class="grid"/><text x="${left - 6}" y="${f(y(t) + 4)}" class="tick" text-anchor="end">${t}</text>`
+    );
   }
   groups.forEach((g, gi) => {
     const gx = left + gi * gw + (gw - bw * roles.length) / 2;
@@ -26191,7 +26392,14 @@ function mtbenchBars(r) {
     });
     parts.push(`<text x="${f(left + gi * gw + gw / 2)}" y="${H - bottom + 18}" class="tick" text-anchor="middle">${esc(g.name)}</text>`);
   });
-  parts.push(legend(roles.map((role) => ({ label: roleName(r, role), colour: ROLE_COLOURS[role] })), left, 16), "</svg>");
+  parts.push(
+    legend(
+      roles.map((role) => ({ label: roleName(r, role), colour: ROLE_COLOURS[role] })),
+      left,
+      16
+    ),
+    "</svg>"
+  );
   return parts.join("");
 }
 function tickStep(range2, count) {
@@ -26235,7 +26443,9 @@ function stepTimeHistogram(r, bins = 30) {
   const speedCheck = r.checks.find((c) => c.id === "speed");
   const cstep = tickStep(maxCount, 4);
   for (let c = 0; c <= maxCount; c += cstep) {
-    parts.push(`<line x1="${left}" x2="${W - 12}" y1="${f(y(c))}" y2="${f(y(c))}" class="grid"/><text x="${left - 6}" y="${f(y(c) + 4)}" class="tick" text-anchor="end">${formatNumber(c)}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${W - 12}" y1="${f(y(c))}" y2="${f(y(c))}" class="grid"/><text x="${left - 6}" y="${f(y(c) + 4)}" class="tick" text-anchor="end">${formatNumber(c)}</text>`
+    );
   }
   const ms = (t) => `${formatNumber(t * 1e3, 3)} ms`;
   const tstep = tickStep(hi - lo, 8);
@@ -26311,7 +26521,9 @@ function stageTimeline(r) {
   ];
   const step = tickStep(total, 6);
   for (let t = 0; t <= total + 1e-9; t += step) {
-    parts.push(`<line x1="${f(x(t))}" x2="${f(x(t))}" y1="${top}" y2="${top + rows2.length * rowH}" class="grid"/><text x="${f(x(t))}" y="${H - 10}" class="tick" text-anchor="middle">${esc(formatDuration(t))}</text>`);
+    parts.push(
+      `<line x1="${f(x(t))}" x2="${f(x(t))}" y1="${top}" y2="${top + rows2.length * rowH}" class="grid"/><text x="${f(x(t))}" y="${H - 10}" class="tick" text-anchor="middle">${esc(formatDuration(t))}</text>`
+    );
   }
   rows2.forEach(({ s, start, secs }, i) => {
     const y = top + i * rowH;
@@ -26488,7 +26700,11 @@ function trendSection2(r) {
     const line = (vs, colour) => `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${vs.map((v, i) => v === null ? "" : `${x(i).toFixed(1)},${y(v).toFixed(1)}`).filter(Boolean).join(" ")}"/>`;
     svg = `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="train loss per recorded run"><text x="${pad}" y="14" font-size="11">train loss per recorded run (${esc(series.dates[0] ?? "")} .. ${esc(series.dates[n - 1] ?? "")}); blue: ${esc(r.labels.baseline)}, red: ${esc(r.labels.candidate)}</text><text x="2" y="${pad + 4}" font-size="10">${esc(formatNumber(hi, 5))}</text><text x="2" y="${h - pad}" font-size="10">${esc(formatNumber(lo, 5))}</text>` + line(series.baseline, "#2563eb") + line(series.candidate, "#dc2626") + "</svg>";
   }
-  return `<section id="trend"><h2>Nightly trend</h2><figure>${svg}</figure>${table(TREND_HEADERS, rows2.map((c) => c.map(esc)), "trend")}</section>`;
+  return `<section id="trend"><h2>Nightly trend</h2><figure>${svg}</figure>${table(
+    TREND_HEADERS,
+    rows2.map((c) => c.map(esc)),
+    "trend"
+  )}</section>`;
 }
 
 // src/report/html-style.ts
@@ -26684,6 +26900,47 @@ function readRunOrder(root) {
   return order;
 }
 
+// src/engine/acknowledge.ts
+function acknowledgmentLine(a) {
+  return `FAIL acknowledged by @${a.by} (${a.permission}): label ${a.label} applied to PR #${a.pr} at ${a.at}; the step passes. The label is re-checked on every run: each push is gated again, and removing the label makes the next FAIL fail the step`;
+}
+function applyAcknowledgment(result3, ack) {
+  if (!ack) return { result: result3 };
+  if (result3.verdict === "pass") return { result: result3 };
+  if (result3.verdict !== "fail") {
+    const note2 = `label ${ack.label} (applied by @${ack.by}) does not acknowledge this result: only a FAIL is acknowledged, never ${result3.verdict.toUpperCase()}`;
+    return { result: { ...result3, warnings: [...result3.warnings ?? [], note2] }, note: note2 };
+  }
+  return {
+    result: {
+      ...result3,
+      headline: `${result3.headline} (acknowledged by @${ack.by}: label ${ack.label})`,
+      warnings: [...result3.warnings ?? [], acknowledgmentLine(ack)],
+      acknowledged: ack
+    }
+  };
+}
+
+// src/engine/amend.ts
+function amend(result3, a) {
+  switch (a.kind) {
+    case "notes":
+      return { result: a.lines.length ? { ...result3, warnings: [...result3.warnings ?? [], ...a.lines] } : result3 };
+    case "probe": {
+      const p = a.report;
+      if (a.alone) return { result: { ...result3, probe: p, verdict: p.verdict, headline: `${p.verdict.toUpperCase()}: probe: ${p.headline}` } };
+      const headline2 = p.first ? `${result3.headline}; first differing module (probe): ${p.first.name}` : result3.headline;
+      return { result: { ...result3, probe: p, headline: headline2 } };
+    }
+    case "acknowledgment":
+      return applyAcknowledgment(result3, a.ack);
+    case "unrecorded": {
+      const problem = { source: "result-dir", message: `${a.why} (the comparison itself gave ${result3.verdict.toUpperCase()})` };
+      return { result: { ...result3, verdict: "invalid", headline: `INVALID: ${problem.message}`, problems: [...result3.problems, problem] } };
+    }
+  }
+}
+
 // src/engine/result-dir.ts
 var REPORT_FILES = {
   resultLog: "result.log",
@@ -26696,12 +26953,15 @@ function timestampName(d) {
   const p = (n) => String(n).padStart(2, "0");
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
+function renderReportFile(result3, ctx) {
+  return renderReportMarkdown(result3, ctx);
+}
 function renderAll(result3, ctx) {
   return {
     resultLog: renderResultLog(result3, ctx),
     summary: `${JSON.stringify(buildSummary(result3, ctx), null, 2)}
 `,
-    report: renderReportMarkdown(result3, ctx),
+    report: renderReportFile(result3, ctx),
     junit: renderJunit(result3, ctx),
     html: renderReportHtml(result3, ctx, htmlAssets())
   };
@@ -26725,9 +26985,18 @@ function writeReports(dir, reports) {
   }
   return written;
 }
-function unrecordedResult(result3, why) {
-  const problem = { source: "result-dir", message: `${why} (the comparison itself gave ${result3.verdict.toUpperCase()})` };
-  return { ...result3, verdict: "invalid", headline: `INVALID: ${problem.message}`, problems: [...result3.problems, problem] };
+function recordResult(dir, result3, ctx, extra = {}) {
+  const reports = renderAll(result3, ctx);
+  if (dir === void 0) return { result: result3, reports };
+  try {
+    writeReports(dir, reports);
+    for (const [name, text] of Object.entries(extra)) writeFileAtomic(path9.join(dir, name), text);
+    return { result: result3, reports };
+  } catch (e) {
+    const writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
+    const unrecorded = amend(result3, { kind: "unrecorded", why: writeError }).result;
+    return { result: unrecorded, reports: renderAll(unrecorded, ctx), writeError };
+  }
 }
 function makeResultDir(root, now) {
   const stamp = timestampName(now);
@@ -26750,7 +27019,11 @@ function makeResultDir(root, now) {
   try {
     return { dir, runId, seq: registerRun(root, runId) };
   } catch (e) {
-    return { dir, runId, orderError: `run ${runId} not entered in ${path9.join(root, RUN_ORDER_DIR)} (${errorMessage(e)}): a later split-stage run orders it by its clock` };
+    return {
+      dir,
+      runId,
+      orderError: `run ${runId} not entered in ${path9.join(root, RUN_ORDER_DIR)} (${errorMessage(e)}): a later split-stage run orders it by its clock`
+    };
   }
 }
 function displayPath2(dir) {
@@ -26763,6 +27036,52 @@ import * as os from "node:os";
 
 // src/version.ts
 var VERSION = true ? "0.1.0" : "0.0.0-dev";
+
+// src/config/config-hash.ts
+import { createHash as createHash2 } from "node:crypto";
+var HASH_VERSION = 1;
+function configHash(config) {
+  const mtbench3 = config.evaluations.mtbench;
+  return sha256(
+    canonicalJson({
+      v: HASH_VERSION,
+      model: config.model,
+      workdir: config.workdir,
+      arms: { baseline: armPart(config.arms.baseline), candidate: armPart(config.arms.candidate) },
+      mtbench: mtbench3?.enabled ? {
+        run: mtbench3.run,
+        targets: mtbench3.targets,
+        judgments: mtbench3.judgments,
+        questions: mtbench3.questions,
+        modelId: mtbench3.modelId,
+        env: mtbench3.env
+      } : null,
+      evalLoss: config.evaluations.evalLoss.enabled,
+      container: config.container
+    })
+  );
+}
+function canonicalJson(value2) {
+  return JSON.stringify(sortKeys(value2));
+}
+function armPart(arm2) {
+  return { train: arm2.train, env: arm2.env, gpus: arm2.gpus, output: arm2.output };
+}
+function sortKeys(value2) {
+  if (Array.isArray(value2)) return value2.map(sortKeys);
+  if (value2 !== null && typeof value2 === "object") {
+    const out = {};
+    for (const key of Object.keys(value2).sort()) {
+      const v = value2[key];
+      if (v !== void 0) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value2;
+}
+function sha256(text) {
+  return createHash2("sha256").update(text).digest("hex");
+}
 
 // src/engine/provenance.ts
 function baseProvenance(env2 = process.env) {
@@ -26782,6 +27101,9 @@ function baseProvenance(env2 = process.env) {
   ];
   for (const [k, name] of pick) if (env2[k]) out[name] = env2[k];
   return out;
+}
+function gateProvenance(config, o = {}) {
+  return { ...baseProvenance(o.env), ...o.source !== void 0 ? { config: o.source } : {}, "config-hash": configHash(config), ...o.extra };
 }
 
 // src/cli/compare.ts
@@ -26821,23 +27143,13 @@ async function compareCommand(flags, io, log) {
     resultDir: flags.out ?? "(not written: pass --out DIR)",
     startedAt: started.toISOString(),
     finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
-    provenance: { ...baseProvenance(), config: source, "config-hash": configHash(config) }
+    provenance: gateProvenance(config, { source })
   };
-  const reports = renderAll(result3, reportCtx);
-  if (flags.out) {
-    try {
-      writeReports(path10.resolve(flags.out), reports);
-      log.info(`result files written to ${flags.out}`);
-    } catch (e) {
-      const why = `could not write the result files to ${path10.resolve(flags.out)}: ${errorMessage(e)}`;
-      log.error(why);
-      const unrecorded = unrecordedResult(result3, why);
-      io.stdout(renderResultLog(unrecorded, reportCtx));
-      return unrecorded;
-    }
-  }
-  io.stdout(reports.resultLog);
-  return result3;
+  const recorded = recordResult(flags.out ? path10.resolve(flags.out) : void 0, result3, reportCtx);
+  if (recorded.writeError) log.error(recorded.writeError);
+  else if (flags.out) log.info(`result files written to ${flags.out}`);
+  io.stdout(recorded.reports.resultLog);
+  return recorded.result;
 }
 
 // src/cli/run.ts
@@ -26862,14 +27174,7 @@ function verboseEcho(write, now = Date.now, everyMs = 1e4) {
 }
 
 // src/pipeline/stages.ts
-var STAGE_IDS = [
-  "train-baseline",
-  "train-candidate",
-  "eval-original",
-  "eval-baseline",
-  "eval-candidate",
-  "compare"
-];
+var STAGE_IDS = ["train-baseline", "train-candidate", "eval-original", "eval-baseline", "eval-candidate", "compare"];
 function trainStage(role) {
   return role === "baseline" ? "train-baseline" : "train-candidate";
 }
@@ -27058,7 +27363,11 @@ function namespaceWrap(kind, unshare, bash, flags, env2) {
     kind,
     wrap: (c, _graceMs, mask = []) => {
       const masked = mount && kind === "pid-namespace" ? mask : [];
-      return { ...c, file, args: [...pre, ...flags, "--", bash, "-c", NAMESPACE_INIT, "accuracy-gate", mount ?? "mount", String(masked.length), ...masked, c.file, ...c.args] };
+      return {
+        ...c,
+        file,
+        args: [...pre, ...flags, "--", bash, "-c", NAMESPACE_INIT, "accuracy-gate", mount ?? "mount", String(masked.length), ...masked, c.file, ...c.args]
+      };
     }
   };
 }
@@ -27665,6 +27974,21 @@ function note(path41, text) {
   } catch {
   }
 }
+var SHOWN_LINE = 64 * 1024;
+function lineStream(emit, maxLine) {
+  const decoder = new StringDecoder3("utf8");
+  const splitter = new LineSplitter(maxLine);
+  const lines = (list) => {
+    for (const line of list) emit(line);
+  };
+  return {
+    push: (bytes) => lines(splitter.push(decoder.write(bytes))),
+    end: () => {
+      lines(splitter.push(decoder.end()));
+      lines(splitter.flush());
+    }
+  };
+}
 function readOutput(sources, log, onLine, secrets, onShown) {
   let paused = false;
   let openPipes = sources.length;
@@ -27672,29 +27996,31 @@ function readOutput(sources, log, onLine, secrets, onShown) {
   const closed = new Promise((r) => resolveClosed = r);
   if (openPipes === 0) resolveClosed();
   const redactors = sources.map(() => secrets?.length ? createStreamRedactor(secrets) : void 0);
-  const shown = sources.map(() => onShown ? createLineSplitter(onShown) : void 0);
-  const splitters = sources.map((source, i) => {
-    const splitter = createLineSplitter(onLine);
+  const shown = sources.map(() => onShown ? lineStream((line) => void (line && onShown(line)), SHOWN_LINE) : void 0);
+  const parsed = lineStream(onLine);
+  const toLog = (clean) => {
+    parsed.push(clean);
+    if (log && !log.destroyed && !log.write(clean) && !paused) {
+      paused = true;
+      for (const s of sources) s.pause();
+      log.once("drain", () => {
+        paused = false;
+        for (const s of sources) s.resume();
+      });
+    }
+  };
+  sources.forEach((source, i) => {
     const redactor = redactors[i];
     source.on("data", (chunk) => {
-      splitter.push(chunk);
       const clean = redactor ? redactor.push(chunk) : chunk;
       shown[i]?.push(clean);
-      if (log && !log.destroyed && !log.write(clean) && !paused) {
-        paused = true;
-        for (const s of sources) s.pause();
-        log.once("drain", () => {
-          paused = false;
-          for (const s of sources) s.resume();
-        });
-      }
+      toLog(clean);
     });
     source.on("error", () => {
     });
     source.on("close", () => {
       if (--openPipes === 0) resolveClosed();
     });
-    return splitter;
   });
   log?.on("error", () => {
     if (paused) for (const s of sources) s.resume();
@@ -27705,42 +28031,17 @@ function readOutput(sources, log, onLine, secrets, onShown) {
     destroy: () => {
       for (const s of sources) s.destroy();
     },
-    end: () => {
-      for (const s of splitters) s.end();
+    end: (trailer) => {
       redactors.forEach((r, i) => {
         const rest = r?.end();
         if (rest?.length) {
           shown[i]?.push(rest);
-          if (log && !log.destroyed) log.write(rest);
+          toLog(rest);
         }
         shown[i]?.end();
       });
-    }
-  };
-}
-var MAX_LINE = 64 * 1024;
-function createLineSplitter(emit) {
-  const decoder = new StringDecoder3("utf8");
-  let partial = "";
-  let afterCR = false;
-  const feed = (text) => {
-    if (afterCR && text.startsWith("\n")) text = text.slice(1);
-    if (text.length === 0) return;
-    afterCR = text.endsWith("\r");
-    const pieces = (partial + text).split(/\r\n|\r|\n/);
-    partial = pieces.pop() ?? "";
-    for (const line of pieces) if (line) emit(line);
-    while (partial.length > MAX_LINE) {
-      emit(partial.slice(0, MAX_LINE));
-      partial = partial.slice(MAX_LINE);
-    }
-  };
-  return {
-    push: (chunk) => feed(decoder.write(chunk)),
-    end: () => {
-      feed(decoder.end());
-      if (partial) emit(partial);
-      partial = "";
+      if (trailer) toLog(Buffer.from(trailer, "utf8"));
+      parsed.end();
     }
   };
 }
@@ -27772,7 +28073,7 @@ function startChild(spec, contain, graceMs, nonce) {
     return { problem: `cannot start ${command2.program}: ${errorMessage(e)}` };
   }
 }
-function runStage(spec, graceMs, contain, registry, echo) {
+function runStage(spec, graceMs, contain, registry) {
   const startedAt = Date.now();
   const notes = [];
   const startProblem = checkStart(spec.command, spec.cwd);
@@ -27804,10 +28105,7 @@ function runStage(spec, graceMs, contain, registry, echo) {
       lineError ??= errorMessage(e);
     }
   };
-  const onShown = spec.onShownLine || echo ? (line) => {
-    spec.onShownLine?.(line);
-    echo?.(line);
-  } : void 0;
+  const onShown = spec.onShownLine;
   const output = readOutput(
     [child.stdout, child.stderr].filter((s) => !!s),
     log,
@@ -27843,14 +28141,11 @@ function runStage(spec, graceMs, contain, registry, echo) {
       notes.push("output pipes still open after the group ended; log cut off");
       output.destroy();
     }
-    output.end();
+    const why = spawnError ? describeSpawnError(program2, spawnError) : stopCause ? outcomeOf({ stopCause, file: program2, notes: [], durationMs: 0 }).reason : void 0;
+    output.end(why === void 0 ? void 0 : `
+[accuracy-gate] ${why}
+`);
     if (log && !log.destroyed) {
-      if (spawnError) log.write(`
-[accuracy-gate] ${describeSpawnError(program2, spawnError)}
-`);
-      else if (stopCause) log.write(`
-[accuracy-gate] ${outcomeOf({ stopCause, file: program2, notes: [], durationMs: 0 }).reason}
-`);
       await new Promise((r) => {
         log.once("error", () => r());
         log.end(() => r());
@@ -27880,22 +28175,20 @@ function runStage(spec, graceMs, contain, registry, echo) {
 
 // src/pipeline/process-runner.ts
 function createProcessRunner(opts = {}) {
-  return new Runner(opts.graceMs ?? 3e3, opts.registry, opts.echo, opts.containment ?? detectContainment(), opts.mask ?? []);
+  return new Runner(opts.graceMs ?? 3e3, opts.registry, opts.containment ?? detectContainment(), opts.mask ?? []);
 }
 var Runner = class {
   live = /* @__PURE__ */ new Set();
   cancelledWith;
   graceMs;
   registry;
-  echo;
   containment;
   mask;
-  constructor(graceMs, registry, echo, containment, mask) {
+  constructor(graceMs, registry, containment, mask) {
     this.containment = containment;
     this.mask = mask;
     this.graceMs = graceMs;
     this.registry = registry;
-    this.echo = echo;
   }
   running() {
     return [...this.live].map((s) => s.pgid).filter((p) => p > 0);
@@ -27914,7 +28207,7 @@ var Runner = class {
       return { pgid: 0, done: Promise.resolve(outcome), abort: () => {
       } };
     }
-    const run = runStage(spec, this.graceMs, { containment: this.containment, mask: this.mask }, this.registry, this.echo);
+    const run = runStage(spec, this.graceMs, { containment: this.containment, mask: this.mask }, this.registry);
     this.live.add(run);
     void run.done.then(() => this.live.delete(run));
     return { pgid: run.pgid, containment: run.containment, done: run.done, abort: (reason) => run.stop({ kind: "aborted", reason }) };
@@ -27956,34 +28249,48 @@ function childEnv(base, extra, secrets = []) {
   return out;
 }
 
-// src/pipeline/run-gate.ts
-import * as path30 from "node:path";
-
-// src/engine/acknowledge.ts
-function acknowledgmentLine(a) {
-  return `FAIL acknowledged by @${a.by} (${a.permission}): label ${a.label} applied to PR #${a.pr} at ${a.at}; the step passes. The label is re-checked on every run: each push is gated again, and removing the label makes the next FAIL fail the step`;
-}
-function applyAcknowledgment(result3, ack) {
-  if (!ack) return { result: result3 };
-  if (result3.verdict === "pass") return { result: result3 };
-  if (result3.verdict !== "fail") {
-    const note2 = `label ${ack.label} (applied by @${ack.by}) does not acknowledge this result: only a FAIL is acknowledged, never ${result3.verdict.toUpperCase()}`;
-    return { result: { ...result3, warnings: [...result3.warnings ?? [], note2] }, note: note2 };
+// src/pipeline/context.ts
+var Ledger = class {
+  constructor(log) {
+    this.log = log;
   }
-  return {
-    result: {
-      ...result3,
-      headline: `${result3.headline} (acknowledged by @${ack.by}: label ${ack.label})`,
-      warnings: [...result3.warnings ?? [], acknowledgmentLine(ack)],
-      acknowledged: ack
-    }
-  };
+  log;
+  #records = [];
+  #problems = [];
+  #warnings = [];
+  get records() {
+    return this.#records;
+  }
+  get problems() {
+    return this.#problems;
+  }
+  /** Evaluations skipped, or run only for the cache, after the verdict was fixed (verdict-fixed.ts). */
+  get warnings() {
+    return this.#warnings;
+  }
+  /** Keeps a stage's record and says it in the log (failures as errors). */
+  record(rec) {
+    this.#records.push(rec);
+    const why = stageWhy(rec.status, rec.reason);
+    const line = `${rec.title}: ${rec.status}${why ? ` (${why})` : ""}${rec.seconds !== void 0 ? ` in ${rec.seconds.toFixed(1)} s` : ""}`;
+    if (rec.status === "failed" || rec.status === "timeout") this.log.error(line);
+    else this.log.info(line);
+  }
+  problem(...problems) {
+    this.#problems.push(...problems);
+  }
+  warn(line) {
+    this.#warnings.push(line);
+  }
+};
+function record(ctx, rec) {
+  ctx.ledger.record(rec);
 }
 
 // src/pipeline/cache-stages.ts
-import * as path22 from "node:path";
-import { existsSync as existsSync15, mkdtempSync, readFileSync as readFileSync10, rmSync as rmSync5, writeFileSync as writeFileSync6 } from "node:fs";
-import * as os3 from "node:os";
+import * as path23 from "node:path";
+import { existsSync as existsSync15, mkdtempSync as mkdtempSync2, readFileSync as readFileSync11, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import * as os4 from "node:os";
 
 // src/pipeline/stage-exec.ts
 import * as path15 from "node:path";
@@ -28138,8 +28445,8 @@ function ranksIn(text) {
   return most;
 }
 function configKeyOf(stageId) {
-  const train = /^train-(baseline|candidate)$/.exec(stageId);
-  if (train) return `arms.${train[1]}`;
+  const train2 = /^train-(baseline|candidate)$/.exec(stageId);
+  if (train2) return `arms.${train2[1]}`;
   const evaluator = /^eval-(lm-eval|custom)-/.exec(stageId);
   if (evaluator) return `evaluations.${evaluator[1]}`;
   return "evaluations.mtbench";
@@ -28167,7 +28474,17 @@ function plannedStages(config, stages) {
     const arm2 = config.arms[role];
     if (!want(trainStage(role))) continue;
     const id = trainStage(role);
-    out.push({ id, key: `arms.${role}`, title: stageTitle(id, config.arms), role, command: arm2.train, env: Object.keys(arm2.env), requiresEnv: [], gpus: arm2.gpus, timeoutMinutes: arm2.timeoutMinutes });
+    out.push({
+      id,
+      key: `arms.${role}`,
+      title: stageTitle(id, config.arms),
+      role,
+      command: arm2.train,
+      env: Object.keys(arm2.env),
+      requiresEnv: [],
+      gpus: arm2.gpus,
+      timeoutMinutes: arm2.timeoutMinutes
+    });
   }
   const mt = config.evaluations.mtbench;
   if (mt?.enabled) {
@@ -28175,14 +28492,27 @@ function plannedStages(config, stages) {
       const id = evalStage(role);
       if (!want(id)) continue;
       const gpus2 = config.parallel ? role === "original" ? mt.gpus : config.arms[role].gpus : void 0;
-      out.push({ id, key: "evaluations.mtbench", title: stageTitle(id, config.arms), role, command: mt.run, env: Object.keys(mt.env), requiresEnv: mt.requiresEnv, ...gpus2 ? { gpus: gpus2 } : {}, timeoutMinutes: mt.timeoutMinutes });
+      out.push({
+        id,
+        key: "evaluations.mtbench",
+        title: stageTitle(id, config.arms),
+        role,
+        command: mt.run,
+        env: Object.keys(mt.env),
+        requiresEnv: mt.requiresEnv,
+        ...gpus2 ? { gpus: gpus2 } : {},
+        timeoutMinutes: mt.timeoutMinutes
+      });
     }
   }
   const { lmEval: lmEval2, custom: custom2 } = config.evaluations;
   for (const role of ["baseline", "candidate"]) {
     if (!want(evalStage(role))) continue;
     const arm2 = config.arms[role];
-    for (const [name, ev] of [["lm-eval", lmEval2], ["custom", custom2]]) {
+    for (const [name, ev] of [
+      ["lm-eval", lmEval2],
+      ["custom", custom2]
+    ]) {
       if (!ev?.enabled || ev.run === void 0) continue;
       out.push({
         id: `eval-${name}-${role}`,
@@ -28212,7 +28542,14 @@ function renderPlan(p) {
     n++;
     const arm2 = s.role === "original" ? void 0 : p.config.arms[s.role];
     const output = arm2 ? path13.resolve(runDir, arm2.output) : p.model;
-    const values = { model: p.model, output, checkpoint: output, model_id: p.config.evaluations.mtbench?.modelId === "auto" ? "" : "<model id>", arm: s.role, result_dir: runDir };
+    const values = {
+      model: p.model,
+      output,
+      checkpoint: output,
+      model_id: p.config.evaluations.mtbench?.modelId === "auto" ? "" : "<model id>",
+      arm: s.role,
+      result_dir: runDir
+    };
     let command2;
     try {
       const x = expandCommand(s.command, values).command;
@@ -28221,7 +28558,16 @@ function renderPlan(p) {
       command2 = `(cannot expand: ${errorMessage(e)})`;
     }
     const launch = s.gpus ? launchValues(s.gpus, stageConfigEnv(p.config, s), s.key, p.env ?? {}) : [];
-    const env2 = [.../* @__PURE__ */ new Set([...s.env, ...s.requiresEnv, ...Object.values(PLACEHOLDER_ENV), "PYTHONUNBUFFERED", ...s.gpus ? ["CUDA_VISIBLE_DEVICES"] : [], ...launch.map((v) => v.name)])];
+    const env2 = [
+      .../* @__PURE__ */ new Set([
+        ...s.env,
+        ...s.requiresEnv,
+        ...Object.values(PLACEHOLDER_ENV),
+        "PYTHONUNBUFFERED",
+        ...s.gpus ? ["CUDA_VISIBLE_DEVICES"] : [],
+        ...launch.map((v) => v.name)
+      ])
+    ];
     const cache = p.cacheHits === void 0 ? "off" : p.cacheHits.includes(s.id) ? "hit (restored, not run)" : "miss";
     lines.push(
       `${n}. ${s.id}: ${s.title}`,
@@ -28230,7 +28576,9 @@ function renderPlan(p) {
       `   gpus: ${s.gpus ?? "inherited"}; timeout: ${s.timeoutMinutes} min; cache: ${cache}`,
       `   env: ${env2.join(", ")}`,
       ...launch.length ? [`   launch: ${describeLaunch(launch)}`] : [],
-      ...p.config.container ? [`   container: docker run ${p.config.container.image}${s.gpus ? ` --gpus "device=${s.gpus}"` : " --gpus all"}${p.config.container.setup ? ", setup first" : ""} (a container of its own, env by name)`] : []
+      ...p.config.container ? [
+        `   container: docker run ${p.config.container.image}${s.gpus ? ` --gpus "device=${s.gpus}"` : " --gpus all"}${p.config.container.setup ? ", setup first" : ""} (a container of its own, env by name)`
+      ] : []
     );
   }
   if (p.stages.includes("compare")) lines.push(`${n + 1}. compare: read the outputs, run the checks, write the reports`);
@@ -28290,7 +28638,8 @@ function expandImage(image, env2) {
     if (!v) missing.push(name);
     return v ?? "";
   });
-  if (missing.length > 0) return { problem: `container.image ${image}: ${missing.join(", ")} is not set in the gate's environment (pass it in the workflow step's env:)` };
+  if (missing.length > 0)
+    return { problem: `container.image ${image}: ${missing.join(", ")} is not set in the gate's environment (pass it in the workflow step's env:)` };
   if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(out)) return { problem: `container.image: ${JSON.stringify(out)} is not an image name` };
   return { image: out };
 }
@@ -28443,19 +28792,17 @@ async function execStage(ctx, s) {
   if (s.gpus) extra.CUDA_VISIBLE_DEVICES = s.gpus;
   const env2 = childEnv(scopedBase(ctx, s.requiresEnv ?? []), extra, deps.secrets);
   const boxed = inContainer(ctx, s, expanded.command, extra, env2);
-  const tracker = new LogTracker(s.stepHints);
   const heartbeat = createHeartbeat({ stage: s.id, counts: s.progressCounts, intervalMs: deps.heartbeatMs, emit: (l) => deps.log.info(l) });
   const startedAt = deps.now();
   let running;
   let ended = false;
   const redact = createRedactor(ctx.secretValues ?? []);
-  const onLine = (line) => {
-    for (const ev of tracker.feed(line)) {
-      if (ev.kind === "progress") heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
-      else if (ev.kind === "loss") heartbeat.onLoss(ev.point.step, ev.point.loss);
-      if (running) s.onEvent?.(ev, running);
-    }
-  };
+  const reader = new TrainingLogReader(s.stepHints, (ev) => {
+    if (ev.kind === "progress") heartbeat.onProgress(ev.step, ev.total, ev.elapsedSeconds);
+    else if (ev.kind === "loss") heartbeat.onLoss(ev.point.step, ev.point.loss);
+    if (running) s.onEvent?.(ev, running);
+  });
+  const onLine = (line) => reader.pushLine(line);
   const timer = setInterval(() => heartbeat.tick(), Math.min(1e3, deps.heartbeatMs));
   try {
     const started = deps.runner.start({
@@ -28482,10 +28829,7 @@ async function execStage(ctx, s) {
     const outcome = await running.done;
     const gpuUse = await gpu?.stop();
     for (const l of gpuUse?.leftovers ?? []) deps.log.warn(`${s.title}: ${l}`);
-    for (const ev of tracker.flush()) {
-      if (ev.kind === "loss") heartbeat.onLoss(ev.point.step, ev.point.loss);
-      s.onEvent?.(ev, running);
-    }
+    reader.finish();
     const record3 = {
       id: s.id,
       title: s.title,
@@ -28506,8 +28850,10 @@ async function execStage(ctx, s) {
         const cause = classifyCause(tail);
         if (cause) record3.cause = cause;
       }
-      deps.log.error(`${s.title} ${outcome.reason}${record3.cause ? ` — ${record3.cause}` : ""}; log: ${logFile}${tail?.length ? `
-${tail.slice(-10).map((l) => `  | ${l}`).join("\n")}` : ""}`);
+      deps.log.error(
+        `${s.title} ${outcome.reason}${record3.cause ? ` — ${record3.cause}` : ""}; log: ${logFile}${tail?.length ? `
+${tail.slice(-10).map((l) => `  | ${l}`).join("\n")}` : ""}`
+      );
     }
     return { outcome, record: record3, logFile };
   } finally {
@@ -28525,7 +28871,17 @@ function inContainer(ctx, s, command2, extra, env2) {
   const name = containerName(ctx.runId, s.id);
   const names2 = [...Object.keys(extra), ...s.requiresEnv ?? [], ...container.env].filter((n) => n !== "CUDA_VISIBLE_DEVICES" && n in env2);
   const paths = [ctx.dir, ctx.model, expandHome(ctx.config.cache.dir), ...Object.values(s.placeholders).filter((v) => typeof v === "string")];
-  const argv = dockerRunArgv({ container, image: "image" in image ? image.image : container.image, name, root: repositoryRoot(ctx.workdir), cwd: ctx.workdir, mounts: mountPaths(paths), gpus: s.gpus, envNames: names2, command: command2 });
+  const argv = dockerRunArgv({
+    container,
+    image: "image" in image ? image.image : container.image,
+    name,
+    root: repositoryRoot(ctx.workdir),
+    cwd: ctx.workdir,
+    mounts: mountPaths(paths),
+    gpus: s.gpus,
+    envNames: names2,
+    command: command2
+  });
   ctx.deps.log.info(`${s.title}: in container ${name}`);
   return { argv, name };
 }
@@ -28632,7 +28988,11 @@ function judgeIdentity(mt, workdir, env2) {
   h.update(`judge=${judge}\0`);
   const bench = path16.dirname(path16.dirname(judgments));
   const llmJudge = path16.dirname(path16.dirname(bench));
-  const files = [path16.resolve(workdir, mt.questions), path16.join(bench, "reference_answer", `${judge}.jsonl`), path16.join(path16.dirname(bench), "judge_prompts.jsonl")];
+  const files = [
+    path16.resolve(workdir, mt.questions),
+    path16.join(bench, "reference_answer", `${judge}.jsonl`),
+    path16.join(path16.dirname(bench), "judge_prompts.jsonl")
+  ];
   if (path16.basename(path16.dirname(judgments)) === "model_judgment" && existsSync11(llmJudge)) {
     for (const name of readdirSync7(llmJudge).sort()) if (name.endsWith(".py")) files.push(path16.join(llmJudge, name));
   }
@@ -28665,16 +29025,50 @@ function filesPart(files, base) {
 
 // src/pipeline/preflight.ts
 import { accessSync as accessSync3, constants as constants2, existsSync as existsSync12, readdirSync as readdirSync8, statfsSync, statSync as statSync8 } from "node:fs";
-import { spawnSync as spawnSync2 } from "node:child_process";
-import * as path18 from "node:path";
+
+// src/pipeline/captured-command.ts
+import { mkdtempSync, readFileSync as readFileSync8, rmSync as rmSync3 } from "node:fs";
+import * as os2 from "node:os";
+import * as path17 from "node:path";
+async function captureOutput(runner, c, cancel) {
+  const dir = mkdtempSync(path17.join(os2.tmpdir(), `accuracy-gate-${c.id}-`));
+  const out = path17.join(dir, "stdout");
+  const err = path17.join(dir, "stderr");
+  const command2 = typeof c.command === "string" ? ["bash", "-c", 'exec 2>>"$0"; exec bash -c "$1"', err, c.command] : ["bash", "-c", 'exec 2>>"$0"; exec "$@"', err, ...c.command];
+  try {
+    const running = runner.start({ id: c.id, command: command2, cwd: c.cwd, env: c.env, logFile: out, timeoutMs: c.timeoutMs });
+    cancel?.onCancel((reason) => running.abort(`cancelled: ${reason}`));
+    const outcome = await running.done;
+    if (outcome.status === "ok") return { ok: true, stdout: readOr(out) };
+    return { ok: false, reason: outcome.reason, stderr: readOr(err) };
+  } finally {
+    rmSync3(dir, { recursive: true, force: true });
+  }
+}
+function readOr(file) {
+  try {
+    return readFileSync8(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+// src/pipeline/preflight.ts
+import * as path19 from "node:path";
 
 // src/pipeline/gpu-lock.ts
 import { randomBytes } from "node:crypto";
-import { linkSync, lstatSync as lstatSync2, mkdirSync as mkdirSync5, readFileSync as readFileSync8, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync4 } from "node:fs";
-import * as os2 from "node:os";
-import * as path17 from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { linkSync, lstatSync as lstatSync2, mkdirSync as mkdirSync5, readFileSync as readFileSync9, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync4 } from "node:fs";
+import * as os3 from "node:os";
+import * as path18 from "node:path";
+var WALL_CLOCK = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => delay(ms, void 0, { signal }).catch(() => {
+  })
+};
 function holderDead(h) {
-  if (h.host !== os2.hostname()) return false;
+  if (h.host !== os3.hostname()) return false;
   if (h.pid === process.pid) return false;
   try {
     process.kill(h.pid, 0);
@@ -28688,7 +29082,7 @@ function holderDead(h) {
 }
 function zombie(pid) {
   try {
-    const stat = readFileSync8(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync9(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
   } catch {
     return true;
@@ -28696,7 +29090,7 @@ function zombie(pid) {
 }
 function readHolder(file) {
   try {
-    const h = JSON.parse(readFileSync8(file, "utf8"));
+    const h = JSON.parse(readFileSync9(file, "utf8"));
     return h && typeof h.pid === "number" && typeof h.token === "string" ? h : void 0;
   } catch {
     return void 0;
@@ -28753,35 +29147,29 @@ function breakStale(file, stale) {
 }
 function describe2(h, file) {
   if (!h) return `(unreadable holder) in ${file}`;
-  return `pid ${h.pid}${h.host !== os2.hostname() ? ` on ${h.host}` : ""}${h.what ? ` (${h.what})` : ""} since ${h.since}`;
+  return `pid ${h.pid}${h.host !== os3.hostname() ? ` on ${h.host}` : ""}${h.what ? ` (${h.what})` : ""} since ${h.since}`;
 }
 async function acquireGpuLock(opts) {
-  const started = Date.now();
+  const clock2 = opts.clock ?? WALL_CLOCK;
+  const started = clock2.now();
   const pollMs = opts.pollMs ?? 1e3;
   const holder = {
     pid: process.pid,
-    host: os2.hostname(),
-    since: (/* @__PURE__ */ new Date()).toISOString(),
+    host: os3.hostname(),
+    since: new Date(clock2.now()).toISOString(),
     token: randomBytes(8).toString("hex"),
     ...procStartTime(process.pid) !== void 0 ? { pidStart: procStartTime(process.pid) } : {},
     ...opts.what ? { what: opts.what } : {}
   };
-  mkdirSync5(path17.dirname(opts.file), { recursive: true });
+  mkdirSync5(path18.dirname(opts.file), { recursive: true });
   let lastLine = -Infinity;
-  let wake;
-  opts.cancel?.onCancel(() => wake?.());
-  const sleep3 = (ms) => new Promise((resolve29) => {
-    const timer = setTimeout(resolve29, ms);
-    wake = () => {
-      clearTimeout(timer);
-      resolve29();
-    };
-  });
+  const woken = new AbortController();
+  opts.cancel?.onCancel(() => woken.abort());
   for (; ; ) {
     if (opts.cancel?.cancelled) return { ok: false, reason: "cancelled while waiting for the GPU lock", cancelled: true };
-    holder.since = (/* @__PURE__ */ new Date()).toISOString();
+    holder.since = new Date(clock2.now()).toISOString();
     if (tryCreate(opts.file, holder)) {
-      const waitedMs = Date.now() - started;
+      const waitedMs = clock2.now() - started;
       return { ok: true, waitedMs, release: () => releaseGpuLock(opts.file, holder.token) };
     }
     const current = readHolder(opts.file);
@@ -28795,7 +29183,7 @@ async function acquireGpuLock(opts) {
       if (foreign) return { ok: false, cancelled: false, reason: foreign };
       continue;
     }
-    const waited = Date.now() - started;
+    const waited = clock2.now() - started;
     if (waited >= opts.timeoutMs) {
       return {
         ok: false,
@@ -28807,7 +29195,7 @@ async function acquireGpuLock(opts) {
       lastLine = waited;
       opts.log(`waiting for the GPU lock held by ${describe2(current, opts.file)} (${opts.file}; waited ${Math.round(waited / 1e3)} s)`);
     }
-    await sleep3(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
+    await clock2.sleep(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)), woken.signal);
   }
 }
 function releaseGpuLock(file, token) {
@@ -28821,7 +29209,7 @@ async function lockGpus(ctx) {
   const none = { ok: true, release: () => {
   } };
   if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
-  const file = path17.resolve(ctx.workdir, expandHome(lock.file));
+  const file = path18.resolve(ctx.workdir, expandHome(lock.file));
   const { log } = ctx.deps;
   let attempt;
   try {
@@ -28843,7 +29231,7 @@ async function lockGpus(ctx) {
   }
   if (attempt.cancelled) return none;
   log.error(attempt.reason);
-  ctx.problems.push({ source: "gpu-lock", message: attempt.reason });
+  ctx.ledger.problem({ source: "gpu-lock", message: attempt.reason });
   return { ok: false, release: () => {
   } };
 }
@@ -28864,7 +29252,9 @@ function launchWarnings(config, planned, workdir, env2) {
     }
     const asked = requestedRanks(s.command, workdir);
     if (asked && asked.ranks > have) {
-      warnings.push(`${s.title} (${s.key}): --nproc_per_node ${asked.ranks} in ${asked.where} asks for ${asked.ranks} ranks, but ${gpus2}; use \${NPROC_PER_NODE} (the gate sets it per stage)`);
+      warnings.push(
+        `${s.title} (${s.key}): --nproc_per_node ${asked.ranks} in ${asked.where} asks for ${asked.ranks} ranks, but ${gpus2}; use \${NPROC_PER_NODE} (the gate sets it per stage)`
+      );
     }
   }
   if (config.parallel) {
@@ -28926,15 +29316,17 @@ function preflight(input) {
   checkDisk(input, planned, warnings);
   warnings.push(...launchWarnings(input.config, planned, input.workdir, input.env));
   if (input.config.lock.enabled && planned.length > 0) {
-    const lock = lockPathProblem(path18.resolve(input.workdir, expandHome(input.config.lock.file)));
+    const lock = lockPathProblem(path19.resolve(input.workdir, expandHome(input.config.lock.file)));
     if (lock) dedup.push(lock);
   }
   return { problems: dedup, warnings };
 }
-function detectGpuIds(env2) {
+async function detectGpuIds(env2, runner, cancel) {
   if (!onPath("nvidia-smi", env2)) return void 0;
-  const r = spawnSync2("nvidia-smi", ["--query-gpu=index", "--format=csv,noheader"], { encoding: "utf8", timeout: 2e4, env: env2 });
-  if (r.status !== 0 || typeof r.stdout !== "string") return void 0;
+  const childEnv2 = Object.fromEntries(Object.entries(env2).filter((e) => e[1] !== void 0));
+  const command2 = ["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"];
+  const r = await captureOutput(runner, { id: "nvidia-smi", command: command2, cwd: process.cwd(), env: childEnv2, timeoutMs: 2e4 }, cancel);
+  if (!r.ok) return void 0;
   return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
 }
 function checkModel(model, problems, warnings) {
@@ -28946,7 +29338,7 @@ function checkModel(model, problems, warnings) {
     return;
   }
   if (!isDir3) problems.push(`model: ${model} is not a directory`);
-  else if (!existsSync12(path18.join(model, "config.json"))) {
+  else if (!existsSync12(path19.join(model, "config.json"))) {
     warnings.push(`model: ${model} has no config.json; it does not look like a Hugging Face checkpoint`);
   }
 }
@@ -28965,7 +29357,7 @@ function checkGpus(input, problems) {
 function checkJudgments(input, planned, problems) {
   const mt = input.config.evaluations.mtbench;
   if (!mt?.enabled || !planned.some((s) => s.key === "evaluations.mtbench")) return;
-  const dir = path18.dirname(path18.resolve(input.workdir, mt.judgments));
+  const dir = path19.dirname(path19.resolve(input.workdir, mt.judgments));
   const existing = nearestExisting(dir);
   try {
     accessSync3(existing, constants2.W_OK);
@@ -28994,7 +29386,7 @@ function dirBytes(dir, depth = 2) {
   let total = 0;
   try {
     for (const e of readdirSync8(dir, { withFileTypes: true })) {
-      const p = path18.join(dir, e.name);
+      const p = path19.join(dir, e.name);
       if (e.isFile()) total += statSync8(p).size;
       else if (e.isDirectory() && depth > 1) total += dirBytes(p, depth - 1);
     }
@@ -29004,7 +29396,7 @@ function dirBytes(dir, depth = 2) {
 }
 function nearestExisting(p) {
   let cur = p;
-  while (!existsSync12(cur) && path18.dirname(cur) !== cur) cur = path18.dirname(cur);
+  while (!existsSync12(cur) && path19.dirname(cur) !== cur) cur = path19.dirname(cur);
   return cur;
 }
 var INTERPRETERS = /* @__PURE__ */ new Set(["bash", "sh", "python", "python3", "torchrun", "node", "accelerate", "deepspeed"]);
@@ -29017,7 +29409,7 @@ function commandProblem2(cmd, workdir, env2) {
   const prog = words[0];
   if (!prog || prog.includes("{") || prog.includes("$") || SHELL_WORDS.has(prog)) return void 0;
   if (prog.includes("/")) {
-    const file = path18.resolve(workdir, prog);
+    const file = path19.resolve(workdir, prog);
     if (!existsSync12(file)) return `${prog} not found in ${workdir}`;
     return void 0;
   }
@@ -29026,7 +29418,7 @@ function commandProblem2(cmd, workdir, env2) {
   const script = words.slice(1).find((w) => !w.startsWith("-"));
   if (!script || script.includes("{") || script.includes("$") || !/\.(sh|py|js|mjs)$/.test(script)) return void 0;
   if (words.slice(1, words.indexOf(script)).some((w) => w === "-m" || w === "-c")) return void 0;
-  if (!existsSync12(path18.resolve(workdir, script))) return `${script} not found in ${workdir}`;
+  if (!existsSync12(path19.resolve(workdir, script))) return `${script} not found in ${workdir}`;
   return void 0;
 }
 function firstCommandWords(cmd) {
@@ -29065,10 +29457,10 @@ function firstCommandWords(cmd) {
   return words;
 }
 function onPath(prog, env2) {
-  for (const dir of (env2.PATH ?? "").split(path18.delimiter)) {
+  for (const dir of (env2.PATH ?? "").split(path19.delimiter)) {
     if (!dir) continue;
     try {
-      const p = path18.join(dir, prog);
+      const p = path19.join(dir, prog);
       if (statSync8(p).isFile()) {
         accessSync3(p, constants2.X_OK);
         return true;
@@ -29079,30 +29471,27 @@ function onPath(prog, env2) {
   return false;
 }
 
-// src/pipeline/context.ts
-function record(ctx, rec) {
-  ctx.records.push(rec);
-  const why = stageWhy(rec.status, rec.reason);
-  const line = `${rec.title}: ${rec.status}${why ? ` (${why})` : ""}${rec.seconds !== void 0 ? ` in ${rec.seconds.toFixed(1)} s` : ""}`;
-  if (rec.status === "failed" || rec.status === "timeout") ctx.deps.log.error(line);
-  else ctx.deps.log.info(line);
-}
-
 // src/pipeline/verdict-fixed.ts
 function verdictFixed(ctx) {
   if (ctx.config.keepGoing) return void 0;
   const label = ctx.config.arms.candidate.label;
   if (ctx.earlyAbort) return `${label} (candidate) was stopped by early abort at step ${ctx.earlyAbort.step}`;
-  const rec = ctx.records.find((r) => r.id === "train-candidate" && (r.status === "failed" || r.status === "timeout"));
+  const rec = ctx.ledger.records.find((r) => r.id === "train-candidate" && (r.status === "failed" || r.status === "timeout"));
   return rec ? `${label} (candidate) training ${rec.status === "timeout" ? "timed out" : "failed"}` : void 0;
 }
 function cacheStores(ctx, cache, id) {
   if (!ctx.config.cache.enabled || !cache.store) return { stores: false, why: "the cache is off" };
-  if (!cache.writable) return { stores: false, why: "this run does not write the cache (a trusted run with the compare stage does: the action on the default branch, the CLI with --write-cache; write-on: never stops both)" };
+  if (!cache.writable)
+    return {
+      stores: false,
+      why: "this run does not write the cache (a trusted run with the compare stage does: the action on the default branch, the CLI with --write-cache; write-on: never stops both)"
+    };
   if (cache.hit) return { stores: false, why: "the baseline came from the cache, so this run stores nothing" };
-  if (id === "eval-original" && cache.originalKey) return { stores: true, why: `the cache stores the original model's evaluation (${cache.originalKey}) for later runs` };
-  const trained = ctx.records.some((r) => r.id === "train-baseline" && r.status === "ok");
-  if (id === "eval-baseline" && trained && cache.key) return { stores: true, why: `the cache stores the baseline with its evaluation (${cache.key}) for later runs` };
+  if (id === "eval-original" && cache.originalKey)
+    return { stores: true, why: `the cache stores the original model's evaluation (${cache.originalKey}) for later runs` };
+  const trained = ctx.ledger.records.some((r) => r.id === "train-baseline" && r.status === "ok");
+  if (id === "eval-baseline" && trained && cache.key)
+    return { stores: true, why: `the cache stores the baseline with its evaluation (${cache.key}) for later runs` };
   return { stores: false, why: "the cache does not store it" };
 }
 function skipAfterVerdict(ctx, id, cache) {
@@ -29110,30 +29499,32 @@ function skipAfterVerdict(ctx, id, cache) {
   if (!why) return false;
   const title = id.startsWith("eval-lm-eval-") || id.startsWith("eval-custom-") ? `${id.replace(/^eval-|-baseline$/g, "")} of ${ctx.config.arms.baseline.label} (baseline)` : stageTitle(id, ctx.config.arms);
   const store = cacheStores(ctx, cache, id);
-  const notes = ctx.verdictNotes ??= [];
   if (store.stores) {
     const line = `${title} ran although the verdict was already fixed (${why}): ${store.why}`;
     ctx.deps.log.info(line);
-    notes.push(line);
+    ctx.ledger.warn(line);
     return false;
   }
   const reason = `not started: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`;
   record(ctx, { id, title, status: "skipped", reason });
-  notes.push(`${title} not run: the verdict no longer depends on it (${why}); ${store.why}`);
+  ctx.ledger.warn(`${title} not run: the verdict no longer depends on it (${why}); ${store.why}`);
   return true;
 }
 function skipBaselineEvaluators(ctx, cache) {
   if (!ctx.stages.includes("eval-baseline") || !verdictFixed(ctx)) return false;
   const { lmEval: lmEval2, custom: custom2 } = ctx.config.evaluations;
-  const ids = [["lm-eval", lmEval2], ["custom", custom2]].filter(([, ev]) => ev?.enabled && ev.run !== void 0).map(([name]) => `eval-${name}-baseline`);
+  const ids = [
+    ["lm-eval", lmEval2],
+    ["custom", custom2]
+  ].filter(([, ev]) => ev?.enabled && ev.run !== void 0).map(([name]) => `eval-${name}-baseline`);
   for (const id of ids) skipAfterVerdict(ctx, id, cache);
   return true;
 }
-function stopEvaluationsAfterVerdict(ctx, cache) {
+function stopEvaluationsAfterVerdict(ctx, cache, evals) {
   const why = verdictFixed(ctx);
   if (!why) return;
   for (const role of ["original", "baseline"]) {
-    const stage2 = ctx.runningEvals?.[role];
+    const stage2 = evals.running.get(role);
     const id = role === "original" ? "eval-original" : "eval-baseline";
     if (!stage2) continue;
     const store = cacheStores(ctx, cache, id);
@@ -29141,11 +29532,11 @@ function stopEvaluationsAfterVerdict(ctx, cache) {
     if (store.stores) {
       const line = `${title} goes on although the verdict was already fixed (${why}): ${store.why}`;
       ctx.deps.log.info(line);
-      (ctx.verdictNotes ??= []).push(line);
+      ctx.ledger.warn(line);
       continue;
     }
-    (ctx.stoppedEvals ??= {})[id] = `stopped: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`;
-    (ctx.verdictNotes ??= []).push(`${title} stopped: the verdict no longer depends on it (${why}); ${store.why}`);
+    evals.stopped.set(id, `stopped: the verdict no longer depends on it (${why}); ${store.why} (keep-going: true runs it)`);
+    ctx.ledger.warn(`${title} stopped: the verdict no longer depends on it (${why}); ${store.why}`);
     ctx.deps.log.info(`${title}: stopping it, the verdict no longer depends on it (${why})`);
     stage2.abort(`the verdict no longer depends on it (${why})`);
   }
@@ -29153,19 +29544,8 @@ function stopEvaluationsAfterVerdict(ctx, cache) {
 
 // src/pipeline/cache.ts
 import { createHash as createHash4 } from "node:crypto";
-import { execFileSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync as existsSync13,
-  mkdirSync as mkdirSync6,
-  readdirSync as readdirSync9,
-  readFileSync as readFileSync9,
-  renameSync as renameSync5,
-  rmSync as rmSync3,
-  statSync as statSync9,
-  writeFileSync as writeFileSync5
-} from "node:fs";
-import * as path19 from "node:path";
+import { cpSync, existsSync as existsSync13, mkdirSync as mkdirSync6, readdirSync as readdirSync9, readFileSync as readFileSync10, renameSync as renameSync5, rmSync as rmSync4, statSync as statSync9, writeFileSync as writeFileSync5 } from "node:fs";
+import * as path20 from "node:path";
 var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
 var MAX_CACHED_FILE = 64 * 1024 * 1024;
 var KEY_VERSION = 2;
@@ -29176,36 +29556,42 @@ function cacheKey(p) {
     spec: createHash4("sha256").update(JSON.stringify(p.spec)).digest("hex").slice(0, 16),
     model: modelIdentity(p.modelDir),
     fingerprint: createHash4("sha256").update(p.fingerprint).digest("hex").slice(0, 16),
-    files: filesPart([...p.files].sort().map((f2) => path19.resolve(p.cwd, f2)), p.cwd),
+    files: filesPart(
+      [...p.files].sort().map((f2) => path20.resolve(p.cwd, f2)),
+      p.cwd
+    ),
     ...p.extra
   };
   const key = createHash4("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
   return { key: `${p.kind}-${key}`, parts };
 }
-function runFingerprint(command2, cwd, env2) {
+async function runFingerprint(runner, command2, cwd, env2) {
   if (!command2) return "";
-  const c = detectContainment().wrap({ file: "bash", args: ["-c", command2], program: "bash" }, 1e3);
-  return execFileSync(c.file, c.args, { cwd, env: env2, encoding: "utf8", timeout: 12e4, stdio: ["ignore", "pipe", "pipe"] });
+  const r = await captureOutput(runner, { id: "fingerprint", command: command2, cwd, env: env2, timeoutMs: FINGERPRINT_TIMEOUT_MS });
+  if (r.ok) return r.stdout;
+  const why = r.stderr.trim().split("\n").pop();
+  throw new Error(`cache.fingerprint: ${r.reason}${why ? ` (${why})` : ""}`);
 }
+var FINGERPRINT_TIMEOUT_MS = 12e4;
 function copySmall(src, dest) {
   const st = statSync9(src);
   if (st.isDirectory()) {
     mkdirSync6(dest, { recursive: true });
-    for (const name of readdirSync9(src)) copySmall(path19.join(src, name), path19.join(dest, name));
+    for (const name of readdirSync9(src)) copySmall(path20.join(src, name), path20.join(dest, name));
   } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
     cpSync(src, dest);
   }
 }
 function createCacheStore(dir) {
-  const root = path19.resolve(expandHome(dir));
+  const root = path20.resolve(expandHome(dir));
   return {
     dir: root,
     get(key) {
-      const entry2 = path19.join(root, key);
-      const metaFile = path19.join(entry2, "meta.json");
+      const entry2 = path20.join(root, key);
+      const metaFile = path20.join(entry2, "meta.json");
       if (!existsSync13(metaFile)) return void 0;
       try {
-        const meta = JSON.parse(readFileSync9(metaFile, "utf8"));
+        const meta = JSON.parse(readFileSync10(metaFile, "utf8"));
         return meta.key === key ? { path: entry2, meta } : void 0;
       } catch {
         return void 0;
@@ -29213,36 +29599,36 @@ function createCacheStore(dir) {
     },
     put(meta, files) {
       mkdirSync6(root, { recursive: true });
-      const tmp = path19.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
+      const tmp = path20.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
       try {
         mkdirSync6(tmp);
         for (const [name, src] of Object.entries(files)) {
-          if (existsSync13(src)) copySmall(src, path19.join(tmp, name));
+          if (existsSync13(src)) copySmall(src, path20.join(tmp, name));
         }
-        writeFileSync5(path19.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
+        writeFileSync5(path20.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
 `);
-        const final = path19.join(root, meta.key);
+        const final = path20.join(root, meta.key);
         if (existsSync13(final)) return false;
         renameSync5(tmp, final);
         return true;
       } catch (e) {
-        if (existsSync13(path19.join(root, meta.key))) return false;
+        if (existsSync13(path20.join(root, meta.key))) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
-        rmSync3(tmp, { recursive: true, force: true });
+        rmSync4(tmp, { recursive: true, force: true });
       }
     },
     adopt(key, src) {
-      const final = path19.join(root, key);
+      const final = path20.join(root, key);
       if (existsSync13(final)) return false;
       try {
-        const meta = JSON.parse(readFileSync9(path19.join(src, "meta.json"), "utf8"));
+        const meta = JSON.parse(readFileSync10(path20.join(src, "meta.json"), "utf8"));
         if (meta.key !== key) return false;
       } catch {
         return false;
       }
       mkdirSync6(root, { recursive: true });
-      const tmp = path19.join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+      const tmp = path20.join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
       try {
         copySmall(src, tmp);
         renameSync5(tmp, final);
@@ -29251,21 +29637,21 @@ function createCacheStore(dir) {
         if (existsSync13(final)) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
-        rmSync3(tmp, { recursive: true, force: true });
+        rmSync4(tmp, { recursive: true, force: true });
       }
     }
   };
 }
 function restoreFromCache(entryPath, name, dest) {
-  const src = path19.join(entryPath, name);
+  const src = path20.join(entryPath, name);
   if (!existsSync13(src)) return false;
-  mkdirSync6(path19.dirname(dest), { recursive: true });
+  mkdirSync6(path20.dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
   return true;
 }
 
 // src/pipeline/remote-cache.ts
-import { rmSync as rmSync4 } from "node:fs";
+import { rmSync as rmSync5 } from "node:fs";
 async function pullEntries(store, keys, remote, log) {
   const got = [];
   for (const key of keys) {
@@ -29282,7 +29668,7 @@ async function pullEntries(store, keys, remote, log) {
     } catch (e) {
       log.warn(`cache: ${key} from ${remote.name} not kept: ${errorMessage(e)}`);
     } finally {
-      rmSync4(dir, { recursive: true, force: true });
+      rmSync5(dir, { recursive: true, force: true });
     }
   }
   return got;
@@ -29297,7 +29683,7 @@ async function pushEntries(store, keys, remote, log) {
 
 // src/pipeline/train-stage.ts
 import { existsSync as existsSync14 } from "node:fs";
-import * as path21 from "node:path";
+import * as path22 from "node:path";
 
 // src/pipeline/early-abort.ts
 var EXTREME_FACTOR = 5;
@@ -29361,9 +29747,17 @@ function createEarlyAbort(opts) {
   };
 }
 
+// src/pipeline/arm-hints.ts
+var known = /* @__PURE__ */ new WeakMap();
+function commandHints(arm2) {
+  let hints = known.get(arm2);
+  if (!hints) known.set(arm2, hints = hintsFromCommand(arm2.train));
+  return hints;
+}
+
 // src/pipeline/output-freshness.ts
 import { statSync as statSync10 } from "node:fs";
-import * as path20 from "node:path";
+import * as path21 from "node:path";
 function identity(file) {
   try {
     const s = statSync10(file, { bigint: true });
@@ -29375,7 +29769,7 @@ function identity(file) {
 function snapshotOutput(dir, extra = []) {
   const snap = /* @__PURE__ */ new Map();
   for (const name of [...TRAINER_FILES, ...extra]) {
-    const id = identity(path20.join(dir, name));
+    const id = identity(path21.join(dir, name));
     if (id) snap.set(name, id);
   }
   return snap;
@@ -29384,7 +29778,7 @@ function compareOutput(dir, before, extra = []) {
   const fresh = [];
   const stale = [];
   for (const name of [...TRAINER_FILES, ...extra]) {
-    const id = identity(path20.join(dir, name));
+    const id = identity(path21.join(dir, name));
     if (!id) continue;
     (before.get(name) === id ? stale : fresh).push(name);
   }
@@ -29392,14 +29786,14 @@ function compareOutput(dir, before, extra = []) {
 }
 function evalDocsInOutput(template, docsPath, output) {
   if (!template) return [];
-  const rel = path20.relative(output, docsPath(template));
-  return rel && !rel.startsWith("..") && !path20.isAbsolute(rel) ? [rel] : [];
+  const rel = path21.relative(output, docsPath(template));
+  return rel && !rel.startsWith("..") && !path21.isAbsolute(rel) ? [rel] : [];
 }
 
 // src/pipeline/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
-  return path21.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
+  return path22.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
 }
 function baselineRun(ctx) {
   const dir = ctx.outputs.baseline;
@@ -29411,7 +29805,7 @@ function baselineRun(ctx) {
   } catch {
   }
   try {
-    const hints = hintsFromCommand(ctx.config.arms.baseline.train);
+    const hints = commandHints(ctx.config.arms.baseline);
     const ignore = ctx.staleOutputs?.baseline ?? [];
     const run = readTrainerOutput(dir, ctx.trainLogs.baseline ? { log: ctx.trainLogs.baseline, hints, ignore } : { hints, ignore });
     if (run.stepsUnknown !== void 0) ctx.deps.log.info(`early abort: the baseline's loss steps cannot be established (${run.stepsUnknown})`);
@@ -29420,34 +29814,38 @@ function baselineRun(ctx) {
     return void 0;
   }
 }
-function quickSteps(ctx) {
-  const quick = ctx.quick;
-  quick.steps ??= defaultQuickSteps(baselineRun(ctx));
-  if (quick.steps !== void 0) ctx.deps.log.info(`quick tier: stopping the candidate once it logs a loss at step >= ${quick.steps}`);
-  return quick.steps;
+function quickSteps(ctx, baseRun) {
+  const steps = ctx.quick.steps ?? defaultQuickSteps(baseRun);
+  if (steps !== void 0) ctx.deps.log.info(`quick tier: stopping the candidate once it logs a loss at step >= ${steps}`);
+  return steps;
 }
-async function trainArm(ctx, role) {
+async function trainArm(ctx, role, hooks = {}) {
   const id = trainStage(role);
   const arm2 = ctx.config.arms[role];
   const title = stageTitle(id, ctx.config.arms);
-  if (ctx.deps.cancel.cancelled) {
-    record(ctx, notRun(ctx, id, title, "cancelled before it started"));
-    return;
-  }
+  if (ctx.deps.cancel.cancelled) return { role, record: notRun(ctx, id, title, "cancelled before it started"), trained: false, problems: [] };
   const output = armOutputDir(ctx, role);
-  ctx.outputs[role] = output;
   const { evalLoss } = ctx.config.evaluations;
   const extra = evalLoss.enabled ? evalDocsInOutput(evalLoss.documents, (t) => armPath(t, { arm: role, slug: arm2.slug, output, result_dir: ctx.dir }), output) : [];
   const before = snapshotOutput(output, extra);
-  if (before.size > 0) ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(", ")} from before this run; only what this run writes is read`);
-  ctx.trainLogs[role] = path21.join(ctx.dir, trainLogName(arm2));
-  const quickAt = role === "candidate" && ctx.quick ? quickSteps(ctx) : void 0;
-  if (role === "candidate" && ctx.quick && quickAt === void 0) {
-    record(ctx, notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)"));
-    return;
-  }
+  if (before.size > 0)
+    ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(", ")} from before this run; only what this run writes is read`);
+  const log = path22.join(ctx.dir, trainLogName(arm2));
   const early = ctx.config.earlyAbort;
-  const baseRun = role === "candidate" && (early.enabled || quickAt !== void 0) ? baselineRun(ctx) : void 0;
+  const baseRun = role === "candidate" && (early.enabled || ctx.quick) ? baselineRun(ctx) : void 0;
+  const quickAt = role === "candidate" && ctx.quick ? quickSteps(ctx, baseRun) : void 0;
+  if (role === "candidate" && ctx.quick && quickAt === void 0) {
+    return {
+      role,
+      output,
+      log,
+      trained: false,
+      problems: [],
+      record: notRun(ctx, id, title, "quick tier: no step count (the baseline's max_steps is unknown; set quick.steps or --quick-steps)")
+    };
+  }
+  let earlyAbort;
+  let stoppedAt;
   const base = early.enabled ? baseRun : void 0;
   let quickUnplacedSaid = false;
   const monitor = base ? createEarlyAbort({
@@ -29470,26 +29868,36 @@ async function trainArm(ctx, role) {
       id,
       title,
       command: arm2.train,
-      placeholders: { model: ctx.model, output, checkpoint: output, model_id: "", arm: role, result_dir: ctx.dir, quick_steps: quickAt !== void 0 ? String(quickAt) : "" },
+      placeholders: {
+        model: ctx.model,
+        output,
+        checkpoint: output,
+        model_id: "",
+        arm: role,
+        result_dir: ctx.dir,
+        quick_steps: quickAt !== void 0 ? String(quickAt) : ""
+      },
       env: arm2.env,
       gpus: arm2.gpus,
       timeoutMinutes: arm2.timeoutMinutes,
       logName: trainLogName(arm2),
       // The baseline's logged steps, unless the candidate's own command states another interval.
-      stepHints: mergeHints(hintsFromCommand(arm2.train), baseRun ? hintsFromCurve(baseRun.curve, { stepsPerEpoch: baseRun.stepsPerEpoch }) : void 0),
-      onStart: (stage2) => {
-        if (ctx.running) ctx.running[role] = stage2;
-      },
+      // The same merge as the compare stage's final read (engine/load-inputs.ts), so both place alike.
+      stepHints: mergeHints(commandHints(arm2), baseRun ? hintsFromCurve(baseRun.curve, baseRun) : void 0),
+      ...hooks.onStart ? { onStart: hooks.onStart } : {},
       onEvent: (ev, stage2) => {
-        if (ev.kind !== "loss" || ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0) return;
+        if (ev.kind !== "loss" || earlyAbort || stoppedAt !== void 0) return;
         if (ev.unplaced !== void 0 && monitor && !unplacedSaid) {
           unplacedSaid = true;
-          ctx.deps.log.info(`early abort: ${arm2.label}'s loss steps cannot be established (${ev.unplaced}); the curve is no longer compared, only NaN/Inf losses stop it`);
+          ctx.deps.log.info(
+            `early abort: ${arm2.label}'s loss steps cannot be established (${ev.unplaced}); the curve is no longer compared, only NaN/Inf losses stop it`
+          );
         }
         if (watcher) {
           const decision = (ev.unplaced !== void 0 ? unplacedWatcher : void 0)?.observe(ev.point) ?? watcher.observe(ev.point);
           if (decision.abort) {
-            ctx.earlyAbort = { step: decision.step, reason: decision.reason };
+            earlyAbort = { step: decision.step, reason: decision.reason };
+            hooks.onStopped?.({ earlyAbort });
             ctx.deps.log.error(`early abort of ${arm2.label} at step ${decision.step}: ${decision.reason}`);
             stage2.abort(`early abort at step ${decision.step}: ${decision.reason}`);
             return;
@@ -29497,10 +29905,13 @@ async function trainArm(ctx, role) {
         }
         if (quickAt !== void 0 && ev.unplaced !== void 0 && !quickUnplacedSaid) {
           quickUnplacedSaid = true;
-          ctx.deps.log.warn(`quick tier: ${arm2.label}'s loss steps cannot be established while it runs (${ev.unplaced}); it is not stopped early, and only its first ${quickAt} steps are gated`);
+          ctx.deps.log.warn(
+            `quick tier: ${arm2.label}'s loss steps cannot be established while it runs (${ev.unplaced}); it is not stopped early, and only its first ${quickAt} steps are gated`
+          );
         }
         if (quickAt !== void 0 && ev.unplaced === void 0 && ev.point.step >= quickAt) {
-          ctx.quick.stoppedAt = ev.point.step;
+          stoppedAt = ev.point.step;
+          hooks.onStopped?.({ stoppedAt });
           ctx.deps.log.info(`quick tier: ${arm2.label} logged a loss at step ${ev.point.step} (>= ${quickAt}): stopping it`);
           stage2.abort(`quick tier: stopped after step ${ev.point.step} (quick steps ${quickAt})`);
         }
@@ -29508,32 +29919,47 @@ async function trainArm(ctx, role) {
     })
   );
   const { fresh, stale } = compareOutput(output, before, extra);
-  if (stale.length) (ctx.staleOutputs ??= {})[role] = stale;
   const trainer = (names2) => names2.filter((n) => TRAINER_FILES.includes(n));
   const wroteNothing = existsSync14(output) && trainer(fresh).length === 0 && trainer(stale).length > 0;
-  record(ctx, outcome.status === "ok" && wroteNothing ? { ...rec, status: "failed", reason: "exited 0 but wrote no output (only files from before this run)" } : rec);
-  ctx.trained[role] = outcome.status === "ok" && existsSync14(output) && !wroteNothing;
+  const problems = [];
   if (outcome.status === "ok" && !existsSync14(output)) {
-    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
+    problems.push({ source: title, message: `training exited 0 but wrote no output dir ${output}` });
   } else if (outcome.status === "ok" && wroteNothing) {
-    ctx.problems.push({ source: title, message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(", ")}, unchanged while it ran)` });
+    problems.push({
+      source: title,
+      message: `training exited 0 but wrote no output: ${output} holds only files from before this run (${trainer(stale).join(", ")}, unchanged while it ran)`
+    });
   } else if (outcome.status !== "ok" && outcome.status !== "aborted") {
-    ctx.problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
+    problems.push({ source: rec.log ?? title, message: `${title} ${outcome.reason}` });
   }
+  return {
+    role,
+    // Exit 0 with only an earlier run's files is a stage that did not do its job: failed, so that a
+    // later split-stage compare says so too.
+    record: outcome.status === "ok" && wroteNothing ? { ...rec, status: "failed", reason: "exited 0 but wrote no output (only files from before this run)" } : rec,
+    output,
+    log,
+    trained: outcome.status === "ok" && existsSync14(output) && !wroteNothing,
+    ...stale.length ? { stale } : {},
+    ...quickAt !== void 0 ? { quickSteps: quickAt } : {},
+    ...earlyAbort ? { earlyAbort } : {},
+    ...stoppedAt !== void 0 ? { stoppedAt } : {},
+    problems
+  };
 }
 
 // src/pipeline/cache-stages.ts
-function cacheKeys(ctx) {
+async function cacheKeys(ctx) {
   const { config } = ctx;
   const env2 = ctx.deps.env;
-  const fingerprint = runFingerprint(config.cache.fingerprint, ctx.workdir, childEnv(scopedBase(ctx, []), {}, ctx.deps.secrets));
+  const fingerprint = await runFingerprint(ctx.deps.runner, config.cache.fingerprint, ctx.workdir, childEnv(scopedBase(ctx, []), {}, ctx.deps.secrets));
   const mt = config.evaluations.mtbench;
   const evalSpec = mt ? { run: mt.run, modelId: mt.modelId, judgments: mt.judgments, env: mt.env } : null;
   const common = { modelDir: ctx.model, files: config.cache.files, fingerprint, cwd: ctx.workdir };
   const b = config.arms.baseline;
   const evalsBaseline = !!mt?.targets.includes("baseline");
   const judge = mt ? judgeIdentity(mt, ctx.workdir, env2) : "none";
-  const gpuIds = b.gpus === void 0 && env2.CUDA_VISIBLE_DEVICES === void 0 ? detectGpuIds(env2) : void 0;
+  const gpuIds = b.gpus === void 0 && env2.CUDA_VISIBLE_DEVICES === void 0 ? await detectGpuIds(env2, ctx.deps.runner, ctx.deps.cancel) : void 0;
   const baseline = cacheKey({
     ...common,
     kind: "baseline",
@@ -29544,64 +29970,89 @@ function cacheKeys(ctx) {
       judge: evalsBaseline ? judge : "none"
     }
   });
-  const original = cacheKey({ ...common, kind: "original", spec: { eval: evalSpec }, extra: { scripts: filesPart(commandFiles(mt ? [mt.run] : [], ctx.workdir), ctx.workdir), judge } });
+  const original = cacheKey({
+    ...common,
+    kind: "original",
+    spec: { eval: evalSpec },
+    extra: { scripts: filesPart(commandFiles(mt ? [mt.run] : [], ctx.workdir), ctx.workdir), judge }
+  });
   return { baseline: baseline.key, original: original.key, parts: { baseline: baseline.parts, original: original.parts } };
 }
 async function restoreBaseline(ctx, remote) {
   const { config } = ctx;
   const use = { hit: false, evaluated: [] };
-  if (!config.cache.enabled) return use;
+  const restored = { use, evaluations: [], hits: [] };
+  if (!config.cache.enabled) return restored;
   try {
-    const k = cacheKeys(ctx);
+    const k = await cacheKeys(ctx);
     use.key = k.baseline;
     use.originalKey = k.original;
     use.parts = k.parts;
     use.store = createCacheStore(config.cache.dir);
   } catch (e) {
     ctx.deps.log.warn(`cache disabled for this run (its key cannot be established): ${errorMessage(e)}`);
-    return use;
+    return restored;
   }
   const store = use.store;
   const mt = config.evaluations.mtbench;
   if (remote) {
-    const keys = [...ctx.stages.includes("train-baseline") ? [use.key] : [], ...mt?.targets.includes("original") && ctx.stages.includes("eval-original") ? [use.originalKey] : []];
+    const keys = [
+      ...ctx.stages.includes("train-baseline") ? [use.key] : [],
+      ...mt?.targets.includes("original") && ctx.stages.includes("eval-original") ? [use.originalKey] : []
+    ];
     await pullEntries(store, keys, remote, ctx.deps.log);
   }
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync15(path22.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync15(path23.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
-    const log = path22.join(ctx.dir, trainLogName(config.arms.baseline));
+    const log = path23.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
     restoreFromCache(b.path, "training.log", log);
-    ctx.outputs.baseline = output;
-    ctx.trainLogs.baseline = log;
-    ctx.trained.baseline = true;
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ""})`;
-    record(ctx, { id: "train-baseline", title: stageTitle(trainStage("baseline"), config.arms), status: "cached", reason: why, log: path22.basename(log) });
-    ctx.cacheHits.push("train-baseline");
+    const rec = {
+      id: "train-baseline",
+      title: stageTitle(trainStage("baseline"), config.arms),
+      status: "cached",
+      reason: why,
+      log: path23.basename(log)
+    };
+    restored.training = { role: "baseline", record: rec, output, log, trained: true, problems: [] };
+    restored.hits.push("train-baseline");
     if (wantBaselineEval) {
-      restoreRows(ctx, "baseline", path22.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
-      record(ctx, { id: "eval-baseline", title: stageTitle(evalStage("baseline"), config.arms), status: "cached", reason: why });
+      const judged = restoreRows(path23.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
+      restored.evaluations.push({
+        role: "baseline",
+        record: { id: "eval-baseline", title: stageTitle(evalStage("baseline"), config.arms), status: "cached", reason: why },
+        judged,
+        problems: []
+      });
       use.evaluated.push("baseline");
-      ctx.cacheHits.push("eval-baseline");
+      restored.hits.push("eval-baseline");
     }
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync15(path22.join(o.path, "mtbench-original.jsonl"))) {
-      restoreRows(ctx, "original", path22.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
-      record(ctx, { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` });
+    if (o && existsSync15(path23.join(o.path, "mtbench-original.jsonl"))) {
+      const judged = restoreRows(path23.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
+      restored.evaluations.push({
+        role: "original",
+        record: { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` },
+        judged,
+        problems: []
+      });
       use.evaluated.push("original");
-      ctx.cacheHits.push("eval-original");
+      restored.hits.push("eval-original");
     }
   }
-  return use;
+  return restored;
 }
-function restoreRows(ctx, role, file, modelId) {
-  ctx.judgmentLines[role] = readFileSync10(file, "utf8").split("\n").filter((l) => l.trim() !== "");
-  ctx.modelIds[role] = modelId;
+function restoreRows(file, modelId) {
+  return {
+    modelId,
+    lines: readFileSync11(file, "utf8").split("\n").filter((l) => l.trim() !== "")
+  };
 }
 function saveBaseline(ctx, result3, use) {
   const kept = [];
@@ -29621,17 +30072,17 @@ function saveBaseline(ctx, result3, use) {
     }
   };
   const mt = ctx.config.evaluations.mtbench;
-  const tmp = mkdtempSync(path22.join(os3.tmpdir(), "accuracy-gate-cache-"));
+  const tmp = mkdtempSync2(path23.join(os4.tmpdir(), "accuracy-gate-cache-"));
   const tmpRows = (role) => {
     const lines = ctx.judgmentLines[role];
     if (!lines) return void 0;
-    const file = path22.join(tmp, `${role}.jsonl`);
+    const file = path23.join(tmp, `${role}.jsonl`);
     writeFileSync6(file, `${lines.join("\n")}
 `);
     return file;
   };
   try {
-    const trainedHere = ctx.records.some((r) => r.id === "train-baseline" && r.status === "ok");
+    const trainedHere = ctx.ledger.records.some((r) => r.id === "train-baseline" && r.status === "ok");
     const stale = ctx.staleOutputs?.baseline;
     if (stale?.length) ctx.deps.log.info(`cache: the baseline is not stored (${stale.join(", ")} in its output dir were not written by this run)`);
     if (trainedHere && !stale?.length && ctx.outputs.baseline && ctx.trainLogs.baseline) {
@@ -29643,22 +30094,23 @@ function saveBaseline(ctx, result3, use) {
         write(use.key, files, { modelId: ctx.modelIds.baseline }, "the baseline");
       }
     }
-    const origRows = ctx.records.some((r) => r.id === "eval-original" && r.status === "ok") ? tmpRows("original") : void 0;
-    if (origRows && use.originalKey) write(use.originalKey, { "mtbench-original.jsonl": origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
+    const origRows = ctx.ledger.records.some((r) => r.id === "eval-original" && r.status === "ok") ? tmpRows("original") : void 0;
+    if (origRows && use.originalKey)
+      write(use.originalKey, { "mtbench-original.jsonl": origRows }, { modelId: ctx.modelIds.original }, "the original model's evaluation");
   } finally {
-    rmSync5(tmp, { recursive: true, force: true });
+    rmSync6(tmp, { recursive: true, force: true });
   }
   return kept;
 }
 
 // src/pipeline/manifest.ts
-import { existsSync as existsSync16, readdirSync as readdirSync10, readFileSync as readFileSync11, statSync as statSync11 } from "node:fs";
-import * as path23 from "node:path";
+import { existsSync as existsSync16, readdirSync as readdirSync10, readFileSync as readFileSync12, statSync as statSync11 } from "node:fs";
+import * as path24 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx, startedAt, finished) {
   const inside = (p) => {
-    const rel = path23.relative(ctx.dir, p);
-    return rel && !rel.startsWith("..") && !path23.isAbsolute(rel) ? rel : path23.resolve(p);
+    const rel = path24.relative(ctx.dir, p);
+    return rel && !rel.startsWith("..") && !path24.isAbsolute(rel) ? rel : path24.resolve(p);
   };
   const m = {
     runId: ctx.runId,
@@ -29667,7 +30119,7 @@ function writeRunManifest(ctx, startedAt, finished) {
     startedAt: startedAt.toISOString(),
     ...finished ? { finishedAt: ctx.deps.now().toISOString() } : {},
     planned: ctx.stages,
-    stages: ctx.records,
+    stages: [...ctx.ledger.records],
     arms: {},
     mtbench: {},
     reused: ctx.reused
@@ -29686,28 +30138,30 @@ function writeRunManifest(ctx, startedAt, finished) {
     if (id && lines && !ctx.fromRun[`${role}-eval`]) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileAtomic(path23.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileAtomic(path24.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
+  return m;
 }
 function readManifests(root, skip) {
   if (!existsSync16(root)) return [];
   const order = readRunOrder(root);
   const out = [];
   for (const name of readdirSync10(root)) {
-    const dir = path23.join(root, name);
-    const file = path23.join(dir, MANIFEST);
+    const dir = path24.join(root, name);
+    const file = path24.join(dir, MANIFEST);
     if (dir === skip || name === RUN_ORDER_DIR) continue;
     const seq = order.get(name);
     const at = seq !== void 0 ? { seq } : {};
     if (!existsSync16(file)) {
-      if (seq !== void 0 && isDir2(dir)) out.push({ dir, ...at, unreadable: "it has none: a full disk, or the run was killed as it started", missing: true, time: 0 });
+      if (seq !== void 0 && isDir2(dir))
+        out.push({ dir, ...at, unreadable: "it has none: a full disk, or the run was killed as it started", missing: true, time: 0 });
       continue;
     }
     const mtime = statSync11(file).mtimeMs;
     try {
-      const m = JSON.parse(readFileSync11(file, "utf8"));
+      const m = JSON.parse(readFileSync12(file, "utf8"));
       if (!m || typeof m.runId !== "string" || !Array.isArray(m.stages)) throw new Error("not a run.json of accuracy-gate");
       const t = Date.parse(m.startedAt ?? m.finishedAt ?? "");
       out.push({ dir, ...at, m, time: Number.isFinite(t) ? t : mtime });
@@ -29715,7 +30169,9 @@ function readManifests(root, skip) {
       out.push({ dir, ...at, unreadable: errorMessage(e), time: mtime });
     }
   }
-  return out.sort((a, b) => a.seq !== void 0 && b.seq !== void 0 ? b.seq - a.seq : a.seq !== void 0 ? -1 : b.seq !== void 0 ? 1 : b.time - a.time);
+  return out.sort(
+    (a, b) => a.seq !== void 0 && b.seq !== void 0 ? b.seq - a.seq : a.seq !== void 0 ? -1 : b.seq !== void 0 ? 1 : b.time - a.time
+  );
 }
 function isDir2(p) {
   try {
@@ -29728,6 +30184,12 @@ function attempted(m, stage2) {
   return m.planned ? m.planned.includes(stage2) : m.stages.some((r) => r.id === stage2);
 }
 function findEarlierOutputs(ctx, root, needsArm) {
+  const problems = [];
+  const adopted = { arms: {}, judged: {}, fromRun: {}, reused: [], problems };
+  const adopt = (what) => {
+    adopted.reused.push(what);
+    ctx.deps.log.info(`reused: ${what}`);
+  };
   const earlier = readManifests(root, ctx.dir).filter((e) => !("m" in e) || e.m.gate === void 0 || e.m.gate === ctx.config.name);
   const trainedAt = {};
   const saidTorn = /* @__PURE__ */ new Set();
@@ -29738,10 +30200,10 @@ function findEarlierOutputs(ctx, root, needsArm) {
     if (torn) {
       if (saidTorn.has(torn.dir)) return void 0;
       saidTorn.add(torn.dir);
-      const run = path23.basename(torn.dir);
-      ctx.problems.push({
-        source: path23.join(torn.dir, MANIFEST),
-        message: "missing" in torn && torn.missing ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}` : `run.json of run ${path23.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
+      const run = path24.basename(torn.dir);
+      problems.push({
+        source: path24.join(torn.dir, MANIFEST),
+        message: "missing" in torn && torn.missing ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}` : `run.json of run ${path24.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
       });
       return void 0;
     }
@@ -29758,22 +30220,26 @@ function findEarlierOutputs(ctx, root, needsArm) {
     if (!found) continue;
     const { hit, why, cached: cached2 } = found;
     const a = hit.m.arms[role];
-    ctx.fromRun[role] = hit.m.runId;
+    adopted.fromRun[role] = hit.m.runId;
     if (!a) {
-      ctx.problems.push({ source: trainStage(role), message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}` });
+      problems.push({
+        source: trainStage(role),
+        message: `${label} of run ${hit.m.runId} failed (${why}); an older run's ${role} is not used instead: rerun ${trainStage(role)}`
+      });
       continue;
     }
     trainedAt[role] = hit.rank;
-    ctx.outputs[role] = path23.resolve(hit.dir, a.output);
-    if (a.log) ctx.trainLogs[role] = path23.resolve(hit.dir, a.log);
-    if (Array.isArray(a.stale) && a.stale.length) (ctx.staleOutputs ??= {})[role] = a.stale.filter((n) => typeof n === "string");
-    ctx.trained[role] = true;
-    adopt(ctx, `${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${ctx.outputs[role]}${cached2})`);
+    const output = path24.resolve(hit.dir, a.output);
+    const stale = Array.isArray(a.stale) && a.stale.length ? a.stale.filter((n) => typeof n === "string") : void 0;
+    adopted.arms[role] = { output, ...a.log ? { log: path24.resolve(hit.dir, a.log) } : {}, ...stale ? { stale } : {} };
+    adopt(`${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${output}${cached2})`);
   }
   for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
     if (ctx.stages.includes(evalStage(role)) || ctx.judgmentLines[role]) continue;
     if (role !== "original" && ctx.stages.includes(trainStage(role))) {
-      ctx.deps.log.warn(`MT-Bench ${role}: trained in this run but ${evalStage(role)} not selected; earlier runs' judgments are of another checkpoint and are not used`);
+      ctx.deps.log.warn(
+        `MT-Bench ${role}: trained in this run but ${evalStage(role)} not selected; earlier runs' judgments are of another checkpoint and are not used`
+      );
       continue;
     }
     const found = pick(evalStage(role), `the MT-Bench evaluation of the ${role}`);
@@ -29781,43 +30247,42 @@ function findEarlierOutputs(ctx, root, needsArm) {
     const { hit, why, cached: cached2 } = found;
     const armRank = role === "original" ? void 0 : trainedAt[role];
     if (armRank !== void 0 && hit.rank > armRank) {
-      ctx.problems.push({
+      problems.push({
         source: evalStage(role),
-        message: `the newest MT-Bench evaluation of the ${role} (run ${hit.m.runId}) is older than its training (run ${ctx.fromRun[role]}): it judged another checkpoint; rerun ${evalStage(role)}`
+        message: `the newest MT-Bench evaluation of the ${role} (run ${hit.m.runId}) is older than its training (run ${adopted.fromRun[role]}): it judged another checkpoint; rerun ${evalStage(role)}`
       });
       continue;
     }
     const e = hit.m.mtbench[role];
-    ctx.fromRun[`${role}-eval`] = hit.m.runId;
+    adopted.fromRun[`${role}-eval`] = hit.m.runId;
     if (!e) {
-      ctx.problems.push({ source: evalStage(role), message: `the MT-Bench evaluation of the ${role} in run ${hit.m.runId} failed (${why}); an older run's judgments are not used instead: rerun ${evalStage(role)}` });
+      problems.push({
+        source: evalStage(role),
+        message: `the MT-Bench evaluation of the ${role} in run ${hit.m.runId} failed (${why}); an older run's judgments are not used instead: rerun ${evalStage(role)}`
+      });
       continue;
     }
-    ctx.modelIds[role] = e.modelId;
-    ctx.judgmentLines[role] = e.lines;
-    adopt(ctx, `MT-Bench ${role} judgments: run ${hit.m.runId} (model id ${e.modelId}${cached2})`);
+    adopted.judged[role] = { modelId: e.modelId, lines: e.lines };
+    adopt(`MT-Bench ${role} judgments: run ${hit.m.runId} (model id ${e.modelId}${cached2})`);
   }
-}
-function adopt(ctx, what) {
-  ctx.reused.push(what);
-  ctx.deps.log.info(`reused: ${what}`);
+  return adopted;
 }
 
 // src/pipeline/progress.ts
-import { existsSync as existsSync17, readdirSync as readdirSync11, readFileSync as readFileSync12 } from "node:fs";
-import * as path24 from "node:path";
+import { existsSync as existsSync17, readdirSync as readdirSync11, readFileSync as readFileSync13 } from "node:fs";
+import * as path25 from "node:path";
 function lastRunTimes(root, current) {
   let names2;
   try {
-    names2 = readdirSync11(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path24.basename(current)).sort().reverse();
+    names2 = readdirSync11(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path25.basename(current)).sort().reverse();
   } catch {
     return void 0;
   }
   for (const name of names2) {
-    const file = path24.join(root, name, "summary.json");
+    const file = path25.join(root, name, "summary.json");
     if (!existsSync17(file)) continue;
     try {
-      const summary = JSON.parse(readFileSync12(file, "utf8"));
+      const summary = JSON.parse(readFileSync13(file, "utf8"));
       const seconds2 = /* @__PURE__ */ new Map();
       for (const s of summary.stages ?? []) {
         if (s.title && s.status === "ok" && typeof s.seconds === "number") seconds2.set(s.title, s.seconds);
@@ -29850,8 +30315,8 @@ function progressLog(log, plan, times) {
 }
 
 // src/history/history.ts
-import { existsSync as existsSync18, mkdirSync as mkdirSync7, readFileSync as readFileSync13 } from "node:fs";
-import * as path25 from "node:path";
+import { existsSync as existsSync18, mkdirSync as mkdirSync7, readFileSync as readFileSync14 } from "node:fs";
+import * as path26 from "node:path";
 function historyEntry(r, provenance, date) {
   const arm2 = (role) => {
     const t = r.training[role];
@@ -29884,7 +30349,7 @@ function historyEntry(r, provenance, date) {
 function readHistory(file) {
   if (!existsSync18(file)) return [];
   const out = [];
-  for (const line of readFileSync13(file, "utf8").split("\n")) {
+  for (const line of readFileSync14(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
     try {
       const e = JSON.parse(line);
@@ -29895,88 +30360,65 @@ function readHistory(file) {
   return out;
 }
 function appendHistory(file, entry2, keep = 365) {
-  mkdirSync7(path25.dirname(file), { recursive: true });
+  mkdirSync7(path26.dirname(file), { recursive: true });
   appendLine(file, JSON.stringify(entry2));
   const all = readHistory(file);
   if (all.length <= keep) return;
-  writeFileAtomic(file, all.slice(-keep).map((e) => JSON.stringify(e)).join("\n") + "\n");
-}
-
-// src/checks/baseline-drift.ts
-function baselineDriftCheck(history, r, bound, window = 14) {
-  const recent = history.slice(-window);
-  const base = r.training.baseline;
-  if (recent.length < 3 || !base) return void 0;
-  const numbers = { nights: recent.length };
-  const drifts = [];
-  let worst = null;
-  for (const [key, label, value2] of [
-    ["trainLoss", "train_loss", finiteOrNull2(base.trainLoss)],
-    ["evalLoss", "eval_loss", finiteOrNull2(base.evalLoss)]
-  ]) {
-    const past = recent.map((e) => e.baseline[key]).filter((v) => v !== null);
-    const med = past.length ? median(past) : null;
-    numbers[`${label}_median`] = med;
-    numbers[label] = value2;
-    if (med === null || value2 === null || med === 0) continue;
-    const rel = (value2 - med) / Math.abs(med);
-    numbers[`${label}_drift`] = rel;
-    if (worst === null || Math.abs(rel) > Math.abs(worst)) worst = rel;
-    if (Math.abs(rel) > bound) drifts.push(`${label} ${value2.toPrecision(5)} vs median ${med.toPrecision(5)} (${(rel * 100).toFixed(2)} %)`);
-  }
-  if (worst === null) return void 0;
-  const reason = drifts.length ? `the baseline moved against the last ${recent.length} recorded runs: ${drifts.join("; ")}` : `the baseline matches the last ${recent.length} recorded runs (largest drift ${(worst * 100).toFixed(3)} % <= ${(bound * 100).toFixed(2)} %)`;
-  return {
-    id: "baseline-drift",
-    title: "Baseline drift vs history",
-    verdict: "info",
-    value: worst,
-    unit: "relative",
-    bounds: { pass: bound },
-    numbers,
-    reason,
-    warning: drifts.length ? "baseline drift: a toolchain, driver or hardware change? The comparison itself is still paired." : void 0
-  };
+  writeFileAtomic(
+    file,
+    all.slice(-keep).map((e) => JSON.stringify(e)).join("\n") + "\n"
+  );
 }
 
 // src/pipeline/check-run.ts
 import { existsSync as existsSync19 } from "node:fs";
-import * as path26 from "node:path";
+import * as path27 from "node:path";
 function runPaths(opts, deps) {
   const workdir = resolveWorkdir(opts, deps);
   const args = opts.argsDir ?? opts.baseDir;
-  const root = opts.resultRoot ? path26.resolve(args, opts.resultRoot) : path26.resolve(workdir, opts.config.resultDir);
-  const model = opts.modelDir ? path26.resolve(args, opts.modelDir) : path26.resolve(workdir, opts.config.model);
+  const root = opts.resultRoot ? path27.resolve(args, opts.resultRoot) : path27.resolve(workdir, opts.config.resultDir);
+  const model = opts.modelDir ? path27.resolve(args, opts.modelDir) : path27.resolve(workdir, opts.config.model);
   return { workdir, root, model };
 }
-function preflightOf(opts, deps, paths) {
-  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds: detectGpuIds(deps.env) });
+async function preflightOf(opts, deps, paths) {
+  const gpuIds = await detectGpuIds(deps.env, deps.runner, deps.cancel);
+  const report = preflight({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, gpuIds });
   report.warnings.push(...boundWarnings(opts.config));
   return report;
 }
-function checkRun(opts, deps, paths = runPaths(opts, deps)) {
-  const report = preflightOf(opts, deps, paths);
+async function checkRun(opts, deps, paths = runPaths(opts, deps)) {
+  const report = await preflightOf(opts, deps, paths);
   const c = detectContainment(deps.env);
   const containment = `${c.kind} (${describeContainment(c.kind)})${c.note ? `; not stronger because ${c.note}` : ""}`;
-  return { ...report, plan: renderPlan({ config: opts.config, stages: opts.stages, ...paths, env: deps.env, cacheHits: cacheLookup(opts, deps, paths, report), containment }) };
+  return {
+    ...report,
+    plan: renderPlan({
+      config: opts.config,
+      stages: opts.stages,
+      ...paths,
+      env: deps.env,
+      cacheHits: await cacheLookup(opts, deps, paths, report),
+      containment
+    })
+  };
 }
-function refuseUnfit(opts, deps, paths) {
-  const report = preflightOf(opts, deps, paths);
+async function refuseUnfit(opts, deps, paths) {
+  const report = await preflightOf(opts, deps, paths);
   for (const w of report.warnings) deps.log.warn(`preflight: ${w}`);
   if (report.problems.length) throw new PreflightError(report.problems);
 }
 function resolveWorkdir(opts, deps) {
-  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path26.resolve(opts.baseDir, opts.config.workdir);
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path27.resolve(opts.baseDir, opts.config.workdir);
   const found = locateBuiltinWorkdir(opts.baseDir);
   if ("error" in found) throw new UsageError(found.error);
   deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
   return found.workdir;
 }
-function cacheLookup(opts, deps, paths, report) {
+async function cacheLookup(opts, deps, paths, report) {
   const { config } = opts;
   if (!config.cache.enabled) return void 0;
   try {
-    const keys = cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps });
+    const keys = await cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps });
     const store = createCacheStore(config.cache.dir);
     const hits = [];
     const baseline = store.get(keys.baseline);
@@ -29984,7 +30426,10 @@ function cacheLookup(opts, deps, paths, report) {
     if (baseline) hits.push("train-baseline", "eval-baseline");
     if (original) hits.push("eval-original");
     const floor = config.checks.mtbench.floor;
-    for (const [role, entry2] of [["baseline", baseline], ["original", original]]) {
+    for (const [role, entry2] of [
+      ["baseline", baseline],
+      ["original", original]
+    ]) {
       const note2 = entry2 && cachedScoreAtFloor(entry2.path, entry2.meta.data.modelId, role, floor);
       if (note2) report.warnings.push(note2);
     }
@@ -29995,7 +30440,7 @@ function cacheLookup(opts, deps, paths, report) {
   }
 }
 function cachedScoreAtFloor(entryPath, modelId, role, floor) {
-  const file = path26.join(entryPath, `mtbench-${role}.jsonl`);
+  const file = path27.join(entryPath, `mtbench-${role}.jsonl`);
   if (typeof modelId !== "string" || !existsSync19(file)) return void 0;
   try {
     const avg = scoreModel(readJudgmentsFile(file), modelId, void 0, file).average;
@@ -30007,35 +30452,71 @@ function cachedScoreAtFloor(entryPath, modelId, role, floor) {
   }
 }
 
+// src/pipeline/stage-results.ts
+function keepTraining(ctx, t) {
+  if (t.output !== void 0) ctx.outputs[t.role] = t.output;
+  if (t.log !== void 0) ctx.trainLogs[t.role] = t.log;
+  if (t.stale?.length) (ctx.staleOutputs ??= {})[t.role] = t.stale;
+  record(ctx, t.record);
+  ctx.trained[t.role] = t.trained;
+  ctx.ledger.problem(...t.problems);
+}
+function keepEvaluation(ctx, e) {
+  if (e.record) record(ctx, e.record);
+  ctx.ledger.problem(...e.problems);
+  if (!e.judged) return;
+  ctx.modelIds[e.role] = e.judged.modelId;
+  ctx.judgmentLines[e.role] = e.judged.lines;
+  if (e.judged.how) ctx.deps.log.info(`MT-Bench model id for ${e.role}: ${e.judged.modelId} (${e.judged.how}, ${e.judged.lines.length} rows)`);
+}
+function keepAdopted(ctx, a) {
+  Object.assign(ctx.fromRun, a.fromRun);
+  for (const [role, arm2] of Object.entries(a.arms)) {
+    ctx.outputs[role] = arm2.output;
+    if (arm2.log) ctx.trainLogs[role] = arm2.log;
+    if (arm2.stale) (ctx.staleOutputs ??= {})[role] = arm2.stale;
+    ctx.trained[role] = true;
+  }
+  for (const [role, j] of Object.entries(a.judged)) {
+    ctx.modelIds[role] = j.modelId;
+    ctx.judgmentLines[role] = j.lines;
+  }
+  ctx.reused.push(...a.reused);
+  ctx.ledger.problem(...a.problems);
+}
+function keepRestored(ctx, r) {
+  if (r.training) keepTraining(ctx, r.training);
+  for (const e of r.evaluations) keepEvaluation(ctx, e);
+  ctx.cacheHits.push(...r.hits);
+  return r.use;
+}
+
 // src/pipeline/eval-stage.ts
-import * as path27 from "node:path";
+import * as path28 from "node:path";
 function modelIdFor(template, ctx, role) {
   const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
-  const slug = arm2?.slug ?? path27.basename(ctx.model);
+  const slug = arm2?.slug ?? path28.basename(ctx.model);
   return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
 }
-async function evaluate(ctx, role) {
+async function evaluate(ctx, role, watch) {
+  const problems = [];
   const mt = ctx.config.evaluations.mtbench;
-  if (!mt) return;
+  if (!mt) return { role, problems };
   const id = evalStage(role);
   const title = stageTitle(id, ctx.config.arms);
   const armRole = role === "original" ? void 0 : role;
-  if (ctx.deps.cancel.cancelled) {
-    record(ctx, notRun(ctx, id, title, "cancelled before it started"));
-    return;
-  }
+  if (ctx.deps.cancel.cancelled) return { role, record: notRun(ctx, id, title, "cancelled before it started"), problems };
   if (armRole && !ctx.trained[armRole]) {
     const why = armRole === "candidate" && ctx.earlyAbort ? "the candidate was stopped early" : `${ctx.config.arms[armRole].label} training did not finish`;
-    record(ctx, notRun(ctx, id, title, why));
-    return;
+    return { role, record: notRun(ctx, id, title, why), problems };
   }
   const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
-  const judgments = path27.resolve(ctx.workdir, mt.judgments);
+  const judgments = path28.resolve(ctx.workdir, mt.judgments);
   let offset;
   try {
     offset = fileSize(judgments);
   } catch (e) {
-    ctx.problems.push({ source: judgments, message: `cannot read judgments: ${errorMessage(e)}` });
+    problems.push({ source: judgments, message: `cannot read judgments: ${errorMessage(e)}` });
     offset = 0;
   }
   const auto = mt.modelId === "auto";
@@ -30056,29 +30537,24 @@ async function evaluate(ctx, role) {
       timeoutMinutes: mt.timeoutMinutes,
       logName,
       progressCounts: "progress bar",
-      onStart: (stage2) => {
-        (ctx.runningEvals ??= {})[role] = stage2;
-      }
+      ...watch ? { onStart: (stage2) => watch.running.set(role, stage2) } : {}
     })
   );
-  delete ctx.runningEvals?.[role];
-  const stopped2 = ctx.stoppedEvals?.[id];
-  if (stopped2 && outcome.status === "aborted") {
-    record(ctx, { ...rec, status: "skipped", reason: stopped2 });
-    return;
-  }
-  record(ctx, rec);
+  watch?.running.delete(role);
+  const stopped2 = watch?.stopped.get(id);
+  if (stopped2 && outcome.status === "aborted") return { role, record: { ...rec, status: "skipped", reason: stopped2 }, problems };
   if (outcome.status !== "ok") {
-    ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
-    return;
+    problems.push({ source: logName, message: `${title} ${outcome.reason}` });
+    return { role, record: rec, problems };
   }
-  collectRows(ctx, role, judgments, offset, modelId, { dir: checkpoint, since: startedStamp });
+  const judged = collectRows(role, judgments, offset, modelId, { dir: checkpoint, since: startedStamp }, problems);
+  return { role, record: rec, problems, ...judged ? { judged } : {} };
 }
 function localStamp(d) {
   const p = (n) => String(n).padStart(2, "0");
   return Number(`${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
 }
-function collectRows(ctx, role, file, offset, modelId, stage2) {
+function collectRows(role, file, offset, modelId, stage2, problems) {
   let text;
   let firstLine2;
   let rows2;
@@ -30086,8 +30562,8 @@ function collectRows(ctx, role, file, offset, modelId, stage2) {
     ({ text, firstLine: firstLine2 } = readAppendedText(file, offset));
     rows2 = parseJudgments(text, file, firstLine2);
   } catch (e) {
-    ctx.problems.push({ source: file, message: `the ${role} evaluation's judgments: ${errorMessage(e)}` });
-    return;
+    problems.push({ source: file, message: `the ${role} evaluation's judgments: ${errorMessage(e)}` });
+    return void 0;
   }
   let id = modelId;
   if (!id) {
@@ -30097,23 +30573,21 @@ function collectRows(ctx, role, file, offset, modelId, stage2) {
       if (pick.candidates.length === 1) ids = pick.candidates;
     }
     if (ids.length !== 1) {
-      ctx.problems.push({
+      problems.push({
         source: file,
         message: ids.length === 0 ? `the ${role} evaluation appended no judgments to ${file}` : `the ${role} evaluation appended rows of several models (${ids.join(", ")}): set evaluations.mtbench.model-id`
       });
-      return;
+      return void 0;
     }
     id = ids[0];
   }
   const lines = text.split("\n");
   const mine = rows2.filter((r) => r.model === id).map((r) => lines[r.line - firstLine2]);
   if (mine.length === 0) {
-    ctx.problems.push({ source: file, message: `no judgments for model id ${id} were appended by the ${role} evaluation` });
-    return;
+    problems.push({ source: file, message: `no judgments for model id ${id} were appended by the ${role} evaluation` });
+    return void 0;
   }
-  ctx.modelIds[role] = id;
-  ctx.judgmentLines[role] = mine;
-  ctx.deps.log.info(`MT-Bench model id for ${role}: ${id} (${modelId ? "evaluations.mtbench.model-id" : "the one id appended"}, ${mine.length} rows)`);
+  return { modelId: id, lines: mine, how: modelId ? "evaluations.mtbench.model-id" : "the one id appended" };
 }
 
 // src/pipeline/evaluator-stage.ts
@@ -30124,24 +30598,31 @@ function configured(ctx) {
     out.push({ name: "lm-eval", title: "lm-eval", run: lmEval2.run, env: lmEval2.env, requiresEnv: lmEval2.requiresEnv, timeoutMinutes: lmEval2.timeoutMinutes });
   }
   if (custom2?.enabled && custom2.run !== void 0) {
-    out.push({ name: "custom", title: "Custom evaluation", run: custom2.run, env: custom2.env, requiresEnv: custom2.requiresEnv, timeoutMinutes: custom2.timeoutMinutes });
+    out.push({
+      name: "custom",
+      title: "Custom evaluation",
+      run: custom2.run,
+      env: custom2.env,
+      requiresEnv: custom2.requiresEnv,
+      timeoutMinutes: custom2.timeoutMinutes
+    });
   }
   return out;
 }
-async function runEvaluators(ctx, role) {
+async function* runEvaluators(ctx, role) {
   if (!ctx.stages.includes(evalStage(role))) return;
   const arm2 = ctx.config.arms[role];
   for (const ev of configured(ctx)) {
     const id = `eval-${ev.name}-${role}`;
     const title = `${ev.title} of ${arm2.label} (${role})`;
     if (ctx.deps.cancel.cancelled) {
-      record(ctx, notRun(ctx, id, title, "cancelled before it started"));
+      yield { role, record: notRun(ctx, id, title, "cancelled before it started"), problems: [] };
       continue;
     }
     const output = ctx.outputs[role];
     if (!ctx.trained[role] || !output) {
       const why = role === "candidate" && ctx.earlyAbort ? "the candidate was stopped early" : `${arm2.label} training did not finish`;
-      record(ctx, notRun(ctx, id, title, why));
+      yield { role, record: notRun(ctx, id, title, why), problems: [] };
       continue;
     }
     const logName = `${arm2.slug}_${ev.name}_eval.log`;
@@ -30160,8 +30641,7 @@ async function runEvaluators(ctx, role) {
         progressCounts: "progress bar"
       })
     );
-    record(ctx, rec);
-    if (outcome.status !== "ok") ctx.problems.push({ source: logName, message: `${title} ${outcome.reason}` });
+    yield { role, record: rec, problems: outcome.status !== "ok" ? [{ source: logName, message: `${title} ${outcome.reason}` }] : [] };
   }
 }
 
@@ -30219,7 +30699,7 @@ function describeOverlaps(spans) {
 }
 
 // src/pipeline/fail-fast.ts
-var failed = (ctx, id) => !ctx.config.keepGoing && ctx.records.some((r) => r.id === id && (r.status === "failed" || r.status === "timeout"));
+var failed = (ctx, id) => !ctx.config.keepGoing && ctx.ledger.records.some((r) => r.id === id && (r.status === "failed" || r.status === "timeout"));
 var BASELINE_FAILED = "the baseline training failed, so the result can only be INVALID (set keep-going: true to go on)";
 var ORIGINAL_FAILED = "the evaluation of the original model failed (set keep-going: true to go on)";
 function baselineFailed(ctx) {
@@ -30232,42 +30712,65 @@ function skipAfterFailure(ctx, id) {
 }
 
 // src/pipeline/gpu-stages.ts
+async function train(ctx, role, hooks = {}) {
+  const t = await trainArm(ctx, role, {
+    ...hooks,
+    onStopped: (stop) => {
+      if (stop.earlyAbort) ctx.earlyAbort = stop.earlyAbort;
+      if (stop.stoppedAt !== void 0) ctx.quick.stoppedAt = stop.stoppedAt;
+    }
+  });
+  keepTraining(ctx, t);
+  if (t.quickSteps !== void 0) ctx.quick.steps = t.quickSteps;
+}
+async function evaluate2(ctx, role, watch) {
+  keepEvaluation(ctx, await evaluate(ctx, role, watch));
+}
+async function runEvaluators2(ctx, role) {
+  for await (const e of runEvaluators(ctx, role)) keepEvaluation(ctx, e);
+}
 async function gpuStages(ctx, root, cache) {
   const { config } = ctx;
   const want = (s) => ctx.stages.includes(s);
   const trainRoles = ["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit));
-  findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === "baseline" && cache.hit));
+  keepAdopted(
+    ctx,
+    findEarlierOutputs(ctx, root, (r) => !want(trainStage(r)) && !(r === "baseline" && cache.hit))
+  );
   const evalTargets = (config.evaluations.mtbench?.targets ?? []).filter((role) => want(evalStage(role)) && !cache.evaluated.includes(role));
   if (config.parallel) {
     await parallelStages(ctx, trainRoles, evalTargets, cache);
     return;
   }
-  for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await trainArm(ctx, r);
+  for (const r of trainRoles) if (!skipAfterFailure(ctx, trainStage(r))) await train(ctx, r);
   if (baselineFailed(ctx)) return ctx.deps.log.error(`stopping: ${BASELINE_FAILED}`);
-  for (const role of evalTargets) if (!skipAfterFailure(ctx, evalStage(role)) && !(role !== "candidate" && skipAfterVerdict(ctx, evalStage(role), cache))) await evaluate(ctx, role);
-  for (const role of ["baseline", "candidate"]) if (role === "candidate" || !skipBaselineEvaluators(ctx, cache)) await runEvaluators(ctx, role);
+  for (const role of evalTargets)
+    if (!skipAfterFailure(ctx, evalStage(role)) && !(role !== "candidate" && skipAfterVerdict(ctx, evalStage(role), cache))) await evaluate2(ctx, role);
+  for (const role of ["baseline", "candidate"]) if (role === "candidate" || !skipBaselineEvaluators(ctx, cache)) await runEvaluators2(ctx, role);
 }
 async function parallelStages(ctx, trainRoles, evalTargets, cache) {
   const { config } = ctx;
   const mt = config.evaluations.mtbench;
   const exclusive = mt?.modelId === "auto" ? mt.judgments : void 0;
-  const stopCandidate = () => baselineFailed(ctx) && ctx.running?.candidate?.abort(BASELINE_FAILED);
-  const train = (r) => async () => {
-    await trainArm(ctx, r);
+  const running = {};
+  const evals = { running: /* @__PURE__ */ new Map(), stopped: /* @__PURE__ */ new Map() };
+  const stopCandidate = () => baselineFailed(ctx) && running.candidate?.abort(BASELINE_FAILED);
+  const trainTask = (r) => async () => {
+    await train(ctx, r, { onStart: (stage2) => running[r] = stage2 });
     if (r === "baseline") stopCandidate();
-    else stopEvaluationsAfterVerdict(ctx, cache);
+    else stopEvaluationsAfterVerdict(ctx, cache, evals);
   };
-  const tasks = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: train(r) }));
+  const tasks = trainRoles.map((r) => ({ id: trainStage(r), deps: [], gpus: config.arms[r].gpus, run: trainTask(r) }));
   const original = async () => {
-    if (!skipAfterVerdict(ctx, "eval-original", cache)) await evaluate(ctx, "original");
+    if (!skipAfterVerdict(ctx, "eval-original", cache)) await evaluate2(ctx, "original", evals);
   };
   if (evalTargets.includes("original")) tasks.push({ id: "eval-original", deps: [], gpus: mt?.gpus, exclusive, run: original });
   for (const r of ["baseline", "candidate"]) {
     const run = async () => {
       if (baselineFailed(ctx)) return;
       const fixed = r === "baseline" && evalTargets.includes(r) && skipAfterVerdict(ctx, evalStage(r), cache);
-      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r)) && !fixed) await evaluate(ctx, r);
-      if (r === "candidate" || !skipBaselineEvaluators(ctx, cache)) await runEvaluators(ctx, r);
+      if (evalTargets.includes(r) && !skipAfterFailure(ctx, evalStage(r)) && !fixed) await evaluate2(ctx, r, evals);
+      if (r === "candidate" || !skipBaselineEvaluators(ctx, cache)) await runEvaluators2(ctx, r);
     };
     tasks.push({ id: evalStage(r), deps: [trainStage(r)], gpus: config.arms[r].gpus, ...evalTargets.includes(r) ? { exclusive } : {}, run });
   }
@@ -30279,28 +30782,35 @@ async function parallelStages(ctx, trainRoles, evalTargets, cache) {
 
 // src/pipeline/compare-stage.ts
 import { existsSync as existsSync20 } from "node:fs";
-import * as path28 from "node:path";
-function compareStage(ctx) {
+import * as path29 from "node:path";
+function compareStage(ctx, history) {
   const inputs = loadInputs(engineSource(ctx));
-  applyGpuMemory(inputs.training, ctx.records);
-  if (ctx.quick) return quickCompare(ctx, inputs.training);
-  return decide(inputs, ctx.config.checks, ctx.records);
+  applyGpuMemory(inputs.training, ctx.ledger.records);
+  const quick = ctx.quick ? quickTier(ctx, inputs.training, inputs.problems) : void 0;
+  return decide(inputs, ctx.config.checks, [...ctx.ledger.records], { ...quick ? { quick } : {}, ...history ? { history } : {} });
 }
 function engineSource(ctx) {
+  const problems = [...ctx.ledger.problems];
   const training2 = {};
   for (const role of ["baseline", "candidate"]) {
     const out = ctx.outputs[role];
     if (!out && ctx.fromRun[role]) continue;
     if (!out) {
-      ctx.problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
+      problems.push({ source: role, message: `no ${ctx.config.arms[role].label} training output (stage not run and none found)` });
       continue;
     }
-    const failed2 = ctx.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
+    const failed2 = ctx.ledger.records.some((r) => r.id === `train-${role}` && ["failed", "timeout", "cancelled"].includes(r.status));
     if (failed2 && !existsSync20(out)) continue;
     const partial = role === "candidate" && (!!ctx.earlyAbort || ctx.quick?.stoppedAt !== void 0);
     const log = ctx.trainLogs[role];
     const stale = ctx.staleOutputs?.[role];
-    training2[role] = { dir: out, hints: hintsFromCommand(ctx.config.arms[role].train), ...log ? { log } : {}, ...partial ? { partial } : {}, ...stale?.length ? { stale } : {} };
+    training2[role] = {
+      dir: out,
+      hints: commandHints(ctx.config.arms[role]),
+      ...log ? { log } : {},
+      ...partial ? { partial } : {},
+      ...stale?.length ? { stale } : {}
+    };
   }
   const mt = ctx.config.evaluations.mtbench;
   const mtbench3 = mt && !ctx.quick ? mtbenchSource(ctx, mt) : void 0;
@@ -30309,12 +30819,12 @@ function engineSource(ctx) {
     training: training2,
     ...mtbench3 ? { mtbench: mtbench3 } : {},
     ...ctx.quick ? {} : { evaluations: { runs: ctx.outputs, config: ctx.config, resultDir: ctx.dir, ...ctx.staleOutputs ? { stale: ctx.staleOutputs } : {} } },
-    problems: ctx.problems,
+    problems,
     ...ctx.earlyAbort ? { earlyAbort: ctx.earlyAbort } : {}
   };
 }
 function mtbenchSource(ctx, mt) {
-  const qfile = path28.resolve(ctx.workdir, mt.questions);
+  const qfile = path29.resolve(ctx.workdir, mt.questions);
   const ids = {};
   for (const role of mt.targets) {
     const id = ctx.modelIds[role];
@@ -30324,37 +30834,21 @@ function mtbenchSource(ctx, mt) {
   }
   return { ...existsSync20(qfile) ? { questions: qfile } : {}, judgments: { lines: ctx.judgmentLines, ids } };
 }
-function quickCompare(ctx, training2) {
+function quickTier(ctx, training2, problems) {
   const steps = ctx.quick?.stoppedAt ?? ctx.quick?.steps;
-  const tier = { steps: steps ?? 0, totalSteps: totalSteps(training2.baseline), notRun: QUICK_NOT_RUN };
   if (steps === void 0) {
-    ctx.problems.push({ source: "quick tier", message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
+    problems.push({ source: "quick tier", message: "no step count: the baseline's max_steps is unknown; set quick.steps or --quick-steps" });
   }
-  const result3 = decide(
-    { labels: labelsOf(ctx.config), training: quickTraining(training2, steps ?? 0), mtbench: {}, problems: ctx.problems, earlyAbort: ctx.earlyAbort },
-    quickPolicy(ctx.config.checks),
-    ctx.records
-  );
-  return markQuick(result3, tier);
+  return { steps: steps ?? 0, totalSteps: totalSteps(training2.baseline), notRun: QUICK_NOT_RUN };
 }
 function labelsOf(config) {
   return { baseline: config.arms.baseline.label, candidate: config.arms.candidate.label };
 }
-function partialResult(ctx) {
-  const bad = ctx.records.filter((r) => r.status !== "ok" && r.status !== "cached" && r.status !== "skipped");
-  const verdict = bad.length || ctx.problems.length ? "invalid" : "ungated";
-  const done = ctx.records.map((r) => r.id).join(", ") || "none";
-  return {
-    verdict,
-    headline: verdict === "ungated" ? `UNGATED: nothing was gated in this job (compare not selected); stages done: ${done}` : `INVALID: ${bad.map((r) => `${r.title} ${r.reason ?? r.status}`).join("; ") || ctx.problems[0]?.message}`,
-    checks: [],
-    labels: labelsOf(ctx.config),
-    training: {},
-    mtbench: {},
-    problems: ctx.problems,
-    stages: ctx.records,
-    earlyAbort: ctx.earlyAbort
-  };
+function partialResult(ctx, history) {
+  return decideStages(
+    { labels: labelsOf(ctx.config), stages: [...ctx.ledger.records], problems: [...ctx.ledger.problems], earlyAbort: ctx.earlyAbort },
+    history
+  );
 }
 
 // src/pipeline/quick-baseline.ts
@@ -30368,7 +30862,7 @@ function quickBaselineCheck(ctx, baselineCached, times) {
   const eta = baselineEta(ctx, times);
   if (ctx.config.quick.requireBaseline) {
     const message = `${what}: quick.require-baseline is set, so the quick tier does not train the full baseline (${eta}); nothing was trained. A run on the default branch (push, schedule or workflow_dispatch) stores the baseline for the next one.`;
-    ctx.problems.push({ source: "quick tier", message });
+    ctx.ledger.problem({ source: "quick tier", message });
     ctx.deps.log.error(message);
     return false;
   }
@@ -30377,8 +30871,8 @@ function quickBaselineCheck(ctx, baselineCached, times) {
 }
 
 // src/pipeline/probe-stage.ts
-import { existsSync as existsSync21, mkdirSync as mkdirSync8, readFileSync as readFileSync14, rmSync as rmSync6, statSync as statSync12 } from "node:fs";
-import * as path29 from "node:path";
+import { existsSync as existsSync21, mkdirSync as mkdirSync8, readFileSync as readFileSync15, rmSync as rmSync7, statSync as statSync12 } from "node:fs";
+import * as path30 from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/readers/probe.ts
@@ -30406,9 +30900,11 @@ function header2(obj, where) {
     throw new ParseError(`not a probe file: the first line should be {"kind": "header", "format": "${PROBE_FORMAT}", ...}`, where.file, where.line);
   }
   const version = requiredInteger(obj, "version", where);
-  if (version !== PROBE_VERSION) throw new ParseError(`probe file version ${version}; this gate reads version ${PROBE_VERSION}`, where.file, where.line, "version");
+  if (version !== PROBE_VERSION)
+    throw new ParseError(`probe file version ${version}; this gate reads version ${PROBE_VERSION}`, where.file, where.line, "version");
   const mode = requiredString(obj, "mode", where);
-  if (mode !== "run" && mode !== "reference") throw new ParseError(`"mode" should be "run" or "reference", got ${JSON.stringify(mode)}`, where.file, where.line, "mode");
+  if (mode !== "run" && mode !== "reference")
+    throw new ParseError(`"mode" should be "run" or "reference", got ${JSON.stringify(mode)}`, where.file, where.line, "mode");
   const reference = optionalText(obj, "reference");
   if (mode === "reference" && reference !== "fp64" && reference !== "fp32") {
     throw new ParseError(`a reference run's "reference" should be "fp64" or "fp32", got ${describeValue(obj.reference)}`, where.file, where.line, "reference");
@@ -30427,10 +30923,12 @@ function header2(obj, where) {
 }
 function record2(obj, kind, step, where) {
   const got = requiredInteger(obj, "step", where);
-  if (got !== step) throw new ParseError(`"step" ${got} inside the records of step ${step} (each step starts with its "batch" line)`, where.file, where.line, "step");
+  if (got !== step)
+    throw new ParseError(`"step" ${got} inside the records of step ${step} (each step starts with its "batch" line)`, where.file, where.line, "step");
   const index2 = numberArray(obj, "index", where, true);
   const sample = numberArray(obj, "sample", where, false);
-  if (index2.length !== sample.length) throw new ParseError(`"index" has ${index2.length} entries but "sample" ${sample.length}`, where.file, where.line, "sample");
+  if (index2.length !== sample.length)
+    throw new ParseError(`"index" has ${index2.length} entries but "sample" ${sample.length}`, where.file, where.line, "sample");
   const shape = numberArray(obj, "shape", where, true);
   const r = {
     kind,
@@ -30490,10 +30988,10 @@ var PROBE_DIR = "probe";
 var PROBE_JSON = "probe.json";
 var PROBE_ROLES = ["baseline", "candidate", "reference"];
 function probeHelperDir() {
-  let dir = path29.dirname(fileURLToPath(import.meta.url));
+  let dir = path30.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    if (existsSync21(path29.join(dir, "python", "accuracy_gate_probe", "__init__.py"))) return path29.join(dir, "python");
-    dir = path29.dirname(dir);
+    if (existsSync21(path30.join(dir, "python", "accuracy_gate_probe", "__init__.py"))) return path30.join(dir, "python");
+    dir = path30.dirname(dir);
   }
   return void 0;
 }
@@ -30505,20 +31003,30 @@ function probeEnv(file, role, settings, helperDir, pythonPath) {
     ACCURACY_GATE_PROBE_EXIT: "1",
     ...role === "reference" ? { ACCURACY_GATE_PROBE_REFERENCE: settings.reference } : {},
     // First on the path: Python imports the first sitecustomize it finds; ours runs the one it shadows.
-    PYTHONPATH: pythonPath ? `${helperDir}${path29.delimiter}${pythonPath}` : helperDir
+    PYTHONPATH: pythonPath ? `${helperDir}${path30.delimiter}${pythonPath}` : helperDir
   };
 }
 var armOf = (role) => role === "candidate" ? "candidate" : "baseline";
 function invalidReport(files, why) {
-  return { verdict: "invalid", headline: why, top: [], forward: { checked: 0, flagged: 0 }, grad: { checked: 0, flagged: 0 }, rule: { multiplier: 0, floor: 0, precision: "unknown" }, unmatched: [], files, notes: [] };
+  return {
+    verdict: "invalid",
+    headline: why,
+    top: [],
+    forward: { checked: 0, flagged: 0 },
+    grad: { checked: 0, flagged: 0 },
+    rule: { multiplier: 0, floor: 0, precision: "unknown" },
+    unmatched: [],
+    files,
+    notes: []
+  };
 }
 async function probeStages(ctx) {
   const settings = probeConfig(ctx.config);
-  const dir = path29.join(ctx.dir, PROBE_DIR);
+  const dir = path30.join(ctx.dir, PROBE_DIR);
   mkdirSync8(dir, { recursive: true });
-  const fileOf = (role) => path29.join(dir, `${role}.probe.jsonl`);
+  const fileOf = (role) => path30.join(dir, `${role}.probe.jsonl`);
   const files = { baseline: fileOf("baseline"), candidate: fileOf("candidate"), reference: fileOf("reference") };
-  const rel = (f2) => path29.relative(ctx.dir, f2);
+  const rel = (f2) => path30.relative(ctx.dir, f2);
   const shown = { baseline: rel(files.baseline), candidate: rel(files.candidate), reference: rel(files.reference) };
   const helper = probeHelperDir();
   if (!helper) return invalidReport(shown, "probe not run: the probe helper (python/accuracy_gate_probe) is missing from this installation");
@@ -30527,9 +31035,9 @@ async function probeStages(ctx) {
     const arm2 = ctx.config.arms[armOf(role)];
     const title = `Probe ${arm2.label} (${role === "reference" ? `baseline in ${settings.reference}, the reference` : role})`;
     if (ctx.deps.cancel.cancelled) return invalidReport(shown, `probe not finished: cancelled before the ${role} run`);
-    rmSync6(files[role], { force: true });
-    const output = path29.join(dir, `${role}_ckpt`);
-    const logName = path29.join(PROBE_DIR, `${role}_probe.log`);
+    rmSync7(files[role], { force: true });
+    const output = path30.join(dir, `${role}_ckpt`);
+    const logName = path30.join(PROBE_DIR, `${role}_probe.log`);
     const pythonPath = arm2.env.PYTHONPATH ?? ctx.deps.env.PYTHONPATH;
     const { record: rec } = await ctx.deps.log.group(
       title,
@@ -30537,7 +31045,15 @@ async function probeStages(ctx) {
         id: trainStage(armOf(role)),
         title,
         command: arm2.train,
-        placeholders: { model: ctx.model, output, checkpoint: output, model_id: "", arm: armOf(role), result_dir: ctx.dir, quick_steps: String(settings.steps) },
+        placeholders: {
+          model: ctx.model,
+          output,
+          checkpoint: output,
+          model_id: "",
+          arm: armOf(role),
+          result_dir: ctx.dir,
+          quick_steps: String(settings.steps)
+        },
         env: { ...arm2.env, ...probeEnv(files[role], role, settings, helper, pythonPath) },
         gpus: arm2.gpus,
         timeoutMinutes: settings.timeoutMinutes,
@@ -30546,14 +31062,18 @@ async function probeStages(ctx) {
     );
     record(ctx, { ...rec, id: `probe-${role}` });
     const log = `its log: ${logName}`;
-    if (rec.status !== "ok") return invalidReport(shown, `probe not finished: the ${role} run ${rec.reason ?? rec.status}${rec.cause ? ` (${rec.cause})` : ""}; ${log}`);
+    if (rec.status !== "ok")
+      return invalidReport(shown, `probe not finished: the ${role} run ${rec.reason ?? rec.status}${rec.cause ? ` (${rec.cause})` : ""}; ${log}`);
     if (!existsSync21(files[role])) {
-      return invalidReport(shown, `probe not finished: the ${role} run wrote no probe file ${shown[role]} (does the script build an HF Trainer, or call accuracy_gate_probe.attach(model)? is PYTHONPATH kept?); ${log}`);
+      return invalidReport(
+        shown,
+        `probe not finished: the ${role} run wrote no probe file ${shown[role]} (does the script build an HF Trainer, or call accuracy_gate_probe.attach(model)? is PYTHONPATH kept?); ${log}`
+      );
     }
     const tooLarge = probeTooLarge(statSync12(files[role]).size, shown[role]);
     if (tooLarge) return invalidReport(shown, `probe not finished: the ${role}'s probe file is unusable: ${tooLarge}`);
     try {
-      runs[role] = parseProbeFile(readFileSync14(files[role], "utf8"), shown[role]);
+      runs[role] = parseProbeFile(readFileSync15(files[role], "utf8"), shown[role]);
     } catch (e) {
       const where = e instanceof ParseError && e.line ? `${e.file}:${e.line}` : shown[role];
       return invalidReport(shown, `probe not finished: the ${role}'s probe file is unreadable: ${where}: ${errorMessage(e)}`);
@@ -30566,33 +31086,25 @@ async function probeStages(ctx) {
 }
 function writeProbeJson(dir, report, ctx) {
   try {
-    writeFileAtomic(path29.join(dir, PROBE_JSON), `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
+    writeFileAtomic(path30.join(dir, PROBE_JSON), `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
 `);
   } catch (e) {
-    ctx.deps.log.warn(`probe: ${path29.join(dir, PROBE_JSON)} not written: ${errorMessage(e)}`);
+    ctx.deps.log.warn(`probe: ${path30.join(dir, PROBE_JSON)} not written: ${errorMessage(e)}`);
   }
 }
 async function runDiagnosis(ctx, result3, always) {
   const wanted = always || ctx.config.diagnose === "probe" && result3.verdict === "fail" && !ctx.quick;
-  if (!wanted || ctx.deps.cancel.cancelled) return;
+  if (!wanted || ctx.deps.cancel.cancelled) return void 0;
   if (!always && !ctx.stages.includes("train-candidate")) {
     ctx.deps.log.info("diagnose: probe skipped: this run trained no candidate (split stages); run `accuracy-gate probe` on the GPU runner");
-    return;
+    return void 0;
   }
   if (!always) ctx.deps.log.info("diagnose: probe — running the per-module probe after the FAIL");
   const gpus2 = await lockGpus({ ...ctx, stages: ["train-baseline"] });
   try {
-    if (!gpus2.ok) return;
-    result3.probe = await probeStages(ctx);
+    return gpus2.ok ? await probeStages(ctx) : void 0;
   } finally {
     gpus2.release();
-  }
-  const p = result3.probe;
-  if (always) {
-    result3.verdict = p.verdict;
-    result3.headline = `${p.verdict.toUpperCase()}: probe: ${p.headline}`;
-  } else if (p.first) {
-    result3.headline += `; first differing module (probe): ${p.first.name}`;
   }
 }
 
@@ -30601,14 +31113,17 @@ async function runGate(opts, deps) {
   const { config } = opts;
   const started = deps.now();
   const { workdir, root, model } = runPaths(opts, deps);
-  refuseUnfit(opts, deps, { workdir, root, model });
+  await refuseUnfit(opts, deps, { workdir, root, model });
   const secrets = runSecrets(deps.env, deps.secrets, secretNamesOf(config), (m) => deps.log.warn(m));
   const { dir, runId, seq, error: dirError, orderError } = makeResultDir(root, started);
   if (orderError) deps.log.warn(orderError);
   if (dirError) deps.log.error(`${dirError}; no stage is run`);
+  const times = lastRunTimes(root, dir);
+  const plan = [];
+  const progress = progressLog(deps.log, plan, times);
   const ctx = {
     config,
-    deps,
+    deps: { ...deps, log: progress },
     // The quick tier runs no evaluation stage: its gate is on the training prefix only.
     stages: opts.quick ? opts.stages.filter((s) => !s.startsWith("eval-")) : opts.stages,
     workdir,
@@ -30616,8 +31131,7 @@ async function runGate(opts, deps) {
     runId,
     ...seq !== void 0 ? { seq } : {},
     model,
-    records: [],
-    problems: [],
+    ledger: new Ledger(progress),
     outputs: {},
     trainLogs: {},
     trained: {},
@@ -30627,28 +31141,30 @@ async function runGate(opts, deps) {
     fromRun: {},
     reused: [],
     secretValues: secrets.values,
-    running: {},
     ...opts.quick ? { quick: { steps: opts.quick.steps ?? config.quick.steps } } : {}
   };
-  if (dirError) ctx.problems.push({ source: "result-dir", message: `${dirError}; no stage was run` });
+  if (dirError) ctx.ledger.problem({ source: "result-dir", message: `${dirError}; no stage was run` });
   else writeRunManifest(ctx, started, false);
   deps.log.info(`accuracy-gate ${config.name}: result dir ${dir}`);
-  if (opts.quick) deps.log.info(`quick tier: the candidate is stopped after its first ${ctx.quick?.steps ?? "10 % of the baseline's max_steps"} steps; ${QUICK_NOT_RUN.join(", ")} are not run`);
+  if (opts.quick)
+    deps.log.info(
+      `quick tier: the candidate is stopped after its first ${ctx.quick?.steps ?? "10 % of the baseline's max_steps"} steps; ${QUICK_NOT_RUN.join(", ")} are not run`
+    );
   const cancelNote = (reason) => deps.log.error(`cancelled (${reason}): stopping every stage, keeping what was produced`);
   deps.cancel.onCancel((reason) => {
     cancelNote(reason);
     void deps.runner.cancelAll(reason);
   });
   const want = (s) => ctx.stages.includes(s);
-  const cache = dirError ? { hit: false, evaluated: [] } : await restoreBaseline(ctx, opts.remote);
-  const times = lastRunTimes(root, dir);
+  const cache = dirError ? { hit: false, evaluated: [] } : keepRestored(ctx, await restoreBaseline(ctx, opts.remote));
   const go = dirError ? false : quickBaselineCheck(ctx, cache.hit, times);
   cache.writable = opts.allowCacheWrite && config.cache.writeOn !== "never" && want("compare");
-  const plan = [
-    ...["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit)).map(trainStage),
-    ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage)
-  ].map((id) => ({ title: stageTitle(id, config.arms) }));
-  ctx.deps = { ...deps, log: progressLog(deps.log, plan, times) };
+  plan.push(
+    ...[
+      ...["baseline", "candidate"].filter((r) => want(trainStage(r)) && !(r === "baseline" && cache.hit)).map(trainStage),
+      ...(config.evaluations.mtbench?.targets ?? []).filter((r) => want(evalStage(r)) && !cache.evaluated.includes(r)).map(evalStage)
+    ].map((id) => ({ title: stageTitle(id, config.arms) }))
+  );
   if (go) {
     const gpus2 = await lockGpus(ctx);
     try {
@@ -30657,55 +31173,63 @@ async function runGate(opts, deps) {
       gpus2.release();
     }
   }
-  for (const r of ctx.records) if (r.status === "cached" && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
-  if (deps.cancel.cancelled) ctx.problems.push({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
-  const decided = want("compare") && !dirError ? compareStage(ctx) : partialResult(ctx);
-  if (ctx.verdictNotes?.length) decided.warnings = [...decided.warnings ?? [], ...ctx.verdictNotes];
-  if (!dirError) await runDiagnosis(ctx, decided, !!opts.probeOnly);
-  const acked = applyAcknowledgment(decided, await opts.acknowledgment);
+  for (const r of ctx.ledger.records) if (r.status === "cached" && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
+  if (deps.cancel.cancelled) ctx.ledger.problem({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
+  const history = opts.history && want("compare") ? readTrend(opts.history.file, config, deps) : void 0;
+  const decided = want("compare") && !dirError ? compareStage(ctx, history) : partialResult(ctx, history);
+  const drift = decided.checks.find((c) => c.id === "baseline-drift");
+  if (drift?.warning) deps.log.warn(`${drift.reason}: ${drift.warning}`);
+  let amended = amend(decided, { kind: "notes", lines: [...ctx.ledger.warnings] }).result;
+  const probe = dirError ? void 0 : await runDiagnosis(ctx, amended, !!opts.probeOnly);
+  if (probe) amended = amend(amended, { kind: "probe", report: probe, alone: !!opts.probeOnly }).result;
+  const acked = amend(amended, { kind: "acknowledgment", ack: await opts.acknowledgment });
   if (acked.note) deps.log.warn(acked.note);
   const result3 = redactDeep(acked.result, secrets.redact);
-  if (opts.history && want("compare")) addHistory(result3, opts.history.file, config, deps);
   if (want("compare") && opts.allowCacheWrite && config.cache.writeOn !== "never" && config.cache.enabled && !cache.hit) {
     const kept = saveBaseline(ctx, result3, cache);
     if (opts.remote && cache.store) await pushEntries(cache.store, kept, opts.remote, deps.log);
   }
-  if (!dirError) writeRunManifest(ctx, started, true);
-  const reportCtx = redactDeep({
-    gateName: config.name,
-    resultDir: displayPath2(dir),
-    startedAt: started.toISOString(),
-    finishedAt: deps.now().toISOString(),
-    runUrl: opts.runUrl,
-    provenance: {
-      ...opts.provenance,
-      config: opts.configSource,
-      workdir,
-      ...ctx.reused.length ? { reused: ctx.reused.join("; ") } : {},
-      ...ctx.cacheHits.length ? { "cache-hits": ctx.cacheHits.join(", ") } : {},
-      ...ctx.parallelNotes?.length ? { "ran-in-parallel": ctx.parallelNotes.join("; ") } : {},
-      ...cache.key ? { "baseline-cache-key": cache.key } : {},
-      ...containmentProvenance(ctx.records, deps.runner.containment)
+  const manifest = dirError ? void 0 : writeRunManifest(ctx, started, true);
+  const reportCtx = redactDeep(
+    {
+      gateName: config.name,
+      resultDir: displayPath2(dir),
+      startedAt: started.toISOString(),
+      finishedAt: deps.now().toISOString(),
+      runUrl: opts.runUrl,
+      provenance: {
+        ...opts.provenance,
+        config: opts.configSource,
+        workdir,
+        ...ctx.reused.length ? { reused: ctx.reused.join("; ") } : {},
+        ...ctx.cacheHits.length ? { "cache-hits": ctx.cacheHits.join(", ") } : {},
+        ...ctx.parallelNotes?.length ? { "ran-in-parallel": ctx.parallelNotes.join("; ") } : {},
+        ...cache.key ? { "baseline-cache-key": cache.key } : {},
+        ...containmentProvenance(ctx.ledger.records, deps.runner.containment)
+      },
+      synthetic: opts.synthetic,
+      ...opts.failOn ? { failOn: opts.failOn } : {}
     },
-    synthetic: opts.synthetic,
-    ...opts.failOn ? { failOn: opts.failOn } : {}
-  }, secrets.redact);
-  let reports = renderAll(result3, reportCtx);
-  let writeError = dirError;
-  if (!dirError) {
-    try {
-      writeReports(dir, reports);
-      const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
-      if (mine.length) writeFileAtomic(path30.join(dir, "mtbench_judgments.jsonl"), `${mine.join("\n")}
-`);
-    } catch (e) {
-      writeError = `could not write the result files to ${dir}: ${errorMessage(e)}`;
-      deps.log.error(writeError);
-      const unrecorded = unrecordedResult(result3, writeError);
-      reports = renderAll(unrecorded, reportCtx);
-      secrets.sweep(dir);
-      return { result: unrecorded, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
-    }
+    secrets.redact
+  );
+  const mine = ROLES.flatMap((r) => ctx.judgmentLines[r] ?? []).map(secrets.redact);
+  const recorded = recordResult(dirError ? void 0 : dir, result3, reportCtx, mine.length ? { "mtbench_judgments.jsonl": `${mine.join("\n")}
+` } : {});
+  const writeError = dirError ?? recorded.writeError;
+  const outcome = {
+    result: recorded.result,
+    resultDir: dir,
+    reports: recorded.reports,
+    reportContext: reportCtx,
+    artifact: config.artifact,
+    redactBytes: secrets.redactBytes,
+    ...writeError ? { writeError } : {},
+    manifest
+  };
+  if (recorded.writeError) {
+    deps.log.error(recorded.writeError);
+    secrets.sweep(dir);
+    return outcome;
   }
   if (!writeError && opts.history?.record && want("compare")) {
     try {
@@ -30716,19 +31240,14 @@ async function runGate(opts, deps) {
     }
   }
   if (!dirError) secrets.sweep(dir);
-  return { result: result3, resultDir: dir, reports, reportContext: reportCtx, artifact: config.artifact, redactBytes: secrets.redactBytes, writeError };
+  return outcome;
 }
-function addHistory(result3, file, config, deps) {
+function readTrend(file, config, deps) {
   try {
-    const past = readHistory(file);
-    result3.history = past;
-    const drift = baselineDriftCheck(past, result3, config.checks.trainLoss.pass);
-    if (drift) {
-      result3.checks.push(drift);
-      if (drift.warning) deps.log.warn(`${drift.reason}: ${drift.warning}`);
-    }
+    return { entries: readHistory(file), bound: config.checks.trainLoss.pass };
   } catch (e) {
     deps.log.warn(`history ${file} not read: ${errorMessage(e)}`);
+    return void 0;
   }
 }
 
@@ -30742,33 +31261,62 @@ var isFile2 = (f2) => {
     return false;
   }
 };
-async function runSession(options, w) {
+function openSession(w) {
   const cancel = createCancelController();
   const mask = FILE_COMMANDS.map((n) => w.env[n]).filter((f2) => !!f2 && isFile2(f2));
   const runner = createProcessRunner({ graceMs: STAGE_GRACE_MS, registry: w.registry, mask });
   if (runner.containment?.kind === "process-group") {
     w.log.warn(`containment: ${describeContainment("process-group")} (${runner.containment.note ?? "asked for"}); see the README, "Containment"`);
   }
+  let current;
   const onSignal = (sig) => {
     if (sig === "SIGHUP") for (const s of [process.stdout, process.stderr]) s.on("error", () => {
     });
     cancel.cancel(w.onSignal(sig));
+    if (cancel.reason !== void 0) current?.cancel(cancel.reason);
   };
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  return {
+    cancel,
+    run: async (options) => {
+      const mine = createCancelController();
+      if (cancel.reason !== void 0) mine.cancel(cancel.reason);
+      current = mine;
+      try {
+        return await runGate(
+          { ...options, provenance: gateProvenance(options.config, { env: w.env, extra: options.provenance }) },
+          { runner, log: w.log, env: w.env, secrets: w.secrets, now: () => /* @__PURE__ */ new Date(), cancel: mine, heartbeatMs: HEARTBEAT_MS, echo: w.echo }
+        );
+      } finally {
+        current = void 0;
+      }
+    },
+    close: () => {
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+    }
+  };
+}
+async function runSession(options, w) {
+  const session = openSession(w);
   try {
-    return await runGate(options, {
-      runner,
-      log: w.log,
-      env: w.env,
-      secrets: w.secrets,
-      now: () => /* @__PURE__ */ new Date(),
-      cancel,
-      heartbeatMs: HEARTBEAT_MS,
-      echo: w.echo
-    });
+    return await session.run(options);
   } finally {
-    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+    session.close();
   }
+}
+
+// src/config/quick-request.ts
+function quickStepsOf(text, words) {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(words.notWhole(text));
+  return n;
+}
+function quickRequest(on, steps, words) {
+  if (!on) {
+    if (steps !== void 0) throw new UsageError(words.needsQuick);
+    return void 0;
+  }
+  return steps === void 0 ? {} : { steps: quickStepsOf(steps, words) };
 }
 
 // src/cli/run.ts
@@ -30785,8 +31333,7 @@ async function runLocal(r, io, log) {
       allowCacheWrite: r.allowCacheWrite,
       synthetic: r.synthetic,
       history: r.history,
-      quick: r.quick,
-      provenance: { ...baseProvenance(), "config-hash": configHash(r.config) }
+      quick: r.quick
     },
     {
       log,
@@ -30804,7 +31351,7 @@ async function runCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
   if (flags.workdir) config.workdir = path31.resolve(flags.workdir);
   if (flags.recordHistory && !flags.history) throw new UsageError("--record-history needs --history FILE");
-  if (flags.quickSteps !== void 0 && !flags.quick) throw new UsageError("--quick-steps needs --quick");
+  const quick = quickRequest(!!flags.quick, flags.quickSteps, QUICK_FLAGS);
   return runLocal(
     {
       config,
@@ -30816,22 +31363,21 @@ async function runCommand(flags, io, log) {
       allowCacheWrite: !!flags.writeCache,
       verbose: flags.verbose,
       history: flags.history ? { file: flags.history, record: !!flags.recordHistory } : void 0,
-      quick: flags.quick ? { ...flags.quickSteps !== void 0 ? { steps: parseQuickSteps(flags.quickSteps) } : {} } : void 0
+      quick
     },
     io,
     log
   );
 }
-function parseQuickSteps(text) {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--quick-steps: expected a whole number >= 1, got "${text}"`);
-  return n;
-}
+var QUICK_FLAGS = {
+  needsQuick: "--quick-steps needs --quick",
+  notWhole: (text) => `--quick-steps: expected a whole number >= 1, got "${text}"`
+};
 
 // src/cli/demo.ts
 var import_yaml3 = __toESM(require_dist(), 1);
-import { existsSync as existsSync22, readdirSync as readdirSync12, rmSync as rmSync7, symlinkSync as symlinkSync2 } from "node:fs";
-import * as os4 from "node:os";
+import { existsSync as existsSync22, readdirSync as readdirSync12, rmSync as rmSync8, symlinkSync as symlinkSync2 } from "node:fs";
+import * as os5 from "node:os";
 import * as path32 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
@@ -30846,7 +31392,16 @@ function examplesDir() {
 }
 function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
-  const replay = (run) => [node, path32.join(examples, "demo", "replay-train.mjs"), "--run", path32.join(examples, "recorded", run), "--output", "{output}", "--speed", speed];
+  const replay = (run) => [
+    node,
+    path32.join(examples, "demo", "replay-train.mjs"),
+    "--run",
+    path32.join(examples, "recorded", run),
+    "--output",
+    "{output}",
+    "--speed",
+    speed
+  ];
   return (0, import_yaml3.stringify)({
     name: `demo-${scenario}`,
     model: path32.join(examples, "demo", "Tiny-Llama-init"),
@@ -30857,7 +31412,18 @@ function demoConfigYaml(examples, scenario, speed) {
     },
     evaluations: {
       mtbench: {
-        run: [node, path32.join(examples, "demo", "replay-mtbench.mjs"), "--checkpoint", "{checkpoint}", "--role", "{arm}", "--judgments", "fastchat/model_judgment/gpt-4_single.jsonl", "--questions", "fastchat/question.jsonl"],
+        run: [
+          node,
+          path32.join(examples, "demo", "replay-mtbench.mjs"),
+          "--checkpoint",
+          "{checkpoint}",
+          "--role",
+          "{arm}",
+          "--judgments",
+          "fastchat/model_judgment/gpt-4_single.jsonl",
+          "--questions",
+          "fastchat/question.jsonl"
+        ],
         targets: ["original", "baseline", "candidate"],
         judgments: "fastchat/model_judgment/gpt-4_single.jsonl",
         questions: "fastchat/question.jsonl",
@@ -30877,7 +31443,15 @@ async function demoCommand(flags, io, log) {
   config.workdir = path32.resolve(flags.out);
   log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path32.join(examples, "recorded")}; MT-Bench scores are synthetic`);
   const result3 = await runLocal(
-    { config, configSource: `built-in demo (${flags.scenario})`, stages: [...STAGE_IDS], out: flags.out, allowCacheWrite: false, synthetic: true, verbose: flags.verbose },
+    {
+      config,
+      configSource: `built-in demo (${flags.scenario})`,
+      stages: [...STAGE_IDS],
+      out: flags.out,
+      allowCacheWrite: false,
+      synthetic: true,
+      verbose: flags.verbose
+    },
     io,
     log
   );
@@ -30885,14 +31459,14 @@ async function demoCommand(flags, io, log) {
   return result3;
 }
 function defaultDemoDir() {
-  return path32.join(os4.tmpdir(), "accuracy-gate-demo");
+  return path32.join(os5.tmpdir(), "accuracy-gate-demo");
 }
 function pointLatest(out, log) {
   try {
     const newest = readdirSync12(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
     if (!newest) return;
     const link = path32.join(out, "latest");
-    rmSync7(link, { force: true });
+    rmSync8(link, { force: true });
     symlinkSync2(newest, link);
     log.info(`latest run: ${link}`);
   } catch {
@@ -31068,7 +31642,14 @@ function withBounds(p, id, b) {
   return out;
 }
 function enabled(id, p) {
-  const key = { "train-loss": "trainLoss", "loss-curve": "lossCurve", "loss-tail": "lossTail", "eval-loss": "evalLoss", "eval-loss-docs": "evalLossDocs", mtbench: "mtbench" };
+  const key = {
+    "train-loss": "trainLoss",
+    "loss-curve": "lossCurve",
+    "loss-tail": "lossTail",
+    "eval-loss": "evalLoss",
+    "eval-loss-docs": "evalLossDocs",
+    mtbench: "mtbench"
+  };
   return p[key[id]].enabled;
 }
 function calibrateCheck(id, set, policy, f2) {
@@ -31081,7 +31662,9 @@ function calibrateCheck(id, set, policy, f2) {
   const rates = ratesOf(obs);
   if (rates.invalid > 0) {
     const first = obs.find((o) => o.verdict === "invalid");
-    notes.push(`${rates.invalid} of ${rates.pairs} pairs are not comparable (e.g. ${first.baseline} -> ${first.candidate}: ${first.reason}); they are left out of the noise`);
+    notes.push(
+      `${rates.invalid} of ${rates.pairs} pairs are not comparable (e.g. ${first.baseline} -> ${first.candidate}: ${first.reason}); they are left out of the noise`
+    );
   }
   if (rates.info > 0) {
     const first = obs.find((o) => o.verdict === "info");
@@ -31338,7 +31921,6 @@ function loadHistory(file) {
 }
 
 // src/calibrate/repeat.ts
-import { readFileSync as readFileSync15 } from "node:fs";
 import * as path34 from "node:path";
 var REPEAT_ENV = "ACCURACY_GATE_REPEAT";
 function repeatConfig(config, i) {
@@ -31351,37 +31933,28 @@ function repeatConfig(config, i) {
   return c;
 }
 async function repeatBaseline(config, configSource, k, root, log, echo) {
-  const cancel = createCancelController();
-  const runner = createProcessRunner({ graceMs: 3e3 });
-  const onSignal = (sig) => cancel.cancel(`received ${sig}`);
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  const session = openSession({ log, env: process.env, secrets: [], echo, onSignal: (sig) => `received ${sig}` });
   const evalBaseline = !!config.evaluations.mtbench?.enabled && config.evaluations.mtbench.targets.includes("baseline");
   const stages = evalBaseline ? ["train-baseline", "eval-baseline"] : ["train-baseline"];
   const out = { dirs: [], mtbench: [] };
   try {
     for (let i = 1; i <= k; i++) {
       log.info(`calibrate: repeat ${i} of ${k} (${stages.join(", ")})`);
-      const c = repeatConfig(config, i);
-      const outcome = await runGate(
-        {
-          config: c,
-          configSource,
-          baseDir: process.cwd(),
-          stages,
-          resultRoot: root,
-          allowCacheWrite: false,
-          provenance: { ...baseProvenance(), "config-hash": configHash(c) }
-        },
-        { runner, log, env: process.env, secrets: [], now: () => /* @__PURE__ */ new Date(), cancel, heartbeatMs: 6e4, echo }
-      );
+      const outcome = await session.run({
+        config: repeatConfig(config, i),
+        configSource,
+        baseDir: process.cwd(),
+        stages,
+        resultRoot: root,
+        allowCacheWrite: false
+      });
       if (outcome.result.verdict !== "ungated") {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
-      const manifest = JSON.parse(readFileSync15(path34.join(outcome.resultDir, MANIFEST), "utf8"));
-      const arm2 = manifest.arms.baseline;
+      const arm2 = outcome.manifest?.arms.baseline;
       if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path34.join(outcome.resultDir, MANIFEST)}`);
       out.dirs.push(path34.resolve(outcome.resultDir, arm2.output));
-      const mt = manifest.mtbench.baseline;
+      const mt = outcome.manifest?.mtbench.baseline;
       if (evalBaseline && mt) {
         const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
         const scores = scoreModel(parseJudgments(`${mt.lines.join("\n")}
@@ -31391,7 +31964,7 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
       }
     }
   } finally {
-    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+    session.close();
   }
   return out;
 }
@@ -31400,7 +31973,8 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
 function factor(raw2, flag, fallback) {
   if (raw2 === void 0) return fallback;
   const x = Number(raw2);
-  if (!Number.isFinite(x) || x < 1) throw new UsageError(`${flag} must be a number >= 1 (a bound below the largest A/A value would fail A/A runs), got "${raw2}"`);
+  if (!Number.isFinite(x) || x < 1)
+    throw new UsageError(`${flag} must be a number >= 1 (a bound below the largest A/A value would fail A/A runs), got "${raw2}"`);
   return x;
 }
 function factorsOf(flags) {
@@ -31411,12 +31985,15 @@ function factorsOf(flags) {
 }
 function checkSources(flags) {
   const given = [flags.runs?.length ? "--runs" : null, flags.repeat !== void 0 ? "--repeat" : null, flags.history ? "--history" : null].filter(Boolean);
-  if (given.length !== 1) throw new UsageError(`calibrate takes exactly one of --runs DIR DIR ..., --repeat K, --history FILE${given.length ? ` (got ${given.join(" and ")})` : ""}`);
-  if (flags.runs && flags.runs.length < 2) throw new UsageError(`--runs needs at least 2 trainer output dirs of the same configuration (got ${flags.runs.length})`);
+  if (given.length !== 1)
+    throw new UsageError(`calibrate takes exactly one of --runs DIR DIR ..., --repeat K, --history FILE${given.length ? ` (got ${given.join(" and ")})` : ""}`);
+  if (flags.runs && flags.runs.length < 2)
+    throw new UsageError(`--runs needs at least 2 trainer output dirs of the same configuration (got ${flags.runs.length})`);
   const ids = flags.modelIds ?? [];
   if (flags.mtbench.length && ids.length < 2) throw new UsageError("--mtbench needs --model-ids ID ID ... (at least 2 MT-Bench model ids of A/A checkpoints)");
   if (ids.length && !flags.mtbench.length) throw new UsageError("--model-ids needs --mtbench FILE (the judgment JSONL)");
-  if ((flags.mtbench.length || ids.length) && flags.history) throw new UsageError("--mtbench does not combine with --history (the history holds MT-Bench averages, not judgments)");
+  if ((flags.mtbench.length || ids.length) && flags.history)
+    throw new UsageError("--mtbench does not combine with --history (the history holds MT-Bench averages, not judgments)");
   if (new Set(ids).size !== ids.length) throw new UsageError("--model-ids lists a model id twice");
 }
 async function calibrateCommand(flags, io, log) {
@@ -31435,16 +32012,29 @@ async function calibrateCommand(flags, io, log) {
     if (flags.mtbench.length) throw new UsageError("--mtbench does not combine with --repeat (each repeat is evaluated as the config says)");
     const made = await repeatBaseline(config, source, k, path35.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
 `) : void 0);
-    set = { runs: loadRuns(made.dirs, config, made.dirs.map((_, i) => `repeat-${i + 1}`)), mtbench: made.mtbench.length >= 2 ? made.mtbench : [] };
-    extraNotes.push(`${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path35.join(dir, "runs")}`);
+    set = {
+      runs: loadRuns(
+        made.dirs,
+        config,
+        made.dirs.map((_, i) => `repeat-${i + 1}`)
+      ),
+      mtbench: made.mtbench.length >= 2 ? made.mtbench : []
+    };
+    extraNotes.push(
+      `${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path35.join(dir, "runs")}`
+    );
   } else {
     const sel = loadHistory(flags.history);
     if (sel.runs.length < 2) {
       const skipped2 = describeSkipped2(sel.skipped);
-      throw new UsageError(`calibrate: ${flags.history}: ${sel.runs.length} usable baseline entr${sel.runs.length === 1 ? "y" : "ies"}, at least 2 are needed${skipped2 ? ` (${skipped2})` : ""}`);
+      throw new UsageError(
+        `calibrate: ${flags.history}: ${sel.runs.length} usable baseline entr${sel.runs.length === 1 ? "y" : "ies"}, at least 2 are needed${skipped2 ? ` (${skipped2})` : ""}`
+      );
     }
     set = { runs: sel.runs, mtbench: [] };
-    extraNotes.push(`history ${flags.history}: ${sel.runs.length} baselines with ${sel.key}; only whole-run numbers are recorded there, so loss-curve, loss-tail, eval-loss-docs and mtbench need --runs`);
+    extraNotes.push(
+      `history ${flags.history}: ${sel.runs.length} baselines with ${sel.key}; only whole-run numbers are recorded there, so loss-curve, loss-tail, eval-loss-docs and mtbench need --runs`
+    );
     const skipped = describeSkipped2(sel.skipped);
     if (skipped) extraNotes.push(skipped);
   }
@@ -31531,8 +32121,63 @@ function splitShellWords(script) {
 }
 
 // src/cli/existing-workflows.ts
-var VALUED = /* @__PURE__ */ new Set(["-v", "--volume", "-w", "--workdir", "--net", "--network", "--ipc", "--shm-size", "--gpus", "--env-file", "-e", "--env", "--name", "-u", "--user", "--ulimit", "--device", "--cap-add", "--security-opt", "--pid", "--runtime", "--entrypoint", "--cpus", "-m", "--memory", "--mount", "--add-host", "--label", "-l", "--platform", "--hostname", "-h", "--group-add"]);
-var GATE_OWNS = /* @__PURE__ */ new Set(["-v", "--volume", "--mount", "-w", "--workdir", "--gpus", "--env-file", "-e", "--env", "--name", "-t", "--tty", "-i", "--interactive", "-it", "-ti", "--rm", "-d", "--detach", "--entrypoint"]);
+var VALUED = /* @__PURE__ */ new Set([
+  "-v",
+  "--volume",
+  "-w",
+  "--workdir",
+  "--net",
+  "--network",
+  "--ipc",
+  "--shm-size",
+  "--gpus",
+  "--env-file",
+  "-e",
+  "--env",
+  "--name",
+  "-u",
+  "--user",
+  "--ulimit",
+  "--device",
+  "--cap-add",
+  "--security-opt",
+  "--pid",
+  "--runtime",
+  "--entrypoint",
+  "--cpus",
+  "-m",
+  "--memory",
+  "--mount",
+  "--add-host",
+  "--label",
+  "-l",
+  "--platform",
+  "--hostname",
+  "-h",
+  "--group-add"
+]);
+var GATE_OWNS = /* @__PURE__ */ new Set([
+  "-v",
+  "--volume",
+  "--mount",
+  "-w",
+  "--workdir",
+  "--gpus",
+  "--env-file",
+  "-e",
+  "--env",
+  "--name",
+  "-t",
+  "--tty",
+  "-i",
+  "--interactive",
+  "-it",
+  "-ti",
+  "--rm",
+  "-d",
+  "--detach",
+  "--entrypoint"
+]);
 var SETUP = /^(pip3? install|python3? -m pip install|git config|conda install|uv pip install)\b/;
 function parseDockerRun(script) {
   const words = splitShellWords(script);
@@ -31613,7 +32258,9 @@ function readExistingWorkflows(root) {
         benchmark ||= /benchmarks\/accuracy|run\.sh|llama\.sh/.test(step.run);
         const d = docker2 ? void 0 : parseDockerRun(step.run);
         if (!d) {
-          install.push(...step.run.split("\n").map((l) => l.trim()).filter((l) => SETUP.test(l) && !/[`$]\(|&&|;|\|/.test(l)));
+          install.push(
+            ...step.run.split("\n").map((l) => l.trim()).filter((l) => SETUP.test(l) && !/[`$]\(|&&|;|\|/.test(l))
+          );
           continue;
         }
         const env2 = { ...jobEnv, ...isRecord(step.env) ? step.env : {} };
@@ -31837,7 +32484,9 @@ async function initCommand(flags, io, log) {
   ];
   const taken = files.filter((f2) => existsSync24(path37.join(root, f2.name))).map((f2) => f2.name);
   if (taken.length > 0) {
-    throw new UsageError(`${taken.join(" and ")} already exist${taken.length === 1 ? "s" : ""}: init never overwrites; move ${taken.length === 1 ? "it" : "them"} away or edit ${taken.length === 1 ? "it" : "them"}`);
+    throw new UsageError(
+      `${taken.join(" and ")} already exist${taken.length === 1 ? "s" : ""}: init never overwrites; move ${taken.length === 1 ? "it" : "them"} away or edit ${taken.length === 1 ? "it" : "them"}`
+    );
   }
   for (const f2 of files) {
     const file = path37.join(root, f2.name);
@@ -31845,16 +32494,25 @@ async function initCommand(flags, io, log) {
     writeFileSync8(file, f2.text, { flag: "wx" });
   }
   for (const skipped of existing.skipped) log.warn(`not read: ${skipped}`);
-  if (job) log.info(`runs as ${job.file} (job ${job.job}) runs: runs-on ${JSON.stringify(job.runsOn)}${job.docker ? `, each stage in a container of ${describeImage(job.docker)}${job.docker.setup.length ? `, setup ${job.docker.setup.join(" && ")}` : ""}` : ""}`);
+  if (job)
+    log.info(
+      `runs as ${job.file} (job ${job.job}) runs: runs-on ${JSON.stringify(job.runsOn)}${job.docker ? `, each stage in a container of ${describeImage(job.docker)}${job.docker.setup.length ? `, setup ${job.docker.setup.join(" && ")}` : ""}` : ""}`
+    );
   if (job?.docker?.dropped.length) log.info(`docker options the gate sets itself, left out: ${job.docker.dropped.join(" ")}`);
-  log.info(layout === "torchacc" ? "found TorchAcc's accuracy benchmark (benchmarks/accuracy/llama.sh)" : "no benchmarks/accuracy/llama.sh: wrote a config for two training commands of your own");
+  log.info(
+    layout === "torchacc" ? "found TorchAcc's accuracy benchmark (benchmarks/accuracy/llama.sh)" : "no benchmarks/accuracy/llama.sh: wrote a config for two training commands of your own"
+  );
   if (job?.docker && "variable" in job.docker.image && job.docker.image.from !== "secrets" && job.docker.image.from !== "vars") {
-    log.warn(`${job.docker.image.variable}: not from a secret or a repository variable in ${job.file}; the workflow reads secrets.${job.docker.image.variable}`);
+    log.warn(
+      `${job.docker.image.variable}: not from a secret or a repository variable in ${job.file}; the workflow reads secrets.${job.docker.image.variable}`
+    );
   }
-  io.stdout(`wrote ${CONFIG_FILE}
+  io.stdout(
+    `wrote ${CONFIG_FILE}
 wrote ${WORKFLOW_FILE}
 next: ${layout === "generic" ? `fill in the train commands in ${CONFIG_FILE}, then ` : ""}accuracy-gate validate, then accuracy-gate run; on GitHub, set the repository variable ${MODEL_DIR_VAR} to the original model's dir on the runner (outside the checkout)
-`);
+`
+  );
 }
 function describeImage(d) {
   return "literal" in d.image ? d.image.literal : `$${d.image.variable} (${d.image.from === "unknown" ? "not set in the workflow" : `from ${d.image.from}`})`;
@@ -31862,10 +32520,10 @@ function describeImage(d) {
 
 // src/cli/validate.ts
 import * as path38 from "node:path";
-function validateCommand(flags, io, log) {
+async function validateCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
   if (flags.workdir) config.workdir = path38.resolve(flags.workdir);
-  const check2 = checkRun(
+  const check2 = await checkRun(
     {
       config,
       configSource: source,
@@ -31875,7 +32533,8 @@ function validateCommand(flags, io, log) {
       resultRoot: flags.out,
       modelDir: flags.modelDir
     },
-    { env: process.env, secrets: [], log }
+    // nvidia-smi and the fingerprint run contained, as in a run.
+    { env: process.env, secrets: [], log, runner: createProcessRunner() }
   );
   io.stdout(`config: ${source} is valid
 `);
@@ -31897,9 +32556,9 @@ import { mkdirSync as mkdirSync11, writeFileSync as writeFileSync9 } from "node:
 import * as path39 from "node:path";
 
 // src/cli/git.ts
-import { spawnSync as spawnSync3 } from "node:child_process";
+import { spawnSync as spawnSync2 } from "node:child_process";
 function git(cwd, args) {
-  const r = spawnSync3("git", args, { cwd, encoding: "utf8" });
+  const r = spawnSync2("git", args, { cwd, encoding: "utf8" });
   if (r.error) throw new UsageError(`cannot run git: ${r.error.message}`);
   return { ok: r.status === 0, out: r.stdout.trim(), err: r.stderr.trim() };
 }
@@ -31912,7 +32571,10 @@ function cleanWorkTree(cwd) {
   const top = git(cwd, ["rev-parse", "--show-toplevel"]);
   if (!top.ok) throw new UsageError(`bisect: ${cwd} is not in a git work tree`);
   const dirty = must(top.out, ["status", "--porcelain", "--untracked-files=no"], "bisect: git status");
-  if (dirty) throw new UsageError(`bisect: the work tree has uncommitted changes (${dirty.split("\n")[0].trim()}${dirty.includes("\n") ? ", ..." : ""}); commit or stash them first`);
+  if (dirty)
+    throw new UsageError(
+      `bisect: the work tree has uncommitted changes (${dirty.split("\n")[0].trim()}${dirty.includes("\n") ? ", ..." : ""}); commit or stash them first`
+    );
   return top.out;
 }
 function resolveRev(top, rev, flag) {
@@ -31969,12 +32631,9 @@ async function bisectCommand(flags, io, log) {
   mkdirSync11(root, { recursive: true });
   const quick = !!flags.quick;
   log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? " (quick tier)" : ""}; results under ${root}`);
-  const cancel = { cancelled: false };
-  const onSignal = () => {
-    cancel.cancelled = true;
-  };
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   const head = currentHead(top);
+  const session = openSession({ log, env: process.env, secrets: [], onSignal: (sig) => `received ${sig}` });
+  const cancel = session.cancel;
   const report = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
   const write = () => writeFileSync9(path39.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
 `);
@@ -31982,19 +32641,16 @@ async function bisectCommand(flags, io, log) {
     if (cancel.cancelled) return void 0;
     checkout(top, sha, true);
     log.info(`bisect: ${role} ${sha.slice(0, 12)} ${subjectOf(top, sha)}`);
-    const outcome = await runSession(
-      {
-        config: structuredClone(config),
-        configSource: source,
-        baseDir: cwd,
-        stages,
-        resultRoot: root,
-        allowCacheWrite: false,
-        provenance: { ...baseProvenance(), "config-hash": configHash(config), commit: sha },
-        ...quick ? { quick: {} } : {}
-      },
-      { log, env: process.env, secrets: [], onSignal: (sig) => `received ${sig}` }
-    );
+    const outcome = await session.run({
+      config: structuredClone(config),
+      configSource: source,
+      baseDir: cwd,
+      stages,
+      resultRoot: root,
+      allowCacheWrite: false,
+      provenance: { commit: sha },
+      ...quick ? { quick: {} } : {}
+    });
     if (cancel.cancelled) return void 0;
     report.steps.push({ sha, role, verdict: outcome.result.verdict, result_dir: outcome.resultDir });
     if (markOf(outcome.result.verdict) === "skip") report.skipped.push(sha);
@@ -32023,8 +32679,10 @@ async function bisectCommand(flags, io, log) {
     report.suspects = found.suspects;
     if (!found.culprit) {
       write();
-      io.stderr(`accuracy-gate: INCONCLUSIVE: skipped commits leave ${found.suspects.length} suspects: ${found.suspects.map((s) => s.slice(0, 12)).join(" ")}
-`);
+      io.stderr(
+        `accuracy-gate: INCONCLUSIVE: skipped commits leave ${found.suspects.length} suspects: ${found.suspects.map((s) => s.slice(0, 12)).join(" ")}
+`
+      );
       return 3 /* Inconclusive */;
     }
     report.culprit = { sha: found.culprit, subject: subjectOf(top, found.culprit) };
@@ -32034,7 +32692,7 @@ async function bisectCommand(flags, io, log) {
     log.info(`bisect: ${report.steps.length} gate run(s); ${path39.join(root, "bisect.json")}`);
     return 0 /* Pass */;
   } finally {
-    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+    session.close();
     try {
       checkout(top, head.ref, false);
       log.info(`bisect: back on ${head.ref === head.sha ? head.sha.slice(0, 12) : head.ref}`);
@@ -32073,19 +32731,29 @@ function parseSteps(text) {
 }
 function judgeFiles(flags, io, log) {
   const given = [flags.baseline, flags.candidate, flags.reference].filter(Boolean).length;
-  if (given !== 3) throw new UsageError("probe: give all three of --baseline FILE --candidate FILE --reference FILE (recorded probe files), or none to run the configured arms");
+  if (given !== 3)
+    throw new UsageError(
+      "probe: give all three of --baseline FILE --candidate FILE --reference FILE (recorded probe files), or none to run the configured arms"
+    );
   if (flags.steps !== void 0) throw new UsageError("--steps is for probe runs, not for judging recorded files");
   const { config } = loadConfig(flags.config, process.cwd());
   const report = judgeProbe(
-    { baseline: readRun(flags.baseline, "--baseline"), candidate: readRun(flags.candidate, "--candidate"), reference: readRun(flags.reference, "--reference") },
+    {
+      baseline: readRun(flags.baseline, "--baseline"),
+      candidate: readRun(flags.candidate, "--candidate"),
+      reference: readRun(flags.reference, "--reference")
+    },
     probeRule(probeConfig(config))
   );
   if (flags.out) {
     const dir = path40.resolve(flags.out);
     try {
       mkdirSync12(dir, { recursive: true });
-      writeFileAtomic(path40.join(dir, "probe.json"), `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
-`);
+      writeFileAtomic(
+        path40.join(dir, "probe.json"),
+        `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
+`
+      );
       writeFileAtomic(path40.join(dir, "probe.md"), probeMarkdownSection(report)(Infinity));
       log.info(`probe files written to ${flags.out}`);
     } catch (e) {
@@ -32113,8 +32781,7 @@ async function probeCommand(flags, io, log) {
       probeOnly: true,
       resultRoot: flags.out,
       modelDir: flags.modelDir,
-      allowCacheWrite: false,
-      provenance: { ...baseProvenance(), "config-hash": configHash(config) }
+      allowCacheWrite: false
     },
     { log, env: process.env, secrets: [], echo: flags.verbose ? verboseEcho(io.stderr) : void 0, onSignal: (sig) => `received ${sig}` }
   );
@@ -32132,6 +32799,19 @@ var defaultIo = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s)
 };
+
+// src/cli/options.ts
+var DEFAULT_CONFIG_HELP = "gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)";
+var configOption = (note2) => new Option("--config <file>", note2 ? `${DEFAULT_CONFIG_HELP}; ${note2}` : DEFAULT_CONFIG_HELP);
+var modelDirOption = () => new Option("--model-dir <dir>", "original model dir (overrides the config)");
+var workdirOption = () => new Option("--workdir <dir>", "working directory (overrides the config)");
+var resultRootOption = () => new Option("--out <dir>", "result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/");
+var stagesOption = () => new Option("--stages <list>", `comma-separated subset of ${STAGE_IDS.join(",")} (default all)`);
+var verboseOption = (what = "every stage's output (the logs in the result dir always have it)") => new Option("--verbose", `echo ${what}`);
+var quickOption = (help) => new Option("--quick", help);
+function withGateRunOptions(cmd) {
+  return cmd.addOption(configOption()).addOption(modelDirOption()).addOption(resultRootOption()).addOption(stagesOption()).addOption(workdirOption());
+}
 
 // src/cli/main.ts
 function exitCodeFor(verdict) {
@@ -32153,32 +32833,45 @@ async function main(argv, io = defaultIo) {
   let code = 0 /* Pass */;
   const log = streamLog(io.stderr);
   const program2 = new Command("accuracy-gate").description("Gate an accelerated training backend (TorchAcc) on accuracy parity with native PyTorch.").version(VERSION).exitOverride().showHelpAfterError("(run with --help for usage)").configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  program2.addHelpText("after", "\nStart with `accuracy-gate init` in your repository, or try `accuracy-gate demo`.\nExit codes: 0 PASS, 1 FAIL, 2 usage or config error, 3 INCONCLUSIVE, 4 INVALID.\n");
+  program2.addHelpText(
+    "after",
+    "\nStart with `accuracy-gate init` in your repository, or try `accuracy-gate demo`.\nExit codes: 0 PASS, 1 FAIL, 2 usage or config error, 3 INCONCLUSIVE, 4 INVALID.\n"
+  );
   program2.command("compare").description("Check and report on two finished training runs (and their MT-Bench judgments); trains nothing.").requiredOption("--baseline-run <dir>", "baseline (torch native) HF Trainer output dir").requiredOption("--candidate-run <dir>", "candidate (TorchAcc) HF Trainer output dir").option("--original-run <dir>", "original model dir (its basename picks its MT-Bench model id)").option("--mtbench <file>", "FastChat single-mode judgment JSONL (repeatable)", collect, []).option("--questions <file>", "MT-Bench question.jsonl, for per-category means").option("--baseline-model-id <id>", "MT-Bench model id of the baseline checkpoint").option("--candidate-model-id <id>", "MT-Bench model id of the candidate checkpoint").option("--original-model-id <id>", "MT-Bench model id of the original model").option("--baseline-log <file>", "baseline training log (fallback when the run dir lacks JSON files)").option("--candidate-log <file>", "candidate training log (fallback)").option("--baseline-label <name>", `name of the baseline in every report (default: the config's, "Torch")`).option("--candidate-label <name>", `name of the candidate in every report (default: the config's, "TorchAcc")`).option("--config <file>", "gate config (labels, check bounds)").option("--out <dir>", "write the result files (summary.json, result.log, report.md, junit.xml) into this dir").action(async (opts) => {
     code = exitCodeFor((await compareCommand(opts, io, log)).verdict);
   });
-  program2.command("run").description("The whole gate, as TorchAcc's benchmarks/accuracy run.sh: train the baseline and the candidate, MT-Bench on the original model and both checkpoints, check, report.").option("--config <file>", "gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)").option("--model-dir <dir>", "original model dir (overrides the config)").option("--out <dir>", "result root (overrides result-dir); each run writes <out>/<YYYYmmdd_HHMMSS>/").addOption(
-    new Option("--stages <list>", "comma-separated subset: train-baseline,train-candidate,eval-original,eval-baseline,eval-candidate,compare")
-  ).option("--workdir <dir>", "working directory (overrides the config)").option("--history <file>", "nightly history (JSONL): show the trend and check the baseline for drift").option("--record-history", "append this run to --history (for scheduled runs of trusted code)").option("--write-cache", "store the baseline and original-model results in the cache (only from trusted code: your default branch)").option("--verbose", "echo every stage's output (the logs in the result dir always have it)").option("--dry-run", "check the config and preflight, print the plan, start nothing (as validate)").option("--quick", "quick tier: stop the candidate after its first N steps and gate only that prefix (finite, loss curve, loss tail)").option("--quick-steps <n>", "N for --quick (default: the config's quick.steps, else 10 % of the baseline's max_steps)").action(async (opts) => {
-    code = opts.dryRun ? validateCommand(opts, io, log) : exitCodeFor((await runCommand(opts, io, log)).verdict);
+  withGateRunOptions(
+    program2.command("run").description(
+      "The whole gate, as TorchAcc's benchmarks/accuracy run.sh: train the baseline and the candidate, MT-Bench on the original model and both checkpoints, check, report."
+    )
+  ).option("--history <file>", "nightly history (JSONL): show the trend and check the baseline for drift").option("--record-history", "append this run to --history (for scheduled runs of trusted code)").option("--write-cache", "store the baseline and original-model results in the cache (only from trusted code: your default branch)").addOption(verboseOption()).option("--dry-run", "check the config and preflight, print the plan, start nothing (as validate)").addOption(quickOption("quick tier: stop the candidate after its first N steps and gate only that prefix (finite, loss curve, loss tail)")).option("--quick-steps <n>", "N for --quick (default: the config's quick.steps, else 10 % of the baseline's max_steps)").action(async (opts) => {
+    code = opts.dryRun ? await validateCommand(opts, io, log) : exitCodeFor((await runCommand(opts, io, log)).verdict);
   });
-  program2.command("validate").description("Check the config and everything checkable before training (commands, model dir, GPUs, disk, judge env); print the plan.").option("--config <file>", "gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)").option("--model-dir <dir>", "original model dir (overrides the config)").option("--out <dir>", "result root (overrides result-dir)").option("--stages <list>", "comma-separated subset of the stages (default all)").option("--workdir <dir>", "working directory (overrides the config)").action((opts) => {
-    code = validateCommand(opts, io, log);
+  withGateRunOptions(
+    program2.command("validate").description("Check the config and everything checkable before training (commands, model dir, GPUs, disk, judge env); print the plan.")
+  ).action(async (opts) => {
+    code = await validateCommand(opts, io, log);
   });
-  program2.command("bisect").description("Find the commit that broke the gate: --good gates PASS, --bad FAIL, the commits between are gated candidate-only.").requiredOption("--good <rev>", "a commit that gates PASS").requiredOption("--bad <rev>", "a later commit that gates FAIL").option("--config <file>", "gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow); read once, before any checkout").option("--out <dir>", "result root; the bisect writes <out>/bisect-<YYYYmmdd_HHMMSS>/ (bisect.json and one dir per gate run)").option("--quick", "gate each commit with the quick tier").action(async (opts) => {
+  program2.command("bisect").description("Find the commit that broke the gate: --good gates PASS, --bad FAIL, the commits between are gated candidate-only.").requiredOption("--good <rev>", "a commit that gates PASS").requiredOption("--bad <rev>", "a later commit that gates FAIL").addOption(configOption("read once, before any checkout")).option("--out <dir>", "result root; the bisect writes <out>/bisect-<YYYYmmdd_HHMMSS>/ (bisect.json and one dir per gate run)").addOption(quickOption("gate each commit with the quick tier")).action(async (opts) => {
     code = await bisectCommand(opts, io, log);
   });
-  program2.command("demo").description("The whole gate on example runs recorded on a GPU, replayed at speed; no GPU needed. MT-Bench scores are synthetic.").addOption(new Option("--scenario <name>", "which candidate to replay").choices(["pass", "regression", "diverge"]).default("pass")).option("--out <dir>", "result root; <dir>/latest points at the newest run", defaultDemoDir()).option("--speed <factor>", "replay speed-up over the recorded wall time", "4").option("--verbose", "echo every stage's output").action(async (opts) => {
+  program2.command("demo").description("The whole gate on example runs recorded on a GPU, replayed at speed; no GPU needed. MT-Bench scores are synthetic.").addOption(new Option("--scenario <name>", "which candidate to replay").choices(["pass", "regression", "diverge"]).default("pass")).option("--out <dir>", "result root; <dir>/latest points at the newest run", defaultDemoDir()).option("--speed <factor>", "replay speed-up over the recorded wall time", "4").addOption(verboseOption("every stage's output")).action(async (opts) => {
     code = exitCodeFor((await demoCommand(opts, io, log)).verdict);
   });
-  program2.command("calibrate").description("A/A runs of one configuration → each check's noise, false-alarm rates, suggested bounds, the smallest regression that FAILs, a checks: snippet.").option("--runs <dirs...>", "trainer output dirs of the same configuration (A/A: reruns, other data seeds), at least 2").option("--repeat <k>", "train the baseline arm K times (cache off) through the pipeline and calibrate on those").option("--history <file>", "nightly history (JSONL): its baselines with unchanged inputs").option("--mtbench <file>", "FastChat single-mode judgment JSONL (repeatable), with --model-ids", collect, []).option("--model-ids <ids...>", "MT-Bench model ids of A/A checkpoints, at least 2").option("--config <file>", "gate config (current bounds; for --repeat the baseline arm)").option("--out <dir>", "calibration root; writes <out>/<YYYYmmdd_HHMMSS>/calibration.{md,json}, checks.yml", "calibration").option("--pass-factor <c1>", "suggested pass bound = c1 x the largest A/A value (default 1.5)").option("--fail-factor <c2>", "suggested fail bound = c2 x the largest A/A value (default 3)").option("--verbose", "echo every stage's output (--repeat)").action(async (opts) => {
+  program2.command("calibrate").description(
+    "A/A runs of one configuration → each check's noise, false-alarm rates, suggested bounds, the smallest regression that FAILs, a checks: snippet."
+  ).option("--runs <dirs...>", "trainer output dirs of the same configuration (A/A: reruns, other data seeds), at least 2").option("--repeat <k>", "train the baseline arm K times (cache off) through the pipeline and calibrate on those").option("--history <file>", "nightly history (JSONL): its baselines with unchanged inputs").option("--mtbench <file>", "FastChat single-mode judgment JSONL (repeatable), with --model-ids", collect, []).option("--model-ids <ids...>", "MT-Bench model ids of A/A checkpoints, at least 2").option("--config <file>", "gate config (current bounds; for --repeat the baseline arm)").option("--out <dir>", "calibration root; writes <out>/<YYYYmmdd_HHMMSS>/calibration.{md,json}, checks.yml", "calibration").option("--pass-factor <c1>", "suggested pass bound = c1 x the largest A/A value (default 1.5)").option("--fail-factor <c2>", "suggested fail bound = c2 x the largest A/A value (default 3)").addOption(verboseOption("every stage's output (--repeat)")).action(async (opts) => {
     await calibrateCommand(opts, io, log);
     code = 0 /* Pass */;
   });
-  program2.command("probe").description("Which module computes differently: per-module forward outputs and gradients of the baseline, the candidate and the baseline in higher precision (the reference) on the same batch; names the first module whose error breaks candidate <= m x baseline + floor.").option("--baseline <file>", "judge recorded probe files: the baseline run's (with --candidate and --reference)").option("--candidate <file>", "the candidate run's probe file").option("--reference <file>", "the reference run's probe file (ACCURACY_GATE_PROBE_REFERENCE=fp64|fp32)").option("--config <file>", "gate config: the arms whose train commands are run (without the three files), and probe: settings").option("--model-dir <dir>", "original model dir (overrides the config)").option("--workdir <dir>", "working directory (overrides the config)").option("--out <dir>", "result root for the probe runs (<out>/<YYYYmmdd_HHMMSS>/probe/); with the three files, where probe.json and probe.md go").option("--steps <k>", "forward+backward passes to record (default: the config's probe.steps, else 1)").option("--verbose", "echo the probe runs' output").action(async (opts) => {
+  program2.command("probe").description(
+    "Which module computes differently: per-module forward outputs and gradients of the baseline, the candidate and the baseline in higher precision (the reference) on the same batch; names the first module whose error breaks candidate <= m x baseline + floor."
+  ).option("--baseline <file>", "judge recorded probe files: the baseline run's (with --candidate and --reference)").option("--candidate <file>", "the candidate run's probe file").option("--reference <file>", "the reference run's probe file (ACCURACY_GATE_PROBE_REFERENCE=fp64|fp32)").option("--config <file>", "gate config: the arms whose train commands are run (without the three files), and probe: settings").addOption(modelDirOption()).addOption(workdirOption()).option("--out <dir>", "result root for the probe runs (<out>/<YYYYmmdd_HHMMSS>/probe/); with the three files, where probe.json and probe.md go").option("--steps <k>", "forward+backward passes to record (default: the config's probe.steps, else 1)").addOption(verboseOption("the probe runs' output")).action(async (opts) => {
     code = await probeCommand(opts, io, log);
   });
-  program2.command("init").description("Write a commented config (.github/accuracy-gate.yml) and a workflow for pull requests, nightly and manual runs, for the layout found here; never overwrites.").option("--dir <dir>", "repository root", ".").action(async (opts) => {
+  program2.command("init").description(
+    "Write a commented config (.github/accuracy-gate.yml) and a workflow for pull requests, nightly and manual runs, for the layout found here; never overwrites."
+  ).option("--dir <dir>", "repository root", ".").action(async (opts) => {
     await initCommand(opts, io, log);
   });
   try {
@@ -32197,8 +32890,10 @@ function errorExit(e, io) {
     return e.exitCode === 0 ? 0 /* Pass */ : 2 /* Usage */;
   }
   if (e instanceof ConfigError) {
-    io.stderr(`${e.message.split("\n").map((l) => `accuracy-gate: config error: ${l}`).join("\n")}
-`);
+    io.stderr(
+      `${e.message.split("\n").map((l) => `accuracy-gate: config error: ${l}`).join("\n")}
+`
+    );
     return 2 /* Usage */;
   }
   if (e instanceof UsageError) {

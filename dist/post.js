@@ -19261,9 +19261,7 @@ function readRegistry(file) {
   try {
     const data = JSON.parse(text);
     if (!data || !Array.isArray(data.groups)) return [];
-    return data.groups.filter(
-      (g) => !!g && typeof g === "object" && isSignallable(g.pgid)
-    );
+    return data.groups.filter((g) => !!g && typeof g === "object" && isSignallable(g.pgid));
   } catch {
     return [];
   }
@@ -19440,6 +19438,9 @@ function toCommandProperties(annotationProperties) {
 function issueCommand(command, properties, message) {
   const cmd = new Command(command, properties, message);
   process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = "") {
+  issueCommand(name, {}, message);
 }
 var CMD_STRING = "::";
 var Command = class {
@@ -19869,6 +19870,33 @@ var platform = os3.platform();
 var arch = os3.arch();
 
 // node_modules/@actions/core/lib/core.js
+var __awaiter2 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve) {
+      resolve(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
 var ExitCode;
 (function(ExitCode2) {
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
@@ -19911,6 +19939,24 @@ function notice(message, properties = {}) {
 function info(message) {
   process.stdout.write(message + os4.EOL);
 }
+function startGroup(name) {
+  issue("group", name);
+}
+function endGroup() {
+  issue("endgroup");
+}
+function group(name, fn) {
+  return __awaiter2(this, void 0, void 0, function* () {
+    startGroup(name);
+    let result;
+    try {
+      result = yield fn();
+    } finally {
+      endGroup();
+    }
+    return result;
+  });
+}
 function saveState(name, value) {
   const filePath = process.env["GITHUB_STATE"] || "";
   if (filePath) {
@@ -19920,6 +19966,17 @@ function saveState(name, value) {
 }
 function getState(name) {
   return process.env[`STATE_${name}`] || "";
+}
+
+// src/action/core-log.ts
+function coreLog() {
+  return {
+    info: (m) => info(m),
+    warn: (m, ref) => warning(m, { file: ref?.file, startLine: ref?.line, title: ref?.title }),
+    // Only errors with a location become annotations: the step shows at most 10, kept for the checks.
+    error: (m, ref) => ref ? error(m, { file: ref.file, startLine: ref.line, title: ref.title }) : info(`error: ${m}`),
+    group: (name, fn) => group(name, fn)
+  };
 }
 
 // src/action/action-io.ts
@@ -19936,7 +19993,8 @@ function coreIo(env = process.env) {
     info: (message) => info(message),
     notice: (message) => notice(message),
     warning: (message) => warning(message),
-    error: (message, ref) => error(message, ref)
+    error: (message, ref) => error(message, ref),
+    log: coreLog()
   };
 }
 
@@ -19946,11 +20004,16 @@ async function cleanup(io = coreIo()) {
     const file = io.getState("pid-file" /* PidFile */);
     if (!file) return;
     const gatePid = /accuracy-gate-(\d+)\.pids\.json$/.exec(file)?.[1];
-    const containers = gatePid ? containersIn(createProcessRegistry(file).list().map((g) => g.id), Number(gatePid)) : [];
+    const containers = gatePid ? containersIn(
+      createProcessRegistry(file).list().map((g) => g.id),
+      Number(gatePid)
+    ) : [];
     const { killed, refused } = await killRecordedGroups(file, 2e3, io.getState("pid-nonce" /* PidNonce */) || void 0);
     if (killed.length) io.warning(`post: killed ${killed.length} leftover process group(s): ${killed.join(", ")}`);
     if (refused.length) {
-      io.warning(`post: left ${refused.length} listed process group(s) alone, not started by this job's gate: ${refused.join(", ")} (the pid file was changed?)`);
+      io.warning(
+        `post: left ${refused.length} listed process group(s) alone, not started by this job's gate: ${refused.join(", ")} (the pid file was changed?)`
+      );
     }
     if (!killed.length && !refused.length) io.info("post: no leftover processes");
     for (const name of containers) {
