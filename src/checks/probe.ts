@@ -74,7 +74,8 @@ function index(run: ProbeRun): Map<string, ProbeRecord> {
 
 const short = (hash: string) => (hash.length > 19 ? `${hash.slice(0, 19)}…` : hash);
 
-function invalid(files: ProbeReport['files'], why: string, notes: string[] = []): ProbeReport {
+/** A probe that could not compare (a run missing or unusable, nothing in common): INVALID with why. */
+export function invalidProbe(files: ProbeReport['files'], why: string, notes: string[] = []): ProbeReport {
   return {
     verdict: 'invalid',
     headline: why,
@@ -160,7 +161,7 @@ export function judgeProbe(runs: { baseline: ProbeRun; candidate: ProbeRun; refe
   const files = { baseline: b.file, candidate: c.file, reference: ref.file };
   const precision = precisionOf([b, c]);
   const why = notComparable(b, c, ref, precision);
-  if (why) return invalid(files, why);
+  if (why) return invalidProbe(files, why);
   const m = rule.multiplier ?? MULTIPLIERS[precision] ?? 3;
   const floor = (rule.floorEps ?? FLOOR_EPS[precision] ?? 1) * (EPS[precision] ?? EPS.bfloat16!);
   const [bi, ri] = [index(b), index(ref)];
@@ -186,7 +187,7 @@ export function judgeProbe(runs: { baseline: ProbeRun; candidate: ProbeRun; refe
   const counts = (list: ProbeEntry[]) => ({ checked: list.length, flagged: list.filter((e) => e.flagged).length });
   const notes: string[] = [];
   if (unmatched.length) notes.push(`${unmatched.length} tensor(s) recorded in one run and not in another (not judged)`);
-  if (!entries.length) return invalid(files, 'not comparable: the runs have no tensor in common', notes);
+  if (!entries.length) return invalidProbe(files, 'not comparable: the runs have no tensor in common', notes);
   const ruleText = `candidate error ≤ ${m} × baseline error + ${fmtError(floor)} (${precision})`;
   const headline = first
     ? `first differing module: ${describeEntry(first)}; ${counts(forward).flagged} of ${forward.length} forward outputs and ${counts(grad).flagged} of ${grad.length} gradients break ${ruleText}`

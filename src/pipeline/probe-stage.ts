@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ArmRole, GateResult } from '../model.js';
 import type { ProbeReport, ProbeRun } from '../probe-model.js';
 import { errorMessage, ParseError } from '../errors.js';
-import { judgeProbe } from '../checks/probe.js';
+import { invalidProbe, judgeProbe } from '../checks/probe.js';
 import { parseProbeFile, probeTooLarge } from '../readers/probe.js';
 import { probeConfig, probeRule } from '../config/probe.js';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -56,20 +56,6 @@ export function probeEnv(
 
 const armOf = (role: ProbeRole): ArmRole => (role === 'candidate' ? 'candidate' : 'baseline');
 
-function invalidReport(files: ProbeReport['files'], why: string): ProbeReport {
-  return {
-    verdict: 'invalid',
-    headline: why,
-    top: [],
-    forward: { checked: 0, flagged: 0 },
-    grad: { checked: 0, flagged: 0 },
-    rule: { multiplier: 0, floor: 0, precision: 'unknown' },
-    unmatched: [],
-    files,
-    notes: [],
-  };
-}
-
 /** Runs the three probe runs in ctx's result dir and judges them; never throws for a run's failure. */
 export async function probeStages(ctx: RunContext): Promise<ProbeReport> {
   const settings = probeConfig(ctx.config);
@@ -80,12 +66,12 @@ export async function probeStages(ctx: RunContext): Promise<ProbeReport> {
   const rel = (f: string) => path.relative(ctx.dir, f);
   const shown = { baseline: rel(files.baseline), candidate: rel(files.candidate), reference: rel(files.reference) };
   const helper = probeHelperDir();
-  if (!helper) return invalidReport(shown, 'probe not run: the probe helper (python/accuracy_gate_probe) is missing from this installation');
+  if (!helper) return invalidProbe(shown, 'probe not run: the probe helper (python/accuracy_gate_probe) is missing from this installation');
   const runs: Partial<Record<ProbeRole, ProbeRun>> = {};
   for (const role of PROBE_ROLES) {
     const arm = ctx.config.arms[armOf(role)];
     const title = `Probe ${arm.label} (${role === 'reference' ? `baseline in ${settings.reference}, the reference` : role})`;
-    if (ctx.deps.cancel.cancelled) return invalidReport(shown, `probe not finished: cancelled before the ${role} run`);
+    if (ctx.deps.cancel.cancelled) return invalidProbe(shown, `probe not finished: cancelled before the ${role} run`);
     // A file left by an earlier run must never stand for this one's.
     rmSync(files[role], { force: true });
     const output = path.join(dir, `${role}_ckpt`);
@@ -114,20 +100,20 @@ export async function probeStages(ctx: RunContext): Promise<ProbeReport> {
     record(ctx, { ...rec, id: `probe-${role}` });
     const log = `its log: ${logName}`;
     if (rec.status !== 'ok')
-      return invalidReport(shown, `probe not finished: the ${role} run ${rec.reason ?? rec.status}${rec.cause ? ` (${rec.cause})` : ''}; ${log}`);
+      return invalidProbe(shown, `probe not finished: the ${role} run ${rec.reason ?? rec.status}${rec.cause ? ` (${rec.cause})` : ''}; ${log}`);
     if (!existsSync(files[role])) {
-      return invalidReport(
+      return invalidProbe(
         shown,
         `probe not finished: the ${role} run wrote no probe file ${shown[role]} (does the script build an HF Trainer, or call accuracy_gate_probe.attach(model)? is PYTHONPATH kept?); ${log}`,
       );
     }
     const tooLarge = probeTooLarge(statSync(files[role]).size, shown[role]);
-    if (tooLarge) return invalidReport(shown, `probe not finished: the ${role}'s probe file is unusable: ${tooLarge}`);
+    if (tooLarge) return invalidProbe(shown, `probe not finished: the ${role}'s probe file is unusable: ${tooLarge}`);
     try {
       runs[role] = parseProbeFile(readFileSync(files[role], 'utf8'), shown[role]);
     } catch (e) {
       const where = e instanceof ParseError && e.line ? `${e.file}:${e.line}` : shown[role];
-      return invalidReport(shown, `probe not finished: the ${role}'s probe file is unreadable: ${where}: ${errorMessage(e)}`);
+      return invalidProbe(shown, `probe not finished: the ${role}'s probe file is unreadable: ${where}: ${errorMessage(e)}`);
     }
   }
   const report = judgeProbe({ baseline: runs.baseline!, candidate: runs.candidate!, reference: runs.reference! }, probeRule(settings));

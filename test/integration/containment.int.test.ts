@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
 import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
 import { readZip, runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
-import { CLI, isRunning, killAll, runCli, tempDir } from '../helpers/cli.js';
+import { CLI, isRunning, killAll, processesWithArg, runCli, tempDir } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction } from '../helpers/runner.js';
 import { detectContainment } from '../../src/pipeline/containment.js';
 import { replayCommand, writeGateConfig } from '../helpers/gate.js';
@@ -30,27 +30,9 @@ afterEach(() => {
   for (const m of markers.splice(0)) killAll(withMarker(m));
 });
 
-/**
- * Live (not zombie) processes with an argument that starts with `text` (host pids, from /proc): the
- * escapees carry the marker as argv[0] (exec -a) or as an argument of their own, while the stage's
- * wrappers only hold it inside the command string.
- */
-function withMarker(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      try {
-        return (
-          readFileSync(`/proc/${n}/cmdline`, 'utf8')
-            .split('\0')
-            .some((a) => a.startsWith(text)) && isRunning(Number(n))
-        );
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+// The escapees carry their marker as argv[0] (exec -a) or as an argument of their own, while the
+// stage's wrappers only hold it inside the command string: processesWithArg finds the escapees.
+const withMarker = processesWithArg;
 
 /**
  * What the PR's training command does besides training: two sleepers that detach (a new session,
