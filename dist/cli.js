@@ -15888,8 +15888,8 @@ var require_multipleOf = __commonJS({
         const { gen, data, schemaCode, it } = cxt;
         const prec = it.opts.multipleOfPrecision;
         const res = gen.let("res");
-        const invalid2 = prec ? (0, codegen_1._)`Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}` : (0, codegen_1._)`${res} !== parseInt(${res})`;
-        cxt.fail$data((0, codegen_1._)`(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid2}))`);
+        const invalid = prec ? (0, codegen_1._)`Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}` : (0, codegen_1._)`${res} !== parseInt(${res})`;
+        cxt.fail$data((0, codegen_1._)`(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid}))`);
       }
     };
     exports.default = def;
@@ -18444,7 +18444,7 @@ function index(run) {
   return new Map(run.records.map((r) => [probeKey(r), r]));
 }
 var short = (hash) => hash.length > 19 ? `${hash.slice(0, 19)}…` : hash;
-function invalid(files, why, notes = []) {
+function invalidProbe(files, why, notes = []) {
   return {
     verdict: "invalid",
     headline: why,
@@ -18516,7 +18516,7 @@ function judgeProbe(runs, rule = DEFAULT_PROBE_RULE) {
   const files = { baseline: b.file, candidate: c.file, reference: ref.file };
   const precision = precisionOf([b, c]);
   const why = notComparable(b, c, ref, precision);
-  if (why) return invalid(files, why);
+  if (why) return invalidProbe(files, why);
   const m = rule.multiplier ?? MULTIPLIERS[precision] ?? 3;
   const floor = (rule.floorEps ?? FLOOR_EPS[precision] ?? 1) * (EPS[precision] ?? EPS.bfloat16);
   const [bi, ri] = [index(b), index(ref)];
@@ -18541,7 +18541,7 @@ function judgeProbe(runs, rule = DEFAULT_PROBE_RULE) {
   const counts = (list) => ({ checked: list.length, flagged: list.filter((e) => e.flagged).length });
   const notes = [];
   if (unmatched.length) notes.push(`${unmatched.length} tensor(s) recorded in one run and not in another (not judged)`);
-  if (!entries2.length) return invalid(files, "not comparable: the runs have no tensor in common", notes);
+  if (!entries2.length) return invalidProbe(files, "not comparable: the runs have no tensor in common", notes);
   const ruleText = `candidate error ≤ ${m} × baseline error + ${fmtError(floor)} (${precision})`;
   const headline2 = first ? `first differing module: ${describeEntry(first)}; ${counts(forward).flagged} of ${forward.length} forward outputs and ${counts(grad).flagged} of ${grad.length} gradients break ${ruleText}` : `no module computes differently: ${forward.length} forward outputs and ${grad.length} gradients within ${ruleText}; largest ratio ${top[0] ? `${fmtError(top[0].ratio)}× at ${top[0].name}` : "n/a"}`;
   return {
@@ -23318,10 +23318,10 @@ function checkMetric(name, custom2, policy) {
     unit: def.relative ? "relative" : "absolute",
     bounds: { pass: def.tolerance, fail: def.tolerance }
   };
-  const invalid2 = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
-  if (!b || !c) return invalid2(`metric ${name} is missing from the ${!b ? "baseline" : "candidate"}'s metrics file`);
+  const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
+  if (!b || !c) return invalid(`metric ${name} is missing from the ${!b ? "baseline" : "candidate"}'s metrics file`);
   if (b.higherIsBetter !== c.higherIsBetter || b.tolerance !== c.tolerance || b.relative !== c.relative) {
-    return invalid2(`the arms' metrics files define ${name} differently (higher_is_better, tolerance or relative)`);
+    return invalid(`the arms' metrics files define ${name} differently (higher_is_better, tolerance or relative)`);
   }
   const numbers = {
     baseline: b.value,
@@ -23330,9 +23330,9 @@ function checkMetric(name, custom2, policy) {
     higherIsBetter: b.higherIsBetter ? "true" : "false",
     relative: b.relative ? "true" : "false"
   };
-  if (!Number.isFinite(b.value)) return invalid2(`the baseline's ${name} is ${b.value}`, numbers);
+  if (!Number.isFinite(b.value)) return invalid(`the baseline's ${name} is ${b.value}`, numbers);
   if (!Number.isFinite(c.value)) return result({ ...head, verdict: "fail", value: null, numbers, reason: `the candidate's ${name} is ${c.value}` });
-  if (b.relative && b.value === 0) return invalid2(`the baseline's ${name} is 0: no relative difference`, numbers);
+  if (b.relative && b.value === 0) return invalid(`the baseline's ${name} is 0: no relative difference`, numbers);
   const sign = b.higherIsBetter ? 1 : -1;
   const scale = b.relative ? Math.abs(b.value) : 1;
   const worse = sign * (b.value - c.value) / scale;
@@ -23343,10 +23343,10 @@ function checkMetric(name, custom2, policy) {
   const common = { ...head, value: worse, numbers };
   if (b.samples && c.samples) {
     if (b.samples.length !== c.samples.length) {
-      return invalid2(`${name}: ${b.samples.length} baseline samples vs ${c.samples.length} candidate samples; paired samples need equal lengths`, numbers);
+      return invalid(`${name}: ${b.samples.length} baseline samples vs ${c.samples.length} candidate samples; paired samples need equal lengths`, numbers);
     }
-    if (b.samples.length < 2) return invalid2(`${name}: ${b.samples.length} paired sample(s): too few for a confidence interval`, numbers);
-    if (b.samples.some((x) => !Number.isFinite(x))) return invalid2(`${name}: a baseline sample is not finite`, numbers);
+    if (b.samples.length < 2) return invalid(`${name}: ${b.samples.length} paired sample(s): too few for a confidence interval`, numbers);
+    if (b.samples.some((x) => !Number.isFinite(x))) return invalid(`${name}: a baseline sample is not finite`, numbers);
     if (c.samples.some((x) => !Number.isFinite(x)))
       return result({ ...common, verdict: "fail", value: null, reason: `${name}: a candidate sample is not finite` });
     const d = Float64Array.from(b.samples, (x, i) => sign * (x - c.samples[i]) / scale);
@@ -23462,15 +23462,15 @@ function checkEvalLossDocs(evalDocs2, policy) {
   if (!base && !cand) return null;
   const bounds3 = { pass: policy.pass, fail: policy.fail };
   const head = { ...HEAD2, bounds: bounds3 };
-  const invalid2 = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
-  if (!base || !cand) return invalid2(`no per-document eval losses for the ${!base ? "baseline" : "candidate"} (found for the other arm only)`);
+  const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
+  if (!base || !cand) return invalid(`no per-document eval losses for the ${!base ? "baseline" : "candidate"} (found for the other arm only)`);
   const b = byId(base.docs);
   const c = byId(cand.docs);
   for (const [role, side] of [
     ["baseline", b],
     ["candidate", c]
   ]) {
-    if (side.duplicates.length) return invalid2(`the ${role} lists document(s) ${few(side.duplicates)} twice`);
+    if (side.duplicates.length) return invalid(`the ${role} lists document(s) ${few(side.duplicates)} twice`);
   }
   const baseOnly = [...b.map.keys()].filter((id) => !c.map.has(id));
   const candOnly = [...c.map.keys()].filter((id) => !b.map.has(id));
@@ -23479,21 +23479,21 @@ function checkEvalLossDocs(evalDocs2, policy) {
     const parts = [];
     if (baseOnly.length) parts.push(`${baseOnly.length} document(s) only in the baseline (${few(baseOnly)})`);
     if (candOnly.length) parts.push(`${candOnly.length} only in the candidate (${few(candOnly)})`);
-    return invalid2(`the arms evaluated different documents: ${parts.join("; ")}`, counts);
+    return invalid(`the arms evaluated different documents: ${parts.join("; ")}`, counts);
   }
   const ids = [...b.map.keys()].sort();
   const bs = ids.map((id) => b.map.get(id));
   const cs = ids.map((id) => c.map.get(id));
   const tokenMismatch = ids.filter((_, i) => bs[i].tokens !== cs[i].tokens);
   if (tokenMismatch.length) {
-    return invalid2(`token counts differ for ${tokenMismatch.length} document(s) (${few(tokenMismatch)}): not the same eval data or tokenizer`, counts);
+    return invalid(`token counts differ for ${tokenMismatch.length} document(s) (${few(tokenMismatch)}): not the same eval data or tokenizer`, counts);
   }
   const badBase = bs.filter((d2) => !Number.isFinite(d2.loss)).map((d2) => d2.id);
-  if (badBase.length) return invalid2(`the baseline's loss is not finite for ${few(badBase)}`, counts);
+  if (badBase.length) return invalid(`the baseline's loss is not finite for ${few(badBase)}`, counts);
   const tokens = bs.reduce((s, d2) => s + d2.tokens, 0);
-  if (ids.length < 2 || tokens === 0) return invalid2(`${ids.length} document(s) with ${tokens} tokens: too few for a confidence interval`, counts);
+  if (ids.length < 2 || tokens === 0) return invalid(`${ids.length} document(s) with ${tokens} tokens: too few for a confidence interval`, counts);
   const baseMean = weightedMean(bs);
-  if (baseMean === 0) return invalid2("the baseline mean loss is 0: no relative difference", counts);
+  if (baseMean === 0) return invalid("the baseline mean loss is 0: no relative difference", counts);
   const badCand = cs.filter((d2) => !Number.isFinite(d2.loss)).map((d2) => d2.id);
   const numbers = { baselineMean: baseMean, documents: ids.length, tokens };
   if (badCand.length) {
@@ -23602,28 +23602,28 @@ function sortIds(ids) {
 function checkTask(name, lm, selection, policy) {
   const margin = policy.margin;
   const head = { id: `lm-eval:${name}`, title: `lm-eval ${name}`, unit: "absolute", bounds: { pass: -margin, fail: -margin } };
-  const invalid2 = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
+  const invalid = (reason, numbers2 = {}) => result({ ...head, verdict: "invalid", value: null, numbers: numbers2, reason });
   const base = lm.baseline?.tasks[name];
   const cand = lm.candidate?.tasks[name];
   if (!base || !cand) {
     const missing = [!base ? "baseline" : "", !cand ? "candidate" : ""].filter(Boolean).join(" and ");
-    return invalid2(`task ${name} is not in the ${missing} lm-eval results`);
+    return invalid(`task ${name} is not in the ${missing} lm-eval results`);
   }
   const key = pickMetric(base, selection);
   if (!key) {
     const asked = selection?.metrics[name];
     const have = Object.keys(base.metrics).join(", ") || "none";
-    return invalid2(
+    return invalid(
       asked ? `task ${name} has no metric ${asked} (available: ${have})` : `task ${name} has no acc_norm or acc; set evaluations.lm-eval.metrics.${name} (available: ${have})`
     );
   }
   const metric = key.slice(0, key.indexOf(","));
-  if (!(key in cand.metrics)) return invalid2(`the candidate's task ${name} has no ${key}`);
+  if (!(key in cand.metrics)) return invalid(`the candidate's task ${name} has no ${key}`);
   const higher = base.higherIsBetter?.[metric] !== false;
   const b = base.metrics[key];
   const c = cand.metrics[key];
   const numbers = { metric: key, baseline: b, candidate: c, higherIsBetter: higher ? "true" : "false", margin };
-  if (!Number.isFinite(b)) return invalid2(`the baseline's ${name} ${key} is ${b}`, numbers);
+  if (!Number.isFinite(b)) return invalid(`the baseline's ${name} ${key} is ${b}`, numbers);
   if (!Number.isFinite(c)) return result({ ...head, verdict: "fail", value: null, numbers, reason: `the candidate's ${name} ${key} is ${c}` });
   const sign = higher ? 1 : -1;
   const bs = base.samples?.[key];
@@ -23643,12 +23643,12 @@ function checkTask(name, lm, selection, policy) {
       const parts = [];
       if (baseOnly.length) parts.push(`${baseOnly.length} doc(s) only in the baseline (doc_id ${few2(baseOnly)})`);
       if (candOnly.length) parts.push(`${candOnly.length} only in the candidate (doc_id ${few2(candOnly)})`);
-      return invalid2(`${name}: the arms' samples cover different documents: ${parts.join("; ")} (same --limit?)`, numbers);
+      return invalid(`${name}: the arms' samples cover different documents: ${parts.join("; ")} (same --limit?)`, numbers);
     }
     const ids = sortIds(Object.keys(bs));
-    if (ids.length < 2) return invalid2(`${name}: ${ids.length} paired document(s): too few for a confidence interval`, numbers);
+    if (ids.length < 2) return invalid(`${name}: ${ids.length} paired document(s): too few for a confidence interval`, numbers);
     const d = Float64Array.from(ids, (id) => sign * (cs[id] - bs[id]));
-    if (d.some((x) => !Number.isFinite(x))) return invalid2(`${name}: a per-document ${metric} is not finite`, numbers);
+    if (d.some((x) => !Number.isFinite(x))) return invalid(`${name}: a per-document ${metric} is not finite`, numbers);
     const boot = bootstrapMeanCi(d, policy.resamples, policy.confidence, policy.seed);
     ci = boot;
     let better = 0;
@@ -23671,7 +23671,7 @@ function checkTask(name, lm, selection, policy) {
     const seC = cand.stderr[key];
     Object.assign(numbers, { baselineStderr: seB ?? null, candidateStderr: seC ?? null });
     if (typeof seB !== "number" || typeof seC !== "number" || !Number.isFinite(seB) || !Number.isFinite(seC)) {
-      return invalid2(
+      return invalid(
         `${name}: no stderr for ${key} on the ${typeof seB === "number" ? "candidate" : "baseline"} ("N/A" or missing) and no per-document samples on both arms (run lm_eval with --log_samples)`,
         numbers
       );
@@ -23767,13 +23767,13 @@ function makeHeadline(verdict, checks, problems, labels, earlyAbort, note2, caus
   } else if (verdict === "fail") {
     body = by("fail").map(phrase).join("; ");
   } else if (verdict === "invalid") {
-    const invalid2 = by("invalid");
-    const total = invalid2.length + problems.length;
+    const invalid = by("invalid");
+    const total = invalid.length + problems.length;
     if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
-    else if (invalid2.length > 0) body = phrase(invalid2[0]);
+    else if (invalid.length > 0) body = phrase(invalid[0]);
     else body = "no check could run";
-    const apart = problems.length === 0 && invalid2[0]?.id === "setup";
-    body += apart ? more(invalid2.length - 1, "check(s) not compared") : more(total - 1, "problem(s)");
+    const apart = problems.length === 0 && invalid[0]?.id === "setup";
+    body += apart ? more(invalid.length - 1, "check(s) not compared") : more(total - 1, "problem(s)");
   } else if (verdict === "inconclusive") {
     const grey = by("inconclusive");
     body = `${phrase(grey[0])}${more(grey.length - 1, "inconclusive check(s)")}`;
@@ -31007,19 +31007,6 @@ function probeEnv(file, role, settings, helperDir, pythonPath) {
   };
 }
 var armOf = (role) => role === "candidate" ? "candidate" : "baseline";
-function invalidReport(files, why) {
-  return {
-    verdict: "invalid",
-    headline: why,
-    top: [],
-    forward: { checked: 0, flagged: 0 },
-    grad: { checked: 0, flagged: 0 },
-    rule: { multiplier: 0, floor: 0, precision: "unknown" },
-    unmatched: [],
-    files,
-    notes: []
-  };
-}
 async function probeStages(ctx) {
   const settings = probeConfig(ctx.config);
   const dir = path30.join(ctx.dir, PROBE_DIR);
@@ -31029,12 +31016,12 @@ async function probeStages(ctx) {
   const rel = (f2) => path30.relative(ctx.dir, f2);
   const shown = { baseline: rel(files.baseline), candidate: rel(files.candidate), reference: rel(files.reference) };
   const helper = probeHelperDir();
-  if (!helper) return invalidReport(shown, "probe not run: the probe helper (python/accuracy_gate_probe) is missing from this installation");
+  if (!helper) return invalidProbe(shown, "probe not run: the probe helper (python/accuracy_gate_probe) is missing from this installation");
   const runs = {};
   for (const role of PROBE_ROLES) {
     const arm2 = ctx.config.arms[armOf(role)];
     const title = `Probe ${arm2.label} (${role === "reference" ? `baseline in ${settings.reference}, the reference` : role})`;
-    if (ctx.deps.cancel.cancelled) return invalidReport(shown, `probe not finished: cancelled before the ${role} run`);
+    if (ctx.deps.cancel.cancelled) return invalidProbe(shown, `probe not finished: cancelled before the ${role} run`);
     rmSync7(files[role], { force: true });
     const output = path30.join(dir, `${role}_ckpt`);
     const logName = path30.join(PROBE_DIR, `${role}_probe.log`);
@@ -31063,20 +31050,20 @@ async function probeStages(ctx) {
     record(ctx, { ...rec, id: `probe-${role}` });
     const log = `its log: ${logName}`;
     if (rec.status !== "ok")
-      return invalidReport(shown, `probe not finished: the ${role} run ${rec.reason ?? rec.status}${rec.cause ? ` (${rec.cause})` : ""}; ${log}`);
+      return invalidProbe(shown, `probe not finished: the ${role} run ${rec.reason ?? rec.status}${rec.cause ? ` (${rec.cause})` : ""}; ${log}`);
     if (!existsSync21(files[role])) {
-      return invalidReport(
+      return invalidProbe(
         shown,
         `probe not finished: the ${role} run wrote no probe file ${shown[role]} (does the script build an HF Trainer, or call accuracy_gate_probe.attach(model)? is PYTHONPATH kept?); ${log}`
       );
     }
     const tooLarge = probeTooLarge(statSync12(files[role]).size, shown[role]);
-    if (tooLarge) return invalidReport(shown, `probe not finished: the ${role}'s probe file is unusable: ${tooLarge}`);
+    if (tooLarge) return invalidProbe(shown, `probe not finished: the ${role}'s probe file is unusable: ${tooLarge}`);
     try {
       runs[role] = parseProbeFile(readFileSync15(files[role], "utf8"), shown[role]);
     } catch (e) {
       const where = e instanceof ParseError && e.line ? `${e.file}:${e.line}` : shown[role];
-      return invalidReport(shown, `probe not finished: the ${role}'s probe file is unreadable: ${where}: ${errorMessage(e)}`);
+      return invalidProbe(shown, `probe not finished: the ${role}'s probe file is unreadable: ${where}: ${errorMessage(e)}`);
     }
   }
   const report = judgeProbe({ baseline: runs.baseline, candidate: runs.candidate, reference: runs.reference }, probeRule(settings));
