@@ -5,13 +5,13 @@ import { probeEnv, probeHelperDir } from '../../src/pipeline/probe-stage.js';
 describe('probeEnv', () => {
   const settings = { steps: 2, samples: 32, reference: 'fp32' };
   it("puts the helper first on PYTHONPATH and keeps the arm's own path after it", () => {
-    const env = probeEnv('/r/probe/candidate.probe.jsonl', 'candidate', settings, '/pkg/python', `/work/src${path.delimiter}/work/lib`);
+    const env = probeEnv('/r/probe/candidate.probe.jsonl', 'candidate', settings, '/pkg/python', `/repo/src${path.delimiter}/repo/lib`);
     expect(env).toEqual({
       ACCURACY_GATE_PROBE: '/r/probe/candidate.probe.jsonl',
       ACCURACY_GATE_PROBE_STEPS: '2',
       ACCURACY_GATE_PROBE_SAMPLES: '32',
       ACCURACY_GATE_PROBE_EXIT: '1',
-      PYTHONPATH: `/pkg/python${path.delimiter}/work/src${path.delimiter}/work/lib`,
+      PYTHONPATH: `/pkg/python${path.delimiter}/repo/src${path.delimiter}/repo/lib`,
     });
   });
   it('only the reference run gets ACCURACY_GATE_PROBE_REFERENCE', () => {
