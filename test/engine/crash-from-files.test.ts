@@ -12,24 +12,9 @@ import { runChecks } from '../../src/checks/index.js';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import { loadCompareInputs } from '../../src/engine/load-inputs.js';
 import { describeCrash } from '../../src/readers/log-cause.js';
-import { llamaLog, type LlamaLogOptions } from '../helpers/llama-log.js';
+import { llamaLog, llamaShape, type LlamaLogOptions } from '../helpers/llama-log.js';
 
-const loss = (s: number) => 2.4 * Math.exp(-s / 300) + 1.1 + 0.01 * Math.sin(s);
-const shape = (o: Partial<LlamaLogOptions> = {}): LlamaLogOptions => ({
-  version: 5,
-  tqdm: true,
-  header: true,
-  stepsPerEpoch: 294,
-  epochs: 2,
-  loggingSteps: 5,
-  loggingFirstStep: true,
-  evalSteps: 100,
-  doEval: true,
-  loss,
-  gradNorm: (s) => (s <= 2 ? Infinity : 0.8),
-  evalLoss: (s) => 1.2 + 0.3 * Math.exp(-s / 200),
-  ...o,
-});
+const shape = (o: Partial<LlamaLogOptions> = {}): LlamaLogOptions => llamaShape({ gradNorm: (s) => (s <= 2 ? Infinity : 0.8), ...o });
 
 function dirWith(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'crash-'));

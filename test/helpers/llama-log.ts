@@ -29,6 +29,32 @@ export interface LlamaLogOptions {
   runtime?: number;
 }
 
+/** A falling training loss and eval loss, the curves the llama.sh-shaped tests write. */
+export const llamaLoss = (s: number): number => 2.4 * Math.exp(-s / 300) + 1.1 + 0.01 * Math.sin(s);
+export const llamaEvalLoss = (s: number): number => 1.2 + 0.3 * Math.exp(-s / 200);
+
+/**
+ * llama.sh's shape: 5.x prints, tqdm and the INFO header, 2 epochs of 294 steps, logging every 5
+ * from step 1, an evaluation every 100 steps and at the end; a test changes what it needs in `o`.
+ */
+export function llamaShape(o: Partial<LlamaLogOptions> = {}): LlamaLogOptions {
+  return {
+    version: 5,
+    tqdm: true,
+    header: true,
+    stepsPerEpoch: 294,
+    epochs: 2,
+    loggingSteps: 5,
+    loggingFirstStep: true,
+    evalSteps: 100,
+    doEval: true,
+    loss: llamaLoss,
+    gradNorm: () => 0.9,
+    evalLoss: llamaEvalLoss,
+    ...o,
+  };
+}
+
 type Dict = Array<[string, number]>;
 
 function dict(entries: Dict, o: LlamaLogOptions): string {

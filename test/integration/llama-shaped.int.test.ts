@@ -7,24 +7,10 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/constants.js';
 import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
-import { llamaLog, type LlamaLogOptions } from '../helpers/llama-log.js';
+import { llamaLog, llamaShape, llamaLoss, type LlamaLogOptions } from '../helpers/llama-log.js';
 
-const loss = (s: number) => 2.4 * Math.exp(-s / 300) + 1.1 + 0.01 * Math.sin(s);
-const shape = (o: Partial<LlamaLogOptions> = {}): LlamaLogOptions => ({
-  version: 5,
-  tqdm: true,
-  header: true,
-  stepsPerEpoch: 294,
-  epochs: 2,
-  loggingSteps: 5,
-  loggingFirstStep: true,
-  evalSteps: 100,
-  doEval: true,
-  loss,
-  gradNorm: (s) => (s <= 8 ? Infinity : 0.8),
-  evalLoss: (s) => 1.2 + 0.3 * Math.exp(-s / 200),
-  ...o,
-});
+const loss = llamaLoss;
+const shape = (o: Partial<LlamaLogOptions> = {}): LlamaLogOptions => llamaShape({ gradNorm: (s) => (s <= 8 ? Infinity : 0.8), ...o });
 
 function logOnly(o: Partial<LlamaLogOptions>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'llama-'));

@@ -13,25 +13,11 @@ import { inferGrid, totalFromSpeed } from '../../src/readers/grid-inference.js';
 import { parseTrainerState } from '../../src/readers/trainer-state.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { parseTrainingLog } from '../../src/readers/training-log.js';
-import { llamaLog, type LlamaLogOptions } from '../helpers/llama-log.js';
+import { llamaLog, llamaShape, llamaLoss, llamaEvalLoss, type LlamaLogOptions } from '../helpers/llama-log.js';
 
-const loss = (s: number) => 2.4 * Math.exp(-s / 300) + 1.1 + 0.01 * Math.sin(s);
-const evalLoss = (s: number) => 1.2 + 0.3 * Math.exp(-s / 200);
-const shape = (o: Partial<LlamaLogOptions> = {}): LlamaLogOptions => ({
-  version: 5,
-  tqdm: true,
-  header: true,
-  stepsPerEpoch: 294,
-  epochs: 2,
-  loggingSteps: 5,
-  loggingFirstStep: true,
-  evalSteps: 100,
-  doEval: true,
-  loss,
-  gradNorm: () => 0.9,
-  evalLoss,
-  ...o,
-});
+const loss = llamaLoss;
+const evalLoss = llamaEvalLoss;
+const shape = llamaShape;
 const GRID = [1, ...Array.from({ length: 117 }, (_, i) => (i + 1) * 5)];
 
 function logOnly(text: string): string {
