@@ -2,32 +2,23 @@
 // GitHub API and artifact servers: preflight refusal with annotations and summary, the failed
 // stage's cause in the comment, no secret in any byte of the artifact, a human's marker comment
 // left alone, a stalled API that cannot hold the step, and the fork check failing closed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
-import { readZip, runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
+import { readZip, runtimeToken } from '../fakes/artifact-server.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
 import { commentMarker } from '../../src/report/marker.js';
 import { replayCommand, actionInputs } from '../helpers/gate.js';
+import { useGitHubFakes } from '../helpers/fakes.js';
 
 const TOKEN = 'ghs_0123456789abcdefTOKEN';
 const JUDGE = 'sk-judge-secret-0123456789';
 const replay = (run: string) => replayCommand(run, 40);
 
-let github: FakeGitHubApi;
-let artifacts: FakeArtifactService;
-beforeAll(async () => {
-  github = await startGitHubApiServer();
-  artifacts = await startArtifactServer();
-});
-afterAll(async () => {
-  await github.close();
-  await artifacts.close();
-});
+const fakes = useGitHubFakes();
 
 function workspace(job: RunnerJob, arms: { baseline: string; candidate: string }, extra: Record<string, unknown> = {}): void {
   const cfg = path.join(job.workspace, '.github', 'accuracy-gate.yml');
@@ -56,7 +47,7 @@ const judgeEval = {
 
 const inputs = (extra: Record<string, string> = {}) => actionInputs(TOKEN, extra);
 
-const githubEnv = (api = github.url) => ({ GITHUB_API_URL: api, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl });
+const githubEnv = (api = fakes.github.url) => ({ GITHUB_API_URL: api, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: fakes.artifacts.resultsUrl });
 
 describe('the action (issue 12)', () => {
   it('a missing judge variable: refused before training, an error annotation naming it, the job summary says it', async () => {
@@ -79,7 +70,7 @@ describe('the action (issue 12)', () => {
     // the evaluation echoes the judge token, and the baseline then crashes with a file not found.
     const crash = `echo "runtime: $ACTIONS_RUNTIME_TOKEN judge: $JUDGE_TOKEN"; python3 -c "open('/data/missing_shard.bin')"`;
     workspace(job, { baseline: crash, candidate: replay('compile') }, { ...judgeEval, 'keep-going': true });
-    const before = artifacts.artifacts.length;
+    const before = fakes.artifacts.artifacts.length;
     const run = await runAction('index', job, {
       event: 'pull_request',
       payload: pullRequestEvent({ number: 32 }),
@@ -88,12 +79,12 @@ describe('the action (issue 12)', () => {
     });
     expect(run.code).toBe(1);
     expect(run.outputs.verdict).toBe('invalid');
-    const [comment] = github.comments('acme', 'torchacc', 32);
+    const [comment] = fakes.github.comments('acme', 'torchacc', 32);
     expect(comment, run.stdout).toBeDefined();
     expect(comment?.body).toContain("FileNotFoundError: [Errno 2] No such file or directory: '/data/missing_shard.bin'");
     expect(comment?.body).toContain('Log tail of Train Torch (baseline)');
-    const art = artifacts.artifacts.slice(before).find((a) => a.finalized);
-    const zip = artifacts.blob(art!)!;
+    const art = fakes.artifacts.artifacts.slice(before).find((a) => a.finalized);
+    const zip = fakes.artifacts.blob(art!)!;
     const entries = readZip(zip);
     expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['acc_custom_eval.log', 'summary.json', 'report.md', 'torch_training.log']));
     for (const secret of [JUDGE, TOKEN, runtimeToken()]) {
@@ -108,10 +99,10 @@ describe('the action (issue 12)', () => {
     const job = newJob();
     workspace(job, { baseline: replay('eager'), candidate: replay('compile') });
     const marker = commentMarker('pf-action');
-    const [human] = github.seed('acme', 'torchacc', 33, [`${marker}\n> quoted the report: why is speed down?`]);
+    const [human] = fakes.github.seed('acme', 'torchacc', 33, [`${marker}\n> quoted the report: why is speed down?`]);
     const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 33 }), inputs: inputs(), env: githubEnv() });
     expect(run.code, run.stdout).toBe(0);
-    const all = github.comments('acme', 'torchacc', 33);
+    const all = fakes.github.comments('acme', 'torchacc', 33);
     expect(all).toHaveLength(2);
     expect(all.find((c) => c.id === human!.id)?.body).toBe(`${marker}\n> quoted the report: why is speed down?`);
     expect(all.find((c) => c.id !== human!.id)?.user.login).toBe('github-actions[bot]');

@@ -1,27 +1,17 @@
 // The bundled action (dist/index.js + dist/post.js) run as GitHub's runner runs it, against local
 // servers that speak GitHub's REST API and the artifact service's protocol.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
-import { readZip, runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
+import { readZip, runtimeToken } from '../fakes/artifact-server.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
 import { replayCommand, actionInputs } from '../helpers/gate.js';
+import { useGitHubFakes } from '../helpers/fakes.js';
 
 const TOKEN = 'ghs_0123456789abcdefTOKEN';
 
-let github: FakeGitHubApi;
-let artifacts: FakeArtifactService;
-
-beforeAll(async () => {
-  github = await startGitHubApiServer();
-  artifacts = await startArtifactServer();
-});
-afterAll(async () => {
-  await github.close();
-  await artifacts.close();
-});
+const fakes = useGitHubFakes();
 
 /** A workspace whose gate replays recorded GPU runs; the candidate also dumps its environment. */
 function workspace(job: RunnerJob, candidate = 'compile', extra: Record<string, unknown> = {}): string {
@@ -49,14 +39,14 @@ function workspace(job: RunnerJob, candidate = 'compile', extra: Record<string, 
 const inputs = (extra: Record<string, string> = {}) => actionInputs(TOKEN, extra);
 
 function githubEnv(): Record<string, string> {
-  return { GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl };
+  return { GITHUB_API_URL: fakes.github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: fakes.artifacts.resultsUrl };
 }
 
 describe('the action on a pull_request', () => {
   it('PASS: outputs, job summary, one sticky comment, artifact without weights, children never see tokens', async () => {
     const job = newJob();
     workspace(job);
-    const before = artifacts.artifacts.length;
+    const before = fakes.artifacts.artifacts.length;
     const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 7 }), inputs: inputs(), env: githubEnv() });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.verdict).toBe('pass');
@@ -67,14 +57,14 @@ describe('the action on a pull_request', () => {
     expect(run.summary).toContain('PASS');
     expect(run.stdout).toContain(`::add-mask::${TOKEN}`);
 
-    const comments = github.comments('acme', 'torchacc', 7);
+    const comments = fakes.github.comments('acme', 'torchacc', 7);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain('<!-- accuracy-gate:torchacc-llama -->');
     expect(comments[0]?.body).toContain('/actions/runs/4242/artifacts/');
 
-    const art = artifacts.artifacts.slice(before).find((a) => a.finalized);
+    const art = fakes.artifacts.artifacts.slice(before).find((a) => a.finalized);
     expect(art).toBeDefined();
-    const names = readZip(artifacts.blob(art!)!).map((e) => e.name);
+    const names = readZip(fakes.artifacts.blob(art!)!).map((e) => e.name);
     expect(names).toEqual(
       expect.arrayContaining(['summary.json', 'result.log', 'report.md', 'junit.xml', 'torch_training.log', 'acc_ckpt/trainer_state.json']),
     );
@@ -99,7 +89,7 @@ describe('the action on a pull_request', () => {
     const second = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: pr }), inputs: inputs(), env: githubEnv() });
     expect(first.code).toBe(0);
     expect(second.code).toBe(0);
-    const comments = github.comments('acme', 'torchacc', pr);
+    const comments = fakes.github.comments('acme', 'torchacc', pr);
     expect(comments).toHaveLength(1);
     expect(second.outputs['comment-url']).toBe(first.outputs['comment-url']);
   });
@@ -114,7 +104,7 @@ describe('the action on a pull_request', () => {
     // extreme gap), so no NaN is logged; the abort and the failing curve check are annotated.
     expect(run.stdout).toMatch(/::error::FAIL: candidate stopped early at step 155: .*extreme: stopped at once/);
     expect(run.stdout).toMatch(/::error title=accuracy-gate%3A loss-tail::Loss tail offset/);
-    expect(github.comments('acme', 'torchacc', 9)[0]?.body).toContain('FAIL');
+    expect(fakes.github.comments('acme', 'torchacc', 9)[0]?.body).toContain('FAIL');
   });
 
   it('a fork PR is refused before any command runs', async () => {
@@ -130,13 +120,13 @@ describe('the action on a pull_request', () => {
     expect(run.stdout).toMatch(/refusing to run: this pull request comes from a fork \(mallory\/torchacc\)/);
     expect(run.stdout).toMatch(/allow-fork-prs/);
     expect(existsSync(path.join(job.dir, 'training-started'))).toBe(false);
-    expect(github.comments('acme', 'torchacc', 10)).toHaveLength(0);
+    expect(fakes.github.comments('acme', 'torchacc', 10)).toHaveLength(0);
   });
 
   it('a read-only token (403) leaves the exit status to the verdict, with a warning', async () => {
     const job = newJob();
     workspace(job);
-    github.readOnly = true;
+    fakes.github.readOnly = true;
     try {
       const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: 11 }), inputs: inputs(), env: githubEnv() });
       expect(run.code).toBe(0);
@@ -145,12 +135,12 @@ describe('the action on a pull_request', () => {
       expect(run.stdout).toMatch(/::warning::PR comment not posted: the token is read-only/);
       expect(run.summary).toContain('PASS');
     } finally {
-      github.readOnly = false;
+      fakes.github.readOnly = false;
     }
   });
 
   it('a PR title with shell syntax, passed as model-dir into {model} of a bash command, arrives as text and runs nothing', async () => {
-    // The workflow writes `model-dir: ${{ github.event.pull_request.title }}`: GitHub substitutes
+    // The workflow writes `model-dir: ${{ fakes.github.event.pull_request.title }}`: GitHub substitutes
     // the title into the input, the gate substitutes the input into {model} of a bash command
     // line. Each shape below executes `touch` if that quoting fails.
     const job = newJob();
@@ -182,7 +172,7 @@ describe('the action on a pull_request', () => {
       event: 'pull_request',
       payload: pullRequestEvent({ number: 13 }),
       inputs: inputs(),
-      env: { GITHUB_API_URL: github.url },
+      env: { GITHUB_API_URL: fakes.github.url },
     });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/::notice::result artifact not uploaded/);
@@ -194,7 +184,7 @@ describe('the action on schedule and workflow_dispatch', () => {
   it('schedule: no comment, artifact and summary still written', async () => {
     const job = newJob();
     workspace(job);
-    const requests = github.requests.length;
+    const requests = fakes.github.requests.length;
     const run = await runAction('index', job, {
       event: 'schedule',
       payload: { repository: { full_name: 'acme/torchacc', default_branch: 'main' } },
@@ -202,7 +192,7 @@ describe('the action on schedule and workflow_dispatch', () => {
       env: githubEnv(),
     });
     expect(run.code).toBe(0);
-    expect(github.requests.length).toBe(requests);
+    expect(fakes.github.requests.length).toBe(requests);
     expect(run.outputs['artifact-id']).toMatch(/^\d+$/);
     expect(run.summary).toContain('PASS');
   });
@@ -222,7 +212,7 @@ describe('the action on schedule and workflow_dispatch', () => {
     expect(JSON.parse(readFileSync(run.outputs['summary-json'] as string, 'utf8')).verdict).toBe('ungated');
     expect(run.summary).toContain('## ➖ UNGATED');
     expect(run.summary).not.toContain('PASS');
-    expect(github.comments('acme', 'torchacc', pr)).toHaveLength(0);
+    expect(fakes.github.comments('acme', 'torchacc', pr)).toHaveLength(0);
   });
 
   it('junit follows fail-on: an INCONCLUSIVE run under fail-on "fail" passes the step and has no <failure>', async () => {
@@ -269,7 +259,7 @@ describe('nightly history through the action', () => {
         event: 'schedule',
         payload: nightly,
         inputs: inputs({ comment: 'never' }),
-        env: { GITHUB_API_URL: github.url },
+        env: { GITHUB_API_URL: fakes.github.url },
       });
       expect(run.code, run.stdout).toBe(0);
     }
@@ -278,11 +268,11 @@ describe('nightly history through the action', () => {
       event: 'pull_request',
       payload: pullRequestEvent({ number: 21 }),
       inputs: inputs(),
-      env: { GITHUB_API_URL: github.url },
+      env: { GITHUB_API_URL: fakes.github.url },
     });
     expect(pr.code).toBe(0);
     expect(readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(3);
-    expect(github.comments('acme', 'torchacc', 21)[0]?.body).toContain('Nightly trend (last 3 recorded runs)');
+    expect(fakes.github.comments('acme', 'torchacc', 21)[0]?.body).toContain('Nightly trend (last 3 recorded runs)');
     expect(pr.summary).toContain('Nightly trend');
   });
 });

@@ -6,15 +6,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../src/constants.js';
-import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
-import { readZip, runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
+import { readZip, runtimeToken } from '../fakes/artifact-server.js';
 import { CLI, isRunning, killAll, processesWithArg, runCli, tempDir } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction } from '../helpers/runner.js';
 import { detectContainment } from '../../src/pipeline/containment.js';
 import { replayCommand, writeGateConfig } from '../helpers/gate.js';
+import { useGitHubFakes } from '../helpers/fakes.js';
 
 const replay = (run: string, speed = 25) => replayCommand(run, speed);
 const HF = 'hf_containLEAK0123456789abcdefABCDEF';
@@ -292,16 +292,7 @@ describe('containment (run)', () => {
 });
 
 describe('containment (action)', () => {
-  let github: FakeGitHubApi;
-  let artifacts: FakeArtifactService;
-  beforeAll(async () => {
-    github = await startGitHubApiServer();
-    artifacts = await startArtifactServer();
-  });
-  afterAll(async () => {
-    await github.close();
-    await artifacts.close();
-  });
+  const fakes = useGitHubFakes();
 
   const namespaced = detectContainment().kind === 'pid-namespace';
   it(`file commands${namespaced ? ' (also by path)' : ''}, a forged pid file, detached writers: none reaches the summary, outputs, later steps, the artifact or post`, async () => {
@@ -364,15 +355,15 @@ describe('containment (action)', () => {
       stages: 'all',
       'allow-fork-prs': 'false',
     };
-    const before = artifacts.artifacts.length;
+    const before = fakes.artifacts.artifacts.length;
     const run = await runAction('index', job, {
       event: 'pull_request',
       payload: pullRequestEvent({ number: 61 }),
       inputs,
       env: {
-        GITHUB_API_URL: github.url,
+        GITHUB_API_URL: fakes.github.url,
         ACTIONS_RUNTIME_TOKEN: runtimeToken(),
-        ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+        ACTIONS_RESULTS_URL: fakes.artifacts.resultsUrl,
         GITHUB_ENV: envFile,
         GITHUB_PATH: pathFile,
         HF_TOKEN: HF,
@@ -397,8 +388,8 @@ describe('containment (action)', () => {
       }
       // The artifact was uploaded, and what was swept is what it holds.
       expect(run.outputs['artifact-id'], run.stdout).toMatch(/^\d+$/);
-      const art = artifacts.artifacts.slice(before).find((a) => a.finalized)!;
-      const zip = artifacts.blob(art)!;
+      const art = fakes.artifacts.artifacts.slice(before).find((a) => a.finalized)!;
+      const zip = fakes.artifacts.blob(art)!;
       const leak = readZip(zip).find((e) => e.name === 'leak.txt');
       expect(leak?.data.toString('utf8')).toMatch(/^leak \*\*\*\n/);
       for (const e of readZip(zip)) expect(e.data.includes(Buffer.from(HF)), `${e.name} holds HF_TOKEN`).toBe(false);

@@ -3,29 +3,20 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
-import { runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
+import { runtimeToken } from '../fakes/artifact-server.js';
 import { isRunning, processesWithArg, uniqueMarker } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
 import { GROUP_NONCE_ENV, createProcessRegistry, newGroupNonce } from '../../src/pipeline/process-registry.js';
 import { canMakeReadOnly, readOnlyDir } from '../helpers/disk.js';
 import { replayCommand, actionInputs } from '../helpers/gate.js';
+import { useGitHubFakes } from '../helpers/fakes.js';
 
 const TOKEN = 'ghs_faultsTOKEN0123456789abcdef';
 const replay = (run: string, speed = 25) => replayCommand(run, speed);
 
-let github: FakeGitHubApi;
-let artifacts: FakeArtifactService;
-beforeAll(async () => {
-  github = await startGitHubApiServer();
-  artifacts = await startArtifactServer();
-});
-afterAll(async () => {
-  await github.close();
-  await artifacts.close();
-});
+const fakes = useGitHubFakes();
 
 /** .github/accuracy-gate.yml in the job's workspace; the GPU lock is private to the job. */
 function workspace(job: RunnerJob, arms: { baseline?: string | object; candidate?: string | object } = {}, extra: Record<string, unknown> = {}): void {
@@ -55,9 +46,9 @@ function workspace(job: RunnerJob, arms: { baseline?: string | object; candidate
 const inputs = (extra: Record<string, string> = {}) => actionInputs(TOKEN, extra);
 
 const githubEnv = (): Record<string, string> => ({
-  GITHUB_API_URL: github.url,
+  GITHUB_API_URL: fakes.github.url,
   ACTIONS_RUNTIME_TOKEN: runtimeToken(),
-  ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+  ACTIONS_RESULTS_URL: fakes.artifacts.resultsUrl,
 });
 const pushEvent = { ref: 'refs/heads/main', repository: { full_name: 'acme/torchacc', default_branch: 'main' } };
 
@@ -192,7 +183,7 @@ describe('security (action)', () => {
       expect(text.includes(runtime), f).toBe(false);
     }
     expect(run.summary.includes(TOKEN)).toBe(false);
-    expect(github.comments('acme', 'torchacc', 34)[0]?.body.includes(TOKEN)).toBe(false);
+    expect(fakes.github.comments('acme', 'torchacc', 34)[0]?.body.includes(TOKEN)).toBe(false);
   });
 
   it('artifact globs escaping the workspace: config error before anything runs', async () => {
@@ -207,7 +198,7 @@ describe('security (action)', () => {
     );
     expect(run.stdout).toMatch(/^::error::config error: \.github\/accuracy-gate\.yml:\d+: artifact\.include\[0\]: must not leave/m);
     expect(existsSync(marker)).toBe(false);
-    expect(github.comments('acme', 'torchacc', 35)).toHaveLength(0);
+    expect(fakes.github.comments('acme', 'torchacc', 35)).toHaveLength(0);
   });
 });
 
@@ -215,8 +206,8 @@ describe('GitHub faults (action)', () => {
   it('the comment API answers 401 and the artifact upload stalls: warnings, the verdict and job summary stand', async () => {
     const job = newJob();
     workspace(job);
-    github.fail('listComments', { status: 401 }); // not retried: one request
-    artifacts.fail('stageBlock', { hang: true }); // the upload gives up after this one
+    fakes.github.fail('listComments', { status: 401 }); // not retried: one request
+    fakes.artifacts.fail('stageBlock', { hang: true }); // the upload gives up after this one
     const t0 = Date.now();
     const run = await runAction('index', job, {
       event: 'pull_request',
@@ -231,10 +222,10 @@ describe('GitHub faults (action)', () => {
     expect(run.stdout).toMatch(/::warning::result artifact upload failed \(the verdict stands; the result dir is .*\): .*stalled/);
     expect(run.stdout).toMatch(/::warning::PR comment not posted: .*401.*The report is in the job summary and the artifact\./);
     expect(run.summary).toMatch(/PASS/);
-    expect(github.comments('acme', 'torchacc', 37)).toHaveLength(0);
+    expect(fakes.github.comments('acme', 'torchacc', 37)).toHaveLength(0);
     // Each fault was used up (none leaks into the next test).
-    expect(github.requests.filter((r) => r.route === 'listComments' && r.outcome === 401)).toHaveLength(1);
-    expect(artifacts.requests.filter((r) => r.outcome === 'hung')).toHaveLength(1);
+    expect(fakes.github.requests.filter((r) => r.route === 'listComments' && r.outcome === 401)).toHaveLength(1);
+    expect(fakes.artifacts.requests.filter((r) => r.outcome === 'hung')).toHaveLength(1);
     expect(existsSync(path.join(run.outputs['result-dir'] as string, 'summary.json'))).toBe(true);
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
@@ -254,7 +245,7 @@ describe('disk faults (action)', () => {
       const why = /could not create the result dir .*\/ro\/result\/\d{8}_\d{6}: (EROFS: read-only file system|EACCES: permission denied)/;
       expect(run.summary).toMatch(/INVALID/);
       expect(run.summary.replace(/\\_/g, '_')).toMatch(why);
-      expect(github.comments('acme', 'torchacc', 36)[0]?.body.replace(/\\_/g, '_')).toMatch(why);
+      expect(fakes.github.comments('acme', 'torchacc', 36)[0]?.body.replace(/\\_/g, '_')).toMatch(why);
       const lines = run.stdout.split('\n');
       expect(lines.filter((l) => /^error: /.test(l))).toEqual([expect.stringMatching(why)]);
       expect(lines.filter((l) => /^::error/.test(l)).length).toBeGreaterThanOrEqual(1);

@@ -1,26 +1,16 @@
 // The action with `quick: true` on a pull_request: the quick tier in the comment, the job summary
 // and the outputs (local GitHub API and artifact servers, recorded runs replayed).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
-import { runtimeToken, startArtifactServer, type FakeArtifactService } from '../fakes/artifact-server.js';
+import { runtimeToken } from '../fakes/artifact-server.js';
 import { newJob, pullRequestEvent, runAction } from '../helpers/runner.js';
 import { replayCommand, actionInputs } from '../helpers/gate.js';
+import { useGitHubFakes } from '../helpers/fakes.js';
 
 const TOKEN = 'ghs_0123456789abcdefTOKEN';
-let github: FakeGitHubApi;
-let artifacts: FakeArtifactService;
-
-beforeAll(async () => {
-  github = await startGitHubApiServer();
-  artifacts = await startArtifactServer();
-});
-afterAll(async () => {
-  await github.close();
-  await artifacts.close();
-});
+const fakes = useGitHubFakes();
 
 const inputs = (extra: Record<string, string>) => actionInputs(TOKEN, extra);
 
@@ -40,7 +30,7 @@ describe('the action with quick: true', () => {
         arms: { baseline: { label: 'Torch', slug: 'torch', train: replay('eager') }, candidate: { label: 'TorchAcc', slug: 'acc', train: replay('compile') } },
       }),
     );
-    const env = { GITHUB_API_URL: github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: artifacts.resultsUrl };
+    const env = { GITHUB_API_URL: fakes.github.url, ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: fakes.artifacts.resultsUrl };
     const run = await runAction('index', job, {
       event: 'pull_request',
       payload: pullRequestEvent({ number: 31 }),
@@ -52,7 +42,7 @@ describe('the action with quick: true', () => {
     const summary = JSON.parse(readFileSync(run.outputs['summary-json'] as string, 'utf8'));
     expect(summary.quick.steps).toBe(25);
     expect(summary.headline).toMatch(/^PASS: quick tier: first 25 of 400 steps; /);
-    const body = github.comments('acme', 'torchacc', 31)[0]?.body ?? '';
+    const body = fakes.github.comments('acme', 'torchacc', 31)[0]?.body ?? '';
     expect(body).toContain('quick tier: first 25 of 400 steps; not run: whole-run train loss, eval loss, MT-Bench, other evaluators');
     expect(run.summary).toContain('quick tier: first 25 of 400 steps');
   });
@@ -63,7 +53,7 @@ describe('the action with quick: true', () => {
       event: 'pull_request',
       payload: pullRequestEvent({ number: 32 }),
       inputs: inputs({ quick: 'false', 'quick-steps': '25' }),
-      env: { GITHUB_API_URL: github.url },
+      env: { GITHUB_API_URL: fakes.github.url },
     });
     expect(run.code).not.toBe(0);
     expect(run.stdout).toContain('input quick-steps: set, but input quick is not true');

@@ -5,29 +5,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-server.js';
-import { runtimeToken, startArtifactServer, type ArtifactRoute, type FakeArtifactService } from '../fakes/artifact-server.js';
+import { runtimeToken, type ArtifactRoute } from '../fakes/artifact-server.js';
 import { FIXTURES } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
 import { JSON_KEY, JUDGE_URL, PEM, TOKEN, leakedPieces, writeSecretsFile } from '../helpers/secrets.js';
 import { replayCommand, actionInputs } from '../helpers/gate.js';
+import { useGitHubFakes } from '../helpers/fakes.js';
 
 const GH_TOKEN = 'ghs_secretsTOKEN0123456789abcdef';
 const LEAK = path.join(FIXTURES, 'faults', 'leak-secrets.mjs');
 const replay = replayCommand('eager', 40);
 
-let github: FakeGitHubApi;
-let artifacts: FakeArtifactService;
-beforeAll(async () => {
-  github = await startGitHubApiServer();
-  artifacts = await startArtifactServer();
-});
-afterAll(async () => {
-  await github.close();
-  await artifacts.close();
-});
+const fakes = useGitHubFakes();
 
 function workspace(job: RunnerJob, candidate: string | object, extra: Record<string, unknown> = {}, label = 'TorchAcc'): void {
   const model = path.join(job.dir, 'model');
@@ -53,16 +44,16 @@ function workspace(job: RunnerJob, candidate: string | object, extra: Record<str
 
 const inputs = () => actionInputs(GH_TOKEN);
 const githubEnv = (): Record<string, string> => ({
-  GITHUB_API_URL: github.url,
+  GITHUB_API_URL: fakes.github.url,
   ACTIONS_RUNTIME_TOKEN: runtimeToken(),
-  ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+  ACTIONS_RESULTS_URL: fakes.artifacts.resultsUrl,
 });
 
 /** The files of the artifact this run uploaded (checked against what was finalized). */
 function uploaded(artifactId: string | undefined): Map<string, Buffer> {
-  const a = artifacts.artifacts.find((x) => String(x.id) === artifactId);
+  const a = fakes.artifacts.artifacts.find((x) => String(x.id) === artifactId);
   expect(a, `artifact ${artifactId}`).toBeDefined();
-  return artifacts.files(a!.name);
+  return fakes.artifacts.files(a!.name);
 }
 
 function leaksIn(files: Map<string, Buffer>): string[] {
@@ -99,7 +90,7 @@ describe('secrets in every shape (action)', () => {
     expect(files.get('acc_training.log')?.toString()).toContain('extraheader=AUTHORIZATION: basic ');
     expect(leaksIn(files)).toEqual([]);
     expect(leakedPieces(run.summary)).toEqual([]);
-    const comment = github.comments('acme', 'torchacc', 51)[0]?.body ?? '';
+    const comment = fakes.github.comments('acme', 'torchacc', 51)[0]?.body ?? '';
     expect(comment).toContain('ValueError: bad key');
     expect(leakedPieces(comment)).toEqual([]);
     expect(leakedPieces(stepLog(run.stdout))).toEqual([]);
@@ -154,7 +145,7 @@ describe('what is uploaded is what was swept (action)', () => {
     expect(files.get('late.log')?.toString()).toContain('HF_TOKEN=***');
     expect(leaksIn(files)).toEqual([]);
     expect(run.summary).toMatch(/PASS/);
-    expect(github.comments('acme', 'torchacc', 52)).toHaveLength(1);
+    expect(fakes.github.comments('acme', 'torchacc', 52)).toHaveLength(1);
   }, 120_000);
 
   it('a sparse multi-GiB file and a file too big to sweep are left out naming them; the size cap leaves out what does not fit, the reports first', async () => {
@@ -185,11 +176,11 @@ describe('the artifact service does not answer (action)', () => {
     it(`${what}: the upload is given up within its bound, with a warning; the job summary and the comment are written`, async () => {
       const job = newJob();
       workspace(job, replay, { artifact: { 'timeout-seconds': 1 } });
-      artifacts.fail(route, fault);
+      fakes.artifacts.fail(route, fault);
       const n = 60 + cases.findIndex((c) => c[1] === route);
       const t0 = Date.now();
       const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: n }), inputs: inputs(), env: githubEnv() });
-      artifacts.clearFaults();
+      fakes.artifacts.clearFaults();
       expect(Date.now() - t0).toBeLessThan(25_000);
       expect(run.code, run.stdout).toBe(0);
       expect(run.outputs.verdict).toBe('pass');
@@ -198,8 +189,8 @@ describe('the artifact service does not answer (action)', () => {
         /::warning::result artifact upload failed \(the verdict stands; .*\): .*(did not answer within \d+ s|stalled|request timeout)/,
       );
       expect(run.summary).toMatch(/PASS/);
-      expect(github.comments('acme', 'torchacc', n)).toHaveLength(1);
-      expect(artifacts.requests.some((r) => r.route === route && r.outcome === 'hung')).toBe(true);
+      expect(fakes.github.comments('acme', 'torchacc', n)).toHaveLength(1);
+      expect(fakes.artifacts.requests.some((r) => r.route === route && r.outcome === 'hung')).toBe(true);
     }, 60_000);
   }
 
@@ -209,17 +200,17 @@ describe('the artifact service does not answer (action)', () => {
       [70, { delayMs: 500 }],
       [71, { hang: true }],
     ] as const) {
-      before = artifacts.requests.length;
+      before = fakes.artifacts.requests.length;
       const job = newJob();
       workspace(job, replay, { artifact: { 'timeout-seconds': 2 } });
-      artifacts.fail('CreateArtifact', fault);
+      fakes.artifacts.fail('CreateArtifact', fault);
       const run = await runAction('index', job, { event: 'pull_request', payload: pullRequestEvent({ number: n }), inputs: inputs(), env: githubEnv() });
       expect(run.code, run.stdout).toBe(0);
       expect(uploaded(run.outputs['artifact-id']).has('summary.json')).toBe(true);
     }
     // The second run's first CreateArtifact hung and was ended; a later one was answered (a 409 in
     // between: the default name was taken by an earlier test, the gate picks a fresh one).
-    const second = artifacts.requests
+    const second = fakes.artifacts.requests
       .slice(before)
       .filter((r) => r.route === 'CreateArtifact')
       .map((r) => r.outcome);
