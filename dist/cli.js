@@ -1199,7 +1199,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path41 = __require("node:path");
+    var path42 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2212,9 +2212,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path41.resolve(baseDir, baseName);
+          const localBin = path42.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path41.extname(baseName))) return void 0;
+          if (sourceExt.includes(path42.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2232,17 +2232,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path41.resolve(
-            path41.dirname(resolvedScriptPath),
+          executableDir = path42.resolve(
+            path42.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path41.basename(
+            const legacyName = path42.basename(
               this._scriptPath,
-              path41.extname(this._scriptPath)
+              path42.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2253,7 +2253,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path41.extname(executableFile));
+        launchWithNode = sourceExt.includes(path42.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -3168,7 +3168,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path41.basename(filename, path41.extname(filename));
+        this._name = path42.basename(filename, path42.extname(filename));
         return this;
       }
       /**
@@ -3182,9 +3182,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path42) {
-        if (path42 === void 0) return this._executableDir;
-        this._executableDir = path42;
+      executableDir(path43) {
+        if (path43 === void 0) return this._executableDir;
+        this._executableDir = path43;
         return this;
       }
       /**
@@ -3558,17 +3558,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path41) {
-      const ctrl = callVisitor(key, node, visitor, path41);
+    function visit_(key, node, visitor, path42) {
+      const ctrl = callVisitor(key, node, visitor, path42);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path41, ctrl);
-        return visit_(key, ctrl, visitor, path41);
+        replaceNode(key, path42, ctrl);
+        return visit_(key, ctrl, visitor, path42);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path41 = Object.freeze(path41.concat(node));
+          path42 = Object.freeze(path42.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path41);
+            const ci = visit_(i, node.items[i], visitor, path42);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3579,13 +3579,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path41 = Object.freeze(path41.concat(node));
-          const ck = visit_("key", node.key, visitor, path41);
+          path42 = Object.freeze(path42.concat(node));
+          const ck = visit_("key", node.key, visitor, path42);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path41);
+          const cv = visit_("value", node.value, visitor, path42);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3606,17 +3606,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path41) {
-      const ctrl = await callVisitor(key, node, visitor, path41);
+    async function visitAsync_(key, node, visitor, path42) {
+      const ctrl = await callVisitor(key, node, visitor, path42);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path41, ctrl);
-        return visitAsync_(key, ctrl, visitor, path41);
+        replaceNode(key, path42, ctrl);
+        return visitAsync_(key, ctrl, visitor, path42);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path41 = Object.freeze(path41.concat(node));
+          path42 = Object.freeze(path42.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path41);
+            const ci = await visitAsync_(i, node.items[i], visitor, path42);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3627,13 +3627,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path41 = Object.freeze(path41.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path41);
+          path42 = Object.freeze(path42.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path42);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path41);
+          const cv = await visitAsync_("value", node.value, visitor, path42);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3660,23 +3660,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path41) {
+    function callVisitor(key, node, visitor, path42) {
       if (typeof visitor === "function")
-        return visitor(key, node, path41);
+        return visitor(key, node, path42);
       if (identity2.isMap(node))
-        return visitor.Map?.(key, node, path41);
+        return visitor.Map?.(key, node, path42);
       if (identity2.isSeq(node))
-        return visitor.Seq?.(key, node, path41);
+        return visitor.Seq?.(key, node, path42);
       if (identity2.isPair(node))
-        return visitor.Pair?.(key, node, path41);
+        return visitor.Pair?.(key, node, path42);
       if (identity2.isScalar(node))
-        return visitor.Scalar?.(key, node, path41);
+        return visitor.Scalar?.(key, node, path42);
       if (identity2.isAlias(node))
-        return visitor.Alias?.(key, node, path41);
+        return visitor.Alias?.(key, node, path42);
       return void 0;
     }
-    function replaceNode(key, path41, node) {
-      const parent = path41[path41.length - 1];
+    function replaceNode(key, path42, node) {
+      const parent = path42[path42.length - 1];
       if (identity2.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity2.isPair(parent)) {
@@ -4288,10 +4288,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity2 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path41, value2) {
+    function collectionFromPath(schema, path42, value2) {
       let v = value2;
-      for (let i = path41.length - 1; i >= 0; --i) {
-        const k = path41[i];
+      for (let i = path42.length - 1; i >= 0; --i) {
+        const k = path42[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4310,7 +4310,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path41) => path41 == null || typeof path41 === "object" && !!path41[Symbol.iterator]().next().done;
+    var isEmptyPath = (path42) => path42 == null || typeof path42 === "object" && !!path42[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4340,11 +4340,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path41, value2) {
-        if (isEmptyPath(path41))
+      addIn(path42, value2) {
+        if (isEmptyPath(path42))
           this.add(value2);
         else {
-          const [key, ...rest] = path41;
+          const [key, ...rest] = path42;
           const node = this.get(key, true);
           if (identity2.isCollection(node))
             node.addIn(rest, value2);
@@ -4358,8 +4358,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path41) {
-        const [key, ...rest] = path41;
+      deleteIn(path42) {
+        const [key, ...rest] = path42;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -4373,8 +4373,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path41, keepScalar) {
-        const [key, ...rest] = path41;
+      getIn(path42, keepScalar) {
+        const [key, ...rest] = path42;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity2.isScalar(node) ? node.value : node;
@@ -4392,8 +4392,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path41) {
-        const [key, ...rest] = path41;
+      hasIn(path42) {
+        const [key, ...rest] = path42;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -4403,8 +4403,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path41, value2) {
-        const [key, ...rest] = path41;
+      setIn(path42, value2) {
+        const [key, ...rest] = path42;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -6919,9 +6919,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path41, value2) {
+      addIn(path42, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path41, value2);
+          this.contents.addIn(path42, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -6996,14 +6996,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path41) {
-        if (Collection.isEmptyPath(path41)) {
+      deleteIn(path42) {
+        if (Collection.isEmptyPath(path42)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path41) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path42) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -7018,10 +7018,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path41, keepScalar) {
-        if (Collection.isEmptyPath(path41))
+      getIn(path42, keepScalar) {
+        if (Collection.isEmptyPath(path42))
           return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity2.isCollection(this.contents) ? this.contents.getIn(path41, keepScalar) : void 0;
+        return identity2.isCollection(this.contents) ? this.contents.getIn(path42, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7032,10 +7032,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path41) {
-        if (Collection.isEmptyPath(path41))
+      hasIn(path42) {
+        if (Collection.isEmptyPath(path42))
           return this.contents !== void 0;
-        return identity2.isCollection(this.contents) ? this.contents.hasIn(path41) : false;
+        return identity2.isCollection(this.contents) ? this.contents.hasIn(path42) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7052,13 +7052,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path41, value2) {
-        if (Collection.isEmptyPath(path41)) {
+      setIn(path42, value2) {
+        if (Collection.isEmptyPath(path42)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path41), value2);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path42), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path41, value2);
+          this.contents.setIn(path42, value2);
         }
       }
       /**
@@ -9019,9 +9019,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path41) => {
+    visit.itemAtPath = (cst, path42) => {
       let item = cst;
-      for (const [field, index2] of path41) {
+      for (const [field, index2] of path42) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index2];
@@ -9030,23 +9030,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path41) => {
-      const parent = visit.itemAtPath(cst, path41.slice(0, -1));
-      const field = path41[path41.length - 1][0];
+    visit.parentCollection = (cst, path42) => {
+      const parent = visit.itemAtPath(cst, path42.slice(0, -1));
+      const field = path42[path42.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path41, item, visitor) {
-      let ctrl = visitor(item, path41);
+    function _visit(path42, item, visitor) {
+      let ctrl = visitor(item, path42);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path41.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path42.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9057,10 +9057,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path41);
+            ctrl = ctrl(item, path42);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path41) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path42) : ctrl;
     }
     exports.visit = visit;
   }
@@ -14040,8 +14040,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path41) {
-      let input = path41;
+    function removeDotSegments(path42) {
+      let input = path42;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -14115,11 +14115,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path41) {
-      if (path41 === "" || path41[0] === "/") {
-        return removeDotSegments(path41);
+    function removeDotSegmentsRelative(path42) {
+      if (path42 === "" || path42[0] === "/") {
+        return removeDotSegments(path42);
       }
-      const segments = path41.split("/");
+      const segments = path42.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -14482,8 +14482,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path41 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path41 && path41 !== "/" ? path41 : void 0;
+        const path42 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path42 && path42 !== "/" ? path42 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -18232,14 +18232,14 @@ function readYaml(text) {
   } catch (e) {
     return { line: 1, message: `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   }
-  return { data, lineOf: (path41) => lineOfPath(doc, lineCounter, path41) };
+  return { data, lineOf: (path42) => lineOfPath(doc, lineCounter, path42) };
 }
 function isSyntaxProblem(x) {
   return "message" in x;
 }
-function formatPath(path41) {
+function formatPath(path42) {
   let out = "";
-  for (const seg of path41) {
+  for (const seg of path42) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -18249,10 +18249,10 @@ function firstLine(message) {
   const first = message.split("\n")[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, "").trim();
 }
-function lineOfPath(doc, counter, path41) {
+function lineOfPath(doc, counter, path42) {
   let node = doc.contents;
   let line = 1;
-  for (const seg of path41) {
+  for (const seg of path42) {
     if ((0, import_yaml.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
@@ -18288,8 +18288,8 @@ var EVALUATOR_CONTEXT = {
 var PATH_CONTEXT = { allowed: ["arm", "slug", "output", "result_dir"], what: "an evaluation file path" };
 function crossCheckIssues(config, raw2) {
   const issues = [];
-  const add = (path41, message) => {
-    issues.push({ path: path41, text: `${formatPath(path41)}: ${message}` });
+  const add = (path42, message) => {
+    issues.push({ path: path42, text: `${formatPath(path42)}: ${message}` });
   };
   const reserved = new Set(Object.values(PLACEHOLDER_ENV));
   for (const role of ARM_ROLES) {
@@ -18383,20 +18383,20 @@ function evaluatorIssues(config, raw2, add, reserved) {
   }
   if (custom2) checkPath(add, ["evaluations", "custom", "file"], custom2.file);
 }
-function checkPath(add, path41, template) {
+function checkPath(add, path42, template) {
   const problem = commandProblem([template], PATH_CONTEXT);
   if (problem) {
-    add(path41, problem.message);
+    add(path42, problem.message);
     return;
   }
   const perArm = /\{(arm|slug|output)\}/.test(template);
   if (!perArm && (isAbsolutePath(template) || template.startsWith("{result_dir}"))) {
-    add(path41, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+    add(path42, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
   }
 }
-function checkCommand(add, path41, cmd, ctx) {
+function checkCommand(add, path42, cmd, ctx) {
   const problem = commandProblem(cmd, ctx);
-  if (problem) add(problem.index === void 0 ? path41 : [...path41, problem.index], problem.message);
+  if (problem) add(problem.index === void 0 ? path42 : [...path42, problem.index], problem.message);
 }
 function normal(p) {
   return posix2.normalize(p.replace(/\\/g, "/")).replace(/\/+$/, "");
@@ -19541,30 +19541,30 @@ function schemaIssues(data) {
   for (const e of validate.errors ?? []) {
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
     if (e.keyword === "if") continue;
-    const path41 = typedPath(e.instancePath, data);
+    const path42 = typedPath(e.instancePath, data);
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
       const known2 = Object.keys(e.parentSchema.properties ?? {});
       const guess = suggest(key, known2);
-      const full = formatPath([...path41, key]);
+      const full = formatPath([...path42, key]);
       issue = {
-        path: [...path41, key],
+        path: [...path42, key],
         text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known2.join(", ")})`
       };
-      if (guess) typos.set(formatPath(path41), guess);
+      if (guess) typos.set(formatPath(path42), guess);
     } else if (e.keyword === "required") {
       const key = String(e.params.missingProperty);
-      issue = { path: [...path41, key], text: `${formatPath([...path41, key])}: is required` };
-      missing.push({ parent: path41, key, issue });
+      issue = { path: [...path42, key], text: `${formatPath([...path42, key])}: is required` };
+      missing.push({ parent: path42, key, issue });
     } else if (e.keyword === "propertyNames") {
       const key = String(e.params.propertyName);
       issue = {
-        path: [...path41, key],
-        text: `${formatPath([...path41, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
+        path: [...path42, key],
+        text: `${formatPath([...path42, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
       };
     } else {
-      issue = { path: path41, text: `${formatPath(path41) || "(top level)"}: ${describe(e)}` };
+      issue = { path: path42, text: `${formatPath(path42) || "(top level)"}: ${describe(e)}` };
     }
     const id = formatPath(issue.path);
     if (seen.has(id)) continue;
@@ -19673,17 +19673,17 @@ function builtinRaw() {
   return structuredClone(builtinCache);
 }
 var isMap2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-function mergeOver(base, over, path41 = []) {
+function mergeOver(base, over, path42 = []) {
   const out = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (isMap2(b) && isMap2(v)) {
       let baseMap = b;
-      if (path41.length === 1 && path41[0] === "arms" && v.label !== void 0) {
+      if (path42.length === 1 && path42[0] === "arms" && v.label !== void 0) {
         const { slug: _slug, output: _output, ...rest } = b;
         baseMap = rest;
       }
-      out[k] = mergeOver(baseMap, v, [...path41, k]);
+      out[k] = mergeOver(baseMap, v, [...path42, k]);
     } else out[k] = v;
   }
   return out;
@@ -19834,15 +19834,15 @@ function policyOverrides(raw2) {
 }
 
 // src/config/load-config.ts
-function loadConfig(path41, cwd) {
-  const file = resolve2(cwd, path41 ?? DEFAULT_CONFIG_PATH);
+function loadConfig(path42, cwd) {
+  const file = resolve2(cwd, path42 ?? DEFAULT_CONFIG_PATH);
   const shown = displayPath(file, cwd);
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" && path41 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE, baseDir: resolve2(cwd) };
+    if (code === "ENOENT" && path42 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE, baseDir: resolve2(cwd) };
     const why = code === "ENOENT" ? "config file not found" : code === "EISDIR" ? "is a directory, not a config file" : errorMessage(e);
     throw new ConfigError(`${shown}: ${why}`, shown);
   }
@@ -19893,24 +19893,24 @@ import { basename as basename2, join as join3 } from "node:path";
 import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { isAscii } from "node:buffer";
-function readText(path41) {
+function readText(path42) {
   try {
-    const buf = readFileSync2(path41);
+    const buf = readFileSync2(path42);
     return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
   } catch (e) {
-    throw new ParseError(fsReason(e), path41);
+    throw new ParseError(fsReason(e), path42);
   }
 }
-function isFile(path41) {
+function isFile(path42) {
   try {
-    return statSync(path41).isFile();
+    return statSync(path42).isFile();
   } catch {
     return false;
   }
 }
-function isDir(path41) {
+function isDir(path42) {
   try {
-    return statSync(path41).isDirectory();
+    return statSync(path42).isDirectory();
   } catch {
     return false;
   }
@@ -19923,12 +19923,12 @@ function fsReason(e) {
   return `cannot read: ${e.message}`;
 }
 var CHUNK = 1 << 16;
-function readTextChunks(path41, onText) {
+function readTextChunks(path42, onText) {
   let fd;
   try {
-    fd = openSync(path41, "r");
+    fd = openSync(path42, "r");
   } catch (e) {
-    throw new ParseError(fsReason(e), path41);
+    throw new ParseError(fsReason(e), path42);
   }
   try {
     const buf = Buffer.alloc(CHUNK);
@@ -19938,7 +19938,7 @@ function readTextChunks(path41, onText) {
       try {
         n = readSync(fd, buf, 0, CHUNK, null);
       } catch (e) {
-        throw new ParseError(fsReason(e), path41);
+        throw new ParseError(fsReason(e), path42);
       }
       if (n === 0) break;
       onText(decoder.write(buf.subarray(0, n)));
@@ -20211,26 +20211,26 @@ function expectObject(value2, where, what = "the top level") {
 function wrongType(where, key, expected, value2) {
   return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value2)}`, where.file, where.line, key);
 }
-function optionalNumber(obj, key, where, path41 = key) {
+function optionalNumber(obj, key, where, path42 = key) {
   if (!(key in obj)) return void 0;
   const value2 = obj[key];
-  if (typeof value2 !== "number") throw wrongType(where, path41, "a number", value2);
+  if (typeof value2 !== "number") throw wrongType(where, path42, "a number", value2);
   return value2;
 }
-function requiredNumber(obj, key, where, path41 = key) {
-  const value2 = optionalNumber(obj, key, where, path41);
-  if (value2 === void 0) throw new ParseError(`missing key "${path41}"`, where.file, where.line, path41);
+function requiredNumber(obj, key, where, path42 = key) {
+  const value2 = optionalNumber(obj, key, where, path42);
+  if (value2 === void 0) throw new ParseError(`missing key "${path42}"`, where.file, where.line, path42);
   return value2;
 }
-function requiredInteger(obj, key, where, path41 = key) {
-  const value2 = requiredNumber(obj, key, where, path41);
-  if (!Number.isInteger(value2)) throw wrongType(where, path41, "an integer", value2);
+function requiredInteger(obj, key, where, path42 = key) {
+  const value2 = requiredNumber(obj, key, where, path42);
+  if (!Number.isInteger(value2)) throw wrongType(where, path42, "an integer", value2);
   return value2;
 }
-function requiredString(obj, key, where, path41 = key) {
-  if (!(key in obj)) throw new ParseError(`missing key "${path41}"`, where.file, where.line, path41);
+function requiredString(obj, key, where, path42 = key) {
+  if (!(key in obj)) throw new ParseError(`missing key "${path42}"`, where.file, where.line, path42);
   const value2 = obj[key];
-  if (typeof value2 !== "string") throw wrongType(where, path41, "a string", value2);
+  if (typeof value2 !== "string") throw wrongType(where, path42, "a string", value2);
   return value2;
 }
 function forEachJsonlLine(text, each) {
@@ -20290,15 +20290,15 @@ function fastLossPoint(entry2) {
   if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
   return gradNorm !== void 0 ? { step, loss, gradNorm } : { step, loss };
 }
-function lossPoint(entry2, where, path41) {
+function lossPoint(entry2, where, path42) {
   const point = {
-    step: requiredInteger(entry2, "step", where, path41 + "step"),
-    loss: requiredNumber(entry2, "loss", where, path41 + "loss")
+    step: requiredInteger(entry2, "step", where, path42 + "step"),
+    loss: requiredNumber(entry2, "loss", where, path42 + "loss")
   };
-  const gradNorm = optionalNumber(entry2, "grad_norm", where, path41 + "grad_norm");
+  const gradNorm = optionalNumber(entry2, "grad_norm", where, path42 + "grad_norm");
   if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  optionalNumber(entry2, "learning_rate", where, path41 + "learning_rate");
-  optionalNumber(entry2, "epoch", where, path41 + "epoch");
+  optionalNumber(entry2, "learning_rate", where, path42 + "learning_rate");
+  optionalNumber(entry2, "epoch", where, path42 + "epoch");
   return point;
 }
 function isSorted(curve) {
@@ -20738,17 +20738,17 @@ function addEntry(state, perEpoch, entry2, i, file) {
     if (typeof lr === "number") state.lr.push(fast.step, lr);
     return;
   }
-  const path41 = `log_history[${i}].`;
-  if (!isObject(entry2)) throw new ParseError(`"${path41.slice(0, -1)}" should be an object`, file, void 0, path41.slice(0, -1));
+  const path42 = `log_history[${i}].`;
+  if (!isObject(entry2)) throw new ParseError(`"${path42.slice(0, -1)}" should be an object`, file, void 0, path42.slice(0, -1));
   const where = { file };
   if ("loss" in entry2) {
-    const point = lossPoint(entry2, where, path41);
+    const point = lossPoint(entry2, where, path42);
     state.curve.push(point);
     perEpoch.add(point.step, entry2.epoch);
     if (typeof entry2.learning_rate === "number") state.lr.push(point.step, entry2.learning_rate);
-  } else if ("train_loss" in entry2 || "train_runtime" in entry2) state.summary = metricsFrom(entry2, where, path41);
+  } else if ("train_loss" in entry2 || "train_runtime" in entry2) state.summary = metricsFrom(entry2, where, path42);
   else if ("eval_loss" in entry2) {
-    const point = { step: requiredInteger(entry2, "step", where, path41 + "step"), loss: requiredNumber(entry2, "eval_loss", where, path41 + "eval_loss") };
+    const point = { step: requiredInteger(entry2, "step", where, path42 + "step"), loss: requiredNumber(entry2, "eval_loss", where, path42 + "eval_loss") };
     (state.evalCurve ??= []).push(point);
   }
 }
@@ -21712,16 +21712,16 @@ function readTrainerOutput(dir, opts = {}) {
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join3(dir, "training.log");
   const read = (name, load) => {
-    const path41 = join3(dir, name);
-    if (!isFile(path41)) return void 0;
+    const path42 = join3(dir, name);
+    if (!isFile(path42)) return void 0;
     if (opts.ignore?.includes(name)) {
       run.notes.push(`${name} in ${dir} was not written by this run (unchanged while it trained): not read`);
       return void 0;
     }
-    run.files.push(path41);
-    return load(path41);
+    run.files.push(path42);
+    return load(path42);
   };
-  const readResults = (path41) => parseResultsJson(readText(path41), path41);
+  const readResults = (path42) => parseResultsJson(readText(path42), path42);
   const trainResults = read("train_results.json", readResults);
   const allResults = read("all_results.json", readResults);
   const evalResults = read("eval_results.json", readResults);
@@ -21837,10 +21837,10 @@ function describeEnd(ended) {
   const why = ended.crash !== void 0 ? `with ${ended.crash}` : "without the end-of-training metrics and no error printed (killed?)";
   return `its log ends${at} ${why}`;
 }
-function readTrainerState(path41) {
-  const scanner = new TrainerStateScanner(path41);
-  readTextChunks(path41, (text) => scanner.push(text));
-  return scanner.finish() ?? parseWhole(readText(path41), path41);
+function readTrainerState(path42) {
+  const scanner = new TrainerStateScanner(path42);
+  readTextChunks(path42, (text) => scanner.push(text));
+  return scanner.finish() ?? parseWhole(readText(path42), path42);
 }
 function checkDir(dir) {
   let isDir3;
@@ -21955,27 +21955,27 @@ function mean(values) {
   }
   return sum / values.length;
 }
-function readQuestionsFile(path41) {
-  return parseQuestions(readText(path41), path41);
+function readQuestionsFile(path42) {
+  return parseQuestions(readText(path42), path42);
 }
-function readJudgmentsFile(path41) {
-  return parseJudgments(readText(path41), path41);
+function readJudgmentsFile(path42) {
+  return parseJudgments(readText(path42), path42);
 }
-function fileSize(path41) {
+function fileSize(path42) {
   try {
-    return statSync3(path41).size;
+    return statSync3(path42).size;
   } catch (e) {
     if (e.code === "ENOENT") return 0;
-    throw new ParseError(fsReason(e), path41);
+    throw new ParseError(fsReason(e), path42);
   }
 }
-function readAppendedText(path41, byteOffset) {
-  const size = fileSize(path41);
-  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path41);
+function readAppendedText(path42, byteOffset) {
+  const size = fileSize(path42);
+  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path42);
   if (size < byteOffset) {
-    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path41);
+    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path42);
   }
-  const fd = openSync2(path41, "r");
+  const fd = openSync2(path42, "r");
   try {
     const buf = Buffer.alloc(size);
     let got = 0;
@@ -21986,7 +21986,7 @@ function readAppendedText(path41, byteOffset) {
     }
     const head = buf.subarray(0, Math.min(byteOffset, got));
     if (byteOffset > 0 && head[head.length - 1] !== 10) {
-      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path41);
+      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path42);
     }
     let firstLine2 = 1;
     for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) firstLine2++;
@@ -22072,8 +22072,8 @@ function parseEvalLosses(text, file) {
   if (rows2.length === 0) throw new ParseError("empty file", file);
   return rows2;
 }
-function readEvalLosses(path41) {
-  return parseEvalLosses(readText(path41), path41);
+function readEvalLosses(path42) {
+  return parseEvalLosses(readText(path42), path42);
 }
 
 // src/readers/find-files.ts
@@ -27153,7 +27153,7 @@ async function compareCommand(flags, io, log) {
 }
 
 // src/cli/run.ts
-import * as path31 from "node:path";
+import * as path32 from "node:path";
 
 // src/cli/echo.ts
 var TQDM = /\d+%\|[^|]*\|\s*\d+\/\d+/;
@@ -27173,7 +27173,7 @@ function verboseEcho(write, now = Date.now, everyMs = 1e4) {
   };
 }
 
-// src/pipeline/stages.ts
+// src/pipeline/plan/stages.ts
 var STAGE_IDS = ["train-baseline", "train-candidate", "eval-original", "eval-baseline", "eval-candidate", "compare"];
 function trainStage(role) {
   return role === "baseline" ? "train-baseline" : "train-candidate";
@@ -27221,7 +27221,7 @@ function parseStages(list, source = "--stages") {
 // src/pipeline/session.ts
 import { statSync as statSync13 } from "node:fs";
 
-// src/pipeline/cancel.ts
+// src/pipeline/process/cancel.ts
 var STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
 function createCancelController() {
   let reason;
@@ -27245,12 +27245,12 @@ function createCancelController() {
   };
 }
 
-// src/pipeline/containment.ts
+// src/pipeline/process/containment.ts
 import { spawnSync } from "node:child_process";
 import { accessSync, constants as fsConstants } from "node:fs";
 import { delimiter, join as join9 } from "node:path";
 
-// src/pipeline/subreaper-script.ts
+// src/pipeline/process/subreaper-script.ts
 var SUBREAPER_PY = String.raw`
 import ctypes, os, signal, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
@@ -27321,7 +27321,7 @@ if os.WIFSIGNALED(st):
 sys.exit(os.WEXITSTATUS(st) if os.WIFEXITED(st) else 1)
 `;
 
-// src/pipeline/containment.ts
+// src/pipeline/process/containment.ts
 var CONTAINMENT_ENV = "ACCURACY_GATE_CONTAINMENT";
 var KINDS = ["pid-namespace", "user-pid-namespace", "subreaper", "process-group"];
 function describeContainment(kind) {
@@ -27427,10 +27427,10 @@ function containmentProvenance(records, runner) {
   return { containment: `${text}${note2}` };
 }
 
-// src/pipeline/stage-process.ts
+// src/pipeline/process/stage-process.ts
 import { spawn } from "node:child_process";
 
-// src/pipeline/child-command.ts
+// src/pipeline/process/child-command.ts
 import { accessSync as accessSync2, constants as fsConstants2, statSync as statSync5 } from "node:fs";
 import { delimiter as delimiter2, isAbsolute as isAbsolute3, join as join10, resolve as resolve7 } from "node:path";
 var ONE_PIPE = 'exec "$@" 2>&1';
@@ -27450,14 +27450,14 @@ function checkStart(command2, cwd) {
 function findProgram(program2, cwd, pathVar) {
   const candidates = program2.includes("/") ? [isAbsolute3(program2) ? program2 : resolve7(cwd, program2)] : (pathVar ?? "").split(delimiter2).map((d) => join10(resolve7(cwd, d || "."), program2));
   let found;
-  for (const path41 of candidates) {
+  for (const path42 of candidates) {
     try {
-      if (!statSync5(path41).isFile()) continue;
+      if (!statSync5(path42).isFile()) continue;
     } catch {
       continue;
     }
     try {
-      accessSync2(path41, fsConstants2.X_OK);
+      accessSync2(path42, fsConstants2.X_OK);
       return void 0;
     } catch {
       found = "EACCES";
@@ -27466,10 +27466,10 @@ function findProgram(program2, cwd, pathVar) {
   return found ?? "ENOENT";
 }
 
-// src/pipeline/process-registry.ts
+// src/pipeline/process/process-registry.ts
 import { mkdirSync as mkdirSync3, readFileSync as readFileSync5, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
 
-// src/pipeline/proc-scan.ts
+// src/pipeline/process/proc-scan.ts
 import { readdirSync as readdirSync5, readFileSync as readFileSync4 } from "node:fs";
 function scanProc() {
   let names2;
@@ -27493,7 +27493,7 @@ function scanProc() {
   return out;
 }
 
-// src/pipeline/process-registry.ts
+// src/pipeline/process/process-registry.ts
 var GROUP_NONCE_ENV = "ACCURACY_GATE_GROUP";
 function isSignallable(pgid) {
   return Number.isInteger(pgid) && pgid > 1;
@@ -27548,7 +27548,7 @@ async function terminateGroup(pgid, graceMs) {
   return { signalled: true, killed: true, gone };
 }
 
-// src/pipeline/process-tree.ts
+// src/pipeline/process/process-tree.ts
 function stageMembers(leader) {
   return liveMembers(leader)?.map((p) => p.pid);
 }
@@ -27613,7 +27613,7 @@ async function terminateStage(leader, graceMs) {
   }
 }
 
-// src/pipeline/stage-outcome.ts
+// src/pipeline/process/stage-outcome.ts
 import { constants as osConstants } from "node:os";
 function outcomeOf(o) {
   const exitCode = o.exit?.code ?? null;
@@ -27689,12 +27689,12 @@ function formatMillis(ms) {
   return parts.filter(Boolean).join(" ");
 }
 
-// src/pipeline/stage-output.ts
+// src/pipeline/process/stage-output.ts
 import { appendFileSync as appendFileSync2, createWriteStream, mkdirSync as mkdirSync4 } from "node:fs";
 import { dirname as dirname6 } from "node:path";
 import { StringDecoder as StringDecoder3 } from "node:string_decoder";
 
-// src/pipeline/redact.ts
+// src/pipeline/process/redact.ts
 import { existsSync as existsSync9, readdirSync as readdirSync6, renameSync as renameSync3, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
 import * as path11 from "node:path";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
@@ -27725,7 +27725,7 @@ function readRegularFile(file, maxBytes) {
   }
 }
 
-// src/pipeline/secret-forms.ts
+// src/pipeline/process/secret-forms.ts
 var MIN_SECRET_LENGTH = 8;
 function secretForms(values, opts = {}) {
   const min = opts.min ?? MIN_SECRET_LENGTH;
@@ -27800,7 +27800,7 @@ function base64Forms(s) {
   return out;
 }
 
-// src/pipeline/redact.ts
+// src/pipeline/process/redact.ts
 var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
 var MAX_SWEPT_FILE = SWEEP_LIMIT_BYTES;
 function secretNamesOf(config) {
@@ -27954,22 +27954,22 @@ function safeCut(text, cut, values) {
   return cut;
 }
 
-// src/pipeline/stage-output.ts
-function openLog(path41, notes) {
+// src/pipeline/process/stage-output.ts
+function openLog(path42, notes) {
   try {
-    mkdirSync4(dirname6(path41), { recursive: true });
-    const log = createWriteStream(path41, { flags: "a" });
-    log.on("error", (e) => notes.push(`log file ${path41} not written: ${errorMessage(e)}`));
+    mkdirSync4(dirname6(path42), { recursive: true });
+    const log = createWriteStream(path42, { flags: "a" });
+    log.on("error", (e) => notes.push(`log file ${path42} not written: ${errorMessage(e)}`));
     return log;
   } catch (e) {
-    notes.push(`log file ${path41} not written: ${errorMessage(e)}`);
+    notes.push(`log file ${path42} not written: ${errorMessage(e)}`);
     return void 0;
   }
 }
-function note(path41, text) {
+function note(path42, text) {
   try {
-    mkdirSync4(dirname6(path41), { recursive: true });
-    appendFileSync2(path41, `[accuracy-gate] ${text}
+    mkdirSync4(dirname6(path42), { recursive: true });
+    appendFileSync2(path42, `[accuracy-gate] ${text}
 `);
   } catch {
   }
@@ -28055,7 +28055,7 @@ async function within(p, ms) {
   }
 }
 
-// src/pipeline/stage-process.ts
+// src/pipeline/process/stage-process.ts
 function notStarted(logFile, reason) {
   note(logFile, reason.startsWith("cannot start") ? reason : `cannot start: ${reason}`);
   return { pgid: 0, done: Promise.resolve(result2({ status: "failed", reason })), stop: () => {
@@ -28173,7 +28173,7 @@ function runStage(spec, graceMs, contain, registry) {
   return { pgid, containment: contain.containment.kind, done, stop };
 }
 
-// src/pipeline/process-runner.ts
+// src/pipeline/process/process-runner.ts
 function createProcessRunner(opts = {}) {
   return new Runner(opts.graceMs ?? 3e3, opts.registry, opts.containment ?? detectContainment(), opts.mask ?? []);
 }
@@ -28214,7 +28214,7 @@ var Runner = class {
   }
 };
 
-// src/pipeline/child-env.ts
+// src/pipeline/process/child-env.ts
 var FILE_COMMANDS = ["GITHUB_STEP_SUMMARY", "GITHUB_STATE", "GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH"];
 var SCRUBBED_NAMES = /* @__PURE__ */ new Set([
   "ACTIONS_RUNTIME_TOKEN",
@@ -28249,7 +28249,7 @@ function childEnv(base, extra, secrets = []) {
   return out;
 }
 
-// src/pipeline/context.ts
+// src/pipeline/stages/context.ts
 var Ledger = class {
   constructor(log) {
     this.log = log;
@@ -28287,15 +28287,15 @@ function record(ctx, rec) {
   ctx.ledger.record(rec);
 }
 
-// src/pipeline/cache-stages.ts
+// src/pipeline/stages/cache-stages.ts
 import * as path23 from "node:path";
 import { existsSync as existsSync15, mkdtempSync as mkdtempSync2, readFileSync as readFileSync11, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
 import * as os4 from "node:os";
 
-// src/pipeline/stage-exec.ts
+// src/pipeline/stages/stage-exec.ts
 import * as path15 from "node:path";
 
-// src/pipeline/heartbeat.ts
+// src/pipeline/process/heartbeat.ts
 function createHeartbeat(opts) {
   const now = opts.now ?? Date.now;
   const startedAt = now();
@@ -28375,10 +28375,10 @@ function clock(seconds2, hours = false) {
   return h > 0 || hours ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
-// src/pipeline/plan.ts
+// src/pipeline/plan/plan.ts
 import * as path13 from "node:path";
 
-// src/pipeline/launch-env.ts
+// src/pipeline/plan/launch-env.ts
 import { createServer } from "node:net";
 import { readFileSync as readFileSync6, statSync as statSync6 } from "node:fs";
 import * as path12 from "node:path";
@@ -28466,7 +28466,7 @@ async function launchEnv(stageId, gpus2, configEnv, env2) {
   return { vars, values, ...port !== void 0 ? { port } : {} };
 }
 
-// src/pipeline/plan.ts
+// src/pipeline/plan/plan.ts
 function plannedStages(config, stages) {
   const want = (s) => stages.includes(s);
   const out = [];
@@ -28593,7 +28593,7 @@ function stageConfigEnv(config, s) {
   return ev?.env ?? {};
 }
 
-// src/pipeline/log-tail.ts
+// src/pipeline/process/log-tail.ts
 import { closeSync as closeSync5, openSync as openSync5, readSync as readSync5, fstatSync as fstatSync2 } from "node:fs";
 var TAIL_LINES = 30;
 var TAIL_BYTES = 64 * 1024;
@@ -28627,7 +28627,7 @@ function readLogTail(file, max = TAIL_LINES, redact = (t) => t) {
   }
 }
 
-// src/pipeline/container-stage.ts
+// src/pipeline/plan/container-stage.ts
 import { spawn as spawn2 } from "node:child_process";
 import { existsSync as existsSync10 } from "node:fs";
 import * as path14 from "node:path";
@@ -28701,7 +28701,7 @@ function registryId(stage2, name) {
   return `${stage2} container=${name}`;
 }
 
-// src/pipeline/gpu-usage.ts
+// src/pipeline/process/gpu-usage.ts
 import { execFile } from "node:child_process";
 var GPU_SOURCE = "nvidia-smi samples of the stage's processes";
 var QUERY_ARGS = ["--query-compute-apps=pid,used_memory", "--format=csv,noheader"];
@@ -28780,7 +28780,7 @@ function applyGpuMemory(training2, records) {
   }
 }
 
-// src/pipeline/stage-exec.ts
+// src/pipeline/stages/stage-exec.ts
 var GPU_SAMPLE_MS = 2e3;
 async function execStage(ctx, s) {
   const { deps } = ctx;
@@ -28894,7 +28894,7 @@ function notRun(ctx, id, title, reason) {
   return { id, title, status: ctx.deps.cancel.cancelled ? "cancelled" : "skipped", reason };
 }
 
-// src/pipeline/cache-identity.ts
+// src/pipeline/store/cache-identity.ts
 import { createHash as createHash3 } from "node:crypto";
 import { existsSync as existsSync11, lstatSync, readdirSync as readdirSync7, readFileSync as readFileSync7, readlinkSync as readlinkSync2, statSync as statSync7 } from "node:fs";
 import * as path16 from "node:path";
@@ -29023,10 +29023,10 @@ function filesPart(files, base) {
   return short2(h);
 }
 
-// src/pipeline/preflight.ts
+// src/pipeline/plan/preflight.ts
 import { accessSync as accessSync3, constants as constants2, existsSync as existsSync12, readdirSync as readdirSync8, statfsSync, statSync as statSync8 } from "node:fs";
 
-// src/pipeline/captured-command.ts
+// src/pipeline/process/captured-command.ts
 import { mkdtempSync, readFileSync as readFileSync8, rmSync as rmSync3 } from "node:fs";
 import * as os2 from "node:os";
 import * as path17 from "node:path";
@@ -29053,10 +29053,10 @@ function readOr(file) {
   }
 }
 
-// src/pipeline/preflight.ts
+// src/pipeline/plan/preflight.ts
 import * as path19 from "node:path";
 
-// src/pipeline/gpu-lock.ts
+// src/pipeline/store/gpu-lock.ts
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { linkSync, lstatSync as lstatSync2, mkdirSync as mkdirSync5, readFileSync as readFileSync9, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync4 } from "node:fs";
@@ -29204,39 +29204,8 @@ function releaseGpuLock(file, token) {
   } catch {
   }
 }
-async function lockGpus(ctx) {
-  const { lock } = ctx.config;
-  const none = { ok: true, release: () => {
-  } };
-  if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
-  const file = path18.resolve(ctx.workdir, expandHome(lock.file));
-  const { log } = ctx.deps;
-  let attempt;
-  try {
-    attempt = await acquireGpuLock({
-      file,
-      timeoutMs: lock.timeoutMinutes * 6e4,
-      heartbeatMs: ctx.deps.heartbeatMs,
-      log: (line) => log.info(line),
-      cancel: ctx.deps.cancel,
-      what: `gate ${ctx.config.name}, run ${ctx.runId}`
-    });
-  } catch (e) {
-    log.warn(`GPU lock ${file} not taken (${errorMessage(e)}); running without it`);
-    return none;
-  }
-  if (attempt.ok) {
-    if (attempt.waitedMs >= 1e3) log.info(`GPU lock ${file} taken after waiting ${Math.round(attempt.waitedMs / 1e3)} s`);
-    return { ok: true, release: attempt.release };
-  }
-  if (attempt.cancelled) return none;
-  log.error(attempt.reason);
-  ctx.ledger.problem({ source: "gpu-lock", message: attempt.reason });
-  return { ok: false, release: () => {
-  } };
-}
 
-// src/pipeline/launch-check.ts
+// src/pipeline/plan/launch-check.ts
 function launchWarnings(config, planned, workdir, env2) {
   const warnings = [];
   const ports = [];
@@ -29275,7 +29244,7 @@ function disjoint(a, b) {
   return !b.split(",").some((g) => set.has(g));
 }
 
-// src/pipeline/preflight.ts
+// src/pipeline/plan/preflight.ts
 var PreflightError = class extends UsageError {
   constructor(problems) {
     super(`preflight refused the run (nothing was started):
@@ -29471,7 +29440,7 @@ function onPath(prog, env2) {
   return false;
 }
 
-// src/pipeline/verdict-fixed.ts
+// src/pipeline/stages/verdict-fixed.ts
 function verdictFixed(ctx) {
   if (ctx.config.keepGoing) return void 0;
   const label = ctx.config.arms.candidate.label;
@@ -29542,7 +29511,7 @@ function stopEvaluationsAfterVerdict(ctx, cache, evals) {
   }
 }
 
-// src/pipeline/cache.ts
+// src/pipeline/store/cache.ts
 import { createHash as createHash4 } from "node:crypto";
 import { cpSync, existsSync as existsSync13, mkdirSync as mkdirSync6, readdirSync as readdirSync9, readFileSync as readFileSync10, renameSync as renameSync5, rmSync as rmSync4, statSync as statSync9, writeFileSync as writeFileSync5 } from "node:fs";
 import * as path20 from "node:path";
@@ -29650,7 +29619,7 @@ function restoreFromCache(entryPath, name, dest) {
   return true;
 }
 
-// src/pipeline/remote-cache.ts
+// src/pipeline/store/remote-cache.ts
 import { rmSync as rmSync5 } from "node:fs";
 async function pullEntries(store, keys, remote, log) {
   const got = [];
@@ -29681,11 +29650,11 @@ async function pushEntries(store, keys, remote, log) {
   }
 }
 
-// src/pipeline/train-stage.ts
+// src/pipeline/stages/train-stage.ts
 import { existsSync as existsSync14 } from "node:fs";
 import * as path22 from "node:path";
 
-// src/pipeline/early-abort.ts
+// src/pipeline/stages/early-abort.ts
 var EXTREME_FACTOR = 5;
 function createEarlyAbort(opts) {
   if (!(opts.bound > 0)) throw new RangeError(`early abort: bound must be > 0, got ${opts.bound}`);
@@ -29747,7 +29716,7 @@ function createEarlyAbort(opts) {
   };
 }
 
-// src/pipeline/arm-hints.ts
+// src/pipeline/stages/arm-hints.ts
 var known = /* @__PURE__ */ new WeakMap();
 function commandHints(arm2) {
   let hints = known.get(arm2);
@@ -29755,7 +29724,7 @@ function commandHints(arm2) {
   return hints;
 }
 
-// src/pipeline/output-freshness.ts
+// src/pipeline/stages/output-freshness.ts
 import { statSync as statSync10 } from "node:fs";
 import * as path21 from "node:path";
 function identity(file) {
@@ -29790,7 +29759,7 @@ function evalDocsInOutput(template, docsPath, output) {
   return rel && !rel.startsWith("..") && !path21.isAbsolute(rel) ? [rel] : [];
 }
 
-// src/pipeline/train-stage.ts
+// src/pipeline/stages/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
   return path22.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
@@ -29948,7 +29917,7 @@ async function trainArm(ctx, role, hooks = {}) {
   };
 }
 
-// src/pipeline/cache-stages.ts
+// src/pipeline/stages/cache-stages.ts
 async function cacheKeys(ctx) {
   const { config } = ctx;
   const env2 = ctx.deps.env;
@@ -30103,14 +30072,48 @@ function saveBaseline(ctx, result3, use) {
   return kept;
 }
 
-// src/pipeline/manifest.ts
-import { existsSync as existsSync16, readdirSync as readdirSync10, readFileSync as readFileSync12, statSync as statSync11 } from "node:fs";
+// src/pipeline/stages/lock-gpus.ts
 import * as path24 from "node:path";
+async function lockGpus(ctx) {
+  const { lock } = ctx.config;
+  const none = { ok: true, release: () => {
+  } };
+  if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
+  const file = path24.resolve(ctx.workdir, expandHome(lock.file));
+  const { log } = ctx.deps;
+  let attempt;
+  try {
+    attempt = await acquireGpuLock({
+      file,
+      timeoutMs: lock.timeoutMinutes * 6e4,
+      heartbeatMs: ctx.deps.heartbeatMs,
+      log: (line) => log.info(line),
+      cancel: ctx.deps.cancel,
+      what: `gate ${ctx.config.name}, run ${ctx.runId}`
+    });
+  } catch (e) {
+    log.warn(`GPU lock ${file} not taken (${errorMessage(e)}); running without it`);
+    return none;
+  }
+  if (attempt.ok) {
+    if (attempt.waitedMs >= 1e3) log.info(`GPU lock ${file} taken after waiting ${Math.round(attempt.waitedMs / 1e3)} s`);
+    return { ok: true, release: attempt.release };
+  }
+  if (attempt.cancelled) return none;
+  log.error(attempt.reason);
+  ctx.ledger.problem({ source: "gpu-lock", message: attempt.reason });
+  return { ok: false, release: () => {
+  } };
+}
+
+// src/pipeline/stages/manifest.ts
+import { existsSync as existsSync16, readdirSync as readdirSync10, readFileSync as readFileSync12, statSync as statSync11 } from "node:fs";
+import * as path25 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx, startedAt, finished) {
   const inside = (p) => {
-    const rel = path24.relative(ctx.dir, p);
-    return rel && !rel.startsWith("..") && !path24.isAbsolute(rel) ? rel : path24.resolve(p);
+    const rel = path25.relative(ctx.dir, p);
+    return rel && !rel.startsWith("..") && !path25.isAbsolute(rel) ? rel : path25.resolve(p);
   };
   const m = {
     runId: ctx.runId,
@@ -30138,7 +30141,7 @@ function writeRunManifest(ctx, startedAt, finished) {
     if (id && lines && !ctx.fromRun[`${role}-eval`]) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileAtomic(path24.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileAtomic(path25.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
@@ -30149,8 +30152,8 @@ function readManifests(root, skip) {
   const order = readRunOrder(root);
   const out = [];
   for (const name of readdirSync10(root)) {
-    const dir = path24.join(root, name);
-    const file = path24.join(dir, MANIFEST);
+    const dir = path25.join(root, name);
+    const file = path25.join(dir, MANIFEST);
     if (dir === skip || name === RUN_ORDER_DIR) continue;
     const seq = order.get(name);
     const at = seq !== void 0 ? { seq } : {};
@@ -30200,10 +30203,10 @@ function findEarlierOutputs(ctx, root, needsArm) {
     if (torn) {
       if (saidTorn.has(torn.dir)) return void 0;
       saidTorn.add(torn.dir);
-      const run = path24.basename(torn.dir);
+      const run = path25.basename(torn.dir);
       problems.push({
-        source: path24.join(torn.dir, MANIFEST),
-        message: "missing" in torn && torn.missing ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}` : `run.json of run ${path24.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
+        source: path25.join(torn.dir, MANIFEST),
+        message: "missing" in torn && torn.missing ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}` : `run.json of run ${path25.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
       });
       return void 0;
     }
@@ -30229,9 +30232,9 @@ function findEarlierOutputs(ctx, root, needsArm) {
       continue;
     }
     trainedAt[role] = hit.rank;
-    const output = path24.resolve(hit.dir, a.output);
+    const output = path25.resolve(hit.dir, a.output);
     const stale = Array.isArray(a.stale) && a.stale.length ? a.stale.filter((n) => typeof n === "string") : void 0;
-    adopted.arms[role] = { output, ...a.log ? { log: path24.resolve(hit.dir, a.log) } : {}, ...stale ? { stale } : {} };
+    adopted.arms[role] = { output, ...a.log ? { log: path25.resolve(hit.dir, a.log) } : {}, ...stale ? { stale } : {} };
     adopt(`${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${output}${cached2})`);
   }
   for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
@@ -30270,16 +30273,16 @@ function findEarlierOutputs(ctx, root, needsArm) {
 
 // src/pipeline/progress.ts
 import { existsSync as existsSync17, readdirSync as readdirSync11, readFileSync as readFileSync13 } from "node:fs";
-import * as path25 from "node:path";
+import * as path26 from "node:path";
 function lastRunTimes(root, current) {
   let names2;
   try {
-    names2 = readdirSync11(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path25.basename(current)).sort().reverse();
+    names2 = readdirSync11(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path26.basename(current)).sort().reverse();
   } catch {
     return void 0;
   }
   for (const name of names2) {
-    const file = path25.join(root, name, "summary.json");
+    const file = path26.join(root, name, "summary.json");
     if (!existsSync17(file)) continue;
     try {
       const summary = JSON.parse(readFileSync13(file, "utf8"));
@@ -30316,7 +30319,7 @@ function progressLog(log, plan, times) {
 
 // src/history/history.ts
 import { existsSync as existsSync18, mkdirSync as mkdirSync7, readFileSync as readFileSync14 } from "node:fs";
-import * as path26 from "node:path";
+import * as path27 from "node:path";
 function historyEntry(r, provenance, date) {
   const arm2 = (role) => {
     const t = r.training[role];
@@ -30360,7 +30363,7 @@ function readHistory(file) {
   return out;
 }
 function appendHistory(file, entry2, keep = 365) {
-  mkdirSync7(path26.dirname(file), { recursive: true });
+  mkdirSync7(path27.dirname(file), { recursive: true });
   appendLine(file, JSON.stringify(entry2));
   const all = readHistory(file);
   if (all.length <= keep) return;
@@ -30372,12 +30375,12 @@ function appendHistory(file, entry2, keep = 365) {
 
 // src/pipeline/check-run.ts
 import { existsSync as existsSync19 } from "node:fs";
-import * as path27 from "node:path";
+import * as path28 from "node:path";
 function runPaths(opts, deps) {
   const workdir = resolveWorkdir(opts, deps);
   const args = opts.argsDir ?? opts.baseDir;
-  const root = opts.resultRoot ? path27.resolve(args, opts.resultRoot) : path27.resolve(workdir, opts.config.resultDir);
-  const model = opts.modelDir ? path27.resolve(args, opts.modelDir) : path27.resolve(workdir, opts.config.model);
+  const root = opts.resultRoot ? path28.resolve(args, opts.resultRoot) : path28.resolve(workdir, opts.config.resultDir);
+  const model = opts.modelDir ? path28.resolve(args, opts.modelDir) : path28.resolve(workdir, opts.config.model);
   return { workdir, root, model };
 }
 async function preflightOf(opts, deps, paths) {
@@ -30408,7 +30411,7 @@ async function refuseUnfit(opts, deps, paths) {
   if (report.problems.length) throw new PreflightError(report.problems);
 }
 function resolveWorkdir(opts, deps) {
-  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path27.resolve(opts.baseDir, opts.config.workdir);
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path28.resolve(opts.baseDir, opts.config.workdir);
   const found = locateBuiltinWorkdir(opts.baseDir);
   if ("error" in found) throw new UsageError(found.error);
   deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
@@ -30440,7 +30443,7 @@ async function cacheLookup(opts, deps, paths, report) {
   }
 }
 function cachedScoreAtFloor(entryPath, modelId, role, floor) {
-  const file = path27.join(entryPath, `mtbench-${role}.jsonl`);
+  const file = path28.join(entryPath, `mtbench-${role}.jsonl`);
   if (typeof modelId !== "string" || !existsSync19(file)) return void 0;
   try {
     const avg = scoreModel(readJudgmentsFile(file), modelId, void 0, file).average;
@@ -30452,7 +30455,7 @@ function cachedScoreAtFloor(entryPath, modelId, role, floor) {
   }
 }
 
-// src/pipeline/stage-results.ts
+// src/pipeline/stages/stage-results.ts
 function keepTraining(ctx, t) {
   if (t.output !== void 0) ctx.outputs[t.role] = t.output;
   if (t.log !== void 0) ctx.trainLogs[t.role] = t.log;
@@ -30491,11 +30494,11 @@ function keepRestored(ctx, r) {
   return r.use;
 }
 
-// src/pipeline/eval-stage.ts
-import * as path28 from "node:path";
+// src/pipeline/stages/eval-stage.ts
+import * as path29 from "node:path";
 function modelIdFor(template, ctx, role) {
   const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
-  const slug = arm2?.slug ?? path28.basename(ctx.model);
+  const slug = arm2?.slug ?? path29.basename(ctx.model);
   return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
 }
 async function evaluate(ctx, role, watch) {
@@ -30511,7 +30514,7 @@ async function evaluate(ctx, role, watch) {
     return { role, record: notRun(ctx, id, title, why), problems };
   }
   const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
-  const judgments = path28.resolve(ctx.workdir, mt.judgments);
+  const judgments = path29.resolve(ctx.workdir, mt.judgments);
   let offset;
   try {
     offset = fileSize(judgments);
@@ -30590,7 +30593,7 @@ function collectRows(role, file, offset, modelId, stage2, problems) {
   return { modelId: id, lines: mine, how: modelId ? "evaluations.mtbench.model-id" : "the one id appended" };
 }
 
-// src/pipeline/evaluator-stage.ts
+// src/pipeline/stages/evaluator-stage.ts
 function configured(ctx) {
   const { lmEval: lmEval2, custom: custom2 } = ctx.config.evaluations;
   const out = [];
@@ -30645,7 +30648,7 @@ async function* runEvaluators(ctx, role) {
   }
 }
 
-// src/pipeline/schedule.ts
+// src/pipeline/stages/schedule.ts
 function conflicts(a, b) {
   if (a === void 0 || b === void 0) return true;
   const set = new Set(a.split(","));
@@ -30698,7 +30701,7 @@ function describeOverlaps(spans) {
   return out;
 }
 
-// src/pipeline/fail-fast.ts
+// src/pipeline/stages/fail-fast.ts
 var failed = (ctx, id) => !ctx.config.keepGoing && ctx.ledger.records.some((r) => r.id === id && (r.status === "failed" || r.status === "timeout"));
 var BASELINE_FAILED = "the baseline training failed, so the result can only be INVALID (set keep-going: true to go on)";
 var ORIGINAL_FAILED = "the evaluation of the original model failed (set keep-going: true to go on)";
@@ -30711,7 +30714,7 @@ function skipAfterFailure(ctx, id) {
   return why !== void 0;
 }
 
-// src/pipeline/gpu-stages.ts
+// src/pipeline/stages/gpu-stages.ts
 async function train(ctx, role, hooks = {}) {
   const t = await trainArm(ctx, role, {
     ...hooks,
@@ -30780,9 +30783,9 @@ async function parallelStages(ctx, trainRoles, evalTargets, cache) {
   ctx.parallelNotes = overlaps;
 }
 
-// src/pipeline/compare-stage.ts
+// src/pipeline/stages/compare-stage.ts
 import { existsSync as existsSync20 } from "node:fs";
-import * as path29 from "node:path";
+import * as path30 from "node:path";
 function compareStage(ctx, history) {
   const inputs = loadInputs(engineSource(ctx));
   applyGpuMemory(inputs.training, ctx.ledger.records);
@@ -30824,7 +30827,7 @@ function engineSource(ctx) {
   };
 }
 function mtbenchSource(ctx, mt) {
-  const qfile = path29.resolve(ctx.workdir, mt.questions);
+  const qfile = path30.resolve(ctx.workdir, mt.questions);
   const ids = {};
   for (const role of mt.targets) {
     const id = ctx.modelIds[role];
@@ -30851,7 +30854,7 @@ function partialResult(ctx, history) {
   );
 }
 
-// src/pipeline/quick-baseline.ts
+// src/pipeline/stages/quick-baseline.ts
 function baselineEta(ctx, times) {
   const secs = times?.seconds.get(stageTitle(trainStage("baseline"), ctx.config.arms));
   return secs === void 0 ? "time unknown (no earlier run on this runner says how long it takes)" : `~${Math.max(1, Math.round(secs / 60))} min (as long as it took in run ${times.runId})`;
@@ -30870,9 +30873,9 @@ function quickBaselineCheck(ctx, baselineCached, times) {
   return true;
 }
 
-// src/pipeline/probe-stage.ts
+// src/pipeline/stages/probe-stage.ts
 import { existsSync as existsSync21, mkdirSync as mkdirSync8, readFileSync as readFileSync15, rmSync as rmSync7, statSync as statSync12 } from "node:fs";
-import * as path30 from "node:path";
+import * as path31 from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/readers/probe.ts
@@ -30983,15 +30986,15 @@ function parseProbeFile(text, file) {
   return { ...head, recorded: batches.length, batches, records, complete: complete2 };
 }
 
-// src/pipeline/probe-stage.ts
+// src/pipeline/stages/probe-stage.ts
 var PROBE_DIR = "probe";
 var PROBE_JSON = "probe.json";
 var PROBE_ROLES = ["baseline", "candidate", "reference"];
 function probeHelperDir() {
-  let dir = path30.dirname(fileURLToPath(import.meta.url));
+  let dir = path31.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    if (existsSync21(path30.join(dir, "python", "accuracy_gate_probe", "__init__.py"))) return path30.join(dir, "python");
-    dir = path30.dirname(dir);
+    if (existsSync21(path31.join(dir, "python", "accuracy_gate_probe", "__init__.py"))) return path31.join(dir, "python");
+    dir = path31.dirname(dir);
   }
   return void 0;
 }
@@ -31003,17 +31006,17 @@ function probeEnv(file, role, settings, helperDir, pythonPath) {
     ACCURACY_GATE_PROBE_EXIT: "1",
     ...role === "reference" ? { ACCURACY_GATE_PROBE_REFERENCE: settings.reference } : {},
     // First on the path: Python imports the first sitecustomize it finds; ours runs the one it shadows.
-    PYTHONPATH: pythonPath ? `${helperDir}${path30.delimiter}${pythonPath}` : helperDir
+    PYTHONPATH: pythonPath ? `${helperDir}${path31.delimiter}${pythonPath}` : helperDir
   };
 }
 var armOf = (role) => role === "candidate" ? "candidate" : "baseline";
 async function probeStages(ctx) {
   const settings = probeConfig(ctx.config);
-  const dir = path30.join(ctx.dir, PROBE_DIR);
+  const dir = path31.join(ctx.dir, PROBE_DIR);
   mkdirSync8(dir, { recursive: true });
-  const fileOf = (role) => path30.join(dir, `${role}.probe.jsonl`);
+  const fileOf = (role) => path31.join(dir, `${role}.probe.jsonl`);
   const files = { baseline: fileOf("baseline"), candidate: fileOf("candidate"), reference: fileOf("reference") };
-  const rel = (f2) => path30.relative(ctx.dir, f2);
+  const rel = (f2) => path31.relative(ctx.dir, f2);
   const shown = { baseline: rel(files.baseline), candidate: rel(files.candidate), reference: rel(files.reference) };
   const helper = probeHelperDir();
   if (!helper) return invalidProbe(shown, "probe not run: the probe helper (python/accuracy_gate_probe) is missing from this installation");
@@ -31023,8 +31026,8 @@ async function probeStages(ctx) {
     const title = `Probe ${arm2.label} (${role === "reference" ? `baseline in ${settings.reference}, the reference` : role})`;
     if (ctx.deps.cancel.cancelled) return invalidProbe(shown, `probe not finished: cancelled before the ${role} run`);
     rmSync7(files[role], { force: true });
-    const output = path30.join(dir, `${role}_ckpt`);
-    const logName = path30.join(PROBE_DIR, `${role}_probe.log`);
+    const output = path31.join(dir, `${role}_ckpt`);
+    const logName = path31.join(PROBE_DIR, `${role}_probe.log`);
     const pythonPath = arm2.env.PYTHONPATH ?? ctx.deps.env.PYTHONPATH;
     const { record: rec } = await ctx.deps.log.group(
       title,
@@ -31073,10 +31076,10 @@ async function probeStages(ctx) {
 }
 function writeProbeJson(dir, report, ctx) {
   try {
-    writeFileAtomic(path30.join(dir, PROBE_JSON), `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
+    writeFileAtomic(path31.join(dir, PROBE_JSON), `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
 `);
   } catch (e) {
-    ctx.deps.log.warn(`probe: ${path30.join(dir, PROBE_JSON)} not written: ${errorMessage(e)}`);
+    ctx.deps.log.warn(`probe: ${path31.join(dir, PROBE_JSON)} not written: ${errorMessage(e)}`);
   }
 }
 async function runDiagnosis(ctx, result3, always) {
@@ -31336,7 +31339,7 @@ async function runLocal(r, io, log) {
 }
 async function runCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = path31.resolve(flags.workdir);
+  if (flags.workdir) config.workdir = path32.resolve(flags.workdir);
   if (flags.recordHistory && !flags.history) throw new UsageError("--record-history needs --history FILE");
   const quick = quickRequest(!!flags.quick, flags.quickSteps, QUICK_FLAGS);
   return runLocal(
@@ -31365,15 +31368,15 @@ var QUICK_FLAGS = {
 var import_yaml3 = __toESM(require_dist(), 1);
 import { existsSync as existsSync22, readdirSync as readdirSync12, rmSync as rmSync8, symlinkSync as symlinkSync2 } from "node:fs";
 import * as os5 from "node:os";
-import * as path32 from "node:path";
+import * as path33 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
 function examplesDir() {
-  let dir = path32.dirname(fileURLToPath2(import.meta.url));
+  let dir = path33.dirname(fileURLToPath2(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path32.join(dir, "examples", "demo");
-    if (existsSync22(candidate)) return path32.join(dir, "examples");
-    dir = path32.dirname(dir);
+    const candidate = path33.join(dir, "examples", "demo");
+    if (existsSync22(candidate)) return path33.join(dir, "examples");
+    dir = path33.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");
 }
@@ -31381,9 +31384,9 @@ function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
   const replay = (run) => [
     node,
-    path32.join(examples, "demo", "replay-train.mjs"),
+    path33.join(examples, "demo", "replay-train.mjs"),
     "--run",
-    path32.join(examples, "recorded", run),
+    path33.join(examples, "recorded", run),
     "--output",
     "{output}",
     "--speed",
@@ -31391,7 +31394,7 @@ function demoConfigYaml(examples, scenario, speed) {
   ];
   return (0, import_yaml3.stringify)({
     name: `demo-${scenario}`,
-    model: path32.join(examples, "demo", "Tiny-Llama-init"),
+    model: path33.join(examples, "demo", "Tiny-Llama-init"),
     "result-dir": ".",
     arms: {
       baseline: { label: "Torch", slug: "torch", train: replay("eager"), "timeout-minutes": 10 },
@@ -31401,7 +31404,7 @@ function demoConfigYaml(examples, scenario, speed) {
       mtbench: {
         run: [
           node,
-          path32.join(examples, "demo", "replay-mtbench.mjs"),
+          path33.join(examples, "demo", "replay-mtbench.mjs"),
           "--checkpoint",
           "{checkpoint}",
           "--role",
@@ -31427,8 +31430,8 @@ async function demoCommand(flags, io, log) {
   if (!(Number(flags.speed) > 0)) throw new UsageError(`--speed must be a positive number (got "${flags.speed}")`);
   const examples = examplesDir();
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), "demo config (built in)");
-  config.workdir = path32.resolve(flags.out);
-  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path32.join(examples, "recorded")}; MT-Bench scores are synthetic`);
+  config.workdir = path33.resolve(flags.out);
+  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path33.join(examples, "recorded")}; MT-Bench scores are synthetic`);
   const result3 = await runLocal(
     {
       config,
@@ -31442,17 +31445,17 @@ async function demoCommand(flags, io, log) {
     io,
     log
   );
-  pointLatest(path32.resolve(flags.out), log);
+  pointLatest(path33.resolve(flags.out), log);
   return result3;
 }
 function defaultDemoDir() {
-  return path32.join(os5.tmpdir(), "accuracy-gate-demo");
+  return path33.join(os5.tmpdir(), "accuracy-gate-demo");
 }
 function pointLatest(out, log) {
   try {
     const newest = readdirSync12(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
     if (!newest) return;
-    const link = path32.join(out, "latest");
+    const link = path33.join(out, "latest");
     rmSync8(link, { force: true });
     symlinkSync2(newest, link);
     log.info(`latest run: ${link}`);
@@ -31462,7 +31465,7 @@ function pointLatest(out, log) {
 
 // src/cli/calibrate.ts
 import { mkdirSync as mkdirSync9, writeFileSync as writeFileSync7 } from "node:fs";
-import * as path35 from "node:path";
+import * as path36 from "node:path";
 
 // src/calibrate/pairs.ts
 var CALIBRATED = ["train-loss", "loss-curve", "loss-tail", "eval-loss", "eval-loss-docs", "mtbench"];
@@ -31801,7 +31804,7 @@ function renderJson(cal) {
 
 // src/calibrate/load.ts
 import { existsSync as existsSync23, statSync as statSync14 } from "node:fs";
-import * as path33 from "node:path";
+import * as path34 from "node:path";
 
 // src/calibrate/history-runs.ts
 function keyOf(e) {
@@ -31867,7 +31870,7 @@ function refuse(problems) {
   throw new UsageError(`calibrate: ${msg.split("\n")[0]}${more2}`);
 }
 function names(dirs) {
-  const base = dirs.map((d) => path33.basename(path33.resolve(d)));
+  const base = dirs.map((d) => path34.basename(path34.resolve(d)));
   return new Set(base).size === base.length ? base : dirs;
 }
 function loadRun(dir, name, config) {
@@ -31908,13 +31911,13 @@ function loadHistory(file) {
 }
 
 // src/calibrate/repeat.ts
-import * as path34 from "node:path";
+import * as path35 from "node:path";
 var REPEAT_ENV = "ACCURACY_GATE_REPEAT";
 function repeatConfig(config, i) {
   const c = structuredClone(config);
   c.cache.enabled = false;
   const arm2 = c.arms.baseline;
-  if (path34.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
+  if (path35.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
   arm2.env = { ...arm2.env, [REPEAT_ENV]: String(i) };
   if (c.evaluations.mtbench) c.evaluations.mtbench.env = { ...c.evaluations.mtbench.env, [REPEAT_ENV]: String(i) };
   return c;
@@ -31939,8 +31942,8 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
       const arm2 = outcome.manifest?.arms.baseline;
-      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path34.join(outcome.resultDir, MANIFEST)}`);
-      out.dirs.push(path34.resolve(outcome.resultDir, arm2.output));
+      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path35.join(outcome.resultDir, MANIFEST)}`);
+      out.dirs.push(path35.resolve(outcome.resultDir, arm2.output));
       const mt = outcome.manifest?.mtbench.baseline;
       if (evalBaseline && mt) {
         const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
@@ -31988,7 +31991,7 @@ async function calibrateCommand(flags, io, log) {
   const factors = factorsOf(flags);
   const { config, source } = loadConfig(flags.config, process.cwd());
   const started = /* @__PURE__ */ new Date();
-  const dir = path35.resolve(flags.out ?? "calibration", timestampName(started));
+  const dir = path36.resolve(flags.out ?? "calibration", timestampName(started));
   const extraNotes = [];
   let set;
   if (flags.runs) {
@@ -31997,7 +32000,7 @@ async function calibrateCommand(flags, io, log) {
     const k = Number(flags.repeat);
     if (!Number.isInteger(k) || k < 2) throw new UsageError(`--repeat must be a whole number >= 2, got "${flags.repeat}"`);
     if (flags.mtbench.length) throw new UsageError("--mtbench does not combine with --repeat (each repeat is evaluated as the config says)");
-    const made = await repeatBaseline(config, source, k, path35.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
+    const made = await repeatBaseline(config, source, k, path36.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
 `) : void 0);
     set = {
       runs: loadRuns(
@@ -32008,7 +32011,7 @@ async function calibrateCommand(flags, io, log) {
       mtbench: made.mtbench.length >= 2 ? made.mtbench : []
     };
     extraNotes.push(
-      `${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path35.join(dir, "runs")}`
+      `${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path36.join(dir, "runs")}`
     );
   } else {
     const sel = loadHistory(flags.history);
@@ -32032,9 +32035,9 @@ async function calibrateCommand(flags, io, log) {
   const snippet = renderSnippet(cal);
   try {
     mkdirSync9(dir, { recursive: true });
-    writeFileSync7(path35.join(dir, "calibration.md"), renderMarkdown(cal));
-    writeFileSync7(path35.join(dir, "calibration.json"), renderJson(cal));
-    writeFileSync7(path35.join(dir, "checks.yml"), snippet);
+    writeFileSync7(path36.join(dir, "calibration.md"), renderMarkdown(cal));
+    writeFileSync7(path36.join(dir, "calibration.json"), renderJson(cal));
+    writeFileSync7(path36.join(dir, "checks.yml"), snippet);
     log.info(`calibration written to ${dir} (calibration.md, calibration.json, checks.yml)`);
   } catch (e) {
     log.error(`could not write the calibration to ${dir}: ${errorMessage(e)}`);
@@ -32046,12 +32049,12 @@ ${snippet}`);
 
 // src/cli/init.ts
 import { existsSync as existsSync24, mkdirSync as mkdirSync10, writeFileSync as writeFileSync8 } from "node:fs";
-import * as path37 from "node:path";
+import * as path38 from "node:path";
 
 // src/cli/existing-workflows.ts
 var import_yaml4 = __toESM(require_dist(), 1);
 import { readdirSync as readdirSync13, readFileSync as readFileSync16 } from "node:fs";
-import * as path36 from "node:path";
+import * as path37 from "node:path";
 
 // src/cli/shell-words.ts
 function splitShellWords(script) {
@@ -32212,7 +32215,7 @@ function runsOnOf(v) {
 }
 var selfHosted = (r) => (Array.isArray(r) ? r : [r]).includes("self-hosted");
 function readExistingWorkflows(root) {
-  const dir = path36.join(root, ".github", "workflows");
+  const dir = path37.join(root, ".github", "workflows");
   let names2;
   try {
     names2 = readdirSync13(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
@@ -32225,7 +32228,7 @@ function readExistingWorkflows(root) {
     const file = `.github/workflows/${name}`;
     let doc;
     try {
-      doc = (0, import_yaml4.parse)(readFileSync16(path36.join(dir, name), "utf8"));
+      doc = (0, import_yaml4.parse)(readFileSync16(path37.join(dir, name), "utf8"));
     } catch (e) {
       skipped.push(`${file}: ${e.message.split("\n")[0]}`);
       continue;
@@ -32362,7 +32365,7 @@ var CONFIG_FILE = ".github/accuracy-gate.yml";
 var WORKFLOW_FILE = ".github/workflows/accuracy-gate.yml";
 var SCHEMA_URL = "https://raw.githubusercontent.com/accuracy-gate/accuracy-gate/v1/src/config/config.schema.json";
 function detectLayout(root) {
-  return existsSync24(path37.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
+  return existsSync24(path38.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
 }
 var CHECKS = `checks:                          # the default bounds, written out to tune (fractions: 0.005 = 0.5 %)
   train-loss: { pass: 0.005, fail: 0.01 }    # |Δ| of HF train_loss, Δ = (candidate − baseline) / baseline
@@ -32444,7 +32447,7 @@ arms:
 ${CHECKS.replace(/^ {2}mtbench:.*\n/m, "")}`;
 }
 function workflowOptions(root, layout, job) {
-  const python = layout === "torchacc" || existsSync24(path37.join(root, "setup.py")) || existsSync24(path37.join(root, "pyproject.toml"));
+  const python = layout === "torchacc" || existsSync24(path38.join(root, "setup.py")) || existsSync24(path38.join(root, "pyproject.toml"));
   const image = job?.docker && "variable" in job.docker.image ? job.docker.image : void 0;
   return {
     ...DEFAULT_WORKFLOW,
@@ -32460,7 +32463,7 @@ function workflowText2(layout, root = ".", job) {
   return workflowText(workflowOptions(root, layout, job));
 }
 async function initCommand(flags, io, log) {
-  const root = path37.resolve(flags.dir ?? ".");
+  const root = path38.resolve(flags.dir ?? ".");
   if (!existsSync24(root)) throw new UsageError(`${root}: no such directory`);
   const layout = detectLayout(root);
   const existing = readExistingWorkflows(root);
@@ -32469,15 +32472,15 @@ async function initCommand(flags, io, log) {
     { name: CONFIG_FILE, text: configText(layout, job) },
     { name: WORKFLOW_FILE, text: workflowText2(layout, root, job) }
   ];
-  const taken = files.filter((f2) => existsSync24(path37.join(root, f2.name))).map((f2) => f2.name);
+  const taken = files.filter((f2) => existsSync24(path38.join(root, f2.name))).map((f2) => f2.name);
   if (taken.length > 0) {
     throw new UsageError(
       `${taken.join(" and ")} already exist${taken.length === 1 ? "s" : ""}: init never overwrites; move ${taken.length === 1 ? "it" : "them"} away or edit ${taken.length === 1 ? "it" : "them"}`
     );
   }
   for (const f2 of files) {
-    const file = path37.join(root, f2.name);
-    mkdirSync10(path37.dirname(file), { recursive: true });
+    const file = path38.join(root, f2.name);
+    mkdirSync10(path38.dirname(file), { recursive: true });
     writeFileSync8(file, f2.text, { flag: "wx" });
   }
   for (const skipped of existing.skipped) log.warn(`not read: ${skipped}`);
@@ -32506,10 +32509,10 @@ function describeImage(d) {
 }
 
 // src/cli/validate.ts
-import * as path38 from "node:path";
+import * as path39 from "node:path";
 async function validateCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = path38.resolve(flags.workdir);
+  if (flags.workdir) config.workdir = path39.resolve(flags.workdir);
   const check2 = await checkRun(
     {
       config,
@@ -32540,7 +32543,7 @@ async function validateCommand(flags, io, log) {
 
 // src/cli/bisect.ts
 import { mkdirSync as mkdirSync11, writeFileSync as writeFileSync9 } from "node:fs";
-import * as path39 from "node:path";
+import * as path40 from "node:path";
 
 // src/cli/git.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
@@ -32613,8 +32616,8 @@ async function bisectCommand(flags, io, log) {
   const bad = resolveRev(top, flags.bad, "--bad");
   const commits = commitsBetween(top, good, bad);
   const { config, source } = loadConfig(flags.config, cwd);
-  const base = flags.out ? path39.resolve(cwd, flags.out) : path39.resolve(cwd, config.workdir, config.resultDir);
-  const root = path39.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
+  const base = flags.out ? path40.resolve(cwd, flags.out) : path40.resolve(cwd, config.workdir, config.resultDir);
+  const root = path40.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
   mkdirSync11(root, { recursive: true });
   const quick = !!flags.quick;
   log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? " (quick tier)" : ""}; results under ${root}`);
@@ -32622,7 +32625,7 @@ async function bisectCommand(flags, io, log) {
   const session = openSession({ log, env: process.env, secrets: [], onSignal: (sig) => `received ${sig}` });
   const cancel = session.cancel;
   const report = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
-  const write = () => writeFileSync9(path39.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
+  const write = () => writeFileSync9(path40.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
 `);
   const gate = async (sha, role, stages) => {
     if (cancel.cancelled) return void 0;
@@ -32676,7 +32679,7 @@ async function bisectCommand(flags, io, log) {
     write();
     io.stdout(`culprit: ${report.culprit.sha} ${report.culprit.subject}
 `);
-    log.info(`bisect: ${report.steps.length} gate run(s); ${path39.join(root, "bisect.json")}`);
+    log.info(`bisect: ${report.steps.length} gate run(s); ${path40.join(root, "bisect.json")}`);
     return 0 /* Pass */;
   } finally {
     session.close();
@@ -32697,7 +32700,7 @@ function stopped(io, write) {
 
 // src/cli/probe.ts
 import { mkdirSync as mkdirSync12, readFileSync as readFileSync17, statSync as statSync15 } from "node:fs";
-import * as path40 from "node:path";
+import * as path41 from "node:path";
 var EXIT = { pass: 0 /* Pass */, fail: 1 /* Fail */, invalid: 4 /* Invalid */ };
 function readRun(file, flag) {
   let text;
@@ -32733,15 +32736,15 @@ function judgeFiles(flags, io, log) {
     probeRule(probeConfig(config))
   );
   if (flags.out) {
-    const dir = path40.resolve(flags.out);
+    const dir = path41.resolve(flags.out);
     try {
       mkdirSync12(dir, { recursive: true });
       writeFileAtomic(
-        path40.join(dir, "probe.json"),
+        path41.join(dir, "probe.json"),
         `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
 `
       );
-      writeFileAtomic(path40.join(dir, "probe.md"), probeMarkdownSection(report)(Infinity));
+      writeFileAtomic(path41.join(dir, "probe.md"), probeMarkdownSection(report)(Infinity));
       log.info(`probe files written to ${flags.out}`);
     } catch (e) {
       log.error(`could not write the probe result to ${dir}: ${errorMessage(e)}`);

@@ -19164,10 +19164,10 @@ function errorMessage(e) {
   }
 }
 
-// src/pipeline/process-registry.ts
+// src/pipeline/process/process-registry.ts
 import { mkdirSync, readFileSync as readFileSync2, renameSync, writeFileSync } from "node:fs";
 
-// src/pipeline/proc-scan.ts
+// src/pipeline/process/proc-scan.ts
 import { readdirSync, readFileSync } from "node:fs";
 function scanProc() {
   let names;
@@ -19191,7 +19191,7 @@ function scanProc() {
   return out;
 }
 
-// src/pipeline/process-registry.ts
+// src/pipeline/process/process-registry.ts
 import { dirname } from "node:path";
 var GROUP_NONCE_ENV = "ACCURACY_GATE_GROUP";
 function isSignallable(pgid) {
@@ -19295,10 +19295,10 @@ function createProcessRegistry(file, nonce) {
   };
 }
 
-// src/pipeline/post-cleanup.ts
+// src/pipeline/process/post-cleanup.ts
 import { readFileSync as readFileSync3 } from "node:fs";
 
-// src/pipeline/process-tree.ts
+// src/pipeline/process/process-tree.ts
 function stageMembers(leader) {
   return liveMembers(leader)?.map((p) => p.pid);
 }
@@ -19363,7 +19363,7 @@ async function terminateStage(leader, graceMs) {
   }
 }
 
-// src/pipeline/post-cleanup.ts
+// src/pipeline/process/post-cleanup.ts
 function carriesNonce(pid, nonce) {
   try {
     return readFileSync3(`/proc/${pid}/environ`, "latin1").split("\0").includes(`${GROUP_NONCE_ENV}=${nonce}`);
@@ -19383,7 +19383,7 @@ async function killRecordedGroups(file, graceMs, nonce) {
   return { killed: ok.filter((_, i) => results[i].signalled).map((g) => g.pgid), refused: live.filter((g) => !ok.includes(g)).map((g) => g.pgid) };
 }
 
-// src/pipeline/container-stage.ts
+// src/pipeline/plan/container-stage.ts
 import { spawn } from "node:child_process";
 function removeContainer(name, env, timeoutMs = 3e4) {
   return docker(["rm", "-f", name], env, timeoutMs);

@@ -171,7 +171,7 @@ export interface StageRecord {
   tail?: string[];
   /** The common cause those lines show, one short phrase ("CUDA out of memory"). */
   cause?: string;
-  /** How its processes were kept from outliving it (pipeline/containment.ts); their peak GPU memory (nvidia-smi). */
+  /** How its processes were kept from outliving it (pipeline/process/containment.ts); their peak GPU memory (nvidia-smi). */
   containment?: string;
   gpuMemory?: TrainingRun['gpuMemory'];
 }

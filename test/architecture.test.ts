@@ -43,6 +43,20 @@ const LEAVES = [
   'atomic-file.ts',
   'probe-model.ts',
 ];
+/**
+ * The rooms of src/pipeline, lowest first, and which other rooms each may import: process (running the
+ * PR's code: spawn, containment, signals, redaction), store (what outlives a run: cache, GPU lock),
+ * plan (what will run where, checked before anything starts), stages (running them and keeping
+ * what they produce). The gate's top (run-gate, session, check-run, progress) may import every room;
+ * no room imports the top.
+ */
+const PIPELINE_ROOMS: Record<string, string[]> = {
+  process: [],
+  store: ['process'],
+  plan: ['process', 'store'],
+  stages: ['process', 'store', 'plan'],
+};
+const PIPELINE_TOP = ['run-gate.ts', 'session.ts', 'check-run.ts', 'progress.ts'];
 const ENTRIES: Record<string, string> = { 'index.ts': 'action', 'post.ts': 'action', 'cli.ts': 'cli' };
 
 function modules(dir = SRC): string[] {
@@ -76,6 +90,28 @@ describe('src/ layering', () => {
         if (to === from || LEAVES.includes(to) || (MAY_IMPORT[from] ?? []).includes(to)) continue;
         if (ENTRIES[f] === to) continue;
         wrong.push(`src/${f} imports src/${target} (${from} may not import ${to})`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('src/pipeline: every file is in a room or the top, and rooms import downward only', () => {
+    const inPipeline = files.filter((f) => top(f) === 'pipeline').map((f) => f.split(path.sep).slice(1));
+    const wrong: string[] = [];
+    for (const parts of inPipeline) {
+      const room = parts.length > 1 ? parts[0]! : null;
+      if (room === null ? !PIPELINE_TOP.includes(parts[0]!) : !(room in PIPELINE_ROOMS) || parts.length > 2) {
+        wrong.push(`src/pipeline/${parts.join('/')} is in no known room`);
+        continue;
+      }
+      if (room === null) continue;
+      const file = path.join(SRC, 'pipeline', ...parts);
+      for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'"]*?from\s+'(\.[^']+)'/gm)) {
+        const target = path.relative(path.join(SRC, 'pipeline'), path.resolve(path.dirname(file), m[1]!));
+        if (target.startsWith('..')) continue; // outside the pipeline: the folder layering above
+        const to = target.includes(path.sep) ? target.split(path.sep)[0]! : 'the top';
+        if (to !== room && !PIPELINE_ROOMS[room]!.includes(to))
+          wrong.push(`src/pipeline/${parts.join('/')} imports src/pipeline/${target} (${room} may not import ${to})`);
       }
     }
     expect(wrong).toEqual([]);

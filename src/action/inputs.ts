@@ -2,7 +2,7 @@
 import { Inputs } from '../constants.js';
 import { UsageError } from '../errors.js';
 import type { Verdict } from '../model.js';
-import { parseStages, type StageId } from '../pipeline/stages.js';
+import { parseStages, type StageId } from '../pipeline/plan/stages.js';
 import { coreIo, type ActionIo } from './action-io.js';
 import { quickRequest } from '../config/quick-request.js';
 

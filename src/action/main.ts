@@ -10,7 +10,7 @@ import { acknowledgment } from './acknowledge.js';
 import { getInputs, type ActionSettings } from './inputs.js';
 import { readEvent, type EventInfo } from './event.js';
 import { loadConfig } from '../config/load-config.js';
-import { createProcessRegistry, newGroupNonce } from '../pipeline/process-registry.js';
+import { createProcessRegistry, newGroupNonce } from '../pipeline/process/process-registry.js';
 import type { RunGateOutcome } from '../pipeline/run-gate.js';
 import { runSession } from '../pipeline/session.js';
 import { expandHome } from '../config/paths.js';
@@ -19,10 +19,10 @@ import { publish, runUrl } from './publish.js';
 import { coreIo, type ActionIo } from './action-io.js';
 import { githubClients, type ActionClients } from './clients.js';
 import { trustPolicy } from './trust.js';
-import { PreflightError } from '../pipeline/preflight.js';
+import { PreflightError } from '../pipeline/plan/preflight.js';
 import { escapeMentions } from '../github/mentions.js';
-import { collectSecrets, secretNamesOf } from '../pipeline/redact.js';
-import { secretForms } from '../pipeline/secret-forms.js';
+import { collectSecrets, secretNamesOf } from '../pipeline/process/redact.js';
+import { secretForms } from '../pipeline/process/secret-forms.js';
 import { openStateStore, restoreHistory, saveHistory } from './state-store.js';
 
 /** The nightly history lives beside the cache on the runner's disk, and in GitHub's cache service (state-store.ts). */

@@ -2,9 +2,9 @@
 // the main step recorded that is still alive. Never fails the job.
 import { State } from '../constants.js';
 import { errorMessage } from '../errors.js';
-import { createProcessRegistry } from '../pipeline/process-registry.js';
-import { killRecordedGroups } from '../pipeline/post-cleanup.js';
-import { containersIn, removeContainer } from '../pipeline/container-stage.js';
+import { createProcessRegistry } from '../pipeline/process/process-registry.js';
+import { killRecordedGroups } from '../pipeline/process/post-cleanup.js';
+import { containersIn, removeContainer } from '../pipeline/plan/container-stage.js';
 import { coreIo, type ActionIo } from './action-io.js';
 
 export async function cleanup(io: ActionIo = coreIo()): Promise<void> {

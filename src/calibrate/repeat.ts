@@ -6,9 +6,9 @@ import type { GateConfig } from '../config/types.js';
 import type { Log } from '../log.js';
 import type { MtBenchScores } from '../model.js';
 import { GateError } from '../errors.js';
-import { MANIFEST } from '../pipeline/manifest.js';
+import { MANIFEST } from '../pipeline/stages/manifest.js';
 import { openSession } from '../pipeline/session.js';
-import type { StageId } from '../pipeline/stages.js';
+import type { StageId } from '../pipeline/plan/stages.js';
 import { parseJudgments, scoreModel } from '../readers/mtbench.js';
 
 export interface Repeated {

@@ -8,7 +8,7 @@ import type { Verdict } from '../model.js';
 import type { CliIo } from './io.js';
 import { ExitCode } from '../constants.js';
 import { loadConfig } from '../config/load-config.js';
-import { parseStages, type StageId } from '../pipeline/stages.js';
+import { parseStages, type StageId } from '../pipeline/plan/stages.js';
 import { openSession } from '../pipeline/session.js';
 import { timestampName } from '../engine/result-dir.js';
 import { errorMessage } from '../errors.js';

@@ -10,7 +10,7 @@ import type { GateResult } from '../model.js';
 import type { Log } from '../log.js';
 import type { CliIo } from './io.js';
 import { parseConfig } from '../config/load-config.js';
-import { STAGE_IDS } from '../pipeline/stages.js';
+import { STAGE_IDS } from '../pipeline/plan/stages.js';
 import { UsageError } from '../errors.js';
 import { runLocal } from './run.js';
 

@@ -3,7 +3,7 @@
 // commander Option belongs to the one command it is added to. Typed through
 // @commander-js/extra-typings, so each command's action gets its options' real types, not `any`.
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
-import { STAGE_IDS } from '../pipeline/stages.js';
+import { STAGE_IDS } from '../pipeline/plan/stages.js';
 
 export const DEFAULT_CONFIG_HELP = 'gate config (default .github/accuracy-gate.yml, else the built-in TorchAcc flow)';
 

@@ -7,7 +7,7 @@ import type { GateConfig } from '../config/types.js';
 import { verboseEcho } from './echo.js';
 import type { ValidateFlags } from './validate.js';
 import { loadConfig } from '../config/load-config.js';
-import { parseStages, type StageId } from '../pipeline/stages.js';
+import { parseStages, type StageId } from '../pipeline/plan/stages.js';
 import { runSession } from '../pipeline/session.js';
 import { UsageError } from '../errors.js';
 import { quickRequest, type QuickWords } from '../config/quick-request.js';

@@ -5,9 +5,9 @@ import { ExitCode } from '../constants.js';
 import type { Log } from '../log.js';
 import type { CliIo } from './io.js';
 import { loadConfig } from '../config/load-config.js';
-import { parseStages } from '../pipeline/stages.js';
+import { parseStages } from '../pipeline/plan/stages.js';
 import { checkRun } from '../pipeline/check-run.js';
-import { createProcessRunner } from '../pipeline/process-runner.js';
+import { createProcessRunner } from '../pipeline/process/process-runner.js';
 
 export interface ValidateFlags {
   config?: string;

@@ -1,5 +1,5 @@
 // Config `container: { image, options, setup, env }`: every stage runs in a container of its own
-// (src/pipeline/container-stage.ts), as TorchAcc's own GPU jobs run in `docker run … $UT_IMAGE`.
+// (src/pipeline/plan/container-stage.ts), as TorchAcc's own GPU jobs run in `docker run … $UT_IMAGE`.
 // Pure: the YAML mapping (already schema-checked) → ContainerConfig.
 
 export interface ContainerConfig {

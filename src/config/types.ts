@@ -147,7 +147,7 @@ export interface CacheConfig {
   serviceTimeoutSeconds: number;
 }
 
-/** The exclusive lock a run holds around its training and evaluation stages (src/pipeline/gpu-lock.ts). */
+/** The exclusive lock a run holds around its training and evaluation stages (src/pipeline/store/gpu-lock.ts). */
 export interface LockConfig {
   enabled: boolean;
   /** May start with `~/`; relative to workdir otherwise. */

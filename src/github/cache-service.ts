@@ -1,4 +1,4 @@
-// GitHub's cache service as the gate's remote store (pipeline/remote-cache.ts), through
+// GitHub's cache service as the gate's remote store (pipeline/store/remote-cache.ts), through
 // @actions/cache: a tar of a staged dir, sent with the service's twirp CacheService calls and a
 // blob upload. Its branch scoping is our trust rule: a run reads entries of its own ref and of the
 // default branch, and writes to its own ref only, so a pull request never plants an entry that the
@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 
-/** The shape of pipeline/remote-cache.ts's RemoteStore (this layer does not import the pipeline). */
+/** The shape of pipeline/store/remote-cache.ts's RemoteStore (this layer does not import the pipeline). */
 export interface ServiceStore {
   name: string;
   restore(slot: string, key: string, prefix?: string): Promise<string | undefined>;

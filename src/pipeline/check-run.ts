@@ -1,20 +1,20 @@
 // What `validate`, `run --dry-run` and the start of every run share: the resolved paths, the
 // preflight checks and the plan (with the cache's hit or miss per stage).
 import { existsSync } from 'node:fs';
-import { describeContainment, detectContainment } from './containment.js';
+import { describeContainment, detectContainment } from './process/containment.js';
 import * as path from 'node:path';
 import { floorWhy } from '../checks/mtbench.js';
 import { boundWarnings } from '../config/bound-warnings.js';
 import { readJudgmentsFile, scoreModel } from '../readers/mtbench.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
-import { cacheKeys } from './cache-stages.js';
-import { createCacheStore } from './cache.js';
-import type { RunDeps } from './context.js';
-import { detectGpuIds, preflight, PreflightError, type PreflightReport } from './preflight.js';
-import { renderPlan } from './plan.js';
+import { cacheKeys } from './stages/cache-stages.js';
+import { createCacheStore } from './store/cache.js';
+import type { RunDeps } from './stages/context.js';
+import { detectGpuIds, preflight, PreflightError, type PreflightReport } from './plan/preflight.js';
+import { renderPlan } from './plan/plan.js';
 import type { GateConfig } from '../config/types.js';
-import type { StageId } from './stages.js';
+import type { StageId } from './plan/stages.js';
 
 /** What the checks need of a run's options (RunGateOptions has these and more). */
 export interface CheckRunOptions {

@@ -6,24 +6,24 @@ import { amend } from '../engine/amend.js';
 import type { DecideOptions } from '../engine/decide.js';
 import { errorMessage } from '../errors.js';
 import { displayPath, makeResultDir, recordResult, type RenderedReports } from '../engine/result-dir.js';
-import { Ledger, type RunContext, type RunDeps } from './context.js';
-import { restoreBaseline, saveBaseline, type CacheUse } from './cache-stages.js';
-import { lockGpus } from './gpu-lock.js';
-import { writeRunManifest, type RunManifest } from './manifest.js';
-import { trainStage, evalStage, stageTitle, type StageId } from './stages.js';
+import { Ledger, type RunContext, type RunDeps } from './stages/context.js';
+import { restoreBaseline, saveBaseline, type CacheUse } from './stages/cache-stages.js';
+import { lockGpus } from './stages/lock-gpus.js';
+import { writeRunManifest, type RunManifest } from './stages/manifest.js';
+import { trainStage, evalStage, stageTitle, type StageId } from './plan/stages.js';
 import { lastRunTimes, progressLog, type PlannedStage } from './progress.js';
 import type { ReportContext } from '../report/context.js';
 import { appendHistory, historyEntry, readHistory } from '../history/history.js';
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
-import { redactDeep, runSecrets, secretNamesOf } from './redact.js';
-import { gpuStages } from './gpu-stages.js';
-import { keepRestored } from './stage-results.js';
-import { compareStage, partialResult } from './compare-stage.js';
-import { containmentProvenance } from './containment.js';
-import { pushEntries, type RemoteStore } from './remote-cache.js';
-import { quickBaselineCheck } from './quick-baseline.js';
+import { redactDeep, runSecrets, secretNamesOf } from './process/redact.js';
+import { gpuStages } from './stages/gpu-stages.js';
+import { keepRestored } from './stages/stage-results.js';
+import { compareStage, partialResult } from './stages/compare-stage.js';
+import { containmentProvenance } from './process/containment.js';
+import { pushEntries, type RemoteStore } from './store/remote-cache.js';
+import { quickBaselineCheck } from './stages/quick-baseline.js';
 import { QUICK_NOT_RUN } from '../checks/quick.js';
-import { runDiagnosis } from './probe-stage.js';
+import { runDiagnosis } from './stages/probe-stage.js';
 
 /** CheckRunOptions (config, its source, baseDir, stages, result root and model overrides) and more. */
 export interface RunGateOptions extends CheckRunOptions {

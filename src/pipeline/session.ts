@@ -5,11 +5,11 @@
 // (bisect, calibrate --repeat): a signal between two of them stops the rest too.
 import { statSync } from 'node:fs';
 import type { Log } from '../log.js';
-import { createCancelController, STOP_SIGNALS, type CancelController, type CancelSignal } from './cancel.js';
-import { createProcessRunner } from './process-runner.js';
-import { describeContainment } from './containment.js';
-import { FILE_COMMANDS } from './child-env.js';
-import type { ProcessRegistry } from './process-registry.js';
+import { createCancelController, STOP_SIGNALS, type CancelController, type CancelSignal } from './process/cancel.js';
+import { createProcessRunner } from './process/process-runner.js';
+import { describeContainment } from './process/containment.js';
+import { FILE_COMMANDS } from './process/child-env.js';
+import type { ProcessRegistry } from './process/process-registry.js';
 import { runGate, type RunGateOptions, type RunGateOutcome } from './run-gate.js';
 import { gateProvenance } from '../engine/provenance.js';
 

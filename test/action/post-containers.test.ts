@@ -10,8 +10,8 @@ import { cleanup } from '../../src/action/post.js';
 import type { ActionIo } from '../../src/action/action-io.js';
 import { memoryLog } from '../../src/log.js';
 import { State } from '../../src/constants.js';
-import { containersIn, registryId } from '../../src/pipeline/container-stage.js';
-import { createProcessRegistry } from '../../src/pipeline/process-registry.js';
+import { containersIn, registryId } from '../../src/pipeline/plan/container-stage.js';
+import { createProcessRegistry } from '../../src/pipeline/process/process-registry.js';
 import { ROOT, isRunning, tempDir } from '../helpers/cli.js';
 
 const STANDIN = path.join(ROOT, 'test', 'fixtures', 'docker-standin');

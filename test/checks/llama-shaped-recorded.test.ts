@@ -10,7 +10,7 @@ import { runChecks } from '../../src/checks/index.js';
 import { DEFAULT_POLICY } from '../../src/checks/policy.js';
 import { BUILTIN_CONFIG } from '../../src/config/defaults.js';
 import { loadCompareInputs } from '../../src/engine/load-inputs.js';
-import { createEarlyAbort, type AbortDecision } from '../../src/pipeline/early-abort.js';
+import { createEarlyAbort, type AbortDecision } from '../../src/pipeline/stages/early-abort.js';
 import { LineSplitter, LogTracker } from '../../src/readers/log-lines.js';
 import { hintsFromCurve } from '../../src/readers/step-placement.js';
 import { readTrainerOutput } from '../../src/readers/trainer-output.js';

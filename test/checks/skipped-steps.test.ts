@@ -11,7 +11,7 @@ import { countSkipped, SkipTracker } from '../../src/checks/skipped-steps.js';
 import { BUILTIN_CONFIG } from '../../src/config/defaults.js';
 import { loadCompareInputs } from '../../src/engine/load-inputs.js';
 import type { LossPoint } from '../../src/model.js';
-import { createEarlyAbort } from '../../src/pipeline/early-abort.js';
+import { createEarlyAbort } from '../../src/pipeline/stages/early-abort.js';
 import { LineSplitter, LogTracker } from '../../src/readers/log-lines.js';
 import { hintsFromCurve } from '../../src/readers/step-placement.js';
 import { llamaLog, type LlamaLogOptions } from '../helpers/llama-log.js';

@@ -1,4 +1,4 @@
-// The `lock` key: one gate at a time on a machine's GPUs (src/pipeline/gpu-lock.ts).
+// The `lock` key: one gate at a time on a machine's GPUs (src/pipeline/store/gpu-lock.ts).
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { BUILTIN_CONFIG } from '../../src/config/defaults.js';

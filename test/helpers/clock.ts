@@ -1,5 +1,5 @@
-// A clock the test moves by hand, for code that takes `now` and `sleep` (pipeline/schedule.ts,
-// pipeline/gpu-lock.ts): what happens at which instant is exact, and no test waits for real time.
+// A clock the test moves by hand, for code that takes `now` and `sleep` (pipeline/stages/schedule.ts,
+// pipeline/store/gpu-lock.ts): what happens at which instant is exact, and no test waits for real time.
 export interface ManualClock {
   now(): number;
   /** Resolves when the clock reaches now + ms, or at once when `signal` aborts. */

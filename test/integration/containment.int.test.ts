@@ -12,7 +12,7 @@ import { ExitCode } from '../../src/constants.js';
 import { readZip, runtimeToken } from '../fakes/artifact-server.js';
 import { CLI, isRunning, killAll, processesWithArg, runCli, tempDir } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction } from '../helpers/runner.js';
-import { detectContainment } from '../../src/pipeline/containment.js';
+import { detectContainment } from '../../src/pipeline/process/containment.js';
 import { replayCommand, writeGateConfig } from '../helpers/gate.js';
 import { useGitHubFakes } from '../helpers/fakes.js';
 

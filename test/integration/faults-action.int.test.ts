@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { runtimeToken } from '../fakes/artifact-server.js';
 import { isRunning, processesWithArg, uniqueMarker } from '../helpers/cli.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
-import { GROUP_NONCE_ENV, createProcessRegistry, newGroupNonce } from '../../src/pipeline/process-registry.js';
+import { GROUP_NONCE_ENV, createProcessRegistry, newGroupNonce } from '../../src/pipeline/process/process-registry.js';
 import { canMakeReadOnly, readOnlyDir } from '../helpers/disk.js';
 import { replayCommand, actionInputs } from '../helpers/gate.js';
 import { useGitHubFakes } from '../helpers/fakes.js';

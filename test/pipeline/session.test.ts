@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config/parse.js';
 import { configHash } from '../../src/config/config-hash.js';
 import { memoryLog } from '../../src/log.js';
 import { openSession } from '../../src/pipeline/session.js';
-import { MANIFEST } from '../../src/pipeline/manifest.js';
+import { MANIFEST } from '../../src/pipeline/stages/manifest.js';
 import { VERSION } from '../../src/version.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ag-session-'));
