@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The built-in TorchAcc flow on examples/torchacc-shaped/benchmarks/accuracy (llama.sh: torchrun +
 # FSDP, TorchAcc's env defaults) on one GPU, through the bundled CLI: an A/A pair (stores the
-# baseline in the cache), an LR x0.8 candidate and a diverging one against the cached baseline, and a
+# baseline in the cache), a compile pair, an LR x0.8 candidate and a diverging one against the cached baseline, and a
 # cancel (SIGINT) in the middle of the candidate's training. After each: no rank left running, no
 # process on the GPU. The gate exports NPROC_PER_NODE (1: the arm's set "0") and a free MASTER_PORT
 # per stage; the stage logs show the torchrun line llama.sh ran.
+# NVLink multicast stays off (NCCL, PyTorch, NVSHMEM): on shared hosts it can take every GPU out of service.
 # Usage (repo root, dist/ built, node on PATH): bash scripts/gpu/torchacc-shaped.sh OUTDIR
 set -uo pipefail
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 OUT=${1:?usage: torchacc-shaped.sh OUTDIR}
 ROOT=$(pwd)
 W=/tmp/gate-torchacc
@@ -55,8 +57,9 @@ scenario() { # name extra-args
   mkdir -p "$OUT/results/$1" && cp "$dir"/{summary.json,result.log,report.md,run.json,*_training.log} "$OUT/results/$1/" 2>/dev/null
 }
 # TA_SCENARIOS picks (default all): aa first, it stores the baseline the others reuse.
-want() { [[ " ${TA_SCENARIOS:-aa lr-0.8 diverge cancel} " == *" $1 "* ]]; }
+want() { [[ " ${TA_SCENARIOS:-aa compile lr-0.8 diverge cancel} " == *" $1 "* ]]; }
 want aa && scenario aa "" --write-cache
+want compile && scenario compile "--compile"
 want lr-0.8 && scenario lr-0.8 "--lr-scale 0.8"
 want diverge && scenario diverge "--diverge-step 100 --diverge-factor 1e3"
 want cancel || exit 0
