@@ -17,7 +17,7 @@ import { appendHistory, historyEntry, readHistory } from '../history/history.js'
 import { refuseUnfit, runPaths, type CheckRunOptions } from './check-run.js';
 import { redactDeep, runSecrets, secretNamesOf } from './process/redact.js';
 import { gpuStages } from './stages/gpu-stages.js';
-import { keepRestored } from './stages/stage-results.js';
+import { keepCacheNotes, keepRestored } from './stages/stage-results.js';
 import { compareStage, partialResult } from './stages/compare-stage.js';
 import { containmentProvenance } from './process/containment.js';
 import { pushEntries, type RemoteStore } from './store/remote-cache.js';
@@ -135,7 +135,7 @@ export async function runGate(opts: RunGateOptions, deps: RunDeps): Promise<RunG
       gpus.release();
     }
   }
-  for (const r of ctx.ledger.records) if (r.status === 'cached' && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
+  keepCacheNotes(ctx);
   if (deps.cancel.cancelled) ctx.ledger.problem({ source: 'runner', message: `cancelled: ${deps.cancel.reason}` });
 
   // The nightly history goes into the one decide (its baseline-drift check, the trend).

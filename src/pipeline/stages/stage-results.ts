@@ -111,3 +111,8 @@ export function keepRestored<Use>(ctx: RunContext, r: Restored<Use>): Use {
   ctx.cacheHits.push(...r.hits);
   return r.use;
 }
+
+/** Each stage the cache stood in for, with its reason, joins the reused lines every report states. */
+export function keepCacheNotes(ctx: RunContext): void {
+  for (const r of ctx.ledger.records) if (r.status === 'cached' && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
+}
