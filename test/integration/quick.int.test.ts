@@ -5,11 +5,11 @@ import { mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode } from '../../src/constants.js';
 import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
-import { replayArgv, writeGateConfig } from '../helpers/gate.js';
+import { replayArgv, writeGateConfig, type ArmSpec } from '../helpers/gate.js';
 
 const replay = (name: string, speed: number) => replayArgv(name, speed);
 
-function writeConfig(dir: string, baseline: string[] | string, candidate: string[] | string, extra: Record<string, unknown> = {}): string {
+function writeConfig(dir: string, baseline: ArmSpec, candidate: ArmSpec, extra: Record<string, unknown> = {}): string {
   return writeGateConfig(dir, 'quick-test', { baseline, candidate }, extra);
 }
 
