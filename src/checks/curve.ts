@@ -100,7 +100,13 @@ export function curveOnsets(
   const grad = aligned ? gradNormOnset(aligned, policy.warmupFraction, policy.emaAlpha) : undefined;
   if (grad) {
     Object.assign(numbers, { gradNormOnsetStep: grad.onsetStep, gradNormMaxGap: grad.maxGap, gradNormMaxGapStep: grad.maxGapStep, gradNormBand: grad.band });
-    const largest = grad.maxGap !== null ? `, largest ${formatPercent(grad.maxGap)} at step ${grad.maxGapStep}` : '';
+    // A grad norm that went NaN has no largest gap in percent: say where it went, not a number that is not true.
+    const nf = grad.nonFinite;
+    const largest = nf
+      ? `; ${nf.arm} grad norm ${nf.value} from step ${nf.step}`
+      : grad.maxGap !== null
+        ? `, largest ${formatPercent(grad.maxGap)} at step ${grad.maxGapStep}`
+        : '';
     if (grad.onsetStep !== null) text += `; grad norm: onset at step ${grad.onsetStep} (beyond ${out(grad.band)} from there${largest})`;
     else if (verdict === 'fail' || verdict === 'inconclusive') text += `; grad norm: no onset (ends within ${out(grad.band)}${largest})`;
   }

@@ -94,6 +94,9 @@ export function describeDivergence(d: Divergence): string {
   return extra.length > 0 ? `${at} (${extra.join('; ')})` : at;
 }
 
+/** How the loss checks that FAIL only because the candidate diverged begin their reason (the headline says it once). */
+export const CANDIDATE_DIVERGED = 'candidate diverged: ';
+
 /**
  * For the loss checks: a diverged baseline makes any comparison INVALID, a diverged candidate
  * makes it FAIL, whatever the numbers happen to say (HF's train_loss averages the filtered zeros).
@@ -102,7 +105,7 @@ export function divergenceVerdict(training: Partial<Record<ArmRole, TrainingRun>
   const base = training.baseline && findDivergence(training.baseline);
   if (base) return { verdict: 'invalid', reason: `baseline diverged: ${describeDivergence(base)}` };
   const cand = training.candidate && findDivergence(training.candidate, baselineSkips(training));
-  if (cand) return { verdict: 'fail', reason: `candidate diverged: ${describeDivergence(cand)}` };
+  if (cand) return { verdict: 'fail', reason: `${CANDIDATE_DIVERGED}${describeDivergence(cand)}` };
   return null;
 }
 

@@ -2,6 +2,7 @@
 // TorchAcc)"). The headline names the deciding check first; reports show the rest.
 
 import type { ArmLabels, CheckResult, Problem, Verdict } from '../model.js';
+import { CANDIDATE_DIVERGED } from './finite.js';
 import { formatPercent, num, points, ratio } from './format.js';
 
 /** Short names used in headlines. */
@@ -73,6 +74,34 @@ export function overallVerdict(checks: CheckResult[], problems: Problem[], early
   return 'pass';
 }
 
+/** "a", "a and b", "a, b and c". */
+function list(names: string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Every failing check, by name, with a diverged candidate said once: the loss checks that fail only
+ * because of it carry the same divergence in their reason (kept there for the checks table), so
+ * here they are named after it instead of repeating it.
+ */
+function failBody(failing: CheckResult[]): string {
+  const follows = failing.filter((c) => c.id !== 'finite' && c.reason.startsWith(CANDIDATE_DIVERGED));
+  if (follows.length === 0) return failing.map(phrase).join('; ');
+  const finite = failing.find((c) => c.id === 'finite');
+  const lead = finite ? phrase(finite) : `${SHORT[follows[0].id] ?? follows[0].id}: ${follows[0].reason}`;
+  const named = follows.filter((c) => c !== (finite ?? follows[0]));
+  const divergedAt = finite?.numbers.candidateFirstBadStep;
+  const name = (c: CheckResult): string => {
+    const onset = c.id === 'loss-curve' ? c.numbers.onsetStep : null;
+    // A gap that left the band before the first bad value is news; one that left with it is not.
+    const early = typeof onset === 'number' && typeof divergedAt === 'number' && onset < divergedAt;
+    return `${SHORT[c.id] ?? c.id}${early ? ` (onset at step ${onset})` : ''}`;
+  };
+  const because = named.length > 0 ? [`${list(named.map(name))} ${named.length > 1 ? 'fail' : 'fails'} because of it`] : [];
+  const others = failing.filter((c) => c !== finite && !follows.includes(c)).map(phrase);
+  return [lead, ...because, ...others].join('; ');
+}
+
 function more(n: number, what: string): string {
   return n > 0 ? `; ${n} more ${what}` : '';
 }
@@ -94,7 +123,7 @@ export function makeHeadline(
     body = `candidate stopped early at step ${earlyAbort.step}: ${earlyAbort.reason}`;
   } else if (verdict === 'fail') {
     // Every failing check, by name: a reviewer must not have to open the table to learn what broke.
-    body = by('fail').map(phrase).join('; ');
+    body = failBody(by('fail'));
   } else if (verdict === 'invalid') {
     const invalid = by('invalid');
     const total = invalid.length + problems.length;

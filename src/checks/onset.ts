@@ -24,6 +24,14 @@ export interface GapOnset {
   band: number;
 }
 
+/** A grad norm that turned non-finite and stayed so to the end (a diverged run): where, whose, what. */
+export interface NonFiniteTail {
+  step: number;
+  arm: 'baseline' | 'candidate';
+  /** "NaN", "Infinity". */
+  value: string;
+}
+
 const beyond = (g: number, band: number) => !(Math.abs(g) <= band); // NaN counts as beyond
 
 /** The onset from gaps already smoothed: `gaps[k]` is the gap at `steps[skip + k]`. */
@@ -63,9 +71,15 @@ export function gapOnset(steps: ArrayLike<number>, base: ArrayLike<number>, cand
  * in its one pass over the points; undefined when either arm did not log a grad norm at every
  * point (older transformers, some trainers) or fewer than 3 points. One loop, no allocation: on
  * 100k-step runs a second walk over the points here tipped V8 into doubling its young generation
- * now and then (the product's peak RSS past 200 MB, docs/bench-rss.md).
+ * now and then (the product's peak RSS past 200 MB, docs/bench-rss.md). A grad norm that turns
+ * non-finite for good (`nonFinite`) makes the largest gap NaN (or +Infinity) from that step.
  */
-export function gradNormOnset(aligned: Aligned, warmupFraction: number, alpha: number, band = GRAD_NORM_BAND): (GapOnset & { points: number }) | undefined {
+export function gradNormOnset(
+  aligned: Aligned,
+  warmupFraction: number,
+  alpha: number,
+  band = GRAD_NORM_BAND,
+): (GapOnset & { points: number; nonFinite: NonFiniteTail | null }) | undefined {
   const { steps, baseGrad: b, candGrad: c } = aligned;
   const n = steps.length;
   if (!b || !c || n < 3) return undefined;
@@ -78,6 +92,13 @@ export function gradNormOnset(aligned: Aligned, warmupFraction: number, alpha: n
   };
   const bEnd = lastFinite(b);
   const cEnd = lastFinite(c);
+  // From here on a grad norm is non-finite to the end: the gap is no number there, and the largest
+  // gap is not the largest finite one (0 % before a NaN is not how far apart the runs ended).
+  const tail = Math.min(bEnd, cEnd) + 1;
+  const tailArm = cEnd <= bEnd ? 'candidate' : 'baseline';
+  const tailValue = tailArm === 'candidate' ? c[tail] : b[tail];
+  const nonFinite: NonFiniteTail | null =
+    tail < n ? { step: steps[tail], arm: tailArm, value: Number.isNaN(tailValue) ? 'NaN' : tailValue > 0 ? 'Infinity' : '-Infinity' } : null;
   let started = false;
   let sb = 0;
   let sc = 0;
@@ -92,7 +113,8 @@ export function gradNormOnset(aligned: Aligned, warmupFraction: number, alpha: n
     sc = started ? alpha * c[k] + (1 - alpha) * sc : c[k];
     started = true;
     if (k < skip) continue;
-    const g = signedRelDiff(sc, sb);
+    // From the non-finite tail on the gap is no number (both arms at Infinity are "equal" to signedRelDiff).
+    const g = k >= tail ? NaN : signedRelDiff(sc, sb);
     // The onset is where the last run of out-of-band points began (none if the last is inside).
     if (!beyond(g, band)) onset = null;
     else if (onset === null) onset = steps[k];
@@ -101,5 +123,11 @@ export function gradNormOnset(aligned: Aligned, warmupFraction: number, alpha: n
       maxGapStep = steps[k];
     }
   }
-  return { onsetStep: onset, maxGap, maxGapStep, band, points: n };
+  if (nonFinite) {
+    // The gap from there on is no number: that, not the largest finite gap, is its largest. An
+    // infinite candidate grad norm is +Infinity apart; anything else (NaN, an infinite baseline) NaN.
+    maxGap = tailArm === 'candidate' && tailValue === Infinity && Number.isFinite(b[tail]) ? Infinity : NaN;
+    maxGapStep = nonFinite.step;
+  }
+  return { onsetStep: onset, maxGap, maxGapStep, band, points: n, nonFinite };
 }

@@ -14,9 +14,19 @@ export interface DecideOptions {
   history?: { entries: HistoryEntry[]; bound: number };
 }
 
-/** The quick tier gates the training prefix alone: no evaluation, no whole-run number, no other input. */
+/**
+ * The quick tier gates the training prefix alone: no evaluation, no whole-run number, no other input.
+ * What the inputs warn about (both arms read from one directory) is as true of a prefix: kept.
+ */
 function quickInputs(inputs: CheckInputs, q: QuickTier): CheckInputs {
-  return { labels: inputs.labels, training: quickTraining(inputs.training, q.steps), mtbench: {}, problems: inputs.problems, earlyAbort: inputs.earlyAbort };
+  return {
+    labels: inputs.labels,
+    training: quickTraining(inputs.training, q.steps),
+    mtbench: {},
+    problems: inputs.problems,
+    earlyAbort: inputs.earlyAbort,
+    ...(inputs.warnings?.length ? { warnings: inputs.warnings } : {}),
+  };
 }
 
 export function decide(given: CheckInputs, givenPolicy: Policy, stages: StageRecord[] = [], opts: DecideOptions = {}): GateResult {

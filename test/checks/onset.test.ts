@@ -81,4 +81,35 @@ describe('the grad-norm onset', () => {
     expect(c.numbers.gradNormOnsetStep).toBeUndefined();
     expect(c.reason).not.toContain('grad norm');
   });
+
+  it('a candidate grad norm NaN to the end: no "largest 0 %", the largest gap is NaN from the step it went', () => {
+    // The same run until step 400, then NaN grad norms (and HF's filtered loss 0) to the end.
+    const cand = curve().map((p) => (p.step >= 400 ? { ...p, loss: 0, gradNorm: NaN } : p));
+    const g = gradNormOnset(aligned(curve(), cand), 0.05, 0.1)!;
+    expect(g).toMatchObject({ onsetStep: 400, maxGapStep: 400, nonFinite: { step: 400, arm: 'candidate', value: 'NaN' } });
+    expect(g.maxGap).toBeNaN();
+    const c = checkLossCurve({ baseline: run(curve()), candidate: run(cand) }, DEFAULT_POLICY.lossCurve);
+    expect(c.verdict).toBe('fail');
+    expect(c.reason).toContain('grad norm: onset at step 400 (beyond ±5 % from there; candidate grad norm NaN from step 400)');
+    expect(c.reason).not.toMatch(/largest 0 %/);
+    expect(c.numbers.gradNormMaxGap).toBeNaN();
+  });
+
+  it('an infinite candidate grad norm to the end: +Infinity apart; both arms infinite is still no number', () => {
+    const inf = (p: LossPoint) => (p.step >= 500 ? { ...p, gradNorm: Infinity } : p);
+    const g = gradNormOnset(aligned(curve(), curve().map(inf)), 0.05, 0.1)!;
+    expect(g).toMatchObject({ onsetStep: 500, maxGap: Infinity, maxGapStep: 500, nonFinite: { step: 500, arm: 'candidate', value: 'Infinity' } });
+    // Infinity − Infinity is "equal" to a plain relative difference; it is not a 0 % gap.
+    const both = gradNormOnset(aligned(curve().map(inf), curve().map(inf)), 0.05, 0.1)!;
+    expect(both.onsetStep).toBe(500);
+    expect(both.maxGap).toBeNaN();
+  });
+
+  it('fp16 skipped steps (inf grad norms followed by finite ones) are left out: the largest gap stays a finite number', () => {
+    const cand = curve().map((p) => (p.step === 200 || p.step === 205 ? { ...p, gradNorm: Infinity } : p));
+    const g = gradNormOnset(aligned(curve(), cand), 0.05, 0.1)!;
+    expect(g.nonFinite).toBeNull();
+    expect(g.maxGap).toBe(0);
+    expect(g.onsetStep).toBeNull();
+  });
 });

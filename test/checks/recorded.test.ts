@@ -120,7 +120,12 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     expect(c.finite).toMatchObject({ verdict: 'fail' });
     expect(c.finite.numbers).toMatchObject({ candidateFirstBadStep: 160, candidateFirstBad: 'grad_norm NaN', candidateBadPoints: 49 });
     expect(c.finite.reason).toBe('training diverged: grad_norm NaN at step 160 (49 bad logged points; eval_loss NaN)');
-    expect(out.headline).toMatch(/^FAIL: training diverged: grad_norm NaN at step 160;/);
+    // The divergence said once; the loss checks that fail because of it are named, each keeps its reason.
+    expect(out.headline).toMatch(
+      /^FAIL: training diverged: grad_norm NaN at step 160; train loss, loss curve, loss tail and eval loss fail because of it \(eager vs nan\)$/,
+    );
+    expect(out.headline.match(/diverged/g)).toHaveLength(1);
+    for (const id of ['train-loss', 'loss-curve', 'loss-tail', 'eval-loss']) expect(c[id].reason).toMatch(/^candidate diverged: grad_norm NaN at step 160 \(/);
     // HF's train_loss (0.984) averages the filtered zeros; it must not be read as "better".
     expect(c['train-loss'].verdict).toBe('fail');
     expect(c['eval-loss'].verdict).toBe('fail');
@@ -147,6 +152,10 @@ describe('checks on the recorded runs (baseline: eager)', () => {
     expect(c.finite.numbers.candidateFirstBadStep).toBe(160);
     expect(c['train-loss'].verdict).toBe('fail');
     expect(c['loss-curve'].verdict).toBe('fail');
+    // The loss gap left the band at step 155, before the first NaN: that much the headline adds.
+    expect(out.headline).toMatch(
+      /^FAIL: training diverged: grad_norm NaN at step 160; train loss, loss curve \(onset at step 155\), loss tail and eval loss fail because of it \(eager vs diverge\)$/,
+    );
   });
 
   it('a diverged baseline (nan as baseline) is INVALID, not a candidate failure', () => {

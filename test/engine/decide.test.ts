@@ -79,6 +79,14 @@ describe('decide takes every check', () => {
       new RegExp(`^${r.verdict.toUpperCase()}: quick tier: first 40 of 200 steps; .*; cannot see late divergence or evaluation scores$`),
     );
   });
+
+  it("the quick tier keeps the inputs' warnings (both arms read from one directory), as the full gate does", () => {
+    const warnings = ['the baseline and the candidate are the same directory (/runs/torch): this compares a run with itself'];
+    const inputs = { ...inputsOf('par-compile'), warnings };
+    const q = { steps: 40, totalSteps: 200, notRun: QUICK_NOT_RUN };
+    expect(decide(inputs, DEFAULT_POLICY).warnings).toEqual(warnings);
+    expect(decide(inputs, DEFAULT_POLICY, [], { quick: q }).warnings).toEqual(warnings);
+  });
 });
 
 const probe = (verdict: ProbeReport['verdict'], first?: string): ProbeReport => ({

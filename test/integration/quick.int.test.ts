@@ -1,15 +1,15 @@
 // `accuracy-gate run --quick` with real child processes: recorded GPU runs replayed by the demo's
 // stand-in trainer; the gate itself stops the candidate once it has logged a loss at step >= N.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode } from '../../src/constants.js';
 import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
-import { replayArgv, writeGateConfig } from '../helpers/gate.js';
+import { replayArgv, writeGateConfig, type ArmSpec } from '../helpers/gate.js';
 
 const replay = (name: string, speed: number) => replayArgv(name, speed);
 
-function writeConfig(dir: string, baseline: string[] | string, candidate: string[] | string, extra: Record<string, unknown> = {}): string {
+function writeConfig(dir: string, baseline: ArmSpec, candidate: ArmSpec, extra: Record<string, unknown> = {}): string {
   return writeGateConfig(dir, 'quick-test', { baseline, candidate }, extra);
 }
 
@@ -118,6 +118,34 @@ describe('accuracy-gate run --quick', () => {
     expect(s.headline).toMatch(/^FAIL: quick tier: first 200 of 400 steps; /);
     expect(s.checks.find((c: { id: string }) => c.id === 'finite').verdict).toBe('fail');
   });
+
+  it("the inputs' warnings (both arms read from one directory) are in every report of a quick run, as in a full run's", async () => {
+    // The candidate's output is another name (a symlink) for the baseline's: the config's own check
+    // (different output strings) passes, the gate still reads one directory for both arms.
+    const dir = tempDir('quick-warnings-');
+    const runs = path.join(dir, 'runs');
+    mkdirSync(runs);
+    symlinkSync(path.join(runs, 'torch'), path.join(runs, 'acc-link'));
+    const arm = (run: string, output: string) => ({ train: replay(run, 20), output: path.join(runs, output) });
+    const cfg = writeConfig(dir, arm('eager', 'torch'), arm('compile', 'acc-link'));
+    const said = `the baseline and the candidate are the same directory (${path.join(runs, 'torch')}): this compares a run with itself`;
+    const full = await runCli(['run', '--config', cfg], { timeoutMs: 90_000 });
+    expect(full.code, full.stderr).toBe(ExitCode.Pass);
+    const quick = await runCli(['run', '--quick', '--config', cfg], { timeoutMs: 90_000 });
+    expect(quick.code, quick.stderr).toBe(ExitCode.Pass);
+    const [fullDir, quickDir] = resultDirs(dir);
+    const fullS = JSON.parse(read(fullDir, 'summary.json'));
+    const quickS = JSON.parse(read(quickDir, 'summary.json'));
+    expect(fullS.warnings).toContain(said);
+    expect(quickS.quick.steps).toBe(40);
+    expect(quickS.warnings).toEqual(fullS.warnings);
+    for (const w of quickS.warnings) {
+      expect(quick.stdout).toContain(`warning                         = ${w}`);
+      expect(read(quickDir, 'result.log')).toContain(w);
+      expect(read(quickDir, 'report.md')).toContain(`> ⚠️ **Warning**: ${w.replace(/([\\`*_[\]|~#])/g, '\\$1')}`); // Markdown-escaped
+      expect(read(quickDir, 'report.html')).toContain(w);
+    }
+  }, 120_000);
 
   it('{quick_steps} lets a trainer stop itself; GATE_QUICK_STEPS is exported', async () => {
     const dir = tempDir('quick-self-');

@@ -11,7 +11,7 @@ import { ExitCode } from '../../src/constants.js';
 import type { CheckResult } from '../../src/model.js';
 import { formatCheckValue, formatRaw, formatScore, verdictWord } from '../../src/report/format.js';
 import { BADGE } from '../../src/report/report-sections.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { RECORDED, runCli, tempDir } from '../helpers/cli.js';
 
 const entities = (s: string) =>
   s
@@ -40,7 +40,19 @@ async function demo(scenario: string, expected: number): Promise<Outputs> {
   // Its own TMPDIR too: nothing of this test lands in a shared temp path.
   const r = await runCli(['demo', '--scenario', scenario, '--out', out, '--speed', '40'], { env: { ...process.env, TMPDIR: out } });
   expect(r.code, r.stderr).toBe(expected);
-  const dir = path.join(out, 'latest');
+  return outputs(r, path.join(out, 'latest'));
+}
+
+/** `compare` of two recorded runs (eager is the baseline). */
+async function compare(candidate: string, expected: number): Promise<Outputs> {
+  const out = tempDir(`agree-${candidate}-`);
+  const args = ['compare', '--baseline-run', path.join(RECORDED, 'eager'), '--candidate-run', path.join(RECORDED, candidate), '--out', out];
+  const r = await runCli(args, { env: { ...process.env, TMPDIR: out } });
+  expect(r.code, r.stderr).toBe(expected);
+  return outputs(r, out);
+}
+
+function outputs(r: { stdout: string; stderr: string }, dir: string): Outputs {
   const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
   return {
     console: r.stdout + r.stderr,
@@ -151,4 +163,36 @@ describe('reports agree, number for number', () => {
     },
     60_000,
   );
+});
+
+describe('a diverged candidate (no early abort): the divergence said once', () => {
+  it.each(['nan', 'diverge'])(
+    'compare eager vs %s: the headline names the divergence once, the checks table keeps every reason, every output agrees',
+    async (candidate) => {
+      const o = await compare(candidate, ExitCode.Fail);
+      agree(o);
+      const s = o.summary;
+      const failing = s.checks.filter((c: CheckResult) => c.verdict === 'fail');
+      // Each loss check still carries the divergence in its own reason (the reports' table needs it)…
+      for (const id of ['train-loss', 'loss-curve', 'loss-tail', 'eval-loss']) {
+        expect(failing.find((c: CheckResult) => c.id === id)?.reason).toMatch(/^candidate diverged: grad_norm NaN at step 160 /);
+      }
+      // …the headline says it once, where and how, and names the checks that fail because of it.
+      expect(s.headline).toMatch(
+        /^FAIL: training diverged: grad_norm NaN at step 160; train loss, loss curve( \(onset at step 155\))?, loss tail and eval loss fail because of it; eval loss per document: /,
+      );
+      expect(s.headline.match(/diverged/g)).toHaveLength(1);
+      expect(s.headline).not.toContain('grad_norm NaN at step 160 (49 bad logged points');
+    },
+    60_000,
+  );
+
+  it('a grad norm that went NaN has no "largest 0 %": the reason says where it went, summary.json keeps "NaN"', async () => {
+    const o = await compare('nan', ExitCode.Fail);
+    const curve = o.summary.checks.find((c: CheckResult) => c.id === 'loss-curve');
+    expect(curve.reason).toContain('grad norm: onset at step 160 (beyond ±5 % from there; candidate grad norm NaN from step 160)');
+    expect(curve.reason).not.toMatch(/largest 0 %/);
+    expect(curve.numbers).toMatchObject({ gradNormMaxGap: 'NaN', gradNormMaxGapStep: 160, gradNormOnsetStep: 160 });
+    for (const text of [o.resultLog, o.md, o.html, o.junit]) expect(text).not.toContain('largest 0 %');
+  }, 60_000);
 });
