@@ -102,6 +102,15 @@ function failBody(failing: CheckResult[]): string {
   return [lead, ...because, ...others].join('; ');
 }
 
+/**
+ * A cancelled run (the runner's cancel, a newer push under `concurrency`) says so first, with the
+ * stages it stopped: "run cancelled (received SIGINT) during Train TorchAcc (candidate)".
+ */
+function cancelled(cancel: Problem, problems: Problem[]): string {
+  const stopped = problems.flatMap((p) => /^(.+?) cancelled \(/.exec(p.message)?.[1] ?? []);
+  return `run cancelled (${cancel.message.slice('cancelled: '.length)})${stopped.length ? ` during ${list(stopped)}` : ''}`;
+}
+
 function more(n: number, what: string): string {
   return n > 0 ? `; ${n} more ${what}` : '';
 }
@@ -127,7 +136,9 @@ export function makeHeadline(
   } else if (verdict === 'invalid') {
     const invalid = by('invalid');
     const total = invalid.length + problems.length;
-    if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
+    const cancel = problems.find((p) => p.source === 'runner' && p.message.startsWith('cancelled: '));
+    if (cancel) body = cancelled(cancel, problems);
+    else if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
     else if (invalid.length > 0) body = phrase(invalid[0]);
     else body = 'no check could run';
     // Arms that cannot be aligned: the other checks were measured but are no verdict.

@@ -109,7 +109,7 @@ export function runStage(spec: StageSpec, graceMs: number, contain: Contain, reg
     guarded((line) => {
       // The containment's own line (containment.ts, subreaper-script.ts) becomes a note of the outcome.
       const left = /^\[accuracy-gate\] (\d+) process\(es\) left running after the command ended/.exec(line);
-      if (left) notes.push(`${left[1]} process(es) left running after the command were stopped`);
+      if (left) notes.push(`${left[1]} process(es) left running after the command ended were stopped`);
       spec.onLine?.(line);
     }),
     spec.secrets,

@@ -63,7 +63,7 @@ describe.each(STRONG)('containment %s', (kind) => {
     const o = await s.done;
     expect(lines).toContain('ready'); // both escapees had started
     expect(o.status).toBe('ok');
-    expect(o.reason).toContain('2 process(es) left running after the command were stopped');
+    expect(o.reason).toContain('2 process(es) left running after the command ended were stopped');
     expect(withMarker(marker)).toEqual([]);
   });
 
