@@ -48,7 +48,7 @@ PY
 }
 scenario() { # name extra-args
   config "$1" "$2"
-  node dist/cli.js run --config "$W/$1.yml" $3 > "$OUT/$1.stdout" 2> "$OUT/$1.stderr"
+  node dist/cli.js run --config "$W/$1.yml" ${3:-} > "$OUT/$1.stdout" 2> "$OUT/$1.stderr"
   local rc=$? dir
   dir=$(ls -d "$W/result"/2* | tail -1)
   log "$1: exit $rc; $(leftovers)"

@@ -1,0 +1,85 @@
+// The built-in flow recorded on an H200 on TorchAcc's llama.sh shape (torchrun + FSDP;
+// examples/recorded/torchacc-shaped): what `compare` and live early abort make of each arm's files,
+// and that they agree with what the gate said when it ran them (gate/<scenario>/summary.json).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runChecks } from '../../src/checks/index.js';
+import { DEFAULT_POLICY } from '../../src/checks/policy.js';
+import { BUILTIN_CONFIG } from '../../src/config/defaults.js';
+import { loadCompareInputs } from '../../src/engine/load-inputs.js';
+import { createEarlyAbort } from '../../src/pipeline/stages/early-abort.js';
+import { LineSplitter, LogTracker } from '../../src/readers/log-lines.js';
+import { hintsFromCurve } from '../../src/readers/step-placement.js';
+import { readTrainerOutput } from '../../src/readers/trainer-output.js';
+
+const TA = fileURLToPath(new URL('../../examples/recorded/torchacc-shaped/', import.meta.url));
+const labels = { baseline: 'Torch', candidate: 'TorchAcc' };
+const gate = (scenario: string) => JSON.parse(readFileSync(join(TA, 'gate', scenario, 'summary.json'), 'utf8'));
+
+function compare(candidate: string) {
+  const inputs = loadCompareInputs({ labels, runs: { baseline: join(TA, 'torch'), candidate: join(TA, candidate) }, mtbenchFiles: [], modelIds: {} });
+  const out = runChecks(inputs, DEFAULT_POLICY);
+  const verdicts = Object.fromEntries(out.checks.map((c) => [c.id, c.verdict]));
+  return { inputs, out, verdicts };
+}
+
+describe('compare on the recorded torchrun + FSDP arms (baseline: torch/)', () => {
+  it('A/A (acc-aa): PASS, bit-identical, as the gate said', () => {
+    const { inputs, out } = compare('acc-aa');
+    expect(inputs.problems).toEqual([]);
+    expect(out.verdict).toBe('pass');
+    expect(out.checks.find((c) => c.id === 'train-loss')!.value).toBe(0);
+    expect(gate('aa').verdict).toBe('pass');
+  });
+
+  it('compile (acc-compile): INCONCLUSIVE on the loss tail alone (+0.62 % in the grey band), never FAIL', () => {
+    const { out, verdicts } = compare('acc-compile');
+    expect(out.verdict).toBe('inconclusive');
+    expect(verdicts).toMatchObject({ finite: 'pass', 'train-loss': 'pass', 'loss-curve': 'pass', 'loss-tail': 'inconclusive', 'eval-loss': 'pass' });
+    expect(out.checks.find((c) => c.id === 'loss-tail')!.value).toBeCloseTo(0.0062, 4);
+    expect(gate('compile').verdict).toBe('inconclusive');
+  });
+
+  it('LR × 0.8 (acc-lr-0.8): FAIL on train loss, loss tail and eval loss, with the learning rate as the probable cause', () => {
+    const { out, verdicts } = compare('acc-lr-0.8');
+    expect(out.verdict).toBe('fail');
+    expect(verdicts).toMatchObject({ 'train-loss': 'fail', 'loss-tail': 'fail', 'eval-loss': 'fail' });
+    expect(out.headline).toContain("probable cause: the candidate's logged learning_rate is 0.80× the baseline's at every step");
+    expect(gate('lr-0.8').headline).toBe(out.headline);
+  });
+
+  it('the cancelled candidate (acc-cancel: its log ends at step 5 of 200): INVALID, saying it did not finish', () => {
+    const { out } = compare('acc-cancel');
+    expect(out.verdict).toBe('invalid');
+    expect(out.headline).toContain('candidate training did not finish: its log ends at step 5 of 200');
+  });
+});
+
+describe('live early abort on the recorded diverging candidate (acc-diverge/training.log)', () => {
+  it('stops at step 105, where the gate stopped it on the GPU', () => {
+    const base = readTrainerOutput(join(TA, 'torch'));
+    const monitor = createEarlyAbort({
+      baseline: base.curve,
+      bound: BUILTIN_CONFIG.earlyAbort.bound,
+      consecutive: BUILTIN_CONFIG.earlyAbort.consecutive,
+      emaAlpha: DEFAULT_POLICY.lossCurve.emaAlpha,
+      warmupFraction: DEFAULT_POLICY.lossCurve.warmupFraction,
+    });
+    const tracker = new LogTracker(hintsFromCurve(base.curve, { stepsPerEpoch: base.stepsPerEpoch }));
+    const splitter = new LineSplitter();
+    const text = readFileSync(join(TA, 'acc-diverge', 'training.log'), 'utf8');
+    let stopped: number | undefined;
+    for (const ev of [...splitter.push(text), ...splitter.flush()].flatMap((l) => tracker.feed(l)).concat(tracker.flush())) {
+      if (ev.kind !== 'loss') continue;
+      const d = monitor.observe(ev.point);
+      if (d.abort) {
+        stopped = d.step;
+        break;
+      }
+    }
+    expect(stopped).toBe(105);
+    expect(gate('diverge').early_abort).toMatchObject({ step: 105 });
+  });
+});
