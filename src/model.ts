@@ -56,8 +56,11 @@ export interface TrainingRun {
   evalCurve?: LossPoint[];
   /** Training did not finish, as its only file shows: "its log ends at step 200 of 588 with torch.OutOfMemoryError: …". */
   unfinished?: string;
-  /** Peak GPU memory (MiB) and where it is from; peakMib null: not measured, `source` says why. */
-  gpuMemory?: { peakMib: number | null; source: string };
+  /**
+   * Peak GPU memory (MiB) and where it is from; peakMib null: not measured, `source` says why.
+   * `measuredIn`: the run it was measured in, when not this one ("the cached run that trained it").
+   */
+  gpuMemory?: { peakMib: number | null; source: string; measuredIn?: string };
   /** What the arm states about its setup, learning rates included (absent: nothing read). */
   setup?: RunSetup;
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */

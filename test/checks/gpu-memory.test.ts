@@ -33,6 +33,25 @@ describe('peak GPU memory beside speed', () => {
     expect(memoryReport(run(), run(), 0.1)).toBeUndefined();
   });
 
+  it("a cached baseline's number says it was measured in the cached run that trained it; Δ as usual", () => {
+    const cached = { peakMib: 3000, source: SMI, measuredIn: 'the cached run that trained it' };
+    const r = memoryReport(run(cached), run({ peakMib: 3150, source: SMI }), 0.1)!;
+    expect(r.text).toBe(`peak GPU memory: baseline 3,000 MiB (measured in the cached run that trained it), candidate 3,150 MiB (Δ +5 %; ${SMI})`);
+    expect(r.numbers).toMatchObject({ baselinePeakGpuMemoryMib: 3000, gpuMemorySource: SMI, baselineGpuMemoryMeasuredIn: 'the cached run that trained it' });
+    const notThen = memoryReport(
+      run({ peakMib: null, source: 'no nvidia-smi on PATH', measuredIn: 'the cached run that trained it' }),
+      run({ peakMib: null, source: 'no nvidia-smi on PATH' }),
+      0.1,
+    )!;
+    expect(notThen.text).toBe(
+      'peak GPU memory: baseline not measured (no nvidia-smi on PATH in the cached run that trained it), candidate not measured (no nvidia-smi on PATH)',
+    );
+    const mixed = memoryReport(run({ ...cached, source: 'HF' }), run({ peakMib: 3150, source: SMI }), 0.1)!;
+    expect(mixed.text).toBe(
+      `peak GPU memory: baseline 3,000 MiB (HF, measured in the cached run that trained it), candidate 3,150 MiB (${SMI}); not comparable`,
+    );
+  });
+
   it('nvidia-smi and HF metrics measure different things: both shown, no Δ, no warning', () => {
     const r = memoryReport(run({ peakMib: 10240, source: SMI }), run({ peakMib: 20000, source: 'HF' }), 0.1)!;
     expect(r.text).toMatch(/not comparable$/);

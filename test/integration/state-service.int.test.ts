@@ -11,6 +11,7 @@ import { startGitHubApiServer, type FakeGitHubApi } from '../fakes/github-api-se
 import { cacheRuntimeToken, runScopes, startResultsServer } from '../fakes/cache-server.js';
 import { newJob, pullRequestEvent, runAction, type RunnerJob } from '../helpers/runner.js';
 import { replayCommand, actionInputs } from '../helpers/gate.js';
+import { fakeNvidiaSmi } from '../helpers/nvidia-smi.js';
 
 const TOKEN = 'ghs_0123456789abcdefTOKEN';
 const repository = { full_name: 'acme/torchacc', default_branch: 'main' };
@@ -116,6 +117,42 @@ describe('ephemeral runners: the baseline through GitHub cache service', () => {
     expect(prRequests).not.toContain('CreateCacheEntry');
     // Nothing staged for the service is left in the runner's home.
     expect(readdirSync(path.join(pr.dir, '.cache', 'accuracy-gate-service'))).toEqual([]);
+  });
+
+  it("the baseline's peak GPU memory travels with its entry: the PR on a fresh runner compares the candidate's with the push's", async () => {
+    // A stand-in nvidia-smi on each runner; the baseline would read 9,999 MiB on the PR's runner.
+    const cache = { enabled: true, 'service-timeout': 3, fingerprint: 'echo gpu-memory' };
+    const withSmi = (job: RunnerJob, baseline: number, candidate: number) => {
+      const smi = fakeNvidiaSmi(job.dir);
+      smi.setMib(baseline, candidate);
+      return { PATH: `${smi.bin}${path.delimiter}${process.env.PATH ?? ''}`, ACCURACY_GATE_GPU_SAMPLE_MS: '200' };
+    };
+    const push = runner({ cache });
+    const first = await runAction('index', push, {
+      event: 'push',
+      payload: { ref: 'refs/heads/main', repository },
+      inputs: inputs(),
+      env: { ...serviceEnv('refs/heads/main', '7001'), ...withSmi(push, 3000, 3500) },
+    });
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.stdout).toMatch(/cache: baseline-\w+ saved to GitHub's cache service/);
+    const pr = runner({ cache });
+    const second = await runAction('index', pr, {
+      event: 'pull_request',
+      payload: pullRequestEvent({ number: 43 }),
+      inputs: inputs(),
+      env: { ...serviceEnv('refs/pull/43/merge', '7002'), ...withSmi(pr, 9999, 3150) },
+    });
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.stdout).toMatch(/cache: baseline-\w+ restored from GitHub's cache service/);
+    const s = summaryOf(second);
+    expect(stage(s, 'train-baseline')).toBe('cached');
+    const speed = s.checks.find((c: { id: string }) => c.id === 'speed');
+    expect(speed.numbers).toMatchObject({ baselinePeakGpuMemoryMib: 3000, candidatePeakGpuMemoryMib: 3150 });
+    const line =
+      "peak GPU memory: baseline 3,000 MiB (measured in the cached run that trained it), candidate 3,150 MiB (Δ +5 %; nvidia-smi samples of the stage's processes)";
+    expect(speed.reason).toContain(line);
+    expect(second.summary.replace(/&#39;|&apos;/g, "'")).toContain(line); // the job summary (report.md)
   });
 
   it("branch scoping: a feature branch's entry (write-on: always) is its own; main on a fresh runner does not restore it", async () => {

@@ -107,16 +107,23 @@ export function watchGpu(leader: number, intervalMs: number, env: NodeJS.Process
   };
 }
 
+/** Where a cached arm's peak GPU memory was measured, as the reports say it beside the number. */
+export const CACHED_RUN = 'the cached run that trained it';
+
 /**
- * Each trained arm's peak GPU memory for the checks: the stage's nvidia-smi samples when measured,
- * else HF's memory metrics when the trainer wrote them, else "not measured" with the reason.
+ * Each trained arm's peak GPU memory for the checks: the stage's nvidia-smi samples when measured
+ * (a cached arm's: those of the run that trained it, kept with the cache entry), else HF's memory
+ * metrics when the trainer wrote them (a cached arm's trainer files are that run's too), else "not
+ * measured" with the reason.
  */
 export function applyGpuMemory(training: Partial<Record<ArmRole, TrainingRun>>, records: readonly StageRecord[]): void {
   for (const role of ['baseline', 'candidate'] as const) {
     const run = training[role];
-    const g = records.find((r) => r.id === `train-${role}`)?.gpuMemory;
+    const rec = records.find((r) => r.id === `train-${role}`);
+    const g = rec?.gpuMemory;
     if (!run || !g) continue;
     if (g.peakMib !== null) run.gpuMemory = g;
-    else run.gpuMemory ??= g;
+    else if (!run.gpuMemory) run.gpuMemory = g;
+    else if (rec.status === 'cached') run.gpuMemory = { ...run.gpuMemory, measuredIn: CACHED_RUN };
   }
 }

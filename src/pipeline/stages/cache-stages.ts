@@ -3,9 +3,10 @@
 import * as path from 'node:path';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import type { GateResult, Role } from '../../model.js';
+import type { GateResult, Role, StageRecord } from '../../model.js';
 import { errorMessage } from '../../errors.js';
 import { childEnv } from '../process/child-env.js';
+import { CACHED_RUN } from '../process/gpu-usage.js';
 import { scopedBase } from './stage-exec.js';
 import { commandFiles, filesPart, judgeIdentity, worldSize } from '../store/cache-identity.js';
 import { detectGpuIds } from '../plan/preflight.js';
@@ -103,13 +104,14 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
     restoreFromCache(b.path, 'training.log', log);
     use.hit = true;
     const why = `reused from cache ${use.key} (written ${b.meta.createdAt}${b.meta.commit ? ` at ${b.meta.commit.slice(0, 12)}` : ''})`;
-    const rec = {
+    const rec: StageRecord = {
       id: 'train-baseline',
       title: stageTitle(trainStage('baseline'), config.arms),
       status: 'cached',
       reason: why,
       log: path.basename(log),
-    } as const;
+      gpuMemory: cachedGpuMemory(b.meta.data),
+    };
     restored.training = { role: 'baseline', record: rec, output, log, trained: true, problems: [] };
     restored.hits.push('train-baseline');
     if (wantBaselineEval) {
@@ -139,6 +141,22 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
     }
   }
   return restored;
+}
+
+/**
+ * The baseline's peak GPU memory as the run that trained it measured it (meta.json `data.gpuMemory`,
+ * saveBaseline), so that it compares with the candidate's. An entry written before it was kept, or
+ * one whose field is unreadable, says "not measured" with why: never 0, never an error.
+ */
+export function cachedGpuMemory(data: Record<string, unknown> | undefined): NonNullable<StageRecord['gpuMemory']> {
+  const g = data?.gpuMemory as { peakMib?: unknown; source?: unknown } | null | undefined;
+  if (g === undefined) return { peakMib: null, source: 'cached before it was recorded' };
+  const peak = g?.peakMib;
+  const source = g?.source;
+  const peakOk = peak === null || (typeof peak === 'number' && Number.isFinite(peak) && peak > 0);
+  const sourceOk = typeof source === 'string' && source.trim() !== '' && source.length <= 200 && !/[\u0000-\u001f\u007f]/.test(source);
+  if (!peakOk || !sourceOk) return { peakMib: null, source: "its cache entry's record of it is unreadable" };
+  return { peakMib: peak, source, measuredIn: CACHED_RUN };
 }
 
 function restoreRows(file: string, modelId: string): { modelId: string; lines: string[] } {
@@ -195,7 +213,7 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
       if (!needsEval || rows) {
         const files: Record<string, string> = { train: ctx.outputs.baseline, 'training.log': ctx.trainLogs.baseline };
         if (rows) files['mtbench-baseline.jsonl'] = rows;
-        write(use.key, files, { modelId: ctx.modelIds.baseline }, 'the baseline');
+        write(use.key, files, { modelId: ctx.modelIds.baseline, gpuMemory: trainedGpuMemory(ctx) }, 'the baseline');
       }
     }
     const origRows = ctx.ledger.records.some((r) => r.id === 'eval-original' && r.status === 'ok') ? tmpRows('original') : undefined;
@@ -205,4 +223,10 @@ export function saveBaseline(ctx: RunContext, result: GateResult, use: CacheUse)
     rmSync(tmp, { recursive: true, force: true });
   }
   return kept;
+}
+
+/** The peak GPU memory of this run's baseline training, as stored with its entry (restoreBaseline reads it back). */
+function trainedGpuMemory(ctx: RunContext): { peakMib: number | null; source: string } {
+  const g = ctx.ledger.records.find((r) => r.id === 'train-baseline' && r.status === 'ok')?.gpuMemory;
+  return g ? { peakMib: g.peakMib, source: g.source } : { peakMib: null, source: 'not sampled' };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { childEnv } from '../../../src/pipeline/process/child-env.js';
 import { containmentOf } from '../../../src/pipeline/process/containment.js';
-import { GPU_SOURCE, applyGpuMemory, parseComputeApps, watchGpu } from '../../../src/pipeline/process/gpu-usage.js';
+import { CACHED_RUN, GPU_SOURCE, applyGpuMemory, parseComputeApps, watchGpu } from '../../../src/pipeline/process/gpu-usage.js';
 import { createProcessRunner } from '../../../src/pipeline/process/process-runner.js';
 import type { StageRecord, TrainingRun } from '../../../src/model.js';
 
@@ -116,5 +116,19 @@ describe('applyGpuMemory', () => {
     const hf = { baseline: run({ gpuMemory: { peakMib: 900, source: 'HF' } }) };
     applyGpuMemory(hf, [rec('train-baseline', { peakMib: null, source: 'no nvidia-smi on PATH' })]);
     expect(hf.baseline.gpuMemory).toEqual({ peakMib: 900, source: 'HF' });
+  });
+
+  it("a cached baseline: its entry's nvidia-smi peak, or its cached trainer files' HF metrics, each said to be the cached run's", () => {
+    const cached = (gpuMemory: StageRecord['gpuMemory']): StageRecord => ({ ...rec('train-baseline', gpuMemory), status: 'cached' });
+    const smi = { baseline: run({ gpuMemory: { peakMib: 900, source: 'HF' } }) };
+    applyGpuMemory(smi, [cached({ peakMib: 1200, source: GPU_SOURCE, measuredIn: CACHED_RUN })]);
+    expect(smi.baseline.gpuMemory).toEqual({ peakMib: 1200, source: GPU_SOURCE, measuredIn: 'the cached run that trained it' });
+    // An entry written before the peak was kept: HF's metrics of the same cached run.
+    const hf = { baseline: run({ gpuMemory: { peakMib: 900, source: 'HF' } }) };
+    applyGpuMemory(hf, [cached({ peakMib: null, source: 'cached before it was recorded' })]);
+    expect(hf.baseline.gpuMemory).toEqual({ peakMib: 900, source: 'HF', measuredIn: 'the cached run that trained it' });
+    const none = { baseline: run() };
+    applyGpuMemory(none, [cached({ peakMib: null, source: 'cached before it was recorded' })]);
+    expect(none.baseline.gpuMemory).toEqual({ peakMib: null, source: 'cached before it was recorded' });
   });
 });

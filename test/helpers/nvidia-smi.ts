@@ -1,0 +1,49 @@
+// A stand-in nvidia-smi for runs without a GPU: `--query-gpu=index` lists GPU 0, and
+// `--query-compute-apps=pid,used_memory --format=csv,noheader` prints the real CSV for the stand-in
+// trainers (node replaying a recorded run into the Torch arm's torch_ckpt or the TorchAcc arm's
+// acc_ckpt), with the MiB each arm holds read from a file at each query, plus another job's
+// process that is never counted.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export interface FakeNvidiaSmi {
+  /** The dir to put first on PATH. */
+  bin: string;
+  /** What the baseline's and the candidate's trainers hold from the next query on. */
+  setMib(baseline: number, candidate: number): void;
+}
+
+export function fakeNvidiaSmi(dir: string): FakeNvidiaSmi {
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const mib = (role: string) => path.join(dir, `${role}-mib`);
+  writeFileSync(
+    path.join(bin, 'nvidia-smi'),
+    [
+      '#!/bin/bash',
+      'case "$*" in',
+      '  *--query-gpu=index*) echo 0; exit 0;;',
+      '  "--query-compute-apps=pid,used_memory --format=csv,noheader") ;;',
+      '  *) echo "unexpected arguments: $*" >&2; exit 2;;',
+      'esac',
+      'for d in /proc/[0-9]*; do',
+      '  IFS= read -r -d "" first < "$d/cmdline" 2>/dev/null || continue',
+      '  [ "${first##*/}" = node ] || continue',
+      '  case "$(tr "\\0" " " < "$d/cmdline")" in',
+      `    *replay-train.mjs*acc_ckpt*) echo "\${d#/proc/}, $(cat '${mib('candidate')}') MiB";;`,
+      `    *replay-train.mjs*torch_ckpt*) echo "\${d#/proc/}, $(cat '${mib('baseline')}') MiB";;`,
+      '  esac',
+      'done',
+      'echo "4000000, 12000 MiB"',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(path.join(bin, 'nvidia-smi'), 0o755);
+  return {
+    bin,
+    setMib(baseline, candidate) {
+      writeFileSync(mib('baseline'), `${baseline}\n`);
+      writeFileSync(mib('candidate'), `${candidate}\n`);
+    },
+  };
+}
