@@ -9795,15 +9795,15 @@ var require_parser = __commonJS({
     var node_process = __require("process");
     var cst = require_cst();
     var lexer = require_lexer();
-    function includesToken(list, type) {
-      for (let i = 0; i < list.length; ++i)
-        if (list[i].type === type)
+    function includesToken(list2, type) {
+      for (let i = 0; i < list2.length; ++i)
+        if (list2[i].type === type)
           return true;
       return false;
     }
-    function findNonEmptyIndex(list) {
-      for (let i = 0; i < list.length; ++i) {
-        switch (list[i].type) {
+    function findNonEmptyIndex(list2) {
+      for (let i = 0; i < list2.length; ++i) {
+        switch (list2[i].type) {
           case "space":
           case "comment":
           case "newline":
@@ -18149,14 +18149,14 @@ function near(s, i) {
   return s.slice(Math.max(0, i - 15), i + 15).replace(/\n/g, "\\n");
 }
 function checkNames(segments, ctx) {
-  const list = (names2) => names2.map((n) => `{${n}}`).join(", ");
+  const list2 = (names2) => names2.map((n) => `{${n}}`).join(", ");
   for (const s of segments) {
     if (!("ref" in s) || ctx.allowed.includes(s.ref)) continue;
     if (PLACEHOLDER_NAMES.includes(s.ref)) {
-      throw new Error(`{${s.ref}} is not available in ${ctx.what} (available: ${list(ctx.allowed)})`);
+      throw new Error(`{${s.ref}} is not available in ${ctx.what} (available: ${list2(ctx.allowed)})`);
     }
     const guess = suggest(s.ref, ctx.allowed);
-    throw new Error(guess ? `unknown placeholder {${s.ref}}; did you mean {${guess}}?` : `unknown placeholder {${s.ref}} (known: ${list(ctx.allowed)})`);
+    throw new Error(guess ? `unknown placeholder {${s.ref}}; did you mean {${guess}}?` : `unknown placeholder {${s.ref}} (known: ${list2(ctx.allowed)})`);
   }
   return segments;
 }
@@ -18331,10 +18331,10 @@ function crossCheckIssues(config, raw2) {
       add(["checks", key, "fail" in written ? "fail" : "pass"], `fail bound (${fail}) must be >= pass bound (${pass})`);
     }
   }
-  for (const list of ["include", "exclude"]) {
-    config.artifact[list].forEach((glob, i) => {
+  for (const list2 of ["include", "exclude"]) {
+    config.artifact[list2].forEach((glob, i) => {
       const problem = escapeProblem(glob);
-      if (problem) add(["artifact", list, i], problem);
+      if (problem) add(["artifact", list2, i], problem);
     });
   }
   const required = new Set([config.evaluations.mtbench, config.evaluations.lmEval, config.evaluations.custom].flatMap((e) => e?.requiresEnv ?? []));
@@ -18538,7 +18538,7 @@ function judgeProbe(runs, rule = DEFAULT_PROBE_RULE) {
   const first = firstForward ?? firstGrad;
   const ranked = entries2.filter((e) => e !== first).sort((x, y) => Number(y.flagged) - Number(x.flagged) || y.ratio - x.ratio || byOrder(x, y));
   const top = (first ? [first, ...ranked] : ranked).slice(0, rule.top);
-  const counts = (list) => ({ checked: list.length, flagged: list.filter((e) => e.flagged).length });
+  const counts = (list2) => ({ checked: list2.length, flagged: list2.filter((e) => e.flagged).length });
   const notes = [];
   if (unmatched.length) notes.push(`${unmatched.length} tensor(s) recorded in one run and not in another (not judged)`);
   if (!entries2.length) return invalidProbe(files, "not comparable: the runs have no tensor in common", notes);
@@ -21902,8 +21902,8 @@ function scoreModel(rows2, modelId, questions, file = "judgments") {
   const mine = rows2.filter((r) => r.model === modelId);
   if (mine.length === 0) {
     const present = modelIds(rows2);
-    const list = present.length ? present.join(", ") : "none";
-    throw new ParseError(`no judgments for model id ${modelId} in ${file} (models present: ${list})`, file);
+    const list2 = present.length ? present.join(", ") : "none";
+    throw new ParseError(`no judgments for model id ${modelId} in ${file} (models present: ${list2})`, file);
   }
   const counted = mine.filter((r) => r.score !== -1);
   const seen = /* @__PURE__ */ new Set();
@@ -21917,9 +21917,9 @@ function scoreModel(rows2, modelId, questions, file = "judgments") {
   if (questions) {
     for (const r of counted) {
       const category = questions.get(r.questionId) ?? "(unknown)";
-      const list = byCategory.get(category) ?? [];
-      list.push(r.score);
-      byCategory.set(category, list);
+      const list2 = byCategory.get(category) ?? [];
+      list2.push(r.score);
+      byCategory.set(category, list2);
     }
   }
   const perCategory = {};
@@ -22037,16 +22037,16 @@ function metricAt(raw2, i, file, listKey) {
 }
 function parseCustomMetrics(text, file) {
   const top = parseTolerantJson(text, file);
-  let list;
+  let list2;
   let listKey = "";
-  if (Array.isArray(top)) list = top;
+  if (Array.isArray(top)) list2 = top;
   else if (isObject(top) && Array.isArray(top.metrics)) {
-    list = top.metrics;
+    list2 = top.metrics;
     listKey = "metrics";
   } else {
     throw new ParseError(`should be a list of metrics or {"metrics": [...]}, got ${describeValue(top)}`, file);
   }
-  const metrics = list.map((m, i) => metricAt(m, i, file, listKey));
+  const metrics = list2.map((m, i) => metricAt(m, i, file, listKey));
   if (metrics.length === 0) throw new ParseError("no metrics in the file", file);
   const seen = /* @__PURE__ */ new Set();
   for (const m of metrics) {
@@ -22269,7 +22269,7 @@ function parseLmEvalResults(text, file) {
   }
   const subtasks = /* @__PURE__ */ new Set();
   if (isObject(top.group_subtasks)) {
-    for (const list of Object.values(top.group_subtasks)) if (Array.isArray(list)) for (const s of list) subtasks.add(String(s));
+    for (const list2 of Object.values(top.group_subtasks)) if (Array.isArray(list2)) for (const s of list2) subtasks.add(String(s));
   }
   const dateId = dateIdOf(file);
   return { file, ...dateId ? { dateId } : {}, tasks, topLevel: order.filter((t) => !subtasks.has(t)) };
@@ -22876,11 +22876,12 @@ function describeDivergence(d) {
   extra.push(...metrics);
   return extra.length > 0 ? `${at} (${extra.join("; ")})` : at;
 }
+var CANDIDATE_DIVERGED = "candidate diverged: ";
 function divergenceVerdict(training2) {
   const base = training2.baseline && findDivergence(training2.baseline);
   if (base) return { verdict: "invalid", reason: `baseline diverged: ${describeDivergence(base)}` };
   const cand = training2.candidate && findDivergence(training2.candidate, baselineSkips(training2));
-  if (cand) return { verdict: "fail", reason: `candidate diverged: ${describeDivergence(cand)}` };
+  if (cand) return { verdict: "fail", reason: `${CANDIDATE_DIVERGED}${describeDivergence(cand)}` };
   return null;
 }
 function baselineSkips(training2) {
@@ -23030,6 +23031,10 @@ function gradNormOnset(aligned, warmupFraction, alpha, band2 = GRAD_NORM_BAND) {
   };
   const bEnd = lastFinite(b);
   const cEnd = lastFinite(c);
+  const tail = Math.min(bEnd, cEnd) + 1;
+  const tailArm = cEnd <= bEnd ? "candidate" : "baseline";
+  const tailValue = tailArm === "candidate" ? c[tail] : b[tail];
+  const nonFinite2 = tail < n ? { step: steps[tail], arm: tailArm, value: Number.isNaN(tailValue) ? "NaN" : tailValue > 0 ? "Infinity" : "-Infinity" } : null;
   let started = false;
   let sb = 0;
   let sc = 0;
@@ -23043,7 +23048,7 @@ function gradNormOnset(aligned, warmupFraction, alpha, band2 = GRAD_NORM_BAND) {
     sc = started ? alpha * c[k] + (1 - alpha) * sc : c[k];
     started = true;
     if (k < skip) continue;
-    const g = signedRelDiff(sc, sb);
+    const g = k >= tail ? NaN : signedRelDiff(sc, sb);
     if (!beyond(g, band2)) onset = null;
     else if (onset === null) onset = steps[k];
     if (Number.isFinite(g) && (maxGap === null || Math.abs(g) > Math.abs(maxGap))) {
@@ -23051,7 +23056,11 @@ function gradNormOnset(aligned, warmupFraction, alpha, band2 = GRAD_NORM_BAND) {
       maxGapStep = steps[k];
     }
   }
-  return { onsetStep: onset, maxGap, maxGapStep, band: band2, points: n };
+  if (nonFinite2) {
+    maxGap = tailArm === "candidate" && tailValue === Infinity && Number.isFinite(b[tail]) ? Infinity : NaN;
+    maxGapStep = nonFinite2.step;
+  }
+  return { onsetStep: onset, maxGap, maxGapStep, band: band2, points: n, nonFinite: nonFinite2 };
 }
 
 // src/checks/curve.ts
@@ -23121,7 +23130,8 @@ function curveOnsets(training2, policy, verdict, ready) {
   const grad = aligned ? gradNormOnset(aligned, policy.warmupFraction, policy.emaAlpha) : void 0;
   if (grad) {
     Object.assign(numbers, { gradNormOnsetStep: grad.onsetStep, gradNormMaxGap: grad.maxGap, gradNormMaxGapStep: grad.maxGapStep, gradNormBand: grad.band });
-    const largest = grad.maxGap !== null ? `, largest ${formatPercent(grad.maxGap)} at step ${grad.maxGapStep}` : "";
+    const nf = grad.nonFinite;
+    const largest = nf ? `; ${nf.arm} grad norm ${nf.value} from step ${nf.step}` : grad.maxGap !== null ? `, largest ${formatPercent(grad.maxGap)} at step ${grad.maxGapStep}` : "";
     if (grad.onsetStep !== null) text += `; grad norm: onset at step ${grad.onsetStep} (beyond ${out(grad.band)} from there${largest})`;
     else if (verdict === "fail" || verdict === "inconclusive") text += `; grad norm: no onset (ends within ${out(grad.band)}${largest})`;
   }
@@ -23756,6 +23766,29 @@ function overallVerdict(checks, problems, earlyAbort) {
   if (gating.some((c) => c.verdict === "inconclusive")) return "inconclusive";
   return "pass";
 }
+function list(names2) {
+  return names2.length < 2 ? names2.join("") : `${names2.slice(0, -1).join(", ")} and ${names2[names2.length - 1]}`;
+}
+function failBody(failing) {
+  const follows = failing.filter((c) => c.id !== "finite" && c.reason.startsWith(CANDIDATE_DIVERGED));
+  if (follows.length === 0) return failing.map(phrase).join("; ");
+  const finite = failing.find((c) => c.id === "finite");
+  const lead = finite ? phrase(finite) : `${SHORT[follows[0].id] ?? follows[0].id}: ${follows[0].reason}`;
+  const named = follows.filter((c) => c !== (finite ?? follows[0]));
+  const divergedAt = finite?.numbers.candidateFirstBadStep;
+  const name = (c) => {
+    const onset = c.id === "loss-curve" ? c.numbers.onsetStep : null;
+    const early = typeof onset === "number" && typeof divergedAt === "number" && onset < divergedAt;
+    return `${SHORT[c.id] ?? c.id}${early ? ` (onset at step ${onset})` : ""}`;
+  };
+  const because = named.length > 0 ? [`${list(named.map(name))} ${named.length > 1 ? "fail" : "fails"} because of it`] : [];
+  const others = failing.filter((c) => c !== finite && !follows.includes(c)).map(phrase);
+  return [lead, ...because, ...others].join("; ");
+}
+function cancelled(cancel, problems) {
+  const stopped2 = problems.flatMap((p) => /^(.+?) cancelled \(/.exec(p.message)?.[1] ?? []);
+  return `run cancelled (${cancel.message.slice("cancelled: ".length)})${stopped2.length ? ` during ${list(stopped2)}` : ""}`;
+}
 function more(n, what) {
   return n > 0 ? `; ${n} more ${what}` : "";
 }
@@ -23765,11 +23798,13 @@ function makeHeadline(verdict, checks, problems, labels, earlyAbort, note2, caus
   if (earlyAbort) {
     body = `candidate stopped early at step ${earlyAbort.step}: ${earlyAbort.reason}`;
   } else if (verdict === "fail") {
-    body = by("fail").map(phrase).join("; ");
+    body = failBody(by("fail"));
   } else if (verdict === "invalid") {
     const invalid = by("invalid");
     const total = invalid.length + problems.length;
-    if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
+    const cancel = problems.find((p) => p.source === "runner" && p.message.startsWith("cancelled: "));
+    if (cancel) body = cancelled(cancel, problems);
+    else if (problems.length > 0) body = `${problems[0].source}: ${problems[0].message}`;
     else if (invalid.length > 0) body = phrase(invalid[0]);
     else body = "no check could run";
     const apart = problems.length === 0 && invalid[0]?.id === "setup";
@@ -24048,7 +24083,13 @@ function checkEvalLoss(training2, bounds3) {
 }
 
 // src/checks/gpu-memory.ts
-var mib = (m) => m?.peakMib !== null && m?.peakMib !== void 0 ? `${Math.round(m.peakMib).toLocaleString("en-US")} MiB` : `not measured (${m?.source ?? "no measurement for this arm"})`;
+var mib = (m, withSource = false) => {
+  if (m?.peakMib === null || m?.peakMib === void 0) {
+    return `not measured (${m?.source ?? "no measurement for this arm"}${m?.measuredIn ? ` in ${m.measuredIn}` : ""})`;
+  }
+  const notes = [withSource ? m.source : void 0, m.measuredIn ? `measured in ${m.measuredIn}` : void 0].filter(Boolean);
+  return `${Math.round(m.peakMib).toLocaleString("en-US")} MiB${notes.length ? ` (${notes.join(", ")})` : ""}`;
+};
 function memoryReport(base, cand, warnOver) {
   const b = base?.gpuMemory;
   const c = cand?.gpuMemory;
@@ -24056,15 +24097,16 @@ function memoryReport(base, cand, warnOver) {
   const numbers = {
     baselinePeakGpuMemoryMib: b?.peakMib ?? null,
     candidatePeakGpuMemoryMib: c?.peakMib ?? null,
-    gpuMemorySource: b?.peakMib != null && c?.peakMib != null && b.source === c.source ? b.source : [b?.source, c?.source].filter(Boolean).join(" / ")
+    gpuMemorySource: b?.peakMib != null && c?.peakMib != null && b.source === c.source ? b.source : [b?.source, c?.source].filter(Boolean).join(" / "),
+    ...b?.measuredIn ? { baselineGpuMemoryMeasuredIn: b.measuredIn } : {}
   };
   const both = b?.peakMib != null && c?.peakMib != null;
   if (both && b.source !== c.source) {
-    return { text: `peak GPU memory: baseline ${mib(b)} (${b.source}), candidate ${mib(c)} (${c.source}); not comparable`, numbers };
+    return { text: `peak GPU memory: baseline ${mib(b, true)}, candidate ${mib(c, true)}; not comparable`, numbers };
   }
   if (!both) {
-    const same2 = b?.source === c?.source && b?.peakMib == null && c?.peakMib == null;
-    return { text: same2 ? `peak GPU memory not measured (${b.source})` : `peak GPU memory: baseline ${mib(b)}, candidate ${mib(c)}`, numbers };
+    const same2 = b?.source === c?.source && b?.measuredIn === c?.measuredIn && b?.peakMib == null && c?.peakMib == null;
+    return { text: same2 ? `peak GPU memory ${mib(b)}` : `peak GPU memory: baseline ${mib(b)}, candidate ${mib(c)}`, numbers };
   }
   const delta2 = c.peakMib / b.peakMib - 1;
   const text = `peak GPU memory: baseline ${mib(b)}, candidate ${mib(c)} (Δ ${formatPercent(delta2)}; ${b.source})`;
@@ -24424,7 +24466,14 @@ function baselineDriftCheck(history, r, bound, window = 14) {
 
 // src/engine/decide.ts
 function quickInputs(inputs, q) {
-  return { labels: inputs.labels, training: quickTraining(inputs.training, q.steps), mtbench: {}, problems: inputs.problems, earlyAbort: inputs.earlyAbort };
+  return {
+    labels: inputs.labels,
+    training: quickTraining(inputs.training, q.steps),
+    mtbench: {},
+    problems: inputs.problems,
+    earlyAbort: inputs.earlyAbort,
+    ...inputs.warnings?.length ? { warnings: inputs.warnings } : {}
+  };
 }
 function decide(given, givenPolicy, stages = [], opts = {}) {
   const inputs = opts.quick ? quickInputs(given, opts.quick) : given;
@@ -24736,10 +24785,10 @@ function setupHtml(r) {
   }).join("");
   const head = ["Setup", r.labels.baseline, r.labels.candidate, "Same?"].map((h) => `<th>${esc(h)}</th>`).join("");
   const lines = [contract.notComparable, ...contract.causes.map((c) => `Probable cause: ${c}`)].filter((x) => !!x);
-  const list = lines.length ? `<ul class="notes">${lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : "";
-  if (!rows2) return `<section id="setup"><h2>Probable cause</h2>${list}</section>`;
+  const list2 = lines.length ? `<ul class="notes">${lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : "";
+  if (!rows2) return `<section id="setup"><h2>Probable cause</h2>${list2}</section>`;
   const intro = `<p class="hint">What each arm states (trainer_state.json, HF's "Running training" header, the logged learning_rate); "not stated": the arm's files do not say.</p>`;
-  return `<section id="setup"><h2>Setup contract</h2>${intro}<table class="setup"><thead><tr>${head}</tr></thead><tbody>${rows2}</tbody></table>${list}</section>`;
+  return `<section id="setup"><h2>Setup contract</h2>${intro}<table class="setup"><thead><tr>${head}</tr></thead><tbody>${rows2}</tbody></table>${list2}</section>`;
 }
 
 // src/report/json-number.ts
@@ -27203,10 +27252,10 @@ function stageTitle(id, arms) {
       return "Compare";
   }
 }
-function parseStages(list, source = "--stages") {
-  if (!list || list.trim() === "" || list.trim() === "all") return [...STAGE_IDS];
+function parseStages(list2, source = "--stages") {
+  if (!list2 || list2.trim() === "" || list2.trim() === "all") return [...STAGE_IDS];
   const out = [];
-  for (const raw2 of list.split(",")) {
+  for (const raw2 of list2.split(",")) {
     const s = raw2.trim();
     if (!s) continue;
     if (!STAGE_IDS.includes(s)) {
@@ -27838,7 +27887,7 @@ function runSecrets(env2, tokens, names2, warn) {
   const redact = redactorOf(needles);
   const sweep = (dir) => {
     const r = sweepDir(dir, s.values);
-    const names3 = (list) => list.slice(0, 5).map(redact).join(", ");
+    const names3 = (list2) => list2.slice(0, 5).map(redact).join(", ");
     if (r.changed.length) warn(`redacted secret values in ${r.changed.length} file(s) the stages wrote: ${names3(r.changed)}`);
     if (r.unswept.length) warn(`not swept for secrets (too big, or changed while read; left out of the artifact): ${names3(r.unswept)}`);
   };
@@ -27978,8 +28027,8 @@ var SHOWN_LINE = 64 * 1024;
 function lineStream(emit, maxLine) {
   const decoder = new StringDecoder3("utf8");
   const splitter = new LineSplitter(maxLine);
-  const lines = (list) => {
-    for (const line of list) emit(line);
+  const lines = (list2) => {
+    for (const line of list2) emit(line);
   };
   return {
     push: (bytes) => lines(splitter.push(decoder.write(bytes))),
@@ -28111,7 +28160,7 @@ function runStage(spec, graceMs, contain, registry) {
     log,
     guarded((line) => {
       const left = /^\[accuracy-gate\] (\d+) process\(es\) left running after the command ended/.exec(line);
-      if (left) notes.push(`${left[1]} process(es) left running after the command were stopped`);
+      if (left) notes.push(`${left[1]} process(es) left running after the command ended were stopped`);
       spec.onLine?.(line);
     }),
     spec.secrets,
@@ -28291,6 +28340,88 @@ function record(ctx, rec) {
 import * as path23 from "node:path";
 import { existsSync as existsSync15, mkdtempSync as mkdtempSync2, readFileSync as readFileSync11, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
 import * as os4 from "node:os";
+
+// src/pipeline/process/gpu-usage.ts
+import { execFile } from "node:child_process";
+var GPU_SOURCE = "nvidia-smi samples of the stage's processes";
+var QUERY_ARGS = ["--query-compute-apps=pid,used_memory", "--format=csv,noheader"];
+function parseComputeApps(text) {
+  const out = [];
+  for (const line of text.split("\n")) {
+    const m = /^\s*(\d+)\s*,\s*(\d+(?:\.\d+)?)\s*(MiB|GiB)?\s*$/.exec(line);
+    if (m) out.push({ pid: Number(m[1]), usedMib: Number(m[2]) * (m[3] === "GiB" ? 1024 : 1) });
+  }
+  return out;
+}
+function queryComputeApps(env2) {
+  return new Promise((resolve29) => {
+    execFile("nvidia-smi", QUERY_ARGS, { env: env2, timeout: 1e4, maxBuffer: 1 << 20 }, (err, stdout) => {
+      if (err) {
+        const code = err.code;
+        resolve29(code === "ENOENT" ? "no nvidia-smi on PATH" : `nvidia-smi failed: ${String(err.message).split("\n")[0]}`);
+      } else resolve29(parseComputeApps(stdout));
+    });
+  });
+}
+function watchGpu(leader, intervalMs, env2) {
+  let peak;
+  let why;
+  const seen = /* @__PURE__ */ new Map();
+  let inFlight = Promise.resolve();
+  let stopped2 = false;
+  const sample = async () => {
+    const apps = await queryComputeApps(env2);
+    if (typeof apps === "string") {
+      why = apps;
+      return;
+    }
+    const members = new Set(stageMembers(leader) ?? []);
+    const mine = apps.filter((a) => members.has(a.pid));
+    for (const a of mine) if (!seen.has(a.pid)) seen.set(a.pid, procStartTime(a.pid));
+    const sum = mine.reduce((s, a) => s + a.usedMib, 0);
+    if (sum > 0) peak = Math.max(peak ?? 0, sum);
+  };
+  const tick = () => {
+    if (stopped2) return;
+    inFlight = inFlight.then(sample);
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped2 = true;
+      clearInterval(timer);
+      await inFlight;
+      const leftovers = [];
+      if (why === void 0) {
+        const apps = await queryComputeApps(env2);
+        for (const a of typeof apps === "string" ? [] : apps) {
+          if (!seen.has(a.pid) || procStartTime(a.pid) !== seen.get(a.pid)) continue;
+          try {
+            process.kill(a.pid, "SIGKILL");
+          } catch {
+          }
+          leftovers.push(`pid ${a.pid} of the stage still held ${a.usedMib} MiB of GPU memory after it ended: killed`);
+        }
+      }
+      if (peak !== void 0) return { peakMib: peak, leftovers };
+      return { notMeasured: why ?? "nvidia-smi listed none of the stage's processes", leftovers };
+    }
+  };
+}
+var CACHED_RUN = "the cached run that trained it";
+function applyGpuMemory(training2, records) {
+  for (const role of ["baseline", "candidate"]) {
+    const run = training2[role];
+    const rec = records.find((r) => r.id === `train-${role}`);
+    const g = rec?.gpuMemory;
+    if (!run || !g) continue;
+    if (g.peakMib !== null) run.gpuMemory = g;
+    else if (!run.gpuMemory) run.gpuMemory = g;
+    else if (rec.status === "cached") run.gpuMemory = { ...run.gpuMemory, measuredIn: CACHED_RUN };
+  }
+}
 
 // src/pipeline/stages/stage-exec.ts
 import * as path15 from "node:path";
@@ -28699,85 +28830,6 @@ function docker(args, env2, timeoutMs) {
 }
 function registryId(stage2, name) {
   return `${stage2} container=${name}`;
-}
-
-// src/pipeline/process/gpu-usage.ts
-import { execFile } from "node:child_process";
-var GPU_SOURCE = "nvidia-smi samples of the stage's processes";
-var QUERY_ARGS = ["--query-compute-apps=pid,used_memory", "--format=csv,noheader"];
-function parseComputeApps(text) {
-  const out = [];
-  for (const line of text.split("\n")) {
-    const m = /^\s*(\d+)\s*,\s*(\d+(?:\.\d+)?)\s*(MiB|GiB)?\s*$/.exec(line);
-    if (m) out.push({ pid: Number(m[1]), usedMib: Number(m[2]) * (m[3] === "GiB" ? 1024 : 1) });
-  }
-  return out;
-}
-function queryComputeApps(env2) {
-  return new Promise((resolve29) => {
-    execFile("nvidia-smi", QUERY_ARGS, { env: env2, timeout: 1e4, maxBuffer: 1 << 20 }, (err, stdout) => {
-      if (err) {
-        const code = err.code;
-        resolve29(code === "ENOENT" ? "no nvidia-smi on PATH" : `nvidia-smi failed: ${String(err.message).split("\n")[0]}`);
-      } else resolve29(parseComputeApps(stdout));
-    });
-  });
-}
-function watchGpu(leader, intervalMs, env2) {
-  let peak;
-  let why;
-  const seen = /* @__PURE__ */ new Map();
-  let inFlight = Promise.resolve();
-  let stopped2 = false;
-  const sample = async () => {
-    const apps = await queryComputeApps(env2);
-    if (typeof apps === "string") {
-      why = apps;
-      return;
-    }
-    const members = new Set(stageMembers(leader) ?? []);
-    const mine = apps.filter((a) => members.has(a.pid));
-    for (const a of mine) if (!seen.has(a.pid)) seen.set(a.pid, procStartTime(a.pid));
-    const sum = mine.reduce((s, a) => s + a.usedMib, 0);
-    if (sum > 0) peak = Math.max(peak ?? 0, sum);
-  };
-  const tick = () => {
-    if (stopped2) return;
-    inFlight = inFlight.then(sample);
-  };
-  tick();
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped2 = true;
-      clearInterval(timer);
-      await inFlight;
-      const leftovers = [];
-      if (why === void 0) {
-        const apps = await queryComputeApps(env2);
-        for (const a of typeof apps === "string" ? [] : apps) {
-          if (!seen.has(a.pid) || procStartTime(a.pid) !== seen.get(a.pid)) continue;
-          try {
-            process.kill(a.pid, "SIGKILL");
-          } catch {
-          }
-          leftovers.push(`pid ${a.pid} of the stage still held ${a.usedMib} MiB of GPU memory after it ended: killed`);
-        }
-      }
-      if (peak !== void 0) return { peakMib: peak, leftovers };
-      return { notMeasured: why ?? "nvidia-smi listed none of the stage's processes", leftovers };
-    }
-  };
-}
-function applyGpuMemory(training2, records) {
-  for (const role of ["baseline", "candidate"]) {
-    const run = training2[role];
-    const g = records.find((r) => r.id === `train-${role}`)?.gpuMemory;
-    if (!run || !g) continue;
-    if (g.peakMib !== null) run.gpuMemory = g;
-    else run.gpuMemory ??= g;
-  }
 }
 
 // src/pipeline/stages/stage-exec.ts
@@ -29985,7 +30037,8 @@ async function restoreBaseline(ctx, remote) {
       title: stageTitle(trainStage("baseline"), config.arms),
       status: "cached",
       reason: why,
-      log: path23.basename(log)
+      log: path23.basename(log),
+      gpuMemory: cachedGpuMemory(b.meta.data)
     };
     restored.training = { role: "baseline", record: rec, output, log, trained: true, problems: [] };
     restored.hits.push("train-baseline");
@@ -30016,6 +30069,16 @@ async function restoreBaseline(ctx, remote) {
     }
   }
   return restored;
+}
+function cachedGpuMemory(data) {
+  const g = data?.gpuMemory;
+  if (g === void 0) return { peakMib: null, source: "cached before it was recorded" };
+  const peak = g?.peakMib;
+  const source = g?.source;
+  const peakOk = peak === null || typeof peak === "number" && Number.isFinite(peak) && peak > 0;
+  const sourceOk = typeof source === "string" && source.trim() !== "" && source.length <= 200 && !/[\u0000-\u001f\u007f]/.test(source);
+  if (!peakOk || !sourceOk) return { peakMib: null, source: "its cache entry's record of it is unreadable" };
+  return { peakMib: peak, source, measuredIn: CACHED_RUN };
 }
 function restoreRows(file, modelId) {
   return {
@@ -30060,7 +30123,7 @@ function saveBaseline(ctx, result3, use) {
       if (!needsEval || rows2) {
         const files = { train: ctx.outputs.baseline, "training.log": ctx.trainLogs.baseline };
         if (rows2) files["mtbench-baseline.jsonl"] = rows2;
-        write(use.key, files, { modelId: ctx.modelIds.baseline }, "the baseline");
+        write(use.key, files, { modelId: ctx.modelIds.baseline, gpuMemory: trainedGpuMemory(ctx) }, "the baseline");
       }
     }
     const origRows = ctx.ledger.records.some((r) => r.id === "eval-original" && r.status === "ok") ? tmpRows("original") : void 0;
@@ -30070,6 +30133,10 @@ function saveBaseline(ctx, result3, use) {
     rmSync6(tmp, { recursive: true, force: true });
   }
   return kept;
+}
+function trainedGpuMemory(ctx) {
+  const g = ctx.ledger.records.find((r) => r.id === "train-baseline" && r.status === "ok")?.gpuMemory;
+  return g ? { peakMib: g.peakMib, source: g.source } : { peakMib: null, source: "not sampled" };
 }
 
 // src/pipeline/stages/lock-gpus.ts
@@ -30492,6 +30559,9 @@ function keepRestored(ctx, r) {
   for (const e of r.evaluations) keepEvaluation(ctx, e);
   ctx.cacheHits.push(...r.hits);
   return r.use;
+}
+function keepCacheNotes(ctx) {
+  for (const r of ctx.ledger.records) if (r.status === "cached" && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
 }
 
 // src/pipeline/stages/eval-stage.ts
@@ -31163,7 +31233,7 @@ async function runGate(opts, deps) {
       gpus2.release();
     }
   }
-  for (const r of ctx.ledger.records) if (r.status === "cached" && r.reason) ctx.reused.push(`${r.title}: ${r.reason}`);
+  keepCacheNotes(ctx);
   if (deps.cancel.cancelled) ctx.ledger.problem({ source: "runner", message: `cancelled: ${deps.cancel.reason}` });
   const history = opts.history && want("compare") ? readTrend(opts.history.file, config, deps) : void 0;
   const decided = want("compare") && !dirError ? compareStage(ctx, history) : partialResult(ctx, history);
