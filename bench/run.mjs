@@ -36,7 +36,7 @@ const gen = spawnSync(process.execPath, [bundle, '--generate', data], { encoding
 if (gen.status !== 0) throw new Error(gen.stderr);
 // Peak RSS hangs on one V8 heuristic (docs/bench-rss.md): most runs keep the young generation at
 // 2 x 16 MB semi-spaces; in some (about 1 in 5, more on a loaded machine) V8 grows it to 2 x 32 MB
-// during the read, for the same live heap, and the peak is ~40 MB higher. So each memory row runs
+// during the read, for the same live heap, and the peak is 35 - 40 MB higher. So each memory row runs
 // 5 times both ways: with the young generation held at the 16 MB that most runs keep
 // (--max-semi-space-size=16), whose peak follows what the engine retains and is the gated number
 // (every run < 200 MB); and as the action runs it (no flags), gated on the median, each run printed.
