@@ -3,6 +3,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { loadCompareInputs } from '../src/engine/load-inputs.js';
 import { decide } from '../src/engine/decide.js';
 import { renderAll } from '../src/engine/result-dir.js';
@@ -85,6 +86,9 @@ const result = decide(inputs, resolvePolicy({ mtbench: { floor: 0 } }));
 const t2 = performance.now();
 const reports = renderAll(result, { gateName: 'bench', resultDir: dir, startedAt: '', finishedAt: '', provenance: {} });
 const t3 = performance.now();
+// The young generation's size once the engine's work is done (semi-spaces of 16 MB in most runs,
+// 32 MB where V8 grew it: docs/bench-rss.md), taken before the oversized report below.
+const youngGenMb = (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / 2 ** 20;
 // The PR comment of an oversized result (500 checks with long reasons, 2,000 provenance entries):
 // the budgeted truncation must stay quick (it was a 5 s bound in test/report/report-md.test.ts).
 const many = Array.from({ length: 500 }, (_, i): CheckResult => ({
@@ -112,6 +116,7 @@ console.log(
     totalMs: t3 - t0,
     hugeReportMs: t4 - t3,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
+    youngGenMb,
     reportBytes: Object.values(reports).reduce((n, s) => n + s.length, 0),
   }),
 );

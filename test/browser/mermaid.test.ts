@@ -14,6 +14,7 @@ import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 import { GAP_COLOURS, MAX_TICKS, gapChart } from '../../src/report/mermaid.js';
 import { CURVE_COLOURS } from '../../src/report/curves-chart.js';
 import { renderReportMarkdown } from '../../src/report/report-md.js';
+import { ownHome } from '../helpers/cli.js';
 import { CTX } from '../report/results.js';
 import { curve, failResult, passResult, run } from '../report/results.js';
 import { HAS_CHROMIUM, RECORDED, ROOT, launch, screenshotPath } from './helpers.js';
@@ -167,7 +168,10 @@ const recorded = (name: string) => readTrainerOutput(path.join(RECORDED, name)).
 /** Runs `accuracy-gate demo --scenario <s>` (the bundled CLI) and returns its report.md. */
 function demoComment(scenario: string, out: string): string {
   try {
-    execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'demo', '--scenario', scenario, '--out', out, '--speed', '40'], { stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'demo', '--scenario', scenario, '--out', out, '--speed', '40'], {
+      stdio: 'pipe',
+      env: ownHome(),
+    });
   } catch {
     // FAIL exits 1: the comment is still written.
   }

@@ -15,10 +15,27 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** The HOME the CLI ran with (its own temp dir unless the test chose one; see ownHome). */
+  home: string;
 }
 
 export function tempDir(prefix = 'gate-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** The home of whoever runs the tests: its ~/.cache/accuracy-gate is theirs, not the tests'. */
+export const REAL_HOME = path.resolve(os.homedir());
+
+/**
+ * `env` (default: this process's) for a bundle the test starts, with a home of its own in a temp
+ * dir unless the test chose one. The gate keeps per-user state under ~/.cache/accuracy-gate (the
+ * default GPU lock, the default cache dir): with the real home, two test runs on one machine (or a
+ * user's gate and the suite) would wait on each other's lock and could see each other's files.
+ */
+export function ownHome(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv & { HOME: string } {
+  if (env.HOME && path.resolve(env.HOME) !== REAL_HOME) return { ...env, HOME: env.HOME };
+  const home = tempDir('home-');
+  return { ...env, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache') };
 }
 
 export function runCli(
@@ -32,7 +49,8 @@ export function runCli(
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env });
+    const env = ownHome(opts.env);
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env });
     opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
@@ -45,7 +63,7 @@ export function runCli(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, home: env.HOME });
     });
   });
 }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from '../helpers/cli.js';
+import { ROOT, ownHome, tempDir } from '../helpers/cli.js';
 
 const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -35,11 +35,16 @@ describe('the npm pack tarball', () => {
     const unpacked = tempDir('unpacked-');
     expect(spawnSync('tar', ['xzf', path.join(dest, info!.filename), '-C', unpacked]).status).toBe(0);
     const cli = path.join(unpacked, 'package', 'dist', 'cli.js');
-    const v = spawnSync(process.execPath, [cli, '--version'], { cwd: unpacked, encoding: 'utf8' });
+    const v = spawnSync(process.execPath, [cli, '--version'], { cwd: unpacked, encoding: 'utf8', env: ownHome() });
     expect(v.status, v.stderr).toBe(0);
     expect(v.stdout.trim()).toBe(version);
     // The demo runs from the tarball alone: its recorded runs are packed with it.
-    const demo = spawnSync(process.execPath, [cli, 'demo', '--out', path.join(unpacked, 'demo')], { cwd: unpacked, encoding: 'utf8', timeout: 120_000 });
+    const demo = spawnSync(process.execPath, [cli, 'demo', '--out', path.join(unpacked, 'demo')], {
+      cwd: unpacked,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: ownHome(),
+    });
     expect(demo.status, demo.stderr).toBe(0);
     expect(demo.stdout + demo.stderr).toMatch(/PASS/);
   });
