@@ -24985,7 +24985,20 @@ function trendSeries(r, max = 60) {
 }
 
 // src/report/series.ts
+var seriesMemo = /* @__PURE__ */ new WeakMap();
+var alignMemo = /* @__PURE__ */ new WeakMap();
 function lossSeries(curve) {
+  if (!curve || curve.length === 0) return lossColumns(curve);
+  const n = curve.length;
+  const first = curve[0];
+  const last = curve[n - 1];
+  const hit = seriesMemo.get(curve);
+  if (hit && hit.n === n && hit.first === first && hit.last === last && hit.step === last.step) return hit.series;
+  const series = lossColumns(curve);
+  seriesMemo.set(curve, { n, first, last, step: last.step, series });
+  return series;
+}
+function lossColumns(curve) {
   return columns(
     curve?.length ?? 0,
     (i) => curve[i].step,
@@ -25010,6 +25023,13 @@ function columns(n, stepAt, valueAt) {
   return { steps, values: steps.map((step) => last.get(step)) };
 }
 function alignSeries(base, cand) {
+  let byCand = alignMemo.get(base);
+  if (!byCand) alignMemo.set(base, byCand = /* @__PURE__ */ new WeakMap());
+  let aligned = byCand.get(cand);
+  if (!aligned) byCand.set(cand, aligned = alignColumns(base, cand));
+  return aligned;
+}
+function alignColumns(base, cand) {
   const n = Math.min(base.steps.length, cand.steps.length);
   const steps = new Float64Array(n);
   const b = new Float64Array(n);
