@@ -23787,7 +23787,7 @@ function failBody(failing) {
 }
 function cancelled(cancel, problems) {
   const stopped2 = problems.flatMap((p) => /^(.+?) cancelled \(/.exec(p.message)?.[1] ?? []);
-  return `run cancelled (${cancel.message.slice("cancelled: ".length)})${stopped2.length ? ` during ${list(stopped2)}` : ""}`;
+  return `run cancelled${stopped2.length ? ` during ${list(stopped2)}` : ""}: ${cancel.message.slice("cancelled: ".length)}`;
 }
 function more(n, what) {
   return n > 0 ? `; ${n} more ${what}` : "";

@@ -104,11 +104,11 @@ function failBody(failing: CheckResult[]): string {
 
 /**
  * A cancelled run (the runner's cancel, a newer push under `concurrency`) says so first, with the
- * stages it stopped: "run cancelled (received SIGINT) during Train TorchAcc (candidate)".
+ * stages it stopped: "run cancelled during Train TorchAcc (candidate): received SIGINT".
  */
 function cancelled(cancel: Problem, problems: Problem[]): string {
   const stopped = problems.flatMap((p) => /^(.+?) cancelled \(/.exec(p.message)?.[1] ?? []);
-  return `run cancelled (${cancel.message.slice('cancelled: '.length)})${stopped.length ? ` during ${list(stopped)}` : ''}`;
+  return `run cancelled${stopped.length ? ` during ${list(stopped)}` : ''}: ${cancel.message.slice('cancelled: '.length)}`;
 }
 
 function more(n: number, what: string): string {

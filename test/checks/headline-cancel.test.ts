@@ -17,13 +17,13 @@ describe('the headline of a cancelled run', () => {
       { source: 'acc_training.log', message: 'candidate training did not finish: its log ends at step 5 of 200' },
     ];
     expect(makeHeadline('invalid', [], problems, labels)).toBe(
-      'INVALID: run cancelled (received SIGINT) during Train TorchAcc (candidate); 2 more problem(s) (Torch vs TorchAcc)',
+      'INVALID: run cancelled during Train TorchAcc (candidate): received SIGINT; 2 more problem(s) (Torch vs TorchAcc)',
     );
   });
 
   it('a cancel before any stage ran names no stage', () => {
     const problems: Problem[] = [{ source: 'runner', message: 'cancelled: the runner sent SIGTERM' }];
-    expect(makeHeadline('invalid', [], problems, labels)).toBe('INVALID: run cancelled (the runner sent SIGTERM) (Torch vs TorchAcc)');
+    expect(makeHeadline('invalid', [], problems, labels)).toBe('INVALID: run cancelled: the runner sent SIGTERM (Torch vs TorchAcc)');
   });
 
   it('without a cancel the first problem still leads', () => {

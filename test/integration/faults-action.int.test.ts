@@ -100,7 +100,7 @@ describe('cancellation (action)', () => {
     expect(existsSync(path.join(res, 'torch_ckpt', 'trainer_state.json'))).toBe(true);
     expect(run.summary).toMatch(/INVALID/);
     expect(run.summary).toMatch(/cancelled/);
-    expect(run.summary).toContain('run cancelled (the runner sent SIGINT) during Train TorchAcc (candidate)');
+    expect(run.summary).toContain('run cancelled during Train TorchAcc (candidate): the runner sent SIGINT (job cancelled or timed out)');
     // The post step finds nothing left.
     const post = await runAction('post', job, { event: 'pull_request', payload: pullRequestEvent(), inputs: inputs(), state: run.state });
     expect(post.stdout).toMatch(/post: no leftover processes/);
