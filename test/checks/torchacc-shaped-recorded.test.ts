@@ -16,10 +16,10 @@ import { readTrainerOutput } from '../../src/readers/trainer-output.js';
 
 const TA = fileURLToPath(new URL('../../examples/recorded/torchacc-shaped/', import.meta.url));
 const labels = { baseline: 'Torch', candidate: 'TorchAcc' };
-const gate = (scenario: string) => JSON.parse(readFileSync(join(TA, 'gate', scenario, 'summary.json'), 'utf8'));
+const gate = (scenario: string, dir = 'gate') => JSON.parse(readFileSync(join(TA, dir, scenario, 'summary.json'), 'utf8'));
 
-function compare(candidate: string) {
-  const inputs = loadCompareInputs({ labels, runs: { baseline: join(TA, 'torch'), candidate: join(TA, candidate) }, mtbenchFiles: [], modelIds: {} });
+function compare(candidate: string, baseline = 'torch') {
+  const inputs = loadCompareInputs({ labels, runs: { baseline: join(TA, baseline), candidate: join(TA, candidate) }, mtbenchFiles: [], modelIds: {} });
   const out = runChecks(inputs, DEFAULT_POLICY);
   const verdicts = Object.fromEntries(out.checks.map((c) => [c.id, c.verdict]));
   return { inputs, out, verdicts };
@@ -81,5 +81,31 @@ describe('live early abort on the recorded diverging candidate (acc-diverge/trai
     }
     expect(stopped).toBe(105);
     expect(gate('diverge').early_abort).toMatchObject({ step: 105 });
+  });
+});
+
+describe('the H100 recordings (h100/)', () => {
+  const value = (out: ReturnType<typeof compare>['out'], id: string) => out.checks.find((c) => c.id === id)!.value;
+
+  it('compile is deterministic run to run (compile-1 = compile-2) and PASSes against torch on the H100', () => {
+    expect(value(compare('h100/compile-2', 'h100/compile-1').out, 'train-loss')).toBe(0);
+    const { out, verdicts } = compare('h100/compile-1', 'h100/torch');
+    expect(out.verdict).toBe('pass');
+    expect(verdicts).toMatchObject({ 'train-loss': 'pass', 'loss-curve': 'pass', 'loss-tail': 'pass', 'eval-loss': 'pass' });
+  });
+
+  it('the GPU model alone moves the baseline: the same torch command on the H200 and the H100 differs by +0.256 % (train loss)', () => {
+    const { out } = compare('h100/torch', 'torch');
+    expect(value(out, 'train-loss')).toBeCloseTo(0.00256, 4);
+    expect(value(out, 'loss-tail')).toBeCloseTo(0.00367, 4);
+  });
+
+  it("LR × 0.8 with the baseline from the cache: FAIL, and the baseline's peak GPU memory is the cached run's", () => {
+    const s = gate('lr-0.8', 'h100/gate');
+    expect(s.verdict).toBe('fail');
+    expect(s.headline).toContain("the candidate's logged learning_rate is 0.80× the baseline's at every step");
+    expect(s.checks.find((c: { id: string }) => c.id === 'speed').reason).toContain(
+      'peak GPU memory: baseline 1,726 MiB (measured in the cached run that trained it), candidate 1,724 MiB',
+    );
   });
 });
