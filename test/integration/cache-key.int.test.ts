@@ -56,7 +56,15 @@ function setup() {
     const s = JSON.parse(readFileSync(path.join(dir, 'result', runs.at(-1) as string, 'summary.json'), 'utf8'));
     return s.stages.find((x: { id: string }) => x.id === 'train-baseline').status as string;
   };
-  return { dir, model, bin, write, env, trained, lastStatus };
+  /** The last run's setup row for the GPU model (summary.json). */
+  const gpuRow = () => {
+    const runs = readdirSync(path.join(dir, 'result'))
+      .filter((n) => /^\d{8}_\d{6}/.test(n))
+      .sort();
+    const s = JSON.parse(readFileSync(path.join(dir, 'result', runs.at(-1) as string, 'summary.json'), 'utf8'));
+    return s.setup?.rows.find((x: { field: string }) => x.field === 'gpuModel');
+  };
+  return { dir, model, bin, write, env, trained, lastStatus, gpuRow };
 }
 
 describe('cache key through the CLI', () => {
@@ -82,6 +90,8 @@ describe('cache key through the CLI', () => {
     const again = await runCli(['run', '--config', cfg], { env: j.env });
     expect(again.code, again.stderr).toBe(ExitCode.Pass);
     expect(j.lastStatus()).toBe('cached');
+    // The cached baseline's GPU model is its entry's: the setup contract shows it.
+    expect(j.gpuRow()).toMatchObject({ baseline: 'NVIDIA H200', candidate: 'NVIDIA H200', status: 'same' });
     smi.setModel('NVIDIA H100 80GB HBM3');
     const plan = await runCli(['run', '--config', cfg, '--dry-run'], { env: j.env });
     expect(plan.code, plan.stderr).toBe(ExitCode.Pass);

@@ -8,7 +8,7 @@ import { errorMessage } from '../../errors.js';
 import { childEnv } from '../process/child-env.js';
 import { CACHED_RUN } from '../process/gpu-usage.js';
 import { scopedBase } from './stage-exec.js';
-import { commandFiles, filesPart, GPU_UNKNOWN, GPU_UNKNOWN_NOTE, gpuModel, judgeIdentity, worldSize } from '../store/cache-identity.js';
+import { commandFiles, filesPart, GPU_UNKNOWN, GPU_UNKNOWN_NOTE, gpuModel, judgeIdentity, knownGpuModel, worldSize } from '../store/cache-identity.js';
 import { machineMissReason } from '../store/cache-miss.js';
 import { detectGpus } from '../plan/preflight.js';
 import { verdictFixed } from './verdict-fixed.js';
@@ -120,6 +120,8 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
       log: path.basename(log),
       gpuMemory: cachedGpuMemory(b.meta.data),
     };
+    const model = knownGpuModel(b.meta.parts?.gpu);
+    if (model) rec.gpuModel = model;
     restored.training = { role: 'baseline', record: rec, output, log, trained: true, problems: [] };
     restored.hits.push('train-baseline');
     if (wantBaselineEval) {

@@ -132,6 +132,16 @@ export function gpuModel(arm: ArmConfig, env: NodeJS.ProcessEnv, gpus: GpuInfo[]
   return names.size ? [...names].sort().join(', ') : GPU_UNKNOWN;
 }
 
+/**
+ * A GPU model read back from a file another run wrote (a cache entry's parts, a run.json that came
+ * as an artifact): a plain one-line name, else undefined; "GPU model unknown" is not a model.
+ */
+export function knownGpuModel(x: unknown): string | undefined {
+  if (typeof x !== 'string' || x === GPU_UNKNOWN) return undefined;
+  const t = x.trim();
+  return t !== '' && t.length <= 200 && !/[\u0000-\u001f\u007f]/.test(t) ? t : undefined;
+}
+
 /** The words of a command that name files: for a shell string, its whitespace-separated words. */
 function commandWords(cmd: Command): string[] {
   const words = typeof cmd === 'string' ? cmd.split(/[\s;&|()<>'"`]+/) : [...cmd];

@@ -2,7 +2,7 @@
 // identity (sizes, mtimes, config/index content), every script the commands run (fastchat.sh
 // whatever cache.files lists), the judge. A key that cannot be established throws: nothing reused.
 import { mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { GPU_UNKNOWN, gpuModel, modelIdentity } from '../../../src/pipeline/store/cache-identity.js';
+import { GPU_UNKNOWN, gpuModel, knownGpuModel, modelIdentity } from '../../../src/pipeline/store/cache-identity.js';
 import { machineMissReason } from '../../../src/pipeline/store/cache-miss.js';
 import { parseGpuList } from '../../../src/pipeline/plan/preflight.js';
 import { createCacheStore } from '../../../src/pipeline/store/cache.js';
@@ -192,6 +192,19 @@ describe('the GPU model of an arm', () => {
     expect(gpuModel(arm('7'), {}, mixed)).toBe(GPU_UNKNOWN);
     // A UUID on a machine of one model is that model.
     expect(gpuModel(arm('GPU-5a3b'), {}, parseGpuList('0, NVIDIA H200\n1, NVIDIA H200\n'))).toBe('NVIDIA H200');
+  });
+});
+
+describe("a GPU model read back from another run's files (a cache entry, a run.json artifact)", () => {
+  it('a plain one-line name is kept; unknown, non-strings, control characters and overlong text are not a model', () => {
+    expect(knownGpuModel(' NVIDIA H200 ')).toBe('NVIDIA H200');
+    expect(knownGpuModel(GPU_UNKNOWN)).toBeUndefined();
+    expect(knownGpuModel(undefined)).toBeUndefined();
+    expect(knownGpuModel({ name: 'NVIDIA H200' })).toBeUndefined();
+    expect(knownGpuModel('NVIDIA H200\n::error::forged')).toBeUndefined();
+    expect(knownGpuModel('\u001b[31mNVIDIA H200')).toBeUndefined();
+    expect(knownGpuModel('H'.repeat(201))).toBeUndefined();
+    expect(knownGpuModel('')).toBeUndefined();
   });
 });
 
