@@ -4,7 +4,7 @@
 // trainers (node replaying a recorded run into the Torch arm's torch_ckpt or the TorchAcc arm's
 // acc_ckpt), with the MiB each arm holds read from a file at each query, plus another job's
 // process that is never counted.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 export interface FakeNvidiaSmi {
@@ -14,6 +14,8 @@ export interface FakeNvidiaSmi {
   setMib(baseline: number, candidate: number): void;
   /** The model name every GPU has from the next query on; '' prints the index alone, as an old query would. */
   setModel(name: string): void;
+  /** How many times the GPU list was asked for so far. */
+  gpuQueries(): number;
 }
 
 export function fakeNvidiaSmi(dir: string, opts: { count?: number } = {}): FakeNvidiaSmi {
@@ -23,13 +25,14 @@ export function fakeNvidiaSmi(dir: string, opts: { count?: number } = {}): FakeN
   const model = path.join(dir, 'gpu-model');
   writeFileSync(model, 'NVIDIA H200\n');
   const count = opts.count ?? 1;
+  const queries = path.join(dir, 'gpu-queries');
   writeFileSync(
     path.join(bin, 'nvidia-smi'),
     [
       '#!/bin/bash',
       'case "$*" in',
       // The real CSV: "0, NVIDIA H100 80GB HBM3" per GPU.
-      `  "--query-gpu=index,name --format=csv,noheader") m="$(cat '${model}')"; for i in $(seq 0 ${count - 1}); do echo "$i\${m:+, $m}"; done; exit 0;;`,
+      `  "--query-gpu=index,name --format=csv,noheader") echo >> '${queries}'; m="$(cat '${model}')"; for i in $(seq 0 ${count - 1}); do echo "$i\${m:+, $m}"; done; exit 0;;`,
       '  "--query-compute-apps=pid,used_memory --format=csv,noheader") ;;',
       '  *) echo "unexpected arguments: $*" >&2; exit 2;;',
       'esac',
@@ -54,6 +57,9 @@ export function fakeNvidiaSmi(dir: string, opts: { count?: number } = {}): FakeN
     },
     setModel(name) {
       writeFileSync(model, `${name}\n`);
+    },
+    gpuQueries() {
+      return existsSync(queries) ? readFileSync(queries, 'utf8').length : 0;
     },
   };
 }

@@ -87,6 +87,8 @@ describe('cache key through the CLI', () => {
     const cfg = j.write('0');
     const first = await runCli(['run', '--config', cfg, '--write-cache'], { env: j.env });
     expect(first.code, first.stderr).toBe(ExitCode.Pass);
+    // Preflight, the cache key and both trainings' GPU models share the run's one query.
+    expect(smi.gpuQueries()).toBe(1);
     const again = await runCli(['run', '--config', cfg], { env: j.env });
     expect(again.code, again.stderr).toBe(ExitCode.Pass);
     expect(j.lastStatus()).toBe('cached');

@@ -107,7 +107,7 @@ describe("run: each arm's GPU model in the setup contract (split stages)", () =>
     expect(log).toMatch(/setup GPU +\s= NVIDIA H200 vs NVIDIA H100 80GB HBM3 \(differs: other GPUs/);
   }, 90_000);
 
-  it('both arms on the same GPU model: the row says "same" and names no cause', async () => {
+  it('both arms on the same GPU model: the row says "same" and names no cause; nvidia-smi is asked once', async () => {
     const g = gateWithGpus();
     expect((await g.stage('train-baseline,train-candidate,compare')).code).toBe(ExitCode.Pass);
     const { summary } = g.last();
@@ -117,5 +117,7 @@ describe("run: each arm's GPU model in the setup contract (split stages)", () =>
       status: 'same',
     });
     expect(summary.setup.causes).toEqual([]);
+    // One nvidia-smi query for the whole run: preflight, and both trainings' GPU models, share it.
+    expect(g.smi.gpuQueries()).toBe(1);
   }, 90_000);
 });

@@ -89,6 +89,19 @@ export async function detectGpus(env: NodeJS.ProcessEnv, runner: ProcessRunner, 
   return parseGpuList(r.stdout);
 }
 
+const asked = new WeakMap<CancelSignal, Promise<GpuInfo[] | undefined>>();
+
+/**
+ * detectGpus once per run: preflight, the cache key and both trainings ask the same machine, and
+ * the run's cancel signal stands for the run. Without one (validate, a unit test) each call asks.
+ */
+export function runGpus(env: NodeJS.ProcessEnv, runner: ProcessRunner, cancel?: CancelSignal): Promise<GpuInfo[] | undefined> {
+  if (!cancel) return detectGpus(env, runner);
+  let gpus = asked.get(cancel);
+  if (!gpus) asked.set(cancel, (gpus = detectGpus(env, runner, cancel)));
+  return gpus;
+}
+
 /** `0, NVIDIA H100 80GB HBM3` per line (CSV without header); a line with the index alone has no name. */
 export function parseGpuList(stdout: string): GpuInfo[] {
   const gpus: GpuInfo[] = [];
@@ -104,9 +117,9 @@ export function parseGpuList(stdout: string): GpuInfo[] {
   return gpus;
 }
 
-/** The GPU ids nvidia-smi lists (detectGpus' indices), or undefined when it is not there. */
+/** The GPU ids nvidia-smi lists (runGpus' indices), or undefined when it is not there. */
 export async function detectGpuIds(env: NodeJS.ProcessEnv, runner: ProcessRunner, cancel?: CancelSignal): Promise<string[] | undefined> {
-  return (await detectGpus(env, runner, cancel))?.map((g) => g.index);
+  return (await runGpus(env, runner, cancel))?.map((g) => g.index);
 }
 
 function checkModel(model: string, problems: string[], warnings: string[]): void {

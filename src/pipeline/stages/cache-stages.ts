@@ -10,7 +10,7 @@ import { CACHED_RUN } from '../process/gpu-usage.js';
 import { scopedBase } from './stage-exec.js';
 import { commandFiles, filesPart, GPU_UNKNOWN, GPU_UNKNOWN_NOTE, gpuModel, judgeIdentity, knownGpuModel, worldSize } from '../store/cache-identity.js';
 import { machineMissReason } from '../store/cache-miss.js';
-import { detectGpus } from '../plan/preflight.js';
+import { runGpus } from '../plan/preflight.js';
 import { verdictFixed } from './verdict-fixed.js';
 import { cacheKey, createCacheStore, restoreFromCache, runFingerprint, type CacheStore } from '../store/cache.js';
 import type { RunContext } from './context.js';
@@ -48,7 +48,7 @@ export async function cacheKeys(
   // and an H100 differ by half the pass bound, docs/reliability.md), every script the commands run
   // (fastchat.sh too, whatever cache.files lists), the judge.
   const judge = mt ? judgeIdentity(mt, ctx.workdir, env) : 'none';
-  const gpus = await detectGpus(env, ctx.deps.runner, ctx.deps.cancel);
+  const gpus = await runGpus(env, ctx.deps.runner, ctx.deps.cancel);
   const baseline = cacheKey({
     ...common,
     kind: 'baseline',

@@ -14,7 +14,7 @@ import { execStage, notRun } from './stage-exec.js';
 import { compareOutput, evalDocsInOutput, snapshotOutput } from './output-freshness.js';
 import { armPath } from '../../engine/load-evaluations.js';
 import { stageTitle, trainLogName, trainStage } from '../plan/stages.js';
-import { detectGpus } from '../plan/preflight.js';
+import { runGpus } from '../plan/preflight.js';
 import { gpuModel, knownGpuModel } from '../store/cache-identity.js';
 
 export function armOutputDir(ctx: RunContext, role: ArmRole): string {
@@ -126,8 +126,8 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
   const unplacedWatcher = monitor ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
   let unplacedSaid = false;
 
-  // The GPU model of the arm's set, for the setup contract: asked while it trains (one short query).
-  const gpus = detectGpus(ctx.deps.env, ctx.deps.runner, ctx.deps.cancel);
+  // The GPU model of the arm's set, for the setup contract (the run's one nvidia-smi query).
+  const gpus = runGpus(ctx.deps.env, ctx.deps.runner, ctx.deps.cancel);
   const { outcome, record: trained } = await ctx.deps.log.group(title, () =>
     execStage(ctx, {
       id,
