@@ -38,8 +38,8 @@ export interface RunSetup {
 
 /** One row of the setup contract: a field of both arms side by side. */
 export interface SetupRow {
-  key: SetupKey | 'learningRate';
-  /** As HF names it, e.g. "Num examples", "learning_rate (logged)". */
+  key: SetupKey | 'learningRate' | 'gpuModel';
+  /** As HF names it, e.g. "Num examples", "learning_rate (logged)"; "GPU" for the GPU model row. */
   label: string;
   /** Numbers as stated; null: not stated. The learning-rate row holds a short description. */
   baseline: number | string | null;

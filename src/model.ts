@@ -61,6 +61,8 @@ export interface TrainingRun {
    * `measuredIn`: the run it was measured in, when not this one ("the cached run that trained it").
    */
   gpuMemory?: { peakMib: number | null; source: string; measuredIn?: string };
+  /** The GPU model(s) it trained on, as nvidia-smi named them ("NVIDIA H200"); absent: not known (the setup contract's GPU row). */
+  gpuModel?: string;
   /** What the arm states about its setup, learning rates included (absent: nothing read). */
   setup?: RunSetup;
   /** Remarks that do not make the run unusable, e.g. "read from training.log (no train_results.json)". */
@@ -177,6 +179,8 @@ export interface StageRecord {
   /** How its processes were kept from outliving it (pipeline/process/containment.ts); their peak GPU memory (nvidia-smi). */
   containment?: string;
   gpuMemory?: TrainingRun['gpuMemory'];
+  /** A training stage: the GPU model(s) of its GPU set (nvidia-smi); a cached one: those its entry was trained on. */
+  gpuModel?: string;
 }
 
 export interface ArmLabels {

@@ -25,7 +25,7 @@ import { makeHeadline, overallVerdict, phrase } from './headline.js';
 import { checkMtBench, floorNote } from './mtbench.js';
 import { checkEvalLoss, checkTrainLoss } from './scalar.js';
 import { checkSpeed } from './speed.js';
-import { compareSetup, markNotComparable, notComparableCheck } from './setup.js';
+import { compareSetup, GPU_CAUSE, markNotComparable, notComparableCheck } from './setup.js';
 
 /** `evalDocs`, `lmEval` (+ `lmEvalSelection`) and `custom`: optional, absent when not configured or not found. */
 export interface CheckInputs extends EvaluationInputs {
@@ -120,7 +120,9 @@ export function runChecks(inputs: CheckInputs, policy: Policy, extra: readonly C
   const verdict = overallVerdict(checks, inputs.problems, aborted);
   const note = floorNoteOf(checks);
   const headline = headlineOf({ verdict, checks, problems: inputs.problems, labels: inputs.labels, earlyAbort: inputs.earlyAbort, setup });
-  // A setup difference outside a FAIL (where the headline names it) is still something to see.
-  const setupWarnings = verdict !== 'fail' && !setup?.notComparable ? (setup?.causes ?? []).map((c) => `setup differs: ${c}`) : [];
+  // A setup difference outside a FAIL (where the headline names it) is still something to see; other
+  // GPUs are info there (the setup table's GPU row), as a few tenths of a percent of noise is no warning.
+  const setupWarnings =
+    verdict !== 'fail' && !setup?.notComparable ? (setup?.causes ?? []).filter((c) => !c.startsWith(GPU_CAUSE)).map((c) => `setup differs: ${c}`) : [];
   return { verdict, headline, checks, warnings: [...(note ? [note] : []), ...setupWarnings], ...(setup ? { setup } : {}) };
 }

@@ -10,6 +10,8 @@ import { errorMessage, UsageError } from '../errors.js';
 import { BUILTIN_SOURCE, BUILTIN_WORKDIR, locateBuiltinWorkdir } from '../config/defaults.js';
 import { cacheKeys } from './stages/cache-stages.js';
 import { createCacheStore } from './store/cache.js';
+import { machineMissReason } from './store/cache-miss.js';
+import { GPU_UNKNOWN, GPU_UNKNOWN_NOTE } from './store/cache-identity.js';
 import type { RunDeps } from './stages/context.js';
 import { detectGpuIds, preflight, PreflightError, type PreflightReport } from './plan/preflight.js';
 import { renderPlan } from './plan/plan.js';
@@ -77,7 +79,7 @@ export async function checkRun(
       stages: opts.stages,
       ...paths,
       env: deps.env,
-      cacheHits: await cacheLookup(opts, deps, paths, report),
+      ...(await cacheLookup(opts, deps, paths, report)),
       containment,
     }),
   };
@@ -109,9 +111,9 @@ async function cacheLookup(
   deps: Pick<RunDeps, 'env' | 'secrets' | 'runner'>,
   paths: RunPaths,
   report: PreflightReport,
-): Promise<string[] | undefined> {
+): Promise<{ cacheHits?: string[]; cacheMisses?: Partial<Record<string, string>> }> {
   const { config } = opts;
-  if (!config.cache.enabled) return undefined;
+  if (!config.cache.enabled) return {};
   try {
     const keys = await cacheKeys({ config, workdir: paths.workdir, model: paths.model, deps: deps as RunDeps });
     const store = createCacheStore(config.cache.dir);
@@ -119,6 +121,8 @@ async function cacheLookup(
     const baseline = store.get(keys.baseline);
     const original = store.get(keys.original);
     if (baseline) hits.push('train-baseline', 'eval-baseline');
+    const why = baseline ? undefined : machineMissReason(store.dir, keys.parts.baseline);
+    if (keys.parts.baseline.gpu === GPU_UNKNOWN) report.warnings.push(GPU_UNKNOWN_NOTE);
     if (original) hits.push('eval-original');
     const floor = config.checks.mtbench.floor;
     for (const [role, entry] of [
@@ -128,10 +132,10 @@ async function cacheLookup(
       const note = entry && cachedScoreAtFloor(entry.path, entry.meta.data.modelId, role, floor);
       if (note) report.warnings.push(note);
     }
-    return hits;
+    return { cacheHits: hits, ...(why ? { cacheMisses: { 'train-baseline': why, 'eval-baseline': why } } : {}) };
   } catch (e) {
     report.warnings.push(`cache: no lookup (${errorMessage(e)})`);
-    return [];
+    return { cacheHits: [] };
   }
 }
 

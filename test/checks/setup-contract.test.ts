@@ -81,6 +81,46 @@ describe('a FAIL names the setup difference as its probable cause', () => {
   });
 });
 
+describe("each arm's GPU model in the setup contract", () => {
+  const on = (run: TrainingRun, gpuModel?: string): TrainingRun => (gpuModel ? { ...run, gpuModel } : run);
+
+  it('other GPUs on a FAIL: a probable cause after the schedule\'s, "GPU: NVIDIA H200 vs NVIDIA H100 80GB HBM3"; the verdict is the same', () => {
+    const plain = gate(recorded('calibration', 'aa-seed-1'), recorded('calibration', 'reg-lr-0.8'));
+    const r = gate(on(recorded('calibration', 'aa-seed-1'), 'NVIDIA H200'), on(recorded('calibration', 'reg-lr-0.8'), 'NVIDIA H100 80GB HBM3'));
+    expect(r.verdict).toBe(plain.verdict);
+    expect(r.verdict).toBe('fail');
+    expect(r.setup!.rows.find((x) => x.key === 'gpuModel')).toMatchObject({
+      label: 'GPU',
+      baseline: 'NVIDIA H200',
+      candidate: 'NVIDIA H100 80GB HBM3',
+      status: 'differs',
+    });
+    expect(r.setup!.causes.at(-1)).toBe(
+      'the arms trained on other GPUs (GPU: NVIDIA H200 vs NVIDIA H100 80GB HBM3): a gap of a few tenths of a percent can be the hardware, not the numerics',
+    );
+    expect(r.headline).toMatch(
+      /probable cause: the candidate's logged learning_rate .*; the arms trained on other GPUs \(GPU: NVIDIA H200 vs NVIDIA H100 80GB HBM3\)/,
+    );
+  });
+
+  it('other GPUs outside a FAIL: info in the table, no warning, the verdict unchanged', () => {
+    const r = gate(on(recorded('eager'), 'NVIDIA H200'), on(recorded('eager-rerun'), 'NVIDIA H100 80GB HBM3'));
+    expect(r.verdict).toBe(gate(recorded('eager'), recorded('eager-rerun')).verdict);
+    expect(r.setup!.rows.find((x) => x.key === 'gpuModel')!.status).toBe('differs');
+    expect((r.warnings ?? []).filter((w) => w.includes('GPU'))).toEqual([]);
+  });
+
+  it('the same model is "same"; one arm\'s unknown is "not stated"; neither known: no GPU row at all', () => {
+    const same = compareSetup({ baseline: on(recorded('eager'), 'NVIDIA H200'), candidate: on(recorded('eager-rerun'), 'NVIDIA H200') })!;
+    expect(same.rows.find((x) => x.key === 'gpuModel')!.status).toBe('same');
+    expect(same.causes).toEqual([]);
+    const one = compareSetup({ baseline: on(recorded('eager'), 'NVIDIA H200'), candidate: recorded('eager-rerun') })!;
+    expect(one.rows.find((x) => x.key === 'gpuModel')).toMatchObject({ baseline: 'NVIDIA H200', candidate: null, status: 'not stated' });
+    expect(one.causes).toEqual([]);
+    expect(compareSetup({ baseline: recorded('eager'), candidate: recorded('eager-rerun') })!.rows.some((x) => x.key === 'gpuModel')).toBe(false);
+  });
+});
+
 describe('not comparable: INVALID instead of a curve FAIL', () => {
   const base = () => readTrainerOutput(hfRun(join(RECORDED, 'eager'), join(tmp, 'base-h'), TINY_HEADER));
 

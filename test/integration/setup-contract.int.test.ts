@@ -1,7 +1,10 @@
 // `node dist/cli.js compare` with the setup contract (issue 25 parts 1–2), as a user runs it: a FAIL
 // that names its cause and onset in the console, report.md and summary.json; arms that cannot be
 // aligned are INVALID "not comparable" (exit 4), not a curve FAIL.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { REPLAY } from '../helpers/gate.js';
+import { fakeNvidiaSmi } from '../helpers/nvidia-smi.js';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/constants.js';
@@ -43,4 +46,78 @@ describe('compare: the setup contract and the onset', () => {
     expect(r.summary.checks.filter((c: { verdict: string }) => c.verdict === 'fail')).toEqual([]);
     expect(r.md).toContain('| Num examples | 23,520 | 11,760 | ❌ differs (not comparable) |');
   });
+});
+
+describe("run: each arm's GPU model in the setup contract (split stages)", () => {
+  /** A gate whose arms replay recorded runs, and a stand-in nvidia-smi whose model name can change between stages. */
+  function gateWithGpus() {
+    const dir = tempDir('setup-gpu-');
+    const model = path.join(dir, 'model');
+    mkdirSync(model);
+    writeFileSync(path.join(model, 'config.json'), '{"model_type": "llama"}\n');
+    const smi = fakeNvidiaSmi(dir);
+    smi.setMib(1000, 1000);
+    const replay = (run: string) => [process.execPath, REPLAY, '--run', path.join(RECORDED, run), '--output', '{output}', '--speed', '25'];
+    const cfg = path.join(dir, 'gate.yml');
+    writeFileSync(
+      cfg,
+      stringify({
+        name: 'gpu-setup',
+        model,
+        workdir: dir,
+        'result-dir': 'result',
+        arms: {
+          baseline: { label: 'Torch', slug: 'torch', train: replay('eager'), gpus: '0' },
+          candidate: { label: 'TorchAcc', slug: 'acc', train: replay('compile'), gpus: '0' },
+        },
+        lock: { enabled: false },
+      }),
+    );
+    const env = { ...process.env, PATH: `${smi.bin}${path.delimiter}${process.env.PATH ?? ''}` };
+    const stage = (stages: string) => runCli(['run', '--config', cfg, '--stages', stages], { env });
+    const last = () => {
+      const root = path.join(dir, 'result');
+      const run = readdirSync(root)
+        .filter((n) => /^\d{8}_\d{6}/.test(n))
+        .sort()
+        .at(-1) as string;
+      const read = (f: string) => readFileSync(path.join(root, run, f), 'utf8');
+      return { summary: JSON.parse(read('summary.json')), md: read('report.md'), log: read('result.log') };
+    };
+    return { smi, stage, last };
+  }
+
+  it('baseline trained on an H200, candidate on an H100: "GPU: NVIDIA H200 vs NVIDIA H100 80GB HBM3" in the compare run\'s reports, the verdict unchanged', async () => {
+    const g = gateWithGpus();
+    expect((await g.stage('train-baseline')).code).toBe(ExitCode.Pass);
+    g.smi.setModel('NVIDIA H100 80GB HBM3');
+    expect((await g.stage('train-candidate')).code).toBe(ExitCode.Pass);
+    const r = await g.stage('compare');
+    expect(r.code, r.stderr).toBe(ExitCode.Pass);
+    const { summary, md, log } = g.last();
+    expect(summary.verdict).toBe('pass');
+    const row = summary.setup.rows.find((x: { field: string }) => x.field === 'gpuModel');
+    expect(row).toMatchObject({ label: 'GPU', baseline: 'NVIDIA H200', candidate: 'NVIDIA H100 80GB HBM3', status: 'differs' });
+    const cause =
+      'the arms trained on other GPUs (GPU: NVIDIA H200 vs NVIDIA H100 80GB HBM3): a gap of a few tenths of a percent can be the hardware, not the numerics';
+    expect(summary.setup.causes).toEqual([cause]);
+    // Info outside a FAIL: the row and its line in result.log, no warning.
+    expect(summary.warnings.filter((w: string) => w.includes('GPU'))).toEqual([]);
+    expect(md).toMatch(/\| GPU \| NVIDIA H200 \| NVIDIA H100 80GB HBM3 \| ❌ differs: other GPUs/);
+    expect(log).toMatch(/setup GPU +\s= NVIDIA H200 vs NVIDIA H100 80GB HBM3 \(differs: other GPUs/);
+  }, 90_000);
+
+  it('both arms on the same GPU model: the row says "same" and names no cause; nvidia-smi is asked once', async () => {
+    const g = gateWithGpus();
+    expect((await g.stage('train-baseline,train-candidate,compare')).code).toBe(ExitCode.Pass);
+    const { summary } = g.last();
+    expect(summary.setup.rows.find((x: { field: string }) => x.field === 'gpuModel')).toMatchObject({
+      baseline: 'NVIDIA H200',
+      candidate: 'NVIDIA H200',
+      status: 'same',
+    });
+    expect(summary.setup.causes).toEqual([]);
+    // One nvidia-smi query for the whole run: preflight, and both trainings' GPU models, share it.
+    expect(g.smi.gpuQueries()).toBe(1);
+  }, 90_000);
 });

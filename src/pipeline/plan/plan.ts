@@ -104,6 +104,8 @@ export interface PlanInput {
   root: string;
   /** Stage ids the cache would restore (a hit); the others miss. Undefined: the cache is off. */
   cacheHits?: string[];
+  /** Why a stage misses when an entry from other hardware is there (cache-miss.ts), by stage id. */
+  cacheMisses?: Partial<Record<string, string>>;
   /** The gate's environment: says which launcher variables it sets (launch-env.ts); absent = none. */
   env?: NodeJS.ProcessEnv;
   /** How each stage's processes are contained on this machine (containment.ts), one line. */
@@ -146,7 +148,14 @@ export function renderPlan(p: PlanInput): string {
         ...launch.map((v) => v.name),
       ]),
     ];
-    const cache = p.cacheHits === undefined ? 'off' : p.cacheHits.includes(s.id) ? 'hit (restored, not run)' : 'miss';
+    const cache =
+      p.cacheHits === undefined
+        ? 'off'
+        : p.cacheHits.includes(s.id)
+          ? 'hit (restored, not run)'
+          : p.cacheMisses?.[s.id]
+            ? `miss (${p.cacheMisses[s.id]})`
+            : 'miss';
     lines.push(
       `${n}. ${s.id}: ${s.title}`,
       `   command: ${command}`,

@@ -11,6 +11,7 @@ import type { Command } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 import { expandHome } from '../../config/paths.js';
 import { lockPathProblem } from '../store/gpu-lock.js';
+import type { GpuInfo } from '../store/cache-identity.js';
 import { plannedStages, type PlanInput, type PlannedStage } from './plan.js';
 import { launchWarnings } from './launch-check.js';
 
@@ -75,19 +76,50 @@ export function preflight(input: PreflightInput): PreflightReport {
 }
 
 /**
- * The GPU ids nvidia-smi lists, or undefined when it is not there (a CPU box, a demo) or did not
- * answer. Run through the process runner, so a hung driver is ended by a cancel, not waited out.
+ * The GPUs nvidia-smi lists (index and model name, one query), or undefined when it is not there
+ * (a CPU box, a demo) or did not answer. Run through the process runner, so a hung driver is ended
+ * by a cancel, not waited out.
  */
-export async function detectGpuIds(env: NodeJS.ProcessEnv, runner: ProcessRunner, cancel?: CancelSignal): Promise<string[] | undefined> {
+export async function detectGpus(env: NodeJS.ProcessEnv, runner: ProcessRunner, cancel?: CancelSignal): Promise<GpuInfo[] | undefined> {
   if (!onPath('nvidia-smi', env)) return undefined;
   const childEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  const command = ['nvidia-smi', '--query-gpu=index', '--format=csv,noheader'];
+  const command = ['nvidia-smi', '--query-gpu=index,name', '--format=csv,noheader'];
   const r = await captureOutput(runner, { id: 'nvidia-smi', command, cwd: process.cwd(), env: childEnv, timeoutMs: 20_000 }, cancel);
   if (!r.ok) return undefined;
-  return r.stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
+  return parseGpuList(r.stdout);
+}
+
+const asked = new WeakMap<CancelSignal, Promise<GpuInfo[] | undefined>>();
+
+/**
+ * detectGpus once per run: preflight, the cache key and both trainings ask the same machine, and
+ * the run's cancel signal stands for the run. Without one (validate, a unit test) each call asks.
+ */
+export function runGpus(env: NodeJS.ProcessEnv, runner: ProcessRunner, cancel?: CancelSignal): Promise<GpuInfo[] | undefined> {
+  if (!cancel) return detectGpus(env, runner);
+  let gpus = asked.get(cancel);
+  if (!gpus) asked.set(cancel, (gpus = detectGpus(env, runner, cancel)));
+  return gpus;
+}
+
+/** `0, NVIDIA H100 80GB HBM3` per line (CSV without header); a line with the index alone has no name. */
+export function parseGpuList(stdout: string): GpuInfo[] {
+  const gpus: GpuInfo[] = [];
+  for (const line of stdout.split('\n')) {
+    const l = line.trim();
+    if (!l) continue;
+    const comma = l.indexOf(',');
+    const index = (comma < 0 ? l : l.slice(0, comma)).trim();
+    // The name is the rest of the line: a model name never holds a comma, but nothing is lost if one did.
+    const name = comma < 0 ? '' : l.slice(comma + 1).trim();
+    gpus.push(name && !/^\[.*\]$/.test(name) ? { index, name } : { index });
+  }
+  return gpus;
+}
+
+/** The GPU ids nvidia-smi lists (runGpus' indices), or undefined when it is not there. */
+export async function detectGpuIds(env: NodeJS.ProcessEnv, runner: ProcessRunner, cancel?: CancelSignal): Promise<string[] | undefined> {
+  return (await runGpus(env, runner, cancel))?.map((g) => g.index);
 }
 
 function checkModel(model: string, problems: string[], warnings: string[]): void {

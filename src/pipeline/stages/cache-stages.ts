@@ -8,8 +8,9 @@ import { errorMessage } from '../../errors.js';
 import { childEnv } from '../process/child-env.js';
 import { CACHED_RUN } from '../process/gpu-usage.js';
 import { scopedBase } from './stage-exec.js';
-import { commandFiles, filesPart, judgeIdentity, worldSize } from '../store/cache-identity.js';
-import { detectGpuIds } from '../plan/preflight.js';
+import { commandFiles, filesPart, GPU_UNKNOWN, GPU_UNKNOWN_NOTE, gpuModel, judgeIdentity, knownGpuModel, worldSize } from '../store/cache-identity.js';
+import { machineMissReason } from '../store/cache-miss.js';
+import { runGpus } from '../plan/preflight.js';
 import { verdictFixed } from './verdict-fixed.js';
 import { cacheKey, createCacheStore, restoreFromCache, runFingerprint, type CacheStore } from '../store/cache.js';
 import type { RunContext } from './context.js';
@@ -43,16 +44,22 @@ export async function cacheKeys(
   const common = { modelDir: ctx.model, files: config.cache.files, fingerprint, cwd: ctx.workdir };
   const b = config.arms.baseline;
   const evalsBaseline = !!mt?.targets.includes('baseline');
-  // What changes the result beyond the config's words: the world size, every script the commands
-  // run (fastchat.sh too, whatever cache.files lists), the judge.
+  // What changes the result beyond the config's words: the world size and the GPU model (an H200
+  // and an H100 differ by half the pass bound, docs/reliability.md), every script the commands run
+  // (fastchat.sh too, whatever cache.files lists), the judge.
   const judge = mt ? judgeIdentity(mt, ctx.workdir, env) : 'none';
-  const gpuIds = b.gpus === undefined && env.CUDA_VISIBLE_DEVICES === undefined ? await detectGpuIds(env, ctx.deps.runner, ctx.deps.cancel) : undefined;
+  const gpus = await runGpus(env, ctx.deps.runner, ctx.deps.cancel);
   const baseline = cacheKey({
     ...common,
     kind: 'baseline',
     spec: { train: b.train, env: b.env, output: b.output, slug: b.slug, eval: evalsBaseline ? evalSpec : null },
     extra: {
-      world: worldSize(b, env, gpuIds),
+      world: worldSize(
+        b,
+        env,
+        gpus?.map((g) => g.index),
+      ),
+      gpu: gpuModel(b, env, gpus),
       scripts: filesPart(commandFiles(evalsBaseline && mt ? [b.train, mt.run] : [b.train], ctx.workdir), ctx.workdir),
       judge: evalsBaseline ? judge : 'none',
     },
@@ -88,6 +95,7 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
   }
   const store = use.store;
   const mt = config.evaluations.mtbench;
+  if (use.parts.baseline.gpu === GPU_UNKNOWN) ctx.deps.log.info(GPU_UNKNOWN_NOTE);
   if (remote) {
     const keys = [
       ...(ctx.stages.includes('train-baseline') ? [use.key!] : []),
@@ -112,6 +120,8 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
       log: path.basename(log),
       gpuMemory: cachedGpuMemory(b.meta.data),
     };
+    const model = knownGpuModel(b.meta.parts?.gpu);
+    if (model) rec.gpuModel = model;
     restored.training = { role: 'baseline', record: rec, output, log, trained: true, problems: [] };
     restored.hits.push('train-baseline');
     if (wantBaselineEval) {
@@ -125,6 +135,9 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
       use.evaluated.push('baseline');
       restored.hits.push('eval-baseline');
     }
+  } else if (ctx.stages.includes('train-baseline')) {
+    const why = machineMissReason(store.dir, use.parts.baseline);
+    if (why) ctx.deps.log.info(`cache: ${why}`);
   }
   if (mt?.targets.includes('original') && ctx.stages.includes('eval-original')) {
     const o = store.get(use.originalKey!);

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GateConfig } from '../../config/types.js';
-import type { ArmRole, GateResult, Problem, Role } from '../../model.js';
+import type { ArmRole, GateResult, Problem, Role, TrainingRun } from '../../model.js';
 import { decide, decideStages, type DecideOptions } from '../../engine/decide.js';
 import { commandHints } from './arm-hints.js';
 import { loadInputs, type EngineSource, type MtBenchSource } from '../../engine/load-inputs.js';
@@ -17,8 +17,18 @@ export function compareStage(ctx: RunContext, history?: DecideOptions['history']
   // loadInputs appends what it finds to the source's problems: the run's, then the engine's.
   const inputs = loadInputs(engineSource(ctx));
   applyGpuMemory(inputs.training, ctx.ledger.records);
+  applyGpuModels(ctx, inputs.training);
   const quick = ctx.quick ? quickTier(ctx, inputs.training, inputs.problems) : undefined;
   return decide(inputs, ctx.config.checks, [...ctx.ledger.records], { ...(quick ? { quick } : {}), ...(history ? { history } : {}) });
+}
+
+/** Each arm's GPU model, from its training record (trained or cached here) or the run it was taken from. */
+function applyGpuModels(ctx: RunContext, training: Partial<Record<ArmRole, TrainingRun>>): void {
+  for (const role of ['baseline', 'candidate'] as const) {
+    const run = training[role];
+    const model = ctx.fromRun[role] ? ctx.adoptedGpuModels?.[role] : ctx.ledger.records.find((r) => r.id === `train-${role}`)?.gpuModel;
+    if (run && model) run.gpuModel = model;
+  }
 }
 
 /**

@@ -101,6 +101,8 @@ export interface RunContext extends RunSetup {
   modelIds: Partial<Record<Role, string>>;
   /** Raw judgment lines of this run, per target. */
   judgmentLines: Partial<Record<Role, string[]>>;
+  /** The GPU model of each arm taken from an earlier run (its run.json's training record), for the setup contract. */
+  adoptedGpuModels?: Partial<Record<ArmRole, string>>;
   /** Set by the scheduler (gpu-stages.ts) from the candidate's training result. */
   earlyAbort?: { step: number; reason: string };
   /**

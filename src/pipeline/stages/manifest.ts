@@ -12,6 +12,7 @@ import type { RunContext } from './context.js';
 import type { Adopted } from './stage-results.js';
 import { evalStage, trainStage, type StageId } from '../plan/stages.js';
 import { readRunOrder, RUN_ORDER_DIR } from '../../engine/run-order.js';
+import { knownGpuModel } from '../store/cache-identity.js';
 
 export const MANIFEST = 'run.json';
 
@@ -193,7 +194,9 @@ export function findEarlierOutputs(ctx: RunContext, root: string, needsArm: (rol
     trainedAt[role] = hit.rank;
     const output = path.resolve(hit.dir, a.output);
     const stale = Array.isArray(a.stale) && a.stale.length ? a.stale.filter((n): n is string => typeof n === 'string') : undefined;
-    adopted.arms[role] = { output, ...(a.log ? { log: path.resolve(hit.dir, a.log) } : {}), ...(stale ? { stale } : {}) };
+    // The GPU model its training record states (a run.json that came as an artifact: read, not trusted).
+    const gpuModel = knownGpuModel(hit.m.stages.find((r) => r.id === trainStage(role))?.gpuModel);
+    adopted.arms[role] = { output, ...(a.log ? { log: path.resolve(hit.dir, a.log) } : {}), ...(stale ? { stale } : {}), ...(gpuModel ? { gpuModel } : {}) };
     adopt(`${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${output}${cached})`);
   }
   for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {

@@ -69,7 +69,7 @@ export function keepEvaluation(ctx: RunContext, e: Evaluation): void {
 /** What an earlier run under the same result root stands in for (manifest.ts's findEarlierOutputs). */
 export interface Adopted {
   /** Arms trained there: their output dir, log and stale trainer files. */
-  arms: Partial<Record<ArmRole, { output: string; log?: string; stale?: string[] }>>;
+  arms: Partial<Record<ArmRole, { output: string; log?: string; stale?: string[]; gpuModel?: string }>>;
   judged: Partial<Record<Role, { modelId: string; lines: string[] }>>;
   /** `<role>` or `<role>-eval` → the run it came from (or whose failure stands for this run's). */
   fromRun: Record<string, string>;
@@ -85,6 +85,7 @@ export function keepAdopted(ctx: RunContext, a: Adopted): void {
     ctx.outputs[role] = arm.output;
     if (arm.log) ctx.trainLogs[role] = arm.log;
     if (arm.stale) (ctx.staleOutputs ??= {})[role] = arm.stale;
+    if (arm.gpuModel) (ctx.adoptedGpuModels ??= {})[role] = arm.gpuModel;
     ctx.trained[role] = true;
   }
   for (const [role, j] of Object.entries(a.judged) as [Role, { modelId: string; lines: string[] }][]) {

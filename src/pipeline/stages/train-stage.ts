@@ -14,6 +14,8 @@ import { execStage, notRun } from './stage-exec.js';
 import { compareOutput, evalDocsInOutput, snapshotOutput } from './output-freshness.js';
 import { armPath } from '../../engine/load-evaluations.js';
 import { stageTitle, trainLogName, trainStage } from '../plan/stages.js';
+import { runGpus } from '../plan/preflight.js';
+import { gpuModel, knownGpuModel } from '../store/cache-identity.js';
 
 export function armOutputDir(ctx: RunContext, role: ArmRole): string {
   const arm = ctx.config.arms[role];
@@ -124,7 +126,9 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
   const unplacedWatcher = monitor ? createEarlyAbort({ baseline: [], bound: Infinity, consecutive: 1, emaAlpha: 1, warmupFraction: 0 }) : undefined;
   let unplacedSaid = false;
 
-  const { outcome, record: rec } = await ctx.deps.log.group(title, () =>
+  // The GPU model of the arm's set, for the setup contract (the run's one nvidia-smi query).
+  const gpus = runGpus(ctx.deps.env, ctx.deps.runner, ctx.deps.cancel);
+  const { outcome, record: trained } = await ctx.deps.log.group(title, () =>
     execStage(ctx, {
       id,
       title,
@@ -181,6 +185,8 @@ export async function trainArm(ctx: RunContext, role: ArmRole, hooks: TrainHooks
       },
     }),
   );
+  const model = knownGpuModel(gpuModel(arm, ctx.deps.env, await gpus));
+  const rec = model ? { ...trained, gpuModel: model } : trained;
   const { fresh, stale } = compareOutput(output, before, extra);
   const trainer = (names: string[]) => names.filter((n) => (TRAINER_FILES as readonly string[]).includes(n));
   const wroteNothing = existsSync(output) && trainer(fresh).length === 0 && trainer(stale).length > 0;

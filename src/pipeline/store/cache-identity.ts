@@ -1,5 +1,5 @@
 // What a cached baseline or evaluation depends on besides the config's own words: the model's
-// files, the world size it was trained at, every script its commands run, and the judge. Each part
+// files, the world size and GPU model it was trained at, every script its commands run, and the judge. Each part
 // is a short hash for the key; a part that cannot be read throws, and the caller then neither
 // reuses nor writes an entry (a key that cannot be established matches nothing).
 import { createHash } from 'node:crypto';
@@ -92,6 +92,54 @@ export function worldSize(arm: ArmConfig, env: NodeJS.ProcessEnv, gpuIds: string
     .filter(([, v]) => v !== undefined)
     .map(([n, v]) => `${n}=${v}`);
   return [`gpus=${count ?? 'none listed'}`, ...launcher].join(' ');
+}
+
+/** One GPU as nvidia-smi lists it (preflight.ts detectGpus): its index, and its model name when the driver printed one. */
+export interface GpuInfo {
+  index: string;
+  name?: string;
+}
+
+/** The key's GPU part when nvidia-smi is not there or printed no model name. */
+export const GPU_UNKNOWN = 'GPU model unknown';
+/** Said by the run and by validate when the key's GPU part is GPU_UNKNOWN. */
+export const GPU_UNKNOWN_NOTE = `cache: ${GPU_UNKNOWN} (nvidia-smi is not on PATH, did not answer or printed no name for the baseline's GPUs): the baseline's key holds "${GPU_UNKNOWN}" and matches only entries trained where it was unknown too`;
+
+/**
+ * The GPU model(s) a training runs on: the names nvidia-smi gives the GPUs of its set (the same set
+ * as worldSize's), each distinct name once, sorted ("NVIDIA H100 80GB HBM3, NVIDIA H200" for a
+ * mixed set). The same code and seed on an H200 and an H100 lose 0.26 % apart (docs/reliability.md),
+ * so a baseline trained on one model is no baseline for the other. An id that is not an index
+ * nvidia-smi lists (a UUID, a MIG id) has the machine's model when all its GPUs share one.
+ */
+export function gpuModel(arm: ArmConfig, env: NodeJS.ProcessEnv, gpus: GpuInfo[] | undefined): string {
+  if (!gpus || gpus.length === 0) return GPU_UNKNOWN;
+  const visible = arm.gpus ?? env.CUDA_VISIBLE_DEVICES;
+  const ids =
+    visible !== undefined
+      ? visible
+          .split(',')
+          .map((g) => g.trim())
+          .filter((g) => g !== '')
+      : gpus.map((g) => g.index);
+  const machine = new Set(gpus.map((g) => g.name));
+  const names = new Set<string>();
+  for (const id of ids) {
+    const name = gpus.find((g) => g.index === id)?.name ?? (machine.size === 1 ? [...machine][0] : undefined);
+    if (name === undefined) return GPU_UNKNOWN;
+    names.add(name);
+  }
+  return names.size ? [...names].sort().join(', ') : GPU_UNKNOWN;
+}
+
+/**
+ * A GPU model read back from a file another run wrote (a cache entry's parts, a run.json that came
+ * as an artifact): a plain one-line name, else undefined; "GPU model unknown" is not a model.
+ */
+export function knownGpuModel(x: unknown): string | undefined {
+  if (typeof x !== 'string' || x === GPU_UNKNOWN) return undefined;
+  const t = x.trim();
+  return t !== '' && t.length <= 200 && !/[\u0000-\u001f\u007f]/.test(t) ? t : undefined;
 }
 
 /** The words of a command that name files: for a shell string, its whitespace-separated words. */

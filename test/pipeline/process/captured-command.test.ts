@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFingerprint } from '../../../src/pipeline/store/cache.js';
 import { createCancelController } from '../../../src/pipeline/process/cancel.js';
-import { detectGpuIds } from '../../../src/pipeline/plan/preflight.js';
+import { detectGpuIds, detectGpus } from '../../../src/pipeline/plan/preflight.js';
 import { createProcessRunner } from '../../../src/pipeline/process/process-runner.js';
 import { processesWithArg, tempDir, uniqueMarker } from '../../helpers/cli.js';
 
@@ -49,6 +49,16 @@ describe('nvidia-smi through the process runner', () => {
     expect(await detectGpuIds(standInNvidiaSmi('printf "0\\n1\\n"'), runner)).toEqual(['0', '1']);
     expect(await detectGpuIds(standInNvidiaSmi('exit 9'), runner)).toBeUndefined();
     expect(await detectGpuIds({ PATH: tempDir('empty-path-') }, runner)).toBeUndefined();
+  });
+
+  it('one query gives each GPU its index and model name, as the driver prints them', async () => {
+    const runner = createProcessRunner();
+    const smi = standInNvidiaSmi('[ "$*" = "--query-gpu=index,name --format=csv,noheader" ] || exit 2; printf "0, NVIDIA H100 80GB HBM3\\n1, NVIDIA H200\\n"');
+    expect(await detectGpus(smi, runner)).toEqual([
+      { index: '0', name: 'NVIDIA H100 80GB HBM3' },
+      { index: '1', name: 'NVIDIA H200' },
+    ]);
+    expect(await detectGpus({ PATH: tempDir('empty-path-') }, runner)).toBeUndefined();
   });
 
   it("a hung driver (nvidia-smi never answers) is ended by the run's cancel, before the runner itself is told", async () => {

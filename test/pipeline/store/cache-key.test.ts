@@ -2,7 +2,12 @@
 // identity (sizes, mtimes, config/index content), every script the commands run (fastchat.sh
 // whatever cache.files lists), the judge. A key that cannot be established throws: nothing reused.
 import { mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { modelIdentity } from '../../../src/pipeline/store/cache-identity.js';
+import { GPU_UNKNOWN, gpuModel, knownGpuModel, modelIdentity } from '../../../src/pipeline/store/cache-identity.js';
+import { machineMissReason } from '../../../src/pipeline/store/cache-miss.js';
+import { parseGpuList } from '../../../src/pipeline/plan/preflight.js';
+import { createCacheStore } from '../../../src/pipeline/store/cache.js';
+import { fakeNvidiaSmi } from '../../helpers/nvidia-smi.js';
+import type { ArmConfig } from '../../../src/config/types.js';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -77,6 +82,24 @@ describe('cache key: what changes the result changes the key', async () => {
     expect((await one.keys(one.env, { ...one.config, arms: { ...one.config.arms, baseline: { ...one.config.arms.baseline, gpus: '3' } } })).baseline).toBe(a);
   });
 
+  it("the GPU model nvidia-smi names is part of the baseline key, next to the world size; the original model's evaluation does not train and keeps its key", async () => {
+    const j = job({ baselineGpus: '0' });
+    const smi = fakeNvidiaSmi(j.dir, { count: 2 });
+    const env = { ...j.env, PATH: `${smi.bin}${path.delimiter}${j.env.PATH}` };
+    const h200 = await j.keys(env);
+    expect(h200.parts.baseline.gpu).toBe('NVIDIA H200');
+    expect(h200.parts.baseline.world).toBe('gpus=1');
+    smi.setModel('NVIDIA H100 80GB HBM3');
+    const h100 = await j.keys(env);
+    expect(h100.parts.baseline.gpu).toBe('NVIDIA H100 80GB HBM3');
+    expect(h100.baseline).not.toBe(h200.baseline);
+    expect(h100.original).toBe(h200.original);
+    // No nvidia-smi: stated in the key, not an error.
+    const none = await j.keys(j.env);
+    expect(none.parts.baseline.gpu).toBe(GPU_UNKNOWN);
+    expect(none.baseline).not.toBe(h100.baseline);
+  });
+
   it('model B with the same file names and sizes as model A (other weights, other mtime) is another key; so is another config.json', async () => {
     const j = job();
     const a = await j.keys();
@@ -146,5 +169,80 @@ describe('model identity and links', () => {
     const linked = modelIdentity(dir);
     writeFileSync(path.join(dir, 'blob'), Buffer.alloc(65, 1));
     expect(modelIdentity(dir)).not.toBe(linked);
+  });
+});
+
+describe('the GPU model of an arm', () => {
+  const arm = (gpus?: string) => ({ gpus }) as unknown as ArmConfig;
+  const mixed = parseGpuList('0, NVIDIA H100 80GB HBM3\n1, NVIDIA H100 80GB HBM3\n2, NVIDIA H200\n3, NVIDIA H200\n');
+
+  it("maps the arm's set, else CUDA_VISIBLE_DEVICES, else every GPU listed, to names; a mixed set lists each distinct name", () => {
+    expect(mixed[2]).toEqual({ index: '2', name: 'NVIDIA H200' });
+    expect(gpuModel(arm('2,3'), {}, mixed)).toBe('NVIDIA H200');
+    expect(gpuModel(arm('0'), { CUDA_VISIBLE_DEVICES: '3' }, mixed)).toBe('NVIDIA H100 80GB HBM3');
+    expect(gpuModel(arm(), { CUDA_VISIBLE_DEVICES: '3' }, mixed)).toBe('NVIDIA H200');
+    expect(gpuModel(arm('1,2'), {}, mixed)).toBe('NVIDIA H100 80GB HBM3, NVIDIA H200');
+    expect(gpuModel(arm(), {}, mixed)).toBe('NVIDIA H100 80GB HBM3, NVIDIA H200');
+  });
+
+  it('unknown when nvidia-smi is not there, printed no name ([N/A], an index alone), or the set names a GPU it does not list', () => {
+    expect(gpuModel(arm('0'), {}, undefined)).toBe(GPU_UNKNOWN);
+    expect(gpuModel(arm('0'), {}, parseGpuList('0\n'))).toBe(GPU_UNKNOWN);
+    expect(gpuModel(arm('0'), {}, parseGpuList('0, [N/A]\n'))).toBe(GPU_UNKNOWN);
+    expect(gpuModel(arm('7'), {}, mixed)).toBe(GPU_UNKNOWN);
+    // A UUID on a machine of one model is that model.
+    expect(gpuModel(arm('GPU-5a3b'), {}, parseGpuList('0, NVIDIA H200\n1, NVIDIA H200\n'))).toBe('NVIDIA H200');
+  });
+});
+
+describe("a GPU model read back from another run's files (a cache entry, a run.json artifact)", () => {
+  it('a plain one-line name is kept; unknown, non-strings, control characters and overlong text are not a model', () => {
+    expect(knownGpuModel(' NVIDIA H200 ')).toBe('NVIDIA H200');
+    expect(knownGpuModel(GPU_UNKNOWN)).toBeUndefined();
+    expect(knownGpuModel(undefined)).toBeUndefined();
+    expect(knownGpuModel({ name: 'NVIDIA H200' })).toBeUndefined();
+    expect(knownGpuModel('NVIDIA H200\n::error::forged')).toBeUndefined();
+    expect(knownGpuModel('\u001b[31mNVIDIA H200')).toBeUndefined();
+    expect(knownGpuModel('H'.repeat(201))).toBeUndefined();
+    expect(knownGpuModel('')).toBeUndefined();
+  });
+});
+
+describe('why the baseline missed: an entry of the same baseline from other hardware', () => {
+  const parts = {
+    v: '2',
+    kind: 'baseline',
+    spec: 's',
+    model: 'm',
+    fingerprint: 'f',
+    files: 'x',
+    world: 'gpus=1',
+    gpu: 'NVIDIA H100 80GB HBM3',
+    scripts: 'c',
+    judge: 'none',
+  };
+  const put = (dir: string, key: string, p: Record<string, string>, createdAt = '2026-12-01T00:00:00.000Z') =>
+    createCacheStore(dir).put({ key, parts: p, createdAt, data: {} }, {});
+
+  it('names the other GPU model, the other world size, or an entry written before the GPU model was in the key', () => {
+    const dir = tempDir('cache-miss-');
+    expect(machineMissReason(path.join(dir, 'none'), parts)).toBeUndefined();
+    put(dir, 'baseline-h200', { ...parts, gpu: 'NVIDIA H200' });
+    expect(machineMissReason(dir, parts)).toBe(
+      'the entry baseline-h200 (written 2026-12-01T00:00:00.000Z) of this baseline was trained on NVIDIA H200, this run on NVIDIA H100 80GB HBM3: not reused, the baseline is trained here',
+    );
+    const { gpu: _gpu, ...old } = parts;
+    put(dir, 'baseline-old', { ...old, world: 'gpus=4' }, '2026-12-02T00:00:00.000Z');
+    expect(machineMissReason(dir, parts)).toMatch(
+      /^the entry baseline-old \(written 2026-12-02T00:00:00.000Z\) of this baseline was trained at gpus=4, this run at gpus=1, and was written before the GPU model was part of the key, so its GPU model is unknown \(this run: NVIDIA H100 80GB HBM3\): not reused/,
+    );
+  });
+
+  it('another model, script or fingerprint is an ordinary miss: no reason given', () => {
+    const dir = tempDir('cache-miss-');
+    put(dir, 'baseline-other', { ...parts, gpu: 'NVIDIA H200', model: 'other' });
+    put(dir, 'original-x', { ...parts, kind: 'original', gpu: 'NVIDIA H200' });
+    writeFileSync(path.join(dir, 'stray.txt'), 'not an entry');
+    expect(machineMissReason(dir, parts)).toBeUndefined();
   });
 });
