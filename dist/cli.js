@@ -1199,7 +1199,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path43 = __require("node:path");
+    var path42 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2212,9 +2212,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path43.resolve(baseDir, baseName);
+          const localBin = path42.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path43.extname(baseName))) return void 0;
+          if (sourceExt.includes(path42.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2232,17 +2232,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path43.resolve(
-            path43.dirname(resolvedScriptPath),
+          executableDir = path42.resolve(
+            path42.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path43.basename(
+            const legacyName = path42.basename(
               this._scriptPath,
-              path43.extname(this._scriptPath)
+              path42.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2253,7 +2253,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path43.extname(executableFile));
+        launchWithNode = sourceExt.includes(path42.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -3168,7 +3168,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path43.basename(filename, path43.extname(filename));
+        this._name = path42.basename(filename, path42.extname(filename));
         return this;
       }
       /**
@@ -3182,9 +3182,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path44) {
-        if (path44 === void 0) return this._executableDir;
-        this._executableDir = path44;
+      executableDir(path43) {
+        if (path43 === void 0) return this._executableDir;
+        this._executableDir = path43;
         return this;
       }
       /**
@@ -3558,17 +3558,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path43) {
-      const ctrl = callVisitor(key, node, visitor, path43);
+    function visit_(key, node, visitor, path42) {
+      const ctrl = callVisitor(key, node, visitor, path42);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path43, ctrl);
-        return visit_(key, ctrl, visitor, path43);
+        replaceNode(key, path42, ctrl);
+        return visit_(key, ctrl, visitor, path42);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path43 = Object.freeze(path43.concat(node));
+          path42 = Object.freeze(path42.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path43);
+            const ci = visit_(i, node.items[i], visitor, path42);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3579,13 +3579,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path43 = Object.freeze(path43.concat(node));
-          const ck = visit_("key", node.key, visitor, path43);
+          path42 = Object.freeze(path42.concat(node));
+          const ck = visit_("key", node.key, visitor, path42);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path43);
+          const cv = visit_("value", node.value, visitor, path42);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3606,17 +3606,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path43) {
-      const ctrl = await callVisitor(key, node, visitor, path43);
+    async function visitAsync_(key, node, visitor, path42) {
+      const ctrl = await callVisitor(key, node, visitor, path42);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path43, ctrl);
-        return visitAsync_(key, ctrl, visitor, path43);
+        replaceNode(key, path42, ctrl);
+        return visitAsync_(key, ctrl, visitor, path42);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path43 = Object.freeze(path43.concat(node));
+          path42 = Object.freeze(path42.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path43);
+            const ci = await visitAsync_(i, node.items[i], visitor, path42);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -3627,13 +3627,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path43 = Object.freeze(path43.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path43);
+          path42 = Object.freeze(path42.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path42);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path43);
+          const cv = await visitAsync_("value", node.value, visitor, path42);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -3660,23 +3660,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path43) {
+    function callVisitor(key, node, visitor, path42) {
       if (typeof visitor === "function")
-        return visitor(key, node, path43);
+        return visitor(key, node, path42);
       if (identity2.isMap(node))
-        return visitor.Map?.(key, node, path43);
+        return visitor.Map?.(key, node, path42);
       if (identity2.isSeq(node))
-        return visitor.Seq?.(key, node, path43);
+        return visitor.Seq?.(key, node, path42);
       if (identity2.isPair(node))
-        return visitor.Pair?.(key, node, path43);
+        return visitor.Pair?.(key, node, path42);
       if (identity2.isScalar(node))
-        return visitor.Scalar?.(key, node, path43);
+        return visitor.Scalar?.(key, node, path42);
       if (identity2.isAlias(node))
-        return visitor.Alias?.(key, node, path43);
+        return visitor.Alias?.(key, node, path42);
       return void 0;
     }
-    function replaceNode(key, path43, node) {
-      const parent = path43[path43.length - 1];
+    function replaceNode(key, path42, node) {
+      const parent = path42[path42.length - 1];
       if (identity2.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity2.isPair(parent)) {
@@ -4288,10 +4288,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity2 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path43, value2) {
+    function collectionFromPath(schema, path42, value2) {
       let v = value2;
-      for (let i = path43.length - 1; i >= 0; --i) {
-        const k = path43[i];
+      for (let i = path42.length - 1; i >= 0; --i) {
+        const k = path42[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4310,7 +4310,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path43) => path43 == null || typeof path43 === "object" && !!path43[Symbol.iterator]().next().done;
+    var isEmptyPath = (path42) => path42 == null || typeof path42 === "object" && !!path42[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4340,11 +4340,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path43, value2) {
-        if (isEmptyPath(path43))
+      addIn(path42, value2) {
+        if (isEmptyPath(path42))
           this.add(value2);
         else {
-          const [key, ...rest] = path43;
+          const [key, ...rest] = path42;
           const node = this.get(key, true);
           if (identity2.isCollection(node))
             node.addIn(rest, value2);
@@ -4358,8 +4358,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path43) {
-        const [key, ...rest] = path43;
+      deleteIn(path42) {
+        const [key, ...rest] = path42;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -4373,8 +4373,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path43, keepScalar) {
-        const [key, ...rest] = path43;
+      getIn(path42, keepScalar) {
+        const [key, ...rest] = path42;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity2.isScalar(node) ? node.value : node;
@@ -4392,8 +4392,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path43) {
-        const [key, ...rest] = path43;
+      hasIn(path42) {
+        const [key, ...rest] = path42;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -4403,8 +4403,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path43, value2) {
-        const [key, ...rest] = path43;
+      setIn(path42, value2) {
+        const [key, ...rest] = path42;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -6919,9 +6919,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path43, value2) {
+      addIn(path42, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path43, value2);
+          this.contents.addIn(path42, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -6996,14 +6996,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path43) {
-        if (Collection.isEmptyPath(path43)) {
+      deleteIn(path42) {
+        if (Collection.isEmptyPath(path42)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path43) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path42) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -7018,10 +7018,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path43, keepScalar) {
-        if (Collection.isEmptyPath(path43))
+      getIn(path42, keepScalar) {
+        if (Collection.isEmptyPath(path42))
           return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity2.isCollection(this.contents) ? this.contents.getIn(path43, keepScalar) : void 0;
+        return identity2.isCollection(this.contents) ? this.contents.getIn(path42, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7032,10 +7032,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path43) {
-        if (Collection.isEmptyPath(path43))
+      hasIn(path42) {
+        if (Collection.isEmptyPath(path42))
           return this.contents !== void 0;
-        return identity2.isCollection(this.contents) ? this.contents.hasIn(path43) : false;
+        return identity2.isCollection(this.contents) ? this.contents.hasIn(path42) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7052,13 +7052,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path43, value2) {
-        if (Collection.isEmptyPath(path43)) {
+      setIn(path42, value2) {
+        if (Collection.isEmptyPath(path42)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path43), value2);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path42), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path43, value2);
+          this.contents.setIn(path42, value2);
         }
       }
       /**
@@ -9019,9 +9019,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path43) => {
+    visit.itemAtPath = (cst, path42) => {
       let item = cst;
-      for (const [field, index2] of path43) {
+      for (const [field, index2] of path42) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index2];
@@ -9030,23 +9030,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path43) => {
-      const parent = visit.itemAtPath(cst, path43.slice(0, -1));
-      const field = path43[path43.length - 1][0];
+    visit.parentCollection = (cst, path42) => {
+      const parent = visit.itemAtPath(cst, path42.slice(0, -1));
+      const field = path42[path42.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path43, item, visitor) {
-      let ctrl = visitor(item, path43);
+    function _visit(path42, item, visitor) {
+      let ctrl = visitor(item, path42);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path43.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path42.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9057,10 +9057,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path43);
+            ctrl = ctrl(item, path42);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path43) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path42) : ctrl;
     }
     exports.visit = visit;
   }
@@ -14040,8 +14040,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path43) {
-      let input = path43;
+    function removeDotSegments(path42) {
+      let input = path42;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -14115,11 +14115,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path43) {
-      if (path43 === "" || path43[0] === "/") {
-        return removeDotSegments(path43);
+    function removeDotSegmentsRelative(path42) {
+      if (path42 === "" || path42[0] === "/") {
+        return removeDotSegments(path42);
       }
-      const segments = path43.split("/");
+      const segments = path42.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -14482,8 +14482,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path43 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path43 && path43 !== "/" ? path43 : void 0;
+        const path42 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path42 && path42 !== "/" ? path42 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -18232,14 +18232,14 @@ function readYaml(text) {
   } catch (e) {
     return { line: 1, message: `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   }
-  return { data, lineOf: (path43) => lineOfPath(doc, lineCounter, path43) };
+  return { data, lineOf: (path42) => lineOfPath(doc, lineCounter, path42) };
 }
 function isSyntaxProblem(x) {
   return "message" in x;
 }
-function formatPath(path43) {
+function formatPath(path42) {
   let out = "";
-  for (const seg of path43) {
+  for (const seg of path42) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -18249,10 +18249,10 @@ function firstLine(message) {
   const first = message.split("\n")[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, "").trim();
 }
-function lineOfPath(doc, counter, path43) {
+function lineOfPath(doc, counter, path42) {
   let node = doc.contents;
   let line = 1;
-  for (const seg of path43) {
+  for (const seg of path42) {
     if ((0, import_yaml.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
@@ -18288,8 +18288,8 @@ var EVALUATOR_CONTEXT = {
 var PATH_CONTEXT = { allowed: ["arm", "slug", "output", "result_dir"], what: "an evaluation file path" };
 function crossCheckIssues(config, raw2) {
   const issues = [];
-  const add = (path43, message) => {
-    issues.push({ path: path43, text: `${formatPath(path43)}: ${message}` });
+  const add = (path42, message) => {
+    issues.push({ path: path42, text: `${formatPath(path42)}: ${message}` });
   };
   const reserved = new Set(Object.values(PLACEHOLDER_ENV));
   for (const role of ARM_ROLES) {
@@ -18383,20 +18383,20 @@ function evaluatorIssues(config, raw2, add, reserved) {
   }
   if (custom2) checkPath(add, ["evaluations", "custom", "file"], custom2.file);
 }
-function checkPath(add, path43, template) {
+function checkPath(add, path42, template) {
   const problem = commandProblem([template], PATH_CONTEXT);
   if (problem) {
-    add(path43, problem.message);
+    add(path42, problem.message);
     return;
   }
   const perArm = /\{(arm|slug|output)\}/.test(template);
   if (!perArm && (isAbsolutePath(template) || template.startsWith("{result_dir}"))) {
-    add(path43, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
+    add(path42, `"${template}" is the same file for both arms; make it relative to the arm's output dir, or use {arm}`);
   }
 }
-function checkCommand(add, path43, cmd, ctx) {
+function checkCommand(add, path42, cmd, ctx) {
   const problem = commandProblem(cmd, ctx);
-  if (problem) add(problem.index === void 0 ? path43 : [...path43, problem.index], problem.message);
+  if (problem) add(problem.index === void 0 ? path42 : [...path42, problem.index], problem.message);
 }
 function normal(p) {
   return posix2.normalize(p.replace(/\\/g, "/")).replace(/\/+$/, "");
@@ -19541,30 +19541,30 @@ function schemaIssues(data) {
   for (const e of validate.errors ?? []) {
     if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath)) continue;
     if (e.keyword === "if") continue;
-    const path43 = typedPath(e.instancePath, data);
+    const path42 = typedPath(e.instancePath, data);
     let issue;
     if (e.keyword === "additionalProperties") {
       const key = String(e.params.additionalProperty);
       const known2 = Object.keys(e.parentSchema.properties ?? {});
       const guess = suggest(key, known2);
-      const full = formatPath([...path43, key]);
+      const full = formatPath([...path42, key]);
       issue = {
-        path: [...path43, key],
+        path: [...path42, key],
         text: guess ? `unknown key ${full}; did you mean ${guess}?` : `unknown key ${full} (expected one of: ${known2.join(", ")})`
       };
-      if (guess) typos.set(formatPath(path43), guess);
+      if (guess) typos.set(formatPath(path42), guess);
     } else if (e.keyword === "required") {
       const key = String(e.params.missingProperty);
-      issue = { path: [...path43, key], text: `${formatPath([...path43, key])}: is required` };
-      missing.push({ parent: path43, key, issue });
+      issue = { path: [...path42, key], text: `${formatPath([...path42, key])}: is required` };
+      missing.push({ parent: path42, key, issue });
     } else if (e.keyword === "propertyNames") {
       const key = String(e.params.propertyName);
       issue = {
-        path: [...path43, key],
-        text: `${formatPath([...path43, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
+        path: [...path42, key],
+        text: `${formatPath([...path42, key])}: not a valid variable name (letters, digits and _, not starting with a digit)`
       };
     } else {
-      issue = { path: path43, text: `${formatPath(path43) || "(top level)"}: ${describe(e)}` };
+      issue = { path: path42, text: `${formatPath(path42) || "(top level)"}: ${describe(e)}` };
     }
     const id = formatPath(issue.path);
     if (seen.has(id)) continue;
@@ -19673,17 +19673,17 @@ function builtinRaw() {
   return structuredClone(builtinCache);
 }
 var isMap2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-function mergeOver(base, over, path43 = []) {
+function mergeOver(base, over, path42 = []) {
   const out = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (isMap2(b) && isMap2(v)) {
       let baseMap = b;
-      if (path43.length === 1 && path43[0] === "arms" && v.label !== void 0) {
+      if (path42.length === 1 && path42[0] === "arms" && v.label !== void 0) {
         const { slug: _slug, output: _output, ...rest } = b;
         baseMap = rest;
       }
-      out[k] = mergeOver(baseMap, v, [...path43, k]);
+      out[k] = mergeOver(baseMap, v, [...path42, k]);
     } else out[k] = v;
   }
   return out;
@@ -19834,15 +19834,15 @@ function policyOverrides(raw2) {
 }
 
 // src/config/load-config.ts
-function loadConfig(path43, cwd) {
-  const file = resolve2(cwd, path43 ?? DEFAULT_CONFIG_PATH);
+function loadConfig(path42, cwd) {
+  const file = resolve2(cwd, path42 ?? DEFAULT_CONFIG_PATH);
   const shown = displayPath(file, cwd);
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = e.code;
-    if (code === "ENOENT" && path43 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE, baseDir: resolve2(cwd) };
+    if (code === "ENOENT" && path42 === void 0) return { config: structuredClone(BUILTIN_CONFIG), source: BUILTIN_SOURCE, baseDir: resolve2(cwd) };
     const why = code === "ENOENT" ? "config file not found" : code === "EISDIR" ? "is a directory, not a config file" : errorMessage(e);
     throw new ConfigError(`${shown}: ${why}`, shown);
   }
@@ -19893,24 +19893,24 @@ import { basename as basename2, join as join3 } from "node:path";
 import { closeSync, openSync, readFileSync as readFileSync2, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { isAscii } from "node:buffer";
-function readText(path43) {
+function readText(path42) {
   try {
-    const buf = readFileSync2(path43);
+    const buf = readFileSync2(path42);
     return isAscii(buf) ? buf.toString("latin1") : buf.toString("utf8");
   } catch (e) {
-    throw new ParseError(fsReason(e), path43);
+    throw new ParseError(fsReason(e), path42);
   }
 }
-function isFile(path43) {
+function isFile(path42) {
   try {
-    return statSync(path43).isFile();
+    return statSync(path42).isFile();
   } catch {
     return false;
   }
 }
-function isDir(path43) {
+function isDir(path42) {
   try {
-    return statSync(path43).isDirectory();
+    return statSync(path42).isDirectory();
   } catch {
     return false;
   }
@@ -19923,12 +19923,12 @@ function fsReason(e) {
   return `cannot read: ${e.message}`;
 }
 var CHUNK = 1 << 16;
-function readTextChunks(path43, onText) {
+function readTextChunks(path42, onText) {
   let fd;
   try {
-    fd = openSync(path43, "r");
+    fd = openSync(path42, "r");
   } catch (e) {
-    throw new ParseError(fsReason(e), path43);
+    throw new ParseError(fsReason(e), path42);
   }
   try {
     const buf = Buffer.alloc(CHUNK);
@@ -19938,7 +19938,7 @@ function readTextChunks(path43, onText) {
       try {
         n = readSync(fd, buf, 0, CHUNK, null);
       } catch (e) {
-        throw new ParseError(fsReason(e), path43);
+        throw new ParseError(fsReason(e), path42);
       }
       if (n === 0) break;
       onText(decoder.write(buf.subarray(0, n)));
@@ -20211,26 +20211,26 @@ function expectObject(value2, where, what = "the top level") {
 function wrongType(where, key, expected, value2) {
   return new ParseError(`"${key}" should be ${expected}, got ${describeValue(value2)}`, where.file, where.line, key);
 }
-function optionalNumber(obj, key, where, path43 = key) {
+function optionalNumber(obj, key, where, path42 = key) {
   if (!(key in obj)) return void 0;
   const value2 = obj[key];
-  if (typeof value2 !== "number") throw wrongType(where, path43, "a number", value2);
+  if (typeof value2 !== "number") throw wrongType(where, path42, "a number", value2);
   return value2;
 }
-function requiredNumber(obj, key, where, path43 = key) {
-  const value2 = optionalNumber(obj, key, where, path43);
-  if (value2 === void 0) throw new ParseError(`missing key "${path43}"`, where.file, where.line, path43);
+function requiredNumber(obj, key, where, path42 = key) {
+  const value2 = optionalNumber(obj, key, where, path42);
+  if (value2 === void 0) throw new ParseError(`missing key "${path42}"`, where.file, where.line, path42);
   return value2;
 }
-function requiredInteger(obj, key, where, path43 = key) {
-  const value2 = requiredNumber(obj, key, where, path43);
-  if (!Number.isInteger(value2)) throw wrongType(where, path43, "an integer", value2);
+function requiredInteger(obj, key, where, path42 = key) {
+  const value2 = requiredNumber(obj, key, where, path42);
+  if (!Number.isInteger(value2)) throw wrongType(where, path42, "an integer", value2);
   return value2;
 }
-function requiredString(obj, key, where, path43 = key) {
-  if (!(key in obj)) throw new ParseError(`missing key "${path43}"`, where.file, where.line, path43);
+function requiredString(obj, key, where, path42 = key) {
+  if (!(key in obj)) throw new ParseError(`missing key "${path42}"`, where.file, where.line, path42);
   const value2 = obj[key];
-  if (typeof value2 !== "string") throw wrongType(where, path43, "a string", value2);
+  if (typeof value2 !== "string") throw wrongType(where, path42, "a string", value2);
   return value2;
 }
 function forEachJsonlLine(text, each) {
@@ -20290,15 +20290,15 @@ function fastLossPoint(entry2) {
   if (!optionalNum(gradNorm) || !optionalNum(learningRate) || !optionalNum(epoch)) return void 0;
   return gradNorm !== void 0 ? { step, loss, gradNorm } : { step, loss };
 }
-function lossPoint(entry2, where, path43) {
+function lossPoint(entry2, where, path42) {
   const point = {
-    step: requiredInteger(entry2, "step", where, path43 + "step"),
-    loss: requiredNumber(entry2, "loss", where, path43 + "loss")
+    step: requiredInteger(entry2, "step", where, path42 + "step"),
+    loss: requiredNumber(entry2, "loss", where, path42 + "loss")
   };
-  const gradNorm = optionalNumber(entry2, "grad_norm", where, path43 + "grad_norm");
+  const gradNorm = optionalNumber(entry2, "grad_norm", where, path42 + "grad_norm");
   if (gradNorm !== void 0) point.gradNorm = gradNorm;
-  optionalNumber(entry2, "learning_rate", where, path43 + "learning_rate");
-  optionalNumber(entry2, "epoch", where, path43 + "epoch");
+  optionalNumber(entry2, "learning_rate", where, path42 + "learning_rate");
+  optionalNumber(entry2, "epoch", where, path42 + "epoch");
   return point;
 }
 function isSorted(curve) {
@@ -20738,17 +20738,17 @@ function addEntry(state, perEpoch, entry2, i, file) {
     if (typeof lr === "number") state.lr.push(fast.step, lr);
     return;
   }
-  const path43 = `log_history[${i}].`;
-  if (!isObject(entry2)) throw new ParseError(`"${path43.slice(0, -1)}" should be an object`, file, void 0, path43.slice(0, -1));
+  const path42 = `log_history[${i}].`;
+  if (!isObject(entry2)) throw new ParseError(`"${path42.slice(0, -1)}" should be an object`, file, void 0, path42.slice(0, -1));
   const where = { file };
   if ("loss" in entry2) {
-    const point = lossPoint(entry2, where, path43);
+    const point = lossPoint(entry2, where, path42);
     state.curve.push(point);
     perEpoch.add(point.step, entry2.epoch);
     if (typeof entry2.learning_rate === "number") state.lr.push(point.step, entry2.learning_rate);
-  } else if ("train_loss" in entry2 || "train_runtime" in entry2) state.summary = metricsFrom(entry2, where, path43);
+  } else if ("train_loss" in entry2 || "train_runtime" in entry2) state.summary = metricsFrom(entry2, where, path42);
   else if ("eval_loss" in entry2) {
-    const point = { step: requiredInteger(entry2, "step", where, path43 + "step"), loss: requiredNumber(entry2, "eval_loss", where, path43 + "eval_loss") };
+    const point = { step: requiredInteger(entry2, "step", where, path42 + "step"), loss: requiredNumber(entry2, "eval_loss", where, path42 + "eval_loss") };
     (state.evalCurve ??= []).push(point);
   }
 }
@@ -21712,16 +21712,16 @@ function readTrainerOutput(dir, opts = {}) {
   const run = { source: dir, files: [], curve: [], notes: logOnly ? [`output dir ${dir} not written; read from the training log only`] : [] };
   const logPath = opts.log ?? join3(dir, "training.log");
   const read = (name, load) => {
-    const path43 = join3(dir, name);
-    if (!isFile(path43)) return void 0;
+    const path42 = join3(dir, name);
+    if (!isFile(path42)) return void 0;
     if (opts.ignore?.includes(name)) {
       run.notes.push(`${name} in ${dir} was not written by this run (unchanged while it trained): not read`);
       return void 0;
     }
-    run.files.push(path43);
-    return load(path43);
+    run.files.push(path42);
+    return load(path42);
   };
-  const readResults = (path43) => parseResultsJson(readText(path43), path43);
+  const readResults = (path42) => parseResultsJson(readText(path42), path42);
   const trainResults = read("train_results.json", readResults);
   const allResults = read("all_results.json", readResults);
   const evalResults = read("eval_results.json", readResults);
@@ -21837,10 +21837,10 @@ function describeEnd(ended) {
   const why = ended.crash !== void 0 ? `with ${ended.crash}` : "without the end-of-training metrics and no error printed (killed?)";
   return `its log ends${at} ${why}`;
 }
-function readTrainerState(path43) {
-  const scanner = new TrainerStateScanner(path43);
-  readTextChunks(path43, (text) => scanner.push(text));
-  return scanner.finish() ?? parseWhole(readText(path43), path43);
+function readTrainerState(path42) {
+  const scanner = new TrainerStateScanner(path42);
+  readTextChunks(path42, (text) => scanner.push(text));
+  return scanner.finish() ?? parseWhole(readText(path42), path42);
 }
 function checkDir(dir) {
   let isDir3;
@@ -21955,27 +21955,27 @@ function mean(values) {
   }
   return sum / values.length;
 }
-function readQuestionsFile(path43) {
-  return parseQuestions(readText(path43), path43);
+function readQuestionsFile(path42) {
+  return parseQuestions(readText(path42), path42);
 }
-function readJudgmentsFile(path43) {
-  return parseJudgments(readText(path43), path43);
+function readJudgmentsFile(path42) {
+  return parseJudgments(readText(path42), path42);
 }
-function fileSize(path43) {
+function fileSize(path42) {
   try {
-    return statSync3(path43).size;
+    return statSync3(path42).size;
   } catch (e) {
     if (e.code === "ENOENT") return 0;
-    throw new ParseError(fsReason(e), path43);
+    throw new ParseError(fsReason(e), path42);
   }
 }
-function readAppendedText(path43, byteOffset) {
-  const size = fileSize(path43);
-  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path43);
+function readAppendedText(path42, byteOffset) {
+  const size = fileSize(path42);
+  if (size === 0 && byteOffset === 0) throw new ParseError("file not found or empty", path42);
   if (size < byteOffset) {
-    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path43);
+    throw new ParseError(`file is shorter (${size} bytes) than when the stage started (${byteOffset} bytes): was it replaced?`, path42);
   }
-  const fd = openSync2(path43, "r");
+  const fd = openSync2(path42, "r");
   try {
     const buf = Buffer.alloc(size);
     let got = 0;
@@ -21986,7 +21986,7 @@ function readAppendedText(path43, byteOffset) {
     }
     const head = buf.subarray(0, Math.min(byteOffset, got));
     if (byteOffset > 0 && head[head.length - 1] !== 10) {
-      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path43);
+      throw new ParseError(`offset ${byteOffset} is inside a line (the size was taken while a line was being written)`, path42);
     }
     let firstLine2 = 1;
     for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) firstLine2++;
@@ -22072,8 +22072,8 @@ function parseEvalLosses(text, file) {
   if (rows2.length === 0) throw new ParseError("empty file", file);
   return rows2;
 }
-function readEvalLosses(path43) {
-  return parseEvalLosses(readText(path43), path43);
+function readEvalLosses(path42) {
+  return parseEvalLosses(readText(path42), path42);
 }
 
 // src/readers/find-files.ts
@@ -27236,7 +27236,7 @@ async function compareCommand(flags, io, log) {
 }
 
 // src/cli/run.ts
-import * as path33 from "node:path";
+import * as path32 from "node:path";
 
 // src/cli/echo.ts
 var TQDM = /\d+%\|[^|]*\|\s*\d+\/\d+/;
@@ -27533,14 +27533,14 @@ function checkStart(command2, cwd) {
 function findProgram(program2, cwd, pathVar) {
   const candidates = program2.includes("/") ? [isAbsolute3(program2) ? program2 : resolve7(cwd, program2)] : (pathVar ?? "").split(delimiter2).map((d) => join10(resolve7(cwd, d || "."), program2));
   let found;
-  for (const path43 of candidates) {
+  for (const path42 of candidates) {
     try {
-      if (!statSync5(path43).isFile()) continue;
+      if (!statSync5(path42).isFile()) continue;
     } catch {
       continue;
     }
     try {
-      accessSync2(path43, fsConstants2.X_OK);
+      accessSync2(path42, fsConstants2.X_OK);
       return void 0;
     } catch {
       found = "EACCES";
@@ -28038,21 +28038,21 @@ function safeCut(text, cut, values) {
 }
 
 // src/pipeline/process/stage-output.ts
-function openLog(path43, notes) {
+function openLog(path42, notes) {
   try {
-    mkdirSync4(dirname6(path43), { recursive: true });
-    const log = createWriteStream(path43, { flags: "a" });
-    log.on("error", (e) => notes.push(`log file ${path43} not written: ${errorMessage(e)}`));
+    mkdirSync4(dirname6(path42), { recursive: true });
+    const log = createWriteStream(path42, { flags: "a" });
+    log.on("error", (e) => notes.push(`log file ${path42} not written: ${errorMessage(e)}`));
     return log;
   } catch (e) {
-    notes.push(`log file ${path43} not written: ${errorMessage(e)}`);
+    notes.push(`log file ${path42} not written: ${errorMessage(e)}`);
     return void 0;
   }
 }
-function note(path43, text) {
+function note(path42, text) {
   try {
-    mkdirSync4(dirname6(path43), { recursive: true });
-    appendFileSync2(path43, `[accuracy-gate] ${text}
+    mkdirSync4(dirname6(path42), { recursive: true });
+    appendFileSync2(path42, `[accuracy-gate] ${text}
 `);
   } catch {
   }
@@ -28371,8 +28371,8 @@ function record(ctx, rec) {
 }
 
 // src/pipeline/stages/cache-stages.ts
-import * as path24 from "node:path";
-import { existsSync as existsSync15, mkdtempSync as mkdtempSync2, readFileSync as readFileSync12, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import * as path23 from "node:path";
+import { existsSync as existsSync15, mkdtempSync as mkdtempSync2, readFileSync as readFileSync11, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
 import * as os4 from "node:os";
 
 // src/pipeline/process/gpu-usage.ts
@@ -29033,17 +29033,19 @@ function modelIdentity(dir) {
   return short2(h);
 }
 function worldSize(arm2, env2, gpuIds) {
-  const visible = arm2.gpus ?? env2.CUDA_VISIBLE_DEVICES;
-  const count = visible !== void 0 ? visible.split(",").filter((g) => g.trim() !== "").length : gpuIds?.length;
+  const count = (armGpuIds(arm2, env2) ?? gpuIds)?.length;
   const launcher = ["NPROC_PER_NODE", "WORLD_SIZE", "NNODES"].map((name) => [name, arm2.env[name] ?? env2[name]]).filter(([, v]) => v !== void 0).map(([n, v]) => `${n}=${v}`);
   return [`gpus=${count ?? "none listed"}`, ...launcher].join(" ");
+}
+function armGpuIds(arm2, env2) {
+  const visible = arm2.gpus ?? env2.CUDA_VISIBLE_DEVICES;
+  return visible?.split(",").map((g) => g.trim()).filter((g) => g !== "");
 }
 var GPU_UNKNOWN = "GPU model unknown";
 var GPU_UNKNOWN_NOTE = `cache: ${GPU_UNKNOWN} (nvidia-smi is not on PATH, did not answer or printed no name for the baseline's GPUs): the baseline's key holds "${GPU_UNKNOWN}" and matches only entries trained where it was unknown too`;
 function gpuModel(arm2, env2, gpus2) {
   if (!gpus2 || gpus2.length === 0) return GPU_UNKNOWN;
-  const visible = arm2.gpus ?? env2.CUDA_VISIBLE_DEVICES;
-  const ids = visible !== void 0 ? visible.split(",").map((g) => g.trim()).filter((g) => g !== "") : gpus2.map((g) => g.index);
+  const ids = armGpuIds(arm2, env2) ?? gpus2.map((g) => g.index);
   const machine = new Set(gpus2.map((g) => g.name));
   const names2 = /* @__PURE__ */ new Set();
   for (const id of ids) {
@@ -29054,7 +29056,10 @@ function gpuModel(arm2, env2, gpus2) {
   return names2.size ? [...names2].sort().join(", ") : GPU_UNKNOWN;
 }
 function knownGpuModel(x) {
-  if (typeof x !== "string" || x === GPU_UNKNOWN) return void 0;
+  return x === GPU_UNKNOWN ? void 0 : plainLine(x);
+}
+function plainLine(x) {
+  if (typeof x !== "string") return void 0;
   const t = x.trim();
   return t !== "" && t.length <= 200 && !/[\u0000-\u001f\u007f]/.test(t) ? t : void 0;
 }
@@ -29130,26 +29135,20 @@ function filesPart(files, base) {
 }
 
 // src/pipeline/store/cache-miss.ts
-import { readdirSync as readdirSync8, readFileSync as readFileSync8 } from "node:fs";
-import * as path17 from "node:path";
+import { readdirSync as readdirSync8 } from "node:fs";
 var MACHINE_PARTS = ["world", "gpu"];
-function machineMissReason(root, parts) {
+function machineMissReason(store, parts) {
   let names2;
   try {
-    names2 = readdirSync8(root).filter((n) => !n.startsWith("."));
+    names2 = readdirSync8(store.dir).filter((n) => !n.startsWith("."));
   } catch {
     return void 0;
   }
   let best;
   for (const name of names2) {
-    let meta;
-    try {
-      meta = JSON.parse(readFileSync8(path17.join(root, name, "meta.json"), "utf8"));
-    } catch {
-      continue;
-    }
+    const meta = store.get(name)?.meta;
     const p = meta?.parts;
-    if (!p || typeof p !== "object" || p.kind !== parts.kind || typeof meta.key !== "string") continue;
+    if (!meta || !p || typeof p !== "object" || p.kind !== parts.kind) continue;
     const keys = /* @__PURE__ */ new Set([...Object.keys(p), ...Object.keys(parts)]);
     if ([...keys].some((k) => !MACHINE_PARTS.includes(k) && p[k] !== parts[k])) continue;
     if (!best || String(meta.createdAt) > best.createdAt) best = { key: meta.key, createdAt: String(meta.createdAt), parts: p };
@@ -29168,13 +29167,13 @@ function machineMissReason(root, parts) {
 import { accessSync as accessSync3, constants as constants2, existsSync as existsSync12, readdirSync as readdirSync9, statfsSync, statSync as statSync8 } from "node:fs";
 
 // src/pipeline/process/captured-command.ts
-import { mkdtempSync, readFileSync as readFileSync9, rmSync as rmSync3 } from "node:fs";
+import { mkdtempSync, readFileSync as readFileSync8, rmSync as rmSync3 } from "node:fs";
 import * as os2 from "node:os";
-import * as path18 from "node:path";
+import * as path17 from "node:path";
 async function captureOutput(runner, c, cancel) {
-  const dir = mkdtempSync(path18.join(os2.tmpdir(), `accuracy-gate-${c.id}-`));
-  const out = path18.join(dir, "stdout");
-  const err = path18.join(dir, "stderr");
+  const dir = mkdtempSync(path17.join(os2.tmpdir(), `accuracy-gate-${c.id}-`));
+  const out = path17.join(dir, "stdout");
+  const err = path17.join(dir, "stderr");
   const command2 = typeof c.command === "string" ? ["bash", "-c", 'exec 2>>"$0"; exec bash -c "$1"', err, c.command] : ["bash", "-c", 'exec 2>>"$0"; exec "$@"', err, ...c.command];
   try {
     const running = runner.start({ id: c.id, command: command2, cwd: c.cwd, env: c.env, logFile: out, timeoutMs: c.timeoutMs });
@@ -29188,21 +29187,21 @@ async function captureOutput(runner, c, cancel) {
 }
 function readOr(file) {
   try {
-    return readFileSync9(file, "utf8");
+    return readFileSync8(file, "utf8");
   } catch {
     return "";
   }
 }
 
 // src/pipeline/plan/preflight.ts
-import * as path20 from "node:path";
+import * as path19 from "node:path";
 
 // src/pipeline/store/gpu-lock.ts
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import { linkSync, lstatSync as lstatSync2, mkdirSync as mkdirSync5, readFileSync as readFileSync10, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync4 } from "node:fs";
+import { linkSync, lstatSync as lstatSync2, mkdirSync as mkdirSync5, readFileSync as readFileSync9, renameSync as renameSync4, unlinkSync, writeFileSync as writeFileSync4 } from "node:fs";
 import * as os3 from "node:os";
-import * as path19 from "node:path";
+import * as path18 from "node:path";
 var WALL_CLOCK = {
   now: () => Date.now(),
   sleep: (ms, signal) => delay(ms, void 0, { signal }).catch(() => {
@@ -29223,7 +29222,7 @@ function holderDead(h) {
 }
 function zombie(pid) {
   try {
-    const stat = readFileSync10(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync9(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
   } catch {
     return true;
@@ -29231,7 +29230,7 @@ function zombie(pid) {
 }
 function readHolder(file) {
   try {
-    const h = JSON.parse(readFileSync10(file, "utf8"));
+    const h = JSON.parse(readFileSync9(file, "utf8"));
     return h && typeof h.pid === "number" && typeof h.token === "string" ? h : void 0;
   } catch {
     return void 0;
@@ -29302,7 +29301,7 @@ async function acquireGpuLock(opts) {
     ...procStartTime(process.pid) !== void 0 ? { pidStart: procStartTime(process.pid) } : {},
     ...opts.what ? { what: opts.what } : {}
   };
-  mkdirSync5(path19.dirname(opts.file), { recursive: true });
+  mkdirSync5(path18.dirname(opts.file), { recursive: true });
   let lastLine = -Infinity;
   const woken = new AbortController();
   opts.cancel?.onCancel(() => woken.abort());
@@ -29426,7 +29425,7 @@ function preflight(input) {
   checkDisk(input, planned, warnings);
   warnings.push(...launchWarnings(input.config, planned, input.workdir, input.env));
   if (input.config.lock.enabled && planned.length > 0) {
-    const lock = lockPathProblem(path20.resolve(input.workdir, expandHome(input.config.lock.file)));
+    const lock = lockPathProblem(path19.resolve(input.workdir, expandHome(input.config.lock.file)));
     if (lock) dedup.push(lock);
   }
   return { problems: dedup, warnings };
@@ -29470,7 +29469,7 @@ function checkModel(model, problems, warnings) {
     return;
   }
   if (!isDir3) problems.push(`model: ${model} is not a directory`);
-  else if (!existsSync12(path20.join(model, "config.json"))) {
+  else if (!existsSync12(path19.join(model, "config.json"))) {
     warnings.push(`model: ${model} has no config.json; it does not look like a Hugging Face checkpoint`);
   }
 }
@@ -29489,7 +29488,7 @@ function checkGpus(input, problems) {
 function checkJudgments(input, planned, problems) {
   const mt = input.config.evaluations.mtbench;
   if (!mt?.enabled || !planned.some((s) => s.key === "evaluations.mtbench")) return;
-  const dir = path20.dirname(path20.resolve(input.workdir, mt.judgments));
+  const dir = path19.dirname(path19.resolve(input.workdir, mt.judgments));
   const existing = nearestExisting(dir);
   try {
     accessSync3(existing, constants2.W_OK);
@@ -29518,7 +29517,7 @@ function dirBytes(dir, depth = 2) {
   let total = 0;
   try {
     for (const e of readdirSync9(dir, { withFileTypes: true })) {
-      const p = path20.join(dir, e.name);
+      const p = path19.join(dir, e.name);
       if (e.isFile()) total += statSync8(p).size;
       else if (e.isDirectory() && depth > 1) total += dirBytes(p, depth - 1);
     }
@@ -29528,7 +29527,7 @@ function dirBytes(dir, depth = 2) {
 }
 function nearestExisting(p) {
   let cur = p;
-  while (!existsSync12(cur) && path20.dirname(cur) !== cur) cur = path20.dirname(cur);
+  while (!existsSync12(cur) && path19.dirname(cur) !== cur) cur = path19.dirname(cur);
   return cur;
 }
 var INTERPRETERS = /* @__PURE__ */ new Set(["bash", "sh", "python", "python3", "torchrun", "node", "accelerate", "deepspeed"]);
@@ -29541,7 +29540,7 @@ function commandProblem2(cmd, workdir, env2) {
   const prog = words[0];
   if (!prog || prog.includes("{") || prog.includes("$") || SHELL_WORDS.has(prog)) return void 0;
   if (prog.includes("/")) {
-    const file = path20.resolve(workdir, prog);
+    const file = path19.resolve(workdir, prog);
     if (!existsSync12(file)) return `${prog} not found in ${workdir}`;
     return void 0;
   }
@@ -29550,7 +29549,7 @@ function commandProblem2(cmd, workdir, env2) {
   const script = words.slice(1).find((w) => !w.startsWith("-"));
   if (!script || script.includes("{") || script.includes("$") || !/\.(sh|py|js|mjs)$/.test(script)) return void 0;
   if (words.slice(1, words.indexOf(script)).some((w) => w === "-m" || w === "-c")) return void 0;
-  if (!existsSync12(path20.resolve(workdir, script))) return `${script} not found in ${workdir}`;
+  if (!existsSync12(path19.resolve(workdir, script))) return `${script} not found in ${workdir}`;
   return void 0;
 }
 function firstCommandWords(cmd) {
@@ -29589,10 +29588,10 @@ function firstCommandWords(cmd) {
   return words;
 }
 function onPath(prog, env2) {
-  for (const dir of (env2.PATH ?? "").split(path20.delimiter)) {
+  for (const dir of (env2.PATH ?? "").split(path19.delimiter)) {
     if (!dir) continue;
     try {
-      const p = path20.join(dir, prog);
+      const p = path19.join(dir, prog);
       if (statSync8(p).isFile()) {
         accessSync3(p, constants2.X_OK);
         return true;
@@ -29676,8 +29675,8 @@ function stopEvaluationsAfterVerdict(ctx, cache, evals) {
 
 // src/pipeline/store/cache.ts
 import { createHash as createHash4 } from "node:crypto";
-import { cpSync, existsSync as existsSync13, mkdirSync as mkdirSync6, readdirSync as readdirSync10, readFileSync as readFileSync11, renameSync as renameSync5, rmSync as rmSync4, statSync as statSync9, writeFileSync as writeFileSync5 } from "node:fs";
-import * as path21 from "node:path";
+import { cpSync, existsSync as existsSync13, mkdirSync as mkdirSync6, readdirSync as readdirSync10, readFileSync as readFileSync10, renameSync as renameSync5, rmSync as rmSync4, statSync as statSync9, writeFileSync as writeFileSync5 } from "node:fs";
+import * as path20 from "node:path";
 var SMALL_FILE = /\.(json|jsonl|txt|md|log|yaml|yml|csv)$/i;
 var MAX_CACHED_FILE = 64 * 1024 * 1024;
 var KEY_VERSION = 2;
@@ -29689,7 +29688,7 @@ function cacheKey(p) {
     model: modelIdentity(p.modelDir),
     fingerprint: createHash4("sha256").update(p.fingerprint).digest("hex").slice(0, 16),
     files: filesPart(
-      [...p.files].sort().map((f2) => path21.resolve(p.cwd, f2)),
+      [...p.files].sort().map((f2) => path20.resolve(p.cwd, f2)),
       p.cwd
     ),
     ...p.extra
@@ -29709,21 +29708,21 @@ function copySmall(src, dest) {
   const st = statSync9(src);
   if (st.isDirectory()) {
     mkdirSync6(dest, { recursive: true });
-    for (const name of readdirSync10(src)) copySmall(path21.join(src, name), path21.join(dest, name));
+    for (const name of readdirSync10(src)) copySmall(path20.join(src, name), path20.join(dest, name));
   } else if (SMALL_FILE.test(src) && st.size <= MAX_CACHED_FILE) {
     cpSync(src, dest);
   }
 }
 function createCacheStore(dir) {
-  const root = path21.resolve(expandHome(dir));
+  const root = path20.resolve(expandHome(dir));
   return {
     dir: root,
     get(key) {
-      const entry2 = path21.join(root, key);
-      const metaFile = path21.join(entry2, "meta.json");
+      const entry2 = path20.join(root, key);
+      const metaFile = path20.join(entry2, "meta.json");
       if (!existsSync13(metaFile)) return void 0;
       try {
-        const meta = JSON.parse(readFileSync11(metaFile, "utf8"));
+        const meta = JSON.parse(readFileSync10(metaFile, "utf8"));
         return meta.key === key ? { path: entry2, meta } : void 0;
       } catch {
         return void 0;
@@ -29731,36 +29730,36 @@ function createCacheStore(dir) {
     },
     put(meta, files) {
       mkdirSync6(root, { recursive: true });
-      const tmp = path21.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
+      const tmp = path20.join(root, `.tmp-${meta.key}-${process.pid}-${Date.now()}`);
       try {
         mkdirSync6(tmp);
         for (const [name, src] of Object.entries(files)) {
-          if (existsSync13(src)) copySmall(src, path21.join(tmp, name));
+          if (existsSync13(src)) copySmall(src, path20.join(tmp, name));
         }
-        writeFileSync5(path21.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
+        writeFileSync5(path20.join(tmp, "meta.json"), `${JSON.stringify(meta, null, 2)}
 `);
-        const final = path21.join(root, meta.key);
+        const final = path20.join(root, meta.key);
         if (existsSync13(final)) return false;
         renameSync5(tmp, final);
         return true;
       } catch (e) {
-        if (existsSync13(path21.join(root, meta.key))) return false;
+        if (existsSync13(path20.join(root, meta.key))) return false;
         throw new Error(`cache write to ${root} failed: ${errorMessage(e)}`);
       } finally {
         rmSync4(tmp, { recursive: true, force: true });
       }
     },
     adopt(key, src) {
-      const final = path21.join(root, key);
+      const final = path20.join(root, key);
       if (existsSync13(final)) return false;
       try {
-        const meta = JSON.parse(readFileSync11(path21.join(src, "meta.json"), "utf8"));
+        const meta = JSON.parse(readFileSync10(path20.join(src, "meta.json"), "utf8"));
         if (meta.key !== key) return false;
       } catch {
         return false;
       }
       mkdirSync6(root, { recursive: true });
-      const tmp = path21.join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+      const tmp = path20.join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
       try {
         copySmall(src, tmp);
         renameSync5(tmp, final);
@@ -29775,9 +29774,9 @@ function createCacheStore(dir) {
   };
 }
 function restoreFromCache(entryPath, name, dest) {
-  const src = path21.join(entryPath, name);
+  const src = path20.join(entryPath, name);
   if (!existsSync13(src)) return false;
-  mkdirSync6(path21.dirname(dest), { recursive: true });
+  mkdirSync6(path20.dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
   return true;
 }
@@ -29815,7 +29814,7 @@ async function pushEntries(store, keys, remote, log) {
 
 // src/pipeline/stages/train-stage.ts
 import { existsSync as existsSync14 } from "node:fs";
-import * as path23 from "node:path";
+import * as path22 from "node:path";
 
 // src/pipeline/stages/early-abort.ts
 var EXTREME_FACTOR = 5;
@@ -29889,7 +29888,7 @@ function commandHints(arm2) {
 
 // src/pipeline/stages/output-freshness.ts
 import { statSync as statSync10 } from "node:fs";
-import * as path22 from "node:path";
+import * as path21 from "node:path";
 function identity(file) {
   try {
     const s = statSync10(file, { bigint: true });
@@ -29901,7 +29900,7 @@ function identity(file) {
 function snapshotOutput(dir, extra = []) {
   const snap = /* @__PURE__ */ new Map();
   for (const name of [...TRAINER_FILES, ...extra]) {
-    const id = identity(path22.join(dir, name));
+    const id = identity(path21.join(dir, name));
     if (id) snap.set(name, id);
   }
   return snap;
@@ -29910,7 +29909,7 @@ function compareOutput(dir, before, extra = []) {
   const fresh = [];
   const stale = [];
   for (const name of [...TRAINER_FILES, ...extra]) {
-    const id = identity(path22.join(dir, name));
+    const id = identity(path21.join(dir, name));
     if (!id) continue;
     (before.get(name) === id ? stale : fresh).push(name);
   }
@@ -29918,14 +29917,14 @@ function compareOutput(dir, before, extra = []) {
 }
 function evalDocsInOutput(template, docsPath, output) {
   if (!template) return [];
-  const rel = path22.relative(output, docsPath(template));
-  return rel && !rel.startsWith("..") && !path22.isAbsolute(rel) ? [rel] : [];
+  const rel = path21.relative(output, docsPath(template));
+  return rel && !rel.startsWith("..") && !path21.isAbsolute(rel) ? [rel] : [];
 }
 
 // src/pipeline/stages/train-stage.ts
 function armOutputDir(ctx, role) {
   const arm2 = ctx.config.arms[role];
-  return path23.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
+  return path22.resolve(ctx.dir, arm2.output ?? `${arm2.slug}_ckpt`);
 }
 function baselineRun(ctx) {
   const dir = ctx.outputs.baseline;
@@ -29962,7 +29961,7 @@ async function trainArm(ctx, role, hooks = {}) {
   const before = snapshotOutput(output, extra);
   if (before.size > 0)
     ctx.deps.log.info(`${title}: ${output} already holds ${[...before.keys()].join(", ")} from before this run; only what this run writes is read`);
-  const log = path23.join(ctx.dir, trainLogName(arm2));
+  const log = path22.join(ctx.dir, trainLogName(arm2));
   const early = ctx.config.earlyAbort;
   const baseRun = role === "candidate" && (early.enabled || ctx.quick) ? baselineRun(ctx) : void 0;
   const quickAt = role === "candidate" && ctx.quick ? quickSteps(ctx, baseRun) : void 0;
@@ -30145,9 +30144,9 @@ async function restoreBaseline(ctx, remote) {
   }
   const wantBaselineEval = !!mt?.targets.includes("baseline") && ctx.stages.includes("eval-baseline");
   const b = ctx.stages.includes("train-baseline") ? store.get(use.key) : void 0;
-  if (b && (!wantBaselineEval || existsSync15(path24.join(b.path, "mtbench-baseline.jsonl")))) {
+  if (b && (!wantBaselineEval || existsSync15(path23.join(b.path, "mtbench-baseline.jsonl")))) {
     const output = armOutputDir(ctx, "baseline");
-    const log = path24.join(ctx.dir, trainLogName(config.arms.baseline));
+    const log = path23.join(ctx.dir, trainLogName(config.arms.baseline));
     restoreFromCache(b.path, "train", output);
     restoreFromCache(b.path, "training.log", log);
     use.hit = true;
@@ -30157,7 +30156,7 @@ async function restoreBaseline(ctx, remote) {
       title: stageTitle(trainStage("baseline"), config.arms),
       status: "cached",
       reason: why,
-      log: path24.basename(log),
+      log: path23.basename(log),
       gpuMemory: cachedGpuMemory(b.meta.data)
     };
     const model = knownGpuModel(b.meta.parts?.gpu);
@@ -30165,7 +30164,7 @@ async function restoreBaseline(ctx, remote) {
     restored.training = { role: "baseline", record: rec, output, log, trained: true, problems: [] };
     restored.hits.push("train-baseline");
     if (wantBaselineEval) {
-      const judged = restoreRows(path24.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
+      const judged = restoreRows(path23.join(b.path, "mtbench-baseline.jsonl"), b.meta.data.modelId);
       restored.evaluations.push({
         role: "baseline",
         record: { id: "eval-baseline", title: stageTitle(evalStage("baseline"), config.arms), status: "cached", reason: why },
@@ -30176,13 +30175,13 @@ async function restoreBaseline(ctx, remote) {
       restored.hits.push("eval-baseline");
     }
   } else if (ctx.stages.includes("train-baseline")) {
-    const why = machineMissReason(store.dir, use.parts.baseline);
+    const why = machineMissReason(store, use.parts.baseline);
     if (why) ctx.deps.log.info(`cache: ${why}`);
   }
   if (mt?.targets.includes("original") && ctx.stages.includes("eval-original")) {
     const o = store.get(use.originalKey);
-    if (o && existsSync15(path24.join(o.path, "mtbench-original.jsonl"))) {
-      const judged = restoreRows(path24.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
+    if (o && existsSync15(path23.join(o.path, "mtbench-original.jsonl"))) {
+      const judged = restoreRows(path23.join(o.path, "mtbench-original.jsonl"), o.meta.data.modelId);
       restored.evaluations.push({
         role: "original",
         record: { id: "eval-original", title: stageTitle("eval-original", config.arms), status: "cached", reason: `reused from cache ${use.originalKey}` },
@@ -30199,16 +30198,15 @@ function cachedGpuMemory(data) {
   const g = data?.gpuMemory;
   if (g === void 0) return { peakMib: null, source: "cached before it was recorded" };
   const peak = g?.peakMib;
-  const source = g?.source;
+  const source = plainLine(g?.source);
   const peakOk = peak === null || typeof peak === "number" && Number.isFinite(peak) && peak > 0;
-  const sourceOk = typeof source === "string" && source.trim() !== "" && source.length <= 200 && !/[\u0000-\u001f\u007f]/.test(source);
-  if (!peakOk || !sourceOk) return { peakMib: null, source: "its cache entry's record of it is unreadable" };
+  if (!peakOk || source === void 0) return { peakMib: null, source: "its cache entry's record of it is unreadable" };
   return { peakMib: peak, source, measuredIn: CACHED_RUN };
 }
 function restoreRows(file, modelId) {
   return {
     modelId,
-    lines: readFileSync12(file, "utf8").split("\n").filter((l) => l.trim() !== "")
+    lines: readFileSync11(file, "utf8").split("\n").filter((l) => l.trim() !== "")
   };
 }
 function saveBaseline(ctx, result3, use) {
@@ -30229,11 +30227,11 @@ function saveBaseline(ctx, result3, use) {
     }
   };
   const mt = ctx.config.evaluations.mtbench;
-  const tmp = mkdtempSync2(path24.join(os4.tmpdir(), "accuracy-gate-cache-"));
+  const tmp = mkdtempSync2(path23.join(os4.tmpdir(), "accuracy-gate-cache-"));
   const tmpRows = (role) => {
     const lines = ctx.judgmentLines[role];
     if (!lines) return void 0;
-    const file = path24.join(tmp, `${role}.jsonl`);
+    const file = path23.join(tmp, `${role}.jsonl`);
     writeFileSync6(file, `${lines.join("\n")}
 `);
     return file;
@@ -30265,13 +30263,13 @@ function trainedGpuMemory(ctx) {
 }
 
 // src/pipeline/stages/lock-gpus.ts
-import * as path25 from "node:path";
+import * as path24 from "node:path";
 async function lockGpus(ctx) {
   const { lock } = ctx.config;
   const none = { ok: true, release: () => {
   } };
   if (!lock.enabled || !ctx.stages.some((s) => s !== "compare")) return none;
-  const file = path25.resolve(ctx.workdir, expandHome(lock.file));
+  const file = path24.resolve(ctx.workdir, expandHome(lock.file));
   const { log } = ctx.deps;
   let attempt;
   try {
@@ -30299,13 +30297,13 @@ async function lockGpus(ctx) {
 }
 
 // src/pipeline/stages/manifest.ts
-import { existsSync as existsSync16, readdirSync as readdirSync11, readFileSync as readFileSync13, statSync as statSync11 } from "node:fs";
-import * as path26 from "node:path";
+import { existsSync as existsSync16, readdirSync as readdirSync11, readFileSync as readFileSync12, statSync as statSync11 } from "node:fs";
+import * as path25 from "node:path";
 var MANIFEST = "run.json";
 function writeRunManifest(ctx, startedAt, finished) {
   const inside = (p) => {
-    const rel = path26.relative(ctx.dir, p);
-    return rel && !rel.startsWith("..") && !path26.isAbsolute(rel) ? rel : path26.resolve(p);
+    const rel = path25.relative(ctx.dir, p);
+    return rel && !rel.startsWith("..") && !path25.isAbsolute(rel) ? rel : path25.resolve(p);
   };
   const m = {
     runId: ctx.runId,
@@ -30333,7 +30331,7 @@ function writeRunManifest(ctx, startedAt, finished) {
     if (id && lines && !ctx.fromRun[`${role}-eval`]) m.mtbench[role] = { modelId: id, lines };
   }
   try {
-    writeFileAtomic(path26.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
+    writeFileAtomic(path25.join(ctx.dir, MANIFEST), `${JSON.stringify(m, null, 2)}
 `);
   } catch {
   }
@@ -30344,8 +30342,8 @@ function readManifests(root, skip) {
   const order = readRunOrder(root);
   const out = [];
   for (const name of readdirSync11(root)) {
-    const dir = path26.join(root, name);
-    const file = path26.join(dir, MANIFEST);
+    const dir = path25.join(root, name);
+    const file = path25.join(dir, MANIFEST);
     if (dir === skip || name === RUN_ORDER_DIR) continue;
     const seq = order.get(name);
     const at = seq !== void 0 ? { seq } : {};
@@ -30356,7 +30354,7 @@ function readManifests(root, skip) {
     }
     const mtime = statSync11(file).mtimeMs;
     try {
-      const m = JSON.parse(readFileSync13(file, "utf8"));
+      const m = JSON.parse(readFileSync12(file, "utf8"));
       if (!m || typeof m.runId !== "string" || !Array.isArray(m.stages)) throw new Error("not a run.json of accuracy-gate");
       const t = Date.parse(m.startedAt ?? m.finishedAt ?? "");
       out.push({ dir, ...at, m, time: Number.isFinite(t) ? t : mtime });
@@ -30395,10 +30393,10 @@ function findEarlierOutputs(ctx, root, needsArm) {
     if (torn) {
       if (saidTorn.has(torn.dir)) return void 0;
       saidTorn.add(torn.dir);
-      const run = path26.basename(torn.dir);
+      const run = path25.basename(torn.dir);
       problems.push({
-        source: path26.join(torn.dir, MANIFEST),
-        message: "missing" in torn && torn.missing ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}` : `run.json of run ${path26.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
+        source: path25.join(torn.dir, MANIFEST),
+        message: "missing" in torn && torn.missing ? `run ${run} left no run.json (${torn.unreadable}): it counts as a failed run of ${what} (it may have been asked for it), and no older run is used instead: rerun the stage, or remove ${torn.dir}` : `run.json of run ${path25.basename(torn.dir)} is unreadable (${"unreadable" in torn ? torn.unreadable : ""}); it may be the newest run of ${what} (or of another arm), so no run is chosen: remove ${torn.dir} or rerun the stage`
       });
       return void 0;
     }
@@ -30424,10 +30422,10 @@ function findEarlierOutputs(ctx, root, needsArm) {
       continue;
     }
     trainedAt[role] = hit.rank;
-    const output = path26.resolve(hit.dir, a.output);
+    const output = path25.resolve(hit.dir, a.output);
     const stale = Array.isArray(a.stale) && a.stale.length ? a.stale.filter((n) => typeof n === "string") : void 0;
     const gpuModel2 = knownGpuModel(hit.m.stages.find((r) => r.id === trainStage(role))?.gpuModel);
-    adopted.arms[role] = { output, ...a.log ? { log: path26.resolve(hit.dir, a.log) } : {}, ...stale ? { stale } : {}, ...gpuModel2 ? { gpuModel: gpuModel2 } : {} };
+    adopted.arms[role] = { output, ...a.log ? { log: path25.resolve(hit.dir, a.log) } : {}, ...stale ? { stale } : {}, ...gpuModel2 ? { gpuModel: gpuModel2 } : {} };
     adopt(`${ctx.config.arms[role].label} (${role}) training: run ${hit.m.runId} (${output}${cached2})`);
   }
   for (const role of ctx.config.evaluations.mtbench?.targets ?? []) {
@@ -30465,20 +30463,20 @@ function findEarlierOutputs(ctx, root, needsArm) {
 }
 
 // src/pipeline/progress.ts
-import { existsSync as existsSync17, readdirSync as readdirSync12, readFileSync as readFileSync14 } from "node:fs";
-import * as path27 from "node:path";
+import { existsSync as existsSync17, readdirSync as readdirSync12, readFileSync as readFileSync13 } from "node:fs";
+import * as path26 from "node:path";
 function lastRunTimes(root, current) {
   let names2;
   try {
-    names2 = readdirSync12(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path27.basename(current)).sort().reverse();
+    names2 = readdirSync12(root).filter((n) => /^\d{8}_\d{6}/.test(n) && n !== path26.basename(current)).sort().reverse();
   } catch {
     return void 0;
   }
   for (const name of names2) {
-    const file = path27.join(root, name, "summary.json");
+    const file = path26.join(root, name, "summary.json");
     if (!existsSync17(file)) continue;
     try {
-      const summary = JSON.parse(readFileSync14(file, "utf8"));
+      const summary = JSON.parse(readFileSync13(file, "utf8"));
       const seconds2 = /* @__PURE__ */ new Map();
       for (const s of summary.stages ?? []) {
         if (s.title && s.status === "ok" && typeof s.seconds === "number") seconds2.set(s.title, s.seconds);
@@ -30511,8 +30509,8 @@ function progressLog(log, plan, times) {
 }
 
 // src/history/history.ts
-import { existsSync as existsSync18, mkdirSync as mkdirSync7, readFileSync as readFileSync15 } from "node:fs";
-import * as path28 from "node:path";
+import { existsSync as existsSync18, mkdirSync as mkdirSync7, readFileSync as readFileSync14 } from "node:fs";
+import * as path27 from "node:path";
 function historyEntry(r, provenance, date) {
   const arm2 = (role) => {
     const t = r.training[role];
@@ -30545,7 +30543,7 @@ function historyEntry(r, provenance, date) {
 function readHistory(file) {
   if (!existsSync18(file)) return [];
   const out = [];
-  for (const line of readFileSync15(file, "utf8").split("\n")) {
+  for (const line of readFileSync14(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
     try {
       const e = JSON.parse(line);
@@ -30556,7 +30554,7 @@ function readHistory(file) {
   return out;
 }
 function appendHistory(file, entry2, keep = 365) {
-  mkdirSync7(path28.dirname(file), { recursive: true });
+  mkdirSync7(path27.dirname(file), { recursive: true });
   appendLine(file, JSON.stringify(entry2));
   const all = readHistory(file);
   if (all.length <= keep) return;
@@ -30568,12 +30566,12 @@ function appendHistory(file, entry2, keep = 365) {
 
 // src/pipeline/check-run.ts
 import { existsSync as existsSync19 } from "node:fs";
-import * as path29 from "node:path";
+import * as path28 from "node:path";
 function runPaths(opts, deps) {
   const workdir = resolveWorkdir(opts, deps);
   const args = opts.argsDir ?? opts.baseDir;
-  const root = opts.resultRoot ? path29.resolve(args, opts.resultRoot) : path29.resolve(workdir, opts.config.resultDir);
-  const model = opts.modelDir ? path29.resolve(args, opts.modelDir) : path29.resolve(workdir, opts.config.model);
+  const root = opts.resultRoot ? path28.resolve(args, opts.resultRoot) : path28.resolve(workdir, opts.config.resultDir);
+  const model = opts.modelDir ? path28.resolve(args, opts.modelDir) : path28.resolve(workdir, opts.config.model);
   return { workdir, root, model };
 }
 async function preflightOf(opts, deps, paths) {
@@ -30604,7 +30602,7 @@ async function refuseUnfit(opts, deps, paths) {
   if (report.problems.length) throw new PreflightError(report.problems);
 }
 function resolveWorkdir(opts, deps) {
-  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path29.resolve(opts.baseDir, opts.config.workdir);
+  if (opts.configSource !== BUILTIN_SOURCE || opts.config.workdir !== BUILTIN_WORKDIR) return path28.resolve(opts.baseDir, opts.config.workdir);
   const found = locateBuiltinWorkdir(opts.baseDir);
   if ("error" in found) throw new UsageError(found.error);
   deps.log.info(`built-in TorchAcc flow: running its scripts in ${found.workdir}`);
@@ -30620,7 +30618,7 @@ async function cacheLookup(opts, deps, paths, report) {
     const baseline = store.get(keys.baseline);
     const original = store.get(keys.original);
     if (baseline) hits.push("train-baseline", "eval-baseline");
-    const why = baseline ? void 0 : machineMissReason(store.dir, keys.parts.baseline);
+    const why = baseline ? void 0 : machineMissReason(store, keys.parts.baseline);
     if (keys.parts.baseline.gpu === GPU_UNKNOWN) report.warnings.push(GPU_UNKNOWN_NOTE);
     if (original) hits.push("eval-original");
     const floor = config.checks.mtbench.floor;
@@ -30638,7 +30636,7 @@ async function cacheLookup(opts, deps, paths, report) {
   }
 }
 function cachedScoreAtFloor(entryPath, modelId, role, floor) {
-  const file = path29.join(entryPath, `mtbench-${role}.jsonl`);
+  const file = path28.join(entryPath, `mtbench-${role}.jsonl`);
   if (typeof modelId !== "string" || !existsSync19(file)) return void 0;
   try {
     const avg = scoreModel(readJudgmentsFile(file), modelId, void 0, file).average;
@@ -30694,10 +30692,10 @@ function keepCacheNotes(ctx) {
 }
 
 // src/pipeline/stages/eval-stage.ts
-import * as path30 from "node:path";
+import * as path29 from "node:path";
 function modelIdFor(template, ctx, role) {
   const arm2 = role === "original" ? void 0 : ctx.config.arms[role];
-  const slug = arm2?.slug ?? path30.basename(ctx.model);
+  const slug = arm2?.slug ?? path29.basename(ctx.model);
   return template.replaceAll("{arm}", role).replaceAll("{slug}", slug).replaceAll("{label}", arm2?.label ?? "original").replaceAll("{run_id}", ctx.runId);
 }
 async function evaluate(ctx, role, watch) {
@@ -30713,7 +30711,7 @@ async function evaluate(ctx, role, watch) {
     return { role, record: notRun(ctx, id, title, why), problems };
   }
   const checkpoint = armRole ? ctx.outputs[armRole] : ctx.model;
-  const judgments = path30.resolve(ctx.workdir, mt.judgments);
+  const judgments = path29.resolve(ctx.workdir, mt.judgments);
   let offset;
   try {
     offset = fileSize(judgments);
@@ -30984,7 +30982,7 @@ async function parallelStages(ctx, trainRoles, evalTargets, cache) {
 
 // src/pipeline/stages/compare-stage.ts
 import { existsSync as existsSync20 } from "node:fs";
-import * as path31 from "node:path";
+import * as path30 from "node:path";
 function compareStage(ctx, history) {
   const inputs = loadInputs(engineSource(ctx));
   applyGpuMemory(inputs.training, ctx.ledger.records);
@@ -31034,7 +31032,7 @@ function engineSource(ctx) {
   };
 }
 function mtbenchSource(ctx, mt) {
-  const qfile = path31.resolve(ctx.workdir, mt.questions);
+  const qfile = path30.resolve(ctx.workdir, mt.questions);
   const ids = {};
   for (const role of mt.targets) {
     const id = ctx.modelIds[role];
@@ -31081,8 +31079,8 @@ function quickBaselineCheck(ctx, baselineCached, times) {
 }
 
 // src/pipeline/stages/probe-stage.ts
-import { existsSync as existsSync21, mkdirSync as mkdirSync8, readFileSync as readFileSync16, rmSync as rmSync7, statSync as statSync12 } from "node:fs";
-import * as path32 from "node:path";
+import { existsSync as existsSync21, mkdirSync as mkdirSync8, readFileSync as readFileSync15, rmSync as rmSync7, statSync as statSync12 } from "node:fs";
+import * as path31 from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/readers/probe.ts
@@ -31198,10 +31196,10 @@ var PROBE_DIR = "probe";
 var PROBE_JSON = "probe.json";
 var PROBE_ROLES = ["baseline", "candidate", "reference"];
 function probeHelperDir() {
-  let dir = path32.dirname(fileURLToPath(import.meta.url));
+  let dir = path31.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    if (existsSync21(path32.join(dir, "python", "accuracy_gate_probe", "__init__.py"))) return path32.join(dir, "python");
-    dir = path32.dirname(dir);
+    if (existsSync21(path31.join(dir, "python", "accuracy_gate_probe", "__init__.py"))) return path31.join(dir, "python");
+    dir = path31.dirname(dir);
   }
   return void 0;
 }
@@ -31213,17 +31211,17 @@ function probeEnv(file, role, settings, helperDir, pythonPath) {
     ACCURACY_GATE_PROBE_EXIT: "1",
     ...role === "reference" ? { ACCURACY_GATE_PROBE_REFERENCE: settings.reference } : {},
     // First on the path: Python imports the first sitecustomize it finds; ours runs the one it shadows.
-    PYTHONPATH: pythonPath ? `${helperDir}${path32.delimiter}${pythonPath}` : helperDir
+    PYTHONPATH: pythonPath ? `${helperDir}${path31.delimiter}${pythonPath}` : helperDir
   };
 }
 var armOf = (role) => role === "candidate" ? "candidate" : "baseline";
 async function probeStages(ctx) {
   const settings = probeConfig(ctx.config);
-  const dir = path32.join(ctx.dir, PROBE_DIR);
+  const dir = path31.join(ctx.dir, PROBE_DIR);
   mkdirSync8(dir, { recursive: true });
-  const fileOf = (role) => path32.join(dir, `${role}.probe.jsonl`);
+  const fileOf = (role) => path31.join(dir, `${role}.probe.jsonl`);
   const files = { baseline: fileOf("baseline"), candidate: fileOf("candidate"), reference: fileOf("reference") };
-  const rel = (f2) => path32.relative(ctx.dir, f2);
+  const rel = (f2) => path31.relative(ctx.dir, f2);
   const shown = { baseline: rel(files.baseline), candidate: rel(files.candidate), reference: rel(files.reference) };
   const helper = probeHelperDir();
   if (!helper) return invalidProbe(shown, "probe not run: the probe helper (python/accuracy_gate_probe) is missing from this installation");
@@ -31233,8 +31231,8 @@ async function probeStages(ctx) {
     const title = `Probe ${arm2.label} (${role === "reference" ? `baseline in ${settings.reference}, the reference` : role})`;
     if (ctx.deps.cancel.cancelled) return invalidProbe(shown, `probe not finished: cancelled before the ${role} run`);
     rmSync7(files[role], { force: true });
-    const output = path32.join(dir, `${role}_ckpt`);
-    const logName = path32.join(PROBE_DIR, `${role}_probe.log`);
+    const output = path31.join(dir, `${role}_ckpt`);
+    const logName = path31.join(PROBE_DIR, `${role}_probe.log`);
     const pythonPath = arm2.env.PYTHONPATH ?? ctx.deps.env.PYTHONPATH;
     const { record: rec } = await ctx.deps.log.group(
       title,
@@ -31270,7 +31268,7 @@ async function probeStages(ctx) {
     const tooLarge = probeTooLarge(statSync12(files[role]).size, shown[role]);
     if (tooLarge) return invalidProbe(shown, `probe not finished: the ${role}'s probe file is unusable: ${tooLarge}`);
     try {
-      runs[role] = parseProbeFile(readFileSync16(files[role], "utf8"), shown[role]);
+      runs[role] = parseProbeFile(readFileSync15(files[role], "utf8"), shown[role]);
     } catch (e) {
       const where = e instanceof ParseError && e.line ? `${e.file}:${e.line}` : shown[role];
       return invalidProbe(shown, `probe not finished: the ${role}'s probe file is unreadable: ${where}: ${errorMessage(e)}`);
@@ -31283,10 +31281,10 @@ async function probeStages(ctx) {
 }
 function writeProbeJson(dir, report, ctx) {
   try {
-    writeFileAtomic(path32.join(dir, PROBE_JSON), `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
+    writeFileAtomic(path31.join(dir, PROBE_JSON), `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
 `);
   } catch (e) {
-    ctx.deps.log.warn(`probe: ${path32.join(dir, PROBE_JSON)} not written: ${errorMessage(e)}`);
+    ctx.deps.log.warn(`probe: ${path31.join(dir, PROBE_JSON)} not written: ${errorMessage(e)}`);
   }
 }
 async function runDiagnosis(ctx, result3, always) {
@@ -31546,7 +31544,7 @@ async function runLocal(r, io, log) {
 }
 async function runCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = path33.resolve(flags.workdir);
+  if (flags.workdir) config.workdir = path32.resolve(flags.workdir);
   if (flags.recordHistory && !flags.history) throw new UsageError("--record-history needs --history FILE");
   const quick = quickRequest(!!flags.quick, flags.quickSteps, QUICK_FLAGS);
   return runLocal(
@@ -31575,15 +31573,15 @@ var QUICK_FLAGS = {
 var import_yaml3 = __toESM(require_dist(), 1);
 import { existsSync as existsSync22, readdirSync as readdirSync13, rmSync as rmSync8, symlinkSync as symlinkSync2 } from "node:fs";
 import * as os5 from "node:os";
-import * as path34 from "node:path";
+import * as path33 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 var CANDIDATE_RUN = { pass: "compile", regression: "data-seed-2", diverge: "diverge" };
 function examplesDir() {
-  let dir = path34.dirname(fileURLToPath2(import.meta.url));
+  let dir = path33.dirname(fileURLToPath2(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = path34.join(dir, "examples", "demo");
-    if (existsSync22(candidate)) return path34.join(dir, "examples");
-    dir = path34.dirname(dir);
+    const candidate = path33.join(dir, "examples", "demo");
+    if (existsSync22(candidate)) return path33.join(dir, "examples");
+    dir = path33.dirname(dir);
   }
   throw new UsageError("the demo files (examples/demo) are missing from this installation");
 }
@@ -31591,9 +31589,9 @@ function demoConfigYaml(examples, scenario, speed) {
   const node = process.execPath;
   const replay = (run) => [
     node,
-    path34.join(examples, "demo", "replay-train.mjs"),
+    path33.join(examples, "demo", "replay-train.mjs"),
     "--run",
-    path34.join(examples, "recorded", run),
+    path33.join(examples, "recorded", run),
     "--output",
     "{output}",
     "--speed",
@@ -31601,7 +31599,7 @@ function demoConfigYaml(examples, scenario, speed) {
   ];
   return (0, import_yaml3.stringify)({
     name: `demo-${scenario}`,
-    model: path34.join(examples, "demo", "Tiny-Llama-init"),
+    model: path33.join(examples, "demo", "Tiny-Llama-init"),
     "result-dir": ".",
     arms: {
       baseline: { label: "Torch", slug: "torch", train: replay("eager"), "timeout-minutes": 10 },
@@ -31611,7 +31609,7 @@ function demoConfigYaml(examples, scenario, speed) {
       mtbench: {
         run: [
           node,
-          path34.join(examples, "demo", "replay-mtbench.mjs"),
+          path33.join(examples, "demo", "replay-mtbench.mjs"),
           "--checkpoint",
           "{checkpoint}",
           "--role",
@@ -31637,8 +31635,8 @@ async function demoCommand(flags, io, log) {
   if (!(Number(flags.speed) > 0)) throw new UsageError(`--speed must be a positive number (got "${flags.speed}")`);
   const examples = examplesDir();
   const config = parseConfig(demoConfigYaml(examples, flags.scenario, flags.speed), "demo config (built in)");
-  config.workdir = path34.resolve(flags.out);
-  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path34.join(examples, "recorded")}; MT-Bench scores are synthetic`);
+  config.workdir = path33.resolve(flags.out);
+  log.info(`demo (${flags.scenario}): replaying GPU runs recorded in ${path33.join(examples, "recorded")}; MT-Bench scores are synthetic`);
   const result3 = await runLocal(
     {
       config,
@@ -31652,17 +31650,17 @@ async function demoCommand(flags, io, log) {
     io,
     log
   );
-  pointLatest(path34.resolve(flags.out), log);
+  pointLatest(path33.resolve(flags.out), log);
   return result3;
 }
 function defaultDemoDir() {
-  return path34.join(os5.tmpdir(), "accuracy-gate-demo");
+  return path33.join(os5.tmpdir(), "accuracy-gate-demo");
 }
 function pointLatest(out, log) {
   try {
     const newest = readdirSync13(out).filter((n) => /^\d{8}_\d{6}/.test(n)).sort().at(-1);
     if (!newest) return;
-    const link = path34.join(out, "latest");
+    const link = path33.join(out, "latest");
     rmSync8(link, { force: true });
     symlinkSync2(newest, link);
     log.info(`latest run: ${link}`);
@@ -31672,7 +31670,7 @@ function pointLatest(out, log) {
 
 // src/cli/calibrate.ts
 import { mkdirSync as mkdirSync9, writeFileSync as writeFileSync7 } from "node:fs";
-import * as path37 from "node:path";
+import * as path36 from "node:path";
 
 // src/calibrate/pairs.ts
 var CALIBRATED = ["train-loss", "loss-curve", "loss-tail", "eval-loss", "eval-loss-docs", "mtbench"];
@@ -32011,7 +32009,7 @@ function renderJson(cal) {
 
 // src/calibrate/load.ts
 import { existsSync as existsSync23, statSync as statSync14 } from "node:fs";
-import * as path35 from "node:path";
+import * as path34 from "node:path";
 
 // src/calibrate/history-runs.ts
 function keyOf(e) {
@@ -32077,7 +32075,7 @@ function refuse(problems) {
   throw new UsageError(`calibrate: ${msg.split("\n")[0]}${more2}`);
 }
 function names(dirs) {
-  const base = dirs.map((d) => path35.basename(path35.resolve(d)));
+  const base = dirs.map((d) => path34.basename(path34.resolve(d)));
   return new Set(base).size === base.length ? base : dirs;
 }
 function loadRun(dir, name, config) {
@@ -32118,13 +32116,13 @@ function loadHistory(file) {
 }
 
 // src/calibrate/repeat.ts
-import * as path36 from "node:path";
+import * as path35 from "node:path";
 var REPEAT_ENV = "ACCURACY_GATE_REPEAT";
 function repeatConfig(config, i) {
   const c = structuredClone(config);
   c.cache.enabled = false;
   const arm2 = c.arms.baseline;
-  if (path36.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
+  if (path35.isAbsolute(arm2.output)) arm2.output = `${arm2.slug}_ckpt`;
   arm2.env = { ...arm2.env, [REPEAT_ENV]: String(i) };
   if (c.evaluations.mtbench) c.evaluations.mtbench.env = { ...c.evaluations.mtbench.env, [REPEAT_ENV]: String(i) };
   return c;
@@ -32149,8 +32147,8 @@ async function repeatBaseline(config, configSource, k, root, log, echo) {
         throw new GateError(`calibrate: repeat ${i} of ${k} did not finish (${outcome.result.headline}); its logs are in ${outcome.resultDir}`);
       }
       const arm2 = outcome.manifest?.arms.baseline;
-      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path36.join(outcome.resultDir, MANIFEST)}`);
-      out.dirs.push(path36.resolve(outcome.resultDir, arm2.output));
+      if (!arm2) throw new GateError(`calibrate: repeat ${i} of ${k}: no baseline output recorded in ${path35.join(outcome.resultDir, MANIFEST)}`);
+      out.dirs.push(path35.resolve(outcome.resultDir, arm2.output));
       const mt = outcome.manifest?.mtbench.baseline;
       if (evalBaseline && mt) {
         const where = `${outcome.resultDir} (MT-Bench rows of repeat ${i})`;
@@ -32198,7 +32196,7 @@ async function calibrateCommand(flags, io, log) {
   const factors = factorsOf(flags);
   const { config, source } = loadConfig(flags.config, process.cwd());
   const started = /* @__PURE__ */ new Date();
-  const dir = path37.resolve(flags.out ?? "calibration", timestampName(started));
+  const dir = path36.resolve(flags.out ?? "calibration", timestampName(started));
   const extraNotes = [];
   let set;
   if (flags.runs) {
@@ -32207,7 +32205,7 @@ async function calibrateCommand(flags, io, log) {
     const k = Number(flags.repeat);
     if (!Number.isInteger(k) || k < 2) throw new UsageError(`--repeat must be a whole number >= 2, got "${flags.repeat}"`);
     if (flags.mtbench.length) throw new UsageError("--mtbench does not combine with --repeat (each repeat is evaluated as the config says)");
-    const made = await repeatBaseline(config, source, k, path37.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
+    const made = await repeatBaseline(config, source, k, path36.join(dir, "runs"), log, flags.verbose ? (l) => io.stderr(`${l}
 `) : void 0);
     set = {
       runs: loadRuns(
@@ -32218,7 +32216,7 @@ async function calibrateCommand(flags, io, log) {
       mtbench: made.mtbench.length >= 2 ? made.mtbench : []
     };
     extraNotes.push(
-      `${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path37.join(dir, "runs")}`
+      `${k} repeats of the baseline (${config.arms.baseline.label}) trained here with the cache off; their result dirs are in ${path36.join(dir, "runs")}`
     );
   } else {
     const sel = loadHistory(flags.history);
@@ -32242,9 +32240,9 @@ async function calibrateCommand(flags, io, log) {
   const snippet = renderSnippet(cal);
   try {
     mkdirSync9(dir, { recursive: true });
-    writeFileSync7(path37.join(dir, "calibration.md"), renderMarkdown(cal));
-    writeFileSync7(path37.join(dir, "calibration.json"), renderJson(cal));
-    writeFileSync7(path37.join(dir, "checks.yml"), snippet);
+    writeFileSync7(path36.join(dir, "calibration.md"), renderMarkdown(cal));
+    writeFileSync7(path36.join(dir, "calibration.json"), renderJson(cal));
+    writeFileSync7(path36.join(dir, "checks.yml"), snippet);
     log.info(`calibration written to ${dir} (calibration.md, calibration.json, checks.yml)`);
   } catch (e) {
     log.error(`could not write the calibration to ${dir}: ${errorMessage(e)}`);
@@ -32256,12 +32254,12 @@ ${snippet}`);
 
 // src/cli/init.ts
 import { existsSync as existsSync24, mkdirSync as mkdirSync10, writeFileSync as writeFileSync8 } from "node:fs";
-import * as path39 from "node:path";
+import * as path38 from "node:path";
 
 // src/cli/existing-workflows.ts
 var import_yaml4 = __toESM(require_dist(), 1);
-import { readdirSync as readdirSync14, readFileSync as readFileSync17 } from "node:fs";
-import * as path38 from "node:path";
+import { readdirSync as readdirSync14, readFileSync as readFileSync16 } from "node:fs";
+import * as path37 from "node:path";
 
 // src/cli/shell-words.ts
 function splitShellWords(script) {
@@ -32422,7 +32420,7 @@ function runsOnOf(v) {
 }
 var selfHosted = (r) => (Array.isArray(r) ? r : [r]).includes("self-hosted");
 function readExistingWorkflows(root) {
-  const dir = path38.join(root, ".github", "workflows");
+  const dir = path37.join(root, ".github", "workflows");
   let names2;
   try {
     names2 = readdirSync14(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
@@ -32435,7 +32433,7 @@ function readExistingWorkflows(root) {
     const file = `.github/workflows/${name}`;
     let doc;
     try {
-      doc = (0, import_yaml4.parse)(readFileSync17(path38.join(dir, name), "utf8"));
+      doc = (0, import_yaml4.parse)(readFileSync16(path37.join(dir, name), "utf8"));
     } catch (e) {
       skipped.push(`${file}: ${e.message.split("\n")[0]}`);
       continue;
@@ -32572,7 +32570,7 @@ var CONFIG_FILE = ".github/accuracy-gate.yml";
 var WORKFLOW_FILE = ".github/workflows/accuracy-gate.yml";
 var SCHEMA_URL = "https://raw.githubusercontent.com/accuracy-gate/accuracy-gate/v1/src/config/config.schema.json";
 function detectLayout(root) {
-  return existsSync24(path39.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
+  return existsSync24(path38.join(root, "benchmarks", "accuracy", "llama.sh")) ? "torchacc" : "generic";
 }
 var CHECKS = `checks:                          # the default bounds, written out to tune (fractions: 0.005 = 0.5 %)
   train-loss: { pass: 0.005, fail: 0.01 }    # |Δ| of HF train_loss, Δ = (candidate − baseline) / baseline
@@ -32654,7 +32652,7 @@ arms:
 ${CHECKS.replace(/^ {2}mtbench:.*\n/m, "")}`;
 }
 function workflowOptions(root, layout, job) {
-  const python = layout === "torchacc" || existsSync24(path39.join(root, "setup.py")) || existsSync24(path39.join(root, "pyproject.toml"));
+  const python = layout === "torchacc" || existsSync24(path38.join(root, "setup.py")) || existsSync24(path38.join(root, "pyproject.toml"));
   const image = job?.docker && "variable" in job.docker.image ? job.docker.image : void 0;
   return {
     ...DEFAULT_WORKFLOW,
@@ -32670,7 +32668,7 @@ function workflowText2(layout, root = ".", job) {
   return workflowText(workflowOptions(root, layout, job));
 }
 async function initCommand(flags, io, log) {
-  const root = path39.resolve(flags.dir ?? ".");
+  const root = path38.resolve(flags.dir ?? ".");
   if (!existsSync24(root)) throw new UsageError(`${root}: no such directory`);
   const layout = detectLayout(root);
   const existing = readExistingWorkflows(root);
@@ -32679,15 +32677,15 @@ async function initCommand(flags, io, log) {
     { name: CONFIG_FILE, text: configText(layout, job) },
     { name: WORKFLOW_FILE, text: workflowText2(layout, root, job) }
   ];
-  const taken = files.filter((f2) => existsSync24(path39.join(root, f2.name))).map((f2) => f2.name);
+  const taken = files.filter((f2) => existsSync24(path38.join(root, f2.name))).map((f2) => f2.name);
   if (taken.length > 0) {
     throw new UsageError(
       `${taken.join(" and ")} already exist${taken.length === 1 ? "s" : ""}: init never overwrites; move ${taken.length === 1 ? "it" : "them"} away or edit ${taken.length === 1 ? "it" : "them"}`
     );
   }
   for (const f2 of files) {
-    const file = path39.join(root, f2.name);
-    mkdirSync10(path39.dirname(file), { recursive: true });
+    const file = path38.join(root, f2.name);
+    mkdirSync10(path38.dirname(file), { recursive: true });
     writeFileSync8(file, f2.text, { flag: "wx" });
   }
   for (const skipped of existing.skipped) log.warn(`not read: ${skipped}`);
@@ -32716,10 +32714,10 @@ function describeImage(d) {
 }
 
 // src/cli/validate.ts
-import * as path40 from "node:path";
+import * as path39 from "node:path";
 async function validateCommand(flags, io, log) {
   const { config, source, baseDir } = loadConfig(flags.config, process.cwd());
-  if (flags.workdir) config.workdir = path40.resolve(flags.workdir);
+  if (flags.workdir) config.workdir = path39.resolve(flags.workdir);
   const check2 = await checkRun(
     {
       config,
@@ -32750,7 +32748,7 @@ async function validateCommand(flags, io, log) {
 
 // src/cli/bisect.ts
 import { mkdirSync as mkdirSync11, writeFileSync as writeFileSync9 } from "node:fs";
-import * as path41 from "node:path";
+import * as path40 from "node:path";
 
 // src/cli/git.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
@@ -32823,8 +32821,8 @@ async function bisectCommand(flags, io, log) {
   const bad = resolveRev(top, flags.bad, "--bad");
   const commits = commitsBetween(top, good, bad);
   const { config, source } = loadConfig(flags.config, cwd);
-  const base = flags.out ? path41.resolve(cwd, flags.out) : path41.resolve(cwd, config.workdir, config.resultDir);
-  const root = path41.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
+  const base = flags.out ? path40.resolve(cwd, flags.out) : path40.resolve(cwd, config.workdir, config.resultDir);
+  const root = path40.join(base, `bisect-${timestampName(/* @__PURE__ */ new Date())}`);
   mkdirSync11(root, { recursive: true });
   const quick = !!flags.quick;
   log.info(`bisect: ${commits.length} commit(s) after ${good.slice(0, 12)} up to ${bad.slice(0, 12)}${quick ? " (quick tier)" : ""}; results under ${root}`);
@@ -32832,7 +32830,7 @@ async function bisectCommand(flags, io, log) {
   const session = openSession({ log, env: process.env, secrets: [], onSignal: (sig) => `received ${sig}` });
   const cancel = session.cancel;
   const report = { culprit: null, good, bad, quick, skipped: [], suspects: [], steps: [] };
-  const write = () => writeFileSync9(path41.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
+  const write = () => writeFileSync9(path40.join(root, "bisect.json"), `${JSON.stringify(report, null, 2)}
 `);
   const gate = async (sha, role, stages) => {
     if (cancel.cancelled) return void 0;
@@ -32886,7 +32884,7 @@ async function bisectCommand(flags, io, log) {
     write();
     io.stdout(`culprit: ${report.culprit.sha} ${report.culprit.subject}
 `);
-    log.info(`bisect: ${report.steps.length} gate run(s); ${path41.join(root, "bisect.json")}`);
+    log.info(`bisect: ${report.steps.length} gate run(s); ${path40.join(root, "bisect.json")}`);
     return 0 /* Pass */;
   } finally {
     session.close();
@@ -32906,15 +32904,15 @@ function stopped(io, write) {
 }
 
 // src/cli/probe.ts
-import { mkdirSync as mkdirSync12, readFileSync as readFileSync18, statSync as statSync15 } from "node:fs";
-import * as path42 from "node:path";
+import { mkdirSync as mkdirSync12, readFileSync as readFileSync17, statSync as statSync15 } from "node:fs";
+import * as path41 from "node:path";
 var EXIT = { pass: 0 /* Pass */, fail: 1 /* Fail */, invalid: 4 /* Invalid */ };
 function readRun(file, flag) {
   let text;
   try {
     const tooLarge = probeTooLarge(statSync15(file).size, file);
     if (tooLarge) throw new ParseError(tooLarge, file);
-    text = readFileSync18(file, "utf8");
+    text = readFileSync17(file, "utf8");
   } catch (e) {
     if (e instanceof ParseError) throw e;
     throw new UsageError(`${flag} ${file}: cannot read it (${errorMessage(e)})`);
@@ -32943,15 +32941,15 @@ function judgeFiles(flags, io, log) {
     probeRule(probeConfig(config))
   );
   if (flags.out) {
-    const dir = path42.resolve(flags.out);
+    const dir = path41.resolve(flags.out);
     try {
       mkdirSync12(dir, { recursive: true });
       writeFileAtomic(
-        path42.join(dir, "probe.json"),
+        path41.join(dir, "probe.json"),
         `${JSON.stringify(report, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v, 2)}
 `
       );
-      writeFileAtomic(path42.join(dir, "probe.md"), probeMarkdownSection(report)(Infinity));
+      writeFileAtomic(path41.join(dir, "probe.md"), probeMarkdownSection(report)(Infinity));
       log.info(`probe files written to ${flags.out}`);
     } catch (e) {
       log.error(`could not write the probe result to ${dir}: ${errorMessage(e)}`);

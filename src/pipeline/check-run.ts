@@ -121,7 +121,7 @@ async function cacheLookup(
     const baseline = store.get(keys.baseline);
     const original = store.get(keys.original);
     if (baseline) hits.push('train-baseline', 'eval-baseline');
-    const why = baseline ? undefined : machineMissReason(store.dir, keys.parts.baseline);
+    const why = baseline ? undefined : machineMissReason(store, keys.parts.baseline);
     if (keys.parts.baseline.gpu === GPU_UNKNOWN) report.warnings.push(GPU_UNKNOWN_NOTE);
     if (original) hits.push('eval-original');
     const floor = config.checks.mtbench.floor;

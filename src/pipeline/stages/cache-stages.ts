@@ -8,7 +8,17 @@ import { errorMessage } from '../../errors.js';
 import { childEnv } from '../process/child-env.js';
 import { CACHED_RUN } from '../process/gpu-usage.js';
 import { scopedBase } from './stage-exec.js';
-import { commandFiles, filesPart, GPU_UNKNOWN, GPU_UNKNOWN_NOTE, gpuModel, judgeIdentity, knownGpuModel, worldSize } from '../store/cache-identity.js';
+import {
+  commandFiles,
+  filesPart,
+  GPU_UNKNOWN,
+  GPU_UNKNOWN_NOTE,
+  gpuModel,
+  judgeIdentity,
+  knownGpuModel,
+  plainLine,
+  worldSize,
+} from '../store/cache-identity.js';
 import { machineMissReason } from '../store/cache-miss.js';
 import { runGpus } from '../plan/preflight.js';
 import { verdictFixed } from './verdict-fixed.js';
@@ -136,7 +146,7 @@ export async function restoreBaseline(ctx: RunContext, remote?: RemoteStore): Pr
       restored.hits.push('eval-baseline');
     }
   } else if (ctx.stages.includes('train-baseline')) {
-    const why = machineMissReason(store.dir, use.parts.baseline);
+    const why = machineMissReason(store, use.parts.baseline);
     if (why) ctx.deps.log.info(`cache: ${why}`);
   }
   if (mt?.targets.includes('original') && ctx.stages.includes('eval-original')) {
@@ -165,10 +175,9 @@ export function cachedGpuMemory(data: Record<string, unknown> | undefined): NonN
   const g = data?.gpuMemory as { peakMib?: unknown; source?: unknown } | null | undefined;
   if (g === undefined) return { peakMib: null, source: 'cached before it was recorded' };
   const peak = g?.peakMib;
-  const source = g?.source;
+  const source = plainLine(g?.source);
   const peakOk = peak === null || (typeof peak === 'number' && Number.isFinite(peak) && peak > 0);
-  const sourceOk = typeof source === 'string' && source.trim() !== '' && source.length <= 200 && !/[\u0000-\u001f\u007f]/.test(source);
-  if (!peakOk || !sourceOk) return { peakMib: null, source: "its cache entry's record of it is unreadable" };
+  if (!peakOk || source === undefined) return { peakMib: null, source: "its cache entry's record of it is unreadable" };
   return { peakMib: peak, source, measuredIn: CACHED_RUN };
 }
 

@@ -85,13 +85,21 @@ export function modelIdentity(dir: string): string {
  * variables when the config or the environment sets them. "0" and "0,1,2,3" differ.
  */
 export function worldSize(arm: ArmConfig, env: NodeJS.ProcessEnv, gpuIds: string[] | undefined): string {
-  const visible = arm.gpus ?? env.CUDA_VISIBLE_DEVICES;
-  const count = visible !== undefined ? visible.split(',').filter((g) => g.trim() !== '').length : gpuIds?.length;
+  const count = (armGpuIds(arm, env) ?? gpuIds)?.length;
   const launcher = ['NPROC_PER_NODE', 'WORLD_SIZE', 'NNODES']
     .map((name) => [name, arm.env[name] ?? env[name]])
     .filter(([, v]) => v !== undefined)
     .map(([n, v]) => `${n}=${v}`);
   return [`gpus=${count ?? 'none listed'}`, ...launcher].join(' ');
+}
+
+/** The ids of an arm's GPU set as the config or the environment states it; undefined: every GPU listed. */
+function armGpuIds(arm: ArmConfig, env: NodeJS.ProcessEnv): string[] | undefined {
+  const visible = arm.gpus ?? env.CUDA_VISIBLE_DEVICES;
+  return visible
+    ?.split(',')
+    .map((g) => g.trim())
+    .filter((g) => g !== '');
 }
 
 /** One GPU as nvidia-smi lists it (preflight.ts detectGpus): its index, and its model name when the driver printed one. */
@@ -114,14 +122,7 @@ export const GPU_UNKNOWN_NOTE = `cache: ${GPU_UNKNOWN} (nvidia-smi is not on PAT
  */
 export function gpuModel(arm: ArmConfig, env: NodeJS.ProcessEnv, gpus: GpuInfo[] | undefined): string {
   if (!gpus || gpus.length === 0) return GPU_UNKNOWN;
-  const visible = arm.gpus ?? env.CUDA_VISIBLE_DEVICES;
-  const ids =
-    visible !== undefined
-      ? visible
-          .split(',')
-          .map((g) => g.trim())
-          .filter((g) => g !== '')
-      : gpus.map((g) => g.index);
+  const ids = armGpuIds(arm, env) ?? gpus.map((g) => g.index);
   const machine = new Set(gpus.map((g) => g.name));
   const names = new Set<string>();
   for (const id of ids) {
@@ -137,7 +138,12 @@ export function gpuModel(arm: ArmConfig, env: NodeJS.ProcessEnv, gpus: GpuInfo[]
  * as an artifact): a plain one-line name, else undefined; "GPU model unknown" is not a model.
  */
 export function knownGpuModel(x: unknown): string | undefined {
-  if (typeof x !== 'string' || x === GPU_UNKNOWN) return undefined;
+  return x === GPU_UNKNOWN ? undefined : plainLine(x);
+}
+
+/** A text read back from a file another run wrote, if it is plain one-line text of at most 200 characters (trimmed). */
+export function plainLine(x: unknown): string | undefined {
+  if (typeof x !== 'string') return undefined;
   const t = x.trim();
   return t !== '' && t.length <= 200 && !/[\u0000-\u001f\u007f]/.test(t) ? t : undefined;
 }

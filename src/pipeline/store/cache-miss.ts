@@ -1,10 +1,10 @@
 // Why the baseline's key found no entry, when an entry of the same baseline is there but was trained
 // on another machine: another world size, another GPU model, or before the GPU model was part of
 // the key. A reused baseline from other hardware would judge the PR against hardware noise, so
-// those entries are misses; this says so instead of a bare "miss". Reads the entries' meta.json only.
-import { readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import type { CacheEntryMeta } from './cache.js';
+// those entries are misses; this says so instead of a bare "miss". Reads the entries' meta.json only
+// (through the store's own get).
+import { readdirSync } from 'node:fs';
+import type { CacheStore } from './cache.js';
 
 /** Parts of the key that say where the baseline ran rather than what it trained (cache-stages.ts). */
 const MACHINE_PARTS = ['world', 'gpu'];
@@ -16,27 +16,23 @@ interface Near {
 }
 
 /**
- * The reason `parts` (this run's key parts) matched no entry in the store at `root`, when the newest
- * entry of the same kind differs from it only in the machine parts; undefined otherwise (another
- * model, other scripts, another fingerprint: an ordinary miss).
+ * The reason `parts` (this run's key parts) matched no entry in `store`, when the newest entry of
+ * the same kind differs from it only in the machine parts; undefined otherwise (another model,
+ * other scripts, another fingerprint: an ordinary miss).
  */
-export function machineMissReason(root: string, parts: Record<string, string>): string | undefined {
+export function machineMissReason(store: CacheStore, parts: Record<string, string>): string | undefined {
   let names: string[];
   try {
-    names = readdirSync(root).filter((n) => !n.startsWith('.'));
+    names = readdirSync(store.dir).filter((n) => !n.startsWith('.'));
   } catch {
     return undefined; // no store yet
   }
   let best: Near | undefined;
   for (const name of names) {
-    let meta: CacheEntryMeta;
-    try {
-      meta = JSON.parse(readFileSync(path.join(root, name, 'meta.json'), 'utf8')) as CacheEntryMeta;
-    } catch {
-      continue; // not an entry, or a damaged one
-    }
+    // Not an entry, or a damaged one: get says no.
+    const meta = store.get(name)?.meta;
     const p = meta?.parts;
-    if (!p || typeof p !== 'object' || p.kind !== parts.kind || typeof meta.key !== 'string') continue;
+    if (!meta || !p || typeof p !== 'object' || p.kind !== parts.kind) continue;
     const keys = new Set([...Object.keys(p), ...Object.keys(parts)]);
     if ([...keys].some((k) => !MACHINE_PARTS.includes(k) && p[k] !== parts[k])) continue;
     if (!best || String(meta.createdAt) > best.createdAt) best = { key: meta.key, createdAt: String(meta.createdAt), parts: p };

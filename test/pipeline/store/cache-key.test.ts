@@ -226,14 +226,14 @@ describe('why the baseline missed: an entry of the same baseline from other hard
 
   it('names the other GPU model, the other world size, or an entry written before the GPU model was in the key', () => {
     const dir = tempDir('cache-miss-');
-    expect(machineMissReason(path.join(dir, 'none'), parts)).toBeUndefined();
+    expect(machineMissReason(createCacheStore(path.join(dir, 'none')), parts)).toBeUndefined();
     put(dir, 'baseline-h200', { ...parts, gpu: 'NVIDIA H200' });
-    expect(machineMissReason(dir, parts)).toBe(
+    expect(machineMissReason(createCacheStore(dir), parts)).toBe(
       'the entry baseline-h200 (written 2026-12-01T00:00:00.000Z) of this baseline was trained on NVIDIA H200, this run on NVIDIA H100 80GB HBM3: not reused, the baseline is trained here',
     );
     const { gpu: _gpu, ...old } = parts;
     put(dir, 'baseline-old', { ...old, world: 'gpus=4' }, '2026-12-02T00:00:00.000Z');
-    expect(machineMissReason(dir, parts)).toMatch(
+    expect(machineMissReason(createCacheStore(dir), parts)).toMatch(
       /^the entry baseline-old \(written 2026-12-02T00:00:00.000Z\) of this baseline was trained at gpus=4, this run at gpus=1, and was written before the GPU model was part of the key, so its GPU model is unknown \(this run: NVIDIA H100 80GB HBM3\): not reused/,
     );
   });
@@ -243,6 +243,6 @@ describe('why the baseline missed: an entry of the same baseline from other hard
     put(dir, 'baseline-other', { ...parts, gpu: 'NVIDIA H200', model: 'other' });
     put(dir, 'original-x', { ...parts, kind: 'original', gpu: 'NVIDIA H200' });
     writeFileSync(path.join(dir, 'stray.txt'), 'not an entry');
-    expect(machineMissReason(dir, parts)).toBeUndefined();
+    expect(machineMissReason(createCacheStore(dir), parts)).toBeUndefined();
   });
 });
