@@ -32728,8 +32728,9 @@ async function validateCommand(flags, io, log) {
       resultRoot: flags.out,
       modelDir: flags.modelDir
     },
-    // nvidia-smi and the fingerprint run contained, as in a run.
-    { env: process.env, secrets: [], log, runner: createProcessRunner() }
+    // nvidia-smi and the fingerprint run contained, as in a run; the signal makes it one check, so
+    // preflight and the cache lookup share one nvidia-smi query (plan/preflight.ts runGpus).
+    { env: process.env, secrets: [], log, runner: createProcessRunner(), cancel: createCancelController() }
   );
   io.stdout(`config: ${source} is valid
 `);

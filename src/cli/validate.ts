@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load-config.js';
 import { parseStages } from '../pipeline/plan/stages.js';
 import { checkRun } from '../pipeline/check-run.js';
 import { createProcessRunner } from '../pipeline/process/process-runner.js';
+import { createCancelController } from '../pipeline/process/cancel.js';
 
 export interface ValidateFlags {
   config?: string;
@@ -31,8 +32,9 @@ export async function validateCommand(flags: ValidateFlags, io: CliIo, log: Log)
       resultRoot: flags.out,
       modelDir: flags.modelDir,
     },
-    // nvidia-smi and the fingerprint run contained, as in a run.
-    { env: process.env, secrets: [], log, runner: createProcessRunner() },
+    // nvidia-smi and the fingerprint run contained, as in a run; the signal makes it one check, so
+    // preflight and the cache lookup share one nvidia-smi query (plan/preflight.ts runGpus).
+    { env: process.env, secrets: [], log, runner: createProcessRunner(), cancel: createCancelController() },
   );
   io.stdout(`config: ${source} is valid\n`);
   io.stdout(check.plan);

@@ -66,7 +66,7 @@ async function preflightOf(
 /** `validate` / `run --dry-run`: preflight and the plan, with the cache looked up for it. */
 export async function checkRun(
   opts: CheckRunOptions,
-  deps: Pick<RunDeps, 'env' | 'secrets' | 'log' | 'runner'>,
+  deps: Pick<RunDeps, 'env' | 'secrets' | 'log' | 'runner'> & { cancel?: RunDeps['cancel'] },
   paths = runPaths(opts, deps),
 ): Promise<RunCheck> {
   const report = await preflightOf(opts, deps, paths);

@@ -89,6 +89,10 @@ describe('cache key through the CLI', () => {
     expect(first.code, first.stderr).toBe(ExitCode.Pass);
     // Preflight, the cache key and both trainings' GPU models share the run's one query.
     expect(smi.gpuQueries()).toBe(1);
+    // validate too: its preflight and its cache lookup share one query.
+    const validate = await runCli(['validate', '--config', cfg], { env: j.env });
+    expect(validate.code, validate.stderr).toBe(ExitCode.Pass);
+    expect(smi.gpuQueries()).toBe(2);
     const again = await runCli(['run', '--config', cfg], { env: j.env });
     expect(again.code, again.stderr).toBe(ExitCode.Pass);
     expect(j.lastStatus()).toBe('cached');
